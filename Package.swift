@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Targets from the bottom up; imports only ever point down this list:
+/// C shims → Swift wrappers → RPC core → transport | model → engine → service glue → executables.
+let package = Package(
+    name: "WorkflowEngine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "workflowd", targets: ["workflowd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C shims (each imported by exactly one Swift target)
+        .systemLibrary(
+            name: "CNGHTTP2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .target(
+            name: "CWorkflowProtos",
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+
+        // MARK: Swift wrappers over the C libraries
+        .target(name: "HTTP2Session", dependencies: ["CNGHTTP2"]),
+        .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos"]),
+
+        // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
+        .target(name: "RPCCore"),
+        .target(
+            name: "HTTP2Transport",
+            dependencies: [
+                "HTTP2Session",
+                "RPCCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The domain and the engine that runs it
+        .target(name: "WorkflowModel"),
+        .target(
+            name: "WorkflowEngine",
+            dependencies: ["WorkflowModel", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Glue from RPCs to the engine, and the executables
+        .target(
+            name: "WorkflowService",
+            dependencies: ["WorkflowEngine", "WorkflowMessages", "RPCCore", "HTTP2Transport",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "workflowd",
+            dependencies: [
+                "WorkflowService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "HTTP2SessionTests", dependencies: ["HTTP2Session"]),
+        .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
+        .testTarget(name: "HTTP2TransportTests", dependencies: ["HTTP2Transport", "HTTP2Session", "RPCCore"]),
+        .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
+        .testTarget(name: "WorkflowServiceTests", dependencies: ["WorkflowService", "WorkflowMessages", "HTTP2Session"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
