@@ -27,7 +27,7 @@ let package = Package(
         ),
 
         // MARK: Swift wrappers over the C libraries
-        .target(name: "HTTP2Session", dependencies: ["CNGHTTP2"]),
+        .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"]),
         .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos"]),
 
         // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "HTTP2Transport",
             dependencies: [
-                "HTTP2Session",
+                "NGHTTP2",
                 "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -66,12 +66,12 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "HTTP2SessionTests", dependencies: ["HTTP2Session"]),
+        .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
-        .testTarget(name: "HTTP2TransportTests", dependencies: ["HTTP2Transport", "HTTP2Session", "RPCCore"]),
+        .testTarget(name: "HTTP2TransportTests", dependencies: ["HTTP2Transport", "NGHTTP2", "RPCCore"]),
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
-        .testTarget(name: "WorkflowServiceTests", dependencies: ["WorkflowService", "WorkflowMessages", "HTTP2Session"]),
+        .testTarget(name: "WorkflowServiceTests", dependencies: ["WorkflowService", "WorkflowMessages", "NGHTTP2"]),
     ],
     swiftLanguageModes: [.v6]
 )
