@@ -1,0 +1,36 @@
+extension EngineError {
+    /// The kind of an ``EngineError``. New codes may be added; switch with a `default`.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Wrapped: Sendable, Hashable {
+            case invalidArgument
+            case unknownWorkflowType
+            case workflowNotFound
+        }
+
+        private let wrapped: Wrapped
+
+        private init(_ wrapped: Wrapped) {
+            self.wrapped = wrapped
+        }
+
+        /// A request field (a parameter, the progress value, a reused request id) is invalid.
+        /// ``EngineError/field`` names it. Maps to `INVALID_ARGUMENT`.
+        public static let invalidArgument = Code(.invalidArgument)
+
+        /// The requested workflow type is not registered; ``EngineError/knownTypes`` lists the
+        /// registered ones. Maps to `INVALID_ARGUMENT`.
+        public static let unknownWorkflowType = Code(.unknownWorkflowType)
+
+        /// The requested workflow does not exist or is no longer retained. Maps to `NOT_FOUND`.
+        public static let workflowNotFound = Code(.workflowNotFound)
+
+        /// The name of the code, e.g. `invalidArgument`.
+        public var description: String {
+            switch wrapped {
+            case .invalidArgument: "invalidArgument"
+            case .unknownWorkflowType: "unknownWorkflowType"
+            case .workflowNotFound: "workflowNotFound"
+            }
+        }
+    }
+}

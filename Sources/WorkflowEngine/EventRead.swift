@@ -1,0 +1,15 @@
+import WorkflowModel
+
+/// The answer to ``EventLog/read(after:matching:limit:)``.
+public enum EventRead: Sendable, Hashable {
+    /// The matching events after the requested sequence, in order, and the last sequence the
+    /// read examined. Continue from `scannedThrough` (not from the last event returned): the
+    /// events between were examined and did not match. `scannedThrough` equals the requested
+    /// sequence when nothing newer exists.
+    case events([LogEvent], scannedThrough: UInt64)
+
+    /// Events right after the requested sequence are no longer retained; the oldest retained
+    /// one has sequence `oldestRetained`. A service answers `OUT_OF_RANGE`, or, when the caller
+    /// asked for "everything retained", reads again after `oldestRetained - 1`.
+    case truncated(oldestRetained: UInt64)
+}

@@ -1,0 +1,285 @@
+import Logging
+import WorkflowModel
+
+extension WorkflowEngine {
+    /// Runs the jobs of `record` one after another and records the outcome.
+    ///
+    /// Event order for a workflow: `workflowStarted` (appended by `start`), then per job
+    /// `jobStarted`, its steps and progress, `jobCompleted`; and finally `workflowCompleted`.
+    /// When a job throws: `jobFailed`, `jobCancelled` for each later job, `failureNotice`,
+    /// `workflowFailed`.
+    func run(_ record: WorkflowRecord) async {
+        for position in record.definitions.indices {
+            // Re-check after every await: only a running workflow starts another job.
+            guard record.workflow.status == .running else { return }
+            let context = startJob(position, of: record)
+            let work = record.definitions[position].run
+            let started = ContinuousClock.now
+            var failure: (any Error)?
+            do {
+                try await work(context)
+            } catch {
+                failure = error
+            }
+            let stats = Stats(
+                durationMs: WallClock.milliseconds(started.duration(to: .now)),
+                counters: [:]
+            )
+            // Record everything the job logged before its completion or failure.
+            let (pending, counters) = context.close()
+            record.activeContext = nil
+            apply(pending, position: position, of: record)
+            let jobStats = Stats(durationMs: stats.durationMs, counters: counters)
+            guard record.workflow.status == .running else { return }
+            if let failure {
+                fail(record, at: position, error: failure, stats: jobStats)
+                return
+            }
+            completeJob(position, of: record, stats: jobStats)
+        }
+        completeWorkflow(record)
+    }
+
+    /// Schedules one drain of `context`'s buffered updates onto the engine.
+    nonisolated func scheduleDrain(of context: JobContext) {
+        Task {
+            await self.drainPending(of: context)
+        }
+    }
+
+    /// Records the updates `context` buffered so far.
+    func drainPending(of context: JobContext) {
+        let pending = context.takePending()
+        guard !pending.isEmpty, let record = records[context.workflowID] else { return }
+        apply(pending, position: context.jobPosition, of: record)
+    }
+
+    /// Turns buffered updates of the job at `position` into events, in order, and records them
+    /// in the job.
+    private func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
+        guard !pending.isEmpty else { return }
+        let jobRef = record.jobRefs[position]
+        var stepNumber = record.workflow.jobs[position].steps.count
+        var batch: [WorkflowModel.LogEvent] = []
+        batch.reserveCapacity(pending.count)
+        for update in pending {
+            switch update {
+            case let .step(message, level, entity, timestampMs):
+                stepNumber += 1
+                let step = Step(
+                    id: "\(jobRef.id)-s\(stepNumber)",
+                    message: message,
+                    level: level,
+                    entity: entity,
+                    timestampMs: timestampMs
+                )
+                batch.append(
+                    event(record, .stepLogged, level: level, message: message, timestampMs: timestampMs, job: jobRef, step: step)
+                )
+            case let .progress(progress, message, timestampMs):
+                let text = message.isEmpty
+                    ? "Job \(jobRef.name) at \(Int((progress * 100).rounded()))%"
+                    : message
+                var progressEvent = event(
+                    record, .progressUpdated, level: .info, message: text, timestampMs: timestampMs, job: jobRef
+                )
+                progressEvent.progress = progress
+                progressEvent.progressMessage = message
+                batch.append(progressEvent)
+            }
+        }
+        let first = events.append(contentsOf: batch)
+        for (offset, event) in batch.enumerated() {
+            if var step = event.step {
+                step.sequence = first + UInt64(offset)
+                record.workflow.jobs[position].steps.append(step)
+            } else if let progress = event.progress {
+                record.workflow.jobs[position].progress = progress
+                record.workflow.jobs[position].progressMessage = event.progressMessage
+            }
+        }
+    }
+
+    /// Marks the job at `position` running, appends `jobStarted`, and returns its context.
+    private func startJob(_ position: Int, of record: WorkflowRecord) -> JobContext {
+        let now = WallClock.nowMs()
+        let jobRef = record.jobRefs[position]
+        record.workflow.jobs[position].status = .running
+        record.workflow.jobs[position].startedAtMs = now
+        events.append(
+            event(record, .jobStarted, level: .info, message: "Job \(jobRef.name) started", timestampMs: now, job: jobRef, jobStatus: .running)
+        )
+        logger.debug("Job started", metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)"])
+        let context = JobContext(
+            engine: self,
+            workflowID: record.workflow.id,
+            workflowType: record.workflow.type,
+            jobID: jobRef.id,
+            jobName: jobRef.name,
+            jobPosition: position,
+            params: record.workflow.params
+        )
+        record.activeContext = context
+        return context
+    }
+
+    /// Marks the job at `position` completed and appends `jobCompleted`.
+    private func completeJob(_ position: Int, of record: WorkflowRecord, stats: Stats) {
+        let now = WallClock.nowMs()
+        let jobRef = record.jobRefs[position]
+        record.workflow.jobs[position].status = .completed
+        record.workflow.jobs[position].finishedAtMs = now
+        record.workflow.jobs[position].stats = stats
+        record.workflow.jobs[position].progress = 1
+        events.append(
+            event(
+                record, .jobCompleted, level: .info,
+                message: "Job \(jobRef.name) completed in \(stats.durationMs) ms",
+                timestampMs: now, job: jobRef, jobStatus: .completed, stats: stats
+            )
+        )
+        logger.debug(
+            "Job completed",
+            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.duration_ms": "\(stats.durationMs)"]
+        )
+    }
+
+    /// Fails the job at `position` with `error`, cancels the later jobs, and fails the workflow.
+    private func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
+        let now = WallClock.nowMs()
+        let jobRef = record.jobRefs[position]
+        let errorText = String(describing: error)
+        let stack = (error as? any JobFailure)?.stack
+            ?? "\(String(reflecting: type(of: error))): \(String(reflecting: error))"
+
+        record.workflow.jobs[position].status = .failed
+        record.workflow.jobs[position].finishedAtMs = now
+        record.workflow.jobs[position].stats = stats
+        record.workflow.jobs[position].error = errorText
+        record.workflow.jobs[position].stack = stack
+        var batch = [
+            event(
+                record, .jobFailed, level: .error,
+                message: "Job \(jobRef.name) failed: \(errorText)",
+                timestampMs: now, job: jobRef, jobStatus: .failed, stats: stats, error: errorText, stack: stack
+            ),
+        ]
+        for later in record.jobRefs[(position + 1)...] {
+            record.workflow.jobs[later.position].status = .cancelled
+            record.workflow.jobs[later.position].finishedAtMs = now
+            batch.append(
+                event(
+                    record, .jobCancelled, level: .warn,
+                    message: "Job \(later.name) cancelled because \(jobRef.name) failed",
+                    timestampMs: now, job: later, jobStatus: .cancelled
+                )
+            )
+        }
+        let workflowStats = totalStats(of: record)
+        record.workflow.status = .failed
+        record.workflow.finishedAtMs = now
+        record.workflow.stats = workflowStats
+        record.workflow.error = errorText
+        record.workflow.failedJobID = jobRef.id
+        record.workflow.failedJobName = jobRef.name
+        let type = record.workflow.type
+        batch.append(
+            event(
+                record, .failureNotice, level: .error,
+                message: "\(type) failed at \(jobRef.name): \(errorText)",
+                timestampMs: now, job: jobRef, error: errorText
+            )
+        )
+        batch.append(
+            event(
+                record, .workflowFailed, level: .error,
+                message: "Workflow \(type) failed at \(jobRef.name): \(errorText)",
+                timestampMs: now, workflowStatus: .failed, stats: workflowStats, error: errorText
+            )
+        )
+        events.append(contentsOf: batch)
+        logger.warning(
+            "Workflow failed",
+            metadata: [
+                "workflow.id": "\(record.workflow.id)", "workflow.type": "\(type)",
+                "job.id": "\(jobRef.id)", "error": "\(errorText)",
+            ]
+        )
+        finish(record)
+    }
+
+    /// Marks the workflow completed and appends `workflowCompleted`.
+    private func completeWorkflow(_ record: WorkflowRecord) {
+        let now = WallClock.nowMs()
+        let stats = totalStats(of: record)
+        record.workflow.status = .completed
+        record.workflow.finishedAtMs = now
+        record.workflow.stats = stats
+        events.append(
+            event(
+                record, .workflowCompleted, level: .info,
+                message: "Workflow \(record.workflow.type) completed in \(stats.durationMs) ms",
+                timestampMs: now, workflowStatus: .completed, stats: stats
+            )
+        )
+        logger.info(
+            "Workflow completed",
+            metadata: ["workflow.id": "\(record.workflow.id)", "workflow.duration_ms": "\(stats.durationMs)"]
+        )
+        finish(record)
+    }
+
+    /// The workflow's duration so far and the sum of its jobs' counters.
+    private func totalStats(of record: WorkflowRecord) -> Stats {
+        var stats = Stats(durationMs: WallClock.milliseconds(record.startInstant.duration(to: .now)))
+        for job in record.workflow.jobs {
+            stats.addCounters(of: job.stats)
+        }
+        return stats
+    }
+
+    /// Queues a finished workflow for forgetting and forgets the oldest beyond the retention.
+    private func finish(_ record: WorkflowRecord) {
+        finishedWorkflowIDs.push(record.workflow.id)
+        while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
+            guard let forgotten = records.removeValue(forKey: oldest) else { continue }
+            let requestID = forgotten.workflow.requestID
+            if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest {
+                workflowIDsByRequestID[requestID] = nil
+            }
+        }
+    }
+
+    /// An event about `record`, not yet sequenced.
+    func event(
+        _ record: WorkflowRecord,
+        _ kind: LogEventKind,
+        level: LogLevel,
+        message: String,
+        timestampMs: Int64,
+        job: JobRef? = nil,
+        step: Step? = nil,
+        workflowStatus: WorkflowStatus? = nil,
+        jobStatus: JobStatus? = nil,
+        stats: Stats? = nil,
+        error: String? = nil,
+        stack: String? = nil
+    ) -> WorkflowModel.LogEvent {
+        WorkflowModel.LogEvent(
+            timestampMs: timestampMs,
+            kind: kind,
+            level: level,
+            message: message,
+            workflowID: record.workflow.id,
+            workflowType: record.workflow.type,
+            userID: record.workflow.userID,
+            job: job,
+            step: step,
+            workflowStatus: workflowStatus,
+            jobStatus: jobStatus,
+            stats: stats,
+            error: error,
+            stack: stack
+        )
+    }
+}

@@ -1,0 +1,189 @@
+import Logging
+import WorkflowModel
+
+/// Runs workflows: owns every workflow's state and produces the event log watchers follow.
+///
+/// Starting a workflow validates the request, records the workflow as running with its jobs
+/// pending, and returns at once; the jobs then run in the background strictly one after
+/// another. The first job that throws fails the workflow and cancels the jobs after it.
+///
+/// All methods are synchronous and isolated to the actor. Code that runs on the engine's
+/// ``EngineExecutor`` (an RPC handler on the network event loop) calls them without an actor
+/// hop through ``ifIsolated(_:)``; other code awaits them.
+///
+/// ```swift
+/// let engine = WorkflowEngine(templates: .builtIn, logger: Logger(label: "workflow"))
+/// let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2"]))
+/// // workflow.status == .running, every job pending
+/// let read = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 100)
+/// ```
+public actor WorkflowEngine {
+    /// The log of every event, for watchers; readable from any thread without waiting.
+    public nonisolated let events: EventLog
+    /// The workflow types this engine can start.
+    public nonisolated let templates: TemplateRegistry
+    /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
+    public nonisolated let workflowRetention: Int
+
+    private nonisolated let executor: (any EngineExecutor)?
+    private nonisolated let defaultExecutor = DefaultExecutorDonor()
+    let logger: Logger
+
+    /// Every retained workflow by id.
+    var records: [String: WorkflowRecord] = [:]
+    /// Workflow ids by the request id that started them.
+    var workflowIDsByRequestID: [String: String] = [:]
+    /// Ids of finished workflows, oldest first, for forgetting them.
+    var finishedWorkflowIDs = FIFOQueue<String>()
+    private var workflowIDs = WorkflowIDGenerator()
+
+    /// Creates an engine.
+    ///
+    /// - Parameters:
+    ///   - templates: The workflow types the engine can start.
+    ///   - eventRetention: How many of the newest events ``events`` keeps (at least 1).
+    ///   - workflowRetention: How many finished workflows are kept (at least 1); running ones
+    ///     are always kept.
+    ///   - executor: The serial executor the actor runs on; `nil` for a default one. Pass the
+    ///     network event loop so handlers on it can use ``ifIsolated(_:)``.
+    ///   - logger: Where the engine logs workflow and job lifecycle.
+    public init(
+        templates: TemplateRegistry,
+        eventRetention: Int = 1_000_000,
+        workflowRetention: Int = 100_000,
+        executor: (any EngineExecutor)? = nil,
+        logger: Logger
+    ) {
+        self.templates = templates
+        self.events = EventLog(retention: eventRetention)
+        self.workflowRetention = max(1, workflowRetention)
+        self.executor = executor
+        self.logger = logger
+    }
+
+    /// The executor the actor runs on: the given ``EngineExecutor``, or a default one.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        if let executor {
+            return executor.asUnownedSerialExecutor()
+        }
+        return defaultExecutor.unownedExecutor
+    }
+
+    /// Runs `body` on the engine synchronously if the calling thread runs the engine's
+    /// ``EngineExecutor``; returns `nil` without running it otherwise.
+    ///
+    /// ```swift
+    /// if let workflow = try engine.ifIsolated({ try $0.workflow(id: id) }) {
+    ///     respond(workflow)                       // answered inline, no hop
+    /// } else {
+    ///     respond(try await engine.workflow(id: id))
+    /// }
+    /// ```
+    ///
+    /// - Parameter body: The work, isolated to the engine.
+    /// - Returns: What `body` returned, or `nil` when not on the engine's executor (always
+    ///   `nil` for an engine without a custom executor).
+    /// - Throws: What `body` threw.
+    public nonisolated func ifIsolated<T: Sendable, Failure: Error>(
+        _ body: (isolated WorkflowEngine) throws(Failure) -> T
+    ) throws(Failure) -> T? {
+        guard let executor, executor.isCurrent else { return nil }
+        let result = withoutActuallyEscaping(body) { body -> Result<T, Failure> in
+            // Safe: `body` runs synchronously on the calling thread before this call returns,
+            // and `assumeIsolated` checks that this thread runs the engine's executor; the
+            // caller's captured state never leaves this thread.
+            nonisolated(unsafe) let body = body
+            return assumeIsolated { engine -> Result<T, Failure> in
+                do throws(Failure) {
+                    return .success(try body(engine))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The workflow types this engine can start, sorted.
+    public nonisolated var knownTypes: [String] {
+        templates.types
+    }
+
+    /// Starts a workflow and returns it at once, running, with every job pending; the jobs run
+    /// in the background.
+    ///
+    /// Appends `workflowStarted`. Starting again with the same non-empty
+    /// ``WorkflowRequest/requestID`` and an identical request returns the workflow the first
+    /// call started (in its current state) instead of starting another.
+    ///
+    /// - Parameter request: What to start.
+    /// - Returns: The new workflow.
+    /// - Throws: ``EngineError/Code/unknownWorkflowType`` for an unregistered type;
+    ///   ``EngineError/Code/invalidArgument`` when the template refuses the parameters (field
+    ///   `params.<name>`) or the request id was used for a different request (`request_id`).
+    public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
+        if !request.requestID.isEmpty,
+           let existingID = workflowIDsByRequestID[request.requestID],
+           let existing = records[existingID] {
+            guard existing.request == request else {
+                throw .invalidArgument(field: "request_id", reason: "was already used for a different request")
+            }
+            return existing.workflow
+        }
+        guard let template = templates.template(for: request.type) else {
+            throw .unknownWorkflowType(request.type, known: templates.types)
+        }
+        try template.validate(request.params)
+        let definitions = template.makeJobs(request.params)
+
+        let now = WallClock.nowMs()
+        let id = workflowIDs.next(nowMs: now)
+        let jobs = definitions.enumerated().map { position, definition in
+            Job(id: "\(id)-j\(position + 1)", name: definition.name, position: position)
+        }
+        let workflow = Workflow(
+            id: id,
+            type: request.type,
+            summary: request.summary,
+            status: .running,
+            createdAtMs: now,
+            startedAtMs: now,
+            userID: request.userID,
+            userName: request.userName,
+            params: request.params,
+            jobs: jobs,
+            requestID: request.requestID
+        )
+        let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions)
+        records[id] = record
+        if !request.requestID.isEmpty {
+            workflowIDsByRequestID[request.requestID] = id
+        }
+        events.append(
+            event(
+                record, .workflowStarted, level: .info,
+                message: "Workflow \(request.type) started with \(jobs.count) jobs",
+                timestampMs: now, workflowStatus: .running
+            )
+        )
+        logger.info(
+            "Workflow started",
+            metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
+        )
+        Task {
+            await self.run(record)
+        }
+        return workflow
+    }
+
+    /// The current state of a workflow: its jobs, their steps, progress and stats.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
+    public func workflow(id: String) throws(EngineError) -> Workflow {
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        return record.workflow
+    }
+}

@@ -1,0 +1,25 @@
+import WorkflowModel
+
+/// Everything the engine keeps about one workflow; owned by the engine actor and never shared.
+final class WorkflowRecord {
+    /// The tree callers read, updated in place.
+    var workflow: Workflow
+    /// The request that started the workflow, to recognize retries with the same request id.
+    let request: WorkflowRequest
+    /// The jobs to run, in order.
+    let definitions: [JobDefinition]
+    /// References to the jobs, precomputed for events.
+    let jobRefs: [JobRef]
+    /// When the workflow was started, for its duration.
+    let startInstant: ContinuousClock.Instant
+    /// The context of the running job, if any.
+    var activeContext: JobContext?
+
+    init(workflow: Workflow, request: WorkflowRequest, definitions: [JobDefinition]) {
+        self.workflow = workflow
+        self.request = request
+        self.definitions = definitions
+        self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
+        self.startInstant = .now
+    }
+}

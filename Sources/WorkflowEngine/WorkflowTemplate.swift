@@ -1,0 +1,59 @@
+/// A registered workflow type: how to check its parameters and which jobs it runs.
+///
+/// A template either has a fixed job list or derives it from the parameters (the `TEST`
+/// template's job count is a parameter). ``validate`` runs before the workflow is created;
+/// ``makeJobs`` runs only on parameters that passed it.
+///
+/// ```swift
+/// let importAssets = WorkflowTemplate(
+///     type: "IMPORT_ASSETS",
+///     jobs: [
+///         JobDefinition(name: "Fetch External") { context in /* … */ },
+///         JobDefinition(name: "Process Data") { context in /* … */ },
+///     ],
+///     validate: { params throws(EngineError) in
+///         guard params["file_path"] != nil else {
+///             throw .invalidArgument(field: "params.file_path", reason: "is required")
+///         }
+///     }
+/// )
+/// ```
+public struct WorkflowTemplate: Sendable {
+    /// The workflow type, e.g. `IMPORT_ASSETS`.
+    public var type: String
+    /// Checks the start parameters; throws ``EngineError/Code/invalidArgument`` with a field
+    /// such as `params.jobs` for a bad one.
+    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    /// The jobs to run for validated parameters, in order.
+    public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
+
+    /// Creates a template whose job list depends on the parameters.
+    ///
+    /// - Parameters:
+    ///   - type: The workflow type.
+    ///   - validate: Checks the start parameters; accepts everything by default.
+    ///   - makeJobs: The jobs to run for validated parameters.
+    public init(
+        type: String,
+        validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in },
+        makeJobs: @escaping @Sendable ([String: String]) -> [JobDefinition]
+    ) {
+        self.type = type
+        self.validate = validate
+        self.makeJobs = makeJobs
+    }
+
+    /// Creates a template with a fixed job list.
+    ///
+    /// - Parameters:
+    ///   - type: The workflow type.
+    ///   - jobs: The jobs, in the order they run.
+    ///   - validate: Checks the start parameters; accepts everything by default.
+    public init(
+        type: String,
+        jobs: [JobDefinition],
+        validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in }
+    ) {
+        self.init(type: type, validate: validate, makeJobs: { _ in jobs })
+    }
+}

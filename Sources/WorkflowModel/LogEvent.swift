@@ -1,0 +1,97 @@
+/// One change made by the engine, as streamed to watchers.
+///
+/// Events carry server-wide, strictly increasing ``sequence`` numbers starting at 1; a watcher
+/// resumes by asking for the events after the last sequence it saw. Which optional fields are
+/// set depends on ``kind``:
+///
+/// | kind | set |
+/// | --- | --- |
+/// | workflow lifecycle | ``workflowStatus``; ``stats`` when finished; ``error`` when failed |
+/// | job lifecycle | ``job``, ``jobStatus``; ``stats`` when finished; ``error``/``stack`` when failed |
+/// | `stepLogged` | ``job``, ``step`` |
+/// | `progressUpdated` | ``job``, ``progress``, ``progressMessage`` |
+/// | `failureNotice` | ``job`` (the failed one), ``error`` |
+///
+/// ```swift
+/// if event.kind == .stepLogged, let step = event.step {
+///     print(event.sequence, step.message, step.entity?.tag ?? "")
+/// }
+/// ```
+public struct LogEvent: Sendable, Hashable {
+    /// Server-wide and strictly increasing, starting at 1.
+    public var sequence: UInt64
+    /// When the change happened, in Unix epoch milliseconds (UTC).
+    public var timestampMs: Int64
+    /// What the event reports.
+    public var kind: LogEventKind
+    /// Severity of the event.
+    public var level: LogLevel
+    /// Human-readable description, e.g. "Job Process Data started".
+    public var message: String
+    /// The workflow the event belongs to.
+    public var workflowID: String
+    /// The type of that workflow, e.g. `IMPORT_ASSETS`.
+    public var workflowType: String
+    /// Who started that workflow.
+    public var userID: String
+    /// The job the event is about; set for job, step, progress and failure-notice events.
+    public var job: JobRef?
+    /// The step; set for `stepLogged`.
+    public var step: Step?
+    /// The progress from 0 to 1; set for `progressUpdated`.
+    public var progress: Double?
+    /// The progress message; set for `progressUpdated` (empty otherwise).
+    public var progressMessage: String
+    /// The status the workflow moved to; set for workflow lifecycle events.
+    public var workflowStatus: WorkflowStatus?
+    /// The status the job moved to; set for job lifecycle events.
+    public var jobStatus: JobStatus?
+    /// Duration and counters; set for completion and failure events.
+    public var stats: Stats?
+    /// The error; set for failure events and the failure notice.
+    public var error: String?
+    /// Where the error happened; set for `jobFailed`.
+    public var stack: String?
+
+    /// Creates an event.
+    public init(
+        sequence: UInt64 = 0,
+        timestampMs: Int64,
+        kind: LogEventKind,
+        level: LogLevel,
+        message: String,
+        workflowID: String,
+        workflowType: String,
+        userID: String = "",
+        job: JobRef? = nil,
+        step: Step? = nil,
+        progress: Double? = nil,
+        progressMessage: String = "",
+        workflowStatus: WorkflowStatus? = nil,
+        jobStatus: JobStatus? = nil,
+        stats: Stats? = nil,
+        error: String? = nil,
+        stack: String? = nil
+    ) {
+        self.sequence = sequence
+        self.timestampMs = timestampMs
+        self.kind = kind
+        self.level = level
+        self.message = message
+        self.workflowID = workflowID
+        self.workflowType = workflowType
+        self.userID = userID
+        self.job = job
+        self.step = step
+        self.progress = progress
+        self.progressMessage = progressMessage
+        self.workflowStatus = workflowStatus
+        self.jobStatus = jobStatus
+        self.stats = stats
+        self.error = error
+        self.stack = stack
+    }
+
+    /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.
+    public var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
+}

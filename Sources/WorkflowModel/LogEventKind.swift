@@ -1,0 +1,51 @@
+/// What a ``LogEvent`` reports.
+public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// A workflow was started; its jobs are pending.
+    case workflowStarted
+    /// Every job of a workflow completed. Terminal.
+    case workflowCompleted
+    /// A workflow failed at one of its jobs. Terminal.
+    case workflowFailed
+    /// A workflow was cancelled. Terminal.
+    case workflowCancelled
+    /// A job started running.
+    case jobStarted
+    /// A job's function returned.
+    case jobCompleted
+    /// A job's function threw.
+    case jobFailed
+    /// A job was cancelled without running because an earlier job failed.
+    case jobCancelled
+    /// A job logged a step.
+    case stepLogged
+    /// A job reported progress.
+    case progressUpdated
+    /// "IMPORT_ASSETS failed at Process Data: <error>", for notifying the user of a failure.
+    case failureNotice
+
+    /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
+    /// receive these, whatever level they filter on.
+    public var isTerminalWorkflowEvent: Bool {
+        switch self {
+        case .workflowCompleted, .workflowFailed, .workflowCancelled: true
+        default: false
+        }
+    }
+
+    /// The upper-case name used by the API, e.g. `STEP_LOGGED`.
+    public var description: String {
+        switch self {
+        case .workflowStarted: "WORKFLOW_STARTED"
+        case .workflowCompleted: "WORKFLOW_COMPLETED"
+        case .workflowFailed: "WORKFLOW_FAILED"
+        case .workflowCancelled: "WORKFLOW_CANCELLED"
+        case .jobStarted: "JOB_STARTED"
+        case .jobCompleted: "JOB_COMPLETED"
+        case .jobFailed: "JOB_FAILED"
+        case .jobCancelled: "JOB_CANCELLED"
+        case .stepLogged: "STEP_LOGGED"
+        case .progressUpdated: "PROGRESS_UPDATED"
+        case .failureNotice: "FAILURE_NOTICE"
+        }
+    }
+}

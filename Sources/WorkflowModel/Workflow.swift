@@ -1,0 +1,81 @@
+/// A user- or service-initiated action made of ordered jobs, such as "Import Gold Mine".
+///
+/// The full tree a console shows: the workflow, its jobs in order, and each job's steps.
+///
+/// ```swift
+/// let workflow = try engine.workflow(id: id)
+/// for job in workflow.jobs {
+///     print(job.name, job.status, job.steps.count)
+/// }
+/// ```
+public struct Workflow: Sendable, Hashable {
+    /// Unique identifier, assigned by the engine.
+    public var id: String
+    /// The registered type, e.g. `IMPORT_ASSETS`.
+    public var type: String
+    /// Human-readable summary, e.g. "Import Gold Mine".
+    public var summary: String
+    /// Lifecycle state.
+    public var status: WorkflowStatus
+    /// When the workflow was created, in Unix epoch milliseconds (UTC).
+    public var createdAtMs: Int64
+    /// When the workflow started running, in Unix epoch milliseconds (UTC).
+    public var startedAtMs: Int64
+    /// When the workflow finished, in Unix epoch milliseconds (UTC); `nil` while running.
+    public var finishedAtMs: Int64?
+    /// Who started the workflow.
+    public var userID: String
+    /// Display name of who started the workflow.
+    public var userName: String
+    /// Parameters the jobs were started with.
+    public var params: [String: String]
+    /// The jobs, in the order they run.
+    public var jobs: [Job]
+    /// Total duration and the sum of the jobs' counters; set when the workflow finishes.
+    public var stats: Stats
+    /// The error of the job the workflow failed at.
+    public var error: String?
+    /// The id of the job the workflow failed at.
+    public var failedJobID: String?
+    /// The name of the job the workflow failed at.
+    public var failedJobName: String?
+    /// The caller-chosen id that made the start call safe to retry (empty if none).
+    public var requestID: String
+
+    /// Creates a workflow.
+    public init(
+        id: String,
+        type: String,
+        summary: String = "",
+        status: WorkflowStatus = .running,
+        createdAtMs: Int64,
+        startedAtMs: Int64,
+        finishedAtMs: Int64? = nil,
+        userID: String = "",
+        userName: String = "",
+        params: [String: String] = [:],
+        jobs: [Job] = [],
+        stats: Stats = Stats(),
+        error: String? = nil,
+        failedJobID: String? = nil,
+        failedJobName: String? = nil,
+        requestID: String = ""
+    ) {
+        self.id = id
+        self.type = type
+        self.summary = summary
+        self.status = status
+        self.createdAtMs = createdAtMs
+        self.startedAtMs = startedAtMs
+        self.finishedAtMs = finishedAtMs
+        self.userID = userID
+        self.userName = userName
+        self.params = params
+        self.jobs = jobs
+        self.stats = stats
+        self.error = error
+        self.failedJobID = failedJobID
+        self.failedJobName = failedJobName
+        self.requestID = requestID
+    }
+}
