@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Memory for one C message tree while protoc-c packs it: every string, array and sub-message
+/// that the tree points to.
+///
+/// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
+/// small messages pack without touching the heap; larger trees spill into `malloc`ed chunks
+/// that grow geometrically. Everything is released together: the arena's `deinit` frees the
+/// heap chunks, and the stack chunk ends with the scope that created it. Nothing allocated here
+/// may outlive the `with(_:)` call.
+struct PackArena: ~Copyable {
+    /// Stack space for the first chunk: fits a typical `LogEvent` or a small `Workflow`.
+    private static let stackBytes = 1024
+    /// Alignment of every chunk; the C structs need at most 8.
+    private static let chunkAlignment = 16
+    /// Bytes at the start of each heap chunk that link it to the previous one.
+    private static let headerBytes = 16
+
+    /// The next free byte of the current chunk.
+    private var cursor: UnsafeMutableRawPointer
+    /// One past the last byte of the current chunk.
+    private var end: UnsafeMutableRawPointer
+    /// The most recent heap chunk; each chunk's header points to the one before. Owned.
+    private var heapChunks: UnsafeMutableRawPointer?
+    /// The size of the next heap chunk.
+    private var nextChunkBytes: Int
+    /// A shared `""` for empty strings (allocated on first use).
+    private var emptyString: UnsafeMutablePointer<CChar>?
+
+    /// Runs `body` with an arena whose memory lives until `body` returns.
+    static func with<R>(_ body: (inout PackArena) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: chunkAlignment) { stack in
+            var arena = PackArena(borrowing: stack)
+            return body(&arena)
+        }
+    }
+
+    /// Creates an arena that bump-allocates from `buffer` first; the caller keeps ownership of
+    /// `buffer` and must keep it alive as long as the arena.
+    private init(borrowing buffer: UnsafeMutableRawBufferPointer) {
+        cursor = buffer.baseAddress!
+        end = buffer.baseAddress! + buffer.count
+        heapChunks = nil
+        nextChunkBytes = 4 * buffer.count
+    }
+
+    deinit {
+        var chunk = heapChunks
+        while let current = chunk {
+            chunk = current.load(as: UnsafeMutableRawPointer?.self)
+            free(current)
+        }
+    }
+
+    /// Returns `byteCount` uninitialized bytes aligned to `alignment` (a power of two ≤ 16).
+    mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        let mask = UInt(alignment - 1)
+        let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: cursor) + mask) & ~mask)!
+        if byteCount <= end - aligned {
+            cursor = aligned + byteCount
+            return aligned
+        }
+        // A new chunk large enough for this request; Self.headerBytes keeps 16-byte alignment.
+        let usable = max(nextChunkBytes, byteCount)
+        nextChunkBytes = min(2 * nextChunkBytes, 1 << 24)
+        guard let chunk = malloc(Self.headerBytes + usable) else {
+            fatalError("out of memory packing a protobuf message (\(usable) bytes)")
+        }
+        chunk.storeBytes(of: heapChunks, as: UnsafeMutableRawPointer?.self)
+        heapChunks = chunk
+        let start = chunk + Self.headerBytes
+        cursor = start + byteCount
+        end = start + usable
+        return start
+    }
+
+    /// Returns uninitialized memory for `count` values of `T`, bound to `T`.
+    mutating func allocate<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
+        allocate(byteCount: MemoryLayout<T>.stride * count, alignment: MemoryLayout<T>.alignment)
+            .bindMemory(to: T.self, capacity: count)
+    }
+
+    /// Copies `string` as a NUL-terminated UTF-8 C string. An embedded NUL ends it early, as
+    /// protoc-c's `char *` fields cannot say otherwise.
+    mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
+        if string.isEmpty {
+            if let emptyString { return emptyString }
+            let empty = allocate(CChar.self)
+            empty.initialize(to: 0)
+            emptyString = empty
+            return empty
+        }
+        let utf8 = string.utf8
+        let count = utf8.count
+        let raw = allocate(byteCount: count + 1, alignment: 1)
+        let copied: Void? = utf8.withContiguousStorageIfAvailable { source in
+            raw.copyMemory(from: source.baseAddress!, byteCount: count)
+        }
+        if copied == nil {
+            _ = UnsafeMutableRawBufferPointer(start: raw, count: count).initializeMemory(as: UInt8.self, from: utf8)
+        }
+        raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+        return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+}

@@ -1,0 +1,85 @@
+import WorkflowMessages
+
+/// One value of every message with every field set, mirrored field for field by
+/// `PythonInterop.script` (keep the two in step).
+///
+/// Covers unicode, extreme integers, unknown and negative enum values, maps, nested repeated
+/// messages, and sub-messages that are absent versus present-but-empty.
+enum Fixtures {
+    static let unicode = "Zoë ✓ — 日本語 🚀"
+
+    static let stats = WorkflowV1.Stats(
+        durationMs: 1234,
+        counters: ["itemsProcessed": 10, "itemsCreated": 7, "itemsFailed": -3,
+                   "max": .max, "min": .min, "ünï": 0])
+
+    static let entity = WorkflowV1.EntityRef(tag: "P-101", route: "/assets/123", id: "123", type: "asset")
+
+    static let step = WorkflowV1.Step(
+        id: "s-1", message: "Created P-101 \(unicode)", level: .warn, entity: entity,
+        timestampMs: 1_700_000_000_123, sequence: .max)
+
+    static let failedJob = WorkflowV1.Job(
+        id: "job-f", name: "Process Data", position: 3, status: .failed,
+        steps: [
+            step,
+            WorkflowV1.Step(id: "s-2", message: "unknown level", level: .init(rawValue: 42)),
+            WorkflowV1.Step(),
+        ],
+        progress: 0.75, progressMessage: "3 of 4", stats: stats, error: "boom: disk full",
+        stack: "at line 1\n\tat line 2", startedAtMs: -5, finishedAtMs: .max)
+
+    /// Job `j` of ``workflow``: four steps whose entities cycle through present, absent and
+    /// present-but-empty; job 1 has no stats.
+    static func job(_ j: Int) -> WorkflowV1.Job {
+        WorkflowV1.Job(
+            id: "job-\(j)", name: "Job \(j) ✓", position: Int32(j), status: .completed,
+            steps: (0..<4).map { s in
+                WorkflowV1.Step(
+                    id: "s-\(j)-\(s)", message: "Step \(s) of job \(j)", level: .info,
+                    entity: s == 0
+                        ? WorkflowV1.EntityRef(tag: "T-\(j)\(s)", route: "/r/\(j)/\(s)", id: "\(s)", type: "asset")
+                        : s == 3 ? WorkflowV1.EntityRef() : nil,
+                    timestampMs: Int64(1000 * j + s), sequence: UInt64(100 * j + s))
+            },
+            progress: 1, progressMessage: "done",
+            stats: j == 1 ? nil : WorkflowV1.Stats(durationMs: Int64(j * 10), counters: ["n": Int64(j)]),
+            startedAtMs: Int64(j), finishedAtMs: Int64(j + 1))
+    }
+
+    static let workflow = WorkflowV1.Workflow(
+        id: "wf-1", type: "IMPORT_ASSETS", summary: "Import Gold Mine ⛏️", status: .failed,
+        createdAtMs: .min, startedAtMs: 1, finishedAtMs: 2, userID: "u-1", userName: unicode,
+        params: ["file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""],
+        jobs: [job(0), job(1), job(2), failedJob],
+        stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
+        requestID: "req-42")
+
+    static let startWorkflowRequest = WorkflowV1.StartWorkflowRequest(
+        type: "IMPORT_ASSETS", params: ["file_path": "/data/assets.csv", "ключ": "значение"],
+        userID: "u-1", userName: unicode, summary: "Import Gold Mine", requestID: "req-42")
+
+    static let startWorkflowResponse = WorkflowV1.StartWorkflowResponse(workflowID: "wf-1", status: .running)
+
+    static let getWorkflowRequest = WorkflowV1.GetWorkflowRequest(workflowID: "wf-🚀")
+
+    static let watchLogsRequest = WorkflowV1.WatchLogsRequest(
+        workflowID: "wf-1", minLevel: .warn, afterSequence: .max, liveOnly: true)
+
+    static let logEvent = WorkflowV1.LogEvent(
+        sequence: .max - 1, timestampMs: -1, kind: .init(rawValue: 99), level: .error,
+        message: "IMPORT_ASSETS failed at Process Data: boom", workflowID: "wf-1",
+        workflowType: "IMPORT_ASSETS", userID: "u-1", jobID: "job-f", jobName: "Process Data",
+        jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
+        workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
+        error: "boom", stack: "trace ✓")
+
+    /// One fixture of each of the ten messages, for tests that cover them all the same way.
+    static let all: [any WorkflowV1.Message] = [
+        startWorkflowRequest, startWorkflowResponse, getWorkflowRequest, stats, entity, step,
+        failedJob, workflow, watchLogsRequest, logEvent,
+    ]
+
+    /// Every message type, for tests that feed the same bytes to each decoder.
+    static let types: [any WorkflowV1.Message.Type] = all.map { type(of: $0) }
+}

@@ -1,0 +1,143 @@
+import Testing
+import WorkflowMessages
+
+/// A small deterministic generator (SplitMix64) so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Decodes `bytes` as `M`: either it fails with a `MessageDecodingError` naming `M`, or it
+/// succeeds and re-encoding the result is stable. Never crashes.
+@discardableResult
+func decodeOrReject<M: WorkflowV1.Message>(
+    _: M.Type, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
+) -> M? {
+    do {
+        let value = try M(serializedBytes: bytes)
+        let again = try? M(serializedBytes: value.serializedBytes())
+        #expect(again == value, "re-encoding a decoded value changed it", sourceLocation: sourceLocation)
+        return value
+    } catch {
+        #expect(error.messageName == M.protoMessageName, sourceLocation: sourceLocation)
+        #expect(error.byteCount == bytes.count, sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+@Suite("Malformed input")
+struct MalformedInputTests {
+    /// Inputs that are invalid for every message, whatever its fields.
+    static let invalidForAll: [(String, [UInt8])] = [
+        ("truncated varint value", [0x08, 0xFF]),
+        ("truncated tag", [0xFF]),
+        ("varint longer than 10 bytes", [0x08] + [UInt8](repeating: 0xFF, count: 10) + [0x01]),
+        ("length past the end", [0x0A, 0x05, 0x41]),
+        ("huge length", [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x41]),
+        ("wire type 6", [0x0E]),
+        ("wire type 7", [0x0F, 0x00]),
+        ("field number 0", [0x00, 0x01]),
+        ("end group without start", [0x0C]),
+        ("truncated fixed64", [0x79, 0x01, 0x02]),
+        ("truncated fixed32", [0x7D, 0x01]),
+    ]
+
+    @Test("Invalid for every message", arguments: Fixtures.types)
+    func invalidForEveryMessage(_ type: any WorkflowV1.Message.Type) {
+        func check<M: WorkflowV1.Message>(_: M.Type) {
+            for (name, bytes) in Self.invalidForAll {
+                let expected = MessageDecodingError(messageName: M.protoMessageName, byteCount: bytes.count)
+                #expect(throws: expected, "\(name)") {
+                    try M(serializedBytes: bytes)
+                }
+            }
+        }
+        check(type)
+    }
+
+    @Test func wrongWireTypeForKnownFields() {
+        // Field 1 is a string: a varint there is an error.
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.Workflow(serializedBytes: [0x08, 0x01]) }
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.GetWorkflowRequest(serializedBytes: [0x08, 0x01]) }
+        // LogEvent field 1 is a uint64: length-delimited there is an error.
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.LogEvent(serializedBytes: [0x0A, 0x01, 0x00]) }
+        // Job field 5 (steps) is a message: a fixed32 there is an error.
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.Job(serializedBytes: [0x2D, 0, 0, 0, 0]) }
+    }
+
+    @Test func malformedNestedMessage() {
+        // Step.entity (field 4) holding a truncated varint.
+        #expect(throws: MessageDecodingError(messageName: "workflow.v1.Step", byteCount: 4)) {
+            try WorkflowV1.Step(serializedBytes: [0x22, 0x02, 0x08, 0xFF])
+        }
+        // A job inside a workflow whose step is cut short.
+        var bytes = WorkflowV1.Workflow(jobs: [WorkflowV1.Job(steps: [WorkflowV1.Step(id: "x")])]).serializedBytes()
+        bytes[bytes.count - 2] = 0x7F  // the step's id length now runs past every enclosing end
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.Workflow(serializedBytes: bytes) }
+    }
+
+    @Test func invalidUTF8IsRepairedNotFatal() throws {
+        let request = try WorkflowV1.GetWorkflowRequest(serializedBytes: [0x0A, 0x04, 0xC3, 0x28, 0xFF, 0x41])
+        #expect(request.workflowID == "\u{FFFD}(\u{FFFD}A")
+    }
+
+    @Test func unknownFieldsAreSkipped() throws {
+        let unknown: [UInt8] = [
+            0xF8, 0x06, 0x96, 0x01,                  // field 111 varint 150
+            0xFA, 0x06, 0x03, 0x61, 0x62, 0x63,      // field 111 length-delimited "abc"
+            0xFD, 0x06, 1, 2, 3, 4,                  // field 111 fixed32
+            0xF9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8,      // field 111 fixed64
+        ]
+        func check<M: WorkflowV1.Message>(_ value: M) throws {
+            #expect(try M(serializedBytes: unknown + value.serializedBytes()) == value)
+            #expect(try M(serializedBytes: value.serializedBytes() + unknown) == value)
+        }
+        for value in Fixtures.all { try check(value) }
+    }
+
+    @Test func repeatedMapKeyKeepsLastValue() throws {
+        // Two Stats.counters entries (field 2) for key "a": 1 then 2.
+        let entry1: [UInt8] = [0x12, 0x05, 0x0A, 0x01, 0x61, 0x10, 0x01]
+        let entry2: [UInt8] = [0x12, 0x05, 0x0A, 0x01, 0x61, 0x10, 0x02]
+        #expect(try WorkflowV1.Stats(serializedBytes: entry1 + entry2).counters == ["a": 2])
+    }
+
+    @Test("Random bytes never crash", arguments: Fixtures.types)
+    func randomBytes(_ type: any WorkflowV1.Message.Type) {
+        func check<M: WorkflowV1.Message>(_: M.Type) {
+            var random = SplitMix64(state: UInt64(M.protoMessageName.utf8.count))
+            for _ in 0..<3000 {
+                let count = Int.random(in: 0...64, using: &random)
+                let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+                decodeOrReject(M.self, bytes)
+            }
+        }
+        check(type)
+    }
+
+    @Test func everyTruncationAndBitFlipOfAWorkflow() {
+        let bytes = Fixtures.workflow.serializedBytes()
+        for length in 0..<bytes.count {
+            decodeOrReject(WorkflowV1.Workflow.self, Array(bytes[..<length]))
+        }
+        for index in bytes.indices {
+            for bit in [0, 3, 7] {
+                var flipped = bytes
+                flipped[index] ^= 1 << bit
+                decodeOrReject(WorkflowV1.Workflow.self, flipped)
+            }
+        }
+    }
+
+    @Test func errorDescriptionNamesTheMessage() {
+        let error = MessageDecodingError(messageName: "workflow.v1.Workflow", byteCount: 12)
+        #expect(error.description.contains("workflow.v1.Workflow"))
+        #expect(error.description.contains("12 bytes"))
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// Runs Python's protobuf (the reference implementation) against our encodings.
+///
+/// The interpreter comes from `WORKFLOW_TEST_PYTHON`, else the package's `.venv` that
+/// `Scripts/test.sh` creates. Stubs are generated at test time into a fresh temporary
+/// directory, never into the source tree.
+enum PythonInterop {
+    static let missingPython = "run Scripts/test.sh first: it creates .venv with protobuf and grpcio-tools"
+
+    /// The package root, three levels above this file.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The Python interpreter to use, or nil when none is installed.
+    static func interpreter() -> URL? {
+        let fileManager = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["WORKFLOW_TEST_PYTHON"], !path.isEmpty,
+           fileManager.isExecutableFile(atPath: path) {
+            return URL(fileURLWithPath: path)
+        }
+        let venv = packageRoot.appendingPathComponent(".venv/bin/python")
+        return fileManager.isExecutableFile(atPath: venv.path) ? venv : nil
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs `python` with `arguments` in the package root; returns its exit status and
+    /// combined stdout and stderr.
+    static func run(_ python: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = python
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// Creates a temporary directory holding the generated `workflow_pb2` stubs and
+    /// `interop.py`, and returns it.
+    static func prepare(python: URL) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("workflow-messages-interop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let generated = try run(python, [
+            "-m", "grpc_tools.protoc", "-I", "Protos", "--python_out=\(directory.path)",
+            "Protos/workflow/v1/workflow.proto",
+        ])
+        guard generated.status == 0 else {
+            throw Failure(description:
+                "grpc_tools.protoc failed (\(generated.status)): \(generated.output)\n\(missingPython)")
+        }
+        try script.write(to: directory.appendingPathComponent("interop.py"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    /// Builds the same fixtures as `Fixtures.swift`. `write DIR` stores `py_<Message>.bin`
+    /// for each; `check DIR` parses every `swift_<Message>.bin`, compares it field by field
+    /// with the fixture, prints `ok <Message>` or the differing field paths, and exits 1 on
+    /// any difference.
+    static let script = #"""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workflow.v1 import workflow_pb2 as pb
+
+UNICODE = "Zoë ✓ — 日本語 🚀"
+I64_MAX, I64_MIN, U64_MAX = 2**63 - 1, -2**63, 2**64 - 1
+I32_MIN = -2**31
+
+def stats():
+    return pb.Stats(duration_ms=1234, counters={"itemsProcessed": 10, "itemsCreated": 7, "itemsFailed": -3,
+                                                 "max": I64_MAX, "min": I64_MIN, "ünï": 0})
+
+def entity():
+    return pb.EntityRef(tag="P-101", route="/assets/123", id="123", type="asset")
+
+def step():
+    return pb.Step(id="s-1", message="Created P-101 " + UNICODE, level=pb.LOG_LEVEL_WARN, entity=entity(),
+                   timestamp_ms=1_700_000_000_123, sequence=U64_MAX)
+
+def failed_job():
+    return pb.Job(id="job-f", name="Process Data", position=3, status=pb.JOB_STATUS_FAILED,
+                  steps=[step(), pb.Step(id="s-2", message="unknown level", level=42), pb.Step()],
+                  progress=0.75, progress_message="3 of 4", stats=stats(), error="boom: disk full",
+                  stack="at line 1\n\tat line 2", started_at_ms=-5, finished_at_ms=I64_MAX)
+
+def job(j):
+    result = pb.Job(id=f"job-{j}", name=f"Job {j} ✓", position=j, status=pb.JOB_STATUS_COMPLETED,
+                    progress=1, progress_message="done", started_at_ms=j, finished_at_ms=j + 1)
+    for s in range(4):
+        st = result.steps.add(id=f"s-{j}-{s}", message=f"Step {s} of job {j}", level=pb.LOG_LEVEL_INFO,
+                              timestamp_ms=1000 * j + s, sequence=100 * j + s)
+        if s == 0:
+            st.entity.CopyFrom(pb.EntityRef(tag=f"T-{j}{s}", route=f"/r/{j}/{s}", id=f"{s}", type="asset"))
+        elif s == 3:
+            st.entity.SetInParent()
+    if j != 1:
+        result.stats.CopyFrom(pb.Stats(duration_ms=j * 10, counters={"n": j}))
+    return result
+
+def workflow():
+    return pb.Workflow(id="wf-1", type="IMPORT_ASSETS", summary="Import Gold Mine ⛏️",
+                       status=pb.WORKFLOW_STATUS_FAILED, created_at_ms=I64_MIN, started_at_ms=1, finished_at_ms=2,
+                       user_id="u-1", user_name=UNICODE,
+                       params={"file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""},
+                       jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
+                       failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42")
+
+FIXTURES = {
+    "StartWorkflowRequest": pb.StartWorkflowRequest(
+        type="IMPORT_ASSETS", params={"file_path": "/data/assets.csv", "ключ": "значение"},
+        user_id="u-1", user_name=UNICODE, summary="Import Gold Mine", request_id="req-42"),
+    "StartWorkflowResponse": pb.StartWorkflowResponse(workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING),
+    "GetWorkflowRequest": pb.GetWorkflowRequest(workflow_id="wf-🚀"),
+    "Stats": stats(),
+    "EntityRef": entity(),
+    "Step": step(),
+    "Job": failed_job(),
+    "Workflow": workflow(),
+    "WatchLogsRequest": pb.WatchLogsRequest(workflow_id="wf-1", min_level=pb.LOG_LEVEL_WARN,
+                                            after_sequence=U64_MAX, live_only=True),
+    "LogEvent": pb.LogEvent(
+        sequence=U64_MAX - 1, timestamp_ms=-1, kind=99, level=pb.LOG_LEVEL_ERROR,
+        message="IMPORT_ASSETS failed at Process Data: boom", workflow_id="wf-1", workflow_type="IMPORT_ASSETS",
+        user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
+        progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
+        error="boom", stack="trace ✓"),
+}
+
+def differences(expected, actual, path):
+    """Field-by-field comparison; returns the paths that differ."""
+    found = []
+    for field in expected.DESCRIPTOR.fields:
+        name = f"{path}.{field.name}"
+        want, got = getattr(expected, field.name), getattr(actual, field.name)
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            if dict(want) != dict(got):
+                found.append(f"{name}: want {dict(want)!r} got {dict(got)!r}")
+        elif (field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED):
+            if len(want) != len(got):
+                found.append(f"{name}: want {len(want)} elements got {len(got)}")
+            else:
+                for i, (w, g) in enumerate(zip(want, got)):
+                    found += differences(w, g, f"{name}[{i}]")
+        elif field.message_type is not None:
+            if expected.HasField(field.name) != actual.HasField(field.name):
+                found.append(f"{name}: presence want {expected.HasField(field.name)} got {actual.HasField(field.name)}")
+            elif expected.HasField(field.name):
+                found += differences(want, got, name)
+        elif want != got:
+            found.append(f"{name}: want {want!r} got {got!r}")
+    if not found and expected != actual:
+        found.append(f"{path}: messages differ (unknown fields?)")
+    return found
+
+mode, directory = sys.argv[1], sys.argv[2]
+failed = False
+for name, expected in FIXTURES.items():
+    if mode == "write":
+        with open(os.path.join(directory, f"py_{name}.bin"), "wb") as f:
+            f.write(expected.SerializeToString())
+        print("wrote", name)
+    else:
+        with open(os.path.join(directory, f"swift_{name}.bin"), "rb") as f:
+            data = f.read()
+        actual = getattr(pb, name)()
+        try:
+            actual.ParseFromString(data)
+        except Exception as error:
+            print("FAIL", name, "does not parse:", error)
+            failed = True
+            continue
+        found = differences(expected, actual, name)
+        if found:
+            failed = True
+            print("FAIL", name, *found, sep="\n  ")
+        else:
+            print("ok", name)
+sys.exit(1 if failed else 0)
+"""#
+}
