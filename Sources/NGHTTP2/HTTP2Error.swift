@@ -1,0 +1,20 @@
+internal import CNGHTTP2
+
+/// An error code returned by libnghttp2, with its description.
+public struct HTTP2Error: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The negative `nghttp2_error` code.
+    public let code: Int32
+
+    init(code: Int32) {
+        self.code = code
+    }
+
+    /// True when the error is fatal for the whole connection, which must then be closed.
+    public var isFatal: Bool {
+        code < NGHTTP2_ERR_FATAL.rawValue
+    }
+
+    public var description: String {
+        "nghttp2 error \(code): \(String(cString: nghttp2_strerror(code)))"
+    }
+}

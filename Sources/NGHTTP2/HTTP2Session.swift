@@ -1,0 +1,370 @@
+internal import CNGHTTP2
+
+/// An HTTP/2 connection's protocol state, driven without sockets.
+///
+/// The owner feeds received bytes to ``receive(_:)`` and drains bytes to write with
+/// ``send(maxBytes:_:)``; libnghttp2 does all framing, HPACK and flow control. Decoded headers
+/// and data reach the ``HTTP2SessionDelegate``, which also supplies response bodies on demand
+/// (pull style), so a body is only produced when flow control lets it be sent.
+///
+/// Not thread-safe: use one session from one thread (a connection's event loop).
+///
+/// ```swift
+/// let session = try HTTP2Session(role: .server, delegate: connection)
+/// try session.receive(bytesFromSocket)
+/// try session.send(maxBytes: 64 << 10) { chunk in socket.write(chunk) }
+/// ```
+public final class HTTP2Session {
+    /// Which end of the connection this session is.
+    public enum Role: Sendable {
+        case server
+        case client
+    }
+
+    /// The delegate; the session does not keep it alive.
+    public unowned let delegate: any HTTP2SessionDelegate
+
+    /// The `nghttp2_session *`, owned by this object and deleted in `deinit`.
+    private let session: OpaquePointer
+    /// Header fields of the header block being received, by stream.
+    private var headerBlocks: [Int32: [HTTP2HeaderField]] = [:]
+
+    /// Creates a session and queues the local SETTINGS (and, for a client, the preface).
+    /// - Throws: `HTTP2Error` if libnghttp2 cannot allocate the session.
+    public init(role: Role, settings: HTTP2Settings = HTTP2Settings(), delegate: any HTTP2SessionDelegate) throws(HTTP2Error) {
+        self.delegate = delegate
+
+        var callbacks: OpaquePointer?
+        try check(nghttp2_session_callbacks_new(&callbacks))
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkReceived)
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClosed)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSent)
+
+        var option: OpaquePointer?
+        try check(nghttp2_option_new(&option))
+        defer { nghttp2_option_del(option) }
+        // Stock gRPC clients send far more PINGs and SETTINGS than browsers; nghttp2 answers them
+        // itself. Keep the peer's advertised header table but cap what we allocate for it.
+        nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096)
+
+        var created: OpaquePointer?
+        // `user_data` is this object, unretained: every callback runs inside `receive` or
+        // `send`, which are only callable while the session (and so `self`) is alive.
+        let placeholder = UnsafeMutableRawPointer(bitPattern: 1)!
+        switch role {
+        case .server:
+            try check(nghttp2_session_server_new2(&created, callbacks, placeholder, option))
+        case .client:
+            try check(nghttp2_session_client_new2(&created, callbacks, placeholder, option))
+        }
+        guard let created else { throw HTTP2Error(code: NGHTTP2_ERR_NOMEM.rawValue) }
+        self.session = created
+        nghttp2_session_set_user_data(created, Unmanaged.passUnretained(self).toOpaque())
+
+        let entries = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: settings.initialWindowSize),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
+        ]
+        try check(nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), entries, entries.count))
+        try check(nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, settings.connectionWindowSize))
+    }
+
+    deinit {
+        nghttp2_session_del(session)
+    }
+
+    // MARK: Driving the session
+
+    /// Processes bytes received from the peer, calling the delegate for what they complete.
+    /// - Throws: `HTTP2Error` when the peer broke the protocol badly enough that the connection
+    ///   must close (a GOAWAY is queued first where nghttp2 can send one).
+    public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2Error) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        // Negative: NGHTTP2_ERR_NOMEM, NGHTTP2_ERR_CALLBACK_FAILURE, NGHTTP2_ERR_BAD_CLIENT_MAGIC,
+        // NGHTTP2_ERR_FLOODED; all fatal for the connection.
+        if consumed < 0 { throw HTTP2Error(code: Int32(consumed)) }
+    }
+
+    /// Hands the bytes waiting to be written to `write`, at most about `maxBytes` of them.
+    ///
+    /// Stream bodies are pulled from the delegate as flow control allows. Each chunk passed to
+    /// `write` is valid only during that call.
+    /// - Returns: the number of bytes handed over.
+    @discardableResult
+    public func send(maxBytes: Int, _ write: (UnsafeRawBufferPointer) -> Void) throws(HTTP2Error) -> Int {
+        var total = 0
+        while total < maxBytes {
+            var chunk: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &chunk)
+            // Negative: NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_CALLBACK_FAILURE; both fatal.
+            if count < 0 { throw HTTP2Error(code: Int32(count)) }
+            if count == 0 { break }
+            write(UnsafeRawBufferPointer(start: chunk, count: count))
+            total += count
+        }
+        return total
+    }
+
+    /// True while the session expects more input (false once both sides sent GOAWAY, or on error).
+    public var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
+
+    /// True while the session has frames to send.
+    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
+
+    // MARK: Submitting frames
+
+    /// Queues response headers; with `hasBody` the body is pulled from the delegate.
+    public func submitResponse(streamID: Int32, headers: [HTTP2HeaderField], hasBody: Bool) throws(HTTP2Error) {
+        try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
+            if hasBody {
+                var provider = bodyProvider()
+                try check(nghttp2_submit_response(session, streamID, pairs, count, &provider))
+            } else {
+                try check(nghttp2_submit_response(session, streamID, pairs, count, nil))
+            }
+        }
+    }
+
+    /// Queues a HEADERS frame, e.g. a gRPC Trailers-Only response (`endStream: true`).
+    public func submitHeaders(streamID: Int32, headers: [HTTP2HeaderField], endStream: Bool) throws(HTTP2Error) {
+        let flags = endStream ? NGHTTP2_FLAG_END_STREAM.rawValue : NGHTTP2_FLAG_NONE.rawValue
+        try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
+            try check(nghttp2_submit_headers(session, UInt8(flags), streamID, nil, pairs, count, nil))
+        }
+    }
+
+    /// Queues a request (client role) and returns its new stream id.
+    public func submitRequest(headers: [HTTP2HeaderField], hasBody: Bool) throws(HTTP2Error) -> Int32 {
+        try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) -> Int32 in
+            let streamID: Int32
+            if hasBody {
+                var provider = bodyProvider()
+                streamID = nghttp2_submit_request(session, nil, pairs, count, &provider, nil)
+            } else {
+                streamID = nghttp2_submit_request(session, nil, pairs, count, nil, nil)
+            }
+            try check(streamID)
+            return streamID
+        }
+    }
+
+    /// Wakes a stream whose body source answered `.deferred`.
+    /// - Returns: false when the stream is gone or was not deferred.
+    @discardableResult
+    public func resumeData(streamID: Int32) -> Bool {
+        // 0, or NGHTTP2_ERR_INVALID_ARGUMENT (no such stream / not deferred) or NGHTTP2_ERR_NOMEM.
+        nghttp2_session_resume_data(session, streamID) == 0
+    }
+
+    /// Queues RST_STREAM with an HTTP/2 error code (0 = NO_ERROR, 8 = CANCEL).
+    public func resetStream(streamID: Int32, errorCode: UInt32) {
+        // Fails only for stream id 0 or out of memory; neither leaves anything to undo.
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
+    }
+
+    /// Queues the first phase of a graceful shutdown: a GOAWAY that still admits new streams.
+    public func submitShutdownNotice() {
+        // Fails only for a client session, which this call is not for.
+        _ = nghttp2_submit_shutdown_notice(session)
+    }
+
+    /// Queues a GOAWAY naming the last stream this side processed.
+    public func submitGoAway(errorCode: UInt32) {
+        let lastStream = nghttp2_session_get_last_proc_stream_id(session)
+        // Fails only for an invalid last stream id or out of memory.
+        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, errorCode, nil, 0)
+    }
+
+    /// The peer's flow-control window for what this side may still send on a stream.
+    public func remoteWindowSize(streamID: Int32) -> Int {
+        Int(nghttp2_session_get_stream_remote_window_size(session, streamID))
+    }
+
+    // MARK: Callbacks, forwarded from the C trampolines below
+
+    fileprivate func beginHeaders(streamID: Int32) {
+        headerBlocks[streamID] = []
+    }
+
+    fileprivate func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        headerBlocks[streamID, default: []].append(
+            HTTP2HeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        )
+    }
+
+    fileprivate func frameReceived(type: UInt8, flags: UInt8, streamID: Int32) {
+        let endStream = flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        switch UInt32(type) {
+        case NGHTTP2_HEADERS.rawValue:
+            let headers = headerBlocks.removeValue(forKey: streamID) ?? []
+            delegate.session(self, didReceiveHeaders: headers, streamID: streamID, endStream: endStream)
+        case NGHTTP2_DATA.rawValue where endStream:
+            delegate.session(self, didReceiveEndOfStream: streamID)
+        default:
+            break
+        }
+    }
+
+    fileprivate func frameSent(type: UInt8, flags: UInt8, streamID: Int32) {
+        let isStreamFrame = UInt32(type) == NGHTTP2_HEADERS.rawValue || UInt32(type) == NGHTTP2_DATA.rawValue
+        if isStreamFrame && flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
+            delegate.session(self, didSendEndOfStream: streamID)
+        }
+    }
+
+    fileprivate func dataChunk(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        delegate.session(self, didReceiveData: bytes, streamID: streamID)
+    }
+
+    fileprivate func streamClosed(streamID: Int32, errorCode: UInt32) {
+        headerBlocks.removeValue(forKey: streamID)
+        delegate.session(self, didCloseStream: streamID, errorCode: errorCode)
+    }
+
+    fileprivate func readData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: UnsafeMutablePointer<UInt32>) -> Int {
+        switch delegate.session(self, readDataFor: streamID, into: buffer) {
+        case .bytes(let count):
+            return count
+        case .deferred:
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        case .end(let count, nil):
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            return count
+        case .end(let count, let trailers?):
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+            // Submitting trailers from the read callback is the documented way to end a body
+            // with trailers. It fails only for out of memory; the stream is then reset.
+            let submitted = withNameValuePairs(trailers) { pairs, pairCount in
+                nghttp2_submit_trailer(session, streamID, pairs, pairCount)
+            }
+            if submitted != 0 { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
+            return count
+        }
+    }
+
+    // MARK: Helpers
+
+    private func bodyProvider() -> nghttp2_data_provider {
+        nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: onReadData)
+    }
+}
+
+/// Throws for a negative libnghttp2 return code.
+private func check(_ code: Int32) throws(HTTP2Error) {
+    if code < 0 { throw HTTP2Error(code: code) }
+}
+
+/// Calls `body` with `nghttp2_nv` pairs pointing into one temporary buffer holding every
+/// name and value. libnghttp2 copies the pairs during the submit call, so they need not outlive it.
+private func withNameValuePairs<Result, Failure: Error>(
+    _ headers: [HTTP2HeaderField],
+    _ body: (UnsafePointer<nghttp2_nv>, Int) throws(Failure) -> Result
+) throws(Failure) -> Result {
+    var byteCount = 0
+    for field in headers {
+        byteCount += field.name.utf8.count + field.value.utf8.count
+    }
+    let result: Swift.Result<Result, Failure> = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(byteCount, 1)) { bytes in
+        withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(headers.count, 1)) { pairs in
+            var offset = 0
+            func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
+                let start = bytes.baseAddress! + offset
+                let count = UnsafeMutableBufferPointer(rebasing: bytes[offset...]).initialize(fromContentsOf: text.utf8)
+                offset += count
+                return (start, count)
+            }
+            for (index, field) in headers.enumerated() {
+                let name = copy(field.name)
+                let value = copy(field.value)
+                pairs.initializeElement(
+                    at: index,
+                    to: nghttp2_nv(name: name.0, value: value.0, namelen: name.1, valuelen: value.1, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                )
+            }
+            defer { _ = pairs.prefix(headers.count).deinitialize() }
+            do throws(Failure) {
+                return .success(try body(pairs.baseAddress!, headers.count))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+    return try result.get()
+}
+
+// MARK: - C trampolines
+//
+// libnghttp2 calls these with the `user_data` set in `HTTP2Session.init`: the session object,
+// unretained. They only run inside `nghttp2_session_mem_recv`/`mem_send`, which the session calls
+// from its own methods, so the object is alive for every call. None of them can throw.
+
+private func session(from userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+    Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+}
+
+private func onBeginHeaders(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    session(from: userData).beginHeaders(streamID: frame.pointee.hd.stream_id)
+    return 0
+}
+
+private func onHeader(
+    _: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?,
+    name: UnsafePointer<UInt8>?, nameLength: Int,
+    value: UnsafePointer<UInt8>?, valueLength: Int,
+    flags: UInt8, userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let frame else { return 0 }
+    session(from: userData).header(
+        streamID: frame.pointee.hd.stream_id,
+        name: UnsafeBufferPointer(start: name, count: nameLength),
+        value: UnsafeBufferPointer(start: value, count: valueLength)
+    )
+    return 0
+}
+
+private func onFrameReceived(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    let header = frame.pointee.hd
+    session(from: userData).frameReceived(type: header.type, flags: header.flags, streamID: header.stream_id)
+    return 0
+}
+
+private func onFrameSent(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let frame else { return 0 }
+    let header = frame.pointee.hd
+    session(from: userData).frameSent(type: header.type, flags: header.flags, streamID: header.stream_id)
+    return 0
+}
+
+private func onDataChunkReceived(
+    _: OpaquePointer?, flags: UInt8, streamID: Int32,
+    data: UnsafePointer<UInt8>?, length: Int, userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    session(from: userData).dataChunk(streamID: streamID, bytes: UnsafeRawBufferPointer(start: data, count: length))
+    return 0
+}
+
+private func onStreamClosed(_: OpaquePointer?, streamID: Int32, errorCode: UInt32, userData: UnsafeMutableRawPointer?) -> Int32 {
+    session(from: userData).streamClosed(streamID: streamID, errorCode: errorCode)
+    return 0
+}
+
+private func onReadData(
+    _: OpaquePointer?, streamID: Int32,
+    buffer: UnsafeMutablePointer<UInt8>?, length: Int,
+    dataFlags: UnsafeMutablePointer<UInt32>?, source: UnsafeMutablePointer<nghttp2_data_source>?,
+    userData: UnsafeMutableRawPointer?
+) -> Int {
+    session(from: userData).readData(
+        streamID: streamID,
+        into: UnsafeMutableRawBufferPointer(start: buffer, count: length),
+        flags: dataFlags!
+    )
+}

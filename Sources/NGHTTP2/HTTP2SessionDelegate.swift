@@ -1,0 +1,25 @@
+/// Receives what an `HTTP2Session` decodes and supplies the bodies it sends.
+///
+/// Every method is called synchronously from inside `HTTP2Session.receive(_:)` or
+/// `HTTP2Session.send(maxBytes:_:)`, on the caller's thread. Implementations may submit frames
+/// (responses, trailers, resets) but must not call `receive` or `send` re-entrantly.
+public protocol HTTP2SessionDelegate: AnyObject {
+    /// A complete header block arrived on a stream (request or response headers, or trailers).
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool)
+
+    /// A piece of a stream's body arrived. The bytes are valid only during the call.
+    func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32)
+
+    /// The peer ended its side of the stream with a DATA frame.
+    func session(_ session: HTTP2Session, didReceiveEndOfStream streamID: Int32)
+
+    /// This side's last frame of a stream (one with END_STREAM) was handed to the socket.
+    func session(_ session: HTTP2Session, didSendEndOfStream streamID: Int32)
+
+    /// The stream closed; `errorCode` is 0 (NO_ERROR) for a normal close, else the RST_STREAM
+    /// or GOAWAY code.
+    func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32)
+
+    /// The session can send up to `buffer.count` bytes of the stream's body now.
+    func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead
+}

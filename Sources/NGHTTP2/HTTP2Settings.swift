@@ -1,0 +1,24 @@
+/// The local HTTP/2 settings an `HTTP2Session` advertises when it starts.
+public struct HTTP2Settings: Sendable, Hashable {
+    /// How many streams the peer may open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    public var maxConcurrentStreams: UInt32
+    /// The flow-control window of each stream the peer sends on (SETTINGS_INITIAL_WINDOW_SIZE).
+    public var initialWindowSize: UInt32
+    /// The flow-control window of the whole connection for what the peer sends.
+    public var connectionWindowSize: Int32
+    /// The largest header list the peer may send (SETTINGS_MAX_HEADER_LIST_SIZE).
+    public var maxHeaderListSize: UInt32
+
+    /// Creates settings; the defaults suit a gRPC server.
+    public init(
+        maxConcurrentStreams: UInt32 = 1024,
+        initialWindowSize: UInt32 = 1 << 20,
+        connectionWindowSize: Int32 = 16 << 20,
+        maxHeaderListSize: UInt32 = 16 << 10
+    ) {
+        self.maxConcurrentStreams = maxConcurrentStreams
+        self.initialWindowSize = initialWindowSize
+        self.connectionWindowSize = connectionWindowSize
+        self.maxHeaderListSize = maxHeaderListSize
+    }
+}
