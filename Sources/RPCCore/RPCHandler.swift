@@ -1,0 +1,13 @@
+/// How a method is served: one request message, then one response or a stream of them.
+///
+/// Handlers are called on the connection's thread as soon as the request message is complete.
+/// They must not block: a handler that needs slow work starts it and completes later through
+/// its ``UnaryResponder`` or ``StreamWaker`` from any thread.
+public enum RPCHandler: Sendable {
+    /// A unary method: answer through the responder, now or later.
+    case unary(@Sendable (_ request: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) -> Void)
+
+    /// A server-streaming method: return the producer of its messages, or throw a status to end
+    /// the call at once (sent as a Trailers-Only response).
+    case serverStreaming(@Sendable (_ request: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer)
+}
