@@ -1,0 +1,28 @@
+import RPCCore
+import Synchronization
+
+/// Counts the calls a server finished, by the `grpc-status` it sent.
+///
+/// Load tools such as h2load only see HTTP 200; these counts say what the calls really ended with.
+public final class CallStatistics: Sendable {
+    private let counts = Mutex<[Int: Int]>([:])
+
+    /// Creates empty statistics.
+    public init() {}
+
+    /// Records one finished call.
+    func record(_ code: RPCStatus.Code) {
+        counts.withLock { $0[code.rawValue, default: 0] += 1 }
+    }
+
+    /// How many calls ended with each status code so far.
+    public var snapshot: [RPCStatus.Code: Int] {
+        counts.withLock { counts in
+            var result: [RPCStatus.Code: Int] = [:]
+            for (raw, count) in counts {
+                if let code = RPCStatus.Code(rawValue: raw) { result[code] = count }
+            }
+            return result
+        }
+    }
+}

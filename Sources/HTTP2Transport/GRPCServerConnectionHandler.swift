@@ -1,0 +1,348 @@
+import Logging
+import NGHTTP2
+import NIOCore
+import RPCCore
+
+/// Serves gRPC on one HTTP/2 connection: bytes in from the channel, through libnghttp2, to the
+/// router's handlers, and their answers back out.
+///
+/// Everything runs on the channel's event loop. Handlers complete from any thread; completions
+/// hop back to the loop. Output is drained from nghttp2 only while the channel is writable and
+/// stream bodies are pulled only as flow control allows, so a slow reader costs the server at
+/// most a flow-control window and a socket buffer, never an unbounded queue.
+final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Bytes drained from nghttp2 per write; the channel's writability is rechecked between writes.
+    private static let writeChunkSize = 64 << 10
+
+    private let router: RPCRouter
+    private let configuration: GRPCServerConfiguration
+    private let statistics: CallStatistics
+    private let logger: Logger
+
+    private var session: HTTP2Session?
+    private var context: ChannelHandlerContext?
+    private var streams: [Int32: ServerStream] = [:]
+    /// Streams whose request completed during the current `receive`, dispatched right after it.
+    private var readyStreams: [Int32] = []
+    /// True inside `channelRead`..`channelReadComplete`, which flushes once at the end.
+    private var isReading = false
+
+    init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, logger: Logger) {
+        self.router = router
+        self.configuration = configuration
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        do {
+            session = try HTTP2Session(role: .server, settings: configuration.http2, delegate: self)
+        } catch {
+            logger.error("h2.session_create_failed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelAllStreams()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelAllStreams()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session else { return }
+        isReading = true
+        let buffer = unwrapInboundIn(data)
+        do {
+            try buffer.withUnsafeReadableBytes { bytes in try session.receive(bytes) }
+        } catch {
+            logger.debug("h2.protocol_error", metadata: ["error": "\(error)"])
+            // nghttp2 queued a GOAWAY where it could; send it, then close.
+            isReading = false
+            flush()
+            context.close(promise: nil)
+            return
+        }
+        dispatchReadyStreams()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("h2.connection_error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: HTTP2SessionDelegate
+
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
+        if let stream = streams[streamID] {
+            // Request trailers: gRPC clients do not send them, but they do end the stream.
+            if endStream { requestEnded(stream) }
+            return
+        }
+        let fields = headers.map { HeaderField(name: $0.name, value: $0.value) }
+        switch GRPCRequestHead.parse(fields) {
+        case .httpError(let status, let body, let responseHeaders):
+            let stream = ServerStream(id: streamID, head: nil, handler: nil, maxMessageSize: 0)
+            stream.clientEnded = endStream
+            streams[streamID] = stream
+            stream.setPending(Array(body.utf8))
+            stream.ending = .endOfBody
+            stream.phase = .responding
+            let head = [HTTP2HeaderField(":status", String(status))] + responseHeaders.map { HTTP2HeaderField($0.name, $0.value) }
+            submit(stream) { try session.submitResponse(streamID: streamID, headers: head, hasBody: true) }
+        case .rpcError(let status):
+            let stream = ServerStream(id: streamID, head: nil, handler: nil, maxMessageSize: 0)
+            stream.clientEnded = endStream
+            streams[streamID] = stream
+            finishTrailersOnly(stream, status)
+        case .rpc(let head):
+            switch router.route(head) {
+            case .failure(let status):
+                let stream = ServerStream(id: streamID, head: head, handler: nil, maxMessageSize: 0)
+                stream.clientEnded = endStream
+                streams[streamID] = stream
+                finishTrailersOnly(stream, status)
+            case .success(let handler):
+                let stream = ServerStream(id: streamID, head: head, handler: handler, maxMessageSize: configuration.maxReceiveMessageSize)
+                streams[streamID] = stream
+                if endStream { requestEnded(stream) }
+            }
+        }
+    }
+
+    func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
+        guard let stream = streams[streamID], stream.phase == .receiving else { return }
+        stream.deframer.append(data)
+        do {
+            while let message = try stream.deframer.next() {
+                guard stream.request == nil else {
+                    finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "more than one request message for a method that takes one"))
+                    return
+                }
+                stream.request = message
+            }
+        } catch {
+            finishTrailersOnly(stream, error)
+        }
+    }
+
+    func session(_ session: HTTP2Session, didReceiveEndOfStream streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        requestEnded(stream)
+    }
+
+    func session(_ session: HTTP2Session, didSendEndOfStream streamID: Int32) {
+        guard let stream = streams[streamID], !stream.clientEnded else { return }
+        // The response is complete but the client is still sending a request nobody will read:
+        // stop it with RST_STREAM(NO_ERROR), after the final frame as gRPC requires. libnghttp2
+        // 1.52 does not do this itself.
+        session.resetStream(streamID: streamID, errorCode: 0)
+    }
+
+    func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        stream.phase = .finished
+        stream.producer?.cancel()
+        stream.producer = nil
+    }
+
+    func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
+        guard let stream = streams[streamID] else {
+            return .end(bytes: 0, trailers: [HTTP2HeaderField("grpc-status", String(RPCStatus.Code.cancelled.rawValue))])
+        }
+        stream.refill(budget: configuration.streamChunkSize)
+        let count = stream.copyPending(into: buffer)
+        if !stream.hasPendingBytes, let ending = stream.ending {
+            stream.phase = .finished
+            switch ending {
+            case .endOfBody:
+                return .end(bytes: count, trailers: nil)
+            case .trailers(let status):
+                statistics.record(status.code)
+                return .end(bytes: count, trailers: http2Fields(GRPCResponseHeaders.trailers(status)))
+            }
+        }
+        if count == 0 {
+            stream.isDeferred = true
+            return .deferred
+        }
+        return .bytes(count)
+    }
+
+    // MARK: Request lifecycle
+
+    /// The client finished sending: a complete single request message starts the call.
+    private func requestEnded(_ stream: ServerStream) {
+        stream.clientEnded = true
+        guard stream.phase == .receiving else { return }
+        if stream.deframer.hasPartialMessage {
+            finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
+        } else if stream.request == nil {
+            finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "request stream ended without a request message"))
+        } else {
+            stream.phase = .dispatched
+            readyStreams.append(stream.id)
+        }
+    }
+
+    /// Calls the handlers of requests completed by the last `receive`, outside nghttp2 callbacks.
+    private func dispatchReadyStreams() {
+        guard !readyStreams.isEmpty, let context else { return }
+        let ready = readyStreams
+        readyStreams.removeAll(keepingCapacity: true)
+        for id in ready {
+            guard let stream = streams[id], stream.phase == .dispatched,
+                  let head = stream.head, let handler = stream.handler, let request = stream.request
+            else { continue }
+            stream.request = nil
+            let callContext = ServerCallContext(
+                path: head.path,
+                metadata: head.metadata,
+                deadline: head.timeout.map { ContinuousClock.now.advanced(by: $0) }
+            )
+            let loop = context.eventLoop
+            let handlerBox = NIOLoopBound(self, eventLoop: loop)
+            switch handler {
+            case .unary(let call):
+                let responder = UnaryResponder { result in
+                    if loop.inEventLoop {
+                        handlerBox.value.unaryCompleted(streamID: id, result: result)
+                    } else {
+                        loop.execute { handlerBox.value.unaryCompleted(streamID: id, result: result) }
+                    }
+                }
+                call(request, callContext, responder)
+            case .serverStreaming(let start):
+                let waker = StreamWaker {
+                    if loop.inEventLoop {
+                        handlerBox.value.resume(streamID: id)
+                    } else {
+                        loop.execute { handlerBox.value.resume(streamID: id) }
+                    }
+                }
+                do {
+                    stream.producer = try start(request, callContext, waker)
+                    stream.phase = .responding
+                    submit(stream) { try self.session?.submitResponse(streamID: id, headers: Self.responseHead, hasBody: true) }
+                } catch {
+                    finishTrailersOnly(stream, error)
+                }
+            }
+        }
+    }
+
+    private func unaryCompleted(streamID: Int32, result: Result<[UInt8], RPCStatus>) {
+        guard let stream = streams[streamID], stream.phase == .dispatched else { return }
+        switch result {
+        case .success(let message):
+            var framed: [UInt8] = []
+            framed.reserveCapacity(message.count + 5)
+            GRPCMessageFramer.frame(message, into: &framed)
+            stream.setPending(framed)
+            stream.ending = .trailers(.ok)
+            stream.phase = .responding
+            submit(stream) { try self.session?.submitResponse(streamID: streamID, headers: Self.responseHead, hasBody: true) }
+        case .failure(let status):
+            finishTrailersOnly(stream, status)
+        }
+        if !isReading { flush() }
+    }
+
+    private func resume(streamID: Int32) {
+        guard let stream = streams[streamID], stream.isDeferred, let session else { return }
+        stream.isDeferred = false
+        session.resumeData(streamID: streamID)
+        if !isReading { flush() }
+    }
+
+    /// Ends a stream with one HEADERS frame carrying the status (gRPC Trailers-Only).
+    private func finishTrailersOnly(_ stream: ServerStream, _ status: RPCStatus) {
+        guard stream.phase != .finished, stream.phase != .responding else { return }
+        stream.phase = .finished
+        stream.request = nil
+        statistics.record(status.code)
+        let fields = http2Fields(GRPCResponseHeaders.trailersOnly(status))
+        submit(stream) { try self.session?.submitHeaders(streamID: stream.id, headers: fields, endStream: true) }
+    }
+
+    /// Runs a submit call; a failure resets the stream rather than leaving it hanging.
+    private func submit(_ stream: ServerStream, _ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(stream.id)", "error": "\(error)"])
+            stream.phase = .finished
+            session?.resetStream(streamID: stream.id, errorCode: 2)
+        }
+    }
+
+    // MARK: Output
+
+    /// Writes what nghttp2 has to send while the channel can take it.
+    private func flush() {
+        guard let context, let session else { return }
+        var wrote = false
+        while context.channel.isWritable {
+            var buffer = context.channel.allocator.buffer(capacity: 0)
+            do {
+                try session.send(maxBytes: Self.writeChunkSize) { chunk in buffer.writeBytes(chunk) }
+            } catch {
+                logger.debug("h2.send_failed", metadata: ["error": "\(error)"])
+                context.close(promise: nil)
+                return
+            }
+            if buffer.readableBytes == 0 { break }
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        if !session.wantsRead && !session.wantsWrite {
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelAllStreams() {
+        let open = streams
+        streams.removeAll()
+        for stream in open.values {
+            stream.phase = .finished
+            stream.producer?.cancel()
+            stream.producer = nil
+        }
+    }
+
+    private static let responseHead = http2Fields(GRPCResponseHeaders.head)
+}
+
+private func http2Fields(_ fields: [HeaderField]) -> [HTTP2HeaderField] {
+    fields.map { HTTP2HeaderField($0.name, $0.value) }
+}
+
+@available(*, unavailable)
+extension GRPCServerConnectionHandler: Sendable {}

@@ -1,0 +1,84 @@
+import RPCCore
+
+/// The server's state for one HTTP/2 stream, owned by its connection handler.
+///
+/// Phases, in order: `receiving` (headers arrived, collecting the request message) →
+/// `dispatched` (handler called, awaiting its answer) → `responding` (body being pulled by
+/// nghttp2) → `finished` (final frame queued). Any phase can jump to `finished` on an error,
+/// and the stream is dropped when nghttp2 reports it closed.
+final class ServerStream {
+    enum Phase {
+        case receiving
+        case dispatched
+        case responding
+        case finished
+    }
+
+    /// How the response ends once `pending` is drained.
+    enum Ending {
+        /// gRPC trailers with this status.
+        case trailers(RPCStatus)
+        /// A plain HTTP body that ends the stream (non-gRPC requests).
+        case endOfBody
+    }
+
+    let id: Int32
+    let head: GRPCRequestHead?
+    let handler: RPCHandler?
+    var phase: Phase = .receiving
+    var deframer: GRPCMessageDeframer
+    var request: [UInt8]?
+    /// The client sent END_STREAM.
+    var clientEnded = false
+    /// nghttp2 is waiting for `resumeData` before asking for more body.
+    var isDeferred = false
+
+    /// Framed bytes not yet handed to nghttp2, from `pendingOffset` on.
+    private(set) var pending: [UInt8] = []
+    private var pendingOffset = 0
+    var ending: Ending?
+    var producer: (any ServerStreamProducer)?
+
+    init(id: Int32, head: GRPCRequestHead?, handler: RPCHandler?, maxMessageSize: Int) {
+        self.id = id
+        self.head = head
+        self.handler = handler
+        self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
+    }
+
+    var hasPendingBytes: Bool { pendingOffset < pending.count }
+
+    func setPending(_ bytes: [UInt8]) {
+        pending = bytes
+        pendingOffset = 0
+    }
+
+    /// Copies as many pending bytes as fit into `buffer`, returning how many.
+    func copyPending(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(buffer.count, pending.count - pendingOffset)
+        guard count > 0 else { return 0 }
+        pending.withUnsafeBytes { bytes in
+            buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + pendingOffset, byteCount: count)
+        }
+        pendingOffset += count
+        if pendingOffset == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingOffset = 0
+        }
+        return count
+    }
+
+    /// Asks the producer for more bytes when nothing is pending.
+    func refill(budget: Int) {
+        guard !hasPendingBytes, ending == nil, let producer else { return }
+        var output = StreamOutput(budget: budget)
+        switch producer.produce(into: &output) {
+        case .more, .pending:
+            break
+        case .finished(let status):
+            ending = .trailers(status)
+            self.producer = nil
+        }
+        setPending(output.bytes)
+    }
+}
