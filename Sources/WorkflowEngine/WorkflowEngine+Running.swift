@@ -222,7 +222,7 @@ extension WorkflowEngine {
                 timestampMs: now, workflowStatus: .completed, stats: stats
             )
         )
-        logger.info(
+        logger.debug(
             "Workflow completed",
             metadata: ["workflow.id": "\(record.workflow.id)", "workflow.duration_ms": "\(stats.durationMs)"]
         )

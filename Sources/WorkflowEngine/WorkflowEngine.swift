@@ -166,7 +166,7 @@ public actor WorkflowEngine {
                 timestampMs: now, workflowStatus: .running
             )
         )
-        logger.info(
+        logger.debug(
             "Workflow started",
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )

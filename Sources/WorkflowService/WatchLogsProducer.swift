@@ -1,0 +1,101 @@
+import RPCCore
+import Synchronization
+import WorkflowEngine
+import WorkflowMessages
+import WorkflowModel
+
+/// Produces one WatchLogs stream from the engine's event log.
+///
+/// The transport pulls (``produce(into:)``) only when flow control lets it send, so the stream's
+/// position is just a cursor into the retained log: a client that stops reading costs nothing
+/// but that cursor. Replay and live following are the same loop, so the seam between them can
+/// neither drop nor repeat an event: when the cursor catches up, the producer registers for the
+/// next append (which the log refuses if an event slipped in meanwhile) and answers `.pending`.
+final class WatchLogsProducer: ServerStreamProducer {
+    /// Events read from the log per call into it.
+    private static let readBatch = 256
+
+    /// What the producer knows of the watched workflow when the stream starts.
+    enum WorkflowState: Sendable {
+        /// Still running, or every workflow is watched.
+        case running
+        /// It had ended when the call arrived: the stream ends once the log holds nothing more for it.
+        case finished
+        /// Being looked up on the engine; ``workflowLookedUp(_:)`` follows.
+        case lookingUp
+        /// The lookup failed: the stream ends with this status.
+        case failed(RPCStatus)
+    }
+
+    private struct State {
+        /// The last sequence read or scanned.
+        var cursor: UInt64
+        var workflow: WorkflowState
+        var waiter: AppendWaiter?
+        var isCancelled = false
+    }
+
+    private let log: EventLog
+    private let filter: EventFilter
+    private let waker: StreamWaker
+    private let state: Mutex<State>
+
+    /// - Parameter cursor: events with a greater sequence are sent.
+    init(log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState, waker: StreamWaker) {
+        self.log = log
+        self.filter = filter
+        self.waker = waker
+        self.state = Mutex(State(cursor: cursor, workflow: workflow))
+    }
+
+    /// Completes a `.lookingUp` start with what the engine knows of the workflow.
+    func workflowLookedUp(_ workflow: WorkflowState) {
+        state.withLock { $0.workflow = workflow }
+        waker()
+    }
+
+    func produce(into output: inout StreamOutput) -> StreamProduction {
+        state.withLock { state in
+            guard !state.isCancelled else { return .finished(RPCStatus(code: .cancelled, message: "watch cancelled")) }
+            switch state.workflow {
+            case .lookingUp: return .pending
+            case .failed(let status): return .finished(status)
+            case .running, .finished: break
+            }
+            while true {
+                switch log.read(after: state.cursor, matching: filter, limit: Self.readBatch) {
+                case .truncated(let oldestRetained):
+                    return .finished(RPCStatus(
+                        code: .outOfRange,
+                        message: "events after sequence \(state.cursor) are no longer retained; the oldest retained event is \(oldestRetained)"
+                    ))
+                case .events(let events, let scannedThrough):
+                    let caughtUp = scannedThrough <= state.cursor
+                    state.cursor = max(state.cursor, scannedThrough)
+                    for event in events {
+                        output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
+                        if filter.workflowID != nil, event.isTerminalWorkflowEvent {
+                            return .finished(.ok)
+                        }
+                    }
+                    if output.isFull { return .more }
+                    guard caughtUp else { continue }
+                    if case .finished = state.workflow { return .finished(.ok) }
+                    if let previous = state.waiter { log.cancel(previous) }
+                    state.waiter = log.notifyOnAppend(after: state.cursor) { [waker] in waker() }
+                    if state.waiter == nil { continue }
+                    return .pending
+                }
+            }
+        }
+    }
+
+    func cancel() {
+        let waiter = state.withLock { state in
+            state.isCancelled = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        if let waiter { log.cancel(waiter) }
+    }
+}

@@ -1,0 +1,177 @@
+import WorkflowMessages
+import WorkflowModel
+
+// Conversions between the domain model and the `workflow.v1` wire messages. The wire has no
+// optionals for scalars: an absent value is the proto3 default (0 or "").
+
+extension WorkflowV1.WorkflowStatus {
+    init(_ status: WorkflowStatus) {
+        switch status {
+        case .running: self = .running
+        case .completed: self = .completed
+        case .failed: self = .failed
+        case .cancelled: self = .cancelled
+        }
+    }
+}
+
+extension WorkflowV1.JobStatus {
+    init(_ status: JobStatus) {
+        switch status {
+        case .pending: self = .pending
+        case .running: self = .running
+        case .completed: self = .completed
+        case .failed: self = .failed
+        case .cancelled: self = .cancelled
+        }
+    }
+}
+
+extension WorkflowV1.LogLevel {
+    init(_ level: LogLevel) {
+        switch level {
+        case .debug: self = .debug
+        case .info: self = .info
+        case .warn: self = .warn
+        case .error: self = .error
+        }
+    }
+}
+
+extension LogLevel {
+    /// The domain level for a requested minimum level; nil for a value this build does not know.
+    /// UNSPECIFIED means every level.
+    init?(minimum level: WorkflowV1.LogLevel) {
+        switch level {
+        case .unspecified, .debug: self = .debug
+        case .info: self = .info
+        case .warn: self = .warn
+        case .error: self = .error
+        default: return nil
+        }
+    }
+}
+
+extension WorkflowV1.LogEventKind {
+    init(_ kind: LogEventKind) {
+        switch kind {
+        case .workflowStarted: self = .workflowStarted
+        case .workflowCompleted: self = .workflowCompleted
+        case .workflowFailed: self = .workflowFailed
+        case .workflowCancelled: self = .workflowCancelled
+        case .jobStarted: self = .jobStarted
+        case .jobCompleted: self = .jobCompleted
+        case .jobFailed: self = .jobFailed
+        case .jobCancelled: self = .jobCancelled
+        case .stepLogged: self = .stepLogged
+        case .progressUpdated: self = .progressUpdated
+        case .failureNotice: self = .failureNotice
+        }
+    }
+}
+
+extension WorkflowV1.Stats {
+    init(_ stats: Stats) {
+        self.init(durationMs: stats.durationMs, counters: stats.counters)
+    }
+}
+
+extension WorkflowV1.EntityRef {
+    init(_ entity: EntityReference) {
+        self.init(tag: entity.tag, route: entity.route, id: entity.id, type: entity.type)
+    }
+}
+
+extension WorkflowV1.Step {
+    init(_ step: Step) {
+        self.init(
+            id: step.id,
+            message: step.message,
+            level: WorkflowV1.LogLevel(step.level),
+            entity: step.entity.map(WorkflowV1.EntityRef.init),
+            timestampMs: step.timestampMs,
+            sequence: step.sequence
+        )
+    }
+}
+
+extension WorkflowV1.Job {
+    init(_ job: Job) {
+        self.init(
+            id: job.id,
+            name: job.name,
+            position: Int32(clamping: job.position),
+            status: WorkflowV1.JobStatus(job.status),
+            steps: job.steps.map(WorkflowV1.Step.init),
+            progress: job.progress,
+            progressMessage: job.progressMessage,
+            stats: WorkflowV1.Stats(job.stats),
+            error: job.error ?? "",
+            stack: job.stack ?? "",
+            startedAtMs: job.startedAtMs ?? 0,
+            finishedAtMs: job.finishedAtMs ?? 0
+        )
+    }
+}
+
+extension WorkflowV1.Workflow {
+    init(_ workflow: Workflow) {
+        self.init(
+            id: workflow.id,
+            type: workflow.type,
+            summary: workflow.summary,
+            status: WorkflowV1.WorkflowStatus(workflow.status),
+            createdAtMs: workflow.createdAtMs,
+            startedAtMs: workflow.startedAtMs,
+            finishedAtMs: workflow.finishedAtMs ?? 0,
+            userID: workflow.userID,
+            userName: workflow.userName,
+            params: workflow.params,
+            jobs: workflow.jobs.map(WorkflowV1.Job.init),
+            stats: WorkflowV1.Stats(workflow.stats),
+            error: workflow.error ?? "",
+            failedJobID: workflow.failedJobID ?? "",
+            failedJobName: workflow.failedJobName ?? "",
+            requestID: workflow.requestID
+        )
+    }
+}
+
+extension WorkflowV1.LogEvent {
+    init(_ event: LogEvent) {
+        self.init(
+            sequence: event.sequence,
+            timestampMs: event.timestampMs,
+            kind: WorkflowV1.LogEventKind(event.kind),
+            level: WorkflowV1.LogLevel(event.level),
+            message: event.message,
+            workflowID: event.workflowID,
+            workflowType: event.workflowType,
+            userID: event.userID,
+            jobID: event.job?.id ?? "",
+            jobName: event.job?.name ?? "",
+            jobPosition: Int32(clamping: event.job?.position ?? 0),
+            step: event.step.map(WorkflowV1.Step.init),
+            progress: event.progress ?? 0,
+            progressMessage: event.progressMessage,
+            workflowStatus: event.workflowStatus.map(WorkflowV1.WorkflowStatus.init) ?? .unspecified,
+            jobStatus: event.jobStatus.map(WorkflowV1.JobStatus.init) ?? .unspecified,
+            stats: event.stats.map(WorkflowV1.Stats.init),
+            error: event.error ?? "",
+            stack: event.stack ?? ""
+        )
+    }
+}
+
+extension WorkflowRequest {
+    init(_ request: WorkflowV1.StartWorkflowRequest) {
+        self.init(
+            type: request.type,
+            params: request.params,
+            userID: request.userID,
+            userName: request.userName,
+            summary: request.summary,
+            requestID: request.requestID
+        )
+    }
+}

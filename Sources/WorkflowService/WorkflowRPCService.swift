@@ -1,0 +1,158 @@
+import Logging
+import RPCCore
+import WorkflowEngine
+import WorkflowMessages
+import WorkflowModel
+
+/// Serves `workflow.v1.WorkflowService` from a ``WorkflowEngine``: decodes requests, checks
+/// them, calls the engine and encodes its answers, mapping engine errors to gRPC statuses.
+///
+/// Handlers run on the connection's event loop. When the engine runs on that same loop the call
+/// into it is a plain function call; otherwise it hops to the actor in a task.
+public struct WorkflowRPCService: Sendable {
+    /// The service name on the wire.
+    public static let serviceName = "workflow.v1.WorkflowService"
+
+    private let engine: WorkflowEngine
+    private let logger: Logger
+
+    /// Creates the service over `engine`.
+    public init(engine: WorkflowEngine, logger: Logger) {
+        self.engine = engine
+        self.logger = logger
+    }
+
+    /// Adds the service's methods to `router`.
+    public func register(in router: inout RPCRouter) {
+        router.register(service: Self.serviceName, method: "StartWorkflow", .unary(startWorkflow))
+        router.register(service: Self.serviceName, method: "GetWorkflow", .unary(getWorkflow))
+        router.register(service: Self.serviceName, method: "WatchLogs", .serverStreaming(watchLogs))
+    }
+
+    // MARK: Methods
+
+    private func startWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let request: WorkflowV1.StartWorkflowRequest
+        do {
+            request = try decode(bytes)
+            try RequestValidation.check(request)
+        } catch {
+            return responder.fail(error)
+        }
+        let workflowRequest = WorkflowRequest(request)
+        callEngine(responder) { engine throws(EngineError) in
+            let workflow = try engine.start(workflowRequest)
+            return WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: .running).serializedBytes()
+        }
+    }
+
+    private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let request: WorkflowV1.GetWorkflowRequest
+        do {
+            request = try decode(bytes)
+            try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            WorkflowV1.Workflow(try engine.workflow(id: request.workflowID)).serializedBytes()
+        }
+    }
+
+    private func watchLogs(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+        let request: WorkflowV1.WatchLogsRequest = try decode(bytes)
+        try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: false)
+        guard let minimumLevel = LogLevel(minimum: request.minLevel) else {
+            throw RPCStatus(code: .invalidArgument, message: "min_level: unknown log level \(request.minLevel.rawValue)")
+        }
+        let log = engine.events
+        let newest = log.lastSequence
+        if request.afterSequence > newest {
+            throw RPCStatus(
+                code: .outOfRange,
+                message: "after_sequence \(request.afterSequence) is ahead of the newest event \(newest)"
+            )
+        }
+        var workflowState = WatchLogsProducer.WorkflowState.running
+        if !request.workflowID.isEmpty {
+            let lookup = engine.ifIsolated { engine in Result { () throws(EngineError) in try engine.workflow(id: request.workflowID) } }
+            switch lookup {
+            case .success(let workflow)?:
+                workflowState = workflow.status == .running ? .running : .finished
+            case .failure(let error)?:
+                throw RPCStatus(error)
+            case nil:
+                workflowState = .lookingUp
+            }
+        }
+        let producer = WatchLogsProducer(
+            log: log,
+            filter: EventFilter(workflowID: request.workflowID, minimumLevel: minimumLevel),
+            cursor: request.liveOnly ? newest : (request.afterSequence == 0 ? log.oldestRetainedSequence &- 1 : request.afterSequence),
+            workflow: workflowState,
+            waker: waker
+        )
+        if case .lookingUp = workflowState {
+            let engine = self.engine
+            Task {
+                let lookup = await engine.perform { engine throws(EngineError) in try engine.workflow(id: request.workflowID) }
+                switch lookup {
+                case .success(let workflow): producer.workflowLookedUp(workflow.status == .running ? .running : .finished)
+                case .failure(let error): producer.workflowLookedUp(.failed(RPCStatus(error)))
+                }
+            }
+        }
+        return producer
+    }
+
+    // MARK: Helpers
+
+    /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
+    /// and answers the call with its result.
+    private func callEngine(
+        _ responder: UnaryResponder,
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
+    ) {
+        let answer: @Sendable (Result<[UInt8], EngineError>) -> Void = { result in
+            switch result {
+            case .success(let bytes): responder.succeed(bytes)
+            case .failure(let error): responder.fail(RPCStatus(error))
+            }
+        }
+        if let result = engine.ifIsolated({ engine in Result { () throws(EngineError) in try operation(engine) } }) {
+            answer(result)
+        } else {
+            let engine = self.engine
+            Task { answer(await engine.perform(operation)) }
+        }
+    }
+}
+
+private func decode<Message: WorkflowV1.Message>(_ bytes: [UInt8]) throws(RPCStatus) -> Message {
+    do {
+        return try Message(serializedBytes: bytes)
+    } catch {
+        throw RPCStatus(code: .invalidArgument, message: "request is not a valid \(Message.protoMessageName) message")
+    }
+}
+
+extension WorkflowEngine {
+    /// Runs `operation` on the actor and returns its outcome.
+    func perform<T: Sendable>(_ operation: @Sendable (isolated WorkflowEngine) throws(EngineError) -> T) -> Result<T, EngineError> {
+        Result { () throws(EngineError) in try operation(self) }
+    }
+}
+
+extension RPCStatus {
+    /// The gRPC status for an engine error.
+    init(_ error: EngineError) {
+        switch error.code {
+        case .invalidArgument, .unknownWorkflowType:
+            self.init(code: .invalidArgument, message: error.message)
+        case .workflowNotFound:
+            self.init(code: .notFound, message: error.message)
+        default:
+            self.init(code: .internalError, message: error.message)
+        }
+    }
+}

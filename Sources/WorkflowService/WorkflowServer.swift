@@ -1,0 +1,73 @@
+import HTTP2Transport
+import Logging
+import NIOCore
+import NIOPosix
+import RPCCore
+import WorkflowEngine
+
+/// The whole service: the engine, `workflow.v1.WorkflowService` on top of it, and the gRPC
+/// server that carries it.
+///
+/// Connections and the engine share one event loop, so a request reaches the engine with a
+/// function call and no thread hop; jobs themselves run on Swift's global executor.
+///
+/// ```swift
+/// let server = WorkflowServer(configuration: .init(port: 0), logger: logger)
+/// let port = try await server.start()
+/// try await server.stop()
+/// ```
+public final class WorkflowServer: Sendable {
+    /// What to listen on and how much to retain.
+    public struct Configuration: Sendable {
+        /// The transport's settings (address, limits).
+        public var transport: GRPCServerConfiguration
+        /// How many events the log retains for replay.
+        public var eventRetention: Int
+
+        /// Creates a configuration.
+        public init(transport: GRPCServerConfiguration = GRPCServerConfiguration(), eventRetention: Int = 1_000_000) {
+            self.transport = transport
+            self.eventRetention = eventRetention
+        }
+    }
+
+    /// The engine behind the service.
+    public let engine: WorkflowEngine
+    private let group: MultiThreadedEventLoopGroup
+    private let server: GRPCServer
+    private let logger: Logger
+
+    /// Creates the engine (with the built-in templates) and the server; nothing listens yet.
+    public init(configuration: Configuration, templates: TemplateRegistry = .builtIn, logger: Logger) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let engine = WorkflowEngine(
+            templates: templates,
+            eventRetention: configuration.eventRetention,
+            executor: EventLoopEngineExecutor(loop: group.next()),
+            logger: logger
+        )
+        var router = RPCRouter()
+        WorkflowRPCService(engine: engine, logger: logger).register(in: &router)
+        self.group = group
+        self.engine = engine
+        self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
+        self.logger = logger
+    }
+
+    /// Starts listening.
+    /// - Returns: the bound port.
+    public func start() async throws -> Int {
+        try await server.start()
+    }
+
+    /// Calls finished so far, by status code.
+    public var callStatistics: [RPCStatus.Code: Int] {
+        server.statistics.snapshot
+    }
+
+    /// Stops listening, closes every connection and stops the event loop.
+    public func stop() async throws {
+        try await server.stop()
+        try await group.shutdownGracefully()
+    }
+}
