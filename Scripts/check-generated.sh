@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates the protobuf-c code and fails if it differs from what is committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/generate-protos.sh
+if ! git diff --exit-code -- Sources/CWorkflowProtos; then
+    echo "Generated protobuf-c code is stale: run Scripts/generate-protos.sh and commit the result." >&2
+    exit 1
+fi
+if [[ -n "$(git status --porcelain -- Sources/CWorkflowProtos)" ]]; then
+    echo "Scripts/generate-protos.sh produced files that are not committed." >&2
+    git status --porcelain -- Sources/CWorkflowProtos >&2
+    exit 1
+fi

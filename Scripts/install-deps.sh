@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, if any is missing.
+# Usage: Scripts/install-deps.sh [--tests]   (--tests adds the tools the test suite drives)
+set -euo pipefail
+
+packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler)
+if [[ "${1:-}" == "--tests" ]]; then
+    packages+=(protobuf-compiler nghttp2-client python3-venv)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine with the Swift toolchain: installs what is
+# missing (Debian packages, a Python venv in .venv), checks the generated protobuf-c code, runs
+# the Swift tests, then the interop suite: stock Python grpcio clients, raw HTTP/2 frames and
+# h2load against the real workflowd binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+Scripts/install-deps.sh --tests
+
+if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r Tests/Interop/requirements.txt
+export WORKFLOW_TEST_PYTHON="$PWD/.venv/bin/python"
+
+Scripts/check-generated.sh
+
+swift build --build-tests
+swift test --skip-build
+
+export WORKFLOWD="$PWD/.build/debug/workflowd"
+.venv/bin/python -m pytest -q Tests/Interop

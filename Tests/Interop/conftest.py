@@ -1,0 +1,115 @@
+"""Fixtures for the interop suite: Python stubs generated from Protos/ and a real workflowd."""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = Path(__file__).resolve().parent / "generated"
+
+
+def _generate_stubs() -> None:
+    """Generates workflow_pb2 / workflow_pb2_grpc into Tests/Interop/generated (git-ignored)."""
+    GENERATED.mkdir(exist_ok=True)
+    from grpc_tools import protoc
+
+    code = protoc.main([
+        "grpc_tools.protoc",
+        f"-I{ROOT / 'Protos'}",
+        f"--python_out={GENERATED}",
+        f"--grpc_python_out={GENERATED}",
+        str(ROOT / "Protos/workflow/v1/workflow.proto"),
+    ])
+    assert code == 0, "protoc failed to generate the Python stubs"
+    sys.path.insert(0, str(GENERATED))
+
+
+_generate_stubs()
+
+from workflow.v1 import workflow_pb2, workflow_pb2_grpc  # noqa: E402
+
+
+def workflowd_binary() -> Path:
+    path = Path(os.environ.get("WORKFLOWD", ROOT / ".build/debug/workflowd"))
+    assert path.exists(), f"{path} does not exist: build it first (swift build) or set WORKFLOWD"
+    return path
+
+
+class Server:
+    """A workflowd process on 127.0.0.1 and an ephemeral port."""
+
+    def __init__(self, *extra_args: str):
+        self.process = subprocess.Popen(
+            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", *extra_args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.log: list[str] = []
+        self.port = self._wait_for_port()
+        self.address = f"127.0.0.1:{self.port}"
+        # Keep draining the log: a full pipe would block the server's logging thread.
+        self._drain = threading.Thread(target=self._read_log, daemon=True)
+        self._drain.start()
+
+    def _read_log(self):
+        for line in self.process.stdout:
+            self.log.append(line)
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("workflowd exited before listening:\n" + "".join(self.log))
+            self.log.append(line)
+            match = re.search(r"server\.port=(\d+)", line)
+            if match:
+                return int(match.group(1))
+        raise RuntimeError("workflowd did not report its port in time")
+
+    def rss_kib(self) -> int:
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> str:
+        """Sends SIGTERM, waits for exit, and returns the rest of the log."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self._drain.join(timeout=10)
+        return "".join(self.log)
+
+
+@pytest.fixture(scope="session")
+def server():
+    server = Server()
+    yield server
+    server.stop()
+    assert server.process.returncode == 0, "workflowd did not exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def channel(server):
+    with grpc.insecure_channel(server.address) as channel:
+        grpc.channel_ready_future(channel).result(timeout=10)
+        yield channel
+
+
+@pytest.fixture(scope="session")
+def stub(channel):
+    return workflow_pb2_grpc.WorkflowServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def pb():
+    return workflow_pb2
