@@ -1,0 +1,154 @@
+import Logging
+import RPCCore
+import Testing
+import WorkflowEngine
+import WorkflowMessages
+import WorkflowModel
+@testable import WorkflowService
+
+/// Pulls a producer the way the transport does: small budgets, waiting for the waker on `.pending`.
+private struct Puller {
+    let producer: WatchLogsProducer
+    let wakes: AsyncStream<Void>
+
+    static func make(
+        log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WatchLogsProducer.WorkflowState = .running
+    ) -> Puller {
+        let (wakes, continuation) = AsyncStream.makeStream(of: Void.self)
+        let producer = WatchLogsProducer(
+            log: log, filter: filter, cursor: cursor, workflow: workflow,
+            waker: StreamWaker { continuation.yield() }
+        )
+        return Puller(producer: producer, wakes: wakes)
+    }
+
+    /// Pulls until the producer finishes; returns the decoded events and the final status.
+    func pullToEnd(budget: Int = 2048) async throws -> ([WorkflowV1.LogEvent], RPCStatus) {
+        var events: [WorkflowV1.LogEvent] = []
+        var wakeIterator = wakes.makeAsyncIterator()
+        while true {
+            var output = StreamOutput(budget: budget)
+            let production = producer.produce(into: &output)
+            events += try decodeFramed(output.bytes)
+            switch production {
+            case .more:
+                continue
+            case .pending:
+                _ = await wakeIterator.next()
+            case .finished(let status):
+                return (events, status)
+            }
+        }
+    }
+}
+
+private func decodeFramed(_ bytes: [UInt8]) throws -> [WorkflowV1.LogEvent] {
+    var events: [WorkflowV1.LogEvent] = []
+    var offset = 0
+    while offset < bytes.count {
+        let length = bytes[offset + 1 ..< offset + 5].reduce(0) { $0 << 8 | Int($1) }
+        events.append(try WorkflowV1.LogEvent(serializedBytes: bytes[offset + 5 ..< offset + 5 + length]))
+        offset += 5 + length
+    }
+    return events
+}
+
+/// Every event of the log that `filter` matches, read straight from the log.
+private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt64] {
+    var sequences: [UInt64] = []
+    var cursor: UInt64 = 0
+    while cursor < log.lastSequence {
+        guard case .events(let events, let scannedThrough) = log.read(after: cursor, matching: filter, limit: 1000) else {
+            Issue.record("log truncated")
+            return sequences
+        }
+        sequences += events.map(\.sequence)
+        cursor = scannedThrough
+    }
+    return sequences
+}
+
+@Suite struct WatchLogsProducerTests {
+    let logger = Logger(label: "test")
+
+    @Test func replayThenFollowHasNoGapAndNoDuplicate() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        // Started before the watch: part of the stream is replay, the rest is live.
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "300", "step_delay_ms": "0"]))
+        let filter = EventFilter(workflowID: workflow.id)
+        let (events, status) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
+
+        #expect(status == .ok)
+        #expect(events.map(\.sequence) == allEvents(in: engine.events, matching: filter))
+        #expect(events.first?.kind == .workflowStarted)
+        #expect(events.last?.kind == .workflowCompleted)
+        #expect(events.filter { $0.kind == .stepLogged }.count == 900)
+    }
+
+    @Test func resumingAfterASequenceSendsOnlyLaterEvents() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "20", "step_delay_ms": "0"]))
+        let filter = EventFilter(workflowID: workflow.id)
+        let (full, _) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
+        let resumeAfter = full[10].sequence
+        let (rest, status) = try await Puller.make(log: engine.events, filter: filter, cursor: resumeAfter, workflow: .finished).pullToEnd()
+
+        #expect(status == .ok)
+        #expect(rest.map(\.sequence) == full.dropFirst(11).map(\.sequence))
+    }
+
+    @Test func aFinishedWorkflowWatchedPastItsEndEndsAtOnce() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
+        let filter = EventFilter(workflowID: workflow.id)
+        _ = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
+        let (events, status) = try await Puller.make(
+            log: engine.events, filter: filter, cursor: engine.events.lastSequence, workflow: .finished
+        ).pullToEnd()
+
+        #expect(events.isEmpty)
+        #expect(status == .ok)
+    }
+
+    @Test func aCursorOlderThanTheRetainedLogIsOutOfRange() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, eventRetention: 10, logger: logger)
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "50", "step_delay_ms": "0"]))
+        while (try await engine.workflow(id: workflow.id)).status == .running {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let (events, status) = try await Puller.make(log: engine.events, filter: .all, cursor: 1, workflow: .finished).pullToEnd()
+
+        #expect(events.isEmpty)
+        #expect(status.code == .outOfRange)
+        #expect(status.message.contains("no longer retained"))
+    }
+
+    @Test func aCancelledWatchProducesNothingMore() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        let puller = Puller.make(log: engine.events, filter: .all, cursor: engine.events.lastSequence)
+        var output = StreamOutput(budget: 1024)
+        guard case .pending = puller.producer.produce(into: &output) else {
+            Issue.record("an idle log should leave the watcher pending")
+            return
+        }
+        puller.producer.cancel()
+        _ = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
+        var after = StreamOutput(budget: 1024)
+        guard case .finished(let status) = puller.producer.produce(into: &after) else {
+            Issue.record("a cancelled watcher must finish")
+            return
+        }
+        #expect(status.code == .cancelled)
+        #expect(after.bytes.isEmpty)
+    }
+
+    @Test func minimumLevelDropsLowerEventsButKeepsTheTerminalOne() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "5", "step_delay_ms": "0"]))
+        let filter = EventFilter(workflowID: workflow.id, minimumLevel: .warn)
+        let (events, status) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
+
+        #expect(status == .ok)
+        #expect(events.map(\.kind) == [.workflowCompleted])
+    }
+}
