@@ -1,0 +1,18 @@
+import NGHTTP2
+import NIOCore
+
+/// Everything the connection needs to start one client call, prepared off the event loop.
+struct ClientCall: Sendable {
+    /// Identifies the call before it has a stream id (cancellation and wake-ups use it).
+    let id: UInt64
+    /// The request header block, pseudo-headers first.
+    let headers: [HTTP2HeaderField]
+    /// The request message with its 5-byte gRPC prefix.
+    let framedRequest: [UInt8]
+    /// When the client gives up on the call; nil without a timeout.
+    let deadline: NIODeadline?
+    /// Where the response goes.
+    let sink: ClientCallSink
+    /// Set when the caller gave up before or while the call runs.
+    let cancellation: ClientCallCancellation
+}

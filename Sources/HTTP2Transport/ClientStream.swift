@@ -1,0 +1,61 @@
+import NIOCore
+import RPCCore
+
+/// The client's state for one HTTP/2 stream, owned by its connection handler.
+///
+/// Phases, in order: `awaitingHead` (request submitted, no response headers yet) →
+/// `receivingMessages` (`:status 200` with a gRPC content-type arrived; messages flow) →
+/// `finished` (the status was delivered to the sink). Either earlier phase can jump to
+/// `finished` (Trailers-Only response, error, cancellation, deadline, connection loss). The
+/// stream is dropped when nghttp2 reports it closed.
+final class ClientStream {
+    enum Phase {
+        case awaitingHead
+        case receivingMessages
+        case finished
+    }
+
+    let id: Int32
+    let call: ClientCall
+    var phase: Phase = .awaitingHead
+    /// The response's `:status`, once the response headers arrived.
+    var httpStatus: Int?
+    var deframer: GRPCMessageDeframer
+    /// The single response message of a unary call.
+    var response: [UInt8]?
+    /// The client sent its END_STREAM: the whole request is out.
+    var requestEnded = false
+    /// The server's END_STREAM arrived.
+    var responseEnded = false
+    /// Fires at the call's deadline.
+    var deadlineTimer: Scheduled<Void>?
+
+    /// Request bytes not yet handed to nghttp2, from `requestOffset` on.
+    private var request: [UInt8]
+    private var requestOffset = 0
+
+    init(id: Int32, call: ClientCall, maxMessageSize: Int) {
+        self.id = id
+        self.call = call
+        self.request = call.framedRequest
+        self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
+    }
+
+    /// Copies as much of the request as fits into `buffer`.
+    /// - Returns: how many bytes were copied and whether they were the last ones.
+    func copyRequest(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, isLast: Bool) {
+        let count = min(buffer.count, request.count - requestOffset)
+        if count > 0 {
+            request.withUnsafeBytes { bytes in
+                buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + requestOffset, byteCount: count)
+            }
+            requestOffset += count
+        }
+        let isLast = requestOffset == request.count
+        if isLast {
+            request = []
+            requestOffset = 0
+        }
+        return (count, isLast)
+    }
+}
