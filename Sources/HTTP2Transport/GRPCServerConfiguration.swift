@@ -4,7 +4,7 @@ import NGHTTP2
 public struct GRPCServerConfiguration: Sendable {
     /// The address to bind, such as `127.0.0.1`.
     public var host: String
-    /// The port to bind; 0 picks a free one (read it back from `GRPCServer.port`).
+    /// The port to bind; 0 picks a free one (`GRPCServer.start()` returns the bound port).
     public var port: Int
     /// Largest request message accepted; larger ones end with RESOURCE_EXHAUSTED.
     public var maxReceiveMessageSize: Int

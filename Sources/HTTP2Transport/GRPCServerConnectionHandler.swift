@@ -176,7 +176,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         guard let stream = streams[streamID] else {
             return .end(bytes: 0, trailers: [HTTP2HeaderField("grpc-status", String(RPCStatus.Code.cancelled.rawValue))])
         }
-        stream.refill(budget: configuration.streamChunkSize)
+        let askAgain = stream.refill(budget: configuration.streamChunkSize)
         let count = stream.copyPending(into: buffer)
         if !stream.hasPendingBytes, let ending = stream.ending {
             stream.phase = .finished
@@ -190,6 +190,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         }
         if count == 0 {
             stream.isDeferred = true
+            if askAgain, let loop = context?.eventLoop {
+                // The producer has more but gave nothing this time: ask again on the next loop
+                // turn rather than spinning inside this nghttp2 callback.
+                let handler = NIOLoopBound(self, eventLoop: loop)
+                loop.execute { handler.value.resume(streamID: streamID) }
+            }
             return .deferred
         }
         return .bytes(count)

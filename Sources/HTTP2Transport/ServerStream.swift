@@ -69,16 +69,22 @@ final class ServerStream {
     }
 
     /// Asks the producer for more bytes when nothing is pending.
-    func refill(budget: Int) {
-        guard !hasPendingBytes, ending == nil, let producer else { return }
+    /// - Returns: true when the producer said `.more` but produced nothing, so it must be asked
+    ///   again soon without waiting for its waker.
+    func refill(budget: Int) -> Bool {
+        guard !hasPendingBytes, ending == nil, let producer else { return false }
         var output = StreamOutput(budget: budget)
-        switch producer.produce(into: &output) {
-        case .more, .pending:
-            break
+        let production = producer.produce(into: &output)
+        setPending(output.bytes)
+        switch production {
+        case .more:
+            return output.bytes.isEmpty
+        case .pending:
+            return false
         case .finished(let status):
             ending = .trailers(status)
             self.producer = nil
+            return false
         }
-        setPending(output.bytes)
     }
 }

@@ -212,9 +212,8 @@ struct GRPCClientStreamingTests {
         }
     }
 
-    /// SERVER BUG: `ServerStream.refill` + `readDataFor` defer a stream whose producer answered
-    /// `.more` without appending bytes, and wait for a `StreamWaker` call that the producer, having
-    /// said `.more`, never makes: the stream stalls until the client's deadline.
+    /// Regression: the server used to defer such a stream and wait for a `StreamWaker` call that
+    /// a producer which said `.more` never makes, stalling it until the client's deadline.
     @Test("a producer that answers .more without bytes is asked again")
     func moreWithoutBytes() async throws {
         try await withTestServer { server in
@@ -225,10 +224,8 @@ struct GRPCClientStreamingTests {
                         count += 1
                     }
                 }
-                withKnownIssue("server stalls a stream whose producer answers .more with no bytes") {
-                    #expect(status == nil)
-                    #expect(count == 3)
-                }
+                #expect(status == nil)
+                #expect(count == 3)
             }
         }
     }
