@@ -69,9 +69,24 @@ let package = Package(
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
-        .testTarget(name: "HTTP2TransportTests", dependencies: ["HTTP2Transport", "NGHTTP2", "RPCCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "HTTP2TransportTests",
+            dependencies: [
+                "HTTP2Transport", "NGHTTP2", "RPCCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
-        .testTarget(name: "WorkflowServiceTests", dependencies: ["WorkflowService", "WorkflowMessages", "NGHTTP2"]),
+        .testTarget(
+            name: "WorkflowServiceTests",
+            dependencies: [
+                "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
