@@ -53,13 +53,18 @@ let package = Package(
         // MARK: Glue from RPCs to the engine, and the executables
         .target(
             name: "WorkflowService",
-            dependencies: ["WorkflowEngine", "WorkflowMessages", "RPCCore", "HTTP2Transport",
-                           .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "WorkflowEngine", "WorkflowMessages", "RPCCore", "HTTP2Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "workflowd",
             dependencies: [
                 "WorkflowService",
+                "HTTP2Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -5,6 +5,7 @@ extension EngineError {
             case invalidArgument
             case unknownWorkflowType
             case workflowNotFound
+            case shuttingDown
         }
 
         private let wrapped: Wrapped
@@ -24,12 +25,16 @@ extension EngineError {
         /// The requested workflow does not exist or is no longer retained. Maps to `NOT_FOUND`.
         public static let workflowNotFound = Code(.workflowNotFound)
 
+        /// The engine is shutting down and starts no more workflows. Maps to `UNAVAILABLE`.
+        public static let shuttingDown = Code(.shuttingDown)
+
         /// The name of the code, e.g. `invalidArgument`.
         public var description: String {
             switch wrapped {
             case .invalidArgument: "invalidArgument"
             case .unknownWorkflowType: "unknownWorkflowType"
             case .workflowNotFound: "workflowNotFound"
+            case .shuttingDown: "shuttingDown"
             }
         }
     }

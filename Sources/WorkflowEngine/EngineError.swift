@@ -60,6 +60,11 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         EngineError(code: .workflowNotFound, message: "no workflow with id \"\(id)\"", field: "workflow_id")
     }
 
+    /// The engine is shutting down and starts no more workflows.
+    public static let shuttingDown = EngineError(
+        code: .shuttingDown, message: "the server is shutting down and starts no more workflows"
+    )
+
     /// The ``message``.
     public var description: String { message }
 }

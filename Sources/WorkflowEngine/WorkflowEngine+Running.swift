@@ -12,6 +12,10 @@ extension WorkflowEngine {
         for position in record.definitions.indices {
             // Re-check after every await: only a running workflow starts another job.
             guard record.workflow.status == .running else { return }
+            if isShuttingDown {
+                fail(record, at: position, error: Self.shutdownInterruption, stats: Stats())
+                return
+            }
             let context = startJob(position, of: record)
             let work = record.definitions[position].run
             let started = ContinuousClock.now
@@ -19,7 +23,7 @@ extension WorkflowEngine {
             do {
                 try await work(context)
             } catch {
-                failure = error
+                failure = isShuttingDown ? Self.shutdownInterruption : error
             }
             let stats = Stats(
                 durationMs: WallClock.milliseconds(started.duration(to: .now)),
@@ -39,6 +43,9 @@ extension WorkflowEngine {
         }
         completeWorkflow(record)
     }
+
+    /// The error of a job interrupted by ``shutdown()``.
+    static let shutdownInterruption = JobError(message: "interrupted: the server is shutting down", stack: "WorkflowEngine.shutdown()")
 
     /// Schedules one drain of `context`'s buffered updates onto the engine.
     nonisolated func scheduleDrain(of context: JobContext) {
@@ -109,7 +116,7 @@ extension WorkflowEngine {
         events.append(
             event(record, .jobStarted, level: .info, message: "Job \(jobRef.name) started", timestampMs: now, job: jobRef, jobStatus: .running)
         )
-        logger.debug("Job started", metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)"])
+        logger.debug("engine.job_started", metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)"])
         let context = JobContext(
             engine: self,
             workflowID: record.workflow.id,
@@ -139,7 +146,7 @@ extension WorkflowEngine {
             )
         )
         logger.debug(
-            "Job completed",
+            "engine.job_completed",
             metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.duration_ms": "\(stats.durationMs)"]
         )
     }
@@ -199,10 +206,10 @@ extension WorkflowEngine {
         )
         events.append(contentsOf: batch)
         logger.warning(
-            "Workflow failed",
+            "engine.workflow_failed",
             metadata: [
                 "workflow.id": "\(record.workflow.id)", "workflow.type": "\(type)",
-                "job.id": "\(jobRef.id)", "error": "\(errorText)",
+                "job.id": "\(jobRef.id)", "workflow.error": "\(errorText)",
             ]
         )
         finish(record)
@@ -223,7 +230,7 @@ extension WorkflowEngine {
             )
         )
         logger.debug(
-            "Workflow completed",
+            "engine.workflow_completed",
             metadata: ["workflow.id": "\(record.workflow.id)", "workflow.duration_ms": "\(stats.durationMs)"]
         )
         finish(record)

@@ -36,6 +36,10 @@ public actor WorkflowEngine {
     /// Ids of finished workflows, oldest first, for forgetting them.
     var finishedWorkflowIDs = FIFOQueue<String>()
     private var workflowIDs = WorkflowIDGenerator()
+    /// The task running each running workflow, by workflow id.
+    var runs: [String: Task<Void, Never>] = [:]
+    /// Set by ``shutdown()``: no new workflow starts and running ones are interrupted.
+    var isShuttingDown = false
 
     /// Creates an engine.
     ///
@@ -122,6 +126,9 @@ public actor WorkflowEngine {
     ///   ``EngineError/Code/invalidArgument`` when the template refuses the parameters (field
     ///   `params.<name>`) or the request id was used for a different request (`request_id`).
     public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
+        if isShuttingDown {
+            throw .shuttingDown
+        }
         if !request.requestID.isEmpty,
            let existingID = workflowIDsByRequestID[request.requestID],
            let existing = records[existingID] {
@@ -159,7 +166,7 @@ public actor WorkflowEngine {
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id
         }
-        events.append(
+        record.firstSequence = events.append(
             event(
                 record, .workflowStarted, level: .info,
                 message: "Workflow \(request.type) started with \(jobs.count) jobs",
@@ -167,11 +174,12 @@ public actor WorkflowEngine {
             )
         )
         logger.debug(
-            "Workflow started",
+            "engine.workflow_started",
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
-        Task {
+        runs[id] = Task {
             await self.run(record)
+            self.runs[id] = nil
         }
         return workflow
     }
@@ -185,5 +193,33 @@ public actor WorkflowEngine {
             throw .workflowNotFound(id)
         }
         return record.workflow
+    }
+
+    /// Stops the engine: starts no more workflows, interrupts the running ones and waits for them.
+    ///
+    /// Each running job's task is cancelled (job functions see it through `Task.isCancelled` and
+    /// cancellable waits such as `Task.sleep`); its workflow then fails at that job with
+    /// "interrupted: the server is shutting down", so watchers get the usual failure events.
+    public func shutdown() async {
+        isShuttingDown = true
+        let running = Array(runs.values)
+        for run in running {
+            run.cancel()
+        }
+        for run in running {
+            await run.value
+        }
+    }
+
+    /// The sequence of a workflow's first event (`workflowStarted`), where a watcher of that
+    /// workflow alone can start reading without scanning older events.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
+    public func firstEventSequence(ofWorkflow id: String) throws(EngineError) -> UInt64 {
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        return record.firstSequence
     }
 }

@@ -14,6 +14,8 @@ final class WorkflowRecord {
     let startInstant: ContinuousClock.Instant
     /// The context of the running job, if any.
     var activeContext: JobContext?
+    /// The sequence of the workflow's `workflowStarted` event: none of its events come earlier.
+    var firstSequence: UInt64 = 0
 
     init(workflow: Workflow, request: WorkflowRequest, definitions: [JobDefinition]) {
         self.workflow = workflow

@@ -14,6 +14,9 @@ import WorkflowModel
 final class WatchLogsProducer: ServerStreamProducer {
     /// Events read from the log per call into it.
     private static let readBatch = 256
+    /// Reads of the log one `produce` call makes at most before yielding the event loop (each
+    /// read scans a bounded number of events, so a sparse filter over a large log is paced).
+    private static let readsPerProduce = 8
 
     /// What the producer knows of the watched workflow when the stream starts.
     enum WorkflowState: Sendable {
@@ -62,7 +65,7 @@ final class WatchLogsProducer: ServerStreamProducer {
             case .failed(let status): return .finished(status)
             case .running, .finished: break
             }
-            while true {
+            for _ in 0..<Self.readsPerProduce {
                 switch log.read(after: state.cursor, matching: filter, limit: Self.readBatch) {
                 case .truncated(let oldestRetained):
                     return .finished(RPCStatus(
@@ -87,6 +90,8 @@ final class WatchLogsProducer: ServerStreamProducer {
                     return .pending
                 }
             }
+            // Still scanning: the transport asks again on the next loop turn.
+            return .more
         }
     }
 

@@ -1,4 +1,3 @@
-import Logging
 import RPCCore
 import WorkflowEngine
 import WorkflowMessages
@@ -14,12 +13,10 @@ public struct WorkflowRPCService: Sendable {
     public static let serviceName = "workflow.v1.WorkflowService"
 
     private let engine: WorkflowEngine
-    private let logger: Logger
 
     /// Creates the service over `engine`.
-    public init(engine: WorkflowEngine, logger: Logger) {
+    public init(engine: WorkflowEngine) {
         self.engine = engine
-        self.logger = logger
     }
 
     /// Adds the service's methods to `router`.
@@ -42,7 +39,8 @@ public struct WorkflowRPCService: Sendable {
         let workflowRequest = WorkflowRequest(request)
         callEngine(responder) { engine throws(EngineError) in
             let workflow = try engine.start(workflowRequest)
-            return WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: .running).serializedBytes()
+            // A repeated request id answers with the existing workflow, in whatever state it is now.
+            return WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
         }
     }
 
@@ -74,11 +72,18 @@ public struct WorkflowRPCService: Sendable {
             )
         }
         var workflowState = WatchLogsProducer.WorkflowState.running
+        var cursor = request.liveOnly ? newest : (request.afterSequence == 0 ? log.oldestRetainedSequence &- 1 : request.afterSequence)
         if !request.workflowID.isEmpty {
-            let lookup = engine.ifIsolated { engine in Result { () throws(EngineError) in try engine.workflow(id: request.workflowID) } }
+            let lookup = engine.ifIsolated { engine in
+                Result { () throws(EngineError) in
+                    (try engine.workflow(id: request.workflowID).status, try engine.firstEventSequence(ofWorkflow: request.workflowID))
+                }
+            }
             switch lookup {
-            case .success(let workflow)?:
-                workflowState = workflow.status == .running ? .running : .finished
+            case .success(let (status, firstSequence))?:
+                workflowState = status == .running ? .running : .finished
+                // Nothing of this workflow comes before its first event: skip the older log.
+                cursor = max(cursor, firstSequence &- 1)
             case .failure(let error)?:
                 throw RPCStatus(error)
             case nil:
@@ -88,7 +93,7 @@ public struct WorkflowRPCService: Sendable {
         let producer = WatchLogsProducer(
             log: log,
             filter: EventFilter(workflowID: request.workflowID, minimumLevel: minimumLevel),
-            cursor: request.liveOnly ? newest : (request.afterSequence == 0 ? log.oldestRetainedSequence &- 1 : request.afterSequence),
+            cursor: cursor,
             workflow: workflowState,
             waker: waker
         )
@@ -151,6 +156,8 @@ extension RPCStatus {
             self.init(code: .invalidArgument, message: error.message)
         case .workflowNotFound:
             self.init(code: .notFound, message: error.message)
+        case .shuttingDown:
+            self.init(code: .unavailable, message: error.message)
         default:
             self.init(code: .internalError, message: error.message)
         }

@@ -12,7 +12,7 @@ import WorkflowEngine
 /// function call and no thread hop; jobs themselves run on Swift's global executor.
 ///
 /// ```swift
-/// let server = WorkflowServer(configuration: .init(port: 0), logger: logger)
+/// let server = WorkflowServer(configuration: .init(transport: .init(port: 0)), logger: logger)
 /// let port = try await server.start()
 /// try await server.stop()
 /// ```
@@ -35,7 +35,6 @@ public final class WorkflowServer: Sendable {
     public let engine: WorkflowEngine
     private let group: MultiThreadedEventLoopGroup
     private let server: GRPCServer
-    private let logger: Logger
 
     /// Creates the engine (with the built-in templates) and the server; nothing listens yet.
     public init(configuration: Configuration, templates: TemplateRegistry = .builtIn, logger: Logger) {
@@ -47,11 +46,10 @@ public final class WorkflowServer: Sendable {
             logger: logger
         )
         var router = RPCRouter()
-        WorkflowRPCService(engine: engine, logger: logger).register(in: &router)
+        WorkflowRPCService(engine: engine).register(in: &router)
         self.group = group
         self.engine = engine
         self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
-        self.logger = logger
     }
 
     /// Starts listening.
@@ -65,9 +63,11 @@ public final class WorkflowServer: Sendable {
         server.statistics.snapshot
     }
 
-    /// Stops listening, closes every connection and stops the event loop.
+    /// Stops listening, interrupts the running workflows (they fail with "interrupted: the server
+    /// is shutting down"), then closes every connection and stops the event loop.
     public func stop() async throws {
         try await server.stop()
+        await engine.shutdown()
         try await group.shutdownGracefully()
     }
 }

@@ -54,7 +54,7 @@ struct Workflowd: AsyncParsableCommand {
         )
         _ = try await server.start()
         let signalName = await waitForTerminationSignal()
-        logger.info("server.stopping", metadata: ["signal": "\(signalName)"])
+        logger.info("server.stopping", metadata: ["server.signal": "\(signalName)"])
         try await server.stop()
         let counts = server.callStatistics
             .sorted { $0.key.rawValue < $1.key.rawValue }

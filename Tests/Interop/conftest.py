@@ -64,16 +64,24 @@ class Server:
             self.log.append(line)
 
     def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("workflowd exited before listening:\n" + "".join(self.log))
-            self.log.append(line)
-            match = re.search(r"server\.port=(\d+)", line)
-            if match:
-                return int(match.group(1))
-        raise RuntimeError("workflowd did not report its port in time")
+        """Reads the log until workflowd reports its port (in a thread, so a silent hang times out)."""
+        found: list[int] = []
+
+        def read_until_port():
+            for line in self.process.stdout:
+                self.log.append(line)
+                match = re.search(r"server\.port=(\d+)", line)
+                if match:
+                    found.append(int(match.group(1)))
+                    return
+
+        reader = threading.Thread(target=read_until_port, daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+        if not found:
+            self.process.kill()
+            raise RuntimeError("workflowd did not report its port within 30 s:\n" + "".join(self.log))
+        return found[0]
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:

@@ -49,5 +49,5 @@ def test_h2load_start_workflow_gets_grpc_status_ok_on_every_call(tmp_path):
     match = re.search(r"server\.calls_by_status=((?:[A-Z_]+=\d+ ?)*)", log)
     assert match, log[-2000:]
     counts = dict(pair.split("=") for pair in match.group(1).split())
-    assert int(counts.pop("OK")) >= CALLS + 1
-    assert set(counts) <= {"CANCELLED"}, f"unexpected statuses: {counts}"
+    # h2load's calls plus the one StartWorkflow above; the cancelled watch sends no status.
+    assert counts == {"OK": str(CALLS + 1)}

@@ -179,7 +179,6 @@ def test_watch_all_follows_live_until_cancelled(stub):
 
 
 def test_two_hundred_concurrent_calls(stub):
-    futures = [start(stub, jobs=1, steps=1, step_delay_ms=0) for _ in range(0)]  # warm-up no-op
     with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
         futures = [pool.submit(start, stub, jobs=1, steps=1, step_delay_ms=0) for _ in range(200)]
         ids = [f.result(timeout=30).workflow_id for f in futures]

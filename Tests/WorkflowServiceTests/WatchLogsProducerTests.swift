@@ -1,7 +1,7 @@
 import Logging
 import RPCCore
 import Testing
-import WorkflowEngine
+@testable import WorkflowEngine
 import WorkflowMessages
 import WorkflowModel
 @testable import WorkflowService
@@ -131,7 +131,9 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
             Issue.record("an idle log should leave the watcher pending")
             return
         }
+        #expect(engine.events.waiterCount == 1)
         puller.producer.cancel()
+        #expect(engine.events.waiterCount == 0, "a cancelled watcher leaves no waiter behind")
         _ = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
         var after = StreamOutput(budget: 1024)
         guard case .finished(let status) = puller.producer.produce(into: &after) else {

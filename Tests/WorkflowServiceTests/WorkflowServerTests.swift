@@ -107,6 +107,18 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
         }
     }
 
+    @Test func aRepeatedRequestIDAnswersWithTheExistingWorkflowInItsCurrentState() async throws {
+        try await withServer { client in
+            let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"], requestID: "req-7")
+            let first = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.start, request: request.serializedBytes()))
+            _ = try await watch(client, .init(workflowID: first.workflowID))
+
+            let again = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.start, request: request.serializedBytes()))
+            #expect(again.workflowID == first.workflowID)
+            #expect(again.status == .completed)
+        }
+    }
+
     @Test func twoHundredConcurrentStartsAllSucceedWithDistinctIDs() async throws {
         try await withServer { client in
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
