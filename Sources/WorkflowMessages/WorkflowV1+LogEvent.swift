@@ -5,11 +5,14 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.LogEvent`.
     ///
-    /// ```swift     /// let event = WorkflowV1.LogEvent(     ///     sequence: 42, timestampMs:
-    /// 1_700_000_000_000, kind: .stepLogged, level: .info,     ///     message: "Created P-101", workflowID:
-    /// "wf-1",     ///     step: WorkflowV1.Step(id: "s-1", message: "Created P-101", level: .info))     ///
-    /// var frame: [UInt8] = [0, 0, 0, 0, 0]  // gRPC prefix, length patched afterwards     ///
-    /// event.serialize(appendingTo: &frame)     /// ```
+    /// ```swift
+    /// let event = WorkflowV1.LogEvent(
+    ///     sequence: 42, timestampMs: 1_700_000_000_000, kind: .stepLogged, level: .info,
+    ///     message: "Created P-101", workflowID: "wf-1",
+    ///     step: WorkflowV1.Step(id: "s-1", message: "Created P-101", level: .info))
+    /// var frame: [UInt8] = [0, 0, 0, 0, 0]  // gRPC prefix, length patched afterwards
+    /// event.serialize(appendingTo: &frame)
+    /// ```
     public struct LogEvent: WorkflowV1.Message {
         /// Server-wide and strictly increasing; pass the last one seen as `afterSequence` to resume.
         public var sequence: UInt64

@@ -5,10 +5,12 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.Workflow`.
     ///
-    /// ```swift     /// let workflow = WorkflowV1.Workflow(     ///     id: "wf-1", type: "IMPORT_ASSETS",
-    /// status: .running,     ///     jobs: [WorkflowV1.Job(id: "job-1", name: "Fetch External Assets",
-    /// status: .running)])     /// let decoded = try WorkflowV1.Workflow(serializedBytes:
-    /// workflow.serializedBytes())     /// ```
+    /// ```swift
+    /// let workflow = WorkflowV1.Workflow(
+    ///     id: "wf-1", type: "IMPORT_ASSETS", status: .running,
+    ///     jobs: [WorkflowV1.Job(id: "job-1", name: "Fetch External Assets", status: .running)])
+    /// let decoded = try WorkflowV1.Workflow(serializedBytes: workflow.serializedBytes())
+    /// ```
     public struct Workflow: WorkflowV1.Message {
         /// The workflow's id.
         public var id: String
