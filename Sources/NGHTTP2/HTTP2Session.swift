@@ -17,7 +17,9 @@ internal import CNGHTTP2
 public final class HTTP2Session {
     /// Which end of the connection this session is.
     public enum Role: Sendable {
+        /// Accepts streams the peer opens and answers them (``submitResponse(streamID:headers:hasBody:)``).
         case server
+        /// Sends the connection preface and opens streams (``submitRequest(headers:hasBody:)``).
         case client
     }
 
@@ -26,13 +28,24 @@ public final class HTTP2Session {
 
     /// The `nghttp2_session *`, owned by this object and deleted in `deinit`.
     private let session: OpaquePointer
-    /// Header fields of the header block being received, by stream.
-    private var headerBlocks: [Int32: [HTTP2HeaderField]] = [:]
+    /// The header block being received on a stream, and its size so far as
+    /// SETTINGS_MAX_HEADER_LIST_SIZE counts it.
+    private struct HeaderBlock {
+        var fields: [HTTP2HeaderField] = []
+        /// The sum of name length + value length + 32 over `fields` (RFC 9113 §6.5.2).
+        var listSize = 0
+    }
+
+    /// Header blocks being received, by stream; each is at most `maxHeaderListSize` bytes.
+    private var headerBlocks: [Int32: HeaderBlock] = [:]
+    /// The largest header list this side accepts, as advertised in its SETTINGS.
+    private let maxHeaderListSize: Int
 
     /// Creates a session and queues the local SETTINGS (and, for a client, the preface).
     /// - Throws: `HTTP2Error` if libnghttp2 cannot allocate the session.
     public init(role: Role, settings: HTTP2Settings = HTTP2Settings(), delegate: any HTTP2SessionDelegate) throws(HTTP2Error) {
         self.delegate = delegate
+        self.maxHeaderListSize = Int(settings.maxHeaderListSize)
 
         var callbacks: OpaquePointer?
         try check(nghttp2_session_callbacks_new(&callbacks))
@@ -181,28 +194,53 @@ public final class HTTP2Session {
         _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, errorCode, nil, 0)
     }
 
-    /// The peer's flow-control window for what this side may still send on a stream.
-    public func remoteWindowSize(streamID: Int32) -> Int {
-        Int(nghttp2_session_get_stream_remote_window_size(session, streamID))
+    /// The bytes of header blocks received but not yet complete, over all streams (for tests:
+    /// never more than `maxHeaderListSize` per stream).
+    var bufferedHeaderListSize: Int {
+        headerBlocks.values.reduce(0) { $0 + $1.listSize }
     }
 
     // MARK: Callbacks, forwarded from the C trampolines below
 
     fileprivate func beginHeaders(streamID: Int32) {
-        headerBlocks[streamID] = []
+        headerBlocks[streamID] = HeaderBlock()
     }
 
-    fileprivate func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        headerBlocks[streamID, default: []].append(
+    /// Adds a decoded field to the stream's header block.
+    ///
+    /// libnghttp2 1.52 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it on
+    /// receive, and HPACK lets a one-byte index stand for a 4 KiB field: without this check one
+    /// small HEADERS frame could decode into megabytes of strings. A block that grows past the
+    /// limit is dropped, and its stream is reset with ENHANCE_YOUR_CALM, which gRPC clients
+    /// report as RESOURCE_EXHAUSTED.
+    ///
+    /// - Returns: false when the block was dropped; the `on_header` callback then returns
+    ///   `NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE`, on which libnghttp2 still decodes the rest of
+    ///   the block (keeping the HPACK table in step with the peer's) but calls neither
+    ///   `on_header` nor `on_frame_recv` for it, and queues RST_STREAM(INTERNAL_ERROR). It skips
+    ///   that RST_STREAM because this method already queued one: a stream with a reset queued
+    ///   is in its closing state, and `nghttp2_session_add_rst_stream` ignores such streams.
+    fileprivate func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Every block starts with `beginHeaders`; a missing one was already dropped.
+        guard var block = headerBlocks.removeValue(forKey: streamID) else { return false }
+        block.listSize += name.count + value.count + 32
+        guard block.listSize <= maxHeaderListSize else {
+            resetStream(streamID: streamID, errorCode: UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+            delegate.session(self, didRejectHeaderListOn: streamID)
+            return false
+        }
+        block.fields.append(
             HTTP2HeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
         )
+        headerBlocks[streamID] = block
+        return true
     }
 
     fileprivate func frameReceived(type: UInt8, flags: UInt8, streamID: Int32) {
         let endStream = flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(type) {
         case NGHTTP2_HEADERS.rawValue:
-            let headers = headerBlocks.removeValue(forKey: streamID) ?? []
+            let headers = headerBlocks.removeValue(forKey: streamID)?.fields ?? []
             delegate.session(self, didReceiveHeaders: headers, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue where endStream:
             delegate.session(self, didReceiveEndOfStream: streamID)
@@ -321,12 +359,13 @@ private func onHeader(
     flags: UInt8, userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     guard let frame else { return 0 }
-    session(from: userData).header(
+    let accepted = session(from: userData).header(
         streamID: frame.pointee.hd.stream_id,
         name: UnsafeBufferPointer(start: name, count: nameLength),
         value: UnsafeBufferPointer(start: value, count: valueLength)
     )
-    return 0
+    // Rejecting one stream's headers: libnghttp2 resets that stream, not the connection.
+    return accepted ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
 }
 
 private func onFrameReceived(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {

@@ -7,6 +7,13 @@ public protocol HTTP2SessionDelegate: AnyObject {
     /// A complete header block arrived on a stream (request or response headers, or trailers).
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool)
 
+    /// A header block on the stream grew past ``HTTP2Settings/maxHeaderListSize``.
+    ///
+    /// The session dropped the block and queued RST_STREAM(ENHANCE_YOUR_CALM) for the stream;
+    /// no `didReceiveHeaders` follows for that block, and `didCloseStream` reports the reset
+    /// once it is sent. The default implementation does nothing.
+    func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32)
+
     /// A piece of a stream's body arrived. The bytes are valid only during the call.
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32)
 
@@ -22,4 +29,9 @@ public protocol HTTP2SessionDelegate: AnyObject {
 
     /// The session can send up to `buffer.count` bytes of the stream's body now.
     func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead
+}
+
+extension HTTP2SessionDelegate {
+    /// Does nothing: the stream's reset is reported by `didCloseStream`.
+    public func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {}
 }

@@ -1,4 +1,4 @@
-import NGHTTP2
+@testable import NGHTTP2
 import Testing
 
 /// Records what a session decodes and serves bodies from a queue of scripted reads.
@@ -12,10 +12,16 @@ private final class RecordingPeer: HTTP2SessionDelegate {
     var bodies: [Int32: [UInt8]] = [:]
     var trailers: [Int32: [HTTP2HeaderField]] = [:]
     var deferUntilResumed: Set<Int32> = []
+    /// Streams whose header list the session rejected as too large.
+    var rejected: [Int32] = []
 
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
         self.headers.append((streamID, headers, endStream))
         if endStream { ended.insert(streamID) }
+    }
+
+    func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {
+        rejected.append(streamID)
     }
 
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
@@ -54,9 +60,9 @@ private struct Pair {
     let clientSession: HTTP2Session
     let serverSession: HTTP2Session
 
-    init() throws {
+    init(serverSettings: HTTP2Settings = HTTP2Settings()) throws {
         clientSession = try HTTP2Session(role: .client, delegate: client)
-        serverSession = try HTTP2Session(role: .server, delegate: server)
+        serverSession = try HTTP2Session(role: .server, settings: serverSettings, delegate: server)
     }
 
     /// Moves bytes both ways until neither side has anything to send.
@@ -173,5 +179,132 @@ private let requestHeaders = [
         try pair.pump()
         #expect(pair.server.headers.first?.fields == custom)
         #expect(pair.server.headers.first?.endStream == true)
+    }
+}
+
+/// Hand-made HTTP/2 frames and HPACK, for input a well-behaved libnghttp2 peer never sends.
+private enum Raw {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+    static let headersType: UInt8 = 0x1
+    static let continuationType: UInt8 = 0x9
+    static let endStream: UInt8 = 0x1
+    static let endHeaders: UInt8 = 0x4
+
+    static func frame(type: UInt8, flags: UInt8, streamID: Int32, _ payload: [UInt8]) -> [UInt8] {
+        let length = payload.count
+        let id = UInt32(streamID)
+        return [UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF), type, flags,
+                UInt8(id >> 24), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)] + payload
+    }
+
+    /// The client preface and an empty SETTINGS frame.
+    static let start = preface + frame(type: 0x4, flags: 0, streamID: 0, [])
+
+    /// An HPACK integer with an `prefixBits`-bit prefix whose high bits are `pattern` (RFC 7541 §5.1).
+    static func integer(_ value: Int, prefixBits: Int, pattern: UInt8) -> [UInt8] {
+        let limit = (1 << prefixBits) - 1
+        guard value >= limit else { return [pattern | UInt8(value)] }
+        var bytes = [pattern | UInt8(limit)]
+        var rest = value - limit
+        while rest >= 128 {
+            bytes.append(UInt8(rest % 128) | 0x80)
+            rest /= 128
+        }
+        return bytes + [UInt8(rest)]
+    }
+
+    static func string(_ text: String) -> [UInt8] {
+        integer(text.utf8.count, prefixBits: 7, pattern: 0) + Array(text.utf8)
+    }
+
+    /// `:method POST`, `:scheme http` (static table), `:path` and `:authority` (literals without indexing).
+    static let requestStart: [UInt8] = [0x83, 0x86] + [0x04] + string("/echo") + [0x01] + string("localhost")
+
+    /// A literal field with incremental indexing and a new name: it becomes dynamic entry 62.
+    static func indexed(_ name: String, _ value: String) -> [UInt8] {
+        [0x40] + string(name) + string(value)
+    }
+
+    /// A reference to the newest dynamic table entry, one byte on the wire.
+    static let newestEntry: [UInt8] = [0xBE]
+}
+
+@Suite("Header lists over SETTINGS_MAX_HEADER_LIST_SIZE")
+struct HTTP2SessionHeaderLimitTests {
+    @Test("many large headers reset only their stream; the HPACK state stays in step")
+    func manyLargeHeadersResetTheirStream() throws {
+        let pair = try Pair()
+        let large = (0..<20).map { HTTP2HeaderField("x-large-\($0)", String(repeating: "v", count: 1000)) }
+        _ = try pair.clientSession.submitRequest(headers: requestHeaders + large, hasBody: false)
+        try pair.pump()
+
+        #expect(pair.server.rejected == [1])
+        #expect(pair.server.headers.count == 0)
+        #expect(pair.server.closed[1] == 0xB)
+        #expect(pair.client.closed[1] == 0xB, "the client sees RST_STREAM(ENHANCE_YOUR_CALM)")
+        #expect(pair.serverSession.bufferedHeaderListSize == 0)
+
+        // The next request reuses what the client's encoder indexed during the rejected block.
+        let fitting = requestHeaders + large.prefix(3)
+        let next = try pair.clientSession.submitRequest(headers: fitting, hasBody: false)
+        try pair.pump()
+        #expect(pair.server.headers.map(\.streamID) == [next])
+        #expect(pair.server.headers.first?.fields.map(\.name) == fitting.map(\.name))
+        let sameFields = pair.server.headers.first?.fields == fitting
+        #expect(sameFields, "the values differ")
+    }
+
+    @Test("a repeated indexed header (HPACK bomb) is cut off at the limit, not decoded into memory")
+    func hpackBomb() throws {
+        let recorder = RecordingPeer()
+        let session = try HTTP2Session(role: .server, delegate: recorder)
+        let value = String(repeating: "a", count: 4000)
+        // ~14 KB on the wire that would decode to 10,001 fields of 4 KB: 40 MB.
+        let bomb = Raw.requestStart + Raw.indexed("x-bomb", value) + Array(repeating: Raw.newestEntry[0], count: 10_000)
+        let input = Raw.start + Raw.frame(type: Raw.headersType, flags: Raw.endHeaders | Raw.endStream, streamID: 1, bomb)
+        try input.withUnsafeBytes { try session.receive($0) }
+
+        #expect(recorder.rejected == [1])
+        #expect(recorder.headers.count == 0)
+        #expect(session.bufferedHeaderListSize == 0)
+        var output: [UInt8] = []
+        try session.send(maxBytes: .max) { output.append(contentsOf: $0) }
+        #expect(recorder.closed[1] == 0xB)
+
+        // One reference to the same entry fits: the decoder's table survived the rejected block.
+        let single = Raw.requestStart + Raw.newestEntry
+        let second = Raw.frame(type: Raw.headersType, flags: Raw.endHeaders | Raw.endStream, streamID: 3, single)
+        try second.withUnsafeBytes { try session.receive($0) }
+        #expect(recorder.headers.count == 1)
+        let bombField = recorder.headers.first?.fields.last == HTTP2HeaderField("x-bomb", value)
+        #expect(bombField, "the entry indexed by the rejected block decodes as x-bomb")
+        #expect(session.wantsRead)
+    }
+
+    @Test("a block spread over CONTINUATION frames never holds more than the limit")
+    func continuationFramesAreBounded() throws {
+        let recorder = RecordingPeer()
+        let session = try HTTP2Session(role: .server, delegate: recorder)
+        let value = String(repeating: "b", count: 3000)
+        let first = Raw.requestStart + Raw.indexed("x-grow", value) + Raw.newestEntry
+        let input = Raw.start + Raw.frame(type: Raw.headersType, flags: Raw.endStream, streamID: 1, first)
+        try input.withUnsafeBytes { try session.receive($0) }
+        let held = session.bufferedHeaderListSize
+        #expect(held > 6000 && held <= Int(HTTP2Settings().maxHeaderListSize))
+
+        // Debian's libnghttp2 1.52 carries the CVE-2024-28182 fix: more than 8 CONTINUATION frames
+        // end the connection, so stay below that.
+        for _ in 0..<5 {
+            let more = Raw.frame(type: Raw.continuationType, flags: 0, streamID: 1, Array(repeating: Raw.newestEntry[0], count: 8000))
+            try more.withUnsafeBytes { try session.receive($0) }
+            #expect(session.bufferedHeaderListSize == 0)
+        }
+        let last = Raw.frame(type: Raw.continuationType, flags: Raw.endHeaders, streamID: 1, Raw.newestEntry)
+        try last.withUnsafeBytes { try session.receive($0) }
+        #expect(recorder.rejected == [1])
+        #expect(recorder.headers.count == 0)
+        try session.send(maxBytes: .max) { _ in }
+        #expect(recorder.closed[1] == 0xB)
+        #expect(session.wantsRead)
     }
 }
