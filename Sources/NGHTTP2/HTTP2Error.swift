@@ -14,6 +14,8 @@ public struct HTTP2Error: Error, Hashable, Sendable, CustomStringConvertible {
         code < NGHTTP2_ERR_FATAL.rawValue
     }
 
+    /// The code and libnghttp2's text for it, such as
+    /// `nghttp2 error -903: Received bad client magic byte string`.
     public var description: String {
         "nghttp2 error \(code): \(String(cString: nghttp2_strerror(code)))"
     }
