@@ -120,7 +120,7 @@ public struct GRPCRequestHead: Sendable, Hashable {
         guard method == "POST" else {
             return .httpError(status: 405, body: methodNotAllowedBody, headers: methodNotAllowedHeaders)
         }
-        guard let contentType, isGRPCContentType(contentType) else {
+        guard let contentType, GRPCContentType.isGRPC(contentType) else {
             return .httpError(status: 415, body: unsupportedMediaTypeBody, headers: unsupportedMediaTypeHeaders)
         }
         guard let path, let separator = methodSeparator(in: path) else {
@@ -168,16 +168,6 @@ public struct GRPCRequestHead: Sendable, Hashable {
             return separator
         }
         return offset.map { path.utf8.index(path.utf8.startIndex, offsetBy: $0) }
-    }
-
-    /// Whether a content-type is `application/grpc`, alone or followed by `+…` or `;…`.
-    private static func isGRPCContentType(_ value: String) -> Bool {
-        ASCII.withBytes(value) { bytes in
-            let prefix: StaticString = "application/grpc"
-            guard ASCII.hasPrefixIgnoringCase(bytes, prefix) else { return false }
-            let count = prefix.utf8CodeUnitCount
-            return bytes.count == count || bytes[count] == UInt8(ascii: "+") || bytes[count] == UInt8(ascii: ";")
-        }
     }
 
     private static let methodNotAllowedBody = "Method Not Allowed: gRPC requests use POST\n"

@@ -12,7 +12,7 @@ public enum GRPCResponseHeaders {
     /// `:status: 200`, `content-type: application/grpc`, `grpc-accept-encoding: identity`.
     public static let head: [HeaderField] = [
         HeaderField(name: ":status", value: "200"),
-        HeaderField(name: "content-type", value: "application/grpc"),
+        HeaderField(name: "content-type", value: GRPCContentType.standard),
         HeaderField(name: "grpc-accept-encoding", value: "identity"),
     ]
 
