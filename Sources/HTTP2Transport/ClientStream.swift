@@ -30,32 +30,20 @@ final class ClientStream {
     /// Fires at the call's deadline.
     var deadlineTimer: Scheduled<Void>?
 
-    /// Request bytes not yet handed to nghttp2, from `requestOffset` on.
-    private var request: [UInt8]
-    private var requestOffset = 0
+    /// Request bytes not yet handed to nghttp2.
+    private var request: PendingBytes
 
     init(id: Int32, call: ClientCall, maxMessageSize: Int) {
         self.id = id
         self.call = call
-        self.request = call.framedRequest
+        self.request = PendingBytes(call.framedRequest)
         self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
     }
 
     /// Copies as much of the request as fits into `buffer`.
     /// - Returns: how many bytes were copied and whether they were the last ones.
     func copyRequest(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, isLast: Bool) {
-        let count = min(buffer.count, request.count - requestOffset)
-        if count > 0 {
-            request.withUnsafeBytes { bytes in
-                buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + requestOffset, byteCount: count)
-            }
-            requestOffset += count
-        }
-        let isLast = requestOffset == request.count
-        if isLast {
-            request = []
-            requestOffset = 0
-        }
-        return (count, isLast)
+        let count = request.take(into: buffer)
+        return (count, request.isEmpty)
     }
 }

@@ -201,7 +201,7 @@ public final class GRPCClient: Sendable {
             HTTP2HeaderField(":scheme", "http"),
             HTTP2HeaderField(":path", path),
             HTTP2HeaderField(":authority", authority),
-            HTTP2HeaderField("content-type", "application/grpc"),
+            HTTP2HeaderField("content-type", GRPCContentType.standard),
             HTTP2HeaderField("te", "trailers"),
         ]
         if let timeout {

@@ -21,9 +21,6 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Bytes drained from nghttp2 per write; the channel's writability is rechecked between writes.
-    private static let writeChunkSize = 64 << 10
-
     /// Legal transitions: `open` → `closed`. Calls start only while `open`.
     private enum State {
         case open
@@ -132,7 +129,7 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
             // Queues the connection preface and SETTINGS, sent once the channel is active.
             session = try HTTP2Session(role: .client, settings: configuration.http2, delegate: self)
         } catch {
-            logger.error("h2.session_create_failed", metadata: ["error": "\(error)"])
+            logger.error("h2.session_create_failed", metadata: ["h2.error": "\(error)"])
             state = .closed(reason: "could not create the HTTP/2 session: \(error)")
             context.close(promise: nil)
         }
@@ -160,7 +157,7 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
         do {
             try buffer.withUnsafeReadableBytes { bytes in try session.receive(bytes) }
         } catch {
-            logger.debug("h2.protocol_error", metadata: ["error": "\(error)"])
+            logger.debug("h2.protocol_error", metadata: ["h2.error": "\(error)"])
             isReading = false
             closed(reason: "the server broke the HTTP/2 protocol: \(error)")
             // nghttp2 queued a GOAWAY where it could; send it, then close.
@@ -181,7 +178,7 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("h2.connection_error", metadata: ["error": "\(error)"])
+        logger.debug("h2.connection_error", metadata: ["h2.error": "\(error)"])
         closed(reason: "the connection failed: \(error)")
         context.close(promise: nil)
     }
@@ -216,7 +213,7 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
                 finish(stream, RPCStatus(receivedIn: headers, httpStatus: status), resetCode: nil)
             } else if status != 200 {
                 finish(stream, RPCStatus(httpStatus: status ?? 0), resetCode: HTTP2ErrorCodes.cancel)
-            } else if !isGRPCContentType(contentType) {
+            } else if contentType.map(GRPCContentType.isGRPC) != true {
                 let shown = contentType.map { "'\($0)'" } ?? "none"
                 finish(stream, RPCStatus(code: .unknown, message: "the response has content-type \(shown), not application/grpc"), resetCode: HTTP2ErrorCodes.cancel)
             } else {
@@ -334,42 +331,25 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
         }
     }
 
-    private func isGRPCContentType(_ value: String?) -> Bool {
-        guard let value else { return false }
-        let lowered = value.lowercased()
-        guard lowered.hasPrefix("application/grpc") else { return false }
-        let rest = lowered.dropFirst("application/grpc".count)
-        return rest.isEmpty || rest.hasPrefix("+") || rest.hasPrefix(";")
-    }
-
     // MARK: Output
 
     private func flushUnlessReading() {
         if !isReading { flush() }
     }
 
-    /// Writes what nghttp2 has to send while the channel can take it.
+    /// Writes what nghttp2 has to send while the channel can take it; closes the connection
+    /// once the session is done or failed.
     private func flush() {
         guard let context, let session, context.channel.isActive else { return }
-        var wrote = false
-        while context.channel.isWritable {
-            var buffer = context.channel.allocator.buffer(capacity: 0)
-            do {
-                try session.send(maxBytes: Self.writeChunkSize) { chunk in buffer.writeBytes(chunk) }
-            } catch {
-                logger.debug("h2.send_failed", metadata: ["error": "\(error)"])
-                closed(reason: "the HTTP/2 session failed: \(error)")
+        do {
+            if try session.writeOutput(to: context) == .finished {
+                // Both sides are done (GOAWAY exchanged and no stream left).
+                closed(reason: "the server closed the connection (GOAWAY)")
                 context.close(promise: nil)
-                return
             }
-            if buffer.readableBytes == 0 { break }
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            wrote = true
-        }
-        if wrote { context.flush() }
-        if !session.wantsRead && !session.wantsWrite {
-            // Both sides are done (GOAWAY exchanged and no stream left).
-            closed(reason: "the server closed the connection (GOAWAY)")
+        } catch {
+            logger.debug("h2.send_failed", metadata: ["h2.error": "\(error)"])
+            closed(reason: "the HTTP/2 session failed: \(error)")
             context.close(promise: nil)
         }
     }

@@ -14,9 +14,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Bytes drained from nghttp2 per write; the channel's writability is rechecked between writes.
-    private static let writeChunkSize = 64 << 10
-
     private let router: RPCRouter
     private let configuration: GRPCServerConfiguration
     private let statistics: CallStatistics
@@ -44,7 +41,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         do {
             session = try HTTP2Session(role: .server, settings: configuration.http2, delegate: self)
         } catch {
-            logger.error("h2.session_create_failed", metadata: ["error": "\(error)"])
+            logger.error("h2.session_create_failed", metadata: ["h2.error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -71,7 +68,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         do {
             try buffer.withUnsafeReadableBytes { bytes in try session.receive(bytes) }
         } catch {
-            logger.debug("h2.protocol_error", metadata: ["error": "\(error)"])
+            logger.debug("h2.protocol_error", metadata: ["h2.error": "\(error)"])
             // nghttp2 queued a GOAWAY where it could; send it, then close.
             isReading = false
             flush()
@@ -93,7 +90,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("h2.connection_error", metadata: ["error": "\(error)"])
+        logger.debug("h2.connection_error", metadata: ["h2.error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -111,7 +108,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             let stream = ServerStream(id: streamID, head: nil, handler: nil, maxMessageSize: 0)
             stream.clientEnded = endStream
             streams[streamID] = stream
-            stream.setPending(Array(body.utf8))
+            stream.pending = PendingBytes(Array(body.utf8))
             stream.ending = .endOfBody
             stream.phase = .responding
             let head = [HTTP2HeaderField(":status", String(status))] + responseHeaders.map { HTTP2HeaderField($0.name, $0.value) }
@@ -162,7 +159,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         // The response is complete but the client is still sending a request nobody will read:
         // stop it with RST_STREAM(NO_ERROR), after the final frame as gRPC requires. libnghttp2
         // 1.52 does not do this itself.
-        session.resetStream(streamID: streamID, errorCode: 0)
+        session.resetStream(streamID: streamID, errorCode: HTTP2ErrorCodes.noError)
     }
 
     func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32) {
@@ -177,8 +174,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             return .end(bytes: 0, trailers: [HTTP2HeaderField("grpc-status", String(RPCStatus.Code.cancelled.rawValue))])
         }
         let askAgain = stream.refill(budget: configuration.streamChunkSize)
-        let count = stream.copyPending(into: buffer)
-        if !stream.hasPendingBytes, let ending = stream.ending {
+        let count = stream.pending.take(into: buffer)
+        if stream.pending.isEmpty, let ending = stream.ending {
             stream.phase = .finished
             switch ending {
             case .endOfBody:
@@ -237,20 +234,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             switch handler {
             case .unary(let call):
                 let responder = UnaryResponder { result in
-                    if loop.inEventLoop {
-                        handlerBox.value.unaryCompleted(streamID: id, result: result)
-                    } else {
-                        loop.execute { handlerBox.value.unaryCompleted(streamID: id, result: result) }
-                    }
+                    loop.runOnLoop { handlerBox.value.unaryCompleted(streamID: id, result: result) }
                 }
                 call(request, callContext, responder)
             case .serverStreaming(let start):
                 let waker = StreamWaker {
-                    if loop.inEventLoop {
-                        handlerBox.value.resume(streamID: id)
-                    } else {
-                        loop.execute { handlerBox.value.resume(streamID: id) }
-                    }
+                    loop.runOnLoop { handlerBox.value.resume(streamID: id) }
                 }
                 do {
                     stream.producer = try start(request, callContext, waker)
@@ -270,7 +259,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             var framed: [UInt8] = []
             framed.reserveCapacity(message.count + 5)
             GRPCMessageFramer.frame(message, into: &framed)
-            stream.setPending(framed)
+            stream.pending = PendingBytes(framed)
             stream.ending = .trailers(.ok)
             stream.phase = .responding
             submit(stream) { try self.session?.submitResponse(streamID: streamID, headers: Self.responseHead, hasBody: true) }
@@ -302,33 +291,24 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         do {
             try body()
         } catch {
-            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(stream.id)", "error": "\(error)"])
+            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(stream.id)", "h2.error": "\(error)"])
             stream.phase = .finished
-            session?.resetStream(streamID: stream.id, errorCode: 2)
+            session?.resetStream(streamID: stream.id, errorCode: HTTP2ErrorCodes.internalError)
         }
     }
 
     // MARK: Output
 
-    /// Writes what nghttp2 has to send while the channel can take it.
+    /// Writes what nghttp2 has to send while the channel can take it; closes the channel once
+    /// the session is done or failed.
     private func flush() {
         guard let context, let session else { return }
-        var wrote = false
-        while context.channel.isWritable {
-            var buffer = context.channel.allocator.buffer(capacity: 0)
-            do {
-                try session.send(maxBytes: Self.writeChunkSize) { chunk in buffer.writeBytes(chunk) }
-            } catch {
-                logger.debug("h2.send_failed", metadata: ["error": "\(error)"])
+        do {
+            if try session.writeOutput(to: context) == .finished {
                 context.close(promise: nil)
-                return
             }
-            if buffer.readableBytes == 0 { break }
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            wrote = true
-        }
-        if wrote { context.flush() }
-        if !session.wantsRead && !session.wantsWrite {
+        } catch {
+            logger.debug("h2.send_failed", metadata: ["h2.error": "\(error)"])
             context.close(promise: nil)
         }
     }

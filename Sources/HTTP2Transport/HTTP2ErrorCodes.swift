@@ -4,6 +4,8 @@
 enum HTTP2ErrorCodes {
     /// The graceful end of a stream or connection.
     static let noError: UInt32 = 0x0
+    /// An unexpected failure inside this endpoint, such as a frame it could not queue.
+    static let internalError: UInt32 = 0x2
     /// The peer did not process the stream; it may be retried elsewhere.
     static let refusedStream: UInt32 = 0x7
     /// The stream is no longer wanted (client cancellation, deadline).

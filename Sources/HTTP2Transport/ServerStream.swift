@@ -33,10 +33,11 @@ final class ServerStream {
     /// nghttp2 is waiting for `resumeData` before asking for more body.
     var isDeferred = false
 
-    /// Framed bytes not yet handed to nghttp2, from `pendingOffset` on.
-    private(set) var pending: [UInt8] = []
-    private var pendingOffset = 0
+    /// Response bytes not yet handed to nghttp2.
+    var pending = PendingBytes()
+    /// How the response ends once `pending` is drained; nil while more body may come.
     var ending: Ending?
+    /// The source of a server-streaming response, until it finished or was cancelled.
     var producer: (any ServerStreamProducer)?
 
     init(id: Int32, head: GRPCRequestHead?, handler: RPCHandler?, maxMessageSize: Int) {
@@ -46,36 +47,14 @@ final class ServerStream {
         self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
     }
 
-    var hasPendingBytes: Bool { pendingOffset < pending.count }
-
-    func setPending(_ bytes: [UInt8]) {
-        pending = bytes
-        pendingOffset = 0
-    }
-
-    /// Copies as many pending bytes as fit into `buffer`, returning how many.
-    func copyPending(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let count = min(buffer.count, pending.count - pendingOffset)
-        guard count > 0 else { return 0 }
-        pending.withUnsafeBytes { bytes in
-            buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + pendingOffset, byteCount: count)
-        }
-        pendingOffset += count
-        if pendingOffset == pending.count {
-            pending.removeAll(keepingCapacity: true)
-            pendingOffset = 0
-        }
-        return count
-    }
-
     /// Asks the producer for more bytes when nothing is pending.
     /// - Returns: true when the producer said `.more` but produced nothing, so it must be asked
     ///   again soon without waiting for its waker.
     func refill(budget: Int) -> Bool {
-        guard !hasPendingBytes, ending == nil, let producer else { return false }
+        guard pending.isEmpty, ending == nil, let producer else { return false }
         var output = StreamOutput(budget: budget)
         let production = producer.produce(into: &output)
-        setPending(output.bytes)
+        pending = PendingBytes(output.bytes)
         switch production {
         case .more:
             return output.bytes.isEmpty

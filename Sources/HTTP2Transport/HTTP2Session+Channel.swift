@@ -1,0 +1,41 @@
+import NGHTTP2
+import NIOCore
+
+extension HTTP2Session {
+    /// Bytes drained from nghttp2 per channel write; writability is rechecked between writes.
+    static let channelWriteChunkSize = 64 << 10
+
+    /// What ``writeOutput(to:)`` left behind.
+    enum ChannelOutputState {
+        /// The session may still read or write: keep the channel open.
+        case open
+        /// Both sides are done (GOAWAY exchanged and no stream left, or a fatal error was
+        /// sent): the caller closes the channel.
+        case finished
+    }
+
+    /// Writes what the session has to send to `context`'s channel, in chunks of about
+    /// ``channelWriteChunkSize`` bytes, while the channel is writable; flushes once at the end
+    /// if anything was written.
+    ///
+    /// Stopping when the channel is not writable is what bounds the memory a slow reader costs:
+    /// the rest stays in nghttp2 (and stream bodies stay unproduced) until writability returns.
+    /// Never call it from inside an ``HTTP2SessionDelegate`` method.
+    ///
+    /// - Parameter context: The context of the handler that owns the session.
+    /// - Returns: Whether the connection is still needed.
+    /// - Throws: `HTTP2Error` when nghttp2 failed fatally; the caller closes the channel.
+    func writeOutput(to context: ChannelHandlerContext) throws(HTTP2Error) -> ChannelOutputState {
+        var wrote = false
+        // Flush what was written before a failure too: it may hold the GOAWAY.
+        defer { if wrote { context.flush() } }
+        while context.channel.isWritable {
+            var buffer = context.channel.allocator.buffer(capacity: 0)
+            try send(maxBytes: Self.channelWriteChunkSize) { chunk in buffer.writeBytes(chunk) }
+            if buffer.readableBytes == 0 { break }
+            context.write(NIOAny(buffer), promise: nil)
+            wrote = true
+        }
+        return !wantsRead && !wantsWrite ? .finished : .open
+    }
+}
