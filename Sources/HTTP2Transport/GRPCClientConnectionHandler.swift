@@ -231,6 +231,16 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
         }
     }
 
+    func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {
+        // The session already queued RST_STREAM(ENHANCE_YOUR_CALM) for the stream.
+        logger.debug("h2.header_list_rejected", metadata: [
+            "h2.stream_id": "\(streamID)", "h2.max_header_list_size": "\(configuration.http2.maxHeaderListSize)",
+        ])
+        guard let stream = streams[streamID] else { return }
+        let limit = configuration.http2.maxHeaderListSize
+        finish(stream, RPCStatus(code: .resourceExhausted, message: "the server sent a header list larger than the client's limit of \(limit) bytes"), resetCode: nil)
+    }
+
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
         guard let stream = streams[streamID], stream.phase == .receivingMessages else { return }
         stream.deframer.append(data)

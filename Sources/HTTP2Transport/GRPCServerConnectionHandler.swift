@@ -133,6 +133,18 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         }
     }
 
+    func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {
+        // The session already queued RST_STREAM(ENHANCE_YOUR_CALM); a stream known here is
+        // getting oversize trailers.
+        logger.debug("h2.header_list_rejected", metadata: [
+            "h2.stream_id": "\(streamID)", "h2.max_header_list_size": "\(configuration.http2.maxHeaderListSize)",
+        ])
+        guard let stream = streams[streamID] else { return }
+        stream.phase = .finished
+        stream.producer?.cancel()
+        stream.producer = nil
+    }
+
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
         guard let stream = streams[streamID], stream.phase == .receiving else { return }
         stream.deframer.append(data)

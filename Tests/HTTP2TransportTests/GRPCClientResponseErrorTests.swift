@@ -13,6 +13,7 @@ struct GRPCClientResponseErrorTests {
         ("/scripted/noStatus", .internalError),
         ("/scripted/twoMessages", .internalError),
         ("/scripted/noMessage", .internalError),
+        ("/scripted/hugeHeaders", .resourceExhausted),
         ("/scripted/refused", .unavailable),
         ("/scripted/cancel", .cancelled),
         ("/scripted/internalError", .internalError),

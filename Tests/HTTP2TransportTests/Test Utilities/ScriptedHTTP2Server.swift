@@ -14,6 +14,7 @@ import RPCCore
 /// - `noStatus`: one message, then trailers without `grpc-status`;
 /// - `twoMessages`: two messages and status OK (wrong for a unary call);
 /// - `noMessage`: status OK without any message;
+/// - `hugeHeaders`: response headers of 24 KB, over the client's header list limit;
 /// - `refused`, `cancel`, `internalError`: RST_STREAM with that code;
 /// - `goAway`: a normal answer, then GOAWAY (NO_ERROR) for the connection;
 /// - anything else: echo with status OK.
@@ -138,6 +139,9 @@ private final class ScriptedConnectionHandler: ChannelInboundHandler, HTTP2Sessi
             answer(grpcHead, framed(request, request), ok)
         case "/scripted/noMessage":
             answer(grpcHead, [], ok)
+        case "/scripted/hugeHeaders":
+            let large = (0..<24).map { HTTP2HeaderField("x-large-\($0)", String(repeating: "v", count: 1000)) }
+            answer(grpcHead + large, framed(request), ok)
         case "/scripted/refused":
             session.resetStream(streamID: streamID, errorCode: 7)
         case "/scripted/cancel":
