@@ -200,8 +200,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         if count == 0 {
             stream.isDeferred = true
             if askAgain, let loop = context?.eventLoop {
-                // The producer has more but gave nothing this time: ask again on the next loop
-                // turn rather than spinning inside this nghttp2 callback.
+                // The producer has more (or was woken while producing) but gave nothing this
+                // time: ask again on the next loop turn rather than spinning inside this
+                // nghttp2 callback.
                 let handler = NIOLoopBound(self, eventLoop: loop)
                 loop.execute { handler.value.resume(streamID: streamID) }
             }
@@ -282,7 +283,13 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     private func resume(streamID: Int32) {
-        guard let stream = streams[streamID], stream.isDeferred, let session else { return }
+        guard let stream = streams[streamID], let session else { return }
+        guard stream.isDeferred else {
+            // Not deferred: nghttp2 is asking for body right now, so this is a waker called
+            // from inside `produce` (this thread). Let the read callback ask again.
+            stream.wokenWhileProducing = true
+            return
+        }
         stream.isDeferred = false
         session.resumeData(streamID: streamID)
         if !isReading { flush() }

@@ -32,6 +32,9 @@ final class ServerStream {
     var clientEnded = false
     /// nghttp2 is waiting for `resumeData` before asking for more body.
     var isDeferred = false
+    /// The producer's waker ran while the stream was not deferred: inside `produce` on the
+    /// connection's thread, so the `.pending` that follows must not wait for another wake-up.
+    var wokenWhileProducing = false
 
     /// Response bytes not yet handed to nghttp2.
     var pending = PendingBytes()
@@ -48,18 +51,23 @@ final class ServerStream {
     }
 
     /// Asks the producer for more bytes when nothing is pending.
-    /// - Returns: true when the producer said `.more` but produced nothing, so it must be asked
-    ///   again soon without waiting for its waker.
+    /// - Returns: true when the producer must be asked again soon without waiting for its
+    ///   waker: it said `.more` but produced nothing, or it said `.pending` after its waker
+    ///   already ran during this `produce`.
     func refill(budget: Int) -> Bool {
         guard pending.isEmpty, ending == nil, let producer else { return false }
         var output = StreamOutput(budget: budget)
+        // A wake-up from before this call is answered by the call itself.
+        wokenWhileProducing = false
         let production = producer.produce(into: &output)
+        let woken = wokenWhileProducing
+        wokenWhileProducing = false
         pending = PendingBytes(output.bytes)
         switch production {
         case .more:
             return output.bytes.isEmpty
         case .pending:
-            return false
+            return woken && output.bytes.isEmpty
         case .finished(let status):
             ending = .trailers(status)
             self.producer = nil

@@ -229,4 +229,22 @@ struct GRPCClientStreamingTests {
             }
         }
     }
+
+    /// Regression: a wake-up given inside `produce` (on the connection's thread, before the
+    /// stream was deferred) was dropped, and the stream stalled until the client's deadline.
+    @Test("a producer that calls its waker from inside produce is asked again")
+    func wakeInsideProduce() async throws {
+        try await withTestServer { server in
+            try await withClient(server) { client in
+                var indexes: [Int] = []
+                let status = await failure {
+                    for try await message in client.serverStreaming(path: "/test.Stream/WakeInside", request: StreamRequest(count: 5).bytes, timeout: .seconds(2)) {
+                        indexes.append(messageIndex(message))
+                    }
+                }
+                #expect(status == nil)
+                #expect(indexes == Array(0..<5))
+            }
+        }
+    }
 }

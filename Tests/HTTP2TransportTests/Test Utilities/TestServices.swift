@@ -28,7 +28,9 @@ final class TestProbes: Sendable {
 ///   in ``TestProbes/producedBytes``;
 /// - `FailAfter` streams `count` messages, then ends with ABORTED;
 /// - `FailAtStart` fails before any message with FAILED_PRECONDITION;
-/// - `EmptyMore` first answers `.more` without a message, then streams `count` messages.
+/// - `EmptyMore` first answers `.more` without a message, then streams `count` messages;
+/// - `WakeInside` streams `count` messages, one per `produce`, each after a `.pending` whose
+///   wake-up it calls from inside `produce` (on the connection's thread).
 func makeTestRouter(probes: TestProbes) -> RPCRouter {
     var router = RPCRouter()
     router.register(service: "test.Echo", method: "Unary", .unary { request, _, responder in
@@ -73,6 +75,9 @@ func makeTestRouter(probes: TestProbes) -> RPCRouter {
     })
     router.register(service: "test.Stream", method: "EmptyMore", .serverStreaming { request, _, _ in
         EmptyFirstProducer(count: StreamRequest(request).count)
+    })
+    router.register(service: "test.Stream", method: "WakeInside", .serverStreaming { request, _, waker in
+        WakeInsideProducer(count: StreamRequest(request).count, waker: waker)
     })
     return router
 }
@@ -247,6 +252,40 @@ final class EmptyFirstProducer: ServerStreamProducer {
         if calls.add(1, ordering: .relaxed).oldValue == 0 { return .more }
         for index in 0..<count { output.append(message: indexedMessage(index, size: 8)) }
         return .finished(.ok)
+    }
+
+    func cancel() {}
+}
+
+/// Alternates: a `produce` that finds nothing ready, makes the next message ready and calls the
+/// waker before answering `.pending` (as a producer does when data arrives while it checks),
+/// then a `produce` that sends it.
+final class WakeInsideProducer: ServerStreamProducer {
+    private let count: Int
+    private let waker: StreamWaker
+    private let state = Mutex((next: 0, ready: false))
+
+    init(count: Int, waker: StreamWaker) {
+        self.count = count
+        self.waker = waker
+    }
+
+    func produce(into output: inout StreamOutput) -> StreamProduction {
+        let index = state.withLock { state -> Int? in
+            guard state.ready else {
+                state.ready = true
+                return nil
+            }
+            state.ready = false
+            defer { state.next += 1 }
+            return state.next
+        }
+        guard let index else {
+            waker()
+            return .pending
+        }
+        output.append(message: indexedMessage(index, size: 8))
+        return index + 1 == count ? .finished(.ok) : .more
     }
 
     func cancel() {}
