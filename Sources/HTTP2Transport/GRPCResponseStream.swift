@@ -23,7 +23,9 @@ import RPCCore
 /// }
 /// ```
 public struct GRPCResponseStream: AsyncSequence, Sendable {
+    /// One serialized response message, without its gRPC length prefix.
     public typealias Element = [UInt8]
+    /// What iteration throws when the call ends with a status other than OK.
     public typealias Failure = RPCStatus
 
     private let consumer: Consumer
@@ -32,13 +34,21 @@ public struct GRPCResponseStream: AsyncSequence, Sendable {
         self.consumer = Consumer(buffer: buffer)
     }
 
+    /// Creates the iterator that reads the messages.
+    ///
+    /// Iterators share the stream's buffer: each message goes to whichever iterator asks
+    /// first, and only one task may iterate at a time.
+    ///
+    /// - Returns: An iterator over the call's messages.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(consumer: consumer)
     }
 
     /// Reads the messages of a ``GRPCResponseStream``.
     public struct AsyncIterator: AsyncIteratorProtocol {
+        /// One serialized response message, without its gRPC length prefix.
         public typealias Element = [UInt8]
+        /// The status of a call that ended with a code other than OK.
         public typealias Failure = RPCStatus
 
         fileprivate let consumer: Consumer

@@ -26,7 +26,10 @@ public final class GRPCServer: Sendable {
 
     /// Creates a server; nothing listens until ``start()``.
     /// - Parameters:
-    ///   - group: the event loops for the listener and its connections.
+    ///   - router: The methods to serve.
+    ///   - configuration: Where to listen and the limits to enforce.
+    ///   - group: The event loops for the listener and its connections.
+    ///   - logger: Where connection-level problems are logged (mostly at debug level).
     public init(router: RPCRouter, configuration: GRPCServerConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.router = router
         self.configuration = configuration
@@ -36,6 +39,7 @@ public final class GRPCServer: Sendable {
 
     /// Binds the configured address and starts accepting connections.
     /// - Returns: the bound port (useful with port 0).
+    /// - Throws: The socket error when the address cannot be bound.
     public func start() async throws -> Int {
         let router = self.router
         let configuration = self.configuration
