@@ -475,6 +475,276 @@ void   workflow__v1__log_event__free_unpacked
   assert(message->base.descriptor == &workflow__v1__log_event__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__retry_workflow_request__init
+                     (Workflow__V1__RetryWorkflowRequest         *message)
+{
+  static const Workflow__V1__RetryWorkflowRequest init_value = WORKFLOW__V1__RETRY_WORKFLOW_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__retry_workflow_request__get_packed_size
+                     (const Workflow__V1__RetryWorkflowRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__retry_workflow_request__pack
+                     (const Workflow__V1__RetryWorkflowRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__retry_workflow_request__pack_to_buffer
+                     (const Workflow__V1__RetryWorkflowRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__RetryWorkflowRequest *
+       workflow__v1__retry_workflow_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__RetryWorkflowRequest *)
+     protobuf_c_message_unpack (&workflow__v1__retry_workflow_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__retry_workflow_request__free_unpacked
+                     (Workflow__V1__RetryWorkflowRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__retry_workflow_response__init
+                     (Workflow__V1__RetryWorkflowResponse         *message)
+{
+  static const Workflow__V1__RetryWorkflowResponse init_value = WORKFLOW__V1__RETRY_WORKFLOW_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__retry_workflow_response__get_packed_size
+                     (const Workflow__V1__RetryWorkflowResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__retry_workflow_response__pack
+                     (const Workflow__V1__RetryWorkflowResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__retry_workflow_response__pack_to_buffer
+                     (const Workflow__V1__RetryWorkflowResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__RetryWorkflowResponse *
+       workflow__v1__retry_workflow_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__RetryWorkflowResponse *)
+     protobuf_c_message_unpack (&workflow__v1__retry_workflow_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__retry_workflow_response__free_unpacked
+                     (Workflow__V1__RetryWorkflowResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__retry_workflow_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__cancel_workflow_request__init
+                     (Workflow__V1__CancelWorkflowRequest         *message)
+{
+  static const Workflow__V1__CancelWorkflowRequest init_value = WORKFLOW__V1__CANCEL_WORKFLOW_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__cancel_workflow_request__get_packed_size
+                     (const Workflow__V1__CancelWorkflowRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__cancel_workflow_request__pack
+                     (const Workflow__V1__CancelWorkflowRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__cancel_workflow_request__pack_to_buffer
+                     (const Workflow__V1__CancelWorkflowRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__CancelWorkflowRequest *
+       workflow__v1__cancel_workflow_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__CancelWorkflowRequest *)
+     protobuf_c_message_unpack (&workflow__v1__cancel_workflow_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__cancel_workflow_request__free_unpacked
+                     (Workflow__V1__CancelWorkflowRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__cancel_workflow_response__init
+                     (Workflow__V1__CancelWorkflowResponse         *message)
+{
+  static const Workflow__V1__CancelWorkflowResponse init_value = WORKFLOW__V1__CANCEL_WORKFLOW_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__cancel_workflow_response__get_packed_size
+                     (const Workflow__V1__CancelWorkflowResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__cancel_workflow_response__pack
+                     (const Workflow__V1__CancelWorkflowResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__cancel_workflow_response__pack_to_buffer
+                     (const Workflow__V1__CancelWorkflowResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__CancelWorkflowResponse *
+       workflow__v1__cancel_workflow_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__CancelWorkflowResponse *)
+     protobuf_c_message_unpack (&workflow__v1__cancel_workflow_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__cancel_workflow_response__free_unpacked
+                     (Workflow__V1__CancelWorkflowResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__cancel_workflow_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_workflows_request__init
+                     (Workflow__V1__ListWorkflowsRequest         *message)
+{
+  static const Workflow__V1__ListWorkflowsRequest init_value = WORKFLOW__V1__LIST_WORKFLOWS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_workflows_request__get_packed_size
+                     (const Workflow__V1__ListWorkflowsRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_workflows_request__pack
+                     (const Workflow__V1__ListWorkflowsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_workflows_request__pack_to_buffer
+                     (const Workflow__V1__ListWorkflowsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListWorkflowsRequest *
+       workflow__v1__list_workflows_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListWorkflowsRequest *)
+     protobuf_c_message_unpack (&workflow__v1__list_workflows_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_workflows_request__free_unpacked
+                     (Workflow__V1__ListWorkflowsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_workflows_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_workflows_response__init
+                     (Workflow__V1__ListWorkflowsResponse         *message)
+{
+  static const Workflow__V1__ListWorkflowsResponse init_value = WORKFLOW__V1__LIST_WORKFLOWS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_workflows_response__get_packed_size
+                     (const Workflow__V1__ListWorkflowsResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_workflows_response__pack
+                     (const Workflow__V1__ListWorkflowsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_workflows_response__pack_to_buffer
+                     (const Workflow__V1__ListWorkflowsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListWorkflowsResponse *
+       workflow__v1__list_workflows_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListWorkflowsResponse *)
+     protobuf_c_message_unpack (&workflow__v1__list_workflows_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_workflows_response__free_unpacked
+                     (Workflow__V1__ListWorkflowsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor workflow__v1__start_workflow_request__params_entry__field_descriptors[2] =
 {
   {
@@ -897,7 +1167,7 @@ const ProtobufCMessageDescriptor workflow__v1__entity_ref__descriptor =
   (ProtobufCMessageInit) workflow__v1__entity_ref__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__step__field_descriptors[6] =
+static const ProtobufCFieldDescriptor workflow__v1__step__field_descriptors[7] =
 {
   {
     "id",
@@ -971,8 +1241,21 @@ static const ProtobufCFieldDescriptor workflow__v1__step__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "attempt",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Step, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__step__field_indices_by_name[] = {
+  6,   /* field[6] = attempt */
   3,   /* field[3] = entity */
   0,   /* field[0] = id */
   2,   /* field[2] = level */
@@ -983,7 +1266,7 @@ static const unsigned workflow__v1__step__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__step__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor workflow__v1__step__descriptor =
 {
@@ -993,14 +1276,14 @@ const ProtobufCMessageDescriptor workflow__v1__step__descriptor =
   "Workflow__V1__Step",
   "workflow.v1",
   sizeof(Workflow__V1__Step),
-  6,
+  7,
   workflow__v1__step__field_descriptors,
   workflow__v1__step__field_indices_by_name,
   1,  workflow__v1__step__number_ranges,
   (ProtobufCMessageInit) workflow__v1__step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[12] =
+static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[14] =
 {
   {
     "id",
@@ -1146,8 +1429,33 @@ static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[12] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "step_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job, step_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job__field_indices_by_name[] = {
+  13,   /* field[13] = attempt */
   8,   /* field[8] = error */
   11,   /* field[11] = finished_at_ms */
   0,   /* field[0] = id */
@@ -1159,12 +1467,13 @@ static const unsigned workflow__v1__job__field_indices_by_name[] = {
   10,   /* field[10] = started_at_ms */
   7,   /* field[7] = stats */
   3,   /* field[3] = status */
+  12,   /* field[12] = step_count */
   4,   /* field[4] = steps */
 };
 static const ProtobufCIntRange workflow__v1__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
 {
@@ -1174,7 +1483,7 @@ const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
   "Workflow__V1__Job",
   "workflow.v1",
   sizeof(Workflow__V1__Job),
-  12,
+  14,
   workflow__v1__job__field_descriptors,
   workflow__v1__job__field_indices_by_name,
   1,  workflow__v1__job__number_ranges,
@@ -1232,7 +1541,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descripto
   (ProtobufCMessageInit) workflow__v1__workflow__params_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[16] =
+static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[17] =
 {
   {
     "id",
@@ -1426,8 +1735,21 @@ static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "attempt",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
+  16,   /* field[16] = attempt */
   4,   /* field[4] = created_at_ms */
   12,   /* field[12] = error */
   13,   /* field[13] = failed_job_id */
@@ -1448,7 +1770,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__workflow__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
 {
@@ -1458,14 +1780,14 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
   "Workflow__V1__Workflow",
   "workflow.v1",
   sizeof(Workflow__V1__Workflow),
-  16,
+  17,
   workflow__v1__workflow__field_descriptors,
   workflow__v1__workflow__field_indices_by_name,
   1,  workflow__v1__workflow__number_ranges,
   (ProtobufCMessageInit) workflow__v1__workflow__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_descriptors[8] =
 {
   {
     "workflow_id",
@@ -1515,17 +1837,69 @@ static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "workflow_type",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WatchLogsRequest, workflow_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WatchLogsRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WatchLogsRequest, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity_tag",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WatchLogsRequest, entity_tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__watch_logs_request__field_indices_by_name[] = {
   2,   /* field[2] = after_sequence */
+  7,   /* field[7] = entity_tag */
+  6,   /* field[6] = job_id */
   3,   /* field[3] = live_only */
   1,   /* field[1] = min_level */
+  5,   /* field[5] = user_id */
   0,   /* field[0] = workflow_id */
+  4,   /* field[4] = workflow_type */
 };
 static const ProtobufCIntRange workflow__v1__watch_logs_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
 {
@@ -1535,14 +1909,14 @@ const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
   "Workflow__V1__WatchLogsRequest",
   "workflow.v1",
   sizeof(Workflow__V1__WatchLogsRequest),
-  4,
+  8,
   workflow__v1__watch_logs_request__field_descriptors,
   workflow__v1__watch_logs_request__field_indices_by_name,
   1,  workflow__v1__watch_logs_request__number_ranges,
   (ProtobufCMessageInit) workflow__v1__watch_logs_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[19] =
+static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[22] =
 {
   {
     "sequence",
@@ -1772,9 +2146,48 @@ static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "gap_from_sequence",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, gap_from_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gap_to_sequence",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, gap_to_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
+  21,   /* field[21] = attempt */
   17,   /* field[17] = error */
+  19,   /* field[19] = gap_from_sequence */
+  20,   /* field[20] = gap_to_sequence */
   8,   /* field[8] = job_id */
   9,   /* field[9] = job_name */
   10,   /* field[10] = job_position */
@@ -1797,7 +2210,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__log_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
 {
@@ -1807,11 +2220,408 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
   "Workflow__V1__LogEvent",
   "workflow.v1",
   sizeof(Workflow__V1__LogEvent),
-  19,
+  22,
   workflow__v1__log_event__field_descriptors,
   workflow__v1__log_event__field_indices_by_name,
   1,  workflow__v1__log_event__number_ranges,
   (ProtobufCMessageInit) workflow__v1__log_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__retry_workflow_request__field_descriptors[1] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowRequest, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__retry_workflow_request__field_indices_by_name[] = {
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__retry_workflow_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__retry_workflow_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.RetryWorkflowRequest",
+  "RetryWorkflowRequest",
+  "Workflow__V1__RetryWorkflowRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__RetryWorkflowRequest),
+  1,
+  workflow__v1__retry_workflow_request__field_descriptors,
+  workflow__v1__retry_workflow_request__field_indices_by_name,
+  1,  workflow__v1__retry_workflow_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__retry_workflow_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__retry_workflow_response__field_descriptors[5] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowResponse, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowResponse, status),
+    &workflow__v1__workflow_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowResponse, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowResponse, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_name",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__RetryWorkflowResponse, job_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__retry_workflow_response__field_indices_by_name[] = {
+  2,   /* field[2] = attempt */
+  3,   /* field[3] = job_id */
+  4,   /* field[4] = job_name */
+  1,   /* field[1] = status */
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__retry_workflow_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor workflow__v1__retry_workflow_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.RetryWorkflowResponse",
+  "RetryWorkflowResponse",
+  "Workflow__V1__RetryWorkflowResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__RetryWorkflowResponse),
+  5,
+  workflow__v1__retry_workflow_response__field_descriptors,
+  workflow__v1__retry_workflow_response__field_indices_by_name,
+  1,  workflow__v1__retry_workflow_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__retry_workflow_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__cancel_workflow_request__field_descriptors[2] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CancelWorkflowRequest, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CancelWorkflowRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__cancel_workflow_request__field_indices_by_name[] = {
+  1,   /* field[1] = reason */
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__cancel_workflow_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.CancelWorkflowRequest",
+  "CancelWorkflowRequest",
+  "Workflow__V1__CancelWorkflowRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__CancelWorkflowRequest),
+  2,
+  workflow__v1__cancel_workflow_request__field_descriptors,
+  workflow__v1__cancel_workflow_request__field_indices_by_name,
+  1,  workflow__v1__cancel_workflow_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__cancel_workflow_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__cancel_workflow_response__field_descriptors[2] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CancelWorkflowResponse, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CancelWorkflowResponse, status),
+    &workflow__v1__workflow_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__cancel_workflow_response__field_indices_by_name[] = {
+  1,   /* field[1] = status */
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__cancel_workflow_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.CancelWorkflowResponse",
+  "CancelWorkflowResponse",
+  "Workflow__V1__CancelWorkflowResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__CancelWorkflowResponse),
+  2,
+  workflow__v1__cancel_workflow_response__field_descriptors,
+  workflow__v1__cancel_workflow_response__field_indices_by_name,
+  1,  workflow__v1__cancel_workflow_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__cancel_workflow_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_workflows_request__field_descriptors[7] =
+{
+  {
+    "statuses",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Workflow__V1__ListWorkflowsRequest, n_statuses),
+    offsetof(Workflow__V1__ListWorkflowsRequest, statuses),
+    &workflow__v1__workflow_status__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "type",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_after_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, created_after_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_before_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, created_before_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_workflows_request__field_indices_by_name[] = {
+  3,   /* field[3] = created_after_ms */
+  4,   /* field[4] = created_before_ms */
+  5,   /* field[5] = page_size */
+  6,   /* field[6] = page_token */
+  0,   /* field[0] = statuses */
+  1,   /* field[1] = type */
+  2,   /* field[2] = user_id */
+};
+static const ProtobufCIntRange workflow__v1__list_workflows_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListWorkflowsRequest",
+  "ListWorkflowsRequest",
+  "Workflow__V1__ListWorkflowsRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListWorkflowsRequest),
+  7,
+  workflow__v1__list_workflows_request__field_descriptors,
+  workflow__v1__list_workflows_request__field_indices_by_name,
+  1,  workflow__v1__list_workflows_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_workflows_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_workflows_response__field_descriptors[2] =
+{
+  {
+    "workflows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ListWorkflowsResponse, n_workflows),
+    offsetof(Workflow__V1__ListWorkflowsResponse, workflows),
+    &workflow__v1__workflow__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_workflows_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = workflows */
+};
+static const ProtobufCIntRange workflow__v1__list_workflows_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListWorkflowsResponse",
+  "ListWorkflowsResponse",
+  "Workflow__V1__ListWorkflowsResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListWorkflowsResponse),
+  2,
+  workflow__v1__list_workflows_response__field_descriptors,
+  workflow__v1__list_workflows_response__field_indices_by_name,
+  1,  workflow__v1__list_workflows_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_workflows_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue workflow__v1__workflow_status__enum_values_by_number[5] =
@@ -1918,7 +2728,7 @@ const ProtobufCEnumDescriptor workflow__v1__log_level__descriptor =
   workflow__v1__log_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[12] =
+static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[14] =
 {
   { "LOG_EVENT_KIND_UNSPECIFIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
@@ -1932,13 +2742,16 @@ static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_num
   { "LOG_EVENT_KIND_STEP_LOGGED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_STEP_LOGGED", 9 },
   { "LOG_EVENT_KIND_PROGRESS_UPDATED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_PROGRESS_UPDATED", 10 },
   { "LOG_EVENT_KIND_FAILURE_NOTICE", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
+  { "LOG_EVENT_KIND_GAP", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_GAP", 12 },
+  { "LOG_EVENT_KIND_WORKFLOW_RETRIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED", 13 },
 };
 static const ProtobufCIntRange workflow__v1__log_event_kind__value_ranges[] = {
-{0, 0},{0, 12}
+{0, 0},{0, 14}
 };
-static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[12] =
+static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[14] =
 {
   { "LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
+  { "LOG_EVENT_KIND_GAP", 12 },
   { "LOG_EVENT_KIND_JOB_CANCELLED", 8 },
   { "LOG_EVENT_KIND_JOB_COMPLETED", 6 },
   { "LOG_EVENT_KIND_JOB_FAILED", 7 },
@@ -1949,6 +2762,7 @@ static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_b
   { "LOG_EVENT_KIND_WORKFLOW_CANCELLED", 4 },
   { "LOG_EVENT_KIND_WORKFLOW_COMPLETED", 2 },
   { "LOG_EVENT_KIND_WORKFLOW_FAILED", 3 },
+  { "LOG_EVENT_KIND_WORKFLOW_RETRIED", 13 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
 };
 const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
@@ -1958,22 +2772,28 @@ const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
   "LogEventKind",
   "Workflow__V1__LogEventKind",
   "workflow.v1",
-  12,
+  14,
   workflow__v1__log_event_kind__enum_values_by_number,
-  12,
+  14,
   workflow__v1__log_event_kind__enum_values_by_name,
   1,
   workflow__v1__log_event_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[3] =
+static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[6] =
 {
   { "StartWorkflow", &workflow__v1__start_workflow_request__descriptor, &workflow__v1__start_workflow_response__descriptor },
   { "GetWorkflow", &workflow__v1__get_workflow_request__descriptor, &workflow__v1__workflow__descriptor },
   { "WatchLogs", &workflow__v1__watch_logs_request__descriptor, &workflow__v1__log_event__descriptor },
+  { "RetryWorkflow", &workflow__v1__retry_workflow_request__descriptor, &workflow__v1__retry_workflow_response__descriptor },
+  { "CancelWorkflow", &workflow__v1__cancel_workflow_request__descriptor, &workflow__v1__cancel_workflow_response__descriptor },
+  { "ListWorkflows", &workflow__v1__list_workflows_request__descriptor, &workflow__v1__list_workflows_response__descriptor },
 };
 const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
+  4,        /* CancelWorkflow */
   1,        /* GetWorkflow */
+  5,        /* ListWorkflows */
+  3,        /* RetryWorkflow */
   0,        /* StartWorkflow */
   2         /* WatchLogs */
 };
@@ -1984,7 +2804,7 @@ const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
   "WorkflowService",
   "Workflow__V1__WorkflowService",
   "workflow.v1",
-  3,
+  6,
   workflow__v1__workflow_service__method_descriptors,
   workflow__v1__workflow_service__method_indices_by_name
 };
@@ -2011,6 +2831,30 @@ void workflow__v1__workflow_service__watch_logs(ProtobufCService *service,
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__retry_workflow(ProtobufCService *service,
+                                                    const Workflow__V1__RetryWorkflowRequest *input,
+                                                    Workflow__V1__RetryWorkflowResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__cancel_workflow(ProtobufCService *service,
+                                                     const Workflow__V1__CancelWorkflowRequest *input,
+                                                     Workflow__V1__CancelWorkflowResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__list_workflows(ProtobufCService *service,
+                                                    const Workflow__V1__ListWorkflowsRequest *input,
+                                                    Workflow__V1__ListWorkflowsResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
                                            Workflow__V1__WorkflowService_ServiceDestroy destroy)

@@ -41,6 +41,12 @@ extension WorkflowV1 {
         /// When the job finished, in Unix epoch milliseconds; 0 if it has not.
         public var finishedAtMs: Int64
 
+        /// The number of steps; also set when `steps` is left out (`ListWorkflows`).
+        public var stepCount: Int32
+
+        /// 1 for the first run of the job, 2 after one retry, ...
+        public var attempt: Int32
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -56,6 +62,8 @@ extension WorkflowV1 {
         ///   - stack: Where the error happened; empty unless it failed.
         ///   - startedAtMs: When the job started, in Unix epoch milliseconds; 0 if it has not.
         ///   - finishedAtMs: When the job finished, in Unix epoch milliseconds; 0 if it has not.
+        ///   - stepCount: The number of steps; also set when `steps` is left out (`ListWorkflows`).
+        ///   - attempt: 1 for the first run of the job, 2 after one retry, ...
         public init(
             id: String = "",
             name: String = "",
@@ -68,7 +76,9 @@ extension WorkflowV1 {
             error: String = "",
             stack: String = "",
             startedAtMs: Int64 = 0,
-            finishedAtMs: Int64 = 0
+            finishedAtMs: Int64 = 0,
+            stepCount: Int32 = 0,
+            attempt: Int32 = 0
         ) {
             self.id = id
             self.name = name
@@ -82,6 +92,8 @@ extension WorkflowV1 {
             self.stack = stack
             self.startedAtMs = startedAtMs
             self.finishedAtMs = finishedAtMs
+            self.stepCount = stepCount
+            self.attempt = attempt
         }
     }
 }
@@ -150,7 +162,9 @@ extension WorkflowV1.Job: CMessageCodec {
             error: copyString(c.error),
             stack: copyString(c.stack),
             startedAtMs: c.started_at_ms,
-            finishedAtMs: c.finished_at_ms
+            finishedAtMs: c.finished_at_ms,
+            stepCount: c.step_count,
+            attempt: c.attempt
         )
     }
 
@@ -168,5 +182,7 @@ extension WorkflowV1.Job: CMessageCodec {
         c.pointee.stack = arena.cString(stack)
         c.pointee.started_at_ms = startedAtMs
         c.pointee.finished_at_ms = finishedAtMs
+        c.pointee.step_count = stepCount
+        c.pointee.attempt = attempt
     }
 }

@@ -71,6 +71,15 @@ extension WorkflowV1 {
         /// Set for failure events and the failure notice: where the error happened.
         public var stack: String
 
+        /// Set for ``WorkflowV1/LogEventKind/gap``: the first sequence the watcher missed.
+        public var gapFromSequence: UInt64
+
+        /// Set for ``WorkflowV1/LogEventKind/gap``: the last sequence the watcher missed.
+        public var gapToSequence: UInt64
+
+        /// Set for job, step and retry events: the attempt of the job (1, 2, ...).
+        public var attempt: Int32
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -94,6 +103,10 @@ extension WorkflowV1 {
         ///   - stats: Set for completion and failure events: duration and counters; `nil` otherwise.
         ///   - error: Set for failure events and the failure notice: the error.
         ///   - stack: Set for failure events and the failure notice: where the error happened.
+        ///   - gapFromSequence: Set for ``WorkflowV1/LogEventKind/gap``: the first sequence the watcher
+        ///     missed.
+        ///   - gapToSequence: Set for ``WorkflowV1/LogEventKind/gap``: the last sequence the watcher missed.
+        ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -113,7 +126,10 @@ extension WorkflowV1 {
             jobStatus: JobStatus = .unspecified,
             stats: Stats? = nil,
             error: String = "",
-            stack: String = ""
+            stack: String = "",
+            gapFromSequence: UInt64 = 0,
+            gapToSequence: UInt64 = 0,
+            attempt: Int32 = 0
         ) {
             self.sequence = sequence
             self.timestampMs = timestampMs
@@ -134,6 +150,9 @@ extension WorkflowV1 {
             self.stats = stats
             self.error = error
             self.stack = stack
+            self.gapFromSequence = gapFromSequence
+            self.gapToSequence = gapToSequence
+            self.attempt = attempt
         }
     }
 }
@@ -209,7 +228,10 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             jobStatus: WorkflowV1.JobStatus(c.job_status),
             stats: WorkflowV1.Stats.copy(c.stats),
             error: copyString(c.error),
-            stack: copyString(c.stack)
+            stack: copyString(c.stack),
+            gapFromSequence: c.gap_from_sequence,
+            gapToSequence: c.gap_to_sequence,
+            attempt: c.attempt
         )
     }
 
@@ -233,5 +255,8 @@ extension WorkflowV1.LogEvent: CMessageCodec {
         c.pointee.stats = arena.subMessage(stats)
         c.pointee.error = arena.cString(error)
         c.pointee.stack = arena.cString(stack)
+        c.pointee.gap_from_sequence = gapFromSequence
+        c.pointee.gap_to_sequence = gapToSequence
+        c.pointee.attempt = attempt
     }
 }

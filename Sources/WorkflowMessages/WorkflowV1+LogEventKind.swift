@@ -54,6 +54,15 @@ extension WorkflowV1 {
         /// "IMPORT_ASSETS failed at Process Data: <error>", sent the moment a job fails.
         public static let failureNotice = LogEventKind(rawValue: 11)
 
+        /// `LOG_EVENT_KIND_GAP` (12): The watcher fell behind the retained log: events
+        /// `gapFromSequence` through `gapToSequence` are gone (pruned before it read them). The
+        /// stream continues after the gap.
+        public static let gap = LogEventKind(rawValue: 12)
+
+        /// `LOG_EVENT_KIND_WORKFLOW_RETRIED` (13): A failed workflow was retried; it is running again
+        /// from `jobName`.
+        public static let workflowRetried = LogEventKind(rawValue: 13)
+
         /// The proto name, e.g. `"LOG_EVENT_KIND_WORKFLOW_STARTED"`, or the bare number for a value this
         /// build does not know.
         public var description: String {
@@ -70,6 +79,8 @@ extension WorkflowV1 {
             case 9: "LOG_EVENT_KIND_STEP_LOGGED"
             case 10: "LOG_EVENT_KIND_PROGRESS_UPDATED"
             case 11: "LOG_EVENT_KIND_FAILURE_NOTICE"
+            case 12: "LOG_EVENT_KIND_GAP"
+            case 13: "LOG_EVENT_KIND_WORKFLOW_RETRIED"
             default: String(rawValue)
             }
         }

@@ -23,6 +23,9 @@ extension WorkflowV1 {
         /// The sequence number of the `STEP_LOGGED` event that recorded this step.
         public var sequence: UInt64
 
+        /// Which run of its job logged the step: 1 for the first, 2 after one retry, ...
+        public var attempt: Int32
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -32,13 +35,15 @@ extension WorkflowV1 {
         ///   - entity: The entity the step names; `nil` (absent on the wire) when it names none.
         ///   - timestampMs: When the step was recorded, in Unix epoch milliseconds.
         ///   - sequence: The sequence number of the `STEP_LOGGED` event that recorded this step.
+        ///   - attempt: Which run of its job logged the step: 1 for the first, 2 after one retry, ...
         public init(
             id: String = "",
             message: String = "",
             level: LogLevel = .unspecified,
             entity: EntityRef? = nil,
             timestampMs: Int64 = 0,
-            sequence: UInt64 = 0
+            sequence: UInt64 = 0,
+            attempt: Int32 = 0
         ) {
             self.id = id
             self.message = message
@@ -46,6 +51,7 @@ extension WorkflowV1 {
             self.entity = entity
             self.timestampMs = timestampMs
             self.sequence = sequence
+            self.attempt = attempt
         }
     }
 }
@@ -108,7 +114,8 @@ extension WorkflowV1.Step: CMessageCodec {
             level: WorkflowV1.LogLevel(c.level),
             entity: WorkflowV1.EntityRef.copy(c.entity),
             timestampMs: c.timestamp_ms,
-            sequence: c.sequence
+            sequence: c.sequence,
+            attempt: c.attempt
         )
     }
 
@@ -119,5 +126,6 @@ extension WorkflowV1.Step: CMessageCodec {
         c.pointee.entity = arena.subMessage(entity)
         c.pointee.timestamp_ms = timestampMs
         c.pointee.sequence = sequence
+        c.pointee.attempt = attempt
     }
 }

@@ -18,6 +18,20 @@ extension WorkflowV1 {
         /// Skip the replay and send only events that happen after the call arrives.
         public var liveOnly: Bool
 
+        /// Only workflows of this type; empty for any.
+        public var workflowType: String
+
+        /// Only workflows started by this user; empty for any.
+        public var userID: String
+
+        /// Only events of this job; empty for any. Terminal workflow events of the matching
+        /// workflows are always sent.
+        public var jobID: String
+
+        /// Only steps naming this entity tag; empty for any. Terminal workflow events of the
+        /// matching workflows are always sent.
+        public var entityTag: String
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -27,16 +41,30 @@ extension WorkflowV1 {
         ///   - afterSequence: Replay retained events with a greater sequence first; 0 replays everything
         ///     retained.
         ///   - liveOnly: Skip the replay and send only events that happen after the call arrives.
+        ///   - workflowType: Only workflows of this type; empty for any.
+        ///   - userID: Only workflows started by this user; empty for any.
+        ///   - jobID: Only events of this job; empty for any. Terminal workflow events of the matching
+        ///     workflows are always sent.
+        ///   - entityTag: Only steps naming this entity tag; empty for any. Terminal workflow events of the
+        ///     matching workflows are always sent.
         public init(
             workflowID: String = "",
             minLevel: LogLevel = .unspecified,
             afterSequence: UInt64 = 0,
-            liveOnly: Bool = false
+            liveOnly: Bool = false,
+            workflowType: String = "",
+            userID: String = "",
+            jobID: String = "",
+            entityTag: String = ""
         ) {
             self.workflowID = workflowID
             self.minLevel = minLevel
             self.afterSequence = afterSequence
             self.liveOnly = liveOnly
+            self.workflowType = workflowType
+            self.userID = userID
+            self.jobID = jobID
+            self.entityTag = entityTag
         }
     }
 }
@@ -97,7 +125,11 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
             workflowID: copyString(c.workflow_id),
             minLevel: WorkflowV1.LogLevel(c.min_level),
             afterSequence: c.after_sequence,
-            liveOnly: c.live_only != 0
+            liveOnly: c.live_only != 0,
+            workflowType: copyString(c.workflow_type),
+            userID: copyString(c.user_id),
+            jobID: copyString(c.job_id),
+            entityTag: copyString(c.entity_tag)
         )
     }
 
@@ -106,5 +138,9 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
         c.pointee.min_level = minLevel.cValue
         c.pointee.after_sequence = afterSequence
         c.pointee.live_only = liveOnly ? 1 : 0
+        c.pointee.workflow_type = arena.cString(workflowType)
+        c.pointee.user_id = arena.cString(userID)
+        c.pointee.job_id = arena.cString(jobID)
+        c.pointee.entity_tag = arena.cString(entityTag)
     }
 }

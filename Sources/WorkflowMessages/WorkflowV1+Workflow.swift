@@ -60,6 +60,9 @@ extension WorkflowV1 {
         /// The `requestID` the workflow was started with; empty for none.
         public var requestID: String
 
+        /// 1 for the first run, plus one per retry.
+        public var attempt: Int32
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -80,6 +83,7 @@ extension WorkflowV1 {
         ///   - failedJobID: Set when the workflow failed: the id of the job it failed at.
         ///   - failedJobName: Set when the workflow failed: the name of the job it failed at.
         ///   - requestID: The `requestID` the workflow was started with; empty for none.
+        ///   - attempt: 1 for the first run, plus one per retry.
         public init(
             id: String = "",
             type: String = "",
@@ -96,7 +100,8 @@ extension WorkflowV1 {
             error: String = "",
             failedJobID: String = "",
             failedJobName: String = "",
-            requestID: String = ""
+            requestID: String = "",
+            attempt: Int32 = 0
         ) {
             self.id = id
             self.type = type
@@ -114,6 +119,7 @@ extension WorkflowV1 {
             self.failedJobID = failedJobID
             self.failedJobName = failedJobName
             self.requestID = requestID
+            self.attempt = attempt
         }
     }
 }
@@ -186,7 +192,8 @@ extension WorkflowV1.Workflow: CMessageCodec {
             error: copyString(c.error),
             failedJobID: copyString(c.failed_job_id),
             failedJobName: copyString(c.failed_job_name),
-            requestID: copyString(c.request_id)
+            requestID: copyString(c.request_id),
+            attempt: c.attempt
         )
     }
 
@@ -214,5 +221,6 @@ extension WorkflowV1.Workflow: CMessageCodec {
         c.pointee.failed_job_id = arena.cString(failedJobID)
         c.pointee.failed_job_name = arena.cString(failedJobName)
         c.pointee.request_id = arena.cString(requestID)
+        c.pointee.attempt = attempt
     }
 }

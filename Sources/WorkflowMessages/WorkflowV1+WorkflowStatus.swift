@@ -58,3 +58,25 @@ extension WorkflowV1.WorkflowStatus {
         Workflow__V1__WorkflowStatus(rawValue: UInt32(bitPattern: rawValue))
     }
 }
+
+extension WorkflowV1.WorkflowStatus {
+    /// Copies a repeated enum field (`n_*` and a C enum array); unknown values are kept.
+    static func copy(_ values: UnsafeMutablePointer<Workflow__V1__WorkflowStatus>?, count: Int) -> [Self] {
+        guard let values, count > 0 else { return [] }
+        return UnsafeBufferPointer(start: values, count: count).map { Self($0) }
+    }
+}
+
+extension PackArena {
+    /// A C enum array for a repeated `WorkflowStatus` field; NULL when empty.
+    mutating func workflowStatuses(
+        _ values: [WorkflowV1.WorkflowStatus]
+    ) -> UnsafeMutablePointer<Workflow__V1__WorkflowStatus>? {
+        guard !values.isEmpty else { return nil }
+        let array = allocate(Workflow__V1__WorkflowStatus.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (array + index).initialize(to: value.cValue)
+        }
+        return array
+    }
+}

@@ -17,7 +17,7 @@ enum Fixtures {
 
     static let step = WorkflowV1.Step(
         id: "s-1", message: "Created P-101 \(unicode)", level: .warn, entity: entity,
-        timestampMs: 1_700_000_000_123, sequence: .max)
+        timestampMs: 1_700_000_000_123, sequence: .max, attempt: 2)
 
     static let failedJob = WorkflowV1.Job(
         id: "job-f", name: "Process Data", position: 3, status: .failed,
@@ -27,7 +27,7 @@ enum Fixtures {
             WorkflowV1.Step(),
         ],
         progress: 0.75, progressMessage: "3 of 4", stats: stats, error: "boom: disk full",
-        stack: "at line 1\n\tat line 2", startedAtMs: -5, finishedAtMs: .max)
+        stack: "at line 1\n\tat line 2", startedAtMs: -5, finishedAtMs: .max, stepCount: 3, attempt: .max)
 
     /// Job `j` of ``workflow``: four steps whose entities cycle through present, absent and
     /// present-but-empty; job 1 has no stats.
@@ -40,11 +40,11 @@ enum Fixtures {
                     entity: s == 0
                         ? WorkflowV1.EntityRef(tag: "T-\(j)\(s)", route: "/r/\(j)/\(s)", id: "\(s)", type: "asset")
                         : s == 3 ? WorkflowV1.EntityRef() : nil,
-                    timestampMs: Int64(1000 * j + s), sequence: UInt64(100 * j + s))
+                    timestampMs: Int64(1000 * j + s), sequence: UInt64(100 * j + s), attempt: Int32(j % 2 + 1))
             },
             progress: 1, progressMessage: "done",
             stats: j == 1 ? nil : WorkflowV1.Stats(durationMs: Int64(j * 10), counters: ["n": Int64(j)]),
-            startedAtMs: Int64(j), finishedAtMs: Int64(j + 1))
+            startedAtMs: Int64(j), finishedAtMs: Int64(j + 1), stepCount: 4, attempt: Int32(j % 2 + 1))
     }
 
     static let workflow = WorkflowV1.Workflow(
@@ -53,7 +53,16 @@ enum Fixtures {
         params: ["file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""],
         jobs: [job(0), job(1), job(2), failedJob],
         stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
-        requestID: "req-42")
+        requestID: "req-42", attempt: 3)
+
+    /// A `ListWorkflows` summary: jobs without their steps, counted in `stepCount`.
+    static let workflowSummary = WorkflowV1.Workflow(
+        id: "wf-2", type: "EXPORT", status: .running, createdAtMs: 1_700_000_000_000, userID: "u-2",
+        jobs: [
+            WorkflowV1.Job(id: "job-a", name: "Export", status: .running, stepCount: 12, attempt: 1),
+            WorkflowV1.Job(id: "job-b", name: "Notify", position: 1, stepCount: 0, attempt: -1),
+        ],
+        attempt: .min)
 
     static let startWorkflowRequest = WorkflowV1.StartWorkflowRequest(
         type: "IMPORT_ASSETS", params: ["file_path": "/data/assets.csv", "ключ": "значение"],
@@ -64,7 +73,8 @@ enum Fixtures {
     static let getWorkflowRequest = WorkflowV1.GetWorkflowRequest(workflowID: "wf-🚀")
 
     static let watchLogsRequest = WorkflowV1.WatchLogsRequest(
-        workflowID: "wf-1", minLevel: .warn, afterSequence: .max, liveOnly: true)
+        workflowID: "wf-1", minLevel: .warn, afterSequence: .max, liveOnly: true,
+        workflowType: "IMPORT_ASSETS", userID: "u-✓", jobID: "job-f", entityTag: "P-101")
 
     static let logEvent = WorkflowV1.LogEvent(
         sequence: .max - 1, timestampMs: -1, kind: .init(rawValue: 99), level: .error,
@@ -72,12 +82,36 @@ enum Fixtures {
         workflowType: "IMPORT_ASSETS", userID: "u-1", jobID: "job-f", jobName: "Process Data",
         jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
         workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
-        error: "boom", stack: "trace ✓")
+        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2)
 
-    /// One fixture of each of the ten messages, for tests that cover them all the same way.
+    static let retryWorkflowRequest = WorkflowV1.RetryWorkflowRequest(workflowID: "wf-🚀")
+
+    static let retryWorkflowResponse = WorkflowV1.RetryWorkflowResponse(
+        workflowID: "wf-1", status: .running, attempt: .max, jobID: "job-f", jobName: "Process Data ✓")
+
+    static let cancelWorkflowRequest = WorkflowV1.CancelWorkflowRequest(
+        workflowID: "wf-1", reason: "pressed Cancel: \(unicode)")
+
+    static let cancelWorkflowResponse = WorkflowV1.CancelWorkflowResponse(
+        workflowID: "wf-1", status: .init(rawValue: 77))
+
+    /// Known, unknown, negative and repeated statuses, in an order that is not sorted.
+    static let listWorkflowsRequest = WorkflowV1.ListWorkflowsRequest(
+        statuses: [
+            .failed, .running, .init(rawValue: 99), .init(rawValue: -3), .unspecified, .failed, .init(rawValue: .max),
+        ],
+        type: "IMPORT_ASSETS", userID: "u-1", createdAfterMs: .min, createdBeforeMs: .max, pageSize: 1000,
+        pageToken: "cursor-🚀")
+
+    /// A summary, an empty workflow, and the full workflow.
+    static let listWorkflowsResponse = WorkflowV1.ListWorkflowsResponse(
+        workflows: [workflowSummary, WorkflowV1.Workflow(), workflow], nextPageToken: "page-2 ✓")
+
+    /// One fixture of each of the sixteen messages, for tests that cover them all the same way.
     static let all: [any WorkflowV1.Message] = [
         startWorkflowRequest, startWorkflowResponse, getWorkflowRequest, stats, entity, step,
-        failedJob, workflow, watchLogsRequest, logEvent,
+        failedJob, workflow, watchLogsRequest, logEvent, retryWorkflowRequest, retryWorkflowResponse,
+        cancelWorkflowRequest, cancelWorkflowResponse, listWorkflowsRequest, listWorkflowsResponse,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

@@ -69,6 +69,59 @@ struct MalformedInputTests {
         #expect(throws: MessageDecodingError.self) { try WorkflowV1.LogEvent(serializedBytes: [0x0A, 0x01, 0x00]) }
         // Job field 5 (steps) is a message: a fixed32 there is an error.
         #expect(throws: MessageDecodingError.self) { try WorkflowV1.Job(serializedBytes: [0x2D, 0, 0, 0, 0]) }
+        // New messages: string fields holding varints, enum and int fields holding strings.
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.RetryWorkflowRequest(serializedBytes: [0x08, 0x01]) }
+        #expect(throws: MessageDecodingError.self) {
+            try WorkflowV1.RetryWorkflowResponse(serializedBytes: [0x1A, 0x01, 0x00])  // attempt (3)
+        }
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.CancelWorkflowRequest(serializedBytes: [0x10, 0x01]) }
+        #expect(throws: MessageDecodingError.self) {
+            try WorkflowV1.CancelWorkflowResponse(serializedBytes: [0x12, 0x01, 0x00])  // status (2)
+        }
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.ListWorkflowsResponse(serializedBytes: [0x08, 0x01]) }
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x10, 0x01]) }
+        // ListWorkflowsRequest.statuses (1): a fixed32 is neither packed nor a varint.
+        #expect(throws: MessageDecodingError.self) {
+            try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x0D, 0, 0, 0, 0])
+        }
+    }
+
+    @Test func malformedPackedStatuses() {
+        // A packed statuses field whose last varint is cut short by its own length.
+        #expect(throws: MessageDecodingError(messageName: "workflow.v1.ListWorkflowsRequest", byteCount: 4)) {
+            try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x0A, 0x02, 0x01, 0xFF])
+        }
+        // A packed length past the end.
+        #expect(throws: MessageDecodingError.self) {
+            try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x0A, 0x05, 0x01, 0x02])
+        }
+        // A workflow inside a list response whose job is cut short.
+        var bytes = WorkflowV1.ListWorkflowsResponse(
+            workflows: [WorkflowV1.Workflow(jobs: [WorkflowV1.Job(id: "x")])]).serializedBytes()
+        bytes[bytes.count - 2] = 0x7F
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.ListWorkflowsResponse(serializedBytes: bytes) }
+    }
+
+    @Test func everyTruncationAndBitFlipOfAListResponse() {
+        let request = Fixtures.listWorkflowsRequest.serializedBytes()
+        for length in 0..<request.count {
+            decodeOrReject(WorkflowV1.ListWorkflowsRequest.self, Array(request[..<length]))
+        }
+        let bytes = WorkflowV1.ListWorkflowsResponse(
+            workflows: [Fixtures.workflowSummary, Fixtures.workflowSummary], nextPageToken: "next").serializedBytes()
+        for length in 0..<bytes.count {
+            decodeOrReject(WorkflowV1.ListWorkflowsResponse.self, Array(bytes[..<length]))
+        }
+        for data in [request, bytes] {
+            for index in data.indices {
+                for bit in [0, 3, 7] {
+                    var flipped = data
+                    flipped[index] ^= 1 << bit
+                    decodeOrReject(WorkflowV1.ListWorkflowsRequest.self, flipped)
+                    decodeOrReject(WorkflowV1.ListWorkflowsResponse.self, flipped)
+                }
+            }
+        }
     }
 
     @Test func malformedNestedMessage() {

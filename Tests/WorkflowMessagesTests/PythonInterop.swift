@@ -73,7 +73,7 @@ from workflow.v1 import workflow_pb2 as pb
 
 UNICODE = "Zoë ✓ — 日本語 🚀"
 I64_MAX, I64_MIN, U64_MAX = 2**63 - 1, -2**63, 2**64 - 1
-I32_MIN = -2**31
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
 
 def stats():
     return pb.Stats(duration_ms=1234, counters={"itemsProcessed": 10, "itemsCreated": 7, "itemsFailed": -3,
@@ -84,20 +84,22 @@ def entity():
 
 def step():
     return pb.Step(id="s-1", message="Created P-101 " + UNICODE, level=pb.LOG_LEVEL_WARN, entity=entity(),
-                   timestamp_ms=1_700_000_000_123, sequence=U64_MAX)
+                   timestamp_ms=1_700_000_000_123, sequence=U64_MAX, attempt=2)
 
 def failed_job():
     return pb.Job(id="job-f", name="Process Data", position=3, status=pb.JOB_STATUS_FAILED,
                   steps=[step(), pb.Step(id="s-2", message="unknown level", level=42), pb.Step()],
                   progress=0.75, progress_message="3 of 4", stats=stats(), error="boom: disk full",
-                  stack="at line 1\n\tat line 2", started_at_ms=-5, finished_at_ms=I64_MAX)
+                  stack="at line 1\n\tat line 2", started_at_ms=-5, finished_at_ms=I64_MAX, step_count=3,
+                  attempt=I32_MAX)
 
 def job(j):
     result = pb.Job(id=f"job-{j}", name=f"Job {j} ✓", position=j, status=pb.JOB_STATUS_COMPLETED,
-                    progress=1, progress_message="done", started_at_ms=j, finished_at_ms=j + 1)
+                    progress=1, progress_message="done", started_at_ms=j, finished_at_ms=j + 1,
+                    step_count=4, attempt=j % 2 + 1)
     for s in range(4):
         st = result.steps.add(id=f"s-{j}-{s}", message=f"Step {s} of job {j}", level=pb.LOG_LEVEL_INFO,
-                              timestamp_ms=1000 * j + s, sequence=100 * j + s)
+                              timestamp_ms=1000 * j + s, sequence=100 * j + s, attempt=j % 2 + 1)
         if s == 0:
             st.entity.CopyFrom(pb.EntityRef(tag=f"T-{j}{s}", route=f"/r/{j}/{s}", id=f"{s}", type="asset"))
         elif s == 3:
@@ -112,7 +114,14 @@ def workflow():
                        user_id="u-1", user_name=UNICODE,
                        params={"file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""},
                        jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
-                       failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42")
+                       failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3)
+
+def workflow_summary():
+    return pb.Workflow(id="wf-2", type="EXPORT", status=pb.WORKFLOW_STATUS_RUNNING, created_at_ms=1_700_000_000_000,
+                       user_id="u-2",
+                       jobs=[pb.Job(id="job-a", name="Export", status=pb.JOB_STATUS_RUNNING, step_count=12, attempt=1),
+                             pb.Job(id="job-b", name="Notify", position=1, step_count=0, attempt=-1)],
+                       attempt=I32_MIN)
 
 FIXTURES = {
     "StartWorkflowRequest": pb.StartWorkflowRequest(
@@ -126,13 +135,27 @@ FIXTURES = {
     "Job": failed_job(),
     "Workflow": workflow(),
     "WatchLogsRequest": pb.WatchLogsRequest(workflow_id="wf-1", min_level=pb.LOG_LEVEL_WARN,
-                                            after_sequence=U64_MAX, live_only=True),
+                                            after_sequence=U64_MAX, live_only=True, workflow_type="IMPORT_ASSETS",
+                                            user_id="u-✓", job_id="job-f", entity_tag="P-101"),
     "LogEvent": pb.LogEvent(
         sequence=U64_MAX - 1, timestamp_ms=-1, kind=99, level=pb.LOG_LEVEL_ERROR,
         message="IMPORT_ASSETS failed at Process Data: boom", workflow_id="wf-1", workflow_type="IMPORT_ASSETS",
         user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
         progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
-        error="boom", stack="trace ✓"),
+        error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2),
+    "RetryWorkflowRequest": pb.RetryWorkflowRequest(workflow_id="wf-🚀"),
+    "RetryWorkflowResponse": pb.RetryWorkflowResponse(
+        workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING, attempt=I32_MAX, job_id="job-f",
+        job_name="Process Data ✓"),
+    "CancelWorkflowRequest": pb.CancelWorkflowRequest(workflow_id="wf-1", reason="pressed Cancel: " + UNICODE),
+    "CancelWorkflowResponse": pb.CancelWorkflowResponse(workflow_id="wf-1", status=77),
+    "ListWorkflowsRequest": pb.ListWorkflowsRequest(
+        statuses=[pb.WORKFLOW_STATUS_FAILED, pb.WORKFLOW_STATUS_RUNNING, 99, -3, pb.WORKFLOW_STATUS_UNSPECIFIED,
+                  pb.WORKFLOW_STATUS_FAILED, I32_MAX],
+        type="IMPORT_ASSETS", user_id="u-1", created_after_ms=I64_MIN, created_before_ms=I64_MAX, page_size=1000,
+        page_token="cursor-🚀"),
+    "ListWorkflowsResponse": pb.ListWorkflowsResponse(
+        workflows=[workflow_summary(), pb.Workflow(), workflow()], next_page_token="page-2 ✓"),
 }
 
 def differences(expected, actual, path):
@@ -147,6 +170,9 @@ def differences(expected, actual, path):
         elif (field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED):
             if len(want) != len(got):
                 found.append(f"{name}: want {len(want)} elements got {len(got)}")
+            elif field.message_type is None:
+                if list(want) != list(got):
+                    found.append(f"{name}: want {list(want)!r} got {list(got)!r}")
             else:
                 for i, (w, g) in enumerate(zip(want, got)):
                     found += differences(w, g, f"{name}[{i}]")

@@ -38,6 +38,10 @@ struct RoundTripTests {
         #expect(decoded == WorkflowV1.LogEvent())
         #expect(decoded.kind == .unspecified && decoded.step == nil && decoded.stats == nil)
         #expect(try WorkflowV1.Workflow(serializedBytes: [UInt8]()) == WorkflowV1.Workflow())
+        #expect(decoded.gapFromSequence == 0 && decoded.gapToSequence == 0 && decoded.attempt == 0)
+        #expect(try WorkflowV1.ListWorkflowsRequest(serializedBytes: [UInt8]()) == WorkflowV1.ListWorkflowsRequest())
+        #expect(try WorkflowV1.ListWorkflowsResponse(serializedBytes: [UInt8]()).workflows.isEmpty)
+        #expect(try WorkflowV1.RetryWorkflowResponse(serializedBytes: [UInt8]()).status == .unspecified)
     }
 
     @Test func workflowTreeSurvivesIntact() throws {
@@ -92,12 +96,115 @@ struct RoundTripTests {
         #expect(decoded == event)
         try expectRoundTrip(WorkflowV1.StartWorkflowResponse(status: .init(rawValue: raw)))
         try expectRoundTrip(WorkflowV1.Job(status: .init(rawValue: raw)))
+        try expectRoundTrip(WorkflowV1.RetryWorkflowResponse(status: .init(rawValue: raw)))
+        try expectRoundTrip(WorkflowV1.CancelWorkflowResponse(status: .init(rawValue: raw)))
+        let list = WorkflowV1.ListWorkflowsRequest(statuses: [.init(rawValue: raw), .running, .init(rawValue: raw)])
+        let decodedList = try WorkflowV1.ListWorkflowsRequest(serializedBytes: list.serializedBytes())
+        #expect(decodedList.statuses.map(\.rawValue) == [raw, 1, raw])
+        try expectRoundTrip(list)
+    }
+
+    @Test func newFieldsSurvive() throws {
+        let step = try WorkflowV1.Step(serializedBytes: WorkflowV1.Step(attempt: 3).serializedBytes())
+        #expect(step.attempt == 3)
+        let job = try WorkflowV1.Job(serializedBytes: WorkflowV1.Job(stepCount: 12, attempt: 2).serializedBytes())
+        #expect(job.stepCount == 12 && job.attempt == 2 && job.steps.isEmpty)
+        #expect(try WorkflowV1.Workflow(serializedBytes: WorkflowV1.Workflow(attempt: 4).serializedBytes()).attempt == 4)
+        let watch = WorkflowV1.WatchLogsRequest(workflowType: "T", userID: "u", jobID: "j", entityTag: "P-1")
+        let decodedWatch = try WorkflowV1.WatchLogsRequest(serializedBytes: watch.serializedBytes())
+        #expect(decodedWatch.workflowType == "T" && decodedWatch.userID == "u")
+        #expect(decodedWatch.jobID == "j" && decodedWatch.entityTag == "P-1")
+        let gap = WorkflowV1.LogEvent(kind: .gap, gapFromSequence: 5, gapToSequence: 9, attempt: 2)
+        let decodedGap = try WorkflowV1.LogEvent(serializedBytes: gap.serializedBytes())
+        #expect(decodedGap.kind == .gap && decodedGap.gapFromSequence == 5 && decodedGap.gapToSequence == 9)
+        #expect(decodedGap.attempt == 2)
+        for value: any WorkflowV1.Message in [
+            WorkflowV1.Step(attempt: .min), WorkflowV1.Job(stepCount: .max, attempt: -1),
+            WorkflowV1.Workflow(attempt: .max), WorkflowV1.LogEvent(kind: .workflowRetried, attempt: .min),
+            WorkflowV1.LogEvent(gapFromSequence: .max, gapToSequence: .max),
+            WorkflowV1.WatchLogsRequest(entityTag: Fixtures.unicode),
+        ] {
+            try expectRoundTrip(value)
+        }
+    }
+
+    @Test func newMessagesWithEachFieldAlone() throws {
+        let values: [any WorkflowV1.Message] = [
+            WorkflowV1.RetryWorkflowRequest(workflowID: "wf-1"),
+            WorkflowV1.RetryWorkflowResponse(workflowID: "wf-1"),
+            WorkflowV1.RetryWorkflowResponse(status: .running),
+            WorkflowV1.RetryWorkflowResponse(attempt: 2),
+            WorkflowV1.RetryWorkflowResponse(jobID: "job-2"),
+            WorkflowV1.RetryWorkflowResponse(jobName: "Process Data"),
+            WorkflowV1.CancelWorkflowRequest(workflowID: "wf-1"),
+            WorkflowV1.CancelWorkflowRequest(reason: "no longer needed"),
+            WorkflowV1.CancelWorkflowResponse(workflowID: "wf-1"),
+            WorkflowV1.CancelWorkflowResponse(status: .cancelled),
+            WorkflowV1.ListWorkflowsRequest(statuses: [.running]),
+            WorkflowV1.ListWorkflowsRequest(type: "IMPORT_ASSETS"),
+            WorkflowV1.ListWorkflowsRequest(userID: "u-1"),
+            WorkflowV1.ListWorkflowsRequest(createdAfterMs: 1),
+            WorkflowV1.ListWorkflowsRequest(createdBeforeMs: -1),
+            WorkflowV1.ListWorkflowsRequest(pageSize: 50),
+            WorkflowV1.ListWorkflowsRequest(pageToken: "t"),
+            WorkflowV1.ListWorkflowsResponse(workflows: [WorkflowV1.Workflow()]),
+            WorkflowV1.ListWorkflowsResponse(nextPageToken: "t"),
+        ]
+        for value in values {
+            try expectRoundTrip(value)
+            #expect(!value.serializedBytes().isEmpty, "\(value)")
+        }
+    }
+
+    @Test func listWorkflowsStatuses() throws {
+        // Empty: nothing on the wire, and an empty array back.
+        let empty = WorkflowV1.ListWorkflowsRequest(statuses: [], pageSize: 5)
+        #expect(empty.serializedBytes() == [0x30, 0x05])
+        #expect(try WorkflowV1.ListWorkflowsRequest(serializedBytes: empty.serializedBytes()).statuses == [])
+        #expect(WorkflowV1.ListWorkflowsRequest().serializedBytes() == [])
+
+        // One and many values keep their order, duplicates and unknown values.
+        for statuses: [WorkflowV1.WorkflowStatus] in [
+            [.failed],
+            [.running, .completed, .failed, .cancelled, .unspecified],
+            [.failed, .failed, .init(rawValue: 42), .init(rawValue: -1), .init(rawValue: .min), .init(rawValue: .max)],
+            Array(repeating: .running, count: 1000),
+        ] {
+            let request = WorkflowV1.ListWorkflowsRequest(statuses: statuses)
+            try expectRoundTrip(request)
+            #expect(try WorkflowV1.ListWorkflowsRequest(serializedBytes: request.serializedBytes()).statuses == statuses)
+        }
+
+        // proto3 packs the repeated enum: one length-delimited field 1.
+        #expect(WorkflowV1.ListWorkflowsRequest(statuses: [.running, .failed]).serializedBytes() == [0x0A, 0x02, 0x01, 0x03])
+        // Parsers must also accept the unpacked form, and a mix of both.
+        #expect(try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x08, 0x01, 0x08, 0x03]).statuses == [.running, .failed])
+        #expect(try WorkflowV1.ListWorkflowsRequest(serializedBytes: [0x08, 0x04, 0x0A, 0x02, 0x01, 0x63]).statuses
+            == [.cancelled, .running, .init(rawValue: 99)])
+    }
+
+    @Test func listWorkflowsResponseCarriesSummaries() throws {
+        let decoded = try WorkflowV1.ListWorkflowsResponse(serializedBytes: Fixtures.listWorkflowsResponse.serializedBytes())
+        #expect(decoded.workflows.map(\.id) == ["wf-2", "", "wf-1"])
+        #expect(decoded.workflows[0].jobs.map(\.stepCount) == [12, 0])
+        let stepless = decoded.workflows[0].jobs.allSatisfy { $0.steps.isEmpty }
+        #expect(stepless)
+        #expect(decoded.workflows[0].attempt == .min)
+        #expect(decoded.workflows[2] == Fixtures.workflow)
+        #expect(decoded.nextPageToken == "page-2 ✓")
+        try expectRoundTrip(WorkflowV1.ListWorkflowsResponse(
+            workflows: (0..<200).map { WorkflowV1.Workflow(id: "wf-\($0)", jobs: [Fixtures.job($0 % 3)]) }))
     }
 
     @Test func enumDescriptions() {
         #expect(WorkflowV1.WorkflowStatus.running.description == "WORKFLOW_STATUS_RUNNING")
         #expect(WorkflowV1.JobStatus.cancelled.description == "JOB_STATUS_CANCELLED")
         #expect(WorkflowV1.LogEventKind.failureNotice.description == "LOG_EVENT_KIND_FAILURE_NOTICE")
+        #expect(WorkflowV1.LogEventKind.gap == WorkflowV1.LogEventKind(rawValue: 12))
+        #expect(WorkflowV1.LogEventKind.gap.description == "LOG_EVENT_KIND_GAP")
+        #expect(WorkflowV1.LogEventKind.workflowRetried == WorkflowV1.LogEventKind(rawValue: 13))
+        #expect(WorkflowV1.LogEventKind.workflowRetried.description == "LOG_EVENT_KIND_WORKFLOW_RETRIED")
+        #expect(WorkflowV1.LogEventKind(rawValue: 14).description == "14")
         #expect(WorkflowV1.LogLevel(rawValue: 42).description == "42")
         #expect(WorkflowV1.LogLevel.debug < .info && WorkflowV1.LogLevel.warn < .error)
         #expect(WorkflowV1.LogLevel(rawValue: 4) == .error)

@@ -28,6 +28,12 @@ typedef struct Workflow__V1__Workflow Workflow__V1__Workflow;
 typedef struct Workflow__V1__Workflow__ParamsEntry Workflow__V1__Workflow__ParamsEntry;
 typedef struct Workflow__V1__WatchLogsRequest Workflow__V1__WatchLogsRequest;
 typedef struct Workflow__V1__LogEvent Workflow__V1__LogEvent;
+typedef struct Workflow__V1__RetryWorkflowRequest Workflow__V1__RetryWorkflowRequest;
+typedef struct Workflow__V1__RetryWorkflowResponse Workflow__V1__RetryWorkflowResponse;
+typedef struct Workflow__V1__CancelWorkflowRequest Workflow__V1__CancelWorkflowRequest;
+typedef struct Workflow__V1__CancelWorkflowResponse Workflow__V1__CancelWorkflowResponse;
+typedef struct Workflow__V1__ListWorkflowsRequest Workflow__V1__ListWorkflowsRequest;
+typedef struct Workflow__V1__ListWorkflowsResponse Workflow__V1__ListWorkflowsResponse;
 
 
 /* --- enums --- */
@@ -84,7 +90,16 @@ typedef enum _Workflow__V1__LogEventKind {
   /*
    * "IMPORT_ASSETS failed at Process Data: <error>", sent the moment a job fails.
    */
-  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_FAILURE_NOTICE = 11
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_FAILURE_NOTICE = 11,
+  /*
+   * The watcher fell behind the retained log: events gap_from_sequence..gap_to_sequence are
+   * gone (pruned before it read them). The stream continues after the gap.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_GAP = 12,
+  /*
+   * A failed workflow was retried; it is RUNNING again from `job_name`.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED = 13
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_EVENT_KIND)
 } Workflow__V1__LogEventKind;
 
@@ -216,10 +231,14 @@ struct  Workflow__V1__Step
    * Sequence number of the STEP_LOGGED event that recorded this step.
    */
   uint64_t sequence;
+  /*
+   * Which run of its job logged the step: 1 for the first, 2 after one retry, ...
+   */
+  int32_t attempt;
 };
 #define WORKFLOW__V1__STEP__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__step__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, NULL, 0, 0, 0 }
 
 
 /*
@@ -247,10 +266,18 @@ struct  Workflow__V1__Job
   char *stack;
   int64_t started_at_ms;
   int64_t finished_at_ms;
+  /*
+   * Number of steps, also set when `steps` is left out (ListWorkflows).
+   */
+  int32_t step_count;
+  /*
+   * 1 for the first run of the job, 2 after one retry, ...
+   */
+  int32_t attempt;
 };
 #define WORKFLOW__V1__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 struct  Workflow__V1__Workflow__ParamsEntry
@@ -294,10 +321,14 @@ struct  Workflow__V1__Workflow
   char *failed_job_id;
   char *failed_job_name;
   char *request_id;
+  /*
+   * 1 for the first run, plus one per retry.
+   */
+  int32_t attempt;
 };
 #define WORKFLOW__V1__WORKFLOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Workflow__V1__WatchLogsRequest
@@ -320,10 +351,21 @@ struct  Workflow__V1__WatchLogsRequest
    * Skip the replay and send only events that happen after the call arrives.
    */
   protobuf_c_boolean live_only;
+  /*
+   * Only workflows of this type, or started by this user (empty: any).
+   */
+  char *workflow_type;
+  char *user_id;
+  /*
+   * Only events of this job, or steps naming this entity tag (empty: any). Terminal workflow
+   * events of the matching workflows are always sent.
+   */
+  char *job_id;
+  char *entity_tag;
 };
 #define WORKFLOW__V1__WATCH_LOGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__watch_logs_request__descriptor) \
-    , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, 0, 0 }
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -375,10 +417,131 @@ struct  Workflow__V1__LogEvent
    */
   char *error;
   char *stack;
+  /*
+   * Set for GAP: the first and last sequence the watcher missed.
+   */
+  uint64_t gap_from_sequence;
+  uint64_t gap_to_sequence;
+  /*
+   * Set for job, step and retry events: the attempt of the job (1, 2, ...).
+   */
+  int32_t attempt;
 };
 #define WORKFLOW__V1__LOG_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__descriptor) \
-    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Workflow__V1__RetryWorkflowRequest
+{
+  ProtobufCMessage base;
+  char *workflow_id;
+};
+#define WORKFLOW__V1__RETRY_WORKFLOW_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__retry_workflow_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__RetryWorkflowResponse
+{
+  ProtobufCMessage base;
+  char *workflow_id;
+  /*
+   * RUNNING.
+   */
+  Workflow__V1__WorkflowStatus status;
+  /*
+   * The workflow's new attempt number (2 after the first retry).
+   */
+  int32_t attempt;
+  /*
+   * The job the retry starts from.
+   */
+  char *job_id;
+  char *job_name;
+};
+#define WORKFLOW__V1__RETRY_WORKFLOW_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__retry_workflow_response__descriptor) \
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__CancelWorkflowRequest
+{
+  ProtobufCMessage base;
+  char *workflow_id;
+  /*
+   * Why, recorded in the cancellation events (optional).
+   */
+  char *reason;
+};
+#define WORKFLOW__V1__CANCEL_WORKFLOW_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__cancel_workflow_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__CancelWorkflowResponse
+{
+  ProtobufCMessage base;
+  char *workflow_id;
+  /*
+   * RUNNING until the running job stops; then the workflow ends CANCELLED.
+   */
+  Workflow__V1__WorkflowStatus status;
+};
+#define WORKFLOW__V1__CANCEL_WORKFLOW_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__cancel_workflow_response__descriptor) \
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED }
+
+
+struct  Workflow__V1__ListWorkflowsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only workflows in one of these states (empty: any).
+   */
+  size_t n_statuses;
+  Workflow__V1__WorkflowStatus *statuses;
+  /*
+   * Only this type, or this user's workflows (empty: any).
+   */
+  char *type;
+  char *user_id;
+  /*
+   * Only workflows created at or after `created_after_ms` and before `created_before_ms`
+   * (0: no bound).
+   */
+  int64_t created_after_ms;
+  int64_t created_before_ms;
+  /*
+   * At most this many per page: 1 to 1000, 0 for the default of 50.
+   */
+  int32_t page_size;
+  /*
+   * `next_page_token` of the previous page; empty for the first page.
+   */
+  char *page_token;
+};
+#define WORKFLOW__V1__LIST_WORKFLOWS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workflows_request__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__ListWorkflowsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first. Jobs carry no steps (see `Job.step_count`).
+   */
+  size_t n_workflows;
+  Workflow__V1__Workflow **workflows;
+  /*
+   * Pass as `page_token` for the next page; empty on the last page.
+   */
+  char *next_page_token;
+};
+#define WORKFLOW__V1__LIST_WORKFLOWS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workflows_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /* Workflow__V1__StartWorkflowRequest__ParamsEntry methods */
@@ -580,6 +743,120 @@ Workflow__V1__LogEvent *
 void   workflow__v1__log_event__free_unpacked
                      (Workflow__V1__LogEvent *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__RetryWorkflowRequest methods */
+void   workflow__v1__retry_workflow_request__init
+                     (Workflow__V1__RetryWorkflowRequest         *message);
+size_t workflow__v1__retry_workflow_request__get_packed_size
+                     (const Workflow__V1__RetryWorkflowRequest   *message);
+size_t workflow__v1__retry_workflow_request__pack
+                     (const Workflow__V1__RetryWorkflowRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__retry_workflow_request__pack_to_buffer
+                     (const Workflow__V1__RetryWorkflowRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__RetryWorkflowRequest *
+       workflow__v1__retry_workflow_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__retry_workflow_request__free_unpacked
+                     (Workflow__V1__RetryWorkflowRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__RetryWorkflowResponse methods */
+void   workflow__v1__retry_workflow_response__init
+                     (Workflow__V1__RetryWorkflowResponse         *message);
+size_t workflow__v1__retry_workflow_response__get_packed_size
+                     (const Workflow__V1__RetryWorkflowResponse   *message);
+size_t workflow__v1__retry_workflow_response__pack
+                     (const Workflow__V1__RetryWorkflowResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__retry_workflow_response__pack_to_buffer
+                     (const Workflow__V1__RetryWorkflowResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__RetryWorkflowResponse *
+       workflow__v1__retry_workflow_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__retry_workflow_response__free_unpacked
+                     (Workflow__V1__RetryWorkflowResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__CancelWorkflowRequest methods */
+void   workflow__v1__cancel_workflow_request__init
+                     (Workflow__V1__CancelWorkflowRequest         *message);
+size_t workflow__v1__cancel_workflow_request__get_packed_size
+                     (const Workflow__V1__CancelWorkflowRequest   *message);
+size_t workflow__v1__cancel_workflow_request__pack
+                     (const Workflow__V1__CancelWorkflowRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__cancel_workflow_request__pack_to_buffer
+                     (const Workflow__V1__CancelWorkflowRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__CancelWorkflowRequest *
+       workflow__v1__cancel_workflow_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__cancel_workflow_request__free_unpacked
+                     (Workflow__V1__CancelWorkflowRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__CancelWorkflowResponse methods */
+void   workflow__v1__cancel_workflow_response__init
+                     (Workflow__V1__CancelWorkflowResponse         *message);
+size_t workflow__v1__cancel_workflow_response__get_packed_size
+                     (const Workflow__V1__CancelWorkflowResponse   *message);
+size_t workflow__v1__cancel_workflow_response__pack
+                     (const Workflow__V1__CancelWorkflowResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__cancel_workflow_response__pack_to_buffer
+                     (const Workflow__V1__CancelWorkflowResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__CancelWorkflowResponse *
+       workflow__v1__cancel_workflow_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__cancel_workflow_response__free_unpacked
+                     (Workflow__V1__CancelWorkflowResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListWorkflowsRequest methods */
+void   workflow__v1__list_workflows_request__init
+                     (Workflow__V1__ListWorkflowsRequest         *message);
+size_t workflow__v1__list_workflows_request__get_packed_size
+                     (const Workflow__V1__ListWorkflowsRequest   *message);
+size_t workflow__v1__list_workflows_request__pack
+                     (const Workflow__V1__ListWorkflowsRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_workflows_request__pack_to_buffer
+                     (const Workflow__V1__ListWorkflowsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListWorkflowsRequest *
+       workflow__v1__list_workflows_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_workflows_request__free_unpacked
+                     (Workflow__V1__ListWorkflowsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListWorkflowsResponse methods */
+void   workflow__v1__list_workflows_response__init
+                     (Workflow__V1__ListWorkflowsResponse         *message);
+size_t workflow__v1__list_workflows_response__get_packed_size
+                     (const Workflow__V1__ListWorkflowsResponse   *message);
+size_t workflow__v1__list_workflows_response__pack
+                     (const Workflow__V1__ListWorkflowsResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_workflows_response__pack_to_buffer
+                     (const Workflow__V1__ListWorkflowsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListWorkflowsResponse *
+       workflow__v1__list_workflows_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_workflows_response__free_unpacked
+                     (Workflow__V1__ListWorkflowsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Workflow__V1__StartWorkflowRequest__ParamsEntry_Closure)
@@ -621,6 +898,24 @@ typedef void (*Workflow__V1__WatchLogsRequest_Closure)
 typedef void (*Workflow__V1__LogEvent_Closure)
                  (const Workflow__V1__LogEvent *message,
                   void *closure_data);
+typedef void (*Workflow__V1__RetryWorkflowRequest_Closure)
+                 (const Workflow__V1__RetryWorkflowRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__RetryWorkflowResponse_Closure)
+                 (const Workflow__V1__RetryWorkflowResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__CancelWorkflowRequest_Closure)
+                 (const Workflow__V1__CancelWorkflowRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__CancelWorkflowResponse_Closure)
+                 (const Workflow__V1__CancelWorkflowResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListWorkflowsRequest_Closure)
+                 (const Workflow__V1__ListWorkflowsRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListWorkflowsResponse_Closure)
+                 (const Workflow__V1__ListWorkflowsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -640,6 +935,18 @@ struct Workflow__V1__WorkflowService_Service
                      const Workflow__V1__WatchLogsRequest *input,
                      Workflow__V1__LogEvent_Closure closure,
                      void *closure_data);
+  void (*retry_workflow)(Workflow__V1__WorkflowService_Service *service,
+                         const Workflow__V1__RetryWorkflowRequest *input,
+                         Workflow__V1__RetryWorkflowResponse_Closure closure,
+                         void *closure_data);
+  void (*cancel_workflow)(Workflow__V1__WorkflowService_Service *service,
+                          const Workflow__V1__CancelWorkflowRequest *input,
+                          Workflow__V1__CancelWorkflowResponse_Closure closure,
+                          void *closure_data);
+  void (*list_workflows)(Workflow__V1__WorkflowService_Service *service,
+                         const Workflow__V1__ListWorkflowsRequest *input,
+                         Workflow__V1__ListWorkflowsResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Workflow__V1__WorkflowService_ServiceDestroy)(Workflow__V1__WorkflowService_Service *);
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
@@ -650,7 +957,10 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
     { WORKFLOW__V1__WORKFLOW_SERVICE__BASE_INIT,\
       function_prefix__ ## start_workflow,\
       function_prefix__ ## get_workflow,\
-      function_prefix__ ## watch_logs  }
+      function_prefix__ ## watch_logs,\
+      function_prefix__ ## retry_workflow,\
+      function_prefix__ ## cancel_workflow,\
+      function_prefix__ ## list_workflows  }
 void workflow__v1__workflow_service__start_workflow(ProtobufCService *service,
                                                     const Workflow__V1__StartWorkflowRequest *input,
                                                     Workflow__V1__StartWorkflowResponse_Closure closure,
@@ -663,6 +973,18 @@ void workflow__v1__workflow_service__watch_logs(ProtobufCService *service,
                                                 const Workflow__V1__WatchLogsRequest *input,
                                                 Workflow__V1__LogEvent_Closure closure,
                                                 void *closure_data);
+void workflow__v1__workflow_service__retry_workflow(ProtobufCService *service,
+                                                    const Workflow__V1__RetryWorkflowRequest *input,
+                                                    Workflow__V1__RetryWorkflowResponse_Closure closure,
+                                                    void *closure_data);
+void workflow__v1__workflow_service__cancel_workflow(ProtobufCService *service,
+                                                     const Workflow__V1__CancelWorkflowRequest *input,
+                                                     Workflow__V1__CancelWorkflowResponse_Closure closure,
+                                                     void *closure_data);
+void workflow__v1__workflow_service__list_workflows(ProtobufCService *service,
+                                                    const Workflow__V1__ListWorkflowsRequest *input,
+                                                    Workflow__V1__ListWorkflowsResponse_Closure closure,
+                                                    void *closure_data);
 
 /* --- descriptors --- */
 
@@ -683,6 +1005,12 @@ extern const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__retry_workflow_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__retry_workflow_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descriptor;
 extern const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor;
 
 PROTOBUF_C__END_DECLS
