@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // MARK: C shims (each imported by exactly one Swift target)
@@ -49,12 +50,18 @@ let package = Package(
             name: "WorkflowEngine",
             dependencies: ["WorkflowModel", .product(name: "Logging", package: "swift-log")]
         ),
+        // The product's templates (IMPORT_ASSETS, RULE_EXECUTION, EXPORT_PACKAGE), the asset
+        // registry they work on, and templates declared in a configuration file.
+        .target(
+            name: "WorkflowTemplates",
+            dependencies: ["WorkflowEngine", "WorkflowModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
 
         // MARK: Glue from RPCs to the engine, and the executables
         .target(
             name: "WorkflowService",
             dependencies: [
-                "WorkflowEngine", "WorkflowMessages", "RPCCore", "HTTP2Transport",
+                "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +71,8 @@ let package = Package(
             name: "workflowd",
             dependencies: [
                 "WorkflowService",
+                "WorkflowEngine",
+                "WorkflowTemplates",
                 "HTTP2Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,6 +93,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
+        .testTarget(
+            name: "WorkflowTemplatesTests",
+            dependencies: ["WorkflowTemplates", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "WorkflowServiceTests",
             dependencies: [

@@ -3,9 +3,9 @@
 # Usage: Scripts/install-deps.sh [--tests]   (--tests adds the tools the test suite drives)
 set -euo pipefail
 
-packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler)
+packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(protobuf-compiler nghttp2-client python3-venv)
+    packages+=(protobuf-compiler nghttp2-client python3-venv poppler-utils)
 fi
 
 missing=()

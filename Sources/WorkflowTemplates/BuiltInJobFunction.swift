@@ -1,0 +1,30 @@
+import WorkflowEngine
+
+/// A named job function that templates, built in or declared in a configuration file, use
+/// for a job, e.g. `import.fetch`.
+///
+/// ```swift
+/// let wait = BuiltInJobFunction(name: "wait", validate: { _ in }) { run in
+///     try await Task.sleep(for: .milliseconds(100))
+/// }
+/// ```
+public struct BuiltInJobFunction: Sendable {
+    /// The name a configuration refers to, e.g. `import.fetch`.
+    public var name: String
+    /// Checks the parameters the job will get (start parameters filled in with configured
+    /// ones); throws ``EngineError/Code/invalidArgument`` naming e.g. `params.file_path`.
+    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    /// The work.
+    public var run: @Sendable (JobRun) async throws -> Void
+
+    /// Creates a job function.
+    public init(
+        name: String,
+        validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void,
+        run: @escaping @Sendable (JobRun) async throws -> Void
+    ) {
+        self.name = name
+        self.validate = validate
+        self.run = run
+    }
+}

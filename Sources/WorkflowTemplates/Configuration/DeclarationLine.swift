@@ -1,0 +1,158 @@
+/// One meaningful line of a declaration file: a `[SECTION]` header or an entry
+/// `name = head key=value …`.
+///
+/// The grammar, shared by the templates configuration and the rules file:
+///
+/// ```
+/// # a comment (a line whose first non-blank character is #)
+/// [IMPORT_AND_CHECK]
+/// Fetch External Assets = import.fetch
+/// Pause = wait wait_ms=500
+/// Report = fail fail_message="values with spaces are quoted"
+/// ```
+///
+/// Blank lines and comments are skipped. In an entry the name is everything before the first
+/// `=`, trimmed; then comes the head (a word), then `key=value` arguments separated by blanks.
+/// A value is a word or a double-quoted string in which `\"` and `\\` escape. Keys are unique
+/// within a line.
+public struct DeclarationLine: Sendable, Hashable {
+    /// What the line declares.
+    public enum Content: Sendable, Hashable {
+        /// `[NAME]`: starts a section.
+        case section(String)
+        /// `name = head key=value …`.
+        case entry(name: String, head: String, arguments: [String: String])
+    }
+
+    /// The 1-based line number.
+    public var line: Int
+    /// What the line declares.
+    public var content: Content
+
+    /// Parses every meaningful line of `text`.
+    ///
+    /// - Parameters:
+    ///   - text: The file's contents.
+    ///   - file: The file's name, for errors.
+    /// - Throws: ``DeclarationError`` for the first line that does not follow the grammar.
+    public static func parse(_ text: String, file: String) throws(DeclarationError) -> [DeclarationLine] {
+        var lines: [DeclarationLine] = []
+        var number = 0
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            number += 1
+            let trimmed = rawLine.trimmingBlanks()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") {
+                continue
+            }
+            do throws(DeclarationLineError) {
+                lines.append(DeclarationLine(line: number, content: try parseContent(trimmed)))
+            } catch {
+                throw DeclarationError(file: file, line: number, reason: error.reason)
+            }
+        }
+        return lines
+    }
+
+    private static func parseContent(_ text: Substring) throws(DeclarationLineError) -> Content {
+        if text.hasPrefix("[") {
+            guard text.hasSuffix("]"), text.count > 2 else {
+                throw DeclarationLineError(reason: "a section header is [NAME]")
+            }
+            return .section(String(text.dropFirst().dropLast().trimmingBlanks()))
+        }
+        guard let equals = text.firstIndex(of: "=") else {
+            throw DeclarationLineError(reason: "expected \"name = function key=value …\" or \"[NAME]\"")
+        }
+        let name = text[..<equals].trimmingBlanks()
+        guard !name.isEmpty else {
+            throw DeclarationLineError(reason: "missing a name before \"=\"")
+        }
+        var tokens = try tokenize(text[text.index(after: equals)...])
+        guard !tokens.isEmpty else {
+            throw DeclarationLineError(reason: "missing what \"\(name)\" is after \"=\"")
+        }
+        let head = tokens.removeFirst()
+        guard head.key == nil else {
+            throw DeclarationLineError(reason: "expected a function name after \"=\", got \"\(head.text)\"")
+        }
+        var arguments: [String: String] = [:]
+        for token in tokens {
+            guard let key = token.key else {
+                throw DeclarationLineError(reason: "expected key=value, got \"\(token.text)\"")
+            }
+            guard arguments.updateValue(token.text, forKey: key) == nil else {
+                throw DeclarationLineError(reason: "\"\(key)\" is given twice")
+            }
+        }
+        return .entry(name: String(name), head: head.text, arguments: arguments)
+    }
+
+    /// A word, or a `key=value` pair whose value may be quoted.
+    private struct Token {
+        var key: String?
+        var text: String
+    }
+
+    private static func tokenize(_ text: Substring) throws(DeclarationLineError) -> [Token] {
+        var tokens: [Token] = []
+        var index = text.startIndex
+        func isBlank(_ character: Character) -> Bool { character == " " || character == "\t" || character == "\r" }
+        while index < text.endIndex {
+            if isBlank(text[index]) {
+                index = text.index(after: index)
+                continue
+            }
+            var key: String?
+            var word = ""
+            var quoted = false
+            while index < text.endIndex, !isBlank(text[index]) {
+                let character = text[index]
+                if character == "=", key == nil, !word.isEmpty {
+                    key = word
+                    word = ""
+                    index = text.index(after: index)
+                    if index < text.endIndex, text[index] == "\"" {
+                        quoted = true
+                        break
+                    }
+                    continue
+                }
+                guard character != "\"" else {
+                    throw DeclarationLineError(reason: "a quote may only start a value: \(key ?? word)=\"…\"")
+                }
+                word.append(character)
+                index = text.index(after: index)
+            }
+            if quoted {
+                index = text.index(after: index)
+                var closed = false
+                while index < text.endIndex {
+                    let character = text[index]
+                    index = text.index(after: index)
+                    if character == "\\", index < text.endIndex {
+                        word.append(text[index])
+                        index = text.index(after: index)
+                    } else if character == "\"" {
+                        closed = true
+                        break
+                    } else {
+                        word.append(character)
+                    }
+                }
+                guard closed else {
+                    throw DeclarationLineError(reason: "unterminated quoted value of \"\(key ?? "")\"")
+                }
+                if index < text.endIndex, !isBlank(text[index]) {
+                    throw DeclarationLineError(reason: "expected a blank after the quoted value of \"\(key ?? "")\"")
+                }
+            }
+            tokens.append(Token(key: key, text: word))
+        }
+        return tokens
+    }
+}
+
+/// Why one line failed to parse; ``DeclarationLine/parse(_:file:)`` adds the file and line.
+private struct DeclarationLineError: Error {
+    var reason: String
+}

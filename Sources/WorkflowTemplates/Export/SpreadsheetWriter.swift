@@ -1,0 +1,122 @@
+import Foundation
+import ZIPFoundation
+
+/// Writes a one-sheet Office Open XML workbook (`.xlsx`): the smallest set of parts Excel,
+/// LibreOffice and openpyxl accept (content types, relationships, workbook, one worksheet),
+/// with every cell an inline string, zipped by ZIPFoundation.
+enum SpreadsheetWriter {
+    /// Writes `rows` (the first is the header) as sheet `sheetName` to `path`, replacing any
+    /// file there; the file appears complete or not at all.
+    static func write(rows: [[String]], sheetName: String, to path: String) throws {
+        let parts: [(String, String)] = [
+            ("[Content_Types].xml", contentTypes),
+            ("_rels/.rels", rootRelationships),
+            ("xl/workbook.xml", workbook(sheetName: sheetName)),
+            ("xl/_rels/workbook.xml.rels", workbookRelationships),
+            ("xl/worksheets/sheet1.xml", worksheet(rows)),
+        ]
+        let destination = URL(fileURLWithPath: path)
+        let temporary = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let archive = try Archive(url: temporary, accessMode: .create)
+        for (name, text) in parts {
+            let data = Data(text.utf8)
+            try archive.addEntry(
+                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+            ) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        // rename(2) replaces the destination atomically; it fails only for an unwritable or
+        // missing directory, answered as the error below.
+        guard rename(temporary.path, destination.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+
+    /// `A`, `B`, …, `Z`, `AA`, … for zero-based column `index`.
+    static func columnName(_ index: Int) -> String {
+        var name = ""
+        var number = index + 1
+        while number > 0 {
+            let remainder = (number - 1) % 26
+            name = String(UnicodeScalar(UInt8(65 + remainder))) + name
+            number = (number - 1) / 26
+        }
+        return name
+    }
+
+    private static func worksheet(_ rows: [[String]]) -> String {
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+            """
+        for (rowIndex, row) in rows.enumerated() {
+            xml += "<row r=\"\(rowIndex + 1)\">"
+            for (columnIndex, value) in row.enumerated() where !value.isEmpty {
+                xml += "<c r=\"\(columnName(columnIndex))\(rowIndex + 1)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">"
+                xml += escaped(value)
+                xml += "</t></is></c>"
+            }
+            xml += "</row>"
+        }
+        return xml + "</sheetData></worksheet>"
+    }
+
+    /// `text` with XML's special characters escaped and characters XML 1.0 forbids dropped.
+    private static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
+            default:
+                if scalar.value >= 0x20, scalar.value != 0xFFFE, scalar.value != 0xFFFF {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func workbook(sheetName: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+        xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+        <sheets><sheet name="\(escaped(sheetName))" sheetId="1" r:id="rId1"/></sheets></workbook>
+        """
+    }
+
+    private static let contentTypes = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+        <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+        <Default Extension="xml" ContentType="application/xml"/>\
+        <Override PartName="/xl/workbook.xml" \
+        ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+        <Override PartName="/xl/worksheets/sheet1.xml" \
+        ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+        </Types>
+        """
+
+    private static let rootRelationships = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+        <Relationship Id="rId1" \
+        Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" \
+        Target="xl/workbook.xml"/></Relationships>
+        """
+
+    private static let workbookRelationships = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+        <Relationship Id="rId1" \
+        Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" \
+        Target="worksheets/sheet1.xml"/></Relationships>
+        """
+}

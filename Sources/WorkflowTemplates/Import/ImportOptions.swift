@@ -1,0 +1,25 @@
+import WorkflowEngine
+
+/// The parameters of the import job functions, checked.
+///
+/// | param | meaning | default |
+/// | --- | --- | --- |
+/// | `file_path` | the CSV or JSON file to import (required) | |
+/// | `format` | `csv` or `json` | from the file's extension |
+/// | `batch_size` | rows per progress report and cancellation check, 1–10000 | 100 |
+/// | `detail_limit` | up to this many rows, one step per asset; above, one step per batch, 0–100000 | 100 |
+struct ImportOptions: Sendable {
+    var filePath: String
+    var format: AssetFileReader.Format
+    var batchSize: Int
+    var detailLimit: Int
+
+    /// Checks `params`: optional parameters first, then `file_path` (see
+    /// ``BuiltInJobFunction/validate``).
+    init(params: [String: String]) throws(EngineError) {
+        batchSize = try TemplateParameters.integer(params, "batch_size", in: 1...10_000, default: 100)
+        detailLimit = try TemplateParameters.integer(params, "detail_limit", in: 0...100_000, default: 100)
+        filePath = try TemplateParameters.required(params, "file_path")
+        format = try AssetFileReader.format(params: params, path: filePath)
+    }
+}

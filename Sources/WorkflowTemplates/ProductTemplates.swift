@@ -1,0 +1,76 @@
+import Foundation
+import WorkflowEngine
+
+/// The product's workflow types, `IMPORT_ASSETS`, `RULE_EXECUTION` and `EXPORT_PACKAGE`, and
+/// the registry the service starts with.
+///
+/// ```swift
+/// let environment = TemplateEnvironment()
+/// let templates = try ProductTemplates.registry(environment: environment, configurationFile: "templates.conf")
+/// let engine = WorkflowEngine(templates: templates, logger: logger)
+/// ```
+public enum ProductTemplates {
+    /// `IMPORT_ASSETS`: reads a CSV or JSON file of assets into the registry.
+    public static let importAssets = TemplateDeclaration(type: "IMPORT_ASSETS", jobs: [
+        JobDeclaration(name: "Fetch External Assets", function: "import.fetch"),
+        JobDeclaration(name: "Process Data", function: "import.process"),
+        JobDeclaration(name: "Validate", function: "import.validate"),
+        JobDeclaration(name: "Save to Database", function: "import.save"),
+    ])
+
+    /// `RULE_EXECUTION`: evaluates a rules file over the registry and applies the results.
+    public static let ruleExecution = TemplateDeclaration(type: "RULE_EXECUTION", jobs: [
+        JobDeclaration(name: "Load Rules", function: "rules.load"),
+        JobDeclaration(name: "Execute Rules", function: "rules.execute"),
+        JobDeclaration(name: "Apply Results", function: "rules.apply"),
+    ])
+
+    /// `EXPORT_PACKAGE`: writes a spreadsheet and a PDF report of the registry to a directory.
+    public static let exportPackage = TemplateDeclaration(type: "EXPORT_PACKAGE", jobs: [
+        JobDeclaration(name: "Gather Data", function: "export.gather"),
+        JobDeclaration(name: "Generate Excel", function: "export.excel"),
+        JobDeclaration(name: "Generate PDF", function: "export.pdf"),
+    ])
+
+    /// The three product templates, in that order.
+    public static let declarations = [importAssets, ruleExecution, exportPackage]
+
+    /// Adds the product templates over `environment` to `registry`.
+    public static func register(
+        into registry: inout TemplateRegistry,
+        environment: TemplateEnvironment,
+        catalog: JobCatalog = .builtIn
+    ) {
+        for declaration in declarations {
+            registry.register(declaration.makeTemplate(catalog: catalog, environment: environment))
+        }
+    }
+
+    /// The built-in templates (`TEST`) and the product templates over `environment`.
+    public static func standardRegistry(environment: TemplateEnvironment = TemplateEnvironment()) -> TemplateRegistry {
+        var registry = TemplateRegistry.builtIn
+        register(into: &registry, environment: environment)
+        return registry
+    }
+
+    /// The built-in templates (`TEST`), the product templates, and the types declared in
+    /// `configurationFile` if one is given.
+    ///
+    /// - Parameters:
+    ///   - environment: The registry and scratchpad the jobs share; a new one by default.
+    ///   - configurationFile: A templates configuration (see ``TemplateConfiguration``).
+    /// - Throws: ``DeclarationError`` with the line and reason when the file cannot be read,
+    ///   breaks the grammar, names an unknown function, redeclares a type or has a bad parameter.
+    public static func registry(
+        environment: TemplateEnvironment = TemplateEnvironment(),
+        configurationFile: String? = nil
+    ) throws(DeclarationError) -> TemplateRegistry {
+        var registry = standardRegistry(environment: environment)
+        guard let configurationFile else { return registry }
+        let configuration = try TemplateConfiguration.load(path: configurationFile, reservedTypes: Set(registry.types))
+        for declaration in configuration.declarations {
+            registry.register(declaration.makeTemplate(catalog: configuration.catalog, environment: environment))
+        }
+        return registry
+    }
+}

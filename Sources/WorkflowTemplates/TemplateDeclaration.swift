@@ -1,0 +1,62 @@
+import WorkflowEngine
+
+/// A workflow type described as data: a type name and its jobs, each naming a
+/// ``BuiltInJobFunction``. The product's templates and those of a configuration file are both
+/// declarations.
+///
+/// ```swift
+/// let declaration = TemplateDeclaration(type: "IMPORT_ONLY", jobs: [
+///     JobDeclaration(name: "Fetch External Assets", function: "import.fetch"),
+///     JobDeclaration(name: "Save to Database", function: "import.save"),
+/// ])
+/// let template = declaration.makeTemplate(catalog: .builtIn, environment: environment)
+/// ```
+public struct TemplateDeclaration: Sendable, Hashable {
+    /// The workflow type, e.g. `IMPORT_ASSETS`.
+    public var type: String
+    /// The jobs, in the order they run.
+    public var jobs: [JobDeclaration]
+    /// The configuration line of the type's header; 0 for templates declared in Swift.
+    public var line: Int
+
+    /// Creates a declaration.
+    public init(type: String, jobs: [JobDeclaration], line: Int = 0) {
+        self.type = type
+        self.jobs = jobs
+        self.line = line
+    }
+
+    /// The engine template: validation runs every job function's check on the parameters it
+    /// will get; the last job, once it completes, removes the workflow's scratch state.
+    ///
+    /// Jobs whose function is not in `catalog` fail when they run; the configuration loader
+    /// refuses such declarations before they get here.
+    public func makeTemplate(catalog: JobCatalog, environment: TemplateEnvironment) -> WorkflowTemplate {
+        let resolved = jobs.map { ($0, catalog.function(named: $0.function)) }
+        let lastPosition = jobs.count - 1
+        let type = self.type
+        return WorkflowTemplate(
+            type: type,
+            validate: { params throws(EngineError) in
+                for (job, function) in resolved {
+                    try function?.validate(job.params.merging(params) { _, requested in requested })
+                }
+            },
+            makeJobs: { params in
+                resolved.enumerated().map { position, entry in
+                    let (job, function) = entry
+                    let jobParams = job.params.merging(params) { _, requested in requested }
+                    return JobDefinition(name: job.name) { context in
+                        guard let function else {
+                            throw JobError("\(type) has no job function \"\(job.function)\"")
+                        }
+                        try await function.run(JobRun(context: context, params: jobParams, environment: environment))
+                        if position == lastPosition {
+                            environment.scratchpad.remove(context.workflowID)
+                        }
+                    }
+                }
+            }
+        )
+    }
+}

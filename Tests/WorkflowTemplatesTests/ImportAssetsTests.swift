@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import WorkflowEngine
+import WorkflowModel
+@testable import WorkflowTemplates
+
+@Suite("IMPORT_ASSETS")
+struct ImportAssetsTests {
+    @Test("The sample CSV creates its valid assets and reports each bad row with its line")
+    func sampleCSV() async throws {
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.csv")])
+
+        #expect(workflow.status == .completed)
+        #expect(workflow.jobs.map(\.name) == ["Fetch External Assets", "Process Data", "Validate", "Save to Database"])
+        #expect(workflow.counter("itemsFetched") == 15)
+        #expect(workflow.counter("itemsProcessed") == 14)
+        #expect(workflow.counter("itemsCreated") == 10)
+        #expect(workflow.counter("itemsUpdated") == 0)
+        #expect(workflow.counter("itemsFailed") == 5)
+
+        let registry = testing.environment.assets
+        #expect(registry.all().map(\.tag) == ["M-101", "M-102", "M-103", "P-101", "P-102", "P-103", "T-401", "V-201", "V-202", "XV-2001"])
+        let motor = try #require(registry.asset(tag: "M-101"))
+        #expect(motor.links == ["P-101"])
+        #expect(motor.attributes == ["location": "Area 100", "power_kw": "15"])
+        #expect(registry.asset(tag: "M-103")?.links == [], "the link to the unknown P-999 is dropped")
+        #expect(registry.asset(tag: "M-103")?.name == "Spare motor, stored")
+        #expect(registry.asset(tag: "V-202")?.name == "Discharge valve \"main\"")
+
+        let save = workflow.jobs[3]
+        let created = try #require(save.steps.first { $0.message == "Created Motor M-101" })
+        #expect(created.entity == EntityReference(tag: "M-101", route: "/assets/\(motor.id)", id: motor.id, type: "Asset"))
+        #expect(save.steps.contains { $0.message == "Linked M-101 → P-101" })
+
+        let problems = workflow.allSteps.filter { $0.level >= .warn }.map(\.message)
+        #expect(problems == [
+            "Line 12: skipped: no tag",
+            "Line 7: M-103 links to unknown P-999; link dropped",
+            "Line 10: rejected P_104: the tag does not look like P-101 (letters, a dash, digits)",
+            "Line 11: rejected X-301: unknown type \"Reactor\" (known: Cable, Instrument, Motor, Pump, Sensor, Tank, Valve)",
+            "Line 13: rejected M-104: power_kw must be a number, got \"fifteen\"",
+            "Line 14: rejected P-101: duplicate tag (first on line 2)",
+        ])
+        #expect(testing.environment.scratchpad.count == 0, "the last job removes the scratch state")
+    }
+
+    @Test("The sample JSON reports elements by line")
+    func sampleJSON() async throws {
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.json")])
+
+        #expect(workflow.status == .completed)
+        #expect(workflow.counter("itemsCreated") == 4)
+        #expect(workflow.counter("itemsFailed") == 2)
+        #expect(testing.environment.assets.asset(tag: "M-201")?.attributes["power_kw"] == "7.5")
+        #expect(testing.environment.assets.asset(tag: "M-201")?.links == ["P-201"])
+        let problems = workflow.allSteps.filter { $0.level >= .warn }.map(\.message)
+        #expect(problems == ["Line 6: skipped: no tag", "Line 7: skipped: the row element 6 is not an object"])
+    }
+
+    @Test("Importing the same file again creates nothing twice")
+    func rerunIsSafe() async throws {
+        let testing = try TemplateTesting()
+        let params = ["file_path": TemplateTesting.sample("assets.csv")]
+        _ = try await testing.run("IMPORT_ASSETS", params)
+        let again = try await testing.run("IMPORT_ASSETS", params)
+
+        #expect(again.status == .completed)
+        #expect(again.counter("itemsCreated") == 0)
+        #expect(again.counter("itemsUpdated") == 0)
+        #expect(again.counter("itemsUnchanged") == 10)
+        #expect(testing.environment.assets.count == 10)
+    }
+
+    @Test("A file that cannot be read fails the Fetch job with the reason")
+    func unreadableFile() async throws {
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": "/nonexistent/assets.csv"])
+
+        #expect(workflow.status == .failed)
+        #expect(workflow.failedJobName == "Fetch External Assets")
+        #expect(workflow.error?.hasPrefix("Cannot read /nonexistent/assets.csv") == true)
+    }
+
+    @Test("A CSV with an unclosed quote fails Fetch naming the line")
+    func unparsableFile() async throws {
+        let directory = try TemplateTesting.temporaryDirectory()
+        let path = directory + "/broken.csv"
+        try "tag,type,name\nP-1,Pump,ok\nP-2,Pump,\"never closed\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": path])
+
+        #expect(workflow.status == .failed)
+        #expect(workflow.error == "Cannot parse \(path): line 3: a quoted field is never closed")
+    }
+
+    @Test("Bad parameters are refused before the workflow starts", arguments: [
+        ([:], "params.file_path: is required"),
+        (["file_path": "assets.txt"], "params.file_path: must end in .csv or .json (or give params.format), got \"assets.txt\""),
+        (["file_path": "a.csv", "batch_size": "0"], "params.batch_size: must be an integer from 1 to 10000, got \"0\""),
+    ])
+    func badParameters(params: [String: String], message: String) async throws {
+        let testing = try TemplateTesting()
+        do {
+            _ = try await testing.engine.start(WorkflowRequest(type: "IMPORT_ASSETS", params: params))
+            Issue.record("IMPORT_ASSETS started with \(params)")
+        } catch {
+            #expect(error.code == .invalidArgument)
+            #expect(error.message == message)
+        }
+    }
+
+    @Test("Many rows are reported in batches, not one step per row")
+    func manyRowsInBatches() async throws {
+        let directory = try TemplateTesting.temporaryDirectory()
+        let path = directory + "/many.csv"
+        var text = "tag,type,name\n"
+        for number in 1...1_000 {
+            text += "P-\(number),Pump,Pump \(number)\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": path])
+
+        #expect(workflow.status == .completed)
+        #expect(workflow.counter("itemsCreated") == 1_000)
+        let save = workflow.jobs[3]
+        #expect(save.steps.count == 11)
+        #expect(save.steps[0].message == "Saved assets 1–100 (lines 2–101): 100 created, 0 updated, 0 unchanged")
+        #expect(save.progress == 1)
+        #expect(workflow.jobs[0].steps.count == 11)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import WorkflowTemplates
+
+/// Runs product workflows on a real engine for the tests.
+struct TemplateTesting {
+    /// The package root, three levels above this file's folder.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The path of a file in `Samples/`.
+    static func sample(_ name: String) -> String {
+        packageRoot.appendingPathComponent("Samples/\(name)").path
+    }
+
+    let environment: TemplateEnvironment
+    let engine: WorkflowEngine
+
+    /// An engine with the built-in and product templates (and `configuration`'s types).
+    init(configuration: String? = nil) throws {
+        environment = TemplateEnvironment()
+        var templates = try ProductTemplates.registry(environment: environment)
+        if let configuration {
+            let parsed = try TemplateConfiguration.parse(configuration, file: "test.conf", reservedTypes: Set(templates.types))
+            for declaration in parsed.declarations {
+                templates.register(declaration.makeTemplate(catalog: parsed.catalog, environment: environment))
+            }
+        }
+        engine = WorkflowEngine(
+            templates: templates,
+            logger: Logger(label: "templates-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    /// Starts a workflow of `type` with `params` and waits until it finishes.
+    func run(_ type: String, _ params: [String: String], timeout: Duration = .seconds(30)) async throws -> Workflow {
+        let started = try await engine.start(WorkflowRequest(type: type, params: params))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let workflow = try await engine.workflow(id: started.id)
+            if workflow.status.isTerminal {
+                return workflow
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("\(type) did not finish in time")
+        return try await engine.workflow(id: started.id)
+    }
+
+    /// A new empty temporary directory.
+    static func temporaryDirectory() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("templates-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    /// Runs `executable` (searched in PATH) with `arguments`; nil when it is not installed.
+    static func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            .split(separator: ":")
+            .map { "\($0)/\(executable)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+extension Workflow {
+    /// Every step of every job, in order.
+    var allSteps: [Step] { jobs.flatMap(\.steps) }
+
+    /// The counter `name` of the workflow's stats (summed over jobs), 0 when absent.
+    func counter(_ name: String) -> Int64 { stats.counters[name] ?? 0 }
+}
