@@ -5,7 +5,7 @@ public struct JobDeclaration: Sendable, Hashable {
     public var name: String
     /// The ``BuiltInJobFunction`` it runs, e.g. `import.fetch`.
     public var function: String
-    /// Parameters the function gets when the start request does not give them.
+    /// Parameters this job and the jobs after it get when the start request does not give them.
     public var params: [String: String]
     /// The configuration line that declared it; 0 for templates declared in Swift.
     public var line: Int

@@ -29,26 +29,34 @@ public struct TemplateDeclaration: Sendable, Hashable {
     /// The engine template: validation runs every job function's check on the parameters it
     /// will get; the last job, once it completes, removes the workflow's scratch state.
     ///
+    /// A job gets the start request's parameters, filled in with the parameters configured on
+    /// it and on the jobs before it (the nearest configuration wins), so a file path configured
+    /// on the first import job serves the later ones too.
+    ///
     /// Jobs whose function is not in `catalog` fail when they run; the configuration loader
     /// refuses such declarations before they get here.
     public func makeTemplate(catalog: JobCatalog, environment: TemplateEnvironment) -> WorkflowTemplate {
-        let resolved = jobs.map { ($0, catalog.function(named: $0.function)) }
+        var inherited: [String: String] = [:]
+        let resolved = jobs.map { job in
+            inherited.merge(job.params) { _, own in own }
+            return (job.name, job.function, inherited, catalog.function(named: job.function))
+        }
         let lastPosition = jobs.count - 1
         let type = self.type
         return WorkflowTemplate(
             type: type,
             validate: { params throws(EngineError) in
-                for (job, function) in resolved {
-                    try function?.validate(job.params.merging(params) { _, requested in requested })
+                for (_, _, configured, function) in resolved {
+                    try function?.validate(configured.merging(params) { _, requested in requested })
                 }
             },
             makeJobs: { params in
                 resolved.enumerated().map { position, entry in
-                    let (job, function) = entry
-                    let jobParams = job.params.merging(params) { _, requested in requested }
-                    return JobDefinition(name: job.name) { context in
+                    let (name, functionName, configured, function) = entry
+                    let jobParams = configured.merging(params) { _, requested in requested }
+                    return JobDefinition(name: name) { context in
                         guard let function else {
-                            throw JobError("\(type) has no job function \"\(job.function)\"")
+                            throw JobError("\(type) has no job function \"\(functionName)\"")
                         }
                         try await function.run(JobRun(context: context, params: jobParams, environment: environment))
                         if position == lastPosition {

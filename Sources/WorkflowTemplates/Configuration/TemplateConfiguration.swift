@@ -7,7 +7,8 @@ import WorkflowEngine
 /// The file is UTF-8 text in the ``DeclarationLine`` grammar: a `[TYPE]` header per workflow
 /// type, then one line per job, in order: `Job Name = function key=value …`. The function is a
 /// ``BuiltInJobFunction`` of the catalog (`import.fetch`, `rules.load`, `wait`, …); the
-/// arguments are parameters the function gets when the start request does not give them.
+/// arguments are parameters that job and the jobs after it get when the start request does not
+/// give them (a later job's configuration wins over an earlier one's).
 ///
 /// ```
 /// # Import a file, then check it against the plant rules.
