@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import RPCCore
 import WorkflowEngine
+import WorkflowTemplates
 
 /// The whole service: the engine, `workflow.v1.WorkflowService` on top of it, and the gRPC
 /// server that carries it.
@@ -36,8 +37,13 @@ public final class WorkflowServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let server: GRPCServer
 
-    /// Creates the engine (with the built-in templates) and the server; nothing listens yet.
-    public init(configuration: Configuration, templates: TemplateRegistry = .builtIn, logger: Logger) {
+    /// Creates the engine and the server; nothing listens yet. By default the engine runs the
+    /// built-in `TEST` template and the product templates over a new, empty asset registry.
+    public init(
+        configuration: Configuration,
+        templates: TemplateRegistry = ProductTemplates.standardRegistry(),
+        logger: Logger
+    ) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let engine = WorkflowEngine(
             templates: templates,

@@ -3,7 +3,9 @@ import Dispatch
 import Foundation
 import HTTP2Transport
 import Logging
+import WorkflowEngine
 import WorkflowService
+import WorkflowTemplates
 
 /// `workflowd`: the WorkflowEngine gRPC server.
 @main
@@ -25,6 +27,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Largest request message accepted, in bytes.")
     var maxReceiveMessageSize = 4 << 20
 
+    @Option(help: "A templates configuration file declaring more workflow types (README: \"Templates as data\"); a bad one stops the server at start with the line and reason.")
+    var templates: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -45,11 +50,21 @@ struct Workflowd: AsyncParsableCommand {
         // A client that disconnects mid-write must not kill the server.
         signal(SIGPIPE, SIG_IGN)
 
+        let templateRegistry: TemplateRegistry
+        do {
+            templateRegistry = try ProductTemplates.registry(configurationFile: templates)
+        } catch {
+            FileHandle.standardError.write(Data("workflowd: bad --templates file: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        logger.info("server.templates", metadata: ["server.workflow_types": "\(templateRegistry.types.joined(separator: ","))"])
+
         let server = WorkflowServer(
             configuration: .init(
                 transport: GRPCServerConfiguration(host: host, port: port, maxReceiveMessageSize: maxReceiveMessageSize),
                 eventRetention: eventRetention
             ),
+            templates: templateRegistry,
             logger: logger
         )
         _ = try await server.start()
