@@ -12,7 +12,8 @@ import Synchronization
 /// let server = GRPCServer(router: router, configuration: .init(port: 0), group: group, logger: logger)
 /// let port = try await server.start()
 /// // ...
-/// try await server.stop()
+/// await server.beginShutdown()          // no new connections; GOAWAY to the open ones
+/// await server.finishShutdown(gracePeriod: .seconds(10))
 /// ```
 public final class GRPCServer: Sendable {
     private let router: RPCRouter
@@ -20,6 +21,8 @@ public final class GRPCServer: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let listener = Mutex<(any Channel)?>(nil)
+    /// The open connections; closed to new ones when a shutdown begins.
+    private let connections = ConnectionRegistry()
 
     /// Calls finished so far, by the status they ended with.
     public let statistics = CallStatistics()
@@ -45,12 +48,17 @@ public final class GRPCServer: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let statistics = self.statistics
+        let connections = self.connections
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.admit(channel, limit: configuration.maxConnections) else {
+                    logger.debug("server.connection_refused", metadata: ["server.max_connections": "\(configuration.maxConnections)"])
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
                     let handler = GRPCServerConnectionHandler(
                         router: router, configuration: configuration, statistics: statistics, logger: logger
                     )
@@ -65,12 +73,58 @@ public final class GRPCServer: Sendable {
         return port
     }
 
-    /// Stops accepting connections. Open connections close when their event loop group shuts down.
-    public func stop() async throws {
+    /// The number of open connections.
+    public var connectionCount: Int {
+        connections.open.count
+    }
+
+    /// The first step of a graceful shutdown: stops accepting connections and tells every open
+    /// one that the server is going away (a GOAWAY shutdown notice, then, one round trip later,
+    /// the final GOAWAY with the last stream processed). Calls in flight go on.
+    public func beginShutdown() async {
         let channel = listener.withLock { channel in
             defer { channel = nil }
             return channel
         }
-        try await channel?.close()
+        try? await channel?.close()
+        for connection in connections.close() {
+            connection.pipeline.fireUserInboundEventTriggered(ServerConnectionEvent.beginShutdown)
+        }
+    }
+
+    /// The second step of a graceful shutdown: ends streaming calls with UNAVAILABLE once they
+    /// sent what they have, lets unary calls finish, and waits for the connections to close;
+    /// closes the ones still open after `gracePeriod`. Calls ``beginShutdown()`` first if needed.
+    /// - Parameter gracePeriod: How long to wait for calls to end.
+    public func finishShutdown(gracePeriod: Duration) async {
+        await beginShutdown()
+        let open = connections.open
+        for connection in open {
+            connection.pipeline.fireUserInboundEventTriggered(ServerConnectionEvent.drain)
+        }
+        let logger = self.logger
+        let connections = self.connections
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for connection in open { try? await connection.closeFuture.get() }
+            }
+            group.addTask {
+                // Cancelled when every connection closed in time.
+                guard (try? await Task.sleep(for: gracePeriod)) != nil else { return }
+                let remaining = connections.open
+                logger.info("server.grace_period_expired", metadata: ["server.open_connections": "\(remaining.count)"])
+                for connection in remaining { try? await connection.close() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Stops at once: no new connections, open ones closed without waiting for their calls.
+    public func stop() async throws {
+        await beginShutdown()
+        for connection in connections.open {
+            try? await connection.close()
+        }
     }
 }

@@ -13,6 +13,8 @@ public struct GRPCServerConfiguration: Sendable {
     /// About how many bytes a stream's producer is asked for at a time. Together with HTTP/2 flow
     /// control this bounds what the server buffers for a client that reads slowly.
     public var streamChunkSize: Int
+    /// The most connections open at once; more are closed as soon as they are accepted.
+    public var maxConnections: Int
 
     /// Creates a configuration with gRPC's usual defaults.
     public init(
@@ -20,12 +22,14 @@ public struct GRPCServerConfiguration: Sendable {
         port: Int = 50051,
         maxReceiveMessageSize: Int = 4 << 20,
         http2: HTTP2Settings = HTTP2Settings(),
-        streamChunkSize: Int = 32 << 10
+        streamChunkSize: Int = 32 << 10,
+        maxConnections: Int = 10_000
     ) {
         self.host = host
         self.port = port
         self.maxReceiveMessageSize = maxReceiveMessageSize
         self.http2 = http2
         self.streamChunkSize = streamChunkSize
+        self.maxConnections = maxConnections
     }
 }

@@ -27,6 +27,20 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     /// True inside `channelRead`..`channelReadComplete`, which flushes once at the end.
     private var isReading = false
 
+    /// Where the connection is in a graceful shutdown.
+    ///
+    /// `serving` → `notified` (shutdown notice and PING sent) → `goingAway` (final GOAWAY sent).
+    /// `draining` is set by `ServerConnectionEvent.drain` in either of the last two.
+    private enum ShutdownPhase {
+        case serving
+        case notified
+        case goingAway
+    }
+
+    private var shutdownPhase = ShutdownPhase.serving
+    /// Streaming calls end with UNAVAILABLE once they have sent what they have.
+    private var isDraining = false
+
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, logger: Logger) {
         self.router = router
         self.configuration = configuration
@@ -39,7 +53,11 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         do {
-            session = try HTTP2Session(role: .server, settings: configuration.http2, delegate: self)
+            var settings = configuration.http2
+            // Request bytes reopen the connection window only once they left this handler, so
+            // all streams together buffer at most one connection window (see `releaseWindow`).
+            settings.holdsConnectionWindow = true
+            session = try HTTP2Session(role: .server, settings: settings, delegate: self)
         } catch {
             logger.error("h2.session_create_failed", metadata: ["h2.error": "\(error)"])
             context.close(promise: nil)
@@ -89,12 +107,71 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         context.fireChannelWritabilityChanged()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ServerConnectionEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        switch event {
+        case .beginShutdown:
+            beginShutdown()
+        case .drain:
+            sendFinalGoAway()
+            drainStreams()
+        }
+        if !isReading { flush() }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("h2.connection_error", metadata: ["h2.error": "\(error)"])
         context.close(promise: nil)
     }
 
+    // MARK: Graceful shutdown
+
+    /// Sends the shutdown notice and a PING; the final GOAWAY follows the PING's acknowledgement
+    /// or, from a peer that does not answer, a fixed delay.
+    private func beginShutdown() {
+        guard shutdownPhase == .serving, let session, let loop = context?.eventLoop else { return }
+        shutdownPhase = .notified
+        logger.debug("h2.shutdown_notice")
+        session.submitShutdownNotice()
+        session.submitPing()
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: TimeAmount(ServerConnectionEvent.finalGoAwayDelay)) {
+            handlerBox.value.sendFinalGoAway()
+            handlerBox.value.flushUnlessReading()
+        }
+    }
+
+    /// Sends GOAWAY(NO_ERROR) naming the last stream processed: later streams are refused, and
+    /// the connection closes once the streams up to it are done.
+    private func sendFinalGoAway() {
+        guard shutdownPhase != .goingAway, let session else { return }
+        shutdownPhase = .goingAway
+        logger.debug("h2.goaway", metadata: ["h2.last_stream_id": "\(session.lastProcessedStreamID)"])
+        session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
+    }
+
+    /// Marks every streaming call to end with UNAVAILABLE once caught up, and asks the waiting
+    /// ones again so they do.
+    private func drainStreams() {
+        isDraining = true
+        for stream in streams.values where stream.phase == .responding && stream.producer != nil && stream.isDeferred {
+            stream.isDeferred = false
+            session?.resumeData(streamID: stream.id)
+        }
+    }
+
+    private func flushUnlessReading() {
+        if !isReading { flush() }
+    }
+
     // MARK: HTTP2SessionDelegate
+
+    func sessionDidReceivePingAck(_ session: HTTP2Session) {
+        if shutdownPhase == .notified { sendFinalGoAway() }
+    }
 
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
         if let stream = streams[streamID] {
@@ -128,6 +205,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             case .success(let handler):
                 let stream = ServerStream(id: streamID, head: head, handler: handler, maxMessageSize: configuration.maxReceiveMessageSize)
                 streams[streamID] = stream
+                if let timeout = head.timeout { startDeadline(stream, timeout: timeout) }
                 if endStream { requestEnded(stream) }
             }
         }
@@ -143,10 +221,17 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.phase = .finished
         stream.producer?.cancel()
         stream.producer = nil
+        releaseWindow(stream)
     }
 
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
-        guard let stream = streams[streamID], stream.phase == .receiving else { return }
+        guard let stream = streams[streamID], stream.phase == .receiving else {
+            // Nobody reads these bytes: give their window back at once.
+            session.consumeConnectionWindow(data.count)
+            return
+        }
+        stream.heldBytes += data.count
+        defer { releaseWindow(stream) }
         stream.deframer.append(data)
         do {
             while let message = try stream.deframer.next() {
@@ -179,6 +264,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.phase = .finished
         stream.producer?.cancel()
         stream.producer = nil
+        stream.deadlineTimer?.cancel()
+        stream.deadlineTimer = nil
+        releaseWindow(stream)
     }
 
     func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
@@ -196,6 +284,16 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                 statistics.record(status.code)
                 return .end(bytes: count, trailers: http2Fields(GRPCResponseHeaders.trailers(status)))
             }
+        }
+        if count == 0, isDraining, !askAgain, stream.producer != nil {
+            // Shutting down and caught up: end the call so the client goes elsewhere (and, for
+            // a watch, resumes from the last sequence it received).
+            stream.producer?.cancel()
+            stream.producer = nil
+            stream.phase = .finished
+            let status = RPCStatus(code: .unavailable, message: "the server is shutting down")
+            statistics.record(status.code)
+            return .end(bytes: 0, trailers: http2Fields(GRPCResponseHeaders.trailers(status)))
         }
         if count == 0 {
             stream.isDeferred = true
@@ -237,11 +335,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                   let head = stream.head, let handler = stream.handler, let request = stream.request
             else { continue }
             stream.request = nil
-            let callContext = ServerCallContext(
-                path: head.path,
-                metadata: head.metadata,
-                deadline: head.timeout.map { ContinuousClock.now.advanced(by: $0) }
-            )
+            releaseWindow(stream)
+            let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: stream.deadline)
             let loop = context.eventLoop
             let handlerBox = NIOLoopBound(self, eventLoop: loop)
             switch handler {
@@ -282,6 +377,55 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         if !isReading { flush() }
     }
 
+    // MARK: Deadlines
+
+    /// Records the call's deadline and arms the timer that ends the call when it passes.
+    private func startDeadline(_ stream: ServerStream, timeout: Duration) {
+        stream.deadline = ContinuousClock.now.advanced(by: timeout)
+        guard let loop = context?.eventLoop else { return }
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let id = stream.id
+        stream.deadlineTimer = loop.scheduleTask(in: TimeAmount(timeout)) {
+            handlerBox.value.deadlineExpired(streamID: id)
+        }
+    }
+
+    /// Ends a call whose deadline passed with DEADLINE_EXCEEDED: at once while it waits for its
+    /// request or its unary answer (a late answer is dropped), after the messages already
+    /// produced while it streams (its producer is cancelled). A unary answer being sent is left
+    /// to finish.
+    private func deadlineExpired(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        stream.deadlineTimer = nil
+        let status = RPCStatus(code: .deadlineExceeded, message: "deadline exceeded")
+        switch stream.phase {
+        case .receiving, .dispatched:
+            logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
+            finishTrailersOnly(stream, status)
+        case .responding:
+            guard stream.ending == nil else { return }
+            logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
+            stream.producer?.cancel()
+            stream.producer = nil
+            stream.ending = .trailers(status)
+            if stream.isDeferred {
+                stream.isDeferred = false
+                session?.resumeData(streamID: streamID)
+            }
+        case .finished:
+            return
+        }
+        if !isReading { flush() }
+    }
+
+    /// Reopens the connection window for the bytes `stream` no longer needs to hold.
+    private func releaseWindow(_ stream: ServerStream) {
+        let release = stream.heldBytes - stream.bytesToHold
+        guard release > 0 else { return }
+        stream.heldBytes -= release
+        session?.consumeConnectionWindow(release)
+    }
+
     private func resume(streamID: Int32) {
         guard let stream = streams[streamID], let session else { return }
         guard stream.isDeferred else {
@@ -300,6 +444,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         guard stream.phase != .finished, stream.phase != .responding else { return }
         stream.phase = .finished
         stream.request = nil
+        releaseWindow(stream)
         statistics.record(status.code)
         let fields = http2Fields(GRPCResponseHeaders.trailersOnly(status))
         submit(stream) { try self.session?.submitHeaders(streamID: stream.id, headers: fields, endStream: true) }
@@ -339,6 +484,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.phase = .finished
             stream.producer?.cancel()
             stream.producer = nil
+            stream.deadlineTimer?.cancel()
+            stream.deadlineTimer = nil
         }
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import RPCCore
 
 /// The server's state for one HTTP/2 stream, owned by its connection handler.
@@ -36,6 +37,14 @@ final class ServerStream {
     /// connection's thread, so the `.pending` that follows must not wait for another wake-up.
     var wokenWhileProducing = false
 
+    /// When the client stops waiting (from `grpc-timeout`), or nil.
+    var deadline: ContinuousClock.Instant?
+    /// The timer that ends the call at its deadline; cancelled when the stream closes.
+    var deadlineTimer: Scheduled<Void>?
+    /// Received DATA bytes whose connection flow-control window is not reopened yet: the
+    /// request bytes this stream still holds (see `HTTP2Settings.holdsConnectionWindow`).
+    var heldBytes = 0
+
     /// Response bytes not yet handed to nghttp2.
     var pending = PendingBytes()
     /// How the response ends once `pending` is drained; nil while more body may come.
@@ -48,6 +57,13 @@ final class ServerStream {
         self.head = head
         self.handler = handler
         self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
+    }
+
+    /// The request bytes this stream must still hold: a partial message, and a complete one not
+    /// yet handed to the handler. Zero once the stream stopped receiving.
+    var bytesToHold: Int {
+        guard phase == .receiving else { return 0 }
+        return deframer.partialByteCount + (request.map { $0.count + GRPCMessageFramer.prefixLength } ?? 0)
     }
 
     /// Asks the producer for more bytes when nothing is pending.

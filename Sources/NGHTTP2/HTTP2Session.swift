@@ -40,12 +40,15 @@ public final class HTTP2Session {
     private var headerBlocks: [Int32: HeaderBlock] = [:]
     /// The largest header list this side accepts, as advertised in its SETTINGS.
     private let maxHeaderListSize: Int
+    /// Whether the owner reopens the connection window itself (``HTTP2Settings/holdsConnectionWindow``).
+    private let holdsConnectionWindow: Bool
 
     /// Creates a session and queues the local SETTINGS (and, for a client, the preface).
     /// - Throws: `HTTP2Error` if libnghttp2 cannot allocate the session.
     public init(role: Role, settings: HTTP2Settings = HTTP2Settings(), delegate: any HTTP2SessionDelegate) throws(HTTP2Error) {
         self.delegate = delegate
         self.maxHeaderListSize = Int(settings.maxHeaderListSize)
+        self.holdsConnectionWindow = settings.holdsConnectionWindow
 
         var callbacks: OpaquePointer?
         try check(nghttp2_session_callbacks_new(&callbacks))
@@ -63,6 +66,13 @@ public final class HTTP2Session {
         // Stock gRPC clients send far more PINGs and SETTINGS than browsers; nghttp2 answers them
         // itself. Keep the peer's advertised header table but cap what we allocate for it.
         nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096)
+        if settings.holdsConnectionWindow {
+            // Without this libnghttp2 sends WINDOW_UPDATE for every DATA byte at once, whether
+            // or not the owner could get rid of it. With it, `dataChunk` consumes the stream
+            // window and the owner the connection window (padding and DATA for streams
+            // libnghttp2 ignores it consumes itself).
+            nghttp2_option_set_no_auto_window_update(option, 1)
+        }
 
         var created: OpaquePointer?
         // `user_data` is this object, unretained: every callback runs inside `receive` or
@@ -181,10 +191,34 @@ public final class HTTP2Session {
         _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
     }
 
+    /// Reopens `count` bytes of the connection's receive window, for DATA the owner no longer
+    /// holds. Only meaningful with ``HTTP2Settings/holdsConnectionWindow``.
+    public func consumeConnectionWindow(_ count: Int) {
+        guard holdsConnectionWindow, count > 0 else { return }
+        // 0, or NGHTTP2_ERR_INVALID_ARGUMENT (without the option) or NGHTTP2_ERR_NOMEM; neither
+        // leaves anything to undo (a lost update only slows this connection down).
+        _ = nghttp2_session_consume_connection(session, count)
+    }
+
     /// Queues the first phase of a graceful shutdown: a GOAWAY that still admits new streams.
     public func submitShutdownNotice() {
         // Fails only for a client session, which this call is not for.
         _ = nghttp2_submit_shutdown_notice(session)
+    }
+
+    /// Queues a PING; the peer's acknowledgement reaches ``HTTP2SessionDelegate/sessionDidReceivePingAck(_:)``.
+    ///
+    /// A graceful shutdown sends one after ``submitShutdownNotice()`` and the final GOAWAY once
+    /// it is acknowledged: by then the peer has seen the notice, so every stream it opened
+    /// before is counted in the GOAWAY's last stream id.
+    public func submitPing() {
+        // Fails only when out of memory; the caller's fallback timer sends the GOAWAY anyway.
+        _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    }
+
+    /// The id of the last stream the peer opened that this side processed (0 if none).
+    public var lastProcessedStreamID: Int32 {
+        nghttp2_session_get_last_proc_stream_id(session)
     }
 
     /// Queues a GOAWAY naming the last stream this side processed.
@@ -244,6 +278,8 @@ public final class HTTP2Session {
             delegate.session(self, didReceiveHeaders: headers, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue where endStream:
             delegate.session(self, didReceiveEndOfStream: streamID)
+        case NGHTTP2_PING.rawValue where flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
+            delegate.sessionDidReceivePingAck(self)
         default:
             break
         }
@@ -257,6 +293,11 @@ public final class HTTP2Session {
     }
 
     fileprivate func dataChunk(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        if holdsConnectionWindow {
+            // 0, or NGHTTP2_ERR_INVALID_ARGUMENT for a stream already gone (nothing to reopen)
+            // or NGHTTP2_ERR_NOMEM (the stream stalls; its deadline or the peer ends it).
+            _ = nghttp2_session_consume_stream(session, streamID, bytes.count)
+        }
         delegate.session(self, didReceiveData: bytes, streamID: streamID)
     }
 

@@ -14,6 +14,10 @@ public protocol HTTP2SessionDelegate: AnyObject {
     /// once it is sent. The default implementation does nothing.
     func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32)
 
+    /// The peer acknowledged a PING this side sent with ``HTTP2Session/submitPing()``. The
+    /// default implementation does nothing.
+    func sessionDidReceivePingAck(_ session: HTTP2Session)
+
     /// A piece of a stream's body arrived. The bytes are valid only during the call.
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32)
 
@@ -34,4 +38,7 @@ public protocol HTTP2SessionDelegate: AnyObject {
 extension HTTP2SessionDelegate {
     /// Does nothing: the stream's reset is reported by `didCloseStream`.
     public func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {}
+
+    /// Does nothing.
+    public func sessionDidReceivePingAck(_ session: HTTP2Session) {}
 }

@@ -8,17 +8,27 @@ public struct HTTP2Settings: Sendable, Hashable {
     public var connectionWindowSize: Int32
     /// The largest header list the peer may send (SETTINGS_MAX_HEADER_LIST_SIZE).
     public var maxHeaderListSize: UInt32
+    /// When true, DATA the peer sends reopens the connection's flow-control window only when the
+    /// owner calls ``HTTP2Session/consumeConnectionWindow(_:)``; stream windows still reopen as
+    /// the data arrives.
+    ///
+    /// This bounds what all streams of a connection can make the owner buffer to
+    /// ``connectionWindowSize``: a peer that opens many streams and sends each a partial message
+    /// runs out of window instead of growing the owner's memory.
+    public var holdsConnectionWindow: Bool
 
     /// Creates settings; the defaults suit a gRPC server.
     public init(
         maxConcurrentStreams: UInt32 = 1024,
         initialWindowSize: UInt32 = 1 << 20,
         connectionWindowSize: Int32 = 16 << 20,
-        maxHeaderListSize: UInt32 = 16 << 10
+        maxHeaderListSize: UInt32 = 16 << 10,
+        holdsConnectionWindow: Bool = false
     ) {
         self.maxConcurrentStreams = maxConcurrentStreams
         self.initialWindowSize = initialWindowSize
         self.connectionWindowSize = connectionWindowSize
         self.maxHeaderListSize = maxHeaderListSize
+        self.holdsConnectionWindow = holdsConnectionWindow
     }
 }

@@ -77,6 +77,13 @@ public struct GRPCMessageDeframer: Sendable {
         inBody || prefixBytesRead > 0
     }
 
+    /// How many received bytes the partial message holds (its prefix included); 0 between messages.
+    ///
+    /// Complete messages not yet returned by ``next()`` do not count.
+    public var partialByteCount: Int {
+        inBody ? GRPCMessageFramer.prefixLength + body.count : prefixBytesRead
+    }
+
     /// Consumes the next piece of the stream's bytes.
     ///
     /// Complete messages become available through ``next()``; a detected error is thrown by

@@ -21,12 +21,12 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
 
 /// Starts a server with the test router on 127.0.0.1, port 0, one event loop; runs `body`;
 /// stops the server and shuts the group down whatever happens.
-func withTestServer<Result>(_ body: (TestServer) async throws -> Result) async throws -> Result {
+func withTestServer<Result>(maxConnections: Int = 10_000, _ body: (TestServer) async throws -> Result) async throws -> Result {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let probes = TestProbes()
     let server = GRPCServer(
         router: makeTestRouter(probes: probes),
-        configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0),
+        configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: maxConnections),
         group: group,
         logger: quietLogger
     )

@@ -19,7 +19,8 @@ final class TestProbes: Sendable {
 /// - `Later` echoes it from another thread after a few milliseconds;
 /// - `Inspect` answers `ua=…;x-test=…;deadline=yes|no;path=…`;
 /// - `Fail` fails with the status `code|message` given in the request (UTF-8);
-/// - `Never` never answers.
+/// - `Never` never answers;
+/// - `Slow` echoes the request from another thread after 300 ms.
 ///
 /// `test.Stream` (requests are big-endian `UInt32`s, see ``StreamRequest``):
 /// - `Count` streams `count` messages of `size` bytes (the first 4 are the index);
@@ -30,7 +31,8 @@ final class TestProbes: Sendable {
 /// - `FailAtStart` fails before any message with FAILED_PRECONDITION;
 /// - `EmptyMore` first answers `.more` without a message, then streams `count` messages;
 /// - `WakeInside` streams `count` messages, one per `produce`, each after a `.pending` whose
-///   wake-up it calls from inside `produce` (on the connection's thread).
+///   wake-up it calls from inside `produce` (on the connection's thread);
+/// - `Stall` streams `count` messages, then answers `.pending` forever.
 func makeTestRouter(probes: TestProbes) -> RPCRouter {
     var router = RPCRouter()
     router.register(service: "test.Echo", method: "Unary", .unary { request, _, responder in
@@ -54,6 +56,11 @@ func makeTestRouter(probes: TestProbes) -> RPCRouter {
         responder.fail(RPCStatus(code: code, message: parts.count > 1 ? String(parts[1]) : ""))
     })
     router.register(service: "test.Echo", method: "Never", .unary { _, _, _ in })
+    router.register(service: "test.Echo", method: "Slow", .unary { request, _, responder in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(300)) {
+            responder.succeed(request)
+        }
+    })
 
     router.register(service: "test.Stream", method: "Count", .serverStreaming { request, _, _ in
         let parsed = StreamRequest(request)
@@ -78,6 +85,9 @@ func makeTestRouter(probes: TestProbes) -> RPCRouter {
     })
     router.register(service: "test.Stream", method: "WakeInside", .serverStreaming { request, _, waker in
         WakeInsideProducer(count: StreamRequest(request).count, waker: waker)
+    })
+    router.register(service: "test.Stream", method: "Stall", .serverStreaming { request, _, _ in
+        StallingProducer(count: StreamRequest(request).count, probes: probes)
     })
     return router
 }
@@ -289,4 +299,26 @@ final class WakeInsideProducer: ServerStreamProducer {
     }
 
     func cancel() {}
+}
+
+/// Produces `count` indexed messages, then nothing ever again (it never calls its waker).
+final class StallingProducer: ServerStreamProducer {
+    private let count: Int
+    private let probes: TestProbes
+    private let sent = Atomic<Bool>(false)
+
+    init(count: Int, probes: TestProbes) {
+        self.count = count
+        self.probes = probes
+    }
+
+    func produce(into output: inout StreamOutput) -> StreamProduction {
+        guard !sent.exchange(true, ordering: .relaxed) else { return .pending }
+        for index in 0..<count { output.append(message: indexedMessage(index, size: 8)) }
+        return .pending
+    }
+
+    func cancel() {
+        probes.cancelledProducers.add(1, ordering: .relaxed)
+    }
 }
