@@ -6,6 +6,7 @@ extension EngineError {
             case unknownWorkflowType
             case workflowNotFound
             case shuttingDown
+            case failedPrecondition
         }
 
         private let wrapped: Wrapped
@@ -28,6 +29,10 @@ extension EngineError {
         /// The engine is shutting down and starts no more workflows. Maps to `UNAVAILABLE`.
         public static let shuttingDown = Code(.shuttingDown)
 
+        /// The workflow is not in a state that allows the operation (cancelling a finished
+        /// workflow, retrying one that did not fail). Maps to `FAILED_PRECONDITION`.
+        public static let failedPrecondition = Code(.failedPrecondition)
+
         /// The name of the code, e.g. `invalidArgument`.
         public var description: String {
             switch wrapped {
@@ -35,6 +40,7 @@ extension EngineError {
             case .unknownWorkflowType: "unknownWorkflowType"
             case .workflowNotFound: "workflowNotFound"
             case .shuttingDown: "shuttingDown"
+            case .failedPrecondition: "failedPrecondition"
             }
         }
     }

@@ -60,6 +60,13 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         EngineError(code: .workflowNotFound, message: "no workflow with id \"\(id)\"", field: "workflow_id")
     }
 
+    /// The workflow's state does not allow the operation.
+    ///
+    /// - Parameter reason: What is wrong, e.g. "workflow wf-1 is COMPLETED; only a RUNNING workflow can be cancelled".
+    public static func failedPrecondition(_ reason: String) -> EngineError {
+        EngineError(code: .failedPrecondition, message: reason, field: "workflow_id")
+    }
+
     /// The engine is shutting down and starts no more workflows.
     public static let shuttingDown = EngineError(
         code: .shuttingDown, message: "the server is shutting down and starts no more workflows"

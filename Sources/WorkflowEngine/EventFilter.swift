@@ -2,10 +2,10 @@ import WorkflowModel
 
 /// Which events a watcher wants.
 ///
-/// Every criterion narrows the selection; an unset criterion selects everything. Terminal
-/// workflow events (completed, failed, cancelled) pass the level criterion whatever their
-/// level, so a watcher of one workflow always learns that it ended. New criteria (type, user,
-/// job, entity tag) are added as further optional properties that default to "any".
+/// Every criterion narrows the selection; an unset criterion selects everything. Workflow
+/// criteria (id, type, user) apply to every event. Event criteria (level, job, entity tag) do
+/// not apply to terminal workflow events (completed, failed, cancelled): a watcher of a
+/// workflow always learns that it ended.
 ///
 /// ```swift
 /// let filter = EventFilter(workflowID: id, minimumLevel: .warn)
@@ -15,25 +15,45 @@ public struct EventFilter: Sendable, Hashable {
     public var workflowID: String?
     /// Events below this level are left out, except terminal workflow events.
     public var minimumLevel: LogLevel
+    /// Only workflows of this type; `nil` for any.
+    public var workflowType: String?
+    /// Only workflows started by this user; `nil` for any.
+    public var userID: String?
+    /// Only events of this job (and the terminal events of its workflow); `nil` for any.
+    public var jobID: String?
+    /// Only steps naming this entity tag (and terminal workflow events); `nil` for any.
+    public var entityTag: String?
 
-    /// Creates a filter.
-    ///
-    /// - Parameters:
-    ///   - workflowID: Only events of this workflow; `nil` (or empty) for every workflow.
-    ///   - minimumLevel: Events below this level are left out, except terminal workflow events.
-    public init(workflowID: String? = nil, minimumLevel: LogLevel = .debug) {
-        self.workflowID = workflowID?.isEmpty == true ? nil : workflowID
+    /// Creates a filter; an empty string means "any", like `nil`.
+    public init(
+        workflowID: String? = nil,
+        minimumLevel: LogLevel = .debug,
+        workflowType: String? = nil,
+        userID: String? = nil,
+        jobID: String? = nil,
+        entityTag: String? = nil
+    ) {
+        func nonEmpty(_ value: String?) -> String? { value?.isEmpty == true ? nil : value }
+        self.workflowID = nonEmpty(workflowID)
         self.minimumLevel = minimumLevel
+        self.workflowType = nonEmpty(workflowType)
+        self.userID = nonEmpty(userID)
+        self.jobID = nonEmpty(jobID)
+        self.entityTag = nonEmpty(entityTag)
     }
 
-    /// A filter that matches every event.
+    /// Every event.
     public static let all = EventFilter()
 
-    /// Whether `event` is selected.
+    /// Whether `event` passes every criterion.
     public func matches(_ event: LogEvent) -> Bool {
-        if let workflowID, event.workflowID != workflowID {
-            return false
-        }
-        return event.level >= minimumLevel || event.kind.isTerminalWorkflowEvent
+        if let workflowID, event.workflowID != workflowID { return false }
+        if let workflowType, event.workflowType != workflowType { return false }
+        if let userID, event.userID != userID { return false }
+        if event.kind.isTerminalWorkflowEvent { return true }
+        if event.level < minimumLevel { return false }
+        if let jobID, event.job?.id != jobID { return false }
+        if let entityTag, event.step?.entity?.tag != entityTag { return false }
+        return true
     }
 }

@@ -7,11 +7,16 @@ extension WorkflowEngine {
     /// Event order for a workflow: `workflowStarted` (appended by `start`), then per job
     /// `jobStarted`, its steps and progress, `jobCompleted`; and finally `workflowCompleted`.
     /// When a job throws: `jobFailed`, `jobCancelled` for each later job, `failureNotice`,
-    /// `workflowFailed`.
-    func run(_ record: WorkflowRecord) async {
-        for position in record.definitions.indices {
+    /// `workflowFailed`. On a cancel request: `jobCancelled` for the running job (once it
+    /// returns) and each later one, then `workflowCancelled`.
+    func run(_ record: WorkflowRecord, from first: Int) async {
+        for position in record.definitions.indices where position >= first {
             // Re-check after every await: only a running workflow starts another job.
             guard record.workflow.status == .running else { return }
+            if let reason = record.cancelReason {
+                cancelWorkflow(record, at: position, ranJob: false, stats: Stats(), reason: reason)
+                return
+            }
             if isShuttingDown {
                 fail(record, at: position, error: Self.shutdownInterruption, stats: Stats())
                 return
@@ -35,6 +40,11 @@ extension WorkflowEngine {
             apply(pending, position: position, of: record)
             let jobStats = Stats(durationMs: stats.durationMs, counters: counters)
             guard record.workflow.status == .running else { return }
+            if let reason = record.cancelReason {
+                // Asked to stop while this job ran: whatever it returned, its work is partial.
+                cancelWorkflow(record, at: position, ranJob: true, stats: jobStats, reason: reason)
+                return
+            }
             if let failure {
                 fail(record, at: position, error: failure, stats: jobStats)
                 return
@@ -78,7 +88,8 @@ extension WorkflowEngine {
                     message: message,
                     level: level,
                     entity: entity,
-                    timestampMs: timestampMs
+                    timestampMs: timestampMs,
+                    attempt: record.workflow.jobs[position].attempt
                 )
                 batch.append(
                     event(record, .stepLogged, level: level, message: message, timestampMs: timestampMs, job: jobRef, step: step)
@@ -237,7 +248,7 @@ extension WorkflowEngine {
     }
 
     /// The workflow's duration so far and the sum of its jobs' counters.
-    private func totalStats(of record: WorkflowRecord) -> Stats {
+    func totalStats(of record: WorkflowRecord) -> Stats {
         var stats = Stats(durationMs: WallClock.milliseconds(record.startInstant.duration(to: .now)))
         for job in record.workflow.jobs {
             stats.addCounters(of: job.stats)
@@ -246,10 +257,13 @@ extension WorkflowEngine {
     }
 
     /// Queues a finished workflow for forgetting and forgets the oldest beyond the retention.
-    private func finish(_ record: WorkflowRecord) {
+    /// A workflow that runs again (retried) is skipped; it is queued anew when it ends.
+    func finish(_ record: WorkflowRecord) {
         finishedWorkflowIDs.push(record.workflow.id)
         while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
-            guard let forgotten = records.removeValue(forKey: oldest) else { continue }
+            guard records[oldest]?.workflow.status != .running,
+                  let forgotten = records.removeValue(forKey: oldest)
+            else { continue }
             let requestID = forgotten.workflow.requestID
             if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest {
                 workflowIDsByRequestID[requestID] = nil
@@ -286,7 +300,8 @@ extension WorkflowEngine {
             jobStatus: jobStatus,
             stats: stats,
             error: error,
-            stack: stack
+            stack: stack,
+            attempt: job.map { record.workflow.jobs[$0.position].attempt } ?? record.workflow.attempt
         )
     }
 }

@@ -40,6 +40,9 @@ public actor WorkflowEngine {
     var runs: [String: Task<Void, Never>] = [:]
     /// Set by ``shutdown()``: no new workflow starts and running ones are interrupted.
     var isShuttingDown = false
+    /// Every retained workflow's id, oldest first (ids sort by creation); forgotten ids are
+    /// skipped when listing and compacted away now and then.
+    var creationOrder: [String] = []
 
     /// Creates an engine.
     ///
@@ -163,6 +166,7 @@ public actor WorkflowEngine {
         )
         let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions)
         records[id] = record
+        creationOrder.append(id)
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id
         }
@@ -177,10 +181,7 @@ public actor WorkflowEngine {
             "engine.workflow_started",
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
-        runs[id] = Task {
-            await self.run(record)
-            self.runs[id] = nil
-        }
+        launch(record, from: 0)
         return workflow
     }
 
@@ -203,6 +204,9 @@ public actor WorkflowEngine {
     public func shutdown() async {
         isShuttingDown = true
         let running = Array(runs.values)
+        for record in records.values where record.workflow.status == .running {
+            record.activeContext?.cancel()
+        }
         for run in running {
             run.cancel()
         }

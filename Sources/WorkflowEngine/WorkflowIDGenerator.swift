@@ -27,4 +27,11 @@ struct WorkflowIDGenerator {
             return 15
         }
     }
+
+    /// Whether `id` has the shape of an id this generator makes ("wf-" and 12 base-32 digits).
+    static func isWellFormed(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard bytes.count == 15, bytes.starts(with: Array("wf-".utf8)) else { return false }
+        return bytes[3...].allSatisfy { digits.contains($0) }
+    }
 }

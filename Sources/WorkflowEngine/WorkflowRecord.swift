@@ -16,6 +16,8 @@ final class WorkflowRecord {
     var activeContext: JobContext?
     /// The sequence of the workflow's `workflowStarted` event: none of its events come earlier.
     var firstSequence: UInt64 = 0
+    /// Why the workflow was asked to stop; nil while nobody asked.
+    var cancelReason: String?
 
     init(workflow: Workflow, request: WorkflowRequest, definitions: [JobDefinition]) {
         self.workflow = workflow

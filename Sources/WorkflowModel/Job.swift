@@ -26,6 +26,8 @@ public struct Job: Sendable, Hashable {
     public var startedAtMs: Int64?
     /// When the job finished (or was cancelled), in Unix epoch milliseconds.
     public var finishedAtMs: Int64?
+    /// 1 for the first run of the job, plus one per retry that ran it again.
+    public var attempt: Int
 
     /// Creates a job; a new job is pending with no steps.
     public init(
@@ -40,7 +42,8 @@ public struct Job: Sendable, Hashable {
         error: String? = nil,
         stack: String? = nil,
         startedAtMs: Int64? = nil,
-        finishedAtMs: Int64? = nil
+        finishedAtMs: Int64? = nil,
+        attempt: Int = 1
     ) {
         self.id = id
         self.name = name
@@ -54,5 +57,6 @@ public struct Job: Sendable, Hashable {
         self.stack = stack
         self.startedAtMs = startedAtMs
         self.finishedAtMs = finishedAtMs
+        self.attempt = attempt
     }
 }

@@ -53,6 +53,11 @@ public struct LogEvent: Sendable, Hashable {
     /// Where the error happened; set for `jobFailed`.
     public var stack: String?
 
+    /// For ``LogEventKind/gap``: the sequences the watcher missed.
+    public var gap: ClosedRange<UInt64>?
+    /// For job, step and retry events: the attempt of the job (or workflow) they belong to.
+    public var attempt: Int
+
     /// Creates an event.
     public init(
         sequence: UInt64 = 0,
@@ -71,7 +76,9 @@ public struct LogEvent: Sendable, Hashable {
         jobStatus: JobStatus? = nil,
         stats: Stats? = nil,
         error: String? = nil,
-        stack: String? = nil
+        stack: String? = nil,
+        gap: ClosedRange<UInt64>? = nil,
+        attempt: Int = 0
     ) {
         self.sequence = sequence
         self.timestampMs = timestampMs
@@ -90,6 +97,8 @@ public struct LogEvent: Sendable, Hashable {
         self.stats = stats
         self.error = error
         self.stack = stack
+        self.gap = gap
+        self.attempt = attempt
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.

@@ -14,7 +14,8 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     case jobCompleted
     /// A job's function threw.
     case jobFailed
-    /// A job was cancelled without running because an earlier job failed.
+    /// A job was cancelled: it stopped on a cancel request, or never ran because an earlier job
+    /// failed or the workflow was cancelled.
     case jobCancelled
     /// A job logged a step.
     case stepLogged
@@ -22,6 +23,11 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     case progressUpdated
     /// "IMPORT_ASSETS failed at Process Data: <error>", for notifying the user of a failure.
     case failureNotice
+    /// Not a change of the engine: a watcher fell behind the retained log and missed the events
+    /// in ``LogEvent/gap``. Made by the watch stream, never stored.
+    case gap
+    /// A failed workflow was retried and runs again from its failed job.
+    case workflowRetried
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
@@ -46,6 +52,8 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .stepLogged: "STEP_LOGGED"
         case .progressUpdated: "PROGRESS_UPDATED"
         case .failureNotice: "FAILURE_NOTICE"
+        case .gap: "GAP"
+        case .workflowRetried: "WORKFLOW_RETRIED"
         }
     }
 }

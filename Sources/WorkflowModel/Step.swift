@@ -15,6 +15,8 @@ public struct Step: Sendable, Hashable {
     public var timestampMs: Int64
     /// Sequence number of the `stepLogged` event that recorded this step.
     public var sequence: UInt64
+    /// Which run of its job logged the step: 1 for the first, 2 after one retry, …
+    public var attempt: Int
 
     /// Creates a step.
     public init(
@@ -23,7 +25,8 @@ public struct Step: Sendable, Hashable {
         level: LogLevel = .info,
         entity: EntityReference? = nil,
         timestampMs: Int64,
-        sequence: UInt64 = 0
+        sequence: UInt64 = 0,
+        attempt: Int = 1
     ) {
         self.id = id
         self.message = message
@@ -31,5 +34,6 @@ public struct Step: Sendable, Hashable {
         self.entity = entity
         self.timestampMs = timestampMs
         self.sequence = sequence
+        self.attempt = attempt
     }
 }

@@ -41,6 +41,8 @@ public struct Workflow: Sendable, Hashable {
     public var failedJobName: String?
     /// The caller-chosen id that made the start call safe to retry (empty if none).
     public var requestID: String
+    /// 1 for the first run, plus one per retry.
+    public var attempt: Int
 
     /// Creates a workflow.
     public init(
@@ -59,7 +61,8 @@ public struct Workflow: Sendable, Hashable {
         error: String? = nil,
         failedJobID: String? = nil,
         failedJobName: String? = nil,
-        requestID: String = ""
+        requestID: String = "",
+        attempt: Int = 1
     ) {
         self.id = id
         self.type = type
@@ -77,5 +80,6 @@ public struct Workflow: Sendable, Hashable {
         self.failedJobID = failedJobID
         self.failedJobName = failedJobName
         self.requestID = requestID
+        self.attempt = attempt
     }
 }

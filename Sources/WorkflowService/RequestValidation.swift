@@ -1,5 +1,7 @@
 import RPCCore
+import WorkflowEngine
 import WorkflowMessages
+import WorkflowModel
 
 /// Field checks every request passes before it reaches the engine. Each failure is
 /// INVALID_ARGUMENT with a message that starts with the field's proto name.
@@ -30,6 +32,50 @@ enum RequestValidation {
             try checkLength(key, field: "params key", max: maxParamKeyLength)
             try checkLength(value, field: "params[\(key)]", max: maxParamValueLength)
         }
+    }
+
+    static func check(_ request: WorkflowV1.CancelWorkflowRequest) throws(RPCStatus) {
+        try checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
+        try checkLength(request.reason, field: "reason", max: maxSummaryLength)
+    }
+
+    static func check(_ request: WorkflowV1.WatchLogsRequest) throws(RPCStatus) {
+        try checkWorkflowID(request.workflowID, field: "workflow_id", required: false)
+        try checkLength(request.workflowType, field: "workflow_type", max: maxTypeLength)
+        try checkLength(request.userID, field: "user_id", max: maxIdentifierLength)
+        try checkLength(request.jobID, field: "job_id", max: maxIdentifierLength)
+        try checkLength(request.entityTag, field: "entity_tag", max: maxIdentifierLength)
+    }
+
+    /// The engine query for a ListWorkflows request, with every field checked.
+    static func query(from request: WorkflowV1.ListWorkflowsRequest) throws(RPCStatus) -> WorkflowQuery {
+        var statuses: Set<WorkflowStatus> = []
+        for status in request.statuses {
+            switch status {
+            case .running: statuses.insert(.running)
+            case .completed: statuses.insert(.completed)
+            case .failed: statuses.insert(.failed)
+            case .cancelled: statuses.insert(.cancelled)
+            default: throw invalid("statuses", "unknown workflow status \(status.rawValue)")
+            }
+        }
+        try checkLength(request.type, field: "type", max: maxTypeLength)
+        try checkLength(request.userID, field: "user_id", max: maxIdentifierLength)
+        try checkLength(request.pageToken, field: "page_token", max: maxIdentifierLength)
+        if request.createdAfterMs < 0 { throw invalid("created_after_ms", "must not be negative") }
+        if request.createdBeforeMs < 0 { throw invalid("created_before_ms", "must not be negative") }
+        if request.pageSize < 0 || request.pageSize > WorkflowQuery.maxPageSize {
+            throw invalid("page_size", "must be from 1 to \(WorkflowQuery.maxPageSize), or 0 for \(WorkflowQuery.defaultPageSize)")
+        }
+        return WorkflowQuery(
+            statuses: statuses,
+            type: request.type,
+            userID: request.userID,
+            createdAfterMs: request.createdAfterMs == 0 ? nil : request.createdAfterMs,
+            createdBeforeMs: request.createdBeforeMs == 0 ? nil : request.createdBeforeMs,
+            pageSize: request.pageSize == 0 ? WorkflowQuery.defaultPageSize : Int(request.pageSize),
+            pageToken: request.pageToken
+        )
     }
 
     static func checkWorkflowID(_ id: String, field: String, required: Bool) throws(RPCStatus) {

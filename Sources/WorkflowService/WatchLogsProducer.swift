@@ -1,3 +1,4 @@
+import Foundation
 import RPCCore
 import Synchronization
 import WorkflowEngine
@@ -68,10 +69,10 @@ final class WatchLogsProducer: ServerStreamProducer {
             for _ in 0..<Self.readsPerProduce {
                 switch log.read(after: state.cursor, matching: filter, limit: Self.readBatch) {
                 case .truncated(let oldestRetained):
-                    return .finished(RPCStatus(
-                        code: .outOfRange,
-                        message: "events after sequence \(state.cursor) are no longer retained; the oldest retained event is \(oldestRetained)"
-                    ))
+                    // Never skip silently: tell the watcher what it missed, then go on.
+                    let missed = (state.cursor + 1)...(oldestRetained - 1)
+                    output.appendMessage { Self.gapEvent(missed).serialize(appendingTo: &$0) }
+                    state.cursor = oldestRetained - 1
                 case .events(let events, let scannedThrough):
                     let caughtUp = scannedThrough <= state.cursor
                     state.cursor = max(state.cursor, scannedThrough)
@@ -93,6 +94,19 @@ final class WatchLogsProducer: ServerStreamProducer {
             // Still scanning: the transport asks again on the next loop turn.
             return .more
         }
+    }
+
+    /// The marker sent in place of events that were pruned before this watcher read them.
+    static func gapEvent(_ missed: ClosedRange<UInt64>) -> WorkflowV1.LogEvent {
+        WorkflowV1.LogEvent(
+            sequence: missed.upperBound,
+            timestampMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()),
+            kind: .gap,
+            level: .warn,
+            message: "missed events \(missed.lowerBound)...\(missed.upperBound): they are no longer retained",
+            gapFromSequence: missed.lowerBound,
+            gapToSequence: missed.upperBound
+        )
     }
 
     func cancel() {

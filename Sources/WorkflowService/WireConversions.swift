@@ -66,6 +66,8 @@ extension WorkflowV1.LogEventKind {
         case .stepLogged: self = .stepLogged
         case .progressUpdated: self = .progressUpdated
         case .failureNotice: self = .failureNotice
+        case .gap: self = .gap
+        case .workflowRetried: self = .workflowRetried
         }
     }
 }
@@ -90,32 +92,37 @@ extension WorkflowV1.Step {
             level: WorkflowV1.LogLevel(step.level),
             entity: step.entity.map(WorkflowV1.EntityRef.init),
             timestampMs: step.timestampMs,
-            sequence: step.sequence
+            sequence: step.sequence,
+            attempt: Int32(clamping: step.attempt)
         )
     }
 }
 
 extension WorkflowV1.Job {
-    init(_ job: Job) {
+    /// The wire form of `job`; without its steps (but with their count) for summaries.
+    init(_ job: Job, includingSteps: Bool = true) {
         self.init(
             id: job.id,
             name: job.name,
             position: Int32(clamping: job.position),
             status: WorkflowV1.JobStatus(job.status),
-            steps: job.steps.map(WorkflowV1.Step.init),
+            steps: includingSteps ? job.steps.map { WorkflowV1.Step($0) } : [],
             progress: job.progress,
             progressMessage: job.progressMessage,
             stats: WorkflowV1.Stats(job.stats),
             error: job.error ?? "",
             stack: job.stack ?? "",
             startedAtMs: job.startedAtMs ?? 0,
-            finishedAtMs: job.finishedAtMs ?? 0
+            finishedAtMs: job.finishedAtMs ?? 0,
+            stepCount: Int32(clamping: job.steps.count),
+            attempt: Int32(clamping: job.attempt)
         )
     }
 }
 
 extension WorkflowV1.Workflow {
-    init(_ workflow: Workflow) {
+    /// The wire form of `workflow`; without steps for summaries (ListWorkflows).
+    init(_ workflow: Workflow, includingSteps: Bool = true) {
         self.init(
             id: workflow.id,
             type: workflow.type,
@@ -127,12 +134,13 @@ extension WorkflowV1.Workflow {
             userID: workflow.userID,
             userName: workflow.userName,
             params: workflow.params,
-            jobs: workflow.jobs.map(WorkflowV1.Job.init),
+            jobs: workflow.jobs.map { WorkflowV1.Job($0, includingSteps: includingSteps) },
             stats: WorkflowV1.Stats(workflow.stats),
             error: workflow.error ?? "",
             failedJobID: workflow.failedJobID ?? "",
             failedJobName: workflow.failedJobName ?? "",
-            requestID: workflow.requestID
+            requestID: workflow.requestID,
+            attempt: Int32(clamping: workflow.attempt)
         )
     }
 }
@@ -158,7 +166,10 @@ extension WorkflowV1.LogEvent {
             jobStatus: event.jobStatus.map(WorkflowV1.JobStatus.init) ?? .unspecified,
             stats: event.stats.map(WorkflowV1.Stats.init),
             error: event.error ?? "",
-            stack: event.stack ?? ""
+            stack: event.stack ?? "",
+            gapFromSequence: event.gap?.lowerBound ?? 0,
+            gapToSequence: event.gap?.upperBound ?? 0,
+            attempt: Int32(clamping: event.attempt)
         )
     }
 }

@@ -24,6 +24,9 @@ public struct WorkflowRPCService: Sendable {
         router.register(service: Self.serviceName, method: "StartWorkflow", .unary(startWorkflow))
         router.register(service: Self.serviceName, method: "GetWorkflow", .unary(getWorkflow))
         router.register(service: Self.serviceName, method: "WatchLogs", .serverStreaming(watchLogs))
+        router.register(service: Self.serviceName, method: "RetryWorkflow", .unary(retryWorkflow))
+        router.register(service: Self.serviceName, method: "CancelWorkflow", .unary(cancelWorkflow))
+        router.register(service: Self.serviceName, method: "ListWorkflows", .unary(listWorkflows))
     }
 
     // MARK: Methods
@@ -57,9 +60,61 @@ public struct WorkflowRPCService: Sendable {
         }
     }
 
+    private func retryWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let request: WorkflowV1.RetryWorkflowRequest
+        do {
+            request = try decode(bytes)
+            try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            let (workflow, job) = try engine.retry(id: request.workflowID)
+            return WorkflowV1.RetryWorkflowResponse(
+                workflowID: workflow.id,
+                status: WorkflowV1.WorkflowStatus(workflow.status),
+                attempt: Int32(clamping: workflow.attempt),
+                jobID: job.id,
+                jobName: job.name
+            ).serializedBytes()
+        }
+    }
+
+    private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let request: WorkflowV1.CancelWorkflowRequest
+        do {
+            request = try decode(bytes)
+            try RequestValidation.check(request)
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            let workflow = try engine.cancel(id: request.workflowID, reason: request.reason)
+            return WorkflowV1.CancelWorkflowResponse(
+                workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)
+            ).serializedBytes()
+        }
+    }
+
+    private func listWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let query: WorkflowQuery
+        do {
+            query = try RequestValidation.query(from: try decode(bytes) as WorkflowV1.ListWorkflowsRequest)
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            let page = try engine.list(query)
+            return WorkflowV1.ListWorkflowsResponse(
+                workflows: page.workflows.map { WorkflowV1.Workflow($0, includingSteps: false) },
+                nextPageToken: page.nextPageToken ?? ""
+            ).serializedBytes()
+        }
+    }
+
     private func watchLogs(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
         let request: WorkflowV1.WatchLogsRequest = try decode(bytes)
-        try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: false)
+        try RequestValidation.check(request)
         guard let minimumLevel = LogLevel(minimum: request.minLevel) else {
             throw RPCStatus(code: .invalidArgument, message: "min_level: unknown log level \(request.minLevel.rawValue)")
         }
@@ -76,14 +131,21 @@ public struct WorkflowRPCService: Sendable {
         if !request.workflowID.isEmpty {
             let lookup = engine.ifIsolated { engine in
                 Result { () throws(EngineError) in
-                    (try engine.workflow(id: request.workflowID).status, try engine.firstEventSequence(ofWorkflow: request.workflowID))
+                    (try engine.workflow(id: request.workflowID), try engine.firstEventSequence(ofWorkflow: request.workflowID))
                 }
             }
             switch lookup {
-            case .success(let (status, firstSequence))?:
-                workflowState = status == .running ? .running : .finished
+            case .success(let (workflow, firstSequence))?:
+                workflowState = workflow.status == .running ? .running : .finished
                 // Nothing of this workflow comes before its first event: skip the older log.
                 cursor = max(cursor, firstSequence &- 1)
+                let excluded = (!request.workflowType.isEmpty && request.workflowType != workflow.type)
+                    || (!request.userID.isEmpty && request.userID != workflow.userID)
+                if excluded {
+                    // None of its events can match, not even the terminal one: end at once.
+                    workflowState = .finished
+                    cursor = newest
+                }
             case .failure(let error)?:
                 throw RPCStatus(error)
             case nil:
@@ -92,7 +154,14 @@ public struct WorkflowRPCService: Sendable {
         }
         let producer = WatchLogsProducer(
             log: log,
-            filter: EventFilter(workflowID: request.workflowID, minimumLevel: minimumLevel),
+            filter: EventFilter(
+                workflowID: request.workflowID,
+                minimumLevel: minimumLevel,
+                workflowType: request.workflowType,
+                userID: request.userID,
+                jobID: request.jobID,
+                entityTag: request.entityTag
+            ),
             cursor: cursor,
             workflow: workflowState,
             waker: waker
@@ -158,6 +227,8 @@ extension RPCStatus {
             self.init(code: .notFound, message: error.message)
         case .shuttingDown:
             self.init(code: .unavailable, message: error.message)
+        case .failedPrecondition:
+            self.init(code: .failedPrecondition, message: error.message)
         default:
             self.init(code: .internalError, message: error.message)
         }

@@ -110,17 +110,22 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
         #expect(status == .ok)
     }
 
-    @Test func aCursorOlderThanTheRetainedLogIsOutOfRange() async throws {
+    @Test func aCursorOlderThanTheRetainedLogGetsAGapMarkerThenTheRest() async throws {
         let engine = WorkflowEngine(templates: .builtIn, eventRetention: 10, logger: logger)
         let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "50", "step_delay_ms": "0"]))
         while (try await engine.workflow(id: workflow.id)).status == .running {
             try await Task.sleep(for: .milliseconds(5))
         }
+        let oldest = engine.events.oldestRetainedSequence
         let (events, status) = try await Puller.make(log: engine.events, filter: .all, cursor: 1, workflow: .finished).pullToEnd()
 
-        #expect(events.isEmpty)
-        #expect(status.code == .outOfRange)
-        #expect(status.message.contains("no longer retained"))
+        #expect(status == .ok)
+        let gap = try #require(events.first)
+        #expect(gap.kind == .gap)
+        #expect(gap.gapFromSequence == 2)
+        #expect(gap.gapToSequence == oldest - 1)
+        #expect(gap.message.contains("no longer retained"))
+        #expect(events.dropFirst().map(\.sequence) == Array(oldest...engine.events.lastSequence))
     }
 
     @Test func aCancelledWatchProducesNothingMore() async throws {

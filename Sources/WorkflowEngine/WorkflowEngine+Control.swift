@@ -1,0 +1,139 @@
+import WorkflowModel
+
+extension WorkflowEngine {
+    /// Asks a running workflow to stop.
+    ///
+    /// Cooperative: the running job's ``JobContext/isCancelled`` turns true and its task is
+    /// cancelled (so `Task.sleep` and other cancellable waits end); when the job returns, it
+    /// and every later job become cancelled and the workflow ends cancelled. Asking again while
+    /// the workflow is stopping changes nothing.
+    ///
+    /// - Parameters:
+    ///   - id: The workflow's id.
+    ///   - reason: Why, recorded in the cancellation events; empty for "cancelled by request".
+    /// - Returns: The workflow as it is now (still running until its job stops).
+    /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
+    ///   when the workflow is not running.
+    public func cancel(id: String, reason: String = "") throws(EngineError) -> Workflow {
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        guard record.workflow.status == .running else {
+            throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a RUNNING workflow can be cancelled")
+        }
+        if record.cancelReason == nil {
+            record.cancelReason = reason.isEmpty ? "cancelled by request" : reason
+            record.activeContext?.cancel()
+            runs[id]?.cancel()
+        }
+        return record.workflow
+    }
+
+    /// Runs a failed workflow again from the job that failed.
+    ///
+    /// Completed jobs and their steps stay as they are. The failed job and the jobs after it go
+    /// back to pending with their attempt number raised; their earlier steps are kept, and new
+    /// steps carry the new attempt. Appends `workflowRetried`, then the jobs run as usual.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Returns: The workflow, running again, and the job it resumes from.
+    /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
+    ///   when the workflow did not fail; ``EngineError/Code/shuttingDown``.
+    public func retry(id: String) throws(EngineError) -> (workflow: Workflow, resumedJob: JobRef) {
+        if isShuttingDown {
+            throw .shuttingDown
+        }
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        guard record.workflow.status == .failed,
+              let position = record.workflow.jobs.firstIndex(where: { $0.status == .failed })
+        else {
+            throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a FAILED workflow can be retried")
+        }
+        let now = WallClock.nowMs()
+        record.workflow.status = .running
+        record.workflow.attempt += 1
+        record.workflow.finishedAtMs = nil
+        record.workflow.error = nil
+        record.workflow.failedJobID = nil
+        record.workflow.failedJobName = nil
+        record.cancelReason = nil
+        for later in position..<record.workflow.jobs.count {
+            record.workflow.jobs[later].status = .pending
+            record.workflow.jobs[later].attempt += 1
+            record.workflow.jobs[later].error = nil
+            record.workflow.jobs[later].stack = nil
+            record.workflow.jobs[later].startedAtMs = nil
+            record.workflow.jobs[later].finishedAtMs = nil
+            record.workflow.jobs[later].progress = 0
+            record.workflow.jobs[later].progressMessage = ""
+            record.workflow.jobs[later].stats = Stats()
+        }
+        let jobRef = record.jobRefs[position]
+        events.append(
+            event(
+                record, .workflowRetried, level: .info,
+                message: "Workflow \(record.workflow.type) retried from \(jobRef.name) (attempt \(record.workflow.attempt))",
+                timestampMs: now, job: jobRef, workflowStatus: .running
+            )
+        )
+        logger.debug("engine.workflow_retried", metadata: ["workflow.id": "\(id)", "job.id": "\(jobRef.id)"])
+        launch(record, from: position)
+        return (record.workflow, jobRef)
+    }
+
+    /// Runs `record`'s jobs from `position` in a task of its own, remembered in ``runs`` until it
+    /// ends (unless a retry replaced it meanwhile).
+    func launch(_ record: WorkflowRecord, from position: Int) {
+        let id = record.workflow.id
+        let attempt = record.workflow.attempt
+        runs[id] = Task {
+            await self.run(record, from: position)
+            if record.workflow.attempt == attempt {
+                self.runs[id] = nil
+            }
+        }
+    }
+
+    /// Stops `record` at the job at `position` on a cancel request: that job and every later one
+    /// become cancelled, and so does the workflow.
+    ///
+    /// - Parameters:
+    ///   - ranJob: whether the job at `position` ran (its stats are then recorded).
+    func cancelWorkflow(_ record: WorkflowRecord, at position: Int, ranJob: Bool, stats: Stats, reason: String) {
+        let now = WallClock.nowMs()
+        var batch: [LogEvent] = []
+        for job in record.jobRefs[position...] {
+            let stoppedWhileRunning = ranJob && job.position == position
+            record.workflow.jobs[job.position].status = .cancelled
+            record.workflow.jobs[job.position].finishedAtMs = now
+            if stoppedWhileRunning {
+                record.workflow.jobs[job.position].stats = stats
+            }
+            batch.append(
+                event(
+                    record, .jobCancelled, level: .warn,
+                    message: stoppedWhileRunning
+                        ? "Job \(job.name) cancelled while running: \(reason)"
+                        : "Job \(job.name) cancelled: \(reason)",
+                    timestampMs: now, job: job, jobStatus: .cancelled, stats: stoppedWhileRunning ? stats : nil
+                )
+            )
+        }
+        let workflowStats = totalStats(of: record)
+        record.workflow.status = .cancelled
+        record.workflow.finishedAtMs = now
+        record.workflow.stats = workflowStats
+        batch.append(
+            event(
+                record, .workflowCancelled, level: .warn,
+                message: "Workflow \(record.workflow.type) cancelled: \(reason)",
+                timestampMs: now, workflowStatus: .cancelled, stats: workflowStats, error: reason
+            )
+        )
+        events.append(contentsOf: batch)
+        logger.debug("engine.workflow_cancelled", metadata: ["workflow.id": "\(record.workflow.id)"])
+        finish(record)
+    }
+}

@@ -1,0 +1,61 @@
+import WorkflowModel
+
+extension WorkflowEngine {
+    /// The retained workflows that match `query`, newest first, one page at a time.
+    ///
+    /// Page tokens are positions in the creation order, so pages stay stable while new
+    /// workflows start: a new workflow appears on the first page, never in the middle.
+    ///
+    /// - Throws: ``EngineError/Code/invalidArgument`` for a page size out of range, a malformed
+    ///   page token or an empty time range.
+    public func list(_ query: WorkflowQuery) throws(EngineError) -> WorkflowPage {
+        guard (1...WorkflowQuery.maxPageSize).contains(query.pageSize) else {
+            throw .invalidArgument(field: "page_size", reason: "must be from 1 to \(WorkflowQuery.maxPageSize), got \(query.pageSize)")
+        }
+        if let after = query.createdAfterMs, let before = query.createdBeforeMs, after >= before {
+            throw .invalidArgument(field: "created_before_ms", reason: "must be later than created_after_ms")
+        }
+        compactCreationOrderIfSparse()
+        // Ids sort by creation time, so the newest come last.
+        var end = creationOrder.count
+        if let token = query.pageToken {
+            guard WorkflowIDGenerator.isWellFormed(token) else {
+                throw .invalidArgument(field: "page_token", reason: "is not a token from a previous ListWorkflows page")
+            }
+            end = firstIndex(notBelow: token)
+        }
+        var page: [Workflow] = []
+        var index = end
+        while index > 0 {
+            index -= 1
+            guard let record = records[creationOrder[index]], query.matches(record.workflow) else { continue }
+            if page.count == query.pageSize {
+                return WorkflowPage(workflows: page, nextPageToken: page.last?.id)
+            }
+            page.append(record.workflow)
+        }
+        return WorkflowPage(workflows: page, nextPageToken: nil)
+    }
+
+    /// The index of the first id in ``creationOrder`` that is not below `id`.
+    private func firstIndex(notBelow id: String) -> Int {
+        var low = 0
+        var high = creationOrder.count
+        while low < high {
+            let middle = (low + high) / 2
+            if creationOrder[middle] < id {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low
+    }
+
+    /// Drops forgotten ids once they are the majority, keeping listing proportional to what is
+    /// retained.
+    private func compactCreationOrderIfSparse() {
+        guard creationOrder.count > 1024, records.count * 2 < creationOrder.count else { return }
+        creationOrder.removeAll { records[$0] == nil }
+    }
+}

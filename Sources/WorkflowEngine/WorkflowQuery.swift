@@ -1,0 +1,53 @@
+import WorkflowModel
+
+/// Which workflows ``WorkflowEngine/list(_:)`` returns, and which page of them.
+public struct WorkflowQuery: Sendable, Hashable {
+    /// The default number of workflows per page.
+    public static let defaultPageSize = 50
+    /// The largest page size accepted.
+    public static let maxPageSize = 1000
+
+    /// Only workflows in one of these states; empty for any.
+    public var statuses: Set<WorkflowStatus>
+    /// Only this type; nil for any.
+    public var type: String?
+    /// Only this user's workflows; nil for any.
+    public var userID: String?
+    /// Only workflows created at or after this time (Unix ms); nil for no bound.
+    public var createdAfterMs: Int64?
+    /// Only workflows created before this time (Unix ms); nil for no bound.
+    public var createdBeforeMs: Int64?
+    /// At most this many workflows (1 to ``maxPageSize``).
+    public var pageSize: Int
+    /// The `nextPageToken` of the previous page; nil for the first page.
+    public var pageToken: String?
+
+    /// Creates a query; empty strings mean "any".
+    public init(
+        statuses: Set<WorkflowStatus> = [],
+        type: String? = nil,
+        userID: String? = nil,
+        createdAfterMs: Int64? = nil,
+        createdBeforeMs: Int64? = nil,
+        pageSize: Int = WorkflowQuery.defaultPageSize,
+        pageToken: String? = nil
+    ) {
+        self.statuses = statuses
+        self.type = type?.isEmpty == true ? nil : type
+        self.userID = userID?.isEmpty == true ? nil : userID
+        self.createdAfterMs = createdAfterMs
+        self.createdBeforeMs = createdBeforeMs
+        self.pageSize = pageSize
+        self.pageToken = pageToken?.isEmpty == true ? nil : pageToken
+    }
+
+    /// Whether `workflow` passes every criterion.
+    func matches(_ workflow: Workflow) -> Bool {
+        if !statuses.isEmpty, !statuses.contains(workflow.status) { return false }
+        if let type, workflow.type != type { return false }
+        if let userID, workflow.userID != userID { return false }
+        if let createdAfterMs, workflow.createdAtMs < createdAfterMs { return false }
+        if let createdBeforeMs, workflow.createdAtMs >= createdBeforeMs { return false }
+        return true
+    }
+}
