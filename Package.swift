@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "workflowd", targets: ["workflowd"]),
+        .executable(name: "workflowctl", targets: ["workflowctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -79,6 +80,23 @@ let package = Package(
             ]
         ),
 
+        // MARK: The command-line client (links the transport and messages, never the server)
+        .target(
+            name: "WorkflowCLI",
+            dependencies: [
+                "HTTP2Transport", "WorkflowMessages", "RPCCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "workflowctl",
+            dependencies: [
+                "WorkflowCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
@@ -97,6 +115,7 @@ let package = Package(
             name: "WorkflowTemplatesTests",
             dependencies: ["WorkflowTemplates", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "WorkflowCLITests", dependencies: ["WorkflowCLI", "WorkflowMessages", "RPCCore"]),
         .testTarget(
             name: "WorkflowServiceTests",
             dependencies: [

@@ -1,0 +1,114 @@
+import HTTP2Transport
+import NIOCore
+import NIOPosix
+import RPCCore
+import WorkflowMessages
+
+/// One connection to `workflowd`: the `workflow.v1.WorkflowService` calls, typed, over the
+/// project's own ``GRPCClient`` (libnghttp2 in client role).
+///
+/// Every failure is a ``CommandFailure`` that names the call and the address. The connection
+/// does not reconnect; ``WatchSession`` makes a new one when it is lost.
+///
+/// ```swift
+/// let connection = try await WorkflowConnection.connect(to: .defaultAddress)
+/// let workflow = try await connection.workflow(id: "wf-0H5N3Q8T2ZK1")
+/// await connection.close()
+/// ```
+public final class WorkflowConnection: Sendable {
+    /// Where the server listens.
+    public let address: ServerAddress
+    private let client: GRPCClient
+    private let callTimeout: Duration
+
+    private enum Method {
+        static let start = "/workflow.v1.WorkflowService/StartWorkflow"
+        static let get = "/workflow.v1.WorkflowService/GetWorkflow"
+        static let watch = "/workflow.v1.WorkflowService/WatchLogs"
+    }
+
+    private init(address: ServerAddress, client: GRPCClient, callTimeout: Duration) {
+        self.address = address
+        self.client = client
+        self.callTimeout = callTimeout
+    }
+
+    /// Connects to the server.
+    ///
+    /// - Parameters:
+    ///   - address: Where the server listens.
+    ///   - callTimeout: The deadline of each unary call (and of the TCP connect).
+    ///   - group: The event loops; the shared singleton by default.
+    /// - Returns: The connection.
+    /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
+    public static func connect(
+        to address: ServerAddress,
+        callTimeout: Duration = .seconds(10),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(CommandFailure) -> WorkflowConnection {
+        // GetWorkflow answers for very large workflows exceed gRPC's usual 4 MiB.
+        let configuration = GRPCClientConfiguration(
+            maxReceiveMessageSize: 256 << 20,
+            connectTimeout: min(callTimeout, .seconds(10)),
+            userAgent: "workflowctl/0.1"
+        )
+        do {
+            let client = try await GRPCClient.connect(host: address.host, port: address.port, group: group, configuration: configuration)
+            return WorkflowConnection(address: address, client: client, callTimeout: callTimeout)
+        } catch {
+            throw .unreachable(address, detail: Self.connectDetail(error))
+        }
+    }
+
+    /// Starts a workflow.
+    ///
+    /// - Parameter request: The type, parameters, user, summary and request id.
+    /// - Returns: The new workflow's id and status.
+    /// - Throws: ``CommandFailure`` when the call fails.
+    public func startWorkflow(_ request: WorkflowV1.StartWorkflowRequest) async throws(CommandFailure) -> WorkflowV1.StartWorkflowResponse {
+        try await unary(Method.start, request, call: "StartWorkflow \(request.type)")
+    }
+
+    /// The whole tree of one workflow.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Returns: The workflow.
+    /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown id).
+    public func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
+        try await unary(Method.get, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
+    }
+
+    /// Starts a `WatchLogs` call; iterate the result for the events' bytes.
+    ///
+    /// - Parameter request: What to watch.
+    /// - Returns: The serialized events; iteration throws the call's ``RPCStatus`` if it fails.
+    public func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
+        client.serverStreaming(path: Method.watch, request: request.serializedBytes())
+    }
+
+    /// Closes the connection.
+    public func close() async {
+        await client.close()
+    }
+
+    private func unary<Request: WorkflowV1.Message, Response: WorkflowV1.Message>(
+        _ path: String, _ request: Request, call: String
+    ) async throws(CommandFailure) -> Response {
+        let bytes: [UInt8]
+        do {
+            bytes = try await client.unary(path: path, request: request.serializedBytes(), timeout: callTimeout)
+        } catch {
+            throw .rpc(error, call: call, address: address)
+        }
+        do {
+            return try Response(serializedBytes: bytes)
+        } catch {
+            throw CommandFailure(exitStatus: .serverError, message: "\(call): the server's answer is not a valid \(Response.protoMessageName) (\(error))")
+        }
+    }
+
+    /// The part of a connect error worth showing: the client's message without its prefix.
+    private static func connectDetail(_ status: RPCStatus) -> String {
+        status.message.isEmpty ? "\(status.code)" : status.message
+    }
+}

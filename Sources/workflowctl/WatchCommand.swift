@@ -1,0 +1,76 @@
+import ArgumentParser
+import WorkflowCLI
+import WorkflowMessages
+
+/// `workflowctl watch [ID] [--after SEQ] [--level L] [filters]`.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Print events as they happen: one workflow's until it ends, or every workflow's.",
+        discussion: """
+            A lost connection is retried with backoff; the watch resumes after the last event \
+            it printed, printing nothing twice. If the server restarted with a new, empty log \
+            (its state is in memory), a notice says so and the watch continues with every \
+            event of the new log. Watching one workflow, the exit code is its outcome.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "A workflow id; without one, every workflow's events.")
+    var id: String?
+
+    @Option(help: ArgumentHelp("Start after this event sequence (0: every retained event).", valueName: "seq"))
+    var after: UInt64 = 0
+
+    @Flag(help: "Only events that happen from now on.")
+    var live = false
+
+    @Option(help: ArgumentHelp("Drop events below this level: debug, info, warn, error.", valueName: "level"))
+    var level: String?
+
+    @Option(help: ArgumentHelp("Only events of this kind, such as STEP_LOGGED; repeat for more.", valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(help: "Only events of jobs with this name.")
+    var job: String?
+
+    @Option(help: "Only events of workflows of this type.")
+    var type: String?
+
+    @Option(help: "Only events of workflows started by this user id.")
+    var user: String?
+
+    @Option(help: "live, text or json. Default: live (one workflow) or text on a terminal, json otherwise.")
+    var output: OutputMode?
+
+    @Flag(help: "Shortcut for --output json.")
+    var json = false
+
+    @Option(help: ArgumentHelp("How long to keep reconnecting after losing the server; 0 gives up at once.", valueName: "seconds"))
+    var reconnectTimeout: Double = 60
+
+    func validate() throws {
+        if let level, WorkflowV1.LogLevel(commandLineName: level) == nil {
+            throw ValidationError("--level must be debug, info, warn or error, not '\(level)'")
+        }
+        if live && after != 0 { throw ValidationError("--live and --after exclude each other") }
+        guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must not be negative") }
+    }
+
+    func run() async throws {
+        let request = WorkflowV1.WatchLogsRequest(
+            workflowID: id ?? "",
+            minLevel: level.flatMap(WorkflowV1.LogLevel.init(commandLineName:)) ?? .unspecified,
+            afterSequence: after,
+            liveOnly: live
+        )
+        let options = WatchOptions(
+            request: request,
+            selection: EventSelection(kinds: kind, jobName: job, workflowType: type, userID: user),
+            output: json ? .json : output
+        )
+        let status = await try connection.runner(reconnectSeconds: reconnectTimeout).watch(options)
+        if status != .success { throw ExitCode(status.code) }
+    }
+}
