@@ -40,6 +40,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private var shutdownPhase = ShutdownPhase.serving
     /// Streaming calls end with UNAVAILABLE once they have sent what they have.
     private var isDraining = false
+    /// The output side is closed (the session is done); the channel closes soon.
+    private var isClosingOutput = false
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, logger: Logger) {
         self.router = router
@@ -469,13 +471,27 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         guard let context, let session else { return }
         do {
             if try session.writeOutput(to: context) == .finished {
-                context.close(promise: nil)
+                closeGracefully(context)
             }
         } catch {
             logger.debug("h2.send_failed", metadata: ["h2.error": "\(error)"])
             context.close(promise: nil)
         }
     }
+
+    /// Closes the connection once the session is done: first the output only, so the peer reads
+    /// everything sent (the final GOAWAY, trailers) instead of a reset that may discard it, then
+    /// the whole channel when the peer closes or after ``lingerTime``.
+    private func closeGracefully(_ context: ChannelHandlerContext) {
+        guard !isClosingOutput else { return }
+        isClosingOutput = true
+        context.close(mode: .output, promise: nil)
+        let channel = context.channel
+        channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+    }
+
+    /// How long a finished connection waits for the peer to close before closing itself.
+    private static let lingerTime = TimeAmount.seconds(1)
 
     private func cancelAllStreams() {
         let open = streams

@@ -69,11 +69,17 @@ public final class WorkflowServer: Sendable {
         server.statistics.snapshot
     }
 
-    /// Stops listening, interrupts the running workflows (they fail with "interrupted: the server
-    /// is shutting down"), then closes every connection and stops the event loop.
-    public func stop() async throws {
-        try await server.stop()
+    /// Shuts down gracefully: stops accepting connections and sends each open one GOAWAY (a
+    /// shutdown notice, then the last stream processed), interrupts the running workflows (they
+    /// fail with "interrupted: the server is shutting down", which their watchers still
+    /// receive), ends the remaining watches with UNAVAILABLE once they sent what they have, lets
+    /// unary calls finish, and closes what is still open after `gracePeriod`; then stops the
+    /// event loop.
+    /// - Parameter gracePeriod: How long calls in flight get to end.
+    public func stop(gracePeriod: Duration = .seconds(10)) async throws {
+        await server.beginShutdown()
         await engine.shutdown()
+        await server.finishShutdown(gracePeriod: gracePeriod)
         try await group.shutdownGracefully()
     }
 }

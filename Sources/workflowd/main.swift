@@ -27,6 +27,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Largest request message accepted, in bytes.")
     var maxReceiveMessageSize = 4 << 20
 
+    @Option(help: "Seconds that calls in flight get to end after SIGTERM/SIGINT; a second signal exits at once.")
+    var shutdownGracePeriod = 10.0
+
     @Option(help: "A templates configuration file declaring more workflow types (README: \"Templates as data\"); a bad one stops the server at start with the line and reason.")
     var templates: String?
 
@@ -36,6 +39,7 @@ struct Workflowd: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
+        guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }
         guard maxReceiveMessageSize > 0 else { throw ValidationError("--max-receive-message-size must be positive") }
     }
 
@@ -67,10 +71,23 @@ struct Workflowd: AsyncParsableCommand {
             templates: templateRegistry,
             logger: logger
         )
+        // Catch signals before the port is announced: a signal right after it must not kill.
+        let termination = TerminationSignals()
         _ = try await server.start()
-        let signalName = await waitForTerminationSignal()
+        let signals = termination.signals
+        var iterator = signals.makeAsyncIterator()
+        let signalName = await iterator.next() ?? "end of signals"
         logger.info("server.stopping", metadata: ["server.signal": "\(signalName)"])
-        try await server.stop()
+        // A second signal while draining: exit at once.
+        let impatience = Task {
+            var iterator = signals.makeAsyncIterator()
+            guard let second = await iterator.next() else { return }
+            logger.warning("server.exiting_now", metadata: ["server.signal": "\(second)"])
+            Foundation.exit(1)
+        }
+        try await server.stop(gracePeriod: .milliseconds(Int(shutdownGracePeriod * 1000)))
+        impatience.cancel()
+        withExtendedLifetime(termination) {}
         let counts = server.callStatistics
             .sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key)=\($0.value)" }
@@ -81,20 +98,32 @@ struct Workflowd: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Suspends until SIGINT or SIGTERM arrives and returns its name.
-private func waitForTerminationSignal() async -> String {
-    let queue = DispatchQueue(label: "workflowd.signals")
-    let (signals, continuation) = AsyncStream.makeStream(of: String.self)
-    var sources: [any DispatchSourceSignal] = []
-    for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-        source.setEventHandler { continuation.yield(name) }
-        source.resume()
-        sources.append(source)
+/// SIGINT and SIGTERM as a sequence of names: the first asks for a graceful shutdown, a second
+/// one for an immediate exit.
+///
+/// Keep the object alive for as long as signals should be caught: it owns the dispatch sources.
+private final class TerminationSignals {
+    private let sources: [any DispatchSourceSignal]
+    /// The names of the signals caught, in order; consume it from one task at a time.
+    let signals: AsyncStream<String>
+
+    /// Replaces the default handlers of SIGINT and SIGTERM with this sequence.
+    init() {
+        let queue = DispatchQueue(label: "workflowd.signals")
+        let (signals, continuation) = AsyncStream.makeStream(of: String.self)
+        var sources: [any DispatchSourceSignal] = []
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { continuation.yield(name) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+        self.signals = signals
     }
-    var iterator = signals.makeAsyncIterator()
-    let name = await iterator.next() ?? "end of signals"
-    withExtendedLifetime(sources) {}
-    return name
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
 }

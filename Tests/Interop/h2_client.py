@@ -80,6 +80,35 @@ class RawH2:
     def close(self):
         self.sock.close()
 
+    def raw_frames(self, timeout: float = 10):
+        """From now on, reads frames without h2 (which treats any GOAWAY, even a shutdown notice,
+        as the end): yields (type, flags, stream_id, payload) until the server closes, answering
+        PINGs and decoding header blocks into a list of (name, value) in place of the payload."""
+        import hpack
+        decoder = hpack.Decoder()
+        decoder.header_table = self.conn.decoder.header_table
+        self.sock.settimeout(timeout)
+        buffer = b""
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return
+            buffer += data
+            while len(buffer) >= 9:
+                length = int.from_bytes(buffer[:3], "big")
+                if len(buffer) < 9 + length:
+                    break
+                kind, flags = buffer[3], buffer[4]
+                stream_id = int.from_bytes(buffer[5:9], "big") & 0x7FFFFFFF
+                payload = buffer[9:9 + length]
+                buffer = buffer[9 + length:]
+                if kind == 0x6 and not flags & 0x1:
+                    self.sock.sendall(struct.pack(">I", 8)[1:] + bytes([0x6, 0x1]) + bytes(4) + payload)
+                if kind == 0x1:
+                    payload = [(n.decode() if isinstance(n, bytes) else n, v.decode() if isinstance(v, bytes) else v)
+                               for n, v in decoder.decode(payload)]
+                yield kind, flags, stream_id, payload
+
 
 def grpc_messages(data: bytes) -> list[bytes]:
     messages, offset = [], 0
