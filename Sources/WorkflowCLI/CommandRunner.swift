@@ -102,6 +102,8 @@ public struct CommandRunner: Sendable {
             let oneWorkflow = !options.request.workflowID.isEmpty
             let filtered = options.selection.isFiltering || options.request.afterSequence != 0
                 || options.request.liveOnly || options.request.minLevel != .unspecified
+                || !options.request.workflowType.isEmpty || !options.request.userID.isEmpty
+                || !options.request.jobID.isEmpty || !options.request.entityTag.isEmpty
             let mode = OutputMode.forEvents(requested: options.output, console: console, oneWorkflow: oneWorkflow, filtered: filtered)
             if mode == .live, !oneWorkflow {
                 throw .usage("--output live shows one workflow: pass its id, as in workflowctl watch wf-0H5N3Q8T2ZK1")
@@ -113,7 +115,7 @@ public struct CommandRunner: Sendable {
 
     // MARK: Shared
 
-    private func connect() async throws(CommandFailure) -> WorkflowConnection {
+    func connect() async throws(CommandFailure) -> WorkflowConnection {
         try await WorkflowConnection.connect(to: client.address, callTimeout: client.callTimeout)
     }
 
@@ -122,17 +124,27 @@ public struct CommandRunner: Sendable {
     }
 
     /// Watches `request` in `mode`; for one workflow, returns its outcome.
-    private func follow(
-        _ request: WorkflowV1.WatchLogsRequest, selection: EventSelection, mode: OutputMode, connection: WorkflowConnection
+    ///
+    /// - Parameters:
+    ///   - request: What to watch; the live view finds its own starting point.
+    ///   - selection: Which events to print.
+    ///   - mode: How to print them.
+    ///   - connection: An open connection, closed when the watch ends.
+    ///   - attempt: After a retry, the new attempt: earlier attempts' events are skipped.
+    func follow(
+        _ request: WorkflowV1.WatchLogsRequest, selection: EventSelection, mode: OutputMode, connection: WorkflowConnection,
+        fromAttempt attempt: Int32? = nil
     ) async throws(CommandFailure) -> ExitStatus {
         if mode == .live {
             return try await LiveViewSession(console: console, session: watchSession)
-                .run(workflowID: request.workflowID, connection: connection)
+                .run(workflowID: request.workflowID, connection: connection, fromAttempt: attempt)
         }
         let console = self.console
         let formatter = EventLineFormatter(showsWorkflow: request.workflowID.isEmpty)
         var terminalEvent: WorkflowV1.LogEvent?
+        var gate = AttemptGate(attempt: attempt)
         let ending = try await watchSession.run(request, connection: connection, onEvent: { event in
+            guard gate.admits(event) else { return }
             if event.kind.isTerminal { terminalEvent = event }
             guard selection.matches(event) else { return }
             switch mode {
@@ -165,7 +177,7 @@ public struct CommandRunner: Sendable {
         }
         if status == .failed {
             let summary = "failed\(failedJob.isEmpty ? "" : " at \(failedJob)"): \(error)"
-            let hint = RetryHint.text(type: workflow?.type ?? terminalEvent?.workflowType ?? "", params: workflow?.params ?? [:], summary: workflow?.summary ?? "")
+            let hint = RetryHint.text(workflowID: request.workflowID)
             if mode == .json {
                 console.report("workflow \(request.workflowID) \(summary); \(hint)")
             } else {
@@ -188,7 +200,7 @@ public struct CommandRunner: Sendable {
         }
     }
 
-    private func reportingFailure(_ body: () async throws(CommandFailure) -> ExitStatus) async -> ExitStatus {
+    func reportingFailure(_ body: () async throws(CommandFailure) -> ExitStatus) async -> ExitStatus {
         do {
             return try await body()
         } catch {

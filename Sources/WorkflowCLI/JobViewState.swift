@@ -41,7 +41,7 @@ public struct JobViewState: Hashable, Sendable {
         self.status = job.status
         self.progress = job.progress
         self.progressMessage = job.progressMessage
-        self.stepCount = job.steps.count
+        self.stepCount = max(job.steps.count, Int(job.stepCount))
         self.lastStepSequence = job.steps.map(\.sequence).max() ?? 0
         self.startedAtMs = job.startedAtMs
         self.finishedAtMs = job.finishedAtMs

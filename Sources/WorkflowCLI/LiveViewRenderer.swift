@@ -158,7 +158,7 @@ public struct LiveViewRenderer: Sendable {
             line.append("✗ failed\(job): \(state.error.isEmpty ? "no error message" : state.error)", .boldRed)
             lines.append(line)
             var hint = StyledLine()
-            hint.append("  " + RetryHint.text(type: state.type, params: state.params, summary: state.summary), .dim)
+            hint.append("  " + RetryHint.text(workflowID: state.workflowID), .dim)
             lines.append(hint)
         case .completed:
             var line = StyledLine()

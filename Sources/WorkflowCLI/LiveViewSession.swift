@@ -26,9 +26,10 @@ struct LiveViewSession: Sendable {
     /// - Parameters:
     ///   - workflowID: The workflow.
     ///   - connection: An open connection; the session closes it.
+    ///   - attempt: After a retry, the new attempt: earlier attempts' events are not applied.
     /// - Returns: The workflow's outcome.
     /// - Throws: ``CommandFailure`` when the snapshot or the watch fails.
-    func run(workflowID: String, connection: WorkflowConnection) async throws(CommandFailure) -> ExitStatus {
+    func run(workflowID: String, connection: WorkflowConnection, fromAttempt attempt: Int32? = nil) async throws(CommandFailure) -> ExitStatus {
         let snapshot: WorkflowV1.Workflow
         do throws(CommandFailure) {
             snapshot = try await connection.workflow(id: workflowID)
@@ -46,7 +47,9 @@ struct LiveViewSession: Sendable {
             return try outcome(of: state)
         }
 
-        let request = WorkflowV1.WatchLogsRequest(workflowID: workflowID, afterSequence: state.resumeAfterSequence)
+        let start = attempt.map { AttemptGate.watchStart(of: snapshot, beforeAttempt: $0) } ?? state.resumeAfterSequence
+        let request = WorkflowV1.WatchLogsRequest(workflowID: workflowID, afterSequence: start)
+        var gate = AttemptGate(attempt: attempt)
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
         let session = self.session
         let result: Result<WatchEnding, CommandFailure> = await withTaskGroup(of: Void.self) { group in
@@ -72,6 +75,7 @@ struct LiveViewSession: Sendable {
             loop: for await input in inputs {
                 switch input {
                 case .event(let event):
+                    guard gate.admits(event) else { continue }
                     state.apply(event)
                     if event.kind.isTerminal {
                         console.write(painter.paint(renderer.render(state, nowMs: TimeText.nowMs())))

@@ -11,7 +11,8 @@ import WorkflowMessages
 /// `workflow_id`, `workflow_type` and `user_id`; job events add `job_id`, `job_name` and
 /// `job_position`; STEP_LOGGED adds `step`; PROGRESS_UPDATED adds `progress` and
 /// `progress_message`; lifecycle events add `workflow_status` or `job_status`; completion and
-/// failure events add `stats`; failures add `error` and `stack`.
+/// failure events add `stats`; failures add `error` and `stack`; job, step and retry events
+/// add `attempt`; GAP adds `gap_from_sequence` and `gap_to_sequence`.
 public enum MessageJSON {
     /// One log event as a single line of JSON.
     ///
@@ -63,6 +64,11 @@ public enum MessageJSON {
         }
         if !event.error.isEmpty { object.add("error", event.error) }
         if !event.stack.isEmpty { object.add("stack", event.stack) }
+        if event.attempt != 0 { object.add("attempt", event.attempt) }
+        if event.kind == .gap {
+            object.add("gap_from_sequence", event.gapFromSequence)
+            object.add("gap_to_sequence", event.gapToSequence)
+        }
         return object
     }
 
@@ -79,6 +85,7 @@ public enum MessageJSON {
         object.add("user_name", workflow.userName)
         object.add("params", workflow.params)
         object.add("request_id", workflow.requestID)
+        object.add("attempt", workflow.attempt)
         object.add("stats", Self.object(for: workflow.stats ?? WorkflowV1.Stats()))
         object.add("error", workflow.error)
         object.add("failed_job_id", workflow.failedJobID)
@@ -95,7 +102,8 @@ public enum MessageJSON {
         object.add("status", job.status.shortName)
         object.add("progress", job.progress)
         object.add("progress_message", job.progressMessage)
-        object.add("step_count", job.steps.count)
+        object.add("step_count", max(job.steps.count, Int(job.stepCount)))
+        object.add("attempt", job.attempt)
         object.add("stats", Self.object(for: job.stats ?? WorkflowV1.Stats()))
         object.add("error", job.error)
         object.add("stack", job.stack)
@@ -112,6 +120,7 @@ public enum MessageJSON {
         object.add("timestamp_ms", step.timestampMs)
         object.add("level", step.level.shortName)
         object.add("message", step.message)
+        if step.attempt != 0 { object.add("attempt", step.attempt) }
         if let entity = step.entity {
             var entityObject = JSONObjectWriter()
             entityObject.add("tag", entity.tag)

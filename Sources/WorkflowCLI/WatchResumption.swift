@@ -21,9 +21,9 @@ import WorkflowMessages
 /// A plain `after_sequence = last` would silently skip the new log's first `last` events
 /// whenever the restarted server had already logged more than that.
 ///
-/// Only events of the kinds the API has always had are used for the check; after an event of
-/// a kind this build does not know (such as a server's gap marker, whose sequence is not a
-/// stored event), the next call resumes after it without a check.
+/// Only stored events are used for the check; after a GAP marker (whose sequence is not a
+/// stored event) or an event of a kind this build does not know, the next call resumes after
+/// it without a check.
 ///
 /// ## States
 ///
@@ -68,6 +68,7 @@ public struct WatchResumption: Sendable {
     private var expectedOverlap: WorkflowV1.LogEvent?
     private var eventsInCall = 0
     private var fromStart = false
+    private var trustsLastEvent = false
 
     /// How many calls were made, counting the current one.
     public private(set) var callCount = 0
@@ -100,7 +101,7 @@ public struct WatchResumption: Sendable {
         var next = request
         if let last = lastDelivered {
             next.liveOnly = false
-            if Self.isStoredKind(last.kind), last.sequence > 0 {
+            if Self.isStoredKind(last.kind), last.sequence > 0, !trustsLastEvent {
                 next.afterSequence = last.sequence - 1
                 expectedOverlap = last
             } else {
@@ -110,7 +111,19 @@ public struct WatchResumption: Sendable {
             next.liveOnly = false
             next.afterSequence = 0
         }
+        trustsLastEvent = false
         return next
+    }
+
+    /// Makes the next call resume right after the last event delivered, without the overlap
+    /// check: for a call on the same connection right after a stream ended with OK, where the
+    /// server cannot have restarted in between.
+    ///
+    /// A one-workflow stream ends after the workflow's terminal event, so an overlap on that
+    /// event would end the next stream at once; continuing after it instead shows whether a
+    /// retry started a new attempt.
+    public mutating func continueAfterLastEvent() {
+        trustsLastEvent = true
     }
 
     /// Decides what to do with an event of the current call.
@@ -153,9 +166,9 @@ public struct WatchResumption: Sendable {
         fromStart = true
     }
 
-    /// Kinds 1–11, the events a server stores in its log and replays unchanged. Newer kinds
-    /// may be markers made up per stream (such as a gap notice), which cannot be replayed.
+    /// The kinds a server stores in its log and replays unchanged: all but GAP, a marker made
+    /// up per stream, and kinds this build does not know (which may be such markers too).
     private static func isStoredKind(_ kind: WorkflowV1.LogEventKind) -> Bool {
-        (1...11).contains(kind.rawValue)
+        (1...11).contains(kind.rawValue) || kind == .workflowRetried
     }
 }

@@ -8,8 +8,9 @@ import WorkflowMessages
 /// ``ReconnectBackoff`` and resumes as ``WatchResumption`` decides: exactly after the last
 /// event delivered when the server kept its log, from the new log's first event when the
 /// server restarted with an empty one. Either way it reports a ``WatchNotice``. Watching one
-/// workflow, the session ends when the server ends the stream after the workflow's terminal
-/// event; watching all, it runs until its task is cancelled.
+/// workflow, the session ends once a stream after the workflow's latest terminal event brings
+/// nothing new (a retried workflow has one terminal event per attempt); watching all, it runs
+/// until its task is cancelled.
 ///
 /// The first connection is not retried: a server that is not there at the start is a
 /// mistake to report at once (exit 4), not something to wait for.
@@ -111,6 +112,7 @@ public struct WatchSession: Sendable {
             var reopenReason: WatchNotice.Reason?
             var previousSequence = resumption.lastSequence
             var undecodable: MessageDecodingError?
+            var deliveredTerminalEvent = false
             do throws(RPCStatus) {
                 while let bytes = try await iterator.next() {
                     let event: WorkflowV1.LogEvent
@@ -122,7 +124,9 @@ public struct WatchSession: Sendable {
                     }
                     previousSequence = resumption.lastSequence
                     switch resumption.received(event) {
-                    case .deliver: await onEvent(event)
+                    case .deliver:
+                        deliveredTerminalEvent = deliveredTerminalEvent || event.kind.isTerminal
+                        await onEvent(event)
                     case .skip: continue
                     case .reopen(let reason): reopenReason = reason
                     }
@@ -157,6 +161,13 @@ public struct WatchSession: Sendable {
             }
             if Task.isCancelled { return .cancelled }
             if !call.workflowID.isEmpty {
+                // The server ends one workflow's stream after a terminal event; a retry may have
+                // started another attempt since. Look once more after it: a finished workflow
+                // with nothing new ends the next stream at once.
+                if deliveredTerminalEvent {
+                    resumption.continueAfterLastEvent()
+                    continue
+                }
                 return .streamEnded(lastEvent: resumption.lastEvent)
             }
             // A watch of every workflow never ends with OK unless the server is going away.

@@ -25,6 +25,9 @@ public final class WorkflowConnection: Sendable {
         static let start = "/workflow.v1.WorkflowService/StartWorkflow"
         static let get = "/workflow.v1.WorkflowService/GetWorkflow"
         static let watch = "/workflow.v1.WorkflowService/WatchLogs"
+        static let retry = "/workflow.v1.WorkflowService/RetryWorkflow"
+        static let cancel = "/workflow.v1.WorkflowService/CancelWorkflow"
+        static let list = "/workflow.v1.WorkflowService/ListWorkflows"
     }
 
     private init(address: ServerAddress, client: GRPCClient, callTimeout: Duration) {
@@ -76,6 +79,35 @@ public final class WorkflowConnection: Sendable {
     /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown id).
     public func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
         try await unary(Method.get, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
+    }
+
+    /// Re-runs a FAILED workflow from the job that failed.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Returns: The new attempt and the job it resumes from.
+    /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION unless it failed).
+    public func retryWorkflow(id: String) async throws(CommandFailure) -> WorkflowV1.RetryWorkflowResponse {
+        try await unary(Method.retry, WorkflowV1.RetryWorkflowRequest(workflowID: id), call: "RetryWorkflow \(id)")
+    }
+
+    /// Asks a RUNNING workflow to stop.
+    ///
+    /// - Parameters:
+    ///   - id: The workflow's id.
+    ///   - reason: Why, recorded in its cancellation events.
+    /// - Returns: The workflow's status (RUNNING until its job stops).
+    /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION once it ended).
+    public func cancelWorkflow(id: String, reason: String) async throws(CommandFailure) -> WorkflowV1.CancelWorkflowResponse {
+        try await unary(Method.cancel, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), call: "CancelWorkflow \(id)")
+    }
+
+    /// One page of workflows, newest first, as summaries (jobs without steps).
+    ///
+    /// - Parameter request: Filters, page size and token.
+    /// - Returns: The page and the token of the next one.
+    /// - Throws: ``CommandFailure`` when the call fails.
+    public func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
+        try await unary(Method.list, request, call: "ListWorkflows")
     }
 
     /// Starts a `WatchLogs` call; iterate the result for the events' bytes.

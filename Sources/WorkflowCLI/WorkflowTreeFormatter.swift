@@ -77,7 +77,7 @@ public struct WorkflowTreeFormatter: Sendable {
             let at = workflow.failedJobName.isEmpty ? "" : " at \(workflow.failedJobName)"
             failed.append("failed\(at): \(workflow.error)", .boldRed)
             lines.append(failed)
-            lines.append(dimLine("  " + RetryHint.text(type: workflow.type, params: workflow.params, summary: workflow.summary)))
+            lines.append(dimLine("  " + RetryHint.text(workflowID: workflow.id)))
         }
         return lines
     }

@@ -156,6 +156,26 @@ public struct WorkflowViewState: Hashable, Sendable {
                 job.progress = event.progress
                 job.progressMessage = event.progressMessage.isEmpty ? event.message : event.progressMessage
             }
+        case .workflowRetried:
+            // The failed job and every later one run again; completed jobs keep their state.
+            status = .running
+            finishedAtMs = 0
+            durationMs = nil
+            error = ""
+            failedJobName = ""
+            for index in jobs.indices where jobs[index].position >= event.jobPosition {
+                jobs[index].status = .pending
+                jobs[index].progress = 0
+                jobs[index].progressMessage = ""
+                jobs[index].startedAtMs = 0
+                jobs[index].finishedAtMs = 0
+                jobs[index].durationMs = nil
+                jobs[index].error = ""
+            }
+            remember(RecentStep(
+                sequence: event.sequence, timestampMs: event.timestampMs, level: event.level,
+                jobName: event.jobName, entityTag: "", message: event.message
+            ))
         case .failureNotice:
             if !event.jobName.isEmpty { failedJobName = event.jobName }
             if !event.error.isEmpty { error = event.error }

@@ -35,6 +35,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "Only events of jobs with this name.")
     var job: String?
 
+    @Option(help: "Only steps naming this entity tag, such as ITEM-1-2 (and the workflows' terminal events).")
+    var entity: String = ""
+
     @Option(help: "Only events of workflows of this type.")
     var type: String?
 
@@ -63,11 +66,14 @@ struct WatchCommand: AsyncParsableCommand {
             workflowID: id ?? "",
             minLevel: level.flatMap(WorkflowV1.LogLevel.init(commandLineName:)) ?? .unspecified,
             afterSequence: after,
-            liveOnly: live
+            liveOnly: live,
+            workflowType: type ?? "",
+            userID: user ?? "",
+            entityTag: entity
         )
         let options = WatchOptions(
             request: request,
-            selection: EventSelection(kinds: kind, jobName: job, workflowType: type, userID: user),
+            selection: EventSelection(kinds: kind, jobName: job),
             output: json ? .json : output
         )
         let status = await try connection.runner(reconnectSeconds: reconnectTimeout).watch(options)

@@ -30,7 +30,7 @@ import WorkflowMessages
         #expect(lines.contains("  ⊘ Validate  cancelled"))
         #expect(lines.contains { $0.contains("ERROR Process [ITEM-2-3] Failed to process item 3 of 4") })
         #expect(lines[lines.count - 2] == "✗ failed at Process: Simulated failure")
-        #expect(lines[lines.count - 1] == "  to retry, fix the cause, then run it again: workflowctl start TEST --param fail_job=2 --param jobs=3 --summary Demo")
+        #expect(lines[lines.count - 1] == "  to retry from the failed job: workflowctl retry wf-0H5N3Q8T2ZK1")
     }
 
     @Test func aCompletedWorkflowShowsItsDurationAndCounters() {

@@ -59,8 +59,8 @@ import WorkflowMessages
     }
 
     @Test func retryCommandsAreQuotedForTheShell() {
-        #expect(RetryHint.command(type: "TEST", params: ["b": "x y", "a": "it's"], summary: "")
-            == #"workflowctl start TEST --param 'a=it'\''s' --param 'b=x y'"#)
+        #expect(RetryHint.text(workflowID: "wf-0H5N3Q8T2ZK1") == "to retry from the failed job: workflowctl retry wf-0H5N3Q8T2ZK1")
+        #expect(RetryHint.shellQuoted("it's a") == #"'it'\''s a'"#)
     }
 
     @Test func outputModeFollowsTheTerminal() {

@@ -114,3 +114,27 @@ private func event(_ sequence: UInt64, _ kind: WorkflowV1.LogEventKind = .stepLo
         #expect(resumption.nextRequest().liveOnly)
     }
 }
+
+@Suite struct WatchContinuationTests {
+    @Test func afterATerminalEventTheNextCallContinuesRightAfterIt() {
+        var resumption = WatchResumption(request: .init(workflowID: "wf-1"))
+        _ = resumption.nextRequest()
+        _ = resumption.received(event(7, .workflowFailed))
+        resumption.continueAfterLastEvent()
+        #expect(resumption.nextRequest().afterSequence == 7)
+        #expect(resumption.received(event(8, .workflowRetried)) == .deliver)
+        _ = resumption.failed(RPCStatus(code: .unavailable))
+        #expect(resumption.nextRequest().afterSequence == 7)
+    }
+
+    @Test func theAttemptGateOpensAtTheRetryOfThatAttempt() {
+        var gate = AttemptGate(attempt: 2)
+        var retried = event(6, .workflowRetried)
+        retried.attempt = 2
+        let admitted = [event(5, .workflowFailed), retried, event(7)].map { gate.admits($0) }
+        #expect(admitted == [false, true, true])
+        var open = AttemptGate(attempt: nil)
+        let first = open.admits(event(1))
+        #expect(first)
+    }
+}

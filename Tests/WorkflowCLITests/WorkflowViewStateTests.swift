@@ -45,3 +45,17 @@ import WorkflowMessages
         #expect(state.status == .running)
     }
 }
+
+@Suite struct WorkflowViewStateRetryTests {
+    @Test func aRetryRunsTheFailedJobAndLaterOnesAgainKeepingTheirSteps() {
+        var state = WorkflowViewState(workflow: Fixtures.runningWorkflow)
+        Fixtures.failureEvents.forEach { state.apply($0) }
+        var retried = Fixtures.event(30, .workflowRetried, job: Fixtures.process)
+        retried.attempt = 2
+        state.apply(retried)
+        #expect(state.status == .running)
+        #expect(state.failedJobName.isEmpty && state.error.isEmpty)
+        #expect(state.jobs.map(\.status) == [.completed, .pending, .pending])
+        #expect(state.jobs[1].stepCount == 3)
+    }
+}
