@@ -27,6 +27,8 @@ let package = Package(
             name: "CWorkflowProtos",
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
+        .target(name: "CGRPCHealth", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(name: "CGRPCReflection", linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Swift wrappers over the C libraries
         .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"]),
@@ -34,6 +36,9 @@ let package = Package(
 
         // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
         .target(name: "RPCCore"),
+        // Stock gRPC services on the RPC core: health checking and server reflection.
+        .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "RPCCore"]),
+        .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "RPCCore"]),
         .target(
             name: "HTTP2Transport",
             dependencies: [
@@ -63,6 +68,7 @@ let package = Package(
             name: "WorkflowService",
             dependencies: [
                 "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
+                "GRPCHealth", "GRPCReflection",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

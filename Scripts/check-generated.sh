@@ -3,12 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/generate-protos.sh
-if ! git diff --exit-code -- Sources/CWorkflowProtos; then
+generated=(Sources/CWorkflowProtos Sources/CGRPCHealth Sources/CGRPCReflection Sources/WorkflowService/ServiceDescriptors.swift)
+if ! git diff --exit-code -- "${generated[@]}"; then
     echo "Generated protobuf-c code is stale: run Scripts/generate-protos.sh and commit the result." >&2
     exit 1
 fi
-if [[ -n "$(git status --porcelain -- Sources/CWorkflowProtos)" ]]; then
+if [[ -n "$(git status --porcelain -- "${generated[@]}")" ]]; then
     echo "Scripts/generate-protos.sh produced files that are not committed." >&2
-    git status --porcelain -- Sources/CWorkflowProtos >&2
+    git status --porcelain -- "${generated[@]}" >&2
     exit 1
 fi

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(protobuf-compiler nghttp2-client python3-venv poppler-utils)
+    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils)
 fi
 
 missing=()

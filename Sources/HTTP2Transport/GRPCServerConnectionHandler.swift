@@ -208,6 +208,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                 let stream = ServerStream(id: streamID, head: head, handler: handler, maxMessageSize: configuration.maxReceiveMessageSize)
                 streams[streamID] = stream
                 if let timeout = head.timeout { startDeadline(stream, timeout: timeout) }
+                if case .bidirectionalStreaming(let start) = handler {
+                    startRequestStream(stream, head: head, start: start)
+                }
                 if endStream { requestEnded(stream) }
             }
         }
@@ -223,11 +226,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.phase = .finished
         stream.producer?.cancel()
         stream.producer = nil
+        stream.requestHandler = nil
         releaseWindow(stream)
     }
 
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
-        guard let stream = streams[streamID], stream.phase == .receiving else {
+        guard let stream = streams[streamID], stream.phase == .receiving || stream.acceptsRequestMessages else {
             // Nobody reads these bytes: give their window back at once.
             session.consumeConnectionWindow(data.count)
             return
@@ -235,6 +239,16 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.heldBytes += data.count
         defer { releaseWindow(stream) }
         stream.deframer.append(data)
+        if let requestHandler = stream.requestHandler {
+            do {
+                while stream.acceptsRequestMessages, let message = try stream.deframer.next() {
+                    try requestHandler.receive(message)
+                }
+            } catch {
+                endResponse(stream, error)
+            }
+            return
+        }
         do {
             while let message = try stream.deframer.next() {
                 guard stream.request == nil else {
@@ -266,6 +280,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.phase = .finished
         stream.producer?.cancel()
         stream.producer = nil
+        stream.requestHandler = nil
         stream.deadlineTimer?.cancel()
         stream.deadlineTimer = nil
         releaseWindow(stream)
@@ -292,6 +307,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             // a watch, resumes from the last sequence it received).
             stream.producer?.cancel()
             stream.producer = nil
+            stream.requestHandler = nil
             stream.phase = .finished
             let status = RPCStatus(code: .unavailable, message: "the server is shutting down")
             statistics.record(status.code)
@@ -315,6 +331,15 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
 
     /// The client finished sending: a complete single request message starts the call.
     private func requestEnded(_ stream: ServerStream) {
+        if let requestHandler = stream.requestHandler, stream.acceptsRequestMessages {
+            stream.clientEnded = true
+            if stream.deframer.hasPartialMessage {
+                endResponse(stream, RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
+            } else {
+                requestHandler.requestsEnded()
+            }
+            return
+        }
         stream.clientEnded = true
         guard stream.phase == .receiving else { return }
         if stream.deframer.hasPartialMessage {
@@ -347,6 +372,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                     loop.runOnLoop { handlerBox.value.unaryCompleted(streamID: id, result: result) }
                 }
                 call(request, callContext, responder)
+            case .bidirectionalStreaming:
+                // Started when its headers arrived; never queued for dispatch.
+                continue
             case .serverStreaming(let start):
                 let waker = StreamWaker {
                     loop.runOnLoop { handlerBox.value.resume(streamID: id) }
@@ -407,17 +435,45 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         case .responding:
             guard stream.ending == nil else { return }
             logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
-            stream.producer?.cancel()
-            stream.producer = nil
-            stream.ending = .trailers(status)
-            if stream.isDeferred {
-                stream.isDeferred = false
-                session?.resumeData(streamID: streamID)
-            }
+            endResponse(stream, status)
         case .finished:
             return
         }
         if !isReading { flush() }
+    }
+
+    /// Ends a streaming response with `status` after what was produced, and wakes nghttp2 for it.
+    private func endResponse(_ stream: ServerStream, _ status: RPCStatus) {
+        if stream.endResponse(with: status) {
+            session?.resumeData(streamID: stream.id)
+        }
+        releaseWindow(stream)
+        if !isReading { flush() }
+    }
+
+    /// Starts a client-streaming or bidirectional call as soon as its headers arrived: the
+    /// response headers go out at once, request messages reach the handler as they arrive.
+    private func startRequestStream(
+        _ stream: ServerStream,
+        head: GRPCRequestHead,
+        start: @Sendable (ServerCallContext, StreamWaker) throws(RPCStatus) -> any RequestStreamHandler
+    ) {
+        guard let loop = context?.eventLoop else { return }
+        let handlerBox = NIOLoopBound(self, eventLoop: loop)
+        let id = stream.id
+        let waker = StreamWaker {
+            loop.runOnLoop { handlerBox.value.resume(streamID: id) }
+        }
+        let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: stream.deadline)
+        do {
+            let handler = try start(callContext, waker)
+            stream.requestHandler = handler
+            stream.producer = handler
+            stream.phase = .responding
+            submit(stream) { try self.session?.submitResponse(streamID: id, headers: Self.responseHead, hasBody: true) }
+        } catch {
+            finishTrailersOnly(stream, error)
+        }
     }
 
     /// Reopens the connection window for the bytes `stream` no longer needs to hold.
@@ -500,6 +556,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.phase = .finished
             stream.producer?.cancel()
             stream.producer = nil
+            stream.requestHandler = nil
             stream.deadlineTimer?.cancel()
             stream.deadlineTimer = nil
         }

@@ -51,6 +51,14 @@ final class ServerStream {
     var ending: Ending?
     /// The source of a server-streaming response, until it finished or was cancelled.
     var producer: (any ServerStreamProducer)?
+    /// The handler of a client-streaming or bidirectional call (also its `producer`): it gets
+    /// each request message while the stream is `responding`.
+    var requestHandler: (any RequestStreamHandler)?
+
+    /// Whether request messages go to `requestHandler` now.
+    var acceptsRequestMessages: Bool {
+        requestHandler != nil && phase == .responding && !clientEnded
+    }
 
     init(id: Int32, head: GRPCRequestHead?, handler: RPCHandler?, maxMessageSize: Int) {
         self.id = id
@@ -62,8 +70,21 @@ final class ServerStream {
     /// The request bytes this stream must still hold: a partial message, and a complete one not
     /// yet handed to the handler. Zero once the stream stopped receiving.
     var bytesToHold: Int {
+        if acceptsRequestMessages { return deframer.partialByteCount }
         guard phase == .receiving else { return 0 }
         return deframer.partialByteCount + (request.map { $0.count + GRPCMessageFramer.prefixLength } ?? 0)
+    }
+
+    /// Stops the producer (and request handler) of a streaming response: the stream ends with
+    /// `status` after the bytes already produced.
+    /// - Returns: whether nghttp2 must be woken (the stream was deferred).
+    func endResponse(with status: RPCStatus) -> Bool {
+        producer?.cancel()
+        producer = nil
+        requestHandler = nil
+        if ending == nil { ending = .trailers(status) }
+        defer { isDeferred = false }
+        return isDeferred
     }
 
     /// Asks the producer for more bytes when nothing is pending.
@@ -87,6 +108,7 @@ final class ServerStream {
         case .finished(let status):
             ending = .trailers(status)
             self.producer = nil
+            requestHandler = nil
             return false
         }
     }

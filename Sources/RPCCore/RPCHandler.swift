@@ -1,6 +1,8 @@
-/// How a method is served: one request message, then one response or a stream of them.
+/// How a method is served: one request message, then one response or a stream of them; or a
+/// stream of requests answered as they arrive.
 ///
-/// Handlers are called on the connection's thread as soon as the request message is complete.
+/// Handlers are called on the connection's thread as soon as the request message is complete
+/// (for a request stream: as soon as the request headers arrived).
 /// They must not block: a handler that needs slow work starts it and completes later through
 /// its ``UnaryResponder`` or ``StreamWaker`` from any thread.
 public enum RPCHandler: Sendable {
@@ -10,4 +12,8 @@ public enum RPCHandler: Sendable {
     /// A server-streaming method: return the producer of its messages, or throw a status to end
     /// the call at once (sent as a Trailers-Only response).
     case serverStreaming(@Sendable (_ request: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer)
+
+    /// A client-streaming or bidirectional method: return the handler that receives the request
+    /// messages and produces the responses, or throw a status to end the call at once.
+    case bidirectionalStreaming(@Sendable (_ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler)
 }

@@ -1,3 +1,6 @@
+import Foundation
+import GRPCHealth
+import GRPCReflection
 import HTTP2Transport
 import Logging
 import NIOCore
@@ -34,6 +37,8 @@ public final class WorkflowServer: Sendable {
 
     /// The engine behind the service.
     public let engine: WorkflowEngine
+    /// `grpc.health.v1.Health`: SERVING until ``stop(gracePeriod:)`` begins.
+    public let health: HealthService
     private let group: MultiThreadedEventLoopGroup
     private let server: GRPCServer
 
@@ -53,9 +58,26 @@ public final class WorkflowServer: Sendable {
         )
         var router = RPCRouter()
         WorkflowRPCService(engine: engine).register(in: &router)
+        let health = HealthService()
+        health.setStatus(.serving, forService: WorkflowRPCService.serviceName)
+        health.register(in: &router)
+        Self.registerReflection(in: &router, logger: logger)
+        self.health = health
         self.group = group
         self.engine = engine
         self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
+    }
+
+    /// Adds server reflection over the embedded descriptors of every service in `router`.
+    private static func registerReflection(in router: inout RPCRouter, logger: Logger) {
+        let descriptorSet = Data(base64Encoded: ServiceDescriptors.fileDescriptorSetBase64, options: .ignoreUnknownCharacters)
+        do {
+            let reflection = try ReflectionService(fileDescriptorSet: descriptorSet.map { [UInt8]($0) } ?? [], serviceNames: router.serviceNames)
+            reflection.register(in: &router)
+        } catch {
+            // Only a broken generated file gets here; the service runs without reflection.
+            logger.error("server.reflection_unavailable", metadata: ["server.error": "\(error)"])
+        }
     }
 
     /// Starts listening.
@@ -69,7 +91,7 @@ public final class WorkflowServer: Sendable {
         server.statistics.snapshot
     }
 
-    /// Shuts down gracefully: stops accepting connections and sends each open one GOAWAY (a
+    /// Shuts down gracefully: health turns NOT_SERVING, the server stops accepting connections and sends each open one GOAWAY (a
     /// shutdown notice, then the last stream processed), interrupts the running workflows (they
     /// fail with "interrupted: the server is shutting down", which their watchers still
     /// receive), ends the remaining watches with UNAVAILABLE once they sent what they have, lets
@@ -77,6 +99,7 @@ public final class WorkflowServer: Sendable {
     /// event loop.
     /// - Parameter gracePeriod: How long calls in flight get to end.
     public func stop(gracePeriod: Duration = .seconds(10)) async throws {
+        health.enterShutdown()
         await server.beginShutdown()
         await engine.shutdown()
         await server.finishShutdown(gracePeriod: gracePeriod)

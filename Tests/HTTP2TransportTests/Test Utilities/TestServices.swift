@@ -33,6 +33,11 @@ final class TestProbes: Sendable {
 /// - `WakeInside` streams `count` messages, one per `produce`, each after a `.pending` whose
 ///   wake-up it calls from inside `produce` (on the connection's thread);
 /// - `Stall` streams `count` messages, then answers `.pending` forever.
+///
+/// `test.Bidi`: `Echo` answers each request message with itself as it arrives and ends OK
+/// after the client's end; `Sum` (client-streaming) answers once, at the end, with the total
+/// byte count of the requests as a big-endian `UInt32`; `Reject` fails the call with
+/// INVALID_ARGUMENT on its second message.
 func makeTestRouter(probes: TestProbes) -> RPCRouter {
     var router = RPCRouter()
     router.register(service: "test.Echo", method: "Unary", .unary { request, _, responder in
@@ -85,6 +90,15 @@ func makeTestRouter(probes: TestProbes) -> RPCRouter {
     })
     router.register(service: "test.Stream", method: "WakeInside", .serverStreaming { request, _, waker in
         WakeInsideProducer(count: StreamRequest(request).count, waker: waker)
+    })
+    router.register(service: "test.Bidi", method: "Echo", .bidirectionalStreaming { _, waker in
+        QueueingHandler(waker: waker, rejectAt: nil) { [$0] }
+    })
+    router.register(service: "test.Bidi", method: "Reject", .bidirectionalStreaming { _, waker in
+        QueueingHandler(waker: waker, rejectAt: 2) { [$0] }
+    })
+    router.register(service: "test.Bidi", method: "Sum", .bidirectionalStreaming { _, waker in
+        QueueingHandler(waker: waker, rejectAt: nil, summing: true) { _ in [] }
     })
     router.register(service: "test.Stream", method: "Stall", .serverStreaming { request, _, _ in
         StallingProducer(count: StreamRequest(request).count, probes: probes)
@@ -321,4 +335,60 @@ final class StallingProducer: ServerStreamProducer {
     func cancel() {
         probes.cancelledProducers.add(1, ordering: .relaxed)
     }
+}
+
+/// Answers request messages through a queue: `answer` maps each request to responses at once;
+/// with `summing`, one response at the end carries the total request bytes.
+final class QueueingHandler: RequestStreamHandler {
+    private struct State {
+        var queue: [[UInt8]] = []
+        var received = 0
+        var totalBytes = 0
+        var ended = false
+    }
+
+    private let waker: StreamWaker
+    private let rejectAt: Int?
+    private let summing: Bool
+    private let answer: @Sendable ([UInt8]) -> [[UInt8]]
+    private let state = Mutex(State())
+
+    init(waker: StreamWaker, rejectAt: Int?, summing: Bool = false, answer: @escaping @Sendable ([UInt8]) -> [[UInt8]]) {
+        self.waker = waker
+        self.rejectAt = rejectAt
+        self.summing = summing
+        self.answer = answer
+    }
+
+    func receive(_ message: [UInt8]) throws(RPCStatus) {
+        let count = state.withLock { state in
+            state.received += 1
+            state.totalBytes += message.count
+            state.queue += answer(message)
+            return state.received
+        }
+        if count == rejectAt { throw RPCStatus(code: .invalidArgument, message: "message \(count) rejected") }
+        waker()
+    }
+
+    func requestsEnded() {
+        state.withLock { state in
+            state.ended = true
+            if summing {
+                let total = UInt32(state.totalBytes)
+                state.queue.append((0..<4).map { UInt8(truncatingIfNeeded: total >> (24 - 8 * $0)) })
+            }
+        }
+        waker()
+    }
+
+    func produce(into output: inout StreamOutput) -> StreamProduction {
+        state.withLock { state in
+            for message in state.queue { output.append(message: message) }
+            state.queue.removeAll()
+            return state.ended ? .finished(.ok) : .pending
+        }
+    }
+
+    func cancel() {}
 }

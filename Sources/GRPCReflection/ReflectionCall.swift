@@ -1,0 +1,43 @@
+import RPCCore
+import Synchronization
+
+/// One `ServerReflectionInfo` stream: answers each request as it arrives, in order, and ends
+/// OK after the client's end.
+final class ReflectionCall: RequestStreamHandler {
+    private struct State {
+        var responses: [[UInt8]] = []
+        var ended = false
+    }
+
+    private let service: ReflectionService
+    private let waker: StreamWaker
+    private let state = Mutex(State())
+
+    init(service: ReflectionService, waker: StreamWaker) {
+        self.service = service
+        self.waker = waker
+    }
+
+    func receive(_ message: [UInt8]) throws(RPCStatus) {
+        let response = try ReflectionWire.respond(to: message) { service.answer($0) }
+        state.withLock { $0.responses.append(response) }
+        waker()
+    }
+
+    func requestsEnded() {
+        state.withLock { $0.ended = true }
+        waker()
+    }
+
+    func produce(into output: inout StreamOutput) -> StreamProduction {
+        state.withLock { state in
+            for response in state.responses { output.append(message: response) }
+            state.responses.removeAll()
+            return state.ended ? .finished(.ok) : .pending
+        }
+    }
+
+    func cancel() {
+        state.withLock { $0.responses.removeAll() }
+    }
+}
