@@ -84,3 +84,19 @@ extension Workflow {
     /// The counter `name` of the workflow's stats (summed over jobs), 0 when absent.
     func counter(_ name: String) -> Int64 { stats.counters[name] ?? 0 }
 }
+
+extension TemplateTesting {
+    /// Waits until workflow `id` is terminal again (after a retry, say) and returns it.
+    func waitUntilTerminal(_ id: String, timeout: Duration = .seconds(30)) async throws -> Workflow {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let workflow = try await engine.workflow(id: id)
+            if workflow.status.isTerminal {
+                return workflow
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("\(id) did not finish in time")
+        return try await engine.workflow(id: id)
+    }
+}
