@@ -13,6 +13,10 @@ public struct BuiltInJobFunction: Sendable {
     public var name: String
     /// Checks the parameters the job will get (start parameters filled in with configured
     /// ones); throws ``EngineError/Code/invalidArgument`` naming e.g. `params.file_path`.
+    ///
+    /// Check optional parameters before required ones and report a missing one with the
+    /// reason "is required": the configuration loader checks a job's configured parameters
+    /// alone and ignores only that complaint, since the start request may give the value.
     public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
     /// The work.
     public var run: @Sendable (JobRun) async throws -> Void
