@@ -20,4 +20,5 @@ swift build --build-tests
 swift test --skip-build
 
 export WORKFLOWD="$PWD/.build/debug/workflowd"
+export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
 .venv/bin/python -m pytest -q Tests/Interop

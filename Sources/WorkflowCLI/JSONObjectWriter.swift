@@ -84,6 +84,10 @@ public struct JSONObjectWriter: Sendable {
     /// - Parameter value: Any text.
     /// - Returns: The literal, with its quotes.
     public static func quoted(_ value: String) -> String {
+        // Most text needs no escape at all: copy it whole.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 < 0x7F }) {
+            return "\"" + value + "\""
+        }
         var output = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
