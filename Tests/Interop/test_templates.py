@@ -110,8 +110,7 @@ def test_3_export_package_is_read_by_openpyxl_and_poppler(product, tmp_path):
     assert by_tag["C-001"][2] == "Cable" and by_tag["C-001"][4] == "M-101; P-101"
     assert by_tag["P-103"][5] == "pump-flow; pump-needs-motor"
 
-    if shutil.which("pdfinfo") is None:
-        pytest.skip("poppler-utils is not installed (Scripts/install-deps.sh --tests)")
+    assert shutil.which("pdfinfo"), "poppler-utils is missing: Scripts/install-deps.sh --tests installs it"
     info = subprocess.run(["pdfinfo", tmp_path / "plant.pdf"], capture_output=True, text=True, check=True).stdout
     assert "Pages:" in info
     text = subprocess.run(["pdftotext", "-layout", tmp_path / "plant.pdf", "-"], capture_output=True, text=True, check=True).stdout
