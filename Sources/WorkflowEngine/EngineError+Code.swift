@@ -7,6 +7,7 @@ extension EngineError {
             case workflowNotFound
             case shuttingDown
             case failedPrecondition
+            case alreadyExists
         }
 
         private let wrapped: Wrapped
@@ -33,6 +34,10 @@ extension EngineError {
         /// workflow, retrying one that did not fail). Maps to `FAILED_PRECONDITION`.
         public static let failedPrecondition = Code(.failedPrecondition)
 
+        /// The request id already started a different request; ``EngineError/existingWorkflowID``
+        /// names the workflow it started. Maps to `ALREADY_EXISTS`.
+        public static let alreadyExists = Code(.alreadyExists)
+
         /// The name of the code, e.g. `invalidArgument`.
         public var description: String {
             switch wrapped {
@@ -41,6 +46,7 @@ extension EngineError {
             case .workflowNotFound: "workflowNotFound"
             case .shuttingDown: "shuttingDown"
             case .failedPrecondition: "failedPrecondition"
+            case .alreadyExists: "alreadyExists"
             }
         }
     }

@@ -2,7 +2,9 @@
 /// a human-readable ``message``.
 ///
 /// The codes map onto gRPC status codes by the service: ``Code/invalidArgument`` and
-/// ``Code/unknownWorkflowType`` to `INVALID_ARGUMENT`, ``Code/workflowNotFound`` to `NOT_FOUND`.
+/// ``Code/unknownWorkflowType`` to `INVALID_ARGUMENT`, ``Code/workflowNotFound`` to `NOT_FOUND`,
+/// ``Code/failedPrecondition`` to `FAILED_PRECONDITION`, ``Code/alreadyExists`` to
+/// `ALREADY_EXISTS`, ``Code/shuttingDown`` to `UNAVAILABLE`.
 ///
 /// ```swift
 /// do {
@@ -58,6 +60,15 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// - Parameter id: The requested workflow id.
     public static func workflowNotFound(_ id: String) -> EngineError {
         EngineError(code: .workflowNotFound, message: "no workflow with id \"\(id)\"", field: "workflow_id")
+    }
+
+    /// The request id was already used, for a different request, by workflow `existingID`.
+    public static func requestIDReused(_ requestID: String, existingID: String) -> EngineError {
+        EngineError(
+            code: .alreadyExists,
+            message: "request_id \"\(requestID)\" already started workflow \(existingID) with a different request",
+            field: "request_id"
+        )
     }
 
     /// The workflow's state does not allow the operation.

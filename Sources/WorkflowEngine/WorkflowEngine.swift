@@ -136,7 +136,7 @@ public actor WorkflowEngine {
            let existingID = workflowIDsByRequestID[request.requestID],
            let existing = records[existingID] {
             guard existing.request == request else {
-                throw .invalidArgument(field: "request_id", reason: "was already used for a different request")
+                throw .requestIDReused(request.requestID, existingID: existingID)
             }
             return existing.workflow
         }

@@ -229,6 +229,8 @@ extension RPCStatus {
             self.init(code: .unavailable, message: error.message)
         case .failedPrecondition:
             self.init(code: .failedPrecondition, message: error.message)
+        case .alreadyExists:
+            self.init(code: .alreadyExists, message: error.message)
         default:
             self.init(code: .internalError, message: error.message)
         }

@@ -105,7 +105,7 @@ def test_the_same_request_id_concurrently_starts_one_workflow(stub):
     assert len({a.workflow_id for a in answers}) == 1
     code, details = code_of(stub.StartWorkflow, pb.StartWorkflowRequest(
         type="TEST", params={"steps": "2"}, user_id="u-1", request_id="req-concurrent"))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "request_id" in details
+    assert code == grpc.StatusCode.ALREADY_EXISTS and answers[0].workflow_id in details
 
 
 def test_list_newest_first_with_filters_and_pages(stub):

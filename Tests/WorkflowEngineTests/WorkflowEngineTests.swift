@@ -288,6 +288,8 @@ struct WorkflowEngineTests {
         #expect(first.id == second.id)
         #expect(first.requestID == "req-1")
         #expect(error?.field == "request_id")
+        #expect(error?.code == .alreadyExists)
+        #expect(error?.message.contains(first.id) == true, "the error names the existing workflow")
         _ = await EngineTesting.eventsUntilTerminal(of: first.id, in: engine.events)
         #expect(engine.events.read(after: 0, matching: .all, limit: 100).startedCount == 1)
     }
