@@ -34,8 +34,8 @@ extension EngineError {
         /// workflow, retrying one that did not fail). Maps to `FAILED_PRECONDITION`.
         public static let failedPrecondition = Code(.failedPrecondition)
 
-        /// The request id already started a different request; ``EngineError/existingWorkflowID``
-        /// names the workflow it started. Maps to `ALREADY_EXISTS`.
+        /// The request id already started a different request; the message names the workflow
+        /// it started. Maps to `ALREADY_EXISTS`.
         public static let alreadyExists = Code(.alreadyExists)
 
         /// The name of the code, e.g. `invalidArgument`.
