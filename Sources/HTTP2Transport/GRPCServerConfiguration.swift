@@ -15,6 +15,13 @@ public struct GRPCServerConfiguration: Sendable {
     public var streamChunkSize: Int
     /// The most connections open at once; more are closed as soon as they are accepted.
     public var maxConnections: Int
+    /// A connection with no open stream for this long is closed (GOAWAY, then close); this also
+    /// ends peers that connect and send nothing, or half a preface. nil: never.
+    public var idleTimeout: Duration?
+    /// After this long without receiving anything the server PINGs the peer; nil: never.
+    public var keepaliveInterval: Duration?
+    /// A keepalive PING unanswered for this long closes the connection.
+    public var keepaliveTimeout: Duration
 
     /// Creates a configuration with gRPC's usual defaults.
     public init(
@@ -23,7 +30,10 @@ public struct GRPCServerConfiguration: Sendable {
         maxReceiveMessageSize: Int = 4 << 20,
         http2: HTTP2Settings = HTTP2Settings(),
         streamChunkSize: Int = 32 << 10,
-        maxConnections: Int = 10_000
+        maxConnections: Int = 10_000,
+        idleTimeout: Duration? = .seconds(300),
+        keepaliveInterval: Duration? = .seconds(7200),
+        keepaliveTimeout: Duration = .seconds(20)
     ) {
         self.host = host
         self.port = port
@@ -31,5 +41,22 @@ public struct GRPCServerConfiguration: Sendable {
         self.http2 = http2
         self.streamChunkSize = streamChunkSize
         self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.keepaliveInterval = keepaliveInterval
+        self.keepaliveTimeout = keepaliveTimeout
+    }
+
+    /// How many streams a client may open at once on one connection (``http2``'s
+    /// SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with RST_STREAM(REFUSED_STREAM).
+    public var maxConcurrentStreams: UInt32 {
+        get { http2.maxConcurrentStreams }
+        set { http2.maxConcurrentStreams = newValue }
+    }
+
+    /// The largest request header list accepted (``http2``'s SETTINGS_MAX_HEADER_LIST_SIZE);
+    /// larger ones are reset with ENHANCE_YOUR_CALM.
+    public var maxHeaderListSize: UInt32 {
+        get { http2.maxHeaderListSize }
+        set { http2.maxHeaderListSize = newValue }
     }
 }

@@ -42,12 +42,22 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private var isDraining = false
     /// The output side is closed (the session is done); the channel closes soon.
     private var isClosingOutput = false
+    /// Idle and keepalive bookkeeping.
+    private var liveness: ConnectionLiveness
+    /// The timer that consults `liveness`.
+    private var livenessTimer: RepeatedTask?
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, logger: Logger) {
         self.router = router
         self.configuration = configuration
         self.statistics = statistics
         self.logger = logger
+        self.liveness = ConnectionLiveness(
+            idleTimeout: configuration.idleTimeout,
+            keepaliveInterval: configuration.keepaliveInterval,
+            keepaliveTimeout: configuration.keepaliveTimeout,
+            now: .now
+        )
     }
 
     // MARK: Channel events
@@ -67,16 +77,26 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        if let interval = liveness.tickInterval {
+            let handlerBox = NIOLoopBound(self, eventLoop: context.eventLoop)
+            livenessTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in
+                handlerBox.value.checkLiveness()
+            }
+        }
         flush()
         context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        livenessTimer?.cancel()
+        livenessTimer = nil
         cancelAllStreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        livenessTimer?.cancel()
+        livenessTimer = nil
         cancelAllStreams()
         context.fireChannelInactive()
     }
@@ -84,6 +104,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
         isReading = true
+        liveness.read(at: .now)
         let buffer = unwrapInboundIn(data)
         do {
             try buffer.withUnsafeReadableBytes { bytes in try session.receive(bytes) }
@@ -96,6 +117,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             return
         }
         dispatchReadyStreams()
+        liveness.streamsChanged(openCount: streams.count, at: .now)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -165,6 +187,34 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         }
     }
 
+    /// Acts on what `liveness` says: keepalive PING, or closing an idle or unresponsive connection.
+    private func checkLiveness() {
+        guard let session, let context, !isClosingOutput else { return }
+        liveness.streamsChanged(openCount: streams.count, at: .now)
+        switch liveness.tick(at: .now) {
+        case .none:
+            return
+        case .sendPing:
+            liveness.pingSent(at: .now)
+            session.submitPing()
+        case .closeIdle:
+            logger.debug("h2.idle_timeout")
+            shutdownPhase = .goingAway
+            session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
+            flushUnlessReading()
+            closeGracefully(context)
+            return
+        case .closeUnresponsive:
+            logger.debug("h2.keepalive_timeout")
+            shutdownPhase = .goingAway
+            session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
+            flushUnlessReading()
+            context.close(promise: nil)
+            return
+        }
+        flushUnlessReading()
+    }
+
     private func flushUnlessReading() {
         if !isReading { flush() }
     }
@@ -172,6 +222,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     // MARK: HTTP2SessionDelegate
 
     func sessionDidReceivePingAck(_ session: HTTP2Session) {
+        liveness.pingAcknowledged()
         if shutdownPhase == .notified { sendFinalGoAway() }
     }
 

@@ -40,6 +40,8 @@ public final class HTTP2Session {
     private var headerBlocks: [Int32: HeaderBlock] = [:]
     /// The largest header list this side accepts, as advertised in its SETTINGS.
     private let maxHeaderListSize: Int
+    /// Which end of the connection this session is.
+    private let role: Role
     /// Whether the owner reopens the connection window itself (``HTTP2Settings/holdsConnectionWindow``).
     private let holdsConnectionWindow: Bool
 
@@ -49,10 +51,12 @@ public final class HTTP2Session {
         self.delegate = delegate
         self.maxHeaderListSize = Int(settings.maxHeaderListSize)
         self.holdsConnectionWindow = settings.holdsConnectionWindow
+        self.role = role
 
         var callbacks: OpaquePointer?
         try check(nghttp2_session_callbacks_new(&callbacks))
         defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, onBeginFrame)
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders)
         nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader)
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived)
@@ -236,6 +240,23 @@ public final class HTTP2Session {
 
     // MARK: Callbacks, forwarded from the C trampolines below
 
+    /// Checks a frame's header before libnghttp2 processes it.
+    ///
+    /// A HEADERS frame that opens a client stream with an id lower than one already opened is
+    /// a connection error of type PROTOCOL_ERROR (RFC 9113 §5.1.1: opening a stream closes
+    /// every idle stream below it). libnghttp2 1.52 drops such a frame silently; this queues
+    /// GOAWAY(PROTOCOL_ERROR) instead and makes `receive` fail, so the owner sends it and closes.
+    /// - Returns: false to stop processing the input.
+    fileprivate func beginFrame(type: UInt8, streamID: Int32) -> Bool {
+        guard role == .server, UInt32(type) == NGHTTP2_HEADERS.rawValue, streamID & 1 == 1,
+              streamID < nghttp2_session_get_last_proc_stream_id(session),
+              nghttp2_session_find_stream(session, streamID) == nil
+        else { return true }
+        // 0, or NGHTTP2_ERR_NOMEM; the connection closes either way.
+        _ = nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR.rawValue)
+        return false
+    }
+
     fileprivate func beginHeaders(streamID: Int32) {
         headerBlocks[streamID] = HeaderBlock()
     }
@@ -385,6 +406,13 @@ private func withNameValuePairs<Result, Failure: Error>(
 
 private func session(from userData: UnsafeMutableRawPointer?) -> HTTP2Session {
     Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+}
+
+private func onBeginFrame(_: OpaquePointer?, header: UnsafePointer<nghttp2_frame_hd>?, userData: UnsafeMutableRawPointer?) -> Int32 {
+    guard let header else { return 0 }
+    let accepted = session(from: userData).beginFrame(type: header.pointee.type, streamID: header.pointee.stream_id)
+    // NGHTTP2_ERR_CALLBACK_FAILURE makes `nghttp2_session_mem_recv` stop and fail.
+    return accepted ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
 }
 
 private func onBeginHeaders(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {

@@ -27,6 +27,24 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Largest request message accepted, in bytes.")
     var maxReceiveMessageSize = 4 << 20
 
+    @Option(help: "Streams a client may open at once on one connection (advertised in SETTINGS).")
+    var maxConcurrentStreams = 1024
+
+    @Option(help: "Largest request header list accepted, in bytes (advertised in SETTINGS); larger ones are reset.")
+    var maxHeaderListSize = 16 << 10
+
+    @Option(help: "Connections open at once; more are closed when accepted.")
+    var maxConnections = 10_000
+
+    @Option(help: "Seconds a connection may stay without open streams before it is closed; 0: never.")
+    var idleTimeout = 300.0
+
+    @Option(help: "Seconds without input after which the server PINGs the client; 0: never.")
+    var keepaliveInterval = 7200.0
+
+    @Option(help: "Seconds a keepalive PING may go unanswered before the connection is closed.")
+    var keepaliveTimeout = 20.0
+
     @Option(help: "Seconds that calls in flight get to end after SIGTERM/SIGINT; a second signal exits at once.")
     var shutdownGracePeriod = 10.0
 
@@ -41,6 +59,15 @@ struct Workflowd: AsyncParsableCommand {
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
         guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }
         guard maxReceiveMessageSize > 0 else { throw ValidationError("--max-receive-message-size must be positive") }
+        guard maxConcurrentStreams > 0, maxConcurrentStreams <= Int(Int32.max) else {
+            throw ValidationError("--max-concurrent-streams must be from 1 to 2147483647")
+        }
+        guard maxHeaderListSize >= 1024, maxHeaderListSize <= Int(Int32.max) else {
+            throw ValidationError("--max-header-list-size must be from 1024 to 2147483647")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard idleTimeout >= 0, keepaliveInterval >= 0 else { throw ValidationError("timeouts must not be negative") }
+        guard keepaliveTimeout > 0 else { throw ValidationError("--keepalive-timeout must be positive") }
     }
 
     func run() async throws {
@@ -63,11 +90,19 @@ struct Workflowd: AsyncParsableCommand {
         }
         logger.info("server.templates", metadata: ["server.workflow_types": "\(templateRegistry.types.joined(separator: ","))"])
 
+        var transport = GRPCServerConfiguration(
+            host: host,
+            port: port,
+            maxReceiveMessageSize: maxReceiveMessageSize,
+            maxConnections: maxConnections,
+            idleTimeout: idleTimeout > 0 ? seconds(idleTimeout) : nil,
+            keepaliveInterval: keepaliveInterval > 0 ? seconds(keepaliveInterval) : nil,
+            keepaliveTimeout: seconds(keepaliveTimeout)
+        )
+        transport.maxConcurrentStreams = UInt32(maxConcurrentStreams)
+        transport.maxHeaderListSize = UInt32(maxHeaderListSize)
         let server = WorkflowServer(
-            configuration: .init(
-                transport: GRPCServerConfiguration(host: host, port: port, maxReceiveMessageSize: maxReceiveMessageSize),
-                eventRetention: eventRetention
-            ),
+            configuration: .init(transport: transport, eventRetention: eventRetention),
             templates: templateRegistry,
             logger: logger
         )
@@ -85,7 +120,7 @@ struct Workflowd: AsyncParsableCommand {
             logger.warning("server.exiting_now", metadata: ["server.signal": "\(second)"])
             Foundation.exit(1)
         }
-        try await server.stop(gracePeriod: .milliseconds(Int(shutdownGracePeriod * 1000)))
+        try await server.stop(gracePeriod: seconds(shutdownGracePeriod))
         impatience.cancel()
         withExtendedLifetime(termination) {}
         let counts = server.callStatistics
@@ -97,6 +132,11 @@ struct Workflowd: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// A duration from a number of seconds given on the command line.
+private func seconds(_ value: Double) -> Duration {
+    .milliseconds(Int64(value * 1000))
+}
 
 /// SIGINT and SIGTERM as a sequence of names: the first asks for a graceful shutdown, a second
 /// one for an immediate exit.
