@@ -103,7 +103,6 @@ public struct WatchSession: Sendable {
                     await onNotice(.reconnected(address: address, downtimeMs: Self.milliseconds(ContinuousClock.now - lost), lastSequence: resumption.lastSequence))
                 }
                 lostAt = nil
-                failedAttempts = 0
                 continue
             }
 
@@ -113,8 +112,10 @@ public struct WatchSession: Sendable {
             var previousSequence = resumption.lastSequence
             var undecodable: MessageDecodingError?
             var deliveredTerminalEvent = false
+            var receivedAnything = false
             do throws(RPCStatus) {
                 while let bytes = try await iterator.next() {
+                    receivedAnything = true
                     let event: WorkflowV1.LogEvent
                     do {
                         event = try WorkflowV1.LogEvent(serializedBytes: bytes)
@@ -136,6 +137,9 @@ public struct WatchSession: Sendable {
                 if Task.isCancelled { return .cancelled }
                 switch resumption.failed(error) {
                 case .reconnect:
+                    // A call that fails before its first message counts as a failed attempt, so
+                    // a server that accepts connections but ends every call is not hammered.
+                    failedAttempts = receivedAnything ? 0 : failedAttempts + 1
                     if lostAt == nil {
                         lostAt = .now
                         await onNotice(.connectionLost(address: address, detail: Self.detail(error), lastSequence: resumption.lastSequence))
@@ -171,6 +175,7 @@ public struct WatchSession: Sendable {
                 return .streamEnded(lastEvent: resumption.lastEvent)
             }
             // A watch of every workflow never ends with OK unless the server is going away.
+            failedAttempts = receivedAnything ? 0 : failedAttempts + 1
             if lostAt == nil {
                 lostAt = .now
                 await onNotice(.connectionLost(address: address, detail: "the server ended the stream", lastSequence: resumption.lastSequence))
