@@ -16,7 +16,7 @@ extension EngineError {
             self.wrapped = wrapped
         }
 
-        /// A request field (a parameter, the progress value, a reused request id) is invalid.
+        /// A request field (a parameter, the progress value, a page size or token) is invalid.
         /// ``EngineError/field`` names it. Maps to `INVALID_ARGUMENT`.
         public static let invalidArgument = Code(.invalidArgument)
 

@@ -15,7 +15,8 @@ import WorkflowModel
 /// while true {
 ///     switch log.read(after: cursor, matching: filter, limit: 64) {
 ///     case .truncated(let oldest):
-///         return fail(.outOfRange, "events before \(oldest) are gone")
+///         sendGap(cursor + 1 ... oldest - 1)  // never skip silently
+///         cursor = oldest - 1
 ///     case .events(let events, let scannedThrough):
 ///         send(events)
 ///         cursor = scannedThrough

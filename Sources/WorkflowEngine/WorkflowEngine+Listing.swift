@@ -15,7 +15,6 @@ extension WorkflowEngine {
         if let after = query.createdAfterMs, let before = query.createdBeforeMs, after >= before {
             throw .invalidArgument(field: "created_before_ms", reason: "must be later than created_after_ms")
         }
-        compactCreationOrderIfSparse()
         // Ids sort by creation time, so the newest come last.
         var end = creationOrder.count
         if let token = query.pageToken {
@@ -52,9 +51,9 @@ extension WorkflowEngine {
         return low
     }
 
-    /// Drops forgotten ids once they are the majority, keeping listing proportional to what is
-    /// retained.
-    private func compactCreationOrderIfSparse() {
+    /// Drops forgotten ids once they are the majority, keeping ``creationOrder`` (and listing)
+    /// proportional to what is retained. Called whenever workflows are forgotten.
+    func compactCreationOrderIfSparse() {
         guard creationOrder.count > 1024, records.count * 2 < creationOrder.count else { return }
         creationOrder.removeAll { records[$0] == nil }
     }

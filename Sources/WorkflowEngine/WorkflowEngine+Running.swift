@@ -257,18 +257,22 @@ extension WorkflowEngine {
     }
 
     /// Queues a finished workflow for forgetting and forgets the oldest beyond the retention.
-    /// A workflow that runs again (retried) is skipped; it is queued anew when it ends.
+    /// An entry of an earlier attempt (the workflow was retried since) is stale and skipped: the
+    /// workflow was queued anew when its latest attempt ended.
     func finish(_ record: WorkflowRecord) {
-        finishedWorkflowIDs.push(record.workflow.id)
+        finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
-            guard records[oldest]?.workflow.status != .running,
-                  let forgotten = records.removeValue(forKey: oldest)
+            guard let candidate = records[oldest.id],
+                  candidate.workflow.attempt == oldest.attempt,
+                  candidate.workflow.status != .running,
+                  let forgotten = records.removeValue(forKey: oldest.id)
             else { continue }
             let requestID = forgotten.workflow.requestID
-            if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest {
+            if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest.id {
                 workflowIDsByRequestID[requestID] = nil
             }
         }
+        compactCreationOrderIfSparse()
     }
 
     /// An event about `record`, not yet sequenced.

@@ -34,7 +34,7 @@ public actor WorkflowEngine {
     /// Workflow ids by the request id that started them.
     var workflowIDsByRequestID: [String: String] = [:]
     /// Ids of finished workflows, oldest first, for forgetting them.
-    var finishedWorkflowIDs = FIFOQueue<String>()
+    var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
     private var workflowIDs = WorkflowIDGenerator()
     /// The task running each running workflow, by workflow id.
     var runs: [String: Task<Void, Never>] = [:]
@@ -127,7 +127,9 @@ public actor WorkflowEngine {
     /// - Returns: The new workflow.
     /// - Throws: ``EngineError/Code/unknownWorkflowType`` for an unregistered type;
     ///   ``EngineError/Code/invalidArgument`` when the template refuses the parameters (field
-    ///   `params.<name>`) or the request id was used for a different request (`request_id`).
+    ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
+    ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
+    ///   its workflow is retained.
     public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
         if isShuttingDown {
             throw .shuttingDown

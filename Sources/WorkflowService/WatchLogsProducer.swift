@@ -41,13 +41,23 @@ final class WatchLogsProducer: ServerStreamProducer {
 
     private let log: EventLog
     private let filter: EventFilter
+    private let workflowProgress: (@Sendable () -> WorkflowProgress?)?
     private let waker: StreamWaker
     private let state: Mutex<State>
 
-    /// - Parameter cursor: events with a greater sequence are sent.
-    init(log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState, waker: StreamWaker) {
+    /// - Parameters:
+    ///   - cursor: events with a greater sequence are sent.
+    ///   - workflowProgress: for a single-workflow watch, where that workflow is now (nil when
+    ///     unknown). A terminal event of an earlier attempt (the workflow was retried since)
+    ///     does not end the watch, and a watch whose terminal event was pruned or filtered out
+    ///     ends once it has caught up with a workflow that has ended.
+    init(
+        log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
+        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil, waker: StreamWaker
+    ) {
         self.log = log
         self.filter = filter
+        self.workflowProgress = workflowProgress
         self.waker = waker
         self.state = Mutex(State(cursor: cursor, workflow: workflow))
     }
@@ -78,13 +88,15 @@ final class WatchLogsProducer: ServerStreamProducer {
                     state.cursor = max(state.cursor, scannedThrough)
                     for event in events {
                         output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
-                        if filter.workflowID != nil, event.isTerminalWorkflowEvent {
+                        if filter.workflowID != nil, event.isTerminalWorkflowEvent,
+                           event.attempt >= workflowProgress?()?.attempt ?? 0 {
                             return .finished(.ok)
                         }
                     }
                     if output.isFull { return .more }
                     guard caughtUp else { continue }
                     if case .finished = state.workflow { return .finished(.ok) }
+                    if let progress = workflowProgress?(), progress.hasEnded { return .finished(.ok) }
                     if let previous = state.waiter { log.cancel(previous) }
                     state.waiter = log.notifyOnAppend(after: state.cursor) { [waker] in waker() }
                     if state.waiter == nil { continue }

@@ -12,6 +12,9 @@ public struct WorkflowRPCService: Sendable {
     /// The service name on the wire.
     public static let serviceName = "workflow.v1.WorkflowService"
 
+    /// The most a ListWorkflows answer carries before its page ends early.
+    static let maxListResponseBytes = 3 << 20
+
     private let engine: WorkflowEngine
 
     /// Creates the service over `engine`.
@@ -105,10 +108,19 @@ public struct WorkflowRPCService: Sendable {
         }
         callEngine(responder) { engine throws(EngineError) in
             let page = try engine.list(query)
-            return WorkflowV1.ListWorkflowsResponse(
-                workflows: page.workflows.map { WorkflowV1.Workflow($0, includingSteps: false) },
-                nextPageToken: page.nextPageToken ?? ""
-            ).serializedBytes()
+            // Keep each answer well under the 4 MiB stock clients accept: a page of large
+            // summaries ends early, and its token continues after the last one sent.
+            var summaries: [WorkflowV1.Workflow] = []
+            var bytes = 0
+            for workflow in page.workflows {
+                let summary = WorkflowV1.Workflow(workflow, includingSteps: false)
+                bytes += summary.serializedBytes().count + 8
+                if bytes > Self.maxListResponseBytes, !summaries.isEmpty {
+                    return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: summaries[summaries.count - 1].id).serializedBytes()
+                }
+                summaries.append(summary)
+            }
+            return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: page.nextPageToken ?? "").serializedBytes()
         }
     }
 
@@ -136,14 +148,11 @@ public struct WorkflowRPCService: Sendable {
             }
             switch lookup {
             case .success(let (workflow, firstSequence))?:
-                workflowState = workflow.status == .running ? .running : .finished
+                workflowState = Self.watchState(of: workflow, for: request)
                 // Nothing of this workflow comes before its first event: skip the older log.
                 cursor = max(cursor, firstSequence &- 1)
-                let excluded = (!request.workflowType.isEmpty && request.workflowType != workflow.type)
-                    || (!request.userID.isEmpty && request.userID != workflow.userID)
-                if excluded {
-                    // None of its events can match, not even the terminal one: end at once.
-                    workflowState = .finished
+                if case .finished = workflowState, workflow.status == .running {
+                    // Filtered out entirely: skip straight to the end.
                     cursor = newest
                 }
             case .failure(let error)?:
@@ -164,6 +173,7 @@ public struct WorkflowRPCService: Sendable {
             ),
             cursor: cursor,
             workflow: workflowState,
+            workflowProgress: request.workflowID.isEmpty ? nil : progressCheck(request.workflowID),
             waker: waker
         )
         if case .lookingUp = workflowState {
@@ -171,7 +181,7 @@ public struct WorkflowRPCService: Sendable {
             Task {
                 let lookup = await engine.perform { engine throws(EngineError) in try engine.workflow(id: request.workflowID) }
                 switch lookup {
-                case .success(let workflow): producer.workflowLookedUp(workflow.status == .running ? .running : .finished)
+                case .success(let workflow): producer.workflowLookedUp(Self.watchState(of: workflow, for: request))
                 case .failure(let error): producer.workflowLookedUp(.failed(RPCStatus(error)))
                 }
             }
@@ -180,6 +190,29 @@ public struct WorkflowRPCService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Where a workflow is now, for its watchers: nil off the engine's thread (unknown); a
+    /// forgotten workflow counts as ended.
+    private func progressCheck(_ id: String) -> @Sendable () -> WorkflowProgress? {
+        let engine = self.engine
+        return {
+            engine.ifIsolated { engine -> WorkflowProgress in
+                guard let workflow = try? engine.workflow(id: id) else {
+                    return WorkflowProgress(hasEnded: true, attempt: 0)
+                }
+                return WorkflowProgress(hasEnded: workflow.status != .running, attempt: workflow.attempt)
+            }
+        }
+    }
+
+    /// How a watch of `workflow` starts: `.finished` when it has ended, or when the request's
+    /// type or user filter excludes it (then none of its events, not even the terminal one, can
+    /// match, and the stream must not wait for them).
+    private static func watchState(of workflow: Workflow, for request: WorkflowV1.WatchLogsRequest) -> WatchLogsProducer.WorkflowState {
+        let excluded = (!request.workflowType.isEmpty && request.workflowType != workflow.type)
+            || (!request.userID.isEmpty && request.userID != workflow.userID)
+        return excluded || workflow.status != .running ? .finished : .running
+    }
 
     /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
     /// and answers the call with its result.

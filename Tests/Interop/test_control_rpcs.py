@@ -90,6 +90,9 @@ def test_retry_twice_at_once_runs_once(stub):
         except grpc.RpcError as error:
             outcomes.append(error.code())
     assert sorted(map(str, outcomes)) == sorted(map(str, [pb.WORKFLOW_STATUS_RUNNING, grpc.StatusCode.FAILED_PRECONDITION]))
+    events = events_of(stub, started.workflow_id)
+    assert [e.kind for e in events].count(K.Value("LOG_EVENT_KIND_WORKFLOW_RETRIED")) == 1, "one retry ran"
+    assert stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id)).attempt == 2
 
 
 def test_retry_of_a_completed_workflow_is_a_failed_precondition(stub):
@@ -160,3 +163,35 @@ def test_watch_filters_by_job_entity_type_and_user(stub):
     running = start(stub, user="filter-user", jobs=1, steps=100, step_delay_ms=50)
     assert events_of(stub, running.workflow_id, workflow_type="IMPORT_ASSETS") == []
     stub.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=running.workflow_id))
+
+
+def test_watch_all_with_user_and_type_filters_sees_only_matching_workflows(stub):
+    user = f"watcher-{time.monotonic_ns()}"
+    call = stub.WatchLogs(pb.WatchLogsRequest(live_only=True, user_id=user, workflow_type="TEST"), timeout=30)
+    other = start(stub, user="someone-else", steps=1)
+    mine = start(stub, user=user, steps=1)
+    seen = []
+    for event in call:
+        seen.append(event)
+        if event.kind == K.Value("LOG_EVENT_KIND_WORKFLOW_COMPLETED"):
+            call.cancel()
+            break
+    assert {e.workflow_id for e in seen} == {mine.workflow_id}
+    assert other.workflow_id not in {e.workflow_id for e in seen}
+
+
+def test_a_list_page_of_large_summaries_ends_early_and_continues(stub):
+    user = f"big-{time.monotonic_ns()}"
+    blob = "p" * 60_000
+    ids = [start(stub, user=user, steps=0, a=blob, b=blob, c=blob).workflow_id for _ in range(25)]
+    collected, token, pages = [], "", 0
+    while True:
+        page = stub.ListWorkflows(pb.ListWorkflowsRequest(user_id=user, page_size=100, page_token=token))
+        assert page.ByteSize() < 4 * 1024 * 1024, "every answer fits a stock client's 4 MiB limit"
+        collected += [w.id for w in page.workflows]
+        pages += 1
+        token = page.next_page_token
+        if not token:
+            break
+    assert pages >= 2
+    assert collected == ids[::-1]

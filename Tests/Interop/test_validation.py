@@ -114,3 +114,32 @@ def grpc_messages_prefix(data: bytes) -> list[bytes]:
         messages.append(data[offset + 5:offset + 5 + length])
         offset += 5 + length
     return messages
+
+
+def test_a_single_workflow_watch_ends_even_when_its_terminal_event_was_pruned():
+    server = Server("--event-retention", "300")
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
+            watched = stub.StartWorkflow(pb.StartWorkflowRequest(
+                type="TEST", params={"jobs": "1", "steps": "200", "step_delay_ms": "1"}))
+            reader = RawH2(server.port, initial_window=512)
+            request = pb.WatchLogsRequest(workflow_id=watched.workflow_id).SerializeToString()
+            stream = reader.grpc_request("/workflow.v1.WorkflowService/WatchLogs", request)
+            reader.pump(acknowledge=False, timeout=0.3)
+            for _ in stub.WatchLogs(pb.WatchLogsRequest(workflow_id=watched.workflow_id, min_level=pb.LOG_LEVEL_ERROR)):
+                pass
+            # Later work pushes the watched workflow's terminal event out of the 300 retained.
+            later = stub.StartWorkflow(pb.StartWorkflowRequest(type="TEST", params={"jobs": "1", "steps": "400", "step_delay_ms": "0"}))
+            for _ in stub.WatchLogs(pb.WatchLogsRequest(workflow_id=later.workflow_id, min_level=pb.LOG_LEVEL_ERROR)):
+                pass
+            reader.conn.acknowledge_received_data(len(reader.responses[stream]["data"]), stream)
+            reader.flush()
+            response = reader.wait_ended(stream, timeout=20)
+            assert response["ended"], "the watch must end, not wait forever for a pruned terminal event"
+            assert dict(response["trailers"]).get("grpc-status") == "0"
+            events = [pb.LogEvent.FromString(m) for m in grpc_messages(response["data"])]
+            assert any(e.kind == pb.LOG_EVENT_KIND_GAP for e in events)
+            reader.close()
+    finally:
+        server.stop()

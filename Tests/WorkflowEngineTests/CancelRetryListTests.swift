@@ -106,6 +106,9 @@ struct CancelRetryListTests {
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1, "exactly one of two concurrent retries wins")
+        let retried = try await settled(failing.id, in: engine)
+        #expect(retried.attempt == 2)
+        #expect(allEvents(of: failing.id, in: engine.events).filter { $0.kind == .workflowRetried }.count == 1)
     }
 
     @Test("list: newest first, filters, and pages that do not shift when workflows start")

@@ -135,7 +135,9 @@ struct  Workflow__V1__StartWorkflowRequest
    */
   char *summary;
   /*
-   * Optional caller-chosen id that makes retries of this call safe.
+   * Optional caller-chosen id that makes retries of this call safe: the same id with the same
+   * request answers with the workflow it started (in its current state); with a different
+   * request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained.
    */
   char *request_id;
 };
@@ -149,7 +151,8 @@ struct  Workflow__V1__StartWorkflowResponse
   ProtobufCMessage base;
   char *workflow_id;
   /*
-   * Always RUNNING: the call answers before any job runs.
+   * RUNNING for a new workflow (the call answers before any job runs); for a repeated
+   * request_id, the existing workflow's current status.
    */
   Workflow__V1__WorkflowStatus status;
 };
