@@ -31,7 +31,8 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = ControlOptions(workflowID: id, reason: reason, follow: follow, output: json ? .json : output)
-        let status = await try connection.runner(reconnectSeconds: reconnectTimeout).cancel(options)
+        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
+        let status = await runner.cancel(options)
         if status != .success { throw ExitCode(status.code) }
     }
 }

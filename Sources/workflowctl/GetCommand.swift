@@ -27,7 +27,8 @@ struct GetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let status = await try connection.runner().get(GetOptions(workflowID: id, output: json ? .json : output, showsSteps: steps))
+        let runner = try connection.runner()
+        let status = await runner.get(GetOptions(workflowID: id, output: json ? .json : output, showsSteps: steps))
         if status != .success { throw ExitCode(status.code) }
     }
 }

@@ -39,7 +39,8 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = WorkflowV1.ListWorkflowsRequest(statuses: status.compactMap(Self.status(named:)), type: type, userID: user)
-        let result = await try connection.runner().list(ListOptions(request: request, limit: limit, output: json ? .json : output))
+        let runner = try connection.runner()
+        let result = await runner.list(ListOptions(request: request, limit: limit, output: json ? .json : output))
         if result != .success { throw ExitCode(result.code) }
     }
 

@@ -28,7 +28,8 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = ControlOptions(workflowID: id, follow: follow, output: json ? .json : output)
-        let status = await try connection.runner(reconnectSeconds: reconnectTimeout).retry(options)
+        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
+        let status = await runner.retry(options)
         if status != .success { throw ExitCode(status.code) }
     }
 }

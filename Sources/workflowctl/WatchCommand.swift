@@ -76,7 +76,8 @@ struct WatchCommand: AsyncParsableCommand {
             selection: EventSelection(kinds: kind, jobName: job),
             output: json ? .json : output
         )
-        let status = await try connection.runner(reconnectSeconds: reconnectTimeout).watch(options)
+        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
+        let status = await runner.watch(options)
         if status != .success { throw ExitCode(status.code) }
     }
 }
