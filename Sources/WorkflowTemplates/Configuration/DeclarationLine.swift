@@ -151,8 +151,3 @@ public struct DeclarationLine: Sendable, Hashable {
         return tokens
     }
 }
-
-/// Why one line failed to parse; ``DeclarationLine/parse(_:file:)`` adds the file and line.
-private struct DeclarationLineError: Error {
-    var reason: String
-}
