@@ -40,14 +40,39 @@ public struct JobRun: Sendable {
         }
     }
 
-    /// Logs `problems` as steps, at most `limit` of them, then one step counting the rest.
-    func logProblems(_ problems: [RowProblem], limit: Int = 50) {
-        for problem in problems.prefix(limit) {
-            context.logStep(problem.message, level: problem.level, entity: problem.entity)
-        }
-        if problems.count > limit {
-            let worst = problems.dropFirst(limit).map(\.level).max() ?? .warn
-            context.logStep("… and \(problems.count - limit) more problems like these", level: worst)
+    /// Logs `problems` as steps, at most `limit` of them, then one step counting the rest
+    /// (see ``ProblemSteps``).
+    func logProblems(_ problems: [RowProblem], limit: Int) {
+        var steps = ProblemSteps(limit: limit, context: context)
+        steps.log(problems)
+        steps.finish()
+    }
+
+    /// Runs `body` on `items` in consecutive batches of `size`: checks for cancellation before
+    /// each batch (throwing "Cancelled after <gerund> 200 of 1000 <noun>") and reports progress
+    /// after it ("<verb> 300/1000 <noun>").
+    ///
+    /// - Parameters:
+    ///   - items: What the job works through.
+    ///   - size: The batch size, e.g. the `batch_size` parameter.
+    ///   - verb: The progress message's verb, e.g. "Processed".
+    ///   - gerund: The cancellation message's verb, e.g. "processing".
+    ///   - noun: What the items are, e.g. "rows".
+    ///   - body: Gets the index of the batch's first item and the batch.
+    /// - Throws: ``JobError`` when the job was asked to stop, or what `body` throws.
+    func forEachBatch<Element>(
+        of items: [Element],
+        size: Int,
+        verb: String,
+        gerund: String,
+        noun: String,
+        _ body: (_ start: Int, _ batch: ArraySlice<Element>) throws -> Void
+    ) throws {
+        for (start, batch) in items.batches(of: size) {
+            try checkCancellation("after \(gerund) \(start) of \(items.count) \(noun)")
+            try body(start, batch)
+            let done = start + batch.count
+            try context.updateProgress(Double(done) / Double(items.count), message: "\(verb) \(done)/\(items.count) \(noun)")
         }
     }
 }

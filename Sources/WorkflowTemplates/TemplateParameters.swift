@@ -28,6 +28,12 @@ enum TemplateParameters {
         return value
     }
 
+    /// The `max_problem_steps` parameter (0–100000, default 50): how many problems a job logs
+    /// as steps of their own before one summary step counts the rest (see ``ProblemSteps``).
+    static func maxProblemSteps(_ params: [String: String]) throws(EngineError) -> Int {
+        try integer(params, "max_problem_steps", in: 0...100_000, default: 50)
+    }
+
     /// The value of `name`, which must be an existing directory.
     static func existingDirectory(_ params: [String: String], _ name: String) throws(EngineError) -> String {
         let path = try required(params, name)

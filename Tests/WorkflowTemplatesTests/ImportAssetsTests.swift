@@ -99,6 +99,7 @@ struct ImportAssetsTests {
         ([:], "params.file_path: is required"),
         (["file_path": "assets.txt"], "params.file_path: must end in .csv or .json (or give params.format), got \"assets.txt\""),
         (["file_path": "a.csv", "batch_size": "0"], "params.batch_size: must be an integer from 1 to 10000, got \"0\""),
+        (["file_path": "a.csv", "max_problem_steps": "-1"], "params.max_problem_steps: must be an integer from 0 to 100000, got \"-1\""),
     ])
     func badParameters(params: [String: String], message: String) async throws {
         let testing = try TemplateTesting()
@@ -130,5 +131,79 @@ struct ImportAssetsTests {
         #expect(save.steps[0].message == "Saved assets 1–100 (lines 2–101): 100 created, 0 updated, 0 unchanged")
         #expect(save.progress == 1)
         #expect(workflow.jobs[0].steps.count == 11)
+
+        let tenths = (1...10).map { $0 * 100 }
+        #expect(testing.progressMessages(of: workflow.id, job: "Fetch External Assets") == tenths.map { "Fetched \($0)/1000 rows" })
+        #expect(testing.progressMessages(of: workflow.id, job: "Process Data") == tenths.map { "Processed \($0)/1000 rows" })
+        #expect(testing.progressMessages(of: workflow.id, job: "Validate") == tenths.map { "Validated \($0)/1000 assets" })
+        #expect(testing.progressMessages(of: workflow.id, job: "Save to Database") == tenths.map { "Saved \($0)/1000 assets" })
+    }
+
+    @Test("A cancel while Process Data runs stops it at the next batch boundary")
+    func cancelStopsProcessBetweenBatches() async throws {
+        let rowCount = 100_000
+        let path = try TemplateTesting.temporaryDirectory() + "/huge.csv"
+        var text = "tag,type\n"
+        for number in 1...rowCount {
+            text += "P-\(number),Pump\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let testing = try TemplateTesting(configuration: """
+            [SLOW_PROCESS]
+            Fetch = import.fetch batch_size=10000 detail_limit=0
+            Process = import.process batch_size=1
+            Save = import.save
+            """)
+        let started = try await testing.engine.start(WorkflowRequest(type: "SLOW_PROCESS", params: ["file_path": path]))
+        _ = try await testing.waitUntil(started.id) { $0.jobs[1].progress > 0 || $0.status.isTerminal }
+        _ = try await testing.engine.cancel(id: started.id, reason: "enough")
+        let cancelled = try await testing.waitUntilTerminal(started.id)
+
+        #expect(cancelled.status == .cancelled)
+        let process = cancelled.jobs[1]
+        #expect(process.status == .cancelled)
+        #expect(process.progress < 1, "stopped before the last batch")
+        let done = try #require(Int(process.progressMessage.dropFirst("Processed ".count).prefix { $0.isNumber }))
+        #expect(process.progressMessage == "Processed \(done)/\(rowCount) rows")
+        #expect(done < rowCount)
+        #expect(!process.steps.contains { $0.message.hasPrefix("Processed \(rowCount) rows") })
+        #expect(testing.environment.assets.count == 0)
+    }
+
+    @Test("Bad rows beyond max_problem_steps are counted in one summary step, per job", arguments: [
+        (nil, 12, 10),
+        ("3", 3, 3),
+        ("0", 0, 0),
+    ] as [(String?, Int, Int)])
+    func problemStepsAreCapped(parameter: String?, processSteps: Int, validateSteps: Int) async throws {
+        let path = try TemplateTesting.temporaryDirectory() + "/bad.csv"
+        var text = "tag,type\nP-1,Pump\n"
+        for number in 1...12 {
+            text += "P-\(number + 100),\n"
+        }
+        for number in 1...10 {
+            text += "BAD_\(number),Pump\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var params = ["file_path": path]
+        params["max_problem_steps"] = parameter
+        let testing = try TemplateTesting()
+        let workflow = try await testing.run("IMPORT_ASSETS", params)
+
+        #expect(workflow.status == .completed)
+        #expect(workflow.counter("itemsFailed") == 22)
+        #expect(workflow.counter("itemsCreated") == 1)
+        let process = workflow.jobs[1].steps.filter { $0.level == .error }.map(\.message)
+        let validate = workflow.jobs[2].steps.filter { $0.level == .error }.map(\.message)
+        let limit = parameter.flatMap { Int($0) } ?? 50
+        #expect(process.count == processSteps + (processSteps < 12 ? 1 : 0))
+        #expect(process.prefix(processSteps) == (3..<3 + processSteps).map { "Line \($0): skipped P-\($0 + 98): no type" }[...])
+        if processSteps < 12 {
+            #expect(process.last == "… and \(12 - processSteps) more problems not logged as steps (max_problem_steps=\(limit))")
+        }
+        #expect(validate.count == validateSteps + (validateSteps < 10 ? 1 : 0))
+        if validateSteps < 10 {
+            #expect(validate.last == "… and \(10 - validateSteps) more problems not logged as steps (max_problem_steps=\(limit))")
+        }
     }
 }

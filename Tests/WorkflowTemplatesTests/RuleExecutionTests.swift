@@ -34,6 +34,23 @@ struct RuleExecutionTests {
         #expect(apply.contains { $0.message == "Flagged P-103 (pump-needs-motor): no Motor is linked to P-103" && $0.level == .warn })
     }
 
+    @Test("Execute logs at most max_problem_steps problems, then one step counting the rest")
+    func problemStepsAreCapped() async throws {
+        let testing = try TemplateTesting()
+        _ = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.csv")])
+        let workflow = try await testing.run(
+            "RULE_EXECUTION", ["rules_path": TemplateTesting.sample("rules.conf"), "max_problem_steps": "1"]
+        )
+
+        #expect(workflow.status == .completed)
+        #expect(workflow.counter("violations") == 3)
+        #expect(workflow.counter("cablesMissing") == 2)
+        let execute = workflow.jobs[1].steps
+        #expect(execute.count == 3)
+        #expect(execute[1].message == "… and 4 more problems not logged as steps (max_problem_steps=1)")
+        #expect(execute[1].level == .warn)
+    }
+
     @Test("Running the rules again changes nothing; fixing an asset clears its flag")
     func rerunIsSafe() async throws {
         let testing = try TemplateTesting()

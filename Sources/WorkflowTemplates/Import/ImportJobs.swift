@@ -21,44 +21,66 @@ enum ImportJobs {
         let fileName = URL(fileURLWithPath: options.filePath).lastPathComponent
         let file = EntityReference(tag: fileName, route: options.filePath, type: "File")
         run.context.logStep("Read \(rows.count) rows from \(fileName)", entity: file)
-        try forEachBatch(of: rows, options: options, run: run, verb: "Fetched") { row in
-            let tag = row.fields["tag"].flatMap { $0.isEmpty ? nil : $0.uppercased() }
-            run.context.logStep(
-                "Fetched \(tag ?? "a row without a tag") (line \(row.line))",
-                level: .debug,
-                entity: tag.map { EntityReference(tag: $0, type: "Asset") }
-            )
+        let detailed = rows.count <= options.detailLimit
+        try run.forEachBatch(of: rows, size: options.batchSize, verb: "Fetched", gerund: "fetching", noun: "rows") { start, batch in
+            guard detailed else {
+                if let first = batch.first, let last = batch.last {
+                    run.context.logStep("Fetched rows \(start + 1)–\(start + batch.count) (lines \(first.line)–\(last.line))")
+                }
+                return
+            }
+            for row in batch {
+                let tag = row.fields["tag"].flatMap { $0.isEmpty ? nil : $0.uppercased() }
+                run.context.logStep(
+                    "Fetched \(tag ?? "a row without a tag") (line \(row.line))",
+                    level: .debug,
+                    entity: tag.map { EntityReference(tag: $0, type: "Asset") }
+                )
+            }
         }
         run.context.recordStat("itemsFetched", Int64(rows.count))
     }
 
-    /// `import.process`: turns rows into asset drafts; malformed rows become ERROR steps with
-    /// their line. Stats: `itemsProcessed`, `itemsFailed`.
+    /// `import.process`: turns rows into asset drafts, `batch_size` rows at a time (progress
+    /// and a cancellation check per batch); malformed rows become ERROR steps with their line,
+    /// the first `max_problem_steps` of them, then one step counting the rest. Stats:
+    /// `itemsProcessed`, `itemsFailed`.
     static let process = BuiltInJobFunction(name: "import.process", validate: checkOptions) { run in
         let options = try ImportOptions(params: run.params)
         let fetched = try run.fetchedRows(options)
-        try run.checkCancellation("before processing")
-        let result = ImportProcessing.process(fetched)
-        run.updateScratch { $0.processedRows = result.rows; $0.validatedRows = nil }
-        run.logProblems(result.problems)
-        run.context.logStep("Processed \(fetched.count) rows: \(result.rows.count) ready, \(result.problems.count) skipped")
-        try run.context.updateProgress(1, message: "Processed \(fetched.count)/\(fetched.count) rows")
-        run.context.recordStat("itemsProcessed", Int64(result.rows.count))
-        run.context.recordStat("itemsFailed", Int64(result.problems.count))
+        var ready: [ImportedRow] = []
+        var skipped = 0
+        var problemSteps = ProblemSteps(limit: options.maxProblemSteps, context: run.context)
+        try run.forEachBatch(of: fetched, size: options.batchSize, verb: "Processed", gerund: "processing", noun: "rows") { _, batch in
+            let result = ImportProcessing.process(batch)
+            ready += result.rows
+            skipped += result.problems.count
+            problemSteps.log(result.problems)
+        }
+        problemSteps.finish()
+        run.updateScratch { $0.processedRows = ready; $0.validatedRows = nil }
+        run.context.logStep("Processed \(fetched.count) rows: \(ready.count) ready, \(skipped) skipped")
+        run.context.recordStat("itemsProcessed", Int64(ready.count))
+        run.context.recordStat("itemsFailed", Int64(skipped))
     }
 
-    /// `import.validate`: checks the drafts (see ``ImportValidation``); rejected rows become
-    /// ERROR steps, dropped links WARN steps, with their line. Stats: `itemsValid`, `itemsFailed`.
+    /// `import.validate`: checks the drafts (see ``ImportValidation``), `batch_size` at a time
+    /// (progress and a cancellation check per batch), then their links; rejected rows become
+    /// ERROR steps, dropped links WARN steps, with their line, sorted by line: the first
+    /// `max_problem_steps` of them, then one step counting the rest. Stats: `itemsValid`,
+    /// `itemsFailed`.
     static let validate = BuiltInJobFunction(name: "import.validate", validate: checkOptions) { run in
         let options = try ImportOptions(params: run.params)
         let processed = try run.processedRows(options)
-        try run.checkCancellation("before validating")
-        let result = ImportValidation.validate(processed, existingTag: { run.assets.asset(tag: $0) != nil })
+        var validation = ImportValidation()
+        try run.forEachBatch(of: processed, size: options.batchSize, verb: "Validated", gerund: "validating", noun: "assets") { _, batch in
+            validation.check(batch)
+        }
+        let rejected = validation.rejections.count
+        let result = validation.finish(existingTag: { run.assets.asset(tag: $0) != nil })
         run.updateScratch { $0.validatedRows = result.rows }
-        run.logProblems(result.problems)
-        let rejected = result.problems.filter { $0.level == .error }.count
+        run.logProblems(result.problems, limit: options.maxProblemSteps)
         run.context.logStep("Validated \(processed.count) assets: \(result.rows.count) valid, \(rejected) rejected")
-        try run.context.updateProgress(1, message: "Validated \(processed.count)/\(processed.count) assets")
         run.context.recordStat("itemsValid", Int64(result.rows.count))
         run.context.recordStat("itemsFailed", Int64(rejected))
     }
@@ -72,27 +94,24 @@ enum ImportJobs {
         let options = try ImportOptions(params: run.params)
         let rows = try run.validatedRows(options)
         var counts: [AssetChange: Int64] = [:]
-        var batchCounts: [AssetChange: Int] = [:]
         let detailed = rows.count <= options.detailLimit
-        for (batchStart, batch) in rows.batches(of: options.batchSize) {
-            try run.checkCancellation("after saving \(batchStart) of \(rows.count) assets")
-            batchCounts = [:]
+        try run.forEachBatch(of: rows, size: options.batchSize, verb: "Saved", gerund: "saving", noun: "assets") { start, batch in
+            var batchCounts: [AssetChange: Int] = [:]
             for row in batch {
                 let write = run.assets.upsert(row.draft)
                 counts[write.change, default: 0] += 1
                 batchCounts[write.change, default: 0] += 1
-                guard detailed else { continue }
-                logWrite(write, line: row.line, context: run.context)
+                if detailed {
+                    logWrite(write, line: row.line, context: run.context)
+                }
             }
-            let done = batchStart + batch.count
             if !detailed, let first = batch.first, let last = batch.last {
                 run.context.logStep(
-                    "Saved assets \(batchStart + 1)–\(done) (lines \(first.line)–\(last.line)): "
+                    "Saved assets \(start + 1)–\(start + batch.count) (lines \(first.line)–\(last.line)): "
                         + "\(batchCounts[.created] ?? 0) created, \(batchCounts[.updated] ?? 0) updated, "
                         + "\(batchCounts[.unchanged] ?? 0) unchanged"
                 )
             }
-            try run.context.updateProgress(Double(done) / Double(rows.count), message: "Saved \(done)/\(rows.count) assets")
         }
         run.context.logStep(
             "Saved \(rows.count) assets: \(counts[.created] ?? 0) created, \(counts[.updated] ?? 0) updated, "
@@ -115,28 +134,6 @@ enum ImportJobs {
         }
         for target in write.addedLinks {
             context.logStep("Linked \(asset.tag) → \(target)", entity: asset.entity)
-        }
-    }
-
-    /// Calls `body` for each row when there are at most `detail_limit` rows, else logs one
-    /// step per batch; reports progress and checks for cancellation after each batch.
-    private static func forEachBatch(
-        of rows: [SourceRow],
-        options: ImportOptions,
-        run: JobRun,
-        verb: String,
-        _ body: (SourceRow) -> Void
-    ) throws {
-        let detailed = rows.count <= options.detailLimit
-        for (batchStart, batch) in rows.batches(of: options.batchSize) {
-            try run.checkCancellation("after \(batchStart) of \(rows.count) rows")
-            if detailed {
-                batch.forEach(body)
-            } else if let first = batch.first, let last = batch.last {
-                run.context.logStep("\(verb) rows \(batchStart + 1)–\(batchStart + batch.count) (lines \(first.line)–\(last.line))")
-            }
-            let done = batchStart + batch.count
-            try run.context.updateProgress(Double(done) / Double(rows.count), message: "\(verb) \(done)/\(rows.count) rows")
         }
     }
 }

@@ -7,7 +7,8 @@ enum ImportProcessing {
     /// Columns with a meaning of their own; every other one is an attribute.
     static let knownColumns: Set<String> = ["tag", "type", "name", "links"]
 
-    static func process(_ rows: [SourceRow]) -> (rows: [ImportedRow], problems: [RowProblem]) {
+    /// Turns `rows` into drafts; each row on its own, so a job may pass one batch at a time.
+    static func process(_ rows: some Sequence<SourceRow>) -> (rows: [ImportedRow], problems: [RowProblem]) {
         var imported: [ImportedRow] = []
         var problems: [RowProblem] = []
         for row in rows {

@@ -6,7 +6,16 @@ import WorkflowModel
 /// a tag already used by an earlier row, an attribute whose name ends in a unit suffix
 /// (``numericSuffixes``) with a value that is not a number, a link to itself. Kept with a
 /// WARN: a link to a tag that is neither in the file nor in the registry (the link is dropped).
-enum ImportValidation {
+///
+/// Rows are checked batch by batch with ``check(_:)``; ``finish(existingTag:)`` then checks
+/// the links, which needs every accepted tag of the file:
+///
+/// ```swift
+/// var validation = ImportValidation()
+/// for (_, batch) in rows.batches(of: 100) { validation.check(batch) }
+/// let (accepted, problems) = validation.finish(existingTag: { registry.asset(tag: $0) != nil })
+/// ```
+struct ImportValidation {
     /// Tags look like `P-101`, `XV-2001` or `P-101A`.
     static var tagPattern: Regex<Substring> { /[A-Z]{1,4}-[0-9]{1,6}[A-Z]?/ }
     /// The equipment types an import accepts.
@@ -14,44 +23,51 @@ enum ImportValidation {
     /// Attribute-name suffixes whose values must be numbers.
     static let numericSuffixes = ["_kw", "_bar", "_m3h", "_mm", "_rpm", "_v"]
 
+    /// The line of the first row of each tag checked so far.
+    private var firstLineOfTag: [String: Int] = [:]
+    /// The rows that passed the row checks, in order.
+    private var accepted: [ImportedRow] = []
+    /// The rows rejected so far, in order.
+    private(set) var rejections: [RowProblem] = []
+
+    /// Checks all of `rows` at once.
     static func validate(
         _ rows: [ImportedRow],
         existingTag: (String) -> Bool
     ) -> (rows: [ImportedRow], problems: [RowProblem]) {
-        var problems: [RowProblem] = []
-        var firstLineOfTag: [String: Int] = [:]
-        var accepted: [ImportedRow] = []
+        var validation = ImportValidation()
+        validation.check(rows[...])
+        return validation.finish(existingTag: existingTag)
+    }
+
+    /// Checks `rows`, which follow the rows checked before, one by one: rejected rows become
+    /// ERROR problems; a duplicate tag is one an earlier batch already had.
+    ///
+    /// - Returns: How many of `rows` were rejected.
+    @discardableResult
+    mutating func check(_ rows: ArraySlice<ImportedRow>) -> Int {
+        let rejectedBefore = rejections.count
         for row in rows {
-            let draft = row.draft
-            let entity = EntityReference(tag: draft.tag, type: "Asset")
-            func reject(_ reason: String) {
-                problems.append(RowProblem(line: row.line, level: .error, message: "Line \(row.line): rejected \(draft.tag): \(reason)", entity: entity))
+            if let reason = rejectionReason(row) {
+                rejections.append(RowProblem(
+                    line: row.line,
+                    level: .error,
+                    message: "Line \(row.line): rejected \(row.draft.tag): \(reason)",
+                    entity: EntityReference(tag: row.draft.tag, type: "Asset")
+                ))
+            } else {
+                accepted.append(row)
             }
-            if let first = firstLineOfTag[draft.tag] {
-                reject("duplicate tag (first on line \(first))")
-                continue
-            }
-            firstLineOfTag[draft.tag] = row.line
-            guard draft.tag.wholeMatch(of: tagPattern) != nil else {
-                reject("the tag does not look like P-101 (letters, a dash, digits)")
-                continue
-            }
-            guard knownTypes.contains(draft.type) else {
-                reject("unknown type \"\(draft.type)\" (known: \(knownTypes.sorted().joined(separator: ", ")))")
-                continue
-            }
-            if let (name, value) = draft.attributes.sorted(by: { $0.key < $1.key }).first(where: { name, value in
-                numericSuffixes.contains(where: { name.hasSuffix($0) }) && Double(value) == nil
-            }) {
-                reject("\(name) must be a number, got \"\(value)\"")
-                continue
-            }
-            if draft.links.contains(draft.tag) {
-                reject("links to itself")
-                continue
-            }
-            accepted.append(row)
         }
+        return rejections.count - rejectedBefore
+    }
+
+    /// Drops links to tags neither accepted from the file nor in the registry (one WARN each).
+    ///
+    /// - Returns: The accepted rows, and every problem (rejections and dropped links) sorted
+    ///   by line.
+    consuming func finish(existingTag: (String) -> Bool) -> (rows: [ImportedRow], problems: [RowProblem]) {
+        var problems = rejections
         let tagsInFile = Set(accepted.map(\.draft.tag))
         for index in accepted.indices {
             let draft = accepted[index].draft
@@ -66,5 +82,29 @@ enum ImportValidation {
             ))
         }
         return (accepted, problems.sorted { $0.line < $1.line })
+    }
+
+    /// Why `row` is rejected, or nil; remembers its tag for the duplicate check.
+    private mutating func rejectionReason(_ row: ImportedRow) -> String? {
+        let draft = row.draft
+        if let first = firstLineOfTag[draft.tag] {
+            return "duplicate tag (first on line \(first))"
+        }
+        firstLineOfTag[draft.tag] = row.line
+        guard draft.tag.wholeMatch(of: Self.tagPattern) != nil else {
+            return "the tag does not look like P-101 (letters, a dash, digits)"
+        }
+        guard Self.knownTypes.contains(draft.type) else {
+            return "unknown type \"\(draft.type)\" (known: \(Self.knownTypes.sorted().joined(separator: ", ")))"
+        }
+        if let (name, value) = draft.attributes.sorted(by: { $0.key < $1.key }).first(where: { name, value in
+            Self.numericSuffixes.contains(where: { name.hasSuffix($0) }) && Double(value) == nil
+        }) {
+            return "\(name) must be a number, got \"\(value)\""
+        }
+        if draft.links.contains(draft.tag) {
+            return "links to itself"
+        }
+        return nil
     }
 }

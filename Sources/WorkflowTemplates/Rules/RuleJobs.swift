@@ -26,7 +26,8 @@ enum RuleJobs {
     }
 
     /// `rules.execute`: evaluates the rules over the registry; one WARN step per violation,
-    /// one step per missing cable. Stats: `itemsProcessed` (assets), `violations`,
+    /// one step per missing cable, up to `max_problem_steps` such steps, then one step counting
+    /// the rest. Stats: `itemsProcessed` (assets), `violations`,
     /// `cablesMissing`.
     static let execute = BuiltInJobFunction(name: "rules.execute", validate: checkOptions) { run in
         let options = try RuleOptions(params: run.params)
@@ -48,7 +49,7 @@ enum RuleJobs {
                 break
             }
         }
-        run.logProblems(problems)
+        run.logProblems(problems, limit: options.maxProblemSteps)
         let violations = problems.count - missingCables
         run.context.logStep(
             "Evaluated \(rules.count) rules over \(assets.count) assets: \(violations) violations, \(missingCables) missing cables"

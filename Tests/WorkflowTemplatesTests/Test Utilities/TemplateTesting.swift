@@ -86,6 +86,42 @@ extension Workflow {
 }
 
 extension TemplateTesting {
+    /// Every event of workflow `id` logged so far, in order.
+    func events(of id: String) -> [WorkflowModel.LogEvent] {
+        var events: [WorkflowModel.LogEvent] = []
+        var cursor: UInt64 = 0
+        while case .events(let batch, let scannedThrough) = engine.events.read(
+            after: cursor, matching: EventFilter(workflowID: id), limit: 10_000
+        ), scannedThrough > cursor {
+            events += batch
+            cursor = scannedThrough
+        }
+        return events
+    }
+
+    /// The progress messages the job called `job` of workflow `id` reported, in order.
+    func progressMessages(of id: String, job: String) -> [String] {
+        events(of: id).filter { $0.kind == .progressUpdated && $0.job?.name == job }.map(\.progressMessage)
+    }
+
+    /// Polls workflow `id` until `condition` holds for it (at most `timeout`), then returns it.
+    func waitUntil(
+        _ id: String,
+        timeout: Duration = .seconds(30),
+        _ condition: (Workflow) -> Bool
+    ) async throws -> Workflow {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let workflow = try await engine.workflow(id: id)
+            if condition(workflow) {
+                return workflow
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("\(id) never reached the awaited state")
+        return try await engine.workflow(id: id)
+    }
+
     /// Waits until workflow `id` is terminal again (after a retry, say) and returns it.
     func waitUntilTerminal(_ id: String, timeout: Duration = .seconds(30)) async throws -> Workflow {
         let deadline = ContinuousClock.now + timeout
