@@ -27,7 +27,9 @@ public struct TemplateDeclaration: Sendable, Hashable {
     }
 
     /// The engine template: validation runs every job function's check on the parameters it
-    /// will get; the last job, once it completes, removes the workflow's scratch state.
+    /// will get; each job tells the scratchpad when it starts and how it ended (see
+    /// ``WorkflowScratchpad``), so the workflow's scratch state goes when the last job completes
+    /// or a job ends after a cancel request, and stays for a retry when a job fails.
     ///
     /// A job gets the start request's parameters, filled in with the parameters configured on
     /// it and on the jobs before it (the nearest configuration wins), so a file path configured
@@ -55,13 +57,27 @@ public struct TemplateDeclaration: Sendable, Hashable {
                     let (name, functionName, configured, function) = entry
                     let jobParams = configured.merging(params) { _, requested in requested }
                     return JobDefinition(name: name) { context in
-                        guard let function else {
-                            throw JobError("\(type) has no job function \"\(functionName)\"")
+                        let scratchpad = environment.scratchpad
+                        scratchpad.jobStarted(context.workflowID)
+                        do {
+                            guard let function else {
+                                throw JobError("\(type) has no job function \"\(functionName)\"")
+                            }
+                            try await function.run(JobRun(context: context, params: jobParams, environment: environment))
+                        } catch {
+                            // After a cancel request the engine ends the workflow CANCELLED
+                            // whatever the job did; otherwise a throwing job fails it.
+                            scratchpad.jobEnded(context.workflowID, context.isCancelled ? .workflowCancelled : .workflowFailed)
+                            throw error
                         }
-                        try await function.run(JobRun(context: context, params: jobParams, environment: environment))
-                        if position == lastPosition {
-                            environment.scratchpad.remove(context.workflowID)
+                        let end: WorkflowScratchpad.JobEnd = if context.isCancelled {
+                            .workflowCancelled
+                        } else if position == lastPosition {
+                            .workflowCompleted
+                        } else {
+                            .continuing
                         }
+                        scratchpad.jobEnded(context.workflowID, end)
                     }
                 }
             }

@@ -50,17 +50,42 @@ struct AssetRegistryTests {
         #expect(registry.createNumbered(prefix: "C-", unless: isCableAB) { AssetDraft(tag: $0, type: "Cable", name: "again") } == nil)
     }
 
-    @Test("The scratchpad evicts the oldest workflows beyond its capacity")
+    @Test("Beyond capacity the scratchpad evicts entries kept for a retry, never a running workflow's")
     func scratchpadEviction() {
         let scratchpad = WorkflowScratchpad(capacity: 2)
-        for id in ["a", "b", "c"] {
-            scratchpad.update(id) { $0.rules = [] }
-        }
+        scratchpad.update("a") { $0.rules = [] }
+        scratchpad.update("b") { $0.rules = [] }
+        scratchpad.jobEnded("b", .workflowFailed)
+        scratchpad.update("c") { $0.rules = [] }
         #expect(scratchpad.count == 2)
-        #expect(scratchpad.read("a") { $0.rules } == nil)
-        #expect(scratchpad.read("c") { $0.rules } == [])
-        scratchpad.remove("c")
+        #expect(scratchpad.read("a") { $0.rules } == [], "the oldest entry, but its workflow runs")
+        #expect(scratchpad.read("b") { $0.rules } == nil, "kept for a retry: evicted first")
+
+        scratchpad.jobEnded("a", .continuing)
+        scratchpad.update("d") { $0.rules = [] }
+        #expect(scratchpad.count == 3, "every workflow runs (a between two jobs): the scratchpad grows")
+
+        scratchpad.jobEnded("d", .workflowCompleted)
+        scratchpad.jobEnded("c", .workflowCancelled)
         #expect(scratchpad.count == 1)
+        scratchpad.jobStarted("a")
+        scratchpad.jobEnded("a", .workflowFailed)
+        #expect(scratchpad.read("a") { $0.rules } == [], "a failed workflow keeps its entry")
+    }
+
+    @Test("A failed workflow's entry is taken back by its retry; an entry long between jobs counts as abandoned")
+    func scratchpadRetryAndAbandoned() {
+        let scratchpad = WorkflowScratchpad(capacity: 1, abandonedAfter: .zero)
+        scratchpad.update("failed") { $0.rules = [] }
+        scratchpad.jobEnded("failed", .workflowFailed)
+        scratchpad.jobStarted("failed")
+        scratchpad.update("other") { $0.rules = [] }
+        #expect(scratchpad.count == 2, "the retried workflow runs again")
+
+        scratchpad.jobEnded("failed", .continuing)
+        scratchpad.update("third") { $0.rules = [] }
+        #expect(scratchpad.read("failed") { $0.rules } == nil, "between jobs for abandonedAfter (zero here)")
+        #expect(scratchpad.count == 2)
     }
 
     @Test("CSV: quoted commas, doubled quotes, line breaks in quotes, CRLF, blank lines")

@@ -45,4 +45,47 @@ struct RetryAndCancelTests {
         #expect(cancelled.status == .cancelled)
         #expect(ContinuousClock.now - clock < .seconds(5))
     }
+
+    @Test("A cancelled workflow's scratch state goes; a failed one's stays")
+    func cancelRemovesScratch() async throws {
+        let testing = try TemplateTesting(configuration: """
+            [IMPORT_THEN_WAIT]
+            Fetch = import.fetch
+            Pause = wait wait_ms=60000
+            Save = import.save
+            """)
+        let started = try await testing.engine.start(
+            WorkflowRequest(type: "IMPORT_THEN_WAIT", params: ["file_path": TemplateTesting.sample("assets.csv")])
+        )
+        _ = try await testing.waitUntil(started.id) { $0.jobs[1].status == .running }
+        #expect(testing.environment.scratchpad.count == 1)
+
+        _ = try await testing.engine.cancel(id: started.id, reason: "not needed")
+        let cancelled = try await testing.waitUntilTerminal(started.id)
+        #expect(cancelled.status == .cancelled)
+        #expect(testing.environment.scratchpad.count == 0)
+    }
+
+    @Test("A full scratchpad never evicts a running workflow's entry")
+    func runningWorkflowKeepsScratch() async throws {
+        let environment = TemplateEnvironment(scratchpad: WorkflowScratchpad(capacity: 1))
+        let testing = try TemplateTesting(configuration: """
+            [IMPORT_THEN_WAIT]
+            Fetch = import.fetch
+            Pause = wait wait_ms=60000
+            Save = import.save
+            """, environment: environment)
+        let waiting = try await testing.engine.start(
+            WorkflowRequest(type: "IMPORT_THEN_WAIT", params: ["file_path": TemplateTesting.sample("assets.csv")])
+        )
+        _ = try await testing.waitUntil(waiting.id) { $0.jobs[1].status == .running }
+
+        let other = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.json")])
+        #expect(other.status == .completed)
+        #expect(environment.scratchpad.read(waiting.id) { $0.fetchedRows?.count } == 15)
+
+        _ = try await testing.engine.cancel(id: waiting.id)
+        _ = try await testing.waitUntilTerminal(waiting.id)
+        #expect(environment.scratchpad.count == 0)
+    }
 }

@@ -19,9 +19,10 @@ struct TemplateTesting {
     let environment: TemplateEnvironment
     let engine: WorkflowEngine
 
-    /// An engine with the built-in and product templates (and `configuration`'s types).
-    init(configuration: String? = nil) throws {
-        environment = TemplateEnvironment()
+    /// An engine with the built-in and product templates (and `configuration`'s types) over
+    /// `environment`.
+    init(configuration: String? = nil, environment: TemplateEnvironment = TemplateEnvironment()) throws {
+        self.environment = environment
         var templates = try ProductTemplates.registry(environment: environment)
         if let configuration {
             let parsed = try TemplateConfiguration.parse(configuration, file: "test.conf", reservedTypes: Set(templates.types))
