@@ -23,18 +23,28 @@ enum ExportJobs {
     }
 
     /// `export.excel`: writes `<output_dir>/<package_name>.xlsx`, sheet "Assets", one row per
-    /// asset (Tag, ID, Type, Name, Links, Flags, then one column per attribute). Stats:
-    /// `rowsWritten`, `bytesWritten`.
+    /// asset (Tag, ID, Type, Name, Links, Flags, then one column per attribute); attribute
+    /// columns whose values are all numbers hold numbers, the rest text; a cell longer than
+    /// Excel's 32,767 characters is cut, with a WARN step naming it. Stats: `rowsWritten`,
+    /// `bytesWritten`.
     static let excel = BuiltInJobFunction(name: "export.excel", validate: checkOptions) { run in
         let options = try ExportOptions(params: run.params)
         let assets = snapshot(run)
         try run.checkCancellation("before writing the spreadsheet")
         let table = AssetTable(assets)
         let path = options.path("xlsx")
+        let truncated: [String]
         do {
-            try SpreadsheetWriter.write(rows: [table.header] + table.rows, sheetName: "Assets", to: path)
+            truncated = try SpreadsheetWriter.write(
+                rows: [table.header] + table.rows, numericColumns: table.numericColumns, sheetName: "Assets", to: path
+            )
         } catch {
             throw JobError("Cannot write \(path): \(error.localizedDescription)")
+        }
+        for cell in truncated {
+            run.context.logStep(
+                "Cell \(cell) cut to \(SpreadsheetWriter.maxCellLength) characters, the most Excel shows", level: .warn, entity: file(path)
+            )
         }
         let bytes = fileSize(path)
         run.context.logStep("Wrote \(options.packageName).xlsx: \(assets.count) assets, \(bytes) bytes", entity: file(path))
@@ -44,20 +54,20 @@ enum ExportJobs {
 
     /// `export.pdf`: writes `<output_dir>/<package_name>.pdf`, a report titled "Asset register"
     /// with a summary and one line per asset (tag, type, name, links, flags), attributes
-    /// below it. Stats: `pagesWritten`, `bytesWritten`.
+    /// below it, lines wider than the page wrapped (see ``PDFReportWriter``). Stats:
+    /// `pagesWritten`, `bytesWritten`.
     static let pdf = BuiltInJobFunction(name: "export.pdf", validate: checkOptions) { run in
         let options = try ExportOptions(params: run.params)
         let assets = snapshot(run)
         try run.checkCancellation("before writing the report")
         let lines = reportLines(assets)
-        let document = PDFReportWriter.document(title: "Asset register", lines: lines)
+        let (document, pages) = PDFReportWriter.document(title: "Asset register", lines: lines)
         let path = options.path("pdf")
         do {
             try document.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw JobError("Cannot write \(path): \(error.localizedDescription)")
         }
-        let pages = max(1, (lines.count + PDFReportWriter.linesPerPage - 1) / PDFReportWriter.linesPerPage)
         run.context.logStep("Wrote \(options.packageName).pdf: \(assets.count) assets on \(pages) pages", entity: file(path))
         run.context.recordStat("pagesWritten", Int64(pages))
         run.context.recordStat("bytesWritten", Int64(document.count))

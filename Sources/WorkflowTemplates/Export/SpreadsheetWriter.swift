@@ -3,17 +3,32 @@ import ZIPFoundation
 
 /// Writes a one-sheet Office Open XML workbook (`.xlsx`): the smallest set of parts Excel,
 /// LibreOffice and openpyxl accept (content types, relationships, workbook, one worksheet),
-/// with every cell an inline string, zipped by ZIPFoundation.
+/// zipped by ZIPFoundation. Cells of numeric columns are numbers, every other cell an inline
+/// string of at most ``maxCellLength`` characters.
 enum SpreadsheetWriter {
+    /// The most characters (UTF-16 code units) an Excel cell holds; longer text is cut to this
+    /// length, ending in `…`.
+    static let maxCellLength = 32_767
+
     /// Writes `rows` (the first is the header) as sheet `sheetName` to `path`, replacing any
     /// file there; the file appears complete or not at all.
-    static func write(rows: [[String]], sheetName: String, to path: String) throws {
+    ///
+    /// - Parameters:
+    ///   - rows: The cells, the header row first.
+    ///   - numericColumns: Zero-based columns whose non-empty cells below the header are
+    ///     plain decimal numbers (see ``AssetTable/isNumber(_:)``), written as numbers.
+    ///   - sheetName: The sheet's name.
+    ///   - path: The file to write.
+    /// - Returns: The references (e.g. `F12`) of the cells cut to ``maxCellLength``.
+    @discardableResult
+    static func write(rows: [[String]], numericColumns: Set<Int> = [], sheetName: String, to path: String) throws -> [String] {
+        var truncated: [String] = []
         let parts: [(String, String)] = [
             ("[Content_Types].xml", contentTypes),
             ("_rels/.rels", rootRelationships),
             ("xl/workbook.xml", workbook(sheetName: sheetName)),
             ("xl/_rels/workbook.xml.rels", workbookRelationships),
-            ("xl/worksheets/sheet1.xml", worksheet(rows)),
+            ("xl/worksheets/sheet1.xml", worksheet(rows, numericColumns: numericColumns, truncated: &truncated)),
         ]
         let destination = URL(fileURLWithPath: path)
         let temporary = destination.deletingLastPathComponent()
@@ -33,6 +48,7 @@ enum SpreadsheetWriter {
         guard rename(temporary.path, destination.path) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
+        return truncated
     }
 
     /// `A`, `B`, …, `Z`, `AA`, … for zero-based column `index`.
@@ -47,7 +63,7 @@ enum SpreadsheetWriter {
         return name
     }
 
-    private static func worksheet(_ rows: [[String]]) -> String {
+    private static func worksheet(_ rows: [[String]], numericColumns: Set<Int>, truncated: inout [String]) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
@@ -55,8 +71,18 @@ enum SpreadsheetWriter {
         for (rowIndex, row) in rows.enumerated() {
             xml += "<row r=\"\(rowIndex + 1)\">"
             for (columnIndex, value) in row.enumerated() where !value.isEmpty {
-                xml += "<c r=\"\(columnName(columnIndex))\(rowIndex + 1)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">"
-                xml += escaped(value)
+                let reference = "\(columnName(columnIndex))\(rowIndex + 1)"
+                if rowIndex > 0, numericColumns.contains(columnIndex), AssetTable.isNumber(value) {
+                    xml += "<c r=\"\(reference)\"><v>\(value)</v></c>"
+                    continue
+                }
+                var text = xmlCharacters(value)
+                if text.utf16.count > maxCellLength {
+                    text = cut(text, to: maxCellLength)
+                    truncated.append(reference)
+                }
+                xml += "<c r=\"\(reference)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">"
+                xml += escaped(text)
                 xml += "</t></is></c>"
             }
             xml += "</row>"
@@ -64,20 +90,43 @@ enum SpreadsheetWriter {
         return xml + "</sheetData></worksheet>"
     }
 
-    /// `text` with XML's special characters escaped and characters XML 1.0 forbids dropped.
-    private static func escaped(_ text: String) -> String {
+    /// `text` without the characters XML 1.0 forbids.
+    private static func xmlCharacters(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
             case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
             default:
                 if scalar.value >= 0x20, scalar.value != 0xFFFE, scalar.value != 0xFFFF {
                     result.unicodeScalars.append(scalar)
                 }
+            }
+        }
+        return result
+    }
+
+    /// The first scalars of `text` that, with a final `…`, take at most `length` UTF-16 units.
+    private static func cut(_ text: String, to length: Int) -> String {
+        var result = String.UnicodeScalarView()
+        var used = 1  // the ellipsis
+        for scalar in text.unicodeScalars {
+            used += UTF16.width(scalar)
+            guard used <= length else { break }
+            result.append(scalar)
+        }
+        return String(result) + "…"
+    }
+
+    /// `text` with XML's special characters escaped and characters XML 1.0 forbids dropped.
+    private static func escaped(_ text: String) -> String {
+        var result = ""
+        for scalar in xmlCharacters(text).unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            default: result.unicodeScalars.append(scalar)
             }
         }
         return result

@@ -58,15 +58,26 @@ struct TemplateTesting {
         return url.path
     }
 
-    /// Runs `executable` (searched in PATH) with `arguments`; nil when it is not installed.
-    static func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
+    /// Runs `executable` (searched in PATH) with `arguments`.
+    ///
+    /// - Throws: An issue (failing the test) when `executable` is not installed;
+    ///   `Scripts/install-deps.sh --tests` installs the tools the tests use (poppler-utils).
+    static func runTool(
+        _ executable: String,
+        _ arguments: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (status: Int32, output: String) {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             .split(separator: ":")
             .map { "\($0)/\(executable)" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { return nil }
+        let found = try #require(
+            path,
+            "\(executable) is not on PATH: Scripts/install-deps.sh --tests installs it (poppler-utils)",
+            sourceLocation: sourceLocation
+        )
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: found)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -75,6 +86,14 @@ struct TemplateTesting {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// The page count `pdfinfo` reads from the PDF at `path`.
+    static func pdfPageCount(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+        let info = try runTool("pdfinfo", [path], sourceLocation: sourceLocation)
+        #expect(info.status == 0, "\(info.output)", sourceLocation: sourceLocation)
+        let line = try #require(info.output.split(separator: "\n").first { $0.hasPrefix("Pages:") }, sourceLocation: sourceLocation)
+        return try #require(Int(line.dropFirst("Pages:".count).trimmingCharacters(in: .whitespaces)), sourceLocation: sourceLocation)
     }
 }
 
