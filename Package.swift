@@ -8,6 +8,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "workflowd", targets: ["workflowd"]),
+        // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one).
+        .library(
+            name: "WorkflowEngineFuzzing",
+            targets: ["RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
+        ),
         .executable(name: "workflowctl", targets: ["workflowctl"]),
     ],
     dependencies: [

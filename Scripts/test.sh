@@ -22,3 +22,6 @@ swift test --skip-build
 export WORKFLOWD="$PWD/.build/debug/workflowd"
 export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
 .venv/bin/python -m pytest -q Tests/Interop
+
+# Each libFuzzer target in Fuzz/ for a few seconds (longer runs: Scripts/fuzz.sh SECONDS).
+Scripts/fuzz.sh 5

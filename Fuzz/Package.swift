@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// libFuzzer targets for WorkflowEngine, kept out of the main package so `swift build` and
+/// `swift test` never see them. Build and run them with `Scripts/fuzz.sh`
+/// (`swift build --sanitize=fuzzer --sanitize=address`); each is an executable whose
+/// `LLVMFuzzerTestOneInput` libFuzzer calls.
+let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "WorkflowEngineFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "FuzzDeframer",
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
+            name: "FuzzCodecs",
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
+            name: "FuzzRequests",
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
+            name: "FuzzServerConnection",
+            dependencies: [
+                .product(name: "WorkflowEngineFuzzing", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: fuzzerFlags
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
