@@ -2,7 +2,10 @@
 RULE_EXECUTION, EXPORT_PACKAGE checked with openpyxl and poppler, a type declared in a
 configuration file, and a bad configuration stopping workflowd at start."""
 
+import contextlib
+import dataclasses
 import os
+import re
 import shutil
 import subprocess
 
@@ -11,26 +14,55 @@ import pytest
 
 from conftest import ROOT, Server, workflowd_binary
 from workflow.v1 import workflow_pb2 as pb
+from workflow.v1 import workflow_pb2_grpc
 
 SAMPLES = ROOT / "Samples"
 
 
-@pytest.fixture(scope="module")
-def product():
-    """One workflowd with Samples/templates.conf loaded, started in the repository root
-    (the configuration names Samples/rules.conf relative to it), and a stub on it."""
+@contextlib.contextmanager
+def product_server():
+    """A workflowd with Samples/templates.conf loaded, started in the repository root (the
+    configuration names Samples/rules.conf relative to it), and a stub on it; each has its own
+    asset registry."""
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
         server = Server("--templates", str(SAMPLES / "templates.conf"))
     finally:
         os.chdir(cwd)
-    with grpc.insecure_channel(server.address) as channel:
-        grpc.channel_ready_future(channel).result(timeout=10)
-        from workflow.v1 import workflow_pb2_grpc
-        yield workflow_pb2_grpc.WorkflowServiceStub(channel)
-    server.stop()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=10)
+            yield workflow_pb2_grpc.WorkflowServiceStub(channel)
+    finally:
+        server.stop()
     assert server.process.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def product():
+    """A server for tests whose outcome does not depend on what its registry holds."""
+    with product_server() as stub:
+        yield stub
+
+
+@dataclasses.dataclass
+class Plant:
+    """A server of its own whose registry got the sample CSV and then the sample rules, once,
+    and the two finished workflows. Tests may only add workflows that change nothing (a
+    re-import of the same file), so any of them may run first, alone or in any order."""
+
+    stub: object
+    imported: object
+    ruled: object
+
+
+@pytest.fixture(scope="module")
+def plant():
+    with product_server() as stub:
+        imported = run(stub, "IMPORT_ASSETS", file_path=str(SAMPLES / "assets.csv"))
+        ruled = run(stub, "RULE_EXECUTION", rules_path=str(SAMPLES / "rules.conf"))
+        yield Plant(stub, imported, ruled)
 
 
 def run(stub, workflow_type, **params):
@@ -47,8 +79,8 @@ def steps(workflow, min_level=pb.LOG_LEVEL_DEBUG):
     return [step for job in workflow.jobs for step in job.steps if step.level >= min_level]
 
 
-def test_1_import_assets_on_the_sample_csv(product):
-    workflow = run(product, "IMPORT_ASSETS", file_path=str(SAMPLES / "assets.csv"))
+def test_import_assets_on_the_sample_csv(plant):
+    workflow = plant.imported
 
     assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED, workflow.error
     assert [job.name for job in workflow.jobs] == ["Fetch External Assets", "Process Data", "Validate", "Save to Database"]
@@ -75,13 +107,14 @@ def test_1_import_assets_on_the_sample_csv(product):
         ("LOG_LEVEL_ERROR", "Line 14: rejected P-101: duplicate tag (first on line 2)"),
     ]
 
-    again = run(product, "IMPORT_ASSETS", file_path=str(SAMPLES / "assets.csv"))
+    again = run(plant.stub, "IMPORT_ASSETS", file_path=str(SAMPLES / "assets.csv"))
     assert dict(again.stats.counters)["itemsCreated"] == 0
+    assert dict(again.stats.counters)["itemsUpdated"] == 0
     assert dict(again.stats.counters)["itemsUnchanged"] == 10
 
 
-def test_2_rule_execution_flags_and_generates_cables(product):
-    workflow = run(product, "RULE_EXECUTION", rules_path=str(SAMPLES / "rules.conf"))
+def test_rule_execution_flags_and_generates_cables(plant):
+    workflow = plant.ruled
 
     assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED, workflow.error
     assert [job.name for job in workflow.jobs] == ["Load Rules", "Execute Rules", "Apply Results"]
@@ -95,8 +128,8 @@ def test_2_rule_execution_flags_and_generates_cables(product):
     assert dict(workflow.stats.counters)["itemsCreated"] == 2
 
 
-def test_3_export_package_is_read_by_openpyxl_and_poppler(product, tmp_path):
-    workflow = run(product, "EXPORT_PACKAGE", output_dir=str(tmp_path), package_name="plant")
+def test_export_package_is_read_by_openpyxl_and_poppler(plant, tmp_path):
+    workflow = run(plant.stub, "EXPORT_PACKAGE", output_dir=str(tmp_path), package_name="plant")
     assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED, workflow.error
     assert [job.name for job in workflow.jobs] == ["Gather Data", "Generate Excel", "Generate PDF"]
 
@@ -109,14 +142,23 @@ def test_3_export_package_is_read_by_openpyxl_and_poppler(product, tmp_path):
     assert len(by_tag) == 12
     assert by_tag["C-001"][2] == "Cable" and by_tag["C-001"][4] == "M-101; P-101"
     assert by_tag["P-103"][5] == "pump-flow; pump-needs-motor"
+    power = rows[0].index("power_kw")
+    assert by_tag["M-101"][power] == 15, "a numeric attribute column holds numbers"
+    assert by_tag["T-401"][3] == "Kühler buffer tank"
 
     assert shutil.which("pdfinfo"), "poppler-utils is missing: Scripts/install-deps.sh --tests installs it"
     info = subprocess.run(["pdfinfo", tmp_path / "plant.pdf"], capture_output=True, text=True, check=True).stdout
-    assert "Pages:" in info
-    text = subprocess.run(["pdftotext", "-layout", tmp_path / "plant.pdf", "-"], capture_output=True, text=True, check=True).stdout
+    pages = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
+    assert pages, info
+    assert int(pages.group(1)) == 1
+    assert dict(workflow.stats.counters)["pagesWritten"] == 1
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", tmp_path / "plant.pdf", "-"], capture_output=True, text=True, check=True,
+    ).stdout
     assert "Asset register" in text
     assert "12 assets, 2 flagged" in text
     assert "C-001 | Cable | Cable M-101 -> P-101 | links: M-101, P-101" in text
+    assert "T-401 | Tank | Kühler buffer tank" in text
 
 
 def test_export_refuses_a_nonexistent_directory(product):
