@@ -50,7 +50,9 @@ public struct JobRun: Sendable {
 
     /// Runs `body` on `items` in consecutive batches of `size`: checks for cancellation before
     /// each batch (throwing "Cancelled after <gerund> 200 of 1000 <noun>") and reports progress
-    /// after it ("<verb> 300/1000 <noun>").
+    /// after it ("<verb> 300/1000 <noun>"), then yields, so that a long job does not hold a
+    /// thread of the cooperative pool between batches: the engine (recording steps, taking a
+    /// cancel request) and other jobs run meanwhile.
     ///
     /// - Parameters:
     ///   - items: What the job works through.
@@ -67,12 +69,13 @@ public struct JobRun: Sendable {
         gerund: String,
         noun: String,
         _ body: (_ start: Int, _ batch: ArraySlice<Element>) throws -> Void
-    ) throws {
+    ) async throws {
         for (start, batch) in items.batches(of: size) {
             try checkCancellation("after \(gerund) \(start) of \(items.count) \(noun)")
             try body(start, batch)
             let done = start + batch.count
             try context.updateProgress(Double(done) / Double(items.count), message: "\(verb) \(done)/\(items.count) \(noun)")
+            await Task.yield()
         }
     }
 }

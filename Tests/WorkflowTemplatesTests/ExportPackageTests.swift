@@ -159,6 +159,21 @@ struct ExportPackageTests {
         #expect([0, 25, 26, 27, 701, 702].map(SpreadsheetWriter.columnName) == ["A", "Z", "AA", "AB", "ZZ", "AAA"])
     }
 
+    @Test("Generate Excel names each cell it cut to Excel's limit in a WARN step")
+    func excelWarnsAboutCutCells() async throws {
+        let testing = try TemplateTesting()
+        testing.environment.assets.upsert(AssetDraft(
+            tag: "P-1", type: "Pump", name: "Long notes", attributes: ["notes": String(repeating: "n", count: 40_000)]
+        ))
+        let directory = try TemplateTesting.temporaryDirectory()
+        let workflow = try await testing.run("EXPORT_PACKAGE", ["output_dir": directory])
+
+        #expect(workflow.status == .completed)
+        let warnings = workflow.jobs[1].steps.filter { $0.level == .warn }
+        #expect(warnings.map(\.message) == ["Cell G2 cut to 32767 characters, the most Excel shows"])
+        #expect(warnings.first?.entity?.route == directory + "/assets.xlsx")
+    }
+
     @Test("A missing or nonexistent output directory is refused up front", arguments: [
         ([:], "params.output_dir: is required"),
         (["output_dir": "/nonexistent/dir"], "params.output_dir: \"/nonexistent/dir\" is not an existing directory"),

@@ -151,7 +151,7 @@ struct ImportAssetsTests {
         let testing = try TemplateTesting(configuration: """
             [SLOW_PROCESS]
             Fetch = import.fetch batch_size=10000 detail_limit=0
-            Process = import.process batch_size=1
+            Process = import.process batch_size=50
             Save = import.save
             """)
         let started = try await testing.engine.start(WorkflowRequest(type: "SLOW_PROCESS", params: ["file_path": path]))

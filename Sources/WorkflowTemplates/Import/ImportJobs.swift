@@ -22,7 +22,7 @@ enum ImportJobs {
         let file = EntityReference(tag: fileName, route: options.filePath, type: "File")
         run.context.logStep("Read \(rows.count) rows from \(fileName)", entity: file)
         let detailed = rows.count <= options.detailLimit
-        try run.forEachBatch(of: rows, size: options.batchSize, verb: "Fetched", gerund: "fetching", noun: "rows") { start, batch in
+        try await run.forEachBatch(of: rows, size: options.batchSize, verb: "Fetched", gerund: "fetching", noun: "rows") { start, batch in
             guard detailed else {
                 if let first = batch.first, let last = batch.last {
                     run.context.logStep("Fetched rows \(start + 1)–\(start + batch.count) (lines \(first.line)–\(last.line))")
@@ -51,7 +51,7 @@ enum ImportJobs {
         var ready: [ImportedRow] = []
         var skipped = 0
         var problemSteps = ProblemSteps(limit: options.maxProblemSteps, context: run.context)
-        try run.forEachBatch(of: fetched, size: options.batchSize, verb: "Processed", gerund: "processing", noun: "rows") { _, batch in
+        try await run.forEachBatch(of: fetched, size: options.batchSize, verb: "Processed", gerund: "processing", noun: "rows") { _, batch in
             let result = ImportProcessing.process(batch)
             ready += result.rows
             skipped += result.problems.count
@@ -73,7 +73,7 @@ enum ImportJobs {
         let options = try ImportOptions(params: run.params)
         let processed = try run.processedRows(options)
         var validation = ImportValidation()
-        try run.forEachBatch(of: processed, size: options.batchSize, verb: "Validated", gerund: "validating", noun: "assets") { _, batch in
+        try await run.forEachBatch(of: processed, size: options.batchSize, verb: "Validated", gerund: "validating", noun: "assets") { _, batch in
             validation.check(batch)
         }
         let rejected = validation.rejections.count
@@ -95,7 +95,7 @@ enum ImportJobs {
         let rows = try run.validatedRows(options)
         var counts: [AssetChange: Int64] = [:]
         let detailed = rows.count <= options.detailLimit
-        try run.forEachBatch(of: rows, size: options.batchSize, verb: "Saved", gerund: "saving", noun: "assets") { start, batch in
+        try await run.forEachBatch(of: rows, size: options.batchSize, verb: "Saved", gerund: "saving", noun: "assets") { start, batch in
             var batchCounts: [AssetChange: Int] = [:]
             for row in batch {
                 let write = run.assets.upsert(row.draft)
