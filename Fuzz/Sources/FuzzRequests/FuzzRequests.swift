@@ -5,12 +5,13 @@ import WorkflowMessages
 
 /// Fuzzes protobuf decoding of every request message the server accepts: the first byte picks
 /// the type, the rest is the message. Workflow messages that decode are re-encoded and decoded
-/// again; health and reflection requests go through their real handlers.
+/// again; health and reflection requests go through their real handlers; and the input is
+/// tried as the descriptor set reflection indexes.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size >= 1 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    switch data[0] % 8 {
+    switch data[0] % 9 {
     case 0: roundTrip(WorkflowV1.StartWorkflowRequest.self, bytes)
     case 1: roundTrip(WorkflowV1.GetWorkflowRequest.self, bytes)
     case 2: roundTrip(WorkflowV1.WatchLogsRequest.self, bytes)
@@ -18,7 +19,8 @@ public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 4: roundTrip(WorkflowV1.RetryWorkflowRequest.self, bytes)
     case 5: roundTrip(WorkflowV1.CancelWorkflowRequest.self, bytes)
     case 6: Services.shared.check(bytes)
-    default: Services.shared.reflect(bytes)
+    case 7: Services.shared.reflect(bytes)
+    default: _ = try? ReflectionService(fileDescriptorSet: bytes, serviceNames: [])
     }
     return 0
 }
