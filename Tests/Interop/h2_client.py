@@ -21,6 +21,7 @@ class RawH2:
         self.conn.initiate_connection()
         self.flush()
         self.responses: dict[int, dict] = {}
+        self.ping_acks = 0
 
     def flush(self):
         data = self.conn.data_to_send()
@@ -62,6 +63,8 @@ class RawH2:
                     self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamEnded):
                 response["ended"] = True
+            elif isinstance(event, h2.events.PingAckReceived):
+                self.ping_acks += 1
             elif isinstance(event, h2.events.StreamReset):
                 if response is not None:
                     response["reset"] = event.error_code
@@ -76,6 +79,19 @@ class RawH2:
             if not self.pump(timeout=0.5):
                 break
         return response
+
+    def sync(self, timeout: float = 5):
+        """Returns once the server has processed everything sent so far: it answers a PING only
+        after the frames before it."""
+        acks = self.ping_acks
+        self.conn.ping(b"syncsync")
+        self.flush()
+        import time
+        deadline = time.monotonic() + timeout
+        while self.ping_acks == acks and time.monotonic() < deadline:
+            if not self.pump(timeout=0.2):
+                break
+        assert self.ping_acks > acks, "the server did not answer a PING"
 
     def close(self):
         self.sock.close()
