@@ -124,6 +124,7 @@ extension WorkflowEngine {
         let jobRef = record.jobRefs[position]
         record.workflow.jobs[position].status = .running
         record.workflow.jobs[position].startedAtMs = now
+        record.persist(in: events)
         events.append(
             event(record, .jobStarted, level: .info, message: "Job \(jobRef.name) started", timestampMs: now, job: jobRef, jobStatus: .running)
         )
@@ -149,6 +150,7 @@ extension WorkflowEngine {
         record.workflow.jobs[position].finishedAtMs = now
         record.workflow.jobs[position].stats = stats
         record.workflow.jobs[position].progress = 1
+        record.persist(in: events)
         events.append(
             event(
                 record, .jobCompleted, level: .info,
@@ -163,7 +165,7 @@ extension WorkflowEngine {
     }
 
     /// Fails the job at `position` with `error`, cancels the later jobs, and fails the workflow.
-    private func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
+    func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
         let now = WallClock.nowMs()
         let jobRef = record.jobRefs[position]
         let errorText = String(describing: error)
@@ -215,6 +217,7 @@ extension WorkflowEngine {
                 timestampMs: now, workflowStatus: .failed, stats: workflowStats, error: errorText
             )
         )
+        record.persist(in: events)
         events.append(contentsOf: batch)
         logger.warning(
             "engine.workflow_failed",
@@ -233,6 +236,7 @@ extension WorkflowEngine {
         record.workflow.status = .completed
         record.workflow.finishedAtMs = now
         record.workflow.stats = stats
+        record.persist(in: events)
         events.append(
             event(
                 record, .workflowCompleted, level: .info,
@@ -267,6 +271,7 @@ extension WorkflowEngine {
                   candidate.workflow.status != .running,
                   let forgotten = records.removeValue(forKey: oldest.id)
             else { continue }
+            events.forget(workflowID: oldest.id)
             let requestID = forgotten.workflow.requestID
             if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest.id {
                 workflowIDsByRequestID[requestID] = nil

@@ -25,6 +25,8 @@ public actor WorkflowEngine {
     /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
     public nonisolated let workflowRetention: Int
 
+    /// Where workflows and events are made durable, if anywhere.
+    public nonisolated let store: (any EventStore)?
     private nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
@@ -38,6 +40,8 @@ public actor WorkflowEngine {
     private var workflowIDs = WorkflowIDGenerator()
     /// The task running each running workflow, by workflow id.
     var runs: [String: Task<Void, Never>] = [:]
+    /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
+    var isRestored = false
     /// Set by ``shutdown()``: no new workflow starts and running ones are interrupted.
     var isShuttingDown = false
     /// Every retained workflow's id, oldest first (ids sort by creation); forgotten ids are
@@ -53,16 +57,20 @@ public actor WorkflowEngine {
     ///     are always kept.
     ///   - executor: The serial executor the actor runs on; `nil` for a default one. Pass the
     ///     network event loop so handlers on it can use ``ifIsolated(_:)``.
+    ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
+    ///     only. With a store, call ``restore()`` before anything else.
     ///   - logger: Where the engine logs workflow and job lifecycle.
     public init(
         templates: TemplateRegistry,
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
         executor: (any EngineExecutor)? = nil,
+        store: (any EventStore)? = nil,
         logger: Logger
     ) {
         self.templates = templates
-        self.events = EventLog(retention: eventRetention)
+        self.store = store
+        self.events = EventLog(retention: eventRetention, store: store)
         self.workflowRetention = max(1, workflowRetention)
         self.executor = executor
         self.logger = logger
@@ -131,6 +139,23 @@ public actor WorkflowEngine {
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
     public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
+        try startForAcknowledgement(request).workflow
+    }
+
+    /// Starts a workflow like ``start(_:)`` and also returns the sequence of its
+    /// `workflowStarted` event: answer the caller only once
+    /// ``EventLog/whenCommitted(through:_:)`` says that event is durable.
+    ///
+    /// ```swift
+    /// let (workflow, sequence) = try engine.startForAcknowledgement(request)
+    /// engine.events.whenCommitted(through: sequence) { respond(workflow) }
+    /// ```
+    ///
+    /// - Parameter request: What to start.
+    /// - Returns: The workflow (new, or the one a repeated request id started) and the sequence
+    ///   to wait for.
+    /// - Throws: As ``start(_:)``.
+    public func startForAcknowledgement(_ request: WorkflowRequest) throws(EngineError) -> (workflow: Workflow, sequence: UInt64) {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -140,7 +165,7 @@ public actor WorkflowEngine {
             guard existing.request == request else {
                 throw .requestIDReused(request.requestID, existingID: existingID)
             }
-            return existing.workflow
+            return (existing.workflow, existing.firstSequence)
         }
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)
@@ -172,7 +197,11 @@ public actor WorkflowEngine {
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id
         }
-        record.firstSequence = events.append(
+        // Only the engine appends, so the next sequence is this workflow's first; the workflow is
+        // queued for the store before its first event, and so committed no later than it.
+        record.firstSequence = events.nextSequence
+        events.persist(record.workflow, firstSequence: record.firstSequence)
+        events.append(
             event(
                 record, .workflowStarted, level: .info,
                 message: "Workflow \(request.type) started with \(jobs.count) jobs",
@@ -184,7 +213,7 @@ public actor WorkflowEngine {
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
         launch(record, from: 0)
-        return workflow
+        return (workflow, record.firstSequence)
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats.

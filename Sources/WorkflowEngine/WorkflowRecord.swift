@@ -19,11 +19,21 @@ final class WorkflowRecord {
     /// Why the workflow was asked to stop; nil while nobody asked.
     var cancelReason: String?
 
-    init(workflow: Workflow, request: WorkflowRequest, definitions: [JobDefinition]) {
+    init(
+        workflow: Workflow,
+        request: WorkflowRequest,
+        definitions: [JobDefinition],
+        startInstant: ContinuousClock.Instant = .now
+    ) {
         self.workflow = workflow
         self.request = request
         self.definitions = definitions
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
-        self.startInstant = .now
+        self.startInstant = startInstant
+    }
+
+    /// Queues the workflow's current state for the store (nothing without one).
+    func persist(in log: EventLog) {
+        log.persist(workflow, firstSequence: firstSequence)
     }
 }

@@ -1,5 +1,5 @@
 /// Identifies the job a ``LogEvent`` is about.
-public struct JobRef: Sendable, Hashable {
+public struct JobRef: Sendable, Hashable, Codable {
     /// The job's id.
     public var id: String
     /// The job's name, e.g. "Process Data".

@@ -17,7 +17,7 @@
 ///     print(event.sequence, step.message, step.entity?.tag ?? "")
 /// }
 /// ```
-public struct LogEvent: Sendable, Hashable {
+public struct LogEvent: Sendable, Hashable, Codable {
     /// Server-wide and strictly increasing, starting at 1.
     public var sequence: UInt64
     /// When the change happened, in Unix epoch milliseconds (UTC).

@@ -43,11 +43,21 @@ public struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let workflowRequest = WorkflowRequest(request)
-        callEngine(responder) { engine throws(EngineError) in
-            let workflow = try engine.start(workflowRequest)
+        let log = engine.events
+        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
+            let (workflow, sequence) = try engine.startForAcknowledgement(workflowRequest)
             // A repeated request id answers with the existing workflow, in whatever state it is now.
-            return WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
-        }
+            let bytes = WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
+            return (bytes, sequence)
+        }, then: { result in
+            switch result {
+            case .success(let started):
+                // Acknowledged means durable: answer once the WORKFLOW_STARTED event is committed.
+                log.whenCommitted(through: started.sequence) { responder.succeed(started.bytes) }
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
+            }
+        })
     }
 
     private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -220,12 +230,20 @@ public struct WorkflowRPCService: Sendable {
         _ responder: UnaryResponder,
         _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
     ) {
-        let answer: @Sendable (Result<[UInt8], EngineError>) -> Void = { result in
+        runOnEngine(operation) { result in
             switch result {
             case .success(let bytes): responder.succeed(bytes)
             case .failure(let error): responder.fail(RPCStatus(error))
             }
         }
+    }
+
+    /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
+    /// and hands its outcome to `answer`.
+    private func runOnEngine<T: Sendable>(
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> T,
+        then answer: @escaping @Sendable (Result<T, EngineError>) -> Void
+    ) {
         if let result = engine.ifIsolated({ engine in Result { () throws(EngineError) in try operation(engine) } }) {
             answer(result)
         } else {
