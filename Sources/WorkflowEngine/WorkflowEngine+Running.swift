@@ -264,6 +264,8 @@ extension WorkflowEngine {
     /// An entry of an earlier attempt (the workflow was retried since) is stale and skipped: the
     /// workflow was queued anew when its latest attempt ended.
     func finish(_ record: WorkflowRecord) {
+        // Called right after the terminal event was appended.
+        record.terminalSequence = events.nextSequence - 1
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
             guard let candidate = records[oldest.id],

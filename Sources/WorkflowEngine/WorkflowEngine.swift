@@ -246,6 +246,17 @@ public actor WorkflowEngine {
         }
     }
 
+    /// Whether a workflow has ended and its terminal event is visible to watchers: with a
+    /// store, the engine's state runs ahead of the committed log for a moment, and a watch that
+    /// ended on the state alone could miss the terminal event.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Returns: `nil` when no such workflow is retained.
+    public func hasVisiblyEnded(workflowID id: String) -> Bool? {
+        guard let record = records[id] else { return nil }
+        return record.workflow.status != .running && events.lastSequence >= record.terminalSequence
+    }
+
     /// The sequence of a workflow's first event (`workflowStarted`), where a watcher of that
     /// workflow alone can start reading without scanning older events.
     ///

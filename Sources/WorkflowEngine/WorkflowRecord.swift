@@ -16,6 +16,9 @@ final class WorkflowRecord {
     var activeContext: JobContext?
     /// The sequence of the workflow's `workflowStarted` event: none of its events come earlier.
     var firstSequence: UInt64 = 0
+    /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
+    /// was restored already ended and so already durable).
+    var terminalSequence: UInt64 = 0
     /// Why the workflow was asked to stop; nil while nobody asked.
     var cancelReason: String?
 

@@ -153,12 +153,16 @@ public struct WorkflowRPCService: Sendable {
         if !request.workflowID.isEmpty {
             let lookup = engine.ifIsolated { engine in
                 Result { () throws(EngineError) in
-                    (try engine.workflow(id: request.workflowID), try engine.firstEventSequence(ofWorkflow: request.workflowID))
+                    (
+                        try engine.workflow(id: request.workflowID),
+                        try engine.firstEventSequence(ofWorkflow: request.workflowID),
+                        engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true
+                    )
                 }
             }
             switch lookup {
-            case .success(let (workflow, firstSequence))?:
-                workflowState = Self.watchState(of: workflow, for: request)
+            case .success(let (workflow, firstSequence, hasEnded))?:
+                workflowState = Self.watchState(of: workflow, hasEnded: hasEnded, for: request)
                 // Nothing of this workflow comes before its first event: skip the older log.
                 cursor = max(cursor, firstSequence &- 1)
                 if case .finished = workflowState, workflow.status == .running {
@@ -189,9 +193,12 @@ public struct WorkflowRPCService: Sendable {
         if case .lookingUp = workflowState {
             let engine = self.engine
             Task {
-                let lookup = await engine.perform { engine throws(EngineError) in try engine.workflow(id: request.workflowID) }
+                let lookup = await engine.perform { engine throws(EngineError) in
+                    (try engine.workflow(id: request.workflowID), engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true)
+                }
                 switch lookup {
-                case .success(let workflow): producer.workflowLookedUp(Self.watchState(of: workflow, for: request))
+                case .success(let (workflow, hasEnded)):
+                    producer.workflowLookedUp(Self.watchState(of: workflow, hasEnded: hasEnded, for: request))
                 case .failure(let error): producer.workflowLookedUp(.failed(RPCStatus(error)))
                 }
             }
@@ -210,18 +217,20 @@ public struct WorkflowRPCService: Sendable {
                 guard let workflow = try? engine.workflow(id: id) else {
                     return WorkflowProgress(hasEnded: true, attempt: 0)
                 }
-                return WorkflowProgress(hasEnded: workflow.status != .running, attempt: workflow.attempt)
+                return WorkflowProgress(hasEnded: engine.hasVisiblyEnded(workflowID: id) ?? true, attempt: workflow.attempt)
             }
         }
     }
 
-    /// How a watch of `workflow` starts: `.finished` when it has ended, or when the request's
-    /// type or user filter excludes it (then none of its events, not even the terminal one, can
-    /// match, and the stream must not wait for them).
-    private static func watchState(of workflow: Workflow, for request: WorkflowV1.WatchLogsRequest) -> WatchLogsProducer.WorkflowState {
+    /// How a watch of `workflow` starts: `.finished` when it has ended and its terminal event
+    /// is visible (`hasEnded`), or when the request's type or user filter excludes it (then none
+    /// of its events, not even the terminal one, can match, and the stream must not wait for them).
+    private static func watchState(
+        of workflow: Workflow, hasEnded: Bool, for request: WorkflowV1.WatchLogsRequest
+    ) -> WatchLogsProducer.WorkflowState {
         let excluded = (!request.workflowType.isEmpty && request.workflowType != workflow.type)
             || (!request.userID.isEmpty && request.userID != workflow.userID)
-        return excluded || workflow.status != .running ? .finished : .running
+        return excluded || hasEnded ? .finished : .running
     }
 
     /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
