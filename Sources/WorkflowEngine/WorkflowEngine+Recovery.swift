@@ -67,6 +67,7 @@ extension WorkflowEngine {
             )
             fail(record, at: position, error: Self.restartInterruption, stats: jobs[position].stats)
         }
+        forgetFinishedWorkflowsBeyondRetention()
         logger.info(
             "engine.restored",
             metadata: [

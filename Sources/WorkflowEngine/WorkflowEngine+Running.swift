@@ -267,7 +267,16 @@ extension WorkflowEngine {
         // Called right after the terminal event was appended.
         record.terminalSequence = events.nextSequence - 1
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
-        while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
+        forgetFinishedWorkflowsBeyondRetention()
+    }
+
+    /// Forgets the oldest finished workflows while more than ``workflowRetention`` are kept or
+    /// the oldest finished longer than ``workflowMaxAge`` ago; never a running one.
+    func forgetFinishedWorkflowsBeyondRetention() {
+        let cutoffMs = workflowMaxAge.map { WallClock.nowMs() - WallClock.milliseconds($0) }
+        while let front = finishedWorkflowIDs.first {
+            let isExpired = cutoffMs.map { cutoff in (records[front.id]?.workflow.finishedAtMs ?? .min) < cutoff } ?? false
+            guard finishedWorkflowIDs.count > workflowRetention || isExpired, let oldest = finishedWorkflowIDs.pop() else { break }
             guard let candidate = records[oldest.id],
                   candidate.workflow.attempt == oldest.attempt,
                   candidate.workflow.status != .running,

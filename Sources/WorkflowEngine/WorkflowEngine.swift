@@ -24,6 +24,8 @@ public actor WorkflowEngine {
     public nonisolated let templates: TemplateRegistry
     /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
     public nonisolated let workflowRetention: Int
+    /// How long finished workflows are kept for ``workflow(id:)``; `nil` for no time limit.
+    public nonisolated let workflowMaxAge: Duration?
 
     /// Where workflows and events are made durable, if anywhere.
     public nonisolated let store: (any EventStore)?
@@ -55,6 +57,8 @@ public actor WorkflowEngine {
     ///   - eventRetention: How many of the newest events ``events`` keeps (at least 1).
     ///   - workflowRetention: How many finished workflows are kept (at least 1); running ones
     ///     are always kept.
+    ///   - workflowMaxAge: How long after it finished a workflow is kept (checked whenever a
+    ///     workflow finishes and at ``restore()``); `nil` for no time limit.
     ///   - executor: The serial executor the actor runs on; `nil` for a default one. Pass the
     ///     network event loop so handlers on it can use ``ifIsolated(_:)``.
     ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
@@ -64,6 +68,7 @@ public actor WorkflowEngine {
         templates: TemplateRegistry,
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
+        workflowMaxAge: Duration? = nil,
         executor: (any EngineExecutor)? = nil,
         store: (any EventStore)? = nil,
         logger: Logger
@@ -72,6 +77,7 @@ public actor WorkflowEngine {
         self.store = store
         self.events = EventLog(retention: eventRetention, store: store)
         self.workflowRetention = max(1, workflowRetention)
+        self.workflowMaxAge = workflowMaxAge
         self.executor = executor
         self.logger = logger
     }

@@ -29,6 +29,8 @@ public final class WorkflowServer: Sendable {
         public var eventRetention: Int
         /// How many finished workflows are retained.
         public var workflowRetention: Int
+        /// How long finished workflows are retained; `nil` for no time limit.
+        public var workflowMaxAge: Duration?
         /// Where workflows and events are made durable; `nil` keeps them in memory only.
         public var store: (any EventStore)?
 
@@ -37,11 +39,13 @@ public final class WorkflowServer: Sendable {
             transport: GRPCServerConfiguration = GRPCServerConfiguration(),
             eventRetention: Int = 1_000_000,
             workflowRetention: Int = 100_000,
+            workflowMaxAge: Duration? = nil,
             store: (any EventStore)? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
             self.workflowRetention = workflowRetention
+            self.workflowMaxAge = workflowMaxAge
             self.store = store
         }
     }
@@ -65,6 +69,7 @@ public final class WorkflowServer: Sendable {
             templates: templates,
             eventRetention: configuration.eventRetention,
             workflowRetention: configuration.workflowRetention,
+            workflowMaxAge: configuration.workflowMaxAge,
             executor: EventLoopEngineExecutor(loop: group.next()),
             store: configuration.store,
             logger: logger

@@ -28,6 +28,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "How many finished workflows to retain (running ones are always kept).")
     var workflowRetention = 100_000
 
+    @Option(help: "Hours a finished workflow is retained (checked as workflows finish and at start); 0: no time limit.")
+    var workflowRetentionHours = 0.0
+
     @Option(help: "Where workflows and events live: sqlite (durable, in --data-dir) or memory (lost on exit).")
     var store: StoreKind = .sqlite
 
@@ -71,6 +74,7 @@ struct Workflowd: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
         guard workflowRetention > 0 else { throw ValidationError("--workflow-retention must be positive") }
+        guard workflowRetentionHours >= 0 else { throw ValidationError("--workflow-retention-hours must not be negative") }
         guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }
         guard maxReceiveMessageSize > 0 else { throw ValidationError("--max-receive-message-size must be positive") }
         guard maxConcurrentStreams > 0, maxConcurrentStreams <= Int(Int32.max) else {
@@ -131,7 +135,8 @@ struct Workflowd: AsyncParsableCommand {
         }
         let server = WorkflowServer(
             configuration: .init(
-                transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention, store: eventStore
+                transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
+                workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore
             ),
             templates: templateRegistry,
             logger: logger
