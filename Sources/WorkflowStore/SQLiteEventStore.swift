@@ -52,6 +52,10 @@ public final class SQLiteEventStore: EventStore {
     public let path: String
     private let configuration: Configuration
     private let pool: DatabasePool
+    /// A connection of its own for WAL checkpoints, so that the fsyncs of a checkpoint never
+    /// stall a commit (SQLite's automatic checkpoints run inside the committing call).
+    private let checkpointer: DatabaseQueue
+    private let checkpointQueue = DispatchQueue(label: "workflow.store.checkpoint", qos: .utility)
     private let lock: DirectoryLock
     private let writer = DispatchQueue(label: "workflow.store.writer")
     private let queue = Mutex(Queue())
@@ -79,10 +83,12 @@ public final class SQLiteEventStore: EventStore {
         let synchronous = configuration.fsyncEachCommit ? "FULL" : "NORMAL"
         database.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             pool = try DatabasePool(path: path, configuration: database)
             try StoreSchema.migrator.migrate(pool)
+            checkpointer = try DatabaseQueue(path: path, configuration: database)
             let (oldest, newest) = try pool.read { db in
                 let row = try Row.fetchOne(db, sql: "SELECT min(sequence), max(sequence) FROM events")
                 return (row?[0] as Int64? ?? 0, row?[1] as Int64? ?? 0)
@@ -91,7 +97,25 @@ public final class SQLiteEventStore: EventStore {
         } catch {
             throw StoreError("cannot open the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
         }
+        scheduleCheckpoint()
     }
+
+    /// Checkpoints the WAL after ``checkpointInterval``, and again after that while the store exists.
+    private func scheduleCheckpoint() {
+        checkpointQueue.asyncAfter(deadline: .now() + Self.checkpointInterval) { [weak self] in
+            guard let self else { return }
+            do {
+                // PASSIVE copies what it can without blocking the writer or the readers.
+                try checkpointer.inDatabase { db in _ = try db.checkpoint(.passive) }
+            } catch {
+                logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
+            }
+            scheduleCheckpoint()
+        }
+    }
+
+    /// How often the WAL is copied back into the database file.
+    private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
 
     public func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         commitHandler.withLock { $0 = handler }
