@@ -37,6 +37,9 @@ def _open_unfinished_request(port):
     message = pb.StartWorkflowRequest(type="TEST").SerializeToString()
     stream = client.request("/workflow.v1.WorkflowService/StartWorkflow", struct.pack(">BI", 0, len(message) + 10) + message,
                             headers=[("content-type", "application/grpc"), ("te", "trailers")], end=False)
+    # Read the server's first frames (its SETTINGS come after it read ours and the request), so
+    # a loaded machine cannot deliver the signal before the server has seen the open call.
+    client.pump(timeout=0.5)
     return client, stream
 
 
