@@ -88,6 +88,12 @@ public final class EventLog: Sendable {
         state.withLock { $0.visibleSequence }
     }
 
+    /// The sequence of the newest appended event, committed or not: what an acknowledgement of
+    /// the change that appended it waits for with ``whenCommitted(through:_:)``.
+    public var appendedSequence: UInt64 {
+        state.withLock { $0.lastSequence }
+    }
+
     /// The sequence the next appended event gets.
     var nextSequence: UInt64 {
         state.withLock { $0.lastSequence + 1 }

@@ -81,16 +81,27 @@ public struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
+        let log = engine.events
+        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
             let (workflow, job) = try engine.retry(id: request.workflowID)
-            return WorkflowV1.RetryWorkflowResponse(
+            let bytes = WorkflowV1.RetryWorkflowResponse(
                 workflowID: workflow.id,
                 status: WorkflowV1.WorkflowStatus(workflow.status),
                 attempt: Int32(clamping: workflow.attempt),
                 jobID: job.id,
                 jobName: job.name
             ).serializedBytes()
-        }
+            // The WORKFLOW_RETRIED event (and the workflow's new state before it) is the newest.
+            return (bytes, engine.events.appendedSequence)
+        }, then: { result in
+            switch result {
+            case .success(let retried):
+                // Acknowledged means durable, as for StartWorkflow.
+                log.whenCommitted(through: retried.sequence) { responder.succeed(retried.bytes) }
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
+            }
+        })
     }
 
     private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {

@@ -187,29 +187,42 @@ public final class SQLiteEventStore: EventStore {
             let insertStep = try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)")
             let upsertProgress = try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)")
             let upsertWorkflow = try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)")
-            for write in writes {
+            // Within one batch only a workflow's last snapshot and a job's last progress matter.
+            var lastSnapshot: [String: Int] = [:]
+            for (index, write) in writes.enumerated() {
+                if case .workflow(let workflow, _) = write {
+                    lastSnapshot[workflow.id] = index
+                }
+            }
+            var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
+            for (index, write) in writes.enumerated() {
                 switch write {
                 case .events(let events):
                     for event in events {
-                        try insertEvent.execute(arguments: [Int64(event.sequence), event.workflowID, event.timestampMs, try encoder.encode(event)])
+                        try insertEvent.execute(arguments: [Int64(event.sequence), event.workflowID, event.timestampMs, Data(RecordCodec.encode(event))])
                         if let step = event.step, let job = event.job {
-                            try insertStep.execute(arguments: [Int64(event.sequence), event.workflowID, job.position, try encoder.encode(step)])
+                            try insertStep.execute(arguments: [Int64(event.sequence), event.workflowID, job.position, Data(RecordCodec.encode(step))])
                         }
                         if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
-                            try upsertProgress.execute(arguments: [job.id, event.workflowID, progress, event.progressMessage])
+                            progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
                         }
                         newest = max(newest, event.sequence)
                         if oldest == 0 { oldest = event.sequence }
                     }
                 case .workflow(let workflow, let firstSequence):
+                    guard lastSnapshot[workflow.id] == index else { continue }
                     try upsertWorkflow.execute(arguments: [
                         workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, try encoder.encode(workflow),
                     ])
                 case .forget(let workflowID):
+                    progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                     try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
                     try db.execute(sql: "DELETE FROM steps WHERE workflow_id = ?", arguments: [workflowID])
                     try db.execute(sql: "DELETE FROM progress WHERE workflow_id = ?", arguments: [workflowID])
                 }
+            }
+            for (jobID, progress) in progressByJob {
+                try upsertProgress.execute(arguments: [jobID, progress.workflowID, progress.progress, progress.message])
             }
             // Prune in order, and in batches (a tenth of the retention) to keep commits short.
             if newest >= oldest + retention + max(1, retention / 10) {
@@ -223,8 +236,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
-        let decoder = JSONDecoder()
-        return try pool.read { db in
+        try pool.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
@@ -232,7 +244,7 @@ public final class SQLiteEventStore: EventStore {
             )
             var events: [WorkflowModel.LogEvent] = []
             while let row = try rows.next() {
-                events.append(try decoder.decode(WorkflowModel.LogEvent.self, from: row[0] as Data))
+                events.append(try RecordCodec.decodeEvent([UInt8](row[0] as Data)))
             }
             return events
         }
@@ -256,7 +268,7 @@ public final class SQLiteEventStore: EventStore {
                     guard let index = indexByID[row[0] as String] else { continue }
                     let position = row[1] as Int
                     guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
-                    let step = try decoder.decode(Step.self, from: row[2] as Data)
+                    let step = try RecordCodec.decodeStep([UInt8](row[2] as Data))
                     lastSequence = max(lastSequence, step.sequence)
                     workflows[index].workflow.jobs[position].steps.append(step)
                 }

@@ -1,0 +1,130 @@
+import WorkflowModel
+
+/// The binary encoding of the records the store writes on the hot path (events and steps);
+/// several times cheaper than JSON, which the rarer workflow snapshots still use.
+///
+/// A field is never removed or reordered: a new one is appended, and a later schema migration
+/// would rewrite old rows if ever needed.
+enum RecordCodec {
+    static func encode(_ event: LogEvent) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 96 + event.message.utf8.count)
+        writer.write(event.sequence)
+        writer.write(event.timestampMs)
+        writer.write(caseIndex(event.kind))
+        writer.write(caseIndex(event.level))
+        writer.write(event.message)
+        writer.write(event.workflowID)
+        writer.write(event.workflowType)
+        writer.write(event.userID)
+        writer.write(optional: event.job) { writer, job in
+            writer.write(job.id)
+            writer.write(job.name)
+            writer.write(job.position)
+        }
+        writer.write(optional: event.step) { writer, step in write(step, to: &writer) }
+        writer.write(optional: event.progress) { writer, progress in writer.write(progress) }
+        writer.write(event.progressMessage)
+        writer.write(optional: event.workflowStatus) { writer, status in writer.write(caseIndex(status)) }
+        writer.write(optional: event.jobStatus) { writer, status in writer.write(caseIndex(status)) }
+        writer.write(optional: event.stats) { writer, stats in
+            writer.write(stats.durationMs)
+            writer.write(UInt64(stats.counters.count))
+            for (name, value) in stats.counters.sorted(by: { $0.key < $1.key }) {
+                writer.write(name)
+                writer.write(value)
+            }
+        }
+        writer.write(optional: event.error) { writer, error in writer.write(error) }
+        writer.write(optional: event.stack) { writer, stack in writer.write(stack) }
+        writer.write(optional: event.gap) { writer, gap in
+            writer.write(gap.lowerBound)
+            writer.write(gap.upperBound)
+        }
+        writer.write(event.attempt)
+        return writer.bytes
+    }
+
+    static func decodeEvent(_ bytes: [UInt8]) throws -> LogEvent {
+        var reader = BinaryReader(bytes)
+        let sequence = try reader.readUInt64()
+        let timestampMs = try reader.readInt64()
+        let kind = try reader.readCase(of: LogEventKind.self)
+        let level = try reader.readCase(of: LogLevel.self)
+        var event = LogEvent(
+            sequence: sequence, timestampMs: timestampMs, kind: kind, level: level,
+            message: try reader.readString(), workflowID: try reader.readString(),
+            workflowType: try reader.readString(), userID: try reader.readString()
+        )
+        event.job = try reader.readOptional { reader in
+            JobRef(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
+        }
+        event.step = try reader.readOptional { reader in try readStep(&reader) }
+        event.progress = try reader.readOptional { reader in try reader.readDouble() }
+        event.progressMessage = try reader.readString()
+        event.workflowStatus = try reader.readOptional { reader in try reader.readCase(of: WorkflowStatus.self) }
+        event.jobStatus = try reader.readOptional { reader in try reader.readCase(of: JobStatus.self) }
+        event.stats = try reader.readOptional { reader in
+            var stats = Stats(durationMs: try reader.readInt64())
+            let count = try reader.readUInt64()
+            for _ in 0..<count {
+                let name = try reader.readString()
+                stats.counters[name] = try reader.readInt64()
+            }
+            return stats
+        }
+        event.error = try reader.readOptional { reader in try reader.readString() }
+        event.stack = try reader.readOptional { reader in try reader.readString() }
+        event.gap = try reader.readOptional { reader in
+            let lower = try reader.readUInt64()
+            let upper = try reader.readUInt64()
+            guard lower <= upper else { throw BinaryReader.Malformed() }
+            return lower...upper
+        }
+        event.attempt = try reader.readInt()
+        return event
+    }
+
+    static func encode(_ step: Step) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 64 + step.message.utf8.count)
+        write(step, to: &writer)
+        return writer.bytes
+    }
+
+    static func decodeStep(_ bytes: [UInt8]) throws -> Step {
+        var reader = BinaryReader(bytes)
+        return try readStep(&reader)
+    }
+
+    private static func write(_ step: Step, to writer: inout BinaryWriter) {
+        writer.write(step.id)
+        writer.write(step.message)
+        writer.write(caseIndex(step.level))
+        writer.write(optional: step.entity) { writer, entity in
+            writer.write(entity.tag)
+            writer.write(entity.route)
+            writer.write(entity.id)
+            writer.write(entity.type)
+        }
+        writer.write(step.timestampMs)
+        writer.write(step.sequence)
+        writer.write(step.attempt)
+    }
+
+    private static func readStep(_ reader: inout BinaryReader) throws -> Step {
+        let id = try reader.readString()
+        let message = try reader.readString()
+        let level = try reader.readCase(of: LogLevel.self)
+        let entity = try reader.readOptional { reader in
+            EntityReference(tag: try reader.readString(), route: try reader.readString(), id: try reader.readString(), type: try reader.readString())
+        }
+        return Step(
+            id: id, message: message, level: level, entity: entity,
+            timestampMs: try reader.readInt64(), sequence: try reader.readUInt64(), attempt: try reader.readInt()
+        )
+    }
+
+    /// The position of `value` among its type's cases.
+    private static func caseIndex<T: CaseIterable & Equatable>(_ value: T) -> UInt64 {
+        UInt64(T.allCases.firstIndex(of: value).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
+    }
+}
