@@ -21,6 +21,7 @@ class RawH2:
         self.conn.initiate_connection()
         self.flush()
         self.responses: dict[int, dict] = {}
+        self.ping_acks = 0
 
     def flush(self):
         data = self.conn.data_to_send()
@@ -60,6 +61,8 @@ class RawH2:
                 response["data"] += event.data
                 if acknowledge:
                     self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.PingAckReceived):
+                self.ping_acks += 1
             elif isinstance(event, h2.events.StreamEnded):
                 response["ended"] = True
             elif isinstance(event, h2.events.StreamReset):
@@ -67,6 +70,19 @@ class RawH2:
                     response["reset"] = event.error_code
         self.flush()
         return True
+
+    def sync(self, timeout: float = 10) -> bool:
+        """Sends a PING and reads until its ACK: the server has then processed every frame sent
+        before it (frames are handled in order). Returns False if the connection closed first."""
+        import time
+        acks = self.ping_acks
+        self.conn.ping(b"syncsync")
+        self.flush()
+        deadline = time.monotonic() + timeout
+        while self.ping_acks == acks and time.monotonic() < deadline:
+            if not self.pump(timeout=0.5):
+                return False
+        return self.ping_acks > acks
 
     def wait_ended(self, stream_id: int, timeout: float = 10) -> dict:
         import time
