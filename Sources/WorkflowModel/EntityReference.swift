@@ -6,7 +6,7 @@
 /// ```swift
 /// let asset = EntityReference(tag: "P-101", route: "/assets/123", id: "123", type: "Asset")
 /// ```
-public struct EntityReference: Sendable, Hashable, Codable {
+public struct EntityReference: Sendable, Hashable {
     /// A short human-readable label, e.g. `P-101`.
     public var tag: String
     /// Where a console navigates to show the entity, e.g. `/assets/123`.

@@ -1,7 +1,7 @@
 /// A phase of a workflow, such as "Fetch External Assets", with the steps it logged.
 ///
 /// Jobs of a workflow run strictly one after another in ``position`` order.
-public struct Job: Sendable, Hashable, Codable {
+public struct Job: Sendable, Hashable {
     /// Unique identifier of the job.
     public var id: String
     /// Human-readable name of the phase, e.g. "Process Data".

@@ -1,5 +1,5 @@
 /// Identifies the job a ``LogEvent`` is about.
-public struct JobRef: Sendable, Hashable, Codable {
+public struct JobRef: Sendable, Hashable {
     /// The job's id.
     public var id: String
     /// The job's name, e.g. "Process Data".

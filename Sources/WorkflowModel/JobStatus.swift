@@ -7,7 +7,7 @@
 ///    │           └──────▶ failed
 ///    └──────────────────▶ cancelled   (an earlier job failed)
 /// ```
-public enum JobStatus: Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for the jobs before it.
     case pending
     /// Its function is running.

@@ -17,7 +17,7 @@
 ///     print(event.sequence, step.message, step.entity?.tag ?? "")
 /// }
 /// ```
-public struct LogEvent: Sendable, Hashable, Codable {
+public struct LogEvent: Sendable, Hashable {
     /// Server-wide and strictly increasing, starting at 1.
     public var sequence: UInt64
     /// When the change happened, in Unix epoch milliseconds (UTC).

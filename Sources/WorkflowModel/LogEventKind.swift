@@ -1,5 +1,5 @@
 /// What a ``LogEvent`` reports.
-public enum LogEventKind: Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// A workflow was started; its jobs are pending.
     case workflowStarted
     /// Every job of a workflow completed. Terminal.

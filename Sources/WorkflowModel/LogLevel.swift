@@ -5,7 +5,7 @@
 /// ```swift
 /// let important = event.level >= .warn
 /// ```
-public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, Codable, CustomStringConvertible {
+public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Detail useful while developing a workflow.
     case debug
     /// Normal progress, the default for steps.

@@ -2,7 +2,7 @@
 ///
 /// The engine measures ``durationMs`` itself with a monotonic clock; jobs record the counters.
 /// A workflow's stats are its total duration and the sum of its jobs' counters.
-public struct Stats: Sendable, Hashable, Codable {
+public struct Stats: Sendable, Hashable {
     /// Wall time in milliseconds, measured by the engine.
     public var durationMs: Int64
     /// Named counters, e.g. `["itemsProcessed": 100, "itemsFailed": 5]`.

@@ -2,7 +2,7 @@
 ///
 /// Steps are logged by job functions through the engine's job context and recorded both in
 /// the job's ``Job/steps`` and as a `stepLogged` ``LogEvent``.
-public struct Step: Sendable, Hashable, Codable {
+public struct Step: Sendable, Hashable {
     /// Unique identifier of the step.
     public var id: String
     /// What happened, e.g. "Created P-101".

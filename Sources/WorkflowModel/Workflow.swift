@@ -8,7 +8,7 @@
 ///     print(job.name, job.status, job.steps.count)
 /// }
 /// ```
-public struct Workflow: Sendable, Hashable, Codable {
+public struct Workflow: Sendable, Hashable {
     /// Unique identifier, assigned by the engine.
     public var id: String
     /// The registered type, e.g. `IMPORT_ASSETS`.

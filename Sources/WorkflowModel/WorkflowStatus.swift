@@ -9,7 +9,7 @@
 ///    ├──────▶ failed      (a job threw; later jobs were cancelled)
 ///    └──────▶ cancelled   (reserved for cancellation by a caller)
 /// ```
-public enum WorkflowStatus: Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+public enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Started and not yet finished: a job is running or about to run.
     case running
     /// Every job completed.

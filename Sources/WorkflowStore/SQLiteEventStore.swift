@@ -179,7 +179,6 @@ public final class SQLiteEventStore: EventStore {
     /// Writes one batch and prunes the oldest events beyond the retention.
     /// - Returns: The newest committed sequence.
     private func commit(_ writes: [StoreWrite]) throws -> UInt64 {
-        let encoder = JSONEncoder()
         let retention = UInt64(configuration.eventRetention)
         var (oldest, newest) = bounds.withLock { $0 }
         try pool.write { db in
@@ -212,7 +211,7 @@ public final class SQLiteEventStore: EventStore {
                 case .workflow(let workflow, let firstSequence):
                     guard lastSnapshot[workflow.id] == index else { continue }
                     try upsertWorkflow.execute(arguments: [
-                        workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, try encoder.encode(workflow),
+                        workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, Data(RecordCodec.encode(workflow)),
                     ])
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
@@ -251,14 +250,13 @@ public final class SQLiteEventStore: EventStore {
     }
 
     public func recover() throws -> RecoveredState {
-        let decoder = JSONDecoder()
         do {
             return try pool.read { db in
                 var workflows: [RecoveredState.StoredWorkflow] = []
                 var indexByID: [String: Int] = [:]
                 let rows = try Row.fetchCursor(db, sql: "SELECT body, first_sequence FROM workflows ORDER BY id")
                 while let row = try rows.next() {
-                    let workflow = try decoder.decode(Workflow.self, from: row[0] as Data)
+                    let workflow = try RecordCodec.decodeWorkflow([UInt8](row[0] as Data))
                     indexByID[workflow.id] = workflows.count
                     workflows.append(.init(workflow: workflow, firstSequence: UInt64(row[1] as Int64)))
                 }

@@ -2,9 +2,9 @@ import GRDB
 
 /// The store's tables, created and evolved by numbered migrations.
 ///
-/// - `events`: the log, one row per event (`body` is the event as JSON), by sequence.
-/// - `workflows`: each retained workflow's state without steps (`body` JSON) and its first sequence.
-/// - `steps`: every step of a retained workflow (`body` JSON), by sequence.
+/// - `events`: the log, one row per event (`body` is the event in `RecordCodec`'s binary format), by sequence.
+/// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first sequence.
+/// - `steps`: every step of a retained workflow (`body`, binary), by sequence.
 /// - `progress`: the newest progress of each job, for jobs interrupted between lifecycle events.
 enum StoreSchema {
     /// The migrator for every version of the schema; a migration, once shipped, never changes.

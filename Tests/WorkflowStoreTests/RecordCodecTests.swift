@@ -30,3 +30,22 @@ struct RecordCodecTests {
         #expect(throws: (any Error).self) { try RecordCodec.decodeEvent([UInt8](repeating: 0xFF, count: 40)) }
     }
 }
+
+@Suite("RecordCodec: workflows")
+struct RecordCodecWorkflowTests {
+    @Test("a workflow snapshot with every field set round-trips")
+    func workflowRoundTrip() throws {
+        var job = Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .failed, progress: 0.5, progressMessage: "half",
+                      stats: Stats(durationMs: 4, counters: ["itemsProcessed": 2]), error: "e", stack: "s",
+                      startedAtMs: 10, finishedAtMs: 20, attempt: 2)
+        job.steps = []
+        let workflow = Workflow(
+            id: "wf-1", type: "TEST", summary: "sum", status: .failed, createdAtMs: 1, startedAtMs: 2, finishedAtMs: 30,
+            userID: "u", userName: "ada", params: ["jobs": "2", "steps": "5"],
+            jobs: [job, Job(id: "wf-1-j2", name: "Process", position: 1, status: .cancelled)],
+            stats: Stats(durationMs: 29, counters: ["itemsProcessed": 2]), error: "e", failedJobID: "wf-1-j1",
+            failedJobName: "Fetch", requestID: "r", attempt: 2
+        )
+        #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
+    }
+}
