@@ -70,6 +70,25 @@ struct DurableWatermarkTests {
         #expect(log.oldestRetainedSequence == 1)
     }
 
+    @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
+    func prunedRangeIsTruncated() {
+        let store = ManualStore()
+        let log = EventLog(retention: 3, store: store)
+        for _ in 0..<10 {
+            log.append(Self.event())
+        }
+        store.commitQueued()
+        store.prune(before: 5)
+
+        #expect(log.read(after: 1, matching: .all, limit: 100) == .truncated(oldestRetained: 5))
+        #expect(log.oldestRetainedSequence == 5)
+        guard case .events(let events, _) = log.read(after: 4, matching: .all, limit: 100) else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(events.first?.sequence == 5)
+    }
+
     @Test("a started workflow is acknowledged only after its first event is committed")
     func startWaitsForCommit() async throws {
         let store = ManualStore()

@@ -45,6 +45,11 @@ final class ManualStore: EventStore {
         state.withLock { $0.forgotten }
     }
 
+    /// Drops the committed events before `sequence`, as pruning does.
+    func prune(before sequence: UInt64) {
+        state.withLock { $0.committed.removeAll { $0.sequence < sequence } }
+    }
+
     /// The writes queued and not yet committed.
     var queuedCount: Int {
         state.withLock { $0.queued.count }
