@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: C shims (each imported by exactly one Swift target)
@@ -61,6 +62,15 @@ let package = Package(
             name: "WorkflowEngine",
             dependencies: ["WorkflowModel", .product(name: "Logging", package: "swift-log")]
         ),
+        // The durable store behind the engine's event log: SQLite through GRDB, group commit.
+        .target(
+            name: "WorkflowStore",
+            dependencies: [
+                "WorkflowEngine", "WorkflowModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The product's templates (IMPORT_ASSETS, RULE_EXECUTION, EXPORT_PACKAGE), the asset
         // registry they work on, and templates declared in a configuration file.
         .target(
@@ -84,6 +94,7 @@ let package = Package(
             dependencies: [
                 "WorkflowService",
                 "WorkflowEngine",
+                "WorkflowStore",
                 "WorkflowTemplates",
                 "HTTP2Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -122,6 +133,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
+        .testTarget(
+            name: "WorkflowStoreTests",
+            dependencies: ["WorkflowStore", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "WorkflowTemplatesTests",
             dependencies: ["WorkflowTemplates", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]

@@ -3,7 +3,7 @@
 # Usage: Scripts/install-deps.sh [--tests]   (--tests adds the tools the test suite drives)
 set -euo pipefail
 
-packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev)
+packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev libsqlite3-dev)
 if [[ "${1:-}" == "--tests" ]]; then
     packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils)
 fi

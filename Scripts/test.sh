@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the Swift toolchain: installs what is
 # missing (Debian packages, a Python venv in .venv), checks the generated protobuf-c code, runs
-# the Swift tests, then the interop suite: stock Python grpcio clients, raw HTTP/2 frames and
-# h2load against the real workflowd binary.
+# the Swift tests, then the interop suite: stock Python grpcio clients, raw HTTP/2 frames,
+# h2load and kill-and-restart runs against the real workflowd binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +19,11 @@ Scripts/check-generated.sh
 swift build --build-tests
 swift test --skip-build
 
-export WORKFLOWD="$PWD/.build/debug/workflowd"
-export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
-.venv/bin/python -m pytest -q Tests/Interop
-
 # Each libFuzzer target in Fuzz/ for a few seconds (longer runs: Scripts/fuzz.sh SECONDS).
 Scripts/fuzz.sh 5
+
+export WORKFLOWD="$PWD/.build/debug/workflowd"
+export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
+# The service's behaviour again with the in-memory store (the default is the durable one).
+WORKFLOWD_STORE=memory .venv/bin/python -m pytest -q Tests/Interop/test_workflow_service.py Tests/Interop/test_control_rpcs.py
+.venv/bin/python -m pytest -q Tests/Interop

@@ -28,58 +28,107 @@ import WorkflowModel
 /// }
 /// ```
 ///
-/// Swapping in a durable store later means keeping this interface and reading older events
-/// from the store instead of answering ``EventRead/truncated(oldestRetained:)``.
+/// With an ``EventStore`` behind it the log is durable: appended events go to the store's
+/// group commit and become visible (to reads, waiters and ``lastSequence``) only once they are
+/// committed, the "durable watermark"; events older than the memory retains are read from the
+/// store. Without a store every appended event is visible at once.
 public final class EventLog: Sendable {
-    /// The most events retained.
+    /// The most events retained in memory.
     public let retention: Int
 
     /// The most events one read examines, bounding how long it holds the lock; a read that stops
     /// early returns with ``EventRead/events(_:scannedThrough:)`` short of the end.
     static let scanBudget = 8_192
+    /// The most events one read fetches from the store.
+    static let storeScanBudget = 512
 
     private struct State {
         var ring: EventRing
+        /// The newest event appended (committed or not).
         var lastSequence: UInt64 = 0
+        /// The newest event visible to readers: committed to the store (or appended, without one).
+        var visibleSequence: UInt64 = 0
         var waiters: [UInt64: @Sendable () -> Void] = [:]
         var nextWaiterID: UInt64 = 0
+        /// Callbacks waiting for a sequence to be committed.
+        var commitWaiters: [(sequence: UInt64, callback: @Sendable () -> Void)] = []
 
-        /// The sequence of the oldest retained event, or `lastSequence + 1` when empty.
+        /// The sequence of the oldest event in memory, or `lastSequence + 1` when none is.
         var oldestRetained: UInt64 {
             lastSequence - UInt64(ring.count) + 1
         }
     }
 
-    // Sendable because all mutable state lives in the Mutex (itself Sendable) and the stored
-    // callbacks are @Sendable.
-    private let state: Mutex<State>
-
-    /// Creates an empty log that retains the newest `retention` events (at least 1).
-    init(retention: Int) {
-        let retention = max(1, retention)
-        self.retention = retention
-        self.state = Mutex(State(ring: EventRing(capacity: retention)))
+    /// Where the read of an old range goes.
+    private enum ReadPlan {
+        case answer(EventRead)
+        case store(through: UInt64, oldestInMemory: UInt64)
     }
 
-    /// The sequence of the newest event, or 0 when nothing was ever appended.
+    // Sendable because all mutable state lives in the Mutex (itself Sendable), the stored
+    // callbacks are @Sendable and the store is Sendable.
+    private let state: Mutex<State>
+    private let store: (any EventStore)?
+
+    /// Creates an empty log that retains the newest `retention` events (at least 1) in memory,
+    /// in front of `store` when given.
+    init(retention: Int, store: (any EventStore)? = nil) {
+        let retention = max(1, retention)
+        self.retention = retention
+        self.store = store
+        self.state = Mutex(State(ring: EventRing(capacity: retention)))
+        store?.setCommitHandler { [weak self] sequence in
+            self?.markCommitted(through: sequence)
+        }
+    }
+
+    /// The sequence of the newest visible event (committed, with a store), or 0 when nothing
+    /// was ever appended.
     public var lastSequence: UInt64 {
+        state.withLock { $0.visibleSequence }
+    }
+
+    /// The sequence of the newest appended event, committed or not: what an acknowledgement of
+    /// the change that appended it waits for with ``whenCommitted(through:_:)``.
+    public var appendedSequence: UInt64 {
         state.withLock { $0.lastSequence }
     }
 
-    /// The sequence of the oldest retained event (`lastSequence + 1` when the log is empty).
+    /// The sequence the next appended event gets.
+    var nextSequence: UInt64 {
+        state.withLock { $0.lastSequence + 1 }
+    }
+
+    /// The sequence of the oldest retained event, in memory or in the store
+    /// (`lastSequence + 1` when there is none).
     public var oldestRetainedSequence: UInt64 {
-        state.withLock { $0.oldestRetained }
+        let inMemory = state.withLock { $0.oldestRetained }
+        guard let stored = store?.oldestStoredSequence else { return inMemory }
+        return min(stored, inMemory)
+    }
+
+    /// Continues the numbering after `sequence`, the newest stored one; call before any append.
+    func resume(after sequence: UInt64) {
+        state.withLock { state in
+            precondition(state.lastSequence == 0, "resume(after:) must come before any append")
+            state.lastSequence = sequence
+            state.visibleSequence = sequence
+        }
     }
 
     /// Appends `events` in order, stamping each (and its step, if any) with the next sequence
-    /// numbers, and wakes every waiter.
+    /// numbers; without a store, wakes every waiter (with one, the commit does).
     ///
     /// - Returns: The sequence given to the first event (`lastSequence + 1` if `events` is empty).
     @discardableResult
     func append(contentsOf events: [LogEvent]) -> UInt64 {
-        guard !events.isEmpty else { return lastSequence + 1 }
-        let (first, fired) = state.withLock { state -> (UInt64, [UInt64: @Sendable () -> Void]) in
+        guard !events.isEmpty else { return nextSequence }
+        let (first, fired) = state.withLock { state -> (UInt64, [@Sendable () -> Void]) in
             let first = state.lastSequence + 1
+            var stamped: [LogEvent] = []
+            if store != nil {
+                stamped.reserveCapacity(events.count)
+            }
             for var event in events {
                 state.lastSequence += 1
                 event.sequence = state.lastSequence
@@ -87,14 +136,19 @@ public final class EventLog: Sendable {
                     event.step!.sequence = state.lastSequence
                 }
                 state.ring.append(event)
+                if store != nil {
+                    stamped.append(event)
+                }
             }
-            guard !state.waiters.isEmpty else { return (first, [:]) }
-            let fired = state.waiters
-            state.waiters = [:]
-            return (first, fired)
+            if let store {
+                // Under the lock, so the store receives batches in sequence order.
+                store.enqueue(.events(stamped))
+                return (first, [])
+            }
+            return (first, Self.advanceVisible(&state, to: state.lastSequence))
         }
         // Outside the lock: a callback may read the log or register again.
-        for callback in fired.values {
+        for callback in fired {
             callback()
         }
         return first
@@ -108,10 +162,80 @@ public final class EventLog: Sendable {
         append(contentsOf: [event])
     }
 
+    /// Hands a workflow's current state to the store (nothing without one), ordered with the
+    /// appends around it.
+    func persist(_ workflow: Workflow, firstSequence: UInt64) {
+        guard let store else { return }
+        var snapshot = workflow
+        for index in snapshot.jobs.indices {
+            snapshot.jobs[index].steps = []
+        }
+        state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
+    }
+
+    /// Tells the store that a finished workflow was forgotten.
+    func forget(workflowID: String) {
+        guard let store else { return }
+        state.withLock { _ in store.enqueue(.forget(workflowID: workflowID)) }
+    }
+
+    /// Makes the events through `sequence` visible and fires the waiters that were waiting for them.
+    func markCommitted(through sequence: UInt64) {
+        let fired = state.withLock { state in
+            Self.advanceVisible(&state, to: min(sequence, state.lastSequence))
+        }
+        for callback in fired {
+            callback()
+        }
+    }
+
+    /// Raises the visible sequence and returns the callbacks to fire outside the lock.
+    private static func advanceVisible(_ state: inout State, to sequence: UInt64) -> [@Sendable () -> Void] {
+        guard sequence > state.visibleSequence else { return [] }
+        state.visibleSequence = sequence
+        var fired: [@Sendable () -> Void] = []
+        if !state.waiters.isEmpty {
+            fired.append(contentsOf: state.waiters.values)
+            state.waiters = [:]
+        }
+        if !state.commitWaiters.isEmpty {
+            var waiting: [(sequence: UInt64, callback: @Sendable () -> Void)] = []
+            for waiter in state.commitWaiters {
+                if waiter.sequence <= sequence {
+                    fired.append(waiter.callback)
+                } else {
+                    waiting.append(waiter)
+                }
+            }
+            state.commitWaiters = waiting
+        }
+        return fired
+    }
+
+    /// Calls `callback` once the event with `sequence` is visible: at once (on this thread)
+    /// when it already is, else on the committing thread right after its commit.
+    ///
+    /// An acknowledgement that must not outrun the disk (StartWorkflow's answer) waits here.
+    ///
+    /// - Parameters:
+    ///   - sequence: The event to wait for.
+    ///   - callback: Keep it short and non-blocking.
+    public func whenCommitted(through sequence: UInt64, _ callback: @escaping @Sendable () -> Void) {
+        let isVisible = state.withLock { state in
+            if sequence <= state.visibleSequence { return true }
+            state.commitWaiters.append((sequence, callback))
+            return false
+        }
+        if isVisible {
+            callback()
+        }
+    }
+
     /// Reads the retained events after `sequence` that match `filter`, in order.
     ///
-    /// Examines events from `sequence + 1` on until it has `limit` matches, reaches the newest
-    /// event, or has examined ``scanBudget`` events.
+    /// Examines visible events from `sequence + 1` on until it has `limit` matches, reaches the
+    /// newest visible event, or has examined ``scanBudget`` events (fewer when they come from
+    /// the store).
     ///
     /// - Parameters:
     ///   - sequence: The last sequence the caller has seen (or scanned); 0 for the beginning.
@@ -121,17 +245,18 @@ public final class EventLog: Sendable {
     ///   ``EventRead/truncated(oldestRetained:)`` when the event after `sequence` was dropped.
     public func read(after sequence: UInt64, matching filter: EventFilter, limit: Int) -> EventRead {
         let limit = max(1, limit)
-        return state.withLock { state in
+        let plan = state.withLock { state -> ReadPlan in
             let oldest = state.oldestRetained
             if sequence < oldest - 1 {
-                return .truncated(oldestRetained: oldest)
+                guard store != nil else { return .answer(.truncated(oldestRetained: oldest)) }
+                return .store(through: min(oldest - 1, state.visibleSequence), oldestInMemory: oldest)
             }
-            guard sequence < state.lastSequence else {
-                return .events([], scannedThrough: sequence)
+            guard sequence < state.visibleSequence else {
+                return .answer(.events([], scannedThrough: sequence))
             }
             var matches: [LogEvent] = []
             var current = sequence
-            let end = min(state.lastSequence, sequence + UInt64(Self.scanBudget))
+            let end = min(state.visibleSequence, sequence + UInt64(Self.scanBudget))
             while current < end && matches.count < limit {
                 current += 1
                 let event = state.ring[Int(current - oldest)]
@@ -139,20 +264,55 @@ public final class EventLog: Sendable {
                     matches.append(event)
                 }
             }
-            return .events(matches, scannedThrough: current)
+            return .answer(.events(matches, scannedThrough: current))
+        }
+        switch plan {
+        case .answer(let read):
+            return read
+        case .store(let through, let oldestInMemory):
+            return readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit)
         }
     }
 
-    /// Registers a one-shot `callback` for the next append, unless an event newer than
-    /// `sequence` already exists.
+    /// Reads events older than the memory holds from the store. A range the store no longer
+    /// holds (or cannot read) is ``EventRead/truncated(oldestRetained:)``: never a silent skip.
+    private func readStore(
+        after sequence: UInt64, through: UInt64, oldestInMemory: UInt64, matching filter: EventFilter, limit: Int
+    ) -> EventRead {
+        guard let store, sequence < through else { return .events([], scannedThrough: sequence) }
+        let oldestStored = store.oldestStoredSequence ?? oldestInMemory
+        if sequence + 1 < oldestStored {
+            return .truncated(oldestRetained: min(oldestStored, oldestInMemory))
+        }
+        guard let stored = try? store.events(after: sequence, through: through, limit: Self.storeScanBudget),
+              let first = stored.first, first.sequence == sequence + 1
+        else {
+            return .truncated(oldestRetained: oldestInMemory)
+        }
+        var matches: [LogEvent] = []
+        var current = sequence
+        for event in stored {
+            guard event.sequence == current + 1 else { break }
+            current = event.sequence
+            if filter.matches(event) {
+                matches.append(event)
+                if matches.count >= limit { break }
+            }
+        }
+        return .events(matches, scannedThrough: current)
+    }
+
+    /// Registers a one-shot `callback` for the next visible append, unless a visible event newer
+    /// than `sequence` already exists.
     ///
     /// The check and the registration happen under one lock with the appends, so no append can
     /// slip between a read that found nothing and the registration.
     ///
     /// - Parameters:
     ///   - sequence: The last sequence the caller has read or scanned.
-    ///   - callback: Called once, outside the lock, on the appending thread, right after the
-    ///     next append. Keep it short and non-blocking (e.g. schedule work on an event loop).
+    ///   - callback: Called once, outside the lock, on the appending (or committing) thread,
+    ///     right after the next append becomes visible. Keep it short and non-blocking (e.g.
+    ///     schedule work on an event loop).
     /// - Returns: A handle for ``cancel(_:)``, or `nil` (nothing registered) when an event
     ///   newer than `sequence` exists: read again instead.
     public func notifyOnAppend(
@@ -160,7 +320,7 @@ public final class EventLog: Sendable {
         _ callback: @escaping @Sendable () -> Void
     ) -> AppendWaiter? {
         state.withLock { state in
-            guard state.lastSequence <= sequence else { return nil }
+            guard state.visibleSequence <= sequence else { return nil }
             state.nextWaiterID += 1
             state.waiters[state.nextWaiterID] = callback
             return AppendWaiter(id: state.nextWaiterID)

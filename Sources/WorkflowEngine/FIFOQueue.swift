@@ -6,6 +6,11 @@ struct FIFOQueue<Element> {
     /// The number of queued elements.
     var count: Int { storage.count - head }
 
+    /// The front element, if any, left in place.
+    var first: Element? {
+        head < storage.count ? storage[head] : nil
+    }
+
     /// Adds `element` at the back.
     mutating func push(_ element: Element) {
         storage.append(element)

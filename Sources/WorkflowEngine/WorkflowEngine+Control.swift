@@ -71,6 +71,7 @@ extension WorkflowEngine {
             record.workflow.jobs[later].stats = Stats()
         }
         let jobRef = record.jobRefs[position]
+        record.persist(in: events)
         events.append(
             event(
                 record, .workflowRetried, level: .info,
@@ -132,6 +133,7 @@ extension WorkflowEngine {
                 timestampMs: now, workflowStatus: .cancelled, stats: workflowStats, error: reason
             )
         )
+        record.persist(in: events)
         events.append(contentsOf: batch)
         logger.debug("engine.workflow_cancelled", metadata: ["workflow.id": "\(record.workflow.id)"])
         finish(record)

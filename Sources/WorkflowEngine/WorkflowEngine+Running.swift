@@ -124,6 +124,7 @@ extension WorkflowEngine {
         let jobRef = record.jobRefs[position]
         record.workflow.jobs[position].status = .running
         record.workflow.jobs[position].startedAtMs = now
+        record.persist(in: events)
         events.append(
             event(record, .jobStarted, level: .info, message: "Job \(jobRef.name) started", timestampMs: now, job: jobRef, jobStatus: .running)
         )
@@ -149,6 +150,7 @@ extension WorkflowEngine {
         record.workflow.jobs[position].finishedAtMs = now
         record.workflow.jobs[position].stats = stats
         record.workflow.jobs[position].progress = 1
+        record.persist(in: events)
         events.append(
             event(
                 record, .jobCompleted, level: .info,
@@ -163,7 +165,7 @@ extension WorkflowEngine {
     }
 
     /// Fails the job at `position` with `error`, cancels the later jobs, and fails the workflow.
-    private func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
+    func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
         let now = WallClock.nowMs()
         let jobRef = record.jobRefs[position]
         let errorText = String(describing: error)
@@ -215,6 +217,7 @@ extension WorkflowEngine {
                 timestampMs: now, workflowStatus: .failed, stats: workflowStats, error: errorText
             )
         )
+        record.persist(in: events)
         events.append(contentsOf: batch)
         logger.warning(
             "engine.workflow_failed",
@@ -233,6 +236,7 @@ extension WorkflowEngine {
         record.workflow.status = .completed
         record.workflow.finishedAtMs = now
         record.workflow.stats = stats
+        record.persist(in: events)
         events.append(
             event(
                 record, .workflowCompleted, level: .info,
@@ -260,13 +264,25 @@ extension WorkflowEngine {
     /// An entry of an earlier attempt (the workflow was retried since) is stale and skipped: the
     /// workflow was queued anew when its latest attempt ended.
     func finish(_ record: WorkflowRecord) {
+        // Called right after the terminal event was appended.
+        record.terminalSequence = events.nextSequence - 1
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
-        while finishedWorkflowIDs.count > workflowRetention, let oldest = finishedWorkflowIDs.pop() {
+        forgetFinishedWorkflowsBeyondRetention()
+    }
+
+    /// Forgets the oldest finished workflows while more than ``workflowRetention`` are kept or
+    /// the oldest finished longer than ``workflowMaxAge`` ago; never a running one.
+    func forgetFinishedWorkflowsBeyondRetention() {
+        let cutoffMs = workflowMaxAge.map { WallClock.nowMs() - WallClock.milliseconds($0) }
+        while let front = finishedWorkflowIDs.first {
+            let isExpired = cutoffMs.map { cutoff in (records[front.id]?.workflow.finishedAtMs ?? .min) < cutoff } ?? false
+            guard finishedWorkflowIDs.count > workflowRetention || isExpired, let oldest = finishedWorkflowIDs.pop() else { break }
             guard let candidate = records[oldest.id],
                   candidate.workflow.attempt == oldest.attempt,
                   candidate.workflow.status != .running,
                   let forgotten = records.removeValue(forKey: oldest.id)
             else { continue }
+            events.forget(workflowID: oldest.id)
             let requestID = forgotten.workflow.requestID
             if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest.id {
                 workflowIDsByRequestID[requestID] = nil

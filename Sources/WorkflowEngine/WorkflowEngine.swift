@@ -24,7 +24,11 @@ public actor WorkflowEngine {
     public nonisolated let templates: TemplateRegistry
     /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
     public nonisolated let workflowRetention: Int
+    /// How long finished workflows are kept for ``workflow(id:)``; `nil` for no time limit.
+    public nonisolated let workflowMaxAge: Duration?
 
+    /// Where workflows and events are made durable, if anywhere.
+    public nonisolated let store: (any EventStore)?
     private nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
@@ -38,6 +42,8 @@ public actor WorkflowEngine {
     private var workflowIDs = WorkflowIDGenerator()
     /// The task running each running workflow, by workflow id.
     var runs: [String: Task<Void, Never>] = [:]
+    /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
+    var isRestored = false
     /// Set by ``shutdown()``: no new workflow starts and running ones are interrupted.
     var isShuttingDown = false
     /// Every retained workflow's id, oldest first (ids sort by creation); forgotten ids are
@@ -51,19 +57,27 @@ public actor WorkflowEngine {
     ///   - eventRetention: How many of the newest events ``events`` keeps (at least 1).
     ///   - workflowRetention: How many finished workflows are kept (at least 1); running ones
     ///     are always kept.
+    ///   - workflowMaxAge: How long after it finished a workflow is kept (checked whenever a
+    ///     workflow finishes and at ``restore()``); `nil` for no time limit.
     ///   - executor: The serial executor the actor runs on; `nil` for a default one. Pass the
     ///     network event loop so handlers on it can use ``ifIsolated(_:)``.
+    ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
+    ///     only. With a store, call ``restore()`` before anything else.
     ///   - logger: Where the engine logs workflow and job lifecycle.
     public init(
         templates: TemplateRegistry,
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
+        workflowMaxAge: Duration? = nil,
         executor: (any EngineExecutor)? = nil,
+        store: (any EventStore)? = nil,
         logger: Logger
     ) {
         self.templates = templates
-        self.events = EventLog(retention: eventRetention)
+        self.store = store
+        self.events = EventLog(retention: eventRetention, store: store)
         self.workflowRetention = max(1, workflowRetention)
+        self.workflowMaxAge = workflowMaxAge
         self.executor = executor
         self.logger = logger
     }
@@ -131,6 +145,23 @@ public actor WorkflowEngine {
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
     public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
+        try startForAcknowledgement(request).workflow
+    }
+
+    /// Starts a workflow like ``start(_:)`` and also returns the sequence of its
+    /// `workflowStarted` event: answer the caller only once
+    /// ``EventLog/whenCommitted(through:_:)`` says that event is durable.
+    ///
+    /// ```swift
+    /// let (workflow, sequence) = try engine.startForAcknowledgement(request)
+    /// engine.events.whenCommitted(through: sequence) { respond(workflow) }
+    /// ```
+    ///
+    /// - Parameter request: What to start.
+    /// - Returns: The workflow (new, or the one a repeated request id started) and the sequence
+    ///   to wait for.
+    /// - Throws: As ``start(_:)``.
+    public func startForAcknowledgement(_ request: WorkflowRequest) throws(EngineError) -> (workflow: Workflow, sequence: UInt64) {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -140,7 +171,7 @@ public actor WorkflowEngine {
             guard existing.request == request else {
                 throw .requestIDReused(request.requestID, existingID: existingID)
             }
-            return existing.workflow
+            return (existing.workflow, existing.firstSequence)
         }
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)
@@ -172,7 +203,11 @@ public actor WorkflowEngine {
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id
         }
-        record.firstSequence = events.append(
+        // Only the engine appends, so the next sequence is this workflow's first; the workflow is
+        // queued for the store before its first event, and so committed no later than it.
+        record.firstSequence = events.nextSequence
+        events.persist(record.workflow, firstSequence: record.firstSequence)
+        events.append(
             event(
                 record, .workflowStarted, level: .info,
                 message: "Workflow \(request.type) started with \(jobs.count) jobs",
@@ -184,7 +219,7 @@ public actor WorkflowEngine {
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
         launch(record, from: 0)
-        return workflow
+        return (workflow, record.firstSequence)
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats.
@@ -215,6 +250,17 @@ public actor WorkflowEngine {
         for run in running {
             await run.value
         }
+    }
+
+    /// Whether a workflow has ended and its terminal event is visible to watchers: with a
+    /// store, the engine's state runs ahead of the committed log for a moment, and a watch that
+    /// ended on the state alone could miss the terminal event.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Returns: `nil` when no such workflow is retained.
+    public func hasVisiblyEnded(workflowID id: String) -> Bool? {
+        guard let record = records[id] else { return nil }
+        return record.workflow.status != .running && events.lastSequence >= record.terminalSequence
     }
 
     /// The sequence of a workflow's first event (`workflowStarted`), where a watcher of that

@@ -16,14 +16,27 @@ final class WorkflowRecord {
     var activeContext: JobContext?
     /// The sequence of the workflow's `workflowStarted` event: none of its events come earlier.
     var firstSequence: UInt64 = 0
+    /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
+    /// was restored already ended and so already durable).
+    var terminalSequence: UInt64 = 0
     /// Why the workflow was asked to stop; nil while nobody asked.
     var cancelReason: String?
 
-    init(workflow: Workflow, request: WorkflowRequest, definitions: [JobDefinition]) {
+    init(
+        workflow: Workflow,
+        request: WorkflowRequest,
+        definitions: [JobDefinition],
+        startInstant: ContinuousClock.Instant = .now
+    ) {
         self.workflow = workflow
         self.request = request
         self.definitions = definitions
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
-        self.startInstant = .now
+        self.startInstant = startInstant
+    }
+
+    /// Queues the workflow's current state for the store (nothing without one).
+    func persist(in log: EventLog) {
+        log.persist(workflow, firstSequence: firstSequence)
     }
 }

@@ -43,11 +43,21 @@ public struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let workflowRequest = WorkflowRequest(request)
-        callEngine(responder) { engine throws(EngineError) in
-            let workflow = try engine.start(workflowRequest)
+        let log = engine.events
+        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
+            let (workflow, sequence) = try engine.startForAcknowledgement(workflowRequest)
             // A repeated request id answers with the existing workflow, in whatever state it is now.
-            return WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
-        }
+            let bytes = WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
+            return (bytes, sequence)
+        }, then: { result in
+            switch result {
+            case .success(let started):
+                // Acknowledged means durable: answer once the WORKFLOW_STARTED event is committed.
+                log.whenCommitted(through: started.sequence) { responder.succeed(started.bytes) }
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
+            }
+        })
     }
 
     private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -71,16 +81,27 @@ public struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
+        let log = engine.events
+        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
             let (workflow, job) = try engine.retry(id: request.workflowID)
-            return WorkflowV1.RetryWorkflowResponse(
+            let bytes = WorkflowV1.RetryWorkflowResponse(
                 workflowID: workflow.id,
                 status: WorkflowV1.WorkflowStatus(workflow.status),
                 attempt: Int32(clamping: workflow.attempt),
                 jobID: job.id,
                 jobName: job.name
             ).serializedBytes()
-        }
+            // The WORKFLOW_RETRIED event (and the workflow's new state before it) is the newest.
+            return (bytes, engine.events.appendedSequence)
+        }, then: { result in
+            switch result {
+            case .success(let retried):
+                // Acknowledged means durable, as for StartWorkflow.
+                log.whenCommitted(through: retried.sequence) { responder.succeed(retried.bytes) }
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
+            }
+        })
     }
 
     private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -143,12 +164,16 @@ public struct WorkflowRPCService: Sendable {
         if !request.workflowID.isEmpty {
             let lookup = engine.ifIsolated { engine in
                 Result { () throws(EngineError) in
-                    (try engine.workflow(id: request.workflowID), try engine.firstEventSequence(ofWorkflow: request.workflowID))
+                    (
+                        try engine.workflow(id: request.workflowID),
+                        try engine.firstEventSequence(ofWorkflow: request.workflowID),
+                        engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true
+                    )
                 }
             }
             switch lookup {
-            case .success(let (workflow, firstSequence))?:
-                workflowState = Self.watchState(of: workflow, for: request)
+            case .success(let (workflow, firstSequence, hasEnded))?:
+                workflowState = Self.watchState(of: workflow, hasEnded: hasEnded, for: request)
                 // Nothing of this workflow comes before its first event: skip the older log.
                 cursor = max(cursor, firstSequence &- 1)
                 if case .finished = workflowState, workflow.status == .running {
@@ -179,9 +204,12 @@ public struct WorkflowRPCService: Sendable {
         if case .lookingUp = workflowState {
             let engine = self.engine
             Task {
-                let lookup = await engine.perform { engine throws(EngineError) in try engine.workflow(id: request.workflowID) }
+                let lookup = await engine.perform { engine throws(EngineError) in
+                    (try engine.workflow(id: request.workflowID), engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true)
+                }
                 switch lookup {
-                case .success(let workflow): producer.workflowLookedUp(Self.watchState(of: workflow, for: request))
+                case .success(let (workflow, hasEnded)):
+                    producer.workflowLookedUp(Self.watchState(of: workflow, hasEnded: hasEnded, for: request))
                 case .failure(let error): producer.workflowLookedUp(.failed(RPCStatus(error)))
                 }
             }
@@ -200,18 +228,20 @@ public struct WorkflowRPCService: Sendable {
                 guard let workflow = try? engine.workflow(id: id) else {
                     return WorkflowProgress(hasEnded: true, attempt: 0)
                 }
-                return WorkflowProgress(hasEnded: workflow.status != .running, attempt: workflow.attempt)
+                return WorkflowProgress(hasEnded: engine.hasVisiblyEnded(workflowID: id) ?? true, attempt: workflow.attempt)
             }
         }
     }
 
-    /// How a watch of `workflow` starts: `.finished` when it has ended, or when the request's
-    /// type or user filter excludes it (then none of its events, not even the terminal one, can
-    /// match, and the stream must not wait for them).
-    private static func watchState(of workflow: Workflow, for request: WorkflowV1.WatchLogsRequest) -> WatchLogsProducer.WorkflowState {
+    /// How a watch of `workflow` starts: `.finished` when it has ended and its terminal event
+    /// is visible (`hasEnded`), or when the request's type or user filter excludes it (then none
+    /// of its events, not even the terminal one, can match, and the stream must not wait for them).
+    private static func watchState(
+        of workflow: Workflow, hasEnded: Bool, for request: WorkflowV1.WatchLogsRequest
+    ) -> WatchLogsProducer.WorkflowState {
         let excluded = (!request.workflowType.isEmpty && request.workflowType != workflow.type)
             || (!request.userID.isEmpty && request.userID != workflow.userID)
-        return excluded || workflow.status != .running ? .finished : .running
+        return excluded || hasEnded ? .finished : .running
     }
 
     /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
@@ -220,12 +250,20 @@ public struct WorkflowRPCService: Sendable {
         _ responder: UnaryResponder,
         _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
     ) {
-        let answer: @Sendable (Result<[UInt8], EngineError>) -> Void = { result in
+        runOnEngine(operation) { result in
             switch result {
             case .success(let bytes): responder.succeed(bytes)
             case .failure(let error): responder.fail(RPCStatus(error))
             }
         }
+    }
+
+    /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
+    /// and hands its outcome to `answer`.
+    private func runOnEngine<T: Sendable>(
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> T,
+        then answer: @escaping @Sendable (Result<T, EngineError>) -> Void
+    ) {
         if let result = engine.ifIsolated({ engine in Result { () throws(EngineError) in try operation(engine) } }) {
             answer(result)
         } else {

@@ -25,13 +25,28 @@ public final class WorkflowServer: Sendable {
     public struct Configuration: Sendable {
         /// The transport's settings (address, limits).
         public var transport: GRPCServerConfiguration
-        /// How many events the log retains for replay.
+        /// How many events the log retains in memory for replay.
         public var eventRetention: Int
+        /// How many finished workflows are retained.
+        public var workflowRetention: Int
+        /// How long finished workflows are retained; `nil` for no time limit.
+        public var workflowMaxAge: Duration?
+        /// Where workflows and events are made durable; `nil` keeps them in memory only.
+        public var store: (any EventStore)?
 
         /// Creates a configuration.
-        public init(transport: GRPCServerConfiguration = GRPCServerConfiguration(), eventRetention: Int = 1_000_000) {
+        public init(
+            transport: GRPCServerConfiguration = GRPCServerConfiguration(),
+            eventRetention: Int = 1_000_000,
+            workflowRetention: Int = 100_000,
+            workflowMaxAge: Duration? = nil,
+            store: (any EventStore)? = nil
+        ) {
             self.transport = transport
             self.eventRetention = eventRetention
+            self.workflowRetention = workflowRetention
+            self.workflowMaxAge = workflowMaxAge
+            self.store = store
         }
     }
 
@@ -53,7 +68,10 @@ public final class WorkflowServer: Sendable {
         let engine = WorkflowEngine(
             templates: templates,
             eventRetention: configuration.eventRetention,
+            workflowRetention: configuration.workflowRetention,
+            workflowMaxAge: configuration.workflowMaxAge,
             executor: EventLoopEngineExecutor(loop: group.next()),
+            store: configuration.store,
             logger: logger
         )
         var router = RPCRouter()
@@ -80,10 +98,13 @@ public final class WorkflowServer: Sendable {
         }
     }
 
-    /// Starts listening.
+    /// Restores the engine from its store (if any and not done yet), then starts listening.
     /// - Returns: the bound port.
+    /// - Throws: What the store threw when its data cannot be read (nothing listens then), or
+    ///   what binding threw.
     public func start() async throws -> Int {
-        try await server.start()
+        try await engine.restore()
+        return try await server.start()
     }
 
     /// Calls finished so far, by status code.
@@ -102,6 +123,8 @@ public final class WorkflowServer: Sendable {
         health.enterShutdown()
         await server.beginShutdown()
         await engine.shutdown()
+        // The interrupted workflows' last events become durable, and so visible to watchers.
+        engine.store?.flush()
         await server.finishShutdown(gracePeriod: gracePeriod)
         try await group.shutdownGracefully()
     }

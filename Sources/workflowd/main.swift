@@ -5,6 +5,7 @@ import HTTP2Transport
 import Logging
 import WorkflowEngine
 import WorkflowService
+import WorkflowStore
 import WorkflowTemplates
 
 /// `workflowd`: the WorkflowEngine gRPC server.
@@ -21,8 +22,23 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one (logged as server.port).")
     var port = 50051
 
-    @Option(help: "How many log events to retain for replay.")
+    @Option(help: "How many log events to retain for replay (in memory, and in the store).")
     var eventRetention = 1_000_000
+
+    @Option(help: "How many finished workflows to retain (running ones are always kept).")
+    var workflowRetention = 100_000
+
+    @Option(help: "Hours a finished workflow is retained (checked as workflows finish and at start); 0: no time limit.")
+    var workflowRetentionHours = 0.0
+
+    @Option(help: "Where workflows and events live: sqlite (durable, in --data-dir) or memory (lost on exit).")
+    var store: StoreKind = .sqlite
+
+    @Option(help: "The data directory of the sqlite store (created if missing).")
+    var dataDir = "workflow-data"
+
+    @Flag(help: "fsync every commit of the sqlite store: survives power loss too, not only a crash of workflowd.")
+    var fsync = false
 
     @Option(help: "Largest request message accepted, in bytes.")
     var maxReceiveMessageSize = 4 << 20
@@ -57,6 +73,8 @@ struct Workflowd: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
+        guard workflowRetention > 0 else { throw ValidationError("--workflow-retention must be positive") }
+        guard workflowRetentionHours >= 0 else { throw ValidationError("--workflow-retention-hours must not be negative") }
         guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }
         guard maxReceiveMessageSize > 0 else { throw ValidationError("--max-receive-message-size must be positive") }
         guard maxConcurrentStreams > 0, maxConcurrentStreams <= Int(Int32.max) else {
@@ -101,13 +119,36 @@ struct Workflowd: AsyncParsableCommand {
         )
         transport.maxConcurrentStreams = UInt32(maxConcurrentStreams)
         transport.maxHeaderListSize = UInt32(maxHeaderListSize)
+        var eventStore: (any EventStore)?
+        if store == .sqlite {
+            do {
+                let sqlite = try SQLiteEventStore(
+                    configuration: .init(directory: dataDir, eventRetention: eventRetention, fsyncEachCommit: fsync),
+                    logger: logger
+                )
+                logger.info("server.store", metadata: ["store.path": "\(sqlite.path)"])
+                eventStore = sqlite
+            } catch {
+                FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
+                throw ExitCode(74)  // EX_IOERR
+            }
+        }
         let server = WorkflowServer(
-            configuration: .init(transport: transport, eventRetention: eventRetention),
+            configuration: .init(
+                transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
+                workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore
+            ),
             templates: templateRegistry,
             logger: logger
         )
         // Catch signals before the port is announced: a signal right after it must not kill.
         let termination = TerminationSignals()
+        do {
+            try await server.engine.restore()
+        } catch {
+            FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
+            throw ExitCode(74)  // EX_IOERR
+        }
         _ = try await server.start()
         let signals = termination.signals
         var iterator = signals.makeAsyncIterator()
@@ -132,6 +173,14 @@ struct Workflowd: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The values of `--store`.
+enum StoreKind: String, ExpressibleByArgument {
+    /// SQLite in `--data-dir`: durable across restarts and crashes.
+    case sqlite
+    /// Memory only: a restart starts empty.
+    case memory
+}
 
 /// A duration from a number of seconds given on the command line.
 private func seconds(_ value: Double) -> Duration {

@@ -2,8 +2,11 @@
 
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -43,11 +46,27 @@ def workflowd_binary() -> Path:
 
 
 class Server:
-    """A workflowd process on 127.0.0.1 and an ephemeral port."""
+    """A workflowd process on 127.0.0.1 and an ephemeral port.
 
-    def __init__(self, *extra_args: str):
+    Each server gets a fresh temporary data directory (removed by `stop`) unless `data_dir` is
+    given (kept: a test restarts on it) or the arguments choose a store. WORKFLOWD_STORE=memory
+    in the environment runs every such server with the in-memory store instead.
+    """
+
+    def __init__(self, *extra_args: str, data_dir: str | None = None):
+        self.owned_data_dir = None
+        store_args: list[str] = []
+        if data_dir is not None:
+            store_args = ["--data-dir", data_dir]
+        elif "--store" not in extra_args and "--data-dir" not in extra_args:
+            if os.environ.get("WORKFLOWD_STORE") == "memory":
+                store_args = ["--store", "memory"]
+            else:
+                self.owned_data_dir = tempfile.mkdtemp(prefix="workflowd-data-")
+                store_args = ["--data-dir", self.owned_data_dir]
+        self.data_dir = data_dir or self.owned_data_dir
         self.process = subprocess.Popen(
-            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", *extra_args],
+            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", *store_args, *extra_args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -95,7 +114,18 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=30)
         self._drain.join(timeout=10)
+        self._remove_data_dir()
         return "".join(self.log)
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies at once, as in a crash; the data directory stays."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._drain.join(timeout=10)
+
+    def _remove_data_dir(self) -> None:
+        if self.owned_data_dir is not None:
+            shutil.rmtree(self.owned_data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -71,6 +71,19 @@ class RawH2:
         self.flush()
         return True
 
+    def sync(self, timeout: float = 10) -> bool:
+        """Sends a PING and reads until its ACK: the server has then processed every frame sent
+        before it (frames are handled in order). Returns False if the connection closed first."""
+        import time
+        acks = self.ping_acks
+        self.conn.ping(b"syncsync")
+        self.flush()
+        deadline = time.monotonic() + timeout
+        while self.ping_acks == acks and time.monotonic() < deadline:
+            if not self.pump(timeout=0.5):
+                return False
+        return self.ping_acks > acks
+
     def wait_ended(self, stream_id: int, timeout: float = 10) -> dict:
         import time
         deadline = time.monotonic() + timeout
@@ -79,19 +92,6 @@ class RawH2:
             if not self.pump(timeout=0.5):
                 break
         return response
-
-    def sync(self, timeout: float = 5):
-        """Returns once the server has processed everything sent so far: it answers a PING only
-        after the frames before it."""
-        acks = self.ping_acks
-        self.conn.ping(b"syncsync")
-        self.flush()
-        import time
-        deadline = time.monotonic() + timeout
-        while self.ping_acks == acks and time.monotonic() < deadline:
-            if not self.pump(timeout=0.2):
-                break
-        assert self.ping_acks > acks, "the server did not answer a PING"
 
     def close(self):
         self.sock.close()

@@ -37,9 +37,9 @@ def _open_unfinished_request(port):
     message = pb.StartWorkflowRequest(type="TEST").SerializeToString()
     stream = client.request("/workflow.v1.WorkflowService/StartWorkflow", struct.pack(">BI", 0, len(message) + 10) + message,
                             headers=[("content-type", "application/grpc"), ("te", "trailers")], end=False)
-    # Wait until the server has processed the open call (it answers a PING only after the frames
-    # before it), so a loaded machine cannot deliver the signal first.
-    client.sync()
+    # Wait until the server has processed the request, so a loaded machine cannot deliver the
+    # signal before the server has seen the open call.
+    assert client.sync()
     return client, stream
 
 
@@ -49,6 +49,8 @@ def test_sigterm_sends_a_shutdown_notice_then_goaway_with_the_last_stream():
     client = RawH2(server.port)
     stream = client.grpc_request("/workflow.v1.WorkflowService/WatchLogs", pb.WatchLogsRequest(live_only=True).SerializeToString())
     client.pump(timeout=0.5)
+    # The server has processed the call before the signal (a loaded machine could reorder them).
+    assert client.sync()
     server.process.terminate()
     goaways, trailers = [], None
     for kind, flags, stream_id, payload in client.raw_frames():

@@ -1,0 +1,39 @@
+import WorkflowModel
+
+/// A durable home for the engine's workflows and events, behind the ``EventLog``.
+///
+/// The engine never waits for the disk: the log hands each change to ``enqueue(_:)`` and goes
+/// on; the store commits what accumulated in one transaction (group commit) on a thread of its
+/// own and then reports the newest committed sequence to the handler set with
+/// ``setCommitHandler(_:)``. Only committed events are visible to watchers, so no watcher can
+/// see an event that a crash then erases.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(directory: "workflow-data", logger: logger)
+/// let engine = WorkflowEngine(templates: .builtIn, store: store, logger: logger)
+/// try await engine.restore()      // load, resolve interrupted workflows, continue sequences
+/// ```
+public protocol EventStore: AnyObject, Sendable {
+    /// Reads everything retained: the workflows (with their steps) and the sequence bounds.
+    ///
+    /// - Throws: When the data cannot be read; the caller must not go on with an empty state.
+    func recover() throws -> RecoveredState
+
+    /// Sets the function called, on the store's thread, after each commit with the newest
+    /// committed sequence. Set it once, before the first ``enqueue(_:)``.
+    func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void)
+
+    /// Queues writes for the next commit, in order; returns at once.
+    func enqueue(_ write: StoreWrite)
+
+    /// The committed events with sequences in `(sequence, through]`, oldest first, at most `limit`.
+    ///
+    /// - Throws: When the store cannot be read.
+    func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [LogEvent]
+
+    /// The sequence of the oldest stored event, or `nil` when none is stored.
+    var oldestStoredSequence: UInt64? { get }
+
+    /// Blocks until everything queued so far is committed (or failed to commit).
+    func flush()
+}

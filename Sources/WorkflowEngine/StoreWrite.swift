@@ -1,0 +1,12 @@
+import WorkflowModel
+
+/// One change for an ``EventStore`` to commit, in the order the engine made them.
+public enum StoreWrite: Sendable {
+    /// Sequenced events to append to the stored log.
+    case events([LogEvent])
+    /// A workflow's current state (its jobs without their steps, which are stored from the
+    /// `stepLogged` events) and the sequence of its first event; inserts or replaces.
+    case workflow(Workflow, firstSequence: UInt64)
+    /// The engine forgot a finished workflow: remove it, its steps and progress.
+    case forget(workflowID: String)
+}

@@ -1,0 +1,55 @@
+/// Appends values in the store's compact binary format: unsigned LEB128 varints, zigzag for
+/// signed integers, length-prefixed UTF-8 strings, IEEE doubles as 8 little-endian bytes.
+struct BinaryWriter {
+    /// The bytes written so far.
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 128) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func write(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func write(_ value: Int64) {
+        write(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func write(_ value: Int) {
+        write(Int64(value))
+    }
+
+    mutating func write(_ value: Bool) {
+        bytes.append(value ? 1 : 0)
+    }
+
+    mutating func write(_ value: Double) {
+        var bits = value.bitPattern
+        for _ in 0..<8 {
+            bytes.append(UInt8(truncatingIfNeeded: bits))
+            bits >>= 8
+        }
+    }
+
+    mutating func write(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            write(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Writes a presence flag, then `value` with `body` when present.
+    mutating func write<T>(optional value: T?, _ body: (inout BinaryWriter, T) -> Void) {
+        write(value != nil)
+        if let value {
+            body(&self, value)
+        }
+    }
+}

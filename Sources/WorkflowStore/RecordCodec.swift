@@ -1,0 +1,213 @@
+import WorkflowModel
+
+/// The binary encoding of the records the store writes: events, steps and workflow snapshots;
+/// several times cheaper to write and read than JSON.
+///
+/// A field is never removed or reordered: a new one is appended, and a later schema migration
+/// would rewrite old rows if ever needed.
+enum RecordCodec {
+    static func encode(_ event: LogEvent) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 96 + event.message.utf8.count)
+        writer.write(event.sequence)
+        writer.write(event.timestampMs)
+        writer.write(caseIndex(event.kind))
+        writer.write(caseIndex(event.level))
+        writer.write(event.message)
+        writer.write(event.workflowID)
+        writer.write(event.workflowType)
+        writer.write(event.userID)
+        writer.write(optional: event.job) { writer, job in
+            writer.write(job.id)
+            writer.write(job.name)
+            writer.write(job.position)
+        }
+        writer.write(optional: event.step) { writer, step in write(step, to: &writer) }
+        writer.write(optional: event.progress) { writer, progress in writer.write(progress) }
+        writer.write(event.progressMessage)
+        writer.write(optional: event.workflowStatus) { writer, status in writer.write(caseIndex(status)) }
+        writer.write(optional: event.jobStatus) { writer, status in writer.write(caseIndex(status)) }
+        writer.write(optional: event.stats) { writer, stats in write(stats, to: &writer) }
+        writer.write(optional: event.error) { writer, error in writer.write(error) }
+        writer.write(optional: event.stack) { writer, stack in writer.write(stack) }
+        writer.write(optional: event.gap) { writer, gap in
+            writer.write(gap.lowerBound)
+            writer.write(gap.upperBound)
+        }
+        writer.write(event.attempt)
+        return writer.bytes
+    }
+
+    static func decodeEvent(_ bytes: [UInt8]) throws -> LogEvent {
+        var reader = BinaryReader(bytes)
+        let sequence = try reader.readUInt64()
+        let timestampMs = try reader.readInt64()
+        let kind = try reader.readCase(of: LogEventKind.self)
+        let level = try reader.readCase(of: LogLevel.self)
+        var event = LogEvent(
+            sequence: sequence, timestampMs: timestampMs, kind: kind, level: level,
+            message: try reader.readString(), workflowID: try reader.readString(),
+            workflowType: try reader.readString(), userID: try reader.readString()
+        )
+        event.job = try reader.readOptional { reader in
+            JobRef(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
+        }
+        event.step = try reader.readOptional { reader in try readStep(&reader) }
+        event.progress = try reader.readOptional { reader in try reader.readDouble() }
+        event.progressMessage = try reader.readString()
+        event.workflowStatus = try reader.readOptional { reader in try reader.readCase(of: WorkflowStatus.self) }
+        event.jobStatus = try reader.readOptional { reader in try reader.readCase(of: JobStatus.self) }
+        event.stats = try reader.readOptional { reader in try readStats(&reader) }
+        event.error = try reader.readOptional { reader in try reader.readString() }
+        event.stack = try reader.readOptional { reader in try reader.readString() }
+        event.gap = try reader.readOptional { reader in
+            let lower = try reader.readUInt64()
+            let upper = try reader.readUInt64()
+            guard lower <= upper else { throw BinaryReader.Malformed() }
+            return lower...upper
+        }
+        event.attempt = try reader.readInt()
+        return event
+    }
+
+    static func encode(_ workflow: Workflow) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 256)
+        writer.write(workflow.id)
+        writer.write(workflow.type)
+        writer.write(workflow.summary)
+        writer.write(caseIndex(workflow.status))
+        writer.write(workflow.createdAtMs)
+        writer.write(workflow.startedAtMs)
+        writer.write(optional: workflow.finishedAtMs) { writer, value in writer.write(value) }
+        writer.write(workflow.userID)
+        writer.write(workflow.userName)
+        writer.write(UInt64(workflow.params.count))
+        for (key, value) in workflow.params.sorted(by: { $0.key < $1.key }) {
+            writer.write(key)
+            writer.write(value)
+        }
+        writer.write(UInt64(workflow.jobs.count))
+        for job in workflow.jobs {
+            writer.write(job.id)
+            writer.write(job.name)
+            writer.write(job.position)
+            writer.write(caseIndex(job.status))
+            writer.write(job.progress)
+            writer.write(job.progressMessage)
+            write(job.stats, to: &writer)
+            writer.write(optional: job.error) { writer, value in writer.write(value) }
+            writer.write(optional: job.stack) { writer, value in writer.write(value) }
+            writer.write(optional: job.startedAtMs) { writer, value in writer.write(value) }
+            writer.write(optional: job.finishedAtMs) { writer, value in writer.write(value) }
+            writer.write(job.attempt)
+        }
+        write(workflow.stats, to: &writer)
+        writer.write(optional: workflow.error) { writer, value in writer.write(value) }
+        writer.write(optional: workflow.failedJobID) { writer, value in writer.write(value) }
+        writer.write(optional: workflow.failedJobName) { writer, value in writer.write(value) }
+        writer.write(workflow.requestID)
+        writer.write(workflow.attempt)
+        return writer.bytes
+    }
+
+    /// A workflow snapshot; its jobs have no steps (they are stored on their own).
+    static func decodeWorkflow(_ bytes: [UInt8]) throws -> Workflow {
+        var reader = BinaryReader(bytes)
+        var workflow = Workflow(
+            id: try reader.readString(), type: try reader.readString(), summary: try reader.readString(),
+            status: try reader.readCase(of: WorkflowStatus.self),
+            createdAtMs: try reader.readInt64(), startedAtMs: try reader.readInt64()
+        )
+        workflow.finishedAtMs = try reader.readOptional { reader in try reader.readInt64() }
+        workflow.userID = try reader.readString()
+        workflow.userName = try reader.readString()
+        let paramCount = try reader.readUInt64()
+        for _ in 0..<paramCount {
+            let key = try reader.readString()
+            workflow.params[key] = try reader.readString()
+        }
+        let jobCount = try reader.readUInt64()
+        for _ in 0..<jobCount {
+            var job = Job(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
+            job.status = try reader.readCase(of: JobStatus.self)
+            job.progress = try reader.readDouble()
+            job.progressMessage = try reader.readString()
+            job.stats = try readStats(&reader)
+            job.error = try reader.readOptional { reader in try reader.readString() }
+            job.stack = try reader.readOptional { reader in try reader.readString() }
+            job.startedAtMs = try reader.readOptional { reader in try reader.readInt64() }
+            job.finishedAtMs = try reader.readOptional { reader in try reader.readInt64() }
+            job.attempt = try reader.readInt()
+            workflow.jobs.append(job)
+        }
+        workflow.stats = try readStats(&reader)
+        workflow.error = try reader.readOptional { reader in try reader.readString() }
+        workflow.failedJobID = try reader.readOptional { reader in try reader.readString() }
+        workflow.failedJobName = try reader.readOptional { reader in try reader.readString() }
+        workflow.requestID = try reader.readString()
+        workflow.attempt = try reader.readInt()
+        return workflow
+    }
+
+    private static func write(_ stats: Stats, to writer: inout BinaryWriter) {
+        writer.write(stats.durationMs)
+        writer.write(UInt64(stats.counters.count))
+        for (name, value) in stats.counters.sorted(by: { $0.key < $1.key }) {
+            writer.write(name)
+            writer.write(value)
+        }
+    }
+
+    private static func readStats(_ reader: inout BinaryReader) throws -> Stats {
+        var stats = Stats(durationMs: try reader.readInt64())
+        let count = try reader.readUInt64()
+        for _ in 0..<count {
+            let name = try reader.readString()
+            stats.counters[name] = try reader.readInt64()
+        }
+        return stats
+    }
+
+    static func encode(_ step: Step) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 64 + step.message.utf8.count)
+        write(step, to: &writer)
+        return writer.bytes
+    }
+
+    static func decodeStep(_ bytes: [UInt8]) throws -> Step {
+        var reader = BinaryReader(bytes)
+        return try readStep(&reader)
+    }
+
+    private static func write(_ step: Step, to writer: inout BinaryWriter) {
+        writer.write(step.id)
+        writer.write(step.message)
+        writer.write(caseIndex(step.level))
+        writer.write(optional: step.entity) { writer, entity in
+            writer.write(entity.tag)
+            writer.write(entity.route)
+            writer.write(entity.id)
+            writer.write(entity.type)
+        }
+        writer.write(step.timestampMs)
+        writer.write(step.sequence)
+        writer.write(step.attempt)
+    }
+
+    private static func readStep(_ reader: inout BinaryReader) throws -> Step {
+        let id = try reader.readString()
+        let message = try reader.readString()
+        let level = try reader.readCase(of: LogLevel.self)
+        let entity = try reader.readOptional { reader in
+            EntityReference(tag: try reader.readString(), route: try reader.readString(), id: try reader.readString(), type: try reader.readString())
+        }
+        return Step(
+            id: id, message: message, level: level, entity: entity,
+            timestampMs: try reader.readInt64(), sequence: try reader.readUInt64(), attempt: try reader.readInt()
+        )
+    }
+
+    /// The position of `value` among its type's cases.
+    private static func caseIndex<T: CaseIterable & Equatable>(_ value: T) -> UInt64 {
+        UInt64(T.allCases.firstIndex(of: value).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
+    }
+}

@@ -1,0 +1,291 @@
+import Dispatch
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import WorkflowEngine
+import WorkflowModel
+
+/// The embedded durable store: one SQLite database in WAL mode (through GRDB) in a data
+/// directory, written with group commit.
+///
+/// Writes queue up in memory (``enqueue(_:)`` never touches the disk) and one serial writer
+/// commits everything queued in one transaction, then reports the newest committed sequence;
+/// whatever arrives during a commit goes into the next one, so the batch grows with the load
+/// and an idle store commits a lone event at once. Readers (replays of old events) use WAL
+/// reader connections and never wait for the writer.
+///
+/// With `synchronous = NORMAL` (the default) a commit survives the process being killed; with
+/// ``Configuration/fsyncEachCommit`` it also survives power loss, at the cost of an fsync per
+/// batch.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(configuration: .init(directory: "workflow-data"), logger: logger)
+/// let engine = WorkflowEngine(templates: .builtIn, store: store, logger: logger)
+/// try await engine.restore()
+/// ```
+public final class SQLiteEventStore: EventStore {
+    /// Where and how to store.
+    public struct Configuration: Sendable {
+        /// The data directory; created if missing. Holds `workflows.sqlite` (plus its `-wal`
+        /// and `-shm` files) and a `LOCK` file.
+        public var directory: String
+        /// How many of the newest events the store keeps; older ones are pruned in order.
+        public var eventRetention: Int
+        /// Whether each commit is fsynced (`synchronous = FULL`), surviving power loss too.
+        public var fsyncEachCommit: Bool
+
+        /// Creates a configuration.
+        public init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false) {
+            self.directory = directory
+            self.eventRetention = max(1, eventRetention)
+            self.fsyncEachCommit = fsyncEachCommit
+        }
+    }
+
+    private struct Queue {
+        var writes: [StoreWrite] = []
+        var isDraining = false
+    }
+
+    /// The database file inside the data directory.
+    public let path: String
+    private let configuration: Configuration
+    private let pool: DatabasePool
+    /// A connection of its own for WAL checkpoints, so that the fsyncs of a checkpoint never
+    /// stall a commit (SQLite's automatic checkpoints run inside the committing call).
+    private let checkpointer: DatabaseQueue
+    private let checkpointQueue = DispatchQueue(label: "workflow.store.checkpoint", qos: .utility)
+    private let lock: DirectoryLock
+    private let writer = DispatchQueue(label: "workflow.store.writer")
+    private let queue = Mutex(Queue())
+    private let commitHandler = Mutex<(@Sendable (UInt64) -> Void)?>(nil)
+    /// The oldest and newest stored sequences (0 when none), kept by the writer.
+    private let bounds: Mutex<(oldest: UInt64, newest: UInt64)>
+    private let logger: Logger
+
+    /// Opens (or creates) the store in `configuration.directory` and brings its schema up to date.
+    ///
+    /// - Throws: ``StoreError`` naming the file when the directory cannot be used, another
+    ///   process holds it, or the file is not a readable database (it is never reset).
+    public init(configuration: Configuration, logger: Logger) throws {
+        let directory = URL(fileURLWithPath: configuration.directory)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create data directory \(directory.path): \(error.localizedDescription)")
+        }
+        self.lock = try DirectoryLock(path: directory.appendingPathComponent("LOCK").path)
+        self.path = directory.appendingPathComponent("workflows.sqlite").path
+        self.configuration = configuration
+        self.logger = logger
+        var database = GRDB.Configuration()
+        let synchronous = configuration.fsyncEachCommit ? "FULL" : "NORMAL"
+        database.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: database)
+            try StoreSchema.migrator.migrate(pool)
+            checkpointer = try DatabaseQueue(path: path, configuration: database)
+            let (oldest, newest) = try pool.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT min(sequence), max(sequence) FROM events")
+                return (row?[0] as Int64? ?? 0, row?[1] as Int64? ?? 0)
+            }
+            bounds = Mutex((UInt64(oldest), UInt64(newest)))
+        } catch {
+            throw StoreError("cannot open the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
+        }
+        scheduleCheckpoint()
+    }
+
+    /// Checkpoints the WAL after ``checkpointInterval``, and again after that while the store exists.
+    private func scheduleCheckpoint() {
+        checkpointQueue.asyncAfter(deadline: .now() + Self.checkpointInterval) { [weak self] in
+            guard let self else { return }
+            do {
+                // PASSIVE copies what it can without blocking the writer or the readers.
+                try checkpointer.inDatabase { db in _ = try db.checkpoint(.passive) }
+            } catch {
+                logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
+            }
+            scheduleCheckpoint()
+        }
+    }
+
+    /// How often the WAL is copied back into the database file.
+    private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
+
+    public func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
+        commitHandler.withLock { $0 = handler }
+    }
+
+    public var oldestStoredSequence: UInt64? {
+        let oldest = bounds.withLock { $0.oldest }
+        return oldest == 0 ? nil : oldest
+    }
+
+    public func enqueue(_ write: StoreWrite) {
+        let startDrain = queue.withLock { queue -> Bool in
+            queue.writes.append(write)
+            if queue.isDraining { return false }
+            queue.isDraining = true
+            return true
+        }
+        if startDrain {
+            writer.async { self.drain() }
+        }
+    }
+
+    public func flush() {
+        writer.sync {}
+    }
+
+    /// Commits batches until nothing is queued; runs on ``writer`` only.
+    private func drain() {
+        while true {
+            let writes = queue.withLock { queue -> [StoreWrite] in
+                let writes = queue.writes
+                queue.writes = []
+                if writes.isEmpty {
+                    queue.isDraining = false
+                }
+                return writes
+            }
+            if writes.isEmpty { return }
+            commitRetrying(writes)
+        }
+    }
+
+    /// Commits `writes` in one transaction, retrying until it succeeds: events become visible
+    /// only once committed, so none is ever skipped.
+    private func commitRetrying(_ writes: [StoreWrite]) {
+        var delayMs = 10
+        while true {
+            do {
+                let newest = try commit(writes)
+                let handler = commitHandler.withLock { $0 }
+                handler?(newest)
+                return
+            } catch {
+                logger.error("store.commit_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)", "store.retry_ms": "\(delayMs)"])
+                Thread.sleep(forTimeInterval: Double(delayMs) / 1000)
+                delayMs = min(delayMs * 2, 1000)
+            }
+        }
+    }
+
+    /// Writes one batch and prunes the oldest events beyond the retention.
+    /// - Returns: The newest committed sequence.
+    private func commit(_ writes: [StoreWrite]) throws -> UInt64 {
+        let retention = UInt64(configuration.eventRetention)
+        var (oldest, newest) = bounds.withLock { $0 }
+        try pool.write { db in
+            let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, body) VALUES (?, ?, ?, ?)")
+            let insertStep = try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)")
+            let upsertProgress = try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)")
+            let upsertWorkflow = try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)")
+            // Within one batch only a workflow's last snapshot and a job's last progress matter.
+            var lastSnapshot: [String: Int] = [:]
+            for (index, write) in writes.enumerated() {
+                if case .workflow(let workflow, _) = write {
+                    lastSnapshot[workflow.id] = index
+                }
+            }
+            var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
+            for (index, write) in writes.enumerated() {
+                switch write {
+                case .events(let events):
+                    for event in events {
+                        try insertEvent.execute(arguments: [Int64(event.sequence), event.workflowID, event.timestampMs, Data(RecordCodec.encode(event))])
+                        if let step = event.step, let job = event.job {
+                            try insertStep.execute(arguments: [Int64(event.sequence), event.workflowID, job.position, Data(RecordCodec.encode(step))])
+                        }
+                        if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
+                            progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
+                        }
+                        newest = max(newest, event.sequence)
+                        if oldest == 0 { oldest = event.sequence }
+                    }
+                case .workflow(let workflow, let firstSequence):
+                    guard lastSnapshot[workflow.id] == index else { continue }
+                    try upsertWorkflow.execute(arguments: [
+                        workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, Data(RecordCodec.encode(workflow)),
+                    ])
+                case .forget(let workflowID):
+                    progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
+                    try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
+                    try db.execute(sql: "DELETE FROM steps WHERE workflow_id = ?", arguments: [workflowID])
+                    try db.execute(sql: "DELETE FROM progress WHERE workflow_id = ?", arguments: [workflowID])
+                }
+            }
+            for (jobID, progress) in progressByJob {
+                try upsertProgress.execute(arguments: [jobID, progress.workflowID, progress.progress, progress.message])
+            }
+            // Prune in order, and in batches (a tenth of the retention) to keep commits short.
+            if newest >= oldest + retention + max(1, retention / 10) {
+                let firstKept = newest - retention + 1
+                try db.execute(sql: "DELETE FROM events WHERE sequence < ?", arguments: [Int64(firstKept)])
+                oldest = firstKept
+            }
+        }
+        bounds.withLock { $0 = (oldest, newest) }
+        return newest
+    }
+
+    public func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(sequence), Int64(through), limit]
+            )
+            var events: [WorkflowModel.LogEvent] = []
+            while let row = try rows.next() {
+                events.append(try RecordCodec.decodeEvent([UInt8](row[0] as Data)))
+            }
+            return events
+        }
+    }
+
+    public func recover() throws -> RecoveredState {
+        do {
+            return try pool.read { db in
+                var workflows: [RecoveredState.StoredWorkflow] = []
+                var indexByID: [String: Int] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT body, first_sequence FROM workflows ORDER BY id")
+                while let row = try rows.next() {
+                    let workflow = try RecordCodec.decodeWorkflow([UInt8](row[0] as Data))
+                    indexByID[workflow.id] = workflows.count
+                    workflows.append(.init(workflow: workflow, firstSequence: UInt64(row[1] as Int64)))
+                }
+                var lastSequence = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
+                let steps = try Row.fetchCursor(db, sql: "SELECT workflow_id, job_position, body FROM steps ORDER BY sequence")
+                while let row = try steps.next() {
+                    guard let index = indexByID[row[0] as String] else { continue }
+                    let position = row[1] as Int
+                    guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
+                    let step = try RecordCodec.decodeStep([UInt8](row[2] as Data))
+                    lastSequence = max(lastSequence, step.sequence)
+                    workflows[index].workflow.jobs[position].steps.append(step)
+                }
+                let progress = try Row.fetchCursor(db, sql: "SELECT job_id, workflow_id, progress, message FROM progress")
+                while let row = try progress.next() {
+                    guard let index = indexByID[row[1] as String],
+                          let position = workflows[index].workflow.jobs.firstIndex(where: { $0.id == row[0] as String }),
+                          workflows[index].workflow.jobs[position].status == .running
+                    else { continue }
+                    workflows[index].workflow.jobs[position].progress = row[2] as Double
+                    workflows[index].workflow.jobs[position].progressMessage = row[3] as String
+                }
+                for stored in workflows {
+                    lastSequence = max(lastSequence, stored.firstSequence)
+                }
+                return RecoveredState(workflows: workflows, lastSequence: lastSequence)
+            }
+        } catch {
+            throw StoreError("cannot read the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/// Why a data directory cannot be used; the server stops at start rather than reset anything.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, naming the file.
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

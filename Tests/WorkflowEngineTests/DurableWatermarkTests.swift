@@ -1,0 +1,134 @@
+import Synchronization
+import Testing
+import WorkflowModel
+@testable import WorkflowEngine
+
+@Suite("EventLog with a store: the durable watermark")
+struct DurableWatermarkTests {
+    private static func event(_ workflowID: String = "wf-a") -> WorkflowModel.LogEvent {
+        WorkflowModel.LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "m", workflowID: workflowID, workflowType: "T")
+    }
+
+    @Test("appended events stay invisible to reads and waiters until the store committed them")
+    func invisibleUntilCommitted() {
+        let store = ManualStore()
+        let log = EventLog(retention: 100, store: store)
+        let fired = Mutex(0)
+        let waiter = log.notifyOnAppend(after: 0) { fired.withLock { $0 += 1 } }
+        #expect(waiter != nil)
+
+        #expect(log.append(contentsOf: [Self.event(), Self.event()]) == 1)
+
+        #expect(log.lastSequence == 0)
+        #expect(log.read(after: 0, matching: .all, limit: 10) == .events([], scannedThrough: 0))
+        #expect(fired.withLock { $0 } == 0)
+        #expect(store.queuedCount == 1)
+
+        store.commitQueued()
+
+        #expect(log.lastSequence == 2)
+        #expect(fired.withLock { $0 } == 1)
+        guard case .events(let events, _) = log.read(after: 0, matching: .all, limit: 10) else {
+            Issue.record("expected events")
+            return
+        }
+        #expect(events.map(\.sequence) == [1, 2])
+    }
+
+    @Test("whenCommitted fires once the sequence is committed, at once when it already is")
+    func whenCommitted() {
+        let store = ManualStore()
+        let log = EventLog(retention: 100, store: store)
+        let acknowledged = Mutex<[Int]>([])
+        let first = log.append(Self.event())
+        log.whenCommitted(through: first) { acknowledged.withLock { $0.append(1) } }
+        let second = log.append(Self.event())
+        log.whenCommitted(through: second) { acknowledged.withLock { $0.append(2) } }
+        #expect(acknowledged.withLock { $0 }.isEmpty)
+
+        store.commitQueued()
+        #expect(acknowledged.withLock { $0 } == [1, 2])
+        log.whenCommitted(through: second) { acknowledged.withLock { $0.append(3) } }
+        #expect(acknowledged.withLock { $0 } == [1, 2, 3])
+    }
+
+    @Test("events older than memory holds are read from the store; a range it lost is truncated")
+    func olderEventsComeFromTheStore() {
+        let store = ManualStore()
+        let log = EventLog(retention: 3, store: store)
+        for _ in 0..<10 {
+            log.append(Self.event())
+        }
+        store.commitQueued()
+
+        guard case .events(let events, let scanned) = log.read(after: 2, matching: .all, limit: 100) else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(events.map(\.sequence) == [3, 4, 5, 6, 7])
+        #expect(scanned == 7)
+        #expect(log.oldestRetainedSequence == 1)
+    }
+
+    @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
+    func prunedRangeIsTruncated() {
+        let store = ManualStore()
+        let log = EventLog(retention: 3, store: store)
+        for _ in 0..<10 {
+            log.append(Self.event())
+        }
+        store.commitQueued()
+        store.prune(before: 5)
+
+        #expect(log.read(after: 1, matching: .all, limit: 100) == .truncated(oldestRetained: 5))
+        #expect(log.oldestRetainedSequence == 5)
+        guard case .events(let events, _) = log.read(after: 4, matching: .all, limit: 100) else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(events.first?.sequence == 5)
+    }
+
+    @Test("a started workflow is acknowledged only after its first event is committed")
+    func startWaitsForCommit() async throws {
+        let store = ManualStore()
+        let engine = WorkflowEngine(templates: .builtIn, store: store, logger: EngineTesting.logger)
+        try await engine.restore()
+        let (workflow, sequence) = try await engine.startForAcknowledgement(
+            WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
+        )
+        let acknowledged = Mutex(false)
+        engine.events.whenCommitted(through: sequence) { acknowledged.withLock { $0 = true } }
+        #expect(!acknowledged.withLock { $0 })
+        #expect(await engine.hasVisiblyEnded(workflowID: workflow.id) == false)
+
+        store.commitQueued()
+        #expect(acknowledged.withLock { $0 })
+        await engine.shutdown()
+    }
+}
+
+@Suite("Workflow retention by age")
+struct WorkflowRetentionByAgeTests {
+    @Test("a workflow that finished longer ago than the maximum age is forgotten, in the store too")
+    func forgetsOldWorkflows() async throws {
+        let store = ManualStore()
+        let engine = WorkflowEngine(
+            templates: .builtIn, workflowMaxAge: .milliseconds(100), store: store, logger: EngineTesting.logger
+        )
+        try await engine.restore()
+        let quick = ["jobs": "1", "steps": "0", "step_delay_ms": "0"]
+        let old = try await engine.start(WorkflowRequest(type: "TEST", params: quick, requestID: "old"))
+        store.commitQueued()
+        _ = await EngineTesting.eventsUntilTerminalCommitting(of: old.id, in: engine.events, store: store)
+        try await Task.sleep(for: .milliseconds(200))
+
+        let new = try await engine.start(WorkflowRequest(type: "TEST", params: quick))
+        _ = await EngineTesting.eventsUntilTerminalCommitting(of: new.id, in: engine.events, store: store)
+
+        await #expect(throws: EngineError.self) { try await engine.workflow(id: old.id) }
+        #expect(try await engine.workflow(id: new.id).status == .completed)
+        #expect(store.forgotten == [old.id])
+        await engine.shutdown()
+    }
+}

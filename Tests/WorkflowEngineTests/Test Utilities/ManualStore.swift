@@ -1,0 +1,73 @@
+import Synchronization
+import WorkflowModel
+@testable import WorkflowEngine
+
+/// An ``EventStore`` that commits only when the test says so, to observe the durable watermark.
+final class ManualStore: EventStore {
+    private struct State {
+        var queued: [StoreWrite] = []
+        var committed: [WorkflowModel.LogEvent] = []
+        var handler: (@Sendable (UInt64) -> Void)?
+        var forgotten: [String] = []
+    }
+
+    // Sendable: every mutable field is in the Mutex.
+    private let state = Mutex(State())
+
+    func recover() throws -> RecoveredState {
+        RecoveredState(workflows: [], lastSequence: 0)
+    }
+
+    func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
+        state.withLock { $0.handler = handler }
+    }
+
+    func enqueue(_ write: StoreWrite) {
+        state.withLock { $0.queued.append(write) }
+    }
+
+    func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+        state.withLock { state in
+            Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
+        }
+    }
+
+    var oldestStoredSequence: UInt64? {
+        state.withLock { $0.committed.first?.sequence }
+    }
+
+    func flush() {
+        commitQueued()
+    }
+
+    /// The workflows the engine forgot, in order (as committed).
+    var forgotten: [String] {
+        state.withLock { $0.forgotten }
+    }
+
+    /// Drops the committed events before `sequence`, as pruning does.
+    func prune(before sequence: UInt64) {
+        state.withLock { $0.committed.removeAll { $0.sequence < sequence } }
+    }
+
+    /// The writes queued and not yet committed.
+    var queuedCount: Int {
+        state.withLock { $0.queued.count }
+    }
+
+    /// Commits everything queued and reports the newest sequence, as the real writer does.
+    func commitQueued() {
+        let (newest, handler) = state.withLock { state -> (UInt64, (@Sendable (UInt64) -> Void)?) in
+            for write in state.queued {
+                switch write {
+                case .events(let events): state.committed.append(contentsOf: events)
+                case .forget(let workflowID): state.forgotten.append(workflowID)
+                case .workflow: break
+                }
+            }
+            state.queued = []
+            return (state.committed.last?.sequence ?? 0, state.handler)
+        }
+        handler?(newest)
+    }
+}

@@ -1,0 +1,51 @@
+import Testing
+import WorkflowModel
+@testable import WorkflowStore
+
+@Suite("RecordCodec")
+struct RecordCodecTests {
+    @Test("an event with every field set round-trips, and so does a bare one")
+    func eventRoundTrip() throws {
+        let full = LogEvent(
+            sequence: 1 << 40, timestampMs: -5, kind: .jobFailed, level: .error, message: "Job Process failed: ü ✓",
+            workflowID: "wf-1", workflowType: "TEST", userID: "u-1",
+            job: JobRef(id: "wf-1-j2", name: "Process", position: 1),
+            step: Step(id: "s", message: "m", level: .warn, entity: EntityReference(tag: "P-101", route: "/assets/1", id: "1", type: "Asset"),
+                       timestampMs: 7, sequence: 9, attempt: 3),
+            progress: 0.25, progressMessage: "a quarter", workflowStatus: .failed, jobStatus: .cancelled,
+            stats: Stats(durationMs: 12, counters: ["itemsProcessed": 3, "itemsFailed": -1]),
+            error: "boom", stack: "here", gap: 3...8, attempt: 2
+        )
+        #expect(try RecordCodec.decodeEvent(RecordCodec.encode(full)) == full)
+        let bare = LogEvent(timestampMs: 0, kind: .workflowStarted, level: .info, message: "", workflowID: "", workflowType: "")
+        #expect(try RecordCodec.decodeEvent(RecordCodec.encode(bare)) == bare)
+    }
+
+    @Test("truncated or garbage bytes throw instead of decoding something")
+    func malformed() {
+        let bytes = RecordCodec.encode(LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "hello", workflowID: "w", workflowType: "T"))
+        for length in 0..<bytes.count {
+            #expect(throws: (any Error).self) { try RecordCodec.decodeEvent(Array(bytes.prefix(length))) }
+        }
+        #expect(throws: (any Error).self) { try RecordCodec.decodeEvent([UInt8](repeating: 0xFF, count: 40)) }
+    }
+}
+
+@Suite("RecordCodec: workflows")
+struct RecordCodecWorkflowTests {
+    @Test("a workflow snapshot with every field set round-trips")
+    func workflowRoundTrip() throws {
+        var job = Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .failed, progress: 0.5, progressMessage: "half",
+                      stats: Stats(durationMs: 4, counters: ["itemsProcessed": 2]), error: "e", stack: "s",
+                      startedAtMs: 10, finishedAtMs: 20, attempt: 2)
+        job.steps = []
+        let workflow = Workflow(
+            id: "wf-1", type: "TEST", summary: "sum", status: .failed, createdAtMs: 1, startedAtMs: 2, finishedAtMs: 30,
+            userID: "u", userName: "ada", params: ["jobs": "2", "steps": "5"],
+            jobs: [job, Job(id: "wf-1-j2", name: "Process", position: 1, status: .cancelled)],
+            stats: Stats(durationMs: 29, counters: ["itemsProcessed": 2]), error: "e", failedJobID: "wf-1-j1",
+            failedJobName: "Fetch", requestID: "r", attempt: 2
+        )
+        #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
+    }
+}
