@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// libFuzzer targets for WorkflowEngine, kept out of the main package so `swift build` and
@@ -6,6 +7,14 @@ import PackageDescription
 /// (`swift build --sanitize=fuzzer --sanitize=address`); each is an executable whose
 /// `LLVMFuzzerTestOneInput` libFuzzer calls.
 let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+/// SwiftPM names a path dependency after its folder, which is whatever the clone is called
+/// (CI clones into folders of its own), so the name is read from this file's location.
+let rootPackage = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .lastPathComponent
+    .lowercased()
 
 let package = Package(
     name: "WorkflowEngineFuzz",
@@ -18,23 +27,23 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "FuzzDeframer",
-            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: rootPackage)],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
             name: "FuzzCodecs",
-            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: rootPackage)],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
             name: "FuzzRequests",
-            dependencies: [.product(name: "WorkflowEngineFuzzing", package: "main")],
+            dependencies: [.product(name: "WorkflowEngineFuzzing", package: rootPackage)],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
             name: "FuzzServerConnection",
             dependencies: [
-                .product(name: "WorkflowEngineFuzzing", package: "main"),
+                .product(name: "WorkflowEngineFuzzing", package: rootPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
