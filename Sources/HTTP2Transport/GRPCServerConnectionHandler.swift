@@ -226,6 +226,15 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         if shutdownPhase == .notified { sendFinalGoAway() }
     }
 
+    /// Registers a stream answered at once without reading its request (an HTTP error, a bad
+    /// head, an unknown method).
+    private func registerUnreadStream(_ id: Int32, head: GRPCRequestHead?, clientEnded: Bool) -> ServerStream {
+        let stream = ServerStream(id: id, head: head, handler: nil, maxMessageSize: 0)
+        stream.clientEnded = clientEnded
+        streams[id] = stream
+        return stream
+    }
+
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
         if let stream = streams[streamID] {
             // Request trailers: gRPC clients do not send them, but they do end the stream.
@@ -235,26 +244,18 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         let fields = headers.map { HeaderField(name: $0.name, value: $0.value) }
         switch GRPCRequestHead.parse(fields) {
         case .httpError(let status, let body, let responseHeaders):
-            let stream = ServerStream(id: streamID, head: nil, handler: nil, maxMessageSize: 0)
-            stream.clientEnded = endStream
-            streams[streamID] = stream
+            let stream = registerUnreadStream(streamID, head: nil, clientEnded: endStream)
             stream.pending = PendingBytes(Array(body.utf8))
             stream.ending = .endOfBody
             stream.phase = .responding
             let head = [HTTP2HeaderField(":status", String(status))] + responseHeaders.map { HTTP2HeaderField($0.name, $0.value) }
             submit(stream) { try session.submitResponse(streamID: streamID, headers: head, hasBody: true) }
         case .rpcError(let status):
-            let stream = ServerStream(id: streamID, head: nil, handler: nil, maxMessageSize: 0)
-            stream.clientEnded = endStream
-            streams[streamID] = stream
-            finishTrailersOnly(stream, status)
+            finishTrailersOnly(registerUnreadStream(streamID, head: nil, clientEnded: endStream), status)
         case .rpc(let head):
             switch router.route(head) {
             case .failure(let status):
-                let stream = ServerStream(id: streamID, head: head, handler: nil, maxMessageSize: 0)
-                stream.clientEnded = endStream
-                streams[streamID] = stream
-                finishTrailersOnly(stream, status)
+                finishTrailersOnly(registerUnreadStream(streamID, head: head, clientEnded: endStream), status)
             case .success(let handler):
                 let stream = ServerStream(id: streamID, head: head, handler: handler, maxMessageSize: configuration.maxReceiveMessageSize)
                 streams[streamID] = stream

@@ -74,7 +74,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
         case .notFound:
             return CommandFailure(
                 exitStatus: .serverError,
-                message: "\(call) failed: \(detail): check the id; workflowd keeps workflows in memory, so a restart forgets them"
+                message: "\(call) failed: \(detail): check the id (finished workflows are kept up to workflowd's retention limits)"
             )
         case .outOfRange:
             return CommandFailure(

@@ -20,6 +20,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The client options, reading the address from `--address` or the environment.
     func clientOptions(reconnectSeconds: Double) throws -> ClientOptions {
+        guard reconnectSeconds >= 0 else { throw ValidationError("--reconnect-timeout must not be negative") }
         do {
             let address = try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current())
             return ClientOptions(

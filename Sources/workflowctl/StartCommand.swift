@@ -46,7 +46,6 @@ struct StartCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         guard !type.isEmpty else { throw ValidationError("TYPE must not be empty, as in: workflowctl start TEST") }
-        guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must not be negative") }
     }
 
     func run() async throws {

@@ -58,7 +58,6 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError("--level must be debug, info, warn or error, not '\(level)'")
         }
         if live && after != 0 { throw ValidationError("--live and --after exclude each other") }
-        guard reconnectTimeout >= 0 else { throw ValidationError("--reconnect-timeout must not be negative") }
     }
 
     func run() async throws {

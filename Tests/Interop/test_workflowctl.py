@@ -289,7 +289,9 @@ def test_list_prints_workflows_newest_first(ctl_server):
 
 
 def test_usage_errors_exit_64(ctl_server):
-    for args in (["start", "TEST", "--param", "jobs"], ["start"], ["watch", "--level", "loud"], ["get", "x", "--bogus"]):
+    for args in (["start", "TEST", "--param", "jobs"], ["start"], ["watch", "--level", "loud"], ["get", "x", "--bogus"],
+                 ["retry", "wf-x", "--reconnect-timeout=-1"], ["cancel", "wf-x", "--reconnect-timeout=-1"],
+                 ["watch", "--reconnect-timeout=-1"]):
         result = ctl(ctl_server.address, *args)
         assert result.returncode == 64, (args, result.stderr)
     bad_address = subprocess.run([str(workflowctl_binary()), "get", "x", "--address", "nohost:99999"],
