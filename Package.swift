@@ -119,6 +119,20 @@ let package = Package(
             ]
         ),
 
+        // MARK: Benchmarks (run by Scripts/bench.sh; see BENCHMARKS.md)
+        // Counts the process's heap allocations by standing in for libc's malloc family.
+        .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
+        .executableTarget(
+            name: "workflow-bench",
+            dependencies: [
+                "CAllocationCounter", "WorkflowEngine", "WorkflowModel", "WorkflowService", "WorkflowStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/InProcess"
+        ),
+
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+
+/// In-process engine benchmarks for `Scripts/bench.sh`: the cost of `JobContext.logStep` and
+/// the latency from `logStep` to a watcher of the event log.
+///
+/// Every figure is printed as one `key=value` line, e.g. `log_step.caller_ns=85.2`, for the
+/// driver (`Benchmarks/bench.py`) to collect. The engine runs as in `workflowd`: on a SwiftNIO
+/// event loop through ``EventLoopEngineExecutor``, with the in-memory log or the SQLite store.
+@main
+struct InProcessBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow-bench",
+        abstract: "Measures log_step cost and log_step → watcher latency in process."
+    )
+
+    @Option(help: "Where events go: memory or sqlite.")
+    var store: BenchmarkStore = .memory
+
+    @Option(help: "Steps logged back to back for the log_step cost.")
+    var steps = 1_000_000
+
+    @Option(help: "Steps logged for the latency measurement.")
+    var latencySteps = 5_000
+
+    @Option(help: "Pause between two latency steps, in microseconds.")
+    var intervalMicroseconds = 500
+
+    func validate() throws {
+        guard steps > 0, latencySteps > 0, intervalMicroseconds >= 0 else {
+            throw ValidationError("--steps and --latency-steps must be positive, --interval-microseconds not negative")
+        }
+    }
+
+    func run() async throws {
+        let cost = try await LogStepCostBenchmark(steps: steps, store: store).run()
+        print("log_step.store=\(store.rawValue)")
+        print("log_step.steps=\(steps)")
+        print("log_step.caller_ns=\(cost.callerNanoseconds.formatted2)")
+        print("log_step.recorded_ns=\(cost.recordedNanoseconds.formatted2)")
+        print("log_step.allocations_per_call=\(cost.allocationsPerCall.formatted2)")
+
+        let latency = try await StepToWatcherLatencyBenchmark(
+            steps: latencySteps,
+            interval: .microseconds(intervalMicroseconds),
+            store: store
+        ).run()
+        print("step_to_watcher.steps=\(latency.count)")
+        print("step_to_watcher.p50_us=\(latency.percentile(50).formatted2)")
+        print("step_to_watcher.p99_us=\(latency.percentile(99).formatted2)")
+        print("step_to_watcher.max_us=\(latency.percentile(100).formatted2)")
+    }
+}
+
+extension Double {
+    /// The value with two decimals, as the driver parses it.
+    var formatted2: String { String(format: "%.2f", self) }
+}

@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmarks of workflowd and the C++ gRPC reference server (issue 7).
+
+Run through Scripts/bench.sh, which builds everything first. Each server runs pinned to one core
+and every load generator to another (taskset); each scenario is repeated and reported as the
+median with min-max. The result is a Markdown table (stdout and --output).
+
+Scenarios, per server:
+  unary      h2load -c 4 -m 32 of StartWorkflow and GetWorkflow: requests/s and the server's CPU
+             time per call (utime + stime from /proc/<pid>/stat, before and after)
+  latency    h2load -c 1 -m 1 with a per-request log: p50 and p99
+  watch      bench_client reads a finished 100,000-event workflow over WatchLogs
+  fanout     1,000 WatchLogs streams x 100 live events: time and the server's peak RSS
+  idle       10,000 open idle WatchLogs streams: the server's RSS
+and in process (workflowd's engine only): log_step cost and log_step -> watcher latency.
+
+Every call's grpc-status is checked: h2load checks only HTTP 200, so each server counts the
+status it gave every call and logs the counts at shutdown (server.calls_by_status=...); the
+driver requires exactly the calls it made, all OK (stream scenarios: OK or CANCELLED, since the
+client cancels watches of all workflows).
+"""
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+SERVER_CORE = "0"
+CLIENT_CORE = "1"
+
+
+@dataclass
+class Sizes:
+    """How much work each scenario does; --tiny shrinks it for CI."""
+    unary_requests: int = 100_000
+    latency_requests: int = 20_000
+    watch_steps: int = 49_998          # 1 job: 2 x steps + 4 events = 100,000
+    fanout_streams: int = 1_000
+    fanout_connections: int = 10
+    fanout_steps: int = 48             # 100 events per stream
+    idle_streams: int = 10_000
+    idle_connections: int = 100
+    log_steps: int = 1_000_000
+    latency_steps: int = 5_000
+
+    @staticmethod
+    def tiny():
+        return Sizes(unary_requests=2_000, latency_requests=200, watch_steps=998, fanout_streams=50,
+                     fanout_connections=2, idle_streams=200, idle_connections=2, log_steps=10_000,
+                     latency_steps=200)
+
+
+@dataclass
+class Server:
+    """A server process pinned to SERVER_CORE, with its log and the calls the driver made to it."""
+    name: str
+    command: list
+    process: subprocess.Popen = None
+    log_path: str = ""
+    port: int = 0
+    expected_ok: int = 0
+    max_cancelled: int = 0
+
+    def start(self, workdir):
+        fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log", dir=workdir)
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CORE, *self.command],
+                                        stdout=fd, stderr=subprocess.STDOUT, cwd=workdir)
+        os.close(fd)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            match = re.search(r"server\.port=(\d+)", read(self.log_path))
+            if match:
+                self.port = int(match.group(1))
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start: {read(self.log_path)[-2000:]}")
+
+    @property
+    def target(self):
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, method):
+        return f"http://{self.target}/workflow.v1.WorkflowService/{method}"
+
+    def cpu_seconds(self):
+        fields = read(f"/proc/{self.process.pid}/stat").rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def memory_kib(self, key):
+        match = re.search(rf"^{key}:\s+(\d+) kB", read(f"/proc/{self.process.pid}/status"), re.M)
+        return int(match.group(1))
+
+    def stop(self):
+        """SIGTERM, wait, and check every call's grpc-status against what the driver made."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise RuntimeError(f"{self.name} did not exit after SIGTERM")
+        match = re.search(r"server\.calls_by_status=([A-Z_=0-9 ]*)", read(self.log_path))
+        counts = dict(item.split("=") for item in match.group(1).split()) if match else {}
+        counts = {code: int(count) for code, count in counts.items()}
+        ok = counts.pop("OK", 0)
+        cancelled = counts.pop("CANCELLED", 0)
+        if counts or ok != self.expected_ok or cancelled > self.max_cancelled:
+            raise RuntimeError(f"{self.name}: expected {self.expected_ok} calls with grpc-status OK and at most "
+                               f"{self.max_cancelled} CANCELLED, the server counted OK={ok} CANCELLED={cancelled} "
+                               f"{counts}")
+
+
+def read(path):
+    with open(path, errors="replace") as file:
+        return file.read()
+
+
+class Harness:
+    def __init__(self, args):
+        self.args = args
+        self.sizes = Sizes.tiny() if args.tiny else Sizes()
+        self.workdir = tempfile.mkdtemp(prefix="workflow-bench-")
+        self.client = os.path.join(args.reference_dir, "bench_client")
+        self.results = {}  # (scenario, server) -> [values]
+
+    # MARK: servers
+
+    def servers(self):
+        commands = {
+            "workflowd": [self.args.workflowd, "--port", "0", "--store", "memory"],
+            "workflowd-sqlite": [self.args.workflowd, "--port", "0",
+                                 "--data-dir", os.path.join(self.workdir, "data")],
+            "reference": [os.path.join(self.args.reference_dir, "reference_server"), "--port", "0"],
+        }
+        return [(name, commands[name]) for name in self.args.servers]
+
+    def fresh(self, name, command):
+        if name == "workflowd-sqlite":
+            subprocess.run(["rm", "-rf", os.path.join(self.workdir, "data")], check=True)
+        return Server(name, command).start(self.workdir)
+
+    # MARK: clients
+
+    def bench_client(self, server, *arguments, calls=1):
+        output = run(["taskset", "-c", CLIENT_CORE, self.client, *arguments], timeout=600)
+        server.expected_ok += calls
+        return key_values(output)
+
+    def finished_workflow(self, server, **params):
+        params.setdefault("step_delay_ms", "0")
+        started = self.bench_client(server, "start", server.target, *[f"{k}={v}" for k, v in params.items()])
+        workflow_id = started["workflow_id"]
+        self.bench_client(server, "wait", server.target, workflow_id)
+        return workflow_id
+
+    def h2load(self, server, method, body, requests, clients, streams, log_file=None):
+        command = ["taskset", "-c", CLIENT_CORE, "h2load", "-n", str(requests), "-c", str(clients),
+                   "-m", str(streams), "-d", body, "-H", "content-type: application/grpc",
+                   "-H", "te: trailers", server.url(method)]
+        if log_file:
+            command[4:4] = ["--log-file", log_file]
+        output = run(command, timeout=600)
+        succeeded = int(re.search(r"(\d+) succeeded", output).group(1))
+        if succeeded != requests:
+            raise RuntimeError(f"h2load {method} on {server.name}: {succeeded} of {requests} succeeded\n{output}")
+        server.expected_ok += requests
+        return float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", output).group(1))
+
+    # MARK: scenarios
+
+    def record(self, scenario, server, value):
+        self.results.setdefault((scenario, server), []).append(value)
+
+    def unary_and_latency(self, name, command):
+        server = self.fresh(name, command)
+        get_body = os.path.join(self.workdir, "get.grpc")
+        start_body = os.path.join(self.workdir, "start.grpc")
+        workflow_id = self.finished_workflow(server, jobs="3", steps="3")
+        run([self.client, "encode-get", get_body, workflow_id])
+        run([self.client, "encode-start", start_body, "jobs=1", "steps=1", "step_delay_ms=0"])
+        for method, body in (("GetWorkflow", get_body), ("StartWorkflow", start_body)):
+            before = server.cpu_seconds()
+            rate = self.h2load(server, method, body, self.sizes.unary_requests, 4, 32)
+            cpu = server.cpu_seconds() - before
+            self.record(f"{method} throughput (req/s)", name, rate)
+            self.record(f"{method} server CPU per call (µs)", name, cpu / self.sizes.unary_requests * 1e6)
+            log_file = os.path.join(self.workdir, "latency.log")
+            self.h2load(server, method, body, self.sizes.latency_requests, 1, 1, log_file=log_file)
+            latencies = sorted(int(line.split()[2]) for line in read(log_file).splitlines() if line.strip())
+            self.record(f"{method} latency p50 at c=1 (µs)", name, percentile(latencies, 50))
+            self.record(f"{method} latency p99 at c=1 (µs)", name, percentile(latencies, 99))
+        server.stop()
+
+    def watch(self, name, command):
+        server = self.fresh(name, command)
+        workflow_id = self.finished_workflow(server, jobs="1", steps=str(self.sizes.watch_steps))
+        result = self.bench_client(server, "watch", server.target, workflow_id)
+        expected = 2 * self.sizes.watch_steps + 4
+        if int(result["events"]) != expected:
+            raise RuntimeError(f"watch on {name}: {result['events']} events, expected {expected}")
+        self.record(f"WatchLogs {expected:,}-event replay (events/s)", name, float(result["events_per_second"]))
+        server.stop()
+
+    def fanout(self, name, command):
+        server = self.fresh(name, command)
+        size = self.sizes
+        # The client cancels its watches of all workflows at the end: a server may count those
+        # CANCELLED (or not count them, as workflowd does for a reset it answers with nothing).
+        server.max_cancelled = size.fanout_streams
+        result = self.bench_client(server, "fanout", server.target, "--streams", str(size.fanout_streams),
+                                   "--connections", str(size.fanout_connections), "--steps", str(size.fanout_steps),
+                                   calls=0)
+        # OK calls: each sentinel's StartWorkflow, the measured one, and the client's replay of it.
+        server.expected_ok += int(result["sentinels"]) + 2
+        label = f"{size.fanout_streams:,} streams × {result['events_per_stream']} live events"
+        self.record(f"fan-out {label}: time (ms)", name, float(result["seconds"]) * 1000)
+        self.record(f"fan-out {label}: server peak RSS (MiB)", name, server.memory_kib("VmHWM") / 1024)
+        server.stop()
+
+    def idle(self, name, command):
+        server = self.fresh(name, command)
+        size = self.sizes
+        server.max_cancelled = size.idle_streams
+        time.sleep(0.5)
+        baseline = server.memory_kib("VmRSS")
+        client = subprocess.Popen(["taskset", "-c", CLIENT_CORE, self.client, "idle", server.target,
+                                   "--streams", str(size.idle_streams), "--connections", str(size.idle_connections),
+                                   "--hold-seconds", "4"], stdout=subprocess.PIPE, text=True)
+        ready = {}
+        for line in client.stdout:
+            if line.startswith("ready="):
+                ready = key_values(line)
+                break
+        time.sleep(2)
+        rss = server.memory_kib("VmRSS")
+        rest = client.stdout.read()
+        if client.wait(timeout=120) != 0 or "still_open=" not in rest:
+            raise RuntimeError(f"idle client on {name} failed: {rest}")
+        server.expected_ok += int(ready["sentinels"])
+        self.record(f"{size.idle_streams:,} idle WatchLogs streams: server RSS (MiB)", name, rss / 1024)
+        self.record(f"{size.idle_streams:,} idle WatchLogs streams: RSS per stream (KiB)", name,
+                    (rss - baseline) / size.idle_streams)
+        server.stop()
+
+    def in_process(self):
+        for store in ("memory", "sqlite"):
+            output = run(["taskset", "-c", SERVER_CORE, self.args.workflow_bench, "--store", store,
+                          "--steps", str(self.sizes.log_steps), "--latency-steps", str(self.sizes.latency_steps)],
+                         timeout=600)
+            values = key_values(output)
+            name = "workflowd" if store == "memory" else "workflowd-sqlite"
+            self.record("log_step: caller's cost (ns/call)", name, float(values["log_step.caller_ns"]))
+            self.record("log_step: recorded, all threads (ns/step)", name, float(values["log_step.recorded_ns"]))
+            self.record("log_step: allocations per call", name, float(values["log_step.allocations_per_call"]))
+            self.record("log_step → watcher p50 (µs)", name, float(values["step_to_watcher.p50_us"]))
+            self.record("log_step → watcher p99 (µs)", name, float(values["step_to_watcher.p99_us"]))
+
+    def run(self):
+        load_before = os.getloadavg()
+        servers = self.servers()
+        for index in range(self.args.runs):
+            # Alternate the order so neither server always runs first.
+            ordered = servers if index % 2 == 0 else list(reversed(servers))
+            for scenario in (self.unary_and_latency, self.watch, self.fanout, self.idle):
+                for name, command in ordered:
+                    log(f"run {index + 1}/{self.args.runs}: {scenario.__name__} on {name}")
+                    scenario(name, command)
+            if "workflowd" in self.args.servers:
+                log(f"run {index + 1}/{self.args.runs}: in process")
+                self.in_process()
+        return load_before, os.getloadavg()
+
+
+# MARK: report
+
+# The issue's targets. Ratios are workflowd ÷ reference: (words the measure's name contains,
+# "higher" or "lower" is better, the ratio wanted).
+RATIO_TARGETS = [
+    (("throughput",), "higher", 2.0),
+    (("server CPU per call",), "lower", 0.5),
+    (("latency p99",), "lower", 0.5),
+    (("WatchLogs", "replay"), "higher", 2.0),
+    (("fan-out", "time"), "lower", 0.5),
+]
+# Absolute limits for workflowd alone: (words, the most allowed).
+ABSOLUTE_TARGETS = [
+    (("log_step: caller's cost",), 1000.0),
+    (("log_step → watcher p99",), 1000.0),
+]
+
+
+def target_for(scenario, targets):
+    return next((target[1:] for target in targets if all(word in scenario for word in target[0])), None)
+
+
+def describe(values):
+    if not values:
+        return "—"
+    median = statistics.median(values)
+    text = number(median)
+    if len(values) > 1:
+        text += f" ({number(min(values))}–{number(max(values))})"
+    return text
+
+
+def number(value):
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def report(harness, loads):
+    names = list(harness.args.servers)
+    names += [name for _, name in harness.results if name not in names]
+    names = list(dict.fromkeys(names))
+    scenarios = list(dict.fromkeys(scenario for scenario, _ in harness.results))
+    has_reference = "reference" in names
+    header = ["measure"] + names + (["workflowd ÷ reference", "target"] if has_reference else ["target"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for scenario in scenarios:
+        row = [scenario] + [describe(harness.results.get((scenario, name), [])) for name in names]
+        ours = harness.results.get((scenario, "workflowd"), [])
+        theirs = harness.results.get((scenario, "reference"), [])
+        target = target_for(scenario, RATIO_TARGETS)
+        limit = target_for(scenario, ABSOLUTE_TARGETS)
+        if has_reference:
+            if ours and theirs:
+                ratio = statistics.median(ours) / statistics.median(theirs)
+                row.append(f"{ratio:.2f}×")
+            else:
+                row.append("—")
+        if target and ours and theirs:
+            direction, wanted = target
+            met = ratio >= wanted if direction == "higher" else ratio <= wanted
+            row.append(f"{'≥' if direction == 'higher' else '≤'} {wanted}× {'✅' if met else '❌'}")
+        elif limit and ours:
+            (limit,) = limit
+            met = statistics.median(ours) <= limit
+            row.append(f"≤ {number(limit)} {'✅' if met else '❌'}")
+        else:
+            row.append("")
+        lines.append("| " + " | ".join(row) + " |")
+    machine = machine_notes(loads)
+    return "\n".join(machine + [""] + lines) + "\n"
+
+
+def machine_notes(loads):
+    cpu = re.search(r"model name\s*:\s*(.*)", read("/proc/cpuinfo"))
+    uname = os.uname()
+    return [
+        f"- Machine: {os.cpu_count()} cores ({cpu.group(1) if cpu else 'unknown CPU'}), "
+        f"{uname.sysname} {uname.release}; servers on core {SERVER_CORE}, load generators on core {CLIENT_CORE}.",
+        f"- Load average before {loads[0][0]:.2f}, after {loads[1][0]:.2f} (1-minute).",
+        "- Each cell: median (min–max) of the runs; ratios compare medians.",
+    ]
+
+
+# MARK: helpers
+
+def percentile(sorted_values, percent):
+    rank = max(1, -(-len(sorted_values) * percent // 100))
+    return float(sorted_values[rank - 1])
+
+
+def key_values(output):
+    """The `key=value` words of a tool's output."""
+    return dict(word.split("=", 1) for word in output.split() if "=" in word)
+
+
+def run(command, timeout=60):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+    return result.stdout
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workflowd", required=True)
+    parser.add_argument("--workflow-bench", required=True)
+    parser.add_argument("--reference-dir", required=True, help="where bench_client and reference_server are")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--servers", default="workflowd,reference",
+                        help="comma-separated: workflowd, workflowd-sqlite, reference")
+    parser.add_argument("--tiny", action="store_true", help="a small run that only checks everything works")
+    parser.add_argument("--output", help="also write the table here")
+    args = parser.parse_args()
+    args.servers = args.servers.split(",")
+    args.workflowd = os.path.abspath(args.workflowd)
+    args.workflow_bench = os.path.abspath(args.workflow_bench)
+    args.reference_dir = os.path.abspath(args.reference_dir)
+    harness = Harness(args)
+    loads = harness.run()
+    table = report(harness, loads)
+    print(table)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(table)
+
+
+if __name__ == "__main__":
+    main()
