@@ -22,6 +22,9 @@ swift test --skip-build
 # Each libFuzzer target in Fuzz/ for a few seconds (longer runs: Scripts/fuzz.sh SECONDS).
 Scripts/fuzz.sh 5
 
+# The benchmark harness builds and completes a tiny run (figures: Scripts/bench.sh, BENCHMARKS.md).
+Scripts/bench.sh --tiny --runs 1
+
 export WORKFLOWD="$PWD/.build/debug/workflowd"
 export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
 # The service's behaviour again with the in-memory store (the default is the durable one).

@@ -15,12 +15,19 @@
 ///         let job = UnownedJob(job)
 ///         loop.execute { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
 ///     }
+///     func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
 ///     var isCurrent: Bool { loop.inEventLoop }
 /// }
 /// ```
 public protocol EngineExecutor: SerialExecutor {
     /// Whether the calling thread is currently running this executor.
     var isCurrent: Bool { get }
+
+    /// Runs `work` on this executor, after what is already enqueued; callable from any thread.
+    ///
+    /// The engine uses it to reach its executor from a job's thread in one hop: a `Task` from
+    /// a nonisolated context would start on the global executor and hop a second time.
+    func execute(_ work: @escaping @Sendable () -> Void)
 }
 
 extension EngineExecutor {

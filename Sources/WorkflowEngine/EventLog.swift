@@ -60,8 +60,8 @@ public final class EventLog: Sendable {
     }
 
     /// Where the read of an old range goes.
-    private enum ReadPlan {
-        case answer(EventRead)
+    private enum VisitPlan {
+        case answer(EventVisit)
         case store(through: UInt64, oldestInMemory: UInt64)
     }
 
@@ -244,33 +244,72 @@ public final class EventLog: Sendable {
     /// - Returns: The matches and the last sequence examined, or
     ///   ``EventRead/truncated(oldestRetained:)`` when the event after `sequence` was dropped.
     public func read(after sequence: UInt64, matching filter: EventFilter, limit: Int) -> EventRead {
+        var matches: [LogEvent] = []
+        switch visit(after: sequence, matching: filter, limit: limit, { event in
+            matches.append(copy event)
+            return true
+        }) {
+        case .scanned(let through):
+            return .events(matches, scannedThrough: through)
+        case .truncated(let oldestRetained):
+            return .truncated(oldestRetained: oldestRetained)
+        }
+    }
+
+    /// Examines events as ``read(after:matching:limit:)`` does, but lends each match to `body`
+    /// instead of copying it out: a watcher encodes events straight from the log.
+    ///
+    /// `body` runs while the log is locked (for events still in memory): keep it short, and
+    /// never call into the log or anything that does.
+    ///
+    /// - Parameters:
+    ///   - sequence: The last sequence the caller has seen (or scanned); 0 for the beginning.
+    ///   - filter: Which events to visit.
+    ///   - limit: The most events to visit (at least 1 is used).
+    ///   - body: Gets each match in order; returns `false` to stop right after that event.
+    /// - Returns: The last sequence examined (the event `body` stopped at, if it did), or
+    ///   ``EventVisit/truncated(oldestRetained:)`` when the event after `sequence` was dropped.
+    public func visit(
+        after sequence: UInt64,
+        matching filter: EventFilter,
+        limit: Int,
+        _ body: (borrowing LogEvent) -> Bool
+    ) -> EventVisit {
         let limit = max(1, limit)
-        let plan = state.withLock { state -> ReadPlan in
+        let plan = state.withLock { state -> VisitPlan in
             let oldest = state.oldestRetained
             if sequence < oldest - 1 {
                 guard store != nil else { return .answer(.truncated(oldestRetained: oldest)) }
                 return .store(through: min(oldest - 1, state.visibleSequence), oldestInMemory: oldest)
             }
             guard sequence < state.visibleSequence else {
-                return .answer(.events([], scannedThrough: sequence))
+                return .answer(.scanned(through: sequence))
             }
-            var matches: [LogEvent] = []
+            var visited = 0
             var current = sequence
             let end = min(state.visibleSequence, sequence + UInt64(Self.scanBudget))
-            while current < end && matches.count < limit {
+            while current < end && visited < limit {
                 current += 1
-                let event = state.ring[Int(current - oldest)]
-                if filter.matches(event) {
-                    matches.append(event)
-                }
+                let offset = Int(current - oldest)
+                guard filter.matches(state.ring[offset]) else { continue }
+                visited += 1
+                guard body(state.ring[offset]) else { break }
             }
-            return .answer(.events(matches, scannedThrough: current))
+            return .answer(.scanned(through: current))
         }
         switch plan {
-        case .answer(let read):
-            return read
+        case .answer(let visit):
+            return visit
         case .store(let through, let oldestInMemory):
-            return readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit)
+            switch readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit) {
+            case .truncated(let oldestRetained):
+                return .truncated(oldestRetained: oldestRetained)
+            case .events(let events, let scannedThrough):
+                for event in events where !body(event) {
+                    return .scanned(through: event.sequence)
+                }
+                return .scanned(through: scannedThrough)
+            }
         }
     }
 

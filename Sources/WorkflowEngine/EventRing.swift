@@ -31,12 +31,14 @@ struct EventRing {
         }
     }
 
-    /// The event `offset` places after the oldest one.
+    /// The event `offset` places after the oldest one, lent in place (no copy unless kept).
     subscript(offset: Int) -> LogEvent {
-        var index = head + offset
-        if index >= storage.count {
-            index -= storage.count
+        _read {
+            var index = head + offset
+            if index >= storage.count {
+                index -= storage.count
+            }
+            yield storage[index]
         }
-        return storage[index]
     }
 }

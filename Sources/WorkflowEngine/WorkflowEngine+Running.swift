@@ -58,9 +58,20 @@ extension WorkflowEngine {
     static let shutdownInterruption = JobError(message: "interrupted: the server is shutting down", stack: "WorkflowEngine.shutdown()")
 
     /// Schedules one drain of `context`'s buffered updates onto the engine.
+    ///
+    /// With an ``EngineExecutor`` the drain goes straight onto it, one hop and no task; a
+    /// `Task` started here would run on the global executor first and then hop to the engine.
     nonisolated func scheduleDrain(of context: JobContext) {
-        Task {
-            await self.drainPending(of: context)
+        guard let executor else {
+            Task {
+                await self.drainPending(of: context)
+            }
+            return
+        }
+        executor.execute {
+            self.assumeIsolated { engine in
+                engine.drainPending(of: context)
+            }
         }
     }
 

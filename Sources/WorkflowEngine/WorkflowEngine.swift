@@ -29,7 +29,7 @@ public actor WorkflowEngine {
 
     /// Where workflows and events are made durable, if anywhere.
     public nonisolated let store: (any EventStore)?
-    private nonisolated let executor: (any EngineExecutor)?
+    nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
 
@@ -231,6 +231,19 @@ public actor WorkflowEngine {
             throw .workflowNotFound(id)
         }
         return record.workflow
+    }
+
+    /// A number that changes whenever the workflow `id` changes (status, jobs, steps, progress,
+    /// stats): the same revision of the same workflow means the same ``workflow(id:)`` tree, so
+    /// an encoding of it can be reused.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
+    public func revision(ofWorkflow id: String) throws(EngineError) -> UInt64 {
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        return record.revision
     }
 
     /// Stops the engine: starts no more workflows, interrupts the running ones and waits for them.

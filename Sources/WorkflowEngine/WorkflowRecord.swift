@@ -3,7 +3,11 @@ import WorkflowModel
 /// Everything the engine keeps about one workflow; owned by the engine actor and never shared.
 final class WorkflowRecord {
     /// The tree callers read, updated in place.
-    var workflow: Workflow
+    var workflow: Workflow {
+        didSet { revision &+= 1 }
+    }
+    /// Changes with every change of ``workflow``, so a caller can tell an unchanged tree.
+    private(set) var revision: UInt64 = 0
     /// The request that started the workflow, to recognize retries with the same request id.
     let request: WorkflowRequest
     /// The jobs to run, in order.

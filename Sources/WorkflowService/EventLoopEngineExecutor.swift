@@ -22,6 +22,10 @@ public final class EventLoopEngineExecutor: EngineExecutor {
         loop.execute { job.runSynchronously(on: executor) }
     }
 
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        loop.execute(work)
+    }
+
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }

@@ -42,6 +42,7 @@ final class WatchLogsProducer: ServerStreamProducer {
     private let log: EventLog
     private let filter: EventFilter
     private let workflowProgress: (@Sendable () -> WorkflowProgress?)?
+    private let encodedEvents: EncodedEventCache?
     private let waker: StreamWaker
     private let state: Mutex<State>
 
@@ -51,13 +52,18 @@ final class WatchLogsProducer: ServerStreamProducer {
     ///     unknown). A terminal event of an earlier attempt (the workflow was retried since)
     ///     does not end the watch, and a watch whose terminal event was pruned or filtered out
     ///     ends once it has caught up with a workflow that has ended.
+    ///   - encodedEvents: encodings shared with the server's other streams; `nil` encodes every
+    ///     event for this stream alone.
     init(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
-        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil, waker: StreamWaker
+        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil,
+        encodedEvents: EncodedEventCache? = nil,
+        waker: StreamWaker
     ) {
         self.log = log
         self.filter = filter
         self.workflowProgress = workflowProgress
+        self.encodedEvents = encodedEvents
         self.waker = waker
         self.state = Mutex(State(cursor: cursor, workflow: workflow))
     }
@@ -77,22 +83,34 @@ final class WatchLogsProducer: ServerStreamProducer {
             case .running, .finished: break
             }
             for _ in 0..<Self.readsPerProduce {
-                switch log.read(after: state.cursor, matching: filter, limit: Self.readBatch) {
+                // Events are encoded straight from the log (no copy); a single-workflow watch
+                // stops at a terminal event, checked against the workflow's attempt after the
+                // visit (the check reads the engine, which must not happen under the log's lock).
+                var terminalAttempt: Int?
+                let newest = log.lastSequence
+                let visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { event in
+                    if let encodedEvents {
+                        encodedEvents.append(event, newestSequence: newest, to: &output)
+                    } else {
+                        output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
+                    }
+                    guard filter.workflowID != nil, event.isTerminalWorkflowEvent else { return true }
+                    terminalAttempt = event.attempt
+                    return false
+                }
+                switch visit {
                 case .truncated(let oldestRetained):
                     // Never skip silently: tell the watcher what it missed, then go on.
                     let missed = (state.cursor + 1)...(oldestRetained - 1)
                     output.appendMessage { Self.gapEvent(missed).serialize(appendingTo: &$0) }
                     state.cursor = oldestRetained - 1
-                case .events(let events, let scannedThrough):
+                case .scanned(let scannedThrough):
                     let caughtUp = scannedThrough <= state.cursor
                     state.cursor = max(state.cursor, scannedThrough)
-                    for event in events {
-                        output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
-                        if filter.workflowID != nil, event.isTerminalWorkflowEvent,
-                           event.attempt >= workflowProgress?()?.attempt ?? 0 {
-                            return .finished(.ok)
-                        }
+                    if let terminalAttempt, terminalAttempt >= workflowProgress?()?.attempt ?? 0 {
+                        return .finished(.ok)
                     }
+                    if terminalAttempt != nil { continue }
                     if output.isFull { return .more }
                     guard caughtUp else { continue }
                     if case .finished = state.workflow { return .finished(.ok) }

@@ -16,6 +16,10 @@ public struct WorkflowRPCService: Sendable {
     static let maxListResponseBytes = 3 << 20
 
     private let engine: WorkflowEngine
+    /// The newest events' encodings, shared by every WatchLogs stream.
+    private let encodedEvents = EncodedEventCache()
+    /// Encodings of recently read workflows, reused while a workflow does not change.
+    private let encodedWorkflows = EncodedWorkflowCache()
 
     /// Creates the service over `engine`.
     public init(engine: WorkflowEngine) {
@@ -68,8 +72,13 @@ public struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
+        let encodedWorkflows = self.encodedWorkflows
         callEngine(responder) { engine throws(EngineError) in
-            WorkflowV1.Workflow(try engine.workflow(id: request.workflowID)).serializedBytes()
+            let workflow = try engine.workflow(id: request.workflowID)
+            let revision = try engine.revision(ofWorkflow: request.workflowID)
+            return encodedWorkflows.bytes(of: workflow.id, revision: revision) {
+                WorkflowV1.Workflow(workflow).serializedBytes()
+            }
         }
     }
 
@@ -199,6 +208,7 @@ public struct WorkflowRPCService: Sendable {
             cursor: cursor,
             workflow: workflowState,
             workflowProgress: request.workflowID.isEmpty ? nil : progressCheck(request.workflowID),
+            encodedEvents: encodedEvents,
             waker: waker
         )
         if case .lookingUp = workflowState {

@@ -71,6 +71,23 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
         }
     }
 
+    @Test func getWorkflowAnswersFollowTheWorkflowAsItChanges() async throws {
+        try await withServer { client in
+            let started = try await start(client, ["jobs": "1", "steps": "5", "step_delay_ms": "30"])
+            let request = WorkflowV1.GetWorkflowRequest(workflowID: started.workflowID).serializedBytes()
+            let early = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            #expect(early.status == .running)
+            #expect(early.jobs[0].steps.count < 5)
+
+            _ = try await watch(client, .init(workflowID: started.workflowID))
+            let done = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            #expect(done.status == .completed)
+            #expect(done.jobs[0].steps.count == 5)
+            let again = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            #expect(again == done)
+        }
+    }
+
     @Test func engineErrorsBecomePreciseStatuses() async throws {
         try await withServer { client in
             let unknownType = await #expect(throws: RPCStatus.self) {

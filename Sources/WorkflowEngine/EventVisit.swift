@@ -1,0 +1,10 @@
+/// The answer to ``EventLog/visit(after:matching:limit:_:)``.
+public enum EventVisit: Sendable, Hashable {
+    /// The matching events were handed over; continue after `through`, the last sequence
+    /// examined (it equals the requested sequence when nothing newer exists).
+    case scanned(through: UInt64)
+
+    /// Events right after the requested sequence are no longer retained; the oldest retained
+    /// one has sequence `oldestRetained`.
+    case truncated(oldestRetained: UInt64)
+}
