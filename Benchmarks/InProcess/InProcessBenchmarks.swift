@@ -33,26 +33,28 @@ struct InProcessBenchmarks: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let cost = try await LogStepCostBenchmark(steps: steps, store: store).run()
-        print("log_step.store=\(store.rawValue)")
-        print("log_step.steps=\(steps)")
-        print("log_step.caller_ns=\(cost.callerNanoseconds.formatted2)")
-        print("log_step.recorded_ns=\(cost.recordedNanoseconds.formatted2)")
-        print("log_step.allocations_per_call=\(cost.allocationsPerCall.formatted2)")
-
+        // Latency first: the cost run leaves a million-step log (and, with SQLite, a large
+        // database still being checkpointed) that would disturb it.
         let latency = try await StepToWatcherLatencyBenchmark(
             steps: latencySteps,
             interval: .microseconds(intervalMicroseconds),
             store: store
         ).run()
         print("step_to_watcher.steps=\(latency.count)")
-        print("step_to_watcher.p50_us=\(latency.percentile(50).formatted2)")
-        print("step_to_watcher.p99_us=\(latency.percentile(99).formatted2)")
-        print("step_to_watcher.max_us=\(latency.percentile(100).formatted2)")
+        print("step_to_watcher.p50_us=\(latency.percentile(50).twoDecimals)")
+        print("step_to_watcher.p99_us=\(latency.percentile(99).twoDecimals)")
+        print("step_to_watcher.max_us=\(latency.percentile(100).twoDecimals)")
+
+        let cost = try await LogStepCostBenchmark(steps: steps, store: store).run()
+        print("log_step.store=\(store.rawValue)")
+        print("log_step.steps=\(steps)")
+        print("log_step.caller_ns=\(cost.callerNanoseconds.twoDecimals)")
+        print("log_step.recorded_ns=\(cost.recordedNanoseconds.twoDecimals)")
+        print("log_step.allocations_per_call=\(cost.allocationsPerCall.twoDecimals)")
     }
 }
 
 extension Double {
     /// The value with two decimals, as the driver parses it.
-    var formatted2: String { String(format: "%.2f", self) }
+    var twoDecimals: String { String(format: "%.2f", self) }
 }

@@ -1,4 +1,4 @@
-import CAllocationCounter
+internal import CAllocationCounter
 import Synchronization
 import WorkflowEngine
 import WorkflowModel

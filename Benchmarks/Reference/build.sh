@@ -38,7 +38,7 @@ if stale "$GEN/workflow/v1/workflow.grpc.pb.cc" "$ROOT/Protos/$PROTO"; then
     --plugin=protoc-gen-grpc="$(command -v grpc_cpp_plugin)" "$ROOT/Protos/$PROTO"
 fi
 
-CXXFLAGS=(-O2 -std=c++17 -Wall -Wextra -Wno-unused-parameter -pthread -I "$GEN")
+CXXFLAGS=(-O2 -DNDEBUG -std=c++17 -Wall -Wextra -Wno-unused-parameter -pthread -I "$GEN")
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags grpc++ protobuf)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs grpc++ protobuf)"
 GENERATED=("$GEN/workflow/v1/workflow.pb.cc" "$GEN/workflow/v1/workflow.grpc.pb.cc")

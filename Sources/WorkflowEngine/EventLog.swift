@@ -7,8 +7,8 @@ import WorkflowModel
 /// Only the engine appends. Each event gets a server-wide sequence number, strictly increasing
 /// from 1. The log keeps the newest `retention` events and drops older ones.
 ///
-/// Reading never waits for the engine: every method takes one short lock, so a network thread
-/// can call them directly. A watcher replays and then follows with no gap and no duplicate:
+/// Reading never waits for the engine: every method takes one lock, held briefly (``visit(after:matching:limit:_:)``
+/// holds it while its caller encodes a batch), so a network thread can call them directly. A watcher replays and then follows with no gap and no duplicate:
 ///
 /// ```swift
 /// var cursor = afterSequence

@@ -233,17 +233,18 @@ public actor WorkflowEngine {
         return record.workflow
     }
 
-    /// A number that changes whenever the workflow `id` changes (status, jobs, steps, progress,
-    /// stats): the same revision of the same workflow means the same ``workflow(id:)`` tree, so
-    /// an encoding of it can be reused.
+    /// The current state of a workflow, as ``workflow(id:)``, with its revision: a number that
+    /// changes whenever the tree changes (status, jobs, steps, progress, stats) and is never
+    /// given to another tree, so an encoding made for one revision can be reused while the
+    /// revision stays the same.
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    public func revision(ofWorkflow id: String) throws(EngineError) -> UInt64 {
+    public func workflowWithRevision(id: String) throws(EngineError) -> (workflow: Workflow, revision: UInt64) {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
-        return record.revision
+        return (record.workflow, record.revision)
     }
 
     /// Stops the engine: starts no more workflows, interrupts the running ones and waits for them.

@@ -1,13 +1,22 @@
+import Synchronization
 import WorkflowModel
 
 /// Everything the engine keeps about one workflow; owned by the engine actor and never shared.
 final class WorkflowRecord {
     /// The tree callers read, updated in place.
     var workflow: Workflow {
-        didSet { revision &+= 1 }
+        didSet { revision = Self.nextRevision() }
     }
     /// Changes with every change of ``workflow``, so a caller can tell an unchanged tree.
-    private(set) var revision: UInt64 = 0
+    /// Drawn from one counter for the whole process, so no two trees (even of two workflows
+    /// that came to share an id) ever have the same revision.
+    private(set) var revision: UInt64
+
+    private static let revisions = Atomic<UInt64>(0)
+
+    private static func nextRevision() -> UInt64 {
+        revisions.add(1, ordering: .relaxed).newValue
+    }
     /// The request that started the workflow, to recognize retries with the same request id.
     let request: WorkflowRequest
     /// The jobs to run, in order.
@@ -33,6 +42,7 @@ final class WorkflowRecord {
         startInstant: ContinuousClock.Instant = .now
     ) {
         self.workflow = workflow
+        self.revision = Self.nextRevision()
         self.request = request
         self.definitions = definitions
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }

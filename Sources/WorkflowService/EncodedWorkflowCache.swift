@@ -1,11 +1,13 @@
 import Synchronization
 
 /// The GetWorkflow encodings of recently read workflows, reused while a workflow does not
-/// change (same ``WorkflowEngine/revision(ofWorkflow:)``).
+/// change (same ``WorkflowEngine/workflowWithRevision(id:)``).
 ///
-/// A console polling a workflow, or many clients reading the same finished one, then costs
-/// no encoding at all. The cache is direct-mapped: a fixed number of slots, each holding the
-/// last workflow whose id hashes to it, so its memory is bounded and a lookup is one hash.
+/// Many clients reading the same finished workflow, or a console polling one that has not
+/// moved since, then cost no encoding. The cache is direct-mapped: a fixed number of slots,
+/// each holding the last workflow whose id hashes to it, and encodings over
+/// ``largestCachedEncoding`` are never kept, so its memory stays bounded (16 MiB at most) and
+/// a lookup is one hash.
 final class EncodedWorkflowCache: Sendable {
     /// The encoding of workflow `id` at `revision` (id `""`: an empty slot).
     private struct Slot {
@@ -13,6 +15,9 @@ final class EncodedWorkflowCache: Sendable {
         var revision: UInt64 = 0
         var bytes: [UInt8] = []
     }
+
+    /// Larger encodings (workflows with thousands of steps) are made for each read instead.
+    static let largestCachedEncoding = 16 * 1024
 
     private let slots: Mutex<[Slot]>
 
@@ -24,7 +29,7 @@ final class EncodedWorkflowCache: Sendable {
     }
 
     /// The encoding of workflow `id` at `revision`: the cached one, or `encode()`'s, which is
-    /// then cached.
+    /// then cached unless it is larger than ``largestCachedEncoding``.
     func bytes(of id: String, revision: UInt64, encode: () -> [UInt8]) -> [UInt8] {
         let cached = slots.withLock { slots -> [UInt8]? in
             let slot = slots[index(of: id, count: slots.count)]
@@ -32,6 +37,7 @@ final class EncodedWorkflowCache: Sendable {
         }
         if let cached { return cached }
         let bytes = encode()
+        guard bytes.count <= Self.largestCachedEncoding else { return bytes }
         slots.withLock { slots in
             slots[index(of: id, count: slots.count)] = Slot(id: id, revision: revision, bytes: bytes)
         }

@@ -6,31 +6,31 @@ import WorkflowEngine
 /// When the engine shares the loop that serves a connection, an RPC handler reaches the engine
 /// with a plain function call (`WorkflowEngine.ifIsolated`) instead of an actor hop, which a
 /// prototype measured at about 10 µs of CPU per request.
-public final class EventLoopEngineExecutor: EngineExecutor {
+package final class EventLoopEngineExecutor: EngineExecutor {
     private let loop: any EventLoop
 
     /// Creates an executor that runs the engine's jobs on `loop`.
-    public init(loop: any EventLoop) {
+    package init(loop: any EventLoop) {
         self.loop = loop
     }
 
-    public var isCurrent: Bool { loop.inEventLoop }
+    package var isCurrent: Bool { loop.inEventLoop }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedSerialExecutor()
         loop.execute { job.runSynchronously(on: executor) }
     }
 
-    public func execute(_ work: @escaping @Sendable () -> Void) {
+    package func execute(_ work: @escaping @Sendable () -> Void) {
         loop.execute(work)
     }
 
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
-    public func checkIsolated() {
+    package func checkIsolated() {
         loop.preconditionInEventLoop()
     }
 }

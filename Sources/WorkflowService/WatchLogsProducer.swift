@@ -110,8 +110,9 @@ final class WatchLogsProducer: ServerStreamProducer {
                     if let terminalAttempt, terminalAttempt >= workflowProgress?()?.attempt ?? 0 {
                         return .finished(.ok)
                     }
-                    if terminalAttempt != nil { continue }
                     if output.isFull { return .more }
+                    // An earlier attempt's terminal event: the retried workflow goes on.
+                    if terminalAttempt != nil { continue }
                     guard caughtUp else { continue }
                     if case .finished = state.workflow { return .finished(.ok) }
                     if let progress = workflowProgress?(), progress.hasEnded { return .finished(.ok) }

@@ -74,8 +74,7 @@ public struct WorkflowRPCService: Sendable {
         }
         let encodedWorkflows = self.encodedWorkflows
         callEngine(responder) { engine throws(EngineError) in
-            let workflow = try engine.workflow(id: request.workflowID)
-            let revision = try engine.revision(ofWorkflow: request.workflowID)
+            let (workflow, revision) = try engine.workflowWithRevision(id: request.workflowID)
             return encodedWorkflows.bytes(of: workflow.id, revision: revision) {
                 WorkflowV1.Workflow(workflow).serializedBytes()
             }

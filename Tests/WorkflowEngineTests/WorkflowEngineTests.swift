@@ -42,6 +42,40 @@ struct WorkflowEngineTests {
         #expect(started.sequence > 1)
     }
 
+    @Test("a workflow's revision changes with its tree and only then, and never repeats")
+    func revisionFollowsTheTree() async throws {
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let gated = WorkflowTemplate(type: "GATED", jobs: [
+            JobDefinition(name: "Wait") { context in
+                context.logStep("before the gate")
+                for await _ in release { break }
+                context.logStep("after the gate")
+            },
+        ])
+        let quick = WorkflowTemplate(type: "QUICK", jobs: [JobDefinition(name: "Nothing") { _ in }])
+        let engine = EngineTesting.makeEngine([gated, quick])
+        let workflow = try await engine.start(WorkflowRequest(type: "GATED"))
+        let other = try await engine.start(WorkflowRequest(type: "QUICK"))
+        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        // The job waits at the gate: nothing changes, so neither does the revision.
+        let waiting = try await engine.workflowWithRevision(id: workflow.id)
+        #expect(try await engine.workflowWithRevision(id: workflow.id).revision == waiting.revision)
+        #expect(try await engine.workflowWithRevision(id: other.id).revision != waiting.revision)
+
+        releaseContinuation.yield()
+        releaseContinuation.finish()
+        while try await engine.workflow(id: workflow.id).status == .running {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let done = try await engine.workflowWithRevision(id: workflow.id)
+        #expect(done.revision > waiting.revision)
+        #expect(done.workflow.jobs[0].steps.map(\.message) == ["before the gate", "after the gate"])
+        #expect(try await engine.workflowWithRevision(id: workflow.id).revision == done.revision)
+        await #expect(throws: EngineError.self) { try await engine.workflowWithRevision(id: "wf-unknown") }
+    }
+
     @Test("jobs run strictly one after another")
     func jobsRunSequentially() async throws {
         let engine = EngineTesting.makeEngine()

@@ -12,11 +12,13 @@ private struct Puller {
     let wakes: AsyncStream<Void>
 
     static func make(
-        log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WatchLogsProducer.WorkflowState = .running
+        log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WatchLogsProducer.WorkflowState = .running,
+        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil, encodedEvents: EncodedEventCache? = nil
     ) -> Puller {
         let (wakes, continuation) = AsyncStream.makeStream(of: Void.self)
         let producer = WatchLogsProducer(
             log: log, filter: filter, cursor: cursor, workflow: workflow,
+            workflowProgress: workflowProgress, encodedEvents: encodedEvents,
             waker: StreamWaker { continuation.yield() }
         )
         return Puller(producer: producer, wakes: wakes)
@@ -83,6 +85,35 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
         #expect(events.first?.kind == .workflowStarted)
         #expect(events.last?.kind == .workflowCompleted)
         #expect(events.filter { $0.kind == .stepLogged }.count == 900)
+    }
+
+    @Test func aRetriedWorkflowsWatchStepsOverTheEarlierAttemptsEnd() async throws {
+        let engine = WorkflowEngine(templates: .builtIn, logger: logger)
+        let workflow = try await engine.start(WorkflowRequest(
+            type: "TEST", params: ["jobs": "2", "steps": "20", "fail_job": "2", "step_delay_ms": "0"]
+        ))
+        let filter = EventFilter(workflowID: workflow.id)
+        let (firstRun, _) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
+        #expect(firstRun.last?.kind == .workflowFailed)
+        _ = try await engine.retry(id: workflow.id)
+        while try await engine.workflow(id: workflow.id).status == .running {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let attempt = try await engine.workflow(id: workflow.id).attempt
+        let cache = EncodedEventCache()
+        // Small budgets: the output fills up next to the first attempt's terminal event too.
+        for budget in [64, 300, 4096] {
+            let (events, status) = try await Puller.make(
+                log: engine.events, filter: filter, cursor: 0, workflow: .finished,
+                workflowProgress: { WorkflowProgress(hasEnded: true, attempt: attempt) }, encodedEvents: cache
+            ).pullToEnd(budget: budget)
+            #expect(status == .ok)
+            #expect(events.map(\.sequence) == allEvents(in: engine.events, matching: filter))
+            // The retry fails again (same parameters): the first attempt's WORKFLOW_FAILED did
+            // not end the stream, the second one did.
+            #expect(events.filter { $0.kind == .workflowFailed }.map(\.attempt) == [1, Int32(attempt)])
+            #expect(events.last?.kind == .workflowFailed)
+        }
     }
 
     @Test func resumingAfterASequenceSendsOnlyLaterEvents() async throws {
