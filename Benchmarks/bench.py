@@ -132,6 +132,7 @@ class Harness:
         self.client = os.path.join(args.reference_dir, "bench_client")
         self.results = {}  # (scenario, server) -> [values]
         self.load_before = os.getloadavg()
+        self.started = []  # every server process, to end them if a scenario fails
 
     # MARK: servers
 
@@ -147,7 +148,16 @@ class Harness:
     def fresh(self, name, command):
         if name == "workflowd-sqlite":
             subprocess.run(["rm", "-rf", os.path.join(self.workdir, "data")], check=True)
-        return Server(name, command).start(self.workdir)
+        server = Server(name, command)
+        self.started.append(server)
+        return server.start(self.workdir)
+
+    def kill_leftovers(self):
+        """Ends the servers a failed scenario left running."""
+        for server in self.started:
+            if server.process and server.process.poll() is None:
+                server.process.kill()
+                server.process.wait()
 
     # MARK: clients
 
@@ -420,6 +430,7 @@ def main():
     try:
         loads = harness.run()
     except BaseException:
+        harness.kill_leftovers()
         log("failed; the figures measured so far:")
         print(report(harness, (harness.load_before, os.getloadavg())))
         raise
