@@ -356,13 +356,13 @@ def report(harness, loads):
         theirs = harness.results.get((scenario, "reference"), [])
         target = target_for(scenario, RATIO_TARGETS)
         limit = target_for(scenario, ABSOLUTE_TARGETS)
+        # No ratio without both figures, or against a zero (CPU below one 10 ms tick in a tiny run).
+        ratio = None
+        if ours and theirs and statistics.median(theirs) > 0:
+            ratio = statistics.median(ours) / statistics.median(theirs)
         if has_reference:
-            if ours and theirs:
-                ratio = statistics.median(ours) / statistics.median(theirs)
-                row.append(f"{ratio:.2f}×")
-            else:
-                row.append("—")
-        if target and ours and theirs:
+            row.append(f"{ratio:.2f}×" if ratio is not None else "—")
+        if target and ratio is not None:
             direction, wanted = target
             met = ratio >= wanted if direction == "higher" else ratio <= wanted
             row.append(f"{'≥' if direction == 'higher' else '≤'} {wanted}× {'✅' if met else '❌'}")
