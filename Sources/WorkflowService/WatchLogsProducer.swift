@@ -42,7 +42,7 @@ final class WatchLogsProducer: ServerStreamProducer {
     private let log: EventLog
     private let filter: EventFilter
     private let workflowProgress: (@Sendable () -> WorkflowProgress?)?
-    private let encodedEvents: EncodedEventCache?
+    private let encodedEvents: EncodedEventCache
     private let waker: StreamWaker
     private let state: Mutex<State>
 
@@ -52,12 +52,12 @@ final class WatchLogsProducer: ServerStreamProducer {
     ///     unknown). A terminal event of an earlier attempt (the workflow was retried since)
     ///     does not end the watch, and a watch whose terminal event was pruned or filtered out
     ///     ends once it has caught up with a workflow that has ended.
-    ///   - encodedEvents: encodings shared with the server's other streams; `nil` encodes every
-    ///     event for this stream alone.
+    ///   - encodedEvents: encodings shared with the server's other streams (one cache per
+    ///     server; events older than its window are encoded for this stream alone).
     init(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
         workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil,
-        encodedEvents: EncodedEventCache? = nil,
+        encodedEvents: EncodedEventCache,
         waker: StreamWaker
     ) {
         self.log = log
@@ -89,11 +89,7 @@ final class WatchLogsProducer: ServerStreamProducer {
                 var terminalAttempt: Int?
                 let newest = log.lastSequence
                 let visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { event in
-                    if let encodedEvents {
-                        encodedEvents.append(event, newestSequence: newest, to: &output)
-                    } else {
-                        output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
-                    }
+                    encodedEvents.append(event, newestSequence: newest, to: &output)
                     guard filter.workflowID != nil, event.isTerminalWorkflowEvent else { return true }
                     terminalAttempt = event.attempt
                     return false
