@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Targets from the bottom up; imports only ever point down this list:
-/// C shims → Swift wrappers → RPC core → transport | model → engine → service glue → executables.
+/// C shims → message runtime and generated messages → RPC core → transport | model → engine →
+/// service glue → executables. The code generator stands apart: only Scripts/generate-protos.sh runs it.
 let package = Package(
     name: "WorkflowEngine",
     platforms: [.macOS(.v15)],
@@ -38,13 +39,18 @@ let package = Package(
 
         // MARK: Swift wrappers over the C libraries
         .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"]),
-        .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos"]),
+        // What every generated message shares: the message and enum protocols, C memory
+        // handling, method descriptors. Imports no C module.
+        .target(name: "MessageRuntime"),
+        // workflow.v1 as Swift values, generated from Protos/ over the protoc-c code.
+        .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos", "MessageRuntime"]),
 
         // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
-        .target(name: "RPCCore"),
-        // Stock gRPC services on the RPC core: health checking and server reflection.
-        .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "RPCCore"]),
-        .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "RPCCore"]),
+        .target(name: "RPCCore", dependencies: ["MessageRuntime"]),
+        // Stock gRPC services on the RPC core: health checking and server reflection, each with
+        // its generated messages.
+        .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
+        .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
         .target(
             name: "HTTP2Transport",
             dependencies: [
@@ -119,6 +125,10 @@ let package = Package(
             ]
         ),
 
+        // MARK: Code generation: Swift messages and service descriptors from a descriptor set
+        .target(name: "SwiftMessageGenerator", dependencies: ["MessageRuntime"]),
+        .executableTarget(name: "generate-swift-messages", dependencies: ["SwiftMessageGenerator"]),
+
         // MARK: Benchmarks (run by Scripts/bench.sh; see BENCHMARKS.md)
         // Counts the process's heap allocations by standing in for libc's malloc family.
         .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
@@ -135,7 +145,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
-        .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
+        .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages", "MessageRuntime"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
         .testTarget(
             name: "HTTP2TransportTests",

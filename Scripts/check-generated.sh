@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/generate-protos.sh
-generated=(Sources/CWorkflowProtos Sources/CGRPCHealth Sources/CGRPCReflection Sources/WorkflowService/ServiceDescriptors.swift)
+generated=(Sources/CWorkflowProtos Sources/CGRPCHealth Sources/CGRPCReflection Sources/WorkflowService/ServiceDescriptors.swift
+           Sources/WorkflowMessages/Generated Sources/GRPCHealth/Generated Sources/GRPCReflection/Generated)
 if ! git diff --exit-code -- "${generated[@]}"; then
-    echo "Generated protobuf-c code is stale: run Scripts/generate-protos.sh and commit the result." >&2
+    echo "Generated code is stale: run Scripts/generate-protos.sh and commit the result." >&2
     exit 1
 fi
 if [[ -n "$(git status --porcelain -- "${generated[@]}")" ]]; then

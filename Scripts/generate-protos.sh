@@ -3,11 +3,16 @@
 # - Sources/CWorkflowProtos: protobuf-c code for Protos/workflow/v1/workflow.proto;
 # - Sources/CGRPCHealth, Sources/CGRPCReflection: protobuf-c code for grpc.health.v1 and
 #   grpc.reflection.v1alpha, from Debian's grpc-proto (/usr/share/grpc-proto);
+# - Sources/WorkflowMessages/Generated, Sources/GRPCHealth/Generated,
+#   Sources/GRPCReflection/Generated: the Swift value types over that C code and the service
+#   descriptors, written by the generate-swift-messages target (Sources/SwiftMessageGenerator)
+#   from a descriptor set with source info, so .proto comments become doc comments;
 # - Sources/WorkflowService/ServiceDescriptors.swift: the serialized FileDescriptorSet of every
 #   service the server offers (protoc --descriptor_set_out --include_imports), which server
 #   reflection answers from.
 # The output is committed; CI runs this script and fails on any difference.
-# Needs Debian's protobuf-c-compiler (protoc-c), protobuf-compiler (protoc) and grpc-proto.
+# Needs Debian's protobuf-c-compiler (protoc-c), protobuf-compiler (protoc) and grpc-proto, and
+# builds the generator with swift build.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,3 +60,25 @@ protoc --proto_path="$root/Protos" --proto_path="$grpc_protos" --include_imports
     echo "        \"\"\""
     echo "}"
 } > "$root/Sources/WorkflowService/ServiceDescriptors.swift"
+
+# The Swift side: one file per .proto, from a descriptor set that keeps the comments.
+protoc --proto_path="$root/Protos" --proto_path="$grpc_protos" --include_imports --include_source_info \
+    --descriptor_set_out="$work/sources.desc" \
+    workflow/v1/workflow.proto grpc/health/v1/health.proto \
+    grpc/reflection/v1alpha/reflection.proto grpc/reflection/v1/reflection.proto
+swift build --package-path "$root" --product generate-swift-messages >&2
+generator="$(swift build --package-path "$root" --show-bin-path)/generate-swift-messages"
+generate_swift() {  # generate_swift <target> <output name> <generator options>...
+    local target=$1 name=$2
+    shift 2
+    mkdir -p "$root/Sources/$target/Generated"
+    "$generator" --descriptor-set "$work/sources.desc" --output "$root/Sources/$target/Generated/$name" "$@"
+}
+generate_swift WorkflowMessages WorkflowV1.pb.swift \
+    --file workflow/v1/workflow.proto --namespace WorkflowV1 --c-module CWorkflowProtos
+generate_swift GRPCHealth HealthV1.pb.swift --access package \
+    --file grpc/health/v1/health.proto --namespace HealthV1 --c-module CGRPCHealth
+# grpc.reflection.v1 is wire-identical to v1alpha: its service is described over v1alpha's messages.
+generate_swift GRPCReflection ReflectionV1Alpha.pb.swift --access package \
+    --file grpc/reflection/v1alpha/reflection.proto --namespace ReflectionV1Alpha --c-module CGRPCReflection \
+    --service-alias grpc/reflection/v1/reflection.proto=ReflectionV1

@@ -1,3 +1,4 @@
+import MessageRuntime
 import RPCCore
 import Synchronization
 
@@ -18,7 +19,7 @@ import Synchronization
 /// ```
 public final class HealthService: Sendable {
     /// The service name on the wire.
-    public static let serviceName = "grpc.health.v1.Health"
+    public static let serviceName = HealthV1.Health.name
 
     private struct State {
         /// By service name; "" is the whole server.
@@ -62,19 +63,19 @@ public final class HealthService: Sendable {
 
     /// Adds `Check` and `Watch` to `router`.
     public func register(in router: inout RPCRouter) {
-        router.register(service: Self.serviceName, method: "Check", .unary { [self] request, _, responder in
+        router.register(HealthV1.Health.check, .unary { [self] request, _, responder in
             do throws(RPCStatus) {
-                let service = try HealthWire.decodeRequest(request)
+                let service = try Self.service(of: request)
                 guard let status = status(forService: service) else {
                     return responder.fail(RPCStatus(code: .notFound, message: "unknown service '\(service)'"))
                 }
-                responder.succeed(HealthWire.encodeResponse(status))
+                responder.succeed(Self.response(status))
             } catch {
                 responder.fail(error)
             }
         })
-        router.register(service: Self.serviceName, method: "Watch", .serverStreaming { [self] request, _, waker throws(RPCStatus) in
-            let producer = HealthWatchProducer(service: try HealthWire.decodeRequest(request), health: self, waker: waker)
+        router.register(HealthV1.Health.watch, .serverStreaming { [self] request, _, waker throws(RPCStatus) in
+            let producer = HealthWatchProducer(service: try Self.service(of: request), health: self, waker: waker)
             state.withLock { $0.watchers[ObjectIdentifier(producer)] = producer }
             return producer
         })
@@ -83,5 +84,20 @@ public final class HealthService: Sendable {
     /// Forgets a watcher whose call ended.
     func remove(_ watcher: HealthWatchProducer) {
         _ = state.withLock { $0.watchers.removeValue(forKey: ObjectIdentifier(watcher)) }
+    }
+
+    /// The `service` of a serialized `HealthCheckRequest`.
+    /// - Throws: INVALID_ARGUMENT when the bytes are not a `HealthCheckRequest`.
+    private static func service(of request: [UInt8]) throws(RPCStatus) -> String {
+        do {
+            return try HealthV1.HealthCheckRequest(serializedBytes: request).service
+        } catch {
+            throw RPCStatus(code: .invalidArgument, message: "invalid grpc.health.v1.HealthCheckRequest (\(request.count) bytes)")
+        }
+    }
+
+    /// A serialized `HealthCheckResponse` with `status`.
+    static func response(_ status: ServingStatus) -> [UInt8] {
+        HealthV1.HealthCheckResponse(status: .init(rawValue: status.rawValue)).serializedBytes()
     }
 }

@@ -27,7 +27,7 @@ final class HealthWatchProducer: ServerStreamProducer {
             defer { last = current }
             return last != current
         }
-        if changed { output.append(message: HealthWire.encodeResponse(current)) }
+        if changed { output.append(message: HealthService.response(current)) }
         return .pending
     }
 

@@ -1,3 +1,5 @@
+import MessageRuntime
+
 /// The files of a `FileDescriptorSet` by name, and the file declaring each symbol.
 ///
 /// Symbols are fully qualified: messages and their nested messages (`pkg.Outer.Inner`), enums,

@@ -1,3 +1,4 @@
+import MessageRuntime
 import RPCCore
 import Synchronization
 
@@ -19,7 +20,13 @@ final class ReflectionCall: RequestStreamHandler {
     }
 
     func receive(_ message: [UInt8]) throws(RPCStatus) {
-        let response = try ReflectionWire.respond(to: message) { service.answer($0) }
+        let request: ReflectionV1Alpha.ServerReflectionRequest
+        do {
+            request = try ReflectionV1Alpha.ServerReflectionRequest(serializedBytes: message)
+        } catch {
+            throw RPCStatus(code: .invalidArgument, message: "invalid ServerReflectionRequest (\(message.count) bytes)")
+        }
+        let response = service.respond(to: request).serializedBytes()
         state.withLock { $0.responses.append(response) }
         waker()
     }

@@ -1,3 +1,4 @@
+import MessageRuntime
 import RPCCore
 
 /// gRPC server reflection, `grpc.reflection.v1alpha.ServerReflection` and
@@ -14,8 +15,11 @@ import RPCCore
 /// reflection.register(in: &router)
 /// ```
 public final class ReflectionService: Sendable {
+    /// The method of both versions: the same messages under two service names.
+    private static let methods = [ReflectionV1.ServerReflection.serverReflectionInfo, ReflectionV1Alpha.ServerReflection.serverReflectionInfo]
+
     /// The service names on the wire, both versions.
-    public static let serviceNames = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]
+    public static let serviceNames = methods.map(\.service)
 
     private let index: DescriptorIndex
     private let listed: [String]
@@ -37,30 +41,42 @@ public final class ReflectionService: Sendable {
 
     /// Adds `ServerReflectionInfo` of both versions to `router`.
     public func register(in router: inout RPCRouter) {
-        for name in Self.serviceNames {
-            router.register(service: name, method: "ServerReflectionInfo", .bidirectionalStreaming { [self] _, waker in
+        for method in Self.methods {
+            router.register(method, .bidirectionalStreaming { [self] _, waker in
                 ReflectionCall(service: self, waker: waker)
             })
         }
     }
 
-    /// The answer to one request.
-    func answer(_ request: ReflectionWire.Request) -> ReflectionWire.Answer {
+    /// The response to one request, which it echoes in `original_request` as the protocol asks.
+    func respond(to request: ReflectionV1Alpha.ServerReflectionRequest) -> ReflectionV1Alpha.ServerReflectionResponse {
+        ReflectionV1Alpha.ServerReflectionResponse(validHost: request.host, originalRequest: request, messageResponse: answer(request.messageRequest))
+    }
+
+    private func answer(_ request: ReflectionV1Alpha.ServerReflectionRequest.MessageRequest?) -> ReflectionV1Alpha.ServerReflectionResponse.MessageResponse {
         switch request {
-        case .listServices:
-            return .services(listed)
-        case .fileByFilename(let name):
+        case .listServices?:
+            return .listServicesResponse(.init(service: listed.map { .init(name: $0) }))
+        case .fileByFilename(let name)?:
             let files = index.fileWithDependencies(name)
-            return files.isEmpty ? .error(.notFound, "file not found: \(name)") : .files(files.map(\.bytes))
-        case .fileContainingSymbol(let symbol):
-            guard let name = index.fileBySymbol[symbol] else { return .error(.notFound, "symbol not found: \(symbol)") }
-            return .files(index.fileWithDependencies(name).map(\.bytes))
-        case .fileContainingExtension(let type, let number):
-            return .error(.notFound, "extension not found: \(type) \(number)")
-        case .allExtensionNumbersOfType(let type):
-            return .error(.notFound, "no extensions of \(type)")
-        case .none:
-            return .error(.invalidArgument, "no message_request set")
+            return files.isEmpty ? Self.error(.notFound, "file not found: \(name)") : Self.files(files)
+        case .fileContainingSymbol(let symbol)?:
+            guard let name = index.fileBySymbol[symbol] else { return Self.error(.notFound, "symbol not found: \(symbol)") }
+            return Self.files(index.fileWithDependencies(name))
+        case .fileContainingExtension(let request)?:
+            return Self.error(.notFound, "extension not found: \(request.containingType) \(request.extensionNumber)")
+        case .allExtensionNumbersOfType(let type)?:
+            return Self.error(.notFound, "no extensions of \(type)")
+        case nil:
+            return Self.error(.invalidArgument, "no message_request set")
         }
+    }
+
+    private static func files(_ files: [DescriptorIndex.File]) -> ReflectionV1Alpha.ServerReflectionResponse.MessageResponse {
+        .fileDescriptorResponse(.init(fileDescriptorProto: files.map(\.bytes)))
+    }
+
+    private static func error(_ code: RPCStatus.Code, _ message: String) -> ReflectionV1Alpha.ServerReflectionResponse.MessageResponse {
+        .errorResponse(.init(errorCode: Int32(code.rawValue), errorMessage: message))
     }
 }

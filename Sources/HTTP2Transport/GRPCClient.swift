@@ -20,9 +20,9 @@ import Synchronization
 /// ```swift
 /// let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 /// let client = try await GRPCClient.connect(host: "127.0.0.1", port: 50051, group: group)
-/// let reply = try await client.unary(path: "/workflow.v1.WorkflowService/GetWorkflow", request: bytes,
+/// let reply = try await client.unary(path: WorkflowV1.WorkflowService.getWorkflow.path, request: bytes,
 ///                                    timeout: .seconds(5))
-/// for try await event in client.serverStreaming(path: "/workflow.v1.WorkflowService/WatchLogs", request: bytes) {
+/// for try await event in client.serverStreaming(path: WorkflowV1.WorkflowService.watchLogs.path, request: bytes) {
 ///     print(event.count)
 /// }
 /// await client.close()

@@ -1,3 +1,5 @@
+import MessageRuntime
+
 /// How a method is served: one request message, then one response or a stream of them; or a
 /// stream of requests answered as they arrive.
 ///
@@ -16,4 +18,17 @@ public enum RPCHandler: Sendable {
     /// A client-streaming or bidirectional method: return the handler that receives the request
     /// messages and produces the responses, or throw a status to end the call at once.
     case bidirectionalStreaming(@Sendable (_ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler)
+}
+
+extension RPCHandler {
+    /// Whether this handler can serve a method of `kind`.
+    func serves(_ kind: RPCKind) -> Bool {
+        switch (self, kind) {
+        case (.unary, .unary), (.serverStreaming, .serverStreaming),
+             (.bidirectionalStreaming, .clientStreaming), (.bidirectionalStreaming, .bidirectionalStreaming):
+            true
+        default:
+            false
+        }
+    }
 }

@@ -1,8 +1,13 @@
+import MessageRuntime
+
 /// Maps method paths (`/package.Service/Method`) to their handlers.
+///
+/// Generated services register by their method descriptors, so a method is named by a symbol
+/// and its handler must stream the way the `.proto` says:
 ///
 /// ```swift
 /// var router = RPCRouter()
-/// router.register(service: "workflow.v1.WorkflowService", method: "GetWorkflow", .unary { request, context, responder in
+/// router.register(WorkflowV1.WorkflowService.getWorkflow, .unary { request, context, responder in
 ///     responder.succeed(request)
 /// })
 /// ```
@@ -13,7 +18,17 @@ public struct RPCRouter: Sendable {
     /// Creates an empty router.
     public init() {}
 
-    /// Serves `service`'s `method` with `handler`, replacing any earlier registration.
+    /// Serves a generated method with `handler`, replacing any earlier registration.
+    ///
+    /// - Precondition: `handler` streams as `method` does (a unary handler for a unary method, a
+    ///   request-stream handler for a client-streaming or bidirectional one).
+    public mutating func register<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ handler: RPCHandler) {
+        precondition(handler.serves(method.kind), "\(method.path) is \(method.kind): its handler must stream the same way")
+        register(service: method.service, method: method.name, handler)
+    }
+
+    /// Serves `service`'s `method` with `handler`, replacing any earlier registration: for a
+    /// method of raw bytes that no `.proto` describes.
     public mutating func register(service: String, method: String, _ handler: RPCHandler) {
         handlers["/\(service)/\(method)"] = handler
         services.insert(service)

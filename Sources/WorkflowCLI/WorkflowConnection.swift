@@ -21,14 +21,7 @@ public final class WorkflowConnection: Sendable {
     private let client: GRPCClient
     private let callTimeout: Duration
 
-    private enum Method {
-        static let start = "/workflow.v1.WorkflowService/StartWorkflow"
-        static let get = "/workflow.v1.WorkflowService/GetWorkflow"
-        static let watch = "/workflow.v1.WorkflowService/WatchLogs"
-        static let retry = "/workflow.v1.WorkflowService/RetryWorkflow"
-        static let cancel = "/workflow.v1.WorkflowService/CancelWorkflow"
-        static let list = "/workflow.v1.WorkflowService/ListWorkflows"
-    }
+    private typealias Method = WorkflowV1.WorkflowService
 
     private init(address: ServerAddress, client: GRPCClient, callTimeout: Duration) {
         self.address = address
@@ -69,7 +62,7 @@ public final class WorkflowConnection: Sendable {
     /// - Returns: The new workflow's id and status.
     /// - Throws: ``CommandFailure`` when the call fails.
     public func startWorkflow(_ request: WorkflowV1.StartWorkflowRequest) async throws(CommandFailure) -> WorkflowV1.StartWorkflowResponse {
-        try await unary(Method.start, request, call: "StartWorkflow \(request.type)")
+        try await unary(Method.startWorkflow, request, call: "StartWorkflow \(request.type)")
     }
 
     /// The whole tree of one workflow.
@@ -78,7 +71,7 @@ public final class WorkflowConnection: Sendable {
     /// - Returns: The workflow.
     /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown id).
     public func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
-        try await unary(Method.get, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
+        try await unary(Method.getWorkflow, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
     }
 
     /// Re-runs a FAILED workflow from the job that failed.
@@ -87,7 +80,7 @@ public final class WorkflowConnection: Sendable {
     /// - Returns: The new attempt and the job it resumes from.
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION unless it failed).
     public func retryWorkflow(id: String) async throws(CommandFailure) -> WorkflowV1.RetryWorkflowResponse {
-        try await unary(Method.retry, WorkflowV1.RetryWorkflowRequest(workflowID: id), call: "RetryWorkflow \(id)")
+        try await unary(Method.retryWorkflow, WorkflowV1.RetryWorkflowRequest(workflowID: id), call: "RetryWorkflow \(id)")
     }
 
     /// Asks a RUNNING workflow to stop.
@@ -98,7 +91,7 @@ public final class WorkflowConnection: Sendable {
     /// - Returns: The workflow's status (RUNNING until its job stops).
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION once it ended).
     public func cancelWorkflow(id: String, reason: String) async throws(CommandFailure) -> WorkflowV1.CancelWorkflowResponse {
-        try await unary(Method.cancel, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), call: "CancelWorkflow \(id)")
+        try await unary(Method.cancelWorkflow, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), call: "CancelWorkflow \(id)")
     }
 
     /// One page of workflows, newest first, as summaries (jobs without steps).
@@ -107,7 +100,7 @@ public final class WorkflowConnection: Sendable {
     /// - Returns: The page and the token of the next one.
     /// - Throws: ``CommandFailure`` when the call fails.
     public func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
-        try await unary(Method.list, request, call: "ListWorkflows")
+        try await unary(Method.listWorkflows, request, call: "ListWorkflows")
     }
 
     /// Starts a `WatchLogs` call; iterate the result for the events' bytes.
@@ -115,7 +108,7 @@ public final class WorkflowConnection: Sendable {
     /// - Parameter request: What to watch.
     /// - Returns: The serialized events; iteration throws the call's ``RPCStatus`` if it fails.
     public func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
-        client.serverStreaming(path: Method.watch, request: request.serializedBytes())
+        client.serverStreaming(path: Method.watchLogs.path, request: request.serializedBytes())
     }
 
     /// Closes the connection.
@@ -123,12 +116,12 @@ public final class WorkflowConnection: Sendable {
         await client.close()
     }
 
-    private func unary<Request: WorkflowV1.Message, Response: WorkflowV1.Message>(
-        _ path: String, _ request: Request, call: String
+    private func unary<Request, Response>(
+        _ method: MethodDescriptor<Request, Response>, _ request: Request, call: String
     ) async throws(CommandFailure) -> Response {
         let bytes: [UInt8]
         do {
-            bytes = try await client.unary(path: path, request: request.serializedBytes(), timeout: callTimeout)
+            bytes = try await client.unary(path: method.path, request: request.serializedBytes(), timeout: callTimeout)
         } catch {
             throw .rpc(error, call: call, address: address)
         }

@@ -10,7 +10,7 @@ import WorkflowModel
 /// into it is a plain function call; otherwise it hops to the actor in a task.
 public struct WorkflowRPCService: Sendable {
     /// The service name on the wire.
-    public static let serviceName = "workflow.v1.WorkflowService"
+    public static let serviceName = WorkflowV1.WorkflowService.name
 
     /// The most a ListWorkflows answer carries before its page ends early.
     static let maxListResponseBytes = 3 << 20
@@ -28,12 +28,13 @@ public struct WorkflowRPCService: Sendable {
 
     /// Adds the service's methods to `router`.
     public func register(in router: inout RPCRouter) {
-        router.register(service: Self.serviceName, method: "StartWorkflow", .unary(startWorkflow))
-        router.register(service: Self.serviceName, method: "GetWorkflow", .unary(getWorkflow))
-        router.register(service: Self.serviceName, method: "WatchLogs", .serverStreaming(watchLogs))
-        router.register(service: Self.serviceName, method: "RetryWorkflow", .unary(retryWorkflow))
-        router.register(service: Self.serviceName, method: "CancelWorkflow", .unary(cancelWorkflow))
-        router.register(service: Self.serviceName, method: "ListWorkflows", .unary(listWorkflows))
+        typealias Methods = WorkflowV1.WorkflowService
+        router.register(Methods.startWorkflow, .unary(startWorkflow))
+        router.register(Methods.getWorkflow, .unary(getWorkflow))
+        router.register(Methods.watchLogs, .serverStreaming(watchLogs))
+        router.register(Methods.retryWorkflow, .unary(retryWorkflow))
+        router.register(Methods.cancelWorkflow, .unary(cancelWorkflow))
+        router.register(Methods.listWorkflows, .unary(listWorkflows))
     }
 
     // MARK: Methods

@@ -1,24 +1,29 @@
 /// Reads the fields of one serialized protobuf message, without a schema: just enough wire
 /// format (varints, length-delimited fields, fixed 32/64-bit) to walk descriptor protos.
-struct ProtoWireReader {
+package struct ProtoWireReader {
     /// A field's value as the wire carries it.
-    enum Value {
+    package enum Value {
         case varint(UInt64)
         case bytes(ArraySlice<UInt8>)
         case fixed
     }
 
     /// Why bytes are not a well-formed protobuf message.
-    struct MalformedMessage: Error, Equatable {
+    package struct MalformedMessage: Error, Equatable {
         /// Where reading stopped, in bytes from the message start.
-        var offset: Int
+        package var offset: Int
+
+        /// Malformed at `offset` bytes from the message start.
+        package init(offset: Int) {
+            self.offset = offset
+        }
     }
 
     private let bytes: ArraySlice<UInt8>
     private var index: Int
 
     /// Reads `bytes` from their start.
-    init(_ bytes: ArraySlice<UInt8>) {
+    package init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
         self.index = bytes.startIndex
     }
@@ -26,7 +31,7 @@ struct ProtoWireReader {
     /// The next field number and value, or nil at the end.
     /// - Throws: `MalformedMessage` for a truncated field, an over-long varint, field number 0
     ///   or an unknown (or group) wire type.
-    mutating func next() throws(MalformedMessage) -> (field: Int, value: Value)? {
+    package mutating func next() throws(MalformedMessage) -> (field: Int, value: Value)? {
         guard index < bytes.endIndex else { return nil }
         let key = try varint()
         let field = key >> 3
@@ -49,6 +54,18 @@ struct ProtoWireReader {
         default:
             throw MalformedMessage(offset: index - bytes.startIndex)
         }
+    }
+
+    /// The values of a packed repeated varint field (`[packed = true]`, proto3's default for
+    /// scalars): varints back to back, with no keys.
+    /// - Throws: `MalformedMessage` for a truncated or over-long varint.
+    package static func packedVarints(_ bytes: ArraySlice<UInt8>) throws(MalformedMessage) -> [UInt64] {
+        var reader = ProtoWireReader(bytes)
+        var values: [UInt64] = []
+        while reader.index < reader.bytes.endIndex {
+            values.append(try reader.varint())
+        }
+        return values
     }
 
     private mutating func varint() throws(MalformedMessage) -> UInt64 {

@@ -14,27 +14,28 @@ import Darwin
 /// that grow geometrically. Everything is released together: the arena's `deinit` frees the
 /// heap chunks, and the stack chunk ends with the scope that created it. Nothing allocated here
 /// may outlive the `with(_:)` call.
-struct PackArena: ~Copyable {
+package struct PackArena: ~Copyable {
     /// Stack space for the first chunk: fits a typical `LogEvent` or a small `Workflow`.
-    private static let stackBytes = 1024
+    @usableFromInline static let stackBytes = 1024
     /// Alignment of every chunk; the C structs need at most 8.
-    private static let chunkAlignment = 16
+    @usableFromInline static let chunkAlignment = 16
     /// Bytes at the start of each heap chunk that link it to the previous one.
-    private static let headerBytes = 16
+    @usableFromInline static let headerBytes = 16
 
     /// The next free byte of the current chunk.
-    private var cursor: UnsafeMutableRawPointer
+    @usableFromInline var cursor: UnsafeMutableRawPointer
     /// One past the last byte of the current chunk.
-    private var end: UnsafeMutableRawPointer
+    @usableFromInline var end: UnsafeMutableRawPointer
     /// The most recent heap chunk; each chunk's header points to the one before. Owned.
-    private var heapChunks: UnsafeMutableRawPointer?
+    @usableFromInline var heapChunks: UnsafeMutableRawPointer?
     /// The size of the next heap chunk.
-    private var nextChunkBytes: Int
+    @usableFromInline var nextChunkBytes: Int
     /// A shared `""` for empty strings (allocated on first use).
-    private var emptyString: UnsafeMutablePointer<CChar>?
+    @usableFromInline var emptyString: UnsafeMutablePointer<CChar>?
 
     /// Runs `body` with an arena whose memory lives until `body` returns.
-    static func with<R>(_ body: (inout PackArena) -> R) -> R {
+    @inlinable
+    package static func with<R>(_ body: (inout PackArena) -> R) -> R {
         withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: chunkAlignment) { stack in
             var arena = PackArena(borrowing: stack)
             return body(&arena)
@@ -43,7 +44,8 @@ struct PackArena: ~Copyable {
 
     /// Creates an arena that bump-allocates from `buffer` first; the caller keeps ownership of
     /// `buffer` and must keep it alive as long as the arena.
-    private init(borrowing buffer: UnsafeMutableRawBufferPointer) {
+    @inlinable
+    init(borrowing buffer: UnsafeMutableRawBufferPointer) {
         cursor = buffer.baseAddress!
         end = buffer.baseAddress! + buffer.count
         heapChunks = nil
@@ -59,7 +61,8 @@ struct PackArena: ~Copyable {
     }
 
     /// Returns `byteCount` uninitialized bytes aligned to `alignment` (a power of two ≤ 16).
-    mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+    @inlinable
+    package mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         let mask = UInt(alignment - 1)
         let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: cursor) + mask) & ~mask)!
         if byteCount <= end - aligned {
@@ -81,14 +84,16 @@ struct PackArena: ~Copyable {
     }
 
     /// Returns uninitialized memory for `count` values of `T`, bound to `T`.
-    mutating func allocate<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
+    @inlinable
+    package mutating func allocate<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
         allocate(byteCount: MemoryLayout<T>.stride * count, alignment: MemoryLayout<T>.alignment)
             .bindMemory(to: T.self, capacity: count)
     }
 
     /// Copies `string` as a NUL-terminated UTF-8 C string. An embedded NUL ends it early, as
     /// protoc-c's `char *` fields cannot say otherwise.
-    mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
+    @inlinable
+    package mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
         if string.isEmpty {
             if let emptyString { return emptyString }
             let empty = allocate(CChar.self)
@@ -107,5 +112,14 @@ struct PackArena: ~Copyable {
         }
         raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+
+    /// Copies the bytes of a `bytes` field; NULL when empty (protoc-c then reads no byte).
+    @inlinable
+    package mutating func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8>? {
+        guard !bytes.isEmpty else { return nil }
+        let copy = allocate(UInt8.self, count: bytes.count)
+        copy.initialize(from: bytes, count: bytes.count)
+        return copy
     }
 }

@@ -1,4 +1,4 @@
-/// Bytes that are not a valid protobuf encoding of the expected `workflow.v1` message.
+/// Bytes that are not a valid protobuf encoding of the expected message.
 ///
 /// protoc-c reports every decoding failure the same way (truncated or overlong varint, wrong
 /// wire type for a known field, a length running past the end, or running out of memory), so the

@@ -1,0 +1,244 @@
+/// The bridge between a generated message's Swift value type and its protoc-c struct.
+///
+/// Each generated message supplies its protoc-c functions and the two field-by-field copies; the
+/// generic code below owns the C memory: unpacked trees are freed in exactly one place
+/// (``unpack(_:)``), packed trees live in a ``PackArena`` for the duration of one pack.
+/// Everything here is `@inlinable` so that each message's calls specialize in its own module.
+package protocol CMessageCodec: ProtoMessage {
+    /// `MemoryLayout.stride` of the protoc-c struct, e.g. `Workflow__V1__Workflow`.
+    static var cMessageSize: Int { get }
+    /// `MemoryLayout.alignment` of the protoc-c struct.
+    static var cMessageAlignment: Int { get }
+
+    /// `*__init` on uninitialized memory for one struct, which it binds to the struct's type;
+    /// sets every field to its default (the `*__INIT` macros do not import).
+    static func cInit(_ message: UnsafeMutableRawPointer)
+    /// `*__unpack` with the default (malloc) allocator.
+    static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer?
+    /// `*__free_unpacked` with the default allocator.
+    static func cFreeUnpacked(_ message: UnsafeMutableRawPointer)
+    /// `*__get_packed_size`.
+    static func cPackedSize(_ message: UnsafeRawPointer) -> Int
+    /// `*__pack`.
+    static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int
+
+    /// Copies every field out of an unpacked C message; keeps no pointer into it.
+    init(copying message: UnsafeRawPointer)
+    /// Points every field of an `*__init`ed C message at copies of this value's fields,
+    /// allocated in `arena`.
+    func fill(_ message: UnsafeMutableRawPointer, arena: inout PackArena)
+}
+
+extension CMessageCodec {
+    /// Decodes `bytes` with protoc-c, copies the result out and frees the C tree.
+    @inlinable
+    package static func unpack(_ bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) -> Self {
+        // protoc-c reads `length` bytes from `data` even when length is 0, so it needs a valid
+        // pointer; an empty buffer may have none.
+        var empty: UInt8 = 0
+        let unpacked: UnsafeMutableRawPointer?
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            unpacked = cUnpack(bytes.count, base.assumingMemoryBound(to: UInt8.self))
+        } else {
+            unpacked = cUnpack(0, &empty)
+        }
+        // `*__unpack` returns the message, or NULL when the bytes are malformed (bad varint, wrong
+        // wire type, length past the end) or an allocation failed; protoc-c does not say which.
+        guard let unpacked else {
+            throw MessageDecodingError(messageName: protoMessageName, byteCount: bytes.count)
+        }
+        defer { cFreeUnpacked(unpacked) }
+        return Self(copying: unpacked)
+    }
+
+    /// Builds this value's C tree in an arena and hands it to `body` with its packed size.
+    @inlinable
+    func withCMessage<R>(_ body: (UnsafeRawPointer, Int) -> R) -> R {
+        PackArena.with { arena in
+            let message = arena.message(self)
+            return body(message, Self.cPackedSize(message))
+        }
+    }
+
+    /// Packs `message` into `out`, which holds exactly `size` bytes.
+    @inlinable
+    static func pack(_ message: UnsafeRawPointer, size: Int, into out: UnsafeMutablePointer<UInt8>) {
+        // `*__pack` returns the number of bytes written, always the `*__get_packed_size` result
+        // for the same tree; anything else means `out` was overrun.
+        let written = cPack(message, out)
+        precondition(written == size, "protoc-c packed \(written) bytes of \(protoMessageName), expected \(size)")
+    }
+
+    /// The protobuf encoding in a new array of exactly the encoded size.
+    @inlinable
+    package func packedBytes() -> [UInt8] {
+        withCMessage { message, size in
+            guard size > 0 else { return [] }
+            return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                Self.pack(message, size: size, into: buffer.baseAddress!)
+                initialized = size
+            }
+        }
+    }
+
+    /// Appends the protobuf encoding to `bytes`.
+    @inlinable
+    package func pack(appendingTo bytes: inout [UInt8]) {
+        withCMessage { message, size in
+            guard size > 0 else { return }
+            let start = bytes.count
+            // Array cannot grow uninitialized; zero-filling is cheap next to packing.
+            bytes.append(contentsOf: repeatElement(0, count: size))
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                Self.pack(message, size: size, into: buffer.baseAddress! + start)
+            }
+        }
+    }
+
+    /// Copies an optional sub-message: NULL (absent) becomes `nil`.
+    @inlinable
+    package static func copy(_ message: UnsafeRawPointer?) -> Self? {
+        message.map { Self(copying: $0) }
+    }
+
+    /// Copies a repeated sub-message field (`n_*` and a `T **` array).
+    @inlinable
+    package static func copy(array items: UnsafeRawPointer?, count: Int) -> [Self] {
+        guard let items, count > 0 else { return [] }
+        var result: [Self] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            // protoc-c never leaves a NULL in an unpacked array; skip one rather than crash.
+            if let item = items.load(fromByteOffset: index * MemoryLayout<UnsafeRawPointer?>.stride, as: UnsafeRawPointer?.self) {
+                result.append(Self(copying: item))
+            }
+        }
+        return result
+    }
+}
+
+/// Copies protoc-c's field values out of an unpacked message.
+package enum CCopy {
+    /// A string field; NULL and `""` become `""`, invalid UTF-8 is repaired.
+    @inlinable @inline(__always)
+    package static func string(_ cString: UnsafePointer<CChar>?) -> String {
+        guard let cString, cString.pointee != 0 else { return "" }
+        return String(cString: cString)
+    }
+
+    /// A `bytes` field (`len` bytes at `data`).
+    @inlinable
+    package static func bytes(_ data: UnsafePointer<UInt8>?, count: Int) -> [UInt8] {
+        guard let data, count > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: count))
+    }
+
+    /// A repeated field (`n_*` values at a `T *`), each converted by `convert`.
+    @inlinable
+    package static func array<C, T>(_ values: UnsafePointer<C>?, count: Int, _ convert: (C) -> T) -> [T] {
+        guard let values, count > 0 else { return [] }
+        return UnsafeBufferPointer(start: values, count: count).map(convert)
+    }
+
+    /// A map field (a repeated `*Entry` message) as a dictionary; a key repeated on the wire
+    /// keeps its last value, as protobuf requires.
+    @inlinable
+    package static func map<Entry, Key: Hashable, Value>(
+        _ entries: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?,
+        count: Int,
+        _ keyValue: (Entry) -> (Key, Value)
+    ) -> [Key: Value] {
+        guard let entries, count > 0 else { return [:] }
+        var result: [Key: Value] = .init(minimumCapacity: count)
+        for index in 0..<count {
+            guard let entry = entries[index] else { continue }
+            let (key, value) = keyValue(entry.pointee)
+            result[key] = value
+        }
+        return result
+    }
+}
+
+extension PackArena {
+    /// A C copy of `value`, allocated and `*__init`ed in this arena.
+    @inlinable
+    package mutating func message<T: CMessageCodec>(_ value: T) -> UnsafeMutableRawPointer {
+        let message = allocate(byteCount: T.cMessageSize, alignment: T.cMessageAlignment)
+        T.cInit(message)
+        value.fill(message, arena: &self)
+        return message
+    }
+
+    /// A C copy of an optional sub-message: `nil` becomes NULL (absent on the wire).
+    @inlinable
+    package mutating func subMessage<T: CMessageCodec>(_ value: T?) -> UnsafeMutableRawPointer? {
+        guard let value else { return nil }
+        return message(value)
+    }
+
+    /// A `T **` array for a repeated sub-message field, unbound (the caller binds it to its
+    /// pointer type); NULL when empty.
+    @inlinable
+    package mutating func messages<T: CMessageCodec>(_ values: [T]) -> UnsafeMutableRawPointer? {
+        guard !values.isEmpty else { return nil }
+        let structs = allocate(byteCount: T.cMessageSize * values.count, alignment: T.cMessageAlignment)
+        let pointerStride = MemoryLayout<UnsafeMutableRawPointer?>.stride
+        let pointers = allocate(byteCount: pointerStride * values.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
+        for (index, value) in values.enumerated() {
+            let message = structs + index * T.cMessageSize
+            T.cInit(message)
+            value.fill(message, arena: &self)
+            pointers.storeBytes(of: message, toByteOffset: index * pointerStride, as: UnsafeMutableRawPointer?.self)
+        }
+        return pointers
+    }
+
+    /// A C array of a repeated scalar field, each value converted by `convert`; NULL when empty.
+    @inlinable
+    package mutating func array<T, C>(_ values: [T], _ convert: (T) -> C) -> UnsafeMutablePointer<C>? {
+        guard !values.isEmpty else { return nil }
+        let array = allocate(C.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (array + index).initialize(to: convert(value))
+        }
+        return array
+    }
+
+    /// A C array of a repeated field whose values need the arena to convert (strings, bytes);
+    /// NULL when empty.
+    @inlinable
+    package mutating func array<T, C>(_ values: [T], _ convert: (T, inout PackArena) -> C) -> UnsafeMutablePointer<C>? {
+        guard !values.isEmpty else { return nil }
+        let array = allocate(C.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (array + index).initialize(to: convert(value, &self))
+        }
+        return array
+    }
+
+    /// A `*Entry **` array for a map field, entries sorted by key so the encoding is
+    /// deterministic; NULL when empty.
+    ///
+    /// - Parameters:
+    ///   - map: The Swift dictionary.
+    ///   - initialize: The entry's `*__init` function.
+    ///   - fill: Stores a key and a value into an entry, allocating what they point to in the arena.
+    @inlinable
+    package mutating func mapEntries<Entry, Key: Comparable, Value>(
+        _ map: [Key: Value],
+        initialize: (UnsafeMutablePointer<Entry>) -> Void,
+        fill: (UnsafeMutablePointer<Entry>, Key, Value, inout PackArena) -> Void
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
+        guard !map.isEmpty else { return nil }
+        let entries = allocate(Entry.self, count: map.count)
+        let pointers = allocate(UnsafeMutablePointer<Entry>?.self, count: map.count)
+        let sorted = map.count == 1 ? Array(map) : map.sorted { $0.key < $1.key }
+        for (index, element) in sorted.enumerated() {
+            let entry = entries + index
+            initialize(entry)
+            fill(entry, element.key, element.value, &self)
+            pointers[index] = entry
+        }
+        return pointers
+    }
+}

@@ -1,0 +1,163 @@
+/// One stored property of a generated message: a field, or a whole `oneof`, with how it is
+/// declared, documented and copied from and to C.
+struct FieldPlan {
+    /// A `oneof`: one optional Swift enum with a case per member field.
+    struct Oneof {
+        struct Member {
+            var protoName: String
+            var caseName: String
+            var comment: String
+            var coding: ValueCoding
+            /// protoc-c's case constant, e.g. `..._MESSAGE_REQUEST_FILE_BY_FILENAME`.
+            var cConstant: String
+            /// Copies the member out of the C struct `c`.
+            var copyExpression: String
+        }
+
+        var protoName: String
+        var typeName: String
+        var comment: String
+        var members: [Member]
+    }
+
+    var swiftName: String
+    var swiftType: String
+    var defaultValue: String
+    /// The declaration's doc comment.
+    var comment: String
+    /// The comment as one line, for the initializer's parameter list.
+    var summary: String
+    /// The Swift value, from the C struct `c`.
+    var copyExpression: String
+    /// Statements that store the value into the C struct pointer `c`, allocating in `arena`.
+    var fillStatements: [String]
+    var oneof: Oneof?
+
+    /// The properties of `message`, in field order; a `oneof` takes the place of its first member.
+    static func plans(for message: MessageDescriptor, types: TypeTable) throws(GeneratorError) -> [FieldPlan] {
+        var plans: [FieldPlan] = []
+        var writtenOneofs: Set<Int> = []
+        for field in message.fields {
+            let context = "\(message.fullName).\(field.name)"
+            if field.isProto3Optional {
+                throw GeneratorError("\(context): proto3 `optional` fields are not supported yet")
+            }
+            if let index = field.oneofIndex {
+                if writtenOneofs.insert(index).inserted {
+                    plans.append(try oneofPlan(index, in: message, types: types))
+                }
+                continue
+            }
+            plans.append(try plan(for: field, context: context, types: types))
+        }
+        return plans
+    }
+
+    private static func plan(for field: FieldDescriptor, context: String, types: TypeTable) throws(GeneratorError) -> FieldPlan {
+        let name = Naming.property(field.name)
+        let cField = "c.\(field.name)"
+        let comment = field.comment.isEmpty ? "The `\(field.name)` field." : field.comment
+        let summary = comment.split(separator: "\n").joined(separator: " ")
+        if field.isRepeated, field.kind == .message, let entry = try? types.lookUp(field.typeName, for: context), entry.message?.isMapEntry == true {
+            return try mapPlan(field, entry: entry, name: name, comment: comment, summary: summary, context: context, types: types)
+        }
+        let coding = try ValueCoding.of(field, types: types, context: context)
+        if field.isRepeated {
+            let copy: String
+            let fill: String
+            switch field.kind {
+            case .message:
+                let cType = Naming.cType(try types.lookUp(field.typeName, for: context).fullName)
+                copy = "\(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(field.name))"
+                fill = "c.pointee.\(field.name) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
+            case .string, .bytes:
+                copy = "CCopy.array(\(cField), count: c.n_\(field.name)) { \(coding.fromC("$0")) }"
+                fill = "c.pointee.\(field.name) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
+            default:
+                copy = "CCopy.array(\(cField), count: c.n_\(field.name)) { \(coding.fromC("$0")) }"
+                fill = "c.pointee.\(field.name) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
+            }
+            return FieldPlan(
+                swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", comment: comment, summary: summary,
+                copyExpression: copy, fillStatements: ["c.pointee.n_\(field.name) = self.\(name).count", fill]
+            )
+        }
+        if field.kind == .message {
+            return FieldPlan(
+                swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil",
+                comment: comment + "\n\n`nil` when absent.", summary: summary,
+                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(field.name) = \(coding.toC("self." + name))"]
+            )
+        }
+        return FieldPlan(
+            swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, comment: comment, summary: summary,
+            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(field.name) = \(coding.toC("self." + name))"]
+        )
+    }
+
+    /// A `map<K, V>`: a dictionary, written to C as entries sorted by key.
+    private static func mapPlan(
+        _ field: FieldDescriptor, entry: TypeTable.Entry, name: String, comment: String, summary: String,
+        context: String, types: TypeTable
+    ) throws(GeneratorError) -> FieldPlan {
+        guard let entryMessage = entry.message, entryMessage.fields.count == 2 else {
+            throw GeneratorError("\(context): malformed map entry")
+        }
+        let key = try ValueCoding.of(entryMessage.fields[0], types: types, context: context)
+        var value = try ValueCoding.of(entryMessage.fields[1], types: types, context: context)
+        if entryMessage.fields[1].kind == .message {
+            let fromC = value.fromC
+            let defaultValue = value.defaultValue
+            value.fromC = { "\(fromC($0)) ?? \(defaultValue)" }
+        }
+        let cEntry = Naming.cType(entry.fullName)
+        let initialize = Naming.cFunctionPrefix(entry.fullName) + "__init"
+        return FieldPlan(
+            swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", comment: comment, summary: summary,
+            copyExpression: "CCopy.map(c.\(field.name), count: c.n_\(field.name)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
+            fillStatements: [
+                "c.pointee.n_\(field.name) = self.\(name).count",
+                "c.pointee.\(field.name) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
+                "    entry.pointee.key = \(key.toC("key"))",
+                "    entry.pointee.value = \(value.toC("value"))",
+                "}",
+            ]
+        )
+    }
+
+    private static func oneofPlan(_ index: Int, in message: MessageDescriptor, types: TypeTable) throws(GeneratorError) -> FieldPlan {
+        let protoName = message.oneofNames[index]
+        let typeName = Naming.upperCamel(protoName)
+        let name = Naming.property(protoName)
+        let constantPrefix = Naming.cConstantPrefix(message.fullName) + "__" + protoName.uppercased() + "_"
+        var members: [Oneof.Member] = []
+        var fill = ["switch self.\(name) {"]
+        for field in message.fields where field.oneofIndex == index {
+            let context = "\(message.fullName).\(field.name)"
+            guard !field.isRepeated else { throw GeneratorError("\(context): repeated oneof member") }
+            let coding = try ValueCoding.of(field, types: types, context: context)
+            let caseName = Naming.property(field.name)
+            let constant = constantPrefix + field.name.uppercased()
+            var copy = coding.fromC("c.\(field.name)")
+            if field.kind == .message { copy += " ?? \(coding.defaultValue)" }
+            members.append(Oneof.Member(
+                protoName: field.name, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
+            ))
+            fill += [
+                "case .\(caseName.trimmingBackquotes)(let value)?:",
+                "    c.pointee.\(protoName)_case = \(constant)",
+                "    c.pointee.\(field.name) = \(coding.toC("value"))",
+            ]
+        }
+        fill += ["case nil:", "    break", "}"]
+        let comment = message.oneofComments[index].isEmpty
+            ? "The `\(protoName)` oneof: which of its fields is set, if any."
+            : message.oneofComments[index]
+        return FieldPlan(
+            swiftName: name, swiftType: "\(typeName)?", defaultValue: "nil", comment: comment,
+            summary: comment.split(separator: "\n").joined(separator: " "),
+            copyExpression: "Self.copy\(typeName)(c)", fillStatements: fill,
+            oneof: Oneof(protoName: protoName, typeName: typeName, comment: message.oneofComments[index], members: members)
+        )
+    }
+}

@@ -1,0 +1,425 @@
+/// Writes the Swift value types over protoc-c's structs for one `.proto` file: a struct per
+/// message, a struct per enum, the glue that copies between them and C (``CMessageCodec``), and
+/// a ``MethodDescriptor`` per RPC method.
+///
+/// ```swift
+/// let files = try DescriptorSetParser.parse(descriptorSetBytes)
+/// let swift = try SwiftGenerator.generate(files: files, options: GeneratorOptions(
+///     file: "workflow/v1/workflow.proto", namespace: "WorkflowV1", cModule: "CWorkflowProtos"))
+/// ```
+public enum SwiftGenerator {
+    /// The Swift source for `options.file`.
+    ///
+    /// - Parameters:
+    ///   - files: Every file of the descriptor set (imports included).
+    ///   - options: What to generate.
+    /// - Returns: The source text, starting with a line that says it is generated.
+    /// - Throws: ``GeneratorError`` for a missing file or a construct the generator cannot express.
+    public static func generate(files: [FileDescriptor], options: GeneratorOptions) throws(GeneratorError) -> String {
+        guard let file = files.first(where: { $0.name == options.file }) else {
+            throw GeneratorError("\(options.file) is not in the descriptor set")
+        }
+        guard file.syntax == "proto3" else {
+            throw GeneratorError("\(file.name): only proto3 files are supported")
+        }
+        var types = TypeTable(namespace: options.namespace)
+        types.add(file)
+        var writer = FileWriter(options: options, types: types, file: file)
+        try writer.writeFile()
+        for alias in options.serviceAliases {
+            guard let aliased = files.first(where: { $0.name == alias.file }) else {
+                throw GeneratorError("\(alias.file) is not in the descriptor set")
+            }
+            try writer.writeServices(of: aliased, namespace: alias.namespace)
+        }
+        return writer.output
+    }
+}
+
+/// Every message and enum of the file, by fully qualified name with a leading dot.
+struct TypeTable {
+    struct Entry {
+        /// `WorkflowV1.Job`, `GRPCHealthV1.HealthCheckResponse.ServingStatus`.
+        var swiftName: String
+        /// The proto full name without the leading dot.
+        var fullName: String
+        var isEnum: Bool
+        var message: MessageDescriptor?
+    }
+
+    let namespace: String
+    private(set) var entries: [String: Entry] = [:]
+    /// Simple names of the top-level messages, for service aliases.
+    private(set) var bySimpleName: [String: Entry] = [:]
+
+    init(namespace: String) {
+        self.namespace = namespace
+    }
+
+    mutating func add(_ file: FileDescriptor) {
+        for message in file.messages {
+            add(message, swiftScope: namespace)
+            bySimpleName[message.name] = entries["." + message.fullName]
+        }
+        for enumeration in file.enums {
+            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, isEnum: true)
+        }
+    }
+
+    private mutating func add(_ message: MessageDescriptor, swiftScope: String) {
+        let swiftName = "\(swiftScope).\(message.name)"
+        entries["." + message.fullName] = Entry(swiftName: swiftName, fullName: message.fullName, isEnum: false, message: message)
+        for nested in message.nestedMessages {
+            add(nested, swiftScope: swiftName)
+        }
+        for nested in message.nestedEnums {
+            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, isEnum: true)
+        }
+    }
+
+    func lookUp(_ typeName: String, for context: String) throws(GeneratorError) -> Entry {
+        guard let entry = entries[typeName] else {
+            throw GeneratorError("\(context): type \(typeName) is not declared in the generated file")
+        }
+        return entry
+    }
+}
+
+/// How one value of a field's type is written in Swift and converted from and to C.
+struct ValueCoding {
+    /// The Swift type of one value.
+    var swiftType: String
+    /// The proto3 default.
+    var defaultValue: String
+    /// Converts a C value (the expression `$c`) to Swift.
+    var fromC: (String) -> String
+    /// Converts a Swift value to C, with `arena` in scope.
+    var toC: (String) -> String
+
+    static func of(_ field: FieldDescriptor, types: TypeTable, context: String) throws(GeneratorError) -> ValueCoding {
+        let plain = { (type: String, zero: String) in
+            ValueCoding(swiftType: type, defaultValue: zero, fromC: { $0 }, toC: { $0 })
+        }
+        switch field.kind {
+        case .double: return plain("Double", "0")
+        case .float: return plain("Float", "0")
+        case .int32, .sint32, .sfixed32: return plain("Int32", "0")
+        case .int64, .sint64, .sfixed64: return plain("Int64", "0")
+        case .uint32, .fixed32: return plain("UInt32", "0")
+        case .uint64, .fixed64: return plain("UInt64", "0")
+        case .bool:
+            return ValueCoding(swiftType: "Bool", defaultValue: "false", fromC: { "\($0) != 0" }, toC: { "\($0) ? 1 : 0" })
+        case .string:
+            return ValueCoding(swiftType: "String", defaultValue: "\"\"", fromC: { "CCopy.string(\($0))" }, toC: { "arena.cString(\($0))" })
+        case .bytes:
+            return ValueCoding(
+                swiftType: "[UInt8]", defaultValue: "[]",
+                fromC: { "CCopy.bytes(\($0).data, count: \($0).len)" },
+                toC: { "ProtobufCBinaryData(len: \($0).count, data: arena.bytes(\($0)))" }
+            )
+        case .enumeration:
+            let entry = try types.lookUp(field.typeName, for: context)
+            return ValueCoding(swiftType: entry.swiftName, defaultValue: "\(entry.swiftName)(rawValue: 0)", fromC: { "\(entry.swiftName)(\($0))" }, toC: { "\($0).cValue" })
+        case .message:
+            let entry = try types.lookUp(field.typeName, for: context)
+            let cType = Naming.cType(entry.fullName)
+            return ValueCoding(
+                swiftType: entry.swiftName, defaultValue: "\(entry.swiftName)()",
+                fromC: { "\(entry.swiftName).copy(UnsafeRawPointer(\($0)))" },
+                toC: { "arena.subMessage(\($0))?.assumingMemoryBound(to: \(cType).self)" }
+            )
+        case .group:
+            throw GeneratorError("\(context): groups are not supported")
+        }
+    }
+}
+
+/// The generated text, built declaration by declaration.
+struct FileWriter {
+    let options: GeneratorOptions
+    let types: TypeTable
+    let file: FileDescriptor
+    private(set) var output = ""
+    private var indentation = ""
+
+    init(options: GeneratorOptions, types: TypeTable, file: FileDescriptor) {
+        self.options = options
+        self.types = types
+        self.file = file
+    }
+
+    private var access: String { options.access }
+
+    // MARK: Lines
+
+    private mutating func line(_ text: String = "") {
+        output += text.isEmpty ? "\n" : indentation + text + "\n"
+    }
+
+    private mutating func indented(_ body: (inout FileWriter) throws(GeneratorError) -> Void) throws(GeneratorError) {
+        let saved = indentation
+        indentation += "    "
+        try body(&self)
+        indentation = saved
+    }
+
+    private mutating func block(_ opening: String, _ body: (inout FileWriter) throws(GeneratorError) -> Void) throws(GeneratorError) {
+        line(opening + " {")
+        try indented(body)
+        line("}")
+    }
+
+    /// A `///` comment, one line per line of `text`.
+    private mutating func doc(_ text: String) {
+        for docLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            line(docLine.isEmpty ? "///" : "/// \(docLine)")
+        }
+    }
+
+    // MARK: File
+
+    mutating func writeFile() throws(GeneratorError) {
+        line("// Generated by Scripts/generate-protos.sh from \(file.name): do not edit.")
+        line("// Swift value types over the protoc-c code in \(options.cModule) (SwiftMessageGenerator).")
+        line()
+        line("internal import \(options.cModule)")
+        line("import MessageRuntime")
+        for enumeration in file.enums {
+            line()
+            try block("extension \(options.namespace)") { writer throws(GeneratorError) in
+                writer.writeEnum(enumeration)
+            }
+            try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(enumeration.name)")
+        }
+        for message in file.messages {
+            try writeMessage(message, scope: options.namespace)
+        }
+        if !file.services.isEmpty {
+            try writeServices(of: file, namespace: options.namespace)
+        }
+    }
+
+    // MARK: Enums
+
+    private mutating func writeEnum(_ enumeration: EnumDescriptor) {
+        let name = enumeration.name
+        doc(enumeration.comment.isEmpty ? "`\(enumeration.fullName)`." : "\(enumeration.comment)\n\nThe Swift form of `\(enumeration.fullName)`.")
+        line("\(access) struct \(name): ProtoEnum {")
+        indentation += "    "
+        line("\(access) var rawValue: Int32")
+        line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
+        let prefix = Naming.enumValuePrefix(name)
+        let stripPrefix = enumeration.values.allSatisfy { $0.name.hasPrefix(prefix) } ? prefix : ""
+        for value in enumeration.values {
+            line()
+            doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
+            line("\(access) static let \(Naming.enumCase(value.name, prefix: stripPrefix)) = \(name)(rawValue: \(value.number))")
+        }
+        line()
+        line("\(access) static let protoNames: [Int32: String] = [")
+        var seen: Set<Int32> = []
+        for value in enumeration.values where seen.insert(value.number).inserted {
+            line("    \(value.number): \"\(value.name)\",")
+        }
+        line("]")
+        indentation.removeLast(4)
+        line("}")
+    }
+
+    /// The conversions from and to protoc-c's enum.
+    private mutating func writeEnumCodec(_ enumeration: EnumDescriptor, swiftName: String) throws(GeneratorError) {
+        let cType = Naming.cType(enumeration.fullName)
+        line()
+        try block("extension \(swiftName)") { writer throws(GeneratorError) in
+            writer.line("init(_ value: \(cType)) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }")
+            writer.line("var cValue: \(cType) { \(cType)(rawValue: UInt32(bitPattern: rawValue)) }")
+        }
+    }
+
+    // MARK: Messages
+
+    private mutating func writeMessage(_ message: MessageDescriptor, scope: String) throws(GeneratorError) {
+        guard !message.isMapEntry else { return }
+        let swiftName = "\(scope).\(message.name)"
+        let plans = try FieldPlan.plans(for: message, types: types)
+        line()
+        try block("extension \(scope)") { writer throws(GeneratorError) in
+            writer.doc(message.comment.isEmpty ? "`\(message.fullName)`." : "\(message.comment)\n\nThe Swift form of `\(message.fullName)`.")
+            try writer.block("\(writer.access) struct \(message.name): ProtoMessage") { writer throws(GeneratorError) in
+                for plan in plans {
+                    writer.doc(plan.comment)
+                    writer.line("\(writer.access) var \(plan.swiftName): \(plan.swiftType)")
+                    writer.line()
+                }
+                writer.writeMemberwiseInit(plans)
+            }
+        }
+        for oneof in plans.compactMap(\.oneof) {
+            line()
+            try block("extension \(swiftName)") { writer throws(GeneratorError) in
+                writer.writeOneofEnum(oneof)
+            }
+        }
+        for enumeration in message.nestedEnums {
+            line()
+            try block("extension \(swiftName)") { writer throws(GeneratorError) in
+                writer.writeEnum(enumeration)
+            }
+        }
+        line()
+        try writeCodec(message, swiftName: swiftName, plans: plans)
+        for enumeration in message.nestedEnums {
+            try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(enumeration.name)")
+        }
+        for nested in message.nestedMessages {
+            try writeMessage(nested, scope: swiftName)
+        }
+    }
+
+    private mutating func writeMemberwiseInit(_ plans: [FieldPlan]) {
+        var parameters = "Creates a message; every field defaults to its proto3 default."
+        if !plans.isEmpty {
+            parameters += "\n\n- Parameters:"
+            for plan in plans {
+                parameters += "\n  - \(plan.swiftName.trimmingBackquotes): \(plan.summary)"
+            }
+        }
+        doc(parameters)
+        if plans.isEmpty {
+            line("\(access) init() {}")
+            return
+        }
+        line("\(access) init(")
+        for (index, plan) in plans.enumerated() {
+            let separator = index == plans.count - 1 ? "" : ","
+            line("    \(plan.swiftName.trimmingBackquotes): \(plan.swiftType) = \(plan.defaultValue)\(separator)")
+        }
+        line(") {")
+        for plan in plans {
+            line("    self.\(plan.swiftName.trimmingBackquotes) = \(plan.swiftName)")
+        }
+        line("}")
+    }
+
+    private mutating func writeOneofEnum(_ oneof: FieldPlan.Oneof) {
+        doc(oneof.comment.isEmpty ? "The fields of the `\(oneof.protoName)` oneof: at most one is set." : oneof.comment)
+        line("\(access) enum \(oneof.typeName): Hashable, Sendable {")
+        for member in oneof.members {
+            doc("    " + (member.comment.isEmpty ? "`\(member.protoName)`." : member.comment))
+            line("    case \(member.caseName)(\(member.coding.swiftType))")
+        }
+        line("}")
+    }
+
+    private mutating func writeCodec(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan]) throws(GeneratorError) {
+        let cType = Naming.cType(message.fullName)
+        let function = Naming.cFunctionPrefix(message.fullName)
+        try block("extension \(swiftName): CMessageCodec") { writer throws(GeneratorError) in
+            let access = writer.access
+            writer.line("\(access) static var protoMessageName: String { \"\(message.fullName)\" }")
+            writer.line("\(access) init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }")
+            writer.line("\(access) func serializedBytes() -> [UInt8] { packedBytes() }")
+            writer.line("\(access) func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }")
+            writer.line()
+            writer.line("typealias CMessage = \(cType)")
+            writer.line("package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }")
+            writer.line("package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
+            writer.line("package static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
+            writer.line("package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
+            writer.line("package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
+            writer.line("package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
+            writer.line("package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            writer.line()
+            if plans.isEmpty {
+                writer.line("package init(copying cMessage: UnsafeRawPointer) { self.init() }")
+                writer.line()
+                writer.line("package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}")
+                return
+            }
+            try writer.block("package init(copying cMessage: UnsafeRawPointer)") { writer throws(GeneratorError) in
+                writer.line("let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee")
+                writer.line("self.init(")
+                for (index, plan) in plans.enumerated() {
+                    let separator = index == plans.count - 1 ? "" : ","
+                    writer.line("    \(plan.swiftName.trimmingBackquotes): \(plan.copyExpression)\(separator)")
+                }
+                writer.line(")")
+            }
+            writer.line()
+            try writer.block("package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena)") { writer throws(GeneratorError) in
+                writer.line("let c = cMessage.assumingMemoryBound(to: CMessage.self)")
+                for plan in plans {
+                    for statement in plan.fillStatements {
+                        writer.line(statement)
+                    }
+                }
+            }
+            for oneof in plans.compactMap(\.oneof) {
+                writer.line()
+                try writer.block("private static func copy\(oneof.typeName)(_ c: CMessage) -> \(oneof.typeName)?") { writer throws(GeneratorError) in
+                    writer.line("switch c.\(oneof.protoName)_case {")
+                    for member in oneof.members {
+                        writer.line("case \(member.cConstant): .\(member.caseName)(\(member.copyExpression))")
+                    }
+                    writer.line("default: nil")
+                    writer.line("}")
+                }
+            }
+        }
+    }
+
+    // MARK: Services
+
+    mutating func writeServices(of serviceFile: FileDescriptor, namespace: String) throws(GeneratorError) {
+        for service in serviceFile.services {
+            let fullName = serviceFile.package.isEmpty ? service.name : "\(serviceFile.package).\(service.name)"
+            line()
+            try block("extension \(namespace)") { writer throws(GeneratorError) in
+                writer.doc((service.comment.isEmpty ? "" : service.comment + "\n\n") + "The methods of `\(fullName)`.")
+                try writer.block("\(writer.access) enum \(service.name)") { writer throws(GeneratorError) in
+                    writer.doc("`\(fullName)`.")
+                    writer.line("\(writer.access) static let name = \"\(fullName)\"")
+                    var methodNames: [String] = []
+                    for method in service.methods {
+                        let request = try writer.resolveServiceType(method.inputType, in: serviceFile, for: "\(fullName).\(method.name)")
+                        let response = try writer.resolveServiceType(method.outputType, in: serviceFile, for: "\(fullName).\(method.name)")
+                        let kind = switch (method.clientStreaming, method.serverStreaming) {
+                        case (false, false): "unary"
+                        case (false, true): "serverStreaming"
+                        case (true, false): "clientStreaming"
+                        case (true, true): "bidirectionalStreaming"
+                        }
+                        let property = Naming.escaped(method.name.prefix(1).lowercased() + method.name.dropFirst())
+                        methodNames.append(property)
+                        writer.line()
+                        writer.doc((method.comment.isEmpty ? "" : method.comment + "\n\n") + "`\(method.name)`: \(kind).")
+                        writer.line("\(writer.access) static let \(property) = MethodDescriptor<\(request), \(response)>(service: name, name: \"\(method.name)\", kind: .\(kind))")
+                    }
+                    writer.line()
+                    writer.doc("The service and its methods in declaration order.")
+                    writer.line("\(writer.access) static let descriptor = ServiceDescriptor(fullName: name, methods: [\(methodNames.map { "\($0).info" }.joined(separator: ", "))])")
+                }
+            }
+        }
+    }
+
+    /// The Swift type of a method's request or response; for a service alias, the message of
+    /// the same simple name in the generated file.
+    private func resolveServiceType(_ typeName: String, in serviceFile: FileDescriptor, for context: String) throws(GeneratorError) -> String {
+        if serviceFile.name == file.name {
+            return try types.lookUp(typeName, for: context).swiftName
+        }
+        let simpleName = String(typeName.split(separator: ".").last ?? "")
+        guard let entry = types.bySimpleName[simpleName] else {
+            throw GeneratorError("\(context): \(typeName) has no message named \(simpleName) in \(file.name)")
+        }
+        return entry.swiftName
+    }
+}
+
+extension String {
+    /// The name without the backquotes that escape a keyword.
+    var trimmingBackquotes: String {
+        hasPrefix("`") ? String(dropFirst().dropLast()) : self
+    }
+}
