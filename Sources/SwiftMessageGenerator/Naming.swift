@@ -57,9 +57,11 @@ enum Naming {
         return escaped(camel.first?.isNumber == true ? "_" + camel : camel)
     }
 
-    /// The upper-snake prefix of an enum's values: `JobStatus` → `JOB_STATUS_`.
-    static func enumValuePrefix(_ enumName: String) -> String {
-        camelToLower(Substring(enumName)).uppercased() + "_"
+    /// The prefix ``enumCase(_:prefix:)`` drops from an enum's values: the enum's name in upper
+    /// snake case (`JobStatus` → `JOB_STATUS_`) when every value starts with it, else none.
+    static func enumPrefix(of enumeration: EnumDescriptor) -> String {
+        let prefix = camelToLower(Substring(enumeration.name)).uppercased() + "_"
+        return enumeration.values.allSatisfy { $0.name.hasPrefix(prefix) } ? prefix : ""
     }
 
     private static func lowerCamel(_ snakeName: String) -> String {

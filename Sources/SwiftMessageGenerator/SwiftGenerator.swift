@@ -45,6 +45,7 @@ struct TypeTable {
         var fullName: String
         var isEnum: Bool
         var message: MessageDescriptor?
+        var enumeration: EnumDescriptor?
     }
 
     let namespace: String
@@ -62,7 +63,7 @@ struct TypeTable {
             bySimpleName[message.name] = entries["." + message.fullName]
         }
         for enumeration in file.enums {
-            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, isEnum: true)
+            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, isEnum: true, enumeration: enumeration)
         }
     }
 
@@ -73,7 +74,7 @@ struct TypeTable {
             add(nested, swiftScope: swiftName)
         }
         for nested in message.nestedEnums {
-            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, isEnum: true)
+            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, isEnum: true, enumeration: nested)
         }
     }
 
@@ -119,7 +120,11 @@ struct ValueCoding {
             )
         case .enumeration:
             let entry = try types.lookUp(field.typeName, for: context)
-            return ValueCoding(swiftType: entry.swiftName, defaultValue: "\(entry.swiftName)(rawValue: 0)", fromC: { "\(entry.swiftName)(\($0))" }, toC: { "\($0).cValue" })
+            // proto3 requires a first value numbered 0: the default.
+            let zero = entry.enumeration?.values.first { $0.number == 0 }.map { value in
+                "." + Naming.enumCase(value.name, prefix: Naming.enumPrefix(of: entry.enumeration!))
+            }
+            return ValueCoding(swiftType: entry.swiftName, defaultValue: zero ?? "\(entry.swiftName)(rawValue: 0)", fromC: { "\(entry.swiftName)(\($0))" }, toC: { "\($0).cValue" })
         case .message:
             let entry = try types.lookUp(field.typeName, for: context)
             let cType = Naming.cType(entry.fullName)
@@ -208,8 +213,7 @@ struct FileWriter {
         indentation += "    "
         line("\(access) var rawValue: Int32")
         line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
-        let prefix = Naming.enumValuePrefix(name)
-        let stripPrefix = enumeration.values.allSatisfy { $0.name.hasPrefix(prefix) } ? prefix : ""
+        let stripPrefix = Naming.enumPrefix(of: enumeration)
         for value in enumeration.values {
             line()
             doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))

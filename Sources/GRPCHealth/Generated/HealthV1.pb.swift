@@ -61,7 +61,7 @@ extension HealthV1 {
         /// - Parameters:
         ///   - status: The `status` field.
         package init(
-            status: HealthV1.HealthCheckResponse.ServingStatus = HealthV1.HealthCheckResponse.ServingStatus(rawValue: 0)
+            status: HealthV1.HealthCheckResponse.ServingStatus = .unknown
         ) {
             self.status = status
         }

@@ -12,19 +12,19 @@ extension WorkflowV1 {
         public var rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
-        /// `WORKFLOW_STATUS_UNSPECIFIED` (0).
+        /// `WORKFLOW_STATUS_UNSPECIFIED` (0): Not set: what a peer sends when it does not know the field.
         public static let unspecified = WorkflowStatus(rawValue: 0)
 
-        /// `WORKFLOW_STATUS_RUNNING` (1).
+        /// `WORKFLOW_STATUS_RUNNING` (1): Its jobs are running, one after another.
         public static let running = WorkflowStatus(rawValue: 1)
 
-        /// `WORKFLOW_STATUS_COMPLETED` (2).
+        /// `WORKFLOW_STATUS_COMPLETED` (2): Every job completed.
         public static let completed = WorkflowStatus(rawValue: 2)
 
-        /// `WORKFLOW_STATUS_FAILED` (3).
+        /// `WORKFLOW_STATUS_FAILED` (3): A job failed; the jobs after it were cancelled.
         public static let failed = WorkflowStatus(rawValue: 3)
 
-        /// `WORKFLOW_STATUS_CANCELLED` (4).
+        /// `WORKFLOW_STATUS_CANCELLED` (4): Cancelled on request before it finished.
         public static let cancelled = WorkflowStatus(rawValue: 4)
 
         public static let protoNames: [Int32: String] = [
@@ -50,22 +50,22 @@ extension WorkflowV1 {
         public var rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
-        /// `JOB_STATUS_UNSPECIFIED` (0).
+        /// `JOB_STATUS_UNSPECIFIED` (0): Not set: what a peer sends when it does not know the field.
         public static let unspecified = JobStatus(rawValue: 0)
 
-        /// `JOB_STATUS_PENDING` (1).
+        /// `JOB_STATUS_PENDING` (1): Waiting for the jobs before it.
         public static let pending = JobStatus(rawValue: 1)
 
-        /// `JOB_STATUS_RUNNING` (2).
+        /// `JOB_STATUS_RUNNING` (2): Running now.
         public static let running = JobStatus(rawValue: 2)
 
-        /// `JOB_STATUS_COMPLETED` (3).
+        /// `JOB_STATUS_COMPLETED` (3): Finished successfully.
         public static let completed = JobStatus(rawValue: 3)
 
-        /// `JOB_STATUS_FAILED` (4).
+        /// `JOB_STATUS_FAILED` (4): Finished with an error, which fails the workflow.
         public static let failed = JobStatus(rawValue: 4)
 
-        /// `JOB_STATUS_CANCELLED` (5).
+        /// `JOB_STATUS_CANCELLED` (5): Stopped or never started because the workflow failed or was cancelled.
         public static let cancelled = JobStatus(rawValue: 5)
 
         public static let protoNames: [Int32: String] = [
@@ -92,19 +92,19 @@ extension WorkflowV1 {
         public var rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
-        /// `LOG_LEVEL_UNSPECIFIED` (0).
+        /// `LOG_LEVEL_UNSPECIFIED` (0): Not set; as a `WatchLogsRequest.min_level` it sends every level.
         public static let unspecified = LogLevel(rawValue: 0)
 
-        /// `LOG_LEVEL_DEBUG` (1).
+        /// `LOG_LEVEL_DEBUG` (1): Detail for diagnosing the engine.
         public static let debug = LogLevel(rawValue: 1)
 
-        /// `LOG_LEVEL_INFO` (2).
+        /// `LOG_LEVEL_INFO` (2): Normal progress.
         public static let info = LogLevel(rawValue: 2)
 
-        /// `LOG_LEVEL_WARN` (3).
+        /// `LOG_LEVEL_WARN` (3): Something unexpected that did not stop the job.
         public static let warn = LogLevel(rawValue: 3)
 
-        /// `LOG_LEVEL_ERROR` (4).
+        /// `LOG_LEVEL_ERROR` (4): A failure.
         public static let error = LogLevel(rawValue: 4)
 
         public static let protoNames: [Int32: String] = [
@@ -130,37 +130,37 @@ extension WorkflowV1 {
         public var rawValue: Int32
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
-        /// `LOG_EVENT_KIND_UNSPECIFIED` (0).
+        /// `LOG_EVENT_KIND_UNSPECIFIED` (0): Not set: what a peer sends when it does not know the field.
         public static let unspecified = LogEventKind(rawValue: 0)
 
-        /// `LOG_EVENT_KIND_WORKFLOW_STARTED` (1).
+        /// `LOG_EVENT_KIND_WORKFLOW_STARTED` (1): A workflow started running.
         public static let workflowStarted = LogEventKind(rawValue: 1)
 
-        /// `LOG_EVENT_KIND_WORKFLOW_COMPLETED` (2).
+        /// `LOG_EVENT_KIND_WORKFLOW_COMPLETED` (2): A workflow completed; its final event.
         public static let workflowCompleted = LogEventKind(rawValue: 2)
 
-        /// `LOG_EVENT_KIND_WORKFLOW_FAILED` (3).
+        /// `LOG_EVENT_KIND_WORKFLOW_FAILED` (3): A workflow failed; its final event.
         public static let workflowFailed = LogEventKind(rawValue: 3)
 
-        /// `LOG_EVENT_KIND_WORKFLOW_CANCELLED` (4).
+        /// `LOG_EVENT_KIND_WORKFLOW_CANCELLED` (4): A workflow was cancelled; its final event.
         public static let workflowCancelled = LogEventKind(rawValue: 4)
 
-        /// `LOG_EVENT_KIND_JOB_STARTED` (5).
+        /// `LOG_EVENT_KIND_JOB_STARTED` (5): A job started running.
         public static let jobStarted = LogEventKind(rawValue: 5)
 
-        /// `LOG_EVENT_KIND_JOB_COMPLETED` (6).
+        /// `LOG_EVENT_KIND_JOB_COMPLETED` (6): A job completed.
         public static let jobCompleted = LogEventKind(rawValue: 6)
 
-        /// `LOG_EVENT_KIND_JOB_FAILED` (7).
+        /// `LOG_EVENT_KIND_JOB_FAILED` (7): A job failed.
         public static let jobFailed = LogEventKind(rawValue: 7)
 
-        /// `LOG_EVENT_KIND_JOB_CANCELLED` (8).
+        /// `LOG_EVENT_KIND_JOB_CANCELLED` (8): A job was cancelled.
         public static let jobCancelled = LogEventKind(rawValue: 8)
 
-        /// `LOG_EVENT_KIND_STEP_LOGGED` (9).
+        /// `LOG_EVENT_KIND_STEP_LOGGED` (9): A job recorded a step; the event carries it in `step`.
         public static let stepLogged = LogEventKind(rawValue: 9)
 
-        /// `LOG_EVENT_KIND_PROGRESS_UPDATED` (10).
+        /// `LOG_EVENT_KIND_PROGRESS_UPDATED` (10): A job's progress changed; see `progress` and `progress_message`.
         public static let progressUpdated = LogEventKind(rawValue: 10)
 
         /// `LOG_EVENT_KIND_FAILURE_NOTICE` (11): "IMPORT_ASSETS failed at Process Data: <error>", sent the moment a job fails.
@@ -206,10 +206,10 @@ extension WorkflowV1 {
         /// Parameters for the workflow's jobs, e.g. {"file_path": "/data/assets.csv"}.
         public var params: [String: String]
 
-        /// The `user_id` field.
+        /// The id of the user starting the workflow.
         public var userID: String
 
-        /// The `user_name` field.
+        /// The display name of the user starting the workflow.
         public var userName: String
 
         /// A human-readable summary such as "Import Gold Mine".
@@ -225,8 +225,8 @@ extension WorkflowV1 {
         /// - Parameters:
         ///   - type: A registered workflow type such as "IMPORT_ASSETS" or "TEST".
         ///   - params: Parameters for the workflow's jobs, e.g. {"file_path": "/data/assets.csv"}.
-        ///   - userID: The `user_id` field.
-        ///   - userName: The `user_name` field.
+        ///   - userID: The id of the user starting the workflow.
+        ///   - userName: The display name of the user starting the workflow.
         ///   - summary: A human-readable summary such as "Import Gold Mine".
         ///   - requestID: Optional caller-chosen id that makes retries of this call safe: the same id with the same request answers with the workflow it started (in its current state); with a different request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained.
         public init(
@@ -292,7 +292,7 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.StartWorkflowResponse`.
     public struct StartWorkflowResponse: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the new workflow.
         public var workflowID: String
 
         /// RUNNING for a new workflow (the call answers before any job runs); for a repeated
@@ -302,11 +302,11 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the new workflow.
         ///   - status: RUNNING for a new workflow (the call answers before any job runs); for a repeated request_id, the existing workflow's current status.
         public init(
             workflowID: String = "",
-            status: WorkflowV1.WorkflowStatus = WorkflowV1.WorkflowStatus(rawValue: 0)
+            status: WorkflowV1.WorkflowStatus = .unspecified
         ) {
             self.workflowID = workflowID
             self.status = status
@@ -347,13 +347,13 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.GetWorkflowRequest`.
     public struct GetWorkflowRequest: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the workflow to return.
         public var workflowID: String
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the workflow to return.
         public init(
             workflowID: String = ""
         ) {
@@ -398,14 +398,14 @@ extension WorkflowV1 {
         /// Wall time in milliseconds, measured by the engine.
         public var durationMs: Int64
 
-        /// The `counters` field.
+        /// Named counters, e.g. {"itemsCreated": 12}.
         public var counters: [String: Int64]
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
         ///   - durationMs: Wall time in milliseconds, measured by the engine.
-        ///   - counters: The `counters` field.
+        ///   - counters: Named counters, e.g. {"itemsCreated": 12}.
         public init(
             durationMs: Int64 = 0,
             counters: [String: Int64] = [:]
@@ -455,25 +455,25 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.EntityRef`.
     public struct EntityRef: ProtoMessage {
-        /// The `tag` field.
+        /// A short label such as "P-101".
         public var tag: String
 
-        /// The `route` field.
+        /// A console route such as "/assets/123".
         public var route: String
 
-        /// The `id` field.
+        /// The entity's id.
         public var id: String
 
-        /// The `type` field.
+        /// The entity's type, e.g. "asset".
         public var type: String
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - tag: The `tag` field.
-        ///   - route: The `route` field.
-        ///   - id: The `id` field.
-        ///   - type: The `type` field.
+        ///   - tag: A short label such as "P-101".
+        ///   - route: A console route such as "/assets/123".
+        ///   - id: The entity's id.
+        ///   - type: The entity's type, e.g. "asset".
         public init(
             tag: String = "",
             route: String = "",
@@ -527,13 +527,13 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.Step`.
     public struct Step: ProtoMessage {
-        /// The `id` field.
+        /// The step's id.
         public var id: String
 
-        /// The `message` field.
+        /// What happened, e.g. "Created P-101".
         public var message: String
 
-        /// The `level` field.
+        /// The step's severity.
         public var level: WorkflowV1.LogLevel
 
         /// Absent when the step names no entity.
@@ -541,7 +541,7 @@ extension WorkflowV1 {
         /// `nil` when absent.
         public var entity: WorkflowV1.EntityRef?
 
-        /// The `timestamp_ms` field.
+        /// When the step was recorded.
         public var timestampMs: Int64
 
         /// Sequence number of the STEP_LOGGED event that recorded this step.
@@ -553,17 +553,17 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - id: The `id` field.
-        ///   - message: The `message` field.
-        ///   - level: The `level` field.
+        ///   - id: The step's id.
+        ///   - message: What happened, e.g. "Created P-101".
+        ///   - level: The step's severity.
         ///   - entity: Absent when the step names no entity.
-        ///   - timestampMs: The `timestamp_ms` field.
+        ///   - timestampMs: When the step was recorded.
         ///   - sequence: Sequence number of the STEP_LOGGED event that recorded this step.
         ///   - attempt: Which run of its job logged the step: 1 for the first, 2 after one retry, ...
         public init(
             id: String = "",
             message: String = "",
-            level: WorkflowV1.LogLevel = WorkflowV1.LogLevel(rawValue: 0),
+            level: WorkflowV1.LogLevel = .unspecified,
             entity: WorkflowV1.EntityRef? = nil,
             timestampMs: Int64 = 0,
             sequence: UInt64 = 0,
@@ -625,42 +625,42 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.Job`.
     public struct Job: ProtoMessage {
-        /// The `id` field.
+        /// The job's id.
         public var id: String
 
-        /// The `name` field.
+        /// The job's display name, e.g. "Fetch External Assets".
         public var name: String
 
         /// Zero-based position of the job in its workflow.
         public var position: Int32
 
-        /// The `status` field.
+        /// The job's lifecycle state.
         public var status: WorkflowV1.JobStatus
 
-        /// The `steps` field.
+        /// The steps the job recorded, oldest first.
         public var steps: [WorkflowV1.Step]
 
         /// From 0 to 1.
         public var progress: Double
 
-        /// The `progress_message` field.
+        /// A description of the current progress.
         public var progressMessage: String
 
-        /// The `stats` field.
+        /// The job's duration and counters.
         ///
         /// `nil` when absent.
         public var stats: WorkflowV1.Stats?
 
-        /// The `error` field.
+        /// The error the job failed with; empty unless it failed.
         public var error: String
 
-        /// The `stack` field.
+        /// Where the error happened; empty unless it failed.
         public var stack: String
 
-        /// The `started_at_ms` field.
+        /// When the job started; 0 if it has not.
         public var startedAtMs: Int64
 
-        /// The `finished_at_ms` field.
+        /// When the job finished; 0 if it has not.
         public var finishedAtMs: Int64
 
         /// Number of steps, also set when `steps` is left out (ListWorkflows).
@@ -672,25 +672,25 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - id: The `id` field.
-        ///   - name: The `name` field.
+        ///   - id: The job's id.
+        ///   - name: The job's display name, e.g. "Fetch External Assets".
         ///   - position: Zero-based position of the job in its workflow.
-        ///   - status: The `status` field.
-        ///   - steps: The `steps` field.
+        ///   - status: The job's lifecycle state.
+        ///   - steps: The steps the job recorded, oldest first.
         ///   - progress: From 0 to 1.
-        ///   - progressMessage: The `progress_message` field.
-        ///   - stats: The `stats` field.
-        ///   - error: The `error` field.
-        ///   - stack: The `stack` field.
-        ///   - startedAtMs: The `started_at_ms` field.
-        ///   - finishedAtMs: The `finished_at_ms` field.
+        ///   - progressMessage: A description of the current progress.
+        ///   - stats: The job's duration and counters.
+        ///   - error: The error the job failed with; empty unless it failed.
+        ///   - stack: Where the error happened; empty unless it failed.
+        ///   - startedAtMs: When the job started; 0 if it has not.
+        ///   - finishedAtMs: When the job finished; 0 if it has not.
         ///   - stepCount: Number of steps, also set when `steps` is left out (ListWorkflows).
         ///   - attempt: 1 for the first run of the job, 2 after one retry, ...
         public init(
             id: String = "",
             name: String = "",
             position: Int32 = 0,
-            status: WorkflowV1.JobStatus = WorkflowV1.JobStatus(rawValue: 0),
+            status: WorkflowV1.JobStatus = .unspecified,
             steps: [WorkflowV1.Step] = [],
             progress: Double = 0,
             progressMessage: String = "",
@@ -780,37 +780,37 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.Workflow`.
     public struct Workflow: ProtoMessage {
-        /// The `id` field.
+        /// The workflow's id.
         public var id: String
 
-        /// The `type` field.
+        /// The registered workflow type, e.g. "IMPORT_ASSETS".
         public var type: String
 
-        /// The `summary` field.
+        /// A human-readable summary such as "Import Gold Mine".
         public var summary: String
 
-        /// The `status` field.
+        /// The workflow's lifecycle state.
         public var status: WorkflowV1.WorkflowStatus
 
-        /// The `created_at_ms` field.
+        /// When the workflow was created.
         public var createdAtMs: Int64
 
-        /// The `started_at_ms` field.
+        /// When the workflow started; 0 if it has not.
         public var startedAtMs: Int64
 
-        /// The `finished_at_ms` field.
+        /// When the workflow finished; 0 if it has not.
         public var finishedAtMs: Int64
 
-        /// The `user_id` field.
+        /// The id of the user who started the workflow.
         public var userID: String
 
-        /// The `user_name` field.
+        /// The display name of the user who started the workflow.
         public var userName: String
 
-        /// The `params` field.
+        /// The parameters the workflow was started with.
         public var params: [String: String]
 
-        /// The `jobs` field.
+        /// The workflow's jobs in order.
         public var jobs: [WorkflowV1.Job]
 
         /// Duration of the whole workflow and the sum of its jobs' counters.
@@ -821,13 +821,13 @@ extension WorkflowV1 {
         /// Set when the workflow failed: the error of the job it failed at.
         public var error: String
 
-        /// The `failed_job_id` field.
+        /// Set when the workflow failed: the id of the job it failed at.
         public var failedJobID: String
 
-        /// The `failed_job_name` field.
+        /// Set when the workflow failed: the name of the job it failed at.
         public var failedJobName: String
 
-        /// The `request_id` field.
+        /// The `request_id` the workflow was started with; empty for none.
         public var requestID: String
 
         /// 1 for the first run, plus one per retry.
@@ -836,28 +836,28 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - id: The `id` field.
-        ///   - type: The `type` field.
-        ///   - summary: The `summary` field.
-        ///   - status: The `status` field.
-        ///   - createdAtMs: The `created_at_ms` field.
-        ///   - startedAtMs: The `started_at_ms` field.
-        ///   - finishedAtMs: The `finished_at_ms` field.
-        ///   - userID: The `user_id` field.
-        ///   - userName: The `user_name` field.
-        ///   - params: The `params` field.
-        ///   - jobs: The `jobs` field.
+        ///   - id: The workflow's id.
+        ///   - type: The registered workflow type, e.g. "IMPORT_ASSETS".
+        ///   - summary: A human-readable summary such as "Import Gold Mine".
+        ///   - status: The workflow's lifecycle state.
+        ///   - createdAtMs: When the workflow was created.
+        ///   - startedAtMs: When the workflow started; 0 if it has not.
+        ///   - finishedAtMs: When the workflow finished; 0 if it has not.
+        ///   - userID: The id of the user who started the workflow.
+        ///   - userName: The display name of the user who started the workflow.
+        ///   - params: The parameters the workflow was started with.
+        ///   - jobs: The workflow's jobs in order.
         ///   - stats: Duration of the whole workflow and the sum of its jobs' counters.
         ///   - error: Set when the workflow failed: the error of the job it failed at.
-        ///   - failedJobID: The `failed_job_id` field.
-        ///   - failedJobName: The `failed_job_name` field.
-        ///   - requestID: The `request_id` field.
+        ///   - failedJobID: Set when the workflow failed: the id of the job it failed at.
+        ///   - failedJobName: Set when the workflow failed: the name of the job it failed at.
+        ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
         public init(
             id: String = "",
             type: String = "",
             summary: String = "",
-            status: WorkflowV1.WorkflowStatus = WorkflowV1.WorkflowStatus(rawValue: 0),
+            status: WorkflowV1.WorkflowStatus = .unspecified,
             createdAtMs: Int64 = 0,
             startedAtMs: Int64 = 0,
             finishedAtMs: Int64 = 0,
@@ -974,17 +974,18 @@ extension WorkflowV1 {
         /// Skip the replay and send only events that happen after the call arrives.
         public var liveOnly: Bool
 
-        /// Only workflows of this type, or started by this user (empty: any).
+        /// Only workflows of this type (empty: any).
         public var workflowType: String
 
-        /// The `user_id` field.
+        /// Only workflows started by this user (empty: any).
         public var userID: String
 
-        /// Only events of this job, or steps naming this entity tag (empty: any). Terminal workflow
-        /// events of the matching workflows are always sent.
+        /// Only events of this job (empty: any); terminal workflow events of the matching workflows
+        /// are always sent.
         public var jobID: String
 
-        /// The `entity_tag` field.
+        /// Only steps naming this entity tag (empty: any); terminal workflow events of the matching
+        /// workflows are always sent.
         public var entityTag: String
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -994,13 +995,13 @@ extension WorkflowV1 {
         ///   - minLevel: Events below this level are not sent (UNSPECIFIED sends all). Terminal workflow events are always sent, whatever their level.
         ///   - afterSequence: Replay retained events with a greater sequence first; 0 replays everything retained.
         ///   - liveOnly: Skip the replay and send only events that happen after the call arrives.
-        ///   - workflowType: Only workflows of this type, or started by this user (empty: any).
-        ///   - userID: The `user_id` field.
-        ///   - jobID: Only events of this job, or steps naming this entity tag (empty: any). Terminal workflow events of the matching workflows are always sent.
-        ///   - entityTag: The `entity_tag` field.
+        ///   - workflowType: Only workflows of this type (empty: any).
+        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - jobID: Only events of this job (empty: any); terminal workflow events of the matching workflows are always sent.
+        ///   - entityTag: Only steps naming this entity tag (empty: any); terminal workflow events of the matching workflows are always sent.
         public init(
             workflowID: String = "",
-            minLevel: WorkflowV1.LogLevel = WorkflowV1.LogLevel(rawValue: 0),
+            minLevel: WorkflowV1.LogLevel = .unspecified,
             afterSequence: UInt64 = 0,
             liveOnly: Bool = false,
             workflowType: String = "",
@@ -1070,68 +1071,68 @@ extension WorkflowV1 {
         /// Server-wide and strictly increasing; pass the last one seen as `after_sequence` to resume.
         public var sequence: UInt64
 
-        /// The `timestamp_ms` field.
+        /// When the event happened.
         public var timestampMs: Int64
 
-        /// The `kind` field.
+        /// What the event reports.
         public var kind: WorkflowV1.LogEventKind
 
-        /// The `level` field.
+        /// The event's severity.
         public var level: WorkflowV1.LogLevel
 
         /// Human-readable description of the event.
         public var message: String
 
-        /// The `workflow_id` field.
+        /// The id of the workflow the event belongs to.
         public var workflowID: String
 
-        /// The `workflow_type` field.
+        /// The type of the workflow the event belongs to.
         public var workflowType: String
 
-        /// The `user_id` field.
+        /// The id of the user who started the workflow.
         public var userID: String
 
-        /// Set for job, step and progress events.
+        /// Set for job, step and progress events: the job's id.
         public var jobID: String
 
-        /// The `job_name` field.
+        /// Set for job, step and progress events: the job's name.
         public var jobName: String
 
-        /// The `job_position` field.
+        /// Set for job, step and progress events: the job's zero-based position.
         public var jobPosition: Int32
 
-        /// Set for STEP_LOGGED.
+        /// Set for STEP_LOGGED: the recorded step.
         ///
         /// `nil` when absent.
         public var step: WorkflowV1.Step?
 
-        /// Set for PROGRESS_UPDATED (progress_message repeats `message`).
+        /// Set for PROGRESS_UPDATED: progress from 0 to 1.
         public var progress: Double
 
-        /// The `progress_message` field.
+        /// Set for PROGRESS_UPDATED: repeats `message`.
         public var progressMessage: String
 
-        /// Set for workflow and job lifecycle events: the status the event moved to.
+        /// Set for workflow lifecycle events: the status the workflow moved to.
         public var workflowStatus: WorkflowV1.WorkflowStatus
 
-        /// The `job_status` field.
+        /// Set for job lifecycle events: the status the job moved to.
         public var jobStatus: WorkflowV1.JobStatus
 
-        /// Set for completion and failure events.
+        /// Set for completion and failure events: duration and counters.
         ///
         /// `nil` when absent.
         public var stats: WorkflowV1.Stats?
 
-        /// Set for failure events and the failure notice.
+        /// Set for failure events and the failure notice: the error.
         public var error: String
 
-        /// The `stack` field.
+        /// Set for failure events and the failure notice: where the error happened.
         public var stack: String
 
-        /// Set for GAP: the first and last sequence the watcher missed.
+        /// Set for GAP: the first sequence the watcher missed.
         public var gapFromSequence: UInt64
 
-        /// The `gap_to_sequence` field.
+        /// Set for GAP: the last sequence the watcher missed.
         public var gapToSequence: UInt64
 
         /// Set for job, step and retry events: the attempt of the job (1, 2, ...).
@@ -1141,32 +1142,32 @@ extension WorkflowV1 {
         ///
         /// - Parameters:
         ///   - sequence: Server-wide and strictly increasing; pass the last one seen as `after_sequence` to resume.
-        ///   - timestampMs: The `timestamp_ms` field.
-        ///   - kind: The `kind` field.
-        ///   - level: The `level` field.
+        ///   - timestampMs: When the event happened.
+        ///   - kind: What the event reports.
+        ///   - level: The event's severity.
         ///   - message: Human-readable description of the event.
-        ///   - workflowID: The `workflow_id` field.
-        ///   - workflowType: The `workflow_type` field.
-        ///   - userID: The `user_id` field.
-        ///   - jobID: Set for job, step and progress events.
-        ///   - jobName: The `job_name` field.
-        ///   - jobPosition: The `job_position` field.
-        ///   - step: Set for STEP_LOGGED.
-        ///   - progress: Set for PROGRESS_UPDATED (progress_message repeats `message`).
-        ///   - progressMessage: The `progress_message` field.
-        ///   - workflowStatus: Set for workflow and job lifecycle events: the status the event moved to.
-        ///   - jobStatus: The `job_status` field.
-        ///   - stats: Set for completion and failure events.
-        ///   - error: Set for failure events and the failure notice.
-        ///   - stack: The `stack` field.
-        ///   - gapFromSequence: Set for GAP: the first and last sequence the watcher missed.
-        ///   - gapToSequence: The `gap_to_sequence` field.
+        ///   - workflowID: The id of the workflow the event belongs to.
+        ///   - workflowType: The type of the workflow the event belongs to.
+        ///   - userID: The id of the user who started the workflow.
+        ///   - jobID: Set for job, step and progress events: the job's id.
+        ///   - jobName: Set for job, step and progress events: the job's name.
+        ///   - jobPosition: Set for job, step and progress events: the job's zero-based position.
+        ///   - step: Set for STEP_LOGGED: the recorded step.
+        ///   - progress: Set for PROGRESS_UPDATED: progress from 0 to 1.
+        ///   - progressMessage: Set for PROGRESS_UPDATED: repeats `message`.
+        ///   - workflowStatus: Set for workflow lifecycle events: the status the workflow moved to.
+        ///   - jobStatus: Set for job lifecycle events: the status the job moved to.
+        ///   - stats: Set for completion and failure events: duration and counters.
+        ///   - error: Set for failure events and the failure notice: the error.
+        ///   - stack: Set for failure events and the failure notice: where the error happened.
+        ///   - gapFromSequence: Set for GAP: the first sequence the watcher missed.
+        ///   - gapToSequence: Set for GAP: the last sequence the watcher missed.
         ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
-            kind: WorkflowV1.LogEventKind = WorkflowV1.LogEventKind(rawValue: 0),
-            level: WorkflowV1.LogLevel = WorkflowV1.LogLevel(rawValue: 0),
+            kind: WorkflowV1.LogEventKind = .unspecified,
+            level: WorkflowV1.LogLevel = .unspecified,
             message: String = "",
             workflowID: String = "",
             workflowType: String = "",
@@ -1177,8 +1178,8 @@ extension WorkflowV1 {
             step: WorkflowV1.Step? = nil,
             progress: Double = 0,
             progressMessage: String = "",
-            workflowStatus: WorkflowV1.WorkflowStatus = WorkflowV1.WorkflowStatus(rawValue: 0),
-            jobStatus: WorkflowV1.JobStatus = WorkflowV1.JobStatus(rawValue: 0),
+            workflowStatus: WorkflowV1.WorkflowStatus = .unspecified,
+            jobStatus: WorkflowV1.JobStatus = .unspecified,
             stats: WorkflowV1.Stats? = nil,
             error: String = "",
             stack: String = "",
@@ -1285,13 +1286,13 @@ extension WorkflowV1.LogEvent: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.RetryWorkflowRequest`.
     public struct RetryWorkflowRequest: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the FAILED workflow to retry.
         public var workflowID: String
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the FAILED workflow to retry.
         public init(
             workflowID: String = ""
         ) {
@@ -1331,7 +1332,7 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.RetryWorkflowResponse`.
     public struct RetryWorkflowResponse: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the retried workflow.
         public var workflowID: String
 
         /// RUNNING.
@@ -1340,23 +1341,23 @@ extension WorkflowV1 {
         /// The workflow's new attempt number (2 after the first retry).
         public var attempt: Int32
 
-        /// The job the retry starts from.
+        /// The id of the job the retry starts from.
         public var jobID: String
 
-        /// The `job_name` field.
+        /// The name of the job the retry starts from.
         public var jobName: String
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the retried workflow.
         ///   - status: RUNNING.
         ///   - attempt: The workflow's new attempt number (2 after the first retry).
-        ///   - jobID: The job the retry starts from.
-        ///   - jobName: The `job_name` field.
+        ///   - jobID: The id of the job the retry starts from.
+        ///   - jobName: The name of the job the retry starts from.
         public init(
             workflowID: String = "",
-            status: WorkflowV1.WorkflowStatus = WorkflowV1.WorkflowStatus(rawValue: 0),
+            status: WorkflowV1.WorkflowStatus = .unspecified,
             attempt: Int32 = 0,
             jobID: String = "",
             jobName: String = ""
@@ -1409,7 +1410,7 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.CancelWorkflowRequest`.
     public struct CancelWorkflowRequest: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the RUNNING workflow to cancel.
         public var workflowID: String
 
         /// Why, recorded in the cancellation events (optional).
@@ -1418,7 +1419,7 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the RUNNING workflow to cancel.
         ///   - reason: Why, recorded in the cancellation events (optional).
         public init(
             workflowID: String = "",
@@ -1463,7 +1464,7 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
 extension WorkflowV1 {
     /// `workflow.v1.CancelWorkflowResponse`.
     public struct CancelWorkflowResponse: ProtoMessage {
-        /// The `workflow_id` field.
+        /// The id of the workflow being cancelled.
         public var workflowID: String
 
         /// RUNNING until the running job stops; then the workflow ends CANCELLED.
@@ -1472,11 +1473,11 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - workflowID: The `workflow_id` field.
+        ///   - workflowID: The id of the workflow being cancelled.
         ///   - status: RUNNING until the running job stops; then the workflow ends CANCELLED.
         public init(
             workflowID: String = "",
-            status: WorkflowV1.WorkflowStatus = WorkflowV1.WorkflowStatus(rawValue: 0)
+            status: WorkflowV1.WorkflowStatus = .unspecified
         ) {
             self.workflowID = workflowID
             self.status = status
@@ -1520,17 +1521,16 @@ extension WorkflowV1 {
         /// Only workflows in one of these states (empty: any).
         public var statuses: [WorkflowV1.WorkflowStatus]
 
-        /// Only this type, or this user's workflows (empty: any).
+        /// Only workflows of this type (empty: any).
         public var type: String
 
-        /// The `user_id` field.
+        /// Only workflows started by this user (empty: any).
         public var userID: String
 
-        /// Only workflows created at or after `created_after_ms` and before `created_before_ms`
-        /// (0: no bound).
+        /// Only workflows created at or after this time (0: no bound).
         public var createdAfterMs: Int64
 
-        /// The `created_before_ms` field.
+        /// Only workflows created before this time (0: no bound).
         public var createdBeforeMs: Int64
 
         /// At most this many per page: 1 to 1000, 0 for the default of 50.
@@ -1543,10 +1543,10 @@ extension WorkflowV1 {
         ///
         /// - Parameters:
         ///   - statuses: Only workflows in one of these states (empty: any).
-        ///   - type: Only this type, or this user's workflows (empty: any).
-        ///   - userID: The `user_id` field.
-        ///   - createdAfterMs: Only workflows created at or after `created_after_ms` and before `created_before_ms` (0: no bound).
-        ///   - createdBeforeMs: The `created_before_ms` field.
+        ///   - type: Only workflows of this type (empty: any).
+        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - createdAfterMs: Only workflows created at or after this time (0: no bound).
+        ///   - createdBeforeMs: Only workflows created before this time (0: no bound).
         ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 50.
         ///   - pageToken: `next_page_token` of the previous page; empty for the first page.
         public init(

@@ -42,10 +42,25 @@ typedef struct Workflow__V1__ListWorkflowsResponse Workflow__V1__ListWorkflowsRe
  * The lifecycle state of a workflow.
  */
 typedef enum _Workflow__V1__WorkflowStatus {
+  /*
+   * Not set: what a peer sends when it does not know the field.
+   */
   WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED = 0,
+  /*
+   * Its jobs are running, one after another.
+   */
   WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_RUNNING = 1,
+  /*
+   * Every job completed.
+   */
   WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_COMPLETED = 2,
+  /*
+   * A job failed; the jobs after it were cancelled.
+   */
   WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_FAILED = 3,
+  /*
+   * Cancelled on request before it finished.
+   */
   WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_CANCELLED = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__WORKFLOW_STATUS)
 } Workflow__V1__WorkflowStatus;
@@ -53,11 +68,29 @@ typedef enum _Workflow__V1__WorkflowStatus {
  * The lifecycle state of a job (a phase of a workflow).
  */
 typedef enum _Workflow__V1__JobStatus {
+  /*
+   * Not set: what a peer sends when it does not know the field.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED = 0,
+  /*
+   * Waiting for the jobs before it.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_PENDING = 1,
+  /*
+   * Running now.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_RUNNING = 2,
+  /*
+   * Finished successfully.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_COMPLETED = 3,
+  /*
+   * Finished with an error, which fails the workflow.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_FAILED = 4,
+  /*
+   * Stopped or never started because the workflow failed or was cancelled.
+   */
   WORKFLOW__V1__JOB_STATUS__JOB_STATUS_CANCELLED = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__JOB_STATUS)
 } Workflow__V1__JobStatus;
@@ -65,10 +98,25 @@ typedef enum _Workflow__V1__JobStatus {
  * Severity of a step or event, in increasing order.
  */
 typedef enum _Workflow__V1__LogLevel {
+  /*
+   * Not set; as a `WatchLogsRequest.min_level` it sends every level.
+   */
   WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED = 0,
+  /*
+   * Detail for diagnosing the engine.
+   */
   WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_DEBUG = 1,
+  /*
+   * Normal progress.
+   */
   WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_INFO = 2,
+  /*
+   * Something unexpected that did not stop the job.
+   */
   WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_WARN = 3,
+  /*
+   * A failure.
+   */
   WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_ERROR = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_LEVEL)
 } Workflow__V1__LogLevel;
@@ -76,16 +124,49 @@ typedef enum _Workflow__V1__LogLevel {
  * What a log event reports.
  */
 typedef enum _Workflow__V1__LogEventKind {
+  /*
+   * Not set: what a peer sends when it does not know the field.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED = 0,
+  /*
+   * A workflow started running.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED = 1,
+  /*
+   * A workflow completed; its final event.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_COMPLETED = 2,
+  /*
+   * A workflow failed; its final event.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_FAILED = 3,
+  /*
+   * A workflow was cancelled; its final event.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCELLED = 4,
+  /*
+   * A job started running.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_STARTED = 5,
+  /*
+   * A job completed.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_COMPLETED = 6,
+  /*
+   * A job failed.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_FAILED = 7,
+  /*
+   * A job was cancelled.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_CANCELLED = 8,
+  /*
+   * A job recorded a step; the event carries it in `step`.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_STEP_LOGGED = 9,
+  /*
+   * A job's progress changed; see `progress` and `progress_message`.
+   */
   WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_PROGRESS_UPDATED = 10,
   /*
    * "IMPORT_ASSETS failed at Process Data: <error>", sent the moment a job fails.
@@ -128,7 +209,13 @@ struct  Workflow__V1__StartWorkflowRequest
    */
   size_t n_params;
   Workflow__V1__StartWorkflowRequest__ParamsEntry **params;
+  /*
+   * The id of the user starting the workflow.
+   */
   char *user_id;
+  /*
+   * The display name of the user starting the workflow.
+   */
   char *user_name;
   /*
    * A human-readable summary such as "Import Gold Mine".
@@ -149,6 +236,9 @@ struct  Workflow__V1__StartWorkflowRequest
 struct  Workflow__V1__StartWorkflowResponse
 {
   ProtobufCMessage base;
+  /*
+   * The id of the new workflow.
+   */
   char *workflow_id;
   /*
    * RUNNING for a new workflow (the call answers before any job runs); for a repeated
@@ -164,6 +254,9 @@ struct  Workflow__V1__StartWorkflowResponse
 struct  Workflow__V1__GetWorkflowRequest
 {
   ProtobufCMessage base;
+  /*
+   * The id of the workflow to return.
+   */
   char *workflow_id;
 };
 #define WORKFLOW__V1__GET_WORKFLOW_REQUEST__INIT \
@@ -192,6 +285,9 @@ struct  Workflow__V1__Stats
    * Wall time in milliseconds, measured by the engine.
    */
   int64_t duration_ms;
+  /*
+   * Named counters, e.g. {"itemsCreated": 12}.
+   */
   size_t n_counters;
   Workflow__V1__Stats__CountersEntry **counters;
 };
@@ -206,9 +302,21 @@ struct  Workflow__V1__Stats
 struct  Workflow__V1__EntityRef
 {
   ProtobufCMessage base;
+  /*
+   * A short label such as "P-101".
+   */
   char *tag;
+  /*
+   * A console route such as "/assets/123".
+   */
   char *route;
+  /*
+   * The entity's id.
+   */
   char *id;
+  /*
+   * The entity's type, e.g. "asset".
+   */
   char *type;
 };
 #define WORKFLOW__V1__ENTITY_REF__INIT \
@@ -222,13 +330,25 @@ struct  Workflow__V1__EntityRef
 struct  Workflow__V1__Step
 {
   ProtobufCMessage base;
+  /*
+   * The step's id.
+   */
   char *id;
+  /*
+   * What happened, e.g. "Created P-101".
+   */
   char *message;
+  /*
+   * The step's severity.
+   */
   Workflow__V1__LogLevel level;
   /*
    * Absent when the step names no entity.
    */
   Workflow__V1__EntityRef *entity;
+  /*
+   * When the step was recorded.
+   */
   int64_t timestamp_ms;
   /*
    * Sequence number of the STEP_LOGGED event that recorded this step.
@@ -250,24 +370,54 @@ struct  Workflow__V1__Step
 struct  Workflow__V1__Job
 {
   ProtobufCMessage base;
+  /*
+   * The job's id.
+   */
   char *id;
+  /*
+   * The job's display name, e.g. "Fetch External Assets".
+   */
   char *name;
   /*
    * Zero-based position of the job in its workflow.
    */
   int32_t position;
+  /*
+   * The job's lifecycle state.
+   */
   Workflow__V1__JobStatus status;
+  /*
+   * The steps the job recorded, oldest first.
+   */
   size_t n_steps;
   Workflow__V1__Step **steps;
   /*
    * From 0 to 1.
    */
   double progress;
+  /*
+   * A description of the current progress.
+   */
   char *progress_message;
+  /*
+   * The job's duration and counters.
+   */
   Workflow__V1__Stats *stats;
+  /*
+   * The error the job failed with; empty unless it failed.
+   */
   char *error;
+  /*
+   * Where the error happened; empty unless it failed.
+   */
   char *stack;
+  /*
+   * When the job started; 0 if it has not.
+   */
   int64_t started_at_ms;
+  /*
+   * When the job finished; 0 if it has not.
+   */
   int64_t finished_at_ms;
   /*
    * Number of steps, also set when `steps` is left out (ListWorkflows).
@@ -300,17 +450,50 @@ struct  Workflow__V1__Workflow__ParamsEntry
 struct  Workflow__V1__Workflow
 {
   ProtobufCMessage base;
+  /*
+   * The workflow's id.
+   */
   char *id;
+  /*
+   * The registered workflow type, e.g. "IMPORT_ASSETS".
+   */
   char *type;
+  /*
+   * A human-readable summary such as "Import Gold Mine".
+   */
   char *summary;
+  /*
+   * The workflow's lifecycle state.
+   */
   Workflow__V1__WorkflowStatus status;
+  /*
+   * When the workflow was created.
+   */
   int64_t created_at_ms;
+  /*
+   * When the workflow started; 0 if it has not.
+   */
   int64_t started_at_ms;
+  /*
+   * When the workflow finished; 0 if it has not.
+   */
   int64_t finished_at_ms;
+  /*
+   * The id of the user who started the workflow.
+   */
   char *user_id;
+  /*
+   * The display name of the user who started the workflow.
+   */
   char *user_name;
+  /*
+   * The parameters the workflow was started with.
+   */
   size_t n_params;
   Workflow__V1__Workflow__ParamsEntry **params;
+  /*
+   * The workflow's jobs in order.
+   */
   size_t n_jobs;
   Workflow__V1__Job **jobs;
   /*
@@ -321,8 +504,17 @@ struct  Workflow__V1__Workflow
    * Set when the workflow failed: the error of the job it failed at.
    */
   char *error;
+  /*
+   * Set when the workflow failed: the id of the job it failed at.
+   */
   char *failed_job_id;
+  /*
+   * Set when the workflow failed: the name of the job it failed at.
+   */
   char *failed_job_name;
+  /*
+   * The `request_id` the workflow was started with; empty for none.
+   */
   char *request_id;
   /*
    * 1 for the first run, plus one per retry.
@@ -355,15 +547,22 @@ struct  Workflow__V1__WatchLogsRequest
    */
   protobuf_c_boolean live_only;
   /*
-   * Only workflows of this type, or started by this user (empty: any).
+   * Only workflows of this type (empty: any).
    */
   char *workflow_type;
+  /*
+   * Only workflows started by this user (empty: any).
+   */
   char *user_id;
   /*
-   * Only events of this job, or steps naming this entity tag (empty: any). Terminal workflow
-   * events of the matching workflows are always sent.
+   * Only events of this job (empty: any); terminal workflow events of the matching workflows
+   * are always sent.
    */
   char *job_id;
+  /*
+   * Only steps naming this entity tag (empty: any); terminal workflow events of the matching
+   * workflows are always sent.
+   */
   char *entity_tag;
 };
 #define WORKFLOW__V1__WATCH_LOGS_REQUEST__INIT \
@@ -381,49 +580,85 @@ struct  Workflow__V1__LogEvent
    * Server-wide and strictly increasing; pass the last one seen as `after_sequence` to resume.
    */
   uint64_t sequence;
+  /*
+   * When the event happened.
+   */
   int64_t timestamp_ms;
+  /*
+   * What the event reports.
+   */
   Workflow__V1__LogEventKind kind;
+  /*
+   * The event's severity.
+   */
   Workflow__V1__LogLevel level;
   /*
    * Human-readable description of the event.
    */
   char *message;
+  /*
+   * The id of the workflow the event belongs to.
+   */
   char *workflow_id;
+  /*
+   * The type of the workflow the event belongs to.
+   */
   char *workflow_type;
+  /*
+   * The id of the user who started the workflow.
+   */
   char *user_id;
   /*
-   * Set for job, step and progress events.
+   * Set for job, step and progress events: the job's id.
    */
   char *job_id;
+  /*
+   * Set for job, step and progress events: the job's name.
+   */
   char *job_name;
+  /*
+   * Set for job, step and progress events: the job's zero-based position.
+   */
   int32_t job_position;
   /*
-   * Set for STEP_LOGGED.
+   * Set for STEP_LOGGED: the recorded step.
    */
   Workflow__V1__Step *step;
   /*
-   * Set for PROGRESS_UPDATED (progress_message repeats `message`).
+   * Set for PROGRESS_UPDATED: progress from 0 to 1.
    */
   double progress;
+  /*
+   * Set for PROGRESS_UPDATED: repeats `message`.
+   */
   char *progress_message;
   /*
-   * Set for workflow and job lifecycle events: the status the event moved to.
+   * Set for workflow lifecycle events: the status the workflow moved to.
    */
   Workflow__V1__WorkflowStatus workflow_status;
+  /*
+   * Set for job lifecycle events: the status the job moved to.
+   */
   Workflow__V1__JobStatus job_status;
   /*
-   * Set for completion and failure events.
+   * Set for completion and failure events: duration and counters.
    */
   Workflow__V1__Stats *stats;
   /*
-   * Set for failure events and the failure notice.
+   * Set for failure events and the failure notice: the error.
    */
   char *error;
+  /*
+   * Set for failure events and the failure notice: where the error happened.
+   */
   char *stack;
   /*
-   * Set for GAP: the first and last sequence the watcher missed.
+   * Set for GAP: the first sequence the watcher missed.
    */
   uint64_t gap_from_sequence;
+  /*
+   * Set for GAP: the last sequence the watcher missed.
+   */
   uint64_t gap_to_sequence;
   /*
    * Set for job, step and retry events: the attempt of the job (1, 2, ...).
@@ -438,6 +673,9 @@ struct  Workflow__V1__LogEvent
 struct  Workflow__V1__RetryWorkflowRequest
 {
   ProtobufCMessage base;
+  /*
+   * The id of the FAILED workflow to retry.
+   */
   char *workflow_id;
 };
 #define WORKFLOW__V1__RETRY_WORKFLOW_REQUEST__INIT \
@@ -448,6 +686,9 @@ struct  Workflow__V1__RetryWorkflowRequest
 struct  Workflow__V1__RetryWorkflowResponse
 {
   ProtobufCMessage base;
+  /*
+   * The id of the retried workflow.
+   */
   char *workflow_id;
   /*
    * RUNNING.
@@ -458,9 +699,12 @@ struct  Workflow__V1__RetryWorkflowResponse
    */
   int32_t attempt;
   /*
-   * The job the retry starts from.
+   * The id of the job the retry starts from.
    */
   char *job_id;
+  /*
+   * The name of the job the retry starts from.
+   */
   char *job_name;
 };
 #define WORKFLOW__V1__RETRY_WORKFLOW_RESPONSE__INIT \
@@ -471,6 +715,9 @@ struct  Workflow__V1__RetryWorkflowResponse
 struct  Workflow__V1__CancelWorkflowRequest
 {
   ProtobufCMessage base;
+  /*
+   * The id of the RUNNING workflow to cancel.
+   */
   char *workflow_id;
   /*
    * Why, recorded in the cancellation events (optional).
@@ -485,6 +732,9 @@ struct  Workflow__V1__CancelWorkflowRequest
 struct  Workflow__V1__CancelWorkflowResponse
 {
   ProtobufCMessage base;
+  /*
+   * The id of the workflow being cancelled.
+   */
   char *workflow_id;
   /*
    * RUNNING until the running job stops; then the workflow ends CANCELLED.
@@ -505,15 +755,20 @@ struct  Workflow__V1__ListWorkflowsRequest
   size_t n_statuses;
   Workflow__V1__WorkflowStatus *statuses;
   /*
-   * Only this type, or this user's workflows (empty: any).
+   * Only workflows of this type (empty: any).
    */
   char *type;
+  /*
+   * Only workflows started by this user (empty: any).
+   */
   char *user_id;
   /*
-   * Only workflows created at or after `created_after_ms` and before `created_before_ms`
-   * (0: no bound).
+   * Only workflows created at or after this time (0: no bound).
    */
   int64_t created_after_ms;
+  /*
+   * Only workflows created before this time (0: no bound).
+   */
   int64_t created_before_ms;
   /*
    * At most this many per page: 1 to 1000, 0 for the default of 50.
