@@ -43,7 +43,6 @@ struct TypeTable {
         var swiftName: String
         /// The proto full name without the leading dot.
         var fullName: String
-        var isEnum: Bool
         var message: MessageDescriptor?
         var enumeration: EnumDescriptor?
     }
@@ -63,18 +62,18 @@ struct TypeTable {
             bySimpleName[message.name] = entries["." + message.fullName]
         }
         for enumeration in file.enums {
-            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, isEnum: true, enumeration: enumeration)
+            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, enumeration: enumeration)
         }
     }
 
     private mutating func add(_ message: MessageDescriptor, swiftScope: String) {
         let swiftName = "\(swiftScope).\(message.name)"
-        entries["." + message.fullName] = Entry(swiftName: swiftName, fullName: message.fullName, isEnum: false, message: message)
+        entries["." + message.fullName] = Entry(swiftName: swiftName, fullName: message.fullName, message: message)
         for nested in message.nestedMessages {
             add(nested, swiftScope: swiftName)
         }
         for nested in message.nestedEnums {
-            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, isEnum: true, enumeration: nested)
+            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, enumeration: nested)
         }
     }
 
@@ -161,17 +160,16 @@ struct FileWriter {
         output += text.isEmpty ? "\n" : indentation + text + "\n"
     }
 
-    private mutating func indented(_ body: (inout FileWriter) throws(GeneratorError) -> Void) throws(GeneratorError) {
+    /// `opening {`, the lines `body` writes one level deeper, and `}`.
+    private mutating func block<Failure: Error>(_ opening: String, _ body: (inout FileWriter) throws(Failure) -> Void) throws(Failure) {
+        line(opening + " {")
         let saved = indentation
         indentation += "    "
+        defer {
+            indentation = saved
+            line("}")
+        }
         try body(&self)
-        indentation = saved
-    }
-
-    private mutating func block(_ opening: String, _ body: (inout FileWriter) throws(GeneratorError) -> Void) throws(GeneratorError) {
-        line(opening + " {")
-        try indented(body)
-        line("}")
     }
 
     /// A `///` comment, one line per line of `text`.
@@ -191,7 +189,7 @@ struct FileWriter {
         line("import MessageRuntime")
         for enumeration in file.enums {
             line()
-            try block("extension \(options.namespace)") { writer throws(GeneratorError) in
+            block("extension \(options.namespace)") { writer in
                 writer.writeEnum(enumeration)
             }
             try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(enumeration.name)")
@@ -209,25 +207,24 @@ struct FileWriter {
     private mutating func writeEnum(_ enumeration: EnumDescriptor) {
         let name = enumeration.name
         doc(enumeration.comment.isEmpty ? "`\(enumeration.fullName)`." : "\(enumeration.comment)\n\nThe Swift form of `\(enumeration.fullName)`.")
-        line("\(access) struct \(name): ProtoEnum {")
-        indentation += "    "
-        line("\(access) var rawValue: Int32")
-        line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
-        let stripPrefix = Naming.enumPrefix(of: enumeration)
-        for value in enumeration.values {
-            line()
-            doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
-            line("\(access) static let \(Naming.enumCase(value.name, prefix: stripPrefix)) = \(name)(rawValue: \(value.number))")
+        block("\(access) struct \(name): ProtoEnum") { writer in
+            let access = writer.access
+            writer.line("\(access) var rawValue: Int32")
+            writer.line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
+            let prefix = Naming.enumPrefix(of: enumeration)
+            for value in enumeration.values {
+                writer.line()
+                writer.doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
+                writer.line("\(access) static let \(Naming.enumCase(value.name, prefix: prefix)) = \(name)(rawValue: \(value.number))")
+            }
+            writer.line()
+            writer.line("\(access) static let protoNames: [Int32: String] = [")
+            var seen: Set<Int32> = []
+            for value in enumeration.values where seen.insert(value.number).inserted {
+                writer.line("    \(value.number): \"\(value.name)\",")
+            }
+            writer.line("]")
         }
-        line()
-        line("\(access) static let protoNames: [Int32: String] = [")
-        var seen: Set<Int32> = []
-        for value in enumeration.values where seen.insert(value.number).inserted {
-            line("    \(value.number): \"\(value.name)\",")
-        }
-        line("]")
-        indentation.removeLast(4)
-        line("}")
     }
 
     /// The conversions from and to protoc-c's enum.
