@@ -15,18 +15,17 @@ struct ConnectionOptions: ParsableArguments {
 
     func validate() throws {
         _ = try clientOptions()
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
     /// The client options, reading the address from `--address` or the environment.
     ///
     /// - Parameter reconnect: How a watch reconnects.
-    /// - Throws: `ValidationError` for an invalid address.
+    /// - Throws: `ValidationError` for an invalid address or `--timeout`.
     func clientOptions(reconnect: ReconnectBackoff = ReconnectBackoff()) throws -> ClientOptions {
         try validating { () throws(CommandFailure) in
             ClientOptions(
                 address: try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current()),
-                callTimeout: .milliseconds(Int64(timeout * 1000)),
+                callTimeout: try Duration(commandLineSeconds: timeout, option: "--timeout", allowingZero: false),
                 reconnect: reconnect
             )
         }

@@ -339,6 +339,13 @@ def test_shared_options_are_checked_before_connecting():
         for value in ("-1", "nan"):
             result = ctl(address, *command, f"--reconnect-timeout={value}")
             assert result.returncode == 64 and "--reconnect-timeout must not be negative" in result.stderr, (command, result.stderr)
+    for command in (["get", "wf-x"], ["watch"]):
+        for option in ("--timeout", "--reconnect-timeout"):
+            if option == "--reconnect-timeout" and command[0] == "get":
+                continue
+            for value in ("inf", "1e300"):
+                result = ctl(address, *command, option, value)
+                assert result.returncode == 64 and f"{option} must be at most" in result.stderr, (command, result.stderr)
     # Without --follow, start takes --reconnect-timeout and does not watch.
     assert ctl(address, "start", "TEST", "--reconnect-timeout", "0").returncode == 4
 
