@@ -9,17 +9,12 @@ extension CommandRunner {
     ///   attempt's outcome, or the failure's status.
     public func retry(_ options: ControlOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
-            let connection = try await connect()
-            let retried: WorkflowV1.RetryWorkflowResponse
-            do throws(CommandFailure) {
-                retried = try await connection.retryWorkflow(id: options.workflowID)
-            } catch {
-                await connection.close()
-                throw error
-            }
-            let summary = "retrying \(retried.workflowID) from \(retried.jobName) (attempt \(retried.attempt))"
-            return try await announceAndFollow(summary, options: options, connection: connection, attempt: retried.attempt) { () async throws(CommandFailure) -> UInt64 in
-                AttemptGate.watchStart(of: try await connection.workflow(id: options.workflowID), beforeAttempt: retried.attempt)
+            try await withConnection { connection throws(CommandFailure) -> ExitStatus in
+                let retried = try await connection.retryWorkflow(id: options.workflowID)
+                let summary = "retrying \(retried.workflowID) from \(retried.jobName) (attempt \(retried.attempt))"
+                return try await announceAndFollow(summary, options: options, connection: connection, attempt: retried.attempt) { () async throws(CommandFailure) -> UInt64 in
+                    AttemptGate.watchStart(of: try await connection.workflow(id: options.workflowID), beforeAttempt: retried.attempt)
+                }
             }
         }
     }
@@ -32,27 +27,23 @@ extension CommandRunner {
     ///   outcome, or the failure's status.
     public func cancel(_ options: ControlOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
-            let connection = try await connect()
-            do throws(CommandFailure) {
+            try await withConnection { connection throws(CommandFailure) -> ExitStatus in
                 _ = try await connection.cancelWorkflow(id: options.workflowID, reason: options.reason)
-            } catch {
-                await connection.close()
-                throw error
-            }
-            let summary = "cancelling \(options.workflowID): its running job stops at its next check"
-            return try await announceAndFollow(summary, options: options, connection: connection, attempt: nil) { () async throws(CommandFailure) -> UInt64 in
-                WorkflowViewState(workflow: try await connection.workflow(id: options.workflowID)).resumeAfterSequence
+                let summary = "cancelling \(options.workflowID): its running job stops at its next check"
+                return try await announceAndFollow(summary, options: options, connection: connection, attempt: nil) { () async throws(CommandFailure) -> UInt64 in
+                    WorkflowViewState(workflow: try await connection.workflow(id: options.workflowID)).resumeAfterSequence
+                }
             }
         }
     }
 
-    /// Prints what was done; with `follow`, watches the workflow from `start()` on.
+    /// Prints what was done; with `follow`, watches the workflow from `start()` on, over
+    /// `connection` first.
     private func announceAndFollow(
         _ summary: String, options: ControlOptions, connection: WorkflowConnection, attempt: Int32?,
         start: () async throws(CommandFailure) -> UInt64
     ) async throws(CommandFailure) -> ExitStatus {
         guard options.follow else {
-            await connection.close()
             console.writeLine(summary)
             return .success
         }
@@ -64,12 +55,7 @@ extension CommandRunner {
         }
         var request = WorkflowV1.WatchLogsRequest(workflowID: options.workflowID)
         if mode != .live {
-            do throws(CommandFailure) {
-                request.afterSequence = try await start()
-            } catch {
-                await connection.close()
-                throw error
-            }
+            request.afterSequence = try await start()
         }
         return try await follow(request, selection: EventSelection(), mode: mode, connection: connection, fromAttempt: attempt)
     }

@@ -8,11 +8,10 @@ extension CommandRunner {
     /// - Returns: ``ExitStatus/success``, or the failure's status.
     public func list(_ options: ListOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
-            let connection = try await connect()
             var workflows: [WorkflowV1.Workflow] = []
-            var request = options.request
             var more = false
-            do throws(CommandFailure) {
+            try await withConnection { connection throws(CommandFailure) in
+                var request = options.request
                 repeat {
                     request.pageSize = Int32(min(1000, options.limit - workflows.count))
                     let page = try await connection.listWorkflows(request)
@@ -20,11 +19,7 @@ extension CommandRunner {
                     request.pageToken = page.nextPageToken
                     more = !page.nextPageToken.isEmpty
                 } while more && workflows.count < options.limit
-            } catch {
-                await connection.close()
-                throw error
             }
-            await connection.close()
             if options.output == .json {
                 for workflow in workflows { console.writeLine(MessageJSON.line(for: workflow)) }
             } else {

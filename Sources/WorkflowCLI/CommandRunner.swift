@@ -35,36 +35,30 @@ public struct CommandRunner: Sendable {
     ///   workflow's outcome, or the failure's status.
     public func start(_ options: StartOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
-            let connection = try await connect()
-            let started: WorkflowV1.StartWorkflowResponse
-            do throws(CommandFailure) {
-                started = try await connection.startWorkflow(options.request)
-            } catch {
-                await connection.close()
-                throw error
-            }
-            guard options.follow else {
-                await connection.close()
-                if options.output == .json {
-                    var object = JSONObjectWriter()
-                    object.add("workflow_id", started.workflowID)
-                    object.add("status", started.status.shortName)
-                    console.writeLine(object.text)
-                } else {
-                    console.writeLine(started.workflowID)
+            try await withConnection { connection throws(CommandFailure) -> ExitStatus in
+                let started = try await connection.startWorkflow(options.request)
+                guard options.follow else {
+                    if options.output == .json {
+                        var object = JSONObjectWriter()
+                        object.add("workflow_id", started.workflowID)
+                        object.add("status", started.status.shortName)
+                        console.writeLine(object.text)
+                    } else {
+                        console.writeLine(started.workflowID)
+                    }
+                    return .success
                 }
-                return .success
+                let mode = OutputMode.forEvents(requested: options.output, console: console, oneWorkflow: true, filtered: false)
+                switch mode {
+                case .json: console.report("started \(options.request.type) workflow \(started.workflowID)")
+                case .text: console.writeLine("started \(options.request.type) workflow \(started.workflowID)")
+                case .live: break
+                }
+                return try await follow(
+                    WorkflowV1.WatchLogsRequest(workflowID: started.workflowID), selection: EventSelection(),
+                    mode: mode, connection: connection
+                )
             }
-            let mode = OutputMode.forEvents(requested: options.output, console: console, oneWorkflow: true, filtered: false)
-            switch mode {
-            case .json: console.report("started \(options.request.type) workflow \(started.workflowID)")
-            case .text: console.writeLine("started \(options.request.type) workflow \(started.workflowID)")
-            case .live: break
-            }
-            return try await follow(
-                WorkflowV1.WatchLogsRequest(workflowID: started.workflowID), selection: EventSelection(),
-                mode: mode, connection: connection
-            )
         }
     }
 
@@ -74,15 +68,9 @@ public struct CommandRunner: Sendable {
     /// - Returns: ``ExitStatus/success`` when the workflow was printed, whatever its status.
     public func get(_ options: GetOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
-            let connection = try await connect()
-            let workflow: WorkflowV1.Workflow
-            do throws(CommandFailure) {
-                workflow = try await connection.workflow(id: options.workflowID)
-            } catch {
-                await connection.close()
-                throw error
+            let workflow = try await withConnection { connection throws(CommandFailure) in
+                try await connection.workflow(id: options.workflowID)
             }
-            await connection.close()
             if options.output == .json {
                 console.writeLine(MessageJSON.line(for: workflow))
             } else {
@@ -108,15 +96,23 @@ public struct CommandRunner: Sendable {
             if mode == .live, !oneWorkflow {
                 throw .usage("--output live shows one workflow: pass its id, as in workflowctl watch wf-0H5N3Q8T2ZK1")
             }
-            let connection = try await connect()
-            return try await follow(options.request, selection: options.selection, mode: mode, connection: connection)
+            return try await withConnection { connection throws(CommandFailure) in
+                try await follow(options.request, selection: options.selection, mode: mode, connection: connection)
+            }
         }
     }
 
     // MARK: Shared
 
-    func connect() async throws(CommandFailure) -> WorkflowConnection {
-        try await WorkflowConnection.connect(to: client.address, callTimeout: client.callTimeout)
+    /// Connects to the server, runs `body` with the connection, and closes it however `body`
+    /// ends: how every command talks to the server.
+    ///
+    /// - Parameter body: The calls to make; it may hand the connection on to a watch.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``CommandFailure``: exit 4 when the server cannot be reached, else what `body`
+    ///   throws.
+    func withConnection<Result>(_ body: (WorkflowConnection) async throws(CommandFailure) -> Result) async throws(CommandFailure) -> Result {
+        try await WorkflowConnection.withConnection(to: client.address, callTimeout: client.callTimeout, body)
     }
 
     private var watchSession: WatchSession {
@@ -129,7 +125,8 @@ public struct CommandRunner: Sendable {
     ///   - request: What to watch; the live view finds its own starting point.
     ///   - selection: Which events to print.
     ///   - mode: How to print them.
-    ///   - connection: An open connection, closed when the watch ends.
+    ///   - connection: An open connection to watch on first; the watch closes it when it is lost
+    ///     or the watch ends.
     ///   - attempt: After a retry, the new attempt: earlier attempts' events are skipped.
     func follow(
         _ request: WorkflowV1.WatchLogsRequest, selection: EventSelection, mode: OutputMode, connection: WorkflowConnection,
@@ -159,14 +156,10 @@ public struct CommandRunner: Sendable {
         var status = terminalEvent.map { $0.workflowStatus != .unspecified ? $0.workflowStatus : Self.status(ending: $0.kind) }
         var error = terminalEvent?.error ?? ""
         var failedJob = terminalEvent?.jobName ?? ""
-        var workflow: WorkflowV1.Workflow?
         if status == nil || status == .failed {
             // The stream ended without a terminal event in hand (or without the failed job's
             // name): the workflow's own record has the outcome.
-            let again = try await connect()
-            workflow = try? await again.workflow(id: request.workflowID)
-            await again.close()
-            if let workflow {
+            if let workflow = try await watchSession.record(of: request.workflowID) {
                 status = workflow.status
                 error = workflow.error
                 failedJob = workflow.failedJobName

@@ -25,25 +25,19 @@ struct LiveViewSession: Sendable {
     ///
     /// - Parameters:
     ///   - workflowID: The workflow.
-    ///   - connection: An open connection; the session closes it.
+    ///   - connection: An open connection for the snapshot and then the watch, which closes it
+    ///     when it is lost or the watch ends.
     ///   - attempt: After a retry, the new attempt: earlier attempts' events are not applied.
     /// - Returns: The workflow's outcome.
     /// - Throws: ``CommandFailure`` when the snapshot or the watch fails.
     func run(workflowID: String, connection: WorkflowConnection, fromAttempt attempt: Int32? = nil) async throws(CommandFailure) -> ExitStatus {
-        let snapshot: WorkflowV1.Workflow
-        do throws(CommandFailure) {
-            snapshot = try await connection.workflow(id: workflowID)
-        } catch {
-            await connection.close()
-            throw error
-        }
+        let snapshot = try await connection.workflow(id: workflowID)
         var state = WorkflowViewState(workflow: snapshot)
         var painter = ScreenPainter(colour: console.colour, width: console.width)
         let renderer = LiveViewRenderer(width: console.width, height: console.height)
         let console = self.console
         console.write(painter.paint(renderer.render(state, nowMs: TimeText.nowMs()), isFinal: state.isFinished))
         if state.isFinished {
-            await connection.close()
             return try outcome(of: state)
         }
 
@@ -105,10 +99,7 @@ struct LiveViewSession: Sendable {
         }
         if !state.isFinished {
             // The stream ended without the terminal event in hand: ask for the outcome.
-            let again = try await WorkflowConnection.connect(to: session.address, callTimeout: session.connectTimeout)
-            let workflow = try? await again.workflow(id: workflowID)
-            await again.close()
-            if let workflow { state = WorkflowViewState(workflow: workflow) }
+            if let workflow = try await session.record(of: workflowID) { state = WorkflowViewState(workflow: workflow) }
         }
         state.connectionNotice = nil
         console.write(painter.paint(renderer.render(state, nowMs: TimeText.nowMs()), isFinal: true))

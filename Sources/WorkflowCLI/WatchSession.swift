@@ -67,6 +67,18 @@ public struct WatchSession: Sendable {
         }
     }
 
+    /// The workflow's record, read over a new connection: the outcome of a watch whose stream
+    /// ended without the workflow's terminal event in hand.
+    ///
+    /// - Parameter workflowID: The workflow.
+    /// - Returns: The workflow, or `nil` when the call fails.
+    /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
+    func record(of workflowID: String) async throws(CommandFailure) -> WorkflowV1.Workflow? {
+        try await WorkflowConnection.withConnection(to: address, callTimeout: connectTimeout) { connection in
+            try? await connection.workflow(id: workflowID)
+        }
+    }
+
     /// The watch itself; `current` is the open connection, if any, for `run` to close.
     private func loop(
         _ request: WorkflowV1.WatchLogsRequest,

@@ -17,22 +17,14 @@ struct CancelCommand: AsyncParsableCommand {
     @Option(help: "Why; recorded in the cancellation events.")
     var reason: String = ""
 
-    @Flag(help: "Watch the workflow until it ends.")
-    var follow = false
-
-    @Option(help: "With --follow: live, text or json. Default: live on a terminal, json otherwise.")
-    var output: OutputMode?
-
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
-
-    @Option(help: ArgumentHelp("With --follow: how long to keep reconnecting after losing the server.", valueName: "seconds"))
-    var reconnectTimeout: Double = 60
+    @OptionGroup var following: FollowOptions<CancelCommand>
 
     func run() async throws {
-        let options = ControlOptions(workflowID: id, reason: reason, follow: follow, output: json ? .json : output)
-        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
-        let status = await runner.cancel(options)
-        if status != .success { throw ExitCode(status.code) }
+        let options = ControlOptions(workflowID: id, reason: reason, follow: following.follow, output: following.output.mode)
+        try await connection.run(reconnect: following.reconnect.backoff()) { await $0.cancel(options) }
     }
+}
+
+extension CancelCommand: SharedOptionsHelp {
+    static var outputHelp: String { "With --follow: live, text or json. Default: live on a terminal, json otherwise." }
 }

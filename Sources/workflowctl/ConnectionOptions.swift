@@ -1,7 +1,7 @@
 import ArgumentParser
 import WorkflowCLI
 
-/// The options every subcommand takes to reach the server.
+/// The options every subcommand takes to reach the server, and how a subcommand runs.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The server, host:port.",
@@ -14,29 +14,39 @@ struct ConnectionOptions: ParsableArguments {
     var timeout: Double = 10
 
     func validate() throws {
-        _ = try clientOptions(reconnectSeconds: 0)
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        _ = try clientOptions()
     }
 
     /// The client options, reading the address from `--address` or the environment.
-    func clientOptions(reconnectSeconds: Double) throws -> ClientOptions {
-        guard reconnectSeconds >= 0 else { throw ValidationError("--reconnect-timeout must not be negative") }
-        do {
-            let address = try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current())
-            return ClientOptions(
-                address: address,
-                callTimeout: .milliseconds(Int64(timeout * 1000)),
-                reconnect: ReconnectBackoff(giveUpAfter: .milliseconds(Int64(reconnectSeconds * 1000)))
+    ///
+    /// - Parameter reconnect: How a watch reconnects.
+    /// - Throws: `ValidationError` for an invalid address or `--timeout`.
+    func clientOptions(reconnect: ReconnectBackoff = ReconnectBackoff()) throws -> ClientOptions {
+        try validating { () throws(CommandFailure) in
+            ClientOptions(
+                address: try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current()),
+                callTimeout: try Duration(commandLineSeconds: timeout, option: "--timeout", allowingZero: false),
+                reconnect: reconnect
             )
-        } catch {
-            throw ValidationError(error.message)
         }
     }
 
-    /// A runner for this process's console.
-    func runner(reconnectSeconds: Double = 0) throws -> CommandRunner {
-        CommandRunner(console: .current(environment: ProcessEnvironment.current()), client: try clientOptions(reconnectSeconds: reconnectSeconds))
+    /// Runs one of the runner's commands on this process's console; any status but success
+    /// becomes the exit code.
+    ///
+    /// ```swift
+    /// try await connection.run { runner in
+    ///     await runner.get(GetOptions(workflowID: id, output: output.mode, showsSteps: steps))
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - reconnect: How a watch reconnects (from ``ReconnectOptions`` in commands that watch).
+    ///   - command: Calls the runner.
+    /// - Throws: `ExitCode` with the command's status unless it succeeded.
+    func run(reconnect: ReconnectBackoff = ReconnectBackoff(), _ command: (CommandRunner) async -> ExitStatus) async throws {
+        let runner = CommandRunner(console: .current(environment: ProcessEnvironment.current()), client: try clientOptions(reconnect: reconnect))
+        let status = await command(runner)
+        if status != .success { throw ExitCode(status.code) }
     }
 }
-
-extension OutputMode: ExpressibleByArgument {}

@@ -13,22 +13,18 @@ struct GetCommand: AsyncParsableCommand {
     @Argument(help: "The workflow id.")
     var id: String
 
-    @Option(help: "text (default) or json.")
-    var output: OutputMode?
-
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
+    @OptionGroup var output: OutputOptions<GetCommand>
 
     @Flag(help: "List every step under its job (text output).")
     var steps = false
 
-    func validate() throws {
-        if output == .live { throw ValidationError("--output for get is text or json") }
-    }
-
     func run() async throws {
-        let runner = try connection.runner()
-        let status = await runner.get(GetOptions(workflowID: id, output: json ? .json : output, showsSteps: steps))
-        if status != .success { throw ExitCode(status.code) }
+        let options = GetOptions(workflowID: id, output: output.mode, showsSteps: steps)
+        try await connection.run { await $0.get(options) }
     }
+}
+
+extension GetCommand: SharedOptionsHelp {
+    static var outputHelp: String { "text (default) or json." }
+    static var outputModes: [OutputMode] { [.text, .json] }
 }

@@ -23,15 +23,10 @@ struct ListCommand: AsyncParsableCommand {
     @Option(help: "The most workflows to print.")
     var limit = 50
 
-    @Option(help: "text (default) or json (one object per line).")
-    var output: OutputMode?
-
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
+    @OptionGroup var output: OutputOptions<ListCommand>
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
-        if output == .live { throw ValidationError("--output for list is text or json") }
         for name in status where Self.status(named: name) == nil {
             throw ValidationError("--status must be running, completed, failed or cancelled, not '\(name)'")
         }
@@ -39,9 +34,8 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = WorkflowV1.ListWorkflowsRequest(statuses: status.compactMap(Self.status(named:)), type: type, userID: user)
-        let runner = try connection.runner()
-        let result = await runner.list(ListOptions(request: request, limit: limit, output: json ? .json : output))
-        if result != .success { throw ExitCode(result.code) }
+        let options = ListOptions(request: request, limit: limit, output: output.mode)
+        try await connection.run { await $0.list(options) }
     }
 
     private static func status(named name: String) -> WorkflowV1.WorkflowStatus? {
@@ -53,4 +47,9 @@ struct ListCommand: AsyncParsableCommand {
         default: nil
         }
     }
+}
+
+extension ListCommand: SharedOptionsHelp {
+    static var outputHelp: String { "text (default) or json (one object per line)." }
+    static var outputModes: [OutputMode] { [.text, .json] }
 }

@@ -14,22 +14,15 @@ struct RetryCommand: AsyncParsableCommand {
     @Argument(help: "The workflow id.")
     var id: String
 
-    @Flag(help: "Watch the new attempt until it ends.")
-    var follow = false
-
-    @Option(help: "With --follow: live, text or json. Default: live on a terminal, json otherwise.")
-    var output: OutputMode?
-
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
-
-    @Option(help: ArgumentHelp("With --follow: how long to keep reconnecting after losing the server.", valueName: "seconds"))
-    var reconnectTimeout: Double = 60
+    @OptionGroup var following: FollowOptions<RetryCommand>
 
     func run() async throws {
-        let options = ControlOptions(workflowID: id, follow: follow, output: json ? .json : output)
-        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
-        let status = await runner.retry(options)
-        if status != .success { throw ExitCode(status.code) }
+        let options = ControlOptions(workflowID: id, follow: following.follow, output: following.output.mode)
+        try await connection.run(reconnect: following.reconnect.backoff()) { await $0.retry(options) }
     }
+}
+
+extension RetryCommand: SharedOptionsHelp {
+    static var outputHelp: String { "With --follow: live, text or json. Default: live on a terminal, json otherwise." }
+    static var followHelp: String { "Watch the new attempt until it ends." }
 }

@@ -27,35 +27,26 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "A caller-chosen id that makes repeating this command safe.")
     var requestID: String = ""
 
-    @Flag(help: "Watch the workflow until it ends.")
-    var follow = false
-
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
-
-    @Option(help: "live, text or json. Default: live on a terminal, json otherwise (with --follow); the id alone without --follow.")
-    var output: OutputMode?
-
-    @Option(help: ArgumentHelp("With --follow: how long to keep reconnecting after losing the server.", valueName: "seconds"))
-    var reconnectTimeout: Double = 60
+    @OptionGroup var following: FollowOptions<StartCommand>
 
     func validate() throws {
-        do {
-            _ = try ParameterList.parse(params)
-        } catch {
-            throw ValidationError(error.message)
-        }
+        _ = try validating { () throws(CommandFailure) in try ParameterList.parse(params) }
         guard !type.isEmpty else { throw ValidationError("TYPE must not be empty, as in: workflowctl start TEST") }
     }
 
     func run() async throws {
-        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
         let userName = user ?? ProcessEnvironment.current()["USER"] ?? "workflowctl"
         let request = WorkflowV1.StartWorkflowRequest(
             type: type, params: try ParameterList.parse(params), userID: userName, userName: userName,
             summary: summary, requestID: requestID
         )
-        let status = await runner.start(StartOptions(request: request, follow: follow, output: json ? .json : output))
-        if status != .success { throw ExitCode(status.code) }
+        let options = StartOptions(request: request, follow: following.follow, output: following.output.mode)
+        try await connection.run(reconnect: following.reconnect.backoff()) { await $0.start(options) }
+    }
+}
+
+extension StartCommand: SharedOptionsHelp {
+    static var outputHelp: String {
+        "live, text or json. Default: live on a terminal, json otherwise (with --follow); the id alone without --follow."
     }
 }

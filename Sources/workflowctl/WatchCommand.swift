@@ -44,14 +44,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "Only events of workflows started by this user id.")
     var user: String?
 
-    @Option(help: "live, text or json. Default: live (one workflow) or text on a terminal, json otherwise.")
-    var output: OutputMode?
+    @OptionGroup var output: OutputOptions<WatchCommand>
 
-    @Flag(help: "Shortcut for --output json.")
-    var json = false
-
-    @Option(help: ArgumentHelp("How long to keep reconnecting after losing the server; 0 gives up at once.", valueName: "seconds"))
-    var reconnectTimeout: Double = 60
+    @OptionGroup var reconnect: ReconnectOptions<WatchCommand>
 
     func validate() throws {
         if let level, WorkflowV1.LogLevel(commandLineName: level) == nil {
@@ -73,10 +68,13 @@ struct WatchCommand: AsyncParsableCommand {
         let options = WatchOptions(
             request: request,
             selection: EventSelection(kinds: kind, jobName: job),
-            output: json ? .json : output
+            output: output.mode
         )
-        let runner = try connection.runner(reconnectSeconds: reconnectTimeout)
-        let status = await runner.watch(options)
-        if status != .success { throw ExitCode(status.code) }
+        try await connection.run(reconnect: reconnect.backoff()) { await $0.watch(options) }
     }
+}
+
+extension WatchCommand: SharedOptionsHelp {
+    static var outputHelp: String { "live, text or json. Default: live (one workflow) or text on a terminal, json otherwise." }
+    static var reconnectTimeoutHelp: String { "How long to keep reconnecting after losing the server; 0 gives up at once." }
 }

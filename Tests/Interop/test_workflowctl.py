@@ -1,9 +1,11 @@
 """End-to-end tests of workflowctl: the real binary against a real workflowd.
 
 Covers start --follow (success and failure, exit codes, JSON lines), get, list, retry and
-cancel, usage and connection errors, watch resuming exactly across dropped connections, across a
-server restart (a new, empty in-memory log) and the clear error when a watched workflow is gone,
-and the live terminal view under a pseudo-terminal.
+cancel, which commands take the shared options (--follow, --output, --json,
+--reconnect-timeout) and how they are checked, usage and connection errors, watch resuming
+exactly across dropped connections, across a server restart (a new, empty in-memory log) and
+the clear error when a watched workflow is gone, and the live terminal view under a
+pseudo-terminal.
 """
 
 import fcntl
@@ -283,6 +285,69 @@ def test_list_prints_workflows_newest_first(ctl_server):
     assert [w["id"] for w in listed] == [second, first]
     table = ctl(ctl_server.address, "list", "--status", "failed").stdout
     assert table.startswith("STATUS") and "FAILED" in table and "RUNNING" not in table
+
+
+# MARK: the options the commands share
+
+
+SHARED_OPTIONS = {"--follow", "--output", "--json", "--reconnect-timeout"}
+# Which of the shared options each command takes: --follow only where a command acts and may then
+# watch, --reconnect-timeout wherever it may watch.
+TAKES = {
+    "start": SHARED_OPTIONS, "retry": SHARED_OPTIONS, "cancel": SHARED_OPTIONS,
+    "watch": {"--output", "--json", "--reconnect-timeout"},
+    "get": {"--output", "--json"}, "list": {"--output", "--json"},
+}
+
+
+def help_options(command: str) -> set[str]:
+    result = subprocess.run([str(workflowctl_binary()), command, "--help"], capture_output=True, text=True, env=clean_env())
+    assert result.returncode == 0, result.stderr
+    return set(re.findall(r"^  (--[a-z-]+)", result.stdout, re.MULTILINE))
+
+
+def test_each_command_takes_only_its_shared_options(ctl_server):
+    for command, taken in TAKES.items():
+        assert help_options(command) & SHARED_OPTIONS == taken, command
+        for option in SHARED_OPTIONS - taken:
+            value = [] if option in ("--follow", "--json") else ["1"]
+            args = [command, *(["wf-x"] if command in ("get", "retry", "cancel") else []), option, *value]
+            result = ctl(ctl_server.address, *args)
+            assert result.returncode == 64 and f"Unknown option '{option}'" in result.stderr, (args, result.stderr)
+
+
+def test_json_is_short_for_output_json_and_wins_over_output(ctl_server):
+    workflow_id = start(ctl_server.address, jobs=1, steps=1)
+    assert ctl(ctl_server.address, "watch", workflow_id, "--json").returncode == 0
+    as_output = ctl(ctl_server.address, "get", workflow_id, "--output", "json")
+    assert as_output.returncode == 0 and json.loads(as_output.stdout)["id"] == workflow_id
+    assert ctl(ctl_server.address, "get", workflow_id, "--json").stdout == as_output.stdout
+    assert ctl(ctl_server.address, "get", workflow_id, "--json", "--output", "text").stdout == as_output.stdout
+    listed = ctl(ctl_server.address, "list", "--limit", "1", "--output", "json").stdout
+    assert ctl(ctl_server.address, "list", "--limit", "1", "--json").stdout == listed
+    started = json.loads(ctl(ctl_server.address, "start", "TEST", "--param", "jobs=1", "--json").stdout)
+    assert started["status"] == "RUNNING" and started["workflow_id"].startswith("wf-")
+
+
+def test_shared_options_are_checked_before_connecting():
+    # Nothing listens on the address: every line below fails as a usage error before any connection.
+    address = "127.0.0.1:1"
+    for args in (["get", "wf-x", "--output", "live"], ["list", "--output", "live"], ["get", "wf-x", "--json", "--output", "live"]):
+        result = ctl(address, *args)
+        assert result.returncode == 64 and f"--output for {args[0]} is text or json" in result.stderr, (args, result.stderr)
+    for command in (["start", "TEST"], ["retry", "wf-x"], ["cancel", "wf-x"], ["watch"], ["watch", "wf-x"]):
+        for value in ("-1", "nan"):
+            result = ctl(address, *command, f"--reconnect-timeout={value}")
+            assert result.returncode == 64 and "--reconnect-timeout must not be negative" in result.stderr, (command, result.stderr)
+    for command in (["get", "wf-x"], ["watch"]):
+        for option in ("--timeout", "--reconnect-timeout"):
+            if option == "--reconnect-timeout" and command[0] == "get":
+                continue
+            for value in ("inf", "1e300"):
+                result = ctl(address, *command, option, value)
+                assert result.returncode == 64 and f"{option} must be at most" in result.stderr, (command, result.stderr)
+    # Without --follow, start takes --reconnect-timeout and does not watch.
+    assert ctl(address, "start", "TEST", "--reconnect-timeout", "0").returncode == 4
 
 
 # MARK: exit codes and messages
