@@ -11,9 +11,9 @@ import WorkflowMessages
 /// does not reconnect; ``WatchSession`` makes a new one when it is lost.
 ///
 /// ```swift
-/// let connection = try await WorkflowConnection.connect(to: .defaultAddress)
-/// let workflow = try await connection.workflow(id: "wf-0H5N3Q8T2ZK1")
-/// await connection.close()
+/// let workflow = try await WorkflowConnection.withConnection(to: .defaultAddress) { connection in
+///     try await connection.workflow(id: "wf-0H5N3Q8T2ZK1")
+/// }
 /// ```
 public final class WorkflowConnection: Sendable {
     /// Where the server listens.
