@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "workflow-bench",
             dependencies: [
-                "CAllocationCounter", "WorkflowEngine", "WorkflowModel", "WorkflowService", "WorkflowStore",
+                "CAllocationCounter", "WorkflowEngine", "WorkflowMessages", "WorkflowModel", "WorkflowService", "WorkflowStore",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -48,12 +48,13 @@ class Sizes:
     idle_connections: int = 100
     log_steps: int = 1_000_000
     latency_steps: int = 5_000
+    codec_iterations: int = 200_000
 
     @staticmethod
     def tiny():
         return Sizes(unary_requests=2_000, latency_requests=200, watch_steps=998, fanout_streams=50,
                      fanout_connections=2, idle_streams=200, idle_connections=2, log_steps=10_000,
-                     latency_steps=200)
+                     latency_steps=200, codec_iterations=2_000)
 
 
 @dataclass
@@ -276,7 +277,8 @@ class Harness:
     def in_process(self):
         for store in ("memory", "sqlite"):
             output = run(["taskset", "-c", SERVER_CORE, self.args.workflow_bench, "--store", store,
-                          "--steps", str(self.sizes.log_steps), "--latency-steps", str(self.sizes.latency_steps)],
+                          "--steps", str(self.sizes.log_steps), "--latency-steps", str(self.sizes.latency_steps),
+                          "--codec-iterations", str(self.sizes.codec_iterations)],
                          timeout=600)
             values = key_values(output)
             name = "workflowd" if store == "memory" else "workflowd-sqlite"
@@ -285,6 +287,12 @@ class Harness:
             self.record("log_step: allocations per call", name, float(values["log_step.allocations_per_call"]))
             self.record("log_step → watcher p50 (µs)", name, float(values["step_to_watcher.p50_us"]))
             self.record("log_step → watcher p99 (µs)", name, float(values["step_to_watcher.p99_us"]))
+            if store == "memory":  # the codec does not depend on the store
+                for message, label in (("log_event", "LogEvent (a step event)"), ("workflow", "Workflow (3 jobs, 9 steps)")):
+                    for operation in ("encode", "decode"):
+                        key = f"codec.{message}.{operation}"
+                        self.record(f"{label} {operation} (ns)", name, float(values[f"{key}_ns"]))
+                        self.record(f"{label} {operation}: allocations", name, float(values[f"{key}_allocations"]))
 
     def run(self):
         load_before = self.load_before

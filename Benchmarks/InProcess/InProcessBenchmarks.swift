@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// In-process engine benchmarks for `Scripts/bench.sh`: the cost of `JobContext.logStep` and
-/// the latency from `logStep` to a watcher of the event log.
+/// In-process benchmarks for `Scripts/bench.sh`: the cost of `JobContext.logStep`, the latency
+/// from `logStep` to a watcher of the event log, and the cost of encoding and decoding messages.
 ///
 /// Every figure is printed as one `key=value` line, e.g. `log_step.caller_ns=85.2`, for the
 /// driver (`Benchmarks/bench.py`) to collect. The engine runs as in `workflowd`: on a SwiftNIO
@@ -11,7 +11,7 @@ import Foundation
 struct InProcessBenchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow-bench",
-        abstract: "Measures log_step cost and log_step → watcher latency in process."
+        abstract: "Measures log_step cost, log_step → watcher latency and message codec cost in process."
     )
 
     @Option(help: "Where events go: memory or sqlite.")
@@ -26,9 +26,12 @@ struct InProcessBenchmarks: AsyncParsableCommand {
     @Option(help: "Pause between two latency steps, in microseconds.")
     var intervalMicroseconds = 500
 
+    @Option(help: "Calls per round of each message encode and decode.")
+    var codecIterations = 200_000
+
     func validate() throws {
-        guard steps > 0, latencySteps > 0, intervalMicroseconds >= 0 else {
-            throw ValidationError("--steps and --latency-steps must be positive, --interval-microseconds not negative")
+        guard steps > 0, latencySteps > 0, codecIterations > 0, intervalMicroseconds >= 0 else {
+            throw ValidationError("--steps, --latency-steps and --codec-iterations must be positive, --interval-microseconds not negative")
         }
     }
 
@@ -51,6 +54,11 @@ struct InProcessBenchmarks: AsyncParsableCommand {
         print("log_step.caller_ns=\(cost.callerNanoseconds.twoDecimals)")
         print("log_step.recorded_ns=\(cost.recordedNanoseconds.twoDecimals)")
         print("log_step.allocations_per_call=\(cost.allocationsPerCall.twoDecimals)")
+
+        for figure in MessageCodecBenchmark(iterations: codecIterations).run() {
+            print("codec.\(figure.name)_ns=\(figure.nanoseconds.twoDecimals)")
+            print("codec.\(figure.name)_allocations=\(figure.allocations.twoDecimals)")
+        }
     }
 }
 
