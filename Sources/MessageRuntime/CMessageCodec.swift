@@ -1,38 +1,42 @@
 /// The bridge between a generated message's Swift value type and its protoc-c struct.
 ///
+/// For generated code only: its requirements and the helpers below are SPI
+/// (`@_spi(MessageRuntime) import MessageRuntime`), public only so that each message's calls
+/// specialize in its own module (Swift does not specialize `package` generics across modules).
+///
 /// Each generated message supplies its protoc-c functions and the two field-by-field copies; the
 /// generic code below owns the C memory: unpacked trees are freed in exactly one place
 /// (``unpack(_:)``), packed trees live in a ``PackArena`` for the duration of one pack.
 /// Everything here is `@inlinable` so that each message's calls specialize in its own module.
-package protocol CMessageCodec: ProtoMessage {
+public protocol CMessageCodec: ProtoMessage {
     /// `MemoryLayout.stride` of the protoc-c struct, e.g. `Workflow__V1__Workflow`.
-    static var cMessageSize: Int { get }
+    @_spi(MessageRuntime) static var cMessageSize: Int { get }
     /// `MemoryLayout.alignment` of the protoc-c struct.
-    static var cMessageAlignment: Int { get }
+    @_spi(MessageRuntime) static var cMessageAlignment: Int { get }
 
     /// `*__init` on uninitialized memory for one struct, which it binds to the struct's type;
     /// sets every field to its default (the `*__INIT` macros do not import).
-    static func cInit(_ message: UnsafeMutableRawPointer)
+    @_spi(MessageRuntime) static func cInit(_ message: UnsafeMutableRawPointer)
     /// `*__unpack` with the default (malloc) allocator.
-    static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer?
+    @_spi(MessageRuntime) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer?
     /// `*__free_unpacked` with the default allocator.
-    static func cFreeUnpacked(_ message: UnsafeMutableRawPointer)
+    @_spi(MessageRuntime) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer)
     /// `*__get_packed_size`.
-    static func cPackedSize(_ message: UnsafeRawPointer) -> Int
+    @_spi(MessageRuntime) static func cPackedSize(_ message: UnsafeRawPointer) -> Int
     /// `*__pack`.
-    static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int
+    @_spi(MessageRuntime) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int
 
     /// Copies every field out of an unpacked C message; keeps no pointer into it.
-    init(copying message: UnsafeRawPointer)
+    @_spi(MessageRuntime) init(copying message: UnsafeRawPointer)
     /// Points every field of an `*__init`ed C message at copies of this value's fields,
     /// allocated in `arena`.
-    func fill(_ message: UnsafeMutableRawPointer, arena: inout PackArena)
+    @_spi(MessageRuntime) func fill(_ message: UnsafeMutableRawPointer, arena: inout PackArena)
 }
 
 extension CMessageCodec {
     /// Decodes `bytes` with protoc-c, copies the result out and frees the C tree.
     @inlinable
-    package static func unpack(_ bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) -> Self {
+    @_spi(MessageRuntime) public static func unpack(_ bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) -> Self {
         // protoc-c reads `length` bytes from `data` even when length is 0, so it needs a valid
         // pointer; an empty buffer may have none.
         var empty: UInt8 = 0
@@ -53,7 +57,7 @@ extension CMessageCodec {
 
     /// Builds this value's C tree in an arena and hands it to `body` with its packed size.
     @inlinable
-    func withCMessage<R>(_ body: (UnsafeRawPointer, Int) -> R) -> R {
+    @_spi(MessageRuntime) public func withCMessage<R>(_ body: (UnsafeRawPointer, Int) -> R) -> R {
         PackArena.with { arena in
             let message = arena.message(self)
             return body(message, Self.cPackedSize(message))
@@ -62,7 +66,7 @@ extension CMessageCodec {
 
     /// Packs `message` into `out`, which holds exactly `size` bytes.
     @inlinable
-    static func pack(_ message: UnsafeRawPointer, size: Int, into out: UnsafeMutablePointer<UInt8>) {
+    @_spi(MessageRuntime) public static func pack(_ message: UnsafeRawPointer, size: Int, into out: UnsafeMutablePointer<UInt8>) {
         // `*__pack` returns the number of bytes written, always the `*__get_packed_size` result
         // for the same tree; anything else means `out` was overrun.
         let written = cPack(message, out)
@@ -71,7 +75,7 @@ extension CMessageCodec {
 
     /// The protobuf encoding in a new array of exactly the encoded size.
     @inlinable
-    package func packedBytes() -> [UInt8] {
+    @_spi(MessageRuntime) public func packedBytes() -> [UInt8] {
         withCMessage { message, size in
             guard size > 0 else { return [] }
             return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
@@ -83,7 +87,7 @@ extension CMessageCodec {
 
     /// Appends the protobuf encoding to `bytes`.
     @inlinable
-    package func pack(appendingTo bytes: inout [UInt8]) {
+    @_spi(MessageRuntime) public func pack(appendingTo bytes: inout [UInt8]) {
         withCMessage { message, size in
             guard size > 0 else { return }
             let start = bytes.count
@@ -97,13 +101,13 @@ extension CMessageCodec {
 
     /// Copies an optional sub-message: NULL (absent) becomes `nil`.
     @inlinable
-    package static func copy(_ message: UnsafeRawPointer?) -> Self? {
+    @_spi(MessageRuntime) public static func copy(_ message: UnsafeRawPointer?) -> Self? {
         message.map { Self(copying: $0) }
     }
 
     /// Copies a repeated sub-message field (`n_*` and a `T **` array).
     @inlinable
-    package static func copy(array items: UnsafeRawPointer?, count: Int) -> [Self] {
+    @_spi(MessageRuntime) public static func copy(array items: UnsafeRawPointer?, count: Int) -> [Self] {
         guard let items, count > 0 else { return [] }
         var result: [Self] = []
         result.reserveCapacity(count)
@@ -118,24 +122,24 @@ extension CMessageCodec {
 }
 
 /// Copies protoc-c's field values out of an unpacked message.
-package enum CCopy {
+@_spi(MessageRuntime) public enum CCopy {
     /// A string field; NULL and `""` become `""`, invalid UTF-8 is repaired.
     @inlinable @inline(__always)
-    package static func string(_ cString: UnsafePointer<CChar>?) -> String {
+    @_spi(MessageRuntime) public static func string(_ cString: UnsafePointer<CChar>?) -> String {
         guard let cString, cString.pointee != 0 else { return "" }
         return String(cString: cString)
     }
 
     /// A `bytes` field (`len` bytes at `data`).
     @inlinable
-    package static func bytes(_ data: UnsafePointer<UInt8>?, count: Int) -> [UInt8] {
+    @_spi(MessageRuntime) public static func bytes(_ data: UnsafePointer<UInt8>?, count: Int) -> [UInt8] {
         guard let data, count > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: count))
     }
 
     /// A repeated field (`n_*` values at a `T *`), each converted by `convert`.
     @inlinable
-    package static func array<C, T>(_ values: UnsafePointer<C>?, count: Int, _ convert: (C) -> T) -> [T] {
+    @_spi(MessageRuntime) public static func array<C, T>(_ values: UnsafePointer<C>?, count: Int, _ convert: (C) -> T) -> [T] {
         guard let values, count > 0 else { return [] }
         return UnsafeBufferPointer(start: values, count: count).map(convert)
     }
@@ -143,7 +147,7 @@ package enum CCopy {
     /// A map field (a repeated `*Entry` message) as a dictionary; a key repeated on the wire
     /// keeps its last value, as protobuf requires.
     @inlinable
-    package static func map<Entry, Key: Hashable, Value>(
+    @_spi(MessageRuntime) public static func map<Entry, Key: Hashable, Value>(
         _ entries: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?,
         count: Int,
         _ keyValue: (Entry) -> (Key, Value)
@@ -162,7 +166,7 @@ package enum CCopy {
 extension PackArena {
     /// A C copy of `value`, allocated and `*__init`ed in this arena.
     @inlinable
-    package mutating func message<T: CMessageCodec>(_ value: T) -> UnsafeMutableRawPointer {
+    @_spi(MessageRuntime) public mutating func message<T: CMessageCodec>(_ value: T) -> UnsafeMutableRawPointer {
         let message = allocate(byteCount: T.cMessageSize, alignment: T.cMessageAlignment)
         T.cInit(message)
         value.fill(message, arena: &self)
@@ -171,7 +175,7 @@ extension PackArena {
 
     /// A C copy of an optional sub-message: `nil` becomes NULL (absent on the wire).
     @inlinable
-    package mutating func subMessage<T: CMessageCodec>(_ value: T?) -> UnsafeMutableRawPointer? {
+    @_spi(MessageRuntime) public mutating func subMessage<T: CMessageCodec>(_ value: T?) -> UnsafeMutableRawPointer? {
         guard let value else { return nil }
         return message(value)
     }
@@ -179,7 +183,7 @@ extension PackArena {
     /// A `T **` array for a repeated sub-message field, unbound (the caller binds it to its
     /// pointer type); NULL when empty.
     @inlinable
-    package mutating func messages<T: CMessageCodec>(_ values: [T]) -> UnsafeMutableRawPointer? {
+    @_spi(MessageRuntime) public mutating func messages<T: CMessageCodec>(_ values: [T]) -> UnsafeMutableRawPointer? {
         guard !values.isEmpty else { return nil }
         let structs = allocate(byteCount: T.cMessageSize * values.count, alignment: T.cMessageAlignment)
         let pointerStride = MemoryLayout<UnsafeMutableRawPointer?>.stride
@@ -195,7 +199,7 @@ extension PackArena {
 
     /// A C array of a repeated scalar field, each value converted by `convert`; NULL when empty.
     @inlinable
-    package mutating func array<T, C>(_ values: [T], _ convert: (T) -> C) -> UnsafeMutablePointer<C>? {
+    @_spi(MessageRuntime) public mutating func array<T, C>(_ values: [T], _ convert: (T) -> C) -> UnsafeMutablePointer<C>? {
         guard !values.isEmpty else { return nil }
         let array = allocate(C.self, count: values.count)
         for (index, value) in values.enumerated() {
@@ -207,7 +211,7 @@ extension PackArena {
     /// A C array of a repeated field whose values need the arena to convert (strings, bytes);
     /// NULL when empty.
     @inlinable
-    package mutating func array<T, C>(_ values: [T], _ convert: (T, inout PackArena) -> C) -> UnsafeMutablePointer<C>? {
+    @_spi(MessageRuntime) public mutating func array<T, C>(_ values: [T], _ convert: (T, inout PackArena) -> C) -> UnsafeMutablePointer<C>? {
         guard !values.isEmpty else { return nil }
         let array = allocate(C.self, count: values.count)
         for (index, value) in values.enumerated() {
@@ -224,7 +228,7 @@ extension PackArena {
     ///   - initialize: The entry's `*__init` function.
     ///   - fill: Stores a key and a value into an entry, allocating what they point to in the arena.
     @inlinable
-    package mutating func mapEntries<Entry, Key: Comparable, Value>(
+    @_spi(MessageRuntime) public mutating func mapEntries<Entry, Key: Comparable, Value>(
         _ map: [Key: Value],
         initialize: (UnsafeMutablePointer<Entry>) -> Void,
         fill: (UnsafeMutablePointer<Entry>, Key, Value, inout PackArena) -> Void

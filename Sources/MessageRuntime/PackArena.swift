@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// Memory for one C message tree while protoc-c packs it: every string, array and sub-message
+/// For generated code only (SPI, see ``CMessageCodec``): memory for one C message tree while protoc-c packs it: every string, array and sub-message
 /// that the tree points to.
 ///
 /// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
@@ -14,7 +14,7 @@ import Darwin
 /// that grow geometrically. Everything is released together: the arena's `deinit` frees the
 /// heap chunks, and the stack chunk ends with the scope that created it. Nothing allocated here
 /// may outlive the `with(_:)` call.
-package struct PackArena: ~Copyable {
+@_spi(MessageRuntime) public struct PackArena: ~Copyable {
     /// Stack space for the first chunk: fits a typical `LogEvent` or a small `Workflow`.
     @usableFromInline static let stackBytes = 1024
     /// Alignment of every chunk; the C structs need at most 8.
@@ -35,7 +35,7 @@ package struct PackArena: ~Copyable {
 
     /// Runs `body` with an arena whose memory lives until `body` returns.
     @inlinable
-    package static func with<R>(_ body: (inout PackArena) -> R) -> R {
+    @_spi(MessageRuntime) public static func with<R>(_ body: (inout PackArena) -> R) -> R {
         withUnsafeTemporaryAllocation(byteCount: stackBytes, alignment: chunkAlignment) { stack in
             var arena = PackArena(borrowing: stack)
             return body(&arena)
@@ -62,7 +62,7 @@ package struct PackArena: ~Copyable {
 
     /// Returns `byteCount` uninitialized bytes aligned to `alignment` (a power of two ≤ 16).
     @inlinable
-    package mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+    @_spi(MessageRuntime) public mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         let mask = UInt(alignment - 1)
         let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: cursor) + mask) & ~mask)!
         if byteCount <= end - aligned {
@@ -85,7 +85,7 @@ package struct PackArena: ~Copyable {
 
     /// Returns uninitialized memory for `count` values of `T`, bound to `T`.
     @inlinable
-    package mutating func allocate<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
+    @_spi(MessageRuntime) public mutating func allocate<T>(_ type: T.Type, count: Int = 1) -> UnsafeMutablePointer<T> {
         allocate(byteCount: MemoryLayout<T>.stride * count, alignment: MemoryLayout<T>.alignment)
             .bindMemory(to: T.self, capacity: count)
     }
@@ -93,7 +93,7 @@ package struct PackArena: ~Copyable {
     /// Copies `string` as a NUL-terminated UTF-8 C string. An embedded NUL ends it early, as
     /// protoc-c's `char *` fields cannot say otherwise.
     @inlinable
-    package mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
+    @_spi(MessageRuntime) public mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
         if string.isEmpty {
             if let emptyString { return emptyString }
             let empty = allocate(CChar.self)
@@ -116,7 +116,7 @@ package struct PackArena: ~Copyable {
 
     /// Copies the bytes of a `bytes` field; NULL when empty (protoc-c then reads no byte).
     @inlinable
-    package mutating func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8>? {
+    @_spi(MessageRuntime) public mutating func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8>? {
         guard !bytes.isEmpty else { return nil }
         let copy = allocate(UInt8.self, count: bytes.count)
         copy.initialize(from: bytes, count: bytes.count)

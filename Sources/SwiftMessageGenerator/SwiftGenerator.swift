@@ -154,6 +154,10 @@ struct FileWriter {
 
     private var access: String { options.access }
 
+    /// The access of the ``CMessageCodec`` witnesses: SPI when the types are public, so that
+    /// only generated code sees them.
+    private var codecAccess: String { access == "public" ? "@_spi(MessageRuntime) public" : access }
+
     // MARK: Lines
 
     private mutating func line(_ text: String = "") {
@@ -186,7 +190,7 @@ struct FileWriter {
         line("// Swift value types over the protoc-c code in \(options.cModule) (SwiftMessageGenerator).")
         line()
         line("internal import \(options.cModule)")
-        line("import MessageRuntime")
+        line("@_spi(MessageRuntime) import MessageRuntime")
         for enumeration in file.enums {
             line()
             block("extension \(options.namespace)") { writer in
@@ -322,22 +326,23 @@ struct FileWriter {
             writer.line("\(access) func serializedBytes() -> [UInt8] { packedBytes() }")
             writer.line("\(access) func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }")
             writer.line()
+            let codec = writer.codecAccess
             writer.line("typealias CMessage = \(cType)")
-            writer.line("package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }")
-            writer.line("package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
-            writer.line("package static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
-            writer.line("package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
-            writer.line("package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
-            writer.line("package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
-            writer.line("package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            writer.line("\(codec) static var cMessageSize: Int { MemoryLayout<CMessage>.stride }")
+            writer.line("\(codec) static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
+            writer.line("\(codec) static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
+            writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
+            writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
+            writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
+            writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
             writer.line()
             if plans.isEmpty {
-                writer.line("package init(copying cMessage: UnsafeRawPointer) { self.init() }")
+                writer.line("\(codec) init(copying cMessage: UnsafeRawPointer) { self.init() }")
                 writer.line()
-                writer.line("package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}")
+                writer.line("\(codec) func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}")
                 return
             }
-            try writer.block("package init(copying cMessage: UnsafeRawPointer)") { writer throws(GeneratorError) in
+            try writer.block("\(codec) init(copying cMessage: UnsafeRawPointer)") { writer throws(GeneratorError) in
                 writer.line("let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee")
                 writer.line("self.init(")
                 for (index, plan) in plans.enumerated() {
@@ -347,7 +352,7 @@ struct FileWriter {
                 writer.line(")")
             }
             writer.line()
-            try writer.block("package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena)") { writer throws(GeneratorError) in
+            try writer.block("\(codec) func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena)") { writer throws(GeneratorError) in
                 writer.line("let c = cMessage.assumingMemoryBound(to: CMessage.self)")
                 for plan in plans {
                     for statement in plan.fillStatements {

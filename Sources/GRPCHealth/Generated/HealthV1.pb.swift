@@ -2,7 +2,7 @@
 // Swift value types over the protoc-c code in CGRPCHealth (SwiftMessageGenerator).
 
 internal import CGRPCHealth
-import MessageRuntime
+@_spi(MessageRuntime) import MessageRuntime
 
 extension HealthV1 {
     /// `grpc.health.v1.HealthCheckRequest`.

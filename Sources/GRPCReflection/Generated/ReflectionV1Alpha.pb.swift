@@ -2,7 +2,7 @@
 // Swift value types over the protoc-c code in CGRPCReflection (SwiftMessageGenerator).
 
 internal import CGRPCReflection
-import MessageRuntime
+@_spi(MessageRuntime) import MessageRuntime
 
 extension ReflectionV1Alpha {
     /// The message sent by the client when calling ServerReflectionInfo method.

@@ -2,7 +2,7 @@
 // Swift value types over the protoc-c code in CWorkflowProtos (SwiftMessageGenerator).
 
 internal import CWorkflowProtos
-import MessageRuntime
+@_spi(MessageRuntime) import MessageRuntime
 
 extension WorkflowV1 {
     /// The lifecycle state of a workflow.
@@ -254,15 +254,15 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__StartWorkflowRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__start_workflow_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__start_workflow_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             type: CCopy.string(c.type),
@@ -274,7 +274,7 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.type = arena.cString(self.type)
         c.pointee.n_params = self.params.count
@@ -321,15 +321,15 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__StartWorkflowResponse
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__start_workflow_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__start_workflow_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id),
@@ -337,7 +337,7 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.status = self.status.cValue
@@ -369,22 +369,22 @@ extension WorkflowV1.GetWorkflowRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__GetWorkflowRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__get_workflow_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__get_workflow_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id)
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
     }
@@ -423,15 +423,15 @@ extension WorkflowV1.Stats: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__Stats
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__stats__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__stats__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__stats__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__stats__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__stats__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__stats__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             durationMs: c.duration_ms,
@@ -439,7 +439,7 @@ extension WorkflowV1.Stats: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.duration_ms = self.durationMs
         c.pointee.n_counters = self.counters.count
@@ -495,15 +495,15 @@ extension WorkflowV1.EntityRef: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__EntityRef
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__entity_ref__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__entity_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__entity_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__entity_ref__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__entity_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__entity_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             tag: CCopy.string(c.tag),
@@ -513,7 +513,7 @@ extension WorkflowV1.EntityRef: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.tag = arena.cString(self.tag)
         c.pointee.route = arena.cString(self.route)
@@ -587,15 +587,15 @@ extension WorkflowV1.Step: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__Step
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__step__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__step__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__step__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__step__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__step__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__step__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             id: CCopy.string(c.id),
@@ -608,7 +608,7 @@ extension WorkflowV1.Step: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.id = arena.cString(self.id)
         c.pointee.message = arena.cString(self.message)
@@ -727,15 +727,15 @@ extension WorkflowV1.Job: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__Job
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             id: CCopy.string(c.id),
@@ -755,7 +755,7 @@ extension WorkflowV1.Job: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.id = arena.cString(self.id)
         c.pointee.name = arena.cString(self.name)
@@ -900,15 +900,15 @@ extension WorkflowV1.Workflow: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__Workflow
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__workflow__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__workflow__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             id: CCopy.string(c.id),
@@ -931,7 +931,7 @@ extension WorkflowV1.Workflow: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.id = arena.cString(self.id)
         c.pointee.type = arena.cString(self.type)
@@ -1028,15 +1028,15 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__WatchLogsRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__watch_logs_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__watch_logs_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__watch_logs_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__watch_logs_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__watch_logs_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__watch_logs_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id),
@@ -1050,7 +1050,7 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.min_level = self.minLevel.cValue
@@ -1220,15 +1220,15 @@ extension WorkflowV1.LogEvent: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__LogEvent
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__log_event__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__log_event__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__log_event__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__log_event__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__log_event__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__log_event__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             sequence: c.sequence,
@@ -1256,7 +1256,7 @@ extension WorkflowV1.LogEvent: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.sequence = self.sequence
         c.pointee.timestamp_ms = self.timestampMs
@@ -1308,22 +1308,22 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__RetryWorkflowRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__retry_workflow_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__retry_workflow_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id)
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
     }
@@ -1378,15 +1378,15 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__RetryWorkflowResponse
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__retry_workflow_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__retry_workflow_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id),
@@ -1397,7 +1397,7 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.status = self.status.cValue
@@ -1438,15 +1438,15 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__CancelWorkflowRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__cancel_workflow_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__cancel_workflow_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id),
@@ -1454,7 +1454,7 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.reason = arena.cString(self.reason)
@@ -1492,15 +1492,15 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__CancelWorkflowResponse
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__cancel_workflow_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__cancel_workflow_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflowID: CCopy.string(c.workflow_id),
@@ -1508,7 +1508,7 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.status = self.status.cValue
@@ -1576,15 +1576,15 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__ListWorkflowsRequest
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workflows_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workflows_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             statuses: CCopy.array(c.statuses, count: c.n_statuses) { WorkflowV1.WorkflowStatus($0) },
@@ -1597,7 +1597,7 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_statuses = self.statuses.count
         c.pointee.statuses = arena.array(self.statuses) { $0.cValue }
@@ -1641,15 +1641,15 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
     public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
 
     typealias CMessage = Workflow__V1__ListWorkflowsResponse
-    package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
-    package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
-    package static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workflows_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
-    package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
-    package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workflows_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             workflows: WorkflowV1.Workflow.copy(array: UnsafeRawPointer(c.workflows), count: c.n_workflows),
@@ -1657,7 +1657,7 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
         )
     }
 
-    package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_workflows = self.workflows.count
         c.pointee.workflows = arena.messages(self.workflows)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__Workflow>?.self, capacity: self.workflows.count)
