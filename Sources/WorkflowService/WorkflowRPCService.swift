@@ -47,21 +47,12 @@ public struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let workflowRequest = WorkflowRequest(request)
-        let log = engine.events
-        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
-            let (workflow, sequence) = try engine.startForAcknowledgement(workflowRequest)
-            // A repeated request id answers with the existing workflow, in whatever state it is now.
-            let bytes = WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
-            return (bytes, sequence)
-        }, then: { result in
-            switch result {
-            case .success(let started):
-                // Acknowledged means durable: answer once the WORKFLOW_STARTED event is committed.
-                log.whenCommitted(through: started.sequence) { responder.succeed(started.bytes) }
-            case .failure(let error):
-                responder.fail(RPCStatus(error))
-            }
-        })
+        // A repeated request id answers with the existing workflow, in whatever state it is now.
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.start(workflowRequest)
+        } encode: { workflow in
+            WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
+        }
     }
 
     private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -89,27 +80,17 @@ public struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let log = engine.events
-        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
-            let (workflow, job) = try engine.retry(id: request.workflowID)
-            let bytes = WorkflowV1.RetryWorkflowResponse(
-                workflowID: workflow.id,
-                status: WorkflowV1.WorkflowStatus(workflow.status),
-                attempt: Int32(clamping: workflow.attempt),
-                jobID: job.id,
-                jobName: job.name
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.retry(id: request.workflowID)
+        } encode: { retried in
+            WorkflowV1.RetryWorkflowResponse(
+                workflowID: retried.workflow.id,
+                status: WorkflowV1.WorkflowStatus(retried.workflow.status),
+                attempt: Int32(clamping: retried.workflow.attempt),
+                jobID: retried.resumedJob.id,
+                jobName: retried.resumedJob.name
             ).serializedBytes()
-            // The WORKFLOW_RETRIED event (and the workflow's new state before it) is the newest.
-            return (bytes, engine.events.appendedSequence)
-        }, then: { result in
-            switch result {
-            case .success(let retried):
-                // Acknowledged means durable, as for StartWorkflow.
-                log.whenCommitted(through: retried.sequence) { responder.succeed(retried.bytes) }
-            case .failure(let error):
-                responder.fail(RPCStatus(error))
-            }
-        })
+        }
     }
 
     private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -263,6 +244,25 @@ public struct WorkflowRPCService: Sendable {
             switch result {
             case .success(let bytes): responder.succeed(bytes)
             case .failure(let error): responder.fail(RPCStatus(error))
+            }
+        }
+    }
+
+    /// Runs a change on the engine, without a hop when this thread already runs the engine, and
+    /// answers the call with `encode` of its result once the change is durable: an acknowledged
+    /// change survives a crash.
+    private func callEngineDurably<T: Sendable>(
+        _ responder: UnaryResponder,
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> DurableResult<T>,
+        encode: @escaping @Sendable (T) -> [UInt8]
+    ) {
+        runOnEngine(operation) { result in
+            switch result {
+            case .success(let change):
+                let bytes = encode(change.value)
+                change.whenDurable { responder.succeed(bytes) }
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
             }
         }
     }

@@ -87,7 +87,7 @@ struct StoredFixtureTests {
 
         let failed = try #require(stored.first { $0.summary == "fails" })
         _ = try await engine.retry(id: failed.id)
-        let started = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "1", "step_delay_ms": "0"]))
+        let started = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "1", "step_delay_ms": "0"])).value
         for id in [failed.id, started.id] {
             while try await engine.workflow(id: id).status == .running {
                 try await Task.sleep(for: .milliseconds(5))
