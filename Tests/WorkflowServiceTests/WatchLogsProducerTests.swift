@@ -13,7 +13,7 @@ private struct Puller {
 
     static func make(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WatchLogsProducer.WorkflowState = .running,
-        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil,
+        workflowProgress: (@Sendable () -> WorkflowProgress)? = nil,
         encodedEvents: EncodedEventCache = EncodedEventCache(capacity: 64)
     ) -> Puller {
         let (wakes, continuation) = AsyncStream.makeStream(of: Void.self)
