@@ -102,7 +102,11 @@ extension WorkflowEngine {
     /// become cancelled, and so does the workflow.
     ///
     /// - Parameters:
-    ///   - ranJob: whether the job at `position` ran (its stats are then recorded).
+    ///   - record: The workflow to stop.
+    ///   - position: The job it stops at.
+    ///   - ranJob: Whether the job at `position` ran (its stats are then recorded).
+    ///   - stats: That job's stats, when it ran.
+    ///   - reason: Why, for the cancellation events.
     func cancelWorkflow(_ record: WorkflowRecord, at position: Int, ranJob: Bool, stats: Stats, reason: String) {
         let now = WallClock.nowMs()
         var batch: [LogEvent] = []

@@ -134,7 +134,7 @@ public actor WorkflowEngine {
     /// in the background.
     ///
     /// Appends `workflowStarted`. Starting again with the same non-empty
-    /// ``WorkflowRequest/requestID`` and an identical request returns the workflow the first
+    /// `WorkflowRequest.requestID` and an identical request returns the workflow the first
     /// call started (in its current state) instead of starting another.
     ///
     /// ```swift
