@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Targets from the bottom up; imports only ever point down this list:
-/// C shims → Swift wrappers → RPC core → transport | model → engine → service glue → executables.
+/// header fields | C shims → Swift wrappers → RPC core → transport | model → engine → service glue → executables.
 let package = Package(
     name: "WorkflowEngine",
     platforms: [.macOS(.v15)],
@@ -11,7 +11,7 @@ let package = Package(
         // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one).
         .library(
             name: "WorkflowEngineFuzzing",
-            targets: ["RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
+            targets: ["HeaderFields", "RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
         ),
         .executable(name: "workflowctl", targets: ["workflowctl"]),
     ],
@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
+        // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
+        // (no dependencies), so the transport hands header blocks from one to the other as they are.
+        .target(name: "HeaderFields"),
+
         // MARK: C shims (each imported by exactly one Swift target)
         .systemLibrary(
             name: "CNGHTTP2",
@@ -37,17 +41,18 @@ let package = Package(
         .target(name: "CGRPCReflection", linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Swift wrappers over the C libraries
-        .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"]),
+        .target(name: "NGHTTP2", dependencies: ["CNGHTTP2", "HeaderFields"]),
         .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos"]),
 
         // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
-        .target(name: "RPCCore"),
+        .target(name: "RPCCore", dependencies: ["HeaderFields"]),
         // Stock gRPC services on the RPC core: health checking and server reflection.
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "RPCCore"]),
         .target(
             name: "HTTP2Transport",
             dependencies: [
+                "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -134,13 +139,13 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
+        .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2", "HeaderFields"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages"]),
-        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "HeaderFields"]),
         .testTarget(
             name: "HTTP2TransportTests",
             dependencies: [
-                "HTTP2Transport", "NGHTTP2", "RPCCore",
+                "HTTP2Transport", "HeaderFields", "NGHTTP2", "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
