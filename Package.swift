@@ -2,8 +2,9 @@
 import PackageDescription
 
 /// Targets from the bottom up; imports only ever point down this list:
-/// C shims → message runtime and generated messages → RPC core → transport | model → engine →
-/// service glue → executables. The code generator stands apart: only Scripts/generate-protos.sh runs it.
+/// header fields | C shims → message runtime and generated messages → RPC core → transport |
+/// model → engine → service glue → executables. The code generator stands apart: only
+/// Scripts/generate-protos.sh runs it.
 let package = Package(
     name: "WorkflowEngine",
     platforms: [.macOS(.v15)],
@@ -12,7 +13,7 @@ let package = Package(
         // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one).
         .library(
             name: "WorkflowEngineFuzzing",
-            targets: ["RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
+            targets: ["HeaderFields", "RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
         ),
         .executable(name: "workflowctl", targets: ["workflowctl"]),
     ],
@@ -24,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
+        // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
+        // (no dependencies), so the transport hands header blocks from one to the other as they are.
+        .target(name: "HeaderFields"),
+
         // MARK: C shims (each imported by exactly one Swift target)
         .systemLibrary(
             name: "CNGHTTP2",
@@ -38,7 +43,7 @@ let package = Package(
         .target(name: "CGRPCReflection", linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         // MARK: Swift wrappers over the C libraries
-        .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"]),
+        .target(name: "NGHTTP2", dependencies: ["CNGHTTP2", "HeaderFields"]),
         // What every generated message shares: the message and enum protocols, C memory
         // handling, method descriptors. Imports no C module.
         .target(name: "MessageRuntime"),
@@ -46,7 +51,7 @@ let package = Package(
         .target(name: "WorkflowMessages", dependencies: ["CWorkflowProtos", "MessageRuntime"]),
 
         // MARK: gRPC semantics without I/O, and the HTTP/2 transport that carries them
-        .target(name: "RPCCore", dependencies: ["MessageRuntime"]),
+        .target(name: "RPCCore", dependencies: ["HeaderFields", "MessageRuntime"]),
         // Stock gRPC services on the RPC core: health checking and server reflection, each with
         // its generated messages.
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
@@ -54,6 +59,7 @@ let package = Package(
         .target(
             name: "HTTP2Transport",
             dependencies: [
+                "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,13 +150,13 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
+        .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2", "HeaderFields"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages", "MessageRuntime"]),
-        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "HeaderFields"]),
         .testTarget(
             name: "HTTP2TransportTests",
             dependencies: [
-                "HTTP2Transport", "NGHTTP2", "RPCCore",
+                "HTTP2Transport", "HeaderFields", "NGHTTP2", "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,7 +165,10 @@ let package = Package(
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
         .testTarget(
             name: "WorkflowStoreTests",
-            dependencies: ["WorkflowStore", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["WorkflowStore", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
+            // A database written by the store of 040abb2, and the script that made it.
+            exclude: ["Fixtures/make-v1-database.sh"],
+            resources: [.copy("Fixtures/v1-workflows.sqlite")]
         ),
         .testTarget(
             name: "WorkflowTemplatesTests",

@@ -42,7 +42,7 @@ struct LogStepCostBenchmark {
             let cursor = bench.engine.events.lastSequence
             let allocationsBefore = c_allocation_counter_allocations()
             let start = ContinuousClock.now
-            let workflow = try await bench.engine.start(WorkflowRequest(type: "BENCH_LOG_STEP"))
+            let workflow = try await bench.engine.start(WorkflowRequest(type: "BENCH_LOG_STEP")).value
             try await bench.waitForEnd(of: workflow.id, after: cursor, skippingDropped: true)
             measured = (ContinuousClock.now - start, c_allocation_counter_allocations() - allocationsBefore)
             let logged = try await bench.engine.workflow(id: workflow.id).jobs[0].steps.count

@@ -43,7 +43,7 @@ struct StepToWatcherLatencyBenchmark {
         let bench = try BenchmarkEngine(template: template, store: store)
         try await bench.prepare()
         let cursor = bench.engine.events.lastSequence
-        let workflow = try await bench.engine.start(WorkflowRequest(type: "BENCH_LATENCY"))
+        let workflow = try await bench.engine.start(WorkflowRequest(type: "BENCH_LATENCY")).value
         var latencies: [Double] = []
         latencies.reserveCapacity(steps)
         try await bench.waitForEnd(of: workflow.id, after: cursor) { event in

@@ -1,3 +1,4 @@
+import HeaderFields
 import NGHTTP2
 import NIOCore
 
@@ -6,7 +7,7 @@ struct ClientCall: Sendable {
     /// Identifies the call before it has a stream id (cancellation and wake-ups use it).
     let id: UInt64
     /// The request header block, pseudo-headers first.
-    let headers: [HTTP2HeaderField]
+    let headers: [HeaderField]
     /// The request message with its 5-byte gRPC prefix.
     let framedRequest: [UInt8]
     /// When the client gives up on the call; nil without a timeout.

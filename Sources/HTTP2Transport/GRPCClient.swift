@@ -1,3 +1,4 @@
+import HeaderFields
 import Logging
 import NGHTTP2
 import NIOCore
@@ -187,7 +188,7 @@ public final class GRPCClient: Sendable {
     }
 
     private struct PreparedRequest: Sendable {
-        var headers: [HTTP2HeaderField]
+        var headers: [HeaderField]
         var framedRequest: [UInt8]
         var deadline: NIODeadline?
     }
@@ -197,15 +198,15 @@ public final class GRPCClient: Sendable {
             throw RPCStatus(code: .resourceExhausted, message: "request message of \(request.count) bytes is larger than gRPC framing allows")
         }
         var headers = [
-            HTTP2HeaderField(":method", "POST"),
-            HTTP2HeaderField(":scheme", "http"),
-            HTTP2HeaderField(":path", path),
-            HTTP2HeaderField(":authority", authority),
-            HTTP2HeaderField("content-type", GRPCContentType.standard),
-            HTTP2HeaderField("te", "trailers"),
+            HeaderField(name: ":method", value: "POST"),
+            HeaderField(name: ":scheme", value: "http"),
+            HeaderField(name: ":path", value: path),
+            HeaderField(name: ":authority", value: authority),
+            HeaderField(name: "content-type", value: GRPCContentType.standard),
+            HeaderField(name: "te", value: "trailers"),
         ]
         if let timeout {
-            headers.append(HTTP2HeaderField("grpc-timeout", GRPCTimeout(timeout).headerValue))
+            headers.append(HeaderField(name: "grpc-timeout", value: GRPCTimeout(timeout).headerValue))
         }
         var userAgent = configuration.userAgent
         var custom = Metadata()
@@ -217,12 +218,8 @@ public final class GRPCClient: Sendable {
                 custom.addString(value, forKey: name)
             }
         }
-        headers.append(HTTP2HeaderField("user-agent", userAgent))
-        var customFields: [HeaderField] = []
-        custom.appendHeaderFields(to: &customFields)
-        for field in customFields {
-            headers.append(HTTP2HeaderField(field.name, field.value))
-        }
+        headers.append(HeaderField(name: "user-agent", value: userAgent))
+        custom.appendHeaderFields(to: &headers)
 
         var framed: [UInt8] = []
         framed.reserveCapacity(GRPCMessageFramer.prefixLength + request.count)

@@ -1,3 +1,4 @@
+import HeaderFields
 import Logging
 import NGHTTP2
 import NIOCore
@@ -193,7 +194,7 @@ final class GRPCClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDeleg
 
     // MARK: HTTP2SessionDelegate
 
-    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
         guard let stream = streams[streamID], stream.phase != .finished else { return }
         if endStream { stream.responseEnded = true }
         switch stream.phase {

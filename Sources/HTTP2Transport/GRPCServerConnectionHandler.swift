@@ -1,3 +1,4 @@
+import HeaderFields
 import Logging
 import NGHTTP2
 import NIOCore
@@ -235,20 +236,19 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         return stream
     }
 
-    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
         if let stream = streams[streamID] {
             // Request trailers: gRPC clients do not send them, but they do end the stream.
             if endStream { requestEnded(stream) }
             return
         }
-        let fields = headers.map { HeaderField(name: $0.name, value: $0.value) }
-        switch GRPCRequestHead.parse(fields) {
+        switch GRPCRequestHead.parse(headers) {
         case .httpError(let status, let body, let responseHeaders):
             let stream = registerUnreadStream(streamID, head: nil, clientEnded: endStream)
             stream.pending = PendingBytes(Array(body.utf8))
             stream.ending = .endOfBody
             stream.phase = .responding
-            let head = [HTTP2HeaderField(":status", String(status))] + responseHeaders.map { HTTP2HeaderField($0.name, $0.value) }
+            let head = [HeaderField(name: ":status", value: String(status))] + responseHeaders
             submit(stream) { try session.submitResponse(streamID: streamID, headers: head, hasBody: true) }
         case .rpcError(let status):
             finishTrailersOnly(registerUnreadStream(streamID, head: nil, clientEnded: endStream), status)
@@ -340,7 +340,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
 
     func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
         guard let stream = streams[streamID] else {
-            return .end(bytes: 0, trailers: [HTTP2HeaderField("grpc-status", String(RPCStatus.Code.cancelled.rawValue))])
+            return .end(bytes: 0, trailers: [HeaderField(name: "grpc-status", value: String(RPCStatus.Code.cancelled.rawValue))])
         }
         let askAgain = stream.refill(budget: configuration.streamChunkSize)
         let count = stream.pending.take(into: buffer)
@@ -351,7 +351,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                 return .end(bytes: count, trailers: nil)
             case .trailers(let status):
                 statistics.record(status.code)
-                return .end(bytes: count, trailers: http2Fields(GRPCResponseHeaders.trailers(status)))
+                return .end(bytes: count, trailers: GRPCResponseHeaders.trailers(status))
             }
         }
         if count == 0, isDraining, !askAgain, stream.producer != nil {
@@ -363,7 +363,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.phase = .finished
             let status = RPCStatus(code: .unavailable, message: "the server is shutting down")
             statistics.record(status.code)
-            return .end(bytes: 0, trailers: http2Fields(GRPCResponseHeaders.trailers(status)))
+            return .end(bytes: 0, trailers: GRPCResponseHeaders.trailers(status))
         }
         if count == 0 {
             stream.isDeferred = true
@@ -434,7 +434,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
                 do {
                     stream.producer = try start(request, callContext, waker)
                     stream.phase = .responding
-                    submit(stream) { try self.session?.submitResponse(streamID: id, headers: Self.responseHead, hasBody: true) }
+                    submit(stream) { try self.session?.submitResponse(streamID: id, headers: GRPCResponseHeaders.head, hasBody: true) }
                 } catch {
                     finishTrailersOnly(stream, error)
                 }
@@ -452,7 +452,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.pending = PendingBytes(framed)
             stream.ending = .trailers(.ok)
             stream.phase = .responding
-            submit(stream) { try self.session?.submitResponse(streamID: streamID, headers: Self.responseHead, hasBody: true) }
+            submit(stream) { try self.session?.submitResponse(streamID: streamID, headers: GRPCResponseHeaders.head, hasBody: true) }
         case .failure(let status):
             finishTrailersOnly(stream, status)
         }
@@ -522,7 +522,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.requestHandler = handler
             stream.producer = handler
             stream.phase = .responding
-            submit(stream) { try self.session?.submitResponse(streamID: id, headers: Self.responseHead, hasBody: true) }
+            submit(stream) { try self.session?.submitResponse(streamID: id, headers: GRPCResponseHeaders.head, hasBody: true) }
         } catch {
             finishTrailersOnly(stream, error)
         }
@@ -556,7 +556,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         stream.request = nil
         releaseWindow(stream)
         statistics.record(status.code)
-        let fields = http2Fields(GRPCResponseHeaders.trailersOnly(status))
+        let fields = GRPCResponseHeaders.trailersOnly(status)
         submit(stream) { try self.session?.submitHeaders(streamID: stream.id, headers: fields, endStream: true) }
     }
 
@@ -613,12 +613,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             stream.deadlineTimer = nil
         }
     }
-
-    private static let responseHead = http2Fields(GRPCResponseHeaders.head)
-}
-
-private func http2Fields(_ fields: [HeaderField]) -> [HTTP2HeaderField] {
-    fields.map { HTTP2HeaderField($0.name, $0.value) }
 }
 
 @available(*, unavailable)

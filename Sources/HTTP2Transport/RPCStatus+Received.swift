@@ -1,3 +1,4 @@
+import HeaderFields
 import NGHTTP2
 import RPCCore
 
@@ -15,7 +16,7 @@ extension RPCStatus {
     /// - Parameters:
     ///   - fields: The header block.
     ///   - httpStatus: The response's `:status`, if known.
-    init(receivedIn fields: [HTTP2HeaderField], httpStatus: Int?) {
+    init(receivedIn fields: [HeaderField], httpStatus: Int?) {
         var statusValue: String?
         var messageValue: String?
         for field in fields {

@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// What a stream's body source produced when the session asked it for bytes.
 public enum HTTP2DataRead: Sendable {
     /// This many bytes were written into the buffer; more will follow.
@@ -6,5 +8,5 @@ public enum HTTP2DataRead: Sendable {
     case deferred
     /// The body ends after this many bytes, with the stream ending in these trailers (or, with
     /// `nil`, on the last DATA frame itself).
-    case end(bytes: Int, trailers: [HTTP2HeaderField]?)
+    case end(bytes: Int, trailers: [HeaderField]?)
 }

@@ -1,4 +1,5 @@
 internal import CNGHTTP2
+import HeaderFields
 
 /// An HTTP/2 connection's protocol state, driven without sockets.
 ///
@@ -31,7 +32,7 @@ public final class HTTP2Session {
     /// The header block being received on a stream, and its size so far as
     /// SETTINGS_MAX_HEADER_LIST_SIZE counts it.
     private struct HeaderBlock {
-        var fields: [HTTP2HeaderField] = []
+        var fields: [HeaderField] = []
         /// The sum of name length + value length + 32 over `fields` (RFC 9113 §6.5.2).
         var listSize = 0
     }
@@ -147,7 +148,7 @@ public final class HTTP2Session {
     // MARK: Submitting frames
 
     /// Queues response headers; with `hasBody` the body is pulled from the delegate.
-    public func submitResponse(streamID: Int32, headers: [HTTP2HeaderField], hasBody: Bool) throws(HTTP2Error) {
+    public func submitResponse(streamID: Int32, headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) {
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
             if hasBody {
                 var provider = bodyProvider()
@@ -159,7 +160,7 @@ public final class HTTP2Session {
     }
 
     /// Queues a HEADERS frame, e.g. a gRPC Trailers-Only response (`endStream: true`).
-    public func submitHeaders(streamID: Int32, headers: [HTTP2HeaderField], endStream: Bool) throws(HTTP2Error) {
+    public func submitHeaders(streamID: Int32, headers: [HeaderField], endStream: Bool) throws(HTTP2Error) {
         let flags = endStream ? NGHTTP2_FLAG_END_STREAM.rawValue : NGHTTP2_FLAG_NONE.rawValue
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
             try check(nghttp2_submit_headers(session, UInt8(flags), streamID, nil, pairs, count, nil))
@@ -167,7 +168,7 @@ public final class HTTP2Session {
     }
 
     /// Queues a request (client role) and returns its new stream id.
-    public func submitRequest(headers: [HTTP2HeaderField], hasBody: Bool) throws(HTTP2Error) -> Int32 {
+    public func submitRequest(headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) -> Int32 {
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) -> Int32 in
             let streamID: Int32
             if hasBody {
@@ -285,7 +286,7 @@ public final class HTTP2Session {
             return false
         }
         block.fields.append(
-            HTTP2HeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            HeaderField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         )
         headerBlocks[streamID] = block
         return true
@@ -363,7 +364,7 @@ private func check(_ code: Int32) throws(HTTP2Error) {
 /// Calls `body` with `nghttp2_nv` pairs pointing into one temporary buffer holding every
 /// name and value. libnghttp2 copies the pairs during the submit call, so they need not outlive it.
 private func withNameValuePairs<Result, Failure: Error>(
-    _ headers: [HTTP2HeaderField],
+    _ headers: [HeaderField],
     _ body: (UnsafePointer<nghttp2_nv>, Int) throws(Failure) -> Result
 ) throws(Failure) -> Result {
     var byteCount = 0

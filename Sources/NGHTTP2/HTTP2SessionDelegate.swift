@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// Receives what an `HTTP2Session` decodes and supplies the bodies it sends.
 ///
 /// Every method is called synchronously from inside `HTTP2Session.receive(_:)` or
@@ -5,7 +7,7 @@
 /// (responses, trailers, resets) but must not call `receive` or `send` re-entrantly.
 public protocol HTTP2SessionDelegate: AnyObject {
     /// A complete header block arrived on a stream (request or response headers, or trailers).
-    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool)
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool)
 
     /// A header block on the stream grew past ``HTTP2Settings/maxHeaderListSize``.
     ///

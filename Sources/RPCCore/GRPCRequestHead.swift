@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// What a gRPC request's headers say: the method to call, the deadline, and the metadata.
 ///
 /// The transport parses the HEADERS of every new stream with ``parse(_:)`` and then either

@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// The header blocks a gRPC server sends: response headers, trailers, and Trailers-Only.
 ///
 /// A normal response is ``head`` (HEADERS), the messages (DATA), then ``trailers(_:metadata:)``

@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// Custom metadata of a call: ordered (name, value) pairs, like HTTP headers.
 ///
 /// Names are lowercase (they are lowercased when added and compared without regard to ASCII

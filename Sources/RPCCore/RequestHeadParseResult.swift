@@ -1,3 +1,5 @@
+import HeaderFields
+
 /// The outcome of parsing a request's headers with ``GRPCRequestHead/parse(_:)``.
 public enum RequestHeadParseResult: Sendable, Hashable {
     /// A valid gRPC request: route it.

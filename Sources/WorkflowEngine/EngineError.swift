@@ -8,7 +8,7 @@
 ///
 /// ```swift
 /// do {
-///     let workflow = try engine.start(WorkflowRequest(type: "NOPE"))
+///     _ = try engine.start(WorkflowRequest(type: "NOPE"))
 /// } catch {
 ///     print(error.code, error.message)  // unknownWorkflowType, unknown workflow type "NOPE"; …
 /// }

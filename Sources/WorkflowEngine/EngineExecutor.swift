@@ -1,7 +1,7 @@
 /// A serial executor the engine actor can run on, such as a network event loop, that can tell
 /// whether the calling thread is running it.
 ///
-/// Give one to ``WorkflowEngine/init(templates:eventRetention:workflowRetention:executor:logger:)``
+/// Give one to ``WorkflowEngine/init(templates:eventRetention:workflowRetention:workflowMaxAge:executor:store:logger:)``
 /// and code already running on that executor (an RPC handler on the event loop) can call the
 /// engine synchronously through ``WorkflowEngine/ifIsolated(_:)``, with no actor hop.
 ///

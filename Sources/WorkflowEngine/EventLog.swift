@@ -88,12 +88,6 @@ public final class EventLog: Sendable {
         state.withLock { $0.visibleSequence }
     }
 
-    /// The sequence of the newest appended event, committed or not: what an acknowledgement of
-    /// the change that appended it waits for with ``whenCommitted(through:_:)``.
-    public var appendedSequence: UInt64 {
-        state.withLock { $0.lastSequence }
-    }
-
     /// The sequence the next appended event gets.
     var nextSequence: UInt64 {
         state.withLock { $0.lastSequence + 1 }
@@ -215,12 +209,12 @@ public final class EventLog: Sendable {
     /// Calls `callback` once the event with `sequence` is visible: at once (on this thread)
     /// when it already is, else on the committing thread right after its commit.
     ///
-    /// An acknowledgement that must not outrun the disk (StartWorkflow's answer) waits here.
+    /// ``DurableResult/whenDurable(_:)`` waits here, for answers that must not outrun the disk.
     ///
     /// - Parameters:
     ///   - sequence: The event to wait for.
     ///   - callback: Keep it short and non-blocking.
-    public func whenCommitted(through sequence: UInt64, _ callback: @escaping @Sendable () -> Void) {
+    func whenCommitted(through sequence: UInt64, _ callback: @escaping @Sendable () -> Void) {
         let isVisible = state.withLock { state in
             if sequence <= state.visibleSequence { return true }
             state.commitWaiters.append((sequence, callback))

@@ -9,7 +9,7 @@ import WorkflowModel
 /// see an event that a crash then erases.
 ///
 /// ```swift
-/// let store = try SQLiteEventStore(directory: "workflow-data", logger: logger)
+/// let store = try SQLiteEventStore(configuration: .init(directory: "workflow-data"), logger: logger)
 /// let engine = WorkflowEngine(templates: .builtIn, store: store, logger: logger)
 /// try await engine.restore()      // load, resolve interrupted workflows, continue sequences
 /// ```

@@ -15,6 +15,9 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     ///
     /// - Parameters:
     ///   - message: What went wrong; becomes the job's and the workflow's error.
+    ///   - fileID: Where it is thrown; leave the default.
+    ///   - line: Where it is thrown; leave the default.
+    ///   - function: Where it is thrown; leave the default.
     public init(
         _ message: String,
         fileID: String = #fileID,

@@ -36,10 +36,11 @@ extension WorkflowEngine {
     /// steps carry the new attempt. Appends `workflowRetried`, then the jobs run as usual.
     ///
     /// - Parameter id: The workflow's id.
-    /// - Returns: The workflow, running again, and the job it resumes from.
+    /// - Returns: The workflow, running again, and the job it resumes from; durable once the
+    ///   `workflowRetried` event is committed.
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow did not fail; ``EngineError/Code/shuttingDown``.
-    public func retry(id: String) throws(EngineError) -> (workflow: Workflow, resumedJob: JobRef) {
+    public func retry(id: String) throws(EngineError) -> DurableResult<(workflow: Workflow, resumedJob: JobRef)> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -72,7 +73,7 @@ extension WorkflowEngine {
         }
         let jobRef = record.jobRefs[position]
         record.persist(in: events)
-        events.append(
+        let retried = events.append(
             event(
                 record, .workflowRetried, level: .info,
                 message: "Workflow \(record.workflow.type) retried from \(jobRef.name) (attempt \(record.workflow.attempt))",
@@ -81,7 +82,7 @@ extension WorkflowEngine {
         )
         logger.debug("engine.workflow_retried", metadata: ["workflow.id": "\(id)", "job.id": "\(jobRef.id)"])
         launch(record, from: position)
-        return (record.workflow, jobRef)
+        return DurableResult((record.workflow, jobRef), recordedAt: retried, in: events)
     }
 
     /// Runs `record`'s jobs from `position` in a task of its own, remembered in ``runs`` until it
@@ -101,7 +102,11 @@ extension WorkflowEngine {
     /// become cancelled, and so does the workflow.
     ///
     /// - Parameters:
-    ///   - ranJob: whether the job at `position` ran (its stats are then recorded).
+    ///   - record: The workflow to stop.
+    ///   - position: The job it stops at.
+    ///   - ranJob: Whether the job at `position` ran (its stats are then recorded).
+    ///   - stats: That job's stats, when it ran.
+    ///   - reason: Why, for the cancellation events.
     func cancelWorkflow(_ record: WorkflowRecord, at position: Int, ranJob: Bool, stats: Stats, reason: String) {
         let now = WallClock.nowMs()
         var batch: [LogEvent] = []

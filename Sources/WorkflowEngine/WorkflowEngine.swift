@@ -13,7 +13,7 @@ import WorkflowModel
 ///
 /// ```swift
 /// let engine = WorkflowEngine(templates: .builtIn, logger: Logger(label: "workflow"))
-/// let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2"]))
+/// let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2"])).value
 /// // workflow.status == .running, every job pending
 /// let read = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 100)
 /// ```
@@ -134,34 +134,23 @@ public actor WorkflowEngine {
     /// in the background.
     ///
     /// Appends `workflowStarted`. Starting again with the same non-empty
-    /// ``WorkflowRequest/requestID`` and an identical request returns the workflow the first
+    /// `WorkflowRequest.requestID` and an identical request returns the workflow the first
     /// call started (in its current state) instead of starting another.
     ///
+    /// ```swift
+    /// let started = try engine.start(request)
+    /// started.whenDurable { respond(started.value) }
+    /// ```
+    ///
     /// - Parameter request: What to start.
-    /// - Returns: The new workflow.
+    /// - Returns: The new workflow (or the one a repeated request id started), durable once its
+    ///   `workflowStarted` event is committed.
     /// - Throws: ``EngineError/Code/unknownWorkflowType`` for an unregistered type;
     ///   ``EngineError/Code/invalidArgument`` when the template refuses the parameters (field
     ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
-    public func start(_ request: WorkflowRequest) throws(EngineError) -> Workflow {
-        try startForAcknowledgement(request).workflow
-    }
-
-    /// Starts a workflow like ``start(_:)`` and also returns the sequence of its
-    /// `workflowStarted` event: answer the caller only once
-    /// ``EventLog/whenCommitted(through:_:)`` says that event is durable.
-    ///
-    /// ```swift
-    /// let (workflow, sequence) = try engine.startForAcknowledgement(request)
-    /// engine.events.whenCommitted(through: sequence) { respond(workflow) }
-    /// ```
-    ///
-    /// - Parameter request: What to start.
-    /// - Returns: The workflow (new, or the one a repeated request id started) and the sequence
-    ///   to wait for.
-    /// - Throws: As ``start(_:)``.
-    public func startForAcknowledgement(_ request: WorkflowRequest) throws(EngineError) -> (workflow: Workflow, sequence: UInt64) {
+    public func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -171,7 +160,7 @@ public actor WorkflowEngine {
             guard existing.request == request else {
                 throw .requestIDReused(request.requestID, existingID: existingID)
             }
-            return (existing.workflow, existing.firstSequence)
+            return DurableResult(existing.workflow, recordedAt: existing.firstSequence, in: events)
         }
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)
@@ -219,7 +208,7 @@ public actor WorkflowEngine {
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
         launch(record, from: 0)
-        return (workflow, record.firstSequence)
+        return DurableResult(workflow, recordedAt: record.firstSequence, in: events)
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats.

@@ -19,69 +19,56 @@ final class WatchLogsProducer: ServerStreamProducer {
     /// read scans a bounded number of events, so a sparse filter over a large log is paced).
     private static let readsPerProduce = 8
 
-    /// What the producer knows of the watched workflow when the stream starts.
+    /// What the producer knows of the watched workflow when the stream starts (the service looks
+    /// it up on the engine before it creates the producer).
     enum WorkflowState: Sendable {
         /// Still running, or every workflow is watched.
         case running
         /// It had ended when the call arrived: the stream ends once the log holds nothing more for it.
         case finished
-        /// Being looked up on the engine; ``workflowLookedUp(_:)`` follows.
-        case lookingUp
-        /// The lookup failed: the stream ends with this status.
-        case failed(RPCStatus)
     }
 
     private struct State {
         /// The last sequence read or scanned.
         var cursor: UInt64
-        var workflow: WorkflowState
         var waiter: AppendWaiter?
         var isCancelled = false
     }
 
     private let log: EventLog
     private let filter: EventFilter
-    private let workflowProgress: (@Sendable () -> WorkflowProgress?)?
+    private let workflow: WorkflowState
+    private let workflowProgress: (@Sendable () -> WorkflowProgress)?
     private let encodedEvents: EncodedEventCache
     private let waker: StreamWaker
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - cursor: events with a greater sequence are sent.
-    ///   - workflowProgress: for a single-workflow watch, where that workflow is now (nil when
-    ///     unknown). A terminal event of an earlier attempt (the workflow was retried since)
-    ///     does not end the watch, and a watch whose terminal event was pruned or filtered out
-    ///     ends once it has caught up with a workflow that has ended.
+    ///   - workflowProgress: for a single-workflow watch, where that workflow is now. A
+    ///     terminal event of an earlier attempt (the workflow was retried since) does not end
+    ///     the watch, and a watch whose terminal event was pruned or filtered out ends once it
+    ///     has caught up with a workflow that has ended.
     ///   - encodedEvents: encodings shared with the server's other streams (one cache per
     ///     server; events older than its window are encoded for this stream alone).
     init(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
-        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil,
+        workflowProgress: (@Sendable () -> WorkflowProgress)? = nil,
         encodedEvents: EncodedEventCache,
         waker: StreamWaker
     ) {
         self.log = log
         self.filter = filter
+        self.workflow = workflow
         self.workflowProgress = workflowProgress
         self.encodedEvents = encodedEvents
         self.waker = waker
-        self.state = Mutex(State(cursor: cursor, workflow: workflow))
-    }
-
-    /// Completes a `.lookingUp` start with what the engine knows of the workflow.
-    func workflowLookedUp(_ workflow: WorkflowState) {
-        state.withLock { $0.workflow = workflow }
-        waker()
+        self.state = Mutex(State(cursor: cursor))
     }
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
         state.withLock { state in
             guard !state.isCancelled else { return .finished(RPCStatus(code: .cancelled, message: "watch cancelled")) }
-            switch state.workflow {
-            case .lookingUp: return .pending
-            case .failed(let status): return .finished(status)
-            case .running, .finished: break
-            }
             for _ in 0..<Self.readsPerProduce {
                 // Events are encoded straight from the log (no copy); a single-workflow watch
                 // stops at a terminal event, checked against the workflow's attempt after the
@@ -103,14 +90,14 @@ final class WatchLogsProducer: ServerStreamProducer {
                 case .scanned(let scannedThrough):
                     let caughtUp = scannedThrough <= state.cursor
                     state.cursor = max(state.cursor, scannedThrough)
-                    if let terminalAttempt, terminalAttempt >= workflowProgress?()?.attempt ?? 0 {
+                    if let terminalAttempt, terminalAttempt >= workflowProgress?().attempt ?? 0 {
                         return .finished(.ok)
                     }
                     if output.isFull { return .more }
                     // An earlier attempt's terminal event: the retried workflow goes on.
                     if terminalAttempt != nil { continue }
                     guard caughtUp else { continue }
-                    if case .finished = state.workflow { return .finished(.ok) }
+                    if case .finished = workflow { return .finished(.ok) }
                     if let progress = workflowProgress?(), progress.hasEnded { return .finished(.ok) }
                     if let previous = state.waiter { log.cancel(previous) }
                     state.waiter = log.notifyOnAppend(after: state.cursor) { [waker] in waker() }

@@ -6,12 +6,10 @@ import WorkflowModel
 /// Serves `workflow.v1.WorkflowService` from a ``WorkflowEngine``: decodes requests, checks
 /// them, calls the engine and encodes its answers, mapping engine errors to gRPC statuses.
 ///
-/// Handlers run on the connection's event loop. When the engine runs on that same loop the call
-/// into it is a plain function call; otherwise it hops to the actor in a task.
+/// Only ``WorkflowServer`` creates it, with the engine running on the event loop that serves
+/// every connection: a handler, already on that loop, calls the engine with a plain function
+/// call and never waits for it (a call from any other thread stops the program).
 public struct WorkflowRPCService: Sendable {
-    /// The service name on the wire.
-    public static let serviceName = WorkflowV1.WorkflowService.name
-
     /// The most a ListWorkflows answer carries before its page ends early.
     static let maxListResponseBytes = 3 << 20
 
@@ -21,13 +19,14 @@ public struct WorkflowRPCService: Sendable {
     /// Encodings of recently read workflows, reused while a workflow does not change.
     private let encodedWorkflows = EncodedWorkflowCache()
 
-    /// Creates the service over `engine`.
-    public init(engine: WorkflowEngine) {
+    /// Creates the service over `engine`, whose executor must be the event loop that runs the
+    /// handlers.
+    init(engine: WorkflowEngine) {
         self.engine = engine
     }
 
     /// Adds the service's methods to `router`.
-    public func register(in router: inout RPCRouter) {
+    func register(in router: inout RPCRouter) {
         typealias Methods = WorkflowV1.WorkflowService
         router.register(Methods.startWorkflow, .unary(startWorkflow))
         router.register(Methods.getWorkflow, .unary(getWorkflow))
@@ -48,21 +47,12 @@ public struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let workflowRequest = WorkflowRequest(request)
-        let log = engine.events
-        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
-            let (workflow, sequence) = try engine.startForAcknowledgement(workflowRequest)
-            // A repeated request id answers with the existing workflow, in whatever state it is now.
-            let bytes = WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
-            return (bytes, sequence)
-        }, then: { result in
-            switch result {
-            case .success(let started):
-                // Acknowledged means durable: answer once the WORKFLOW_STARTED event is committed.
-                log.whenCommitted(through: started.sequence) { responder.succeed(started.bytes) }
-            case .failure(let error):
-                responder.fail(RPCStatus(error))
-            }
-        })
+        // A repeated request id answers with the existing workflow, in whatever state it is now.
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.start(workflowRequest)
+        } encode: { workflow in
+            WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
+        }
     }
 
     private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -90,27 +80,17 @@ public struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let log = engine.events
-        runOnEngine({ engine throws(EngineError) -> (bytes: [UInt8], sequence: UInt64) in
-            let (workflow, job) = try engine.retry(id: request.workflowID)
-            let bytes = WorkflowV1.RetryWorkflowResponse(
-                workflowID: workflow.id,
-                status: WorkflowV1.WorkflowStatus(workflow.status),
-                attempt: Int32(clamping: workflow.attempt),
-                jobID: job.id,
-                jobName: job.name
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.retry(id: request.workflowID)
+        } encode: { retried in
+            WorkflowV1.RetryWorkflowResponse(
+                workflowID: retried.workflow.id,
+                status: WorkflowV1.WorkflowStatus(retried.workflow.status),
+                attempt: Int32(clamping: retried.workflow.attempt),
+                jobID: retried.resumedJob.id,
+                jobName: retried.resumedJob.name
             ).serializedBytes()
-            // The WORKFLOW_RETRIED event (and the workflow's new state before it) is the newest.
-            return (bytes, engine.events.appendedSequence)
-        }, then: { result in
-            switch result {
-            case .success(let retried):
-                // Acknowledged means durable, as for StartWorkflow.
-                log.whenCommitted(through: retried.sequence) { responder.succeed(retried.bytes) }
-            case .failure(let error):
-                responder.fail(RPCStatus(error))
-            }
-        })
+        }
     }
 
     private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -171,17 +151,14 @@ public struct WorkflowRPCService: Sendable {
         var workflowState = WatchLogsProducer.WorkflowState.running
         var cursor = request.liveOnly ? newest : (request.afterSequence == 0 ? log.oldestRetainedSequence &- 1 : request.afterSequence)
         if !request.workflowID.isEmpty {
-            let lookup = engine.ifIsolated { engine in
-                Result { () throws(EngineError) in
+            do throws(EngineError) {
+                let (workflow, firstSequence, hasEnded) = try onEngine { engine throws(EngineError) in
                     (
                         try engine.workflow(id: request.workflowID),
                         try engine.firstEventSequence(ofWorkflow: request.workflowID),
                         engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true
                     )
                 }
-            }
-            switch lookup {
-            case .success(let (workflow, firstSequence, hasEnded))?:
                 workflowState = Self.watchState(of: workflow, hasEnded: hasEnded, for: request)
                 // Nothing of this workflow comes before its first event: skip the older log.
                 cursor = max(cursor, firstSequence &- 1)
@@ -189,13 +166,11 @@ public struct WorkflowRPCService: Sendable {
                     // Filtered out entirely: skip straight to the end.
                     cursor = newest
                 }
-            case .failure(let error)?:
+            } catch {
                 throw RPCStatus(error)
-            case nil:
-                workflowState = .lookingUp
             }
         }
-        let producer = WatchLogsProducer(
+        return WatchLogsProducer(
             log: log,
             filter: EventFilter(
                 workflowID: request.workflowID,
@@ -211,30 +186,14 @@ public struct WorkflowRPCService: Sendable {
             encodedEvents: encodedEvents,
             waker: waker
         )
-        if case .lookingUp = workflowState {
-            let engine = self.engine
-            Task {
-                let lookup = await engine.perform { engine throws(EngineError) in
-                    (try engine.workflow(id: request.workflowID), engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true)
-                }
-                switch lookup {
-                case .success(let (workflow, hasEnded)):
-                    producer.workflowLookedUp(Self.watchState(of: workflow, hasEnded: hasEnded, for: request))
-                case .failure(let error): producer.workflowLookedUp(.failed(RPCStatus(error)))
-                }
-            }
-        }
-        return producer
     }
 
     // MARK: Helpers
 
-    /// Where a workflow is now, for its watchers: nil off the engine's thread (unknown); a
-    /// forgotten workflow counts as ended.
-    private func progressCheck(_ id: String) -> @Sendable () -> WorkflowProgress? {
-        let engine = self.engine
-        return {
-            engine.ifIsolated { engine -> WorkflowProgress in
+    /// Where a workflow is now, for its watchers; a forgotten workflow counts as ended.
+    private func progressCheck(_ id: String) -> @Sendable () -> WorkflowProgress {
+        { [self] in
+            onEngine { engine -> WorkflowProgress in
                 guard let workflow = try? engine.workflow(id: id) else {
                     return WorkflowProgress(hasEnded: true, attempt: 0)
                 }
@@ -254,32 +213,45 @@ public struct WorkflowRPCService: Sendable {
         return excluded || hasEnded ? .finished : .running
     }
 
-    /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
-    /// and answers the call with its result.
+    /// Runs `operation` on the engine and answers the call with its result.
     private func callEngine(
         _ responder: UnaryResponder,
-        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
+        _ operation: (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
     ) {
-        runOnEngine(operation) { result in
-            switch result {
-            case .success(let bytes): responder.succeed(bytes)
-            case .failure(let error): responder.fail(RPCStatus(error))
-            }
+        do throws(EngineError) {
+            responder.succeed(try onEngine(operation))
+        } catch {
+            responder.fail(RPCStatus(error))
         }
     }
 
-    /// Runs `operation` on the engine, without a hop when this thread already runs the engine,
-    /// and hands its outcome to `answer`.
-    private func runOnEngine<T: Sendable>(
-        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> T,
-        then answer: @escaping @Sendable (Result<T, EngineError>) -> Void
+    /// Runs a change on the engine and answers the call with `encode` of its result once the
+    /// change is durable: an acknowledged change survives a crash.
+    private func callEngineDurably<T: Sendable>(
+        _ responder: UnaryResponder,
+        _ operation: (isolated WorkflowEngine) throws(EngineError) -> DurableResult<T>,
+        encode: (T) -> [UInt8]
     ) {
-        if let result = engine.ifIsolated({ engine in Result { () throws(EngineError) in try operation(engine) } }) {
-            answer(result)
-        } else {
-            let engine = self.engine
-            Task { answer(await engine.perform(operation)) }
+        do throws(EngineError) {
+            let change = try onEngine(operation)
+            let bytes = encode(change.value)
+            change.whenDurable { responder.succeed(bytes) }
+        } catch {
+            responder.fail(RPCStatus(error))
         }
+    }
+
+    /// Runs `operation` on the engine with a plain function call.
+    ///
+    /// Every handler runs on the event loop that ``WorkflowServer`` made the engine's executor,
+    /// so the engine is isolated here by construction; anywhere else is a programming error.
+    private func onEngine<T: Sendable, Failure: Error>(
+        _ operation: (isolated WorkflowEngine) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        guard let result = try engine.ifIsolated(operation) else {
+            preconditionFailure("WorkflowRPCService must run on its engine's event loop (see WorkflowServer)")
+        }
+        return result
     }
 }
 
@@ -288,13 +260,6 @@ private func decode<Message: WorkflowV1.Message>(_ bytes: [UInt8]) throws(RPCSta
         return try Message(serializedBytes: bytes)
     } catch {
         throw RPCStatus(code: .invalidArgument, message: "request is not a valid \(Message.protoMessageName) message")
-    }
-}
-
-extension WorkflowEngine {
-    /// Runs `operation` on the actor and returns its outcome.
-    func perform<T: Sendable>(_ operation: @Sendable (isolated WorkflowEngine) throws(EngineError) -> T) -> Result<T, EngineError> {
-        Result { () throws(EngineError) in try operation(self) }
     }
 }
 

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import RPCCore
 import WorkflowEngine
+import WorkflowMessages
 import WorkflowTemplates
 
 /// The whole service: the engine, `workflow.v1.WorkflowService` on top of it, and the gRPC
@@ -77,7 +78,7 @@ public final class WorkflowServer: Sendable {
         var router = RPCRouter()
         WorkflowRPCService(engine: engine).register(in: &router)
         let health = HealthService()
-        health.setStatus(.serving, forService: WorkflowRPCService.serviceName)
+        health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)
         health.register(in: &router)
         Self.registerReflection(in: &router, logger: logger)
         self.health = health

@@ -63,11 +63,10 @@ struct BinaryReader {
         try readBool() ? try body(&self) : nil
     }
 
-    /// A case of a `CaseIterable` enum written as its index.
-    mutating func readCase<T: CaseIterable>(of type: T.Type) throws -> T {
-        let cases = Array(T.allCases)
-        let index = try readUInt64()
-        guard index < UInt64(cases.count) else { throw Malformed() }
-        return cases[Int(index)]
+    /// A case of an enum written as its ``StoreCoded/storeCode``.
+    ///
+    /// - Throws: ``Malformed`` for truncated data; ``UnknownStoreCode`` for a code no case has.
+    mutating func read<T: StoreCoded>(_ type: T.Type) throws -> T {
+        try T(storeCode: readUInt64())
     }
 }

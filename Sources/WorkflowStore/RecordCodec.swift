@@ -4,14 +4,15 @@ import WorkflowModel
 /// several times cheaper to write and read than JSON.
 ///
 /// A field is never removed or reordered: a new one is appended, and a later schema migration
-/// would rewrite old rows if ever needed.
+/// would rewrite old rows if ever needed. Enums are written as their ``StoreCoded/storeCode``,
+/// never as the position of a case, so reordering cases in `WorkflowModel` changes nothing here.
 enum RecordCodec {
     static func encode(_ event: LogEvent) -> [UInt8] {
         var writer = BinaryWriter(capacity: 96 + event.message.utf8.count)
         writer.write(event.sequence)
         writer.write(event.timestampMs)
-        writer.write(caseIndex(event.kind))
-        writer.write(caseIndex(event.level))
+        writer.write(event.kind.storeCode)
+        writer.write(event.level.storeCode)
         writer.write(event.message)
         writer.write(event.workflowID)
         writer.write(event.workflowType)
@@ -24,8 +25,8 @@ enum RecordCodec {
         writer.write(optional: event.step) { writer, step in write(step, to: &writer) }
         writer.write(optional: event.progress) { writer, progress in writer.write(progress) }
         writer.write(event.progressMessage)
-        writer.write(optional: event.workflowStatus) { writer, status in writer.write(caseIndex(status)) }
-        writer.write(optional: event.jobStatus) { writer, status in writer.write(caseIndex(status)) }
+        writer.write(optional: event.workflowStatus) { writer, status in writer.write(status.storeCode) }
+        writer.write(optional: event.jobStatus) { writer, status in writer.write(status.storeCode) }
         writer.write(optional: event.stats) { writer, stats in write(stats, to: &writer) }
         writer.write(optional: event.error) { writer, error in writer.write(error) }
         writer.write(optional: event.stack) { writer, stack in writer.write(stack) }
@@ -41,8 +42,8 @@ enum RecordCodec {
         var reader = BinaryReader(bytes)
         let sequence = try reader.readUInt64()
         let timestampMs = try reader.readInt64()
-        let kind = try reader.readCase(of: LogEventKind.self)
-        let level = try reader.readCase(of: LogLevel.self)
+        let kind = try reader.read(LogEventKind.self)
+        let level = try reader.read(LogLevel.self)
         var event = LogEvent(
             sequence: sequence, timestampMs: timestampMs, kind: kind, level: level,
             message: try reader.readString(), workflowID: try reader.readString(),
@@ -54,8 +55,8 @@ enum RecordCodec {
         event.step = try reader.readOptional { reader in try readStep(&reader) }
         event.progress = try reader.readOptional { reader in try reader.readDouble() }
         event.progressMessage = try reader.readString()
-        event.workflowStatus = try reader.readOptional { reader in try reader.readCase(of: WorkflowStatus.self) }
-        event.jobStatus = try reader.readOptional { reader in try reader.readCase(of: JobStatus.self) }
+        event.workflowStatus = try reader.readOptional { reader in try reader.read(WorkflowStatus.self) }
+        event.jobStatus = try reader.readOptional { reader in try reader.read(JobStatus.self) }
         event.stats = try reader.readOptional { reader in try readStats(&reader) }
         event.error = try reader.readOptional { reader in try reader.readString() }
         event.stack = try reader.readOptional { reader in try reader.readString() }
@@ -74,7 +75,7 @@ enum RecordCodec {
         writer.write(workflow.id)
         writer.write(workflow.type)
         writer.write(workflow.summary)
-        writer.write(caseIndex(workflow.status))
+        writer.write(workflow.status.storeCode)
         writer.write(workflow.createdAtMs)
         writer.write(workflow.startedAtMs)
         writer.write(optional: workflow.finishedAtMs) { writer, value in writer.write(value) }
@@ -90,7 +91,7 @@ enum RecordCodec {
             writer.write(job.id)
             writer.write(job.name)
             writer.write(job.position)
-            writer.write(caseIndex(job.status))
+            writer.write(job.status.storeCode)
             writer.write(job.progress)
             writer.write(job.progressMessage)
             write(job.stats, to: &writer)
@@ -114,7 +115,7 @@ enum RecordCodec {
         var reader = BinaryReader(bytes)
         var workflow = Workflow(
             id: try reader.readString(), type: try reader.readString(), summary: try reader.readString(),
-            status: try reader.readCase(of: WorkflowStatus.self),
+            status: try reader.read(WorkflowStatus.self),
             createdAtMs: try reader.readInt64(), startedAtMs: try reader.readInt64()
         )
         workflow.finishedAtMs = try reader.readOptional { reader in try reader.readInt64() }
@@ -128,7 +129,7 @@ enum RecordCodec {
         let jobCount = try reader.readUInt64()
         for _ in 0..<jobCount {
             var job = Job(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
-            job.status = try reader.readCase(of: JobStatus.self)
+            job.status = try reader.read(JobStatus.self)
             job.progress = try reader.readDouble()
             job.progressMessage = try reader.readString()
             job.stats = try readStats(&reader)
@@ -181,7 +182,7 @@ enum RecordCodec {
     private static func write(_ step: Step, to writer: inout BinaryWriter) {
         writer.write(step.id)
         writer.write(step.message)
-        writer.write(caseIndex(step.level))
+        writer.write(step.level.storeCode)
         writer.write(optional: step.entity) { writer, entity in
             writer.write(entity.tag)
             writer.write(entity.route)
@@ -196,7 +197,7 @@ enum RecordCodec {
     private static func readStep(_ reader: inout BinaryReader) throws -> Step {
         let id = try reader.readString()
         let message = try reader.readString()
-        let level = try reader.readCase(of: LogLevel.self)
+        let level = try reader.read(LogLevel.self)
         let entity = try reader.readOptional { reader in
             EntityReference(tag: try reader.readString(), route: try reader.readString(), id: try reader.readString(), type: try reader.readString())
         }
@@ -204,10 +205,5 @@ enum RecordCodec {
             id: id, message: message, level: level, entity: entity,
             timestampMs: try reader.readInt64(), sequence: try reader.readUInt64(), attempt: try reader.readInt()
         )
-    }
-
-    /// The position of `value` among its type's cases.
-    private static func caseIndex<T: CaseIterable & Equatable>(_ value: T) -> UInt64 {
-        UInt64(T.allCases.firstIndex(of: value).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
     }
 }

@@ -3,9 +3,14 @@ import GRDB
 /// The store's tables, created and evolved by numbered migrations.
 ///
 /// - `events`: the log, one row per event (`body` is the event in `RecordCodec`'s binary format), by sequence.
-/// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first sequence.
+/// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first
+///   sequence; `status` holds the API's name (`RUNNING`, …) for people reading the file, and the
+///   store never reads it back.
 /// - `steps`: every step of a retained workflow (`body`, binary), by sequence.
 /// - `progress`: the newest progress of each job, for jobs interrupted between lifecycle events.
+///
+/// Enums inside the binary bodies are numbers of their own (``StoreCoded``); a migration that
+/// changed what a number means would have to rewrite every body that holds it.
 enum StoreSchema {
     /// The migrator for every version of the schema; a migration, once shipped, never changes.
     static var migrator: DatabaseMigrator {

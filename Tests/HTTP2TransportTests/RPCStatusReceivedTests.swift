@@ -1,3 +1,4 @@
+import HeaderFields
 @testable import HTTP2Transport
 import NGHTTP2
 import RPCCore
@@ -8,12 +9,12 @@ struct RPCStatusReceivedTests {
     @Test("grpc-status and a percent-encoded grpc-message")
     func statusAndMessage() {
         let status = RPCStatus(receivedIn: [
-            HTTP2HeaderField(":status", "200"),
-            HTTP2HeaderField("grpc-status", "5"),
-            HTTP2HeaderField("grpc-message", "no %C3%BCber workflow 100%25"),
+            HeaderField(name: ":status", value: "200"),
+            HeaderField(name: "grpc-status", value: "5"),
+            HeaderField(name: "grpc-message", value: "no %C3%BCber workflow 100%25"),
         ], httpStatus: 200)
         #expect(status == RPCStatus(code: .notFound, message: "no über workflow 100%"))
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "0")], httpStatus: 200) == .ok)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "0")], httpStatus: 200) == .ok)
     }
 
     @Test("a missing grpc-status is INTERNAL, or mapped from a non-200 HTTP status")
@@ -22,16 +23,16 @@ struct RPCStatusReceivedTests {
         #expect(RPCStatus(receivedIn: [], httpStatus: nil).code == .internalError)
         #expect(RPCStatus(receivedIn: [], httpStatus: 404).code == .unimplemented)
         #expect(RPCStatus(receivedIn: [], httpStatus: 503).code == .unavailable)
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "3")], httpStatus: 503).code == .invalidArgument)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "3")], httpStatus: 503).code == .invalidArgument)
     }
 
     @Test("invalid and unknown grpc-status values")
     func invalidStatus() {
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "abc")], httpStatus: 200).code == .internalError)
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "-1")], httpStatus: 200).code == .internalError)
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "")], httpStatus: 200).code == .internalError)
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "99999999999999999999")], httpStatus: 200).code == .internalError)
-        #expect(RPCStatus(receivedIn: [HTTP2HeaderField("grpc-status", "17")], httpStatus: 200).code == .unknown)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "abc")], httpStatus: 200).code == .internalError)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "-1")], httpStatus: 200).code == .internalError)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "")], httpStatus: 200).code == .internalError)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "99999999999999999999")], httpStatus: 200).code == .internalError)
+        #expect(RPCStatus(receivedIn: [HeaderField(name: "grpc-status", value: "17")], httpStatus: 200).code == .unknown)
     }
 
     @Test("HTTP statuses map as gRPC's http-grpc-status-mapping says", arguments: [

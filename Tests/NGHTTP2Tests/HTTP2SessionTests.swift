@@ -1,21 +1,22 @@
+import HeaderFields
 @testable import NGHTTP2
 import Testing
 
 /// Records what a session decodes and serves bodies from a queue of scripted reads.
 private final class RecordingPeer: HTTP2SessionDelegate {
-    var headers: [(streamID: Int32, fields: [HTTP2HeaderField], endStream: Bool)] = []
+    var headers: [(streamID: Int32, fields: [HeaderField], endStream: Bool)] = []
     var data: [Int32: [UInt8]] = [:]
     var ended: Set<Int32> = []
     var closed: [Int32: UInt32] = [:]
     var sentEnd: Set<Int32> = []
     /// Body bytes still to send, by stream, and how each body ends.
     var bodies: [Int32: [UInt8]] = [:]
-    var trailers: [Int32: [HTTP2HeaderField]] = [:]
+    var trailers: [Int32: [HeaderField]] = [:]
     var deferUntilResumed: Set<Int32> = []
     /// Streams whose header list the session rejected as too large.
     var rejected: [Int32] = []
 
-    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
         self.headers.append((streamID, headers, endStream))
         if endStream { ended.insert(streamID) }
     }
@@ -87,11 +88,11 @@ private struct Pair {
 }
 
 private let requestHeaders = [
-    HTTP2HeaderField(":method", "POST"),
-    HTTP2HeaderField(":scheme", "http"),
-    HTTP2HeaderField(":authority", "localhost"),
-    HTTP2HeaderField(":path", "/echo"),
-    HTTP2HeaderField("content-type", "application/grpc"),
+    HeaderField(name: ":method", value: "POST"),
+    HeaderField(name: ":scheme", value: "http"),
+    HeaderField(name: ":authority", value: "localhost"),
+    HeaderField(name: ":path", value: "/echo"),
+    HeaderField(name: "content-type", value: "application/grpc"),
 ]
 
 @Suite struct HTTP2SessionTests {
@@ -103,19 +104,19 @@ private let requestHeaders = [
         try pair.pump()
 
         #expect(pair.server.headers.count == 1)
-        #expect(pair.server.headers[0].fields.contains(HTTP2HeaderField(":path", "/echo")))
+        #expect(pair.server.headers[0].fields.contains(HeaderField(name: ":path", value: "/echo")))
         #expect(pair.server.data[1] == Array("hello".utf8))
         #expect(pair.server.ended.contains(1))
 
         pair.server.bodies[1] = Array(repeating: 7, count: 100_000)
-        pair.server.trailers[1] = [HTTP2HeaderField("grpc-status", "0")]
-        try pair.serverSession.submitResponse(streamID: 1, headers: [HTTP2HeaderField(":status", "200")], hasBody: true)
+        pair.server.trailers[1] = [HeaderField(name: "grpc-status", value: "0")]
+        try pair.serverSession.submitResponse(streamID: 1, headers: [HeaderField(name: ":status", value: "200")], hasBody: true)
         try pair.pump()
 
         #expect(pair.client.data[1]?.count == 100_000)
         #expect(pair.client.headers.map(\.fields) == [
-            [HTTP2HeaderField(":status", "200")],
-            [HTTP2HeaderField("grpc-status", "0")],
+            [HeaderField(name: ":status", value: "200")],
+            [HeaderField(name: "grpc-status", value: "0")],
         ])
         #expect(pair.client.headers.last?.endStream == true)
         #expect(pair.server.sentEnd.contains(1))
@@ -128,7 +129,7 @@ private let requestHeaders = [
         try pair.pump()
         pair.server.deferUntilResumed.insert(1)
         pair.server.bodies[1] = [1, 2, 3]
-        try pair.serverSession.submitResponse(streamID: 1, headers: [HTTP2HeaderField(":status", "200")], hasBody: true)
+        try pair.serverSession.submitResponse(streamID: 1, headers: [HeaderField(name: ":status", value: "200")], hasBody: true)
         try pair.pump()
         #expect(pair.client.data[1] == nil)
 
@@ -145,7 +146,7 @@ private let requestHeaders = [
         try pair.pump()
         try pair.serverSession.submitHeaders(
             streamID: 1,
-            headers: [HTTP2HeaderField(":status", "200"), HTTP2HeaderField("grpc-status", "12")],
+            headers: [HeaderField(name: ":status", value: "200"), HeaderField(name: "grpc-status", value: "12")],
             endStream: true
         )
         try pair.pump()
@@ -174,7 +175,7 @@ private let requestHeaders = [
 
     @Test func headerValuesSurviveBothDirections() throws {
         let pair = try Pair()
-        let custom = requestHeaders + [HTTP2HeaderField("x-note", "ünïcode ✓"), HTTP2HeaderField("x-empty", "")]
+        let custom = requestHeaders + [HeaderField(name: "x-note", value: "ünïcode ✓"), HeaderField(name: "x-empty", value: "")]
         _ = try pair.clientSession.submitRequest(headers: custom, hasBody: false)
         try pair.pump()
         #expect(pair.server.headers.first?.fields == custom)
@@ -234,7 +235,7 @@ struct HTTP2SessionHeaderLimitTests {
     @Test("many large headers reset only their stream; the HPACK state stays in step")
     func manyLargeHeadersResetTheirStream() throws {
         let pair = try Pair()
-        let large = (0..<20).map { HTTP2HeaderField("x-large-\($0)", String(repeating: "v", count: 1000)) }
+        let large = (0..<20).map { HeaderField(name: "x-large-\($0)", value: String(repeating: "v", count: 1000)) }
         _ = try pair.clientSession.submitRequest(headers: requestHeaders + large, hasBody: false)
         try pair.pump()
 
@@ -276,7 +277,7 @@ struct HTTP2SessionHeaderLimitTests {
         let second = Raw.frame(type: Raw.headersType, flags: Raw.endHeaders | Raw.endStream, streamID: 3, single)
         try second.withUnsafeBytes { try session.receive($0) }
         #expect(recorder.headers.count == 1)
-        let bombField = recorder.headers.first?.fields.last == HTTP2HeaderField("x-bomb", value)
+        let bombField = recorder.headers.first?.fields.last == HeaderField(name: "x-bomb", value: value)
         #expect(bombField, "the entry indexed by the rejected block decodes as x-bomb")
         #expect(session.wantsRead)
     }

@@ -1,3 +1,4 @@
+import HeaderFields
 import Testing
 import RPCCore
 

@@ -25,7 +25,7 @@ struct CancelRetryListTests {
     @Test("cancelling a running job stops it; it and later jobs become CANCELLED, then the workflow")
     func cancelWhileAJobRuns() async throws {
         let engine = EngineTesting.makeEngine()
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "1000", "step_delay_ms": "20"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "1000", "step_delay_ms": "20"])).value
         while try await engine.workflow(id: workflow.id).jobs[0].steps.count < 2 {
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -46,7 +46,7 @@ struct CancelRetryListTests {
     @Test("cancelling a finished workflow is a failed precondition; an unknown one is not found")
     func cancelFinished() async throws {
         let engine = EngineTesting.makeEngine()
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
         _ = try await settled(workflow.id, in: engine)
         await #expect(throws: EngineError.self) { _ = try await engine.cancel(id: workflow.id) }
         do {
@@ -63,12 +63,12 @@ struct CancelRetryListTests {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "4", "step_delay_ms": "0", "fail_job": "2"])
-        )
+        ).value
         let failed = try await settled(workflow.id, in: engine)
         #expect(failed.status == .failed)
         let stepsBefore = failed.jobs.map(\.steps)
 
-        let (running, resumed) = try await engine.retry(id: workflow.id)
+        let (running, resumed) = try await engine.retry(id: workflow.id).value
         #expect(running.status == .running)
         #expect(running.attempt == 2)
         #expect(resumed.name == "Process")
@@ -93,11 +93,11 @@ struct CancelRetryListTests {
     @Test("retry of a workflow that did not fail is a failed precondition; twice at once starts one run")
     func retryPreconditions() async throws {
         let engine = EngineTesting.makeEngine()
-        let completed = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
+        let completed = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
         _ = try await settled(completed.id, in: engine)
         await #expect(throws: EngineError.self) { _ = try await engine.retry(id: completed.id) }
 
-        let failing = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "10", "step_delay_ms": "50", "fail_job": "1"]))
+        let failing = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "10", "step_delay_ms": "50", "fail_job": "1"])).value
         _ = try await settled(failing.id, in: engine)
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<2 {
@@ -117,13 +117,13 @@ struct CancelRetryListTests {
         var ids: [String] = []
         for index in 0..<7 {
             let user = index.isMultiple(of: 2) ? "ada" : "bob"
-            ids.append(try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"], userID: user)).id)
+            ids.append(try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"], userID: user)).value.id)
         }
         for id in ids { _ = try await settled(id, in: engine) }
 
         let first = try await engine.list(WorkflowQuery(pageSize: 3))
         #expect(first.workflows.map(\.id) == Array(ids.reversed().prefix(3)))
-        let newcomer = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"]))
+        let newcomer = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"])).value
         let second = try await engine.list(WorkflowQuery(pageSize: 3, pageToken: first.nextPageToken))
         #expect(second.workflows.map(\.id) == Array(ids.reversed().dropFirst(3).prefix(3)))
         let third = try await engine.list(WorkflowQuery(pageSize: 3, pageToken: second.nextPageToken))
@@ -144,7 +144,7 @@ struct CancelRetryListTests {
     @Test("filters: type, user, job and entity tag; terminal events always pass")
     func eventFilters() async throws {
         let engine = EngineTesting.makeEngine()
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"], userID: "ada"))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"], userID: "ada")).value
         let done = try await settled(workflow.id, in: engine)
         let all = allEvents(of: workflow.id, in: engine.events)
         func matching(_ filter: EventFilter) -> [WorkflowModel.LogEvent] { all.filter(filter.matches) }

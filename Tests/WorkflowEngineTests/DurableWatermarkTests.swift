@@ -89,21 +89,56 @@ struct DurableWatermarkTests {
         #expect(events.first?.sequence == 5)
     }
 
-    @Test("a started workflow is acknowledged only after its first event is committed")
-    func startWaitsForCommit() async throws {
+    @Test("a started workflow is durable only once its first event is committed; a repeat of its request id at once")
+    func startIsDurableOnceCommitted() async throws {
         let store = ManualStore()
         let engine = WorkflowEngine(templates: .builtIn, store: store, logger: EngineTesting.logger)
         try await engine.restore()
-        let (workflow, sequence) = try await engine.startForAcknowledgement(
-            WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
-        )
+        let request = WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "0", "step_delay_ms": "0"], requestID: "once")
+        let started = try await engine.start(request)
         let acknowledged = Mutex(false)
-        engine.events.whenCommitted(through: sequence) { acknowledged.withLock { $0 = true } }
+        started.whenDurable { acknowledged.withLock { $0 = true } }
         #expect(!acknowledged.withLock { $0 })
-        #expect(await engine.hasVisiblyEnded(workflowID: workflow.id) == false)
+        #expect(await engine.hasVisiblyEnded(workflowID: started.value.id) == false)
 
         store.commitQueued()
         #expect(acknowledged.withLock { $0 })
+        let repeated = try await engine.start(request)
+        #expect(repeated.value.id == started.value.id)
+        let repeatAcknowledged = Mutex(false)
+        repeated.whenDurable { repeatAcknowledged.withLock { $0 = true } }
+        #expect(repeatAcknowledged.withLock { $0 }, "the first start's event is committed already")
+        await engine.shutdown()
+    }
+
+    @Test("a retry is durable only once its WORKFLOW_RETRIED event is committed")
+    func retryIsDurableOnceCommitted() async throws {
+        let store = ManualStore()
+        let engine = WorkflowEngine(templates: .builtIn, store: store, logger: EngineTesting.logger)
+        try await engine.restore()
+        let started = try await engine.start(
+            WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "2", "step_delay_ms": "0", "fail_job": "1"])
+        )
+        // Committed here, between checks, so that nothing commits behind the test's back later.
+        while try await engine.workflow(id: started.value.id).status == .running {
+            store.commitQueued()
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        store.commitQueued()
+        let failedAt = engine.events.lastSequence
+        #expect(try store.events(after: failedAt - 1, through: failedAt, limit: 1).first?.kind == .workflowFailed)
+
+        let retried = try await engine.retry(id: started.value.id)
+        #expect(retried.value.workflow.attempt == 2)
+        #expect(retried.value.resumedJob.name == "Fetch")
+        let acknowledged = Mutex(false)
+        retried.whenDurable { acknowledged.withLock { $0 = true } }
+        #expect(!acknowledged.withLock { $0 })
+
+        store.commitQueued()
+        #expect(acknowledged.withLock { $0 })
+        let committed = try store.events(after: failedAt, through: .max, limit: 1)
+        #expect(committed.first?.kind == .workflowRetried)
         await engine.shutdown()
     }
 }
@@ -118,12 +153,12 @@ struct WorkflowRetentionByAgeTests {
         )
         try await engine.restore()
         let quick = ["jobs": "1", "steps": "0", "step_delay_ms": "0"]
-        let old = try await engine.start(WorkflowRequest(type: "TEST", params: quick, requestID: "old"))
+        let old = try await engine.start(WorkflowRequest(type: "TEST", params: quick, requestID: "old")).value
         store.commitQueued()
         _ = await EngineTesting.eventsUntilTerminalCommitting(of: old.id, in: engine.events, store: store)
         try await Task.sleep(for: .milliseconds(200))
 
-        let new = try await engine.start(WorkflowRequest(type: "TEST", params: quick))
+        let new = try await engine.start(WorkflowRequest(type: "TEST", params: quick)).value
         _ = await EngineTesting.eventsUntilTerminalCommitting(of: new.id, in: engine.events, store: store)
 
         await #expect(throws: EngineError.self) { try await engine.workflow(id: old.id) }

@@ -18,7 +18,7 @@ struct EngineExecutorTests {
         let outcome = await withCheckedContinuation { continuation in
             executor.execute {
                 let result = Result { () throws(EngineError) -> Workflow? in
-                    try engine.ifIsolated { engine throws(EngineError) in try engine.start(request) }
+                    try engine.ifIsolated { engine throws(EngineError) in try engine.start(request).value }
                 }
                 // Still the same loop turn: the run task cannot have started.
                 continuation.resume(returning: (result, engine.events.lastSequence, executor.isCurrent))

@@ -9,7 +9,7 @@ struct EngineShutdownTests {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "100", "step_delay_ms": "1000"])
-        )
+        ).value
         // Wait until the first job runs.
         while try await engine.workflow(id: workflow.id).jobs[0].status != .running {
             await Task.yield()

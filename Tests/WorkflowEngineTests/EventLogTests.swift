@@ -149,8 +149,8 @@ struct EventLogTests {
     func replayThenFollow() async throws {
         let engine = EngineTesting.makeEngine()
         let params = ["jobs": "4", "steps": "1500", "step_delay_ms": "0"]
-        let first = try await engine.start(WorkflowRequest(type: "TEST", params: params))
-        let second = try await engine.start(WorkflowRequest(type: "TEST", params: params))
+        let first = try await engine.start(WorkflowRequest(type: "TEST", params: params)).value
+        let second = try await engine.start(WorkflowRequest(type: "TEST", params: params)).value
         let log = engine.events
 
         // Read in small pages while both workflows append, then wait through notifyOnAppend.

@@ -17,7 +17,7 @@ struct WorkflowEngineTests {
         ])
         let engine = EngineTesting.makeEngine([blocking])
 
-        let workflow = try await engine.start(WorkflowRequest(type: "BLOCKING", userID: "u-1", summary: "Block"))
+        let workflow = try await engine.start(WorkflowRequest(type: "BLOCKING", userID: "u-1", summary: "Block")).value
 
         #expect(workflow.status == .running)
         #expect(workflow.jobs.map(\.status) == [.pending, .pending])
@@ -54,8 +54,8 @@ struct WorkflowEngineTests {
         ])
         let quick = WorkflowTemplate(type: "QUICK", jobs: [JobDefinition(name: "Nothing") { _ in }])
         let engine = EngineTesting.makeEngine([gated, quick])
-        let workflow = try await engine.start(WorkflowRequest(type: "GATED"))
-        let other = try await engine.start(WorkflowRequest(type: "QUICK"))
+        let workflow = try await engine.start(WorkflowRequest(type: "GATED")).value
+        let other = try await engine.start(WorkflowRequest(type: "QUICK")).value
         while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -259,7 +259,7 @@ struct WorkflowEngineTests {
         let engine = EngineTesting.makeEngine([WorkflowTemplate(type: "IMPORT_ASSETS", jobs: [])])
 
         let error = await #expect(throws: EngineError.self) {
-            try await engine.start(WorkflowRequest(type: "NOPE"))
+            try await engine.start(WorkflowRequest(type: "NOPE")).value
         }
 
         #expect(error == .unknownWorkflowType("NOPE", known: ["IMPORT_ASSETS", "TEST"]))
@@ -286,7 +286,7 @@ struct WorkflowEngineTests {
         let engine = EngineTesting.makeEngine()
 
         let error = await #expect(throws: EngineError.self) {
-            try await engine.start(WorkflowRequest(type: "TEST", params: params))
+            try await engine.start(WorkflowRequest(type: "TEST", params: params)).value
         }
 
         #expect(error?.code == .invalidArgument)
@@ -311,12 +311,12 @@ struct WorkflowEngineTests {
         let engine = EngineTesting.makeEngine()
         let request = WorkflowRequest(type: "TEST", params: ["steps": "0"], requestID: "req-1")
 
-        let first = try await engine.start(request)
-        let second = try await engine.start(request)
+        let first = try await engine.start(request).value
+        let second = try await engine.start(request).value
         var other = request
         other.params["steps"] = "1"
         let error = await #expect(throws: EngineError.self) {
-            try await engine.start(other)
+            try await engine.start(other).value
         }
 
         #expect(first.id == second.id)

@@ -13,7 +13,7 @@ private struct Puller {
 
     static func make(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WatchLogsProducer.WorkflowState = .running,
-        workflowProgress: (@Sendable () -> WorkflowProgress?)? = nil,
+        workflowProgress: (@Sendable () -> WorkflowProgress)? = nil,
         encodedEvents: EncodedEventCache = EncodedEventCache(capacity: 64)
     ) -> Puller {
         let (wakes, continuation) = AsyncStream.makeStream(of: Void.self)
@@ -77,7 +77,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
     @Test func replayThenFollowHasNoGapAndNoDuplicate() async throws {
         let engine = WorkflowEngine(templates: .builtIn, logger: logger)
         // Started before the watch: part of the stream is replay, the rest is live.
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "300", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "300", "step_delay_ms": "0"])).value
         let filter = EventFilter(workflowID: workflow.id)
         let (events, status) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
 
@@ -92,7 +92,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
         let engine = WorkflowEngine(templates: .builtIn, logger: logger)
         let workflow = try await engine.start(WorkflowRequest(
             type: "TEST", params: ["jobs": "2", "steps": "20", "fail_job": "2", "step_delay_ms": "0"]
-        ))
+        )).value
         let filter = EventFilter(workflowID: workflow.id)
         let (firstRun, _) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
         #expect(firstRun.last?.kind == .workflowFailed)
@@ -119,7 +119,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
     @Test func resumingAfterASequenceSendsOnlyLaterEvents() async throws {
         let engine = WorkflowEngine(templates: .builtIn, logger: logger)
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "20", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "20", "step_delay_ms": "0"])).value
         let filter = EventFilter(workflowID: workflow.id)
         let (full, _) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
         let resumeAfter = full[10].sequence
@@ -131,7 +131,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
     @Test func aFinishedWorkflowWatchedPastItsEndEndsAtOnce() async throws {
         let engine = WorkflowEngine(templates: .builtIn, logger: logger)
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
         let filter = EventFilter(workflowID: workflow.id)
         _ = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
         let (events, status) = try await Puller.make(
@@ -144,7 +144,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
     @Test func aCursorOlderThanTheRetainedLogGetsAGapMarkerThenTheRest() async throws {
         let engine = WorkflowEngine(templates: .builtIn, eventRetention: 10, logger: logger)
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "50", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "50", "step_delay_ms": "0"])).value
         while (try await engine.workflow(id: workflow.id)).status == .running {
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -183,7 +183,7 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
     @Test func minimumLevelDropsLowerEventsButKeepsTheTerminalOne() async throws {
         let engine = WorkflowEngine(templates: .builtIn, logger: logger)
-        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "5", "step_delay_ms": "0"]))
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "5", "step_delay_ms": "0"])).value
         let filter = EventFilter(workflowID: workflow.id, minimumLevel: .warn)
         let (events, status) = try await Puller.make(log: engine.events, filter: filter, cursor: 0).pullToEnd()
 

@@ -90,9 +90,9 @@ struct SQLiteEventStoreTests {
         #expect(engine.events.lastSequence == 9)
 
         // The request id is recognised again, and a retry resumes from the interrupted job.
-        let again = try await engine.start(WorkflowRequest(type: "TEST", params: workflow.params, requestID: "request-1"))
+        let again = try await engine.start(WorkflowRequest(type: "TEST", params: workflow.params, requestID: "request-1")).value
         #expect(again.id == workflow.id)
-        let (retried, resumed) = try await engine.retry(id: workflow.id)
+        let (retried, resumed) = try await engine.retry(id: workflow.id).value
         #expect(retried.attempt == 2)
         #expect(resumed.name == "Fetch")
         await engine.shutdown()

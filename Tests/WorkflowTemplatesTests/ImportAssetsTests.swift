@@ -154,7 +154,7 @@ struct ImportAssetsTests {
             Process = import.process batch_size=50
             Save = import.save
             """)
-        let started = try await testing.engine.start(WorkflowRequest(type: "SLOW_PROCESS", params: ["file_path": path]))
+        let started = try await testing.engine.start(WorkflowRequest(type: "SLOW_PROCESS", params: ["file_path": path])).value
         _ = try await testing.waitUntil(started.id) { $0.jobs[1].progress > 0 || $0.status.isTerminal }
         _ = try await testing.engine.cancel(id: started.id, reason: "enough")
         let cancelled = try await testing.waitUntilTerminal(started.id)

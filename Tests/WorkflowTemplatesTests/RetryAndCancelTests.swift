@@ -36,7 +36,7 @@ struct RetryAndCancelTests {
     @Test("A cancelled wait stops at its next check")
     func cancelStopsWait() async throws {
         let testing = try TemplateTesting(configuration: "[SLOW]\nPause = wait wait_ms=60000\n")
-        let started = try await testing.engine.start(WorkflowRequest(type: "SLOW"))
+        let started = try await testing.engine.start(WorkflowRequest(type: "SLOW")).value
         try await Task.sleep(for: .milliseconds(150))
         let clock = ContinuousClock.now
         _ = try await testing.engine.cancel(id: started.id, reason: "not needed")
@@ -56,7 +56,7 @@ struct RetryAndCancelTests {
             """)
         let started = try await testing.engine.start(
             WorkflowRequest(type: "IMPORT_THEN_WAIT", params: ["file_path": TemplateTesting.sample("assets.csv")])
-        )
+        ).value
         _ = try await testing.waitUntil(started.id) { $0.jobs[1].status == .running }
         #expect(testing.environment.scratchpad.count == 1)
 
@@ -77,7 +77,7 @@ struct RetryAndCancelTests {
             """, environment: environment)
         let waiting = try await testing.engine.start(
             WorkflowRequest(type: "IMPORT_THEN_WAIT", params: ["file_path": TemplateTesting.sample("assets.csv")])
-        )
+        ).value
         _ = try await testing.waitUntil(waiting.id) { $0.jobs[1].status == .running }
 
         let other = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.json")])

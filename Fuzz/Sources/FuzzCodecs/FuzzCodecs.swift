@@ -1,3 +1,4 @@
+import HeaderFields
 import RPCCore
 
 /// Fuzzes the header codecs: `grpc-timeout`, percent-encoded `grpc-message`, and a whole

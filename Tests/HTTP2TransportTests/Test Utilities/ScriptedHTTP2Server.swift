@@ -1,3 +1,4 @@
+import HeaderFields
 import NGHTTP2
 import NIOCore
 import NIOPosix
@@ -40,7 +41,7 @@ private final class ScriptedConnectionHandler: ChannelInboundHandler, HTTP2Sessi
     private var session: HTTP2Session?
     private var context: ChannelHandlerContext?
     /// Body bytes to send by stream, and the trailers that end them (nil: END_STREAM on DATA).
-    private var bodies: [Int32: (bytes: [UInt8], trailers: [HTTP2HeaderField]?)] = [:]
+    private var bodies: [Int32: (bytes: [UInt8], trailers: [HeaderField]?)] = [:]
     private var paths: [Int32: String] = [:]
     private var requests: [Int32: [UInt8]] = [:]
     private var goAwayAfterSend = false
@@ -81,7 +82,7 @@ private final class ScriptedConnectionHandler: ChannelInboundHandler, HTTP2Sessi
         if buffer.readableBytes > 0 { context.writeAndFlush(NIOAny(buffer), promise: nil) }
     }
 
-    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HTTP2HeaderField], streamID: Int32, endStream: Bool) {
+    func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
         paths[streamID] = headers.first { $0.name == ":path" }?.value ?? ""
         if endStream { respond(session, streamID) }
     }
@@ -115,32 +116,32 @@ private final class ScriptedConnectionHandler: ChannelInboundHandler, HTTP2Sessi
         let path = paths[streamID] ?? ""
         var request = requests[streamID] ?? []
         request.removeFirst(min(5, request.count))
-        let grpcHead = [HTTP2HeaderField(":status", "200"), HTTP2HeaderField("content-type", "application/grpc")]
-        let ok = [HTTP2HeaderField("grpc-status", "0")]
+        let grpcHead = [HeaderField(name: ":status", value: "200"), HeaderField(name: "content-type", value: "application/grpc")]
+        let ok = [HeaderField(name: "grpc-status", value: "0")]
         func framed(_ messages: [UInt8]...) -> [UInt8] {
             var bytes: [UInt8] = []
             for message in messages { GRPCMessageFramer.frame(message, into: &bytes) }
             return bytes
         }
-        func answer(_ head: [HTTP2HeaderField], _ body: [UInt8], _ trailers: [HTTP2HeaderField]?) {
+        func answer(_ head: [HeaderField], _ body: [UInt8], _ trailers: [HeaderField]?) {
             bodies[streamID] = (body, trailers)
             try? session.submitResponse(streamID: streamID, headers: head, hasBody: true)
         }
         switch path {
         case "/scripted/http503":
-            answer([HTTP2HeaderField(":status", "503"), HTTP2HeaderField("content-type", "text/plain")], Array("busy".utf8), nil)
+            answer([HeaderField(name: ":status", value: "503"), HeaderField(name: "content-type", value: "text/plain")], Array("busy".utf8), nil)
         case "/scripted/html":
-            answer([HTTP2HeaderField(":status", "200"), HTTP2HeaderField("content-type", "text/html")], Array("<p>hi</p>".utf8), nil)
+            answer([HeaderField(name: ":status", value: "200"), HeaderField(name: "content-type", value: "text/html")], Array("<p>hi</p>".utf8), nil)
         case "/scripted/noTrailers":
             answer(grpcHead, framed(request), nil)
         case "/scripted/noStatus":
-            answer(grpcHead, framed(request), [HTTP2HeaderField("x-other", "1")])
+            answer(grpcHead, framed(request), [HeaderField(name: "x-other", value: "1")])
         case "/scripted/twoMessages":
             answer(grpcHead, framed(request, request), ok)
         case "/scripted/noMessage":
             answer(grpcHead, [], ok)
         case "/scripted/hugeHeaders":
-            let large = (0..<24).map { HTTP2HeaderField("x-large-\($0)", String(repeating: "v", count: 1000)) }
+            let large = (0..<24).map { HeaderField(name: "x-large-\($0)", value: String(repeating: "v", count: 1000)) }
             answer(grpcHead + large, framed(request), ok)
         case "/scripted/refused":
             session.resetStream(streamID: streamID, errorCode: 7)

@@ -88,7 +88,7 @@ enum EngineTesting {
         on engine: WorkflowEngine,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> (Workflow, [WorkflowModel.LogEvent]) {
-        let started = try await engine.start(request)
+        let started = try await engine.start(request).value
         let events = await eventsUntilTerminal(of: started.id, in: engine.events, sourceLocation: sourceLocation)
         let finished = try await engine.workflow(id: started.id)
         return (finished, events)

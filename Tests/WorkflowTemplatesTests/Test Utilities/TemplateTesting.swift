@@ -38,7 +38,7 @@ struct TemplateTesting {
 
     /// Starts a workflow of `type` with `params` and waits until it finishes.
     func run(_ type: String, _ params: [String: String], timeout: Duration = .seconds(30)) async throws -> Workflow {
-        let started = try await engine.start(WorkflowRequest(type: type, params: params))
+        let started = try await engine.start(WorkflowRequest(type: type, params: params)).value
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let workflow = try await engine.workflow(id: started.id)

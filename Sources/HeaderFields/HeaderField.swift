@@ -1,8 +1,14 @@
 /// One HTTP/2 header field: a name and a value.
 ///
 /// Names are lowercase, as HTTP/2 requires; pseudo-header names start with `:`.
-/// The RPC core reads request headers and builds response headers in this form; the transport
-/// converts it to and from its HTTP/2 library's representation.
+/// The HTTP/2 wrapper (`NGHTTP2`) delivers and submits header blocks in this form and the RPC
+/// core (`RPCCore`) reads request headers and builds response headers in it, so the transport
+/// hands a block from one to the other as it is. It lives in a target of its own, below both,
+/// so that neither depends on the other.
+///
+/// ```swift
+/// let fields = [HeaderField(name: ":status", value: "200"), HeaderField(name: "content-type", value: "application/grpc")]
+/// ```
 public struct HeaderField: Sendable, Hashable {
     /// The field name, such as `:path` or `content-type`.
     public var name: String

@@ -1,0 +1,71 @@
+import Logging
+import NIOPosix
+import RPCCore
+import Synchronization
+import Testing
+import WorkflowEngine
+import WorkflowMessages
+@testable import WorkflowService
+
+/// The unary handler of `method`, from a router the service registered in.
+private func unaryHandler(
+    of service: WorkflowRPCService, _ method: String
+) throws -> @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void {
+    var router = RPCRouter()
+    service.register(in: &router)
+    let head = try #require(GRPCRequestHead(path: "/\(WorkflowV1.WorkflowService.name)/\(method)"))
+    guard case .success(.unary(let handler)) = router.route(head) else {
+        Issue.record("\(method) is not a unary method")
+        throw RPCStatus(code: .unimplemented, message: method)
+    }
+    return handler
+}
+
+private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+@Suite struct WorkflowRPCServiceTests {
+    @Test func handlersOnTheEnginesLoopAnswerBeforeTheyReturn() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let engine = WorkflowEngine(templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), logger: logger)
+        let service = WorkflowRPCService(engine: engine)
+        let start = try unaryHandler(of: service, "StartWorkflow")
+        let get = try unaryHandler(of: service, "GetWorkflow")
+        let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "0"]).serializedBytes()
+
+        let (started, missing) = try await loop.submit {
+            let answers = Mutex<[Result<[UInt8], RPCStatus>]>([])
+            let context = ServerCallContext(path: "", metadata: Metadata(), deadline: nil)
+            start(request, context, UnaryResponder { result in answers.withLock { $0.append(result) } })
+            get(WorkflowV1.GetWorkflowRequest(workflowID: "wf-none").serializedBytes(), context, UnaryResponder { result in
+                answers.withLock { $0.append(result) }
+            })
+            let inline = answers.withLock { $0 }
+            return (try inline[0].get(), inline[1])
+        }.get()
+
+        #expect(try WorkflowV1.StartWorkflowResponse(serializedBytes: started).status == .running)
+        guard case .failure(let status) = missing else {
+            Issue.record("an unknown workflow must be NOT_FOUND")
+            return
+        }
+        #expect(status.code == .notFound)
+        await engine.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func aCallOffTheEnginesLoopStopsTheProgram() async {
+        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            // An engine on its default executor: no handler thread ever runs it.
+            let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
+            let get = try unaryHandler(of: service, "GetWorkflow")
+            get(
+                WorkflowV1.GetWorkflowRequest(workflowID: "wf-none").serializedBytes(),
+                ServerCallContext(path: "", metadata: Metadata(), deadline: nil),
+                UnaryResponder { _ in }
+            )
+        }
+        let message = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("WorkflowRPCService must run on its engine's event loop"))
+    }
+}
