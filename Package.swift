@@ -171,6 +171,7 @@ let package = Package(
             name: "WorkflowServiceTests",
             dependencies: [
                 "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
+                "MessageRuntime", "GRPCHealth", "GRPCReflection",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

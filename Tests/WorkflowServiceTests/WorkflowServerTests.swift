@@ -1,5 +1,8 @@
+import GRPCHealth
+import GRPCReflection
 import HTTP2Transport
 import Logging
+import MessageRuntime
 import NIOPosix
 import RPCCore
 import Testing
@@ -32,6 +35,34 @@ private func withServer(_ body: (GRPCClient) async throws -> Void) async throws 
 }
 
 private typealias Method = WorkflowV1.WorkflowService
+
+/// Every service the server offers, as its generated descriptors declare it.
+private let offeredServices = [
+    WorkflowV1.WorkflowService.descriptor, HealthV1.Health.descriptor,
+    ReflectionV1.ServerReflection.descriptor, ReflectionV1Alpha.ServerReflection.descriptor,
+]
+
+/// How a call of `path` with an empty request ends: `nil` for OK, otherwise its status.
+///
+/// A stream is read up to its first message, then dropped (which cancels the call); a method
+/// with a request stream is called as a unary one (one request message, then the end of the
+/// requests), which its handler takes like any other stream.
+private func outcome(of path: String, kind: RPCKind, on client: GRPCClient) async -> RPCStatus? {
+    do throws(RPCStatus) {
+        switch kind {
+        case .unary, .clientStreaming, .bidirectionalStreaming:
+            _ = try await client.unary(path: path, request: [], timeout: .seconds(1))
+        case .serverStreaming:
+            // WatchLogs on an empty server sends nothing: it ends DEADLINE_EXCEEDED.
+            for try await _ in client.serverStreaming(path: path, request: [], timeout: .milliseconds(500)) {
+                break
+            }
+        }
+        return nil
+    } catch {
+        return error
+    }
+}
 
 private func start(_ client: GRPCClient, _ params: [String: String]) async throws -> WorkflowV1.StartWorkflowResponse {
     let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: params, userID: "u-1", summary: "server test")
@@ -141,6 +172,34 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(ids.count == 200)
+        }
+    }
+
+    @Test func theServerServesExactlyTheMethodsOfItsServiceDescriptors() async throws {
+        try await withServer { client in
+            for service in offeredServices {
+                for method in service.methods {
+                    let status = await outcome(of: method.path, kind: method.kind, on: client)
+                    #expect(status?.code != .unimplemented, "\(method.path) is not routed: \(String(describing: status))")
+                }
+                let unknown = "/\(service.fullName)/Nope"
+                let status = await outcome(of: unknown, kind: .unary, on: client)
+                #expect(status == RPCStatus(code: .unimplemented, message: "Method not found: \(unknown)"))
+            }
+            let otherService = await outcome(of: "/workflow.v9.Other/StartWorkflow", kind: .unary, on: client)
+            #expect(otherService == RPCStatus(code: .unimplemented, message: "Unknown service: workflow.v9.Other"))
+
+            // No service beyond these: reflection lists the router's services, in both versions.
+            for method in [ReflectionV1.ServerReflection.serverReflectionInfo, ReflectionV1Alpha.ServerReflection.serverReflectionInfo] {
+                let request = ReflectionV1Alpha.ServerReflectionRequest(messageRequest: .listServices(""))
+                let bytes = try await client.unary(path: method.path, request: request.serializedBytes(), timeout: .seconds(5))
+                let answer = try ReflectionV1Alpha.ServerReflectionResponse(serializedBytes: bytes)
+                guard case .listServicesResponse(let list) = answer.messageResponse else {
+                    Issue.record("\(method.path) answered \(String(describing: answer.messageResponse))")
+                    continue
+                }
+                #expect(Set(list.service.map(\.name)) == Set(offeredServices.map(\.fullName)))
+            }
         }
     }
 }
