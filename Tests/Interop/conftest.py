@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.descriptor import ServiceDescriptor
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = Path(__file__).resolve().parent / "generated"
@@ -37,6 +38,17 @@ def _generate_stubs() -> None:
 _generate_stubs()
 
 from workflow.v1 import workflow_pb2, workflow_pb2_grpc  # noqa: E402
+
+WORKFLOW_SERVICE = workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"]
+
+
+def method_path(service: ServiceDescriptor, method: str) -> str:
+    """The HTTP/2 `:path` of one of `service`'s methods: `/<package.Service>/<Method>`.
+
+    Both names come from the generated descriptors, so a misspelt method raises KeyError here
+    instead of reaching the server as a call it answers with UNIMPLEMENTED.
+    """
+    return f"/{service.full_name}/{service.methods_by_name[method].name}"
 
 
 def workflowd_binary() -> Path:
