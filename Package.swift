@@ -152,7 +152,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2", "HeaderFields"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages", "MessageRuntime"]),
-        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "HeaderFields"]),
+        // The generated workflow.v1 descriptors sit below the RPC core: its tests name real methods.
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "HeaderFields", "MessageRuntime", "WorkflowMessages"]),
         .testTarget(
             name: "HTTP2TransportTests",
             dependencies: [
@@ -179,6 +180,7 @@ let package = Package(
             name: "WorkflowServiceTests",
             dependencies: [
                 "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
+                "MessageRuntime", "GRPCHealth", "GRPCReflection",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests/Interop"))
 
 import grpc  # noqa: E402
 
-from conftest import Server, workflow_pb2 as pb, workflow_pb2_grpc  # noqa: E402
+from conftest import WORKFLOW_SERVICE, Server, method_path, workflow_pb2 as pb, workflow_pb2_grpc  # noqa: E402
 
 STARTS = int(os.environ.get("BENCH_STARTS", "20000"))
 STEP_WORKFLOWS = 8
@@ -34,7 +34,7 @@ def start_throughput(server, tmp):
     run = subprocess.run(
         ["h2load", "-n", str(STARTS), "-c", "4", "-m", "32", "-d", str(body),
          "-H", "content-type: application/grpc", "-H", "te: trailers",
-         f"http://{server.address}/workflow.v1.WorkflowService/StartWorkflow"],
+         f"http://{server.address}{method_path(WORKFLOW_SERVICE, 'StartWorkflow')}"],
         capture_output=True, text=True, timeout=600)
     assert re.search(rf"{STARTS} succeeded, 0 failed", run.stdout), run.stdout
     return float(re.search(r"finished in [\d.]+m?s, ([\d.]+) req/s", run.stdout).group(1))

@@ -16,7 +16,7 @@ import HeaderFields
 /// }
 /// ```
 public struct GRPCRequestHead: Sendable, Hashable {
-    /// The method path, `/<service>/<method>`, such as `/workflow.v1.WorkflowService/Start`.
+    /// The method path, `/<service>/<method>`, such as `/workflow.v1.WorkflowService/StartWorkflow`.
     public let path: String
 
     /// The index of the `/` between service and method in ``path``.

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf.descriptor import FileDescriptor, ServiceDescriptor
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = Path(__file__).resolve().parent / "generated"
+# Debian's grpc-proto (Scripts/install-deps.sh --tests): the stock gRPC services' .proto files.
+GRPC_PROTOS = Path("/usr/share/grpc-proto")
 
 
 def _generate_stubs() -> None:
@@ -37,6 +41,32 @@ def _generate_stubs() -> None:
 _generate_stubs()
 
 from workflow.v1 import workflow_pb2, workflow_pb2_grpc  # noqa: E402
+
+WORKFLOW_SERVICE = workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"]
+
+
+def method_path(service: ServiceDescriptor, method: str) -> str:
+    """The HTTP/2 `:path` of one of `service`'s methods: `/<package.Service>/<Method>`.
+
+    Both names come from the generated descriptors, so a misspelt method raises KeyError here
+    instead of reaching the server as a call it answers with UNIMPLEMENTED.
+    """
+    return f"/{service.full_name}/{service.methods_by_name[method].name}"
+
+
+def grpc_proto_file(path: str) -> FileDescriptor:
+    """A file of Debian's grpc-proto as a descriptor, in a pool of its own: for the services no
+    stock Python package ships stubs of (grpc.reflection.v1; grpcio-reflection has v1alpha only)."""
+    from grpc_tools import protoc
+
+    descriptor_set = GENERATED / (path.replace("/", "_") + ".desc")
+    code = protoc.main(["grpc_tools.protoc", f"-I{GRPC_PROTOS}", "--include_imports",
+                        f"--descriptor_set_out={descriptor_set}", path])
+    assert code == 0, f"protoc failed to read {GRPC_PROTOS / path}: Scripts/install-deps.sh --tests installs grpc-proto"
+    pool = descriptor_pool.DescriptorPool()
+    for file in descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes()).file:
+        pool.AddSerializedFile(file.SerializeToString())
+    return pool.FindFileByName(path)
 
 
 def workflowd_binary() -> Path:

@@ -1,7 +1,10 @@
-"""The benchmark driver's table (Benchmarks/bench.py), without running any benchmark."""
+"""The benchmark driver's table and method paths (Benchmarks/bench.py), without running any
+benchmark."""
 import os
 import sys
 import types
+
+from conftest import GRPC_PROTOS, ROOT, WORKFLOW_SERVICE, grpc_proto_file, method_path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Benchmarks"))
 import bench  # noqa: E402
@@ -39,3 +42,13 @@ def test_a_zero_reference_figure_gives_no_ratio_instead_of_failing():
 def test_absolute_targets_apply_to_workflowd_alone():
     text = table({("log_step: caller's cost (ns/call)", "workflowd"): [468.0]})
     assert row(text, "log_step: caller's cost (ns/call)").endswith("| 468 | — | — | ≤ 1,000 ✅ |")
+
+
+def test_method_paths_read_from_protoc_match_the_generated_descriptors():
+    """bench.py decodes protoc's descriptor set itself (the system python3 has no protobuf)."""
+    paths = bench.method_paths(ROOT / "Protos", WORKFLOW_SERVICE.file.name, WORKFLOW_SERVICE.name)
+    assert paths == {name: method_path(WORKFLOW_SERVICE, name) for name in WORKFLOW_SERVICE.methods_by_name}
+    # Another file: file options (fields the reader skips) and another package.
+    reflection = grpc_proto_file("grpc/reflection/v1/reflection.proto").services_by_name["ServerReflection"]
+    assert bench.method_paths(GRPC_PROTOS, reflection.file.name, reflection.name) == \
+        {name: method_path(reflection, name) for name in reflection.methods_by_name}

@@ -6,11 +6,12 @@ import time
 import grpc
 import pytest
 
+from conftest import WORKFLOW_SERVICE, method_path
 from h2_client import RawH2, grpc_messages
 from workflow.v1 import workflow_pb2 as pb
 
-WATCH = "/workflow.v1.WorkflowService/WatchLogs"
-START = "/workflow.v1.WorkflowService/StartWorkflow"
+WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
+START = method_path(WORKFLOW_SERVICE, "StartWorkflow")
 
 
 def header(headers, name):

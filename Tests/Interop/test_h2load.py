@@ -7,7 +7,7 @@ import subprocess
 
 import grpc
 
-from conftest import Server
+from conftest import WORKFLOW_SERVICE, Server, method_path
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
@@ -25,7 +25,7 @@ def test_h2load_start_workflow_gets_grpc_status_ok_on_every_call(tmp_path):
         run = subprocess.run(
             ["h2load", "-n", str(CALLS), "-c", "4", "-m", "32", "-d", str(body),
              "-H", "content-type: application/grpc", "-H", "te: trailers",
-             f"http://{server.address}/workflow.v1.WorkflowService/StartWorkflow"],
+             f"http://{server.address}{method_path(WORKFLOW_SERVICE, 'StartWorkflow')}"],
             capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stdout + run.stderr
         assert re.search(rf"{CALLS} succeeded, 0 failed, 0 errored", run.stdout), run.stdout

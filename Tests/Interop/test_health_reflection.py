@@ -10,9 +10,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from conftest import Server
+from conftest import WORKFLOW_SERVICE, Server, grpc_proto_file, method_path
+from workflow.v1 import workflow_pb2 as pb
 
-SERVICE = "workflow.v1.WorkflowService"
+SERVICE = WORKFLOW_SERVICE.full_name
+HEALTH = health_pb2.DESCRIPTOR.services_by_name["Health"]
+REFLECTION_V1ALPHA = reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"]
+REFLECTION_V1 = grpc_proto_file("grpc/reflection/v1/reflection.proto").services_by_name["ServerReflection"]
 
 
 def test_health_check_whole_server_and_service(channel):
@@ -50,31 +54,33 @@ def test_health_watch_sends_the_current_status_then_not_serving_on_shutdown():
 def test_reflection_lists_the_services(channel):
     database = ProtoReflectionDescriptorDatabase(channel)
     services = database.get_services()
-    assert SERVICE in services
-    assert "grpc.health.v1.Health" in services
-    assert "grpc.reflection.v1alpha.ServerReflection" in services
+    assert set(services) == {service.full_name for service in (WORKFLOW_SERVICE, HEALTH, REFLECTION_V1ALPHA, REFLECTION_V1)}
 
 
 def test_reflection_describes_the_service_and_its_messages(channel):
     pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
     service = pool.FindServiceByName(SERVICE)
     methods = {method.name: method for method in service.methods}
-    assert {"StartWorkflow", "GetWorkflow", "WatchLogs"} <= set(methods)
-    assert methods["WatchLogs"].output_type.full_name == "workflow.v1.LogEvent"
-    assert "params" in pool.FindMessageTypeByName("workflow.v1.StartWorkflowRequest").fields_by_name
-    assert pool.FindFileContainingSymbol("grpc.health.v1.Health").name == "grpc/health/v1/health.proto"
+    assert set(methods) == set(WORKFLOW_SERVICE.methods_by_name)
+    for name, expected in WORKFLOW_SERVICE.methods_by_name.items():
+        described = methods[name]
+        assert described.input_type.full_name == expected.input_type.full_name
+        assert described.output_type.full_name == expected.output_type.full_name
+        assert (described.client_streaming, described.server_streaming) == (expected.client_streaming, expected.server_streaming)
+    assert "params" in pool.FindMessageTypeByName(pb.StartWorkflowRequest.DESCRIPTOR.full_name).fields_by_name
+    # grpcio-health-checking names its copy grpc_health/v1/health.proto; the server has grpc-proto's.
+    assert pool.FindFileContainingSymbol(HEALTH.full_name).name == "grpc/health/v1/health.proto"
 
 
 def test_reflection_v1_answers_in_one_stream_as_requests_arrive(channel):
     """Both versions; each answer arrives before the next request is sent."""
-    for path in ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-                 "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"]:
+    for path in [method_path(REFLECTION_V1, "ServerReflectionInfo"), method_path(REFLECTION_V1ALPHA, "ServerReflectionInfo")]:
         call = channel.stream_stream(path, request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
                                      response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
         requests = [
             reflection_pb2.ServerReflectionRequest(list_services=""),
-            reflection_pb2.ServerReflectionRequest(file_by_filename="workflow/v1/workflow.proto"),
-            reflection_pb2.ServerReflectionRequest(file_containing_symbol="workflow.v1.WorkflowService.GetWorkflow"),
+            reflection_pb2.ServerReflectionRequest(file_by_filename=WORKFLOW_SERVICE.file.name),
+            reflection_pb2.ServerReflectionRequest(file_containing_symbol=WORKFLOW_SERVICE.methods_by_name["GetWorkflow"].full_name),
             reflection_pb2.ServerReflectionRequest(file_containing_symbol="no.Such"),
         ]
         ready = threading.Event()
@@ -94,7 +100,7 @@ def test_reflection_v1_answers_in_one_stream_as_requests_arrive(channel):
             ready.set()
         assert len(answers) == 4
         assert SERVICE in [s.name for s in answers[0].list_services_response.service]
-        assert answers[1].original_request.file_by_filename == "workflow/v1/workflow.proto"
+        assert answers[1].original_request.file_by_filename == WORKFLOW_SERVICE.file.name
         assert len(answers[1].file_descriptor_response.file_descriptor_proto) >= 1
         assert len(answers[2].file_descriptor_response.file_descriptor_proto) >= 1
         assert answers[3].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]

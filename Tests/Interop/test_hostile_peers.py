@@ -10,11 +10,12 @@ import grpc
 import h2.events
 import pytest
 
-from conftest import Server
+from conftest import WORKFLOW_SERVICE, Server, method_path
 from h2_client import RawH2
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
+WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 
@@ -72,7 +73,7 @@ def test_a_peer_that_never_answers_keepalive_pings_is_closed(strict_server):
     conn.initiate_connection()
     request = pb.WatchLogsRequest(live_only=True).SerializeToString()
     conn.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", "x"),
-                          (":path", "/workflow.v1.WorkflowService/WatchLogs"),
+                          (":path", WATCH),
                           ("content-type", "application/grpc"), ("te", "trailers")])
     conn.send_data(1, struct.pack(">BI", 0, len(request)) + request, end_stream=True)
     sock.sendall(conn.data_to_send())
@@ -85,7 +86,7 @@ def test_a_peer_that_never_answers_keepalive_pings_is_closed(strict_server):
 
 def test_a_client_that_answers_pings_keeps_its_watch(strict_server):
     client = RawH2(strict_server.port)
-    stream = client.grpc_request("/workflow.v1.WorkflowService/WatchLogs", pb.WatchLogsRequest(live_only=True).SerializeToString())
+    stream = client.grpc_request(WATCH, pb.WatchLogsRequest(live_only=True).SerializeToString())
     deadline = time.monotonic() + 3.5
     while time.monotonic() < deadline:
         assert client.pump(timeout=0.2), "the server closed a connection that answers its PINGs"
@@ -109,7 +110,7 @@ def test_max_concurrent_streams_is_advertised_and_enforced(strict_server):
     raw = b""
     for stream_id in (101, 103, 105, 107, 109):
         block = encoder.encode([(":method", "POST"), (":scheme", "http"), (":authority", "x"),
-                                (":path", "/workflow.v1.WorkflowService/WatchLogs"), ("content-type", "application/grpc")])
+                                (":path", WATCH), ("content-type", "application/grpc")])
         raw += frame(0x1, 0x4, stream_id, block) + frame(0x0, 0x1, stream_id, body)
     client.sock.sendall(raw)
     goaway = None
@@ -128,11 +129,12 @@ def test_rst_stream_flood_ends_the_connection_not_the_server(server):
     client = RawH2(server.port)
     client.pump(timeout=0.5)
     encoder = client.conn.encoder
+    get = method_path(WORKFLOW_SERVICE, "GetWorkflow")
     raw = b""
     for n in range(3000):
         stream_id = 2 * n + 1
         block = encoder.encode([(":method", "POST"), (":scheme", "http"), (":authority", "x"),
-                                (":path", "/workflow.v1.WorkflowService/GetWorkflow"), ("content-type", "application/grpc")])
+                                (":path", get), ("content-type", "application/grpc")])
         raw += frame(0x1, 0x4, stream_id, block) + frame(0x3, 0, stream_id, struct.pack(">I", 8))
     try:
         client.sock.sendall(raw)

@@ -2,10 +2,12 @@
 
 import time
 
+from conftest import WORKFLOW_SERVICE, method_path
 from h2_client import RawH2, grpc_messages
 from workflow.v1 import workflow_pb2 as pb
 
-WATCH = "/workflow.v1.WorkflowService/WatchLogs"
+WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
+START = method_path(WORKFLOW_SERVICE, "StartWorkflow")
 
 
 def header(headers, name):
@@ -35,7 +37,7 @@ def test_message_split_across_many_data_frames_and_trailers_always_sent(server):
     message = pb.StartWorkflowRequest(type="TEST", params={"steps": "1", "step_delay_ms": "0"}).SerializeToString()
     import struct
     framed = struct.pack(">BI", 0, len(message)) + message
-    stream = client.request("/workflow.v1.WorkflowService/StartWorkflow", b"",
+    stream = client.request(START, b"",
                             headers=[("content-type", "application/grpc"), ("te", "trailers")], end=False)
     for i in range(len(framed)):
         client.conn.send_data(stream, framed[i:i + 1], end_stream=i == len(framed) - 1)

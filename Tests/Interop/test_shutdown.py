@@ -2,7 +2,7 @@
 
 import grpc
 
-from conftest import Server
+from conftest import WORKFLOW_SERVICE, Server, method_path
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
@@ -35,7 +35,7 @@ def _open_unfinished_request(port):
     from h2_client import RawH2
     client = RawH2(port)
     message = pb.StartWorkflowRequest(type="TEST").SerializeToString()
-    stream = client.request("/workflow.v1.WorkflowService/StartWorkflow", struct.pack(">BI", 0, len(message) + 10) + message,
+    stream = client.request(method_path(WORKFLOW_SERVICE, "StartWorkflow"), struct.pack(">BI", 0, len(message) + 10) + message,
                             headers=[("content-type", "application/grpc"), ("te", "trailers")], end=False)
     # Wait until the server has processed the request, so a loaded machine cannot deliver the
     # signal before the server has seen the open call.
@@ -47,7 +47,7 @@ def test_sigterm_sends_a_shutdown_notice_then_goaway_with_the_last_stream():
     from h2_client import RawH2
     server = Server()
     client = RawH2(server.port)
-    stream = client.grpc_request("/workflow.v1.WorkflowService/WatchLogs", pb.WatchLogsRequest(live_only=True).SerializeToString())
+    stream = client.grpc_request(method_path(WORKFLOW_SERVICE, "WatchLogs"), pb.WatchLogsRequest(live_only=True).SerializeToString())
     client.pump(timeout=0.5)
     # The server has processed the call before the signal (a loaded machine could reorder them).
     assert client.sync()

@@ -6,11 +6,12 @@ import time
 import grpc
 import pytest
 
-from conftest import Server
+from conftest import WORKFLOW_SERVICE, Server, method_path
 from h2_client import RawH2, grpc_messages
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
+WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
 LONG = "x" * 5000
 BAD_REQUESTS = [
     ("StartWorkflow", pb.StartWorkflowRequest(), "type"),
@@ -67,7 +68,7 @@ def test_a_watcher_that_falls_behind_retention_gets_a_gap_marker_then_the_rest()
             stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
             # A stalled reader: it reads one flow-control window, then stops.
             reader = RawH2(server.port, initial_window=1024)
-            stream = reader.grpc_request("/workflow.v1.WorkflowService/WatchLogs", pb.WatchLogsRequest().SerializeToString())
+            stream = reader.grpc_request(WATCH, pb.WatchLogsRequest().SerializeToString())
             reader.pump(acknowledge=False, timeout=0.5)
             # Meanwhile 4,000 events happen: far more than the 500 retained.
             started = stub.StartWorkflow(pb.StartWorkflowRequest(
@@ -127,7 +128,7 @@ def test_a_single_workflow_watch_ends_even_when_its_terminal_event_was_pruned():
                 type="TEST", params={"jobs": "1", "steps": "200", "step_delay_ms": "1"}))
             reader = RawH2(server.port, initial_window=512)
             request = pb.WatchLogsRequest(workflow_id=watched.workflow_id).SerializeToString()
-            stream = reader.grpc_request("/workflow.v1.WorkflowService/WatchLogs", request)
+            stream = reader.grpc_request(WATCH, request)
             reader.pump(acknowledge=False, timeout=0.3)
             for _ in stub.WatchLogs(pb.WatchLogsRequest(workflow_id=watched.workflow_id, min_level=pb.LOG_LEVEL_ERROR)):
                 pass

@@ -7,6 +7,7 @@ import time
 import grpc
 import pytest
 
+from conftest import WORKFLOW_SERVICE, method_path
 from workflow.v1 import workflow_pb2 as pb
 
 K = pb.LogEventKind
@@ -236,20 +237,20 @@ def identity(raw):
 
 
 def test_unknown_method_and_service_are_unimplemented(channel):
-    method = channel.unary_unary("/workflow.v1.WorkflowService/Nope", request_serializer=identity, response_deserializer=identity)
+    method = channel.unary_unary(f"/{WORKFLOW_SERVICE.full_name}/Nope", request_serializer=identity, response_deserializer=identity)
     expect_status(grpc.StatusCode.UNIMPLEMENTED, method, b"")
     service = channel.unary_unary("/workflow.v9.Other/Start", request_serializer=identity, response_deserializer=identity)
     expect_status(grpc.StatusCode.UNIMPLEMENTED, service, b"")
 
 
 def test_request_over_four_mib_is_resource_exhausted(channel):
-    method = channel.unary_unary("/workflow.v1.WorkflowService/StartWorkflow", request_serializer=identity, response_deserializer=identity)
+    method = channel.unary_unary(method_path(WORKFLOW_SERVICE, "StartWorkflow"), request_serializer=identity, response_deserializer=identity)
     big = pb.StartWorkflowRequest(type="TEST", summary="x" * (4 * 1024 * 1024 + 10)).SerializeToString()
     expect_status(grpc.StatusCode.RESOURCE_EXHAUSTED, method, big, timeout=20)
 
 
 def test_unparsable_message_gets_a_clear_status(channel):
-    method = channel.unary_unary("/workflow.v1.WorkflowService/StartWorkflow", request_serializer=identity, response_deserializer=identity)
+    method = channel.unary_unary(method_path(WORKFLOW_SERVICE, "StartWorkflow"), request_serializer=identity, response_deserializer=identity)
     details = expect_status(grpc.StatusCode.INVALID_ARGUMENT, method, b"\xff\xff\xff\xff\xff")
     assert "StartWorkflowRequest" in details
 

@@ -1,8 +1,11 @@
 import HeaderFields
 import Testing
 import RPCCore
+import WorkflowMessages
 
 @Suite struct GRPCRequestHeadTests {
+    /// The method `base` calls: its `:path` stays a raw header value, as a client sends it.
+    static let startWorkflow = WorkflowV1.WorkflowService.startWorkflow
     static let base: [(String, String)] = [
         (":method", "POST"), (":scheme", "http"), (":path", "/workflow.v1.WorkflowService/StartWorkflow"),
         (":authority", "localhost:50051"), ("content-type", "application/grpc"), ("te", "trailers"),
@@ -39,9 +42,9 @@ import RPCCore
             ("grpc-timeout", "250m"), ("user-agent", "grpc-go/1.60"), ("x-request-id", "abc"),
             ("trace-bin", "AQI"), ("grpc-accept-encoding", "identity,gzip"), ("grpc-encoding", "identity"),
         ])
-        #expect(head.path == "/workflow.v1.WorkflowService/StartWorkflow")
-        #expect(head.service == "workflow.v1.WorkflowService")
-        #expect(head.method == "StartWorkflow")
+        #expect(head.path == Self.startWorkflow.path)
+        #expect(head.service == Self.startWorkflow.service)
+        #expect(head.method == Self.startWorkflow.name)
         #expect(head.timeout == .milliseconds(250))
         #expect(head.encoding == "identity")
         #expect(head.authority == "localhost:50051")
@@ -158,7 +161,7 @@ import RPCCore
             Issue.record("expected .rpc")
             return
         }
-        #expect(head.method == "StartWorkflow")
+        #expect(head.method == Self.startWorkflow.name)
     }
 
     @Test func repeatedMetadataIsKeptInOrder() throws {

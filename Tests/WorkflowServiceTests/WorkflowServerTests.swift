@@ -1,5 +1,8 @@
+import GRPCHealth
+import GRPCReflection
 import HTTP2Transport
 import Logging
+import MessageRuntime
 import NIOPosix
 import RPCCore
 import Testing
@@ -31,20 +34,44 @@ private func withServer(_ body: (GRPCClient) async throws -> Void) async throws 
     try await server.stop()
 }
 
-private enum Method {
-    static let start = "/workflow.v1.WorkflowService/StartWorkflow"
-    static let get = "/workflow.v1.WorkflowService/GetWorkflow"
-    static let watch = "/workflow.v1.WorkflowService/WatchLogs"
+private typealias Method = WorkflowV1.WorkflowService
+
+/// Every service the server offers, as its generated descriptors declare it.
+private let offeredServices = [
+    WorkflowV1.WorkflowService.descriptor, HealthV1.Health.descriptor,
+    ReflectionV1.ServerReflection.descriptor, ReflectionV1Alpha.ServerReflection.descriptor,
+]
+
+/// How a call of `path` with an empty request ends: `nil` for OK, otherwise its status.
+///
+/// A stream is read up to its first message, then dropped (which cancels the call); a method
+/// with a request stream is called as a unary one (one request message, then the end of the
+/// requests), which its handler takes like any other stream.
+private func outcome(of path: String, kind: RPCKind, on client: GRPCClient) async -> RPCStatus? {
+    do throws(RPCStatus) {
+        switch kind {
+        case .unary, .clientStreaming, .bidirectionalStreaming:
+            _ = try await client.unary(path: path, request: [], timeout: .seconds(1))
+        case .serverStreaming:
+            // WatchLogs on an empty server sends nothing: it ends DEADLINE_EXCEEDED.
+            for try await _ in client.serverStreaming(path: path, request: [], timeout: .milliseconds(500)) {
+                break
+            }
+        }
+        return nil
+    } catch {
+        return error
+    }
 }
 
 private func start(_ client: GRPCClient, _ params: [String: String]) async throws -> WorkflowV1.StartWorkflowResponse {
     let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: params, userID: "u-1", summary: "server test")
-    return try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.start, request: request.serializedBytes()))
+    return try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.startWorkflow.path, request: request.serializedBytes()))
 }
 
 private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest) async throws -> [WorkflowV1.LogEvent] {
     var events: [WorkflowV1.LogEvent] = []
-    for try await message in client.serverStreaming(path: Method.watch, request: request.serializedBytes(), timeout: .seconds(30)) {
+    for try await message in client.serverStreaming(path: Method.watchLogs.path, request: request.serializedBytes(), timeout: .seconds(30)) {
         events.append(try WorkflowV1.LogEvent(serializedBytes: message))
     }
     return events
@@ -62,7 +89,7 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
             #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
             #expect(events.filter { $0.kind == .stepLogged }.count == 6)
 
-            let bytes = try await client.unary(path: Method.get, request: WorkflowV1.GetWorkflowRequest(workflowID: started.workflowID).serializedBytes())
+            let bytes = try await client.unary(path: Method.getWorkflow.path, request: WorkflowV1.GetWorkflowRequest(workflowID: started.workflowID).serializedBytes())
             let workflow = try WorkflowV1.Workflow(serializedBytes: bytes)
             #expect(workflow.status == .completed)
             #expect(workflow.jobs.map(\.name) == ["Fetch", "Process"])
@@ -75,15 +102,15 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
         try await withServer { client in
             let started = try await start(client, ["jobs": "1", "steps": "5", "step_delay_ms": "30"])
             let request = WorkflowV1.GetWorkflowRequest(workflowID: started.workflowID).serializedBytes()
-            let early = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            let early = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.getWorkflow.path, request: request))
             #expect(early.status == .running)
             #expect(early.jobs[0].steps.count < 5)
 
             _ = try await watch(client, .init(workflowID: started.workflowID))
-            let done = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            let done = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.getWorkflow.path, request: request))
             #expect(done.status == .completed)
             #expect(done.jobs[0].steps.count == 5)
-            let again = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.get, request: request))
+            let again = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.getWorkflow.path, request: request))
             #expect(again == done)
         }
     }
@@ -91,7 +118,7 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
     @Test func engineErrorsBecomePreciseStatuses() async throws {
         try await withServer { client in
             let unknownType = await #expect(throws: RPCStatus.self) {
-                _ = try await client.unary(path: Method.start, request: WorkflowV1.StartWorkflowRequest(type: "NOPE").serializedBytes())
+                _ = try await client.unary(path: Method.startWorkflow.path, request: WorkflowV1.StartWorkflowRequest(type: "NOPE").serializedBytes())
             }
             #expect(unknownType?.code == .invalidArgument)
             #expect(unknownType?.message.contains("TEST") == true)
@@ -103,7 +130,7 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
             #expect(badParam?.message.contains("steps") == true)
 
             let missing = await #expect(throws: RPCStatus.self) {
-                _ = try await client.unary(path: Method.get, request: WorkflowV1.GetWorkflowRequest(workflowID: "wf-nope").serializedBytes())
+                _ = try await client.unary(path: Method.getWorkflow.path, request: WorkflowV1.GetWorkflowRequest(workflowID: "wf-nope").serializedBytes())
             }
             #expect(missing?.code == .notFound)
 
@@ -118,7 +145,7 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
             #expect(ahead?.code == .outOfRange)
 
             let garbage = await #expect(throws: RPCStatus.self) {
-                _ = try await client.unary(path: Method.get, request: [0xFF, 0xFF, 0xFF])
+                _ = try await client.unary(path: Method.getWorkflow.path, request: [0xFF, 0xFF, 0xFF])
             }
             #expect(garbage?.code == .invalidArgument)
         }
@@ -127,10 +154,10 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
     @Test func aRepeatedRequestIDAnswersWithTheExistingWorkflowInItsCurrentState() async throws {
         try await withServer { client in
             let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"], requestID: "req-7")
-            let first = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.start, request: request.serializedBytes()))
+            let first = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.startWorkflow.path, request: request.serializedBytes()))
             _ = try await watch(client, .init(workflowID: first.workflowID))
 
-            let again = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.start, request: request.serializedBytes()))
+            let again = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await client.unary(path: Method.startWorkflow.path, request: request.serializedBytes()))
             #expect(again.workflowID == first.workflowID)
             #expect(again.status == .completed)
         }
@@ -145,6 +172,34 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             #expect(ids.count == 200)
+        }
+    }
+
+    @Test func theServerServesExactlyTheMethodsOfItsServiceDescriptors() async throws {
+        try await withServer { client in
+            for service in offeredServices {
+                for method in service.methods {
+                    let status = await outcome(of: method.path, kind: method.kind, on: client)
+                    #expect(status?.code != .unimplemented, "\(method.path) is not routed: \(String(describing: status))")
+                }
+                let unknown = "/\(service.fullName)/Nope"
+                let status = await outcome(of: unknown, kind: .unary, on: client)
+                #expect(status == RPCStatus(code: .unimplemented, message: "Method not found: \(unknown)"))
+            }
+            let otherService = await outcome(of: "/workflow.v9.Other/StartWorkflow", kind: .unary, on: client)
+            #expect(otherService == RPCStatus(code: .unimplemented, message: "Unknown service: workflow.v9.Other"))
+
+            // No service beyond these: reflection lists the router's services, in both versions.
+            for method in [ReflectionV1.ServerReflection.serverReflectionInfo, ReflectionV1Alpha.ServerReflection.serverReflectionInfo] {
+                let request = ReflectionV1Alpha.ServerReflectionRequest(messageRequest: .listServices(""))
+                let bytes = try await client.unary(path: method.path, request: request.serializedBytes(), timeout: .seconds(5))
+                let answer = try ReflectionV1Alpha.ServerReflectionResponse(serializedBytes: bytes)
+                guard case .listServicesResponse(let list) = answer.messageResponse else {
+                    Issue.record("\(method.path) answered \(String(describing: answer.messageResponse))")
+                    continue
+                }
+                #expect(Set(list.service.map(\.name)) == Set(offeredServices.map(\.fullName)))
+            }
         }
     }
 }

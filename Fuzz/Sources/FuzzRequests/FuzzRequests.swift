@@ -1,5 +1,7 @@
-import GRPCHealth
-import GRPCReflection
+// `@testable` for the generated health and reflection descriptors, which are `package` access:
+// a testable import reaches them from this package too (Scripts/fuzz.sh builds with -enable-testing).
+@testable import GRPCHealth
+@testable import GRPCReflection
 import RPCCore
 import WorkflowMessages
 
@@ -49,14 +51,15 @@ private final class Services: Sendable {
     }
 
     func check(_ bytes: [UInt8]) {
-        guard case .success(.unary(let call)) = router.route(GRPCRequestHead(path: "/grpc.health.v1.Health/Check")!) else {
+        let path = HealthV1.Health.check.path
+        guard case .success(.unary(let call)) = router.route(GRPCRequestHead(path: path)!) else {
             fatalError("health is not registered")
         }
-        call(bytes, ServerCallContext(path: "/grpc.health.v1.Health/Check", metadata: Metadata(), deadline: nil), UnaryResponder { _ in })
+        call(bytes, ServerCallContext(path: path, metadata: Metadata(), deadline: nil), UnaryResponder { _ in })
     }
 
     func reflect(_ bytes: [UInt8]) {
-        let path = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+        let path = ReflectionV1.ServerReflection.serverReflectionInfo.path
         guard case .success(.bidirectionalStreaming(let start)) = router.route(GRPCRequestHead(path: path)!) else {
             fatalError("reflection is not registered")
         }
