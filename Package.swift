@@ -10,12 +10,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "workflowd", targets: ["workflowd"]),
-        // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one).
+        .executable(name: "workflowctl", targets: ["workflowctl"]),
+        // The one public library: workflow.v1's messages and method descriptors as Swift values,
+        // for Swift clients. Every other target's API is `package` access.
+        .library(name: "WorkflowMessages", targets: ["WorkflowMessages"]),
+        // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one
+        // and reaches the `package` API through `@testable import`).
         .library(
             name: "WorkflowEngineFuzzing",
-            targets: ["HeaderFields", "RPCCore", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
+            targets: ["RPCCore", "HeaderFields", "NGHTTP2", "HTTP2Transport", "GRPCHealth", "GRPCReflection", "WorkflowMessages"]
         ),
-        .executable(name: "workflowctl", targets: ["workflowctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

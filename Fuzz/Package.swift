@@ -5,7 +5,9 @@ import PackageDescription
 /// libFuzzer targets for WorkflowEngine, kept out of the main package so `swift build` and
 /// `swift test` never see them. Build and run them with `Scripts/fuzz.sh`
 /// (`swift build --sanitize=fuzzer --sanitize=address`); each is an executable whose
-/// `LLVMFuzzerTestOneInput` libFuzzer calls.
+/// `LLVMFuzzerTestOneInput` libFuzzer calls. The root package's API is `package` access, which
+/// another package reaches only through `@testable import` (the script builds with
+/// `-enable-testing`).
 let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 /// SwiftPM names a path dependency after its folder, which is whatever the clone is called

@@ -17,9 +17,9 @@ import Synchronization
 /// // on SIGTERM:
 /// health.enterShutdown()
 /// ```
-public final class HealthService: Sendable {
+package final class HealthService: Sendable {
     /// The service name on the wire.
-    public static let serviceName = HealthV1.Health.name
+    package static let serviceName = HealthV1.Health.name
 
     private struct State {
         /// By service name; "" is the whole server.
@@ -31,13 +31,13 @@ public final class HealthService: Sendable {
     private let state = Mutex(State())
 
     /// Creates the service with the whole server SERVING.
-    public init() {}
+    package init() {}
 
     /// Sets a service's status and tells its watchers. Ignored after ``enterShutdown()``.
     /// - Parameters:
     ///   - status: The new status.
     ///   - service: The fully qualified service name, or "" for the whole server.
-    public func setStatus(_ status: ServingStatus, forService service: String) {
+    package func setStatus(_ status: ServingStatus, forService service: String) {
         let watchers = state.withLock { state -> [HealthWatchProducer] in
             guard !state.isShuttingDown, state.statuses[service] != status else { return [] }
             state.statuses[service] = status
@@ -47,7 +47,7 @@ public final class HealthService: Sendable {
     }
 
     /// Marks every service NOT_SERVING, for good, and tells the watchers.
-    public func enterShutdown() {
+    package func enterShutdown() {
         let watchers = state.withLock { state -> [HealthWatchProducer] in
             state.isShuttingDown = true
             for name in state.statuses.keys { state.statuses[name] = .notServing }
@@ -57,12 +57,12 @@ public final class HealthService: Sendable {
     }
 
     /// A service's status, or nil if the service is not known.
-    public func status(forService service: String) -> ServingStatus? {
+    package func status(forService service: String) -> ServingStatus? {
         state.withLock { $0.statuses[service] }
     }
 
     /// Adds `Check` and `Watch` to `router`.
-    public func register(in router: inout RPCRouter) {
+    package func register(in router: inout RPCRouter) {
         router.register(HealthV1.Health.check, .unary { [self] request, _, responder in
             do throws(RPCStatus) {
                 let service = try Self.service(of: request)
@@ -98,6 +98,6 @@ public final class HealthService: Sendable {
 
     /// A serialized `HealthCheckResponse` with `status`.
     static func response(_ status: ServingStatus) -> [UInt8] {
-        HealthV1.HealthCheckResponse(status: .init(rawValue: status.rawValue)).serializedBytes()
+        HealthV1.HealthCheckResponse(status: status).serializedBytes()
     }
 }

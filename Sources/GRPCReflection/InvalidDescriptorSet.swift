@@ -1,5 +1,5 @@
 /// The bytes given to ``ReflectionService`` are not a serialized `FileDescriptorSet`.
-public struct InvalidDescriptorSet: Error, Sendable, Hashable {
+package struct InvalidDescriptorSet: Error, Sendable, Hashable {
     /// Where parsing stopped, in bytes from the start of the innermost message being read.
-    public var offset: Int
+    package var offset: Int
 }

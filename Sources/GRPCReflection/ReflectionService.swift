@@ -14,12 +14,12 @@ import RPCCore
 /// let reflection = try ReflectionService(fileDescriptorSet: descriptorBytes, serviceNames: router.serviceNames)
 /// reflection.register(in: &router)
 /// ```
-public final class ReflectionService: Sendable {
+package final class ReflectionService: Sendable {
     /// The method of both versions: the same messages under two service names.
     private static let methods = [ReflectionV1.ServerReflection.serverReflectionInfo, ReflectionV1Alpha.ServerReflection.serverReflectionInfo]
 
     /// The service names on the wire, both versions.
-    public static let serviceNames = methods.map(\.service)
+    package static let serviceNames = methods.map(\.service)
 
     private let index: DescriptorIndex
     private let listed: [String]
@@ -30,7 +30,7 @@ public final class ReflectionService: Sendable {
     ///     of every listed service and their imports.
     ///   - serviceNames: The services to list; the reflection services are added.
     /// - Throws: ``InvalidDescriptorSet`` when the bytes are not a descriptor set.
-    public init(fileDescriptorSet: [UInt8], serviceNames: [String]) throws(InvalidDescriptorSet) {
+    package init(fileDescriptorSet: [UInt8], serviceNames: [String]) throws(InvalidDescriptorSet) {
         do {
             index = try DescriptorIndex(fileDescriptorSet: fileDescriptorSet)
         } catch {
@@ -40,7 +40,7 @@ public final class ReflectionService: Sendable {
     }
 
     /// Adds `ServerReflectionInfo` of both versions to `router`.
-    public func register(in router: inout RPCRouter) {
+    package func register(in router: inout RPCRouter) {
         for method in Self.methods {
             router.register(method, .bidirectionalStreaming { [self] _, waker in
                 ReflectionCall(service: self, waker: waker)

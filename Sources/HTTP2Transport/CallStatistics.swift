@@ -4,11 +4,11 @@ import Synchronization
 /// Counts the calls a server finished, by the `grpc-status` it sent.
 ///
 /// Load tools such as h2load only see HTTP 200; these counts say what the calls really ended with.
-public final class CallStatistics: Sendable {
+package final class CallStatistics: Sendable {
     private let counts = Mutex<[Int: Int]>([:])
 
     /// Creates empty statistics.
-    public init() {}
+    package init() {}
 
     /// Records one finished call.
     func record(_ code: RPCStatus.Code) {
@@ -16,7 +16,7 @@ public final class CallStatistics: Sendable {
     }
 
     /// How many calls ended with each status code so far.
-    public var snapshot: [RPCStatus.Code: Int] {
+    package var snapshot: [RPCStatus.Code: Int] {
         counts.withLock { counts in
             var result: [RPCStatus.Code: Int] = [:]
             for (raw, count) in counts {

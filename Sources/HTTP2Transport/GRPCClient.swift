@@ -28,7 +28,7 @@ import Synchronization
 /// }
 /// await client.close()
 /// ```
-public final class GRPCClient: Sendable {
+package final class GRPCClient: Sendable {
     private let channel: any Channel
     private let handler: NIOLoopBound<GRPCClientConnectionHandler>
     private let authority: String
@@ -57,7 +57,7 @@ public final class GRPCClient: Sendable {
     ///   - logger: Where connection-level problems are logged (at debug level).
     /// - Returns: A connected client.
     /// - Throws: ``RPCStatus`` UNAVAILABLE when the TCP connection cannot be made.
-    public static func connect(
+    package static func connect(
         host: String,
         port: Int,
         group: any EventLoopGroup,
@@ -92,7 +92,7 @@ public final class GRPCClient: Sendable {
     ///     prepended to the client's own).
     /// - Returns: The serialized response message.
     /// - Throws: The call's ``RPCStatus`` when it is not OK.
-    public func unary(
+    package func unary(
         path: String,
         request: [UInt8],
         timeout: Duration? = nil,
@@ -129,7 +129,7 @@ public final class GRPCClient: Sendable {
     ///
     /// - Parameters: as for ``unary(path:request:timeout:metadata:)``.
     /// - Returns: The response messages.
-    public func serverStreaming(
+    package func serverStreaming(
         path: String,
         request: [UInt8],
         timeout: Duration? = nil,
@@ -163,7 +163,7 @@ public final class GRPCClient: Sendable {
 
     /// Closes the connection: sends GOAWAY, then closes the socket. Calls still running end
     /// with UNAVAILABLE, and later calls fail with UNAVAILABLE at once.
-    public func close() async {
+    package func close() async {
         let handler = self.handler
         let channel = self.channel
         // A closed channel (or one whose event loop group shut down, which closes it) has

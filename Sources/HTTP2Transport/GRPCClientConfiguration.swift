@@ -1,12 +1,12 @@
 import NGHTTP2
 
 /// How a ``GRPCClient`` connects and the limits it enforces.
-public struct GRPCClientConfiguration: Sendable {
+package struct GRPCClientConfiguration: Sendable {
     /// Largest response message accepted; a larger one ends the call with RESOURCE_EXHAUSTED.
-    public var maxReceiveMessageSize: Int
+    package var maxReceiveMessageSize: Int
     /// The HTTP/2 settings the connection advertises. `initialWindowSize` is how much one
     /// stream's server may send ahead of what the client has read from the socket.
-    public var http2: HTTP2Settings
+    package var http2: HTTP2Settings
     /// How many bytes of received messages one server-streaming call may hold for a consumer
     /// that does not keep up before the client stops reading from the connection.
     ///
@@ -14,14 +14,14 @@ public struct GRPCClientConfiguration: Sendable {
     /// client bounds its memory by pausing socket reads: a server then stalls once it used up
     /// its window. The pause holds the whole connection, not only the slow stream; give a
     /// long-lived stream that is read slowly its own client.
-    public var maxBufferedResponseBytes: Int
+    package var maxBufferedResponseBytes: Int
     /// How long ``GRPCClient/connect(host:port:group:configuration:logger:)`` waits for TCP.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// The `user-agent` sent with every call.
-    public var userAgent: String
+    package var userAgent: String
 
     /// Creates a configuration with gRPC's usual defaults.
-    public init(
+    package init(
         maxReceiveMessageSize: Int = 4 << 20,
         http2: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
         maxBufferedResponseBytes: Int = 256 << 10,

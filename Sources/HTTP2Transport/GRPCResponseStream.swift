@@ -22,11 +22,11 @@ import RPCCore
 ///     print("call failed: \(error)")   // error is an RPCStatus
 /// }
 /// ```
-public struct GRPCResponseStream: AsyncSequence, Sendable {
+package struct GRPCResponseStream: AsyncSequence, Sendable {
     /// One serialized response message, without its gRPC length prefix.
-    public typealias Element = [UInt8]
+    package typealias Element = [UInt8]
     /// What iteration throws when the call ends with a status other than OK.
-    public typealias Failure = RPCStatus
+    package typealias Failure = RPCStatus
 
     private let consumer: Consumer
 
@@ -40,28 +40,28 @@ public struct GRPCResponseStream: AsyncSequence, Sendable {
     /// first, and only one task may iterate at a time.
     ///
     /// - Returns: An iterator over the call's messages.
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(consumer: consumer)
     }
 
     /// Reads the messages of a ``GRPCResponseStream``.
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         /// One serialized response message, without its gRPC length prefix.
-        public typealias Element = [UInt8]
+        package typealias Element = [UInt8]
         /// The status of a call that ended with a code other than OK.
-        public typealias Failure = RPCStatus
+        package typealias Failure = RPCStatus
 
         fileprivate let consumer: Consumer
 
         /// The next message, nil once the call ended with OK.
         /// - Throws: the call's status when it ended with any other code.
-        public mutating func next() async throws(RPCStatus) -> [UInt8]? {
+        package mutating func next() async throws(RPCStatus) -> [UInt8]? {
             try await consumer.buffer.next()
         }
 
         /// The next message, nil once the call ended with OK.
         /// - Throws: the call's status when it ended with any other code.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(RPCStatus) -> [UInt8]? {
+        package mutating func next(isolation actor: isolated (any Actor)?) async throws(RPCStatus) -> [UInt8]? {
             try await consumer.buffer.next()
         }
     }

@@ -15,7 +15,7 @@ import Synchronization
 /// await server.beginShutdown()          // no new connections; GOAWAY to the open ones
 /// await server.finishShutdown(gracePeriod: .seconds(10))
 /// ```
-public final class GRPCServer: Sendable {
+package final class GRPCServer: Sendable {
     private let router: RPCRouter
     private let configuration: GRPCServerConfiguration
     private let group: any EventLoopGroup
@@ -25,7 +25,7 @@ public final class GRPCServer: Sendable {
     private let connections = ConnectionRegistry()
 
     /// Calls finished so far, by the status they ended with.
-    public let statistics = CallStatistics()
+    package let statistics = CallStatistics()
 
     /// Creates a server; nothing listens until ``start()``.
     /// - Parameters:
@@ -33,7 +33,7 @@ public final class GRPCServer: Sendable {
     ///   - configuration: Where to listen and the limits to enforce.
     ///   - group: The event loops for the listener and its connections.
     ///   - logger: Where connection-level problems are logged (mostly at debug level).
-    public init(router: RPCRouter, configuration: GRPCServerConfiguration, group: any EventLoopGroup, logger: Logger) {
+    package init(router: RPCRouter, configuration: GRPCServerConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.router = router
         self.configuration = configuration
         self.group = group
@@ -43,7 +43,7 @@ public final class GRPCServer: Sendable {
     /// Binds the configured address and starts accepting connections.
     /// - Returns: the bound port (useful with port 0).
     /// - Throws: The socket error when the address cannot be bound.
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         let router = self.router
         let configuration = self.configuration
         let logger = self.logger
@@ -74,14 +74,14 @@ public final class GRPCServer: Sendable {
     }
 
     /// The number of open connections.
-    public var connectionCount: Int {
+    package var connectionCount: Int {
         connections.open.count
     }
 
     /// The first step of a graceful shutdown: stops accepting connections and tells every open
     /// one that the server is going away (a GOAWAY shutdown notice, then, one round trip later,
     /// the final GOAWAY with the last stream processed). Calls in flight go on.
-    public func beginShutdown() async {
+    package func beginShutdown() async {
         let channel = listener.withLock { channel in
             defer { channel = nil }
             return channel
@@ -96,7 +96,7 @@ public final class GRPCServer: Sendable {
     /// sent what they have, lets unary calls finish, and waits for the connections to close;
     /// closes the ones still open after `gracePeriod`. Calls ``beginShutdown()`` first if needed.
     /// - Parameter gracePeriod: How long to wait for calls to end.
-    public func finishShutdown(gracePeriod: Duration) async {
+    package func finishShutdown(gracePeriod: Duration) async {
         await beginShutdown()
         let open = connections.open
         for connection in open {
@@ -121,7 +121,7 @@ public final class GRPCServer: Sendable {
     }
 
     /// Stops at once: no new connections, open ones closed without waiting for their calls.
-    public func stop() async throws {
+    package func stop() async throws {
         await beginShutdown()
         for connection in connections.open {
             try? await connection.close()

@@ -1,30 +1,30 @@
 import NGHTTP2
 
 /// Where a `GRPCServer` listens and the limits it enforces.
-public struct GRPCServerConfiguration: Sendable {
+package struct GRPCServerConfiguration: Sendable {
     /// The address to bind, such as `127.0.0.1`.
-    public var host: String
+    package var host: String
     /// The port to bind; 0 picks a free one (`GRPCServer.start()` returns the bound port).
-    public var port: Int
+    package var port: Int
     /// Largest request message accepted; larger ones end with RESOURCE_EXHAUSTED.
-    public var maxReceiveMessageSize: Int
+    package var maxReceiveMessageSize: Int
     /// The HTTP/2 settings each connection advertises.
-    public var http2: HTTP2Settings
+    package var http2: HTTP2Settings
     /// About how many bytes a stream's producer is asked for at a time. Together with HTTP/2 flow
     /// control this bounds what the server buffers for a client that reads slowly.
-    public var streamChunkSize: Int
+    package var streamChunkSize: Int
     /// The most connections open at once; more are closed as soon as they are accepted.
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// A connection with no open stream for this long is closed (GOAWAY, then close); this also
     /// ends peers that connect and send nothing, or half a preface. nil: never.
-    public var idleTimeout: Duration?
+    package var idleTimeout: Duration?
     /// After this long without receiving anything the server PINGs the peer; nil: never.
-    public var keepaliveInterval: Duration?
+    package var keepaliveInterval: Duration?
     /// A keepalive PING unanswered for this long closes the connection.
-    public var keepaliveTimeout: Duration
+    package var keepaliveTimeout: Duration
 
     /// Creates a configuration with gRPC's usual defaults.
-    public init(
+    package init(
         host: String = "127.0.0.1",
         port: Int = 50051,
         maxReceiveMessageSize: Int = 4 << 20,
@@ -48,14 +48,14 @@ public struct GRPCServerConfiguration: Sendable {
 
     /// How many streams a client may open at once on one connection (``http2``'s
     /// SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with RST_STREAM(REFUSED_STREAM).
-    public var maxConcurrentStreams: UInt32 {
+    package var maxConcurrentStreams: UInt32 {
         get { http2.maxConcurrentStreams }
         set { http2.maxConcurrentStreams = newValue }
     }
 
     /// The largest request header list accepted (``http2``'s SETTINGS_MAX_HEADER_LIST_SIZE);
     /// larger ones are reset with ENHANCE_YOUR_CALM.
-    public var maxHeaderListSize: UInt32 {
+    package var maxHeaderListSize: UInt32 {
         get { http2.maxHeaderListSize }
         set { http2.maxHeaderListSize = newValue }
     }

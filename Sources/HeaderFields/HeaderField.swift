@@ -9,12 +9,12 @@
 /// ```swift
 /// let fields = [HeaderField(name: ":status", value: "200"), HeaderField(name: "content-type", value: "application/grpc")]
 /// ```
-public struct HeaderField: Sendable, Hashable {
+package struct HeaderField: Sendable, Hashable {
     /// The field name, such as `:path` or `content-type`.
-    public var name: String
+    package var name: String
 
     /// The field value.
-    public var value: String
+    package var value: String
 
     /// Creates a header field.
     ///
@@ -22,7 +22,7 @@ public struct HeaderField: Sendable, Hashable {
     ///   - name: The field name; lowercase.
     ///   - value: The field value.
     @inlinable
-    public init(name: String, value: String) {
+    package init(name: String, value: String) {
         self.name = name
         self.value = value
     }
@@ -30,5 +30,5 @@ public struct HeaderField: Sendable, Hashable {
 
 extension HeaderField: CustomStringConvertible {
     /// `name: value`.
-    public var description: String { "\(name): \(value)" }
+    package var description: String { "\(name): \(value)" }
 }

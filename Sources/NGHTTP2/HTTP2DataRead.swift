@@ -1,7 +1,7 @@
 import HeaderFields
 
 /// What a stream's body source produced when the session asked it for bytes.
-public enum HTTP2DataRead: Sendable {
+package enum HTTP2DataRead: Sendable {
     /// This many bytes were written into the buffer; more will follow.
     case bytes(Int)
     /// Nothing to send now: the stream sleeps until `HTTP2Session.resumeData(streamID:)`.

@@ -15,9 +15,9 @@ import HeaderFields
 /// try session.receive(bytesFromSocket)
 /// try session.send(maxBytes: 64 << 10) { chunk in socket.write(chunk) }
 /// ```
-public final class HTTP2Session {
+package final class HTTP2Session {
     /// Which end of the connection this session is.
-    public enum Role: Sendable {
+    package enum Role: Sendable {
         /// Accepts streams the peer opens and answers them (``submitResponse(streamID:headers:hasBody:)``).
         case server
         /// Sends the connection preface and opens streams (``submitRequest(headers:hasBody:)``).
@@ -25,7 +25,7 @@ public final class HTTP2Session {
     }
 
     /// The delegate; the session does not keep it alive.
-    public unowned let delegate: any HTTP2SessionDelegate
+    package unowned let delegate: any HTTP2SessionDelegate
 
     /// The `nghttp2_session *`, owned by this object and deleted in `deinit`.
     private let session: OpaquePointer
@@ -48,7 +48,7 @@ public final class HTTP2Session {
 
     /// Creates a session and queues the local SETTINGS (and, for a client, the preface).
     /// - Throws: `HTTP2Error` if libnghttp2 cannot allocate the session.
-    public init(role: Role, settings: HTTP2Settings = HTTP2Settings(), delegate: any HTTP2SessionDelegate) throws(HTTP2Error) {
+    package init(role: Role, settings: HTTP2Settings = HTTP2Settings(), delegate: any HTTP2SessionDelegate) throws(HTTP2Error) {
         self.delegate = delegate
         self.maxHeaderListSize = Int(settings.maxHeaderListSize)
         self.holdsConnectionWindow = settings.holdsConnectionWindow
@@ -111,7 +111,7 @@ public final class HTTP2Session {
     /// Processes bytes received from the peer, calling the delegate for what they complete.
     /// - Throws: `HTTP2Error` when the peer broke the protocol badly enough that the connection
     ///   must close (a GOAWAY is queued first where nghttp2 can send one).
-    public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2Error) {
+    package func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2Error) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         // Negative: NGHTTP2_ERR_NOMEM, NGHTTP2_ERR_CALLBACK_FAILURE, NGHTTP2_ERR_BAD_CLIENT_MAGIC,
@@ -125,7 +125,7 @@ public final class HTTP2Session {
     /// `write` is valid only during that call.
     /// - Returns: the number of bytes handed over.
     @discardableResult
-    public func send(maxBytes: Int, _ write: (UnsafeRawBufferPointer) -> Void) throws(HTTP2Error) -> Int {
+    package func send(maxBytes: Int, _ write: (UnsafeRawBufferPointer) -> Void) throws(HTTP2Error) -> Int {
         var total = 0
         while total < maxBytes {
             var chunk: UnsafePointer<UInt8>?
@@ -140,15 +140,15 @@ public final class HTTP2Session {
     }
 
     /// True while the session expects more input (false once both sides sent GOAWAY, or on error).
-    public var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
+    package var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
 
     /// True while the session has frames to send.
-    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
+    package var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
 
     // MARK: Submitting frames
 
     /// Queues response headers; with `hasBody` the body is pulled from the delegate.
-    public func submitResponse(streamID: Int32, headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) {
+    package func submitResponse(streamID: Int32, headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) {
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
             if hasBody {
                 var provider = bodyProvider()
@@ -160,7 +160,7 @@ public final class HTTP2Session {
     }
 
     /// Queues a HEADERS frame, e.g. a gRPC Trailers-Only response (`endStream: true`).
-    public func submitHeaders(streamID: Int32, headers: [HeaderField], endStream: Bool) throws(HTTP2Error) {
+    package func submitHeaders(streamID: Int32, headers: [HeaderField], endStream: Bool) throws(HTTP2Error) {
         let flags = endStream ? NGHTTP2_FLAG_END_STREAM.rawValue : NGHTTP2_FLAG_NONE.rawValue
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) in
             try check(nghttp2_submit_headers(session, UInt8(flags), streamID, nil, pairs, count, nil))
@@ -168,7 +168,7 @@ public final class HTTP2Session {
     }
 
     /// Queues a request (client role) and returns its new stream id.
-    public func submitRequest(headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) -> Int32 {
+    package func submitRequest(headers: [HeaderField], hasBody: Bool) throws(HTTP2Error) -> Int32 {
         try withNameValuePairs(headers) { (pairs, count) throws(HTTP2Error) -> Int32 in
             let streamID: Int32
             if hasBody {
@@ -185,20 +185,20 @@ public final class HTTP2Session {
     /// Wakes a stream whose body source answered `.deferred`.
     /// - Returns: false when the stream is gone or was not deferred.
     @discardableResult
-    public func resumeData(streamID: Int32) -> Bool {
+    package func resumeData(streamID: Int32) -> Bool {
         // 0, or NGHTTP2_ERR_INVALID_ARGUMENT (no such stream / not deferred) or NGHTTP2_ERR_NOMEM.
         nghttp2_session_resume_data(session, streamID) == 0
     }
 
     /// Queues RST_STREAM with an HTTP/2 error code (0 = NO_ERROR, 8 = CANCEL).
-    public func resetStream(streamID: Int32, errorCode: UInt32) {
+    package func resetStream(streamID: Int32, errorCode: UInt32) {
         // Fails only for stream id 0 or out of memory; neither leaves anything to undo.
         _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
     }
 
     /// Reopens `count` bytes of the connection's receive window, for DATA the owner no longer
     /// holds. Only meaningful with ``HTTP2Settings/holdsConnectionWindow``.
-    public func consumeConnectionWindow(_ count: Int) {
+    package func consumeConnectionWindow(_ count: Int) {
         guard holdsConnectionWindow, count > 0 else { return }
         // 0, or NGHTTP2_ERR_INVALID_ARGUMENT (without the option) or NGHTTP2_ERR_NOMEM; neither
         // leaves anything to undo (a lost update only slows this connection down).
@@ -206,7 +206,7 @@ public final class HTTP2Session {
     }
 
     /// Queues the first phase of a graceful shutdown: a GOAWAY that still admits new streams.
-    public func submitShutdownNotice() {
+    package func submitShutdownNotice() {
         // Fails only for a client session, which this call is not for.
         _ = nghttp2_submit_shutdown_notice(session)
     }
@@ -216,18 +216,18 @@ public final class HTTP2Session {
     /// A graceful shutdown sends one after ``submitShutdownNotice()`` and the final GOAWAY once
     /// it is acknowledged: by then the peer has seen the notice, so every stream it opened
     /// before is counted in the GOAWAY's last stream id.
-    public func submitPing() {
+    package func submitPing() {
         // Fails only when out of memory; the caller's fallback timer sends the GOAWAY anyway.
         _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
     }
 
     /// The id of the last stream the peer opened that this side processed (0 if none).
-    public var lastProcessedStreamID: Int32 {
+    package var lastProcessedStreamID: Int32 {
         nghttp2_session_get_last_proc_stream_id(session)
     }
 
     /// Queues a GOAWAY naming the last stream this side processed.
-    public func submitGoAway(errorCode: UInt32) {
+    package func submitGoAway(errorCode: UInt32) {
         let lastStream = nghttp2_session_get_last_proc_stream_id(session)
         // Fails only for an invalid last stream id or out of memory.
         _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, errorCode, nil, 0)

@@ -5,7 +5,7 @@ import HeaderFields
 /// Every method is called synchronously from inside `HTTP2Session.receive(_:)` or
 /// `HTTP2Session.send(maxBytes:_:)`, on the caller's thread. Implementations may submit frames
 /// (responses, trailers, resets) but must not call `receive` or `send` re-entrantly.
-public protocol HTTP2SessionDelegate: AnyObject {
+package protocol HTTP2SessionDelegate: AnyObject {
     /// A complete header block arrived on a stream (request or response headers, or trailers).
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool)
 
@@ -39,8 +39,8 @@ public protocol HTTP2SessionDelegate: AnyObject {
 
 extension HTTP2SessionDelegate {
     /// Does nothing: the stream's reset is reported by `didCloseStream`.
-    public func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {}
+    package func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {}
 
     /// Does nothing.
-    public func sessionDidReceivePingAck(_ session: HTTP2Session) {}
+    package func sessionDidReceivePingAck(_ session: HTTP2Session) {}
 }

@@ -1,13 +1,13 @@
 /// The local HTTP/2 settings an `HTTP2Session` advertises when it starts.
-public struct HTTP2Settings: Sendable, Hashable {
+package struct HTTP2Settings: Sendable, Hashable {
     /// How many streams the peer may open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
-    public var maxConcurrentStreams: UInt32
+    package var maxConcurrentStreams: UInt32
     /// The flow-control window of each stream the peer sends on (SETTINGS_INITIAL_WINDOW_SIZE).
-    public var initialWindowSize: UInt32
+    package var initialWindowSize: UInt32
     /// The flow-control window of the whole connection for what the peer sends.
-    public var connectionWindowSize: Int32
+    package var connectionWindowSize: Int32
     /// The largest header list the peer may send (SETTINGS_MAX_HEADER_LIST_SIZE).
-    public var maxHeaderListSize: UInt32
+    package var maxHeaderListSize: UInt32
     /// When true, DATA the peer sends reopens the connection's flow-control window only when the
     /// owner calls ``HTTP2Session/consumeConnectionWindow(_:)``; stream windows still reopen as
     /// the data arrives.
@@ -15,10 +15,10 @@ public struct HTTP2Settings: Sendable, Hashable {
     /// This bounds what all streams of a connection can make the owner buffer to
     /// ``connectionWindowSize``: a peer that opens many streams and sends each a partial message
     /// runs out of window instead of growing the owner's memory.
-    public var holdsConnectionWindow: Bool
+    package var holdsConnectionWindow: Bool
 
     /// Creates settings; the defaults suit a gRPC server.
-    public init(
+    package init(
         maxConcurrentStreams: UInt32 = 1024,
         initialWindowSize: UInt32 = 1 << 20,
         connectionWindowSize: Int32 = 16 << 20,

@@ -1,7 +1,7 @@
 /// The `content-type` of gRPC over HTTP/2, shared by requests and responses.
-public enum GRPCContentType {
+package enum GRPCContentType {
     /// `application/grpc`: what this package sends (protobuf is implied).
-    public static let standard = "application/grpc"
+    package static let standard = "application/grpc"
 
     /// Whether `value` is a gRPC content-type: `application/grpc`, alone or followed by
     /// `+subtype` (such as `+proto`) or `;parameters`, compared without regard to ASCII case.
@@ -15,7 +15,7 @@ public enum GRPCContentType {
     ///
     /// - Parameter value: A `content-type` header value.
     /// - Returns: true for a gRPC content-type.
-    public static func isGRPC(_ value: String) -> Bool {
+    package static func isGRPC(_ value: String) -> Bool {
         ASCII.withBytes(value) { bytes in
             let prefix: StaticString = "application/grpc"
             guard ASCII.hasPrefixIgnoringCase(bytes, prefix) else { return false }

@@ -33,12 +33,12 @@
 /// the partial message and at most 5 prefix bytes, the deframer holds only the complete
 /// messages of the latest ``append(_:)`` calls that ``next()`` has not returned yet; the
 /// HTTP/2 flow-control window bounds those.
-public struct GRPCMessageDeframer: Sendable {
+package struct GRPCMessageDeframer: Sendable {
     /// The default limit on the length of one received message: 4 MiB, as in gRPC.
-    public static let defaultMaxMessageSize = 4 * 1024 * 1024
+    package static let defaultMaxMessageSize = 4 * 1024 * 1024
 
     /// The largest message length accepted; longer messages fail with RESOURCE_EXHAUSTED.
-    public let maxMessageSize: Int
+    package let maxMessageSize: Int
 
     /// How many bytes of the current prefix have been read (0..<5); 0 while in a body.
     private var prefixBytesRead = 0
@@ -64,7 +64,7 @@ public struct GRPCMessageDeframer: Sendable {
     ///
     /// - Parameter maxMessageSize: The largest message length accepted, in bytes; 4 MiB by
     ///   default, as in gRPC.
-    public init(maxMessageSize: Int = GRPCMessageDeframer.defaultMaxMessageSize) {
+    package init(maxMessageSize: Int = GRPCMessageDeframer.defaultMaxMessageSize) {
         precondition(maxMessageSize >= 0, "maxMessageSize must not be negative")
         self.maxMessageSize = maxMessageSize
     }
@@ -73,14 +73,14 @@ public struct GRPCMessageDeframer: Sendable {
     ///
     /// Check it when the request stream ends: a stream that ends mid-message is answered
     /// with INTERNAL. Complete messages not yet returned by ``next()`` do not count.
-    public var hasPartialMessage: Bool {
+    package var hasPartialMessage: Bool {
         inBody || prefixBytesRead > 0
     }
 
     /// How many received bytes the partial message holds (its prefix included); 0 between messages.
     ///
     /// Complete messages not yet returned by ``next()`` do not count.
-    public var partialByteCount: Int {
+    package var partialByteCount: Int {
         inBody ? GRPCMessageFramer.prefixLength + body.count : prefixBytesRead
     }
 
@@ -92,7 +92,7 @@ public struct GRPCMessageDeframer: Sendable {
     ///
     /// - Parameter bytes: A DATA frame payload, or any piece of the stream; only read
     ///   during the call.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil else { return }
         let count = bytes.count
         var index = 0
@@ -153,7 +153,7 @@ public struct GRPCMessageDeframer: Sendable {
     ///   buffered: wait for more bytes.
     /// - Throws: The status that the call must end with, once the messages received before
     ///   an error were returned; every later call throws the same status.
-    public mutating func next() throws(RPCStatus) -> [UInt8]? {
+    package mutating func next() throws(RPCStatus) -> [UInt8]? {
         if let message = firstReady.take() {
             if moreReadyStart < moreReady.count {
                 firstReady = moreReady[moreReadyStart]

@@ -9,12 +9,12 @@
 /// var out: [UInt8] = []
 /// GRPCMessageFramer.frame(reply, into: &out)   // [0, 0, 0, 0, 3, r, e, p]
 /// ```
-public struct GRPCMessageFramer: Sendable {
+package struct GRPCMessageFramer: Sendable {
     /// The length of the prefix in front of every message.
-    public static let prefixLength = 5
+    package static let prefixLength = 5
 
     /// The largest message length the 4-byte prefix can express.
-    public static let maxMessageLength = Int(UInt32.max)
+    package static let maxMessageLength = Int(UInt32.max)
 
     /// Appends a message with its prefix to `buffer`.
     ///
@@ -22,7 +22,7 @@ public struct GRPCMessageFramer: Sendable {
     ///   - message: The serialized message; at most ``maxMessageLength`` bytes.
     ///   - buffer: The buffer to append to; grown once to fit prefix and message.
     @inlinable
-    public static func frame(_ message: some Collection<UInt8>, into buffer: inout [UInt8]) {
+    package static func frame(_ message: some Collection<UInt8>, into buffer: inout [UInt8]) {
         let length = message.count
         reserve(prefixLength + length, in: &buffer)
         appendPrefix(length: length, into: &buffer)
@@ -35,7 +35,7 @@ public struct GRPCMessageFramer: Sendable {
     ///   - message: The serialized message; at most ``maxMessageLength`` bytes.
     ///   - buffer: The buffer to append to; grown once to fit prefix and message.
     @inlinable
-    public static func frame(_ message: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+    package static func frame(_ message: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
         let length = message.count
         reserve(prefixLength + length, in: &buffer)
         appendPrefix(length: length, into: &buffer)
@@ -61,7 +61,7 @@ public struct GRPCMessageFramer: Sendable {
     ///   - length: The length of the message that follows; at most ``maxMessageLength``.
     ///   - buffer: The buffer to append to.
     @inlinable
-    public static func appendPrefix(length: Int, into buffer: inout [UInt8]) {
+    package static func appendPrefix(length: Int, into buffer: inout [UInt8]) {
         precondition(length >= 0 && length <= maxMessageLength, "gRPC message length out of range: \(length)")
         let length = UInt32(truncatingIfNeeded: length)
         buffer.append(0)

@@ -15,34 +15,34 @@ import HeaderFields
 ///     respond(headers: GRPCResponseHeaders.trailersOnly(status), endStream: true)
 /// }
 /// ```
-public struct GRPCRequestHead: Sendable, Hashable {
+package struct GRPCRequestHead: Sendable, Hashable {
     /// The method path, `/<service>/<method>`, such as `/workflow.v1.WorkflowService/StartWorkflow`.
-    public let path: String
+    package let path: String
 
     /// The index of the `/` between service and method in ``path``.
     private let separator: String.Index
 
     /// The client's timeout from `grpc-timeout`, or nil if it sent none.
-    public var timeout: Duration?
+    package var timeout: Duration?
 
     /// The custom metadata: every request header that gRPC and HTTP/2 do not use themselves,
     /// with `-bin` values decoded.
-    public var metadata: Metadata
+    package var metadata: Metadata
 
     /// The `grpc-encoding` of the request messages: nil when absent (or empty), else
     /// `identity`, the only encoding this server accepts.
-    public var encoding: String?
+    package var encoding: String?
 
     /// The `:authority` pseudo-header (the host the client addressed), if present.
-    public var authority: String?
+    package var authority: String?
 
     /// The fully qualified service name, such as `workflow.v1.WorkflowService`.
-    public var service: Substring {
+    package var service: Substring {
         Substring(path.utf8[path.utf8.index(after: path.startIndex)..<separator])
     }
 
     /// The method name, such as `Start`.
-    public var method: Substring {
+    package var method: Substring {
         Substring(path.utf8[path.utf8.index(after: separator)...])
     }
 
@@ -56,7 +56,7 @@ public struct GRPCRequestHead: Sendable, Hashable {
     ///   - encoding: The message encoding; nil or `identity`.
     ///   - authority: The `:authority`, if any.
     /// - Returns: nil if `path` is malformed.
-    public init?(
+    package init?(
         path: String,
         timeout: Duration? = nil,
         metadata: Metadata = Metadata(),
@@ -90,7 +90,7 @@ public struct GRPCRequestHead: Sendable, Hashable {
     ///
     /// - Parameter headers: The request's header fields, with lowercase names.
     /// - Returns: The request head, or the response to send instead.
-    public static func parse(_ headers: [HeaderField]) -> RequestHeadParseResult {
+    package static func parse(_ headers: [HeaderField]) -> RequestHeadParseResult {
         var method: String?
         var path: String?
         var authority: String?

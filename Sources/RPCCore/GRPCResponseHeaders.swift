@@ -9,10 +9,10 @@ import HeaderFields
 /// Every response advertises `grpc-accept-encoding: identity`, the only message encoding this
 /// server accepts, so that a client that sent a compressed request (and got UNIMPLEMENTED)
 /// learns what to use instead.
-public enum GRPCResponseHeaders {
+package enum GRPCResponseHeaders {
     /// The response headers of a call without custom initial metadata:
     /// `:status: 200`, `content-type: application/grpc`, `grpc-accept-encoding: identity`.
-    public static let head: [HeaderField] = [
+    package static let head: [HeaderField] = [
         HeaderField(name: ":status", value: "200"),
         HeaderField(name: "content-type", value: GRPCContentType.standard),
         HeaderField(name: "grpc-accept-encoding", value: "identity"),
@@ -22,7 +22,7 @@ public enum GRPCResponseHeaders {
     ///
     /// - Parameter metadata: The initial metadata; reserved names are skipped.
     /// - Returns: ``head`` followed by the metadata's header fields.
-    public static func head(metadata: Metadata) -> [HeaderField] {
+    package static func head(metadata: Metadata) -> [HeaderField] {
         if metadata.isEmpty { return head }
         var fields = head
         fields.reserveCapacity(head.count + metadata.count)
@@ -37,7 +37,7 @@ public enum GRPCResponseHeaders {
     ///     only when the message is not empty, percent-encoded.
     ///   - metadata: Custom trailing metadata; reserved names are skipped.
     /// - Returns: The trailer fields.
-    public static func trailers(_ status: RPCStatus, metadata: Metadata = Metadata()) -> [HeaderField] {
+    package static func trailers(_ status: RPCStatus, metadata: Metadata = Metadata()) -> [HeaderField] {
         if status == .ok, metadata.isEmpty { return okTrailers }
         var fields: [HeaderField] = []
         fields.reserveCapacity(2 + metadata.count)
@@ -55,7 +55,7 @@ public enum GRPCResponseHeaders {
     ///   - status: The call's status.
     ///   - metadata: Custom trailing metadata; reserved names are skipped.
     /// - Returns: The header fields.
-    public static func trailersOnly(_ status: RPCStatus, metadata: Metadata = Metadata()) -> [HeaderField] {
+    package static func trailersOnly(_ status: RPCStatus, metadata: Metadata = Metadata()) -> [HeaderField] {
         var fields = head
         fields.reserveCapacity(head.count + 2 + metadata.count)
         appendStatus(status, to: &fields)

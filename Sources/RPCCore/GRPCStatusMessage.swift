@@ -9,7 +9,7 @@
 /// GRPCStatusMessage.percentEncode("naïve 100%")   // "na%C3%AFve 100%25"
 /// GRPCStatusMessage.percentDecode("na%C3%AFve 100%25") // "naïve 100%"
 /// ```
-public enum GRPCStatusMessage {
+package enum GRPCStatusMessage {
     /// Percent-encodes a status message for the `grpc-message` trailer.
     ///
     /// Returns `message` itself, without allocating, when nothing needs escaping.
@@ -17,7 +17,7 @@ public enum GRPCStatusMessage {
     /// - Parameter message: The status message.
     /// - Returns: The message with every UTF-8 byte outside 0x20–0x7E, and every `%`, written
     ///   as `%XX`.
-    public static func percentEncode(_ message: String) -> String {
+    package static func percentEncode(_ message: String) -> String {
         if let encoded = message.utf8.withContiguousStorageIfAvailable({ encode($0) }) {
             return encoded ?? message
         }
@@ -32,7 +32,7 @@ public enum GRPCStatusMessage {
     ///
     /// - Parameter value: The received `grpc-message` value.
     /// - Returns: The status message.
-    public static func percentDecode(_ value: String) -> String {
+    package static func percentDecode(_ value: String) -> String {
         if let decoded = value.utf8.withContiguousStorageIfAvailable({ decode($0) }) {
             return decoded ?? value
         }

@@ -10,12 +10,12 @@
 /// GRPCTimeout(.seconds(90)).headerValue            // "90S"
 /// GRPCTimeout(.milliseconds(1500)).headerValue     // "1500m"
 /// ```
-public struct GRPCTimeout: Hashable, Sendable {
+package struct GRPCTimeout: Hashable, Sendable {
     /// The most digits a timeout value may have.
-    public static let maxDigits = 8
+    package static let maxDigits = 8
 
     /// The timeout this header value stands for.
-    public var duration: Duration
+    package var duration: Duration
 
     /// Creates a timeout to send.
     ///
@@ -23,7 +23,7 @@ public struct GRPCTimeout: Hashable, Sendable {
     ///   `1n` (gRPC values are positive; the deadline has passed either way), durations over
     ///   99,999,999 hours as `99999999H`.
     @inlinable
-    public init(_ duration: Duration) {
+    package init(_ duration: Duration) {
         self.duration = duration
     }
 
@@ -35,7 +35,7 @@ public struct GRPCTimeout: Hashable, Sendable {
     /// - Parameter value: The header value.
     /// - Returns: The timeout, or `nil` if `value` is not a valid timeout.
     @inlinable
-    public static func parse(_ value: some StringProtocol) -> Duration? {
+    package static func parse(_ value: some StringProtocol) -> Duration? {
         if let parsed = value.utf8.withContiguousStorageIfAvailable({ parse(bytes: UnsafeRawBufferPointer($0)) }) {
             return parsed
         }
@@ -46,7 +46,7 @@ public struct GRPCTimeout: Hashable, Sendable {
     ///
     /// - Parameter bytes: The header value's bytes.
     /// - Returns: The timeout, or `nil` if `bytes` are not a valid timeout.
-    public static func parse(bytes: UnsafeRawBufferPointer) -> Duration? {
+    package static func parse(bytes: UnsafeRawBufferPointer) -> Duration? {
         let count = bytes.count
         guard count >= 2, count <= maxDigits + 1 else { return nil }
         var value: Int64 = 0
@@ -72,7 +72,7 @@ public struct GRPCTimeout: Hashable, Sendable {
     /// (`2H`, `90S`, `1500m`). When no unit is exact, the smallest unit that fits in 8 digits,
     /// rounding up so that the server never gives up earlier than the client
     /// (`Duration.nanoseconds(12_345_678_912)` becomes `12345679u`).
-    public var headerValue: String {
+    package var headerValue: String {
         guard duration > .zero else { return "1n" }
         let (seconds, attoseconds) = duration.components
         // Whole nanoseconds, rounded up; UInt128 holds any Duration.

@@ -3,7 +3,7 @@ extension Metadata {
     ///
     /// On the wire, binary values are base64-encoded; ``Metadata`` decodes them on receipt and
     /// encodes them when building response headers.
-    public enum Value: Sendable, Hashable {
+    package enum Value: Sendable, Hashable {
         /// A text value, sent as it is. It must be a valid HTTP/2 header value (printable
         /// ASCII and spaces, no leading or trailing whitespace).
         case string(String)
@@ -15,14 +15,14 @@ extension Metadata {
 
 extension Metadata.Value: ExpressibleByStringLiteral {
     /// Creates a ``string(_:)`` value from a literal.
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         self = .string(value)
     }
 }
 
 extension Metadata.Value: CustomStringConvertible {
     /// The text of a string value, or `<N bytes>` for a binary value.
-    public var description: String {
+    package var description: String {
         switch self {
         case .string(let string): string
         case .binary(let bytes): "<\(bytes.count) bytes>"

@@ -17,7 +17,7 @@ import HeaderFields
 /// metadata.addBinary([0xCA, 0xFE], forKey: "trace-bin")
 /// metadata.firstString(forKey: "X-Request-ID")   // "42"
 /// ```
-public struct Metadata: Sendable, Hashable {
+package struct Metadata: Sendable, Hashable {
     /// One stored pair; the name is lowercase.
     fileprivate struct Entry: Sendable, Hashable {
         var name: String
@@ -27,22 +27,22 @@ public struct Metadata: Sendable, Hashable {
     private var entries: [Entry]
 
     /// Creates empty metadata.
-    public init() {
+    package init() {
         entries = []
     }
 
     /// The number of (name, value) pairs.
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// Whether there are no pairs.
-    public var isEmpty: Bool { entries.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Appends a pair.
     ///
     /// - Parameters:
     ///   - value: The value.
     ///   - key: The name; lowercased.
-    public mutating func add(_ value: Value, forKey key: String) {
+    package mutating func add(_ value: Value, forKey key: String) {
         entries.append(Entry(name: ASCII.lowercased(key), value: value))
     }
 
@@ -52,7 +52,7 @@ public struct Metadata: Sendable, Hashable {
     ///   - value: A valid HTTP/2 header value. Under a `-bin` key it is sent as it is, so it
     ///     must already be base64.
     ///   - key: The name; lowercased.
-    public mutating func addString(_ value: String, forKey key: String) {
+    package mutating func addString(_ value: String, forKey key: String) {
         add(.string(value), forKey: key)
     }
 
@@ -62,28 +62,28 @@ public struct Metadata: Sendable, Hashable {
     ///   - value: The bytes; sent base64-encoded.
     ///   - key: The name; lowercased. It should end in `-bin`, or the receiver sees the
     ///     base64 text instead of the bytes.
-    public mutating func addBinary(_ value: [UInt8], forKey key: String) {
+    package mutating func addBinary(_ value: [UInt8], forKey key: String) {
         add(.binary(value), forKey: key)
     }
 
     /// Removes every pair with the given name.
     ///
     /// - Parameter key: The name, compared without regard to ASCII case.
-    public mutating func removeAllValues(forKey key: String) {
+    package mutating func removeAllValues(forKey key: String) {
         entries.removeAll { Self.name($0.name, matches: key) }
     }
 
     /// All values for a name, in order.
     ///
     /// - Parameter key: The name, compared without regard to ASCII case.
-    public subscript(key: String) -> [Value] {
+    package subscript(key: String) -> [Value] {
         entries.compactMap { Self.name($0.name, matches: key) ? $0.value : nil }
     }
 
     /// The text values for a name, in order; binary values are left out.
     ///
     /// - Parameter key: The name, compared without regard to ASCII case.
-    public subscript(stringValues key: String) -> [String] {
+    package subscript(stringValues key: String) -> [String] {
         entries.compactMap { entry in
             guard Self.name(entry.name, matches: key), case .string(let string) = entry.value else { return nil }
             return string
@@ -93,7 +93,7 @@ public struct Metadata: Sendable, Hashable {
     /// The binary values for a name, in order; text values are left out.
     ///
     /// - Parameter key: The name, compared without regard to ASCII case.
-    public subscript(binaryValues key: String) -> [[UInt8]] {
+    package subscript(binaryValues key: String) -> [[UInt8]] {
         entries.compactMap { entry in
             guard Self.name(entry.name, matches: key), case .binary(let bytes) = entry.value else { return nil }
             return bytes
@@ -104,7 +104,7 @@ public struct Metadata: Sendable, Hashable {
     ///
     /// - Parameter key: The name, compared without regard to ASCII case.
     /// - Returns: The first value that is text, or nil.
-    public func firstString(forKey key: String) -> String? {
+    package func firstString(forKey key: String) -> String? {
         for entry in entries where Self.name(entry.name, matches: key) {
             if case .string(let string) = entry.value { return string }
         }
@@ -118,7 +118,7 @@ public struct Metadata: Sendable, Hashable {
     /// cannot corrupt the response's protocol headers.
     ///
     /// - Parameter fields: The header list to append to.
-    public func appendHeaderFields(to fields: inout [HeaderField]) {
+    package func appendHeaderFields(to fields: inout [HeaderField]) {
         for entry in entries where !Self.isReserved(entry.name) {
             switch entry.value {
             case .string(let string):
@@ -178,10 +178,10 @@ public struct Metadata: Sendable, Hashable {
 
 extension Metadata: Sequence {
     /// A pair: the lowercase name and its value.
-    public typealias Element = (name: String, value: Value)
+    package typealias Element = (name: String, value: Value)
 
     /// Iterates over the pairs in order.
-    public struct Iterator: IteratorProtocol, Sendable {
+    package struct Iterator: IteratorProtocol, Sendable {
         private var base: IndexingIterator<[Entry]>
 
         fileprivate init(_ entries: [Entry]) {
@@ -189,23 +189,23 @@ extension Metadata: Sequence {
         }
 
         /// The next pair, or nil after the last.
-        public mutating func next() -> Element? {
+        package mutating func next() -> Element? {
             base.next().map { ($0.name, $0.value) }
         }
     }
 
     /// Returns an iterator over the pairs in order.
-    public func makeIterator() -> Iterator {
+    package func makeIterator() -> Iterator {
         Iterator(entries)
     }
 
     /// The number of pairs.
-    public var underestimatedCount: Int { entries.count }
+    package var underestimatedCount: Int { entries.count }
 }
 
 extension Metadata: ExpressibleByDictionaryLiteral {
     /// Creates metadata from literal pairs, keeping their order.
-    public init(dictionaryLiteral elements: (String, Value)...) {
+    package init(dictionaryLiteral elements: (String, Value)...) {
         self.init()
         entries.reserveCapacity(elements.count)
         for (key, value) in elements {

@@ -7,7 +7,7 @@ import MessageRuntime
 /// (for a request stream: as soon as the request headers arrived).
 /// They must not block: a handler that needs slow work starts it and completes later through
 /// its ``UnaryResponder`` or ``StreamWaker`` from any thread.
-public enum RPCHandler: Sendable {
+package enum RPCHandler: Sendable {
     /// A unary method: answer through the responder, now or later.
     case unary(@Sendable (_ request: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) -> Void)
 

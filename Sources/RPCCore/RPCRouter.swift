@@ -11,31 +11,31 @@ import MessageRuntime
 ///     responder.succeed(request)
 /// })
 /// ```
-public struct RPCRouter: Sendable {
+package struct RPCRouter: Sendable {
     private var handlers: [String: RPCHandler] = [:]
     private var services: Set<String> = []
 
     /// Creates an empty router.
-    public init() {}
+    package init() {}
 
     /// Serves a generated method with `handler`, replacing any earlier registration.
     ///
     /// - Precondition: `handler` streams as `method` does (a unary handler for a unary method, a
     ///   request-stream handler for a client-streaming or bidirectional one).
-    public mutating func register<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ handler: RPCHandler) {
+    package mutating func register<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ handler: RPCHandler) {
         precondition(handler.serves(method.kind), "\(method.path) is \(method.kind): its handler must stream the same way")
         register(service: method.service, method: method.name, handler)
     }
 
     /// Serves `service`'s `method` with `handler`, replacing any earlier registration: for a
     /// method of raw bytes that no `.proto` describes.
-    public mutating func register(service: String, method: String, _ handler: RPCHandler) {
+    package mutating func register(service: String, method: String, _ handler: RPCHandler) {
         handlers["/\(service)/\(method)"] = handler
         services.insert(service)
     }
 
     /// The handler for a request, or the UNIMPLEMENTED status a stock server answers with.
-    public func route(_ head: GRPCRequestHead) -> Result<RPCHandler, RPCStatus> {
+    package func route(_ head: GRPCRequestHead) -> Result<RPCHandler, RPCStatus> {
         if let handler = handlers[head.path] {
             return .success(handler)
         }
@@ -47,5 +47,5 @@ public struct RPCRouter: Sendable {
     }
 
     /// The names of the registered services, sorted.
-    public var serviceNames: [String] { services.sorted() }
+    package var serviceNames: [String] { services.sorted() }
 }

@@ -7,14 +7,14 @@
 /// ```swift
 /// throw RPCStatus(code: .notFound, message: "no workflow with id \(id)")
 /// ```
-public struct RPCStatus: Error, Hashable, Sendable {
+package struct RPCStatus: Error, Hashable, Sendable {
     /// The status code, sent as the decimal `grpc-status` trailer.
-    public var code: Code
+    package var code: Code
 
     /// A description of the outcome for developers, sent percent-encoded as `grpc-message`.
     ///
     /// Empty messages are not sent at all.
-    public var message: String
+    package var message: String
 
     /// Creates a status.
     ///
@@ -22,18 +22,18 @@ public struct RPCStatus: Error, Hashable, Sendable {
     ///   - code: The status code.
     ///   - message: Additional context for developers; empty by default.
     @inlinable
-    public init(code: Code, message: String = "") {
+    package init(code: Code, message: String = "") {
         self.code = code
         self.message = message
     }
 
     /// The status of a call that succeeded: code ``Code/ok`` and an empty message.
-    public static let ok = RPCStatus(code: .ok)
+    package static let ok = RPCStatus(code: .ok)
 }
 
 extension RPCStatus: CustomStringConvertible {
     /// The code's canonical name followed by the message, such as `NOT_FOUND: no such workflow`.
-    public var description: String {
+    package var description: String {
         message.isEmpty ? code.description : "\(code): \(message)"
     }
 }

@@ -1,7 +1,7 @@
 import HeaderFields
 
 /// The outcome of parsing a request's headers with ``GRPCRequestHead/parse(_:)``.
-public enum RequestHeadParseResult: Sendable, Hashable {
+package enum RequestHeadParseResult: Sendable, Hashable {
     /// A valid gRPC request: route it.
     case rpc(GRPCRequestHead)
 

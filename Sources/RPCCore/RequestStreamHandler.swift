@@ -6,7 +6,7 @@
 /// ``StreamWaker``); a client-streaming handler answers once, after ``requestsEnded()``.
 /// Every method is called on the connection's thread; after ``ServerStreamProducer/cancel()``
 /// no more calls follow.
-public protocol RequestStreamHandler: ServerStreamProducer {
+package protocol RequestStreamHandler: ServerStreamProducer {
     /// One request message arrived.
     /// - Throws: A status that ends the call at once (after what was already produced).
     func receive(_ message: [UInt8]) throws(RPCStatus)

@@ -4,7 +4,7 @@
 /// more, so a client that stops reading stops production and nothing piles up on the server.
 /// When the producer has nothing to give it answers `.pending` and later calls the
 /// ``StreamWaker`` it was created with; the transport then asks again.
-public protocol ServerStreamProducer: AnyObject, Sendable {
+package protocol ServerStreamProducer: AnyObject, Sendable {
     /// Appends messages to `output` until it holds about `output.budget` bytes or there is
     /// nothing more to send right now. Called on the connection's thread.
     func produce(into output: inout StreamOutput) -> StreamProduction
@@ -15,7 +15,7 @@ public protocol ServerStreamProducer: AnyObject, Sendable {
 }
 
 /// What a ``ServerStreamProducer`` says after producing.
-public enum StreamProduction: Sendable {
+package enum StreamProduction: Sendable {
     /// More may be ready: ask again when there is room.
     case more
     /// Nothing now; the producer will call its ``StreamWaker`` when there is.
@@ -25,44 +25,44 @@ public enum StreamProduction: Sendable {
 }
 
 /// Wakes the transport for a stream whose producer answered `.pending`. Callable from any thread.
-public struct StreamWaker: Sendable {
+package struct StreamWaker: Sendable {
     private let wake: @Sendable () -> Void
 
     /// Creates a waker that runs `wake`.
-    public init(_ wake: @escaping @Sendable () -> Void) {
+    package init(_ wake: @escaping @Sendable () -> Void) {
         self.wake = wake
     }
 
     /// Tells the transport that the stream has something to send.
-    public func callAsFunction() {
+    package func callAsFunction() {
         wake()
     }
 }
 
 /// Framed messages waiting to be sent on a stream.
-public struct StreamOutput: Sendable {
+package struct StreamOutput: Sendable {
     /// The bytes written so far, each message with its 5-byte gRPC prefix.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
     /// About how many bytes the transport wants in this round.
-    public let budget: Int
+    package let budget: Int
 
     /// Creates an empty output that asks for about `budget` bytes.
-    public init(budget: Int) {
+    package init(budget: Int) {
         self.bytes = []
         self.budget = budget
     }
 
     /// True once the output holds at least `budget` bytes.
-    public var isFull: Bool { bytes.count >= budget }
+    package var isFull: Bool { bytes.count >= budget }
 
     /// Appends one serialized message with its gRPC length prefix.
-    public mutating func append(message: [UInt8]) {
+    package mutating func append(message: [UInt8]) {
         GRPCMessageFramer.frame(message, into: &bytes)
     }
 
     /// Appends one message that `serialize` writes in place after its gRPC length prefix,
     /// saving the copy of a separately serialized message.
-    public mutating func appendMessage(_ serialize: (inout [UInt8]) -> Void) {
+    package mutating func appendMessage(_ serialize: (inout [UInt8]) -> Void) {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: GRPCMessageFramer.prefixLength))
         serialize(&bytes)

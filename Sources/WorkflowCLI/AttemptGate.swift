@@ -5,14 +5,14 @@ import WorkflowMessages
 /// `workflowctl retry --follow` watches from before the retry (so the retry's first events are
 /// not missed) and must not show the earlier attempt's failure again: the gate opens at the
 /// `WORKFLOW_RETRIED` event of the new attempt. Without an attempt it is always open.
-public struct AttemptGate: Hashable, Sendable {
+package struct AttemptGate: Hashable, Sendable {
     private let attempt: Int32?
     private var isOpen: Bool
 
     /// Creates a gate.
     ///
     /// - Parameter attempt: The first attempt to show, or `nil` to show everything.
-    public init(attempt: Int32?) {
+    package init(attempt: Int32?) {
         self.attempt = attempt
         self.isOpen = attempt == nil
     }
@@ -21,7 +21,7 @@ public struct AttemptGate: Hashable, Sendable {
     ///
     /// - Parameter event: The next event of the workflow.
     /// - Returns: `true` from the opening event on.
-    public mutating func admits(_ event: WorkflowV1.LogEvent) -> Bool {
+    package mutating func admits(_ event: WorkflowV1.LogEvent) -> Bool {
         if !isOpen, let attempt, event.kind == .workflowRetried, event.attempt >= attempt {
             isOpen = true
         }
@@ -35,7 +35,7 @@ public struct AttemptGate: Hashable, Sendable {
     ///   - workflow: A snapshot taken after the retry.
     ///   - attempt: The new attempt.
     /// - Returns: The `after_sequence` to watch from.
-    public static func watchStart(of workflow: WorkflowV1.Workflow, beforeAttempt attempt: Int32) -> UInt64 {
+    package static func watchStart(of workflow: WorkflowV1.Workflow, beforeAttempt attempt: Int32) -> UInt64 {
         workflow.jobs.flatMap(\.steps).filter { $0.attempt < attempt }.map(\.sequence).max() ?? 0
     }
 }

@@ -1,12 +1,12 @@
 /// How every command reaches the server: the address, the deadline of a call, and how a watch
 /// reconnects.
-public struct ClientOptions: Sendable {
+package struct ClientOptions: Sendable {
     /// Where the server listens.
-    public var address: ServerAddress
+    package var address: ServerAddress
     /// The deadline of each unary call and TCP connect.
-    public var callTimeout: Duration
+    package var callTimeout: Duration
     /// How a watch reconnects after losing the connection.
-    public var reconnect: ReconnectBackoff
+    package var reconnect: ReconnectBackoff
 
     /// Creates the options.
     ///
@@ -14,7 +14,7 @@ public struct ClientOptions: Sendable {
     ///   - address: Where the server listens.
     ///   - callTimeout: The deadline of each unary call and TCP connect.
     ///   - reconnect: How a watch reconnects.
-    public init(address: ServerAddress, callTimeout: Duration = .seconds(10), reconnect: ReconnectBackoff = ReconnectBackoff()) {
+    package init(address: ServerAddress, callTimeout: Duration = .seconds(10), reconnect: ReconnectBackoff = ReconnectBackoff()) {
         self.address = address
         self.callTimeout = callTimeout
         self.reconnect = reconnect

@@ -10,12 +10,12 @@ import RPCCore
 /// ```swift
 /// throw CommandFailure.usage("--param 'jobs' needs a value: write --param jobs=3")
 /// ```
-public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible {
+package struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The process exit status.
-    public var exitStatus: ExitStatus
+    package var exitStatus: ExitStatus
 
     /// One line, without a trailing newline, for standard error.
-    public var message: String
+    package var message: String
 
     /// Creates a failure; line breaks and control characters in `message` become spaces, so
     /// the message stays one line.
@@ -23,7 +23,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     /// - Parameters:
     ///   - exitStatus: The process exit status.
     ///   - message: What went wrong and what to do.
-    public init(exitStatus: ExitStatus, message: String) {
+    package init(exitStatus: ExitStatus, message: String) {
         self.exitStatus = exitStatus
         self.message = TerminalText.oneLine(message)
     }
@@ -32,7 +32,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     ///
     /// - Parameter message: What is wrong and how to write it instead.
     /// - Returns: The failure.
-    public static func usage(_ message: String) -> CommandFailure {
+    package static func usage(_ message: String) -> CommandFailure {
         CommandFailure(exitStatus: .usage, message: message)
     }
 
@@ -42,7 +42,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     ///   - address: Where the client tried to connect.
     ///   - detail: What the connection attempt reported.
     /// - Returns: The failure.
-    public static func unreachable(_ address: ServerAddress, detail: String) -> CommandFailure {
+    package static func unreachable(_ address: ServerAddress, detail: String) -> CommandFailure {
         CommandFailure(
             exitStatus: .unreachable,
             message: "workflowd is not reachable at \(address) (\(detail)): start it (Scripts/run.sh) "
@@ -61,7 +61,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     ///   - call: What the call was for, such as `GetWorkflow wf-0123`.
     ///   - address: The server's address.
     /// - Returns: The failure.
-    public static func rpc(_ status: RPCStatus, call: String, address: ServerAddress) -> CommandFailure {
+    package static func rpc(_ status: RPCStatus, call: String, address: ServerAddress) -> CommandFailure {
         let detail = status.message.isEmpty ? "\(status.code)" : "\(status.code): \(status.message)"
         switch status.code {
         case .unavailable:
@@ -92,7 +92,7 @@ public struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertible
     }
 
     /// The exit status and message.
-    public var description: String {
+    package var description: String {
         "\(exitStatus): \(message)"
     }
 }

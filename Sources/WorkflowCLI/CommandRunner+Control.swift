@@ -7,7 +7,7 @@ extension CommandRunner {
     /// - Parameter options: The workflow and how to show it.
     /// - Returns: ``ExitStatus/success`` once retried (without `follow`), else the new
     ///   attempt's outcome, or the failure's status.
-    public func retry(_ options: ControlOptions) async -> ExitStatus {
+    package func retry(_ options: ControlOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             try await withConnection { connection throws(CommandFailure) -> ExitStatus in
                 let retried = try await connection.retryWorkflow(id: options.workflowID)
@@ -25,7 +25,7 @@ extension CommandRunner {
     /// - Parameter options: The workflow, the reason and how to show it.
     /// - Returns: ``ExitStatus/success`` once asked (without `follow`), else the workflow's
     ///   outcome, or the failure's status.
-    public func cancel(_ options: ControlOptions) async -> ExitStatus {
+    package func cancel(_ options: ControlOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             try await withConnection { connection throws(CommandFailure) -> ExitStatus in
                 _ = try await connection.cancelWorkflow(id: options.workflowID, reason: options.reason)

@@ -6,7 +6,7 @@ extension CommandRunner {
     ///
     /// - Parameter options: Filters, limit and output.
     /// - Returns: ``ExitStatus/success``, or the failure's status.
-    public func list(_ options: ListOptions) async -> ExitStatus {
+    package func list(_ options: ListOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             var workflows: [WorkflowV1.Workflow] = []
             var more = false

@@ -11,18 +11,18 @@ import WorkflowMessages
 /// let status = await runner.get(GetOptions(workflowID: "wf-0H5N3Q8T2ZK1", output: .json, showsSteps: false))
 /// exit(status.code)
 /// ```
-public struct CommandRunner: Sendable {
+package struct CommandRunner: Sendable {
     /// Where output goes and what it is.
-    public var console: Console
+    package var console: Console
     /// How to reach the server.
-    public var client: ClientOptions
+    package var client: ClientOptions
 
     /// Creates a runner.
     ///
     /// - Parameters:
     ///   - console: Where output goes and what it is.
     ///   - client: How to reach the server.
-    public init(console: Console, client: ClientOptions) {
+    package init(console: Console, client: ClientOptions) {
         self.console = console
         self.client = client
     }
@@ -33,7 +33,7 @@ public struct CommandRunner: Sendable {
     /// - Parameter options: The workflow and how to show it.
     /// - Returns: ``ExitStatus/success`` once started (without `follow`), else the
     ///   workflow's outcome, or the failure's status.
-    public func start(_ options: StartOptions) async -> ExitStatus {
+    package func start(_ options: StartOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             try await withConnection { connection throws(CommandFailure) -> ExitStatus in
                 let started = try await connection.startWorkflow(options.request)
@@ -66,7 +66,7 @@ public struct CommandRunner: Sendable {
     ///
     /// - Parameter options: Which workflow and how to show it.
     /// - Returns: ``ExitStatus/success`` when the workflow was printed, whatever its status.
-    public func get(_ options: GetOptions) async -> ExitStatus {
+    package func get(_ options: GetOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             let workflow = try await withConnection { connection throws(CommandFailure) in
                 try await connection.workflow(id: options.workflowID)
@@ -85,7 +85,7 @@ public struct CommandRunner: Sendable {
     ///
     /// - Parameter options: What to watch and how to show it.
     /// - Returns: For one workflow, its outcome; for all workflows, only a failure ends the watch.
-    public func watch(_ options: WatchOptions) async -> ExitStatus {
+    package func watch(_ options: WatchOptions) async -> ExitStatus {
         await reportingFailure { () async throws(CommandFailure) -> ExitStatus in
             let oneWorkflow = !options.request.workflowID.isEmpty
             let filtered = options.selection.isFiltering || options.request.afterSequence != 0

@@ -11,20 +11,20 @@ import Darwin
 /// (no-color.org) and `TERM` is not `dumb`. The live view needs a terminal that is not `dumb`.
 /// Writes go straight to the file descriptor, one `write` per call, so a line reaches a pipe
 /// (a CI log, `jq`) the moment it is printed.
-public struct Console: Sendable {
+package struct Console: Sendable {
     /// Whether standard output is a terminal.
-    public var outputIsTerminal: Bool
+    package var outputIsTerminal: Bool
     /// Whether to colour standard output.
-    public var colour: Bool
+    package var colour: Bool
     /// Whether the terminal can redraw lines in place (it is a terminal and `TERM` is not `dumb`).
-    public var supportsLiveView: Bool
+    package var supportsLiveView: Bool
     /// Columns of the terminal (80 when unknown).
-    public var width: Int
+    package var width: Int
     /// Rows of the terminal (24 when unknown).
-    public var height: Int
+    package var height: Int
 
     /// Creates a console description; tests use it to choose output modes.
-    public init(outputIsTerminal: Bool, colour: Bool, supportsLiveView: Bool, width: Int = 80, height: Int = 24) {
+    package init(outputIsTerminal: Bool, colour: Bool, supportsLiveView: Bool, width: Int = 80, height: Int = 24) {
         self.outputIsTerminal = outputIsTerminal
         self.colour = colour
         self.supportsLiveView = supportsLiveView
@@ -36,7 +36,7 @@ public struct Console: Sendable {
     ///
     /// - Parameter environment: The process environment (`NO_COLOR`, `TERM`, `COLUMNS`, `LINES`).
     /// - Returns: What standard output is.
-    public static func current(environment: [String: String]) -> Console {
+    package static func current(environment: [String: String]) -> Console {
         let isTerminal = isatty(STDOUT_FILENO) == 1
         let dumb = environment["TERM"] == "dumb"
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
@@ -55,21 +55,21 @@ public struct Console: Sendable {
     /// Writes `text` to standard output.
     ///
     /// - Parameter text: The text, line breaks included.
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         Self.write(text, to: STDOUT_FILENO)
     }
 
     /// Writes `text` and a line break to standard output.
     ///
     /// - Parameter text: One line.
-    public func writeLine(_ text: String) {
+    package func writeLine(_ text: String) {
         Self.write(text + "\n", to: STDOUT_FILENO)
     }
 
     /// Writes `workflowctl: <message>` and a line break to standard error.
     ///
     /// - Parameter message: One line.
-    public func report(_ message: String) {
+    package func report(_ message: String) {
         Self.write("workflowctl: \(TerminalText.oneLine(message))\n", to: STDERR_FILENO)
     }
 

@@ -1,13 +1,13 @@
 /// What `workflowctl retry` or `workflowctl cancel` was asked to do.
-public struct ControlOptions: Sendable {
+package struct ControlOptions: Sendable {
     /// The workflow's id.
-    public var workflowID: String
+    package var workflowID: String
     /// Why (cancel only), recorded in the cancellation events.
-    public var reason: String
+    package var reason: String
     /// Whether to watch the workflow to its end.
-    public var follow: Bool
+    package var follow: Bool
     /// The output mode, if given.
-    public var output: OutputMode?
+    package var output: OutputMode?
 
     /// Creates the options.
     ///
@@ -16,7 +16,7 @@ public struct ControlOptions: Sendable {
     ///   - reason: Why (cancel only).
     ///   - follow: Whether to watch the workflow to its end.
     ///   - output: The output mode, if given.
-    public init(workflowID: String, reason: String = "", follow: Bool, output: OutputMode?) {
+    package init(workflowID: String, reason: String = "", follow: Bool, output: OutputMode?) {
         self.workflowID = workflowID
         self.reason = reason
         self.follow = follow

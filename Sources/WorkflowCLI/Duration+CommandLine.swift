@@ -13,7 +13,7 @@ extension Duration {
     ///     at once) rather than a mistake.
     /// - Throws: ``CommandFailure`` (usage) for a negative value (or zero, unless allowed), a
     ///   value that is not a number, or one above a billion seconds.
-    public init(commandLineSeconds seconds: Double, option: String, allowingZero: Bool) throws(CommandFailure) {
+    package init(commandLineSeconds seconds: Double, option: String, allowingZero: Bool) throws(CommandFailure) {
         // Also false for NaN.
         guard allowingZero ? seconds >= 0 : seconds > 0 else {
             throw .usage(allowingZero ? "\(option) must not be negative" : "\(option) must be positive")

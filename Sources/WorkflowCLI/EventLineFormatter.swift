@@ -7,14 +7,14 @@ import WorkflowMessages
 /// ```
 ///
 /// The workflow columns are left out when one workflow is watched.
-public struct EventLineFormatter: Sendable {
+package struct EventLineFormatter: Sendable {
     /// Whether to show each event's workflow type and id.
-    public var showsWorkflow: Bool
+    package var showsWorkflow: Bool
 
     /// Creates a formatter.
     ///
     /// - Parameter showsWorkflow: Whether to show each event's workflow type and id.
-    public init(showsWorkflow: Bool) {
+    package init(showsWorkflow: Bool) {
         self.showsWorkflow = showsWorkflow
     }
 
@@ -22,7 +22,7 @@ public struct EventLineFormatter: Sendable {
     ///
     /// - Parameter event: The event.
     /// - Returns: The line; render it with or without colour.
-    public func line(for event: WorkflowV1.LogEvent) -> StyledLine {
+    package func line(for event: WorkflowV1.LogEvent) -> StyledLine {
         var line = StyledLine()
         line.append(TerminalText.padded("#\(event.sequence)", toWidth: 7), .dim)
         line.append(" ")

@@ -5,15 +5,15 @@ import WorkflowMessages
 ///
 /// Filtering here, on the client, works with every server; it does not change where a resumed
 /// watch continues, which is always after the last event received.
-public struct EventSelection: Hashable, Sendable {
+package struct EventSelection: Hashable, Sendable {
     /// Short kind names (`STEP_LOGGED`, …) to keep; empty keeps every kind.
-    public var kinds: Set<String>
+    package var kinds: Set<String>
     /// Only events of jobs with this name.
-    public var jobName: String?
+    package var jobName: String?
     /// Only events of workflows of this type.
-    public var workflowType: String?
+    package var workflowType: String?
     /// Only events of workflows started by this user id.
-    public var userID: String?
+    package var userID: String?
 
     /// Creates a selection.
     ///
@@ -22,7 +22,7 @@ public struct EventSelection: Hashable, Sendable {
     ///   - jobName: A job name.
     ///   - workflowType: A workflow type.
     ///   - userID: A user id.
-    public init(kinds: [String] = [], jobName: String? = nil, workflowType: String? = nil, userID: String? = nil) {
+    package init(kinds: [String] = [], jobName: String? = nil, workflowType: String? = nil, userID: String? = nil) {
         self.kinds = Set(kinds.map { name in
             let upper = name.uppercased()
             return upper.hasPrefix("LOG_EVENT_KIND_") ? String(upper.dropFirst("LOG_EVENT_KIND_".count)) : upper
@@ -33,7 +33,7 @@ public struct EventSelection: Hashable, Sendable {
     }
 
     /// Whether anything is filtered.
-    public var isFiltering: Bool {
+    package var isFiltering: Bool {
         !kinds.isEmpty || jobName != nil || workflowType != nil || userID != nil
     }
 
@@ -41,7 +41,7 @@ public struct EventSelection: Hashable, Sendable {
     ///
     /// - Parameter event: The event.
     /// - Returns: `true` if it meets every criterion.
-    public func matches(_ event: WorkflowV1.LogEvent) -> Bool {
+    package func matches(_ event: WorkflowV1.LogEvent) -> Bool {
         if !kinds.isEmpty, !kinds.contains(event.kind.shortName) { return false }
         if let jobName, event.jobName != jobName { return false }
         if let workflowType, event.workflowType != workflowType { return false }

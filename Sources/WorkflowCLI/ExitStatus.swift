@@ -10,7 +10,7 @@ import WorkflowMessages
 /// let status = ExitStatus(finalStatus: workflow.status) ?? .serverError
 /// exit(status.code)
 /// ```
-public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
+package struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
     private enum Wrapped: Int32, Hashable, Sendable {
         case success = 0
         case failed = 1
@@ -27,35 +27,35 @@ public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The number passed to `exit`.
-    public var code: Int32 { wrapped.rawValue }
+    package var code: Int32 { wrapped.rawValue }
 
     /// 0: the command did what was asked; for a followed or watched workflow, it COMPLETED.
-    public static let success = ExitStatus(.success)
+    package static let success = ExitStatus(.success)
 
     /// 1: the followed or watched workflow ended FAILED.
-    public static let failed = ExitStatus(.failed)
+    package static let failed = ExitStatus(.failed)
 
     /// 2: the followed or watched workflow ended CANCELLED.
-    public static let cancelled = ExitStatus(.cancelled)
+    package static let cancelled = ExitStatus(.cancelled)
 
     /// 3: the server answered the call with an error status (unknown workflow, invalid
     /// request, a watch position out of range, …). Retrying the same command will not help.
-    public static let serverError = ExitStatus(.serverError)
+    package static let serverError = ExitStatus(.serverError)
 
     /// 4: the server could not be reached, or the connection was lost and not regained in
     /// time. Retrying once the server is up may help.
-    public static let unreachable = ExitStatus(.unreachable)
+    package static let unreachable = ExitStatus(.unreachable)
 
     /// 64 (`EX_USAGE`): the command line was wrong (an unknown flag, a malformed `--param`,
     /// a bad `--address`).
-    public static let usage = ExitStatus(.usage)
+    package static let usage = ExitStatus(.usage)
 
     /// The status for a workflow that ended in `finalStatus`: COMPLETED → ``success``,
     /// FAILED → ``failed``, CANCELLED → ``cancelled``.
     ///
     /// - Parameter finalStatus: The workflow's status.
     /// - Returns: `nil` when the workflow has not ended (RUNNING) or the status is unknown.
-    public init?(finalStatus: WorkflowV1.WorkflowStatus) {
+    package init?(finalStatus: WorkflowV1.WorkflowStatus) {
         switch finalStatus {
         case .completed: self = .success
         case .failed: self = .failed
@@ -65,7 +65,7 @@ public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The name and code, such as `failed (1)`.
-    public var description: String {
+    package var description: String {
         "\(wrapped) (\(code))"
     }
 }

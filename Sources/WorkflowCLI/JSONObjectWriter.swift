@@ -10,69 +10,69 @@
 /// object.add("message", "Created P-101")
 /// object.text   // {"sequence":42,"message":"Created P-101"}
 /// ```
-public struct JSONObjectWriter: Sendable {
+package struct JSONObjectWriter: Sendable {
     private var body = ""
 
     /// Creates an empty object.
-    public init() {}
+    package init() {}
 
     /// The object, `{...}`, on one line.
-    public var text: String { "{\(body)}" }
+    package var text: String { "{\(body)}" }
 
     /// Adds a string member.
-    public mutating func add(_ key: String, _ value: String) {
+    package mutating func add(_ key: String, _ value: String) {
         addRaw(key, Self.quoted(value))
     }
 
     /// Adds an integer member.
-    public mutating func add(_ key: String, _ value: Int64) {
+    package mutating func add(_ key: String, _ value: Int64) {
         addRaw(key, String(value))
     }
 
     /// Adds an unsigned integer member.
-    public mutating func add(_ key: String, _ value: UInt64) {
+    package mutating func add(_ key: String, _ value: UInt64) {
         addRaw(key, String(value))
     }
 
     /// Adds an integer member.
-    public mutating func add(_ key: String, _ value: Int32) {
+    package mutating func add(_ key: String, _ value: Int32) {
         addRaw(key, String(value))
     }
 
     /// Adds an integer member.
-    public mutating func add(_ key: String, _ value: Int) {
+    package mutating func add(_ key: String, _ value: Int) {
         addRaw(key, String(value))
     }
 
     /// Adds a number member; NaN and infinities, which JSON cannot express, become `null`.
-    public mutating func add(_ key: String, _ value: Double) {
+    package mutating func add(_ key: String, _ value: Double) {
         addRaw(key, value.isFinite ? String(value) : "null")
     }
 
     /// Adds a boolean member.
-    public mutating func add(_ key: String, _ value: Bool) {
+    package mutating func add(_ key: String, _ value: Bool) {
         addRaw(key, value ? "true" : "false")
     }
 
     /// Adds a nested object.
-    public mutating func add(_ key: String, _ object: JSONObjectWriter) {
+    package mutating func add(_ key: String, _ object: JSONObjectWriter) {
         addRaw(key, object.text)
     }
 
     /// Adds an array of objects.
-    public mutating func add(_ key: String, _ objects: [JSONObjectWriter]) {
+    package mutating func add(_ key: String, _ objects: [JSONObjectWriter]) {
         addRaw(key, "[" + objects.map(\.text).joined(separator: ",") + "]")
     }
 
     /// Adds an object of string values, keys sorted so output is stable.
-    public mutating func add(_ key: String, _ map: [String: String]) {
+    package mutating func add(_ key: String, _ map: [String: String]) {
         var object = JSONObjectWriter()
         for name in map.keys.sorted() { object.add(name, map[name]!) }
         add(key, object)
     }
 
     /// Adds an object of integer values, keys sorted so output is stable.
-    public mutating func add(_ key: String, _ map: [String: Int64]) {
+    package mutating func add(_ key: String, _ map: [String: Int64]) {
         var object = JSONObjectWriter()
         for name in map.keys.sorted() { object.add(name, map[name]!) }
         add(key, object)
@@ -83,7 +83,7 @@ public struct JSONObjectWriter: Sendable {
     ///
     /// - Parameter value: Any text.
     /// - Returns: The literal, with its quotes.
-    public static func quoted(_ value: String) -> String {
+    package static func quoted(_ value: String) -> String {
         // Most text needs no escape at all: copy it whole.
         if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 < 0x7F }) {
             return "\"" + value + "\""

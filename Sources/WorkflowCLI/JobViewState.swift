@@ -2,39 +2,39 @@ import WorkflowMessages
 
 /// What the live view knows about one job: built from the workflow snapshot, then kept up to
 /// date by log events.
-public struct JobViewState: Hashable, Sendable {
+package struct JobViewState: Hashable, Sendable {
     /// The job's id.
-    public var id: String
+    package var id: String
     /// The job's display name.
-    public var name: String
+    package var name: String
     /// The zero-based position in the workflow.
-    public var position: Int32
+    package var position: Int32
     /// The job's status.
-    public var status: WorkflowV1.JobStatus
+    package var status: WorkflowV1.JobStatus
     /// Progress from 0 to 1.
-    public var progress: Double
+    package var progress: Double
     /// What the job reported with its progress.
-    public var progressMessage: String
+    package var progressMessage: String
     /// How many steps the job logged.
-    public var stepCount: Int
+    package var stepCount: Int
     /// The sequence of the newest step counted in ``stepCount``; older step events are not
     /// counted again when a watch replays them.
-    public var lastStepSequence: UInt64
+    package var lastStepSequence: UInt64
     /// When the job started, in Unix epoch milliseconds; 0 if it has not.
-    public var startedAtMs: Int64
+    package var startedAtMs: Int64
     /// When the job finished, in Unix epoch milliseconds; 0 if it has not.
-    public var finishedAtMs: Int64
+    package var finishedAtMs: Int64
     /// The duration the engine measured, once the job finished.
-    public var durationMs: Int64?
+    package var durationMs: Int64?
     /// The job's counters, once it finished.
-    public var counters: [String: Int64]
+    package var counters: [String: Int64]
     /// The error it failed with.
-    public var error: String
+    package var error: String
 
     /// Creates the state of a job as `GetWorkflow` returned it.
     ///
     /// - Parameter job: The job.
-    public init(_ job: WorkflowV1.Job) {
+    package init(_ job: WorkflowV1.Job) {
         self.id = job.id
         self.name = job.name
         self.position = job.position
@@ -54,7 +54,7 @@ public struct JobViewState: Hashable, Sendable {
     ///
     /// - Parameter nowMs: The current time in Unix epoch milliseconds.
     /// - Returns: The duration in milliseconds.
-    public func elapsedMs(nowMs: Int64) -> Int64? {
+    package func elapsedMs(nowMs: Int64) -> Int64? {
         if let durationMs { return durationMs }
         guard startedAtMs > 0 else { return nil }
         return (finishedAtMs > 0 ? finishedAtMs : nowMs) - startedAtMs

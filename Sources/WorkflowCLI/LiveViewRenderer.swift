@@ -16,18 +16,18 @@ import WorkflowMessages
 /// again; when it completed, `✓ completed in <duration>` and its counters. A frame never has
 /// more lines than ``height`` allows (older steps go first, then jobs far from the running one
 /// are folded into `… n more jobs`), and no line is longer than ``width``.
-public struct LiveViewRenderer: Sendable {
+package struct LiveViewRenderer: Sendable {
     /// The terminal's width in columns.
-    public var width: Int
+    package var width: Int
     /// The terminal's height in rows; a frame uses at most `height - 1` of them.
-    public var height: Int
+    package var height: Int
 
     /// Creates a renderer for a terminal of the given size.
     ///
     /// - Parameters:
     ///   - width: Columns (at least 20 are assumed).
     ///   - height: Rows (at least 6 are assumed).
-    public init(width: Int, height: Int) {
+    package init(width: Int, height: Int) {
         self.width = max(20, width)
         self.height = max(6, height)
     }
@@ -38,7 +38,7 @@ public struct LiveViewRenderer: Sendable {
     ///   - state: The workflow.
     ///   - nowMs: The current time in Unix epoch milliseconds (elapsed times, spinner).
     /// - Returns: The lines, top to bottom, each at most ``width`` visible characters once rendered.
-    public func render(_ state: WorkflowViewState, nowMs: Int64) -> [StyledLine] {
+    package func render(_ state: WorkflowViewState, nowMs: Int64) -> [StyledLine] {
         let footer = footerLines(state, nowMs: nowMs)
         let budget = height - 1 - 1 - footer.count
         let jobLines = jobLines(state, nowMs: nowMs, budget: max(1, budget))

@@ -13,12 +13,12 @@ import WorkflowMessages
 /// `progress_message`; lifecycle events add `workflow_status` or `job_status`; completion and
 /// failure events add `stats`; failures add `error` and `stack`; job, step and retry events
 /// add `attempt`; GAP adds `gap_from_sequence` and `gap_to_sequence`.
-public enum MessageJSON {
+package enum MessageJSON {
     /// One log event as a single line of JSON.
     ///
     /// - Parameter event: The event.
     /// - Returns: The JSON object, without a line break.
-    public static func line(for event: WorkflowV1.LogEvent) -> String {
+    package static func line(for event: WorkflowV1.LogEvent) -> String {
         object(for: event).text
     }
 
@@ -26,7 +26,7 @@ public enum MessageJSON {
     ///
     /// - Parameter workflow: The workflow, as `GetWorkflow` returns it.
     /// - Returns: The JSON object, without a line break.
-    public static func line(for workflow: WorkflowV1.Workflow) -> String {
+    package static func line(for workflow: WorkflowV1.Workflow) -> String {
         object(for: workflow).text
     }
 

@@ -7,7 +7,7 @@ extension OutputMode {
     ///   - output: The `--output` value, if given.
     ///   - json: Whether `--json` was given.
     /// - Returns: The mode, or `nil` when neither was given (the command chooses).
-    public static func requested(output: OutputMode?, json: Bool) -> OutputMode? {
+    package static func requested(output: OutputMode?, json: Bool) -> OutputMode? {
         json ? .json : output
     }
 
@@ -19,7 +19,7 @@ extension OutputMode {
     ///   - command: The command's name, such as `get`.
     /// - Throws: ``CommandFailure`` (usage) for another mode, such as
     ///   `--output for get is text or json`.
-    public static func check(output: OutputMode?, accepted: [OutputMode], command: String) throws(CommandFailure) {
+    package static func check(output: OutputMode?, accepted: [OutputMode], command: String) throws(CommandFailure) {
         guard let output, !accepted.contains(output) else { return }
         let names = accepted.map(\.rawValue)
         let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1] : names.joined()

@@ -1,5 +1,5 @@
 /// How a command prints events and workflows.
-public enum OutputMode: String, CaseIterable, Hashable, Sendable {
+package enum OutputMode: String, CaseIterable, Hashable, Sendable {
     /// The live view: one workflow redrawn in place (terminals only).
     case live
     /// One human-readable line per event, coloured on a terminal.
@@ -20,7 +20,7 @@ public enum OutputMode: String, CaseIterable, Hashable, Sendable {
     ///   - oneWorkflow: Whether a single workflow is shown.
     ///   - filtered: Whether the user narrowed the events (`--kind`, `--after`, …).
     /// - Returns: The mode.
-    public static func forEvents(requested: OutputMode?, console: Console, oneWorkflow: Bool, filtered: Bool) -> OutputMode {
+    package static func forEvents(requested: OutputMode?, console: Console, oneWorkflow: Bool, filtered: Bool) -> OutputMode {
         if let requested { return requested }
         guard console.outputIsTerminal else { return .json }
         return oneWorkflow && !filtered && console.supportsLiveView ? .live : .text

@@ -1,5 +1,5 @@
 /// Parses `--param key=value` arguments into a workflow's parameters.
-public enum ParameterList {
+package enum ParameterList {
     /// The parameters named by `arguments`, each `key=value` (the value may contain `=` and
     /// may be empty).
     ///
@@ -7,7 +7,7 @@ public enum ParameterList {
     /// - Returns: The parameters.
     /// - Throws: ``CommandFailure`` (usage) for an argument without `=`, an empty key, or a key
     ///   given twice.
-    public static func parse(_ arguments: [String]) throws(CommandFailure) -> [String: String] {
+    package static func parse(_ arguments: [String]) throws(CommandFailure) -> [String: String] {
         var params: [String: String] = [:]
         for argument in arguments {
             guard let equals = argument.firstIndex(of: "=") else {

@@ -1,12 +1,12 @@
 /// A text progress bar such as `[██████░░░░]  60%`.
-public enum ProgressBar {
+package enum ProgressBar {
     /// The bar for `fraction`, `width` cells between brackets.
     ///
     /// - Parameters:
     ///   - fraction: Progress from 0 to 1; values outside are clamped, NaN counts as 0.
     ///   - width: How many cells the bar has.
     /// - Returns: The bar, without the percentage.
-    public static func bar(_ fraction: Double, width: Int) -> String {
+    package static func bar(_ fraction: Double, width: Int) -> String {
         let cells = max(0, width)
         let filled = min(cells, Int((clamped(fraction) * Double(cells)).rounded(.down)))
         return "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: cells - filled) + "]"
@@ -18,7 +18,7 @@ public enum ProgressBar {
     ///
     /// - Parameter fraction: Progress from 0 to 1.
     /// - Returns: The percentage.
-    public static func percent(_ fraction: Double) -> String {
+    package static func percent(_ fraction: Double) -> String {
         TerminalText.leftPadded("\(Int((clamped(fraction) * 100).rounded(.down)))%", toWidth: 4)
     }
 

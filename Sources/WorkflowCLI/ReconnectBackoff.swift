@@ -4,17 +4,17 @@
 /// 400 ms, … up to ``maximumDelay``, each scaled by a random factor in
 /// `1 ± jitter` so that many watchers of one restarted server do not reconnect in lock step.
 /// The watch gives up once it has been without a connection for ``giveUpAfter``.
-public struct ReconnectBackoff: Hashable, Sendable {
+package struct ReconnectBackoff: Hashable, Sendable {
     /// The delay before the second attempt.
-    public var initialDelay: Duration
+    package var initialDelay: Duration
     /// The longest delay between two attempts.
-    public var maximumDelay: Duration
+    package var maximumDelay: Duration
     /// How much each delay grows over the previous one.
-    public var multiplier: Double
+    package var multiplier: Double
     /// The largest fraction by which a delay is randomly lengthened or shortened.
-    public var jitter: Double
+    package var jitter: Double
     /// How long to keep trying after the connection was lost; zero disables reconnecting.
-    public var giveUpAfter: Duration
+    package var giveUpAfter: Duration
 
     /// Creates a policy.
     ///
@@ -24,7 +24,7 @@ public struct ReconnectBackoff: Hashable, Sendable {
     ///   - multiplier: The growth per attempt (2).
     ///   - jitter: The random fraction (0.2).
     ///   - giveUpAfter: How long to keep trying (60 s).
-    public init(
+    package init(
         initialDelay: Duration = .milliseconds(100),
         maximumDelay: Duration = .seconds(5),
         multiplier: Double = 2,
@@ -44,7 +44,7 @@ public struct ReconnectBackoff: Hashable, Sendable {
     ///   - failedAttempts: Attempts that failed since the connection was lost (0: none yet).
     ///   - random: A number in `0..<1`, picking the jitter.
     /// - Returns: Zero for the first attempt, then the growing, jittered delay.
-    public func delay(afterFailedAttempts failedAttempts: Int, random: Double) -> Duration {
+    package func delay(afterFailedAttempts failedAttempts: Int, random: Double) -> Duration {
         guard failedAttempts > 0 else { return .zero }
         let maximum = Self.seconds(maximumDelay)
         var base = Self.seconds(initialDelay)

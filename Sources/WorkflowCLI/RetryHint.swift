@@ -1,10 +1,10 @@
 /// The hint printed under "failed at <job>: <error>": how to run the workflow again.
-public enum RetryHint {
+package enum RetryHint {
     /// "to retry from the failed job: workflowctl retry ID".
     ///
     /// - Parameter workflowID: The failed workflow.
     /// - Returns: One line.
-    public static func text(workflowID: String) -> String {
+    package static func text(workflowID: String) -> String {
         "to retry from the failed job: workflowctl retry \(shellQuoted(workflowID))"
     }
 
@@ -12,7 +12,7 @@ public enum RetryHint {
     ///
     /// - Parameter word: One argument.
     /// - Returns: The quoted argument.
-    public static func shellQuoted(_ word: String) -> String {
+    package static func shellQuoted(_ word: String) -> String {
         let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "/", "=", ":", ",", "@", "+": true

@@ -11,11 +11,11 @@
 /// var painter = ScreenPainter(colour: true, width: 80)
 /// write(painter.paint(renderer.render(state, nowMs: now)))
 /// ```
-public struct ScreenPainter: Sendable {
+package struct ScreenPainter: Sendable {
     /// Whether lines carry colour escapes.
-    public var colour: Bool
+    package var colour: Bool
     /// The terminal's width: no line is longer.
-    public var width: Int
+    package var width: Int
     private var previousLineCount = 0
     private var previousLines: [String] = []
 
@@ -24,7 +24,7 @@ public struct ScreenPainter: Sendable {
     /// - Parameters:
     ///   - colour: Whether to colour the lines.
     ///   - width: The terminal's width in columns.
-    public init(colour: Bool, width: Int) {
+    package init(colour: Bool, width: Int) {
         self.colour = colour
         self.width = width
     }
@@ -37,7 +37,7 @@ public struct ScreenPainter: Sendable {
     ///     will be redrawn over them, so a wrapped line does no harm, and the retry command
     ///     stays whole).
     /// - Returns: Text with cursor controls; empty when the frame did not change.
-    public mutating func paint(_ lines: [StyledLine], isFinal: Bool = false) -> String {
+    package mutating func paint(_ lines: [StyledLine], isFinal: Bool = false) -> String {
         // One column spare: a line that fills the last column wraps on some terminals.
         let rendered = lines.map { $0.rendered(width: isFinal ? nil : width - 1, colour: colour) }
         guard rendered != previousLines || previousLineCount == 0 else { return "" }

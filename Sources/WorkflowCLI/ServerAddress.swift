@@ -8,28 +8,28 @@
 /// let address = try ServerAddress.resolve(option: nil, environment: ["WORKFLOWCTL_ADDRESS": "10.0.0.5:6000"])
 /// // address.host == "10.0.0.5", address.port == 6000
 /// ```
-public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
+package struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     /// The host name or IP address, without brackets.
-    public var host: String
+    package var host: String
 
     /// The TCP port.
-    public var port: Int
+    package var port: Int
 
     /// `WORKFLOWCTL_ADDRESS`: the address used when `--address` is not given.
-    public static let environmentVariable = "WORKFLOWCTL_ADDRESS"
+    package static let environmentVariable = "WORKFLOWCTL_ADDRESS"
 
     /// The port used when an address names none: 50051, gRPC's customary port.
-    public static let defaultPort = 50051
+    package static let defaultPort = 50051
 
     /// `127.0.0.1:50051`, where `Scripts/run.sh` starts the server.
-    public static let defaultAddress = ServerAddress(host: "127.0.0.1", port: defaultPort)
+    package static let defaultAddress = ServerAddress(host: "127.0.0.1", port: defaultPort)
 
     /// Creates an address from its parts.
     ///
     /// - Parameters:
     ///   - host: The host name or IP address, without brackets.
     ///   - port: The TCP port.
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
@@ -38,7 +38,7 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Parameter text: The address as written on the command line.
     /// - Throws: ``CommandFailure`` (usage) for an empty host or a port outside 1–65535.
-    public init(parsing text: String) throws(CommandFailure) {
+    package init(parsing text: String) throws(CommandFailure) {
         let trimmed = text.trimmingASCIIWhitespace()
         let host: Substring
         let portText: Substring?
@@ -84,7 +84,7 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     /// - Returns: The parsed address.
     /// - Throws: ``CommandFailure`` (usage) when the chosen text is not a valid address; the
     ///   message names where it came from.
-    public static func resolve(option: String?, environment: [String: String]) throws(CommandFailure) -> ServerAddress {
+    package static func resolve(option: String?, environment: [String: String]) throws(CommandFailure) -> ServerAddress {
         if let option {
             return try ServerAddress(parsing: option)
         }
@@ -99,7 +99,7 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `host:port`, with an IPv6 host in brackets.
-    public var description: String {
+    package var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 

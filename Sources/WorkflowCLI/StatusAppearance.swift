@@ -2,7 +2,7 @@ import WorkflowMessages
 
 /// How statuses and levels look on a terminal: one symbol and colour for each, shared by the
 /// live view, the event lines and the `get` tree.
-public enum StatusAppearance {
+package enum StatusAppearance {
     /// Spinner frames for a running job, one per 100 ms.
     static let spinnerFrames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -13,7 +13,7 @@ public enum StatusAppearance {
     ///   - status: The job's status.
     ///   - nowMs: The current time, to animate the spinner; `nil` for a still symbol.
     /// - Returns: The symbol and its style.
-    public static func symbol(for status: WorkflowV1.JobStatus, nowMs: Int64? = nil) -> (String, TextStyle?) {
+    package static func symbol(for status: WorkflowV1.JobStatus, nowMs: Int64? = nil) -> (String, TextStyle?) {
         switch status {
         case .completed: ("✓", .green)
         case .failed: ("✗", .red)
@@ -29,7 +29,7 @@ public enum StatusAppearance {
     ///   - status: The workflow's status.
     ///   - nowMs: The current time, to animate the spinner; `nil` for a still symbol.
     /// - Returns: The symbol and its style.
-    public static func symbol(for status: WorkflowV1.WorkflowStatus, nowMs: Int64? = nil) -> (String, TextStyle?) {
+    package static func symbol(for status: WorkflowV1.WorkflowStatus, nowMs: Int64? = nil) -> (String, TextStyle?) {
         switch status {
         case .completed: symbol(for: WorkflowV1.JobStatus.completed)
         case .failed: symbol(for: WorkflowV1.JobStatus.failed)
@@ -43,7 +43,7 @@ public enum StatusAppearance {
     ///
     /// - Parameter level: The level.
     /// - Returns: Its style.
-    public static func style(for level: WorkflowV1.LogLevel) -> TextStyle? {
+    package static func style(for level: WorkflowV1.LogLevel) -> TextStyle? {
         switch level {
         case .debug: .dim
         case .info: .blue
@@ -57,7 +57,7 @@ public enum StatusAppearance {
     ///
     /// - Parameter level: The level.
     /// - Returns: Such as `INFO ` or `ERROR`.
-    public static func paddedName(of level: WorkflowV1.LogLevel) -> String {
+    package static func paddedName(of level: WorkflowV1.LogLevel) -> String {
         TerminalText.padded(level.shortName, toWidth: 5)
     }
 }

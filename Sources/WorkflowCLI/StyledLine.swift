@@ -9,25 +9,25 @@
 /// line.append(" Fetch")
 /// line.rendered(width: 80, colour: true)   // "\u{1B}[32m✓\u{1B}[0m Fetch"
 /// ```
-public struct StyledLine: Hashable, Sendable {
+package struct StyledLine: Hashable, Sendable {
     /// A piece of text and its style (`nil`: the terminal's default).
-    public struct Span: Hashable, Sendable {
+    package struct Span: Hashable, Sendable {
         /// The text; it must not contain control characters.
-        public var text: String
+        package var text: String
         /// The style, or `nil` for none.
-        public var style: TextStyle?
+        package var style: TextStyle?
     }
 
     /// The pieces, left to right.
-    public private(set) var spans: [Span] = []
+    package private(set) var spans: [Span] = []
 
     /// Creates an empty line.
-    public init() {}
+    package init() {}
 
     /// Creates a line of one unstyled piece.
     ///
     /// - Parameter text: The text.
-    public init(_ text: String) {
+    package init(_ text: String) {
         append(text)
     }
 
@@ -36,13 +36,13 @@ public struct StyledLine: Hashable, Sendable {
     /// - Parameters:
     ///   - text: The text; control characters become spaces.
     ///   - style: Its style, or `nil` for none.
-    public mutating func append(_ text: String, _ style: TextStyle? = nil) {
+    package mutating func append(_ text: String, _ style: TextStyle? = nil) {
         guard !text.isEmpty else { return }
         spans.append(Span(text: TerminalText.oneLine(text), style: style))
     }
 
     /// The visible text, without styles.
-    public var plainText: String {
+    package var plainText: String {
         spans.map(\.text).joined()
     }
 
@@ -53,7 +53,7 @@ public struct StyledLine: Hashable, Sendable {
     ///   - width: The most visible characters, or `nil` for no limit.
     ///   - colour: Whether to emit ANSI colour escapes.
     /// - Returns: The text to print, without a line break.
-    public func rendered(width: Int?, colour: Bool) -> String {
+    package func rendered(width: Int?, colour: Bool) -> String {
         var remaining = width ?? Int.max
         let total = spans.reduce(0) { $0 + $1.text.count }
         let isCut = total > remaining

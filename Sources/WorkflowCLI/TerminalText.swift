@@ -3,13 +3,13 @@
 /// Step messages, errors and summaries come from whoever started the workflow; printed raw,
 /// an escape sequence in one of them could move the cursor or recolour the terminal, and a line
 /// break would split one event over several lines of a CI log.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every control character (C0, DEL, C1; line breaks and tabs included)
     /// replaced by a space.
     ///
     /// - Parameter text: Any text.
     /// - Returns: Text that prints as exactly one line.
-    public static func oneLine(_ text: String) -> String {
+    package static func oneLine(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -27,7 +27,7 @@ public enum TerminalText {
     ///   - text: One line of text.
     ///   - width: The most characters to keep; 0 or less gives the empty string.
     /// - Returns: The text, shortened if needed.
-    public static func truncated(_ text: String, toWidth width: Int) -> String {
+    package static func truncated(_ text: String, toWidth width: Int) -> String {
         guard width > 0 else { return "" }
         guard text.count > width else { return text }
         return String(text.prefix(width - 1)) + "…"

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Formats times and durations for people (text output) and for programs (JSON).
-public enum TimeText {
+package enum TimeText {
     /// Now, in Unix epoch milliseconds (the unit of every time in the API).
-    public static func nowMs() -> Int64 {
+    package static func nowMs() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
@@ -17,7 +17,7 @@ public enum TimeText {
     ///
     /// - Parameter milliseconds: The duration; negative values print as `0ms`.
     /// - Returns: The text.
-    public static func duration(milliseconds: Int64) -> String {
+    package static func duration(milliseconds: Int64) -> String {
         let ms = max(0, milliseconds)
         if ms < 1000 { return "\(ms)ms" }
         if ms < 60_000 {
@@ -33,7 +33,7 @@ public enum TimeText {
     ///
     /// - Parameter epochMs: A time in Unix epoch milliseconds.
     /// - Returns: The text.
-    public static func timeOfDay(epochMs: Int64) -> String {
+    package static func timeOfDay(epochMs: Int64) -> String {
         var parts = tm()
         var seconds = time_t(epochMs / 1000)
         localtime_r(&seconds, &parts)
@@ -44,7 +44,7 @@ public enum TimeText {
     ///
     /// - Parameter epochMs: A time in Unix epoch milliseconds.
     /// - Returns: The text.
-    public static func localDateTime(epochMs: Int64) -> String {
+    package static func localDateTime(epochMs: Int64) -> String {
         var parts = tm()
         var seconds = time_t(epochMs / 1000)
         localtime_r(&seconds, &parts)
@@ -56,7 +56,7 @@ public enum TimeText {
     ///
     /// - Parameter epochMs: A time in Unix epoch milliseconds.
     /// - Returns: The text.
-    public static func rfc3339UTC(epochMs: Int64) -> String {
+    package static func rfc3339UTC(epochMs: Int64) -> String {
         var parts = tm()
         var seconds = time_t(epochMs / 1000)
         gmtime_r(&seconds, &parts)

@@ -1,8 +1,8 @@
 /// Something a watch tells the user besides events: the connection was lost or regained, or
 /// the server's event log is not the one the watch was reading.
-public enum WatchNotice: Hashable, Sendable {
+package enum WatchNotice: Hashable, Sendable {
     /// Why a watch reopened its stream from the server's first event.
-    public enum Reason: Hashable, Sendable {
+    package enum Reason: Hashable, Sendable {
         /// The server restarted with a new event log.
         case logRestarted
         /// The server no longer retains the events after the last one delivered.
@@ -23,7 +23,7 @@ public enum WatchNotice: Hashable, Sendable {
     case eventsNoLongerRetained(address: ServerAddress, lastSequence: UInt64?)
 
     /// The notice as one line for people.
-    public var text: String {
+    package var text: String {
         switch self {
         case .connectionLost(let address, let detail, let last):
             "lost the connection to workflowd at \(address) (\(detail)); reconnecting\(Self.resuming(last))"

@@ -41,9 +41,9 @@ import WorkflowMessages
 /// let request = resumption.nextRequest()
 /// switch resumption.received(event) { case .deliver: print(event) case .skip: break case .reopen: ... }
 /// ```
-public struct WatchResumption: Sendable {
+package struct WatchResumption: Sendable {
     /// What to do with an event that arrived.
-    public enum EventAction: Hashable, Sendable {
+    package enum EventAction: Hashable, Sendable {
         /// Hand it to the user.
         case deliver
         /// Drop it: it was delivered before.
@@ -54,7 +54,7 @@ public struct WatchResumption: Sendable {
     }
 
     /// What to do when a call ended with a status other than OK.
-    public enum FailureAction: Hashable, Sendable {
+    package enum FailureAction: Hashable, Sendable {
         /// The connection is gone: reconnect with backoff, then call ``nextRequest()``.
         case reconnect
         /// Tell the user why and call ``nextRequest()`` again on the same connection.
@@ -71,30 +71,30 @@ public struct WatchResumption: Sendable {
     private var trustsLastEvent = false
 
     /// How many calls were made, counting the current one.
-    public private(set) var callCount = 0
+    package private(set) var callCount = 0
 
     /// Creates the state for a watch.
     ///
     /// - Parameter request: What the user asked for: workflow, level, `after_sequence`,
     ///   `live_only`.
-    public init(request: WorkflowV1.WatchLogsRequest) {
+    package init(request: WorkflowV1.WatchLogsRequest) {
         self.request = request
     }
 
     /// The sequence of the last event delivered, if any.
-    public var lastSequence: UInt64? { lastDelivered?.sequence }
+    package var lastSequence: UInt64? { lastDelivered?.sequence }
 
     /// The last event delivered, if any.
-    public var lastEvent: WorkflowV1.LogEvent? { lastDelivered }
+    package var lastEvent: WorkflowV1.LogEvent? { lastDelivered }
 
     /// Whether the current call resumes an earlier one (it is not the first call).
-    public var isResuming: Bool { callCount > 1 }
+    package var isResuming: Bool { callCount > 1 }
 
     /// The request for the next call; call it once per call.
     ///
     /// - Returns: The user's request at first; afterwards the same filters, resuming as
     ///   described in the type's discussion.
-    public mutating func nextRequest() -> WorkflowV1.WatchLogsRequest {
+    package mutating func nextRequest() -> WorkflowV1.WatchLogsRequest {
         callCount += 1
         eventsInCall = 0
         expectedOverlap = nil
@@ -122,7 +122,7 @@ public struct WatchResumption: Sendable {
     /// A one-workflow stream ends after the workflow's terminal event, so an overlap on that
     /// event would end the next stream at once; continuing after it instead shows whether a
     /// retry started a new attempt.
-    public mutating func continueAfterLastEvent() {
+    package mutating func continueAfterLastEvent() {
         trustsLastEvent = true
     }
 
@@ -130,7 +130,7 @@ public struct WatchResumption: Sendable {
     ///
     /// - Parameter event: The event, in the order the server sent it.
     /// - Returns: The action.
-    public mutating func received(_ event: WorkflowV1.LogEvent) -> EventAction {
+    package mutating func received(_ event: WorkflowV1.LogEvent) -> EventAction {
         eventsInCall += 1
         if let expected = expectedOverlap {
             expectedOverlap = nil
@@ -149,7 +149,7 @@ public struct WatchResumption: Sendable {
     ///
     /// - Parameter status: How the call ended.
     /// - Returns: The action.
-    public mutating func failed(_ status: RPCStatus) -> FailureAction {
+    package mutating func failed(_ status: RPCStatus) -> FailureAction {
         let answeredNothing = eventsInCall == 0
         expectedOverlap = nil
         if status.code == .outOfRange, answeredNothing, isResuming, lastDelivered != nil {

@@ -20,13 +20,13 @@ import WorkflowMessages
 /// let ending = try await session.run(WorkflowV1.WatchLogsRequest(workflowID: id), connection: nil,
 ///     onEvent: { print(MessageJSON.line(for: $0)) }, onNotice: { print($0.text) })
 /// ```
-public struct WatchSession: Sendable {
+package struct WatchSession: Sendable {
     /// Where the server listens.
-    public var address: ServerAddress
+    package var address: ServerAddress
     /// How reconnection attempts are spaced, and when to give up.
-    public var backoff: ReconnectBackoff
+    package var backoff: ReconnectBackoff
     /// The deadline of the TCP connect.
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
 
     /// Creates a session.
     ///
@@ -34,7 +34,7 @@ public struct WatchSession: Sendable {
     ///   - address: Where the server listens.
     ///   - backoff: How reconnection attempts are spaced, and when to give up.
     ///   - connectTimeout: The deadline of each TCP connect.
-    public init(address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10)) {
+    package init(address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10)) {
         self.address = address
         self.backoff = backoff
         self.connectTimeout = connectTimeout
@@ -50,7 +50,7 @@ public struct WatchSession: Sendable {
     /// - Returns: How the watch ended.
     /// - Throws: ``CommandFailure``: the server could not be reached (exit 4, at once at the
     ///   start, after ``ReconnectBackoff/giveUpAfter`` later), or answered with an error (exit 3).
-    public func run(
+    package func run(
         _ request: WorkflowV1.WatchLogsRequest,
         connection: WorkflowConnection?,
         onEvent: (WorkflowV1.LogEvent) async -> Void,

@@ -19,7 +19,7 @@ extension WorkflowConnection: ClosableConnection {
     /// - Returns: What `body` returns.
     /// - Throws: ``CommandFailure``: exit 4 when the server cannot be reached, else what `body`
     ///   throws.
-    public static func withConnection<Result>(
+    package static func withConnection<Result>(
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

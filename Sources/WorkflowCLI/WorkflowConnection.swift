@@ -15,9 +15,9 @@ import WorkflowMessages
 ///     try await connection.workflow(id: "wf-0H5N3Q8T2ZK1")
 /// }
 /// ```
-public final class WorkflowConnection: Sendable {
+package final class WorkflowConnection: Sendable {
     /// Where the server listens.
-    public let address: ServerAddress
+    package let address: ServerAddress
     private let client: GRPCClient
     private let callTimeout: Duration
 
@@ -37,7 +37,7 @@ public final class WorkflowConnection: Sendable {
     ///   - group: The event loops; the shared singleton by default.
     /// - Returns: The connection.
     /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
-    public static func connect(
+    package static func connect(
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -61,7 +61,7 @@ public final class WorkflowConnection: Sendable {
     /// - Parameter request: The type, parameters, user, summary and request id.
     /// - Returns: The new workflow's id and status.
     /// - Throws: ``CommandFailure`` when the call fails.
-    public func startWorkflow(_ request: WorkflowV1.StartWorkflowRequest) async throws(CommandFailure) -> WorkflowV1.StartWorkflowResponse {
+    package func startWorkflow(_ request: WorkflowV1.StartWorkflowRequest) async throws(CommandFailure) -> WorkflowV1.StartWorkflowResponse {
         try await unary(Method.startWorkflow, request, call: "StartWorkflow \(request.type)")
     }
 
@@ -70,7 +70,7 @@ public final class WorkflowConnection: Sendable {
     /// - Parameter id: The workflow's id.
     /// - Returns: The workflow.
     /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown id).
-    public func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
+    package func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
         try await unary(Method.getWorkflow, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
     }
 
@@ -79,7 +79,7 @@ public final class WorkflowConnection: Sendable {
     /// - Parameter id: The workflow's id.
     /// - Returns: The new attempt and the job it resumes from.
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION unless it failed).
-    public func retryWorkflow(id: String) async throws(CommandFailure) -> WorkflowV1.RetryWorkflowResponse {
+    package func retryWorkflow(id: String) async throws(CommandFailure) -> WorkflowV1.RetryWorkflowResponse {
         try await unary(Method.retryWorkflow, WorkflowV1.RetryWorkflowRequest(workflowID: id), call: "RetryWorkflow \(id)")
     }
 
@@ -90,7 +90,7 @@ public final class WorkflowConnection: Sendable {
     ///   - reason: Why, recorded in its cancellation events.
     /// - Returns: The workflow's status (RUNNING until its job stops).
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION once it ended).
-    public func cancelWorkflow(id: String, reason: String) async throws(CommandFailure) -> WorkflowV1.CancelWorkflowResponse {
+    package func cancelWorkflow(id: String, reason: String) async throws(CommandFailure) -> WorkflowV1.CancelWorkflowResponse {
         try await unary(Method.cancelWorkflow, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), call: "CancelWorkflow \(id)")
     }
 
@@ -99,7 +99,7 @@ public final class WorkflowConnection: Sendable {
     /// - Parameter request: Filters, page size and token.
     /// - Returns: The page and the token of the next one.
     /// - Throws: ``CommandFailure`` when the call fails.
-    public func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
+    package func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
         try await unary(Method.listWorkflows, request, call: "ListWorkflows")
     }
 
@@ -107,12 +107,12 @@ public final class WorkflowConnection: Sendable {
     ///
     /// - Parameter request: What to watch.
     /// - Returns: The serialized events; iteration throws the call's ``RPCStatus`` if it fails.
-    public func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
+    package func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
         client.serverStreaming(path: Method.watchLogs.path, request: request.serializedBytes())
     }
 
     /// Closes the connection.
-    public func close() async {
+    package func close() async {
         await client.close()
     }
 

@@ -6,9 +6,9 @@ import WorkflowMessages
 /// STATUS       ID               TYPE  CREATED              DURATION  JOBS  SUMMARY
 /// ✗ FAILED     wf-0H5N3Q8T2ZK1  TEST  2025-01-31 14:03:06     1.02s  1/3   Demo · failed at Process: Simulated failure
 /// ```
-public struct WorkflowListFormatter: Sendable {
+package struct WorkflowListFormatter: Sendable {
     /// Creates a formatter.
-    public init() {}
+    package init() {}
 
     /// The header and one line per workflow.
     ///
@@ -16,7 +16,7 @@ public struct WorkflowListFormatter: Sendable {
     ///   - workflows: The workflows, in the order to print.
     ///   - nowMs: The current time, for the duration of running workflows.
     /// - Returns: The lines; just a note when there are none.
-    public func lines(for workflows: [WorkflowV1.Workflow], nowMs: Int64) -> [StyledLine] {
+    package func lines(for workflows: [WorkflowV1.Workflow], nowMs: Int64) -> [StyledLine] {
         guard !workflows.isEmpty else { return [StyledLine("no workflows match")] }
         let idWidth = max(2, workflows.map(\.id.count).max() ?? 0)
         let typeWidth = max(4, workflows.map(\.type.count).max() ?? 0)

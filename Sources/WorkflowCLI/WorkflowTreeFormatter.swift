@@ -13,14 +13,14 @@ import WorkflowMessages
 ///   ⊘ Validate  CANCELLED           0 steps
 /// failed at Process: Simulated failure
 /// ```
-public struct WorkflowTreeFormatter: Sendable {
+package struct WorkflowTreeFormatter: Sendable {
     /// Whether to list every step under its job.
-    public var showsSteps: Bool
+    package var showsSteps: Bool
 
     /// Creates a formatter.
     ///
     /// - Parameter showsSteps: Whether to list every step under its job.
-    public init(showsSteps: Bool) {
+    package init(showsSteps: Bool) {
         self.showsSteps = showsSteps
     }
 
@@ -30,7 +30,7 @@ public struct WorkflowTreeFormatter: Sendable {
     ///   - workflow: The workflow tree.
     ///   - nowMs: The current time in Unix epoch milliseconds.
     /// - Returns: The lines, top to bottom.
-    public func lines(for workflow: WorkflowV1.Workflow, nowMs: Int64) -> [StyledLine] {
+    package func lines(for workflow: WorkflowV1.Workflow, nowMs: Int64) -> [StyledLine] {
         var lines: [StyledLine] = []
         var header = StyledLine()
         let (symbol, style) = StatusAppearance.symbol(for: workflow.status)

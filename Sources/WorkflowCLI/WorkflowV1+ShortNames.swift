@@ -6,23 +6,23 @@ import WorkflowMessages
 
 extension WorkflowV1.LogEventKind {
     /// The proto name without `LOG_EVENT_KIND_`, such as `STEP_LOGGED`.
-    public var shortName: String { description.removingPrefix("LOG_EVENT_KIND_") }
+    package var shortName: String { description.removingPrefix("LOG_EVENT_KIND_") }
 
     /// Whether the kind ends its workflow (COMPLETED, FAILED or CANCELLED).
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         self == .workflowCompleted || self == .workflowFailed || self == .workflowCancelled
     }
 }
 
 extension WorkflowV1.LogLevel {
     /// The proto name without `LOG_LEVEL_`, such as `INFO`.
-    public var shortName: String { description.removingPrefix("LOG_LEVEL_") }
+    package var shortName: String { description.removingPrefix("LOG_LEVEL_") }
 
     /// Parses a level as written on the command line: `debug`, `info`, `warn` (or `warning`),
     /// `error`, in any case.
     ///
     /// - Parameter name: The level's name.
-    public init?(commandLineName name: String) {
+    package init?(commandLineName name: String) {
         switch name.lowercased() {
         case "debug": self = .debug
         case "info": self = .info
@@ -35,12 +35,12 @@ extension WorkflowV1.LogLevel {
 
 extension WorkflowV1.WorkflowStatus {
     /// The proto name without `WORKFLOW_STATUS_`, such as `RUNNING`.
-    public var shortName: String { description.removingPrefix("WORKFLOW_STATUS_") }
+    package var shortName: String { description.removingPrefix("WORKFLOW_STATUS_") }
 }
 
 extension WorkflowV1.JobStatus {
     /// The proto name without `JOB_STATUS_`, such as `PENDING`.
-    public var shortName: String { description.removingPrefix("JOB_STATUS_") }
+    package var shortName: String { description.removingPrefix("JOB_STATUS_") }
 }
 
 extension String {

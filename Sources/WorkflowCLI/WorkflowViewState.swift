@@ -13,47 +13,47 @@ import WorkflowMessages
 /// for try await event in events { state.apply(event) }
 /// let lines = LiveViewRenderer(width: 100, height: 40).render(state, nowMs: TimeText.nowMs())
 /// ```
-public struct WorkflowViewState: Hashable, Sendable {
+package struct WorkflowViewState: Hashable, Sendable {
     /// How many of the newest steps the view keeps.
-    public static let recentStepLimit = 8
+    package static let recentStepLimit = 8
 
     /// The workflow's id.
-    public var workflowID: String
+    package var workflowID: String
     /// Its type, such as `TEST`.
-    public var type: String
+    package var type: String
     /// Its summary.
-    public var summary: String
+    package var summary: String
     /// Who started it.
-    public var userName: String
+    package var userName: String
     /// Its parameters.
-    public var params: [String: String]
+    package var params: [String: String]
     /// Its status.
-    public var status: WorkflowV1.WorkflowStatus
+    package var status: WorkflowV1.WorkflowStatus
     /// When it started, in Unix epoch milliseconds; 0 if unknown.
-    public var startedAtMs: Int64
+    package var startedAtMs: Int64
     /// When it finished, in Unix epoch milliseconds; 0 while it runs.
-    public var finishedAtMs: Int64
+    package var finishedAtMs: Int64
     /// Its duration as the engine measured it, once it finished.
-    public var durationMs: Int64?
+    package var durationMs: Int64?
     /// Its counters (the sum of its jobs'), once it finished.
-    public var counters: [String: Int64]
+    package var counters: [String: Int64]
     /// The error it failed with.
-    public var error: String
+    package var error: String
     /// The name of the job it failed at.
-    public var failedJobName: String
+    package var failedJobName: String
     /// The jobs, in workflow order.
-    public private(set) var jobs: [JobViewState]
+    package private(set) var jobs: [JobViewState]
     /// The newest steps, oldest first, at most ``recentStepLimit``.
-    public private(set) var recentSteps: [RecentStep]
+    package private(set) var recentSteps: [RecentStep]
     /// The newest step sequence in the snapshot: watch after it to miss nothing.
-    public private(set) var resumeAfterSequence: UInt64
+    package private(set) var resumeAfterSequence: UInt64
     /// A line about the connection (such as "reconnecting…"), shown until cleared.
-    public var connectionNotice: String?
+    package var connectionNotice: String?
 
     /// Creates the state from a `GetWorkflow` snapshot.
     ///
     /// - Parameter workflow: The workflow tree.
-    public init(workflow: WorkflowV1.Workflow) {
+    package init(workflow: WorkflowV1.Workflow) {
         self.workflowID = workflow.id
         self.type = workflow.type
         self.summary = workflow.summary
@@ -82,7 +82,7 @@ public struct WorkflowViewState: Hashable, Sendable {
     }
 
     /// Whether the workflow reached COMPLETED, FAILED or CANCELLED.
-    public var isFinished: Bool {
+    package var isFinished: Bool {
         status == .completed || status == .failed || status == .cancelled
     }
 
@@ -90,7 +90,7 @@ public struct WorkflowViewState: Hashable, Sendable {
     ///
     /// - Parameter nowMs: The current time in Unix epoch milliseconds.
     /// - Returns: The duration in milliseconds.
-    public func elapsedMs(nowMs: Int64) -> Int64 {
+    package func elapsedMs(nowMs: Int64) -> Int64 {
         if let durationMs { return durationMs }
         guard startedAtMs > 0 else { return 0 }
         return (finishedAtMs > 0 ? finishedAtMs : nowMs) - startedAtMs
@@ -100,7 +100,7 @@ public struct WorkflowViewState: Hashable, Sendable {
     /// ignored.
     ///
     /// - Parameter event: The event.
-    public mutating func apply(_ event: WorkflowV1.LogEvent) {
+    package mutating func apply(_ event: WorkflowV1.LogEvent) {
         guard event.workflowID == workflowID else { return }
         switch event.kind {
         case .workflowStarted:

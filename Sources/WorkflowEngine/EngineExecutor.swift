@@ -19,7 +19,7 @@
 ///     var isCurrent: Bool { loop.inEventLoop }
 /// }
 /// ```
-public protocol EngineExecutor: SerialExecutor {
+package protocol EngineExecutor: SerialExecutor {
     /// Whether the calling thread is currently running this executor.
     var isCurrent: Bool { get }
 
@@ -32,12 +32,12 @@ public protocol EngineExecutor: SerialExecutor {
 
 extension EngineExecutor {
     /// Stops the program unless the calling thread runs this executor.
-    public func checkIsolated() {
+    package func checkIsolated() {
         precondition(isCurrent, "Expected to run on the engine's executor")
     }
 
     /// Whether the calling thread runs this executor (Swift 6.2 runtimes ask this first).
-    public func isIsolatingCurrentContext() -> Bool? {
+    package func isIsolatingCurrentContext() -> Bool? {
         isCurrent
     }
 }

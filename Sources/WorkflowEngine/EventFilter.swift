@@ -10,22 +10,22 @@ import WorkflowModel
 /// ```swift
 /// let filter = EventFilter(workflowID: id, minimumLevel: .warn)
 /// ```
-public struct EventFilter: Sendable, Hashable {
+package struct EventFilter: Sendable, Hashable {
     /// Only events of this workflow; `nil` for every workflow.
-    public var workflowID: String?
+    package var workflowID: String?
     /// Events below this level are left out, except terminal workflow events.
-    public var minimumLevel: LogLevel
+    package var minimumLevel: LogLevel
     /// Only workflows of this type; `nil` for any.
-    public var workflowType: String?
+    package var workflowType: String?
     /// Only workflows started by this user; `nil` for any.
-    public var userID: String?
+    package var userID: String?
     /// Only events of this job (and the terminal events of its workflow); `nil` for any.
-    public var jobID: String?
+    package var jobID: String?
     /// Only steps naming this entity tag (and terminal workflow events); `nil` for any.
-    public var entityTag: String?
+    package var entityTag: String?
 
     /// Creates a filter; an empty string means "any", like `nil`.
-    public init(
+    package init(
         workflowID: String? = nil,
         minimumLevel: LogLevel = .debug,
         workflowType: String? = nil,
@@ -43,10 +43,10 @@ public struct EventFilter: Sendable, Hashable {
     }
 
     /// Every event.
-    public static let all = EventFilter()
+    package static let all = EventFilter()
 
     /// Whether `event` passes every criterion.
-    public func matches(_ event: LogEvent) -> Bool {
+    package func matches(_ event: LogEvent) -> Bool {
         if let workflowID, event.workflowID != workflowID { return false }
         if let workflowType, event.workflowType != workflowType { return false }
         if let userID, event.userID != userID { return false }

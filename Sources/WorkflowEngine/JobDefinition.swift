@@ -10,18 +10,18 @@
 ///     context.incrementStat("itemsProcessed")
 /// }
 /// ```
-public struct JobDefinition: Sendable {
+package struct JobDefinition: Sendable {
     /// The job's human-readable name, e.g. "Process Data".
-    public var name: String
+    package var name: String
     /// The work. Throwing fails the job and cancels the jobs after it.
-    public var run: @Sendable (JobContext) async throws -> Void
+    package var run: @Sendable (JobContext) async throws -> Void
 
     /// Creates a job definition.
     ///
     /// - Parameters:
     ///   - name: The job's human-readable name.
     ///   - run: The work; runs off the engine actor.
-    public init(name: String, run: @escaping @Sendable (JobContext) async throws -> Void) {
+    package init(name: String, run: @escaping @Sendable (JobContext) async throws -> Void) {
         self.name = name
         self.run = run
     }

@@ -5,11 +5,11 @@
 ///     throw JobError("Invalid schema for P-101")
 /// }
 /// ```
-public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible {
+package struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, e.g. "Invalid schema for P-101".
-    public var message: String
+    package var message: String
     /// Where it went wrong.
-    public var stack: String
+    package var stack: String
 
     /// Creates an error whose stack is the caller's function, file and line.
     ///
@@ -18,7 +18,7 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     ///   - fileID: Where it is thrown; leave the default.
     ///   - line: Where it is thrown; leave the default.
     ///   - function: Where it is thrown; leave the default.
-    public init(
+    package init(
         _ message: String,
         fileID: String = #fileID,
         line: Int = #line,
@@ -29,11 +29,11 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// Creates an error with an explicit stack.
-    public init(message: String, stack: String) {
+    package init(message: String, stack: String) {
         self.message = message
         self.stack = stack
     }
 
     /// The ``message``.
-    public var description: String { message }
+    package var description: String { message }
 }

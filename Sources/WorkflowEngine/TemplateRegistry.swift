@@ -5,26 +5,26 @@
 /// templates.register(importAssets)
 /// let engine = WorkflowEngine(templates: templates, logger: logger)
 /// ```
-public struct TemplateRegistry: Sendable {
+package struct TemplateRegistry: Sendable {
     private var templates: [String: WorkflowTemplate] = [:]
 
     /// The registered types, sorted.
-    public private(set) var types: [String] = []
+    package private(set) var types: [String] = []
 
     /// Creates a registry holding `templates` (a later one replaces an earlier one of the same type).
-    public init(_ templates: [WorkflowTemplate] = []) {
+    package init(_ templates: [WorkflowTemplate] = []) {
         for template in templates {
             register(template)
         }
     }
 
     /// A registry with the built-in templates: ``TestTemplate`` (`TEST`).
-    public static var builtIn: TemplateRegistry {
+    package static var builtIn: TemplateRegistry {
         TemplateRegistry([TestTemplate.make()])
     }
 
     /// Adds `template`, replacing any template of the same type.
-    public mutating func register(_ template: WorkflowTemplate) {
+    package mutating func register(_ template: WorkflowTemplate) {
         if templates.updateValue(template, forKey: template.type) == nil {
             types.append(template.type)
             types.sort()
@@ -32,7 +32,7 @@ public struct TemplateRegistry: Sendable {
     }
 
     /// The template for `type`, if registered.
-    public func template(for type: String) -> WorkflowTemplate? {
+    package func template(for type: String) -> WorkflowTemplate? {
         templates[type]
     }
 }

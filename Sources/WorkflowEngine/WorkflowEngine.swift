@@ -17,18 +17,18 @@ import WorkflowModel
 /// // workflow.status == .running, every job pending
 /// let read = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 100)
 /// ```
-public actor WorkflowEngine {
+package actor WorkflowEngine {
     /// The log of every event, for watchers; readable from any thread without waiting.
-    public nonisolated let events: EventLog
+    package nonisolated let events: EventLog
     /// The workflow types this engine can start.
-    public nonisolated let templates: TemplateRegistry
+    package nonisolated let templates: TemplateRegistry
     /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
-    public nonisolated let workflowRetention: Int
+    package nonisolated let workflowRetention: Int
     /// How long finished workflows are kept for ``workflow(id:)``; `nil` for no time limit.
-    public nonisolated let workflowMaxAge: Duration?
+    package nonisolated let workflowMaxAge: Duration?
 
     /// Where workflows and events are made durable, if anywhere.
-    public nonisolated let store: (any EventStore)?
+    package nonisolated let store: (any EventStore)?
     nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
@@ -64,7 +64,7 @@ public actor WorkflowEngine {
     ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
     ///     only. With a store, call ``restore()`` before anything else.
     ///   - logger: Where the engine logs workflow and job lifecycle.
-    public init(
+    package init(
         templates: TemplateRegistry,
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
@@ -83,7 +83,7 @@ public actor WorkflowEngine {
     }
 
     /// The executor the actor runs on: the given ``EngineExecutor``, or a default one.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
         if let executor {
             return executor.asUnownedSerialExecutor()
         }
@@ -105,7 +105,7 @@ public actor WorkflowEngine {
     /// - Returns: What `body` returned, or `nil` when not on the engine's executor (always
     ///   `nil` for an engine without a custom executor).
     /// - Throws: What `body` threw.
-    public nonisolated func ifIsolated<T: Sendable, Failure: Error>(
+    package nonisolated func ifIsolated<T: Sendable, Failure: Error>(
         _ body: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T? {
         guard let executor, executor.isCurrent else { return nil }
@@ -126,7 +126,7 @@ public actor WorkflowEngine {
     }
 
     /// The workflow types this engine can start, sorted.
-    public nonisolated var knownTypes: [String] {
+    package nonisolated var knownTypes: [String] {
         templates.types
     }
 
@@ -150,7 +150,7 @@ public actor WorkflowEngine {
     ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
-    public func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
+    package func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -215,7 +215,7 @@ public actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    public func workflow(id: String) throws(EngineError) -> Workflow {
+    package func workflow(id: String) throws(EngineError) -> Workflow {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -229,7 +229,7 @@ public actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    public func workflowWithRevision(id: String) throws(EngineError) -> (workflow: Workflow, revision: UInt64) {
+    package func workflowWithRevision(id: String) throws(EngineError) -> (workflow: Workflow, revision: UInt64) {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -241,7 +241,7 @@ public actor WorkflowEngine {
     /// Each running job's task is cancelled (job functions see it through `Task.isCancelled` and
     /// cancellable waits such as `Task.sleep`); its workflow then fails at that job with
     /// "interrupted: the server is shutting down", so watchers get the usual failure events.
-    public func shutdown() async {
+    package func shutdown() async {
         isShuttingDown = true
         let running = Array(runs.values)
         for record in records.values where record.workflow.status == .running {
@@ -261,7 +261,7 @@ public actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Returns: `nil` when no such workflow is retained.
-    public func hasVisiblyEnded(workflowID id: String) -> Bool? {
+    package func hasVisiblyEnded(workflowID id: String) -> Bool? {
         guard let record = records[id] else { return nil }
         return record.workflow.status != .running && events.lastSequence >= record.terminalSequence
     }
@@ -271,7 +271,7 @@ public actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    public func firstEventSequence(ofWorkflow id: String) throws(EngineError) -> UInt64 {
+    package func firstEventSequence(ofWorkflow id: String) throws(EngineError) -> UInt64 {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }

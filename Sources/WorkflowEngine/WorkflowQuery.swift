@@ -1,29 +1,29 @@
 import WorkflowModel
 
 /// Which workflows ``WorkflowEngine/list(_:)`` returns, and which page of them.
-public struct WorkflowQuery: Sendable, Hashable {
+package struct WorkflowQuery: Sendable, Hashable {
     /// The default number of workflows per page.
-    public static let defaultPageSize = 50
+    package static let defaultPageSize = 50
     /// The largest page size accepted.
-    public static let maxPageSize = 1000
+    package static let maxPageSize = 1000
 
     /// Only workflows in one of these states; empty for any.
-    public var statuses: Set<WorkflowStatus>
+    package var statuses: Set<WorkflowStatus>
     /// Only this type; nil for any.
-    public var type: String?
+    package var type: String?
     /// Only this user's workflows; nil for any.
-    public var userID: String?
+    package var userID: String?
     /// Only workflows created at or after this time (Unix ms); nil for no bound.
-    public var createdAfterMs: Int64?
+    package var createdAfterMs: Int64?
     /// Only workflows created before this time (Unix ms); nil for no bound.
-    public var createdBeforeMs: Int64?
+    package var createdBeforeMs: Int64?
     /// At most this many workflows (1 to ``maxPageSize``).
-    public var pageSize: Int
+    package var pageSize: Int
     /// The `nextPageToken` of the previous page; nil for the first page.
-    public var pageToken: String?
+    package var pageToken: String?
 
     /// Creates a query; empty strings mean "any".
-    public init(
+    package init(
         statuses: Set<WorkflowStatus> = [],
         type: String? = nil,
         userID: String? = nil,

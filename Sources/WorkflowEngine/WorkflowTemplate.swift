@@ -18,14 +18,14 @@
 ///     }
 /// )
 /// ```
-public struct WorkflowTemplate: Sendable {
+package struct WorkflowTemplate: Sendable {
     /// The workflow type, e.g. `IMPORT_ASSETS`.
-    public var type: String
+    package var type: String
     /// Checks the start parameters; throws ``EngineError/Code/invalidArgument`` with a field
     /// such as `params.jobs` for a bad one.
-    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    package var validate: @Sendable ([String: String]) throws(EngineError) -> Void
     /// The jobs to run for validated parameters, in order.
-    public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
+    package var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
 
     /// Creates a template whose job list depends on the parameters.
     ///
@@ -33,7 +33,7 @@ public struct WorkflowTemplate: Sendable {
     ///   - type: The workflow type.
     ///   - validate: Checks the start parameters; accepts everything by default.
     ///   - makeJobs: The jobs to run for validated parameters.
-    public init(
+    package init(
         type: String,
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in },
         makeJobs: @escaping @Sendable ([String: String]) -> [JobDefinition]
@@ -49,7 +49,7 @@ public struct WorkflowTemplate: Sendable {
     ///   - type: The workflow type.
     ///   - jobs: The jobs, in the order they run.
     ///   - validate: Checks the start parameters; accepts everything by default.
-    public init(
+    package init(
         type: String,
         jobs: [JobDefinition],
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in }

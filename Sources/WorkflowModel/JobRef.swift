@@ -1,14 +1,14 @@
 /// Identifies the job a ``LogEvent`` is about.
-public struct JobRef: Sendable, Hashable {
+package struct JobRef: Sendable, Hashable {
     /// The job's id.
-    public var id: String
+    package var id: String
     /// The job's name, e.g. "Process Data".
-    public var name: String
+    package var name: String
     /// Zero-based position of the job in its workflow.
-    public var position: Int
+    package var position: Int
 
     /// Creates a job reference.
-    public init(id: String, name: String, position: Int) {
+    package init(id: String, name: String, position: Int) {
         self.id = id
         self.name = name
         self.position = position

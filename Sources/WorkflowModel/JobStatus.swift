@@ -7,7 +7,7 @@
 ///    │           └──────▶ failed
 ///    └──────────────────▶ cancelled   (an earlier job failed)
 /// ```
-public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for the jobs before it.
     case pending
     /// Its function is running.
@@ -20,7 +20,7 @@ public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible
     case cancelled
 
     /// Whether the job has finished and will not change again.
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         switch self {
         case .pending, .running: false
         case .completed, .failed, .cancelled: true
@@ -28,7 +28,7 @@ public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible
     }
 
     /// The upper-case name used by the API, e.g. `PENDING`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .pending: "PENDING"
         case .running: "RUNNING"

@@ -17,49 +17,49 @@
 ///     print(event.sequence, step.message, step.entity?.tag ?? "")
 /// }
 /// ```
-public struct LogEvent: Sendable, Hashable {
+package struct LogEvent: Sendable, Hashable {
     /// Server-wide and strictly increasing, starting at 1.
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// When the change happened, in Unix epoch milliseconds (UTC).
-    public var timestampMs: Int64
+    package var timestampMs: Int64
     /// What the event reports.
-    public var kind: LogEventKind
+    package var kind: LogEventKind
     /// Severity of the event.
-    public var level: LogLevel
+    package var level: LogLevel
     /// Human-readable description, e.g. "Job Process Data started".
-    public var message: String
+    package var message: String
     /// The workflow the event belongs to.
-    public var workflowID: String
+    package var workflowID: String
     /// The type of that workflow, e.g. `IMPORT_ASSETS`.
-    public var workflowType: String
+    package var workflowType: String
     /// Who started that workflow.
-    public var userID: String
+    package var userID: String
     /// The job the event is about; set for job, step, progress and failure-notice events.
-    public var job: JobRef?
+    package var job: JobRef?
     /// The step; set for `stepLogged`.
-    public var step: Step?
+    package var step: Step?
     /// The progress from 0 to 1; set for `progressUpdated`.
-    public var progress: Double?
+    package var progress: Double?
     /// The progress message; set for `progressUpdated` (empty otherwise).
-    public var progressMessage: String
+    package var progressMessage: String
     /// The status the workflow moved to; set for workflow lifecycle events.
-    public var workflowStatus: WorkflowStatus?
+    package var workflowStatus: WorkflowStatus?
     /// The status the job moved to; set for job lifecycle events.
-    public var jobStatus: JobStatus?
+    package var jobStatus: JobStatus?
     /// Duration and counters; set for completion and failure events.
-    public var stats: Stats?
+    package var stats: Stats?
     /// The error; set for failure events and the failure notice.
-    public var error: String?
+    package var error: String?
     /// Where the error happened; set for `jobFailed`.
-    public var stack: String?
+    package var stack: String?
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
-    public var gap: ClosedRange<UInt64>?
+    package var gap: ClosedRange<UInt64>?
     /// For job, step and retry events: the attempt of the job (or workflow) they belong to.
-    public var attempt: Int
+    package var attempt: Int
 
     /// Creates an event.
-    public init(
+    package init(
         sequence: UInt64 = 0,
         timestampMs: Int64,
         kind: LogEventKind,
@@ -102,5 +102,5 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.
-    public var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
+    package var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
 }

@@ -1,5 +1,5 @@
 /// What a ``LogEvent`` reports.
-public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// A workflow was started; its jobs are pending.
     case workflowStarted
     /// Every job of a workflow completed. Terminal.
@@ -31,7 +31,7 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
-    public var isTerminalWorkflowEvent: Bool {
+    package var isTerminalWorkflowEvent: Bool {
         switch self {
         case .workflowCompleted, .workflowFailed, .workflowCancelled: true
         default: false
@@ -39,7 +39,7 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     }
 
     /// The upper-case name used by the API, e.g. `STEP_LOGGED`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .workflowStarted: "WORKFLOW_STARTED"
         case .workflowCompleted: "WORKFLOW_COMPLETED"

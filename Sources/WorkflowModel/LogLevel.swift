@@ -5,7 +5,7 @@
 /// ```swift
 /// let important = event.level >= .warn
 /// ```
-public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+package enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Detail useful while developing a workflow.
     case debug
     /// Normal progress, the default for steps.
@@ -26,12 +26,12 @@ public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomString
     }
 
     /// Orders levels by severity.
-    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+    package static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
         lhs.rank < rhs.rank
     }
 
     /// The upper-case name used by the API, e.g. `WARN`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .debug: "DEBUG"
         case .info: "INFO"

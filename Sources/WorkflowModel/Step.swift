@@ -2,24 +2,24 @@
 ///
 /// Steps are logged by job functions through the engine's job context and recorded both in
 /// the job's ``Job/steps`` and as a `stepLogged` ``LogEvent``.
-public struct Step: Sendable, Hashable {
+package struct Step: Sendable, Hashable {
     /// Unique identifier of the step.
-    public var id: String
+    package var id: String
     /// What happened, e.g. "Created P-101".
-    public var message: String
+    package var message: String
     /// Severity of the step.
-    public var level: LogLevel
+    package var level: LogLevel
     /// The entity the step is about, if any.
-    public var entity: EntityReference?
+    package var entity: EntityReference?
     /// When the job logged the step, in Unix epoch milliseconds (UTC).
-    public var timestampMs: Int64
+    package var timestampMs: Int64
     /// Sequence number of the `stepLogged` event that recorded this step.
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// Which run of its job logged the step: 1 for the first, 2 after one retry, …
-    public var attempt: Int
+    package var attempt: Int
 
     /// Creates a step.
-    public init(
+    package init(
         id: String,
         message: String,
         level: LogLevel = .info,

@@ -8,44 +8,44 @@
 ///     print(job.name, job.status, job.steps.count)
 /// }
 /// ```
-public struct Workflow: Sendable, Hashable {
+package struct Workflow: Sendable, Hashable {
     /// Unique identifier, assigned by the engine.
-    public var id: String
+    package var id: String
     /// The registered type, e.g. `IMPORT_ASSETS`.
-    public var type: String
+    package var type: String
     /// Human-readable summary, e.g. "Import Gold Mine".
-    public var summary: String
+    package var summary: String
     /// Lifecycle state.
-    public var status: WorkflowStatus
+    package var status: WorkflowStatus
     /// When the workflow was created, in Unix epoch milliseconds (UTC).
-    public var createdAtMs: Int64
+    package var createdAtMs: Int64
     /// When the workflow started running, in Unix epoch milliseconds (UTC).
-    public var startedAtMs: Int64
+    package var startedAtMs: Int64
     /// When the workflow finished, in Unix epoch milliseconds (UTC); `nil` while running.
-    public var finishedAtMs: Int64?
+    package var finishedAtMs: Int64?
     /// Who started the workflow.
-    public var userID: String
+    package var userID: String
     /// Display name of who started the workflow.
-    public var userName: String
+    package var userName: String
     /// Parameters the jobs were started with.
-    public var params: [String: String]
+    package var params: [String: String]
     /// The jobs, in the order they run.
-    public var jobs: [Job]
+    package var jobs: [Job]
     /// Total duration and the sum of the jobs' counters; set when the workflow finishes.
-    public var stats: Stats
+    package var stats: Stats
     /// The error of the job the workflow failed at.
-    public var error: String?
+    package var error: String?
     /// The id of the job the workflow failed at.
-    public var failedJobID: String?
+    package var failedJobID: String?
     /// The name of the job the workflow failed at.
-    public var failedJobName: String?
+    package var failedJobName: String?
     /// The caller-chosen id that made the start call safe to retry (empty if none).
-    public var requestID: String
+    package var requestID: String
     /// 1 for the first run, plus one per retry.
-    public var attempt: Int
+    package var attempt: Int
 
     /// Creates a workflow.
-    public init(
+    package init(
         id: String,
         type: String,
         summary: String = "",

@@ -8,22 +8,22 @@
 ///     summary: "Import Gold Mine"
 /// )
 /// ```
-public struct WorkflowRequest: Sendable, Hashable {
+package struct WorkflowRequest: Sendable, Hashable {
     /// A registered workflow type such as `IMPORT_ASSETS` or `TEST`.
-    public var type: String
+    package var type: String
     /// Parameters for the workflow's jobs.
-    public var params: [String: String]
+    package var params: [String: String]
     /// Who starts the workflow.
-    public var userID: String
+    package var userID: String
     /// Display name of who starts the workflow.
-    public var userName: String
+    package var userName: String
     /// Human-readable summary, e.g. "Import Gold Mine".
-    public var summary: String
+    package var summary: String
     /// Optional caller-chosen id that makes retries of the start safe (empty if none).
-    public var requestID: String
+    package var requestID: String
 
     /// Creates a request.
-    public init(
+    package init(
         type: String,
         params: [String: String] = [:],
         userID: String = "",

@@ -9,7 +9,7 @@
 ///    ├──────▶ failed      (a job threw; later jobs were cancelled)
 ///    └──────▶ cancelled   (reserved for cancellation by a caller)
 /// ```
-public enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Started and not yet finished: a job is running or about to run.
     case running
     /// Every job completed.
@@ -20,7 +20,7 @@ public enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConver
     case cancelled
 
     /// Whether the workflow has finished and will not change again.
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         switch self {
         case .running: false
         case .completed, .failed, .cancelled: true
@@ -28,7 +28,7 @@ public enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConver
     }
 
     /// The upper-case name used by the API, e.g. `RUNNING`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .running: "RUNNING"
         case .completed: "COMPLETED"

@@ -9,7 +9,7 @@ import WorkflowModel
 /// Only ``WorkflowServer`` creates it, with the engine running on the event loop that serves
 /// every connection: a handler, already on that loop, calls the engine with a plain function
 /// call and never waits for it (a call from any other thread stops the program).
-public struct WorkflowRPCService: Sendable {
+package struct WorkflowRPCService: Sendable {
     /// The most a ListWorkflows answer carries before its page ends early.
     static let maxListResponseBytes = 3 << 20
 

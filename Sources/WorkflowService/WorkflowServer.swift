@@ -21,22 +21,22 @@ import WorkflowTemplates
 /// let port = try await server.start()
 /// try await server.stop()
 /// ```
-public final class WorkflowServer: Sendable {
+package final class WorkflowServer: Sendable {
     /// What to listen on and how much to retain.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The transport's settings (address, limits).
-        public var transport: GRPCServerConfiguration
+        package var transport: GRPCServerConfiguration
         /// How many events the log retains in memory for replay.
-        public var eventRetention: Int
+        package var eventRetention: Int
         /// How many finished workflows are retained.
-        public var workflowRetention: Int
+        package var workflowRetention: Int
         /// How long finished workflows are retained; `nil` for no time limit.
-        public var workflowMaxAge: Duration?
+        package var workflowMaxAge: Duration?
         /// Where workflows and events are made durable; `nil` keeps them in memory only.
-        public var store: (any EventStore)?
+        package var store: (any EventStore)?
 
         /// Creates a configuration.
-        public init(
+        package init(
             transport: GRPCServerConfiguration = GRPCServerConfiguration(),
             eventRetention: Int = 1_000_000,
             workflowRetention: Int = 100_000,
@@ -52,15 +52,15 @@ public final class WorkflowServer: Sendable {
     }
 
     /// The engine behind the service.
-    public let engine: WorkflowEngine
+    package let engine: WorkflowEngine
     /// `grpc.health.v1.Health`: SERVING until ``stop(gracePeriod:)`` begins.
-    public let health: HealthService
+    package let health: HealthService
     private let group: MultiThreadedEventLoopGroup
     private let server: GRPCServer
 
     /// Creates the engine and the server; nothing listens yet. By default the engine runs the
     /// built-in `TEST` template and the product templates over a new, empty asset registry.
-    public init(
+    package init(
         configuration: Configuration,
         templates: TemplateRegistry = ProductTemplates.standardRegistry(),
         logger: Logger
@@ -103,13 +103,13 @@ public final class WorkflowServer: Sendable {
     /// - Returns: the bound port.
     /// - Throws: What the store threw when its data cannot be read (nothing listens then), or
     ///   what binding threw.
-    public func start() async throws -> Int {
+    package func start() async throws -> Int {
         try await engine.restore()
         return try await server.start()
     }
 
     /// Calls finished so far, by status code.
-    public var callStatistics: [RPCStatus.Code: Int] {
+    package var callStatistics: [RPCStatus.Code: Int] {
         server.statistics.snapshot
     }
 
@@ -120,7 +120,7 @@ public final class WorkflowServer: Sendable {
     /// unary calls finish, and closes what is still open after `gracePeriod`; then stops the
     /// event loop.
     /// - Parameter gracePeriod: How long calls in flight get to end.
-    public func stop(gracePeriod: Duration = .seconds(10)) async throws {
+    package func stop(gracePeriod: Duration = .seconds(10)) async throws {
         health.enterShutdown()
         await server.beginShutdown()
         await engine.shutdown()

@@ -24,19 +24,19 @@ import WorkflowModel
 /// let engine = WorkflowEngine(templates: .builtIn, store: store, logger: logger)
 /// try await engine.restore()
 /// ```
-public final class SQLiteEventStore: EventStore {
+package final class SQLiteEventStore: EventStore {
     /// Where and how to store.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The data directory; created if missing. Holds `workflows.sqlite` (plus its `-wal`
         /// and `-shm` files) and a `LOCK` file.
-        public var directory: String
+        package var directory: String
         /// How many of the newest events the store keeps; older ones are pruned in order.
-        public var eventRetention: Int
+        package var eventRetention: Int
         /// Whether each commit is fsynced (`synchronous = FULL`), surviving power loss too.
-        public var fsyncEachCommit: Bool
+        package var fsyncEachCommit: Bool
 
         /// Creates a configuration.
-        public init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false) {
+        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false) {
             self.directory = directory
             self.eventRetention = max(1, eventRetention)
             self.fsyncEachCommit = fsyncEachCommit
@@ -49,7 +49,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// The database file inside the data directory.
-    public let path: String
+    package let path: String
     private let configuration: Configuration
     private let pool: DatabasePool
     /// A connection of its own for WAL checkpoints, so that the fsyncs of a checkpoint never
@@ -68,7 +68,7 @@ public final class SQLiteEventStore: EventStore {
     ///
     /// - Throws: ``StoreError`` naming the file when the directory cannot be used, another
     ///   process holds it, or the file is not a readable database (it is never reset).
-    public init(configuration: Configuration, logger: Logger) throws {
+    package init(configuration: Configuration, logger: Logger) throws {
         let directory = URL(fileURLWithPath: configuration.directory)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -117,16 +117,16 @@ public final class SQLiteEventStore: EventStore {
     /// How often the WAL is copied back into the database file.
     private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
 
-    public func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
+    package func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         commitHandler.withLock { $0 = handler }
     }
 
-    public var oldestStoredSequence: UInt64? {
+    package var oldestStoredSequence: UInt64? {
         let oldest = bounds.withLock { $0.oldest }
         return oldest == 0 ? nil : oldest
     }
 
-    public func enqueue(_ write: StoreWrite) {
+    package func enqueue(_ write: StoreWrite) {
         let startDrain = queue.withLock { queue -> Bool in
             queue.writes.append(write)
             if queue.isDraining { return false }
@@ -138,7 +138,7 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    public func flush() {
+    package func flush() {
         writer.sync {}
     }
 
@@ -234,7 +234,7 @@ public final class SQLiteEventStore: EventStore {
         return newest
     }
 
-    public func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+    package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
         try pool.read { db in
             let rows = try Row.fetchCursor(
                 db,
@@ -249,7 +249,7 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    public func recover() throws -> RecoveredState {
+    package func recover() throws -> RecoveredState {
         do {
             return try pool.read { db in
                 var workflows: [RecoveredState.StoredWorkflow] = []

@@ -1,7 +1,7 @@
 /// Why a data directory cannot be used; the server stops at start rather than reset anything.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+package struct StoreError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, naming the file.
-    public var description: String
+    package var description: String
 
     init(_ description: String) {
         self.description = description

@@ -8,21 +8,21 @@ import WorkflowEngine
 ///     try await Task.sleep(for: .milliseconds(100))
 /// }
 /// ```
-public struct BuiltInJobFunction: Sendable {
+package struct BuiltInJobFunction: Sendable {
     /// The name a configuration refers to, e.g. `import.fetch`.
-    public var name: String
+    package var name: String
     /// Checks the parameters the job will get (start parameters filled in with configured
     /// ones); throws ``EngineError/Code/invalidArgument`` naming e.g. `params.file_path`.
     ///
     /// Check optional parameters before required ones and report a missing one with the
     /// reason "is required": the configuration loader checks a job's configured parameters
     /// alone and ignores only that complaint, since the start request may give the value.
-    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    package var validate: @Sendable ([String: String]) throws(EngineError) -> Void
     /// The work.
-    public var run: @Sendable (JobRun) async throws -> Void
+    package var run: @Sendable (JobRun) async throws -> Void
 
     /// Creates a job function.
-    public init(
+    package init(
         name: String,
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void,
         run: @escaping @Sendable (JobRun) async throws -> Void

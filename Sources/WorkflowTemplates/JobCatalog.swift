@@ -1,9 +1,9 @@
 /// The job functions templates can be built from, by name.
-public struct JobCatalog: Sendable {
+package struct JobCatalog: Sendable {
     private var functions: [String: BuiltInJobFunction] = [:]
 
     /// Creates a catalog of `functions` (a later one replaces an earlier one of the same name).
-    public init(_ functions: [BuiltInJobFunction]) {
+    package init(_ functions: [BuiltInJobFunction]) {
         for function in functions {
             self.functions[function.name] = function
         }
@@ -12,17 +12,17 @@ public struct JobCatalog: Sendable {
     /// Every built-in function: `import.fetch`, `import.process`, `import.validate`,
     /// `import.save`, `rules.load`, `rules.execute`, `rules.apply`, `export.gather`,
     /// `export.excel`, `export.pdf`, `wait` and `fail`.
-    public static let builtIn = JobCatalog(
+    package static let builtIn = JobCatalog(
         ImportJobs.all + RuleJobs.all + ExportJobs.all + UtilityJobs.all
     )
 
     /// The function called `name`, if any.
-    public func function(named name: String) -> BuiltInJobFunction? {
+    package func function(named name: String) -> BuiltInJobFunction? {
         functions[name]
     }
 
     /// The function names, sorted.
-    public var names: [String] {
+    package var names: [String] {
         functions.keys.sorted()
     }
 }

@@ -3,23 +3,23 @@ import WorkflowModel
 
 /// What a built-in job function gets: the engine's job context, the parameters (the start
 /// request's, filled in with the job's configured ones) and the shared environment.
-public struct JobRun: Sendable {
+package struct JobRun: Sendable {
     /// The job's logger (steps, progress, stats) and identity.
-    public let context: JobContext
+    package let context: JobContext
     /// The start parameters, plus the job's configured parameters where the request gives none.
-    public let params: [String: String]
+    package let params: [String: String]
     /// The registry and the scratchpad.
-    public let environment: TemplateEnvironment
+    package let environment: TemplateEnvironment
 
     /// Creates a run.
-    public init(context: JobContext, params: [String: String], environment: TemplateEnvironment) {
+    package init(context: JobContext, params: [String: String], environment: TemplateEnvironment) {
         self.context = context
         self.params = params
         self.environment = environment
     }
 
     /// The asset registry.
-    public var assets: AssetRegistry { environment.assets }
+    package var assets: AssetRegistry { environment.assets }
 
     /// Reads a value of this workflow's scratch state.
     func scratch<Value: Sendable>(_ read: (ScratchState) -> Value?) -> Value? {

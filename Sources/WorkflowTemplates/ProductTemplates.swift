@@ -9,9 +9,9 @@ import WorkflowEngine
 /// let templates = try ProductTemplates.registry(environment: environment, configurationFile: "templates.conf")
 /// let engine = WorkflowEngine(templates: templates, logger: logger)
 /// ```
-public enum ProductTemplates {
+package enum ProductTemplates {
     /// `IMPORT_ASSETS`: reads a CSV or JSON file of assets into the registry.
-    public static let importAssets = TemplateDeclaration(type: "IMPORT_ASSETS", jobs: [
+    package static let importAssets = TemplateDeclaration(type: "IMPORT_ASSETS", jobs: [
         JobDeclaration(name: "Fetch External Assets", function: "import.fetch"),
         JobDeclaration(name: "Process Data", function: "import.process"),
         JobDeclaration(name: "Validate", function: "import.validate"),
@@ -19,24 +19,24 @@ public enum ProductTemplates {
     ])
 
     /// `RULE_EXECUTION`: evaluates a rules file over the registry and applies the results.
-    public static let ruleExecution = TemplateDeclaration(type: "RULE_EXECUTION", jobs: [
+    package static let ruleExecution = TemplateDeclaration(type: "RULE_EXECUTION", jobs: [
         JobDeclaration(name: "Load Rules", function: "rules.load"),
         JobDeclaration(name: "Execute Rules", function: "rules.execute"),
         JobDeclaration(name: "Apply Results", function: "rules.apply"),
     ])
 
     /// `EXPORT_PACKAGE`: writes a spreadsheet and a PDF report of the registry to a directory.
-    public static let exportPackage = TemplateDeclaration(type: "EXPORT_PACKAGE", jobs: [
+    package static let exportPackage = TemplateDeclaration(type: "EXPORT_PACKAGE", jobs: [
         JobDeclaration(name: "Gather Data", function: "export.gather"),
         JobDeclaration(name: "Generate Excel", function: "export.excel"),
         JobDeclaration(name: "Generate PDF", function: "export.pdf"),
     ])
 
     /// The three product templates, in that order.
-    public static let declarations = [importAssets, ruleExecution, exportPackage]
+    package static let declarations = [importAssets, ruleExecution, exportPackage]
 
     /// Adds the product templates over `environment` to `registry`.
-    public static func register(
+    package static func register(
         into registry: inout TemplateRegistry,
         environment: TemplateEnvironment,
         catalog: JobCatalog = .builtIn
@@ -47,7 +47,7 @@ public enum ProductTemplates {
     }
 
     /// The built-in templates (`TEST`) and the product templates over `environment`.
-    public static func standardRegistry(environment: TemplateEnvironment = TemplateEnvironment()) -> TemplateRegistry {
+    package static func standardRegistry(environment: TemplateEnvironment = TemplateEnvironment()) -> TemplateRegistry {
         var registry = TemplateRegistry.builtIn
         register(into: &registry, environment: environment)
         return registry
@@ -61,7 +61,7 @@ public enum ProductTemplates {
     ///   - configurationFile: A templates configuration (see ``TemplateConfiguration``).
     /// - Throws: ``DeclarationError`` with the line and reason when the file cannot be read,
     ///   breaks the grammar, names an unknown function, redeclares a type or has a bad parameter.
-    public static func registry(
+    package static func registry(
         environment: TemplateEnvironment = TemplateEnvironment(),
         configurationFile: String? = nil
     ) throws(DeclarationError) -> TemplateRegistry {

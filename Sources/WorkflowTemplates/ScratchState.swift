@@ -4,20 +4,20 @@
 /// Every field can be derived again from the parameters (re-reading the file), so a job whose
 /// inputs are missing (the workflow was evicted from the scratchpad, or the job is configured
 /// without its predecessors) recomputes them without logging instead of failing.
-public struct ScratchState: Sendable {
+package struct ScratchState: Sendable {
     /// The rows read by `import.fetch`.
-    public var fetchedRows: [SourceRow]?
+    package var fetchedRows: [SourceRow]?
     /// The rows `import.process` turned into drafts.
-    public var processedRows: [ImportedRow]?
+    package var processedRows: [ImportedRow]?
     /// The rows that passed `import.validate`.
-    public var validatedRows: [ImportedRow]?
+    package var validatedRows: [ImportedRow]?
     /// The rules loaded by `rules.load`.
-    public var rules: [Rule]?
+    package var rules: [Rule]?
     /// The outcomes computed by `rules.execute`.
-    public var ruleOutcomes: [RuleOutcome]?
+    package var ruleOutcomes: [RuleOutcome]?
     /// The assets gathered by `export.gather`.
-    public var exportedAssets: [Asset]?
+    package var exportedAssets: [Asset]?
 
     /// Creates an empty state.
-    public init() {}
+    package init() {}
 }

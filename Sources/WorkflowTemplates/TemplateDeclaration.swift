@@ -11,16 +11,16 @@ import WorkflowEngine
 /// ])
 /// let template = declaration.makeTemplate(catalog: .builtIn, environment: environment)
 /// ```
-public struct TemplateDeclaration: Sendable, Hashable {
+package struct TemplateDeclaration: Sendable, Hashable {
     /// The workflow type, e.g. `IMPORT_ASSETS`.
-    public var type: String
+    package var type: String
     /// The jobs, in the order they run.
-    public var jobs: [JobDeclaration]
+    package var jobs: [JobDeclaration]
     /// The configuration line of the type's header; 0 for templates declared in Swift.
-    public var line: Int
+    package var line: Int
 
     /// Creates a declaration.
-    public init(type: String, jobs: [JobDeclaration], line: Int = 0) {
+    package init(type: String, jobs: [JobDeclaration], line: Int = 0) {
         self.type = type
         self.jobs = jobs
         self.line = line
@@ -37,7 +37,7 @@ public struct TemplateDeclaration: Sendable, Hashable {
     ///
     /// Jobs whose function is not in `catalog` fail when they run; the configuration loader
     /// refuses such declarations before they get here.
-    public func makeTemplate(catalog: JobCatalog, environment: TemplateEnvironment) -> WorkflowTemplate {
+    package func makeTemplate(catalog: JobCatalog, environment: TemplateEnvironment) -> WorkflowTemplate {
         var inherited: [String: String] = [:]
         let resolved = jobs.map { job in
             inherited.merge(job.params) { _, own in own }

@@ -31,9 +31,9 @@ import Synchronization
 /// scratchpad.update("wf-1") { $0.rules = [] }
 /// scratchpad.jobEnded("wf-1", .workflowFailed)  // kept for a retry
 /// ```
-public final class WorkflowScratchpad: Sendable {
+package final class WorkflowScratchpad: Sendable {
     /// How a job of a workflow ended, as the job saw it.
-    public enum JobEnd: Sendable, Hashable {
+    package enum JobEnd: Sendable, Hashable {
         /// The job succeeded and a later job of the workflow runs next.
         case continuing
         /// The workflow's last job succeeded: the workflow completes.
@@ -69,10 +69,10 @@ public final class WorkflowScratchpad: Sendable {
     }
 
     /// How many workflows' entries are kept while some of them may be evicted.
-    public let capacity: Int
+    package let capacity: Int
     /// How long an entry between two jobs may wait for the next job before it counts as
     /// abandoned (see the discussion above).
-    public let abandonedAfter: Duration
+    package let abandonedAfter: Duration
     // Sendable: all mutable state lives in the Mutex; the rest is immutable.
     private let state = Mutex(State())
 
@@ -82,19 +82,19 @@ public final class WorkflowScratchpad: Sendable {
     ///   - capacity: How many workflows' entries are kept while some may be evicted (at least 1).
     ///   - abandonedAfter: How long an entry between two jobs waits for the next job before it
     ///     may be evicted.
-    public init(capacity: Int = 256, abandonedAfter: Duration = .seconds(60)) {
+    package init(capacity: Int = 256, abandonedAfter: Duration = .seconds(60)) {
         self.capacity = max(1, capacity)
         self.abandonedAfter = abandonedAfter
     }
 
     /// Reads a value of workflow `id`'s entry, if the entry exists.
-    public func read<Value: Sendable>(_ id: String, _ body: (ScratchState) -> Value?) -> Value? {
+    package func read<Value: Sendable>(_ id: String, _ body: (ScratchState) -> Value?) -> Value? {
         state.withLock { state in state.entries[id].flatMap { body($0.scratch) } }
     }
 
     /// Changes workflow `id`'s entry, creating it for a running job (and evicting beyond
     /// capacity what may be evicted).
-    public func update(_ id: String, _ body: (inout ScratchState) -> Void) {
+    package func update(_ id: String, _ body: (inout ScratchState) -> Void) {
         state.withLock { state in
             if state.entries[id] == nil {
                 state.entries[id] = Entry()
@@ -107,7 +107,7 @@ public final class WorkflowScratchpad: Sendable {
 
     /// Marks workflow `id`'s entry, if any, in use by a running job: a retry's first job takes
     /// back the entry its failed attempt kept.
-    public func jobStarted(_ id: String) {
+    package func jobStarted(_ id: String) {
         state.withLock { state in
             state.entries[id]?.phase = .jobRunning
         }
@@ -115,7 +115,7 @@ public final class WorkflowScratchpad: Sendable {
 
     /// Records how a job of workflow `id` ended: removes the entry when the workflow completes
     /// or is cancelled, keeps it for a retry when it fails.
-    public func jobEnded(_ id: String, _ end: JobEnd) {
+    package func jobEnded(_ id: String, _ end: JobEnd) {
         state.withLock { state in
             guard state.entries[id] != nil else { return }
             switch end {
@@ -134,7 +134,7 @@ public final class WorkflowScratchpad: Sendable {
     }
 
     /// Forgets workflow `id`'s entry.
-    public func remove(_ id: String) {
+    package func remove(_ id: String) {
         state.withLock { state in
             guard state.entries.removeValue(forKey: id) != nil else { return }
             state.order.removeAll { $0 == id }
@@ -142,7 +142,7 @@ public final class WorkflowScratchpad: Sendable {
     }
 
     /// How many workflows have an entry.
-    public var count: Int {
+    package var count: Int {
         state.withLock { $0.entries.count }
     }
 

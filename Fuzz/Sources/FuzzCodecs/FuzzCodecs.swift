@@ -1,5 +1,5 @@
-import HeaderFields
-import RPCCore
+@testable import HeaderFields
+@testable import RPCCore
 
 /// Fuzzes the header codecs: `grpc-timeout`, percent-encoded `grpc-message`, and a whole
 /// request head (`-bin` base64 metadata included). The input is split at NUL bytes into

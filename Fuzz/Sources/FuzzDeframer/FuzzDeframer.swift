@@ -1,4 +1,4 @@
-import RPCCore
+@testable import RPCCore
 
 /// Fuzzes `GRPCMessageDeframer`: the input (after two control bytes: a piece size and a message
 /// size limit) is fed in pieces; every message returned must fit the limit, and the messages,

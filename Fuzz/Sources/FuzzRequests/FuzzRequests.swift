@@ -1,8 +1,6 @@
-// `@testable` for the generated health and reflection descriptors, which are `package` access:
-// a testable import reaches them from this package too (Scripts/fuzz.sh builds with -enable-testing).
 @testable import GRPCHealth
 @testable import GRPCReflection
-import RPCCore
+@testable import RPCCore
 import WorkflowMessages
 
 /// Fuzzes protobuf decoding of every request message the server accepts: the first byte picks

@@ -1,9 +1,9 @@
-import GRPCHealth
+@testable import GRPCHealth
 @testable import HTTP2Transport
 import Logging
 import NIOCore
 import NIOEmbedded
-import RPCCore
+@testable import RPCCore
 import Synchronization
 
 /// Fuzzes a whole server connection: the client preface, then the input as the peer's bytes,

@@ -6,24 +6,24 @@ import WorkflowModel
 /// let pump = registry.asset(tag: "P-101")
 /// print(pump?.route ?? "none")  // /assets/1
 /// ```
-public struct Asset: Sendable, Hashable {
+package struct Asset: Sendable, Hashable {
     /// The registry's identifier, assigned on creation and never reused, e.g. `1`.
-    public var id: String
+    package var id: String
     /// The plant tag, unique in the registry, e.g. `P-101`.
-    public var tag: String
+    package var tag: String
     /// The kind of equipment, e.g. `Pump`, `Motor`, `Valve`, `Cable`.
-    public var type: String
+    package var type: String
     /// A human-readable name, e.g. "Cooling water pump".
-    public var name: String
+    package var name: String
     /// Free-form attributes, e.g. `["power_kw": "15"]`.
-    public var attributes: [String: String]
+    package var attributes: [String: String]
     /// Tags of the assets this one is linked to, in order, e.g. motor `M-101` → `["P-101"]`.
-    public var links: [String]
+    package var links: [String]
     /// Findings of rules, by rule id, e.g. `["pump-needs-motor": "no Motor is linked to P-103"]`.
-    public var flags: [String: String]
+    package var flags: [String: String]
 
     /// Creates an asset.
-    public init(
+    package init(
         id: String,
         tag: String,
         type: String,
@@ -42,10 +42,10 @@ public struct Asset: Sendable, Hashable {
     }
 
     /// Where a console shows the asset, `/assets/<id>`.
-    public var route: String { "/assets/\(id)" }
+    package var route: String { "/assets/\(id)" }
 
     /// The reference steps about this asset carry: tag, route, id and entity type `Asset`.
-    public var entity: EntityReference {
+    package var entity: EntityReference {
         EntityReference(tag: tag, route: route, id: id, type: "Asset")
     }
 }

@@ -1,5 +1,5 @@
 /// What writing a draft did to the registry.
-public enum AssetChange: Sendable, Hashable {
+package enum AssetChange: Sendable, Hashable {
     /// No asset had the tag; one was created.
     case created
     /// An asset with the tag existed and some field changed.

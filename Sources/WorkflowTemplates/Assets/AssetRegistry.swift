@@ -11,7 +11,7 @@ import Synchronization
 /// let write = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"))
 /// print(write.change, write.asset.route)  // created /assets/1
 /// ```
-public final class AssetRegistry: Sendable {
+package final class AssetRegistry: Sendable {
     private struct State {
         var assetsByID: [String: Asset] = [:]
         var idsByTag: [String: String] = [:]
@@ -22,7 +22,7 @@ public final class AssetRegistry: Sendable {
     private let state = Mutex(State())
 
     /// Creates an empty registry.
-    public init() {}
+    package init() {}
 
     /// Creates the asset with `draft.tag`, or updates its type, name, attributes and links.
     ///
@@ -31,7 +31,7 @@ public final class AssetRegistry: Sendable {
     ///
     /// - Returns: the stored asset, what changed, and the links it gained.
     @discardableResult
-    public func upsert(_ draft: AssetDraft) -> AssetWrite {
+    package func upsert(_ draft: AssetDraft) -> AssetWrite {
         state.withLock { state in
             if let id = state.idsByTag[draft.tag], var asset = state.assetsByID[id] {
                 let before = asset
@@ -56,22 +56,22 @@ public final class AssetRegistry: Sendable {
     }
 
     /// The asset with `tag`, if any.
-    public func asset(tag: String) -> Asset? {
+    package func asset(tag: String) -> Asset? {
         state.withLock { state in state.idsByTag[tag].flatMap { state.assetsByID[$0] } }
     }
 
     /// The asset with registry id `id`, if any.
-    public func asset(id: String) -> Asset? {
+    package func asset(id: String) -> Asset? {
         state.withLock { $0.assetsByID[id] }
     }
 
     /// Every asset, sorted by tag.
-    public func all() -> [Asset] {
+    package func all() -> [Asset] {
         state.withLock { $0.assetsByID.values.sorted { $0.tag < $1.tag } }
     }
 
     /// The number of assets.
-    public var count: Int {
+    package var count: Int {
         state.withLock { $0.assetsByID.count }
     }
 
@@ -79,7 +79,7 @@ public final class AssetRegistry: Sendable {
     ///
     /// - Returns: the asset after the change, or `nil` if there is no such asset or the flag
     ///   already had this message.
-    public func setFlag(_ rule: String, message: String, onTag tag: String) -> Asset? {
+    package func setFlag(_ rule: String, message: String, onTag tag: String) -> Asset? {
         updateAsset(tag: tag) { asset in
             guard asset.flags[rule] != message else { return false }
             asset.flags[rule] = message
@@ -90,7 +90,7 @@ public final class AssetRegistry: Sendable {
     /// Removes flag `rule` from the asset with `tag`.
     ///
     /// - Returns: the asset after the change, or `nil` if there is no such asset or flag.
-    public func clearFlag(_ rule: String, onTag tag: String) -> Asset? {
+    package func clearFlag(_ rule: String, onTag tag: String) -> Asset? {
         updateAsset(tag: tag) { asset in asset.flags.removeValue(forKey: rule) != nil }
     }
 
@@ -103,7 +103,7 @@ public final class AssetRegistry: Sendable {
     ///   - exists: Whether an asset already plays the role of the one to create.
     ///   - makeDraft: The draft for the chosen tag.
     /// - Returns: the created asset, or `nil` when one matching `exists` is already there.
-    public func createNumbered(
+    package func createNumbered(
         prefix: String,
         digits: Int = 3,
         unless exists: (Asset) -> Bool,

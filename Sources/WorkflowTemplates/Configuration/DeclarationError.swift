@@ -3,23 +3,23 @@
 ///
 /// Its description reads like a compiler diagnostic: `templates.conf:7: unknown job function
 /// "import.fech"; known: …`.
-public struct DeclarationError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct DeclarationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file, as it was named to the loader.
-    public var file: String
+    package var file: String
     /// The 1-based line the problem is on; 0 when it is about the file as a whole.
-    public var line: Int
+    package var line: Int
     /// Why the line is refused.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error.
-    public init(file: String, line: Int, reason: String) {
+    package init(file: String, line: Int, reason: String) {
         self.file = file
         self.line = line
         self.reason = reason
     }
 
     /// `file:line: reason`, or `file: reason` for the file as a whole.
-    public var description: String {
+    package var description: String {
         line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)"
     }
 }

@@ -15,9 +15,9 @@
 /// `=`, trimmed; then comes the head (a word), then `key=value` arguments separated by blanks.
 /// A value is a word or a double-quoted string in which `\"` and `\\` escape. Keys are unique
 /// within a line.
-public struct DeclarationLine: Sendable, Hashable {
+package struct DeclarationLine: Sendable, Hashable {
     /// What the line declares.
-    public enum Content: Sendable, Hashable {
+    package enum Content: Sendable, Hashable {
         /// `[NAME]`: starts a section.
         case section(String)
         /// `name = head key=value …`.
@@ -25,9 +25,9 @@ public struct DeclarationLine: Sendable, Hashable {
     }
 
     /// The 1-based line number.
-    public var line: Int
+    package var line: Int
     /// What the line declares.
-    public var content: Content
+    package var content: Content
 
     /// Parses every meaningful line of `text`.
     ///
@@ -35,7 +35,7 @@ public struct DeclarationLine: Sendable, Hashable {
     ///   - text: The file's contents.
     ///   - file: The file's name, for errors.
     /// - Throws: ``DeclarationError`` for the first line that does not follow the grammar.
-    public static func parse(_ text: String, file: String) throws(DeclarationError) -> [DeclarationLine] {
+    package static func parse(_ text: String, file: String) throws(DeclarationError) -> [DeclarationLine] {
         var lines: [DeclarationLine] = []
         var number = 0
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {

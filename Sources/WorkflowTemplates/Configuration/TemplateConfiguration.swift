@@ -25,11 +25,11 @@ import WorkflowEngine
 /// Refused, with the line and the reason: a grammar error, a job before any header, a type
 /// name that is not `UPPER_SNAKE_CASE`, a type declared twice or already built in, a type with
 /// no jobs, an unknown function, and configured parameters the function rejects.
-public struct TemplateConfiguration: Sendable {
+package struct TemplateConfiguration: Sendable {
     /// The declared types, in file order.
-    public var declarations: [TemplateDeclaration]
+    package var declarations: [TemplateDeclaration]
     /// The functions the declarations were checked against.
-    public var catalog: JobCatalog
+    package var catalog: JobCatalog
 
     /// Reads and checks the configuration file at `path`.
     ///
@@ -38,7 +38,7 @@ public struct TemplateConfiguration: Sendable {
     ///   - reservedTypes: Types already registered, which the file may not redeclare.
     ///   - catalog: The functions jobs may name.
     /// - Throws: ``DeclarationError`` with the line and reason.
-    public static func load(
+    package static func load(
         path: String,
         reservedTypes: Set<String> = [],
         catalog: JobCatalog = .builtIn
@@ -55,7 +55,7 @@ public struct TemplateConfiguration: Sendable {
     /// Checks the configuration `text`; `file` names it in errors.
     ///
     /// - Throws: ``DeclarationError`` with the line and reason.
-    public static func parse(
+    package static func parse(
         _ text: String,
         file: String,
         reservedTypes: Set<String> = [],

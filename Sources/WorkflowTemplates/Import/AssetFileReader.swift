@@ -6,9 +6,9 @@ import WorkflowEngine
 /// CSV: a header row naming the columns (case-insensitive), then one asset per row. JSON: see
 /// ``JSONAssetReader``. Columns: `tag` and `type` (required), `name`, `links` (tags separated
 /// by `;`), and any other column becomes an attribute.
-public enum AssetFileReader {
+package enum AssetFileReader {
     /// The file formats.
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         /// Comma-separated values with a header row.
         case csv
         /// A JSON array of objects.
@@ -19,7 +19,7 @@ public enum AssetFileReader {
     ///
     /// - Throws: ``EngineError/Code/invalidArgument`` naming `params.format` or
     ///   `params.file_path` when neither says csv or json.
-    public static func format(params: [String: String], path: String) throws(EngineError) -> Format {
+    package static func format(params: [String: String], path: String) throws(EngineError) -> Format {
         if let name = params["format"] {
             guard let format = Format(rawValue: name.lowercased()) else {
                 throw .invalidArgument(field: "params.format", reason: "must be csv or json, got \"\(name)\"")
@@ -40,7 +40,7 @@ public enum AssetFileReader {
     ///
     /// - Throws: ``JobError`` saying why the file cannot be read or parsed, with the line for
     ///   a CSV syntax error.
-    public static func rows(path: String, format: Format) throws(JobError) -> [SourceRow] {
+    package static func rows(path: String, format: Format) throws(JobError) -> [SourceRow] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

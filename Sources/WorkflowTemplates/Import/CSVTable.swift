@@ -7,32 +7,32 @@
 /// let table = try CSVTable(parsing: "tag,type\nP-101,Pump\n")
 /// print(table.records[1].line, table.records[1].fields)  // 2 ["P-101", "Pump"]
 /// ```
-public struct CSVTable: Sendable, Hashable {
+package struct CSVTable: Sendable, Hashable {
     /// One record and its starting line.
-    public struct Record: Sendable, Hashable {
+    package struct Record: Sendable, Hashable {
         /// The 1-based line the record starts on.
-        public var line: Int
+        package var line: Int
         /// The fields, unquoted, not trimmed.
-        public var fields: [String]
+        package var fields: [String]
     }
 
     /// The records, the header first.
-    public var records: [Record]
+    package var records: [Record]
 
     /// Why a CSV text cannot be parsed.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The line the problem starts on.
-        public var line: Int
+        package var line: Int
         /// What is wrong.
-        public var reason: String
+        package var reason: String
         /// `line N: reason`.
-        public var description: String { "line \(line): \(reason)" }
+        package var description: String { "line \(line): \(reason)" }
     }
 
     /// Parses `text`.
     ///
     /// - Throws: ``ParseError`` for a quote left open or a quote inside an unquoted field.
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""

@@ -8,9 +8,9 @@
 /// pump-flow         = require-attribute type=Pump name=flow_m3h
 /// motor-pump-cables = generate-cables from=Motor to=Pump prefix=C-
 /// ```
-public struct Rule: Sendable, Hashable {
+package struct Rule: Sendable, Hashable {
     /// What a rule checks or generates.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// `require-link type=Pump from=Motor`: every asset of `type` must be linked with an
         /// asset of type `from` (either side of the link). Violators are flagged.
         case requireLink(type: String, from: String)
@@ -27,21 +27,21 @@ public struct Rule: Sendable, Hashable {
     }
 
     /// The rule's id, used as the flag name on violators, e.g. `pump-needs-motor`.
-    public var id: String
+    package var id: String
     /// What it checks or generates.
-    public var kind: Kind
+    package var kind: Kind
     /// The line of the rules file it is on.
-    public var line: Int
+    package var line: Int
 
     /// Creates a rule.
-    public init(id: String, kind: Kind, line: Int = 0) {
+    package init(id: String, kind: Kind, line: Int = 0) {
         self.id = id
         self.kind = kind
         self.line = line
     }
 
     /// The rule in words, e.g. "every Pump is linked with a Motor".
-    public var summary: String {
+    package var summary: String {
         switch kind {
         case .requireLink(let type, let from): "every \(type) is linked with a \(from)"
         case .tagPattern(let type, let pattern): "\(type == "*" ? "every" : "every \(type)") tag matches \(pattern)"

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Reads rules files (see ``Rule`` for the format).
-public enum RuleFile {
+package enum RuleFile {
     /// Reads and checks the rules file at `path`.
     ///
     /// - Throws: ``DeclarationError`` with the line and reason.
-    public static func load(path: String) throws(DeclarationError) -> [Rule] {
+    package static func load(path: String) throws(DeclarationError) -> [Rule] {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -19,7 +19,7 @@ public enum RuleFile {
     ///
     /// - Throws: ``DeclarationError`` for a grammar error, a section header, a duplicate id,
     ///   an unknown kind, a missing or unknown argument, or a pattern that does not compile.
-    public static func parse(_ text: String, file: String) throws(DeclarationError) -> [Rule] {
+    package static func parse(_ text: String, file: String) throws(DeclarationError) -> [Rule] {
         var rules: [Rule] = []
         for line in try DeclarationLine.parse(text, file: file) {
             func fail(_ reason: String) -> DeclarationError {

@@ -1,5 +1,5 @@
 /// What evaluating a rule on the registry found, for ``RuleJobs`` to apply.
-public enum RuleOutcome: Sendable, Hashable {
+package enum RuleOutcome: Sendable, Hashable {
     /// The asset with `tag` violates rule `rule`: set the flag.
     case violation(rule: String, tag: String, message: String)
     /// The asset with `tag` satisfies rule `rule`: clear its flag if set.
