@@ -146,6 +146,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages", "MessageRuntime"]),
+        // Runs protoc and protoc-c at test time: install them with Scripts/install-deps.sh --tests.
+        .testTarget(name: "SwiftMessageGeneratorTests", dependencies: ["SwiftMessageGenerator"]),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"]),
         .testTarget(
             name: "HTTP2TransportTests",

@@ -208,12 +208,11 @@ struct FileWriter {
         indentation += "    "
         line("\(access) var rawValue: Int32")
         line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
-        let prefix = Naming.enumValuePrefix(name)
-        let stripPrefix = enumeration.values.allSatisfy { $0.name.hasPrefix(prefix) } ? prefix : ""
-        for value in enumeration.values {
+        let cases = Naming.enumCases(enumeration.values.map(\.name), enumName: name)
+        for (value, swiftName) in zip(enumeration.values, cases) {
             line()
             doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
-            line("\(access) static let \(Naming.enumCase(value.name, prefix: stripPrefix)) = \(name)(rawValue: \(value.number))")
+            line("\(access) static let \(swiftName) = \(name)(rawValue: \(value.number))")
         }
         line()
         line("\(access) static let protoNames: [Int32: String] = [")
@@ -357,7 +356,7 @@ struct FileWriter {
             for oneof in plans.compactMap(\.oneof) {
                 writer.line()
                 try writer.block("private static func copy\(oneof.typeName)(_ c: CMessage) -> \(oneof.typeName)?") { writer throws(GeneratorError) in
-                    writer.line("switch c.\(oneof.protoName)_case {")
+                    writer.line("switch c.\(Naming.cOneofCase(oneof.protoName)) {")
                     for member in oneof.members {
                         writer.line("case \(member.cConstant): .\(member.caseName)(\(member.copyExpression))")
                     }
