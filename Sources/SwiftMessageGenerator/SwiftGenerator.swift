@@ -237,7 +237,7 @@ struct FileWriter {
 
     // MARK: Messages
 
-    private mutating func writeMessage(_ message: MessageDescriptor, scope: String) throws(GeneratorError) {
+    private mutating func writeMessage(_ message: MessageDescriptor, scope: String, isNested: Bool = false) throws(GeneratorError) {
         guard !message.isMapEntry else { return }
         let swiftName = "\(scope).\(message.name)"
         let plans = try FieldPlan.plans(for: message, types: types)
@@ -266,12 +266,12 @@ struct FileWriter {
             }
         }
         line()
-        try writeCodec(message, swiftName: swiftName, plans: plans)
+        try writeCodec(message, swiftName: swiftName, plans: plans, isNested: isNested)
         for enumeration in message.nestedEnums {
             try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(enumeration.name)")
         }
         for nested in message.nestedMessages {
-            try writeMessage(nested, scope: swiftName)
+            try writeMessage(nested, scope: swiftName, isNested: true)
         }
     }
 
@@ -310,7 +310,10 @@ struct FileWriter {
         line("}")
     }
 
-    private mutating func writeCodec(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan]) throws(GeneratorError) {
+    /// The ``CMessageCodec`` conformance. protoc-c declares `__pack`, `__unpack` and the like
+    /// for top-level messages only: a nested message calls protobuf-c's generic functions,
+    /// with the descriptor that its `__init` stores in the struct.
+    private mutating func writeCodec(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan], isNested: Bool) throws(GeneratorError) {
         let cType = Naming.cType(message.fullName)
         let function = Naming.cFunctionPrefix(message.fullName)
         try block("extension \(swiftName): CMessageCodec") { writer throws(GeneratorError) in
@@ -324,10 +327,21 @@ struct FileWriter {
             writer.line("package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }")
             writer.line("package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
             writer.line("package static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
-            writer.line("package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
-            writer.line("package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
-            writer.line("package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
-            writer.line("package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            if isNested {
+                writer.line("package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? {")
+                writer.line("    var blank = CMessage()")
+                writer.line("    \(function)__init(&blank)")
+                writer.line("    return UnsafeMutableRawPointer(protobuf_c_message_unpack(blank.base.descriptor, nil, length, data))")
+                writer.line("}")
+                writer.line("package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { protobuf_c_message_free_unpacked(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), nil) }")
+                writer.line("package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { protobuf_c_message_get_packed_size(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base)) }")
+                writer.line("package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { protobuf_c_message_pack(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), out) }")
+            } else {
+                writer.line("package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
+                writer.line("package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
+                writer.line("package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
+                writer.line("package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            }
             writer.line()
             if plans.isEmpty {
                 writer.line("package init(copying cMessage: UnsafeRawPointer) { self.init() }")
