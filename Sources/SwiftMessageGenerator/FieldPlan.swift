@@ -56,7 +56,8 @@ struct FieldPlan {
     private static func plan(for field: FieldDescriptor, context: String, types: TypeTable) throws(GeneratorError) -> FieldPlan {
         let name = Naming.property(field.name)
         let cName = Naming.cField(field.name)
-        let cField = "c.\(cName)"
+        let cMember = Naming.cFieldInSwift(field.name)
+        let cField = "c.\(cMember)"
         let comment = field.comment.isEmpty ? "The `\(field.name)` field." : field.comment
         let summary = comment.split(separator: "\n").joined(separator: " ")
         if field.isRepeated, field.kind == .message, let entry = try? types.lookUp(field.typeName, for: context), entry.message?.isMapEntry == true {
@@ -70,13 +71,13 @@ struct FieldPlan {
             case .message:
                 let cType = Naming.cType(try types.lookUp(field.typeName, for: context).fullName)
                 copy = "\(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(cName))"
-                fill = "c.pointee.\(cName) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
+                fill = "c.pointee.\(cMember) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
             case .string, .bytes:
                 copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
-                fill = "c.pointee.\(cName) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
+                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
             default:
                 copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
-                fill = "c.pointee.\(cName) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
+                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
             }
             return FieldPlan(
                 swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", comment: comment, summary: summary,
@@ -87,12 +88,12 @@ struct FieldPlan {
             return FieldPlan(
                 swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil",
                 comment: comment + "\n\n`nil` when absent.", summary: summary,
-                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cName) = \(coding.toC("self." + name))"]
+                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
             )
         }
         return FieldPlan(
             swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, comment: comment, summary: summary,
-            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cName) = \(coding.toC("self." + name))"]
+            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
         )
     }
 
@@ -112,14 +113,15 @@ struct FieldPlan {
             value.fromC = { "\(fromC($0)) ?? \(defaultValue)" }
         }
         let cName = Naming.cField(field.name)
+        let cMember = Naming.cFieldInSwift(field.name)
         let cEntry = Naming.cType(entry.fullName)
         let initialize = Naming.cFunctionPrefix(entry.fullName) + "__init"
         return FieldPlan(
             swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", comment: comment, summary: summary,
-            copyExpression: "CCopy.map(c.\(cName), count: c.n_\(cName)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
+            copyExpression: "CCopy.map(c.\(cMember), count: c.n_\(cName)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
             fillStatements: [
                 "c.pointee.n_\(cName) = self.\(name).count",
-                "c.pointee.\(cName) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
+                "c.pointee.\(cMember) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
                 "    entry.pointee.key = \(key.toC("key"))",
                 "    entry.pointee.value = \(value.toC("value"))",
                 "}",
@@ -129,7 +131,7 @@ struct FieldPlan {
 
     private static func oneofPlan(_ index: Int, in message: MessageDescriptor, types: TypeTable) throws(GeneratorError) -> FieldPlan {
         let protoName = message.oneofNames[index]
-        let typeName = Naming.upperCamel(protoName)
+        let typeName = Naming.typeName(Naming.upperCamel(protoName))
         let name = Naming.property(protoName)
         var members: [Oneof.Member] = []
         var fill = ["switch self.\(name) {"]
@@ -139,8 +141,8 @@ struct FieldPlan {
             let coding = try ValueCoding.of(field, types: types, context: context)
             let caseName = Naming.property(field.name)
             let constant = Naming.cOneofConstant(message: message.fullName, oneof: protoName, field: field.name)
-            let cName = Naming.cField(field.name)
-            var copy = coding.fromC("c.\(cName)")
+            let cMember = Naming.cFieldInSwift(field.name)
+            var copy = coding.fromC("c.\(cMember)")
             if field.kind == .message { copy += " ?? \(coding.defaultValue)" }
             members.append(Oneof.Member(
                 protoName: field.name, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
@@ -148,7 +150,7 @@ struct FieldPlan {
             fill += [
                 "case .\(caseName.trimmingBackquotes)(let value)?:",
                 "    c.pointee.\(Naming.cOneofCase(protoName)) = \(constant)",
-                "    c.pointee.\(cName) = \(coding.toC("value"))",
+                "    c.pointee.\(cMember) = \(coding.toC("value"))",
             ]
         }
         fill += ["case nil:", "    break", "}"]

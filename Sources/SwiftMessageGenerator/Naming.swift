@@ -29,6 +29,13 @@ enum Naming {
         return cKeywords.contains(lower) ? lower + "_" : lower
     }
 
+    /// The struct member of a field as Swift code spells it after a dot: backquoted where Swift
+    /// reads the bare name as something else (`c.self` is `c` itself).
+    static func cFieldInSwift(_ protoName: String) -> String {
+        let name = cField(protoName)
+        return name == "self" || name == "init" ? "`\(name)`" : name
+    }
+
     /// The struct member that says which field of a oneof is set: `message_request` →
     /// `message_request_case`, `pickOne` → `pick_one_case`.
     static func cOneofCase(_ oneofName: String) -> String {
@@ -71,8 +78,33 @@ enum Naming {
     /// `pageToken`, `camelCase` kept; `id` after the first word is `ID`, as the Swift API
     /// guidelines spell it.
     static func property(_ protoName: String) -> String {
-        escaped(lowerCamel(protoName))
+        member(lowerCamel(protoName))
     }
+
+    /// A message, enum or oneof type: the proto name, with an underscore after a name Swift
+    /// gives a meaning to inside a type (`Type` → `Type_`).
+    static func typeName(_ protoName: String) -> String {
+        reservedTypeNames.contains(protoName) ? protoName + "_" : escaped(protoName)
+    }
+
+    /// A property, enum constant or oneof case: an underscore after a name that Swift or the
+    /// generated type already uses (`self` → `self_`, `serializedBytes` → `serializedBytes_`),
+    /// other keywords backquoted.
+    private static func member(_ name: String) -> String {
+        reservedMemberNames.contains(name) ? name + "_" : escaped(name)
+    }
+
+    /// Names no generated member can take: `self` and `init` cannot be declared even
+    /// backquoted, `Type` and `Protocol` name metatypes, the others are members of
+    /// ``ProtoMessage`` and ``ProtoEnum`` that a generated type declares (a constant named
+    /// `rawValue` makes the enum's `RawRepresentable` conformance circular).
+    private static let reservedMemberNames: Set<String> = [
+        "self", "init", "Type", "Protocol", "serializedBytes", "serialize", "rawValue", "protoNames",
+    ]
+
+    /// Type names that mean something else after a dot (`Foo.Type`, `Foo.Protocol`) or are taken
+    /// by the generated code (`CMessage`, the codec's alias for the protoc-c struct).
+    private static let reservedTypeNames: Set<String> = ["Type", "Protocol", "Self", "Any", "CMessage"]
 
     /// `message_request` → `MessageRequest`, `pickOne` → `PickOne`.
     static func upperCamel(_ protoName: String) -> String {
@@ -92,7 +124,7 @@ enum Naming {
         return zip(valueNames, prefixes).map { valueName, prefixLength in
             let name = strip ? valueName.dropFirst(prefixLength ?? 0) : Substring(valueName)
             let camel = lowerCamel(name.lowercased())
-            return escaped(camel.first?.isNumber == true ? "_" + camel : camel)
+            return member(camel.first?.isNumber == true ? "_" + camel : camel)
         }
     }
 

@@ -62,18 +62,18 @@ struct TypeTable {
             bySimpleName[message.name] = entries["." + message.fullName]
         }
         for enumeration in file.enums {
-            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, isEnum: true)
+            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(Naming.typeName(enumeration.name))", fullName: enumeration.fullName, isEnum: true)
         }
     }
 
     private mutating func add(_ message: MessageDescriptor, swiftScope: String) {
-        let swiftName = "\(swiftScope).\(message.name)"
+        let swiftName = "\(swiftScope).\(Naming.typeName(message.name))"
         entries["." + message.fullName] = Entry(swiftName: swiftName, fullName: message.fullName, isEnum: false, message: message)
         for nested in message.nestedMessages {
             add(nested, swiftScope: swiftName)
         }
         for nested in message.nestedEnums {
-            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, isEnum: true)
+            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(Naming.typeName(nested.name))", fullName: nested.fullName, isEnum: true)
         }
     }
 
@@ -189,7 +189,7 @@ struct FileWriter {
             try block("extension \(options.namespace)") { writer throws(GeneratorError) in
                 writer.writeEnum(enumeration)
             }
-            try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(enumeration.name)")
+            try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(Naming.typeName(enumeration.name))")
         }
         for message in file.messages {
             try writeMessage(message, scope: options.namespace)
@@ -202,13 +202,13 @@ struct FileWriter {
     // MARK: Enums
 
     private mutating func writeEnum(_ enumeration: EnumDescriptor) {
-        let name = enumeration.name
+        let name = Naming.typeName(enumeration.name)
         doc(enumeration.comment.isEmpty ? "`\(enumeration.fullName)`." : "\(enumeration.comment)\n\nThe Swift form of `\(enumeration.fullName)`.")
         line("\(access) struct \(name): ProtoEnum {")
         indentation += "    "
         line("\(access) var rawValue: Int32")
         line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
-        let cases = Naming.enumCases(enumeration.values.map(\.name), enumName: name)
+        let cases = Naming.enumCases(enumeration.values.map(\.name), enumName: enumeration.name)
         for (value, swiftName) in zip(enumeration.values, cases) {
             line()
             doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
@@ -239,12 +239,13 @@ struct FileWriter {
 
     private mutating func writeMessage(_ message: MessageDescriptor, scope: String, isNested: Bool = false) throws(GeneratorError) {
         guard !message.isMapEntry else { return }
-        let swiftName = "\(scope).\(message.name)"
+        let typeName = Naming.typeName(message.name)
+        let swiftName = "\(scope).\(typeName)"
         let plans = try FieldPlan.plans(for: message, types: types)
         line()
         try block("extension \(scope)") { writer throws(GeneratorError) in
             writer.doc(message.comment.isEmpty ? "`\(message.fullName)`." : "\(message.comment)\n\nThe Swift form of `\(message.fullName)`.")
-            try writer.block("\(writer.access) struct \(message.name): ProtoMessage") { writer throws(GeneratorError) in
+            try writer.block("\(writer.access) struct \(typeName): ProtoMessage") { writer throws(GeneratorError) in
                 for plan in plans {
                     writer.doc(plan.comment)
                     writer.line("\(writer.access) var \(plan.swiftName): \(plan.swiftType)")
@@ -268,7 +269,7 @@ struct FileWriter {
         line()
         try writeCodec(message, swiftName: swiftName, plans: plans, isNested: isNested)
         for enumeration in message.nestedEnums {
-            try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(enumeration.name)")
+            try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(Naming.typeName(enumeration.name))")
         }
         for nested in message.nestedMessages {
             try writeMessage(nested, scope: swiftName, isNested: true)

@@ -50,6 +50,39 @@ ADDED_TO_STEP = """
   }
 """
 
+# A new message whose names Swift, C or the generated code already use.
+ADDED_MESSAGE = """
+// Added by test_generated_messages.py: names that need care in Swift and C.
+message OddNames {
+  message Type {
+    string name = 1;
+  }
+  enum Mode {
+    MODE_UNSPECIFIED = 0;
+    MODE_SELF = 1;
+    MODE_RAW_VALUE = 2;
+    MODE_404 = 3;
+  }
+  string self = 1;
+  string init = 2;
+  string serialized_bytes = 3;
+  repeated string register = 4;
+  Type type = 5;
+  Mode mode = 6;
+  oneof kind {
+    string in = 7;
+    Type protocol = 8;
+  }
+  map<string, Mode> modes = 9;
+}
+"""
+
+# What the Swift executable sets in OddNames (`odd`), as the Python helper prints it.
+SWIFT_ODD_NAMES = {
+    "self": "s", "init": "i", "serialized_bytes": "b", "register": ["r1", "r2"], "type": {"name": "t"}, "mode": 2,
+    "protocol": {"name": "p"}, "modes": {"x": 3, "y": 1},
+}
+
 # The Step the Swift executable encodes (`encode`), as the Python helper prints it.
 SWIFT_STEP = {
     "id": "s-1", "message": "Created P-101", "level": 3, "entity": None, "timestamp_ms": 0, "sequence": 0, "attempt": 2,
@@ -74,7 +107,8 @@ import MessageRuntime
 import WorkflowMessages
 
 // encode: prints a Step with every added field set, as hex. decode: reads a Step as hex on
-// stdin and prints it as JSON. nested: prints a nested message alone, as hex.
+// stdin and prints it as JSON. nested: prints a nested message alone, as hex. odd: prints an
+// OddNames, as hex, after checking that it decodes back to itself.
 
 func hex(_ bytes: [UInt8]) -> String {
     bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
@@ -154,8 +188,16 @@ case "decode":
     print(json(decoded))
 case "nested":
     print(hex(WorkflowV1.Step.Attachment(name: "alone", size: 42).serializedBytes()))
+case "odd":
+    let odd = WorkflowV1.OddNames(
+        self_: "s", init_: "i", serializedBytes_: "b", register: ["r1", "r2"], type: WorkflowV1.OddNames.Type_(name: "t"),
+        mode: .rawValue_, kind: .protocol(WorkflowV1.OddNames.Type_(name: "p")), modes: ["x": ._404, "y": .self_]
+    )
+    let decoded = try WorkflowV1.OddNames(serializedBytes: odd.serializedBytes())
+    precondition(decoded == odd, "OddNames does not decode to itself")
+    print(hex(odd.serializedBytes()))
 default:
-    fatalError("usage: roundtrip encode|decode|nested")
+    fatalError("usage: roundtrip encode|decode|nested|odd")
 }
 """
 
@@ -230,6 +272,8 @@ if command == "decode":
     print(json.dumps(plain(pb.Step.FromString(bytes.fromhex(sys.argv[2])))))
 elif command == "decode-attachment":
     print(json.dumps(plain(pb.Step.Attachment.FromString(bytes.fromhex(sys.argv[2])))))
+elif command == "decode-odd-names":
+    print(json.dumps(plain(pb.OddNames.FromString(bytes.fromhex(sys.argv[2])))))
 elif command == "encode":
     print(fill(pb.Step(), json.loads(sys.stdin.read())).SerializeToString().hex())
 """
@@ -266,7 +310,7 @@ def changed_workflow_proto() -> str:
     original = (ROOT / "Protos/workflow/v1/workflow.proto").read_text()
     start = original.index("message Step {")
     end = original.index("\n}\n", start)
-    return original[:end] + "\n" + ADDED_TO_STEP + original[end:]
+    return original[:end] + "\n" + ADDED_TO_STEP + original[end:] + ADDED_MESSAGE
 
 
 @pytest.fixture(scope="module")
@@ -322,6 +366,10 @@ def test_swift_decodes_every_added_field_python_encodes(package):
 
 def test_a_new_nested_message_encodes_on_its_own(package):
     assert json.loads(package.python("decode-attachment", package.swift("nested"))) == {"name": "alone", "size": 42}
+
+
+def test_names_swift_and_c_already_use_compile_and_encode(package):
+    assert json.loads(package.python("decode-odd-names", package.swift("odd"))) == SWIFT_ODD_NAMES
 
 
 def test_the_swift_encoding_decodes_back_to_the_same_step_in_swift(package):

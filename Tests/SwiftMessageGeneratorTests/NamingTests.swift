@@ -102,6 +102,10 @@ struct NamingTests {
         ("class", "`class`"),
         ("protocol", "`protocol`"),
         ("type", "type"),
+        ("self", "self_"),
+        ("init", "init_"),
+        ("serialized_bytes", "serializedBytes_"),
+        ("hash_value", "hashValue"),
     ])
     func swiftPropertyNames(protoName: String, swiftName: String) {
         #expect(Naming.property(protoName) == swiftName)
@@ -117,6 +121,19 @@ struct NamingTests {
     }
 
     @Test(arguments: [
+        ("Workflow", "Workflow"),
+        ("snake_case_msg", "snake_case_msg"),
+        ("Type", "Type_"),
+        ("Protocol", "Protocol_"),
+        ("Any", "Any_"),
+        ("CMessage", "CMessage_"),
+        ("class", "`class`"),
+    ])
+    func swiftTypeNames(protoName: String, swiftName: String) {
+        #expect(Naming.typeName(protoName) == swiftName)
+    }
+
+    @Test(arguments: [
         ("default", "default_"),
         ("register", "register_"),
         ("camelCaseName", "camelcasename"),
@@ -124,6 +141,13 @@ struct NamingTests {
     ])
     func cMemberNames(protoName: String, cName: String) {
         #expect(Naming.cField(protoName) == cName)
+    }
+
+    @Test func cMembersSwiftCannotReadBareAreBackquoted() {
+        #expect(Naming.cFieldInSwift("self") == "`self`")
+        #expect(Naming.cFieldInSwift("init") == "`init`")
+        #expect(Naming.cFieldInSwift("default") == "default_")
+        #expect(Naming.cFieldInSwift("protocol") == "protocol")
     }
 
     @Test func enumValuesLoseTheEnumNameWhenEveryValueHasIt() {
@@ -140,6 +164,7 @@ struct NamingTests {
 
     @Test func enumValuesThatAreKeywordsOrStartWithADigit() {
         #expect(Naming.enumCases(["HTTP_STATUS_404", "HTTP_STATUS_2XX"], enumName: "HTTPStatus") == ["_404", "_2xx"])
-        #expect(Naming.enumCases(["MODE_DEFAULT", "MODE_SELF", "MODE_IN"], enumName: "Mode") == ["`default`", "`self`", "`in`"])
+        #expect(Naming.enumCases(["MODE_DEFAULT", "MODE_IN"], enumName: "Mode") == ["`default`", "`in`"])
+        #expect(Naming.enumCases(["MODE_SELF", "MODE_RAW_VALUE", "MODE_PROTO_NAMES"], enumName: "Mode") == ["self_", "rawValue_", "protoNames_"])
     }
 }

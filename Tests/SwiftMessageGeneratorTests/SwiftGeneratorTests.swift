@@ -52,10 +52,11 @@ struct SwiftGeneratorTests {
     }
 
     /// The C names in generated Swift: protoc-c's types, functions and constants (all with
-    /// `__`) and the struct members read through `c.` or written through `c.pointee.`.
+    /// `__`) and the struct members read through `c.` or written through `c.pointee.`
+    /// (backquoted or not).
     static func cNames(in swift: String) -> Set<String> {
         var names = swift.cIdentifiers.filter { $0.contains("__") }
-        for match in swift.matches(of: /\bc\.(?:pointee\.)?([A-Za-z_][A-Za-z0-9_]*)/) {
+        for match in swift.matches(of: /\bc\.(?:pointee\.)?`?([A-Za-z_][A-Za-z0-9_]*)/) {
             names.insert(String(match.1))
         }
         return names

@@ -2,7 +2,7 @@
 enum TestProtos {
     /// Names that exercise every naming rule: a package with an underscore and digits, nested
     /// messages and enums, a map, oneofs, acronyms, camelCase and snake_case declarations, and
-    /// fields named after C and Swift keywords.
+    /// fields named after C and Swift keywords (`self` and `init` even Swift cannot read bare).
     static let naming: [String: String] = ["acme/naming.proto": #"""
         syntax = "proto3";
         package acme_corp.tools.v1alpha;
@@ -29,6 +29,8 @@ enum TestProtos {
           string camelCaseName = 9;
           repeated InnerPart register = 10;
           bytes class = 11;
+          string self = 12;
+          string init = 13;
         }
 
         message HTTPHeader {
