@@ -156,6 +156,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NGHTTP2Tests", dependencies: ["NGHTTP2", "HeaderFields"]),
         .testTarget(name: "WorkflowMessagesTests", dependencies: ["WorkflowMessages", "MessageRuntime"]),
+        // Runs protoc and protoc-c at test time: install them with Scripts/install-deps.sh --tests.
+        .testTarget(name: "SwiftMessageGeneratorTests", dependencies: ["SwiftMessageGenerator"]),
         // The generated workflow.v1 descriptors sit below the RPC core: its tests name real methods.
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "HeaderFields", "MessageRuntime", "WorkflowMessages"]),
         .testTarget(

@@ -13,6 +13,10 @@ public enum DescriptorSetParser {
         public var description: String { "malformed \(what) at byte \(offset) of the descriptor set" }
     }
 
+    /// How deep messages may nest in one another: protobuf's own default recursion limit. Deeper
+    /// input is `Malformed` rather than a stack overflow.
+    static let maximumNesting = 100
+
     /// Parses every file of a descriptor set.
     ///
     /// - Parameter bytes: The output of `protoc --descriptor_set_out`.
@@ -33,7 +37,7 @@ public enum DescriptorSetParser {
             switch (field, value) {
             case (1, .bytes(let text)): file.name = string(text)
             case (2, .bytes(let text)): file.package = string(text)
-            case (4, .bytes(let message)): file.messages.append(try parseMessage(message))
+            case (4, .bytes(let message)): file.messages.append(try parseMessage(message, depth: 1))
             case (5, .bytes(let enumeration)): file.enums.append(try parseEnum(enumeration))
             case (6, .bytes(let service)): file.services.append(try parseService(service))
             case (9, .bytes(let info)): comments = try parseSourceCodeInfo(info)
@@ -82,13 +86,16 @@ public enum DescriptorSetParser {
         }
     }
 
-    private static func parseMessage(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> MessageDescriptor {
+    private static func parseMessage(_ bytes: ArraySlice<UInt8>, depth: Int) throws(Malformed) -> MessageDescriptor {
+        guard depth <= maximumNesting else {
+            throw Malformed(what: "DescriptorProto nested more than \(maximumNesting) deep", offset: 0)
+        }
         var message = MessageDescriptor()
         try forEachField(bytes, "DescriptorProto") { field, value throws(Malformed) in
             switch (field, value) {
             case (1, .bytes(let text)): message.name = string(text)
             case (2, .bytes(let field)): message.fields.append(try parseField(field))
-            case (3, .bytes(let nested)): message.nestedMessages.append(try parseMessage(nested))
+            case (3, .bytes(let nested)): message.nestedMessages.append(try parseMessage(nested, depth: depth + 1))
             case (4, .bytes(let nested)): message.nestedEnums.append(try parseEnum(nested))
             case (7, .bytes(let options)):
                 try forEachField(options, "MessageOptions") { option, value throws(Malformed) in
@@ -103,6 +110,11 @@ public enum DescriptorSetParser {
             default: break
             }
         }
+        for field in message.fields {
+            if let index = field.oneofIndex, index >= message.oneofNames.count {
+                throw Malformed(what: "FieldDescriptorProto.oneof_index \(index) of \(message.oneofNames.count) oneofs", offset: 0)
+            }
+        }
         return message
     }
 
@@ -114,12 +126,16 @@ public enum DescriptorSetParser {
             case (3, .varint(let number)): descriptor.number = Int32(truncatingIfNeeded: number)
             case (4, .varint(let label)): descriptor.isRepeated = label == 3
             case (5, .varint(let type)):
-                guard let kind = FieldDescriptor.Kind(rawValue: Int(type)) else {
+                guard let number = Int(exactly: type), let kind = FieldDescriptor.Kind(rawValue: number) else {
                     throw Malformed(what: "FieldDescriptorProto.type \(type)", offset: 0)
                 }
                 descriptor.kind = kind
             case (6, .bytes(let text)): descriptor.typeName = string(text)
-            case (9, .varint(let index)): descriptor.oneofIndex = Int(index)
+            case (9, .varint(let index)):
+                guard let index = Int(exactly: index) else {
+                    throw Malformed(what: "FieldDescriptorProto.oneof_index \(index)", offset: 0)
+                }
+                descriptor.oneofIndex = index
             case (17, .varint(let flag)): descriptor.isProto3Optional = flag != 0
             default: break
             }

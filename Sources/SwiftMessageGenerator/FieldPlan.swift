@@ -55,7 +55,9 @@ struct FieldPlan {
 
     private static func plan(for field: FieldDescriptor, context: String, types: TypeTable) throws(GeneratorError) -> FieldPlan {
         let name = Naming.property(field.name)
-        let cField = "c.\(field.name)"
+        let cName = Naming.cField(field.name)
+        let cMember = Naming.cFieldInSwift(field.name)
+        let cField = "c.\(cMember)"
         let comment = field.comment.isEmpty ? "The `\(field.name)` field." : field.comment
         let summary = comment.split(separator: "\n").joined(separator: " ")
         if field.isRepeated, field.kind == .message, let entry = try? types.lookUp(field.typeName, for: context), entry.message?.isMapEntry == true {
@@ -68,30 +70,30 @@ struct FieldPlan {
             switch field.kind {
             case .message:
                 let cType = Naming.cType(try types.lookUp(field.typeName, for: context).fullName)
-                copy = "\(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(field.name))"
-                fill = "c.pointee.\(field.name) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
+                copy = "\(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(cName))"
+                fill = "c.pointee.\(cMember) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
             case .string, .bytes:
-                copy = "CCopy.array(\(cField), count: c.n_\(field.name)) { \(coding.fromC("$0")) }"
-                fill = "c.pointee.\(field.name) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
+                copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
+                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
             default:
-                copy = "CCopy.array(\(cField), count: c.n_\(field.name)) { \(coding.fromC("$0")) }"
-                fill = "c.pointee.\(field.name) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
+                copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
+                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
             }
             return FieldPlan(
                 swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", comment: comment, summary: summary,
-                copyExpression: copy, fillStatements: ["c.pointee.n_\(field.name) = self.\(name).count", fill]
+                copyExpression: copy, fillStatements: ["c.pointee.n_\(cName) = self.\(name).count", fill]
             )
         }
         if field.kind == .message {
             return FieldPlan(
                 swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil",
                 comment: comment + "\n\n`nil` when absent.", summary: summary,
-                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(field.name) = \(coding.toC("self." + name))"]
+                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
             )
         }
         return FieldPlan(
             swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, comment: comment, summary: summary,
-            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(field.name) = \(coding.toC("self." + name))"]
+            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
         )
     }
 
@@ -110,14 +112,16 @@ struct FieldPlan {
             let defaultValue = value.defaultValue
             value.fromC = { "\(fromC($0)) ?? \(defaultValue)" }
         }
+        let cName = Naming.cField(field.name)
+        let cMember = Naming.cFieldInSwift(field.name)
         let cEntry = Naming.cType(entry.fullName)
         let initialize = Naming.cFunctionPrefix(entry.fullName) + "__init"
         return FieldPlan(
             swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", comment: comment, summary: summary,
-            copyExpression: "CCopy.map(c.\(field.name), count: c.n_\(field.name)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
+            copyExpression: "CCopy.map(c.\(cMember), count: c.n_\(cName)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
             fillStatements: [
-                "c.pointee.n_\(field.name) = self.\(name).count",
-                "c.pointee.\(field.name) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
+                "c.pointee.n_\(cName) = self.\(name).count",
+                "c.pointee.\(cMember) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
                 "    entry.pointee.key = \(key.toC("key"))",
                 "    entry.pointee.value = \(value.toC("value"))",
                 "}",
@@ -127,9 +131,8 @@ struct FieldPlan {
 
     private static func oneofPlan(_ index: Int, in message: MessageDescriptor, types: TypeTable) throws(GeneratorError) -> FieldPlan {
         let protoName = message.oneofNames[index]
-        let typeName = Naming.upperCamel(protoName)
+        let typeName = Naming.typeName(Naming.upperCamel(protoName))
         let name = Naming.property(protoName)
-        let constantPrefix = Naming.cConstantPrefix(message.fullName) + "__" + protoName.uppercased() + "_"
         var members: [Oneof.Member] = []
         var fill = ["switch self.\(name) {"]
         for field in message.fields where field.oneofIndex == index {
@@ -137,16 +140,17 @@ struct FieldPlan {
             guard !field.isRepeated else { throw GeneratorError("\(context): repeated oneof member") }
             let coding = try ValueCoding.of(field, types: types, context: context)
             let caseName = Naming.property(field.name)
-            let constant = constantPrefix + field.name.uppercased()
-            var copy = coding.fromC("c.\(field.name)")
+            let constant = Naming.cOneofConstant(message: message.fullName, oneof: protoName, field: field.name)
+            let cMember = Naming.cFieldInSwift(field.name)
+            var copy = coding.fromC("c.\(cMember)")
             if field.kind == .message { copy += " ?? \(coding.defaultValue)" }
             members.append(Oneof.Member(
                 protoName: field.name, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
             ))
             fill += [
                 "case .\(caseName.trimmingBackquotes)(let value)?:",
-                "    c.pointee.\(protoName)_case = \(constant)",
-                "    c.pointee.\(field.name) = \(coding.toC("value"))",
+                "    c.pointee.\(Naming.cOneofCase(protoName)) = \(constant)",
+                "    c.pointee.\(cMember) = \(coding.toC("value"))",
             ]
         }
         fill += ["case nil:", "    break", "}"]

@@ -1,17 +1,18 @@
 /// How protoc-c and the generated Swift name things.
 enum Naming {
-    // MARK: protoc-c (`protoc-c/c_helpers.cc`)
+    // MARK: protoc-c (`protoc-c/c_helpers.cc`, `c_message.cc`)
 
-    /// The protoc-c struct or enum type of a fully qualified name:
-    /// `workflow.v1.LogEvent` → `Workflow__V1__LogEvent`.
+    /// The protoc-c struct or enum type of a fully qualified name: each piece in upper camel
+    /// case, underscores dropped (`ToCamel`): `acme_corp.v1.snake_case_msg` →
+    /// `AcmeCorp__V1__SnakeCaseMsg`.
     static func cType(_ fullName: String) -> String {
         fullName.split(separator: ".").map { piece in
-            piece.prefix(1).uppercased() + piece.dropFirst()
+            piece.split(separator: "_").map { word in word.prefix(1).uppercased() + word.dropFirst() }.joined()
         }.joined(separator: "__")
     }
 
-    /// The prefix of protoc-c's functions for a message: `workflow.v1.LogEvent` →
-    /// `workflow__v1__log_event`.
+    /// The prefix of protoc-c's functions and descriptors for a message or enum:
+    /// `workflow.v1.LogEvent` → `workflow__v1__log_event`, `HTTPHeader` → `httpheader`.
     static func cFunctionPrefix(_ fullName: String) -> String {
         fullName.split(separator: ".").map { camelToLower($0) }.joined(separator: "__")
     }
@@ -21,53 +22,137 @@ enum Naming {
         cFunctionPrefix(fullName).uppercased()
     }
 
-    /// `HealthCheckResponse` → `health_check_response`: an underscore before every upper-case
-    /// letter but the first, then lower case.
+    /// The struct member of a field: the name in lower case, with an underscore after a C or C++
+    /// keyword (`FieldName`): `camelCase` → `camelcase`, `default` → `default_`.
+    static func cField(_ protoName: String) -> String {
+        let lower = protoName.lowercased()
+        return cKeywords.contains(lower) ? lower + "_" : lower
+    }
+
+    /// The struct member of a field as Swift code spells it after a dot: backquoted where Swift
+    /// reads the bare name as something else (`c.self` is `c` itself).
+    static func cFieldInSwift(_ protoName: String) -> String {
+        let name = cField(protoName)
+        return name == "self" || name == "init" ? "`\(name)`" : name
+    }
+
+    /// The struct member that says which field of a oneof is set: `message_request` →
+    /// `message_request_case`, `pickOne` → `pick_one_case`.
+    static func cOneofCase(_ oneofName: String) -> String {
+        camelToLower(Substring(oneofName)) + "_case"
+    }
+
+    /// The constant of one member of a oneof: `GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_BY_FILENAME`.
+    static func cOneofConstant(message fullName: String, oneof oneofName: String, field fieldName: String) -> String {
+        cConstantPrefix(fullName) + "__" + cConstantPrefix(oneofName) + "_" + cConstantPrefix(fieldName)
+    }
+
+    /// `HealthCheckResponse` → `health_check_response`, `HTTPHeader` → `httpheader`,
+    /// `LOUD_ENUM` → `loud__enum`: an underscore before each upper-case letter that follows one
+    /// that is not, then lower case (`CamelToLower`). protoc allows ASCII identifiers only.
     private static func camelToLower(_ name: Substring) -> String {
         var result = ""
-        for (index, character) in name.enumerated() {
-            if character.isUppercase, index > 0 { result.append("_") }
-            result.append(contentsOf: character.lowercased())
+        var previousIsUpper = true
+        for character in name {
+            if character.isUppercase, !previousIsUpper { result.append("_") }
+            result += character.lowercased()
+            previousIsUpper = character.isUppercase
         }
         return result
     }
 
+    /// protoc-c's `kKeywordList`: C and C++ keywords, which it suffixes with `_` as members.
+    private static let cKeywords: Set<String> = [
+        "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch", "char", "class", "compl",
+        "const", "const_cast", "continue", "default", "delete", "do", "double", "dynamic_cast", "else", "enum",
+        "explicit", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable",
+        "namespace", "new", "not", "not_eq", "operator", "or", "or_eq", "private", "protected", "public", "register",
+        "reinterpret_cast", "return", "short", "signed", "sizeof", "static", "static_cast", "struct", "switch",
+        "template", "this", "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
+        "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+    ]
+
     // MARK: Swift
 
     /// A field or oneof name as a Swift property: `workflow_id` → `workflowID`, `page_token` →
-    /// `pageToken`; `id` after the first word is `ID`, as the Swift API guidelines spell it.
-    static func property(_ snakeName: String) -> String {
-        escaped(lowerCamel(snakeName))
+    /// `pageToken`, `camelCase` kept; `id` after the first word is `ID`, as the Swift API
+    /// guidelines spell it.
+    static func property(_ protoName: String) -> String {
+        member(lowerCamel(protoName))
     }
 
-    /// `message_request` → `MessageRequest`.
-    static func upperCamel(_ snakeName: String) -> String {
-        let camel = lowerCamel(snakeName)
+    /// A message, enum or oneof type: the proto name, with an underscore after a name Swift
+    /// gives a meaning to inside a type (`Type` → `Type_`).
+    static func typeName(_ protoName: String) -> String {
+        reservedTypeNames.contains(protoName) ? protoName + "_" : escaped(protoName)
+    }
+
+    /// A property, enum constant or oneof case: an underscore after a name that Swift or the
+    /// generated type already uses (`self` → `self_`, `serializedBytes` → `serializedBytes_`),
+    /// other keywords backquoted.
+    private static func member(_ name: String) -> String {
+        reservedMemberNames.contains(name) ? name + "_" : escaped(name)
+    }
+
+    /// Names no generated member can take: `self` and `init` cannot be declared even
+    /// backquoted, `Type` and `Protocol` name metatypes, the others are members of
+    /// ``ProtoMessage`` and ``ProtoEnum`` that a generated type declares (a constant named
+    /// `rawValue` makes the enum's `RawRepresentable` conformance circular).
+    private static let reservedMemberNames: Set<String> = [
+        "self", "init", "Type", "Protocol", "serializedBytes", "serialize", "rawValue", "protoNames",
+    ]
+
+    /// Type names that mean something else after a dot (`Foo.Type`, `Foo.Protocol`) or are taken
+    /// by the generated code (`CMessage`, the codec's alias for the protoc-c struct).
+    private static let reservedTypeNames: Set<String> = ["Type", "Protocol", "Self", "Any", "CMessage"]
+
+    /// `message_request` → `MessageRequest`, `pickOne` → `PickOne`.
+    static func upperCamel(_ protoName: String) -> String {
+        let camel = lowerCamel(protoName)
         return camel.prefix(1).uppercased() + camel.dropFirst()
     }
 
-    /// The Swift constant of an enum value: the enum's upper-snake prefix is dropped when every
-    /// value carries it (`JOB_STATUS_PENDING` in `JobStatus` → `pending`).
-    static func enumCase(_ valueName: String, prefix: String) -> String {
-        var name = Substring(valueName)
-        if !prefix.isEmpty, name.hasPrefix(prefix), name.count > prefix.count {
-            name = name.dropFirst(prefix.count)
+    /// The Swift constants of an enum's values, in order: lower camel case, without the enum's
+    /// name in front when every value starts with it (`JOB_STATUS_PENDING` in `JobStatus` →
+    /// `pending`, `HTTP_STATUS_OK` in `HTTPStatus` → `ok`), with `_` before a leading digit.
+    ///
+    /// The prefix is matched ignoring case and underscores, so acronyms in the enum's name need
+    /// no rule of their own.
+    static func enumCases(_ valueNames: [String], enumName: String) -> [String] {
+        let prefixes = valueNames.map { enumNamePrefixLength(of: $0, enumName: enumName) }
+        let strip = prefixes.allSatisfy { $0 != nil }
+        return zip(valueNames, prefixes).map { valueName, prefixLength in
+            let name = strip ? valueName.dropFirst(prefixLength ?? 0) : Substring(valueName)
+            let camel = lowerCamel(name.lowercased())
+            return member(camel.first?.isNumber == true ? "_" + camel : camel)
         }
-        let camel = lowerCamel(name.lowercased())
-        return escaped(camel.first?.isNumber == true ? "_" + camel : camel)
     }
 
-    /// The prefix ``enumCase(_:prefix:)`` drops from an enum's values: the enum's name in upper
-    /// snake case (`JobStatus` → `JOB_STATUS_`) when every value starts with it, else none.
-    static func enumPrefix(of enumeration: EnumDescriptor) -> String {
-        let prefix = camelToLower(Substring(enumeration.name)).uppercased() + "_"
-        return enumeration.values.allSatisfy { $0.name.hasPrefix(prefix) } ? prefix : ""
+    /// How many characters of `valueName` spell `enumName` and the underscore after it, or nil
+    /// when it does not start that way or nothing follows.
+    private static func enumNamePrefixLength(of valueName: String, enumName: String) -> Int? {
+        var expected = enumName.uppercased().filter { $0 != "_" }[...]
+        var consumed = 0
+        var rest = valueName[...]
+        while let next = expected.first {
+            guard let character = rest.popFirst() else { return nil }
+            consumed += 1
+            if character == "_" { continue }
+            guard character == next else { return nil }
+            expected.removeFirst()
+        }
+        guard rest.popFirst() == "_", !rest.isEmpty else { return nil }
+        return consumed + 1
     }
 
-    private static func lowerCamel(_ snakeName: String) -> String {
-        let words = snakeName.split(separator: "_")
-        guard let first = words.first else { return snakeName }
-        return first.lowercased() + words.dropFirst().map { word in
+    /// `snake_case` or `camelCase` → `lowerCamel`; a leading acronym is lowered as a whole
+    /// (`URL` → `url`, `URLPath` → `urlPath`).
+    private static func lowerCamel(_ protoName: String) -> String {
+        let words = protoName.split(separator: "_")
+        guard let first = words.first else { return protoName }
+        let leadingCapitals = first.prefix(while: \.isUppercase).count
+        let lowered = leadingCapitals > 1 && leadingCapitals < first.count ? leadingCapitals - 1 : max(leadingCapitals, 1)
+        return first.prefix(lowered).lowercased() + first.dropFirst(lowered) + words.dropFirst().map { word in
             word == "id" ? "ID" : word.prefix(1).uppercased() + word.dropFirst()
         }.joined()
     }

@@ -62,18 +62,18 @@ struct TypeTable {
             bySimpleName[message.name] = entries["." + message.fullName]
         }
         for enumeration in file.enums {
-            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(enumeration.name)", fullName: enumeration.fullName, enumeration: enumeration)
+            entries["." + enumeration.fullName] = Entry(swiftName: "\(namespace).\(Naming.typeName(enumeration.name))", fullName: enumeration.fullName, enumeration: enumeration)
         }
     }
 
     private mutating func add(_ message: MessageDescriptor, swiftScope: String) {
-        let swiftName = "\(swiftScope).\(message.name)"
+        let swiftName = "\(swiftScope).\(Naming.typeName(message.name))"
         entries["." + message.fullName] = Entry(swiftName: swiftName, fullName: message.fullName, message: message)
         for nested in message.nestedMessages {
             add(nested, swiftScope: swiftName)
         }
         for nested in message.nestedEnums {
-            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(nested.name)", fullName: nested.fullName, enumeration: nested)
+            entries["." + nested.fullName] = Entry(swiftName: "\(swiftName).\(Naming.typeName(nested.name))", fullName: nested.fullName, enumeration: nested)
         }
     }
 
@@ -120,8 +120,9 @@ struct ValueCoding {
         case .enumeration:
             let entry = try types.lookUp(field.typeName, for: context)
             // proto3 requires a first value numbered 0: the default.
-            let zero = entry.enumeration?.values.first { $0.number == 0 }.map { value in
-                "." + Naming.enumCase(value.name, prefix: Naming.enumPrefix(of: entry.enumeration!))
+            let zero = entry.enumeration.flatMap { enumeration in
+                let cases = Naming.enumCases(enumeration.values.map(\.name), enumName: enumeration.name)
+                return enumeration.values.firstIndex { $0.number == 0 }.map { "." + cases[$0] }
             }
             return ValueCoding(swiftType: entry.swiftName, defaultValue: zero ?? "\(entry.swiftName)(rawValue: 0)", fromC: { "\(entry.swiftName)(\($0))" }, toC: { "\($0).cValue" })
         case .message:
@@ -196,7 +197,7 @@ struct FileWriter {
             block("extension \(options.namespace)") { writer in
                 writer.writeEnum(enumeration)
             }
-            try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(enumeration.name)")
+            try writeEnumCodec(enumeration, swiftName: "\(options.namespace).\(Naming.typeName(enumeration.name))")
         }
         for message in file.messages {
             try writeMessage(message, scope: options.namespace)
@@ -209,17 +210,17 @@ struct FileWriter {
     // MARK: Enums
 
     private mutating func writeEnum(_ enumeration: EnumDescriptor) {
-        let name = enumeration.name
+        let name = Naming.typeName(enumeration.name)
         doc(enumeration.comment.isEmpty ? "`\(enumeration.fullName)`." : "\(enumeration.comment)\n\nThe Swift form of `\(enumeration.fullName)`.")
         block("\(access) struct \(name): ProtoEnum") { writer in
             let access = writer.access
             writer.line("\(access) var rawValue: Int32")
             writer.line("\(access) init(rawValue: Int32) { self.rawValue = rawValue }")
-            let prefix = Naming.enumPrefix(of: enumeration)
-            for value in enumeration.values {
+            let cases = Naming.enumCases(enumeration.values.map(\.name), enumName: enumeration.name)
+            for (value, swiftName) in zip(enumeration.values, cases) {
                 writer.line()
                 writer.doc("`\(value.name)` (\(value.number))" + (value.comment.isEmpty ? "." : ": \(value.comment)"))
-                writer.line("\(access) static let \(Naming.enumCase(value.name, prefix: prefix)) = \(name)(rawValue: \(value.number))")
+                writer.line("\(access) static let \(swiftName) = \(name)(rawValue: \(value.number))")
             }
             writer.line()
             writer.line("\(access) static let protoNames: [Int32: String] = [")
@@ -243,14 +244,15 @@ struct FileWriter {
 
     // MARK: Messages
 
-    private mutating func writeMessage(_ message: MessageDescriptor, scope: String) throws(GeneratorError) {
+    private mutating func writeMessage(_ message: MessageDescriptor, scope: String, isNested: Bool = false) throws(GeneratorError) {
         guard !message.isMapEntry else { return }
-        let swiftName = "\(scope).\(message.name)"
+        let typeName = Naming.typeName(message.name)
+        let swiftName = "\(scope).\(typeName)"
         let plans = try FieldPlan.plans(for: message, types: types)
         line()
         try block("extension \(scope)") { writer throws(GeneratorError) in
             writer.doc(message.comment.isEmpty ? "`\(message.fullName)`." : "\(message.comment)\n\nThe Swift form of `\(message.fullName)`.")
-            try writer.block("\(writer.access) struct \(message.name): ProtoMessage") { writer throws(GeneratorError) in
+            try writer.block("\(writer.access) struct \(typeName): ProtoMessage") { writer throws(GeneratorError) in
                 for plan in plans {
                     writer.doc(plan.comment)
                     writer.line("\(writer.access) var \(plan.swiftName): \(plan.swiftType)")
@@ -272,12 +274,12 @@ struct FileWriter {
             }
         }
         line()
-        try writeCodec(message, swiftName: swiftName, plans: plans)
+        try writeCodec(message, swiftName: swiftName, plans: plans, isNested: isNested)
         for enumeration in message.nestedEnums {
-            try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(enumeration.name)")
+            try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(Naming.typeName(enumeration.name))")
         }
         for nested in message.nestedMessages {
-            try writeMessage(nested, scope: swiftName)
+            try writeMessage(nested, scope: swiftName, isNested: true)
         }
     }
 
@@ -316,7 +318,10 @@ struct FileWriter {
         line("}")
     }
 
-    private mutating func writeCodec(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan]) throws(GeneratorError) {
+    /// The ``CMessageCodec`` conformance. protoc-c declares `__pack`, `__unpack` and the like
+    /// for top-level messages only: a nested message calls protobuf-c's generic functions,
+    /// with the descriptor that its `__init` stores in the struct.
+    private mutating func writeCodec(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan], isNested: Bool) throws(GeneratorError) {
         let cType = Naming.cType(message.fullName)
         let function = Naming.cFunctionPrefix(message.fullName)
         try block("extension \(swiftName): CMessageCodec") { writer throws(GeneratorError) in
@@ -331,10 +336,21 @@ struct FileWriter {
             writer.line("\(codec) static var cMessageSize: Int { MemoryLayout<CMessage>.stride }")
             writer.line("\(codec) static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
             writer.line("\(codec) static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
-            writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
-            writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
-            writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
-            writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            if isNested {
+                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? {")
+                writer.line("    var blank = CMessage()")
+                writer.line("    \(function)__init(&blank)")
+                writer.line("    return UnsafeMutableRawPointer(protobuf_c_message_unpack(blank.base.descriptor, nil, length, data))")
+                writer.line("}")
+                writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { protobuf_c_message_free_unpacked(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), nil) }")
+                writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { protobuf_c_message_get_packed_size(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base)) }")
+                writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { protobuf_c_message_pack(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), out) }")
+            } else {
+                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
+                writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
+                writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
+                writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
+            }
             writer.line()
             if plans.isEmpty {
                 writer.line("\(codec) init(copying cMessage: UnsafeRawPointer) { self.init() }")
@@ -363,7 +379,7 @@ struct FileWriter {
             for oneof in plans.compactMap(\.oneof) {
                 writer.line()
                 try writer.block("private static func copy\(oneof.typeName)(_ c: CMessage) -> \(oneof.typeName)?") { writer throws(GeneratorError) in
-                    writer.line("switch c.\(oneof.protoName)_case {")
+                    writer.line("switch c.\(Naming.cOneofCase(oneof.protoName)) {")
                     for member in oneof.members {
                         writer.line("case \(member.cConstant): .\(member.caseName)(\(member.copyExpression))")
                     }
