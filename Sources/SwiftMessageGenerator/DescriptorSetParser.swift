@@ -2,15 +2,15 @@ import MessageRuntime
 
 /// Reads a serialized `google.protobuf.FileDescriptorSet` into ``FileDescriptor`` values, with
 /// the comments of every declaration when protoc ran with `--include_source_info`.
-public enum DescriptorSetParser {
+package enum DescriptorSetParser {
     /// Bytes that are not a `FileDescriptorSet`.
-    public struct Malformed: Error, CustomStringConvertible {
+    package struct Malformed: Error, CustomStringConvertible {
         /// What was being read, e.g. `"FileDescriptorProto"`.
-        public var what: String
+        package var what: String
         /// Where reading stopped, in bytes from the start of that message.
-        public var offset: Int
+        package var offset: Int
 
-        public var description: String { "malformed \(what) at byte \(offset) of the descriptor set" }
+        package var description: String { "malformed \(what) at byte \(offset) of the descriptor set" }
     }
 
     /// How deep messages may nest in one another: protobuf's own default recursion limit. Deeper
@@ -22,7 +22,7 @@ public enum DescriptorSetParser {
     /// - Parameter bytes: The output of `protoc --descriptor_set_out`.
     /// - Returns: The files in the set's order (dependencies first with `--include_imports`).
     /// - Throws: ``Malformed`` when the bytes are not a descriptor set.
-    public static func parse(_ bytes: [UInt8]) throws(Malformed) -> [FileDescriptor] {
+    package static func parse(_ bytes: [UInt8]) throws(Malformed) -> [FileDescriptor] {
         var files: [FileDescriptor] = []
         try forEachField(bytes[...], "FileDescriptorSet") { field, value throws(Malformed) in
             if field == 1, case .bytes(let file) = value { files.append(try parseFile(file)) }

@@ -7,7 +7,7 @@
 /// let swift = try SwiftGenerator.generate(files: files, options: GeneratorOptions(
 ///     file: "workflow/v1/workflow.proto", namespace: "WorkflowV1", cModule: "CWorkflowProtos"))
 /// ```
-public enum SwiftGenerator {
+package enum SwiftGenerator {
     /// The Swift source for `options.file`.
     ///
     /// - Parameters:
@@ -15,7 +15,7 @@ public enum SwiftGenerator {
     ///   - options: What to generate.
     /// - Returns: The source text, starting with a line that says it is generated.
     /// - Throws: ``GeneratorError`` for a missing file or a construct the generator cannot express.
-    public static func generate(files: [FileDescriptor], options: GeneratorOptions) throws(GeneratorError) -> String {
+    package static func generate(files: [FileDescriptor], options: GeneratorOptions) throws(GeneratorError) -> String {
         guard let file = files.first(where: { $0.name == options.file }) else {
             throw GeneratorError("\(options.file) is not in the descriptor set")
         }
