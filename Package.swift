@@ -131,6 +131,7 @@ let package = Package(
             name: "workflowctl",
             dependencies: [
                 "WorkflowCLI",
+                "WorkflowMessages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -30,7 +30,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-PROTOS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Protos")
 SERVER_CORE = "0"
 # A one-core machine can still run --tiny (both on core 0); Scripts/bench.sh refuses real runs.
 CLIENT_CORE = "1" if (os.cpu_count() or 1) > 1 else "0"
@@ -135,7 +134,7 @@ class Harness:
         self.results = {}  # (scenario, server) -> [values]
         self.load_before = os.getloadavg()
         self.started = []  # every server process, to end them if a scenario fails
-        self.paths = method_paths(PROTOS, "workflow/v1/workflow.proto", "WorkflowService")
+        self.paths = method_paths(args.workflow_bench)
 
     # MARK: servers
 
@@ -400,61 +399,13 @@ def machine_notes(loads):
 
 # MARK: helpers
 
-def method_paths(proto_root, proto, service):
-    """`{method name: HTTP/2 :path}` of every method of `service` (its simple name) in `proto`.
-
-    Read from protoc's descriptor output, not from generated stubs: Scripts/bench.sh runs this
-    file with the system python3, which has no protobuf package. A misspelt method name is a
-    KeyError in the answer.
-    """
-    with tempfile.TemporaryDirectory() as directory:
-        output = os.path.join(directory, "descriptor_set.pb")
-        run(["protoc", f"--proto_path={proto_root}", f"--descriptor_set_out={output}", proto])
-        with open(output, "rb") as file:
-            descriptor_set = file.read()
-    # FileDescriptorSet.file = 1; FileDescriptorProto.package = 2, .service = 6;
-    # ServiceDescriptorProto.name = 1, .method = 2; MethodDescriptorProto.name = 1.
-    for file in field_values(descriptor_set, 1):
-        package = b"".join(field_values(file, 2)).decode()
-        for declared in field_values(file, 6):
-            if field_values(declared, 1) == [service.encode()]:
-                full_name = f"{package}.{service}" if package else service
-                names = [field_values(method, 1)[0].decode() for method in field_values(declared, 2)]
-                return {name: f"/{full_name}/{name}" for name in names}
-    raise KeyError(f"{proto} declares no service {service}")
-
-
-def field_values(message, number):
-    """The values of field `number` of a protobuf-encoded message, in order: bytes for
-    length-delimited and fixed-size fields, an int for varints."""
-    values, offset = [], 0
-    while offset < len(message):
-        key, offset = varint(message, offset)
-        wire_type = key & 0x7
-        if wire_type == 0:
-            value, offset = varint(message, offset)
-        elif wire_type in (1, 2, 5):
-            length = {1: 8, 5: 4}.get(wire_type)
-            if length is None:
-                length, offset = varint(message, offset)
-            value, offset = message[offset:offset + length], offset + length
-        else:
-            raise ValueError(f"wire type {wire_type} (groups) in a descriptor set")
-        if key >> 3 == number:
-            values.append(value)
-    return values
-
-
-def varint(data, offset):
-    """The base-128 varint at `offset` and the offset after it."""
-    value = shift = 0
-    while True:
-        byte = data[offset]
-        offset += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, offset
+def method_paths(workflow_bench):
+    """`{method name: HTTP/2 :path}` of every WorkflowService method, as the generated
+    descriptors in workflow-bench give them (the system python3 that runs this file has no
+    protobuf package). A misspelt method name is a KeyError in the answer."""
+    prefix = "path."
+    return {key[len(prefix):]: value for key, value in key_values(run([workflow_bench, "--method-paths"])).items()
+            if key.startswith(prefix)}
 
 
 def percentile(sorted_values, percent):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the protobuf-c code and fails if it differs from what is committed.
+# Regenerates the generated code (protoc-c's C, the Swift messages, the descriptor set) and
+# fails if it differs from what is committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/generate-protos.sh

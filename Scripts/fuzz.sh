@@ -19,8 +19,8 @@ targets=("$@")
 # swiftc keeps only the last -sanitize= flag, and SwiftPM passes --sanitize=fuzzer and
 # --sanitize=address as two: without the combined flag the Swift code gets ASan but no
 # coverage instrumentation, and libFuzzer fuzzes blind.
-# FuzzServerConnection reaches the handler through `@testable import`, which a release build
-# allows only when compiled with -enable-testing.
+# The fuzz targets reach this package's `package` API through `@testable import`, which needs
+# -enable-testing (a release build otherwise refuses it, and a plain import cannot see it).
 configuration=${FUZZ_CONFIGURATION:-debug}
 swift build -c "$configuration" --scratch-path ".build-fuzz-$configuration" \
     --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing

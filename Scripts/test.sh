@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the Swift toolchain: installs what is
-# missing (Debian packages, a Python venv in .venv), checks the generated protobuf-c code, runs
+# missing (Debian packages, a Python venv in .venv), checks the generated code (C and Swift), runs
 # the Swift tests, then the interop suite: stock Python grpcio clients, raw HTTP/2 frames,
 # h2load and kill-and-restart runs against the real workflowd binary.
 set -euo pipefail

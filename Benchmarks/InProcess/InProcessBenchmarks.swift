@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkflowMessages
 
 /// In-process benchmarks for `Scripts/bench.sh`: the cost of `JobContext.logStep`, the latency
 /// from `logStep` to a watcher of the event log, and the cost of encoding and decoding messages.
@@ -29,6 +30,9 @@ struct InProcessBenchmarks: AsyncParsableCommand {
     @Option(help: "Calls per round of each message encode and decode.")
     var codecIterations = 200_000
 
+    @Flag(help: "Print the path of each WorkflowService method (path.NAME=PATH) and exit.")
+    var methodPaths = false
+
     func validate() throws {
         guard steps > 0, latencySteps > 0, codecIterations > 0, intervalMicroseconds >= 0 else {
             throw ValidationError("--steps, --latency-steps and --codec-iterations must be positive, --interval-microseconds not negative")
@@ -36,6 +40,12 @@ struct InProcessBenchmarks: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if methodPaths {
+            for method in WorkflowV1.WorkflowService.descriptor.methods {
+                print("path.\(method.name)=\(method.path)")
+            }
+            return
+        }
         // Latency first: the cost run leaves a million-step log (and, with SQLite, a large
         // database still being checkpointed) that would disturb it.
         let latency = try await StepToWatcherLatencyBenchmark(

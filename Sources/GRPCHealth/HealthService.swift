@@ -12,15 +12,12 @@ import Synchronization
 ///
 /// ```swift
 /// let health = HealthService()
-/// health.setStatus(.serving, forService: "workflow.v1.WorkflowService")
+/// health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)
 /// health.register(in: &router)
 /// // on SIGTERM:
 /// health.enterShutdown()
 /// ```
 package final class HealthService: Sendable {
-    /// The service name on the wire.
-    package static let serviceName = HealthV1.Health.name
-
     private struct State {
         /// By service name; "" is the whole server.
         var statuses: [String: ServingStatus] = ["": .serving]
@@ -89,11 +86,7 @@ package final class HealthService: Sendable {
     /// The `service` of a serialized `HealthCheckRequest`.
     /// - Throws: INVALID_ARGUMENT when the bytes are not a `HealthCheckRequest`.
     private static func service(of request: [UInt8]) throws(RPCStatus) -> String {
-        do {
-            return try HealthV1.HealthCheckRequest(serializedBytes: request).service
-        } catch {
-            throw RPCStatus(code: .invalidArgument, message: "invalid grpc.health.v1.HealthCheckRequest (\(request.count) bytes)")
-        }
+        try HealthV1.HealthCheckRequest(request: request).service
     }
 
     /// A serialized `HealthCheckResponse` with `status`.

@@ -20,12 +20,7 @@ final class ReflectionCall: RequestStreamHandler {
     }
 
     func receive(_ message: [UInt8]) throws(RPCStatus) {
-        let request: ReflectionV1Alpha.ServerReflectionRequest
-        do {
-            request = try ReflectionV1Alpha.ServerReflectionRequest(serializedBytes: message)
-        } catch {
-            throw RPCStatus(code: .invalidArgument, message: "invalid ServerReflectionRequest (\(message.count) bytes)")
-        }
+        let request = try ReflectionV1Alpha.ServerReflectionRequest(request: message)
         let response = service.respond(to: request).serializedBytes()
         state.withLock { $0.responses.append(response) }
         waker()

@@ -233,10 +233,30 @@ extension PackArena {
         initialize: (UnsafeMutablePointer<Entry>) -> Void,
         fill: (UnsafeMutablePointer<Entry>, Key, Value, inout PackArena) -> Void
     ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
+        mapEntries(map, keyOrder: <, initialize: initialize, fill: fill)
+    }
+
+    /// A `*Entry **` array for a `map<bool, V>` field, `false` first.
+    @inlinable
+    @_spi(MessageRuntime) public mutating func mapEntries<Entry, Value>(
+        _ map: [Bool: Value],
+        initialize: (UnsafeMutablePointer<Entry>) -> Void,
+        fill: (UnsafeMutablePointer<Entry>, Bool, Value, inout PackArena) -> Void
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
+        mapEntries(map, keyOrder: { !$0 && $1 }, initialize: initialize, fill: fill)
+    }
+
+    @inlinable
+    mutating func mapEntries<Entry, Key: Hashable, Value>(
+        _ map: [Key: Value],
+        keyOrder: (Key, Key) -> Bool,
+        initialize: (UnsafeMutablePointer<Entry>) -> Void,
+        fill: (UnsafeMutablePointer<Entry>, Key, Value, inout PackArena) -> Void
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
         guard !map.isEmpty else { return nil }
         let entries = allocate(Entry.self, count: map.count)
         let pointers = allocate(UnsafeMutablePointer<Entry>?.self, count: map.count)
-        let sorted = map.count == 1 ? Array(map) : map.sorted { $0.key < $1.key }
+        let sorted = map.count == 1 ? Array(map) : map.sorted { keyOrder($0.key, $1.key) }
         for (index, element) in sorted.enumerated() {
             let entry = entries + index
             initialize(entry)

@@ -3,8 +3,7 @@
 /// protoc-c reports every decoding failure the same way (truncated or overlong varint, wrong
 /// wire type for a known field, a length running past the end, or running out of memory), so the
 /// error names the message and the input size rather than a byte offset. A server answers a
-/// request that fails to decode with `INVALID_ARGUMENT` or `INTERNAL`, using ``description`` as
-/// the status message.
+/// request that fails to decode with `INVALID_ARGUMENT` (or `INTERNAL`), naming the message.
 public struct MessageDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The fully qualified proto name of the message that failed, e.g. `"workflow.v1.Workflow"`.
     public var messageName: String

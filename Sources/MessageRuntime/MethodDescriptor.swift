@@ -17,6 +17,8 @@ public struct MethodDescriptor<Request: ProtoMessage, Response: ProtoMessage>: S
     public let kind: RPCKind
     /// The HTTP/2 `:path` of a call: `/<service>/<method>`.
     public let path: String
+    /// The method as data, as ``ServiceDescriptor`` lists it.
+    public let info: MethodInfo
 
     /// Describes a method; generated code is the only caller.
     ///
@@ -24,16 +26,15 @@ public struct MethodDescriptor<Request: ProtoMessage, Response: ProtoMessage>: S
     ///   - service: The fully qualified service name.
     ///   - name: The method name.
     ///   - kind: Whether requests, responses or both are streams.
-    public init(service: String, name: String, kind: RPCKind) {
+    ///   - requestType: The request's proto name as the `.proto` declares it (the Swift type may
+    ///     be a wire-identical message of another package).
+    ///   - responseType: The response's proto name, likewise.
+    public init(service: String, name: String, kind: RPCKind, requestType: String, responseType: String) {
         self.service = service
         self.name = name
         self.kind = kind
         self.path = "/\(service)/\(name)"
-    }
-
-    /// The method without its message types, as ``ServiceDescriptor`` lists it.
-    public var info: MethodInfo {
-        MethodInfo(name: name, path: path, kind: kind, requestType: Request.protoMessageName, responseType: Response.protoMessageName)
+        self.info = MethodInfo(name: name, path: path, kind: kind, requestType: requestType, responseType: responseType)
     }
 }
 

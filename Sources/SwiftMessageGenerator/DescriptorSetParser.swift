@@ -1,4 +1,4 @@
-import MessageRuntime
+internal import MessageRuntime
 
 /// Reads a serialized `google.protobuf.FileDescriptorSet` into ``FileDescriptor`` values, with
 /// the comments of every declaration when protoc ran with `--include_source_info`.

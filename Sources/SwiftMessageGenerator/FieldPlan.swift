@@ -102,12 +102,15 @@ struct FieldPlan {
         _ field: FieldDescriptor, entry: TypeTable.Entry, name: String, comment: String, summary: String,
         context: String, types: TypeTable
     ) throws(GeneratorError) -> FieldPlan {
-        guard let entryMessage = entry.message, entryMessage.fields.count == 2 else {
+        guard let entryMessage = entry.message, entryMessage.fields.count == 2,
+              let keyField = entryMessage.fields.first(where: { $0.number == 1 }),
+              let valueField = entryMessage.fields.first(where: { $0.number == 2 })
+        else {
             throw GeneratorError("\(context): malformed map entry")
         }
-        let key = try ValueCoding.of(entryMessage.fields[0], types: types, context: context)
-        var value = try ValueCoding.of(entryMessage.fields[1], types: types, context: context)
-        if entryMessage.fields[1].kind == .message {
+        let key = try ValueCoding.of(keyField, types: types, context: context)
+        var value = try ValueCoding.of(valueField, types: types, context: context)
+        if valueField.kind == .message {
             let fromC = value.fromC
             let defaultValue = value.defaultValue
             value.fromC = { "\(fromC($0)) ?? \(defaultValue)" }

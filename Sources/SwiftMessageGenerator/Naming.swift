@@ -81,6 +81,14 @@ enum Naming {
         member(lowerCamel(protoName))
     }
 
+    /// A method's descriptor in its service's enum: `GetWorkflow` → `getWorkflow`,
+    /// `URLFetch` → `urlFetch`; an underscore after the names the enum itself declares
+    /// (`name`, `descriptor`).
+    static func methodProperty(_ methodName: String) -> String {
+        let property = lowerCamel(methodName)
+        return ["name", "descriptor"].contains(property) ? property + "_" : member(property)
+    }
+
     /// A message, enum or oneof type: the proto name, with an underscore after a name Swift
     /// gives a meaning to inside a type (`Type` → `Type_`).
     static func typeName(_ protoName: String) -> String {

@@ -202,8 +202,29 @@ struct FileWriter {
         for message in file.messages {
             try writeMessage(message, scope: options.namespace)
         }
+        writeMessageTypes()
         if !file.services.isEmpty {
             try writeServices(of: file, namespace: options.namespace)
+        }
+    }
+
+    /// `messageTypes`: every message of the file, nested ones included, map entries not, in
+    /// declaration order; for tests that must cover them all.
+    private mutating func writeMessageTypes() {
+        func names(_ message: MessageDescriptor, scope: String) -> [String] {
+            guard !message.isMapEntry else { return [] }
+            let swiftName = "\(scope).\(Naming.typeName(message.name))"
+            return [swiftName] + message.nestedMessages.flatMap { names($0, scope: swiftName) }
+        }
+        let all = file.messages.flatMap { names($0, scope: options.namespace) }
+        line()
+        block("extension \(options.namespace)") { writer in
+            writer.doc("Every message type of `\(writer.file.name)`, nested ones included, in declaration order.")
+            writer.line("\(writer.access) static let messageTypes: [any ProtoMessage.Type] = [")
+            for name in all {
+                writer.line("    \(name).self,")
+            }
+            writer.line("]")
         }
     }
 
@@ -237,8 +258,10 @@ struct FileWriter {
         let cType = Naming.cType(enumeration.fullName)
         line()
         try block("extension \(swiftName)") { writer throws(GeneratorError) in
-            writer.line("init(_ value: \(cType)) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }")
-            writer.line("var cValue: \(cType) { \(cType)(rawValue: UInt32(bitPattern: rawValue)) }")
+            // protoc-c's enum imports with an unsigned raw value, or a signed one when a value is
+            // negative: truncating converts either way without a trap.
+            writer.line("init(_ value: \(cType)) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }")
+            writer.line("var cValue: \(cType) { \(cType)(rawValue: .init(truncatingIfNeeded: rawValue)) }")
         }
     }
 
@@ -310,12 +333,12 @@ struct FileWriter {
 
     private mutating func writeOneofEnum(_ oneof: FieldPlan.Oneof) {
         doc(oneof.comment.isEmpty ? "The fields of the `\(oneof.protoName)` oneof: at most one is set." : oneof.comment)
-        line("\(access) enum \(oneof.typeName): Hashable, Sendable {")
-        for member in oneof.members {
-            doc("    " + (member.comment.isEmpty ? "`\(member.protoName)`." : member.comment))
-            line("    case \(member.caseName)(\(member.coding.swiftType))")
+        block("\(access) enum \(oneof.typeName): Hashable, Sendable") { writer in
+            for member in oneof.members {
+                writer.doc(member.comment.isEmpty ? "`\(member.protoName)`." : member.comment)
+                writer.line("case \(member.caseName)(\(member.coding.swiftType))")
+            }
         }
-        line("}")
     }
 
     /// The ``CMessageCodec`` conformance. protoc-c declares `__pack`, `__unpack` and the like
@@ -411,11 +434,14 @@ struct FileWriter {
                         case (true, false): "clientStreaming"
                         case (true, true): "bidirectionalStreaming"
                         }
-                        let property = Naming.escaped(method.name.prefix(1).lowercased() + method.name.dropFirst())
+                        let property = Naming.methodProperty(method.name)
                         methodNames.append(property)
                         writer.line()
                         writer.doc((method.comment.isEmpty ? "" : method.comment + "\n\n") + "`\(method.name)`: \(kind).")
-                        writer.line("\(writer.access) static let \(property) = MethodDescriptor<\(request), \(response)>(service: name, name: \"\(method.name)\", kind: .\(kind))")
+                        writer.line("\(writer.access) static let \(property) = MethodDescriptor<\(request), \(response)>(")
+                        writer.line("    service: name, name: \"\(method.name)\", kind: .\(kind),")
+                        writer.line("    requestType: \"\(method.inputType.dropFirst())\", responseType: \"\(method.outputType.dropFirst())\"")
+                        writer.line(")")
                     }
                     writer.line()
                     writer.doc("The service and its methods in declaration order.")

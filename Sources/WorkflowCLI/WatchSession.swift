@@ -166,7 +166,7 @@ package struct WatchSession: Sendable {
                 }
             }
             if let undecodable {
-                throw CommandFailure(exitStatus: .serverError, message: "WatchLogs: the server sent an event that is not a valid workflow.v1.LogEvent (\(undecodable))")
+                throw CommandFailure(exitStatus: .serverError, message: "\(WorkflowV1.WorkflowService.watchLogs.name): the server sent an event that is not a valid \(WorkflowV1.LogEvent.protoMessageName) (\(undecodable))")
             }
             if let reason = reopenReason {
                 switch reason {
@@ -199,7 +199,8 @@ package struct WatchSession: Sendable {
     }
 
     private func failure(_ status: RPCStatus, request: WorkflowV1.WatchLogsRequest, resumed: Bool) -> CommandFailure {
-        let call = request.workflowID.isEmpty ? "WatchLogs" : "WatchLogs \(request.workflowID)"
+        let method = WorkflowV1.WorkflowService.watchLogs.name
+        let call = request.workflowID.isEmpty ? method : "\(method) \(request.workflowID)"
         if status.code == .notFound, resumed, !request.workflowID.isEmpty {
             return CommandFailure(
                 exitStatus: .serverError,

@@ -21,7 +21,7 @@ package final class WorkflowConnection: Sendable {
     private let client: GRPCClient
     private let callTimeout: Duration
 
-    private typealias Method = WorkflowV1.WorkflowService
+    private typealias Service = WorkflowV1.WorkflowService
 
     private init(address: ServerAddress, client: GRPCClient, callTimeout: Duration) {
         self.address = address
@@ -62,7 +62,7 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The new workflow's id and status.
     /// - Throws: ``CommandFailure`` when the call fails.
     package func startWorkflow(_ request: WorkflowV1.StartWorkflowRequest) async throws(CommandFailure) -> WorkflowV1.StartWorkflowResponse {
-        try await unary(Method.startWorkflow, request, call: "StartWorkflow \(request.type)")
+        try await unary(Service.startWorkflow, request, about: request.type)
     }
 
     /// The whole tree of one workflow.
@@ -71,7 +71,7 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The workflow.
     /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown id).
     package func workflow(id: String) async throws(CommandFailure) -> WorkflowV1.Workflow {
-        try await unary(Method.getWorkflow, WorkflowV1.GetWorkflowRequest(workflowID: id), call: "GetWorkflow \(id)")
+        try await unary(Service.getWorkflow, WorkflowV1.GetWorkflowRequest(workflowID: id), about: id)
     }
 
     /// Re-runs a FAILED workflow from the job that failed.
@@ -80,7 +80,7 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The new attempt and the job it resumes from.
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION unless it failed).
     package func retryWorkflow(id: String) async throws(CommandFailure) -> WorkflowV1.RetryWorkflowResponse {
-        try await unary(Method.retryWorkflow, WorkflowV1.RetryWorkflowRequest(workflowID: id), call: "RetryWorkflow \(id)")
+        try await unary(Service.retryWorkflow, WorkflowV1.RetryWorkflowRequest(workflowID: id), about: id)
     }
 
     /// Asks a RUNNING workflow to stop.
@@ -91,7 +91,7 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The workflow's status (RUNNING until its job stops).
     /// - Throws: ``CommandFailure`` when the call fails (FAILED_PRECONDITION once it ended).
     package func cancelWorkflow(id: String, reason: String) async throws(CommandFailure) -> WorkflowV1.CancelWorkflowResponse {
-        try await unary(Method.cancelWorkflow, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), call: "CancelWorkflow \(id)")
+        try await unary(Service.cancelWorkflow, WorkflowV1.CancelWorkflowRequest(workflowID: id, reason: reason), about: id)
     }
 
     /// One page of workflows, newest first, as summaries (jobs without steps).
@@ -100,7 +100,7 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The page and the token of the next one.
     /// - Throws: ``CommandFailure`` when the call fails.
     package func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
-        try await unary(Method.listWorkflows, request, call: "ListWorkflows")
+        try await unary(Service.listWorkflows, request)
     }
 
     /// Starts a `WatchLogs` call; iterate the result for the events' bytes.
@@ -108,7 +108,7 @@ package final class WorkflowConnection: Sendable {
     /// - Parameter request: What to watch.
     /// - Returns: The serialized events; iteration throws the call's ``RPCStatus`` if it fails.
     package func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
-        client.serverStreaming(path: Method.watchLogs.path, request: request.serializedBytes())
+        client.serverStreaming(path: Service.watchLogs.path, request: request.serializedBytes())
     }
 
     /// Closes the connection.
@@ -116,9 +116,11 @@ package final class WorkflowConnection: Sendable {
         await client.close()
     }
 
+    /// Makes a unary call; failures name it as `<method> <subject>`, e.g. "GetWorkflow wf-1".
     private func unary<Request, Response>(
-        _ method: MethodDescriptor<Request, Response>, _ request: Request, call: String
+        _ method: MethodDescriptor<Request, Response>, _ request: Request, about subject: String = ""
     ) async throws(CommandFailure) -> Response {
+        let call = subject.isEmpty ? method.name : "\(method.name) \(subject)"
         let bytes: [UInt8]
         do {
             bytes = try await client.unary(path: method.path, request: request.serializedBytes(), timeout: callTimeout)

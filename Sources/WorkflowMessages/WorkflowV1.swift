@@ -20,7 +20,4 @@
 /// Strings travel as C strings through protoc-c: text after an embedded NUL character
 /// (`"\0"`) is lost in both directions, and invalid UTF-8 received from a peer is repaired with
 /// U+FFFD rather than rejected.
-public enum WorkflowV1 {
-    /// A `workflow.v1` message.
-    public typealias Message = ProtoMessage
-}
+public enum WorkflowV1 {}

@@ -41,7 +41,7 @@ package struct WorkflowRPCService: Sendable {
     private func startWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
         let request: WorkflowV1.StartWorkflowRequest
         do {
-            request = try decode(bytes)
+            request = try .init(request: bytes)
             try RequestValidation.check(request)
         } catch {
             return responder.fail(error)
@@ -58,7 +58,7 @@ package struct WorkflowRPCService: Sendable {
     private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
         let request: WorkflowV1.GetWorkflowRequest
         do {
-            request = try decode(bytes)
+            request = try .init(request: bytes)
             try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
         } catch {
             return responder.fail(error)
@@ -75,7 +75,7 @@ package struct WorkflowRPCService: Sendable {
     private func retryWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
         let request: WorkflowV1.RetryWorkflowRequest
         do {
-            request = try decode(bytes)
+            request = try .init(request: bytes)
             try RequestValidation.checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
         } catch {
             return responder.fail(error)
@@ -96,7 +96,7 @@ package struct WorkflowRPCService: Sendable {
     private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
         let request: WorkflowV1.CancelWorkflowRequest
         do {
-            request = try decode(bytes)
+            request = try .init(request: bytes)
             try RequestValidation.check(request)
         } catch {
             return responder.fail(error)
@@ -112,7 +112,7 @@ package struct WorkflowRPCService: Sendable {
     private func listWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
         let query: WorkflowQuery
         do {
-            query = try RequestValidation.query(from: try decode(bytes) as WorkflowV1.ListWorkflowsRequest)
+            query = try RequestValidation.query(from: WorkflowV1.ListWorkflowsRequest(request: bytes))
         } catch {
             return responder.fail(error)
         }
@@ -135,7 +135,7 @@ package struct WorkflowRPCService: Sendable {
     }
 
     private func watchLogs(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
-        let request: WorkflowV1.WatchLogsRequest = try decode(bytes)
+        let request = try WorkflowV1.WatchLogsRequest(request: bytes)
         try RequestValidation.check(request)
         guard let minimumLevel = LogLevel(minimum: request.minLevel) else {
             throw RPCStatus(code: .invalidArgument, message: "min_level: unknown log level \(request.minLevel.rawValue)")
@@ -252,14 +252,6 @@ package struct WorkflowRPCService: Sendable {
             preconditionFailure("WorkflowRPCService must run on its engine's event loop (see WorkflowServer)")
         }
         return result
-    }
-}
-
-private func decode<Message: WorkflowV1.Message>(_ bytes: [UInt8]) throws(RPCStatus) -> Message {
-    do {
-        return try Message(serializedBytes: bytes)
-    } catch {
-        throw RPCStatus(code: .invalidArgument, message: "request is not a valid \(Message.protoMessageName) message")
     }
 }
 

@@ -4,7 +4,7 @@ import os
 import sys
 import types
 
-from conftest import GRPC_PROTOS, ROOT, WORKFLOW_SERVICE, grpc_proto_file, method_path
+from conftest import ROOT, WORKFLOW_SERVICE, method_path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "Benchmarks"))
 import bench  # noqa: E402
@@ -44,11 +44,9 @@ def test_absolute_targets_apply_to_workflowd_alone():
     assert row(text, "log_step: caller's cost (ns/call)").endswith("| 468 | — | — | ≤ 1,000 ✅ |")
 
 
-def test_method_paths_read_from_protoc_match_the_generated_descriptors():
-    """bench.py decodes protoc's descriptor set itself (the system python3 has no protobuf)."""
-    paths = bench.method_paths(ROOT / "Protos", WORKFLOW_SERVICE.file.name, WORKFLOW_SERVICE.name)
+def test_method_paths_come_from_the_generated_descriptors():
+    """bench.py asks workflow-bench for the paths (the system python3 has no protobuf)."""
+    workflow_bench = ROOT / ".build/debug/workflow-bench"
+    assert workflow_bench.exists(), f"{workflow_bench} does not exist: build it first (swift build)"
+    paths = bench.method_paths(str(workflow_bench))
     assert paths == {name: method_path(WORKFLOW_SERVICE, name) for name in WORKFLOW_SERVICE.methods_by_name}
-    # Another file: file options (fields the reader skips) and another package.
-    reflection = grpc_proto_file("grpc/reflection/v1/reflection.proto").services_by_name["ServerReflection"]
-    assert bench.method_paths(GRPC_PROTOS, reflection.file.name, reflection.name) == \
-        {name: method_path(reflection, name) for name in reflection.methods_by_name}

@@ -62,6 +62,7 @@ message OddNames {
     MODE_SELF = 1;
     MODE_RAW_VALUE = 2;
     MODE_404 = 3;
+    MODE_NEGATIVE = -1;
   }
   string self = 1;
   string init = 2;
@@ -74,13 +75,21 @@ message OddNames {
     Type protocol = 8;
   }
   map<string, Mode> modes = 9;
+  // Shapes the Step fields above do not have.
+  map<string, Type> by_name = 10;
+  map<bool, string> flags = 11;
+  oneof pick {
+    bytes blob = 12;
+    Mode picked = 13;
+  }
 }
 """
 
 # What the Swift executable sets in OddNames (`odd`), as the Python helper prints it.
 SWIFT_ODD_NAMES = {
     "self": "s", "init": "i", "serialized_bytes": "b", "register": ["r1", "r2"], "type": {"name": "t"}, "mode": 2,
-    "protocol": {"name": "p"}, "modes": {"x": 3, "y": 1},
+    "protocol": {"name": "p"}, "modes": {"x": 3, "y": 1, "z": -1},
+    "by_name": {"a": {"name": "A"}, "b": {"name": ""}}, "flags": {"false": "off", "true": "on"}, "blob": [0, 255],
 }
 
 # The Step the Swift executable encodes (`encode`), as the Python helper prints it.
@@ -191,8 +200,13 @@ case "nested":
 case "odd":
     let odd = WorkflowV1.OddNames(
         self_: "s", init_: "i", serializedBytes_: "b", register: ["r1", "r2"], type: WorkflowV1.OddNames.Type_(name: "t"),
-        mode: .rawValue_, kind: .protocol(WorkflowV1.OddNames.Type_(name: "p")), modes: ["x": ._404, "y": .self_]
+        mode: .rawValue_, kind: .protocol(WorkflowV1.OddNames.Type_(name: "p")), modes: ["x": ._404, "y": .self_, "z": .negative],
+        byName: ["a": WorkflowV1.OddNames.Type_(name: "A"), "b": WorkflowV1.OddNames.Type_()], flags: [true: "on", false: "off"],
+        pick: .blob([0, 255])
     )
+    let picked = WorkflowV1.OddNames(pick: .picked(.negative))
+    let pickedDecoded = try WorkflowV1.OddNames(serializedBytes: picked.serializedBytes())
+    precondition(pickedDecoded == picked, "an enum oneof member does not decode to itself")
     let decoded = try WorkflowV1.OddNames(serializedBytes: odd.serializedBytes())
     precondition(decoded == odd, "OddNames does not decode to itself")
     print(hex(odd.serializedBytes()))
@@ -235,7 +249,8 @@ def plain(message):
         if field.containing_oneof is not None and not message.HasField(field.name):
             continue
         if is_map(field):
-            values[field.name] = dict(value)
+            value_field = field.message_type.fields_by_name["value"]
+            values[field.name] = {key: plain(item) if value_field.message_type else item for key, item in value.items()}
         elif repeated(field):
             values[field.name] = [plain(item) if field.message_type else item for item in value]
         elif field.message_type is not None:

@@ -131,6 +131,42 @@ struct SwiftGeneratorChangeTests {
         }
     }
 
+    @Test func oneofMemberCommentsSitAtTheirCasesIndentation() throws {
+        let files = try ProtoCompilers.parse(["pick.proto": """
+            syntax = "proto3";
+            package pick;
+            message Choice {
+              oneof pick {
+                // The first line of a member's comment,
+                // and its second line.
+                string word = 1;
+                int32 number = 2;
+              }
+            }
+            """])
+        let swift = try SwiftGenerator.generate(files: files, options: GeneratorOptions(file: "pick.proto", namespace: "Pick", cModule: "CPick"))
+        #expect(swift.contains("""
+                    /// The first line of a member's comment,
+                    /// and its second line.
+                    case word(String)
+                    /// `number`.
+                    case number(Int32)
+            """))
+    }
+
+    @Test func negativeEnumValuesConvertWithoutTrapping() throws {
+        let files = try ProtoCompilers.parse(["signed.proto": """
+            syntax = "proto3";
+            package signed;
+            enum Delta { DELTA_ZERO = 0; DELTA_DOWN = -1; }
+            """])
+        let swift = try SwiftGenerator.generate(files: files, options: GeneratorOptions(file: "signed.proto", namespace: "Signed", cModule: "CSigned"))
+        // protoc-c's enum imports with a signed raw value when a value is negative.
+        #expect(swift.contains("self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue))"))
+        #expect(swift.contains("(rawValue: .init(truncatingIfNeeded: rawValue))"))
+        #expect(swift.contains("public static let down = Delta(rawValue: -1)"))
+    }
+
     @Test func proto2FilesAreRejected() throws {
         let error = try Self.generationError(["old.proto": """
             syntax = "proto2";

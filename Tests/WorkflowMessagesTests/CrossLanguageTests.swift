@@ -6,7 +6,7 @@ import WorkflowMessages
 @Suite("Cross-language with Python protobuf")
 struct CrossLanguageTests {
     /// The short proto name, e.g. "Workflow", used in the file names.
-    static func shortName(_ type: any WorkflowV1.Message.Type) -> String {
+    static func shortName(_ type: any ProtoMessage.Type) -> String {
         String(type.protoMessageName.dropFirst("workflow.v1.".count))
     }
 
@@ -19,7 +19,7 @@ struct CrossLanguageTests {
         let result = try PythonInterop.run(python, [script, "write", directory.path])
         try #require(result.status == 0, Comment(rawValue: result.output))
 
-        func check<M: WorkflowV1.Message>(_ expected: M) throws {
+        func check<M: ProtoMessage>(_ expected: M) throws {
             let file = directory.appendingPathComponent("py_\(Self.shortName(M.self)).bin")
             let bytes = try [UInt8](Data(contentsOf: file))
             let decoded = try M(serializedBytes: bytes)

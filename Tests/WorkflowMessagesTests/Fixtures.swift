@@ -107,13 +107,14 @@ enum Fixtures {
     static let listWorkflowsResponse = WorkflowV1.ListWorkflowsResponse(
         workflows: [workflowSummary, WorkflowV1.Workflow(), workflow], nextPageToken: "page-2 ✓")
 
-    /// One fixture of each of the sixteen messages, for tests that cover them all the same way.
-    static let all: [any WorkflowV1.Message] = [
+    /// One fixture of each message, for tests that cover them all the same way (a test checks
+    /// that none of `WorkflowV1.messageTypes` is missing).
+    static let all: [any ProtoMessage] = [
         startWorkflowRequest, startWorkflowResponse, getWorkflowRequest, stats, entity, step,
         failedJob, workflow, watchLogsRequest, logEvent, retryWorkflowRequest, retryWorkflowResponse,
         cancelWorkflowRequest, cancelWorkflowResponse, listWorkflowsRequest, listWorkflowsResponse,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.
-    static let types: [any WorkflowV1.Message.Type] = all.map { type(of: $0) }
+    static let types: [any ProtoMessage.Type] = all.map { type(of: $0) }
 }

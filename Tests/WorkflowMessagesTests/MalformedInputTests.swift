@@ -16,7 +16,7 @@ struct SplitMix64: RandomNumberGenerator {
 /// Decodes `bytes` as `M`: either it fails with a `MessageDecodingError` naming `M`, or it
 /// succeeds and re-encoding the result is stable. Never crashes.
 @discardableResult
-func decodeOrReject<M: WorkflowV1.Message>(
+func decodeOrReject<M: ProtoMessage>(
     _: M.Type, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
 ) -> M? {
     do {
@@ -49,8 +49,8 @@ struct MalformedInputTests {
     ]
 
     @Test("Invalid for every message", arguments: Fixtures.types)
-    func invalidForEveryMessage(_ type: any WorkflowV1.Message.Type) {
-        func check<M: WorkflowV1.Message>(_: M.Type) {
+    func invalidForEveryMessage(_ type: any ProtoMessage.Type) {
+        func check<M: ProtoMessage>(_: M.Type) {
             for (name, bytes) in Self.invalidForAll {
                 let expected = MessageDecodingError(messageName: M.protoMessageName, byteCount: bytes.count)
                 #expect(throws: expected, "\(name)") {
@@ -147,7 +147,7 @@ struct MalformedInputTests {
             0xFD, 0x06, 1, 2, 3, 4,                  // field 111 fixed32
             0xF9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8,      // field 111 fixed64
         ]
-        func check<M: WorkflowV1.Message>(_ value: M) throws {
+        func check<M: ProtoMessage>(_ value: M) throws {
             #expect(try M(serializedBytes: unknown + value.serializedBytes()) == value)
             #expect(try M(serializedBytes: value.serializedBytes() + unknown) == value)
         }
@@ -162,8 +162,8 @@ struct MalformedInputTests {
     }
 
     @Test("Random bytes never crash", arguments: Fixtures.types)
-    func randomBytes(_ type: any WorkflowV1.Message.Type) {
-        func check<M: WorkflowV1.Message>(_: M.Type) {
+    func randomBytes(_ type: any ProtoMessage.Type) {
+        func check<M: ProtoMessage>(_: M.Type) {
             var random = SplitMix64(state: UInt64(M.protoMessageName.utf8.count))
             for _ in 0..<3000 {
                 let count = Int.random(in: 0...64, using: &random)

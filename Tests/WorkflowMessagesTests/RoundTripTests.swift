@@ -2,7 +2,7 @@ import Testing
 import WorkflowMessages
 
 /// Encodes `value`, decodes it back through every decoding entry point, and expects equality.
-func expectRoundTrip<M: WorkflowV1.Message>(_ value: M, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectRoundTrip<M: ProtoMessage>(_ value: M, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let bytes = value.serializedBytes()
     #expect(try M(serializedBytes: bytes) == value, sourceLocation: sourceLocation)
     #expect(try bytes.withUnsafeBytes { try M(serializedBytes: $0) } == value, sourceLocation: sourceLocation)
@@ -17,15 +17,23 @@ func expectRoundTrip<M: WorkflowV1.Message>(_ value: M, sourceLocation: SourceLo
 
 @Suite("Round trips")
 struct RoundTripTests {
+    @Test("The fixtures cover every generated message")
+    func fixturesCoverEveryMessage() {
+        let covered = Set(Fixtures.types.map { $0.protoMessageName })
+        let generated = Set(WorkflowV1.messageTypes.map { $0.protoMessageName })
+        #expect(generated.subtracting(covered).isEmpty, "no fixture for \(generated.subtracting(covered).sorted())")
+        #expect(covered.count == Fixtures.types.count, "a message has two fixtures")
+    }
+
     @Test("Every message with every field set", arguments: Fixtures.all)
-    func everyFieldSet(_ value: any WorkflowV1.Message) throws {
+    func everyFieldSet(_ value: any ProtoMessage) throws {
         try expectRoundTrip(value)
         #expect(!value.serializedBytes().isEmpty)
     }
 
     @Test("Default values encode to nothing and decode from nothing", arguments: Fixtures.types)
-    func defaults(_ type: any WorkflowV1.Message.Type) throws {
-        func check<M: WorkflowV1.Message>(_: M.Type) throws {
+    func defaults(_ type: any ProtoMessage.Type) throws {
+        func check<M: ProtoMessage>(_: M.Type) throws {
             let empty = try M(serializedBytes: [UInt8]())
             #expect(empty.serializedBytes() == [])
             try expectRoundTrip(empty)
@@ -118,7 +126,7 @@ struct RoundTripTests {
         let decodedGap = try WorkflowV1.LogEvent(serializedBytes: gap.serializedBytes())
         #expect(decodedGap.kind == .gap && decodedGap.gapFromSequence == 5 && decodedGap.gapToSequence == 9)
         #expect(decodedGap.attempt == 2)
-        for value: any WorkflowV1.Message in [
+        for value: any ProtoMessage in [
             WorkflowV1.Step(attempt: .min), WorkflowV1.Job(stepCount: .max, attempt: -1),
             WorkflowV1.Workflow(attempt: .max), WorkflowV1.LogEvent(kind: .workflowRetried, attempt: .min),
             WorkflowV1.LogEvent(gapFromSequence: .max, gapToSequence: .max),
@@ -129,7 +137,7 @@ struct RoundTripTests {
     }
 
     @Test func newMessagesWithEachFieldAlone() throws {
-        let values: [any WorkflowV1.Message] = [
+        let values: [any ProtoMessage] = [
             WorkflowV1.RetryWorkflowRequest(workflowID: "wf-1"),
             WorkflowV1.RetryWorkflowResponse(workflowID: "wf-1"),
             WorkflowV1.RetryWorkflowResponse(status: .running),

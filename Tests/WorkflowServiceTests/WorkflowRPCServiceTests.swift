@@ -8,15 +8,15 @@ import WorkflowMessages
 @testable import WorkflowService
 
 /// The unary handler of `method`, from a router the service registered in.
-private func unaryHandler(
-    of service: WorkflowRPCService, _ method: String
+private func unaryHandler<Request, Response>(
+    of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>
 ) throws -> @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void {
     var router = RPCRouter()
     service.register(in: &router)
-    let head = try #require(GRPCRequestHead(path: "/\(WorkflowV1.WorkflowService.name)/\(method)"))
+    let head = try #require(GRPCRequestHead(path: method.path))
     guard case .success(.unary(let handler)) = router.route(head) else {
-        Issue.record("\(method) is not a unary method")
-        throw RPCStatus(code: .unimplemented, message: method)
+        Issue.record("\(method.path) is not a unary method")
+        throw RPCStatus(code: .unimplemented, message: method.path)
     }
     return handler
 }
@@ -29,8 +29,8 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let loop = group.next()
         let engine = WorkflowEngine(templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), logger: logger)
         let service = WorkflowRPCService(engine: engine)
-        let start = try unaryHandler(of: service, "StartWorkflow")
-        let get = try unaryHandler(of: service, "GetWorkflow")
+        let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
+        let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "0"]).serializedBytes()
 
         let (started, missing) = try await loop.submit {
@@ -58,7 +58,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             // An engine on its default executor: no handler thread ever runs it.
             let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
-            let get = try unaryHandler(of: service, "GetWorkflow")
+            let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
             get(
                 WorkflowV1.GetWorkflowRequest(workflowID: "wf-none").serializedBytes(),
                 ServerCallContext(path: "", metadata: Metadata(), deadline: nil),

@@ -124,8 +124,16 @@ extension HealthV1.HealthCheckResponse: CMessageCodec {
 }
 
 extension HealthV1.HealthCheckResponse.ServingStatus {
-    init(_ value: Grpc__Health__V1__HealthCheckResponse__ServingStatus) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }
-    var cValue: Grpc__Health__V1__HealthCheckResponse__ServingStatus { Grpc__Health__V1__HealthCheckResponse__ServingStatus(rawValue: UInt32(bitPattern: rawValue)) }
+    init(_ value: Grpc__Health__V1__HealthCheckResponse__ServingStatus) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Grpc__Health__V1__HealthCheckResponse__ServingStatus { Grpc__Health__V1__HealthCheckResponse__ServingStatus(rawValue: .init(truncatingIfNeeded: rawValue)) }
+}
+
+extension HealthV1 {
+    /// Every message type of `grpc/health/v1/health.proto`, nested ones included, in declaration order.
+    package static let messageTypes: [any ProtoMessage.Type] = [
+        HealthV1.HealthCheckRequest.self,
+        HealthV1.HealthCheckResponse.self,
+    ]
 }
 
 extension HealthV1 {
@@ -138,7 +146,10 @@ extension HealthV1 {
         /// NOT_FOUND.
         ///
         /// `Check`: unary.
-        package static let check = MethodDescriptor<HealthV1.HealthCheckRequest, HealthV1.HealthCheckResponse>(service: name, name: "Check", kind: .unary)
+        package static let check = MethodDescriptor<HealthV1.HealthCheckRequest, HealthV1.HealthCheckResponse>(
+            service: name, name: "Check", kind: .unary,
+            requestType: "grpc.health.v1.HealthCheckRequest", responseType: "grpc.health.v1.HealthCheckResponse"
+        )
 
         /// Performs a watch for the serving status of the requested service.
         /// The server will immediately send back a message indicating the current
@@ -157,7 +168,10 @@ extension HealthV1 {
         /// clients should retry the call with appropriate exponential backoff.
         ///
         /// `Watch`: serverStreaming.
-        package static let watch = MethodDescriptor<HealthV1.HealthCheckRequest, HealthV1.HealthCheckResponse>(service: name, name: "Watch", kind: .serverStreaming)
+        package static let watch = MethodDescriptor<HealthV1.HealthCheckRequest, HealthV1.HealthCheckResponse>(
+            service: name, name: "Watch", kind: .serverStreaming,
+            requestType: "grpc.health.v1.HealthCheckRequest", responseType: "grpc.health.v1.HealthCheckResponse"
+        )
 
         /// The service and its methods in declaration order.
         package static let descriptor = ServiceDescriptor(fullName: name, methods: [check.info, watch.info])

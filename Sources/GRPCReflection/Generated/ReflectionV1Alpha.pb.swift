@@ -37,26 +37,26 @@ extension ReflectionV1Alpha.ServerReflectionRequest {
     /// fields in message_request. The server distinguishes requests by their
     /// defined field and then handles them using corresponding methods.
     package enum MessageRequest: Hashable, Sendable {
-    ///     Find a proto file by the file name.
+        /// Find a proto file by the file name.
         case fileByFilename(String)
-    ///     Find the proto file that declares the given fully-qualified symbol name.
-    /// This field should be a fully-qualified symbol name
-    /// (e.g. <package>.<service>[.<method>] or <package>.<type>).
+        /// Find the proto file that declares the given fully-qualified symbol name.
+        /// This field should be a fully-qualified symbol name
+        /// (e.g. <package>.<service>[.<method>] or <package>.<type>).
         case fileContainingSymbol(String)
-    ///     Find the proto file which defines an extension extending the given
-    /// message type with the given field number.
+        /// Find the proto file which defines an extension extending the given
+        /// message type with the given field number.
         case fileContainingExtension(ReflectionV1Alpha.ExtensionRequest)
-    ///     Finds the tag numbers used by all known extensions of extendee_type, and
-    /// appends them to ExtensionNumberResponse in an undefined order.
-    /// Its corresponding method is best-effort: it's not guaranteed that the
-    /// reflection service will implement this method, and it's not guaranteed
-    /// that this method will provide all extensions. Returns
-    /// StatusCode::UNIMPLEMENTED if it's not implemented.
-    /// This field should be a fully-qualified type name. The format is
-    /// <package>.<type>
+        /// Finds the tag numbers used by all known extensions of extendee_type, and
+        /// appends them to ExtensionNumberResponse in an undefined order.
+        /// Its corresponding method is best-effort: it's not guaranteed that the
+        /// reflection service will implement this method, and it's not guaranteed
+        /// that this method will provide all extensions. Returns
+        /// StatusCode::UNIMPLEMENTED if it's not implemented.
+        /// This field should be a fully-qualified type name. The format is
+        /// <package>.<type>
         case allExtensionNumbersOfType(String)
-    ///     List the full names of registered services. The content will not be
-    /// checked.
+        /// List the full names of registered services. The content will not be
+        /// checked.
         case listServices(String)
     }
 }
@@ -216,18 +216,18 @@ extension ReflectionV1Alpha.ServerReflectionResponse {
     /// The server set one of the following fields according to the message_request
     /// in the request.
     package enum MessageResponse: Hashable, Sendable {
-    ///     This message is used to answer file_by_filename, file_containing_symbol,
-    /// file_containing_extension requests with transitive dependencies. As
-    /// the repeated label is not allowed in oneof fields, we use a
-    /// FileDescriptorResponse message to encapsulate the repeated fields.
-    /// The reflection service is allowed to avoid sending FileDescriptorProtos
-    /// that were previously sent in response to earlier requests in the stream.
+        /// This message is used to answer file_by_filename, file_containing_symbol,
+        /// file_containing_extension requests with transitive dependencies. As
+        /// the repeated label is not allowed in oneof fields, we use a
+        /// FileDescriptorResponse message to encapsulate the repeated fields.
+        /// The reflection service is allowed to avoid sending FileDescriptorProtos
+        /// that were previously sent in response to earlier requests in the stream.
         case fileDescriptorResponse(ReflectionV1Alpha.FileDescriptorResponse)
-    ///     This message is used to answer all_extension_numbers_of_type requst.
+        /// This message is used to answer all_extension_numbers_of_type requst.
         case allExtensionNumbersResponse(ReflectionV1Alpha.ExtensionNumberResponse)
-    ///     This message is used to answer list_services request.
+        /// This message is used to answer list_services request.
         case listServicesResponse(ReflectionV1Alpha.ListServiceResponse)
-    ///     This message is used when an error occurs.
+        /// This message is used when an error occurs.
         case errorResponse(ReflectionV1Alpha.ErrorResponse)
     }
 }
@@ -558,6 +558,20 @@ extension ReflectionV1Alpha.ErrorResponse: CMessageCodec {
 }
 
 extension ReflectionV1Alpha {
+    /// Every message type of `grpc/reflection/v1alpha/reflection.proto`, nested ones included, in declaration order.
+    package static let messageTypes: [any ProtoMessage.Type] = [
+        ReflectionV1Alpha.ServerReflectionRequest.self,
+        ReflectionV1Alpha.ExtensionRequest.self,
+        ReflectionV1Alpha.ServerReflectionResponse.self,
+        ReflectionV1Alpha.FileDescriptorResponse.self,
+        ReflectionV1Alpha.ExtensionNumberResponse.self,
+        ReflectionV1Alpha.ListServiceResponse.self,
+        ReflectionV1Alpha.ServiceResponse.self,
+        ReflectionV1Alpha.ErrorResponse.self,
+    ]
+}
+
+extension ReflectionV1Alpha {
     /// The methods of `grpc.reflection.v1alpha.ServerReflection`.
     package enum ServerReflection {
         /// `grpc.reflection.v1alpha.ServerReflection`.
@@ -567,7 +581,10 @@ extension ReflectionV1Alpha {
         /// all related requests go to a single server.
         ///
         /// `ServerReflectionInfo`: bidirectionalStreaming.
-        package static let serverReflectionInfo = MethodDescriptor<ReflectionV1Alpha.ServerReflectionRequest, ReflectionV1Alpha.ServerReflectionResponse>(service: name, name: "ServerReflectionInfo", kind: .bidirectionalStreaming)
+        package static let serverReflectionInfo = MethodDescriptor<ReflectionV1Alpha.ServerReflectionRequest, ReflectionV1Alpha.ServerReflectionResponse>(
+            service: name, name: "ServerReflectionInfo", kind: .bidirectionalStreaming,
+            requestType: "grpc.reflection.v1alpha.ServerReflectionRequest", responseType: "grpc.reflection.v1alpha.ServerReflectionResponse"
+        )
 
         /// The service and its methods in declaration order.
         package static let descriptor = ServiceDescriptor(fullName: name, methods: [serverReflectionInfo.info])
@@ -584,7 +601,10 @@ extension ReflectionV1 {
         /// all related requests go to a single server.
         ///
         /// `ServerReflectionInfo`: bidirectionalStreaming.
-        package static let serverReflectionInfo = MethodDescriptor<ReflectionV1Alpha.ServerReflectionRequest, ReflectionV1Alpha.ServerReflectionResponse>(service: name, name: "ServerReflectionInfo", kind: .bidirectionalStreaming)
+        package static let serverReflectionInfo = MethodDescriptor<ReflectionV1Alpha.ServerReflectionRequest, ReflectionV1Alpha.ServerReflectionResponse>(
+            service: name, name: "ServerReflectionInfo", kind: .bidirectionalStreaming,
+            requestType: "grpc.reflection.v1.ServerReflectionRequest", responseType: "grpc.reflection.v1.ServerReflectionResponse"
+        )
 
         /// The service and its methods in declaration order.
         package static let descriptor = ServiceDescriptor(fullName: name, methods: [serverReflectionInfo.info])

@@ -38,8 +38,8 @@ extension WorkflowV1 {
 }
 
 extension WorkflowV1.WorkflowStatus {
-    init(_ value: Workflow__V1__WorkflowStatus) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }
-    var cValue: Workflow__V1__WorkflowStatus { Workflow__V1__WorkflowStatus(rawValue: UInt32(bitPattern: rawValue)) }
+    init(_ value: Workflow__V1__WorkflowStatus) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Workflow__V1__WorkflowStatus { Workflow__V1__WorkflowStatus(rawValue: .init(truncatingIfNeeded: rawValue)) }
 }
 
 extension WorkflowV1 {
@@ -80,8 +80,8 @@ extension WorkflowV1 {
 }
 
 extension WorkflowV1.JobStatus {
-    init(_ value: Workflow__V1__JobStatus) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }
-    var cValue: Workflow__V1__JobStatus { Workflow__V1__JobStatus(rawValue: UInt32(bitPattern: rawValue)) }
+    init(_ value: Workflow__V1__JobStatus) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Workflow__V1__JobStatus { Workflow__V1__JobStatus(rawValue: .init(truncatingIfNeeded: rawValue)) }
 }
 
 extension WorkflowV1 {
@@ -118,8 +118,8 @@ extension WorkflowV1 {
 }
 
 extension WorkflowV1.LogLevel {
-    init(_ value: Workflow__V1__LogLevel) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }
-    var cValue: Workflow__V1__LogLevel { Workflow__V1__LogLevel(rawValue: UInt32(bitPattern: rawValue)) }
+    init(_ value: Workflow__V1__LogLevel) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Workflow__V1__LogLevel { Workflow__V1__LogLevel(rawValue: .init(truncatingIfNeeded: rawValue)) }
 }
 
 extension WorkflowV1 {
@@ -193,12 +193,14 @@ extension WorkflowV1 {
 }
 
 extension WorkflowV1.LogEventKind {
-    init(_ value: Workflow__V1__LogEventKind) { self.init(rawValue: Int32(bitPattern: value.rawValue)) }
-    var cValue: Workflow__V1__LogEventKind { Workflow__V1__LogEventKind(rawValue: UInt32(bitPattern: rawValue)) }
+    init(_ value: Workflow__V1__LogEventKind) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Workflow__V1__LogEventKind { Workflow__V1__LogEventKind(rawValue: .init(truncatingIfNeeded: rawValue)) }
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.StartWorkflowRequest`.
+    /// The request of StartWorkflow: which workflow type to run, with what, for whom.
+    ///
+    /// The Swift form of `workflow.v1.StartWorkflowRequest`.
     public struct StartWorkflowRequest: ProtoMessage {
         /// A registered workflow type such as "IMPORT_ASSETS" or "TEST".
         public var type: String
@@ -290,7 +292,9 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.StartWorkflowResponse`.
+    /// The answer of StartWorkflow, sent before any job runs.
+    ///
+    /// The Swift form of `workflow.v1.StartWorkflowResponse`.
     public struct StartWorkflowResponse: ProtoMessage {
         /// The id of the new workflow.
         public var workflowID: String
@@ -345,7 +349,9 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.GetWorkflowRequest`.
+    /// The request of GetWorkflow.
+    ///
+    /// The Swift form of `workflow.v1.GetWorkflowRequest`.
     public struct GetWorkflowRequest: ProtoMessage {
         /// The id of the workflow to return.
         public var workflowID: String
@@ -541,7 +547,7 @@ extension WorkflowV1 {
         /// `nil` when absent.
         public var entity: WorkflowV1.EntityRef?
 
-        /// When the step was recorded.
+        /// When the step was recorded, in Unix epoch milliseconds.
         public var timestampMs: Int64
 
         /// Sequence number of the STEP_LOGGED event that recorded this step.
@@ -557,7 +563,7 @@ extension WorkflowV1 {
         ///   - message: What happened, e.g. "Created P-101".
         ///   - level: The step's severity.
         ///   - entity: Absent when the step names no entity.
-        ///   - timestampMs: When the step was recorded.
+        ///   - timestampMs: When the step was recorded, in Unix epoch milliseconds.
         ///   - sequence: Sequence number of the STEP_LOGGED event that recorded this step.
         ///   - attempt: Which run of its job logged the step: 1 for the first, 2 after one retry, ...
         public init(
@@ -657,10 +663,10 @@ extension WorkflowV1 {
         /// Where the error happened; empty unless it failed.
         public var stack: String
 
-        /// When the job started; 0 if it has not.
+        /// When the job started, in Unix epoch milliseconds; 0 if it has not.
         public var startedAtMs: Int64
 
-        /// When the job finished; 0 if it has not.
+        /// When the job finished, in Unix epoch milliseconds; 0 if it has not.
         public var finishedAtMs: Int64
 
         /// Number of steps, also set when `steps` is left out (ListWorkflows).
@@ -682,8 +688,8 @@ extension WorkflowV1 {
         ///   - stats: The job's duration and counters.
         ///   - error: The error the job failed with; empty unless it failed.
         ///   - stack: Where the error happened; empty unless it failed.
-        ///   - startedAtMs: When the job started; 0 if it has not.
-        ///   - finishedAtMs: When the job finished; 0 if it has not.
+        ///   - startedAtMs: When the job started, in Unix epoch milliseconds; 0 if it has not.
+        ///   - finishedAtMs: When the job finished, in Unix epoch milliseconds; 0 if it has not.
         ///   - stepCount: Number of steps, also set when `steps` is left out (ListWorkflows).
         ///   - attempt: 1 for the first run of the job, 2 after one retry, ...
         public init(
@@ -792,13 +798,13 @@ extension WorkflowV1 {
         /// The workflow's lifecycle state.
         public var status: WorkflowV1.WorkflowStatus
 
-        /// When the workflow was created.
+        /// When the workflow was created, in Unix epoch milliseconds.
         public var createdAtMs: Int64
 
-        /// When the workflow started; 0 if it has not.
+        /// When the workflow started, in Unix epoch milliseconds; 0 if it has not.
         public var startedAtMs: Int64
 
-        /// When the workflow finished; 0 if it has not.
+        /// When the workflow finished, in Unix epoch milliseconds; 0 if it has not.
         public var finishedAtMs: Int64
 
         /// The id of the user who started the workflow.
@@ -840,9 +846,9 @@ extension WorkflowV1 {
         ///   - type: The registered workflow type, e.g. "IMPORT_ASSETS".
         ///   - summary: A human-readable summary such as "Import Gold Mine".
         ///   - status: The workflow's lifecycle state.
-        ///   - createdAtMs: When the workflow was created.
-        ///   - startedAtMs: When the workflow started; 0 if it has not.
-        ///   - finishedAtMs: When the workflow finished; 0 if it has not.
+        ///   - createdAtMs: When the workflow was created, in Unix epoch milliseconds.
+        ///   - startedAtMs: When the workflow started, in Unix epoch milliseconds; 0 if it has not.
+        ///   - finishedAtMs: When the workflow finished, in Unix epoch milliseconds; 0 if it has not.
         ///   - userID: The id of the user who started the workflow.
         ///   - userName: The display name of the user who started the workflow.
         ///   - params: The parameters the workflow was started with.
@@ -959,7 +965,10 @@ extension WorkflowV1.Workflow: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.WatchLogsRequest`.
+    /// The request of WatchLogs: which events to stream, and from where. Filters combine
+    /// (an event must match all of them).
+    ///
+    /// The Swift form of `workflow.v1.WatchLogsRequest`.
     public struct WatchLogsRequest: ProtoMessage {
         /// One workflow's events; empty for the events of every workflow.
         public var workflowID: String
@@ -1071,7 +1080,7 @@ extension WorkflowV1 {
         /// Server-wide and strictly increasing; pass the last one seen as `after_sequence` to resume.
         public var sequence: UInt64
 
-        /// When the event happened.
+        /// When the event happened, in Unix epoch milliseconds.
         public var timestampMs: Int64
 
         /// What the event reports.
@@ -1142,7 +1151,7 @@ extension WorkflowV1 {
         ///
         /// - Parameters:
         ///   - sequence: Server-wide and strictly increasing; pass the last one seen as `after_sequence` to resume.
-        ///   - timestampMs: When the event happened.
+        ///   - timestampMs: When the event happened, in Unix epoch milliseconds.
         ///   - kind: What the event reports.
         ///   - level: The event's severity.
         ///   - message: Human-readable description of the event.
@@ -1284,7 +1293,9 @@ extension WorkflowV1.LogEvent: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.RetryWorkflowRequest`.
+    /// The request of RetryWorkflow.
+    ///
+    /// The Swift form of `workflow.v1.RetryWorkflowRequest`.
     public struct RetryWorkflowRequest: ProtoMessage {
         /// The id of the FAILED workflow to retry.
         public var workflowID: String
@@ -1330,7 +1341,9 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.RetryWorkflowResponse`.
+    /// The answer of RetryWorkflow, sent once the retry is recorded.
+    ///
+    /// The Swift form of `workflow.v1.RetryWorkflowResponse`.
     public struct RetryWorkflowResponse: ProtoMessage {
         /// The id of the retried workflow.
         public var workflowID: String
@@ -1408,7 +1421,9 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.CancelWorkflowRequest`.
+    /// The request of CancelWorkflow.
+    ///
+    /// The Swift form of `workflow.v1.CancelWorkflowRequest`.
     public struct CancelWorkflowRequest: ProtoMessage {
         /// The id of the RUNNING workflow to cancel.
         public var workflowID: String
@@ -1462,7 +1477,9 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.CancelWorkflowResponse`.
+    /// The answer of CancelWorkflow, sent before the running job has stopped.
+    ///
+    /// The Swift form of `workflow.v1.CancelWorkflowResponse`.
     public struct CancelWorkflowResponse: ProtoMessage {
         /// The id of the workflow being cancelled.
         public var workflowID: String
@@ -1516,7 +1533,9 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.ListWorkflowsRequest`.
+    /// The request of ListWorkflows: filters and a page.
+    ///
+    /// The Swift form of `workflow.v1.ListWorkflowsRequest`.
     public struct ListWorkflowsRequest: ProtoMessage {
         /// Only workflows in one of these states (empty: any).
         public var statuses: [WorkflowV1.WorkflowStatus]
@@ -1527,10 +1546,10 @@ extension WorkflowV1 {
         /// Only workflows started by this user (empty: any).
         public var userID: String
 
-        /// Only workflows created at or after this time (0: no bound).
+        /// Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
         public var createdAfterMs: Int64
 
-        /// Only workflows created before this time (0: no bound).
+        /// Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
         public var createdBeforeMs: Int64
 
         /// At most this many per page: 1 to 1000, 0 for the default of 50.
@@ -1545,8 +1564,8 @@ extension WorkflowV1 {
         ///   - statuses: Only workflows in one of these states (empty: any).
         ///   - type: Only workflows of this type (empty: any).
         ///   - userID: Only workflows started by this user (empty: any).
-        ///   - createdAfterMs: Only workflows created at or after this time (0: no bound).
-        ///   - createdBeforeMs: Only workflows created before this time (0: no bound).
+        ///   - createdAfterMs: Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
+        ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
         ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 50.
         ///   - pageToken: `next_page_token` of the previous page; empty for the first page.
         public init(
@@ -1611,7 +1630,9 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.ListWorkflowsResponse`.
+    /// One page of ListWorkflows.
+    ///
+    /// The Swift form of `workflow.v1.ListWorkflowsResponse`.
     public struct ListWorkflowsResponse: ProtoMessage {
         /// Newest first. Jobs carry no steps (see `Job.step_count`).
         public var workflows: [WorkflowV1.Workflow]
@@ -1666,6 +1687,28 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
 }
 
 extension WorkflowV1 {
+    /// Every message type of `workflow/v1/workflow.proto`, nested ones included, in declaration order.
+    public static let messageTypes: [any ProtoMessage.Type] = [
+        WorkflowV1.StartWorkflowRequest.self,
+        WorkflowV1.StartWorkflowResponse.self,
+        WorkflowV1.GetWorkflowRequest.self,
+        WorkflowV1.Stats.self,
+        WorkflowV1.EntityRef.self,
+        WorkflowV1.Step.self,
+        WorkflowV1.Job.self,
+        WorkflowV1.Workflow.self,
+        WorkflowV1.WatchLogsRequest.self,
+        WorkflowV1.LogEvent.self,
+        WorkflowV1.RetryWorkflowRequest.self,
+        WorkflowV1.RetryWorkflowResponse.self,
+        WorkflowV1.CancelWorkflowRequest.self,
+        WorkflowV1.CancelWorkflowResponse.self,
+        WorkflowV1.ListWorkflowsRequest.self,
+        WorkflowV1.ListWorkflowsResponse.self,
+    ]
+}
+
+extension WorkflowV1 {
     /// Runs multi-step operations as observable workflows.
     ///
     /// The methods of `workflow.v1.WorkflowService`.
@@ -1677,38 +1720,56 @@ extension WorkflowV1 {
         /// RUNNING status; its jobs run in the background, one after another.
         ///
         /// `StartWorkflow`: unary.
-        public static let startWorkflow = MethodDescriptor<WorkflowV1.StartWorkflowRequest, WorkflowV1.StartWorkflowResponse>(service: name, name: "StartWorkflow", kind: .unary)
+        public static let startWorkflow = MethodDescriptor<WorkflowV1.StartWorkflowRequest, WorkflowV1.StartWorkflowResponse>(
+            service: name, name: "StartWorkflow", kind: .unary,
+            requestType: "workflow.v1.StartWorkflowRequest", responseType: "workflow.v1.StartWorkflowResponse"
+        )
 
         /// Returns the full tree of one workflow: its jobs, their steps, progress and stats.
         ///
         /// `GetWorkflow`: unary.
-        public static let getWorkflow = MethodDescriptor<WorkflowV1.GetWorkflowRequest, WorkflowV1.Workflow>(service: name, name: "GetWorkflow", kind: .unary)
+        public static let getWorkflow = MethodDescriptor<WorkflowV1.GetWorkflowRequest, WorkflowV1.Workflow>(
+            service: name, name: "GetWorkflow", kind: .unary,
+            requestType: "workflow.v1.GetWorkflowRequest", responseType: "workflow.v1.Workflow"
+        )
 
         /// Streams log events. Replays every retained event after `after_sequence`, then follows
         /// live with no gap and no duplicate. Watching one workflow ends with OK after its terminal
         /// event; watching all workflows follows until the client cancels.
         ///
         /// `WatchLogs`: serverStreaming.
-        public static let watchLogs = MethodDescriptor<WorkflowV1.WatchLogsRequest, WorkflowV1.LogEvent>(service: name, name: "WatchLogs", kind: .serverStreaming)
+        public static let watchLogs = MethodDescriptor<WorkflowV1.WatchLogsRequest, WorkflowV1.LogEvent>(
+            service: name, name: "WatchLogs", kind: .serverStreaming,
+            requestType: "workflow.v1.WatchLogsRequest", responseType: "workflow.v1.LogEvent"
+        )
 
         /// Re-runs a FAILED workflow from the job that failed (the console's [Retry] button).
         /// Completed jobs and their steps are kept; the retried jobs' new steps carry the next attempt
         /// number. Answers at once with the workflow RUNNING again.
         ///
         /// `RetryWorkflow`: unary.
-        public static let retryWorkflow = MethodDescriptor<WorkflowV1.RetryWorkflowRequest, WorkflowV1.RetryWorkflowResponse>(service: name, name: "RetryWorkflow", kind: .unary)
+        public static let retryWorkflow = MethodDescriptor<WorkflowV1.RetryWorkflowRequest, WorkflowV1.RetryWorkflowResponse>(
+            service: name, name: "RetryWorkflow", kind: .unary,
+            requestType: "workflow.v1.RetryWorkflowRequest", responseType: "workflow.v1.RetryWorkflowResponse"
+        )
 
         /// Asks a RUNNING workflow to stop. Cooperative: the running job sees the request through its
         /// context and stops at its next check; that job and every later one become CANCELLED and the
         /// workflow ends CANCELLED (watch for WORKFLOW_CANCELLED). Answers at once.
         ///
         /// `CancelWorkflow`: unary.
-        public static let cancelWorkflow = MethodDescriptor<WorkflowV1.CancelWorkflowRequest, WorkflowV1.CancelWorkflowResponse>(service: name, name: "CancelWorkflow", kind: .unary)
+        public static let cancelWorkflow = MethodDescriptor<WorkflowV1.CancelWorkflowRequest, WorkflowV1.CancelWorkflowResponse>(
+            service: name, name: "CancelWorkflow", kind: .unary,
+            requestType: "workflow.v1.CancelWorkflowRequest", responseType: "workflow.v1.CancelWorkflowResponse"
+        )
 
         /// Lists workflows, newest first, as summaries: jobs without their steps.
         ///
         /// `ListWorkflows`: unary.
-        public static let listWorkflows = MethodDescriptor<WorkflowV1.ListWorkflowsRequest, WorkflowV1.ListWorkflowsResponse>(service: name, name: "ListWorkflows", kind: .unary)
+        public static let listWorkflows = MethodDescriptor<WorkflowV1.ListWorkflowsRequest, WorkflowV1.ListWorkflowsResponse>(
+            service: name, name: "ListWorkflows", kind: .unary,
+            requestType: "workflow.v1.ListWorkflowsRequest", responseType: "workflow.v1.ListWorkflowsResponse"
+        )
 
         /// The service and its methods in declaration order.
         public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info])

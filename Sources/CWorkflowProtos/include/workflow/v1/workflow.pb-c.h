@@ -197,6 +197,9 @@ struct  Workflow__V1__StartWorkflowRequest__ParamsEntry
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * The request of StartWorkflow: which workflow type to run, with what, for whom.
+ */
 struct  Workflow__V1__StartWorkflowRequest
 {
   ProtobufCMessage base;
@@ -233,6 +236,9 @@ struct  Workflow__V1__StartWorkflowRequest
     , (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * The answer of StartWorkflow, sent before any job runs.
+ */
 struct  Workflow__V1__StartWorkflowResponse
 {
   ProtobufCMessage base;
@@ -251,6 +257,9 @@ struct  Workflow__V1__StartWorkflowResponse
     , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED }
 
 
+/*
+ * The request of GetWorkflow.
+ */
 struct  Workflow__V1__GetWorkflowRequest
 {
   ProtobufCMessage base;
@@ -347,7 +356,7 @@ struct  Workflow__V1__Step
    */
   Workflow__V1__EntityRef *entity;
   /*
-   * When the step was recorded.
+   * When the step was recorded, in Unix epoch milliseconds.
    */
   int64_t timestamp_ms;
   /*
@@ -412,11 +421,11 @@ struct  Workflow__V1__Job
    */
   char *stack;
   /*
-   * When the job started; 0 if it has not.
+   * When the job started, in Unix epoch milliseconds; 0 if it has not.
    */
   int64_t started_at_ms;
   /*
-   * When the job finished; 0 if it has not.
+   * When the job finished, in Unix epoch milliseconds; 0 if it has not.
    */
   int64_t finished_at_ms;
   /*
@@ -467,15 +476,15 @@ struct  Workflow__V1__Workflow
    */
   Workflow__V1__WorkflowStatus status;
   /*
-   * When the workflow was created.
+   * When the workflow was created, in Unix epoch milliseconds.
    */
   int64_t created_at_ms;
   /*
-   * When the workflow started; 0 if it has not.
+   * When the workflow started, in Unix epoch milliseconds; 0 if it has not.
    */
   int64_t started_at_ms;
   /*
-   * When the workflow finished; 0 if it has not.
+   * When the workflow finished, in Unix epoch milliseconds; 0 if it has not.
    */
   int64_t finished_at_ms;
   /*
@@ -526,6 +535,10 @@ struct  Workflow__V1__Workflow
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
+/*
+ * The request of WatchLogs: which events to stream, and from where. Filters combine
+ * (an event must match all of them).
+ */
 struct  Workflow__V1__WatchLogsRequest
 {
   ProtobufCMessage base;
@@ -581,7 +594,7 @@ struct  Workflow__V1__LogEvent
    */
   uint64_t sequence;
   /*
-   * When the event happened.
+   * When the event happened, in Unix epoch milliseconds.
    */
   int64_t timestamp_ms;
   /*
@@ -670,6 +683,9 @@ struct  Workflow__V1__LogEvent
     , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
+/*
+ * The request of RetryWorkflow.
+ */
 struct  Workflow__V1__RetryWorkflowRequest
 {
   ProtobufCMessage base;
@@ -683,6 +699,9 @@ struct  Workflow__V1__RetryWorkflowRequest
     , (char *)protobuf_c_empty_string }
 
 
+/*
+ * The answer of RetryWorkflow, sent once the retry is recorded.
+ */
 struct  Workflow__V1__RetryWorkflowResponse
 {
   ProtobufCMessage base;
@@ -712,6 +731,9 @@ struct  Workflow__V1__RetryWorkflowResponse
     , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * The request of CancelWorkflow.
+ */
 struct  Workflow__V1__CancelWorkflowRequest
 {
   ProtobufCMessage base;
@@ -729,6 +751,9 @@ struct  Workflow__V1__CancelWorkflowRequest
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * The answer of CancelWorkflow, sent before the running job has stopped.
+ */
 struct  Workflow__V1__CancelWorkflowResponse
 {
   ProtobufCMessage base;
@@ -746,6 +771,9 @@ struct  Workflow__V1__CancelWorkflowResponse
     , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED }
 
 
+/*
+ * The request of ListWorkflows: filters and a page.
+ */
 struct  Workflow__V1__ListWorkflowsRequest
 {
   ProtobufCMessage base;
@@ -763,11 +791,11 @@ struct  Workflow__V1__ListWorkflowsRequest
    */
   char *user_id;
   /*
-   * Only workflows created at or after this time (0: no bound).
+   * Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
    */
   int64_t created_after_ms;
   /*
-   * Only workflows created before this time (0: no bound).
+   * Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
    */
   int64_t created_before_ms;
   /*
@@ -784,6 +812,9 @@ struct  Workflow__V1__ListWorkflowsRequest
     , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
+/*
+ * One page of ListWorkflows.
+ */
 struct  Workflow__V1__ListWorkflowsResponse
 {
   ProtobufCMessage base;
