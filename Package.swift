@@ -11,9 +11,12 @@ let package = Package(
     products: [
         .executable(name: "workflowd", targets: ["workflowd"]),
         .executable(name: "workflowctl", targets: ["workflowctl"]),
-        // The one public library: workflow.v1's messages and method descriptors as Swift values,
-        // for Swift clients. Every other target's API is `package` access.
+        // The public libraries; every other target's API is `package` access.
+        // workflow.v1's messages and method descriptors as Swift values, for Swift clients.
         .library(name: "WorkflowMessages", targets: ["WorkflowMessages"]),
+        // The engine and its model, for Swift services that run workflows in process with job
+        // functions of their own (the template API).
+        .library(name: "WorkflowEngine", targets: ["WorkflowEngine"]),
         // For the libFuzzer targets in Fuzz/ only (a separate package that depends on this one
         // and reaches the `package` API through `@testable import`).
         .library(

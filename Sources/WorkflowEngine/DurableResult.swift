@@ -10,9 +10,9 @@
 /// let started = try engine.start(request)
 /// started.whenDurable { respond(started.value) }
 /// ```
-package struct DurableResult<Value: Sendable>: Sendable {
+public struct DurableResult<Value: Sendable>: Sendable {
     /// What the operation returned.
-    package let value: Value
+    public let value: Value
     /// The event that records the change: once it is committed, so is the change.
     let sequence: UInt64
     private let log: EventLog
@@ -29,7 +29,7 @@ package struct DurableResult<Value: Sendable>: Sendable {
     /// commit.
     ///
     /// - Parameter callback: Keep it short and non-blocking, such as answering an RPC.
-    package func whenDurable(_ callback: @escaping @Sendable () -> Void) {
+    public func whenDurable(_ callback: @escaping @Sendable () -> Void) {
         log.whenCommitted(through: sequence, callback)
     }
 }

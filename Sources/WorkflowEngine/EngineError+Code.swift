@@ -1,6 +1,6 @@
 extension EngineError {
     /// The kind of an ``EngineError``. New codes may be added; switch with a `default`.
-    package struct Code: Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Wrapped: Sendable, Hashable {
             case invalidArgument
             case unknownWorkflowType
@@ -18,28 +18,28 @@ extension EngineError {
 
         /// A request field (a parameter, the progress value, a page size or token) is invalid.
         /// ``EngineError/field`` names it. Maps to `INVALID_ARGUMENT`.
-        package static let invalidArgument = Code(.invalidArgument)
+        public static let invalidArgument = Code(.invalidArgument)
 
         /// The requested workflow type is not registered; ``EngineError/knownTypes`` lists the
         /// registered ones. Maps to `INVALID_ARGUMENT`.
-        package static let unknownWorkflowType = Code(.unknownWorkflowType)
+        public static let unknownWorkflowType = Code(.unknownWorkflowType)
 
         /// The requested workflow does not exist or is no longer retained. Maps to `NOT_FOUND`.
-        package static let workflowNotFound = Code(.workflowNotFound)
+        public static let workflowNotFound = Code(.workflowNotFound)
 
         /// The engine is shutting down and starts no more workflows. Maps to `UNAVAILABLE`.
-        package static let shuttingDown = Code(.shuttingDown)
+        public static let shuttingDown = Code(.shuttingDown)
 
         /// The workflow is not in a state that allows the operation (cancelling a finished
         /// workflow, retrying one that did not fail). Maps to `FAILED_PRECONDITION`.
-        package static let failedPrecondition = Code(.failedPrecondition)
+        public static let failedPrecondition = Code(.failedPrecondition)
 
         /// The request id already started a different request; the message names the workflow
         /// it started. Maps to `ALREADY_EXISTS`.
-        package static let alreadyExists = Code(.alreadyExists)
+        public static let alreadyExists = Code(.alreadyExists)
 
         /// The name of the code, e.g. `invalidArgument`.
-        package var description: String {
+        public var description: String {
             switch wrapped {
             case .invalidArgument: "invalidArgument"
             case .unknownWorkflowType: "unknownWorkflowType"

@@ -13,18 +13,18 @@
 ///     print(error.code, error.message)  // unknownWorkflowType, unknown workflow type "NOPE"; …
 /// }
 /// ```
-package struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of problem the error reports.
-    package var code: Code
+    public var code: Code
     /// A human-readable explanation, suitable for a status message.
-    package var message: String
+    public var message: String
     /// The request field the error is about, such as `params.jobs`, `type` or `progress`.
-    package var field: String?
+    public var field: String?
     /// For ``Code/unknownWorkflowType``: the registered types, sorted.
-    package var knownTypes: [String]
+    public var knownTypes: [String]
 
     /// Creates an error; prefer the static factories.
-    package init(code: Code, message: String, field: String? = nil, knownTypes: [String] = []) {
+    public init(code: Code, message: String, field: String? = nil, knownTypes: [String] = []) {
         self.code = code
         self.message = message
         self.field = field
@@ -36,7 +36,7 @@ package struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - field: The offending field, e.g. `params.jobs` or `progress`.
     ///   - reason: Why the value is refused, e.g. "must be an integer from 1 to 100, got \"0\"".
-    package static func invalidArgument(field: String, reason: String) -> EngineError {
+    public static func invalidArgument(field: String, reason: String) -> EngineError {
         EngineError(code: .invalidArgument, message: "\(field): \(reason)", field: field)
     }
 
@@ -45,7 +45,7 @@ package struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - type: The requested type.
     ///   - known: The registered types, sorted.
-    package static func unknownWorkflowType(_ type: String, known: [String]) -> EngineError {
+    public static func unknownWorkflowType(_ type: String, known: [String]) -> EngineError {
         let list = known.isEmpty ? "none" : known.joined(separator: ", ")
         return EngineError(
             code: .unknownWorkflowType,
@@ -58,12 +58,12 @@ package struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No workflow with the given id exists (or it is no longer retained).
     ///
     /// - Parameter id: The requested workflow id.
-    package static func workflowNotFound(_ id: String) -> EngineError {
+    public static func workflowNotFound(_ id: String) -> EngineError {
         EngineError(code: .workflowNotFound, message: "no workflow with id \"\(id)\"", field: "workflow_id")
     }
 
     /// The request id was already used, for a different request, by workflow `existingID`.
-    package static func requestIDReused(_ requestID: String, existingID: String) -> EngineError {
+    public static func requestIDReused(_ requestID: String, existingID: String) -> EngineError {
         EngineError(
             code: .alreadyExists,
             message: "request_id \"\(requestID)\" already started workflow \(existingID) with a different request",
@@ -74,15 +74,15 @@ package struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The workflow's state does not allow the operation.
     ///
     /// - Parameter reason: What is wrong, e.g. "workflow wf-1 is COMPLETED; only a RUNNING workflow can be cancelled".
-    package static func failedPrecondition(_ reason: String) -> EngineError {
+    public static func failedPrecondition(_ reason: String) -> EngineError {
         EngineError(code: .failedPrecondition, message: reason, field: "workflow_id")
     }
 
     /// The engine is shutting down and starts no more workflows.
-    package static let shuttingDown = EngineError(
+    public static let shuttingDown = EngineError(
         code: .shuttingDown, message: "the server is shutting down and starts no more workflows"
     )
 
     /// The ``message``.
-    package var description: String { message }
+    public var description: String { message }
 }

@@ -19,7 +19,7 @@
 ///     var isCurrent: Bool { loop.inEventLoop }
 /// }
 /// ```
-package protocol EngineExecutor: SerialExecutor {
+public protocol EngineExecutor: SerialExecutor {
     /// Whether the calling thread is currently running this executor.
     var isCurrent: Bool { get }
 
@@ -32,12 +32,12 @@ package protocol EngineExecutor: SerialExecutor {
 
 extension EngineExecutor {
     /// Stops the program unless the calling thread runs this executor.
-    package func checkIsolated() {
+    public func checkIsolated() {
         precondition(isCurrent, "Expected to run on the engine's executor")
     }
 
     /// Whether the calling thread runs this executor (Swift 6.2 runtimes ask this first).
-    package func isIsolatingCurrentContext() -> Bool? {
+    public func isIsolatingCurrentContext() -> Bool? {
         isCurrent
     }
 }

@@ -10,22 +10,22 @@ import WorkflowModel
 /// ```swift
 /// let filter = EventFilter(workflowID: id, minimumLevel: .warn)
 /// ```
-package struct EventFilter: Sendable, Hashable {
+public struct EventFilter: Sendable, Hashable {
     /// Only events of this workflow; `nil` for every workflow.
-    package var workflowID: String?
+    public var workflowID: String?
     /// Events below this level are left out, except terminal workflow events.
-    package var minimumLevel: LogLevel
+    public var minimumLevel: LogLevel
     /// Only workflows of this type; `nil` for any.
-    package var workflowType: String?
+    public var workflowType: String?
     /// Only workflows started by this user; `nil` for any.
-    package var userID: String?
+    public var userID: String?
     /// Only events of this job (and the terminal events of its workflow); `nil` for any.
-    package var jobID: String?
+    public var jobID: String?
     /// Only steps naming this entity tag (and terminal workflow events); `nil` for any.
-    package var entityTag: String?
+    public var entityTag: String?
 
     /// Creates a filter; an empty string means "any", like `nil`.
-    package init(
+    public init(
         workflowID: String? = nil,
         minimumLevel: LogLevel = .debug,
         workflowType: String? = nil,
@@ -43,10 +43,10 @@ package struct EventFilter: Sendable, Hashable {
     }
 
     /// Every event.
-    package static let all = EventFilter()
+    public static let all = EventFilter()
 
     /// Whether `event` passes every criterion.
-    package func matches(_ event: LogEvent) -> Bool {
+    public func matches(_ event: LogEvent) -> Bool {
         if let workflowID, event.workflowID != workflowID { return false }
         if let workflowType, event.workflowType != workflowType { return false }
         if let userID, event.userID != userID { return false }

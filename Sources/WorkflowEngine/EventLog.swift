@@ -32,9 +32,9 @@ import WorkflowModel
 /// group commit and become visible (to reads, waiters and ``lastSequence``) only once they are
 /// committed, the "durable watermark"; events older than the memory retains are read from the
 /// store. Without a store every appended event is visible at once.
-package final class EventLog: Sendable {
+public final class EventLog: Sendable {
     /// The most events retained in memory.
-    package let retention: Int
+    public let retention: Int
 
     /// The most events one read examines, bounding how long it holds the lock; a read that stops
     /// early returns with ``EventRead/events(_:scannedThrough:)`` short of the end.
@@ -84,7 +84,7 @@ package final class EventLog: Sendable {
 
     /// The sequence of the newest visible event (committed, with a store), or 0 when nothing
     /// was ever appended.
-    package var lastSequence: UInt64 {
+    public var lastSequence: UInt64 {
         state.withLock { $0.visibleSequence }
     }
 
@@ -95,7 +95,7 @@ package final class EventLog: Sendable {
 
     /// The sequence of the oldest retained event, in memory or in the store
     /// (`lastSequence + 1` when there is none).
-    package var oldestRetainedSequence: UInt64 {
+    public var oldestRetainedSequence: UInt64 {
         let inMemory = state.withLock { $0.oldestRetained }
         guard let stored = store?.oldestStoredSequence else { return inMemory }
         return min(stored, inMemory)
@@ -237,7 +237,7 @@ package final class EventLog: Sendable {
     ///   - limit: The most events to return (at least 1 is used).
     /// - Returns: The matches and the last sequence examined, or
     ///   ``EventRead/truncated(oldestRetained:)`` when the event after `sequence` was dropped.
-    package func read(after sequence: UInt64, matching filter: EventFilter, limit: Int) -> EventRead {
+    public func read(after sequence: UInt64, matching filter: EventFilter, limit: Int) -> EventRead {
         var matches: [LogEvent] = []
         switch visit(after: sequence, matching: filter, limit: limit, { event in
             matches.append(copy event)
@@ -263,7 +263,7 @@ package final class EventLog: Sendable {
     ///   - body: Gets each match in order; returns `false` to stop right after that event.
     /// - Returns: The last sequence examined (the event `body` stopped at, if it did), or
     ///   ``EventVisit/truncated(oldestRetained:)`` when the event after `sequence` was dropped.
-    package func visit(
+    public func visit(
         after sequence: UInt64,
         matching filter: EventFilter,
         limit: Int,
@@ -348,7 +348,7 @@ package final class EventLog: Sendable {
     ///     schedule work on an event loop).
     /// - Returns: A handle for ``cancel(_:)``, or `nil` (nothing registered) when an event
     ///   newer than `sequence` exists: read again instead.
-    package func notifyOnAppend(
+    public func notifyOnAppend(
         after sequence: UInt64,
         _ callback: @escaping @Sendable () -> Void
     ) -> AppendWaiter? {
@@ -363,7 +363,7 @@ package final class EventLog: Sendable {
     /// Removes a registration that has not fired; does nothing if it fired already.
     ///
     /// Call it when a watcher goes away while waiting, so its callback is released at once.
-    package func cancel(_ waiter: AppendWaiter) {
+    public func cancel(_ waiter: AppendWaiter) {
         _ = state.withLock { state in
             state.waiters.removeValue(forKey: waiter.id)
         }

@@ -1,7 +1,7 @@
 import WorkflowModel
 
 /// The answer to ``EventLog/read(after:matching:limit:)``.
-package enum EventRead: Sendable, Hashable {
+public enum EventRead: Sendable, Hashable {
     /// The matching events after the requested sequence, in order, and the last sequence the
     /// read examined. Continue from `scannedThrough` (not from the last event returned): the
     /// events between were examined and did not match. `scannedThrough` equals the requested

@@ -13,7 +13,7 @@ import WorkflowModel
 /// let engine = WorkflowEngine(templates: .builtIn, store: store, logger: logger)
 /// try await engine.restore()      // load, resolve interrupted workflows, continue sequences
 /// ```
-package protocol EventStore: AnyObject, Sendable {
+public protocol EventStore: AnyObject, Sendable {
     /// Reads everything retained: the workflows (with their steps) and the sequence bounds.
     ///
     /// - Throws: When the data cannot be read; the caller must not go on with an empty state.

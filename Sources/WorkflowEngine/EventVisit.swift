@@ -1,5 +1,5 @@
 /// The answer to ``EventLog/visit(after:matching:limit:_:)``.
-package enum EventVisit: Sendable, Hashable {
+public enum EventVisit: Sendable, Hashable {
     /// The matching events were handed over; continue after `through`, the last sequence
     /// examined (it equals the requested sequence when nothing newer exists).
     case scanned(through: UInt64)

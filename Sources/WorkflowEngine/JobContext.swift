@@ -18,19 +18,19 @@ import WorkflowModel
 ///     context.recordStat("itemsFetched", Int64(assets.count))
 /// }
 /// ```
-package final class JobContext: Sendable {
+public final class JobContext: Sendable {
     /// The workflow the job belongs to.
-    package let workflowID: String
+    public let workflowID: String
     /// The workflow's type, e.g. `IMPORT_ASSETS`.
-    package let workflowType: String
+    public let workflowType: String
     /// The job's id.
-    package let jobID: String
+    public let jobID: String
     /// The job's name, e.g. "Process Data".
-    package let jobName: String
+    public let jobName: String
     /// Zero-based position of the job in its workflow.
-    package let jobPosition: Int
+    public let jobPosition: Int
     /// The parameters the workflow was started with.
-    package let params: [String: String]
+    public let params: [String: String]
 
     private struct State {
         var pending: [PendingJobUpdate] = []
@@ -73,7 +73,7 @@ package final class JobContext: Sendable {
     ///   - message: What happened; make it specific ("Created P-101", not "Processing...").
     ///   - level: Severity; `info` by default.
     ///   - entity: The entity the step is about, so a console can link to it.
-    package func logStep(_ message: String, level: LogLevel = .info, entity: EntityReference? = nil) {
+    public func logStep(_ message: String, level: LogLevel = .info, entity: EntityReference? = nil) {
         let entity = entity?.isEmpty == true ? nil : entity
         enqueue(.step(message: message, level: level, entity: entity, timestampMs: WallClock.nowMs()))
     }
@@ -85,7 +85,7 @@ package final class JobContext: Sendable {
     ///   - message: What the progress means, e.g. "Processing 50/100 items".
     /// - Throws: ``EngineError/Code/invalidArgument`` (field `progress`) when `progress` is
     ///   NaN or outside 0...1.
-    package func updateProgress(_ progress: Double, message: String = "") throws(EngineError) {
+    public func updateProgress(_ progress: Double, message: String = "") throws(EngineError) {
         guard progress.isFinite, (0...1).contains(progress) else {
             throw .invalidArgument(field: "progress", reason: "must be a number from 0 to 1, got \(progress)")
         }
@@ -93,22 +93,22 @@ package final class JobContext: Sendable {
     }
 
     /// Sets the counter `name` to `value`, e.g. `recordStat("itemsCreated", 95)`.
-    package func recordStat(_ name: String, _ value: Int64) {
+    public func recordStat(_ name: String, _ value: Int64) {
         state.withLock { $0.counters[name] = value }
     }
 
     /// Adds `amount` to the counter `name` (starting from 0).
-    package func incrementStat(_ name: String, by amount: Int64 = 1) {
+    public func incrementStat(_ name: String, by amount: Int64 = 1) {
         state.withLock { $0.counters[name, default: 0] &+= amount }
     }
 
     /// Whether the job was asked to stop; a long job checks it between items and returns early.
-    package var isCancelled: Bool {
+    public var isCancelled: Bool {
         state.withLock { $0.cancelled }
     }
 
     /// The counters recorded so far.
-    package var counters: [String: Int64] {
+    public var counters: [String: Int64] {
         state.withLock { $0.counters }
     }
 

@@ -10,18 +10,18 @@
 ///     context.incrementStat("itemsProcessed")
 /// }
 /// ```
-package struct JobDefinition: Sendable {
+public struct JobDefinition: Sendable {
     /// The job's human-readable name, e.g. "Process Data".
-    package var name: String
+    public var name: String
     /// The work. Throwing fails the job and cancels the jobs after it.
-    package var run: @Sendable (JobContext) async throws -> Void
+    public var run: @Sendable (JobContext) async throws -> Void
 
     /// Creates a job definition.
     ///
     /// - Parameters:
     ///   - name: The job's human-readable name.
     ///   - run: The work; runs off the engine actor.
-    package init(name: String, run: @escaping @Sendable (JobContext) async throws -> Void) {
+    public init(name: String, run: @escaping @Sendable (JobContext) async throws -> Void) {
         self.name = name
         self.run = run
     }

@@ -5,11 +5,11 @@
 ///     throw JobError("Invalid schema for P-101")
 /// }
 /// ```
-package struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible {
+public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, e.g. "Invalid schema for P-101".
-    package var message: String
+    public var message: String
     /// Where it went wrong.
-    package var stack: String
+    public var stack: String
 
     /// Creates an error whose stack is the caller's function, file and line.
     ///
@@ -18,7 +18,7 @@ package struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible
     ///   - fileID: Where it is thrown; leave the default.
     ///   - line: Where it is thrown; leave the default.
     ///   - function: Where it is thrown; leave the default.
-    package init(
+    public init(
         _ message: String,
         fileID: String = #fileID,
         line: Int = #line,
@@ -29,11 +29,11 @@ package struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible
     }
 
     /// Creates an error with an explicit stack.
-    package init(message: String, stack: String) {
+    public init(message: String, stack: String) {
         self.message = message
         self.stack = stack
     }
 
     /// The ``message``.
-    package var description: String { message }
+    public var description: String { message }
 }

@@ -1,7 +1,7 @@
 import WorkflowModel
 
 /// One change for an ``EventStore`` to commit, in the order the engine made them.
-package enum StoreWrite: Sendable {
+public enum StoreWrite: Sendable {
     /// Sequenced events to append to the stored log.
     case events([LogEvent])
     /// A workflow's current state (its jobs without their steps, which are stored from the

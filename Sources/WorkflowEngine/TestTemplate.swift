@@ -20,12 +20,12 @@ import WorkflowModel
 /// of its steps, logs an ERROR step for the next item, counts `itemsFailed` and throws a
 /// ``JobError`` with `fail_message`. Unknown parameters are ignored. A bad value is refused
 /// with ``EngineError/Code/invalidArgument`` naming the parameter, e.g. `params.jobs`.
-package enum TestTemplate {
+public enum TestTemplate {
     /// The workflow type, `TEST`.
-    package static let type = "TEST"
+    public static let type = "TEST"
 
     /// Creates the `TEST` template.
-    package static func make() -> WorkflowTemplate {
+    public static func make() -> WorkflowTemplate {
         WorkflowTemplate(
             type: type,
             validate: { params throws(EngineError) in
@@ -44,7 +44,7 @@ package enum TestTemplate {
     }
 
     /// The name of the job at zero-based `position`.
-    package static func jobName(position: Int) -> String {
+    public static func jobName(position: Int) -> String {
         let names = ["Fetch", "Process", "Validate", "Save"]
         return position < names.count ? names[position] : "Job \(position + 1)"
     }

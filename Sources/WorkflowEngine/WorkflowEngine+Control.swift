@@ -14,7 +14,7 @@ extension WorkflowEngine {
     /// - Returns: The workflow as it is now (still running until its job stops).
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow is not running.
-    package func cancel(id: String, reason: String = "") throws(EngineError) -> Workflow {
+    public func cancel(id: String, reason: String = "") throws(EngineError) -> Workflow {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -40,7 +40,7 @@ extension WorkflowEngine {
     ///   `workflowRetried` event is committed.
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow did not fail; ``EngineError/Code/shuttingDown``.
-    package func retry(id: String) throws(EngineError) -> DurableResult<(workflow: Workflow, resumedJob: JobRef)> {
+    public func retry(id: String) throws(EngineError) -> DurableResult<(workflow: Workflow, resumedJob: JobRef)> {
         if isShuttingDown {
             throw .shuttingDown
         }

@@ -8,7 +8,7 @@ extension WorkflowEngine {
     ///
     /// - Throws: ``EngineError/Code/invalidArgument`` for a page size out of range, a malformed
     ///   page token or an empty time range.
-    package func list(_ query: WorkflowQuery) throws(EngineError) -> WorkflowPage {
+    public func list(_ query: WorkflowQuery) throws(EngineError) -> WorkflowPage {
         guard (1...WorkflowQuery.maxPageSize).contains(query.pageSize) else {
             throw .invalidArgument(field: "page_size", reason: "must be from 1 to \(WorkflowQuery.maxPageSize), got \(query.pageSize)")
         }

@@ -21,7 +21,7 @@ extension WorkflowEngine {
     /// - Throws: What the store threw when it could not read its data; the engine must not
     ///   serve then (an empty engine would silently lose what the store holds).
     @discardableResult
-    package func restore() throws -> (workflows: Int, interrupted: Int) {
+    public func restore() throws -> (workflows: Int, interrupted: Int) {
         guard let store, !isRestored else { return (0, 0) }
         precondition(records.isEmpty, "restore() must run before any workflow starts")
         let recovered = try store.recover()

@@ -17,18 +17,18 @@ import WorkflowModel
 /// // workflow.status == .running, every job pending
 /// let read = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 100)
 /// ```
-package actor WorkflowEngine {
+public actor WorkflowEngine {
     /// The log of every event, for watchers; readable from any thread without waiting.
-    package nonisolated let events: EventLog
+    public nonisolated let events: EventLog
     /// The workflow types this engine can start.
-    package nonisolated let templates: TemplateRegistry
+    public nonisolated let templates: TemplateRegistry
     /// How many finished workflows are kept for ``workflow(id:)``; older ones are forgotten.
-    package nonisolated let workflowRetention: Int
+    public nonisolated let workflowRetention: Int
     /// How long finished workflows are kept for ``workflow(id:)``; `nil` for no time limit.
-    package nonisolated let workflowMaxAge: Duration?
+    public nonisolated let workflowMaxAge: Duration?
 
     /// Where workflows and events are made durable, if anywhere.
-    package nonisolated let store: (any EventStore)?
+    public nonisolated let store: (any EventStore)?
     nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
@@ -64,7 +64,7 @@ package actor WorkflowEngine {
     ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
     ///     only. With a store, call ``restore()`` before anything else.
     ///   - logger: Where the engine logs workflow and job lifecycle.
-    package init(
+    public init(
         templates: TemplateRegistry,
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
@@ -83,7 +83,7 @@ package actor WorkflowEngine {
     }
 
     /// The executor the actor runs on: the given ``EngineExecutor``, or a default one.
-    package nonisolated var unownedExecutor: UnownedSerialExecutor {
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
         if let executor {
             return executor.asUnownedSerialExecutor()
         }
@@ -105,7 +105,7 @@ package actor WorkflowEngine {
     /// - Returns: What `body` returned, or `nil` when not on the engine's executor (always
     ///   `nil` for an engine without a custom executor).
     /// - Throws: What `body` threw.
-    package nonisolated func ifIsolated<T: Sendable, Failure: Error>(
+    public nonisolated func ifIsolated<T: Sendable, Failure: Error>(
         _ body: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T? {
         guard let executor, executor.isCurrent else { return nil }
@@ -126,7 +126,7 @@ package actor WorkflowEngine {
     }
 
     /// The workflow types this engine can start, sorted.
-    package nonisolated var knownTypes: [String] {
+    public nonisolated var knownTypes: [String] {
         templates.types
     }
 
@@ -150,7 +150,7 @@ package actor WorkflowEngine {
     ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
-    package func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
+    public func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -215,7 +215,7 @@ package actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    package func workflow(id: String) throws(EngineError) -> Workflow {
+    public func workflow(id: String) throws(EngineError) -> Workflow {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -229,7 +229,7 @@ package actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    package func workflowWithRevision(id: String) throws(EngineError) -> (workflow: Workflow, revision: UInt64) {
+    public func workflowWithRevision(id: String) throws(EngineError) -> (workflow: Workflow, revision: UInt64) {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -241,7 +241,7 @@ package actor WorkflowEngine {
     /// Each running job's task is cancelled (job functions see it through `Task.isCancelled` and
     /// cancellable waits such as `Task.sleep`); its workflow then fails at that job with
     /// "interrupted: the server is shutting down", so watchers get the usual failure events.
-    package func shutdown() async {
+    public func shutdown() async {
         isShuttingDown = true
         let running = Array(runs.values)
         for record in records.values where record.workflow.status == .running {
@@ -261,7 +261,7 @@ package actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Returns: `nil` when no such workflow is retained.
-    package func hasVisiblyEnded(workflowID id: String) -> Bool? {
+    public func hasVisiblyEnded(workflowID id: String) -> Bool? {
         guard let record = records[id] else { return nil }
         return record.workflow.status != .running && events.lastSequence >= record.terminalSequence
     }
@@ -271,7 +271,7 @@ package actor WorkflowEngine {
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    package func firstEventSequence(ofWorkflow id: String) throws(EngineError) -> UInt64 {
+    public func firstEventSequence(ofWorkflow id: String) throws(EngineError) -> UInt64 {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }

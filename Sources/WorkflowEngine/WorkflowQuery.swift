@@ -1,29 +1,29 @@
 import WorkflowModel
 
 /// Which workflows ``WorkflowEngine/list(_:)`` returns, and which page of them.
-package struct WorkflowQuery: Sendable, Hashable {
+public struct WorkflowQuery: Sendable, Hashable {
     /// The default number of workflows per page.
-    package static let defaultPageSize = 50
+    public static let defaultPageSize = 50
     /// The largest page size accepted.
-    package static let maxPageSize = 1000
+    public static let maxPageSize = 1000
 
     /// Only workflows in one of these states; empty for any.
-    package var statuses: Set<WorkflowStatus>
+    public var statuses: Set<WorkflowStatus>
     /// Only this type; nil for any.
-    package var type: String?
+    public var type: String?
     /// Only this user's workflows; nil for any.
-    package var userID: String?
+    public var userID: String?
     /// Only workflows created at or after this time (Unix ms); nil for no bound.
-    package var createdAfterMs: Int64?
+    public var createdAfterMs: Int64?
     /// Only workflows created before this time (Unix ms); nil for no bound.
-    package var createdBeforeMs: Int64?
+    public var createdBeforeMs: Int64?
     /// At most this many workflows (1 to ``maxPageSize``).
-    package var pageSize: Int
+    public var pageSize: Int
     /// The `nextPageToken` of the previous page; nil for the first page.
-    package var pageToken: String?
+    public var pageToken: String?
 
     /// Creates a query; empty strings mean "any".
-    package init(
+    public init(
         statuses: Set<WorkflowStatus> = [],
         type: String? = nil,
         userID: String? = nil,

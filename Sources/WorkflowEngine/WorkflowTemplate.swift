@@ -18,14 +18,14 @@
 ///     }
 /// )
 /// ```
-package struct WorkflowTemplate: Sendable {
+public struct WorkflowTemplate: Sendable {
     /// The workflow type, e.g. `IMPORT_ASSETS`.
-    package var type: String
+    public var type: String
     /// Checks the start parameters; throws ``EngineError/Code/invalidArgument`` with a field
     /// such as `params.jobs` for a bad one.
-    package var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
     /// The jobs to run for validated parameters, in order.
-    package var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
+    public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
 
     /// Creates a template whose job list depends on the parameters.
     ///
@@ -33,7 +33,7 @@ package struct WorkflowTemplate: Sendable {
     ///   - type: The workflow type.
     ///   - validate: Checks the start parameters; accepts everything by default.
     ///   - makeJobs: The jobs to run for validated parameters.
-    package init(
+    public init(
         type: String,
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in },
         makeJobs: @escaping @Sendable ([String: String]) -> [JobDefinition]
@@ -49,7 +49,7 @@ package struct WorkflowTemplate: Sendable {
     ///   - type: The workflow type.
     ///   - jobs: The jobs, in the order they run.
     ///   - validate: Checks the start parameters; accepts everything by default.
-    package init(
+    public init(
         type: String,
         jobs: [JobDefinition],
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in }

@@ -6,18 +6,18 @@
 /// ```swift
 /// let asset = EntityReference(tag: "P-101", route: "/assets/123", id: "123", type: "Asset")
 /// ```
-package struct EntityReference: Sendable, Hashable {
+public struct EntityReference: Sendable, Hashable {
     /// A short human-readable label, e.g. `P-101`.
-    package var tag: String
+    public var tag: String
     /// Where a console navigates to show the entity, e.g. `/assets/123`.
-    package var route: String
+    public var route: String
     /// The entity's identifier in its own system, e.g. `123`.
-    package var id: String
+    public var id: String
     /// The kind of entity, e.g. `Asset`.
-    package var type: String
+    public var type: String
 
     /// Creates a reference; omitted fields are empty.
-    package init(tag: String = "", route: String = "", id: String = "", type: String = "") {
+    public init(tag: String = "", route: String = "", id: String = "", type: String = "") {
         self.tag = tag
         self.route = route
         self.id = id
@@ -25,7 +25,7 @@ package struct EntityReference: Sendable, Hashable {
     }
 
     /// Whether no field is set.
-    package var isEmpty: Bool {
+    public var isEmpty: Bool {
         tag.isEmpty && route.isEmpty && id.isEmpty && type.isEmpty
     }
 }

@@ -1,36 +1,36 @@
 /// A phase of a workflow, such as "Fetch External Assets", with the steps it logged.
 ///
 /// Jobs of a workflow run strictly one after another in ``position`` order.
-package struct Job: Sendable, Hashable {
+public struct Job: Sendable, Hashable {
     /// Unique identifier of the job.
-    package var id: String
+    public var id: String
     /// Human-readable name of the phase, e.g. "Process Data".
-    package var name: String
+    public var name: String
     /// Zero-based position of the job in its workflow.
-    package var position: Int
+    public var position: Int
     /// Lifecycle state.
-    package var status: JobStatus
+    public var status: JobStatus
     /// Steps logged so far, in the order they were logged.
-    package var steps: [Step]
+    public var steps: [Step]
     /// Progress from 0 to 1 as last reported by the job (1 once it completed).
-    package var progress: Double
+    public var progress: Double
     /// The message of the last progress update, e.g. "Processing 50/100 items".
-    package var progressMessage: String
+    public var progressMessage: String
     /// Duration and counters; set when the job finishes.
-    package var stats: Stats
+    public var stats: Stats
     /// The error the job failed with.
-    package var error: String?
+    public var error: String?
     /// Where the job failed: a stack or another useful trace of the error.
-    package var stack: String?
+    public var stack: String?
     /// When the job started, in Unix epoch milliseconds; `nil` until it starts.
-    package var startedAtMs: Int64?
+    public var startedAtMs: Int64?
     /// When the job finished (or was cancelled), in Unix epoch milliseconds.
-    package var finishedAtMs: Int64?
+    public var finishedAtMs: Int64?
     /// 1 for the first run of the job, plus one per retry that ran it again.
-    package var attempt: Int
+    public var attempt: Int
 
     /// Creates a job; a new job is pending with no steps.
-    package init(
+    public init(
         id: String,
         name: String,
         position: Int,

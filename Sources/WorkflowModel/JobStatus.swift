@@ -7,7 +7,7 @@
 ///    │           └──────▶ failed
 ///    └──────────────────▶ cancelled   (an earlier job failed)
 /// ```
-package enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for the jobs before it.
     case pending
     /// Its function is running.
@@ -20,7 +20,7 @@ package enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertibl
     case cancelled
 
     /// Whether the job has finished and will not change again.
-    package var isTerminal: Bool {
+    public var isTerminal: Bool {
         switch self {
         case .pending, .running: false
         case .completed, .failed, .cancelled: true
@@ -28,7 +28,7 @@ package enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertibl
     }
 
     /// The upper-case name used by the API, e.g. `PENDING`.
-    package var description: String {
+    public var description: String {
         switch self {
         case .pending: "PENDING"
         case .running: "RUNNING"

@@ -17,49 +17,49 @@
 ///     print(event.sequence, step.message, step.entity?.tag ?? "")
 /// }
 /// ```
-package struct LogEvent: Sendable, Hashable {
+public struct LogEvent: Sendable, Hashable {
     /// Server-wide and strictly increasing, starting at 1.
-    package var sequence: UInt64
+    public var sequence: UInt64
     /// When the change happened, in Unix epoch milliseconds (UTC).
-    package var timestampMs: Int64
+    public var timestampMs: Int64
     /// What the event reports.
-    package var kind: LogEventKind
+    public var kind: LogEventKind
     /// Severity of the event.
-    package var level: LogLevel
+    public var level: LogLevel
     /// Human-readable description, e.g. "Job Process Data started".
-    package var message: String
+    public var message: String
     /// The workflow the event belongs to.
-    package var workflowID: String
+    public var workflowID: String
     /// The type of that workflow, e.g. `IMPORT_ASSETS`.
-    package var workflowType: String
+    public var workflowType: String
     /// Who started that workflow.
-    package var userID: String
+    public var userID: String
     /// The job the event is about; set for job, step, progress and failure-notice events.
-    package var job: JobRef?
+    public var job: JobRef?
     /// The step; set for `stepLogged`.
-    package var step: Step?
+    public var step: Step?
     /// The progress from 0 to 1; set for `progressUpdated`.
-    package var progress: Double?
+    public var progress: Double?
     /// The progress message; set for `progressUpdated` (empty otherwise).
-    package var progressMessage: String
+    public var progressMessage: String
     /// The status the workflow moved to; set for workflow lifecycle events.
-    package var workflowStatus: WorkflowStatus?
+    public var workflowStatus: WorkflowStatus?
     /// The status the job moved to; set for job lifecycle events.
-    package var jobStatus: JobStatus?
+    public var jobStatus: JobStatus?
     /// Duration and counters; set for completion and failure events.
-    package var stats: Stats?
+    public var stats: Stats?
     /// The error; set for failure events and the failure notice.
-    package var error: String?
+    public var error: String?
     /// Where the error happened; set for `jobFailed`.
-    package var stack: String?
+    public var stack: String?
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
-    package var gap: ClosedRange<UInt64>?
+    public var gap: ClosedRange<UInt64>?
     /// For job, step and retry events: the attempt of the job (or workflow) they belong to.
-    package var attempt: Int
+    public var attempt: Int
 
     /// Creates an event.
-    package init(
+    public init(
         sequence: UInt64 = 0,
         timestampMs: Int64,
         kind: LogEventKind,
@@ -102,5 +102,5 @@ package struct LogEvent: Sendable, Hashable {
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.
-    package var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
+    public var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
 }

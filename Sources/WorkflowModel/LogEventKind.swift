@@ -1,5 +1,5 @@
 /// What a ``LogEvent`` reports.
-package enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// A workflow was started; its jobs are pending.
     case workflowStarted
     /// Every job of a workflow completed. Terminal.
@@ -31,7 +31,7 @@ package enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvert
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
-    package var isTerminalWorkflowEvent: Bool {
+    public var isTerminalWorkflowEvent: Bool {
         switch self {
         case .workflowCompleted, .workflowFailed, .workflowCancelled: true
         default: false
@@ -39,7 +39,7 @@ package enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConvert
     }
 
     /// The upper-case name used by the API, e.g. `STEP_LOGGED`.
-    package var description: String {
+    public var description: String {
         switch self {
         case .workflowStarted: "WORKFLOW_STARTED"
         case .workflowCompleted: "WORKFLOW_COMPLETED"

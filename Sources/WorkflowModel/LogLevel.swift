@@ -5,7 +5,7 @@
 /// ```swift
 /// let important = event.level >= .warn
 /// ```
-package enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Detail useful while developing a workflow.
     case debug
     /// Normal progress, the default for steps.
@@ -26,12 +26,12 @@ package enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomStrin
     }
 
     /// Orders levels by severity.
-    package static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
         lhs.rank < rhs.rank
     }
 
     /// The upper-case name used by the API, e.g. `WARN`.
-    package var description: String {
+    public var description: String {
         switch self {
         case .debug: "DEBUG"
         case .info: "INFO"

@@ -2,20 +2,20 @@
 ///
 /// The engine measures ``durationMs`` itself with a monotonic clock; jobs record the counters.
 /// A workflow's stats are its total duration and the sum of its jobs' counters.
-package struct Stats: Sendable, Hashable {
+public struct Stats: Sendable, Hashable {
     /// Wall time in milliseconds, measured by the engine.
-    package var durationMs: Int64
+    public var durationMs: Int64
     /// Named counters, e.g. `["itemsProcessed": 100, "itemsFailed": 5]`.
-    package var counters: [String: Int64]
+    public var counters: [String: Int64]
 
     /// Creates stats.
-    package init(durationMs: Int64 = 0, counters: [String: Int64] = [:]) {
+    public init(durationMs: Int64 = 0, counters: [String: Int64] = [:]) {
         self.durationMs = durationMs
         self.counters = counters
     }
 
     /// Adds every counter of `other` to the counters of `self` (the duration is left alone).
-    package mutating func addCounters(of other: Stats) {
+    public mutating func addCounters(of other: Stats) {
         counters.merge(other.counters, uniquingKeysWith: &+)
     }
 }

@@ -2,24 +2,24 @@
 ///
 /// Steps are logged by job functions through the engine's job context and recorded both in
 /// the job's ``Job/steps`` and as a `stepLogged` ``LogEvent``.
-package struct Step: Sendable, Hashable {
+public struct Step: Sendable, Hashable {
     /// Unique identifier of the step.
-    package var id: String
+    public var id: String
     /// What happened, e.g. "Created P-101".
-    package var message: String
+    public var message: String
     /// Severity of the step.
-    package var level: LogLevel
+    public var level: LogLevel
     /// The entity the step is about, if any.
-    package var entity: EntityReference?
+    public var entity: EntityReference?
     /// When the job logged the step, in Unix epoch milliseconds (UTC).
-    package var timestampMs: Int64
+    public var timestampMs: Int64
     /// Sequence number of the `stepLogged` event that recorded this step.
-    package var sequence: UInt64
+    public var sequence: UInt64
     /// Which run of its job logged the step: 1 for the first, 2 after one retry, …
-    package var attempt: Int
+    public var attempt: Int
 
     /// Creates a step.
-    package init(
+    public init(
         id: String,
         message: String,
         level: LogLevel = .info,

@@ -8,44 +8,44 @@
 ///     print(job.name, job.status, job.steps.count)
 /// }
 /// ```
-package struct Workflow: Sendable, Hashable {
+public struct Workflow: Sendable, Hashable {
     /// Unique identifier, assigned by the engine.
-    package var id: String
+    public var id: String
     /// The registered type, e.g. `IMPORT_ASSETS`.
-    package var type: String
+    public var type: String
     /// Human-readable summary, e.g. "Import Gold Mine".
-    package var summary: String
+    public var summary: String
     /// Lifecycle state.
-    package var status: WorkflowStatus
+    public var status: WorkflowStatus
     /// When the workflow was created, in Unix epoch milliseconds (UTC).
-    package var createdAtMs: Int64
+    public var createdAtMs: Int64
     /// When the workflow started running, in Unix epoch milliseconds (UTC).
-    package var startedAtMs: Int64
+    public var startedAtMs: Int64
     /// When the workflow finished, in Unix epoch milliseconds (UTC); `nil` while running.
-    package var finishedAtMs: Int64?
+    public var finishedAtMs: Int64?
     /// Who started the workflow.
-    package var userID: String
+    public var userID: String
     /// Display name of who started the workflow.
-    package var userName: String
+    public var userName: String
     /// Parameters the jobs were started with.
-    package var params: [String: String]
+    public var params: [String: String]
     /// The jobs, in the order they run.
-    package var jobs: [Job]
+    public var jobs: [Job]
     /// Total duration and the sum of the jobs' counters; set when the workflow finishes.
-    package var stats: Stats
+    public var stats: Stats
     /// The error of the job the workflow failed at.
-    package var error: String?
+    public var error: String?
     /// The id of the job the workflow failed at.
-    package var failedJobID: String?
+    public var failedJobID: String?
     /// The name of the job the workflow failed at.
-    package var failedJobName: String?
+    public var failedJobName: String?
     /// The caller-chosen id that made the start call safe to retry (empty if none).
-    package var requestID: String
+    public var requestID: String
     /// 1 for the first run, plus one per retry.
-    package var attempt: Int
+    public var attempt: Int
 
     /// Creates a workflow.
-    package init(
+    public init(
         id: String,
         type: String,
         summary: String = "",

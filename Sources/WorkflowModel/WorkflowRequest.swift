@@ -8,22 +8,22 @@
 ///     summary: "Import Gold Mine"
 /// )
 /// ```
-package struct WorkflowRequest: Sendable, Hashable {
+public struct WorkflowRequest: Sendable, Hashable {
     /// A registered workflow type such as `IMPORT_ASSETS` or `TEST`.
-    package var type: String
+    public var type: String
     /// Parameters for the workflow's jobs.
-    package var params: [String: String]
+    public var params: [String: String]
     /// Who starts the workflow.
-    package var userID: String
+    public var userID: String
     /// Display name of who starts the workflow.
-    package var userName: String
+    public var userName: String
     /// Human-readable summary, e.g. "Import Gold Mine".
-    package var summary: String
+    public var summary: String
     /// Optional caller-chosen id that makes retries of the start safe (empty if none).
-    package var requestID: String
+    public var requestID: String
 
     /// Creates a request.
-    package init(
+    public init(
         type: String,
         params: [String: String] = [:],
         userID: String = "",

@@ -9,7 +9,7 @@
 ///    ├──────▶ failed      (a job threw; later jobs were cancelled)
 ///    └──────▶ cancelled   (reserved for cancellation by a caller)
 /// ```
-package enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Started and not yet finished: a job is running or about to run.
     case running
     /// Every job completed.
@@ -20,7 +20,7 @@ package enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConve
     case cancelled
 
     /// Whether the workflow has finished and will not change again.
-    package var isTerminal: Bool {
+    public var isTerminal: Bool {
         switch self {
         case .running: false
         case .completed, .failed, .cancelled: true
@@ -28,7 +28,7 @@ package enum WorkflowStatus: Sendable, Hashable, CaseIterable, CustomStringConve
     }
 
     /// The upper-case name used by the API, e.g. `RUNNING`.
-    package var description: String {
+    public var description: String {
         switch self {
         case .running: "RUNNING"
         case .completed: "COMPLETED"
