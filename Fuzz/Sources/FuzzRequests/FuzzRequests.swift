@@ -25,7 +25,7 @@ public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-private func roundTrip<Message: WorkflowV1.Message>(_ type: Message.Type, _ bytes: [UInt8]) {
+private func roundTrip<Message: ProtoMessage>(_ type: Message.Type, _ bytes: [UInt8]) {
     let decoded = bytes.withUnsafeBytes { try? Message(serializedBytes: $0) }
     guard let decoded else { return }
     let again = decoded.serializedBytes().withUnsafeBytes { try? Message(serializedBytes: $0) }
