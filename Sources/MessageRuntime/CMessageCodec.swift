@@ -27,7 +27,8 @@ public protocol CMessageCodec: ProtoMessage {
     @_spi(MessageRuntime) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int
 
     /// Copies every field out of an unpacked C message; keeps no pointer into it.
-    @_spi(MessageRuntime) init(copying message: UnsafeRawPointer)
+    /// - Throws: ``CCopy/InvalidUTF8`` for a string field that is not UTF-8.
+    @_spi(MessageRuntime) init(copying message: UnsafeRawPointer) throws(CCopy.InvalidUTF8)
     /// Points every field of an `*__init`ed C message at copies of this value's fields,
     /// allocated in `arena`.
     @_spi(MessageRuntime) func fill(_ message: UnsafeMutableRawPointer, arena: inout PackArena)
@@ -52,7 +53,11 @@ extension CMessageCodec {
             throw MessageDecodingError(messageName: protoMessageName, byteCount: bytes.count)
         }
         defer { cFreeUnpacked(unpacked) }
-        return Self(copying: unpacked)
+        do throws(CCopy.InvalidUTF8) {
+            return try Self(copying: unpacked)
+        } catch {
+            throw MessageDecodingError(messageName: protoMessageName, byteCount: bytes.count, invalidUTF8Field: error.field)
+        }
     }
 
     /// Builds this value's C tree in an arena and hands it to `body` with its packed size.
@@ -101,20 +106,21 @@ extension CMessageCodec {
 
     /// Copies an optional sub-message: NULL (absent) becomes `nil`.
     @inlinable
-    @_spi(MessageRuntime) public static func copy(_ message: UnsafeRawPointer?) -> Self? {
-        message.map { Self(copying: $0) }
+    @_spi(MessageRuntime) public static func copy(_ message: UnsafeRawPointer?) throws(CCopy.InvalidUTF8) -> Self? {
+        guard let message else { return nil }
+        return try Self(copying: message)
     }
 
     /// Copies a repeated sub-message field (`n_*` and a `T **` array).
     @inlinable
-    @_spi(MessageRuntime) public static func copy(array items: UnsafeRawPointer?, count: Int) -> [Self] {
+    @_spi(MessageRuntime) public static func copy(array items: UnsafeRawPointer?, count: Int) throws(CCopy.InvalidUTF8) -> [Self] {
         guard let items, count > 0 else { return [] }
         var result: [Self] = []
         result.reserveCapacity(count)
         for index in 0..<count {
             // protoc-c never leaves a NULL in an unpacked array; skip one rather than crash.
             if let item = items.load(fromByteOffset: index * MemoryLayout<UnsafeRawPointer?>.stride, as: UnsafeRawPointer?.self) {
-                result.append(Self(copying: item))
+                result.append(try Self(copying: item))
             }
         }
         return result
@@ -123,11 +129,24 @@ extension CMessageCodec {
 
 /// Copies protoc-c's field values out of an unpacked message.
 @_spi(MessageRuntime) public enum CCopy {
-    /// A string field; NULL and `""` become `""`, invalid UTF-8 is repaired.
+    /// A string field whose bytes are not UTF-8, which proto3 forbids.
+    public struct InvalidUTF8: Error {
+        /// The field, fully qualified, e.g. `"workflow.v1.EntityRef.tag"`.
+        public let field: String
+
+        @inlinable
+        public init(field: String) {
+            self.field = field
+        }
+    }
+
+    /// A string field; NULL and `""` become `""`.
+    /// - Throws: ``InvalidUTF8`` naming `field` when the bytes are not UTF-8.
     @inlinable @inline(__always)
-    @_spi(MessageRuntime) public static func string(_ cString: UnsafePointer<CChar>?) -> String {
+    @_spi(MessageRuntime) public static func string(_ cString: UnsafePointer<CChar>?, field: StaticString) throws(InvalidUTF8) -> String {
         guard let cString, cString.pointee != 0 else { return "" }
-        return String(cString: cString)
+        guard let string = String(validatingCString: cString) else { throw InvalidUTF8(field: "\(field)") }
+        return string
     }
 
     /// A `bytes` field (`len` bytes at `data`).
@@ -139,24 +158,31 @@ extension CMessageCodec {
 
     /// A repeated field (`n_*` values at a `T *`), each converted by `convert`.
     @inlinable
-    @_spi(MessageRuntime) public static func array<C, T>(_ values: UnsafePointer<C>?, count: Int, _ convert: (C) -> T) -> [T] {
+    @_spi(MessageRuntime) public static func array<C, T, Failure: Error>(
+        _ values: UnsafePointer<C>?, count: Int, _ convert: (C) throws(Failure) -> T
+    ) throws(Failure) -> [T] {
         guard let values, count > 0 else { return [] }
-        return UnsafeBufferPointer(start: values, count: count).map(convert)
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for value in UnsafeBufferPointer(start: values, count: count) {
+            result.append(try convert(value))
+        }
+        return result
     }
 
     /// A map field (a repeated `*Entry` message) as a dictionary; a key repeated on the wire
     /// keeps its last value, as protobuf requires.
     @inlinable
-    @_spi(MessageRuntime) public static func map<Entry, Key: Hashable, Value>(
+    @_spi(MessageRuntime) public static func map<Entry, Key: Hashable, Value, Failure: Error>(
         _ entries: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?,
         count: Int,
-        _ keyValue: (Entry) -> (Key, Value)
-    ) -> [Key: Value] {
+        _ keyValue: (Entry) throws(Failure) -> (Key, Value)
+    ) throws(Failure) -> [Key: Value] {
         guard let entries, count > 0 else { return [:] }
         var result: [Key: Value] = .init(minimumCapacity: count)
         for index in 0..<count {
             guard let entry = entries[index] else { continue }
-            let (key, value) = keyValue(entry.pointee)
+            let (key, value) = try keyValue(entry.pointee)
             result[key] = value
         }
         return result

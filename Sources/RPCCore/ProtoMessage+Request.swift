@@ -2,7 +2,8 @@ import MessageRuntime
 
 extension ProtoMessage {
     /// Decodes a request message, or throws the status a stock server answers bytes that do not
-    /// decode with: INVALID_ARGUMENT, "request is not a valid <message> message".
+    /// decode with: INVALID_ARGUMENT, "request is not a valid <message> message", naming the
+    /// string field when its bytes are not UTF-8.
     ///
     /// - Parameter bytes: The request message, without its 5-byte gRPC prefix.
     /// - Throws: ``RPCStatus`` when `bytes` is not an encoding of this message.
@@ -10,7 +11,8 @@ extension ProtoMessage {
         do {
             try self.init(serializedBytes: bytes)
         } catch {
-            throw RPCStatus(code: .invalidArgument, message: "request is not a valid \(Self.protoMessageName) message")
+            let reason = error.invalidUTF8Field.map { ": \($0) is not valid UTF-8" } ?? ""
+            throw RPCStatus(code: .invalidArgument, message: "request is not a valid \(Self.protoMessageName) message\(reason)")
         }
     }
 }

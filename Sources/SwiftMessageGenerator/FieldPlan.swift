@@ -70,13 +70,13 @@ struct FieldPlan {
             switch field.kind {
             case .message:
                 let cType = Naming.cType(try types.lookUp(field.typeName, for: context).fullName)
-                copy = "\(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(cName))"
+                copy = "try \(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(cName))"
                 fill = "c.pointee.\(cMember) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
             case .string, .bytes:
-                copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
+                copy = Self.tried("CCopy.array(\(cField), count: c.n_\(cName)) \(Self.closure("element", coding.fromC("element"), coding.canThrow))", coding.canThrow)
                 fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
             default:
-                copy = "CCopy.array(\(cField), count: c.n_\(cName)) { \(coding.fromC("$0")) }"
+                copy = Self.tried("CCopy.array(\(cField), count: c.n_\(cName)) \(Self.closure("element", coding.fromC("element"), coding.canThrow))", coding.canThrow)
                 fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
             }
             return FieldPlan(
@@ -88,13 +88,26 @@ struct FieldPlan {
             return FieldPlan(
                 swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil",
                 comment: comment + "\n\n`nil` when absent.", summary: summary,
-                copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
+                copyExpression: Self.tried(coding.fromC(cField), coding.canThrow),
+                fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
             )
         }
         return FieldPlan(
             swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, comment: comment, summary: summary,
-            copyExpression: coding.fromC(cField), fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
+            copyExpression: Self.tried(coding.fromC(cField), coding.canThrow),
+            fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
         )
+    }
+
+    /// `expression`, after a `try` when it can throw.
+    static func tried(_ expression: String, _ canThrow: Bool) -> String {
+        canThrow ? "try " + expression : expression
+    }
+
+    /// A closure of one `parameter` returning `body`, typed to throw `CCopy.InvalidUTF8` when
+    /// `body` can (Swift infers `any Error` for an untyped throwing closure).
+    static func closure(_ parameter: String, _ body: String, _ canThrow: Bool) -> String {
+        canThrow ? "{ \(parameter) throws(CCopy.InvalidUTF8) in try \(body) }" : "{ \(parameter) in \(body) }"
     }
 
     /// A `map<K, V>`: a dictionary, written to C as entries sorted by key.
@@ -121,7 +134,10 @@ struct FieldPlan {
         let initialize = Naming.cFunctionPrefix(entry.fullName) + "__init"
         return FieldPlan(
             swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", comment: comment, summary: summary,
-            copyExpression: "CCopy.map(c.\(cMember), count: c.n_\(cName)) { (\(key.fromC("$0.key")), \(value.fromC("$0.value"))) }",
+            copyExpression: Self.tried(
+                "CCopy.map(c.\(cMember), count: c.n_\(cName)) \(Self.closure("entry", "(\(key.fromC("entry.key")), \(value.fromC("entry.value")))", key.canThrow || value.canThrow))",
+                key.canThrow || value.canThrow
+            ),
             fillStatements: [
                 "c.pointee.n_\(cName) = self.\(name).count",
                 "c.pointee.\(cMember) = arena.mapEntries(self.\(name), initialize: { (entry: UnsafeMutablePointer<\(cEntry)>) in \(initialize)(entry) }) { entry, key, value, arena in",
@@ -147,6 +163,7 @@ struct FieldPlan {
             let cMember = Naming.cFieldInSwift(field.name)
             var copy = coding.fromC("c.\(cMember)")
             if field.kind == .message { copy += " ?? \(coding.defaultValue)" }
+            copy = Self.tried(copy, coding.canThrow)
             members.append(Oneof.Member(
                 protoName: field.name, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
             ))
@@ -163,7 +180,7 @@ struct FieldPlan {
         return FieldPlan(
             swiftName: name, swiftType: "\(typeName)?", defaultValue: "nil", comment: comment,
             summary: comment.split(separator: "\n").joined(separator: " "),
-            copyExpression: "Self.copy\(typeName)(c)", fillStatements: fill,
+            copyExpression: Self.tried("Self.copy\(typeName)(c)", members.contains { $0.coding.canThrow }), fillStatements: fill,
             oneof: Oneof(protoName: protoName, typeName: typeName, comment: message.oneofComments[index], members: members)
         )
     }

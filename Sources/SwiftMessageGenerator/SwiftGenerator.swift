@@ -95,6 +95,9 @@ struct ValueCoding {
     var fromC: (String) -> String
     /// Converts a Swift value to C, with `arena` in scope.
     var toC: (String) -> String
+    /// Whether `fromC` can throw `CCopy.InvalidUTF8` (a string, or a message that may hold
+    /// one): the caller puts the `try`.
+    var canThrow = false
 
     static func of(_ field: FieldDescriptor, types: TypeTable, context: String) throws(GeneratorError) -> ValueCoding {
         let plain = { (type: String, zero: String) in
@@ -110,7 +113,10 @@ struct ValueCoding {
         case .bool:
             return ValueCoding(swiftType: "Bool", defaultValue: "false", fromC: { "\($0) != 0" }, toC: { "\($0) ? 1 : 0" })
         case .string:
-            return ValueCoding(swiftType: "String", defaultValue: "\"\"", fromC: { "CCopy.string(\($0))" }, toC: { "arena.cString(\($0))" })
+            return ValueCoding(
+                swiftType: "String", defaultValue: "\"\"",
+                fromC: { "CCopy.string(\($0), field: \"\(context)\")" }, toC: { "arena.cString(\($0))" }, canThrow: true
+            )
         case .bytes:
             return ValueCoding(
                 swiftType: "[UInt8]", defaultValue: "[]",
@@ -131,7 +137,8 @@ struct ValueCoding {
             return ValueCoding(
                 swiftType: entry.swiftName, defaultValue: "\(entry.swiftName)()",
                 fromC: { "\(entry.swiftName).copy(UnsafeRawPointer(\($0)))" },
-                toC: { "arena.subMessage(\($0))?.assumingMemoryBound(to: \(cType).self)" }
+                toC: { "arena.subMessage(\($0))?.assumingMemoryBound(to: \(cType).self)" },
+                canThrow: true
             )
         case .group:
             throw GeneratorError("\(context): groups are not supported")
@@ -381,7 +388,7 @@ struct FileWriter {
                 writer.line("\(codec) func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}")
                 return
             }
-            try writer.block("\(codec) init(copying cMessage: UnsafeRawPointer)") { writer throws(GeneratorError) in
+            try writer.block("\(codec) init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8)") { writer throws(GeneratorError) in
                 writer.line("let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee")
                 writer.line("self.init(")
                 for (index, plan) in plans.enumerated() {
@@ -401,7 +408,8 @@ struct FileWriter {
             }
             for oneof in plans.compactMap(\.oneof) {
                 writer.line()
-                try writer.block("private static func copy\(oneof.typeName)(_ c: CMessage) -> \(oneof.typeName)?") { writer throws(GeneratorError) in
+                let throwing = oneof.members.contains { $0.coding.canThrow } ? " throws(CCopy.InvalidUTF8)" : ""
+                try writer.block("private static func copy\(oneof.typeName)(_ c: CMessage)\(throwing) -> \(oneof.typeName)?") { writer throws(GeneratorError) in
                     writer.line("switch c.\(Naming.cOneofCase(oneof.protoName)) {")
                     for member in oneof.members {
                         writer.line("case \(member.cConstant): .\(member.caseName)(\(member.copyExpression))")

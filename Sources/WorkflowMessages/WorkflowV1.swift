@@ -18,6 +18,6 @@
 /// ```
 ///
 /// Strings travel as C strings through protoc-c: text after an embedded NUL character
-/// (`"\0"`) is lost in both directions, and invalid UTF-8 received from a peer is repaired with
-/// U+FFFD rather than rejected.
+/// (`"\0"`) is lost in both directions. A string field that is not valid UTF-8 fails to decode,
+/// as proto3 requires (``MessageDecodingError/invalidUTF8Field`` names it).
 public enum WorkflowV1 {}

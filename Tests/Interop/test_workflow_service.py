@@ -255,5 +255,18 @@ def test_unparsable_message_gets_a_clear_status(channel):
     assert "StartWorkflowRequest" in details
 
 
+def test_a_string_that_is_not_utf8_is_invalid_argument_naming_the_field(channel, stub):
+    """proto3 strings are UTF-8; stock servers reject others. Python's protobuf will not encode
+    such a string, so the request is spelled out: type "TEST" (field 1), summary C3 28 (field 5)."""
+    method = channel.unary_unary(method_path(WORKFLOW_SERVICE, "StartWorkflow"), request_serializer=identity, response_deserializer=identity)
+    request = b"\x0a\x04TEST" + b"\x2a\x02\xc3\x28"
+    details = expect_status(grpc.StatusCode.INVALID_ARGUMENT, method, request)
+    assert "workflow.v1.StartWorkflowRequest.summary is not valid UTF-8" in details
+    get = channel.unary_unary(method_path(WORKFLOW_SERVICE, "GetWorkflow"), request_serializer=identity, response_deserializer=identity)
+    details = expect_status(grpc.StatusCode.INVALID_ARGUMENT, get, b"\x0a\x03wf\xff")
+    assert "workflow.v1.GetWorkflowRequest.workflow_id is not valid UTF-8" in details
+    assert pb.StartWorkflowRequest.FromString(b"\x0a\x04TEST").type == "TEST"
+
+
 def test_server_keeps_serving_after_errors(stub):
     assert start(stub, jobs=1, steps=1, step_delay_ms=0).status == pb.WORKFLOW_STATUS_RUNNING

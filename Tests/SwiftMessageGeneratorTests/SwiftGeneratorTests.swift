@@ -105,8 +105,11 @@ struct SwiftGeneratorChangeTests {
             "attempt: Int32 = 0,", "note: String = \"\",", "tags: [String] = [],", "weights: [String: Int32] = [:]",
             "self.note = note", "self.tags = tags", "self.weights = weights",
             // init(copying:) and fill, with protoc-c's member and entry names.
-            "attempt: c.attempt,", "note: CCopy.string(c.note),", "tags: CCopy.array(c.tags, count: c.n_tags) { CCopy.string($0) },",
-            "weights: CCopy.map(c.weights, count: c.n_weights) { (CCopy.string($0.key), $0.value) }",
+            // Strings are checked for UTF-8 and name their field when they are not.
+            "attempt: c.attempt,",
+            "note: try CCopy.string(c.note, field: \"workflow.v1.Step.note\"),",
+            "tags: try CCopy.array(c.tags, count: c.n_tags) { element throws(CCopy.InvalidUTF8) in try CCopy.string(element, field: \"workflow.v1.Step.tags\") },",
+            "weights: try CCopy.map(c.weights, count: c.n_weights) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: \"workflow.v1.Step.weights\"), entry.value) }",
             "c.pointee.note = arena.cString(self.note)",
             "c.pointee.n_tags = self.tags.count",
             "c.pointee.tags = arena.array(self.tags) { value, arena in arena.cString(value) }",

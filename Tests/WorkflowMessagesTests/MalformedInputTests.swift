@@ -135,9 +135,24 @@ struct MalformedInputTests {
         #expect(throws: MessageDecodingError.self) { try WorkflowV1.Workflow(serializedBytes: bytes) }
     }
 
-    @Test func invalidUTF8IsRepairedNotFatal() throws {
-        let request = try WorkflowV1.GetWorkflowRequest(serializedBytes: [0x0A, 0x04, 0xC3, 0x28, 0xFF, 0x41])
-        #expect(request.workflowID == "\u{FFFD}(\u{FFFD}A")
+    @Test func invalidUTF8IsRejectedNamingTheField() throws {
+        // proto3 strings are UTF-8: C3 28 (a lead byte without its continuation) and FF are not.
+        #expect(throws: MessageDecodingError(messageName: "workflow.v1.GetWorkflowRequest", byteCount: 6, invalidUTF8Field: "workflow.v1.GetWorkflowRequest.workflow_id")) {
+            try WorkflowV1.GetWorkflowRequest(serializedBytes: [0x0A, 0x04, 0xC3, 0x28, 0xFF, 0x41])
+        }
+        // Nested: Step.entity (field 4) holding tag (field 1) = FF.
+        let entityTag: [UInt8] = [0x22, 0x03, 0x0A, 0x01, 0xFF]
+        #expect(throws: MessageDecodingError(messageName: "workflow.v1.Step", byteCount: 5, invalidUTF8Field: "workflow.v1.EntityRef.tag")) {
+            try WorkflowV1.Step(serializedBytes: entityTag)
+        }
+        // params (field 10) holding the entry {key "k", value FE}.
+        let invalidParam: [UInt8] = [0x52, 0x06, 0x0A, 0x01, 0x6B, 0x12, 0x01, 0xFE]
+        #expect(throws: MessageDecodingError(messageName: "workflow.v1.Workflow", byteCount: 8, invalidUTF8Field: "workflow.v1.Workflow.params")) {
+            try WorkflowV1.Workflow(serializedBytes: invalidParam)
+        }
+        // Valid multi-byte UTF-8 still decodes.
+        let valid = try WorkflowV1.GetWorkflowRequest(serializedBytes: [0x0A, 0x04, 0xF0, 0x9F, 0x9A, 0x80])
+        #expect(valid.workflowID == "🚀")
     }
 
     @Test func unknownFieldsAreSkipped() throws {

@@ -37,10 +37,10 @@ extension HealthV1.HealthCheckRequest: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__health__v1__health_check_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__health__v1__health_check_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            service: CCopy.string(c.service)
+            service: try CCopy.string(c.service, field: "grpc.health.v1.HealthCheckRequest.service")
         )
     }
 
@@ -110,7 +110,7 @@ extension HealthV1.HealthCheckResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__health__v1__health_check_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__health__v1__health_check_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             status: HealthV1.HealthCheckResponse.ServingStatus(c.status)

@@ -76,11 +76,11 @@ extension ReflectionV1Alpha.ServerReflectionRequest: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            host: CCopy.string(c.host),
-            messageRequest: Self.copyMessageRequest(c)
+            host: try CCopy.string(c.host, field: "grpc.reflection.v1alpha.ServerReflectionRequest.host"),
+            messageRequest: try Self.copyMessageRequest(c)
         )
     }
 
@@ -108,13 +108,13 @@ extension ReflectionV1Alpha.ServerReflectionRequest: CMessageCodec {
         }
     }
 
-    private static func copyMessageRequest(_ c: CMessage) -> MessageRequest? {
+    private static func copyMessageRequest(_ c: CMessage) throws(CCopy.InvalidUTF8) -> MessageRequest? {
         switch c.message_request_case {
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_BY_FILENAME: .fileByFilename(CCopy.string(c.file_by_filename))
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_SYMBOL: .fileContainingSymbol(CCopy.string(c.file_containing_symbol))
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION: .fileContainingExtension(ReflectionV1Alpha.ExtensionRequest.copy(UnsafeRawPointer(c.file_containing_extension)) ?? ReflectionV1Alpha.ExtensionRequest())
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE: .allExtensionNumbersOfType(CCopy.string(c.all_extension_numbers_of_type))
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_LIST_SERVICES: .listServices(CCopy.string(c.list_services))
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_BY_FILENAME: .fileByFilename(try CCopy.string(c.file_by_filename, field: "grpc.reflection.v1alpha.ServerReflectionRequest.file_by_filename"))
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_SYMBOL: .fileContainingSymbol(try CCopy.string(c.file_containing_symbol, field: "grpc.reflection.v1alpha.ServerReflectionRequest.file_containing_symbol"))
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION: .fileContainingExtension(try ReflectionV1Alpha.ExtensionRequest.copy(UnsafeRawPointer(c.file_containing_extension)) ?? ReflectionV1Alpha.ExtensionRequest())
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE: .allExtensionNumbersOfType(try CCopy.string(c.all_extension_numbers_of_type, field: "grpc.reflection.v1alpha.ServerReflectionRequest.all_extension_numbers_of_type"))
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_LIST_SERVICES: .listServices(try CCopy.string(c.list_services, field: "grpc.reflection.v1alpha.ServerReflectionRequest.list_services"))
         default: nil
         }
     }
@@ -162,10 +162,10 @@ extension ReflectionV1Alpha.ExtensionRequest: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            containingType: CCopy.string(c.containing_type),
+            containingType: try CCopy.string(c.containing_type, field: "grpc.reflection.v1alpha.ExtensionRequest.containing_type"),
             extensionNumber: c.extension_number
         )
     }
@@ -247,12 +247,12 @@ extension ReflectionV1Alpha.ServerReflectionResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            validHost: CCopy.string(c.valid_host),
-            originalRequest: ReflectionV1Alpha.ServerReflectionRequest.copy(UnsafeRawPointer(c.original_request)),
-            messageResponse: Self.copyMessageResponse(c)
+            validHost: try CCopy.string(c.valid_host, field: "grpc.reflection.v1alpha.ServerReflectionResponse.valid_host"),
+            originalRequest: try ReflectionV1Alpha.ServerReflectionRequest.copy(UnsafeRawPointer(c.original_request)),
+            messageResponse: try Self.copyMessageResponse(c)
         )
     }
 
@@ -278,12 +278,12 @@ extension ReflectionV1Alpha.ServerReflectionResponse: CMessageCodec {
         }
     }
 
-    private static func copyMessageResponse(_ c: CMessage) -> MessageResponse? {
+    private static func copyMessageResponse(_ c: CMessage) throws(CCopy.InvalidUTF8) -> MessageResponse? {
         switch c.message_response_case {
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_FILE_DESCRIPTOR_RESPONSE: .fileDescriptorResponse(ReflectionV1Alpha.FileDescriptorResponse.copy(UnsafeRawPointer(c.file_descriptor_response)) ?? ReflectionV1Alpha.FileDescriptorResponse())
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ALL_EXTENSION_NUMBERS_RESPONSE: .allExtensionNumbersResponse(ReflectionV1Alpha.ExtensionNumberResponse.copy(UnsafeRawPointer(c.all_extension_numbers_response)) ?? ReflectionV1Alpha.ExtensionNumberResponse())
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_LIST_SERVICES_RESPONSE: .listServicesResponse(ReflectionV1Alpha.ListServiceResponse.copy(UnsafeRawPointer(c.list_services_response)) ?? ReflectionV1Alpha.ListServiceResponse())
-        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ERROR_RESPONSE: .errorResponse(ReflectionV1Alpha.ErrorResponse.copy(UnsafeRawPointer(c.error_response)) ?? ReflectionV1Alpha.ErrorResponse())
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_FILE_DESCRIPTOR_RESPONSE: .fileDescriptorResponse(try ReflectionV1Alpha.FileDescriptorResponse.copy(UnsafeRawPointer(c.file_descriptor_response)) ?? ReflectionV1Alpha.FileDescriptorResponse())
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ALL_EXTENSION_NUMBERS_RESPONSE: .allExtensionNumbersResponse(try ReflectionV1Alpha.ExtensionNumberResponse.copy(UnsafeRawPointer(c.all_extension_numbers_response)) ?? ReflectionV1Alpha.ExtensionNumberResponse())
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_LIST_SERVICES_RESPONSE: .listServicesResponse(try ReflectionV1Alpha.ListServiceResponse.copy(UnsafeRawPointer(c.list_services_response)) ?? ReflectionV1Alpha.ListServiceResponse())
+        case GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ERROR_RESPONSE: .errorResponse(try ReflectionV1Alpha.ErrorResponse.copy(UnsafeRawPointer(c.error_response)) ?? ReflectionV1Alpha.ErrorResponse())
         default: nil
         }
     }
@@ -328,10 +328,10 @@ extension ReflectionV1Alpha.FileDescriptorResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__file_descriptor_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__file_descriptor_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            fileDescriptorProto: CCopy.array(c.file_descriptor_proto, count: c.n_file_descriptor_proto) { CCopy.bytes($0.data, count: $0.len) }
+            fileDescriptorProto: CCopy.array(c.file_descriptor_proto, count: c.n_file_descriptor_proto) { element in CCopy.bytes(element.data, count: element.len) }
         )
     }
 
@@ -385,11 +385,11 @@ extension ReflectionV1Alpha.ExtensionNumberResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_number_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_number_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            baseTypeName: CCopy.string(c.base_type_name),
-            extensionNumber: CCopy.array(c.extension_number, count: c.n_extension_number) { $0 }
+            baseTypeName: try CCopy.string(c.base_type_name, field: "grpc.reflection.v1alpha.ExtensionNumberResponse.base_type_name"),
+            extensionNumber: CCopy.array(c.extension_number, count: c.n_extension_number) { element in element }
         )
     }
 
@@ -437,10 +437,10 @@ extension ReflectionV1Alpha.ListServiceResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__list_service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__list_service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            service: ReflectionV1Alpha.ServiceResponse.copy(array: UnsafeRawPointer(c.service), count: c.n_service)
+            service: try ReflectionV1Alpha.ServiceResponse.copy(array: UnsafeRawPointer(c.service), count: c.n_service)
         )
     }
 
@@ -488,10 +488,10 @@ extension ReflectionV1Alpha.ServiceResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            name: CCopy.string(c.name)
+            name: try CCopy.string(c.name, field: "grpc.reflection.v1alpha.ServiceResponse.name")
         )
     }
 
@@ -542,11 +542,11 @@ extension ReflectionV1Alpha.ErrorResponse: CMessageCodec {
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__error_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__error_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    package init(copying cMessage: UnsafeRawPointer) {
+    package init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             errorCode: c.error_code,
-            errorMessage: CCopy.string(c.error_message)
+            errorMessage: try CCopy.string(c.error_message, field: "grpc.reflection.v1alpha.ErrorResponse.error_message")
         )
     }
 

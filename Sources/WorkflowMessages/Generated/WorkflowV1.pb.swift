@@ -264,15 +264,15 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            type: CCopy.string(c.type),
-            params: CCopy.map(c.params, count: c.n_params) { (CCopy.string($0.key), CCopy.string($0.value)) },
-            userID: CCopy.string(c.user_id),
-            userName: CCopy.string(c.user_name),
-            summary: CCopy.string(c.summary),
-            requestID: CCopy.string(c.request_id)
+            type: try CCopy.string(c.type, field: "workflow.v1.StartWorkflowRequest.type"),
+            params: try CCopy.map(c.params, count: c.n_params) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.StartWorkflowRequest.params"), CCopy.string(entry.value, field: "workflow.v1.StartWorkflowRequest.params")) },
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.StartWorkflowRequest.user_id"),
+            userName: try CCopy.string(c.user_name, field: "workflow.v1.StartWorkflowRequest.user_name"),
+            summary: try CCopy.string(c.summary, field: "workflow.v1.StartWorkflowRequest.summary"),
+            requestID: try CCopy.string(c.request_id, field: "workflow.v1.StartWorkflowRequest.request_id")
         )
     }
 
@@ -333,10 +333,10 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.StartWorkflowResponse.workflow_id"),
             status: WorkflowV1.WorkflowStatus(c.status)
         )
     }
@@ -383,10 +383,10 @@ extension WorkflowV1.GetWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id)
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.GetWorkflowRequest.workflow_id")
         )
     }
 
@@ -437,11 +437,11 @@ extension WorkflowV1.Stats: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__stats__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__stats__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             durationMs: c.duration_ms,
-            counters: CCopy.map(c.counters, count: c.n_counters) { (CCopy.string($0.key), $0.value) }
+            counters: try CCopy.map(c.counters, count: c.n_counters) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Stats.counters"), entry.value) }
         )
     }
 
@@ -509,13 +509,13 @@ extension WorkflowV1.EntityRef: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__entity_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__entity_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            tag: CCopy.string(c.tag),
-            route: CCopy.string(c.route),
-            id: CCopy.string(c.id),
-            type: CCopy.string(c.type)
+            tag: try CCopy.string(c.tag, field: "workflow.v1.EntityRef.tag"),
+            route: try CCopy.string(c.route, field: "workflow.v1.EntityRef.route"),
+            id: try CCopy.string(c.id, field: "workflow.v1.EntityRef.id"),
+            type: try CCopy.string(c.type, field: "workflow.v1.EntityRef.type")
         )
     }
 
@@ -601,13 +601,13 @@ extension WorkflowV1.Step: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            id: CCopy.string(c.id),
-            message: CCopy.string(c.message),
+            id: try CCopy.string(c.id, field: "workflow.v1.Step.id"),
+            message: try CCopy.string(c.message, field: "workflow.v1.Step.message"),
             level: WorkflowV1.LogLevel(c.level),
-            entity: WorkflowV1.EntityRef.copy(UnsafeRawPointer(c.entity)),
+            entity: try WorkflowV1.EntityRef.copy(UnsafeRawPointer(c.entity)),
             timestampMs: c.timestamp_ms,
             sequence: c.sequence,
             attempt: c.attempt
@@ -741,19 +741,19 @@ extension WorkflowV1.Job: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            id: CCopy.string(c.id),
-            name: CCopy.string(c.name),
+            id: try CCopy.string(c.id, field: "workflow.v1.Job.id"),
+            name: try CCopy.string(c.name, field: "workflow.v1.Job.name"),
             position: c.position,
             status: WorkflowV1.JobStatus(c.status),
-            steps: WorkflowV1.Step.copy(array: UnsafeRawPointer(c.steps), count: c.n_steps),
+            steps: try WorkflowV1.Step.copy(array: UnsafeRawPointer(c.steps), count: c.n_steps),
             progress: c.progress,
-            progressMessage: CCopy.string(c.progress_message),
-            stats: WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
-            error: CCopy.string(c.error),
-            stack: CCopy.string(c.stack),
+            progressMessage: try CCopy.string(c.progress_message, field: "workflow.v1.Job.progress_message"),
+            stats: try WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
+            error: try CCopy.string(c.error, field: "workflow.v1.Job.error"),
+            stack: try CCopy.string(c.stack, field: "workflow.v1.Job.stack"),
             startedAtMs: c.started_at_ms,
             finishedAtMs: c.finished_at_ms,
             stepCount: c.step_count,
@@ -914,25 +914,25 @@ extension WorkflowV1.Workflow: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            id: CCopy.string(c.id),
-            type: CCopy.string(c.type),
-            summary: CCopy.string(c.summary),
+            id: try CCopy.string(c.id, field: "workflow.v1.Workflow.id"),
+            type: try CCopy.string(c.type, field: "workflow.v1.Workflow.type"),
+            summary: try CCopy.string(c.summary, field: "workflow.v1.Workflow.summary"),
             status: WorkflowV1.WorkflowStatus(c.status),
             createdAtMs: c.created_at_ms,
             startedAtMs: c.started_at_ms,
             finishedAtMs: c.finished_at_ms,
-            userID: CCopy.string(c.user_id),
-            userName: CCopy.string(c.user_name),
-            params: CCopy.map(c.params, count: c.n_params) { (CCopy.string($0.key), CCopy.string($0.value)) },
-            jobs: WorkflowV1.Job.copy(array: UnsafeRawPointer(c.jobs), count: c.n_jobs),
-            stats: WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
-            error: CCopy.string(c.error),
-            failedJobID: CCopy.string(c.failed_job_id),
-            failedJobName: CCopy.string(c.failed_job_name),
-            requestID: CCopy.string(c.request_id),
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.Workflow.user_id"),
+            userName: try CCopy.string(c.user_name, field: "workflow.v1.Workflow.user_name"),
+            params: try CCopy.map(c.params, count: c.n_params) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Workflow.params"), CCopy.string(entry.value, field: "workflow.v1.Workflow.params")) },
+            jobs: try WorkflowV1.Job.copy(array: UnsafeRawPointer(c.jobs), count: c.n_jobs),
+            stats: try WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
+            error: try CCopy.string(c.error, field: "workflow.v1.Workflow.error"),
+            failedJobID: try CCopy.string(c.failed_job_id, field: "workflow.v1.Workflow.failed_job_id"),
+            failedJobName: try CCopy.string(c.failed_job_name, field: "workflow.v1.Workflow.failed_job_name"),
+            requestID: try CCopy.string(c.request_id, field: "workflow.v1.Workflow.request_id"),
             attempt: c.attempt
         )
     }
@@ -1045,17 +1045,17 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__watch_logs_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__watch_logs_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.WatchLogsRequest.workflow_id"),
             minLevel: WorkflowV1.LogLevel(c.min_level),
             afterSequence: c.after_sequence,
             liveOnly: c.live_only != 0,
-            workflowType: CCopy.string(c.workflow_type),
-            userID: CCopy.string(c.user_id),
-            jobID: CCopy.string(c.job_id),
-            entityTag: CCopy.string(c.entity_tag)
+            workflowType: try CCopy.string(c.workflow_type, field: "workflow.v1.WatchLogsRequest.workflow_type"),
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.WatchLogsRequest.user_id"),
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.WatchLogsRequest.job_id"),
+            entityTag: try CCopy.string(c.entity_tag, field: "workflow.v1.WatchLogsRequest.entity_tag")
         )
     }
 
@@ -1237,28 +1237,28 @@ extension WorkflowV1.LogEvent: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__log_event__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__log_event__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
             sequence: c.sequence,
             timestampMs: c.timestamp_ms,
             kind: WorkflowV1.LogEventKind(c.kind),
             level: WorkflowV1.LogLevel(c.level),
-            message: CCopy.string(c.message),
-            workflowID: CCopy.string(c.workflow_id),
-            workflowType: CCopy.string(c.workflow_type),
-            userID: CCopy.string(c.user_id),
-            jobID: CCopy.string(c.job_id),
-            jobName: CCopy.string(c.job_name),
+            message: try CCopy.string(c.message, field: "workflow.v1.LogEvent.message"),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.LogEvent.workflow_id"),
+            workflowType: try CCopy.string(c.workflow_type, field: "workflow.v1.LogEvent.workflow_type"),
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.LogEvent.user_id"),
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.LogEvent.job_id"),
+            jobName: try CCopy.string(c.job_name, field: "workflow.v1.LogEvent.job_name"),
             jobPosition: c.job_position,
-            step: WorkflowV1.Step.copy(UnsafeRawPointer(c.step)),
+            step: try WorkflowV1.Step.copy(UnsafeRawPointer(c.step)),
             progress: c.progress,
-            progressMessage: CCopy.string(c.progress_message),
+            progressMessage: try CCopy.string(c.progress_message, field: "workflow.v1.LogEvent.progress_message"),
             workflowStatus: WorkflowV1.WorkflowStatus(c.workflow_status),
             jobStatus: WorkflowV1.JobStatus(c.job_status),
-            stats: WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
-            error: CCopy.string(c.error),
-            stack: CCopy.string(c.stack),
+            stats: try WorkflowV1.Stats.copy(UnsafeRawPointer(c.stats)),
+            error: try CCopy.string(c.error, field: "workflow.v1.LogEvent.error"),
+            stack: try CCopy.string(c.stack, field: "workflow.v1.LogEvent.stack"),
             gapFromSequence: c.gap_from_sequence,
             gapToSequence: c.gap_to_sequence,
             attempt: c.attempt
@@ -1327,10 +1327,10 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id)
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.RetryWorkflowRequest.workflow_id")
         )
     }
 
@@ -1399,14 +1399,14 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.RetryWorkflowResponse.workflow_id"),
             status: WorkflowV1.WorkflowStatus(c.status),
             attempt: c.attempt,
-            jobID: CCopy.string(c.job_id),
-            jobName: CCopy.string(c.job_name)
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.RetryWorkflowResponse.job_id"),
+            jobName: try CCopy.string(c.job_name, field: "workflow.v1.RetryWorkflowResponse.job_name")
         )
     }
 
@@ -1461,11 +1461,11 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id),
-            reason: CCopy.string(c.reason)
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.CancelWorkflowRequest.workflow_id"),
+            reason: try CCopy.string(c.reason, field: "workflow.v1.CancelWorkflowRequest.reason")
         )
     }
 
@@ -1517,10 +1517,10 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: CCopy.string(c.workflow_id),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.CancelWorkflowResponse.workflow_id"),
             status: WorkflowV1.WorkflowStatus(c.status)
         )
     }
@@ -1603,16 +1603,16 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            statuses: CCopy.array(c.statuses, count: c.n_statuses) { WorkflowV1.WorkflowStatus($0) },
-            type: CCopy.string(c.type),
-            userID: CCopy.string(c.user_id),
+            statuses: CCopy.array(c.statuses, count: c.n_statuses) { element in WorkflowV1.WorkflowStatus(element) },
+            type: try CCopy.string(c.type, field: "workflow.v1.ListWorkflowsRequest.type"),
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.ListWorkflowsRequest.user_id"),
             createdAfterMs: c.created_after_ms,
             createdBeforeMs: c.created_before_ms,
             pageSize: c.page_size,
-            pageToken: CCopy.string(c.page_token)
+            pageToken: try CCopy.string(c.page_token, field: "workflow.v1.ListWorkflowsRequest.page_token")
         )
     }
 
@@ -1670,11 +1670,11 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) {
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflows: WorkflowV1.Workflow.copy(array: UnsafeRawPointer(c.workflows), count: c.n_workflows),
-            nextPageToken: CCopy.string(c.next_page_token)
+            workflows: try WorkflowV1.Workflow.copy(array: UnsafeRawPointer(c.workflows), count: c.n_workflows),
+            nextPageToken: try CCopy.string(c.next_page_token, field: "workflow.v1.ListWorkflowsResponse.next_page_token")
         )
     }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Compares the server CPU of two or more workflowd builds, A/B, for a before/after of a change.
+
+    Benchmarks/compare_builds.py --reference-dir .build/bench/reference --rounds 6 \
+        before=../old/.build/release/workflowd after=.build/release/workflowd
+
+Scripts/bench.sh reads server CPU in 10 ms ticks over 100,000 calls or events, so one tick is
+0.1 µs per call: as large as the effects a change is judged by. This does more work per reading
+(300,000 GetWorkflow calls; 10 replays of a 100,000-event workflow) and alternates the builds
+round by round, so a slow spell of the machine hits them alike. Each build runs as
+`workflowd --store memory` pinned to core 0, the load on core 1; it prints one line per round
+and the median and all rounds per build. Needs the reference's `bench_client` (Scripts/bench.sh
+builds it) and h2load.
+"""
+import argparse
+import os
+import tempfile
+
+import bench
+
+GET_CALLS = 300_000
+REPLAY_STEPS = 49_998  # 1 job: 2 x steps + 4 events = 100,000
+REPLAYS = 10
+
+
+def measure(name, binary, harness):
+    server = harness.fresh(name, [binary, "--port", "0", "--store", "memory"])
+    try:
+        replayed = harness.finished_workflow(server, jobs="1", steps=str(REPLAY_STEPS))
+        harness.bench_client(server, "watch", server.target, replayed)  # warm-up
+        before, events = server.cpu_seconds(), 0
+        for _ in range(REPLAYS):
+            events += int(harness.bench_client(server, "watch", server.target, replayed)["events"])
+        replay_ns = (server.cpu_seconds() - before) / events * 1e9
+
+        read = harness.finished_workflow(server, jobs="3", steps="3")
+        body = os.path.join(harness.workdir, "get.grpc")
+        bench.run([harness.client, "encode-get", body, read])
+        harness.h2load(server, "GetWorkflow", body, 20_000, 4, 32)  # warm-up
+        before = server.cpu_seconds()
+        harness.h2load(server, "GetWorkflow", body, GET_CALLS, 4, 32)
+        get_us = (server.cpu_seconds() - before) / GET_CALLS * 1e6
+    finally:
+        server.stop()
+    return get_us, replay_ns
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reference-dir", required=True, help="where Scripts/bench.sh built bench_client")
+    parser.add_argument("--workflow-bench", help="a workflow-bench build, for the method paths (default: beside the last workflowd)")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("builds", nargs="+", metavar="NAME=WORKFLOWD", help="two or more builds to compare")
+    args = parser.parse_args()
+    builds = [build.split("=", 1) for build in args.builds]
+    workflow_bench = args.workflow_bench or os.path.join(os.path.dirname(builds[-1][1]), "workflow-bench")
+    harness = bench.Harness(argparse.Namespace(tiny=False, reference_dir=args.reference_dir, workflow_bench=workflow_bench))
+    results = {name: [] for name, _ in builds}
+    for index in range(args.rounds):
+        for name, binary in builds if index % 2 == 0 else list(reversed(builds)):
+            get_us, replay_ns = measure(name, binary, harness)
+            results[name].append((get_us, replay_ns))
+            print(f"{name}: GetWorkflow {get_us:.2f} µs per call, WatchLogs replay {replay_ns:.0f} ns per event", flush=True)
+    for name, rounds in results.items():
+        for label, values, unit in (("GetWorkflow CPU per call", [r[0] for r in rounds], "µs"),
+                                    ("WatchLogs replay CPU per event", [r[1] for r in rounds], "ns")):
+            ordered = sorted(values)
+            print(f"{name}: {label}: median {ordered[len(ordered) // 2]:.2f} {unit}, "
+                  f"rounds {', '.join(f'{value:.2f}' for value in values)}")
+
+
+if __name__ == "__main__":
+    main()
