@@ -52,7 +52,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("builds", nargs="+", metavar="NAME=WORKFLOWD", help="two or more builds to compare")
     args = parser.parse_args()
-    builds = [build.split("=", 1) for build in args.builds]
+    builds = [(name, os.path.abspath(path)) for name, path in (build.split("=", 1) for build in args.builds)]
     workflow_bench = args.workflow_bench or os.path.join(os.path.dirname(builds[-1][1]), "workflow-bench")
     harness = bench.Harness(argparse.Namespace(tiny=False, reference_dir=args.reference_dir, workflow_bench=workflow_bench))
     results = {name: [] for name, _ in builds}
