@@ -110,9 +110,16 @@ enum Naming {
         "self", "init", "Type", "Protocol", "serializedBytes", "serialize", "rawValue", "protoNames",
     ]
 
-    /// Type names that mean something else after a dot (`Foo.Type`, `Foo.Protocol`) or are taken
-    /// by the generated code (`CMessage`, the codec's alias for the protoc-c struct).
-    private static let reservedTypeNames: Set<String> = ["Type", "Protocol", "Self", "Any", "CMessage"]
+    /// Type names that mean something else after a dot (`Foo.Type`, `Foo.Protocol`), are taken
+    /// by the generated code (`CMessage`, the codec's alias for the protoc-c struct), or that the
+    /// generated code names unqualified: a message called `String` would shadow Swift's inside
+    /// the namespace.
+    private static let reservedTypeNames: Set<String> = [
+        "Type", "Protocol", "Self", "Any", "CMessage",
+        "String", "Bool", "Int32", "Int64", "UInt32", "UInt64", "UInt8", "Double", "Float",
+        "ProtoMessage", "ProtoEnum", "MethodDescriptor", "ServiceDescriptor", "MethodInfo", "MessageDecodingError",
+        "CCopy", "PackArena",
+    ]
 
     /// `message_request` → `MessageRequest`, `pickOne` → `PickOne`.
     static func upperCamel(_ protoName: String) -> String {

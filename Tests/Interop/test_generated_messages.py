@@ -82,6 +82,11 @@ message OddNames {
     bytes blob = 12;
     Mode picked = 13;
   }
+  // A message named like a Swift type the generated code uses.
+  message String {
+    string value = 1;
+  }
+  String label = 14;
 }
 """
 
@@ -90,6 +95,7 @@ SWIFT_ODD_NAMES = {
     "self": "s", "init": "i", "serialized_bytes": "b", "register": ["r1", "r2"], "type": {"name": "t"}, "mode": 2,
     "protocol": {"name": "p"}, "modes": {"x": 3, "y": 1, "z": -1},
     "by_name": {"a": {"name": "A"}, "b": {"name": ""}}, "flags": {"false": "off", "true": "on"}, "blob": [0, 255],
+    "label": {"value": "l"},
 }
 
 # The Step the Swift executable encodes (`encode`), as the Python helper prints it.
@@ -202,7 +208,7 @@ case "odd":
         self_: "s", init_: "i", serializedBytes_: "b", register: ["r1", "r2"], type: WorkflowV1.OddNames.Type_(name: "t"),
         mode: .rawValue_, kind: .protocol(WorkflowV1.OddNames.Type_(name: "p")), modes: ["x": ._404, "y": .self_, "z": .negative],
         byName: ["a": WorkflowV1.OddNames.Type_(name: "A"), "b": WorkflowV1.OddNames.Type_()], flags: [true: "on", false: "off"],
-        pick: .blob([0, 255])
+        pick: .blob([0, 255]), label: WorkflowV1.OddNames.String_(value: "l")
     )
     let picked = WorkflowV1.OddNames(pick: .picked(.negative))
     let pickedDecoded = try WorkflowV1.OddNames(serializedBytes: picked.serializedBytes())

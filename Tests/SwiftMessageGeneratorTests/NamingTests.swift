@@ -127,6 +127,8 @@ struct NamingTests {
         ("Protocol", "Protocol_"),
         ("Any", "Any_"),
         ("CMessage", "CMessage_"),
+        ("String", "String_"),
+        ("MethodDescriptor", "MethodDescriptor_"),
         ("class", "`class`"),
     ])
     func swiftTypeNames(protoName: String, swiftName: String) {
