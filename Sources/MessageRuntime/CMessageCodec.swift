@@ -1,13 +1,13 @@
 /// The bridge between a generated message's Swift value type and its protoc-c struct.
 ///
 /// For generated code only: its requirements and the helpers below are SPI
-/// (`@_spi(MessageRuntime) import MessageRuntime`), public only so that each message's calls
-/// specialize in its own module (Swift does not specialize `package` generics across modules).
+/// (`@_spi(MessageRuntime) import MessageRuntime`), public and `@inlinable` so that each
+/// message's calls specialize in its own module (Swift does not specialize `package` generics
+/// across modules).
 ///
 /// Each generated message supplies its protoc-c functions and the two field-by-field copies; the
 /// generic code below owns the C memory: unpacked trees are freed in exactly one place
 /// (``unpack(_:)``), packed trees live in a ``PackArena`` for the duration of one pack.
-/// Everything here is `@inlinable` so that each message's calls specialize in its own module.
 public protocol CMessageCodec: ProtoMessage {
     /// `MemoryLayout.stride` of the protoc-c struct, e.g. `Workflow__V1__Workflow`.
     @_spi(MessageRuntime) static var cMessageSize: Int { get }
@@ -223,19 +223,8 @@ extension PackArena {
         return pointers
     }
 
-    /// A C array of a repeated scalar field, each value converted by `convert`; NULL when empty.
-    @inlinable
-    @_spi(MessageRuntime) public mutating func array<T, C>(_ values: [T], _ convert: (T) -> C) -> UnsafeMutablePointer<C>? {
-        guard !values.isEmpty else { return nil }
-        let array = allocate(C.self, count: values.count)
-        for (index, value) in values.enumerated() {
-            (array + index).initialize(to: convert(value))
-        }
-        return array
-    }
-
-    /// A C array of a repeated field whose values need the arena to convert (strings, bytes);
-    /// NULL when empty.
+    /// A C array of a repeated field, each value converted by `convert` (which may allocate
+    /// what a value points to, strings and bytes, in this arena); NULL when empty.
     @inlinable
     @_spi(MessageRuntime) public mutating func array<T, C>(_ values: [T], _ convert: (T, inout PackArena) -> C) -> UnsafeMutablePointer<C>? {
         guard !values.isEmpty else { return nil }

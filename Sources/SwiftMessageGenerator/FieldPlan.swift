@@ -67,17 +67,15 @@ struct FieldPlan {
         if field.isRepeated {
             let copy: String
             let fill: String
-            switch field.kind {
-            case .message:
+            if field.kind == .message {
                 let cType = Naming.cType(try types.lookUp(field.typeName, for: context).fullName)
                 copy = "try \(coding.swiftType).copy(array: UnsafeRawPointer(\(cField)), count: c.n_\(cName))"
                 fill = "c.pointee.\(cMember) = arena.messages(self.\(name))?.bindMemory(to: UnsafeMutablePointer<\(cType)>?.self, capacity: self.\(name).count)"
-            case .string, .bytes:
+            } else {
                 copy = Self.tried("CCopy.array(\(cField), count: c.n_\(cName)) \(Self.closure("element", coding.fromC("element"), coding.canThrow))", coding.canThrow)
-                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, arena in \(coding.toC("value")) }"
-            default:
-                copy = Self.tried("CCopy.array(\(cField), count: c.n_\(cName)) \(Self.closure("element", coding.fromC("element"), coding.canThrow))", coding.canThrow)
-                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { \(coding.toC("$0")) }"
+                // Strings and bytes are copied into the arena; other values convert on their own.
+                let arena = [.string, .bytes].contains(field.kind) ? "arena" : "_"
+                fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, \(arena) in \(coding.toC("value")) }"
             }
             return FieldPlan(
                 swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", comment: comment, summary: summary,

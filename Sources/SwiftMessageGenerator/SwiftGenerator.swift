@@ -39,7 +39,7 @@ package enum SwiftGenerator {
 /// Every message and enum of the file, by fully qualified name with a leading dot.
 struct TypeTable {
     struct Entry {
-        /// `WorkflowV1.Job`, `GRPCHealthV1.HealthCheckResponse.ServingStatus`.
+        /// `WorkflowV1.Job`, `HealthV1.HealthCheckResponse.ServingStatus`.
         var swiftName: String
         /// The proto full name without the leading dot.
         var fullName: String

@@ -397,7 +397,7 @@ extension ReflectionV1Alpha.ExtensionNumberResponse: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.base_type_name = arena.cString(self.baseTypeName)
         c.pointee.n_extension_number = self.extensionNumber.count
-        c.pointee.extension_number = arena.array(self.extensionNumber) { $0 }
+        c.pointee.extension_number = arena.array(self.extensionNumber) { value, _ in value }
     }
 }
 

@@ -1619,7 +1619,7 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_statuses = self.statuses.count
-        c.pointee.statuses = arena.array(self.statuses) { $0.cValue }
+        c.pointee.statuses = arena.array(self.statuses) { value, _ in value.cValue }
         c.pointee.type = arena.cString(self.type)
         c.pointee.user_id = arena.cString(self.userID)
         c.pointee.created_after_ms = self.createdAfterMs
