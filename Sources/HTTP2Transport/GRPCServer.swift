@@ -26,6 +26,8 @@ package final class GRPCServer: Sendable {
 
     /// Calls finished so far, by the status they ended with.
     package let statistics = CallStatistics()
+    /// What all connections together may buffer.
+    package let budget: BufferBudget
 
     /// Creates a server; nothing listens until ``start()``.
     /// - Parameters:
@@ -38,6 +40,7 @@ package final class GRPCServer: Sendable {
         self.configuration = configuration
         self.group = group
         self.logger = logger
+        self.budget = BufferBudget(limit: configuration.maxBufferedBytes)
     }
 
     /// Binds the configured address and starts accepting connections.
@@ -48,6 +51,7 @@ package final class GRPCServer: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let statistics = self.statistics
+        let budget = self.budget
         let connections = self.connections
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -60,7 +64,7 @@ package final class GRPCServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = GRPCServerConnectionHandler(
-                        router: router, configuration: configuration, statistics: statistics, logger: logger
+                        router: router, configuration: configuration, statistics: statistics, budget: budget, logger: logger
                     )
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

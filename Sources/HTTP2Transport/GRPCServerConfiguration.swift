@@ -22,6 +22,9 @@ package struct GRPCServerConfiguration: Sendable {
     package var keepaliveInterval: Duration?
     /// A keepalive PING unanswered for this long closes the connection.
     package var keepaliveTimeout: Duration
+    /// The request and response bytes all connections together may buffer (``BufferBudget``);
+    /// a stream whose request does not fit ends with RESOURCE_EXHAUSTED.
+    package var maxBufferedBytes: Int
 
     /// Creates a configuration with gRPC's usual defaults.
     package init(
@@ -33,7 +36,8 @@ package struct GRPCServerConfiguration: Sendable {
         maxConnections: Int = 10_000,
         idleTimeout: Duration? = .seconds(300),
         keepaliveInterval: Duration? = .seconds(7200),
-        keepaliveTimeout: Duration = .seconds(20)
+        keepaliveTimeout: Duration = .seconds(20),
+        maxBufferedBytes: Int = BufferBudget.defaultLimit(physicalMemory: BufferBudget.physicalMemory)
     ) {
         self.host = host
         self.port = port
@@ -44,6 +48,7 @@ package struct GRPCServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.keepaliveInterval = keepaliveInterval
         self.keepaliveTimeout = keepaliveTimeout
+        self.maxBufferedBytes = maxBufferedBytes
     }
 
     /// How many streams a client may open at once on one connection (``http2``'s

@@ -4,61 +4,77 @@ import NGHTTP2
 import NIOCore
 import RPCCore
 
-/// Serves gRPC on one HTTP/2 connection: bytes in from the channel, through libnghttp2, to the
-/// router's handlers, and their answers back out.
+/// Serves gRPC on one HTTP/2 connection: a thin driver of an `HTTP2Session` (libnghttp2), a
+/// ``ServerConnectionStateMachine`` for the connection and a ``ServerStreamStateMachine`` per
+/// stream. It feeds them what the channel, the session, timers and handlers report, and
+/// performs the actions they return.
 ///
 /// Everything runs on the channel's event loop. Handlers complete from any thread; completions
 /// hop back to the loop. Output is drained from nghttp2 only while the channel is writable and
 /// stream bodies are pulled only as flow control allows, so a slow reader costs the server at
-/// most a flow-control window and a socket buffer, never an unbounded queue.
+/// most a flow-control window and a socket buffer; what streams buffer is charged to the
+/// server-wide ``BufferBudget``.
 final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// A stream's machine and what the driver keeps beside it.
+    private final class StreamEntry {
+        var machine: ServerStreamStateMachine
+        let head: GRPCRequestHead?
+        let handler: RPCHandler?
+        var deadline: ContinuousClock.Instant?
+        var deadlineTimer: Scheduled<Void>?
+        /// The bytes charged to the budget for this stream.
+        var chargedBytes = 0
+        /// The machine is calling into handler code; a waker that runs meanwhile only notes it.
+        var isBusy = false
+        var wokenWhileBusy = false
+
+        init(_ machine: ServerStreamStateMachine, head: GRPCRequestHead? = nil, handler: RPCHandler? = nil) {
+            self.machine = machine
+            self.head = head
+            self.handler = handler
+        }
+    }
+
+    /// How long the trailers of a call whose deadline passed may take to leave before the
+    /// stream is reset.
+    static let deadlineGrace = TimeAmount.milliseconds(20)
+    /// How long a finished connection waits for the peer to close before closing itself.
+    private static let lingerTime = TimeAmount.seconds(1)
+
     private let router: RPCRouter
     private let configuration: GRPCServerConfiguration
     private let statistics: CallStatistics
+    private let budget: BufferBudget
     private let logger: Logger
 
     private var session: HTTP2Session?
     private var context: ChannelHandlerContext?
-    private var streams: [Int32: ServerStream] = [:]
+    private var connection: ServerConnectionStateMachine
+    private var streams: [Int32: StreamEntry] = [:]
     /// Streams whose request completed during the current `receive`, dispatched right after it.
     private var readyStreams: [Int32] = []
     /// True inside `channelRead`..`channelReadComplete`, which flushes once at the end.
     private var isReading = false
-
-    /// Where the connection is in a graceful shutdown.
-    ///
-    /// `serving` → `notified` (shutdown notice and PING sent) → `goingAway` (final GOAWAY sent).
-    /// `draining` is set by `ServerConnectionEvent.drain` in either of the last two.
-    private enum ShutdownPhase {
-        case serving
-        case notified
-        case goingAway
-    }
-
-    private var shutdownPhase = ShutdownPhase.serving
-    /// Streaming calls end with UNAVAILABLE once they have sent what they have.
-    private var isDraining = false
-    /// The output side is closed (the session is done); the channel closes soon.
-    private var isClosingOutput = false
-    /// Idle and keepalive bookkeeping.
-    private var liveness: ConnectionLiveness
-    /// The timer that consults `liveness`.
+    /// The output side is closed; nothing more is written.
+    private var isOutputClosed = false
     private var livenessTimer: RepeatedTask?
+    private var hasWarnedAboutBudget = false
 
-    init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, logger: Logger) {
+    init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, budget: BufferBudget, logger: Logger) {
         self.router = router
         self.configuration = configuration
         self.statistics = statistics
+        self.budget = budget
         self.logger = logger
-        self.liveness = ConnectionLiveness(
+        self.connection = ServerConnectionStateMachine(liveness: ConnectionLiveness(
             idleTimeout: configuration.idleTimeout,
             keepaliveInterval: configuration.keepaliveInterval,
             keepaliveTimeout: configuration.keepaliveTimeout,
             now: .now
-        )
+        ))
     }
 
     // MARK: Channel events
@@ -68,7 +84,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         do {
             var settings = configuration.http2
             // Request bytes reopen the connection window only once they left this handler, so
-            // all streams together buffer at most one connection window (see `releaseWindow`).
+            // all streams together buffer at most one connection window.
             settings.holdsConnectionWindow = true
             session = try HTTP2Session(role: .server, settings: settings, delegate: self)
         } catch {
@@ -78,10 +94,10 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if let interval = liveness.tickInterval {
-            let handlerBox = NIOLoopBound(self, eventLoop: context.eventLoop)
+        if let interval = connection.tickInterval {
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             livenessTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in
-                handlerBox.value.checkLiveness()
+                handler.value.tick()
             }
         }
         flush()
@@ -89,36 +105,35 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        livenessTimer?.cancel()
-        livenessTimer = nil
-        cancelAllStreams()
+        closeAllStreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        livenessTimer?.cancel()
-        livenessTimer = nil
-        cancelAllStreams()
+        closeAllStreams()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session else { return }
+        guard let session, connection.isSending else { return }
         isReading = true
-        liveness.read(at: .now)
+        connection.bytesRead(at: .now)
         let buffer = unwrapInboundIn(data)
-        do {
-            try buffer.withUnsafeReadableBytes { bytes in try session.receive(bytes) }
-        } catch {
-            logger.debug("h2.protocol_error", metadata: ["h2.error": "\(error)"])
-            // nghttp2 queued a GOAWAY where it could; send it, then close.
+        let failure = buffer.withUnsafeReadableBytes { bytes -> HTTP2Error? in
+            do throws(HTTP2Error) {
+                try session.receive(bytes)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure {
             isReading = false
-            flush()
-            context.close(promise: nil)
+            perform(connection.receiveFailed(failure, goAwayQueued: session.isTerminating))
             return
         }
         dispatchReadyStreams()
-        liveness.streamsChanged(openCount: streams.count, at: .now)
+        connection.streamsChanged(openCount: streams.count, at: .now)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -138,132 +153,39 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             return
         }
         switch event {
-        case .beginShutdown:
-            beginShutdown()
-        case .drain:
-            sendFinalGoAway()
-            drainStreams()
-        }
-        if !isReading { flush() }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("h2.connection_error", metadata: ["h2.error": "\(error)"])
-        context.close(promise: nil)
-    }
-
-    // MARK: Graceful shutdown
-
-    /// Sends the shutdown notice and a PING; the final GOAWAY follows the PING's acknowledgement
-    /// or, from a peer that does not answer, a fixed delay.
-    private func beginShutdown() {
-        guard shutdownPhase == .serving, let session, let loop = context?.eventLoop else { return }
-        shutdownPhase = .notified
-        logger.debug("h2.shutdown_notice")
-        session.submitShutdownNotice()
-        session.submitPing()
-        let handlerBox = NIOLoopBound(self, eventLoop: loop)
-        loop.scheduleTask(in: TimeAmount(ServerConnectionEvent.finalGoAwayDelay)) {
-            handlerBox.value.sendFinalGoAway()
-            handlerBox.value.flushUnlessReading()
-        }
-    }
-
-    /// Sends GOAWAY(NO_ERROR) naming the last stream processed: later streams are refused, and
-    /// the connection closes once the streams up to it are done.
-    private func sendFinalGoAway() {
-        guard shutdownPhase != .goingAway, let session else { return }
-        shutdownPhase = .goingAway
-        logger.debug("h2.goaway", metadata: ["h2.last_stream_id": "\(session.lastProcessedStreamID)"])
-        session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
-    }
-
-    /// Marks every streaming call to end with UNAVAILABLE once caught up, and asks the waiting
-    /// ones again so they do.
-    private func drainStreams() {
-        isDraining = true
-        for stream in streams.values where stream.phase == .responding && stream.producer != nil && stream.isDeferred {
-            stream.isDeferred = false
-            session?.resumeData(streamID: stream.id)
-        }
-    }
-
-    /// Acts on what `liveness` says: keepalive PING, or closing an idle or unresponsive connection.
-    private func checkLiveness() {
-        guard let session, let context, !isClosingOutput else { return }
-        liveness.streamsChanged(openCount: streams.count, at: .now)
-        switch liveness.tick(at: .now) {
-        case .none:
-            return
-        case .sendPing:
-            liveness.pingSent(at: .now)
-            session.submitPing()
-        case .closeIdle:
-            logger.debug("h2.idle_timeout")
-            shutdownPhase = .goingAway
-            session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
-            flushUnlessReading()
-            closeGracefully(context)
-            return
-        case .closeUnresponsive:
-            logger.debug("h2.keepalive_timeout")
-            shutdownPhase = .goingAway
-            session.submitGoAway(errorCode: HTTP2ErrorCodes.noError)
-            flushUnlessReading()
-            context.close(promise: nil)
-            return
+        case .beginShutdown: perform(connection.beginShutdown())
+        case .drain: perform(connection.drain())
         }
         flushUnlessReading()
     }
 
-    private func flushUnlessReading() {
-        if !isReading { flush() }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("h2.connection_error", metadata: ["h2.error": "\(error)"])
+        perform(connection.channelFailed())
     }
 
     // MARK: HTTP2SessionDelegate
 
-    func sessionDidReceivePingAck(_ session: HTTP2Session) {
-        liveness.pingAcknowledged()
-        if shutdownPhase == .notified { sendFinalGoAway() }
-    }
-
-    /// Registers a stream answered at once without reading its request (an HTTP error, a bad
-    /// head, an unknown method).
-    private func registerUnreadStream(_ id: Int32, head: GRPCRequestHead?, clientEnded: Bool) -> ServerStream {
-        let stream = ServerStream(id: id, head: head, handler: nil, maxMessageSize: 0)
-        stream.clientEnded = clientEnded
-        streams[id] = stream
-        return stream
-    }
-
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
-        if let stream = streams[streamID] {
+        if let entry = streams[streamID] {
             // Request trailers: gRPC clients do not send them, but they do end the stream.
-            if endStream { requestEnded(stream) }
+            if endStream { update(entry) { $0.receivedEndOfStream() } }
             return
         }
         switch GRPCRequestHead.parse(headers) {
         case .httpError(let status, let body, let responseHeaders):
-            let stream = registerUnreadStream(streamID, head: nil, clientEnded: endStream)
-            stream.pending = PendingBytes(Array(body.utf8))
-            stream.ending = .endOfBody
-            stream.phase = .responding
-            let head = [HeaderField(name: ":status", value: String(status))] + responseHeaders
-            submit(stream) { try session.submitResponse(streamID: streamID, headers: head, hasBody: true) }
+            let answer = ServerStreamStateMachine.HTTPAnswer(
+                headers: [HeaderField(name: ":status", value: String(status))] + responseHeaders, body: Array(body.utf8)
+            )
+            open(ServerStreamStateMachine.answering(answer, id: streamID, clientEnded: endStream))
         case .rpcError(let status):
-            finishTrailersOnly(registerUnreadStream(streamID, head: nil, clientEnded: endStream), status)
+            open(ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream))
         case .rpc(let head):
             switch router.route(head) {
             case .failure(let status):
-                finishTrailersOnly(registerUnreadStream(streamID, head: head, clientEnded: endStream), status)
+                open(ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream), head: head)
             case .success(let handler):
-                let stream = ServerStream(id: streamID, head: head, handler: handler, maxMessageSize: configuration.maxReceiveMessageSize)
-                streams[streamID] = stream
-                if let timeout = head.timeout { startDeadline(stream, timeout: timeout) }
-                if case .bidirectionalStreaming(let start) = handler {
-                    startRequestStream(stream, head: head, start: start)
-                }
-                if endStream { requestEnded(stream) }
+                openCall(streamID, head: head, handler: handler, endStream: endStream)
             }
         }
     }
@@ -274,344 +196,351 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         logger.debug("h2.header_list_rejected", metadata: [
             "h2.stream_id": "\(streamID)", "h2.max_header_list_size": "\(configuration.http2.maxHeaderListSize)",
         ])
-        guard let stream = streams[streamID] else { return }
-        stream.phase = .finished
-        stream.producer?.cancel()
-        stream.producer = nil
-        stream.requestHandler = nil
-        releaseWindow(stream)
+        if let entry = streams[streamID] { close(entry) }
     }
 
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
-        guard let stream = streams[streamID], stream.phase == .receiving || stream.acceptsRequestMessages else {
+        guard let entry = streams[streamID] else {
             // Nobody reads these bytes: give their window back at once.
             session.consumeConnectionWindow(data.count)
             return
         }
-        stream.heldBytes += data.count
-        defer { releaseWindow(stream) }
-        stream.deframer.append(data)
-        if let requestHandler = stream.requestHandler {
-            do {
-                while stream.acceptsRequestMessages, let message = try stream.deframer.next() {
-                    try requestHandler.receive(message)
-                }
-            } catch {
-                endResponse(stream, error)
+        if entry.machine.keepsRequestBytes {
+            if budget.reserve(data.count) {
+                entry.chargedBytes += data.count
+            } else {
+                logBudgetExhausted(streamID)
+                update(entry) { $0.bufferBudgetExhausted() }
             }
-            return
         }
-        do {
-            while let message = try stream.deframer.next() {
-                guard stream.request == nil else {
-                    finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "more than one request message for a method that takes one"))
-                    return
-                }
-                stream.request = message
-            }
-        } catch {
-            finishTrailersOnly(stream, error)
-        }
+        update(entry) { $0.receivedData(data) }
     }
 
     func session(_ session: HTTP2Session, didReceiveEndOfStream streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        requestEnded(stream)
+        guard let entry = streams[streamID] else { return }
+        update(entry) { $0.receivedEndOfStream() }
     }
 
     func session(_ session: HTTP2Session, didSendEndOfStream streamID: Int32) {
-        guard let stream = streams[streamID], !stream.clientEnded else { return }
-        // The response is complete but the client is still sending a request nobody will read:
-        // stop it with RST_STREAM(NO_ERROR), after the final frame as gRPC requires. libnghttp2
-        // 1.52 does not do this itself.
-        session.resetStream(streamID: streamID, errorCode: HTTP2ErrorCodes.noError)
+        guard let entry = streams[streamID] else { return }
+        perform(entry.machine.sentEndOfStream(), on: entry)
+    }
+
+    func session(_ session: HTTP2Session, didSendGoAwayWith errorCode: UInt32) {
+        perform(connection.sentGoAway(errorCode: errorCode))
     }
 
     func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32) {
-        guard let stream = streams.removeValue(forKey: streamID) else { return }
-        stream.phase = .finished
-        stream.producer?.cancel()
-        stream.producer = nil
-        stream.requestHandler = nil
-        stream.deadlineTimer?.cancel()
-        stream.deadlineTimer = nil
-        releaseWindow(stream)
+        guard let entry = streams.removeValue(forKey: streamID) else { return }
+        close(entry)
+    }
+
+    func sessionDidReceivePingAck(_ session: HTTP2Session) {
+        perform(connection.pingAcknowledged())
     }
 
     func session(_ session: HTTP2Session, readDataFor streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
-        guard let stream = streams[streamID] else {
-            return .end(bytes: 0, trailers: [HeaderField(name: "grpc-status", value: String(RPCStatus.Code.cancelled.rawValue))])
+        guard let entry = streams[streamID] else {
+            return .end(bytes: 0, trailers: GRPCResponseHeaders.trailers(RPCStatus(code: .cancelled, message: "the call was cancelled")))
         }
-        let askAgain = stream.refill(budget: configuration.streamChunkSize)
-        let count = stream.pending.take(into: buffer)
-        if stream.pending.isEmpty, let ending = stream.ending {
-            stream.phase = .finished
-            switch ending {
-            case .endOfBody:
-                return .end(bytes: count, trailers: nil)
-            case .trailers(let status):
-                statistics.record(status.code)
-                return .end(bytes: count, trailers: GRPCResponseHeaders.trailers(status))
-            }
+        entry.isBusy = true
+        let read = entry.machine.readBody(into: buffer, chunkSize: configuration.streamChunkSize, isDraining: connection.isDraining) { producer, output in
+            entry.wokenWhileBusy = false
+            let production = producer.produce(into: &output)
+            defer { entry.wokenWhileBusy = false }
+            return (production, entry.wokenWhileBusy)
         }
-        if count == 0, isDraining, !askAgain, stream.producer != nil {
-            // Shutting down and caught up: end the call so the client goes elsewhere (and, for
-            // a watch, resumes from the last sequence it received).
-            stream.producer?.cancel()
-            stream.producer = nil
-            stream.requestHandler = nil
-            stream.phase = .finished
-            let status = RPCStatus(code: .unavailable, message: "the server is shutting down")
-            statistics.record(status.code)
-            return .end(bytes: 0, trailers: GRPCResponseHeaders.trailers(status))
-        }
-        if count == 0 {
-            stream.isDeferred = true
+        entry.isBusy = false
+        settle(entry)
+        switch read {
+        case .bytes(let count):
+            return .bytes(count)
+        case .deferred(let askAgain):
             if askAgain, let loop = context?.eventLoop {
-                // The producer has more (or was woken while producing) but gave nothing this
-                // time: ask again on the next loop turn rather than spinning inside this
-                // nghttp2 callback.
+                // More is ready (or the waker ran while producing) but nothing came this time:
+                // ask on the next loop turn rather than spinning inside this nghttp2 callback.
                 let handler = NIOLoopBound(self, eventLoop: loop)
                 loop.execute { handler.value.resume(streamID: streamID) }
             }
             return .deferred
+        case .end(let count, let status?):
+            statistics.record(status.code)
+            return .end(bytes: count, trailers: GRPCResponseHeaders.trailers(status))
+        case .end(let count, nil):
+            return .end(bytes: count, trailers: nil)
         }
-        return .bytes(count)
     }
 
-    // MARK: Request lifecycle
+    // MARK: Calls
 
-    /// The client finished sending: a complete single request message starts the call.
-    private func requestEnded(_ stream: ServerStream) {
-        if let requestHandler = stream.requestHandler, stream.acceptsRequestMessages {
-            stream.clientEnded = true
-            if stream.deframer.hasPartialMessage {
-                endResponse(stream, RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
-            } else {
-                requestHandler.requestsEnded()
+    /// Registers a new stream and performs its first action.
+    private func open(_ opened: (ServerStreamStateMachine, ServerStreamStateMachine.Action), head: GRPCRequestHead? = nil, handler: RPCHandler? = nil) {
+        let entry = StreamEntry(opened.0, head: head, handler: handler)
+        streams[opened.0.id] = entry
+        perform(opened.1, on: entry)
+    }
+
+    /// Opens a routed call: its deadline starts, and a request-streaming handler starts at once.
+    private func openCall(_ streamID: Int32, head: GRPCRequestHead, handler: RPCHandler, endStream: Bool) {
+        let deadline = head.timeout.map { ContinuousClock.now.advanced(by: $0) }
+        if case .bidirectionalStreaming(let start) = handler {
+            let context = ServerCallContext(path: head.path, metadata: head.metadata, deadline: deadline)
+            let maxMessageSize = configuration.maxReceiveMessageSize
+            do {
+                let requestHandler = try start(context, waker(for: streamID))
+                open(ServerStreamStateMachine.streamingRequests(to: requestHandler, id: streamID, maxMessageSize: maxMessageSize), head: head, handler: handler)
+            } catch {
+                open(ServerStreamStateMachine.rejected(error, id: streamID, clientEnded: endStream), head: head)
+                return
             }
-            return
-        }
-        stream.clientEnded = true
-        guard stream.phase == .receiving else { return }
-        if stream.deframer.hasPartialMessage {
-            finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
-        } else if stream.request == nil {
-            finishTrailersOnly(stream, RPCStatus(code: .internalError, message: "request stream ended without a request message"))
         } else {
-            stream.phase = .dispatched
-            readyStreams.append(stream.id)
+            open((ServerStreamStateMachine.receiving(id: streamID, maxMessageSize: configuration.maxReceiveMessageSize), .none), head: head, handler: handler)
         }
+        guard let entry = streams[streamID] else { return }
+        if let timeout = head.timeout, let deadline, let loop = context?.eventLoop {
+            entry.deadline = deadline
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            entry.deadlineTimer = loop.scheduleTask(in: TimeAmount(timeout)) { handler.value.deadlineExpired(streamID: streamID) }
+        }
+        if endStream { update(entry) { $0.receivedEndOfStream() } }
     }
 
     /// Calls the handlers of requests completed by the last `receive`, outside nghttp2 callbacks.
     private func dispatchReadyStreams() {
-        guard !readyStreams.isEmpty, let context else { return }
+        guard !readyStreams.isEmpty else { return }
         let ready = readyStreams
         readyStreams.removeAll(keepingCapacity: true)
         for id in ready {
-            guard let stream = streams[id], stream.phase == .dispatched,
-                  let head = stream.head, let handler = stream.handler, let request = stream.request
+            guard let entry = streams[id], let head = entry.head, let handler = entry.handler,
+                  let request = entry.machine.takeRequest(), let loop = context?.eventLoop
             else { continue }
-            stream.request = nil
-            releaseWindow(stream)
-            let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: stream.deadline)
-            let loop = context.eventLoop
-            let handlerBox = NIOLoopBound(self, eventLoop: loop)
+            settle(entry)
+            let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: entry.deadline)
             switch handler {
             case .unary(let call):
-                let responder = UnaryResponder { result in
-                    loop.runOnLoop { handlerBox.value.unaryCompleted(streamID: id, result: result) }
-                }
-                call(request, callContext, responder)
-            case .bidirectionalStreaming:
-                // Started when its headers arrived; never queued for dispatch.
-                continue
+                let handler = NIOLoopBound(self, eventLoop: loop)
+                call(request, callContext, UnaryResponder { result in
+                    loop.runOnLoop { handler.value.unaryCompleted(streamID: id, result: result) }
+                })
             case .serverStreaming(let start):
-                let waker = StreamWaker {
-                    loop.runOnLoop { handlerBox.value.resume(streamID: id) }
-                }
                 do {
-                    stream.producer = try start(request, callContext, waker)
-                    stream.phase = .responding
-                    submit(stream) { try self.session?.submitResponse(streamID: id, headers: GRPCResponseHeaders.head, hasBody: true) }
+                    let producer = try start(request, callContext, waker(for: id))
+                    update(entry) { $0.startedProducing(producer) }
                 } catch {
-                    finishTrailersOnly(stream, error)
+                    update(entry) { $0.unaryCompleted(.failure(error)) }
                 }
+            case .bidirectionalStreaming:
+                // Started when its headers arrived; never dispatched.
+                continue
             }
         }
     }
 
     private func unaryCompleted(streamID: Int32, result: Result<[UInt8], RPCStatus>) {
-        guard let stream = streams[streamID], stream.phase == .dispatched else { return }
-        switch result {
-        case .success(let message):
-            var framed: [UInt8] = []
-            framed.reserveCapacity(message.count + 5)
-            GRPCMessageFramer.frame(message, into: &framed)
-            stream.pending = PendingBytes(framed)
-            stream.ending = .trailers(.ok)
-            stream.phase = .responding
-            submit(stream) { try self.session?.submitResponse(streamID: streamID, headers: GRPCResponseHeaders.head, hasBody: true) }
-        case .failure(let status):
-            finishTrailersOnly(stream, status)
-        }
-        if !isReading { flush() }
+        guard let entry = streams[streamID] else { return }
+        update(entry) { $0.unaryCompleted(result) }
+        flushUnlessReading()
     }
 
-    // MARK: Deadlines
-
-    /// Records the call's deadline and arms the timer that ends the call when it passes.
-    private func startDeadline(_ stream: ServerStream, timeout: Duration) {
-        stream.deadline = ContinuousClock.now.advanced(by: timeout)
-        guard let loop = context?.eventLoop else { return }
-        let handlerBox = NIOLoopBound(self, eventLoop: loop)
-        let id = stream.id
-        stream.deadlineTimer = loop.scheduleTask(in: TimeAmount(timeout)) {
-            handlerBox.value.deadlineExpired(streamID: id)
-        }
-    }
-
-    /// Ends a call whose deadline passed with DEADLINE_EXCEEDED: at once while it waits for its
-    /// request or its unary answer (a late answer is dropped), after the messages already
-    /// produced while it streams (its producer is cancelled). A unary answer being sent is left
-    /// to finish.
-    private func deadlineExpired(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.deadlineTimer = nil
-        let status = RPCStatus(code: .deadlineExceeded, message: "deadline exceeded")
-        switch stream.phase {
-        case .receiving, .dispatched:
-            logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
-            finishTrailersOnly(stream, status)
-        case .responding:
-            guard stream.ending == nil else { return }
-            logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
-            endResponse(stream, status)
-        case .finished:
-            return
-        }
-        if !isReading { flush() }
-    }
-
-    /// Ends a streaming response with `status` after what was produced, and wakes nghttp2 for it.
-    private func endResponse(_ stream: ServerStream, _ status: RPCStatus) {
-        if stream.endResponse(with: status) {
-            session?.resumeData(streamID: stream.id)
-        }
-        releaseWindow(stream)
-        if !isReading { flush() }
-    }
-
-    /// Starts a client-streaming or bidirectional call as soon as its headers arrived: the
-    /// response headers go out at once, request messages reach the handler as they arrive.
-    private func startRequestStream(
-        _ stream: ServerStream,
-        head: GRPCRequestHead,
-        start: @Sendable (ServerCallContext, StreamWaker) throws(RPCStatus) -> any RequestStreamHandler
-    ) {
-        guard let loop = context?.eventLoop else { return }
-        let handlerBox = NIOLoopBound(self, eventLoop: loop)
-        let id = stream.id
-        let waker = StreamWaker {
-            loop.runOnLoop { handlerBox.value.resume(streamID: id) }
-        }
-        let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: stream.deadline)
-        do {
-            let handler = try start(callContext, waker)
-            stream.requestHandler = handler
-            stream.producer = handler
-            stream.phase = .responding
-            submit(stream) { try self.session?.submitResponse(streamID: id, headers: GRPCResponseHeaders.head, hasBody: true) }
-        } catch {
-            finishTrailersOnly(stream, error)
-        }
-    }
-
-    /// Reopens the connection window for the bytes `stream` no longer needs to hold.
-    private func releaseWindow(_ stream: ServerStream) {
-        let release = stream.heldBytes - stream.bytesToHold
-        guard release > 0 else { return }
-        stream.heldBytes -= release
-        session?.consumeConnectionWindow(release)
+    /// A waker that asks the stream's producer again on this connection's loop.
+    private func waker(for streamID: Int32) -> StreamWaker {
+        let loop = context!.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        return StreamWaker { loop.runOnLoop { handler.value.resume(streamID: streamID) } }
     }
 
     private func resume(streamID: Int32) {
-        guard let stream = streams[streamID], let session else { return }
-        guard stream.isDeferred else {
-            // Not deferred: nghttp2 is asking for body right now, so this is a waker called
-            // from inside `produce` (this thread). Let the read callback ask again.
-            stream.wokenWhileProducing = true
+        guard let entry = streams[streamID] else { return }
+        if entry.isBusy {
+            entry.wokenWhileBusy = true
             return
         }
-        stream.isDeferred = false
-        session.resumeData(streamID: streamID)
-        if !isReading { flush() }
+        perform(entry.machine.wake(), on: entry)
+        flushUnlessReading()
     }
 
-    /// Ends a stream with one HEADERS frame carrying the status (gRPC Trailers-Only).
-    private func finishTrailersOnly(_ stream: ServerStream, _ status: RPCStatus) {
-        guard stream.phase != .finished, stream.phase != .responding else { return }
-        stream.phase = .finished
-        stream.request = nil
-        releaseWindow(stream)
-        statistics.record(status.code)
-        let fields = GRPCResponseHeaders.trailersOnly(status)
-        submit(stream) { try self.session?.submitHeaders(streamID: stream.id, headers: fields, endStream: true) }
+    private func deadlineExpired(streamID: Int32) {
+        guard let entry = streams[streamID], let session else { return }
+        entry.deadlineTimer = nil
+        logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
+        let window = session.sendWindow(streamID: streamID)
+        update(entry) { $0.deadlineExpired(sendWindow: window) }
+        if case .responding = entry.machine.state, let loop = context?.eventLoop {
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            entry.deadlineTimer = loop.scheduleTask(in: Self.deadlineGrace) { handler.value.deadlineGraceExpired(streamID: streamID) }
+        }
+        flushUnlessReading()
+    }
+
+    private func deadlineGraceExpired(streamID: Int32) {
+        guard let entry = streams[streamID] else { return }
+        entry.deadlineTimer = nil
+        update(entry) { $0.deadlineGraceExpired() }
+        flushUnlessReading()
+    }
+
+    // MARK: Performing stream actions
+
+    /// Applies an event to a stream's machine and performs its action. A waker that runs while
+    /// the machine calls into handler code is answered afterwards.
+    private func update(_ entry: StreamEntry, _ event: (inout ServerStreamStateMachine) -> ServerStreamStateMachine.Action) {
+        entry.isBusy = true
+        let action = event(&entry.machine)
+        entry.isBusy = false
+        perform(action, on: entry)
+        if entry.wokenWhileBusy {
+            entry.wokenWhileBusy = false
+            perform(entry.machine.wake(), on: entry)
+        }
+    }
+
+    private func perform(_ action: ServerStreamStateMachine.Action, on entry: StreamEntry) {
+        defer { settle(entry) }
+        guard let session else { return }
+        let id = entry.machine.id
+        switch action {
+        case .none:
+            return
+        case .submitResponse(let headers):
+            submit(entry) { () throws(HTTP2Error) in try session.submitResponse(streamID: id, headers: headers, hasBody: true) }
+        case .submitTrailersOnly(let status):
+            statistics.record(status.code)
+            submit(entry) { () throws(HTTP2Error) in try session.submitHeaders(streamID: id, headers: GRPCResponseHeaders.trailersOnly(status), endStream: true) }
+        case .resumeBody:
+            session.resumeData(streamID: id)
+        case .reset(let errorCode, let status):
+            if let status { statistics.record(status.code) }
+            session.resetStream(streamID: id, errorCode: errorCode)
+        case .dispatch:
+            readyStreams.append(id)
+        }
     }
 
     /// Runs a submit call; a failure resets the stream rather than leaving it hanging.
-    private func submit(_ stream: ServerStream, _ body: () throws -> Void) {
+    private func submit(_ entry: StreamEntry, _ body: () throws(HTTP2Error) -> Void) {
         do {
             try body()
         } catch {
-            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(stream.id)", "h2.error": "\(error)"])
-            stream.phase = .finished
-            session?.resetStream(streamID: stream.id, errorCode: HTTP2ErrorCodes.internalError)
+            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(entry.machine.id)", "h2.error": "\(error)"])
+            perform(entry.machine.submitFailed(), on: entry)
         }
+    }
+
+    /// Reopens the connection window for request bytes the stream no longer holds, and brings
+    /// the budget's charge in line with what the stream buffers now.
+    private func settle(_ entry: StreamEntry) {
+        session?.consumeConnectionWindow(entry.machine.releasableRequestBytes())
+        let buffered = entry.machine.bufferedBytes
+        budget.adjust(by: buffered - entry.chargedBytes)
+        entry.chargedBytes = buffered
+    }
+
+    /// The one teardown of a stream: its producer cancelled, its timer stopped, its window and
+    /// budget given back.
+    private func close(_ entry: StreamEntry) {
+        entry.deadlineTimer?.cancel()
+        entry.deadlineTimer = nil
+        entry.isBusy = true
+        entry.machine.close()
+        entry.isBusy = false
+        settle(entry)
+    }
+
+    private func closeAllStreams() {
+        livenessTimer?.cancel()
+        livenessTimer = nil
+        let open = streams
+        streams.removeAll()
+        for entry in open.values { close(entry) }
+    }
+
+    private func logBudgetExhausted(_ streamID: Int32) {
+        let metadata: Logger.Metadata = [
+            "h2.stream_id": "\(streamID)", "server.max_buffered_bytes": "\(budget.limit)", "server.buffered_bytes": "\(budget.bytesInUse)",
+        ]
+        if hasWarnedAboutBudget {
+            logger.debug("h2.buffer_budget_exhausted", metadata: metadata)
+        } else {
+            hasWarnedAboutBudget = true
+            logger.warning("h2.buffer_budget_exhausted", metadata: metadata)
+        }
+    }
+
+    // MARK: Performing connection actions
+
+    private func perform(_ actions: [ServerConnectionStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .sendShutdownNotice:
+                logger.debug("h2.shutdown_notice")
+                session?.submitShutdownNotice()
+                session?.submitPing()
+                if let loop = context?.eventLoop {
+                    let handler = NIOLoopBound(self, eventLoop: loop)
+                    loop.scheduleTask(in: TimeAmount(ServerConnectionEvent.finalGoAwayDelay)) {
+                        handler.value.perform(handler.value.connection.finalGoAwayDue())
+                        handler.value.flushUnlessReading()
+                    }
+                }
+            case .sendGoAway(let errorCode, let debugData):
+                logger.debug("h2.goaway", metadata: [
+                    "h2.last_stream_id": "\(session?.lastProcessedStreamID ?? 0)", "h2.error_code": "\(errorCode)", "h2.debug": "\(debugData)",
+                ])
+                session?.submitGoAway(errorCode: errorCode, debugData: debugData)
+            case .sendPing:
+                session?.submitPing()
+            case .drainStreams:
+                for entry in streams.values { update(entry) { $0.drain() } }
+            case .recordViolation(let violation):
+                statistics.recordViolation(violation.reason)
+                logger.info("h2.protocol_limit", metadata: [
+                    "h2.reason": "\(violation.reason)", "h2.error_code": "\(violation.errorCode)", "h2.debug": "\(violation.debugData)",
+                ])
+            case .closeGracefully:
+                flush()
+                closeGracefully()
+            case .closeNow:
+                flush()
+                context?.close(promise: nil)
+            }
+        }
+    }
+
+    /// The liveness timer: keepalive PING, or closing an idle or unresponsive connection.
+    private func tick() {
+        connection.streamsChanged(openCount: streams.count, at: .now)
+        perform(connection.tick(at: .now))
+        flushUnlessReading()
     }
 
     // MARK: Output
 
-    /// Writes what nghttp2 has to send while the channel can take it; closes the channel once
-    /// the session is done or failed.
+    private func flushUnlessReading() {
+        if !isReading { flush() }
+    }
+
+    /// Writes what nghttp2 has to send while the channel can take it.
     private func flush() {
-        guard let context, let session else { return }
+        guard let context, let session, !isOutputClosed else { return }
         do {
             if try session.writeOutput(to: context) == .finished {
-                closeGracefully(context)
+                perform(connection.sessionFinished())
             }
         } catch {
             logger.debug("h2.send_failed", metadata: ["h2.error": "\(error)"])
-            context.close(promise: nil)
+            perform(connection.channelFailed())
         }
     }
 
-    /// Closes the connection once the session is done: first the output only, so the peer reads
-    /// everything sent (the final GOAWAY, trailers) instead of a reset that may discard it, then
-    /// the whole channel when the peer closes or after ``lingerTime``.
-    private func closeGracefully(_ context: ChannelHandlerContext) {
-        guard !isClosingOutput else { return }
-        isClosingOutput = true
+    /// Closes the output once what is queued is written, so the peer reads everything sent
+    /// (the final GOAWAY, trailers) instead of a reset that may discard it; then the whole
+    /// channel when the peer closes or after ``lingerTime``.
+    private func closeGracefully() {
+        guard let context, !isOutputClosed else { return }
+        isOutputClosed = true
         context.close(mode: .output, promise: nil)
         let channel = context.channel
         channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
-    }
-
-    /// How long a finished connection waits for the peer to close before closing itself.
-    private static let lingerTime = TimeAmount.seconds(1)
-
-    private func cancelAllStreams() {
-        let open = streams
-        streams.removeAll()
-        for stream in open.values {
-            stream.phase = .finished
-            stream.producer?.cancel()
-            stream.producer = nil
-            stream.requestHandler = nil
-            stream.deadlineTimer?.cancel()
-            stream.deadlineTimer = nil
-        }
     }
 }
 

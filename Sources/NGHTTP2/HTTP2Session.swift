@@ -43,6 +43,9 @@ package final class HTTP2Session {
     private let maxHeaderListSize: Int
     /// Which end of the connection this session is.
     private let role: Role
+    /// True once this side queued a GOAWAY that ends the session because the peer broke the
+    /// protocol (see `beginFrame`).
+    package private(set) var isTerminating = false
     /// Whether the owner reopens the connection window itself (``HTTP2Settings/holdsConnectionWindow``).
     private let holdsConnectionWindow: Bool
 
@@ -71,6 +74,7 @@ package final class HTTP2Session {
         // Stock gRPC clients send far more PINGs and SETTINGS than browsers; nghttp2 answers them
         // itself. Keep the peer's advertised header table but cap what we allocate for it.
         nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096)
+        nghttp2_option_set_max_continuations(option, settings.maxContinuationFrames)
         if settings.holdsConnectionWindow {
             // Without this libnghttp2 sends WINDOW_UPDATE for every DATA byte at once, whether
             // or not the owner could get rid of it. With it, `dataChunk` consumes the stream
@@ -227,10 +231,24 @@ package final class HTTP2Session {
     }
 
     /// Queues a GOAWAY naming the last stream this side processed.
-    package func submitGoAway(errorCode: UInt32) {
+    /// - Parameters:
+    ///   - errorCode: The HTTP/2 error code (RFC 9113 §7).
+    ///   - debugData: Text for the peer's logs, saying why.
+    package func submitGoAway(errorCode: UInt32, debugData: String = "") {
         let lastStream = nghttp2_session_get_last_proc_stream_id(session)
+        var debug = Array(debugData.utf8)
         // Fails only for an invalid last stream id or out of memory.
-        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, errorCode, nil, 0)
+        _ = debug.withUnsafeMutableBufferPointer { bytes in
+            nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, errorCode, bytes.baseAddress, bytes.count)
+        }
+    }
+
+    /// How many DATA bytes of the stream flow control lets this side send now: the smaller of
+    /// the stream's and the connection's send windows (0 for an unknown stream).
+    package func sendWindow(streamID: Int32) -> Int {
+        let stream = nghttp2_session_get_stream_remote_window_size(session, streamID)
+        guard stream >= 0 else { return 0 }
+        return Int(min(stream, nghttp2_session_get_remote_window_size(session)))
     }
 
     /// The bytes of header blocks received but not yet complete, over all streams (for tests:
@@ -255,6 +273,7 @@ package final class HTTP2Session {
         else { return true }
         // 0, or NGHTTP2_ERR_NOMEM; the connection closes either way.
         _ = nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR.rawValue)
+        isTerminating = true
         return false
     }
 
@@ -307,7 +326,11 @@ package final class HTTP2Session {
         }
     }
 
-    fileprivate func frameSent(type: UInt8, flags: UInt8, streamID: Int32) {
+    fileprivate func frameSent(type: UInt8, flags: UInt8, streamID: Int32, goAwayErrorCode: UInt32?) {
+        if let goAwayErrorCode {
+            delegate.session(self, didSendGoAwayWith: goAwayErrorCode)
+            return
+        }
         let isStreamFrame = UInt32(type) == NGHTTP2_HEADERS.rawValue || UInt32(type) == NGHTTP2_DATA.rawValue
         if isStreamFrame && flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
             delegate.session(self, didSendEndOfStream: streamID)
@@ -448,7 +471,8 @@ private func onFrameReceived(_: OpaquePointer?, frame: UnsafePointer<nghttp2_fra
 private func onFrameSent(_: OpaquePointer?, frame: UnsafePointer<nghttp2_frame>?, userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let frame else { return 0 }
     let header = frame.pointee.hd
-    session(from: userData).frameSent(type: header.type, flags: header.flags, streamID: header.stream_id)
+    let goAwayErrorCode = UInt32(header.type) == NGHTTP2_GOAWAY.rawValue ? frame.pointee.goaway.error_code : nil
+    session(from: userData).frameSent(type: header.type, flags: header.flags, streamID: header.stream_id, goAwayErrorCode: goAwayErrorCode)
     return 0
 }
 

@@ -29,6 +29,10 @@ package protocol HTTP2SessionDelegate: AnyObject {
     /// This side's last frame of a stream (one with END_STREAM) was handed to the socket.
     func session(_ session: HTTP2Session, didSendEndOfStream streamID: Int32)
 
+    /// A GOAWAY frame left for the peer, with this error code: one this side's owner submitted,
+    /// or one libnghttp2 queued itself for a protocol error. The default implementation does nothing.
+    func session(_ session: HTTP2Session, didSendGoAwayWith errorCode: UInt32)
+
     /// The stream closed; `errorCode` is 0 (NO_ERROR) for a normal close, else the RST_STREAM
     /// or GOAWAY code.
     func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32)
@@ -40,6 +44,9 @@ package protocol HTTP2SessionDelegate: AnyObject {
 extension HTTP2SessionDelegate {
     /// Does nothing: the stream's reset is reported by `didCloseStream`.
     package func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32) {}
+
+    /// Does nothing.
+    package func session(_ session: HTTP2Session, didSendGoAwayWith errorCode: UInt32) {}
 
     /// Does nothing.
     package func sessionDidReceivePingAck(_ session: HTTP2Session) {}

@@ -16,6 +16,10 @@ package struct HTTP2Settings: Sendable, Hashable {
     /// ``connectionWindowSize``: a peer that opens many streams and sends each a partial message
     /// runs out of window instead of growing the owner's memory.
     package var holdsConnectionWindow: Bool
+    /// The most CONTINUATION frames one header block may take; a peer that sends more closes
+    /// the connection (``HTTP2Error/Cause/tooManyContinuations``). RFC 9113 sets no limit, but a
+    /// block in many tiny frames costs work per frame for nothing.
+    package var maxContinuationFrames: Int
 
     /// Creates settings; the defaults suit a gRPC server.
     package init(
@@ -23,12 +27,14 @@ package struct HTTP2Settings: Sendable, Hashable {
         initialWindowSize: UInt32 = 1 << 20,
         connectionWindowSize: Int32 = 16 << 20,
         maxHeaderListSize: UInt32 = 16 << 10,
-        holdsConnectionWindow: Bool = false
+        holdsConnectionWindow: Bool = false,
+        maxContinuationFrames: Int = 8
     ) {
         self.maxConcurrentStreams = maxConcurrentStreams
         self.initialWindowSize = initialWindowSize
         self.connectionWindowSize = connectionWindowSize
         self.maxHeaderListSize = maxHeaderListSize
         self.holdsConnectionWindow = holdsConnectionWindow
+        self.maxContinuationFrames = maxContinuationFrames
     }
 }

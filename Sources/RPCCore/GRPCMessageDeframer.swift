@@ -172,8 +172,9 @@ package struct GRPCMessageDeframer: Sendable {
         return nil
     }
 
-    /// The capacity reserved for the partial message body; for tests of the memory bound.
-    var partialMessageCapacity: Int { body.capacity }
+    /// The capacity reserved for the partial message body: the memory it takes, which grows
+    /// geometrically ahead of ``partialByteCount``.
+    package var partialMessageCapacity: Int { body.capacity }
 
     private mutating func enqueue(_ message: [UInt8]) {
         if firstReady == nil {

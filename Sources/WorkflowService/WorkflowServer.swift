@@ -113,6 +113,11 @@ package final class WorkflowServer: Sendable {
         server.statistics.snapshot
     }
 
+    /// Connections closed so far because the peer broke a protocol limit, by reason.
+    package var protocolViolations: [String: Int] {
+        server.statistics.protocolViolations
+    }
+
     /// Shuts down gracefully: health turns NOT_SERVING, the server stops accepting connections and sends each open one GOAWAY (a
     /// shutdown notice, then the last stream processed), interrupts the running workflows (they
     /// fail with "interrupted: the server is shutting down", which their watchers still

@@ -52,6 +52,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Connections open at once; more are closed when accepted.")
     var maxConnections = 10_000
 
+    @Option(help: "Request and response bytes all connections together may buffer; a call whose request does not fit ends with RESOURCE_EXHAUSTED. Default: a sixteenth of the machine's memory, from 64 MiB to 2 GiB.")
+    var maxBufferedBytes: Int?
+
     @Option(help: "Seconds a connection may stay without open streams before it is closed; 0: never.")
     var idleTimeout = 300.0
 
@@ -84,6 +87,9 @@ struct Workflowd: AsyncParsableCommand {
             throw ValidationError("--max-header-list-size must be from 1024 to 2147483647")
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        if let maxBufferedBytes, maxBufferedBytes < 1 << 20 {
+            throw ValidationError("--max-buffered-bytes must be at least 1048576 (1 MiB)")
+        }
         guard idleTimeout >= 0, keepaliveInterval >= 0 else { throw ValidationError("timeouts must not be negative") }
         guard keepaliveTimeout > 0 else { throw ValidationError("--keepalive-timeout must be positive") }
     }
@@ -119,6 +125,8 @@ struct Workflowd: AsyncParsableCommand {
         )
         transport.maxConcurrentStreams = UInt32(maxConcurrentStreams)
         transport.maxHeaderListSize = UInt32(maxHeaderListSize)
+        if let maxBufferedBytes { transport.maxBufferedBytes = maxBufferedBytes }
+        logger.info("server.buffer_budget", metadata: ["server.max_buffered_bytes": "\(transport.maxBufferedBytes)"])
         var eventStore: (any EventStore)?
         if store == .sqlite {
             do {
@@ -168,7 +176,13 @@ struct Workflowd: AsyncParsableCommand {
             .sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key)=\($0.value)" }
             .joined(separator: " ")
-        logger.info("server.stopped", metadata: ["server.calls_by_status": "\(counts)"])
+        let violations = server.protocolViolations
+            .sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value)" }
+            .joined(separator: " ")
+        logger.info("server.stopped", metadata: [
+            "server.calls_by_status": "\(counts)", "server.protocol_limit_closes": "\(violations)",
+        ])
     }
 }
 
