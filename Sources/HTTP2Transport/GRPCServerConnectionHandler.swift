@@ -18,26 +18,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// A stream's machine and what the driver keeps beside it.
-    private final class StreamEntry {
-        var machine: ServerStreamStateMachine
-        let head: GRPCRequestHead?
-        let handler: RPCHandler?
-        var deadline: ContinuousClock.Instant?
-        var deadlineTimer: Scheduled<Void>?
-        /// The bytes charged to the budget for this stream.
-        var chargedBytes = 0
-        /// The machine is calling into handler code; a waker that runs meanwhile only notes it.
-        var isBusy = false
-        var wokenWhileBusy = false
-
-        init(_ machine: ServerStreamStateMachine, head: GRPCRequestHead? = nil, handler: RPCHandler? = nil) {
-            self.machine = machine
-            self.head = head
-            self.handler = handler
-        }
-    }
-
     /// How long the trailers of a call whose deadline passed may take to leave before the
     /// stream is reset.
     static let deadlineGrace = TimeAmount.milliseconds(20)
@@ -47,28 +27,24 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private let router: RPCRouter
     private let configuration: GRPCServerConfiguration
     private let statistics: CallStatistics
-    private let budget: BufferBudget
     private let logger: Logger
 
     private var session: HTTP2Session?
     private var context: ChannelHandlerContext?
     private var connection: ServerConnectionStateMachine
-    private var streams: [Int32: StreamEntry] = [:]
-    /// Streams whose request completed during the current `receive`, dispatched right after it.
-    private var readyStreams: [Int32] = []
+    private let streams: ServerStreams
     /// True inside `channelRead`..`channelReadComplete`, which flushes once at the end.
     private var isReading = false
     /// The output side is closed; nothing more is written.
     private var isOutputClosed = false
     private var livenessTimer: RepeatedTask?
-    private var hasWarnedAboutBudget = false
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, budget: BufferBudget, logger: Logger) {
         self.router = router
         self.configuration = configuration
         self.statistics = statistics
-        self.budget = budget
         self.logger = logger
+        self.streams = ServerStreams(budget: budget, statistics: statistics, logger: logger)
         self.connection = ServerConnectionStateMachine(liveness: ConnectionLiveness(
             idleTimeout: configuration.idleTimeout,
             keepaliveInterval: configuration.keepaliveInterval,
@@ -87,6 +63,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             // all streams together buffer at most one connection window.
             settings.holdsConnectionWindow = true
             session = try HTTP2Session(role: .server, settings: settings, delegate: self)
+            streams.session = session
         } catch {
             logger.error("h2.session_create_failed", metadata: ["h2.error": "\(error)"])
             context.close(promise: nil)
@@ -105,12 +82,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        closeAllStreams()
+        stopTimersAndStreams()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closeAllStreams()
+        stopTimersAndStreams()
         context.fireChannelInactive()
     }
 
@@ -169,7 +146,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     func session(_ session: HTTP2Session, didReceiveHeaders headers: [HeaderField], streamID: Int32, endStream: Bool) {
         if let entry = streams[streamID] {
             // Request trailers: gRPC clients do not send them, but they do end the stream.
-            if endStream { update(entry) { $0.receivedEndOfStream() } }
+            if endStream { streams.update(entry) { $0.receivedEndOfStream() } }
             return
         }
         switch GRPCRequestHead.parse(headers) {
@@ -177,13 +154,16 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             let answer = ServerStreamStateMachine.HTTPAnswer(
                 headers: [HeaderField(name: ":status", value: String(status))] + responseHeaders, body: Array(body.utf8)
             )
-            open(ServerStreamStateMachine.answering(answer, id: streamID, clientEnded: endStream))
+            let (machine, action) = ServerStreamStateMachine.answering(answer, id: streamID, clientEnded: endStream)
+            streams.open(machine, action)
         case .rpcError(let status):
-            open(ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream))
+            let (machine, action) = ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream)
+            streams.open(machine, action)
         case .rpc(let head):
             switch router.route(head) {
             case .failure(let status):
-                open(ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream), head: head)
+                let (machine, action) = ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream)
+                streams.open(machine, action, head: head)
             case .success(let handler):
                 openCall(streamID, head: head, handler: handler, endStream: endStream)
             }
@@ -196,7 +176,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         logger.debug("h2.header_list_rejected", metadata: [
             "h2.stream_id": "\(streamID)", "h2.max_header_list_size": "\(configuration.http2.maxHeaderListSize)",
         ])
-        if let entry = streams[streamID] { close(entry) }
+        if let entry = streams[streamID] { streams.close(entry) }
     }
 
     func session(_ session: HTTP2Session, didReceiveData data: UnsafeRawBufferPointer, streamID: Int32) {
@@ -205,25 +185,17 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             session.consumeConnectionWindow(data.count)
             return
         }
-        if entry.machine.keepsRequestBytes {
-            if budget.reserve(data.count) {
-                entry.chargedBytes += data.count
-            } else {
-                logBudgetExhausted(streamID)
-                update(entry) { $0.bufferBudgetExhausted() }
-            }
-        }
-        update(entry) { $0.receivedData(data) }
+        streams.receive(data, on: entry)
     }
 
     func session(_ session: HTTP2Session, didReceiveEndOfStream streamID: Int32) {
         guard let entry = streams[streamID] else { return }
-        update(entry) { $0.receivedEndOfStream() }
+        streams.update(entry) { $0.receivedEndOfStream() }
     }
 
     func session(_ session: HTTP2Session, didSendEndOfStream streamID: Int32) {
         guard let entry = streams[streamID] else { return }
-        perform(entry.machine.sentEndOfStream(), on: entry)
+        streams.update(entry) { $0.sentEndOfStream() }
     }
 
     func session(_ session: HTTP2Session, didSendGoAwayWith errorCode: UInt32) {
@@ -231,8 +203,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func session(_ session: HTTP2Session, didCloseStream streamID: Int32, errorCode: UInt32) {
-        guard let entry = streams.removeValue(forKey: streamID) else { return }
-        close(entry)
+        streams.close(streamID)
     }
 
     func sessionDidReceivePingAck(_ session: HTTP2Session) {
@@ -251,7 +222,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             return (production, entry.wokenWhileBusy)
         }
         entry.isBusy = false
-        settle(entry)
+        streams.settle(entry)
         switch read {
         case .bytes(let count):
             return .bytes(count)
@@ -273,48 +244,41 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
 
     // MARK: Calls
 
-    /// Registers a new stream and performs its first action.
-    private func open(_ opened: (ServerStreamStateMachine, ServerStreamStateMachine.Action), head: GRPCRequestHead? = nil, handler: RPCHandler? = nil) {
-        let entry = StreamEntry(opened.0, head: head, handler: handler)
-        streams[opened.0.id] = entry
-        perform(opened.1, on: entry)
-    }
-
     /// Opens a routed call: its deadline starts, and a request-streaming handler starts at once.
     private func openCall(_ streamID: Int32, head: GRPCRequestHead, handler: RPCHandler, endStream: Bool) {
         let deadline = head.timeout.map { ContinuousClock.now.advanced(by: $0) }
+        let entry: ServerStreams.Entry
         if case .bidirectionalStreaming(let start) = handler {
             let context = ServerCallContext(path: head.path, metadata: head.metadata, deadline: deadline)
             let maxMessageSize = configuration.maxReceiveMessageSize
             do {
                 let requestHandler = try start(context, waker(for: streamID))
-                open(ServerStreamStateMachine.streamingRequests(to: requestHandler, id: streamID, maxMessageSize: maxMessageSize), head: head, handler: handler)
+                let (machine, action) = ServerStreamStateMachine.streamingRequests(to: requestHandler, id: streamID, maxMessageSize: maxMessageSize)
+                entry = streams.open(machine, action, head: head, handler: handler)
             } catch {
-                open(ServerStreamStateMachine.rejected(error, id: streamID, clientEnded: endStream), head: head)
+                let (machine, action) = ServerStreamStateMachine.rejected(error, id: streamID, clientEnded: endStream)
+                streams.open(machine, action, head: head)
                 return
             }
         } else {
-            open((ServerStreamStateMachine.receiving(id: streamID, maxMessageSize: configuration.maxReceiveMessageSize), .none), head: head, handler: handler)
+            let machine = ServerStreamStateMachine.receiving(id: streamID, maxMessageSize: configuration.maxReceiveMessageSize)
+            entry = streams.open(machine, head: head, handler: handler)
         }
-        guard let entry = streams[streamID] else { return }
         if let timeout = head.timeout, let deadline, let loop = context?.eventLoop {
             entry.deadline = deadline
             let handler = NIOLoopBound(self, eventLoop: loop)
             entry.deadlineTimer = loop.scheduleTask(in: TimeAmount(timeout)) { handler.value.deadlineExpired(streamID: streamID) }
         }
-        if endStream { update(entry) { $0.receivedEndOfStream() } }
+        if endStream { streams.update(entry) { $0.receivedEndOfStream() } }
     }
 
     /// Calls the handlers of requests completed by the last `receive`, outside nghttp2 callbacks.
     private func dispatchReadyStreams() {
-        guard !readyStreams.isEmpty else { return }
-        let ready = readyStreams
-        readyStreams.removeAll(keepingCapacity: true)
-        for id in ready {
+        for id in streams.takeReady() {
             guard let entry = streams[id], let head = entry.head, let handler = entry.handler,
                   let request = entry.machine.takeRequest(), let loop = context?.eventLoop
             else { continue }
-            settle(entry)
+            streams.settle(entry)
             let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: entry.deadline)
             switch handler {
             case .unary(let call):
@@ -325,9 +289,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             case .serverStreaming(let start):
                 do {
                     let producer = try start(request, callContext, waker(for: id))
-                    update(entry) { $0.startedProducing(producer) }
+                    streams.update(entry) { $0.startedProducing(producer) }
                 } catch {
-                    update(entry) { $0.unaryCompleted(.failure(error)) }
+                    streams.update(entry) { $0.unaryCompleted(.failure(error)) }
                 }
             case .bidirectionalStreaming:
                 // Started when its headers arrived; never dispatched.
@@ -338,7 +302,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
 
     private func unaryCompleted(streamID: Int32, result: Result<[UInt8], RPCStatus>) {
         guard let entry = streams[streamID] else { return }
-        update(entry) { $0.unaryCompleted(result) }
+        streams.update(entry) { $0.unaryCompleted(result) }
         flushUnlessReading()
     }
 
@@ -355,7 +319,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             entry.wokenWhileBusy = true
             return
         }
-        perform(entry.machine.wake(), on: entry)
+        streams.perform(entry.machine.wake(), on: entry)
         flushUnlessReading()
     }
 
@@ -364,7 +328,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         entry.deadlineTimer = nil
         logger.debug("rpc.deadline_exceeded", metadata: ["h2.stream_id": "\(streamID)"])
         let window = session.sendWindow(streamID: streamID)
-        update(entry) { $0.deadlineExpired(sendWindow: window) }
+        streams.update(entry) { $0.deadlineExpired(sendWindow: window) }
         if case .responding = entry.machine.state, let loop = context?.eventLoop {
             let handler = NIOLoopBound(self, eventLoop: loop)
             entry.deadlineTimer = loop.scheduleTask(in: Self.deadlineGrace) { handler.value.deadlineGraceExpired(streamID: streamID) }
@@ -375,95 +339,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private func deadlineGraceExpired(streamID: Int32) {
         guard let entry = streams[streamID] else { return }
         entry.deadlineTimer = nil
-        update(entry) { $0.deadlineGraceExpired() }
+        streams.update(entry) { $0.deadlineGraceExpired() }
         flushUnlessReading()
-    }
-
-    // MARK: Performing stream actions
-
-    /// Applies an event to a stream's machine and performs its action. A waker that runs while
-    /// the machine calls into handler code is answered afterwards.
-    private func update(_ entry: StreamEntry, _ event: (inout ServerStreamStateMachine) -> ServerStreamStateMachine.Action) {
-        entry.isBusy = true
-        let action = event(&entry.machine)
-        entry.isBusy = false
-        perform(action, on: entry)
-        if entry.wokenWhileBusy {
-            entry.wokenWhileBusy = false
-            perform(entry.machine.wake(), on: entry)
-        }
-    }
-
-    private func perform(_ action: ServerStreamStateMachine.Action, on entry: StreamEntry) {
-        defer { settle(entry) }
-        guard let session else { return }
-        let id = entry.machine.id
-        switch action {
-        case .none:
-            return
-        case .submitResponse(let headers):
-            submit(entry) { () throws(HTTP2Error) in try session.submitResponse(streamID: id, headers: headers, hasBody: true) }
-        case .submitTrailersOnly(let status):
-            statistics.record(status.code)
-            submit(entry) { () throws(HTTP2Error) in try session.submitHeaders(streamID: id, headers: GRPCResponseHeaders.trailersOnly(status), endStream: true) }
-        case .resumeBody:
-            session.resumeData(streamID: id)
-        case .reset(let errorCode, let status):
-            if let status { statistics.record(status.code) }
-            session.resetStream(streamID: id, errorCode: errorCode)
-        case .dispatch:
-            readyStreams.append(id)
-        }
-    }
-
-    /// Runs a submit call; a failure resets the stream rather than leaving it hanging.
-    private func submit(_ entry: StreamEntry, _ body: () throws(HTTP2Error) -> Void) {
-        do {
-            try body()
-        } catch {
-            logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(entry.machine.id)", "h2.error": "\(error)"])
-            perform(entry.machine.submitFailed(), on: entry)
-        }
-    }
-
-    /// Reopens the connection window for request bytes the stream no longer holds, and brings
-    /// the budget's charge in line with what the stream buffers now.
-    private func settle(_ entry: StreamEntry) {
-        session?.consumeConnectionWindow(entry.machine.releasableRequestBytes())
-        let buffered = entry.machine.bufferedBytes
-        budget.adjust(by: buffered - entry.chargedBytes)
-        entry.chargedBytes = buffered
-    }
-
-    /// The one teardown of a stream: its producer cancelled, its timer stopped, its window and
-    /// budget given back.
-    private func close(_ entry: StreamEntry) {
-        entry.deadlineTimer?.cancel()
-        entry.deadlineTimer = nil
-        entry.isBusy = true
-        entry.machine.close()
-        entry.isBusy = false
-        settle(entry)
-    }
-
-    private func closeAllStreams() {
-        livenessTimer?.cancel()
-        livenessTimer = nil
-        let open = streams
-        streams.removeAll()
-        for entry in open.values { close(entry) }
-    }
-
-    private func logBudgetExhausted(_ streamID: Int32) {
-        let metadata: Logger.Metadata = [
-            "h2.stream_id": "\(streamID)", "server.max_buffered_bytes": "\(budget.limit)", "server.buffered_bytes": "\(budget.bytesInUse)",
-        ]
-        if hasWarnedAboutBudget {
-            logger.debug("h2.buffer_budget_exhausted", metadata: metadata)
-        } else {
-            hasWarnedAboutBudget = true
-            logger.warning("h2.buffer_budget_exhausted", metadata: metadata)
-        }
     }
 
     // MARK: Performing connection actions
@@ -490,7 +367,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             case .sendPing:
                 session?.submitPing()
             case .drainStreams:
-                for entry in streams.values { update(entry) { $0.drain() } }
+                streams.forEach { entry in streams.update(entry) { $0.drain() } }
             case .recordViolation(let violation):
                 statistics.recordViolation(violation.reason)
                 logger.info("h2.protocol_limit", metadata: [
@@ -511,6 +388,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         connection.streamsChanged(openCount: streams.count, at: .now)
         perform(connection.tick(at: .now))
         flushUnlessReading()
+    }
+
+    private func stopTimersAndStreams() {
+        livenessTimer?.cancel()
+        livenessTimer = nil
+        streams.closeAll()
     }
 
     // MARK: Output

@@ -15,28 +15,31 @@ import RPCCore
 /// Any state before `finished` can end at once with a Trailers-Only status or a reset. The one
 /// teardown is ``close()``: whatever way the stream ends, nghttp2 reports it closed and that
 /// cancels the producer and drops every buffer.
+///
+/// The data of each state lives in stored properties, empty outside the states that own them,
+/// rather than in enum payloads: the machine sits in a class on the hot path of every call, and
+/// taking a payload out of an enum and putting it back costs a retain and release of each of its
+/// references (about a microsecond per unary call over all its events).
 struct ServerStreamStateMachine {
     /// Where the stream is.
-    enum State {
+    enum State: Equatable {
         /// A request answered without being served (a non-gRPC request): its remaining frames
         /// are still read, so errors in them are detected, and dropped; the answer goes out at
         /// END_STREAM or once more than ``maxDiscardedBytes`` arrived.
-        case discarding(HTTPAnswer, discardedBytes: Int)
+        case discarding
         /// Collecting the one request message of a unary or server-streaming call.
-        case receiving(GRPCMessageDeframer, request: [UInt8]?)
+        case receiving
         /// The request is complete; the handler is called once the current read is processed.
-        case dispatchable([UInt8])
+        case dispatchable
         /// The unary handler has the request; its answer is awaited.
         case awaitingAnswer
-        /// Response headers are queued and the body is pulled by nghttp2.
-        case responding(ResponseBody)
+        /// Response headers are queued and the body is pulled by nghttp2; a request stream
+        /// still receives.
+        case responding
         /// The last frame (trailers, the end of a body, a Trailers-Only status, RST_STREAM) is queued.
         case finished
         /// nghttp2 closed the stream; nothing is held.
         case closed
-        /// Never observed: set while a payload is mutated in place, so its buffers stay uniquely
-        /// referenced and are not copied.
-        case modifying
     }
 
     /// A plain HTTP response to a request that is not gRPC (405, 415).
@@ -48,7 +51,7 @@ struct ServerStreamStateMachine {
     /// What the connection handler does after an event.
     enum Action {
         case none
-        /// Submit response HEADERS; the body is pulled through ``readBody(into:chunkSize:isDraining:)``.
+        /// Submit response HEADERS; the body is pulled through ``readBody(into:chunkSize:isDraining:produce:)``.
         case submitResponse([HeaderField])
         /// Submit one HEADERS frame with END_STREAM carrying `status` (gRPC Trailers-Only).
         case submitTrailersOnly(RPCStatus)
@@ -60,7 +63,7 @@ struct ServerStreamStateMachine {
         case dispatch
     }
 
-    /// What ``readBody(into:chunkSize:isDraining:)`` gave nghttp2.
+    /// What ``readBody(into:chunkSize:isDraining:produce:)`` gave nghttp2.
     enum BodyRead: Equatable {
         /// This many bytes; more follow.
         case bytes(Int)
@@ -71,25 +74,10 @@ struct ServerStreamStateMachine {
         case end(bytes: Int, status: RPCStatus?)
     }
 
-    /// The response side of a stream in ``State/responding(_:)``.
-    struct ResponseBody {
-        /// How the response ends once `pending` is drained.
-        enum Ending {
-            case trailers(RPCStatus)
-            case endOfBody
-        }
-
-        /// Bytes produced but not yet handed to nghttp2.
-        var pending = PendingBytes()
-        /// How the response ends after `pending`; nil while more may be produced.
-        var ending: Ending?
-        /// The source of a streaming response, until it finished or was cancelled.
-        var producer: (any ServerStreamProducer)?
-        /// The handler of a request stream (also `producer`) and the messages on their way to
-        /// it, while the client may still send.
-        var requests: (handler: any RequestStreamHandler, deframer: GRPCMessageDeframer)?
-        /// nghttp2 waits for ``Action/resumeBody`` before asking for more.
-        var isDeferred = false
+    /// How a response ends once its pending bytes are sent.
+    private enum Ending {
+        case trailers(RPCStatus)
+        case endOfBody
     }
 
     /// The most body bytes of a non-gRPC request read before it is answered anyway.
@@ -101,24 +89,42 @@ struct ServerStreamStateMachine {
     let id: Int32
     private(set) var state: State
     /// The client sent END_STREAM.
-    private(set) var clientEnded = false
+    private(set) var clientEnded: Bool
     /// Received DATA bytes whose connection flow-control window is not reopened yet.
     private(set) var heldRequestBytes = 0
 
+    /// `discarding`: the answer, and how many body bytes were dropped.
+    private var answer: HTTPAnswer?
+    private var discardedBytes = 0
+    /// `receiving`, and `responding` while a request stream receives: message reassembly.
+    private var deframer: GRPCMessageDeframer
+    /// `receiving`, `dispatchable`: the complete request message.
+    private var request: [UInt8]?
+    /// `responding`: bytes produced but not yet handed to nghttp2.
+    private var pending = PendingBytes()
+    /// `responding`: how the response ends after `pending`; nil while more may be produced.
+    private var ending: Ending?
+    /// `responding`: the source of a streaming response, until it finished or was cancelled.
+    private var producer: (any ServerStreamProducer)?
+    /// `responding`: the handler of a request stream (also `producer`), while it receives.
+    private var requestHandler: (any RequestStreamHandler)?
+    /// `responding`: nghttp2 waits for ``Action/resumeBody`` before asking for more.
+    private var isDeferred = false
+
     // MARK: Starting
 
-    private init(id: Int32, state: State, clientEnded: Bool) {
+    private init(id: Int32, state: State, clientEnded: Bool, maxMessageSize: Int = 0) {
         self.id = id
         self.state = state
         self.clientEnded = clientEnded
+        self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
     }
 
     /// A non-gRPC request: read to its end, then answered with `answer`.
-    static func answering(
-        _ answer: HTTPAnswer, id: Int32, clientEnded: Bool
-    ) -> (ServerStreamStateMachine, Action) {
-        var machine = ServerStreamStateMachine(id: id, state: .discarding(answer, discardedBytes: 0), clientEnded: clientEnded)
-        let action = clientEnded ? machine.answer() : .none
+    static func answering(_ answer: HTTPAnswer, id: Int32, clientEnded: Bool) -> (ServerStreamStateMachine, Action) {
+        var machine = ServerStreamStateMachine(id: id, state: .discarding, clientEnded: clientEnded)
+        machine.answer = answer
+        let action = clientEnded ? machine.sendAnswer() : .none
         return (machine, action)
     }
 
@@ -130,7 +136,7 @@ struct ServerStreamStateMachine {
 
     /// A unary or server-streaming call whose request message is read first.
     static func receiving(id: Int32, maxMessageSize: Int) -> ServerStreamStateMachine {
-        ServerStreamStateMachine(id: id, state: .receiving(GRPCMessageDeframer(maxMessageSize: maxMessageSize), request: nil), clientEnded: false)
+        ServerStreamStateMachine(id: id, state: .receiving, clientEnded: false, maxMessageSize: maxMessageSize)
     }
 
     /// A client-streaming or bidirectional call whose handler started: request messages go to
@@ -138,34 +144,44 @@ struct ServerStreamStateMachine {
     static func streamingRequests(
         to handler: any RequestStreamHandler, id: Int32, maxMessageSize: Int
     ) -> (ServerStreamStateMachine, Action) {
-        var body = ResponseBody()
-        body.producer = handler
-        body.requests = (handler, GRPCMessageDeframer(maxMessageSize: maxMessageSize))
-        return (ServerStreamStateMachine(id: id, state: .responding(body), clientEnded: false), .submitResponse(GRPCResponseHeaders.head))
+        var machine = ServerStreamStateMachine(id: id, state: .responding, clientEnded: false, maxMessageSize: maxMessageSize)
+        machine.producer = handler
+        machine.requestHandler = handler
+        return (machine, .submitResponse(GRPCResponseHeaders.head))
     }
 
     // MARK: Events from the client
 
     /// Whether DATA on this stream is kept (and so must fit the server's buffer budget).
     var keepsRequestBytes: Bool {
-        switch state {
-        case .receiving: true
-        case .responding(let body): body.requests != nil && !clientEnded
-        default: false
-        }
+        state == .receiving || isStreamingRequests
     }
 
-    /// A piece of the request body arrived.
+    /// A request stream's handler takes messages now.
+    private var isStreamingRequests: Bool {
+        state == .responding && requestHandler != nil && !clientEnded
+    }
+
+    /// A piece of the request body arrived. Bytes the stream keeps must first fit the server's
+    /// buffer budget: `reserve` charges them, or answers false, and the call then ends with
+    /// RESOURCE_EXHAUSTED (``bufferBudgetExhausted()``) and the bytes are dropped.
+    mutating func receivedData(_ bytes: UnsafeRawBufferPointer, reserve: (Int) -> Bool) -> Action {
+        if keepsRequestBytes, !reserve(bytes.count) {
+            let action = bufferBudgetExhausted()
+            heldRequestBytes += bytes.count
+            return action
+        }
+        return receivedData(bytes)
+    }
+
+    /// A piece of the request body arrived (bytes that need no budget, or were charged).
     mutating func receivedData(_ bytes: UnsafeRawBufferPointer) -> Action {
         heldRequestBytes += bytes.count
         switch state {
-        case .discarding(let answer, let discarded):
-            let total = discarded + bytes.count
-            state = .discarding(answer, discardedBytes: total)
-            return total > Self.maxDiscardedBytes ? self.answer() : .none
-
-        case .receiving(var deframer, var request):
-            state = .modifying
+        case .discarding:
+            discardedBytes += bytes.count
+            return discardedBytes > Self.maxDiscardedBytes ? sendAnswer() : .none
+        case .receiving:
             deframer.append(bytes)
             do {
                 while let message = try deframer.next() {
@@ -177,27 +193,19 @@ struct ServerStreamStateMachine {
             } catch {
                 return finishTrailersOnly(error)
             }
-            state = .receiving(deframer, request: request)
             return .none
-
-        case .responding(var body):
-            guard var requests = body.requests, !clientEnded else { return .none }
-            state = .modifying
-            body.requests = nil
-            requests.deframer.append(bytes)
+        case .responding:
+            guard isStreamingRequests, let requestHandler else { return .none }
+            deframer.append(bytes)
             do {
-                while let message = try requests.deframer.next() {
-                    try requests.handler.receive(message)
+                while let message = try deframer.next() {
+                    try requestHandler.receive(message)
                 }
             } catch {
-                state = .responding(body)
                 return endResponse(error)
             }
-            body.requests = requests
-            state = .responding(body)
             return .none
-
-        case .dispatchable, .awaitingAnswer, .finished, .closed, .modifying:
+        case .dispatchable, .awaitingAnswer, .finished, .closed:
             return .none
         }
     }
@@ -205,29 +213,29 @@ struct ServerStreamStateMachine {
     /// The client ended its side of the stream.
     mutating func receivedEndOfStream() -> Action {
         guard !clientEnded else { return .none }
+        let wasStreamingRequests = isStreamingRequests
         clientEnded = true
         switch state {
         case .discarding:
-            return answer()
-        case .receiving(let deframer, let request):
+            return sendAnswer()
+        case .receiving:
             if deframer.hasPartialMessage {
                 return finishTrailersOnly(RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
             }
-            guard let request else {
+            guard request != nil else {
                 return finishTrailersOnly(RPCStatus(code: .internalError, message: "request stream ended without a request message"))
             }
-            state = .dispatchable(request)
+            state = .dispatchable
             return .dispatch
-        case .responding(var body):
-            guard let requests = body.requests else { return .none }
-            body.requests = nil
-            state = .responding(body)
-            if requests.deframer.hasPartialMessage {
+        case .responding:
+            guard wasStreamingRequests, let requestHandler else { return .none }
+            if deframer.hasPartialMessage {
                 return endResponse(RPCStatus(code: .internalError, message: "request stream ended in the middle of a message"))
             }
-            requests.handler.requestsEnded()
+            deframer = GRPCMessageDeframer(maxMessageSize: 0)
+            requestHandler.requestsEnded()
             return .none
-        case .dispatchable, .awaitingAnswer, .finished, .closed, .modifying:
+        case .dispatchable, .awaitingAnswer, .finished, .closed:
             return .none
         }
     }
@@ -236,16 +244,9 @@ struct ServerStreamStateMachine {
     /// call ends with RESOURCE_EXHAUSTED, and the bytes are dropped.
     mutating func bufferBudgetExhausted() -> Action {
         let status = RPCStatus(code: .resourceExhausted, message: "the server's buffer budget is exhausted; try again later")
-        switch state {
-        case .receiving:
-            return finishTrailersOnly(status)
-        case .responding(var body) where body.requests != nil:
-            body.requests = nil
-            state = .responding(body)
-            return endResponse(status)
-        default:
-            return .none
-        }
+        if state == .receiving { return finishTrailersOnly(status) }
+        if isStreamingRequests { return endResponse(status) }
+        return .none
     }
 
     // MARK: Events from the handler
@@ -253,36 +254,34 @@ struct ServerStreamStateMachine {
     /// Hands the complete request to the caller, who calls the handler with it; then
     /// ``startedProducing(_:)`` (server streaming) or ``unaryCompleted(_:)`` follows.
     mutating func takeRequest() -> [UInt8]? {
-        guard case .dispatchable(let request) = state else { return nil }
+        guard state == .dispatchable, let request = request.take() else { return nil }
         state = .awaitingAnswer
         return request
     }
 
     /// A server-streaming handler returned its producer.
     mutating func startedProducing(_ producer: any ServerStreamProducer) -> Action {
-        guard case .awaitingAnswer = state else {
+        guard state == .awaitingAnswer else {
             producer.cancel()
             return .none
         }
-        var body = ResponseBody()
-        body.producer = producer
-        state = .responding(body)
+        self.producer = producer
+        state = .responding
         return .submitResponse(GRPCResponseHeaders.head)
     }
 
     /// The unary handler answered (a serialized message or a status), or a streaming handler
     /// refused to start (a status).
     mutating func unaryCompleted(_ result: Result<[UInt8], RPCStatus>) -> Action {
-        guard case .awaitingAnswer = state else { return .none }
+        guard state == .awaitingAnswer else { return .none }
         switch result {
         case .success(let message):
             var framed: [UInt8] = []
             framed.reserveCapacity(message.count + GRPCMessageFramer.prefixLength)
             GRPCMessageFramer.frame(message, into: &framed)
-            var body = ResponseBody()
-            body.pending = PendingBytes(framed)
-            body.ending = .trailers(.ok)
-            state = .responding(body)
+            pending = PendingBytes(framed)
+            ending = .trailers(.ok)
+            state = .responding
             return .submitResponse(GRPCResponseHeaders.head)
         case .failure(let status):
             return finishTrailersOnly(status)
@@ -293,9 +292,8 @@ struct ServerStreamStateMachine {
     /// the `woken` that `readBody`'s `produce` returns).
     /// - Returns: ``Action/resumeBody`` when nghttp2 waits for it.
     mutating func wake() -> Action {
-        guard case .responding(var body) = state, body.isDeferred else { return .none }
-        body.isDeferred = false
-        state = .responding(body)
+        guard state == .responding, isDeferred else { return .none }
+        isDeferred = false
         return .resumeBody
     }
 
@@ -305,26 +303,23 @@ struct ServerStreamStateMachine {
     ///
     /// A call still reading or computing ends with a Trailers-Only DEADLINE_EXCEEDED. A
     /// response being sent stops producing; its trailers follow what is already pending when
-    /// flow control lets them out now (`sendWindow` > 0), and otherwise the stream is reset
+    /// flow control lets all of it out now (`sendWindow`), and otherwise the stream is reset
     /// with CANCEL at once, since a client that grants no window would hold it forever.
     /// - Parameter sendWindow: how many DATA bytes nghttp2 may send on the stream now.
     mutating func deadlineExpired(sendWindow: Int) -> Action {
         switch state {
         case .receiving, .dispatchable, .awaitingAnswer:
             return finishTrailersOnly(Self.deadlineExceeded)
-        case .responding(var body):
-            state = .modifying
-            cancelProducer(of: &body)
-            if body.ending == nil { body.ending = .trailers(Self.deadlineExceeded) }
-            guard sendWindow > 0, sendWindow >= body.pending.count else {
+        case .responding:
+            cancelProducer()
+            if ending == nil { ending = .trailers(Self.deadlineExceeded) }
+            guard sendWindow > 0, sendWindow >= pending.count else {
+                dropResponse()
                 state = .finished
                 return .reset(errorCode: HTTP2ErrorCodes.cancel, status: Self.deadlineExceeded)
             }
-            let wasDeferred = body.isDeferred
-            body.isDeferred = false
-            state = .responding(body)
-            return wasDeferred ? .resumeBody : .none
-        case .discarding, .finished, .closed, .modifying:
+            return resumeIfDeferred()
+        case .discarding, .finished, .closed:
             return .none
         }
     }
@@ -332,29 +327,28 @@ struct ServerStreamStateMachine {
     /// The grace after the deadline (for trailers that flow control let out) ran out: a
     /// stream still not finished is reset.
     mutating func deadlineGraceExpired() -> Action {
-        guard case .responding = state else { return .none }
+        guard state == .responding else { return .none }
+        dropResponse()
         state = .finished
         return .reset(errorCode: HTTP2ErrorCodes.cancel, status: Self.deadlineExceeded)
     }
 
     /// The server is shutting down: a deferred streaming response is asked again, so that it
-    /// ends with UNAVAILABLE once caught up (see ``readBody(into:chunkSize:isDraining:)``).
+    /// ends with UNAVAILABLE once caught up (see ``readBody(into:chunkSize:isDraining:produce:)``).
     mutating func drain() -> Action {
-        guard case .responding(var body) = state, body.producer != nil, body.isDeferred else { return .none }
-        body.isDeferred = false
-        state = .responding(body)
-        return .resumeBody
+        guard state == .responding, producer != nil else { return .none }
+        return resumeIfDeferred()
     }
 
     /// The stream's last frame went out while the client was still sending: stop it with
     /// RST_STREAM(NO_ERROR), after that frame as gRPC requires (libnghttp2 does not do it).
-    func sentEndOfStream() -> Action {
+    mutating func sentEndOfStream() -> Action {
         clientEnded ? .none : .reset(errorCode: HTTP2ErrorCodes.noError, status: nil)
     }
 
     /// A submit call for this stream failed: reset it rather than leave it hanging.
     mutating func submitFailed() -> Action {
-        if case .closed = state { return .none }
+        guard state != .closed else { return .none }
         teardown()
         state = .finished
         return .reset(errorCode: HTTP2ErrorCodes.internalError, status: nil)
@@ -382,32 +376,30 @@ struct ServerStreamStateMachine {
         isDraining: Bool,
         produce: (any ServerStreamProducer, inout StreamOutput) -> (production: StreamProduction, woken: Bool)
     ) -> BodyRead {
-        guard case .responding(var body) = state else {
+        guard state == .responding else {
             return .end(bytes: 0, status: RPCStatus(code: .cancelled, message: "the call was cancelled"))
         }
-        state = .modifying
-        let askAgain = refill(&body, chunkSize: chunkSize, produce: produce)
-        let count = body.pending.take(into: buffer)
-        if body.pending.isEmpty, let ending = body.ending {
+        let askAgain = refill(chunkSize: chunkSize, produce: produce)
+        let count = pending.take(into: buffer)
+        if pending.isEmpty, let ending {
             state = .finished
+            self.ending = nil
             switch ending {
             case .endOfBody: return .end(bytes: count, status: nil)
             case .trailers(let status): return .end(bytes: count, status: status)
             }
         }
-        if count == 0, isDraining, !askAgain, body.producer != nil {
+        if count == 0, isDraining, !askAgain, producer != nil {
             // Caught up while shutting down: end the call so the client goes elsewhere (and a
             // watch resumes from the last sequence it received).
-            cancelProducer(of: &body)
+            cancelProducer()
             state = .finished
             return .end(bytes: 0, status: RPCStatus(code: .unavailable, message: "the server is shutting down"))
         }
         if count == 0 {
-            body.isDeferred = true
-            state = .responding(body)
+            isDeferred = true
             return .deferred(askAgain: askAgain)
         }
-        state = .responding(body)
         return .bytes(count)
     }
 
@@ -417,10 +409,10 @@ struct ServerStreamStateMachine {
     /// not yet handed to the handler. Zero once it stopped receiving.
     var requestBytesToHold: Int {
         switch state {
-        case .receiving(let deframer, let request):
+        case .receiving:
             deframer.partialByteCount + (request.map { $0.count + GRPCMessageFramer.prefixLength } ?? 0)
-        case .responding(let body):
-            body.requests?.deframer.partialByteCount ?? 0
+        case .responding:
+            isStreamingRequests ? deframer.partialByteCount : 0
         default:
             0
         }
@@ -428,16 +420,7 @@ struct ServerStreamStateMachine {
 
     /// The memory the stream's buffers take: request bytes held and response bytes pending.
     var bufferedBytes: Int {
-        switch state {
-        case .receiving(let deframer, let request):
-            max(deframer.partialByteCount, deframer.partialMessageCapacity) + (request?.count ?? 0)
-        case .dispatchable(let request):
-            request.count
-        case .responding(let body):
-            body.pending.count + (body.requests.map { max($0.deframer.partialByteCount, $0.deframer.partialMessageCapacity) } ?? 0)
-        default:
-            0
-        }
+        max(deframer.partialByteCount, deframer.partialMessageCapacity) + (request?.count ?? 0) + pending.count
     }
 
     /// How many held request bytes can go back to the connection window now; they count as
@@ -449,72 +432,88 @@ struct ServerStreamStateMachine {
         return release
     }
 
+    /// What the connection settles after an event: the request bytes that go back to the
+    /// connection window (``releasableRequestBytes()``) and the memory the stream's buffers
+    /// take now (``bufferedBytes``). One mutating call, so the machine is not copied out of
+    /// its entry to answer.
+    mutating func settle() -> (releasable: Int, buffered: Int) {
+        (releasableRequestBytes(), bufferedBytes)
+    }
+
     // MARK: Helpers
 
     /// Answers a non-gRPC request read so far.
-    private mutating func answer() -> Action {
-        guard case .discarding(let answer, _) = state else { return .none }
-        var body = ResponseBody()
-        body.pending = PendingBytes(answer.body)
-        body.ending = .endOfBody
-        state = .responding(body)
+    private mutating func sendAnswer() -> Action {
+        guard state == .discarding, let answer = answer.take() else { return .none }
+        pending = PendingBytes(answer.body)
+        ending = .endOfBody
+        state = .responding
         return .submitResponse(answer.headers)
     }
 
     /// Ends a call that sent nothing yet with one HEADERS frame carrying `status`.
     private mutating func finishTrailersOnly(_ status: RPCStatus) -> Action {
+        teardown()
         state = .finished
         return .submitTrailersOnly(status)
     }
 
     /// Ends a streaming response with `status` after what was produced.
     private mutating func endResponse(_ status: RPCStatus) -> Action {
-        guard case .responding(var body) = state else { return .none }
-        state = .modifying
-        cancelProducer(of: &body)
-        if body.ending == nil { body.ending = .trailers(status) }
-        let wasDeferred = body.isDeferred
-        body.isDeferred = false
-        state = .responding(body)
-        return wasDeferred ? .resumeBody : .none
+        guard state == .responding else { return .none }
+        cancelProducer()
+        if ending == nil { ending = .trailers(status) }
+        return resumeIfDeferred()
     }
 
-    private func cancelProducer(of body: inout ResponseBody) {
-        body.producer?.cancel()
-        body.producer = nil
-        body.requests = nil
+    private mutating func resumeIfDeferred() -> Action {
+        guard isDeferred else { return .none }
+        isDeferred = false
+        return .resumeBody
+    }
+
+    /// Stops the producer and the request stream; what was produced is still sent.
+    private mutating func cancelProducer() {
+        producer?.cancel()
+        producer = nil
+        requestHandler = nil
+        deframer = GRPCMessageDeframer(maxMessageSize: 0)
+    }
+
+    private mutating func dropResponse() {
+        pending = PendingBytes()
+        ending = nil
     }
 
     /// Cancels what the stream runs and drops what it buffers.
     private mutating func teardown() {
-        if case .responding(var body) = state {
-            state = .modifying
-            cancelProducer(of: &body)
-        }
-        state = .finished
+        cancelProducer()
+        dropResponse()
+        request = nil
+        answer = nil
+        isDeferred = false
     }
 
     /// Asks the producer for more bytes when nothing is pending.
     /// - Returns: true when it must be asked again soon without waiting for its waker: it said
     ///   `.more` but produced nothing, or `.pending` after its waker already ran.
-    private func refill(
-        _ body: inout ResponseBody,
+    private mutating func refill(
         chunkSize: Int,
         produce: (any ServerStreamProducer, inout StreamOutput) -> (production: StreamProduction, woken: Bool)
     ) -> Bool {
-        guard body.pending.isEmpty, body.ending == nil, let producer = body.producer else { return false }
+        guard pending.isEmpty, ending == nil, let producer else { return false }
         var output = StreamOutput(budget: chunkSize)
         let (production, woken) = produce(producer, &output)
-        body.pending = PendingBytes(output.bytes)
+        pending = PendingBytes(output.bytes)
         switch production {
         case .more:
             return output.bytes.isEmpty
         case .pending:
             return woken && output.bytes.isEmpty
         case .finished(let status):
-            body.ending = .trailers(status)
-            body.producer = nil
-            body.requests = nil
+            ending = .trailers(status)
+            self.producer = nil
+            requestHandler = nil
             return false
         }
     }

@@ -63,18 +63,7 @@ func framed(_ message: [UInt8]) -> [UInt8] {
 
 extension ServerStreamStateMachine {
     /// The state's name, for comparisons.
-    var stateName: String {
-        switch state {
-        case .discarding: "discarding"
-        case .receiving: "receiving"
-        case .dispatchable: "dispatchable"
-        case .awaitingAnswer: "awaitingAnswer"
-        case .responding: "responding"
-        case .finished: "finished"
-        case .closed: "closed"
-        case .modifying: "modifying"
-        }
-    }
+    var stateName: String { "\(state)" }
 
     mutating func receive(_ bytes: [UInt8]) -> Action {
         bytes.withUnsafeBytes { receivedData($0) }
