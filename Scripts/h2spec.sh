@@ -121,10 +121,10 @@ for run in $(seq "$runs"); do
             expected=$expected_strict
         fi
         output=$out/$mode-$run.txt
-        start=$(date +%s.%N)
+        start=$(date +%s%N)
         status=0
         "$h2spec" "${options[@]}" "${sections[@]}" >"$output" 2>&1 || status=$?
-        seconds=$(echo "$(date +%s.%N) - $start" | bc)
+        tenths=$((($(date +%s%N) - start) / 100000000))
         summary=$(grep -E '^[0-9]+ tests, [0-9]+ passed, [0-9]+ skipped, [0-9]+ failed' "$output" | tail -n 1 || true)
         read -r total passed skipped failed <<<"$(echo "$summary" | sed -E 's/^([0-9]+) tests, ([0-9]+) passed, ([0-9]+) skipped, ([0-9]+) failed.*/\1 \2 \3 \4/')"
         verdict=ok
@@ -133,7 +133,8 @@ for run in $(seq "$runs"); do
         elif [[ $status -ne 0 || $passed -ne $expected || $failed -ne 0 || $skipped -ne 0 ]]; then
             verdict="FAILED (h2spec exit status $status, $expected cases listed)"
         fi
-        printf 'h2spec %-7s run %d/%d: %s (%.1f s) %s\n' "$mode" "$run" "$runs" "${summary:-no summary}" "$seconds" "$verdict"
+        printf 'h2spec %-7s run %d/%d: %s (%d.%d s) %s\n' "$mode" "$run" "$runs" "${summary:-no summary}" \
+            $((tenths / 10)) $((tenths % 10)) "$verdict"
         if [[ $verdict != ok ]]; then
             failures=$((failures + 1))
             cases=$(failed_cases "$output")
