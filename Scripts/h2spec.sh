@@ -15,10 +15,9 @@
 # server's log are kept in .build/h2spec/runs/. Exits non-zero if any run failed (a failed case, a
 # run with fewer cases than h2spec lists, or workflowd dying).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 runs=1
-workflowd=.build/release/workflowd
+workflowd=""
 h2spec=""
 timeout=2
 verbose=()
@@ -34,6 +33,11 @@ while [[ $# -gt 0 ]]; do
         *) echo "usage: $0 [--runs N] [--workflowd PATH] [--h2spec PATH] [--timeout SECONDS] [--verbose] [-- SECTION...]" >&2; exit 2 ;;
     esac
 done
+# Paths given are relative to the caller's directory, the defaults to the repository root.
+[[ -n $workflowd ]] && workflowd=$(realpath -m "$workflowd")
+[[ -n $h2spec ]] && h2spec=$(realpath -m "$h2spec")
+cd "$(dirname "$0")/.."
+[[ -n $workflowd ]] || workflowd=.build/release/workflowd
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "h2spec: --runs must be a positive integer" >&2; exit 2; }
 [[ -x $workflowd ]] || { echo "h2spec: no workflowd at $workflowd (swift build -c release --product workflowd)" >&2; exit 1; }
 if [[ -z $h2spec ]]; then
