@@ -73,6 +73,7 @@ export_commit() {
 }
 
 source_used=""
+built_from=$h2spec_commit # the stamp: a plain directory's build is not reused as the pinned one
 if [[ -n "${H2SPEC_SOURCE:-}" ]]; then
     [[ -d $H2SPEC_SOURCE ]] || fail "H2SPEC_SOURCE=$H2SPEC_SOURCE is not a directory"
     if git_dir=$(git -C "$H2SPEC_SOURCE" rev-parse --absolute-git-dir 2>/dev/null); then
@@ -82,6 +83,7 @@ if [[ -n "${H2SPEC_SOURCE:-}" ]]; then
         [[ -f $H2SPEC_SOURCE/cmd/h2spec/h2spec.go ]] || fail "H2SPEC_SOURCE=$H2SPEC_SOURCE holds no h2spec source (no cmd/h2spec/h2spec.go)"
         cp -R "$H2SPEC_SOURCE/." "$package_dir/"
         source_used="$H2SPEC_SOURCE as it is (not a git repository: version unchecked)"
+        built_from="unchecked source $H2SPEC_SOURCE"
     fi
 else
     for mirror in /work/.mirror/summerwind+h2spec/repo "$root/../.mirror/summerwind+h2spec/repo"; do
@@ -109,6 +111,6 @@ GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS="" GOPROXY=off CGO_EN
     go build -o "$binary" -ldflags "-X main.VERSION=${h2spec_tag#v} -X main.COMMIT=$h2spec_commit" \
         github.com/summerwind/h2spec/cmd/h2spec \
     || fail "go build failed (Go $(go env GOVERSION), against Debian's Go libraries in /usr/share/gocode)"
-echo "$h2spec_commit" >"$stamp"
+echo "$built_from" >"$stamp"
 echo "build-h2spec: built $binary" >&2
 echo "$binary"
