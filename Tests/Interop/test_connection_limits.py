@@ -1,7 +1,8 @@
 """Limits the connection layer holds whatever the peer does (issue 12), on raw sockets and raw
 HTTP/2 frames against a real workflowd: a deadline ends its stream even when nothing can be sent,
 a protocol-limit close says why (GOAWAY with a reason, and a log line) before the socket closes,
-and a non-gRPC request is read to its END_STREAM before it is answered.
+a non-gRPC request is read to its END_STREAM before it is answered, and one server-wide budget
+bounds the bytes all connections together make the server buffer.
 
 The frames here are written by hand rather than through `h2`, which would refuse to send most of
 them; `Wire` keeps no protocol state beyond HPACK and acknowledging the server's SETTINGS.
@@ -10,8 +11,10 @@ Which of these fail on the code before issue 12 (release and debug builds of 4be
 each test; the ones marked "regression guard" pass on it too.
 """
 
+import resource
 import socket
 import struct
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -19,9 +22,12 @@ import grpc
 import hpack
 import pytest
 
-from conftest import WORKFLOW_SERVICE, Server, method_path
+from conftest import ROOT, WORKFLOW_SERVICE, Server, method_path
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
+
+sys.path.insert(0, str(ROOT / "Benchmarks"))
+from hostile_memory import Flood, RSSSampler  # noqa: E402
 
 WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
 START = method_path(WORKFLOW_SERVICE, "StartWorkflow")
@@ -502,3 +508,117 @@ def test_a_non_grpc_request_with_a_large_body_is_answered_and_reset_without_wait
     assert end is not None and end.kind == HEADERS and end.header("grpc-status") == "0", wire.describe()
     wire.close()
 
+
+# MARK: 4. One buffer budget for the whole server
+
+
+def rss_back_near(server, start_kib: int, slack_kib: int, seconds: float = 10) -> int:
+    """Polls the server's RSS until it is within `slack_kib` of `start_kib` (or time runs out)."""
+    deadline = time.monotonic() + seconds
+    rss = server.rss_kib()
+    while rss - start_kib > slack_kib and time.monotonic() < deadline:
+        time.sleep(0.1)
+        rss = server.rss_kib()
+    return rss
+
+
+# After the peers left, RSS comes back to within this of where it started. The old code kept
+# 100-180 MiB after 1,000 connections with 256 KiB each, and 19 MiB after 1,000 idle ones.
+RETURNED_WITHIN = 30 * MIB
+
+
+def assert_refused_for_the_budget(flood: Flood, budget: int):
+    """Some streams ended with RESOURCE_EXHAUSTED naming the budget, each then RST_STREAM
+    (NO_ERROR); no stream got another status; the streams still open sent at most the budget."""
+    streams = flood.streams()
+    summary = flood.summary()
+    refused = [s for s in streams if s.status == "8"]
+    assert refused, f"no stream was refused: {summary}"
+    for stream in refused:
+        assert any(word in (stream.message or "").lower() for word in ("budget", "buffer")), stream.message
+        assert stream.reset == NO_ERROR and stream.reset_after_status, \
+            f"stream {stream.id} was not reset (NO_ERROR) after its status: {stream.reset}"
+    assert not [s for s in streams if s.status not in (None, "8")], summary
+    held = sum(s.offset for s in streams if not s.ended)
+    assert held <= budget, f"the streams still open hold {held:,} bytes: {summary}"
+
+
+def test_the_buffer_budget_ends_the_streams_whose_data_does_not_fit():
+    """8 connections x 4 streams, each a 3 MiB message of which ~1 MiB arrives, against an 8 MiB
+    budget. Fails before issue 12: `--max-buffered-bytes` does not exist (workflowd exits with
+    "Unknown option"). Without the flag the old server held all 32 streams and its RSS rose
+    33-35 MiB (release and debug builds)."""
+    budget = 8 * MIB
+    # 8 MiB of partial messages plus what the process needs besides them, with room for slow
+    # machines; still below the 33 MiB the old code took for the same peers.
+    fixed_overhead = 16 * MIB
+    server = Server("--max-buffered-bytes", str(budget))
+    try:
+        assert serves(server)
+        start = server.rss_kib()
+        sampler = RSSSampler(server.rss_kib)
+        sampler.start()
+        flood = Flood(server.port, connections=8, streams_per_connection=4, bytes_per_stream=1_000_000,
+                      announced_bytes=3 * MIB)
+        try:
+            # Until every stream sent all it has or was ended (or, should the server hold peers back
+            # with flow control, until nothing moves).
+            flood.drive(30, until=lambda: flood.settled() or flood.quiet_for(1))
+            flood.drive(1)  # the answers to the last bytes
+            assert serves(server), "a normal call failed while the budget was in use"
+            assert_refused_for_the_budget(flood, budget)
+            peak = sampler.stop()
+            assert peak - start < (budget + fixed_overhead) // KIB, \
+                f"RSS rose {(peak - start) // KIB} MiB for an {budget // MIB} MiB budget: {flood.summary()}"
+        finally:
+            sampler.running = False
+            flood.close()
+        rss = rss_back_near(server, start, RETURNED_WITHIN // KIB)
+        assert rss - start <= RETURNED_WITHIN // KIB, f"RSS {(rss - start) // KIB} MiB above its start after the peers left"
+        assert serves(server)
+    finally:
+        server.stop()
+
+
+def test_the_buffer_budget_holds_under_1000_hostile_connections():
+    """1,000 connections, each one stream with 256 KiB of a 1 MiB message, twice over (the old
+    code returned part of its memory after a first such flood and kept nearly all of it after a
+    second), against a 64 MiB budget. Fails before issue 12: `--max-buffered-bytes` does not
+    exist. Without the flag the old server's RSS rose 380-420 MiB and 100-180 MiB of it stayed
+    after the peers left (320 MiB after the second flood)."""
+    budget = 64 * MIB
+    # 1,000 connections that each hold one stream with only a gRPC prefix cost the old code
+    # 19 MiB (release and debug builds, not returned when they leave); 48 MiB is 2.5 times that.
+    fixed_overhead = 48 * MIB
+    # 1,000 sockets here and in the server (which inherits this limit), and a few more.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY:
+        assert hard >= 2_100, f"needs 2,100 open files, but their hard limit (ulimit -Hn) is {hard}"
+    if soft != resource.RLIM_INFINITY and soft < 2_100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4_096 if hard == resource.RLIM_INFINITY else min(4_096, hard), hard))
+    server = Server("--max-buffered-bytes", str(budget))
+    try:
+        assert serves(server)
+        start = server.rss_kib()
+        for round_number in (1, 2):
+            sampler = RSSSampler(server.rss_kib)
+            sampler.start()
+            flood = Flood(server.port, connections=1_000, streams_per_connection=1, bytes_per_stream=256 * KIB,
+                          announced_bytes=MIB)
+            try:
+                flood.drive(60, until=lambda: flood.settled() or flood.quiet_for(1))
+                flood.drive(1)
+                assert serves(server), "a normal call failed while the budget was in use"
+                assert_refused_for_the_budget(flood, budget)
+                peak = sampler.stop()
+                assert peak - start < (budget + fixed_overhead) // KIB, \
+                    f"flood {round_number}: RSS rose {(peak - start) // KIB} MiB for a {budget // MIB} MiB budget"
+            finally:
+                sampler.running = False
+                flood.close()
+            rss = rss_back_near(server, start, RETURNED_WITHIN // KIB)
+            assert rss - start <= RETURNED_WITHIN // KIB, \
+                f"flood {round_number}: RSS {(rss - start) // KIB} MiB above its start after the peers left"
+        assert serves(server)
+    finally:
+        server.stop()
