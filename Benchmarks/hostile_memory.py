@@ -222,13 +222,13 @@ class Flood:
             ("content-type", "application/grpc"), ("te", "trailers")])
         self.selector = selectors.DefaultSelector()
         self.peers: list[Peer] = []
-        self.last_progress = time.monotonic()  # when a peer last sent or received bytes
         for _ in range(connections):
             sock = socket.create_connection(("127.0.0.1", port), timeout=10)
             sock.setblocking(False)
             peer = Peer(self, sock)
             self.peers.append(peer)
             self.selector.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE, peer)
+        self.last_progress = time.monotonic()  # when a peer last sent or received bytes
 
     def streams(self) -> list[Stream]:
         return [stream for peer in self.peers for stream in peer.streams.values()]
