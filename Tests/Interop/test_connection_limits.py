@@ -183,12 +183,11 @@ def close_wires():
 class Wire:
     """One HTTP/2 client connection on a blocking socket that sends exactly the bytes it is given.
 
-    It sends the preface and a SETTINGS frame, then (unless `handshake=False`) reads until the
-    server's SETTINGS, which it acknowledges then and whenever they come.
+    It sends the preface and a SETTINGS frame, then reads until the server's SETTINGS, which it
+    acknowledges then and whenever they come.
     """
 
-    def __init__(self, port: int, settings=(), rcvbuf: int | None = None, connection_window_increment: int = 0,
-                 handshake: bool = True):
+    def __init__(self, port: int, settings=(), rcvbuf: int | None = None, connection_window_increment: int = 0):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         OPEN_WIRES.append(self)
         if rcvbuf is not None:
@@ -203,9 +202,8 @@ class Wire:
         if connection_window_increment:
             opening += frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", connection_window_increment))
         self.send(opening)
-        if handshake:
-            assert self.read(5, until=lambda: self.first(lambda f: f.kind == SETTINGS and not f.flags & ACK)), \
-                f"no SETTINGS from the server: {describe(self.frames)}"
+        assert self.read(5, until=lambda: self.first(lambda f: f.kind == SETTINGS and not f.flags & ACK)), \
+            f"no SETTINGS from the server: {describe(self.frames)}"
 
     def send(self, data: bytes) -> bool:
         """Sends `data`; False if the server had closed the connection."""
