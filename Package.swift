@@ -63,9 +63,11 @@ let package = Package(
         // its generated messages.
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
+        .target(name: "CMallocControl"),
         .target(
             name: "HTTP2Transport",
             dependencies: [
+                "CMallocControl",
                 "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",

@@ -28,6 +28,11 @@ package final class GRPCServer: Sendable {
     package let statistics = CallStatistics()
     /// What all connections together may buffer.
     package let budget: BufferBudget
+    /// Gives memory back to the system after connections close.
+    private let reclaimer = MemoryReclaimer()
+
+    /// The largest buffer one socket read fills: about one full DATA frame.
+    static let maxReadSize = 16 << 10
 
     /// Creates a server; nothing listens until ``start()``.
     /// - Parameters:
@@ -52,16 +57,22 @@ package final class GRPCServer: Sendable {
         let logger = self.logger
         let statistics = self.statistics
         let budget = self.budget
+        let reclaimer = self.reclaimer
         let connections = self.connections
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Each connection keeps its receive buffers between reads; at NIO's default of up to
+            // 64 KiB they were most of what 1,000 busy connections cost (BENCHMARKS.md, "Memory
+            // under hostile peers"). One DATA frame's worth keeps reads few and that cost flat.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maxReadSize))
             .childChannelInitializer { channel in
                 guard connections.admit(channel, limit: configuration.maxConnections) else {
                     logger.debug("server.connection_refused", metadata: ["server.max_connections": "\(configuration.maxConnections)"])
                     return channel.close()
                 }
+                channel.closeFuture.whenComplete { _ in reclaimer.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = GRPCServerConnectionHandler(
                         router: router, configuration: configuration, statistics: statistics, budget: budget, logger: logger

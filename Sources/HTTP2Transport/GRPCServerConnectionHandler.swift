@@ -206,6 +206,10 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         streams.close(streamID)
     }
 
+    func sessionWillReceiveFrameNeedingAck(_ session: HTTP2Session) -> Bool {
+        connection.frameNeedingAckReceived(at: .now)
+    }
+
     func sessionDidReceivePingAck(_ session: HTTP2Session) {
         perform(connection.pingAcknowledged())
     }

@@ -45,7 +45,18 @@ struct ServerConnectionStateMachine {
     private(set) var isDraining = false
     /// The close the peer caused, once one did (it is counted once).
     private(set) var violation: ProtocolViolation?
+    /// A violation this machine detected during a read; the read then fails (``receiveFailed(_:goAwayQueued:)``).
+    private var detectedViolation: ProtocolViolation?
     private var liveness: ConnectionLiveness
+    /// How many more PING or SETTINGS frames the peer may send now (a token bucket).
+    private var ackCredit = Double(Self.ackBurst)
+    private var ackCreditUpdated: ContinuousClock.Instant?
+
+    /// PING and SETTINGS frames the peer may send at once; each obliges an acknowledgement.
+    static let ackBurst = 1_000
+    /// How many such frames per second the peer earns back. Stock clients send a keepalive
+    /// PING every few seconds and BDP probes at most about ten times a second.
+    static let ackRefillPerSecond = 100.0
 
     init(liveness: ConnectionLiveness) {
         self.liveness = liveness
@@ -69,6 +80,24 @@ struct ServerConnectionStateMachine {
         liveness.streamsChanged(openCount: openCount, at: now)
     }
 
+    /// The peer sent a PING or SETTINGS frame that must be acknowledged.
+    /// - Returns: false when it is one too many: the read stops, and ``receiveFailed(_:goAwayQueued:)``
+    ///   closes the connection for an `ack_flood`.
+    mutating func frameNeedingAckReceived(at now: ContinuousClock.Instant) -> Bool {
+        if let updated = ackCreditUpdated {
+            let elapsed = now - updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            ackCredit = min(Double(Self.ackBurst), ackCredit + seconds * Self.ackRefillPerSecond)
+        }
+        ackCreditUpdated = now
+        guard ackCredit >= 1 else {
+            detectedViolation = .ackFlood
+            return false
+        }
+        ackCredit -= 1
+        return true
+    }
+
     /// The peer acknowledged a PING (a keepalive, or the one after the shutdown notice).
     mutating func pingAcknowledged() -> [Action] {
         liveness.pingAcknowledged()
@@ -77,7 +106,7 @@ struct ServerConnectionStateMachine {
 
     /// libnghttp2 could not go on reading: the peer broke a limit or the protocol.
     mutating func receiveFailed(_ error: HTTP2Error, goAwayQueued: Bool) -> [Action] {
-        let violation = ProtocolViolation(error)
+        let violation = detectedViolation ?? ProtocolViolation(error)
         guard state != .closing else { return [] }
         self.violation = violation
         var actions: [Action] = []
@@ -174,12 +203,17 @@ struct ProtocolViolation: Equatable, Sendable {
         self.debugData = debugData
     }
 
+    /// More PING or SETTINGS frames than a peer may send.
+    static let ackFlood = ProtocolViolation(
+        reason: "ack_flood", errorCode: HTTP2ErrorCodes.enhanceYourCalm,
+        debugData: "too many PING or SETTINGS frames awaiting acknowledgement"
+    )
+
     /// The violation behind a fatal libnghttp2 receive error.
     init(_ error: HTTP2Error) {
         switch error.cause {
         case .ackFlood:
-            self.init(reason: "ack_flood", errorCode: HTTP2ErrorCodes.enhanceYourCalm,
-                      debugData: "too many PING or SETTINGS frames awaiting acknowledgement")
+            self = .ackFlood
         case .tooManyContinuations:
             self.init(reason: "continuation_flood", errorCode: HTTP2ErrorCodes.enhanceYourCalm,
                       debugData: "header block split into too many CONTINUATION frames")

@@ -261,13 +261,20 @@ package final class HTTP2Session {
 
     /// Checks a frame's header before libnghttp2 processes it.
     ///
-    /// A HEADERS frame that opens a client stream with an id lower than one already opened is
-    /// a connection error of type PROTOCOL_ERROR (RFC 9113 §5.1.1: opening a stream closes
-    /// every idle stream below it). libnghttp2 1.52 drops such a frame silently; this queues
-    /// GOAWAY(PROTOCOL_ERROR) instead and makes `receive` fail, so the owner sends it and closes.
-    /// - Returns: false to stop processing the input.
-    fileprivate func beginFrame(type: UInt8, streamID: Int32) -> Bool {
-        guard role == .server, UInt32(type) == NGHTTP2_HEADERS.rawValue, streamID & 1 == 1,
+    /// - A PING or SETTINGS frame (not an acknowledgement) is reported to the delegate, which
+    ///   may refuse it: a peer that sends more of them than it should is flooding.
+    /// - A HEADERS frame that opens a client stream with an id lower than one already opened
+    ///   is a connection error of type PROTOCOL_ERROR (RFC 9113 §5.1.1: opening a stream closes
+    ///   every idle stream below it). libnghttp2 1.52 drops such a frame silently; this queues
+    ///   GOAWAY(PROTOCOL_ERROR) instead and makes `receive` fail, so the owner sends it and closes.
+    /// - Returns: false to stop processing the input (`receive` then fails).
+    fileprivate func beginFrame(type: UInt8, flags: UInt8, streamID: Int32) -> Bool {
+        let frameType = UInt32(type)
+        if frameType == NGHTTP2_PING.rawValue || frameType == NGHTTP2_SETTINGS.rawValue,
+           flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 {
+            return delegate.sessionWillReceiveFrameNeedingAck(self)
+        }
+        guard role == .server, frameType == NGHTTP2_HEADERS.rawValue, streamID & 1 == 1,
               streamID < nghttp2_session_get_last_proc_stream_id(session),
               nghttp2_session_find_stream(session, streamID) == nil
         else { return true }
@@ -434,7 +441,7 @@ private func session(from userData: UnsafeMutableRawPointer?) -> HTTP2Session {
 
 private func onBeginFrame(_: OpaquePointer?, header: UnsafePointer<nghttp2_frame_hd>?, userData: UnsafeMutableRawPointer?) -> Int32 {
     guard let header else { return 0 }
-    let accepted = session(from: userData).beginFrame(type: header.pointee.type, streamID: header.pointee.stream_id)
+    let accepted = session(from: userData).beginFrame(type: header.pointee.type, flags: header.pointee.flags, streamID: header.pointee.stream_id)
     // NGHTTP2_ERR_CALLBACK_FAILURE makes `nghttp2_session_mem_recv` stop and fail.
     return accepted ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE.rawValue
 }

@@ -16,6 +16,11 @@ package protocol HTTP2SessionDelegate: AnyObject {
     /// once it is sent. The default implementation does nothing.
     func session(_ session: HTTP2Session, didRejectHeaderListOn streamID: Int32)
 
+    /// A PING or SETTINGS frame that this side must acknowledge is about to be processed.
+    /// - Returns: false to refuse it as a flood: ``HTTP2Session/receive(_:)`` then stops and
+    ///   throws, and the owner closes the connection. The default implementation accepts it.
+    func sessionWillReceiveFrameNeedingAck(_ session: HTTP2Session) -> Bool
+
     /// The peer acknowledged a PING this side sent with ``HTTP2Session/submitPing()``. The
     /// default implementation does nothing.
     func sessionDidReceivePingAck(_ session: HTTP2Session)
@@ -47,6 +52,9 @@ extension HTTP2SessionDelegate {
 
     /// Does nothing.
     package func session(_ session: HTTP2Session, didSendGoAwayWith errorCode: UInt32) {}
+
+    /// Accepts the frame.
+    package func sessionWillReceiveFrameNeedingAck(_ session: HTTP2Session) -> Bool { true }
 
     /// Does nothing.
     package func sessionDidReceivePingAck(_ session: HTTP2Session) {}

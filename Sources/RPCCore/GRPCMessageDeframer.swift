@@ -172,6 +172,9 @@ package struct GRPCMessageDeframer: Sendable {
         return nil
     }
 
+    /// The size from which a partial body is allocated whole-block from the start.
+    package static let largeBodySize = 128 << 10
+
     /// The capacity reserved for the partial message body: the memory it takes, which grows
     /// geometrically ahead of ``partialByteCount``.
     package var partialMessageCapacity: Int { body.capacity }
@@ -185,10 +188,15 @@ package struct GRPCMessageDeframer: Sendable {
     }
 
     /// Appends to the partial body, growing geometrically but never past its declared length.
+    /// A body of ``largeBodySize`` bytes or more starts at that size: it never passes through
+    /// small heap blocks, which would stay behind in the allocator's arenas once freed (the
+    /// server has the allocator map blocks of that size on their own).
     private mutating func appendToBody(_ piece: UnsafeRawBufferPointer) {
         let needed = body.count + piece.count
         if needed > body.capacity {
-            body.reserveCapacity(Swift.min(bodyLength, Swift.max(needed, body.capacity &* 2)))
+            var target = Swift.max(needed, body.capacity &* 2)
+            if bodyLength >= Self.largeBodySize { target = Swift.max(target, Self.largeBodySize) }
+            body.reserveCapacity(Swift.min(bodyLength, target))
         }
         body.append(contentsOf: piece)
     }

@@ -104,6 +104,7 @@ struct Workflowd: AsyncParsableCommand {
         let logger = Logger(label: "workflowd")
         // A client that disconnects mid-write must not kill the server.
         signal(SIGPIPE, SIG_IGN)
+        MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
 
         let templateRegistry: TemplateRegistry
         do {

@@ -21,6 +21,7 @@ public func fuzzServerConnection(_ data: UnsafePointer<UInt8>, _ size: Int) -> I
         router: Fixture.router,
         configuration: Fixture.configuration,
         statistics: CallStatistics(),
+        budget: Fixture.budget,
         logger: Fixture.logger
     )
     do {
@@ -56,6 +57,9 @@ private func drain(_ channel: EmbeddedChannel) {
 
 /// What every run shares.
 private enum Fixture {
+    /// Small enough that inputs can exhaust it.
+    static let budget = BufferBudget(limit: 1 << 20)
+
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
 
     static let logger = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -71,6 +71,32 @@ import Testing
         #expect(machine.receiveFailed(HTTP2Error(code: -904), goAwayQueued: false) == [])
     }
 
+    @Test("PING and SETTINGS: a burst of 1,000, then 100 a second; one more is an ack flood, whatever the reads")
+    func ackBudget() {
+        var machine = Self.machine()
+        var accepted = 0
+        for _ in 0..<Machine.ackBurst where machine.frameNeedingAckReceived(at: Self.start) { accepted += 1 }
+        #expect(accepted == Machine.ackBurst)
+        let oneTooMany = machine.frameNeedingAckReceived(at: Self.start)
+        #expect(!oneTooMany)
+        let actions = machine.receiveFailed(HTTP2Error(code: -902), goAwayQueued: false)
+        #expect(actions.first == .sendGoAway(errorCode: HTTP2ErrorCodes.enhanceYourCalm, debugData: ProtocolViolation.ackFlood.debugData))
+        #expect(machine.violation == .ackFlood)
+
+        var patient = Self.machine()
+        for _ in 0..<Machine.ackBurst { _ = patient.frameNeedingAckReceived(at: Self.start) }
+        let earned = patient.frameNeedingAckReceived(at: Self.start + .milliseconds(10))
+        let notYet = patient.frameNeedingAckReceived(at: Self.start + .milliseconds(10))
+        #expect(earned, "10 ms earn one back")
+        #expect(!notYet)
+        var steady = 0
+        for second in 1...100 {
+            for _ in 0..<100 where patient.frameNeedingAckReceived(at: Self.start + .seconds(second)) { steady += 1 }
+        }
+        // The first second starts 10 ms after the last frame, so it earns 99.
+        #expect(steady == 100 * 100 - 1, "100 a second for 100 seconds")
+    }
+
     @Test("too many CONTINUATION frames and a bad preface have their own reasons")
     func otherViolations() {
         #expect(ProtocolViolation(HTTP2Error(code: -905)).reason == "continuation_flood")

@@ -1,0 +1,2 @@
+// Everything is inline in include/CMallocControl.h; SwiftPM needs a source file per C target.
+#include "CMallocControl.h"

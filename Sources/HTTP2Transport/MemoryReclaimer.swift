@@ -1,0 +1,58 @@
+internal import CMallocControl
+import Dispatch
+import Synchronization
+
+/// Gives the memory that peers made the server allocate back to the system once they leave.
+///
+/// glibc keeps freed memory in its arenas for reuse, so a crowd of peers that connect, buffer
+/// partial messages and leave would otherwise leave the process's RSS at its peak. Two
+/// measures, measured in `BENCHMARKS.md` ("Memory under hostile peers"):
+/// - ``keepLargeBlocksOutOfTheHeap()``: blocks of ``largeBlockSize`` bytes and more (partial
+///   messages, large responses) get a mapping of their own, unmapped the moment they are freed;
+/// - after ``closesPerTrim`` connections closed, a trim ``trimDelay`` later gives the free pages
+///   of every arena (what connections allocated in small blocks) back, off the event loops.
+package final class MemoryReclaimer: Sendable {
+    /// The size from which a block is mapped on its own.
+    package static let largeBlockSize = 128 << 10
+    /// How many closed connections make a trim worthwhile.
+    let closesPerTrim: Int
+    /// How long after the closes the trim runs, so a burst of them is trimmed once.
+    let trimDelay: Duration
+    private let closesSinceTrim = Atomic<Int>(0)
+    private let isTrimScheduled = Atomic<Bool>(false)
+
+    init(closesPerTrim: Int = 32, trimDelay: Duration = .seconds(1)) {
+        self.closesPerTrim = closesPerTrim
+        self.trimDelay = trimDelay
+    }
+
+    /// How much free memory the heap keeps at its top for reuse; the rest of what is free goes
+    /// back with the trims after connections close.
+    package static let retainedFreeMemory = 4 << 20
+
+    /// Makes glibc map blocks of ``largeBlockSize`` bytes and more on their own, and stop
+    /// raising that threshold as it otherwise does each time such a block is freed. Fixing the
+    /// threshold also fixes when free() shrinks the heap (by default at 128 KiB free, which made
+    /// the next allocations fault their pages in again: a WatchLogs replay spent 7 % more CPU in
+    /// the kernel), so that is set to ``retainedFreeMemory``. Process-wide: call once at start,
+    /// before serving.
+    package static func keepLargeBlocksOutOfTheHeap() {
+        // Nonzero on success; a failure leaves glibc's defaults, which only cost memory.
+        _ = c_malloc_set_mmap_threshold(Int32(largeBlockSize))
+        _ = c_malloc_set_trim_threshold(Int32(retainedFreeMemory))
+    }
+
+    /// A connection closed; schedules a trim when enough did.
+    func connectionClosed() {
+        let closes = closesSinceTrim.wrappingAdd(1, ordering: .relaxed).newValue
+        guard closes >= closesPerTrim,
+              isTrimScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+        else { return }
+        let delay = DispatchTimeInterval.milliseconds(Int(trimDelay.components.seconds * 1000 + trimDelay.components.attoseconds / 1_000_000_000_000_000))
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + delay) { [self] in
+            closesSinceTrim.store(0, ordering: .relaxed)
+            isTrimScheduled.store(false, ordering: .relaxed)
+            _ = c_malloc_trim()
+        }
+    }
+}
