@@ -17,11 +17,11 @@ package final class MemoryReclaimer: Sendable {
     /// How many closed connections make a trim worthwhile.
     let closesPerTrim: Int
     /// How long after the closes the trim runs, so a burst of them is trimmed once.
-    let trimDelay: Duration
+    let trimDelay: DispatchTimeInterval
     private let closesSinceTrim = Atomic<Int>(0)
     private let isTrimScheduled = Atomic<Bool>(false)
 
-    init(closesPerTrim: Int = 32, trimDelay: Duration = .seconds(1)) {
+    init(closesPerTrim: Int = 32, trimDelay: DispatchTimeInterval = .seconds(1)) {
         self.closesPerTrim = closesPerTrim
         self.trimDelay = trimDelay
     }
@@ -48,8 +48,7 @@ package final class MemoryReclaimer: Sendable {
         guard closes >= closesPerTrim,
               isTrimScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
         else { return }
-        let delay = DispatchTimeInterval.milliseconds(Int(trimDelay.components.seconds * 1000 + trimDelay.components.attoseconds / 1_000_000_000_000_000))
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + delay) { [self] in
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + trimDelay) { [self] in
             closesSinceTrim.store(0, ordering: .relaxed)
             isTrimScheduled.store(false, ordering: .relaxed)
             _ = c_malloc_trim()
