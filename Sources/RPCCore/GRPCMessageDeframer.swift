@@ -172,7 +172,10 @@ package struct GRPCMessageDeframer: Sendable {
         return nil
     }
 
-    /// The size from which a partial body is allocated whole-block from the start.
+    /// A body that grew past this many bytes (one full DATA frame) and will reach
+    /// ``largeBodySize`` is allocated at that size at once.
+    package static let smallBodySize = 16 << 10
+    /// The size from which the server's allocator maps a block on its own.
     package static let largeBodySize = 128 << 10
 
     /// The capacity reserved for the partial message body: the memory it takes, which grows
@@ -188,14 +191,20 @@ package struct GRPCMessageDeframer: Sendable {
     }
 
     /// Appends to the partial body, growing geometrically but never past its declared length.
-    /// A body of ``largeBodySize`` bytes or more starts at that size: it never passes through
-    /// small heap blocks, which would stay behind in the allocator's arenas once freed (the
-    /// server has the allocator map blocks of that size on their own).
+    ///
+    /// A body of ``largeBodySize`` bytes or more that has grown past ``smallBodySize`` jumps to
+    /// ``largeBodySize`` at once instead of passing through 32 and 64 KiB blocks: freed, those
+    /// stay behind in the allocator's arenas (the server has blocks of ``largeBodySize`` mapped
+    /// on their own, and unmapped when freed). The jump needs a full DATA frame of evidence, so
+    /// a peer gets at most eight times what it sent allocated, and only a few bytes for a bare
+    /// prefix.
     private mutating func appendToBody(_ piece: UnsafeRawBufferPointer) {
         let needed = body.count + piece.count
         if needed > body.capacity {
             var target = Swift.max(needed, body.capacity &* 2)
-            if bodyLength >= Self.largeBodySize { target = Swift.max(target, Self.largeBodySize) }
+            if bodyLength >= Self.largeBodySize, needed > Self.smallBodySize {
+                target = Swift.max(target, Self.largeBodySize)
+            }
             body.reserveCapacity(Swift.min(bodyLength, target))
         }
         body.append(contentsOf: piece)

@@ -207,6 +207,22 @@ import Testing
         #expect(deframer.partialMessageCapacity < 8 * 1024)
     }
 
+    @Test("a large message's body jumps to 128 KiB only after a full DATA frame of it arrived")
+    func largeBodiesSkipTheSmallBlocks() throws {
+        var deframer = GRPCMessageDeframer()
+        deframer.append(prefix(length: 1 << 20))
+        deframer.append([UInt8](repeating: 1, count: GRPCMessageDeframer.smallBodySize))
+        #expect(deframer.partialMessageCapacity < 2 * GRPCMessageDeframer.smallBodySize)
+        deframer.append([UInt8](repeating: 1, count: 1024))
+        #expect(deframer.partialMessageCapacity >= GRPCMessageDeframer.largeBodySize)
+        #expect(deframer.partialMessageCapacity < 2 * GRPCMessageDeframer.largeBodySize)
+
+        var small = GRPCMessageDeframer()
+        small.append(prefix(length: 100 << 10))
+        small.append([UInt8](repeating: 1, count: 20 << 10))
+        #expect(small.partialMessageCapacity < 64 << 10, "a message under 128 KiB grows by doubling")
+    }
+
     @Test func bufferNeverGrowsPastTheDeclaredLength() throws {
         let message = [UInt8](repeating: 3, count: 1000)
         let wire = framed([message])
