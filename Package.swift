@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "HTTP2Transport", "HeaderFields", "NGHTTP2", "RPCCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -27,7 +27,7 @@ Scripts/fuzz.sh 5
 Scripts/bench.sh --tiny --runs 1
 
 # HTTP/2 conformance: h2spec's default (146 cases) and strict (147) suites against the release
-# workflowd, 10 runs each. A passing run takes ~0.1 s; each failing case waits out h2spec's 2 s
+# workflowd, 20 runs each (the issue 12 bar). A passing run takes ~0.1 s; each failing case waits out h2spec's 2 s
 # timeout, so a flaky server costs up to about a minute here. h2spec is not in Debian:
 # Scripts/build-h2spec.sh builds it from source with Debian's Go packages. If it cannot, this says
 # so loudly and goes on: the raw-frame tests in Tests/Interop still run.
@@ -36,7 +36,7 @@ h2spec_build_log=.build/h2spec-build.log
 mkdir -p .build
 if h2spec=$(Scripts/build-h2spec.sh 2>"$h2spec_build_log" | tail -n 1) && [[ -x $h2spec ]]; then
     cat "$h2spec_build_log"
-    Scripts/h2spec.sh --runs 10 --h2spec "$h2spec" \
+    Scripts/h2spec.sh --runs 20 --h2spec "$h2spec" \
         --workflowd "$(swift build -c release --show-bin-path)/workflowd"
 else
     {

@@ -14,6 +14,7 @@ package final class BufferBudget: Sendable {
     /// The most bytes buffered at once.
     package let limit: Int
     private let used = Atomic<Int>(0)
+    private let hasRefused = Atomic<Bool>(false)
 
     /// A budget of `limit` bytes.
     package init(limit: Int) {
@@ -31,6 +32,12 @@ package final class BufferBudget: Sendable {
         guard total > limit else { return true }
         used.wrappingSubtract(count, ordering: .relaxed)
         return false
+    }
+
+    /// Whether this is the first time anything was refused (so it is logged as a warning once,
+    /// not once per stream of a flood).
+    func isFirstRefusal() -> Bool {
+        !hasRefused.exchange(true, ordering: .relaxed)
     }
 
     /// Charges (positive) or returns (negative) `delta` bytes unconditionally: growth already

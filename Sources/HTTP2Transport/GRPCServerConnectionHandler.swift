@@ -37,6 +37,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private var isReading = false
     /// The output side is closed; nothing more is written.
     private var isOutputClosed = false
+    /// True inside ``flush()``; a flush asked for meanwhile sets `isFlushAgainRequested`.
+    private var isFlushing = false
+    private var isFlushAgainRequested = false
     private var livenessTimer: RepeatedTask?
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, budget: BufferBudget, logger: Logger) {
@@ -92,7 +95,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session, connection.isSending else { return }
+        guard let session, connection.isOpen else { return }
         isReading = true
         connection.bytesRead(at: .now)
         let buffer = unwrapInboundIn(data)
@@ -149,23 +152,32 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             if endStream { streams.update(entry) { $0.receivedEndOfStream() } }
             return
         }
+        // Every open stream is charged to the budget: its header list, which it keeps, and a
+        // fixed amount; a stream that does not fit is refused.
+        var headerListSize = 0
+        for field in headers { headerListSize += field.name.utf8.count + field.value.utf8.count + 32 }
+        guard let charge = streams.chargeForOpening(headerListSize: headerListSize, streamID: streamID) else {
+            let (machine, action) = ServerStreamStateMachine.rejected(ServerStreamStateMachine.budgetExhausted, id: streamID, clientEnded: endStream)
+            streams.open(machine, action)
+            return
+        }
         switch GRPCRequestHead.parse(headers) {
         case .httpError(let status, let body, let responseHeaders):
             let answer = ServerStreamStateMachine.HTTPAnswer(
                 headers: [HeaderField(name: ":status", value: String(status))] + responseHeaders, body: Array(body.utf8)
             )
             let (machine, action) = ServerStreamStateMachine.answering(answer, id: streamID, clientEnded: endStream)
-            streams.open(machine, action)
+            streams.open(machine, action, charge: charge)
         case .rpcError(let status):
             let (machine, action) = ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream)
-            streams.open(machine, action)
+            streams.open(machine, action, charge: charge)
         case .rpc(let head):
             switch router.route(head) {
             case .failure(let status):
                 let (machine, action) = ServerStreamStateMachine.rejected(status, id: streamID, clientEnded: endStream)
-                streams.open(machine, action, head: head)
+                streams.open(machine, action, head: head, charge: charge)
             case .success(let handler):
-                openCall(streamID, head: head, handler: handler, endStream: endStream)
+                openCall(streamID, head: head, handler: handler, endStream: endStream, charge: charge)
             }
         }
     }
@@ -218,16 +230,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         guard let entry = streams[streamID] else {
             return .end(bytes: 0, trailers: GRPCResponseHeaders.trailers(RPCStatus(code: .cancelled, message: "the call was cancelled")))
         }
-        entry.isBusy = true
-        let read = entry.machine.readBody(into: buffer, chunkSize: configuration.streamChunkSize, isDraining: connection.isDraining) { producer, output in
-            entry.wokenWhileBusy = false
-            let production = producer.produce(into: &output)
-            defer { entry.wokenWhileBusy = false }
-            return (production, entry.wokenWhileBusy)
-        }
-        entry.isBusy = false
-        streams.settle(entry)
-        switch read {
+        switch streams.readBody(of: entry, into: buffer, chunkSize: configuration.streamChunkSize, isDraining: connection.isDraining) {
         case .bytes(let count):
             return .bytes(count)
         case .deferred(let askAgain):
@@ -249,7 +252,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     // MARK: Calls
 
     /// Opens a routed call: its deadline starts, and a request-streaming handler starts at once.
-    private func openCall(_ streamID: Int32, head: GRPCRequestHead, handler: RPCHandler, endStream: Bool) {
+    private func openCall(_ streamID: Int32, head: GRPCRequestHead, handler: RPCHandler, endStream: Bool, charge: Int) {
         let deadline = head.timeout.map { ContinuousClock.now.advanced(by: $0) }
         let entry: ServerStreams.Entry
         if case .bidirectionalStreaming(let start) = handler {
@@ -258,15 +261,15 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             do {
                 let requestHandler = try start(context, waker(for: streamID))
                 let (machine, action) = ServerStreamStateMachine.streamingRequests(to: requestHandler, id: streamID, maxMessageSize: maxMessageSize)
-                entry = streams.open(machine, action, head: head, handler: handler)
+                entry = streams.open(machine, action, head: head, handler: handler, charge: charge)
             } catch {
                 let (machine, action) = ServerStreamStateMachine.rejected(error, id: streamID, clientEnded: endStream)
-                streams.open(machine, action, head: head)
+                streams.open(machine, action, head: head, charge: charge)
                 return
             }
         } else {
             let machine = ServerStreamStateMachine.receiving(id: streamID, maxMessageSize: configuration.maxReceiveMessageSize)
-            entry = streams.open(machine, head: head, handler: handler)
+            entry = streams.open(machine, head: head, handler: handler, charge: charge)
         }
         if let timeout = head.timeout, let deadline, let loop = context?.eventLoop {
             entry.deadline = deadline
@@ -280,9 +283,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private func dispatchReadyStreams() {
         for id in streams.takeReady() {
             guard let entry = streams[id], let head = entry.head, let handler = entry.handler,
-                  let request = entry.machine.takeRequest(), let loop = context?.eventLoop
+                  let request = streams.takeRequest(of: entry), let loop = context?.eventLoop
             else { continue }
-            streams.settle(entry)
             let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: entry.deadline)
             switch handler {
             case .unary(let call):
@@ -319,11 +321,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
 
     private func resume(streamID: Int32) {
         guard let entry = streams[streamID] else { return }
-        if entry.isBusy {
-            entry.wokenWhileBusy = true
-            return
-        }
-        streams.perform(entry.machine.wake(), on: entry)
+        streams.wake(entry)
         flushUnlessReading()
     }
 
@@ -406,9 +404,26 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         if !isReading { flush() }
     }
 
-    /// Writes what nghttp2 has to send while the channel can take it.
+    /// Writes what nghttp2 has to send while the channel can take it. Never re-entered (that
+    /// would call nghttp2's send from inside its own callbacks): a flush asked for meanwhile, by
+    /// handler code that the send called or by the channel becoming writable again as the
+    /// written bytes leave, runs once the current one is done.
     private func flush() {
-        guard let context, let session, !isOutputClosed else { return }
+        guard context != nil, session != nil, !isOutputClosed else { return }
+        if isFlushing {
+            isFlushAgainRequested = true
+            return
+        }
+        isFlushing = true
+        defer { isFlushing = false }
+        repeat {
+            isFlushAgainRequested = false
+            writeOutput()
+        } while isFlushAgainRequested && !isOutputClosed
+    }
+
+    private func writeOutput() {
+        guard let context, let session else { return }
         do {
             if try session.writeOutput(to: context) == .finished {
                 perform(connection.sessionFinished())

@@ -1,5 +1,6 @@
 internal import CMallocControl
 import Dispatch
+import RPCCore
 import Synchronization
 
 /// Gives the memory that peers made the server allocate back to the system once they leave.
@@ -11,9 +12,12 @@ import Synchronization
 ///   messages, large responses) get a mapping of their own, unmapped the moment they are freed;
 /// - after ``closesPerTrim`` connections closed, a trim ``trimDelay`` later gives the free pages
 ///   of every arena (what connections allocated in small blocks) back, off the event loops.
+///   Closes during that delay count towards the trim that is already scheduled; a server whose
+///   connections rarely close trims rarely, and has little to give back.
 package final class MemoryReclaimer: Sendable {
-    /// The size from which a block is mapped on its own.
-    package static let largeBlockSize = 128 << 10
+    /// The size from which a block is mapped on its own: the size a large partial request
+    /// message jumps to (`GRPCMessageDeframer.largeBodySize`), so it never lives in the heap.
+    package static let largeBlockSize = GRPCMessageDeframer.largeBodySize
     /// How many closed connections make a trim worthwhile.
     let closesPerTrim: Int
     /// How long after the closes the trim runs, so a burst of them is trimmed once.
@@ -38,8 +42,8 @@ package final class MemoryReclaimer: Sendable {
     /// before serving.
     package static func keepLargeBlocksOutOfTheHeap() {
         // Nonzero on success; a failure leaves glibc's defaults, which only cost memory.
-        _ = c_malloc_set_mmap_threshold(Int32(largeBlockSize))
-        _ = c_malloc_set_trim_threshold(Int32(retainedFreeMemory))
+        _ = CMallocControlSetMmapThreshold(Int32(largeBlockSize))
+        _ = CMallocControlSetTrimThreshold(Int32(retainedFreeMemory))
     }
 
     /// A connection closed; schedules a trim when enough did.
@@ -51,7 +55,7 @@ package final class MemoryReclaimer: Sendable {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + trimDelay) { [self] in
             closesSinceTrim.store(0, ordering: .relaxed)
             isTrimScheduled.store(false, ordering: .relaxed)
-            _ = c_malloc_trim()
+            _ = CMallocControlTrim()
         }
     }
 }

@@ -65,8 +65,8 @@ struct ServerConnectionStateMachine {
     /// How often to call ``tick(at:)``; nil when no timer is needed.
     var tickInterval: Duration? { liveness.tickInterval }
 
-    /// Whether frames may still be submitted and sent.
-    var isSending: Bool { state != .closing }
+    /// Whether the connection still reads and sends (it is not closing).
+    var isOpen: Bool { state != .closing }
 
     // MARK: Peer activity
 

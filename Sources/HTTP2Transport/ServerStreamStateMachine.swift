@@ -83,6 +83,9 @@ struct ServerStreamStateMachine {
     /// The most body bytes of a non-gRPC request read before it is answered anyway.
     static let maxDiscardedBytes = 64 << 10
 
+    /// The status of a call that the server's buffer budget cannot hold.
+    static let budgetExhausted = RPCStatus(code: .resourceExhausted, message: "the server's buffer budget is exhausted; try again later")
+
     /// The deadline's status.
     static let deadlineExceeded = RPCStatus(code: .deadlineExceeded, message: "deadline exceeded")
 
@@ -243,9 +246,8 @@ struct ServerStreamStateMachine {
     /// The server's buffer budget cannot hold the DATA that just arrived for this stream: the
     /// call ends with RESOURCE_EXHAUSTED, and the bytes are dropped.
     mutating func bufferBudgetExhausted() -> Action {
-        let status = RPCStatus(code: .resourceExhausted, message: "the server's buffer budget is exhausted; try again later")
-        if state == .receiving { return finishTrailersOnly(status) }
-        if isStreamingRequests { return endResponse(status) }
+        if state == .receiving { return finishTrailersOnly(Self.budgetExhausted) }
+        if isStreamingRequests { return endResponse(Self.budgetExhausted) }
         return .none
     }
 
@@ -342,8 +344,10 @@ struct ServerStreamStateMachine {
 
     /// The stream's last frame went out while the client was still sending: stop it with
     /// RST_STREAM(NO_ERROR), after that frame as gRPC requires (libnghttp2 does not do it).
+    /// Only a stream that answered (`responding`, `finished`) sends a last frame.
     mutating func sentEndOfStream() -> Action {
-        clientEnded ? .none : .reset(errorCode: HTTP2ErrorCodes.noError, status: nil)
+        guard !clientEnded, state == .responding || state == .finished else { return .none }
+        return .reset(errorCode: HTTP2ErrorCodes.noError, status: nil)
     }
 
     /// A submit call for this stream failed: reset it rather than leave it hanging.
@@ -409,7 +413,7 @@ struct ServerStreamStateMachine {
     /// not yet handed to the handler. Zero once it stopped receiving.
     var requestBytesToHold: Int {
         switch state {
-        case .receiving:
+        case .receiving, .dispatchable:
             deframer.partialByteCount + (request.map { $0.count + GRPCMessageFramer.prefixLength } ?? 0)
         case .responding:
             isStreamingRequests ? deframer.partialByteCount : 0
@@ -436,7 +440,7 @@ struct ServerStreamStateMachine {
     /// connection window (``releasableRequestBytes()``) and the memory the stream's buffers
     /// take now (``bufferedBytes``). One mutating call, so the machine is not copied out of
     /// its entry to answer.
-    mutating func settle() -> (releasable: Int, buffered: Int) {
+    mutating func accounts() -> (releasable: Int, buffered: Int) {
         (releasableRequestBytes(), bufferedBytes)
     }
 

@@ -18,11 +18,15 @@ final class ServerStreams {
         let handler: RPCHandler?
         var deadline: ContinuousClock.Instant?
         var deadlineTimer: Scheduled<Void>?
-        /// The bytes charged to the budget for this stream.
+        /// The bytes of the stream's buffers charged to the budget.
         fileprivate var chargedBytes = 0
-        /// The machine is calling into handler code; a waker that runs meanwhile only notes it.
-        var isBusy = false
-        var wokenWhileBusy = false
+        /// What the stream itself costs, charged when it opened: its request head and a fixed
+        /// amount for its state here and in libnghttp2.
+        fileprivate var openingCharge = 0
+        /// The machine is being mutated (and may be calling into handler code); a waker that
+        /// runs meanwhile only notes it.
+        fileprivate var isBusy = false
+        fileprivate var wokenWhileBusy = false
 
         init(_ machine: consuming ServerStreamStateMachine, head: GRPCRequestHead?, handler: RPCHandler?) {
             self.id = machine.id
@@ -40,7 +44,6 @@ final class ServerStreams {
     private var entries: [Int32: Entry] = [:]
     /// Streams whose request completed during the current read, to dispatch after it.
     private var ready: [Int32] = []
-    private var hasWarnedAboutBudget = false
 
     init(budget: BufferBudget, statistics: CallStatistics, logger: Logger) {
         self.budget = budget
@@ -54,15 +57,36 @@ final class ServerStreams {
     /// The stream with `id`, if open.
     subscript(id: Int32) -> Entry? { entries[id] }
 
+    /// What a stream costs beyond its header list: its entry and machine here, and its state in
+    /// libnghttp2.
+    static let streamOverhead = 1024
+
+    /// Charges the budget for a stream about to open, whose request header list has `headerListSize`
+    /// bytes (as SETTINGS_MAX_HEADER_LIST_SIZE counts them).
+    /// - Returns: the charge to hand to ``open(_:_:head:handler:charge:)``, or nil when the
+    ///   budget cannot take it: the stream is then refused.
+    func chargeForOpening(headerListSize: Int, streamID: Int32) -> Int? {
+        let charge = headerListSize + Self.streamOverhead
+        guard budget.reserve(charge) else {
+            logBudgetExhausted(streamID)
+            return nil
+        }
+        return charge
+    }
+
     /// Registers a new stream and performs its first action.
+    /// - Parameter charge: What ``chargeForOpening(headerListSize:streamID:)`` charged; given
+    ///   back when the stream closes.
     @discardableResult
     func open(
         _ machine: consuming ServerStreamStateMachine,
         _ action: ServerStreamStateMachine.Action = .none,
         head: GRPCRequestHead? = nil,
-        handler: RPCHandler? = nil
+        handler: RPCHandler? = nil,
+        charge: Int = 0
     ) -> Entry {
         let entry = Entry(machine, head: head, handler: handler)
+        entry.openingCharge = charge
         entries[entry.id] = entry
         perform(action, on: entry)
         return entry
@@ -86,21 +110,60 @@ final class ServerStreams {
             entry.chargedBytes += count
             return true
         }
-        let metadata: Logger.Metadata = [
-            "h2.stream_id": "\(entry.id)", "server.max_buffered_bytes": "\(budget.limit)",
-            "server.buffered_bytes": "\(budget.bytesInUse)",
-        ]
-        if hasWarnedAboutBudget {
-            logger.debug("h2.buffer_budget_exhausted", metadata: metadata)
-        } else {
-            hasWarnedAboutBudget = true
-            logger.warning("h2.buffer_budget_exhausted", metadata: metadata)
-        }
+        logBudgetExhausted(entry.id)
         return false
     }
 
-    /// Applies an event to a stream's machine and performs its action. A waker that runs while
-    /// the machine calls into handler code is answered afterwards.
+    private func logBudgetExhausted(_ streamID: Int32) {
+        let metadata: Logger.Metadata = [
+            "h2.stream_id": "\(streamID)", "server.max_buffered_bytes": "\(budget.limit)",
+            "server.buffered_bytes": "\(budget.bytesInUse)",
+        ]
+        if budget.isFirstRefusal() {
+            logger.warning("h2.buffer_budget_exhausted", metadata: metadata)
+        } else {
+            logger.debug("h2.buffer_budget_exhausted", metadata: metadata)
+        }
+    }
+
+    /// The producer's waker ran: nghttp2 is asked for the stream's body again if it waits.
+    /// During a call into the machine it is only noted, and answered after it.
+    func wake(_ entry: Entry) {
+        if entry.isBusy {
+            entry.wokenWhileBusy = true
+            return
+        }
+        update(entry) { $0.wake() }
+    }
+
+    /// The complete request of a stream queued for dispatch, handed over once.
+    func takeRequest(of entry: Entry) -> [UInt8]? {
+        var request: [UInt8]?
+        update(entry) { machine in
+            request = machine.takeRequest()
+            return .none
+        }
+        return request
+    }
+
+    /// nghttp2 asks for up to `buffer.count` bytes of the stream's body.
+    func readBody(of entry: Entry, into buffer: UnsafeMutableRawBufferPointer, chunkSize: Int, isDraining: Bool) -> ServerStreamStateMachine.BodyRead {
+        entry.isBusy = true
+        let read = entry.machine.readBody(into: buffer, chunkSize: chunkSize, isDraining: isDraining) { producer, output in
+            entry.wokenWhileBusy = false
+            let production = producer.produce(into: &output)
+            defer { entry.wokenWhileBusy = false }
+            return (production, entry.wokenWhileBusy)
+        }
+        entry.isBusy = false
+        settle(entry)
+        return read
+    }
+
+    /// Applies an event to a stream's machine and performs its action: the only way the
+    /// machine is mutated, so handler code that runs meanwhile (a waker called from `receive`,
+    /// `requestsEnded` or `cancel`) never re-enters it. A wake-up during the event is answered
+    /// afterwards.
     func update(_ entry: Entry, _ event: (inout ServerStreamStateMachine) -> ServerStreamStateMachine.Action) {
         entry.isBusy = true
         let action = event(&entry.machine)
@@ -108,12 +171,12 @@ final class ServerStreams {
         perform(action, on: entry)
         if entry.wokenWhileBusy {
             entry.wokenWhileBusy = false
-            perform(entry.machine.wake(), on: entry)
+            update(entry) { $0.wake() }
         }
     }
 
     /// Performs a machine's action against the session, then settles the stream's accounts.
-    func perform(_ action: ServerStreamStateMachine.Action, on entry: Entry) {
+    private func perform(_ action: ServerStreamStateMachine.Action, on entry: Entry) {
         defer { settle(entry) }
         guard let session else { return }
         let id = entry.id
@@ -131,6 +194,9 @@ final class ServerStreams {
             session.resumeData(streamID: id)
         case .reset(let errorCode, let status):
             if let status { statistics.record(status.code) }
+            if errorCode != HTTP2ErrorCodes.noError {
+                logger.debug("h2.stream_reset", metadata: ["h2.stream_id": "\(id)", "h2.error_code": "\(errorCode)"])
+            }
             session.resetStream(streamID: id, errorCode: errorCode)
         case .dispatch:
             ready.append(id)
@@ -140,7 +206,9 @@ final class ServerStreams {
     /// Gives back to the connection window the request bytes the stream no longer holds, and
     /// brings its budget charge in line with what it buffers now.
     func settle(_ entry: Entry) {
-        let (releasable, buffered) = entry.machine.settle()
+        entry.isBusy = true
+        let (releasable, buffered) = entry.machine.accounts()
+        entry.isBusy = false
         session?.consumeConnectionWindow(releasable)
         budget.adjust(by: buffered - entry.chargedBytes)
         entry.chargedBytes = buffered
@@ -158,10 +226,12 @@ final class ServerStreams {
     func close(_ entry: Entry) {
         entry.deadlineTimer?.cancel()
         entry.deadlineTimer = nil
-        entry.isBusy = true
-        entry.machine.close()
-        entry.isBusy = false
-        settle(entry)
+        update(entry) { machine in
+            machine.close()
+            return .none
+        }
+        budget.adjust(by: -entry.openingCharge)
+        entry.openingCharge = 0
     }
 
     /// Tears down every stream: the connection is gone.
@@ -182,7 +252,7 @@ final class ServerStreams {
             try body()
         } catch {
             logger.debug("h2.submit_failed", metadata: ["h2.stream_id": "\(entry.id)", "h2.error": "\(error)"])
-            perform(entry.machine.submitFailed(), on: entry)
+            update(entry) { $0.submitFailed() }
         }
     }
 }

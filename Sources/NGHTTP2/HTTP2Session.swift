@@ -119,7 +119,7 @@ package final class HTTP2Session {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         // Negative: NGHTTP2_ERR_NOMEM, NGHTTP2_ERR_CALLBACK_FAILURE, NGHTTP2_ERR_BAD_CLIENT_MAGIC,
-        // NGHTTP2_ERR_FLOODED; all fatal for the connection.
+        // NGHTTP2_ERR_FLOODED, NGHTTP2_ERR_TOO_MANY_CONTINUATIONS; all fatal for the connection.
         if consumed < 0 { throw HTTP2Error(code: Int32(consumed)) }
     }
 

@@ -175,7 +175,7 @@ package struct GRPCMessageDeframer: Sendable {
     /// A body that grew past this many bytes (one full DATA frame) and will reach
     /// ``largeBodySize`` is allocated at that size at once.
     package static let smallBodySize = 16 << 10
-    /// The size from which the server's allocator maps a block on its own.
+    /// The size a body that will reach it is allocated at once (see ``smallBodySize``).
     package static let largeBodySize = 128 << 10
 
     /// The capacity reserved for the partial message body: the memory it takes, which grows
@@ -193,11 +193,11 @@ package struct GRPCMessageDeframer: Sendable {
     /// Appends to the partial body, growing geometrically but never past its declared length.
     ///
     /// A body of ``largeBodySize`` bytes or more that has grown past ``smallBodySize`` jumps to
-    /// ``largeBodySize`` at once instead of passing through 32 and 64 KiB blocks: freed, those
-    /// stay behind in the allocator's arenas (the server has blocks of ``largeBodySize`` mapped
-    /// on their own, and unmapped when freed). The jump needs a full DATA frame of evidence, so
-    /// a peer gets at most eight times what it sent allocated, and only a few bytes for a bare
-    /// prefix.
+    /// ``largeBodySize`` at once instead of passing through 32 and 64 KiB blocks, which a
+    /// memory allocator tends to keep in its heap once they are freed (the transport has blocks
+    /// of ``largeBodySize`` and more mapped on their own). The jump needs a full DATA frame of
+    /// evidence, so a peer gets at most eight times what it sent allocated, and only a few bytes
+    /// for a bare prefix.
     private mutating func appendToBody(_ piece: UnsafeRawBufferPointer) {
         let needed = body.count + piece.count
         if needed > body.capacity {

@@ -40,6 +40,9 @@ public func fuzzServerConnection(_ data: UnsafePointer<UInt8>, _ size: Int) -> I
         // The handler closed the channel (a protocol error): that is an allowed outcome.
     }
     _ = try? channel.finish()
+    // Every stream's charge comes back when its connection closes; a leak would slowly refuse
+    // all traffic.
+    precondition(Fixture.budget.bytesInUse == 0, "the buffer budget leaked \(Fixture.budget.bytesInUse) bytes")
     return 0
 }
 

@@ -66,7 +66,7 @@ import Testing
             .recordViolation(violation), .closeGracefully,
         ])
         #expect(machine.state == .closing)
-        #expect(!machine.isSending)
+        #expect(!machine.isOpen)
         #expect(machine.sentGoAway(errorCode: HTTP2ErrorCodes.enhanceYourCalm) == [], "counted once")
         #expect(machine.receiveFailed(HTTP2Error(code: -904), goAwayQueued: false) == [])
     }
@@ -224,5 +224,98 @@ import Testing
         #expect(BufferBudget.defaultLimit(physicalMemory: 512 << 20) == 64 << 20)
         #expect(BufferBudget.defaultLimit(physicalMemory: 1 << 40) == 2 << 30)
         #expect(BufferBudget.physicalMemory > 0)
+    }
+}
+
+/// Every event in every state of the connection machine: the state it leads to and the
+/// actions it returns.
+@Suite struct ServerConnectionStateMachineTransitionTests {
+    typealias Machine = ServerConnectionStateMachine
+
+    enum Fixture: String, CaseIterable, CustomStringConvertible {
+        case open, notified, goingAway, closing
+        var description: String { rawValue }
+
+        func make() -> Machine {
+            var machine = ServerConnectionStateMachineTests.machine(idle: .seconds(10), keepalive: nil)
+            switch self {
+            case .open: break
+            case .notified: _ = machine.beginShutdown()
+            case .goingAway: _ = machine.beginShutdown(); _ = machine.finalGoAwayDue()
+            case .closing: _ = machine.sessionFinished()
+            }
+            return machine
+        }
+    }
+
+    enum Event: String, CaseIterable, CustomStringConvertible {
+        case beginShutdown, finalGoAwayDue, pingAcknowledged, drain, idleTick, receiveFailed
+        case sessionGoAway, sessionFinished, channelFailed
+        var description: String { rawValue }
+
+        func apply(to machine: inout Machine) -> [String] {
+            let actions: [Machine.Action] = switch self {
+            case .beginShutdown: machine.beginShutdown()
+            case .finalGoAwayDue: machine.finalGoAwayDue()
+            case .pingAcknowledged: machine.pingAcknowledged()
+            case .drain: machine.drain()
+            case .idleTick: machine.tick(at: ServerConnectionStateMachineTests.start + .seconds(11))
+            case .receiveFailed: machine.receiveFailed(HTTP2Error(code: -905), goAwayQueued: false)
+            case .sessionGoAway: machine.sentGoAway(errorCode: HTTP2ErrorCodes.protocolError)
+            case .sessionFinished: machine.sessionFinished()
+            case .channelFailed: machine.channelFailed()
+            }
+            return actions.map { action in
+                switch action {
+                case .sendShutdownNotice: "notice"
+                case .sendGoAway(let code, _): "goAway(\(code))"
+                case .sendPing: "ping"
+                case .drainStreams: "drain"
+                case .recordViolation(let violation): "record(\(violation.reason))"
+                case .closeGracefully: "closeGracefully"
+                case .closeNow: "closeNow"
+                }
+            }
+        }
+    }
+
+    static let opened: [Event: (Machine.State, [String])] = [
+        .beginShutdown: (.notified, ["notice"]),
+        .finalGoAwayDue: (.goingAway, ["goAway(0)"]),
+        .drain: (.goingAway, ["goAway(0)", "drain"]),
+        .idleTick: (.closing, ["goAway(0)", "closeGracefully"]),
+        .receiveFailed: (.closing, ["goAway(11)", "record(continuation_flood)", "closeGracefully"]),
+        .sessionGoAway: (.open, ["record(protocol_error)"]),
+        .sessionFinished: (.closing, ["closeGracefully"]),
+        .channelFailed: (.closing, ["closeNow"]),
+    ]
+
+    /// What each event does in each state; events not listed keep the state and do nothing.
+    static let expected: [Fixture: [Event: (Machine.State, [String])]] = [
+        .open: opened,
+        .notified: opened.merging([
+            .beginShutdown: (.notified, []),
+            .pingAcknowledged: (.goingAway, ["goAway(0)"]),
+            .sessionGoAway: (.notified, ["record(protocol_error)"]),
+        ]) { $1 },
+        .goingAway: opened.merging([
+            .beginShutdown: (.goingAway, []),
+            .finalGoAwayDue: (.goingAway, []),
+            .drain: (.goingAway, ["drain"]),
+            .sessionGoAway: (.goingAway, ["record(protocol_error)"]),
+        ]) { $1 },
+        .closing: [
+            .sessionGoAway: (.closing, ["record(protocol_error)"]),
+        ],
+    ]
+
+    @Test("every event in every state", arguments: Fixture.allCases, Event.allCases)
+    func transition(fixture: Fixture, event: Event) {
+        var machine = fixture.make()
+        let before = machine.state
+        let actions = event.apply(to: &machine)
+        let outcome = Self.expected[fixture]?[event] ?? (before, [])
+        #expect(machine.state == outcome.0, "\(fixture) + \(event)")
+        #expect(actions == outcome.1, "\(fixture) + \(event)")
     }
 }

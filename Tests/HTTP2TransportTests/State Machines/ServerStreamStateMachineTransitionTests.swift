@@ -45,7 +45,6 @@ import Testing
     static let expected: [StreamFixture: [Event: Outcome]] = [
         .discarding: [
             .endOfStream: ("responding", "submitResponse"),
-            .sentEndOfStream: ("discarding", "reset(0)"),
             .submitFailed: ("finished", "reset(2)"),
             .close: ("closed", "none"),
             .readBody: ("discarding", "end(CANCELLED)"),
@@ -55,7 +54,6 @@ import Testing
             .budgetExhausted: ("finished", "trailersOnly(RESOURCE_EXHAUSTED)"),
             .deadlineNoWindow: ("finished", "trailersOnly(DEADLINE_EXCEEDED)"),
             .deadlineWithWindow: ("finished", "trailersOnly(DEADLINE_EXCEEDED)"),
-            .sentEndOfStream: ("receiving", "reset(0)"),
             .submitFailed: ("finished", "reset(2)"),
             .close: ("closed", "none"),
             .readBody: ("receiving", "end(CANCELLED)"),
@@ -106,7 +104,6 @@ import Testing
             .readBody: ("finished", "end(CANCELLED)"),
         ],
         .closed: [
-            .sentEndOfStream: ("closed", "reset(0)"),
             .readBody: ("closed", "end(CANCELLED)"),
         ],
     ]
@@ -119,6 +116,31 @@ import Testing
         let outcome = Self.expected[fixture]?[event] ?? (stateBefore, "none")
         #expect(machine.stateName == outcome.state, "\(fixture) + \(event)")
         #expect(action == outcome.action, "\(fixture) + \(event)")
+    }
+
+    @Test("a deferred body: a wake-up, a drain, a deadline with window and an early end resume it", arguments: [
+        (Event.wake, "resumeBody"), (.drain, "resumeBody"), (.deadlineWithWindow, "resumeBody"),
+        (.deadlineNoWindow, "reset(8)"), (.budgetExhausted, "resumeBody"),
+    ])
+    func deferredBody(event: Event, expected: String) {
+        var machine = StreamFixture.respondingRequests.make(producer: ScriptedProducer())
+        #expect(machine.read().0 == .deferred(askAgain: false))
+        #expect(event.apply(to: &machine) == expected)
+    }
+
+    @Test("DATA over the budget: RESOURCE_EXHAUSTED before the call started, trailers after; bytes dropped")
+    func refusedReservation() {
+        var receiving = StreamFixture.receiving.make()
+        let refused = [UInt8](framed([1, 2])).withUnsafeBytes { receiving.receivedData($0) { _ in false } }
+        #expect(refused.name == "trailersOnly(RESOURCE_EXHAUSTED)")
+        #expect(receiving.bufferedBytes == 0)
+        var charged = 0
+        var accepted = StreamFixture.receiving.make()
+        let action = [UInt8](framed([1, 2])).withUnsafeBytes { accepted.receivedData($0) { charged += $0; return true } }
+        #expect(action.name == "none")
+        #expect(charged == 7)
+        var awaiting = StreamFixture.awaitingAnswer.make()
+        #expect(awaiting.unaryCompleted(.failure(RPCStatus(code: .notFound, message: "x"))).name == "trailersOnly(NOT_FOUND)")
     }
 
     @Test("no state is left holding buffers after it closed", arguments: StreamFixture.allCases)
