@@ -13,7 +13,8 @@ final class ServerStreams {
     /// A stream's machine and what the connection keeps beside it.
     final class Entry {
         let id: Int32
-        var machine: ServerStreamStateMachine
+        /// Mutated only by `ServerStreams.update(_:_:)` and the methods built on it.
+        fileprivate(set) var machine: ServerStreamStateMachine
         let head: GRPCRequestHead?
         let handler: RPCHandler?
         var deadline: ContinuousClock.Instant?
