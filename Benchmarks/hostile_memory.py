@@ -43,6 +43,20 @@ def frame(kind: int, flags: int, stream_id: int, payload: bytes = b"") -> bytes:
     return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream_id) + payload
 
 
+def take_frames(buffer: bytearray):
+    """Removes the complete frames at the front of `buffer`, yielding each as
+    (type, flags, stream id, payload); a partial frame stays for the next read."""
+    while len(buffer) >= 9:
+        length = int.from_bytes(buffer[:3], "big")
+        if len(buffer) < 9 + length:
+            return
+        kind, flags = buffer[3], buffer[4]
+        stream_id = int.from_bytes(buffer[5:9], "big") & 0x7FFFFFFF
+        payload = bytes(buffer[9:9 + length])
+        del buffer[:9 + length]
+        yield kind, flags, stream_id, payload
+
+
 def literal_block(headers) -> bytes:
     """HPACK literals that never touch the dynamic table: valid on any connection, any time."""
     def string(text: str) -> bytes:
@@ -142,14 +156,7 @@ class Peer:
             return
         self.flood.last_progress = time.monotonic()
         self.buffer += data
-        while len(self.buffer) >= 9:
-            length = int.from_bytes(self.buffer[:3], "big")
-            if len(self.buffer) < 9 + length:
-                break
-            kind, flags = self.buffer[3], self.buffer[4]
-            stream_id = int.from_bytes(self.buffer[5:9], "big") & 0x7FFFFFFF
-            payload = bytes(self.buffer[9:9 + length])
-            del self.buffer[:9 + length]
+        for kind, flags, stream_id, payload in take_frames(self.buffer):
             self.received(kind, flags, stream_id, payload)
 
     def received(self, kind: int, flags: int, stream_id: int, payload: bytes):

@@ -27,16 +27,16 @@ from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from hostile_memory import Flood, RSSSampler  # noqa: E402
+from hostile_memory import (  # noqa: E402
+    ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, MAX_FRAME, PADDED, PING, PREFACE,
+    PRIORITY, RST_STREAM, SETTINGS, WINDOW_UPDATE, Flood, RSSSampler, frame, take_frames,
+)
 
 WATCH = method_path(WORKFLOW_SERVICE, "WatchLogs")
 START = method_path(WORKFLOW_SERVICE, "StartWorkflow")
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 GRPC = [("content-type", "application/grpc"), ("te", "trailers")]
 
-# Frame types, flags, settings and error codes (RFC 9113).
-DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = 0x0, 0x1, 0x3, 0x4, 0x6, 0x7, 0x8, 0x9
-END_STREAM, ACK, END_HEADERS, PADDED, PRIORITY = 0x1, 0x1, 0x4, 0x8, 0x20
+# Settings and error codes (RFC 9113); frame types and flags come with `frame` from hostile_memory.
 MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE = 0x3, 0x4
 NO_ERROR, PROTOCOL_ERROR, CANCEL, ENHANCE_YOUR_CALM = 0x0, 0x1, 0x8, 0xB
 FRAME_NAMES = {DATA: "DATA", HEADERS: "HEADERS", 0x2: "PRIORITY", RST_STREAM: "RST_STREAM", SETTINGS: "SETTINGS",
@@ -45,13 +45,7 @@ FRAME_NAMES = {DATA: "DATA", HEADERS: "HEADERS", 0x2: "PRIORITY", RST_STREAM: "R
 ERROR_NAMES = {0x0: "NO_ERROR", 0x1: "PROTOCOL_ERROR", 0x2: "INTERNAL_ERROR", 0x3: "FLOW_CONTROL_ERROR",
                0x5: "STREAM_CLOSED", 0x6: "FRAME_SIZE_ERROR", 0x7: "REFUSED_STREAM", 0x8: "CANCEL",
                0x9: "COMPRESSION_ERROR", 0xB: "ENHANCE_YOUR_CALM"}
-MAX_FRAME = 16_384
-
 KIB, MIB = 1024, 1024 * 1024
-
-
-def frame(kind: int, flags: int, stream_id: int, payload: bytes = b"") -> bytes:
-    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream_id) + payload
 
 
 def data_frames(stream_id: int, body: bytes, end_stream: bool = False) -> bytes:
@@ -128,14 +122,7 @@ class FrameReader:
     def feed(self, data: bytes) -> list[Frame]:
         self.buffer += data
         frames = []
-        while len(self.buffer) >= 9:
-            length = int.from_bytes(self.buffer[:3], "big")
-            if len(self.buffer) < 9 + length:
-                break
-            kind, flags = self.buffer[3], self.buffer[4]
-            stream_id = int.from_bytes(self.buffer[5:9], "big") & 0x7FFFFFFF
-            payload = bytes(self.buffer[9:9 + length])
-            del self.buffer[:9 + length]
+        for kind, flags, stream_id, payload in take_frames(self.buffer):
             if kind == HEADERS:
                 if flags & PADDED:
                     payload = payload[1:len(payload) - payload[0]]
@@ -541,6 +528,31 @@ def assert_refused_for_the_budget(flood: Flood, budget: int):
     assert held <= budget, f"the streams still open hold {held:,} bytes: {summary}"
 
 
+def flood_within_budget(server, start: int, budget: int, fixed_overhead: int, label: str, timeout: float, **peers):
+    """Runs one flood of `peers` (Flood's arguments) against `server` and checks it: a normal
+    call still works, only the budget refused streams, RSS stayed under the budget plus
+    `fixed_overhead` above `start` (KiB), and came back within RETURNED_WITHIN after the peers left."""
+    sampler = RSSSampler(server.rss_kib)
+    sampler.start()
+    flood = Flood(server.port, **peers)
+    try:
+        # Until every stream sent all it has or was ended (or, should the server hold peers back
+        # with flow control, until nothing moves); then the answers to the last bytes.
+        flood.drive(timeout, until=lambda: flood.settled() or flood.quiet_for(1))
+        flood.drive(1)
+        assert serves(server), "a normal call failed while the budget was in use"
+        assert_refused_for_the_budget(flood, budget)
+        peak = sampler.stop()
+        assert peak - start < (budget + fixed_overhead) // KIB, \
+            f"{label}: RSS rose {(peak - start) // KIB} MiB for a {budget // MIB} MiB budget: {flood.summary()}"
+    finally:
+        sampler.running = False
+        flood.close()
+    rss = rss_back_near(server, start, RETURNED_WITHIN // KIB)
+    assert rss - start <= RETURNED_WITHIN // KIB, \
+        f"{label}: RSS {(rss - start) // KIB} MiB above its start after the peers left"
+
+
 def test_the_buffer_budget_ends_the_streams_whose_data_does_not_fit():
     """8 connections x 4 streams, each a 3 MiB message of which ~1 MiB arrives, against an 8 MiB
     budget. Fails before issue 12: `--max-buffered-bytes` does not exist (workflowd exits with
@@ -554,25 +566,9 @@ def test_the_buffer_budget_ends_the_streams_whose_data_does_not_fit():
     try:
         assert serves(server)
         start = server.rss_kib()
-        sampler = RSSSampler(server.rss_kib)
-        sampler.start()
-        flood = Flood(server.port, connections=8, streams_per_connection=4, bytes_per_stream=1_000_000,
-                      announced_bytes=3 * MIB)
-        try:
-            # Until every stream sent all it has or was ended (or, should the server hold peers back
-            # with flow control, until nothing moves).
-            flood.drive(30, until=lambda: flood.settled() or flood.quiet_for(1))
-            flood.drive(1)  # the answers to the last bytes
-            assert serves(server), "a normal call failed while the budget was in use"
-            assert_refused_for_the_budget(flood, budget)
-            peak = sampler.stop()
-            assert peak - start < (budget + fixed_overhead) // KIB, \
-                f"RSS rose {(peak - start) // KIB} MiB for an {budget // MIB} MiB budget: {flood.summary()}"
-        finally:
-            sampler.running = False
-            flood.close()
-        rss = rss_back_near(server, start, RETURNED_WITHIN // KIB)
-        assert rss - start <= RETURNED_WITHIN // KIB, f"RSS {(rss - start) // KIB} MiB above its start after the peers left"
+        flood_within_budget(server, start, budget, fixed_overhead, "the flood", timeout=30,
+                            connections=8, streams_per_connection=4, bytes_per_stream=1_000_000,
+                            announced_bytes=3 * MIB)
         assert serves(server)
     finally:
         server.stop()
@@ -602,24 +598,9 @@ def test_the_buffer_budget_holds_under_1000_hostile_connections():
         assert serves(server)
         start = server.rss_kib()
         for round_number in (1, 2):
-            sampler = RSSSampler(server.rss_kib)
-            sampler.start()
-            flood = Flood(server.port, connections=1_000, streams_per_connection=1, bytes_per_stream=256 * KIB,
-                          announced_bytes=MIB)
-            try:
-                flood.drive(60, until=lambda: flood.settled() or flood.quiet_for(1))
-                flood.drive(1)
-                assert serves(server), "a normal call failed while the budget was in use"
-                assert_refused_for_the_budget(flood, budget)
-                peak = sampler.stop()
-                assert peak - start < (budget + fixed_overhead) // KIB, \
-                    f"flood {round_number}: RSS rose {(peak - start) // KIB} MiB for a {budget // MIB} MiB budget"
-            finally:
-                sampler.running = False
-                flood.close()
-            rss = rss_back_near(server, start, RETURNED_WITHIN // KIB)
-            assert rss - start <= RETURNED_WITHIN // KIB, \
-                f"flood {round_number}: RSS {(rss - start) // KIB} MiB above its start after the peers left"
+            flood_within_budget(server, start, budget, fixed_overhead, f"flood {round_number}", timeout=60,
+                                connections=1_000, streams_per_connection=1, bytes_per_stream=256 * KIB,
+                                announced_bytes=MIB)
         assert serves(server)
     finally:
         server.stop()
