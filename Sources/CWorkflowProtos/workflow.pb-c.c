@@ -334,6 +334,51 @@ void   workflow__v1__job__free_unpacked
   assert(message->base.descriptor == &workflow__v1__job__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__job_attempt__init
+                     (Workflow__V1__JobAttempt         *message)
+{
+  static const Workflow__V1__JobAttempt init_value = WORKFLOW__V1__JOB_ATTEMPT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_attempt__get_packed_size
+                     (const Workflow__V1__JobAttempt *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_attempt__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_attempt__pack
+                     (const Workflow__V1__JobAttempt *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_attempt__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_attempt__pack_to_buffer
+                     (const Workflow__V1__JobAttempt *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_attempt__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobAttempt *
+       workflow__v1__job_attempt__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobAttempt *)
+     protobuf_c_message_unpack (&workflow__v1__job_attempt__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_attempt__free_unpacked
+                     (Workflow__V1__JobAttempt *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_attempt__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   workflow__v1__workflow__params_entry__init
                      (Workflow__V1__Workflow__ParamsEntry         *message)
 {
@@ -1283,7 +1328,7 @@ const ProtobufCMessageDescriptor workflow__v1__step__descriptor =
   (ProtobufCMessageInit) workflow__v1__step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[14] =
+static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[16] =
 {
   {
     "id",
@@ -1453,13 +1498,39 @@ static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[14] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "failed_attempts",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Job, n_failed_attempts),
+    offsetof(Workflow__V1__Job, failed_attempts),
+    &workflow__v1__job_attempt__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_attempt_at_ms",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job, next_attempt_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job__field_indices_by_name[] = {
   13,   /* field[13] = attempt */
   8,   /* field[8] = error */
+  14,   /* field[14] = failed_attempts */
   11,   /* field[11] = finished_at_ms */
   0,   /* field[0] = id */
   1,   /* field[1] = name */
+  15,   /* field[15] = next_attempt_at_ms */
   2,   /* field[2] = position */
   5,   /* field[5] = progress */
   6,   /* field[6] = progress_message */
@@ -1473,7 +1544,7 @@ static const unsigned workflow__v1__job__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
 {
@@ -1483,11 +1554,127 @@ const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
   "Workflow__V1__Job",
   "workflow.v1",
   sizeof(Workflow__V1__Job),
-  14,
+  16,
   workflow__v1__job__field_descriptors,
   workflow__v1__job__field_indices_by_name,
   1,  workflow__v1__job__number_ranges,
   (ProtobufCMessageInit) workflow__v1__job__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_attempt__field_descriptors[7] =
+{
+  {
+    "attempt",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outcome",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, outcome),
+    &workflow__v1__job_attempt_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "started_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, started_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "finished_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, finished_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, error),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error_code",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, error_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stack",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, stack),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_attempt__field_indices_by_name[] = {
+  0,   /* field[0] = attempt */
+  4,   /* field[4] = error */
+  5,   /* field[5] = error_code */
+  3,   /* field[3] = finished_at_ms */
+  1,   /* field[1] = outcome */
+  6,   /* field[6] = stack */
+  2,   /* field[2] = started_at_ms */
+};
+static const ProtobufCIntRange workflow__v1__job_attempt__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_attempt__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobAttempt",
+  "JobAttempt",
+  "Workflow__V1__JobAttempt",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobAttempt),
+  7,
+  workflow__v1__job_attempt__field_descriptors,
+  workflow__v1__job_attempt__field_indices_by_name,
+  1,  workflow__v1__job_attempt__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_attempt__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor workflow__v1__workflow__params_entry__field_descriptors[2] =
@@ -1541,7 +1728,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descripto
   (ProtobufCMessageInit) workflow__v1__workflow__params_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[17] =
+static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[18] =
 {
   {
     "id",
@@ -1747,10 +1934,23 @@ static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "deadline_at_ms",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, deadline_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
   16,   /* field[16] = attempt */
   4,   /* field[4] = created_at_ms */
+  17,   /* field[17] = deadline_at_ms */
   12,   /* field[12] = error */
   13,   /* field[13] = failed_job_id */
   14,   /* field[14] = failed_job_name */
@@ -1770,7 +1970,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__workflow__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
 {
@@ -1780,7 +1980,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
   "Workflow__V1__Workflow",
   "workflow.v1",
   sizeof(Workflow__V1__Workflow),
-  17,
+  18,
   workflow__v1__workflow__field_descriptors,
   workflow__v1__workflow__field_indices_by_name,
   1,  workflow__v1__workflow__number_ranges,
@@ -1916,7 +2116,7 @@ const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
   (ProtobufCMessageInit) workflow__v1__watch_logs_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[22] =
+static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[23] =
 {
   {
     "sequence",
@@ -2182,6 +2382,18 @@ static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "retry_at_ms",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, retry_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   21,   /* field[21] = attempt */
@@ -2197,6 +2409,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   4,   /* field[4] = message */
   12,   /* field[12] = progress */
   13,   /* field[13] = progress_message */
+  22,   /* field[22] = retry_at_ms */
   0,   /* field[0] = sequence */
   18,   /* field[18] = stack */
   16,   /* field[16] = stats */
@@ -2210,7 +2423,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__log_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 22 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
 {
@@ -2220,7 +2433,7 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
   "Workflow__V1__LogEvent",
   "workflow.v1",
   sizeof(Workflow__V1__LogEvent),
-  22,
+  23,
   workflow__v1__log_event__field_descriptors,
   workflow__v1__log_event__field_indices_by_name,
   1,  workflow__v1__log_event__number_ranges,
@@ -2728,7 +2941,7 @@ const ProtobufCEnumDescriptor workflow__v1__log_level__descriptor =
   workflow__v1__log_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[14] =
+static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[16] =
 {
   { "LOG_EVENT_KIND_UNSPECIFIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
@@ -2744,17 +2957,21 @@ static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_num
   { "LOG_EVENT_KIND_FAILURE_NOTICE", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
   { "LOG_EVENT_KIND_GAP", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_GAP", 12 },
   { "LOG_EVENT_KIND_WORKFLOW_RETRIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED", 13 },
+  { "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", 14 },
+  { "LOG_EVENT_KIND_JOB_INTERRUPTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED", 15 },
 };
 static const ProtobufCIntRange workflow__v1__log_event_kind__value_ranges[] = {
-{0, 0},{0, 14}
+{0, 0},{0, 16}
 };
-static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[14] =
+static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[16] =
 {
   { "LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
   { "LOG_EVENT_KIND_GAP", 12 },
   { "LOG_EVENT_KIND_JOB_CANCELLED", 8 },
   { "LOG_EVENT_KIND_JOB_COMPLETED", 6 },
   { "LOG_EVENT_KIND_JOB_FAILED", 7 },
+  { "LOG_EVENT_KIND_JOB_INTERRUPTED", 15 },
+  { "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", 14 },
   { "LOG_EVENT_KIND_JOB_STARTED", 5 },
   { "LOG_EVENT_KIND_PROGRESS_UPDATED", 10 },
   { "LOG_EVENT_KIND_STEP_LOGGED", 9 },
@@ -2772,12 +2989,44 @@ const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
   "LogEventKind",
   "Workflow__V1__LogEventKind",
   "workflow.v1",
-  14,
+  16,
   workflow__v1__log_event_kind__enum_values_by_number,
-  14,
+  16,
   workflow__v1__log_event_kind__enum_values_by_name,
   1,
   workflow__v1__log_event_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue workflow__v1__job_attempt_outcome__enum_values_by_number[4] =
+{
+  { "JOB_ATTEMPT_OUTCOME_UNSPECIFIED", "WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_UNSPECIFIED", 0 },
+  { "JOB_ATTEMPT_OUTCOME_FAILED", "WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_FAILED", 1 },
+  { "JOB_ATTEMPT_OUTCOME_TIMED_OUT", "WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_TIMED_OUT", 2 },
+  { "JOB_ATTEMPT_OUTCOME_INTERRUPTED", "WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_INTERRUPTED", 3 },
+};
+static const ProtobufCIntRange workflow__v1__job_attempt_outcome__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex workflow__v1__job_attempt_outcome__enum_values_by_name[4] =
+{
+  { "JOB_ATTEMPT_OUTCOME_FAILED", 1 },
+  { "JOB_ATTEMPT_OUTCOME_INTERRUPTED", 3 },
+  { "JOB_ATTEMPT_OUTCOME_TIMED_OUT", 2 },
+  { "JOB_ATTEMPT_OUTCOME_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor workflow__v1__job_attempt_outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobAttemptOutcome",
+  "JobAttemptOutcome",
+  "Workflow__V1__JobAttemptOutcome",
+  "workflow.v1",
+  4,
+  workflow__v1__job_attempt_outcome__enum_values_by_number,
+  4,
+  workflow__v1__job_attempt_outcome__enum_values_by_name,
+  1,
+  workflow__v1__job_attempt_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[6] =

@@ -31,6 +31,14 @@ public final class JobContext: Sendable {
     public let jobPosition: Int
     /// The parameters the workflow was started with.
     public let params: [String: String]
+    /// Which attempt of the job this is: 1 for its first run, plus one per run after it.
+    public let attempt: Int
+
+    /// A key that is the same for every attempt of this job, across retries and restarts, and
+    /// different for every other job of every workflow: jobs run at least once, so a job that
+    /// calls another system passes it along (an idempotency key, a client token) so that a
+    /// repeated attempt does not do the work twice.
+    public var idempotencyKey: String { jobID }
 
     private struct State {
         var pending: [PendingJobUpdate] = []
@@ -52,7 +60,8 @@ public final class JobContext: Sendable {
         jobID: String,
         jobName: String,
         jobPosition: Int,
-        params: [String: String]
+        params: [String: String],
+        attempt: Int
     ) {
         self.engine = engine
         self.workflowID = workflowID
@@ -61,6 +70,7 @@ public final class JobContext: Sendable {
         self.jobName = jobName
         self.jobPosition = jobPosition
         self.params = params
+        self.attempt = attempt
     }
 
     /// Records one operation of the job, such as "Created P-101".
@@ -102,7 +112,8 @@ public final class JobContext: Sendable {
         state.withLock { $0.counters[name, default: 0] &+= amount }
     }
 
-    /// Whether the job was asked to stop; a long job checks it between items and returns early.
+    /// Whether the attempt was asked to stop (a cancel request, its timeout, the workflow's
+    /// deadline, a shutdown); a long job checks it between items and returns early.
     public var isCancelled: Bool {
         state.withLock { $0.cancelled }
     }

@@ -1,28 +1,52 @@
-/// One job of a workflow template: a name and the function that does the work.
+/// One job of a workflow template: a name, the function that does the work, how often it is
+/// retried, and how long each attempt may take.
 ///
 /// The function runs off the engine actor (it is a plain `async` function), gets the job's
-/// ``JobContext`` to log steps, progress and stats, and fails the job (and so the workflow) by
-/// throwing.
+/// ``JobContext`` to log steps, progress and stats, and fails the attempt by throwing. Jobs are
+/// run at least once: an attempt that fails, times out or is cut off by a stop of the server
+/// runs again (see ``RetryPolicy``), so a function must be safe to run again; the context gives
+/// it the attempt number and a stable ``JobContext/idempotencyKey``.
 ///
 /// ```swift
-/// JobDefinition(name: "Process Data") { context in
-///     context.logStep("Processed P-101", entity: EntityReference(tag: "P-101"))
-///     context.incrementStat("itemsProcessed")
+/// JobDefinition(name: "Fetch External Assets", retryPolicy: .standard, timeout: .seconds(30)) { context in
+///     let assets = try await fetch(context.params["url"] ?? "")
+///     context.logStep("Fetched \(assets.count) assets")
+///     context.incrementStat("itemsProcessed", by: Int64(assets.count))
 /// }
 /// ```
 public struct JobDefinition: Sendable {
     /// The job's human-readable name, e.g. "Process Data".
     public var name: String
-    /// The work. Throwing fails the job and cancels the jobs after it.
+    /// When a failed attempt runs again; one attempt, no retry, by default.
+    public var retryPolicy: RetryPolicy
+    /// The start-to-close timeout of each attempt; `nil` for none. An attempt still running
+    /// then is cancelled through its context and fails with the code `TIMEOUT`.
+    public var timeout: Duration?
+    /// How long an attempt that was cancelled (on a timeout, a workflow deadline or a cancel
+    /// request) may take to return before the engine abandons it and goes on without it.
+    public var cancellationGrace: Duration
+    /// The work. Throwing fails the attempt.
     public var run: @Sendable (JobContext) async throws -> Void
 
     /// Creates a job definition.
     ///
     /// - Parameters:
     ///   - name: The job's human-readable name.
+    ///   - retryPolicy: When a failed attempt runs again.
+    ///   - timeout: The start-to-close timeout of each attempt; `nil` for none.
+    ///   - cancellationGrace: How long a cancelled attempt may take to return.
     ///   - run: The work; runs off the engine actor.
-    public init(name: String, run: @escaping @Sendable (JobContext) async throws -> Void) {
+    public init(
+        name: String,
+        retryPolicy: RetryPolicy = .noRetries,
+        timeout: Duration? = nil,
+        cancellationGrace: Duration = .seconds(5),
+        run: @escaping @Sendable (JobContext) async throws -> Void
+    ) {
         self.name = name
+        self.retryPolicy = retryPolicy
+        self.timeout = timeout
+        self.cancellationGrace = cancellationGrace
         self.run = run
     }
 }

@@ -7,6 +7,18 @@ extension TestTemplate {
         /// 1-based position of the job that fails, if any.
         var failJob: Int?
         var failMessage = "Simulated failure"
+        /// How many attempts of the failing job fail; `nil` for every one.
+        var failAttempts: Int?
+        var failRetryable = true
+        /// 1-based position of the job that hangs, ignoring cancellation, if any.
+        var hangJob: Int?
+        /// How many attempts of the hanging job hang; `nil` for every one.
+        var hangAttempts: Int?
+        var hangMs = 600_000
+        var retryPolicy = RetryPolicy.noRetries
+        var timeout: Duration?
+        var cancellationGrace = Duration.seconds(5)
+        var deadline: Duration?
 
         init() {}
 
@@ -21,6 +33,61 @@ extension TestTemplate {
             if let message = params["fail_message"], !message.isEmpty {
                 failMessage = message
             }
+            failAttempts = try Self.integer(params, "fail_attempts", in: 0...1_000)
+            failRetryable = try Self.boolean(params, "fail_retryable") ?? failRetryable
+            hangJob = try Self.integer(params, "hang_job", in: 1...jobs)
+            hangAttempts = try Self.integer(params, "hang_attempts", in: 0...1_000)
+            hangMs = try Self.integer(params, "hang_ms", in: 1...86_400_000) ?? hangMs
+            let maxAttempts = try Self.integer(params, "max_attempts", in: 1...1_000) ?? 1
+            let backoffMs = try Self.integer(params, "backoff_ms", in: 0...3_600_000) ?? 100
+            let multiplier = try Self.number(params, "backoff_multiplier", in: 1...100) ?? 2
+            let maxBackoffMs = try Self.integer(params, "max_backoff_ms", in: 0...3_600_000) ?? max(backoffMs, 10_000)
+            let jitter = try Self.number(params, "jitter", in: 0...1) ?? 0
+            let noRetryCodes = params["no_retry_codes"].map { text in
+                Set(text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty })
+            } ?? []
+            retryPolicy = RetryPolicy(
+                maxAttempts: maxAttempts, initialBackoff: .milliseconds(backoffMs), backoffMultiplier: multiplier,
+                maxBackoff: .milliseconds(maxBackoffMs), jitter: jitter, nonRetryableCodes: noRetryCodes
+            )
+            timeout = try Self.integer(params, "timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
+            cancellationGrace = try Self.integer(params, "timeout_grace_ms", in: 0...600_000).map { .milliseconds($0) } ?? cancellationGrace
+            deadline = try Self.integer(params, "workflow_timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
+        }
+
+        /// Whether attempt `attempt` of the job at 1-based `job` fails.
+        func fails(job: Int, attempt: Int) -> Bool {
+            failJob == job && failAttempts.map { attempt <= $0 } ?? true
+        }
+
+        /// Whether attempt `attempt` of the job at 1-based `job` hangs.
+        func hangs(job: Int, attempt: Int) -> Bool {
+            hangJob == job && hangAttempts.map { attempt <= $0 } ?? true
+        }
+
+        private static func boolean(_ params: [String: String], _ name: String) throws(EngineError) -> Bool? {
+            guard let text = params[name] else { return nil }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default:
+                throw .invalidArgument(field: "params.\(name)", reason: "must be true or false, got \"\(text)\"")
+            }
+        }
+
+        private static func number(
+            _ params: [String: String],
+            _ name: String,
+            in range: ClosedRange<Double>
+        ) throws(EngineError) -> Double? {
+            guard let text = params[name] else { return nil }
+            guard let value = Double(text), range.contains(value) else {
+                throw .invalidArgument(
+                    field: "params.\(name)",
+                    reason: "must be a number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
+                )
+            }
+            return value
         }
 
         private static func integer(

@@ -4,9 +4,10 @@ extension WorkflowEngine {
     /// Asks a running workflow to stop.
     ///
     /// Cooperative: the running job's ``JobContext/isCancelled`` turns true and its task is
-    /// cancelled (so `Task.sleep` and other cancellable waits end); when the job returns, it
-    /// and every later job become cancelled and the workflow ends cancelled. Asking again while
-    /// the workflow is stopping changes nothing.
+    /// cancelled (so `Task.sleep` and other cancellable waits end); when the job returns, or
+    /// after its ``JobDefinition/cancellationGrace`` if it does not, it and every later job
+    /// become cancelled and the workflow ends cancelled. A job waiting for its next attempt is
+    /// cancelled at once. Asking again while the workflow is stopping changes nothing.
     ///
     /// - Parameters:
     ///   - id: The workflow's id.
@@ -23,8 +24,16 @@ extension WorkflowEngine {
         }
         if record.cancelReason == nil {
             record.cancelReason = reason.isEmpty ? "cancelled by request" : reason
-            record.activeContext?.cancel()
-            runs[id]?.cancel()
+            if var attempt = record.attempt {
+                if !attempt.isStopping {
+                    let grace = record.definitions[record.position].cancellationGrace
+                    attempt.stop(graceTimer: graceTimer(workflowID: id, epoch: attempt.epoch, grace: grace))
+                    record.attempt = attempt
+                }
+            } else {
+                // Between attempts: nothing to wait for.
+                startAttempt(of: record)
+            }
         }
         return record.workflow
     }
@@ -32,8 +41,10 @@ extension WorkflowEngine {
     /// Runs a failed workflow again from the job that failed.
     ///
     /// Completed jobs and their steps stay as they are. The failed job and the jobs after it go
-    /// back to pending with their attempt number raised; their earlier steps are kept, and new
-    /// steps carry the new attempt. Appends `workflowRetried`, then the jobs run as usual.
+    /// back to pending with their attempt number raised and their retry policy's whole budget
+    /// of attempts; their earlier steps and failed attempts are kept, and new steps carry the
+    /// new attempt. The workflow's deadline, if its template has one, counts from now. Appends
+    /// `workflowRetried`, then the jobs run as usual.
     ///
     /// - Parameter id: The workflow's id.
     /// - Returns: The workflow, running again, and the job it resumes from; durable once the
@@ -60,9 +71,13 @@ extension WorkflowEngine {
         record.workflow.failedJobID = nil
         record.workflow.failedJobName = nil
         record.cancelReason = nil
+        record.workflow.deadlineAtMs = record.deadline.map { now + WallClock.milliseconds($0) }
         for later in position..<record.workflow.jobs.count {
             record.workflow.jobs[later].status = .pending
             record.workflow.jobs[later].attempt += 1
+            record.workflow.jobs[later].firstCountedAttempt = record.workflow.jobs[later].attempt
+            record.workflow.jobs[later].nextAttemptAtMs = nil
+            record.workflow.jobs[later].attemptStartedAtMs = nil
             record.workflow.jobs[later].error = nil
             record.workflow.jobs[later].stack = nil
             record.workflow.jobs[later].startedAtMs = nil
@@ -81,21 +96,9 @@ extension WorkflowEngine {
             )
         )
         logger.debug("engine.workflow_retried", metadata: ["workflow.id": "\(id)", "job.id": "\(jobRef.id)"])
+        let workflow = record.workflow
         launch(record, from: position)
-        return DurableResult((record.workflow, jobRef), recordedAt: retried, in: events)
-    }
-
-    /// Runs `record`'s jobs from `position` in a task of its own, remembered in ``runs`` until it
-    /// ends (unless a retry replaced it meanwhile).
-    func launch(_ record: WorkflowRecord, from position: Int) {
-        let id = record.workflow.id
-        let attempt = record.workflow.attempt
-        runs[id] = Task {
-            await self.run(record, from: position)
-            if record.workflow.attempt == attempt {
-                self.runs[id] = nil
-            }
-        }
+        return DurableResult((workflow, jobRef), recordedAt: retried, in: events)
     }
 
     /// Stops `record` at the job at `position` on a cancel request: that job and every later one
@@ -110,6 +113,7 @@ extension WorkflowEngine {
     func cancelWorkflow(_ record: WorkflowRecord, at position: Int, ranJob: Bool, stats: Stats, reason: String) {
         let now = WallClock.nowMs()
         var batch: [LogEvent] = []
+        record.workflow.jobs[position].nextAttemptAtMs = nil
         for job in record.jobRefs[position...] {
             let stoppedWhileRunning = ranJob && job.position == position
             record.workflow.jobs[job.position].status = .cancelled

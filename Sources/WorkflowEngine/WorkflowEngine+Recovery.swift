@@ -1,34 +1,32 @@
 import WorkflowModel
 
 extension WorkflowEngine {
-    /// The error of a job that was running when the process stopped without a shutdown.
-    static let restartInterruption = JobError(
-        message: "interrupted by restart",
-        stack: "WorkflowEngine.restore(): the process stopped while this job ran"
-    )
-
-    /// Loads what the store retained and resolves what a crash left open; call before anything
-    /// else when the engine has a store (later calls do nothing).
+    /// Loads what the store retained and resumes what a stop of the server left running; call
+    /// before anything else when the engine has a store (later calls do nothing).
     ///
-    /// Every retained workflow becomes readable again (with its jobs, steps, progress and
-    /// stats), request ids are recognised again, and sequence numbers continue after the newest
-    /// stored event. A workflow that was RUNNING is resolved deterministically: it fails at the
-    /// job that was running (or the first that had not run) with "interrupted by restart", its
-    /// later jobs are cancelled and a failure notice is logged, exactly as if that job had
-    /// thrown; ``retry(id:)`` resumes it from there.
+    /// Every retained workflow becomes readable again (with its jobs, steps, progress, stats and
+    /// failed attempts), request ids are recognised again, and sequence numbers continue after
+    /// the newest stored event. A workflow that was RUNNING runs on from where it was: its
+    /// completed jobs stay completed; a job whose attempt was running when the process died
+    /// (a crash, a kill, a power loss) gets that attempt recorded as interrupted with a
+    /// `jobInterrupted` event and runs again as its next attempt, if its retry policy has
+    /// attempts left (else the workflow fails at it as if the attempt had thrown); a job
+    /// whose attempt a shutdown interrupted runs again the same way; a job waiting for its next
+    /// attempt keeps waiting until its time; a job that had not started starts. A workflow
+    /// whose deadline passed meanwhile fails at the job it was at.
     ///
-    /// - Returns: How many workflows were loaded and how many of them were interrupted.
+    /// - Returns: How many workflows were loaded and how many of them resumed running.
     /// - Throws: What the store threw when it could not read its data; the engine must not
     ///   serve then (an empty engine would silently lose what the store holds).
     @discardableResult
-    public func restore() throws -> (workflows: Int, interrupted: Int) {
+    public func restore() throws -> (workflows: Int, resumed: Int) {
         guard let store, !isRestored else { return (0, 0) }
         precondition(records.isEmpty, "restore() must run before any workflow starts")
         let recovered = try store.recover()
         isRestored = true
         events.resume(after: recovered.lastSequence)
         let nowMs = WallClock.nowMs()
-        var interrupted: [WorkflowRecord] = []
+        var running: [WorkflowRecord] = []
         for stored in recovered.workflows {
             let workflow = stored.workflow
             let request = WorkflowRequest(
@@ -36,10 +34,12 @@ extension WorkflowEngine {
                 userName: workflow.userName, summary: workflow.summary, requestID: workflow.requestID
             )
             let age = Duration.milliseconds(max(0, nowMs - workflow.startedAtMs))
+            let template = templates.template(for: workflow.type)
             let record = WorkflowRecord(
                 workflow: workflow,
                 request: request,
                 definitions: restoredDefinitions(of: workflow),
+                deadline: template?.deadline(workflow.params),
                 startInstant: ContinuousClock.now - age
             )
             record.firstSequence = stored.firstSequence
@@ -49,33 +49,106 @@ extension WorkflowEngine {
                 workflowIDsByRequestID[workflow.requestID] = workflow.id
             }
             if workflow.status == .running {
-                interrupted.append(record)
+                running.append(record)
             } else {
                 finishedWorkflowIDs.push((workflow.id, workflow.attempt))
             }
         }
         creationOrder.sort()
-        for record in interrupted {
-            let jobs = record.workflow.jobs
-            let position = jobs.firstIndex { $0.status == .running }
-                ?? jobs.firstIndex { $0.status == .pending }
-                ?? max(0, jobs.count - 1)
-            guard !jobs.isEmpty else { continue }
-            logger.warning(
-                "engine.workflow_interrupted",
-                metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(record.jobRefs[position].id)"]
-            )
-            fail(record, at: position, error: Self.restartInterruption, stats: jobs[position].stats)
+        for record in running {
+            resume(record)
         }
         forgetFinishedWorkflowsBeyondRetention()
         logger.info(
             "engine.restored",
             metadata: [
-                "engine.workflows": "\(records.count)", "engine.interrupted": "\(interrupted.count)",
+                "engine.workflows": "\(records.count)", "engine.resumed": "\(running.count)",
                 "engine.last_sequence": "\(recovered.lastSequence)",
             ]
         )
-        return (records.count, interrupted.count)
+        return (records.count, running.count)
+    }
+
+    /// Runs a restored RUNNING workflow on from the job it was at.
+    private func resume(_ record: WorkflowRecord) {
+        let jobs = record.workflow.jobs
+        guard let position = jobs.firstIndex(where: { $0.status == .running })
+            ?? jobs.firstIndex(where: { $0.status == .pending })
+        else {
+            // Every job ended but the workflow's own end was not stored: end it now.
+            record.position = max(0, jobs.count - 1)
+            resolveEndedJobs(of: record)
+            return
+        }
+        record.position = position
+        let job = jobs[position]
+        logger.info(
+            "engine.workflow_resumed",
+            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(job.id)", "job.attempt": "\(job.attempt)"]
+        )
+        if let deadline = record.workflow.deadlineAtMs, deadline <= WallClock.nowMs() {
+            if job.status == .running, job.nextAttemptAtMs == nil, job.failedAttempts.last?.number != job.attempt {
+                recordCrashedAttempt(of: record)
+            }
+            failAtDeadline(record)
+            return
+        }
+        armDeadline(of: record)
+        guard job.status == .running else {
+            startAttempt(of: record)
+            return
+        }
+        if let nextAttemptAtMs = job.nextAttemptAtMs {
+            scheduleAttempt(of: record, after: .milliseconds(max(0, nextAttemptAtMs - WallClock.nowMs())))
+            return
+        }
+        let failure: JobFailureDescription
+        if let last = job.failedAttempts.last, last.number == job.attempt {
+            // A shutdown recorded the interruption already.
+            failure = JobFailureDescription(message: last.error, code: last.errorCode, stack: last.stack, isRetryable: true)
+        } else {
+            failure = recordCrashedAttempt(of: record)
+        }
+        if record.definitions[position].retryPolicy.retries(afterAttempts: job.countedAttempts, failure: failure) {
+            startAttempt(of: record)
+        } else {
+            fail(record, at: position, failure: failure, stats: job.stats)
+        }
+    }
+
+    /// Records the attempt that was running when the process died as interrupted.
+    @discardableResult
+    private func recordCrashedAttempt(of record: WorkflowRecord) -> JobFailureDescription {
+        let job = record.workflow.jobs[record.position]
+        let failure = JobFailureDescription(
+            message: "interrupted: the server stopped while attempt \(job.attempt) ran (a crash, a kill or a power loss)",
+            code: Self.interruptedCode,
+            stack: "WorkflowEngine.restore(): the process stopped while this attempt ran",
+            isRetryable: true
+        )
+        appendInterruption(
+            of: record, failure: failure,
+            attemptStartedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? WallClock.nowMs(), resumesNow: true
+        )
+        return failure
+    }
+
+    /// Ends a restored RUNNING workflow none of whose jobs is pending or running: completed if
+    /// every job completed, else failed at its first job that did not.
+    private func resolveEndedJobs(of record: WorkflowRecord) {
+        let jobs = record.workflow.jobs
+        guard let position = jobs.firstIndex(where: { $0.status != .completed }) else {
+            completeWorkflow(record)
+            return
+        }
+        record.position = position
+        let failure = JobFailureDescription(
+            message: jobs[position].error ?? "interrupted by restart",
+            code: Self.interruptedCode,
+            stack: jobs[position].stack ?? "WorkflowEngine.restore()",
+            isRetryable: false
+        )
+        fail(record, at: position, failure: failure, stats: jobs[position].stats)
     }
 
     /// The jobs a restored workflow runs on a retry: its template's, or, when the type is no
@@ -90,7 +163,7 @@ extension WorkflowEngine {
         let type = workflow.type
         return workflow.jobs.map { job in
             JobDefinition(name: job.name) { _ in
-                throw JobError(message: "workflow type \(type) no longer defines this job", stack: "WorkflowEngine.restore()")
+                throw JobError(message: "workflow type \(type) no longer defines this job", stack: "WorkflowEngine.restore()", isRetryable: false)
             }
         }
     }

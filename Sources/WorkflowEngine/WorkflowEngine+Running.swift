@@ -2,60 +2,337 @@ import Logging
 import WorkflowModel
 
 extension WorkflowEngine {
-    /// Runs the jobs of `record` one after another and records the outcome.
+    /// Starts running `record`'s jobs at `position`: the first job's first attempt starts now;
+    /// each ending attempt then decides what comes next (see ``attemptEnded(_:failure:)``).
     ///
     /// Event order for a workflow: `workflowStarted` (appended by `start`), then per job
     /// `jobStarted`, its steps and progress, `jobCompleted`; and finally `workflowCompleted`.
-    /// When a job throws: `jobFailed`, `jobCancelled` for each later job, `failureNotice`,
-    /// `workflowFailed`. On a cancel request: `jobCancelled` for the running job (once it
-    /// returns) and each later one, then `workflowCancelled`.
-    func run(_ record: WorkflowRecord, from first: Int) async {
-        for position in record.definitions.indices where position >= first {
-            // Re-check after every await: only a running workflow starts another job.
-            guard record.workflow.status == .running else { return }
-            if let reason = record.cancelReason {
-                cancelWorkflow(record, at: position, ranJob: false, stats: Stats(), reason: reason)
-                return
+    /// An attempt that fails with attempts left appends `jobRetryScheduled`, then, after the
+    /// backoff, `jobStarted` of the next attempt. When the last attempt fails: `jobFailed`,
+    /// `jobCancelled` for each later job, `failureNotice`, `workflowFailed`. On a cancel request:
+    /// `jobCancelled` for the running job (once it returns) and each later one, then
+    /// `workflowCancelled`.
+    func launch(_ record: WorkflowRecord, from position: Int) {
+        record.position = position
+        armDeadline(of: record)
+        startAttempt(of: record)
+    }
+
+    /// Starts the next attempt of the job `record` is at, unless the workflow stopped running,
+    /// was asked to stop, or the engine is shutting down (the job then waits for the next
+    /// process, which resumes it).
+    func startAttempt(of record: WorkflowRecord) {
+        guard record.workflow.status == .running, record.attempt == nil else { return }
+        let position = record.position
+        record.retryTimer?.cancel()
+        record.retryTimer = nil
+        if let reason = record.cancelReason {
+            let job = record.workflow.jobs[position]
+            cancelWorkflow(record, at: position, ranJob: job.status == .running, stats: job.stats, reason: reason)
+            return
+        }
+        guard !isShuttingDown else { return }
+        let now = WallClock.nowMs()
+        let jobRef = record.jobRefs[position]
+        let definition = record.definitions[position]
+        let isFirstAttempt = record.workflow.jobs[position].status == .pending
+        record.workflow.jobs[position].status = .running
+        if isFirstAttempt {
+            record.workflow.jobs[position].startedAtMs = now
+        } else {
+            record.workflow.jobs[position].attempt += 1
+            record.workflow.jobs[position].nextAttemptAtMs = nil
+            record.workflow.jobs[position].progress = 0
+            record.workflow.jobs[position].progressMessage = ""
+        }
+        record.workflow.jobs[position].attemptStartedAtMs = now
+        let attemptNumber = record.workflow.jobs[position].attempt
+        record.persist(in: events)
+        events.append(
+            event(
+                record, .jobStarted, level: .info,
+                message: attemptNumber == 1 ? "Job \(jobRef.name) started" : "Job \(jobRef.name) started (attempt \(attemptNumber))",
+                timestampMs: now, job: jobRef, jobStatus: .running
+            )
+        )
+        logger.debug(
+            "engine.job_started",
+            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(attemptNumber)"]
+        )
+        let context = JobContext(
+            engine: self,
+            workflowID: record.workflow.id,
+            workflowType: record.workflow.type,
+            jobID: jobRef.id,
+            jobName: jobRef.name,
+            jobPosition: position,
+            params: record.workflow.params,
+            attempt: attemptNumber
+        )
+        attemptEpochs += 1
+        let epoch = attemptEpochs
+        let workflowID = record.workflow.id
+        var attempt = RunningAttempt(
+            epoch: epoch, context: context,
+            task: runAttempt(definition.run, context: context, workflowID: workflowID, epoch: epoch),
+            startedAtMs: now
+        )
+        if let timeout = definition.timeout {
+            attempt.timer = Task {
+                try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
+                self.attemptTimedOut(workflowID: workflowID, epoch: epoch, timeout: timeout)
             }
-            if isShuttingDown {
-                fail(record, at: position, error: Self.shutdownInterruption, stats: Stats())
-                return
-            }
-            let context = startJob(position, of: record)
-            let work = record.definitions[position].run
-            let started = ContinuousClock.now
-            var failure: (any Error)?
+        }
+        record.attempt = attempt
+    }
+
+    /// Runs the job function in a task of its own, off the engine, and reports how it ended.
+    private nonisolated func runAttempt(
+        _ work: @escaping @Sendable (JobContext) async throws -> Void,
+        context: JobContext,
+        workflowID: String,
+        epoch: UInt64
+    ) -> Task<Void, Never> {
+        Task {
+            var failure: JobFailureDescription?
             do {
                 try await work(context)
             } catch {
-                failure = isShuttingDown ? Self.shutdownInterruption : error
+                failure = JobFailureDescription(error)
             }
-            let stats = Stats(
-                durationMs: WallClock.milliseconds(started.duration(to: .now)),
-                counters: [:]
-            )
-            // Record everything the job logged before its completion or failure.
-            let (pending, counters) = context.close()
-            record.activeContext = nil
-            apply(pending, position: position, of: record)
-            let jobStats = Stats(durationMs: stats.durationMs, counters: counters)
-            guard record.workflow.status == .running else { return }
-            if let reason = record.cancelReason {
-                // Asked to stop while this job ran: whatever it returned, its work is partial.
-                cancelWorkflow(record, at: position, ranJob: true, stats: jobStats, reason: reason)
-                return
-            }
-            if let failure {
-                fail(record, at: position, error: failure, stats: jobStats)
-                return
-            }
-            completeJob(position, of: record, stats: jobStats)
+            await self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
         }
-        completeWorkflow(record)
     }
 
-    /// The error of a job interrupted by ``shutdown()``.
-    static let shutdownInterruption = JobError(message: "interrupted: the server is shutting down", stack: "WorkflowEngine.shutdown()")
+    /// The job function of attempt `epoch` returned (or threw `failure`).
+    private func attemptReturned(workflowID: String, epoch: UInt64, failure: JobFailureDescription?) {
+        guard let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch else {
+            return  // abandoned earlier: the workflow went on without it
+        }
+        if let stop = attempt.stopFailure {
+            attemptEnded(record, failure: stop.failure, outcome: stop.outcome)
+        } else {
+            attemptEnded(record, failure: failure, outcome: .failed)
+        }
+    }
+
+    /// Attempt `epoch` ran longer than its job's timeout: asks it to stop and gives it its
+    /// job's cancellation grace to return.
+    private func attemptTimedOut(workflowID: String, epoch: UInt64, timeout: Duration) {
+        guard let record = records[workflowID], var attempt = record.attempt, attempt.epoch == epoch, !attempt.isStopping else {
+            return
+        }
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        attempt.stopFailure = (
+            JobFailureDescription(
+                message: "attempt \(job.attempt) of \(job.name) timed out after \(Self.text(timeout))",
+                code: Self.timeoutCode,
+                stack: "WorkflowEngine: start-to-close timeout of \(Self.text(timeout)) of job \(job.name)",
+                isRetryable: true
+            ),
+            .timedOut
+        )
+        attempt.stop(graceTimer: graceTimer(workflowID: workflowID, epoch: epoch, grace: record.definitions[position].cancellationGrace))
+        record.attempt = attempt
+        logger.info(
+            "engine.job_timed_out",
+            metadata: ["workflow.id": "\(workflowID)", "job.id": "\(job.id)", "job.attempt": "\(job.attempt)"]
+        )
+    }
+
+    /// A timer that abandons attempt `epoch` if it has not returned after `grace`.
+    func graceTimer(workflowID: String, epoch: UInt64, grace: Duration) -> Task<Void, Never> {
+        Task {
+            try? await Task.sleep(for: grace)
+            guard !Task.isCancelled else { return }
+            self.graceExpired(workflowID: workflowID, epoch: epoch, grace: grace)
+        }
+    }
+
+    /// Attempt `epoch` was asked to stop and did not return within `grace`: the workflow goes on
+    /// without it, and what it reports from now on is ignored.
+    private func graceExpired(workflowID: String, epoch: UInt64, grace: Duration) {
+        guard let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch else { return }
+        let job = record.workflow.jobs[record.position]
+        logger.warning(
+            "engine.job_abandoned",
+            metadata: ["workflow.id": "\(workflowID)", "job.id": "\(job.id)", "job.attempt": "\(job.attempt)"]
+        )
+        let stop = attempt.stopFailure ?? (
+            JobFailureDescription(
+                message: "attempt \(job.attempt) of \(job.name) did not stop within \(Self.text(grace)) of being cancelled",
+                code: Self.timeoutCode,
+                stack: "WorkflowEngine: cancellation grace of job \(job.name)",
+                isRetryable: true
+            ),
+            .timedOut
+        )
+        attemptEnded(record, failure: stop.failure, outcome: stop.outcome)
+    }
+
+    /// Ends the running attempt of `record`'s current job: records what it logged, then
+    /// completes the job, schedules its next attempt, fails the workflow, or cancels it.
+    ///
+    /// - Parameters:
+    ///   - record: The workflow.
+    ///   - failure: Why the attempt failed; `nil` when it succeeded.
+    ///   - outcome: How a failed attempt is recorded.
+    func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome) {
+        guard let attempt = record.attempt else { return }
+        record.attempt = nil
+        attempt.abandon()
+        let position = record.position
+        // Record everything the job logged before its end.
+        let (pending, counters) = attempt.context.close()
+        apply(pending, position: position, of: record)
+        let now = WallClock.nowMs()
+        let stats = Stats(durationMs: max(0, now - (record.workflow.jobs[position].startedAtMs ?? now)), counters: counters)
+        guard record.workflow.status == .running else { return }
+        if let reason = record.cancelReason {
+            // Asked to stop while this job ran: whatever it returned, its work is partial.
+            cancelWorkflow(record, at: position, ranJob: true, stats: stats, reason: reason)
+            return
+        }
+        guard let failure else {
+            completeJob(position, of: record, stats: stats)
+            advance(record)
+            return
+        }
+        record.workflow.jobs[position].stats = stats
+        record.workflow.jobs[position].failedAttempts.append(
+            JobAttempt(
+                number: record.workflow.jobs[position].attempt, outcome: outcome,
+                startedAtMs: attempt.startedAtMs, finishedAtMs: now,
+                error: failure.message, errorCode: failure.code, stack: failure.stack
+            )
+        )
+        retryOrFail(record, failure: failure, stats: stats)
+    }
+
+    /// After a failed attempt of `record`'s current job: schedules the next attempt if the job's
+    /// policy allows one before the workflow's deadline, else fails the workflow.
+    func retryOrFail(_ record: WorkflowRecord, failure: JobFailureDescription, stats: Stats) {
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        let policy = record.definitions[position].retryPolicy
+        guard policy.retries(afterAttempts: job.countedAttempts, failure: failure) else {
+            fail(record, at: position, failure: failure, stats: stats)
+            return
+        }
+        let now = WallClock.nowMs()
+        let delay = policy.backoff(afterAttempt: job.countedAttempts, random: Double.random(in: 0...1))
+        let retryAtMs = now + WallClock.milliseconds(delay)
+        if let deadline = record.workflow.deadlineAtMs, retryAtMs >= deadline {
+            fail(record, at: position, failure: failure, stats: stats)
+            return
+        }
+        let jobRef = record.jobRefs[position]
+        record.workflow.jobs[position].nextAttemptAtMs = retryAtMs
+        record.persist(in: events)
+        var retryEvent = event(
+            record, .jobRetryScheduled, level: .warn,
+            message: "Job \(jobRef.name) attempt \(job.attempt) failed: \(failure.message); "
+                + "attempt \(job.attempt + 1) of \(policy.maxAttempts + job.firstCountedAttempt - 1) starts in \(Self.text(delay))",
+            timestampMs: now, job: jobRef, error: failure.message, stack: failure.stack
+        )
+        retryEvent.retryAtMs = retryAtMs
+        events.append(retryEvent)
+        logger.info(
+            "engine.job_retry_scheduled",
+            metadata: [
+                "workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(job.attempt)",
+                "job.error_code": "\(failure.code)", "job.retry_in_ms": "\(WallClock.milliseconds(delay))",
+            ]
+        )
+        scheduleAttempt(of: record, after: delay)
+    }
+
+    /// Starts the next attempt of `record`'s current job after `delay`.
+    func scheduleAttempt(of record: WorkflowRecord, after delay: Duration) {
+        record.retryTimer?.cancel()
+        let id = record.workflow.id
+        let workflowAttempt = record.workflow.attempt
+        record.retryTimer = Task {
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled,
+                  let current = self.records[id], current === record, current.workflow.attempt == workflowAttempt
+            else { return }
+            record.retryTimer = nil
+            self.startAttempt(of: record)
+        }
+    }
+
+    /// After a job completed: starts the next one, or completes the workflow after the last.
+    private func advance(_ record: WorkflowRecord) {
+        guard record.position + 1 < record.definitions.count else {
+            completeWorkflow(record)
+            return
+        }
+        record.position += 1
+        startAttempt(of: record)
+    }
+
+    /// Sets `record`'s deadline timer from its ``Workflow/deadlineAtMs``, if it has one.
+    func armDeadline(of record: WorkflowRecord) {
+        record.deadlineTimer?.cancel()
+        record.deadlineTimer = nil
+        guard let deadlineAtMs = record.workflow.deadlineAtMs else { return }
+        let id = record.workflow.id
+        let workflowAttempt = record.workflow.attempt
+        let delay = Duration.milliseconds(max(0, deadlineAtMs - WallClock.nowMs()))
+        record.deadlineTimer = Task {
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            self.deadlineReached(workflowID: id, workflowAttempt: workflowAttempt)
+        }
+    }
+
+    /// The deadline of a workflow passed: it fails at once at the job it is at, without waiting
+    /// for that job's attempt (which is asked to stop and then ignored).
+    private func deadlineReached(workflowID: String, workflowAttempt: Int) {
+        guard let record = records[workflowID], record.workflow.attempt == workflowAttempt,
+              record.workflow.status == .running
+        else { return }
+        failAtDeadline(record)
+    }
+
+    /// Fails `record` at its current job for passing its deadline.
+    func failAtDeadline(_ record: WorkflowRecord) {
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        let failure = JobFailureDescription(
+            message: "the workflow's deadline\(record.deadline.map { " of \(Self.text($0))" } ?? "") passed at job \(job.name)",
+            code: Self.deadlineCode,
+            stack: "WorkflowEngine: deadline of workflow \(record.workflow.id)",
+            isRetryable: false
+        )
+        logger.warning("engine.workflow_deadline_exceeded", metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(job.id)"])
+        if record.attempt != nil {
+            attemptEnded(record, failure: failure, outcome: .failed)
+        } else {
+            fail(record, at: position, failure: failure, stats: job.stats)
+        }
+    }
+
+    /// The code of an attempt that outran its timeout.
+    static let timeoutCode = "TIMEOUT"
+    /// The code of a workflow that outran its deadline.
+    static let deadlineCode = "DEADLINE_EXCEEDED"
+    /// The code of an attempt cut off by a stop of the server.
+    static let interruptedCode = "INTERRUPTED"
+
+    /// A duration for people: "250 ms", "1.5 s", "2 min".
+    static func text(_ duration: Duration) -> String {
+        let milliseconds = WallClock.milliseconds(duration)
+        if milliseconds < 1000 { return "\(milliseconds) ms" }
+        if milliseconds < 120_000 {
+            let tenths = (milliseconds + 50) / 100
+            return tenths % 10 == 0 ? "\(tenths / 10) s" : "\(tenths / 10).\(tenths % 10) s"
+        }
+        return "\((milliseconds + 30_000) / 60_000) min"
+    }
 
     /// Schedules one drain of `context`'s buffered updates onto the engine.
     ///
@@ -84,7 +361,7 @@ extension WorkflowEngine {
 
     /// Turns buffered updates of the job at `position` into events, in order, and records them
     /// in the job.
-    private func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
+    func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
         guard !pending.isEmpty else { return }
         let jobRef = record.jobRefs[position]
         var stepNumber = record.workflow.jobs[position].steps.count
@@ -129,30 +406,6 @@ extension WorkflowEngine {
         }
     }
 
-    /// Marks the job at `position` running, appends `jobStarted`, and returns its context.
-    private func startJob(_ position: Int, of record: WorkflowRecord) -> JobContext {
-        let now = WallClock.nowMs()
-        let jobRef = record.jobRefs[position]
-        record.workflow.jobs[position].status = .running
-        record.workflow.jobs[position].startedAtMs = now
-        record.persist(in: events)
-        events.append(
-            event(record, .jobStarted, level: .info, message: "Job \(jobRef.name) started", timestampMs: now, job: jobRef, jobStatus: .running)
-        )
-        logger.debug("engine.job_started", metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)"])
-        let context = JobContext(
-            engine: self,
-            workflowID: record.workflow.id,
-            workflowType: record.workflow.type,
-            jobID: jobRef.id,
-            jobName: jobRef.name,
-            jobPosition: position,
-            params: record.workflow.params
-        )
-        record.activeContext = context
-        return context
-    }
-
     /// Marks the job at `position` completed and appends `jobCompleted`.
     private func completeJob(_ position: Int, of record: WorkflowRecord, stats: Stats) {
         let now = WallClock.nowMs()
@@ -175,13 +428,13 @@ extension WorkflowEngine {
         )
     }
 
-    /// Fails the job at `position` with `error`, cancels the later jobs, and fails the workflow.
-    func fail(_ record: WorkflowRecord, at position: Int, error: any Error, stats: Stats) {
+    /// Fails the job at `position` with `failure`, cancels the later jobs, and fails the workflow.
+    func fail(_ record: WorkflowRecord, at position: Int, failure: JobFailureDescription, stats: Stats) {
         let now = WallClock.nowMs()
         let jobRef = record.jobRefs[position]
-        let errorText = String(describing: error)
-        let stack = (error as? any JobFailure)?.stack
-            ?? "\(String(reflecting: type(of: error))): \(String(reflecting: error))"
+        let errorText = failure.message
+        let stack = failure.stack
+        record.workflow.jobs[position].nextAttemptAtMs = nil
 
         record.workflow.jobs[position].status = .failed
         record.workflow.jobs[position].finishedAtMs = now
@@ -241,7 +494,7 @@ extension WorkflowEngine {
     }
 
     /// Marks the workflow completed and appends `workflowCompleted`.
-    private func completeWorkflow(_ record: WorkflowRecord) {
+    func completeWorkflow(_ record: WorkflowRecord) {
         let now = WallClock.nowMs()
         let stats = totalStats(of: record)
         record.workflow.status = .completed
@@ -277,6 +530,7 @@ extension WorkflowEngine {
     func finish(_ record: WorkflowRecord) {
         // Called right after the terminal event was appended.
         record.terminalSequence = events.nextSequence - 1
+        record.cancelTimers()
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         forgetFinishedWorkflowsBeyondRetention()
     }

@@ -40,11 +40,11 @@ public actor WorkflowEngine {
     /// Ids of finished workflows, oldest first, for forgetting them.
     var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
     private var workflowIDs = WorkflowIDGenerator()
-    /// The task running each running workflow, by workflow id.
-    var runs: [String: Task<Void, Never>] = [:]
+    /// How many job attempts were started: the last one's epoch.
+    var attemptEpochs: UInt64 = 0
     /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
     var isRestored = false
-    /// Set by ``shutdown()``: no new workflow starts and running ones are interrupted.
+    /// Set by ``shutdown(gracePeriod:)``: no workflow, job or attempt starts any more.
     var isShuttingDown = false
     /// Every retained workflow's id, oldest first (ids sort by creation); forgotten ids are
     /// skipped when listing and compacted away now and then.
@@ -173,7 +173,7 @@ public actor WorkflowEngine {
         let jobs = definitions.enumerated().map { position, definition in
             Job(id: "\(id)-j\(position + 1)", name: definition.name, position: position)
         }
-        let workflow = Workflow(
+        var workflow = Workflow(
             id: id,
             type: request.type,
             summary: request.summary,
@@ -186,7 +186,9 @@ public actor WorkflowEngine {
             jobs: jobs,
             requestID: request.requestID
         )
-        let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions)
+        let deadline = template.deadline(request.params)
+        workflow.deadlineAtMs = deadline.map { now + WallClock.milliseconds($0) }
+        let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
         records[id] = record
         creationOrder.append(id)
         if !request.requestID.isEmpty {
@@ -236,23 +238,92 @@ public actor WorkflowEngine {
         return (record.workflow, record.revision)
     }
 
-    /// Stops the engine: starts no more workflows, interrupts the running ones and waits for them.
+    /// Stops the engine for a restart: starts no more workflows, jobs or attempts, gives the
+    /// running attempts `gracePeriod` to end, and records those still running as interrupted,
+    /// to run again when an engine next restores the same store.
     ///
-    /// Each running job's task is cancelled (job functions see it through `Task.isCancelled` and
-    /// cancellable waits such as `Task.sleep`); its workflow then fails at that job with
-    /// "interrupted: the server is shutting down", so watchers get the usual failure events.
-    public func shutdown() async {
+    /// A job that ends within the grace period is recorded as usual (a failed one schedules its
+    /// retry, which the next engine runs); its workflow's next job does not start. A job still
+    /// running then is asked to stop (its context reports cancelled, its task is cancelled),
+    /// and its attempt ends `interrupted` with a `jobInterrupted` event; its workflow stays
+    /// RUNNING. Without a store, nothing resumes these workflows.
+    ///
+    /// - Parameter gracePeriod: How long running attempts get to end.
+    public func shutdown(gracePeriod: Duration = .zero) async {
         isShuttingDown = true
-        let running = Array(runs.values)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: gracePeriod)
+        while records.values.contains(where: { $0.attempt != nil }), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         for record in records.values where record.workflow.status == .running {
-            record.activeContext?.cancel()
+            record.cancelTimers()
+            if record.attempt != nil {
+                interruptAttempt(of: record)
+            }
         }
-        for run in running {
-            run.cancel()
+    }
+
+    /// Records the running attempt of `record` as interrupted by a shutdown.
+    private func interruptAttempt(of record: WorkflowRecord) {
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        let failure = JobFailureDescription(
+            message: "interrupted: the server shut down while attempt \(job.attempt) ran",
+            code: Self.interruptedCode,
+            stack: "WorkflowEngine.shutdown(gracePeriod:)",
+            isRetryable: true
+        )
+        guard let attempt = record.attempt else { return }
+        record.attempt = nil
+        attempt.abandon()
+        let (pending, counters) = attempt.context.close()
+        apply(pending, position: position, of: record)
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
+        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, resumesNow: false)
+    }
+
+    /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
+    /// and appends `jobInterrupted`; the job stays running, to run again as its next attempt.
+    ///
+    /// - Parameters:
+    ///   - record: The workflow.
+    ///   - failure: The interruption, as the attempt's error.
+    ///   - attemptStartedAtMs: When the interrupted attempt started.
+    ///   - resumesNow: Whether the next attempt starts now (at a restore) rather than when the
+    ///     server runs again (at a shutdown).
+    func appendInterruption(of record: WorkflowRecord, failure: JobFailureDescription, attemptStartedAtMs: Int64, resumesNow: Bool) {
+        let position = record.position
+        let jobRef = record.jobRefs[position]
+        let job = record.workflow.jobs[position]
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].failedAttempts.append(
+            JobAttempt(
+                number: job.attempt, outcome: .interrupted, startedAtMs: attemptStartedAtMs, finishedAtMs: now,
+                error: failure.message, errorCode: failure.code, stack: failure.stack
+            )
+        )
+        record.persist(in: events)
+        let policy = record.definitions[position].retryPolicy
+        let next = if !policy.retries(afterAttempts: job.countedAttempts, failure: failure) {
+            "no attempt is left"
+        } else if resumesNow {
+            "attempt \(job.attempt + 1) starts now"
+        } else {
+            "attempt \(job.attempt + 1) starts when the server runs again"
         }
-        for run in running {
-            await run.value
-        }
+        events.append(
+            event(
+                record, .jobInterrupted, level: .warn,
+                message: "Job \(jobRef.name) attempt \(job.attempt) was interrupted: \(failure.message); \(next)",
+                timestampMs: now, job: jobRef, error: failure.message, stack: failure.stack
+            )
+        )
+        logger.warning(
+            "engine.job_interrupted",
+            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(job.attempt)"]
+        )
     }
 
     /// Whether a workflow has ended and its terminal event is visible to watchers: with a

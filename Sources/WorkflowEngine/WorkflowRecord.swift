@@ -21,12 +21,23 @@ final class WorkflowRecord {
     let request: WorkflowRequest
     /// The jobs to run, in order.
     let definitions: [JobDefinition]
+    /// How long the workflow may run from its start or retry; `nil` for no deadline.
+    let deadline: Duration?
     /// References to the jobs, precomputed for events.
     let jobRefs: [JobRef]
     /// When the workflow was started, for its duration.
     let startInstant: ContinuousClock.Instant
-    /// The context of the running job, if any.
-    var activeContext: JobContext?
+    /// The position of the job the workflow is at: running, waiting for its next attempt, or
+    /// about to start.
+    var position = 0
+    /// The attempt the workflow waits on, if one runs; an attempt the engine abandoned (timed
+    /// out past its grace, interrupted by a shutdown) is no longer here, and what it reports
+    /// later is ignored.
+    var attempt: RunningAttempt?
+    /// The wait before the current job's next attempt, while the job waits for it.
+    var retryTimer: Task<Void, Never>?
+    /// The wait for the workflow's deadline, while it runs with one.
+    var deadlineTimer: Task<Void, Never>?
     /// The sequence of the workflow's `workflowStarted` event: none of its events come earlier.
     var firstSequence: UInt64 = 0
     /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
@@ -39,14 +50,24 @@ final class WorkflowRecord {
         workflow: Workflow,
         request: WorkflowRequest,
         definitions: [JobDefinition],
+        deadline: Duration? = nil,
         startInstant: ContinuousClock.Instant = .now
     ) {
         self.workflow = workflow
         self.revision = Self.nextRevision()
         self.request = request
         self.definitions = definitions
+        self.deadline = deadline
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
         self.startInstant = startInstant
+    }
+
+    /// Stops the timers of the workflow's current state (the retry wait, the deadline).
+    func cancelTimers() {
+        retryTimer?.cancel()
+        retryTimer = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
     }
 
     /// Queues the workflow's current state for the store (nothing without one).

@@ -26,20 +26,26 @@ public struct WorkflowTemplate: Sendable {
     public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
     /// The jobs to run for validated parameters, in order.
     public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
+    /// How long a workflow may run, from its start (or its retry), before it fails at the job it
+    /// is at with the code `DEADLINE_EXCEEDED`, for validated parameters; `nil` for no deadline.
+    public var deadline: @Sendable ([String: String]) -> Duration?
 
     /// Creates a template whose job list depends on the parameters.
     ///
     /// - Parameters:
     ///   - type: The workflow type.
     ///   - validate: Checks the start parameters; accepts everything by default.
+    ///   - deadline: How long a workflow may run, for validated parameters; none by default.
     ///   - makeJobs: The jobs to run for validated parameters.
     public init(
         type: String,
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in },
+        deadline: @escaping @Sendable ([String: String]) -> Duration? = { _ in nil },
         makeJobs: @escaping @Sendable ([String: String]) -> [JobDefinition]
     ) {
         self.type = type
         self.validate = validate
+        self.deadline = deadline
         self.makeJobs = makeJobs
     }
 
@@ -48,12 +54,14 @@ public struct WorkflowTemplate: Sendable {
     /// - Parameters:
     ///   - type: The workflow type.
     ///   - jobs: The jobs, in the order they run.
+    ///   - deadline: How long a workflow may run; `nil` (the default) for no deadline.
     ///   - validate: Checks the start parameters; accepts everything by default.
     public init(
         type: String,
         jobs: [JobDefinition],
+        deadline: Duration? = nil,
         validate: @escaping @Sendable ([String: String]) throws(EngineError) -> Void = { _ in }
     ) {
-        self.init(type: type, validate: validate, makeJobs: { _ in jobs })
+        self.init(type: type, validate: validate, deadline: { _ in deadline }, makeJobs: { _ in jobs })
     }
 }

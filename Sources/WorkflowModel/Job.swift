@@ -26,8 +26,20 @@ public struct Job: Sendable, Hashable {
     public var startedAtMs: Int64?
     /// When the job finished (or was cancelled), in Unix epoch milliseconds.
     public var finishedAtMs: Int64?
-    /// 1 for the first run of the job, plus one per retry that ran it again.
+    /// The job's current or last attempt: 1 for its first run, plus one per run after it
+    /// (an automatic retry, a resume after a restart, or a retry of the workflow).
     public var attempt: Int
+    /// When the current or last attempt started, in Unix epoch milliseconds; `nil` until the
+    /// job starts.
+    public var attemptStartedAtMs: Int64?
+    /// Every attempt that failed, timed out or was interrupted, oldest first.
+    public var failedAttempts: [JobAttempt]
+    /// While the job waits to run again after a failed attempt: when the next attempt starts, in
+    /// Unix epoch milliseconds. The job stays ``JobStatus/running`` meanwhile.
+    public var nextAttemptAtMs: Int64?
+    /// The first attempt the job's retry policy counts: 1, or the attempt a retry of the
+    /// workflow started, which gives the job its whole budget of attempts again.
+    public var firstCountedAttempt: Int
 
     /// Creates a job; a new job is pending with no steps.
     public init(
@@ -43,7 +55,11 @@ public struct Job: Sendable, Hashable {
         stack: String? = nil,
         startedAtMs: Int64? = nil,
         finishedAtMs: Int64? = nil,
-        attempt: Int = 1
+        attempt: Int = 1,
+        attemptStartedAtMs: Int64? = nil,
+        failedAttempts: [JobAttempt] = [],
+        nextAttemptAtMs: Int64? = nil,
+        firstCountedAttempt: Int = 1
     ) {
         self.id = id
         self.name = name
@@ -58,5 +74,14 @@ public struct Job: Sendable, Hashable {
         self.startedAtMs = startedAtMs
         self.finishedAtMs = finishedAtMs
         self.attempt = attempt
+        self.attemptStartedAtMs = attemptStartedAtMs
+        self.failedAttempts = failedAttempts
+        self.nextAttemptAtMs = nextAttemptAtMs
+        self.firstCountedAttempt = firstCountedAttempt
+    }
+
+    /// How many attempts the retry policy has counted so far, the current one included.
+    public var countedAttempts: Int {
+        attempt - firstCountedAttempt + 1
     }
 }

@@ -4,17 +4,20 @@
 ///
 /// ```
 /// pending ──▶ running ──▶ completed
-///    │           └──────▶ failed
+///    │         │   ▲ └──▶ failed      (its last attempt failed)
+///    │         └───┘                  (an attempt failed and the job retries)
 ///    └──────────────────▶ cancelled   (an earlier job failed)
 /// ```
+///
+/// A job stays ``running`` across its attempts, including the wait before a retry.
 public enum JobStatus: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for the jobs before it.
     case pending
-    /// Its function is running.
+    /// An attempt of its function is running, or the job waits for its next attempt.
     case running
-    /// Its function returned.
+    /// An attempt of its function returned.
     case completed
-    /// Its function threw.
+    /// Its last attempt threw, timed out or was interrupted, and no attempt is left.
     case failed
     /// It never ran because an earlier job failed (or the workflow was cancelled).
     case cancelled

@@ -11,6 +11,8 @@
 /// | `stepLogged` | ``job``, ``step`` |
 /// | `progressUpdated` | ``job``, ``progress``, ``progressMessage`` |
 /// | `failureNotice` | ``job`` (the failed one), ``error`` |
+/// | `jobRetryScheduled` | ``job``, ``error``, ``stack``, ``retryAtMs`` |
+/// | `jobInterrupted` | ``job``, ``error`` |
 ///
 /// ```swift
 /// if event.kind == .stepLogged, let step = event.step {
@@ -57,6 +59,9 @@ public struct LogEvent: Sendable, Hashable {
     public var gap: ClosedRange<UInt64>?
     /// For job, step and retry events: the attempt of the job (or workflow) they belong to.
     public var attempt: Int
+    /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
+    /// milliseconds.
+    public var retryAtMs: Int64?
 
     /// Creates an event.
     public init(
@@ -78,7 +83,8 @@ public struct LogEvent: Sendable, Hashable {
         error: String? = nil,
         stack: String? = nil,
         gap: ClosedRange<UInt64>? = nil,
-        attempt: Int = 0
+        attempt: Int = 0,
+        retryAtMs: Int64? = nil
     ) {
         self.sequence = sequence
         self.timestampMs = timestampMs
@@ -99,6 +105,7 @@ public struct LogEvent: Sendable, Hashable {
         self.stack = stack
         self.gap = gap
         self.attempt = attempt
+        self.retryAtMs = retryAtMs
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.

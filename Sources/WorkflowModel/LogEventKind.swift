@@ -28,6 +28,14 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     case gap
     /// A failed workflow was retried and runs again from its failed job.
     case workflowRetried
+    /// An attempt of a job failed or timed out and its retry policy runs the job again:
+    /// ``LogEvent/attempt`` is the failed attempt, ``LogEvent/error`` its error and
+    /// ``LogEvent/retryAtMs`` when the next attempt starts.
+    case jobRetryScheduled
+    /// The server stopped while an attempt of a job ran (a shutdown that outlasted its grace
+    /// period, or a crash found at the next start); the job runs again as its next attempt
+    /// when the server runs again, if its retry policy has attempts left.
+    case jobInterrupted
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
@@ -54,6 +62,8 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .failureNotice: "FAILURE_NOTICE"
         case .gap: "GAP"
         case .workflowRetried: "WORKFLOW_RETRIED"
+        case .jobRetryScheduled: "JOB_RETRY_SCHEDULED"
+        case .jobInterrupted: "JOB_INTERRUPTED"
         }
     }
 }

@@ -43,6 +43,9 @@ public struct Workflow: Sendable, Hashable {
     public var requestID: String
     /// 1 for the first run, plus one per retry.
     public var attempt: Int
+    /// When the workflow fails if it has not ended, in Unix epoch milliseconds; `nil` for no
+    /// deadline. Set from its template's deadline when it starts and when it is retried.
+    public var deadlineAtMs: Int64?
 
     /// Creates a workflow.
     public init(
@@ -62,7 +65,8 @@ public struct Workflow: Sendable, Hashable {
         failedJobID: String? = nil,
         failedJobName: String? = nil,
         requestID: String = "",
-        attempt: Int = 1
+        attempt: Int = 1,
+        deadlineAtMs: Int64? = nil
     ) {
         self.id = id
         self.type = type
@@ -81,5 +85,6 @@ public struct Workflow: Sendable, Hashable {
         self.failedJobName = failedJobName
         self.requestID = requestID
         self.attempt = attempt
+        self.deadlineAtMs = deadlineAtMs
     }
 }

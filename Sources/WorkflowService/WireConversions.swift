@@ -68,7 +68,28 @@ extension WorkflowV1.LogEventKind {
         case .failureNotice: self = .failureNotice
         case .gap: self = .gap
         case .workflowRetried: self = .workflowRetried
+        case .jobRetryScheduled: self = .jobRetryScheduled
+        case .jobInterrupted: self = .jobInterrupted
         }
+    }
+}
+
+extension WorkflowV1.JobAttempt {
+    init(_ attempt: JobAttempt) {
+        let outcome: WorkflowV1.JobAttemptOutcome = switch attempt.outcome {
+        case .failed: .failed
+        case .timedOut: .timedOut
+        case .interrupted: .interrupted
+        }
+        self.init(
+            attempt: Int32(clamping: attempt.number),
+            outcome: outcome,
+            startedAtMs: attempt.startedAtMs,
+            finishedAtMs: attempt.finishedAtMs,
+            error: attempt.error,
+            errorCode: attempt.errorCode,
+            stack: attempt.stack
+        )
     }
 }
 
@@ -115,7 +136,9 @@ extension WorkflowV1.Job {
             startedAtMs: job.startedAtMs ?? 0,
             finishedAtMs: job.finishedAtMs ?? 0,
             stepCount: Int32(clamping: job.steps.count),
-            attempt: Int32(clamping: job.attempt)
+            attempt: Int32(clamping: job.attempt),
+            failedAttempts: job.failedAttempts.map(WorkflowV1.JobAttempt.init),
+            nextAttemptAtMs: job.nextAttemptAtMs ?? 0
         )
     }
 }
@@ -140,7 +163,8 @@ extension WorkflowV1.Workflow {
             failedJobID: workflow.failedJobID ?? "",
             failedJobName: workflow.failedJobName ?? "",
             requestID: workflow.requestID,
-            attempt: Int32(clamping: workflow.attempt)
+            attempt: Int32(clamping: workflow.attempt),
+            deadlineAtMs: workflow.deadlineAtMs ?? 0
         )
     }
 }
@@ -169,7 +193,8 @@ extension WorkflowV1.LogEvent {
             stack: event.stack ?? "",
             gapFromSequence: event.gap?.lowerBound ?? 0,
             gapToSequence: event.gap?.upperBound ?? 0,
-            attempt: Int32(clamping: event.attempt)
+            attempt: Int32(clamping: event.attempt),
+            retryAtMs: event.retryAtMs ?? 0
         )
     }
 }

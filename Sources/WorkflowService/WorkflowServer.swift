@@ -118,20 +118,24 @@ package final class WorkflowServer: Sendable {
         server.statistics.protocolViolations
     }
 
-    /// Shuts down gracefully: health turns NOT_SERVING, the server stops accepting connections and sends each open one GOAWAY (a
-    /// shutdown notice, then the last stream processed), interrupts the running workflows (they
-    /// fail with "interrupted: the server is shutting down", which their watchers still
-    /// receive), ends the remaining watches with UNAVAILABLE once they sent what they have, lets
-    /// unary calls finish, and closes what is still open after `gracePeriod`; then stops the
-    /// event loop.
-    /// - Parameter gracePeriod: How long calls in flight get to end.
+    /// Shuts down gracefully, for a restart or a deploy: health turns NOT_SERVING, the server
+    /// stops accepting connections and sends each open one GOAWAY (a shutdown notice, then the
+    /// last stream processed), and the engine starts no more workflows, jobs or attempts. Running
+    /// jobs get `gracePeriod` to finish; those still running then are recorded as interrupted
+    /// (their watchers receive JOB_INTERRUPTED) and their workflows stay RUNNING, to resume when
+    /// a server next starts on the same store. Then the remaining watches end with UNAVAILABLE
+    /// once they sent what they have, unary calls finish, and what is still open after the rest
+    /// of `gracePeriod` (at least a second) is closed; then the event loop stops.
+    /// - Parameter gracePeriod: How long running jobs and calls in flight get to end.
     package func stop(gracePeriod: Duration = .seconds(10)) async throws {
+        let started = ContinuousClock.now
         health.enterShutdown()
         await server.beginShutdown()
-        await engine.shutdown()
-        // The interrupted workflows' last events become durable, and so visible to watchers.
+        await engine.shutdown(gracePeriod: gracePeriod)
+        // The interruptions become durable, and so visible to watchers.
         engine.store?.flush()
-        await server.finishShutdown(gracePeriod: gracePeriod)
+        let remaining = gracePeriod - started.duration(to: .now)
+        await server.finishShutdown(gracePeriod: max(remaining, .seconds(1)))
         try await group.shutdownGracefully()
     }
 }

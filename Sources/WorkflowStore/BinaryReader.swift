@@ -12,6 +12,11 @@ struct BinaryReader {
         var description: String { "malformed stored record" }
     }
 
+    /// Whether every byte was read: a record written before a field was appended ends there.
+    var isAtEnd: Bool {
+        offset == bytes.count
+    }
+
     mutating func readUInt64() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0

@@ -18,6 +18,8 @@ extension LogEventKind: StoreCoded {
         // Never stored (a watch stream makes it), but numbered so that every kind has a code.
         case .gap: 11
         case .workflowRetried: 12
+        case .jobRetryScheduled: 13
+        case .jobInterrupted: 14
         }
     }
 }

@@ -35,6 +35,8 @@ enum RecordCodec {
             writer.write(gap.upperBound)
         }
         writer.write(event.attempt)
+        // Appended fields; a record written before them ends here.
+        writer.write(optional: event.retryAtMs) { writer, value in writer.write(value) }
         return writer.bytes
     }
 
@@ -67,6 +69,9 @@ enum RecordCodec {
             return lower...upper
         }
         event.attempt = try reader.readInt()
+        if !reader.isAtEnd {
+            event.retryAtMs = try reader.readOptional { reader in try reader.readInt64() }
+        }
         return event
     }
 
@@ -107,6 +112,23 @@ enum RecordCodec {
         writer.write(optional: workflow.failedJobName) { writer, value in writer.write(value) }
         writer.write(workflow.requestID)
         writer.write(workflow.attempt)
+        // Appended fields; a record written before them ends here.
+        writer.write(optional: workflow.deadlineAtMs) { writer, value in writer.write(value) }
+        for job in workflow.jobs {
+            writer.write(job.firstCountedAttempt)
+            writer.write(optional: job.attemptStartedAtMs) { writer, value in writer.write(value) }
+            writer.write(optional: job.nextAttemptAtMs) { writer, value in writer.write(value) }
+            writer.write(UInt64(job.failedAttempts.count))
+            for attempt in job.failedAttempts {
+                writer.write(attempt.number)
+                writer.write(attempt.outcome.storeCode)
+                writer.write(attempt.startedAtMs)
+                writer.write(attempt.finishedAtMs)
+                writer.write(attempt.error)
+                writer.write(attempt.errorCode)
+                writer.write(attempt.stack)
+            }
+        }
         return writer.bytes
     }
 
@@ -146,6 +168,23 @@ enum RecordCodec {
         workflow.failedJobName = try reader.readOptional { reader in try reader.readString() }
         workflow.requestID = try reader.readString()
         workflow.attempt = try reader.readInt()
+        guard !reader.isAtEnd else { return workflow }
+        workflow.deadlineAtMs = try reader.readOptional { reader in try reader.readInt64() }
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].firstCountedAttempt = try reader.readInt()
+            workflow.jobs[index].attemptStartedAtMs = try reader.readOptional { reader in try reader.readInt64() }
+            workflow.jobs[index].nextAttemptAtMs = try reader.readOptional { reader in try reader.readInt64() }
+            let attemptCount = try reader.readUInt64()
+            for _ in 0..<attemptCount {
+                workflow.jobs[index].failedAttempts.append(
+                    JobAttempt(
+                        number: try reader.readInt(), outcome: try reader.read(JobAttempt.Outcome.self),
+                        startedAtMs: try reader.readInt64(), finishedAtMs: try reader.readInt64(),
+                        error: try reader.readString(), errorCode: try reader.readString(), stack: try reader.readString()
+                    )
+                )
+            }
+        }
         return workflow
     }
 

@@ -64,7 +64,7 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Seconds a keepalive PING may go unanswered before the connection is closed.")
     var keepaliveTimeout = 20.0
 
-    @Option(help: "Seconds that calls in flight get to end after SIGTERM/SIGINT; a second signal exits at once.")
+    @Option(help: "Seconds that running jobs and calls in flight get to end after SIGTERM/SIGINT; jobs still running then resume at the next start on the same --data-dir. A second signal exits at once.")
     var shutdownGracePeriod = 10.0
 
     @Option(help: "A templates configuration file declaring more workflow types (README: \"Templates as data\"); a bad one stops the server at start with the line and reason.")

@@ -57,7 +57,7 @@ struct SQLiteEventStoreTests {
         #expect(try store.events(after: 0, through: 5, limit: 2).map(\.sequence) == [1, 2])
     }
 
-    @Test("restore fails a workflow that was running at the running job, cancels the later ones and continues the sequence")
+    @Test("restore records the running job's attempt as interrupted and, with no attempt left, fails the workflow there and continues the sequence")
     func restoreResolvesInterruptedWorkflows() async throws {
         let directory = Self.temporaryDirectory()
         let workflow = Self.runningWorkflow()
@@ -74,20 +74,22 @@ struct SQLiteEventStoreTests {
         let engine = WorkflowEngine(templates: .builtIn, store: store, logger: Self.logger)
         let restored = try await engine.restore()
         #expect(restored.workflows == 1)
-        #expect(restored.interrupted == 1)
+        #expect(restored.resumed == 1)
 
         let failed = try await engine.workflow(id: workflow.id)
         #expect(failed.status == .failed)
-        #expect(failed.error == "interrupted by restart")
+        #expect(failed.error == "interrupted: the server stopped while attempt 1 ran (a crash, a kill or a power loss)")
         #expect(failed.failedJobName == "Fetch")
         #expect(failed.jobs.map(\.status) == [.failed, .cancelled, .cancelled])
         #expect(failed.jobs[0].steps.map(\.sequence) == [3, 4])
+        #expect(failed.jobs[0].failedAttempts.map(\.outcome) == [.interrupted])
+        #expect(failed.jobs[0].failedAttempts.map(\.errorCode) == ["INTERRUPTED"])
 
         store.flush()
         let tail = try store.events(after: 4, through: 100, limit: 100)
-        #expect(tail.map(\.kind) == [.jobFailed, .jobCancelled, .jobCancelled, .failureNotice, .workflowFailed])
-        #expect(tail.map(\.sequence) == [5, 6, 7, 8, 9])
-        #expect(engine.events.lastSequence == 9)
+        #expect(tail.map(\.kind) == [.jobInterrupted, .jobFailed, .jobCancelled, .jobCancelled, .failureNotice, .workflowFailed])
+        #expect(tail.map(\.sequence) == [5, 6, 7, 8, 9, 10])
+        #expect(engine.events.lastSequence == 10)
 
         // The request id is recognised again, and a retry resumes from the interrupted job.
         let again = try await engine.start(WorkflowRequest(type: "TEST", params: workflow.params, requestID: "request-1")).value

@@ -80,7 +80,7 @@ struct StoredFixtureTests {
         let engine = WorkflowEngine(templates: .builtIn, store: store, logger: Self.logger)
         let restored = try await engine.restore()
         #expect(restored.workflows == stored.count)
-        #expect(restored.interrupted == 0)
+        #expect(restored.resumed == 0)
         for workflow in stored {
             #expect(try await engine.workflow(id: workflow.id) == workflow)
         }

@@ -173,6 +173,16 @@ extension WorkflowV1 {
         /// `LOG_EVENT_KIND_WORKFLOW_RETRIED` (13): A failed workflow was retried; it is RUNNING again from `job_name`.
         public static let workflowRetried = LogEventKind(rawValue: 13)
 
+        /// `LOG_EVENT_KIND_JOB_RETRY_SCHEDULED` (14): An attempt of a job failed or timed out and the job's retry policy runs it again:
+        /// `attempt` is the failed attempt, `error` and `stack` say why, `retry_at_ms` is when the
+        /// next attempt starts. The job stays RUNNING.
+        public static let jobRetryScheduled = LogEventKind(rawValue: 14)
+
+        /// `LOG_EVENT_KIND_JOB_INTERRUPTED` (15): The server stopped while attempt `attempt` of a job ran (a shutdown that outlasted its
+        /// grace period, or a crash noticed at the next start). The job runs again as its next
+        /// attempt once the server runs again, if its retry policy has attempts left.
+        public static let jobInterrupted = LogEventKind(rawValue: 15)
+
         public static let protoNames: [Int32: String] = [
             0: "LOG_EVENT_KIND_UNSPECIFIED",
             1: "LOG_EVENT_KIND_WORKFLOW_STARTED",
@@ -188,6 +198,8 @@ extension WorkflowV1 {
             11: "LOG_EVENT_KIND_FAILURE_NOTICE",
             12: "LOG_EVENT_KIND_GAP",
             13: "LOG_EVENT_KIND_WORKFLOW_RETRIED",
+            14: "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED",
+            15: "LOG_EVENT_KIND_JOB_INTERRUPTED",
         ]
     }
 }
@@ -195,6 +207,40 @@ extension WorkflowV1 {
 extension WorkflowV1.LogEventKind {
     init(_ value: Workflow__V1__LogEventKind) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
     var cValue: Workflow__V1__LogEventKind { Workflow__V1__LogEventKind(rawValue: .init(truncatingIfNeeded: rawValue)) }
+}
+
+extension WorkflowV1 {
+    /// How an attempt of a job ended without completing the job.
+    ///
+    /// The Swift form of `workflow.v1.JobAttemptOutcome`.
+    public struct JobAttemptOutcome: ProtoEnum {
+        public var rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        /// `JOB_ATTEMPT_OUTCOME_UNSPECIFIED` (0): Not set: what a peer sends when it does not know the field.
+        public static let unspecified = JobAttemptOutcome(rawValue: 0)
+
+        /// `JOB_ATTEMPT_OUTCOME_FAILED` (1): The job's function failed.
+        public static let failed = JobAttemptOutcome(rawValue: 1)
+
+        /// `JOB_ATTEMPT_OUTCOME_TIMED_OUT` (2): The attempt ran longer than the job's start-to-close timeout.
+        public static let timedOut = JobAttemptOutcome(rawValue: 2)
+
+        /// `JOB_ATTEMPT_OUTCOME_INTERRUPTED` (3): The server stopped (shutdown, crash or kill) while the attempt ran.
+        public static let interrupted = JobAttemptOutcome(rawValue: 3)
+
+        public static let protoNames: [Int32: String] = [
+            0: "JOB_ATTEMPT_OUTCOME_UNSPECIFIED",
+            1: "JOB_ATTEMPT_OUTCOME_FAILED",
+            2: "JOB_ATTEMPT_OUTCOME_TIMED_OUT",
+            3: "JOB_ATTEMPT_OUTCOME_INTERRUPTED",
+        ]
+    }
+}
+
+extension WorkflowV1.JobAttemptOutcome {
+    init(_ value: Workflow__V1__JobAttemptOutcome) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
+    var cValue: Workflow__V1__JobAttemptOutcome { Workflow__V1__JobAttemptOutcome(rawValue: .init(truncatingIfNeeded: rawValue)) }
 }
 
 extension WorkflowV1 {
@@ -672,8 +718,16 @@ extension WorkflowV1 {
         /// Number of steps, also set when `steps` is left out (ListWorkflows).
         public var stepCount: Int32
 
-        /// 1 for the first run of the job, 2 after one retry, ...
+        /// The current or last attempt: 1 for the first run of the job, plus one per run after it
+        /// (an automatic retry, a resume after a restart, a RetryWorkflow).
         public var attempt: Int32
+
+        /// Every attempt that failed, timed out or was interrupted, oldest first.
+        public var failedAttempts: [WorkflowV1.JobAttempt]
+
+        /// While the job waits to run again after a failed attempt: when the next attempt starts;
+        /// 0 otherwise.
+        public var nextAttemptAtMs: Int64
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
@@ -691,7 +745,9 @@ extension WorkflowV1 {
         ///   - startedAtMs: When the job started, in Unix epoch milliseconds; 0 if it has not.
         ///   - finishedAtMs: When the job finished, in Unix epoch milliseconds; 0 if it has not.
         ///   - stepCount: Number of steps, also set when `steps` is left out (ListWorkflows).
-        ///   - attempt: 1 for the first run of the job, 2 after one retry, ...
+        ///   - attempt: The current or last attempt: 1 for the first run of the job, plus one per run after it (an automatic retry, a resume after a restart, a RetryWorkflow).
+        ///   - failedAttempts: Every attempt that failed, timed out or was interrupted, oldest first.
+        ///   - nextAttemptAtMs: While the job waits to run again after a failed attempt: when the next attempt starts; 0 otherwise.
         public init(
             id: String = "",
             name: String = "",
@@ -706,7 +762,9 @@ extension WorkflowV1 {
             startedAtMs: Int64 = 0,
             finishedAtMs: Int64 = 0,
             stepCount: Int32 = 0,
-            attempt: Int32 = 0
+            attempt: Int32 = 0,
+            failedAttempts: [WorkflowV1.JobAttempt] = [],
+            nextAttemptAtMs: Int64 = 0
         ) {
             self.id = id
             self.name = name
@@ -722,6 +780,8 @@ extension WorkflowV1 {
             self.finishedAtMs = finishedAtMs
             self.stepCount = stepCount
             self.attempt = attempt
+            self.failedAttempts = failedAttempts
+            self.nextAttemptAtMs = nextAttemptAtMs
         }
     }
 }
@@ -757,7 +817,9 @@ extension WorkflowV1.Job: CMessageCodec {
             startedAtMs: c.started_at_ms,
             finishedAtMs: c.finished_at_ms,
             stepCount: c.step_count,
-            attempt: c.attempt
+            attempt: c.attempt,
+            failedAttempts: try WorkflowV1.JobAttempt.copy(array: UnsafeRawPointer(c.failed_attempts), count: c.n_failed_attempts),
+            nextAttemptAtMs: c.next_attempt_at_ms
         )
     }
 
@@ -778,6 +840,105 @@ extension WorkflowV1.Job: CMessageCodec {
         c.pointee.finished_at_ms = self.finishedAtMs
         c.pointee.step_count = self.stepCount
         c.pointee.attempt = self.attempt
+        c.pointee.n_failed_attempts = self.failedAttempts.count
+        c.pointee.failed_attempts = arena.messages(self.failedAttempts)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__JobAttempt>?.self, capacity: self.failedAttempts.count)
+        c.pointee.next_attempt_at_ms = self.nextAttemptAtMs
+    }
+}
+
+extension WorkflowV1 {
+    /// An attempt of a job that ended without completing it.
+    ///
+    /// The Swift form of `workflow.v1.JobAttempt`.
+    public struct JobAttempt: ProtoMessage {
+        /// The attempt's number: 1 for the job's first run.
+        public var attempt: Int32
+
+        /// How the attempt ended.
+        public var outcome: WorkflowV1.JobAttemptOutcome
+
+        /// When the attempt started, in Unix epoch milliseconds.
+        public var startedAtMs: Int64
+
+        /// When the attempt ended, in Unix epoch milliseconds.
+        public var finishedAtMs: Int64
+
+        /// What went wrong.
+        public var error: String
+
+        /// The kind of error: ERROR, TIMEOUT, INTERRUPTED, DEADLINE_EXCEEDED or a job's own code.
+        public var errorCode: String
+
+        /// Where it went wrong.
+        public var stack: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - attempt: The attempt's number: 1 for the job's first run.
+        ///   - outcome: How the attempt ended.
+        ///   - startedAtMs: When the attempt started, in Unix epoch milliseconds.
+        ///   - finishedAtMs: When the attempt ended, in Unix epoch milliseconds.
+        ///   - error: What went wrong.
+        ///   - errorCode: The kind of error: ERROR, TIMEOUT, INTERRUPTED, DEADLINE_EXCEEDED or a job's own code.
+        ///   - stack: Where it went wrong.
+        public init(
+            attempt: Int32 = 0,
+            outcome: WorkflowV1.JobAttemptOutcome = .unspecified,
+            startedAtMs: Int64 = 0,
+            finishedAtMs: Int64 = 0,
+            error: String = "",
+            errorCode: String = "",
+            stack: String = ""
+        ) {
+            self.attempt = attempt
+            self.outcome = outcome
+            self.startedAtMs = startedAtMs
+            self.finishedAtMs = finishedAtMs
+            self.error = error
+            self.errorCode = errorCode
+            self.stack = stack
+        }
+    }
+}
+
+extension WorkflowV1.JobAttempt: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobAttempt" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobAttempt
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_attempt__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_attempt__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_attempt__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_attempt__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_attempt__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            attempt: c.attempt,
+            outcome: WorkflowV1.JobAttemptOutcome(c.outcome),
+            startedAtMs: c.started_at_ms,
+            finishedAtMs: c.finished_at_ms,
+            error: try CCopy.string(c.error, field: "workflow.v1.JobAttempt.error"),
+            errorCode: try CCopy.string(c.error_code, field: "workflow.v1.JobAttempt.error_code"),
+            stack: try CCopy.string(c.stack, field: "workflow.v1.JobAttempt.stack")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.attempt = self.attempt
+        c.pointee.outcome = self.outcome.cValue
+        c.pointee.started_at_ms = self.startedAtMs
+        c.pointee.finished_at_ms = self.finishedAtMs
+        c.pointee.error = arena.cString(self.error)
+        c.pointee.error_code = arena.cString(self.errorCode)
+        c.pointee.stack = arena.cString(self.stack)
     }
 }
 
@@ -839,6 +1000,10 @@ extension WorkflowV1 {
         /// 1 for the first run, plus one per retry.
         public var attempt: Int32
 
+        /// When the workflow fails if it has not ended (its template's deadline, counted from its
+        /// start or its latest retry); 0 for no deadline.
+        public var deadlineAtMs: Int64
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -859,6 +1024,7 @@ extension WorkflowV1 {
         ///   - failedJobName: Set when the workflow failed: the name of the job it failed at.
         ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
+        ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
         public init(
             id: String = "",
             type: String = "",
@@ -876,7 +1042,8 @@ extension WorkflowV1 {
             failedJobID: String = "",
             failedJobName: String = "",
             requestID: String = "",
-            attempt: Int32 = 0
+            attempt: Int32 = 0,
+            deadlineAtMs: Int64 = 0
         ) {
             self.id = id
             self.type = type
@@ -895,6 +1062,7 @@ extension WorkflowV1 {
             self.failedJobName = failedJobName
             self.requestID = requestID
             self.attempt = attempt
+            self.deadlineAtMs = deadlineAtMs
         }
     }
 }
@@ -933,7 +1101,8 @@ extension WorkflowV1.Workflow: CMessageCodec {
             failedJobID: try CCopy.string(c.failed_job_id, field: "workflow.v1.Workflow.failed_job_id"),
             failedJobName: try CCopy.string(c.failed_job_name, field: "workflow.v1.Workflow.failed_job_name"),
             requestID: try CCopy.string(c.request_id, field: "workflow.v1.Workflow.request_id"),
-            attempt: c.attempt
+            attempt: c.attempt,
+            deadlineAtMs: c.deadline_at_ms
         )
     }
 
@@ -961,6 +1130,7 @@ extension WorkflowV1.Workflow: CMessageCodec {
         c.pointee.failed_job_name = arena.cString(self.failedJobName)
         c.pointee.request_id = arena.cString(self.requestID)
         c.pointee.attempt = self.attempt
+        c.pointee.deadline_at_ms = self.deadlineAtMs
     }
 }
 
@@ -1147,6 +1317,9 @@ extension WorkflowV1 {
         /// Set for job, step and retry events: the attempt of the job (1, 2, ...).
         public var attempt: Int32
 
+        /// Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
+        public var retryAtMs: Int64
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1172,6 +1345,7 @@ extension WorkflowV1 {
         ///   - gapFromSequence: Set for GAP: the first sequence the watcher missed.
         ///   - gapToSequence: Set for GAP: the last sequence the watcher missed.
         ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
+        ///   - retryAtMs: Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -1194,7 +1368,8 @@ extension WorkflowV1 {
             stack: String = "",
             gapFromSequence: UInt64 = 0,
             gapToSequence: UInt64 = 0,
-            attempt: Int32 = 0
+            attempt: Int32 = 0,
+            retryAtMs: Int64 = 0
         ) {
             self.sequence = sequence
             self.timestampMs = timestampMs
@@ -1218,6 +1393,7 @@ extension WorkflowV1 {
             self.gapFromSequence = gapFromSequence
             self.gapToSequence = gapToSequence
             self.attempt = attempt
+            self.retryAtMs = retryAtMs
         }
     }
 }
@@ -1261,7 +1437,8 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             stack: try CCopy.string(c.stack, field: "workflow.v1.LogEvent.stack"),
             gapFromSequence: c.gap_from_sequence,
             gapToSequence: c.gap_to_sequence,
-            attempt: c.attempt
+            attempt: c.attempt,
+            retryAtMs: c.retry_at_ms
         )
     }
 
@@ -1289,6 +1466,7 @@ extension WorkflowV1.LogEvent: CMessageCodec {
         c.pointee.gap_from_sequence = self.gapFromSequence
         c.pointee.gap_to_sequence = self.gapToSequence
         c.pointee.attempt = self.attempt
+        c.pointee.retry_at_ms = self.retryAtMs
     }
 }
 
@@ -1696,6 +1874,7 @@ extension WorkflowV1 {
         WorkflowV1.EntityRef.self,
         WorkflowV1.Step.self,
         WorkflowV1.Job.self,
+        WorkflowV1.JobAttempt.self,
         WorkflowV1.Workflow.self,
         WorkflowV1.WatchLogsRequest.self,
         WorkflowV1.LogEvent.self,

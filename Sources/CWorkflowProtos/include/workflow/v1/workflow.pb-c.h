@@ -24,6 +24,7 @@ typedef struct Workflow__V1__Stats__CountersEntry Workflow__V1__Stats__CountersE
 typedef struct Workflow__V1__EntityRef Workflow__V1__EntityRef;
 typedef struct Workflow__V1__Step Workflow__V1__Step;
 typedef struct Workflow__V1__Job Workflow__V1__Job;
+typedef struct Workflow__V1__JobAttempt Workflow__V1__JobAttempt;
 typedef struct Workflow__V1__Workflow Workflow__V1__Workflow;
 typedef struct Workflow__V1__Workflow__ParamsEntry Workflow__V1__Workflow__ParamsEntry;
 typedef struct Workflow__V1__WatchLogsRequest Workflow__V1__WatchLogsRequest;
@@ -180,9 +181,43 @@ typedef enum _Workflow__V1__LogEventKind {
   /*
    * A failed workflow was retried; it is RUNNING again from `job_name`.
    */
-  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED = 13
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED = 13,
+  /*
+   * An attempt of a job failed or timed out and the job's retry policy runs it again:
+   * `attempt` is the failed attempt, `error` and `stack` say why, `retry_at_ms` is when the
+   * next attempt starts. The job stays RUNNING.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_RETRY_SCHEDULED = 14,
+  /*
+   * The server stopped while attempt `attempt` of a job ran (a shutdown that outlasted its
+   * grace period, or a crash noticed at the next start). The job runs again as its next
+   * attempt once the server runs again, if its retry policy has attempts left.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_EVENT_KIND)
 } Workflow__V1__LogEventKind;
+/*
+ * How an attempt of a job ended without completing the job.
+ */
+typedef enum _Workflow__V1__JobAttemptOutcome {
+  /*
+   * Not set: what a peer sends when it does not know the field.
+   */
+  WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_UNSPECIFIED = 0,
+  /*
+   * The job's function failed.
+   */
+  WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_FAILED = 1,
+  /*
+   * The attempt ran longer than the job's start-to-close timeout.
+   */
+  WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_TIMED_OUT = 2,
+  /*
+   * The server stopped (shutdown, crash or kill) while the attempt ran.
+   */
+  WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_INTERRUPTED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__JOB_ATTEMPT_OUTCOME)
+} Workflow__V1__JobAttemptOutcome;
 
 /* --- messages --- */
 
@@ -433,13 +468,64 @@ struct  Workflow__V1__Job
    */
   int32_t step_count;
   /*
-   * 1 for the first run of the job, 2 after one retry, ...
+   * The current or last attempt: 1 for the first run of the job, plus one per run after it
+   * (an automatic retry, a resume after a restart, a RetryWorkflow).
    */
   int32_t attempt;
+  /*
+   * Every attempt that failed, timed out or was interrupted, oldest first.
+   */
+  size_t n_failed_attempts;
+  Workflow__V1__JobAttempt **failed_attempts;
+  /*
+   * While the job waits to run again after a failed attempt: when the next attempt starts;
+   * 0 otherwise.
+   */
+  int64_t next_attempt_at_ms;
 };
 #define WORKFLOW__V1__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, 0 }
+
+
+/*
+ * An attempt of a job that ended without completing it.
+ */
+struct  Workflow__V1__JobAttempt
+{
+  ProtobufCMessage base;
+  /*
+   * The attempt's number: 1 for the job's first run.
+   */
+  int32_t attempt;
+  /*
+   * How the attempt ended.
+   */
+  Workflow__V1__JobAttemptOutcome outcome;
+  /*
+   * When the attempt started, in Unix epoch milliseconds.
+   */
+  int64_t started_at_ms;
+  /*
+   * When the attempt ended, in Unix epoch milliseconds.
+   */
+  int64_t finished_at_ms;
+  /*
+   * What went wrong.
+   */
+  char *error;
+  /*
+   * The kind of error: ERROR, TIMEOUT, INTERRUPTED, DEADLINE_EXCEEDED or a job's own code.
+   */
+  char *error_code;
+  /*
+   * Where it went wrong.
+   */
+  char *stack;
+};
+#define WORKFLOW__V1__JOB_ATTEMPT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_attempt__descriptor) \
+    , 0, WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Workflow__V1__Workflow__ParamsEntry
@@ -529,10 +615,15 @@ struct  Workflow__V1__Workflow
    * 1 for the first run, plus one per retry.
    */
   int32_t attempt;
+  /*
+   * When the workflow fails if it has not ended (its template's deadline, counted from its
+   * start or its latest retry); 0 for no deadline.
+   */
+  int64_t deadline_at_ms;
 };
 #define WORKFLOW__V1__WORKFLOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -677,10 +768,14 @@ struct  Workflow__V1__LogEvent
    * Set for job, step and retry events: the attempt of the job (1, 2, ...).
    */
   int32_t attempt;
+  /*
+   * Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
+   */
+  int64_t retry_at_ms;
 };
 #define WORKFLOW__V1__LOG_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__descriptor) \
-    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -972,6 +1067,25 @@ Workflow__V1__Job *
 void   workflow__v1__job__free_unpacked
                      (Workflow__V1__Job *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__JobAttempt methods */
+void   workflow__v1__job_attempt__init
+                     (Workflow__V1__JobAttempt         *message);
+size_t workflow__v1__job_attempt__get_packed_size
+                     (const Workflow__V1__JobAttempt   *message);
+size_t workflow__v1__job_attempt__pack
+                     (const Workflow__V1__JobAttempt   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_attempt__pack_to_buffer
+                     (const Workflow__V1__JobAttempt   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobAttempt *
+       workflow__v1__job_attempt__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_attempt__free_unpacked
+                     (Workflow__V1__JobAttempt *message,
+                      ProtobufCAllocator *allocator);
 /* Workflow__V1__Workflow__ParamsEntry methods */
 void   workflow__v1__workflow__params_entry__init
                      (Workflow__V1__Workflow__ParamsEntry         *message);
@@ -1175,6 +1289,9 @@ typedef void (*Workflow__V1__Step_Closure)
 typedef void (*Workflow__V1__Job_Closure)
                  (const Workflow__V1__Job *message,
                   void *closure_data);
+typedef void (*Workflow__V1__JobAttempt_Closure)
+                 (const Workflow__V1__JobAttempt *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__Workflow__ParamsEntry_Closure)
                  (const Workflow__V1__Workflow__ParamsEntry *message,
                   void *closure_data);
@@ -1281,6 +1398,7 @@ extern const ProtobufCEnumDescriptor    workflow__v1__workflow_status__descripto
 extern const ProtobufCEnumDescriptor    workflow__v1__job_status__descriptor;
 extern const ProtobufCEnumDescriptor    workflow__v1__log_level__descriptor;
 extern const ProtobufCEnumDescriptor    workflow__v1__log_event_kind__descriptor;
+extern const ProtobufCEnumDescriptor    workflow__v1__job_attempt_outcome__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__start_workflow_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__start_workflow_request__params_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__start_workflow_response__descriptor;
@@ -1290,6 +1408,7 @@ extern const ProtobufCMessageDescriptor workflow__v1__stats__counters_entry__des
 extern const ProtobufCMessageDescriptor workflow__v1__entity_ref__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__step__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_attempt__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor;
