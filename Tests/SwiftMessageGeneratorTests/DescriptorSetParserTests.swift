@@ -102,8 +102,8 @@ struct DescriptorSetParserTests {
         let file = try #require(files.first)
         #expect(files.count == 1)
         #expect(file.package == "workflow.v1")
-        #expect(file.enums.map(\.name) == ["WorkflowStatus", "JobStatus", "LogLevel", "LogEventKind"])
-        #expect(file.messages.count == 16)
+        #expect(file.enums.map(\.name) == ["WorkflowStatus", "JobStatus", "LogLevel", "LogEventKind", "JobAttemptOutcome"])
+        #expect(file.messages.count == 17)
 
         let service = try #require(file.services.first)
         #expect(service.comment == "Runs multi-step operations as observable workflows.")
@@ -129,13 +129,13 @@ struct DescriptorSetParserTests {
         #expect(statuses.isRepeated && statuses.kind == .enumeration && statuses.typeName == ".workflow.v1.WorkflowStatus")
 
         let event = try #require(file.messages.first { $0.name == "LogEvent" })
-        #expect(event.fields.map(\.number) == Array(1...22))
+        #expect(event.fields.map(\.number) == Array(1...23))
         #expect(try Self.field("step", of: event).typeName == ".workflow.v1.Step")
         #expect(try Self.field("gap_to_sequence", of: event).kind == .uint64)
 
-        let kinds = try #require(file.enums.last)
-        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_WORKFLOW_RETRIED")
-        #expect(kinds.values.last?.comment == "A failed workflow was retried; it is RUNNING again from `job_name`.")
+        let kinds = try #require(file.enums.first { $0.name == "LogEventKind" })
+        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_JOB_INTERRUPTED")
+        #expect(kinds.values.last?.comment.hasPrefix("The server stopped while attempt `attempt` of a job ran") == true)
     }
 
     // MARK: Malformed input

@@ -20,7 +20,7 @@ struct EngineExecutorTests {
                 let result = Result { () throws(EngineError) -> Workflow? in
                     try engine.ifIsolated { engine throws(EngineError) in try engine.start(request).value }
                 }
-                // Still the same loop turn: the run task cannot have started.
+                // Still the same loop turn: the first job started, but no step can be recorded yet.
                 continuation.resume(returning: (result, engine.events.lastSequence, executor.isCurrent))
             }
         }
@@ -30,7 +30,7 @@ struct EngineExecutorTests {
         let workflow = try #require(try result.get())
         #expect(workflow.status == .running)
         #expect(workflow.jobs.map(\.status) == [.pending, .pending])
-        #expect(lastSequence == 1, "only WORKFLOW_STARTED before the loop turn ends")
+        #expect(lastSequence == 2, "only WORKFLOW_STARTED and JOB_STARTED before the loop turn ends")
 
         let events = await EngineTesting.eventsUntilTerminal(of: workflow.id, in: engine.events)
         #expect(events.last?.kind == .workflowCompleted)

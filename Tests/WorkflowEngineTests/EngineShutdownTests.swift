@@ -4,30 +4,49 @@ import WorkflowModel
 
 @Suite("Engine shutdown")
 struct EngineShutdownTests {
-    @Test("shutdown interrupts a running workflow, which fails at its running job")
-    func shutdownInterruptsRunningWorkflows() async throws {
+    @Test("shutdown gives running jobs the grace period, then records them interrupted; the workflow stays RUNNING")
+    func shutdownInterruptsRunningJobs() async throws {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(
-            WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "100", "step_delay_ms": "1000"])
+            WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "100", "step_delay_ms": "1000", "max_attempts": "2"])
         ).value
-        // Wait until the first job runs.
         while try await engine.workflow(id: workflow.id).jobs[0].status != .running {
             await Task.yield()
         }
 
         let clock = ContinuousClock()
-        let elapsed = await clock.measure { await engine.shutdown() }
-        #expect(elapsed < .seconds(5), "a sleeping job is interrupted, not waited for")
+        let elapsed = await clock.measure { await engine.shutdown(gracePeriod: .milliseconds(100)) }
+        #expect(elapsed >= .milliseconds(100), "the job had its grace period")
+        #expect(elapsed < .seconds(5), "a job still running then is not waited for")
 
         let stopped = try await engine.workflow(id: workflow.id)
-        #expect(stopped.status == .failed)
-        #expect(stopped.error == "interrupted: the server is shutting down")
-        #expect(stopped.failedJobName == "Fetch")
-        #expect(stopped.jobs.map(\.status) == [.failed, .cancelled, .cancelled])
+        #expect(stopped.status == .running)
+        #expect(stopped.jobs.map(\.status) == [.running, .pending, .pending])
+        #expect(stopped.jobs[0].failedAttempts.map(\.outcome) == [.interrupted])
+        #expect(stopped.jobs[0].failedAttempts.map(\.errorCode) == ["INTERRUPTED"])
+        let last = engine.events.lastSequence
+        guard case .events(let events, _) = engine.events.read(after: last - 1, matching: .all, limit: 10) else {
+            Issue.record("expected the last event")
+            return
+        }
+        #expect(events.map(\.kind) == [.jobInterrupted])
+        #expect(events.first?.message == "Job Fetch attempt 1 was interrupted: interrupted: the server shut down while attempt 1 ran; attempt 2 starts when the server runs again")
+    }
 
-        let events = await EngineTesting.eventsUntilTerminal(of: workflow.id, in: engine.events)
-        #expect(events.last?.kind == .workflowFailed)
-        #expect(events.of(.failureNotice).first?.message == "TEST failed at Fetch: interrupted: the server is shutting down")
+    @Test("a job that ends within the grace period is recorded, and the next job does not start")
+    func jobEndsWithinGrace() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await engine.start(
+            WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "2", "step_delay_ms": "100"])
+        ).value
+        while try await engine.workflow(id: workflow.id).jobs[0].status != .running {
+            await Task.yield()
+        }
+        await engine.shutdown(gracePeriod: .seconds(10))
+        let stopped = try await engine.workflow(id: workflow.id)
+        #expect(stopped.status == .running)
+        #expect(stopped.jobs.map(\.status) == [.completed, .pending])
+        #expect(stopped.jobs[0].failedAttempts.isEmpty)
     }
 
     @Test("after shutdown no workflow starts")

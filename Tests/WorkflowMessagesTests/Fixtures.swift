@@ -19,6 +19,10 @@ enum Fixtures {
         id: "s-1", message: "Created P-101 \(unicode)", level: .warn, entity: entity,
         timestampMs: 1_700_000_000_123, sequence: .max, attempt: 2)
 
+    static let failedAttempt = WorkflowV1.JobAttempt(
+        attempt: 2, outcome: .timedOut, startedAtMs: 1_700_000_000_000, finishedAtMs: .max,
+        error: "attempt 2 of Process Data timed out after 500 ms \(unicode)", errorCode: "TIMEOUT", stack: "at line 1\n\tat line 2")
+
     static let failedJob = WorkflowV1.Job(
         id: "job-f", name: "Process Data", position: 3, status: .failed,
         steps: [
@@ -27,7 +31,13 @@ enum Fixtures {
             WorkflowV1.Step(),
         ],
         progress: 0.75, progressMessage: "3 of 4", stats: stats, error: "boom: disk full",
-        stack: "at line 1\n\tat line 2", startedAtMs: -5, finishedAtMs: .max, stepCount: 3, attempt: .max)
+        stack: "at line 1\n\tat line 2", startedAtMs: -5, finishedAtMs: .max, stepCount: 3, attempt: .max,
+        failedAttempts: [
+            WorkflowV1.JobAttempt(attempt: 1, outcome: .failed, error: "boom", errorCode: "ERROR"),
+            failedAttempt,
+            WorkflowV1.JobAttempt(attempt: -1, outcome: .init(rawValue: 42)),
+        ],
+        nextAttemptAtMs: .max)
 
     /// Job `j` of ``workflow``: four steps whose entities cycle through present, absent and
     /// present-but-empty; job 1 has no stats.
@@ -53,7 +63,7 @@ enum Fixtures {
         params: ["file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""],
         jobs: [job(0), job(1), job(2), failedJob],
         stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
-        requestID: "req-42", attempt: 3)
+        requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000)
 
     /// A `ListWorkflows` summary: jobs without their steps, counted in `stepCount`.
     static let workflowSummary = WorkflowV1.Workflow(
@@ -82,7 +92,7 @@ enum Fixtures {
         workflowType: "IMPORT_ASSETS", userID: "u-1", jobID: "job-f", jobName: "Process Data",
         jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
         workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
-        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2)
+        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min)
 
     static let retryWorkflowRequest = WorkflowV1.RetryWorkflowRequest(workflowID: "wf-🚀")
 
@@ -111,7 +121,7 @@ enum Fixtures {
     /// that none of `WorkflowV1.messageTypes` is missing).
     static let all: [any ProtoMessage] = [
         startWorkflowRequest, startWorkflowResponse, getWorkflowRequest, stats, entity, step,
-        failedJob, workflow, watchLogsRequest, logEvent, retryWorkflowRequest, retryWorkflowResponse,
+        failedAttempt, failedJob, workflow, watchLogsRequest, logEvent, retryWorkflowRequest, retryWorkflowResponse,
         cancelWorkflowRequest, cancelWorkflowResponse, listWorkflowsRequest, listWorkflowsResponse,
     ]
 

@@ -86,12 +86,21 @@ def step():
     return pb.Step(id="s-1", message="Created P-101 " + UNICODE, level=pb.LOG_LEVEL_WARN, entity=entity(),
                    timestamp_ms=1_700_000_000_123, sequence=U64_MAX, attempt=2)
 
+def failed_attempt():
+    return pb.JobAttempt(attempt=2, outcome=pb.JOB_ATTEMPT_OUTCOME_TIMED_OUT, started_at_ms=1_700_000_000_000,
+                         finished_at_ms=I64_MAX, error="attempt 2 of Process Data timed out after 500 ms " + UNICODE,
+                         error_code="TIMEOUT", stack="at line 1\n\tat line 2")
+
 def failed_job():
     return pb.Job(id="job-f", name="Process Data", position=3, status=pb.JOB_STATUS_FAILED,
                   steps=[step(), pb.Step(id="s-2", message="unknown level", level=42), pb.Step()],
                   progress=0.75, progress_message="3 of 4", stats=stats(), error="boom: disk full",
                   stack="at line 1\n\tat line 2", started_at_ms=-5, finished_at_ms=I64_MAX, step_count=3,
-                  attempt=I32_MAX)
+                  attempt=I32_MAX,
+                  failed_attempts=[pb.JobAttempt(attempt=1, outcome=pb.JOB_ATTEMPT_OUTCOME_FAILED, error="boom",
+                                                 error_code="ERROR"),
+                                   failed_attempt(), pb.JobAttempt(attempt=-1, outcome=42)],
+                  next_attempt_at_ms=I64_MAX)
 
 def job(j):
     result = pb.Job(id=f"job-{j}", name=f"Job {j} ✓", position=j, status=pb.JOB_STATUS_COMPLETED,
@@ -114,7 +123,8 @@ def workflow():
                        user_id="u-1", user_name=UNICODE,
                        params={"file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""},
                        jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
-                       failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3)
+                       failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3,
+                       deadline_at_ms=1_700_000_360_000)
 
 def workflow_summary():
     return pb.Workflow(id="wf-2", type="EXPORT", status=pb.WORKFLOW_STATUS_RUNNING, created_at_ms=1_700_000_000_000,
@@ -132,6 +142,7 @@ FIXTURES = {
     "Stats": stats(),
     "EntityRef": entity(),
     "Step": step(),
+    "JobAttempt": failed_attempt(),
     "Job": failed_job(),
     "Workflow": workflow(),
     "WatchLogsRequest": pb.WatchLogsRequest(workflow_id="wf-1", min_level=pb.LOG_LEVEL_WARN,
@@ -142,7 +153,8 @@ FIXTURES = {
         message="IMPORT_ASSETS failed at Process Data: boom", workflow_id="wf-1", workflow_type="IMPORT_ASSETS",
         user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
         progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
-        error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2),
+        error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
+        retry_at_ms=I64_MIN),
     "RetryWorkflowRequest": pb.RetryWorkflowRequest(workflow_id="wf-🚀"),
     "RetryWorkflowResponse": pb.RetryWorkflowResponse(
         workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING, attempt=I32_MAX, job_id="job-f",

@@ -14,19 +14,26 @@ struct RecordCodecTests {
                        timestampMs: 7, sequence: 9, attempt: 3),
             progress: 0.25, progressMessage: "a quarter", workflowStatus: .failed, jobStatus: .cancelled,
             stats: Stats(durationMs: 12, counters: ["itemsProcessed": 3, "itemsFailed": -1]),
-            error: "boom", stack: "here", gap: 3...8, attempt: 2
+            error: "boom", stack: "here", gap: 3...8, attempt: 2, retryAtMs: 1_700_000_000_000
         )
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(full)) == full)
         let bare = LogEvent(timestampMs: 0, kind: .workflowStarted, level: .info, message: "", workflowID: "", workflowType: "")
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(bare)) == bare)
     }
 
-    @Test("truncated or garbage bytes throw instead of decoding something")
-    func malformed() {
-        let bytes = RecordCodec.encode(LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "hello", workflowID: "w", workflowType: "T"))
-        for length in 0..<bytes.count {
-            #expect(throws: (any Error).self) { try RecordCodec.decodeEvent(Array(bytes.prefix(length))) }
+    @Test("truncated or garbage bytes throw instead of decoding something; a record that ends before the appended fields is one written before them")
+    func malformed() throws {
+        var event = LogEvent(timestampMs: 0, kind: .jobRetryScheduled, level: .warn, message: "hello", workflowID: "w", workflowType: "T")
+        event.retryAtMs = 12_345
+        let bytes = RecordCodec.encode(event)
+        // The appended optional retryAtMs: a presence byte and a varint of 12,345 doubled (zigzag).
+        let legacyLength = bytes.count - 4
+        for length in 0..<bytes.count where length != legacyLength {
+            #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeEvent(Array(bytes.prefix(length))) }
         }
+        var legacy = event
+        legacy.retryAtMs = nil
+        #expect(try RecordCodec.decodeEvent(Array(bytes.prefix(legacyLength))) == legacy)
         #expect(throws: (any Error).self) { try RecordCodec.decodeEvent([UInt8](repeating: 0xFF, count: 40)) }
     }
 }
@@ -37,15 +44,39 @@ struct RecordCodecWorkflowTests {
     func workflowRoundTrip() throws {
         var job = Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .failed, progress: 0.5, progressMessage: "half",
                       stats: Stats(durationMs: 4, counters: ["itemsProcessed": 2]), error: "e", stack: "s",
-                      startedAtMs: 10, finishedAtMs: 20, attempt: 2)
+                      startedAtMs: 10, finishedAtMs: 20, attempt: 4, attemptStartedAtMs: 15,
+                      failedAttempts: [
+                          JobAttempt(number: 2, outcome: .timedOut, startedAtMs: 10, finishedAtMs: 12, error: "slow ✓", errorCode: "TIMEOUT", stack: "t"),
+                          JobAttempt(number: 3, outcome: .interrupted, startedAtMs: 13, finishedAtMs: 14, error: "stop", errorCode: "INTERRUPTED", stack: ""),
+                      ],
+                      nextAttemptAtMs: 99, firstCountedAttempt: 2)
         job.steps = []
         let workflow = Workflow(
             id: "wf-1", type: "TEST", summary: "sum", status: .failed, createdAtMs: 1, startedAtMs: 2, finishedAtMs: 30,
             userID: "u", userName: "ada", params: ["jobs": "2", "steps": "5"],
             jobs: [job, Job(id: "wf-1-j2", name: "Process", position: 1, status: .cancelled)],
             stats: Stats(durationMs: 29, counters: ["itemsProcessed": 2]), error: "e", failedJobID: "wf-1-j1",
-            failedJobName: "Fetch", requestID: "r", attempt: 2
+            failedJobName: "Fetch", requestID: "r", attempt: 2, deadlineAtMs: 3_600_002
         )
         #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
+    }
+
+    @Test("a snapshot written before the attempt fields decodes with their defaults; one cut inside them throws")
+    func legacySnapshot() throws {
+        let workflow = Workflow(
+            id: "wf-1", type: "TEST", createdAtMs: 1, startedAtMs: 2,
+            jobs: [Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .running, attempt: 3)], attempt: 1
+        )
+        var extended = workflow
+        extended.deadlineAtMs = 500
+        extended.jobs[0].firstCountedAttempt = 2
+        let bytes = RecordCodec.encode(extended)
+        // The appended part: the deadline (presence + varint 1000), then the job's counted
+        // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes).
+        let legacyLength = bytes.count - 3 - 4
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == workflow)
+        for length in (legacyLength + 1)..<bytes.count {
+            #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
+        }
     }
 }

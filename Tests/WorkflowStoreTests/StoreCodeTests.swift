@@ -10,7 +10,9 @@ struct StoreCodeTests {
         (.workflowStarted, 0), (.workflowCompleted, 1), (.workflowFailed, 2), (.workflowCancelled, 3),
         (.jobStarted, 4), (.jobCompleted, 5), (.jobFailed, 6), (.jobCancelled, 7),
         (.stepLogged, 8), (.progressUpdated, 9), (.failureNotice, 10), (.gap, 11), (.workflowRetried, 12),
+        (.jobRetryScheduled, 13), (.jobInterrupted, 14),
     ]
+    static let attemptOutcomes: [(JobAttempt.Outcome, UInt64)] = [(.failed, 0), (.timedOut, 1), (.interrupted, 2)]
     static let levels: [(LogLevel, UInt64)] = [(.debug, 0), (.info, 1), (.warn, 2), (.error, 3)]
     static let workflowStatuses: [(WorkflowStatus, UInt64)] = [(.running, 0), (.completed, 1), (.failed, 2), (.cancelled, 3)]
     static let jobStatuses: [(JobStatus, UInt64)] = [(.pending, 0), (.running, 1), (.completed, 2), (.failed, 3), (.cancelled, 4)]
@@ -31,6 +33,7 @@ struct StoreCodeTests {
         try Self.check(Self.levels)
         try Self.check(Self.workflowStatuses)
         try Self.check(Self.jobStatuses)
+        try Self.check(Self.attemptOutcomes)
     }
 
     @Test("a code no case has is a decoding error naming the enum and the code")
