@@ -7,9 +7,10 @@ the server at a different moment, restarts it and checks that
 - every workflow whose StartWorkflow was answered OK exists, and none is still RUNNING;
 - every event a watcher received before the kill is replayed with the same sequence, kind,
   workflow and message, with no gap from sequence 1;
-- workflows that were running are FAILED at the job that was running with "interrupted by
-  restart", their later jobs CANCELLED, a failure notice logged after the old events, and a
-  retry resumes them;
+- workflows that were running (whose jobs get one attempt, the TEST default) have the running
+  job's attempt recorded INTERRUPTED (a JOB_INTERRUPTED event) and, with no attempt left, are
+  FAILED at that job with its error, their later jobs CANCELLED, a failure notice logged after
+  the old events, and a retry resumes them (test_survival.py covers jobs with attempts left);
 - new events continue the sequence numbers.
 """
 
@@ -132,14 +133,17 @@ def test_sigkill_under_load_loses_nothing_acknowledged(kill_after, tmp_path):
 
             # Interrupted workflows: FAILED at the running job, later jobs cancelled, a notice.
             for workflow in interrupted:
-                assert workflow.error == "interrupted by restart"
+                assert workflow.error == "interrupted: the server stopped while attempt 1 ran (a crash, a kill or a power loss)"
                 failed_at = next(index for index, job in enumerate(workflow.jobs) if job.id == workflow.failed_job_id)
                 assert workflow.jobs[failed_at].status == pb.JOB_STATUS_FAILED
+                outcomes = [attempt.outcome for attempt in workflow.jobs[failed_at].failed_attempts]
+                assert outcomes == [pb.JOB_ATTEMPT_OUTCOME_INTERRUPTED], workflow.jobs[failed_at]
                 assert all(job.status == pb.JOB_STATUS_COMPLETED for job in workflow.jobs[:failed_at])
                 assert all(job.status == pb.JOB_STATUS_CANCELLED for job in workflow.jobs[failed_at + 1:])
                 events = list(stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow.id), timeout=30))
                 kinds = [event.kind for event in events]
                 assert kinds[-2:] == [pb.LOG_EVENT_KIND_FAILURE_NOTICE, pb.LOG_EVENT_KIND_WORKFLOW_FAILED]
+                assert kinds.count(pb.LOG_EVENT_KIND_JOB_INTERRUPTED) == 1
                 assert events[-1].sequence > newest_received
 
             # A watcher of a long workflow resumes after the last event it got, across the restart.

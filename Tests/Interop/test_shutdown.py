@@ -1,4 +1,4 @@
-"""SIGTERM stops workflowd cleanly, and a watcher learns how the interrupted workflow ended."""
+"""SIGTERM stops workflowd cleanly, and a watcher learns that the running job was interrupted to resume."""
 
 import grpc
 
@@ -7,12 +7,12 @@ from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
 
-def test_sigterm_interrupts_running_workflows_and_exits_zero():
-    server = Server()
+def test_sigterm_interrupts_running_jobs_to_resume_and_exits_zero():
+    server = Server("--shutdown-grace-period", "0.5")
     with grpc.insecure_channel(server.address) as channel:
         stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
         started = stub.StartWorkflow(pb.StartWorkflowRequest(
-            type="TEST", params={"jobs": "3", "steps": "1000", "step_delay_ms": "1000"}))
+            type="TEST", params={"jobs": "3", "steps": "1000", "step_delay_ms": "1000", "max_attempts": "2"}))
         call = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=started.workflow_id), timeout=30)
         events = [next(call)]  # WORKFLOW_STARTED: the watch is live
         server.process.terminate()
@@ -24,8 +24,10 @@ def test_sigterm_interrupts_running_workflows_and_exits_zero():
     server.process.wait(timeout=20)
     assert server.process.returncode == 0
     kinds = [pb.LogEventKind.Name(e.kind) for e in events]
-    assert kinds[-1] == "LOG_EVENT_KIND_WORKFLOW_FAILED", kinds
-    assert events[-1].error == "interrupted: the server is shutting down"
+    assert kinds[-1] == "LOG_EVENT_KIND_JOB_INTERRUPTED", kinds
+    assert "LOG_EVENT_KIND_WORKFLOW_FAILED" not in kinds
+    assert events[-1].error == "interrupted: the server shut down while attempt 1 ran"
+    assert events[-1].job_name == "Fetch" and events[-1].attempt == 1
 
 
 def _open_unfinished_request(port):
