@@ -25,7 +25,6 @@ extension WorkflowEngine {
         let recovered = try store.recover()
         isRestored = true
         events.resume(after: recovered.lastSequence)
-        let nowMs = WallClock.nowMs()
         var running: [WorkflowRecord] = []
         for stored in recovered.workflows {
             let workflow = stored.workflow
@@ -33,14 +32,12 @@ extension WorkflowEngine {
                 type: workflow.type, params: workflow.params, userID: workflow.userID,
                 userName: workflow.userName, summary: workflow.summary, requestID: workflow.requestID
             )
-            let age = Duration.milliseconds(max(0, nowMs - workflow.startedAtMs))
             let template = templates.template(for: workflow.type)
             let record = WorkflowRecord(
                 workflow: workflow,
                 request: request,
                 definitions: restoredDefinitions(of: workflow),
-                deadline: template?.deadline(workflow.params),
-                startInstant: ContinuousClock.now - age
+                deadline: template?.deadline(workflow.params)
             )
             record.firstSequence = stored.firstSequence
             records[workflow.id] = record

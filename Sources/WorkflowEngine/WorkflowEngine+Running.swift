@@ -517,7 +517,7 @@ extension WorkflowEngine {
 
     /// The workflow's duration so far and the sum of its jobs' counters.
     func totalStats(of record: WorkflowRecord) -> Stats {
-        var stats = Stats(durationMs: WallClock.milliseconds(record.startInstant.duration(to: .now)))
+        var stats = Stats(durationMs: max(0, WallClock.nowMs() - record.workflow.startedAtMs))
         for job in record.workflow.jobs {
             stats.addCounters(of: job.stats)
         }

@@ -25,8 +25,6 @@ final class WorkflowRecord {
     let deadline: Duration?
     /// References to the jobs, precomputed for events.
     let jobRefs: [JobRef]
-    /// When the workflow was started, for its duration.
-    let startInstant: ContinuousClock.Instant
     /// The position of the job the workflow is at: running, waiting for its next attempt, or
     /// about to start.
     var position = 0
@@ -50,8 +48,7 @@ final class WorkflowRecord {
         workflow: Workflow,
         request: WorkflowRequest,
         definitions: [JobDefinition],
-        deadline: Duration? = nil,
-        startInstant: ContinuousClock.Instant = .now
+        deadline: Duration? = nil
     ) {
         self.workflow = workflow
         self.revision = Self.nextRevision()
@@ -59,7 +56,6 @@ final class WorkflowRecord {
         self.definitions = definitions
         self.deadline = deadline
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
-        self.startInstant = startInstant
     }
 
     /// Stops the timers of the workflow's current state (the retry wait, the deadline).

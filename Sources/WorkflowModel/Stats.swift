@@ -1,6 +1,8 @@
 /// A duration plus named counters such as `itemsProcessed`, `itemsCreated` or `itemsFailed`.
 ///
-/// The engine measures ``durationMs`` itself with a monotonic clock; jobs record the counters.
+/// The engine measures ``durationMs`` itself, from the recorded start to the end (so a job's
+/// duration spans all its attempts and the waits between them, across restarts); jobs record
+/// the counters.
 /// A workflow's stats are its total duration and the sum of its jobs' counters.
 public struct Stats: Sendable, Hashable {
     /// Wall time in milliseconds, measured by the engine.
