@@ -72,7 +72,7 @@ package struct TemplateConfiguration: Sendable {
         }
         for line in try DeclarationLine.parse(text, file: file) {
             switch line.content {
-            case .section(let type):
+            case .section(let type, _):
                 try checkHasJobs(declarations.last)
                 guard type.wholeMatch(of: /[A-Z][A-Z0-9_]*/) != nil else {
                     throw fail(line.line, "type \"\(type)\" must be UPPER_SNAKE_CASE, e.g. IMPORT_AND_CHECK")

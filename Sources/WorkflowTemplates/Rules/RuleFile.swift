@@ -17,11 +17,12 @@ package enum RuleFile {
 
     /// Checks the rules in `text`; `file` names it in errors.
     ///
-    /// - Throws: ``DeclarationError`` for a grammar error, a section header, a duplicate id,
+    /// - Throws: ``DeclarationError`` for a grammar error, a section header (with or without
+    ///   arguments: the rules file does not opt in to them), a duplicate id,
     ///   an unknown kind, a missing or unknown argument, or a pattern that does not compile.
     package static func parse(_ text: String, file: String) throws(DeclarationError) -> [Rule] {
         var rules: [Rule] = []
-        for line in try DeclarationLine.parse(text, file: file) {
+        for line in try DeclarationLine.parse(text, file: file, allowingSectionArguments: false) {
             func fail(_ reason: String) -> DeclarationError {
                 DeclarationError(file: file, line: line.line, reason: reason)
             }
