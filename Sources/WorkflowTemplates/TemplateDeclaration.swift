@@ -75,7 +75,11 @@ package struct TemplateDeclaration: Sendable, Hashable {
                         scratchpad.jobStarted(context.workflowID)
                         do {
                             guard let function else {
-                                throw JobError("\(type) has no job function \"\(job.function)\"")
+                                throw JobError(
+                                    "\(type) has no job function \"\(job.function)\"",
+                                    code: JobError.configurationCode,
+                                    isRetryable: false
+                                )
                             }
                             try await function.run(JobRun(context: context, params: jobParams, environment: environment))
                         } catch {
