@@ -5,7 +5,9 @@ import WorkflowModel
 /// The job functions of `EXPORT_PACKAGE`: `export.gather`, `export.excel` and `export.pdf`.
 /// All take the parameters of ``ExportOptions``.
 ///
-/// A file that cannot be written fails the job with the code `IO`, which is retried.
+/// Each is safe to run again: gathering only reads, and each file is replaced as a whole
+/// (``AtomicFile``), so an attempt cut off mid-write leaves the previous file, never half of
+/// one. A file that cannot be written fails the job with the code `IO`, which is retried.
 enum ExportJobs {
     static let all = [gather, excel, pdf]
 
@@ -66,7 +68,7 @@ enum ExportJobs {
         let (document, pages) = PDFReportWriter.document(title: "Asset register", lines: lines)
         let path = options.path("pdf")
         do {
-            try document.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.replace(at: path, with: document)
         } catch {
             throw JobError.io("Cannot write \(path): \(error.localizedDescription)")
         }

@@ -111,6 +111,17 @@ extension TemplateTesting {
         let template = declaration.makeTemplate(catalog: .builtIn, environment: environment)
         return WorkflowTemplate(type: type, deadline: template.deadline, makeJobs: template.makeJobs)
     }
+
+    /// Each asset of `registry` as a line of text without its registry id: tag, type, name,
+    /// attributes, links and flags, sorted by tag.
+    static func contents(of registry: AssetRegistry) -> [String] {
+        registry.all().map { asset in
+            let attributes = asset.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let flags = asset.flags.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            return "\(asset.tag) \(asset.type) \"\(asset.name)\" [\(attributes.joined(separator: ", "))] "
+                + "→ \(asset.links.joined(separator: ",")) flags: \(flags.joined(separator: "; "))"
+        }
+    }
 }
 
 extension Workflow {
