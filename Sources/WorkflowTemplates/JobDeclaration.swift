@@ -1,5 +1,15 @@
-/// One job of a ``TemplateDeclaration``: its name, the built-in function it runs, and the
-/// parameters configured for it.
+import WorkflowEngine
+
+/// One job of a ``TemplateDeclaration``: its name, the built-in function it runs, the
+/// parameters configured for it, and how it is retried and timed out.
+///
+/// Unless told otherwise a job gets the product default: ``ProductTemplates/retryPolicy``
+/// (3 attempts, waiting 1 s then 2 s ±20 %, the code `VALIDATION` never retried) and
+/// ``ProductTemplates/jobTimeout`` (30 minutes per attempt).
+///
+/// ```swift
+/// JobDeclaration(name: "Fetch External Assets", function: "import.fetch", timeout: .seconds(30))
+/// ```
 package struct JobDeclaration: Sendable, Hashable {
     /// The job's name, e.g. "Fetch External Assets".
     package var name: String
@@ -7,14 +17,36 @@ package struct JobDeclaration: Sendable, Hashable {
     package var function: String
     /// Parameters this job and the jobs after it get when the start request does not give them.
     package var params: [String: String]
+    /// When a failed attempt runs again.
+    package var retryPolicy: RetryPolicy
+    /// Each attempt's start-to-close timeout; `nil` for none.
+    package var timeout: Duration?
     /// The configuration line that declared it; 0 for templates declared in Swift.
     package var line: Int
 
     /// Creates a job declaration.
-    package init(name: String, function: String, params: [String: String] = [:], line: Int = 0) {
+    ///
+    /// - Parameters:
+    ///   - name: The job's name.
+    ///   - function: The built-in function it runs.
+    ///   - params: Parameters this job and the jobs after it get unless the request gives them.
+    ///   - retryPolicy: When a failed attempt runs again; the product default by default.
+    ///   - timeout: Each attempt's start-to-close timeout; the product default (30 minutes) by
+    ///     default, `nil` for none.
+    ///   - line: The configuration line that declared it.
+    package init(
+        name: String,
+        function: String,
+        params: [String: String] = [:],
+        retryPolicy: RetryPolicy = ProductTemplates.retryPolicy,
+        timeout: Duration? = ProductTemplates.jobTimeout,
+        line: Int = 0
+    ) {
         self.name = name
         self.function = function
         self.params = params
+        self.retryPolicy = retryPolicy
+        self.timeout = timeout
         self.line = line
     }
 }

@@ -21,6 +21,22 @@ package struct JobRun: Sendable {
     /// The asset registry.
     package var assets: AssetRegistry { environment.assets }
 
+    /// The job's options, parsed from ``params`` by `parse`.
+    ///
+    /// The template checked the parameters before the workflow started, so this fails only for
+    /// a job run on parameters nobody checked; the same parameters fail again, so the error is
+    /// invalid input, never retried.
+    ///
+    /// - Throws: ``JobError`` with the code `VALIDATION`, not retryable, naming the parameter
+    ///   (`params.file_path: is required`).
+    func options<Options>(_ parse: ([String: String]) throws(EngineError) -> Options) throws(JobError) -> Options {
+        do {
+            return try parse(params)
+        } catch {
+            throw .invalidInput(error.message)
+        }
+    }
+
     /// Reads a value of this workflow's scratch state.
     func scratch<Value: Sendable>(_ read: (ScratchState) -> Value?) -> Value? {
         environment.scratchpad.read(context.workflowID, read)

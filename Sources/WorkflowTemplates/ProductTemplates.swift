@@ -4,12 +4,33 @@ import WorkflowEngine
 /// The product's workflow types, `IMPORT_ASSETS`, `RULE_EXECUTION` and `EXPORT_PACKAGE`, and
 /// the registry the service starts with.
 ///
+/// Every product job, and every job of a type declared in a configuration file unless the file
+/// says otherwise, is retried by ``retryPolicy`` and timed out by ``jobTimeout``; a workflow has
+/// no deadline (``deadline``). Jobs are run at least once (a retry, or a restart after a crash
+/// runs an interrupted attempt again), and each built-in function is safe to run again.
+///
 /// ```swift
 /// let environment = TemplateEnvironment()
 /// let templates = try ProductTemplates.registry(environment: environment, configurationFile: "templates.conf")
 /// let engine = WorkflowEngine(templates: templates, logger: logger)
 /// ```
 package enum ProductTemplates {
+    /// The product's retry policy: ``RetryPolicy/standard`` (3 attempts, waiting 1 s then 2 s,
+    /// ±20 %), never retrying the code `VALIDATION`. The product jobs also throw invalid input
+    /// as not retryable, so only transient failures (a file that cannot be read or written, a
+    /// timeout, an interruption) run again.
+    package static let retryPolicy: RetryPolicy = {
+        var policy = RetryPolicy.standard
+        policy.nonRetryableCodes = [JobError.validationCode]
+        return policy
+    }()
+
+    /// The product's start-to-close timeout of each job attempt: 30 minutes.
+    package static let jobTimeout: Duration? = .seconds(30 * 60)
+
+    /// The product's workflow deadline: none.
+    package static let deadline: Duration? = nil
+
     /// `IMPORT_ASSETS`: reads a CSV or JSON file of assets into the registry.
     package static let importAssets = TemplateDeclaration(type: "IMPORT_ASSETS", jobs: [
         JobDeclaration(name: "Fetch External Assets", function: "import.fetch"),

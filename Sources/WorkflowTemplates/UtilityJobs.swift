@@ -24,7 +24,8 @@ enum UtilityJobs {
         }
     )
 
-    /// `fail`: fails with `fail_message` (default "Failed as configured").
+    /// `fail`: fails with `fail_message` (default "Failed as configured"), code `ERROR`,
+    /// retryable: it fails as many attempts as the job's retry policy gives it.
     static let fail = BuiltInJobFunction(
         name: "fail",
         validate: { _ in },

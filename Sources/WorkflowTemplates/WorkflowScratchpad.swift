@@ -38,9 +38,11 @@ package final class WorkflowScratchpad: Sendable {
         case continuing
         /// The workflow's last job succeeded: the workflow completes.
         case workflowCompleted
-        /// The job ended after a cancel request: the workflow ends cancelled.
+        /// The job ended after it was asked to stop: the workflow ends cancelled (or, after a
+        /// timeout or a shutdown, the job runs again and derives its inputs anew).
         case workflowCancelled
-        /// The job failed: the workflow fails and may be retried.
+        /// The job's attempt failed: the job runs again, or the workflow fails and may be
+        /// retried.
         case workflowFailed
     }
 

@@ -73,7 +73,7 @@ struct ImportAssetsTests {
         #expect(testing.environment.assets.count == 10)
     }
 
-    @Test("A file that cannot be read fails the Fetch job with the reason")
+    @Test("A file that cannot be read fails the Fetch job with the reason after the product policy's 3 attempts")
     func unreadableFile() async throws {
         let testing = try TemplateTesting()
         let workflow = try await testing.run("IMPORT_ASSETS", ["file_path": "/nonexistent/assets.csv"])
@@ -81,6 +81,7 @@ struct ImportAssetsTests {
         #expect(workflow.status == .failed)
         #expect(workflow.failedJobName == "Fetch External Assets")
         #expect(workflow.error?.hasPrefix("Cannot read /nonexistent/assets.csv") == true)
+        #expect(workflow.jobs[0].failedAttempts.map(\.errorCode) == ["IO", "IO", "IO"])
     }
 
     @Test("A CSV with an unclosed quote fails Fetch naming the line")
@@ -93,6 +94,7 @@ struct ImportAssetsTests {
 
         #expect(workflow.status == .failed)
         #expect(workflow.error == "Cannot parse \(path): line 3: a quoted field is never closed")
+        #expect(workflow.jobs[0].failedAttempts.map(\.errorCode) == ["VALIDATION"], "invalid input is not retried")
     }
 
     @Test("Bad parameters are refused before the workflow starts", arguments: [

@@ -10,7 +10,7 @@ struct RetryAndCancelTests {
     func retryResumesFromScratch() async throws {
         let rulesPath = try TemplateTesting.temporaryDirectory() + "/rules.conf"
         let testing = try TemplateTesting(configuration: """
-            [IMPORT_WITH_RULES]
+            [IMPORT_WITH_RULES] retries=0
             Fetch = import.fetch
             Save = import.save
             Load Rules = rules.load rules_path="\(rulesPath)"

@@ -89,6 +89,7 @@ struct RuleExecutionTests {
         ("a = require-link type=Pump from=Motor color=red", "rules.conf:1: require-link takes type, from, not \"color\""),
         ("# c\na = require-link type=Pump from=Motor\na = require-link type=Valve from=Motor", "rules.conf:3: rule \"a\" is already declared on line 2"),
         ("[RULES]", "rules.conf:1: a rules file has no [sections]; write one rule per line: id = kind key=value …"),
+        ("[RULES] retries=2", "rules.conf:1: a section header is [NAME], with nothing after the ]"),
     ])
     func ruleFileErrors(text: String, expected: String) {
         #expect(throws: DeclarationError.self) { try RuleFile.parse(text, file: "rules.conf") }

@@ -15,10 +15,19 @@ struct TemplateConfigurationTests {
         #expect(importAndCheck.jobs.map(\.function) == [
             "import.fetch", "import.process", "import.validate", "import.save", "rules.load", "rules.execute", "rules.apply",
         ])
+        var policy = ProductTemplates.retryPolicy
+        policy.maxAttempts = 3
         #expect(importAndCheck.jobs[4] == JobDeclaration(
-            name: "Load Rules", function: "rules.load", params: ["rules_path": "Samples/rules.conf"], line: 10
+            name: "Load Rules", function: "rules.load", params: ["rules_path": "Samples/rules.conf"],
+            retryPolicy: policy, timeout: .seconds(600), line: 13
         ))
+        #expect(importAndCheck.jobs[0].retryPolicy.maxAttempts == 5)
+        #expect(importAndCheck.jobs[0].timeout == .seconds(30))
+        #expect(importAndCheck.jobs[0].params == [:])
+        #expect(importAndCheck.deadline == .seconds(3600))
         #expect(configuration.declarations[1].jobs[2].params == ["wait_ms": "50"])
+        #expect(configuration.declarations[1].jobs[2].retryPolicy == ProductTemplates.retryPolicy)
+        #expect(configuration.declarations[1].deadline == nil)
     }
 
     @Test("Bad configurations are refused with the line and reason", arguments: [
@@ -61,7 +70,7 @@ struct TemplateConfigurationTests {
     func configuredTypeRuns() async throws {
         let rules = TemplateTesting.sample("rules.conf")
         let testing = try TemplateTesting(configuration: """
-            [IMPORT_AND_CHECK]
+            [IMPORT_AND_CHECK] retries=0
             Fetch External Assets = import.fetch file_path="\(TemplateTesting.sample("assets.json"))"
             Process Data = import.process
             Validate = import.validate
@@ -96,7 +105,7 @@ struct TemplateConfigurationTests {
     @Test("A failed workflow keeps its scratch state for a retry; re-running Save creates nothing twice")
     func failedWorkflowKeepsScratch() async throws {
         let testing = try TemplateTesting(configuration: """
-            [IMPORT_THEN_FAIL]
+            [IMPORT_THEN_FAIL] retries=0
             Fetch = import.fetch
             Save = import.save
             Save Again = import.save

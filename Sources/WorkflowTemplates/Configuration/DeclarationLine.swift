@@ -5,7 +5,7 @@
 ///
 /// ```
 /// # a comment (a line whose first non-blank character is #)
-/// [IMPORT_AND_CHECK]
+/// [IMPORT_AND_CHECK] retries=2 timeout=10m
 /// Fetch External Assets = import.fetch
 /// Pause = wait wait_ms=500
 /// Report = fail fail_message="values with spaces are quoted"
@@ -14,12 +14,15 @@
 /// Blank lines and comments are skipped. In an entry the name is everything before the first
 /// `=`, trimmed; then comes the head (a word), then `key=value` arguments separated by blanks.
 /// A value is a word or a double-quoted string in which `\"` and `\\` escape. Keys are unique
-/// within a line.
+/// within a line. A section header may carry `key=value` arguments after its `]` only where the
+/// reader opts in (``parse(_:file:allowingSectionArguments:)``); elsewhere a header is `[NAME]`
+/// alone.
 package struct DeclarationLine: Sendable, Hashable {
     /// What the line declares.
     package enum Content: Sendable, Hashable {
-        /// `[NAME]`: starts a section.
-        case section(String)
+        /// `[NAME] key=value …`: starts a section; `arguments` is empty unless the reader
+        /// allows section arguments.
+        case section(name: String, arguments: [String: String])
         /// `name = head key=value …`.
         case entry(name: String, head: String, arguments: [String: String])
     }
@@ -34,8 +37,14 @@ package struct DeclarationLine: Sendable, Hashable {
     /// - Parameters:
     ///   - text: The file's contents.
     ///   - file: The file's name, for errors.
+    ///   - allowingSectionArguments: Whether a section header may carry `key=value` arguments
+    ///     after its `]` (the templates configuration); `false` (the rules file) refuses them.
     /// - Throws: ``DeclarationError`` for the first line that does not follow the grammar.
-    package static func parse(_ text: String, file: String) throws(DeclarationError) -> [DeclarationLine] {
+    package static func parse(
+        _ text: String,
+        file: String,
+        allowingSectionArguments: Bool = false
+    ) throws(DeclarationError) -> [DeclarationLine] {
         var lines: [DeclarationLine] = []
         var number = 0
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
@@ -45,7 +54,8 @@ package struct DeclarationLine: Sendable, Hashable {
                 continue
             }
             do throws(DeclarationLineError) {
-                lines.append(DeclarationLine(line: number, content: try parseContent(trimmed)))
+                let content = try parseContent(trimmed, allowingSectionArguments: allowingSectionArguments)
+                lines.append(DeclarationLine(line: number, content: content))
             } catch {
                 throw DeclarationError(file: file, line: number, reason: error.reason)
             }
@@ -53,12 +63,9 @@ package struct DeclarationLine: Sendable, Hashable {
         return lines
     }
 
-    private static func parseContent(_ text: Substring) throws(DeclarationLineError) -> Content {
+    private static func parseContent(_ text: Substring, allowingSectionArguments: Bool) throws(DeclarationLineError) -> Content {
         if text.hasPrefix("[") {
-            guard text.hasSuffix("]"), text.count > 2 else {
-                throw DeclarationLineError(reason: "a section header is [NAME]")
-            }
-            return .section(String(text.dropFirst().dropLast().trimmingBlanks()))
+            return try parseSection(text, allowingArguments: allowingSectionArguments)
         }
         guard let equals = text.firstIndex(of: "=") else {
             throw DeclarationLineError(reason: "expected \"name = function key=value …\" or \"[NAME]\"")
@@ -75,6 +82,36 @@ package struct DeclarationLine: Sendable, Hashable {
         guard head.key == nil else {
             throw DeclarationLineError(reason: "expected a function name after \"=\", got \"\(head.text)\"")
         }
+        return .entry(name: String(name), head: head.text, arguments: try arguments(tokens))
+    }
+
+    /// `[NAME]`, followed by `key=value` arguments when they are allowed.
+    private static func parseSection(_ text: Substring, allowingArguments: Bool) throws(DeclarationLineError) -> Content {
+        let form = allowingArguments ? "[NAME] key=value …" : "[NAME]"
+        guard let close = text.firstIndex(of: "]") else {
+            throw DeclarationLineError(reason: "a section header is \(form)")
+        }
+        let name = text[text.index(after: text.startIndex)..<close].trimmingBlanks()
+        guard !name.isEmpty else {
+            throw DeclarationLineError(reason: "a section header is \(form)")
+        }
+        let rest = text[text.index(after: close)...]
+        guard allowingArguments else {
+            guard rest.trimmingBlanks().isEmpty else {
+                throw DeclarationLineError(reason: "a section header is [NAME], with nothing after the ]")
+            }
+            return .section(name: String(name), arguments: [:])
+        }
+        if let first = rest.first, first != " ", first != "\t" {
+            throw DeclarationLineError(reason: "expected a blank after [\(name)]")
+        }
+        return .section(name: String(name), arguments: try arguments(try tokenize(rest)))
+    }
+
+    /// The `key=value` tokens as a dictionary.
+    ///
+    /// - Throws: For a token that is not `key=value`, or a key given twice.
+    private static func arguments(_ tokens: [Token]) throws(DeclarationLineError) -> [String: String] {
         var arguments: [String: String] = [:]
         for token in tokens {
             guard let key = token.key else {
@@ -84,7 +121,7 @@ package struct DeclarationLine: Sendable, Hashable {
                 throw DeclarationLineError(reason: "\"\(key)\" is given twice")
             }
         }
-        return .entry(name: String(name), head: head.text, arguments: arguments)
+        return arguments
     }
 
     /// A word, or a `key=value` pair whose value may be quoted.

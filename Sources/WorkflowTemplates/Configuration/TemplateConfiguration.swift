@@ -10,10 +10,17 @@ import WorkflowEngine
 /// arguments are parameters that job and the jobs after it get when the start request does not
 /// give them (a later job's configuration wins over an earlier one's).
 ///
+/// The keys of ``PolicyArguments`` are not parameters: on a job line they set that job's retry
+/// policy and timeout (`retries`, `backoff`, `backoff_multiplier`, `max_backoff`, `jitter`,
+/// `no_retry`, `timeout`); on a `[TYPE]` header, which takes no other key, they set the
+/// defaults of the type's jobs, and `deadline` the workflow's deadline. A job's key wins over
+/// its header's, the header's over the product default (``ProductTemplates/retryPolicy``,
+/// ``ProductTemplates/jobTimeout``, no deadline).
+///
 /// ```
 /// # Import a file, then check it against the plant rules.
-/// [IMPORT_AND_CHECK]
-/// Fetch External Assets = import.fetch
+/// [IMPORT_AND_CHECK] retries=2 backoff=500ms timeout=10m deadline=1h
+/// Fetch External Assets = import.fetch retries=4 timeout=30s
 /// Process Data          = import.process
 /// Validate              = import.validate
 /// Save to Database      = import.save
@@ -24,7 +31,9 @@ import WorkflowEngine
 ///
 /// Refused, with the line and the reason: a grammar error, a job before any header, a type
 /// name that is not `UPPER_SNAKE_CASE`, a type declared twice or already built in, a type with
-/// no jobs, an unknown function, and configured parameters the function rejects.
+/// no jobs, an unknown function, configured parameters the function rejects, an unknown key on
+/// a header, `deadline` on a job line, and a bad retry, timeout or deadline value (a duration
+/// without a unit, an unknown unit, a number out of range).
 package struct TemplateConfiguration: Sendable {
     /// The declared types, in file order.
     package var declarations: [TemplateDeclaration]
@@ -62,6 +71,9 @@ package struct TemplateConfiguration: Sendable {
         catalog: JobCatalog = .builtIn
     ) throws(DeclarationError) -> TemplateConfiguration {
         var declarations: [TemplateDeclaration] = []
+        // The retry policy and timeout the current type's jobs get unless they say otherwise.
+        var headerPolicy = ProductTemplates.retryPolicy
+        var headerTimeout = ProductTemplates.jobTimeout
         func fail(_ line: Int, _ reason: String) -> DeclarationError {
             DeclarationError(file: file, line: line, reason: reason)
         }
@@ -70,9 +82,9 @@ package struct TemplateConfiguration: Sendable {
                 throw fail(declaration.line, "type \(declaration.type) declares no jobs")
             }
         }
-        for line in try DeclarationLine.parse(text, file: file) {
+        for line in try DeclarationLine.parse(text, file: file, allowingSectionArguments: true) {
             switch line.content {
-            case .section(let type):
+            case .section(let type, var arguments):
                 try checkHasJobs(declarations.last)
                 guard type.wholeMatch(of: /[A-Z][A-Z0-9_]*/) != nil else {
                     throw fail(line.line, "type \"\(type)\" must be UPPER_SNAKE_CASE, e.g. IMPORT_AND_CHECK")
@@ -83,8 +95,24 @@ package struct TemplateConfiguration: Sendable {
                 if let earlier = declarations.first(where: { $0.type == type }) {
                     throw fail(line.line, "type \(type) is already declared on line \(earlier.line)")
                 }
-                declarations.append(TemplateDeclaration(type: type, jobs: [], line: line.line))
-            case .entry(let name, let functionName, let arguments):
+                let header: PolicyArguments
+                do throws(DeclarationLineError) {
+                    header = try PolicyArguments(taking: &arguments, allowingDeadline: true)
+                    headerPolicy = try header.applied(to: ProductTemplates.retryPolicy)
+                } catch {
+                    throw fail(line.line, "type \(type): \(error.reason)")
+                }
+                if let key = arguments.keys.sorted().first {
+                    throw fail(
+                        line.line,
+                        "type \(type): unknown key \"\(key)\"; a [TYPE] header takes \(PolicyArguments.headerKeys.joined(separator: ", "))"
+                    )
+                }
+                headerTimeout = header.timeout ?? ProductTemplates.jobTimeout
+                declarations.append(
+                    TemplateDeclaration(type: type, jobs: [], deadline: header.deadline ?? ProductTemplates.deadline, line: line.line)
+                )
+            case .entry(let name, let functionName, var arguments):
                 guard !declarations.isEmpty else {
                     throw fail(line.line, "job \"\(name)\" comes before any [TYPE] header")
                 }
@@ -94,14 +122,27 @@ package struct TemplateConfiguration: Sendable {
                         "unknown job function \"\(functionName)\"; known: \(catalog.names.joined(separator: ", "))"
                     )
                 }
+                let policy: PolicyArguments
+                let retryPolicy: RetryPolicy
+                do throws(DeclarationLineError) {
+                    policy = try PolicyArguments(taking: &arguments, allowingDeadline: false)
+                    retryPolicy = try policy.applied(to: headerPolicy)
+                } catch {
+                    throw fail(line.line, "job \"\(name)\": \(error.reason)")
+                }
                 do throws(EngineError) {
                     try checkConfiguredParameters(arguments, of: function)
                 } catch {
                     throw fail(line.line, "job \"\(name)\": \(error.message)")
                 }
-                declarations[declarations.count - 1].jobs.append(
-                    JobDeclaration(name: name, function: functionName, params: arguments, line: line.line)
-                )
+                declarations[declarations.count - 1].jobs.append(JobDeclaration(
+                    name: name,
+                    function: functionName,
+                    params: arguments,
+                    retryPolicy: retryPolicy,
+                    timeout: policy.timeout ?? headerTimeout,
+                    line: line.line
+                ))
             }
         }
         try checkHasJobs(declarations.last)

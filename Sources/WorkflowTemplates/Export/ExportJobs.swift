@@ -4,17 +4,21 @@ import WorkflowModel
 
 /// The job functions of `EXPORT_PACKAGE`: `export.gather`, `export.excel` and `export.pdf`.
 /// All take the parameters of ``ExportOptions``.
+///
+/// Each is safe to run again: gathering only reads, and each file is replaced as a whole
+/// (``AtomicFile``), so an attempt cut off mid-write leaves the previous file, never half of
+/// one. A file that cannot be written fails the job with the code `IO`, which is retried.
 enum ExportJobs {
     static let all = [gather, excel, pdf]
 
     private static let checkOptions: @Sendable ([String: String]) throws(EngineError) -> Void = { params throws(EngineError) in
-        _ = try ExportOptions(params: params)
+        try ExportOptions(params: params).checkDirectory()
     }
 
     /// `export.gather`: takes a snapshot of the registry, so both files show the same assets.
     /// Stats: `itemsProcessed`.
     static let gather = BuiltInJobFunction(name: "export.gather", validate: checkOptions) { run in
-        _ = try ExportOptions(params: run.params)
+        _ = try run.options(ExportOptions.init(params:))
         let assets = run.assets.all()
         run.updateScratch { $0.exportedAssets = assets }
         let types = Dictionary(grouping: assets, by: \.type).map { "\($0.value.count) \($0.key)" }.sorted()
@@ -28,7 +32,7 @@ enum ExportJobs {
     /// Excel's 32,767 characters is cut, with a WARN step naming it. Stats: `rowsWritten`,
     /// `bytesWritten`.
     static let excel = BuiltInJobFunction(name: "export.excel", validate: checkOptions) { run in
-        let options = try ExportOptions(params: run.params)
+        let options = try run.options(ExportOptions.init(params:))
         let assets = snapshot(run)
         try run.checkCancellation("before writing the spreadsheet")
         let table = AssetTable(assets)
@@ -39,7 +43,7 @@ enum ExportJobs {
                 rows: [table.header] + table.rows, numericColumns: table.numericColumns, sheetName: "Assets", to: path
             )
         } catch {
-            throw JobError("Cannot write \(path): \(error.localizedDescription)")
+            throw JobError.io("Cannot write \(path): \(error.localizedDescription)")
         }
         for cell in truncated {
             run.context.logStep(
@@ -57,16 +61,16 @@ enum ExportJobs {
     /// below it, lines wider than the page wrapped (see ``PDFReportWriter``). Stats:
     /// `pagesWritten`, `bytesWritten`.
     static let pdf = BuiltInJobFunction(name: "export.pdf", validate: checkOptions) { run in
-        let options = try ExportOptions(params: run.params)
+        let options = try run.options(ExportOptions.init(params:))
         let assets = snapshot(run)
         try run.checkCancellation("before writing the report")
         let lines = reportLines(assets)
         let (document, pages) = PDFReportWriter.document(title: "Asset register", lines: lines)
         let path = options.path("pdf")
         do {
-            try document.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.replace(at: path, with: document)
         } catch {
-            throw JobError("Cannot write \(path): \(error.localizedDescription)")
+            throw JobError.io("Cannot write \(path): \(error.localizedDescription)")
         }
         run.context.logStep("Wrote \(options.packageName).pdf: \(assets.count) assets on \(pages) pages", entity: file(path))
         run.context.recordStat("pagesWritten", Int64(pages))

@@ -11,7 +11,7 @@ enum SpreadsheetWriter {
     static let maxCellLength = 32_767
 
     /// Writes `rows` (the first is the header) as sheet `sheetName` to `path`, replacing any
-    /// file there; the file appears complete or not at all.
+    /// file there; the file appears complete or not at all (see ``AtomicFile``).
     ///
     /// - Parameters:
     ///   - rows: The cells, the header row first.
@@ -30,23 +30,17 @@ enum SpreadsheetWriter {
             ("xl/_rels/workbook.xml.rels", workbookRelationships),
             ("xl/worksheets/sheet1.xml", worksheet(rows, numericColumns: numericColumns, truncated: &truncated)),
         ]
-        let destination = URL(fileURLWithPath: path)
-        let temporary = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
-        defer { try? FileManager.default.removeItem(at: temporary) }
-        let archive = try Archive(url: temporary, accessMode: .create)
-        for (name, text) in parts {
-            let data = Data(text.utf8)
-            try archive.addEntry(
-                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
-            ) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
+        try AtomicFile.replace(at: path) { temporary in
+            // The archive is closed when this closure returns, before the file is renamed.
+            let archive = try Archive(url: temporary, accessMode: .create)
+            for (name, text) in parts {
+                let data = Data(text.utf8)
+                try archive.addEntry(
+                    with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+                ) { position, size in
+                    data.subdata(in: Int(position)..<Int(position) + size)
+                }
             }
-        }
-        // rename(2) replaces the destination atomically; it fails only for an unwritable or
-        // missing directory, answered as the error below.
-        guard rename(temporary.path, destination.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         return truncated
     }

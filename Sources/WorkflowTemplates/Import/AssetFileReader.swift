@@ -38,25 +38,26 @@ package enum AssetFileReader {
 
     /// Reads the file at `path`.
     ///
-    /// - Throws: ``JobError`` saying why the file cannot be read or parsed, with the line for
-    ///   a CSV syntax error.
+    /// - Throws: ``JobError`` saying why the file cannot be read (code `IO`, retryable: the
+    ///   file may appear) or parsed (code `VALIDATION`, not retryable: the same file fails
+    ///   again), with the line for a CSV syntax error.
     package static func rows(path: String, format: Format) throws(JobError) -> [SourceRow] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw JobError("Cannot read \(path): \(error.localizedDescription)")
+            throw .io("Cannot read \(path): \(error.localizedDescription)")
         }
         switch format {
         case .json:
             do throws(JSONAssetReader.ReadError) {
                 return try JSONAssetReader.rows(from: data)
             } catch {
-                throw JobError("Cannot parse \(path): \(error.reason)")
+                throw .invalidInput("Cannot parse \(path): \(error.reason)")
             }
         case .csv:
             guard let text = String(data: data, encoding: .utf8) else {
-                throw JobError("Cannot parse \(path): not UTF-8 text")
+                throw .invalidInput("Cannot parse \(path): not UTF-8 text")
             }
             return try csvRows(text, path: path)
         }
@@ -67,14 +68,14 @@ package enum AssetFileReader {
         do throws(CSVTable.ParseError) {
             table = try CSVTable(parsing: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
         } catch {
-            throw JobError("Cannot parse \(path): \(error)")
+            throw .invalidInput("Cannot parse \(path): \(error)")
         }
         guard let header = table.records.first else {
-            throw JobError("Cannot parse \(path): the file is empty (expected a header row with tag and type)")
+            throw .invalidInput("Cannot parse \(path): the file is empty (expected a header row with tag and type)")
         }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         for required in ["tag", "type"] where !columns.contains(required) {
-            throw JobError("Cannot parse \(path): line \(header.line): the header has no \"\(required)\" column")
+            throw .invalidInput("Cannot parse \(path): line \(header.line): the header has no \"\(required)\" column")
         }
         return table.records.dropFirst().map { record in
             var fields: [String: String] = [:]

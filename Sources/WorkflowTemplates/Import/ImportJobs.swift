@@ -4,6 +4,11 @@ import WorkflowModel
 
 /// The job functions of `IMPORT_ASSETS`: `import.fetch`, `import.process`, `import.validate`
 /// and `import.save`. All take the parameters of ``ImportOptions``.
+///
+/// Each is safe to run again, and each derives its input again from the file when the scratch
+/// state lacks it (a restart after a crash, a job configured without its predecessors): only
+/// Save writes, and it upserts by tag. A file that cannot be read fails with the code `IO`
+/// (retried), one that cannot be parsed with `VALIDATION` (not retried).
 enum ImportJobs {
     static let all = [fetch, process, validate, save]
 
@@ -15,7 +20,7 @@ enum ImportJobs {
     /// `detail_limit` rows); fails the job when the file cannot be read or parsed.
     /// Stats: `itemsFetched`.
     static let fetch = BuiltInJobFunction(name: "import.fetch", validate: checkOptions) { run in
-        let options = try ImportOptions(params: run.params)
+        let options = try run.options(ImportOptions.init(params:))
         let rows = try AssetFileReader.rows(path: options.filePath, format: options.format)
         run.updateScratch { $0 = ScratchState(); $0.fetchedRows = rows }
         let fileName = URL(fileURLWithPath: options.filePath).lastPathComponent
@@ -46,7 +51,7 @@ enum ImportJobs {
     /// the first `max_problem_steps` of them, then one step counting the rest. Stats:
     /// `itemsProcessed`, `itemsFailed`.
     static let process = BuiltInJobFunction(name: "import.process", validate: checkOptions) { run in
-        let options = try ImportOptions(params: run.params)
+        let options = try run.options(ImportOptions.init(params:))
         let fetched = try run.fetchedRows(options)
         var ready: [ImportedRow] = []
         var skipped = 0
@@ -70,7 +75,7 @@ enum ImportJobs {
     /// `max_problem_steps` of them, then one step counting the rest. Stats: `itemsValid`,
     /// `itemsFailed`.
     static let validate = BuiltInJobFunction(name: "import.validate", validate: checkOptions) { run in
-        let options = try ImportOptions(params: run.params)
+        let options = try run.options(ImportOptions.init(params:))
         let processed = try run.processedRows(options)
         var validation = ImportValidation()
         try await run.forEachBatch(of: processed, size: options.batchSize, verb: "Validated", gerund: "validating", noun: "assets") { _, batch in
@@ -91,7 +96,7 @@ enum ImportJobs {
     /// batch). Re-running it creates nothing twice: unchanged assets count as
     /// `itemsUnchanged`. Stats: `itemsCreated`, `itemsUpdated`, `itemsUnchanged`.
     static let save = BuiltInJobFunction(name: "import.save", validate: checkOptions) { run in
-        let options = try ImportOptions(params: run.params)
+        let options = try run.options(ImportOptions.init(params:))
         let rows = try run.validatedRows(options)
         var counts: [AssetChange: Int64] = [:]
         let detailed = rows.count <= options.detailLimit

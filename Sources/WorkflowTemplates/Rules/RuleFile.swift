@@ -1,27 +1,14 @@
-import Foundation
-
-/// Reads rules files (see ``Rule`` for the format).
+/// Parses rules files (see ``Rule`` for the format). `rules.load` reads the file itself, so
+/// that it can tell a file that cannot be read (retried) from one with a bad line (not).
 package enum RuleFile {
-    /// Reads and checks the rules file at `path`.
-    ///
-    /// - Throws: ``DeclarationError`` with the line and reason.
-    package static func load(path: String) throws(DeclarationError) -> [Rule] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw DeclarationError(file: path, line: 0, reason: "cannot read the file: \(error.localizedDescription)")
-        }
-        return try parse(text, file: path)
-    }
-
     /// Checks the rules in `text`; `file` names it in errors.
     ///
-    /// - Throws: ``DeclarationError`` for a grammar error, a section header, a duplicate id,
+    /// - Throws: ``DeclarationError`` for a grammar error, a section header (with or without
+    ///   arguments: the rules file does not opt in to them), a duplicate id,
     ///   an unknown kind, a missing or unknown argument, or a pattern that does not compile.
     package static func parse(_ text: String, file: String) throws(DeclarationError) -> [Rule] {
         var rules: [Rule] = []
-        for line in try DeclarationLine.parse(text, file: file) {
+        for line in try DeclarationLine.parse(text, file: file, allowingSectionArguments: false) {
             func fail(_ reason: String) -> DeclarationError {
                 DeclarationError(file: file, line: line.line, reason: reason)
             }

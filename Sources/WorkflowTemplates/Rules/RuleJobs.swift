@@ -1,8 +1,16 @@
+import Foundation
 import WorkflowEngine
 import WorkflowModel
 
 /// The job functions of `RULE_EXECUTION`: `rules.load`, `rules.execute` and `rules.apply`.
 /// All take `rules_path`, the rules file (see ``Rule``).
+///
+/// Each is safe to run again, and each derives its input again when the scratch state lacks it
+/// (a restart after a crash): Execute and Apply load the rules file themselves, Apply
+/// evaluates the rules itself. Only Apply writes, and what it writes converges: a flag is set
+/// to a value, a cable is created only when none links the same two assets. A rules file that
+/// cannot be read fails with the code `IO` (retried), one with a bad line with `VALIDATION`
+/// (not retried).
 enum RuleJobs {
     static let all = [load, execute, apply]
 
@@ -11,9 +19,10 @@ enum RuleJobs {
     }
 
     /// `rules.load`: reads the rules file, one step per rule; a file that cannot be read or
-    /// has a bad line fails the job with the line and reason. Stats: `rulesLoaded`.
+    /// has a bad line fails the job with the line and reason (see ``loadRules(_:)``). Stats:
+    /// `rulesLoaded`.
     static let load = BuiltInJobFunction(name: "rules.load", validate: checkOptions) { run in
-        let options = try RuleOptions(params: run.params)
+        let options = try run.options(RuleOptions.init(params:))
         let rules = try loadRules(options)
         run.updateScratch { $0.rules = rules; $0.ruleOutcomes = nil }
         for rule in rules {
@@ -30,7 +39,7 @@ enum RuleJobs {
     /// the rest. Stats: `itemsProcessed` (assets), `violations`,
     /// `cablesMissing`.
     static let execute = BuiltInJobFunction(name: "rules.execute", validate: checkOptions) { run in
-        let options = try RuleOptions(params: run.params)
+        let options = try run.options(RuleOptions.init(params:))
         let rules = try run.scratch(\.rules) ?? loadRules(options)
         try run.checkCancellation("before evaluating")
         let assets = run.assets.all()
@@ -64,7 +73,7 @@ enum RuleJobs {
     /// now satisfied, and generates missing cables, one step per change. Re-running changes
     /// nothing twice. Stats: `itemsCreated` (cables), `itemsUpdated` (flags set or cleared).
     static let apply = BuiltInJobFunction(name: "rules.apply", validate: checkOptions) { run in
-        let options = try RuleOptions(params: run.params)
+        let options = try run.options(RuleOptions.init(params:))
         let outcomes: [RuleOutcome]
         if let stored = run.scratch(\.ruleOutcomes) {
             outcomes = stored
@@ -112,11 +121,25 @@ enum RuleJobs {
         run.context.recordStat("itemsUpdated", updated)
     }
 
-    private static func loadRules(_ options: RuleOptions) throws -> [Rule] {
+    /// The rules of the file at `rules_path`.
+    ///
+    /// - Throws: ``JobError``: code `IO` (retryable) when the file cannot be read; code
+    ///   `VALIDATION` (not retryable) when it is not UTF-8 text or has a bad line, naming it.
+    private static func loadRules(_ options: RuleOptions) throws(JobError) -> [Rule] {
+        let path = options.rulesPath
+        let data: Data
         do {
-            return try RuleFile.load(path: options.rulesPath)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw JobError("Cannot load rules: \(error)")
+            throw .io("Cannot load rules: \(path): cannot read the file: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .invalidInput("Cannot load rules: \(path): not UTF-8 text")
+        }
+        do throws(DeclarationError) {
+            return try RuleFile.parse(text, file: path)
+        } catch {
+            throw .invalidInput("Cannot load rules: \(error)")
         }
     }
 

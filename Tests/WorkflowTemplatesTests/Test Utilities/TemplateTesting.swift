@@ -19,9 +19,13 @@ struct TemplateTesting {
     let environment: TemplateEnvironment
     let engine: WorkflowEngine
 
-    /// An engine with the built-in and product templates (and `configuration`'s types) over
-    /// `environment`.
-    init(configuration: String? = nil, environment: TemplateEnvironment = TemplateEnvironment()) throws {
+    /// An engine with the built-in and product templates (and `configuration`'s types, and
+    /// `templates`) over `environment`.
+    init(
+        configuration: String? = nil,
+        environment: TemplateEnvironment = TemplateEnvironment(),
+        templates extraTemplates: [WorkflowTemplate] = []
+    ) throws {
         self.environment = environment
         var templates = try ProductTemplates.registry(environment: environment)
         if let configuration {
@@ -29,6 +33,9 @@ struct TemplateTesting {
             for declaration in parsed.declarations {
                 templates.register(declaration.makeTemplate(catalog: parsed.catalog, environment: environment))
             }
+        }
+        for template in extraTemplates {
+            templates.register(template)
         }
         engine = WorkflowEngine(
             templates: templates,
@@ -94,6 +101,26 @@ struct TemplateTesting {
         #expect(info.status == 0, "\(info.output)", sourceLocation: sourceLocation)
         let line = try #require(info.output.split(separator: "\n").first { $0.hasPrefix("Pages:") }, sourceLocation: sourceLocation)
         return try #require(Int(line.dropFirst("Pages:".count).trimmingCharacters(in: .whitespaces)), sourceLocation: sourceLocation)
+    }
+}
+
+extension TemplateTesting {
+    /// `declaration`'s template under the type `type` that accepts any parameters, so its jobs
+    /// run on parameters nobody checked.
+    static func unchecked(_ declaration: TemplateDeclaration, as type: String, environment: TemplateEnvironment) -> WorkflowTemplate {
+        let template = declaration.makeTemplate(catalog: .builtIn, environment: environment)
+        return WorkflowTemplate(type: type, deadline: template.deadline, makeJobs: template.makeJobs)
+    }
+
+    /// Each asset of `registry` as a line of text without its registry id: tag, type, name,
+    /// attributes, links and flags, sorted by tag.
+    static func contents(of registry: AssetRegistry) -> [String] {
+        registry.all().map { asset in
+            let attributes = asset.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let flags = asset.flags.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            return "\(asset.tag) \(asset.type) \"\(asset.name)\" [\(attributes.joined(separator: ", "))] "
+                + "→ \(asset.links.joined(separator: ",")) flags: \(flags.joined(separator: "; "))"
+        }
     }
 }
 
