@@ -159,7 +159,7 @@ struct TemplatePolicyTests {
         #expect(workflow.status == .failed)
         #expect(workflow.jobs[0].failedAttempts.map(\.outcome) == [.timedOut, .timedOut])
         #expect(workflow.jobs[0].failedAttempts.map(\.errorCode) == ["TIMEOUT", "TIMEOUT"])
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30), "each attempt was cut, not waited out for 60 s")
     }
 
     @Test("A configured deadline fails the workflow at the job it is at")
