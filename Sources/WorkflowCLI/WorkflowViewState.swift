@@ -116,12 +116,15 @@ package struct WorkflowViewState: Hashable, Sendable {
             if !event.error.isEmpty { error = event.error }
             if !event.jobName.isEmpty, event.kind == .workflowFailed, failedJobName.isEmpty { failedJobName = event.jobName }
         case .jobStarted:
+            // The first attempt, or a later one starting over after a retry or a restart.
             updateJob(of: event) { job in
                 job.status = .running
                 job.startedAtMs = event.timestampMs
                 job.finishedAtMs = 0
                 job.durationMs = nil
                 job.error = ""
+                job.progress = 0
+                job.progressMessage = ""
             }
         case .jobCompleted, .jobFailed, .jobCancelled:
             updateJob(of: event) { job in

@@ -96,6 +96,18 @@ private func event(_ sequence: UInt64, _ kind: WorkflowV1.LogEventKind = .stepLo
         #expect(resumption.received(event(21)) == .deliver)
     }
 
+    @Test(arguments: [WorkflowV1.LogEventKind.jobRetryScheduled, .jobInterrupted])
+    func retryAndInterruptionEventsAreStoredAndCheckedAtTheOverlap(kind: WorkflowV1.LogEventKind) {
+        var resumption = WatchResumption(request: .init())
+        _ = resumption.nextRequest()
+        _ = resumption.received(event(10))
+        #expect(resumption.received(event(11, kind)) == .deliver)
+        _ = resumption.failed(RPCStatus(code: .unavailable))
+        #expect(resumption.nextRequest().afterSequence == 10, "overlaps by the stored event")
+        #expect(resumption.received(event(11, kind)) == .skip)
+        #expect(resumption.received(event(12)) == .deliver)
+    }
+
     @Test func aMarkerOfAnUnknownKindInPlaceOfTheOverlapIsDelivered() {
         var resumption = WatchResumption(request: .init())
         _ = resumption.nextRequest()
