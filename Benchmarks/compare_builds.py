@@ -6,7 +6,8 @@
 
 Scripts/bench.sh reads server CPU in 10 ms ticks over 100,000 calls or events, so one tick is
 0.1 µs per call: as large as the effects a change is judged by. This does more work per reading
-(300,000 GetWorkflow calls; 10 replays of a 100,000-event workflow) and alternates the builds
+(300,000 GetWorkflow calls; 10 replays of a 100,000-event workflow; 100,000 StartWorkflow calls
+of a 1-job, 1-step TEST workflow, which each run) and alternates the builds
 round by round, so a slow spell of the machine hits them alike. Each build runs as
 `workflowd --store memory` pinned to core 0, the load on core 1; it prints one line per round
 and the median and all rounds per build. Needs the reference's `bench_client` (Scripts/bench.sh
@@ -15,10 +16,12 @@ builds it) and h2load.
 import argparse
 import os
 import tempfile
+import time
 
 import bench
 
 GET_CALLS = 300_000
+START_CALLS = 100_000
 REPLAY_STEPS = 49_998  # 1 job: 2 x steps + 4 events = 100,000
 REPLAYS = 10
 
@@ -40,9 +43,18 @@ def measure(name, binary, harness):
         before = server.cpu_seconds()
         harness.h2load(server, "GetWorkflow", body, GET_CALLS, 4, 32)
         get_us = (server.cpu_seconds() - before) / GET_CALLS * 1e6
+
+        start = os.path.join(harness.workdir, "start.grpc")
+        bench.run([harness.client, "encode-start", start, "jobs=1", "steps=1", "step_delay_ms=0"])
+        harness.h2load(server, "StartWorkflow", start, 10_000, 4, 32)  # warm-up
+        time.sleep(0.5)
+        before = server.cpu_seconds()
+        harness.h2load(server, "StartWorkflow", start, START_CALLS, 4, 32)
+        time.sleep(0.5)  # the workflows the calls started finish within this
+        start_us = (server.cpu_seconds() - before) / START_CALLS * 1e6
     finally:
         server.stop()
-    return get_us, replay_ns
+    return get_us, replay_ns, start_us
 
 
 def main():
@@ -58,12 +70,14 @@ def main():
     results = {name: [] for name, _ in builds}
     for index in range(args.rounds):
         for name, binary in builds if index % 2 == 0 else list(reversed(builds)):
-            get_us, replay_ns = measure(name, binary, harness)
-            results[name].append((get_us, replay_ns))
-            print(f"{name}: GetWorkflow {get_us:.2f} µs per call, WatchLogs replay {replay_ns:.0f} ns per event", flush=True)
+            get_us, replay_ns, start_us = measure(name, binary, harness)
+            results[name].append((get_us, replay_ns, start_us))
+            print(f"{name}: GetWorkflow {get_us:.2f} µs per call, WatchLogs replay {replay_ns:.0f} ns per event, "
+                  f"StartWorkflow {start_us:.2f} µs per call", flush=True)
     for name, rounds in results.items():
         for label, values, unit in (("GetWorkflow CPU per call", [r[0] for r in rounds], "µs"),
-                                    ("WatchLogs replay CPU per event", [r[1] for r in rounds], "ns")):
+                                    ("WatchLogs replay CPU per event", [r[1] for r in rounds], "ns"),
+                                    ("StartWorkflow CPU per call", [r[2] for r in rounds], "µs")):
             ordered = sorted(values)
             print(f"{name}: {label}: median {ordered[len(ordered) // 2]:.2f} {unit}, "
                   f"rounds {', '.join(f'{value:.2f}' for value in values)}")

@@ -26,33 +26,34 @@ extension TestTemplate {
         ///
         /// - Throws: ``EngineError/Code/invalidArgument`` naming the first bad parameter.
         init(params: [String: String]) throws(EngineError) {
-            jobs = try Self.integer(params, "jobs", in: 1...100) ?? jobs
-            steps = try Self.integer(params, "steps", in: 0...100_000) ?? steps
-            stepDelayMs = try Self.integer(params, "step_delay_ms", in: 0...60_000) ?? stepDelayMs
-            failJob = try Self.integer(params, "fail_job", in: 1...jobs)
-            if let message = params["fail_message"], !message.isEmpty {
+            var reader = ParameterReader(params)
+            jobs = try reader.integer("jobs", in: 1...100) ?? jobs
+            steps = try reader.integer("steps", in: 0...100_000) ?? steps
+            stepDelayMs = try reader.integer("step_delay_ms", in: 0...60_000) ?? stepDelayMs
+            failJob = try reader.integer("fail_job", in: 1...jobs)
+            if let message = reader.text("fail_message"), !message.isEmpty {
                 failMessage = message
             }
-            failAttempts = try Self.integer(params, "fail_attempts", in: 0...1_000)
-            failRetryable = try Self.boolean(params, "fail_retryable") ?? failRetryable
-            hangJob = try Self.integer(params, "hang_job", in: 1...jobs)
-            hangAttempts = try Self.integer(params, "hang_attempts", in: 0...1_000)
-            hangMs = try Self.integer(params, "hang_ms", in: 1...86_400_000) ?? hangMs
-            let maxAttempts = try Self.integer(params, "max_attempts", in: 1...1_000) ?? 1
-            let backoffMs = try Self.integer(params, "backoff_ms", in: 0...3_600_000) ?? 100
-            let multiplier = try Self.number(params, "backoff_multiplier", in: 1...100) ?? 2
-            let maxBackoffMs = try Self.integer(params, "max_backoff_ms", in: 0...3_600_000) ?? max(backoffMs, 10_000)
-            let jitter = try Self.number(params, "jitter", in: 0...1) ?? 0
-            let noRetryCodes = params["no_retry_codes"].map { text in
+            failAttempts = try reader.integer("fail_attempts", in: 0...1_000)
+            failRetryable = try reader.boolean("fail_retryable") ?? failRetryable
+            hangJob = try reader.integer("hang_job", in: 1...jobs)
+            hangAttempts = try reader.integer("hang_attempts", in: 0...1_000)
+            hangMs = try reader.integer("hang_ms", in: 1...86_400_000) ?? hangMs
+            let maxAttempts = try reader.integer("max_attempts", in: 1...1_000) ?? 1
+            let backoffMs = try reader.integer("backoff_ms", in: 0...3_600_000) ?? 100
+            let multiplier = try reader.number("backoff_multiplier", in: 1...100) ?? 2
+            let maxBackoffMs = try reader.integer("max_backoff_ms", in: 0...3_600_000) ?? max(backoffMs, 10_000)
+            let jitter = try reader.number("jitter", in: 0...1) ?? 0
+            let noRetryCodes = reader.text("no_retry_codes").map { text in
                 Set(text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty })
             } ?? []
             retryPolicy = RetryPolicy(
                 maxAttempts: maxAttempts, initialBackoff: .milliseconds(backoffMs), backoffMultiplier: multiplier,
                 maxBackoff: .milliseconds(maxBackoffMs), jitter: jitter, nonRetryableCodes: noRetryCodes
             )
-            timeout = try Self.integer(params, "timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
-            cancellationGrace = try Self.integer(params, "timeout_grace_ms", in: 0...600_000).map { .milliseconds($0) } ?? cancellationGrace
-            deadline = try Self.integer(params, "workflow_timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
+            timeout = try reader.integer("timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
+            cancellationGrace = try reader.integer("timeout_grace_ms", in: 0...600_000).map { .milliseconds($0) } ?? cancellationGrace
+            deadline = try reader.integer("workflow_timeout_ms", in: 1...86_400_000).map { .milliseconds($0) }
         }
 
         /// Whether attempt `attempt` of the job at 1-based `job` fails.
@@ -64,23 +65,38 @@ extension TestTemplate {
         func hangs(job: Int, attempt: Int) -> Bool {
             hangJob == job && hangAttempts.map { attempt <= $0 } ?? true
         }
+    }
 
-        private static func boolean(_ params: [String: String], _ name: String) throws(EngineError) -> Bool? {
-            guard let text = params[name] else { return nil }
-            switch text.lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default:
-                throw .invalidArgument(field: "params.\(name)", reason: "must be true or false, got \"\(text)\"")
-            }
+    /// Reads named parameters, and stops looking once every given parameter was read: a
+    /// request that gives three parameters costs three lookups, not one per known name.
+    private struct ParameterReader {
+        private let params: [String: String]
+        private var unread: Int
+
+        init(_ params: [String: String]) {
+            self.params = params
+            self.unread = params.count
         }
 
-        private static func number(
-            _ params: [String: String],
-            _ name: String,
-            in range: ClosedRange<Double>
-        ) throws(EngineError) -> Double? {
-            guard let text = params[name] else { return nil }
+        mutating func text(_ name: String) -> String? {
+            guard unread > 0, let text = params[name] else { return nil }
+            unread -= 1
+            return text
+        }
+
+        mutating func integer(_ name: String, in range: ClosedRange<Int>) throws(EngineError) -> Int? {
+            guard let text = text(name) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw .invalidArgument(
+                    field: "params.\(name)",
+                    reason: "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
+                )
+            }
+            return value
+        }
+
+        mutating func number(_ name: String, in range: ClosedRange<Double>) throws(EngineError) -> Double? {
+            guard let text = text(name) else { return nil }
             guard let value = Double(text), range.contains(value) else {
                 throw .invalidArgument(
                     field: "params.\(name)",
@@ -90,19 +106,14 @@ extension TestTemplate {
             return value
         }
 
-        private static func integer(
-            _ params: [String: String],
-            _ name: String,
-            in range: ClosedRange<Int>
-        ) throws(EngineError) -> Int? {
-            guard let text = params[name] else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw .invalidArgument(
-                    field: "params.\(name)",
-                    reason: "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
-                )
+        mutating func boolean(_ name: String) throws(EngineError) -> Bool? {
+            guard let text = text(name) else { return nil }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default:
+                throw .invalidArgument(field: "params.\(name)", reason: "must be true or false, got \"\(text)\"")
             }
-            return value
         }
     }
 }
