@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from watching import TERMINAL, follow_to_end
 from workflow.v1 import workflow_pb2 as pb
 
 # Slack for a loaded machine on top of what the knobs make the server wait.
@@ -19,7 +20,6 @@ CLOCK_SLACK_MS = 5
 K = pb.LogEventKind
 RETRY = pb.LOG_EVENT_KIND_JOB_RETRY_SCHEDULED
 STARTED = pb.LOG_EVENT_KIND_JOB_STARTED
-TERMINAL = {pb.LOG_EVENT_KIND_WORKFLOW_COMPLETED, pb.LOG_EVENT_KIND_WORKFLOW_FAILED, pb.LOG_EVENT_KIND_WORKFLOW_CANCELLED}
 
 
 def run(stub, timeout_s: float = 30, **params: str):
@@ -27,7 +27,7 @@ def run(stub, timeout_s: float = 30, **params: str):
     (events, the workflow as GetWorkflow shows it, wall seconds from the start call to the end)."""
     began = time.monotonic()
     started = stub.StartWorkflow(pb.StartWorkflowRequest(type="TEST", params=params), timeout=10)
-    events = list(stub.WatchLogs(pb.WatchLogsRequest(workflow_id=started.workflow_id), timeout=timeout_s))
+    events = follow_to_end(stub, started.workflow_id, timeout=timeout_s)
     elapsed = time.monotonic() - began
     assert events and events[-1].kind in TERMINAL, [K.Name(e.kind) for e in events]
     workflow = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
@@ -251,7 +251,7 @@ def test_the_deadline_fails_the_workflow_at_the_job_it_is_at_without_waiting_for
     )), timeout=10)
     running = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
     assert running.deadline_at_ms == running.started_at_ms + deadline_ms
-    events = list(stub.WatchLogs(pb.WatchLogsRequest(workflow_id=started.workflow_id), timeout=30))
+    events = follow_to_end(stub, started.workflow_id)
     elapsed = time.monotonic() - began
     workflow = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
 
