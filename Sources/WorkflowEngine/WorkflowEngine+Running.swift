@@ -103,9 +103,9 @@ extension WorkflowEngine {
             return  // abandoned earlier: the workflow went on without it
         }
         if let stop = attempt.stopFailure {
-            attemptEnded(record, failure: stop.failure, outcome: stop.outcome)
+            attemptEnded(record, failure: stop.failure, outcome: stop.outcome, returned: true)
         } else {
-            attemptEnded(record, failure: failure, outcome: .failed)
+            attemptEnded(record, failure: failure, outcome: .failed, returned: true)
         }
     }
 
@@ -171,10 +171,16 @@ extension WorkflowEngine {
     ///   - record: The workflow.
     ///   - failure: Why the attempt failed; `nil` when it succeeded.
     ///   - outcome: How a failed attempt is recorded.
-    func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome) {
+    ///   - returned: Whether the job function returned (else the engine abandons the attempt:
+    ///     its context reports cancelled and its task is cancelled).
+    func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome, returned: Bool = false) {
         guard let attempt = record.attempt else { return }
         record.attempt = nil
-        attempt.abandon()
+        if returned {
+            attempt.timer?.cancel()
+        } else {
+            attempt.abandon()
+        }
         let position = record.position
         // Record everything the job logged before its end.
         let (pending, counters) = attempt.context.close()
@@ -308,6 +314,68 @@ extension WorkflowEngine {
         }
     }
 
+    /// Records the running attempt of `record` as interrupted by a shutdown.
+    func interruptAttempt(of record: WorkflowRecord) {
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        let failure = JobFailureDescription(
+            message: "interrupted: the server shut down while attempt \(job.attempt) ran",
+            code: Self.interruptedCode,
+            stack: "WorkflowEngine.shutdown(gracePeriod:)",
+            isRetryable: true
+        )
+        guard let attempt = record.attempt else { return }
+        record.attempt = nil
+        attempt.abandon()
+        let (pending, counters) = attempt.context.close()
+        apply(pending, position: position, of: record)
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
+        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, resumesNow: false)
+    }
+
+    /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
+    /// and appends `jobInterrupted`; the job stays running, to run again as its next attempt.
+    ///
+    /// - Parameters:
+    ///   - record: The workflow.
+    ///   - failure: The interruption, as the attempt's error.
+    ///   - attemptStartedAtMs: When the interrupted attempt started.
+    ///   - resumesNow: Whether the next attempt starts now (at a restore) rather than when the
+    ///     server runs again (at a shutdown).
+    func appendInterruption(of record: WorkflowRecord, failure: JobFailureDescription, attemptStartedAtMs: Int64, resumesNow: Bool) {
+        let position = record.position
+        let jobRef = record.jobRefs[position]
+        let job = record.workflow.jobs[position]
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].failedAttempts.append(
+            JobAttempt(
+                number: job.attempt, outcome: .interrupted, startedAtMs: attemptStartedAtMs, finishedAtMs: now,
+                error: failure.message, errorCode: failure.code, stack: failure.stack
+            )
+        )
+        record.persist(in: events)
+        let policy = record.definitions[position].retryPolicy
+        let next = if !policy.retries(afterAttempts: job.countedAttempts, failure: failure) {
+            "no attempt is left"
+        } else if resumesNow {
+            "attempt \(job.attempt + 1) starts now"
+        } else {
+            "attempt \(job.attempt + 1) starts when the server runs again"
+        }
+        events.append(
+            event(
+                record, .jobInterrupted, level: .warn,
+                message: "Job \(jobRef.name) attempt \(job.attempt) was interrupted: \(failure.message); \(next)",
+                timestampMs: now, job: jobRef, error: failure.message, stack: failure.stack
+            )
+        )
+        logger.warning(
+            "engine.job_interrupted",
+            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(job.attempt)"]
+        )
+    }
+
     /// The code of an attempt that outran its timeout.
     static let timeoutCode = "TIMEOUT"
     /// The code of a workflow that outran its deadline.
@@ -353,7 +421,7 @@ extension WorkflowEngine {
 
     /// Turns buffered updates of the job at `position` into events, in order, and records them
     /// in the job.
-    func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
+    private func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
         guard !pending.isEmpty else { return }
         let jobRef = record.jobRefs[position]
         var stepNumber = record.workflow.jobs[position].steps.count

@@ -238,6 +238,13 @@ public actor WorkflowEngine {
         return (record.workflow, record.revision)
     }
 
+    /// Starts no more workflows, jobs or attempts from now on (``start(_:)`` and ``retry(id:)``
+    /// throw ``EngineError/Code/shuttingDown``); running attempts go on. The first step of a
+    /// shutdown, taken before the server says it is stopping, so no start slips in between.
+    public func beginShutdown() {
+        isShuttingDown = true
+    }
+
     /// Stops the engine for a restart: starts no more workflows, jobs or attempts, gives the
     /// running attempts `gracePeriod` to end, and records those still running as interrupted,
     /// to run again when an engine next restores the same store.
@@ -262,68 +269,6 @@ public actor WorkflowEngine {
                 interruptAttempt(of: record)
             }
         }
-    }
-
-    /// Records the running attempt of `record` as interrupted by a shutdown.
-    private func interruptAttempt(of record: WorkflowRecord) {
-        let position = record.position
-        let job = record.workflow.jobs[position]
-        let failure = JobFailureDescription(
-            message: "interrupted: the server shut down while attempt \(job.attempt) ran",
-            code: Self.interruptedCode,
-            stack: "WorkflowEngine.shutdown(gracePeriod:)",
-            isRetryable: true
-        )
-        guard let attempt = record.attempt else { return }
-        record.attempt = nil
-        attempt.abandon()
-        let (pending, counters) = attempt.context.close()
-        apply(pending, position: position, of: record)
-        let now = WallClock.nowMs()
-        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
-        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, resumesNow: false)
-    }
-
-    /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
-    /// and appends `jobInterrupted`; the job stays running, to run again as its next attempt.
-    ///
-    /// - Parameters:
-    ///   - record: The workflow.
-    ///   - failure: The interruption, as the attempt's error.
-    ///   - attemptStartedAtMs: When the interrupted attempt started.
-    ///   - resumesNow: Whether the next attempt starts now (at a restore) rather than when the
-    ///     server runs again (at a shutdown).
-    func appendInterruption(of record: WorkflowRecord, failure: JobFailureDescription, attemptStartedAtMs: Int64, resumesNow: Bool) {
-        let position = record.position
-        let jobRef = record.jobRefs[position]
-        let job = record.workflow.jobs[position]
-        let now = WallClock.nowMs()
-        record.workflow.jobs[position].failedAttempts.append(
-            JobAttempt(
-                number: job.attempt, outcome: .interrupted, startedAtMs: attemptStartedAtMs, finishedAtMs: now,
-                error: failure.message, errorCode: failure.code, stack: failure.stack
-            )
-        )
-        record.persist(in: events)
-        let policy = record.definitions[position].retryPolicy
-        let next = if !policy.retries(afterAttempts: job.countedAttempts, failure: failure) {
-            "no attempt is left"
-        } else if resumesNow {
-            "attempt \(job.attempt + 1) starts now"
-        } else {
-            "attempt \(job.attempt + 1) starts when the server runs again"
-        }
-        events.append(
-            event(
-                record, .jobInterrupted, level: .warn,
-                message: "Job \(jobRef.name) attempt \(job.attempt) was interrupted: \(failure.message); \(next)",
-                timestampMs: now, job: jobRef, error: failure.message, stack: failure.stack
-            )
-        )
-        logger.warning(
-            "engine.job_interrupted",
-            metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(job.attempt)"]
-        )
     }
 
     /// Whether a workflow has ended and its terminal event is visible to watchers: with a

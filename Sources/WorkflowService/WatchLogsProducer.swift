@@ -33,6 +33,10 @@ final class WatchLogsProducer: ServerStreamProducer {
         var cursor: UInt64
         var waiter: AppendWaiter?
         var isCancelled = false
+        /// The attempt of the watched workflow that was seen ended after a visit; the watch
+        /// ends only when a later visit finds nothing new (the workflow's last events may have
+        /// become visible between that visit and the look at the workflow).
+        var endedAttemptSeen: Int?
     }
 
     private let log: EventLog
@@ -98,7 +102,11 @@ final class WatchLogsProducer: ServerStreamProducer {
                     if terminalAttempt != nil { continue }
                     guard caughtUp else { continue }
                     if case .finished = workflow { return .finished(.ok) }
-                    if let progress = workflowProgress?(), progress.hasEnded { return .finished(.ok) }
+                    if let progress = workflowProgress?(), progress.hasEnded {
+                        if state.endedAttemptSeen == progress.attempt { return .finished(.ok) }
+                        state.endedAttemptSeen = progress.attempt
+                        continue
+                    }
                     if let previous = state.waiter { log.cancel(previous) }
                     state.waiter = log.notifyOnAppend(after: state.cursor) { [waker] in waker() }
                     if state.waiter == nil { continue }

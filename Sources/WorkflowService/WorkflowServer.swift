@@ -129,6 +129,7 @@ package final class WorkflowServer: Sendable {
     /// - Parameter gracePeriod: How long running jobs and calls in flight get to end.
     package func stop(gracePeriod: Duration = .seconds(10)) async throws {
         let started = ContinuousClock.now
+        await engine.beginShutdown()
         health.enterShutdown()
         await server.beginShutdown()
         await engine.shutdown(gracePeriod: gracePeriod)

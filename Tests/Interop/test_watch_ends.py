@@ -7,7 +7,6 @@ moment a workflow ends races with its watch catching up, which is where an early
 import threading
 
 import grpc
-import pytest
 
 from conftest import Server
 from watching import TERMINAL, brief
@@ -17,12 +16,6 @@ from workflow.v1 import workflow_pb2_grpc
 WORKFLOWS, AT_ONCE = 1000, 60
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "server bug: WatchLogsProducer.produce checks workflowProgress().hasEnded after a visit "
-    "that found nothing new; when the store commits the workflow's last events between the "
-    "two, the watch ends OK without sending them (seen: 1 to 3 of 1000 watches end after a "
-    "STEP_LOGGED/PROGRESS_UPDATED or JOB_COMPLETED with the SQLite store)"
-))
 def test_every_watch_of_a_workflow_ends_with_its_terminal_event():
     server = Server()
     early: list = []

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import RPCCore
 import Testing
 @testable import WorkflowEngine
@@ -140,6 +141,31 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
         #expect(events.isEmpty)
         #expect(status == .ok)
+    }
+
+    @Test func aWorkflowWhoseLastEventsBecomeVisibleBetweenAReadAndTheLookAtItsStateStillSendsThem() async throws {
+        let log = EventLog(retention: 100)
+        @Sendable func event(_ kind: LogEventKind) -> WorkflowModel.LogEvent {
+            WorkflowModel.LogEvent(timestampMs: 0, kind: kind, level: .info, message: "\(kind)", workflowID: "wf-1", workflowType: "TEST", attempt: 1)
+        }
+        log.append(event(.workflowStarted))
+        // The store commits the terminal event just after the producer's read found nothing new
+        // and just before it asks whether the workflow has ended (one watch in a thousand did).
+        let committed = Mutex(false)
+        let progress: @Sendable () -> WorkflowProgress = {
+            let isFirstLook = committed.withLock { committed in
+                defer { committed = true }
+                return !committed
+            }
+            if isFirstLook { log.append(event(.workflowCompleted)) }
+            return WorkflowProgress(hasEnded: true, attempt: 1)
+        }
+        let (events, status) = try await Puller.make(
+            log: log, filter: EventFilter(workflowID: "wf-1"), cursor: 0, workflowProgress: progress
+        ).pullToEnd()
+
+        #expect(status == .ok)
+        #expect(events.map(\.kind) == [.workflowStarted, .workflowCompleted])
     }
 
     @Test func aCursorOlderThanTheRetainedLogGetsAGapMarkerThenTheRest() async throws {
