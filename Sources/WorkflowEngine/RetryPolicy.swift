@@ -71,7 +71,8 @@ public struct RetryPolicy: Sendable, Hashable {
         }
         base = min(base, ceiling)
         let spread = base * jitter * (2 * min(1, max(0, random)) - 1)
-        return .nanoseconds(Int64(max(0, base + spread) * 1e9))
+        // Capped at a century: beyond it the nanoseconds would not fit an Int64.
+        return .nanoseconds(Int64(min(max(0, base + spread), 3.15e9) * 1e9))
     }
 }
 

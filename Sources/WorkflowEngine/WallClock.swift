@@ -17,9 +17,26 @@ enum WallClock {
         return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
     }
 
-    /// Whole milliseconds in `duration`, for measured durations.
+    /// Whole milliseconds in `duration`, for measured durations; saturated at the bounds of
+    /// `Int64` for absurd durations instead of trapping.
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        return whole.addingSaturated(attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// The time `duration` after `milliseconds`, saturated at the bounds of `Int64`: a deadline
+    /// or retry time a configuration puts beyond the year 292 million stays there.
+    static func milliseconds(_ duration: Duration, after milliseconds: Int64) -> Int64 {
+        milliseconds.addingSaturated(self.milliseconds(duration))
+    }
+}
+
+private extension Int64 {
+    func addingSaturated(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        guard overflow else { return sum }
+        return other < 0 ? .min : .max
     }
 }

@@ -22,8 +22,9 @@ extension WorkflowEngine {
         guard record.workflow.status == .running else {
             throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a RUNNING workflow can be cancelled")
         }
-        if record.cancelReason == nil {
-            record.cancelReason = reason.isEmpty ? "cancelled by request" : reason
+        if record.workflow.cancelReason == nil {
+            record.workflow.cancelReason = reason.isEmpty ? "cancelled by request" : reason
+            record.persist(in: events)
             if var attempt = record.attempt {
                 if !attempt.isStopping {
                     let grace = record.definitions[record.position].cancellationGrace
@@ -70,8 +71,8 @@ extension WorkflowEngine {
         record.workflow.error = nil
         record.workflow.failedJobID = nil
         record.workflow.failedJobName = nil
-        record.cancelReason = nil
-        record.workflow.deadlineAtMs = record.deadline.map { now + WallClock.milliseconds($0) }
+        record.workflow.cancelReason = nil
+        record.workflow.deadlineAtMs = record.deadline.map { WallClock.milliseconds($0, after: now) }
         for later in position..<record.workflow.jobs.count {
             record.workflow.jobs[later].status = .pending
             record.workflow.jobs[later].attempt += 1

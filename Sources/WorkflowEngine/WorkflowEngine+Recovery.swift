@@ -11,9 +11,10 @@ extension WorkflowEngine {
     /// (a crash, a kill, a power loss) gets that attempt recorded as interrupted with a
     /// `jobInterrupted` event and runs again as its next attempt, if its retry policy has
     /// attempts left (else the workflow fails at it as if the attempt had thrown); a job
-    /// whose attempt a shutdown interrupted runs again the same way; a job waiting for its next
-    /// attempt keeps waiting until its time; a job that had not started starts. A workflow
-    /// whose deadline passed meanwhile fails at the job it was at.
+    /// whose attempt a shutdown interrupted runs again the same way (that attempt did not count);
+    /// a job waiting for its next attempt keeps waiting until its time; a job that had not
+    /// started starts. A workflow a caller asked to cancel ends cancelled; one whose deadline
+    /// passed meanwhile fails at the job it was at.
     ///
     /// - Returns: How many workflows were loaded and how many of them resumed running.
     /// - Throws: What the store threw when it could not read its data; the engine must not
@@ -83,9 +84,15 @@ extension WorkflowEngine {
             "engine.workflow_resumed",
             metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(job.id)", "job.attempt": "\(job.attempt)"]
         )
+        let wasMidAttempt = job.status == .running && job.nextAttemptAtMs == nil && job.failedAttempts.last?.number != job.attempt
+        if let reason = record.workflow.cancelReason {
+            // Asked to stop before the process stopped: it ends cancelled, not run on.
+            cancelWorkflow(record, at: position, ranJob: job.status == .running, stats: job.stats, reason: reason)
+            return
+        }
         if let deadline = record.workflow.deadlineAtMs, deadline <= WallClock.nowMs() {
-            if job.status == .running, job.nextAttemptAtMs == nil, job.failedAttempts.last?.number != job.attempt {
-                recordCrashedAttempt(of: record)
+            if wasMidAttempt {
+                recordCrashedAttempt(of: record, then: .deadlinePassed)
             }
             failAtDeadline(record)
             return
@@ -100,22 +107,25 @@ extension WorkflowEngine {
             return
         }
         let failure: JobFailureDescription
-        if let last = job.failedAttempts.last, last.number == job.attempt {
-            // A shutdown recorded the interruption already.
-            failure = JobFailureDescription(message: last.error, code: last.errorCode, stack: last.stack, isRetryable: true)
+        if wasMidAttempt {
+            failure = recordCrashedAttempt(of: record, then: .startsNow)
         } else {
-            failure = recordCrashedAttempt(of: record)
+            // A shutdown recorded the interruption already (and did not count it).
+            let last = job.failedAttempts[job.failedAttempts.count - 1]
+            failure = JobFailureDescription(message: last.error, code: last.errorCode, stack: last.stack, isRetryable: true)
         }
-        if record.definitions[position].retryPolicy.retries(afterAttempts: job.countedAttempts, failure: failure) {
+        let countedAttempts = record.workflow.jobs[position].countedAttempts
+        if record.definitions[position].retryPolicy.retries(afterAttempts: countedAttempts, failure: failure) {
             startAttempt(of: record)
         } else {
             fail(record, at: position, failure: failure, stats: job.stats)
         }
     }
 
-    /// Records the attempt that was running when the process died as interrupted.
+    /// Records the attempt that was running when the process died as interrupted; it counts
+    /// against the job's retry policy, so a job that brings the server down cannot loop.
     @discardableResult
-    private func recordCrashedAttempt(of record: WorkflowRecord) -> JobFailureDescription {
+    private func recordCrashedAttempt(of record: WorkflowRecord, then followUp: InterruptionFollowUp) -> JobFailureDescription {
         let job = record.workflow.jobs[record.position]
         let failure = JobFailureDescription(
             message: "interrupted: the server stopped while attempt \(job.attempt) ran (a crash, a kill or a power loss)",
@@ -125,7 +135,7 @@ extension WorkflowEngine {
         )
         appendInterruption(
             of: record, failure: failure,
-            attemptStartedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? WallClock.nowMs(), resumesNow: true
+            attemptStartedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? WallClock.nowMs(), then: followUp
         )
         return failure
     }

@@ -13,6 +13,10 @@ extension WorkflowEngine {
     /// `jobCancelled` for the running job (once it returns) and each later one, then
     /// `workflowCancelled`.
     func launch(_ record: WorkflowRecord, from position: Int) {
+        guard position < record.definitions.count else {
+            completeWorkflow(record)  // a template with no jobs
+            return
+        }
         record.position = position
         armDeadline(of: record)
         startAttempt(of: record)
@@ -26,7 +30,7 @@ extension WorkflowEngine {
         let position = record.position
         record.retryTimer?.cancel()
         record.retryTimer = nil
-        if let reason = record.cancelReason {
+        if let reason = record.workflow.cancelReason {
             let job = record.workflow.jobs[position]
             cancelWorkflow(record, at: position, ranJob: job.status == .running, stats: job.stats, reason: reason)
             return
@@ -69,8 +73,8 @@ extension WorkflowEngine {
             params: record.workflow.params,
             attempt: attemptNumber
         )
-        attemptEpochs += 1
-        let epoch = attemptEpochs
+        lastAttemptEpoch += 1
+        let epoch = lastAttemptEpoch
         let workflowID = record.workflow.id
         let work = definition.run
         // Isolated to the engine like the code that creates it: the task starts on the engine's
@@ -95,6 +99,20 @@ extension WorkflowEngine {
             }
         }
         record.attempt = attempt
+        runningAttempts += 1
+    }
+
+    /// Stops waiting on `record`'s attempt: cancels its timer and, unless its function
+    /// `returned`, asks the function to stop.
+    private func endAttempt(_ record: WorkflowRecord, returned: Bool) {
+        guard let attempt = record.attempt else { return }
+        record.attempt = nil
+        runningAttempts -= 1
+        if returned {
+            attempt.timer?.cancel()
+        } else {
+            attempt.abandon()
+        }
     }
 
     /// The job function of attempt `epoch` of `record` returned (or threw `failure`).
@@ -175,12 +193,7 @@ extension WorkflowEngine {
     ///     its context reports cancelled and its task is cancelled).
     func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome, returned: Bool = false) {
         guard let attempt = record.attempt else { return }
-        record.attempt = nil
-        if returned {
-            attempt.timer?.cancel()
-        } else {
-            attempt.abandon()
-        }
+        endAttempt(record, returned: returned)
         let position = record.position
         // Record everything the job logged before its end.
         let (pending, counters) = attempt.context.close()
@@ -188,7 +201,7 @@ extension WorkflowEngine {
         let now = WallClock.nowMs()
         let stats = Stats(durationMs: max(0, now - (record.workflow.jobs[position].startedAtMs ?? now)), counters: counters)
         guard record.workflow.status == .running else { return }
-        if let reason = record.cancelReason {
+        if let reason = record.workflow.cancelReason {
             // Asked to stop while this job ran: whatever it returned, its work is partial.
             cancelWorkflow(record, at: position, ranJob: true, stats: stats, reason: reason)
             return
@@ -221,7 +234,7 @@ extension WorkflowEngine {
         }
         let now = WallClock.nowMs()
         let delay = policy.backoff(afterAttempt: job.countedAttempts, random: Double.random(in: 0...1))
-        let retryAtMs = now + WallClock.milliseconds(delay)
+        let retryAtMs = WallClock.milliseconds(delay, after: now)
         if let deadline = record.workflow.deadlineAtMs, retryAtMs >= deadline {
             fail(record, at: position, failure: failure, stats: stats)
             return
@@ -279,7 +292,8 @@ extension WorkflowEngine {
         guard let deadlineAtMs = record.workflow.deadlineAtMs else { return }
         let id = record.workflow.id
         let workflowAttempt = record.workflow.attempt
-        let delay = Duration.milliseconds(max(0, deadlineAtMs - WallClock.nowMs()))
+        // At most a year at a time; `deadlineReached` sets the timer again if it is early.
+        let delay = Duration.milliseconds(min(max(0, deadlineAtMs - WallClock.nowMs()), 365 * 86_400_000))
         record.deadlineTimer = Task {
             try? await Task.sleep(for: delay)
             guard !Task.isCancelled else { return }
@@ -291,8 +305,13 @@ extension WorkflowEngine {
     /// for that job's attempt (which is asked to stop and then ignored).
     private func deadlineReached(workflowID: String, workflowAttempt: Int) {
         guard let record = records[workflowID], record.workflow.attempt == workflowAttempt,
-              record.workflow.status == .running
+              record.workflow.status == .running, let deadlineAtMs = record.workflow.deadlineAtMs
         else { return }
+        // The timer runs on the monotonic clock, the deadline on the wall clock.
+        guard WallClock.nowMs() >= deadlineAtMs else {
+            armDeadline(of: record)
+            return
+        }
         failAtDeadline(record)
     }
 
@@ -314,24 +333,35 @@ extension WorkflowEngine {
         }
     }
 
-    /// Records the running attempt of `record` as interrupted by a shutdown.
+    /// Records the running attempt of `record` as interrupted by a shutdown; the attempt does
+    /// not count against the job's retry policy (a deploy never uses up a job's attempts).
     func interruptAttempt(of record: WorkflowRecord) {
+        guard let attempt = record.attempt else { return }
+        endAttempt(record, returned: false)
         let position = record.position
         let job = record.workflow.jobs[position]
+        let (pending, counters) = attempt.context.close()
+        apply(pending, position: position, of: record)
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
+        record.workflow.jobs[position].uncountedAttempts += 1
         let failure = JobFailureDescription(
             message: "interrupted: the server shut down while attempt \(job.attempt) ran",
             code: Self.interruptedCode,
             stack: "WorkflowEngine.shutdown(gracePeriod:)",
             isRetryable: true
         )
-        guard let attempt = record.attempt else { return }
-        record.attempt = nil
-        attempt.abandon()
-        let (pending, counters) = attempt.context.close()
-        apply(pending, position: position, of: record)
-        let now = WallClock.nowMs()
-        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
-        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, resumesNow: false)
+        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, then: .startsWhenTheServerRuns)
+    }
+
+    /// What follows an interrupted attempt, for the `jobInterrupted` event's message.
+    enum InterruptionFollowUp {
+        /// A shutdown: the next server runs the job again.
+        case startsWhenTheServerRuns
+        /// A restore: the job runs again now, if its policy has an attempt left.
+        case startsNow
+        /// A restore after the workflow's deadline passed: the workflow fails.
+        case deadlinePassed
     }
 
     /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
@@ -341,9 +371,13 @@ extension WorkflowEngine {
     ///   - record: The workflow.
     ///   - failure: The interruption, as the attempt's error.
     ///   - attemptStartedAtMs: When the interrupted attempt started.
-    ///   - resumesNow: Whether the next attempt starts now (at a restore) rather than when the
-    ///     server runs again (at a shutdown).
-    func appendInterruption(of record: WorkflowRecord, failure: JobFailureDescription, attemptStartedAtMs: Int64, resumesNow: Bool) {
+    ///   - followUp: What comes next, for the event's message.
+    func appendInterruption(
+        of record: WorkflowRecord,
+        failure: JobFailureDescription,
+        attemptStartedAtMs: Int64,
+        then followUp: InterruptionFollowUp
+    ) {
         let position = record.position
         let jobRef = record.jobRefs[position]
         let job = record.workflow.jobs[position]
@@ -355,13 +389,12 @@ extension WorkflowEngine {
             )
         )
         record.persist(in: events)
-        let policy = record.definitions[position].retryPolicy
-        let next = if !policy.retries(afterAttempts: job.countedAttempts, failure: failure) {
-            "no attempt is left"
-        } else if resumesNow {
-            "attempt \(job.attempt + 1) starts now"
-        } else {
-            "attempt \(job.attempt + 1) starts when the server runs again"
+        let hasAttemptLeft = record.definitions[position].retryPolicy.retries(afterAttempts: job.countedAttempts, failure: failure)
+        let next = switch followUp {
+        case .deadlinePassed: "the workflow's deadline has passed"
+        case _ where !hasAttemptLeft: "no attempt is left"
+        case .startsNow: "attempt \(job.attempt + 1) starts now"
+        case .startsWhenTheServerRuns: "attempt \(job.attempt + 1) starts when the server runs again"
         }
         events.append(
             event(

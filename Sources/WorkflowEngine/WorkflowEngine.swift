@@ -41,7 +41,9 @@ public actor WorkflowEngine {
     var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
     private var workflowIDs = WorkflowIDGenerator()
     /// How many job attempts were started: the last one's epoch.
-    var attemptEpochs: UInt64 = 0
+    var lastAttemptEpoch: UInt64 = 0
+    /// How many attempts run now (the engine waits on them).
+    var runningAttempts = 0
     /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
     var isRestored = false
     /// Set by ``shutdown(gracePeriod:)``: no workflow, job or attempt starts any more.
@@ -187,7 +189,7 @@ public actor WorkflowEngine {
             requestID: request.requestID
         )
         let deadline = template.deadline(request.params)
-        workflow.deadlineAtMs = deadline.map { now + WallClock.milliseconds($0) }
+        workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0, after: now) }
         let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
         records[id] = record
         creationOrder.append(id)
@@ -252,20 +254,25 @@ public actor WorkflowEngine {
     /// A job that ends within the grace period is recorded as usual (a failed one schedules its
     /// retry, which the next engine runs); its workflow's next job does not start. A job still
     /// running then is asked to stop (its context reports cancelled, its task is cancelled),
-    /// and its attempt ends `interrupted` with a `jobInterrupted` event; its workflow stays
-    /// RUNNING. Without a store, nothing resumes these workflows.
+    /// and its attempt ends `interrupted` with a `jobInterrupted` event, not counted against
+    /// the job's retry policy; its workflow stays RUNNING. A workflow a caller asked to cancel
+    /// ends cancelled instead. Without a store, nothing resumes these workflows.
     ///
     /// - Parameter gracePeriod: How long running attempts get to end.
     public func shutdown(gracePeriod: Duration = .zero) async {
         isShuttingDown = true
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
-        while records.values.contains(where: { $0.attempt != nil }), clock.now < deadline {
+        while runningAttempts > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for record in records.values where record.workflow.status == .running {
             record.cancelTimers()
-            if record.attempt != nil {
+            guard record.attempt != nil else { continue }
+            if record.workflow.cancelReason != nil {
+                // Asked to stop already: it ends cancelled now rather than running again later.
+                attemptEnded(record, failure: nil, outcome: .failed)
+            } else {
                 interruptAttempt(of: record)
             }
         }

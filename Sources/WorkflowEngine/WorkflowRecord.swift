@@ -41,8 +41,6 @@ final class WorkflowRecord {
     /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
     /// was restored already ended and so already durable).
     var terminalSequence: UInt64 = 0
-    /// Why the workflow was asked to stop; nil while nobody asked.
-    var cancelReason: String?
 
     init(
         workflow: Workflow,

@@ -40,6 +40,9 @@ public struct Job: Sendable, Hashable {
     /// The first attempt the job's retry policy counts: 1, or the attempt a retry of the
     /// workflow started, which gives the job its whole budget of attempts again.
     public var firstCountedAttempt: Int
+    /// Attempts since ``firstCountedAttempt`` that the retry policy does not count: those a
+    /// shutdown of the server interrupted (a deploy never uses up a job's attempts).
+    public var uncountedAttempts: Int
 
     /// Creates a job; a new job is pending with no steps.
     public init(
@@ -59,7 +62,8 @@ public struct Job: Sendable, Hashable {
         attemptStartedAtMs: Int64? = nil,
         failedAttempts: [JobAttempt] = [],
         nextAttemptAtMs: Int64? = nil,
-        firstCountedAttempt: Int = 1
+        firstCountedAttempt: Int = 1,
+        uncountedAttempts: Int = 0
     ) {
         self.id = id
         self.name = name
@@ -78,10 +82,11 @@ public struct Job: Sendable, Hashable {
         self.failedAttempts = failedAttempts
         self.nextAttemptAtMs = nextAttemptAtMs
         self.firstCountedAttempt = firstCountedAttempt
+        self.uncountedAttempts = uncountedAttempts
     }
 
     /// How many attempts the retry policy has counted so far, the current one included.
     public var countedAttempts: Int {
-        attempt - firstCountedAttempt + 1
+        attempt - firstCountedAttempt + 1 - uncountedAttempts
     }
 }

@@ -46,6 +46,10 @@ public struct Workflow: Sendable, Hashable {
     /// When the workflow fails if it has not ended, in Unix epoch milliseconds; `nil` for no
     /// deadline. Set from its template's deadline when it starts and when it is retried.
     public var deadlineAtMs: Int64?
+    /// Why a caller asked the workflow to stop; `nil` if nobody did. Stored with the workflow,
+    /// so that a restart before the running job stopped ends the workflow cancelled instead of
+    /// running it on.
+    public var cancelReason: String?
 
     /// Creates a workflow.
     public init(
@@ -66,7 +70,8 @@ public struct Workflow: Sendable, Hashable {
         failedJobName: String? = nil,
         requestID: String = "",
         attempt: Int = 1,
-        deadlineAtMs: Int64? = nil
+        deadlineAtMs: Int64? = nil,
+        cancelReason: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -86,5 +91,6 @@ public struct Workflow: Sendable, Hashable {
         self.requestID = requestID
         self.attempt = attempt
         self.deadlineAtMs = deadlineAtMs
+        self.cancelReason = cancelReason
     }
 }

@@ -129,6 +129,10 @@ enum RecordCodec {
                 writer.write(attempt.stack)
             }
         }
+        writer.write(optional: workflow.cancelReason) { writer, value in writer.write(value) }
+        for job in workflow.jobs {
+            writer.write(job.uncountedAttempts)
+        }
         return writer.bytes
     }
 
@@ -168,7 +172,15 @@ enum RecordCodec {
         workflow.failedJobName = try reader.readOptional { reader in try reader.readString() }
         workflow.requestID = try reader.readString()
         workflow.attempt = try reader.readInt()
-        guard !reader.isAtEnd else { return workflow }
+        guard !reader.isAtEnd else {
+            // Written before retry policies: every attempt after the first came from a retry of
+            // the workflow, which gives a job its whole budget again.
+            for index in workflow.jobs.indices {
+                workflow.jobs[index].firstCountedAttempt = workflow.jobs[index].attempt
+                workflow.jobs[index].attemptStartedAtMs = workflow.jobs[index].startedAtMs
+            }
+            return workflow
+        }
         workflow.deadlineAtMs = try reader.readOptional { reader in try reader.readInt64() }
         for index in workflow.jobs.indices {
             workflow.jobs[index].firstCountedAttempt = try reader.readInt()
@@ -184,6 +196,11 @@ enum RecordCodec {
                     )
                 )
             }
+        }
+        guard !reader.isAtEnd else { return workflow }
+        workflow.cancelReason = try reader.readOptional { reader in try reader.readString() }
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].uncountedAttempts = try reader.readInt()
         }
         return workflow
     }

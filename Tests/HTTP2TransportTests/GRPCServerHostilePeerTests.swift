@@ -8,6 +8,12 @@ import Testing
 struct GRPCServerHostilePeerTests {
     static let framedEcho: [UInt8] = [0, 0, 0, 0, 2, 0x2A, 0x2B]
 
+    /// Whether the client received the trailers (HEADERS with END_STREAM) of every stream in `ids`.
+    static func allEnded(_ ids: [Int32], in frames: [RawFrame]) -> Bool {
+        let ended = Set(frames.filter { $0.type == RawFrame.headers && $0.flags & RawFrame.endStream != 0 }.map(\.streamID))
+        return ids.allSatisfy(ended.contains)
+    }
+
     static func echoWorks(_ server: TestServer) async throws -> Bool {
         try await withClient(server) { client in
             try await client.unary(path: "/test.Echo/Unary", request: [7]) == [7]
@@ -51,6 +57,8 @@ struct GRPCServerHostilePeerTests {
                 )
             }
             #expect(await eventually { server.server.statistics.snapshot[.ok] == ids.count })
+            // The server counts a call when it ends it; its last frames may still be on the way.
+            #expect(await eventually { Self.allEnded(ids, in: connection.frames) })
             let frames = connection.frames
             for id in ids {
                 let body = frames.filter { $0.streamID == id && $0.type == RawFrame.data }.flatMap(\.payload)
@@ -77,6 +85,8 @@ struct GRPCServerHostilePeerTests {
                 )
             }
             #expect(await eventually { server.server.statistics.snapshot[.ok] == ids.count })
+            // The server counts a call when it ends it; its last frames may still be on the way.
+            #expect(await eventually { Self.allEnded(ids, in: connection.frames) })
             for id in ids {
                 let body = connection.frames.filter { $0.streamID == id && $0.type == RawFrame.data }.flatMap(\.payload)
                 #expect(body == message, "stream \(id)")

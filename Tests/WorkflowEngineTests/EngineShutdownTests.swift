@@ -31,6 +31,7 @@ struct EngineShutdownTests {
         }
         #expect(events.map(\.kind) == [.jobInterrupted])
         #expect(events.first?.message == "Job Fetch attempt 1 was interrupted: interrupted: the server shut down while attempt 1 ran; attempt 2 starts when the server runs again")
+        #expect(stopped.jobs[0].countedAttempts == 0, "a shutdown does not use up an attempt")
     }
 
     @Test("a job that ends within the grace period is recorded, and the next job does not start")
@@ -47,6 +48,41 @@ struct EngineShutdownTests {
         #expect(stopped.status == .running)
         #expect(stopped.jobs.map(\.status) == [.completed, .pending])
         #expect(stopped.jobs[0].failedAttempts.isEmpty)
+    }
+
+    @Test("a workflow asked to cancel whose job is still stopping ends cancelled at shutdown, not interrupted")
+    func cancelThenShutdown() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await engine.start(
+            WorkflowRequest(type: "TEST", params: ["jobs": "2", "hang_job": "1", "hang_ms": "60000", "timeout_grace_ms": "60000"])
+        ).value
+        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        _ = try await engine.cancel(id: workflow.id)
+        await engine.shutdown(gracePeriod: .zero)
+        let stopped = try await engine.workflow(id: workflow.id)
+        #expect(stopped.status == .cancelled)
+        #expect(stopped.jobs.map(\.status) == [.cancelled, .cancelled])
+        #expect(stopped.jobs[0].failedAttempts.isEmpty)
+    }
+
+    @Test("a retry that comes due during the grace period waits for the next server")
+    func retryDueDuringGrace() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await engine.start(
+            WorkflowRequest(type: "TEST", params: [
+                "jobs": "1", "steps": "0", "fail_job": "1", "fail_attempts": "1", "max_attempts": "2", "backoff_ms": "20",
+            ])
+        ).value
+        while try await engine.workflow(id: workflow.id).jobs[0].nextAttemptAtMs == nil {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        await engine.shutdown(gracePeriod: .milliseconds(200))
+        let stopped = try await engine.workflow(id: workflow.id)
+        #expect(stopped.status == .running)
+        #expect(stopped.jobs[0].attempt == 1, "no attempt starts while the engine shuts down")
+        #expect(stopped.jobs[0].nextAttemptAtMs != nil, "the next server runs it")
     }
 
     @Test("after shutdown no workflow starts")

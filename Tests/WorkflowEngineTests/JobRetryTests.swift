@@ -155,6 +155,32 @@ struct JobRetryTests {
         #expect(finished.jobs[0].failedAttempts.map(\.number) == [1, 2])
     }
 
+    @Test("an attempt that returns after its timeout, within the grace, still counts as timed out")
+    func returnsAfterTimeout() async throws {
+        let template = WorkflowTemplate(
+            type: "SLOW",
+            jobs: [
+                JobDefinition(name: "Slow", timeout: .milliseconds(30), cancellationGrace: .seconds(30)) { _ in
+                    // Ignores cancellation, then returns as if it had succeeded.
+                    await Task.detached { try? await Task.sleep(for: .milliseconds(200)) }.value
+                },
+            ]
+        )
+        let engine = EngineTesting.makeEngine([template])
+        let (workflow, _) = try await EngineTesting.run(WorkflowRequest(type: "SLOW"), on: engine)
+        #expect(workflow.status == .failed)
+        #expect(workflow.jobs[0].failedAttempts.map(\.outcome) == [.timedOut])
+        #expect(workflow.error == "attempt 1 of Slow timed out after 30 ms")
+    }
+
+    @Test("a template with no jobs completes at once")
+    func noJobs() async throws {
+        let engine = EngineTesting.makeEngine([WorkflowTemplate(type: "EMPTY", jobs: [])])
+        let (workflow, events) = try await EngineTesting.run(WorkflowRequest(type: "EMPTY"), on: engine)
+        #expect(workflow.status == .completed)
+        #expect(events.map(\.kind) == [.workflowStarted, .workflowCompleted])
+    }
+
     @Test("a job function sees its attempt and a key that stays the same across attempts")
     func attemptAndIdempotencyKey() async throws {
         let seen = Box<[(Int, String)]>([])

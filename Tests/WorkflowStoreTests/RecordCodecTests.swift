@@ -49,14 +49,14 @@ struct RecordCodecWorkflowTests {
                           JobAttempt(number: 2, outcome: .timedOut, startedAtMs: 10, finishedAtMs: 12, error: "slow ✓", errorCode: "TIMEOUT", stack: "t"),
                           JobAttempt(number: 3, outcome: .interrupted, startedAtMs: 13, finishedAtMs: 14, error: "stop", errorCode: "INTERRUPTED", stack: ""),
                       ],
-                      nextAttemptAtMs: 99, firstCountedAttempt: 2)
+                      nextAttemptAtMs: 99, firstCountedAttempt: 2, uncountedAttempts: 1)
         job.steps = []
         let workflow = Workflow(
             id: "wf-1", type: "TEST", summary: "sum", status: .failed, createdAtMs: 1, startedAtMs: 2, finishedAtMs: 30,
             userID: "u", userName: "ada", params: ["jobs": "2", "steps": "5"],
             jobs: [job, Job(id: "wf-1-j2", name: "Process", position: 1, status: .cancelled)],
             stats: Stats(durationMs: 29, counters: ["itemsProcessed": 2]), error: "e", failedJobID: "wf-1-j1",
-            failedJobName: "Fetch", requestID: "r", attempt: 2, deadlineAtMs: 3_600_002
+            failedJobName: "Fetch", requestID: "r", attempt: 2, deadlineAtMs: 3_600_002, cancelReason: "pressed Cancel ✓"
         )
         #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
     }
@@ -72,10 +72,18 @@ struct RecordCodecWorkflowTests {
         extended.jobs[0].firstCountedAttempt = 2
         let bytes = RecordCodec.encode(extended)
         // The appended part: the deadline (presence + varint 1000), then the job's counted
-        // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes).
-        let legacyLength = bytes.count - 3 - 4
-        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == workflow)
-        for length in (legacyLength + 1)..<bytes.count {
+        // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes),
+        // then the cancel reason's presence and the job's uncounted attempts (1 + 1).
+        let legacyLength = bytes.count - 3 - 4 - 2
+        // Before retry policies every attempt after the first came from a retry of the
+        // workflow, which gives a job its whole budget: the budget counts from that attempt.
+        var legacy = workflow
+        legacy.jobs[0].firstCountedAttempt = 3
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == legacy)
+        // A snapshot of the first version with attempts, before the cancel reason.
+        let withoutCancelLength = bytes.count - 2
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == extended)
+        for length in (legacyLength + 1)..<bytes.count where length != withoutCancelLength {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
         }
     }

@@ -111,7 +111,21 @@ struct ResumeTests {
         #expect(resumed.error?.hasPrefix("the workflow's deadline of 1 s passed at job Process") == true)
     }
 
-    @Test("a shutdown interrupts the running job; the next engine on the same file resumes it as its next attempt")
+    @Test("a workflow a caller asked to cancel before the process died ends cancelled, not run on")
+    func cancelRequestSurvives() async throws {
+        var workflow = SQLiteEventStoreTests.runningWorkflow()
+        workflow.params = ["jobs": "3", "steps": "2", "max_attempts": "3"]
+        workflow.cancelReason = "pressed Cancel"
+        let directory = try Self.directoryHolding(workflow)
+
+        let (resumed, events) = try await Self.restoreAndFinish(workflow.id, in: directory)
+        #expect(resumed.status == .cancelled)
+        #expect(resumed.jobs.map(\.status) == [.cancelled, .cancelled, .cancelled])
+        #expect(!events.contains { $0.kind == .jobStarted || $0.kind == .jobInterrupted })
+        #expect(events.last?.message == "Workflow TEST cancelled: pressed Cancel")
+    }
+
+    @Test("a shutdown interrupts the running job without using up an attempt; the next engine on the same file resumes it")
     func shutdownThenResume() async throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let id: String
@@ -121,7 +135,7 @@ struct ResumeTests {
             let engine = WorkflowEngine(templates: .builtIn, store: store, logger: Self.logger)
             try await engine.restore()
             id = try await engine.start(
-                WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "50", "step_delay_ms": "20", "max_attempts": "2"])
+                WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "50", "step_delay_ms": "20"])
             ).value.id
             while try await engine.workflow(id: id).jobs[0].steps.count < 2 {
                 try await Task.sleep(for: .milliseconds(5))
@@ -141,7 +155,8 @@ struct ResumeTests {
         let second = try #require(store)
         let engine = WorkflowEngine(templates: .builtIn, store: second, logger: Self.logger)
         #expect(try await engine.restore().resumed == 1)
-        while try await engine.workflow(id: id).status == .running {
+        let finishBy = ContinuousClock.now + .seconds(20)
+        while try await engine.workflow(id: id).status == .running, ContinuousClock.now < finishBy {
             try await Task.sleep(for: .milliseconds(5))
         }
         let resumed = try await engine.workflow(id: id)
