@@ -12,7 +12,7 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     /// Where it went wrong.
     public var stack: String
     /// The kind of error; see ``JobFailure/code``.
-    public var code: String
+    public var code: JobErrorCode
     /// Whether running the job again could succeed; see ``JobFailure/isRetryable``.
     public var isRetryable: Bool
 
@@ -20,14 +20,14 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     ///
     /// - Parameters:
     ///   - message: What went wrong; becomes the job's and the workflow's error.
-    ///   - code: The kind of error; `ERROR` by default.
+    ///   - code: The kind of error; ``JobErrorCode/error`` by default.
     ///   - isRetryable: Whether a retry could succeed; `false` fails the job at once.
     ///   - fileID: Where it is thrown; leave the default.
     ///   - line: Where it is thrown; leave the default.
     ///   - function: Where it is thrown; leave the default.
     public init(
         _ message: String,
-        code: String = JobFailureDescription.defaultCode,
+        code: JobErrorCode = .error,
         isRetryable: Bool = true,
         fileID: String = #fileID,
         line: Int = #line,
@@ -40,7 +40,7 @@ public struct JobError: JobFailure, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// Creates an error with an explicit stack.
-    public init(message: String, stack: String, code: String = JobFailureDescription.defaultCode, isRetryable: Bool = true) {
+    public init(message: String, stack: String, code: JobErrorCode = .error, isRetryable: Bool = true) {
         self.message = message
         self.stack = stack
         self.code = code

@@ -10,7 +10,7 @@
 /// together do not all retry at the same moment.
 ///
 /// ```swift
-/// let policy = RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(200), nonRetryableCodes: ["TIMEOUT"])
+/// let policy = RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(200), nonRetryableCodes: [.timeout])
 /// policy.backoff(afterAttempt: 1, random: 0.5)  // 200 ms
 /// policy.backoff(afterAttempt: 3, random: 0.5)  // 800 ms
 /// ```
@@ -25,8 +25,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxBackoff: Duration
     /// How much each wait is spread, as a fraction of it: 0 waits exactly, 0.2 waits ±20 %.
     public var jitter: Double
-    /// Error codes (``JobFailure/code``) that are never retried, e.g. `TIMEOUT`.
-    public var nonRetryableCodes: Set<String>
+    /// Error codes (``JobFailure/code``) that are never retried, e.g. ``JobErrorCode/timeout``.
+    public var nonRetryableCodes: Set<JobErrorCode>
 
     /// Creates a policy; out-of-range values are clamped (at least one attempt, a multiplier of
     /// at least 1, a jitter from 0 to 1, no negative waits).
@@ -36,7 +36,7 @@ public struct RetryPolicy: Sendable, Hashable {
         backoffMultiplier: Double = 2,
         maxBackoff: Duration = .seconds(60),
         jitter: Double = 0.2,
-        nonRetryableCodes: Set<String> = []
+        nonRetryableCodes: Set<JobErrorCode> = []
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialBackoff = max(.zero, initialBackoff)
@@ -73,13 +73,5 @@ public struct RetryPolicy: Sendable, Hashable {
         let spread = base * jitter * (2 * min(1, max(0, random)) - 1)
         // Capped at a century: beyond it the nanoseconds would not fit an Int64.
         return .nanoseconds(Int64(min(max(0, base + spread), 3.15e9) * 1e9))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }

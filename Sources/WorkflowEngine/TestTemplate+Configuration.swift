@@ -44,9 +44,11 @@ extension TestTemplate {
             let multiplier = try reader.number("backoff_multiplier", in: 1...100) ?? 2
             let maxBackoffMs = try reader.integer("max_backoff_ms", in: 0...3_600_000) ?? max(backoffMs, 10_000)
             let jitter = try reader.number("jitter", in: 0...1) ?? 0
-            let noRetryCodes = reader.text("no_retry_codes").map { text in
-                Set(text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty })
-            } ?? []
+            var noRetryCodes: Set<JobErrorCode> = []
+            for part in reader.text("no_retry_codes")?.split(separator: ",") ?? [] {
+                let code = String(part.filter { !$0.isWhitespace })
+                if !code.isEmpty { noRetryCodes.insert(JobErrorCode(code)) }
+            }
             retryPolicy = RetryPolicy(
                 maxAttempts: maxAttempts, initialBackoff: .milliseconds(backoffMs), backoffMultiplier: multiplier,
                 maxBackoff: .milliseconds(maxBackoffMs), jitter: jitter, nonRetryableCodes: noRetryCodes

@@ -112,7 +112,7 @@ extension WorkflowEngine {
         } else {
             // A shutdown recorded the interruption already (and did not count it).
             let last = job.failedAttempts[job.failedAttempts.count - 1]
-            failure = JobFailureDescription(message: last.error, code: last.errorCode, stack: last.stack, isRetryable: true)
+            failure = JobFailureDescription(message: last.error, code: JobErrorCode(last.errorCode), stack: last.stack, isRetryable: true)
         }
         let countedAttempts = record.workflow.jobs[position].countedAttempts
         if record.definitions[position].retryPolicy.retries(afterAttempts: countedAttempts, failure: failure) {
@@ -129,7 +129,7 @@ extension WorkflowEngine {
         let job = record.workflow.jobs[record.position]
         let failure = JobFailureDescription(
             message: "interrupted: the server stopped while attempt \(job.attempt) ran (a crash, a kill or a power loss)",
-            code: Self.interruptedCode,
+            code: .interrupted,
             stack: "WorkflowEngine.restore(): the process stopped while this attempt ran",
             isRetryable: true
         )
@@ -151,7 +151,7 @@ extension WorkflowEngine {
         record.position = position
         let failure = JobFailureDescription(
             message: jobs[position].error ?? "interrupted by restart",
-            code: Self.interruptedCode,
+            code: .interrupted,
             stack: jobs[position].stack ?? "WorkflowEngine.restore()",
             isRetryable: false
         )

@@ -21,7 +21,7 @@ package enum ProductTemplates {
     /// timeout, an interruption) run again.
     package static let retryPolicy: RetryPolicy = {
         var policy = RetryPolicy.standard
-        policy.nonRetryableCodes = [JobError.validationCode]
+        policy.nonRetryableCodes = [.validation]
         return policy
     }()
 

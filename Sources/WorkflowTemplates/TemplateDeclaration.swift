@@ -77,7 +77,7 @@ package struct TemplateDeclaration: Sendable, Hashable {
                             guard let function else {
                                 throw JobError(
                                     "\(type) has no job function \"\(job.function)\"",
-                                    code: JobError.configurationCode,
+                                    code: .configuration,
                                     isRetryable: false
                                 )
                             }

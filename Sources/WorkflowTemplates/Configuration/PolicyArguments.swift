@@ -41,7 +41,7 @@ struct PolicyArguments: Sendable, Hashable {
     /// How much each wait is spread.
     var jitter: Double?
     /// Error codes never retried.
-    var nonRetryableCodes: Set<String>?
+    var nonRetryableCodes: Set<JobErrorCode>?
     /// Each attempt's start-to-close timeout.
     var timeout: Duration?
     /// The workflow's deadline.
@@ -165,15 +165,15 @@ struct PolicyArguments: Sendable, Hashable {
 
     /// Comma-separated UPPER_SNAKE_CASE codes (blanks around them ignored); an empty text is
     /// no code.
-    private static func codes(_ text: String) throws(DeclarationLineError) -> Set<String> {
-        var codes: Set<String> = []
+    private static func codes(_ text: String) throws(DeclarationLineError) -> Set<JobErrorCode> {
+        var codes: Set<JobErrorCode> = []
         guard !text[...].trimmingBlanks().isEmpty else { return codes }
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let code = part.trimmingBlanks()
             guard code.wholeMatch(of: /[A-Z][A-Z0-9_]*/) != nil else {
                 throw DeclarationLineError(reason: "\"\(code)\" is not an error code: codes are UPPER_SNAKE_CASE, comma-separated, e.g. TIMEOUT,VALIDATION")
             }
-            codes.insert(String(code))
+            codes.insert(JobErrorCode(String(code)))
         }
         return codes
     }
