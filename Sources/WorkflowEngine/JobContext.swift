@@ -37,7 +37,9 @@ public final class JobContext: Sendable {
     /// A key that is the same for every attempt of this job, across retries and restarts, and
     /// different for every other job of every workflow: jobs run at least once, so a job that
     /// calls another system passes it along (an idempotency key, a client token) so that a
-    /// repeated attempt does not do the work twice.
+    /// repeated attempt does not do the work twice. Two attempts can even overlap (one
+    /// abandoned after its timeout, the next started): the system called must treat the key as
+    /// a lock or a deduplication key, not only as a marker of work done.
     public var idempotencyKey: String { jobID }
 
     private struct State {

@@ -22,8 +22,10 @@ public struct JobDefinition: Sendable {
     /// The start-to-close timeout of each attempt; `nil` for none. An attempt still running
     /// then is cancelled through its context and fails with the code `TIMEOUT`.
     public var timeout: Duration?
-    /// How long an attempt that was cancelled (on a timeout, a workflow deadline or a cancel
-    /// request) may take to return before the engine abandons it and goes on without it.
+    /// How long an attempt that was asked to stop (on its timeout or a cancel request) may take
+    /// to return before the engine abandons it and goes on without it. (A workflow deadline
+    /// abandons the attempt at once.) An abandoned attempt may still be running when the next
+    /// attempt starts.
     public var cancellationGrace: Duration
     /// The work. Throwing fails the attempt.
     public var run: @Sendable (JobContext) async throws -> Void

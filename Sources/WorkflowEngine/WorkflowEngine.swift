@@ -5,7 +5,9 @@ import WorkflowModel
 ///
 /// Starting a workflow validates the request, records the workflow as running with its jobs
 /// pending, and returns at once; the jobs then run in the background strictly one after
-/// another. The first job that throws fails the workflow and cancels the jobs after it.
+/// another, each attempt in a task of its own. A failed attempt runs again as its job's
+/// ``RetryPolicy`` says; the first job whose last attempt fails fails the workflow and cancels
+/// the jobs after it. With a store, ``restore()`` resumes what a restart interrupted.
 ///
 /// All methods are synchronous and isolated to the actor. Code that runs on the engine's
 /// ``EngineExecutor`` (an RPC handler on the network event loop) calls them without an actor

@@ -22,8 +22,11 @@ import Synchronization
 /// with an entry that seems to wait for its next job; such an entry counts as abandoned once no
 /// job has run for ``abandonedAfter``. Likewise, a retry cancelled before its first job starts
 /// leaves the entry kept for a retry, which is evicted first. At shutdown the engine cancels
-/// running jobs too, so their entries go although their workflows end FAILED (interrupted); the
-/// scratchpad is in memory and ends with the process anyway.
+/// the jobs still running, so their entries go although their workflows stay RUNNING, to resume
+/// in the next process; the scratchpad is in memory and ends with the process anyway, and a
+/// resumed job derives its inputs again. An attempt the engine abandoned (a timeout past its
+/// grace) may end while the next attempt runs and remove the entry; the next job then derives
+/// its inputs again too.
 ///
 /// ```swift
 /// let scratchpad = WorkflowScratchpad(capacity: 256)

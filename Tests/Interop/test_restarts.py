@@ -282,7 +282,7 @@ def test_sigkill_mid_job_several_times_every_workflow_completes(tmp_path, seed):
         connection.close()
         server.stop()
     assert server.process.returncode == 0
-    assert time.monotonic() - began < 60, "the kill test took far longer than planned"
+    assert time.monotonic() - began < 180, "the kill test took far longer than planned"
 
 
 def first_event(stub, workflow_id: str, matches):
@@ -456,12 +456,13 @@ def _restart_and_finish(data_dir, watchers, timeout_s: float):
     return server, connection, resumed_from
 
 
-DEPLOY_STEPS, DEPLOY_STEP_DELAY_MS, DEPLOY_JOBS = 20, 100, 3
+DEPLOY_STEPS, DEPLOY_STEP_DELAY_MS, DEPLOY_JOBS = 40, 100, 3
 
 
 def test_sigterm_interrupts_jobs_still_running_after_the_grace_and_the_next_server_resumes_them(tmp_path):
     grace_s, job_ms = 1, DEPLOY_STEPS * DEPLOY_STEP_DELAY_MS
-    params = {"jobs": str(DEPLOY_JOBS), "steps": str(DEPLOY_STEPS), "step_delay_ms": str(DEPLOY_STEP_DELAY_MS), "max_attempts": "3"}
+    # One attempt per job (the TEST default): a deploy must not use it up.
+    params = {"jobs": str(DEPLOY_JOBS), "steps": str(DEPLOY_STEPS), "step_delay_ms": str(DEPLOY_STEP_DELAY_MS)}
     data_dir, server, connection, started, watchers, health_watch = _deploy_start(tmp_path, grace_s, 10, lambda n: params)
     term_at, gone_at, exited_after = _sigterm(server, connection, watchers, health_watch, max_exit_s=grace_s + 5)
     assert exited_after >= grace_s - 0.1, "the running jobs did not get their grace period"
@@ -499,7 +500,7 @@ def test_sigterm_interrupts_jobs_still_running_after_the_grace_and_the_next_serv
 
 
 def test_sigterm_with_a_long_enough_grace_lets_jobs_finish_and_the_next_job_waits_for_the_restart(tmp_path):
-    grace_s, steps, step_delay_ms = 5, 8, 100
+    grace_s, steps, step_delay_ms = 5, 20, 100
     job_ms = steps * step_delay_ms
 
     def params_for(n):

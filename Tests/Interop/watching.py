@@ -82,7 +82,8 @@ class Watcher:
 
     def cancel(self):
         self._cancelled = True
-        self._call.cancel()
+        if self._call is not None:
+            self._call.cancel()
         self.join()
 
 
