@@ -63,11 +63,7 @@ package struct WorkflowTreeFormatter: Sendable {
         let nameWidth = min(32, workflow.jobs.map(\.name.count).max() ?? 0)
         for job in workflow.jobs.sorted(by: { $0.position < $1.position }) {
             lines.append(jobLine(job, nameWidth: nameWidth, nowMs: nowMs))
-            if !job.error.isEmpty {
-                var error = StyledLine()
-                error.append("      error: " + job.error, .red)
-                lines.append(error)
-            }
+            lines += attemptLines(job)
             if showsSteps {
                 lines += job.steps.map(stepLine)
             }
@@ -78,6 +74,28 @@ package struct WorkflowTreeFormatter: Sendable {
             failed.append("failed\(at): \(workflow.error)", .boldRed)
             lines.append(failed)
             lines.append(dimLine("  " + RetryHint.text(workflowID: workflow.id)))
+        }
+        return lines
+    }
+
+    /// Each failed, timed-out or interrupted attempt of `job` with its error (or the job's
+    /// error alone when it has no such attempt), and when a waiting job runs again.
+    private func attemptLines(_ job: WorkflowV1.Job) -> [StyledLine] {
+        var lines: [StyledLine] = []
+        if job.failedAttempts.isEmpty, !job.error.isEmpty {
+            var error = StyledLine()
+            error.append("      error: " + job.error, .red)
+            lines.append(error)
+        }
+        for attempt in job.failedAttempts {
+            var line = StyledLine()
+            let isFinal = job.status == .failed && attempt.attempt == job.attempt
+            let code = attempt.errorCode.isEmpty ? "" : " (\(attempt.errorCode))"
+            line.append("      attempt \(attempt.attempt) \(attempt.outcome.shortName)\(code): \(attempt.error)", isFinal ? .red : .yellow)
+            lines.append(line)
+        }
+        if job.nextAttemptAtMs > 0 {
+            lines.append(dimLine("      attempt \(job.attempt + 1) starts at \(TimeText.localDateTime(epochMs: job.nextAttemptAtMs))"))
         }
         return lines
     }

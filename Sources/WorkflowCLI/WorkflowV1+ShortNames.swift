@@ -14,6 +14,11 @@ extension WorkflowV1.LogEventKind {
     }
 }
 
+extension WorkflowV1.JobAttemptOutcome {
+    /// The proto name without `JOB_ATTEMPT_OUTCOME_`, such as `TIMED_OUT`.
+    package var shortName: String { description.removingPrefix("JOB_ATTEMPT_OUTCOME_") }
+}
+
 extension WorkflowV1.LogLevel {
     /// The proto name without `LOG_LEVEL_`, such as `INFO`.
     package var shortName: String { description.removingPrefix("LOG_LEVEL_") }

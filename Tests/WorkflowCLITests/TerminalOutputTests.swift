@@ -58,6 +58,27 @@ import WorkflowMessages
         #expect(lines[lines.count - 2] == "failed at Process: Simulated failure")
     }
 
+    @Test func theTreeShowsEveryFailedAttemptAndWhenAWaitingJobRunsAgain() throws {
+        var workflow = Fixtures.runningWorkflow
+        workflow.jobs[1].attempt = 3
+        workflow.jobs[1].error = "ignored while attempts are listed"
+        workflow.jobs[1].failedAttempts = [
+            WorkflowV1.JobAttempt(attempt: 1, outcome: .timedOut, error: "attempt 1 of Process timed out after 500 ms", errorCode: "TIMEOUT"),
+            WorkflowV1.JobAttempt(attempt: 2, outcome: .interrupted, error: "interrupted: the server shut down while attempt 2 ran", errorCode: "INTERRUPTED"),
+            WorkflowV1.JobAttempt(attempt: 3, outcome: .failed, error: "connection reset", errorCode: "ERROR"),
+        ]
+        workflow.jobs[1].nextAttemptAtMs = Fixtures.startMs + 5_000
+        let lines = WorkflowTreeFormatter(showsSteps: false).lines(for: workflow, nowMs: Fixtures.startMs + 2_000).map(\.plainText)
+        let process = try #require(lines.firstIndex { $0.contains(" Process ") && $0.contains("RUNNING") })
+        #expect(Array(lines[(process + 1)...(process + 4)]) == [
+            "      attempt 1 TIMED_OUT (TIMEOUT): attempt 1 of Process timed out after 500 ms",
+            "      attempt 2 INTERRUPTED (INTERRUPTED): interrupted: the server shut down while attempt 2 ran",
+            "      attempt 3 FAILED (ERROR): connection reset",
+            "      attempt 4 starts at \(TimeText.localDateTime(epochMs: Fixtures.startMs + 5_000))",
+        ])
+        #expect(!lines.contains { $0.contains("ignored while attempts are listed") })
+    }
+
     @Test func retryCommandsAreQuotedForTheShell() {
         #expect(RetryHint.text(workflowID: "wf-0H5N3Q8T2ZK1") == "to retry from the failed job: workflowctl retry wf-0H5N3Q8T2ZK1")
         #expect(RetryHint.shellQuoted("it's a") == #"'it'\''s a'"#)
