@@ -78,21 +78,22 @@ package struct WorkflowTreeFormatter: Sendable {
         return lines
     }
 
-    /// Each failed, timed-out or interrupted attempt of `job` with its error (or the job's
-    /// error alone when it has no such attempt), and when a waiting job runs again.
+    /// Each failed, timed-out or interrupted attempt of `job` with its error, then the job's
+    /// own error unless the last attempt's says it (a deadline can fail a job between two
+    /// attempts), and when a waiting job runs again.
     private func attemptLines(_ job: WorkflowV1.Job) -> [StyledLine] {
         var lines: [StyledLine] = []
-        if job.failedAttempts.isEmpty, !job.error.isEmpty {
-            var error = StyledLine()
-            error.append("      error: " + job.error, .red)
-            lines.append(error)
-        }
         for attempt in job.failedAttempts {
             var line = StyledLine()
-            let isFinal = job.status == .failed && attempt.attempt == job.attempt
+            let isFinal = job.status == .failed && attempt.attempt == job.attempt && attempt.error == job.error
             let code = attempt.errorCode.isEmpty ? "" : " (\(attempt.errorCode))"
             line.append("      attempt \(attempt.attempt) \(attempt.outcome.shortName)\(code): \(attempt.error)", isFinal ? .red : .yellow)
             lines.append(line)
+        }
+        if !job.error.isEmpty, job.error != job.failedAttempts.last?.error {
+            var error = StyledLine()
+            error.append("      error: " + job.error, .red)
+            lines.append(error)
         }
         if job.nextAttemptAtMs > 0 {
             lines.append(dimLine("      attempt \(job.attempt + 1) starts at \(TimeText.localDateTime(epochMs: job.nextAttemptAtMs))"))

@@ -34,6 +34,7 @@ enum WallClock {
 }
 
 private extension Int64 {
+    /// `self + other`, or the bound of `Int64` the sum would pass.
     func addingSaturated(_ other: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(other)
         guard overflow else { return sum }

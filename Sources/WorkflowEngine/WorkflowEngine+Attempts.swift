@@ -3,7 +3,7 @@ import WorkflowModel
 
 extension WorkflowEngine {
     /// Starts running `record`'s jobs at `position`: the first job's first attempt starts now;
-    /// each ending attempt then decides what comes next (see ``attemptEnded(_:failure:)``).
+    /// each ending attempt then decides what comes next (see ``attemptEnded(_:failure:outcome:returned:)``).
     ///
     /// Event order for a workflow: `workflowStarted` (appended by `start`), then per job
     /// `jobStarted`, its steps and progress, `jobCompleted`; and finally `workflowCompleted`.
@@ -93,7 +93,7 @@ extension WorkflowEngine {
         var attempt = RunningAttempt(epoch: epoch, context: context, task: task, startedAtMs: now)
         if let timeout = definition.timeout {
             attempt.timer = Task {
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(for: timeout.clampedToLongestWait)
                 guard !Task.isCancelled else { return }
                 self.attemptTimedOut(workflowID: workflowID, epoch: epoch, timeout: timeout)
             }
@@ -155,7 +155,7 @@ extension WorkflowEngine {
     /// A timer that abandons attempt `epoch` if it has not returned after `grace`.
     func graceTimer(workflowID: String, epoch: UInt64, grace: Duration) -> Task<Void, Never> {
         Task {
-            try? await Task.sleep(for: grace)
+            try? await Task.sleep(for: grace.clampedToLongestWait)
             guard !Task.isCancelled else { return }
             self.graceExpired(workflowID: workflowID, epoch: epoch, grace: grace)
         }
@@ -245,7 +245,7 @@ extension WorkflowEngine {
         var retryEvent = event(
             record, .jobRetryScheduled, level: .warn,
             message: "Job \(jobRef.name) attempt \(job.attempt) failed: \(failure.message); "
-                + "attempt \(job.attempt + 1) of \(policy.maxAttempts + job.firstCountedAttempt - 1) starts in \(Self.humanReadable(delay))",
+                + "attempt \(job.attempt + 1) of \(policy.maxAttempts + job.firstCountedAttempt - 1 + job.uncountedAttempts) starts in \(Self.humanReadable(delay))",
             timestampMs: now, job: jobRef, error: failure.message, stack: failure.stack
         )
         retryEvent.retryAtMs = retryAtMs
@@ -266,7 +266,7 @@ extension WorkflowEngine {
         let id = record.workflow.id
         let workflowAttempt = record.workflow.attempt
         record.retryTimer = Task {
-            try? await Task.sleep(for: delay)
+            try? await Task.sleep(for: delay.clampedToLongestWait)
             guard !Task.isCancelled,
                   let current = self.records[id], current === record, current.workflow.attempt == workflowAttempt
             else { return }
@@ -304,16 +304,6 @@ extension WorkflowEngine {
             isRetryable: true
         )
         appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, then: .startsWhenTheServerRuns)
-    }
-
-    /// What follows an interrupted attempt, for the `jobInterrupted` event's message.
-    enum InterruptionFollowUp {
-        /// A shutdown: the next server runs the job again.
-        case startsWhenTheServerRuns
-        /// A restore: the job runs again now, if its policy has an attempt left.
-        case startsNow
-        /// A restore after the workflow's deadline passed: the workflow fails.
-        case deadlinePassed
     }
 
     /// Records that the current attempt of `record`'s job was cut off by a stop of the server,

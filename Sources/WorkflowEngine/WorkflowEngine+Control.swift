@@ -72,11 +72,12 @@ extension WorkflowEngine {
         record.workflow.failedJobID = nil
         record.workflow.failedJobName = nil
         record.workflow.cancelReason = nil
-        record.workflow.deadlineAtMs = record.deadline.map { WallClock.milliseconds($0, after: now) }
+        record.workflow.deadlineAtMs = record.deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         for later in position..<record.workflow.jobs.count {
             record.workflow.jobs[later].status = .pending
             record.workflow.jobs[later].attempt += 1
             record.workflow.jobs[later].firstCountedAttempt = record.workflow.jobs[later].attempt
+            record.workflow.jobs[later].uncountedAttempts = 0
             record.workflow.jobs[later].nextAttemptAtMs = nil
             record.workflow.jobs[later].attemptStartedAtMs = nil
             record.workflow.jobs[later].error = nil

@@ -10,7 +10,8 @@ extension WorkflowEngine {
         let id = record.workflow.id
         let workflowAttempt = record.workflow.attempt
         // At most a year at a time; `deadlineReached` sets the timer again if it is early.
-        let delay = Duration.milliseconds(min(max(0, deadlineAtMs - WallClock.nowMs()), 365 * 86_400_000))
+        let (remaining, overflow) = deadlineAtMs.subtractingReportingOverflow(WallClock.nowMs())
+        let delay = Duration.milliseconds(overflow ? 0 : min(max(0, remaining), 365 * 86_400_000))
         record.deadlineTimer = Task {
             try? await Task.sleep(for: delay)
             guard !Task.isCancelled else { return }

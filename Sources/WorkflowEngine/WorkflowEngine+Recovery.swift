@@ -103,7 +103,8 @@ extension WorkflowEngine {
             return
         }
         if let nextAttemptAtMs = job.nextAttemptAtMs {
-            scheduleAttempt(of: record, after: .milliseconds(max(0, nextAttemptAtMs - WallClock.nowMs())))
+            let now = WallClock.nowMs()
+            scheduleAttempt(of: record, after: .milliseconds(nextAttemptAtMs > now ? nextAttemptAtMs - now : 0))
             return
         }
         let failure: JobFailureDescription

@@ -191,7 +191,7 @@ public actor WorkflowEngine {
             requestID: request.requestID
         )
         let deadline = template.deadline(request.params)
-        workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0, after: now) }
+        workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
         records[id] = record
         creationOrder.append(id)
@@ -270,10 +270,13 @@ public actor WorkflowEngine {
         }
         for record in records.values where record.workflow.status == .running {
             record.cancelTimers()
-            guard record.attempt != nil else { continue }
+            guard let attempt = record.attempt else { continue }
             if record.workflow.cancelReason != nil {
                 // Asked to stop already: it ends cancelled now rather than running again later.
                 attemptEnded(record, failure: nil, outcome: .failed)
+            } else if let stop = attempt.stopFailure {
+                // Timed out already, in its grace: a timeout, which counts, not an interruption.
+                attemptEnded(record, failure: stop.failure, outcome: stop.outcome)
             } else {
                 interruptAttempt(of: record)
             }

@@ -137,6 +137,8 @@ package final class WorkflowServer: Sendable {
         engine.store?.flush()
         let remaining = gracePeriod - started.duration(to: .now)
         await server.finishShutdown(gracePeriod: max(remaining, .seconds(1)))
+        // What calls answered while draining queued (a cancel request) is committed too.
+        engine.store?.flush()
         try await group.shutdownGracefully()
     }
 }

@@ -85,6 +85,25 @@ struct EngineShutdownTests {
         #expect(stopped.jobs[0].nextAttemptAtMs != nil, "the next server runs it")
     }
 
+    @Test("an attempt that timed out and is still in its grace at shutdown is a timeout, which counts, not an interruption")
+    func timedOutAttemptAtShutdown() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await engine.start(
+            WorkflowRequest(type: "TEST", params: [
+                "jobs": "1", "hang_job": "1", "hang_ms": "60000", "timeout_ms": "30", "timeout_grace_ms": "60000", "max_attempts": "3",
+            ])
+        ).value
+        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try await Task.sleep(for: .milliseconds(200))  // well past the 30 ms timeout, inside the grace
+        await engine.shutdown(gracePeriod: .zero)
+        let stopped = try await engine.workflow(id: workflow.id)
+        #expect(stopped.jobs[0].failedAttempts.map(\.outcome) == [.timedOut])
+        #expect(stopped.jobs[0].uncountedAttempts == 0)
+        #expect(stopped.jobs[0].nextAttemptAtMs != nil, "its retry waits for the next server")
+    }
+
     @Test("after shutdown no workflow starts")
     func noStartAfterShutdown() async throws {
         let engine = EngineTesting.makeEngine()

@@ -111,6 +111,45 @@ struct ResumeTests {
         #expect(resumed.error?.hasPrefix("the workflow's deadline of 1 s passed at job Process") == true)
     }
 
+    @Test("an attempt a shutdown interrupted is not counted: the job still gets its whole budget, and the retry events count it")
+    func shutdownInterruptionIsNotCounted() async throws {
+        var workflow = SQLiteEventStoreTests.runningWorkflow()
+        workflow.params = ["jobs": "1", "steps": "0", "max_attempts": "2", "fail_job": "1", "fail_attempts": "3", "backoff_ms": "1"]
+        workflow.jobs = [workflow.jobs[0]]
+        workflow.jobs[0].failedAttempts = [
+            JobAttempt(number: 1, outcome: .interrupted, startedAtMs: 1_000, finishedAtMs: 1_100, error: "interrupted", errorCode: "INTERRUPTED", stack: ""),
+        ]
+        workflow.jobs[0].uncountedAttempts = 1
+        let directory = try Self.directoryHolding(workflow)
+
+        let (resumed, events) = try await Self.restoreAndFinish(workflow.id, in: directory)
+        #expect(resumed.status == .failed)
+        #expect(resumed.jobs[0].attempt == 3, "two counted attempts after the uncounted one")
+        #expect(resumed.jobs[0].failedAttempts.map(\.outcome) == [.interrupted, .failed, .failed])
+        let retry = try #require(events.first { $0.kind == .jobRetryScheduled })
+        #expect(retry.message.contains("attempt 3 of 3 starts in"), "\(retry.message)")
+    }
+
+    @Test("a retry of the workflow counts attempts afresh, an earlier uncounted interruption included")
+    func retryResetsUncountedAttempts() async throws {
+        var workflow = SQLiteEventStoreTests.runningWorkflow()
+        workflow.status = .failed
+        workflow.jobs[0].status = .failed
+        workflow.jobs[0].attempt = 2
+        workflow.jobs[0].uncountedAttempts = 1
+        workflow.jobs[1].status = .cancelled
+        workflow.jobs[2].status = .cancelled
+        let directory = try Self.directoryHolding(workflow)
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        let engine = WorkflowEngine(templates: .builtIn, store: store, logger: Self.logger)
+        try await engine.restore()
+        let retried = try await engine.retry(id: workflow.id).value.workflow
+        #expect(retried.jobs[0].firstCountedAttempt == 3)
+        #expect(retried.jobs[0].uncountedAttempts == 0)
+        #expect(retried.jobs[0].countedAttempts == 1)
+        await engine.shutdown()
+    }
+
     @Test("a workflow a caller asked to cancel before the process died ends cancelled, not run on")
     func cancelRequestSurvives() async throws {
         var workflow = SQLiteEventStoreTests.runningWorkflow()
