@@ -12,7 +12,8 @@ import WorkflowMessages
 /// `job_position`; STEP_LOGGED adds `step`; PROGRESS_UPDATED adds `progress` and
 /// `progress_message`; lifecycle events add `workflow_status` or `job_status`; completion and
 /// failure events add `stats`; failures add `error` and `stack`; job, step and retry events
-/// add `attempt`; GAP adds `gap_from_sequence` and `gap_to_sequence`.
+/// add `attempt`; JOB_RETRY_SCHEDULED adds `retry_at_ms`; GAP adds `gap_from_sequence` and
+/// `gap_to_sequence`.
 package enum MessageJSON {
     /// One log event as a single line of JSON.
     ///
@@ -65,6 +66,7 @@ package enum MessageJSON {
         if !event.error.isEmpty { object.add("error", event.error) }
         if !event.stack.isEmpty { object.add("stack", event.stack) }
         if event.attempt != 0 { object.add("attempt", event.attempt) }
+        if event.retryAtMs != 0 { object.add("retry_at_ms", event.retryAtMs) }
         if event.kind == .gap {
             object.add("gap_from_sequence", event.gapFromSequence)
             object.add("gap_to_sequence", event.gapToSequence)
@@ -86,6 +88,7 @@ package enum MessageJSON {
         object.add("params", workflow.params)
         object.add("request_id", workflow.requestID)
         object.add("attempt", workflow.attempt)
+        if workflow.deadlineAtMs != 0 { object.add("deadline_at_ms", workflow.deadlineAtMs) }
         object.add("stats", Self.object(for: workflow.stats ?? WorkflowV1.Stats()))
         object.add("error", workflow.error)
         object.add("failed_job_id", workflow.failedJobID)
@@ -109,7 +112,21 @@ package enum MessageJSON {
         object.add("stack", job.stack)
         object.add("started_at_ms", job.startedAtMs)
         object.add("finished_at_ms", job.finishedAtMs)
+        object.add("failed_attempts", job.failedAttempts.map(Self.object(for:)))
+        if job.nextAttemptAtMs != 0 { object.add("next_attempt_at_ms", job.nextAttemptAtMs) }
         object.add("steps", job.steps.map(Self.object(for:)))
+        return object
+    }
+
+    static func object(for attempt: WorkflowV1.JobAttempt) -> JSONObjectWriter {
+        var object = JSONObjectWriter()
+        object.add("attempt", attempt.attempt)
+        object.add("outcome", attempt.outcome.shortName)
+        object.add("started_at_ms", attempt.startedAtMs)
+        object.add("finished_at_ms", attempt.finishedAtMs)
+        object.add("error", attempt.error)
+        object.add("error_code", attempt.errorCode)
+        object.add("stack", attempt.stack)
         return object
     }
 

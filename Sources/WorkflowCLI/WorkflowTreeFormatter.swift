@@ -9,7 +9,7 @@ import WorkflowMessages
 ///   stats   itemsFailed=1 itemsProcessed=4
 ///   ✓ Fetch     COMPLETED    412ms  3 steps  itemsProcessed=3
 ///   ✗ Process   FAILED       203ms  2 steps  itemsFailed=1 itemsProcessed=1
-///       error: Simulated failure
+///       attempt 1 FAILED (SIMULATED): Simulated failure
 ///   ⊘ Validate  CANCELLED           0 steps
 /// failed at Process: Simulated failure
 /// ```

@@ -250,12 +250,14 @@ def test_start_prints_the_id_and_get_shows_the_tree(ctl_server):
     assert tree["status"] == "FAILED" and tree["failed_job_name"] == "Process" and tree["error"] == "Simulated failure"
     assert [(j["name"], j["status"], j["step_count"]) for j in tree["jobs"]] == [
         ("Fetch", "COMPLETED", 3), ("Process", "FAILED", 2), ("Validate", "CANCELLED", 0)]
+    assert [(a["attempt"], a["outcome"], a["error_code"], a["error"]) for a in tree["jobs"][1]["failed_attempts"]] == [
+        (1, "FAILED", "SIMULATED", "Simulated failure")]
 
     text = ctl(ctl_server.address, "get", workflow_id)
     assert text.returncode == 0
     assert_clean(text.stdout)
     assert re.search(r"✓ Fetch\s+COMPLETED\s+\S+\s+3 steps\s+itemsProcessed=3", text.stdout), text.stdout
-    assert "error: Simulated failure" in text.stdout
+    assert "attempt 1 FAILED (SIMULATED): Simulated failure" in text.stdout
     assert "failed at Process: Simulated failure" in text.stdout
     assert f"workflowctl retry {workflow_id}" in text.stdout
 

@@ -55,5 +55,26 @@ import WorkflowMessages
         #expect(jobs.map { $0["name"] as? String } == ["Fetch", "Process", "Validate"])
         #expect(jobs.map { $0["step_count"] as? Int } == [4, 2, 0])
         #expect((jobs[0]["steps"] as? [Any])?.count == 4)
+        #expect((jobs[0]["failed_attempts"] as? [Any])?.isEmpty == true)
+        #expect(jobs[0]["next_attempt_at_ms"] == nil)
+    }
+
+    @Test func aJobsFailedAttemptsAndItsNextAttemptArePrinted() throws {
+        var workflow = Fixtures.runningWorkflow
+        workflow.jobs[1].failedAttempts = [
+            WorkflowV1.JobAttempt(attempt: 1, outcome: .timedOut, startedAtMs: 5, finishedAtMs: 9, error: "slow", errorCode: "TIMEOUT", stack: "here"),
+        ]
+        workflow.jobs[1].nextAttemptAtMs = 1_700_000_000_000
+        workflow.deadlineAtMs = 1_700_000_360_000
+        let object = try parse(MessageJSON.line(for: workflow))
+        #expect(object["deadline_at_ms"] as? Int == 1_700_000_360_000)
+        let job = try #require((object["jobs"] as? [[String: Any]])?[1])
+        #expect(job["next_attempt_at_ms"] as? Int == 1_700_000_000_000)
+        let attempt = try #require((job["failed_attempts"] as? [[String: Any]])?.first)
+        #expect(attempt["attempt"] as? Int == 1)
+        #expect(attempt["outcome"] as? String == "TIMED_OUT")
+        #expect(attempt["error_code"] as? String == "TIMEOUT")
+        #expect(attempt["error"] as? String == "slow")
+        #expect(attempt["started_at_ms"] as? Int == 5 && attempt["finished_at_ms"] as? Int == 9)
     }
 }
