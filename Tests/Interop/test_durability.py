@@ -10,7 +10,7 @@ the server at a different moment, restarts it and checks that
 - workflows that were running (whose jobs get one attempt, the TEST default) have the running
   job's attempt recorded INTERRUPTED (a JOB_INTERRUPTED event) and, with no attempt left, are
   FAILED at that job with its error, their later jobs CANCELLED, a failure notice logged after
-  the old events, and a retry resumes them (test_survival.py covers jobs with attempts left);
+  the old events, and a retry resumes them (test_restarts.py covers jobs with attempts left);
 - new events continue the sequence numbers.
 """
 
