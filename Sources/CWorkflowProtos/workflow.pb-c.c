@@ -2941,7 +2941,7 @@ const ProtobufCEnumDescriptor workflow__v1__log_level__descriptor =
   workflow__v1__log_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[16] =
+static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[17] =
 {
   { "LOG_EVENT_KIND_UNSPECIFIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
@@ -2959,11 +2959,12 @@ static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_num
   { "LOG_EVENT_KIND_WORKFLOW_RETRIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_RETRIED", 13 },
   { "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", 14 },
   { "LOG_EVENT_KIND_JOB_INTERRUPTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED", 15 },
+  { "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", 16 },
 };
 static const ProtobufCIntRange workflow__v1__log_event_kind__value_ranges[] = {
-{0, 0},{0, 16}
+{0, 0},{0, 17}
 };
-static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[16] =
+static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[17] =
 {
   { "LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
   { "LOG_EVENT_KIND_GAP", 12 },
@@ -2977,6 +2978,7 @@ static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_b
   { "LOG_EVENT_KIND_STEP_LOGGED", 9 },
   { "LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_CANCELLED", 4 },
+  { "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", 16 },
   { "LOG_EVENT_KIND_WORKFLOW_COMPLETED", 2 },
   { "LOG_EVENT_KIND_WORKFLOW_FAILED", 3 },
   { "LOG_EVENT_KIND_WORKFLOW_RETRIED", 13 },
@@ -2989,9 +2991,9 @@ const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
   "LogEventKind",
   "Workflow__V1__LogEventKind",
   "workflow.v1",
-  16,
+  17,
   workflow__v1__log_event_kind__enum_values_by_number,
-  16,
+  17,
   workflow__v1__log_event_kind__enum_values_by_name,
   1,
   workflow__v1__log_event_kind__value_ranges,

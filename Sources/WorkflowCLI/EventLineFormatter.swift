@@ -54,7 +54,7 @@ package struct EventLineFormatter: Sendable {
         switch event.kind {
         case .workflowCompleted, .jobCompleted: .green
         case .workflowFailed, .jobFailed, .failureNotice: .red
-        case .workflowCancelled, .jobCancelled, .jobRetryScheduled, .jobInterrupted: .yellow
+        case .workflowCancelled, .jobCancelled, .jobRetryScheduled, .jobInterrupted, .workflowCancelRequested: .yellow
         case .workflowStarted, .jobStarted: .cyan
         default: nil
         }

@@ -170,5 +170,6 @@ package struct WatchResumption: Sendable {
     /// up per stream, and kinds this build does not know (which may be such markers too).
     private static func isStoredKind(_ kind: WorkflowV1.LogEventKind) -> Bool {
         (1...11).contains(kind.rawValue) || kind == .workflowRetried || kind == .jobRetryScheduled || kind == .jobInterrupted
+            || kind == .workflowCancelRequested
     }
 }

@@ -3,19 +3,22 @@ import WorkflowModel
 extension WorkflowEngine {
     /// Asks a running workflow to stop.
     ///
-    /// Cooperative: the running job's ``JobContext/isCancelled`` turns true and its task is
-    /// cancelled (so `Task.sleep` and other cancellable waits end); when the job returns, or
-    /// after its ``JobDefinition/cancellationGrace`` if it does not, it and every later job
-    /// become cancelled and the workflow ends cancelled. A job waiting for its next attempt is
+    /// Appends `workflowCancelRequested` and stores the request with the workflow, so that a
+    /// restart before the workflow stopped ends it cancelled. Cooperative: the running job's
+    /// ``JobContext/isCancelled`` turns true and its task is cancelled (so `Task.sleep` and
+    /// other cancellable waits end); when the job returns, or after its
+    /// ``JobDefinition/cancellationGrace`` if it does not, it and every later job become
+    /// cancelled and the workflow ends cancelled. A job waiting for its next attempt is
     /// cancelled at once. Asking again while the workflow is stopping changes nothing.
     ///
     /// - Parameters:
     ///   - id: The workflow's id.
     ///   - reason: Why, recorded in the cancellation events; empty for "cancelled by request".
-    /// - Returns: The workflow as it is now (still running until its job stops).
+    /// - Returns: The workflow as it is now (still running until its job stops), durable once
+    ///   the `workflowCancelRequested` event is committed.
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow is not running.
-    public func cancel(id: String, reason: String = "") throws(EngineError) -> Workflow {
+    public func cancel(id: String, reason: String = "") throws(EngineError) -> DurableResult<Workflow> {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -23,8 +26,16 @@ extension WorkflowEngine {
             throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a RUNNING workflow can be cancelled")
         }
         if record.workflow.cancelReason == nil {
-            record.workflow.cancelReason = reason.isEmpty ? "cancelled by request" : reason
+            let reason = reason.isEmpty ? "cancelled by request" : reason
+            record.workflow.cancelReason = reason
             record.persist(in: events)
+            record.cancelRequestSequence = events.append(
+                event(
+                    record, .workflowCancelRequested, level: .warn,
+                    message: "Workflow \(record.workflow.type) cancel requested: \(reason)",
+                    timestampMs: WallClock.nowMs(), error: reason
+                )
+            )
             if var attempt = record.attempt {
                 if !attempt.isStopping {
                     let grace = record.definitions[record.position].cancellationGrace
@@ -36,7 +47,7 @@ extension WorkflowEngine {
                 startAttempt(of: record)
             }
         }
-        return record.workflow
+        return DurableResult(record.workflow, recordedAt: record.cancelRequestSequence, in: events)
     }
 
     /// Runs a failed workflow again from the job that failed.

@@ -32,6 +32,9 @@ final class WorkflowRecord {
     /// out past its grace, interrupted by a shutdown) is no longer here, and what it reports
     /// later is ignored.
     var attempt: RunningAttempt?
+    /// The sequence of the workflow's `workflowCancelRequested` event, once a caller asked it to
+    /// stop (0 before).
+    var cancelRequestSequence: UInt64 = 0
     /// The wait before the current job's next attempt, while the job waits for it.
     var retryTimer: Task<Void, Never>?
     /// The wait for the workflow's deadline, while it runs with one.

@@ -36,6 +36,9 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     /// period, or a crash found at the next start); the job runs again as its next attempt
     /// when the server runs again, if its retry policy has attempts left.
     case jobInterrupted
+    /// A caller asked a running workflow to stop (``LogEvent/error`` says why): its running job
+    /// is asked to stop, and `workflowCancelled` follows once it has (or after its grace).
+    case workflowCancelRequested
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
@@ -64,6 +67,7 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .workflowRetried: "WORKFLOW_RETRIED"
         case .jobRetryScheduled: "JOB_RETRY_SCHEDULED"
         case .jobInterrupted: "JOB_INTERRUPTED"
+        case .workflowCancelRequested: "WORKFLOW_CANCEL_REQUESTED"
         }
     }
 }

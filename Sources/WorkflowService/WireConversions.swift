@@ -70,6 +70,7 @@ extension WorkflowV1.LogEventKind {
         case .workflowRetried: self = .workflowRetried
         case .jobRetryScheduled: self = .jobRetryScheduled
         case .jobInterrupted: self = .jobInterrupted
+        case .workflowCancelRequested: self = .workflowCancelRequested
         }
     }
 }

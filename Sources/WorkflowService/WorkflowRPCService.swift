@@ -101,9 +101,10 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
-            let workflow = try engine.cancel(id: request.workflowID, reason: request.reason)
-            return WorkflowV1.CancelWorkflowResponse(
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.cancel(id: request.workflowID, reason: request.reason)
+        } encode: { workflow in
+            WorkflowV1.CancelWorkflowResponse(
                 workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)
             ).serializedBytes()
         }

@@ -20,6 +20,7 @@ extension LogEventKind: StoreCoded {
         case .workflowRetried: 12
         case .jobRetryScheduled: 13
         case .jobInterrupted: 14
+        case .workflowCancelRequested: 15
         }
     }
 }

@@ -46,6 +46,9 @@ def test_cancel_while_a_job_is_running(stub):
     events = events_of(stub, started.workflow_id)
     assert events[-1].kind == K.Value("LOG_EVENT_KIND_WORKFLOW_CANCELLED")
     assert events[-1].error == "operator stop"
+    requested = [e for e in events if e.kind == K.Value("LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED")]
+    assert [(e.error, e.level) for e in requested] == [("operator stop", pb.LOG_LEVEL_WARN)]
+    assert requested[0].sequence < events[-4].sequence, "told before the jobs were cancelled"
     workflow = get()
     assert workflow.status == pb.WORKFLOW_STATUS_CANCELLED
     assert [j.status for j in workflow.jobs] == [pb.JOB_STATUS_CANCELLED] * 3

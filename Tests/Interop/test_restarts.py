@@ -368,6 +368,36 @@ def test_a_job_waiting_for_its_retry_keeps_waiting_across_a_kill(tmp_path):
     assert second.timestamp_ms >= retry.retry_at_ms - CLOCK_SLACK_MS
 
 
+def test_a_cancel_answered_before_a_kill_ends_the_workflow_cancelled_after_the_restart(tmp_path):
+    data_dir = str(tmp_path / "data")
+    # The job ignores the cancel for a minute, so the workflow is still RUNNING at the kill.
+    params = {"jobs": "2", "hang_job": "1", "hang_ms": "60000", "timeout_grace_ms": "60000", "max_attempts": "3"}
+    server = Server(data_dir=data_dir)
+    connection = Connection(server)
+    started = connection.stub.StartWorkflow(pb.StartWorkflowRequest(type="TEST", params=params), timeout=10)
+    first_event(connection.stub, started.workflow_id, lambda event: event.kind == STEP)
+    answer = connection.stub.CancelWorkflow(
+        pb.CancelWorkflowRequest(workflow_id=started.workflow_id, reason="stop it"), timeout=10)
+    assert answer.status == pb.WORKFLOW_STATUS_RUNNING, "the hanging job has not stopped"
+    server.kill()
+    connection.close()
+    server = Server(data_dir=data_dir)
+    connection = Connection(server)
+    try:
+        workflow = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
+        events = replay(connection.stub, started.workflow_id)
+    finally:
+        connection.close()
+        server.stop()
+    assert workflow.status == pb.WORKFLOW_STATUS_CANCELLED, (workflow.status, names(events)[-4:])
+    assert [job.attempt for job in workflow.jobs] == [1, 1], "the job did not run again"
+    kinds = [e.kind for e in events]
+    requested = kinds.index(pb.LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED)
+    assert events[requested].error == "stop it"
+    assert kinds[-1] == pb.LOG_EVENT_KIND_WORKFLOW_CANCELLED and events[-1].error == "stop it"
+    assert JOB_STARTED not in kinds[requested:] and INTERRUPTED not in kinds, names(events)
+
+
 def test_a_deadline_that_passed_while_the_server_was_down_fails_the_workflow_at_restart(tmp_path):
     data_dir = str(tmp_path / "data")
     deadline_ms = 1200

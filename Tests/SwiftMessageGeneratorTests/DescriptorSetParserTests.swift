@@ -134,8 +134,8 @@ struct DescriptorSetParserTests {
         #expect(try Self.field("gap_to_sequence", of: event).kind == .uint64)
 
         let kinds = try #require(file.enums.first { $0.name == "LogEventKind" })
-        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_JOB_INTERRUPTED")
-        #expect(kinds.values.last?.comment.hasPrefix("The server stopped while attempt `attempt` of a job ran") == true)
+        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED")
+        #expect(kinds.values.last?.comment.hasPrefix("A caller asked this RUNNING workflow to stop") == true)
     }
 
     // MARK: Malformed input

@@ -29,8 +29,9 @@ struct CancelRetryListTests {
         while try await engine.workflow(id: workflow.id).jobs[0].steps.count < 2 {
             try await Task.sleep(for: .milliseconds(2))
         }
-        let answer = try await engine.cancel(id: workflow.id, reason: "operator asked")
+        let answer = try await engine.cancel(id: workflow.id, reason: "operator asked").value
         #expect(answer.status == .running, "cancellation is cooperative")
+        #expect(answer.cancelReason == "operator asked")
 
         let stopped = try await settled(workflow.id, in: engine)
         #expect(stopped.status == .cancelled)
@@ -38,8 +39,14 @@ struct CancelRetryListTests {
         #expect(stopped.jobs[0].steps.count < 1000, "the running job stopped early")
         #expect(stopped.jobs[0].steps.count >= 2, "steps logged before the cancel are kept")
 
-        let kinds = allEvents(of: workflow.id, in: engine.events).map(\.kind)
+        let events = allEvents(of: workflow.id, in: engine.events)
+        let kinds = events.map(\.kind)
         #expect(Array(kinds.suffix(4)) == [.jobCancelled, .jobCancelled, .jobCancelled, .workflowCancelled])
+        let request = try #require(events.first { $0.kind == .workflowCancelRequested })
+        #expect(request.error == "operator asked" && request.level == .warn)
+        #expect(kinds.filter { $0 == .workflowCancelRequested }.count == 1)
+        let requestIndex = try #require(kinds.firstIndex(of: .workflowCancelRequested))
+        #expect(!kinds[requestIndex...].contains(.jobStarted), "told at once, before the job stopped")
         #expect(allEvents(of: workflow.id, in: engine.events).last?.error == "operator asked")
     }
 

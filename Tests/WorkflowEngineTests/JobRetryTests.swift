@@ -118,7 +118,7 @@ struct JobRetryTests {
         while try await engine.workflow(id: workflow.id).jobs[0].nextAttemptAtMs == nil {
             try await Task.sleep(for: .milliseconds(2))
         }
-        let cancelled = try await engine.cancel(id: workflow.id)
+        let cancelled = try await engine.cancel(id: workflow.id).value
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.jobs.map(\.status) == [.cancelled, .cancelled])
         #expect(cancelled.jobs[0].nextAttemptAtMs == nil)

@@ -183,6 +183,11 @@ extension WorkflowV1 {
         /// attempt once the server runs again, if its retry policy has attempts left.
         public static let jobInterrupted = LogEventKind(rawValue: 15)
 
+        /// `LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED` (16): A caller asked this RUNNING workflow to stop (`error` says why). Its running job is asked
+        /// to stop; WORKFLOW_CANCELLED follows once it has, or after the job's grace. CancelWorkflow
+        /// answers once this event is durable.
+        public static let workflowCancelRequested = LogEventKind(rawValue: 16)
+
         public static let protoNames: [Int32: String] = [
             0: "LOG_EVENT_KIND_UNSPECIFIED",
             1: "LOG_EVENT_KIND_WORKFLOW_STARTED",
@@ -200,6 +205,7 @@ extension WorkflowV1 {
             13: "LOG_EVENT_KIND_WORKFLOW_RETRIED",
             14: "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED",
             15: "LOG_EVENT_KIND_JOB_INTERRUPTED",
+            16: "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED",
         ]
     }
 }

@@ -193,7 +193,13 @@ typedef enum _Workflow__V1__LogEventKind {
    * grace period, or a crash noticed at the next start). The job runs again as its next
    * attempt once the server runs again, if its retry policy has attempts left.
    */
-  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED = 15
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED = 15,
+  /*
+   * A caller asked this RUNNING workflow to stop (`error` says why). Its running job is asked
+   * to stop; WORKFLOW_CANCELLED follows once it has, or after the job's grace. CancelWorkflow
+   * answers once this event is durable.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED = 16
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_EVENT_KIND)
 } Workflow__V1__LogEventKind;
 /*
