@@ -285,6 +285,14 @@ def test_sigkill_mid_job_several_times_every_workflow_completes(tmp_path, seed):
     assert time.monotonic() - began < 180, "the kill test took far longer than planned"
 
 
+def _kill_and_restart(server, connection, data_dir: str):
+    """SIGKILLs `server` and starts the next one on `data_dir`; returns it and a connection."""
+    server.kill()
+    connection.close()
+    server = Server(data_dir=data_dir)
+    return server, Connection(server)
+
+
 def first_event(stub, workflow_id: str, matches):
     """The first event of the workflow (replayed or live) that `matches`."""
     call = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow_id), timeout=30)
@@ -345,10 +353,7 @@ def test_a_job_waiting_for_its_retry_keeps_waiting_across_a_kill(tmp_path):
     connection = Connection(server)
     started = connection.stub.StartWorkflow(pb.StartWorkflowRequest(type="TEST", params=params), timeout=10)
     retry = first_event(connection.stub, started.workflow_id, lambda event: event.kind == RETRY)
-    server.kill()
-    connection.close()
-    server = Server(data_dir=data_dir)
-    connection = Connection(server)
+    server, connection = _kill_and_restart(server, connection, data_dir)
     try:
         waiting = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
         assert now_ms() < retry.retry_at_ms, "the restart took longer than the backoff: nothing checked"
@@ -379,10 +384,7 @@ def test_a_cancel_answered_before_a_kill_ends_the_workflow_cancelled_after_the_r
     answer = connection.stub.CancelWorkflow(
         pb.CancelWorkflowRequest(workflow_id=started.workflow_id, reason="stop it"), timeout=10)
     assert answer.status == pb.WORKFLOW_STATUS_RUNNING, "the hanging job has not stopped"
-    server.kill()
-    connection.close()
-    server = Server(data_dir=data_dir)
-    connection = Connection(server)
+    server, connection = _kill_and_restart(server, connection, data_dir)
     try:
         workflow = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
         events = replay(connection.stub, started.workflow_id)
