@@ -102,6 +102,12 @@ extension WorkflowEngine {
         runningAttempts += 1
     }
 
+    /// Whether the engine asked the running attempt of workflow `id` to stop (its timeout, a
+    /// cancel request) and waits for it to return within its grace.
+    func isStoppingAttempt(ofWorkflow id: String) -> Bool {
+        records[id]?.attempt?.isStopping ?? false
+    }
+
     /// Stops waiting on `record`'s attempt: cancels its timer and, unless its function
     /// `returned`, asks the function to stop.
     private func endAttempt(_ record: WorkflowRecord, returned: Bool) {

@@ -43,7 +43,7 @@ struct RetryAndCancelTests {
         let cancelled = try await testing.waitUntilTerminal(started.id)
 
         #expect(cancelled.status == .cancelled)
-        #expect(ContinuousClock.now - clock < .seconds(5))
+        #expect(ContinuousClock.now - clock < .seconds(30), "stopped at its next check, not after the minute it asked for")
     }
 
     @Test("A cancelled workflow's scratch state goes; a failed one's stays")
