@@ -169,7 +169,6 @@ package struct WatchResumption: Sendable {
     /// The kinds a server stores in its log and replays unchanged: all but GAP, a marker made
     /// up per stream, and kinds this build does not know (which may be such markers too).
     private static func isStoredKind(_ kind: WorkflowV1.LogEventKind) -> Bool {
-        (1...11).contains(kind.rawValue) || kind == .workflowRetried || kind == .jobRetryScheduled || kind == .jobInterrupted
-            || kind == .workflowCancelRequested
+        kind != .gap && kind != .unspecified && WorkflowV1.LogEventKind.protoNames[kind.rawValue] != nil
     }
 }

@@ -14,8 +14,6 @@ struct RunningAttempt {
     let context: JobContext
     /// The task running the job function.
     let task: Task<Void, Never>
-    /// When the attempt started, in Unix epoch milliseconds.
-    let startedAtMs: Int64
     /// The timeout timer while running; the grace timer while stopping.
     var timer: Task<Void, Never>?
     /// Why the engine asked the attempt to stop, if it did for a reason of its own (a timeout):

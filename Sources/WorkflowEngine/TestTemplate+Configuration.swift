@@ -87,22 +87,23 @@ extension TestTemplate {
         }
 
         mutating func integer(_ name: String, in range: ClosedRange<Int>) throws(EngineError) -> Int? {
-            guard let text = text(name) else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw .invalidArgument(
-                    field: "params.\(name)",
-                    reason: "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
-                )
-            }
-            return value
+            try value(name, in: range, described: "an integer")
         }
 
         mutating func number(_ name: String, in range: ClosedRange<Double>) throws(EngineError) -> Double? {
+            try value(name, in: range, described: "a number")
+        }
+
+        private mutating func value<Value: LosslessStringConvertible & Comparable>(
+            _ name: String,
+            in range: ClosedRange<Value>,
+            described kind: String
+        ) throws(EngineError) -> Value? {
             guard let text = text(name) else { return nil }
-            guard let value = Double(text), range.contains(value) else {
+            guard let value = Value(text), range.contains(value) else {
                 throw .invalidArgument(
                     field: "params.\(name)",
-                    reason: "must be a number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
+                    reason: "must be \(kind) from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
                 )
             }
             return value

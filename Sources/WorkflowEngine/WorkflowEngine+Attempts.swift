@@ -90,7 +90,7 @@ extension WorkflowEngine {
             }
             self.attemptReturned(record, epoch: epoch, failure: failure)
         }
-        var attempt = RunningAttempt(epoch: epoch, context: context, task: task, startedAtMs: now)
+        var attempt = RunningAttempt(epoch: epoch, context: context, task: task)
         if let timeout = definition.timeout {
             attempt.timer = Task {
                 try? await Task.sleep(for: timeout.clampedToLongestWait)
@@ -221,7 +221,7 @@ extension WorkflowEngine {
         record.workflow.jobs[position].failedAttempts.append(
             JobAttempt(
                 number: record.workflow.jobs[position].attempt, outcome: outcome,
-                startedAtMs: attempt.startedAtMs, finishedAtMs: now,
+                startedAtMs: record.workflow.jobs[position].attemptStartedAtMs ?? now, finishedAtMs: now,
                 error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack
             )
         )
@@ -309,7 +309,7 @@ extension WorkflowEngine {
             stack: "WorkflowEngine.shutdown(gracePeriod:)",
             isRetryable: true
         )
-        appendInterruption(of: record, failure: failure, attemptStartedAtMs: attempt.startedAtMs, then: .startsWhenTheServerRuns)
+        appendInterruption(of: record, failure: failure, then: .startsWhenTheServerRuns)
     }
 
     /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
@@ -318,12 +318,10 @@ extension WorkflowEngine {
     /// - Parameters:
     ///   - record: The workflow.
     ///   - failure: The interruption, as the attempt's error.
-    ///   - attemptStartedAtMs: When the interrupted attempt started.
     ///   - followUp: What comes next, for the event's message.
     func appendInterruption(
         of record: WorkflowRecord,
         failure: JobFailureDescription,
-        attemptStartedAtMs: Int64,
         then followUp: InterruptionFollowUp
     ) {
         let position = record.position
@@ -332,7 +330,7 @@ extension WorkflowEngine {
         let now = WallClock.nowMs()
         record.workflow.jobs[position].failedAttempts.append(
             JobAttempt(
-                number: job.attempt, outcome: .interrupted, startedAtMs: attemptStartedAtMs, finishedAtMs: now,
+                number: job.attempt, outcome: .interrupted, startedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? now, finishedAtMs: now,
                 error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack
             )
         )

@@ -134,10 +134,7 @@ extension WorkflowEngine {
             stack: "WorkflowEngine.restore(): the process stopped while this attempt ran",
             isRetryable: true
         )
-        appendInterruption(
-            of: record, failure: failure,
-            attemptStartedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? WallClock.nowMs(), then: followUp
-        )
+        appendInterruption(of: record, failure: failure, then: followUp)
         return failure
     }
 

@@ -22,6 +22,7 @@ import grpc
 import pytest
 
 from conftest import Server, workflowd_binary, workflow_pb2 as pb, workflow_pb2_grpc
+from watching import replay_everything
 
 RUN_SECONDS_MAX = 20
 
@@ -49,18 +50,6 @@ def _watcher(stub, request, received, stop):
             received.append(event)
     except grpc.RpcError:
         return
-
-
-def _replay(stub, through):
-    """Every event from sequence 1 through `through`, from the restarted server."""
-    events = []
-    stream = stub.WatchLogs(pb.WatchLogsRequest(after_sequence=0), timeout=60)
-    for event in stream:
-        events.append(event)
-        if event.sequence >= through:
-            stream.cancel()
-            break
-    return events
 
 
 @pytest.mark.parametrize("kill_after", [0.2, 0.6, 1.2, 2.0, 3.0])
@@ -124,7 +113,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(kill_after, tmp_path):
             newest_received = max((event.sequence for event in received), default=0)
             for events in long_watches.values():
                 newest_received = max([newest_received, *(event.sequence for event in events)])
-            replayed = _replay(stub, newest_received) if newest_received else []
+            replayed = replay_everything(stub, newest_received) if newest_received else []
             assert [event.sequence for event in replayed] == list(range(1, newest_received + 1))
             by_sequence = {event.sequence: event for event in replayed}
             for event in received + [event for events in long_watches.values() for event in events]:

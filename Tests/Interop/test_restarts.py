@@ -21,7 +21,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from conftest import Server
-from watching import TERMINAL, Watcher, brief, follow_to_end
+from watching import TERMINAL, Watcher, brief, follow_to_end, replay_everything
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
 
@@ -83,17 +83,6 @@ def first_attempt_started_ms(events) -> int:
 def replay(stub, workflow_id: str):
     """A workflow's whole history, read anew from sequence 0."""
     return list(stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow_id, after_sequence=0), timeout=30))
-
-
-def replay_everything(stub, through: int):
-    events = []
-    call = stub.WatchLogs(pb.WatchLogsRequest(after_sequence=0), timeout=60)
-    for event in call:
-        events.append(event)
-        if event.sequence >= through:
-            call.cancel()
-            break
-    return events
 
 
 def check_history(events, jobs):
@@ -285,6 +274,17 @@ def test_sigkill_mid_job_several_times_every_workflow_completes(tmp_path, seed):
     assert time.monotonic() - began < 180, "the kill test took far longer than planned"
 
 
+def _follow_to_end_and_stop(server, connection, workflow_id: str):
+    """The workflow's events through its end and its final tree; then stops `server`."""
+    try:
+        events = follow_to_end(connection.stub, workflow_id)
+        workflow = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
+    finally:
+        connection.close()
+        server.stop()
+    return events, workflow
+
+
 def _kill_and_restart(server, connection, data_dir: str):
     """SIGKILLs `server` and starts the next one on `data_dir`; returns it and a connection."""
     server.kill()
@@ -326,12 +326,7 @@ def test_interruptions_count_as_attempts(tmp_path, max_attempts):
             first_event(connection.stub, workflow_id, lambda event: event.kind == STEP and event.attempt == restart + 2)
             server.kill()
             connection.close()
-    try:
-        events = follow_to_end(connection.stub, workflow_id)
-        workflow = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
-    finally:
-        connection.close()
-        server.stop()
+    events, workflow = _follow_to_end_and_stop(server, connection, workflow_id)
     assert workflow.status == pb.WORKFLOW_STATUS_FAILED
     fetch = workflow.jobs[0]
     assert (workflow.failed_job_name, fetch.status, fetch.attempt) == ("Fetch", pb.JOB_STATUS_FAILED, max_attempts)
@@ -412,12 +407,7 @@ def test_a_deadline_that_passed_while_the_server_was_down_fails_the_workflow_at_
     restarted_at = now_ms()
     server = Server(data_dir=data_dir)
     connection = Connection(server)
-    try:
-        events = follow_to_end(connection.stub, workflow_id)
-        workflow = connection.stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
-    finally:
-        connection.close()
-        server.stop()
+    events, workflow = _follow_to_end_and_stop(server, connection, workflow_id)
     assert workflow.deadline_at_ms < restarted_at
     assert workflow.status == pb.WORKFLOW_STATUS_FAILED
     assert workflow.failed_job_name == "Fetch" and "deadline" in workflow.error, workflow.error

@@ -87,6 +87,18 @@ class Watcher:
         self.join()
 
 
+def replay_everything(stub, through: int):
+    """Every event of every workflow from sequence 1 through `through`."""
+    events = []
+    call = stub.WatchLogs(pb.WatchLogsRequest(after_sequence=0), timeout=60)
+    for event in call:
+        events.append(event)
+        if event.sequence >= through:
+            call.cancel()
+            break
+    return events
+
+
 def follow_to_end(stub, workflow_id: str, timeout: float = 30):
     """Every event of one workflow, through its terminal event."""
     watcher = Watcher(workflow_id)

@@ -10,9 +10,7 @@ struct EngineShutdownTests {
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "100", "step_delay_ms": "1000", "max_attempts": "2"])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].status != .running {
-            await Task.yield()
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { $0.jobs[0].status == .running }
 
         let clock = ContinuousClock()
         let elapsed = await clock.measure { await engine.shutdown(gracePeriod: .milliseconds(100)) }
@@ -40,9 +38,7 @@ struct EngineShutdownTests {
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "2", "step_delay_ms": "100"])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].status != .running {
-            await Task.yield()
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { $0.jobs[0].status == .running }
         await engine.shutdown(gracePeriod: .seconds(10))
         let stopped = try await engine.workflow(id: workflow.id)
         #expect(stopped.status == .running)
@@ -56,9 +52,7 @@ struct EngineShutdownTests {
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "2", "hang_job": "1", "hang_ms": "60000", "timeout_grace_ms": "60000"])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { !$0.jobs[0].steps.isEmpty }
         _ = try await engine.cancel(id: workflow.id)
         await engine.shutdown(gracePeriod: .zero)
         let stopped = try await engine.workflow(id: workflow.id)
@@ -75,9 +69,7 @@ struct EngineShutdownTests {
                 "jobs": "1", "steps": "0", "fail_job": "1", "fail_attempts": "1", "max_attempts": "2", "backoff_ms": "20",
             ])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].nextAttemptAtMs == nil {
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { $0.jobs[0].nextAttemptAtMs != nil }
         await engine.shutdown(gracePeriod: .milliseconds(200))
         let stopped = try await engine.workflow(id: workflow.id)
         #expect(stopped.status == .running)
@@ -93,9 +85,7 @@ struct EngineShutdownTests {
                 "jobs": "1", "hang_job": "1", "hang_ms": "60000", "timeout_ms": "30", "timeout_grace_ms": "60000", "max_attempts": "3",
             ])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { !$0.jobs[0].steps.isEmpty }
         // Past the 30 ms timeout, inside the minute of grace.
         let deadline = ContinuousClock.now + .seconds(30)
         while await !engine.isStoppingAttempt(ofWorkflow: workflow.id), ContinuousClock.now < deadline {

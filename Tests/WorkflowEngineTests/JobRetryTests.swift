@@ -116,9 +116,7 @@ struct JobRetryTests {
         let workflow = try await engine.start(
             Self.request(["fail_job": "1", "max_attempts": "2", "backoff_ms": "60000"])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].nextAttemptAtMs == nil {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { $0.jobs[0].nextAttemptAtMs != nil }
         let cancelled = try await engine.cancel(id: workflow.id).value
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.jobs.map(\.status) == [.cancelled, .cancelled])
@@ -131,9 +129,7 @@ struct JobRetryTests {
         let workflow = try await engine.start(
             Self.request(["hang_job": "1", "hang_ms": "600000", "timeout_grace_ms": "50"])
         ).value
-        while try await engine.workflow(id: workflow.id).jobs[0].steps.isEmpty {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await EngineTesting.waitUntil(workflow.id, in: engine) { !$0.jobs[0].steps.isEmpty }
         _ = try await engine.cancel(id: workflow.id)
         let events = await EngineTesting.eventsUntilTerminal(of: workflow.id, in: engine.events, timeout: .seconds(60))
         #expect(events.last?.kind == .workflowCancelled)

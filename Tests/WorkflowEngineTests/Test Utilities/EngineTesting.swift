@@ -83,6 +83,28 @@ enum EngineTesting {
     }
 
     /// Starts `request` and waits for the workflow to finish; returns its final tree and events.
+    /// Polls workflow `id` until `condition` holds and returns it; records an issue and returns
+    /// it as it is after `timeout`.
+    @discardableResult
+    static func waitUntil(
+        _ id: String,
+        in engine: WorkflowEngine,
+        timeout: Duration = .seconds(30),
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: (Workflow) -> Bool
+    ) async throws -> Workflow {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let workflow = try await engine.workflow(id: id)
+            if condition(workflow) { return workflow }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("Workflow \(id) did not reach the awaited state in time", sourceLocation: sourceLocation)
+                return workflow
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     static func run(
         _ request: WorkflowRequest,
         on engine: WorkflowEngine,
