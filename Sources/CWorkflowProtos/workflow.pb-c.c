@@ -790,6 +790,975 @@ void   workflow__v1__list_workflows_response__free_unpacked
   assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__worker_ref__init
+                     (Workflow__V1__WorkerRef         *message)
+{
+  static const Workflow__V1__WorkerRef init_value = WORKFLOW__V1__WORKER_REF__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_ref__get_packed_size
+                     (const Workflow__V1__WorkerRef *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_ref__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_ref__pack
+                     (const Workflow__V1__WorkerRef *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_ref__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_ref__pack_to_buffer
+                     (const Workflow__V1__WorkerRef *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_ref__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerRef *
+       workflow__v1__worker_ref__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerRef *)
+     protobuf_c_message_unpack (&workflow__v1__worker_ref__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_ref__free_unpacked
+                     (Workflow__V1__WorkerRef *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_ref__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__lease_token__init
+                     (Workflow__V1__LeaseToken         *message)
+{
+  static const Workflow__V1__LeaseToken init_value = WORKFLOW__V1__LEASE_TOKEN__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__lease_token__get_packed_size
+                     (const Workflow__V1__LeaseToken *message)
+{
+  assert(message->base.descriptor == &workflow__v1__lease_token__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__lease_token__pack
+                     (const Workflow__V1__LeaseToken *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__lease_token__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__lease_token__pack_to_buffer
+                     (const Workflow__V1__LeaseToken *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__lease_token__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__LeaseToken *
+       workflow__v1__lease_token__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__LeaseToken *)
+     protobuf_c_message_unpack (&workflow__v1__lease_token__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__lease_token__free_unpacked
+                     (Workflow__V1__LeaseToken *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__lease_token__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__worker_message__init
+                     (Workflow__V1__WorkerMessage         *message)
+{
+  static const Workflow__V1__WorkerMessage init_value = WORKFLOW__V1__WORKER_MESSAGE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_message__get_packed_size
+                     (const Workflow__V1__WorkerMessage *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_message__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_message__pack
+                     (const Workflow__V1__WorkerMessage *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_message__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_message__pack_to_buffer
+                     (const Workflow__V1__WorkerMessage *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_message__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerMessage *
+       workflow__v1__worker_message__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerMessage *)
+     protobuf_c_message_unpack (&workflow__v1__worker_message__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_message__free_unpacked
+                     (Workflow__V1__WorkerMessage *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_message__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__worker_hello__labels_entry__init
+                     (Workflow__V1__WorkerHello__LabelsEntry         *message)
+{
+  static const Workflow__V1__WorkerHello__LabelsEntry init_value = WORKFLOW__V1__WORKER_HELLO__LABELS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__worker_hello__init
+                     (Workflow__V1__WorkerHello         *message)
+{
+  static const Workflow__V1__WorkerHello init_value = WORKFLOW__V1__WORKER_HELLO__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_hello__get_packed_size
+                     (const Workflow__V1__WorkerHello *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_hello__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_hello__pack
+                     (const Workflow__V1__WorkerHello *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_hello__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_hello__pack_to_buffer
+                     (const Workflow__V1__WorkerHello *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_hello__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerHello *
+       workflow__v1__worker_hello__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerHello *)
+     protobuf_c_message_unpack (&workflow__v1__worker_hello__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_hello__free_unpacked
+                     (Workflow__V1__WorkerHello *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_hello__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__worker_heartbeat__init
+                     (Workflow__V1__WorkerHeartbeat         *message)
+{
+  static const Workflow__V1__WorkerHeartbeat init_value = WORKFLOW__V1__WORKER_HEARTBEAT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_heartbeat__get_packed_size
+                     (const Workflow__V1__WorkerHeartbeat *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_heartbeat__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_heartbeat__pack
+                     (const Workflow__V1__WorkerHeartbeat *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_heartbeat__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_heartbeat__pack_to_buffer
+                     (const Workflow__V1__WorkerHeartbeat *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_heartbeat__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerHeartbeat *
+       workflow__v1__worker_heartbeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerHeartbeat *)
+     protobuf_c_message_unpack (&workflow__v1__worker_heartbeat__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_heartbeat__free_unpacked
+                     (Workflow__V1__WorkerHeartbeat *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_heartbeat__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_report__counters_entry__init
+                     (Workflow__V1__JobReport__CountersEntry         *message)
+{
+  static const Workflow__V1__JobReport__CountersEntry init_value = WORKFLOW__V1__JOB_REPORT__COUNTERS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__job_report__init
+                     (Workflow__V1__JobReport         *message)
+{
+  static const Workflow__V1__JobReport init_value = WORKFLOW__V1__JOB_REPORT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_report__get_packed_size
+                     (const Workflow__V1__JobReport *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_report__pack
+                     (const Workflow__V1__JobReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_report__pack_to_buffer
+                     (const Workflow__V1__JobReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobReport *
+       workflow__v1__job_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobReport *)
+     protobuf_c_message_unpack (&workflow__v1__job_report__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_report__free_unpacked
+                     (Workflow__V1__JobReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_update__init
+                     (Workflow__V1__JobUpdate         *message)
+{
+  static const Workflow__V1__JobUpdate init_value = WORKFLOW__V1__JOB_UPDATE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_update__get_packed_size
+                     (const Workflow__V1__JobUpdate *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_update__pack
+                     (const Workflow__V1__JobUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_update__pack_to_buffer
+                     (const Workflow__V1__JobUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobUpdate *
+       workflow__v1__job_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobUpdate *)
+     protobuf_c_message_unpack (&workflow__v1__job_update__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_update__free_unpacked
+                     (Workflow__V1__JobUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__step_report__init
+                     (Workflow__V1__StepReport         *message)
+{
+  static const Workflow__V1__StepReport init_value = WORKFLOW__V1__STEP_REPORT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__step_report__get_packed_size
+                     (const Workflow__V1__StepReport *message)
+{
+  assert(message->base.descriptor == &workflow__v1__step_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__step_report__pack
+                     (const Workflow__V1__StepReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__step_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__step_report__pack_to_buffer
+                     (const Workflow__V1__StepReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__step_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__StepReport *
+       workflow__v1__step_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__StepReport *)
+     protobuf_c_message_unpack (&workflow__v1__step_report__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__step_report__free_unpacked
+                     (Workflow__V1__StepReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__step_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__progress_report__init
+                     (Workflow__V1__ProgressReport         *message)
+{
+  static const Workflow__V1__ProgressReport init_value = WORKFLOW__V1__PROGRESS_REPORT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__progress_report__get_packed_size
+                     (const Workflow__V1__ProgressReport *message)
+{
+  assert(message->base.descriptor == &workflow__v1__progress_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__progress_report__pack
+                     (const Workflow__V1__ProgressReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__progress_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__progress_report__pack_to_buffer
+                     (const Workflow__V1__ProgressReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__progress_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ProgressReport *
+       workflow__v1__progress_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ProgressReport *)
+     protobuf_c_message_unpack (&workflow__v1__progress_report__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__progress_report__free_unpacked
+                     (Workflow__V1__ProgressReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__progress_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_completion__init
+                     (Workflow__V1__JobCompletion         *message)
+{
+  static const Workflow__V1__JobCompletion init_value = WORKFLOW__V1__JOB_COMPLETION__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_completion__get_packed_size
+                     (const Workflow__V1__JobCompletion *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_completion__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_completion__pack
+                     (const Workflow__V1__JobCompletion *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_completion__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_completion__pack_to_buffer
+                     (const Workflow__V1__JobCompletion *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_completion__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobCompletion *
+       workflow__v1__job_completion__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobCompletion *)
+     protobuf_c_message_unpack (&workflow__v1__job_completion__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_completion__free_unpacked
+                     (Workflow__V1__JobCompletion *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_completion__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_failure__init
+                     (Workflow__V1__JobFailure         *message)
+{
+  static const Workflow__V1__JobFailure init_value = WORKFLOW__V1__JOB_FAILURE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_failure__get_packed_size
+                     (const Workflow__V1__JobFailure *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_failure__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_failure__pack
+                     (const Workflow__V1__JobFailure *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_failure__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_failure__pack_to_buffer
+                     (const Workflow__V1__JobFailure *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_failure__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobFailure *
+       workflow__v1__job_failure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobFailure *)
+     protobuf_c_message_unpack (&workflow__v1__job_failure__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_failure__free_unpacked
+                     (Workflow__V1__JobFailure *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_failure__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_release__init
+                     (Workflow__V1__JobRelease         *message)
+{
+  static const Workflow__V1__JobRelease init_value = WORKFLOW__V1__JOB_RELEASE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_release__get_packed_size
+                     (const Workflow__V1__JobRelease *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_release__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_release__pack
+                     (const Workflow__V1__JobRelease *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_release__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_release__pack_to_buffer
+                     (const Workflow__V1__JobRelease *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_release__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobRelease *
+       workflow__v1__job_release__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobRelease *)
+     protobuf_c_message_unpack (&workflow__v1__job_release__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_release__free_unpacked
+                     (Workflow__V1__JobRelease *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_release__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__server_message__init
+                     (Workflow__V1__ServerMessage         *message)
+{
+  static const Workflow__V1__ServerMessage init_value = WORKFLOW__V1__SERVER_MESSAGE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__server_message__get_packed_size
+                     (const Workflow__V1__ServerMessage *message)
+{
+  assert(message->base.descriptor == &workflow__v1__server_message__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__server_message__pack
+                     (const Workflow__V1__ServerMessage *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__server_message__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__server_message__pack_to_buffer
+                     (const Workflow__V1__ServerMessage *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__server_message__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ServerMessage *
+       workflow__v1__server_message__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ServerMessage *)
+     protobuf_c_message_unpack (&workflow__v1__server_message__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__server_message__free_unpacked
+                     (Workflow__V1__ServerMessage *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__server_message__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__worker_welcome__init
+                     (Workflow__V1__WorkerWelcome         *message)
+{
+  static const Workflow__V1__WorkerWelcome init_value = WORKFLOW__V1__WORKER_WELCOME__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_welcome__get_packed_size
+                     (const Workflow__V1__WorkerWelcome *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_welcome__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_welcome__pack
+                     (const Workflow__V1__WorkerWelcome *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_welcome__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_welcome__pack_to_buffer
+                     (const Workflow__V1__WorkerWelcome *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_welcome__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerWelcome *
+       workflow__v1__worker_welcome__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerWelcome *)
+     protobuf_c_message_unpack (&workflow__v1__worker_welcome__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_welcome__free_unpacked
+                     (Workflow__V1__WorkerWelcome *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_welcome__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_assignment__params_entry__init
+                     (Workflow__V1__JobAssignment__ParamsEntry         *message)
+{
+  static const Workflow__V1__JobAssignment__ParamsEntry init_value = WORKFLOW__V1__JOB_ASSIGNMENT__PARAMS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__job_assignment__init
+                     (Workflow__V1__JobAssignment         *message)
+{
+  static const Workflow__V1__JobAssignment init_value = WORKFLOW__V1__JOB_ASSIGNMENT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_assignment__get_packed_size
+                     (const Workflow__V1__JobAssignment *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_assignment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_assignment__pack
+                     (const Workflow__V1__JobAssignment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_assignment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_assignment__pack_to_buffer
+                     (const Workflow__V1__JobAssignment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_assignment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobAssignment *
+       workflow__v1__job_assignment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobAssignment *)
+     protobuf_c_message_unpack (&workflow__v1__job_assignment__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_assignment__free_unpacked
+                     (Workflow__V1__JobAssignment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_assignment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__report_ack__init
+                     (Workflow__V1__ReportAck         *message)
+{
+  static const Workflow__V1__ReportAck init_value = WORKFLOW__V1__REPORT_ACK__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__report_ack__get_packed_size
+                     (const Workflow__V1__ReportAck *message)
+{
+  assert(message->base.descriptor == &workflow__v1__report_ack__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__report_ack__pack
+                     (const Workflow__V1__ReportAck *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__report_ack__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__report_ack__pack_to_buffer
+                     (const Workflow__V1__ReportAck *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__report_ack__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ReportAck *
+       workflow__v1__report_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ReportAck *)
+     protobuf_c_message_unpack (&workflow__v1__report_ack__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__report_ack__free_unpacked
+                     (Workflow__V1__ReportAck *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__report_ack__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__report_refusal__init
+                     (Workflow__V1__ReportRefusal         *message)
+{
+  static const Workflow__V1__ReportRefusal init_value = WORKFLOW__V1__REPORT_REFUSAL__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__report_refusal__get_packed_size
+                     (const Workflow__V1__ReportRefusal *message)
+{
+  assert(message->base.descriptor == &workflow__v1__report_refusal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__report_refusal__pack
+                     (const Workflow__V1__ReportRefusal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__report_refusal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__report_refusal__pack_to_buffer
+                     (const Workflow__V1__ReportRefusal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__report_refusal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ReportRefusal *
+       workflow__v1__report_refusal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ReportRefusal *)
+     protobuf_c_message_unpack (&workflow__v1__report_refusal__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__report_refusal__free_unpacked
+                     (Workflow__V1__ReportRefusal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__report_refusal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_cancellation__init
+                     (Workflow__V1__JobCancellation         *message)
+{
+  static const Workflow__V1__JobCancellation init_value = WORKFLOW__V1__JOB_CANCELLATION__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_cancellation__get_packed_size
+                     (const Workflow__V1__JobCancellation *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_cancellation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_cancellation__pack
+                     (const Workflow__V1__JobCancellation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_cancellation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_cancellation__pack_to_buffer
+                     (const Workflow__V1__JobCancellation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_cancellation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobCancellation *
+       workflow__v1__job_cancellation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobCancellation *)
+     protobuf_c_message_unpack (&workflow__v1__job_cancellation__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_cancellation__free_unpacked
+                     (Workflow__V1__JobCancellation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_cancellation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_workers_request__init
+                     (Workflow__V1__ListWorkersRequest         *message)
+{
+  static const Workflow__V1__ListWorkersRequest init_value = WORKFLOW__V1__LIST_WORKERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_workers_request__get_packed_size
+                     (const Workflow__V1__ListWorkersRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_workers_request__pack
+                     (const Workflow__V1__ListWorkersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_workers_request__pack_to_buffer
+                     (const Workflow__V1__ListWorkersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListWorkersRequest *
+       workflow__v1__list_workers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListWorkersRequest *)
+     protobuf_c_message_unpack (&workflow__v1__list_workers_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_workers_request__free_unpacked
+                     (Workflow__V1__ListWorkersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_workers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_workers_response__init
+                     (Workflow__V1__ListWorkersResponse         *message)
+{
+  static const Workflow__V1__ListWorkersResponse init_value = WORKFLOW__V1__LIST_WORKERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_workers_response__get_packed_size
+                     (const Workflow__V1__ListWorkersResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_workers_response__pack
+                     (const Workflow__V1__ListWorkersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_workers_response__pack_to_buffer
+                     (const Workflow__V1__ListWorkersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_workers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListWorkersResponse *
+       workflow__v1__list_workers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListWorkersResponse *)
+     protobuf_c_message_unpack (&workflow__v1__list_workers_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_workers_response__free_unpacked
+                     (Workflow__V1__ListWorkersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_workers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__worker_info__labels_entry__init
+                     (Workflow__V1__WorkerInfo__LabelsEntry         *message)
+{
+  static const Workflow__V1__WorkerInfo__LabelsEntry init_value = WORKFLOW__V1__WORKER_INFO__LABELS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__worker_info__init
+                     (Workflow__V1__WorkerInfo         *message)
+{
+  static const Workflow__V1__WorkerInfo init_value = WORKFLOW__V1__WORKER_INFO__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__worker_info__get_packed_size
+                     (const Workflow__V1__WorkerInfo *message)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_info__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__worker_info__pack
+                     (const Workflow__V1__WorkerInfo *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_info__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__worker_info__pack_to_buffer
+                     (const Workflow__V1__WorkerInfo *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__worker_info__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkerInfo *
+       workflow__v1__worker_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkerInfo *)
+     protobuf_c_message_unpack (&workflow__v1__worker_info__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__worker_info__free_unpacked
+                     (Workflow__V1__WorkerInfo *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__worker_info__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor workflow__v1__start_workflow_request__params_entry__field_descriptors[2] =
 {
   {
@@ -1328,7 +2297,7 @@ const ProtobufCMessageDescriptor workflow__v1__step__descriptor =
   (ProtobufCMessageInit) workflow__v1__step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[16] =
+static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[18] =
 {
   {
     "id",
@@ -1522,6 +2491,30 @@ static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[16] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "worker",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job, worker),
+    &workflow__v1__worker_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job, queue),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job__field_indices_by_name[] = {
   13,   /* field[13] = attempt */
@@ -1534,17 +2527,19 @@ static const unsigned workflow__v1__job__field_indices_by_name[] = {
   2,   /* field[2] = position */
   5,   /* field[5] = progress */
   6,   /* field[6] = progress_message */
+  17,   /* field[17] = queue */
   9,   /* field[9] = stack */
   10,   /* field[10] = started_at_ms */
   7,   /* field[7] = stats */
   3,   /* field[3] = status */
   12,   /* field[12] = step_count */
   4,   /* field[4] = steps */
+  16,   /* field[16] = worker */
 };
 static const ProtobufCIntRange workflow__v1__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
 {
@@ -1554,14 +2549,14 @@ const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
   "Workflow__V1__Job",
   "workflow.v1",
   sizeof(Workflow__V1__Job),
-  16,
+  18,
   workflow__v1__job__field_descriptors,
   workflow__v1__job__field_indices_by_name,
   1,  workflow__v1__job__number_ranges,
   (ProtobufCMessageInit) workflow__v1__job__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job_attempt__field_descriptors[7] =
+static const ProtobufCFieldDescriptor workflow__v1__job_attempt__field_descriptors[8] =
 {
   {
     "attempt",
@@ -1647,6 +2642,18 @@ static const ProtobufCFieldDescriptor workflow__v1__job_attempt__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "worker",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAttempt, worker),
+    &workflow__v1__worker_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job_attempt__field_indices_by_name[] = {
   0,   /* field[0] = attempt */
@@ -1656,11 +2663,12 @@ static const unsigned workflow__v1__job_attempt__field_indices_by_name[] = {
   1,   /* field[1] = outcome */
   6,   /* field[6] = stack */
   2,   /* field[2] = started_at_ms */
+  7,   /* field[7] = worker */
 };
 static const ProtobufCIntRange workflow__v1__job_attempt__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job_attempt__descriptor =
 {
@@ -1670,7 +2678,7 @@ const ProtobufCMessageDescriptor workflow__v1__job_attempt__descriptor =
   "Workflow__V1__JobAttempt",
   "workflow.v1",
   sizeof(Workflow__V1__JobAttempt),
-  7,
+  8,
   workflow__v1__job_attempt__field_descriptors,
   workflow__v1__job_attempt__field_indices_by_name,
   1,  workflow__v1__job_attempt__number_ranges,
@@ -2116,7 +3124,7 @@ const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
   (ProtobufCMessageInit) workflow__v1__watch_logs_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[23] =
+static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[24] =
 {
   {
     "sequence",
@@ -2394,6 +3402,18 @@ static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "worker",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, worker),
+    &workflow__v1__worker_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   21,   /* field[21] = attempt */
@@ -2416,6 +3436,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   11,   /* field[11] = step */
   1,   /* field[1] = timestamp_ms */
   7,   /* field[7] = user_id */
+  23,   /* field[23] = worker */
   5,   /* field[5] = workflow_id */
   14,   /* field[14] = workflow_status */
   6,   /* field[6] = workflow_type */
@@ -2423,7 +3444,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__log_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
 {
@@ -2433,7 +3454,7 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
   "Workflow__V1__LogEvent",
   "workflow.v1",
   sizeof(Workflow__V1__LogEvent),
-  23,
+  24,
   workflow__v1__log_event__field_descriptors,
   workflow__v1__log_event__field_indices_by_name,
   1,  workflow__v1__log_event__number_ranges,
@@ -2837,6 +3858,1677 @@ const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descript
   (ProtobufCMessageInit) workflow__v1__list_workflows_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor workflow__v1__worker_ref__field_descriptors[2] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerRef, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "instance_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerRef, instance_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_ref__field_indices_by_name[] = {
+  1,   /* field[1] = instance_id */
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange workflow__v1__worker_ref__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_ref__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerRef",
+  "WorkerRef",
+  "Workflow__V1__WorkerRef",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerRef),
+  2,
+  workflow__v1__worker_ref__field_descriptors,
+  workflow__v1__worker_ref__field_indices_by_name,
+  1,  workflow__v1__worker_ref__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_ref__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__lease_token__field_descriptors[4] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LeaseToken, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LeaseToken, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LeaseToken, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "epoch",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LeaseToken, epoch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__lease_token__field_indices_by_name[] = {
+  2,   /* field[2] = attempt */
+  3,   /* field[3] = epoch */
+  1,   /* field[1] = job_id */
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__lease_token__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__lease_token__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.LeaseToken",
+  "LeaseToken",
+  "Workflow__V1__LeaseToken",
+  "workflow.v1",
+  sizeof(Workflow__V1__LeaseToken),
+  4,
+  workflow__v1__lease_token__field_descriptors,
+  workflow__v1__lease_token__field_indices_by_name,
+  1,  workflow__v1__lease_token__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__lease_token__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_message__field_descriptors[3] =
+{
+  {
+    "hello",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerMessage, message_case),
+    offsetof(Workflow__V1__WorkerMessage, hello),
+    &workflow__v1__worker_hello__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerMessage, message_case),
+    offsetof(Workflow__V1__WorkerMessage, report),
+    &workflow__v1__job_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heartbeat",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerMessage, message_case),
+    offsetof(Workflow__V1__WorkerMessage, heartbeat),
+    &workflow__v1__worker_heartbeat__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_message__field_indices_by_name[] = {
+  2,   /* field[2] = heartbeat */
+  0,   /* field[0] = hello */
+  1,   /* field[1] = report */
+};
+static const ProtobufCIntRange workflow__v1__worker_message__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_message__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerMessage",
+  "WorkerMessage",
+  "Workflow__V1__WorkerMessage",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerMessage),
+  3,
+  workflow__v1__worker_message__field_descriptors,
+  workflow__v1__worker_message__field_indices_by_name,
+  1,  workflow__v1__worker_message__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_message__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_hello__labels_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHello__LabelsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHello__LabelsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_hello__labels_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__worker_hello__labels_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_hello__labels_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerHello.LabelsEntry",
+  "LabelsEntry",
+  "Workflow__V1__WorkerHello__LabelsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerHello__LabelsEntry),
+  2,
+  workflow__v1__worker_hello__labels_entry__field_descriptors,
+  workflow__v1__worker_hello__labels_entry__field_indices_by_name,
+  1,  workflow__v1__worker_hello__labels_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_hello__labels_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_hello__field_descriptors[6] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHello, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "instance_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHello, instance_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queues",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Workflow__V1__WorkerHello, n_queues),
+    offsetof(Workflow__V1__WorkerHello, queues),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "slots",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHello, slots),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "labels",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerHello, n_labels),
+    offsetof(Workflow__V1__WorkerHello, labels),
+    &workflow__v1__worker_hello__labels_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_leases",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerHello, n_held_leases),
+    offsetof(Workflow__V1__WorkerHello, held_leases),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_hello__field_indices_by_name[] = {
+  5,   /* field[5] = held_leases */
+  1,   /* field[1] = instance_id */
+  4,   /* field[4] = labels */
+  0,   /* field[0] = name */
+  2,   /* field[2] = queues */
+  3,   /* field[3] = slots */
+};
+static const ProtobufCIntRange workflow__v1__worker_hello__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_hello__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerHello",
+  "WorkerHello",
+  "Workflow__V1__WorkerHello",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerHello),
+  6,
+  workflow__v1__worker_hello__field_descriptors,
+  workflow__v1__worker_hello__field_indices_by_name,
+  1,  workflow__v1__worker_hello__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_hello__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_heartbeat__field_descriptors[1] =
+{
+  {
+    "leases",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerHeartbeat, n_leases),
+    offsetof(Workflow__V1__WorkerHeartbeat, leases),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_heartbeat__field_indices_by_name[] = {
+  0,   /* field[0] = leases */
+};
+static const ProtobufCIntRange workflow__v1__worker_heartbeat__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_heartbeat__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerHeartbeat",
+  "WorkerHeartbeat",
+  "Workflow__V1__WorkerHeartbeat",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerHeartbeat),
+  1,
+  workflow__v1__worker_heartbeat__field_descriptors,
+  workflow__v1__worker_heartbeat__field_indices_by_name,
+  1,  workflow__v1__worker_heartbeat__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_heartbeat__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_report__counters_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobReport__CountersEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobReport__CountersEntry, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_report__counters_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__job_report__counters_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_report__counters_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobReport.CountersEntry",
+  "CountersEntry",
+  "Workflow__V1__JobReport__CountersEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobReport__CountersEntry),
+  2,
+  workflow__v1__job_report__counters_entry__field_descriptors,
+  workflow__v1__job_report__counters_entry__field_indices_by_name,
+  1,  workflow__v1__job_report__counters_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_report__counters_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_report__field_descriptors[7] =
+{
+  {
+    "lease",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobReport, lease),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobReport, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updates",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobReport, n_updates),
+    offsetof(Workflow__V1__JobReport, updates),
+    &workflow__v1__job_update__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counters",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobReport, n_counters),
+    offsetof(Workflow__V1__JobReport, counters),
+    &workflow__v1__job_report__counters_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobReport, end_case),
+    offsetof(Workflow__V1__JobReport, completed),
+    &workflow__v1__job_completion__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobReport, end_case),
+    offsetof(Workflow__V1__JobReport, failed),
+    &workflow__v1__job_failure__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "released",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobReport, end_case),
+    offsetof(Workflow__V1__JobReport, released),
+    &workflow__v1__job_release__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_report__field_indices_by_name[] = {
+  4,   /* field[4] = completed */
+  3,   /* field[3] = counters */
+  5,   /* field[5] = failed */
+  0,   /* field[0] = lease */
+  6,   /* field[6] = released */
+  1,   /* field[1] = sequence */
+  2,   /* field[2] = updates */
+};
+static const ProtobufCIntRange workflow__v1__job_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobReport",
+  "JobReport",
+  "Workflow__V1__JobReport",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobReport),
+  7,
+  workflow__v1__job_report__field_descriptors,
+  workflow__v1__job_report__field_indices_by_name,
+  1,  workflow__v1__job_report__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_update__field_descriptors[2] =
+{
+  {
+    "step",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobUpdate, update_case),
+    offsetof(Workflow__V1__JobUpdate, step),
+    &workflow__v1__step_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "progress",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobUpdate, update_case),
+    offsetof(Workflow__V1__JobUpdate, progress),
+    &workflow__v1__progress_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_update__field_indices_by_name[] = {
+  1,   /* field[1] = progress */
+  0,   /* field[0] = step */
+};
+static const ProtobufCIntRange workflow__v1__job_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobUpdate",
+  "JobUpdate",
+  "Workflow__V1__JobUpdate",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobUpdate),
+  2,
+  workflow__v1__job_update__field_descriptors,
+  workflow__v1__job_update__field_indices_by_name,
+  1,  workflow__v1__job_update__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__step_report__field_descriptors[4] =
+{
+  {
+    "message",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__StepReport, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__StepReport, level),
+    &workflow__v1__log_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__StepReport, entity),
+    &workflow__v1__entity_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timestamp_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__StepReport, timestamp_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__step_report__field_indices_by_name[] = {
+  2,   /* field[2] = entity */
+  1,   /* field[1] = level */
+  0,   /* field[0] = message */
+  3,   /* field[3] = timestamp_ms */
+};
+static const ProtobufCIntRange workflow__v1__step_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__step_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.StepReport",
+  "StepReport",
+  "Workflow__V1__StepReport",
+  "workflow.v1",
+  sizeof(Workflow__V1__StepReport),
+  4,
+  workflow__v1__step_report__field_descriptors,
+  workflow__v1__step_report__field_indices_by_name,
+  1,  workflow__v1__step_report__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__step_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__progress_report__field_descriptors[3] =
+{
+  {
+    "progress",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ProgressReport, progress),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ProgressReport, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "timestamp_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ProgressReport, timestamp_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__progress_report__field_indices_by_name[] = {
+  1,   /* field[1] = message */
+  0,   /* field[0] = progress */
+  2,   /* field[2] = timestamp_ms */
+};
+static const ProtobufCIntRange workflow__v1__progress_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__progress_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ProgressReport",
+  "ProgressReport",
+  "Workflow__V1__ProgressReport",
+  "workflow.v1",
+  sizeof(Workflow__V1__ProgressReport),
+  3,
+  workflow__v1__progress_report__field_descriptors,
+  workflow__v1__progress_report__field_indices_by_name,
+  1,  workflow__v1__progress_report__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__progress_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define workflow__v1__job_completion__field_descriptors NULL
+#define workflow__v1__job_completion__field_indices_by_name NULL
+#define workflow__v1__job_completion__number_ranges NULL
+const ProtobufCMessageDescriptor workflow__v1__job_completion__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobCompletion",
+  "JobCompletion",
+  "Workflow__V1__JobCompletion",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobCompletion),
+  0,
+  workflow__v1__job_completion__field_descriptors,
+  workflow__v1__job_completion__field_indices_by_name,
+  0,  workflow__v1__job_completion__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_completion__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_failure__field_descriptors[4] =
+{
+  {
+    "error",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobFailure, error),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stack",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobFailure, stack),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobFailure, error_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "do_not_retry",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobFailure, do_not_retry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_failure__field_indices_by_name[] = {
+  3,   /* field[3] = do_not_retry */
+  0,   /* field[0] = error */
+  2,   /* field[2] = error_code */
+  1,   /* field[1] = stack */
+};
+static const ProtobufCIntRange workflow__v1__job_failure__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_failure__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobFailure",
+  "JobFailure",
+  "Workflow__V1__JobFailure",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobFailure),
+  4,
+  workflow__v1__job_failure__field_descriptors,
+  workflow__v1__job_failure__field_indices_by_name,
+  1,  workflow__v1__job_failure__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_failure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_release__field_descriptors[1] =
+{
+  {
+    "reason",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobRelease, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_release__field_indices_by_name[] = {
+  0,   /* field[0] = reason */
+};
+static const ProtobufCIntRange workflow__v1__job_release__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_release__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobRelease",
+  "JobRelease",
+  "Workflow__V1__JobRelease",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobRelease),
+  1,
+  workflow__v1__job_release__field_descriptors,
+  workflow__v1__job_release__field_indices_by_name,
+  1,  workflow__v1__job_release__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_release__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__server_message__field_descriptors[5] =
+{
+  {
+    "welcome",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ServerMessage, message_case),
+    offsetof(Workflow__V1__ServerMessage, welcome),
+    &workflow__v1__worker_welcome__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignment",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ServerMessage, message_case),
+    offsetof(Workflow__V1__ServerMessage, assignment),
+    &workflow__v1__job_assignment__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ack",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ServerMessage, message_case),
+    offsetof(Workflow__V1__ServerMessage, ack),
+    &workflow__v1__report_ack__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "refusal",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ServerMessage, message_case),
+    offsetof(Workflow__V1__ServerMessage, refusal),
+    &workflow__v1__report_refusal__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancellation",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ServerMessage, message_case),
+    offsetof(Workflow__V1__ServerMessage, cancellation),
+    &workflow__v1__job_cancellation__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__server_message__field_indices_by_name[] = {
+  2,   /* field[2] = ack */
+  1,   /* field[1] = assignment */
+  4,   /* field[4] = cancellation */
+  3,   /* field[3] = refusal */
+  0,   /* field[0] = welcome */
+};
+static const ProtobufCIntRange workflow__v1__server_message__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor workflow__v1__server_message__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ServerMessage",
+  "ServerMessage",
+  "Workflow__V1__ServerMessage",
+  "workflow.v1",
+  sizeof(Workflow__V1__ServerMessage),
+  5,
+  workflow__v1__server_message__field_descriptors,
+  workflow__v1__server_message__field_indices_by_name,
+  1,  workflow__v1__server_message__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__server_message__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_welcome__field_descriptors[2] =
+{
+  {
+    "heartbeat_interval_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerWelcome, heartbeat_interval_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resumed_leases",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerWelcome, n_resumed_leases),
+    offsetof(Workflow__V1__WorkerWelcome, resumed_leases),
+    &workflow__v1__report_ack__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_welcome__field_indices_by_name[] = {
+  0,   /* field[0] = heartbeat_interval_ms */
+  1,   /* field[1] = resumed_leases */
+};
+static const ProtobufCIntRange workflow__v1__worker_welcome__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_welcome__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerWelcome",
+  "WorkerWelcome",
+  "Workflow__V1__WorkerWelcome",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerWelcome),
+  2,
+  workflow__v1__worker_welcome__field_descriptors,
+  workflow__v1__worker_welcome__field_indices_by_name,
+  1,  workflow__v1__worker_welcome__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_welcome__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_assignment__params_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment__ParamsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment__ParamsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_assignment__params_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__job_assignment__params_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_assignment__params_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobAssignment.ParamsEntry",
+  "ParamsEntry",
+  "Workflow__V1__JobAssignment__ParamsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobAssignment__ParamsEntry),
+  2,
+  workflow__v1__job_assignment__params_entry__field_descriptors,
+  workflow__v1__job_assignment__params_entry__field_indices_by_name,
+  1,  workflow__v1__job_assignment__params_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_assignment__params_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_assignment__field_descriptors[10] =
+{
+  {
+    "lease",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, lease),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, queue),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "workflow_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, workflow_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, job_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_position",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, job_position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "params",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobAssignment, n_params),
+    offsetof(Workflow__V1__JobAssignment, params),
+    &workflow__v1__job_assignment__params_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idempotency_key",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, idempotency_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heartbeat_timeout_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, heartbeat_timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deadline_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, deadline_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobAssignment, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_assignment__field_indices_by_name[] = {
+  8,   /* field[8] = deadline_at_ms */
+  7,   /* field[7] = heartbeat_timeout_ms */
+  6,   /* field[6] = idempotency_key */
+  3,   /* field[3] = job_name */
+  4,   /* field[4] = job_position */
+  0,   /* field[0] = lease */
+  5,   /* field[5] = params */
+  1,   /* field[1] = queue */
+  9,   /* field[9] = user_id */
+  2,   /* field[2] = workflow_type */
+};
+static const ProtobufCIntRange workflow__v1__job_assignment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_assignment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobAssignment",
+  "JobAssignment",
+  "Workflow__V1__JobAssignment",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobAssignment),
+  10,
+  workflow__v1__job_assignment__field_descriptors,
+  workflow__v1__job_assignment__field_indices_by_name,
+  1,  workflow__v1__job_assignment__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_assignment__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__report_ack__field_descriptors[2] =
+{
+  {
+    "lease",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportAck, lease),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportAck, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__report_ack__field_indices_by_name[] = {
+  0,   /* field[0] = lease */
+  1,   /* field[1] = sequence */
+};
+static const ProtobufCIntRange workflow__v1__report_ack__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__report_ack__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ReportAck",
+  "ReportAck",
+  "Workflow__V1__ReportAck",
+  "workflow.v1",
+  sizeof(Workflow__V1__ReportAck),
+  2,
+  workflow__v1__report_ack__field_descriptors,
+  workflow__v1__report_ack__field_indices_by_name,
+  1,  workflow__v1__report_ack__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__report_ack__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__report_refusal__field_descriptors[4] =
+{
+  {
+    "lease",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportRefusal, lease),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportRefusal, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportRefusal, code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ReportRefusal, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__report_refusal__field_indices_by_name[] = {
+  2,   /* field[2] = code */
+  0,   /* field[0] = lease */
+  3,   /* field[3] = message */
+  1,   /* field[1] = sequence */
+};
+static const ProtobufCIntRange workflow__v1__report_refusal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__report_refusal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ReportRefusal",
+  "ReportRefusal",
+  "Workflow__V1__ReportRefusal",
+  "workflow.v1",
+  sizeof(Workflow__V1__ReportRefusal),
+  4,
+  workflow__v1__report_refusal__field_descriptors,
+  workflow__v1__report_refusal__field_indices_by_name,
+  1,  workflow__v1__report_refusal__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__report_refusal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_cancellation__field_descriptors[3] =
+{
+  {
+    "lease",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobCancellation, lease),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobCancellation, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lease_ended",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobCancellation, lease_ended),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_cancellation__field_indices_by_name[] = {
+  0,   /* field[0] = lease */
+  2,   /* field[2] = lease_ended */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange workflow__v1__job_cancellation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_cancellation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobCancellation",
+  "JobCancellation",
+  "Workflow__V1__JobCancellation",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobCancellation),
+  3,
+  workflow__v1__job_cancellation__field_descriptors,
+  workflow__v1__job_cancellation__field_indices_by_name,
+  1,  workflow__v1__job_cancellation__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_cancellation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_workers_request__field_descriptors[1] =
+{
+  {
+    "queue",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkersRequest, queue),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_workers_request__field_indices_by_name[] = {
+  0,   /* field[0] = queue */
+};
+static const ProtobufCIntRange workflow__v1__list_workers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_workers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListWorkersRequest",
+  "ListWorkersRequest",
+  "Workflow__V1__ListWorkersRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListWorkersRequest),
+  1,
+  workflow__v1__list_workers_request__field_descriptors,
+  workflow__v1__list_workers_request__field_indices_by_name,
+  1,  workflow__v1__list_workers_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_workers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_workers_response__field_descriptors[1] =
+{
+  {
+    "workers",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ListWorkersResponse, n_workers),
+    offsetof(Workflow__V1__ListWorkersResponse, workers),
+    &workflow__v1__worker_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_workers_response__field_indices_by_name[] = {
+  0,   /* field[0] = workers */
+};
+static const ProtobufCIntRange workflow__v1__list_workers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_workers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListWorkersResponse",
+  "ListWorkersResponse",
+  "Workflow__V1__ListWorkersResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListWorkersResponse),
+  1,
+  workflow__v1__list_workers_response__field_descriptors,
+  workflow__v1__list_workers_response__field_indices_by_name,
+  1,  workflow__v1__list_workers_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_workers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_info__labels_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo__LabelsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo__LabelsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_info__labels_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__worker_info__labels_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_info__labels_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerInfo.LabelsEntry",
+  "LabelsEntry",
+  "Workflow__V1__WorkerInfo__LabelsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerInfo__LabelsEntry),
+  2,
+  workflow__v1__worker_info__labels_entry__field_descriptors,
+  workflow__v1__worker_info__labels_entry__field_indices_by_name,
+  1,  workflow__v1__worker_info__labels_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_info__labels_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__worker_info__field_descriptors[8] =
+{
+  {
+    "worker",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo, worker),
+    &workflow__v1__worker_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queues",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Workflow__V1__WorkerInfo, n_queues),
+    offsetof(Workflow__V1__WorkerInfo, queues),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "slots",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo, slots),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "slots_in_use",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo, slots_in_use),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "labels",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerInfo, n_labels),
+    offsetof(Workflow__V1__WorkerInfo, labels),
+    &workflow__v1__worker_info__labels_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connected_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo, connected_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_heartbeat_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerInfo, last_heartbeat_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leases",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__WorkerInfo, n_leases),
+    offsetof(Workflow__V1__WorkerInfo, leases),
+    &workflow__v1__lease_token__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__worker_info__field_indices_by_name[] = {
+  5,   /* field[5] = connected_at_ms */
+  4,   /* field[4] = labels */
+  6,   /* field[6] = last_heartbeat_at_ms */
+  7,   /* field[7] = leases */
+  1,   /* field[1] = queues */
+  2,   /* field[2] = slots */
+  3,   /* field[3] = slots_in_use */
+  0,   /* field[0] = worker */
+};
+static const ProtobufCIntRange workflow__v1__worker_info__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor workflow__v1__worker_info__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerInfo",
+  "WorkerInfo",
+  "Workflow__V1__WorkerInfo",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkerInfo),
+  8,
+  workflow__v1__worker_info__field_descriptors,
+  workflow__v1__worker_info__field_indices_by_name,
+  1,  workflow__v1__worker_info__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__worker_info__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue workflow__v1__workflow_status__enum_values_by_number[5] =
 {
   { "WORKFLOW_STATUS_UNSPECIFIED", "WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED", 0 },
@@ -2941,7 +5633,7 @@ const ProtobufCEnumDescriptor workflow__v1__log_level__descriptor =
   workflow__v1__log_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[17] =
+static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[18] =
 {
   { "LOG_EVENT_KIND_UNSPECIFIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
@@ -2960,14 +5652,16 @@ static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_num
   { "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", 14 },
   { "LOG_EVENT_KIND_JOB_INTERRUPTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED", 15 },
   { "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", 16 },
+  { "LOG_EVENT_KIND_JOB_ASSIGNED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_ASSIGNED", 17 },
 };
 static const ProtobufCIntRange workflow__v1__log_event_kind__value_ranges[] = {
-{0, 0},{0, 17}
+{0, 0},{0, 18}
 };
-static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[17] =
+static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[18] =
 {
   { "LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
   { "LOG_EVENT_KIND_GAP", 12 },
+  { "LOG_EVENT_KIND_JOB_ASSIGNED", 17 },
   { "LOG_EVENT_KIND_JOB_CANCELLED", 8 },
   { "LOG_EVENT_KIND_JOB_COMPLETED", 6 },
   { "LOG_EVENT_KIND_JOB_FAILED", 7 },
@@ -2991,9 +5685,9 @@ const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
   "LogEventKind",
   "Workflow__V1__LogEventKind",
   "workflow.v1",
-  17,
+  18,
   workflow__v1__log_event_kind__enum_values_by_number,
-  17,
+  18,
   workflow__v1__log_event_kind__enum_values_by_name,
   1,
   workflow__v1__log_event_kind__value_ranges,
@@ -3112,5 +5806,48 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
 {
   protobuf_c_service_generated_init (&service->base,
                                      &workflow__v1__workflow_service__descriptor,
+                                     (ProtobufCServiceDestroy) destroy);
+}
+static const ProtobufCMethodDescriptor workflow__v1__worker_service__method_descriptors[2] =
+{
+  { "Connect", &workflow__v1__worker_message__descriptor, &workflow__v1__server_message__descriptor },
+  { "ListWorkers", &workflow__v1__list_workers_request__descriptor, &workflow__v1__list_workers_response__descriptor },
+};
+const unsigned workflow__v1__worker_service__method_indices_by_name[] = {
+  0,        /* Connect */
+  1         /* ListWorkers */
+};
+const ProtobufCServiceDescriptor workflow__v1__worker_service__descriptor =
+{
+  PROTOBUF_C__SERVICE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkerService",
+  "WorkerService",
+  "Workflow__V1__WorkerService",
+  "workflow.v1",
+  2,
+  workflow__v1__worker_service__method_descriptors,
+  workflow__v1__worker_service__method_indices_by_name
+};
+void workflow__v1__worker_service__connect(ProtobufCService *service,
+                                           const Workflow__V1__WorkerMessage *input,
+                                           Workflow__V1__ServerMessage_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__worker_service__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__worker_service__list_workers(ProtobufCService *service,
+                                                const Workflow__V1__ListWorkersRequest *input,
+                                                Workflow__V1__ListWorkersResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__worker_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__worker_service__init (Workflow__V1__WorkerService_Service *service,
+                                         Workflow__V1__WorkerService_ServiceDestroy destroy)
+{
+  protobuf_c_service_generated_init (&service->base,
+                                     &workflow__v1__worker_service__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }

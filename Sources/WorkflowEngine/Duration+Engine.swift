@@ -13,4 +13,9 @@ extension Duration {
     var clampedToLongestWait: Duration {
         min(max(self, .zero), Self.longestWait)
     }
+
+    /// The duration in whole milliseconds, saturating at `Int64`'s bounds: for the wire.
+    package var wholeMilliseconds: Int64 {
+        WallClock.milliseconds(self)
+    }
 }

@@ -8,6 +8,7 @@ extension EngineError {
             case shuttingDown
             case failedPrecondition
             case alreadyExists
+            case outOfRange
         }
 
         private let wrapped: Wrapped
@@ -38,6 +39,10 @@ extension EngineError {
         /// it started. Maps to `ALREADY_EXISTS`.
         public static let alreadyExists = Code(.alreadyExists)
 
+        /// A numbered message came after a gap: a worker's report whose sequence skips one the
+        /// engine has not received. Maps to `OUT_OF_RANGE`.
+        public static let outOfRange = Code(.outOfRange)
+
         /// The name of the code, e.g. `invalidArgument`.
         public var description: String {
             switch wrapped {
@@ -47,6 +52,7 @@ extension EngineError {
             case .shuttingDown: "shuttingDown"
             case .failedPrecondition: "failedPrecondition"
             case .alreadyExists: "alreadyExists"
+            case .outOfRange: "outOfRange"
             }
         }
     }

@@ -119,21 +119,7 @@ public final class EventLog: Sendable {
         guard !events.isEmpty else { return nextSequence }
         let (first, fired) = state.withLock { state -> (UInt64, [@Sendable () -> Void]) in
             let first = state.lastSequence + 1
-            var stamped: [LogEvent] = []
-            if store != nil {
-                stamped.reserveCapacity(events.count)
-            }
-            for var event in events {
-                state.lastSequence += 1
-                event.sequence = state.lastSequence
-                if event.step != nil {
-                    event.step!.sequence = state.lastSequence
-                }
-                state.ring.append(event)
-                if store != nil {
-                    stamped.append(event)
-                }
-            }
+            let stamped = Self.stamp(events, in: &state, keeping: store != nil)
             if let store {
                 // Under the lock, so the store receives batches in sequence order.
                 store.enqueue(.events(stamped))
@@ -146,6 +132,47 @@ public final class EventLog: Sendable {
             callback()
         }
         return first
+    }
+
+    /// Appends `events` as ``append(contentsOf:)`` does and hands `workflow`'s current state to
+    /// the store in the same commit, so a crash keeps both or neither.
+    ///
+    /// - Returns: The sequence given to the first event.
+    @discardableResult
+    func append(contentsOf events: [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
+        guard let store else { return append(contentsOf: events) }
+        var snapshot = workflow
+        for index in snapshot.jobs.indices {
+            snapshot.jobs[index].steps = []
+        }
+        return state.withLock { state -> UInt64 in
+            let first = state.lastSequence + 1
+            let stamped = Self.stamp(events, in: &state, keeping: true)
+            store.enqueue(contentsOf: [.workflow(snapshot, firstSequence: firstSequence), .events(stamped)])
+            return first
+        }
+    }
+
+    /// Gives `events` (and their steps) the next sequence numbers and adds them to the ring.
+    ///
+    /// - Returns: The stamped events when `keeping` (for the store), else nothing.
+    private static func stamp(_ events: [LogEvent], in state: inout State, keeping: Bool) -> [LogEvent] {
+        var stamped: [LogEvent] = []
+        if keeping {
+            stamped.reserveCapacity(events.count)
+        }
+        for var event in events {
+            state.lastSequence += 1
+            event.sequence = state.lastSequence
+            if event.step != nil {
+                event.step!.sequence = state.lastSequence
+            }
+            state.ring.append(event)
+            if keeping {
+                stamped.append(event)
+            }
+        }
+        return stamped
     }
 
     /// Appends one event; see ``append(contentsOf:)``.

@@ -26,6 +26,10 @@ public protocol EventStore: AnyObject, Sendable {
     /// Queues writes for the next commit, in order; returns at once.
     func enqueue(_ write: StoreWrite)
 
+    /// Queues writes for the next commit, in order, all in the same transaction: a crash keeps
+    /// all of them or none; returns at once.
+    func enqueue(contentsOf writes: [StoreWrite])
+
     /// The committed events with sequences in `(sequence, through]`, oldest first, at most `limit`.
     ///
     /// - Throws: When the store cannot be read.

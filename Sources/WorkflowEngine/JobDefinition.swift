@@ -1,5 +1,6 @@
-/// One job of a workflow template: a name, the function that does the work, how often it is
-/// retried, and how long each attempt may take.
+/// One job of a workflow template: a name, what does the work (a function in this process, or a
+/// worker of another service: ``RemoteJob``), how often it is retried, and how long each
+/// attempt may take.
 ///
 /// The function runs off the engine actor (it is a plain `async` function), gets the job's
 /// ``JobContext`` to log steps, progress and stats, and fails the attempt by throwing. Jobs are
@@ -13,8 +14,18 @@
 ///     context.logStep("Fetched \(assets.count) assets")
 ///     context.incrementStat("itemsProcessed", by: Int64(assets.count))
 /// }
+/// JobDefinition(name: "Process Data", remote: RemoteJob(queue: "import"), retryPolicy: .standard)
 /// ```
 public struct JobDefinition: Sendable {
+    /// What does a job's work.
+    public enum Work: Sendable {
+        /// A function in this process: it runs off the engine actor and fails the attempt by
+        /// throwing.
+        case function(@Sendable (JobContext) async throws -> Void)
+        /// A worker connected over `WorkerService` that serves the job's queue.
+        case remote(RemoteJob)
+    }
+
     /// The job's human-readable name, e.g. "Process Data".
     public var name: String
     /// When a failed attempt runs again; one attempt, no retry, by default.
@@ -27,8 +38,8 @@ public struct JobDefinition: Sendable {
     /// abandons the attempt at once.) An abandoned attempt may still be running when the next
     /// attempt starts.
     public var cancellationGrace: Duration
-    /// The work. Throwing fails the attempt.
-    public var run: @Sendable (JobContext) async throws -> Void
+    /// What does the work.
+    public var work: Work
 
     /// Creates a job definition.
     ///
@@ -49,6 +60,34 @@ public struct JobDefinition: Sendable {
         self.retryPolicy = retryPolicy
         self.timeout = timeout
         self.cancellationGrace = cancellationGrace
-        self.run = run
+        self.work = .function(run)
+    }
+
+    /// Creates a job a worker of another service runs.
+    ///
+    /// - Parameters:
+    ///   - name: The job's human-readable name.
+    ///   - remote: The queue its attempts wait in, and its lease's heartbeat and schedule-to-start
+    ///     timeouts.
+    ///   - retryPolicy: When a failed attempt (a worker's failure, a lease that expired) runs again.
+    ///   - timeout: The start-to-close timeout of each attempt, from its assignment to a worker.
+    ///   - cancellationGrace: How long a cancelled attempt's worker may take to report its end.
+    public init(
+        name: String,
+        remote: RemoteJob,
+        retryPolicy: RetryPolicy = .noRetries,
+        timeout: Duration? = nil,
+        cancellationGrace: Duration = .seconds(5)
+    ) {
+        self.name = name
+        self.retryPolicy = retryPolicy
+        self.timeout = timeout
+        self.cancellationGrace = cancellationGrace
+        self.work = .remote(remote)
+    }
+
+    /// The queue of a remote job; `nil` for a function.
+    public var queue: String? {
+        if case .remote(let remote) = work { remote.queue } else { nil }
     }
 }

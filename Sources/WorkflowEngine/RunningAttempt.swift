@@ -3,40 +3,70 @@ import WorkflowModel
 /// One attempt of a job while the engine waits on it; owned by the engine actor.
 ///
 /// Legal next states: running → stopping (the engine asked it to stop: a timeout or a cancel
-/// request; a timer bounds how long it may take) → ended; or running → ended (it returned, or
-/// the engine abandoned it on a deadline or a shutdown). The engine identifies the attempt by
-/// ``epoch`` in everything it schedules, so a report of an attempt that already ended is
-/// recognised and ignored.
+/// request; a timer bounds how long it may take) → ended; or running → ended (it returned or
+/// its worker reported its end, or the engine abandoned it on a deadline, a shutdown or an
+/// expired lease). The engine identifies the attempt by ``epoch`` in everything it schedules,
+/// so a report of an attempt that already ended is recognised and ignored.
 struct RunningAttempt {
-    /// Unique among all attempts the engine ever started.
+    /// Who runs the attempt.
+    enum Runner {
+        /// A job function in this process, in a task of its own, reporting through `context`.
+        case local(context: JobContext, task: Task<Void, Never>)
+        /// A worker of another service, under a lease.
+        case remote(RemoteLease)
+    }
+
+    /// Unique among all attempts the engine ever started, across restarts: the sequence of the
+    /// attempt's `jobStarted` event (a remote job's lease epoch).
     let epoch: UInt64
-    /// The context the job function reports through.
-    let context: JobContext
-    /// The task running the job function.
-    let task: Task<Void, Never>
+    /// Who runs it.
+    var runner: Runner
     /// The timeout timer while running; the grace timer while stopping.
     var timer: Task<Void, Never>?
     /// Why the engine asked the attempt to stop, if it did for a reason of its own (a timeout):
-    /// the attempt ends with this failure whatever the function returns.
+    /// the attempt ends with this failure whatever the job reports.
     var stopFailure: (failure: JobFailureDescription, outcome: JobAttempt.Outcome)?
     /// Whether the engine asked the attempt to stop.
     var isStopping = false
 
-    /// Asks the job function to stop (its context reports cancelled, its task is cancelled) and
-    /// replaces the timer with `graceTimer`.
+    /// The lease, for an attempt a worker runs.
+    var lease: RemoteLease? {
+        get {
+            if case .remote(let lease) = runner { lease } else { nil }
+        }
+        set {
+            if let newValue { runner = .remote(newValue) }
+        }
+    }
+
+    /// Asks the attempt to stop (a local job's context reports cancelled and its task is
+    /// cancelled; the engine tells a worker itself) and replaces the timer with `graceTimer`.
     mutating func stop(graceTimer: Task<Void, Never>) {
         isStopping = true
-        context.cancel()
-        task.cancel()
+        if case .local(let context, let task) = runner {
+            context.cancel()
+            task.cancel()
+        }
         timer?.cancel()
         timer = graceTimer
     }
 
-    /// Stops everything the attempt scheduled and asks its function to stop; for an attempt the
-    /// engine no longer waits on.
+    /// Stops everything the attempt scheduled and asks a local job function to stop; for an
+    /// attempt the engine no longer waits on.
     func abandon() {
         timer?.cancel()
-        context.cancel()
-        task.cancel()
+        if case .local(let context, let task) = runner {
+            context.cancel()
+            task.cancel()
+        }
+    }
+
+    /// Takes what the attempt reported that the engine has not recorded yet, and its counters;
+    /// a local job's later calls are ignored from now on.
+    func close() -> (pending: [PendingJobUpdate], counters: [String: Int64]) {
+        switch runner {
+        case .local(let context, _): context.close()
+        case .remote(let lease): ([], lease.counters)
+        }
     }
 }

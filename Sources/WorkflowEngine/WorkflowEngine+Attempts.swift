@@ -51,18 +51,40 @@ extension WorkflowEngine {
         }
         record.workflow.jobs[position].attemptStartedAtMs = now
         let attemptNumber = record.workflow.jobs[position].attempt
-        record.persist(in: events)
+        // Only the engine appends, so the next sequence is this attempt's `jobStarted`: its
+        // epoch, stored with the job (a lease's epoch) in the same commit as the event, so no
+        // epoch is ever given twice, even across a crash.
+        let epoch = events.nextSequence
+        if definition.queue != nil {
+            record.workflow.jobs[position].lease = JobLease(epoch: epoch)
+            record.workflow.jobs[position].worker = nil
+        }
         events.append(
-            event(
-                record, .jobStarted, level: .info,
-                message: attemptNumber == 1 ? "Job \(jobRef.name) started" : "Job \(jobRef.name) started (attempt \(attemptNumber))",
-                timestampMs: now, job: jobRef, jobStatus: .running
-            )
+            contentsOf: [
+                event(
+                    record, .jobStarted, level: .info,
+                    message: attemptNumber == 1 ? "Job \(jobRef.name) started" : "Job \(jobRef.name) started (attempt \(attemptNumber))",
+                    timestampMs: now, job: jobRef, jobStatus: .running
+                ),
+            ],
+            persisting: record.workflow, firstSequence: record.firstSequence
         )
         logger.debug(
             "engine.job_started",
             metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.attempt": "\(attemptNumber)"]
         )
+        switch definition.work {
+        case .function(let work):
+            runLocally(record, work: work, epoch: epoch)
+        case .remote(let remote):
+            queueForWorker(record, remote: remote, epoch: epoch)
+        }
+    }
+
+    /// Runs the attempt `epoch` of `record`'s current job as a task of this process.
+    private func runLocally(_ record: WorkflowRecord, work: @escaping @Sendable (JobContext) async throws -> Void, epoch: UInt64) {
+        let position = record.position
+        let jobRef = record.jobRefs[position]
         let context = JobContext(
             engine: self,
             workflowID: record.workflow.id,
@@ -71,12 +93,8 @@ extension WorkflowEngine {
             jobName: jobRef.name,
             jobPosition: position,
             params: record.workflow.params,
-            attempt: attemptNumber
+            attempt: record.workflow.jobs[position].attempt
         )
-        lastAttemptEpoch += 1
-        let epoch = lastAttemptEpoch
-        let workflowID = record.workflow.id
-        let work = definition.run
         // Isolated to the engine like the code that creates it: the task starts on the engine's
         // executor without waking a thread, hops off it for the job function, and comes back
         // to report the end. (A task started off the engine woke a pool thread in the middle of
@@ -90,16 +108,22 @@ extension WorkflowEngine {
             }
             self.attemptReturned(record, epoch: epoch, failure: failure)
         }
-        var attempt = RunningAttempt(epoch: epoch, context: context, task: task)
-        if let timeout = definition.timeout {
-            attempt.timer = Task {
-                try? await Task.sleep(for: timeout.clampedToLongestWait)
-                guard !Task.isCancelled else { return }
-                self.attemptTimedOut(workflowID: workflowID, epoch: epoch, timeout: timeout)
-            }
-        }
+        var attempt = RunningAttempt(epoch: epoch, runner: .local(context: context, task: task))
+        attempt.timer = timeoutTimer(of: record, epoch: epoch)
         record.attempt = attempt
         runningAttempts += 1
+    }
+
+    /// The start-to-close timer of attempt `epoch` of `record`'s current job, if the job has a
+    /// timeout.
+    func timeoutTimer(of record: WorkflowRecord, epoch: UInt64, after elapsed: Duration = .zero) -> Task<Void, Never>? {
+        guard let timeout = record.definitions[record.position].timeout else { return nil }
+        let workflowID = record.workflow.id
+        return Task {
+            try? await Task.sleep(for: (timeout - elapsed).clampedToLongestWait)
+            guard !Task.isCancelled else { return }
+            self.attemptTimedOut(workflowID: workflowID, epoch: epoch, timeout: timeout)
+        }
     }
 
     /// Whether the engine asked the running attempt of workflow `id` to stop (its timeout, a
@@ -108,17 +132,22 @@ extension WorkflowEngine {
         records[id]?.attempt?.isStopping ?? false
     }
 
-    /// Stops waiting on `record`'s attempt: cancels its timer and, unless its function
-    /// `returned`, asks the function to stop.
-    private func endAttempt(_ record: WorkflowRecord, returned: Bool) {
+    /// Stops waiting on `record`'s attempt: cancels its timer and, unless it `returned` (its
+    /// function returned, its worker reported its end), asks it to stop; a worker holding its
+    /// lease is told the lease ended, and its slot is free again.
+    private func endAttempt(_ record: WorkflowRecord, returned: Bool, reason: String) {
         guard let attempt = record.attempt else { return }
         record.attempt = nil
-        runningAttempts -= 1
         if returned {
             attempt.timer?.cancel()
         } else {
             attempt.abandon()
         }
+        guard let lease = attempt.lease else {
+            runningAttempts -= 1
+            return
+        }
+        endLease(lease, workerToldBy: returned ? nil : reason)
     }
 
     /// The job function of attempt `epoch` of `record` returned (or threw `failure`).
@@ -135,7 +164,7 @@ extension WorkflowEngine {
 
     /// Attempt `epoch` ran longer than its job's timeout: asks it to stop and gives it its
     /// job's cancellation grace to return.
-    private func attemptTimedOut(workflowID: String, epoch: UInt64, timeout: Duration) {
+    func attemptTimedOut(workflowID: String, epoch: UInt64, timeout: Duration) {
         guard let record = records[workflowID], var attempt = record.attempt, attempt.epoch == epoch, !attempt.isStopping else {
             return
         }
@@ -152,6 +181,7 @@ extension WorkflowEngine {
         )
         attempt.stop(graceTimer: graceTimer(workflowID: workflowID, epoch: epoch, grace: record.definitions[position].cancellationGrace))
         record.attempt = attempt
+        askWorkerToStop(attempt, reason: attempt.stopFailure?.failure.message ?? "timed out")
         logger.info(
             "engine.job_timed_out",
             metadata: ["workflow.id": "\(workflowID)", "job.id": "\(job.id)", "job.attempt": "\(job.attempt)"]
@@ -199,10 +229,10 @@ extension WorkflowEngine {
     ///     its context reports cancelled and its task is cancelled).
     func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome, returned: Bool = false) {
         guard let attempt = record.attempt else { return }
-        endAttempt(record, returned: returned)
+        endAttempt(record, returned: returned, reason: failure?.message ?? record.workflow.cancelReason ?? "the attempt ended")
         let position = record.position
         // Record everything the job logged before its end.
-        let (pending, counters) = attempt.context.close()
+        let (pending, counters) = attempt.close()
         apply(pending, position: position, of: record)
         let now = WallClock.nowMs()
         let stats = Stats(durationMs: max(0, now - (record.workflow.jobs[position].startedAtMs ?? now)), counters: counters)
@@ -222,7 +252,8 @@ extension WorkflowEngine {
             JobAttempt(
                 number: record.workflow.jobs[position].attempt, outcome: outcome,
                 startedAtMs: record.workflow.jobs[position].attemptStartedAtMs ?? now, finishedAtMs: now,
-                error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack
+                error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack,
+                worker: attempt.lease?.worker
             )
         )
         retryOrFail(record, failure: failure, stats: stats)
@@ -294,22 +325,35 @@ extension WorkflowEngine {
     /// Records the running attempt of `record` as interrupted by a shutdown; the attempt does
     /// not count against the job's retry policy (a deploy never uses up a job's attempts).
     func interruptAttempt(of record: WorkflowRecord) {
-        guard let attempt = record.attempt else { return }
-        endAttempt(record, returned: false)
-        let position = record.position
-        let job = record.workflow.jobs[position]
-        let (pending, counters) = attempt.context.close()
-        apply(pending, position: position, of: record)
-        let now = WallClock.nowMs()
-        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
-        record.workflow.jobs[position].uncountedAttempts += 1
+        let job = record.workflow.jobs[record.position]
         let failure = JobFailureDescription(
             message: "interrupted: the server shut down while attempt \(job.attempt) ran",
             code: .interrupted,
             stack: "WorkflowEngine.shutdown(gracePeriod:)",
             isRetryable: true
         )
-        appendInterruption(of: record, failure: failure, then: .startsWhenTheServerRuns)
+        interruptAttempt(of: record, failure: failure, then: .startsWhenTheServerRuns, returned: false)
+    }
+
+    /// Ends the running attempt of `record` as interrupted, not counted against the job's retry
+    /// policy, and appends `jobInterrupted`; the job stays running, to run again.
+    ///
+    /// - Parameters:
+    ///   - record: The workflow.
+    ///   - failure: The interruption, as the attempt's error.
+    ///   - followUp: What comes next, for the event's message.
+    ///   - returned: Whether the attempt's runner ended it (else it is asked to stop).
+    func interruptAttempt(of record: WorkflowRecord, failure: JobFailureDescription, then followUp: InterruptionFollowUp, returned: Bool) {
+        guard let attempt = record.attempt else { return }
+        endAttempt(record, returned: returned, reason: failure.message)
+        let position = record.position
+        let job = record.workflow.jobs[position]
+        let (pending, counters) = attempt.close()
+        apply(pending, position: position, of: record)
+        let now = WallClock.nowMs()
+        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
+        record.workflow.jobs[position].uncountedAttempts += 1
+        appendInterruption(of: record, failure: failure, then: followUp)
     }
 
     /// Records that the current attempt of `record`'s job was cut off by a stop of the server,
@@ -331,7 +375,8 @@ extension WorkflowEngine {
         record.workflow.jobs[position].failedAttempts.append(
             JobAttempt(
                 number: job.attempt, outcome: .interrupted, startedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? now, finishedAtMs: now,
-                error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack
+                error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack,
+                worker: job.worker
             )
         )
         record.persist(in: events)

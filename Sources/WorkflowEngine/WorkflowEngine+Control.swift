@@ -8,8 +8,9 @@ extension WorkflowEngine {
     /// ``JobContext/isCancelled`` turns true and its task is cancelled (so `Task.sleep` and
     /// other cancellable waits end); when the job returns, or after its
     /// ``JobDefinition/cancellationGrace`` if it does not, it and every later job become
-    /// cancelled and the workflow ends cancelled. A job waiting for its next attempt is
-    /// cancelled at once. Asking again while the workflow is stopping changes nothing.
+    /// cancelled and the workflow ends cancelled. A remote job's worker is sent a cancellation
+    /// and the engine waits for its end report the same way. A job waiting for its next attempt
+    /// (or for a worker) is cancelled at once. Asking again while the workflow is stopping changes nothing.
     ///
     /// - Parameters:
     ///   - id: The workflow's id.
@@ -37,10 +38,14 @@ extension WorkflowEngine {
                 )
             )
             if var attempt = record.attempt {
-                if !attempt.isStopping {
+                if attempt.lease?.isAssigned == false {
+                    // Still waiting for a worker: nothing runs, nothing to wait for.
+                    attemptEnded(record, failure: nil, outcome: .failed)
+                } else if !attempt.isStopping {
                     let grace = record.definitions[record.position].cancellationGrace
                     attempt.stop(graceTimer: graceTimer(workflowID: id, epoch: attempt.epoch, grace: grace))
                     record.attempt = attempt
+                    askWorkerToStop(attempt, reason: reason)
                 }
             } else {
                 // Between attempts: nothing to wait for.

@@ -13,7 +13,9 @@ extension WorkflowEngine {
     /// attempts left (else the workflow fails at it as if the attempt had thrown); a job
     /// whose attempt a shutdown interrupted runs again the same way (that attempt did not count);
     /// a job waiting for its next attempt keeps waiting until its time; a job that had not
-    /// started starts. A workflow a caller asked to cancel ends cancelled; one whose deadline
+    /// started starts. A remote job's attempt is not interrupted: its lease lives on, and its
+    /// worker reconnects and goes on reporting (or the lease expires after its heartbeat
+    /// timeout); one that waited for a worker waits again. A workflow a caller asked to cancel ends cancelled; one whose deadline
     /// passed meanwhile fails at the job it was at.
     ///
     /// - Returns: How many workflows were loaded and how many of them resumed running.
@@ -106,6 +108,9 @@ extension WorkflowEngine {
             let now = WallClock.nowMs()
             scheduleAttempt(of: record, after: .milliseconds(nextAttemptAtMs > now ? nextAttemptAtMs - now : 0))
             return
+        }
+        if wasMidAttempt, resumeRemoteAttempt(of: record) {
+            return  // a worker runs it (or it waits for one): its lease lives on
         }
         let failure: JobFailureDescription
         if wasMidAttempt {

@@ -40,8 +40,17 @@ extension WorkflowEngine {
 
     /// Turns buffered updates of the job at `position` into events, in order, and records them
     /// in the job.
-    func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord) {
-        guard !pending.isEmpty else { return }
+    ///
+    /// - Parameter persisting: Whether to store the workflow's state in the same commit as the
+    ///   events (a worker's report: the job's lease records the report as applied, so the two
+    ///   must survive a crash together); with no updates, the state alone is queued.
+    func apply(_ pending: [PendingJobUpdate], position: Int, of record: WorkflowRecord, persisting: Bool = false) {
+        guard !pending.isEmpty else {
+            if persisting {
+                record.persist(in: events)
+            }
+            return
+        }
         let jobRef = record.jobRefs[position]
         var stepNumber = record.workflow.jobs[position].steps.count
         var batch: [WorkflowModel.LogEvent] = []
@@ -73,7 +82,9 @@ extension WorkflowEngine {
                 batch.append(progressEvent)
             }
         }
-        let first = events.append(contentsOf: batch)
+        let first = persisting
+            ? events.append(contentsOf: batch, persisting: record.workflow, firstSequence: record.firstSequence)
+            : events.append(contentsOf: batch)
         for (offset, event) in batch.enumerated() {
             if var step = event.step {
                 step.sequence = first + UInt64(offset)

@@ -42,10 +42,12 @@ public actor WorkflowEngine {
     /// Ids of finished workflows, oldest first, for forgetting them.
     var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
     private var workflowIDs = WorkflowIDGenerator()
-    /// How many job attempts were started: the last one's epoch.
-    var lastAttemptEpoch: UInt64 = 0
-    /// How many attempts run now (the engine waits on them).
+    /// How many attempts of job functions run in this process now (a shutdown waits on them).
     var runningAttempts = 0
+    /// Connected workers, attempts waiting for one, live leases.
+    var workerDispatch = WorkerDispatchState()
+    /// How often connected workers are asked to send a heartbeat.
+    public nonisolated let workerHeartbeatInterval: Duration
     /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
     var isRestored = false
     /// Set by ``shutdown(gracePeriod:)``: no workflow, job or attempt starts any more.
@@ -67,6 +69,8 @@ public actor WorkflowEngine {
     ///     network event loop so handlers on it can use ``ifIsolated(_:)``.
     ///   - store: Where workflows and events are made durable; `nil` keeps everything in memory
     ///     only. With a store, call ``restore()`` before anything else.
+    ///   - workerHeartbeatInterval: How often connected workers are asked to send a heartbeat
+    ///     (keep it well under the remote jobs' heartbeat timeouts).
     ///   - logger: Where the engine logs workflow and job lifecycle.
     public init(
         templates: TemplateRegistry,
@@ -75,8 +79,10 @@ public actor WorkflowEngine {
         workflowMaxAge: Duration? = nil,
         executor: (any EngineExecutor)? = nil,
         store: (any EventStore)? = nil,
+        workerHeartbeatInterval: Duration = .seconds(1),
         logger: Logger
     ) {
+        self.workerHeartbeatInterval = workerHeartbeatInterval
         self.templates = templates
         self.store = store
         self.events = EventLog(retention: eventRetention, store: store)
@@ -175,7 +181,7 @@ public actor WorkflowEngine {
         let now = WallClock.nowMs()
         let id = workflowIDs.next(nowMs: now)
         let jobs = definitions.enumerated().map { position, definition in
-            Job(id: "\(id)-j\(position + 1)", name: definition.name, position: position)
+            Job(id: "\(id)-j\(position + 1)", name: definition.name, position: position, queue: definition.queue)
         }
         var workflow = Workflow(
             id: id,
@@ -258,7 +264,9 @@ public actor WorkflowEngine {
     /// running then is asked to stop (its context reports cancelled, its task is cancelled),
     /// and its attempt ends `interrupted` with a `jobInterrupted` event, not counted against
     /// the job's retry policy; its workflow stays RUNNING. A workflow a caller asked to cancel
-    /// ends cancelled instead. Without a store, nothing resumes these workflows.
+    /// ends cancelled instead. Without a store, nothing resumes these workflows. An attempt a
+    /// worker runs is neither waited for nor interrupted: its lease is stored, and the worker
+    /// reports to the next engine on the same store.
     ///
     /// - Parameter gracePeriod: How long running attempts get to end.
     public func shutdown(gracePeriod: Duration = .zero) async {
@@ -268,9 +276,16 @@ public actor WorkflowEngine {
         while runningAttempts > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        workerDispatch.sweeper?.cancel()
+        workerDispatch.sweeper = nil
         for record in records.values where record.workflow.status == .running {
             record.cancelTimers()
             guard let attempt = record.attempt else { continue }
+            if attempt.lease != nil, record.workflow.cancelReason == nil, attempt.stopFailure == nil {
+                // A worker runs it: its lease is stored, and the worker goes on reporting to the
+                // next process.
+                continue
+            }
             if record.workflow.cancelReason != nil {
                 // Asked to stop already: it ends cancelled now rather than running again later.
                 attemptEnded(record, failure: nil, outcome: .failed)

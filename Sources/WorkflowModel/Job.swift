@@ -43,6 +43,14 @@ public struct Job: Sendable, Hashable {
     /// Attempts since ``firstCountedAttempt`` that the retry policy does not count: those a
     /// shutdown of the server interrupted (a deploy never uses up a job's attempts).
     public var uncountedAttempts: Int
+    /// For a remote job: the queue its attempts wait in for a worker; `nil` for a job that runs
+    /// in the server.
+    public var queue: String?
+    /// For a remote job: the worker that runs (or ran) the current or last attempt; `nil` until a
+    /// worker took it.
+    public var worker: WorkerRef?
+    /// For a remote job: the lease of the current or last attempt; `nil` before its first one.
+    public var lease: JobLease?
 
     /// Creates a job; a new job is pending with no steps.
     public init(
@@ -63,7 +71,10 @@ public struct Job: Sendable, Hashable {
         failedAttempts: [JobAttempt] = [],
         nextAttemptAtMs: Int64? = nil,
         firstCountedAttempt: Int = 1,
-        uncountedAttempts: Int = 0
+        uncountedAttempts: Int = 0,
+        queue: String? = nil,
+        worker: WorkerRef? = nil,
+        lease: JobLease? = nil
     ) {
         self.id = id
         self.name = name
@@ -83,6 +94,9 @@ public struct Job: Sendable, Hashable {
         self.nextAttemptAtMs = nextAttemptAtMs
         self.firstCountedAttempt = firstCountedAttempt
         self.uncountedAttempts = uncountedAttempts
+        self.queue = queue
+        self.worker = worker
+        self.lease = lease
     }
 
     /// How many attempts the retry policy has counted so far, the current one included.

@@ -38,6 +38,8 @@ public struct JobAttempt: Sendable, Hashable {
     public var errorCode: String
     /// Where it went wrong.
     public var stack: String
+    /// The worker that ran the attempt; `nil` for a job that runs in the server.
+    public var worker: WorkerRef?
 
     /// Creates an ended attempt.
     public init(
@@ -47,7 +49,8 @@ public struct JobAttempt: Sendable, Hashable {
         finishedAtMs: Int64,
         error: String,
         errorCode: String,
-        stack: String
+        stack: String,
+        worker: WorkerRef? = nil
     ) {
         self.number = number
         self.outcome = outcome
@@ -56,5 +59,6 @@ public struct JobAttempt: Sendable, Hashable {
         self.error = error
         self.errorCode = errorCode
         self.stack = stack
+        self.worker = worker
     }
 }

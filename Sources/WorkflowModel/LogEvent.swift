@@ -13,6 +13,7 @@
 /// | `failureNotice` | ``job`` (the failed one), ``error`` |
 /// | `jobRetryScheduled` | ``job``, ``error``, ``stack``, ``retryAtMs`` |
 /// | `jobInterrupted` | ``job``, ``error`` |
+/// | `jobAssigned` | ``job``, ``worker`` |
 ///
 /// ```swift
 /// if event.kind == .stepLogged, let step = event.step {
@@ -62,6 +63,9 @@ public struct LogEvent: Sendable, Hashable {
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
     public var retryAtMs: Int64?
+    /// For ``LogEventKind/jobAssigned`` and the end of a remote job's attempt: the worker that
+    /// ran it.
+    public var worker: WorkerRef?
 
     /// Creates an event.
     public init(
@@ -84,7 +88,8 @@ public struct LogEvent: Sendable, Hashable {
         stack: String? = nil,
         gap: ClosedRange<UInt64>? = nil,
         attempt: Int = 0,
-        retryAtMs: Int64? = nil
+        retryAtMs: Int64? = nil,
+        worker: WorkerRef? = nil
     ) {
         self.sequence = sequence
         self.timestampMs = timestampMs
@@ -106,6 +111,7 @@ public struct LogEvent: Sendable, Hashable {
         self.gap = gap
         self.attempt = attempt
         self.retryAtMs = retryAtMs
+        self.worker = worker
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.

@@ -39,6 +39,8 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     /// A caller asked a running workflow to stop (``LogEvent/error`` says why): its running job
     /// is asked to stop, and `workflowCancelled` follows once it has (or after its grace).
     case workflowCancelRequested
+    /// A worker took an attempt of a remote job: ``LogEvent/worker`` names it.
+    case jobAssigned
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
@@ -68,6 +70,7 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .jobRetryScheduled: "JOB_RETRY_SCHEDULED"
         case .jobInterrupted: "JOB_INTERRUPTED"
         case .workflowCancelRequested: "WORKFLOW_CANCEL_REQUESTED"
+        case .jobAssigned: "JOB_ASSIGNED"
         }
     }
 }

@@ -71,6 +71,7 @@ extension WorkflowV1.LogEventKind {
         case .jobRetryScheduled: self = .jobRetryScheduled
         case .jobInterrupted: self = .jobInterrupted
         case .workflowCancelRequested: self = .workflowCancelRequested
+        case .jobAssigned: self = .jobAssigned
         }
     }
 }
@@ -89,8 +90,15 @@ extension WorkflowV1.JobAttempt {
             finishedAtMs: attempt.finishedAtMs,
             error: attempt.error,
             errorCode: attempt.errorCode,
-            stack: attempt.stack
+            stack: attempt.stack,
+            worker: attempt.worker.map(WorkflowV1.WorkerRef.init)
         )
+    }
+}
+
+extension WorkflowV1.WorkerRef {
+    init(_ worker: WorkerRef) {
+        self.init(name: worker.name, instanceID: worker.instanceID)
     }
 }
 
@@ -139,7 +147,9 @@ extension WorkflowV1.Job {
             stepCount: Int32(clamping: job.steps.count),
             attempt: Int32(clamping: job.attempt),
             failedAttempts: job.failedAttempts.map(WorkflowV1.JobAttempt.init),
-            nextAttemptAtMs: job.nextAttemptAtMs ?? 0
+            nextAttemptAtMs: job.nextAttemptAtMs ?? 0,
+            worker: job.worker.map(WorkflowV1.WorkerRef.init),
+            queue: job.queue ?? ""
         )
     }
 }
@@ -195,7 +205,8 @@ extension WorkflowV1.LogEvent {
             gapFromSequence: event.gap?.lowerBound ?? 0,
             gapToSequence: event.gap?.upperBound ?? 0,
             attempt: Int32(clamping: event.attempt),
-            retryAtMs: event.retryAtMs ?? 0
+            retryAtMs: event.retryAtMs ?? 0,
+            worker: event.worker.map(WorkflowV1.WorkerRef.init)
         )
     }
 }

@@ -270,6 +270,8 @@ extension RPCStatus {
             self.init(code: .failedPrecondition, message: error.message)
         case .alreadyExists:
             self.init(code: .alreadyExists, message: error.message)
+        case .outOfRange:
+            self.init(code: .outOfRange, message: error.message)
         default:
             self.init(code: .internalError, message: error.message)
         }

@@ -77,8 +77,10 @@ package final class WorkflowServer: Sendable {
         )
         var router = RPCRouter()
         WorkflowRPCService(engine: engine).register(in: &router)
+        WorkerRPCService(engine: engine).register(in: &router)
         let health = HealthService()
         health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)
+        health.setStatus(.serving, forService: WorkflowV1.WorkerService.name)
         health.register(in: &router)
         Self.registerReflection(in: &router, logger: logger)
         self.health = health

@@ -21,6 +21,7 @@ extension LogEventKind: StoreCoded {
         case .jobRetryScheduled: 13
         case .jobInterrupted: 14
         case .workflowCancelRequested: 15
+        case .jobAssigned: 16
         }
     }
 }

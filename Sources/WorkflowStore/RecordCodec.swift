@@ -37,6 +37,7 @@ enum RecordCodec {
         writer.write(event.attempt)
         // Appended fields; a record written before them ends here.
         writer.write(optional: event.retryAtMs) { writer, value in writer.write(value) }
+        writer.write(optional: event.worker) { writer, worker in write(worker, to: &writer) }
         return writer.bytes
     }
 
@@ -71,6 +72,9 @@ enum RecordCodec {
         event.attempt = try reader.readInt()
         if !reader.isAtEnd {
             event.retryAtMs = try reader.readOptional { reader in try reader.readInt64() }
+        }
+        if !reader.isAtEnd {
+            event.worker = try reader.readOptional { reader in try readWorker(&reader) }
         }
         return event
     }
@@ -132,6 +136,17 @@ enum RecordCodec {
         writer.write(optional: workflow.cancelReason) { writer, value in writer.write(value) }
         for job in workflow.jobs {
             writer.write(job.uncountedAttempts)
+        }
+        for job in workflow.jobs {
+            writer.write(optional: job.queue) { writer, value in writer.write(value) }
+            writer.write(optional: job.worker) { writer, worker in write(worker, to: &writer) }
+            writer.write(optional: job.lease) { writer, lease in
+                writer.write(lease.epoch)
+                writer.write(lease.acceptedReports)
+            }
+            for attempt in job.failedAttempts {
+                writer.write(optional: attempt.worker) { writer, worker in write(worker, to: &writer) }
+            }
         }
         return writer.bytes
     }
@@ -202,7 +217,27 @@ enum RecordCodec {
         for index in workflow.jobs.indices {
             workflow.jobs[index].uncountedAttempts = try reader.readInt()
         }
+        guard !reader.isAtEnd else { return workflow }
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].queue = try reader.readOptional { reader in try reader.readString() }
+            workflow.jobs[index].worker = try reader.readOptional { reader in try readWorker(&reader) }
+            workflow.jobs[index].lease = try reader.readOptional { reader in
+                JobLease(epoch: try reader.readUInt64(), acceptedReports: try reader.readUInt64())
+            }
+            for attempt in workflow.jobs[index].failedAttempts.indices {
+                workflow.jobs[index].failedAttempts[attempt].worker = try reader.readOptional { reader in try readWorker(&reader) }
+            }
+        }
         return workflow
+    }
+
+    private static func write(_ worker: WorkerRef, to writer: inout BinaryWriter) {
+        writer.write(worker.name)
+        writer.write(worker.instanceID)
+    }
+
+    private static func readWorker(_ reader: inout BinaryReader) throws -> WorkerRef {
+        WorkerRef(name: try reader.readString(), instanceID: try reader.readString())
     }
 
     private static func write(_ stats: Stats, to writer: inout BinaryWriter) {

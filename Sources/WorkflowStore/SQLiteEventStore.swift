@@ -138,6 +138,19 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func enqueue(contentsOf writes: [StoreWrite]) {
+        let startDrain = queue.withLock { queue -> Bool in
+            // Under one lock: the writer takes all of them or none into its next commit.
+            queue.writes.append(contentsOf: writes)
+            if queue.isDraining { return false }
+            queue.isDraining = true
+            return true
+        }
+        if startDrain {
+            writer.async { self.drain() }
+        }
+    }
+
     package func flush() {
         writer.sync {}
     }

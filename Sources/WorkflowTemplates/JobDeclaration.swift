@@ -1,7 +1,8 @@
 import WorkflowEngine
 
-/// One job of a ``TemplateDeclaration``: its name, the built-in function it runs, the
-/// parameters configured for it, and how it is retried and timed out.
+/// One job of a ``TemplateDeclaration``: its name, the built-in function it runs (or the queue a
+/// worker of another service serves it from), the parameters configured for it, and how it is
+/// retried and timed out.
 ///
 /// Unless told otherwise a job gets the product default: ``ProductTemplates/retryPolicy``
 /// (3 attempts, waiting 1 s then 2 s ±20 %, the code `VALIDATION` never retried) and
@@ -13,8 +14,10 @@ import WorkflowEngine
 package struct JobDeclaration: Sendable, Hashable {
     /// The job's name, e.g. "Fetch External Assets".
     package var name: String
-    /// The ``BuiltInJobFunction`` it runs, e.g. `import.fetch`.
+    /// The ``BuiltInJobFunction`` it runs, e.g. `import.fetch`; ``remoteFunction`` for a remote job.
     package var function: String
+    /// For a job a worker runs: its queue and lease timeouts; `nil` for a built-in function.
+    package var remote: RemoteJob?
     /// Parameters this job and the jobs after it get when the start request does not give them.
     package var params: [String: String]
     /// When a failed attempt runs again.
@@ -24,11 +27,15 @@ package struct JobDeclaration: Sendable, Hashable {
     /// The configuration line that declared it; 0 for templates declared in Swift.
     package var line: Int
 
+    /// The function name of a remote job's configuration line.
+    package static let remoteFunction = "remote"
+
     /// Creates a job declaration.
     ///
     /// - Parameters:
     ///   - name: The job's name.
-    ///   - function: The built-in function it runs.
+    ///   - function: The built-in function it runs, or ``remoteFunction``.
+    ///   - remote: For a job a worker runs: its queue and lease timeouts.
     ///   - params: Parameters this job and the jobs after it get unless the request gives them.
     ///   - retryPolicy: When a failed attempt runs again; the product default by default.
     ///   - timeout: Each attempt's start-to-close timeout; the product default (30 minutes) by
@@ -37,6 +44,7 @@ package struct JobDeclaration: Sendable, Hashable {
     package init(
         name: String,
         function: String,
+        remote: RemoteJob? = nil,
         params: [String: String] = [:],
         retryPolicy: RetryPolicy = ProductTemplates.retryPolicy,
         timeout: Duration? = ProductTemplates.jobTimeout,
@@ -44,6 +52,7 @@ package struct JobDeclaration: Sendable, Hashable {
     ) {
         self.name = name
         self.function = function
+        self.remote = remote
         self.params = params
         self.retryPolicy = retryPolicy
         self.timeout = timeout

@@ -55,7 +55,8 @@ package struct TemplateDeclaration: Sendable, Hashable {
             inherited.merge(job.params) { _, own in own }
             return (job, inherited, catalog.function(named: job.function))
         }
-        let lastPosition = jobs.count - 1
+        // Scratch state is only for built-in functions: it goes when the last of them completes.
+        let lastPosition = jobs.lastIndex(where: { $0.remote == nil }) ?? -1
         let type = self.type
         let deadline = self.deadline
         return WorkflowTemplate(
@@ -70,6 +71,9 @@ package struct TemplateDeclaration: Sendable, Hashable {
                 resolved.enumerated().map { position, entry in
                     let (job, configured, function) = entry
                     let jobParams = configured.merging(params) { _, requested in requested }
+                    if let remote = job.remote {
+                        return JobDefinition(name: job.name, remote: remote, retryPolicy: job.retryPolicy, timeout: job.timeout)
+                    }
                     return JobDefinition(name: job.name, retryPolicy: job.retryPolicy, timeout: job.timeout) { context in
                         let scratchpad = environment.scratchpad
                         scratchpad.jobStarted(context.workflowID)

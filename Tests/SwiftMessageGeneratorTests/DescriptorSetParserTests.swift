@@ -103,8 +103,11 @@ struct DescriptorSetParserTests {
         #expect(files.count == 1)
         #expect(file.package == "workflow.v1")
         #expect(file.enums.map(\.name) == ["WorkflowStatus", "JobStatus", "LogLevel", "LogEventKind", "JobAttemptOutcome"])
-        #expect(file.messages.count == 17)
+        #expect(file.messages.count == 38)
 
+        #expect(file.services.map(\.name) == ["WorkflowService", "WorkerService"])
+        let connect = try #require(file.services.last?.methods.first)
+        #expect(connect.name == "Connect" && connect.clientStreaming && connect.serverStreaming)
         let service = try #require(file.services.first)
         #expect(service.comment == "Runs multi-step operations as observable workflows.")
         #expect(service.methods.map(\.name) == ["StartWorkflow", "GetWorkflow", "WatchLogs", "RetryWorkflow", "CancelWorkflow", "ListWorkflows"])
@@ -129,13 +132,13 @@ struct DescriptorSetParserTests {
         #expect(statuses.isRepeated && statuses.kind == .enumeration && statuses.typeName == ".workflow.v1.WorkflowStatus")
 
         let event = try #require(file.messages.first { $0.name == "LogEvent" })
-        #expect(event.fields.map(\.number) == Array(1...23))
+        #expect(event.fields.map(\.number) == Array(1...24))
         #expect(try Self.field("step", of: event).typeName == ".workflow.v1.Step")
         #expect(try Self.field("gap_to_sequence", of: event).kind == .uint64)
 
         let kinds = try #require(file.enums.first { $0.name == "LogEventKind" })
-        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED")
-        #expect(kinds.values.last?.comment.hasPrefix("A caller asked this RUNNING workflow to stop") == true)
+        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_JOB_ASSIGNED")
+        #expect(kinds.values.last?.comment.hasPrefix("A worker took attempt") == true)
     }
 
     // MARK: Malformed input

@@ -13,6 +13,62 @@ enum Fixtures {
         counters: ["itemsProcessed": 10, "itemsCreated": 7, "itemsFailed": -3,
                    "max": .max, "min": .min, "ünï": 0])
 
+    static let workerRef = WorkflowV1.WorkerRef(name: "python-importer ✓", instanceID: "host-1-4242")
+
+    static let lease = WorkflowV1.LeaseToken(workflowID: "wf-1", jobID: "job-f", attempt: .max, epoch: .max)
+
+    static let workerHello = WorkflowV1.WorkerHello(
+        name: "python-importer", instanceID: "i-\(unicode)", queues: ["import", "", "export"], slots: .min,
+        labels: ["region": "eu", "ünï": ""], heldLeases: [lease, WorkflowV1.LeaseToken()])
+
+    static let workerHeartbeat = WorkflowV1.WorkerHeartbeat(leases: [lease, lease])
+
+    static let stepReport = WorkflowV1.StepReport(message: "Created P-101 \(unicode)", level: .init(rawValue: 42), entity: nil, timestampMs: .min)
+
+    static let progressReport = WorkflowV1.ProgressReport(progress: -0.5, message: "half ✓", timestampMs: .max)
+
+    static let jobUpdate = WorkflowV1.JobUpdate(update: .progress(progressReport))
+
+    static let jobCompletion = WorkflowV1.JobCompletion()
+
+    static let jobFailure = WorkflowV1.JobFailure(error: "boom \(unicode)", stack: "at line 1\n\tat line 2", errorCode: "VALIDATION", doNotRetry: true)
+
+    static let jobRelease = WorkflowV1.JobRelease(reason: "worker stopping")
+
+    static let jobReport = WorkflowV1.JobReport(
+        lease: lease, sequence: .max,
+        updates: [
+            WorkflowV1.JobUpdate(update: .step(WorkflowV1.StepReport(message: "s", level: .warn, entity: entity, timestampMs: 1))),
+            jobUpdate, WorkflowV1.JobUpdate(),
+        ],
+        counters: ["itemsCreated": .max, "itemsFailed": .min], end: .failed(jobFailure))
+
+    static let workerMessage = WorkflowV1.WorkerMessage(
+        message: .report(WorkflowV1.JobReport(lease: lease, sequence: 1, end: .released(jobRelease))))
+
+    static let workerWelcome = WorkflowV1.WorkerWelcome(heartbeatIntervalMs: 1000, resumedLeases: [reportAck, WorkflowV1.ReportAck()])
+
+    static let jobAssignment = WorkflowV1.JobAssignment(
+        lease: lease, queue: "import", workflowType: "IMPORT_ASSETS", jobName: "Process Data ✓", jobPosition: .max,
+        params: ["file_path": "/data/assets.csv", "ключ": "значение"], idempotencyKey: "job-f",
+        heartbeatTimeoutMs: 30_000, deadlineAtMs: .min, userID: "u-\(unicode)")
+
+    static let reportAck = WorkflowV1.ReportAck(lease: lease, sequence: .max)
+
+    static let reportRefusal = WorkflowV1.ReportRefusal(lease: nil, sequence: 7, code: 9, message: "lease ended ✓")
+
+    static let jobCancellation = WorkflowV1.JobCancellation(lease: lease, reason: "cancelled by request \(unicode)", leaseEnded: true)
+
+    static let serverMessage = WorkflowV1.ServerMessage(message: .assignment(jobAssignment))
+
+    static let listWorkersRequest = WorkflowV1.ListWorkersRequest(queue: "import-🚀")
+
+    static let workerInfo = WorkflowV1.WorkerInfo(
+        worker: workerRef, queues: ["import", "export"], slots: .max, slotsInUse: -1, labels: ["region": "eu"],
+        connectedAtMs: .min, lastHeartbeatAtMs: .max, leases: [lease])
+
+    static let listWorkersResponse = WorkflowV1.ListWorkersResponse(workers: [workerInfo, WorkflowV1.WorkerInfo()])
+
     static let entity = WorkflowV1.EntityRef(tag: "P-101", route: "/assets/123", id: "123", type: "asset")
 
     static let step = WorkflowV1.Step(
@@ -21,7 +77,8 @@ enum Fixtures {
 
     static let failedAttempt = WorkflowV1.JobAttempt(
         attempt: 2, outcome: .timedOut, startedAtMs: 1_700_000_000_000, finishedAtMs: .max,
-        error: "attempt 2 of Process Data timed out after 500 ms \(unicode)", errorCode: "TIMEOUT", stack: "at line 1\n\tat line 2")
+        error: "attempt 2 of Process Data timed out after 500 ms \(unicode)", errorCode: "TIMEOUT", stack: "at line 1\n\tat line 2",
+        worker: workerRef)
 
     static let failedJob = WorkflowV1.Job(
         id: "job-f", name: "Process Data", position: 3, status: .failed,
@@ -37,7 +94,7 @@ enum Fixtures {
             failedAttempt,
             WorkflowV1.JobAttempt(attempt: -1, outcome: .init(rawValue: 42)),
         ],
-        nextAttemptAtMs: .max)
+        nextAttemptAtMs: .max, worker: WorkflowV1.WorkerRef(), queue: "import-\(unicode)")
 
     /// Job `j` of ``workflow``: four steps whose entities cycle through present, absent and
     /// present-but-empty; job 1 has no stats.
@@ -92,7 +149,7 @@ enum Fixtures {
         workflowType: "IMPORT_ASSETS", userID: "u-1", jobID: "job-f", jobName: "Process Data",
         jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
         workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
-        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min)
+        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min, worker: workerRef)
 
     static let retryWorkflowRequest = WorkflowV1.RetryWorkflowRequest(workflowID: "wf-🚀")
 
@@ -123,6 +180,9 @@ enum Fixtures {
         startWorkflowRequest, startWorkflowResponse, getWorkflowRequest, stats, entity, step,
         failedAttempt, failedJob, workflow, watchLogsRequest, logEvent, retryWorkflowRequest, retryWorkflowResponse,
         cancelWorkflowRequest, cancelWorkflowResponse, listWorkflowsRequest, listWorkflowsResponse,
+        workerRef, lease, workerMessage, workerHello, workerHeartbeat, jobReport, jobUpdate, stepReport,
+        progressReport, jobCompletion, jobFailure, jobRelease, serverMessage, workerWelcome, jobAssignment,
+        reportAck, reportRefusal, jobCancellation, listWorkersRequest, listWorkersResponse, workerInfo,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

@@ -79,6 +79,31 @@ def stats():
     return pb.Stats(duration_ms=1234, counters={"itemsProcessed": 10, "itemsCreated": 7, "itemsFailed": -3,
                                                  "max": I64_MAX, "min": I64_MIN, "ünï": 0})
 
+def worker_ref():
+    return pb.WorkerRef(name="python-importer ✓", instance_id="host-1-4242")
+
+def lease():
+    return pb.LeaseToken(workflow_id="wf-1", job_id="job-f", attempt=I32_MAX, epoch=U64_MAX)
+
+def progress_report():
+    return pb.ProgressReport(progress=-0.5, message="half ✓", timestamp_ms=I64_MAX)
+
+def job_failure():
+    return pb.JobFailure(error="boom " + UNICODE, stack="at line 1\n\tat line 2", error_code="VALIDATION", do_not_retry=True)
+
+def report_ack():
+    return pb.ReportAck(lease=lease(), sequence=U64_MAX)
+
+def job_assignment():
+    return pb.JobAssignment(lease=lease(), queue="import", workflow_type="IMPORT_ASSETS", job_name="Process Data ✓",
+                            job_position=I32_MAX, params={"file_path": "/data/assets.csv", "ключ": "значение"},
+                            idempotency_key="job-f", heartbeat_timeout_ms=30_000, deadline_at_ms=I64_MIN,
+                            user_id="u-" + UNICODE)
+
+def worker_info():
+    return pb.WorkerInfo(worker=worker_ref(), queues=["import", "export"], slots=I32_MAX, slots_in_use=-1,
+                         labels={"region": "eu"}, connected_at_ms=I64_MIN, last_heartbeat_at_ms=I64_MAX, leases=[lease()])
+
 def entity():
     return pb.EntityRef(tag="P-101", route="/assets/123", id="123", type="asset")
 
@@ -89,7 +114,7 @@ def step():
 def failed_attempt():
     return pb.JobAttempt(attempt=2, outcome=pb.JOB_ATTEMPT_OUTCOME_TIMED_OUT, started_at_ms=1_700_000_000_000,
                          finished_at_ms=I64_MAX, error="attempt 2 of Process Data timed out after 500 ms " + UNICODE,
-                         error_code="TIMEOUT", stack="at line 1\n\tat line 2")
+                         error_code="TIMEOUT", stack="at line 1\n\tat line 2", worker=worker_ref())
 
 def failed_job():
     return pb.Job(id="job-f", name="Process Data", position=3, status=pb.JOB_STATUS_FAILED,
@@ -100,7 +125,7 @@ def failed_job():
                   failed_attempts=[pb.JobAttempt(attempt=1, outcome=pb.JOB_ATTEMPT_OUTCOME_FAILED, error="boom",
                                                  error_code="ERROR"),
                                    failed_attempt(), pb.JobAttempt(attempt=-1, outcome=42)],
-                  next_attempt_at_ms=I64_MAX)
+                  next_attempt_at_ms=I64_MAX, worker=pb.WorkerRef(), queue="import-" + UNICODE)
 
 def job(j):
     result = pb.Job(id=f"job-{j}", name=f"Job {j} ✓", position=j, status=pb.JOB_STATUS_COMPLETED,
@@ -154,7 +179,7 @@ FIXTURES = {
         user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
         progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
         error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
-        retry_at_ms=I64_MIN),
+        retry_at_ms=I64_MIN, worker=worker_ref()),
     "RetryWorkflowRequest": pb.RetryWorkflowRequest(workflow_id="wf-🚀"),
     "RetryWorkflowResponse": pb.RetryWorkflowResponse(
         workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING, attempt=I32_MAX, job_id="job-f",
@@ -168,6 +193,32 @@ FIXTURES = {
         page_token="cursor-🚀"),
     "ListWorkflowsResponse": pb.ListWorkflowsResponse(
         workflows=[workflow_summary(), pb.Workflow(), workflow()], next_page_token="page-2 ✓"),
+    "WorkerRef": worker_ref(),
+    "LeaseToken": lease(),
+    "WorkerHello": pb.WorkerHello(name="python-importer", instance_id="i-" + UNICODE, queues=["import", "", "export"],
+                                  slots=I32_MIN, labels={"region": "eu", "ünï": ""}, held_leases=[lease(), pb.LeaseToken()]),
+    "WorkerHeartbeat": pb.WorkerHeartbeat(leases=[lease(), lease()]),
+    "StepReport": pb.StepReport(message="Created P-101 " + UNICODE, level=42, timestamp_ms=I64_MIN),
+    "ProgressReport": progress_report(),
+    "JobUpdate": pb.JobUpdate(progress=progress_report()),
+    "JobCompletion": pb.JobCompletion(),
+    "JobFailure": job_failure(),
+    "JobRelease": pb.JobRelease(reason="worker stopping"),
+    "JobReport": pb.JobReport(
+        lease=lease(), sequence=U64_MAX,
+        updates=[pb.JobUpdate(step=pb.StepReport(message="s", level=pb.LOG_LEVEL_WARN, entity=entity(), timestamp_ms=1)),
+                 pb.JobUpdate(progress=progress_report()), pb.JobUpdate()],
+        counters={"itemsCreated": I64_MAX, "itemsFailed": I64_MIN}, failed=job_failure()),
+    "WorkerMessage": pb.WorkerMessage(report=pb.JobReport(lease=lease(), sequence=1, released=pb.JobRelease(reason="worker stopping"))),
+    "WorkerWelcome": pb.WorkerWelcome(heartbeat_interval_ms=1000, resumed_leases=[report_ack(), pb.ReportAck()]),
+    "JobAssignment": job_assignment(),
+    "ReportAck": report_ack(),
+    "ReportRefusal": pb.ReportRefusal(sequence=7, code=9, message="lease ended ✓"),
+    "JobCancellation": pb.JobCancellation(lease=lease(), reason="cancelled by request " + UNICODE, lease_ended=True),
+    "ServerMessage": pb.ServerMessage(assignment=job_assignment()),
+    "ListWorkersRequest": pb.ListWorkersRequest(queue="import-🚀"),
+    "ListWorkersResponse": pb.ListWorkersResponse(workers=[worker_info(), pb.WorkerInfo()]),
+    "WorkerInfo": worker_info(),
 }
 
 def differences(expected, actual, path):

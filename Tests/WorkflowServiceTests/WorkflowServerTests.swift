@@ -38,7 +38,7 @@ private typealias Method = WorkflowV1.WorkflowService
 
 /// Every service the server offers, as its generated descriptors declare it.
 private let offeredServices = [
-    WorkflowV1.WorkflowService.descriptor, HealthV1.Health.descriptor,
+    WorkflowV1.WorkflowService.descriptor, WorkflowV1.WorkerService.descriptor, HealthV1.Health.descriptor,
     ReflectionV1.ServerReflection.descriptor, ReflectionV1Alpha.ServerReflection.descriptor,
 ]
 

@@ -14,7 +14,8 @@ struct RecordCodecTests {
                        timestampMs: 7, sequence: 9, attempt: 3),
             progress: 0.25, progressMessage: "a quarter", workflowStatus: .failed, jobStatus: .cancelled,
             stats: Stats(durationMs: 12, counters: ["itemsProcessed": 3, "itemsFailed": -1]),
-            error: "boom", stack: "here", gap: 3...8, attempt: 2, retryAtMs: 1_700_000_000_000
+            error: "boom", stack: "here", gap: 3...8, attempt: 2, retryAtMs: 1_700_000_000_000,
+            worker: WorkerRef(name: "python-importer ✓", instanceID: "host-1")
         )
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(full)) == full)
         let bare = LogEvent(timestampMs: 0, kind: .workflowStarted, level: .info, message: "", workflowID: "", workflowType: "")
@@ -26,11 +27,14 @@ struct RecordCodecTests {
         var event = LogEvent(timestampMs: 0, kind: .jobRetryScheduled, level: .warn, message: "hello", workflowID: "w", workflowType: "T")
         event.retryAtMs = 12_345
         let bytes = RecordCodec.encode(event)
-        // The appended optional retryAtMs: a presence byte and a varint of 12,345 doubled (zigzag).
-        let legacyLength = bytes.count - 4
-        for length in 0..<bytes.count where length != legacyLength {
+        // The appended fields: the optional retryAtMs (a presence byte and a varint of 12,345
+        // doubled, zigzag), then the optional worker (a presence byte).
+        let withoutWorkerLength = bytes.count - 1
+        let legacyLength = withoutWorkerLength - 4
+        for length in 0..<bytes.count where length != legacyLength && length != withoutWorkerLength {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeEvent(Array(bytes.prefix(length))) }
         }
+        #expect(try RecordCodec.decodeEvent(Array(bytes.prefix(withoutWorkerLength))) == event)
         var legacy = event
         legacy.retryAtMs = nil
         #expect(try RecordCodec.decodeEvent(Array(bytes.prefix(legacyLength))) == legacy)
@@ -49,7 +53,9 @@ struct RecordCodecWorkflowTests {
                           JobAttempt(number: 2, outcome: .timedOut, startedAtMs: 10, finishedAtMs: 12, error: "slow ✓", errorCode: "TIMEOUT", stack: "t"),
                           JobAttempt(number: 3, outcome: .interrupted, startedAtMs: 13, finishedAtMs: 14, error: "stop", errorCode: "INTERRUPTED", stack: ""),
                       ],
-                      nextAttemptAtMs: 99, firstCountedAttempt: 2, uncountedAttempts: 1)
+                      nextAttemptAtMs: 99, firstCountedAttempt: 2, uncountedAttempts: 1,
+                      queue: "import", worker: WorkerRef(name: "py", instanceID: "i-1"), lease: JobLease(epoch: 1 << 40, acceptedReports: 7))
+        job.failedAttempts[0].worker = WorkerRef(name: "py ✓", instanceID: "i-0")
         job.steps = []
         let workflow = Workflow(
             id: "wf-1", type: "TEST", summary: "sum", status: .failed, createdAtMs: 1, startedAtMs: 2, finishedAtMs: 30,
@@ -73,17 +79,21 @@ struct RecordCodecWorkflowTests {
         let bytes = RecordCodec.encode(extended)
         // The appended part: the deadline (presence + varint 1000), then the job's counted
         // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes),
-        // then the cancel reason's presence and the job's uncounted attempts (1 + 1).
-        let legacyLength = bytes.count - 3 - 4 - 2
+        // then the cancel reason's presence and the job's uncounted attempts (1 + 1), then the
+        // job's queue, worker and lease presence (1 + 1 + 1).
+        let legacyLength = bytes.count - 3 - 4 - 2 - 3
         // Before retry policies every attempt after the first came from a retry of the
         // workflow, which gives a job its whole budget: the budget counts from that attempt.
         var legacy = workflow
         legacy.jobs[0].firstCountedAttempt = 3
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == legacy)
+        // A snapshot from before workers: the job's queue, worker and lease presence (1 + 1 + 1).
+        let withoutWorkersLength = bytes.count - 3
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutWorkersLength))) == extended)
         // A snapshot of the first version with attempts, before the cancel reason.
-        let withoutCancelLength = bytes.count - 2
+        let withoutCancelLength = withoutWorkersLength - 2
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == extended)
-        for length in (legacyLength + 1)..<bytes.count where length != withoutCancelLength {
+        for length in (legacyLength + 1)..<bytes.count where length != withoutCancelLength && length != withoutWorkersLength {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
         }
     }

@@ -188,6 +188,9 @@ extension WorkflowV1 {
         /// answers once this event is durable.
         public static let workflowCancelRequested = LogEventKind(rawValue: 16)
 
+        /// `LOG_EVENT_KIND_JOB_ASSIGNED` (17): A worker took attempt `attempt` of a remote job: `worker` names it.
+        public static let jobAssigned = LogEventKind(rawValue: 17)
+
         public static let protoNames: [Int32: String] = [
             0: "LOG_EVENT_KIND_UNSPECIFIED",
             1: "LOG_EVENT_KIND_WORKFLOW_STARTED",
@@ -206,6 +209,7 @@ extension WorkflowV1 {
             14: "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED",
             15: "LOG_EVENT_KIND_JOB_INTERRUPTED",
             16: "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED",
+            17: "LOG_EVENT_KIND_JOB_ASSIGNED",
         ]
     }
 }
@@ -735,6 +739,16 @@ extension WorkflowV1 {
         /// 0 otherwise.
         public var nextAttemptAtMs: Int64
 
+        /// For a remote job: the worker that runs (or ran) the current or last attempt; absent until a
+        /// worker took it, and for a job that runs in the server.
+        ///
+        /// `nil` when absent.
+        public var worker: WorkflowV1.WorkerRef?
+
+        /// For a remote job: the queue its attempts wait in for a worker; empty for a job that runs in
+        /// the server.
+        public var queue: String
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -754,6 +768,8 @@ extension WorkflowV1 {
         ///   - attempt: The current or last attempt: 1 for the first run of the job, plus one per run after it (an automatic retry, a resume after a restart, a RetryWorkflow).
         ///   - failedAttempts: Every attempt that failed, timed out or was interrupted, oldest first.
         ///   - nextAttemptAtMs: While the job waits to run again after a failed attempt: when the next attempt starts; 0 otherwise.
+        ///   - worker: For a remote job: the worker that runs (or ran) the current or last attempt; absent until a worker took it, and for a job that runs in the server.
+        ///   - queue: For a remote job: the queue its attempts wait in for a worker; empty for a job that runs in the server.
         public init(
             id: String = "",
             name: String = "",
@@ -770,7 +786,9 @@ extension WorkflowV1 {
             stepCount: Int32 = 0,
             attempt: Int32 = 0,
             failedAttempts: [WorkflowV1.JobAttempt] = [],
-            nextAttemptAtMs: Int64 = 0
+            nextAttemptAtMs: Int64 = 0,
+            worker: WorkflowV1.WorkerRef? = nil,
+            queue: String = ""
         ) {
             self.id = id
             self.name = name
@@ -788,6 +806,8 @@ extension WorkflowV1 {
             self.attempt = attempt
             self.failedAttempts = failedAttempts
             self.nextAttemptAtMs = nextAttemptAtMs
+            self.worker = worker
+            self.queue = queue
         }
     }
 }
@@ -825,7 +845,9 @@ extension WorkflowV1.Job: CMessageCodec {
             stepCount: c.step_count,
             attempt: c.attempt,
             failedAttempts: try WorkflowV1.JobAttempt.copy(array: UnsafeRawPointer(c.failed_attempts), count: c.n_failed_attempts),
-            nextAttemptAtMs: c.next_attempt_at_ms
+            nextAttemptAtMs: c.next_attempt_at_ms,
+            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker)),
+            queue: try CCopy.string(c.queue, field: "workflow.v1.Job.queue")
         )
     }
 
@@ -849,6 +871,8 @@ extension WorkflowV1.Job: CMessageCodec {
         c.pointee.n_failed_attempts = self.failedAttempts.count
         c.pointee.failed_attempts = arena.messages(self.failedAttempts)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__JobAttempt>?.self, capacity: self.failedAttempts.count)
         c.pointee.next_attempt_at_ms = self.nextAttemptAtMs
+        c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
+        c.pointee.queue = arena.cString(self.queue)
     }
 }
 
@@ -878,6 +902,11 @@ extension WorkflowV1 {
         /// Where it went wrong.
         public var stack: String
 
+        /// The worker that ran the attempt; absent for a job that runs in the server.
+        ///
+        /// `nil` when absent.
+        public var worker: WorkflowV1.WorkerRef?
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -888,6 +917,7 @@ extension WorkflowV1 {
         ///   - error: What went wrong.
         ///   - errorCode: The kind of error: ERROR, TIMEOUT, INTERRUPTED, DEADLINE_EXCEEDED or a job's own code.
         ///   - stack: Where it went wrong.
+        ///   - worker: The worker that ran the attempt; absent for a job that runs in the server.
         public init(
             attempt: Int32 = 0,
             outcome: WorkflowV1.JobAttemptOutcome = .unspecified,
@@ -895,7 +925,8 @@ extension WorkflowV1 {
             finishedAtMs: Int64 = 0,
             error: String = "",
             errorCode: String = "",
-            stack: String = ""
+            stack: String = "",
+            worker: WorkflowV1.WorkerRef? = nil
         ) {
             self.attempt = attempt
             self.outcome = outcome
@@ -904,6 +935,7 @@ extension WorkflowV1 {
             self.error = error
             self.errorCode = errorCode
             self.stack = stack
+            self.worker = worker
         }
     }
 }
@@ -932,7 +964,8 @@ extension WorkflowV1.JobAttempt: CMessageCodec {
             finishedAtMs: c.finished_at_ms,
             error: try CCopy.string(c.error, field: "workflow.v1.JobAttempt.error"),
             errorCode: try CCopy.string(c.error_code, field: "workflow.v1.JobAttempt.error_code"),
-            stack: try CCopy.string(c.stack, field: "workflow.v1.JobAttempt.stack")
+            stack: try CCopy.string(c.stack, field: "workflow.v1.JobAttempt.stack"),
+            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker))
         )
     }
 
@@ -945,6 +978,7 @@ extension WorkflowV1.JobAttempt: CMessageCodec {
         c.pointee.error = arena.cString(self.error)
         c.pointee.error_code = arena.cString(self.errorCode)
         c.pointee.stack = arena.cString(self.stack)
+        c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
     }
 }
 
@@ -1326,6 +1360,11 @@ extension WorkflowV1 {
         /// Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
         public var retryAtMs: Int64
 
+        /// Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
+        ///
+        /// `nil` when absent.
+        public var worker: WorkflowV1.WorkerRef?
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1352,6 +1391,7 @@ extension WorkflowV1 {
         ///   - gapToSequence: Set for GAP: the last sequence the watcher missed.
         ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
         ///   - retryAtMs: Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
+        ///   - worker: Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -1375,7 +1415,8 @@ extension WorkflowV1 {
             gapFromSequence: UInt64 = 0,
             gapToSequence: UInt64 = 0,
             attempt: Int32 = 0,
-            retryAtMs: Int64 = 0
+            retryAtMs: Int64 = 0,
+            worker: WorkflowV1.WorkerRef? = nil
         ) {
             self.sequence = sequence
             self.timestampMs = timestampMs
@@ -1400,6 +1441,7 @@ extension WorkflowV1 {
             self.gapToSequence = gapToSequence
             self.attempt = attempt
             self.retryAtMs = retryAtMs
+            self.worker = worker
         }
     }
 }
@@ -1444,7 +1486,8 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             gapFromSequence: c.gap_from_sequence,
             gapToSequence: c.gap_to_sequence,
             attempt: c.attempt,
-            retryAtMs: c.retry_at_ms
+            retryAtMs: c.retry_at_ms,
+            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker))
         )
     }
 
@@ -1473,6 +1516,7 @@ extension WorkflowV1.LogEvent: CMessageCodec {
         c.pointee.gap_to_sequence = self.gapToSequence
         c.pointee.attempt = self.attempt
         c.pointee.retry_at_ms = self.retryAtMs
+        c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
     }
 }
 
@@ -1871,6 +1915,1540 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
 }
 
 extension WorkflowV1 {
+    /// A worker process, as named in jobs, attempts and events.
+    ///
+    /// The Swift form of `workflow.v1.WorkerRef`.
+    public struct WorkerRef: ProtoMessage {
+        /// What the worker is, e.g. "python-importer"; several processes may share it.
+        public var name: String
+
+        /// Which process: unique per running worker, kept across its reconnects.
+        public var instanceID: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - name: What the worker is, e.g. "python-importer"; several processes may share it.
+        ///   - instanceID: Which process: unique per running worker, kept across its reconnects.
+        public init(
+            name: String = "",
+            instanceID: String = ""
+        ) {
+            self.name = name
+            self.instanceID = instanceID
+        }
+    }
+}
+
+extension WorkflowV1.WorkerRef: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerRef" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerRef
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_ref__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_ref__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_ref__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            name: try CCopy.string(c.name, field: "workflow.v1.WorkerRef.name"),
+            instanceID: try CCopy.string(c.instance_id, field: "workflow.v1.WorkerRef.instance_id")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.instance_id = arena.cString(self.instanceID)
+    }
+}
+
+extension WorkflowV1 {
+    /// Names one attempt of one job handed to a worker. Every report carries it; the server accepts
+    /// reports only under the lease of the job's current attempt while it is live.
+    ///
+    /// The Swift form of `workflow.v1.LeaseToken`.
+    public struct LeaseToken: ProtoMessage {
+        /// The workflow the job belongs to.
+        public var workflowID: String
+
+        /// The job's id.
+        public var jobID: String
+
+        /// The job's attempt this lease is for.
+        public var attempt: Int32
+
+        /// Unique among every lease the server ever granted, across restarts.
+        public var epoch: UInt64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - workflowID: The workflow the job belongs to.
+        ///   - jobID: The job's id.
+        ///   - attempt: The job's attempt this lease is for.
+        ///   - epoch: Unique among every lease the server ever granted, across restarts.
+        public init(
+            workflowID: String = "",
+            jobID: String = "",
+            attempt: Int32 = 0,
+            epoch: UInt64 = 0
+        ) {
+            self.workflowID = workflowID
+            self.jobID = jobID
+            self.attempt = attempt
+            self.epoch = epoch
+        }
+    }
+}
+
+extension WorkflowV1.LeaseToken: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.LeaseToken" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__LeaseToken
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__lease_token__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__lease_token__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__lease_token__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__lease_token__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__lease_token__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.LeaseToken.workflow_id"),
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.LeaseToken.job_id"),
+            attempt: c.attempt,
+            epoch: c.epoch
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.workflow_id = arena.cString(self.workflowID)
+        c.pointee.job_id = arena.cString(self.jobID)
+        c.pointee.attempt = self.attempt
+        c.pointee.epoch = self.epoch
+    }
+}
+
+extension WorkflowV1 {
+    /// What a worker sends on its Connect stream.
+    ///
+    /// The Swift form of `workflow.v1.WorkerMessage`.
+    public struct WorkerMessage: ProtoMessage {
+        /// One of:
+        public var message: Message?
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - message: One of:
+        public init(
+            message: Message? = nil
+        ) {
+            self.message = message
+        }
+    }
+}
+
+extension WorkflowV1.WorkerMessage {
+    /// One of:
+    public enum Message: Hashable, Sendable {
+        /// The first message, and only then: who the worker is and what it serves.
+        case hello(WorkflowV1.WorkerHello)
+        /// What a job reported: steps, progress, counters, and maybe its end.
+        case report(WorkflowV1.JobReport)
+        /// The worker is alive and still runs these leases.
+        case heartbeat(WorkflowV1.WorkerHeartbeat)
+    }
+}
+
+extension WorkflowV1.WorkerMessage: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerMessage" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerMessage
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_message__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_message__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_message__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_message__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_message__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            message: try Self.copyMessage(c)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        switch self.message {
+        case .hello(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HELLO
+            c.pointee.hello = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__WorkerHello.self)
+        case .report(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_REPORT
+            c.pointee.report = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobReport.self)
+        case .heartbeat(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HEARTBEAT
+            c.pointee.heartbeat = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__WorkerHeartbeat.self)
+        case nil:
+            break
+        }
+    }
+
+    private static func copyMessage(_ c: CMessage) throws(CCopy.InvalidUTF8) -> Message? {
+        switch c.message_case {
+        case WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HELLO: .hello(try WorkflowV1.WorkerHello.copy(UnsafeRawPointer(c.hello)) ?? WorkflowV1.WorkerHello())
+        case WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_REPORT: .report(try WorkflowV1.JobReport.copy(UnsafeRawPointer(c.report)) ?? WorkflowV1.JobReport())
+        case WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HEARTBEAT: .heartbeat(try WorkflowV1.WorkerHeartbeat.copy(UnsafeRawPointer(c.heartbeat)) ?? WorkflowV1.WorkerHeartbeat())
+        default: nil
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// Who a worker is and what it serves.
+    ///
+    /// The Swift form of `workflow.v1.WorkerHello`.
+    public struct WorkerHello: ProtoMessage {
+        /// What the worker is, e.g. "python-importer". Required.
+        public var name: String
+
+        /// Which process: unique per running worker and kept across its reconnects, so the server can
+        /// give it back its leases. Required.
+        public var instanceID: String
+
+        /// The queues whose jobs it runs, at least one.
+        public var queues: [String]
+
+        /// How many jobs it runs at once, at least 1: the server never assigns it more.
+        public var slots: Int32
+
+        /// Free-form labels, e.g. {"region": "eu"}, shown by ListWorkers.
+        public var labels: [String: String]
+
+        /// After a reconnect: the leases whose jobs it still runs. Those still live are given back
+        /// (see WorkerWelcome.resumed_leases); the others are cancelled.
+        public var heldLeases: [WorkflowV1.LeaseToken]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - name: What the worker is, e.g. "python-importer". Required.
+        ///   - instanceID: Which process: unique per running worker and kept across its reconnects, so the server can give it back its leases. Required.
+        ///   - queues: The queues whose jobs it runs, at least one.
+        ///   - slots: How many jobs it runs at once, at least 1: the server never assigns it more.
+        ///   - labels: Free-form labels, e.g. {"region": "eu"}, shown by ListWorkers.
+        ///   - heldLeases: After a reconnect: the leases whose jobs it still runs. Those still live are given back (see WorkerWelcome.resumed_leases); the others are cancelled.
+        public init(
+            name: String = "",
+            instanceID: String = "",
+            queues: [String] = [],
+            slots: Int32 = 0,
+            labels: [String: String] = [:],
+            heldLeases: [WorkflowV1.LeaseToken] = []
+        ) {
+            self.name = name
+            self.instanceID = instanceID
+            self.queues = queues
+            self.slots = slots
+            self.labels = labels
+            self.heldLeases = heldLeases
+        }
+    }
+}
+
+extension WorkflowV1.WorkerHello: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerHello" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerHello
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_hello__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_hello__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_hello__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_hello__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_hello__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            name: try CCopy.string(c.name, field: "workflow.v1.WorkerHello.name"),
+            instanceID: try CCopy.string(c.instance_id, field: "workflow.v1.WorkerHello.instance_id"),
+            queues: try CCopy.array(c.queues, count: c.n_queues) { element throws(CCopy.InvalidUTF8) in try CCopy.string(element, field: "workflow.v1.WorkerHello.queues") },
+            slots: c.slots,
+            labels: try CCopy.map(c.labels, count: c.n_labels) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.WorkerHello.labels"), CCopy.string(entry.value, field: "workflow.v1.WorkerHello.labels")) },
+            heldLeases: try WorkflowV1.LeaseToken.copy(array: UnsafeRawPointer(c.held_leases), count: c.n_held_leases)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.instance_id = arena.cString(self.instanceID)
+        c.pointee.n_queues = self.queues.count
+        c.pointee.queues = arena.array(self.queues) { value, arena in arena.cString(value) }
+        c.pointee.slots = self.slots
+        c.pointee.n_labels = self.labels.count
+        c.pointee.labels = arena.mapEntries(self.labels, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__WorkerHello__LabelsEntry>) in workflow__v1__worker_hello__labels_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.n_held_leases = self.heldLeases.count
+        c.pointee.held_leases = arena.messages(self.heldLeases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.heldLeases.count)
+    }
+}
+
+extension WorkflowV1 {
+    /// A worker is alive and still runs the listed leases (extended until the job's heartbeat
+    /// timeout from now). A listed lease the server no longer grants is cancelled.
+    ///
+    /// The Swift form of `workflow.v1.WorkerHeartbeat`.
+    public struct WorkerHeartbeat: ProtoMessage {
+        /// The leases the worker runs.
+        public var leases: [WorkflowV1.LeaseToken]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - leases: The leases the worker runs.
+        public init(
+            leases: [WorkflowV1.LeaseToken] = []
+        ) {
+            self.leases = leases
+        }
+    }
+}
+
+extension WorkflowV1.WorkerHeartbeat: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerHeartbeat" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerHeartbeat
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_heartbeat__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_heartbeat__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_heartbeat__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_heartbeat__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_heartbeat__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            leases: try WorkflowV1.LeaseToken.copy(array: UnsafeRawPointer(c.leases), count: c.n_leases)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_leases = self.leases.count
+        c.pointee.leases = arena.messages(self.leases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.leases.count)
+    }
+}
+
+extension WorkflowV1 {
+    /// The ActionLogger calls of one assignment since the previous report, and maybe its end.
+    /// A report also extends its lease, as a heartbeat does.
+    ///
+    /// The Swift form of `workflow.v1.JobReport`.
+    public struct JobReport: ProtoMessage {
+        /// The assignment's lease.
+        ///
+        /// `nil` when absent.
+        public var lease: WorkflowV1.LeaseToken?
+
+        /// 1 for the lease's first report, plus one per report after it. A sequence the server has
+        /// already accepted is acknowledged again and not applied again; a gap is refused.
+        public var sequence: UInt64
+
+        /// Steps and progress updates, in the order the job made them.
+        public var updates: [WorkflowV1.JobUpdate]
+
+        /// The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
+        /// increments, so a report sent twice counts once.
+        public var counters: [String: Int64]
+
+        /// The attempt's end, in the lease's last report; absent while it runs.
+        public var end: End?
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - lease: The assignment's lease.
+        ///   - sequence: 1 for the lease's first report, plus one per report after it. A sequence the server has already accepted is acknowledged again and not applied again; a gap is refused.
+        ///   - updates: Steps and progress updates, in the order the job made them.
+        ///   - counters: The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not increments, so a report sent twice counts once.
+        ///   - end: The attempt's end, in the lease's last report; absent while it runs.
+        public init(
+            lease: WorkflowV1.LeaseToken? = nil,
+            sequence: UInt64 = 0,
+            updates: [WorkflowV1.JobUpdate] = [],
+            counters: [String: Int64] = [:],
+            end: End? = nil
+        ) {
+            self.lease = lease
+            self.sequence = sequence
+            self.updates = updates
+            self.counters = counters
+            self.end = end
+        }
+    }
+}
+
+extension WorkflowV1.JobReport {
+    /// The attempt's end, in the lease's last report; absent while it runs.
+    public enum End: Hashable, Sendable {
+        /// The job's work is done.
+        case completed(WorkflowV1.JobCompletion)
+        /// The attempt failed; the job's retry policy decides what follows.
+        case failed(WorkflowV1.JobFailure)
+        /// The worker stops without running the job to its end (a graceful stop): the attempt ends
+        /// interrupted, not counted against the job's retry policy, and the job is assigned again.
+        case released(WorkflowV1.JobRelease)
+    }
+}
+
+extension WorkflowV1.JobReport: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobReport" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobReport
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_report__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            lease: try WorkflowV1.LeaseToken.copy(UnsafeRawPointer(c.lease)),
+            sequence: c.sequence,
+            updates: try WorkflowV1.JobUpdate.copy(array: UnsafeRawPointer(c.updates), count: c.n_updates),
+            counters: try CCopy.map(c.counters, count: c.n_counters) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.JobReport.counters"), entry.value) },
+            end: try Self.copyEnd(c)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
+        c.pointee.sequence = self.sequence
+        c.pointee.n_updates = self.updates.count
+        c.pointee.updates = arena.messages(self.updates)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__JobUpdate>?.self, capacity: self.updates.count)
+        c.pointee.n_counters = self.counters.count
+        c.pointee.counters = arena.mapEntries(self.counters, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__JobReport__CountersEntry>) in workflow__v1__job_report__counters_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = value
+        }
+        switch self.end {
+        case .completed(let value)?:
+            c.pointee.end_case = WORKFLOW__V1__JOB_REPORT__END_COMPLETED
+            c.pointee.completed = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobCompletion.self)
+        case .failed(let value)?:
+            c.pointee.end_case = WORKFLOW__V1__JOB_REPORT__END_FAILED
+            c.pointee.failed = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobFailure.self)
+        case .released(let value)?:
+            c.pointee.end_case = WORKFLOW__V1__JOB_REPORT__END_RELEASED
+            c.pointee.released = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobRelease.self)
+        case nil:
+            break
+        }
+    }
+
+    private static func copyEnd(_ c: CMessage) throws(CCopy.InvalidUTF8) -> End? {
+        switch c.end_case {
+        case WORKFLOW__V1__JOB_REPORT__END_COMPLETED: .completed(try WorkflowV1.JobCompletion.copy(UnsafeRawPointer(c.completed)) ?? WorkflowV1.JobCompletion())
+        case WORKFLOW__V1__JOB_REPORT__END_FAILED: .failed(try WorkflowV1.JobFailure.copy(UnsafeRawPointer(c.failed)) ?? WorkflowV1.JobFailure())
+        case WORKFLOW__V1__JOB_REPORT__END_RELEASED: .released(try WorkflowV1.JobRelease.copy(UnsafeRawPointer(c.released)) ?? WorkflowV1.JobRelease())
+        default: nil
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One ActionLogger call.
+    ///
+    /// The Swift form of `workflow.v1.JobUpdate`.
+    public struct JobUpdate: ProtoMessage {
+        /// One of:
+        public var update: Update?
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - update: One of:
+        public init(
+            update: Update? = nil
+        ) {
+            self.update = update
+        }
+    }
+}
+
+extension WorkflowV1.JobUpdate {
+    /// One of:
+    public enum Update: Hashable, Sendable {
+        /// log_step.
+        case step(WorkflowV1.StepReport)
+        /// update_progress.
+        case progress(WorkflowV1.ProgressReport)
+    }
+}
+
+extension WorkflowV1.JobUpdate: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobUpdate" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobUpdate
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_update__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_update__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_update__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_update__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_update__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            update: try Self.copyUpdate(c)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        switch self.update {
+        case .step(let value)?:
+            c.pointee.update_case = WORKFLOW__V1__JOB_UPDATE__UPDATE_STEP
+            c.pointee.step = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__StepReport.self)
+        case .progress(let value)?:
+            c.pointee.update_case = WORKFLOW__V1__JOB_UPDATE__UPDATE_PROGRESS
+            c.pointee.progress = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__ProgressReport.self)
+        case nil:
+            break
+        }
+    }
+
+    private static func copyUpdate(_ c: CMessage) throws(CCopy.InvalidUTF8) -> Update? {
+        switch c.update_case {
+        case WORKFLOW__V1__JOB_UPDATE__UPDATE_STEP: .step(try WorkflowV1.StepReport.copy(UnsafeRawPointer(c.step)) ?? WorkflowV1.StepReport())
+        case WORKFLOW__V1__JOB_UPDATE__UPDATE_PROGRESS: .progress(try WorkflowV1.ProgressReport.copy(UnsafeRawPointer(c.progress)) ?? WorkflowV1.ProgressReport())
+        default: nil
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// A step a remote job logged.
+    ///
+    /// The Swift form of `workflow.v1.StepReport`.
+    public struct StepReport: ProtoMessage {
+        /// What happened, e.g. "Created P-101". Required.
+        public var message: String
+
+        /// The step's severity; UNSPECIFIED means INFO.
+        public var level: WorkflowV1.LogLevel
+
+        /// The entity the step is about, if any.
+        ///
+        /// `nil` when absent.
+        public var entity: WorkflowV1.EntityRef?
+
+        /// When it was logged; 0 means when the server received it.
+        public var timestampMs: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - message: What happened, e.g. "Created P-101". Required.
+        ///   - level: The step's severity; UNSPECIFIED means INFO.
+        ///   - entity: The entity the step is about, if any.
+        ///   - timestampMs: When it was logged; 0 means when the server received it.
+        public init(
+            message: String = "",
+            level: WorkflowV1.LogLevel = .unspecified,
+            entity: WorkflowV1.EntityRef? = nil,
+            timestampMs: Int64 = 0
+        ) {
+            self.message = message
+            self.level = level
+            self.entity = entity
+            self.timestampMs = timestampMs
+        }
+    }
+}
+
+extension WorkflowV1.StepReport: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.StepReport" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__StepReport
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__step_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__step_report__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__step_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            message: try CCopy.string(c.message, field: "workflow.v1.StepReport.message"),
+            level: WorkflowV1.LogLevel(c.level),
+            entity: try WorkflowV1.EntityRef.copy(UnsafeRawPointer(c.entity)),
+            timestampMs: c.timestamp_ms
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.message = arena.cString(self.message)
+        c.pointee.level = self.level.cValue
+        c.pointee.entity = arena.subMessage(self.entity)?.assumingMemoryBound(to: Workflow__V1__EntityRef.self)
+        c.pointee.timestamp_ms = self.timestampMs
+    }
+}
+
+extension WorkflowV1 {
+    /// A progress update of a remote job.
+    ///
+    /// The Swift form of `workflow.v1.ProgressReport`.
+    public struct ProgressReport: ProtoMessage {
+        /// From 0 to 1.
+        public var progress: Double
+
+        /// What the progress means, e.g. "Processing 50/100 items".
+        public var message: String
+
+        /// When it was reported; 0 means when the server received it.
+        public var timestampMs: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - progress: From 0 to 1.
+        ///   - message: What the progress means, e.g. "Processing 50/100 items".
+        ///   - timestampMs: When it was reported; 0 means when the server received it.
+        public init(
+            progress: Double = 0,
+            message: String = "",
+            timestampMs: Int64 = 0
+        ) {
+            self.progress = progress
+            self.message = message
+            self.timestampMs = timestampMs
+        }
+    }
+}
+
+extension WorkflowV1.ProgressReport: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ProgressReport" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ProgressReport
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__progress_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__progress_report__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__progress_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__progress_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__progress_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            progress: c.progress,
+            message: try CCopy.string(c.message, field: "workflow.v1.ProgressReport.message"),
+            timestampMs: c.timestamp_ms
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.progress = self.progress
+        c.pointee.message = arena.cString(self.message)
+        c.pointee.timestamp_ms = self.timestampMs
+    }
+}
+
+extension WorkflowV1 {
+    /// A remote job's work is done.
+    ///
+    /// The Swift form of `workflow.v1.JobCompletion`.
+    public struct JobCompletion: ProtoMessage {
+        /// Creates a message; every field defaults to its proto3 default.
+        public init() {}
+    }
+}
+
+extension WorkflowV1.JobCompletion: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobCompletion" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobCompletion
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_completion__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_completion__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_completion__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_completion__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_completion__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) { self.init() }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}
+}
+
+extension WorkflowV1 {
+    /// A remote job's attempt failed.
+    ///
+    /// The Swift form of `workflow.v1.JobFailure`.
+    public struct JobFailure: ProtoMessage {
+        /// What went wrong. Required.
+        public var error: String
+
+        /// Where it went wrong: a stack trace.
+        public var stack: String
+
+        /// The kind of error, matched against the retry policy's non-retryable codes; empty means
+        /// ERROR.
+        public var errorCode: String
+
+        /// Never retry this failure, whatever the policy says.
+        public var doNotRetry: Bool
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - error: What went wrong. Required.
+        ///   - stack: Where it went wrong: a stack trace.
+        ///   - errorCode: The kind of error, matched against the retry policy's non-retryable codes; empty means ERROR.
+        ///   - doNotRetry: Never retry this failure, whatever the policy says.
+        public init(
+            error: String = "",
+            stack: String = "",
+            errorCode: String = "",
+            doNotRetry: Bool = false
+        ) {
+            self.error = error
+            self.stack = stack
+            self.errorCode = errorCode
+            self.doNotRetry = doNotRetry
+        }
+    }
+}
+
+extension WorkflowV1.JobFailure: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobFailure" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobFailure
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_failure__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_failure__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_failure__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_failure__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_failure__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            error: try CCopy.string(c.error, field: "workflow.v1.JobFailure.error"),
+            stack: try CCopy.string(c.stack, field: "workflow.v1.JobFailure.stack"),
+            errorCode: try CCopy.string(c.error_code, field: "workflow.v1.JobFailure.error_code"),
+            doNotRetry: c.do_not_retry != 0
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.error = arena.cString(self.error)
+        c.pointee.stack = arena.cString(self.stack)
+        c.pointee.error_code = arena.cString(self.errorCode)
+        c.pointee.do_not_retry = self.doNotRetry ? 1 : 0
+    }
+}
+
+extension WorkflowV1 {
+    /// A worker hands an assignment back without finishing it.
+    ///
+    /// The Swift form of `workflow.v1.JobRelease`.
+    public struct JobRelease: ProtoMessage {
+        /// Why, e.g. "worker stopping".
+        public var reason: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - reason: Why, e.g. "worker stopping".
+        public init(
+            reason: String = ""
+        ) {
+            self.reason = reason
+        }
+    }
+}
+
+extension WorkflowV1.JobRelease: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobRelease" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobRelease
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_release__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_release__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_release__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_release__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_release__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            reason: try CCopy.string(c.reason, field: "workflow.v1.JobRelease.reason")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.reason = arena.cString(self.reason)
+    }
+}
+
+extension WorkflowV1 {
+    /// What the server sends on a worker's Connect stream.
+    ///
+    /// The Swift form of `workflow.v1.ServerMessage`.
+    public struct ServerMessage: ProtoMessage {
+        /// One of:
+        public var message: Message?
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - message: One of:
+        public init(
+            message: Message? = nil
+        ) {
+            self.message = message
+        }
+    }
+}
+
+extension WorkflowV1.ServerMessage {
+    /// One of:
+    public enum Message: Hashable, Sendable {
+        /// The answer to `hello`.
+        case welcome(WorkflowV1.WorkerWelcome)
+        /// Run this attempt of a job.
+        case assignment(WorkflowV1.JobAssignment)
+        /// Every report of a lease through `sequence` is durable.
+        case ack(WorkflowV1.ReportAck)
+        /// A report was not applied.
+        case refusal(WorkflowV1.ReportRefusal)
+        /// Stop running an assignment.
+        case cancellation(WorkflowV1.JobCancellation)
+    }
+}
+
+extension WorkflowV1.ServerMessage: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ServerMessage" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ServerMessage
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__server_message__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__server_message__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__server_message__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__server_message__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__server_message__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            message: try Self.copyMessage(c)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        switch self.message {
+        case .welcome(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_WELCOME
+            c.pointee.welcome = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__WorkerWelcome.self)
+        case .assignment(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ASSIGNMENT
+            c.pointee.assignment = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobAssignment.self)
+        case .ack(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ACK
+            c.pointee.ack = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__ReportAck.self)
+        case .refusal(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_REFUSAL
+            c.pointee.refusal = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__ReportRefusal.self)
+        case .cancellation(let value)?:
+            c.pointee.message_case = WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_CANCELLATION
+            c.pointee.cancellation = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__JobCancellation.self)
+        case nil:
+            break
+        }
+    }
+
+    private static func copyMessage(_ c: CMessage) throws(CCopy.InvalidUTF8) -> Message? {
+        switch c.message_case {
+        case WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_WELCOME: .welcome(try WorkflowV1.WorkerWelcome.copy(UnsafeRawPointer(c.welcome)) ?? WorkflowV1.WorkerWelcome())
+        case WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ASSIGNMENT: .assignment(try WorkflowV1.JobAssignment.copy(UnsafeRawPointer(c.assignment)) ?? WorkflowV1.JobAssignment())
+        case WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ACK: .ack(try WorkflowV1.ReportAck.copy(UnsafeRawPointer(c.ack)) ?? WorkflowV1.ReportAck())
+        case WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_REFUSAL: .refusal(try WorkflowV1.ReportRefusal.copy(UnsafeRawPointer(c.refusal)) ?? WorkflowV1.ReportRefusal())
+        case WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_CANCELLATION: .cancellation(try WorkflowV1.JobCancellation.copy(UnsafeRawPointer(c.cancellation)) ?? WorkflowV1.JobCancellation())
+        default: nil
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The server's answer to a worker's hello.
+    ///
+    /// The Swift form of `workflow.v1.WorkerWelcome`.
+    public struct WorkerWelcome: ProtoMessage {
+        /// How often the worker should send a heartbeat.
+        public var heartbeatIntervalMs: Int64
+
+        /// The held leases that are still live and are this worker's again, each with the last report
+        /// sequence the server has (reports after it should be sent again).
+        public var resumedLeases: [WorkflowV1.ReportAck]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - heartbeatIntervalMs: How often the worker should send a heartbeat.
+        ///   - resumedLeases: The held leases that are still live and are this worker's again, each with the last report sequence the server has (reports after it should be sent again).
+        public init(
+            heartbeatIntervalMs: Int64 = 0,
+            resumedLeases: [WorkflowV1.ReportAck] = []
+        ) {
+            self.heartbeatIntervalMs = heartbeatIntervalMs
+            self.resumedLeases = resumedLeases
+        }
+    }
+}
+
+extension WorkflowV1.WorkerWelcome: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerWelcome" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerWelcome
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_welcome__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_welcome__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_welcome__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_welcome__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_welcome__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            heartbeatIntervalMs: c.heartbeat_interval_ms,
+            resumedLeases: try WorkflowV1.ReportAck.copy(array: UnsafeRawPointer(c.resumed_leases), count: c.n_resumed_leases)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.heartbeat_interval_ms = self.heartbeatIntervalMs
+        c.pointee.n_resumed_leases = self.resumedLeases.count
+        c.pointee.resumed_leases = arena.messages(self.resumedLeases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__ReportAck>?.self, capacity: self.resumedLeases.count)
+    }
+}
+
+extension WorkflowV1 {
+    /// One attempt of one job for a worker to run.
+    ///
+    /// The Swift form of `workflow.v1.JobAssignment`.
+    public struct JobAssignment: ProtoMessage {
+        /// Names the attempt in every report.
+        ///
+        /// `nil` when absent.
+        public var lease: WorkflowV1.LeaseToken?
+
+        /// The queue the job waited in.
+        public var queue: String
+
+        /// The workflow's type, e.g. IMPORT_ASSETS.
+        public var workflowType: String
+
+        /// The job's name, e.g. "Process Data".
+        public var jobName: String
+
+        /// The job's zero-based position in its workflow.
+        public var jobPosition: Int32
+
+        /// The parameters the workflow was started with.
+        public var params: [String: String]
+
+        /// The same for every attempt of this job and different for every other job: pass it to the
+        /// systems the job changes, so a repeated attempt does not do the work twice.
+        public var idempotencyKey: String
+
+        /// The lease expires, and the attempt fails with TIMEOUT, when no heartbeat or report came for
+        /// this long.
+        public var heartbeatTimeoutMs: Int64
+
+        /// When the attempt times out (its start-to-close timeout), in Unix epoch milliseconds; 0 for
+        /// none.
+        public var deadlineAtMs: Int64
+
+        /// Who started the workflow.
+        public var userID: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - lease: Names the attempt in every report.
+        ///   - queue: The queue the job waited in.
+        ///   - workflowType: The workflow's type, e.g. IMPORT_ASSETS.
+        ///   - jobName: The job's name, e.g. "Process Data".
+        ///   - jobPosition: The job's zero-based position in its workflow.
+        ///   - params: The parameters the workflow was started with.
+        ///   - idempotencyKey: The same for every attempt of this job and different for every other job: pass it to the systems the job changes, so a repeated attempt does not do the work twice.
+        ///   - heartbeatTimeoutMs: The lease expires, and the attempt fails with TIMEOUT, when no heartbeat or report came for this long.
+        ///   - deadlineAtMs: When the attempt times out (its start-to-close timeout), in Unix epoch milliseconds; 0 for none.
+        ///   - userID: Who started the workflow.
+        public init(
+            lease: WorkflowV1.LeaseToken? = nil,
+            queue: String = "",
+            workflowType: String = "",
+            jobName: String = "",
+            jobPosition: Int32 = 0,
+            params: [String: String] = [:],
+            idempotencyKey: String = "",
+            heartbeatTimeoutMs: Int64 = 0,
+            deadlineAtMs: Int64 = 0,
+            userID: String = ""
+        ) {
+            self.lease = lease
+            self.queue = queue
+            self.workflowType = workflowType
+            self.jobName = jobName
+            self.jobPosition = jobPosition
+            self.params = params
+            self.idempotencyKey = idempotencyKey
+            self.heartbeatTimeoutMs = heartbeatTimeoutMs
+            self.deadlineAtMs = deadlineAtMs
+            self.userID = userID
+        }
+    }
+}
+
+extension WorkflowV1.JobAssignment: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobAssignment" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobAssignment
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_assignment__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_assignment__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_assignment__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_assignment__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_assignment__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            lease: try WorkflowV1.LeaseToken.copy(UnsafeRawPointer(c.lease)),
+            queue: try CCopy.string(c.queue, field: "workflow.v1.JobAssignment.queue"),
+            workflowType: try CCopy.string(c.workflow_type, field: "workflow.v1.JobAssignment.workflow_type"),
+            jobName: try CCopy.string(c.job_name, field: "workflow.v1.JobAssignment.job_name"),
+            jobPosition: c.job_position,
+            params: try CCopy.map(c.params, count: c.n_params) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.JobAssignment.params"), CCopy.string(entry.value, field: "workflow.v1.JobAssignment.params")) },
+            idempotencyKey: try CCopy.string(c.idempotency_key, field: "workflow.v1.JobAssignment.idempotency_key"),
+            heartbeatTimeoutMs: c.heartbeat_timeout_ms,
+            deadlineAtMs: c.deadline_at_ms,
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.JobAssignment.user_id")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
+        c.pointee.queue = arena.cString(self.queue)
+        c.pointee.workflow_type = arena.cString(self.workflowType)
+        c.pointee.job_name = arena.cString(self.jobName)
+        c.pointee.job_position = self.jobPosition
+        c.pointee.n_params = self.params.count
+        c.pointee.params = arena.mapEntries(self.params, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__JobAssignment__ParamsEntry>) in workflow__v1__job_assignment__params_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.idempotency_key = arena.cString(self.idempotencyKey)
+        c.pointee.heartbeat_timeout_ms = self.heartbeatTimeoutMs
+        c.pointee.deadline_at_ms = self.deadlineAtMs
+        c.pointee.user_id = arena.cString(self.userID)
+    }
+}
+
+extension WorkflowV1 {
+    /// Every report of a lease through a sequence is durable.
+    ///
+    /// The Swift form of `workflow.v1.ReportAck`.
+    public struct ReportAck: ProtoMessage {
+        /// The lease.
+        ///
+        /// `nil` when absent.
+        public var lease: WorkflowV1.LeaseToken?
+
+        /// The newest durable report of the lease; the worker may forget every report up to it.
+        public var sequence: UInt64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - lease: The lease.
+        ///   - sequence: The newest durable report of the lease; the worker may forget every report up to it.
+        public init(
+            lease: WorkflowV1.LeaseToken? = nil,
+            sequence: UInt64 = 0
+        ) {
+            self.lease = lease
+            self.sequence = sequence
+        }
+    }
+}
+
+extension WorkflowV1.ReportAck: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ReportAck" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ReportAck
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__report_ack__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__report_ack__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__report_ack__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__report_ack__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__report_ack__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            lease: try WorkflowV1.LeaseToken.copy(UnsafeRawPointer(c.lease)),
+            sequence: c.sequence
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
+        c.pointee.sequence = self.sequence
+    }
+}
+
+extension WorkflowV1 {
+    /// A report the server did not apply; it changed nothing.
+    ///
+    /// The Swift form of `workflow.v1.ReportRefusal`.
+    public struct ReportRefusal: ProtoMessage {
+        /// The lease the report named.
+        ///
+        /// `nil` when absent.
+        public var lease: WorkflowV1.LeaseToken?
+
+        /// The report's sequence.
+        public var sequence: UInt64
+
+        /// A gRPC status code: FAILED_PRECONDITION for a lease that ended or was replaced (the job's
+        /// attempt is decided without this report), NOT_FOUND for an unknown workflow or job,
+        /// INVALID_ARGUMENT for a malformed report, OUT_OF_RANGE for a sequence after a gap.
+        public var code: Int32
+
+        /// Why, for people.
+        public var message: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - lease: The lease the report named.
+        ///   - sequence: The report's sequence.
+        ///   - code: A gRPC status code: FAILED_PRECONDITION for a lease that ended or was replaced (the job's attempt is decided without this report), NOT_FOUND for an unknown workflow or job, INVALID_ARGUMENT for a malformed report, OUT_OF_RANGE for a sequence after a gap.
+        ///   - message: Why, for people.
+        public init(
+            lease: WorkflowV1.LeaseToken? = nil,
+            sequence: UInt64 = 0,
+            code: Int32 = 0,
+            message: String = ""
+        ) {
+            self.lease = lease
+            self.sequence = sequence
+            self.code = code
+            self.message = message
+        }
+    }
+}
+
+extension WorkflowV1.ReportRefusal: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ReportRefusal" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ReportRefusal
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__report_refusal__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__report_refusal__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__report_refusal__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__report_refusal__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__report_refusal__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            lease: try WorkflowV1.LeaseToken.copy(UnsafeRawPointer(c.lease)),
+            sequence: c.sequence,
+            code: c.code,
+            message: try CCopy.string(c.message, field: "workflow.v1.ReportRefusal.message")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
+        c.pointee.sequence = self.sequence
+        c.pointee.code = self.code
+        c.pointee.message = arena.cString(self.message)
+    }
+}
+
+extension WorkflowV1 {
+    /// Stop running an assignment: its workflow was cancelled, it timed out, or its lease ended.
+    ///
+    /// The Swift form of `workflow.v1.JobCancellation`.
+    public struct JobCancellation: ProtoMessage {
+        /// The assignment's lease.
+        ///
+        /// `nil` when absent.
+        public var lease: WorkflowV1.LeaseToken?
+
+        /// Why, for people.
+        public var reason: String
+
+        /// Whether the lease is already over: reports under it will be refused. When false, the
+        /// server waits for the attempt's end report (within the job's cancellation grace).
+        public var leaseEnded: Bool
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - lease: The assignment's lease.
+        ///   - reason: Why, for people.
+        ///   - leaseEnded: Whether the lease is already over: reports under it will be refused. When false, the server waits for the attempt's end report (within the job's cancellation grace).
+        public init(
+            lease: WorkflowV1.LeaseToken? = nil,
+            reason: String = "",
+            leaseEnded: Bool = false
+        ) {
+            self.lease = lease
+            self.reason = reason
+            self.leaseEnded = leaseEnded
+        }
+    }
+}
+
+extension WorkflowV1.JobCancellation: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobCancellation" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobCancellation
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_cancellation__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_cancellation__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_cancellation__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_cancellation__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_cancellation__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            lease: try WorkflowV1.LeaseToken.copy(UnsafeRawPointer(c.lease)),
+            reason: try CCopy.string(c.reason, field: "workflow.v1.JobCancellation.reason"),
+            leaseEnded: c.lease_ended != 0
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
+        c.pointee.reason = arena.cString(self.reason)
+        c.pointee.lease_ended = self.leaseEnded ? 1 : 0
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of ListWorkers.
+    ///
+    /// The Swift form of `workflow.v1.ListWorkersRequest`.
+    public struct ListWorkersRequest: ProtoMessage {
+        /// Only workers serving this queue; empty for all.
+        public var queue: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - queue: Only workers serving this queue; empty for all.
+        public init(
+            queue: String = ""
+        ) {
+            self.queue = queue
+        }
+    }
+}
+
+extension WorkflowV1.ListWorkersRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListWorkersRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListWorkersRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workers_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workers_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workers_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            queue: try CCopy.string(c.queue, field: "workflow.v1.ListWorkersRequest.queue")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.queue = arena.cString(self.queue)
+    }
+}
+
+extension WorkflowV1 {
+    /// The answer of ListWorkers.
+    ///
+    /// The Swift form of `workflow.v1.ListWorkersResponse`.
+    public struct ListWorkersResponse: ProtoMessage {
+        /// The connected workers, by name and instance.
+        public var workers: [WorkflowV1.WorkerInfo]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - workers: The connected workers, by name and instance.
+        public init(
+            workers: [WorkflowV1.WorkerInfo] = []
+        ) {
+            self.workers = workers
+        }
+    }
+}
+
+extension WorkflowV1.ListWorkersResponse: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListWorkersResponse" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListWorkersResponse
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_workers_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workers_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workers_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            workers: try WorkflowV1.WorkerInfo.copy(array: UnsafeRawPointer(c.workers), count: c.n_workers)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_workers = self.workers.count
+        c.pointee.workers = arena.messages(self.workers)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__WorkerInfo>?.self, capacity: self.workers.count)
+    }
+}
+
+extension WorkflowV1 {
+    /// A connected worker.
+    ///
+    /// The Swift form of `workflow.v1.WorkerInfo`.
+    public struct WorkerInfo: ProtoMessage {
+        /// Who it is.
+        ///
+        /// `nil` when absent.
+        public var worker: WorkflowV1.WorkerRef?
+
+        /// The queues it serves.
+        public var queues: [String]
+
+        /// How many jobs it runs at once.
+        public var slots: Int32
+
+        /// How many of its slots hold a live lease.
+        public var slotsInUse: Int32
+
+        /// Its labels.
+        public var labels: [String: String]
+
+        /// When its stream connected.
+        public var connectedAtMs: Int64
+
+        /// When it last sent a heartbeat or a report.
+        public var lastHeartbeatAtMs: Int64
+
+        /// The leases it holds.
+        public var leases: [WorkflowV1.LeaseToken]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - worker: Who it is.
+        ///   - queues: The queues it serves.
+        ///   - slots: How many jobs it runs at once.
+        ///   - slotsInUse: How many of its slots hold a live lease.
+        ///   - labels: Its labels.
+        ///   - connectedAtMs: When its stream connected.
+        ///   - lastHeartbeatAtMs: When it last sent a heartbeat or a report.
+        ///   - leases: The leases it holds.
+        public init(
+            worker: WorkflowV1.WorkerRef? = nil,
+            queues: [String] = [],
+            slots: Int32 = 0,
+            slotsInUse: Int32 = 0,
+            labels: [String: String] = [:],
+            connectedAtMs: Int64 = 0,
+            lastHeartbeatAtMs: Int64 = 0,
+            leases: [WorkflowV1.LeaseToken] = []
+        ) {
+            self.worker = worker
+            self.queues = queues
+            self.slots = slots
+            self.slotsInUse = slotsInUse
+            self.labels = labels
+            self.connectedAtMs = connectedAtMs
+            self.lastHeartbeatAtMs = lastHeartbeatAtMs
+            self.leases = leases
+        }
+    }
+}
+
+extension WorkflowV1.WorkerInfo: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkerInfo" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkerInfo
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_info__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__worker_info__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_info__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_info__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_info__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker)),
+            queues: try CCopy.array(c.queues, count: c.n_queues) { element throws(CCopy.InvalidUTF8) in try CCopy.string(element, field: "workflow.v1.WorkerInfo.queues") },
+            slots: c.slots,
+            slotsInUse: c.slots_in_use,
+            labels: try CCopy.map(c.labels, count: c.n_labels) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.WorkerInfo.labels"), CCopy.string(entry.value, field: "workflow.v1.WorkerInfo.labels")) },
+            connectedAtMs: c.connected_at_ms,
+            lastHeartbeatAtMs: c.last_heartbeat_at_ms,
+            leases: try WorkflowV1.LeaseToken.copy(array: UnsafeRawPointer(c.leases), count: c.n_leases)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
+        c.pointee.n_queues = self.queues.count
+        c.pointee.queues = arena.array(self.queues) { value, arena in arena.cString(value) }
+        c.pointee.slots = self.slots
+        c.pointee.slots_in_use = self.slotsInUse
+        c.pointee.n_labels = self.labels.count
+        c.pointee.labels = arena.mapEntries(self.labels, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__WorkerInfo__LabelsEntry>) in workflow__v1__worker_info__labels_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.connected_at_ms = self.connectedAtMs
+        c.pointee.last_heartbeat_at_ms = self.lastHeartbeatAtMs
+        c.pointee.n_leases = self.leases.count
+        c.pointee.leases = arena.messages(self.leases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.leases.count)
+    }
+}
+
+extension WorkflowV1 {
     /// Every message type of `workflow/v1/workflow.proto`, nested ones included, in declaration order.
     public static let messageTypes: [any ProtoMessage.Type] = [
         WorkflowV1.StartWorkflowRequest.self,
@@ -1890,6 +3468,27 @@ extension WorkflowV1 {
         WorkflowV1.CancelWorkflowResponse.self,
         WorkflowV1.ListWorkflowsRequest.self,
         WorkflowV1.ListWorkflowsResponse.self,
+        WorkflowV1.WorkerRef.self,
+        WorkflowV1.LeaseToken.self,
+        WorkflowV1.WorkerMessage.self,
+        WorkflowV1.WorkerHello.self,
+        WorkflowV1.WorkerHeartbeat.self,
+        WorkflowV1.JobReport.self,
+        WorkflowV1.JobUpdate.self,
+        WorkflowV1.StepReport.self,
+        WorkflowV1.ProgressReport.self,
+        WorkflowV1.JobCompletion.self,
+        WorkflowV1.JobFailure.self,
+        WorkflowV1.JobRelease.self,
+        WorkflowV1.ServerMessage.self,
+        WorkflowV1.WorkerWelcome.self,
+        WorkflowV1.JobAssignment.self,
+        WorkflowV1.ReportAck.self,
+        WorkflowV1.ReportRefusal.self,
+        WorkflowV1.JobCancellation.self,
+        WorkflowV1.ListWorkersRequest.self,
+        WorkflowV1.ListWorkersResponse.self,
+        WorkflowV1.WorkerInfo.self,
     ]
 }
 
@@ -1958,5 +3557,43 @@ extension WorkflowV1 {
 
         /// The service and its methods in declaration order.
         public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info])
+    }
+}
+
+extension WorkflowV1 {
+    /// Lets services in any language run jobs. A template's remote job names a queue; a worker
+    /// connects, says which queues it serves and how many jobs it runs at once, and the server
+    /// pushes it attempts of those jobs to run, each under a lease, then records what it reports.
+    ///
+    /// The methods of `workflow.v1.WorkerService`.
+    public enum WorkerService {
+        /// `workflow.v1.WorkerService`.
+        public static let name = "workflow.v1.WorkerService"
+
+        /// One stream per connected worker process, push not poll. The worker's first message is
+        /// `hello`; the server answers `welcome`, then pushes assignments (never more at once than
+        /// the worker's slots) and cancellations, and acknowledges each report once it is durable.
+        /// The worker sends reports (the ActionLogger calls of each assignment, in order, numbered
+        /// per lease) and heartbeats. A report under a lease that ended is refused and changes
+        /// nothing; a report sent again after a reconnect is applied once. The stream ends when
+        /// either side ends it; the worker's leases live on until their heartbeat timeout, so a
+        /// worker that reconnects in time goes on reporting.
+        ///
+        /// `Connect`: bidirectionalStreaming.
+        public static let connect = MethodDescriptor<WorkflowV1.WorkerMessage, WorkflowV1.ServerMessage>(
+            service: name, name: "Connect", kind: .bidirectionalStreaming,
+            requestType: "workflow.v1.WorkerMessage", responseType: "workflow.v1.ServerMessage"
+        )
+
+        /// Lists the connected workers with their queues, slots and leases.
+        ///
+        /// `ListWorkers`: unary.
+        public static let listWorkers = MethodDescriptor<WorkflowV1.ListWorkersRequest, WorkflowV1.ListWorkersResponse>(
+            service: name, name: "ListWorkers", kind: .unary,
+            requestType: "workflow.v1.ListWorkersRequest", responseType: "workflow.v1.ListWorkersResponse"
+        )
+
+        /// The service and its methods in declaration order.
+        public static let descriptor = ServiceDescriptor(fullName: name, methods: [connect.info, listWorkers.info])
     }
 }

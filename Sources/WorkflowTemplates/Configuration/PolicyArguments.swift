@@ -113,7 +113,7 @@ struct PolicyArguments: Sendable, Hashable {
     }
 
     /// The value of `key` parsed by `parse`, removed from `arguments`; `nil` when absent.
-    private static func take<Value>(
+    static func take<Value>(
         _ key: String,
         from arguments: inout [String: String],
         _ parse: (String) throws(DeclarationLineError) -> Value
@@ -147,7 +147,7 @@ struct PolicyArguments: Sendable, Hashable {
     }
 
     /// A ``duration(_:)`` longer than zero.
-    private static func positiveDuration(_ text: String) throws(DeclarationLineError) -> Duration {
+    static func positiveDuration(_ text: String) throws(DeclarationLineError) -> Duration {
         let value = try duration(text)
         guard value > .zero else {
             throw DeclarationLineError(reason: "must be longer than 0")

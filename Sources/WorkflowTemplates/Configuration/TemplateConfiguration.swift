@@ -5,7 +5,8 @@ import WorkflowEngine
 /// without recompiling.
 ///
 /// The file is UTF-8 text in the ``DeclarationLine`` grammar: a `[TYPE]` header per workflow
-/// type, then one line per job, in order: `Job Name = function key=value …`. The function is a
+/// type, then one line per job, in order: `Job Name = function key=value …`, or, for a job a
+/// worker of another service runs, `Job Name = remote queue=NAME …` (see ``RemoteArguments``). The function is a
 /// ``BuiltInJobFunction`` of the catalog (`import.fetch`, `rules.load`, `wait`, …); the
 /// arguments are parameters that job and the jobs after it get when the start request does not
 /// give them (a later job's configuration wins over an earlier one's).
@@ -116,6 +117,12 @@ package struct TemplateConfiguration: Sendable {
                 guard !declarations.isEmpty else {
                     throw fail(line.line, "job \"\(name)\" comes before any [TYPE] header")
                 }
+                if functionName == JobDeclaration.remoteFunction {
+                    declarations[declarations.count - 1].jobs.append(
+                        try remoteJob(named: name, arguments: arguments, headerPolicy: headerPolicy, headerTimeout: headerTimeout, line: line.line, file: file)
+                    )
+                    continue
+                }
                 guard let function = catalog.function(named: functionName) else {
                     throw fail(
                         line.line,
@@ -147,6 +154,35 @@ package struct TemplateConfiguration: Sendable {
         }
         try checkHasJobs(declarations.last)
         return TemplateConfiguration(declarations: declarations, catalog: catalog)
+    }
+
+    /// A remote job's line: `queue` and the lease timeouts, then the retry and timeout keys;
+    /// nothing else (a worker gets the start request's parameters).
+    private static func remoteJob(
+        named name: String,
+        arguments: [String: String],
+        headerPolicy: RetryPolicy,
+        headerTimeout: Duration?,
+        line: Int,
+        file: String
+    ) throws(DeclarationError) -> JobDeclaration {
+        var arguments = arguments
+        do throws(DeclarationLineError) {
+            let remote = try RemoteArguments.take(from: &arguments)
+            let policy = try PolicyArguments(taking: &arguments, allowingDeadline: false)
+            let retryPolicy = try policy.applied(to: headerPolicy)
+            if let key = arguments.keys.sorted().first {
+                throw DeclarationLineError(
+                    reason: "unknown key \"\(key)\"; a remote job takes \((RemoteArguments.keys + PolicyArguments.jobKeys).joined(separator: ", "))"
+                )
+            }
+            return JobDeclaration(
+                name: name, function: JobDeclaration.remoteFunction, remote: remote,
+                retryPolicy: retryPolicy, timeout: policy.timeout ?? headerTimeout, line: line
+            )
+        } catch {
+            throw DeclarationError(file: file, line: line, reason: "job \"\(name)\": \(error.reason)")
+        }
     }
 
     /// Runs `function`'s check on the configured parameters, ignoring only the complaint that a

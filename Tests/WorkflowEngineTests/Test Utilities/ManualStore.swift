@@ -26,6 +26,10 @@ final class ManualStore: EventStore {
         state.withLock { $0.queued.append(write) }
     }
 
+    func enqueue(contentsOf writes: [StoreWrite]) {
+        state.withLock { $0.queued.append(contentsOf: writes) }
+    }
+
     func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
         state.withLock { state in
             Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))

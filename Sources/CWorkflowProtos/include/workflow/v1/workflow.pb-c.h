@@ -35,6 +35,31 @@ typedef struct Workflow__V1__CancelWorkflowRequest Workflow__V1__CancelWorkflowR
 typedef struct Workflow__V1__CancelWorkflowResponse Workflow__V1__CancelWorkflowResponse;
 typedef struct Workflow__V1__ListWorkflowsRequest Workflow__V1__ListWorkflowsRequest;
 typedef struct Workflow__V1__ListWorkflowsResponse Workflow__V1__ListWorkflowsResponse;
+typedef struct Workflow__V1__WorkerRef Workflow__V1__WorkerRef;
+typedef struct Workflow__V1__LeaseToken Workflow__V1__LeaseToken;
+typedef struct Workflow__V1__WorkerMessage Workflow__V1__WorkerMessage;
+typedef struct Workflow__V1__WorkerHello Workflow__V1__WorkerHello;
+typedef struct Workflow__V1__WorkerHello__LabelsEntry Workflow__V1__WorkerHello__LabelsEntry;
+typedef struct Workflow__V1__WorkerHeartbeat Workflow__V1__WorkerHeartbeat;
+typedef struct Workflow__V1__JobReport Workflow__V1__JobReport;
+typedef struct Workflow__V1__JobReport__CountersEntry Workflow__V1__JobReport__CountersEntry;
+typedef struct Workflow__V1__JobUpdate Workflow__V1__JobUpdate;
+typedef struct Workflow__V1__StepReport Workflow__V1__StepReport;
+typedef struct Workflow__V1__ProgressReport Workflow__V1__ProgressReport;
+typedef struct Workflow__V1__JobCompletion Workflow__V1__JobCompletion;
+typedef struct Workflow__V1__JobFailure Workflow__V1__JobFailure;
+typedef struct Workflow__V1__JobRelease Workflow__V1__JobRelease;
+typedef struct Workflow__V1__ServerMessage Workflow__V1__ServerMessage;
+typedef struct Workflow__V1__WorkerWelcome Workflow__V1__WorkerWelcome;
+typedef struct Workflow__V1__JobAssignment Workflow__V1__JobAssignment;
+typedef struct Workflow__V1__JobAssignment__ParamsEntry Workflow__V1__JobAssignment__ParamsEntry;
+typedef struct Workflow__V1__ReportAck Workflow__V1__ReportAck;
+typedef struct Workflow__V1__ReportRefusal Workflow__V1__ReportRefusal;
+typedef struct Workflow__V1__JobCancellation Workflow__V1__JobCancellation;
+typedef struct Workflow__V1__ListWorkersRequest Workflow__V1__ListWorkersRequest;
+typedef struct Workflow__V1__ListWorkersResponse Workflow__V1__ListWorkersResponse;
+typedef struct Workflow__V1__WorkerInfo Workflow__V1__WorkerInfo;
+typedef struct Workflow__V1__WorkerInfo__LabelsEntry Workflow__V1__WorkerInfo__LabelsEntry;
 
 
 /* --- enums --- */
@@ -199,7 +224,11 @@ typedef enum _Workflow__V1__LogEventKind {
    * to stop; WORKFLOW_CANCELLED follows once it has, or after the job's grace. CancelWorkflow
    * answers once this event is durable.
    */
-  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED = 16
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED = 16,
+  /*
+   * A worker took attempt `attempt` of a remote job: `worker` names it.
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_ASSIGNED = 17
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_EVENT_KIND)
 } Workflow__V1__LogEventKind;
 /*
@@ -488,10 +517,20 @@ struct  Workflow__V1__Job
    * 0 otherwise.
    */
   int64_t next_attempt_at_ms;
+  /*
+   * For a remote job: the worker that runs (or ran) the current or last attempt; absent until a
+   * worker took it, and for a job that runs in the server.
+   */
+  Workflow__V1__WorkerRef *worker;
+  /*
+   * For a remote job: the queue its attempts wait in for a worker; empty for a job that runs in
+   * the server.
+   */
+  char *queue;
 };
 #define WORKFLOW__V1__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -528,10 +567,14 @@ struct  Workflow__V1__JobAttempt
    * Where it went wrong.
    */
   char *stack;
+  /*
+   * The worker that ran the attempt; absent for a job that runs in the server.
+   */
+  Workflow__V1__WorkerRef *worker;
 };
 #define WORKFLOW__V1__JOB_ATTEMPT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_attempt__descriptor) \
-    , 0, WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, WORKFLOW__V1__JOB_ATTEMPT_OUTCOME__JOB_ATTEMPT_OUTCOME_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Workflow__V1__Workflow__ParamsEntry
@@ -778,10 +821,14 @@ struct  Workflow__V1__LogEvent
    * Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
    */
   int64_t retry_at_ms;
+  /*
+   * Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
+   */
+  Workflow__V1__WorkerRef *worker;
 };
 #define WORKFLOW__V1__LOG_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__descriptor) \
-    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL }
 
 
 /*
@@ -932,6 +979,667 @@ struct  Workflow__V1__ListWorkflowsResponse
 #define WORKFLOW__V1__LIST_WORKFLOWS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workflows_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A worker process, as named in jobs, attempts and events.
+ */
+struct  Workflow__V1__WorkerRef
+{
+  ProtobufCMessage base;
+  /*
+   * What the worker is, e.g. "python-importer"; several processes may share it.
+   */
+  char *name;
+  /*
+   * Which process: unique per running worker, kept across its reconnects.
+   */
+  char *instance_id;
+};
+#define WORKFLOW__V1__WORKER_REF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_ref__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Names one attempt of one job handed to a worker. Every report carries it; the server accepts
+ * reports only under the lease of the job's current attempt while it is live.
+ */
+struct  Workflow__V1__LeaseToken
+{
+  ProtobufCMessage base;
+  /*
+   * The workflow the job belongs to.
+   */
+  char *workflow_id;
+  /*
+   * The job's id.
+   */
+  char *job_id;
+  /*
+   * The job's attempt this lease is for.
+   */
+  int32_t attempt;
+  /*
+   * Unique among every lease the server ever granted, across restarts.
+   */
+  uint64_t epoch;
+};
+#define WORKFLOW__V1__LEASE_TOKEN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__lease_token__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+typedef enum {
+  WORKFLOW__V1__WORKER_MESSAGE__MESSAGE__NOT_SET = 0,
+  WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HELLO = 1,
+  WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_REPORT = 2,
+  WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HEARTBEAT = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__WORKER_MESSAGE__MESSAGE__CASE)
+} Workflow__V1__WorkerMessage__MessageCase;
+
+/*
+ * What a worker sends on its Connect stream.
+ */
+struct  Workflow__V1__WorkerMessage
+{
+  ProtobufCMessage base;
+  Workflow__V1__WorkerMessage__MessageCase message_case;
+  union {
+    /*
+     * The first message, and only then: who the worker is and what it serves.
+     */
+    Workflow__V1__WorkerHello *hello;
+    /*
+     * What a job reported: steps, progress, counters, and maybe its end.
+     */
+    Workflow__V1__JobReport *report;
+    /*
+     * The worker is alive and still runs these leases.
+     */
+    Workflow__V1__WorkerHeartbeat *heartbeat;
+  };
+};
+#define WORKFLOW__V1__WORKER_MESSAGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_message__descriptor) \
+    , WORKFLOW__V1__WORKER_MESSAGE__MESSAGE__NOT_SET, {0} }
+
+
+struct  Workflow__V1__WorkerHello__LabelsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__WORKER_HELLO__LABELS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_hello__labels_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Who a worker is and what it serves.
+ */
+struct  Workflow__V1__WorkerHello
+{
+  ProtobufCMessage base;
+  /*
+   * What the worker is, e.g. "python-importer". Required.
+   */
+  char *name;
+  /*
+   * Which process: unique per running worker and kept across its reconnects, so the server can
+   * give it back its leases. Required.
+   */
+  char *instance_id;
+  /*
+   * The queues whose jobs it runs, at least one.
+   */
+  size_t n_queues;
+  char **queues;
+  /*
+   * How many jobs it runs at once, at least 1: the server never assigns it more.
+   */
+  int32_t slots;
+  /*
+   * Free-form labels, e.g. {"region": "eu"}, shown by ListWorkers.
+   */
+  size_t n_labels;
+  Workflow__V1__WorkerHello__LabelsEntry **labels;
+  /*
+   * After a reconnect: the leases whose jobs it still runs. Those still live are given back
+   * (see WorkerWelcome.resumed_leases); the others are cancelled.
+   */
+  size_t n_held_leases;
+  Workflow__V1__LeaseToken **held_leases;
+};
+#define WORKFLOW__V1__WORKER_HELLO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_hello__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, 0,NULL }
+
+
+/*
+ * A worker is alive and still runs the listed leases (extended until the job's heartbeat
+ * timeout from now). A listed lease the server no longer grants is cancelled.
+ */
+struct  Workflow__V1__WorkerHeartbeat
+{
+  ProtobufCMessage base;
+  /*
+   * The leases the worker runs.
+   */
+  size_t n_leases;
+  Workflow__V1__LeaseToken **leases;
+};
+#define WORKFLOW__V1__WORKER_HEARTBEAT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_heartbeat__descriptor) \
+    , 0,NULL }
+
+
+struct  Workflow__V1__JobReport__CountersEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  int64_t value;
+};
+#define WORKFLOW__V1__JOB_REPORT__COUNTERS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_report__counters_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+typedef enum {
+  WORKFLOW__V1__JOB_REPORT__END__NOT_SET = 0,
+  WORKFLOW__V1__JOB_REPORT__END_COMPLETED = 5,
+  WORKFLOW__V1__JOB_REPORT__END_FAILED = 6,
+  WORKFLOW__V1__JOB_REPORT__END_RELEASED = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__JOB_REPORT__END__CASE)
+} Workflow__V1__JobReport__EndCase;
+
+/*
+ * The ActionLogger calls of one assignment since the previous report, and maybe its end.
+ * A report also extends its lease, as a heartbeat does.
+ */
+struct  Workflow__V1__JobReport
+{
+  ProtobufCMessage base;
+  /*
+   * The assignment's lease.
+   */
+  Workflow__V1__LeaseToken *lease;
+  /*
+   * 1 for the lease's first report, plus one per report after it. A sequence the server has
+   * already accepted is acknowledged again and not applied again; a gap is refused.
+   */
+  uint64_t sequence;
+  /*
+   * Steps and progress updates, in the order the job made them.
+   */
+  size_t n_updates;
+  Workflow__V1__JobUpdate **updates;
+  /*
+   * The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
+   * increments, so a report sent twice counts once.
+   */
+  size_t n_counters;
+  Workflow__V1__JobReport__CountersEntry **counters;
+  Workflow__V1__JobReport__EndCase end_case;
+  union {
+    /*
+     * The job's work is done.
+     */
+    Workflow__V1__JobCompletion *completed;
+    /*
+     * The attempt failed; the job's retry policy decides what follows.
+     */
+    Workflow__V1__JobFailure *failed;
+    /*
+     * The worker stops without running the job to its end (a graceful stop): the attempt ends
+     * interrupted, not counted against the job's retry policy, and the job is assigned again.
+     */
+    Workflow__V1__JobRelease *released;
+  };
+};
+#define WORKFLOW__V1__JOB_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_report__descriptor) \
+    , NULL, 0, 0,NULL, 0,NULL, WORKFLOW__V1__JOB_REPORT__END__NOT_SET, {0} }
+
+
+typedef enum {
+  WORKFLOW__V1__JOB_UPDATE__UPDATE__NOT_SET = 0,
+  WORKFLOW__V1__JOB_UPDATE__UPDATE_STEP = 1,
+  WORKFLOW__V1__JOB_UPDATE__UPDATE_PROGRESS = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__JOB_UPDATE__UPDATE__CASE)
+} Workflow__V1__JobUpdate__UpdateCase;
+
+/*
+ * One ActionLogger call.
+ */
+struct  Workflow__V1__JobUpdate
+{
+  ProtobufCMessage base;
+  Workflow__V1__JobUpdate__UpdateCase update_case;
+  union {
+    /*
+     * log_step.
+     */
+    Workflow__V1__StepReport *step;
+    /*
+     * update_progress.
+     */
+    Workflow__V1__ProgressReport *progress;
+  };
+};
+#define WORKFLOW__V1__JOB_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_update__descriptor) \
+    , WORKFLOW__V1__JOB_UPDATE__UPDATE__NOT_SET, {0} }
+
+
+/*
+ * A step a remote job logged.
+ */
+struct  Workflow__V1__StepReport
+{
+  ProtobufCMessage base;
+  /*
+   * What happened, e.g. "Created P-101". Required.
+   */
+  char *message;
+  /*
+   * The step's severity; UNSPECIFIED means INFO.
+   */
+  Workflow__V1__LogLevel level;
+  /*
+   * The entity the step is about, if any.
+   */
+  Workflow__V1__EntityRef *entity;
+  /*
+   * When it was logged; 0 means when the server received it.
+   */
+  int64_t timestamp_ms;
+};
+#define WORKFLOW__V1__STEP_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__step_report__descriptor) \
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, NULL, 0 }
+
+
+/*
+ * A progress update of a remote job.
+ */
+struct  Workflow__V1__ProgressReport
+{
+  ProtobufCMessage base;
+  /*
+   * From 0 to 1.
+   */
+  double progress;
+  /*
+   * What the progress means, e.g. "Processing 50/100 items".
+   */
+  char *message;
+  /*
+   * When it was reported; 0 means when the server received it.
+   */
+  int64_t timestamp_ms;
+};
+#define WORKFLOW__V1__PROGRESS_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__progress_report__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A remote job's work is done.
+ */
+struct  Workflow__V1__JobCompletion
+{
+  ProtobufCMessage base;
+};
+#define WORKFLOW__V1__JOB_COMPLETION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_completion__descriptor) \
+     }
+
+
+/*
+ * A remote job's attempt failed.
+ */
+struct  Workflow__V1__JobFailure
+{
+  ProtobufCMessage base;
+  /*
+   * What went wrong. Required.
+   */
+  char *error;
+  /*
+   * Where it went wrong: a stack trace.
+   */
+  char *stack;
+  /*
+   * The kind of error, matched against the retry policy's non-retryable codes; empty means
+   * ERROR.
+   */
+  char *error_code;
+  /*
+   * Never retry this failure, whatever the policy says.
+   */
+  protobuf_c_boolean do_not_retry;
+};
+#define WORKFLOW__V1__JOB_FAILURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_failure__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A worker hands an assignment back without finishing it.
+ */
+struct  Workflow__V1__JobRelease
+{
+  ProtobufCMessage base;
+  /*
+   * Why, e.g. "worker stopping".
+   */
+  char *reason;
+};
+#define WORKFLOW__V1__JOB_RELEASE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_release__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+typedef enum {
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE__NOT_SET = 0,
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_WELCOME = 1,
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ASSIGNMENT = 2,
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_ACK = 3,
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_REFUSAL = 4,
+  WORKFLOW__V1__SERVER_MESSAGE__MESSAGE_CANCELLATION = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__SERVER_MESSAGE__MESSAGE__CASE)
+} Workflow__V1__ServerMessage__MessageCase;
+
+/*
+ * What the server sends on a worker's Connect stream.
+ */
+struct  Workflow__V1__ServerMessage
+{
+  ProtobufCMessage base;
+  Workflow__V1__ServerMessage__MessageCase message_case;
+  union {
+    /*
+     * The answer to `hello`.
+     */
+    Workflow__V1__WorkerWelcome *welcome;
+    /*
+     * Run this attempt of a job.
+     */
+    Workflow__V1__JobAssignment *assignment;
+    /*
+     * Every report of a lease through `sequence` is durable.
+     */
+    Workflow__V1__ReportAck *ack;
+    /*
+     * A report was not applied.
+     */
+    Workflow__V1__ReportRefusal *refusal;
+    /*
+     * Stop running an assignment.
+     */
+    Workflow__V1__JobCancellation *cancellation;
+  };
+};
+#define WORKFLOW__V1__SERVER_MESSAGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__server_message__descriptor) \
+    , WORKFLOW__V1__SERVER_MESSAGE__MESSAGE__NOT_SET, {0} }
+
+
+/*
+ * The server's answer to a worker's hello.
+ */
+struct  Workflow__V1__WorkerWelcome
+{
+  ProtobufCMessage base;
+  /*
+   * How often the worker should send a heartbeat.
+   */
+  int64_t heartbeat_interval_ms;
+  /*
+   * The held leases that are still live and are this worker's again, each with the last report
+   * sequence the server has (reports after it should be sent again).
+   */
+  size_t n_resumed_leases;
+  Workflow__V1__ReportAck **resumed_leases;
+};
+#define WORKFLOW__V1__WORKER_WELCOME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_welcome__descriptor) \
+    , 0, 0,NULL }
+
+
+struct  Workflow__V1__JobAssignment__ParamsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__JOB_ASSIGNMENT__PARAMS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_assignment__params_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One attempt of one job for a worker to run.
+ */
+struct  Workflow__V1__JobAssignment
+{
+  ProtobufCMessage base;
+  /*
+   * Names the attempt in every report.
+   */
+  Workflow__V1__LeaseToken *lease;
+  /*
+   * The queue the job waited in.
+   */
+  char *queue;
+  /*
+   * The workflow's type, e.g. IMPORT_ASSETS.
+   */
+  char *workflow_type;
+  /*
+   * The job's name, e.g. "Process Data".
+   */
+  char *job_name;
+  /*
+   * The job's zero-based position in its workflow.
+   */
+  int32_t job_position;
+  /*
+   * The parameters the workflow was started with.
+   */
+  size_t n_params;
+  Workflow__V1__JobAssignment__ParamsEntry **params;
+  /*
+   * The same for every attempt of this job and different for every other job: pass it to the
+   * systems the job changes, so a repeated attempt does not do the work twice.
+   */
+  char *idempotency_key;
+  /*
+   * The lease expires, and the attempt fails with TIMEOUT, when no heartbeat or report came for
+   * this long.
+   */
+  int64_t heartbeat_timeout_ms;
+  /*
+   * When the attempt times out (its start-to-close timeout), in Unix epoch milliseconds; 0 for
+   * none.
+   */
+  int64_t deadline_at_ms;
+  /*
+   * Who started the workflow.
+   */
+  char *user_id;
+};
+#define WORKFLOW__V1__JOB_ASSIGNMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_assignment__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Every report of a lease through a sequence is durable.
+ */
+struct  Workflow__V1__ReportAck
+{
+  ProtobufCMessage base;
+  /*
+   * The lease.
+   */
+  Workflow__V1__LeaseToken *lease;
+  /*
+   * The newest durable report of the lease; the worker may forget every report up to it.
+   */
+  uint64_t sequence;
+};
+#define WORKFLOW__V1__REPORT_ACK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__report_ack__descriptor) \
+    , NULL, 0 }
+
+
+/*
+ * A report the server did not apply; it changed nothing.
+ */
+struct  Workflow__V1__ReportRefusal
+{
+  ProtobufCMessage base;
+  /*
+   * The lease the report named.
+   */
+  Workflow__V1__LeaseToken *lease;
+  /*
+   * The report's sequence.
+   */
+  uint64_t sequence;
+  /*
+   * A gRPC status code: FAILED_PRECONDITION for a lease that ended or was replaced (the job's
+   * attempt is decided without this report), NOT_FOUND for an unknown workflow or job,
+   * INVALID_ARGUMENT for a malformed report, OUT_OF_RANGE for a sequence after a gap.
+   */
+  int32_t code;
+  /*
+   * Why, for people.
+   */
+  char *message;
+};
+#define WORKFLOW__V1__REPORT_REFUSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__report_refusal__descriptor) \
+    , NULL, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Stop running an assignment: its workflow was cancelled, it timed out, or its lease ended.
+ */
+struct  Workflow__V1__JobCancellation
+{
+  ProtobufCMessage base;
+  /*
+   * The assignment's lease.
+   */
+  Workflow__V1__LeaseToken *lease;
+  /*
+   * Why, for people.
+   */
+  char *reason;
+  /*
+   * Whether the lease is already over: reports under it will be refused. When false, the
+   * server waits for the attempt's end report (within the job's cancellation grace).
+   */
+  protobuf_c_boolean lease_ended;
+};
+#define WORKFLOW__V1__JOB_CANCELLATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_cancellation__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * The request of ListWorkers.
+ */
+struct  Workflow__V1__ListWorkersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only workers serving this queue; empty for all.
+   */
+  char *queue;
+};
+#define WORKFLOW__V1__LIST_WORKERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workers_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * The answer of ListWorkers.
+ */
+struct  Workflow__V1__ListWorkersResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The connected workers, by name and instance.
+   */
+  size_t n_workers;
+  Workflow__V1__WorkerInfo **workers;
+};
+#define WORKFLOW__V1__LIST_WORKERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workers_response__descriptor) \
+    , 0,NULL }
+
+
+struct  Workflow__V1__WorkerInfo__LabelsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__WORKER_INFO__LABELS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_info__labels_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A connected worker.
+ */
+struct  Workflow__V1__WorkerInfo
+{
+  ProtobufCMessage base;
+  /*
+   * Who it is.
+   */
+  Workflow__V1__WorkerRef *worker;
+  /*
+   * The queues it serves.
+   */
+  size_t n_queues;
+  char **queues;
+  /*
+   * How many jobs it runs at once.
+   */
+  int32_t slots;
+  /*
+   * How many of its slots hold a live lease.
+   */
+  int32_t slots_in_use;
+  /*
+   * Its labels.
+   */
+  size_t n_labels;
+  Workflow__V1__WorkerInfo__LabelsEntry **labels;
+  /*
+   * When its stream connected.
+   */
+  int64_t connected_at_ms;
+  /*
+   * When it last sent a heartbeat or a report.
+   */
+  int64_t last_heartbeat_at_ms;
+  /*
+   * The leases it holds.
+   */
+  size_t n_leases;
+  Workflow__V1__LeaseToken **leases;
+};
+#define WORKFLOW__V1__WORKER_INFO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_info__descriptor) \
+    , NULL, 0,NULL, 0, 0, 0,NULL, 0, 0, 0,NULL }
 
 
 /* Workflow__V1__StartWorkflowRequest__ParamsEntry methods */
@@ -1266,6 +1974,417 @@ Workflow__V1__ListWorkflowsResponse *
 void   workflow__v1__list_workflows_response__free_unpacked
                      (Workflow__V1__ListWorkflowsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerRef methods */
+void   workflow__v1__worker_ref__init
+                     (Workflow__V1__WorkerRef         *message);
+size_t workflow__v1__worker_ref__get_packed_size
+                     (const Workflow__V1__WorkerRef   *message);
+size_t workflow__v1__worker_ref__pack
+                     (const Workflow__V1__WorkerRef   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_ref__pack_to_buffer
+                     (const Workflow__V1__WorkerRef   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerRef *
+       workflow__v1__worker_ref__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_ref__free_unpacked
+                     (Workflow__V1__WorkerRef *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__LeaseToken methods */
+void   workflow__v1__lease_token__init
+                     (Workflow__V1__LeaseToken         *message);
+size_t workflow__v1__lease_token__get_packed_size
+                     (const Workflow__V1__LeaseToken   *message);
+size_t workflow__v1__lease_token__pack
+                     (const Workflow__V1__LeaseToken   *message,
+                      uint8_t             *out);
+size_t workflow__v1__lease_token__pack_to_buffer
+                     (const Workflow__V1__LeaseToken   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__LeaseToken *
+       workflow__v1__lease_token__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__lease_token__free_unpacked
+                     (Workflow__V1__LeaseToken *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerMessage methods */
+void   workflow__v1__worker_message__init
+                     (Workflow__V1__WorkerMessage         *message);
+size_t workflow__v1__worker_message__get_packed_size
+                     (const Workflow__V1__WorkerMessage   *message);
+size_t workflow__v1__worker_message__pack
+                     (const Workflow__V1__WorkerMessage   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_message__pack_to_buffer
+                     (const Workflow__V1__WorkerMessage   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerMessage *
+       workflow__v1__worker_message__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_message__free_unpacked
+                     (Workflow__V1__WorkerMessage *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerHello__LabelsEntry methods */
+void   workflow__v1__worker_hello__labels_entry__init
+                     (Workflow__V1__WorkerHello__LabelsEntry         *message);
+/* Workflow__V1__WorkerHello methods */
+void   workflow__v1__worker_hello__init
+                     (Workflow__V1__WorkerHello         *message);
+size_t workflow__v1__worker_hello__get_packed_size
+                     (const Workflow__V1__WorkerHello   *message);
+size_t workflow__v1__worker_hello__pack
+                     (const Workflow__V1__WorkerHello   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_hello__pack_to_buffer
+                     (const Workflow__V1__WorkerHello   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerHello *
+       workflow__v1__worker_hello__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_hello__free_unpacked
+                     (Workflow__V1__WorkerHello *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerHeartbeat methods */
+void   workflow__v1__worker_heartbeat__init
+                     (Workflow__V1__WorkerHeartbeat         *message);
+size_t workflow__v1__worker_heartbeat__get_packed_size
+                     (const Workflow__V1__WorkerHeartbeat   *message);
+size_t workflow__v1__worker_heartbeat__pack
+                     (const Workflow__V1__WorkerHeartbeat   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_heartbeat__pack_to_buffer
+                     (const Workflow__V1__WorkerHeartbeat   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerHeartbeat *
+       workflow__v1__worker_heartbeat__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_heartbeat__free_unpacked
+                     (Workflow__V1__WorkerHeartbeat *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobReport__CountersEntry methods */
+void   workflow__v1__job_report__counters_entry__init
+                     (Workflow__V1__JobReport__CountersEntry         *message);
+/* Workflow__V1__JobReport methods */
+void   workflow__v1__job_report__init
+                     (Workflow__V1__JobReport         *message);
+size_t workflow__v1__job_report__get_packed_size
+                     (const Workflow__V1__JobReport   *message);
+size_t workflow__v1__job_report__pack
+                     (const Workflow__V1__JobReport   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_report__pack_to_buffer
+                     (const Workflow__V1__JobReport   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobReport *
+       workflow__v1__job_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_report__free_unpacked
+                     (Workflow__V1__JobReport *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobUpdate methods */
+void   workflow__v1__job_update__init
+                     (Workflow__V1__JobUpdate         *message);
+size_t workflow__v1__job_update__get_packed_size
+                     (const Workflow__V1__JobUpdate   *message);
+size_t workflow__v1__job_update__pack
+                     (const Workflow__V1__JobUpdate   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_update__pack_to_buffer
+                     (const Workflow__V1__JobUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobUpdate *
+       workflow__v1__job_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_update__free_unpacked
+                     (Workflow__V1__JobUpdate *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__StepReport methods */
+void   workflow__v1__step_report__init
+                     (Workflow__V1__StepReport         *message);
+size_t workflow__v1__step_report__get_packed_size
+                     (const Workflow__V1__StepReport   *message);
+size_t workflow__v1__step_report__pack
+                     (const Workflow__V1__StepReport   *message,
+                      uint8_t             *out);
+size_t workflow__v1__step_report__pack_to_buffer
+                     (const Workflow__V1__StepReport   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__StepReport *
+       workflow__v1__step_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__step_report__free_unpacked
+                     (Workflow__V1__StepReport *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ProgressReport methods */
+void   workflow__v1__progress_report__init
+                     (Workflow__V1__ProgressReport         *message);
+size_t workflow__v1__progress_report__get_packed_size
+                     (const Workflow__V1__ProgressReport   *message);
+size_t workflow__v1__progress_report__pack
+                     (const Workflow__V1__ProgressReport   *message,
+                      uint8_t             *out);
+size_t workflow__v1__progress_report__pack_to_buffer
+                     (const Workflow__V1__ProgressReport   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ProgressReport *
+       workflow__v1__progress_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__progress_report__free_unpacked
+                     (Workflow__V1__ProgressReport *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobCompletion methods */
+void   workflow__v1__job_completion__init
+                     (Workflow__V1__JobCompletion         *message);
+size_t workflow__v1__job_completion__get_packed_size
+                     (const Workflow__V1__JobCompletion   *message);
+size_t workflow__v1__job_completion__pack
+                     (const Workflow__V1__JobCompletion   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_completion__pack_to_buffer
+                     (const Workflow__V1__JobCompletion   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobCompletion *
+       workflow__v1__job_completion__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_completion__free_unpacked
+                     (Workflow__V1__JobCompletion *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobFailure methods */
+void   workflow__v1__job_failure__init
+                     (Workflow__V1__JobFailure         *message);
+size_t workflow__v1__job_failure__get_packed_size
+                     (const Workflow__V1__JobFailure   *message);
+size_t workflow__v1__job_failure__pack
+                     (const Workflow__V1__JobFailure   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_failure__pack_to_buffer
+                     (const Workflow__V1__JobFailure   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobFailure *
+       workflow__v1__job_failure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_failure__free_unpacked
+                     (Workflow__V1__JobFailure *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobRelease methods */
+void   workflow__v1__job_release__init
+                     (Workflow__V1__JobRelease         *message);
+size_t workflow__v1__job_release__get_packed_size
+                     (const Workflow__V1__JobRelease   *message);
+size_t workflow__v1__job_release__pack
+                     (const Workflow__V1__JobRelease   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_release__pack_to_buffer
+                     (const Workflow__V1__JobRelease   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobRelease *
+       workflow__v1__job_release__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_release__free_unpacked
+                     (Workflow__V1__JobRelease *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ServerMessage methods */
+void   workflow__v1__server_message__init
+                     (Workflow__V1__ServerMessage         *message);
+size_t workflow__v1__server_message__get_packed_size
+                     (const Workflow__V1__ServerMessage   *message);
+size_t workflow__v1__server_message__pack
+                     (const Workflow__V1__ServerMessage   *message,
+                      uint8_t             *out);
+size_t workflow__v1__server_message__pack_to_buffer
+                     (const Workflow__V1__ServerMessage   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ServerMessage *
+       workflow__v1__server_message__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__server_message__free_unpacked
+                     (Workflow__V1__ServerMessage *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerWelcome methods */
+void   workflow__v1__worker_welcome__init
+                     (Workflow__V1__WorkerWelcome         *message);
+size_t workflow__v1__worker_welcome__get_packed_size
+                     (const Workflow__V1__WorkerWelcome   *message);
+size_t workflow__v1__worker_welcome__pack
+                     (const Workflow__V1__WorkerWelcome   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_welcome__pack_to_buffer
+                     (const Workflow__V1__WorkerWelcome   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerWelcome *
+       workflow__v1__worker_welcome__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_welcome__free_unpacked
+                     (Workflow__V1__WorkerWelcome *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobAssignment__ParamsEntry methods */
+void   workflow__v1__job_assignment__params_entry__init
+                     (Workflow__V1__JobAssignment__ParamsEntry         *message);
+/* Workflow__V1__JobAssignment methods */
+void   workflow__v1__job_assignment__init
+                     (Workflow__V1__JobAssignment         *message);
+size_t workflow__v1__job_assignment__get_packed_size
+                     (const Workflow__V1__JobAssignment   *message);
+size_t workflow__v1__job_assignment__pack
+                     (const Workflow__V1__JobAssignment   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_assignment__pack_to_buffer
+                     (const Workflow__V1__JobAssignment   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobAssignment *
+       workflow__v1__job_assignment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_assignment__free_unpacked
+                     (Workflow__V1__JobAssignment *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ReportAck methods */
+void   workflow__v1__report_ack__init
+                     (Workflow__V1__ReportAck         *message);
+size_t workflow__v1__report_ack__get_packed_size
+                     (const Workflow__V1__ReportAck   *message);
+size_t workflow__v1__report_ack__pack
+                     (const Workflow__V1__ReportAck   *message,
+                      uint8_t             *out);
+size_t workflow__v1__report_ack__pack_to_buffer
+                     (const Workflow__V1__ReportAck   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ReportAck *
+       workflow__v1__report_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__report_ack__free_unpacked
+                     (Workflow__V1__ReportAck *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ReportRefusal methods */
+void   workflow__v1__report_refusal__init
+                     (Workflow__V1__ReportRefusal         *message);
+size_t workflow__v1__report_refusal__get_packed_size
+                     (const Workflow__V1__ReportRefusal   *message);
+size_t workflow__v1__report_refusal__pack
+                     (const Workflow__V1__ReportRefusal   *message,
+                      uint8_t             *out);
+size_t workflow__v1__report_refusal__pack_to_buffer
+                     (const Workflow__V1__ReportRefusal   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ReportRefusal *
+       workflow__v1__report_refusal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__report_refusal__free_unpacked
+                     (Workflow__V1__ReportRefusal *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobCancellation methods */
+void   workflow__v1__job_cancellation__init
+                     (Workflow__V1__JobCancellation         *message);
+size_t workflow__v1__job_cancellation__get_packed_size
+                     (const Workflow__V1__JobCancellation   *message);
+size_t workflow__v1__job_cancellation__pack
+                     (const Workflow__V1__JobCancellation   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_cancellation__pack_to_buffer
+                     (const Workflow__V1__JobCancellation   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobCancellation *
+       workflow__v1__job_cancellation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_cancellation__free_unpacked
+                     (Workflow__V1__JobCancellation *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListWorkersRequest methods */
+void   workflow__v1__list_workers_request__init
+                     (Workflow__V1__ListWorkersRequest         *message);
+size_t workflow__v1__list_workers_request__get_packed_size
+                     (const Workflow__V1__ListWorkersRequest   *message);
+size_t workflow__v1__list_workers_request__pack
+                     (const Workflow__V1__ListWorkersRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_workers_request__pack_to_buffer
+                     (const Workflow__V1__ListWorkersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListWorkersRequest *
+       workflow__v1__list_workers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_workers_request__free_unpacked
+                     (Workflow__V1__ListWorkersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListWorkersResponse methods */
+void   workflow__v1__list_workers_response__init
+                     (Workflow__V1__ListWorkersResponse         *message);
+size_t workflow__v1__list_workers_response__get_packed_size
+                     (const Workflow__V1__ListWorkersResponse   *message);
+size_t workflow__v1__list_workers_response__pack
+                     (const Workflow__V1__ListWorkersResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_workers_response__pack_to_buffer
+                     (const Workflow__V1__ListWorkersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListWorkersResponse *
+       workflow__v1__list_workers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_workers_response__free_unpacked
+                     (Workflow__V1__ListWorkersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkerInfo__LabelsEntry methods */
+void   workflow__v1__worker_info__labels_entry__init
+                     (Workflow__V1__WorkerInfo__LabelsEntry         *message);
+/* Workflow__V1__WorkerInfo methods */
+void   workflow__v1__worker_info__init
+                     (Workflow__V1__WorkerInfo         *message);
+size_t workflow__v1__worker_info__get_packed_size
+                     (const Workflow__V1__WorkerInfo   *message);
+size_t workflow__v1__worker_info__pack
+                     (const Workflow__V1__WorkerInfo   *message,
+                      uint8_t             *out);
+size_t workflow__v1__worker_info__pack_to_buffer
+                     (const Workflow__V1__WorkerInfo   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkerInfo *
+       workflow__v1__worker_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__worker_info__free_unpacked
+                     (Workflow__V1__WorkerInfo *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Workflow__V1__StartWorkflowRequest__ParamsEntry_Closure)
@@ -1327,6 +2446,81 @@ typedef void (*Workflow__V1__ListWorkflowsRequest_Closure)
                   void *closure_data);
 typedef void (*Workflow__V1__ListWorkflowsResponse_Closure)
                  (const Workflow__V1__ListWorkflowsResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerRef_Closure)
+                 (const Workflow__V1__WorkerRef *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__LeaseToken_Closure)
+                 (const Workflow__V1__LeaseToken *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerMessage_Closure)
+                 (const Workflow__V1__WorkerMessage *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerHello__LabelsEntry_Closure)
+                 (const Workflow__V1__WorkerHello__LabelsEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerHello_Closure)
+                 (const Workflow__V1__WorkerHello *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerHeartbeat_Closure)
+                 (const Workflow__V1__WorkerHeartbeat *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobReport__CountersEntry_Closure)
+                 (const Workflow__V1__JobReport__CountersEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobReport_Closure)
+                 (const Workflow__V1__JobReport *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobUpdate_Closure)
+                 (const Workflow__V1__JobUpdate *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__StepReport_Closure)
+                 (const Workflow__V1__StepReport *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ProgressReport_Closure)
+                 (const Workflow__V1__ProgressReport *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobCompletion_Closure)
+                 (const Workflow__V1__JobCompletion *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobFailure_Closure)
+                 (const Workflow__V1__JobFailure *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobRelease_Closure)
+                 (const Workflow__V1__JobRelease *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ServerMessage_Closure)
+                 (const Workflow__V1__ServerMessage *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerWelcome_Closure)
+                 (const Workflow__V1__WorkerWelcome *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobAssignment__ParamsEntry_Closure)
+                 (const Workflow__V1__JobAssignment__ParamsEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobAssignment_Closure)
+                 (const Workflow__V1__JobAssignment *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ReportAck_Closure)
+                 (const Workflow__V1__ReportAck *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ReportRefusal_Closure)
+                 (const Workflow__V1__ReportRefusal *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobCancellation_Closure)
+                 (const Workflow__V1__JobCancellation *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListWorkersRequest_Closure)
+                 (const Workflow__V1__ListWorkersRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListWorkersResponse_Closure)
+                 (const Workflow__V1__ListWorkersResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerInfo__LabelsEntry_Closure)
+                 (const Workflow__V1__WorkerInfo__LabelsEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkerInfo_Closure)
+                 (const Workflow__V1__WorkerInfo *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1397,6 +2591,36 @@ void workflow__v1__workflow_service__list_workflows(ProtobufCService *service,
                                                     const Workflow__V1__ListWorkflowsRequest *input,
                                                     Workflow__V1__ListWorkflowsResponse_Closure closure,
                                                     void *closure_data);
+typedef struct Workflow__V1__WorkerService_Service Workflow__V1__WorkerService_Service;
+struct Workflow__V1__WorkerService_Service
+{
+  ProtobufCService base;
+  void (*connect)(Workflow__V1__WorkerService_Service *service,
+                  const Workflow__V1__WorkerMessage *input,
+                  Workflow__V1__ServerMessage_Closure closure,
+                  void *closure_data);
+  void (*list_workers)(Workflow__V1__WorkerService_Service *service,
+                       const Workflow__V1__ListWorkersRequest *input,
+                       Workflow__V1__ListWorkersResponse_Closure closure,
+                       void *closure_data);
+};
+typedef void (*Workflow__V1__WorkerService_ServiceDestroy)(Workflow__V1__WorkerService_Service *);
+void workflow__v1__worker_service__init (Workflow__V1__WorkerService_Service *service,
+                                         Workflow__V1__WorkerService_ServiceDestroy destroy);
+#define WORKFLOW__V1__WORKER_SERVICE__BASE_INIT \
+    { &workflow__v1__worker_service__descriptor, protobuf_c_service_invoke_internal, NULL }
+#define WORKFLOW__V1__WORKER_SERVICE__INIT(function_prefix__) \
+    { WORKFLOW__V1__WORKER_SERVICE__BASE_INIT,\
+      function_prefix__ ## connect,\
+      function_prefix__ ## list_workers  }
+void workflow__v1__worker_service__connect(ProtobufCService *service,
+                                           const Workflow__V1__WorkerMessage *input,
+                                           Workflow__V1__ServerMessage_Closure closure,
+                                           void *closure_data);
+void workflow__v1__worker_service__list_workers(ProtobufCService *service,
+                                                const Workflow__V1__ListWorkersRequest *input,
+                                                Workflow__V1__ListWorkersResponse_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1425,7 +2649,33 @@ extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_request__d
 extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_response__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_ref__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__lease_token__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_message__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_hello__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_hello__labels_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_heartbeat__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_report__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_report__counters_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_update__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__step_report__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__progress_report__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_completion__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_failure__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_release__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__server_message__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_welcome__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_assignment__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_assignment__params_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__report_ack__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__report_refusal__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_cancellation__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_workers_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_workers_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_info__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__worker_info__labels_entry__descriptor;
 extern const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor;
+extern const ProtobufCServiceDescriptor workflow__v1__worker_service__descriptor;
 
 PROTOBUF_C__END_DECLS
 
