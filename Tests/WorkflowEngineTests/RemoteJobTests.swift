@@ -1,0 +1,309 @@
+import Testing
+import WorkflowModel
+@testable import WorkflowEngine
+
+/// Remote jobs in the engine, with workers connected in process: dispatch under leases, fenced
+/// and numbered reports, slots, expiry, cancellation and hand-back.
+@Suite("Remote jobs")
+struct RemoteJobTests {
+    /// `LOCAL → REMOTE(queue q) → LOCAL`, the remote job with `remote` and `retryPolicy`.
+    static func mixedTemplate(
+        type: String = "MIXED",
+        remote: RemoteJob = RemoteJob(queue: "q"),
+        retryPolicy: RetryPolicy = .noRetries,
+        timeout: Duration? = nil,
+        cancellationGrace: Duration = .seconds(5)
+    ) -> WorkflowTemplate {
+        WorkflowTemplate(
+            type: type,
+            jobs: [
+                JobDefinition(name: "Fetch") { context in context.logStep("Fetched") },
+                JobDefinition(name: "Process", remote: remote, retryPolicy: retryPolicy, timeout: timeout, cancellationGrace: cancellationGrace),
+                JobDefinition(name: "Save") { context in context.logStep("Saved") },
+            ]
+        )
+    }
+
+    @Test("a remote job between two local ones runs on a worker: its steps, progress and counters become the job's, and the workflow completes")
+    func mixedWorkflowCompletes() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED", params: ["file": "a.csv"])).value
+        let assignment = try #require(try await worker.awaitAssignments(1).first)
+        #expect(assignment.lease.workflowID == started.id && assignment.lease.attempt == 1)
+        #expect(assignment.jobName == "Process" && assignment.jobPosition == 1 && assignment.queue == "q")
+        #expect(assignment.params == ["file": "a.csv"] && assignment.idempotencyKey == started.jobs[1].id)
+
+        let entity = EntityReference(tag: "P-101", route: "/assets/1", id: "1", type: "asset")
+        try await worker.report(
+            assignment.lease, 1,
+            updates: [.step(message: "Created P-101", level: .info, entity: entity, timestampMs: 5), .progress(0.5, message: "half", timestampMs: 0)],
+            counters: ["itemsCreated": 1]
+        )
+        try await worker.report(assignment.lease, 2, updates: [.step(message: "Created P-102", level: .warn, entity: nil, timestampMs: 0)],
+                                counters: ["itemsCreated": 2], end: .completed)
+        let events = await EngineTesting.eventsUntilTerminal(of: started.id, in: engine.events)
+        let finished = try await engine.workflow(id: started.id)
+        #expect(finished.status == .completed)
+        let job = finished.jobs[1]
+        #expect(job.steps.map(\.message) == ["Created P-101", "Created P-102"])
+        #expect(job.steps[0].entity == entity && job.steps[0].timestampMs == 5 && job.steps[1].level == .warn)
+        #expect(job.stats.counters == ["itemsCreated": 2] && job.progress == 1)
+        #expect(job.worker == WorkerRef(name: "test-worker", instanceID: "w-1") && job.queue == "q")
+        #expect(job.lease == JobLease(epoch: assignment.lease.epoch, acceptedReports: 2))
+        let assigned = try #require(events.first(.jobAssigned, position: 1))
+        #expect(assigned.worker == job.worker)
+        // The lease epoch is the attempt's jobStarted sequence: never given twice.
+        #expect(events.first(.jobStarted, position: 1)?.sequence == assignment.lease.epoch)
+        #expect(finished.jobs[2].status == .completed)
+        #expect(await engine.workers().first?.leases.isEmpty == true)
+    }
+
+    @Test("a report sent again is applied once and acknowledged again; one after a gap is OUT_OF_RANGE; one under a wrong lease is refused; none of them changes anything")
+    func reportsAreFenced() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        let step = WorkerReport.Update.step(message: "Created P-101", level: .info, entity: nil, timestampMs: 0)
+        #expect(try await worker.report(lease, 1, updates: [step]) == 1)
+        #expect(try await worker.report(lease, 1, updates: [step]) == 1)
+        await #expect(throws: EngineError(code: .outOfRange, message: "report 3 of \(lease) comes after a gap: the last one applied is 1", field: "sequence")) {
+            try await worker.report(lease, 3, updates: [step])
+        }
+        var stale = lease
+        stale.epoch += 1_000
+        await #expect(throws: EngineError.self) { try await worker.report(stale, 2, updates: [step]) }
+        var otherJob = lease
+        otherJob.jobID = "nope"
+        await #expect(throws: EngineError.self) { try await worker.report(otherJob, 2, updates: [step]) }
+        await #expect(throws: EngineError.self) {
+            try await worker.report(lease, 2, updates: [.progress(1.5, message: "", timestampMs: 0)])
+        }
+        let stranger = TestWorker(engine, instance: "w-2")
+        try await stranger.connect()
+        do {
+            try await stranger.report(lease, 2, updates: [step])
+            Issue.record("a report from a worker that does not hold the lease was applied")
+        } catch {
+            #expect(error.code == .failedPrecondition)
+        }
+        #expect(try await engine.workflow(id: started.id).jobs[1].steps.map(\.message) == ["Created P-101"])
+        #expect(try await worker.report(lease, 2, end: .completed) == 2)
+        // The end was applied: the same report again is acknowledged, a later one refused.
+        #expect(try await worker.report(lease, 2, end: .completed) == 2)
+        await #expect(throws: EngineError.self) { try await worker.report(lease, 3, updates: [step]) }
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed && finished.jobs[1].steps.count == 1)
+    }
+
+    @Test("a worker never holds more leases than its slots; an ended lease frees its slot for the next waiting attempt")
+    func slotsBoundAssignments() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1", slots: 2)
+        var ids: [String] = []
+        for _ in 0..<5 {
+            ids.append(try await engine.start(WorkflowRequest(type: "MIXED")).value.id)
+        }
+        try await worker.connect()
+        var assignments = try await worker.awaitAssignments(2)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(worker.assignments.count == 2)
+        #expect(await engine.workers().first?.leases.count == 2)
+        var completed = 0
+        while completed < 5 {
+            let next = assignments[completed]
+            try await worker.report(next.lease, 1, end: .completed)
+            completed += 1
+            if completed < 4 {
+                assignments = try await worker.awaitAssignments(completed + 2)
+            }
+            let held = await engine.workers().first?.leases.count ?? -1
+            #expect(held <= 2, "the worker holds \(held) leases with 2 slots")
+        }
+        for id in ids {
+            #expect(try await EngineTesting.waitUntil(id, in: engine) { $0.status != .running }.status == .completed)
+        }
+        #expect(worker.assignments.count == 5)
+        #expect(await engine.workers().first?.leases.isEmpty == true)
+    }
+
+    @Test("a lease whose worker stops heartbeating expires: the attempt fails with TIMEOUT and runs again on another worker; the first worker's late report is refused and its job cancelled when it comes back")
+    func expiredLeaseRunsElsewhere() async throws {
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
+        let first = TestWorker(engine, instance: "w-1")
+        try await first.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await first.awaitAssignments(1).first?.lease)
+        try await first.report(lease, 1, updates: [.step(message: "before the cut", level: .info, entity: nil, timestampMs: 0)])
+        await first.disconnect()
+        let second = TestWorker(engine, instance: "w-2")
+        try await second.connect()
+        let retry = try #require(try await second.awaitAssignments(1).first)
+        #expect(retry.lease.attempt == 2 && retry.lease.epoch > lease.epoch)
+
+        // The first worker comes back still running its job: the lease is gone.
+        try await first.connect(holding: [lease])
+        #expect(first.cancellations.map(\.lease) == [lease] && first.cancellations.first?.leaseEnded == true)
+        do {
+            try await first.report(lease, 2, end: .completed)
+            Issue.record("a report under an expired lease was applied")
+        } catch {
+            #expect(error.code == .failedPrecondition)
+        }
+        try await second.report(retry.lease, 1, end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed)
+        let failed = try #require(finished.jobs[1].failedAttempts.first)
+        #expect(failed.outcome == .timedOut && failed.errorCode == "TIMEOUT" && failed.worker?.instanceID == "w-1")
+        #expect(failed.error.contains("sent no heartbeat"))
+        #expect(finished.jobs[1].worker?.instanceID == "w-2")
+        #expect(finished.jobs[1].steps.map(\.attempt) == [1])
+    }
+
+    @Test("heartbeats keep a lease alive past its timeout")
+    func heartbeatsExtendLeases() async throws {
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote)])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        for _ in 0..<10 {
+            try await Task.sleep(for: .milliseconds(100))
+            await engine.heartbeat(sessionID: worker.sessionID, leases: [lease])
+        }
+        try await worker.report(lease, 1, end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed && finished.jobs[1].failedAttempts.isEmpty)
+    }
+
+    @Test("an attempt no worker takes within its schedule-to-start timeout fails with TIMEOUT")
+    func scheduleToStartTimeout() async throws {
+        let remote = RemoteJob(queue: "nobody", scheduleToStartTimeout: .milliseconds(100))
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote)])
+        let (finished, events) = try await EngineTesting.run(WorkflowRequest(type: "MIXED"), on: engine)
+        #expect(finished.status == .failed && finished.failedJobName == "Process")
+        #expect(finished.jobs[1].failedAttempts.first?.errorCode == "TIMEOUT")
+        #expect(finished.error?.contains("no worker took attempt 1 of Process from queue nobody") == true)
+        #expect(finished.jobs[2].status == .cancelled && events.of(.jobAssigned).isEmpty)
+    }
+
+    @Test("a failure the worker reports fails the workflow fast with its error and stack; do-not-retry is never retried")
+    func reportedFailure() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(retryPolicy: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(1)))])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        try await worker.report(lease, 1, end: .failed(error: "bad row 7", stack: "worker.py:12", code: JobErrorCode("VALIDATION"), doNotRetry: true))
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .failed && finished.error == "bad row 7" && finished.jobs[1].stack == "worker.py:12")
+        #expect(finished.jobs[1].attempt == 1 && finished.jobs[2].status == .cancelled)
+        #expect(finished.jobs[1].failedAttempts.first?.errorCode == "VALIDATION")
+    }
+
+    @Test("cancel reaches the worker, whose end report ends the workflow CANCELLED; an attempt still waiting for a worker is cancelled at once")
+    func cancelReachesWorker() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let running = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        let waiting = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        _ = try await EngineTesting.waitUntil(waiting.id, in: engine) { $0.jobs[1].status == .running }
+
+        _ = try await engine.cancel(id: running.id, reason: "pressed Cancel")
+        try await worker.awaitCondition("a cancellation") { !$0.cancellations.isEmpty }
+        #expect(worker.cancellations.first?.lease == lease && worker.cancellations.first?.leaseEnded == false)
+        #expect(try await engine.workflow(id: running.id).status == .running)
+        try await worker.report(lease, 1, updates: [.step(message: "stopped early", level: .warn, entity: nil, timestampMs: 0)], end: .completed)
+        let cancelled = try await EngineTesting.waitUntil(running.id, in: engine) { $0.status != .running }
+        #expect(cancelled.status == .cancelled && cancelled.jobs[1].status == .cancelled && cancelled.jobs[1].steps.count == 1)
+
+        // The freed slot took the waiting attempt; cancel that workflow before its worker reports.
+        let second = try #require(try await worker.awaitAssignments(2).last)
+        #expect(second.lease.workflowID == waiting.id)
+        let third = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        _ = try await EngineTesting.waitUntil(third.id, in: engine) { $0.jobs[1].status == .running }
+        _ = try await engine.cancel(id: third.id)
+        let stopped = try await EngineTesting.waitUntil(third.id, in: engine) { $0.status != .running }
+        #expect(stopped.status == .cancelled && stopped.jobs[1].worker == nil)
+    }
+
+    @Test("a worker that hands an attempt back does not use it up: the job runs again on the next worker")
+    func releasedAttempt() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let leaving = TestWorker(engine, instance: "w-1")
+        try await leaving.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await leaving.awaitAssignments(1).first?.lease)
+        await leaving.disconnect()
+        let staying = TestWorker(engine, instance: "w-2")
+        try await staying.connect()
+        try await leaving.connect(holding: [lease])
+        try await leaving.report(lease, 1, end: .released(reason: "worker stopping"))
+        let next = try #require(try await staying.awaitAssignments(1).first)
+        #expect(next.lease.attempt == 2)
+        try await staying.report(next.lease, 1, end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed)
+        #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
+        #expect(finished.jobs[1].failedAttempts.first?.error == "released by worker test-worker (w-1): worker stopping")
+    }
+
+    @Test("a worker instance that connects again replaces its old connection and keeps its leases")
+    func reconnectKeepsLeases() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        try await worker.report(lease, 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)])
+        // The old stream is not noticed as closed yet: the new hello replaces it.
+        let welcome = try await worker.connect(holding: [lease])
+        #expect(welcome.resumedLeases.map(\.lease) == [lease] && welcome.resumedLeases.first?.acceptedReports == 1)
+        #expect(await engine.workers().count == 1)
+        try await worker.report(lease, 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)])
+        try await worker.report(lease, 2, updates: [.step(message: "two", level: .info, entity: nil, timestampMs: 0)], end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.jobs[1].steps.map(\.message) == ["one", "two"])
+    }
+
+    @Test("a registration without a name, instance or queue, or with slots out of range, is refused")
+    func badRegistrations() async throws {
+        let engine = EngineTesting.makeEngine()
+        let good = WorkerRegistration(worker: WorkerRef(name: "w", instanceID: "i"), queues: ["q"], slots: 1)
+        var cases: [(WorkerRegistration, String)] = []
+        var noName = good
+        noName.worker.name = ""
+        cases.append((noName, "hello.name"))
+        var noInstance = good
+        noInstance.worker.instanceID = ""
+        cases.append((noInstance, "hello.instance_id"))
+        var noQueue = good
+        noQueue.queues = []
+        cases.append((noQueue, "hello.queues"))
+        var emptyQueue = good
+        emptyQueue.queues = ["q", ""]
+        cases.append((emptyQueue, "hello.queues"))
+        var noSlots = good
+        noSlots.slots = 0
+        cases.append((noSlots, "hello.slots"))
+        var tooMany = good
+        tooMany.slots = WorkflowEngine.maxWorkerSlots + 1
+        cases.append((tooMany, "hello.slots"))
+        for (registration, field) in cases {
+            do {
+                _ = try await engine.connectWorker(registration) { _ in }
+                Issue.record("\(registration) was accepted")
+            } catch {
+                #expect(error.code == .invalidArgument && error.field == field)
+            }
+        }
+        #expect(await engine.workers().isEmpty)
+    }
+}
