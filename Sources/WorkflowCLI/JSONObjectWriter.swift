@@ -64,6 +64,11 @@ package struct JSONObjectWriter: Sendable {
         addRaw(key, "[" + objects.map(\.text).joined(separator: ",") + "]")
     }
 
+    /// Adds an array of strings.
+    package mutating func add(_ key: String, _ values: [String]) {
+        addRaw(key, "[" + values.map(Self.quoted).joined(separator: ",") + "]")
+    }
+
     /// Adds an object of string values, keys sorted so output is stable.
     package mutating func add(_ key: String, _ map: [String: String]) {
         var object = JSONObjectWriter()

@@ -67,6 +67,7 @@ package enum MessageJSON {
         if !event.stack.isEmpty { object.add("stack", event.stack) }
         if event.attempt != 0 { object.add("attempt", event.attempt) }
         if event.retryAtMs != 0 { object.add("retry_at_ms", event.retryAtMs) }
+        if let worker = event.worker { object.add("worker", Self.object(for: worker)) }
         if event.kind == .gap {
             object.add("gap_from_sequence", event.gapFromSequence)
             object.add("gap_to_sequence", event.gapToSequence)
@@ -114,6 +115,8 @@ package enum MessageJSON {
         object.add("finished_at_ms", job.finishedAtMs)
         object.add("failed_attempts", job.failedAttempts.map(Self.object(for:)))
         if job.nextAttemptAtMs != 0 { object.add("next_attempt_at_ms", job.nextAttemptAtMs) }
+        if !job.queue.isEmpty { object.add("queue", job.queue) }
+        if let worker = job.worker { object.add("worker", Self.object(for: worker)) }
         object.add("steps", job.steps.map(Self.object(for:)))
         return object
     }
@@ -127,7 +130,40 @@ package enum MessageJSON {
         object.add("error", attempt.error)
         object.add("error_code", attempt.errorCode)
         object.add("stack", attempt.stack)
+        if let worker = attempt.worker { object.add("worker", Self.object(for: worker)) }
         return object
+    }
+
+    static func object(for worker: WorkflowV1.WorkerRef) -> JSONObjectWriter {
+        var object = JSONObjectWriter()
+        object.add("name", worker.name)
+        object.add("instance_id", worker.instanceID)
+        return object
+    }
+
+    /// A connected worker (`workflowctl workers --output json`) as one JSON object.
+    ///
+    /// - Parameter worker: The worker, as ListWorkers returns it.
+    /// - Returns: The JSON object, without a line break.
+    package static func line(for worker: WorkflowV1.WorkerInfo) -> String {
+        var object = JSONObjectWriter()
+        object.add("name", worker.worker?.name ?? "")
+        object.add("instance_id", worker.worker?.instanceID ?? "")
+        object.add("queues", worker.queues)
+        object.add("slots", worker.slots)
+        object.add("slots_in_use", worker.slotsInUse)
+        object.add("labels", worker.labels)
+        object.add("connected_at_ms", worker.connectedAtMs)
+        object.add("last_heartbeat_at_ms", worker.lastHeartbeatAtMs)
+        object.add("leases", worker.leases.map { lease in
+            var object = JSONObjectWriter()
+            object.add("workflow_id", lease.workflowID)
+            object.add("job_id", lease.jobID)
+            object.add("attempt", lease.attempt)
+            object.add("epoch", lease.epoch)
+            return object
+        })
+        return object.text
     }
 
     static func object(for step: WorkflowV1.Step) -> JSONObjectWriter {

@@ -4,7 +4,8 @@ import NIOPosix
 import RPCCore
 import WorkflowMessages
 
-/// One connection to `workflowd`: the `workflow.v1.WorkflowService` calls, typed, over the
+/// One connection to `workflowd`: the `workflow.v1.WorkflowService` calls (and WorkerService's
+/// ListWorkers), typed, over the
 /// project's own ``GRPCClient`` (libnghttp2 in client role).
 ///
 /// Every failure is a ``CommandFailure`` that names the call and the address. The connection
@@ -101,6 +102,15 @@ package final class WorkflowConnection: Sendable {
     /// - Throws: ``CommandFailure`` when the call fails.
     package func listWorkflows(_ request: WorkflowV1.ListWorkflowsRequest) async throws(CommandFailure) -> WorkflowV1.ListWorkflowsResponse {
         try await unary(Service.listWorkflows, request)
+    }
+
+    /// The connected workers (`workflow.v1.WorkerService/ListWorkers`).
+    ///
+    /// - Parameter queue: Only workers serving this queue; empty for all.
+    /// - Returns: The workers, by name and instance.
+    /// - Throws: ``CommandFailure`` when the call fails.
+    package func listWorkers(queue: String) async throws(CommandFailure) -> WorkflowV1.ListWorkersResponse {
+        try await unary(WorkflowV1.WorkerService.listWorkers, WorkflowV1.ListWorkersRequest(queue: queue))
     }
 
     /// Starts a `WatchLogs` call; iterate the result for the events' bytes.

@@ -63,6 +63,10 @@ package struct WorkflowTreeFormatter: Sendable {
         let nameWidth = min(32, workflow.jobs.map(\.name.count).max() ?? 0)
         for job in workflow.jobs.sorted(by: { $0.position < $1.position }) {
             lines.append(jobLine(job, nameWidth: nameWidth, nowMs: nowMs))
+            if !job.queue.isEmpty {
+                let runner = job.worker.map { "worker \($0.name) (\($0.instanceID))" } ?? "waiting for a worker"
+                lines.append(dimLine("      queue \(job.queue) · " + (job.status == .pending ? "remote" : runner)))
+            }
             lines += attemptLines(job)
             if showsSteps {
                 lines += job.steps.map(stepLine)
@@ -87,7 +91,8 @@ package struct WorkflowTreeFormatter: Sendable {
             var line = StyledLine()
             let isFinal = job.status == .failed && attempt.attempt == job.attempt && attempt.error == job.error
             let code = attempt.errorCode.isEmpty ? "" : " (\(attempt.errorCode))"
-            line.append("      attempt \(attempt.attempt) \(attempt.outcome.shortName)\(code): \(attempt.error)", isFinal ? .red : .yellow)
+            let worker = attempt.worker.map { " on \($0.name) (\($0.instanceID))" } ?? ""
+            line.append("      attempt \(attempt.attempt) \(attempt.outcome.shortName)\(code)\(worker): \(attempt.error)", isFinal ? .red : .yellow)
             lines.append(line)
         }
         if !job.error.isEmpty, job.error != job.failedAttempts.last?.error {
