@@ -164,6 +164,28 @@ struct RemoteJobTests {
         #expect(finished.jobs[1].steps.map(\.attempt) == [1])
     }
 
+    @Test("a worker whose lease expired while its stream stayed open (a dead process behind a live connection) gets no assignment until it is heard from again")
+    func silentWorkerIsSkipped() async throws {
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(200))
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
+        let silent = TestWorker(engine, instance: "silent")
+        try await silent.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await silent.awaitAssignments(1).first?.lease)
+        // The retry waits: the only worker is suspect now.
+        _ = try await EngineTesting.waitUntil(started.id, in: engine) { $0.jobs[1].failedAttempts.count == 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(silent.assignments.count == 1)
+        // Told at the expiry, and again when its heartbeat still lists the lease.
+        #expect(silent.cancellations.map(\.lease) == [lease] && silent.cancellations.allSatisfy(\.leaseEnded))
+        await engine.heartbeat(sessionID: silent.sessionID, leases: [lease])
+        #expect(silent.cancellations.map(\.lease) == [lease, lease])
+        let retry = try #require(try await silent.awaitAssignments(2).last)
+        #expect(retry.lease.attempt == 2)
+        try await silent.report(retry.lease, 1, end: .completed)
+        #expect(try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }.status == .completed)
+    }
+
     @Test("heartbeats keep a lease alive past its timeout")
     func heartbeatsExtendLeases() async throws {
         let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))

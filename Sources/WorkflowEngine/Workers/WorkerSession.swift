@@ -12,6 +12,10 @@ final class WorkerSession {
     let deliver: @Sendable (WorkerDelivery) -> Void
     /// When it last sent a heartbeat or a report.
     var lastHeartbeatAtMs: Int64
+    /// Set when a lease it held expired for want of a heartbeat while its stream looked open
+    /// (a dead process behind a live proxy, a cut the server has not noticed): it gets no
+    /// assignment until it is heard from again.
+    var isSuspect = false
     /// The epochs of the live leases it holds, each with its workflow: one slot each. Changed
     /// only by ``WorkflowEngine/bind(_:of:to:)`` and ``WorkflowEngine/unbind(_:of:)``, which also
     /// set the lease's side, so the two never disagree.
@@ -27,6 +31,18 @@ final class WorkerSession {
 
     /// How many more leases it can take.
     var freeSlots: Int { registration.slots - leases.count }
+
+    /// Records that the worker was heard from (a heartbeat or a report) at `nowMs`.
+    func heard(at nowMs: Int64) {
+        lastHeartbeatAtMs = nowMs
+        isSuspect = false
+    }
+
+    /// Whether it may take an assignment now: a free slot, and heard from within `silence`
+    /// (idle workers heartbeat too) and not suspect.
+    func canTakeAssignment(nowMs: Int64, silence: Int64) -> Bool {
+        freeSlots > 0 && !isSuspect && nowMs - lastHeartbeatAtMs <= silence
+    }
 }
 
 /// The engine's state of remote work: connected workers, attempts waiting for one, and the

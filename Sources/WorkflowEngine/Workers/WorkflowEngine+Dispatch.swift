@@ -80,13 +80,16 @@ extension WorkflowEngine {
         }
     }
 
-    /// The next session serving `queue` with a free slot, round-robin; `nil` when all are busy.
+    /// The next session serving `queue` that can take an assignment, round-robin; `nil` when
+    /// none can.
     private func sessionWithFreeSlot(serving queue: String) -> WorkerSession? {
         guard let serving = workerDispatch.sessionIDsByQueue[queue], !serving.ids.isEmpty else { return nil }
+        let now = WallClock.nowMs()
+        let silence = WallClock.milliseconds(workerHeartbeatInterval * 3)
         let count = serving.ids.count
         for step in 0..<count {
             let index = (serving.cursor + step) % count
-            if let session = workerDispatch.sessions[serving.ids[index]], session.freeSlots > 0 {
+            if let session = workerDispatch.sessions[serving.ids[index]], session.canTakeAssignment(nowMs: now, silence: silence) {
                 workerDispatch.sessionIDsByQueue[queue]?.cursor = (index + 1) % count
                 return session
             }
@@ -224,6 +227,9 @@ extension WorkflowEngine {
                     stack: "WorkflowEngine: schedule-to-start timeout of \(timeout) of job \(job.name)",
                     isRetryable: true
                 )
+            }
+            if let sessionID = lease.sessionID {
+                workerDispatch.sessions[sessionID]?.isSuspect = true
             }
             logger.warning(
                 "engine.lease_expired",

@@ -101,11 +101,13 @@ extension WorkflowEngine {
     }
 
     /// A worker is alive and still runs `leases`: each one it holds lives another heartbeat
-    /// timeout from now; one it does not hold is cancelled through its connection.
+    /// timeout from now; one it does not hold is cancelled through its connection. A worker
+    /// heartbeats while idle too: one not heard from for three heartbeat intervals gets no
+    /// assignment.
     public func heartbeat(sessionID: UInt64, leases: [LeaseToken]) {
         guard let session = workerDispatch.sessions[sessionID] else { return }
         let now = WallClock.nowMs()
-        session.lastHeartbeatAtMs = now
+        session.heard(at: now)
         for token in leases {
             guard var lease = liveLease(token), lease.sessionID == sessionID,
                   let record = records[token.workflowID], var attempt = record.attempt
@@ -116,6 +118,12 @@ extension WorkflowEngine {
             lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
             attempt.lease = lease
             record.attempt = attempt
+        }
+        // Heard from again after a silence, it may take what waited meanwhile.
+        if session.freeSlots > 0 {
+            for queue in Set(session.registration.queues) {
+                dispatch(queue: queue)
+            }
         }
     }
 
@@ -140,7 +148,7 @@ extension WorkflowEngine {
             throw .failedPrecondition("this worker connection was replaced by a newer one of the same instance")
         }
         let now = WallClock.nowMs()
-        session.lastHeartbeatAtMs = now
+        session.heard(at: now)
         guard let record = records[token.workflowID] else {
             throw .workflowNotFound(token.workflowID)
         }
