@@ -43,6 +43,7 @@ _generate_stubs()
 from workflow.v1 import workflow_pb2, workflow_pb2_grpc  # noqa: E402
 
 WORKFLOW_SERVICE = workflow_pb2.DESCRIPTOR.services_by_name["WorkflowService"]
+WORKER_SERVICE = workflow_pb2.DESCRIPTOR.services_by_name["WorkerService"]
 
 
 def method_path(service: ServiceDescriptor, method: str) -> str:

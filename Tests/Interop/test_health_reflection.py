@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from conftest import WORKFLOW_SERVICE, Server, grpc_proto_file, method_path
+from conftest import WORKER_SERVICE, WORKFLOW_SERVICE, Server, grpc_proto_file, method_path
 from workflow.v1 import workflow_pb2 as pb
 
 SERVICE = WORKFLOW_SERVICE.full_name
@@ -21,7 +21,7 @@ REFLECTION_V1 = grpc_proto_file("grpc/reflection/v1/reflection.proto").services_
 
 def test_health_check_whole_server_and_service(channel):
     health = health_pb2_grpc.HealthStub(channel)
-    for name in ["", SERVICE]:
+    for name in ["", SERVICE, WORKER_SERVICE.full_name]:
         answer = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
 
@@ -54,15 +54,18 @@ def test_health_watch_sends_the_current_status_then_not_serving_on_shutdown():
 def test_reflection_lists_the_services(channel):
     database = ProtoReflectionDescriptorDatabase(channel)
     services = database.get_services()
-    assert set(services) == {service.full_name for service in (WORKFLOW_SERVICE, HEALTH, REFLECTION_V1ALPHA, REFLECTION_V1)}
+    assert set(services) == {
+        service.full_name for service in (WORKFLOW_SERVICE, WORKER_SERVICE, HEALTH, REFLECTION_V1ALPHA, REFLECTION_V1)
+    }
 
 
-def test_reflection_describes_the_service_and_its_messages(channel):
+@pytest.mark.parametrize("expected_service", [WORKFLOW_SERVICE, WORKER_SERVICE], ids=lambda service: service.name)
+def test_reflection_describes_the_service_and_its_messages(channel, expected_service):
     pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
-    service = pool.FindServiceByName(SERVICE)
+    service = pool.FindServiceByName(expected_service.full_name)
     methods = {method.name: method for method in service.methods}
-    assert set(methods) == set(WORKFLOW_SERVICE.methods_by_name)
-    for name, expected in WORKFLOW_SERVICE.methods_by_name.items():
+    assert set(methods) == set(expected_service.methods_by_name)
+    for name, expected in expected_service.methods_by_name.items():
         described = methods[name]
         assert described.input_type.full_name == expected.input_type.full_name
         assert described.output_type.full_name == expected.output_type.full_name
