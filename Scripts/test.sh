@@ -3,7 +3,7 @@
 # missing (Debian packages, a Python venv in .venv), checks the generated code (C and Swift), runs
 # the Swift tests, h2spec (the HTTP/2 conformance suite) against the release workflowd, then the
 # interop suite: stock Python grpcio clients, raw HTTP/2 frames, h2load and kill-and-restart runs
-# against the real workflowd binary.
+# against the real workflowd binary, and the Python worker library's suite (Clients/python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r Tests/Interop/requirements.txt
+# The Python worker library (Clients/python), as its users install it.
+.venv/bin/pip install --quiet --disable-pip-version-check ./Clients/python
 export WORKFLOW_TEST_PYTHON="$PWD/.venv/bin/python"
 
 Scripts/check-generated.sh
@@ -57,3 +59,5 @@ export WORKFLOWCTL="$PWD/.build/debug/workflowctl"
 # The service's behaviour again with the in-memory store (the default is the durable one).
 WORKFLOWD_STORE=memory .venv/bin/python -m pytest -q Tests/Interop/test_workflow_service.py Tests/Interop/test_control_rpcs.py
 .venv/bin/python -m pytest -q Tests/Interop
+# The Python worker library's own suite, against the same workflowd.
+(cd Clients/python && ../../.venv/bin/python -m pytest -q)

@@ -4204,7 +4204,7 @@ const ProtobufCMessageDescriptor workflow__v1__worker_hello__descriptor =
   (ProtobufCMessageInit) workflow__v1__worker_hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__worker_heartbeat__field_descriptors[1] =
+static const ProtobufCFieldDescriptor workflow__v1__worker_heartbeat__field_descriptors[2] =
 {
   {
     "leases",
@@ -4218,14 +4218,27 @@ static const ProtobufCFieldDescriptor workflow__v1__worker_heartbeat__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "draining",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkerHeartbeat, draining),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__worker_heartbeat__field_indices_by_name[] = {
+  1,   /* field[1] = draining */
   0,   /* field[0] = leases */
 };
 static const ProtobufCIntRange workflow__v1__worker_heartbeat__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor workflow__v1__worker_heartbeat__descriptor =
 {
@@ -4235,7 +4248,7 @@ const ProtobufCMessageDescriptor workflow__v1__worker_heartbeat__descriptor =
   "Workflow__V1__WorkerHeartbeat",
   "workflow.v1",
   sizeof(Workflow__V1__WorkerHeartbeat),
-  1,
+  2,
   workflow__v1__worker_heartbeat__field_descriptors,
   workflow__v1__worker_heartbeat__field_indices_by_name,
   1,  workflow__v1__worker_heartbeat__number_ranges,

@@ -132,7 +132,7 @@ struct RemoteJobTests {
 
     @Test("a lease whose worker stops heartbeating expires: the attempt fails with TIMEOUT and runs again on another worker; the first worker's late report is refused and its job cancelled when it comes back")
     func expiredLeaseRunsElsewhere() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(500))
         let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
         let first = TestWorker(engine, instance: "w-1")
         try await first.connect()
@@ -166,9 +166,13 @@ struct RemoteJobTests {
 
     @Test("a worker whose lease expired while its stream stayed open (a dead process behind a live connection) gets no assignment until it is heard from again")
     func silentWorkerIsSkipped() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(200))
-        let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
-        let silent = TestWorker(engine, instance: "silent")
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(500))
+        // A long heartbeat interval: only the expired lease, never the silence, may hold it back.
+        let engine = EngineTesting.makeEngine(
+            [Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))],
+            workerHeartbeatInterval: .seconds(60)
+        )
+        let silent = TestWorker(engine, instance: "silent", silent: true)
         try await silent.connect()
         let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
         let lease = try #require(try await silent.awaitAssignments(1).first?.lease)
@@ -188,16 +192,14 @@ struct RemoteJobTests {
 
     @Test("heartbeats keep a lease alive past its timeout")
     func heartbeatsExtendLeases() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(1))
         let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote)])
         let worker = TestWorker(engine, instance: "w-1")
         try await worker.connect()
         let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
         let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
-        for _ in 0..<10 {
-            try await Task.sleep(for: .milliseconds(100))
-            await engine.heartbeat(sessionID: worker.sessionID, leases: [lease])
-        }
+        // Three heartbeat timeouts; the worker heartbeats ten times per timeout.
+        try await Task.sleep(for: .seconds(3))
         try await worker.report(lease, 1, end: .completed)
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed && finished.jobs[1].failedAttempts.isEmpty)
@@ -275,6 +277,26 @@ struct RemoteJobTests {
         #expect(finished.status == .completed)
         #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
         #expect(finished.jobs[1].failedAttempts.first?.error == "released by worker test-worker (w-1): worker stopping")
+    }
+
+    @Test("a worker that releases an attempt, or says it is draining, gets no assignment on that connection again")
+    func drainingWorkerGetsNothing() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let stopping = TestWorker(engine, instance: "w-1")
+        try await stopping.connect()
+        let first = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await stopping.awaitAssignments(1).first?.lease)
+        let idle = TestWorker(engine, instance: "w-2")
+        try await idle.connect()
+        await engine.heartbeat(sessionID: idle.sessionID, leases: [], draining: true)
+        try await stopping.report(lease, 1, end: .released(reason: "stopping"))
+        _ = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(stopping.assignments.count == 1 && idle.assignments.isEmpty)
+        let next = TestWorker(engine, instance: "w-3", slots: 2)
+        try await next.connect()
+        let taken = try await next.awaitAssignments(2)
+        #expect(taken.first { $0.lease.workflowID == first.id }?.lease.attempt == 2)
     }
 
     @Test("a worker instance that connects again replaces its old connection and keeps its leases")

@@ -21,7 +21,7 @@ enum Fixtures {
         name: "python-importer", instanceID: "i-\(unicode)", queues: ["import", "", "export"], slots: .min,
         labels: ["region": "eu", "ünï": ""], heldLeases: [lease, WorkflowV1.LeaseToken()])
 
-    static let workerHeartbeat = WorkflowV1.WorkerHeartbeat(leases: [lease, lease])
+    static let workerHeartbeat = WorkflowV1.WorkerHeartbeat(leases: [lease, lease], draining: true)
 
     static let stepReport = WorkflowV1.StepReport(message: "Created P-101 \(unicode)", level: .init(rawValue: 42), entity: nil, timestampMs: .min)
 

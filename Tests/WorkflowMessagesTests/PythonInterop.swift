@@ -197,7 +197,7 @@ FIXTURES = {
     "LeaseToken": lease(),
     "WorkerHello": pb.WorkerHello(name="python-importer", instance_id="i-" + UNICODE, queues=["import", "", "export"],
                                   slots=I32_MIN, labels={"region": "eu", "ünï": ""}, held_leases=[lease(), pb.LeaseToken()]),
-    "WorkerHeartbeat": pb.WorkerHeartbeat(leases=[lease(), lease()]),
+    "WorkerHeartbeat": pb.WorkerHeartbeat(leases=[lease(), lease()], draining=True),
     "StepReport": pb.StepReport(message="Created P-101 " + UNICODE, level=42, timestamp_ms=I64_MIN),
     "ProgressReport": progress_report(),
     "JobUpdate": pb.JobUpdate(progress=progress_report()),

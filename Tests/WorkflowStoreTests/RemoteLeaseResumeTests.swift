@@ -73,7 +73,8 @@ struct RemoteLeaseResumeTests {
         let lease: LeaseToken
         do {
             let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
-            let engine = WorkflowEngine(templates: Self.templates, store: store, logger: Self.logger)
+            // The test's worker does not heartbeat: a long interval keeps it eligible.
+            let engine = WorkflowEngine(templates: Self.templates, store: store, workerHeartbeatInterval: .seconds(60), logger: Self.logger)
             try await engine.restore()
             let (_, assignments) = try await Self.connect(engine)
             id = try await engine.start(WorkflowRequest(type: "MIXED")).value.id
@@ -91,7 +92,7 @@ struct RemoteLeaseResumeTests {
             store.flush()
         }
         let store = try await Self.reopen(directory)
-        let engine = WorkflowEngine(templates: Self.templates, store: store, logger: Self.logger)
+        let engine = WorkflowEngine(templates: Self.templates, store: store, workerHeartbeatInterval: .seconds(60), logger: Self.logger)
         #expect(try await engine.restore().resumed == 1)
         let restored = try await engine.workflow(id: id)
         #expect(restored.jobs[1].status == .running && restored.jobs[1].lease == JobLease(epoch: lease.epoch, acceptedReports: 1))

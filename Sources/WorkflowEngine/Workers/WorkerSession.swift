@@ -16,6 +16,9 @@ final class WorkerSession {
     /// (a dead process behind a live proxy, a cut the server has not noticed): it gets no
     /// assignment until it is heard from again.
     var isSuspect = false
+    /// Set when the worker said it is stopping (a draining heartbeat, a release): it gets no
+    /// assignment on this connection again.
+    var isDraining = false
     /// The epochs of the live leases it holds, each with its workflow: one slot each. Changed
     /// only by ``WorkflowEngine/bind(_:of:to:)`` and ``WorkflowEngine/unbind(_:of:)``, which also
     /// set the lease's side, so the two never disagree.
@@ -38,10 +41,10 @@ final class WorkerSession {
         isSuspect = false
     }
 
-    /// Whether it may take an assignment now: a free slot, and heard from within `silence`
-    /// (idle workers heartbeat too) and not suspect.
+    /// Whether it may take an assignment now: a free slot, heard from within `silence` (idle
+    /// workers heartbeat too), neither suspect nor draining.
     func canTakeAssignment(nowMs: Int64, silence: Int64) -> Bool {
-        freeSlots > 0 && !isSuspect && nowMs - lastHeartbeatAtMs <= silence
+        freeSlots > 0 && !isSuspect && !isDraining && nowMs - lastHeartbeatAtMs <= silence
     }
 }
 

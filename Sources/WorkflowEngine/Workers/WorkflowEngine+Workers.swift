@@ -103,11 +103,14 @@ extension WorkflowEngine {
     /// A worker is alive and still runs `leases`: each one it holds lives another heartbeat
     /// timeout from now; one it does not hold is cancelled through its connection. A worker
     /// heartbeats while idle too: one not heard from for three heartbeat intervals gets no
-    /// assignment.
-    public func heartbeat(sessionID: UInt64, leases: [LeaseToken]) {
+    /// assignment. A `draining` worker (stopping) gets no assignment on this connection again.
+    public func heartbeat(sessionID: UInt64, leases: [LeaseToken], draining: Bool = false) {
         guard let session = workerDispatch.sessions[sessionID] else { return }
         let now = WallClock.nowMs()
         session.heard(at: now)
+        if draining {
+            session.isDraining = true
+        }
         for token in leases {
             guard var lease = liveLease(token), lease.sessionID == sessionID,
                   let record = records[token.workflowID], var attempt = record.attempt
@@ -196,6 +199,8 @@ extension WorkflowEngine {
             )
             attemptEnded(record, failure: failure.failure, outcome: failure.outcome, returned: true)
         case let .released(reason):
+            // A worker releases only when it stops: handing it the next attempt would loop.
+            session.isDraining = true
             release(record, by: session.registration.worker, reason: reason)
         }
         return DurableResult(report.sequence, recordedAt: events.lastSequence, in: events)

@@ -2222,21 +2222,30 @@ extension WorkflowV1.WorkerHello: CMessageCodec {
 
 extension WorkflowV1 {
     /// A worker is alive and still runs the listed leases (extended until the job's heartbeat
-    /// timeout from now). A listed lease the server no longer grants is cancelled.
+    /// timeout from now). A listed lease the server no longer grants is cancelled. A worker sends
+    /// heartbeats while idle too: one not heard from for three heartbeat intervals gets no
+    /// assignment until it is.
     ///
     /// The Swift form of `workflow.v1.WorkerHeartbeat`.
     public struct WorkerHeartbeat: ProtoMessage {
         /// The leases the worker runs.
         public var leases: [WorkflowV1.LeaseToken]
 
+        /// The worker is stopping: the server assigns this stream nothing more (its running jobs go on
+        /// reporting, or are released).
+        public var draining: Bool
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
         ///   - leases: The leases the worker runs.
+        ///   - draining: The worker is stopping: the server assigns this stream nothing more (its running jobs go on reporting, or are released).
         public init(
-            leases: [WorkflowV1.LeaseToken] = []
+            leases: [WorkflowV1.LeaseToken] = [],
+            draining: Bool = false
         ) {
             self.leases = leases
+            self.draining = draining
         }
     }
 }
@@ -2259,7 +2268,8 @@ extension WorkflowV1.WorkerHeartbeat: CMessageCodec {
     @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            leases: try WorkflowV1.LeaseToken.copy(array: UnsafeRawPointer(c.leases), count: c.n_leases)
+            leases: try WorkflowV1.LeaseToken.copy(array: UnsafeRawPointer(c.leases), count: c.n_leases),
+            draining: c.draining != 0
         )
     }
 
@@ -2267,6 +2277,7 @@ extension WorkflowV1.WorkerHeartbeat: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_leases = self.leases.count
         c.pointee.leases = arena.messages(self.leases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.leases.count)
+        c.pointee.draining = self.draining ? 1 : 0
     }
 }
 
@@ -2327,7 +2338,8 @@ extension WorkflowV1.JobReport {
         /// The attempt failed; the job's retry policy decides what follows.
         case failed(WorkflowV1.JobFailure)
         /// The worker stops without running the job to its end (a graceful stop): the attempt ends
-        /// interrupted, not counted against the job's retry policy, and the job is assigned again.
+        /// interrupted, not counted against the job's retry policy, and the job is assigned again,
+        /// never to this stream (a release means draining, as in WorkerHeartbeat).
         case released(WorkflowV1.JobRelease)
     }
 }

@@ -48,7 +48,8 @@ final class WorkerStreamCall: RequestStreamHandler {
         case .heartbeat(let heartbeat):
             guard let sessionID else { throw Self.helloFirst }
             let leases = heartbeat.leases.map(LeaseToken.init)
-            onEngine { $0.heartbeat(sessionID: sessionID, leases: leases) }
+            let draining = heartbeat.draining
+            onEngine { $0.heartbeat(sessionID: sessionID, leases: leases, draining: draining) }
         case nil:
             throw RPCStatus(code: .invalidArgument, message: "WorkerMessage sets none of hello, report, heartbeat")
         }

@@ -14,7 +14,8 @@ enum EngineTesting {
         _ extra: [WorkflowTemplate] = [],
         eventRetention: Int = 1_000_000,
         workflowRetention: Int = 100_000,
-        executor: (any EngineExecutor)? = nil
+        executor: (any EngineExecutor)? = nil,
+        workerHeartbeatInterval: Duration = .seconds(1)
     ) -> WorkflowEngine {
         var templates = TemplateRegistry.builtIn
         for template in extra {
@@ -25,6 +26,7 @@ enum EngineTesting {
             eventRetention: eventRetention,
             workflowRetention: workflowRetention,
             executor: executor,
+            workerHeartbeatInterval: workerHeartbeatInterval,
             logger: logger
         )
     }

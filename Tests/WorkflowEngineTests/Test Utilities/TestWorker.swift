@@ -3,16 +3,25 @@ import WorkflowModel
 @testable import WorkflowEngine
 
 /// A worker connected to an engine in process: records what the engine pushes to it and
-/// reports like a worker library would.
+/// reports like a worker library would. Like a real worker it heartbeats every 100 ms while
+/// connected, naming the leases it was assigned and has not ended, unless made `silent`.
 final class TestWorker: Sendable {
     let engine: WorkflowEngine
     let registration: WorkerRegistration
     private let deliveries = Box<[WorkerDelivery]>([])
     private let session = Box<UInt64?>(nil)
+    private let heartbeats = Box<Task<Void, Never>?>(nil)
+    private let ended = Box<Set<UInt64>>([])
+    private let silent: Bool
 
-    init(_ engine: WorkflowEngine, name: String = "test-worker", instance: String, queues: [String] = ["q"], slots: Int = 1) {
+    init(_ engine: WorkflowEngine, name: String = "test-worker", instance: String, queues: [String] = ["q"], slots: Int = 1, silent: Bool = false) {
         self.engine = engine
         self.registration = WorkerRegistration(worker: WorkerRef(name: name, instanceID: instance), queues: queues, slots: slots)
+        self.silent = silent
+    }
+
+    deinit {
+        heartbeats.current?.cancel()
     }
 
     /// Registers with the engine; `held` are the leases it says it still runs.
@@ -25,10 +34,27 @@ final class TestWorker: Sendable {
             deliveries.update { $0.append(delivery) }
         }
         session.update { $0 = welcome.sessionID }
+        if !silent {
+            let engine = self.engine
+            let sessionID = welcome.sessionID
+            heartbeats.update { task in
+                task?.cancel()
+                task = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        await engine.heartbeat(sessionID: sessionID, leases: self.heldLeases)
+                    }
+                }
+            }
+        }
         return welcome
     }
 
     func disconnect() async {
+        heartbeats.update { task in
+            task?.cancel()
+            task = nil
+        }
         guard let id = session.current else { return }
         await engine.disconnectWorker(sessionID: id)
     }
@@ -38,6 +64,12 @@ final class TestWorker: Sendable {
     /// Every assignment received so far, oldest first.
     var assignments: [JobAssignment] {
         deliveries.current.compactMap { if case .assignment(let assignment) = $0 { assignment } else { nil } }
+    }
+
+    /// The leases it was assigned and neither ended nor was told ended.
+    var heldLeases: [LeaseToken] {
+        let over = ended.current.union(cancellations.filter(\.leaseEnded).map(\.lease.epoch))
+        return assignments.map(\.lease).filter { !over.contains($0.epoch) }
     }
 
     /// Every cancellation received so far: the lease, and whether it had ended.
@@ -71,6 +103,9 @@ final class TestWorker: Sendable {
         end: WorkerReport.End? = nil
     ) async throws(EngineError) -> UInt64 {
         let report = WorkerReport(lease: lease, sequence: sequence, updates: updates, counters: counters, end: end)
+        if end != nil {
+            ended.update { _ = $0.insert(lease.epoch) }
+        }
         let id = sessionID
         return try await engine.report(report, fromSession: id).value
     }

@@ -1119,7 +1119,9 @@ struct  Workflow__V1__WorkerHello
 
 /*
  * A worker is alive and still runs the listed leases (extended until the job's heartbeat
- * timeout from now). A listed lease the server no longer grants is cancelled.
+ * timeout from now). A listed lease the server no longer grants is cancelled. A worker sends
+ * heartbeats while idle too: one not heard from for three heartbeat intervals gets no
+ * assignment until it is.
  */
 struct  Workflow__V1__WorkerHeartbeat
 {
@@ -1129,10 +1131,15 @@ struct  Workflow__V1__WorkerHeartbeat
    */
   size_t n_leases;
   Workflow__V1__LeaseToken **leases;
+  /*
+   * The worker is stopping: the server assigns this stream nothing more (its running jobs go on
+   * reporting, or are released).
+   */
+  protobuf_c_boolean draining;
 };
 #define WORKFLOW__V1__WORKER_HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__worker_heartbeat__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 struct  Workflow__V1__JobReport__CountersEntry
@@ -1193,7 +1200,8 @@ struct  Workflow__V1__JobReport
     Workflow__V1__JobFailure *failed;
     /*
      * The worker stops without running the job to its end (a graceful stop): the attempt ends
-     * interrupted, not counted against the job's retry policy, and the job is assigned again.
+     * interrupted, not counted against the job's retry policy, and the job is assigned again,
+     * never to this stream (a release means draining, as in WorkerHeartbeat).
      */
     Workflow__V1__JobRelease *released;
   };
