@@ -93,6 +93,11 @@ public final class EventLog: Sendable {
         state.withLock { $0.lastSequence + 1 }
     }
 
+    /// The newest appended event, committed or not (``lastSequence`` is the newest visible one).
+    var lastAppendedSequence: UInt64 {
+        state.withLock { $0.lastSequence }
+    }
+
     /// The sequence of the oldest retained event, in memory or in the store
     /// (`lastSequence + 1` when there is none).
     public var oldestRetainedSequence: UInt64 {

@@ -317,6 +317,47 @@ struct RemoteJobTests {
         #expect(finished.jobs[1].steps.map(\.message) == ["one", "two"])
     }
 
+    @Test("with a store, a report is acknowledged only once durable; one of counters alone once a later event is committed")
+    func acknowledgementsWaitForTheDisk() async throws {
+        let store = ManualStore()
+        var templates = TemplateRegistry.builtIn
+        templates.register(Self.mixedTemplate())
+        let engine = WorkflowEngine(templates: templates, store: store, logger: EngineTesting.logger)
+        try await engine.restore()
+        let committer = Task {
+            while !Task.isCancelled {
+                store.commitQueued()
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        committer.cancel()
+        _ = await committer.value
+        store.commitQueued()
+
+        let acknowledged = Box<[UInt64]>([])
+        let withStep = try await engine.report(
+            WorkerReport(lease: lease, sequence: 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)]),
+            fromSession: worker.sessionID
+        )
+        withStep.whenDurable { acknowledged.update { $0.append(1) } }
+        let countersOnly = try await engine.report(WorkerReport(lease: lease, sequence: 2, counters: ["n": 1]), fromSession: worker.sessionID)
+        countersOnly.whenDurable { acknowledged.update { $0.append(2) } }
+        #expect(acknowledged.current.isEmpty)
+        store.commitQueued()
+        #expect(acknowledged.current == [1], "counters alone wait for a later event")
+        let end = try await engine.report(WorkerReport(lease: lease, sequence: 3, end: .completed), fromSession: worker.sessionID)
+        end.whenDurable { acknowledged.update { $0.append(3) } }
+        #expect(acknowledged.current == [1])
+        store.commitQueued()
+        #expect(acknowledged.current == [1, 2, 3])
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.jobs[1].stats.counters == ["n": 1])
+    }
+
     @Test("a registration without a name, instance or queue, or with slots out of range, is refused")
     func badRegistrations() async throws {
         let engine = EngineTesting.makeEngine()

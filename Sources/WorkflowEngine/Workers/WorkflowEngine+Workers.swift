@@ -139,7 +139,8 @@ extension WorkflowEngine {
     ///   - report: The report.
     ///   - sessionID: The reporting worker's connection.
     /// - Returns: The newest report of the lease the engine applied, durable once the result
-    ///   is (acknowledge it to the worker then, not before).
+    ///   is (acknowledge it to the worker then, not before). A report of counters alone is
+    ///   durable with the next event the engine appends.
     /// - Throws: ``EngineError/Code/workflowNotFound`` for an unknown workflow or job;
     ///   ``EngineError/Code/failedPrecondition`` when the lease is not live (its attempt
     ///   ended, timed out or was replaced) or another connection holds it;
@@ -162,7 +163,9 @@ extension WorkflowEngine {
             throw .invalidArgument(field: "sequence", reason: "must be 1 or more")
         }
         if let stored = record.workflow.jobs[position].lease, stored.epoch == token.epoch, report.sequence <= stored.acceptedReports {
-            return DurableResult(stored.acceptedReports, recordedAt: events.lastSequence, in: events)
+            // Applied before; it may have stored no event (only counters), so the repeat is
+            // acknowledged once the next event, queued after that state, is committed.
+            return DurableResult(stored.acceptedReports, recordedAt: store == nil ? events.lastAppendedSequence : events.nextSequence, in: events)
         }
         guard position == record.position, var attempt = record.attempt, attempt.epoch == token.epoch,
               var lease = attempt.lease, lease.token == token
@@ -186,7 +189,11 @@ extension WorkflowEngine {
         attempt.lease = lease
         record.attempt = attempt
         record.workflow.jobs[position].lease?.acceptedReports = report.sequence
-        apply(pending, position: position, of: record, persisting: true)
+        // The end's own events store the state again (with this report's sequence), so a bare
+        // end needs no snapshot of its own.
+        if !pending.isEmpty || report.end == nil {
+            apply(pending, position: position, of: record, persisting: true)
+        }
         switch report.end {
         case nil:
             break
@@ -203,7 +210,12 @@ extension WorkflowEngine {
             session.isDraining = true
             release(record, by: session.registration.worker, reason: reason)
         }
-        return DurableResult(report.sequence, recordedAt: events.lastSequence, in: events)
+        // A report without updates or an end stored only the job's state (its counters and
+        // sequence), which no event of its own covers: it is durable once the next event,
+        // queued after it, is committed (the worker keeps it until then, and resends it after
+        // a reconnect, harmlessly).
+        let coveringEvent = pending.isEmpty && report.end == nil && store != nil ? events.nextSequence : events.lastAppendedSequence
+        return DurableResult(report.sequence, recordedAt: coveringEvent, in: events)
     }
 
     /// The connected workers, by name and instance; only those serving `queue` unless it is

@@ -2300,7 +2300,8 @@ extension WorkflowV1 {
         public var updates: [WorkflowV1.JobUpdate]
 
         /// The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
-        /// increments, so a report sent twice counts once.
+        /// increments, so a report sent twice counts once. A report of counters alone (no update, no
+        /// end) is acknowledged once a later change of the server is durable, so keep sending.
         public var counters: [String: Int64]
 
         /// The attempt's end, in the lease's last report; absent while it runs.
@@ -2312,7 +2313,7 @@ extension WorkflowV1 {
         ///   - lease: The assignment's lease.
         ///   - sequence: 1 for the lease's first report, plus one per report after it. A sequence the server has already accepted is acknowledged again and not applied again; a gap is refused.
         ///   - updates: Steps and progress updates, in the order the job made them.
-        ///   - counters: The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not increments, so a report sent twice counts once.
+        ///   - counters: The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not increments, so a report sent twice counts once. A report of counters alone (no update, no end) is acknowledged once a later change of the server is durable, so keep sending.
         ///   - end: The attempt's end, in the lease's last report; absent while it runs.
         public init(
             lease: WorkflowV1.LeaseToken? = nil,

@@ -1184,7 +1184,8 @@ struct  Workflow__V1__JobReport
   Workflow__V1__JobUpdate **updates;
   /*
    * The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
-   * increments, so a report sent twice counts once.
+   * increments, so a report sent twice counts once. A report of counters alone (no update, no
+   * end) is acknowledged once a later change of the server is durable, so keep sending.
    */
   size_t n_counters;
   Workflow__V1__JobReport__CountersEntry **counters;
