@@ -5646,7 +5646,7 @@ const ProtobufCEnumDescriptor workflow__v1__log_level__descriptor =
   workflow__v1__log_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[18] =
+static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_number[19] =
 {
   { "LOG_EVENT_KIND_UNSPECIFIED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_STARTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_STARTED", 1 },
@@ -5666,11 +5666,12 @@ static const ProtobufCEnumValue workflow__v1__log_event_kind__enum_values_by_num
   { "LOG_EVENT_KIND_JOB_INTERRUPTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_INTERRUPTED", 15 },
   { "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED", 16 },
   { "LOG_EVENT_KIND_JOB_ASSIGNED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_ASSIGNED", 17 },
+  { "LOG_EVENT_KIND_STATS_UPDATED", "WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_STATS_UPDATED", 18 },
 };
 static const ProtobufCIntRange workflow__v1__log_event_kind__value_ranges[] = {
-{0, 0},{0, 18}
+{0, 0},{0, 19}
 };
-static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[18] =
+static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_by_name[19] =
 {
   { "LOG_EVENT_KIND_FAILURE_NOTICE", 11 },
   { "LOG_EVENT_KIND_GAP", 12 },
@@ -5682,6 +5683,7 @@ static const ProtobufCEnumValueIndex workflow__v1__log_event_kind__enum_values_b
   { "LOG_EVENT_KIND_JOB_RETRY_SCHEDULED", 14 },
   { "LOG_EVENT_KIND_JOB_STARTED", 5 },
   { "LOG_EVENT_KIND_PROGRESS_UPDATED", 10 },
+  { "LOG_EVENT_KIND_STATS_UPDATED", 18 },
   { "LOG_EVENT_KIND_STEP_LOGGED", 9 },
   { "LOG_EVENT_KIND_UNSPECIFIED", 0 },
   { "LOG_EVENT_KIND_WORKFLOW_CANCELLED", 4 },
@@ -5698,9 +5700,9 @@ const ProtobufCEnumDescriptor workflow__v1__log_event_kind__descriptor =
   "LogEventKind",
   "Workflow__V1__LogEventKind",
   "workflow.v1",
-  18,
+  19,
   workflow__v1__log_event_kind__enum_values_by_number,
-  18,
+  19,
   workflow__v1__log_event_kind__enum_values_by_name,
   1,
   workflow__v1__log_event_kind__value_ranges,

@@ -32,4 +32,14 @@ public struct DurableResult<Value: Sendable>: Sendable {
     public func whenDurable(_ callback: @escaping @Sendable () -> Void) {
         log.whenCommitted(through: sequence, callback)
     }
+
+    /// Whether the change is durable now.
+    public var isDurable: Bool {
+        log.lastSequence >= sequence
+    }
+
+    /// The same change, carrying `value` instead.
+    public func replacingValue<Other: Sendable>(with value: Other) -> DurableResult<Other> {
+        DurableResult<Other>(value, recordedAt: sequence, in: log)
+    }
 }

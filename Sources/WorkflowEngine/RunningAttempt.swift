@@ -31,12 +31,14 @@ struct RunningAttempt {
 
     /// The lease, for an attempt a worker runs.
     var lease: RemoteLease? {
-        get {
-            if case .remote(let lease) = runner { lease } else { nil }
-        }
-        set {
-            if let newValue { runner = .remote(newValue) }
-        }
+        if case .remote(let lease) = runner { lease } else { nil }
+    }
+
+    /// Changes the lease of an attempt a worker runs; nothing for a local one.
+    mutating func updateLease(_ change: (inout RemoteLease) -> Void) {
+        guard case .remote(var lease) = runner else { return }
+        change(&lease)
+        runner = .remote(lease)
     }
 
     /// Asks the attempt to stop (a local job's context reports cancelled and its task is

@@ -253,7 +253,7 @@ extension WorkflowEngine {
                 number: record.workflow.jobs[position].attempt, outcome: outcome,
                 startedAtMs: record.workflow.jobs[position].attemptStartedAtMs ?? now, finishedAtMs: now,
                 error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack,
-                worker: attempt.lease?.worker
+                worker: attempt.lease?.worker, lease: record.workflow.jobs[position].lease
             )
         )
         retryOrFail(record, failure: failure, stats: stats)
@@ -376,7 +376,7 @@ extension WorkflowEngine {
             JobAttempt(
                 number: job.attempt, outcome: .interrupted, startedAtMs: job.attemptStartedAtMs ?? job.startedAtMs ?? now, finishedAtMs: now,
                 error: failure.message, errorCode: failure.code.rawValue, stack: failure.stack,
-                worker: job.worker
+                worker: job.worker, lease: job.lease
             )
         )
         record.persist(in: events)

@@ -67,6 +67,11 @@ final class WorkflowRecord {
         deadlineTimer = nil
     }
 
+    /// Changes the lease of the running attempt, if a worker runs it.
+    func updateLease(_ change: (inout RemoteLease) -> Void) {
+        attempt?.updateLease(change)
+    }
+
     /// Queues the workflow's current state for the store (nothing without one).
     func persist(in log: EventLog) {
         log.persist(workflow, firstSequence: firstSequence)

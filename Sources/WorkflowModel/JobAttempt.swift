@@ -40,6 +40,8 @@ public struct JobAttempt: Sendable, Hashable {
     public var stack: String
     /// The worker that ran the attempt; `nil` for a job that runs in the server.
     public var worker: WorkerRef?
+    /// The attempt's lease, for a remote job: a report of it sent again is recognised.
+    public var lease: JobLease?
 
     /// Creates an ended attempt.
     public init(
@@ -50,7 +52,8 @@ public struct JobAttempt: Sendable, Hashable {
         error: String,
         errorCode: String,
         stack: String,
-        worker: WorkerRef? = nil
+        worker: WorkerRef? = nil,
+        lease: JobLease? = nil
     ) {
         self.number = number
         self.outcome = outcome
@@ -60,5 +63,6 @@ public struct JobAttempt: Sendable, Hashable {
         self.errorCode = errorCode
         self.stack = stack
         self.worker = worker
+        self.lease = lease
     }
 }

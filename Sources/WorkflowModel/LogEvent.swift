@@ -14,6 +14,7 @@
 /// | `jobRetryScheduled` | ``job``, ``error``, ``stack``, ``retryAtMs`` |
 /// | `jobInterrupted` | ``job``, ``error`` |
 /// | `jobAssigned` | ``job``, ``worker`` |
+/// | `statsUpdated` | ``job``, ``stats`` (counters so far) |
 ///
 /// ```swift
 /// if event.kind == .stepLogged, let step = event.step {
@@ -63,8 +64,7 @@ public struct LogEvent: Sendable, Hashable {
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
     public var retryAtMs: Int64?
-    /// For ``LogEventKind/jobAssigned`` and the end of a remote job's attempt: the worker that
-    /// ran it.
+    /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
     public var worker: WorkerRef?
 
     /// Creates an event.

@@ -41,6 +41,9 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
     case workflowCancelRequested
     /// A worker took an attempt of a remote job: ``LogEvent/worker`` names it.
     case jobAssigned
+    /// A remote job reported its counters without a step or progress update:
+    /// ``LogEvent/stats`` holds their values so far.
+    case statsUpdated
 
     /// Whether the event ends its workflow (completed, failed or cancelled). Watchers always
     /// receive these, whatever level they filter on.
@@ -71,6 +74,7 @@ public enum LogEventKind: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .jobInterrupted: "JOB_INTERRUPTED"
         case .workflowCancelRequested: "WORKFLOW_CANCEL_REQUESTED"
         case .jobAssigned: "JOB_ASSIGNED"
+        case .statsUpdated: "STATS_UPDATED"
         }
     }
 }

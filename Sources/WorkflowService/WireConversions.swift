@@ -72,6 +72,7 @@ extension WorkflowV1.LogEventKind {
         case .jobInterrupted: self = .jobInterrupted
         case .workflowCancelRequested: self = .workflowCancelRequested
         case .jobAssigned: self = .jobAssigned
+        case .statsUpdated: self = .statsUpdated
         }
     }
 }

@@ -22,6 +22,7 @@ extension LogEventKind: StoreCoded {
         case .jobInterrupted: 14
         case .workflowCancelRequested: 15
         case .jobAssigned: 16
+        case .statsUpdated: 17
         }
     }
 }

@@ -146,6 +146,10 @@ enum RecordCodec {
             }
             for attempt in job.failedAttempts {
                 writer.write(optional: attempt.worker) { writer, worker in write(worker, to: &writer) }
+                writer.write(optional: attempt.lease) { writer, lease in
+                    writer.write(lease.epoch)
+                    writer.write(lease.acceptedReports)
+                }
             }
         }
         return writer.bytes
@@ -226,6 +230,9 @@ enum RecordCodec {
             }
             for attempt in workflow.jobs[index].failedAttempts.indices {
                 workflow.jobs[index].failedAttempts[attempt].worker = try reader.readOptional { reader in try readWorker(&reader) }
+                workflow.jobs[index].failedAttempts[attempt].lease = try reader.readOptional { reader in
+                    JobLease(epoch: try reader.readUInt64(), acceptedReports: try reader.readUInt64())
+                }
             }
         }
         return workflow

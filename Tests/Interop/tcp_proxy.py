@@ -60,9 +60,9 @@ class TCPProxy:
             except OSError:
                 break
         with self._lock:
-            if from_client and self._holding:
-                # The client is gone; what it sent stays held, and the upstream connection stays
-                # open until `release` delivers it.
+            if self._holding:
+                # While holding, a client that is gone leaves the upstream connection open (its
+                # held bytes still reach the server on `release`), whichever side noticed.
                 return
         for end in (source, destination):
             try:

@@ -227,8 +227,14 @@ def test_a_killed_worker_s_lease_expires_its_job_runs_on_another_and_its_late_re
         assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED
         # The dead worker's held reports (steps logged after the hold) arrive late: refused.
         assert proxy.held_bytes > 1000, "the first worker sent nothing after the hold"
+        refusals_before = "".join(server.log).count("engine.report_refused")
         proxy.release()
-        time.sleep(1)
+        deadline = time.monotonic() + 30
+        while "".join(server.log).count("engine.report_refused") == refusals_before:
+            assert time.monotonic() < deadline, "the server never refused the dead worker's late reports"
+            time.sleep(0.1)
+        refused = [line for line in server.log if "engine.report_refused" in line]
+        assert all("failedPrecondition" in line and f"workflow.id={workflow_id}" in line for line in refused), refused
         workflow = get(api, workflow_id)
         process = workflow.jobs[1]
         assert [step.message for step in process.steps if step.attempt == 1] == applied_before

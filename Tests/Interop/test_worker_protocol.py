@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 
 import grpc
 import pytest
@@ -74,6 +75,25 @@ def test_messages_out_of_order_end_the_stream_with_a_precise_status(channel):
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+def test_malformed_reports_are_refused_and_garbage_ends_the_stream(channel):
+    worker = RawWorker(channel)
+    worker.hello(instance_id="malformed")
+    worker.send(report=pb.JobReport(sequence=1, completed=pb.JobCompletion()))
+    refusal = worker.next_of("refusal")
+    assert (refusal.code, refusal.message) == (grpc.StatusCode.INVALID_ARGUMENT.value[0], "report.lease: is required")
+    lease = pb.LeaseToken(workflow_id="wf-nope", job_id="wf-nope-j1", attempt=1, epoch=1)
+    worker.send(report=pb.JobReport(lease=lease, sequence=1, completed=pb.JobCompletion()))
+    assert worker.next_of("refusal").code == grpc.StatusCode.NOT_FOUND.value[0]
+    worker.close()
+
+    raw = channel.stream_stream("/workflow.v1.WorkerService/Connect", request_serializer=lambda data: data,
+                                response_deserializer=lambda data: data)
+    with pytest.raises(grpc.RpcError) as error:
+        list(raw(iter([b"\xff\xff\xff\xff"]), timeout=10))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a valid workflow.v1.WorkerMessage" in error.value.details()
+
+
 def test_reports_are_fenced_numbered_and_acknowledged_once_durable(channel):
     worker = RawWorker(channel)
     worker.hello(instance_id="fenced")
@@ -99,10 +119,10 @@ def test_reports_are_fenced_numbered_and_acknowledged_once_durable(channel):
     worker.report(lease, 2, steps=["Created P-102"], end="completed", counters={"itemsCreated": 2})
     assert worker.next_of("ack").sequence == 2
 
+    deadline = time.monotonic() + 30
     workflow = service.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
-    for _ in range(100):
-        if workflow.status != pb.WORKFLOW_STATUS_RUNNING:
-            break
+    while workflow.status == pb.WORKFLOW_STATUS_RUNNING and time.monotonic() < deadline:
+        time.sleep(0.02)
         workflow = service.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
     assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED
     job = workflow.jobs[1]

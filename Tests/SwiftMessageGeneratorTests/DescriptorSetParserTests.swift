@@ -137,8 +137,8 @@ struct DescriptorSetParserTests {
         #expect(try Self.field("gap_to_sequence", of: event).kind == .uint64)
 
         let kinds = try #require(file.enums.first { $0.name == "LogEventKind" })
-        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_JOB_ASSIGNED")
-        #expect(kinds.values.last?.comment.hasPrefix("A worker took attempt") == true)
+        #expect(kinds.values.last?.name == "LOG_EVENT_KIND_STATS_UPDATED")
+        #expect(kinds.values.last?.comment.hasPrefix("A remote job reported its counters") == true)
     }
 
     // MARK: Malformed input

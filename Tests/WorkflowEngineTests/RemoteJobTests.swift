@@ -132,7 +132,7 @@ struct RemoteJobTests {
 
     @Test("a lease whose worker stops heartbeating expires: the attempt fails with TIMEOUT and runs again on another worker; the first worker's late report is refused and its job cancelled when it comes back")
     func expiredLeaseRunsElsewhere() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(500))
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(2))
         let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
         let first = TestWorker(engine, instance: "w-1")
         try await first.connect()
@@ -166,7 +166,7 @@ struct RemoteJobTests {
 
     @Test("a worker whose lease expired while its stream stayed open (a dead process behind a live connection) gets no assignment until it is heard from again")
     func silentWorkerIsSkipped() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(500))
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(2))
         // A long heartbeat interval: only the expired lease, never the silence, may hold it back.
         let engine = EngineTesting.makeEngine(
             [Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))],
@@ -182,7 +182,7 @@ struct RemoteJobTests {
         #expect(silent.assignments.count == 1)
         // Told at the expiry, and again when its heartbeat still lists the lease.
         #expect(silent.cancellations.map(\.lease) == [lease] && silent.cancellations.allSatisfy(\.leaseEnded))
-        await engine.heartbeat(sessionID: silent.sessionID, leases: [lease])
+        try await engine.heartbeat(sessionID: silent.sessionID, leases: [lease])
         #expect(silent.cancellations.map(\.lease) == [lease, lease])
         let retry = try #require(try await silent.awaitAssignments(2).last)
         #expect(retry.lease.attempt == 2)
@@ -288,7 +288,7 @@ struct RemoteJobTests {
         let lease = try #require(try await stopping.awaitAssignments(1).first?.lease)
         let idle = TestWorker(engine, instance: "w-2")
         try await idle.connect()
-        await engine.heartbeat(sessionID: idle.sessionID, leases: [], draining: true)
+        try await engine.heartbeat(sessionID: idle.sessionID, leases: [], draining: true)
         try await stopping.report(lease, 1, end: .released(reason: "stopping"))
         _ = try await engine.start(WorkflowRequest(type: "MIXED")).value
         try await Task.sleep(for: .milliseconds(100))
@@ -317,7 +317,7 @@ struct RemoteJobTests {
         #expect(finished.jobs[1].steps.map(\.message) == ["one", "two"])
     }
 
-    @Test("with a store, a report is acknowledged only once durable; one of counters alone once a later event is committed")
+    @Test("with a store, every report is acknowledged only once durable (counters alone become a STATS_UPDATED event); a repeat on an idle server is acknowledged at once; an empty report is refused")
     func acknowledgementsWaitForTheDisk() async throws {
         let store = ManualStore()
         var templates = TemplateRegistry.builtIn
@@ -347,15 +347,104 @@ struct RemoteJobTests {
         let countersOnly = try await engine.report(WorkerReport(lease: lease, sequence: 2, counters: ["n": 1]), fromSession: worker.sessionID)
         countersOnly.whenDurable { acknowledged.update { $0.append(2) } }
         #expect(acknowledged.current.isEmpty)
+        #expect(try await engine.workflow(id: started.id).jobs[1].stats.counters == ["n": 1], "counters show while the job runs")
         store.commitQueued()
-        #expect(acknowledged.current == [1], "counters alone wait for a later event")
+        #expect(acknowledged.current == [1, 2])
+        #expect(store.committedEvents.last?.kind == .statsUpdated && store.committedEvents.last?.stats?.counters == ["n": 1])
+
+        // Nothing else happens: a repeat is acknowledged at once, not after some later event.
+        let repeated = try await engine.report(WorkerReport(lease: lease, sequence: 2, counters: ["n": 1]), fromSession: worker.sessionID)
+        #expect(repeated.isDurable && repeated.value == 2)
+        await #expect(throws: EngineError.self) {
+            try await engine.report(WorkerReport(lease: lease, sequence: 3), fromSession: worker.sessionID)
+        }
+
         let end = try await engine.report(WorkerReport(lease: lease, sequence: 3, end: .completed), fromSession: worker.sessionID)
         end.whenDurable { acknowledged.update { $0.append(3) } }
-        #expect(acknowledged.current == [1])
+        #expect(acknowledged.current == [1, 2])
         store.commitQueued()
         #expect(acknowledged.current == [1, 2, 3])
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.jobs[1].stats.counters == ["n": 1])
+    }
+
+    @Test("an assignment is handed over only with the change it depends on: it is not durable until the store commits the attempt's events")
+    func assignmentsWaitForTheirEpoch() async throws {
+        let store = ManualStore()
+        var templates = TemplateRegistry.builtIn
+        templates.register(Self.mixedTemplate())
+        let engine = WorkflowEngine(templates: templates, store: store, logger: EngineTesting.logger)
+        try await engine.restore()
+        let handed = Box<[(WorkerDelivery, DurableResult<Void>)]>([])
+        let registration = WorkerRegistration(worker: WorkerRef(name: "w", instanceID: "i"), queues: ["q"], slots: 1)
+        let welcome = try await engine.connectWorker(registration) { delivery, durability in
+            handed.update { $0.append((delivery, durability)) }
+        }
+        #expect(welcome.isDurable)
+        _ = try await engine.start(WorkflowRequest(type: "MIXED"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while handed.current.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let (delivery, durability) = try #require(handed.current.first)
+        guard case .assignment(let assignment) = delivery else {
+            Issue.record("expected an assignment, got \(delivery)")
+            return
+        }
+        #expect(!durability.isDurable)
+        store.commitQueued()
+        #expect(durability.isDurable)
+        #expect(store.committedEvents.contains { $0.sequence == assignment.lease.epoch && $0.kind == .jobStarted })
+    }
+
+    @Test("a worker that hands back an attempt that already timed out ends it as a timeout, counted, not as an interruption")
+    func releaseAfterTimeoutCounts() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(timeout: .milliseconds(100), cancellationGrace: .seconds(30))])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        try await worker.awaitCondition("a cancellation for the timeout") { !$0.cancellations.isEmpty }
+        #expect(worker.cancellations.first?.leaseEnded == false)
+        try await worker.report(lease, 1, end: .released(reason: "stopping"))
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .failed)
+        #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.timedOut] && finished.jobs[1].uncountedAttempts == 0)
+    }
+
+    @Test("the end report of an attempt that failed, sent again once the next attempt runs, is acknowledged, not refused")
+    func resentEndOfAnEarlierAttempt() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let first = try #require(try await worker.awaitAssignments(1).first?.lease)
+        let failure = WorkerReport.End.failed(error: "flaky", stack: "", code: .error, doNotRetry: false)
+        try await worker.report(first, 1, end: failure)
+        let second = try #require(try await worker.awaitAssignments(2).last?.lease)
+        #expect(second.attempt == 2)
+        #expect(try await worker.report(first, 1, end: failure) == 1)
+        try await worker.report(second, 1, end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed && finished.jobs[1].failedAttempts.count == 1)
+        #expect(finished.jobs[1].failedAttempts.first?.lease == JobLease(epoch: first.epoch, acceptedReports: 1))
+    }
+
+    @Test("a worker that reconnects without a lease it held (an assignment lost with its connection) gets the job again at once, the lost attempt not counted")
+    func lostAssignmentIsRequeued() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lost = try #require(try await worker.awaitAssignments(1).first?.lease)
+        await worker.disconnect()
+        try await worker.connect(holding: [])
+        let again = try #require(try await worker.awaitAssignments(2).last?.lease)
+        #expect(again.workflowID == lost.workflowID && again.attempt == 2)
+        try await worker.report(again, 1, end: .completed)
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .completed)
+        #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
     }
 
     @Test("a registration without a name, instance or queue, or with slots out of range, is refused")
@@ -383,7 +472,7 @@ struct RemoteJobTests {
         cases.append((tooMany, "hello.slots"))
         for (registration, field) in cases {
             do {
-                _ = try await engine.connectWorker(registration) { _ in }
+                _ = try await engine.connectWorker(registration) { _, _ in }
                 Issue.record("\(registration) was accepted")
             } catch {
                 #expect(error.code == .invalidArgument && error.field == field)

@@ -44,11 +44,11 @@ struct RemoteLeaseResumeTests {
     ) async throws -> (welcome: WorkerWelcome, assignments: Assignments) {
         let assignments = Assignments()
         let registration = WorkerRegistration(worker: WorkerRef(name: "py", instanceID: "i-1"), queues: ["q"], slots: 1, heldLeases: held)
-        let welcome = try await engine.connectWorker(registration) { delivery in
+        let welcome = try await engine.connectWorker(registration) { delivery, _ in
             if case .assignment(let assignment) = delivery {
                 assignments.append(assignment)
             }
-        }
+        }.value
         return (welcome, assignments)
     }
 
@@ -76,7 +76,7 @@ struct RemoteLeaseResumeTests {
             // The test's worker does not heartbeat: a long interval keeps it eligible.
             let engine = WorkflowEngine(templates: Self.templates, store: store, workerHeartbeatInterval: .seconds(60), logger: Self.logger)
             try await engine.restore()
-            let (_, assignments) = try await Self.connect(engine)
+            let (firstWelcome, assignments) = try await Self.connect(engine)
             id = try await engine.start(WorkflowRequest(type: "MIXED")).value.id
             let deadline = ContinuousClock.now + .seconds(10)
             while assignments.current.isEmpty, ContinuousClock.now < deadline {
@@ -85,7 +85,7 @@ struct RemoteLeaseResumeTests {
             lease = try #require(assignments.current.first?.lease)
             let applied = try await engine.report(
                 WorkerReport(lease: lease, sequence: 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)]),
-                fromSession: 1
+                fromSession: firstWelcome.sessionID
             )
             await withCheckedContinuation { continuation in applied.whenDurable { continuation.resume() } }
             await engine.shutdown(gracePeriod: .zero)

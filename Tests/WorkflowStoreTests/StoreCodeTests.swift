@@ -10,7 +10,7 @@ struct StoreCodeTests {
         (.workflowStarted, 0), (.workflowCompleted, 1), (.workflowFailed, 2), (.workflowCancelled, 3),
         (.jobStarted, 4), (.jobCompleted, 5), (.jobFailed, 6), (.jobCancelled, 7),
         (.stepLogged, 8), (.progressUpdated, 9), (.failureNotice, 10), (.gap, 11), (.workflowRetried, 12),
-        (.jobRetryScheduled, 13), (.jobInterrupted, 14), (.workflowCancelRequested, 15), (.jobAssigned, 16),
+        (.jobRetryScheduled, 13), (.jobInterrupted, 14), (.workflowCancelRequested, 15), (.jobAssigned, 16), (.statsUpdated, 17),
     ]
     static let attemptOutcomes: [(JobAttempt.Outcome, UInt64)] = [(.failed, 0), (.timedOut, 1), (.interrupted, 2)]
     static let levels: [(LogLevel, UInt64)] = [(.debug, 0), (.info, 1), (.warn, 2), (.error, 3)]

@@ -31,5 +31,13 @@ public struct WorkerWelcome: Sendable {
     public var heartbeatInterval: Duration
     /// The held leases that are live and the worker's again, each with the newest report of it
     /// the engine applied.
-    public var resumedLeases: [(lease: LeaseToken, acceptedReports: UInt64)]
+    public var resumedLeases: [ResumedLease]
+}
+
+/// A lease a reconnecting worker got back, and how far its reports got.
+public struct ResumedLease: Sendable, Hashable {
+    /// The lease.
+    public var lease: LeaseToken
+    /// The newest report of it the engine applied: the worker sends the later ones again.
+    public var acceptedReports: UInt64
 }

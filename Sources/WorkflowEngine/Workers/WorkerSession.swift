@@ -8,8 +8,9 @@ final class WorkerSession {
     let registration: WorkerRegistration
     /// When it connected, in Unix epoch milliseconds.
     let connectedAtMs: Int64
-    /// Pushes a message to the worker; called on the engine.
-    let deliver: @Sendable (WorkerDelivery) -> Void
+    /// Pushes a message to the worker, to be sent once its change is durable; called on the
+    /// engine (through ``WorkflowEngine/send(_:to:)``).
+    let deliver: @Sendable (WorkerDelivery, DurableResult<Void>) -> Void
     /// When it last sent a heartbeat or a report.
     var lastHeartbeatAtMs: Int64
     /// Set when a lease it held expired for want of a heartbeat while its stream looked open
@@ -24,7 +25,7 @@ final class WorkerSession {
     /// set the lease's side, so the two never disagree.
     var leases: [UInt64: String] = [:]
 
-    init(id: UInt64, registration: WorkerRegistration, nowMs: Int64, deliver: @escaping @Sendable (WorkerDelivery) -> Void) {
+    init(id: UInt64, registration: WorkerRegistration, nowMs: Int64, deliver: @escaping @Sendable (WorkerDelivery, DurableResult<Void>) -> Void) {
         self.id = id
         self.registration = registration
         self.connectedAtMs = nowMs

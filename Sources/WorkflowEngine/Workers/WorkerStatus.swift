@@ -8,6 +8,8 @@ public struct WorkerStatus: Sendable, Hashable {
     public var queues: [String]
     /// How many jobs it runs at once.
     public var slots: Int
+    /// How many slots its leases hold.
+    public var slotsInUse: Int
     /// The live leases it holds (each holds one slot), oldest first.
     public var leases: [LeaseToken]
     /// Its labels.

@@ -39,12 +39,12 @@ extension WorkflowEngine {
             remote: remote,
             worker: job.worker,
             acceptedReports: stored.acceptedReports,
+            counters: job.stats.counters,
             expiresAtMs: .max
         )
-        var attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
         if job.worker != nil {
             lease.expiresAtMs = WallClock.milliseconds(remote.heartbeatTimeout, after: now)
-            attempt.lease = lease
+            var attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
             let elapsed = Duration.milliseconds(max(0, now - (job.attemptStartedAtMs ?? now)))
             attempt.timer = timeoutTimer(of: record, epoch: stored.epoch, after: elapsed)
             record.attempt = attempt
@@ -53,8 +53,7 @@ extension WorkflowEngine {
             if let scheduleToStart = remote.scheduleToStartTimeout {
                 lease.expiresAtMs = WallClock.milliseconds(scheduleToStart.clampedToLongestWait, after: now)
             }
-            attempt.lease = lease
-            record.attempt = attempt
+            record.attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
             trackLease(stored.epoch, of: record)
             workerDispatch.waiting[remote.queue, default: FIFOQueue()].push((record.workflow.id, stored.epoch))
             dispatch(queue: remote.queue)
@@ -66,12 +65,15 @@ extension WorkflowEngine {
     /// either runs out. Nothing is assigned while the engine shuts down.
     func dispatch(queue: String) {
         guard !isShuttingDown else { return }
+        let now = WallClock.nowMs()
         while let candidate = workerDispatch.waiting[queue]?.first {
             guard let record = records[candidate.workflowID],
                   let attempt = record.attempt, attempt.epoch == candidate.epoch,
-                  let lease = attempt.lease, !lease.isAssigned, !attempt.isStopping
+                  let lease = attempt.lease, !lease.isAssigned, !attempt.isStopping, lease.expiresAtMs > now
             else {
-                _ = workerDispatch.waiting[queue]?.pop()  // ended or assigned meanwhile
+                // Ended or assigned meanwhile, or past its schedule-to-start timeout (the sweep
+                // fails it).
+                _ = workerDispatch.waiting[queue]?.pop()
                 continue
             }
             guard let session = sessionWithFreeSlot(serving: queue) else { return }
@@ -100,17 +102,16 @@ extension WorkflowEngine {
     /// Hands the waiting attempt of `record` to `session`: binds its lease, records the worker
     /// with `jobAssigned`, starts its start-to-close timeout, and pushes the assignment.
     private func assign(_ record: WorkflowRecord, lease: RemoteLease, to session: WorkerSession) {
+        guard let epoch = record.attempt?.epoch else { return }
         let position = record.position
         let now = WallClock.nowMs()
         let worker = session.registration.worker
-        var lease = lease
-        lease.worker = worker
-        lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
-        bind(&lease, of: record.workflow.id, to: session)
-        guard var attempt = record.attempt else { return }
-        attempt.lease = lease
-        attempt.timer = timeoutTimer(of: record, epoch: attempt.epoch)
-        record.attempt = attempt
+        record.updateLease { lease in
+            lease.worker = worker
+            lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
+            bind(&lease, of: record.workflow.id, to: session)
+        }
+        record.attempt?.timer = timeoutTimer(of: record, epoch: epoch)
         record.workflow.jobs[position].worker = worker
         record.workflow.jobs[position].attemptStartedAtMs = now
         let jobRef = record.jobRefs[position]
@@ -122,7 +123,9 @@ extension WorkflowEngine {
         assigned.worker = worker
         events.append(contentsOf: [assigned], persisting: record.workflow, firstSequence: record.firstSequence)
         let timeout = record.definitions[position].timeout
-        session.deliver(
+        // Sent once the attempt's jobStarted (its epoch) and jobAssigned are durable: a crash
+        // before then cannot leave a worker running a lease the next process gives out again.
+        send(
             .assignment(
                 JobAssignment(
                     lease: lease.token, queue: lease.remote.queue, workflowType: record.workflow.type,
@@ -131,7 +134,8 @@ extension WorkflowEngine {
                     deadlineAtMs: timeout.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) },
                     userID: record.workflow.userID
                 )
-            )
+            ),
+            to: session
         )
         logger.debug(
             "engine.job_assigned",
@@ -163,7 +167,7 @@ extension WorkflowEngine {
         workerDispatch.liveLeases[lease.token.epoch] = nil
         guard let session = unbind(&lease, of: lease.token.workflowID) else { return }
         if let reason {
-            session.deliver(.cancellation(lease.token, reason: reason, leaseEnded: true))
+            send(.cancellation(lease.token, reason: reason, leaseEnded: true), to: session)
         }
         for queue in session.registration.queues {
             dispatch(queue: queue)
@@ -176,7 +180,7 @@ extension WorkflowEngine {
         guard let lease = attempt.lease, let sessionID = lease.sessionID,
               let session = workerDispatch.sessions[sessionID]
         else { return }
-        session.deliver(.cancellation(lease.token, reason: reason, leaseEnded: false))
+        send(.cancellation(lease.token, reason: reason, leaseEnded: false), to: session)
     }
 
     /// Adds a live lease to those the sweep checks, and starts the sweep if it is not running.
@@ -208,7 +212,11 @@ extension WorkflowEngine {
                 expired.append((record, lease))
             }
         }
-        for (record, lease) in expired {
+        for (record, expiredLease) in expired {
+            // An earlier ending in this loop may have changed this attempt: look again.
+            guard let attempt = record.attempt, attempt.epoch == expiredLease.token.epoch, let lease = attempt.lease,
+                  lease.expiresAtMs <= now
+            else { continue }
             let job = record.workflow.jobs[record.position]
             let failure: JobFailureDescription
             if let worker = lease.worker {

@@ -11,19 +11,23 @@ extension WorkflowEngine {
     /// A worker instance that was connected already replaces its old connection (which holds
     /// no lease from then on). Each lease in ``WorkerRegistration/heldLeases`` that is still
     /// live and was this instance's is its again; every other one is cancelled at once through
-    /// `deliver` (its reports would be refused).
+    /// `deliver` (its reports would be refused). A live lease of this instance that the hello
+    /// does not list (an assignment lost with the old connection) ends interrupted, not counted
+    /// against its job's retry policy, and its job waits for a worker again.
     ///
     /// - Parameters:
     ///   - registration: Who the worker is and what it serves.
-    ///   - deliver: Pushes a message to the worker; called on the engine, must not block.
+    ///   - deliver: Pushes a message to the worker; called on the engine, must not block. Send
+    ///     each message only once its ``DurableResult`` is durable, and in the order of the
+    ///     calls: then the worker never acts on a change a crash could erase.
     /// - Returns: The session id for the worker's later calls, the heartbeat interval and the
-    ///   leases it got back.
+    ///   leases it got back; send it (first) once durable.
     /// - Throws: ``EngineError/Code/invalidArgument`` for an empty name, instance or queue,
     ///   no queue, or slots outside 1...``maxWorkerSlots``; ``EngineError/Code/shuttingDown``.
     public func connectWorker(
         _ registration: WorkerRegistration,
-        deliver: @escaping @Sendable (WorkerDelivery) -> Void
-    ) throws(EngineError) -> WorkerWelcome {
+        deliver: @escaping @Sendable (WorkerDelivery, DurableResult<Void>) -> Void
+    ) throws(EngineError) -> DurableResult<WorkerWelcome> {
         if isShuttingDown {
             throw EngineError(code: .shuttingDown, message: "the server is shutting down and assigns no more jobs")
         }
@@ -39,22 +43,25 @@ extension WorkflowEngine {
         for queue in Set(registration.queues) {
             workerDispatch.sessionIDsByQueue[queue, default: ([], 0)].ids.append(session.id)
         }
-        var resumed: [(lease: LeaseToken, acceptedReports: UInt64)] = []
+        var resumed: [ResumedLease] = []
         for token in registration.heldLeases {
-            if var lease = liveLease(token), lease.worker?.instanceID == instance, lease.sessionID == nil,
-               let record = records[token.workflowID], var attempt = record.attempt {
+            guard let record = records[token.workflowID], let lease = liveLease(token),
+                  lease.worker?.instanceID == instance, lease.sessionID == nil
+            else {
+                send(.cancellation(token, reason: "\(token) is no longer live: its attempt ended or another worker holds it", leaseEnded: true), to: session)
+                continue
+            }
+            record.updateLease { lease in
                 bind(&lease, of: token.workflowID, to: session)
                 lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: session.lastHeartbeatAtMs)
-                attempt.lease = lease
-                record.attempt = attempt
-                resumed.append((token, lease.acceptedReports))
-                if attempt.isStopping {
-                    deliver(.cancellation(token, reason: attempt.stopFailure?.failure.message ?? record.workflow.cancelReason ?? "stop", leaseEnded: false))
-                }
-            } else {
-                deliver(.cancellation(token, reason: "\(token) is no longer live: its attempt ended or another worker holds it", leaseEnded: true))
+            }
+            resumed.append(ResumedLease(lease: token, acceptedReports: lease.acceptedReports))
+            if let attempt = record.attempt, attempt.isStopping {
+                let reason = attempt.stopFailure?.failure.message ?? record.workflow.cancelReason ?? "the attempt was asked to stop"
+                send(.cancellation(token, reason: reason, leaseEnded: false), to: session)
             }
         }
+        requeueLeasesLost(by: registration)
         logger.info(
             "engine.worker_connected",
             metadata: [
@@ -63,10 +70,15 @@ extension WorkflowEngine {
                 "worker.resumed_leases": "\(resumed.count)",
             ]
         )
+        // The welcome reports how far each resumed lease got: durable once all that is.
+        let welcome = DurableResult(
+            WorkerWelcome(sessionID: session.id, heartbeatInterval: workerHeartbeatInterval, resumedLeases: resumed),
+            recordedAt: events.lastAppendedSequence, in: events
+        )
         for queue in Set(registration.queues) {
             dispatch(queue: queue)
         }
-        return WorkerWelcome(sessionID: session.id, heartbeatInterval: workerHeartbeatInterval, resumedLeases: resumed)
+        return welcome
     }
 
     /// A worker's connection closed: it gets no more assignments, and its leases live on unbound
@@ -86,12 +98,8 @@ extension WorkflowEngine {
             }
         }
         for (epoch, workflowID) in session.leases {
-            guard let record = records[workflowID], var attempt = record.attempt, attempt.epoch == epoch,
-                  var lease = attempt.lease
-            else { continue }
-            lease.sessionID = nil
-            attempt.lease = lease
-            record.attempt = attempt
+            guard let record = records[workflowID], record.attempt?.epoch == epoch else { continue }
+            record.updateLease { $0.sessionID = nil }
         }
         session.leases = [:]
         logger.info(
@@ -104,7 +112,13 @@ extension WorkflowEngine {
     /// timeout from now; one it does not hold is cancelled through its connection. A worker
     /// heartbeats while idle too: one not heard from for three heartbeat intervals gets no
     /// assignment. A `draining` worker (stopping) gets no assignment on this connection again.
-    public func heartbeat(sessionID: UInt64, leases: [LeaseToken], draining: Bool = false) {
+    ///
+    /// - Throws: ``EngineError/Code/invalidArgument`` when `leases` lists more than
+    ///   ``maxWorkerSlots`` leases.
+    public func heartbeat(sessionID: UInt64, leases: [LeaseToken], draining: Bool = false) throws(EngineError) {
+        guard leases.count <= Self.maxWorkerSlots else {
+            throw .invalidArgument(field: "heartbeat.leases", reason: "lists \(leases.count) leases; a worker holds at most \(Self.maxWorkerSlots)")
+        }
         guard let session = workerDispatch.sessions[sessionID] else { return }
         let now = WallClock.nowMs()
         session.heard(at: now)
@@ -112,15 +126,11 @@ extension WorkflowEngine {
             session.isDraining = true
         }
         for token in leases {
-            guard var lease = liveLease(token), lease.sessionID == sessionID,
-                  let record = records[token.workflowID], var attempt = record.attempt
-            else {
-                session.deliver(.cancellation(token, reason: "\(token) is no longer live: its attempt ended or another worker holds it", leaseEnded: true))
+            guard let record = records[token.workflowID], let lease = liveLease(token), lease.sessionID == sessionID else {
+                send(.cancellation(token, reason: "\(token) is no longer live: its attempt ended or another worker holds it", leaseEnded: true), to: session)
                 continue
             }
-            lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
-            attempt.lease = lease
-            record.attempt = attempt
+            record.updateLease { $0.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now) }
         }
         // Heard from again after a silence, it may take what waited meanwhile.
         if session.freeSlots > 0 {
@@ -131,44 +141,138 @@ extension WorkflowEngine {
     }
 
     /// Applies one report of a worker: its steps and progress become events and part of the job,
-    /// its counters replace the job's, and an end ends the attempt as a job function's return
-    /// or throw would. A report the engine applied before (a resend after a reconnect) changes
-    /// nothing and is acknowledged again.
+    /// its counters the job's (a report of counters alone appends `statsUpdated`), and an end
+    /// ends the attempt as a job function's return or throw would. A report the engine applied
+    /// before (a resend after a reconnect, even of an attempt that ended) changes nothing and
+    /// is acknowledged again.
     ///
     /// - Parameters:
     ///   - report: The report.
     ///   - sessionID: The reporting worker's connection.
     /// - Returns: The newest report of the lease the engine applied, durable once the result
-    ///   is (acknowledge it to the worker then, not before). A report of counters alone is
-    ///   durable with the next event the engine appends.
+    ///   is (acknowledge it to the worker then, not before).
     /// - Throws: ``EngineError/Code/workflowNotFound`` for an unknown workflow or job;
     ///   ``EngineError/Code/failedPrecondition`` when the lease is not live (its attempt
     ///   ended, timed out or was replaced) or another connection holds it;
     ///   ``EngineError/Code/outOfRange`` for a sequence after a gap;
-    ///   ``EngineError/Code/invalidArgument`` for a malformed report. Nothing is applied then.
+    ///   ``EngineError/Code/invalidArgument`` for a malformed or empty report. Nothing is
+    ///   applied then.
     public func report(_ report: WorkerReport, fromSession sessionID: UInt64) throws(EngineError) -> DurableResult<UInt64> {
+        do throws(EngineError) {
+            return try apply(report, fromSession: sessionID)
+        } catch {
+            logger.info(
+                "engine.report_refused",
+                metadata: [
+                    "workflow.id": "\(report.lease.workflowID)", "job.id": "\(report.lease.jobID)",
+                    "lease.epoch": "\(report.lease.epoch)", "report.sequence": "\(report.sequence)",
+                    "error.code": "\(error.code)", "error.message": "\(error.message)",
+                ]
+            )
+            throw error
+        }
+    }
+
+    /// The connected workers, by name and instance; only those serving `queue` unless it is
+    /// `nil`.
+    public func workers(servingQueue queue: String? = nil) -> [WorkerStatus] {
+        workerDispatch.sessions.values
+            .filter { session in queue.map { session.registration.queues.contains($0) } ?? true }
+            .map { session in
+                WorkerStatus(
+                    worker: session.registration.worker,
+                    queues: session.registration.queues,
+                    slots: session.registration.slots,
+                    slotsInUse: session.leases.count,
+                    leases: session.leases
+                        .compactMap { epoch, workflowID in
+                            records[workflowID]?.attempt.flatMap { $0.epoch == epoch ? $0.lease?.token : nil }
+                        }
+                        .sorted { $0.epoch < $1.epoch },
+                    labels: session.registration.labels,
+                    connectedAtMs: session.connectedAtMs,
+                    lastHeartbeatAtMs: session.lastHeartbeatAtMs
+                )
+            }
+            .sorted { ($0.worker.name, $0.worker.instanceID) < ($1.worker.name, $1.worker.instanceID) }
+    }
+
+    /// Hands `delivery` to `session`, to be sent once everything appended so far is durable.
+    func send(_ delivery: WorkerDelivery, to session: WorkerSession) {
+        session.deliver(delivery, DurableResult((), recordedAt: events.lastAppendedSequence, in: events))
+    }
+
+    // MARK: Reports
+
+    /// ``report(_:fromSession:)`` without the log line of a refusal.
+    private func apply(_ report: WorkerReport, fromSession sessionID: UInt64) throws(EngineError) -> DurableResult<UInt64> {
         let token = report.lease
         guard let session = workerDispatch.sessions[sessionID] else {
             throw .failedPrecondition("this worker connection was replaced by a newer one of the same instance")
         }
         let now = WallClock.nowMs()
         session.heard(at: now)
+        let (record, position) = try job(of: token)
+        guard report.sequence > 0 else {
+            throw .invalidArgument(field: "sequence", reason: "must be 1 or more")
+        }
+        if let applied = appliedBefore(report, at: position, of: record) {
+            return DurableResult(applied, recordedAt: events.lastAppendedSequence, in: events)
+        }
+        let lease = try fence(report, at: position, of: record, session: sessionID)
+        let pending = try Self.validatedUpdates(report.updates, nowMs: now)
+        guard !pending.isEmpty || !report.counters.isEmpty || report.end != nil else {
+            throw .invalidArgument(field: "report", reason: "carries no update, no counter and no end")
+        }
+        var counters = lease.counters
+        counters.merge(report.counters) { _, new in new }
+        record.updateLease { lease in
+            lease.acceptedReports = report.sequence
+            lease.counters = counters
+            lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
+        }
+        record.workflow.jobs[position].lease?.acceptedReports = report.sequence
+        record.workflow.jobs[position].stats.counters = counters
+        if !pending.isEmpty {
+            // The job's state (this report's sequence, its counters) in the same commit.
+            apply(pending, position: position, of: record, persisting: true)
+        } else if report.end == nil {
+            appendStatsUpdated(at: position, of: record, nowMs: now)
+        }
+        // Otherwise the end's own events store the state again.
+        if let end = report.end {
+            self.end(record, with: end, by: session.registration.worker)
+        }
+        return DurableResult(report.sequence, recordedAt: events.lastAppendedSequence, in: events)
+    }
+
+    /// The workflow and position of the job `token` names.
+    private func job(of token: LeaseToken) throws(EngineError) -> (WorkflowRecord, Int) {
         guard let record = records[token.workflowID] else {
             throw .workflowNotFound(token.workflowID)
         }
         guard let position = record.jobRefs.firstIndex(where: { $0.id == token.jobID }) else {
             throw EngineError(code: .workflowNotFound, message: "workflow \(token.workflowID) has no job \"\(token.jobID)\"", field: "lease.job_id")
         }
-        guard report.sequence > 0 else {
-            throw .invalidArgument(field: "sequence", reason: "must be 1 or more")
+        return (record, position)
+    }
+
+    /// The newest applied report of the lease `report` names, when `report` is one of those
+    /// (of the job's current lease or of an earlier attempt's).
+    private func appliedBefore(_ report: WorkerReport, at position: Int, of record: WorkflowRecord) -> UInt64? {
+        let job = record.workflow.jobs[position]
+        let leases = [job.lease].compactMap(\.self) + job.failedAttempts.compactMap(\.lease)
+        guard let lease = leases.first(where: { $0.epoch == report.lease.epoch }), report.sequence <= lease.acceptedReports else {
+            return nil
         }
-        if let stored = record.workflow.jobs[position].lease, stored.epoch == token.epoch, report.sequence <= stored.acceptedReports {
-            // Applied before; it may have stored no event (only counters), so the repeat is
-            // acknowledged once the next event, queued after that state, is committed.
-            return DurableResult(stored.acceptedReports, recordedAt: store == nil ? events.lastAppendedSequence : events.nextSequence, in: events)
-        }
-        guard position == record.position, var attempt = record.attempt, attempt.epoch == token.epoch,
-              var lease = attempt.lease, lease.token == token
+        return lease.acceptedReports
+    }
+
+    /// The live lease `report` may be applied under, or why not.
+    private func fence(_ report: WorkerReport, at position: Int, of record: WorkflowRecord, session sessionID: UInt64) throws(EngineError) -> RemoteLease {
+        let token = report.lease
+        guard position == record.position, let attempt = record.attempt, attempt.epoch == token.epoch,
+              let lease = attempt.lease, lease.token == token
         else {
             throw .failedPrecondition("\(token) of workflow \(token.workflowID) is no longer live: its attempt ended (finished, timed out, cancelled or replaced)")
         }
@@ -182,63 +286,47 @@ extension WorkflowEngine {
                 field: "sequence"
             )
         }
-        let pending = try Self.validatedUpdates(report.updates, nowMs: now)
-        lease.acceptedReports = report.sequence
-        lease.counters.merge(report.counters) { _, new in new }
-        lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
-        attempt.lease = lease
-        record.attempt = attempt
-        record.workflow.jobs[position].lease?.acceptedReports = report.sequence
-        // The end's own events store the state again (with this report's sequence), so a bare
-        // end needs no snapshot of its own.
-        if !pending.isEmpty || report.end == nil {
-            apply(pending, position: position, of: record, persisting: true)
-        }
-        switch report.end {
-        case nil:
-            break
-        case .completed:
-            attemptEnded(record, failure: attempt.stopFailure?.failure, outcome: attempt.stopFailure?.outcome ?? .failed, returned: true)
-        case let .failed(error, stack, code, doNotRetry):
-            let failure = attempt.stopFailure ?? (
-                JobFailureDescription(message: error.isEmpty ? "the worker reported a failure without a message" : error, code: code, stack: stack, isRetryable: !doNotRetry),
-                .failed
-            )
-            attemptEnded(record, failure: failure.failure, outcome: failure.outcome, returned: true)
-        case let .released(reason):
-            // A worker releases only when it stops: handing it the next attempt would loop.
-            session.isDraining = true
-            release(record, by: session.registration.worker, reason: reason)
-        }
-        // A report without updates or an end stored only the job's state (its counters and
-        // sequence), which no event of its own covers: it is durable once the next event,
-        // queued after it, is committed (the worker keeps it until then, and resends it after
-        // a reconnect, harmlessly).
-        let coveringEvent = pending.isEmpty && report.end == nil && store != nil ? events.nextSequence : events.lastAppendedSequence
-        return DurableResult(report.sequence, recordedAt: coveringEvent, in: events)
+        return lease
     }
 
-    /// The connected workers, by name and instance; only those serving `queue` unless it is
-    /// `nil`.
-    public func workers(servingQueue queue: String? = nil) -> [WorkerStatus] {
-        workerDispatch.sessions.values
-            .filter { queue == nil || $0.registration.queues.contains(queue!) }
-            .map { session in
-                WorkerStatus(
-                    worker: session.registration.worker,
-                    queues: session.registration.queues,
-                    slots: session.registration.slots,
-                    leases: session.leases
-                        .compactMap { epoch, workflowID in
-                            records[workflowID]?.attempt.flatMap { $0.epoch == epoch ? $0.lease?.token : nil }
-                        }
-                        .sorted { $0.epoch < $1.epoch },
-                    labels: session.registration.labels,
-                    connectedAtMs: session.connectedAtMs,
-                    lastHeartbeatAtMs: session.lastHeartbeatAtMs
-                )
+    /// Appends `statsUpdated` with the counters of the job at `position`, with the job's state
+    /// in the same commit.
+    private func appendStatsUpdated(at position: Int, of record: WorkflowRecord, nowMs: Int64) {
+        let jobRef = record.jobRefs[position]
+        let counters = record.workflow.jobs[position].stats.counters
+        var updated = event(
+            record, .statsUpdated, level: .debug,
+            message: "Job \(jobRef.name) counters: \(counters.keys.sorted().map { "\($0)=\(counters[$0]!)" }.joined(separator: " "))",
+            timestampMs: nowMs, job: jobRef
+        )
+        updated.stats = Stats(durationMs: max(0, nowMs - (record.workflow.jobs[position].startedAtMs ?? nowMs)), counters: counters)
+        events.append(contentsOf: [updated], persisting: record.workflow, firstSequence: record.firstSequence)
+    }
+
+    /// Ends `record`'s remote attempt as its worker reported. A timeout the engine had already
+    /// decided (the attempt was stopping) wins over what the worker says.
+    private func end(_ record: WorkflowRecord, with end: WorkerReport.End, by worker: WorkerRef) {
+        guard let attempt = record.attempt else { return }
+        if let stop = attempt.stopFailure {
+            attemptEnded(record, failure: stop.failure, outcome: stop.outcome, returned: true)
+            return
+        }
+        switch end {
+        case .completed:
+            attemptEnded(record, failure: nil, outcome: .failed, returned: true)
+        case let .failed(error, stack, code, doNotRetry):
+            let failure = JobFailureDescription(
+                message: error.isEmpty ? "the worker reported a failure without a message" : error,
+                code: code, stack: stack, isRetryable: !doNotRetry
+            )
+            attemptEnded(record, failure: failure, outcome: .failed, returned: true)
+        case let .released(reason):
+            // A worker releases only when it stops: handing it the next attempt would loop.
+            if let sessionID = attempt.lease?.sessionID {
+                workerDispatch.sessions[sessionID]?.isDraining = true
             }
-            .sorted { ($0.worker.name, $0.worker.instanceID) < ($1.worker.name, $1.worker.instanceID) }
+            release(record, by: worker, reason: reason)
+        }
     }
 
     /// The worker that held `record`'s attempt handed it back unfinished: the attempt ends
@@ -258,6 +346,30 @@ extension WorkflowEngine {
         )
         interruptAttempt(of: record, failure: failure, then: .startsNow, returned: true)
         startAttempt(of: record)
+    }
+
+    /// Ends, interrupted and uncounted, every live lease of `registration`'s instance that its
+    /// hello does not list (the worker never got the assignment, or lost it with its old
+    /// connection), and queues its job again.
+    private func requeueLeasesLost(by registration: WorkerRegistration) {
+        let held = Set(registration.heldLeases.map(\.epoch))
+        let lost = workerDispatch.liveLeases.compactMap { epoch, workflowID -> WorkflowRecord? in
+            guard !held.contains(epoch), let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch,
+                  let lease = attempt.lease, lease.sessionID == nil, lease.worker?.instanceID == registration.worker.instanceID
+            else { return nil }
+            return record
+        }
+        for record in lost {
+            let job = record.workflow.jobs[record.position]
+            let failure = JobFailureDescription(
+                message: "lost by worker \(registration.worker): it reconnected without attempt \(job.attempt)",
+                code: .interrupted,
+                stack: "WorkerService: the worker's hello did not list its lease",
+                isRetryable: true
+            )
+            interruptAttempt(of: record, failure: failure, then: .startsNow, returned: true)
+            startAttempt(of: record)
+        }
     }
 
     /// The live lease `token` names, if it is the current attempt's.
@@ -283,6 +395,9 @@ extension WorkflowEngine {
         }
         if !(1...maxWorkerSlots).contains(registration.slots) {
             throw .invalidArgument(field: "hello.slots", reason: "must be from 1 to \(maxWorkerSlots), got \(registration.slots)")
+        }
+        if registration.heldLeases.count > maxWorkerSlots {
+            throw .invalidArgument(field: "hello.held_leases", reason: "lists \(registration.heldLeases.count) leases; a worker holds at most \(maxWorkerSlots)")
         }
     }
 

@@ -191,6 +191,10 @@ extension WorkflowV1 {
         /// `LOG_EVENT_KIND_JOB_ASSIGNED` (17): A worker took attempt `attempt` of a remote job: `worker` names it.
         public static let jobAssigned = LogEventKind(rawValue: 17)
 
+        /// `LOG_EVENT_KIND_STATS_UPDATED` (18): A remote job reported its counters without a step or progress update: `stats.counters`
+        /// holds their values so far (the job's final stats come with its end).
+        public static let statsUpdated = LogEventKind(rawValue: 18)
+
         public static let protoNames: [Int32: String] = [
             0: "LOG_EVENT_KIND_UNSPECIFIED",
             1: "LOG_EVENT_KIND_WORKFLOW_STARTED",
@@ -210,6 +214,7 @@ extension WorkflowV1 {
             15: "LOG_EVENT_KIND_JOB_INTERRUPTED",
             16: "LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED",
             17: "LOG_EVENT_KIND_JOB_ASSIGNED",
+            18: "LOG_EVENT_KIND_STATS_UPDATED",
         ]
     }
 }
@@ -1360,7 +1365,7 @@ extension WorkflowV1 {
         /// Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
         public var retryAtMs: Int64
 
-        /// Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
+        /// Set for JOB_ASSIGNED: the worker that took the attempt.
         ///
         /// `nil` when absent.
         public var worker: WorkflowV1.WorkerRef?
@@ -1391,7 +1396,7 @@ extension WorkflowV1 {
         ///   - gapToSequence: Set for GAP: the last sequence the watcher missed.
         ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
         ///   - retryAtMs: Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
-        ///   - worker: Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
+        ///   - worker: Set for JOB_ASSIGNED: the worker that took the attempt.
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -2300,8 +2305,9 @@ extension WorkflowV1 {
         public var updates: [WorkflowV1.JobUpdate]
 
         /// The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
-        /// increments, so a report sent twice counts once. A report of counters alone (no update, no
-        /// end) is acknowledged once a later change of the server is durable, so keep sending.
+        /// increments, so a report sent twice counts once; a counter left out keeps its value. A
+        /// report of counters alone becomes a STATS_UPDATED event. A report with no update, no counter
+        /// and no end is refused.
         public var counters: [String: Int64]
 
         /// The attempt's end, in the lease's last report; absent while it runs.
@@ -2313,7 +2319,7 @@ extension WorkflowV1 {
         ///   - lease: The assignment's lease.
         ///   - sequence: 1 for the lease's first report, plus one per report after it. A sequence the server has already accepted is acknowledged again and not applied again; a gap is refused.
         ///   - updates: Steps and progress updates, in the order the job made them.
-        ///   - counters: The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not increments, so a report sent twice counts once. A report of counters alone (no update, no end) is acknowledged once a later change of the server is durable, so keep sending.
+        ///   - counters: The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not increments, so a report sent twice counts once; a counter left out keeps its value. A report of counters alone becomes a STATS_UPDATED event. A report with no update, no counter and no end is refused.
         ///   - end: The attempt's end, in the lease's last report; absent while it runs.
         public init(
             lease: WorkflowV1.LeaseToken? = nil,
@@ -2655,7 +2661,7 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.JobFailure`.
     public struct JobFailure: ProtoMessage {
-        /// What went wrong. Required.
+        /// What went wrong; empty is recorded as "the worker reported a failure without a message".
         public var error: String
 
         /// Where it went wrong: a stack trace.
@@ -2671,7 +2677,7 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - error: What went wrong. Required.
+        ///   - error: What went wrong; empty is recorded as "the worker reported a failure without a message".
         ///   - stack: Where it went wrong: a stack trace.
         ///   - errorCode: The kind of error, matched against the retry policy's non-retryable codes; empty means ERROR.
         ///   - doNotRetry: Never retry this failure, whatever the policy says.
@@ -3585,7 +3591,9 @@ extension WorkflowV1 {
 
         /// One stream per connected worker process, push not poll. The worker's first message is
         /// `hello`; the server answers `welcome`, then pushes assignments (never more at once than
-        /// the worker's slots) and cancellations, and acknowledges each report once it is durable.
+        /// the worker's slots; leases it gets back after a reconnect count too) and cancellations,
+        /// and acknowledges each report once it is durable. Nothing the server sends depends on a
+        /// change it has not made durable: a message waits until everything before it is on disk.
         /// The worker sends reports (the ActionLogger calls of each assignment, in order, numbered
         /// per lease) and heartbeats. A report under a lease that ended is refused and changes
         /// nothing; a report sent again after a reconnect is applied once. The stream ends when

@@ -5,19 +5,34 @@ import WorkflowMessages
 
 /// One worker's `Connect` stream: hands the worker's hello, reports and heartbeats to the
 /// engine, and streams back the welcome, assignments, cancellations, and each report's
-/// acknowledgement (once durable) or refusal, in the order the engine produced them.
+/// acknowledgement or refusal, in the order the engine produced them.
+///
+/// Every message waits in the outbox until the change it depends on is durable (a message
+/// that waits holds back those after it), so a worker never acts on something a crash could
+/// erase: an acknowledgement on a report that is not on disk, an assignment whose lease epoch
+/// could be given again. The outbox is bounded: a worker that stops reading while the server
+/// keeps producing is ended with RESOURCE_EXHAUSTED.
 ///
 /// The transport calls it on the event loop that runs the engine, so every engine call is a
-/// plain function call; acknowledgements arrive from the store's committing thread, hence the
-/// lock around the outbox.
+/// plain function call; durability wake-ups arrive from the store's committing thread, hence
+/// the lock around the outbox.
 final class WorkerStreamCall: RequestStreamHandler {
+    /// The most bytes waiting for the worker before the stream is ended.
+    static let maxQueuedBytes = 16 << 20
+
+    /// A serialized `ServerMessage` and the change it waits for.
+    private struct Outgoing {
+        var bytes: [UInt8]
+        var durability: DurableResult<Void>?
+    }
+
     private struct State {
-        /// Serialized `ServerMessage`s waiting for the transport.
-        var outbox: [[UInt8]] = []
-        /// Acknowledgements waiting for their report to be durable.
-        var pendingAcks = 0
+        /// Messages not yet handed to the transport, oldest first from `head`.
+        var outbox: [Outgoing] = []
+        var head = 0
+        var queuedBytes = 0
         /// The worker finished sending (or the call ended with an error): finish once the
-        /// outbox and the pending acknowledgements are done.
+        /// outbox is empty.
         var ending: RPCStatus?
         /// The call is over: nothing more is queued.
         var closed = false
@@ -49,7 +64,11 @@ final class WorkerStreamCall: RequestStreamHandler {
             guard let sessionID else { throw Self.helloFirst }
             let leases = heartbeat.leases.map(LeaseToken.init)
             let draining = heartbeat.draining
-            onEngine { $0.heartbeat(sessionID: sessionID, leases: leases, draining: draining) }
+            do throws(EngineError) {
+                try onEngine { engine throws(EngineError) in try engine.heartbeat(sessionID: sessionID, leases: leases, draining: draining) }
+            } catch {
+                throw RPCStatus(error)
+            }
         case nil:
             throw RPCStatus(code: .invalidArgument, message: "WorkerMessage sets none of hello, report, heartbeat")
         }
@@ -65,11 +84,26 @@ final class WorkerStreamCall: RequestStreamHandler {
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
         state.withLock { state in
-            for message in state.outbox {
-                output.append(message: message)
+            while state.head < state.outbox.count, !output.isFull {
+                let next = state.outbox[state.head]
+                if let durability = next.durability, !durability.isDurable {
+                    return .pending  // its durability wakes the stream
+                }
+                output.append(message: next.bytes)
+                state.queuedBytes -= next.bytes.count
+                state.head += 1
             }
-            state.outbox.removeAll(keepingCapacity: true)
-            if let ending = state.ending, state.pendingAcks == 0 {
+            if state.head == state.outbox.count {
+                state.outbox.removeAll(keepingCapacity: true)
+                state.head = 0
+            } else if state.head >= 1_024 {
+                state.outbox.removeFirst(state.head)
+                state.head = 0
+            }
+            if !state.outbox.isEmpty {
+                return .more
+            }
+            if let ending = state.ending {
                 state.closed = true
                 return .finished(ending)
             }
@@ -81,6 +115,8 @@ final class WorkerStreamCall: RequestStreamHandler {
         state.withLock { state in
             state.closed = true
             state.outbox.removeAll()
+            state.head = 0
+            state.queuedBytes = 0
         }
         disconnect()
     }
@@ -92,32 +128,37 @@ final class WorkerStreamCall: RequestStreamHandler {
             throw RPCStatus(code: .failedPrecondition, message: "hello was already sent on this stream")
         }
         let registration = WorkerRegistration(hello)
-        let welcome: WorkerWelcome
+        let welcome: DurableResult<WorkerWelcome>
         do throws(EngineError) {
             welcome = try onEngine { engine throws(EngineError) in
-                try engine.connectWorker(registration) { [weak self] delivery in
-                    self?.send(WorkflowV1.ServerMessage(delivery))
+                try engine.connectWorker(registration) { [weak self] delivery, durability in
+                    self?.send(WorkflowV1.ServerMessage(delivery), after: durability)
                 }
             }
         } catch {
             throw RPCStatus(error)
         }
-        sessionID = welcome.sessionID
+        sessionID = welcome.value.sessionID
         let message = WorkflowV1.ServerMessage(
             message: .welcome(
                 WorkflowV1.WorkerWelcome(
-                    heartbeatIntervalMs: welcome.heartbeatInterval.wholeMilliseconds,
-                    resumedLeases: welcome.resumedLeases.map { WorkflowV1.ReportAck(lease: WorkflowV1.LeaseToken($0.lease), sequence: $0.acceptedReports) }
+                    heartbeatIntervalMs: welcome.value.heartbeatInterval.wholeMilliseconds,
+                    resumedLeases: welcome.value.resumedLeases.map {
+                        WorkflowV1.ReportAck(lease: WorkflowV1.LeaseToken($0.lease), sequence: $0.acceptedReports)
+                    }
                 )
             )
         )
         // The engine may have pushed cancellations and assignments while registering: the
-        // welcome goes before them.
+        // welcome goes before them (it is durable no later than they are).
+        let durability = welcome.replacingValue(with: ())
         state.withLock { state in
             guard !state.closed else { return }
-            state.outbox.insert(message.serializedBytes(), at: 0)
+            let bytes = message.serializedBytes()
+            state.outbox.insert(Outgoing(bytes: bytes, durability: durability), at: state.head)
+            state.queuedBytes += bytes.count
         }
-        waker()
+        wake(after: durability)
     }
 
     private func handle(_ message: WorkflowV1.JobReport, sessionID: UInt64) {
@@ -127,43 +168,50 @@ final class WorkerStreamCall: RequestStreamHandler {
             let applied = try onEngine { engine throws(EngineError) in
                 try engine.report(report, fromSession: sessionID)
             }
-            state.withLock { $0.pendingAcks += 1 }
-            let lease = WorkflowV1.LeaseToken(report.lease)
-            applied.whenDurable { [self] in
-                let ack = WorkflowV1.ServerMessage(message: .ack(WorkflowV1.ReportAck(lease: lease, sequence: applied.value)))
-                state.withLock { state in
-                    state.pendingAcks -= 1
-                    guard !state.closed else { return }
-                    state.outbox.append(ack.serializedBytes())
-                }
-                waker()
-            }
+            let ack = WorkflowV1.ReportAck(lease: WorkflowV1.LeaseToken(report.lease), sequence: applied.value)
+            send(WorkflowV1.ServerMessage(message: .ack(ack)), after: applied.replacingValue(with: ()))
         } catch {
             let status = RPCStatus(error)
-            send(
-                WorkflowV1.ServerMessage(
-                    message: .refusal(
-                        WorkflowV1.ReportRefusal(
-                            lease: token.map(WorkflowV1.LeaseToken.init),
-                            sequence: message.sequence,
-                            code: Int32(status.code.rawValue),
-                            message: status.message
-                        )
-                    )
-                )
+            let refusal = WorkflowV1.ReportRefusal(
+                lease: token.map(WorkflowV1.LeaseToken.init),
+                sequence: message.sequence,
+                code: Int32(status.code.rawValue),
+                message: status.message
             )
+            send(WorkflowV1.ServerMessage(message: .refusal(refusal)), after: nil)
         }
     }
 
-    /// Queues `message` for the worker and wakes the transport.
-    private func send(_ message: WorkflowV1.ServerMessage) {
+    /// Queues `message` for the worker, to go once `durability` is durable, and wakes the
+    /// transport; ends the stream when the worker lets too much pile up.
+    private func send(_ message: WorkflowV1.ServerMessage, after durability: DurableResult<Void>?) {
         let queued = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            state.outbox.append(message.serializedBytes())
+            guard !state.closed, state.ending == nil else { return false }
+            let bytes = message.serializedBytes()
+            guard state.queuedBytes + bytes.count <= Self.maxQueuedBytes else {
+                state.outbox.removeAll()
+                state.head = 0
+                state.queuedBytes = 0
+                state.ending = RPCStatus(
+                    code: .resourceExhausted,
+                    message: "the worker let more than \(Self.maxQueuedBytes >> 20) MiB of server messages pile up unread"
+                )
+                return true
+            }
+            state.outbox.append(Outgoing(bytes: bytes, durability: durability))
+            state.queuedBytes += bytes.count
             return true
         }
         if queued {
-            waker()
+            wake(after: durability)
+        }
+    }
+
+    /// Wakes the transport now, and again once `durability` is durable.
+    private func wake(after durability: DurableResult<Void>?) {
+        waker()
+        if let durability, !durability.isDurable {
+            durability.whenDurable { [waker] in waker() }
         }
     }
 

@@ -114,7 +114,7 @@ extension WorkflowV1.WorkerInfo {
             worker: WorkflowV1.WorkerRef(status.worker),
             queues: status.queues,
             slots: Int32(clamping: status.slots),
-            slotsInUse: Int32(clamping: status.leases.count),
+            slotsInUse: Int32(clamping: status.slotsInUse),
             labels: status.labels,
             connectedAtMs: status.connectedAtMs,
             lastHeartbeatAtMs: status.lastHeartbeatAtMs,

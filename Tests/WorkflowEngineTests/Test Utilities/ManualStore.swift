@@ -60,6 +60,11 @@ final class ManualStore: EventStore {
     }
 
     /// Commits everything queued and reports the newest sequence, as the real writer does.
+    /// The events committed so far, oldest first.
+    var committedEvents: [WorkflowModel.LogEvent] {
+        state.withLock { $0.committed }
+    }
+
     func commitQueued() {
         let (newest, handler) = state.withLock { state -> (UInt64, (@Sendable (UInt64) -> Void)?) in
             for write in state.queued {

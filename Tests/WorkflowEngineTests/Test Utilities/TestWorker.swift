@@ -30,9 +30,9 @@ final class TestWorker: Sendable {
         var registration = registration
         registration.heldLeases = held
         let deliveries = self.deliveries
-        let welcome = try await engine.connectWorker(registration) { delivery in
+        let welcome = try await engine.connectWorker(registration) { delivery, _ in
             deliveries.update { $0.append(delivery) }
-        }
+        }.value
         session.update { $0 = welcome.sessionID }
         if !silent {
             let engine = self.engine
@@ -42,7 +42,7 @@ final class TestWorker: Sendable {
                 task = Task {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(100))
-                        await engine.heartbeat(sessionID: sessionID, leases: self.heldLeases)
+                        try? await engine.heartbeat(sessionID: sessionID, leases: self.heldLeases)
                     }
                 }
             }

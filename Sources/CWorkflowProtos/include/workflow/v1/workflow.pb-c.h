@@ -228,7 +228,12 @@ typedef enum _Workflow__V1__LogEventKind {
   /*
    * A worker took attempt `attempt` of a remote job: `worker` names it.
    */
-  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_ASSIGNED = 17
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_JOB_ASSIGNED = 17,
+  /*
+   * A remote job reported its counters without a step or progress update: `stats.counters`
+   * holds their values so far (the job's final stats come with its end).
+   */
+  WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_STATS_UPDATED = 18
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__LOG_EVENT_KIND)
 } Workflow__V1__LogEventKind;
 /*
@@ -822,7 +827,7 @@ struct  Workflow__V1__LogEvent
    */
   int64_t retry_at_ms;
   /*
-   * Set for JOB_ASSIGNED and for the end of a remote job's attempt: the worker that ran it.
+   * Set for JOB_ASSIGNED: the worker that took the attempt.
    */
   Workflow__V1__WorkerRef *worker;
 };
@@ -1184,8 +1189,9 @@ struct  Workflow__V1__JobReport
   Workflow__V1__JobUpdate **updates;
   /*
    * The job's counters (e.g. {"itemsCreated": 12}) as they are now: absolute values, not
-   * increments, so a report sent twice counts once. A report of counters alone (no update, no
-   * end) is acknowledged once a later change of the server is durable, so keep sending.
+   * increments, so a report sent twice counts once; a counter left out keeps its value. A
+   * report of counters alone becomes a STATS_UPDATED event. A report with no update, no counter
+   * and no end is refused.
    */
   size_t n_counters;
   Workflow__V1__JobReport__CountersEntry **counters;
@@ -1313,7 +1319,7 @@ struct  Workflow__V1__JobFailure
 {
   ProtobufCMessage base;
   /*
-   * What went wrong. Required.
+   * What went wrong; empty is recorded as "the worker reported a failure without a message".
    */
   char *error;
   /*
