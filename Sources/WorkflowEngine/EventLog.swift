@@ -146,16 +146,23 @@ public final class EventLog: Sendable {
     @discardableResult
     func append(contentsOf events: [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
         guard let store else { return append(contentsOf: events) }
-        var snapshot = workflow
-        for index in snapshot.jobs.indices {
-            snapshot.jobs[index].steps = []
-        }
+        let snapshot = Self.snapshot(of: workflow)
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
             let stamped = Self.stamp(events, in: &state, keeping: true)
             store.enqueue(contentsOf: [.workflow(snapshot, firstSequence: firstSequence), .events(stamped)])
             return first
         }
+    }
+
+    /// `workflow` as the store keeps it: its jobs without their steps (stored from the
+    /// `stepLogged` events).
+    private static func snapshot(of workflow: Workflow) -> Workflow {
+        var snapshot = workflow
+        for index in snapshot.jobs.indices {
+            snapshot.jobs[index].steps = []
+        }
+        return snapshot
     }
 
     /// Gives `events` (and their steps) the next sequence numbers and adds them to the ring.
@@ -192,10 +199,7 @@ public final class EventLog: Sendable {
     /// appends around it.
     func persist(_ workflow: Workflow, firstSequence: UInt64) {
         guard let store else { return }
-        var snapshot = workflow
-        for index in snapshot.jobs.indices {
-            snapshot.jobs[index].steps = []
-        }
+        let snapshot = Self.snapshot(of: workflow)
         state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
     }
 

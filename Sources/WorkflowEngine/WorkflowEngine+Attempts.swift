@@ -135,7 +135,7 @@ extension WorkflowEngine {
     /// Stops waiting on `record`'s attempt: cancels its timer and, unless it `returned` (its
     /// function returned, its worker reported its end), asks it to stop; a worker holding its
     /// lease is told the lease ended, and its slot is free again.
-    private func endAttempt(_ record: WorkflowRecord, returned: Bool, reason: String) {
+    func endAttempt(_ record: WorkflowRecord, returned: Bool, reason: String) {
         guard let attempt = record.attempt else { return }
         record.attempt = nil
         if returned {

@@ -40,7 +40,8 @@ extension WorkflowEngine {
             if var attempt = record.attempt {
                 if attempt.lease?.isAssigned == false {
                     // Still waiting for a worker: nothing runs, nothing to wait for.
-                    attemptEnded(record, failure: nil, outcome: .failed)
+                    endAttempt(record, returned: true, reason: reason)
+                    cancelWorkflow(record, at: record.position, ranJob: false, stats: Stats(), reason: record.workflow.cancelReason ?? reason)
                 } else if !attempt.isStopping {
                     let grace = record.definitions[record.position].cancellationGrace
                     attempt.stop(graceTimer: graceTimer(workflowID: id, epoch: attempt.epoch, grace: grace))

@@ -29,7 +29,7 @@ struct RemoteJobConfigurationTests {
         ("[A]\nx = remote", "t.conf:2: job \"x\": a remote job needs queue=NAME, the queue its workers serve"),
         ("[A]\nx = remote queue=", "t.conf:2: job \"x\": queue=: a queue name is letters, digits, '.', '_' and '-'"),
         ("[A]\nx = remote queue=a/b", "t.conf:2: job \"x\": queue=a/b: a queue name is letters, digits, '.', '_' and '-'"),
-        ("[A]\nx = remote queue=q heartbeat=50ms", "t.conf:2: job \"x\": heartbeat=50ms: must be at least 100ms"),
+        ("[A]\nx = remote queue=q heartbeat=900ms", "t.conf:2: job \"x\": heartbeat=900ms: must be at least 1s"),
         ("[A]\nx = remote queue=q heartbeat=5", "t.conf:2: job \"x\": heartbeat=5: a duration needs a unit: ms, s, m or h, e.g. 5s"),
         ("[A]\nx = remote queue=q schedule_timeout=0s", "t.conf:2: job \"x\": schedule_timeout=0s: must be longer than 0"),
         ("[A]\nx = remote queue=q file_path=a.csv", "t.conf:2: job \"x\": unknown key \"file_path\"; a remote job takes queue, heartbeat, schedule_timeout, retries, backoff, backoff_multiplier, max_backoff, jitter, no_retry, timeout"),

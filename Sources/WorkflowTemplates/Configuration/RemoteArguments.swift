@@ -7,7 +7,7 @@ import WorkflowEngine
 /// | key | meaning | value |
 /// | --- | --- | --- |
 /// | `queue` | the queue workers serve it from; required | letters, digits, `.`, `_`, `-` |
-/// | `heartbeat` | the lease's heartbeat timeout | a duration of at least 100ms; 30s by default |
+/// | `heartbeat` | the lease's heartbeat timeout | a duration of at least 1s; 30s by default |
 /// | `schedule_timeout` | how long an attempt may wait for a worker | a duration; none by default |
 ///
 /// ```swift
@@ -17,8 +17,9 @@ import WorkflowEngine
 enum RemoteArguments {
     /// The keys a remote job line takes besides the job keys of ``PolicyArguments``.
     static let keys = ["queue", "heartbeat", "schedule_timeout"]
-    /// The shortest heartbeat timeout: a worker heartbeats about once a second.
-    static let shortestHeartbeat = Duration.milliseconds(100)
+    /// The shortest heartbeat timeout: workers heartbeat at least once a second (more often for
+    /// shorter timeouts), so a shorter one would expire leases of healthy workers.
+    static let shortestHeartbeat = Duration.seconds(1)
 
     /// Takes the remote keys out of `arguments` and checks them.
     ///
@@ -36,7 +37,7 @@ enum RemoteArguments {
         let heartbeat = try PolicyArguments.take("heartbeat", from: &arguments) { text throws(DeclarationLineError) in
             let duration = try PolicyArguments.positiveDuration(text)
             guard duration >= shortestHeartbeat else {
-                throw DeclarationLineError(reason: "must be at least 100ms")
+                throw DeclarationLineError(reason: "must be at least 1s")
             }
             return duration
         }
