@@ -1,4 +1,5 @@
-"""Fixtures: a real workflowd (for test_workflowd.py) with the test templates, and helpers.
+"""Fixtures: a real workflowd with the test templates, a recording TCP proxy in front of it, and
+helpers (for test_workflowd.py and test_worker.py).
 
 WORKFLOWD names the binary (default: the repository's .build/debug/workflowd). Each server
 listens on a port picked here, not port 0, so that a test can kill it and start it again on
@@ -22,6 +23,8 @@ from typing import List, Optional
 import grpc
 import pytest
 
+from grpc_wire import protocol_violations
+from tcp_proxy import TCPProxy
 from workflow_worker.protos import workflow_pb2 as pb
 from workflow_worker.protos import workflow_pb2_grpc as pb_grpc
 
@@ -56,6 +59,48 @@ Process Data = remote queue=py-release heartbeat=5s retries=0
 
 [PY_SLOTS]
 Process Data = remote queue=py-slots heartbeat=5s retries=0
+
+[PY_OVER_SLOTS]
+Process Data = remote queue=py-over-slots heartbeat=5s retries=0
+
+[PY_REPORTS]
+Process Data = remote queue=py-reports heartbeat=5s retries=0
+
+[PY_BOOM]
+Process Data = remote queue=py-boom heartbeat=5s retries=1 backoff=100ms
+
+[PY_INVALID]
+Process Data = remote queue=py-invalid heartbeat=5s retries=3 backoff=100ms
+
+[PY_HEARTBEAT]
+Process Data = remote queue=py-heartbeat heartbeat=5s retries=0
+
+[PY_UNBLOCKED]
+Process Data = remote queue=py-unblocked heartbeat=60s retries=0
+
+[PY_RESUME]
+Process Data = remote queue=py-resume heartbeat=30s retries=0
+
+[PY_CANCEL_END]
+Process Data = remote queue=py-cancel-end heartbeat=5s retries=0
+
+[PY_REFUSED]
+Process Data = remote queue=py-refused heartbeat=3s retries=0
+
+[PY_STOPPING]
+Process Data = remote queue=py-stopping heartbeat=30s retries=0
+
+[PY_QUICK]
+Process Data = remote queue=py-quick heartbeat=5s retries=0
+
+[PY_GRACE]
+Process Data = remote queue=py-grace heartbeat=5s retries=0
+
+[PY_BAD_RETURN]
+Process Data = remote queue=py-bad-return heartbeat=5s retries=0
+
+[PY_WITH]
+Process Data = remote queue=py-with heartbeat=5s retries=0
 """
 
 
@@ -110,6 +155,10 @@ class Workflowd:
         """SIGSTOP: the process stops reading; what clients send waits in the kernel."""
         self.process.send_signal(signal.SIGSTOP)
 
+    def thaw(self) -> None:
+        """SIGCONT after `freeze`: the process reads what waited, in order."""
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: the process dies at once, as in a crash."""
         self.process.send_signal(signal.SIGKILL)
@@ -131,10 +180,11 @@ class Workflowd:
 
 
 class Api:
-    """WorkflowService and WorkerService stubs on one channel."""
+    """WorkflowService and WorkerService stubs on one channel (answers up to 64 MiB: a
+    workflow with 10,000 long steps is bigger than gRPC's default 4 MiB)."""
 
     def __init__(self, address: str):
-        self.channel = grpc.insecure_channel(address)
+        self.channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 << 20)])
         grpc.channel_ready_future(self.channel).result(timeout=10)
         self.workflows = pb_grpc.WorkflowServiceStub(self.channel)
         self.workers = pb_grpc.WorkerServiceStub(self.channel)
@@ -148,6 +198,12 @@ class Api:
 
     def get(self, workflow_id: str) -> pb.Workflow:
         return self.workflows.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
+
+    def cancel(self, workflow_id: str, reason: str = "") -> None:
+        self.workflows.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id, reason=reason), timeout=10)
+
+    def list_workers(self, queue: str) -> List[pb.WorkerInfo]:
+        return list(self.workers.ListWorkers(pb.ListWorkersRequest(queue=queue), timeout=10).workers)
 
     def wait_ended(self, workflow_id: str, timeout: float = 30.0) -> pb.Workflow:
         deadline = time.monotonic() + timeout
@@ -189,6 +245,12 @@ class Watcher:
         return [event for event in self.events if event.kind == kind]
 
 
+def remote_job(workflow: pb.Workflow) -> pb.Job:
+    """The workflow's one remote job (every test template names it "Process Data")."""
+    [job] = [job for job in workflow.jobs if job.name == "Process Data"]
+    return job
+
+
 def wait_for(condition, timeout: float = 10.0, what: str = "a condition", interval: float = 0.02):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -218,6 +280,28 @@ def own_workflowd(templates):
     server = Workflowd(templates)
     yield server
     server.remove()
+
+
+@pytest.fixture
+def tap():
+    """Builds recording TCP proxies in front of servers: `tap(server)`.
+
+    At the end it closes them and checks what the workers sent through them against the
+    WorkerService rules (grpc_wire.protocol_violations), which the server does not all check:
+    it applies a report number once whatever a resend carries.
+    """
+    proxies: List[TCPProxy] = []
+
+    def make(server: Workflowd) -> TCPProxy:
+        proxy = TCPProxy(server.port)
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.close()
+    for proxy in proxies:
+        assert protocol_violations(proxy.sent()) == []
 
 
 @pytest.fixture(scope="session")

@@ -328,3 +328,17 @@ def test_messages_of_an_abandoned_stream_are_ignored(ready):
     ready.close_stream()
     assert ready.receive(assignment(2), 1.0) == []
     assert ready.jobs_running == 1
+
+
+def test_setting_no_counter_sends_no_report(ready):
+    key = lease_key(token(1))
+    assert ready.update_counters(key, {}, absolute=True, now=0.1) is False
+    assert reports(ready.take_outgoing(0.5)) == []
+
+
+def test_heartbeats_come_four_times_per_shortest_lease_timeout_when_that_is_sooner(ready):
+    short = pb.ServerMessage(assignment=pb.JobAssignment(lease=token(2), queue="q", job_name="Quick", heartbeat_timeout_ms=1000))
+    ready.receive(short, 0.0)
+    assert ready.heartbeat_period == 0.25
+    sent = [heartbeats(ready.take_outgoing(t / 100)) for t in range(0, 101, 5)]
+    assert sum(len(batch) for batch in sent) >= 4

@@ -7,18 +7,13 @@ from __future__ import annotations
 import threading
 import time
 
-from conftest import Api, Watcher, free_port, wait_for
+from conftest import Api, Watcher, free_port, remote_job, wait_for
 from workflow_worker import JobContext, JobFailed, Level
 from workflow_worker.protos import workflow_pb2 as pb
 
 STEP = pb.LOG_EVENT_KIND_STEP_LOGGED
 PROGRESS = pb.LOG_EVENT_KIND_PROGRESS_UPDATED
 ASSIGNED = pb.LOG_EVENT_KIND_JOB_ASSIGNED
-
-
-def remote_job(workflow: pb.Workflow) -> pb.Job:
-    [job] = [job for job in workflow.jobs if job.name == "Process Data"]
-    return job
 
 
 def test_steps_progress_and_counters_reach_get_workflow_and_watchers(workflowd, api, make_worker):
@@ -247,6 +242,7 @@ def test_a_lease_that_expired_while_the_worker_was_away_is_dropped_and_retried(o
     finally:
         api.close()
     assert seen == {"cancelled": True, "ended": True}
+    wait_for(lambda: worker.jobs_running == 0, what="the slot to be free")
     assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED, workflow
     job = remote_job(workflow)
     assert [s.message for s in job.steps] == ["attempt 1 started", "attempt 2 done"]

@@ -131,6 +131,8 @@ Action = Union[RunJob, CancelJob, Resync]
 @dataclass
 class _Lease:
     token: pb.LeaseToken
+    # Seconds the server keeps the lease without a heartbeat (0: not known, e.g. resumed).
+    heartbeat_timeout: float = 0.0
     phase: LeasePhase = LeasePhase.ACTIVE
     job_running: bool = False
     # Calls logged and not yet in a report, with their encoded sizes.
@@ -264,8 +266,10 @@ class Ledger:
         key = lease_key(assignment.lease)
         if key in self._leases:
             return []  # already ours
-        lease = _Lease(token=assignment.lease)
+        lease = _Lease(token=assignment.lease, heartbeat_timeout=assignment.heartbeat_timeout_ms / 1000)
         self._leases[key] = lease
+        if self._next_heartbeat_at is not None:
+            self._next_heartbeat_at = min(self._next_heartbeat_at, now + self.heartbeat_period)
         if self.stopping:
             # Cannot un-ask the server: hand it back unrun.
             lease.phase = LeasePhase.ENDED
@@ -345,7 +349,7 @@ class Ledger:
     def update_counters(self, key: LeaseKey, changes: Dict[str, int], *, absolute: bool, now: float) -> bool:
         """Sets (`absolute`) or adds to counters of a running job; returns whether to wake the sender."""
         lease = self._leases.get(key)
-        if lease is None or lease.phase is not LeasePhase.ACTIVE:
+        if lease is None or lease.phase is not LeasePhase.ACTIVE or not changes:
             return False
         for name, value in changes.items():
             lease.counters[name] = value if absolute else lease.counters.get(name, 0) + value
@@ -472,8 +476,16 @@ class Ledger:
                     lease.sent_through = report.sequence
         if self._next_heartbeat_at is not None and now >= self._next_heartbeat_at:
             messages.append(pb.WorkerMessage(heartbeat=pb.WorkerHeartbeat(leases=self.running_leases(), draining=self.stopping)))
-            self._next_heartbeat_at = now + (self.heartbeat_interval or self.default_heartbeat_interval)
+            self._next_heartbeat_at = now + self.heartbeat_period
         return messages
+
+    @property
+    def heartbeat_period(self) -> float:
+        """Seconds between heartbeats: the welcome's interval, or a quarter of the shortest
+        heartbeat timeout of the leases held when that is shorter."""
+        period = self.heartbeat_interval or self.default_heartbeat_interval
+        timeouts = [lease.heartbeat_timeout for lease in self._leases.values() if lease.open and lease.heartbeat_timeout > 0]
+        return min([period] + [timeout / 4 for timeout in timeouts])
 
     def next_wake(self, now: float) -> Optional[float]:
         """Seconds until `take_outgoing` has something to send; None for "not until told"."""
