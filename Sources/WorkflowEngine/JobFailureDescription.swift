@@ -17,6 +17,12 @@ public struct JobFailureDescription: Sendable, Hashable {
         self.isRetryable = isRetryable
     }
 
+    /// An attempt cut off by something other than its job (a stop of the server, a worker that
+    /// handed it back or lost it): code `INTERRUPTED`, retryable.
+    static func interruption(_ message: String, stack: String) -> JobFailureDescription {
+        JobFailureDescription(message: message, code: .interrupted, stack: stack, isRetryable: true)
+    }
+
     /// Describes any error a job function threw. An ``EngineError`` (a job misusing its
     /// context, such as a progress outside 0...1) is a bug no retry fixes: not retryable.
     public init(_ error: any Error) {

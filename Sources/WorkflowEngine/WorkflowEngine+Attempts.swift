@@ -326,11 +326,9 @@ extension WorkflowEngine {
     /// not count against the job's retry policy (a deploy never uses up a job's attempts).
     func interruptAttempt(of record: WorkflowRecord) {
         let job = record.workflow.jobs[record.position]
-        let failure = JobFailureDescription(
-            message: "interrupted: the server shut down while attempt \(job.attempt) ran",
-            code: .interrupted,
-            stack: "WorkflowEngine.shutdown(gracePeriod:)",
-            isRetryable: true
+        let failure = JobFailureDescription.interruption(
+            "interrupted: the server shut down while attempt \(job.attempt) ran",
+            stack: "WorkflowEngine.shutdown(gracePeriod:)"
         )
         interruptAttempt(of: record, failure: failure, then: .startsWhenTheServerRuns, returned: false)
     }

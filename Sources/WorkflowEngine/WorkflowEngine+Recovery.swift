@@ -133,11 +133,9 @@ extension WorkflowEngine {
     @discardableResult
     private func recordCrashedAttempt(of record: WorkflowRecord, then followUp: InterruptionFollowUp) -> JobFailureDescription {
         let job = record.workflow.jobs[record.position]
-        let failure = JobFailureDescription(
-            message: "interrupted: the server stopped while attempt \(job.attempt) ran (a crash, a kill or a power loss)",
-            code: .interrupted,
-            stack: "WorkflowEngine.restore(): the process stopped while this attempt ran",
-            isRetryable: true
+        let failure = JobFailureDescription.interruption(
+            "interrupted: the server stopped while attempt \(job.attempt) ran (a crash, a kill or a power loss)",
+            stack: "WorkflowEngine.restore(): the process stopped while this attempt ran"
         )
         appendInterruption(of: record, failure: failure, then: followUp)
         return failure

@@ -242,17 +242,11 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
-    /// Runs `operation` on the engine with a plain function call.
-    ///
-    /// Every handler runs on the event loop that ``WorkflowServer`` made the engine's executor,
-    /// so the engine is isolated here by construction; anywhere else is a programming error.
+    /// Runs `operation` on the engine with a plain function call (see ``WorkflowEngine/onItsLoop(_:)``).
     private func onEngine<T: Sendable, Failure: Error>(
         _ operation: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T {
-        guard let result = try engine.ifIsolated(operation) else {
-            preconditionFailure("WorkflowRPCService must run on its engine's event loop (see WorkflowServer)")
-        }
-        return result
+        try engine.onItsLoop(operation)
     }
 }
 

@@ -218,7 +218,7 @@ def test_a_killed_worker_s_lease_expires_its_job_runs_on_another_and_its_late_re
         wait_until(api, workflow_id, lambda workflow: len(workflow.jobs[1].steps) >= 5)
         second = WorkerProcess(server.address, "survivor")
         # Whatever the first worker sends from now on is held; then it dies.
-        proxy.hold()
+        proxy.hold(to_server=True)
         time.sleep(0.5)
         first.kill()
         applied_before = [step.message for step in get(api, workflow_id).jobs[1].steps]

@@ -66,6 +66,6 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
             )
         }
         let message = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("WorkflowRPCService must run on its engine's event loop"))
+        #expect(message.contains("a handler of the workflow service ran off its engine's event loop"))
     }
 }

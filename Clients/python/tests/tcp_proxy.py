@@ -4,9 +4,11 @@ It forwards bytes both ways and records what each client connection sent (`grpc_
 it). On request it holds what flows in one direction and releases it later, in order: held
 worker-to-server bytes are hellos, reports and heartbeats the server has not read; held
 server-to-worker bytes are welcomes, assignments and acknowledgements the worker has not read.
-`cut` closes every connection at once, as a broken network does.
+`cut` closes every connection at once, as a broken network does. While worker-to-server
+bytes are held, a worker that dies leaves its server connection open, so `release` can still
+deliver what it sent before dying: late reports, as a slow network delivers them.
 
-(The idea of Tests/Interop/tcp_proxy.py, with a hold in either direction and a recording.)
+(Tests/Interop uses this proxy too.)
 
 Example::
 
@@ -69,6 +71,12 @@ class TCPProxy:
         with self._lock:
             self._hold_to_server |= to_server
             self._hold_to_client |= to_client
+
+    @property
+    def held_bytes(self) -> int:
+        """How many bytes are held now."""
+        with self._lock:
+            return sum(len(data) for _, data in self._held)
 
     def release(self) -> None:
         """Forwards everything held, in order, then forwards both ways again."""
@@ -152,6 +160,10 @@ class TCPProxy:
             except OSError:
                 break
         with self._lock:
+            if self._hold_to_server and connection.open:
+                # The worker went away while its bytes are held: keep the server side open, so
+                # `release` delivers them late on the connection they were sent on.
+                return
             first = connection.open
             connection.open = False
         for end in (source, destination):

@@ -338,11 +338,9 @@ extension WorkflowEngine {
             return
         }
         let job = record.workflow.jobs[record.position]
-        let failure = JobFailureDescription(
-            message: "released by worker \(worker): \(reason.isEmpty ? "the worker stopped" : reason)",
-            code: .interrupted,
-            stack: "WorkerService: the worker handed attempt \(job.attempt) back",
-            isRetryable: true
+        let failure = JobFailureDescription.interruption(
+            "released by worker \(worker): \(reason.isEmpty ? "the worker stopped" : reason)",
+            stack: "WorkerService: the worker handed attempt \(job.attempt) back"
         )
         interruptAttempt(of: record, failure: failure, then: .startsNow, returned: true)
         startAttempt(of: record)
@@ -361,11 +359,9 @@ extension WorkflowEngine {
         }
         for record in lost {
             let job = record.workflow.jobs[record.position]
-            let failure = JobFailureDescription(
-                message: "lost by worker \(registration.worker): it reconnected without attempt \(job.attempt)",
-                code: .interrupted,
-                stack: "WorkerService: the worker's hello did not list its lease",
-                isRetryable: true
+            let failure = JobFailureDescription.interruption(
+                "lost by worker \(registration.worker): it reconnected without attempt \(job.attempt)",
+                stack: "WorkerService: the worker's hello did not list its lease"
             )
             interruptAttempt(of: record, failure: failure, then: .startsNow, returned: true)
             startAttempt(of: record)

@@ -33,9 +33,7 @@ package struct WorkerRPCService: Sendable {
             return responder.fail(error)
         }
         let queue = request.queue.isEmpty ? nil : request.queue
-        guard let workers = engine.ifIsolated({ $0.workers(servingQueue: queue) }) else {
-            preconditionFailure("WorkerRPCService must run on its engine's event loop (see WorkflowServer)")
-        }
+        let workers = engine.onItsLoop { $0.workers(servingQueue: queue) }
         responder.succeed(WorkflowV1.ListWorkersResponse(workers: workers.map(WorkflowV1.WorkerInfo.init)).serializedBytes())
     }
 }

@@ -222,12 +222,10 @@ final class WorkerStreamCall: RequestStreamHandler {
         onEngine { $0.disconnectWorker(sessionID: sessionID) }
     }
 
+    /// Runs `operation` on the engine with a plain function call (see ``WorkflowEngine/onItsLoop(_:)``).
     private func onEngine<T: Sendable, Failure: Error>(
         _ operation: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T {
-        guard let result = try engine.ifIsolated(operation) else {
-            preconditionFailure("WorkerStreamCall must run on its engine's event loop (see WorkflowServer)")
-        }
-        return result
+        try engine.onItsLoop(operation)
     }
 }
