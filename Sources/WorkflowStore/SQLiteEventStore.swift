@@ -59,7 +59,7 @@ package final class SQLiteEventStore: EventStore {
     private let lock: DirectoryLock
     private let writer = DispatchQueue(label: "workflow.store.writer")
     private let queue = Mutex(Queue())
-    private let commitHandler = Mutex<(@Sendable (UInt64) -> Void)?>(nil)
+    private let commitHandler = Mutex<CommitHandler?>(nil)
     /// The oldest and newest stored sequences (0 when none), kept by the writer.
     private let bounds: Mutex<(oldest: UInt64, newest: UInt64)>
     private let logger: Logger
@@ -118,7 +118,12 @@ package final class SQLiteEventStore: EventStore {
     private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
 
     package func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
-        commitHandler.withLock { $0 = handler }
+        commitHandler.withLock { $0 = CommitHandler(notify: handler) }
+    }
+
+    /// The handler set by ``setCommitHandler(_:)``, read on every commit.
+    func currentCommitHandler() -> CommitHandler? {
+        commitHandler.withLock { $0 }
     }
 
     package var oldestStoredSequence: UInt64? {
@@ -178,8 +183,7 @@ package final class SQLiteEventStore: EventStore {
         while true {
             do {
                 let newest = try commit(writes)
-                let handler = commitHandler.withLock { $0 }
-                handler?(newest)
+                currentCommitHandler()?.notify(newest)
                 return
             } catch {
                 logger.error("store.commit_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)", "store.retry_ms": "\(delayMs)"])
