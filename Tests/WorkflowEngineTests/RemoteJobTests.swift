@@ -373,7 +373,8 @@ struct RemoteJobTests {
         let store = ManualStore()
         var templates = TemplateRegistry.builtIn
         templates.register(Self.mixedTemplate())
-        let engine = WorkflowEngine(templates: templates, store: store, logger: EngineTesting.logger)
+        // The test's worker does not heartbeat: a long interval keeps it eligible.
+        let engine = WorkflowEngine(templates: templates, store: store, workerHeartbeatInterval: .seconds(60), logger: EngineTesting.logger)
         try await engine.restore()
         let handed = Box<[(WorkerDelivery, DurableResult<Void>)]>([])
         let registration = WorkerRegistration(worker: WorkerRef(name: "w", instanceID: "i"), queues: ["q"], slots: 1)
