@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Side-by-side benchmarks of workflowd and the C++ gRPC reference server (BENCHMARKS.md).
+# Side-by-side benchmarks of workflowd and the C++ gRPC reference server, then remote jobs end
+# to end (BENCHMARKS.md).
 # Usage: Scripts/bench.sh [--tiny] [--runs N] [--servers workflowd,workflowd-sqlite,reference]
-# Builds workflowd and workflow-bench (release) and the reference server and client
-# (Benchmarks/Reference, C++ gRPC callback API), runs Benchmarks/bench.py with the server on
-# core 0 and the load generators on core 1, and writes the Markdown table to stdout and to
-# .build/bench/results.md. --tiny is a quick run that only checks the harness works (CI); it
-# uses the debug build the tests already made, so its figures mean nothing.
+# Builds workflowd and workflow-bench (release) and the reference server, client and load
+# worker (Benchmarks/Reference, C++ gRPC callback API), runs Benchmarks/bench.py with the server
+# on core 0 and the load generators on core 1 and writes its Markdown table to stdout and to
+# .build/bench/results.md, then runs Benchmarks/remote_jobs.py (WorkerService throughput and
+# step latency on the SQLite store; it takes only --tiny and --runs) and writes its tables to
+# stdout and to .build/bench/remote-jobs.md. --tiny is a quick run that only checks the
+# harnesses work (CI); it uses the debug build the tests already made, so its figures mean
+# nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +26,26 @@ bin=$(swift build -c "$configuration" --show-bin-path)
 mkdir -p .build/bench
 Benchmarks/Reference/build.sh .build/bench/reference
 
-exec python3 Benchmarks/bench.py \
+python3 Benchmarks/bench.py \
     --workflowd "$bin/workflowd" \
     --workflow-bench "$bin/workflow-bench" \
     --reference-dir .build/bench/reference \
     --servers workflowd,workflowd-sqlite,reference \
     --output .build/bench/results.md \
     "$@"
+
+# Of this script's options, remote_jobs.py takes --tiny and --runs.
+remote_jobs_options=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --tiny) remote_jobs_options+=(--tiny) ;;
+        --runs) remote_jobs_options+=(--runs "${2:?--runs needs a value}"); shift ;;
+        --runs=*) remote_jobs_options+=("$1") ;;
+    esac
+    shift
+done
+exec python3 Benchmarks/remote_jobs.py \
+    --workflowd "$bin/workflowd" \
+    --reference-dir .build/bench/reference \
+    --output .build/bench/remote-jobs.md \
+    "${remote_jobs_options[@]}"

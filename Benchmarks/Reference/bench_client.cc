@@ -39,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_support.h"
 #include "workflow/v1/workflow.grpc.pb.h"
 
 namespace {
@@ -46,91 +47,15 @@ namespace {
 namespace wf = workflow::v1;
 using Clock = std::chrono::steady_clock;
 
-// MARK: - Failure and the timeout
-
-[[noreturn]] void Fail(const std::string& message) {
-  std::fflush(stdout);
-  std::fprintf(stderr, "bench_client: %s\n", message.c_str());
-  std::fflush(stderr);
-  // Streams and channels may still be busy on gRPC's threads: leave without unwinding them.
-  std::_Exit(1);
-}
-
-std::string Describe(const grpc::Status& status) {
-  static const char* const kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  int code = int(status.error_code());
-  std::string name = code >= 0 && code < 17 ? kNames[code] : std::to_string(code);
-  return name + (status.error_message().empty() ? "" : ": " + status.error_message());
-}
-
-/// What the run is doing, for the timeout's message.
-std::mutex progress_mu;
-std::string progress = "starting";
-
-void SetProgress(std::string text) {
-  std::lock_guard<std::mutex> lock(progress_mu);
-  progress = std::move(text);
-}
-
-/// Fails the whole run once `seconds` have passed, so nothing hangs forever.
-void ArmTimeout(double seconds) {
-  std::thread([seconds] {
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    std::string doing;
-    {
-      std::lock_guard<std::mutex> lock(progress_mu);
-      doing = progress;
-    }
-    char limit[32];
-    std::snprintf(limit, sizeof limit, "%g", seconds);
-    Fail(std::string("timed out after ") + limit + " s (--timeout-seconds) while " + doing);
-  }).detach();
-}
-
-double SecondsBetween(Clock::time_point start, Clock::time_point end) {
-  return std::chrono::duration<double>(end - start).count();
-}
+using bench::ArmTimeout;
+using bench::Describe;
+using bench::Fail;
+using bench::SecondsBetween;
+using bench::SetProgress;
 
 // MARK: - Arguments
 
-struct Arguments {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // --name value
-
-  static Arguments Parse(int argc, char** argv) {
-    Arguments arguments;
-    for (int index = 1; index < argc; ++index) {
-      std::string argument = argv[index];
-      if (argument.rfind("--", 0) == 0) {
-        if (index + 1 >= argc) Fail("option " + argument + " needs a value");
-        arguments.options[argument.substr(2)] = argv[++index];
-      } else {
-        arguments.positional.push_back(argument);
-      }
-    }
-    return arguments;
-  }
-
-  double Number(const std::string& name, double fallback) const {
-    auto found = options.find(name);
-    if (found == options.end()) return fallback;
-    char* end = nullptr;
-    double value = std::strtod(found->second.c_str(), &end);
-    if (end == found->second.c_str() || *end != '\0' || value < 0) Fail("--" + name + " needs a non-negative number");
-    return value;
-  }
-
-  void RequireOnly(std::initializer_list<const char*> allowed) const {
-    for (const auto& [name, value] : options) {
-      bool known = name == "timeout-seconds";
-      for (const char* candidate : allowed) known = known || name == candidate;
-      if (!known) Fail("unknown option --" + name);
-    }
-  }
-};
+using Arguments = bench::Arguments;
 
 /// TEST parameters from k=v words.
 google::protobuf::Map<std::string, std::string> Params(const std::vector<std::string>& words, size_t from) {
@@ -546,6 +471,7 @@ int Idle(const Arguments& arguments) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::program = "bench_client";
   Arguments arguments = Arguments::Parse(argc, argv);
   if (arguments.positional.empty()) {
     Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle ... "

@@ -3,6 +3,7 @@
 #   OUTDIR/gen/                 protoc + grpc_cpp_plugin output for Protos/ (never committed)
 #   OUTDIR/reference_server     Benchmarks/Reference/reference_server.cc
 #   OUTDIR/bench_client         Benchmarks/Reference/bench_client.cc
+#   OUTDIR/load_worker          Benchmarks/Reference/load_worker.cc (WorkerService load, remote_jobs.py)
 # Each step runs only when its inputs are newer than its output, so repeated runs are quick.
 # Needs: g++, protoc, grpc_cpp_plugin, pkg-config grpc++ protobuf (Debian libgrpc++-dev,
 # protobuf-compiler-grpc, libprotobuf-dev).
@@ -38,7 +39,7 @@ if stale "$GEN/workflow/v1/workflow.grpc.pb.cc" "$ROOT/Protos/$PROTO"; then
     --plugin=protoc-gen-grpc="$(command -v grpc_cpp_plugin)" "$ROOT/Protos/$PROTO"
 fi
 
-CXXFLAGS=(-O2 -DNDEBUG -std=c++17 -Wall -Wextra -Wno-unused-parameter -pthread -I "$GEN")
+CXXFLAGS=(-O2 -DNDEBUG -std=c++17 -Wall -Wextra -Wno-unused-parameter -pthread -I "$GEN" -I "$HERE")
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags grpc++ protobuf)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs grpc++ protobuf)"
 GENERATED=("$GEN/workflow/v1/workflow.pb.cc" "$GEN/workflow/v1/workflow.grpc.pb.cc")
@@ -52,8 +53,8 @@ for source in "${GENERATED[@]}"; do
 done
 OBJECTS=("$OUT/workflow.pb.o" "$OUT/workflow.grpc.pb.o")
 
-for program in reference_server bench_client; do
-  if stale "$OUT/$program" "$HERE/$program.cc" "${OBJECTS[@]}" "$HERE/build.sh"; then
+for program in reference_server bench_client load_worker; do
+  if stale "$OUT/$program" "$HERE/$program.cc" "$HERE/bench_support.h" "${OBJECTS[@]}" "$HERE/build.sh"; then
     g++ "${CXXFLAGS[@]}" "${PKG_CFLAGS[@]}" "$HERE/$program.cc" "${OBJECTS[@]}" \
       "${PKG_LIBS[@]}" -lgrpc++ -o "$OUT/$program"
   fi
