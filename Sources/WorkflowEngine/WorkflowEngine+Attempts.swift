@@ -230,6 +230,7 @@ extension WorkflowEngine {
     func attemptEnded(_ record: WorkflowRecord, failure: JobFailureDescription?, outcome: JobAttempt.Outcome, returned: Bool = false) {
         guard let attempt = record.attempt else { return }
         endAttempt(record, returned: returned, reason: failure?.message ?? record.workflow.cancelReason ?? "the attempt ended")
+        defer { sendLeaseEndNotices() }
         let position = record.position
         // Record everything the job logged before its end.
         let (pending, counters) = attempt.close()
@@ -344,6 +345,7 @@ extension WorkflowEngine {
     func interruptAttempt(of record: WorkflowRecord, failure: JobFailureDescription, then followUp: InterruptionFollowUp, returned: Bool) {
         guard let attempt = record.attempt else { return }
         endAttempt(record, returned: returned, reason: failure.message)
+        defer { sendLeaseEndNotices() }
         let position = record.position
         let job = record.workflow.jobs[position]
         let (pending, counters) = attempt.close()

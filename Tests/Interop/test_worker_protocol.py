@@ -20,6 +20,9 @@ TEMPLATES = """
 Fetch   = wait wait_ms=1
 Process = remote queue=q heartbeat=5s
 Save    = wait wait_ms=1
+
+[BIG] retries=0 timeout=1m
+Process = remote queue=big heartbeat=30s
 """
 
 
@@ -159,3 +162,40 @@ def test_list_workers_and_workflowctl_workers_show_slots_and_leases(channel, wor
     worker.report(lease, 1, end="completed")
     assert worker.next_of("ack").sequence == 1
     worker.close()
+
+
+def test_a_worker_that_stops_reading_is_ended_and_forgotten_not_kept_as_a_black_hole(channel):
+    """200 assignments of 240 KB each pile up unread (past what flow control lets the client buffer): the server ends the
+    stream with RESOURCE_EXHAUSTED and the worker is gone from ListWorkers, so nothing more is
+    assigned to it."""
+    import queue as queues
+    requests = queues.Queue()
+    requests.put(pb.WorkerMessage(hello=pb.WorkerHello(name="deaf", instance_id="deaf-1", queues=["big"], slots=250)))
+
+    def outgoing():
+        while True:
+            message = requests.get()
+            if message is None:
+                return
+            yield message
+
+    call = workflow_pb2_grpc.WorkerServiceStub(channel).Connect(outgoing(), timeout=60)
+    workers = workflow_pb2_grpc.WorkerServiceStub(channel)
+    deadline = time.monotonic() + 20
+    while not workers.ListWorkers(pb.ListWorkersRequest(queue="big"), timeout=10).workers:
+        assert time.monotonic() < deadline, "the deaf worker never registered"
+        time.sleep(0.05)
+    service = workflow_pb2_grpc.WorkflowServiceStub(channel)
+    big = {f"blob{n}": "x" * (60 << 10) for n in range(4)}
+    ids = [service.StartWorkflow(pb.StartWorkflowRequest(type="BIG", params=big), timeout=10).workflow_id for _ in range(200)]
+    deadline = time.monotonic() + 30
+    while workers.ListWorkers(pb.ListWorkersRequest(queue="big"), timeout=10).workers:
+        assert time.monotonic() < deadline, "a worker that reads nothing is still registered"
+        time.sleep(0.1)
+    with pytest.raises(grpc.RpcError) as error:
+        for _ in call:
+            pass
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    requests.put(None)
+    for workflow_id in ids:
+        service.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id), timeout=10)

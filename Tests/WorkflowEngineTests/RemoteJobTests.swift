@@ -448,6 +448,66 @@ struct RemoteJobTests {
         #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
     }
 
+    @Test("a worker is told its lease ended only with the end itself: the notice is not durable before the events that record the end")
+    func leaseEndNoticeWaitsForTheEnd() async throws {
+        let store = ManualStore()
+        var templates = TemplateRegistry.builtIn
+        templates.register(Self.mixedTemplate(remote: RemoteJob(queue: "q", heartbeatTimeout: .milliseconds(300))))
+        let engine = WorkflowEngine(templates: templates, store: store, workerHeartbeatInterval: .seconds(60), logger: EngineTesting.logger)
+        try await engine.restore()
+        let handed = Box<[(WorkerDelivery, DurableResult<Void>)]>([])
+        let registration = WorkerRegistration(worker: WorkerRef(name: "w", instanceID: "i"), queues: ["q"], slots: 1)
+        _ = try await engine.connectWorker(registration) { delivery, durability in
+            handed.update { $0.append((delivery, durability)) }
+        }
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let assignedBy = ContinuousClock.now + .seconds(10)
+        while handed.current.isEmpty, ContinuousClock.now < assignedBy {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        store.commitQueued()  // everything up to the assignment is durable now
+        // No heartbeat: the lease expires and the workflow fails; the worker is told.
+        _ = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        let notice = try #require(handed.current.first { delivery, _ in
+            if case .cancellation(_, _, true) = delivery { true } else { false }
+        })
+        #expect(!notice.1.isDurable)
+        store.commitQueued()
+        #expect(notice.1.isDurable)
+        let committed = store.committedEvents.filter { $0.workflowID == started.id }.map(\.kind)
+        #expect(committed.contains(.jobFailed) && committed.last == .workflowFailed)
+    }
+
+    @Test("a worker that reconnects without a lease whose attempt already timed out gets it ended as the timeout, counted")
+    func lostAfterTimeoutCounts() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate(timeout: .milliseconds(100), cancellationGrace: .seconds(30))])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        _ = try await worker.awaitAssignments(1)
+        try await worker.awaitCondition("the timeout's cancellation") { !$0.cancellations.isEmpty }
+        await worker.disconnect()
+        try await worker.connect(holding: [])
+        let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
+        #expect(finished.status == .failed)
+        #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.timedOut] && finished.jobs[1].uncountedAttempts == 0)
+    }
+
+    @Test("a hello that lists a held lease twice gets it back once, and no cancellation for it")
+    func heldLeaseListedTwice() async throws {
+        let engine = EngineTesting.makeEngine([Self.mixedTemplate()])
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        await worker.disconnect()
+        let welcome = try await worker.connect(holding: [lease, lease])
+        #expect(welcome.resumedLeases.map(\.lease) == [lease])
+        #expect(worker.cancellations.isEmpty)
+        try await worker.report(lease, 1, end: .completed)
+        #expect(try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }.status == .completed)
+    }
+
     @Test("a registration without a name, instance or queue, or with slots out of range, is refused")
     func badRegistrations() async throws {
         let engine = EngineTesting.makeEngine()

@@ -342,3 +342,27 @@ def test_heartbeats_come_four_times_per_shortest_lease_timeout_when_that_is_soon
     assert ready.heartbeat_period == 0.25
     sent = [heartbeats(ready.take_outgoing(t / 100)) for t in range(0, 101, 5)]
     assert sum(len(batch) for batch in sent) >= 4
+
+
+def test_after_a_reconnect_the_first_heartbeat_comes_within_the_shortest_lease_timeout():
+    ledger = Ledger()
+    ledger.open_stream(HELLO)
+    ledger.receive(welcome(), 0.0)
+    short = pb.ServerMessage(assignment=pb.JobAssignment(lease=token(1), queue="q", job_name="Quick", heartbeat_timeout_ms=1000))
+    ledger.receive(short, 0.0)
+    ledger.close_stream()
+    ledger.open_stream(HELLO)
+    ledger.receive(welcome(resumed=[(token(1), 0)]), 5.0)
+    assert heartbeats(ledger.take_outgoing(5.25)) != []     # not a whole second after the welcome
+
+
+def test_a_worker_that_began_stopping_while_disconnected_says_so_in_its_first_heartbeat():
+    ledger = Ledger()
+    ledger.open_stream(HELLO)
+    ledger.receive(welcome(), 0.0)
+    ledger.close_stream()
+    ledger.begin_stop()
+    ledger.open_stream(HELLO)
+    ledger.receive(welcome(), 3.0)
+    [beat] = heartbeats(ledger.take_outgoing(3.0))
+    assert beat.draining

@@ -247,7 +247,9 @@ class Ledger:
         self.stream = StreamPhase.READY
         interval_ms = welcome.heartbeat_interval_ms
         self.heartbeat_interval = interval_ms / 1000 if interval_ms > 0 else self.default_heartbeat_interval
-        self._next_heartbeat_at = now + self.heartbeat_interval
+        # A stopping worker says so at once; otherwise the first heartbeat comes within the
+        # shortest timeout of the leases the server just gave back.
+        self._next_heartbeat_at = -math.inf if self.stopping else now + self.heartbeat_period
         resumed = {lease_key(ack.lease): ack.sequence for ack in welcome.resumed_leases}
         actions: List[Action] = []
         for key in sorted(self._held):

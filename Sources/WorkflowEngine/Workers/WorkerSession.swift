@@ -67,4 +67,7 @@ struct WorkerDispatchState {
     var lastSessionID: UInt64 = 0
     /// The periodic check of lease expiry, while any lease is live.
     var sweeper: Task<Void, Never>?
+    /// Workers to tell that a lease ended, sent once the events recording the end are
+    /// appended (so the notice is durable no earlier than the end it reports).
+    var leaseEndNotices: [(sessionID: UInt64, lease: LeaseToken, reason: String)] = []
 }

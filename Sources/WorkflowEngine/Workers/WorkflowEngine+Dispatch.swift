@@ -161,16 +161,29 @@ extension WorkflowEngine {
     }
 
     /// A remote attempt ended: its lease stops being live, its worker (when `reason` is given,
-    /// and it holds the lease) is told so, and the freed slot takes the next waiting attempt.
+    /// and it holds the lease) is to be told so (by ``sendLeaseEndNotices()``, once the end is
+    /// recorded), and the freed slot takes the next waiting attempt.
     func endLease(_ lease: RemoteLease, workerToldBy reason: String?) {
         var lease = lease
         workerDispatch.liveLeases[lease.token.epoch] = nil
         guard let session = unbind(&lease, of: lease.token.workflowID) else { return }
         if let reason {
-            send(.cancellation(lease.token, reason: reason, leaseEnded: true), to: session)
+            workerDispatch.leaseEndNotices.append((session.id, lease.token, reason))
         }
         for queue in session.registration.queues {
             dispatch(queue: queue)
+        }
+    }
+
+    /// Tells the workers whose leases ended that they did; call after appending the events that
+    /// record the ends, so no notice can reach a worker before its end is durable.
+    func sendLeaseEndNotices() {
+        guard !workerDispatch.leaseEndNotices.isEmpty else { return }
+        let notices = workerDispatch.leaseEndNotices
+        workerDispatch.leaseEndNotices = []
+        for notice in notices {
+            guard let session = workerDispatch.sessions[notice.sessionID] else { continue }
+            send(.cancellation(notice.lease, reason: notice.reason, leaseEnded: true), to: session)
         }
     }
 

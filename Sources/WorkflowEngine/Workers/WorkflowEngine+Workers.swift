@@ -45,6 +45,9 @@ extension WorkflowEngine {
         }
         var resumed: [ResumedLease] = []
         for token in registration.heldLeases {
+            if liveLease(token)?.sessionID == session.id {
+                continue  // listed twice: resumed already
+            }
             guard let record = records[token.workflowID], let lease = liveLease(token),
                   lease.worker?.instanceID == instance, lease.sessionID == nil
             else {
@@ -358,6 +361,11 @@ extension WorkflowEngine {
             return record
         }
         for record in lost {
+            if let stop = record.attempt?.stopFailure {
+                // Already timed out: that decides the attempt, lost or not.
+                attemptEnded(record, failure: stop.failure, outcome: stop.outcome, returned: true)
+                continue
+            }
             let job = record.workflow.jobs[record.position]
             let failure = JobFailureDescription.interruption(
                 "lost by worker \(registration.worker): it reconnected without attempt \(job.attempt)",

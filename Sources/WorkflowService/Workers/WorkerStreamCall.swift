@@ -42,9 +42,10 @@ final class WorkerStreamCall: RequestStreamHandler {
     private let waker: StreamWaker
     private let state = Mutex(State())
     /// Set by the hello, cleared on disconnect.
-    // Safe without a lock: only `receive`, `requestsEnded` and `cancel` touch it, and the
-    // transport calls all three on the connection's event loop, which is the engine's (checked
-    // by `onEngine` on every path that sets it); the store's thread never reads it.
+    // Safe without a lock: only `receive`, `requestsEnded`, `produce`, `cancel` and `send` touch
+    // it, all on the connection's event loop, which is the engine's (the transport calls the
+    // first four there; `send` runs in `receive` or in the engine's `deliver`, checked by
+    // `onEngine`); the store's thread only calls the waker.
     private nonisolated(unsafe) var sessionID: UInt64?
 
     init(engine: WorkflowEngine, waker: StreamWaker) {
@@ -83,7 +84,7 @@ final class WorkerStreamCall: RequestStreamHandler {
     }
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
-        state.withLock { state in
+        let production = state.withLock { state -> StreamProduction in
             while state.head < state.outbox.count, !output.isFull {
                 let next = state.outbox[state.head]
                 if let durability = next.durability, !durability.isDurable {
@@ -109,6 +110,12 @@ final class WorkerStreamCall: RequestStreamHandler {
             }
             return .pending
         }
+        if case .finished = production {
+            // The transport calls nothing more after this: the worker is gone for the engine
+            // too (also when the stream ends on an overflow, not on the worker's end).
+            disconnect()
+        }
+        return production
     }
 
     func cancel() {
@@ -183,10 +190,13 @@ final class WorkerStreamCall: RequestStreamHandler {
     }
 
     /// Queues `message` for the worker, to go once `durability` is durable, and wakes the
-    /// transport; ends the stream when the worker lets too much pile up.
+    /// transport. A worker that lets too much pile up unread is dropped: the outbox is emptied,
+    /// the stream ends with RESOURCE_EXHAUSTED once the transport can send again, and the
+    /// engine forgets the worker at once (its leases then expire unless it reconnects), so no
+    /// more work is pushed into a stream nobody reads.
     private func send(_ message: WorkflowV1.ServerMessage, after durability: DurableResult<Void>?) {
-        let queued = state.withLock { state -> Bool in
-            guard !state.closed, state.ending == nil else { return false }
+        let outcome = state.withLock { state -> (queued: Bool, overflowed: Bool) in
+            guard !state.closed, state.ending == nil else { return (false, false) }
             let bytes = message.serializedBytes()
             guard state.queuedBytes + bytes.count <= Self.maxQueuedBytes else {
                 state.outbox.removeAll()
@@ -196,13 +206,19 @@ final class WorkerStreamCall: RequestStreamHandler {
                     code: .resourceExhausted,
                     message: "the worker let more than \(Self.maxQueuedBytes >> 20) MiB of server messages pile up unread"
                 )
-                return true
+                return (true, true)
             }
             state.outbox.append(Outgoing(bytes: bytes, durability: durability))
             state.queuedBytes += bytes.count
-            return true
+            return (true, false)
         }
-        if queued {
+        if outcome.overflowed, let sessionID {
+            // Called from inside the engine (a dispatch): leave it first, then disconnect.
+            self.sessionID = nil
+            let engine = self.engine
+            Task { await engine.disconnectWorker(sessionID: sessionID) }
+        }
+        if outcome.queued {
             wake(after: durability)
         }
     }
