@@ -33,31 +33,25 @@ extension WorkflowEngine {
         let position = record.position
         let job = record.workflow.jobs[position]
         guard case .remote(let remote) = record.definitions[position].work, let stored = job.lease else { return false }
+        guard job.worker != nil else {
+            // Never taken: it waits again, as when it was first queued.
+            queueForWorker(record, remote: remote, epoch: stored.epoch)
+            return true
+        }
         let now = WallClock.nowMs()
-        var lease = RemoteLease(
+        let lease = RemoteLease(
             token: LeaseToken(workflowID: record.workflow.id, jobID: job.id, attempt: job.attempt, epoch: stored.epoch),
             remote: remote,
             worker: job.worker,
             acceptedReports: stored.acceptedReports,
             counters: job.stats.counters,
-            expiresAtMs: .max
+            expiresAtMs: WallClock.milliseconds(remote.heartbeatTimeout, after: now)
         )
-        if job.worker != nil {
-            lease.expiresAtMs = WallClock.milliseconds(remote.heartbeatTimeout, after: now)
-            var attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
-            let elapsed = Duration.milliseconds(max(0, now - (job.attemptStartedAtMs ?? now)))
-            attempt.timer = timeoutTimer(of: record, epoch: stored.epoch, after: elapsed)
-            record.attempt = attempt
-            trackLease(stored.epoch, of: record)
-        } else {
-            if let scheduleToStart = remote.scheduleToStartTimeout {
-                lease.expiresAtMs = WallClock.milliseconds(scheduleToStart.clampedToLongestWait, after: now)
-            }
-            record.attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
-            trackLease(stored.epoch, of: record)
-            workerDispatch.waiting[remote.queue, default: FIFOQueue()].push((record.workflow.id, stored.epoch))
-            dispatch(queue: remote.queue)
-        }
+        var attempt = RunningAttempt(epoch: stored.epoch, runner: .remote(lease))
+        let elapsed = Duration.milliseconds(max(0, now - (job.attemptStartedAtMs ?? now)))
+        attempt.timer = timeoutTimer(of: record, epoch: stored.epoch, after: elapsed)
+        record.attempt = attempt
+        trackLease(stored.epoch, of: record)
         return true
     }
 

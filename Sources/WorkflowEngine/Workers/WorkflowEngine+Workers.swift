@@ -264,10 +264,10 @@ extension WorkflowEngine {
     /// (of the job's current lease or of an earlier attempt's).
     private func appliedBefore(_ report: WorkerReport, at position: Int, of record: WorkflowRecord) -> UInt64? {
         let job = record.workflow.jobs[position]
-        let leases = [job.lease].compactMap(\.self) + job.failedAttempts.compactMap(\.lease)
-        guard let lease = leases.first(where: { $0.epoch == report.lease.epoch }), report.sequence <= lease.acceptedReports else {
-            return nil
-        }
+        let epoch = report.lease.epoch
+        // The current lease first: no allocation on the path every report takes.
+        let lease = job.lease?.epoch == epoch ? job.lease : job.failedAttempts.last { $0.lease?.epoch == epoch }?.lease
+        guard let lease, report.sequence <= lease.acceptedReports else { return nil }
         return lease.acceptedReports
     }
 
