@@ -176,7 +176,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine"]),
+        // Test doubles shared by the engine's and the service's tests.
+        .target(name: "EngineTestSupport", dependencies: ["WorkflowEngine", "WorkflowModel"], path: "Tests/EngineTestSupport"),
+        .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine", "EngineTestSupport"]),
         .testTarget(
             name: "WorkflowStoreTests",
             dependencies: ["WorkflowStore", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
@@ -193,7 +195,7 @@ let package = Package(
             name: "WorkflowServiceTests",
             dependencies: [
                 "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
-                "MessageRuntime", "GRPCHealth", "GRPCReflection",
+                "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,4 +1,5 @@
 import Synchronization
+import EngineTestSupport
 import Testing
 import WorkflowModel
 @testable import WorkflowEngine

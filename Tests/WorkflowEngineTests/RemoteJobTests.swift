@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Testing
 import WorkflowModel
 @testable import WorkflowEngine

@@ -1,9 +1,9 @@
 import Synchronization
+import WorkflowEngine
 import WorkflowModel
-@testable import WorkflowEngine
 
 /// An ``EventStore`` that commits only when the test says so, to observe the durable watermark.
-final class ManualStore: EventStore {
+public final class ManualStore: EventStore {
     private struct State {
         var queued: [StoreWrite] = []
         var committed: [WorkflowModel.LogEvent] = []
@@ -14,58 +14,61 @@ final class ManualStore: EventStore {
     // Sendable: every mutable field is in the Mutex.
     private let state = Mutex(State())
 
-    func recover() throws -> RecoveredState {
+    /// Creates an empty store.
+    public init() {}
+
+    public func recover() throws -> RecoveredState {
         RecoveredState(workflows: [], lastSequence: 0)
     }
 
-    func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
+    public func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         state.withLock { $0.handler = handler }
     }
 
-    func enqueue(_ write: StoreWrite) {
+    public func enqueue(_ write: StoreWrite) {
         state.withLock { $0.queued.append(write) }
     }
 
-    func enqueue(contentsOf writes: [StoreWrite]) {
+    public func enqueue(contentsOf writes: [StoreWrite]) {
         state.withLock { $0.queued.append(contentsOf: writes) }
     }
 
-    func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+    public func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
         state.withLock { state in
             Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
     }
 
-    var oldestStoredSequence: UInt64? {
+    public var oldestStoredSequence: UInt64? {
         state.withLock { $0.committed.first?.sequence }
     }
 
-    func flush() {
+    public func flush() {
         commitQueued()
     }
 
     /// The workflows the engine forgot, in order (as committed).
-    var forgotten: [String] {
+    public var forgotten: [String] {
         state.withLock { $0.forgotten }
     }
 
     /// Drops the committed events before `sequence`, as pruning does.
-    func prune(before sequence: UInt64) {
+    public func prune(before sequence: UInt64) {
         state.withLock { $0.committed.removeAll { $0.sequence < sequence } }
     }
 
     /// The writes queued and not yet committed.
-    var queuedCount: Int {
+    public var queuedCount: Int {
         state.withLock { $0.queued.count }
     }
 
-    /// Commits everything queued and reports the newest sequence, as the real writer does.
     /// The events committed so far, oldest first.
-    var committedEvents: [WorkflowModel.LogEvent] {
+    public var committedEvents: [WorkflowModel.LogEvent] {
         state.withLock { $0.committed }
     }
 
-    func commitQueued() {
+    /// Commits everything queued and reports the newest sequence, as the real writer does.
+    public func commitQueued() {
         let (newest, handler) = state.withLock { state -> (UInt64, (@Sendable (UInt64) -> Void)?) in
             for write in state.queued {
                 switch write {
