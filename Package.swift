@@ -196,6 +196,7 @@ let package = Package(
             dependencies: [
                 "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
                 "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,7 +3,7 @@ import WorkflowEngine
 import WorkflowModel
 
 /// An ``EventStore`` that commits only when the test says so, to observe the durable watermark.
-public final class ManualStore: EventStore {
+package final class ManualStore: EventStore {
     private struct State {
         var queued: [StoreWrite] = []
         var committed: [WorkflowModel.LogEvent] = []
@@ -15,60 +15,60 @@ public final class ManualStore: EventStore {
     private let state = Mutex(State())
 
     /// Creates an empty store.
-    public init() {}
+    package init() {}
 
-    public func recover() throws -> RecoveredState {
+    package func recover() throws -> RecoveredState {
         RecoveredState(workflows: [], lastSequence: 0)
     }
 
-    public func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
+    package func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         state.withLock { $0.handler = handler }
     }
 
-    public func enqueue(_ write: StoreWrite) {
+    package func enqueue(_ write: StoreWrite) {
         state.withLock { $0.queued.append(write) }
     }
 
-    public func enqueue(contentsOf writes: [StoreWrite]) {
+    package func enqueue(contentsOf writes: [StoreWrite]) {
         state.withLock { $0.queued.append(contentsOf: writes) }
     }
 
-    public func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+    package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
         state.withLock { state in
             Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
     }
 
-    public var oldestStoredSequence: UInt64? {
+    package var oldestStoredSequence: UInt64? {
         state.withLock { $0.committed.first?.sequence }
     }
 
-    public func flush() {
+    package func flush() {
         commitQueued()
     }
 
     /// The workflows the engine forgot, in order (as committed).
-    public var forgotten: [String] {
+    package var forgotten: [String] {
         state.withLock { $0.forgotten }
     }
 
     /// Drops the committed events before `sequence`, as pruning does.
-    public func prune(before sequence: UInt64) {
+    package func prune(before sequence: UInt64) {
         state.withLock { $0.committed.removeAll { $0.sequence < sequence } }
     }
 
     /// The writes queued and not yet committed.
-    public var queuedCount: Int {
+    package var queuedCount: Int {
         state.withLock { $0.queued.count }
     }
 
     /// The events committed so far, oldest first.
-    public var committedEvents: [WorkflowModel.LogEvent] {
+    package var committedEvents: [WorkflowModel.LogEvent] {
         state.withLock { $0.committed }
     }
 
     /// Commits everything queued and reports the newest sequence, as the real writer does.
-    public func commitQueued() {
+    package func commitQueued() {
         let (newest, handler) = state.withLock { state -> (UInt64, (@Sendable (UInt64) -> Void)?) in
             for write in state.queued {
                 switch write {

@@ -309,7 +309,7 @@ DEADLINE = "200m"
 # the slack is for slow CI machines). Before issue 12 such a stream stayed open for as long as
 # the client granted no window (> 8 s).
 DEADLINE_ENDS_WITHIN = 1.0
-# When the server's log must say the deadline ended a stream nothing can be sent on.
+# Seconds within which the server's log must say the deadline ended a stream nothing can be sent on.
 DEADLINE_LOGGED_WITHIN = 5.0
 
 
@@ -373,10 +373,12 @@ def test_a_deadline_ends_a_watch_whose_client_does_not_read_its_socket(debug_ser
     wire.send(wire.headers(1, WATCH, GRPC + [("grpc-timeout", DEADLINE)]) + data_frames(1, request, end_stream=True))
     # The bound is looser than DEADLINE_ENDS_WITHIN: the debug server may still be busy with the
     # 100,000 events just written (their commits, the watch's first read from the store) when the
-    # timer fires, which took over 1 s on a loaded CI machine; a stream the deadline misses
+    # timer fires (a 1 s bound failed once in CI); a stream the deadline misses
     # stays open for as long as the client reads nothing.
+    sent_at = time.monotonic()
     lines = wait_for_log(debug_server, "rpc.deadline_exceeded", more_than=before, seconds=DEADLINE_LOGGED_WITHIN)
-    assert len(lines) > before, "no rpc.deadline_exceeded in the server's log"
+    assert len(lines) > before, \
+        f"no rpc.deadline_exceeded in the server's log {time.monotonic() - sent_at:.2f} s after a {DEADLINE} deadline"
     assert "h2.stream_id=1" in lines[-1], lines[-1]
     assert serves(debug_server)
     wire.close()

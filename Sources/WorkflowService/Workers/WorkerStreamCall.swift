@@ -226,9 +226,10 @@ final class WorkerStreamCall: RequestStreamHandler {
     /// Wakes the transport now, and again once `durability` is durable.
     ///
     /// Whether the change is durable is read before the first wake-up: the transport may
-    /// produce during it, find the message not yet durable, and the commit may land right
-    /// after; reading it only afterwards would then skip the second wake-up and leave the
-    /// message in the outbox until something else woke the stream.
+    /// produce during it and find the message not yet durable, and the commit may land right
+    /// after; read only afterwards, it would skip the second wake-up and strand the message in
+    /// the outbox until something else woke the stream. `whenDurable` calls back at once for a
+    /// change that became durable meanwhile.
     private func wake(after durability: DurableResult<Void>?) {
         let wasDurable = durability?.isDurable ?? true
         waker()

@@ -76,8 +76,10 @@ private final class InlineTransport: Sendable {
         var offset = 0
         while offset < bytes.count {
             let length = bytes[offset + 1 ..< offset + 5].reduce(0) { $0 << 8 | Int($1) }
-            if let message = try? WorkflowV1.ServerMessage(serializedBytes: bytes[offset + 5 ..< offset + 5 + length]) {
-                messages.append(message)
+            do {
+                messages.append(try WorkflowV1.ServerMessage(serializedBytes: bytes[offset + 5 ..< offset + 5 + length]))
+            } catch {
+                Issue.record("the call produced a message that does not decode: \(error)")
             }
             offset += 5 + length
         }
@@ -113,7 +115,6 @@ private final class InlineTransport: Sendable {
         // it not yet durable, and the commit lands before that wake-up returns.
         transport.commitAfterNextEmptyPull()
         let started = try await engine.start(WorkflowRequest(type: "REMOTE")).value
-        try await loop.submit {}.get()
 
         #expect(transport.commitsDuringPulls == 1)
         let assignment = transport.delivered.compactMap { message -> WorkflowV1.JobAssignment? in
