@@ -12,7 +12,7 @@
 /// let decoded = try WorkflowV1.GetWorkflowRequest(serializedBytes: bytes)
 /// assert(decoded == request)
 /// ```
-public protocol ProtoMessage: Sendable, Hashable {
+public protocol ProtoMessage: Sendable, Hashable, ProtoJSONCodable {
     /// The fully qualified proto name, e.g. `"workflow.v1.Workflow"`.
     static var protoMessageName: String { get }
 
@@ -60,7 +60,7 @@ extension ProtoMessage {
 /// A protobuf enum as a Swift value: a struct wrapping the wire value rather than a Swift enum,
 /// so a value this build does not know (sent by a newer peer) decodes, compares and re-encodes
 /// unchanged. Switch over the known constants with a `default:` branch.
-public protocol ProtoEnum: RawRepresentable<Int32>, Hashable, Sendable, CustomStringConvertible {
+public protocol ProtoEnum: RawRepresentable<Int32>, Hashable, Sendable, CustomStringConvertible, ProtoJSONCodable {
     /// The value on the wire.
     var rawValue: Int32 { get set }
 

@@ -5,6 +5,9 @@ struct FieldPlan {
     struct Oneof {
         struct Member {
             var protoName: String
+            var number: Int32
+            /// A `bytes` field: base64 in JSON.
+            var isBytes: Bool
             var caseName: String
             var comment: String
             var coding: ValueCoding
@@ -23,6 +26,12 @@ struct FieldPlan {
     var swiftName: String
     var swiftType: String
     var defaultValue: String
+    /// The field's proto name (the oneof's, for a oneof) and number (0 for a oneof).
+    var protoName: String
+    var number: Int32 = 0
+    /// How the value is written in JSON: through its ``ProtoJSONCodable`` conformance, as an
+    /// optional message (left out when `nil`), or as base64 bytes.
+    var json: JSONForm = .value
     /// The declaration's doc comment.
     var comment: String
     /// The comment as one line, for the initializer's parameter list.
@@ -32,6 +41,13 @@ struct FieldPlan {
     /// Statements that store the value into the C struct pointer `c`, allocating in `arena`.
     var fillStatements: [String]
     var oneof: Oneof?
+
+    enum JSONForm {
+        case value
+        case optionalMessage
+        case bytes
+        case repeatedBytes
+    }
 
     /// The properties of `message`, in field order; a `oneof` takes the place of its first member.
     static func plans(for message: MessageDescriptor, types: TypeTable) throws(GeneratorError) -> [FieldPlan] {
@@ -78,20 +94,22 @@ struct FieldPlan {
                 fill = "c.pointee.\(cMember) = arena.array(self.\(name)) { value, \(arena) in \(coding.toC("value")) }"
             }
             return FieldPlan(
-                swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", comment: comment, summary: summary,
+                swiftName: name, swiftType: "[\(coding.swiftType)]", defaultValue: "[]", protoName: field.name, number: field.number,
+                json: field.kind == .bytes ? .repeatedBytes : .value, comment: comment, summary: summary,
                 copyExpression: copy, fillStatements: ["c.pointee.n_\(cName) = self.\(name).count", fill]
             )
         }
         if field.kind == .message {
             return FieldPlan(
-                swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil",
-                comment: comment + "\n\n`nil` when absent.", summary: summary,
+                swiftName: name, swiftType: coding.swiftType + "?", defaultValue: "nil", protoName: field.name, number: field.number,
+                json: .optionalMessage, comment: comment + "\n\n`nil` when absent.", summary: summary,
                 copyExpression: Self.tried(coding.fromC(cField), coding.canThrow),
                 fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
             )
         }
         return FieldPlan(
-            swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, comment: comment, summary: summary,
+            swiftName: name, swiftType: coding.swiftType, defaultValue: coding.defaultValue, protoName: field.name, number: field.number,
+            json: field.kind == .bytes ? .bytes : .value, comment: comment, summary: summary,
             copyExpression: Self.tried(coding.fromC(cField), coding.canThrow),
             fillStatements: ["c.pointee.\(cMember) = \(coding.toC("self." + name))"]
         )
@@ -131,7 +149,8 @@ struct FieldPlan {
         let cEntry = Naming.cType(entry.fullName)
         let initialize = Naming.cFunctionPrefix(entry.fullName) + "__init"
         return FieldPlan(
-            swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", comment: comment, summary: summary,
+            swiftName: name, swiftType: "[\(key.swiftType): \(value.swiftType)]", defaultValue: "[:]", protoName: field.name, number: field.number,
+            comment: comment, summary: summary,
             copyExpression: Self.tried(
                 "CCopy.map(c.\(cMember), count: c.n_\(cName)) \(Self.closure("entry", "(\(key.fromC("entry.key")), \(value.fromC("entry.value")))", key.canThrow || value.canThrow))",
                 key.canThrow || value.canThrow
@@ -163,7 +182,7 @@ struct FieldPlan {
             if field.kind == .message { copy += " ?? \(coding.defaultValue)" }
             copy = Self.tried(copy, coding.canThrow)
             members.append(Oneof.Member(
-                protoName: field.name, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
+                protoName: field.name, number: field.number, isBytes: field.kind == .bytes, caseName: caseName, comment: field.comment, coding: coding, cConstant: constant, copyExpression: copy
             ))
             fill += [
                 "case .\(caseName.trimmingBackquotes)(let value)?:",
@@ -176,7 +195,7 @@ struct FieldPlan {
             ? "The `\(protoName)` oneof: which of its fields is set, if any."
             : message.oneofComments[index]
         return FieldPlan(
-            swiftName: name, swiftType: "\(typeName)?", defaultValue: "nil", comment: comment,
+            swiftName: name, swiftType: "\(typeName)?", defaultValue: "nil", protoName: protoName, comment: comment,
             summary: comment.split(separator: "\n").joined(separator: " "),
             copyExpression: Self.tried("Self.copy\(typeName)(c)", members.contains { $0.coding.canThrow }), fillStatements: fill,
             oneof: Oneof(protoName: protoName, typeName: typeName, comment: message.oneofComments[index], members: members)

@@ -162,6 +162,24 @@ enum Naming {
 
     /// `snake_case` or `camelCase` → `lowerCamel`; a leading acronym is lowered as a whole
     /// (`URL` → `url`, `URLPath` → `urlPath`).
+    /// protoc's JSON name of a field: each `_` dropped and the letter after it capitalized
+    /// (`workflow_id` → `workflowId`).
+    static func jsonName(_ protoName: String) -> String {
+        var result = ""
+        var capitalizeNext = false
+        for character in protoName {
+            if character == "_" {
+                capitalizeNext = true
+            } else if capitalizeNext {
+                result += character.uppercased()
+                capitalizeNext = false
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
     private static func lowerCamel(_ protoName: String) -> String {
         let words = protoName.split(separator: "_")
         guard let first = words.first else { return protoName }

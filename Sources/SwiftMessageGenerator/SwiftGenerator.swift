@@ -305,6 +305,8 @@ struct FileWriter {
         }
         line()
         try writeCodec(message, swiftName: swiftName, plans: plans, isNested: isNested)
+        line()
+        writeJSONCoding(message, swiftName: swiftName, plans: plans)
         for enumeration in message.nestedEnums {
             try writeEnumCodec(enumeration, swiftName: "\(swiftName).\(Naming.typeName(enumeration.name))")
         }
@@ -419,6 +421,100 @@ struct FileWriter {
                 }
             }
         }
+    }
+
+    /// The ``ProtoJSONCodable`` witnesses: proto3 JSON, proto field names out, either name in.
+    private mutating func writeJSONCoding(_ message: MessageDescriptor, swiftName: String, plans: [FieldPlan]) {
+        block("extension \(swiftName)") { writer in
+            let access = writer.access
+            writer.block("\(access) func writeProtoJSON(to writer: inout JSONWriter)") { writer in
+                writer.line("writer.beginObject()")
+                for plan in plans {
+                    let property = "self.\(plan.swiftName.trimmingBackquotes)"
+                    if let oneof = plan.oneof {
+                        writer.line("switch \(property) {")
+                        for member in oneof.members {
+                            writer.line("case .\(member.caseName.trimmingBackquotes)(let value)?:")
+                            writer.line("    writer.name(\"\(member.protoName)\")")
+                            writer.line(member.isBytes ? "    ProtoJSON.writeBytes(value, to: &writer)" : "    value.writeProtoJSON(to: &writer)")
+                        }
+                        writer.line("case nil:")
+                        writer.line("    break")
+                        writer.line("}")
+                        continue
+                    }
+                    switch plan.json {
+                    case .value:
+                        writer.line("writer.name(\"\(plan.protoName)\")")
+                        writer.line("\(property).writeProtoJSON(to: &writer)")
+                    case .bytes:
+                        writer.line("writer.name(\"\(plan.protoName)\")")
+                        writer.line("ProtoJSON.writeBytes(\(property), to: &writer)")
+                    case .repeatedBytes:
+                        writer.line("writer.name(\"\(plan.protoName)\")")
+                        writer.line("ProtoJSON.writeBytesArray(\(property), to: &writer)")
+                    case .optionalMessage:
+                        writer.line("if let value = \(property) {")
+                        writer.line("    writer.name(\"\(plan.protoName)\")")
+                        writer.line("    value.writeProtoJSON(to: &writer)")
+                        writer.line("}")
+                    }
+                }
+                writer.line("writer.endObject()")
+            }
+            writer.line()
+            writer.block("\(access) init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError)") { writer in
+                writer.line("self.init()")
+                let members = "try ProtoJSON.members(of: value, at: path, message: \"\(message.fullName)\")"
+                guard !plans.isEmpty else {
+                    writer.line("if let member = \(members).first {")
+                    writer.line("    throw ProtoJSON.unknownField(member.key, in: \"\(message.fullName)\", at: path)")
+                    writer.line("}")
+                    return
+                }
+                writer.line("var seen: Set<Int32> = []")
+                writer.line("for (key, member) in \(members) {")
+                writer.line("    switch key {")
+                for plan in plans {
+                    let property = "self.\(plan.swiftName.trimmingBackquotes)"
+                    if let oneof = plan.oneof {
+                        for member in oneof.members {
+                            writer.line("    case \(Self.jsonKeys(member.protoName)):")
+                            writer.line("        try ProtoJSON.markSet(\(member.number), in: &seen, key: key, at: path)")
+                            writer.line("        if case .null = member { continue }")
+                            writer.line("        guard \(property) == nil else { throw ProtoJSON.secondOneofMember(key, oneof: \"\(oneof.protoName)\", at: path) }")
+                            let read = member.isBytes
+                                ? "ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key))"
+                                : "\(member.coding.swiftType)(protoJSON: member, at: ProtoJSON.path(path, key))"
+                            writer.line("        \(property) = .\(member.caseName.trimmingBackquotes)(try \(read))")
+                        }
+                        continue
+                    }
+                    writer.line("    case \(Self.jsonKeys(plan.protoName)):")
+                    writer.line("        try ProtoJSON.markSet(\(plan.number), in: &seen, key: key, at: path)")
+                    writer.line("        if case .null = member { continue }")
+                    let read: String
+                    switch plan.json {
+                    case .value: read = "\(plan.swiftType)(protoJSON: member, at: ProtoJSON.path(path, key))"
+                    case .optionalMessage: read = "\(plan.swiftType.dropLast())(protoJSON: member, at: ProtoJSON.path(path, key))"
+                    case .bytes: read = "ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key))"
+                    case .repeatedBytes: read = "ProtoJSON.readBytesArray(member, at: ProtoJSON.path(path, key))"
+                    }
+                    writer.line("        \(property) = try \(read)")
+                }
+                writer.line("    default:")
+                writer.line("        throw ProtoJSON.unknownField(key, in: \"\(message.fullName)\", at: path)")
+                writer.line("    }")
+                writer.line("}")
+            }
+        }
+    }
+
+    /// The member names a field is read from: its proto name and, when different, protoc's
+    /// JSON name (`workflow_id`, `workflowId`).
+    private static func jsonKeys(_ protoName: String) -> String {
+        let jsonName = Naming.jsonName(protoName)
+        return jsonName == protoName ? "\"\(protoName)\"" : "\"\(protoName)\", \"\(jsonName)\""
     }
 
     // MARK: Services

@@ -118,6 +118,17 @@ struct SwiftGeneratorChangeTests {
             "entry.pointee.key = arena.cString(key)",
             "entry.pointee.value = value",
             "}",
+            // The JSON mapping: written under the proto names, read under either name form,
+            // each at most once, null for the default.
+            "writer.name(\"note\")", "self.note.writeProtoJSON(to: &writer)",
+            "writer.name(\"tags\")", "self.tags.writeProtoJSON(to: &writer)",
+            "writer.name(\"weights\")", "self.weights.writeProtoJSON(to: &writer)",
+            "case \"note\":", "try ProtoJSON.markSet(99, in: &seen, key: key, at: path)", "if case .null = member { continue }",
+            "self.note = try String(protoJSON: member, at: ProtoJSON.path(path, key))",
+            "case \"tags\":", "try ProtoJSON.markSet(100, in: &seen, key: key, at: path)", "if case .null = member { continue }",
+            "self.tags = try [String](protoJSON: member, at: ProtoJSON.path(path, key))",
+            "case \"weights\":", "try ProtoJSON.markSet(101, in: &seen, key: key, at: path)", "if case .null = member { continue }",
+            "self.weights = try [String: Int32](protoJSON: member, at: ProtoJSON.path(path, key))",
         ])
         #expect(removed.sorted() == ["attempt: Int32 = 0", "attempt: c.attempt"], "only the last argument gains a comma")
 

@@ -63,9 +63,10 @@ enum PythonInterop {
     }
 
     /// Builds the same fixtures as `Fixtures.swift`. `write DIR` stores `py_<Message>.bin`
-    /// for each; `check DIR` parses every `swift_<Message>.bin`, compares it field by field
-    /// with the fixture, prints `ok <Message>` or the differing field paths, and exits 1 on
-    /// any difference.
+    /// for each, `write-json DIR` `py_<Message>.json` (protobuf's `json_format`); `check DIR`
+    /// parses every `swift_<Message>.bin` (`check-json DIR`: `.json`), compares it field by
+    /// field with the fixture, prints `ok <Message>` or the differing field paths, and exits 1
+    /// on any difference.
     static let script = #"""
 import os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -250,6 +251,8 @@ def differences(expected, actual, path):
         found.append(f"{path}: messages differ (unknown fields?)")
     return found
 
+from google.protobuf import json_format
+
 mode, directory = sys.argv[1], sys.argv[2]
 failed = False
 for name, expected in FIXTURES.items():
@@ -257,12 +260,21 @@ for name, expected in FIXTURES.items():
         with open(os.path.join(directory, f"py_{name}.bin"), "wb") as f:
             f.write(expected.SerializeToString())
         print("wrote", name)
+    elif mode == "write-json":
+        # Python prints lowerCamelCase names by default: the Swift side must read those too.
+        with open(os.path.join(directory, f"py_{name}.json"), "w", encoding="utf-8") as f:
+            f.write(json_format.MessageToJson(expected))
+        print("wrote", name)
     else:
-        with open(os.path.join(directory, f"swift_{name}.bin"), "rb") as f:
+        suffix = "json" if mode == "check-json" else "bin"
+        with open(os.path.join(directory, f"swift_{name}.{suffix}"), "rb") as f:
             data = f.read()
         actual = getattr(pb, name)()
         try:
-            actual.ParseFromString(data)
+            if mode == "check-json":
+                json_format.Parse(data.decode("utf-8"), actual)
+            else:
+                actual.ParseFromString(data)
         except Exception as error:
             print("FAIL", name, "does not parse:", error)
             failed = True

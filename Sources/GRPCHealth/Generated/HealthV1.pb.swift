@@ -50,6 +50,30 @@ extension HealthV1.HealthCheckRequest: CMessageCodec {
     }
 }
 
+extension HealthV1.HealthCheckRequest {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("service")
+        self.service.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.health.v1.HealthCheckRequest") {
+            switch key {
+            case "service":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.service = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.health.v1.HealthCheckRequest", at: path)
+            }
+        }
+    }
+}
+
 extension HealthV1 {
     /// `grpc.health.v1.HealthCheckResponse`.
     package struct HealthCheckResponse: ProtoMessage {
@@ -120,6 +144,30 @@ extension HealthV1.HealthCheckResponse: CMessageCodec {
     package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.status = self.status.cValue
+    }
+}
+
+extension HealthV1.HealthCheckResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.health.v1.HealthCheckResponse") {
+            switch key {
+            case "status":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try HealthV1.HealthCheckResponse.ServingStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.health.v1.HealthCheckResponse", at: path)
+            }
+        }
     }
 }
 

@@ -120,6 +120,74 @@ extension ReflectionV1Alpha.ServerReflectionRequest: CMessageCodec {
     }
 }
 
+extension ReflectionV1Alpha.ServerReflectionRequest {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("host")
+        self.host.writeProtoJSON(to: &writer)
+        switch self.messageRequest {
+        case .fileByFilename(let value)?:
+            writer.name("file_by_filename")
+            value.writeProtoJSON(to: &writer)
+        case .fileContainingSymbol(let value)?:
+            writer.name("file_containing_symbol")
+            value.writeProtoJSON(to: &writer)
+        case .fileContainingExtension(let value)?:
+            writer.name("file_containing_extension")
+            value.writeProtoJSON(to: &writer)
+        case .allExtensionNumbersOfType(let value)?:
+            writer.name("all_extension_numbers_of_type")
+            value.writeProtoJSON(to: &writer)
+        case .listServices(let value)?:
+            writer.name("list_services")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ServerReflectionRequest") {
+            switch key {
+            case "host":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.host = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "file_by_filename", "fileByFilename":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
+                self.messageRequest = .fileByFilename(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "file_containing_symbol", "fileContainingSymbol":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
+                self.messageRequest = .fileContainingSymbol(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "file_containing_extension", "fileContainingExtension":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
+                self.messageRequest = .fileContainingExtension(try ReflectionV1Alpha.ExtensionRequest(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "all_extension_numbers_of_type", "allExtensionNumbersOfType":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
+                self.messageRequest = .allExtensionNumbersOfType(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "list_services", "listServices":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
+                self.messageRequest = .listServices(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ServerReflectionRequest", at: path)
+            }
+        }
+    }
+}
+
 extension ReflectionV1Alpha {
     /// The type name and extension number sent by the client when requesting
     /// file_containing_extension.
@@ -174,6 +242,36 @@ extension ReflectionV1Alpha.ExtensionRequest: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.containing_type = arena.cString(self.containingType)
         c.pointee.extension_number = self.extensionNumber
+    }
+}
+
+extension ReflectionV1Alpha.ExtensionRequest {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("containing_type")
+        self.containingType.writeProtoJSON(to: &writer)
+        writer.name("extension_number")
+        self.extensionNumber.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ExtensionRequest") {
+            switch key {
+            case "containing_type", "containingType":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.containingType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "extension_number", "extensionNumber":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.extensionNumber = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ExtensionRequest", at: path)
+            }
+        }
     }
 }
 
@@ -289,6 +387,74 @@ extension ReflectionV1Alpha.ServerReflectionResponse: CMessageCodec {
     }
 }
 
+extension ReflectionV1Alpha.ServerReflectionResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("valid_host")
+        self.validHost.writeProtoJSON(to: &writer)
+        if let value = self.originalRequest {
+            writer.name("original_request")
+            value.writeProtoJSON(to: &writer)
+        }
+        switch self.messageResponse {
+        case .fileDescriptorResponse(let value)?:
+            writer.name("file_descriptor_response")
+            value.writeProtoJSON(to: &writer)
+        case .allExtensionNumbersResponse(let value)?:
+            writer.name("all_extension_numbers_response")
+            value.writeProtoJSON(to: &writer)
+        case .listServicesResponse(let value)?:
+            writer.name("list_services_response")
+            value.writeProtoJSON(to: &writer)
+        case .errorResponse(let value)?:
+            writer.name("error_response")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ServerReflectionResponse") {
+            switch key {
+            case "valid_host", "validHost":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.validHost = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "original_request", "originalRequest":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.originalRequest = try ReflectionV1Alpha.ServerReflectionRequest(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "file_descriptor_response", "fileDescriptorResponse":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
+                self.messageResponse = .fileDescriptorResponse(try ReflectionV1Alpha.FileDescriptorResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "all_extension_numbers_response", "allExtensionNumbersResponse":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
+                self.messageResponse = .allExtensionNumbersResponse(try ReflectionV1Alpha.ExtensionNumberResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "list_services_response", "listServicesResponse":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
+                self.messageResponse = .listServicesResponse(try ReflectionV1Alpha.ListServiceResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "error_response", "errorResponse":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
+                self.messageResponse = .errorResponse(try ReflectionV1Alpha.ErrorResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ServerReflectionResponse", at: path)
+            }
+        }
+    }
+}
+
 extension ReflectionV1Alpha {
     /// Serialized FileDescriptorProto messages sent by the server answering
     /// a file_by_filename, file_containing_symbol, or file_containing_extension
@@ -339,6 +505,30 @@ extension ReflectionV1Alpha.FileDescriptorResponse: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_file_descriptor_proto = self.fileDescriptorProto.count
         c.pointee.file_descriptor_proto = arena.array(self.fileDescriptorProto) { value, arena in ProtobufCBinaryData(len: value.count, data: arena.bytes(value)) }
+    }
+}
+
+extension ReflectionV1Alpha.FileDescriptorResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("file_descriptor_proto")
+        ProtoJSON.writeBytesArray(self.fileDescriptorProto, to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.FileDescriptorResponse") {
+            switch key {
+            case "file_descriptor_proto", "fileDescriptorProto":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.fileDescriptorProto = try ProtoJSON.readBytesArray(member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.FileDescriptorResponse", at: path)
+            }
+        }
     }
 }
 
@@ -401,6 +591,36 @@ extension ReflectionV1Alpha.ExtensionNumberResponse: CMessageCodec {
     }
 }
 
+extension ReflectionV1Alpha.ExtensionNumberResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("base_type_name")
+        self.baseTypeName.writeProtoJSON(to: &writer)
+        writer.name("extension_number")
+        self.extensionNumber.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ExtensionNumberResponse") {
+            switch key {
+            case "base_type_name", "baseTypeName":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.baseTypeName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "extension_number", "extensionNumber":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.extensionNumber = try [Int32](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ExtensionNumberResponse", at: path)
+            }
+        }
+    }
+}
+
 extension ReflectionV1Alpha {
     /// A list of ServiceResponse sent by the server answering list_services request.
     ///
@@ -451,6 +671,30 @@ extension ReflectionV1Alpha.ListServiceResponse: CMessageCodec {
     }
 }
 
+extension ReflectionV1Alpha.ListServiceResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("service")
+        self.service.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ListServiceResponse") {
+            switch key {
+            case "service":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.service = try [ReflectionV1Alpha.ServiceResponse](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ListServiceResponse", at: path)
+            }
+        }
+    }
+}
+
 extension ReflectionV1Alpha {
     /// The information of a single service used by ListServiceResponse to answer
     /// list_services request.
@@ -498,6 +742,30 @@ extension ReflectionV1Alpha.ServiceResponse: CMessageCodec {
     package func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.name = arena.cString(self.name)
+    }
+}
+
+extension ReflectionV1Alpha.ServiceResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ServiceResponse") {
+            switch key {
+            case "name":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ServiceResponse", at: path)
+            }
+        }
     }
 }
 
@@ -554,6 +822,36 @@ extension ReflectionV1Alpha.ErrorResponse: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.error_code = self.errorCode
         c.pointee.error_message = arena.cString(self.errorMessage)
+    }
+}
+
+extension ReflectionV1Alpha.ErrorResponse {
+    package func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("error_code")
+        self.errorCode.writeProtoJSON(to: &writer)
+        writer.name("error_message")
+        self.errorMessage.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    package init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "grpc.reflection.v1alpha.ErrorResponse") {
+            switch key {
+            case "error_code", "errorCode":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.errorCode = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error_message", "errorMessage":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.errorMessage = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ErrorResponse", at: path)
+            }
+        }
     }
 }
 

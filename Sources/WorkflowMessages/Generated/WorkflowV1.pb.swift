@@ -352,6 +352,60 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
     }
 }
 
+extension WorkflowV1.StartWorkflowRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("params")
+        self.params.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("user_name")
+        self.userName.writeProtoJSON(to: &writer)
+        writer.name("summary")
+        self.summary.writeProtoJSON(to: &writer)
+        writer.name("request_id")
+        self.requestID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.StartWorkflowRequest") {
+            switch key {
+            case "type":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "params":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.params = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_name", "userName":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "summary":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.summary = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "request_id", "requestId":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.requestID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.StartWorkflowRequest", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The answer of StartWorkflow, sent before any job runs.
     ///
@@ -409,6 +463,36 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
     }
 }
 
+extension WorkflowV1.StartWorkflowResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.StartWorkflowResponse") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.StartWorkflowResponse", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The request of GetWorkflow.
     ///
@@ -454,6 +538,30 @@ extension WorkflowV1.GetWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
+    }
+}
+
+extension WorkflowV1.GetWorkflowRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.GetWorkflowRequest") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.GetWorkflowRequest", at: path)
+            }
+        }
     }
 }
 
@@ -513,6 +621,36 @@ extension WorkflowV1.Stats: CMessageCodec {
         c.pointee.counters = arena.mapEntries(self.counters, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Stats__CountersEntry>) in workflow__v1__stats__counters_entry__init(entry) }) { entry, key, value, arena in
             entry.pointee.key = arena.cString(key)
             entry.pointee.value = value
+        }
+    }
+}
+
+extension WorkflowV1.Stats {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("duration_ms")
+        self.durationMs.writeProtoJSON(to: &writer)
+        writer.name("counters")
+        self.counters.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Stats") {
+            switch key {
+            case "duration_ms", "durationMs":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.durationMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "counters":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.counters = try [String: Int64](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Stats", at: path)
+            }
         }
     }
 }
@@ -586,6 +724,48 @@ extension WorkflowV1.EntityRef: CMessageCodec {
         c.pointee.route = arena.cString(self.route)
         c.pointee.id = arena.cString(self.id)
         c.pointee.type = arena.cString(self.type)
+    }
+}
+
+extension WorkflowV1.EntityRef {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("tag")
+        self.tag.writeProtoJSON(to: &writer)
+        writer.name("route")
+        self.route.writeProtoJSON(to: &writer)
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.EntityRef") {
+            switch key {
+            case "tag":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.tag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "route":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.route = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "id":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "type":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.EntityRef", at: path)
+            }
+        }
     }
 }
 
@@ -684,6 +864,68 @@ extension WorkflowV1.Step: CMessageCodec {
         c.pointee.timestamp_ms = self.timestampMs
         c.pointee.sequence = self.sequence
         c.pointee.attempt = self.attempt
+    }
+}
+
+extension WorkflowV1.Step {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("message")
+        self.message.writeProtoJSON(to: &writer)
+        writer.name("level")
+        self.level.writeProtoJSON(to: &writer)
+        if let value = self.entity {
+            writer.name("entity")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("timestamp_ms")
+        self.timestampMs.writeProtoJSON(to: &writer)
+        writer.name("sequence")
+        self.sequence.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Step") {
+            switch key {
+            case "id":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "message":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.message = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "level":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.level = try WorkflowV1.LogLevel(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "entity":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.entity = try WorkflowV1.EntityRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "timestamp_ms", "timestampMs":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.timestampMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sequence":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Step", at: path)
+            }
+        }
     }
 }
 
@@ -881,6 +1123,136 @@ extension WorkflowV1.Job: CMessageCodec {
     }
 }
 
+extension WorkflowV1.Job {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("position")
+        self.position.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.name("steps")
+        self.steps.writeProtoJSON(to: &writer)
+        writer.name("progress")
+        self.progress.writeProtoJSON(to: &writer)
+        writer.name("progress_message")
+        self.progressMessage.writeProtoJSON(to: &writer)
+        if let value = self.stats {
+            writer.name("stats")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("error")
+        self.error.writeProtoJSON(to: &writer)
+        writer.name("stack")
+        self.stack.writeProtoJSON(to: &writer)
+        writer.name("started_at_ms")
+        self.startedAtMs.writeProtoJSON(to: &writer)
+        writer.name("finished_at_ms")
+        self.finishedAtMs.writeProtoJSON(to: &writer)
+        writer.name("step_count")
+        self.stepCount.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("failed_attempts")
+        self.failedAttempts.writeProtoJSON(to: &writer)
+        writer.name("next_attempt_at_ms")
+        self.nextAttemptAtMs.writeProtoJSON(to: &writer)
+        if let value = self.worker {
+            writer.name("worker")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("queue")
+        self.queue.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Job") {
+            switch key {
+            case "id":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "name":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "position":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.position = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.JobStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "steps":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.steps = try [WorkflowV1.Step](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "progress":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.progress = try Double(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "progress_message", "progressMessage":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.progressMessage = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stats":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stats = try WorkflowV1.Stats(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.error = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stack":
+                try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stack = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "started_at_ms", "startedAtMs":
+                try ProtoJSON.markSet(11, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.startedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "finished_at_ms", "finishedAtMs":
+                try ProtoJSON.markSet(12, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.finishedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "step_count", "stepCount":
+                try ProtoJSON.markSet(13, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stepCount = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(14, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "failed_attempts", "failedAttempts":
+                try ProtoJSON.markSet(15, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.failedAttempts = try [WorkflowV1.JobAttempt](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "next_attempt_at_ms", "nextAttemptAtMs":
+                try ProtoJSON.markSet(16, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.nextAttemptAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "worker":
+                try ProtoJSON.markSet(17, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.worker = try WorkflowV1.WorkerRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "queue":
+                try ProtoJSON.markSet(18, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.queue = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Job", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// An attempt of a job that ended without completing it.
     ///
@@ -984,6 +1356,74 @@ extension WorkflowV1.JobAttempt: CMessageCodec {
         c.pointee.error_code = arena.cString(self.errorCode)
         c.pointee.stack = arena.cString(self.stack)
         c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
+    }
+}
+
+extension WorkflowV1.JobAttempt {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("outcome")
+        self.outcome.writeProtoJSON(to: &writer)
+        writer.name("started_at_ms")
+        self.startedAtMs.writeProtoJSON(to: &writer)
+        writer.name("finished_at_ms")
+        self.finishedAtMs.writeProtoJSON(to: &writer)
+        writer.name("error")
+        self.error.writeProtoJSON(to: &writer)
+        writer.name("error_code")
+        self.errorCode.writeProtoJSON(to: &writer)
+        writer.name("stack")
+        self.stack.writeProtoJSON(to: &writer)
+        if let value = self.worker {
+            writer.name("worker")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobAttempt") {
+            switch key {
+            case "attempt":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "outcome":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.outcome = try WorkflowV1.JobAttemptOutcome(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "started_at_ms", "startedAtMs":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.startedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "finished_at_ms", "finishedAtMs":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.finishedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.error = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error_code", "errorCode":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.errorCode = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stack":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stack = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "worker":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.worker = try WorkflowV1.WorkerRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobAttempt", at: path)
+            }
+        }
     }
 }
 
@@ -1179,6 +1619,134 @@ extension WorkflowV1.Workflow: CMessageCodec {
     }
 }
 
+extension WorkflowV1.Workflow {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("summary")
+        self.summary.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.name("created_at_ms")
+        self.createdAtMs.writeProtoJSON(to: &writer)
+        writer.name("started_at_ms")
+        self.startedAtMs.writeProtoJSON(to: &writer)
+        writer.name("finished_at_ms")
+        self.finishedAtMs.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("user_name")
+        self.userName.writeProtoJSON(to: &writer)
+        writer.name("params")
+        self.params.writeProtoJSON(to: &writer)
+        writer.name("jobs")
+        self.jobs.writeProtoJSON(to: &writer)
+        if let value = self.stats {
+            writer.name("stats")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("error")
+        self.error.writeProtoJSON(to: &writer)
+        writer.name("failed_job_id")
+        self.failedJobID.writeProtoJSON(to: &writer)
+        writer.name("failed_job_name")
+        self.failedJobName.writeProtoJSON(to: &writer)
+        writer.name("request_id")
+        self.requestID.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("deadline_at_ms")
+        self.deadlineAtMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Workflow") {
+            switch key {
+            case "id":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "type":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "summary":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.summary = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_at_ms", "createdAtMs":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "started_at_ms", "startedAtMs":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.startedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "finished_at_ms", "finishedAtMs":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.finishedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_name", "userName":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "params":
+                try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.params = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "jobs":
+                try ProtoJSON.markSet(11, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobs = try [WorkflowV1.Job](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stats":
+                try ProtoJSON.markSet(12, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stats = try WorkflowV1.Stats(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error":
+                try ProtoJSON.markSet(13, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.error = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "failed_job_id", "failedJobId":
+                try ProtoJSON.markSet(14, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.failedJobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "failed_job_name", "failedJobName":
+                try ProtoJSON.markSet(15, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.failedJobName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "request_id", "requestId":
+                try ProtoJSON.markSet(16, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.requestID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(17, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "deadline_at_ms", "deadlineAtMs":
+                try ProtoJSON.markSet(18, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.deadlineAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Workflow", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The request of WatchLogs: which events to stream, and from where. Filters combine
     /// (an event must match all of them).
@@ -1284,6 +1852,72 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
         c.pointee.user_id = arena.cString(self.userID)
         c.pointee.job_id = arena.cString(self.jobID)
         c.pointee.entity_tag = arena.cString(self.entityTag)
+    }
+}
+
+extension WorkflowV1.WatchLogsRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("min_level")
+        self.minLevel.writeProtoJSON(to: &writer)
+        writer.name("after_sequence")
+        self.afterSequence.writeProtoJSON(to: &writer)
+        writer.name("live_only")
+        self.liveOnly.writeProtoJSON(to: &writer)
+        writer.name("workflow_type")
+        self.workflowType.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("entity_tag")
+        self.entityTag.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WatchLogsRequest") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "min_level", "minLevel":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.minLevel = try WorkflowV1.LogLevel(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "after_sequence", "afterSequence":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.afterSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "live_only", "liveOnly":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.liveOnly = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_type", "workflowType":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "entity_tag", "entityTag":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.entityTag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WatchLogsRequest", at: path)
+            }
+        }
     }
 }
 
@@ -1525,6 +2159,174 @@ extension WorkflowV1.LogEvent: CMessageCodec {
     }
 }
 
+extension WorkflowV1.LogEvent {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("sequence")
+        self.sequence.writeProtoJSON(to: &writer)
+        writer.name("timestamp_ms")
+        self.timestampMs.writeProtoJSON(to: &writer)
+        writer.name("kind")
+        self.kind.writeProtoJSON(to: &writer)
+        writer.name("level")
+        self.level.writeProtoJSON(to: &writer)
+        writer.name("message")
+        self.message.writeProtoJSON(to: &writer)
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("workflow_type")
+        self.workflowType.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("job_name")
+        self.jobName.writeProtoJSON(to: &writer)
+        writer.name("job_position")
+        self.jobPosition.writeProtoJSON(to: &writer)
+        if let value = self.step {
+            writer.name("step")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("progress")
+        self.progress.writeProtoJSON(to: &writer)
+        writer.name("progress_message")
+        self.progressMessage.writeProtoJSON(to: &writer)
+        writer.name("workflow_status")
+        self.workflowStatus.writeProtoJSON(to: &writer)
+        writer.name("job_status")
+        self.jobStatus.writeProtoJSON(to: &writer)
+        if let value = self.stats {
+            writer.name("stats")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("error")
+        self.error.writeProtoJSON(to: &writer)
+        writer.name("stack")
+        self.stack.writeProtoJSON(to: &writer)
+        writer.name("gap_from_sequence")
+        self.gapFromSequence.writeProtoJSON(to: &writer)
+        writer.name("gap_to_sequence")
+        self.gapToSequence.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("retry_at_ms")
+        self.retryAtMs.writeProtoJSON(to: &writer)
+        if let value = self.worker {
+            writer.name("worker")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.LogEvent") {
+            switch key {
+            case "sequence":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "timestamp_ms", "timestampMs":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.timestampMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "kind":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.kind = try WorkflowV1.LogEventKind(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "level":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.level = try WorkflowV1.LogLevel(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "message":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.message = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_type", "workflowType":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_name", "jobName":
+                try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_position", "jobPosition":
+                try ProtoJSON.markSet(11, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobPosition = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "step":
+                try ProtoJSON.markSet(12, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.step = try WorkflowV1.Step(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "progress":
+                try ProtoJSON.markSet(13, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.progress = try Double(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "progress_message", "progressMessage":
+                try ProtoJSON.markSet(14, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.progressMessage = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_status", "workflowStatus":
+                try ProtoJSON.markSet(15, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowStatus = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_status", "jobStatus":
+                try ProtoJSON.markSet(16, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobStatus = try WorkflowV1.JobStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stats":
+                try ProtoJSON.markSet(17, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stats = try WorkflowV1.Stats(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error":
+                try ProtoJSON.markSet(18, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.error = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stack":
+                try ProtoJSON.markSet(19, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stack = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "gap_from_sequence", "gapFromSequence":
+                try ProtoJSON.markSet(20, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.gapFromSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "gap_to_sequence", "gapToSequence":
+                try ProtoJSON.markSet(21, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.gapToSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(22, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "retry_at_ms", "retryAtMs":
+                try ProtoJSON.markSet(23, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.retryAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "worker":
+                try ProtoJSON.markSet(24, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.worker = try WorkflowV1.WorkerRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.LogEvent", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The request of RetryWorkflow.
     ///
@@ -1570,6 +2372,30 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
+    }
+}
+
+extension WorkflowV1.RetryWorkflowRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.RetryWorkflowRequest") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.RetryWorkflowRequest", at: path)
+            }
+        }
     }
 }
 
@@ -1653,6 +2479,54 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
     }
 }
 
+extension WorkflowV1.RetryWorkflowResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("job_name")
+        self.jobName.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.RetryWorkflowResponse") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_name", "jobName":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.RetryWorkflowResponse", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The request of CancelWorkflow.
     ///
@@ -1709,6 +2583,36 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
     }
 }
 
+extension WorkflowV1.CancelWorkflowRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("reason")
+        self.reason.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.CancelWorkflowRequest") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "reason":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.reason = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.CancelWorkflowRequest", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The answer of CancelWorkflow, sent before the running job has stopped.
     ///
@@ -1762,6 +2666,36 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
         c.pointee.status = self.status.cValue
+    }
+}
+
+extension WorkflowV1.CancelWorkflowResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.CancelWorkflowResponse") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.CancelWorkflowResponse", at: path)
+            }
+        }
     }
 }
 
@@ -1862,6 +2796,66 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
     }
 }
 
+extension WorkflowV1.ListWorkflowsRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("statuses")
+        self.statuses.writeProtoJSON(to: &writer)
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("created_after_ms")
+        self.createdAfterMs.writeProtoJSON(to: &writer)
+        writer.name("created_before_ms")
+        self.createdBeforeMs.writeProtoJSON(to: &writer)
+        writer.name("page_size")
+        self.pageSize.writeProtoJSON(to: &writer)
+        writer.name("page_token")
+        self.pageToken.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListWorkflowsRequest") {
+            switch key {
+            case "statuses":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.statuses = try [WorkflowV1.WorkflowStatus](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "type":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_after_ms", "createdAfterMs":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAfterMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_before_ms", "createdBeforeMs":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdBeforeMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "page_size", "pageSize":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.pageSize = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "page_token", "pageToken":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.pageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkflowsRequest", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// One page of ListWorkflows.
     ///
@@ -1919,6 +2913,36 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
     }
 }
 
+extension WorkflowV1.ListWorkflowsResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflows")
+        self.workflows.writeProtoJSON(to: &writer)
+        writer.name("next_page_token")
+        self.nextPageToken.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListWorkflowsResponse") {
+            switch key {
+            case "workflows":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflows = try [WorkflowV1.Workflow](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "next_page_token", "nextPageToken":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.nextPageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkflowsResponse", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// A worker process, as named in jobs, attempts and events.
     ///
@@ -1972,6 +2996,36 @@ extension WorkflowV1.WorkerRef: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.name = arena.cString(self.name)
         c.pointee.instance_id = arena.cString(self.instanceID)
+    }
+}
+
+extension WorkflowV1.WorkerRef {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("instance_id")
+        self.instanceID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerRef") {
+            switch key {
+            case "name":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "instance_id", "instanceId":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.instanceID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerRef", at: path)
+            }
+        }
     }
 }
 
@@ -2045,6 +3099,48 @@ extension WorkflowV1.LeaseToken: CMessageCodec {
         c.pointee.job_id = arena.cString(self.jobID)
         c.pointee.attempt = self.attempt
         c.pointee.epoch = self.epoch
+    }
+}
+
+extension WorkflowV1.LeaseToken {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("attempt")
+        self.attempt.writeProtoJSON(to: &writer)
+        writer.name("epoch")
+        self.epoch.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.LeaseToken") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attempt":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attempt = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "epoch":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.epoch = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.LeaseToken", at: path)
+            }
+        }
     }
 }
 
@@ -2125,6 +3221,52 @@ extension WorkflowV1.WorkerMessage: CMessageCodec {
         case WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_REPORT: .report(try WorkflowV1.JobReport.copy(UnsafeRawPointer(c.report)) ?? WorkflowV1.JobReport())
         case WORKFLOW__V1__WORKER_MESSAGE__MESSAGE_HEARTBEAT: .heartbeat(try WorkflowV1.WorkerHeartbeat.copy(UnsafeRawPointer(c.heartbeat)) ?? WorkflowV1.WorkerHeartbeat())
         default: nil
+        }
+    }
+}
+
+extension WorkflowV1.WorkerMessage {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        switch self.message {
+        case .hello(let value)?:
+            writer.name("hello")
+            value.writeProtoJSON(to: &writer)
+        case .report(let value)?:
+            writer.name("report")
+            value.writeProtoJSON(to: &writer)
+        case .heartbeat(let value)?:
+            writer.name("heartbeat")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerMessage") {
+            switch key {
+            case "hello":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .hello(try WorkflowV1.WorkerHello(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "report":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .report(try WorkflowV1.JobReport(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "heartbeat":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .heartbeat(try WorkflowV1.WorkerHeartbeat(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerMessage", at: path)
+            }
         }
     }
 }
@@ -2225,6 +3367,60 @@ extension WorkflowV1.WorkerHello: CMessageCodec {
     }
 }
 
+extension WorkflowV1.WorkerHello {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("instance_id")
+        self.instanceID.writeProtoJSON(to: &writer)
+        writer.name("queues")
+        self.queues.writeProtoJSON(to: &writer)
+        writer.name("slots")
+        self.slots.writeProtoJSON(to: &writer)
+        writer.name("labels")
+        self.labels.writeProtoJSON(to: &writer)
+        writer.name("held_leases")
+        self.heldLeases.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerHello") {
+            switch key {
+            case "name":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "instance_id", "instanceId":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.instanceID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "queues":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.queues = try [String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "slots":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.slots = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "labels":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.labels = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "held_leases", "heldLeases":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.heldLeases = try [WorkflowV1.LeaseToken](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerHello", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// A worker is alive and still runs the listed leases (extended until the job's heartbeat
     /// timeout from now). A listed lease the server no longer grants is cancelled. A worker sends
@@ -2283,6 +3479,36 @@ extension WorkflowV1.WorkerHeartbeat: CMessageCodec {
         c.pointee.n_leases = self.leases.count
         c.pointee.leases = arena.messages(self.leases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.leases.count)
         c.pointee.draining = self.draining ? 1 : 0
+    }
+}
+
+extension WorkflowV1.WorkerHeartbeat {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("leases")
+        self.leases.writeProtoJSON(to: &writer)
+        writer.name("draining")
+        self.draining.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerHeartbeat") {
+            switch key {
+            case "leases":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.leases = try [WorkflowV1.LeaseToken](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "draining":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.draining = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerHeartbeat", at: path)
+            }
+        }
     }
 }
 
@@ -2413,6 +3639,78 @@ extension WorkflowV1.JobReport: CMessageCodec {
     }
 }
 
+extension WorkflowV1.JobReport {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.lease {
+            writer.name("lease")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("sequence")
+        self.sequence.writeProtoJSON(to: &writer)
+        writer.name("updates")
+        self.updates.writeProtoJSON(to: &writer)
+        writer.name("counters")
+        self.counters.writeProtoJSON(to: &writer)
+        switch self.end {
+        case .completed(let value)?:
+            writer.name("completed")
+            value.writeProtoJSON(to: &writer)
+        case .failed(let value)?:
+            writer.name("failed")
+            value.writeProtoJSON(to: &writer)
+        case .released(let value)?:
+            writer.name("released")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobReport") {
+            switch key {
+            case "lease":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lease = try WorkflowV1.LeaseToken(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sequence":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "updates":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.updates = try [WorkflowV1.JobUpdate](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "counters":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.counters = try [String: Int64](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "completed":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
+                self.end = .completed(try WorkflowV1.JobCompletion(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "failed":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
+                self.end = .failed(try WorkflowV1.JobFailure(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "released":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
+                self.end = .released(try WorkflowV1.JobRelease(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobReport", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// One ActionLogger call.
     ///
@@ -2484,6 +3782,44 @@ extension WorkflowV1.JobUpdate: CMessageCodec {
         case WORKFLOW__V1__JOB_UPDATE__UPDATE_STEP: .step(try WorkflowV1.StepReport.copy(UnsafeRawPointer(c.step)) ?? WorkflowV1.StepReport())
         case WORKFLOW__V1__JOB_UPDATE__UPDATE_PROGRESS: .progress(try WorkflowV1.ProgressReport.copy(UnsafeRawPointer(c.progress)) ?? WorkflowV1.ProgressReport())
         default: nil
+        }
+    }
+}
+
+extension WorkflowV1.JobUpdate {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        switch self.update {
+        case .step(let value)?:
+            writer.name("step")
+            value.writeProtoJSON(to: &writer)
+        case .progress(let value)?:
+            writer.name("progress")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobUpdate") {
+            switch key {
+            case "step":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.update == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
+                self.update = .step(try WorkflowV1.StepReport(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "progress":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.update == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
+                self.update = .progress(try WorkflowV1.ProgressReport(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobUpdate", at: path)
+            }
         }
     }
 }
@@ -2562,6 +3898,50 @@ extension WorkflowV1.StepReport: CMessageCodec {
     }
 }
 
+extension WorkflowV1.StepReport {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("message")
+        self.message.writeProtoJSON(to: &writer)
+        writer.name("level")
+        self.level.writeProtoJSON(to: &writer)
+        if let value = self.entity {
+            writer.name("entity")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("timestamp_ms")
+        self.timestampMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.StepReport") {
+            switch key {
+            case "message":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.message = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "level":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.level = try WorkflowV1.LogLevel(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "entity":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.entity = try WorkflowV1.EntityRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "timestamp_ms", "timestampMs":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.timestampMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.StepReport", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// A progress update of a remote job.
     ///
@@ -2626,6 +4006,42 @@ extension WorkflowV1.ProgressReport: CMessageCodec {
     }
 }
 
+extension WorkflowV1.ProgressReport {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("progress")
+        self.progress.writeProtoJSON(to: &writer)
+        writer.name("message")
+        self.message.writeProtoJSON(to: &writer)
+        writer.name("timestamp_ms")
+        self.timestampMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ProgressReport") {
+            switch key {
+            case "progress":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.progress = try Double(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "message":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.message = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "timestamp_ms", "timestampMs":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.timestampMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ProgressReport", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// A remote job's work is done.
     ///
@@ -2654,6 +4070,20 @@ extension WorkflowV1.JobCompletion: CMessageCodec {
     @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) { self.init() }
 
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}
+}
+
+extension WorkflowV1.JobCompletion {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        if let member = try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobCompletion").first {
+            throw ProtoJSON.unknownField(member.key, in: "workflow.v1.JobCompletion", at: path)
+        }
+    }
 }
 
 extension WorkflowV1 {
@@ -2729,6 +4159,48 @@ extension WorkflowV1.JobFailure: CMessageCodec {
     }
 }
 
+extension WorkflowV1.JobFailure {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("error")
+        self.error.writeProtoJSON(to: &writer)
+        writer.name("stack")
+        self.stack.writeProtoJSON(to: &writer)
+        writer.name("error_code")
+        self.errorCode.writeProtoJSON(to: &writer)
+        writer.name("do_not_retry")
+        self.doNotRetry.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobFailure") {
+            switch key {
+            case "error":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.error = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "stack":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.stack = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "error_code", "errorCode":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.errorCode = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "do_not_retry", "doNotRetry":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.doNotRetry = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobFailure", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// A worker hands an assignment back without finishing it.
     ///
@@ -2774,6 +4246,30 @@ extension WorkflowV1.JobRelease: CMessageCodec {
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.reason = arena.cString(self.reason)
+    }
+}
+
+extension WorkflowV1.JobRelease {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("reason")
+        self.reason.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobRelease") {
+            switch key {
+            case "reason":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.reason = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobRelease", at: path)
+            }
+        }
     }
 }
 
@@ -2870,6 +4366,68 @@ extension WorkflowV1.ServerMessage: CMessageCodec {
     }
 }
 
+extension WorkflowV1.ServerMessage {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        switch self.message {
+        case .welcome(let value)?:
+            writer.name("welcome")
+            value.writeProtoJSON(to: &writer)
+        case .assignment(let value)?:
+            writer.name("assignment")
+            value.writeProtoJSON(to: &writer)
+        case .ack(let value)?:
+            writer.name("ack")
+            value.writeProtoJSON(to: &writer)
+        case .refusal(let value)?:
+            writer.name("refusal")
+            value.writeProtoJSON(to: &writer)
+        case .cancellation(let value)?:
+            writer.name("cancellation")
+            value.writeProtoJSON(to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ServerMessage") {
+            switch key {
+            case "welcome":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .welcome(try WorkflowV1.WorkerWelcome(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "assignment":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .assignment(try WorkflowV1.JobAssignment(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "ack":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .ack(try WorkflowV1.ReportAck(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "refusal":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .refusal(try WorkflowV1.ReportRefusal(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "cancellation":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
+                self.message = .cancellation(try WorkflowV1.JobCancellation(protoJSON: member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ServerMessage", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The server's answer to a worker's hello.
     ///
@@ -2925,6 +4483,36 @@ extension WorkflowV1.WorkerWelcome: CMessageCodec {
         c.pointee.heartbeat_interval_ms = self.heartbeatIntervalMs
         c.pointee.n_resumed_leases = self.resumedLeases.count
         c.pointee.resumed_leases = arena.messages(self.resumedLeases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__ReportAck>?.self, capacity: self.resumedLeases.count)
+    }
+}
+
+extension WorkflowV1.WorkerWelcome {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("heartbeat_interval_ms")
+        self.heartbeatIntervalMs.writeProtoJSON(to: &writer)
+        writer.name("resumed_leases")
+        self.resumedLeases.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerWelcome") {
+            switch key {
+            case "heartbeat_interval_ms", "heartbeatIntervalMs":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.heartbeatIntervalMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "resumed_leases", "resumedLeases":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.resumedLeases = try [WorkflowV1.ReportAck](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerWelcome", at: path)
+            }
+        }
     }
 }
 
@@ -3057,6 +4645,86 @@ extension WorkflowV1.JobAssignment: CMessageCodec {
     }
 }
 
+extension WorkflowV1.JobAssignment {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.lease {
+            writer.name("lease")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("queue")
+        self.queue.writeProtoJSON(to: &writer)
+        writer.name("workflow_type")
+        self.workflowType.writeProtoJSON(to: &writer)
+        writer.name("job_name")
+        self.jobName.writeProtoJSON(to: &writer)
+        writer.name("job_position")
+        self.jobPosition.writeProtoJSON(to: &writer)
+        writer.name("params")
+        self.params.writeProtoJSON(to: &writer)
+        writer.name("idempotency_key")
+        self.idempotencyKey.writeProtoJSON(to: &writer)
+        writer.name("heartbeat_timeout_ms")
+        self.heartbeatTimeoutMs.writeProtoJSON(to: &writer)
+        writer.name("deadline_at_ms")
+        self.deadlineAtMs.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobAssignment") {
+            switch key {
+            case "lease":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lease = try WorkflowV1.LeaseToken(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "queue":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.queue = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_type", "workflowType":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_name", "jobName":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_position", "jobPosition":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobPosition = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "params":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.params = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "idempotency_key", "idempotencyKey":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.idempotencyKey = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "heartbeat_timeout_ms", "heartbeatTimeoutMs":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.heartbeatTimeoutMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "deadline_at_ms", "deadlineAtMs":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.deadlineAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobAssignment", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// Every report of a lease through a sequence is durable.
     ///
@@ -3112,6 +4780,38 @@ extension WorkflowV1.ReportAck: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.lease = arena.subMessage(self.lease)?.assumingMemoryBound(to: Workflow__V1__LeaseToken.self)
         c.pointee.sequence = self.sequence
+    }
+}
+
+extension WorkflowV1.ReportAck {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.lease {
+            writer.name("lease")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("sequence")
+        self.sequence.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ReportAck") {
+            switch key {
+            case "lease":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lease = try WorkflowV1.LeaseToken(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sequence":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ReportAck", at: path)
+            }
+        }
     }
 }
 
@@ -3191,6 +4891,50 @@ extension WorkflowV1.ReportRefusal: CMessageCodec {
     }
 }
 
+extension WorkflowV1.ReportRefusal {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.lease {
+            writer.name("lease")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("sequence")
+        self.sequence.writeProtoJSON(to: &writer)
+        writer.name("code")
+        self.code.writeProtoJSON(to: &writer)
+        writer.name("message")
+        self.message.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ReportRefusal") {
+            switch key {
+            case "lease":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lease = try WorkflowV1.LeaseToken(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sequence":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "code":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.code = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "message":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.message = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ReportRefusal", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// Stop running an assignment: its workflow was cancelled, it timed out, or its lease ended.
     ///
@@ -3258,6 +5002,44 @@ extension WorkflowV1.JobCancellation: CMessageCodec {
     }
 }
 
+extension WorkflowV1.JobCancellation {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.lease {
+            writer.name("lease")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("reason")
+        self.reason.writeProtoJSON(to: &writer)
+        writer.name("lease_ended")
+        self.leaseEnded.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobCancellation") {
+            switch key {
+            case "lease":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lease = try WorkflowV1.LeaseToken(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "reason":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.reason = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "lease_ended", "leaseEnded":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.leaseEnded = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobCancellation", at: path)
+            }
+        }
+    }
+}
+
 extension WorkflowV1 {
     /// The request of ListWorkers.
     ///
@@ -3303,6 +5085,30 @@ extension WorkflowV1.ListWorkersRequest: CMessageCodec {
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.queue = arena.cString(self.queue)
+    }
+}
+
+extension WorkflowV1.ListWorkersRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("queue")
+        self.queue.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListWorkersRequest") {
+            switch key {
+            case "queue":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.queue = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkersRequest", at: path)
+            }
+        }
     }
 }
 
@@ -3352,6 +5158,30 @@ extension WorkflowV1.ListWorkersResponse: CMessageCodec {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.n_workers = self.workers.count
         c.pointee.workers = arena.messages(self.workers)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__WorkerInfo>?.self, capacity: self.workers.count)
+    }
+}
+
+extension WorkflowV1.ListWorkersResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workers")
+        self.workers.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListWorkersResponse") {
+            switch key {
+            case "workers":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workers = try [WorkflowV1.WorkerInfo](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkersResponse", at: path)
+            }
+        }
     }
 }
 
@@ -3464,6 +5294,74 @@ extension WorkflowV1.WorkerInfo: CMessageCodec {
         c.pointee.last_heartbeat_at_ms = self.lastHeartbeatAtMs
         c.pointee.n_leases = self.leases.count
         c.pointee.leases = arena.messages(self.leases)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LeaseToken>?.self, capacity: self.leases.count)
+    }
+}
+
+extension WorkflowV1.WorkerInfo {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.worker {
+            writer.name("worker")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("queues")
+        self.queues.writeProtoJSON(to: &writer)
+        writer.name("slots")
+        self.slots.writeProtoJSON(to: &writer)
+        writer.name("slots_in_use")
+        self.slotsInUse.writeProtoJSON(to: &writer)
+        writer.name("labels")
+        self.labels.writeProtoJSON(to: &writer)
+        writer.name("connected_at_ms")
+        self.connectedAtMs.writeProtoJSON(to: &writer)
+        writer.name("last_heartbeat_at_ms")
+        self.lastHeartbeatAtMs.writeProtoJSON(to: &writer)
+        writer.name("leases")
+        self.leases.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkerInfo") {
+            switch key {
+            case "worker":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.worker = try WorkflowV1.WorkerRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "queues":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.queues = try [String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "slots":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.slots = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "slots_in_use", "slotsInUse":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.slotsInUse = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "labels":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.labels = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "connected_at_ms", "connectedAtMs":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.connectedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "last_heartbeat_at_ms", "lastHeartbeatAtMs":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.lastHeartbeatAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "leases":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.leases = try [WorkflowV1.LeaseToken](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerInfo", at: path)
+            }
+        }
     }
 }
 
