@@ -321,7 +321,7 @@ extension Array: ProtoJSONCodable where Element: ProtoJSONCodable {
 }
 
 /// A map key type: written as a JSON member name.
-public protocol ProtoJSONMapKey: Hashable, Comparable, Sendable {
+public protocol ProtoJSONMapKey: Hashable, Sendable {
     /// The member name.
     var protoJSONKey: String { get }
 
@@ -345,18 +345,26 @@ extension ProtoJSONMapKey where Self: ProtoJSONInteger {
     }
 }
 
+extension Bool: ProtoJSONMapKey {
+    public var protoJSONKey: String { self ? "true" : "false" }
+
+    public init(protoJSONKey key: String, at path: String) throws(JSONDecodingError) {
+        try self.init(protoJSON: .string(key), at: path)
+    }
+}
+
 extension Int32: ProtoJSONMapKey {}
 extension Int64: ProtoJSONMapKey {}
 extension UInt32: ProtoJSONMapKey {}
 extension UInt64: ProtoJSONMapKey {}
 
 extension Dictionary: ProtoJSONCodable where Key: ProtoJSONMapKey, Value: ProtoJSONCodable {
-    /// Writes the entries sorted by key, so equal maps give equal text.
+    /// Writes the entries sorted by member name, so equal maps give equal text.
     public func writeProtoJSON(to writer: inout JSONWriter) {
         writer.beginObject()
-        for key in keys.sorted() {
-            writer.name(key.protoJSONKey)
-            self[key]!.writeProtoJSON(to: &writer)
+        for (name, value) in map({ ($0.key.protoJSONKey, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+            writer.name(name)
+            value.writeProtoJSON(to: &writer)
         }
         writer.endObject()
     }
