@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // The HTTP/1.1 side port (JSON API, server-sent events, console, metrics).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
@@ -77,6 +80,20 @@ let package = Package(
             ]
         ),
 
+        // The HTTP/1.1 gateway: JSON requests and server-sent events translated to and from the
+        // protobuf calls of an RPC router, with no knowledge of what the methods do.
+        .target(
+            name: "HTTPGateway",
+            dependencies: [
+                "RPCCore", "MessageRuntime", "WorkflowMessages",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The domain and the engine that runs it
         .target(name: "WorkflowModel"),
         .target(
@@ -104,7 +121,7 @@ let package = Package(
             name: "WorkflowService",
             dependencies: [
                 "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
-                "GRPCHealth", "GRPCReflection",
+                "GRPCHealth", "GRPCReflection", "HTTPGateway",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,6 +131,7 @@ let package = Package(
             name: "workflowd",
             dependencies: [
                 "WorkflowService",
+                "HTTPGateway",
                 "WorkflowEngine",
                 "WorkflowStore",
                 "WorkflowTemplates",
@@ -189,6 +207,10 @@ let package = Package(
         .testTarget(
             name: "WorkflowTemplatesTests",
             dependencies: ["WorkflowTemplates", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "HTTPGatewayTests",
+            dependencies: ["HTTPGateway", "RPCCore", "MessageRuntime", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "WorkflowCLITests", dependencies: ["WorkflowCLI", "WorkflowMessages", "RPCCore"]),
         .testTarget(

@@ -140,8 +140,8 @@ class Harness:
 
     def servers(self):
         commands = {
-            "workflowd": [self.args.workflowd, "--port", "0", "--store", "memory"],
-            "workflowd-sqlite": [self.args.workflowd, "--port", "0",
+            "workflowd": [self.args.workflowd, "--port", "0", "--http-port", "0", "--store", "memory"],
+            "workflowd-sqlite": [self.args.workflowd, "--port", "0", "--http-port", "0",
                                  "--data-dir", os.path.join(self.workdir, "data")],
             "reference": [os.path.join(self.args.reference_dir, "reference_server"), "--port", "0"],
         }

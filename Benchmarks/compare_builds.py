@@ -27,7 +27,7 @@ REPLAYS = 10
 
 
 def measure(name, binary, harness):
-    server = harness.fresh(name, [binary, "--port", "0", "--store", "memory"])
+    server = harness.fresh(name, [binary, "--port", "0", "--http-port", "0", "--store", "memory"])
     try:
         replayed = harness.finished_workflow(server, jobs="1", steps=str(REPLAY_STEPS))
         harness.bench_client(server, "watch", server.target, replayed)  # warm-up

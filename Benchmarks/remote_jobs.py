@@ -122,7 +122,7 @@ class Server:
         with open(self.templates_path, "w") as file:
             file.write(templates(jobs))
         fd, self.log_path = tempfile.mkstemp(prefix="workflowd-", suffix=".log", dir=workdir)
-        command = ["taskset", "-c", SERVER_CORE, args.workflowd, "--host", "127.0.0.1", "--port", "0",
+        command = ["taskset", "-c", SERVER_CORE, args.workflowd, "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
                    "--templates", self.templates_path, "--store", args.store]
         if args.store == "sqlite":
             command += ["--data-dir", self.data_dir]

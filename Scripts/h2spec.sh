@@ -51,7 +51,7 @@ rm -rf "$out"
 mkdir -p "$out"
 server_log=$out/workflowd.log
 
-"$workflowd" --host 127.0.0.1 --port 0 --store memory >"$server_log" 2>&1 &
+"$workflowd" --host 127.0.0.1 --port 0 --http-port 0 --store memory >"$server_log" 2>&1 &
 server_pid=$!
 stop_server() {
     kill -TERM "$server_pid" 2>/dev/null || return 0

@@ -46,6 +46,11 @@ package struct RPCRouter: Sendable {
         return .failure(RPCStatus(code: .unimplemented, message: "Unknown service: \(service)"))
     }
 
+    /// The handler registered for `path` (`/package.Service/Method`), if any.
+    package func handler(forPath path: String) -> RPCHandler? {
+        handlers[path]
+    }
+
     /// The names of the registered services, sorted.
     package var serviceNames: [String] { services.sorted() }
 }

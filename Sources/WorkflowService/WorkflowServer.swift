@@ -2,10 +2,12 @@ import Foundation
 import GRPCHealth
 import GRPCReflection
 import HTTP2Transport
+import HTTPGateway
 import Logging
 import NIOCore
 import NIOPosix
 import RPCCore
+import Synchronization
 import WorkflowEngine
 import WorkflowMessages
 import WorkflowTemplates
@@ -34,6 +36,8 @@ package final class WorkflowServer: Sendable {
         package var workflowMaxAge: Duration?
         /// Where workflows and events are made durable; `nil` keeps them in memory only.
         package var store: (any EventStore)?
+        /// The HTTP/1.1 side port (JSON API, server-sent events); `nil`: none.
+        package var http: HTTPGateway.Configuration?
 
         /// Creates a configuration.
         package init(
@@ -41,13 +45,15 @@ package final class WorkflowServer: Sendable {
             eventRetention: Int = 1_000_000,
             workflowRetention: Int = 100_000,
             workflowMaxAge: Duration? = nil,
-            store: (any EventStore)? = nil
+            store: (any EventStore)? = nil,
+            http: HTTPGateway.Configuration? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
             self.workflowRetention = workflowRetention
             self.workflowMaxAge = workflowMaxAge
             self.store = store
+            self.http = http
         }
     }
 
@@ -57,6 +63,8 @@ package final class WorkflowServer: Sendable {
     package let health: HealthService
     private let group: MultiThreadedEventLoopGroup
     private let server: GRPCServer
+    /// The HTTP side port, when configured.
+    package let gateway: HTTPGateway?
 
     /// Creates the engine and the server; nothing listens yet. By default the engine runs the
     /// built-in `TEST` template and the product templates over a new, empty asset registry.
@@ -66,12 +74,13 @@ package final class WorkflowServer: Sendable {
         logger: Logger
     ) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
         let engine = WorkflowEngine(
             templates: templates,
             eventRetention: configuration.eventRetention,
             workflowRetention: configuration.workflowRetention,
             workflowMaxAge: configuration.workflowMaxAge,
-            executor: EventLoopEngineExecutor(loop: group.next()),
+            executor: EventLoopEngineExecutor(loop: loop),
             store: configuration.store,
             logger: logger
         )
@@ -87,6 +96,9 @@ package final class WorkflowServer: Sendable {
         self.group = group
         self.engine = engine
         self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
+        self.gateway = configuration.http.map {
+            HTTPGateway(router: router, loop: loop, group: group, configuration: $0, logger: logger)
+        }
     }
 
     /// Adds server reflection over the embedded descriptors of every service in `router`.
@@ -101,13 +113,26 @@ package final class WorkflowServer: Sendable {
         }
     }
 
-    /// Restores the engine from its store (if any and not done yet), then starts listening.
-    /// - Returns: the bound port.
+    /// Restores the engine from its store (if any and not done yet), then starts listening:
+    /// gRPC, then the HTTP side port if configured (``httpPort``).
+    /// - Returns: the bound gRPC port.
     /// - Throws: What the store threw when its data cannot be read (nothing listens then), or
     ///   what binding threw.
     package func start() async throws -> Int {
         try await engine.restore()
-        return try await server.start()
+        let port = try await server.start()
+        if let gateway {
+            let httpPort = try await gateway.start()
+            boundHTTPPort.withLock { $0 = httpPort }
+        }
+        return port
+    }
+
+    private let boundHTTPPort = Mutex<Int?>(nil)
+
+    /// The bound port of the HTTP side port, once started.
+    package var httpPort: Int? {
+        boundHTTPPort.withLock { $0 }
     }
 
     /// Calls finished so far, by status code.
@@ -134,11 +159,14 @@ package final class WorkflowServer: Sendable {
         await engine.beginShutdown()
         health.enterShutdown()
         await server.beginShutdown()
+        await gateway?.beginShutdown()
         await engine.shutdown(gracePeriod: gracePeriod)
         // The interruptions become durable, and so visible to watchers.
         engine.store?.flush()
-        let remaining = gracePeriod - started.duration(to: .now)
-        await server.finishShutdown(gracePeriod: max(remaining, .seconds(1)))
+        let remaining = max(gracePeriod - started.duration(to: .now), .seconds(1))
+        async let grpcFinished: Void = server.finishShutdown(gracePeriod: remaining)
+        async let httpFinished: Void? = gateway?.finishShutdown(gracePeriod: remaining)
+        _ = await (grpcFinished, httpFinished)
         // What calls answered while draining queued (a cancel request) is committed too.
         engine.store?.flush()
         try await group.shutdownGracefully()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import HTTP2Transport
+import HTTPGateway
 import Logging
 import WorkflowEngine
 import WorkflowService
@@ -13,7 +14,7 @@ import WorkflowTemplates
 struct Workflowd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflowd",
-        abstract: "Runs workflows and serves workflow.v1.WorkflowService over gRPC."
+        abstract: "Runs workflows and serves workflow.v1.WorkflowService over gRPC, and as JSON over HTTP."
     )
 
     @Option(help: "Address to listen on.")
@@ -21,6 +22,12 @@ struct Workflowd: AsyncParsableCommand {
 
     @Option(help: "Port to listen on; 0 picks a free one (logged as server.port).")
     var port = 50051
+
+    @Option(help: "Port of the HTTP/1.1 side port (JSON API, server-sent events) on the same --host; 0 picks a free one (logged as server.http_port); off: none.")
+    var httpPort = "8080"
+
+    @Option(help: "Seconds an idle server-sent event stream waits before sending a keep-alive comment (for proxies that close quiet connections).")
+    var httpHeartbeat = 15.0
 
     @Option(help: "How many log events to retain for replay (in memory, and in the store).")
     var eventRetention = 1_000_000
@@ -75,6 +82,10 @@ struct Workflowd: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard httpHeartbeat > 0 else { throw ValidationError("--http-heartbeat must be positive") }
+        guard httpPort == "off" || Int(httpPort).map({ (0...65535).contains($0) }) == true else {
+            throw ValidationError("--http-port must be from 0 to 65535, or off")
+        }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
         guard workflowRetention > 0 else { throw ValidationError("--workflow-retention must be positive") }
         guard workflowRetentionHours >= 0 else { throw ValidationError("--workflow-retention-hours must not be negative") }
@@ -145,7 +156,8 @@ struct Workflowd: AsyncParsableCommand {
         let server = WorkflowServer(
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
-                workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore
+                workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
+                http: Int(httpPort).map { HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat)) }
             ),
             templates: templateRegistry,
             logger: logger

@@ -97,7 +97,7 @@ class Server:
                 store_args = ["--data-dir", self.owned_data_dir]
         self.data_dir = data_dir or self.owned_data_dir
         self.process = subprocess.Popen(
-            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", *store_args, *extra_args],
+            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", *store_args, *extra_args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -132,6 +132,22 @@ class Server:
             self.process.kill()
             raise RuntimeError("workflowd did not report its port within 30 s:\n" + "".join(self.log))
         return found[0]
+
+    @property
+    def http_port(self) -> int:
+        """The HTTP side port, from the log (it is announced right after the gRPC port)."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for line in list(self.log):
+                match = re.search(r"server\.http_port=(\d+)", line)
+                if match:
+                    return int(match.group(1))
+            time.sleep(0.01)
+        raise RuntimeError("workflowd did not report its HTTP port within 30 s:\n" + "".join(self.log))
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:

@@ -158,7 +158,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(kill_after, tmp_path):
 
 def _start_expecting_failure(*args):
     result = subprocess.run(
-        [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", *args],
+        [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", *args],
         capture_output=True, text=True, timeout=30,
     )
     return result

@@ -186,7 +186,7 @@ def test_a_bad_configuration_stops_workflowd_with_line_and_reason(tmp_path):
     config = tmp_path / "templates.conf"
     config.write_text("[CHECK]\nLoad Rules = rules.load\nPause = wiat wait_ms=5\n")
     result = subprocess.run(
-        [str(workflowd_binary()), "--port", "0", "--templates", str(config)], capture_output=True, text=True, timeout=30,
+        [str(workflowd_binary()), "--port", "0", "--http-port", "0", "--templates", str(config)], capture_output=True, text=True, timeout=30,
     )
     assert result.returncode != 0
     assert f'{config}:3: unknown job function "wiat"' in result.stderr

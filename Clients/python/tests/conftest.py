@@ -134,7 +134,7 @@ class Workflowd:
     def start(self) -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.process = subprocess.Popen(
-            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", str(self.port),
+            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--http-port", "0",
              "--data-dir", self.data_dir, "--templates", str(self.templates)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         listening = threading.Event()

@@ -1,0 +1,287 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import MessageRuntime
+import NIOCore
+import RPCCore
+import ServiceLifecycle
+import Synchronization
+import WorkflowMessages
+
+/// The HTTP/1.1 side port: workflow.v1 as a JSON API and server-sent events, answered by the
+/// same handlers as gRPC (each request is turned into the RPC's protobuf request, the RPC's
+/// answer or status into JSON), on the event loops that serve gRPC.
+///
+/// | HTTP | RPC |
+/// |---|---|
+/// | `GET /api/v1/workflows?statuses=…&type=…&page_size=…&page_token=…` | ListWorkflows |
+/// | `POST /api/v1/workflows` (body: StartWorkflowRequest) | StartWorkflow |
+/// | `GET /api/v1/workflows/{id}` | GetWorkflow |
+/// | `POST /api/v1/workflows/{id}/retry` | RetryWorkflow |
+/// | `POST /api/v1/workflows/{id}/cancel` (body: `{"reason": …}`) | CancelWorkflow |
+/// | `GET /api/v1/workers?queue=…` | ListWorkers |
+/// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
+///
+/// Field names are the proto's (snake_case; lowerCamelCase is read too). An error is the
+/// gRPC status mapped to an HTTP status, with `{"code", "status", "message"}` as the body.
+package final class HTTPGateway: Sendable {
+    /// Where and how the side port listens.
+    package struct Configuration: Sendable {
+        package var host: String
+        /// 0 picks a free port.
+        package var port: Int
+        /// The largest request body accepted.
+        package var maxBodySize: Int
+        /// How long an idle event stream waits before sending a keep-alive comment.
+        package var heartbeatInterval: Duration
+
+        package init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 4 << 20, heartbeatInterval: Duration = .seconds(15)) {
+            self.host = host
+            self.port = port
+            self.maxBodySize = maxBodySize
+            self.heartbeatInterval = heartbeatInterval
+        }
+    }
+
+    private let caller: RouterCaller
+    private let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let streams = EventStreams()
+    private let eventJSON = EventJSONCache()
+    private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+
+    /// - Parameters:
+    ///   - router: The RPC methods to serve.
+    ///   - loop: The event loop the router's handlers run on.
+    ///   - group: The event loops the HTTP connections run on.
+    package init(router: RPCRouter, loop: any EventLoop, group: any EventLoopGroup, configuration: Configuration, logger: Logger) {
+        self.caller = RouterCaller(router: router, loop: loop)
+        self.configuration = configuration
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Event streams open now.
+    package var openEventStreams: Int { streams.count }
+
+    /// Starts listening.
+    /// - Returns: The bound port.
+    package func start() async throws -> Int {
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = Application(
+            router: makeRouter(),
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ClientHangUpHandler()],
+                idleTimeout: .seconds(300)
+            )),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            eventLoopGroupProvider: .shared(group),
+            logger: logger
+        )
+        let serviceGroup = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        let task = Task { try await serviceGroup.run() }
+        running.withLock { $0 = (serviceGroup, task) }
+        var ports = portStream.makeAsyncIterator()
+        guard let port = await ports.next() else {
+            try await task.value
+            throw CancellationError()
+        }
+        logger.info("server.http_listening", metadata: ["server.host": "\(configuration.host)", "server.http_port": "\(port)"])
+        return port
+    }
+
+    /// Stops accepting connections; requests in progress and event streams go on.
+    package func beginShutdown() async {
+        guard let (serviceGroup, _) = running.withLock({ $0 }) else { return }
+        await serviceGroup.triggerGracefulShutdown()
+    }
+
+    /// Ends every event stream once it has sent what it has (its last event says UNAVAILABLE),
+    /// then returns once the last request finished, or after `gracePeriod`, when what is still
+    /// open is cut off. Calls ``beginShutdown()`` first if it was not called.
+    package func finishShutdown(gracePeriod: Duration) async {
+        streams.drain()
+        guard let (serviceGroup, task) = running.withLock({ $0 }) else { return }
+        await serviceGroup.triggerGracefulShutdown()
+        let deadline = Task {
+            try await Task.sleep(for: gracePeriod)
+            task.cancel()
+        }
+        _ = await task.result
+        deadline.cancel()
+    }
+
+    // MARK: Routes
+
+    private typealias Methods = WorkflowV1.WorkflowService
+
+    private func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.get("/api/v1/workflows") { request, _ in
+            await self.unary(Methods.listWorkflows) { () throws(RPCStatus) in
+                try RequestJSON.query(request.uri.query, repeatedFields: ["statuses"])
+            }
+        }
+        router.post("/api/v1/workflows") { request, _ in
+            let body = try await self.body(of: request)
+            return await self.unary(Methods.startWorkflow) { () throws(RPCStatus) in try RequestJSON.body(body) }
+        }
+        router.get("/api/v1/workflows/{id}") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await self.unary(Methods.getWorkflow) { () throws(RPCStatus) in
+                var json = try RequestJSON.query(request.uri.query)
+                try json.setPathField("workflow_id", to: id)
+                return json
+            }
+        }
+        router.post("/api/v1/workflows/{id}/retry") { request, context in
+            try await self.workflowAction(Methods.retryWorkflow, request, context)
+        }
+        router.post("/api/v1/workflows/{id}/cancel") { request, context in
+            try await self.workflowAction(Methods.cancelWorkflow, request, context)
+        }
+        router.get("/api/v1/workers") { request, _ in
+            await self.unary(WorkflowV1.WorkerService.listWorkers) { () throws(RPCStatus) in
+                try RequestJSON.query(request.uri.query)
+            }
+        }
+        router.get("/api/v1/events") { request, context in
+            await self.events(request, connection: context.channel)
+        }
+        return router
+    }
+
+    // MARK: Calls
+
+    /// The request body, refused past the size limit.
+    private func body(of request: Request) async throws -> [UInt8] {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: configuration.maxBodySize)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw HTTPError(.contentTooLarge, message: "the request body is larger than \(configuration.maxBodySize) bytes")
+        }
+    }
+
+    /// A POST on one workflow (`/workflows/{id}/…`): its body's members and the path's
+    /// `workflow_id` make the request.
+    private func workflowAction<RequestMessage: ProtoMessage, ResponseMessage: ProtoMessage>(
+        _ method: MethodDescriptor<RequestMessage, ResponseMessage>,
+        _ request: Request,
+        _ context: GatewayRequestContext
+    ) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let body = try await body(of: request)
+        return await unary(method) { () throws(RPCStatus) in
+            var json = try RequestJSON.body(body)
+            try json.setPathField("workflow_id", to: id)
+            return json
+        }
+    }
+
+    /// Calls a unary method with the request `json` builds, and answers with its response as
+    /// JSON or its status as an error.
+    private func unary<RequestMessage: ProtoMessage, ResponseMessage: ProtoMessage>(
+        _ method: MethodDescriptor<RequestMessage, ResponseMessage>,
+        _ json: () throws(RPCStatus) -> RequestJSON
+    ) async -> Response {
+        let request: RequestMessage
+        do {
+            request = try Self.decode(RequestMessage.self, from: json())
+        } catch {
+            return Self.error(error)
+        }
+        switch await caller.unary(method.path, request: request.serializedBytes(), metadata: Metadata()) {
+        case .success(let bytes):
+            do {
+                return Self.json(try ResponseMessage(serializedBytes: bytes).protoJSONBytes())
+            } catch {
+                return Self.error(RPCStatus(code: .internalError, message: "the server's answer does not decode: \(error)"))
+            }
+        case .failure(let status):
+            return Self.error(status)
+        }
+    }
+
+    /// WatchLogs as server-sent events; `Last-Event-ID` (what a reconnecting `EventSource`
+    /// sends) takes the place of `after_sequence`.
+    private func events(_ request: Request, connection: any Channel) async -> Response {
+        let watch: WorkflowV1.WatchLogsRequest
+        do {
+            var json = try RequestJSON.query(request.uri.query)
+            if let lastEventID = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value, !lastEventID.isEmpty {
+                json.removeMember("after_sequence")
+                json.removeMember("afterSequence")
+                try json.setPathField("after_sequence", to: lastEventID)
+            }
+            watch = try Self.decode(WorkflowV1.WatchLogsRequest.self, from: json)
+        } catch {
+            return Self.error(error)
+        }
+        let (signals, sender) = AsyncStream.makeStream(of: EventStreamSignal.self, bufferingPolicy: .bufferingNewest(4))
+        let waker = StreamWaker { sender.yield(.wake) }
+        let producer: any ServerStreamProducer
+        switch await caller.openStream(Methods.watchLogs.path, request: watch.serializedBytes(), metadata: Metadata(), waker: waker) {
+        case .success(let opened):
+            producer = opened
+        case .failure(let status):
+            return Self.error(status)
+        }
+        let stream = EventStream(
+            caller: caller, producer: producer, signals: signals, signalSender: sender,
+            heartbeatInterval: configuration.heartbeatInterval,
+            render: { [eventJSON] bytes in
+                let (sequence, json) = try eventJSON.json(ofSerialized: bytes)
+                return (sequence > 0 ? String(sequence) : nil, json)
+            }
+        )
+        // A client that goes away ends its stream at once, not at the next failed write.
+        connection.closeFuture.whenComplete { _ in sender.yield(.closed) }
+        let streams = self.streams
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let id = streams.add(sender)
+            defer { streams.remove(id) }
+            try await stream.write(to: &writer)
+            try await writer.finish(nil)
+        })
+    }
+
+    /// Hummingbird's basic context plus the request's connection, whose closing ends an event
+    /// stream.
+    struct GatewayRequestContext: RequestContext {
+        var coreContext: CoreRequestContextStorage
+        let channel: any Channel
+
+        init(source: ApplicationRequestContextSource) {
+            self.coreContext = .init(source: source)
+            self.channel = source.channel
+        }
+    }
+
+    private static func decode<M: ProtoMessage>(_ type: M.Type, from json: RequestJSON) throws(RPCStatus) -> M {
+        do {
+            return try M(protoJSON: json.value)
+        } catch {
+            throw RPCStatus(code: .invalidArgument, message: "invalid \(M.protoMessageName): \(error)")
+        }
+    }
+
+    private static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private static func error(_ status: RPCStatus) -> Response {
+        json(status.jsonBody, status: status.code.httpStatus)
+    }
+}

@@ -1,0 +1,58 @@
+import NIOCore
+import RPCCore
+
+/// Calls the methods of an ``RPCRouter`` from async code: each call runs on the event loop
+/// that the router's handlers expect (the one that runs the engine), exactly as a gRPC call
+/// would, so JSON callers get the same validation, answers and statuses.
+struct RouterCaller: Sendable {
+    let router: RPCRouter
+    let loop: any EventLoop
+
+    /// Calls the unary method at `path` with a serialized request.
+    func unary(_ path: String, request: [UInt8], metadata: Metadata) async -> Result<[UInt8], RPCStatus> {
+        guard case .unary(let call)? = router.handler(forPath: path) else {
+            return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
+        }
+        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        return await withCheckedContinuation { continuation in
+            loop.execute {
+                call(request, context, UnaryResponder { continuation.resume(returning: $0) })
+            }
+        }
+    }
+
+    /// Starts the server-streaming method at `path`; its producer is then pulled with
+    /// ``produce(_:budget:)`` and wakes `waker` when it has more.
+    func openStream(_ path: String, request: [UInt8], metadata: Metadata, waker: StreamWaker) async -> Result<any ServerStreamProducer, RPCStatus> {
+        guard case .serverStreaming(let start)? = router.handler(forPath: path) else {
+            return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
+        }
+        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        let opened = loop.submit { () -> Result<any ServerStreamProducer, RPCStatus> in
+            do throws(RPCStatus) {
+                return .success(try start(request, context, waker))
+            } catch {
+                return .failure(error)
+            }
+        }
+        do {
+            return try await opened.get()
+        } catch {
+            return .failure(RPCStatus(code: .unavailable, message: "the server is shutting down"))
+        }
+    }
+
+    /// Asks `producer` for about `budget` bytes of framed messages, on the loop.
+    func produce(_ producer: any ServerStreamProducer, budget: Int) async throws -> (bytes: [UInt8], production: StreamProduction) {
+        try await loop.submit {
+            var output = StreamOutput(budget: budget)
+            let production = producer.produce(into: &output)
+            return (output.bytes, production)
+        }.get()
+    }
+
+    /// Tells `producer` its stream ended early.
+    func cancel(_ producer: any ServerStreamProducer) {
+        loop.execute { producer.cancel() }
+    }
+}
