@@ -33,6 +33,9 @@ let package = Package(
         // The HTTP/1.1 side port (JSON API, server-sent events, console, metrics).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Metrics: the swift-metrics API where they are measured, Prometheus's text format at /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
@@ -74,6 +77,7 @@ let package = Package(
                 "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +93,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -106,6 +111,7 @@ let package = Package(
             dependencies: [
                 "WorkflowEngine", "WorkflowModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -122,6 +128,8 @@ let package = Package(
             dependencies: [
                 "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
                 "GRPCHealth", "GRPCReflection", "HTTPGateway",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +140,8 @@ let package = Package(
             dependencies: [
                 "WorkflowService",
                 "HTTPGateway",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "WorkflowEngine",
                 "WorkflowStore",
                 "WorkflowTemplates",

@@ -1,3 +1,4 @@
+import CoreMetrics
 import RPCCore
 import Synchronization
 
@@ -12,9 +13,45 @@ package final class CallStatistics: Sendable {
     /// Creates empty statistics.
     package init() {}
 
-    /// Records one finished call.
-    func record(_ code: RPCStatus.Code) {
+    /// The metrics of one routed method: calls by status, and their durations.
+    private struct MethodMetrics {
+        var handled: [Int: Counter] = [:]
+        var handling: Timer
+    }
+
+    private let methods = Mutex<[String: MethodMetrics]>([:])
+
+    /// Records one finished call: in the counts by status, and, through swift-metrics, in
+    /// `grpc_server_handled_total` (by service, method and code) and the
+    /// `grpc_server_handling_seconds` histogram (by service and method).
+    ///
+    /// - Parameters:
+    ///   - code: The status the call ended with.
+    ///   - head: The call's request head when it was routed to a handler; `nil` for a request
+    ///     no registered method serves, counted under `unknown` (a client cannot create labels).
+    ///   - openedAt: When the stream opened.
+    func record(_ code: RPCStatus.Code, head: GRPCRequestHead? = nil, openedAt: ContinuousClock.Instant? = nil) {
         counts.withLock { $0[code.rawValue, default: 0] += 1 }
+        let path = head?.path ?? "unknown"
+        let (counter, timer) = methods.withLock { methods -> (Counter, Timer) in
+            var metrics = methods[path] ?? MethodMetrics(handling: Timer(label: "grpc_server_handling_seconds", dimensions: Self.dimensions(head)))
+            let counter = metrics.handled[code.rawValue] ?? Counter(
+                label: "grpc_server_handled_total", dimensions: Self.dimensions(head) + [("grpc_code", code.description)]
+            )
+            metrics.handled[code.rawValue] = counter
+            methods[path] = metrics
+            return (counter, metrics.handling)
+        }
+        counter.increment()
+        if let openedAt {
+            let elapsed = openedAt.duration(to: .now).components
+            timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        }
+    }
+
+    private static func dimensions(_ head: GRPCRequestHead?) -> [(String, String)] {
+        guard let head else { return [("grpc_service", "unknown"), ("grpc_method", "unknown")] }
+        return [("grpc_service", String(head.service)), ("grpc_method", String(head.method))]
     }
 
     /// Records one connection closed for a protocol violation.

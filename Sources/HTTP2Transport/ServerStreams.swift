@@ -28,6 +28,13 @@ final class ServerStreams {
         /// runs meanwhile only notes it.
         fileprivate var isBusy = false
         fileprivate var wokenWhileBusy = false
+        /// When the stream opened, for the call's duration.
+        let openedAt = ContinuousClock.now
+
+        /// The request head of a call routed to a handler (what metrics may label).
+        var routedHead: GRPCRequestHead? {
+            handler == nil ? nil : head
+        }
 
         init(_ machine: consuming ServerStreamStateMachine, head: GRPCRequestHead?, handler: RPCHandler?) {
             self.id = machine.id
@@ -187,14 +194,14 @@ final class ServerStreams {
         case .submitResponse(let headers):
             submit(entry) { () throws(HTTP2Error) in try session.submitResponse(streamID: id, headers: headers, hasBody: true) }
         case .submitTrailersOnly(let status):
-            statistics.record(status.code)
+            statistics.record(status.code, head: entry.routedHead, openedAt: entry.openedAt)
             submit(entry) { () throws(HTTP2Error) in
                 try session.submitHeaders(streamID: id, headers: GRPCResponseHeaders.trailersOnly(status), endStream: true)
             }
         case .resumeBody:
             session.resumeData(streamID: id)
         case .reset(let errorCode, let status):
-            if let status { statistics.record(status.code) }
+            if let status { statistics.record(status.code, head: entry.routedHead, openedAt: entry.openedAt) }
             if errorCode != HTTP2ErrorCodes.noError {
                 logger.debug("h2.stream_reset", metadata: ["h2.stream_id": "\(id)", "h2.error_code": "\(errorCode)"])
             }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 import MessageRuntime
 import NIOCore
@@ -26,20 +27,27 @@ final class EventStreams: Sendable {
 
     // Sendable: all mutable state is in the Mutex.
     private let state = Mutex(State())
+    /// `workflow_http_event_streams`: server-sent event streams open now.
+    private let gauge = Gauge(label: "workflow_http_event_streams")
 
     /// Registers a stream's signal continuation; it is told at once if the server is draining.
     func add(_ continuation: AsyncStream<EventStreamSignal>.Continuation) -> UInt64 {
-        let (id, draining) = state.withLock { state in
+        let (id, draining, open) = state.withLock { state in
             state.nextID += 1
             state.open[state.nextID] = continuation
-            return (state.nextID, state.isDraining)
+            return (state.nextID, state.isDraining, state.open.count)
         }
+        gauge.record(open)
         if draining { continuation.yield(.drain) }
         return id
     }
 
     func remove(_ id: UInt64) {
-        _ = state.withLock { $0.open.removeValue(forKey: id) }
+        let open = state.withLock { state in
+            state.open.removeValue(forKey: id)
+            return state.open.count
+        }
+        gauge.record(open)
     }
 
     /// How many streams are open.

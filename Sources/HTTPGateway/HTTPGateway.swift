@@ -43,7 +43,22 @@ package final class HTTPGateway: Sendable {
         }
     }
 
+    /// What the operational endpoints report.
+    package struct Probes: Sendable {
+        /// Whether the server takes traffic: `/readyz` answers 200 then, 503 otherwise (and
+        /// `/healthz` says which, always with 200 while the process answers).
+        package var isServing: @Sendable () -> Bool
+        /// The metrics in Prometheus's text format for `/metrics`; `nil`: none (404).
+        package var metrics: (@Sendable () async -> [UInt8])?
+
+        package init(isServing: @escaping @Sendable () -> Bool = { true }, metrics: (@Sendable () async -> [UInt8])? = nil) {
+            self.isServing = isServing
+            self.metrics = metrics
+        }
+    }
+
     private let caller: RouterCaller
+    private let probes: Probes
     private let configuration: Configuration
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -55,8 +70,13 @@ package final class HTTPGateway: Sendable {
     ///   - router: The RPC methods to serve.
     ///   - loop: The event loop the router's handlers run on.
     ///   - group: The event loops the HTTP connections run on.
-    package init(router: RPCRouter, loop: any EventLoop, group: any EventLoopGroup, configuration: Configuration, logger: Logger) {
+    ///   - probes: What `/healthz`, `/readyz` and `/metrics` report.
+    package init(
+        router: RPCRouter, loop: any EventLoop, group: any EventLoopGroup, configuration: Configuration,
+        probes: Probes = Probes(), logger: Logger
+    ) {
         self.caller = RouterCaller(router: router, loop: loop)
+        self.probes = probes
         self.configuration = configuration
         self.group = group
         self.logger = logger
@@ -152,6 +172,21 @@ package final class HTTPGateway: Sendable {
         }
         router.get("/api/v1/events") { request, context in
             await self.events(request, connection: context.channel)
+        }
+        router.get("/healthz") { _, _ in
+            Self.json(Self.servingBody(self.probes.isServing()))
+        }
+        router.get("/readyz") { _, _ in
+            let serving = self.probes.isServing()
+            return Self.json(Self.servingBody(serving), status: serving ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            guard let metrics = self.probes.metrics else {
+                return Self.error(RPCStatus(code: .notFound, message: "this server collects no metrics"))
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics())))
         }
         return router
     }
@@ -273,6 +308,11 @@ package final class HTTPGateway: Sendable {
         } catch {
             throw RPCStatus(code: .invalidArgument, message: "invalid \(M.protoMessageName): \(error)")
         }
+    }
+
+    /// `{"status": "SERVING"}` or `{"status": "NOT_SERVING"}`, as gRPC health names them.
+    private static func servingBody(_ serving: Bool) -> [UInt8] {
+        Array(#"{"status":"\#(serving ? "SERVING" : "NOT_SERVING")"}"#.utf8)
     }
 
     private static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

@@ -68,7 +68,15 @@ final class WatchLogsProducer: ServerStreamProducer {
         self.encodedEvents = encodedEvents
         self.waker = waker
         self.state = Mutex(State(cursor: cursor))
+        Self.openWatches.opened()
     }
+
+    deinit {
+        Self.openWatches.closed()
+    }
+
+    /// `workflow_watchlogs_streams`: WatchLogs streams open now.
+    private static let openWatches = OpenStreamGauge(label: "workflow_watchlogs_streams")
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
         state.withLock { state in

@@ -6,6 +6,7 @@ import HTTPGateway
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import RPCCore
 import Synchronization
 import WorkflowEngine
@@ -38,6 +39,10 @@ package final class WorkflowServer: Sendable {
         package var store: (any EventStore)?
         /// The HTTP/1.1 side port (JSON API, server-sent events); `nil`: none.
         package var http: HTTPGateway.Configuration?
+        /// Where swift-metrics records go (the registry the process bootstrapped
+        /// `PrometheusMetricsFactory` with), served at the side port's `/metrics`; `nil`: no
+        /// engine metrics are collected.
+        package var metrics: PrometheusCollectorRegistry?
 
         /// Creates a configuration.
         package init(
@@ -46,7 +51,8 @@ package final class WorkflowServer: Sendable {
             workflowRetention: Int = 100_000,
             workflowMaxAge: Duration? = nil,
             store: (any EventStore)? = nil,
-            http: HTTPGateway.Configuration? = nil
+            http: HTTPGateway.Configuration? = nil,
+            metrics: PrometheusCollectorRegistry? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
@@ -54,6 +60,7 @@ package final class WorkflowServer: Sendable {
             self.workflowMaxAge = workflowMaxAge
             self.store = store
             self.http = http
+            self.metrics = metrics
         }
     }
 
@@ -65,6 +72,8 @@ package final class WorkflowServer: Sendable {
     private let server: GRPCServer
     /// The HTTP side port, when configured.
     package let gateway: HTTPGateway?
+    /// Counts what the engine does, when metrics are collected.
+    private let engineMetrics: EngineMetrics?
 
     /// Creates the engine and the server; nothing listens yet. By default the engine runs the
     /// built-in `TEST` template and the product templates over a new, empty asset registry.
@@ -96,8 +105,20 @@ package final class WorkflowServer: Sendable {
         self.group = group
         self.engine = engine
         self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
+        let engineMetrics = configuration.metrics.map { _ in EngineMetrics(log: engine.events, loop: loop) }
+        self.engineMetrics = engineMetrics
+        let probes = HTTPGateway.Probes(
+            isServing: { [health] in health.status(forService: "") == .serving },
+            metrics: configuration.metrics.map { registry in
+                let workerGauges = WorkerGauges()
+                return { @Sendable in
+                    workerGauges.record(await engine.workers())
+                    return registry.emitToBuffer()
+                }
+            }
+        )
         self.gateway = configuration.http.map {
-            HTTPGateway(router: router, loop: loop, group: group, configuration: $0, logger: logger)
+            HTTPGateway(router: router, loop: loop, group: group, configuration: $0, probes: probes, logger: logger)
         }
     }
 
@@ -120,6 +141,7 @@ package final class WorkflowServer: Sendable {
     ///   what binding threw.
     package func start() async throws -> Int {
         try await engine.restore()
+        engineMetrics?.start()
         let port = try await server.start()
         if let gateway {
             let httpPort = try await gateway.start()
@@ -169,6 +191,7 @@ package final class WorkflowServer: Sendable {
         _ = await (grpcFinished, httpFinished)
         // What calls answered while draining queued (a cancel request) is committed too.
         engine.store?.flush()
+        engineMetrics?.stop()
         try await group.shutdownGracefully()
     }
 }

@@ -58,6 +58,7 @@ package final class SQLiteEventStore: EventStore {
     private let checkpointQueue = DispatchQueue(label: "workflow.store.checkpoint", qos: .utility)
     private let lock: DirectoryLock
     private let writer = DispatchQueue(label: "workflow.store.writer")
+    private let metrics = StoreMetrics()
     private let queue = Mutex(Queue())
     private let commitHandler = Mutex<CommitHandler?>(nil)
     /// The oldest and newest stored sequences (0 when none), kept by the writer.
@@ -182,7 +183,13 @@ package final class SQLiteEventStore: EventStore {
         var delayMs = 10
         while true {
             do {
+                let started = ContinuousClock.now
                 let newest = try commit(writes)
+                let elapsed = started.duration(to: .now).components
+                metrics.commitDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+                metrics.commitEvents.record(writes.reduce(0) { count, write in
+                    if case .events(let events) = write { count + events.count } else { count }
+                })
                 currentCommitHandler()?.notify(newest)
                 return
             } catch {
@@ -244,6 +251,7 @@ package final class SQLiteEventStore: EventStore {
             if newest >= oldest + retention + max(1, retention / 10) {
                 let firstKept = newest - retention + 1
                 try db.execute(sql: "DELETE FROM events WHERE sequence < ?", arguments: [Int64(firstKept)])
+                metrics.prunedEvents.increment(by: firstKept - oldest)
                 oldest = firstKept
             }
         }

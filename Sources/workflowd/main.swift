@@ -3,7 +3,9 @@ import Dispatch
 import Foundation
 import HTTP2Transport
 import HTTPGateway
+import CoreMetrics
 import Logging
+import Prometheus
 import WorkflowEngine
 import WorkflowService
 import WorkflowStore
@@ -113,6 +115,8 @@ struct Workflowd: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "workflowd")
+        // Before anything makes a metric: one made earlier would stay unrecorded.
+        let metrics = Int(httpPort) == nil ? nil : Self.bootstrapMetrics()
         // A client that disconnects mid-write must not kill the server.
         signal(SIGPIPE, SIG_IGN)
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
@@ -157,7 +161,8 @@ struct Workflowd: AsyncParsableCommand {
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
-                http: Int(httpPort).map { HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat)) }
+                http: Int(httpPort).map { HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat)) },
+                metrics: metrics
             ),
             templates: templateRegistry,
             logger: logger
@@ -196,6 +201,28 @@ struct Workflowd: AsyncParsableCommand {
         logger.info("server.stopped", metadata: [
             "server.calls_by_status": "\(counts)", "server.protocol_limit_closes": "\(violations)",
         ])
+    }
+}
+
+extension Workflowd {
+    /// Sends every swift-metrics record of the process to a Prometheus registry (served at
+    /// `/metrics`), with histogram buckets that fit what each measures.
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["workflow_job_attempt_seconds"] = [
+            .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10), .seconds(60), .seconds(300), .seconds(1800), .seconds(7200),
+        ]
+        factory.durationHistogramBuckets["grpc_server_handling_seconds"] = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+            .milliseconds(500), .seconds(2), .seconds(10), .seconds(60),
+        ]
+        factory.durationHistogramBuckets["workflow_store_commit_seconds"] = [
+            .microseconds(100), .microseconds(250), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .seconds(1),
+        ]
+        factory.valueHistogramBuckets["workflow_store_commit_events"] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 }
 
