@@ -84,8 +84,8 @@ let package = Package(
             ]
         ),
 
-        // The HTTP/1.1 gateway: JSON requests and server-sent events translated to and from the
-        // protobuf calls of an RPC router, with no knowledge of what the methods do.
+        // The HTTP/1.1 gateway: workflow.v1's routes as JSON requests and server-sent events,
+        // translated to and from the protobuf calls of an RPC router; it never sees the engine.
         .target(
             name: "HTTPGateway",
             dependencies: [
@@ -129,7 +129,6 @@ let package = Package(
                 "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
                 "GRPCHealth", "GRPCReflection", "HTTPGateway",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -234,6 +234,14 @@ final class ServerStreams {
     func close(_ entry: Entry) {
         entry.deadlineTimer?.cancel()
         entry.deadlineTimer = nil
+        switch entry.machine.state {
+        case .receiving, .dispatchable, .awaitingAnswer, .responding:
+            // Closed before it sent a status (the client reset it, the connection went): the
+            // call ends CANCELLED, as the client sees it.
+            statistics.record(.cancelled, head: entry.routedHead, openedAt: entry.openedAt)
+        case .discarding, .finished, .closed:
+            break
+        }
         update(entry) { machine in
             machine.close()
             return .none

@@ -25,6 +25,18 @@ import WorkflowMessages
 /// Field names are the proto's (snake_case; lowerCamelCase is read too). An error is the
 /// gRPC status mapped to an HTTP status, with `{"code", "status", "message"}` as the body.
 package final class HTTPGateway: Sendable {
+    /// Why the side port did not start.
+    package enum HTTPGatewayError: Error, CustomStringConvertible {
+        case stoppedBeforeListening(host: String, port: Int)
+
+        package var description: String {
+            switch self {
+            case .stoppedBeforeListening(let host, let port):
+                "the HTTP side port \(host):\(port) stopped before it listened"
+            }
+        }
+    }
+
     /// Where and how the side port listens.
     package struct Configuration: Sendable {
         package var host: String
@@ -66,11 +78,15 @@ package final class HTTPGateway: Sendable {
     private let eventJSON = EventJSONCache()
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
+    /// Creates the gateway; nothing listens until ``start()``.
+    ///
     /// - Parameters:
     ///   - router: The RPC methods to serve.
     ///   - loop: The event loop the router's handlers run on.
     ///   - group: The event loops the HTTP connections run on.
+    ///   - configuration: Where to listen, the body limit, the keep-alive interval.
     ///   - probes: What `/healthz`, `/readyz` and `/metrics` report.
+    ///   - logger: Where the gateway logs its address and Hummingbird its errors.
     package init(
         router: RPCRouter, loop: any EventLoop, group: any EventLoopGroup, configuration: Configuration,
         probes: Probes = Probes(), logger: Logger
@@ -104,12 +120,16 @@ package final class HTTPGateway: Sendable {
             logger: logger
         )
         let serviceGroup = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        let task = Task { try await serviceGroup.run() }
+        let task = Task {
+            // A failed bind never reports a port: end the wait either way.
+            defer { portContinuation.finish() }
+            try await serviceGroup.run()
+        }
         running.withLock { $0 = (serviceGroup, task) }
         var ports = portStream.makeAsyncIterator()
         guard let port = await ports.next() else {
             try await task.value
-            throw CancellationError()
+            throw HTTPGatewayError.stoppedBeforeListening(host: configuration.host, port: configuration.port)
         }
         logger.info("server.http_listening", metadata: ["server.host": "\(configuration.host)", "server.http_port": "\(port)"])
         return port
@@ -142,6 +162,7 @@ package final class HTTPGateway: Sendable {
 
     private func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
         router.get("/api/v1/workflows") { request, _ in
             await self.unary(Methods.listWorkflows) { () throws(RPCStatus) in
                 try RequestJSON.query(request.uri.query, repeatedFields: ["statuses"])
@@ -199,7 +220,7 @@ package final class HTTPGateway: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: configuration.maxBodySize)
             return Array(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw HTTPError(.contentTooLarge, message: "the request body is larger than \(configuration.maxBodySize) bytes")
         }
     }
@@ -259,8 +280,8 @@ package final class HTTPGateway: Sendable {
         } catch {
             return Self.error(error)
         }
-        let (signals, sender) = AsyncStream.makeStream(of: EventStreamSignal.self, bufferingPolicy: .bufferingNewest(4))
-        let waker = StreamWaker { sender.yield(.wake) }
+        let control = EventStreamControl()
+        let waker = StreamWaker { control.wake() }
         let producer: any ServerStreamProducer
         switch await caller.openStream(Methods.watchLogs.path, request: watch.serializedBytes(), metadata: Metadata(), waker: waker) {
         case .success(let opened):
@@ -269,7 +290,7 @@ package final class HTTPGateway: Sendable {
             return Self.error(status)
         }
         let stream = EventStream(
-            caller: caller, producer: producer, signals: signals, signalSender: sender,
+            caller: caller, producer: producer, control: control,
             heartbeatInterval: configuration.heartbeatInterval,
             render: { [eventJSON] bytes in
                 let (sequence, json) = try eventJSON.json(ofSerialized: bytes)
@@ -277,13 +298,13 @@ package final class HTTPGateway: Sendable {
             }
         )
         // A client that goes away ends its stream at once, not at the next failed write.
-        connection.closeFuture.whenComplete { _ in sender.yield(.closed) }
+        connection.closeFuture.whenComplete { _ in control.close() }
         let streams = self.streams
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let id = streams.add(sender)
+            let id = streams.add(control)
             defer { streams.remove(id) }
             try await stream.write(to: &writer)
             try await writer.finish(nil)
@@ -322,6 +343,11 @@ package final class HTTPGateway: Sendable {
     }
 
     private static func error(_ status: RPCStatus) -> Response {
-        json(status.jsonBody, status: status.code.httpStatus)
+        errorResponse(status, httpStatus: status.code.httpStatus)
+    }
+
+    /// An error answer: `status` as the JSON body, with `httpStatus`.
+    static func errorResponse(_ status: RPCStatus, httpStatus: HTTPResponse.Status) -> Response {
+        json(status.jsonBody, status: httpStatus)
     }
 }

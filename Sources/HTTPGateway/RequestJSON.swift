@@ -66,12 +66,6 @@ struct RequestJSON {
         members.removeAll { $0.key == key }
     }
 
-    /// Adds the members of `other` (a body after a query: a key in both is refused by the
-    /// message decoder as given twice).
-    mutating func add(_ other: RequestJSON) {
-        members += other.members
-    }
-
     private static func camelCase(_ field: String) -> String {
         var result = ""
         var upper = false

@@ -1,5 +1,6 @@
 import NIOCore
 import RPCCore
+import Synchronization
 
 /// Calls the methods of an ``RPCRouter`` from async code: each call runs on the event loop
 /// that the router's handlers expect (the one that runs the engine), exactly as a gRPC call
@@ -15,9 +16,19 @@ struct RouterCaller: Sendable {
         }
         let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
         return await withCheckedContinuation { continuation in
-            loop.execute {
-                call(request, context, UnaryResponder { continuation.resume(returning: $0) })
+            // Resumed once: a second answer is ignored, as the transport ignores it.
+            let answered = Mutex(false)
+            let respond = { @Sendable (result: Result<[UInt8], RPCStatus>) in
+                let isFirst = answered.withLock { answered in
+                    defer { answered = true }
+                    return !answered
+                }
+                if isFirst {
+                    continuation.resume(returning: result)
+                }
             }
+            let submitted = loop.submit { call(request, context, UnaryResponder(respond)) }
+            submitted.whenFailure { _ in respond(.failure(RPCStatus(code: .unavailable, message: "the server is shutting down"))) }
         }
     }
 

@@ -160,8 +160,6 @@ enum Naming {
         return consumed + 1
     }
 
-    /// `snake_case` or `camelCase` → `lowerCamel`; a leading acronym is lowered as a whole
-    /// (`URL` → `url`, `URLPath` → `urlPath`).
     /// protoc's JSON name of a field: each `_` dropped and the letter after it capitalized
     /// (`workflow_id` → `workflowId`).
     static func jsonName(_ protoName: String) -> String {
@@ -180,6 +178,8 @@ enum Naming {
         return result
     }
 
+    /// `snake_case` or `camelCase` → `lowerCamel`; a leading acronym is lowered as a whole
+    /// (`URL` → `url`, `URLPath` → `urlPath`).
     private static func lowerCamel(_ protoName: String) -> String {
         let words = protoName.split(separator: "_")
         guard let first = words.first else { return protoName }

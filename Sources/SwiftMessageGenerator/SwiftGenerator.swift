@@ -481,8 +481,9 @@ struct FileWriter {
                         for member in oneof.members {
                             writer.line("    case \(Self.jsonKeys(member.protoName)):")
                             writer.line("        try ProtoJSON.markSet(\(member.number), in: &seen, key: key, at: path)")
+                            // One member of a oneof at most, even when an earlier one was null.
+                            writer.line("        guard seen.insert(-\(oneof.members[0].number)).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: \"\(oneof.protoName)\", at: path) }")
                             writer.line("        if case .null = member { continue }")
-                            writer.line("        guard \(property) == nil else { throw ProtoJSON.secondOneofMember(key, oneof: \"\(oneof.protoName)\", at: path) }")
                             let read = member.isBytes
                                 ? "ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key))"
                                 : "\(member.coding.swiftType)(protoJSON: member, at: ProtoJSON.path(path, key))"

@@ -6,7 +6,6 @@ import HTTPGateway
 import Logging
 import NIOCore
 import NIOPosix
-import Prometheus
 import RPCCore
 import Synchronization
 import WorkflowEngine
@@ -39,10 +38,10 @@ package final class WorkflowServer: Sendable {
         package var store: (any EventStore)?
         /// The HTTP/1.1 side port (JSON API, server-sent events); `nil`: none.
         package var http: HTTPGateway.Configuration?
-        /// Where swift-metrics records go (the registry the process bootstrapped
-        /// `PrometheusMetricsFactory` with), served at the side port's `/metrics`; `nil`: no
-        /// engine metrics are collected.
-        package var metrics: PrometheusCollectorRegistry?
+        /// The process's swift-metrics in Prometheus's text format (what the registry that
+        /// `workflowd` bootstrapped emits), served at the side port's `/metrics`; `nil`: none,
+        /// and the engine's events are not counted.
+        package var metrics: (@Sendable () -> [UInt8])?
 
         /// Creates a configuration.
         package init(
@@ -52,7 +51,7 @@ package final class WorkflowServer: Sendable {
             workflowMaxAge: Duration? = nil,
             store: (any EventStore)? = nil,
             http: HTTPGateway.Configuration? = nil,
-            metrics: PrometheusCollectorRegistry? = nil
+            metrics: (@Sendable () -> [UInt8])? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
@@ -109,11 +108,11 @@ package final class WorkflowServer: Sendable {
         self.engineMetrics = engineMetrics
         let probes = HTTPGateway.Probes(
             isServing: { [health] in health.status(forService: "") == .serving },
-            metrics: configuration.metrics.map { registry in
+            metrics: configuration.metrics.map { emit in
                 let workerGauges = WorkerGauges()
                 return { @Sendable in
                     workerGauges.record(await engine.workers())
-                    return registry.emitToBuffer()
+                    return emit()
                 }
             }
         )

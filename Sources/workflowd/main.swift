@@ -162,7 +162,7 @@ struct Workflowd: AsyncParsableCommand {
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
                 http: Int(httpPort).map { HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat)) },
-                metrics: metrics
+                metrics: metrics.map(Self.emitter)
             ),
             templates: templateRegistry,
             logger: logger
@@ -205,6 +205,11 @@ struct Workflowd: AsyncParsableCommand {
 }
 
 extension Workflowd {
+    /// What `/metrics` serves: `registry` in Prometheus's text format.
+    static func emitter(of registry: PrometheusCollectorRegistry) -> @Sendable () -> [UInt8] {
+        { registry.emitToBuffer() }
+    }
+
     /// Sends every swift-metrics record of the process to a Prometheus registry (served at
     /// `/metrics`), with histogram buckets that fit what each measures.
     static func bootstrapMetrics() -> PrometheusCollectorRegistry {

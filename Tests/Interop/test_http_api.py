@@ -5,6 +5,7 @@ import asyncio
 import http.client
 import json
 import socket
+import subprocess
 import time
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from conftest import Server
+from conftest import Server, workflowd_binary
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc as pb_grpc
 
@@ -216,9 +217,21 @@ def test_bad_input_gets_the_rpcs_status_as_an_http_status_and_a_json_error(http_
     assert message in error["message"], error
 
 
-def test_a_body_over_the_limit_is_refused_with_413(http_server):
-    status, _, _ = call(http_server, "POST", "/api/v1/workflows", b'{"type":"' + b"x" * (5 << 20) + b'"}')
-    assert status == 413
+def test_a_body_over_the_limit_and_an_unknown_route_get_json_errors(http_server):
+    status, error, headers = call(http_server, "POST", "/api/v1/workflows", b'{"type":"' + b"x" * (5 << 20) + b'"}')
+    assert status == 413 and headers["Content-Type"] == "application/json", error
+    assert error["status"] == "RESOURCE_EXHAUSTED" and "larger than 4194304 bytes" in error["message"], error
+    status, error, headers = call(http_server, "GET", "/api/v1/nothing-here")
+    assert status == 404 and error["status"] == "NOT_FOUND" and "/api/v1/nothing-here" in error["message"], error
+
+
+def test_a_second_server_on_a_taken_http_port_exits_with_the_reason(http_server):
+    result = subprocess.run(
+        [str(workflowd_binary()), "--port", "0", "--http-port", str(http_server.http_port), "--store", "memory"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Address already in use" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 # MARK: Server-sent events
@@ -259,7 +272,7 @@ def test_an_idle_stream_sends_keep_alive_comments(http_server):
     reader.close()
 
 
-def test_gap_markers_match_watchlogs():
+def test_events_after_a_pruned_point_start_with_a_gap_marker_and_lose_nothing_else():
     server = Server("--event-retention", "50")
     try:
         workflow_id = start(server, steps=100, step_delay_ms=0)
@@ -363,7 +376,9 @@ def test_a_thousand_streams_and_one_that_never_reads_keep_memory_bounded():
                 opened.set()
             received = b""
             while b"LOG_EVENT_KIND_WORKFLOW_COMPLETED" not in received:
-                received += await reader.read(65536)
+                data = await reader.read(65536)
+                assert data, f"stream {counter[0]} closed before the workflow completed"
+                received += data
             writer.close()
             return received.count(b"\ndata: ")
 
@@ -395,7 +410,9 @@ def test_a_thousand_streams_and_one_that_never_reads_keep_memory_bounded():
         stalled = socket.create_connection(("127.0.0.1", port))
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: x\r\n\r\n")
-        time.sleep(0.5)
+        head = b""
+        while b"\r\n\r\n" not in head:  # its stream is open (live from here) before the events
+            head += stalled.recv(1)
         busy_workflow(server, "busy-2")
         grown_mib = (server.rss_kib() - after_first) / 1024
         stalled.close()

@@ -159,20 +159,27 @@ def test_resume_after_sequence_neither_loses_nor_repeats(stub):
 def test_watch_all_follows_live_until_cancelled(stub):
     call = stub.WatchLogs(pb.WatchLogsRequest(live_only=True), timeout=30)
     seen = []
-    started = threading.Event()
+
+    # The workflow is recognised by a user id chosen before it starts: it may complete before
+    # StartWorkflow's answer arrives, so its workflow id can come too late to match (seen in CI).
+    user = f"watch-all-{time.monotonic_ns()}"
+    target = [None]
 
     def collect():
+        started_ids = set()
         for event in call:
             seen.append(event)
-            if event.kind == K.Value("LOG_EVENT_KIND_WORKFLOW_COMPLETED") and event.workflow_id == target[0]:
+            if event.kind == K.Value("LOG_EVENT_KIND_WORKFLOW_STARTED") and event.user_id == user:
+                started_ids.add(event.workflow_id)
+            if event.kind == K.Value("LOG_EVENT_KIND_WORKFLOW_COMPLETED") and event.workflow_id in started_ids:
                 call.cancel()
                 return
 
-    target = [None]
     reader = threading.Thread(target=collect)
     reader.start()
     time.sleep(0.3)
-    target[0] = start(stub, jobs=1, steps=2, step_delay_ms=0).workflow_id
+    target[0] = stub.StartWorkflow(pb.StartWorkflowRequest(
+        type="TEST", params={"jobs": "1", "steps": "2", "step_delay_ms": "0"}, user_id=user), timeout=10).workflow_id
     reader.join(timeout=20)
     assert not reader.is_alive()
     assert call.code() == grpc.StatusCode.CANCELLED

@@ -50,6 +50,8 @@ struct ProtoJSONTests {
         #expect(watch.minLevel == .error && watch.afterSequence == 7)
         let unknownEnum = try decode(WorkflowV1.WatchLogsRequest.self, #"{"min_level":42}"#)
         #expect(unknownEnum.minLevel.rawValue == 42)
+        let numberAsString = try decode(WorkflowV1.WatchLogsRequest.self, #"{"min_level":"4"}"#)
+        #expect(numberAsString.minLevel == .error)
     }
 
     @Test func refusesWhatProtobufRefusesWithThePathOfTheValue() {
@@ -63,6 +65,9 @@ struct ProtoJSONTests {
         #expect(failure(WorkflowV1.WatchLogsRequest.self, #"{"min_level":"WARN"}"#)?.reason.hasPrefix("unknown value WARN; expected one of LOG_LEVEL_UNSPECIFIED") == true)
         let bothMembers = #"{"hello":{"name":"w"},"heartbeat":{}}"#
         #expect(failure(WorkflowV1.WorkerMessage.self, bothMembers)?.description == "heartbeat: another field of oneof message is already set")
+        let afterNull = #"{"hello":null,"heartbeat":{}}"#
+        #expect(failure(WorkflowV1.WorkerMessage.self, afterNull)?.description == "heartbeat: another field of oneof message is already set")
+        #expect(failure(WorkflowV1.ProgressReport.self, #"{"progress":"0x10"}"#)?.reason == "0x10 is not a number")
         let nested = #"{"updates":[{"step":{"level":true}}]}"#
         #expect(failure(WorkflowV1.JobReport.self, nested)?.description == "updates[0].step.level: expected an enum value name, got a boolean")
     }

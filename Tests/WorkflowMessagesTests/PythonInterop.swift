@@ -68,7 +68,7 @@ enum PythonInterop {
     /// field with the fixture, prints `ok <Message>` or the differing field paths, and exits 1
     /// on any difference.
     static let script = #"""
-import os, sys
+import json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workflow.v1 import workflow_pb2 as pb
 
@@ -273,6 +273,16 @@ for name, expected in FIXTURES.items():
         try:
             if mode == "check-json":
                 json_format.Parse(data.decode("utf-8"), actual)
+                # Not only readable: exactly the canonical form protobuf itself prints with
+                # proto field names and every field (int64 as strings, enum names, ...).
+                canonical = json_format.MessageToDict(expected, preserving_proto_field_name=True,
+                                                      always_print_fields_with_no_presence=True)
+                written = json.loads(data)
+                if written != canonical:
+                    print("FAIL", name, "is not protobuf's canonical JSON:", json.dumps(written, sort_keys=True),
+                          "expected", json.dumps(canonical, sort_keys=True), sep="\n  ")
+                    failed = True
+                    continue
             else:
                 actual.ParseFromString(data)
         except Exception as error:

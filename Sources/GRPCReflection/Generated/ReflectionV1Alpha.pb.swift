@@ -158,28 +158,28 @@ extension ReflectionV1Alpha.ServerReflectionRequest {
                 self.host = try String(protoJSON: member, at: ProtoJSON.path(path, key))
             case "file_by_filename", "fileByFilename":
                 try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                guard seen.insert(-3).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 if case .null = member { continue }
-                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 self.messageRequest = .fileByFilename(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "file_containing_symbol", "fileContainingSymbol":
                 try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                guard seen.insert(-3).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 if case .null = member { continue }
-                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 self.messageRequest = .fileContainingSymbol(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "file_containing_extension", "fileContainingExtension":
                 try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                guard seen.insert(-3).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 if case .null = member { continue }
-                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 self.messageRequest = .fileContainingExtension(try ReflectionV1Alpha.ExtensionRequest(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "all_extension_numbers_of_type", "allExtensionNumbersOfType":
                 try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                guard seen.insert(-3).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 if case .null = member { continue }
-                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 self.messageRequest = .allExtensionNumbersOfType(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "list_services", "listServices":
                 try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                guard seen.insert(-3).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 if case .null = member { continue }
-                guard self.messageRequest == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_request", at: path) }
                 self.messageRequest = .listServices(try String(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ServerReflectionRequest", at: path)
@@ -430,23 +430,23 @@ extension ReflectionV1Alpha.ServerReflectionResponse {
                 self.originalRequest = try ReflectionV1Alpha.ServerReflectionRequest(protoJSON: member, at: ProtoJSON.path(path, key))
             case "file_descriptor_response", "fileDescriptorResponse":
                 try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                guard seen.insert(-4).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 if case .null = member { continue }
-                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 self.messageResponse = .fileDescriptorResponse(try ReflectionV1Alpha.FileDescriptorResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "all_extension_numbers_response", "allExtensionNumbersResponse":
                 try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                guard seen.insert(-4).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 if case .null = member { continue }
-                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 self.messageResponse = .allExtensionNumbersResponse(try ReflectionV1Alpha.ExtensionNumberResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "list_services_response", "listServicesResponse":
                 try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                guard seen.insert(-4).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 if case .null = member { continue }
-                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 self.messageResponse = .listServicesResponse(try ReflectionV1Alpha.ListServiceResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "error_response", "errorResponse":
                 try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                guard seen.insert(-4).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 if case .null = member { continue }
-                guard self.messageResponse == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message_response", at: path) }
                 self.messageResponse = .errorResponse(try ReflectionV1Alpha.ErrorResponse(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "grpc.reflection.v1alpha.ServerReflectionResponse", at: path)

@@ -234,6 +234,9 @@ extension UInt64: ProtoJSONInteger {
 public protocol ProtoJSONFloat: BinaryFloatingPoint, LosslessStringConvertible, ProtoJSONCodable {}
 
 extension ProtoJSONFloat {
+    /// The characters of a JSON number.
+    static var numberCharacters: Set<UInt8> { Set("0123456789+-.eE".utf8) }
+
     public func writeProtoJSON(to writer: inout JSONWriter) {
         if isNaN {
             writer.string("NaN")
@@ -255,7 +258,8 @@ extension ProtoJSONFloat {
         case .string("Infinity"): self = .infinity
         case .string("-Infinity"): self = -.infinity
         case .string(let literal):
-            guard let number = Self(literal), number.isFinite else {
+            // Only JSON's number syntax: Swift would also read "0x1p3" or "inf".
+            guard literal.utf8.allSatisfy({ Self.numberCharacters.contains($0) }), let number = Self(literal), number.isFinite else {
                 throw JSONDecodingError(location: path, reason: "\(literal) is not a number")
             }
             self = number
@@ -281,11 +285,12 @@ extension ProtoEnum {
         }
     }
 
-    /// Reads a proto name this build knows, or any number.
+    /// Reads a proto name this build knows, or any number (also as a string, as a URL query
+    /// carries it).
     public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
         switch value {
         case .string(let name):
-            guard let number = Self.protoNames.first(where: { $0.value == name })?.key else {
+            guard let number = Self.protoNames.first(where: { $0.value == name })?.key ?? Int32(name) else {
                 let known = Self.protoNames.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")
                 throw JSONDecodingError(location: path, reason: "unknown value \(name); expected one of \(known)")
             }

@@ -3251,18 +3251,18 @@ extension WorkflowV1.WorkerMessage {
             switch key {
             case "hello":
                 try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .hello(try WorkflowV1.WorkerHello(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "report":
                 try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .report(try WorkflowV1.JobReport(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "heartbeat":
                 try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .heartbeat(try WorkflowV1.WorkerHeartbeat(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkerMessage", at: path)
@@ -3691,18 +3691,18 @@ extension WorkflowV1.JobReport {
                 self.counters = try [String: Int64](protoJSON: member, at: ProtoJSON.path(path, key))
             case "completed":
                 try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                guard seen.insert(-5).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 if case .null = member { continue }
-                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 self.end = .completed(try WorkflowV1.JobCompletion(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "failed":
                 try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                guard seen.insert(-5).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 if case .null = member { continue }
-                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 self.end = .failed(try WorkflowV1.JobFailure(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "released":
                 try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                guard seen.insert(-5).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 if case .null = member { continue }
-                guard self.end == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "end", at: path) }
                 self.end = .released(try WorkflowV1.JobRelease(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.JobReport", at: path)
@@ -3809,13 +3809,13 @@ extension WorkflowV1.JobUpdate {
             switch key {
             case "step":
                 try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
                 if case .null = member { continue }
-                guard self.update == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
                 self.update = .step(try WorkflowV1.StepReport(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "progress":
                 try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
                 if case .null = member { continue }
-                guard self.update == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "update", at: path) }
                 self.update = .progress(try WorkflowV1.ProgressReport(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.JobUpdate", at: path)
@@ -4398,28 +4398,28 @@ extension WorkflowV1.ServerMessage {
             switch key {
             case "welcome":
                 try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .welcome(try WorkflowV1.WorkerWelcome(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "assignment":
                 try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .assignment(try WorkflowV1.JobAssignment(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "ack":
                 try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .ack(try WorkflowV1.ReportAck(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "refusal":
                 try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .refusal(try WorkflowV1.ReportRefusal(protoJSON: member, at: ProtoJSON.path(path, key)))
             case "cancellation":
                 try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 if case .null = member { continue }
-                guard self.message == nil else { throw ProtoJSON.secondOneofMember(key, oneof: "message", at: path) }
                 self.message = .cancellation(try WorkflowV1.JobCancellation(protoJSON: member, at: ProtoJSON.path(path, key)))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.ServerMessage", at: path)
