@@ -2,8 +2,9 @@ import CoreMetrics
 import RPCCore
 import Synchronization
 
-/// Counts the calls a server finished, by the `grpc-status` it sent, and the connections it
-/// closed because a peer broke a protocol limit, by reason.
+/// Counts the calls a server finished, by how they ended (the `grpc-status` it sent, or
+/// CANCELLED for a call the client reset or whose connection went before a status), and the
+/// connections it closed because a peer broke a protocol limit, by reason.
 ///
 /// Load tools such as h2load only see HTTP 200; these counts say what the calls really ended with.
 package final class CallStatistics: Sendable {
