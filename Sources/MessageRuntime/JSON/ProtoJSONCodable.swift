@@ -234,8 +234,13 @@ extension UInt64: ProtoJSONInteger {
 public protocol ProtoJSONFloat: BinaryFloatingPoint, LosslessStringConvertible, ProtoJSONCodable {}
 
 extension ProtoJSONFloat {
-    /// The characters of a JSON number.
-    static var numberCharacters: Set<UInt8> { Set("0123456789+-.eE".utf8) }
+    /// Whether `byte` may appear in a JSON number.
+    static func isNumberCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
+    }
 
     public func writeProtoJSON(to writer: inout JSONWriter) {
         if isNaN {
@@ -259,7 +264,7 @@ extension ProtoJSONFloat {
         case .string("-Infinity"): self = -.infinity
         case .string(let literal):
             // Only JSON's number syntax: Swift would also read "0x1p3" or "inf".
-            guard literal.utf8.allSatisfy({ Self.numberCharacters.contains($0) }), let number = Self(literal), number.isFinite else {
+            guard literal.utf8.allSatisfy(Self.isNumberCharacter), let number = Self(literal), number.isFinite else {
                 throw JSONDecodingError(location: path, reason: "\(literal) is not a number")
             }
             self = number
