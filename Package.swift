@@ -84,12 +84,15 @@ let package = Package(
             ]
         ),
 
+        // The browser console's files (Console/), embedded by Scripts/embed-console.sh.
+        .target(name: "ConsoleAssets"),
         // The HTTP/1.1 gateway: workflow.v1's routes as JSON requests and server-sent events,
         // translated to and from the protobuf calls of an RPC router; it never sees the engine.
+        // It also serves the console.
         .target(
             name: "HTTPGateway",
             dependencies: [
-                "RPCCore", "MessageRuntime", "WorkflowMessages",
+                "RPCCore", "MessageRuntime", "WorkflowMessages", "ConsoleAssets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -790,6 +790,231 @@ void   workflow__v1__list_workflows_response__free_unpacked
   assert(message->base.descriptor == &workflow__v1__list_workflows_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__list_steps_request__init
+                     (Workflow__V1__ListStepsRequest         *message)
+{
+  static const Workflow__V1__ListStepsRequest init_value = WORKFLOW__V1__LIST_STEPS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_steps_request__get_packed_size
+                     (const Workflow__V1__ListStepsRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_steps_request__pack
+                     (const Workflow__V1__ListStepsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_steps_request__pack_to_buffer
+                     (const Workflow__V1__ListStepsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListStepsRequest *
+       workflow__v1__list_steps_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListStepsRequest *)
+     protobuf_c_message_unpack (&workflow__v1__list_steps_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_steps_request__free_unpacked
+                     (Workflow__V1__ListStepsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_steps_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_steps_response__init
+                     (Workflow__V1__ListStepsResponse         *message)
+{
+  static const Workflow__V1__ListStepsResponse init_value = WORKFLOW__V1__LIST_STEPS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_steps_response__get_packed_size
+                     (const Workflow__V1__ListStepsResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_steps_response__pack
+                     (const Workflow__V1__ListStepsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_steps_response__pack_to_buffer
+                     (const Workflow__V1__ListStepsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_steps_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListStepsResponse *
+       workflow__v1__list_steps_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListStepsResponse *)
+     protobuf_c_message_unpack (&workflow__v1__list_steps_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_steps_response__free_unpacked
+                     (Workflow__V1__ListStepsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_steps_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__count_workflows_request__init
+                     (Workflow__V1__CountWorkflowsRequest         *message)
+{
+  static const Workflow__V1__CountWorkflowsRequest init_value = WORKFLOW__V1__COUNT_WORKFLOWS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__count_workflows_request__get_packed_size
+                     (const Workflow__V1__CountWorkflowsRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__count_workflows_request__pack
+                     (const Workflow__V1__CountWorkflowsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__count_workflows_request__pack_to_buffer
+                     (const Workflow__V1__CountWorkflowsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__CountWorkflowsRequest *
+       workflow__v1__count_workflows_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__CountWorkflowsRequest *)
+     protobuf_c_message_unpack (&workflow__v1__count_workflows_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__count_workflows_request__free_unpacked
+                     (Workflow__V1__CountWorkflowsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__count_workflows_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__count_workflows_response__init
+                     (Workflow__V1__CountWorkflowsResponse         *message)
+{
+  static const Workflow__V1__CountWorkflowsResponse init_value = WORKFLOW__V1__COUNT_WORKFLOWS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__count_workflows_response__get_packed_size
+                     (const Workflow__V1__CountWorkflowsResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__count_workflows_response__pack
+                     (const Workflow__V1__CountWorkflowsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__count_workflows_response__pack_to_buffer
+                     (const Workflow__V1__CountWorkflowsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__count_workflows_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__CountWorkflowsResponse *
+       workflow__v1__count_workflows_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__CountWorkflowsResponse *)
+     protobuf_c_message_unpack (&workflow__v1__count_workflows_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__count_workflows_response__free_unpacked
+                     (Workflow__V1__CountWorkflowsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__count_workflows_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__workflow_count__init
+                     (Workflow__V1__WorkflowCount         *message)
+{
+  static const Workflow__V1__WorkflowCount init_value = WORKFLOW__V1__WORKFLOW_COUNT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__workflow_count__get_packed_size
+                     (const Workflow__V1__WorkflowCount *message)
+{
+  assert(message->base.descriptor == &workflow__v1__workflow_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__workflow_count__pack
+                     (const Workflow__V1__WorkflowCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__workflow_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__workflow_count__pack_to_buffer
+                     (const Workflow__V1__WorkflowCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__workflow_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WorkflowCount *
+       workflow__v1__workflow_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WorkflowCount *)
+     protobuf_c_message_unpack (&workflow__v1__workflow_count__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__workflow_count__free_unpacked
+                     (Workflow__V1__WorkflowCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__workflow_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   workflow__v1__worker_ref__init
                      (Workflow__V1__WorkerRef         *message)
 {
@@ -1964,7 +2189,7 @@ const ProtobufCMessageDescriptor workflow__v1__start_workflow_response__descript
   (ProtobufCMessageInit) workflow__v1__start_workflow_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__get_workflow_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor workflow__v1__get_workflow_request__field_descriptors[2] =
 {
   {
     "workflow_id",
@@ -1978,14 +2203,27 @@ static const ProtobufCFieldDescriptor workflow__v1__get_workflow_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "omit_steps",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__GetWorkflowRequest, omit_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__get_workflow_request__field_indices_by_name[] = {
+  1,   /* field[1] = omit_steps */
   0,   /* field[0] = workflow_id */
 };
 static const ProtobufCIntRange workflow__v1__get_workflow_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor workflow__v1__get_workflow_request__descriptor =
 {
@@ -1995,7 +2233,7 @@ const ProtobufCMessageDescriptor workflow__v1__get_workflow_request__descriptor 
   "Workflow__V1__GetWorkflowRequest",
   "workflow.v1",
   sizeof(Workflow__V1__GetWorkflowRequest),
-  1,
+  2,
   workflow__v1__get_workflow_request__field_descriptors,
   workflow__v1__get_workflow_request__field_indices_by_name,
   1,  workflow__v1__get_workflow_request__number_ranges,
@@ -2736,7 +2974,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descripto
   (ProtobufCMessageInit) workflow__v1__workflow__params_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[18] =
+static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[19] =
 {
   {
     "id",
@@ -2954,8 +3192,21 @@ static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "as_of_sequence",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, as_of_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
+  18,   /* field[18] = as_of_sequence */
   16,   /* field[16] = attempt */
   4,   /* field[4] = created_at_ms */
   17,   /* field[17] = deadline_at_ms */
@@ -2978,7 +3229,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__workflow__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
 {
@@ -2988,14 +3239,14 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
   "Workflow__V1__Workflow",
   "workflow.v1",
   sizeof(Workflow__V1__Workflow),
-  18,
+  19,
   workflow__v1__workflow__field_descriptors,
   workflow__v1__workflow__field_indices_by_name,
   1,  workflow__v1__workflow__number_ranges,
   (ProtobufCMessageInit) workflow__v1__workflow__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_descriptors[9] =
 {
   {
     "workflow_id",
@@ -3093,11 +3344,24 @@ static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kinds",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Workflow__V1__WatchLogsRequest, n_kinds),
+    offsetof(Workflow__V1__WatchLogsRequest, kinds),
+    &workflow__v1__log_event_kind__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__watch_logs_request__field_indices_by_name[] = {
   2,   /* field[2] = after_sequence */
   7,   /* field[7] = entity_tag */
   6,   /* field[6] = job_id */
+  8,   /* field[8] = kinds */
   3,   /* field[3] = live_only */
   1,   /* field[1] = min_level */
   5,   /* field[5] = user_id */
@@ -3107,7 +3371,7 @@ static const unsigned workflow__v1__watch_logs_request__field_indices_by_name[] 
 static const ProtobufCIntRange workflow__v1__watch_logs_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
 {
@@ -3117,7 +3381,7 @@ const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
   "Workflow__V1__WatchLogsRequest",
   "workflow.v1",
   sizeof(Workflow__V1__WatchLogsRequest),
-  8,
+  9,
   workflow__v1__watch_logs_request__field_descriptors,
   workflow__v1__watch_logs_request__field_indices_by_name,
   1,  workflow__v1__watch_logs_request__number_ranges,
@@ -3691,7 +3955,7 @@ const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_response__descrip
   (ProtobufCMessageInit) workflow__v1__cancel_workflow_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__list_workflows_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor workflow__v1__list_workflows_request__field_descriptors[8] =
 {
   {
     "statuses",
@@ -3777,6 +4041,18 @@ static const ProtobufCFieldDescriptor workflow__v1__list_workflows_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "summary_contains",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListWorkflowsRequest, summary_contains),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__list_workflows_request__field_indices_by_name[] = {
   3,   /* field[3] = created_after_ms */
@@ -3784,13 +4060,14 @@ static const unsigned workflow__v1__list_workflows_request__field_indices_by_nam
   5,   /* field[5] = page_size */
   6,   /* field[6] = page_token */
   0,   /* field[0] = statuses */
+  7,   /* field[7] = summary_contains */
   1,   /* field[1] = type */
   2,   /* field[2] = user_id */
 };
 static const ProtobufCIntRange workflow__v1__list_workflows_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descriptor =
 {
@@ -3800,7 +4077,7 @@ const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descripto
   "Workflow__V1__ListWorkflowsRequest",
   "workflow.v1",
   sizeof(Workflow__V1__ListWorkflowsRequest),
-  7,
+  8,
   workflow__v1__list_workflows_request__field_descriptors,
   workflow__v1__list_workflows_request__field_indices_by_name,
   1,  workflow__v1__list_workflows_request__number_ranges,
@@ -3856,6 +4133,365 @@ const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descript
   workflow__v1__list_workflows_response__field_indices_by_name,
   1,  workflow__v1__list_workflows_response__number_ranges,
   (ProtobufCMessageInit) workflow__v1__list_workflows_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_steps_request__field_descriptors[7] =
+{
+  {
+    "workflow_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "min_level",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, min_level),
+    &workflow__v1__log_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity_tag",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, entity_tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "before_sequence",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, before_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "after_sequence",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, after_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_steps_request__field_indices_by_name[] = {
+  5,   /* field[5] = after_sequence */
+  4,   /* field[4] = before_sequence */
+  3,   /* field[3] = entity_tag */
+  1,   /* field[1] = job_id */
+  2,   /* field[2] = min_level */
+  6,   /* field[6] = page_size */
+  0,   /* field[0] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__list_steps_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_steps_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListStepsRequest",
+  "ListStepsRequest",
+  "Workflow__V1__ListStepsRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListStepsRequest),
+  7,
+  workflow__v1__list_steps_request__field_descriptors,
+  workflow__v1__list_steps_request__field_indices_by_name,
+  1,  workflow__v1__list_steps_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_steps_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_steps_response__field_descriptors[2] =
+{
+  {
+    "steps",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ListStepsResponse, n_steps),
+    offsetof(Workflow__V1__ListStepsResponse, steps),
+    &workflow__v1__log_event__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "has_more",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsResponse, has_more),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_steps_response__field_indices_by_name[] = {
+  1,   /* field[1] = has_more */
+  0,   /* field[0] = steps */
+};
+static const ProtobufCIntRange workflow__v1__list_steps_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_steps_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListStepsResponse",
+  "ListStepsResponse",
+  "Workflow__V1__ListStepsResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListStepsResponse),
+  2,
+  workflow__v1__list_steps_response__field_descriptors,
+  workflow__v1__list_steps_response__field_indices_by_name,
+  1,  workflow__v1__list_steps_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_steps_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__count_workflows_request__field_descriptors[5] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CountWorkflowsRequest, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CountWorkflowsRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary_contains",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CountWorkflowsRequest, summary_contains),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_after_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CountWorkflowsRequest, created_after_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_before_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__CountWorkflowsRequest, created_before_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__count_workflows_request__field_indices_by_name[] = {
+  3,   /* field[3] = created_after_ms */
+  4,   /* field[4] = created_before_ms */
+  2,   /* field[2] = summary_contains */
+  0,   /* field[0] = type */
+  1,   /* field[1] = user_id */
+};
+static const ProtobufCIntRange workflow__v1__count_workflows_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor workflow__v1__count_workflows_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.CountWorkflowsRequest",
+  "CountWorkflowsRequest",
+  "Workflow__V1__CountWorkflowsRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__CountWorkflowsRequest),
+  5,
+  workflow__v1__count_workflows_request__field_descriptors,
+  workflow__v1__count_workflows_request__field_indices_by_name,
+  1,  workflow__v1__count_workflows_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__count_workflows_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__count_workflows_response__field_descriptors[1] =
+{
+  {
+    "counts",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__CountWorkflowsResponse, n_counts),
+    offsetof(Workflow__V1__CountWorkflowsResponse, counts),
+    &workflow__v1__workflow_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__count_workflows_response__field_indices_by_name[] = {
+  0,   /* field[0] = counts */
+};
+static const ProtobufCIntRange workflow__v1__count_workflows_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor workflow__v1__count_workflows_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.CountWorkflowsResponse",
+  "CountWorkflowsResponse",
+  "Workflow__V1__CountWorkflowsResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__CountWorkflowsResponse),
+  1,
+  workflow__v1__count_workflows_response__field_descriptors,
+  workflow__v1__count_workflows_response__field_indices_by_name,
+  1,  workflow__v1__count_workflows_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__count_workflows_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__workflow_count__field_descriptors[3] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkflowCount, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkflowCount, status),
+    &workflow__v1__workflow_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WorkflowCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__workflow_count__field_indices_by_name[] = {
+  2,   /* field[2] = count */
+  1,   /* field[1] = status */
+  0,   /* field[0] = type */
+};
+static const ProtobufCIntRange workflow__v1__workflow_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__workflow_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WorkflowCount",
+  "WorkflowCount",
+  "Workflow__V1__WorkflowCount",
+  "workflow.v1",
+  sizeof(Workflow__V1__WorkflowCount),
+  3,
+  workflow__v1__workflow_count__field_descriptors,
+  workflow__v1__workflow_count__field_indices_by_name,
+  1,  workflow__v1__workflow_count__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__workflow_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor workflow__v1__worker_ref__field_descriptors[2] =
@@ -5740,7 +6376,7 @@ const ProtobufCEnumDescriptor workflow__v1__job_attempt_outcome__descriptor =
   workflow__v1__job_attempt_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[6] =
+static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[8] =
 {
   { "StartWorkflow", &workflow__v1__start_workflow_request__descriptor, &workflow__v1__start_workflow_response__descriptor },
   { "GetWorkflow", &workflow__v1__get_workflow_request__descriptor, &workflow__v1__workflow__descriptor },
@@ -5748,10 +6384,14 @@ static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_de
   { "RetryWorkflow", &workflow__v1__retry_workflow_request__descriptor, &workflow__v1__retry_workflow_response__descriptor },
   { "CancelWorkflow", &workflow__v1__cancel_workflow_request__descriptor, &workflow__v1__cancel_workflow_response__descriptor },
   { "ListWorkflows", &workflow__v1__list_workflows_request__descriptor, &workflow__v1__list_workflows_response__descriptor },
+  { "ListSteps", &workflow__v1__list_steps_request__descriptor, &workflow__v1__list_steps_response__descriptor },
+  { "CountWorkflows", &workflow__v1__count_workflows_request__descriptor, &workflow__v1__count_workflows_response__descriptor },
 };
 const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
   4,        /* CancelWorkflow */
+  7,        /* CountWorkflows */
   1,        /* GetWorkflow */
+  6,        /* ListSteps */
   5,        /* ListWorkflows */
   3,        /* RetryWorkflow */
   0,        /* StartWorkflow */
@@ -5764,7 +6404,7 @@ const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
   "WorkflowService",
   "Workflow__V1__WorkflowService",
   "workflow.v1",
-  6,
+  8,
   workflow__v1__workflow_service__method_descriptors,
   workflow__v1__workflow_service__method_indices_by_name
 };
@@ -5815,6 +6455,22 @@ void workflow__v1__workflow_service__list_workflows(ProtobufCService *service,
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__list_steps(ProtobufCService *service,
+                                                const Workflow__V1__ListStepsRequest *input,
+                                                Workflow__V1__ListStepsResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__count_workflows(ProtobufCService *service,
+                                                     const Workflow__V1__CountWorkflowsRequest *input,
+                                                     Workflow__V1__CountWorkflowsResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
                                            Workflow__V1__WorkflowService_ServiceDestroy destroy)

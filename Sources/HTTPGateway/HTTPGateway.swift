@@ -14,13 +14,17 @@ import WorkflowMessages
 ///
 /// | HTTP | RPC |
 /// |---|---|
-/// | `GET /api/v1/workflows?statuses=…&type=…&page_size=…&page_token=…` | ListWorkflows |
+/// | `GET /api/v1/workflows?statuses=…&type=…&summary_contains=…&page_size=…&page_token=…` | ListWorkflows |
 /// | `POST /api/v1/workflows` (body: StartWorkflowRequest) | StartWorkflow |
-/// | `GET /api/v1/workflows/{id}` | GetWorkflow |
+/// | `GET /api/v1/workflows/{id}?omit_steps=true` | GetWorkflow |
+/// | `GET /api/v1/workflows/{id}/steps?before_sequence=…&min_level=…&job_id=…` | ListSteps |
+/// | `GET /api/v1/workflow-counts?type=…&user_id=…&summary_contains=…` | CountWorkflows |
 /// | `POST /api/v1/workflows/{id}/retry` | RetryWorkflow |
 /// | `POST /api/v1/workflows/{id}/cancel` (body: `{"reason": …}`) | CancelWorkflow |
 /// | `GET /api/v1/workers?queue=…` | ListWorkers |
-/// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
+/// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…&kinds=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
+///
+/// `/` serves the browser console, whose other files are under `/console/`.
 ///
 /// Field names are the proto's (snake_case; lowerCamelCase is read too). An error is the
 /// gRPC status mapped to an HTTP status, with `{"code", "status", "message"}` as the body.
@@ -46,12 +50,18 @@ package final class HTTPGateway: Sendable {
         package var maxBodySize: Int
         /// How long an idle event stream waits before sending a keep-alive comment.
         package var heartbeatInterval: Duration
+        /// Where the console's files come from.
+        package var console: ConsoleFiles
 
-        package init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 4 << 20, heartbeatInterval: Duration = .seconds(15)) {
+        package init(
+            host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 4 << 20,
+            heartbeatInterval: Duration = .seconds(15), console: ConsoleFiles = .builtIn
+        ) {
             self.host = host
             self.port = port
             self.maxBodySize = maxBodySize
             self.heartbeatInterval = heartbeatInterval
+            self.console = console
         }
     }
 
@@ -180,6 +190,19 @@ package final class HTTPGateway: Sendable {
                 return json
             }
         }
+        router.get("/api/v1/workflows/{id}/steps") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await self.unary(Methods.listSteps) { () throws(RPCStatus) in
+                var json = try RequestJSON.query(request.uri.query)
+                try json.setPathField("workflow_id", to: id)
+                return json
+            }
+        }
+        router.get("/api/v1/workflow-counts") { request, _ in
+            await self.unary(Methods.countWorkflows) { () throws(RPCStatus) in
+                try RequestJSON.query(request.uri.query)
+            }
+        }
         router.post("/api/v1/workflows/{id}/retry") { request, context in
             try await self.workflowAction(Methods.retryWorkflow, request, context)
         }
@@ -193,6 +216,12 @@ package final class HTTPGateway: Sendable {
         }
         router.get("/api/v1/events") { request, context in
             await self.events(request, connection: context.channel)
+        }
+        router.get("/") { request, _ in
+            self.configuration.console.response(for: "index.html", request: request)
+        }
+        router.get("/console/{name}") { request, context in
+            self.configuration.console.response(for: context.parameters.get("name") ?? "", request: request)
         }
         router.get("/healthz") { _, _ in
             Self.json(Self.servingBody(self.probes.isServing()))
@@ -270,7 +299,7 @@ package final class HTTPGateway: Sendable {
     private func events(_ request: Request, connection: any Channel) async -> Response {
         let watch: WorkflowV1.WatchLogsRequest
         do {
-            var json = try RequestJSON.query(request.uri.query)
+            var json = try RequestJSON.query(request.uri.query, repeatedFields: ["kinds"])
             if let lastEventID = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value, !lastEventID.isEmpty {
                 json.removeMember("after_sequence")
                 json.removeMember("afterSequence")

@@ -3,7 +3,7 @@ import WorkflowModel
 /// Which events a watcher wants.
 ///
 /// Every criterion narrows the selection; an unset criterion selects everything. Workflow
-/// criteria (id, type, user) apply to every event. Event criteria (level, job, entity tag) do
+/// criteria (id, type, user) apply to every event. Event criteria (level, job, entity tag, kind) do
 /// not apply to terminal workflow events (completed, failed, cancelled): a watcher of a
 /// workflow always learns that it ended.
 ///
@@ -23,6 +23,8 @@ public struct EventFilter: Sendable, Hashable {
     public var jobID: String?
     /// Only steps naming this entity tag (and terminal workflow events); `nil` for any.
     public var entityTag: String?
+    /// Only events of these kinds (and terminal workflow events); empty for any.
+    public var kinds: Set<LogEventKind>
 
     /// Creates a filter; an empty string means "any", like `nil`.
     public init(
@@ -31,7 +33,8 @@ public struct EventFilter: Sendable, Hashable {
         workflowType: String? = nil,
         userID: String? = nil,
         jobID: String? = nil,
-        entityTag: String? = nil
+        entityTag: String? = nil,
+        kinds: Set<LogEventKind> = []
     ) {
         func nonEmpty(_ value: String?) -> String? { value?.isEmpty == true ? nil : value }
         self.workflowID = nonEmpty(workflowID)
@@ -40,6 +43,7 @@ public struct EventFilter: Sendable, Hashable {
         self.userID = nonEmpty(userID)
         self.jobID = nonEmpty(jobID)
         self.entityTag = nonEmpty(entityTag)
+        self.kinds = kinds
     }
 
     /// Every event.
@@ -54,6 +58,7 @@ public struct EventFilter: Sendable, Hashable {
         if event.level < minimumLevel { return false }
         if let jobID, event.job?.id != jobID { return false }
         if let entityTag, event.step?.entity?.tag != entityTag { return false }
+        if !kinds.isEmpty, !kinds.contains(event.kind) { return false }
         return true
     }
 }

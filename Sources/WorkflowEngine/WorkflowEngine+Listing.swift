@@ -36,6 +36,27 @@ extension WorkflowEngine {
         return WorkflowPage(workflows: page, nextPageToken: nil)
     }
 
+    /// How many retained workflows match `query`, per type and status, by type then status.
+    /// The query's statuses, page size and page token are ignored: every status is counted.
+    ///
+    /// - Throws: ``EngineError/Code/invalidArgument`` for an empty time range.
+    public func count(_ query: WorkflowQuery) throws(EngineError) -> [WorkflowCount] {
+        if let after = query.createdAfterMs, let before = query.createdBeforeMs, after >= before {
+            throw .invalidArgument(field: "created_before_ms", reason: "must be later than created_after_ms")
+        }
+        var everyStatus = query
+        everyStatus.statuses = []
+        var counts: [String: [WorkflowStatus: Int]] = [:]
+        for record in records.values where everyStatus.matches(record.workflow) {
+            counts[record.workflow.type, default: [:]][record.workflow.status, default: 0] += 1
+        }
+        return counts.keys.sorted().flatMap { type in
+            WorkflowStatus.allCases.compactMap { status in
+                counts[type]?[status].map { WorkflowCount(type: type, status: status, count: $0) }
+            }
+        }
+    }
+
     /// The index of the first id in ``creationOrder`` that is not below `id`.
     private func firstIndex(notBelow id: String) -> Int {
         var low = 0

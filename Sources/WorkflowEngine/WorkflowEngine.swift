@@ -248,6 +248,24 @@ public actor WorkflowEngine {
         return (record.workflow, record.revision)
     }
 
+    /// A workflow's tree with its revision (as ``workflowWithRevision(id:)``) and the newest
+    /// event it reflects, to be answered once that event is durable: a watcher that reads on
+    /// after ``WorkflowSnapshot/asOfSequence`` follows from this tree with no gap and no
+    /// duplicate, and a caller never sees a state a crash could take back.
+    ///
+    /// - Parameter id: The workflow's id.
+    /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
+    public func snapshot(id: String) throws(EngineError) -> DurableResult<WorkflowSnapshot> {
+        guard let record = records[id] else {
+            throw .workflowNotFound(id)
+        }
+        // Only the engine appends, and it changes trees and appends their events in one step:
+        // every event appended so far is in the tree, and none after it.
+        let asOf = events.lastAppendedSequence
+        let snapshot = WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: asOf)
+        return DurableResult(snapshot, recordedAt: asOf, in: events)
+    }
+
     /// Starts no more workflows, jobs or attempts from now on (``start(_:)`` and ``retry(id:)``
     /// throw ``EngineError/Code/shuttingDown``); running attempts go on. The first step of a
     /// shutdown, taken before the server says it is stopping, so no start slips in between.

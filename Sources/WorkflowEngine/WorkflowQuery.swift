@@ -13,6 +13,10 @@ public struct WorkflowQuery: Sendable, Hashable {
     public var type: String?
     /// Only this user's workflows; nil for any.
     public var userID: String?
+    /// Only workflows whose summary contains this text, ignoring case; nil for any.
+    public var summaryContains: String? {
+        didSet { loweredSummaryText = summaryContains.map { $0.lowercased() } }
+    }
     /// Only workflows created at or after this time (Unix ms); nil for no bound.
     public var createdAfterMs: Int64?
     /// Only workflows created before this time (Unix ms); nil for no bound.
@@ -21,12 +25,15 @@ public struct WorkflowQuery: Sendable, Hashable {
     public var pageSize: Int
     /// The `nextPageToken` of the previous page; nil for the first page.
     public var pageToken: String?
+    /// ``summaryContains`` in lower case, compared with each summary in lower case.
+    private var loweredSummaryText: String?
 
     /// Creates a query; empty strings mean "any".
     public init(
         statuses: Set<WorkflowStatus> = [],
         type: String? = nil,
         userID: String? = nil,
+        summaryContains: String? = nil,
         createdAfterMs: Int64? = nil,
         createdBeforeMs: Int64? = nil,
         pageSize: Int = WorkflowQuery.defaultPageSize,
@@ -35,6 +42,8 @@ public struct WorkflowQuery: Sendable, Hashable {
         self.statuses = statuses
         self.type = type?.isEmpty == true ? nil : type
         self.userID = userID?.isEmpty == true ? nil : userID
+        self.summaryContains = summaryContains?.isEmpty == true ? nil : summaryContains
+        self.loweredSummaryText = self.summaryContains.map { $0.lowercased() }
         self.createdAfterMs = createdAfterMs
         self.createdBeforeMs = createdBeforeMs
         self.pageSize = pageSize
@@ -48,6 +57,7 @@ public struct WorkflowQuery: Sendable, Hashable {
         if let userID, workflow.userID != userID { return false }
         if let createdAfterMs, workflow.createdAtMs < createdAfterMs { return false }
         if let createdBeforeMs, workflow.createdAtMs >= createdBeforeMs { return false }
+        if let loweredSummaryText, !workflow.summary.lowercased().contains(loweredSummaryText) { return false }
         return true
     }
 }

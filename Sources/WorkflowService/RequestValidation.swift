@@ -45,6 +45,52 @@ enum RequestValidation {
         try checkLength(request.userID, field: "user_id", max: maxIdentifierLength)
         try checkLength(request.jobID, field: "job_id", max: maxIdentifierLength)
         try checkLength(request.entityTag, field: "entity_tag", max: maxIdentifierLength)
+        _ = try kinds(request.kinds)
+    }
+
+    /// The domain kinds of a WatchLogs request's `kinds`.
+    static func kinds(_ kinds: [WorkflowV1.LogEventKind]) throws(RPCStatus) -> Set<LogEventKind> {
+        var known: Set<LogEventKind> = []
+        for kind in kinds {
+            guard let domainKind = LogEventKind(kind) else {
+                throw invalid("kinds", "unknown log event kind \(kind.rawValue)")
+            }
+            known.insert(domainKind)
+        }
+        return known
+    }
+
+    /// The engine query for a ListSteps request, with every field checked.
+    static func query(from request: WorkflowV1.ListStepsRequest) throws(RPCStatus) -> StepQuery {
+        try checkWorkflowID(request.workflowID, field: "workflow_id", required: true)
+        try checkLength(request.jobID, field: "job_id", max: maxIdentifierLength)
+        try checkLength(request.entityTag, field: "entity_tag", max: maxIdentifierLength)
+        guard let minimumLevel = LogLevel(minimum: request.minLevel) else {
+            throw invalid("min_level", "unknown log level \(request.minLevel.rawValue)")
+        }
+        if request.pageSize < 0 || request.pageSize > StepQuery.maxPageSize {
+            throw invalid("page_size", "must be from 1 to \(StepQuery.maxPageSize), or 0 for \(StepQuery.defaultPageSize)")
+        }
+        return StepQuery(
+            workflowID: request.workflowID,
+            jobID: request.jobID,
+            minimumLevel: minimumLevel,
+            entityTag: request.entityTag,
+            beforeSequence: request.beforeSequence == 0 ? nil : request.beforeSequence,
+            afterSequence: request.afterSequence == 0 ? nil : request.afterSequence,
+            pageSize: request.pageSize == 0 ? StepQuery.defaultPageSize : Int(request.pageSize)
+        )
+    }
+
+    /// The engine query for a CountWorkflows request, with every field checked.
+    static func query(from request: WorkflowV1.CountWorkflowsRequest) throws(RPCStatus) -> WorkflowQuery {
+        try query(from: WorkflowV1.ListWorkflowsRequest(
+            type: request.type,
+            userID: request.userID,
+            createdAfterMs: request.createdAfterMs,
+            createdBeforeMs: request.createdBeforeMs,
+            summaryContains: request.summaryContains
+        ))
     }
 
     /// The engine query for a ListWorkflows request, with every field checked.
@@ -62,6 +108,7 @@ enum RequestValidation {
         try checkLength(request.type, field: "type", max: maxTypeLength)
         try checkLength(request.userID, field: "user_id", max: maxIdentifierLength)
         try checkLength(request.pageToken, field: "page_token", max: maxIdentifierLength)
+        try checkLength(request.summaryContains, field: "summary_contains", max: maxSummaryLength)
         if request.createdAfterMs < 0 { throw invalid("created_after_ms", "must not be negative") }
         if request.createdBeforeMs < 0 { throw invalid("created_before_ms", "must not be negative") }
         if request.pageSize < 0 || request.pageSize > WorkflowQuery.maxPageSize {
@@ -71,6 +118,7 @@ enum RequestValidation {
             statuses: statuses,
             type: request.type,
             userID: request.userID,
+            summaryContains: request.summaryContains,
             createdAfterMs: request.createdAfterMs == 0 ? nil : request.createdAfterMs,
             createdBeforeMs: request.createdBeforeMs == 0 ? nil : request.createdBeforeMs,
             pageSize: request.pageSize == 0 ? WorkflowQuery.defaultPageSize : Int(request.pageSize),

@@ -77,6 +77,17 @@ extension WorkflowV1.LogEventKind {
     }
 }
 
+extension LogEventKind {
+    /// The domain kind for a requested kind; nil for UNSPECIFIED or a value this build does
+    /// not know.
+    init?(_ kind: WorkflowV1.LogEventKind) {
+        guard let known = LogEventKind.allCases.first(where: { WorkflowV1.LogEventKind($0) == kind }) else {
+            return nil
+        }
+        self = known
+    }
+}
+
 extension WorkflowV1.JobAttempt {
     init(_ attempt: JobAttempt) {
         let outcome: WorkflowV1.JobAttemptOutcome = switch attempt.outcome {

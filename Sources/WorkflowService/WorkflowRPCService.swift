@@ -18,6 +18,8 @@ package struct WorkflowRPCService: Sendable {
     private let encodedEvents = EncodedEventCache()
     /// Encodings of recently read workflows, reused while a workflow does not change.
     private let encodedWorkflows = EncodedWorkflowCache()
+    /// The same for workflows read without their steps.
+    private let encodedSummaries = EncodedWorkflowCache()
 
     /// Creates the service over `engine`, whose executor must be the event loop that runs the
     /// handlers.
@@ -34,6 +36,8 @@ package struct WorkflowRPCService: Sendable {
         router.register(Methods.retryWorkflow, .unary(retryWorkflow))
         router.register(Methods.cancelWorkflow, .unary(cancelWorkflow))
         router.register(Methods.listWorkflows, .unary(listWorkflows))
+        router.register(Methods.listSteps, .unary(listSteps))
+        router.register(Methods.countWorkflows, .unary(countWorkflows))
     }
 
     // MARK: Methods
@@ -63,12 +67,18 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let encodedWorkflows = self.encodedWorkflows
-        callEngine(responder) { engine throws(EngineError) in
-            let (workflow, revision) = try engine.workflowWithRevision(id: request.workflowID)
-            return encodedWorkflows.bytes(of: workflow.id, revision: revision) {
-                WorkflowV1.Workflow(workflow).serializedBytes()
+        let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
+        // Answered once the newest event the tree reflects is durable, so `as_of_sequence` is
+        // one WatchLogs accepts and the tree holds nothing a crash could take back.
+        callEngineDurably(responder) { engine throws(EngineError) in
+            try engine.snapshot(id: request.workflowID)
+        } encode: { snapshot in
+            let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
+                WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
+            // Two encodings of a message, one after the other, decode as their merge: the
+            // cached tree plus this read's `as_of_sequence`.
+            return tree + WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
         }
     }
 
@@ -135,6 +145,49 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
+    private func listSteps(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let query: StepQuery
+        do {
+            query = try RequestValidation.query(from: WorkflowV1.ListStepsRequest(request: bytes))
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            let page = try engine.steps(query)
+            var steps = page.steps.map(WorkflowV1.LogEvent.init)
+            // Keep the answer well under the 4 MiB stock clients accept: a page of large steps
+            // ends early on the side away from where it was read from, and says there is more.
+            var bytes = 0
+            let nearestFirst = query.readsForward ? Array(steps.indices) : steps.indices.reversed()
+            for (kept, index) in nearestFirst.enumerated() {
+                bytes += steps[index].serializedBytes().count + 8
+                guard bytes > Self.maxListResponseBytes, kept > 0 else { continue }
+                if query.readsForward {
+                    steps.removeSubrange(index...)
+                } else {
+                    steps.removeSubrange(...index)
+                }
+                return WorkflowV1.ListStepsResponse(steps: steps, hasMore: true).serializedBytes()
+            }
+            return WorkflowV1.ListStepsResponse(steps: steps, hasMore: page.hasMore).serializedBytes()
+        }
+    }
+
+    private func countWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+        let query: WorkflowQuery
+        do {
+            query = try RequestValidation.query(from: WorkflowV1.CountWorkflowsRequest(request: bytes))
+        } catch {
+            return responder.fail(error)
+        }
+        callEngine(responder) { engine throws(EngineError) in
+            let counts = try engine.count(query).map {
+                WorkflowV1.WorkflowCount(type: $0.type, status: WorkflowV1.WorkflowStatus($0.status), count: Int64($0.count))
+            }
+            return WorkflowV1.CountWorkflowsResponse(counts: counts).serializedBytes()
+        }
+    }
+
     private func watchLogs(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
         let request = try WorkflowV1.WatchLogsRequest(request: bytes)
         try RequestValidation.check(request)
@@ -179,7 +232,8 @@ package struct WorkflowRPCService: Sendable {
                 workflowType: request.workflowType,
                 userID: request.userID,
                 jobID: request.jobID,
-                entityTag: request.entityTag
+                entityTag: request.entityTag,
+                kinds: try RequestValidation.kinds(request.kinds)
             ),
             cursor: cursor,
             workflow: workflowState,

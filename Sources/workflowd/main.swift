@@ -161,7 +161,9 @@ struct Workflowd: AsyncParsableCommand {
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
-                http: Int(httpPort).map { HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat)) },
+                http: Int(httpPort).map {
+                    HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: Self.consoleFiles())
+                },
                 metrics: metrics.map(Self.emitter)
             ),
             templates: templateRegistry,
@@ -205,6 +207,15 @@ struct Workflowd: AsyncParsableCommand {
 }
 
 extension Workflowd {
+    /// The console's files: built in, or read from the folder `WORKFLOWD_CONSOLE_DIR` names
+    /// (a checkout's `Console/`), so an edit shows at the next reload without a rebuild.
+    static func consoleFiles() -> ConsoleFiles {
+        guard let folder = ProcessInfo.processInfo.environment["WORKFLOWD_CONSOLE_DIR"], !folder.isEmpty else {
+            return .builtIn
+        }
+        return .directory(folder)
+    }
+
     /// What `/metrics` serves: `registry` in Prometheus's text format.
     static func emitter(of registry: PrometheusCollectorRegistry) -> @Sendable () -> [UInt8] {
         { registry.emitToBuffer() }

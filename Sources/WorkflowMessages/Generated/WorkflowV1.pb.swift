@@ -501,14 +501,21 @@ extension WorkflowV1 {
         /// The id of the workflow to return.
         public var workflowID: String
 
+        /// Leave out the jobs' steps (`Job.step_count` still counts them); ListSteps pages through
+        /// them.
+        public var omitSteps: Bool
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
         ///   - workflowID: The id of the workflow to return.
+        ///   - omitSteps: Leave out the jobs' steps (`Job.step_count` still counts them); ListSteps pages through them.
         public init(
-            workflowID: String = ""
+            workflowID: String = "",
+            omitSteps: Bool = false
         ) {
             self.workflowID = workflowID
+            self.omitSteps = omitSteps
         }
     }
 }
@@ -531,13 +538,15 @@ extension WorkflowV1.GetWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
         self.init(
-            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.GetWorkflowRequest.workflow_id")
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.GetWorkflowRequest.workflow_id"),
+            omitSteps: c.omit_steps != 0
         )
     }
 
     @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
         let c = cMessage.assumingMemoryBound(to: CMessage.self)
         c.pointee.workflow_id = arena.cString(self.workflowID)
+        c.pointee.omit_steps = self.omitSteps ? 1 : 0
     }
 }
 
@@ -546,6 +555,8 @@ extension WorkflowV1.GetWorkflowRequest {
         writer.beginObject()
         writer.name("workflow_id")
         self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("omit_steps")
+        self.omitSteps.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -558,6 +569,10 @@ extension WorkflowV1.GetWorkflowRequest {
                 try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "omit_steps", "omitSteps":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.omitSteps = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.GetWorkflowRequest", at: path)
             }
@@ -1489,6 +1504,11 @@ extension WorkflowV1 {
         /// start or its latest retry); 0 for no deadline.
         public var deadlineAtMs: Int64
 
+        /// Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
+        /// workflow with `after_sequence` set to it follows on from this state with no gap and no
+        /// duplicate. 0 in ListWorkflows.
+        public var asOfSequence: UInt64
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1510,6 +1530,7 @@ extension WorkflowV1 {
         ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
         ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
+        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate. 0 in ListWorkflows.
         public init(
             id: String = "",
             type: String = "",
@@ -1528,7 +1549,8 @@ extension WorkflowV1 {
             failedJobName: String = "",
             requestID: String = "",
             attempt: Int32 = 0,
-            deadlineAtMs: Int64 = 0
+            deadlineAtMs: Int64 = 0,
+            asOfSequence: UInt64 = 0
         ) {
             self.id = id
             self.type = type
@@ -1548,6 +1570,7 @@ extension WorkflowV1 {
             self.requestID = requestID
             self.attempt = attempt
             self.deadlineAtMs = deadlineAtMs
+            self.asOfSequence = asOfSequence
         }
     }
 }
@@ -1587,7 +1610,8 @@ extension WorkflowV1.Workflow: CMessageCodec {
             failedJobName: try CCopy.string(c.failed_job_name, field: "workflow.v1.Workflow.failed_job_name"),
             requestID: try CCopy.string(c.request_id, field: "workflow.v1.Workflow.request_id"),
             attempt: c.attempt,
-            deadlineAtMs: c.deadline_at_ms
+            deadlineAtMs: c.deadline_at_ms,
+            asOfSequence: c.as_of_sequence
         )
     }
 
@@ -1616,6 +1640,7 @@ extension WorkflowV1.Workflow: CMessageCodec {
         c.pointee.request_id = arena.cString(self.requestID)
         c.pointee.attempt = self.attempt
         c.pointee.deadline_at_ms = self.deadlineAtMs
+        c.pointee.as_of_sequence = self.asOfSequence
     }
 }
 
@@ -1660,6 +1685,8 @@ extension WorkflowV1.Workflow {
         self.attempt.writeProtoJSON(to: &writer)
         writer.name("deadline_at_ms")
         self.deadlineAtMs.writeProtoJSON(to: &writer)
+        writer.name("as_of_sequence")
+        self.asOfSequence.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -1740,6 +1767,10 @@ extension WorkflowV1.Workflow {
                 try ProtoJSON.markSet(18, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.deadlineAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "as_of_sequence", "asOfSequence":
+                try ProtoJSON.markSet(19, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.asOfSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.Workflow", at: path)
             }
@@ -1780,6 +1811,10 @@ extension WorkflowV1 {
         /// workflows are always sent.
         public var entityTag: String
 
+        /// Only events of these kinds (empty: any); terminal workflow events of the matching
+        /// workflows and gap markers are always sent.
+        public var kinds: [WorkflowV1.LogEventKind]
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1791,6 +1826,7 @@ extension WorkflowV1 {
         ///   - userID: Only workflows started by this user (empty: any).
         ///   - jobID: Only events of this job (empty: any); terminal workflow events of the matching workflows are always sent.
         ///   - entityTag: Only steps naming this entity tag (empty: any); terminal workflow events of the matching workflows are always sent.
+        ///   - kinds: Only events of these kinds (empty: any); terminal workflow events of the matching workflows and gap markers are always sent.
         public init(
             workflowID: String = "",
             minLevel: WorkflowV1.LogLevel = .unspecified,
@@ -1799,7 +1835,8 @@ extension WorkflowV1 {
             workflowType: String = "",
             userID: String = "",
             jobID: String = "",
-            entityTag: String = ""
+            entityTag: String = "",
+            kinds: [WorkflowV1.LogEventKind] = []
         ) {
             self.workflowID = workflowID
             self.minLevel = minLevel
@@ -1809,6 +1846,7 @@ extension WorkflowV1 {
             self.userID = userID
             self.jobID = jobID
             self.entityTag = entityTag
+            self.kinds = kinds
         }
     }
 }
@@ -1838,7 +1876,8 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
             workflowType: try CCopy.string(c.workflow_type, field: "workflow.v1.WatchLogsRequest.workflow_type"),
             userID: try CCopy.string(c.user_id, field: "workflow.v1.WatchLogsRequest.user_id"),
             jobID: try CCopy.string(c.job_id, field: "workflow.v1.WatchLogsRequest.job_id"),
-            entityTag: try CCopy.string(c.entity_tag, field: "workflow.v1.WatchLogsRequest.entity_tag")
+            entityTag: try CCopy.string(c.entity_tag, field: "workflow.v1.WatchLogsRequest.entity_tag"),
+            kinds: CCopy.array(c.kinds, count: c.n_kinds) { element in WorkflowV1.LogEventKind(element) }
         )
     }
 
@@ -1852,6 +1891,8 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
         c.pointee.user_id = arena.cString(self.userID)
         c.pointee.job_id = arena.cString(self.jobID)
         c.pointee.entity_tag = arena.cString(self.entityTag)
+        c.pointee.n_kinds = self.kinds.count
+        c.pointee.kinds = arena.array(self.kinds) { value, _ in value.cValue }
     }
 }
 
@@ -1874,6 +1915,8 @@ extension WorkflowV1.WatchLogsRequest {
         self.jobID.writeProtoJSON(to: &writer)
         writer.name("entity_tag")
         self.entityTag.writeProtoJSON(to: &writer)
+        writer.name("kinds")
+        self.kinds.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -1914,6 +1957,10 @@ extension WorkflowV1.WatchLogsRequest {
                 try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.entityTag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "kinds":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.kinds = try [WorkflowV1.LogEventKind](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.WatchLogsRequest", at: path)
             }
@@ -2725,6 +2772,9 @@ extension WorkflowV1 {
         /// `next_page_token` of the previous page; empty for the first page.
         public var pageToken: String
 
+        /// Only workflows whose summary contains this text, ignoring case (empty: any).
+        public var summaryContains: String
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -2735,6 +2785,7 @@ extension WorkflowV1 {
         ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
         ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 50.
         ///   - pageToken: `next_page_token` of the previous page; empty for the first page.
+        ///   - summaryContains: Only workflows whose summary contains this text, ignoring case (empty: any).
         public init(
             statuses: [WorkflowV1.WorkflowStatus] = [],
             type: String = "",
@@ -2742,7 +2793,8 @@ extension WorkflowV1 {
             createdAfterMs: Int64 = 0,
             createdBeforeMs: Int64 = 0,
             pageSize: Int32 = 0,
-            pageToken: String = ""
+            pageToken: String = "",
+            summaryContains: String = ""
         ) {
             self.statuses = statuses
             self.type = type
@@ -2751,6 +2803,7 @@ extension WorkflowV1 {
             self.createdBeforeMs = createdBeforeMs
             self.pageSize = pageSize
             self.pageToken = pageToken
+            self.summaryContains = summaryContains
         }
     }
 }
@@ -2779,7 +2832,8 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
             createdAfterMs: c.created_after_ms,
             createdBeforeMs: c.created_before_ms,
             pageSize: c.page_size,
-            pageToken: try CCopy.string(c.page_token, field: "workflow.v1.ListWorkflowsRequest.page_token")
+            pageToken: try CCopy.string(c.page_token, field: "workflow.v1.ListWorkflowsRequest.page_token"),
+            summaryContains: try CCopy.string(c.summary_contains, field: "workflow.v1.ListWorkflowsRequest.summary_contains")
         )
     }
 
@@ -2793,6 +2847,7 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
         c.pointee.created_before_ms = self.createdBeforeMs
         c.pointee.page_size = self.pageSize
         c.pointee.page_token = arena.cString(self.pageToken)
+        c.pointee.summary_contains = arena.cString(self.summaryContains)
     }
 }
 
@@ -2813,6 +2868,8 @@ extension WorkflowV1.ListWorkflowsRequest {
         self.pageSize.writeProtoJSON(to: &writer)
         writer.name("page_token")
         self.pageToken.writeProtoJSON(to: &writer)
+        writer.name("summary_contains")
+        self.summaryContains.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -2849,6 +2906,10 @@ extension WorkflowV1.ListWorkflowsRequest {
                 try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.pageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "summary_contains", "summaryContains":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.summaryContains = try String(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkflowsRequest", at: path)
             }
@@ -2938,6 +2999,554 @@ extension WorkflowV1.ListWorkflowsResponse {
                 self.nextPageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.ListWorkflowsResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of ListSteps: which steps of one workflow, and which window of them.
+    ///
+    /// The Swift form of `workflow.v1.ListStepsRequest`.
+    public struct ListStepsRequest: ProtoMessage {
+        /// The workflow whose steps to list.
+        public var workflowID: String
+
+        /// Only this job's steps (empty: every job's).
+        public var jobID: String
+
+        /// Steps below this level are left out (UNSPECIFIED lists all).
+        public var minLevel: WorkflowV1.LogLevel
+
+        /// Only steps naming this entity tag (empty: any).
+        public var entityTag: String
+
+        /// Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds
+        /// the newest of the matching steps: a log read backwards from here.
+        public var beforeSequence: UInt64
+
+        /// Only steps with a greater sequence (0: no bound). With only this bound, the page holds the
+        /// oldest of the matching steps: a log read forwards from here.
+        public var afterSequence: UInt64
+
+        /// At most this many steps: 1 to 1000, 0 for the default of 100.
+        public var pageSize: Int32
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - workflowID: The workflow whose steps to list.
+        ///   - jobID: Only this job's steps (empty: every job's).
+        ///   - minLevel: Steps below this level are left out (UNSPECIFIED lists all).
+        ///   - entityTag: Only steps naming this entity tag (empty: any).
+        ///   - beforeSequence: Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds the newest of the matching steps: a log read backwards from here.
+        ///   - afterSequence: Only steps with a greater sequence (0: no bound). With only this bound, the page holds the oldest of the matching steps: a log read forwards from here.
+        ///   - pageSize: At most this many steps: 1 to 1000, 0 for the default of 100.
+        public init(
+            workflowID: String = "",
+            jobID: String = "",
+            minLevel: WorkflowV1.LogLevel = .unspecified,
+            entityTag: String = "",
+            beforeSequence: UInt64 = 0,
+            afterSequence: UInt64 = 0,
+            pageSize: Int32 = 0
+        ) {
+            self.workflowID = workflowID
+            self.jobID = jobID
+            self.minLevel = minLevel
+            self.entityTag = entityTag
+            self.beforeSequence = beforeSequence
+            self.afterSequence = afterSequence
+            self.pageSize = pageSize
+        }
+    }
+}
+
+extension WorkflowV1.ListStepsRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListStepsRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListStepsRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_steps_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_steps_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_steps_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.ListStepsRequest.workflow_id"),
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.ListStepsRequest.job_id"),
+            minLevel: WorkflowV1.LogLevel(c.min_level),
+            entityTag: try CCopy.string(c.entity_tag, field: "workflow.v1.ListStepsRequest.entity_tag"),
+            beforeSequence: c.before_sequence,
+            afterSequence: c.after_sequence,
+            pageSize: c.page_size
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.workflow_id = arena.cString(self.workflowID)
+        c.pointee.job_id = arena.cString(self.jobID)
+        c.pointee.min_level = self.minLevel.cValue
+        c.pointee.entity_tag = arena.cString(self.entityTag)
+        c.pointee.before_sequence = self.beforeSequence
+        c.pointee.after_sequence = self.afterSequence
+        c.pointee.page_size = self.pageSize
+    }
+}
+
+extension WorkflowV1.ListStepsRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("min_level")
+        self.minLevel.writeProtoJSON(to: &writer)
+        writer.name("entity_tag")
+        self.entityTag.writeProtoJSON(to: &writer)
+        writer.name("before_sequence")
+        self.beforeSequence.writeProtoJSON(to: &writer)
+        writer.name("after_sequence")
+        self.afterSequence.writeProtoJSON(to: &writer)
+        writer.name("page_size")
+        self.pageSize.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListStepsRequest") {
+            switch key {
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "min_level", "minLevel":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.minLevel = try WorkflowV1.LogLevel(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "entity_tag", "entityTag":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.entityTag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "before_sequence", "beforeSequence":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.beforeSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "after_sequence", "afterSequence":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.afterSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "page_size", "pageSize":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.pageSize = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListStepsRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One window of ListSteps.
+    ///
+    /// The Swift form of `workflow.v1.ListStepsResponse`.
+    public struct ListStepsResponse: ProtoMessage {
+        /// The steps, oldest first, each as the STEP_LOGGED event that recorded it (with its job and
+        /// sequence), as WatchLogs sends it.
+        public var steps: [WorkflowV1.LogEvent]
+
+        /// Whether more matching steps lie beyond this page in the direction it was read: older
+        /// ones for a backward read, newer ones for a forward read.
+        public var hasMore: Bool
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - steps: The steps, oldest first, each as the STEP_LOGGED event that recorded it (with its job and sequence), as WatchLogs sends it.
+        ///   - hasMore: Whether more matching steps lie beyond this page in the direction it was read: older ones for a backward read, newer ones for a forward read.
+        public init(
+            steps: [WorkflowV1.LogEvent] = [],
+            hasMore: Bool = false
+        ) {
+            self.steps = steps
+            self.hasMore = hasMore
+        }
+    }
+}
+
+extension WorkflowV1.ListStepsResponse: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListStepsResponse" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListStepsResponse
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_steps_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_steps_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_steps_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            steps: try WorkflowV1.LogEvent.copy(array: UnsafeRawPointer(c.steps), count: c.n_steps),
+            hasMore: c.has_more != 0
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_steps = self.steps.count
+        c.pointee.steps = arena.messages(self.steps)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__LogEvent>?.self, capacity: self.steps.count)
+        c.pointee.has_more = self.hasMore ? 1 : 0
+    }
+}
+
+extension WorkflowV1.ListStepsResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("steps")
+        self.steps.writeProtoJSON(to: &writer)
+        writer.name("has_more")
+        self.hasMore.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListStepsResponse") {
+            switch key {
+            case "steps":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.steps = try [WorkflowV1.LogEvent](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "has_more", "hasMore":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.hasMore = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListStepsResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of CountWorkflows: the same filters as ListWorkflows, but the status.
+    ///
+    /// The Swift form of `workflow.v1.CountWorkflowsRequest`.
+    public struct CountWorkflowsRequest: ProtoMessage {
+        /// Only workflows of this type (empty: any).
+        public var type: String
+
+        /// Only workflows started by this user (empty: any).
+        public var userID: String
+
+        /// Only workflows whose summary contains this text, ignoring case (empty: any).
+        public var summaryContains: String
+
+        /// Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
+        public var createdAfterMs: Int64
+
+        /// Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
+        public var createdBeforeMs: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - type: Only workflows of this type (empty: any).
+        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - summaryContains: Only workflows whose summary contains this text, ignoring case (empty: any).
+        ///   - createdAfterMs: Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
+        ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
+        public init(
+            type: String = "",
+            userID: String = "",
+            summaryContains: String = "",
+            createdAfterMs: Int64 = 0,
+            createdBeforeMs: Int64 = 0
+        ) {
+            self.type = type
+            self.userID = userID
+            self.summaryContains = summaryContains
+            self.createdAfterMs = createdAfterMs
+            self.createdBeforeMs = createdBeforeMs
+        }
+    }
+}
+
+extension WorkflowV1.CountWorkflowsRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.CountWorkflowsRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__CountWorkflowsRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__count_workflows_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__count_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__count_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            type: try CCopy.string(c.type, field: "workflow.v1.CountWorkflowsRequest.type"),
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.CountWorkflowsRequest.user_id"),
+            summaryContains: try CCopy.string(c.summary_contains, field: "workflow.v1.CountWorkflowsRequest.summary_contains"),
+            createdAfterMs: c.created_after_ms,
+            createdBeforeMs: c.created_before_ms
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.type = arena.cString(self.type)
+        c.pointee.user_id = arena.cString(self.userID)
+        c.pointee.summary_contains = arena.cString(self.summaryContains)
+        c.pointee.created_after_ms = self.createdAfterMs
+        c.pointee.created_before_ms = self.createdBeforeMs
+    }
+}
+
+extension WorkflowV1.CountWorkflowsRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("user_id")
+        self.userID.writeProtoJSON(to: &writer)
+        writer.name("summary_contains")
+        self.summaryContains.writeProtoJSON(to: &writer)
+        writer.name("created_after_ms")
+        self.createdAfterMs.writeProtoJSON(to: &writer)
+        writer.name("created_before_ms")
+        self.createdBeforeMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.CountWorkflowsRequest") {
+            switch key {
+            case "type":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "user_id", "userId":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "summary_contains", "summaryContains":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.summaryContains = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_after_ms", "createdAfterMs":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAfterMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_before_ms", "createdBeforeMs":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdBeforeMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.CountWorkflowsRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The answer of CountWorkflows.
+    ///
+    /// The Swift form of `workflow.v1.CountWorkflowsResponse`.
+    public struct CountWorkflowsResponse: ProtoMessage {
+        /// One entry per type and status with at least one matching workflow, by type, then status.
+        public var counts: [WorkflowV1.WorkflowCount]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - counts: One entry per type and status with at least one matching workflow, by type, then status.
+        public init(
+            counts: [WorkflowV1.WorkflowCount] = []
+        ) {
+            self.counts = counts
+        }
+    }
+}
+
+extension WorkflowV1.CountWorkflowsResponse: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.CountWorkflowsResponse" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__CountWorkflowsResponse
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__count_workflows_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__count_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__count_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            counts: try WorkflowV1.WorkflowCount.copy(array: UnsafeRawPointer(c.counts), count: c.n_counts)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_counts = self.counts.count
+        c.pointee.counts = arena.messages(self.counts)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__WorkflowCount>?.self, capacity: self.counts.count)
+    }
+}
+
+extension WorkflowV1.CountWorkflowsResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("counts")
+        self.counts.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.CountWorkflowsResponse") {
+            switch key {
+            case "counts":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.counts = try [WorkflowV1.WorkflowCount](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.CountWorkflowsResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// How many retained workflows of one type are in one state.
+    ///
+    /// The Swift form of `workflow.v1.WorkflowCount`.
+    public struct WorkflowCount: ProtoMessage {
+        /// The workflow type.
+        public var type: String
+
+        /// The state.
+        public var status: WorkflowV1.WorkflowStatus
+
+        /// How many.
+        public var count: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - type: The workflow type.
+        ///   - status: The state.
+        ///   - count: How many.
+        public init(
+            type: String = "",
+            status: WorkflowV1.WorkflowStatus = .unspecified,
+            count: Int64 = 0
+        ) {
+            self.type = type
+            self.status = status
+            self.count = count
+        }
+    }
+}
+
+extension WorkflowV1.WorkflowCount: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WorkflowCount" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WorkflowCount
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow_count__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__workflow_count__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow_count__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow_count__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow_count__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            type: try CCopy.string(c.type, field: "workflow.v1.WorkflowCount.type"),
+            status: WorkflowV1.WorkflowStatus(c.status),
+            count: c.count
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.type = arena.cString(self.type)
+        c.pointee.status = self.status.cValue
+        c.pointee.count = self.count
+    }
+}
+
+extension WorkflowV1.WorkflowCount {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("status")
+        self.status.writeProtoJSON(to: &writer)
+        writer.name("count")
+        self.count.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WorkflowCount") {
+            switch key {
+            case "type":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "status":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.status = try WorkflowV1.WorkflowStatus(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "count":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.count = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WorkflowCount", at: path)
             }
         }
     }
@@ -5385,6 +5994,11 @@ extension WorkflowV1 {
         WorkflowV1.CancelWorkflowResponse.self,
         WorkflowV1.ListWorkflowsRequest.self,
         WorkflowV1.ListWorkflowsResponse.self,
+        WorkflowV1.ListStepsRequest.self,
+        WorkflowV1.ListStepsResponse.self,
+        WorkflowV1.CountWorkflowsRequest.self,
+        WorkflowV1.CountWorkflowsResponse.self,
+        WorkflowV1.WorkflowCount.self,
         WorkflowV1.WorkerRef.self,
         WorkflowV1.LeaseToken.self,
         WorkflowV1.WorkerMessage.self,
@@ -5472,8 +6086,25 @@ extension WorkflowV1 {
             requestType: "workflow.v1.ListWorkflowsRequest", responseType: "workflow.v1.ListWorkflowsResponse"
         )
 
+        /// Pages through one workflow's steps in log order, a window at a time (a console's log of a
+        /// workflow with 100,000 steps), with the same level, job and entity filters as WatchLogs.
+        ///
+        /// `ListSteps`: unary.
+        public static let listSteps = MethodDescriptor<WorkflowV1.ListStepsRequest, WorkflowV1.ListStepsResponse>(
+            service: name, name: "ListSteps", kind: .unary,
+            requestType: "workflow.v1.ListStepsRequest", responseType: "workflow.v1.ListStepsResponse"
+        )
+
+        /// Counts the retained workflows per type and status (a console's group headers).
+        ///
+        /// `CountWorkflows`: unary.
+        public static let countWorkflows = MethodDescriptor<WorkflowV1.CountWorkflowsRequest, WorkflowV1.CountWorkflowsResponse>(
+            service: name, name: "CountWorkflows", kind: .unary,
+            requestType: "workflow.v1.CountWorkflowsRequest", responseType: "workflow.v1.CountWorkflowsResponse"
+        )
+
         /// The service and its methods in declaration order.
-        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info])
+        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info])
     }
 }
 

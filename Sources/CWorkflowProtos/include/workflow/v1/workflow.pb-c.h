@@ -35,6 +35,11 @@ typedef struct Workflow__V1__CancelWorkflowRequest Workflow__V1__CancelWorkflowR
 typedef struct Workflow__V1__CancelWorkflowResponse Workflow__V1__CancelWorkflowResponse;
 typedef struct Workflow__V1__ListWorkflowsRequest Workflow__V1__ListWorkflowsRequest;
 typedef struct Workflow__V1__ListWorkflowsResponse Workflow__V1__ListWorkflowsResponse;
+typedef struct Workflow__V1__ListStepsRequest Workflow__V1__ListStepsRequest;
+typedef struct Workflow__V1__ListStepsResponse Workflow__V1__ListStepsResponse;
+typedef struct Workflow__V1__CountWorkflowsRequest Workflow__V1__CountWorkflowsRequest;
+typedef struct Workflow__V1__CountWorkflowsResponse Workflow__V1__CountWorkflowsResponse;
+typedef struct Workflow__V1__WorkflowCount Workflow__V1__WorkflowCount;
 typedef struct Workflow__V1__WorkerRef Workflow__V1__WorkerRef;
 typedef struct Workflow__V1__LeaseToken Workflow__V1__LeaseToken;
 typedef struct Workflow__V1__WorkerMessage Workflow__V1__WorkerMessage;
@@ -342,10 +347,15 @@ struct  Workflow__V1__GetWorkflowRequest
    * The id of the workflow to return.
    */
   char *workflow_id;
+  /*
+   * Leave out the jobs' steps (`Job.step_count` still counts them); ListSteps pages through
+   * them.
+   */
+  protobuf_c_boolean omit_steps;
 };
 #define WORKFLOW__V1__GET_WORKFLOW_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__get_workflow_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Workflow__V1__Stats__CountersEntry
@@ -674,10 +684,16 @@ struct  Workflow__V1__Workflow
    * start or its latest retry); 0 for no deadline.
    */
   int64_t deadline_at_ms;
+  /*
+   * Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
+   * workflow with `after_sequence` set to it follows on from this state with no gap and no
+   * duplicate. 0 in ListWorkflows.
+   */
+  uint64_t as_of_sequence;
 };
 #define WORKFLOW__V1__WORKFLOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
@@ -722,10 +738,16 @@ struct  Workflow__V1__WatchLogsRequest
    * workflows are always sent.
    */
   char *entity_tag;
+  /*
+   * Only events of these kinds (empty: any); terminal workflow events of the matching
+   * workflows and gap markers are always sent.
+   */
+  size_t n_kinds;
+  Workflow__V1__LogEventKind *kinds;
 };
 #define WORKFLOW__V1__WATCH_LOGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__watch_logs_request__descriptor) \
-    , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -959,10 +981,14 @@ struct  Workflow__V1__ListWorkflowsRequest
    * `next_page_token` of the previous page; empty for the first page.
    */
   char *page_token;
+  /*
+   * Only workflows whose summary contains this text, ignoring case (empty: any).
+   */
+  char *summary_contains;
 };
 #define WORKFLOW__V1__LIST_WORKFLOWS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workflows_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -984,6 +1010,144 @@ struct  Workflow__V1__ListWorkflowsResponse
 #define WORKFLOW__V1__LIST_WORKFLOWS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_workflows_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The request of ListSteps: which steps of one workflow, and which window of them.
+ */
+struct  Workflow__V1__ListStepsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The workflow whose steps to list.
+   */
+  char *workflow_id;
+  /*
+   * Only this job's steps (empty: every job's).
+   */
+  char *job_id;
+  /*
+   * Steps below this level are left out (UNSPECIFIED lists all).
+   */
+  Workflow__V1__LogLevel min_level;
+  /*
+   * Only steps naming this entity tag (empty: any).
+   */
+  char *entity_tag;
+  /*
+   * Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds
+   * the newest of the matching steps: a log read backwards from here.
+   */
+  uint64_t before_sequence;
+  /*
+   * Only steps with a greater sequence (0: no bound). With only this bound, the page holds the
+   * oldest of the matching steps: a log read forwards from here.
+   */
+  uint64_t after_sequence;
+  /*
+   * At most this many steps: 1 to 1000, 0 for the default of 100.
+   */
+  int32_t page_size;
+};
+#define WORKFLOW__V1__LIST_STEPS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_steps_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+/*
+ * One window of ListSteps.
+ */
+struct  Workflow__V1__ListStepsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The steps, oldest first, each as the STEP_LOGGED event that recorded it (with its job and
+   * sequence), as WatchLogs sends it.
+   */
+  size_t n_steps;
+  Workflow__V1__LogEvent **steps;
+  /*
+   * Whether more matching steps lie beyond this page in the direction it was read: older
+   * ones for a backward read, newer ones for a forward read.
+   */
+  protobuf_c_boolean has_more;
+};
+#define WORKFLOW__V1__LIST_STEPS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_steps_response__descriptor) \
+    , 0,NULL, 0 }
+
+
+/*
+ * The request of CountWorkflows: the same filters as ListWorkflows, but the status.
+ */
+struct  Workflow__V1__CountWorkflowsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only workflows of this type (empty: any).
+   */
+  char *type;
+  /*
+   * Only workflows started by this user (empty: any).
+   */
+  char *user_id;
+  /*
+   * Only workflows whose summary contains this text, ignoring case (empty: any).
+   */
+  char *summary_contains;
+  /*
+   * Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
+   */
+  int64_t created_after_ms;
+  /*
+   * Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
+   */
+  int64_t created_before_ms;
+};
+#define WORKFLOW__V1__COUNT_WORKFLOWS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__count_workflows_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * The answer of CountWorkflows.
+ */
+struct  Workflow__V1__CountWorkflowsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One entry per type and status with at least one matching workflow, by type, then status.
+   */
+  size_t n_counts;
+  Workflow__V1__WorkflowCount **counts;
+};
+#define WORKFLOW__V1__COUNT_WORKFLOWS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__count_workflows_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * How many retained workflows of one type are in one state.
+ */
+struct  Workflow__V1__WorkflowCount
+{
+  ProtobufCMessage base;
+  /*
+   * The workflow type.
+   */
+  char *type;
+  /*
+   * The state.
+   */
+  Workflow__V1__WorkflowStatus status;
+  /*
+   * How many.
+   */
+  int64_t count;
+};
+#define WORKFLOW__V1__WORKFLOW_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow_count__descriptor) \
+    , (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0 }
 
 
 /*
@@ -1989,6 +2153,101 @@ Workflow__V1__ListWorkflowsResponse *
 void   workflow__v1__list_workflows_response__free_unpacked
                      (Workflow__V1__ListWorkflowsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__ListStepsRequest methods */
+void   workflow__v1__list_steps_request__init
+                     (Workflow__V1__ListStepsRequest         *message);
+size_t workflow__v1__list_steps_request__get_packed_size
+                     (const Workflow__V1__ListStepsRequest   *message);
+size_t workflow__v1__list_steps_request__pack
+                     (const Workflow__V1__ListStepsRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_steps_request__pack_to_buffer
+                     (const Workflow__V1__ListStepsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListStepsRequest *
+       workflow__v1__list_steps_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_steps_request__free_unpacked
+                     (Workflow__V1__ListStepsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListStepsResponse methods */
+void   workflow__v1__list_steps_response__init
+                     (Workflow__V1__ListStepsResponse         *message);
+size_t workflow__v1__list_steps_response__get_packed_size
+                     (const Workflow__V1__ListStepsResponse   *message);
+size_t workflow__v1__list_steps_response__pack
+                     (const Workflow__V1__ListStepsResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_steps_response__pack_to_buffer
+                     (const Workflow__V1__ListStepsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListStepsResponse *
+       workflow__v1__list_steps_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_steps_response__free_unpacked
+                     (Workflow__V1__ListStepsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__CountWorkflowsRequest methods */
+void   workflow__v1__count_workflows_request__init
+                     (Workflow__V1__CountWorkflowsRequest         *message);
+size_t workflow__v1__count_workflows_request__get_packed_size
+                     (const Workflow__V1__CountWorkflowsRequest   *message);
+size_t workflow__v1__count_workflows_request__pack
+                     (const Workflow__V1__CountWorkflowsRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__count_workflows_request__pack_to_buffer
+                     (const Workflow__V1__CountWorkflowsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__CountWorkflowsRequest *
+       workflow__v1__count_workflows_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__count_workflows_request__free_unpacked
+                     (Workflow__V1__CountWorkflowsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__CountWorkflowsResponse methods */
+void   workflow__v1__count_workflows_response__init
+                     (Workflow__V1__CountWorkflowsResponse         *message);
+size_t workflow__v1__count_workflows_response__get_packed_size
+                     (const Workflow__V1__CountWorkflowsResponse   *message);
+size_t workflow__v1__count_workflows_response__pack
+                     (const Workflow__V1__CountWorkflowsResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__count_workflows_response__pack_to_buffer
+                     (const Workflow__V1__CountWorkflowsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__CountWorkflowsResponse *
+       workflow__v1__count_workflows_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__count_workflows_response__free_unpacked
+                     (Workflow__V1__CountWorkflowsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WorkflowCount methods */
+void   workflow__v1__workflow_count__init
+                     (Workflow__V1__WorkflowCount         *message);
+size_t workflow__v1__workflow_count__get_packed_size
+                     (const Workflow__V1__WorkflowCount   *message);
+size_t workflow__v1__workflow_count__pack
+                     (const Workflow__V1__WorkflowCount   *message,
+                      uint8_t             *out);
+size_t workflow__v1__workflow_count__pack_to_buffer
+                     (const Workflow__V1__WorkflowCount   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WorkflowCount *
+       workflow__v1__workflow_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__workflow_count__free_unpacked
+                     (Workflow__V1__WorkflowCount *message,
+                      ProtobufCAllocator *allocator);
 /* Workflow__V1__WorkerRef methods */
 void   workflow__v1__worker_ref__init
                      (Workflow__V1__WorkerRef         *message);
@@ -2462,6 +2721,21 @@ typedef void (*Workflow__V1__ListWorkflowsRequest_Closure)
 typedef void (*Workflow__V1__ListWorkflowsResponse_Closure)
                  (const Workflow__V1__ListWorkflowsResponse *message,
                   void *closure_data);
+typedef void (*Workflow__V1__ListStepsRequest_Closure)
+                 (const Workflow__V1__ListStepsRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListStepsResponse_Closure)
+                 (const Workflow__V1__ListStepsResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__CountWorkflowsRequest_Closure)
+                 (const Workflow__V1__CountWorkflowsRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__CountWorkflowsResponse_Closure)
+                 (const Workflow__V1__CountWorkflowsResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WorkflowCount_Closure)
+                 (const Workflow__V1__WorkflowCount *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__WorkerRef_Closure)
                  (const Workflow__V1__WorkerRef *message,
                   void *closure_data);
@@ -2568,6 +2842,14 @@ struct Workflow__V1__WorkflowService_Service
                          const Workflow__V1__ListWorkflowsRequest *input,
                          Workflow__V1__ListWorkflowsResponse_Closure closure,
                          void *closure_data);
+  void (*list_steps)(Workflow__V1__WorkflowService_Service *service,
+                     const Workflow__V1__ListStepsRequest *input,
+                     Workflow__V1__ListStepsResponse_Closure closure,
+                     void *closure_data);
+  void (*count_workflows)(Workflow__V1__WorkflowService_Service *service,
+                          const Workflow__V1__CountWorkflowsRequest *input,
+                          Workflow__V1__CountWorkflowsResponse_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Workflow__V1__WorkflowService_ServiceDestroy)(Workflow__V1__WorkflowService_Service *);
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
@@ -2581,7 +2863,9 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
       function_prefix__ ## watch_logs,\
       function_prefix__ ## retry_workflow,\
       function_prefix__ ## cancel_workflow,\
-      function_prefix__ ## list_workflows  }
+      function_prefix__ ## list_workflows,\
+      function_prefix__ ## list_steps,\
+      function_prefix__ ## count_workflows  }
 void workflow__v1__workflow_service__start_workflow(ProtobufCService *service,
                                                     const Workflow__V1__StartWorkflowRequest *input,
                                                     Workflow__V1__StartWorkflowResponse_Closure closure,
@@ -2606,6 +2890,14 @@ void workflow__v1__workflow_service__list_workflows(ProtobufCService *service,
                                                     const Workflow__V1__ListWorkflowsRequest *input,
                                                     Workflow__V1__ListWorkflowsResponse_Closure closure,
                                                     void *closure_data);
+void workflow__v1__workflow_service__list_steps(ProtobufCService *service,
+                                                const Workflow__V1__ListStepsRequest *input,
+                                                Workflow__V1__ListStepsResponse_Closure closure,
+                                                void *closure_data);
+void workflow__v1__workflow_service__count_workflows(ProtobufCService *service,
+                                                     const Workflow__V1__CountWorkflowsRequest *input,
+                                                     Workflow__V1__CountWorkflowsResponse_Closure closure,
+                                                     void *closure_data);
 typedef struct Workflow__V1__WorkerService_Service Workflow__V1__WorkerService_Service;
 struct Workflow__V1__WorkerService_Service
 {
@@ -2664,6 +2956,11 @@ extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_request__d
 extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_response__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_steps_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_steps_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__count_workflows_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__count_workflows_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__workflow_count__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__worker_ref__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__lease_token__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__worker_message__descriptor;
