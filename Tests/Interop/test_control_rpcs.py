@@ -198,3 +198,28 @@ def test_a_list_page_of_large_summaries_ends_early_and_continues(stub):
             break
     assert pages >= 2
     assert collected == ids[::-1]
+
+
+def test_console_queries_through_grpc_steps_counts_kinds_and_a_tree_to_follow_on_from(stub):
+    failing = start(stub, user="console-user", jobs=2, steps=4, step_delay_ms=0, fail_job=2)
+    events_of(stub, failing.workflow_id)
+    tree = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=failing.workflow_id, omit_steps=True))
+    assert [job.step_count for job in tree.jobs] == [4, 3] and all(len(job.steps) == 0 for job in tree.jobs)
+    assert tree.as_of_sequence >= max(e.sequence for e in events_of(stub, failing.workflow_id))
+
+    errors = stub.ListSteps(pb.ListStepsRequest(workflow_id=failing.workflow_id, min_level=pb.LOG_LEVEL_ERROR))
+    assert [e.step.level for e in errors.steps] == [pb.LOG_LEVEL_ERROR] and not errors.has_more
+    assert errors.steps[0].job_id == tree.jobs[1].id and errors.steps[0].kind == K.Value("LOG_EVENT_KIND_STEP_LOGGED")
+    newest = stub.ListSteps(pb.ListStepsRequest(workflow_id=failing.workflow_id, page_size=5))
+    older = stub.ListSteps(pb.ListStepsRequest(workflow_id=failing.workflow_id, before_sequence=newest.steps[0].sequence))
+    full = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=failing.workflow_id))
+    assert newest.has_more and not older.has_more
+    assert [e.step.id for e in list(older.steps) + list(newest.steps)] == [s.id for job in full.jobs for s in job.steps]
+
+    counts = stub.CountWorkflows(pb.CountWorkflowsRequest(user_id="console-user"))
+    assert [(c.type, pb.WorkflowStatus.Name(c.status), c.count) for c in counts.counts] == [("TEST", "WORKFLOW_STATUS_FAILED", 1)]
+
+    kinds = events_of(stub, failing.workflow_id, kinds=[K.Value("LOG_EVENT_KIND_FAILURE_NOTICE")])
+    assert [K.Name(e.kind) for e in kinds] == ["LOG_EVENT_KIND_FAILURE_NOTICE", "LOG_EVENT_KIND_WORKFLOW_FAILED"]
+    assert code_of(stub.ListSteps, pb.ListStepsRequest(workflow_id=failing.workflow_id, job_id="nope"))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    assert code_of(stub.ListSteps, pb.ListStepsRequest())[0] == grpc.StatusCode.INVALID_ARGUMENT

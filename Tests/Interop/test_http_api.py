@@ -208,6 +208,15 @@ def test_retry_and_cancel_act_and_answer_like_their_rpcs(http_server):
     ("POST", "/api/v1/workflows/wf-a/cancel", {"workflow_id": "wf-b"}, 400, "INVALID_ARGUMENT", "differs"),
     ("GET", "/api/v1/events?after_sequence=99999999", None, 400, "OUT_OF_RANGE", "ahead of the newest event"),
     ("GET", "/api/v1/events?min_level=LOUD", None, 400, "INVALID_ARGUMENT", "min_level: unknown value LOUD"),
+    ("GET", "/api/v1/events?kinds=LOG_EVENT_KIND_UNSPECIFIED", None, 400, "INVALID_ARGUMENT", "kinds: unknown log event kind 0"),
+    ("GET", "/api/v1/events?kinds=STEP", None, 400, "INVALID_ARGUMENT", "kinds[0]: unknown value STEP"),
+    ("GET", "/api/v1/workflows/wf-none/steps", None, 404, "NOT_FOUND", "wf-none"),
+    ("GET", "/api/v1/workflows/wf-none/steps?page_size=1001", None, 400, "INVALID_ARGUMENT", "page_size: must be from 1 to 1000"),
+    ("GET", "/api/v1/workflows/wf-none/steps?min_level=LOG_LEVEL_LOUD", None, 400, "INVALID_ARGUMENT", "min_level"),
+    ("GET", "/api/v1/workflows/wf-none/steps?before_sequence=-1", None, 400, "INVALID_ARGUMENT", "before_sequence"),
+    ("GET", "/api/v1/workflow-counts?created_after_ms=5&created_before_ms=5", None, 400, "INVALID_ARGUMENT", "created_before_ms"),
+    ("GET", "/api/v1/workflow-counts?statuses=WORKFLOW_STATUS_FAILED", None, 400, "INVALID_ARGUMENT", "statuses: workflow.v1.CountWorkflowsRequest has no such field"),
+    ("GET", "/console/secret.txt", None, 404, "NOT_FOUND", "the console has no file secret.txt"),
 ])
 def test_bad_input_gets_the_rpcs_status_as_an_http_status_and_a_json_error(http_server, method, path, body, http_status, grpc_status, message):
     status, error, headers = call(http_server, method, path, body)
@@ -232,6 +241,82 @@ def test_a_second_server_on_a_taken_http_port_exits_with_the_reason(http_server)
     )
     assert result.returncode != 0
     assert "Address already in use" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_a_long_log_reads_in_windows_that_join_with_the_live_stream(http_server, stub):
+    """The console's way into a workflow: the tree without steps and the sequence it reflects,
+    the log's newest window, older windows, then events after that sequence: every step once."""
+    workflow_id = start(http_server, jobs=2, steps=60, step_delay_ms=5)
+    while True:
+        status, tree, _ = call(http_server, "GET", f"/api/v1/workflows/{workflow_id}?omit_steps=true")
+        assert status == 200, tree
+        if sum(job["step_count"] for job in tree["jobs"]) >= 10:
+            break
+        time.sleep(0.01)
+    assert all(job["steps"] == [] for job in tree["jobs"])
+    as_of = int(tree["as_of_sequence"])
+    assert as_of > 0
+
+    window, before = [], as_of + 1
+    while True:
+        status, page, _ = call(http_server, "GET", f"/api/v1/workflows/{workflow_id}/steps?before_sequence={before}&page_size=4")
+        assert status == 200, page
+        sequences = [int(step["sequence"]) for step in page["steps"]]
+        assert sequences == sorted(sequences) and all(sequence <= as_of for sequence in sequences)
+        assert all(step["kind"] == "LOG_EVENT_KIND_STEP_LOGGED" and step["workflow_id"] == workflow_id for step in page["steps"])
+        window = page["steps"] + window
+        if not page["has_more"]:
+            break
+        before = sequences[0]
+    assert len(window) == sum(job["step_count"] for job in tree["jobs"])
+
+    live = EventStreamReader(http_server, {"workflow_id": workflow_id, "after_sequence": as_of, "kinds": "LOG_EVENT_KIND_STEP_LOGGED"})
+    while True:
+        event = live.next_event()
+        if event.get("event") == "end":
+            break
+        window.append(event["data"])
+    live.close()
+    steps = [event for event in window if event["kind"] == "LOG_EVENT_KIND_STEP_LOGGED"]
+    final = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id))
+    assert [step["step"]["id"] for step in steps] == [step.id for job in final.jobs for step in job.steps]
+    assert [event["kind"] for event in window if event not in steps] == ["LOG_EVENT_KIND_WORKFLOW_COMPLETED"]
+
+
+def test_counts_and_the_summary_filter_match_what_the_list_holds(http_server):
+    marker = f"Gold-{time.monotonic_ns()}"
+    ids = []
+    for summary, fail in [(f"Import {marker} mine", False), (f"{marker.upper()} export", True), ("Unrelated", False)]:
+        params = {"steps": "1", "step_delay_ms": "0", **({"fail_job": "1"} if fail else {})}
+        status, body, _ = call(http_server, "POST", "/api/v1/workflows", {"type": "TEST", "params": params, "summary": summary, "user_id": "counter"})
+        assert status == 200, body
+        ids.append(body["workflow_id"])
+    wait_for(http_server, ids[0], "WORKFLOW_STATUS_COMPLETED")
+    wait_for(http_server, ids[1], "WORKFLOW_STATUS_FAILED")
+    wait_for(http_server, ids[2], "WORKFLOW_STATUS_COMPLETED")
+
+    query = urlencode({"summary_contains": marker.lower(), "user_id": "counter"})
+    status, listed, _ = call(http_server, "GET", f"/api/v1/workflows?{query}")
+    assert status == 200 and [workflow["id"] for workflow in listed["workflows"]] == [ids[1], ids[0]], listed
+    status, counted, _ = call(http_server, "GET", f"/api/v1/workflow-counts?{query}")
+    assert status == 200, counted
+    assert counted["counts"] == [
+        {"type": "TEST", "status": "WORKFLOW_STATUS_COMPLETED", "count": "1"},
+        {"type": "TEST", "status": "WORKFLOW_STATUS_FAILED", "count": "1"},
+    ]
+    status, everyone, _ = call(http_server, "GET", "/api/v1/workflow-counts?user_id=counter")
+    assert sum(int(entry["count"]) for entry in everyone["counts"]) == 3
+
+
+def test_the_console_is_served_with_a_validator_and_safe_headers(http_server):
+    status, page, headers = call(http_server, "GET", "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html"), page
+    assert "default-src 'self'" in headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
+    status, _, again = call(http_server, "GET", "/", headers={"If-None-Match": headers["ETag"]})
+    assert status == 304 and again["ETag"] == headers["ETag"]
+    for script in [part.split('"')[0] for part in page.split('src="')[1:]]:
+        status, body, script_headers = call(http_server, "GET", script)
+        assert status == 200 and script_headers["Content-Type"].startswith("text/javascript"), (script, body)
 
 
 # MARK: Server-sent events

@@ -1,0 +1,170 @@
+import Testing
+import WorkflowModel
+@testable import WorkflowEngine
+
+/// Waits (bounded) until the workflow leaves RUNNING and returns it.
+private func settled(_ id: String, in engine: WorkflowEngine, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Workflow {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while ContinuousClock.now < deadline {
+        let workflow = try await engine.workflow(id: id)
+        if workflow.status != .running { return workflow }
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    Issue.record("workflow \(id) still running", sourceLocation: sourceLocation)
+    return try await engine.workflow(id: id)
+}
+
+/// The queries a console makes: windows of a long log, counts per type and status, text in
+/// summaries, events of some kinds, and a tree to follow on from.
+@Suite("Console queries")
+struct ConsoleQueryTests {
+    /// A finished TEST workflow whose third job fails: 10 + 10 + 5 INFO steps and one ERROR step.
+    private func failedWorkflow(_ engine: WorkflowEngine) async throws -> Workflow {
+        let started = try await engine.start(WorkflowRequest(
+            type: "TEST", params: ["jobs": "3", "steps": "10", "step_delay_ms": "0", "fail_job": "3"]
+        )).value
+        return try await settled(started.id, in: engine)
+    }
+
+    @Test("steps read backwards page by page are the whole log, once each, in order")
+    func backwardWindows() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await failedWorkflow(engine)
+        let everyStep = workflow.jobs.flatMap(\.steps).sorted { $0.sequence < $1.sequence }
+        #expect(everyStep.count == 26)
+
+        var pages: [[WorkflowModel.LogEvent]] = []
+        var before: UInt64?
+        while true {
+            let page = try await engine.steps(StepQuery(workflowID: workflow.id, beforeSequence: before, pageSize: 7))
+            #expect(page.steps.map(\.sequence) == page.steps.map(\.sequence).sorted(), "a page is oldest first")
+            pages.insert(page.steps, at: 0)
+            guard page.hasMore else { break }
+            before = page.steps.first?.sequence
+        }
+        #expect(pages.map(\.count) == [5, 7, 7, 7])
+        let read = pages.flatMap { $0 }
+        #expect(read.map(\.sequence) == everyStep.map(\.sequence))
+        #expect(read.map { $0.step?.id } == everyStep.map(\.id))
+        #expect(read.allSatisfy { $0.kind == .stepLogged && $0.workflowID == workflow.id && $0.step?.sequence == $0.sequence })
+        #expect(read.map { $0.job?.position } == workflow.jobs.flatMap { job in job.steps.map { _ in job.position } })
+    }
+
+    @Test("a forward read starts after its bound; both bounds make a window")
+    func forwardWindows() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await failedWorkflow(engine)
+        let sequences = workflow.jobs.flatMap(\.steps).map(\.sequence).sorted()
+
+        let head = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: 0, pageSize: 4))
+        #expect(head.steps.map(\.sequence) == Array(sequences.prefix(4)))
+        #expect(head.hasMore)
+        let next = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: sequences[3], pageSize: 100))
+        #expect(next.steps.map(\.sequence) == Array(sequences.dropFirst(4)))
+        #expect(!next.hasMore)
+
+        let window = try await engine.steps(StepQuery(
+            workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[8], pageSize: 100
+        ))
+        #expect(window.steps.map(\.sequence) == Array(sequences[9...11]))
+        #expect(!window.hasMore)
+    }
+
+    @Test("steps filtered by level, job and entity tag")
+    func filteredSteps() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await failedWorkflow(engine)
+
+        let errors = try await engine.steps(StepQuery(workflowID: workflow.id, minimumLevel: .error))
+        #expect(errors.steps.map(\.level) == [.error])
+        #expect(errors.steps.first?.job?.id == workflow.jobs[2].id)
+        #expect(!errors.hasMore)
+
+        let second = try await engine.steps(StepQuery(workflowID: workflow.id, jobID: workflow.jobs[1].id, pageSize: 4))
+        #expect(second.steps.map(\.sequence) == workflow.jobs[1].steps.suffix(4).map(\.sequence))
+        #expect(second.hasMore)
+
+        let tagged = try await engine.steps(StepQuery(workflowID: workflow.id, entityTag: "ITEM-2-3"))
+        #expect(tagged.steps.map { $0.step?.entity?.tag } == ["ITEM-2-3"])
+    }
+
+    @Test("bad step queries are refused: page size, empty range, unknown job, unknown workflow")
+    func badStepQueries() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await failedWorkflow(engine)
+        func code(_ query: StepQuery) async -> EngineError.Code? {
+            do {
+                _ = try await engine.steps(query)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(await code(StepQuery(workflowID: workflow.id, pageSize: 0)) == .invalidArgument)
+        #expect(await code(StepQuery(workflowID: workflow.id, pageSize: StepQuery.maxPageSize + 1)) == .invalidArgument)
+        #expect(await code(StepQuery(workflowID: workflow.id, beforeSequence: 5, afterSequence: 5)) == .invalidArgument)
+        #expect(await code(StepQuery(workflowID: workflow.id, jobID: "no-such-job")) == .invalidArgument)
+        #expect(await code(StepQuery(workflowID: "wf-UNKNOWN")) == .workflowNotFound)
+    }
+
+    @Test("counts per type and status honour the user, text and time filters, never the statuses")
+    func counts() async throws {
+        let engine = EngineTesting.makeEngine()
+        var ids: [String] = []
+        for (user, summary) in [("ada", "Import Gold Mine"), ("ada", "Import silver"), ("bob", "GOLD export")] {
+            ids.append(try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"], userID: user, summary: summary)).value.id)
+        }
+        ids.append(try await engine.start(WorkflowRequest(
+            type: "TEST", params: ["steps": "2", "step_delay_ms": "0", "fail_job": "1"], userID: "ada", summary: "gold, failing"
+        )).value.id)
+        for id in ids { _ = try await settled(id, in: engine) }
+
+        #expect(try await engine.count(WorkflowQuery()) == [
+            WorkflowCount(type: "TEST", status: .completed, count: 3),
+            WorkflowCount(type: "TEST", status: .failed, count: 1),
+        ])
+        #expect(try await engine.count(WorkflowQuery(statuses: [.failed], userID: "ada", summaryContains: "gOlD")) == [
+            WorkflowCount(type: "TEST", status: .completed, count: 1),
+            WorkflowCount(type: "TEST", status: .failed, count: 1),
+        ])
+        #expect(try await engine.count(WorkflowQuery(type: "OTHER")).isEmpty)
+        await #expect(throws: EngineError.self) { _ = try await engine.count(WorkflowQuery(createdAfterMs: 10, createdBeforeMs: 10)) }
+
+        let gold = try await engine.list(WorkflowQuery(summaryContains: "Gold", pageSize: 100))
+        #expect(gold.workflows.map(\.id) == [ids[3], ids[2], ids[0]])
+    }
+
+    @Test("a kinds filter keeps those kinds and terminal workflow events")
+    func kindsFilter() async throws {
+        let engine = EngineTesting.makeEngine()
+        let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"])).value
+        _ = try await settled(workflow.id, in: engine)
+        guard case .events(let all, _) = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 1_000) else {
+            Issue.record("no events")
+            return
+        }
+        let kept = all.filter(EventFilter(kinds: [.jobStarted, .workflowStarted]).matches)
+        #expect(kept.map(\.kind) == [.workflowStarted, .jobStarted, .jobStarted, .workflowCompleted])
+    }
+
+    @Test("a snapshot's tree plus the events after its sequence make the final tree: no gap, no duplicate")
+    func snapshotFollowsOn() async throws {
+        let engine = EngineTesting.makeEngine()
+        let started = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "40", "step_delay_ms": "1"])).value
+        while try await engine.workflow(id: started.id).jobs[0].steps.count < 5 {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let snapshot = try await engine.snapshot(id: started.id).value
+        #expect(snapshot.workflow.status == .running)
+        let final = try await settled(started.id, in: engine)
+        guard case .events(let later, _) = engine.events.read(
+            after: snapshot.asOfSequence, matching: EventFilter(workflowID: started.id), limit: 10_000
+        ) else {
+            Issue.record("no events")
+            return
+        }
+        let seen = snapshot.workflow.jobs.flatMap(\.steps).map(\.id) + later.compactMap { $0.step?.id }
+        #expect(seen == final.jobs.flatMap(\.steps).map(\.id))
+        #expect(snapshot.workflow.jobs.flatMap(\.steps).allSatisfy { $0.sequence <= snapshot.asOfSequence })
+    }
+}
