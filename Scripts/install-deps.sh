@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, if any is missing.
 # Usage: Scripts/install-deps.sh [--tests|--bench]
-#   --tests adds the tools the test suite drives; --bench adds those Scripts/bench.sh needs.
+#   --tests adds the tools the test suite drives (a headless browser among them); --bench adds those Scripts/bench.sh needs.
 set -euo pipefail
 
 packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev libsqlite3-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils)
+    # chromium + chromium-driver: the browser tests (Tests/Browser) drive the console in them.
+    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils chromium chromium-driver)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(protobuf-compiler protobuf-compiler-grpc libgrpc++-dev g++ nghttp2-client python3)

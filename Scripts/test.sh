@@ -3,7 +3,8 @@
 # missing (Debian packages, a Python venv in .venv), checks the generated code (C and Swift), runs
 # the Swift tests, h2spec (the HTTP/2 conformance suite) against the release workflowd, then the
 # interop suite: stock Python grpcio clients, raw HTTP/2 frames, h2load and kill-and-restart runs
-# against the real workflowd binary, and the Python worker library's suite (Clients/python).
+# against the real workflowd binary, the Python worker library's suite (Clients/python), and the
+# browser console's tests in headless Chromium (Tests/Browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,3 +62,6 @@ WORKFLOWD_STORE=memory .venv/bin/python -m pytest -q Tests/Interop/test_workflow
 .venv/bin/python -m pytest -q Tests/Interop
 # The Python worker library's own suite, against the same workflowd.
 (cd Clients/python && ../../.venv/bin/python -m pytest -q)
+# The console in headless Chromium (selenium); screenshots of the pages it checks are saved in
+# $WORKFLOW_TEST_ARTIFACTS (default artifacts/browser/).
+.venv/bin/python -m pytest -q Tests/Browser

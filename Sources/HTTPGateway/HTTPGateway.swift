@@ -141,7 +141,11 @@ package final class HTTPGateway: Sendable {
             try await task.value
             throw HTTPGatewayError.stoppedBeforeListening(host: configuration.host, port: configuration.port)
         }
-        logger.info("server.http_listening", metadata: ["server.host": "\(configuration.host)", "server.http_port": "\(port)"])
+        let urlHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        logger.info("server.http_listening", metadata: [
+            "server.host": "\(configuration.host)", "server.http_port": "\(port)",
+            "server.console_url": "http://\(urlHost):\(port)/",
+        ])
         return port
     }
 
