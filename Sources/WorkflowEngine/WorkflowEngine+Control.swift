@@ -82,7 +82,7 @@ extension WorkflowEngine {
             throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a FAILED workflow can be retried")
         }
         let now = WallClock.nowMs()
-        record.workflow.status = .running
+        setStatus(.running, of: record)
         record.workflow.attempt += 1
         record.workflow.finishedAtMs = nil
         record.workflow.error = nil
@@ -151,7 +151,7 @@ extension WorkflowEngine {
             )
         }
         let workflowStats = totalStats(of: record)
-        record.workflow.status = .cancelled
+        setStatus(.cancelled, of: record)
         record.workflow.finishedAtMs = now
         record.workflow.stats = workflowStats
         batch.append(

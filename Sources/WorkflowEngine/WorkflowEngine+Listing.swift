@@ -39,11 +39,22 @@ extension WorkflowEngine {
     /// How many retained workflows match `query`, per type and status, by type then status.
     /// The query's statuses, page size and page token are ignored: every status is counted.
     ///
+    /// Without a user, text or time filter the counts are kept as workflows change and cost
+    /// nothing per workflow; with one, every retained workflow is looked at.
+    ///
     /// - Throws: ``EngineError/Code/invalidArgument`` for an empty time range.
     public func count(_ query: WorkflowQuery) throws(EngineError) -> [WorkflowCount] {
         if let after = query.createdAfterMs, let before = query.createdBeforeMs, after >= before {
             throw .invalidArgument(field: "created_before_ms", reason: "must be later than created_after_ms")
         }
+        if query.userID == nil, query.summaryContains == nil, query.createdAfterMs == nil, query.createdBeforeMs == nil {
+            return statusTally.counts(ofType: query.type)
+        }
+        return countByLooking(query)
+    }
+
+    /// ``count(_:)`` by looking at every retained workflow.
+    func countByLooking(_ query: WorkflowQuery) -> [WorkflowCount] {
         var everyStatus = query
         everyStatus.statuses = []
         var counts: [String: [WorkflowStatus: Int]] = [:]
@@ -55,6 +66,29 @@ extension WorkflowEngine {
                 counts[type]?[status].map { WorkflowCount(type: type, status: status, count: $0) }
             }
         }
+    }
+
+    /// Starts retaining `record`.
+    func retain(_ record: WorkflowRecord) {
+        if let replaced = records.updateValue(record, forKey: record.workflow.id) {
+            statusTally.remove(type: replaced.workflow.type, status: replaced.workflow.status)
+        }
+        statusTally.add(type: record.workflow.type, status: record.workflow.status)
+    }
+
+    /// Stops retaining the workflow `id`.
+    /// - Returns: Its record; nil if it was not retained.
+    func forget(_ id: String) -> WorkflowRecord? {
+        guard let record = records.removeValue(forKey: id) else { return nil }
+        statusTally.remove(type: record.workflow.type, status: record.workflow.status)
+        return record
+    }
+
+    /// Changes the status of a retained workflow.
+    func setStatus(_ status: WorkflowStatus, of record: WorkflowRecord) {
+        statusTally.remove(type: record.workflow.type, status: record.workflow.status)
+        record.workflow.status = status
+        statusTally.add(type: record.workflow.type, status: status)
     }
 
     /// The index of the first id in ``creationOrder`` that is not below `id`.

@@ -43,7 +43,7 @@ extension WorkflowEngine {
                 deadline: template?.deadline(workflow.params)
             )
             record.firstSequence = stored.firstSequence
-            records[workflow.id] = record
+            retain(record)
             creationOrder.append(workflow.id)
             if !workflow.requestID.isEmpty {
                 workflowIDsByRequestID[workflow.requestID] = workflow.id

@@ -150,7 +150,7 @@ extension WorkflowEngine {
             )
         }
         let workflowStats = totalStats(of: record)
-        record.workflow.status = .failed
+        setStatus(.failed, of: record)
         record.workflow.finishedAtMs = now
         record.workflow.stats = workflowStats
         record.workflow.error = errorText
@@ -187,7 +187,7 @@ extension WorkflowEngine {
     func completeWorkflow(_ record: WorkflowRecord) {
         let now = WallClock.nowMs()
         let stats = totalStats(of: record)
-        record.workflow.status = .completed
+        setStatus(.completed, of: record)
         record.workflow.finishedAtMs = now
         record.workflow.stats = stats
         record.persist(in: events)
@@ -235,7 +235,7 @@ extension WorkflowEngine {
             guard let candidate = records[oldest.id],
                   candidate.workflow.attempt == oldest.attempt,
                   candidate.workflow.status != .running,
-                  let forgotten = records.removeValue(forKey: oldest.id)
+                  let forgotten = forget(oldest.id)
             else { continue }
             events.forget(workflowID: oldest.id)
             let requestID = forgotten.workflow.requestID

@@ -35,8 +35,10 @@ public actor WorkflowEngine {
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
 
-    /// Every retained workflow by id.
+    /// Every retained workflow by id; add and remove through ``retain(_:)`` and ``forget(_:)``.
     var records: [String: WorkflowRecord] = [:]
+    /// Retained workflows per type and status; a status changes through ``setStatus(_:of:)``.
+    var statusTally = WorkflowStatusTally()
     /// Workflow ids by the request id that started them.
     var workflowIDsByRequestID: [String: String] = [:]
     /// Ids of finished workflows, oldest first, for forgetting them.
@@ -199,7 +201,7 @@ public actor WorkflowEngine {
         let deadline = template.deadline(request.params)
         workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
-        records[id] = record
+        retain(record)
         creationOrder.append(id)
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id

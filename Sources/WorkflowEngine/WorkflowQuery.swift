@@ -57,7 +57,39 @@ public struct WorkflowQuery: Sendable, Hashable {
         if let userID, workflow.userID != userID { return false }
         if let createdAfterMs, workflow.createdAtMs < createdAfterMs { return false }
         if let createdBeforeMs, workflow.createdAtMs >= createdBeforeMs { return false }
-        if let loweredSummaryText, !workflow.summary.lowercased().contains(loweredSummaryText) { return false }
+        if let loweredSummaryText, !Self.text(workflow.summary, containsLowered: loweredSummaryText) { return false }
         return true
+    }
+
+    /// Whether `text` contains `needle` (lower case), ignoring case. An ASCII needle is
+    /// searched for in `text`'s bytes with ASCII letters folded, with no allocation (a scan of
+    /// 100,000 summaries per request must stay cheap); other needles compare lower-cased text.
+    static func text(_ text: String, containsLowered needle: String) -> Bool {
+        let needleBytes = needle.utf8
+        guard needleBytes.allSatisfy({ $0 < 0x80 }) else {
+            return text.lowercased().contains(needle)
+        }
+        let found = text.utf8.withContiguousStorageIfAvailable { haystack in
+            Self.bytes(haystack, containFoldedASCII: needleBytes)
+        }
+        return found ?? text.lowercased().contains(needle)
+    }
+
+    private static func bytes(_ haystack: UnsafeBufferPointer<UInt8>, containFoldedASCII needle: String.UTF8View) -> Bool {
+        let count = needle.count
+        guard count > 0 else { return true }
+        guard haystack.count >= count else { return false }
+        func folded(_ byte: UInt8) -> UInt8 {
+            byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+        }
+        for start in 0 ... haystack.count - count {
+            var offset = 0
+            for byte in needle {
+                guard folded(haystack[start + offset]) == byte else { break }
+                offset += 1
+            }
+            if offset == count { return true }
+        }
+        return false
     }
 }

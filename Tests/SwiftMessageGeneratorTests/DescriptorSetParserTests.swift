@@ -103,15 +103,15 @@ struct DescriptorSetParserTests {
         #expect(files.count == 1)
         #expect(file.package == "workflow.v1")
         #expect(file.enums.map(\.name) == ["WorkflowStatus", "JobStatus", "LogLevel", "LogEventKind", "JobAttemptOutcome"])
-        #expect(file.messages.count == 38)
+        #expect(file.messages.count == 43)
 
         #expect(file.services.map(\.name) == ["WorkflowService", "WorkerService"])
         let connect = try #require(file.services.last?.methods.first)
         #expect(connect.name == "Connect" && connect.clientStreaming && connect.serverStreaming)
         let service = try #require(file.services.first)
         #expect(service.comment == "Runs multi-step operations as observable workflows.")
-        #expect(service.methods.map(\.name) == ["StartWorkflow", "GetWorkflow", "WatchLogs", "RetryWorkflow", "CancelWorkflow", "ListWorkflows"])
-        #expect(service.methods.map(\.serverStreaming) == [false, false, true, false, false, false])
+        #expect(service.methods.map(\.name) == ["StartWorkflow", "GetWorkflow", "WatchLogs", "RetryWorkflow", "CancelWorkflow", "ListWorkflows", "ListSteps", "CountWorkflows"])
+        #expect(service.methods.map(\.serverStreaming) == [false, false, true, false, false, false, false, false])
         #expect(service.methods.allSatisfy { !$0.clientStreaming })
         #expect(service.methods[1].outputType == ".workflow.v1.Workflow")
         #expect(service.methods[0].comment == """

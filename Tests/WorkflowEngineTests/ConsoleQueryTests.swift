@@ -134,6 +134,45 @@ struct ConsoleQueryTests {
         #expect(gold.workflows.map(\.id) == [ids[3], ids[2], ids[0]])
     }
 
+    @Test("the kept counts equal counting every workflow, through starts, failures, retries, cancels and forgetting")
+    func keptCountsStayExact() async throws {
+        let engine = EngineTesting.makeEngine(workflowRetention: 3)
+        for index in 0..<6 {
+            let failing = index >= 4 ? ["fail_job": "1", "fail_attempts": "1"] : [:]
+            let id = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"].merging(failing) { $1 })).value.id
+            // One at a time: with a retention of 3, finishing one forgets the oldest.
+            _ = try await settled(id, in: engine)
+        }
+        #expect(try await engine.count(WorkflowQuery()) == (await engine.countByLooking(WorkflowQuery())))
+        let failed = try await engine.list(WorkflowQuery(statuses: [.failed], pageSize: 100)).workflows
+        #expect(!failed.isEmpty)
+        for workflow in failed {
+            _ = try await engine.retry(id: workflow.id)
+        }
+        let running = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1000", "step_delay_ms": "5"])).value
+        #expect(try await engine.count(WorkflowQuery()) == (await engine.countByLooking(WorkflowQuery())))
+        _ = try await engine.cancel(id: running.id, reason: "enough")
+        for workflow in failed { _ = try await settled(workflow.id, in: engine) }
+        _ = try await settled(running.id, in: engine)
+        let kept = try await engine.count(WorkflowQuery())
+        #expect(kept == (await engine.countByLooking(WorkflowQuery())))
+        let retained = try await engine.list(WorkflowQuery(pageSize: 100)).workflows.count
+        #expect(kept.reduce(0) { $0 + $1.count } == retained)
+        #expect(try await engine.count(WorkflowQuery(type: "TEST")) == kept)
+        #expect(try await engine.count(WorkflowQuery(type: "OTHER")).isEmpty)
+    }
+
+    @Test("text in a summary, ignoring case: ASCII folded byte by byte, other text lower-cased")
+    func summaryText() {
+        #expect(WorkflowQuery.text("Import Gold Mine", containsLowered: "gold mine"))
+        #expect(WorkflowQuery.text("IMPORT GOLD", containsLowered: "import gold"))
+        #expect(!WorkflowQuery.text("Import Gold", containsLowered: "silver"))
+        #expect(!WorkflowQuery.text("Go", containsLowered: "gold"))
+        #expect(WorkflowQuery.text("Übersicht Gold", containsLowered: "gold"))
+        #expect(WorkflowQuery.text("ÜBERSICHT", containsLowered: "übersicht"))
+        #expect(!WorkflowQuery.text("Import [gold]", containsLowered: "{gold}"), "only letters fold")
+    }
+
     @Test("a kinds filter keeps those kinds and terminal workflow events")
     func kindsFilter() async throws {
         let engine = EngineTesting.makeEngine()

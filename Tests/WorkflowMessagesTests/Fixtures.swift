@@ -120,7 +120,7 @@ enum Fixtures {
         params: ["file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""],
         jobs: [job(0), job(1), job(2), failedJob],
         stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
-        requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000)
+        requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000, asOfSequence: .max)
 
     /// A `ListWorkflows` summary: jobs without their steps, counted in `stepCount`.
     static let workflowSummary = WorkflowV1.Workflow(
@@ -137,11 +137,12 @@ enum Fixtures {
 
     static let startWorkflowResponse = WorkflowV1.StartWorkflowResponse(workflowID: "wf-1", status: .running)
 
-    static let getWorkflowRequest = WorkflowV1.GetWorkflowRequest(workflowID: "wf-🚀")
+    static let getWorkflowRequest = WorkflowV1.GetWorkflowRequest(workflowID: "wf-🚀", omitSteps: true)
 
     static let watchLogsRequest = WorkflowV1.WatchLogsRequest(
         workflowID: "wf-1", minLevel: .warn, afterSequence: .max, liveOnly: true,
-        workflowType: "IMPORT_ASSETS", userID: "u-✓", jobID: "job-f", entityTag: "P-101")
+        workflowType: "IMPORT_ASSETS", userID: "u-✓", jobID: "job-f", entityTag: "P-101",
+        kinds: [.failureNotice, .init(rawValue: 99), .workflowStarted, .failureNotice])
 
     static let logEvent = WorkflowV1.LogEvent(
         sequence: .max - 1, timestampMs: -1, kind: .init(rawValue: 99), level: .error,
@@ -168,7 +169,23 @@ enum Fixtures {
             .failed, .running, .init(rawValue: 99), .init(rawValue: -3), .unspecified, .failed, .init(rawValue: .max),
         ],
         type: "IMPORT_ASSETS", userID: "u-1", createdAfterMs: .min, createdBeforeMs: .max, pageSize: 1000,
-        pageToken: "cursor-🚀")
+        pageToken: "cursor-🚀", summaryContains: "Gold ⛏️")
+
+    static let listStepsRequest = WorkflowV1.ListStepsRequest(
+        workflowID: "wf-1", jobID: "job-f", minLevel: .warn, entityTag: "P-101", beforeSequence: .max,
+        afterSequence: 1, pageSize: -1)
+
+    /// A step event, an empty event, and the richest one.
+    static let listStepsResponse = WorkflowV1.ListStepsResponse(
+        steps: [WorkflowV1.LogEvent(sequence: 7, kind: .stepLogged, step: step), WorkflowV1.LogEvent(), logEvent], hasMore: true)
+
+    static let countWorkflowsRequest = WorkflowV1.CountWorkflowsRequest(
+        type: "IMPORT_ASSETS", userID: "u-✓", summaryContains: unicode, createdAfterMs: .min, createdBeforeMs: .max)
+
+    static let workflowCount = WorkflowV1.WorkflowCount(type: "IMPORT_ASSETS", status: .init(rawValue: 42), count: .max)
+
+    static let countWorkflowsResponse = WorkflowV1.CountWorkflowsResponse(
+        counts: [workflowCount, WorkflowV1.WorkflowCount(), WorkflowV1.WorkflowCount(type: "TEST", status: .failed, count: -1)])
 
     /// A summary, an empty workflow, and the full workflow.
     static let listWorkflowsResponse = WorkflowV1.ListWorkflowsResponse(
@@ -183,6 +200,7 @@ enum Fixtures {
         workerRef, lease, workerMessage, workerHello, workerHeartbeat, jobReport, jobUpdate, stepReport,
         progressReport, jobCompletion, jobFailure, jobRelease, serverMessage, workerWelcome, jobAssignment,
         reportAck, reportRefusal, jobCancellation, listWorkersRequest, listWorkersResponse, workerInfo,
+        listStepsRequest, listStepsResponse, countWorkflowsRequest, countWorkflowsResponse, workflowCount,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

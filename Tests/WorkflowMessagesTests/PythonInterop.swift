@@ -150,7 +150,7 @@ def workflow():
                        params={"file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""},
                        jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
                        failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3,
-                       deadline_at_ms=1_700_000_360_000)
+                       deadline_at_ms=1_700_000_360_000, as_of_sequence=U64_MAX)
 
 def workflow_summary():
     return pb.Workflow(id="wf-2", type="EXPORT", status=pb.WORKFLOW_STATUS_RUNNING, created_at_ms=1_700_000_000_000,
@@ -159,12 +159,24 @@ def workflow_summary():
                              pb.Job(id="job-b", name="Notify", position=1, step_count=0, attempt=-1)],
                        attempt=I32_MIN)
 
+def log_event():
+    return pb.LogEvent(
+        sequence=U64_MAX - 1, timestamp_ms=-1, kind=99, level=pb.LOG_LEVEL_ERROR,
+        message="IMPORT_ASSETS failed at Process Data: boom", workflow_id="wf-1", workflow_type="IMPORT_ASSETS",
+        user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
+        progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
+        error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
+        retry_at_ms=I64_MIN, worker=worker_ref())
+
+def workflow_count():
+    return pb.WorkflowCount(type="IMPORT_ASSETS", status=42, count=I64_MAX)
+
 FIXTURES = {
     "StartWorkflowRequest": pb.StartWorkflowRequest(
         type="IMPORT_ASSETS", params={"file_path": "/data/assets.csv", "ключ": "значение"},
         user_id="u-1", user_name=UNICODE, summary="Import Gold Mine", request_id="req-42"),
     "StartWorkflowResponse": pb.StartWorkflowResponse(workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING),
-    "GetWorkflowRequest": pb.GetWorkflowRequest(workflow_id="wf-🚀"),
+    "GetWorkflowRequest": pb.GetWorkflowRequest(workflow_id="wf-🚀", omit_steps=True),
     "Stats": stats(),
     "EntityRef": entity(),
     "Step": step(),
@@ -173,14 +185,10 @@ FIXTURES = {
     "Workflow": workflow(),
     "WatchLogsRequest": pb.WatchLogsRequest(workflow_id="wf-1", min_level=pb.LOG_LEVEL_WARN,
                                             after_sequence=U64_MAX, live_only=True, workflow_type="IMPORT_ASSETS",
-                                            user_id="u-✓", job_id="job-f", entity_tag="P-101"),
-    "LogEvent": pb.LogEvent(
-        sequence=U64_MAX - 1, timestamp_ms=-1, kind=99, level=pb.LOG_LEVEL_ERROR,
-        message="IMPORT_ASSETS failed at Process Data: boom", workflow_id="wf-1", workflow_type="IMPORT_ASSETS",
-        user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
-        progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
-        error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
-        retry_at_ms=I64_MIN, worker=worker_ref()),
+                                            user_id="u-✓", job_id="job-f", entity_tag="P-101",
+                                            kinds=[pb.LOG_EVENT_KIND_FAILURE_NOTICE, 99, pb.LOG_EVENT_KIND_WORKFLOW_STARTED,
+                                                   pb.LOG_EVENT_KIND_FAILURE_NOTICE]),
+    "LogEvent": log_event(),
     "RetryWorkflowRequest": pb.RetryWorkflowRequest(workflow_id="wf-🚀"),
     "RetryWorkflowResponse": pb.RetryWorkflowResponse(
         workflow_id="wf-1", status=pb.WORKFLOW_STATUS_RUNNING, attempt=I32_MAX, job_id="job-f",
@@ -191,7 +199,7 @@ FIXTURES = {
         statuses=[pb.WORKFLOW_STATUS_FAILED, pb.WORKFLOW_STATUS_RUNNING, 99, -3, pb.WORKFLOW_STATUS_UNSPECIFIED,
                   pb.WORKFLOW_STATUS_FAILED, I32_MAX],
         type="IMPORT_ASSETS", user_id="u-1", created_after_ms=I64_MIN, created_before_ms=I64_MAX, page_size=1000,
-        page_token="cursor-🚀"),
+        page_token="cursor-🚀", summary_contains="Gold ⛏️"),
     "ListWorkflowsResponse": pb.ListWorkflowsResponse(
         workflows=[workflow_summary(), pb.Workflow(), workflow()], next_page_token="page-2 ✓"),
     "WorkerRef": worker_ref(),
@@ -220,6 +228,15 @@ FIXTURES = {
     "ListWorkersRequest": pb.ListWorkersRequest(queue="import-🚀"),
     "ListWorkersResponse": pb.ListWorkersResponse(workers=[worker_info(), pb.WorkerInfo()]),
     "WorkerInfo": worker_info(),
+    "ListStepsRequest": pb.ListStepsRequest(workflow_id="wf-1", job_id="job-f", min_level=pb.LOG_LEVEL_WARN, entity_tag="P-101",
+                                            before_sequence=U64_MAX, after_sequence=1, page_size=-1),
+    "ListStepsResponse": pb.ListStepsResponse(
+        steps=[pb.LogEvent(sequence=7, kind=pb.LOG_EVENT_KIND_STEP_LOGGED, step=step()), pb.LogEvent(), log_event()], has_more=True),
+    "CountWorkflowsRequest": pb.CountWorkflowsRequest(type="IMPORT_ASSETS", user_id="u-✓", summary_contains=UNICODE,
+                                                      created_after_ms=I64_MIN, created_before_ms=I64_MAX),
+    "WorkflowCount": workflow_count(),
+    "CountWorkflowsResponse": pb.CountWorkflowsResponse(
+        counts=[workflow_count(), pb.WorkflowCount(), pb.WorkflowCount(type="TEST", status=pb.WORKFLOW_STATUS_FAILED, count=-1)]),
 }
 
 def differences(expected, actual, path):
