@@ -221,11 +221,13 @@ package final class HTTPGateway: Sendable {
         router.get("/api/v1/events") { request, context in
             await self.events(request, connection: context.channel)
         }
-        router.get("/") { request, _ in
-            self.configuration.console.response(for: "index.html", request: request)
-        }
-        router.get("/console/{name}") { request, context in
-            self.configuration.console.response(for: context.parameters.get("name") ?? "", request: request)
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/", method: method) { request, _ in
+                self.configuration.console.response(for: "index.html", request: request)
+            }
+            router.on("/console/{name}", method: method) { request, context in
+                self.configuration.console.response(for: context.parameters.get("name") ?? "", request: request)
+            }
         }
         router.get("/healthz") { _, _ in
             Self.json(Self.servingBody(self.probes.isServing()))

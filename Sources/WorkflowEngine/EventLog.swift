@@ -93,8 +93,9 @@ public final class EventLog: Sendable {
         state.withLock { $0.lastSequence + 1 }
     }
 
-    /// The newest appended event, committed or not (``lastSequence`` is the newest visible one).
-    var lastAppendedSequence: UInt64 {
+    /// The newest appended event, committed or not (``lastSequence`` is the newest visible one):
+    /// the furthest a reader may start after.
+    public var lastAppendedSequence: UInt64 {
         state.withLock { $0.lastSequence }
     }
 

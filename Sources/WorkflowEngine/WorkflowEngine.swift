@@ -251,21 +251,22 @@ public actor WorkflowEngine {
     }
 
     /// A workflow's tree with its revision (as ``workflowWithRevision(id:)``) and the newest
-    /// event it reflects, to be answered once that event is durable: a watcher that reads on
-    /// after ``WorkflowSnapshot/asOfSequence`` follows from this tree with no gap and no
-    /// duplicate, and a caller never sees a state a crash could take back.
+    /// event it reflects: a watcher that reads on after ``WorkflowSnapshot/asOfSequence``
+    /// follows from this tree with no gap and no duplicate.
+    ///
+    /// Like the tree, that event may not be committed yet (the store can lag behind a burst
+    /// of steps by seconds, and a reader should not wait for it): the log accepts it as a
+    /// starting point and hands on what follows once it is committed.
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
-    public func snapshot(id: String) throws(EngineError) -> DurableResult<WorkflowSnapshot> {
+    public func snapshot(id: String) throws(EngineError) -> WorkflowSnapshot {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
         // Only the engine appends, and it changes trees and appends their events in one step:
         // every event appended so far is in the tree, and none after it.
-        let asOf = events.lastAppendedSequence
-        let snapshot = WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: asOf)
-        return DurableResult(snapshot, recordedAt: asOf, in: events)
+        return WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: events.lastAppendedSequence)
     }
 
     /// Starts no more workflows, jobs or attempts from now on (``start(_:)`` and ``retry(id:)``

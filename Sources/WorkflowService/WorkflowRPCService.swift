@@ -68,11 +68,8 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
-        // Answered once the newest event the tree reflects is durable, so `as_of_sequence` is
-        // one WatchLogs accepts and the tree holds nothing a crash could take back.
-        callEngineDurably(responder) { engine throws(EngineError) in
-            try engine.snapshot(id: request.workflowID)
-        } encode: { snapshot in
+        callEngine(responder) { engine throws(EngineError) in
+            let snapshot = try engine.snapshot(id: request.workflowID)
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
@@ -195,7 +192,9 @@ package struct WorkflowRPCService: Sendable {
             throw RPCStatus(code: .invalidArgument, message: "min_level: unknown log level \(request.minLevel.rawValue)")
         }
         let log = engine.events
-        let newest = log.lastSequence
+        // A GetWorkflow's `as_of_sequence` may not be committed yet: starting after it waits
+        // for the commit like any live watch.
+        let newest = log.lastAppendedSequence
         if request.afterSequence > newest {
             throw RPCStatus(
                 code: .outOfRange,

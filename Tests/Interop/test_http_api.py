@@ -317,6 +317,8 @@ def test_the_console_is_served_with_a_validator_and_safe_headers(http_server):
     for script in [part.split('"')[0] for part in page.split('src="')[1:]]:
         status, body, script_headers = call(http_server, "GET", script)
         assert status == 200 and script_headers["Content-Type"].startswith("text/javascript"), (script, body)
+        status, body, head_headers = call(http_server, "HEAD", script)
+        assert status == 200 and body is None and head_headers["ETag"] == script_headers["ETag"], (script, body)
 
 
 # MARK: Server-sent events

@@ -193,7 +193,7 @@ struct ConsoleQueryTests {
         while try await engine.workflow(id: started.id).jobs[0].steps.count < 5 {
             try await Task.sleep(for: .milliseconds(1))
         }
-        let snapshot = try await engine.snapshot(id: started.id).value
+        let snapshot = try await engine.snapshot(id: started.id)
         #expect(snapshot.workflow.status == .running)
         let final = try await settled(started.id, in: engine)
         guard case .events(let later, _) = engine.events.read(

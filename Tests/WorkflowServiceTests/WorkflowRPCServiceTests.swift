@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Logging
 import NIOPosix
 import RPCCore
@@ -16,6 +17,20 @@ private func unaryHandler<Request, Response>(
     let head = try #require(GRPCRequestHead(path: method.path))
     guard case .success(.unary(let handler)) = router.route(head) else {
         Issue.record("\(method.path) is not a unary method")
+        throw RPCStatus(code: .unimplemented, message: method.path)
+    }
+    return handler
+}
+
+/// The server-streaming handler of `method`, from a router the service registered in.
+private func streamHandler<Request, Response>(
+    of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>
+) throws -> @Sendable ([UInt8], ServerCallContext, StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    var router = RPCRouter()
+    service.register(in: &router)
+    let head = try #require(GRPCRequestHead(path: method.path))
+    guard case .success(.serverStreaming(let handler)) = router.route(head) else {
+        Issue.record("\(method.path) is not a server-streaming method")
         throw RPCStatus(code: .unimplemented, message: method.path)
     }
     return handler
@@ -50,6 +65,68 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
             return
         }
         #expect(status.code == .notFound)
+        await engine.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("GetWorkflow answers at once while the store lags, and a watch starts after its as_of_sequence")
+    func aTreeAheadOfTheStoreIsAnsweredAndFollowedOn() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let store = ManualStore()
+        let engine = WorkflowEngine(templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), store: store, logger: logger)
+        _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
+        let service = WorkflowRPCService(engine: engine)
+        let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
+        let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
+        let watch = try streamHandler(of: service, WorkflowV1.WorkflowService.watchLogs)
+        let context = ServerCallContext(path: "", metadata: Metadata(), deadline: nil)
+
+        let started = Mutex<[UInt8]?>(nil)
+        try await loop.submit {
+            let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "0"]).serializedBytes()
+            start(request, context, UnaryResponder { result in started.withLock { $0 = try? result.get() } })
+            store.commitQueued()
+        }.get()
+        let id = try WorkflowV1.StartWorkflowResponse(serializedBytes: try #require(started.withLock { $0 })).workflowID
+        // The workflow runs on; its events wait in the store's queue, not yet visible.
+        while try await engine.workflow(id: id).status == .running {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(store.queuedCount > 0)
+
+        let (answer, visible) = try await loop.submit {
+            let answers = Mutex<[Result<[UInt8], RPCStatus>]>([])
+            get(WorkflowV1.GetWorkflowRequest(workflowID: id, omitSteps: true).serializedBytes(), context, UnaryResponder { result in
+                answers.withLock { $0.append(result) }
+            })
+            return (answers.withLock { $0 }, engine.events.lastSequence)
+        }.get()
+        let tree = try WorkflowV1.Workflow(serializedBytes: try #require(answer.first, "answered inline, not after the commit").get())
+        #expect(tree.status == .completed)
+        #expect(tree.asOfSequence > visible, "the tree is ahead of what is committed")
+
+        let after = WorkflowV1.WatchLogsRequest(workflowID: id, afterSequence: tree.asOfSequence).serializedBytes()
+        let opened = try await loop.submit { () -> Bool in
+            do {
+                _ = try watch(after, context, StreamWaker {})
+                return true
+            } catch {
+                return false
+            }
+        }.get()
+        #expect(opened, "a watch may start after an event that is not committed yet")
+        let ahead = WorkflowV1.WatchLogsRequest(workflowID: id, afterSequence: tree.asOfSequence + 1).serializedBytes()
+        let refused = try await loop.submit { () -> RPCStatus.Code? in
+            do throws(RPCStatus) {
+                _ = try watch(ahead, context, StreamWaker {})
+                return nil
+            } catch {
+                return error.code
+            }
+        }.get()
+        #expect(refused == .outOfRange)
+        store.commitQueued()
         await engine.shutdown()
         try await group.shutdownGracefully()
     }

@@ -1506,7 +1506,7 @@ extension WorkflowV1 {
 
         /// Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
         /// workflow with `after_sequence` set to it follows on from this state with no gap and no
-        /// duplicate. 0 in ListWorkflows.
+        /// duplicate (events still being committed come once they are). 0 in ListWorkflows.
         public var asOfSequence: UInt64
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -1530,7 +1530,7 @@ extension WorkflowV1 {
         ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
         ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
-        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate. 0 in ListWorkflows.
+        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows.
         public init(
             id: String = "",
             type: String = "",

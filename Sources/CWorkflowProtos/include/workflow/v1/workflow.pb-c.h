@@ -687,7 +687,7 @@ struct  Workflow__V1__Workflow
   /*
    * Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
    * workflow with `after_sequence` set to it follows on from this state with no gap and no
-   * duplicate. 0 in ListWorkflows.
+   * duplicate (events still being committed come once they are). 0 in ListWorkflows.
    */
   uint64_t as_of_sequence;
 };

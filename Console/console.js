@@ -1,0 +1,2223 @@
+// WorkflowEngine console: the workflow list and workflow pages, followed live over server-sent
+// events. Plain ES2022, no build step, no dependencies: served as is by workflowd.
+//
+// Layout of this file, top to bottom:
+//   formatting and DOM helpers; the JSON API; LiveStream (an EventSource that resumes by
+//   sequence); the connection indicator; failure notices; ListView (`#/`); WorkflowView and its
+//   LogPane (`#/workflows/<id>`); the router.
+//
+// Server data only ever reaches the page as text (textContent, text nodes, attributes through
+// setAttribute/dataset): summaries, messages, errors and stacks are user data.
+
+const API = '/api/v1';
+
+/** Steps kept in the DOM at most; older or newer ones are read again when scrolled to. */
+const LOG_WINDOW = 500;
+/** Steps read per page of the log. */
+const LOG_PAGE = 200;
+/** Workflows read per page of the list. */
+const LIST_PAGE = 50;
+
+// ---------------------------------------------------------------------------------------------
+// Status, level and kind names
+
+const WORKFLOW_STATUSES = ['RUNNING', 'FAILED', 'COMPLETED', 'CANCELLED'];
+
+const STATUS_LOOK = {
+  PENDING: { symbol: '○', label: 'Pending' },
+  RUNNING: { symbol: '●', label: 'Running' },
+  COMPLETED: { symbol: '✓', label: 'Completed' },
+  FAILED: { symbol: '✗', label: 'Failed' },
+  CANCELLED: { symbol: '⊘', label: 'Cancelled' },
+  UNSPECIFIED: { symbol: '?', label: 'Unknown' },
+};
+
+const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+const OUTCOME_LABEL = {
+  JOB_ATTEMPT_OUTCOME_FAILED: 'Failed',
+  JOB_ATTEMPT_OUTCOME_TIMED_OUT: 'Timed out',
+  JOB_ATTEMPT_OUTCOME_INTERRUPTED: 'Interrupted',
+};
+
+const KIND = Object.freeze({
+  WORKFLOW_STARTED: 'LOG_EVENT_KIND_WORKFLOW_STARTED',
+  WORKFLOW_COMPLETED: 'LOG_EVENT_KIND_WORKFLOW_COMPLETED',
+  WORKFLOW_FAILED: 'LOG_EVENT_KIND_WORKFLOW_FAILED',
+  WORKFLOW_CANCELLED: 'LOG_EVENT_KIND_WORKFLOW_CANCELLED',
+  JOB_STARTED: 'LOG_EVENT_KIND_JOB_STARTED',
+  JOB_COMPLETED: 'LOG_EVENT_KIND_JOB_COMPLETED',
+  JOB_FAILED: 'LOG_EVENT_KIND_JOB_FAILED',
+  JOB_CANCELLED: 'LOG_EVENT_KIND_JOB_CANCELLED',
+  STEP_LOGGED: 'LOG_EVENT_KIND_STEP_LOGGED',
+  PROGRESS_UPDATED: 'LOG_EVENT_KIND_PROGRESS_UPDATED',
+  FAILURE_NOTICE: 'LOG_EVENT_KIND_FAILURE_NOTICE',
+  GAP: 'LOG_EVENT_KIND_GAP',
+  WORKFLOW_RETRIED: 'LOG_EVENT_KIND_WORKFLOW_RETRIED',
+  JOB_RETRY_SCHEDULED: 'LOG_EVENT_KIND_JOB_RETRY_SCHEDULED',
+  JOB_INTERRUPTED: 'LOG_EVENT_KIND_JOB_INTERRUPTED',
+  WORKFLOW_CANCEL_REQUESTED: 'LOG_EVENT_KIND_WORKFLOW_CANCEL_REQUESTED',
+  JOB_ASSIGNED: 'LOG_EVENT_KIND_JOB_ASSIGNED',
+  STATS_UPDATED: 'LOG_EVENT_KIND_STATS_UPDATED',
+});
+
+/** What the global subscription asks for: list liveness and failure notices, never steps. */
+const GLOBAL_KINDS = [
+  KIND.WORKFLOW_STARTED, KIND.WORKFLOW_COMPLETED, KIND.WORKFLOW_FAILED, KIND.WORKFLOW_CANCELLED,
+  KIND.WORKFLOW_RETRIED, KIND.WORKFLOW_CANCEL_REQUESTED, KIND.FAILURE_NOTICE,
+  KIND.JOB_STARTED, KIND.JOB_COMPLETED, KIND.JOB_FAILED,
+];
+
+/** Everything about one workflow but its steps: what its page's state follows while the log is filtered. */
+const STATE_KINDS = Object.values(KIND).filter((k) => k !== KIND.STEP_LOGGED && k !== KIND.GAP);
+
+const TERMINAL_WORKFLOW_KINDS = new Set([KIND.WORKFLOW_COMPLETED, KIND.WORKFLOW_FAILED, KIND.WORKFLOW_CANCELLED]);
+
+/** `WORKFLOW_STATUS_RUNNING` → `RUNNING`; `JOB_STATUS_FAILED` → `FAILED`; `LOG_LEVEL_WARN` → `WARN`. */
+function short(name) {
+  if (!name) return 'UNSPECIFIED';
+  return name.replace(/^(WORKFLOW_STATUS|JOB_STATUS|LOG_LEVEL)_/, '');
+}
+
+const isTerminal = (status) => status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: cheap, no Intl in hot paths
+
+const num = (value) => Number(value ?? 0) || 0;
+const pad2 = (n) => (n < 10 ? '0' : '') + n;
+const pad3 = (n) => (n < 10 ? '00' : n < 100 ? '0' : '') + n;
+
+/** `14:03:07` */
+function clockTime(ms) {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** `14:03:07.123`, for log lines. */
+function clockTimeMs(ms) {
+  return `${clockTime(ms)}.${pad3(ms % 1000)}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `14:03:07` today, `Mar 4 14:03` another day of this year, `Mar 4 2025 14:03` before. */
+function shortDateTime(ms) {
+  if (!ms) return '—';
+  const d = new Date(ms);
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return clockTime(ms);
+  const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+  const year = d.getFullYear() === now.getFullYear() ? '' : ` ${d.getFullYear()}`;
+  return `${day}${year} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** `2026-03-04 14:03:07.123`, for titles. */
+function fullDateTime(ms) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${clockTimeMs(ms)}`;
+}
+
+/** `850 ms`, `12.3 s`, `4m 05s`, `2h 03m`, `3d 04h`. */
+function formatDuration(ms) {
+  ms = Math.max(0, Math.round(ms));
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const total = Math.floor(s);
+  const m = Math.floor(total / 60);
+  if (m < 60) return `${m}m ${pad2(total % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${pad2(m % 60)}m`;
+  return `${Math.floor(h / 24)}d ${pad2(h % 24)}h`;
+}
+
+function formatCount(n) {
+  return Number(n).toLocaleString('en-US');
+}
+
+/** A workflow's duration so far: from its start to its end, or to now while it runs. */
+function workflowDuration(wf, now = Date.now()) {
+  const start = num(wf.started_at_ms) || num(wf.created_at_ms);
+  if (!start) return 0;
+  const end = num(wf.finished_at_ms) || (isTerminal(short(wf.status)) ? start : now);
+  return end - start;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers
+
+/**
+ * Creates an element. `props`: `class`, `text` (textContent), `testid`, `data` (dataset),
+ * `on<event>` listeners, `hidden`, anything else as an attribute. Children: nodes or strings
+ * (as text nodes); null, undefined and false are skipped.
+ */
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key === 'testid') node.dataset.testid = value;
+    else if (key === 'data') Object.assign(node.dataset, value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key === 'hidden') node.hidden = true;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function setText(node, text) {
+  const value = String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/** Runs `fn` on the next frame, or soon while the tab is hidden (frames stop then). */
+function nextFrame(fn) {
+  if (document.hidden) setTimeout(fn, 200);
+  else requestAnimationFrame(fn);
+}
+
+function statusSymbol(status, extraClass = '') {
+  const look = STATUS_LOOK[status] ?? STATUS_LOOK.UNSPECIFIED;
+  return h('span', { class: `sym st-${status.toLowerCase()} ${extraClass}`, title: look.label, 'aria-label': look.label }, look.symbol);
+}
+
+function progressBar(fraction, testid) {
+  const fill = h('span', { class: 'progress-fill' });
+  const bar = h('span', { class: 'progress', testid, role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, fill);
+  setProgress(bar, fraction);
+  return bar;
+}
+
+function setProgress(bar, fraction) {
+  const f = Math.min(1, Math.max(0, Number(fraction) || 0));
+  const pct = Math.round(f * 1000) / 10;
+  if (bar.dataset.progress !== String(f)) {
+    bar.dataset.progress = String(f);
+    bar.firstChild.style.width = `${pct}%`;
+    bar.setAttribute('aria-valuenow', String(Math.round(pct)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON API
+
+class ApiError extends Error {
+  constructor(httpStatus, status, message) {
+    super(message);
+    this.httpStatus = httpStatus;
+    this.status = status;
+  }
+}
+
+/** `{a: 'x', b: ['1', '2'], c: ''}` → `?a=x&b=1&b=2` (empty values left out). */
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (Array.isArray(value)) value.forEach((v) => search.append(key, v));
+    else if (value !== undefined && value !== null && value !== '' && value !== false) search.append(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Calls the JSON API. Resolves with the parsed answer; rejects with an ApiError carrying the
+ * message of the server's JSON error body (or a sentence saying the server cannot be reached).
+ */
+async function api(path, { method = 'GET', body } = {}) {
+  let response;
+  try {
+    response = await fetch(API + path, {
+      method,
+      cache: 'no-store',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, 'UNAVAILABLE', 'The server cannot be reached.');
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const message = json?.message || text.trim() || response.statusText || 'request failed';
+    throw new ApiError(response.status, json?.status ?? `HTTP ${response.status}`, message);
+  }
+  if (json === null) throw new ApiError(response.status, 'BAD_RESPONSE', 'The server answered with something other than JSON.');
+  return json;
+}
+
+const workflowPath = (id) => `/workflows/${encodeURIComponent(id)}`;
+
+function describeError(error) {
+  if (error instanceof ApiError) return error.httpStatus ? `${error.status}: ${error.message}` : error.message;
+  return String(error?.message ?? error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection indicator
+
+/** Which streams are connected; the header shows whether everything is live. */
+const connection = {
+  states: new Map(),
+  node: null,
+  set(stream, state) {
+    this.states.set(stream, state);
+    this.render();
+  },
+  remove(stream) {
+    this.states.delete(stream);
+    this.render();
+  },
+  render() {
+    if (!this.node) return;
+    const values = [...this.states.values()];
+    const state = values.includes('reconnecting') ? 'reconnecting'
+      : values.includes('connecting') ? 'connecting'
+      : values.length ? 'live' : 'idle';
+    if (this.node.dataset.state === state) return;
+    this.node.dataset.state = state;
+    setText(this.node.querySelector('.conn-text'), {
+      live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', idle: 'Idle',
+    }[state]);
+    this.node.title = {
+      live: 'Following the server live',
+      connecting: 'Connecting to the server',
+      reconnecting: 'The connection dropped; reconnecting and resuming where it left off',
+      idle: 'Not following anything',
+    }[state];
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// LiveStream: server-sent events that resume by sequence
+
+/** Status codes after which a stream is opened again (the server restarts, a transient error). */
+const RETRIED_END_CODES = new Set([1, 4, 8, 10, 13, 14]);
+
+/**
+ * One server-sent event stream of /api/v1/events that survives dropped connections.
+ *
+ * EventSource reconnects on its own, but gives up for good on some errors (a non-200 answer
+ * while the server restarts) and would reconnect after a stream that ended on purpose. So this
+ * wrapper closes the EventSource on every error and opens a new one itself, with a backoff
+ * capped at 3 s, asking for the events after the last sequence it delivered. An event whose
+ * sequence is not above that one is dropped (gap markers, sequence 0, always pass).
+ *
+ * When a connection fails before it opened, the same request is made once with fetch to tell
+ * a server that is away (retry) from one that refuses the request (a 4xx JSON error, e.g.
+ * OUT_OF_RANGE after the server's data was replaced): that goes to `onRejected`.
+ */
+class LiveStream {
+  /**
+   * @param {(after: number) => string} makePath the events path to open, given the last sequence delivered (0: none yet)
+   * @param {{onEvent: Function, onEnd?: Function, onOpen?: Function}} handlers
+   *   onEvent(event); onEnd(status) after an `end` event with a final status (OK when a watched
+   *   workflow finished); onOpen(reopened) on every (re)connection; onRejected(status) when the
+   *   server refuses the stream (without it, onEnd).
+   */
+  constructor(makePath, handlers) {
+    this.makePath = makePath;
+    this.handlers = handlers;
+    this.lastSequence = 0;
+    this.ended = false;
+    this.closed = false;
+    this.source = null;
+    this.timer = 0;
+    this.failures = 0;
+    this.opens = 0;
+  }
+
+  start(afterSequence = 0) {
+    this.lastSequence = afterSequence;
+    this.connect();
+    return this;
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.source?.close();
+    this.source = null;
+    connection.remove(this);
+  }
+
+  connect() {
+    if (this.closed) return;
+    const source = new EventSource(API + this.makePath(this.lastSequence));
+    this.source = source;
+    if (this.opens === 0) connection.set(this, 'connecting');
+    source.onopen = () => {
+      if (this.source !== source) return;
+      this.opened = source;
+      this.failures = 0;
+      connection.set(this, 'live');
+      this.handlers.onOpen?.(this.opens++ > 0);
+    };
+    source.onmessage = (message) => {
+      if (this.source !== source) return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (event.kind !== KIND.GAP) {
+        const sequence = num(event.sequence);
+        if (sequence <= this.lastSequence) return;
+        this.lastSequence = sequence;
+      }
+      this.handlers.onEvent(event);
+    };
+    source.addEventListener('end', (message) => {
+      if (this.source !== source) return;
+      let status = { code: 2, status: 'UNKNOWN', message: '' };
+      try {
+        status = JSON.parse(message.data);
+      } catch { /* keep UNKNOWN */ }
+      if (RETRIED_END_CODES.has(status.code)) {
+        this.retry();
+        return;
+      }
+      source.close();
+      this.source = null;
+      if (status.code !== 0 && this.handlers.onRejected) {
+        this.reject(status);
+        return;
+      }
+      this.ended = true;
+      connection.remove(this);
+      this.handlers.onEnd?.(status);
+    });
+    source.onerror = () => {
+      if (this.source !== source) return;
+      if (this.opened === source) this.retry();
+      else this.probe();
+    };
+  }
+
+  /** The stream failed before it opened: is the server away, or does it refuse the request? */
+  async probe() {
+    this.source?.close();
+    this.source = null;
+    connection.set(this, 'reconnecting');
+    const controller = new AbortController();
+    let refusal = null;
+    try {
+      const response = await fetch(API + this.makePath(this.lastSequence), { signal: controller.signal, cache: 'no-store' });
+      if (response.status >= 400 && response.status < 500) {
+        refusal = await response.json().catch(() => ({ code: 2, status: `HTTP ${response.status}`, message: response.statusText }));
+      }
+    } catch { /* away: retry */ } finally {
+      controller.abort();
+    }
+    if (this.closed) return;
+    if (refusal && this.handlers.onRejected) this.reject(refusal);
+    else this.retry();
+  }
+
+  reject(status) {
+    clearTimeout(this.timer);
+    connection.remove(this);
+    this.handlers.onRejected(status);
+  }
+
+  retry() {
+    this.source?.close();
+    this.source = null;
+    if (this.closed) return;
+    connection.set(this, 'reconnecting');
+    const delay = Math.min(3000, 250 * 2 ** this.failures) * (0.8 + Math.random() * 0.4);
+    this.failures += 1;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The global subscription: list liveness and failure notices everywhere
+
+const globalFeed = {
+  stream: null,
+  listeners: new Set(),
+  start() {
+    this.stream = new LiveStream(
+      (after) => '/events' + query(after > 0 ? { after_sequence: after, kinds: GLOBAL_KINDS } : { live_only: true, kinds: GLOBAL_KINDS }),
+      {
+        onEvent: (event) => this.listeners.forEach((listener) => listener.onGlobalEvent?.(event)),
+        onOpen: (reopened) => {
+          if (reopened) this.listeners.forEach((listener) => listener.onGlobalReconnect?.());
+        },
+        onEnd: () => setTimeout(() => this.restart(), 1000),
+        // E.g. OUT_OF_RANGE: the server's log is not the one the last sequence came from.
+        onRejected: () => {
+          this.stream.lastSequence = 0;
+          this.stream.retry();
+        },
+      },
+    ).start(0);
+  },
+  restart() {
+    const after = this.stream?.lastSequence ?? 0;
+    this.stream?.close();
+    this.stream = null;
+    this.start();
+    if (after) this.stream.lastSequence = after;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Error bar
+
+const errorBar = {
+  node: null,
+  show(text) {
+    const node = this.node;
+    setText(node.querySelector('.api-error-text'), text);
+    node.hidden = false;
+  },
+  hide() {
+    this.node.hidden = true;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Failure notices
+
+const MAX_NOTICES = 5;
+
+/** Toasts raised by FAILURE_NOTICE / WORKFLOW_FAILED wherever the user is; one per workflow. */
+const notices = {
+  container: null,
+  byWorkflow: new Map(),
+
+  onGlobalEvent(event) {
+    const id = event.workflow_id;
+    if (!id) return;
+    if (event.kind === KIND.FAILURE_NOTICE || event.kind === KIND.WORKFLOW_FAILED) {
+      const existing = this.byWorkflow.get(id);
+      if (existing && existing.attempt >= num(event.attempt) && existing.state === 'failed') return;
+      this.raise(event);
+      return;
+    }
+    const notice = this.byWorkflow.get(id);
+    if (!notice) return;
+    if (event.kind === KIND.WORKFLOW_RETRIED) {
+      // Retried here or elsewhere: follow it.
+      notice.retry.hidden = true;
+      this.setState(notice, 'running', `Running again (attempt ${num(event.attempt) || '?'})`);
+      return;
+    }
+    if (notice.state === 'failed') return;
+    if (event.kind === KIND.JOB_STARTED) this.setState(notice, 'running', `Running again: ${event.job_name}`);
+    else if (event.kind === KIND.WORKFLOW_COMPLETED) {
+      this.setState(notice, 'completed', 'Completed after the retry ✓');
+      setTimeout(() => this.dismiss(notice), 30000);
+    } else if (event.kind === KIND.WORKFLOW_CANCELLED) this.setState(notice, 'cancelled', 'Cancelled');
+  },
+
+  raise(event) {
+    const id = event.workflow_id;
+    const old = this.byWorkflow.get(id);
+    if (old) this.remove(old);
+    const message = event.kind === KIND.FAILURE_NOTICE
+      ? event.message
+      : (event.message || '').replace(/^Workflow /, '') || `${event.workflow_type} failed`;
+    const notice = { id, attempt: num(event.attempt), state: 'failed' };
+    notice.title = h('div', { class: 'notice-title' }, 'Workflow failed');
+    notice.status = h('div', { class: 'notice-status', testid: 'notice-status', role: 'status' });
+    notice.retry = h('button', { class: 'btn btn-small btn-primary', type: 'button', testid: 'notice-retry', onclick: () => this.retry(notice) }, 'Retry');
+    notice.node = h('div', { class: 'notice', testid: 'failure-notice', role: 'alert', data: { workflowId: id, state: 'failed' } },
+      h('div', { class: 'notice-icon', 'aria-hidden': 'true' }, '✗'),
+      h('div', { class: 'notice-body' },
+        notice.title,
+        h('div', { class: 'notice-message', testid: 'notice-message' }, message),
+        notice.status,
+        h('div', { class: 'notice-actions' },
+          h('a', { class: 'btn btn-small', href: `#/workflows/${encodeURIComponent(id)}`, testid: 'notice-details' }, 'View details'),
+          notice.retry)),
+      h('button', { class: 'notice-close', type: 'button', testid: 'notice-dismiss', 'aria-label': 'Dismiss', title: 'Dismiss', onclick: () => this.dismiss(notice) }, '×'));
+    this.byWorkflow.set(id, notice);
+    this.container.prepend(notice.node);
+    this.trim();
+    // The event names the type; the summary says which one.
+    api(`${workflowPath(id)}?omit_steps=true`).then((wf) => {
+      const who = wf.user_name || wf.user_id;
+      setText(notice.title, `${wf.summary || wf.type}${who ? ` · ${who}` : ''}`);
+    }).catch(() => {});
+  },
+
+  async retry(notice) {
+    notice.retry.disabled = true;
+    this.setState(notice, 'retrying', 'Retrying…');
+    try {
+      const answer = await api(`${workflowPath(notice.id)}/retry`, { method: 'POST', body: {} });
+      if (notice.state === 'retrying') {
+        this.setState(notice, 'running', `Running again from ${answer.job_name || 'the failed job'} (attempt ${answer.attempt})`);
+      }
+      notice.retry.hidden = true;
+    } catch (error) {
+      this.setState(notice, 'failed', `Retry refused: ${describeError(error)}`, true);
+      notice.retry.disabled = false;
+    }
+  },
+
+  setState(notice, state, text, isError = false) {
+    notice.state = state;
+    notice.node.dataset.state = state;
+    setText(notice.status, text);
+    notice.status.classList.toggle('is-error', isError);
+    notice.node.querySelector('.notice-icon').textContent = { completed: '✓', running: '●', retrying: '●', cancelled: '⊘' }[state] ?? '✗';
+  },
+
+  dismiss(notice) {
+    this.remove(notice);
+    this.trim();
+  },
+
+  remove(notice) {
+    if (this.byWorkflow.get(notice.id) === notice) this.byWorkflow.delete(notice.id);
+    notice.node.remove();
+  },
+
+  /** Shows the newest few; a line counts the others and dismisses them all. */
+  trim() {
+    const all = [...this.container.querySelectorAll('.notice')];
+    all.forEach((node, index) => { node.hidden = index >= MAX_NOTICES; });
+    let more = this.container.querySelector('.notice-more');
+    const hiddenCount = Math.max(0, all.length - MAX_NOTICES);
+    if (!hiddenCount) {
+      more?.remove();
+      return;
+    }
+    if (!more) {
+      more = h('div', { class: 'notice-more' },
+        h('span', { class: 'notice-more-text' }),
+        h('button', { class: 'btn btn-small', type: 'button', onclick: () => [...this.byWorkflow.values()].forEach((n) => this.remove(n)) || this.trim() }, 'Dismiss all'));
+      this.container.append(more);
+    }
+    setText(more.querySelector('.notice-more-text'), `+${hiddenCount} more`);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The ticker: durations of running things, once a second
+
+const ticker = {
+  listeners: new Set(),
+  start() {
+    setInterval(() => {
+      if (document.hidden) return;
+      const now = Date.now();
+      this.listeners.forEach((listener) => listener.onTick(now));
+    }, 1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// List view: `#/?status=FAILED&type=TEST&user=u1&q=gold`
+
+function listFiltersFrom(params) {
+  const status = (params.get('status') || '').toUpperCase();
+  return {
+    status: WORKFLOW_STATUSES.includes(status) ? status : '',
+    type: params.get('type') || '',
+    user: params.get('user') || '',
+    q: params.get('q') || '',
+  };
+}
+
+function listHash(filters) {
+  return `#/${query({ status: filters.status, type: filters.type, user: filters.user, q: filters.q })}`;
+}
+
+const sameFilters = (a, b) => a.status === b.status && a.type === b.type && a.user === b.user && a.q === b.q;
+
+/** The running job, else the first not finished, else the last one. */
+function currentJob(wf) {
+  const jobs = wf.jobs ?? [];
+  return jobs.find((j) => short(j.status) === 'RUNNING')
+    ?? jobs.find((j) => short(j.status) === 'PENDING')
+    ?? jobs[jobs.length - 1];
+}
+
+/** Completed jobs plus the running one's progress, over all jobs. */
+function overallProgress(wf) {
+  const jobs = wf.jobs ?? [];
+  if (!jobs.length) return 0;
+  let done = 0;
+  for (const job of jobs) {
+    const status = short(job.status);
+    if (status === 'COMPLETED') done += 1;
+    else if (status === 'RUNNING') done += Math.min(1, Math.max(0, Number(job.progress) || 0));
+  }
+  return done / jobs.length;
+}
+
+const knownTypes = new Set();
+
+class ListView {
+  kind = 'list';
+
+  constructor(root, route) {
+    this.root = root;
+    this.filters = listFiltersFrom(route.params);
+    this.rows = new Map(); // id → { node, wf, asOf }
+    this.nextToken = '';
+    this.generation = 0;
+    this.loaded = false;
+    this.pending = new Set();
+    this.flushTimer = 0;
+    this.flushing = false;
+    this.countsTimer = 0;
+    this.countsAt = 0;
+    this.countsKey = '';
+    this.build();
+    this.syncInputs();
+    globalFeed.listeners.add(this);
+    ticker.listeners.add(this);
+    this.refreshTimer = setInterval(() => this.refreshRunning(), 2000);
+    this.reload();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    globalFeed.listeners.delete(this);
+    ticker.listeners.delete(this);
+    clearInterval(this.refreshTimer);
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.countsTimer);
+    clearTimeout(this.typingTimer);
+  }
+
+  /** Same view, other filters: reload in place (the inputs keep their focus). */
+  update(route) {
+    if (route.view !== 'list') return false;
+    const filters = listFiltersFrom(route.params);
+    if (sameFilters(filters, this.filters)) return true;
+    this.filters = filters;
+    this.syncInputs();
+    this.reload();
+    return true;
+  }
+
+  build() {
+    document.title = 'Workflows · WorkflowEngine';
+    const statusOptions = [h('option', { value: '' }, 'Any status'),
+      ...WORKFLOW_STATUSES.map((s) => h('option', { value: s }, STATUS_LOOK[s].label))];
+    this.statusInput = h('select', { testid: 'filter-status', 'aria-label': 'Status', onchange: () => this.changeFilters({ status: this.statusInput.value }) }, statusOptions);
+    this.typeInput = h('select', { testid: 'filter-type', 'aria-label': 'Type', onchange: () => this.changeFilters({ type: this.typeInput.value }) });
+    this.userInput = h('input', { type: 'search', testid: 'filter-user', placeholder: 'User id', 'aria-label': 'User id', autocomplete: 'off', spellcheck: 'false', oninput: () => this.typed() });
+    this.textInput = h('input', { type: 'search', testid: 'filter-text', placeholder: 'Search summaries', 'aria-label': 'Text in the summary', autocomplete: 'off', oninput: () => this.typed() });
+    this.clearButton = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'filter-clear', onclick: () => this.changeFilters({ status: '', type: '', user: '', q: '' }) }, 'Clear filters');
+    this.countsNode = h('section', { class: 'type-cards', testid: 'type-counts', 'aria-label': 'Workflows per type and status' });
+    this.rowsNode = h('div', { class: 'wf-rows', testid: 'workflow-list', role: 'list' });
+    this.emptyNode = h('div', { class: 'empty', testid: 'list-empty', hidden: true });
+    this.moreButton = h('button', { type: 'button', class: 'btn', testid: 'load-more', hidden: true, onclick: () => this.loadMore() }, 'Load more');
+    this.listStatus = h('span', { class: 'muted', testid: 'list-status' });
+    this.node = h('div', { class: 'view view-list', testid: 'list-view' },
+      h('div', { class: 'page-head' }, h('h1', {}, 'Workflows')),
+      this.countsNode,
+      h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
+        h('label', { class: 'field' }, h('span', {}, 'Status'), this.statusInput),
+        h('label', { class: 'field' }, h('span', {}, 'Type'), this.typeInput),
+        h('label', { class: 'field' }, h('span', {}, 'User'), this.userInput),
+        h('label', { class: 'field field-grow' }, h('span', {}, 'Summary'), this.textInput),
+        this.clearButton),
+      h('div', { class: 'wf-table' },
+        h('div', { class: 'wf-head', 'aria-hidden': 'true' },
+          h('span', {}, ''), h('span', {}, 'Workflow'), h('span', {}, 'User'), h('span', {}, 'Progress'),
+          h('span', {}, 'Created'), h('span', { class: 'num' }, 'Duration')),
+        this.rowsNode,
+        this.emptyNode),
+      h('div', { class: 'list-foot' }, this.moreButton, this.listStatus));
+    this.root.append(this.node);
+  }
+
+  syncInputs() {
+    const f = this.filters;
+    this.renderTypeOptions();
+    this.statusInput.value = f.status;
+    this.typeInput.value = f.type;
+    if (document.activeElement !== this.userInput && this.userInput.value !== f.user) this.userInput.value = f.user;
+    if (document.activeElement !== this.textInput && this.textInput.value !== f.q) this.textInput.value = f.q;
+    this.clearButton.hidden = !(f.status || f.type || f.user || f.q);
+  }
+
+  renderTypeOptions() {
+    if (this.filters.type) knownTypes.add(this.filters.type);
+    const types = [...knownTypes].sort();
+    const key = types.join('\n');
+    if (this.typeInput.dataset.key === key) return;
+    this.typeInput.dataset.key = key;
+    this.typeInput.replaceChildren(h('option', { value: '' }, 'Any type'), ...types.map((t) => h('option', { value: t }, t)));
+    this.typeInput.value = this.filters.type;
+  }
+
+  changeFilters(change) {
+    const next = { ...this.filters, ...change };
+    location.hash = listHash(next);
+  }
+
+  typed() {
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      const next = { ...this.filters, user: this.userInput.value.trim(), q: this.textInput.value.trim() };
+      if (!sameFilters(next, this.filters)) location.replace(listHash(next));
+    }, 250);
+  }
+
+  listQuery() {
+    const f = this.filters;
+    return {
+      statuses: f.status ? [`WORKFLOW_STATUS_${f.status}`] : [],
+      type: f.type,
+      user_id: f.user,
+      summary_contains: f.q,
+    };
+  }
+
+  matches(wf) {
+    const f = this.filters;
+    if (f.status && short(wf.status) !== f.status) return false;
+    if (f.type && wf.type !== f.type) return false;
+    if (f.user && wf.user_id !== f.user) return false;
+    if (f.q && !(wf.summary || '').toLowerCase().includes(f.q.toLowerCase())) return false;
+    return true;
+  }
+
+  async reload() {
+    const generation = ++this.generation;
+    this.loaded = false;
+    this.node.dataset.loaded = 'false';
+    this.rows.clear();
+    this.rowsNode.replaceChildren();
+    this.emptyNode.hidden = true;
+    this.moreButton.hidden = true;
+    setText(this.listStatus, 'Loading…');
+    this.requestCounts(true);
+    try {
+      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE }));
+      if (generation !== this.generation || this.destroyed) return;
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
+      this.nextToken = page.next_page_token || '';
+      this.loaded = true;
+      this.node.dataset.loaded = 'true';
+      errorBar.hide();
+    } catch (error) {
+      if (generation !== this.generation || this.destroyed) return;
+      errorBar.show(`Could not load the workflows: ${describeError(error)}`);
+    }
+    this.renderFoot();
+    if (this.pending.size) this.scheduleFlush();
+  }
+
+  async loadMore() {
+    const generation = this.generation;
+    this.moreButton.disabled = true;
+    try {
+      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE, page_token: this.nextToken }));
+      if (generation !== this.generation || this.destroyed) return;
+      this.nextToken = page.next_page_token || '';
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
+    } catch (error) {
+      errorBar.show(`Could not load more workflows: ${describeError(error)}`);
+    } finally {
+      this.moreButton.disabled = false;
+      this.renderFoot();
+    }
+  }
+
+  renderFoot() {
+    const count = this.rows.size;
+    this.moreButton.hidden = !this.nextToken;
+    this.emptyNode.hidden = !this.loaded || count > 0;
+    const f = this.filters;
+    setText(this.emptyNode, f.status || f.type || f.user || f.q ? 'No workflow matches these filters.' : 'No workflows yet. Workflows started through the API appear here as they start.');
+    setText(this.listStatus, !this.loaded ? (this.listStatus.textContent === 'Loading…' ? 'Loading…' : '')
+      : count ? `${formatCount(count)} shown${this.nextToken ? ', more on request' : ''}` : '');
+  }
+
+  // Live updates ------------------------------------------------------------------------------
+
+  onGlobalEvent(event) {
+    if (event.kind === KIND.GAP) {
+      this.onGlobalReconnect();
+      return;
+    }
+    if (!event.workflow_id) return;
+    if (event.workflow_type) knownTypes.add(event.workflow_type);
+    this.pending.add(event.workflow_id);
+    this.scheduleFlush();
+    if (event.kind !== KIND.JOB_STARTED && event.kind !== KIND.JOB_COMPLETED) this.requestCounts();
+  }
+
+  /** After a dropped connection: refresh what is shown (events may have been missed). */
+  onGlobalReconnect() {
+    this.refreshFirstPage();
+    this.requestCounts();
+  }
+
+  scheduleFlush() {
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(() => this.flush(), 60);
+  }
+
+  /** Reads the workflows that changed (throttled: one batch at a time) and updates their rows. */
+  async flush() {
+    this.flushTimer = 0;
+    if (this.destroyed) return;
+    if (!this.loaded) return; // reload() flushes when it is done
+    const ids = [...this.pending];
+    this.pending.clear();
+    if (!ids.length) return;
+    this.flushing = true;
+    const generation = this.generation;
+    try {
+      if (ids.length > 24) {
+        await this.refreshFirstPage();
+      } else {
+        await Promise.all(ids.map(async (id) => {
+          try {
+            const wf = await api(`${workflowPath(id)}?omit_steps=true`);
+            if (generation === this.generation) this.upsert(wf, num(wf.as_of_sequence), false);
+          } catch (error) {
+            if (error.httpStatus === 404 && generation === this.generation) this.removeRow(id);
+          }
+        }));
+      }
+    } finally {
+      this.flushing = false;
+      this.renderFoot();
+      if (this.pending.size && !this.destroyed) this.flushTimer = setTimeout(() => this.flush(), 150);
+    }
+  }
+
+  async refreshFirstPage() {
+    const generation = this.generation;
+    try {
+      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE }));
+      if (generation !== this.generation || this.destroyed) return;
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, false);
+      if (!this.loaded) {
+        this.loaded = true;
+        this.node.dataset.loaded = 'true';
+        this.nextToken = page.next_page_token || '';
+      }
+      errorBar.hide();
+      this.renderFoot();
+    } catch { /* the next event or reconnection tries again */ }
+  }
+
+  /** Running rows show progress inside a job, which the global feed does not carry: re-read a few. */
+  refreshRunning() {
+    if (document.hidden || !this.loaded) return;
+    let n = 0;
+    for (const [id, row] of this.rows) {
+      if (short(row.wf.status) !== 'RUNNING') continue;
+      this.pending.add(id);
+      if (++n >= 12) break;
+    }
+    if (n) this.scheduleFlush();
+  }
+
+  /** Adds, updates or (when it no longer matches the filters) removes the row of `wf`. */
+  upsert(wf, asOf, fromPage) {
+    if (wf.type) knownTypes.add(wf.type);
+    const existing = this.rows.get(wf.id);
+    if (!this.matches(wf)) {
+      if (existing && !fromPage) this.removeRow(wf.id);
+      return;
+    }
+    if (existing) {
+      if (asOf && existing.asOf > asOf) return; // an older answer that arrived late
+      existing.wf = wf;
+      existing.asOf = Math.max(existing.asOf, asOf);
+      this.fillRow(existing.node, wf);
+      return;
+    }
+    const created = num(wf.created_at_ms);
+    // Only inside the loaded range: an older workflow shows up when its page is loaded.
+    if (!fromPage && this.nextToken) {
+      const last = this.rowsNode.lastElementChild;
+      if (last && created < num(last.dataset.created)) return;
+    }
+    const node = h('a', { class: 'wf-row', role: 'listitem', testid: 'workflow-row', href: `#/workflows/${encodeURIComponent(wf.id)}`, data: { workflowId: wf.id, created: String(created) } });
+    this.fillRow(node, wf);
+    this.rows.set(wf.id, { node, wf, asOf });
+    // Newest first: usually the top (live) or the bottom (a page).
+    let before = null;
+    if (!fromPage) {
+      for (const child of this.rowsNode.children) {
+        const other = num(child.dataset.created);
+        if (other < created || (other === created && child.dataset.workflowId < wf.id)) {
+          before = child;
+          break;
+        }
+      }
+    }
+    this.rowsNode.insertBefore(node, before);
+    if (!fromPage) {
+      node.classList.add('is-new');
+      setTimeout(() => node.classList.remove('is-new'), 1600);
+    }
+    this.emptyNode.hidden = true;
+  }
+
+  removeRow(id) {
+    const row = this.rows.get(id);
+    if (!row) return;
+    row.node.remove();
+    this.rows.delete(id);
+  }
+
+  fillRow(node, wf) {
+    const status = short(wf.status);
+    node.dataset.status = status;
+    node.className = `wf-row st-row-${status.toLowerCase()}${node.classList.contains('is-new') ? ' is-new' : ''}`;
+    const job = currentJob(wf);
+    const jobs = wf.jobs ?? [];
+    let progressCell;
+    if (status === 'RUNNING') {
+      const done = jobs.filter((j) => short(j.status) === 'COMPLETED').length;
+      const label = job ? `${job.name} · ${Math.min(done + 1, jobs.length)}/${jobs.length}` : 'Starting';
+      progressCell = h('span', { class: 'cell-progress' },
+        h('span', { class: 'progress-label' }, label),
+        progressBar(overallProgress(wf), 'row-progress'));
+    } else if (status === 'FAILED') {
+      progressCell = h('span', { class: 'cell-progress' }, h('span', { class: 'fail-at' }, `at ${wf.failed_job_name || job?.name || '?'}: `), h('span', { class: 'fail-error' }, wf.error || ''));
+    } else if (status === 'CANCELLED') {
+      const at = jobs.find((j) => short(j.status) === 'CANCELLED');
+      progressCell = h('span', { class: 'cell-progress muted' }, at ? `cancelled at ${at.name}` : 'cancelled');
+    } else {
+      progressCell = h('span', { class: 'cell-progress muted' }, `${jobs.length} job${jobs.length === 1 ? '' : 's'}`);
+    }
+    const start = num(wf.started_at_ms) || num(wf.created_at_ms);
+    const duration = h('span', { class: 'cell-duration num', testid: 'row-duration' }, formatDuration(workflowDuration(wf)));
+    if (status === 'RUNNING' && start) duration.dataset.tickStart = String(start);
+    const attempt = num(wf.attempt) > 1 ? h('span', { class: 'badge', title: 'Attempt' }, `attempt ${wf.attempt}`) : null;
+    node.replaceChildren(
+      h('span', { class: 'cell-status' }, statusSymbol(status)),
+      h('span', { class: 'cell-main' },
+        h('span', { class: wf.summary ? 'wf-summary' : 'wf-summary muted' }, wf.summary || '(no summary)'),
+        h('span', { class: 'wf-sub' }, h('span', { class: 'wf-type' }, wf.type), h('span', { class: 'wf-id' }, wf.id), attempt)),
+      h('span', { class: 'cell-user', title: wf.user_id || '' }, wf.user_name || wf.user_id || '—'),
+      progressCell,
+      h('span', { class: 'cell-created', title: fullDateTime(num(wf.created_at_ms)) }, shortDateTime(num(wf.created_at_ms))),
+      duration);
+  }
+
+  onTick(now) {
+    for (const node of this.rowsNode.querySelectorAll('[data-tick-start]')) {
+      setText(node, formatDuration(now - num(node.dataset.tickStart)));
+    }
+  }
+
+  // Counts ------------------------------------------------------------------------------------
+
+  /** Re-reads the counts at most about once a second. */
+  requestCounts(now = false) {
+    if (now) {
+      clearTimeout(this.countsTimer);
+      this.countsTimer = 0;
+      this.loadCounts();
+      return;
+    }
+    if (this.countsTimer) return;
+    const wait = Math.max(0, this.countsAt + 1000 - Date.now());
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = 0;
+      this.loadCounts();
+    }, wait);
+  }
+
+  async loadCounts() {
+    this.countsAt = Date.now();
+    const generation = this.generation;
+    let answer;
+    try {
+      answer = await api('/workflow-counts' + query({ user_id: this.filters.user, summary_contains: this.filters.q }));
+    } catch (error) {
+      if (generation === this.generation && !this.destroyed) setText(this.countsNode, `Counts unavailable: ${describeError(error)}`);
+      return;
+    }
+    if (generation !== this.generation || this.destroyed) return;
+    this.renderCounts(answer.counts ?? []);
+  }
+
+  renderCounts(counts) {
+    const byType = new Map();
+    for (const entry of counts) {
+      const status = short(entry.status);
+      if (!byType.has(entry.type)) byType.set(entry.type, new Map());
+      byType.get(entry.type).set(status, num(entry.count));
+      knownTypes.add(entry.type);
+    }
+    this.renderTypeOptions();
+    const key = JSON.stringify([...byType].map(([t, m]) => [t, [...m]])) + JSON.stringify(this.filters);
+    if (key === this.countsKey) return;
+    this.countsKey = key;
+    const f = this.filters;
+    const cards = [...byType.keys()].sort().map((type) => {
+      const statuses = byType.get(type);
+      const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+      const chips = WORKFLOW_STATUSES.filter((s) => statuses.get(s)).map((status) => {
+        const active = f.type === type && f.status === status;
+        return h('button', {
+          type: 'button', class: `chip st-chip-${status.toLowerCase()}`, testid: 'status-chip',
+          'aria-pressed': active ? 'true' : 'false',
+          data: { type, status, count: String(statuses.get(status)) },
+          title: active ? 'Show every status' : `Show only ${STATUS_LOOK[status].label.toLowerCase()} ${type} workflows`,
+          onclick: () => this.changeFilters(active ? { type, status: '' } : { type, status }),
+        }, statusSymbol(status), h('span', { class: 'chip-label' }, STATUS_LOOK[status].label), h('b', { class: 'chip-count' }, formatCount(statuses.get(status))));
+      });
+      const activeType = f.type === type;
+      return h('div', { class: `type-card${activeType ? ' is-active' : ''}`, testid: 'type-card', data: { type, total: String(total) } },
+        h('button', {
+          type: 'button', class: 'type-name', testid: 'type-filter', 'aria-pressed': activeType ? 'true' : 'false',
+          title: activeType ? 'Show every type' : `Show only ${type}`,
+          onclick: () => this.changeFilters(activeType ? { type: '', status: '' } : { type, status: '' }),
+        }, h('span', {}, type), h('span', { class: 'type-total' }, formatCount(total))),
+        h('div', { class: 'chips' }, chips));
+    });
+    if (!cards.length) cards.push(h('div', { class: 'muted type-empty' }, 'No workflows retained.'));
+    this.countsNode.replaceChildren(...cards);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow view: `#/workflows/<id>?level=WARN&job=<job id>&entity=<tag>`
+
+function logFiltersFrom(params) {
+  const level = (params.get('level') || '').toUpperCase();
+  return {
+    level: LEVELS.includes(level) && level !== 'DEBUG' ? level : '',
+    job: params.get('job') || '',
+    entity: params.get('entity') || '',
+  };
+}
+
+const sameLogFilters = (a, b) => a.level === b.level && a.job === b.job && a.entity === b.entity;
+
+function workflowHash(id, filters) {
+  return `#/workflows/${encodeURIComponent(id)}${query({ level: filters.level, job: filters.job, entity: filters.entity })}`;
+}
+
+class WorkflowView {
+  kind = 'workflow';
+
+  constructor(root, route) {
+    this.root = root;
+    this.id = route.id;
+    this.wf = null;
+    this.appliedSequence = 0; // the newest event the state reflects
+    this.streams = null; // { state: LiveStream, log: LiveStream | null }
+    this.queue = [];
+    this.frameRequested = false;
+    this.refetchState = { running: false, again: false, timer: 0, at: 0 };
+    this.jobViews = new Map();
+    this.build();
+    this.log = new LogPane(this, logFiltersFrom(route.params));
+    this.logSlot.replaceWith(this.log.node);
+    ticker.listeners.add(this);
+    globalFeed.listeners.add(this);
+    this.pollTimer = setInterval(() => this.poll(), 2000);
+    this.load();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.closeStreams();
+    this.log.destroy();
+    ticker.listeners.delete(this);
+    globalFeed.listeners.delete(this);
+    clearInterval(this.pollTimer);
+    clearTimeout(this.refetchState.timer);
+    clearTimeout(this.confirmTimer);
+  }
+
+  update(route) {
+    if (route.view !== 'workflow' || route.id !== this.id) return false;
+    const filters = logFiltersFrom(route.params);
+    if (!sameLogFilters(filters, this.log.filters)) {
+      this.log.setFilters(filters);
+      if (this.wf) this.restartLog();
+    }
+    return true;
+  }
+
+  build() {
+    document.title = `${this.id} · WorkflowEngine`;
+    this.statusNode = h('span', { class: 'status-badge', testid: 'workflow-status' }, 'Loading…');
+    this.titleNode = h('h1', { class: 'wf-title', testid: 'workflow-summary' }, this.id);
+    this.retryButton = h('button', { type: 'button', class: 'btn btn-primary', testid: 'retry-button', hidden: true, onclick: () => this.retry() }, 'Retry');
+    this.cancelButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'cancel-button', hidden: true, onclick: () => this.cancel() }, 'Cancel');
+    this.actionStatus = h('div', { class: 'action-status', testid: 'action-status', role: 'status' });
+    this.metaNode = h('dl', { class: 'meta', testid: 'workflow-meta' });
+    this.errorNode = h('div', { class: 'callout callout-error', testid: 'workflow-error', hidden: true });
+    this.paramsNode = h('div', { class: 'kv-list', testid: 'workflow-params' });
+    this.statsNode = h('div', { class: 'kv-list', testid: 'workflow-stats' });
+    this.axisNode = h('div', { class: 'timeline-axis', 'aria-hidden': 'true' });
+    this.jobsNode = h('div', { class: 'jobs', testid: 'jobs' });
+    this.logSlot = h('div');
+    this.node = h('div', { class: 'view view-workflow', testid: 'workflow-view' },
+      h('div', { class: 'crumbs' }, h('a', { href: '#/', testid: 'back-to-list' }, '← Workflows')),
+      h('div', { class: 'wf-header' },
+        h('div', { class: 'wf-heading' }, this.statusNode, this.titleNode),
+        h('div', { class: 'wf-actions' }, this.retryButton, this.cancelButton)),
+      this.actionStatus,
+      this.errorNode,
+      h('section', { class: 'panel panel-overview' },
+        this.metaNode,
+        h('div', { class: 'overview-side' },
+          h('div', { class: 'kv-block' }, h('h3', {}, 'Parameters'), this.paramsNode),
+          h('div', { class: 'kv-block' }, h('h3', {}, 'Stats'), this.statsNode))),
+      h('section', { class: 'panel' },
+        h('div', { class: 'panel-head' }, h('h2', {}, 'Jobs'), this.axisNode),
+        this.jobsNode),
+      this.logSlot);
+    this.root.append(this.node);
+  }
+
+  async load() {
+    let wf;
+    try {
+      wf = await api(`${workflowPath(this.id)}?omit_steps=true`);
+    } catch (error) {
+      if (this.destroyed) return;
+      this.node.dataset.loaded = 'error';
+      setText(this.titleNode, error.httpStatus === 404 ? 'Workflow not found' : 'Could not load the workflow');
+      this.errorNode.hidden = false;
+      this.errorNode.replaceChildren(h('div', {}, describeError(error)));
+      return;
+    }
+    if (this.destroyed) return;
+    const asOf = num(wf.as_of_sequence);
+    this.setTree(wf, asOf);
+    this.log.baseline = asOf;
+    const current = await this.log.reload(asOf);
+    if (this.destroyed || !current) return;
+    this.openStreams(asOf, asOf);
+    this.node.dataset.loaded = 'true';
+  }
+
+  // Streams -----------------------------------------------------------------------------------
+
+  /**
+   * Follows the workflow: one stream of all its events while the log is unfiltered; else one for
+   * its state (everything but steps) and one for the log's steps with the filters applied by the
+   * server. `stateAfter`/`logAfter`: the sequences each resumes after.
+   */
+  openStreams(stateAfter, logAfter) {
+    this.closeStreams();
+    const filters = this.log.serverFilters();
+    const base = { workflow_id: this.id };
+    if (!filters) {
+      const stream = new LiveStream((after) => '/events' + query({ ...base, after_sequence: after }), {
+        onEvent: (event) => this.enqueue(event, true, true),
+        onEnd: (status) => this.streamEnded(status),
+        onRejected: (status) => this.streamRejected(status),
+      });
+      this.streams = { state: stream, log: null };
+      stream.start(Math.min(stateAfter, logAfter));
+    } else {
+      const state = new LiveStream((after) => '/events' + query({ ...base, after_sequence: after, kinds: STATE_KINDS }), {
+        onEvent: (event) => this.enqueue(event, true, false),
+        onEnd: (status) => this.streamEnded(status),
+        onRejected: (status) => this.streamRejected(status),
+      });
+      const log = new LiveStream((after) => '/events' + query({ ...base, after_sequence: after, kinds: [KIND.STEP_LOGGED], ...filters }), {
+        onEvent: (event) => this.enqueue(event, false, true),
+        onEnd: (status) => this.streamEnded(status),
+        onRejected: (status) => this.streamRejected(status),
+      });
+      this.streams = { state, log };
+      state.start(stateAfter);
+      log.start(logAfter);
+    }
+  }
+
+  closeStreams() {
+    if (!this.streams) return;
+    this.streams.state.close();
+    this.streams.log?.close();
+  }
+
+  /** The newest sequence any stream delivered, at least the state's. */
+  newestSequence() {
+    return Math.max(this.appliedSequence, this.streams?.state.lastSequence ?? 0, this.streams?.log?.lastSequence ?? 0);
+  }
+
+  /** The log's filters changed: read its window again and follow with the new filters. */
+  async restartLog() {
+    const stateAfter = this.streams?.state.lastSequence ?? this.appliedSequence;
+    const bound = this.newestSequence();
+    this.closeStreams();
+    this.streams = null;
+    this.log.baseline = bound;
+    const current = await this.log.reload(bound);
+    if (this.destroyed || !current) return; // filters changed again meanwhile: that restart follows
+    this.openStreams(stateAfter, bound);
+    this.scheduleRefetch();
+  }
+
+  streamEnded(status) {
+    if (this.destroyed) return;
+    if (status.code !== 0) {
+      this.showAction(`The live view stopped: ${status.status}: ${status.message}`, true);
+      return;
+    }
+    const all = this.streams && [this.streams.state, this.streams.log].filter(Boolean).every((s) => s.ended);
+    if (all) this.scheduleRefetch(0, true);
+  }
+
+  /**
+   * The server refuses to resume: after OUT_OF_RANGE (its log is not the one these sequences
+   * came from) read everything again; else say why the page stopped following.
+   */
+  streamRejected(status) {
+    if (this.destroyed) return;
+    this.closeStreams();
+    if (status.code === 11 && !this.reloadedOnce) {
+      this.reloadedOnce = true;
+      reloadView();
+      return;
+    }
+    this.showAction(`The live view stopped: ${status.status}: ${status.message}`, true);
+  }
+
+  /** Opens the streams again after the workflow ran again (retried) once they had ended. */
+  resumeIfEnded() {
+    if (!this.streams) return;
+    const { state, log } = this.streams;
+    if (!state.ended && !(log && log.ended)) return;
+    this.openStreams(state.lastSequence, log ? log.lastSequence : state.lastSequence);
+  }
+
+  onGlobalEvent(event) {
+    if (event.workflow_id !== this.id) return;
+    if (event.kind === KIND.WORKFLOW_RETRIED) this.resumeIfEnded();
+  }
+
+  onGlobalReconnect() {
+    this.scheduleRefetch();
+  }
+
+  enqueue(event, forState, forLog) {
+    this.queue.push({ event, forState, forLog });
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    nextFrame(() => this.flush());
+  }
+
+  /** Applies the events of one frame: state first, then the log, then one render. */
+  flush() {
+    this.frameRequested = false;
+    if (this.destroyed) return;
+    const batch = this.queue;
+    this.queue = [];
+    const steps = [];
+    let changed = false;
+    for (const { event, forState, forLog } of batch) {
+      if (forState && this.wf) changed = this.apply(event) || changed;
+      if (forLog && (event.kind === KIND.STEP_LOGGED || event.kind === KIND.GAP)) steps.push(event);
+    }
+    if (steps.length) this.log.appendLive(steps);
+    if (changed) this.render();
+  }
+
+  // State -------------------------------------------------------------------------------------
+
+  /** Takes a tree read from the API: whole if it is at least as new as the state, else only its details. */
+  setTree(wf, asOf) {
+    if (!this.wf || !asOf || asOf >= this.appliedSequence) {
+      this.wf = wf;
+      this.appliedSequence = Math.max(this.appliedSequence, asOf);
+    } else {
+      // Older than what the events already told: keep the live fields, take what events do not carry.
+      const current = this.wf;
+      for (const job of wf.jobs ?? []) {
+        const mine = current.jobs.find((j) => j.id === job.id);
+        if (!mine) continue;
+        mine.failed_attempts = job.failed_attempts;
+        if (job.worker) mine.worker = job.worker;
+        if (!mine.stack && job.stack) mine.stack = job.stack;
+        if (!mine.error && job.error) mine.error = job.error;
+      }
+      if (!current.failed_job_name) current.failed_job_name = wf.failed_job_name;
+    }
+    this.render();
+  }
+
+  /** Applies one event to the state; returns whether anything shown changed. */
+  apply(event) {
+    if (event.kind === KIND.GAP) {
+      this.scheduleRefetch();
+      return false;
+    }
+    const sequence = num(event.sequence);
+    if (sequence <= this.appliedSequence) return false;
+    this.appliedSequence = sequence;
+    const wf = this.wf;
+    const job = event.job_id ? wf.jobs.find((j) => j.id === event.job_id) : null;
+    const at = String(event.timestamp_ms);
+    switch (event.kind) {
+      case KIND.WORKFLOW_STARTED:
+        wf.status = 'WORKFLOW_STATUS_RUNNING';
+        break;
+      case KIND.WORKFLOW_RETRIED:
+        wf.status = 'WORKFLOW_STATUS_RUNNING';
+        wf.attempt = event.attempt || wf.attempt;
+        wf.finished_at_ms = '0';
+        wf.error = '';
+        this.cancelRequested = false;
+        this.scheduleRefetch();
+        break;
+      case KIND.WORKFLOW_COMPLETED:
+      case KIND.WORKFLOW_FAILED:
+      case KIND.WORKFLOW_CANCELLED:
+        wf.status = event.workflow_status || { [KIND.WORKFLOW_COMPLETED]: 'WORKFLOW_STATUS_COMPLETED', [KIND.WORKFLOW_FAILED]: 'WORKFLOW_STATUS_FAILED', [KIND.WORKFLOW_CANCELLED]: 'WORKFLOW_STATUS_CANCELLED' }[event.kind];
+        wf.finished_at_ms = at;
+        if (event.stats) wf.stats = event.stats;
+        if (event.error) wf.error = event.error;
+        this.cancelRequested = false;
+        this.scheduleRefetch();
+        break;
+      case KIND.WORKFLOW_CANCEL_REQUESTED:
+        this.cancelRequested = true;
+        break;
+      case KIND.JOB_STARTED:
+        if (!job) break;
+        job.status = 'JOB_STATUS_RUNNING';
+        job.started_at_ms = at;
+        job.finished_at_ms = '0';
+        job.attempt = event.attempt || job.attempt;
+        job.progress = 0;
+        job.progress_message = '';
+        job.error = '';
+        job.stack = '';
+        job.next_attempt_at_ms = '0';
+        break;
+      case KIND.JOB_COMPLETED:
+      case KIND.JOB_FAILED:
+      case KIND.JOB_CANCELLED:
+        if (!job) break;
+        job.status = event.job_status || { [KIND.JOB_COMPLETED]: 'JOB_STATUS_COMPLETED', [KIND.JOB_FAILED]: 'JOB_STATUS_FAILED', [KIND.JOB_CANCELLED]: 'JOB_STATUS_CANCELLED' }[event.kind];
+        job.finished_at_ms = at;
+        if (event.stats) job.stats = event.stats;
+        if (event.kind === KIND.JOB_COMPLETED) job.progress = 1;
+        if (event.kind === KIND.JOB_FAILED) {
+          job.error = event.error;
+          job.stack = event.stack;
+          wf.failed_job_name = job.name;
+          wf.failed_job_id = job.id;
+          this.scheduleRefetch();
+        }
+        break;
+      case KIND.JOB_RETRY_SCHEDULED:
+      case KIND.JOB_INTERRUPTED:
+        if (job) {
+          job.status = 'JOB_STATUS_PENDING';
+          if (event.retry_at_ms) job.next_attempt_at_ms = event.retry_at_ms;
+          if (event.error) job.error = event.error;
+        }
+        this.scheduleRefetch();
+        break;
+      case KIND.JOB_ASSIGNED:
+        if (job && event.worker) job.worker = event.worker;
+        break;
+      case KIND.PROGRESS_UPDATED:
+        if (!job) break;
+        job.progress = event.progress;
+        job.progress_message = event.progress_message;
+        break;
+      case KIND.STATS_UPDATED:
+        if (event.stats) {
+          if (job) job.stats = event.stats;
+          else wf.stats = event.stats;
+        }
+        break;
+      case KIND.STEP_LOGGED:
+        if (job) job.step_count = num(job.step_count) + 1;
+        return false; // the log shows it; counts render with the next state change or tick
+      default:
+        return false;
+    }
+    return true;
+  }
+
+  /** Re-reads the tree (throttled, one read at a time): for what events do not carry. */
+  scheduleRefetch(delay = 300, afterEnd = false) {
+    const r = this.refetchState;
+    if (afterEnd) r.afterEnd = true;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    if (r.timer) return;
+    r.timer = setTimeout(() => this.refetch(), delay);
+  }
+
+  async refetch() {
+    const r = this.refetchState;
+    r.timer = 0;
+    r.running = true;
+    const afterEnd = r.afterEnd;
+    r.afterEnd = false;
+    try {
+      const wf = await api(`${workflowPath(this.id)}?omit_steps=true`);
+      if (this.destroyed) return;
+      this.setTree(wf, num(wf.as_of_sequence));
+      // The watch ended, but the workflow runs again (retried meanwhile): follow it again.
+      if (afterEnd && short(wf.status) === 'RUNNING') this.resumeIfEnded();
+    } catch { /* shown when it matters by the streams' state; the next change reads again */ } finally {
+      r.running = false;
+      if (r.again && !this.destroyed) {
+        r.again = false;
+        this.scheduleRefetch(500);
+      }
+    }
+  }
+
+  /** While the log is filtered its steps do not reach the state: keep the step counts fresh. */
+  poll() {
+    if (document.hidden || !this.wf || !this.streams?.log) return;
+    if (short(this.wf.status) === 'RUNNING') this.scheduleRefetch(0);
+  }
+
+  // Actions -----------------------------------------------------------------------------------
+
+  async retry() {
+    this.retryButton.disabled = true;
+    this.showAction('Retrying…');
+    try {
+      const answer = await api(`${workflowPath(this.id)}/retry`, { method: 'POST', body: {} });
+      this.showAction(`Retried: attempt ${answer.attempt}, from ${answer.job_name || 'the failed job'}.`);
+      this.resumeIfEnded();
+      this.scheduleRefetch(0);
+    } catch (error) {
+      this.showAction(`Retry failed: ${describeError(error)}`, true);
+    } finally {
+      this.retryButton.disabled = false;
+    }
+  }
+
+  async cancel() {
+    if (this.cancelButton.dataset.confirming !== 'true') {
+      this.cancelButton.dataset.confirming = 'true';
+      this.cancelButton.textContent = 'Confirm cancel';
+      clearTimeout(this.confirmTimer);
+      this.confirmTimer = setTimeout(() => this.resetCancelButton(), 5000);
+      return;
+    }
+    this.resetCancelButton();
+    this.cancelButton.disabled = true;
+    this.showAction('Cancelling…');
+    try {
+      await api(`${workflowPath(this.id)}/cancel`, { method: 'POST', body: { reason: 'Cancelled from the console' } });
+      this.cancelRequested = true;
+      this.showAction('Cancel requested.');
+      this.render();
+    } catch (error) {
+      this.showAction(`Cancel failed: ${describeError(error)}`, true);
+    } finally {
+      this.cancelButton.disabled = false;
+    }
+  }
+
+  resetCancelButton() {
+    clearTimeout(this.confirmTimer);
+    delete this.cancelButton.dataset.confirming;
+    this.cancelButton.textContent = 'Cancel';
+  }
+
+  showAction(text, isError = false) {
+    setText(this.actionStatus, text);
+    this.actionStatus.classList.toggle('is-error', isError);
+    this.actionStatus.dataset.testid = isError ? 'action-error' : 'action-status';
+  }
+
+  // Rendering ---------------------------------------------------------------------------------
+
+  render() {
+    const wf = this.wf;
+    if (!wf) return;
+    const status = short(wf.status);
+    document.title = `${wf.summary || wf.type} · WorkflowEngine`;
+    const look = STATUS_LOOK[status] ?? STATUS_LOOK.UNSPECIFIED;
+    const label = status === 'RUNNING' && this.cancelRequested ? 'Cancelling…' : look.label;
+    this.statusNode.dataset.status = status;
+    this.statusNode.className = `status-badge st-badge-${status.toLowerCase()}`;
+    setText(this.statusNode, `${look.symbol} ${label}`);
+    setText(this.titleNode, wf.summary || `${wf.type} workflow`);
+    this.titleNode.classList.toggle('muted', !wf.summary);
+    this.retryButton.hidden = status !== 'FAILED';
+    this.cancelButton.hidden = status !== 'RUNNING';
+    if (this.cancelButton.hidden) this.resetCancelButton();
+    this.renderMeta(wf);
+    this.renderError(wf, status);
+    this.renderKeyValues(this.paramsNode, wf.params, 'No parameters');
+    this.renderKeyValues(this.statsNode, this.workflowCounters(wf, status), 'None yet');
+    this.renderJobs(wf);
+    this.log.renderJobOptions(wf.jobs);
+    this.log.renderCount();
+  }
+
+  /** The workflow's counters; while it runs (they are set when it ends), its jobs' summed. */
+  workflowCounters(wf, status) {
+    const own = wf.stats?.counters ?? {};
+    if (isTerminal(status) && Object.keys(own).length) return own;
+    const sum = {};
+    for (const job of wf.jobs ?? []) {
+      for (const [name, value] of Object.entries(job.stats?.counters ?? {})) sum[name] = (sum[name] ?? 0) + num(value);
+    }
+    return Object.keys(sum).length ? sum : own;
+  }
+
+  renderMeta(wf) {
+    const user = wf.user_name && wf.user_id && wf.user_name !== wf.user_id ? `${wf.user_name} (${wf.user_id})` : wf.user_name || wf.user_id || '—';
+    const items = [
+      ['Type', wf.type, 'meta-type'],
+      ['ID', wf.id, 'meta-id'],
+      ['User', user, 'meta-user'],
+      ['Attempt', String(wf.attempt || 1), 'meta-attempt'],
+      ['Created', fullDateTime(num(wf.created_at_ms)) || '—', 'meta-created'],
+      ['Finished', fullDateTime(num(wf.finished_at_ms)) || '—', 'meta-finished'],
+      ['Duration', formatDuration(workflowDuration(wf)), 'meta-duration'],
+    ];
+    if (num(wf.deadline_at_ms)) items.push(['Deadline', fullDateTime(num(wf.deadline_at_ms)), 'meta-deadline']);
+    if (wf.request_id) items.push(['Request', wf.request_id, 'meta-request']);
+    const key = JSON.stringify(items.filter(([, , id]) => id !== 'meta-duration'));
+    if (this.metaKey !== key) {
+      this.metaKey = key;
+      this.metaNode.replaceChildren(...items.map(([name, value, testid]) => h('div', { class: 'meta-item' }, h('dt', {}, name), h('dd', { testid }, value))));
+    } else {
+      setText(this.metaNode.querySelector('[data-testid="meta-duration"]'), formatDuration(workflowDuration(wf)));
+    }
+  }
+
+  renderError(wf, status) {
+    const show = status === 'FAILED' && (wf.error || wf.failed_job_name);
+    this.errorNode.hidden = !show;
+    if (!show) return;
+    const key = `${wf.failed_job_name}\n${wf.error}`;
+    if (this.errorNode.dataset.key === key) return;
+    this.errorNode.dataset.key = key;
+    this.errorNode.replaceChildren(
+      h('strong', {}, `Failed at ${wf.failed_job_name || 'a job'}`),
+      wf.error ? h('span', {}, `: ${wf.error}`) : null);
+  }
+
+  renderKeyValues(node, map, emptyText) {
+    const entries = Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const key = JSON.stringify(entries);
+    if (node.dataset.key === key) return;
+    node.dataset.key = key;
+    if (!entries.length) {
+      node.replaceChildren(h('span', { class: 'muted' }, emptyText));
+      return;
+    }
+    node.replaceChildren(...entries.map(([k, v]) => h('span', { class: 'kv', data: { key: k } }, h('span', { class: 'kv-key' }, k), h('span', { class: 'kv-value' }, /^\d+$/.test(String(v)) ? formatCount(v) : String(v)))));
+  }
+
+  renderJobs(wf) {
+    const now = Date.now();
+    const start = num(wf.started_at_ms) || num(wf.created_at_ms);
+    const end = num(wf.finished_at_ms) && isTerminal(short(wf.status)) ? num(wf.finished_at_ms) : now;
+    const span = Math.max(1, end - start);
+    setText(this.axisNode, `0 s — ${formatDuration(span)}${isTerminal(short(wf.status)) ? '' : ' (now)'}`);
+    if (!wf.jobs?.length) {
+      if (!this.jobsNode.firstChild) this.jobsNode.append(h('div', { class: 'muted' }, 'No jobs.'));
+      return;
+    }
+    for (const job of wf.jobs) {
+      let view = this.jobViews.get(job.id);
+      if (!view) {
+        view = new JobView(job);
+        this.jobViews.set(job.id, view);
+        this.jobsNode.append(view.node);
+      }
+      view.update(job, start, span, now);
+    }
+  }
+
+  onTick(now) {
+    if (!this.wf) return;
+    if (short(this.wf.status) === 'RUNNING') {
+      setText(this.metaNode.querySelector('[data-testid="meta-duration"]') ?? document.createElement('span'), formatDuration(workflowDuration(this.wf, now)));
+      this.renderJobs(this.wf);
+      this.log.renderCount();
+    }
+  }
+}
+
+/** One job's row: status, timeline bar, progress, counters, attempts, error and stack. */
+class JobView {
+  constructor(job) {
+    this.symbolSlot = h('span', { class: 'job-sym' });
+    this.name = h('span', { class: 'job-name' });
+    this.attempt = h('span', { class: 'job-attempt' });
+    this.duration = h('span', { class: 'job-duration num' });
+    this.bar = h('span', { class: 'job-bar' });
+    this.segments = h('span', { class: 'job-segments' });
+    this.track = h('span', { class: 'job-track', title: '' }, this.segments, this.bar);
+    this.progress = progressBar(0, 'job-progress');
+    this.percent = h('span', { class: 'job-percent num' });
+    this.message = h('span', { class: 'job-message', testid: 'job-progress-message' });
+    this.extra = h('div', { class: 'job-extra' });
+    this.node = h('div', { class: 'job', testid: 'job-row', data: { jobId: job.id } },
+      h('div', { class: 'job-head' }, this.symbolSlot, h('span', { class: 'job-title' }, this.name, this.attempt), this.duration),
+      this.track,
+      h('div', { class: 'job-progress-cell' }, h('div', { class: 'job-progress-line' }, this.progress, this.percent), this.message),
+      this.extra);
+  }
+
+  update(job, wfStart, span, now) {
+    const status = short(job.status);
+    if (this.node.dataset.status !== status) {
+      this.node.dataset.status = status;
+      this.node.className = `job st-job-${status.toLowerCase()}`;
+      this.symbolSlot.replaceChildren(statusSymbol(status));
+      this.bar.className = `job-bar st-bar-${status.toLowerCase()}`;
+    }
+    setText(this.name, `${num(job.position) + 1}. ${job.name}`);
+    setText(this.attempt, num(job.attempt) > 1 ? `attempt ${job.attempt}` : '');
+    const started = num(job.started_at_ms);
+    const finished = num(job.finished_at_ms);
+    const running = status === 'RUNNING';
+    const waiting = status === 'PENDING';
+    const jobEnd = finished || (running ? now : started);
+    setText(this.duration, started && !waiting ? formatDuration(jobEnd - started) : '');
+    const place = (node, from, to) => {
+      const left = Math.min(100, Math.max(0, ((from - wfStart) / span) * 100));
+      const width = Math.max(0.6, Math.min(100 - left, ((to - from) / span) * 100));
+      node.style.left = `${left}%`;
+      node.style.width = `${width}%`;
+    };
+    if (started && !waiting) {
+      place(this.bar, started, jobEnd);
+      this.bar.hidden = false;
+      this.track.title = `${clockTimeMs(started)} → ${finished ? clockTimeMs(finished) : 'now'}`;
+    } else {
+      this.bar.hidden = true;
+      this.track.title = waiting ? (started ? 'Waiting for its next attempt' : 'Not started') : '';
+    }
+    // Earlier attempts, fainter, where they ran.
+    const attempts = (job.failed_attempts ?? []).filter((a) => num(a.started_at_ms) && num(a.attempt) !== num(job.attempt));
+    const segmentKey = attempts.map((a) => `${a.attempt}:${a.started_at_ms}:${a.finished_at_ms}`).join(',') + `|${span}`;
+    if (this.segmentKey !== segmentKey) {
+      this.segmentKey = segmentKey;
+      this.segments.replaceChildren(...attempts.map((a) => {
+        const node = h('span', { class: `job-segment outcome-${short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '').toLowerCase()}`, title: `Attempt ${a.attempt}: ${OUTCOME_LABEL[a.outcome] ?? a.outcome}` });
+        place(node, num(a.started_at_ms), num(a.finished_at_ms) || num(a.started_at_ms));
+        return node;
+      }));
+    }
+    const progress = status === 'COMPLETED' ? 1 : Number(job.progress) || 0;
+    setProgress(this.progress, progress);
+    setText(this.percent, `${Math.floor(progress * 100)}%`);
+    let message = job.progress_message || '';
+    if (status === 'PENDING' && num(job.next_attempt_at_ms)) message = `Next attempt at ${clockTime(num(job.next_attempt_at_ms))}`;
+    setText(this.message, message);
+    this.updateExtra(job, status);
+  }
+
+  updateExtra(job, status) {
+    const counters = job.stats?.counters ?? {};
+    // A failed job's current attempt is its error above; the list holds the ones before.
+    const attempts = (job.failed_attempts ?? []).filter((a) => !(status === 'FAILED' && num(a.attempt) === num(job.attempt)));
+    const key = JSON.stringify([status, counters, attempts, job.error, job.stack, job.step_count, job.worker, job.queue]);
+    if (this.extraKey === key) return;
+    this.extraKey = key;
+    const parts = [];
+    const facts = [];
+    for (const [name, value] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b))) {
+      facts.push(h('span', { class: 'kv', data: { key: name } }, h('span', { class: 'kv-key' }, name), h('span', { class: 'kv-value' }, formatCount(value))));
+    }
+    facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'steps'), h('span', { class: 'kv-value', testid: 'job-step-count' }, formatCount(num(job.step_count)))));
+    if (job.worker?.name) facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'worker'), h('span', { class: 'kv-value' }, job.worker.name)));
+    if (job.queue) facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'queue'), h('span', { class: 'kv-value' }, job.queue)));
+    parts.push(h('div', { class: 'kv-list job-facts' }, facts));
+    if (status === 'FAILED' && (job.error || job.stack)) {
+      parts.push(h('div', { class: 'callout callout-error job-error', testid: 'job-error' },
+        h('div', {}, h('strong', {}, 'Error: '), job.error || '(no message)'),
+        job.stack ? h('details', { class: 'stack', open: true }, h('summary', {}, 'Stack'), h('pre', { testid: 'job-stack' }, job.stack)) : null));
+    }
+    if (attempts.length) {
+      parts.push(h('details', { class: 'attempts', testid: 'job-attempts', open: true },
+        h('summary', {}, attempts.length === 1 ? 'An earlier attempt did not succeed' : `${attempts.length} earlier attempts did not succeed`),
+        h('ol', { class: 'attempt-list' }, attempts.map((a) => {
+          const start = num(a.started_at_ms);
+          const end = num(a.finished_at_ms);
+          return h('li', { class: 'attempt', testid: 'job-attempt', data: { attempt: String(a.attempt), outcome: short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '') } },
+            h('div', { class: 'attempt-head' },
+              h('span', { class: 'attempt-no' }, `#${a.attempt}`),
+              h('span', { class: 'attempt-outcome' }, OUTCOME_LABEL[a.outcome] ?? a.outcome),
+              h('span', { class: 'muted' }, start ? `${clockTimeMs(start)}${end ? ` · ${formatDuration(end - start)}` : ''}` : ''),
+              a.worker?.name ? h('span', { class: 'muted' }, `on ${a.worker.name}${a.worker.instance_id ? ` (${a.worker.instance_id})` : ''}`) : null),
+            h('div', { class: 'attempt-error', testid: 'attempt-error' }, a.error_code ? h('code', {}, a.error_code) : null, a.error || '(no message)'),
+            a.stack ? h('details', { class: 'stack' }, h('summary', { testid: 'attempt-stack-toggle' }, 'Stack'), h('pre', { testid: 'attempt-stack' }, a.stack)) : null);
+        }))));
+    }
+    this.extra.replaceChildren(...parts);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log: a window of at most LOG_WINDOW rows over the workflow's steps
+
+/**
+ * The log of one workflow page.
+ *
+ * Holds a window of steps in sequence order. While the window reaches the newest step
+ * (`atNewest`), live steps are appended to it; otherwise they are kept in `buffer` until the
+ * user comes back to the end. Scrolling to the top reads the page before the first row;
+ * scrolling to the bottom of a window that is not at the newest reads the page after the last
+ * row. Rows beyond LOG_WINDOW are dropped from the far end.
+ *
+ * Re-attaching to the live end is exact: the buffer is emptied when a read is sent, so it then
+ * holds every step the stream delivered after the read's answer was made (plus some it already
+ * had: dropped by sequence). A buffer that overflowed meanwhile is not trusted: read again.
+ */
+class LogPane {
+  constructor(view, filters) {
+    this.view = view;
+    this.filters = filters;
+    this.rows = []; // { sequence, node }
+    this.hasOlder = false;
+    this.atNewest = true;
+    this.following = true;
+    this.buffer = [];
+    this.bufferValid = true;
+    this.newCount = 0;
+    this.busy = false;
+    this.generation = 0;
+    this.baseline = 0; // steps at or below it are already covered by the window's read
+    this.edgeError = ''; // why the last read at the window's top failed
+    this.build();
+  }
+
+  build() {
+    this.levelInput = h('select', { testid: 'filter-level', 'aria-label': 'Minimum level', onchange: () => this.changeFilters({ level: this.levelInput.value }) },
+      h('option', { value: '' }, 'All levels'),
+      h('option', { value: 'INFO' }, 'Info and above'),
+      h('option', { value: 'WARN' }, 'Warnings and errors'),
+      h('option', { value: 'ERROR' }, 'Errors only'));
+    this.jobInput = h('select', { testid: 'filter-job', 'aria-label': 'Job', onchange: () => this.changeFilters({ job: this.jobInput.value }) }, h('option', { value: '' }, 'All jobs'));
+    this.entityChip = h('span', { class: 'filter-chip', testid: 'filter-entity', hidden: true },
+      h('span', { class: 'filter-chip-label' }),
+      h('button', { type: 'button', class: 'filter-chip-remove', testid: 'filter-entity-remove', 'aria-label': 'Remove the entity filter', title: 'Remove the entity filter', onclick: () => this.changeFilters({ entity: '' }) }, '×'));
+    this.countNode = h('span', { class: 'log-count muted', testid: 'log-count' });
+    this.jumpButton = h('button', { type: 'button', class: 'btn btn-small btn-primary jump', testid: 'jump-newest', hidden: true, onclick: () => this.jumpToNewest() }, 'Jump to newest');
+    this.topNode = h('div', { class: 'log-edge', testid: 'log-top' });
+    this.list = h('div', { class: 'log-rows', role: 'log', 'aria-live': 'off' });
+    this.emptyNode = h('div', { class: 'empty log-empty', testid: 'log-empty', hidden: true });
+    this.viewport = h('div', { class: 'log-viewport', testid: 'log-viewport', tabindex: '0', onscroll: () => this.onScroll() }, this.topNode, this.list, this.emptyNode);
+    this.node = h('section', { class: 'panel panel-log', testid: 'log' },
+      h('div', { class: 'panel-head log-head' },
+        h('h2', {}, 'Log'),
+        h('div', { class: 'log-tools' }, this.levelInput, this.jobInput, this.entityChip),
+        this.countNode),
+      h('div', { class: 'log-frame' }, this.viewport, this.jumpButton));
+    this.syncInputs();
+    // Rows change height after they are added (fonts, wrapping, a resized window): stay at the end.
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.following && this.atNewest) this.viewport.scrollTop = this.viewport.scrollHeight;
+    });
+    this.resizeObserver.observe(this.list);
+    this.resizeObserver.observe(this.viewport);
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+  }
+
+  setFilters(filters) {
+    this.filters = filters;
+    this.syncInputs();
+  }
+
+  syncInputs() {
+    this.levelInput.value = this.filters.level;
+    if (this.filters.job && ![...this.jobInput.options].some((o) => o.value === this.filters.job)) {
+      this.jobInput.append(h('option', { value: this.filters.job }, this.filters.job));
+    }
+    this.jobInput.value = this.filters.job;
+    this.entityChip.hidden = !this.filters.entity;
+    setText(this.entityChip.querySelector('.filter-chip-label'), `entity: ${this.filters.entity}`);
+  }
+
+  changeFilters(change) {
+    location.hash = workflowHash(this.view.id, { ...this.filters, ...change });
+  }
+
+  renderJobOptions(jobs) {
+    const key = (jobs ?? []).map((j) => `${j.id}\n${j.name}`).join('\n');
+    if (this.jobsKey === key) return;
+    this.jobsKey = key;
+    this.jobInput.replaceChildren(h('option', { value: '' }, 'All jobs'), ...(jobs ?? []).map((j) => h('option', { value: j.id }, `${num(j.position) + 1}. ${j.name}`)));
+    this.syncInputs();
+  }
+
+  /** The filters the server applies, as query parameters; null when there are none. */
+  serverFilters() {
+    const f = this.filters;
+    if (!f.level && !f.job && !f.entity) return null;
+    return { min_level: f.level ? `LOG_LEVEL_${f.level}` : '', job_id: f.job, entity_tag: f.entity };
+  }
+
+  stepsPath(bounds) {
+    const f = this.serverFilters() ?? {};
+    return `${workflowPath(this.view.id)}/steps` + query({ ...f, ...bounds, page_size: LOG_PAGE });
+  }
+
+  /**
+   * Reads the newest steps at or below `bound` into an empty window (no stream runs meanwhile).
+   * Resolves to false when another reload started meanwhile.
+   */
+  async reload(bound) {
+    const generation = ++this.generation;
+    this.rows = [];
+    this.list.replaceChildren();
+    this.atNewest = true;
+    this.following = true;
+    this.hasOlder = false;
+    this.buffer = [];
+    this.bufferValid = true;
+    this.newCount = 0;
+    this.busy = true;
+    this.node.dataset.loading = 'true';
+    setText(this.topNode, '');
+    let page;
+    try {
+      page = await api(this.stepsPath({ before_sequence: bound + 1 }));
+    } catch (error) {
+      if (generation !== this.generation) return false;
+      this.busy = false;
+      this.node.dataset.loading = 'false';
+      this.edgeError = `Could not read the log: ${describeError(error)}`;
+      this.renderState();
+      return true;
+    }
+    if (generation !== this.generation) return false;
+    this.busy = false;
+    this.edgeError = '';
+    this.node.dataset.loading = 'false';
+    this.hasOlder = !!page.has_more;
+    this.insert(page.steps ?? [], 'end');
+    this.renderState();
+    this.scrollToBottom();
+    return true;
+  }
+
+  /** Live steps (and gap markers) from the stream, in order. */
+  appendLive(events) {
+    const last = this.lastSequence();
+    const fresh = events.filter((e) => e.kind === KIND.GAP || num(e.sequence) > Math.max(last, this.baseline));
+    if (!fresh.length) return;
+    if (!this.atNewest) {
+      this.keep(fresh);
+      return;
+    }
+    const wouldOverflow = this.rows.length + fresh.length > LOG_WINDOW;
+    if (!this.following && wouldOverflow) {
+      // The user reads older lines: do not pull them away; keep the new ones for later.
+      this.atNewest = false;
+      this.buffer = [];
+      this.bufferValid = true;
+      this.keep(fresh);
+      return;
+    }
+    this.insert(fresh.length > LOG_WINDOW ? fresh.slice(-LOG_WINDOW) : fresh, 'end');
+    if (fresh.length > LOG_WINDOW) this.hasOlder = true;
+    this.trim('start');
+    this.renderState();
+    if (this.following) this.scrollToBottom();
+  }
+
+  keep(events) {
+    this.newCount += events.filter((e) => e.kind === KIND.STEP_LOGGED).length;
+    if (this.bufferValid) {
+      this.buffer.push(...events);
+      if (this.buffer.length > LOG_WINDOW) {
+        this.buffer = [];
+        this.bufferValid = false;
+      }
+    }
+    this.renderState();
+  }
+
+  lastSequence() {
+    return this.rows.length ? this.rows[this.rows.length - 1].sequence : 0;
+  }
+
+  /** Adds steps at one end of the window (they are in order and beyond that end). */
+  insert(events, where) {
+    const nodes = [];
+    const rows = [];
+    for (const event of events) {
+      const node = event.kind === KIND.GAP ? this.gapRow(event) : this.stepRow(event);
+      nodes.push(node);
+      if (event.kind !== KIND.GAP) rows.push({ sequence: num(event.sequence), node });
+      else rows.push({ sequence: this.lastSequence(), node, gap: true });
+    }
+    if (!nodes.length) return;
+    const fragment = document.createDocumentFragment();
+    fragment.append(...nodes);
+    if (where === 'end') {
+      this.list.append(fragment);
+      this.rows.push(...rows);
+    } else {
+      this.list.prepend(fragment);
+      this.rows.unshift(...rows);
+    }
+  }
+
+  stepRow(event) {
+    const step = event.step ?? {};
+    const level = short(event.level || step.level);
+    const ms = num(event.timestamp_ms || step.timestamp_ms);
+    const entity = step.entity;
+    let entityNode = null;
+    if (entity?.tag) {
+      entityNode = h('a', {
+        class: 'log-entity', testid: 'entity-link',
+        href: workflowHash(this.view.id, { ...this.filters, entity: entity.tag }),
+        title: `Show only the lines of ${entity.tag}${entity.type ? ` (${entity.type}${entity.id ? ` ${entity.id}` : ''})` : ''}`,
+      }, entity.tag);
+    }
+    return h('div', { class: `log-row lvl-${level.toLowerCase()}`, testid: 'log-row', data: { sequence: String(event.sequence) } },
+      h('span', { class: 'log-time', title: fullDateTime(ms) }, clockTimeMs(ms)),
+      h('span', { class: 'log-level' }, level),
+      h('span', { class: 'log-job', title: `Job ${event.job_name}, attempt ${event.attempt || step.attempt || 1}` }, event.job_name || '', h('span', { class: 'log-attempt' }, `#${event.attempt || step.attempt || 1}`)),
+      h('span', { class: 'log-msg' }, event.message || step.message || ''),
+      entityNode);
+  }
+
+  gapRow(event) {
+    return h('div', { class: 'log-row log-gap', testid: 'log-gap' },
+      `⋯ events ${event.gap_from_sequence}–${event.gap_to_sequence} are no longer retained`);
+  }
+
+  /** Drops rows beyond LOG_WINDOW from one end, keeping what is on screen in place. */
+  trim(end) {
+    const excess = this.rows.length - LOG_WINDOW;
+    if (excess <= 0) return;
+    if (end === 'start') {
+      const before = this.viewport.scrollHeight;
+      for (const row of this.rows.splice(0, excess)) row.node.remove();
+      this.hasOlder = true;
+      if (!this.following) this.viewport.scrollTop -= before - this.viewport.scrollHeight;
+    } else {
+      for (const row of this.rows.splice(this.rows.length - excess)) row.node.remove();
+      if (this.atNewest) {
+        this.atNewest = false;
+        this.buffer = [];
+        this.bufferValid = true;
+      }
+    }
+  }
+
+  onScroll() {
+    const v = this.viewport;
+    this.following = v.scrollTop + v.clientHeight >= v.scrollHeight - 8;
+    if (this.busy) {
+      this.renderState();
+      return;
+    }
+    if (v.scrollTop < 160 && this.hasOlder) this.loadOlder();
+    else if (!this.atNewest && v.scrollTop + v.clientHeight >= v.scrollHeight - 160) this.loadNewer();
+    this.renderState();
+  }
+
+  async loadOlder() {
+    if (this.busy || !this.rows.length) return;
+    const generation = this.generation;
+    this.busy = true;
+    setText(this.topNode, 'Loading older lines…');
+    try {
+      const first = this.rows.find((r) => !r.gap)?.sequence ?? this.rows[0].sequence;
+      const page = await api(this.stepsPath({ before_sequence: first }));
+      if (generation !== this.generation) return;
+      const steps = (page.steps ?? []).filter((s) => num(s.sequence) < first);
+      const before = this.viewport.scrollHeight;
+      this.insert(steps, 'start');
+      this.viewport.scrollTop += this.viewport.scrollHeight - before;
+      this.hasOlder = !!page.has_more;
+      this.edgeError = '';
+      this.trim('end');
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.edgeError = `Could not read older lines: ${describeError(error)}`;
+      this.busy = false;
+      this.renderState();
+      return;
+    } finally {
+      if (generation === this.generation) this.busy = false;
+    }
+    this.renderState();
+    this.onScroll(); // still at the top: read on
+  }
+
+  async loadNewer() {
+    if (this.busy || this.atNewest || !this.rows.length) return;
+    const generation = this.generation;
+    this.busy = true;
+    this.buffer = [];
+    this.bufferValid = true;
+    try {
+      const last = this.lastSequence();
+      const page = await api(this.stepsPath({ after_sequence: last }));
+      if (generation !== this.generation) return;
+      this.insert((page.steps ?? []).filter((s) => num(s.sequence) > last), 'end');
+      if (!page.has_more && this.bufferValid) this.attach();
+      this.following = false;
+      this.trim('start');
+    } catch (error) {
+      if (generation === this.generation) this.view.showAction(`Could not read newer lines: ${describeError(error)}`, true);
+    } finally {
+      if (generation === this.generation) this.busy = false;
+    }
+    this.renderState();
+  }
+
+  /** Back at the live end: what the stream delivered meanwhile follows the last row. */
+  attach() {
+    const last = this.lastSequence();
+    const rest = this.buffer.filter((e) => e.kind === KIND.GAP || num(e.sequence) > last);
+    this.buffer = [];
+    this.atNewest = true;
+    this.newCount = 0;
+    this.insert(rest, 'end');
+  }
+
+  async jumpToNewest() {
+    if (this.atNewest) {
+      this.scrollToBottom();
+      this.renderState();
+      return;
+    }
+    if (this.busy) return;
+    const generation = this.generation;
+    this.busy = true;
+    try {
+      for (;;) {
+        this.buffer = [];
+        this.bufferValid = true;
+        const page = await api(this.stepsPath({}));
+        if (generation !== this.generation) return;
+        // More arrived during the read than a window holds: read again.
+        if (!this.bufferValid) continue;
+        this.rows = [];
+        this.list.replaceChildren();
+        this.insert(page.steps ?? [], 'end');
+        this.hasOlder = !!page.has_more;
+        this.attach();
+        this.trim('start');
+        break;
+      }
+    } catch (error) {
+      if (generation === this.generation) this.view.showAction(`Could not read the newest lines: ${describeError(error)}`, true);
+    } finally {
+      if (generation === this.generation) this.busy = false;
+    }
+    this.renderState();
+    this.scrollToBottom();
+  }
+
+  scrollToBottom() {
+    this.viewport.scrollTop = this.viewport.scrollHeight;
+    this.following = true;
+  }
+
+  renderState() {
+    const empty = !this.rows.length && this.atNewest;
+    this.emptyNode.hidden = !empty || this.busy;
+    setText(this.emptyNode, this.serverFilters() ? 'No line matches these filters yet.' : 'No log lines yet.');
+    if (!this.busy) {
+      setText(this.topNode, this.edgeError || (this.rows.length ? (this.hasOlder ? 'Scroll up for older lines' : 'Beginning of the log') : ''));
+    }
+    this.topNode.classList.toggle('is-error', !!this.edgeError);
+    this.topNode.classList.toggle('has-older', this.hasOlder);
+    const showJump = !this.atNewest || !this.following;
+    this.jumpButton.hidden = !showJump || !this.rows.length;
+    setText(this.jumpButton, !this.atNewest && this.newCount ? `${formatCount(this.newCount)} newer line${this.newCount === 1 ? '' : 's'} · Jump to newest` : 'Jump to newest');
+    this.node.dataset.atNewest = String(this.atNewest);
+    this.node.dataset.following = String(this.following);
+    this.renderCount();
+  }
+
+  renderCount() {
+    const rows = this.rows.filter((r) => !r.gap).length;
+    const total = (this.view.wf?.jobs ?? []).reduce((sum, j) => sum + num(j.step_count), 0);
+    const text = this.serverFilters()
+      ? `${formatCount(rows)} matching line${rows === 1 ? '' : 's'} shown`
+      : rows >= total ? `${formatCount(rows)} line${rows === 1 ? '' : 's'}` : `${formatCount(rows)} of ${formatCount(total)} lines shown`;
+    setText(this.countNode, text);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const mark = raw.indexOf('?');
+  const path = mark < 0 ? raw : raw.slice(0, mark);
+  const params = new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1));
+  const match = path.match(/^\/workflows\/([^/?]+)\/?$/);
+  if (match) {
+    let id = match[1];
+    try {
+      id = decodeURIComponent(id);
+    } catch { /* keep it raw */ }
+    return { view: 'workflow', id, params };
+  }
+  return { view: 'list', params };
+}
+
+let current = null;
+
+/** Builds the current page again from scratch. */
+function reloadView() {
+  current?.destroy();
+  current = null;
+  route();
+}
+
+function route() {
+  const next = parseHash();
+  if (current && current.kind === next.view && current.update(next)) return;
+  current?.destroy();
+  errorBar.hide();
+  const main = document.getElementById('main');
+  main.replaceChildren();
+  current = next.view === 'workflow' ? new WorkflowView(main, next) : new ListView(main, next);
+  window.scrollTo(0, 0);
+}
+
+function start() {
+  connection.node = document.querySelector('[data-testid="connection-state"]');
+  errorBar.node = document.getElementById('api-error');
+  errorBar.node.querySelector('.api-error-close').addEventListener('click', () => errorBar.hide());
+  notices.container = document.getElementById('notices');
+  globalFeed.listeners.add(notices);
+  connection.render();
+  ticker.start();
+  globalFeed.start();
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,470 @@
+"""The browser console, driven in headless Chromium against a real workflowd.
+
+Workflows are started through the JSON API (plain HTTP), except where a test is about a button;
+the console is only looked at. Waits poll every 50 ms; bounds are generous (about ten times what
+they guard) except the list's one second, which is the product requirement.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from browser_support import DESKTOP, PHONE, Server, free_port
+
+# One round trip: what a workflow page shows right now.
+PAGE_STATE = """
+const status = document.querySelector('[data-testid="workflow-status"]');
+const jobs = [...document.querySelectorAll('[data-testid="job-row"]')].map((row) => ({
+  id: row.dataset.jobId,
+  status: row.dataset.status,
+  progress: Number(row.querySelector('[data-testid="job-progress"]').dataset.progress),
+}));
+const rows = [...document.querySelectorAll('[data-testid="log-row"]')].map((row) => Number(row.dataset.sequence));
+return { status: status ? status.dataset.status : null, jobs, rows,
+         connection: document.querySelector('[data-testid="connection-state"]').dataset.state };
+"""
+
+LOG_ROWS = """return [...document.querySelectorAll('[data-testid="log-row"]')].map((row) => Number(row.dataset.sequence));"""
+
+LIST_ROWS = """return [...document.querySelectorAll('[data-testid="workflow-row"]')].map((row) => [row.dataset.workflowId, row.dataset.status]);"""
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def row_selector(workflow_id: str) -> str:
+    return f'[data-testid="workflow-row"][data-workflow-id="{workflow_id}"]'
+
+
+def open_list(browser, server, hash_part: str = "#/"):
+    browser.open(f"{server.url}/{hash_part}")
+    browser.wait_live()
+    browser.until(lambda d: browser.find("list-view").get_attribute("data-loaded") == "true", 10, "the list did not load")
+
+
+def open_workflow(browser, server, workflow_id: str, query: str = ""):
+    browser.open(f"{server.url}/#/workflows/{workflow_id}{query}")
+    browser.until(lambda d: browser.find("workflow-view").get_attribute("data-loaded") == "true", 10,
+                  "the workflow page did not load")
+
+
+def list_row_ids(browser) -> set[str]:
+    return {workflow_id for workflow_id, _ in browser.js(LIST_ROWS)}
+
+
+def api_step_sequences(server, workflow_id: str) -> list[int]:
+    return [int(step["sequence"]) for step in server.all_steps(workflow_id)]
+
+
+def short(status: str) -> str:
+    """`WORKFLOW_STATUS_FAILED` → `FAILED`, as the console's data-status attributes say it."""
+    return status.split("_STATUS_")[-1]
+
+
+def total_step_count(workflow: dict) -> int:
+    return sum(job["step_count"] for job in workflow["jobs"])
+
+
+# 1 ------------------------------------------------------------------------------------------
+
+def test_list_shows_a_new_workflow_within_a_second(server, browser):
+    open_list(browser, server)
+    browser.screenshot("list-before")
+    summary = unique("Live row")
+
+    workflow_id = server.start_workflow({"jobs": 2, "steps": 10, "step_delay_ms": 100}, summary=summary)
+    answered = time.monotonic()
+    row = browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(workflow_id)), 10,
+                        "the new workflow never appeared in the list")[0]
+    elapsed = time.monotonic() - answered
+    browser.screenshot("list-new-row")
+    assert elapsed <= 1.0, f"the row appeared {elapsed:.3f} s after the API answered, not within 1 s"
+    assert summary in row.text
+    assert row.get_attribute("data-status") in ("RUNNING", "COMPLETED")
+
+    # And it keeps following: the row turns COMPLETED without a reload.
+    browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(workflow_id)).get_attribute("data-status") == "COMPLETED",
+                  30, "the row did not turn COMPLETED")
+    assert server.workflow(workflow_id)["status"] == "WORKFLOW_STATUS_COMPLETED"
+    assert browser.js("return performance.getEntriesByType('navigation').length") == 1, "the page was reloaded"
+    browser.screenshot("list-completed")
+
+
+# 2 ------------------------------------------------------------------------------------------
+
+def test_workflow_page_follows_a_running_workflow_to_its_end(server, browser):
+    workflow_id = server.start_workflow({"jobs": 3, "steps": 20, "step_delay_ms": 50}, summary=unique("Followed"))
+    open_workflow(browser, server, workflow_id)
+
+    samples: list[dict] = []
+    shot_taken = []
+
+    def sample(driver):
+        state = browser.js(PAGE_STATE)
+        samples.append(state)
+        if state["status"] == "RUNNING" and len(state["rows"]) > 5 and not shot_taken:
+            shot_taken.append(browser.screenshot("running"))
+        return state if state["status"] == "COMPLETED" else None
+
+    final = browser.until(sample, 60, "the page never showed COMPLETED")
+    # The last events may land a frame after the status: wait for the log to settle.
+    workflow = server.wait_for_status(workflow_id, "COMPLETED")
+    expected = api_step_sequences(server, workflow_id)
+    final = browser.until(lambda d: (s := browser.js(PAGE_STATE)) and len(s["rows"]) == len(expected) and s, 10,
+                          "the log does not hold every step")
+    browser.screenshot("completed")
+
+    running = [s for s in samples if s["status"] == "RUNNING"]
+    assert running, "the page never showed the workflow RUNNING"
+    # Progress bars moved: several values strictly between 0 and 1 were shown.
+    partial = {(job["id"], job["progress"]) for s in running for job in s["jobs"] if 0 < job["progress"] < 1}
+    assert len(partial) >= 3, f"progress bars did not move while running: {sorted(partial)}"
+    # Steps appeared live: the log grew while the workflow ran.
+    counts = sorted({len(s["rows"]) for s in running})
+    assert len(counts) >= 3, f"log lines did not appear live: row counts seen while running {counts}"
+
+    assert all(job["status"] == "COMPLETED" and job["progress"] == 1 for job in final["jobs"]), final["jobs"]
+    assert len(final["rows"]) == total_step_count(workflow) == 60
+    assert final["rows"] == expected, "the log's lines differ from the API's steps"
+    assert browser.find("log-count").text.startswith("60 lines")
+
+
+# 3 ------------------------------------------------------------------------------------------
+
+def test_failure_notice_on_the_list_retries_and_leads_to_details(server, browser):
+    open_list(browser, server)
+    workflow_id = server.start_workflow({"jobs": 3, "steps": 10, "step_delay_ms": 20, "fail_job": 2, "fail_attempts": 1},
+                                        summary=unique("Import Gold Mine"))
+    notice_selector = f'[data-testid="failure-notice"][data-workflow-id="{workflow_id}"]'
+    notice = browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, notice_selector), 30,
+                           "no failure notice was raised")[0]
+    browser.until(lambda d: "TEST failed at Process: Simulated failure" in notice.text, 10,
+                  f"the notice does not name the failure: {notice.text!r}")
+    browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(workflow_id)).get_attribute("data-status") == "FAILED",
+                  10, "the row did not turn FAILED")
+    browser.screenshot("notice")
+
+    browser.find("notice-retry", notice).click()
+    browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(workflow_id)).get_attribute("data-status") == "COMPLETED",
+                  30, "the retried workflow did not show COMPLETED in the list")
+    browser.until(lambda d: notice.get_attribute("data-state") == "completed", 10, "the notice did not follow the retry")
+    workflow = server.workflow(workflow_id)
+    assert workflow["status"] == "WORKFLOW_STATUS_COMPLETED" and workflow["attempt"] == 2, workflow
+    browser.screenshot("retried")
+
+    browser.find("notice-details", notice).click()
+    browser.until(lambda d: d.current_url.endswith(f"#/workflows/{workflow_id}"), 10, "View details did not navigate")
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 10)
+    process = browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="job-row"]')[1], 10)
+    attempt = browser.until(lambda d: browser.find_all("job-attempt", process), 10, "no failed attempt shown")[0]
+    failed = next(a for a in workflow["jobs"][1]["failed_attempts"] if a["attempt"] == 1)
+    assert attempt.get_attribute("data-attempt") == "1"
+    assert failed["error"] in browser.find("attempt-error", attempt).text
+    browser.find("attempt-stack-toggle", attempt).click()
+    stack = browser.find("attempt-stack", attempt)
+    browser.until(lambda d: stack.is_displayed(), 5, "the stack did not open")
+    assert stack.text == failed["stack"] and "JobError" in stack.text
+    browser.screenshot("details")
+
+
+# 4 ------------------------------------------------------------------------------------------
+
+def test_log_resumes_after_a_server_restart_without_losing_or_repeating_lines(browser):
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="workflowd-browser-restart-")
+    # A short grace period: the running job is interrupted, and resumes as a new attempt.
+    arguments = ("--shutdown-grace-period", "0.5")
+    first = Server(*arguments, data_dir=data_dir, http_port=port)
+    second = None
+    try:
+        workflow_id = first.start_workflow({"jobs": 2, "steps": 60, "step_delay_ms": 100}, summary=unique("Restarted"))
+        open_workflow(browser, first, workflow_id)
+        browser.until(lambda d: len(browser.js(LOG_ROWS)) >= 10, 30, "no log lines before the restart")
+        browser.screenshot("before-restart")
+
+        assert first.stop(remove_data=False) == 0, "".join(first.log[-30:])
+        browser.until(lambda d: browser.find("connection-state").get_attribute("data-state") == "reconnecting", 20,
+                      "the page did not show that it reconnects")
+        browser.screenshot("server-down")
+
+        second = Server(*arguments, data_dir=data_dir, http_port=port)
+        assert second.url == first.url
+        browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
+                      "the page did not follow the workflow to its end after the restart")
+        second.wait_for_status(workflow_id, "COMPLETED")
+        expected = api_step_sequences(second, workflow_id)
+        rows = browser.until(lambda d: (r := browser.js(LOG_ROWS)) and len(r) >= len(expected) and r, 20,
+                             "the log does not hold every step")
+        browser.until(lambda d: browser.find("connection-state").get_attribute("data-state") == "live", 20)
+        browser.screenshot("after-restart")
+
+        assert len(rows) == len(set(rows)), "the log repeats lines"
+        assert rows == sorted(rows), "the log is out of order"
+        assert set(rows) == set(expected), (
+            f"lost: {sorted(set(expected) - set(rows))[:10]}, extra: {sorted(set(rows) - set(expected))[:10]}")
+        assert rows == expected
+        attempts = {step["attempt"] for step in second.all_steps(workflow_id)}
+        assert max(attempts) >= 2, "the restart did not interrupt a job: the test did not span it"
+    finally:
+        first.stop(remove_data=False)
+        if second is not None:
+            second.stop(remove_data=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# 5 ------------------------------------------------------------------------------------------
+
+def test_cancel_button_ends_a_running_workflow(server, browser):
+    workflow_id = server.start_workflow({"jobs": 3, "steps": 400, "step_delay_ms": 50}, summary=unique("Cancelled"))
+    open_workflow(browser, server, workflow_id)
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "RUNNING", 10)
+    browser.until(lambda d: len(browser.js(LOG_ROWS)) > 3, 20, "no log lines")
+    assert not browser.find_all("retry-button")[0].is_displayed()
+
+    cancel = browser.find("cancel-button")
+    cancel.click()
+    assert cancel.get_attribute("data-confirming") == "true", "the first click should ask for confirmation"
+    assert server.workflow(workflow_id)["status"] == "WORKFLOW_STATUS_RUNNING"
+    browser.screenshot("confirm")
+    cancel.click()
+
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "CANCELLED", 30,
+                  "the page did not show CANCELLED")
+    workflow = server.workflow(workflow_id)
+    assert workflow["status"] == "WORKFLOW_STATUS_CANCELLED"
+    browser.until(lambda d: not browser.find("cancel-button").is_displayed(), 5)
+    browser.until(lambda d: [r.get_attribute("data-status") for r in browser.find_all("job-row")]
+                  == [short(job["status"]) for job in server.workflow(workflow_id)["jobs"]], 10,
+                  "the jobs do not show the API's statuses")
+    assert "CANCELLED" in [r.get_attribute("data-status") for r in browser.find_all("job-row")]
+    browser.screenshot("cancelled")
+
+
+
+# 6 ------------------------------------------------------------------------------------------
+
+def test_list_filters_and_counts(server, browser, tmp_path):
+    tag = uuid.uuid4().hex[:8]
+    user = f"filter-{tag}"
+    gold_done = server.start_workflow({"jobs": 1, "steps": 1}, user_id=user, user_name="Filter User", summary=f"Gold import {tag}")
+    silver_done = server.start_workflow({"jobs": 1, "steps": 1}, user_id=user, user_name="Filter User", summary=f"Silver import {tag}")
+    gold_failed = server.start_workflow({"jobs": 1, "steps": 2, "fail_job": 1}, user_id=user, user_name="Filter User", summary=f"GOLD export {tag}")
+    copper_running = server.start_workflow({"jobs": 1, "steps": 5000, "step_delay_ms": 50}, user_id=user, user_name="Filter User", summary=f"Copper import {tag}")
+    export = server.start_workflow({"output_dir": str(tmp_path)}, type="EXPORT_PACKAGE", user_id=user, user_name="Filter User", summary=f"Gold package {tag}")
+    for workflow_id, status in ((gold_done, "COMPLETED"), (silver_done, "COMPLETED"), (gold_failed, "FAILED"), (export, "COMPLETED")):
+        server.wait_for_status(workflow_id, status)
+    mine = {gold_done, silver_done, gold_failed, copper_running, export}
+    try:
+        open_list(browser, server)
+        # User: only this test's workflows.
+        browser.find("filter-user").send_keys(user)
+        browser.until(lambda d: list_row_ids(browser) == mine, 10, "the user filter did not narrow the list")
+        assert f"user={user}" in browser.driver.current_url
+
+        # Counts per type and status, for this user.
+        counts = server.api("GET", f"/api/v1/workflow-counts?user_id={user}")["counts"]
+        expected = {(c["type"], short(c["status"])): int(c["count"]) for c in counts}
+        assert expected == {("TEST", "COMPLETED"): 2, ("TEST", "FAILED"): 1, ("TEST", "RUNNING"): 1, ("EXPORT_PACKAGE", "COMPLETED"): 1}
+
+        def shown_counts(driver):
+            chips = browser.find_all("status-chip")
+            return {(c.get_attribute("data-type"), c.get_attribute("data-status")): int(c.get_attribute("data-count")) for c in chips}
+
+        browser.until(lambda d: shown_counts(d) == expected, 10, "the counts per type and status differ from the API's")
+        chip_texts = {(c.get_attribute("data-type"), c.get_attribute("data-status")): c.text for c in browser.find_all("status-chip")}
+        assert chip_texts[("TEST", "COMPLETED")].endswith("2") and chip_texts[("TEST", "FAILED")].endswith("1")
+        browser.screenshot("user-filter")
+
+        # Status.
+        Select(browser.find("filter-status")).select_by_value("FAILED")
+        browser.until(lambda d: list_row_ids(browser) == {gold_failed}, 10, "the status filter did not narrow the list")
+        Select(browser.find("filter-status")).select_by_value("")
+        browser.until(lambda d: list_row_ids(browser) == mine, 10)
+
+        # Text in the summary, ignoring case.
+        browser.find("filter-text").send_keys("gold")
+        browser.until(lambda d: list_row_ids(browser) == {gold_done, gold_failed, export}, 10, "the text filter did not narrow the list")
+
+        # Type.
+        Select(browser.find("filter-type")).select_by_value("EXPORT_PACKAGE")
+        browser.until(lambda d: list_row_ids(browser) == {export}, 10, "the type filter did not narrow the list")
+        Select(browser.find("filter-type")).select_by_value("")
+        browser.until(lambda d: list_row_ids(browser) == {gold_done, gold_failed, export}, 10)
+
+        # A count chip filters by its type and status.
+        chip = browser.driver.find_element(By.CSS_SELECTOR, '[data-testid="status-chip"][data-type="TEST"][data-status="COMPLETED"]')
+        browser.until(lambda d: chip.get_attribute("data-count") == "1", 10, "the counts do not follow the text filter")
+        chip.click()
+        browser.until(lambda d: list_row_ids(browser) == {gold_done}, 10, "the chip did not filter")
+        browser.screenshot("chip-filter")
+
+        # The filters live in the hash: a reload keeps them, and so does going back.
+        browser.driver.refresh()
+        browser.until(lambda d: browser.find("list-view").get_attribute("data-loaded") == "true", 10)
+        browser.until(lambda d: list_row_ids(browser) == {gold_done}, 10, "a reload lost the filters")
+        assert browser.find("filter-user").get_attribute("value") == user
+        assert browser.find("filter-text").get_attribute("value") == "gold"
+        assert Select(browser.find("filter-status")).first_selected_option.get_attribute("value") == "COMPLETED"
+        browser.driver.back()
+        browser.until(lambda d: list_row_ids(browser) == {gold_done, gold_failed, export}, 10, "going back did not restore the filters")
+        browser.screenshot("back")
+    finally:
+        server.call("POST", f"/api/v1/workflows/{copper_running}/cancel", {"reason": "test over"})
+
+
+# 7 ------------------------------------------------------------------------------------------
+
+def test_a_long_log_opens_quickly_and_keeps_a_window(server, browser):
+    steps = int(os.environ.get("WORKFLOW_TEST_LONG_STEPS", "20000"))
+    workflow_id = server.start_workflow({"jobs": 1, "steps": steps, "step_delay_ms": 0}, summary=unique("Long log"))
+    server.wait_for_status(workflow_id, "COMPLETED", timeout=300)
+    expected = api_step_sequences(server, workflow_id)
+    assert len(expected) == steps
+
+    started = time.monotonic()
+    browser.open(f"{server.url}/#/workflows/{workflow_id}")
+    browser.until(lambda d: browser.js(LOG_ROWS), 10, "the log did not show")
+    opened = time.monotonic() - started
+    browser.screenshot("opened")
+    assert opened < 10, f"the page took {opened:.1f} s to show its log"
+    rows = browser.js(LOG_ROWS)
+    assert rows == expected[-len(rows):], "the page does not open on the newest lines"
+    assert len(rows) <= 500
+
+    # Scrolling up reads older pages; the DOM keeps a bounded window.
+    for _ in range(6):
+        oldest = rows[0]
+        browser.js("""const v = document.querySelector('[data-testid="log-viewport"]'); v.scrollTop = 0;""")
+        rows = browser.until(lambda d: (r := browser.js(LOG_ROWS)) and r[0] < oldest and r, 10, "scrolling up loaded no older lines")
+        assert len(rows) <= 600, f"{len(rows)} log rows in the DOM"
+        start = expected.index(rows[0])
+        assert rows == expected[start:start + len(rows)], "the window is not a contiguous slice of the log"
+    assert rows[-1] < expected[-1], "the window should have dropped the newest rows"
+    browser.screenshot("scrolled-up")
+
+    # Back to the newest.
+    browser.find("jump-newest").click()
+    rows = browser.until(lambda d: (r := browser.js(LOG_ROWS)) and r[-1] == expected[-1] and r, 10, "jump to newest failed")
+    assert len(rows) <= 600
+    assert rows == expected[-len(rows):]
+    browser.screenshot("newest")
+
+
+# More: the workflow page's own Retry button and the log's filters -----------------------------
+
+def test_retry_button_and_log_filters(server, browser):
+    workflow_id = server.start_workflow({"jobs": 2, "steps": 6, "step_delay_ms": 10, "fail_job": 2, "fail_attempts": 1},
+                                        summary=unique("Filtered"))
+    server.wait_for_status(workflow_id, "FAILED")
+    open_workflow(browser, server, workflow_id)
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "FAILED", 10)
+    assert "Simulated failure" in browser.find("workflow-error").text
+    assert "JobError" in browser.find("job-stack").text
+    assert not browser.find("cancel-button").is_displayed()
+    all_rows = browser.until(lambda d: browser.js(LOG_ROWS), 10)
+    assert all_rows == api_step_sequences(server, workflow_id)
+    browser.screenshot("failed")
+
+    # Minimum level: errors only (filtered by the server).
+    Select(browser.find("filter-level")).select_by_value("ERROR")
+    errors = [int(s["sequence"]) for s in server.all_steps(workflow_id) if s["level"] == "LOG_LEVEL_ERROR"]
+    assert errors
+    browser.until(lambda d: browser.js(LOG_ROWS) == errors, 10, "the level filter did not narrow the log")
+    assert "level=ERROR" in browser.driver.current_url
+
+    # An entity tag filters by it, with a removable chip.
+    Select(browser.find("filter-level")).select_by_value("")
+    browser.until(lambda d: browser.js(LOG_ROWS) == all_rows, 10)
+    link = browser.find_all("entity-link")[0]
+    tag = link.text
+    link.click()
+    chip = browser.until(lambda d: (c := browser.find("filter-entity")).is_displayed() and c, 10, "no entity chip")
+    assert tag in chip.text
+    tagged = [int(s["sequence"]) for s in server.all_steps(workflow_id) if s["step"]["entity"]["tag"] == tag]
+    browser.until(lambda d: browser.js(LOG_ROWS) == tagged, 10, "the entity filter did not narrow the log")
+    browser.screenshot("entity-filter")
+    browser.find("filter-entity-remove").click()
+    browser.until(lambda d: browser.js(LOG_ROWS) == all_rows, 10, "removing the chip did not bring the lines back")
+
+    # Retry: runs again, followed live, with the new lines appended.
+    browser.js("window.scrollTo(0, 0)")
+    browser.find("retry-button").click()
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 30,
+                  "the retried workflow did not show COMPLETED")
+    server.wait_for_status(workflow_id, "COMPLETED")
+    expected = api_step_sequences(server, workflow_id)
+    browser.until(lambda d: browser.js(LOG_ROWS) == expected, 10, "the log did not follow the retry")
+    assert "attempt 2" in browser.find("action-status").text
+    browser.screenshot("retried")
+
+
+def test_an_api_error_is_shown(server, browser):
+    browser.open(f"{server.url}/#/workflows/wf-does-not-exist")
+    browser.until(lambda d: browser.find("workflow-view").get_attribute("data-loaded") == "error", 10)
+    status, answer = server.call("GET", "/api/v1/workflows/wf-does-not-exist")
+    assert status == 404
+    error = browser.find("workflow-error")
+    assert error.is_displayed()
+    assert answer["message"] in error.text and "NOT_FOUND" in error.text
+    browser.screenshot("not-found")
+
+
+# Phone -----------------------------------------------------------------------------------------
+
+def test_phone_layout(server, browser):
+    workflow_id = server.start_workflow({"jobs": 3, "steps": 30, "step_delay_ms": 20, "fail_job": 3}, summary=unique("Phone sized import of a gold mine"))
+    server.wait_for_status(workflow_id, "FAILED")
+    browser.resize(PHONE)
+    open_list(browser, server)
+    browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(workflow_id)), 10)
+    assert_no_horizontal_scroll(browser)
+    browser.screenshot("phone-list")
+
+    open_workflow(browser, server, workflow_id)
+    browser.until(lambda d: browser.js(LOG_ROWS), 10)
+    assert_no_horizontal_scroll(browser)
+    browser.screenshot("phone-workflow")
+    browser.js("document.querySelector('[data-testid=\"log\"]').scrollIntoView()")
+    browser.screenshot("phone-log")
+    browser.resize(DESKTOP)
+
+
+def assert_no_horizontal_scroll(browser):
+    width = browser.js("return document.documentElement.scrollWidth")
+    inner = browser.js("return window.innerWidth")
+    assert width <= inner, f"the page is {width} px wide in a {inner} px window"
+
+
+def test_list_follows_a_server_that_comes_back_with_another_log(browser):
+    """The server returns on the same port with a fresh data directory: its sequences start
+    again, so resuming after the last one seen is refused (OUT_OF_RANGE); the console starts
+    over live instead of retrying forever."""
+    port = free_port()
+    first = Server(http_port=port)
+    second = None
+    try:
+        for _ in range(3):
+            first.start_workflow({"jobs": 2, "steps": 5})
+        open_list(browser, first)
+        before = first.start_workflow({"jobs": 2, "steps": 5}, summary=unique("Before"))
+        browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(before)), 10)
+        assert first.stop() == 0
+        browser.until(lambda d: browser.find("connection-state").get_attribute("data-state") == "reconnecting", 20)
+
+        second = Server(http_port=port)
+        browser.until(lambda d: browser.find("connection-state").get_attribute("data-state") == "live", 30,
+                      "the console did not reconnect to the new server")
+        after = second.start_workflow({"jobs": 1, "steps": 1}, summary=unique("After"))
+        browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(after)), 10,
+                      "a workflow of the new server did not appear live")
+        browser.screenshot("new-server")
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
