@@ -7,7 +7,9 @@
 # on core 0 and the load generators on core 1 and writes its Markdown table to stdout and to
 # .build/bench/results.md, then runs Benchmarks/remote_jobs.py (WorkerService throughput and
 # step latency on the SQLite store; it takes only --tiny and --runs) and writes its tables to
-# stdout and to .build/bench/remote-jobs.md. --tiny is a quick run that only checks the
+# stdout and to .build/bench/remote-jobs.md, then Benchmarks/console_http.py (the console's
+# reads over HTTP at 100,000 retained workflows, and SSE fan-out) into .build/bench/console.md.
+# --tiny is a quick run that only checks the
 # harnesses work (CI); it uses the debug build the tests already made, so its figures mean
 # nothing.
 set -euo pipefail
@@ -44,8 +46,16 @@ while [[ $# -gt 0 ]]; do
     esac
     shift
 done
-exec python3 Benchmarks/remote_jobs.py \
+python3 Benchmarks/remote_jobs.py \
     --workflowd "$bin/workflowd" \
     --reference-dir .build/bench/reference \
     --output .build/bench/remote-jobs.md \
     "${remote_jobs_options[@]}"
+
+# The console's reads with 100,000 workflows retained and SSE fan-out (--tiny: a small run).
+console_options=()
+[[ $configuration == debug ]] && console_options+=(--tiny)
+exec python3 Benchmarks/console_http.py \
+    --workflowd "$bin/workflowd" \
+    --output .build/bench/console.md \
+    "${console_options[@]}"

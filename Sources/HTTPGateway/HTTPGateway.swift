@@ -187,20 +187,10 @@ package final class HTTPGateway: Sendable {
             return await self.unary(Methods.startWorkflow) { () throws(RPCStatus) in try RequestJSON.body(body) }
         }
         router.get("/api/v1/workflows/{id}") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            return await self.unary(Methods.getWorkflow) { () throws(RPCStatus) in
-                var json = try RequestJSON.query(request.uri.query)
-                try json.setPathField("workflow_id", to: id)
-                return json
-            }
+            await self.unary(Methods.getWorkflow) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
         }
         router.get("/api/v1/workflows/{id}/steps") { request, context in
-            let id = context.parameters.get("id") ?? ""
-            return await self.unary(Methods.listSteps) { () throws(RPCStatus) in
-                var json = try RequestJSON.query(request.uri.query)
-                try json.setPathField("workflow_id", to: id)
-                return json
-            }
+            await self.unary(Methods.listSteps) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
         }
         router.get("/api/v1/workflow-counts") { request, _ in
             await self.unary(Methods.countWorkflows) { () throws(RPCStatus) in
@@ -258,6 +248,14 @@ package final class HTTPGateway: Sendable {
         } catch is NIOTooManyBytesError {
             throw HTTPError(.contentTooLarge, message: "the request body is larger than \(configuration.maxBodySize) bytes")
         }
+    }
+
+    /// A GET on one workflow (`/workflows/{id}…`): its query's fields and the path's
+    /// `workflow_id` make the request.
+    private static func queryOfWorkflow(_ request: Request, _ context: GatewayRequestContext) throws(RPCStatus) -> RequestJSON {
+        var json = try RequestJSON.query(request.uri.query)
+        try json.setPathField("workflow_id", to: context.parameters.get("id") ?? "")
+        return json
     }
 
     /// A POST on one workflow (`/workflows/{id}/…`): its body's members and the path's

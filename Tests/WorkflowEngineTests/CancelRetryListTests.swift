@@ -2,18 +2,6 @@ import Testing
 import WorkflowModel
 @testable import WorkflowEngine
 
-/// Waits (bounded) until the workflow leaves RUNNING and returns it.
-private func settled(_ id: String, in engine: WorkflowEngine, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Workflow {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while ContinuousClock.now < deadline {
-        let workflow = try await engine.workflow(id: id)
-        if workflow.status != .running { return workflow }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-    Issue.record("workflow \(id) still running", sourceLocation: sourceLocation)
-    return try await engine.workflow(id: id)
-}
-
 /// Every event of one workflow in the log, in order.
 private func allEvents(of id: String, in log: EventLog) -> [WorkflowModel.LogEvent] {
     guard case .events(let events, _) = log.read(after: 0, matching: EventFilter(workflowID: id), limit: 100_000) else { return [] }
@@ -33,7 +21,7 @@ struct CancelRetryListTests {
         #expect(answer.status == .running, "cancellation is cooperative")
         #expect(answer.cancelReason == "operator asked")
 
-        let stopped = try await settled(workflow.id, in: engine)
+        let stopped = try await EngineTesting.settled(workflow.id, in: engine)
         #expect(stopped.status == .cancelled)
         #expect(stopped.jobs.map(\.status) == [.cancelled, .cancelled, .cancelled])
         #expect(stopped.jobs[0].steps.count < 1000, "the running job stopped early")
@@ -54,7 +42,7 @@ struct CancelRetryListTests {
     func cancelFinished() async throws {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
-        _ = try await settled(workflow.id, in: engine)
+        _ = try await EngineTesting.settled(workflow.id, in: engine)
         await #expect(throws: EngineError.self) { _ = try await engine.cancel(id: workflow.id) }
         do {
             _ = try await engine.cancel(id: workflow.id)
@@ -71,7 +59,7 @@ struct CancelRetryListTests {
         let workflow = try await engine.start(
             WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "4", "step_delay_ms": "0", "fail_job": "2"])
         ).value
-        let failed = try await settled(workflow.id, in: engine)
+        let failed = try await EngineTesting.settled(workflow.id, in: engine)
         #expect(failed.status == .failed)
         let stepsBefore = failed.jobs.map(\.steps)
 
@@ -83,7 +71,7 @@ struct CancelRetryListTests {
         #expect(running.jobs.map(\.attempt) == [1, 2, 2])
 
         // The TEST template fails job 2 every time: the retry fails again, at the same job.
-        let again = try await settled(workflow.id, in: engine)
+        let again = try await EngineTesting.settled(workflow.id, in: engine)
         #expect(again.status == .failed)
         #expect(again.attempt == 2)
         #expect(again.jobs[0].steps == stepsBefore[0], "completed jobs are untouched")
@@ -101,11 +89,11 @@ struct CancelRetryListTests {
     func retryPreconditions() async throws {
         let engine = EngineTesting.makeEngine()
         let completed = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
-        _ = try await settled(completed.id, in: engine)
+        _ = try await EngineTesting.settled(completed.id, in: engine)
         await #expect(throws: EngineError.self) { _ = try await engine.retry(id: completed.id) }
 
         let failing = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "10", "step_delay_ms": "50", "fail_job": "1"])).value
-        _ = try await settled(failing.id, in: engine)
+        _ = try await EngineTesting.settled(failing.id, in: engine)
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<2 {
                 group.addTask { (try? await engine.retry(id: failing.id)) != nil }
@@ -113,7 +101,7 @@ struct CancelRetryListTests {
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1, "exactly one of two concurrent retries wins")
-        let retried = try await settled(failing.id, in: engine)
+        let retried = try await EngineTesting.settled(failing.id, in: engine)
         #expect(retried.attempt == 2)
         #expect(allEvents(of: failing.id, in: engine.events).filter { $0.kind == .workflowRetried }.count == 1)
     }
@@ -126,7 +114,7 @@ struct CancelRetryListTests {
             let user = index.isMultiple(of: 2) ? "ada" : "bob"
             ids.append(try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "0"], userID: user)).value.id)
         }
-        for id in ids { _ = try await settled(id, in: engine) }
+        for id in ids { _ = try await EngineTesting.settled(id, in: engine) }
 
         let first = try await engine.list(WorkflowQuery(pageSize: 3))
         #expect(first.workflows.map(\.id) == Array(ids.reversed().prefix(3)))
@@ -152,7 +140,7 @@ struct CancelRetryListTests {
     func eventFilters() async throws {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"], userID: "ada")).value
-        let done = try await settled(workflow.id, in: engine)
+        let done = try await EngineTesting.settled(workflow.id, in: engine)
         let all = allEvents(of: workflow.id, in: engine.events)
         func matching(_ filter: EventFilter) -> [WorkflowModel.LogEvent] { all.filter(filter.matches) }
 

@@ -2,18 +2,6 @@ import Testing
 import WorkflowModel
 @testable import WorkflowEngine
 
-/// Waits (bounded) until the workflow leaves RUNNING and returns it.
-private func settled(_ id: String, in engine: WorkflowEngine, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Workflow {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while ContinuousClock.now < deadline {
-        let workflow = try await engine.workflow(id: id)
-        if workflow.status != .running { return workflow }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-    Issue.record("workflow \(id) still running", sourceLocation: sourceLocation)
-    return try await engine.workflow(id: id)
-}
-
 /// The queries a console makes: windows of a long log, counts per type and status, text in
 /// summaries, events of some kinds, and a tree to follow on from.
 @Suite("Console queries")
@@ -23,7 +11,7 @@ struct ConsoleQueryTests {
         let started = try await engine.start(WorkflowRequest(
             type: "TEST", params: ["jobs": "3", "steps": "10", "step_delay_ms": "0", "fail_job": "3"]
         )).value
-        return try await settled(started.id, in: engine)
+        return try await EngineTesting.settled(started.id, in: engine)
     }
 
     @Test("steps read backwards page by page are the whole log, once each, in order")
@@ -117,7 +105,7 @@ struct ConsoleQueryTests {
         ids.append(try await engine.start(WorkflowRequest(
             type: "TEST", params: ["steps": "2", "step_delay_ms": "0", "fail_job": "1"], userID: "ada", summary: "gold, failing"
         )).value.id)
-        for id in ids { _ = try await settled(id, in: engine) }
+        for id in ids { _ = try await EngineTesting.settled(id, in: engine) }
 
         #expect(try await engine.count(WorkflowQuery()) == [
             WorkflowCount(type: "TEST", status: .completed, count: 3),
@@ -141,7 +129,7 @@ struct ConsoleQueryTests {
             let failing = index >= 4 ? ["fail_job": "1", "fail_attempts": "1"] : [:]
             let id = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"].merging(failing) { $1 })).value.id
             // One at a time: with a retention of 3, finishing one forgets the oldest.
-            _ = try await settled(id, in: engine)
+            _ = try await EngineTesting.settled(id, in: engine)
         }
         #expect(try await engine.count(WorkflowQuery()) == (await engine.countByLooking(WorkflowQuery())))
         let failed = try await engine.list(WorkflowQuery(statuses: [.failed], pageSize: 100)).workflows
@@ -152,8 +140,8 @@ struct ConsoleQueryTests {
         let running = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1000", "step_delay_ms": "5"])).value
         #expect(try await engine.count(WorkflowQuery()) == (await engine.countByLooking(WorkflowQuery())))
         _ = try await engine.cancel(id: running.id, reason: "enough")
-        for workflow in failed { _ = try await settled(workflow.id, in: engine) }
-        _ = try await settled(running.id, in: engine)
+        for workflow in failed { _ = try await EngineTesting.settled(workflow.id, in: engine) }
+        _ = try await EngineTesting.settled(running.id, in: engine)
         let kept = try await engine.count(WorkflowQuery())
         #expect(kept == (await engine.countByLooking(WorkflowQuery())))
         let retained = try await engine.list(WorkflowQuery(pageSize: 100)).workflows.count
@@ -177,7 +165,7 @@ struct ConsoleQueryTests {
     func kindsFilter() async throws {
         let engine = EngineTesting.makeEngine()
         let workflow = try await engine.start(WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"])).value
-        _ = try await settled(workflow.id, in: engine)
+        _ = try await EngineTesting.settled(workflow.id, in: engine)
         guard case .events(let all, _) = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 1_000) else {
             Issue.record("no events")
             return
@@ -195,7 +183,7 @@ struct ConsoleQueryTests {
         }
         let snapshot = try await engine.snapshot(id: started.id)
         #expect(snapshot.workflow.status == .running)
-        let final = try await settled(started.id, in: engine)
+        let final = try await EngineTesting.settled(started.id, in: engine)
         guard case .events(let later, _) = engine.events.read(
             after: snapshot.asOfSequence, matching: EventFilter(workflowID: started.id), limit: 10_000
         ) else {

@@ -8,32 +8,35 @@ import WorkflowEngine
 import WorkflowMessages
 @testable import WorkflowService
 
-/// The unary handler of `method`, from a router the service registered in.
-private func unaryHandler<Request, Response>(
-    of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>
-) throws -> @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void {
+/// The handler the service registered for `method`.
+private func handler<Request, Response>(of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>) throws -> RPCHandler {
     var router = RPCRouter()
     service.register(in: &router)
     let head = try #require(GRPCRequestHead(path: method.path))
-    guard case .success(.unary(let handler)) = router.route(head) else {
-        Issue.record("\(method.path) is not a unary method")
+    guard case .success(let handler) = router.route(head) else {
         throw RPCStatus(code: .unimplemented, message: method.path)
     }
     return handler
 }
 
-/// The server-streaming handler of `method`, from a router the service registered in.
+/// The unary handler of `method`.
+private func unaryHandler<Request, Response>(
+    of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>
+) throws -> @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void {
+    guard case .unary(let unary) = try handler(of: service, method) else {
+        throw RPCStatus(code: .unimplemented, message: "\(method.path) is not a unary method")
+    }
+    return unary
+}
+
+/// The server-streaming handler of `method`.
 private func streamHandler<Request, Response>(
     of service: WorkflowRPCService, _ method: MethodDescriptor<Request, Response>
 ) throws -> @Sendable ([UInt8], ServerCallContext, StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
-    var router = RPCRouter()
-    service.register(in: &router)
-    let head = try #require(GRPCRequestHead(path: method.path))
-    guard case .success(.serverStreaming(let handler)) = router.route(head) else {
-        Issue.record("\(method.path) is not a server-streaming method")
-        throw RPCStatus(code: .unimplemented, message: method.path)
+    guard case .serverStreaming(let stream) = try handler(of: service, method) else {
+        throw RPCStatus(code: .unimplemented, message: "\(method.path) is not a server-streaming method")
     }
-    return handler
+    return stream
 }
 
 private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

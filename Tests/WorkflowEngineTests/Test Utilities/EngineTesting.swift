@@ -49,6 +49,18 @@ enum EngineTesting {
         }
     }
 
+    /// Waits (bounded) until the workflow leaves RUNNING and returns it.
+    static func settled(_ id: String, in engine: WorkflowEngine, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Workflow {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let workflow = try await engine.workflow(id: id)
+            if workflow.status != .running { return workflow }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        Issue.record("workflow \(id) still running", sourceLocation: sourceLocation)
+        return try await engine.workflow(id: id)
+    }
+
     /// Follows `log` from the start, returning every event of workflow `id` up to and
     /// including its terminal event. Records an issue and returns what it has after `timeout`.
     static func eventsUntilTerminal(
