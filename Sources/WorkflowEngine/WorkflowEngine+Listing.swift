@@ -16,18 +16,20 @@ extension WorkflowEngine {
             throw .invalidArgument(field: "created_before_ms", reason: "must be later than created_after_ms")
         }
         // Ids sort by creation time, so the newest come last.
-        var end = creationOrder.count
+        let order = creationOrder.records(ofType: query.type)
+        var end = order.count
         if let token = query.pageToken {
             guard WorkflowIDGenerator.isWellFormed(token) else {
                 throw .invalidArgument(field: "page_token", reason: "is not a token from a previous ListWorkflows page")
             }
-            end = firstIndex(notBelow: token)
+            end = CreationOrder.firstIndex(in: order, notBelow: token)
         }
         var page: [Workflow] = []
         var index = end
         while index > 0 {
             index -= 1
-            guard let record = records[creationOrder[index]], query.matches(record.workflow) else { continue }
+            let record = order[index]
+            guard !record.isForgotten, query.matches(record) else { continue }
             if page.count == query.pageSize {
                 return WorkflowPage(workflows: page, nextPageToken: page.last?.id)
             }
@@ -58,7 +60,7 @@ extension WorkflowEngine {
         var everyStatus = query
         everyStatus.statuses = []
         var counts: [String: [WorkflowStatus: Int]] = [:]
-        for record in records.values where everyStatus.matches(record.workflow) {
+        for record in records.values where everyStatus.matches(record) {
             counts[record.workflow.type, default: [:]][record.workflow.status, default: 0] += 1
         }
         return counts.keys.sorted().flatMap { type in
@@ -72,6 +74,7 @@ extension WorkflowEngine {
     func retain(_ record: WorkflowRecord) {
         if let replaced = records.updateValue(record, forKey: record.workflow.id) {
             statusTally.remove(type: replaced.workflow.type, status: replaced.workflow.status)
+            replaced.markForgotten()
         }
         statusTally.add(type: record.workflow.type, status: record.workflow.status)
     }
@@ -81,6 +84,7 @@ extension WorkflowEngine {
     func forget(_ id: String) -> WorkflowRecord? {
         guard let record = records.removeValue(forKey: id) else { return nil }
         statusTally.remove(type: record.workflow.type, status: record.workflow.status)
+        record.markForgotten()
         return record
     }
 
@@ -91,25 +95,9 @@ extension WorkflowEngine {
         statusTally.add(type: record.workflow.type, status: status)
     }
 
-    /// The index of the first id in ``creationOrder`` that is not below `id`.
-    private func firstIndex(notBelow id: String) -> Int {
-        var low = 0
-        var high = creationOrder.count
-        while low < high {
-            let middle = (low + high) / 2
-            if creationOrder[middle] < id {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
-        return low
-    }
-
-    /// Drops forgotten ids once they are the majority, keeping ``creationOrder`` (and listing)
-    /// proportional to what is retained. Called whenever workflows are forgotten.
+    /// Drops forgotten workflows from ``creationOrder`` once they are the majority. Called
+    /// whenever workflows are forgotten.
     func compactCreationOrderIfSparse() {
-        guard creationOrder.count > 1024, records.count * 2 < creationOrder.count else { return }
-        creationOrder.removeAll { records[$0] == nil }
+        creationOrder.compactIfSparse(retained: records.count)
     }
 }

@@ -44,7 +44,7 @@ extension WorkflowEngine {
             )
             record.firstSequence = stored.firstSequence
             retain(record)
-            creationOrder.append(workflow.id)
+            creationOrder.append(record)
             if !workflow.requestID.isEmpty {
                 workflowIDsByRequestID[workflow.requestID] = workflow.id
             }

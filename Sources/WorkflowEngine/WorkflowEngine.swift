@@ -54,9 +54,8 @@ public actor WorkflowEngine {
     var isRestored = false
     /// Set by ``shutdown(gracePeriod:)``: no workflow, job or attempt starts any more.
     var isShuttingDown = false
-    /// Every retained workflow's id, oldest first (ids sort by creation); forgotten ids are
-    /// skipped when listing and compacted away now and then.
-    var creationOrder: [String] = []
+    /// The retained workflows, oldest first, overall and per type, for listing.
+    var creationOrder = CreationOrder()
 
     /// Creates an engine.
     ///
@@ -202,7 +201,7 @@ public actor WorkflowEngine {
         workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
         retain(record)
-        creationOrder.append(id)
+        creationOrder.append(record)
         if !request.requestID.isEmpty {
             workflowIDsByRequestID[request.requestID] = id
         }

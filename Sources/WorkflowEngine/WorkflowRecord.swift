@@ -44,6 +44,9 @@ final class WorkflowRecord {
     /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
     /// was restored already ended and so already durable).
     var terminalSequence: UInt64 = 0
+    /// Set once the engine no longer retains the workflow; the record may linger in the
+    /// engine's creation order for a while.
+    private(set) var isForgotten = false
 
     init(
         workflow: Workflow,
@@ -57,6 +60,14 @@ final class WorkflowRecord {
         self.definitions = definitions
         self.deadline = deadline
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
+    }
+
+    /// Marks the workflow forgotten and lets go of its jobs and their steps, which nothing
+    /// reads any more, while the record lingers in the creation order.
+    func markForgotten() {
+        isForgotten = true
+        workflow.jobs = []
+        workflow.params = [:]
     }
 
     /// Stops the timers of the workflow's current state (the retry wait, the deadline).

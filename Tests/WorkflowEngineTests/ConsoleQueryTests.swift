@@ -150,6 +150,35 @@ struct ConsoleQueryTests {
         #expect(try await engine.count(WorkflowQuery(type: "OTHER")).isEmpty)
     }
 
+    @Test("listing by type pages through exactly the retained workflows of that type while older ones are forgotten")
+    func listingByTypeAcrossForgetting() async throws {
+        let other = WorkflowTemplate(type: "OTHER", jobs: [JobDefinition(name: "Noop") { _ in }])
+        let engine = EngineTesting.makeEngine([other], workflowRetention: 1_000)
+        for index in 0..<2_600 {
+            _ = try await engine.start(WorkflowRequest(type: index % 3 == 0 ? "OTHER" : "TEST", params: ["steps": "0"])).value.id
+        }
+        while try await engine.list(WorkflowQuery(statuses: [.running], pageSize: 1)).workflows.count > 0 {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let counts = try await engine.count(WorkflowQuery())
+        #expect(counts.reduce(0) { $0 + $1.count } == 1_000)
+        for type in ["TEST", "OTHER"] {
+            var seen: [String] = []
+            var token: String?
+            repeat {
+                let page = try await engine.list(WorkflowQuery(type: type, pageSize: 70, pageToken: token))
+                #expect(page.workflows.allSatisfy { $0.type == type && $0.status == .completed })
+                seen += page.workflows.map(\.id)
+                token = page.nextPageToken
+            } while token != nil
+            #expect(seen == seen.sorted(by: >), "newest first")
+            #expect(Set(seen).count == seen.count, "each once")
+            #expect(seen.count == counts.first { $0.type == type }?.count)
+        }
+        let everything = try await engine.list(WorkflowQuery(pageSize: 1_000)).workflows
+        #expect(everything.count == 1_000 && everything.allSatisfy { !$0.jobs.isEmpty })
+    }
+
     @Test("text in a summary, ignoring case: ASCII folded byte by byte, other text lower-cased")
     func summaryText() {
         #expect(WorkflowQuery.text("Import Gold Mine", containsLowered: "gold mine"))
