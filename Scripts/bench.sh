@@ -9,9 +9,8 @@
 # step latency on the SQLite store; it takes only --tiny and --runs) and writes its tables to
 # stdout and to .build/bench/remote-jobs.md, then Benchmarks/console_http.py (the console's
 # reads over HTTP at 100,000 retained workflows, and SSE fan-out) into .build/bench/console.md.
-# --tiny is a quick run that only checks the
-# harnesses work (CI); it uses the debug build the tests already made, so its figures mean
-# nothing.
+# --tiny is a quick run that only checks the harnesses work (CI); it uses the debug build the
+# tests already made, so its figures mean nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the generated code (protoc-c's C, the Swift messages, the descriptor set, the
-# embedded console) and
-# fails if it differs from what is committed.
+# embedded console) and fails if it differs from what is committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/generate-protos.sh

@@ -4135,7 +4135,7 @@ const ProtobufCMessageDescriptor workflow__v1__list_workflows_response__descript
   (ProtobufCMessageInit) workflow__v1__list_workflows_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__list_steps_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor workflow__v1__list_steps_request__field_descriptors[8] =
 {
   {
     "workflow_id",
@@ -4221,6 +4221,18 @@ static const ProtobufCFieldDescriptor workflow__v1__list_steps_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "oldest_first",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListStepsRequest, oldest_first),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__list_steps_request__field_indices_by_name[] = {
   5,   /* field[5] = after_sequence */
@@ -4228,13 +4240,14 @@ static const unsigned workflow__v1__list_steps_request__field_indices_by_name[] 
   3,   /* field[3] = entity_tag */
   1,   /* field[1] = job_id */
   2,   /* field[2] = min_level */
+  7,   /* field[7] = oldest_first */
   6,   /* field[6] = page_size */
   0,   /* field[0] = workflow_id */
 };
 static const ProtobufCIntRange workflow__v1__list_steps_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor workflow__v1__list_steps_request__descriptor =
 {
@@ -4244,7 +4257,7 @@ const ProtobufCMessageDescriptor workflow__v1__list_steps_request__descriptor =
   "Workflow__V1__ListStepsRequest",
   "workflow.v1",
   sizeof(Workflow__V1__ListStepsRequest),
-  7,
+  8,
   workflow__v1__list_steps_request__field_descriptors,
   workflow__v1__list_steps_request__field_indices_by_name,
   1,  workflow__v1__list_steps_request__number_ranges,

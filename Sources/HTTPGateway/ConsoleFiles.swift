@@ -22,7 +22,7 @@ package enum ConsoleFiles: Sendable {
             headers[.eTag] = asset.etag
             // Revalidated at each load, so a new binary's console is never mixed with an old one.
             headers[.cacheControl] = "no-cache"
-            if request.headers[values: .ifNoneMatch].contains(where: { $0 == asset.etag || $0 == "*" }) {
+            if Self.matches(request.headers[values: .ifNoneMatch], asset.etag) {
                 return Response(status: .notModified, headers: headers)
             }
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: asset.text)))
@@ -34,6 +34,15 @@ package enum ConsoleFiles: Sendable {
             var headers = Self.headers(contentType: contentType)
             headers[.cacheControl] = "no-store"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    /// Whether an `If-None-Match` (any number of fields, each a comma-separated list of
+    /// entity tags, weak ones too, or `*`) names `etag`.
+    private static func matches(_ fields: [String], _ etag: String) -> Bool {
+        fields.flatMap { $0.split(separator: ",") }.contains { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
         }
     }
 

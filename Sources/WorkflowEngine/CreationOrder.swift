@@ -5,7 +5,7 @@ import WorkflowModel
 ///
 /// It holds the records themselves, not their ids: a walk of 100,000 workflows by id spent a
 /// third of its time looking each one up. A type filter walks only that type's order. A
-/// forgotten record stays (as little more than its id, see ``WorkflowRecord/markForgotten()``)
+/// forgotten record stays (with little more than its ids and summary, see ``WorkflowRecord/markForgotten()``)
 /// until forgotten records are the majority and ``compactIfSparse(retained:)`` drops them.
 struct CreationOrder {
     private(set) var all: [WorkflowRecord] = []
@@ -34,17 +34,7 @@ struct CreationOrder {
 
     /// The index in `order` of the first workflow whose id is not below `id`.
     static func firstIndex(in order: [WorkflowRecord], notBelow id: String) -> Int {
-        var low = 0
-        var high = order.count
-        while low < high {
-            let middle = (low + high) / 2
-            if order[middle].workflow.id < id {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
-        return low
+        order.partitioningIndex { $0.workflow.id >= id }
     }
 
     /// Drops forgotten workflows once they are the majority, keeping walks proportional to

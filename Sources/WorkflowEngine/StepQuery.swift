@@ -21,6 +21,9 @@ public struct StepQuery: Sendable, Hashable {
     public var afterSequence: UInt64?
     /// At most this many steps (1 to ``maxPageSize``).
     public var pageSize: Int
+    /// Whether the page holds the oldest matching steps of the range (a forward read) rather
+    /// than the newest.
+    public var oldestFirst: Bool
 
     /// Creates a query; empty strings mean "any".
     public init(
@@ -30,7 +33,8 @@ public struct StepQuery: Sendable, Hashable {
         entityTag: String? = nil,
         beforeSequence: UInt64? = nil,
         afterSequence: UInt64? = nil,
-        pageSize: Int = StepQuery.defaultPageSize
+        pageSize: Int = StepQuery.defaultPageSize,
+        oldestFirst: Bool = false
     ) {
         self.workflowID = workflowID
         self.jobID = jobID?.isEmpty == true ? nil : jobID
@@ -39,12 +43,7 @@ public struct StepQuery: Sendable, Hashable {
         self.beforeSequence = beforeSequence
         self.afterSequence = afterSequence
         self.pageSize = pageSize
-    }
-
-    /// Whether the page holds the oldest matching steps (only ``afterSequence`` is set) rather
-    /// than the newest.
-    public var readsForward: Bool {
-        afterSequence != nil && beforeSequence == nil
+        self.oldestFirst = oldestFirst
     }
 
     /// Whether `step` passes the level and entity criteria.

@@ -44,6 +44,8 @@ extension WorkflowEngine {
     /// Without a user, text or time filter the counts are kept as workflows change and cost
     /// nothing per workflow; with one, every retained workflow is looked at.
     ///
+    /// - Parameter query: The type, user, text and time filters.
+    /// - Returns: One count per type and status with at least one workflow.
     /// - Throws: ``EngineError/Code/invalidArgument`` for an empty time range.
     public func count(_ query: WorkflowQuery) throws(EngineError) -> [WorkflowCount] {
         if let after = query.createdAfterMs, let before = query.createdBeforeMs, after >= before {
@@ -59,40 +61,11 @@ extension WorkflowEngine {
     func countByLooking(_ query: WorkflowQuery) -> [WorkflowCount] {
         var everyStatus = query
         everyStatus.statuses = []
-        var counts: [String: [WorkflowStatus: Int]] = [:]
+        var tally = WorkflowStatusTally()
         for record in records.values where everyStatus.matches(record) {
-            counts[record.workflow.type, default: [:]][record.workflow.status, default: 0] += 1
+            tally.add(type: record.workflow.type, status: record.workflow.status)
         }
-        return counts.keys.sorted().flatMap { type in
-            WorkflowStatus.allCases.compactMap { status in
-                counts[type]?[status].map { WorkflowCount(type: type, status: status, count: $0) }
-            }
-        }
-    }
-
-    /// Starts retaining `record`.
-    func retain(_ record: WorkflowRecord) {
-        if let replaced = records.updateValue(record, forKey: record.workflow.id) {
-            statusTally.remove(type: replaced.workflow.type, status: replaced.workflow.status)
-            replaced.markForgotten()
-        }
-        statusTally.add(type: record.workflow.type, status: record.workflow.status)
-    }
-
-    /// Stops retaining the workflow `id`.
-    /// - Returns: Its record; nil if it was not retained.
-    func forget(_ id: String) -> WorkflowRecord? {
-        guard let record = records.removeValue(forKey: id) else { return nil }
-        statusTally.remove(type: record.workflow.type, status: record.workflow.status)
-        record.markForgotten()
-        return record
-    }
-
-    /// Changes the status of a retained workflow.
-    func setStatus(_ status: WorkflowStatus, of record: WorkflowRecord) {
-        statusTally.remove(type: record.workflow.type, status: record.workflow.status)
-        record.workflow.status = status
-        statusTally.add(type: record.workflow.type, status: status)
+        return tally.counts(ofType: nil)
     }
 
     /// Drops forgotten workflows from ``creationOrder`` once they are the majority. Called

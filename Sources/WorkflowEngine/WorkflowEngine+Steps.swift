@@ -7,6 +7,8 @@ extension WorkflowEngine {
     /// Each job's steps are ordered by sequence, so a window costs a binary search per job plus
     /// the steps the filters skip.
     ///
+    /// - Parameter query: The workflow, the filters, the range and which end of it.
+    /// - Returns: The page, oldest first, and whether more lie beyond it.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained;
     ///   ``EngineError/Code/invalidArgument`` for a page size out of range, an empty sequence
     ///   range or a job the workflow does not have.
@@ -36,7 +38,7 @@ extension WorkflowEngine {
         for job in jobs {
             let window = Self.indices(of: job.steps, after: lower, before: upper)
             var found = 0
-            let order = query.readsForward
+            let order = query.oldestFirst
                 ? stride(from: window.lowerBound, to: window.upperBound, by: 1)
                 : stride(from: window.upperBound - 1, to: window.lowerBound - 1, by: -1)
             for index in order where query.matches(job.steps[index]) {
@@ -47,7 +49,7 @@ extension WorkflowEngine {
         }
         candidates.sort { $0.step.sequence < $1.step.sequence }
         let hasMore = candidates.count > query.pageSize
-        let page = query.readsForward ? candidates.prefix(query.pageSize) : candidates.suffix(query.pageSize)
+        let page = query.oldestFirst ? candidates.prefix(query.pageSize) : candidates.suffix(query.pageSize)
         return StepPage(
             steps: page.map { stepEvent(record, step: $0.step, job: record.jobRefs[$0.position]) },
             hasMore: hasMore
@@ -66,21 +68,8 @@ extension WorkflowEngine {
 
     /// The indices of the steps with a sequence in `after + 1 ..< before`.
     private static func indices(of steps: [Step], after: UInt64, before: UInt64) -> Range<Int> {
-        func firstIndex(where isPast: (UInt64) -> Bool) -> Int {
-            var low = 0
-            var high = steps.count
-            while low < high {
-                let middle = (low + high) / 2
-                if isPast(steps[middle].sequence) {
-                    high = middle
-                } else {
-                    low = middle + 1
-                }
-            }
-            return low
-        }
-        let start = firstIndex { $0 > after }
-        let end = firstIndex { $0 >= before }
+        let start = steps.partitioningIndex { $0.sequence > after }
+        let end = steps.partitioningIndex { $0.sequence >= before }
         return start ..< max(start, end)
     }
 }

@@ -258,6 +258,7 @@ public actor WorkflowEngine {
     /// starting point and hands on what follows once it is committed.
     ///
     /// - Parameter id: The workflow's id.
+    /// - Returns: The tree, its revision and the sequence of the newest event it reflects.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
     public func snapshot(id: String) throws(EngineError) -> WorkflowSnapshot {
         guard let record = records[id] else {

@@ -18,7 +18,7 @@ final class WorkflowRecord {
         revisions.add(1, ordering: .relaxed).newValue
     }
     /// The request that started the workflow, to recognize retries with the same request id.
-    let request: WorkflowRequest
+    private(set) var request: WorkflowRequest
     /// The jobs to run, in order.
     let definitions: [JobDefinition]
     /// How long the workflow may run from its start or retry; `nil` for no deadline.
@@ -62,12 +62,15 @@ final class WorkflowRecord {
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
     }
 
-    /// Marks the workflow forgotten and lets go of its jobs and their steps, which nothing
-    /// reads any more, while the record lingers in the creation order.
+    /// Marks the workflow forgotten and lets go of what can be large (its jobs and their
+    /// steps, its parameters, its error), which nothing reads any more, while the record
+    /// lingers in the creation order with little more than the workflow's ids and summary.
     func markForgotten() {
         isForgotten = true
         workflow.jobs = []
         workflow.params = [:]
+        workflow.error = nil
+        request.params = [:]
     }
 
     /// Stops the timers of the workflow's current state (the retry wait, the deadline).

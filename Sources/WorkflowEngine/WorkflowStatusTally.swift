@@ -13,7 +13,10 @@ struct WorkflowStatusTally {
 
     /// Stops counting a workflow that is no longer retained.
     mutating func remove(type: String, status: WorkflowStatus) {
-        guard let count = counts[type]?[status] else { return }
+        guard let count = counts[type]?[status] else {
+            assertionFailure("no \(status) \(type) workflow was counted")
+            return
+        }
         counts[type]?[status] = count > 1 ? count - 1 : nil
         if counts[type]?.isEmpty == true {
             counts[type] = nil

@@ -78,7 +78,8 @@ enum RequestValidation {
             entityTag: request.entityTag,
             beforeSequence: request.beforeSequence == 0 ? nil : request.beforeSequence,
             afterSequence: request.afterSequence == 0 ? nil : request.afterSequence,
-            pageSize: request.pageSize == 0 ? StepQuery.defaultPageSize : Int(request.pageSize)
+            pageSize: request.pageSize == 0 ? StepQuery.defaultPageSize : Int(request.pageSize),
+            oldestFirst: request.oldestFirst
         )
     }
 

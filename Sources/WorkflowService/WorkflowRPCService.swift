@@ -10,7 +10,8 @@ import WorkflowModel
 /// every connection: a handler, already on that loop, calls the engine with a plain function
 /// call and never waits for it (a call from any other thread stops the program).
 package struct WorkflowRPCService: Sendable {
-    /// The most a ListWorkflows answer carries before its page ends early.
+    /// The most a ListWorkflows or ListSteps answer carries before its page ends early: well
+    /// under the 4 MiB stock clients accept.
     static let maxListResponseBytes = 3 << 20
 
     private let engine: WorkflowEngine
@@ -126,19 +127,15 @@ package struct WorkflowRPCService: Sendable {
         }
         callEngine(responder) { engine throws(EngineError) in
             let page = try engine.list(query)
-            // Keep each answer well under the 4 MiB stock clients accept: a page of large
-            // summaries ends early, and its token continues after the last one sent.
-            var summaries: [WorkflowV1.Workflow] = []
-            var bytes = 0
-            for workflow in page.workflows {
-                let summary = WorkflowV1.Workflow(workflow, includingSteps: false)
-                bytes += summary.serializedBytes().count + 8
-                if bytes > Self.maxListResponseBytes, !summaries.isEmpty {
-                    return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: summaries[summaries.count - 1].id).serializedBytes()
-                }
-                summaries.append(summary)
+            let summaries = page.workflows.map { WorkflowV1.Workflow($0, includingSteps: false) }
+            // A page of large summaries ends early, and its token continues after the last one sent.
+            let fitting = Self.countFitting(summaries)
+            guard fitting < summaries.count else {
+                return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: page.nextPageToken ?? "").serializedBytes()
             }
-            return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: page.nextPageToken ?? "").serializedBytes()
+            return WorkflowV1.ListWorkflowsResponse(
+                workflows: Array(summaries.prefix(fitting)), nextPageToken: summaries[fitting - 1].id
+            ).serializedBytes()
         }
     }
 
@@ -151,22 +148,15 @@ package struct WorkflowRPCService: Sendable {
         }
         callEngine(responder) { engine throws(EngineError) in
             let page = try engine.steps(query)
-            var steps = page.steps.map(WorkflowV1.LogEvent.init)
-            // Keep the answer well under the 4 MiB stock clients accept: a page of large steps
-            // ends early on the side away from where it was read from, and says there is more.
-            var bytes = 0
-            let nearestFirst = query.readsForward ? Array(steps.indices) : steps.indices.reversed()
-            for (kept, index) in nearestFirst.enumerated() {
-                bytes += steps[index].serializedBytes().count + 8
-                guard bytes > Self.maxListResponseBytes, kept > 0 else { continue }
-                if query.readsForward {
-                    steps.removeSubrange(index...)
-                } else {
-                    steps.removeSubrange(...index)
-                }
-                return WorkflowV1.ListStepsResponse(steps: steps, hasMore: true).serializedBytes()
+            let steps = page.steps.map(WorkflowV1.LogEvent.init)
+            // A page of large steps ends early on the side away from where it was read from,
+            // and says there is more.
+            let fitting = query.oldestFirst ? Self.countFitting(steps) : Self.countFitting(steps.reversed())
+            guard fitting < steps.count else {
+                return WorkflowV1.ListStepsResponse(steps: steps, hasMore: page.hasMore).serializedBytes()
             }
-            return WorkflowV1.ListStepsResponse(steps: steps, hasMore: page.hasMore).serializedBytes()
+            let kept = query.oldestFirst ? steps.prefix(fitting) : steps.suffix(fitting)
+            return WorkflowV1.ListStepsResponse(steps: Array(kept), hasMore: true).serializedBytes()
         }
     }
 
@@ -243,6 +233,19 @@ package struct WorkflowRPCService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// How many of `messages`, taken in order, fit in one answer of at most
+    /// ``maxListResponseBytes`` (at least one, however large).
+    private static func countFitting<M: ProtoMessage>(_ messages: some Sequence<M>) -> Int {
+        var bytes = 0
+        var count = 0
+        for message in messages {
+            bytes += message.serializedBytes().count + 8
+            if bytes > maxListResponseBytes, count > 0 { break }
+            count += 1
+        }
+        return count
+    }
 
     /// Where a workflow is now, for its watchers; a forgotten workflow counts as ended.
     private func progressCheck(_ id: String) -> @Sendable () -> WorkflowProgress {

@@ -161,8 +161,8 @@ struct Workflowd: AsyncParsableCommand {
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
-                http: Int(httpPort).map {
-                    HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: Self.consoleFiles())
+                http: try Int(httpPort).map {
+                    HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
                 },
                 metrics: metrics.map(Self.emitter)
             ),
@@ -209,9 +209,13 @@ struct Workflowd: AsyncParsableCommand {
 extension Workflowd {
     /// The console's files: built in, or read from the folder `WORKFLOWD_CONSOLE_DIR` names
     /// (a checkout's `Console/`), so an edit shows at the next reload without a rebuild.
-    static func consoleFiles() -> ConsoleFiles {
+    /// - Throws: A folder without an `index.html`: every page would be a 404.
+    static func consoleFiles() throws -> ConsoleFiles {
         guard let folder = ProcessInfo.processInfo.environment["WORKFLOWD_CONSOLE_DIR"], !folder.isEmpty else {
             return .builtIn
+        }
+        guard FileManager.default.fileExists(atPath: folder + "/index.html") else {
+            throw ValidationError("WORKFLOWD_CONSOLE_DIR: \(folder) has no index.html (it names the console's folder, Console/ of a checkout)")
         }
         return .directory(folder)
     }

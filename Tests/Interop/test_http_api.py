@@ -321,6 +321,42 @@ def test_the_console_is_served_with_a_validator_and_safe_headers(http_server):
         assert status == 200 and body is None and head_headers["ETag"] == script_headers["ETag"], (script, body)
 
 
+def test_a_validator_list_or_weak_tag_revalidates_the_console(http_server):
+    _, _, headers = call(http_server, "GET", "/")
+    for validator in [f'"other", {headers["ETag"]}', f'W/{headers["ETag"]}', "*"]:
+        status, _, _ = call(http_server, "GET", "/", headers={"If-None-Match": validator})
+        assert status == 304, validator
+    status, _, _ = call(http_server, "GET", "/", headers={"If-None-Match": '"other"'})
+    assert status == 200
+
+
+def test_the_console_is_served_from_a_folder_while_it_is_edited(tmp_path, monkeypatch):
+    (tmp_path / "index.html").write_text("<p>first</p>")
+    (tmp_path / "app.js").write_text("let a = 1;")
+    (tmp_path / ".secret.js").write_text("hidden")
+    (tmp_path / "notes.txt").write_text("not a console file")
+    monkeypatch.setenv("WORKFLOWD_CONSOLE_DIR", str(tmp_path))
+    server = Server("--store", "memory")
+    try:
+        assert call(server, "GET", "/")[1] == "<p>first</p>"
+        (tmp_path / "index.html").write_text("<p>edited</p>")
+        status, page, headers = call(server, "GET", "/")
+        assert status == 200 and page == "<p>edited</p>" and headers["Cache-Control"] == "no-store"
+        status, script, headers = call(server, "GET", "/console/app.js")
+        assert status == 200 and script == "let a = 1;" and headers["Content-Type"].startswith("text/javascript")
+        for name in [".secret.js", "notes.txt", "missing.js", "..%2Findex.html"]:
+            status, error, _ = call(server, "GET", f"/console/{name}")
+            assert status == 404 and error["status"] == "NOT_FOUND", (name, error)
+    finally:
+        server.stop()
+
+    monkeypatch.setenv("WORKFLOWD_CONSOLE_DIR", str(tmp_path / "nowhere"))
+    result = subprocess.run([str(workflowd_binary()), "--port", "0", "--http-port", "0", "--store", "memory"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "WORKFLOWD_CONSOLE_DIR" in result.stderr and "has no index.html" in result.stderr, result.stderr
+
+
 # MARK: Server-sent events
 
 

@@ -38,16 +38,16 @@ struct ConsoleQueryTests {
         #expect(read.map { $0.job?.position } == workflow.jobs.flatMap { job in job.steps.map { _ in job.position } })
     }
 
-    @Test("a forward read starts after its bound; both bounds make a window")
+    @Test("an oldest-first read starts at the first step or after its bound; both bounds make a window")
     func forwardWindows() async throws {
         let engine = EngineTesting.makeEngine()
         let workflow = try await failedWorkflow(engine)
         let sequences = workflow.jobs.flatMap(\.steps).map(\.sequence).sorted()
 
-        let head = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: 0, pageSize: 4))
+        let head = try await engine.steps(StepQuery(workflowID: workflow.id, pageSize: 4, oldestFirst: true))
         #expect(head.steps.map(\.sequence) == Array(sequences.prefix(4)))
         #expect(head.hasMore)
-        let next = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: sequences[3], pageSize: 100))
+        let next = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: sequences[3], pageSize: 100, oldestFirst: true))
         #expect(next.steps.map(\.sequence) == Array(sequences.dropFirst(4)))
         #expect(!next.hasMore)
 
@@ -56,6 +56,16 @@ struct ConsoleQueryTests {
         ))
         #expect(window.steps.map(\.sequence) == Array(sequences[9...11]))
         #expect(!window.hasMore)
+        let newestOfWindow = try await engine.steps(StepQuery(
+            workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[2], pageSize: 2
+        ))
+        #expect(newestOfWindow.steps.map(\.sequence) == Array(sequences[10...11]))
+        #expect(newestOfWindow.hasMore)
+        let oldestOfWindow = try await engine.steps(StepQuery(
+            workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[2], pageSize: 2, oldestFirst: true
+        ))
+        #expect(oldestOfWindow.steps.map(\.sequence) == Array(sequences[3...4]))
+        #expect(oldestOfWindow.hasMore)
     }
 
     @Test("steps filtered by level, job and entity tag")

@@ -173,7 +173,7 @@ enum Fixtures {
 
     static let listStepsRequest = WorkflowV1.ListStepsRequest(
         workflowID: "wf-1", jobID: "job-f", minLevel: .warn, entityTag: "P-101", beforeSequence: .max,
-        afterSequence: 1, pageSize: -1)
+        afterSequence: 1, pageSize: -1, oldestFirst: true)
 
     /// A step event, an empty event, and the richest one.
     static let listStepsResponse = WorkflowV1.ListStepsResponse(

@@ -229,7 +229,7 @@ FIXTURES = {
     "ListWorkersResponse": pb.ListWorkersResponse(workers=[worker_info(), pb.WorkerInfo()]),
     "WorkerInfo": worker_info(),
     "ListStepsRequest": pb.ListStepsRequest(workflow_id="wf-1", job_id="job-f", min_level=pb.LOG_LEVEL_WARN, entity_tag="P-101",
-                                            before_sequence=U64_MAX, after_sequence=1, page_size=-1),
+                                            before_sequence=U64_MAX, after_sequence=1, page_size=-1, oldest_first=True),
     "ListStepsResponse": pb.ListStepsResponse(
         steps=[pb.LogEvent(sequence=7, kind=pb.LOG_EVENT_KIND_STEP_LOGGED, step=step()), pb.LogEvent(), log_event()], has_more=True),
     "CountWorkflowsRequest": pb.CountWorkflowsRequest(type="IMPORT_ASSETS", user_id="u-✓", summary_contains=UNICODE,

@@ -110,15 +110,22 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         #expect(tree.asOfSequence > visible, "the tree is ahead of what is committed")
 
         let after = WorkflowV1.WatchLogsRequest(workflowID: id, afterSequence: tree.asOfSequence).serializedBytes()
-        let opened = try await loop.submit { () -> Bool in
-            do {
-                _ = try watch(after, context, StreamWaker {})
-                return true
-            } catch {
-                return false
-            }
+        let producer = try await loop.submit { () -> (any ServerStreamProducer)? in
+            try? watch(after, context, StreamWaker {})
         }.get()
-        #expect(opened, "a watch may start after an event that is not committed yet")
+        let stream = try #require(producer, "a watch may start after an event that is not committed yet")
+        func pull() async throws -> (bytes: Int, production: StreamProduction) {
+            try await loop.submit {
+                var output = StreamOutput(budget: 1 << 16)
+                let production = stream.produce(into: &output)
+                return (output.bytes.count, production)
+            }.get()
+        }
+        let waiting = try await pull()
+        guard waiting.bytes == 0, case .pending = waiting.production else {
+            Issue.record("the watch sent something before the commit: \(waiting)")
+            return
+        }
         let ahead = WorkflowV1.WatchLogsRequest(workflowID: id, afterSequence: tree.asOfSequence + 1).serializedBytes()
         let refused = try await loop.submit { () -> RPCStatus.Code? in
             do throws(RPCStatus) {
@@ -129,7 +136,68 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
             }
         }.get()
         #expect(refused == .outOfRange)
-        store.commitQueued()
+
+        // Once the events up to the tree are committed, the watch ends: nothing after the tree
+        // is left to send, and its terminal event is in the tree already.
+        try await loop.submit { store.commitQueued() }.get()
+        let ended = try await pull()
+        guard ended.bytes == 0, case .finished(let status) = ended.production else {
+            Issue.record("the watch should end with nothing more to send: \(ended)")
+            return
+        }
+        #expect(status.code == .ok)
+        await engine.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a window of large steps ends early on the far side, says there is more, and the windows chain")
+    func largeStepsEndAWindowEarly() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        var templates = TemplateRegistry.builtIn
+        // 40 steps of 200 KiB: 8 MiB in all, some 15 per answer.
+        templates.register(WorkflowTemplate(type: "LARGE", jobs: [JobDefinition(name: "Write") { context in
+            for index in 0..<40 {
+                context.logStep("\(index) " + String(repeating: "x", count: 200 << 10))
+            }
+        }]))
+        let engine = WorkflowEngine(templates: templates, executor: EventLoopEngineExecutor(loop: loop), logger: logger)
+        let service = WorkflowRPCService(engine: engine)
+        let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
+        let list = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
+        let context = ServerCallContext(path: "", metadata: Metadata(), deadline: nil)
+        func call(_ handler: @escaping @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void, _ request: [UInt8]) async throws -> [UInt8] {
+            try await loop.submit {
+                let answer = Mutex<Result<[UInt8], RPCStatus>?>(nil)
+                handler(request, context, UnaryResponder { result in answer.withLock { $0 = result } })
+                return try answer.withLock { $0 }!.get()
+            }.get()
+        }
+        let id = try WorkflowV1.StartWorkflowResponse(serializedBytes: try await call(start, WorkflowV1.StartWorkflowRequest(type: "LARGE").serializedBytes())).workflowID
+        while try await engine.workflow(id: id).status == .running {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let everyStep = try await engine.workflow(id: id).jobs[0].steps.map(\.sequence)
+
+        for oldestFirst in [false, true] {
+            var read: [UInt64] = []
+            var bound: UInt64 = 0
+            while true {
+                let request = WorkflowV1.ListStepsRequest(
+                    workflowID: id, beforeSequence: oldestFirst ? 0 : bound, afterSequence: oldestFirst ? bound : 0,
+                    pageSize: 1000, oldestFirst: oldestFirst
+                )
+                let answer = try await call(list, request.serializedBytes())
+                #expect(answer.count <= WorkflowRPCService.maxListResponseBytes)
+                let page = try WorkflowV1.ListStepsResponse(serializedBytes: answer)
+                let sequences = page.steps.map(\.sequence)
+                #expect(!sequences.isEmpty && sequences == sequences.sorted())
+                read = oldestFirst ? read + sequences : sequences + read
+                guard page.hasMore else { break }
+                bound = oldestFirst ? sequences.last! : sequences.first!
+            }
+            #expect(read == everyStep, "oldest first: \(oldestFirst)")
+        }
         await engine.shutdown()
         try await group.shutdownGracefully()
     }

@@ -1506,7 +1506,10 @@ extension WorkflowV1 {
 
         /// Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
         /// workflow with `after_sequence` set to it follows on from this state with no gap and no
-        /// duplicate (events still being committed come once they are). 0 in ListWorkflows.
+        /// duplicate (events still being committed come once they are). 0 in ListWorkflows. After a
+        /// crash the events not yet committed are lost and their sequences are given to new events:
+        /// a client that lost its stream without an `UNAVAILABLE` end should read the tree again
+        /// rather than resume after a sequence from before.
         public var asOfSequence: UInt64
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -1530,7 +1533,7 @@ extension WorkflowV1 {
         ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
         ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
-        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows.
+        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
         public init(
             id: String = "",
             type: String = "",
@@ -1794,7 +1797,7 @@ extension WorkflowV1 {
         /// Replay retained events with a greater sequence first; 0 replays everything retained.
         public var afterSequence: UInt64
 
-        /// Skip the replay and send only events that happen after the call arrives.
+        /// Skip the replay and send only events appended after the call arrives.
         public var liveOnly: Bool
 
         /// Only workflows of this type (empty: any).
@@ -1821,7 +1824,7 @@ extension WorkflowV1 {
         ///   - workflowID: One workflow's events; empty for the events of every workflow.
         ///   - minLevel: Events below this level are not sent (UNSPECIFIED sends all). Terminal workflow events are always sent, whatever their level.
         ///   - afterSequence: Replay retained events with a greater sequence first; 0 replays everything retained.
-        ///   - liveOnly: Skip the replay and send only events that happen after the call arrives.
+        ///   - liveOnly: Skip the replay and send only events appended after the call arrives.
         ///   - workflowType: Only workflows of this type (empty: any).
         ///   - userID: Only workflows started by this user (empty: any).
         ///   - jobID: Only events of this job (empty: any); terminal workflow events of the matching workflows are always sent.
@@ -2772,7 +2775,8 @@ extension WorkflowV1 {
         /// `next_page_token` of the previous page; empty for the first page.
         public var pageToken: String
 
-        /// Only workflows whose summary contains this text, ignoring case (empty: any).
+        /// Only workflows whose summary contains this text, ignoring case (empty: any). Looks at
+        /// every retained workflow's summary: at 100,000 retained, tens of milliseconds.
         public var summaryContains: String
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -2785,7 +2789,7 @@ extension WorkflowV1 {
         ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
         ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 50.
         ///   - pageToken: `next_page_token` of the previous page; empty for the first page.
-        ///   - summaryContains: Only workflows whose summary contains this text, ignoring case (empty: any).
+        ///   - summaryContains: Only workflows whose summary contains this text, ignoring case (empty: any). Looks at every retained workflow's summary: at 100,000 retained, tens of milliseconds.
         public init(
             statuses: [WorkflowV1.WorkflowStatus] = [],
             type: String = "",
@@ -3021,16 +3025,19 @@ extension WorkflowV1 {
         /// Only steps naming this entity tag (empty: any).
         public var entityTag: String
 
-        /// Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds
-        /// the newest of the matching steps: a log read backwards from here.
+        /// Only steps with a smaller sequence (0: no bound).
         public var beforeSequence: UInt64
 
-        /// Only steps with a greater sequence (0: no bound). With only this bound, the page holds the
-        /// oldest of the matching steps: a log read forwards from here.
+        /// Only steps with a greater sequence (0: no bound).
         public var afterSequence: UInt64
 
         /// At most this many steps: 1 to 1000, 0 for the default of 100.
         public var pageSize: Int32
+
+        /// Which matching steps of the range the page holds: the oldest (a log read forwards, e.g.
+        /// from `after_sequence`) when set, else the newest (a log read backwards, e.g. from
+        /// `before_sequence`, or the tail of the log when neither bound is set).
+        public var oldestFirst: Bool
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
@@ -3039,9 +3046,10 @@ extension WorkflowV1 {
         ///   - jobID: Only this job's steps (empty: every job's).
         ///   - minLevel: Steps below this level are left out (UNSPECIFIED lists all).
         ///   - entityTag: Only steps naming this entity tag (empty: any).
-        ///   - beforeSequence: Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds the newest of the matching steps: a log read backwards from here.
-        ///   - afterSequence: Only steps with a greater sequence (0: no bound). With only this bound, the page holds the oldest of the matching steps: a log read forwards from here.
+        ///   - beforeSequence: Only steps with a smaller sequence (0: no bound).
+        ///   - afterSequence: Only steps with a greater sequence (0: no bound).
         ///   - pageSize: At most this many steps: 1 to 1000, 0 for the default of 100.
+        ///   - oldestFirst: Which matching steps of the range the page holds: the oldest (a log read forwards, e.g. from `after_sequence`) when set, else the newest (a log read backwards, e.g. from `before_sequence`, or the tail of the log when neither bound is set).
         public init(
             workflowID: String = "",
             jobID: String = "",
@@ -3049,7 +3057,8 @@ extension WorkflowV1 {
             entityTag: String = "",
             beforeSequence: UInt64 = 0,
             afterSequence: UInt64 = 0,
-            pageSize: Int32 = 0
+            pageSize: Int32 = 0,
+            oldestFirst: Bool = false
         ) {
             self.workflowID = workflowID
             self.jobID = jobID
@@ -3058,6 +3067,7 @@ extension WorkflowV1 {
             self.beforeSequence = beforeSequence
             self.afterSequence = afterSequence
             self.pageSize = pageSize
+            self.oldestFirst = oldestFirst
         }
     }
 }
@@ -3086,7 +3096,8 @@ extension WorkflowV1.ListStepsRequest: CMessageCodec {
             entityTag: try CCopy.string(c.entity_tag, field: "workflow.v1.ListStepsRequest.entity_tag"),
             beforeSequence: c.before_sequence,
             afterSequence: c.after_sequence,
-            pageSize: c.page_size
+            pageSize: c.page_size,
+            oldestFirst: c.oldest_first != 0
         )
     }
 
@@ -3099,6 +3110,7 @@ extension WorkflowV1.ListStepsRequest: CMessageCodec {
         c.pointee.before_sequence = self.beforeSequence
         c.pointee.after_sequence = self.afterSequence
         c.pointee.page_size = self.pageSize
+        c.pointee.oldest_first = self.oldestFirst ? 1 : 0
     }
 }
 
@@ -3119,6 +3131,8 @@ extension WorkflowV1.ListStepsRequest {
         self.afterSequence.writeProtoJSON(to: &writer)
         writer.name("page_size")
         self.pageSize.writeProtoJSON(to: &writer)
+        writer.name("oldest_first")
+        self.oldestFirst.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -3155,6 +3169,10 @@ extension WorkflowV1.ListStepsRequest {
                 try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.pageSize = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "oldest_first", "oldestFirst":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.oldestFirst = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.ListStepsRequest", at: path)
             }
@@ -3171,15 +3189,16 @@ extension WorkflowV1 {
         /// sequence), as WatchLogs sends it.
         public var steps: [WorkflowV1.LogEvent]
 
-        /// Whether more matching steps lie beyond this page in the direction it was read: older
-        /// ones for a backward read, newer ones for a forward read.
+        /// Whether more matching steps of the range lie beyond this page in the direction it was
+        /// read: newer ones with `oldest_first`, older ones without. A page of very large steps ends
+        /// early (the answer stays under 3 MiB) and says so here.
         public var hasMore: Bool
 
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
         ///   - steps: The steps, oldest first, each as the STEP_LOGGED event that recorded it (with its job and sequence), as WatchLogs sends it.
-        ///   - hasMore: Whether more matching steps lie beyond this page in the direction it was read: older ones for a backward read, newer ones for a forward read.
+        ///   - hasMore: Whether more matching steps of the range lie beyond this page in the direction it was read: newer ones with `oldest_first`, older ones without. A page of very large steps ends early (the answer stays under 3 MiB) and says so here.
         public init(
             steps: [WorkflowV1.LogEvent] = [],
             hasMore: Bool = false

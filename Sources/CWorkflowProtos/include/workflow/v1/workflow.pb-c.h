@@ -687,7 +687,10 @@ struct  Workflow__V1__Workflow
   /*
    * Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
    * workflow with `after_sequence` set to it follows on from this state with no gap and no
-   * duplicate (events still being committed come once they are). 0 in ListWorkflows.
+   * duplicate (events still being committed come once they are). 0 in ListWorkflows. After a
+   * crash the events not yet committed are lost and their sequences are given to new events:
+   * a client that lost its stream without an `UNAVAILABLE` end should read the tree again
+   * rather than resume after a sequence from before.
    */
   uint64_t as_of_sequence;
 };
@@ -717,7 +720,7 @@ struct  Workflow__V1__WatchLogsRequest
    */
   uint64_t after_sequence;
   /*
-   * Skip the replay and send only events that happen after the call arrives.
+   * Skip the replay and send only events appended after the call arrives.
    */
   protobuf_c_boolean live_only;
   /*
@@ -982,7 +985,8 @@ struct  Workflow__V1__ListWorkflowsRequest
    */
   char *page_token;
   /*
-   * Only workflows whose summary contains this text, ignoring case (empty: any).
+   * Only workflows whose summary contains this text, ignoring case (empty: any). Looks at
+   * every retained workflow's summary: at 100,000 retained, tens of milliseconds.
    */
   char *summary_contains;
 };
@@ -1035,23 +1039,27 @@ struct  Workflow__V1__ListStepsRequest
    */
   char *entity_tag;
   /*
-   * Only steps with a smaller sequence (0: no bound). With this bound or none, the page holds
-   * the newest of the matching steps: a log read backwards from here.
+   * Only steps with a smaller sequence (0: no bound).
    */
   uint64_t before_sequence;
   /*
-   * Only steps with a greater sequence (0: no bound). With only this bound, the page holds the
-   * oldest of the matching steps: a log read forwards from here.
+   * Only steps with a greater sequence (0: no bound).
    */
   uint64_t after_sequence;
   /*
    * At most this many steps: 1 to 1000, 0 for the default of 100.
    */
   int32_t page_size;
+  /*
+   * Which matching steps of the range the page holds: the oldest (a log read forwards, e.g.
+   * from `after_sequence`) when set, else the newest (a log read backwards, e.g. from
+   * `before_sequence`, or the tail of the log when neither bound is set).
+   */
+  protobuf_c_boolean oldest_first;
 };
 #define WORKFLOW__V1__LIST_STEPS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_steps_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -1067,8 +1075,9 @@ struct  Workflow__V1__ListStepsResponse
   size_t n_steps;
   Workflow__V1__LogEvent **steps;
   /*
-   * Whether more matching steps lie beyond this page in the direction it was read: older
-   * ones for a backward read, newer ones for a forward read.
+   * Whether more matching steps of the range lie beyond this page in the direction it was
+   * read: newer ones with `oldest_first`, older ones without. A page of very large steps ends
+   * early (the answer stays under 3 MiB) and says so here.
    */
   protobuf_c_boolean has_more;
 };
