@@ -3,8 +3,12 @@
 //
 // Layout of this file, top to bottom:
 //   formatting and DOM helpers; the JSON API; LiveStream (an EventSource that resumes by
-//   sequence); the connection indicator; failure notices; ListView (`#/`); WorkflowView and its
+//   sequence); the connection indicator; globalFeed (the one global stream of all the tabs);
+//   failure notices; ListView (`#/`: TypeGroups or one flat RowSet); WorkflowView and its
 //   LogPane (`#/workflows/<id>`); the router.
+//
+// Connections are scarce (six per host for the whole browser): one tab holds the global stream
+// for every tab, and a hidden tab holds none of its own.
 //
 // Server data only ever reaches the page as text (textContent, text nodes, attributes through
 // setAttribute/dataset): summaries, messages, errors and stacks are user data.
@@ -319,18 +323,28 @@ const RETRIED_END_CODES = new Set([1, 4, 8, 10, 13, 14]);
  * a server that is away (retry) from one that refuses the request (a 4xx JSON error, e.g.
  * OUT_OF_RANGE after the server's data was replaced): that goes to `onRejected`.
  */
+/** What tells one event from another that was given the same sequence by a restarted server. */
+function fingerprint(event) {
+  return `${event.kind}|${event.workflow_id}|${event.job_id}|${event.timestamp_ms}|${event.message}`;
+}
+
 class LiveStream {
   /**
    * @param {(after: number) => string} makePath the events path to open, given the last sequence delivered (0: none yet)
    * @param {{onEvent: Function, onEnd?: Function, onOpen?: Function}} handlers
    *   onEvent(event); onEnd(status) after an `end` event with a final status (OK when a watched
    *   workflow finished); onOpen(reopened) on every (re)connection; onRejected(status) when the
-   *   server refuses the stream (without it, onEnd).
+   *   server refuses the stream (without it, onEnd); onState(state) when its connection state
+   *   changes ('connecting', 'live', 'reconnecting'; '' once it no longer runs).
    */
   constructor(makePath, handlers) {
     this.makePath = makePath;
     this.handlers = handlers;
     this.lastSequence = 0;
+    /** What identifies the event at `lastSequence` (null before one arrived). */
+    this.lastFingerprint = null;
+    /** Set by a reconnect: the next connection starts one event early and checks that event. */
+    this.verifyNext = false;
     this.ended = false;
     this.closed = false;
     this.source = null;
@@ -341,6 +355,7 @@ class LiveStream {
 
   start(afterSequence = 0) {
     this.lastSequence = afterSequence;
+    this.lastFingerprint = null;
     this.connect();
     return this;
   }
@@ -350,19 +365,43 @@ class LiveStream {
     clearTimeout(this.timer);
     this.source?.close();
     this.source = null;
-    connection.remove(this);
+    this.setState('');
+  }
+
+  /** Opens the stream again at once after the last sequence delivered (e.g. to ask for other kinds). */
+  reopen() {
+    if (this.closed || this.ended) return;
+    clearTimeout(this.timer);
+    this.source?.close();
+    this.source = null;
+    this.failures = 0;
+    // Same server, other filters: the event at lastSequence may not pass them; nothing to check.
+    this.verifyNext = false;
+    this.connect();
+  }
+
+  setState(state) {
+    if (state) connection.set(this, state);
+    else connection.remove(this);
+    this.handlers.onState?.(state);
   }
 
   connect() {
     if (this.closed) return;
-    const source = new EventSource(API + this.makePath(this.lastSequence));
+    // After a dropped connection, start one event early: if the event at lastSequence is not the
+    // one delivered before, the server lost its uncommitted events in a crash and gave their
+    // sequences to new ones, and resuming after lastSequence would skip some of those.
+    const verifying = this.verifyNext && this.lastFingerprint !== null && this.lastSequence > 1;
+    this.verifyNext = false;
+    const source = new EventSource(API + this.makePath(verifying ? this.lastSequence - 1 : this.lastSequence));
     this.source = source;
-    if (this.opens === 0) connection.set(this, 'connecting');
+    let unverified = verifying;
+    if (this.opens === 0) this.setState('connecting');
     source.onopen = () => {
       if (this.source !== source) return;
       this.opened = source;
       this.failures = 0;
-      connection.set(this, 'live');
+      this.setState('live');
       this.handlers.onOpen?.(this.opens++ > 0);
     };
     source.onmessage = (message) => {
@@ -373,10 +412,21 @@ class LiveStream {
       } catch {
         return;
       }
+      if (unverified) {
+        unverified = false;
+        if (num(event.sequence) === this.lastSequence && fingerprint(event) === this.lastFingerprint) return;
+        source.close();
+        this.source = null;
+        const changed = { code: 11, status: 'OUT_OF_RANGE', message: "the server's log changed since this page read it (a restart after a crash)" };
+        if (this.handlers.onRejected) this.reject(changed);
+        else this.handlers.onEnd?.(changed);
+        return;
+      }
       if (event.kind !== KIND.GAP) {
         const sequence = num(event.sequence);
         if (sequence <= this.lastSequence) return;
         this.lastSequence = sequence;
+        this.lastFingerprint = fingerprint(event);
       }
       this.handlers.onEvent(event);
     };
@@ -397,7 +447,7 @@ class LiveStream {
         return;
       }
       this.ended = true;
-      connection.remove(this);
+      this.setState('');
       this.handlers.onEnd?.(status);
     });
     source.onerror = () => {
@@ -411,7 +461,7 @@ class LiveStream {
   async probe() {
     this.source?.close();
     this.source = null;
-    connection.set(this, 'reconnecting');
+    this.setState('reconnecting');
     const controller = new AbortController();
     let refusal = null;
     try {
@@ -429,7 +479,7 @@ class LiveStream {
 
   reject(status) {
     clearTimeout(this.timer);
-    connection.remove(this);
+    this.setState('');
     this.handlers.onRejected(status);
   }
 
@@ -437,7 +487,8 @@ class LiveStream {
     this.source?.close();
     this.source = null;
     if (this.closed) return;
-    connection.set(this, 'reconnecting');
+    this.verifyNext = true;
+    this.setState('reconnecting');
     const delay = Math.min(3000, 250 * 2 ** this.failures) * (0.8 + Math.random() * 0.4);
     this.failures += 1;
     clearTimeout(this.timer);
@@ -446,34 +497,241 @@ class LiveStream {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The global subscription: list liveness and failure notices everywhere
+// The global subscription: list liveness and failure notices in every tab, one stream per browser
 
+/** Held by the tab that opens the global stream for every tab of this origin. */
+const FEED_LOCK = 'workflow-console-global-stream';
+/** Where the leader posts what the global stream delivers, and the tabs talk to it. */
+const FEED_CHANNEL = 'workflow-console-global-events';
+/** How long the leader keeps in-job progress in its stream after the last tab stopped asking. */
+const PROGRESS_LINGER_MS = 5000;
+
+/**
+ * The global subscription (GLOBAL_KINDS of every workflow), shared by the tabs of this origin.
+ *
+ * A browser opens at most six HTTP/1.1 connections per host, and an event stream holds one for
+ * as long as it is open: a stream per tab would stall the console from the third tab on. So one
+ * tab, the leader, opens the stream and posts every event on the BroadcastChannel FEED_CHANNEL;
+ * the others (followers) only listen. The leader is the tab holding the Web Lock FEED_LOCK: every
+ * tab asks for it and keeps it for its whole life, so when the leader closes (or is frozen) the
+ * lock passes to a waiting tab, which takes over.
+ *
+ * Resuming across a takeover: events are posted with their sequence and every tab sees every
+ * one, so the new leader opens its stream with after_sequence = the last sequence it saw (a tab
+ * that has not seen one yet takes the leader's from its answer to `hello`). The server replays
+ * what happened while no one listened, and nothing is lost: a failure notice raised during the
+ * takeover still reaches every tab. Tabs drop events at or below their last sequence, so a
+ * replayed one is not applied twice. Only a leader that has no sequence at all opens live_only,
+ * and then has the views read again what they show (`onGlobalReconnect`), as after any drop.
+ *
+ * In-job progress (PROGRESS_UPDATED, for the running rows of a list) is asked for only while some
+ * tab shows a list with running rows: tabs post their demand and the leader reopens its stream
+ * (after its last sequence: nothing lost) when the answer changes.
+ *
+ * Messages on the channel. From the leader: `{type: 'event', event}`, `{type: 'state', state,
+ * sequence}` (its stream's connection state), `{type: 'reconnect'}` (events may have been
+ * missed: read again), `{type: 'reset'}` (the server's log was replaced: sequences start over),
+ * `{type: 'leader'}` (a new leader: post your demand). From any tab: `{type: 'hello'}` (answered
+ * with a state), `{type: 'demand', tab, progress}`.
+ *
+ * Without Web Locks (a page served over plain HTTP from another host is no secure context) every
+ * tab opens a stream of its own (`alone`).
+ */
 const globalFeed = {
-  stream: null,
   listeners: new Set(),
+  role: '', // 'follower' → 'leader'; 'leader' → 'follower' when frozen; or 'alone' for good
+  channel: null,
+  stream: null, // the leader's
+  streamState: '',
+  lastSequence: 0, // the newest event delivered to this tab's listeners
+  heardLeader: false, // another tab led before: a live_only start may have missed events
+  tab: Math.random().toString(36).slice(2),
+  wantsProgress: false, // this tab's demand
+  demands: new Map(), // leader: tab → wants progress
+  streamProgress: false, // leader: whether its stream asks for PROGRESS_UPDATED
+  quiet: false, // leader: the next reopening only changes the kinds
+  release: null, // leader: lets the lock go
+  abort: null, // follower: withdraws its request for the lock
+
   start() {
-    this.stream = new LiveStream(
-      (after) => '/events' + query(after > 0 ? { after_sequence: after, kinds: GLOBAL_KINDS } : { live_only: true, kinds: GLOBAL_KINDS }),
-      {
-        onEvent: (event) => this.listeners.forEach((listener) => listener.onGlobalEvent?.(event)),
-        onOpen: (reopened) => {
-          if (reopened) this.listeners.forEach((listener) => listener.onGlobalReconnect?.());
-        },
-        onEnd: () => setTimeout(() => this.restart(), 1000),
-        // E.g. OUT_OF_RANGE: the server's log is not the one the last sequence came from.
-        onRejected: () => {
-          this.stream.lastSequence = 0;
-          this.stream.retry();
-        },
-      },
-    ).start(0);
+    if (!navigator.locks || typeof BroadcastChannel !== 'function') {
+      this.lead('alone');
+      return;
+    }
+    this.channel = new BroadcastChannel(FEED_CHANNEL);
+    this.channel.onmessage = (message) => this.onMessage(message.data);
+    // A frozen tab runs no code: it must neither hold nor be granted the lock.
+    document.addEventListener('freeze', () => this.stepDown());
+    document.addEventListener('resume', () => this.follow());
+    window.addEventListener('pagehide', () => this.post({ type: 'demand', tab: this.tab, progress: false }));
+    this.follow();
   },
-  restart() {
-    const after = this.stream?.lastSequence ?? 0;
+
+  /** Listens to the leader and waits in line for the lock. */
+  follow() {
+    if (this.role === 'follower' || this.role === 'leader') return;
+    this.setRole('follower');
+    connection.set(this, 'connecting');
+    this.post({ type: 'hello' });
+    if (this.wantsProgress) this.post({ type: 'demand', tab: this.tab, progress: true });
+    const abort = new AbortController();
+    this.abort = abort;
+    navigator.locks.request(FEED_LOCK, { signal: abort.signal }, () => new Promise((resolve) => {
+      this.release = resolve;
+      this.lead('leader');
+    })).catch(() => { /* withdrawn (frozen) */ });
+  },
+
+  /** Frozen: close the stream and let another tab lead (or stop waiting for the lock). */
+  stepDown() {
+    if (this.role === 'alone') return;
+    this.abort?.abort();
+    this.abort = null;
     this.stream?.close();
     this.stream = null;
-    this.start();
-    if (after) this.stream.lastSequence = after;
+    this.release?.();
+    this.release = null;
+    this.setRole('');
+  },
+
+  lead(role) {
+    this.setRole(role);
+    this.abort = null;
+    connection.remove(this);
+    this.demands.clear();
+    this.post({ type: 'leader' });
+    this.openStream();
+  },
+
+  openStream() {
+    this.streamProgress = this.progressWanted();
+    let liveOnly = false;
+    const stream = new LiveStream((after) => {
+      liveOnly = !(after > 0);
+      const kinds = this.streamProgress ? [...GLOBAL_KINDS, KIND.PROGRESS_UPDATED] : GLOBAL_KINDS;
+      return '/events' + query(liveOnly ? { live_only: true, kinds } : { after_sequence: after, kinds });
+    }, {
+      onEvent: (event) => {
+        this.deliver(event);
+        this.post({ type: 'event', event });
+      },
+      onOpen: (reopened) => {
+        // Reopened after a drop, or started without a sequence to resume from: events may be missed.
+        const missed = reopened ? !this.quiet || liveOnly : liveOnly && this.heardLeader;
+        this.quiet = false;
+        if (missed) this.announce('reconnect');
+      },
+      onState: (state) => {
+        this.streamState = state;
+        this.post({ type: 'state', state, sequence: String(this.lastSequence) });
+      },
+      onEnd: () => setTimeout(() => {
+        if (this.stream !== stream) return;
+        stream.close();
+        this.openStream();
+      }, 1000),
+      // E.g. OUT_OF_RANGE: the server's log is not the one the last sequence came from.
+      onRejected: () => {
+        stream.lastSequence = 0;
+        stream.lastFingerprint = null;
+        this.announce('reset');
+        stream.retry();
+      },
+    });
+    this.stream = stream;
+    stream.start(this.lastSequence);
+  },
+
+  /** Hands an event to this tab's listeners, once. */
+  deliver(event) {
+    if (event.kind !== KIND.GAP) {
+      const sequence = num(event.sequence);
+      if (sequence <= this.lastSequence) return;
+      this.lastSequence = sequence;
+    }
+    this.listeners.forEach((listener) => listener.onGlobalEvent?.(event));
+  },
+
+  /** Tells every tab, this one included, that events may have been missed or sequences start over. */
+  announce(type) {
+    this.post({ type });
+    this.control(type);
+  },
+
+  control(type) {
+    if (type === 'reset') this.lastSequence = 0;
+    if (type === 'reconnect') this.listeners.forEach((listener) => listener.onGlobalReconnect?.());
+  },
+
+  onMessage(message) {
+    const leading = this.role === 'leader';
+    const following = this.role === 'follower';
+    switch (message?.type) {
+      case 'event':
+        if (following) this.deliver(message.event);
+        break;
+      case 'state':
+        if (!following) break;
+        this.heardLeader = true;
+        this.lastSequence = Math.max(this.lastSequence, num(message.sequence));
+        connection.set(this, message.state || 'connecting');
+        break;
+      case 'reconnect':
+      case 'reset':
+        if (following) this.control(message.type);
+        break;
+      case 'leader':
+        if (!following) break;
+        this.heardLeader = true;
+        if (this.wantsProgress) this.post({ type: 'demand', tab: this.tab, progress: true });
+        break;
+      case 'hello':
+        if (leading) this.post({ type: 'state', state: this.streamState, sequence: String(this.lastSequence) });
+        break;
+      case 'demand':
+        if (!leading) break;
+        if (message.progress) this.demands.set(message.tab, true);
+        else this.demands.delete(message.tab);
+        this.updateStream();
+        break;
+      default:
+    }
+  },
+
+  /** Whether this tab needs PROGRESS_UPDATED events (a visible list with running rows). */
+  want(progress) {
+    if (this.wantsProgress === progress) return;
+    this.wantsProgress = progress;
+    if (this.role === 'follower') this.post({ type: 'demand', tab: this.tab, progress });
+    else this.updateStream();
+  },
+
+  progressWanted() {
+    return this.wantsProgress || this.demands.size > 0;
+  },
+
+  /** Reopens the leader's stream when the kinds it needs change (dropping progress after a while). */
+  updateStream() {
+    clearTimeout(this.lingerTimer);
+    if (!this.stream || this.streamProgress === this.progressWanted()) return;
+    const change = () => {
+      if (!this.stream || this.streamProgress === this.progressWanted()) return;
+      this.streamProgress = this.progressWanted();
+      this.quiet = true;
+      this.stream.reopen();
+    };
+    if (this.streamProgress) this.lingerTimer = setTimeout(change, PROGRESS_LINGER_MS);
+    else change();
+  },
+
+  post(message) {
+    this.channel?.postMessage(message);
+  },
+
+  setRole(role) {
+    this.role = role;
+    // For the browser tests: which tab holds the stream.
+    document.documentElement.dataset.feed = role;
   },
 };
 
@@ -626,7 +884,18 @@ const ticker = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// List view: `#/?status=FAILED&type=TEST&user=u1&q=gold`
+// List view: `#/?status=FAILED&type=TEST&user=u1&q=gold&group=off`
+//
+// Grouped by type (the default): one TypeGroup per type the counts name, in alphabetical order
+// (stable: groups do not move about as workflows start, and the order is known before any
+// workflow is read), each holding its type's newest GROUP_PAGE workflows, read once the group
+// comes near the screen, so dozens of types cost a few reads. `group=off`: one table of every
+// type, newest first. Either way the rows are RowSets kept live by the global feed.
+
+/** Workflows read per page of a type's group. */
+const GROUP_PAGE = 10;
+/** Where the collapsed groups are remembered (a JSON array of types). */
+const COLLAPSED_KEY = 'workflow-console.collapsed-types';
 
 function listFiltersFrom(params) {
   const status = (params.get('status') || '').toUpperCase();
@@ -635,14 +904,15 @@ function listFiltersFrom(params) {
     type: params.get('type') || '',
     user: params.get('user') || '',
     q: params.get('q') || '',
+    grouped: params.get('group') !== 'off',
   };
 }
 
 function listHash(filters) {
-  return `#/${query({ status: filters.status, type: filters.type, user: filters.user, q: filters.q })}`;
+  return `#/${query({ status: filters.status, type: filters.type, user: filters.user, q: filters.q, group: filters.grouped ? '' : 'off' })}`;
 }
 
-const sameFilters = (a, b) => a.status === b.status && a.type === b.type && a.user === b.user && a.q === b.q;
+const sameFilters = (a, b) => a.status === b.status && a.type === b.type && a.user === b.user && a.q === b.q && a.grouped === b.grouped;
 
 /** The running job, else the first not finished, else the last one. */
 function currentJob(wf) {
@@ -667,35 +937,400 @@ function overallProgress(wf) {
 
 const knownTypes = new Set();
 
+/** The types whose groups are collapsed, remembered across reloads (and shared by the tabs). */
+const collapsedTypes = {
+  read() {
+    try {
+      return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '[]'));
+    } catch {
+      return new Set();
+    }
+  },
+  has(type) {
+    return this.read().has(type);
+  },
+  set(type, collapsed) {
+    const all = this.read();
+    if (collapsed) all.add(type);
+    else all.delete(type);
+    try {
+      localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...all]));
+    } catch { /* storage refused: remembered by this page only */ }
+  },
+};
+
+/** Whether a row (`created`, `id`) lists before `node`: newest first, then by id, as the server lists them. */
+function listsBefore(created, id, node) {
+  const other = num(node.dataset.created);
+  return other < created || (other === created && node.dataset.workflowId < id);
+}
+
+function workflowRow(wf) {
+  const node = h('a', { class: 'wf-row', role: 'listitem', testid: 'workflow-row', href: `#/workflows/${encodeURIComponent(wf.id)}`, data: { workflowId: wf.id, created: String(num(wf.created_at_ms)) } });
+  fillRow(node, wf);
+  return node;
+}
+
+function fillRow(node, wf) {
+  const status = short(wf.status);
+  node.dataset.status = status;
+  node.className = `wf-row st-row-${status.toLowerCase()}${node.classList.contains('is-new') ? ' is-new' : ''}`;
+  const job = currentJob(wf);
+  const jobs = wf.jobs ?? [];
+  let progressCell;
+  if (status === 'RUNNING') {
+    const done = jobs.filter((j) => short(j.status) === 'COMPLETED').length;
+    const label = job ? `${job.name} · ${Math.min(done + 1, jobs.length)}/${jobs.length}` : 'Starting';
+    progressCell = h('span', { class: 'cell-progress' },
+      h('span', { class: 'progress-label' }, label),
+      progressBar(overallProgress(wf), 'row-progress'));
+  } else if (status === 'FAILED') {
+    progressCell = h('span', { class: 'cell-progress' }, h('span', { class: 'fail-at' }, `at ${wf.failed_job_name || job?.name || '?'}: `), h('span', { class: 'fail-error' }, wf.error || ''));
+  } else if (status === 'CANCELLED') {
+    const at = jobs.find((j) => short(j.status) === 'CANCELLED');
+    progressCell = h('span', { class: 'cell-progress muted' }, at ? `cancelled at ${at.name}` : 'cancelled');
+  } else {
+    progressCell = h('span', { class: 'cell-progress muted' }, `${jobs.length} job${jobs.length === 1 ? '' : 's'}`);
+  }
+  const start = num(wf.started_at_ms) || num(wf.created_at_ms);
+  const duration = h('span', { class: 'cell-duration num', testid: 'row-duration' }, formatDuration(workflowDuration(wf)));
+  if (status === 'RUNNING' && start) duration.dataset.tickStart = String(start);
+  const attempt = num(wf.attempt) > 1 ? h('span', { class: 'badge', title: 'Attempt' }, `attempt ${wf.attempt}`) : null;
+  node.replaceChildren(
+    h('span', { class: 'cell-status' }, statusSymbol(status)),
+    h('span', { class: 'cell-main' },
+      h('span', { class: wf.summary ? 'wf-summary' : 'wf-summary muted' }, wf.summary || '(no summary)'),
+      h('span', { class: 'wf-sub' }, h('span', { class: 'wf-type' }, wf.type), h('span', { class: 'wf-id' }, wf.id), attempt)),
+    h('span', { class: 'cell-user', title: wf.user_id || '' }, wf.user_name || wf.user_id || '—'),
+    progressCell,
+    h('span', { class: 'cell-created', title: fullDateTime(num(wf.created_at_ms)) }, shortDateTime(num(wf.created_at_ms))),
+    duration);
+}
+
+/**
+ * Workflows newest first, read a page at a time: the flat list, or one type's group.
+ *
+ * `load` reads the first page into an empty set and `loadMore` the next. Live changes come
+ * through `offer`: applied once the first page is in; while it is being read they are read again
+ * after it (the page may predate them); before, dropped (the read brings them). A workflow older
+ * than the last row is left out while more pages remain: its page brings it.
+ */
+class RowSet {
+  /**
+   * @param {ListView} list
+   * @param {{type?: string, pageSize: number, testid: string, moreTestid: string, moreLabel: string, onRender?: Function}} options
+   *   type: the type read ('' : the list's type filter); onRender() after the foot changed.
+   */
+  constructor(list, { type = '', pageSize, testid, moreTestid, moreLabel, onRender }) {
+    this.list = list;
+    this.type = type;
+    this.pageSize = pageSize;
+    this.onRender = onRender;
+    this.rows = new Map(); // id → { node, wf, asOf }
+    this.nextToken = '';
+    this.loaded = false;
+    this.loading = false;
+    this.failed = false;
+    this.generation = 0;
+    this.waiting = new Set(); // changed while the first page was read: read again after it
+    this.rowsNode = h('div', { class: 'wf-rows', testid, role: 'list' });
+    this.emptyNode = h('div', { class: 'empty', testid: 'list-empty', hidden: true });
+    this.moreButton = h('button', { type: 'button', class: 'btn btn-small', testid: moreTestid, hidden: true, onclick: () => this.loadMore() }, moreLabel);
+    this.statusNode = h('span', { class: 'muted', testid: 'list-status' });
+  }
+
+  path(extra = {}) {
+    const type = this.type ? { type: this.type } : {};
+    return '/workflows' + query({ ...this.list.listQuery(), ...type, page_size: this.pageSize, ...extra });
+  }
+
+  /** Empties the set; a read under way is ignored when it answers. */
+  clear() {
+    this.generation += 1;
+    this.rows.clear();
+    this.rowsNode.replaceChildren();
+    this.waiting.clear();
+    this.nextToken = '';
+    this.loaded = false;
+    this.loading = false;
+    this.failed = false;
+    this.renderFoot();
+  }
+
+  async load() {
+    this.clear();
+    const generation = this.generation;
+    this.loading = true;
+    this.renderFoot();
+    try {
+      const page = await api(this.path());
+      if (generation !== this.generation || this.list.destroyed) return;
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
+      this.nextToken = page.next_page_token || '';
+      this.loaded = true;
+      errorBar.hide();
+    } catch (error) {
+      if (generation !== this.generation || this.list.destroyed) return;
+      this.failed = true;
+      errorBar.show(`Could not load the ${this.type ? `${this.type} ` : ''}workflows: ${describeError(error)}`);
+    }
+    this.loading = false;
+    this.renderFoot();
+    if (this.waiting.size) {
+      for (const id of this.waiting) this.list.pending.add(id);
+      this.waiting.clear();
+      this.list.scheduleFlush();
+    }
+    this.list.renderLoaded();
+    this.list.updateDemand();
+  }
+
+  async loadMore() {
+    const generation = this.generation;
+    this.moreButton.disabled = true;
+    try {
+      const page = await api(this.path({ page_token: this.nextToken }));
+      if (generation !== this.generation || this.list.destroyed) return;
+      this.nextToken = page.next_page_token || '';
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
+    } catch (error) {
+      errorBar.show(`Could not load more workflows: ${describeError(error)}`);
+    } finally {
+      this.moreButton.disabled = false;
+      this.renderFoot();
+    }
+  }
+
+  /** Reads the first page again and applies it (events may have been missed); loads a set whose read failed. */
+  async refresh() {
+    if (this.failed) return this.load();
+    if (!this.loaded) return undefined;
+    const generation = this.generation;
+    try {
+      const page = await api(this.path());
+      if (generation !== this.generation || this.list.destroyed) return undefined;
+      for (const wf of page.workflows ?? []) this.upsert(wf, 0, false);
+      errorBar.hide();
+      this.renderFoot();
+    } catch { /* the next event or reconnection tries again */ }
+    return undefined;
+  }
+
+  /** A workflow read after it changed. */
+  offer(wf, asOf) {
+    if (this.loaded) this.upsert(wf, asOf, false);
+    else if (this.loading) this.waiting.add(wf.id);
+  }
+
+  /** Adds, updates or (when it no longer matches the filters) removes the row of `wf`. */
+  upsert(wf, asOf, fromPage) {
+    const existing = this.rows.get(wf.id);
+    if (!this.list.matches(wf)) {
+      if (existing && !fromPage) this.removeRow(wf.id);
+      return;
+    }
+    if (existing) {
+      if (asOf && existing.asOf > asOf) return; // an older answer that arrived late
+      existing.wf = wf;
+      existing.asOf = Math.max(existing.asOf, asOf);
+      fillRow(existing.node, wf);
+      return;
+    }
+    const created = num(wf.created_at_ms);
+    // Only inside the loaded range: an older workflow shows up when its page is loaded.
+    if (!fromPage && this.nextToken) {
+      const last = this.rowsNode.lastElementChild;
+      if (last && created < num(last.dataset.created)) return;
+    }
+    const node = workflowRow(wf);
+    this.rows.set(wf.id, { node, wf, asOf });
+    // Newest first: a page goes at the bottom; a live row usually at the top.
+    let before = null;
+    if (!fromPage) {
+      for (const child of this.rowsNode.children) {
+        if (listsBefore(created, wf.id, child)) {
+          before = child;
+          break;
+        }
+      }
+    }
+    this.rowsNode.insertBefore(node, before);
+    if (!fromPage) {
+      node.classList.add('is-new');
+      setTimeout(() => node.classList.remove('is-new'), 1600);
+    }
+    this.emptyNode.hidden = true;
+  }
+
+  removeRow(id) {
+    const row = this.rows.get(id);
+    if (!row) return;
+    row.node.remove();
+    this.rows.delete(id);
+  }
+
+  hasRunning() {
+    for (const row of this.rows.values()) if (short(row.wf.status) === 'RUNNING') return true;
+    return false;
+  }
+
+  renderFoot() {
+    const count = this.rows.size;
+    this.moreButton.hidden = !this.nextToken;
+    this.emptyNode.hidden = !this.loaded || count > 0;
+    setText(this.emptyNode, this.list.emptyText());
+    const total = this.list.matchingCount(this.type);
+    let text = '';
+    if (this.loading && !count) text = 'Loading…';
+    else if (count && total !== null) text = `${formatCount(count)} of ${formatCount(Math.max(count, total))} shown`;
+    else if (count) text = `${formatCount(count)} shown${this.nextToken ? ', more on request' : ''}`;
+    setText(this.statusNode, text);
+    this.onRender?.();
+  }
+}
+
+/** One type's status chips, each a filter; updated in place as the counts change. */
+class StatusChips {
+  constructor(list, type) {
+    this.list = list;
+    this.type = type;
+    this.chips = new Map(); // status → button
+    this.node = h('div', { class: 'chips' });
+  }
+
+  /** @param {Map<string, number> | undefined} statuses counts per short status */
+  update(statuses) {
+    const f = this.list.filters;
+    WORKFLOW_STATUSES.forEach((status, index) => {
+      const count = statuses?.get(status) ?? 0;
+      let chip = this.chips.get(status);
+      if (!count) {
+        chip?.remove();
+        this.chips.delete(status);
+        return;
+      }
+      if (!chip) {
+        chip = h('button', {
+          type: 'button', class: `chip st-chip-${status.toLowerCase()}`, testid: 'status-chip',
+          data: { type: this.type, status }, onclick: () => this.toggle(status),
+        }, statusSymbol(status), h('span', { class: 'chip-label' }, STATUS_LOOK[status].label), h('b', { class: 'chip-count' }));
+        const next = WORKFLOW_STATUSES.slice(index + 1).map((s) => this.chips.get(s)).find(Boolean) ?? null;
+        this.node.insertBefore(chip, next);
+        this.chips.set(status, chip);
+      }
+      const active = f.type === this.type && f.status === status;
+      chip.dataset.count = String(count);
+      chip.setAttribute('aria-pressed', String(active));
+      chip.title = active ? 'Show every status' : `Show only ${STATUS_LOOK[status].label.toLowerCase()} ${this.type} workflows`;
+      setText(chip.querySelector('.chip-count'), formatCount(count));
+    });
+  }
+
+  toggle(status) {
+    const f = this.list.filters;
+    const active = f.type === this.type && f.status === status;
+    this.list.changeFilters(active ? { type: this.type, status: '' } : { type: this.type, status });
+  }
+}
+
+/** One type's group of the grouped list: its name, total and status chips, then its newest workflows. */
+class TypeGroup {
+  static ids = 0;
+
+  constructor(list, type) {
+    this.list = list;
+    this.type = type;
+    this.collapsed = collapsedTypes.has(type);
+    this.rowSet = new RowSet(list, { type, pageSize: GROUP_PAGE, testid: 'group-rows', moreTestid: 'group-more', moreLabel: 'Show more', onRender: () => this.renderFoot() });
+    this.chips = new StatusChips(list, type);
+    const bodyId = `type-group-${++TypeGroup.ids}`;
+    this.toggle = h('button', { type: 'button', class: 'group-toggle', testid: 'group-collapse', 'aria-controls': bodyId, onclick: () => this.setCollapsed(!this.collapsed) },
+      h('span', { class: 'chevron', 'aria-hidden': 'true' }));
+    this.nameButton = h('button', { type: 'button', class: 'group-name', testid: 'type-filter', onclick: () => this.list.toggleType(type) }, type);
+    this.totalNode = h('span', { class: 'group-total', testid: 'group-total' });
+    this.foot = h('div', { class: 'group-foot' }, this.rowSet.statusNode, this.rowSet.moreButton);
+    this.body = h('div', { class: 'group-body', id: bodyId }, this.rowSet.rowsNode, this.rowSet.emptyNode, this.foot);
+    this.node = h('section', { class: 'wf-group', testid: 'type-group', 'aria-label': `${type} workflows`, data: { type } },
+      h('div', { class: 'group-head' }, this.toggle, h('h2', { class: 'group-title' }, this.nameButton, this.totalNode), this.chips.node),
+      this.body);
+    this.renderCollapsed();
+  }
+
+  /** @param {Map<string, number> | undefined} statuses the type's counts per status */
+  render(statuses) {
+    const total = statuses ? [...statuses.values()].reduce((a, b) => a + b, 0) : null;
+    this.node.dataset.total = total === null ? '' : String(total);
+    setText(this.totalNode, total === null ? '' : formatCount(total));
+    this.totalNode.title = total === null ? '' : `${formatCount(total)} ${this.type} workflow${total === 1 ? '' : 's'} retained`;
+    this.chips.update(statuses);
+    const active = this.list.filters.type === this.type;
+    this.nameButton.setAttribute('aria-pressed', String(active));
+    this.nameButton.title = active ? 'Show every type' : `Show only ${this.type}`;
+    this.rowSet.renderFoot();
+  }
+
+  renderFoot() {
+    this.foot.hidden = !this.rowSet.nextToken;
+  }
+
+  setCollapsed(collapsed) {
+    this.collapsed = collapsed;
+    collapsedTypes.set(this.type, collapsed);
+    this.renderCollapsed();
+    // A collapsed group neither reads nor follows its rows; expanded, it reads them afresh.
+    this.rowSet.clear();
+    if (collapsed) this.list.unwatch(this);
+    else this.list.watch(this);
+    this.list.updateDemand();
+  }
+
+  renderCollapsed() {
+    this.node.dataset.collapsed = String(this.collapsed);
+    this.body.hidden = this.collapsed;
+    this.toggle.setAttribute('aria-expanded', String(!this.collapsed));
+    const label = `${this.collapsed ? 'Expand' : 'Collapse'} ${this.type}`;
+    this.toggle.setAttribute('aria-label', label);
+    this.toggle.title = label;
+  }
+}
+
 class ListView {
   kind = 'list';
 
   constructor(root, route) {
     this.root = root;
     this.filters = listFiltersFrom(route.params);
-    this.rows = new Map(); // id → { node, wf, asOf }
-    this.nextToken = '';
+    this.groups = new Map(); // type → TypeGroup, while grouped
+    this.groupOf = new WeakMap(); // a group's node → the group
+    this.unseen = new Set(); // groups watched whose first intersection is not reported yet
+    this.cards = new Map(); // type → { node, total, chips }: the counts above the flat list
+    this.counts = null; // type → (status → count), once read for these filters
     this.generation = 0;
-    this.loaded = false;
-    this.pending = new Set();
+    this.pending = new Set(); // workflows that changed, to read
+    this.progressRows = new Set(); // rows whose progress changed, to paint
     this.flushTimer = 0;
     this.flushing = false;
     this.countsTimer = 0;
     this.countsAt = 0;
-    this.countsKey = '';
+    this.countsStale = false;
+    this.refreshStale = false;
+    this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { rootMargin: '300px 0px' });
+    this.onVisibility = () => this.visibilityChanged();
     this.build();
     this.syncInputs();
     globalFeed.listeners.add(this);
     ticker.listeners.add(this);
-    this.refreshTimer = setInterval(() => this.refreshRunning(), 2000);
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.reload();
   }
 
   destroy() {
     this.destroyed = true;
     globalFeed.listeners.delete(this);
+    globalFeed.want(false);
     ticker.listeners.delete(this);
-    clearInterval(this.refreshTimer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.observer.disconnect();
     clearTimeout(this.flushTimer);
     clearTimeout(this.countsTimer);
     clearTimeout(this.typingTimer);
@@ -721,13 +1356,29 @@ class ListView {
     this.userInput = h('input', { type: 'search', testid: 'filter-user', placeholder: 'User id', 'aria-label': 'User id', autocomplete: 'off', spellcheck: 'false', oninput: () => this.typed() });
     this.textInput = h('input', { type: 'search', testid: 'filter-text', placeholder: 'Search summaries', 'aria-label': 'Text in the summary', autocomplete: 'off', oninput: () => this.typed() });
     this.clearButton = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'filter-clear', onclick: () => this.changeFilters({ status: '', type: '', user: '', q: '' }) }, 'Clear filters');
+    this.groupInput = h('input', { type: 'checkbox', testid: 'group-by-type', onchange: () => this.changeFilters({ grouped: this.groupInput.checked }) });
     this.countsNode = h('section', { class: 'type-cards', testid: 'type-counts', 'aria-label': 'Workflows per type and status' });
-    this.rowsNode = h('div', { class: 'wf-rows', testid: 'workflow-list', role: 'list' });
-    this.emptyNode = h('div', { class: 'empty', testid: 'list-empty', hidden: true });
-    this.moreButton = h('button', { type: 'button', class: 'btn', testid: 'load-more', hidden: true, onclick: () => this.loadMore() }, 'Load more');
-    this.listStatus = h('span', { class: 'muted', testid: 'list-status' });
+    this.cardsEmpty = h('div', { class: 'muted type-empty', hidden: true }, 'No workflows retained.');
+    this.countsNode.append(this.cardsEmpty);
+    // Flat: one table of every type.
+    this.flatSet = new RowSet(this, { pageSize: LIST_PAGE, testid: 'workflow-list', moreTestid: 'load-more', moreLabel: 'Load more' });
+    this.flatNode = h('div', { class: 'wf-table' },
+      h('div', { class: 'wf-head', 'aria-hidden': 'true' },
+        h('span', {}, ''), h('span', {}, 'Workflow'), h('span', {}, 'User'), h('span', {}, 'Progress'),
+        h('span', {}, 'Created'), h('span', { class: 'num' }, 'Duration')),
+      this.flatSet.rowsNode,
+      this.flatSet.emptyNode);
+    this.flatFoot = h('div', { class: 'list-foot' }, this.flatSet.moreButton, this.flatSet.statusNode);
+    // Grouped: a group per type.
+    this.groupsHead = h('div', { class: 'wf-head groups-head', 'aria-hidden': 'true', hidden: true },
+      h('span', {}, ''), h('span', {}, 'Workflow'), h('span', {}, 'User'), h('span', {}, 'Progress'),
+      h('span', {}, 'Created'), h('span', { class: 'num' }, 'Duration'));
+    this.groupsNode = h('div', { class: 'wf-groups', testid: 'type-groups' });
+    this.groupsEmpty = h('div', { class: 'empty wf-table', testid: 'groups-empty', hidden: true });
     this.node = h('div', { class: 'view view-list', testid: 'list-view' },
-      h('div', { class: 'page-head' }, h('h1', {}, 'Workflows')),
+      h('div', { class: 'page-head' },
+        h('h1', {}, 'Workflows'),
+        h('label', { class: 'switch', title: 'One section per type, or one table of every type' }, this.groupInput, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Group by type'))),
       this.countsNode,
       h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
         h('label', { class: 'field' }, h('span', {}, 'Status'), this.statusInput),
@@ -735,13 +1386,11 @@ class ListView {
         h('label', { class: 'field' }, h('span', {}, 'User'), this.userInput),
         h('label', { class: 'field field-grow' }, h('span', {}, 'Summary'), this.textInput),
         this.clearButton),
-      h('div', { class: 'wf-table' },
-        h('div', { class: 'wf-head', 'aria-hidden': 'true' },
-          h('span', {}, ''), h('span', {}, 'Workflow'), h('span', {}, 'User'), h('span', {}, 'Progress'),
-          h('span', {}, 'Created'), h('span', { class: 'num' }, 'Duration')),
-        this.rowsNode,
-        this.emptyNode),
-      h('div', { class: 'list-foot' }, this.moreButton, this.listStatus));
+      this.flatNode,
+      this.flatFoot,
+      this.groupsHead,
+      this.groupsNode,
+      this.groupsEmpty);
     this.root.append(this.node);
   }
 
@@ -750,6 +1399,7 @@ class ListView {
     this.renderTypeOptions();
     this.statusInput.value = f.status;
     this.typeInput.value = f.type;
+    this.groupInput.checked = f.grouped;
     if (document.activeElement !== this.userInput && this.userInput.value !== f.user) this.userInput.value = f.user;
     if (document.activeElement !== this.textInput && this.textInput.value !== f.q) this.textInput.value = f.q;
     this.clearButton.hidden = !(f.status || f.type || f.user || f.q);
@@ -768,6 +1418,11 @@ class ListView {
   changeFilters(change) {
     const next = { ...this.filters, ...change };
     location.hash = listHash(next);
+  }
+
+  /** The type's name: show only it, or (when it is the filter) every type again. */
+  toggleType(type) {
+    this.changeFilters(this.filters.type === type ? { type: '', status: '' } : { type, status: '' });
   }
 
   typed() {
@@ -797,56 +1452,131 @@ class ListView {
     return true;
   }
 
-  async reload() {
-    const generation = ++this.generation;
-    this.loaded = false;
-    this.node.dataset.loaded = 'false';
-    this.rows.clear();
-    this.rowsNode.replaceChildren();
-    this.emptyNode.hidden = true;
-    this.moreButton.hidden = true;
-    setText(this.listStatus, 'Loading…');
-    this.requestCounts(true);
-    try {
-      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE }));
-      if (generation !== this.generation || this.destroyed) return;
-      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
-      this.nextToken = page.next_page_token || '';
-      this.loaded = true;
-      this.node.dataset.loaded = 'true';
-      errorBar.hide();
-    } catch (error) {
-      if (generation !== this.generation || this.destroyed) return;
-      errorBar.show(`Could not load the workflows: ${describeError(error)}`);
-    }
-    this.renderFoot();
-    if (this.pending.size) this.scheduleFlush();
-  }
-
-  async loadMore() {
-    const generation = this.generation;
-    this.moreButton.disabled = true;
-    try {
-      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE, page_token: this.nextToken }));
-      if (generation !== this.generation || this.destroyed) return;
-      this.nextToken = page.next_page_token || '';
-      for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
-    } catch (error) {
-      errorBar.show(`Could not load more workflows: ${describeError(error)}`);
-    } finally {
-      this.moreButton.disabled = false;
-      this.renderFoot();
-    }
-  }
-
-  renderFoot() {
-    const count = this.rows.size;
-    this.moreButton.hidden = !this.nextToken;
-    this.emptyNode.hidden = !this.loaded || count > 0;
+  emptyText() {
     const f = this.filters;
-    setText(this.emptyNode, f.status || f.type || f.user || f.q ? 'No workflow matches these filters.' : 'No workflows yet. Workflows started through the API appear here as they start.');
-    setText(this.listStatus, !this.loaded ? (this.listStatus.textContent === 'Loading…' ? 'Loading…' : '')
-      : count ? `${formatCount(count)} shown${this.nextToken ? ', more on request' : ''}` : '');
+    return f.status || f.type || f.user || f.q ? 'No workflow matches these filters.' : 'No workflows yet. Workflows started through the API appear here as they start.';
+  }
+
+  /** The row sets shown: the flat one, or the expanded groups'. */
+  rowSets() {
+    if (!this.filters.grouped) return [this.flatSet];
+    return [...this.groups.values()].filter((g) => !g.collapsed).map((g) => g.rowSet);
+  }
+
+  /** Reads everything again for new filters (or the other layout). */
+  reload() {
+    this.generation += 1;
+    this.counts = null;
+    this.pending.clear();
+    const f = this.filters;
+    this.node.dataset.grouped = String(f.grouped);
+    this.countsNode.hidden = f.grouped;
+    this.flatNode.hidden = f.grouped;
+    this.flatFoot.hidden = f.grouped;
+    this.groupsNode.hidden = !f.grouped;
+    this.groupsEmpty.hidden = true;
+    this.groupsHead.hidden = true;
+    if (f.grouped) {
+      this.flatSet.clear();
+      // Groups stay in place (no flicker); their rows are read again. The counts say which go.
+      for (const group of [...this.groups.values()]) {
+        if (f.type && group.type !== f.type) {
+          this.removeGroup(group);
+          continue;
+        }
+        group.rowSet.clear();
+        group.render(undefined);
+        if (!group.collapsed) this.watch(group);
+      }
+      if (f.type) this.ensureGroup(f.type);
+    } else {
+      for (const group of [...this.groups.values()]) this.removeGroup(group);
+      this.flatSet.load();
+    }
+    this.renderLoaded();
+    this.requestCounts(true);
+  }
+
+  /** `data-loaded` on the view: the first reads are in (counts, and the groups on screen). */
+  renderLoaded() {
+    const loaded = this.filters.grouped
+      ? this.counts !== null && !this.unseen.size && [...this.groups.values()].every((g) => !g.rowSet.loading)
+      : this.flatSet.loaded || this.flatSet.failed;
+    this.node.dataset.loaded = String(loaded);
+  }
+
+  // Groups ------------------------------------------------------------------------------------
+
+  ensureGroup(type) {
+    let group = this.groups.get(type);
+    if (group) return group;
+    group = new TypeGroup(this, type);
+    this.groups.set(type, group);
+    this.groupOf.set(group.node, group);
+    let before = null;
+    for (const child of this.groupsNode.children) {
+      if (child.dataset.type > type) {
+        before = child;
+        break;
+      }
+    }
+    this.groupsNode.insertBefore(group.node, before);
+    group.render(this.counts?.get(type));
+    if (!group.collapsed) this.watch(group);
+    this.groupsEmpty.hidden = true;
+    this.groupsHead.hidden = false;
+    return group;
+  }
+
+  removeGroup(group) {
+    this.unwatch(group);
+    group.rowSet.clear();
+    group.node.remove();
+    this.groups.delete(group.type);
+    this.groupsHead.hidden = !this.groups.size;
+  }
+
+  /** Reads the group's rows once it comes near the screen. */
+  watch(group) {
+    this.unseen.add(group);
+    this.observer.unobserve(group.node);
+    this.observer.observe(group.node);
+  }
+
+  unwatch(group) {
+    this.unseen.delete(group);
+    this.observer.unobserve(group.node);
+    this.renderLoaded();
+  }
+
+  onIntersect(entries) {
+    for (const entry of entries) {
+      const group = this.groupOf.get(entry.target);
+      if (!group) continue;
+      this.unseen.delete(group);
+      if (!entry.isIntersecting || group.collapsed || this.groups.get(group.type) !== group) continue;
+      this.observer.unobserve(group.node);
+      if (!group.rowSet.loaded && !group.rowSet.loading) group.rowSet.load();
+    }
+    this.renderLoaded();
+  }
+
+  /** Adds the groups the counts name (and the type filter), drops those left empty; updates their heads. */
+  syncGroups() {
+    const f = this.filters;
+    const wanted = new Set(f.type ? [f.type] : []);
+    if (!f.type) {
+      for (const type of this.counts?.keys() ?? []) if (this.matchingCount(type) > 0) wanted.add(type);
+    }
+    for (const group of [...this.groups.values()]) {
+      // One that still shows rows stays (the counts may predate them).
+      if (!wanted.has(group.type) && !group.rowSet.rows.size) this.removeGroup(group);
+    }
+    for (const type of [...wanted].sort()) this.ensureGroup(type);
+    for (const group of this.groups.values()) group.render(this.counts?.get(group.type));
+    this.groupsEmpty.hidden = this.groups.size > 0 || this.counts === null;
+    this.groupsHead.hidden = !this.groups.size;
+    setText(this.groupsEmpty, this.emptyText());
   }
 
   // Live updates ------------------------------------------------------------------------------
@@ -858,6 +1588,10 @@ class ListView {
     }
     if (!event.workflow_id) return;
     if (event.workflow_type) knownTypes.add(event.workflow_type);
+    if (event.kind === KIND.PROGRESS_UPDATED) {
+      this.applyProgress(event);
+      return;
+    }
     this.pending.add(event.workflow_id);
     this.scheduleFlush();
     if (event.kind !== KIND.JOB_STARTED && event.kind !== KIND.JOB_COMPLETED) this.requestCounts();
@@ -865,20 +1599,47 @@ class ListView {
 
   /** After a dropped connection: refresh what is shown (events may have been missed). */
   onGlobalReconnect() {
-    this.refreshFirstPage();
+    this.refreshShown();
     this.requestCounts();
   }
 
+  refreshShown() {
+    if (document.hidden) {
+      this.refreshStale = true;
+      return;
+    }
+    for (const set of this.rowSets()) set.refresh();
+  }
+
+  /** A hidden tab reads nothing: what changed meanwhile is read when it is shown again. */
+  visibilityChanged() {
+    if (!document.hidden) {
+      if (this.refreshStale) {
+        this.refreshStale = false;
+        this.refreshShown();
+      }
+      // Progress inside jobs was not followed while hidden: read the running rows once.
+      let n = 0;
+      for (const set of this.rowSets()) {
+        for (const [id, row] of set.rows) {
+          if (short(row.wf.status) === 'RUNNING' && n++ < 24) this.pending.add(id);
+        }
+      }
+      if (this.pending.size) this.scheduleFlush();
+      if (this.countsStale) this.requestCounts(true);
+    }
+    this.updateDemand();
+  }
+
   scheduleFlush() {
-    if (this.flushTimer || this.flushing) return;
+    if (this.flushTimer || this.flushing || document.hidden) return;
     this.flushTimer = setTimeout(() => this.flush(), 60);
   }
 
   /** Reads the workflows that changed (throttled: one batch at a time) and updates their rows. */
   async flush() {
     this.flushTimer = 0;
-    if (this.destroyed) return;
-    if (!this.loaded) return; // reload() flushes when it is done
+    if (this.destroyed || document.hidden) return;
     const ids = [...this.pending];
     this.pending.clear();
     if (!ids.length) return;
@@ -886,152 +1647,91 @@ class ListView {
     const generation = this.generation;
     try {
       if (ids.length > 24) {
-        await this.refreshFirstPage();
+        // Many at once: read the pages shown again instead (new types come with the counts).
+        await Promise.all(this.rowSets().map((set) => set.refresh()));
       } else {
         await Promise.all(ids.map(async (id) => {
           try {
             const wf = await api(`${workflowPath(id)}?omit_steps=true`);
-            if (generation === this.generation) this.upsert(wf, num(wf.as_of_sequence), false);
+            if (generation === this.generation && !this.destroyed) this.place(wf, num(wf.as_of_sequence));
           } catch (error) {
-            if (error.httpStatus === 404 && generation === this.generation) this.removeRow(id);
+            if (error.httpStatus === 404 && generation === this.generation) this.forget(id);
           }
         }));
       }
     } finally {
       this.flushing = false;
-      this.renderFoot();
-      if (this.pending.size && !this.destroyed) this.flushTimer = setTimeout(() => this.flush(), 150);
-    }
-  }
-
-  async refreshFirstPage() {
-    const generation = this.generation;
-    try {
-      const page = await api('/workflows' + query({ ...this.listQuery(), page_size: LIST_PAGE }));
-      if (generation !== this.generation || this.destroyed) return;
-      for (const wf of page.workflows ?? []) this.upsert(wf, 0, false);
-      if (!this.loaded) {
-        this.loaded = true;
-        this.node.dataset.loaded = 'true';
-        this.nextToken = page.next_page_token || '';
+      if (!this.destroyed) {
+        for (const set of this.rowSets()) set.renderFoot();
+        this.updateDemand();
+        if (this.pending.size) this.flushTimer = setTimeout(() => this.flush(), 150);
       }
-      errorBar.hide();
-      this.renderFoot();
-    } catch { /* the next event or reconnection tries again */ }
-  }
-
-  /** Running rows show progress inside a job, which the global feed does not carry: re-read a few. */
-  refreshRunning() {
-    if (document.hidden || !this.loaded) return;
-    let n = 0;
-    for (const [id, row] of this.rows) {
-      if (short(row.wf.status) !== 'RUNNING') continue;
-      this.pending.add(id);
-      if (++n >= 12) break;
     }
-    if (n) this.scheduleFlush();
   }
 
-  /** Adds, updates or (when it no longer matches the filters) removes the row of `wf`. */
-  upsert(wf, asOf, fromPage) {
+  /** Puts a workflow read after a change where it belongs: a new type gets its group at once. */
+  place(wf, asOf) {
     if (wf.type) knownTypes.add(wf.type);
-    const existing = this.rows.get(wf.id);
-    if (!this.matches(wf)) {
-      if (existing && !fromPage) this.removeRow(wf.id);
+    if (!this.filters.grouped) {
+      this.flatSet.offer(wf, asOf);
       return;
     }
-    if (existing) {
-      if (asOf && existing.asOf > asOf) return; // an older answer that arrived late
-      existing.wf = wf;
-      existing.asOf = Math.max(existing.asOf, asOf);
-      this.fillRow(existing.node, wf);
-      return;
+    let group = this.groups.get(wf.type);
+    if (!group) {
+      if (!this.matches(wf)) return;
+      group = this.ensureGroup(wf.type);
     }
-    const created = num(wf.created_at_ms);
-    // Only inside the loaded range: an older workflow shows up when its page is loaded.
-    if (!fromPage && this.nextToken) {
-      const last = this.rowsNode.lastElementChild;
-      if (last && created < num(last.dataset.created)) return;
-    }
-    const node = h('a', { class: 'wf-row', role: 'listitem', testid: 'workflow-row', href: `#/workflows/${encodeURIComponent(wf.id)}`, data: { workflowId: wf.id, created: String(created) } });
-    this.fillRow(node, wf);
-    this.rows.set(wf.id, { node, wf, asOf });
-    // Newest first: usually the top (live) or the bottom (a page).
-    let before = null;
-    if (!fromPage) {
-      for (const child of this.rowsNode.children) {
-        const other = num(child.dataset.created);
-        if (other < created || (other === created && child.dataset.workflowId < wf.id)) {
-          before = child;
-          break;
-        }
-      }
-    }
-    this.rowsNode.insertBefore(node, before);
-    if (!fromPage) {
-      node.classList.add('is-new');
-      setTimeout(() => node.classList.remove('is-new'), 1600);
-    }
-    this.emptyNode.hidden = true;
+    if (!group.collapsed) group.rowSet.offer(wf, asOf);
   }
 
-  removeRow(id) {
-    const row = this.rows.get(id);
-    if (!row) return;
-    row.node.remove();
-    this.rows.delete(id);
+  forget(id) {
+    for (const set of this.rowSets()) set.removeRow(id);
   }
 
-  fillRow(node, wf) {
-    const status = short(wf.status);
-    node.dataset.status = status;
-    node.className = `wf-row st-row-${status.toLowerCase()}${node.classList.contains('is-new') ? ' is-new' : ''}`;
-    const job = currentJob(wf);
-    const jobs = wf.jobs ?? [];
-    let progressCell;
-    if (status === 'RUNNING') {
-      const done = jobs.filter((j) => short(j.status) === 'COMPLETED').length;
-      const label = job ? `${job.name} · ${Math.min(done + 1, jobs.length)}/${jobs.length}` : 'Starting';
-      progressCell = h('span', { class: 'cell-progress' },
-        h('span', { class: 'progress-label' }, label),
-        progressBar(overallProgress(wf), 'row-progress'));
-    } else if (status === 'FAILED') {
-      progressCell = h('span', { class: 'cell-progress' }, h('span', { class: 'fail-at' }, `at ${wf.failed_job_name || job?.name || '?'}: `), h('span', { class: 'fail-error' }, wf.error || ''));
-    } else if (status === 'CANCELLED') {
-      const at = jobs.find((j) => short(j.status) === 'CANCELLED');
-      progressCell = h('span', { class: 'cell-progress muted' }, at ? `cancelled at ${at.name}` : 'cancelled');
-    } else {
-      progressCell = h('span', { class: 'cell-progress muted' }, `${jobs.length} job${jobs.length === 1 ? '' : 's'}`);
+  /** In-job progress, pushed by the global feed while this list shows running rows. */
+  applyProgress(event) {
+    const set = this.filters.grouped ? this.groups.get(event.workflow_type)?.rowSet : this.flatSet;
+    const row = set?.rows.get(event.workflow_id);
+    const job = row?.wf.jobs?.find((j) => j.id === event.job_id);
+    if (!job) return;
+    job.progress = event.progress;
+    job.progress_message = event.progress_message;
+    this.progressRows.add(row);
+    if (this.progressRows.size === 1) nextFrame(() => this.paintProgress());
+  }
+
+  paintProgress() {
+    for (const row of this.progressRows) {
+      const bar = row.node.querySelector('[data-testid="row-progress"]');
+      if (bar) setProgress(bar, overallProgress(row.wf));
     }
-    const start = num(wf.started_at_ms) || num(wf.created_at_ms);
-    const duration = h('span', { class: 'cell-duration num', testid: 'row-duration' }, formatDuration(workflowDuration(wf)));
-    if (status === 'RUNNING' && start) duration.dataset.tickStart = String(start);
-    const attempt = num(wf.attempt) > 1 ? h('span', { class: 'badge', title: 'Attempt' }, `attempt ${wf.attempt}`) : null;
-    node.replaceChildren(
-      h('span', { class: 'cell-status' }, statusSymbol(status)),
-      h('span', { class: 'cell-main' },
-        h('span', { class: wf.summary ? 'wf-summary' : 'wf-summary muted' }, wf.summary || '(no summary)'),
-        h('span', { class: 'wf-sub' }, h('span', { class: 'wf-type' }, wf.type), h('span', { class: 'wf-id' }, wf.id), attempt)),
-      h('span', { class: 'cell-user', title: wf.user_id || '' }, wf.user_name || wf.user_id || '—'),
-      progressCell,
-      h('span', { class: 'cell-created', title: fullDateTime(num(wf.created_at_ms)) }, shortDateTime(num(wf.created_at_ms))),
-      duration);
+    this.progressRows.clear();
+  }
+
+  /** Asks the global feed for in-job progress while this list is on screen with running rows. */
+  updateDemand() {
+    if (this.destroyed) return;
+    globalFeed.want(!document.hidden && this.rowSets().some((set) => set.hasRunning()));
   }
 
   onTick(now) {
-    for (const node of this.rowsNode.querySelectorAll('[data-tick-start]')) {
+    for (const node of this.node.querySelectorAll('[data-tick-start]')) {
       setText(node, formatDuration(now - num(node.dataset.tickStart)));
     }
   }
 
   // Counts ------------------------------------------------------------------------------------
 
-  /** Re-reads the counts at most about once a second. */
+  /** Re-reads the counts at most about once a second (in a hidden tab: once shown again). */
   requestCounts(now = false) {
     if (now) {
       clearTimeout(this.countsTimer);
       this.countsTimer = 0;
       this.loadCounts();
+      return;
+    }
+    if (document.hidden) {
+      this.countsStale = true;
       return;
     }
     if (this.countsTimer) return;
@@ -1044,55 +1744,93 @@ class ListView {
 
   async loadCounts() {
     this.countsAt = Date.now();
+    this.countsStale = false;
     const generation = this.generation;
     let answer;
     try {
       answer = await api('/workflow-counts' + query({ user_id: this.filters.user, summary_contains: this.filters.q }));
     } catch (error) {
-      if (generation === this.generation && !this.destroyed) setText(this.countsNode, `Counts unavailable: ${describeError(error)}`);
+      if (generation !== this.generation || this.destroyed) return;
+      errorBar.show(`Could not count the workflows: ${describeError(error)}`);
+      if (this.counts === null) {
+        this.counts = new Map();
+        this.renderCounts();
+      }
       return;
     }
     if (generation !== this.generation || this.destroyed) return;
-    this.renderCounts(answer.counts ?? []);
-  }
-
-  renderCounts(counts) {
     const byType = new Map();
-    for (const entry of counts) {
-      const status = short(entry.status);
+    for (const entry of answer.counts ?? []) {
       if (!byType.has(entry.type)) byType.set(entry.type, new Map());
-      byType.get(entry.type).set(status, num(entry.count));
+      byType.get(entry.type).set(short(entry.status), num(entry.count));
       knownTypes.add(entry.type);
     }
+    this.counts = byType;
+    this.renderCounts();
+  }
+
+  renderCounts() {
     this.renderTypeOptions();
-    const key = JSON.stringify([...byType].map(([t, m]) => [t, [...m]])) + JSON.stringify(this.filters);
-    if (key === this.countsKey) return;
-    this.countsKey = key;
+    if (this.filters.grouped) this.syncGroups();
+    else {
+      this.renderCards();
+      this.flatSet.renderFoot();
+    }
+    this.renderLoaded();
+  }
+
+  /**
+   * How many workflows of `type` ('' : of the type filter, or of every type) match the status
+   * filter, by the counts (which follow the user and text filters); null before they are read.
+   */
+  matchingCount(type) {
+    if (!this.counts) return null;
     const f = this.filters;
-    const cards = [...byType.keys()].sort().map((type) => {
-      const statuses = byType.get(type);
+    const types = type ? [type] : f.type ? [f.type] : [...this.counts.keys()];
+    let sum = 0;
+    for (const t of types) {
+      const statuses = this.counts.get(t);
+      if (!statuses) continue;
+      if (f.status) sum += statuses.get(f.status) ?? 0;
+      else for (const count of statuses.values()) sum += count;
+    }
+    return sum;
+  }
+
+  /** The cards above the flat list: one per type, with its total and chips; updated in place. */
+  renderCards() {
+    const f = this.filters;
+    const types = [...(this.counts?.keys() ?? [])].sort();
+    for (const [type, card] of this.cards) {
+      if (!this.counts?.has(type)) {
+        card.node.remove();
+        this.cards.delete(type);
+      }
+    }
+    let previous = null;
+    for (const type of types) {
+      let card = this.cards.get(type);
+      if (!card) {
+        const chips = new StatusChips(this, type);
+        const total = h('span', { class: 'type-total' });
+        const name = h('button', { type: 'button', class: 'type-name', testid: 'type-filter', onclick: () => this.toggleType(type) }, h('span', {}, type), total);
+        card = { node: h('div', { class: 'type-card', testid: 'type-card', data: { type } }, name, chips.node), name, total, chips };
+        this.cards.set(type, card);
+      }
+      const expected = previous ? previous.nextSibling : this.countsNode.firstChild;
+      if (expected !== card.node) this.countsNode.insertBefore(card.node, expected);
+      previous = card.node;
+      const statuses = this.counts.get(type);
       const total = [...statuses.values()].reduce((a, b) => a + b, 0);
-      const chips = WORKFLOW_STATUSES.filter((s) => statuses.get(s)).map((status) => {
-        const active = f.type === type && f.status === status;
-        return h('button', {
-          type: 'button', class: `chip st-chip-${status.toLowerCase()}`, testid: 'status-chip',
-          'aria-pressed': active ? 'true' : 'false',
-          data: { type, status, count: String(statuses.get(status)) },
-          title: active ? 'Show every status' : `Show only ${STATUS_LOOK[status].label.toLowerCase()} ${type} workflows`,
-          onclick: () => this.changeFilters(active ? { type, status: '' } : { type, status }),
-        }, statusSymbol(status), h('span', { class: 'chip-label' }, STATUS_LOOK[status].label), h('b', { class: 'chip-count' }, formatCount(statuses.get(status))));
-      });
-      const activeType = f.type === type;
-      return h('div', { class: `type-card${activeType ? ' is-active' : ''}`, testid: 'type-card', data: { type, total: String(total) } },
-        h('button', {
-          type: 'button', class: 'type-name', testid: 'type-filter', 'aria-pressed': activeType ? 'true' : 'false',
-          title: activeType ? 'Show every type' : `Show only ${type}`,
-          onclick: () => this.changeFilters(activeType ? { type: '', status: '' } : { type, status: '' }),
-        }, h('span', {}, type), h('span', { class: 'type-total' }, formatCount(total))),
-        h('div', { class: 'chips' }, chips));
-    });
-    if (!cards.length) cards.push(h('div', { class: 'muted type-empty' }, 'No workflows retained.'));
-    this.countsNode.replaceChildren(...cards);
+      const active = f.type === type;
+      card.node.dataset.total = String(total);
+      card.node.classList.toggle('is-active', active);
+      card.name.setAttribute('aria-pressed', String(active));
+      card.name.title = active ? 'Show every type' : `Show only ${type}`;
+      setText(card.total, formatCount(total));
+      card.chips.update(statuses);
+    }
+    this.cardsEmpty.hidden = types.length > 0 || this.counts === null;
   }
 }
 
@@ -1123,6 +1861,7 @@ class WorkflowView {
     this.wf = null;
     this.appliedSequence = 0; // the newest event the state reflects
     this.streams = null; // { state: LiveStream, log: LiveStream | null }
+    this.suspended = null; // { stateAfter, logAfter }: where the streams resume once the tab is shown
     this.queue = [];
     this.frameRequested = false;
     this.refetchState = { running: false, again: false, timer: 0, at: 0 };
@@ -1132,12 +1871,15 @@ class WorkflowView {
     this.logSlot.replaceWith(this.log.node);
     ticker.listeners.add(this);
     globalFeed.listeners.add(this);
+    this.onVisibility = () => this.visibilityChanged();
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.pollTimer = setInterval(() => this.poll(), 2000);
     this.load();
   }
 
   destroy() {
     this.destroyed = true;
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.closeStreams();
     this.log.destroy();
     ticker.listeners.delete(this);
@@ -1218,9 +1960,19 @@ class WorkflowView {
    * Follows the workflow: one stream of all its events while the log is unfiltered; else one for
    * its state (everything but steps) and one for the log's steps with the filters applied by the
    * server. `stateAfter`/`logAfter`: the sequences each resumes after.
+   *
+   * A hidden tab holds no stream (a browser has six connections per host for all its tabs): the
+   * streams are closed when the tab is hidden and opened again, after the last sequence each
+   * delivered, when it is shown, so nothing is lost or repeated.
    */
   openStreams(stateAfter, logAfter) {
     this.closeStreams();
+    this.streams = null;
+    if (document.hidden) {
+      this.suspended = { stateAfter, logAfter };
+      return;
+    }
+    this.suspended = null;
     const filters = this.log.serverFilters();
     const base = { workflow_id: this.id };
     if (!filters) {
@@ -1256,15 +2008,30 @@ class WorkflowView {
 
   /** The newest sequence any stream delivered, at least the state's. */
   newestSequence() {
-    return Math.max(this.appliedSequence, this.streams?.state.lastSequence ?? 0, this.streams?.log?.lastSequence ?? 0);
+    const s = this.suspended;
+    return Math.max(this.appliedSequence, this.streams?.state.lastSequence ?? s?.stateAfter ?? 0, this.streams?.log?.lastSequence ?? s?.logAfter ?? 0);
+  }
+
+  /** Hidden: close the streams, keeping where they stopped. Shown: open them there again. */
+  visibilityChanged() {
+    if (this.destroyed) return;
+    if (!document.hidden) {
+      if (this.suspended) this.openStreams(this.suspended.stateAfter, this.suspended.logAfter);
+      return;
+    }
+    if (!this.streams) return;
+    const { state, log } = this.streams;
+    if (state.ended && (!log || log.ended)) return; // the workflow ended: nothing open
+    this.openStreams(state.lastSequence, log ? log.lastSequence : state.lastSequence);
   }
 
   /** The log's filters changed: read its window again and follow with the new filters. */
   async restartLog() {
-    const stateAfter = this.streams?.state.lastSequence ?? this.appliedSequence;
+    const stateAfter = this.streams?.state.lastSequence ?? this.suspended?.stateAfter ?? this.appliedSequence;
     const bound = this.newestSequence();
     this.closeStreams();
     this.streams = null;
+    this.suspended = null;
     this.log.baseline = bound;
     const current = await this.log.reload(bound);
     if (this.destroyed || !current) return; // filters changed again meanwhile: that restart follows
@@ -2078,7 +2845,7 @@ class LogPane {
     this.bufferValid = true;
     try {
       const last = this.lastSequence();
-      const page = await api(this.stepsPath({ after_sequence: last }));
+      const page = await api(this.stepsPath({ after_sequence: last, oldest_first: true }));
       if (generation !== this.generation) return;
       this.insert((page.steps ?? []).filter((s) => num(s.sequence) > last), 'end');
       if (!page.has_more && this.bufferValid) this.attach();

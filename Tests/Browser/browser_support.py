@@ -140,8 +140,7 @@ class Server:
         return self.api("GET", f"/api/v1/workflows/{urllib.parse.quote(workflow_id)}{suffix}")
 
     def all_steps(self, workflow_id: str) -> list[dict]:
-        """Every step of the workflow, oldest first, read backwards page by page from the newest
-        (a bound of 0 means none, so reading forwards cannot start before the first step)."""
+        """Every step of the workflow, oldest first, read backwards page by page from the newest."""
         pages: list[list[dict]] = []
         bound = ""
         while True:
@@ -218,6 +217,13 @@ class Browser:
             return self.driver.get_log("browser")
         except Exception:  # noqa: BLE001 - not every driver keeps the log
             return []
+
+
+def set_offline(browser, offline: bool):
+    """Cuts the selected tab off the network, or connects it again (DevTools network emulation)."""
+    browser.driver.execute_cdp_cmd("Network.enable", {})
+    browser.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
 
 
 def make_driver() -> webdriver.Chrome:

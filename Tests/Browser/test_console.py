@@ -14,7 +14,7 @@ import uuid
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from browser_support import DESKTOP, PHONE, Server, free_port
+from browser_support import DESKTOP, PHONE, Server, free_port, set_offline
 
 # One round trip: what a workflow page shows right now.
 PAGE_STATE = """
@@ -88,9 +88,20 @@ def test_list_shows_a_new_workflow_within_a_second(server, browser):
     assert summary in row.text
     assert row.get_attribute("data-status") in ("RUNNING", "COMPLETED")
 
-    # And it keeps following: the row turns COMPLETED without a reload.
-    browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(workflow_id)).get_attribute("data-status") == "COMPLETED",
-                  30, "the row did not turn COMPLETED")
+    # And it keeps following: in-job progress is pushed (the bar moves step by step while it
+    # runs), and the row turns COMPLETED without a reload.
+    progress_seen = set()
+
+    def completed(driver):
+        state = browser.js("""const row = document.querySelector(arguments[0]);
+            const bar = row && row.querySelector('[data-testid="row-progress"]');
+            return row && [row.dataset.status, bar ? Number(bar.dataset.progress) : null];""", row_selector(workflow_id))
+        if state and state[1] is not None and 0 < state[1] < 1:
+            progress_seen.add(state[1])
+        return state and state[0] == "COMPLETED"
+
+    browser.until(completed, 30, "the row did not turn COMPLETED")
+    assert len(progress_seen) >= 5, f"the row's progress did not follow the workflow live: {sorted(progress_seen)}"
     assert server.workflow(workflow_id)["status"] == "WORKFLOW_STATUS_COMPLETED"
     assert browser.js("return performance.getEntriesByType('navigation').length") == 1, "the page was reloaded"
     browser.screenshot("list-completed")
@@ -218,6 +229,56 @@ def test_log_resumes_after_a_server_restart_without_losing_or_repeating_lines(br
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def test_a_log_that_lost_its_tail_in_a_crash_is_read_again_not_resumed(browser):
+    """A crash loses the events the store had not committed, and the restarted server gives
+    their sequences to new events. Played here with a copy of the data directory taken before
+    the lost events: a page that resumed after the last sequence it saw would skip the new
+    events below it and keep lines that no longer exist."""
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="workflowd-browser-crash-")
+    earlier = data_dir + "-earlier"
+    arguments = ("--shutdown-grace-period", "0.2")
+    servers = []
+    try:
+        servers.append(Server(*arguments, data_dir=data_dir, http_port=port))
+        workflow_id = servers[-1].start_workflow({"jobs": 1, "steps": 200, "step_delay_ms": 60}, summary=unique("Crashed"))
+        open_workflow(browser, servers[-1], workflow_id)
+        browser.until(lambda d: len(browser.js(LOG_ROWS)) >= 10, 30, "no log lines at first")
+        assert servers[-1].stop(remove_data=False) == 0
+        shutil.copytree(data_dir, earlier)
+
+        # The events the crash will lose: the page sees them.
+        servers.append(Server(*arguments, data_dir=data_dir, http_port=port))
+        seen = len(browser.js(LOG_ROWS))
+        browser.until(lambda d: len(browser.js(LOG_ROWS)) >= seen + 20, 60, "the page did not follow the second server")
+        set_offline(browser, True)
+        assert servers[-1].stop(remove_data=False) == 0
+        lost = max(browser.js(LOG_ROWS))
+
+        # The server comes back without them, and its new events take their sequences (and
+        # more) before the page is back.
+        servers.append(Server(*arguments, data_dir=earlier, http_port=port))
+        filler = servers[-1].start_workflow({"jobs": 1, "steps": 300, "step_delay_ms": 0}, summary=unique("Filler"))
+        servers[-1].wait_for_status(filler, "COMPLETED")
+        assert servers[-1].workflow(workflow_id)["as_of_sequence"] and int(servers[-1].workflow(workflow_id)["as_of_sequence"]) > lost
+        set_offline(browser, False)
+
+        browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
+                      "the page did not follow the workflow to its end on the server that lost events")
+        expected = api_step_sequences(servers[-1], workflow_id)
+        browser.until(lambda d: browser.js(LOG_ROWS)[-1] == expected[-1], 20, "the log did not reach the last step")
+        browser.screenshot("after-lost-tail")
+        rows = browser.js(LOG_ROWS)
+        assert len(rows) == len(set(rows)) and rows == sorted(rows)
+        tail = [sequence for sequence in expected if sequence >= rows[0]]
+        assert rows == tail, f"lost: {sorted(set(tail) - set(rows))[:10]}, extra: {sorted(set(rows) - set(tail))[:10]}"
+    finally:
+        for server in servers:
+            server.stop(remove_data=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(earlier, ignore_errors=True)
+
+
 # 5 ------------------------------------------------------------------------------------------
 
 def test_cancel_button_ends_a_running_workflow(server, browser):
@@ -264,8 +325,8 @@ def test_list_filters_and_counts(server, browser, tmp_path):
         open_list(browser, server)
         # User: only this test's workflows.
         browser.find("filter-user").send_keys(user)
-        browser.until(lambda d: list_row_ids(browser) == mine, 10, "the user filter did not narrow the list")
-        assert f"user={user}" in browser.driver.current_url
+        # (In the hash first: run alone, this test's workflows may be all the list holds anyway.)
+        browser.until(lambda d: f"user={user}" in d.current_url and list_row_ids(browser) == mine, 10, "the user filter did not narrow the list")
 
         # Counts per type and status, for this user.
         counts = server.api("GET", f"/api/v1/workflow-counts?user_id={user}")["counts"]
@@ -468,3 +529,88 @@ def test_list_follows_a_server_that_comes_back_with_another_log(browser):
         first.stop()
         if second is not None:
             second.stop()
+
+
+# Grouped by type --------------------------------------------------------------------------------
+
+GROUPS = """return [...document.querySelectorAll('[data-testid="type-group"]')].map((group) => [group.dataset.type,
+  [...group.querySelectorAll('[data-testid="workflow-row"]')].map((row) => row.dataset.workflowId)]);"""
+
+
+def group_selector(workflow_type: str) -> str:
+    return f'[data-testid="type-group"][data-type="{workflow_type}"]'
+
+
+def test_list_grouped_by_type_pages_collapses_and_grows_a_new_type_live(browser, tmp_path):
+    """A server of its own: which types exist is part of what is checked."""
+    server = Server()
+    try:
+        user = unique("grouped")
+        started = [server.start_workflow({"jobs": 1, "steps": 1}, user_id=user, summary=f"Batch {n:02d}") for n in range(12)]
+        for workflow_id in started:
+            server.wait_for_status(workflow_id, "COMPLETED")
+        newest = [wf["id"] for wf in server.api("GET", f"/api/v1/workflows?type=TEST&user_id={user}&page_size=50")["workflows"]]
+        assert sorted(newest) == sorted(started)
+
+        open_list(browser, server)
+        assert "group=" not in browser.driver.current_url, "grouped is the default"
+        # One group, its newest ten in the server's order, its total and chips from the counts.
+        browser.until(lambda d: browser.js(GROUPS) == [["TEST", newest[:10]]], 10, f"the TEST group is not the newest ten: {browser.js(GROUPS)}")
+        group = browser.driver.find_element(By.CSS_SELECTOR, group_selector("TEST"))
+        browser.until(lambda d: browser.find("group-total", group).text == "12", 10, "the group does not show its total")
+        chip = browser.find("status-chip", group)
+        assert (chip.get_attribute("data-status"), chip.get_attribute("data-count")) == ("COMPLETED", "12")
+        assert "10 of 12" in browser.find("list-status", group).text
+        browser.screenshot("grouped")
+
+        # Show more: the next page of that type only.
+        browser.find("group-more", group).click()
+        browser.until(lambda d: browser.js(GROUPS) == [["TEST", newest]], 10, "Show more did not read the next page")
+        assert not browser.find("group-more", group).is_displayed()
+
+        # A type never seen before gets its group live, in alphabetical place, within a second.
+        export = server.start_workflow({"output_dir": str(tmp_path)}, type="EXPORT_PACKAGE", user_id=user, summary=unique("Package"))
+        answered = time.monotonic()
+        browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{group_selector("EXPORT_PACKAGE")} {row_selector(export)}'), 10,
+                      "no EXPORT_PACKAGE group with the new workflow")
+        elapsed = time.monotonic() - answered
+        assert elapsed <= 1.0, f"the new type's group appeared {elapsed:.3f} s after the API answered, not within 1 s"
+        assert [t for t, _ in browser.js(GROUPS)] == ["EXPORT_PACKAGE", "TEST"]
+        browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(export)).get_attribute("data-status") == "COMPLETED",
+                      30, "the new group's row did not follow its workflow")
+        browser.until(lambda d: browser.find("group-total", d.find_element(By.CSS_SELECTOR, group_selector("EXPORT_PACKAGE"))).text == "1", 10)
+        browser.screenshot("new-type")
+
+        # Collapsing hides (and stops reading) a group, and is remembered across a reload.
+        browser.find("group-collapse", group).click()
+        browser.until(lambda d: group.get_attribute("data-collapsed") == "true" and not browser.find("group-rows", group).is_displayed(), 5)
+        browser.driver.refresh()
+        browser.until(lambda d: browser.find("list-view").get_attribute("data-loaded") == "true", 10)
+        browser.until(lambda d: browser.js(GROUPS) == [["EXPORT_PACKAGE", [export]], ["TEST", []]], 10, f"collapsed after a reload: {browser.js(GROUPS)}")
+        group = browser.driver.find_element(By.CSS_SELECTOR, group_selector("TEST"))
+        assert group.get_attribute("data-collapsed") == "true"
+        browser.screenshot("collapsed")
+        browser.find("group-collapse", group).click()
+        browser.until(lambda d: browser.js(GROUPS) == [["EXPORT_PACKAGE", [export]], ["TEST", newest[:10]]], 10, "expanding did not read the rows")
+
+        # A type filter shows that group only; its name toggles it.
+        browser.find("type-filter", group).click()
+        browser.until(lambda d: browser.js(GROUPS) == [["TEST", newest[:10]]], 10, "the type filter did not leave one group")
+        assert "type=TEST" in browser.driver.current_url
+        browser.find("type-filter", browser.driver.find_element(By.CSS_SELECTOR, group_selector("TEST"))).click()
+        browser.until(lambda d: [t for t, _ in browser.js(GROUPS)] == ["EXPORT_PACKAGE", "TEST"], 10)
+
+        # Flat: one newest-first table of every type, kept in the hash.
+        switch = browser.find("group-by-type").find_element(By.XPATH, "..")
+        switch.click()
+        browser.until(lambda d: list_row_ids(browser) == set(newest) | {export} and not browser.js(GROUPS), 10, "the flat list does not show every type")
+        assert "group=off" in browser.driver.current_url
+        assert [row_id for row_id, _ in browser.js(LIST_ROWS)] == [export] + newest
+        browser.screenshot("flat")
+        browser.driver.refresh()
+        browser.until(lambda d: browser.find("list-view").get_attribute("data-loaded") == "true", 10)
+        browser.until(lambda d: len(list_row_ids(browser)) == 13 and not browser.js(GROUPS), 10, "a reload lost the flat layout")
+        browser.find("group-by-type").find_element(By.XPATH, "..").click()
+        browser.until(lambda d: [t for t, _ in browser.js(GROUPS)] == ["EXPORT_PACKAGE", "TEST"], 10, "switching back did not group")
+    finally:
+        server.stop()
