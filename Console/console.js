@@ -21,6 +21,10 @@ const LOG_WINDOW = 500;
 const LOG_PAGE = 200;
 /** Workflows read per page of the list. */
 const LIST_PAGE = 50;
+/** Rows a row set holds beyond those its pages read: new ones push the oldest out past that. */
+const LIVE_ROWS_EXTRA = 200;
+/** Workflows the list reads one by one after they changed; more at once, it reads pages again. */
+const FLUSH_BATCH = 24;
 
 // ---------------------------------------------------------------------------------------------
 // Status, level and kind names
@@ -74,8 +78,6 @@ const GLOBAL_KINDS = [
 
 /** Everything about one workflow but its steps: what its page's state follows while the log is filtered. */
 const STATE_KINDS = Object.values(KIND).filter((k) => k !== KIND.STEP_LOGGED && k !== KIND.GAP);
-
-const TERMINAL_WORKFLOW_KINDS = new Set([KIND.WORKFLOW_COMPLETED, KIND.WORKFLOW_FAILED, KIND.WORKFLOW_CANCELLED]);
 
 /** `WORKFLOW_STATUS_RUNNING` → `RUNNING`; `JOB_STATUS_FAILED` → `FAILED`; `LOG_LEVEL_WARN` → `WARN`. */
 function short(name) {
@@ -189,14 +191,23 @@ function nextFrame(fn) {
 
 function statusSymbol(status, extraClass = '') {
   const look = STATUS_LOOK[status] ?? STATUS_LOOK.UNSPECIFIED;
-  return h('span', { class: `sym st-${status.toLowerCase()} ${extraClass}`, title: look.label, 'aria-label': look.label }, look.symbol);
+  const props = { class: `sym st-${status.toLowerCase()} ${extraClass}`, role: 'img', title: look.label, 'aria-label': look.label };
+  return h('span', props, look.symbol);
 }
 
-function progressBar(fraction, testid) {
+/** A progress bar; `label` is its accessible name. */
+function progressBar(fraction, testid, label) {
   const fill = h('span', { class: 'progress-fill' });
-  const bar = h('span', { class: 'progress', testid, role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, fill);
+  const props = { class: 'progress', testid, role: 'progressbar', 'aria-label': label, 'aria-valuemin': '0', 'aria-valuemax': '100' };
+  const bar = h('span', props, fill);
   setProgress(bar, fraction);
   return bar;
+}
+
+/** Hides or shows a control; a focused one hands its focus to `fallback` first (else it is lost). */
+function setHidden(node, hidden, fallback) {
+  if (hidden && !node.hidden && node.contains(document.activeElement)) fallback?.focus({ preventScroll: true });
+  node.hidden = hidden;
 }
 
 function setProgress(bar, fraction) {
@@ -307,8 +318,29 @@ const connection = {
 // ---------------------------------------------------------------------------------------------
 // LiveStream: server-sent events that resume by sequence
 
+/** The gRPC status codes this page tells apart (an event stream's `end` event carries one). */
+const STATUS = Object.freeze({
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  /** The server's log is not the one the sequence asked for came from (replaced, or lost events). */
+  OUT_OF_RANGE: 11,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+});
+
 /** Status codes after which a stream is opened again (the server restarts, a transient error). */
-const RETRIED_END_CODES = new Set([1, 4, 8, 10, 13, 14]);
+const RETRIED_END_CODES = new Set([
+  STATUS.CANCELLED, STATUS.DEADLINE_EXCEEDED, STATUS.RESOURCE_EXHAUSTED, STATUS.ABORTED, STATUS.INTERNAL, STATUS.UNAVAILABLE,
+]);
+
+/** What tells one event from another that was given the same sequence by a restarted server. */
+function fingerprint(event) {
+  return `${event.kind}|${event.workflow_id}|${event.job_id}|${event.timestamp_ms}|${event.message}`;
+}
 
 /**
  * One server-sent event stream of /api/v1/events that survives dropped connections.
@@ -322,20 +354,25 @@ const RETRIED_END_CODES = new Set([1, 4, 8, 10, 13, 14]);
  * When a connection fails before it opened, the same request is made once with fetch to tell
  * a server that is away (retry) from one that refuses the request (a 4xx JSON error, e.g.
  * OUT_OF_RANGE after the server's data was replaced): that goes to `onRejected`.
+ *
+ * After a dropped connection (or when started from a `resumePoint()` of an earlier stream) the
+ * next connection starts one event early and checks that the event at the last sequence is the
+ * one delivered before (`fingerprint`): a server that lost uncommitted events in a crash gives
+ * their sequences to new events, and resuming after the last sequence would skip some of them.
  */
-/** What tells one event from another that was given the same sequence by a restarted server. */
-function fingerprint(event) {
-  return `${event.kind}|${event.workflow_id}|${event.job_id}|${event.timestamp_ms}|${event.message}`;
-}
-
 class LiveStream {
   /**
-   * @param {(after: number) => string} makePath the events path to open, given the last sequence delivered (0: none yet)
-   * @param {{onEvent: Function, onEnd?: Function, onOpen?: Function}} handlers
-   *   onEvent(event); onEnd(status) after an `end` event with a final status (OK when a watched
-   *   workflow finished); onOpen(reopened) on every (re)connection; onRejected(status) when the
-   *   server refuses the stream (without it, onEnd); onState(state) when its connection state
-   *   changes ('connecting', 'live', 'reconnecting'; '' once it no longer runs).
+   * @param {(after: number) => string} makePath
+   *   the events path to open, given the last sequence delivered (0: none yet)
+   * @param {{onEvent: Function, onEnd?: Function, onOpen?: Function, onRejected?: Function, onState?: Function}} handlers
+   *   - onEvent(event): every event delivered, in order, once.
+   *   - onEnd(status): after an `end` event with a final status (OK when a watched workflow
+   *     finished); also gets a refusal when there is no onRejected.
+   *   - onOpen(reopened): on every (re)connection; `reopened` is false for the first.
+   *   - onRejected(status): the server refuses the stream (e.g. OUT_OF_RANGE), or the check one
+   *     event early found another log; the stream is not retried unless the handler does.
+   *   - onState(state): its connection state changed: 'connecting', 'live', 'reconnecting', or
+   *     '' once it no longer runs.
    */
   constructor(makePath, handlers) {
     this.makePath = makePath;
@@ -351,17 +388,35 @@ class LiveStream {
     this.timer = 0;
     this.failures = 0;
     this.opens = 0;
+    /** Bumped by every new connection and by close/reopen: an async step of an older one stops. */
+    this.generation = 0;
   }
 
-  start(afterSequence = 0) {
-    this.lastSequence = afterSequence;
-    this.lastFingerprint = null;
+  /**
+   * Opens the stream after a sequence: a number (nothing to check), or a `resumePoint()` of an
+   * earlier stream of the same events, whose first connection then checks one event early.
+   */
+  start(after = 0) {
+    if (typeof after === 'object' && after !== null) {
+      this.lastSequence = num(after.sequence);
+      this.lastFingerprint = after.fingerprint ?? null;
+      this.verifyNext = this.lastFingerprint !== null;
+    } else {
+      this.lastSequence = num(after);
+      this.lastFingerprint = null;
+    }
     this.connect();
     return this;
   }
 
+  /** Where a later stream of the same events resumes: `{sequence, fingerprint}`. */
+  resumePoint() {
+    return { sequence: this.lastSequence, fingerprint: this.lastFingerprint };
+  }
+
   close() {
     this.closed = true;
+    this.generation += 1;
     clearTimeout(this.timer);
     this.source?.close();
     this.source = null;
@@ -371,12 +426,15 @@ class LiveStream {
   /** Opens the stream again at once after the last sequence delivered (e.g. to ask for other kinds). */
   reopen() {
     if (this.closed || this.ended) return;
+    this.generation += 1;
     clearTimeout(this.timer);
     this.source?.close();
     this.source = null;
     this.failures = 0;
-    // Same server, other filters: the event at lastSequence may not pass them; nothing to check.
+    // Same server, other filters: the event at lastSequence may not pass them; nothing to check,
+    // now or after a later drop, until an event of the new filters is delivered.
     this.verifyNext = false;
+    this.lastFingerprint = null;
     this.connect();
   }
 
@@ -393,6 +451,7 @@ class LiveStream {
     // sequences to new ones, and resuming after lastSequence would skip some of those.
     const verifying = this.verifyNext && this.lastFingerprint !== null && this.lastSequence > 1;
     this.verifyNext = false;
+    this.generation += 1;
     const source = new EventSource(API + this.makePath(verifying ? this.lastSequence - 1 : this.lastSequence));
     this.source = source;
     let unverified = verifying;
@@ -417,7 +476,14 @@ class LiveStream {
         if (num(event.sequence) === this.lastSequence && fingerprint(event) === this.lastFingerprint) return;
         source.close();
         this.source = null;
-        const changed = { code: 11, status: 'OUT_OF_RANGE', message: "the server's log changed since this page read it (a restart after a crash)" };
+        // Two different causes, both refused as OUT_OF_RANGE (the owner reads everything again):
+        // a GAP first means the server no longer retains the event at lastSequence (its
+        // retained log moved on while this page was away); another event there means the
+        // server lost events in a crash and gave their sequences to new ones.
+        const message = event.kind === KIND.GAP
+          ? 'the server no longer retains the events after the last one this page read'
+          : "the server's log changed since this page read it (a restart after a crash)";
+        const changed = { code: STATUS.OUT_OF_RANGE, status: 'OUT_OF_RANGE', message };
         if (this.handlers.onRejected) this.reject(changed);
         else this.handlers.onEnd?.(changed);
         return;
@@ -432,7 +498,7 @@ class LiveStream {
     };
     source.addEventListener('end', (message) => {
       if (this.source !== source) return;
-      let status = { code: 2, status: 'UNKNOWN', message: '' };
+      let status = { code: STATUS.UNKNOWN, status: 'UNKNOWN', message: '' };
       try {
         status = JSON.parse(message.data);
       } catch { /* keep UNKNOWN */ }
@@ -442,7 +508,7 @@ class LiveStream {
       }
       source.close();
       this.source = null;
-      if (status.code !== 0 && this.handlers.onRejected) {
+      if (status.code !== STATUS.OK && this.handlers.onRejected) {
         this.reject(status);
         return;
       }
@@ -462,17 +528,20 @@ class LiveStream {
     this.source?.close();
     this.source = null;
     this.setState('reconnecting');
+    // A reopen() or close() while the request is out makes its answer stale: ignore it then.
+    const generation = this.generation;
     const controller = new AbortController();
     let refusal = null;
     try {
       const response = await fetch(API + this.makePath(this.lastSequence), { signal: controller.signal, cache: 'no-store' });
       if (response.status >= 400 && response.status < 500) {
-        refusal = await response.json().catch(() => ({ code: 2, status: `HTTP ${response.status}`, message: response.statusText }));
+        const fallback = { code: STATUS.UNKNOWN, status: `HTTP ${response.status}`, message: response.statusText };
+        refusal = await response.json().catch(() => fallback);
       }
     } catch { /* away: retry */ } finally {
       controller.abort();
     }
-    if (this.closed) return;
+    if (this.closed || generation !== this.generation) return;
     if (refusal && this.handlers.onRejected) this.reject(refusal);
     else this.retry();
   }
@@ -487,6 +556,7 @@ class LiveStream {
     this.source?.close();
     this.source = null;
     if (this.closed) return;
+    this.generation += 1;
     this.verifyNext = true;
     this.setState('reconnecting');
     const delay = Math.min(3000, 250 * 2 ** this.failures) * (0.8 + Math.random() * 0.4);
@@ -521,7 +591,9 @@ const PROGRESS_LINGER_MS = 5000;
  * that has not seen one yet takes the leader's from its answer to `hello`). The server replays
  * what happened while no one listened, and nothing is lost: a failure notice raised during the
  * takeover still reaches every tab. Tabs drop events at or below their last sequence, so a
- * replayed one is not applied twice. Only a leader that has no sequence at all opens live_only,
+ * replayed one is not applied twice. The new leader's stream starts one event early and checks
+ * that event (`LiveStream.resumePoint`), as after a dropped connection: the server may have
+ * restarted after a crash meanwhile. Only a leader that has no sequence at all opens live_only,
  * and then has the views read again what they show (`onGlobalReconnect`), as after any drop.
  *
  * In-job progress (PROGRESS_UPDATED, for the running rows of a list) is asked for only while some
@@ -529,7 +601,7 @@ const PROGRESS_LINGER_MS = 5000;
  * (after its last sequence: nothing lost) when the answer changes.
  *
  * Messages on the channel. From the leader: `{type: 'event', event}`, `{type: 'state', state,
- * sequence}` (its stream's connection state), `{type: 'reconnect'}` (events may have been
+ * sequence, fingerprint}` (its stream's connection state, its last event), `{type: 'reconnect'}` (events may have been
  * missed: read again), `{type: 'reset'}` (the server's log was replaced: sequences start over),
  * `{type: 'leader'}` (a new leader: post your demand). From any tab: `{type: 'hello'}` (answered
  * with a state), `{type: 'demand', tab, progress}`.
@@ -544,6 +616,7 @@ const globalFeed = {
   stream: null, // the leader's
   streamState: '',
   lastSequence: 0, // the newest event delivered to this tab's listeners
+  lastFingerprint: null, // what identifies that event, when every global stream delivers its kind
   heardLeader: false, // another tab led before: a live_only start may have missed events
   tab: Math.random().toString(36).slice(2),
   wantsProgress: false, // this tab's demand
@@ -623,7 +696,7 @@ const globalFeed = {
       },
       onState: (state) => {
         this.streamState = state;
-        this.post({ type: 'state', state, sequence: String(this.lastSequence) });
+        this.postState();
       },
       onEnd: () => setTimeout(() => {
         if (this.stream !== stream) return;
@@ -639,7 +712,11 @@ const globalFeed = {
       },
     });
     this.stream = stream;
-    stream.start(this.lastSequence);
+    stream.start({ sequence: this.lastSequence, fingerprint: this.lastFingerprint });
+  },
+
+  postState() {
+    this.post({ type: 'state', state: this.streamState, sequence: String(this.lastSequence), fingerprint: this.lastFingerprint });
   },
 
   /** Hands an event to this tab's listeners, once. */
@@ -648,6 +725,8 @@ const globalFeed = {
       const sequence = num(event.sequence);
       if (sequence <= this.lastSequence) return;
       this.lastSequence = sequence;
+      // In-job progress is not in every global stream: a stream without it could not check it.
+      this.lastFingerprint = GLOBAL_KINDS.includes(event.kind) ? fingerprint(event) : null;
     }
     this.listeners.forEach((listener) => listener.onGlobalEvent?.(event));
   },
@@ -659,7 +738,10 @@ const globalFeed = {
   },
 
   control(type) {
-    if (type === 'reset') this.lastSequence = 0;
+    if (type === 'reset') {
+      this.lastSequence = 0;
+      this.lastFingerprint = null;
+    }
     if (type === 'reconnect') this.listeners.forEach((listener) => listener.onGlobalReconnect?.());
   },
 
@@ -673,7 +755,10 @@ const globalFeed = {
       case 'state':
         if (!following) break;
         this.heardLeader = true;
-        this.lastSequence = Math.max(this.lastSequence, num(message.sequence));
+        if (num(message.sequence) > this.lastSequence) {
+          this.lastSequence = num(message.sequence);
+          this.lastFingerprint = message.fingerprint ?? null;
+        }
         connection.set(this, message.state || 'connecting');
         break;
       case 'reconnect':
@@ -686,7 +771,7 @@ const globalFeed = {
         if (this.wantsProgress) this.post({ type: 'demand', tab: this.tab, progress: true });
         break;
       case 'hello':
-        if (leading) this.post({ type: 'state', state: this.streamState, sequence: String(this.lastSequence) });
+        if (leading) this.postState();
         break;
       case 'demand':
         if (!leading) break;
@@ -753,12 +838,18 @@ const errorBar = {
 // ---------------------------------------------------------------------------------------------
 // Failure notices
 
+/** Notices shown at once; a line counts the others. */
 const MAX_NOTICES = 5;
+/** Notices kept at most (shown or counted): beyond, the oldest go. */
+const KEPT_NOTICES = 20;
 
-/** Toasts raised by FAILURE_NOTICE / WORKFLOW_FAILED wherever the user is; one per workflow. */
+/**
+ * Toasts raised by FAILURE_NOTICE / WORKFLOW_FAILED wherever the user is; one per workflow. The
+ * container is the page's assertive live region: a new notice is announced once, by it.
+ */
 const notices = {
   container: null,
-  byWorkflow: new Map(),
+  byWorkflow: new Map(), // workflow id → notice, oldest first
 
   onGlobalEvent(event) {
     const id = event.workflow_id;
@@ -773,7 +864,7 @@ const notices = {
     if (!notice) return;
     if (event.kind === KIND.WORKFLOW_RETRIED) {
       // Retried here or elsewhere: follow it.
-      notice.retry.hidden = true;
+      setHidden(notice.retry, true, notice.details);
       this.setState(notice, 'running', `Running again (attempt ${num(event.attempt) || '?'})`);
       return;
     }
@@ -794,23 +885,37 @@ const notices = {
       : (event.message || '').replace(/^Workflow /, '') || `${event.workflow_type} failed`;
     const notice = { id, attempt: num(event.attempt), state: 'failed' };
     notice.title = h('div', { class: 'notice-title' }, 'Workflow failed');
-    notice.status = h('div', { class: 'notice-status', testid: 'notice-status', role: 'status' });
-    notice.retry = h('button', { class: 'btn btn-small btn-primary', type: 'button', testid: 'notice-retry', onclick: () => this.retry(notice) }, 'Retry');
-    notice.node = h('div', { class: 'notice', testid: 'failure-notice', role: 'alert', data: { workflowId: id, state: 'failed' } },
+    notice.status = h('div', { class: 'notice-status', testid: 'notice-status' });
+    notice.retry = h('button', {
+      class: 'btn btn-small btn-primary', type: 'button', testid: 'notice-retry', onclick: () => this.retry(notice),
+    }, 'Retry');
+    notice.details = h('a', { class: 'btn btn-small', href: `#/workflows/${encodeURIComponent(id)}`, testid: 'notice-details' }, 'View details');
+    notice.node = h('div', { class: 'notice', testid: 'failure-notice', data: { workflowId: id, state: 'failed' } },
       h('div', { class: 'notice-icon', 'aria-hidden': 'true' }, '✗'),
       h('div', { class: 'notice-body' },
         notice.title,
         h('div', { class: 'notice-message', testid: 'notice-message' }, message),
         notice.status,
-        h('div', { class: 'notice-actions' },
-          h('a', { class: 'btn btn-small', href: `#/workflows/${encodeURIComponent(id)}`, testid: 'notice-details' }, 'View details'),
-          notice.retry)),
-      h('button', { class: 'notice-close', type: 'button', testid: 'notice-dismiss', 'aria-label': 'Dismiss', title: 'Dismiss', onclick: () => this.dismiss(notice) }, '×'));
+        h('div', { class: 'notice-actions' }, notice.details, notice.retry)),
+      h('button', {
+        class: 'notice-close', type: 'button', testid: 'notice-dismiss', 'aria-label': 'Dismiss', title: 'Dismiss',
+        onclick: () => this.dismiss(notice),
+      }, '×'));
     this.byWorkflow.set(id, notice);
     this.container.prepend(notice.node);
+    // Bounded under a flood of failures: the oldest go.
+    for (const oldest of this.byWorkflow.values()) {
+      if (this.byWorkflow.size <= KEPT_NOTICES) break;
+      this.remove(oldest);
+    }
     this.trim();
-    // The event names the type; the summary says which one.
-    api(`${workflowPath(id)}?omit_steps=true`).then((wf) => {
+  },
+
+  /** The event names the type; the summary says which one. Read once a notice is shown. */
+  readTitle(notice) {
+    if (notice.titleRead) return;
+    notice.titleRead = true;
+    api(`${workflowPath(notice.id)}?omit_steps=true`).then((wf) => {
       const who = wf.user_name || wf.user_id;
       setText(notice.title, `${wf.summary || wf.type}${who ? ` · ${who}` : ''}`);
     }).catch(() => {});
@@ -824,7 +929,7 @@ const notices = {
       if (notice.state === 'retrying') {
         this.setState(notice, 'running', `Running again from ${answer.job_name || 'the failed job'} (attempt ${answer.attempt})`);
       }
-      notice.retry.hidden = true;
+      setHidden(notice.retry, true, notice.details);
     } catch (error) {
       this.setState(notice, 'failed', `Retry refused: ${describeError(error)}`, true);
       notice.retry.disabled = false;
@@ -840,7 +945,18 @@ const notices = {
   },
 
   dismiss(notice) {
+    // The focus (on its close button) goes to the next notice, else to the page's heading.
+    if (notice.node.contains(document.activeElement)) {
+      const next = notice.node.nextElementSibling?.querySelector('.notice-close') ?? document.querySelector('#main h1');
+      next?.focus({ preventScroll: true });
+    }
     this.remove(notice);
+    this.trim();
+  },
+
+  dismissAll() {
+    document.querySelector('#main h1')?.focus({ preventScroll: true });
+    for (const notice of [...this.byWorkflow.values()]) this.remove(notice);
     this.trim();
   },
 
@@ -851,10 +967,14 @@ const notices = {
 
   /** Shows the newest few; a line counts the others and dismisses them all. */
   trim() {
-    const all = [...this.container.querySelectorAll('.notice')];
-    all.forEach((node, index) => { node.hidden = index >= MAX_NOTICES; });
+    const newestFirst = [...this.byWorkflow.values()].reverse();
+    for (const [index, notice] of newestFirst.entries()) {
+      const hidden = index >= MAX_NOTICES;
+      setHidden(notice.node, hidden, newestFirst[0].node.querySelector('.notice-close'));
+      if (!hidden) this.readTitle(notice);
+    }
     let more = this.container.querySelector('.notice-more');
-    const hiddenCount = Math.max(0, all.length - MAX_NOTICES);
+    const hiddenCount = Math.max(0, newestFirst.length - MAX_NOTICES);
     if (!hiddenCount) {
       more?.remove();
       return;
@@ -862,7 +982,7 @@ const notices = {
     if (!more) {
       more = h('div', { class: 'notice-more' },
         h('span', { class: 'notice-more-text' }),
-        h('button', { class: 'btn btn-small', type: 'button', onclick: () => [...this.byWorkflow.values()].forEach((n) => this.remove(n)) || this.trim() }, 'Dismiss all'));
+        h('button', { class: 'btn btn-small', type: 'button', onclick: () => this.dismissAll() }, 'Dismiss all'));
       this.container.append(more);
     }
     setText(more.querySelector('.notice-more-text'), `+${hiddenCount} more`);
@@ -965,8 +1085,11 @@ function listsBefore(created, id, node) {
   return other < created || (other === created && node.dataset.workflowId < id);
 }
 
+/** A list item holding the workflow's link (the row's cells). */
 function workflowRow(wf) {
-  const node = h('a', { class: 'wf-row', role: 'listitem', testid: 'workflow-row', href: `#/workflows/${encodeURIComponent(wf.id)}`, data: { workflowId: wf.id, created: String(num(wf.created_at_ms)) } });
+  const link = h('a', { class: 'wf-row', href: `#/workflows/${encodeURIComponent(wf.id)}` });
+  const data = { workflowId: wf.id, created: String(num(wf.created_at_ms)) };
+  const node = h('div', { class: 'wf-item', role: 'listitem', testid: 'workflow-row', data }, link);
   fillRow(node, wf);
   return node;
 }
@@ -974,7 +1097,8 @@ function workflowRow(wf) {
 function fillRow(node, wf) {
   const status = short(wf.status);
   node.dataset.status = status;
-  node.className = `wf-row st-row-${status.toLowerCase()}${node.classList.contains('is-new') ? ' is-new' : ''}`;
+  const link = node.firstChild;
+  link.className = `wf-row st-row-${status.toLowerCase()}${link.classList.contains('is-new') ? ' is-new' : ''}`;
   const job = currentJob(wf);
   const jobs = wf.jobs ?? [];
   let progressCell;
@@ -983,9 +1107,11 @@ function fillRow(node, wf) {
     const label = job ? `${job.name} · ${Math.min(done + 1, jobs.length)}/${jobs.length}` : 'Starting';
     progressCell = h('span', { class: 'cell-progress' },
       h('span', { class: 'progress-label' }, label),
-      progressBar(overallProgress(wf), 'row-progress'));
+      progressBar(overallProgress(wf), 'row-progress', `Progress of ${wf.summary || wf.id}`));
   } else if (status === 'FAILED') {
-    progressCell = h('span', { class: 'cell-progress' }, h('span', { class: 'fail-at' }, `at ${wf.failed_job_name || job?.name || '?'}: `), h('span', { class: 'fail-error' }, wf.error || ''));
+    progressCell = h('span', { class: 'cell-progress' },
+      h('span', { class: 'fail-at' }, `at ${wf.failed_job_name || job?.name || '?'}: `),
+      h('span', { class: 'fail-error' }, wf.error || ''));
   } else if (status === 'CANCELLED') {
     const at = jobs.find((j) => short(j.status) === 'CANCELLED');
     progressCell = h('span', { class: 'cell-progress muted' }, at ? `cancelled at ${at.name}` : 'cancelled');
@@ -996,7 +1122,7 @@ function fillRow(node, wf) {
   const duration = h('span', { class: 'cell-duration num', testid: 'row-duration' }, formatDuration(workflowDuration(wf)));
   if (status === 'RUNNING' && start) duration.dataset.tickStart = String(start);
   const attempt = num(wf.attempt) > 1 ? h('span', { class: 'badge', title: 'Attempt' }, `attempt ${wf.attempt}`) : null;
-  node.replaceChildren(
+  link.replaceChildren(
     h('span', { class: 'cell-status' }, statusSymbol(status)),
     h('span', { class: 'cell-main' },
       h('span', { class: wf.summary ? 'wf-summary' : 'wf-summary muted' }, wf.summary || '(no summary)'),
@@ -1013,7 +1139,9 @@ function fillRow(node, wf) {
  * `load` reads the first page into an empty set and `loadMore` the next. Live changes come
  * through `offer`: applied once the first page is in; while it is being read they are read again
  * after it (the page may predate them); before, dropped (the read brings them). A workflow older
- * than the last row is left out while more pages remain: its page brings it.
+ * than the last row is left out while more pages remain: its page brings it. New rows push the
+ * oldest out beyond the rows read plus LIVE_ROWS_EXTRA; the next page then starts after the last
+ * row kept.
  */
 class RowSet {
   /**
@@ -1027,7 +1155,8 @@ class RowSet {
     this.pageSize = pageSize;
     this.onRender = onRender;
     this.rows = new Map(); // id → { node, wf, asOf }
-    this.nextToken = '';
+    this.more = null; // what reads the next page (page_token, created_before_ms); null: no more
+    this.readCount = 0; // rows the pages brought
     this.loaded = false;
     this.loading = false;
     this.failed = false;
@@ -1035,7 +1164,9 @@ class RowSet {
     this.waiting = new Set(); // changed while the first page was read: read again after it
     this.rowsNode = h('div', { class: 'wf-rows', testid, role: 'list' });
     this.emptyNode = h('div', { class: 'empty', testid: 'list-empty', hidden: true });
-    this.moreButton = h('button', { type: 'button', class: 'btn btn-small', testid: moreTestid, hidden: true, onclick: () => this.loadMore() }, moreLabel);
+    this.moreButton = h('button', {
+      type: 'button', class: 'btn btn-small', testid: moreTestid, hidden: true, onclick: () => this.loadMore(),
+    }, moreLabel);
     this.statusNode = h('span', { class: 'muted', testid: 'list-status' });
   }
 
@@ -1050,7 +1181,8 @@ class RowSet {
     this.rows.clear();
     this.rowsNode.replaceChildren();
     this.waiting.clear();
-    this.nextToken = '';
+    this.more = null;
+    this.readCount = 0;
     this.loaded = false;
     this.loading = false;
     this.failed = false;
@@ -1066,7 +1198,8 @@ class RowSet {
       const page = await api(this.path());
       if (generation !== this.generation || this.list.destroyed) return;
       for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
-      this.nextToken = page.next_page_token || '';
+      this.readCount = page.workflows?.length ?? 0;
+      this.more = page.next_page_token ? { page_token: page.next_page_token } : null;
       this.loaded = true;
       errorBar.hide();
     } catch (error) {
@@ -1077,7 +1210,7 @@ class RowSet {
     this.loading = false;
     this.renderFoot();
     if (this.waiting.size) {
-      for (const id of this.waiting) this.list.pending.add(id);
+      for (const id of this.waiting) this.list.pending.set(id, this.type);
       this.waiting.clear();
       this.list.scheduleFlush();
     }
@@ -1087,11 +1220,15 @@ class RowSet {
 
   async loadMore() {
     const generation = this.generation;
+    const more = this.more;
+    if (!more) return;
     this.moreButton.disabled = true;
     try {
-      const page = await api(this.path({ page_token: this.nextToken }));
+      const page = await api(this.path(more));
       if (generation !== this.generation || this.list.destroyed) return;
-      this.nextToken = page.next_page_token || '';
+      // The token goes on with the query it came from (created_before_ms after rows were dropped).
+      this.more = page.next_page_token ? { ...more, page_token: page.next_page_token } : null;
+      this.readCount += page.workflows?.length ?? 0;
       for (const wf of page.workflows ?? []) this.upsert(wf, 0, true);
     } catch (error) {
       errorBar.show(`Could not load more workflows: ${describeError(error)}`);
@@ -1101,13 +1238,13 @@ class RowSet {
     }
   }
 
-  /** Reads the first page again and applies it (events may have been missed); loads a set whose read failed. */
+  /** Reads the rows shown again and applies them (events may have been missed); loads a set whose read failed. */
   async refresh() {
     if (this.failed) return this.load();
     if (!this.loaded) return undefined;
     const generation = this.generation;
     try {
-      const page = await api(this.path());
+      const page = await api(this.path({ page_size: Math.min(1000, this.rows.size + this.pageSize) }));
       if (generation !== this.generation || this.list.destroyed) return undefined;
       for (const wf of page.workflows ?? []) this.upsert(wf, 0, false);
       errorBar.hide();
@@ -1138,7 +1275,7 @@ class RowSet {
     }
     const created = num(wf.created_at_ms);
     // Only inside the loaded range: an older workflow shows up when its page is loaded.
-    if (!fromPage && this.nextToken) {
+    if (!fromPage && this.more) {
       const last = this.rowsNode.lastElementChild;
       if (last && created < num(last.dataset.created)) return;
     }
@@ -1156,10 +1293,27 @@ class RowSet {
     }
     this.rowsNode.insertBefore(node, before);
     if (!fromPage) {
-      node.classList.add('is-new');
-      setTimeout(() => node.classList.remove('is-new'), 1600);
+      const link = node.firstChild;
+      link.classList.add('is-new');
+      setTimeout(() => link.classList.remove('is-new'), 1600);
+      this.dropOldest();
     }
     this.emptyNode.hidden = true;
+  }
+
+  /** Keeps at most the rows the pages read plus LIVE_ROWS_EXTRA: the oldest go. */
+  dropOldest() {
+    const limit = Math.max(this.readCount, this.pageSize) + LIVE_ROWS_EXTRA;
+    if (this.rows.size <= limit) return;
+    while (this.rows.size > limit) this.removeRow(this.rowsNode.lastElementChild.dataset.workflowId);
+    // The next page starts after the last row kept: its millisecond is read again (rows of it
+    // already shown are updated, not added twice), so a row created in the same one is not skipped.
+    this.more = { created_before_ms: num(this.rowsNode.lastElementChild.dataset.created) + 1 };
+  }
+
+  /** The link of the last row (where the focus goes when the "more" button goes). */
+  lastRowLink() {
+    return this.rowsNode.lastElementChild?.firstChild ?? null;
   }
 
   removeRow(id) {
@@ -1176,14 +1330,14 @@ class RowSet {
 
   renderFoot() {
     const count = this.rows.size;
-    this.moreButton.hidden = !this.nextToken;
+    setHidden(this.moreButton, !this.more, this.lastRowLink());
     this.emptyNode.hidden = !this.loaded || count > 0;
     setText(this.emptyNode, this.list.emptyText());
     const total = this.list.matchingCount(this.type);
     let text = '';
     if (this.loading && !count) text = 'Loading…';
     else if (count && total !== null) text = `${formatCount(count)} of ${formatCount(Math.max(count, total))} shown`;
-    else if (count) text = `${formatCount(count)} shown${this.nextToken ? ', more on request' : ''}`;
+    else if (count) text = `${formatCount(count)} shown${this.more ? ', more on request' : ''}`;
     setText(this.statusNode, text);
     this.onRender?.();
   }
@@ -1241,10 +1395,16 @@ class TypeGroup {
     this.list = list;
     this.type = type;
     this.collapsed = collapsedTypes.has(type);
-    this.rowSet = new RowSet(list, { type, pageSize: GROUP_PAGE, testid: 'group-rows', moreTestid: 'group-more', moreLabel: 'Show more', onRender: () => this.renderFoot() });
+    this.rowSet = new RowSet(list, {
+      type, pageSize: GROUP_PAGE, testid: 'group-rows', moreTestid: 'group-more', moreLabel: 'Show more',
+      onRender: () => this.renderFoot(),
+    });
     this.chips = new StatusChips(list, type);
     const bodyId = `type-group-${++TypeGroup.ids}`;
-    this.toggle = h('button', { type: 'button', class: 'group-toggle', testid: 'group-collapse', 'aria-controls': bodyId, onclick: () => this.setCollapsed(!this.collapsed) },
+    this.toggle = h('button', {
+      type: 'button', class: 'group-toggle', testid: 'group-collapse', 'aria-controls': bodyId,
+      onclick: () => this.setCollapsed(!this.collapsed),
+    },
       h('span', { class: 'chevron', 'aria-hidden': 'true' }));
     this.nameButton = h('button', { type: 'button', class: 'group-name', testid: 'type-filter', onclick: () => this.list.toggleType(type) }, type);
     this.totalNode = h('span', { class: 'group-total', testid: 'group-total' });
@@ -1270,7 +1430,7 @@ class TypeGroup {
   }
 
   renderFoot() {
-    this.foot.hidden = !this.rowSet.nextToken;
+    setHidden(this.foot, !this.rowSet.more, this.rowSet.lastRowLink() ?? this.nameButton);
   }
 
   setCollapsed(collapsed) {
@@ -1306,7 +1466,7 @@ class ListView {
     this.cards = new Map(); // type → { node, total, chips }: the counts above the flat list
     this.counts = null; // type → (status → count), once read for these filters
     this.generation = 0;
-    this.pending = new Set(); // workflows that changed, to read
+    this.pending = new Map(); // workflow id → its type: workflows that changed, to read
     this.progressRows = new Set(); // rows whose progress changed, to paint
     this.flushTimer = 0;
     this.flushing = false;
@@ -1351,12 +1511,25 @@ class ListView {
     document.title = 'Workflows · WorkflowEngine';
     const statusOptions = [h('option', { value: '' }, 'Any status'),
       ...WORKFLOW_STATUSES.map((s) => h('option', { value: s }, STATUS_LOOK[s].label))];
-    this.statusInput = h('select', { testid: 'filter-status', 'aria-label': 'Status', onchange: () => this.changeFilters({ status: this.statusInput.value }) }, statusOptions);
+    this.statusInput = h('select', {
+      testid: 'filter-status', 'aria-label': 'Status', onchange: () => this.changeFilters({ status: this.statusInput.value }),
+    }, statusOptions);
     this.typeInput = h('select', { testid: 'filter-type', 'aria-label': 'Type', onchange: () => this.changeFilters({ type: this.typeInput.value }) });
-    this.userInput = h('input', { type: 'search', testid: 'filter-user', placeholder: 'User id', 'aria-label': 'User id', autocomplete: 'off', spellcheck: 'false', oninput: () => this.typed() });
-    this.textInput = h('input', { type: 'search', testid: 'filter-text', placeholder: 'Search summaries', 'aria-label': 'Text in the summary', autocomplete: 'off', oninput: () => this.typed() });
-    this.clearButton = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'filter-clear', onclick: () => this.changeFilters({ status: '', type: '', user: '', q: '' }) }, 'Clear filters');
-    this.groupInput = h('input', { type: 'checkbox', testid: 'group-by-type', onchange: () => this.changeFilters({ grouped: this.groupInput.checked }) });
+    this.userInput = h('input', {
+      type: 'search', testid: 'filter-user', placeholder: 'User id', 'aria-label': 'User id',
+      autocomplete: 'off', spellcheck: 'false', oninput: () => this.typed(),
+    });
+    this.textInput = h('input', {
+      type: 'search', testid: 'filter-text', placeholder: 'Search summaries', 'aria-label': 'Text in the summary',
+      autocomplete: 'off', oninput: () => this.typed(),
+    });
+    this.clearButton = h('button', {
+      type: 'button', class: 'btn btn-ghost', testid: 'filter-clear',
+      onclick: () => this.changeFilters({ status: '', type: '', user: '', q: '' }),
+    }, 'Clear filters');
+    this.groupInput = h('input', {
+      type: 'checkbox', testid: 'group-by-type', onchange: () => this.changeFilters({ grouped: this.groupInput.checked }),
+    });
     this.countsNode = h('section', { class: 'type-cards', testid: 'type-counts', 'aria-label': 'Workflows per type and status' });
     this.cardsEmpty = h('div', { class: 'muted type-empty', hidden: true }, 'No workflows retained.');
     this.countsNode.append(this.cardsEmpty);
@@ -1377,8 +1550,9 @@ class ListView {
     this.groupsEmpty = h('div', { class: 'empty wf-table', testid: 'groups-empty', hidden: true });
     this.node = h('div', { class: 'view view-list', testid: 'list-view' },
       h('div', { class: 'page-head' },
-        h('h1', {}, 'Workflows'),
-        h('label', { class: 'switch', title: 'One section per type, or one table of every type' }, this.groupInput, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Group by type'))),
+        h('h1', { tabindex: '-1' }, 'Workflows'),
+        h('label', { class: 'switch', title: 'One section per type, or one table of every type' },
+          this.groupInput, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Group by type'))),
       this.countsNode,
       h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
         h('label', { class: 'field' }, h('span', {}, 'Status'), this.statusInput),
@@ -1402,7 +1576,7 @@ class ListView {
     this.groupInput.checked = f.grouped;
     if (document.activeElement !== this.userInput && this.userInput.value !== f.user) this.userInput.value = f.user;
     if (document.activeElement !== this.textInput && this.textInput.value !== f.q) this.textInput.value = f.q;
-    this.clearButton.hidden = !(f.status || f.type || f.user || f.q);
+    setHidden(this.clearButton, !(f.status || f.type || f.user || f.q), this.statusInput);
   }
 
   renderTypeOptions() {
@@ -1454,7 +1628,8 @@ class ListView {
 
   emptyText() {
     const f = this.filters;
-    return f.status || f.type || f.user || f.q ? 'No workflow matches these filters.' : 'No workflows yet. Workflows started through the API appear here as they start.';
+    if (f.status || f.type || f.user || f.q) return 'No workflow matches these filters.';
+    return 'No workflows yet. Workflows started through the API appear here as they start.';
   }
 
   /** The row sets shown: the flat one, or the expanded groups'. */
@@ -1588,13 +1763,36 @@ class ListView {
     }
     if (!event.workflow_id) return;
     if (event.workflow_type) knownTypes.add(event.workflow_type);
+    if (event.kind !== KIND.JOB_STARTED && event.kind !== KIND.JOB_COMPLETED && event.kind !== KIND.PROGRESS_UPDATED) {
+      this.requestCounts();
+    }
+    if (document.hidden) {
+      // Nothing is read one by one while hidden: the rows shown are read again once shown.
+      this.refreshStale = true;
+      return;
+    }
     if (event.kind === KIND.PROGRESS_UPDATED) {
       this.applyProgress(event);
       return;
     }
-    this.pending.add(event.workflow_id);
+    if (!this.mayShow(event)) return;
+    this.pending.set(event.workflow_id, event.workflow_type || '');
     this.scheduleFlush();
-    if (event.kind !== KIND.JOB_STARTED && event.kind !== KIND.JOB_COMPLETED) this.requestCounts();
+  }
+
+  /**
+   * Whether an event's workflow is worth reading: not when its type is filtered out, nor (grouped)
+   * when its type's group is collapsed or its rows are not read yet (the read brings them). A
+   * start of a type with no group yet may bring the group.
+   */
+  mayShow(event) {
+    const f = this.filters;
+    const type = event.workflow_type || '';
+    if (f.type && type && type !== f.type) return false;
+    if (!f.grouped) return true;
+    const group = this.groups.get(type);
+    if (!group) return event.kind === KIND.WORKFLOW_STARTED || event.kind === KIND.WORKFLOW_RETRIED;
+    return !group.collapsed && (group.rowSet.loaded || group.rowSet.loading);
   }
 
   /** After a dropped connection: refresh what is shown (events may have been missed). */
@@ -1613,19 +1811,24 @@ class ListView {
 
   /** A hidden tab reads nothing: what changed meanwhile is read when it is shown again. */
   visibilityChanged() {
-    if (!document.hidden) {
+    if (document.hidden) {
+      // Not read one by one: once shown, the rows shown are read again instead.
+      if (this.pending.size) this.refreshStale = true;
+      this.pending.clear();
+    } else {
       if (this.refreshStale) {
         this.refreshStale = false;
         this.refreshShown();
-      }
-      // Progress inside jobs was not followed while hidden: read the running rows once.
-      let n = 0;
-      for (const set of this.rowSets()) {
-        for (const [id, row] of set.rows) {
-          if (short(row.wf.status) === 'RUNNING' && n++ < 24) this.pending.add(id);
+      } else {
+        // Progress inside jobs was not followed while hidden: read the running rows once.
+        let n = 0;
+        for (const set of this.rowSets()) {
+          for (const [id, row] of set.rows) {
+            if (short(row.wf.status) === 'RUNNING' && n++ < FLUSH_BATCH) this.pending.set(id, row.wf.type);
+          }
         }
+        if (this.pending.size) this.scheduleFlush();
       }
-      if (this.pending.size) this.scheduleFlush();
       if (this.countsStale) this.requestCounts(true);
     }
     this.updateDemand();
@@ -1640,15 +1843,20 @@ class ListView {
   async flush() {
     this.flushTimer = 0;
     if (this.destroyed || document.hidden) return;
-    const ids = [...this.pending];
+    const ids = [...this.pending.keys()];
+    const types = new Set(this.pending.values());
     this.pending.clear();
     if (!ids.length) return;
     this.flushing = true;
     const generation = this.generation;
     try {
-      if (ids.length > 24) {
-        // Many at once: read the pages shown again instead (new types come with the counts).
-        await Promise.all(this.rowSets().map((set) => set.refresh()));
+      if (ids.length > FLUSH_BATCH) {
+        // Many at once: read again the pages of the sets they belong to instead, one read each
+        // (new types come with the counts).
+        const sets = this.filters.grouped
+          ? [...types].map((type) => this.groups.get(type)).filter((g) => g && !g.collapsed).map((g) => g.rowSet)
+          : [this.flatSet];
+        await Promise.all(sets.map((set) => set.refresh()));
       } else {
         await Promise.all(ids.map(async (id) => {
           try {
@@ -1813,7 +2021,9 @@ class ListView {
       if (!card) {
         const chips = new StatusChips(this, type);
         const total = h('span', { class: 'type-total' });
-        const name = h('button', { type: 'button', class: 'type-name', testid: 'type-filter', onclick: () => this.toggleType(type) }, h('span', {}, type), total);
+        const name = h('button', {
+          type: 'button', class: 'type-name', testid: 'type-filter', onclick: () => this.toggleType(type),
+        }, h('span', {}, type), total);
         card = { node: h('div', { class: 'type-card', testid: 'type-card', data: { type } }, name, chips.node), name, total, chips };
         this.cards.set(type, card);
       }
@@ -1852,6 +2062,29 @@ function workflowHash(id, filters) {
   return `#/workflows/${encodeURIComponent(id)}${query({ level: filters.level, job: filters.job, entity: filters.entity })}`;
 }
 
+/** A sequence to resume after, or the sequence of a `LiveStream.resumePoint()`. */
+function sequenceOf(after) {
+  return typeof after === 'object' && after !== null ? num(after.sequence) : num(after);
+}
+
+/**
+ * How often a workflow page reads everything again after the server refused to resume: a new
+ * WorkflowView is built each time, so the guard lives here, by workflow id. A server that keeps
+ * refusing would otherwise have the page reload in a loop; after the second refusal within
+ * RELOAD_BACKOFF_MS the page stops and says why.
+ */
+const RELOAD_BACKOFF_MS = 5000;
+const pageReloads = {
+  at: new Map(), // workflow id → when its page was last read again
+
+  allow(id) {
+    const now = Date.now();
+    if (now - (this.at.get(id) ?? 0) < RELOAD_BACKOFF_MS) return false;
+    this.at.set(id, now);
+    return true;
+  },
+};
+
 class WorkflowView {
   kind = 'workflow';
 
@@ -1864,7 +2097,7 @@ class WorkflowView {
     this.suspended = null; // { stateAfter, logAfter }: where the streams resume once the tab is shown
     this.queue = [];
     this.frameRequested = false;
-    this.refetchState = { running: false, again: false, timer: 0, at: 0 };
+    this.refetchState = { running: false, again: false, timer: 0, afterEnd: false };
     this.jobViews = new Map();
     this.build();
     this.log = new LogPane(this, logFiltersFrom(route.params));
@@ -1902,9 +2135,13 @@ class WorkflowView {
   build() {
     document.title = `${this.id} · WorkflowEngine`;
     this.statusNode = h('span', { class: 'status-badge', testid: 'workflow-status' }, 'Loading…');
-    this.titleNode = h('h1', { class: 'wf-title', testid: 'workflow-summary' }, this.id);
-    this.retryButton = h('button', { type: 'button', class: 'btn btn-primary', testid: 'retry-button', hidden: true, onclick: () => this.retry() }, 'Retry');
-    this.cancelButton = h('button', { type: 'button', class: 'btn btn-danger', testid: 'cancel-button', hidden: true, onclick: () => this.cancel() }, 'Cancel');
+    this.titleNode = h('h1', { class: 'wf-title', testid: 'workflow-summary', tabindex: '-1' }, this.id);
+    this.retryButton = h('button', {
+      type: 'button', class: 'btn btn-primary', testid: 'retry-button', hidden: true, onclick: () => this.retry(),
+    }, 'Retry');
+    this.cancelButton = h('button', {
+      type: 'button', class: 'btn btn-danger', testid: 'cancel-button', hidden: true, onclick: () => this.cancel(),
+    }, 'Cancel');
     this.actionStatus = h('div', { class: 'action-status', testid: 'action-status', role: 'status' });
     this.metaNode = h('dl', { class: 'meta', testid: 'workflow-meta' });
     this.errorNode = h('div', { class: 'callout callout-error', testid: 'workflow-error', hidden: true });
@@ -1959,11 +2196,13 @@ class WorkflowView {
   /**
    * Follows the workflow: one stream of all its events while the log is unfiltered; else one for
    * its state (everything but steps) and one for the log's steps with the filters applied by the
-   * server. `stateAfter`/`logAfter`: the sequences each resumes after.
+   * server. `stateAfter`/`logAfter`: where each resumes: a sequence, or the `resumePoint()` of
+   * the stream it follows on (which makes the new one check the event at that sequence first).
    *
    * A hidden tab holds no stream (a browser has six connections per host for all its tabs): the
    * streams are closed when the tab is hidden and opened again, after the last sequence each
-   * delivered, when it is shown, so nothing is lost or repeated.
+   * delivered, when it is shown, so nothing is lost or repeated; and, as after a dropped
+   * connection, a server that lost events in a crash meanwhile is noticed.
    */
   openStreams(stateAfter, logAfter) {
     this.closeStreams();
@@ -1982,7 +2221,7 @@ class WorkflowView {
         onRejected: (status) => this.streamRejected(status),
       });
       this.streams = { state: stream, log: null };
-      stream.start(Math.min(stateAfter, logAfter));
+      stream.start(sequenceOf(stateAfter) <= sequenceOf(logAfter) ? stateAfter : logAfter);
     } else {
       const state = new LiveStream((after) => '/events' + query({ ...base, after_sequence: after, kinds: STATE_KINDS }), {
         onEvent: (event) => this.enqueue(event, true, false),
@@ -2009,7 +2248,15 @@ class WorkflowView {
   /** The newest sequence any stream delivered, at least the state's. */
   newestSequence() {
     const s = this.suspended;
-    return Math.max(this.appliedSequence, this.streams?.state.lastSequence ?? s?.stateAfter ?? 0, this.streams?.log?.lastSequence ?? s?.logAfter ?? 0);
+    return Math.max(this.appliedSequence,
+      this.streams?.state.lastSequence ?? sequenceOf(s?.stateAfter),
+      this.streams?.log?.lastSequence ?? sequenceOf(s?.logAfter));
+  }
+
+  /** Where streams following on from the current ones resume (see openStreams). */
+  resumePoints() {
+    const { state, log } = this.streams;
+    return [state.resumePoint(), (log ?? state).resumePoint()];
   }
 
   /** Hidden: close the streams, keeping where they stopped. Shown: open them there again. */
@@ -2022,12 +2269,16 @@ class WorkflowView {
     if (!this.streams) return;
     const { state, log } = this.streams;
     if (state.ended && (!log || log.ended)) return; // the workflow ended: nothing open
-    this.openStreams(state.lastSequence, log ? log.lastSequence : state.lastSequence);
+    this.openStreams(...this.resumePoints());
   }
 
   /** The log's filters changed: read its window again and follow with the new filters. */
   async restartLog() {
-    const stateAfter = this.streams?.state.lastSequence ?? this.suspended?.stateAfter ?? this.appliedSequence;
+    // The log's filters changed: it starts afresh. A state-only stream follows on, checked; the
+    // state part of an unfiltered stream may have ended on a step, which a state stream does not
+    // deliver: it resumes after the sequence alone.
+    const stateAfter = this.streams?.log ? this.streams.state.resumePoint()
+      : sequenceOf(this.streams?.state.lastSequence ?? this.suspended?.stateAfter ?? this.appliedSequence);
     const bound = this.newestSequence();
     this.closeStreams();
     this.streams = null;
@@ -2041,7 +2292,7 @@ class WorkflowView {
 
   streamEnded(status) {
     if (this.destroyed) return;
-    if (status.code !== 0) {
+    if (status.code !== STATUS.OK) {
       this.showAction(`The live view stopped: ${status.status}: ${status.message}`, true);
       return;
     }
@@ -2056,8 +2307,7 @@ class WorkflowView {
   streamRejected(status) {
     if (this.destroyed) return;
     this.closeStreams();
-    if (status.code === 11 && !this.reloadedOnce) {
-      this.reloadedOnce = true;
+    if (status.code === STATUS.OUT_OF_RANGE && pageReloads.allow(this.id)) {
       reloadView();
       return;
     }
@@ -2069,7 +2319,7 @@ class WorkflowView {
     if (!this.streams) return;
     const { state, log } = this.streams;
     if (!state.ended && !(log && log.ended)) return;
-    this.openStreams(state.lastSequence, log ? log.lastSequence : state.lastSequence);
+    this.openStreams(...this.resumePoints());
   }
 
   onGlobalEvent(event) {
@@ -2154,7 +2404,11 @@ class WorkflowView {
       case KIND.WORKFLOW_COMPLETED:
       case KIND.WORKFLOW_FAILED:
       case KIND.WORKFLOW_CANCELLED:
-        wf.status = event.workflow_status || { [KIND.WORKFLOW_COMPLETED]: 'WORKFLOW_STATUS_COMPLETED', [KIND.WORKFLOW_FAILED]: 'WORKFLOW_STATUS_FAILED', [KIND.WORKFLOW_CANCELLED]: 'WORKFLOW_STATUS_CANCELLED' }[event.kind];
+        wf.status = event.workflow_status || {
+          [KIND.WORKFLOW_COMPLETED]: 'WORKFLOW_STATUS_COMPLETED',
+          [KIND.WORKFLOW_FAILED]: 'WORKFLOW_STATUS_FAILED',
+          [KIND.WORKFLOW_CANCELLED]: 'WORKFLOW_STATUS_CANCELLED',
+        }[event.kind];
         wf.finished_at_ms = at;
         if (event.stats) wf.stats = event.stats;
         if (event.error) wf.error = event.error;
@@ -2180,7 +2434,11 @@ class WorkflowView {
       case KIND.JOB_FAILED:
       case KIND.JOB_CANCELLED:
         if (!job) break;
-        job.status = event.job_status || { [KIND.JOB_COMPLETED]: 'JOB_STATUS_COMPLETED', [KIND.JOB_FAILED]: 'JOB_STATUS_FAILED', [KIND.JOB_CANCELLED]: 'JOB_STATUS_CANCELLED' }[event.kind];
+        job.status = event.job_status || {
+          [KIND.JOB_COMPLETED]: 'JOB_STATUS_COMPLETED',
+          [KIND.JOB_FAILED]: 'JOB_STATUS_FAILED',
+          [KIND.JOB_CANCELLED]: 'JOB_STATUS_CANCELLED',
+        }[event.kind];
         job.finished_at_ms = at;
         if (event.stats) job.stats = event.stats;
         if (event.kind === KIND.JOB_COMPLETED) job.progress = 1;
@@ -2329,8 +2587,8 @@ class WorkflowView {
     setText(this.statusNode, `${look.symbol} ${label}`);
     setText(this.titleNode, wf.summary || `${wf.type} workflow`);
     this.titleNode.classList.toggle('muted', !wf.summary);
-    this.retryButton.hidden = status !== 'FAILED';
-    this.cancelButton.hidden = status !== 'RUNNING';
+    setHidden(this.retryButton, status !== 'FAILED', this.titleNode);
+    setHidden(this.cancelButton, status !== 'RUNNING', this.titleNode);
     if (this.cancelButton.hidden) this.resetCancelButton();
     this.renderMeta(wf);
     this.renderError(wf, status);
@@ -2368,7 +2626,8 @@ class WorkflowView {
     const key = JSON.stringify(items.filter(([, , id]) => id !== 'meta-duration'));
     if (this.metaKey !== key) {
       this.metaKey = key;
-      this.metaNode.replaceChildren(...items.map(([name, value, testid]) => h('div', { class: 'meta-item' }, h('dt', {}, name), h('dd', { testid }, value))));
+      this.metaNode.replaceChildren(...items.map(([name, value, testid]) =>
+        h('div', { class: 'meta-item' }, h('dt', {}, name), h('dd', { testid }, value))));
     } else {
       setText(this.metaNode.querySelector('[data-testid="meta-duration"]'), formatDuration(workflowDuration(wf)));
     }
@@ -2395,7 +2654,9 @@ class WorkflowView {
       node.replaceChildren(h('span', { class: 'muted' }, emptyText));
       return;
     }
-    node.replaceChildren(...entries.map(([k, v]) => h('span', { class: 'kv', data: { key: k } }, h('span', { class: 'kv-key' }, k), h('span', { class: 'kv-value' }, /^\d+$/.test(String(v)) ? formatCount(v) : String(v)))));
+    node.replaceChildren(...entries.map(([k, v]) => h('span', { class: 'kv', data: { key: k } },
+      h('span', { class: 'kv-key' }, k),
+      h('span', { class: 'kv-value' }, /^\d+$/.test(String(v)) ? formatCount(v) : String(v)))));
   }
 
   renderJobs(wf) {
@@ -2422,7 +2683,8 @@ class WorkflowView {
   onTick(now) {
     if (!this.wf) return;
     if (short(this.wf.status) === 'RUNNING') {
-      setText(this.metaNode.querySelector('[data-testid="meta-duration"]') ?? document.createElement('span'), formatDuration(workflowDuration(this.wf, now)));
+      const duration = this.metaNode.querySelector('[data-testid="meta-duration"]');
+      if (duration) setText(duration, formatDuration(workflowDuration(this.wf, now)));
       this.renderJobs(this.wf);
       this.log.renderCount();
     }
@@ -2439,7 +2701,7 @@ class JobView {
     this.bar = h('span', { class: 'job-bar' });
     this.segments = h('span', { class: 'job-segments' });
     this.track = h('span', { class: 'job-track', title: '' }, this.segments, this.bar);
-    this.progress = progressBar(0, 'job-progress');
+    this.progress = progressBar(0, 'job-progress', `Progress of ${job.name}`);
     this.percent = h('span', { class: 'job-percent num' });
     this.message = h('span', { class: 'job-message', testid: 'job-progress-message' });
     this.extra = h('div', { class: 'job-extra' });
@@ -2486,7 +2748,9 @@ class JobView {
     if (this.segmentKey !== segmentKey) {
       this.segmentKey = segmentKey;
       this.segments.replaceChildren(...attempts.map((a) => {
-        const node = h('span', { class: `job-segment outcome-${short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '').toLowerCase()}`, title: `Attempt ${a.attempt}: ${OUTCOME_LABEL[a.outcome] ?? a.outcome}` });
+        const outcome = short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '').toLowerCase();
+        const title = `Attempt ${a.attempt}: ${OUTCOME_LABEL[a.outcome] ?? a.outcome}`;
+        const node = h('span', { class: `job-segment outcome-${outcome}`, title });
         place(node, num(a.started_at_ms), num(a.finished_at_ms) || num(a.started_at_ms));
         return node;
       }));
@@ -2510,10 +2774,15 @@ class JobView {
     const parts = [];
     const facts = [];
     for (const [name, value] of Object.entries(counters).sort(([a], [b]) => a.localeCompare(b))) {
-      facts.push(h('span', { class: 'kv', data: { key: name } }, h('span', { class: 'kv-key' }, name), h('span', { class: 'kv-value' }, formatCount(value))));
+      facts.push(h('span', { class: 'kv', data: { key: name } },
+        h('span', { class: 'kv-key' }, name), h('span', { class: 'kv-value' }, formatCount(value))));
     }
-    facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'steps'), h('span', { class: 'kv-value', testid: 'job-step-count' }, formatCount(num(job.step_count)))));
-    if (job.worker?.name) facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'worker'), h('span', { class: 'kv-value' }, job.worker.name)));
+    facts.push(h('span', { class: 'kv' },
+      h('span', { class: 'kv-key' }, 'steps'),
+      h('span', { class: 'kv-value', testid: 'job-step-count' }, formatCount(num(job.step_count)))));
+    if (job.worker?.name) {
+      facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'worker'), h('span', { class: 'kv-value' }, job.worker.name)));
+    }
     if (job.queue) facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'queue'), h('span', { class: 'kv-value' }, job.queue)));
     parts.push(h('div', { class: 'kv-list job-facts' }, facts));
     if (status === 'FAILED' && (job.error || job.stack)) {
@@ -2527,14 +2796,19 @@ class JobView {
         h('ol', { class: 'attempt-list' }, attempts.map((a) => {
           const start = num(a.started_at_ms);
           const end = num(a.finished_at_ms);
-          return h('li', { class: 'attempt', testid: 'job-attempt', data: { attempt: String(a.attempt), outcome: short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '') } },
+          const data = { attempt: String(a.attempt), outcome: short(a.outcome).replace('JOB_ATTEMPT_OUTCOME_', '') };
+          const worker = a.worker?.name ? `on ${a.worker.name}${a.worker.instance_id ? ` (${a.worker.instance_id})` : ''}` : '';
+          return h('li', { class: 'attempt', testid: 'job-attempt', data },
             h('div', { class: 'attempt-head' },
               h('span', { class: 'attempt-no' }, `#${a.attempt}`),
               h('span', { class: 'attempt-outcome' }, OUTCOME_LABEL[a.outcome] ?? a.outcome),
               h('span', { class: 'muted' }, start ? `${clockTimeMs(start)}${end ? ` · ${formatDuration(end - start)}` : ''}` : ''),
-              a.worker?.name ? h('span', { class: 'muted' }, `on ${a.worker.name}${a.worker.instance_id ? ` (${a.worker.instance_id})` : ''}`) : null),
-            h('div', { class: 'attempt-error', testid: 'attempt-error' }, a.error_code ? h('code', {}, a.error_code) : null, a.error || '(no message)'),
-            a.stack ? h('details', { class: 'stack' }, h('summary', { testid: 'attempt-stack-toggle' }, 'Stack'), h('pre', { testid: 'attempt-stack' }, a.stack)) : null);
+              worker ? h('span', { class: 'muted' }, worker) : null),
+            h('div', { class: 'attempt-error', testid: 'attempt-error' },
+              a.error_code ? h('code', {}, a.error_code) : null, a.error || '(no message)'),
+            a.stack ? h('details', { class: 'stack' },
+              h('summary', { testid: 'attempt-stack-toggle' }, 'Stack'),
+              h('pre', { testid: 'attempt-stack' }, a.stack)) : null);
         }))));
     }
     this.extra.replaceChildren(...parts);
@@ -2576,21 +2850,31 @@ class LogPane {
   }
 
   build() {
-    this.levelInput = h('select', { testid: 'filter-level', 'aria-label': 'Minimum level', onchange: () => this.changeFilters({ level: this.levelInput.value }) },
+    this.levelInput = h('select', {
+      testid: 'filter-level', 'aria-label': 'Minimum level', onchange: () => this.changeFilters({ level: this.levelInput.value }),
+    },
       h('option', { value: '' }, 'All levels'),
       h('option', { value: 'INFO' }, 'Info and above'),
       h('option', { value: 'WARN' }, 'Warnings and errors'),
       h('option', { value: 'ERROR' }, 'Errors only'));
-    this.jobInput = h('select', { testid: 'filter-job', 'aria-label': 'Job', onchange: () => this.changeFilters({ job: this.jobInput.value }) }, h('option', { value: '' }, 'All jobs'));
+    this.jobInput = h('select', {
+      testid: 'filter-job', 'aria-label': 'Job', onchange: () => this.changeFilters({ job: this.jobInput.value }),
+    }, h('option', { value: '' }, 'All jobs'));
     this.entityChip = h('span', { class: 'filter-chip', testid: 'filter-entity', hidden: true },
       h('span', { class: 'filter-chip-label' }),
-      h('button', { type: 'button', class: 'filter-chip-remove', testid: 'filter-entity-remove', 'aria-label': 'Remove the entity filter', title: 'Remove the entity filter', onclick: () => this.changeFilters({ entity: '' }) }, '×'));
+      h('button', {
+        type: 'button', class: 'filter-chip-remove', testid: 'filter-entity-remove',
+        'aria-label': 'Remove the entity filter', title: 'Remove the entity filter', onclick: () => this.changeFilters({ entity: '' }),
+      }, '×'));
     this.countNode = h('span', { class: 'log-count muted', testid: 'log-count' });
-    this.jumpButton = h('button', { type: 'button', class: 'btn btn-small btn-primary jump', testid: 'jump-newest', hidden: true, onclick: () => this.jumpToNewest() }, 'Jump to newest');
+    this.jumpButton = h('button', {
+      type: 'button', class: 'btn btn-small btn-primary jump', testid: 'jump-newest', hidden: true, onclick: () => this.jumpToNewest(),
+    }, 'Jump to newest');
     this.topNode = h('div', { class: 'log-edge', testid: 'log-top' });
     this.list = h('div', { class: 'log-rows', role: 'log', 'aria-live': 'off' });
     this.emptyNode = h('div', { class: 'empty log-empty', testid: 'log-empty', hidden: true });
-    this.viewport = h('div', { class: 'log-viewport', testid: 'log-viewport', tabindex: '0', onscroll: () => this.onScroll() }, this.topNode, this.list, this.emptyNode);
+    this.viewport = h('div', { class: 'log-viewport', testid: 'log-viewport', tabindex: '0', onscroll: () => this.onScroll() },
+      this.topNode, this.list, this.emptyNode);
     this.node = h('section', { class: 'panel panel-log', testid: 'log' },
       h('div', { class: 'panel-head log-head' },
         h('h2', {}, 'Log'),
@@ -2621,7 +2905,7 @@ class LogPane {
       this.jobInput.append(h('option', { value: this.filters.job }, this.filters.job));
     }
     this.jobInput.value = this.filters.job;
-    this.entityChip.hidden = !this.filters.entity;
+    setHidden(this.entityChip, !this.filters.entity, this.jobInput);
     setText(this.entityChip.querySelector('.filter-chip-label'), `entity: ${this.filters.entity}`);
   }
 
@@ -2633,7 +2917,8 @@ class LogPane {
     const key = (jobs ?? []).map((j) => `${j.id}\n${j.name}`).join('\n');
     if (this.jobsKey === key) return;
     this.jobsKey = key;
-    this.jobInput.replaceChildren(h('option', { value: '' }, 'All jobs'), ...(jobs ?? []).map((j) => h('option', { value: j.id }, `${num(j.position) + 1}. ${j.name}`)));
+    const options = (jobs ?? []).map((j) => h('option', { value: j.id }, `${num(j.position) + 1}. ${j.name}`));
+    this.jobInput.replaceChildren(h('option', { value: '' }, 'All jobs'), ...options);
     this.syncInputs();
   }
 
@@ -2713,14 +2998,13 @@ class LogPane {
     if (this.following) this.scrollToBottom();
   }
 
+  /** Keeps live steps for later: the newest LOG_WINDOW of them (`bufferValid` false once some went). */
   keep(events) {
     this.newCount += events.filter((e) => e.kind === KIND.STEP_LOGGED).length;
-    if (this.bufferValid) {
-      this.buffer.push(...events);
-      if (this.buffer.length > LOG_WINDOW) {
-        this.buffer = [];
-        this.bufferValid = false;
-      }
+    this.buffer.push(...events);
+    if (this.buffer.length > LOG_WINDOW) {
+      this.buffer.splice(0, this.buffer.length - LOG_WINDOW);
+      this.bufferValid = false;
     }
     this.renderState();
   }
@@ -2733,11 +3017,17 @@ class LogPane {
   insert(events, where) {
     const nodes = [];
     const rows = [];
+    // A gap row takes the sequence of the step before it (in this batch, or the window's last).
+    let last = where === 'end' ? this.lastSequence() : 0;
     for (const event of events) {
       const node = event.kind === KIND.GAP ? this.gapRow(event) : this.stepRow(event);
       nodes.push(node);
-      if (event.kind !== KIND.GAP) rows.push({ sequence: num(event.sequence), node });
-      else rows.push({ sequence: this.lastSequence(), node, gap: true });
+      if (event.kind !== KIND.GAP) {
+        last = num(event.sequence);
+        rows.push({ sequence: last, node });
+      } else {
+        rows.push({ sequence: last, node, gap: true });
+      }
     }
     if (!nodes.length) return;
     const fragment = document.createDocumentFragment();
@@ -2756,6 +3046,7 @@ class LogPane {
     const level = short(event.level || step.level);
     const ms = num(event.timestamp_ms || step.timestamp_ms);
     const entity = step.entity;
+    const attempt = event.attempt || step.attempt || 1;
     let entityNode = null;
     if (entity?.tag) {
       entityNode = h('a', {
@@ -2767,7 +3058,8 @@ class LogPane {
     return h('div', { class: `log-row lvl-${level.toLowerCase()}`, testid: 'log-row', data: { sequence: String(event.sequence) } },
       h('span', { class: 'log-time', title: fullDateTime(ms) }, clockTimeMs(ms)),
       h('span', { class: 'log-level' }, level),
-      h('span', { class: 'log-job', title: `Job ${event.job_name}, attempt ${event.attempt || step.attempt || 1}` }, event.job_name || '', h('span', { class: 'log-attempt' }, `#${event.attempt || step.attempt || 1}`)),
+      h('span', { class: 'log-job', title: `Job ${event.job_name}, attempt ${attempt}` },
+        event.job_name || '', h('span', { class: 'log-attempt' }, `#${attempt}`)),
       h('span', { class: 'log-msg' }, event.message || step.message || ''),
       entityNode);
   }
@@ -2879,21 +3171,28 @@ class LogPane {
     const generation = this.generation;
     this.busy = true;
     try {
-      for (;;) {
-        this.buffer = [];
-        this.bufferValid = true;
-        const page = await api(this.stepsPath({}));
-        if (generation !== this.generation) return;
-        // More arrived during the read than a window holds: read again.
-        if (!this.bufferValid) continue;
-        this.rows = [];
-        this.list.replaceChildren();
+      this.buffer = [];
+      this.bufferValid = true;
+      const page = await api(this.stepsPath({}));
+      if (generation !== this.generation) return;
+      this.rows = [];
+      this.list.replaceChildren();
+      if (this.bufferValid) {
         this.insert(page.steps ?? [], 'end');
         this.hasOlder = !!page.has_more;
         this.attach();
-        this.trim('start');
-        break;
+      } else {
+        // More arrived during the read than a window holds: the newest window, kept by the
+        // buffer, is shown alone (the page read is older than all of it); older lines are read
+        // on scrolling up. Reading again could lose the race forever under a flood.
+        const newest = this.buffer;
+        this.buffer = [];
+        this.atNewest = true;
+        this.newCount = 0;
+        this.insert(newest, 'end');
+        this.hasOlder = true;
       }
+      this.trim('start');
     } catch (error) {
       if (generation === this.generation) this.view.showAction(`Could not read the newest lines: ${describeError(error)}`, true);
     } finally {
@@ -2918,8 +3217,9 @@ class LogPane {
     this.topNode.classList.toggle('is-error', !!this.edgeError);
     this.topNode.classList.toggle('has-older', this.hasOlder);
     const showJump = !this.atNewest || !this.following;
-    this.jumpButton.hidden = !showJump || !this.rows.length;
-    setText(this.jumpButton, !this.atNewest && this.newCount ? `${formatCount(this.newCount)} newer line${this.newCount === 1 ? '' : 's'} · Jump to newest` : 'Jump to newest');
+    setHidden(this.jumpButton, !showJump || !this.rows.length, this.viewport);
+    const newer = `${formatCount(this.newCount)} newer line${this.newCount === 1 ? '' : 's'}`;
+    setText(this.jumpButton, !this.atNewest && this.newCount ? `${newer} · Jump to newest` : 'Jump to newest');
     this.node.dataset.atNewest = String(this.atNewest);
     this.node.dataset.following = String(this.following);
     this.renderCount();
@@ -2963,7 +3263,8 @@ function reloadView() {
   route();
 }
 
-function route() {
+/** Shows the page the hash names; `navigated`: after the user went there (focus moves to it). */
+function route(navigated = false) {
   const next = parseHash();
   if (current && current.kind === next.view && current.update(next)) return;
   current?.destroy();
@@ -2972,6 +3273,8 @@ function route() {
   main.replaceChildren();
   current = next.view === 'workflow' ? new WorkflowView(main, next) : new ListView(main, next);
   window.scrollTo(0, 0);
+  // A new page: screen readers start at its heading (not on the first page: nothing to move from).
+  if (navigated) main.querySelector('h1')?.focus({ preventScroll: true });
 }
 
 function start() {
@@ -2983,7 +3286,7 @@ function start() {
   connection.render();
   ticker.start();
   globalFeed.start();
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => route(true));
   route();
 }
 

@@ -28,6 +28,7 @@ extension WorkflowEngine {
         let recovered = try store.recover()
         isRestored = true
         events.resume(after: recovered.lastSequence)
+        restoredThroughSequence = recovered.lastSequence
         var running: [WorkflowRecord] = []
         for stored in recovered.workflows {
             let workflow = stored.workflow

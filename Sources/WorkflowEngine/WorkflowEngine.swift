@@ -52,6 +52,8 @@ public actor WorkflowEngine {
     public nonisolated let workerHeartbeatInterval: Duration
     /// Set by ``restore()``: the store's state is loaded (a second call does nothing).
     var isRestored = false
+    /// The newest event the store held when the engine restored it (0 without a restore).
+    var restoredThroughSequence: UInt64 = 0
     /// Set by ``shutdown(gracePeriod:)``: no workflow, job or attempt starts any more.
     var isShuttingDown = false
     /// The retained workflows, oldest first, overall and per type, for listing.
@@ -264,9 +266,17 @@ public actor WorkflowEngine {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
-        // Only the engine appends, and it changes trees and appends their events in one step:
-        // every event appended so far is in the tree, and none after it.
-        return WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: events.lastAppendedSequence)
+        return WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: asOfSequence(of: record))
+    }
+
+    /// The newest event `record`'s tree reflects. An ended workflow's is its terminal event
+    /// (nothing of it comes later; one restored already ended: the log's end at the restore),
+    /// so reading it twice answers the same. A running one's is the newest event appended:
+    /// only the engine appends, and it changes a tree and appends its events in one step, so
+    /// every event appended so far is in the tree and none after it.
+    private func asOfSequence(of record: WorkflowRecord) -> UInt64 {
+        guard record.workflow.status != .running else { return events.lastAppendedSequence }
+        return record.terminalSequence > 0 ? record.terminalSequence : restoredThroughSequence
     }
 
     /// Starts no more workflows, jobs or attempts from now on (``start(_:)`` and ``retry(id:)``

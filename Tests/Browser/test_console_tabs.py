@@ -7,13 +7,16 @@ test runs a workflowd of its own, so that its gauge of open event streams counts
 """
 
 import re
+import shutil
+import tempfile
 import time
 import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from browser_support import Server, set_offline
-from test_console import PAGE_STATE, api_step_sequences, open_list, open_workflow, row_selector, unique
+from browser_support import Server, free_port, set_offline
+from test_console import (LOG_ROWS, PAGE_STATE, api_step_sequences, open_list, open_workflow, row_delay, row_selector,
+                          start_timed_workflow, unique)
 
 STREAMS_GAUGE = re.compile(r"^workflow_http_event_streams(?:\{[^}]*\})?\s+([0-9.]+)\s*$", re.MULTILINE)
 
@@ -76,10 +79,8 @@ def test_five_tabs_hold_one_global_stream_and_pause_hidden_pages(browser):
 
         # The list (the leader) still shows a new workflow within a second.
         summary = unique("Started with five tabs")
-        started = server.start_workflow({"jobs": 1, "steps": 5, "step_delay_ms": 20}, summary=summary)
-        answered = time.monotonic()
-        browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(started)), 10, "the new workflow never appeared in the list tab")
-        elapsed = time.monotonic() - answered
+        started = start_timed_workflow(browser, {"jobs": 1, "steps": 5, "step_delay_ms": 20}, summary=summary)
+        elapsed = row_delay(browser, started)
         assert elapsed <= 1.0, f"the row appeared {elapsed:.3f} s after the API answered, not within 1 s"
         browser.screenshot("list-tab")
 
@@ -158,9 +159,65 @@ def test_closing_the_leader_tab_hands_the_global_stream_over(browser):
         browser.driver.switch_to.window(second_list)
         browser.until(lambda d: d.find_element(By.CSS_SELECTOR, row_selector(failing)).get_attribute("data-status") == "FAILED", 10,
                       "the list does not follow the failed workflow")
-        later = server.start_workflow({"jobs": 1, "steps": 1}, summary=unique("After the handover"))
-        answered = time.monotonic()
-        browser.until(lambda d: d.find_elements(By.CSS_SELECTOR, row_selector(later)), 10, "the list stopped following after the handover")
-        assert time.monotonic() - answered <= 1.0, "a new workflow took more than 1 s to appear after the handover"
+        later = start_timed_workflow(browser, {"jobs": 1, "steps": 1}, summary=unique("After the handover"))
+        elapsed = row_delay(browser, later)
+        assert elapsed <= 1.0, f"a new workflow appeared {elapsed:.3f} s after the API answered the handover, not within 1 s"
     finally:
         server.stop()
+
+
+def test_a_hidden_page_whose_server_lost_its_tail_reads_the_log_again_when_shown(browser):
+    """As test_console's crash test, but the workflow page is hidden (another tab selected)
+    while its server goes down and comes back without the events it last delivered: shown
+    again, the page's new streams must check the event at their last sequence, as after a
+    dropped connection, and read the log again instead of resuming past the lost events."""
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="workflowd-browser-hidden-crash-")
+    earlier = data_dir + "-earlier"
+    arguments = ("--shutdown-grace-period", "0.2")
+    servers = []
+    try:
+        servers.append(Server(*arguments, data_dir=data_dir, http_port=port))
+        workflow_id = servers[-1].start_workflow({"jobs": 1, "steps": 300, "step_delay_ms": 60}, summary=unique("Hidden crash"))
+        open_workflow(browser, servers[-1], workflow_id)
+        page = browser.driver.current_window_handle
+        browser.until(lambda d: len(browser.js(LOG_ROWS)) >= 10, 30, "no log lines at first")
+        assert servers[-1].stop(remove_data=False) == 0
+        shutil.copytree(data_dir, earlier)
+
+        # The events the crash will lose: the page sees them, then is hidden.
+        servers.append(Server(*arguments, data_dir=data_dir, http_port=port))
+        seen = len(browser.js(LOG_ROWS))
+        browser.until(lambda d: len(browser.js(LOG_ROWS)) >= seen + 20, 60, "the page did not follow the second server")
+        browser.driver.switch_to.new_window("tab")
+        # Hidden, the page holds only the global stream (it leads the global feed).
+        wait_for_streams(browser, servers[-1], 1, "the hidden page still holds its own stream")
+        lost = int(servers[-1].workflow(workflow_id)["as_of_sequence"])
+        assert servers[-1].stop(remove_data=False) == 0
+
+        # The server comes back without them, and its new events take their sequences (and
+        # more) before the page is shown again.
+        servers.append(Server(*arguments, data_dir=earlier, http_port=port))
+        filler = servers[-1].start_workflow({"jobs": 1, "steps": 300, "step_delay_ms": 0}, summary=unique("Filler"))
+        servers[-1].wait_for_status(filler, "COMPLETED")
+        deadline = time.monotonic() + 30
+        while int(servers[-1].workflow(workflow_id)["as_of_sequence"]) <= lost:
+            assert time.monotonic() < deadline, "the third server did not pass the lost sequence"
+            time.sleep(0.1)
+        browser.driver.switch_to.window(page)
+        assert browser.js("return document.visibilityState") == "visible"
+
+        browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
+                      "the page did not follow the workflow to its end on the server that lost events")
+        expected = api_step_sequences(servers[-1], workflow_id)
+        browser.until(lambda d: browser.js(LOG_ROWS)[-1] == expected[-1], 20, "the log did not reach the last step")
+        browser.screenshot("after-lost-tail")
+        rows = browser.js(LOG_ROWS)
+        assert len(rows) == len(set(rows)) and rows == sorted(rows)
+        tail = [sequence for sequence in expected if sequence >= rows[0]]
+        assert rows == tail, f"lost: {sorted(set(tail) - set(rows))[:10]}, extra: {sorted(set(rows) - set(tail))[:10]}"
+    finally:
+        for server in servers:
+            server.stop(remove_data=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(earlier, ignore_errors=True)

@@ -232,5 +232,13 @@ struct ConsoleQueryTests {
         let seen = snapshot.workflow.jobs.flatMap(\.steps).map(\.id) + later.compactMap { $0.step?.id }
         #expect(seen == final.jobs.flatMap(\.steps).map(\.id))
         #expect(snapshot.workflow.jobs.flatMap(\.steps).allSatisfy { $0.sequence <= snapshot.asOfSequence })
+
+        // Ended, its tree and as-of sequence stay the same while other workflows log.
+        let ended = try await engine.snapshot(id: started.id)
+        #expect(ended.asOfSequence == later.last?.sequence && later.last?.kind == .workflowCompleted)
+        let other = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "5", "step_delay_ms": "0"])).value
+        _ = try await EngineTesting.settled(other.id, in: engine)
+        let again = try await engine.snapshot(id: started.id)
+        #expect(again.asOfSequence == ended.asOfSequence && again.workflow == ended.workflow)
     }
 }

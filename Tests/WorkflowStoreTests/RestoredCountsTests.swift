@@ -10,6 +10,7 @@ struct RestoredCountsTests {
     func countsSurviveARestart() async throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let running: String
+        let newestFinished: String
         do {
             let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: SQLiteEventStoreTests.logger)
             let engine = WorkflowEngine(templates: .builtIn, store: store, logger: SQLiteEventStoreTests.logger)
@@ -20,6 +21,7 @@ struct RestoredCountsTests {
                 let params = ["steps": "1", "step_delay_ms": "0"].merging(failing) { $1 }
                 finished.append(try await engine.start(WorkflowRequest(type: "TEST", params: params, userID: "u")).value.id)
             }
+            newestFinished = finished[finished.count - 1]
             running = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "100000", "step_delay_ms": "50"], userID: "u")).value.id
             for id in finished {
                 while try await engine.workflow(id: id).status == .running {
@@ -40,11 +42,15 @@ struct RestoredCountsTests {
         #expect(kept.reduce(0) { $0 + $1.count } == 5)
         #expect(kept.first { $0.status == .running }?.count == 1)
         #expect(try await restored.workflow(id: running).status == .running)
+        // A workflow restored already ended reflects the restored log, and says so every time.
+        let before = try await restored.snapshot(id: newestFinished).asOfSequence
+        #expect(before > 0)
         _ = try await restored.cancel(id: running, reason: "done")
         while try await restored.workflow(id: running).status == .running {
             try await Task.sleep(for: .milliseconds(2))
         }
         #expect(try await restored.count(WorkflowQuery()) == (try await restored.count(WorkflowQuery(userID: "u"))))
+        #expect(try await restored.snapshot(id: newestFinished).asOfSequence == before)
         await restored.shutdown()
     }
 }

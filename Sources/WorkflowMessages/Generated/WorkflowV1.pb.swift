@@ -1504,7 +1504,8 @@ extension WorkflowV1 {
         /// start or its latest retry); 0 for no deadline.
         public var deadlineAtMs: Int64
 
-        /// Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
+        /// Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow
+        /// that ended, its terminal event, so it stays the same until a retry). WatchLogs of the
         /// workflow with `after_sequence` set to it follows on from this state with no gap and no
         /// duplicate (events still being committed come once they are). 0 in ListWorkflows. After a
         /// crash the events not yet committed are lost and their sequences are given to new events:
@@ -1533,7 +1534,7 @@ extension WorkflowV1 {
         ///   - requestID: The `request_id` the workflow was started with; empty for none.
         ///   - attempt: 1 for the first run, plus one per retry.
         ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
-        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
+        ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow that ended, its terminal event, so it stays the same until a retry). WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
         public init(
             id: String = "",
             type: String = "",

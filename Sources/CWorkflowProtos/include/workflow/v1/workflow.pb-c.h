@@ -685,7 +685,8 @@ struct  Workflow__V1__Workflow
    */
   int64_t deadline_at_ms;
   /*
-   * Set by GetWorkflow: the sequence of the newest event this tree reflects. WatchLogs of the
+   * Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow
+   * that ended, its terminal event, so it stays the same until a retry). WatchLogs of the
    * workflow with `after_sequence` set to it follows on from this state with no gap and no
    * duplicate (events still being committed come once they are). 0 in ListWorkflows. After a
    * crash the events not yet committed are lost and their sequences are given to new events:
