@@ -285,6 +285,20 @@ def test_log_resumes_after_a_server_restart_without_losing_or_repeating_lines(br
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def expect_the_log_of_the_server_that_lost_events(browser, server, workflow_id: str):
+    """The page follows the workflow to its end on `server`, and its log window holds exactly
+    that server's steps: none it lost, none repeated, none left out."""
+    browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
+                  "the page did not follow the workflow to its end on the server that lost events")
+    expected = api_step_sequences(server, workflow_id)
+    browser.until(lambda d: browser.js(LOG_ROWS)[-1] == expected[-1], 20, "the log did not reach the last step")
+    browser.screenshot("after-lost-tail")
+    rows = browser.js(LOG_ROWS)
+    assert len(rows) == len(set(rows)) and rows == sorted(rows)
+    tail = [sequence for sequence in expected if sequence >= rows[0]]
+    assert rows == tail, f"lost: {sorted(set(tail) - set(rows))[:10]}, extra: {sorted(set(rows) - set(tail))[:10]}"
+
+
 def test_a_log_that_lost_its_tail_in_a_crash_is_read_again_not_resumed(browser):
     """A crash loses the events the store had not committed, and the restarted server gives
     their sequences to new events. Played here with a copy of the data directory taken before
@@ -319,15 +333,7 @@ def test_a_log_that_lost_its_tail_in_a_crash_is_read_again_not_resumed(browser):
         assert servers[-1].workflow(workflow_id)["as_of_sequence"] and int(servers[-1].workflow(workflow_id)["as_of_sequence"]) > lost
         set_offline(browser, False)
 
-        browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
-                      "the page did not follow the workflow to its end on the server that lost events")
-        expected = api_step_sequences(servers[-1], workflow_id)
-        browser.until(lambda d: browser.js(LOG_ROWS)[-1] == expected[-1], 20, "the log did not reach the last step")
-        browser.screenshot("after-lost-tail")
-        rows = browser.js(LOG_ROWS)
-        assert len(rows) == len(set(rows)) and rows == sorted(rows)
-        tail = [sequence for sequence in expected if sequence >= rows[0]]
-        assert rows == tail, f"lost: {sorted(set(tail) - set(rows))[:10]}, extra: {sorted(set(rows) - set(tail))[:10]}"
+        expect_the_log_of_the_server_that_lost_events(browser, servers[-1], workflow_id)
     finally:
         for server in servers:
             server.stop(remove_data=False)

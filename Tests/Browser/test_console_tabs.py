@@ -15,8 +15,8 @@ import urllib.request
 from selenium.webdriver.common.by import By
 
 from browser_support import Server, free_port, set_offline
-from test_console import (LOG_ROWS, PAGE_STATE, api_step_sequences, open_list, open_workflow, row_delay, row_selector,
-                          start_timed_workflow, unique)
+from test_console import (LOG_ROWS, PAGE_STATE, api_step_sequences, expect_the_log_of_the_server_that_lost_events,
+                          open_list, open_workflow, row_delay, row_selector, start_timed_workflow, unique)
 
 STREAMS_GAUGE = re.compile(r"^workflow_http_event_streams(?:\{[^}]*\})?\s+([0-9.]+)\s*$", re.MULTILINE)
 
@@ -207,15 +207,7 @@ def test_a_hidden_page_whose_server_lost_its_tail_reads_the_log_again_when_shown
         browser.driver.switch_to.window(page)
         assert browser.js("return document.visibilityState") == "visible"
 
-        browser.until(lambda d: browser.find("workflow-status").get_attribute("data-status") == "COMPLETED", 120,
-                      "the page did not follow the workflow to its end on the server that lost events")
-        expected = api_step_sequences(servers[-1], workflow_id)
-        browser.until(lambda d: browser.js(LOG_ROWS)[-1] == expected[-1], 20, "the log did not reach the last step")
-        browser.screenshot("after-lost-tail")
-        rows = browser.js(LOG_ROWS)
-        assert len(rows) == len(set(rows)) and rows == sorted(rows)
-        tail = [sequence for sequence in expected if sequence >= rows[0]]
-        assert rows == tail, f"lost: {sorted(set(tail) - set(rows))[:10]}, extra: {sorted(set(rows) - set(tail))[:10]}"
+        expect_the_log_of_the_server_that_lost_events(browser, servers[-1], workflow_id)
     finally:
         for server in servers:
             server.stop(remove_data=False)
