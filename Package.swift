@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // SHA-256 of uploads and artifacts (BoringSSL's, several times faster than one in Swift).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // The HTTP/1.1 side port (JSON API, server-sent events, console, metrics).
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -120,16 +122,23 @@ let package = Package(
         ),
         // The product's templates (IMPORT_ASSETS, RULE_EXECUTION, EXPORT_PACKAGE), the asset
         // registry they work on, and templates declared in a configuration file.
+        // Uploads and artifact files under the data directory; the only target that hashes.
+        .target(
+            name: "WorkflowFiles",
+            dependencies: ["WorkflowEngine", "WorkflowModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "WorkflowTemplates",
-            dependencies: ["WorkflowEngine", "WorkflowModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "WorkflowEngine", "WorkflowModel", "WorkflowFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
 
         // MARK: Glue from RPCs to the engine, and the executables
         .target(
             name: "WorkflowService",
             dependencies: [
-                "WorkflowEngine", "WorkflowTemplates", "WorkflowMessages", "RPCCore", "HTTP2Transport",
+                "WorkflowEngine", "WorkflowTemplates", "WorkflowFiles", "WorkflowMessages", "RPCCore", "HTTP2Transport",
                 "GRPCHealth", "GRPCReflection", "HTTPGateway",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +156,7 @@ let package = Package(
                 "WorkflowEngine",
                 "WorkflowStore",
                 "WorkflowTemplates",
+                "WorkflowFiles",
                 "HTTP2Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -218,8 +228,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowTemplatesTests",
-            dependencies: ["WorkflowTemplates", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "WorkflowTemplates", "WorkflowEngine", "WorkflowModel", "WorkflowFiles", "WorkflowStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
+        .testTarget(name: "WorkflowFilesTests", dependencies: ["WorkflowFiles", "WorkflowModel"]),
         .testTarget(
             name: "HTTPGatewayTests",
             dependencies: ["HTTPGateway", "RPCCore", "MessageRuntime", .product(name: "Hummingbird", package: "hummingbird")]

@@ -289,6 +289,12 @@ void   workflow__v1__step__free_unpacked
   assert(message->base.descriptor == &workflow__v1__step__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__job__outputs_entry__init
+                     (Workflow__V1__Job__OutputsEntry         *message)
+{
+  static const Workflow__V1__Job__OutputsEntry init_value = WORKFLOW__V1__JOB__OUTPUTS_ENTRY__INIT;
+  *message = init_value;
+}
 void   workflow__v1__job__init
                      (Workflow__V1__Job         *message)
 {
@@ -385,6 +391,12 @@ void   workflow__v1__workflow__params_entry__init
   static const Workflow__V1__Workflow__ParamsEntry init_value = WORKFLOW__V1__WORKFLOW__PARAMS_ENTRY__INIT;
   *message = init_value;
 }
+void   workflow__v1__workflow__result_entry__init
+                     (Workflow__V1__Workflow__ResultEntry         *message)
+{
+  static const Workflow__V1__Workflow__ResultEntry init_value = WORKFLOW__V1__WORKFLOW__RESULT_ENTRY__INIT;
+  *message = init_value;
+}
 void   workflow__v1__workflow__init
                      (Workflow__V1__Workflow         *message)
 {
@@ -428,6 +440,51 @@ void   workflow__v1__workflow__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &workflow__v1__workflow__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__artifact__init
+                     (Workflow__V1__Artifact         *message)
+{
+  static const Workflow__V1__Artifact init_value = WORKFLOW__V1__ARTIFACT__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__artifact__get_packed_size
+                     (const Workflow__V1__Artifact *message)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__artifact__pack
+                     (const Workflow__V1__Artifact *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__artifact__pack_to_buffer
+                     (const Workflow__V1__Artifact *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__Artifact *
+       workflow__v1__artifact__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__Artifact *)
+     protobuf_c_message_unpack (&workflow__v1__artifact__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__artifact__free_unpacked
+                     (Workflow__V1__Artifact *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__artifact__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   workflow__v1__watch_logs_request__init
@@ -474,6 +531,12 @@ void   workflow__v1__watch_logs_request__free_unpacked
     return;
   assert(message->base.descriptor == &workflow__v1__watch_logs_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__log_event__outputs_entry__init
+                     (Workflow__V1__LogEvent__OutputsEntry         *message)
+{
+  static const Workflow__V1__LogEvent__OutputsEntry init_value = WORKFLOW__V1__LOG_EVENT__OUTPUTS_ENTRY__INIT;
+  *message = init_value;
 }
 void   workflow__v1__log_event__init
                      (Workflow__V1__LogEvent         *message)
@@ -970,6 +1033,423 @@ void   workflow__v1__count_workflows_response__free_unpacked
   assert(message->base.descriptor == &workflow__v1__count_workflows_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__upload_file_request__init
+                     (Workflow__V1__UploadFileRequest         *message)
+{
+  static const Workflow__V1__UploadFileRequest init_value = WORKFLOW__V1__UPLOAD_FILE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__upload_file_request__get_packed_size
+                     (const Workflow__V1__UploadFileRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_file_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__upload_file_request__pack
+                     (const Workflow__V1__UploadFileRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_file_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__upload_file_request__pack_to_buffer
+                     (const Workflow__V1__UploadFileRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_file_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__UploadFileRequest *
+       workflow__v1__upload_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__UploadFileRequest *)
+     protobuf_c_message_unpack (&workflow__v1__upload_file_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__upload_file_request__free_unpacked
+                     (Workflow__V1__UploadFileRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__upload_file_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__upload_header__init
+                     (Workflow__V1__UploadHeader         *message)
+{
+  static const Workflow__V1__UploadHeader init_value = WORKFLOW__V1__UPLOAD_HEADER__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__upload_header__get_packed_size
+                     (const Workflow__V1__UploadHeader *message)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_header__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__upload_header__pack
+                     (const Workflow__V1__UploadHeader *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_header__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__upload_header__pack_to_buffer
+                     (const Workflow__V1__UploadHeader *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__upload_header__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__UploadHeader *
+       workflow__v1__upload_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__UploadHeader *)
+     protobuf_c_message_unpack (&workflow__v1__upload_header__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__upload_header__free_unpacked
+                     (Workflow__V1__UploadHeader *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__upload_header__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__uploaded_file__init
+                     (Workflow__V1__UploadedFile         *message)
+{
+  static const Workflow__V1__UploadedFile init_value = WORKFLOW__V1__UPLOADED_FILE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__uploaded_file__get_packed_size
+                     (const Workflow__V1__UploadedFile *message)
+{
+  assert(message->base.descriptor == &workflow__v1__uploaded_file__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__uploaded_file__pack
+                     (const Workflow__V1__UploadedFile *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__uploaded_file__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__uploaded_file__pack_to_buffer
+                     (const Workflow__V1__UploadedFile *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__uploaded_file__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__UploadedFile *
+       workflow__v1__uploaded_file__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__UploadedFile *)
+     protobuf_c_message_unpack (&workflow__v1__uploaded_file__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__uploaded_file__free_unpacked
+                     (Workflow__V1__UploadedFile *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__uploaded_file__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__download_artifact_request__init
+                     (Workflow__V1__DownloadArtifactRequest         *message)
+{
+  static const Workflow__V1__DownloadArtifactRequest init_value = WORKFLOW__V1__DOWNLOAD_ARTIFACT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__download_artifact_request__get_packed_size
+                     (const Workflow__V1__DownloadArtifactRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__download_artifact_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__download_artifact_request__pack
+                     (const Workflow__V1__DownloadArtifactRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__download_artifact_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__download_artifact_request__pack_to_buffer
+                     (const Workflow__V1__DownloadArtifactRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__download_artifact_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__DownloadArtifactRequest *
+       workflow__v1__download_artifact_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__DownloadArtifactRequest *)
+     protobuf_c_message_unpack (&workflow__v1__download_artifact_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__download_artifact_request__free_unpacked
+                     (Workflow__V1__DownloadArtifactRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__download_artifact_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__artifact_chunk__init
+                     (Workflow__V1__ArtifactChunk         *message)
+{
+  static const Workflow__V1__ArtifactChunk init_value = WORKFLOW__V1__ARTIFACT_CHUNK__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__artifact_chunk__get_packed_size
+                     (const Workflow__V1__ArtifactChunk *message)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__artifact_chunk__pack
+                     (const Workflow__V1__ArtifactChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__artifact_chunk__pack_to_buffer
+                     (const Workflow__V1__ArtifactChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__artifact_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ArtifactChunk *
+       workflow__v1__artifact_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ArtifactChunk *)
+     protobuf_c_message_unpack (&workflow__v1__artifact_chunk__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__artifact_chunk__free_unpacked
+                     (Workflow__V1__ArtifactChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__artifact_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__asset__attributes_entry__init
+                     (Workflow__V1__Asset__AttributesEntry         *message)
+{
+  static const Workflow__V1__Asset__AttributesEntry init_value = WORKFLOW__V1__ASSET__ATTRIBUTES_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__asset__flags_entry__init
+                     (Workflow__V1__Asset__FlagsEntry         *message)
+{
+  static const Workflow__V1__Asset__FlagsEntry init_value = WORKFLOW__V1__ASSET__FLAGS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__asset__init
+                     (Workflow__V1__Asset         *message)
+{
+  static const Workflow__V1__Asset init_value = WORKFLOW__V1__ASSET__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__asset__get_packed_size
+                     (const Workflow__V1__Asset *message)
+{
+  assert(message->base.descriptor == &workflow__v1__asset__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__asset__pack
+                     (const Workflow__V1__Asset *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__asset__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__asset__pack_to_buffer
+                     (const Workflow__V1__Asset *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__asset__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__Asset *
+       workflow__v1__asset__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__Asset *)
+     protobuf_c_message_unpack (&workflow__v1__asset__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__asset__free_unpacked
+                     (Workflow__V1__Asset *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__asset__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_assets_request__init
+                     (Workflow__V1__ListAssetsRequest         *message)
+{
+  static const Workflow__V1__ListAssetsRequest init_value = WORKFLOW__V1__LIST_ASSETS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_assets_request__get_packed_size
+                     (const Workflow__V1__ListAssetsRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_assets_request__pack
+                     (const Workflow__V1__ListAssetsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_assets_request__pack_to_buffer
+                     (const Workflow__V1__ListAssetsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListAssetsRequest *
+       workflow__v1__list_assets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListAssetsRequest *)
+     protobuf_c_message_unpack (&workflow__v1__list_assets_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_assets_request__free_unpacked
+                     (Workflow__V1__ListAssetsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_assets_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__list_assets_response__init
+                     (Workflow__V1__ListAssetsResponse         *message)
+{
+  static const Workflow__V1__ListAssetsResponse init_value = WORKFLOW__V1__LIST_ASSETS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__list_assets_response__get_packed_size
+                     (const Workflow__V1__ListAssetsResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__list_assets_response__pack
+                     (const Workflow__V1__ListAssetsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__list_assets_response__pack_to_buffer
+                     (const Workflow__V1__ListAssetsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__list_assets_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__ListAssetsResponse *
+       workflow__v1__list_assets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__ListAssetsResponse *)
+     protobuf_c_message_unpack (&workflow__v1__list_assets_response__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__list_assets_response__free_unpacked
+                     (Workflow__V1__ListAssetsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__list_assets_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__get_asset_request__init
+                     (Workflow__V1__GetAssetRequest         *message)
+{
+  static const Workflow__V1__GetAssetRequest init_value = WORKFLOW__V1__GET_ASSET_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__get_asset_request__get_packed_size
+                     (const Workflow__V1__GetAssetRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__get_asset_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__get_asset_request__pack
+                     (const Workflow__V1__GetAssetRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__get_asset_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__get_asset_request__pack_to_buffer
+                     (const Workflow__V1__GetAssetRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__get_asset_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__GetAssetRequest *
+       workflow__v1__get_asset_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__GetAssetRequest *)
+     protobuf_c_message_unpack (&workflow__v1__get_asset_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__get_asset_request__free_unpacked
+                     (Workflow__V1__GetAssetRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__get_asset_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   workflow__v1__workflow_count__init
                      (Workflow__V1__WorkflowCount         *message)
 {
@@ -1432,6 +1912,12 @@ void   workflow__v1__progress_report__free_unpacked
   assert(message->base.descriptor == &workflow__v1__progress_report__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__job_completion__outputs_entry__init
+                     (Workflow__V1__JobCompletion__OutputsEntry         *message)
+{
+  static const Workflow__V1__JobCompletion__OutputsEntry init_value = WORKFLOW__V1__JOB_COMPLETION__OUTPUTS_ENTRY__INIT;
+  *message = init_value;
+}
 void   workflow__v1__job_completion__init
                      (Workflow__V1__JobCompletion         *message)
 {
@@ -1475,6 +1961,57 @@ void   workflow__v1__job_completion__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &workflow__v1__job_completion__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__job_outputs__outputs_entry__init
+                     (Workflow__V1__JobOutputs__OutputsEntry         *message)
+{
+  static const Workflow__V1__JobOutputs__OutputsEntry init_value = WORKFLOW__V1__JOB_OUTPUTS__OUTPUTS_ENTRY__INIT;
+  *message = init_value;
+}
+void   workflow__v1__job_outputs__init
+                     (Workflow__V1__JobOutputs         *message)
+{
+  static const Workflow__V1__JobOutputs init_value = WORKFLOW__V1__JOB_OUTPUTS__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__job_outputs__get_packed_size
+                     (const Workflow__V1__JobOutputs *message)
+{
+  assert(message->base.descriptor == &workflow__v1__job_outputs__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__job_outputs__pack
+                     (const Workflow__V1__JobOutputs *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__job_outputs__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__job_outputs__pack_to_buffer
+                     (const Workflow__V1__JobOutputs *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__job_outputs__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__JobOutputs *
+       workflow__v1__job_outputs__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__JobOutputs *)
+     protobuf_c_message_unpack (&workflow__v1__job_outputs__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__job_outputs__free_unpacked
+                     (Workflow__V1__JobOutputs *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__job_outputs__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   workflow__v1__job_failure__init
@@ -2535,7 +3072,58 @@ const ProtobufCMessageDescriptor workflow__v1__step__descriptor =
   (ProtobufCMessageInit) workflow__v1__step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[18] =
+static const ProtobufCFieldDescriptor workflow__v1__job__outputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job__OutputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Job__OutputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job__outputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__job__outputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job__outputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Job.OutputsEntry",
+  "OutputsEntry",
+  "Workflow__V1__Job__OutputsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__Job__OutputsEntry),
+  2,
+  workflow__v1__job__outputs_entry__field_descriptors,
+  workflow__v1__job__outputs_entry__field_indices_by_name,
+  1,  workflow__v1__job__outputs_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job__outputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[19] =
 {
   {
     "id",
@@ -2753,6 +3341,18 @@ static const ProtobufCFieldDescriptor workflow__v1__job__field_descriptors[18] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "outputs",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Job, n_outputs),
+    offsetof(Workflow__V1__Job, outputs),
+    &workflow__v1__job__outputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job__field_indices_by_name[] = {
   13,   /* field[13] = attempt */
@@ -2762,6 +3362,7 @@ static const unsigned workflow__v1__job__field_indices_by_name[] = {
   0,   /* field[0] = id */
   1,   /* field[1] = name */
   15,   /* field[15] = next_attempt_at_ms */
+  18,   /* field[18] = outputs */
   2,   /* field[2] = position */
   5,   /* field[5] = progress */
   6,   /* field[6] = progress_message */
@@ -2777,7 +3378,7 @@ static const unsigned workflow__v1__job__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__job__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
 {
@@ -2787,7 +3388,7 @@ const ProtobufCMessageDescriptor workflow__v1__job__descriptor =
   "Workflow__V1__Job",
   "workflow.v1",
   sizeof(Workflow__V1__Job),
-  18,
+  19,
   workflow__v1__job__field_descriptors,
   workflow__v1__job__field_indices_by_name,
   1,  workflow__v1__job__number_ranges,
@@ -2974,7 +3575,58 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descripto
   (ProtobufCMessageInit) workflow__v1__workflow__params_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[19] =
+static const ProtobufCFieldDescriptor workflow__v1__workflow__result_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow__ResultEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow__ResultEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__workflow__result_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__workflow__result_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__workflow__result_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Workflow.ResultEntry",
+  "ResultEntry",
+  "Workflow__V1__Workflow__ResultEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__Workflow__ResultEntry),
+  2,
+  workflow__v1__workflow__result_entry__field_descriptors,
+  workflow__v1__workflow__result_entry__field_indices_by_name,
+  1,  workflow__v1__workflow__result_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__workflow__result_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[21] =
 {
   {
     "id",
@@ -3204,8 +3856,33 @@ static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "result",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Workflow, n_result),
+    offsetof(Workflow__V1__Workflow, result),
+    &workflow__v1__workflow__result_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "artifacts",
+    21,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Workflow, n_artifacts),
+    offsetof(Workflow__V1__Workflow, artifacts),
+    &workflow__v1__artifact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
+  20,   /* field[20] = artifacts */
   18,   /* field[18] = as_of_sequence */
   16,   /* field[16] = attempt */
   4,   /* field[4] = created_at_ms */
@@ -3218,6 +3895,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
   10,   /* field[10] = jobs */
   9,   /* field[9] = params */
   15,   /* field[15] = request_id */
+  19,   /* field[19] = result */
   5,   /* field[5] = started_at_ms */
   11,   /* field[11] = stats */
   3,   /* field[3] = status */
@@ -3229,7 +3907,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__workflow__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
 {
@@ -3239,11 +3917,140 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
   "Workflow__V1__Workflow",
   "workflow.v1",
   sizeof(Workflow__V1__Workflow),
-  19,
+  21,
   workflow__v1__workflow__field_descriptors,
   workflow__v1__workflow__field_indices_by_name,
   1,  workflow__v1__workflow__number_ranges,
   (ProtobufCMessageInit) workflow__v1__workflow__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__artifact__field_descriptors[8] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "workflow_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Artifact, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__artifact__field_indices_by_name[] = {
+  2,   /* field[2] = content_type */
+  7,   /* field[7] = created_at_ms */
+  0,   /* field[0] = id */
+  6,   /* field[6] = job_id */
+  1,   /* field[1] = name */
+  4,   /* field[4] = sha256 */
+  3,   /* field[3] = size_bytes */
+  5,   /* field[5] = workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__artifact__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor workflow__v1__artifact__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Artifact",
+  "Artifact",
+  "Workflow__V1__Artifact",
+  "workflow.v1",
+  sizeof(Workflow__V1__Artifact),
+  8,
+  workflow__v1__artifact__field_descriptors,
+  workflow__v1__artifact__field_indices_by_name,
+  1,  workflow__v1__artifact__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__artifact__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor workflow__v1__watch_logs_request__field_descriptors[9] =
@@ -3388,7 +4195,58 @@ const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor =
   (ProtobufCMessageInit) workflow__v1__watch_logs_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[24] =
+static const ProtobufCFieldDescriptor workflow__v1__log_event__outputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent__OutputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent__OutputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__log_event__outputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__log_event__outputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__log_event__outputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.LogEvent.OutputsEntry",
+  "OutputsEntry",
+  "Workflow__V1__LogEvent__OutputsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__LogEvent__OutputsEntry),
+  2,
+  workflow__v1__log_event__outputs_entry__field_descriptors,
+  workflow__v1__log_event__outputs_entry__field_indices_by_name,
+  1,  workflow__v1__log_event__outputs_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__log_event__outputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[25] =
 {
   {
     "sequence",
@@ -3678,6 +4536,18 @@ static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "outputs",
+    25,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__LogEvent, n_outputs),
+    offsetof(Workflow__V1__LogEvent, outputs),
+    &workflow__v1__log_event__outputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   21,   /* field[21] = attempt */
@@ -3691,6 +4561,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
   2,   /* field[2] = kind */
   3,   /* field[3] = level */
   4,   /* field[4] = message */
+  24,   /* field[24] = outputs */
   12,   /* field[12] = progress */
   13,   /* field[13] = progress_message */
   22,   /* field[22] = retry_at_ms */
@@ -3708,7 +4579,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__log_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 24 }
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
 {
@@ -3718,7 +4589,7 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
   "Workflow__V1__LogEvent",
   "workflow.v1",
   sizeof(Workflow__V1__LogEvent),
-  24,
+  25,
   workflow__v1__log_event__field_descriptors,
   workflow__v1__log_event__field_indices_by_name,
   1,  workflow__v1__log_event__number_ranges,
@@ -4441,6 +5312,840 @@ const ProtobufCMessageDescriptor workflow__v1__count_workflows_response__descrip
   workflow__v1__count_workflows_response__field_indices_by_name,
   1,  workflow__v1__count_workflows_response__number_ranges,
   (ProtobufCMessageInit) workflow__v1__count_workflows_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__upload_file_request__field_descriptors[2] =
+{
+  {
+    "header",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__UploadFileRequest, part_case),
+    offsetof(Workflow__V1__UploadFileRequest, header),
+    &workflow__v1__upload_header__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "chunk",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Workflow__V1__UploadFileRequest, part_case),
+    offsetof(Workflow__V1__UploadFileRequest, chunk),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__upload_file_request__field_indices_by_name[] = {
+  1,   /* field[1] = chunk */
+  0,   /* field[0] = header */
+};
+static const ProtobufCIntRange workflow__v1__upload_file_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__upload_file_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.UploadFileRequest",
+  "UploadFileRequest",
+  "Workflow__V1__UploadFileRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__UploadFileRequest),
+  2,
+  workflow__v1__upload_file_request__field_descriptors,
+  workflow__v1__upload_file_request__field_indices_by_name,
+  1,  workflow__v1__upload_file_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__upload_file_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__upload_header__field_descriptors[4] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadHeader, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadHeader, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadHeader, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadHeader, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__upload_header__field_indices_by_name[] = {
+  1,   /* field[1] = content_type */
+  0,   /* field[0] = name */
+  2,   /* field[2] = sha256 */
+  3,   /* field[3] = size_bytes */
+};
+static const ProtobufCIntRange workflow__v1__upload_header__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__upload_header__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.UploadHeader",
+  "UploadHeader",
+  "Workflow__V1__UploadHeader",
+  "workflow.v1",
+  sizeof(Workflow__V1__UploadHeader),
+  4,
+  workflow__v1__upload_header__field_descriptors,
+  workflow__v1__upload_header__field_indices_by_name,
+  1,  workflow__v1__upload_header__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__upload_header__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__uploaded_file__field_descriptors[7] =
+{
+  {
+    "file_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, file_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, content_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__UploadedFile, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__uploaded_file__field_indices_by_name[] = {
+  2,   /* field[2] = content_type */
+  5,   /* field[5] = created_at_ms */
+  6,   /* field[6] = expires_at_ms */
+  0,   /* field[0] = file_id */
+  1,   /* field[1] = name */
+  4,   /* field[4] = sha256 */
+  3,   /* field[3] = size_bytes */
+};
+static const ProtobufCIntRange workflow__v1__uploaded_file__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor workflow__v1__uploaded_file__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.UploadedFile",
+  "UploadedFile",
+  "Workflow__V1__UploadedFile",
+  "workflow.v1",
+  sizeof(Workflow__V1__UploadedFile),
+  7,
+  workflow__v1__uploaded_file__field_descriptors,
+  workflow__v1__uploaded_file__field_indices_by_name,
+  1,  workflow__v1__uploaded_file__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__uploaded_file__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__download_artifact_request__field_descriptors[2] =
+{
+  {
+    "artifact_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__DownloadArtifactRequest, artifact_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__DownloadArtifactRequest, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__download_artifact_request__field_indices_by_name[] = {
+  0,   /* field[0] = artifact_id */
+  1,   /* field[1] = offset */
+};
+static const ProtobufCIntRange workflow__v1__download_artifact_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__download_artifact_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.DownloadArtifactRequest",
+  "DownloadArtifactRequest",
+  "Workflow__V1__DownloadArtifactRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__DownloadArtifactRequest),
+  2,
+  workflow__v1__download_artifact_request__field_descriptors,
+  workflow__v1__download_artifact_request__field_indices_by_name,
+  1,  workflow__v1__download_artifact_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__download_artifact_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__artifact_chunk__field_descriptors[2] =
+{
+  {
+    "artifact",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ArtifactChunk, artifact),
+    &workflow__v1__artifact__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ArtifactChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__artifact_chunk__field_indices_by_name[] = {
+  0,   /* field[0] = artifact */
+  1,   /* field[1] = data */
+};
+static const ProtobufCIntRange workflow__v1__artifact_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__artifact_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ArtifactChunk",
+  "ArtifactChunk",
+  "Workflow__V1__ArtifactChunk",
+  "workflow.v1",
+  sizeof(Workflow__V1__ArtifactChunk),
+  2,
+  workflow__v1__artifact_chunk__field_descriptors,
+  workflow__v1__artifact_chunk__field_indices_by_name,
+  1,  workflow__v1__artifact_chunk__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__artifact_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__asset__attributes_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset__AttributesEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset__AttributesEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__asset__attributes_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__asset__attributes_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__asset__attributes_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Asset.AttributesEntry",
+  "AttributesEntry",
+  "Workflow__V1__Asset__AttributesEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__Asset__AttributesEntry),
+  2,
+  workflow__v1__asset__attributes_entry__field_descriptors,
+  workflow__v1__asset__attributes_entry__field_indices_by_name,
+  1,  workflow__v1__asset__attributes_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__asset__attributes_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__asset__flags_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset__FlagsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset__FlagsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__asset__flags_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__asset__flags_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__asset__flags_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Asset.FlagsEntry",
+  "FlagsEntry",
+  "Workflow__V1__Asset__FlagsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__Asset__FlagsEntry),
+  2,
+  workflow__v1__asset__flags_entry__field_descriptors,
+  workflow__v1__asset__flags_entry__field_indices_by_name,
+  1,  workflow__v1__asset__flags_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__asset__flags_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__asset__field_descriptors[11] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tag",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attributes",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Asset, n_attributes),
+    offsetof(Workflow__V1__Asset, attributes),
+    &workflow__v1__asset__attributes_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "links",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Workflow__V1__Asset, n_links),
+    offsetof(Workflow__V1__Asset, links),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flags",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__Asset, n_flags),
+    offsetof(Workflow__V1__Asset, flags),
+    &workflow__v1__asset__flags_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "route",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, route),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at_ms",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, updated_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_by_workflow_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Asset, updated_by_workflow_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__asset__field_indices_by_name[] = {
+  4,   /* field[4] = attributes */
+  8,   /* field[8] = created_at_ms */
+  6,   /* field[6] = flags */
+  0,   /* field[0] = id */
+  5,   /* field[5] = links */
+  3,   /* field[3] = name */
+  7,   /* field[7] = route */
+  1,   /* field[1] = tag */
+  2,   /* field[2] = type */
+  9,   /* field[9] = updated_at_ms */
+  10,   /* field[10] = updated_by_workflow_id */
+};
+static const ProtobufCIntRange workflow__v1__asset__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor workflow__v1__asset__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.Asset",
+  "Asset",
+  "Workflow__V1__Asset",
+  "workflow.v1",
+  sizeof(Workflow__V1__Asset),
+  11,
+  workflow__v1__asset__field_descriptors,
+  workflow__v1__asset__field_indices_by_name,
+  1,  workflow__v1__asset__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__asset__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_assets_request__field_descriptors[6] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tag_prefix",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, tag_prefix),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flagged_only",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, flagged_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "linked_to",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, linked_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_assets_request__field_indices_by_name[] = {
+  2,   /* field[2] = flagged_only */
+  3,   /* field[3] = linked_to */
+  4,   /* field[4] = page_size */
+  5,   /* field[5] = page_token */
+  1,   /* field[1] = tag_prefix */
+  0,   /* field[0] = type */
+};
+static const ProtobufCIntRange workflow__v1__list_assets_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_assets_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListAssetsRequest",
+  "ListAssetsRequest",
+  "Workflow__V1__ListAssetsRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListAssetsRequest),
+  6,
+  workflow__v1__list_assets_request__field_descriptors,
+  workflow__v1__list_assets_request__field_indices_by_name,
+  1,  workflow__v1__list_assets_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_assets_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__list_assets_response__field_descriptors[3] =
+{
+  {
+    "assets",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__ListAssetsResponse, n_assets),
+    offsetof(Workflow__V1__ListAssetsResponse, assets),
+    &workflow__v1__asset__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__ListAssetsResponse, total_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__list_assets_response__field_indices_by_name[] = {
+  0,   /* field[0] = assets */
+  1,   /* field[1] = next_page_token */
+  2,   /* field[2] = total_count */
+};
+static const ProtobufCIntRange workflow__v1__list_assets_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__list_assets_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.ListAssetsResponse",
+  "ListAssetsResponse",
+  "Workflow__V1__ListAssetsResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__ListAssetsResponse),
+  3,
+  workflow__v1__list_assets_response__field_descriptors,
+  workflow__v1__list_assets_response__field_indices_by_name,
+  1,  workflow__v1__list_assets_response__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__list_assets_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__get_asset_request__field_descriptors[2] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__GetAssetRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tag",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__GetAssetRequest, tag),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__get_asset_request__field_indices_by_name[] = {
+  0,   /* field[0] = asset_id */
+  1,   /* field[1] = tag */
+};
+static const ProtobufCIntRange workflow__v1__get_asset_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__get_asset_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.GetAssetRequest",
+  "GetAssetRequest",
+  "Workflow__V1__GetAssetRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__GetAssetRequest),
+  2,
+  workflow__v1__get_asset_request__field_descriptors,
+  workflow__v1__get_asset_request__field_indices_by_name,
+  1,  workflow__v1__get_asset_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__get_asset_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor workflow__v1__workflow_count__field_descriptors[3] =
@@ -5263,9 +6968,80 @@ const ProtobufCMessageDescriptor workflow__v1__progress_report__descriptor =
   (ProtobufCMessageInit) workflow__v1__progress_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define workflow__v1__job_completion__field_descriptors NULL
-#define workflow__v1__job_completion__field_indices_by_name NULL
-#define workflow__v1__job_completion__number_ranges NULL
+static const ProtobufCFieldDescriptor workflow__v1__job_completion__outputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobCompletion__OutputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobCompletion__OutputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_completion__outputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__job_completion__outputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_completion__outputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobCompletion.OutputsEntry",
+  "OutputsEntry",
+  "Workflow__V1__JobCompletion__OutputsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobCompletion__OutputsEntry),
+  2,
+  workflow__v1__job_completion__outputs_entry__field_descriptors,
+  workflow__v1__job_completion__outputs_entry__field_indices_by_name,
+  1,  workflow__v1__job_completion__outputs_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_completion__outputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_completion__field_descriptors[1] =
+{
+  {
+    "outputs",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobCompletion, n_outputs),
+    offsetof(Workflow__V1__JobCompletion, outputs),
+    &workflow__v1__job_completion__outputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_completion__field_indices_by_name[] = {
+  0,   /* field[0] = outputs */
+};
+static const ProtobufCIntRange workflow__v1__job_completion__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor workflow__v1__job_completion__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -5274,11 +7050,139 @@ const ProtobufCMessageDescriptor workflow__v1__job_completion__descriptor =
   "Workflow__V1__JobCompletion",
   "workflow.v1",
   sizeof(Workflow__V1__JobCompletion),
-  0,
+  1,
   workflow__v1__job_completion__field_descriptors,
   workflow__v1__job_completion__field_indices_by_name,
-  0,  workflow__v1__job_completion__number_ranges,
+  1,  workflow__v1__job_completion__number_ranges,
   (ProtobufCMessageInit) workflow__v1__job_completion__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_outputs__outputs_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobOutputs__OutputsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobOutputs__OutputsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_outputs__outputs_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange workflow__v1__job_outputs__outputs_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_outputs__outputs_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobOutputs.OutputsEntry",
+  "OutputsEntry",
+  "Workflow__V1__JobOutputs__OutputsEntry",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobOutputs__OutputsEntry),
+  2,
+  workflow__v1__job_outputs__outputs_entry__field_descriptors,
+  workflow__v1__job_outputs__outputs_entry__field_indices_by_name,
+  1,  workflow__v1__job_outputs__outputs_entry__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_outputs__outputs_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__job_outputs__field_descriptors[4] =
+{
+  {
+    "job_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobOutputs, job_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobOutputs, job_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "job_position",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__JobOutputs, job_position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outputs",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobOutputs, n_outputs),
+    offsetof(Workflow__V1__JobOutputs, outputs),
+    &workflow__v1__job_outputs__outputs_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__job_outputs__field_indices_by_name[] = {
+  0,   /* field[0] = job_id */
+  1,   /* field[1] = job_name */
+  2,   /* field[2] = job_position */
+  3,   /* field[3] = outputs */
+};
+static const ProtobufCIntRange workflow__v1__job_outputs__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor workflow__v1__job_outputs__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.JobOutputs",
+  "JobOutputs",
+  "Workflow__V1__JobOutputs",
+  "workflow.v1",
+  sizeof(Workflow__V1__JobOutputs),
+  4,
+  workflow__v1__job_outputs__field_descriptors,
+  workflow__v1__job_outputs__field_indices_by_name,
+  1,  workflow__v1__job_outputs__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__job_outputs__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor workflow__v1__job_failure__field_descriptors[4] =
@@ -5588,7 +7492,7 @@ const ProtobufCMessageDescriptor workflow__v1__job_assignment__params_entry__des
   (ProtobufCMessageInit) workflow__v1__job_assignment__params_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__job_assignment__field_descriptors[10] =
+static const ProtobufCFieldDescriptor workflow__v1__job_assignment__field_descriptors[11] =
 {
   {
     "lease",
@@ -5710,11 +7614,24 @@ static const ProtobufCFieldDescriptor workflow__v1__job_assignment__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "inputs",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Workflow__V1__JobAssignment, n_inputs),
+    offsetof(Workflow__V1__JobAssignment, inputs),
+    &workflow__v1__job_outputs__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__job_assignment__field_indices_by_name[] = {
   8,   /* field[8] = deadline_at_ms */
   7,   /* field[7] = heartbeat_timeout_ms */
   6,   /* field[6] = idempotency_key */
+  10,   /* field[10] = inputs */
   3,   /* field[3] = job_name */
   4,   /* field[4] = job_position */
   0,   /* field[0] = lease */
@@ -5726,7 +7643,7 @@ static const unsigned workflow__v1__job_assignment__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__job_assignment__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor workflow__v1__job_assignment__descriptor =
 {
@@ -5736,7 +7653,7 @@ const ProtobufCMessageDescriptor workflow__v1__job_assignment__descriptor =
   "Workflow__V1__JobAssignment",
   "workflow.v1",
   sizeof(Workflow__V1__JobAssignment),
-  10,
+  11,
   workflow__v1__job_assignment__field_descriptors,
   workflow__v1__job_assignment__field_indices_by_name,
   1,  workflow__v1__job_assignment__number_ranges,
@@ -6389,7 +8306,7 @@ const ProtobufCEnumDescriptor workflow__v1__job_attempt_outcome__descriptor =
   workflow__v1__job_attempt_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[8] =
+static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[12] =
 {
   { "StartWorkflow", &workflow__v1__start_workflow_request__descriptor, &workflow__v1__start_workflow_response__descriptor },
   { "GetWorkflow", &workflow__v1__get_workflow_request__descriptor, &workflow__v1__workflow__descriptor },
@@ -6399,15 +8316,23 @@ static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_de
   { "ListWorkflows", &workflow__v1__list_workflows_request__descriptor, &workflow__v1__list_workflows_response__descriptor },
   { "ListSteps", &workflow__v1__list_steps_request__descriptor, &workflow__v1__list_steps_response__descriptor },
   { "CountWorkflows", &workflow__v1__count_workflows_request__descriptor, &workflow__v1__count_workflows_response__descriptor },
+  { "UploadFile", &workflow__v1__upload_file_request__descriptor, &workflow__v1__uploaded_file__descriptor },
+  { "DownloadArtifact", &workflow__v1__download_artifact_request__descriptor, &workflow__v1__artifact_chunk__descriptor },
+  { "ListAssets", &workflow__v1__list_assets_request__descriptor, &workflow__v1__list_assets_response__descriptor },
+  { "GetAsset", &workflow__v1__get_asset_request__descriptor, &workflow__v1__asset__descriptor },
 };
 const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
   4,        /* CancelWorkflow */
   7,        /* CountWorkflows */
+  9,        /* DownloadArtifact */
+  11,        /* GetAsset */
   1,        /* GetWorkflow */
+  10,        /* ListAssets */
   6,        /* ListSteps */
   5,        /* ListWorkflows */
   3,        /* RetryWorkflow */
   0,        /* StartWorkflow */
+  8,        /* UploadFile */
   2         /* WatchLogs */
 };
 const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
@@ -6417,7 +8342,7 @@ const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
   "WorkflowService",
   "Workflow__V1__WorkflowService",
   "workflow.v1",
-  8,
+  12,
   workflow__v1__workflow_service__method_descriptors,
   workflow__v1__workflow_service__method_indices_by_name
 };
@@ -6484,6 +8409,38 @@ void workflow__v1__workflow_service__count_workflows(ProtobufCService *service,
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__upload_file(ProtobufCService *service,
+                                                 const Workflow__V1__UploadFileRequest *input,
+                                                 Workflow__V1__UploadedFile_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__download_artifact(ProtobufCService *service,
+                                                       const Workflow__V1__DownloadArtifactRequest *input,
+                                                       Workflow__V1__ArtifactChunk_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__list_assets(ProtobufCService *service,
+                                                 const Workflow__V1__ListAssetsRequest *input,
+                                                 Workflow__V1__ListAssetsResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
+                                               const Workflow__V1__GetAssetRequest *input,
+                                               Workflow__V1__Asset_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
                                            Workflow__V1__WorkflowService_ServiceDestroy destroy)

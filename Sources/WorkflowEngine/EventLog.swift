@@ -156,6 +156,33 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// Appends `events` as ``append(contentsOf:)`` does and hands `records` and, if given,
+    /// `workflow`'s current state to the store in the same commit, so a crash keeps all or
+    /// none. Without a store the records and the state are dropped.
+    ///
+    /// - Returns: The sequence given to the first event.
+    @discardableResult
+    func append(contentsOf events: [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64) -> UInt64 {
+        guard let store, !records.isEmpty || workflow != nil else { return append(contentsOf: events) }
+        let snapshot = workflow.map(Self.snapshot(of:))
+        return state.withLock { state -> UInt64 in
+            let first = state.lastSequence + 1
+            let stamped = Self.stamp(events, in: &state, keeping: true)
+            var writes: [StoreWrite] = []
+            if !records.isEmpty {
+                writes.append(.records(records))
+            }
+            if let snapshot {
+                writes.append(.workflow(snapshot, firstSequence: firstSequence))
+            }
+            if !stamped.isEmpty {
+                writes.append(.events(stamped))
+            }
+            store.enqueue(contentsOf: writes)
+            return first
+        }
+    }
+
     /// `workflow` as the store keeps it: its jobs without their steps (stored from the
     /// `stepLogged` events).
     private static func snapshot(of workflow: Workflow) -> Workflow {

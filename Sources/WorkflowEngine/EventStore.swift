@@ -35,6 +35,11 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [LogEvent]
 
+    /// Every stored record of `collection` (see ``StoredRecord``), in no particular order.
+    ///
+    /// - Throws: When the store cannot be read.
+    func records(in collection: String) throws -> [StoredRecord]
+
     /// The sequence of the oldest stored event, or `nil` when none is stored.
     var oldestStoredSequence: UInt64? { get }
 

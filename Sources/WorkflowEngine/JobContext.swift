@@ -33,6 +33,8 @@ public final class JobContext: Sendable {
     public let params: [String: String]
     /// Which attempt of the job this is: 1 for its first run, plus one per run after it.
     public let attempt: Int
+    /// The outputs of the jobs before this one (see ``setOutput(_:_:)``).
+    public let inputs: JobInputs
 
     /// A key that is the same for every attempt of this job, across retries and restarts, and
     /// different for every other job of every workflow: jobs run at least once, so a job that
@@ -45,6 +47,8 @@ public final class JobContext: Sendable {
     private struct State {
         var pending: [PendingJobUpdate] = []
         var counters: [String: Int64] = [:]
+        var outputs: [String: String] = [:]
+        var outputBytes = 0
         /// Set once the engine took the final updates; later calls are ignored.
         var closed = false
         var cancelled = false
@@ -63,7 +67,8 @@ public final class JobContext: Sendable {
         jobName: String,
         jobPosition: Int,
         params: [String: String],
-        attempt: Int
+        attempt: Int,
+        inputs: JobInputs = JobInputs()
     ) {
         self.engine = engine
         self.workflowID = workflowID
@@ -73,6 +78,7 @@ public final class JobContext: Sendable {
         self.jobPosition = jobPosition
         self.params = params
         self.attempt = attempt
+        self.inputs = inputs
     }
 
     /// Records one operation of the job, such as "Created P-101".
@@ -88,6 +94,85 @@ public final class JobContext: Sendable {
     public func logStep(_ message: String, level: LogLevel = .info, entity: EntityReference? = nil) {
         let entity = entity?.isEmpty == true ? nil : entity
         enqueue(.step(message: message, level: level, entity: entity, timestampMs: WallClock.nowMs()))
+    }
+
+    /// Records `steps` and keeps `records` in the engine's store in the same commit as them, so a
+    /// crash keeps all of them or none: "Created P-101" is never stored without P-101, nor
+    /// P-101 without its step.
+    ///
+    /// ```swift
+    /// let write = registry.upsert(draft)
+    /// context.logSteps([StepEntry("Created Pump P-101", entity: write.asset.entity)], keeping: [write.record])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - steps: The steps, in order; they are recorded as ``logStep(_:level:entity:)`` does.
+    ///   - records: What to keep (see ``StoredRecord``); without a store they are dropped.
+    public func logSteps(_ steps: [StepEntry], keeping records: [StoredRecord]) {
+        let timestampMs = WallClock.nowMs()
+        var updates: [PendingJobUpdate] = []
+        updates.reserveCapacity(steps.count + 1)
+        if !records.isEmpty {
+            updates.append(.records(records))
+        }
+        for step in steps {
+            let entity = step.entity?.isEmpty == true ? nil : step.entity
+            updates.append(.step(message: step.message, level: step.level, entity: entity, timestampMs: timestampMs))
+        }
+        enqueue(contentsOf: updates)
+    }
+
+    /// Adds a file the job stored to its workflow's artifacts (replacing an earlier one of the
+    /// same name, from an earlier attempt) and logs `message` as a step naming it, in one
+    /// commit.
+    ///
+    /// - Parameters:
+    ///   - name: The file name, e.g. `assets.xlsx` (see ``Artifact/isValidName(_:)``).
+    ///   - contentType: Its media type.
+    ///   - sizeBytes: Its size.
+    ///   - sha256: Its SHA-256 as 64 lowercase hex digits.
+    ///   - message: The step, e.g. "Wrote assets.xlsx: 16 assets".
+    /// - Returns: The artifact as the workflow lists it.
+    @discardableResult
+    public func recordArtifact(name: String, contentType: String, sizeBytes: Int64, sha256: String, message: String) -> Artifact {
+        let timestampMs = WallClock.nowMs()
+        let artifact = Artifact(
+            name: name, contentType: contentType, sizeBytes: sizeBytes, sha256: sha256,
+            workflowID: workflowID, jobID: jobID, createdAtMs: timestampMs
+        )
+        enqueue(contentsOf: [.artifact(artifact), .step(message: message, level: .info, entity: artifact.entity, timestampMs: timestampMs)])
+        return artifact
+    }
+
+    /// Sets the output `name` to `value`: what this job hands on to the jobs after it (they read
+    /// it from ``inputs``). Outputs count only when the job completes; they are stored with the
+    /// workflow, shown by `GetWorkflow` and sent in the `JOB_COMPLETED` event.
+    ///
+    /// - Throws: ``EngineError/Code/invalidArgument`` when the name is not 1 to 128 letters,
+    ///   digits, `_`, `.` or `-`, or the outputs would take more than
+    ///   ``JobOutputLimits/maxTotalBytes`` (see ``JobOutputLimits``); the outputs are unchanged.
+    public func setOutput(_ name: String, _ value: String) throws(EngineError) {
+        try JobOutputLimits.checkName(name)
+        let total = try state.withLock { state throws(EngineError) -> Int in
+            let previous = state.outputs[name].map { name.utf8.count + $0.utf8.count } ?? 0
+            let total = state.outputBytes - previous + name.utf8.count + value.utf8.count
+            guard total <= JobOutputLimits.maxTotalBytes else { return total }
+            state.outputs[name] = value
+            state.outputBytes = total
+            return total
+        }
+        if total > JobOutputLimits.maxTotalBytes {
+            throw .invalidArgument(
+                field: "outputs.\(name)",
+                reason: "would make the job's outputs take \(total) bytes; they may take at most \(JobOutputLimits.maxTotalBytes) "
+                    + "bytes of names and values (hand bulk data on as an artifact or an uploaded file, and its id as an output)"
+            )
+        }
+    }
+
+    /// The outputs set so far.
+    public var outputs: [String: String] {
+        state.withLock { $0.outputs }
     }
 
     /// Reports how far the job is, from 0 to 1.
@@ -127,10 +212,17 @@ public final class JobContext: Sendable {
 
     /// Buffers `update` and, if the buffer was empty, schedules one drain onto the engine.
     private func enqueue(_ update: PendingJobUpdate) {
+        enqueue(contentsOf: CollectionOfOne(update))
+    }
+
+    /// Buffers `updates` together (one drain takes all of them) and, if the buffer was empty,
+    /// schedules one drain onto the engine.
+    private func enqueue(contentsOf updates: some Collection<PendingJobUpdate>) {
         let scheduleDrain = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            state.pending.append(update)
-            return state.pending.count == 1
+            guard !state.closed, !updates.isEmpty else { return false }
+            let wasEmpty = state.pending.isEmpty
+            state.pending.append(contentsOf: updates)
+            return wasEmpty
         }
         if scheduleDrain {
             engine.scheduleDrain(of: self)
@@ -147,13 +239,14 @@ public final class JobContext: Sendable {
         }
     }
 
-    /// Takes the last buffered updates and the counters, and ignores every later call.
-    func close() -> (pending: [PendingJobUpdate], counters: [String: Int64]) {
+    /// Takes the last buffered updates, the counters and the outputs, and ignores every later
+    /// call.
+    func close() -> AttemptReport {
         state.withLock { state in
             state.closed = true
             let pending = state.pending
             state.pending = []
-            return (pending, state.counters)
+            return AttemptReport(pending: pending, counters: state.counters, outputs: state.outputs)
         }
     }
 

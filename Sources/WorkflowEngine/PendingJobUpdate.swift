@@ -1,7 +1,11 @@
 import WorkflowModel
 
-/// A step or progress update a job made that the engine has not recorded yet.
+/// Something a job reported that the engine has not recorded yet.
 enum PendingJobUpdate: Sendable {
     case step(message: String, level: LogLevel, entity: EntityReference?, timestampMs: Int64)
     case progress(Double, message: String, timestampMs: Int64)
+    /// Records to keep in the same commit as the updates drained with them.
+    case records([StoredRecord])
+    /// A file to add to the workflow's artifacts.
+    case artifact(Artifact)
 }

@@ -63,12 +63,12 @@ struct RunningAttempt {
         }
     }
 
-    /// Takes what the attempt reported that the engine has not recorded yet, and its counters;
-    /// a local job's later calls are ignored from now on.
-    func close() -> (pending: [PendingJobUpdate], counters: [String: Int64]) {
+    /// Takes what the attempt reported that the engine has not recorded yet, its counters and
+    /// outputs; a local job's later calls are ignored from now on.
+    func close() -> AttemptReport {
         switch runner {
         case .local(let context, _): context.close()
-        case .remote(let lease): ([], lease.counters)
+        case .remote(let lease): AttemptReport(pending: [], counters: lease.counters, outputs: lease.outputs)
         }
     }
 }

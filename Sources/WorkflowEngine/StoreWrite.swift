@@ -9,4 +9,7 @@ public enum StoreWrite: Sendable {
     case workflow(Workflow, firstSequence: UInt64)
     /// The engine forgot a finished workflow: remove it, its steps and progress.
     case forget(workflowID: String)
+    /// Records a job keeps next to the events that report them; each replaces the stored record
+    /// of its collection and key unless that one has a higher revision.
+    case records([StoredRecord])
 }

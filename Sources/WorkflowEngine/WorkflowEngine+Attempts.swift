@@ -93,7 +93,8 @@ extension WorkflowEngine {
             jobName: jobRef.name,
             jobPosition: position,
             params: record.workflow.params,
-            attempt: record.workflow.jobs[position].attempt
+            attempt: record.workflow.jobs[position].attempt,
+            inputs: record.inputs(before: position)
         )
         // Isolated to the engine like the code that creates it: the task starts on the engine's
         // executor without waking a thread, hops off it for the job function, and comes back
@@ -233,10 +234,10 @@ extension WorkflowEngine {
         defer { sendLeaseEndNotices() }
         let position = record.position
         // Record everything the job logged before its end.
-        let (pending, counters) = attempt.close()
-        apply(pending, position: position, of: record)
+        let report = attempt.close()
+        apply(report.pending, position: position, of: record)
         let now = WallClock.nowMs()
-        let stats = Stats(durationMs: max(0, now - (record.workflow.jobs[position].startedAtMs ?? now)), counters: counters)
+        let stats = Stats(durationMs: max(0, now - (record.workflow.jobs[position].startedAtMs ?? now)), counters: report.counters)
         guard record.workflow.status == .running else { return }
         if let reason = record.workflow.cancelReason {
             // Asked to stop while this job ran: whatever it returned, its work is partial.
@@ -244,7 +245,7 @@ extension WorkflowEngine {
             return
         }
         guard let failure else {
-            completeJob(position, of: record, stats: stats)
+            completeJob(position, of: record, stats: stats, outputs: report.outputs)
             advance(record)
             return
         }
@@ -348,10 +349,10 @@ extension WorkflowEngine {
         defer { sendLeaseEndNotices() }
         let position = record.position
         let job = record.workflow.jobs[position]
-        let (pending, counters) = attempt.close()
-        apply(pending, position: position, of: record)
+        let report = attempt.close()
+        apply(report.pending, position: position, of: record)
         let now = WallClock.nowMs()
-        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: counters)
+        record.workflow.jobs[position].stats = Stats(durationMs: max(0, now - (job.startedAtMs ?? now)), counters: report.counters)
         record.workflow.jobs[position].uncountedAttempts += 1
         appendInterruption(of: record, failure: failure, then: followUp)
     }

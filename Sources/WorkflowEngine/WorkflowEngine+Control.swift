@@ -89,6 +89,7 @@ extension WorkflowEngine {
         record.workflow.failedJobID = nil
         record.workflow.failedJobName = nil
         record.workflow.cancelReason = nil
+        record.workflow.result = [:]
         record.workflow.deadlineAtMs = record.deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         for later in position..<record.workflow.jobs.count {
             record.workflow.jobs[later].status = .pending
@@ -104,6 +105,7 @@ extension WorkflowEngine {
             record.workflow.jobs[later].progress = 0
             record.workflow.jobs[later].progressMessage = ""
             record.workflow.jobs[later].stats = Stats()
+            record.workflow.jobs[later].outputs = [:]
         }
         let jobRef = record.jobRefs[position]
         record.persist(in: events)

@@ -41,7 +41,8 @@ extension WorkflowEngine {
                 workflow: workflow,
                 request: request,
                 definitions: restoredDefinitions(of: workflow),
-                deadline: template?.deadline(workflow.params)
+                deadline: template?.deadline(workflow.params),
+                resultOutputs: template?.resultOutputs
             )
             record.firstSequence = stored.firstSequence
             retain(record)

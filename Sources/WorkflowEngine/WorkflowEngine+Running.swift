@@ -55,8 +55,20 @@ extension WorkflowEngine {
         var stepNumber = record.workflow.jobs[position].steps.count
         var batch: [WorkflowModel.LogEvent] = []
         batch.reserveCapacity(pending.count)
+        var kept: [StoredRecord] = []
+        var artifactsChanged = false
         for update in pending {
             switch update {
+            case .records(let records):
+                kept += records
+            case .artifact(let artifact):
+                if let replaced = record.workflow.artifacts.firstIndex(where: { $0.id == artifact.id }) {
+                    releaseArtifacts([record.workflow.artifacts[replaced]], replacedBy: [artifact])
+                    record.workflow.artifacts[replaced] = artifact
+                } else {
+                    record.workflow.artifacts.append(artifact)
+                }
+                artifactsChanged = true
             case let .step(message, level, entity, timestampMs):
                 stepNumber += 1
                 let step = Step(
@@ -82,9 +94,12 @@ extension WorkflowEngine {
                 batch.append(progressEvent)
             }
         }
-        let first = persisting
-            ? events.append(contentsOf: batch, persisting: record.workflow, firstSequence: record.firstSequence)
-            : events.append(contentsOf: batch)
+        let first = events.append(
+            contentsOf: batch,
+            keeping: kept,
+            persisting: persisting || artifactsChanged ? record.workflow : nil,
+            firstSequence: record.firstSequence
+        )
         for (offset, event) in batch.enumerated() {
             if var step = event.step {
                 step.sequence = first + UInt64(offset)
@@ -96,22 +111,22 @@ extension WorkflowEngine {
         }
     }
 
-    /// Marks the job at `position` completed and appends `jobCompleted`.
-    func completeJob(_ position: Int, of record: WorkflowRecord, stats: Stats) {
+    /// Marks the job at `position` completed with `outputs` and appends `jobCompleted`.
+    func completeJob(_ position: Int, of record: WorkflowRecord, stats: Stats, outputs: [String: String]) {
         let now = WallClock.nowMs()
         let jobRef = record.jobRefs[position]
         record.workflow.jobs[position].status = .completed
         record.workflow.jobs[position].finishedAtMs = now
         record.workflow.jobs[position].stats = stats
         record.workflow.jobs[position].progress = 1
-        record.persist(in: events)
-        events.append(
-            event(
-                record, .jobCompleted, level: .info,
-                message: "Job \(jobRef.name) completed in \(stats.durationMs) ms",
-                timestampMs: now, job: jobRef, jobStatus: .completed, stats: stats
-            )
+        record.workflow.jobs[position].outputs = outputs
+        var completed = event(
+            record, .jobCompleted, level: .info,
+            message: "Job \(jobRef.name) completed in \(stats.durationMs) ms",
+            timestampMs: now, job: jobRef, jobStatus: .completed, stats: stats
         )
+        completed.outputs = outputs
+        events.append(contentsOf: [completed], persisting: record.workflow, firstSequence: record.firstSequence)
         logger.debug(
             "engine.job_completed",
             metadata: ["workflow.id": "\(record.workflow.id)", "job.id": "\(jobRef.id)", "job.duration_ms": "\(stats.durationMs)"]
@@ -190,14 +205,14 @@ extension WorkflowEngine {
         setStatus(.completed, of: record)
         record.workflow.finishedAtMs = now
         record.workflow.stats = stats
-        record.persist(in: events)
-        events.append(
-            event(
-                record, .workflowCompleted, level: .info,
-                message: "Workflow \(record.workflow.type) completed in \(stats.durationMs) ms",
-                timestampMs: now, workflowStatus: .completed, stats: stats
-            )
+        record.workflow.result = record.result()
+        var completed = event(
+            record, .workflowCompleted, level: .info,
+            message: "Workflow \(record.workflow.type) completed in \(stats.durationMs) ms",
+            timestampMs: now, workflowStatus: .completed, stats: stats
         )
+        completed.outputs = record.workflow.result
+        events.append(contentsOf: [completed], persisting: record.workflow, firstSequence: record.firstSequence)
         logger.debug(
             "engine.workflow_completed",
             metadata: ["workflow.id": "\(record.workflow.id)", "workflow.duration_ms": "\(stats.durationMs)"]
@@ -234,16 +249,31 @@ extension WorkflowEngine {
             guard finishedWorkflowIDs.count > workflowRetention || isExpired, let oldest = finishedWorkflowIDs.pop() else { break }
             guard let candidate = records[oldest.id],
                   candidate.workflow.attempt == oldest.attempt,
-                  candidate.workflow.status != .running,
-                  let forgotten = forget(oldest.id)
+                  candidate.workflow.status != .running
             else { continue }
+            let artifacts = candidate.workflow.artifacts
+            guard let forgotten = forget(oldest.id) else { continue }
             events.forget(workflowID: oldest.id)
+            releaseArtifacts(artifacts)
             let requestID = forgotten.workflow.requestID
             if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest.id {
                 workflowIDsByRequestID[requestID] = nil
             }
         }
         compactCreationOrderIfSparse()
+    }
+
+    /// Deletes the files of `artifacts` (nothing when `replacements` keep the same content)
+    /// once a commit after this moment shows nothing refers to them any more: the next event's.
+    /// A crash before that leaves the files for the next start's sweep.
+    func releaseArtifacts(_ artifacts: [Artifact], replacedBy replacements: [Artifact] = []) {
+        guard let artifactStorage else { return }
+        let kept = Set(replacements.map(\.sha256))
+        let released = artifacts.filter { !kept.contains($0.sha256) }
+        guard !released.isEmpty else { return }
+        events.whenCommitted(through: events.lastAppendedSequence + 1) {
+            artifactStorage.remove(released)
+        }
     }
 
     /// An event about `record`, not yet sequenced.

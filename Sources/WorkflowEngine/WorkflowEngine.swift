@@ -31,6 +31,8 @@ public actor WorkflowEngine {
 
     /// Where workflows and events are made durable, if anywhere.
     public nonisolated let store: (any EventStore)?
+    /// Where artifact files live; `nil` when nothing deletes them.
+    nonisolated let artifactStorage: (any ArtifactStorage)?
     nonisolated let executor: (any EngineExecutor)?
     private nonisolated let defaultExecutor = DefaultExecutorDonor()
     let logger: Logger
@@ -74,6 +76,7 @@ public actor WorkflowEngine {
     ///     only. With a store, call ``restore()`` before anything else.
     ///   - workerHeartbeatInterval: How often connected workers are asked to send a heartbeat
     ///     (keep it well under the remote jobs' heartbeat timeouts).
+    ///   - artifactStorage: Where the jobs store artifact files, told which ones to delete.
     ///   - logger: Where the engine logs workflow and job lifecycle.
     public init(
         templates: TemplateRegistry,
@@ -83,8 +86,10 @@ public actor WorkflowEngine {
         executor: (any EngineExecutor)? = nil,
         store: (any EventStore)? = nil,
         workerHeartbeatInterval: Duration = .seconds(1),
+        artifactStorage: (any ArtifactStorage)? = nil,
         logger: Logger
     ) {
+        self.artifactStorage = artifactStorage
         self.workerHeartbeatInterval = workerHeartbeatInterval
         self.templates = templates
         self.store = store
@@ -201,7 +206,9 @@ public actor WorkflowEngine {
         )
         let deadline = template.deadline(request.params)
         workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
-        let record = WorkflowRecord(workflow: workflow, request: request, definitions: definitions, deadline: deadline)
+        let record = WorkflowRecord(
+            workflow: workflow, request: request, definitions: definitions, deadline: deadline, resultOutputs: template.resultOutputs
+        )
         retain(record)
         creationOrder.append(record)
         if !request.requestID.isEmpty {
@@ -235,6 +242,12 @@ public actor WorkflowEngine {
             throw .workflowNotFound(id)
         }
         return record.workflow
+    }
+
+    /// The artifacts of every retained workflow: what an ``ArtifactStorage`` keeps when it
+    /// sweeps away what a crash left.
+    public func retainedArtifacts() -> [Artifact] {
+        records.values.flatMap(\.workflow.artifacts)
     }
 
     /// The current state of a workflow, as ``workflow(id:)``, with its revision: a number that

@@ -23,6 +23,8 @@ final class WorkflowRecord {
     let definitions: [JobDefinition]
     /// How long the workflow may run from its start or retry; `nil` for no deadline.
     let deadline: Duration?
+    /// The outputs that make the result (see ``WorkflowTemplate/resultOutputs``).
+    let resultOutputs: [String]?
     /// References to the jobs, precomputed for events.
     let jobRefs: [JobRef]
     /// The position of the job the workflow is at: running, waiting for its next attempt, or
@@ -52,13 +54,15 @@ final class WorkflowRecord {
         workflow: Workflow,
         request: WorkflowRequest,
         definitions: [JobDefinition],
-        deadline: Duration? = nil
+        deadline: Duration? = nil,
+        resultOutputs: [String]? = nil
     ) {
         self.workflow = workflow
         self.revision = Self.nextRevision()
         self.request = request
         self.definitions = definitions
         self.deadline = deadline
+        self.resultOutputs = resultOutputs
         self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
     }
 
@@ -70,6 +74,8 @@ final class WorkflowRecord {
         workflow.jobs = []
         workflow.params = [:]
         workflow.error = nil
+        workflow.result = [:]
+        workflow.artifacts = []
         request.params = [:]
     }
 
@@ -84,6 +90,24 @@ final class WorkflowRecord {
     /// Changes the lease of the running attempt, if a worker runs it.
     func updateLease(_ change: (inout RemoteLease) -> Void) {
         attempt?.updateLease(change)
+    }
+
+    /// The outputs of the jobs before the one at `position`, for that job to read.
+    func inputs(before position: Int) -> JobInputs {
+        JobInputs(workflow.jobs[..<position].map { job in
+            JobInputs.Entry(jobID: job.id, jobName: job.name, position: job.position, outputs: job.outputs)
+        })
+    }
+
+    /// The result of the completed workflow: the designated outputs, or the last job's.
+    func result() -> [String: String] {
+        guard let names = resultOutputs else { return workflow.jobs.last?.outputs ?? [:] }
+        let inputs = inputs(before: workflow.jobs.count)
+        var result: [String: String] = [:]
+        for name in names {
+            result[name] = inputs[name]
+        }
+        return result
     }
 
     /// Queues the workflow's current state for the store (nothing without one).

@@ -29,6 +29,9 @@ public struct WorkflowTemplate: Sendable {
     /// How long a workflow may run, from its start (or its retry), before it fails at the job it
     /// is at with the code `DEADLINE_EXCEEDED`, for validated parameters; `nil` for no deadline.
     public var deadline: @Sendable ([String: String]) -> Duration?
+    /// The outputs that make a completed workflow's result, each taken from the latest job that
+    /// set it; `nil` (the default) for every output of the last job.
+    public var resultOutputs: [String]?
 
     /// Creates a template whose job list depends on the parameters.
     ///

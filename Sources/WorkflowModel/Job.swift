@@ -51,6 +51,9 @@ public struct Job: Sendable, Hashable {
     public var worker: WorkerRef?
     /// For a remote job: the lease of the current or last attempt; `nil` before its first one.
     public var lease: JobLease?
+    /// What the job handed on to the jobs after it (set when it completes), e.g.
+    /// `["rows_read": "16"]`.
+    public var outputs: [String: String]
 
     /// Creates a job; a new job is pending with no steps.
     public init(
@@ -74,7 +77,8 @@ public struct Job: Sendable, Hashable {
         uncountedAttempts: Int = 0,
         queue: String? = nil,
         worker: WorkerRef? = nil,
-        lease: JobLease? = nil
+        lease: JobLease? = nil,
+        outputs: [String: String] = [:]
     ) {
         self.id = id
         self.name = name
@@ -97,6 +101,7 @@ public struct Job: Sendable, Hashable {
         self.queue = queue
         self.worker = worker
         self.lease = lease
+        self.outputs = outputs
     }
 
     /// How many attempts the retry policy has counted so far, the current one included.

@@ -66,6 +66,9 @@ public struct LogEvent: Sendable, Hashable {
     public var retryAtMs: Int64?
     /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
     public var worker: WorkerRef?
+    /// For ``LogEventKind/jobCompleted``: the job's outputs; for
+    /// ``LogEventKind/workflowCompleted``: the workflow's result.
+    public var outputs: [String: String]
 
     /// Creates an event.
     public init(
@@ -89,7 +92,8 @@ public struct LogEvent: Sendable, Hashable {
         gap: ClosedRange<UInt64>? = nil,
         attempt: Int = 0,
         retryAtMs: Int64? = nil,
-        worker: WorkerRef? = nil
+        worker: WorkerRef? = nil,
+        outputs: [String: String] = [:]
     ) {
         self.sequence = sequence
         self.timestampMs = timestampMs
@@ -112,6 +116,7 @@ public struct LogEvent: Sendable, Hashable {
         self.attempt = attempt
         self.retryAtMs = retryAtMs
         self.worker = worker
+        self.outputs = outputs
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.

@@ -50,6 +50,11 @@ public struct Workflow: Sendable, Hashable {
     /// so that a restart before the running job stopped ends the workflow cancelled instead of
     /// running it on.
     public var cancelReason: String?
+    /// Set when the workflow completed: the outputs its template designates (by default its last
+    /// job's).
+    public var result: [String: String]
+    /// The files the workflow produced, in the order they were first made.
+    public var artifacts: [Artifact]
 
     /// Creates a workflow.
     public init(
@@ -71,7 +76,9 @@ public struct Workflow: Sendable, Hashable {
         requestID: String = "",
         attempt: Int = 1,
         deadlineAtMs: Int64? = nil,
-        cancelReason: String? = nil
+        cancelReason: String? = nil,
+        result: [String: String] = [:],
+        artifacts: [Artifact] = []
     ) {
         self.id = id
         self.type = type
@@ -92,5 +99,7 @@ public struct Workflow: Sendable, Hashable {
         self.attempt = attempt
         self.deadlineAtMs = deadlineAtMs
         self.cancelReason = cancelReason
+        self.result = result
+        self.artifacts = artifacts
     }
 }

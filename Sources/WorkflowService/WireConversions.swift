@@ -161,7 +161,8 @@ extension WorkflowV1.Job {
             failedAttempts: job.failedAttempts.map(WorkflowV1.JobAttempt.init),
             nextAttemptAtMs: job.nextAttemptAtMs ?? 0,
             worker: job.worker.map(WorkflowV1.WorkerRef.init),
-            queue: job.queue ?? ""
+            queue: job.queue ?? "",
+            outputs: job.outputs
         )
     }
 }
@@ -187,7 +188,24 @@ extension WorkflowV1.Workflow {
             failedJobName: workflow.failedJobName ?? "",
             requestID: workflow.requestID,
             attempt: Int32(clamping: workflow.attempt),
-            deadlineAtMs: workflow.deadlineAtMs ?? 0
+            deadlineAtMs: workflow.deadlineAtMs ?? 0,
+            result: workflow.result,
+            artifacts: workflow.artifacts.map(WorkflowV1.Artifact.init)
+        )
+    }
+}
+
+extension WorkflowV1.Artifact {
+    init(_ artifact: Artifact) {
+        self.init(
+            id: artifact.id,
+            name: artifact.name,
+            contentType: artifact.contentType,
+            sizeBytes: artifact.sizeBytes,
+            sha256: artifact.sha256,
+            workflowID: artifact.workflowID,
+            jobID: artifact.jobID,
+            createdAtMs: artifact.createdAtMs
         )
     }
 }
@@ -218,7 +236,8 @@ extension WorkflowV1.LogEvent {
             gapToSequence: event.gap?.upperBound ?? 0,
             attempt: Int32(clamping: event.attempt),
             retryAtMs: event.retryAtMs ?? 0,
-            worker: event.worker.map(WorkflowV1.WorkerRef.init)
+            worker: event.worker.map(WorkflowV1.WorkerRef.init),
+            outputs: event.outputs
         )
     }
 }

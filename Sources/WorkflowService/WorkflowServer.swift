@@ -9,6 +9,7 @@ import NIOPosix
 import RPCCore
 import Synchronization
 import WorkflowEngine
+import WorkflowFiles
 import WorkflowMessages
 import WorkflowTemplates
 
@@ -73,27 +74,44 @@ package final class WorkflowServer: Sendable {
     package let gateway: HTTPGateway?
     /// Counts what the engine does, when metrics are collected.
     private let engineMetrics: EngineMetrics?
+    /// The registry and files the service serves.
+    package let environment: TemplateEnvironment
+    /// Deletes expired uploads every ``uploadSweepInterval`` while the server runs.
+    private let uploadSweeper = Mutex<Task<Void, Never>?>(nil)
+    /// How often expired uploads are deleted.
+    static let uploadSweepInterval = Duration.seconds(600)
 
-    /// Creates the engine and the server; nothing listens yet. By default the engine runs the
-    /// built-in `TEST` template and the product templates over a new, empty asset registry.
+    /// Creates the engine and the server; nothing listens yet.
+    ///
+    /// - Parameters:
+    ///   - configuration: What to listen on and how much to retain.
+    ///   - environment: The asset registry and files the product templates work on, which the
+    ///     service's asset and file methods serve.
+    ///   - templates: The workflow types; by default the built-in `TEST` and the product
+    ///     templates over `environment`.
+    ///   - logger: Where the server logs.
     package init(
         configuration: Configuration,
-        templates: TemplateRegistry = ProductTemplates.standardRegistry(),
+        environment: TemplateEnvironment,
+        templates: TemplateRegistry? = nil,
         logger: Logger
     ) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let engine = WorkflowEngine(
-            templates: templates,
+            templates: templates ?? ProductTemplates.standardRegistry(environment: environment),
             eventRetention: configuration.eventRetention,
             workflowRetention: configuration.workflowRetention,
             workflowMaxAge: configuration.workflowMaxAge,
             executor: EventLoopEngineExecutor(loop: loop),
             store: configuration.store,
+            artifactStorage: environment.files.artifacts,
             logger: logger
         )
         var router = RPCRouter()
         WorkflowRPCService(engine: engine).register(in: &router)
+        FileRPCService(engine: engine, files: environment.files, logger: logger).register(in: &router)
+        AssetRPCService(assets: environment.assets).register(in: &router)
         WorkerRPCService(engine: engine).register(in: &router)
         let health = HealthService()
         health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)
@@ -101,6 +119,7 @@ package final class WorkflowServer: Sendable {
         health.register(in: &router)
         Self.registerReflection(in: &router, logger: logger)
         self.health = health
+        self.environment = environment
         self.group = group
         self.engine = engine
         self.server = GRPCServer(router: router, configuration: configuration.transport, group: group, logger: logger)
@@ -140,6 +159,18 @@ package final class WorkflowServer: Sendable {
     ///   what binding threw.
     package func start() async throws -> Int {
         try await engine.restore()
+        let files = environment.files
+        let kept = await engine.retainedArtifacts()
+        files.artifacts.sweep(keeping: kept)
+        files.uploads.sweep()
+        uploadSweeper.withLock { sweeper in
+            sweeper = sweeper ?? Task.detached(priority: .background) {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.uploadSweepInterval)
+                    files.uploads.sweep()
+                }
+            }
+        }
         engineMetrics?.start()
         let port = try await server.start()
         if let gateway {
@@ -191,6 +222,7 @@ package final class WorkflowServer: Sendable {
         // What calls answered while draining queued (a cancel request) is committed too.
         engine.store?.flush()
         engineMetrics?.stop()
+        uploadSweeper.withLock { $0?.cancel() }
         try await group.shutdownGracefully()
     }
 }

@@ -38,6 +38,9 @@ enum RecordCodec {
         // Appended fields; a record written before them ends here.
         writer.write(optional: event.retryAtMs) { writer, value in writer.write(value) }
         writer.write(optional: event.worker) { writer, worker in write(worker, to: &writer) }
+        if !event.outputs.isEmpty {
+            write(event.outputs, to: &writer)
+        }
         return writer.bytes
     }
 
@@ -75,6 +78,9 @@ enum RecordCodec {
         }
         if !reader.isAtEnd {
             event.worker = try reader.readOptional { reader in try readWorker(&reader) }
+        }
+        if !reader.isAtEnd {
+            event.outputs = try readStrings(&reader)
         }
         return event
     }
@@ -152,7 +158,39 @@ enum RecordCodec {
                 }
             }
         }
+        for job in workflow.jobs {
+            write(job.outputs, to: &writer)
+        }
+        write(workflow.result, to: &writer)
+        writer.write(UInt64(workflow.artifacts.count))
+        for artifact in workflow.artifacts {
+            writer.write(artifact.name)
+            writer.write(artifact.contentType)
+            writer.write(artifact.sizeBytes)
+            writer.write(artifact.sha256)
+            writer.write(artifact.jobID)
+            writer.write(artifact.createdAtMs)
+        }
         return writer.bytes
+    }
+
+    /// A string map, sorted by key so equal maps encode equally.
+    private static func write(_ strings: [String: String], to writer: inout BinaryWriter) {
+        writer.write(UInt64(strings.count))
+        for (key, value) in strings.sorted(by: { $0.key < $1.key }) {
+            writer.write(key)
+            writer.write(value)
+        }
+    }
+
+    private static func readStrings(_ reader: inout BinaryReader) throws -> [String: String] {
+        let count = try reader.readUInt64()
+        var strings: [String: String] = [:]
+        for _ in 0..<count {
+            let key = try reader.readString()
+            strings[key] = try reader.readString()
+        }
+        return strings
     }
 
     /// A workflow snapshot; its jobs have no steps (they are stored on their own).
@@ -234,6 +272,21 @@ enum RecordCodec {
                     JobLease(epoch: try reader.readUInt64(), acceptedReports: try reader.readUInt64())
                 }
             }
+        }
+        guard !reader.isAtEnd else { return workflow }
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].outputs = try readStrings(&reader)
+        }
+        workflow.result = try readStrings(&reader)
+        let artifactCount = try reader.readUInt64()
+        for _ in 0..<artifactCount {
+            workflow.artifacts.append(
+                Artifact(
+                    name: try reader.readString(), contentType: try reader.readString(), sizeBytes: try reader.readInt64(),
+                    sha256: try reader.readString(), workflowID: workflow.id, jobID: try reader.readString(),
+                    createdAtMs: try reader.readInt64()
+                )
+            )
         }
         return workflow
     }

@@ -210,6 +210,11 @@ package final class SQLiteEventStore: EventStore {
             let insertStep = try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)")
             let upsertProgress = try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)")
             let upsertWorkflow = try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)")
+            let upsertRecord = try db.cachedStatement(sql: """
+                INSERT INTO records (collection, key, revision, body) VALUES (?, ?, ?, ?)
+                ON CONFLICT (collection, key) DO UPDATE SET revision = excluded.revision, body = excluded.body
+                WHERE excluded.revision > records.revision
+                """)
             // Within one batch only a workflow's last snapshot and a job's last progress matter.
             var lastSnapshot: [String: Int] = [:]
             for (index, write) in writes.enumerated() {
@@ -237,6 +242,10 @@ package final class SQLiteEventStore: EventStore {
                     try upsertWorkflow.execute(arguments: [
                         workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, Data(RecordCodec.encode(workflow)),
                     ])
+                case .records(let records):
+                    for record in records {
+                        try upsertRecord.execute(arguments: [record.collection, record.key, Int64(bitPattern: record.revision), Data(record.body)])
+                    }
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                     try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
@@ -271,6 +280,23 @@ package final class SQLiteEventStore: EventStore {
                 events.append(try RecordCodec.decodeEvent([UInt8](row[0] as Data)))
             }
             return events
+        }
+    }
+
+    package func records(in collection: String) throws -> [StoredRecord] {
+        do {
+            return try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT key, revision, body FROM records WHERE collection = ?", arguments: [collection])
+                var records: [StoredRecord] = []
+                while let row = try rows.next() {
+                    records.append(
+                        StoredRecord(collection: collection, key: row[0], revision: UInt64(bitPattern: row[1] as Int64), body: [UInt8](row[2] as Data))
+                    )
+                }
+                return records
+            }
+        } catch {
+            throw StoreError("cannot read the \(collection) records of the data store \(path): \(error)")
         }
     }
 

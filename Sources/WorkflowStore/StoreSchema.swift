@@ -8,6 +8,8 @@ import GRDB
 ///   store never reads it back.
 /// - `steps`: every step of a retained workflow (`body`, binary), by sequence.
 /// - `progress`: the newest progress of each job, for jobs interrupted between lifecycle events.
+/// - `records` (v2): what jobs keep next to the steps that report them (the asset registry),
+///   one row per collection and key, the highest revision winning.
 ///
 /// Enums inside the binary bodies are numbers of their own (``StoreCoded``); a migration that
 /// changed what a number means would have to rewrite every body that holds it.
@@ -44,6 +46,17 @@ enum StoreSchema {
                     message TEXT NOT NULL
                 ) WITHOUT ROWID;
                 CREATE INDEX progress_by_workflow ON progress(workflow_id);
+                """)
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE records (
+                    collection TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (collection, key)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

@@ -1,4 +1,5 @@
 import WorkflowEngine
+import WorkflowFiles
 import WorkflowModel
 
 /// What a built-in job function gets: the engine's job context, the parameters (the start
@@ -8,7 +9,7 @@ package struct JobRun: Sendable {
     package let context: JobContext
     /// The start parameters, plus the job's configured parameters where the request gives none.
     package let params: [String: String]
-    /// The registry and the scratchpad.
+    /// The registry and the files.
     package let environment: TemplateEnvironment
 
     /// Creates a run.
@@ -20,6 +21,9 @@ package struct JobRun: Sendable {
 
     /// The asset registry.
     package var assets: AssetRegistry { environment.assets }
+
+    /// Uploads and artifacts.
+    var files: FileArea { environment.files }
 
     /// The job's options, parsed from ``params`` by `parse`.
     ///
@@ -37,14 +41,18 @@ package struct JobRun: Sendable {
         }
     }
 
-    /// Reads a value of this workflow's scratch state.
-    func scratch<Value: Sendable>(_ read: (ScratchState) -> Value?) -> Value? {
-        environment.scratchpad.read(context.workflowID, read)
-    }
-
-    /// Changes this workflow's scratch state.
-    func updateScratch(_ body: (inout ScratchState) -> Void) {
-        environment.scratchpad.update(context.workflowID, body)
+    /// Sets the outputs `values` (see `JobContext.setOutput`).
+    ///
+    /// - Throws: ``JobError`` (not retryable) when they break the outputs' limits: the same
+    ///   values would again.
+    func setOutputs(_ values: KeyValuePairs<String, String>) throws(JobError) {
+        for (name, value) in values {
+            do {
+                try context.setOutput(name, value)
+            } catch {
+                throw .invalidInput(error.message)
+            }
+        }
     }
 
     /// Throws when the job was asked to stop; called at batch boundaries.

@@ -10,7 +10,7 @@ import WorkflowEngine
 /// runs an interrupted attempt again), and each built-in function is safe to run again.
 ///
 /// ```swift
-/// let environment = TemplateEnvironment()
+/// let environment = TemplateEnvironment(assets: AssetRegistry(), files: try FileArea(directory: "data/files"))
 /// let templates = try ProductTemplates.registry(environment: environment, configurationFile: "templates.conf")
 /// let engine = WorkflowEngine(templates: templates, logger: logger)
 /// ```
@@ -46,12 +46,17 @@ package enum ProductTemplates {
         JobDeclaration(name: "Apply Results", function: "rules.apply"),
     ])
 
-    /// `EXPORT_PACKAGE`: writes a spreadsheet and a PDF report of the registry to a directory.
-    package static let exportPackage = TemplateDeclaration(type: "EXPORT_PACKAGE", jobs: [
-        JobDeclaration(name: "Gather Data", function: "export.gather"),
-        JobDeclaration(name: "Generate Excel", function: "export.excel"),
-        JobDeclaration(name: "Generate PDF", function: "export.pdf"),
-    ])
+    /// `EXPORT_PACKAGE`: makes a snapshot, a spreadsheet and a PDF report of the registry, as
+    /// artifacts of the workflow (and copies in `output_dir` if one is given).
+    package static let exportPackage = TemplateDeclaration(
+        type: "EXPORT_PACKAGE",
+        jobs: [
+            JobDeclaration(name: "Gather Data", function: "export.gather"),
+            JobDeclaration(name: "Generate Excel", function: "export.excel"),
+            JobDeclaration(name: "Generate PDF", function: "export.pdf"),
+        ],
+        resultOutputs: ExportJobs.resultOutputs
+    )
 
     /// The three product templates, in that order.
     package static let declarations = [importAssets, ruleExecution, exportPackage]
@@ -68,7 +73,7 @@ package enum ProductTemplates {
     }
 
     /// The built-in templates (`TEST`) and the product templates over `environment`.
-    package static func standardRegistry(environment: TemplateEnvironment = TemplateEnvironment()) -> TemplateRegistry {
+    package static func standardRegistry(environment: TemplateEnvironment) -> TemplateRegistry {
         var registry = TemplateRegistry.builtIn
         register(into: &registry, environment: environment)
         return registry
@@ -78,12 +83,12 @@ package enum ProductTemplates {
     /// `configurationFile` if one is given.
     ///
     /// - Parameters:
-    ///   - environment: The registry and scratchpad the jobs share; a new one by default.
+    ///   - environment: The registry and files the jobs share.
     ///   - configurationFile: A templates configuration (see ``TemplateConfiguration``).
     /// - Throws: ``DeclarationError`` with the line and reason when the file cannot be read,
     ///   breaks the grammar, names an unknown function, redeclares a type or has a bad parameter.
     package static func registry(
-        environment: TemplateEnvironment = TemplateEnvironment(),
+        environment: TemplateEnvironment,
         configurationFile: String? = nil
     ) throws(DeclarationError) -> TemplateRegistry {
         var registry = standardRegistry(environment: environment)

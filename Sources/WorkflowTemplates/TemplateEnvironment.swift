@@ -1,18 +1,25 @@
+import WorkflowFiles
+
 /// What the product's job functions share across workflows: the asset registry and the
-/// per-workflow scratch state.
+/// server's files (uploads they read, artifacts they write).
 package struct TemplateEnvironment: Sendable {
     /// The service's assets, which imports write, rules flag and exports read.
     package let assets: AssetRegistry
-    /// Data handed from one job of a workflow to the next.
-    package let scratchpad: WorkflowScratchpad
+    /// Uploaded inputs and produced artifacts.
+    package let files: FileArea
 
     /// Creates an environment.
     ///
     /// - Parameters:
-    ///   - assets: The registry the jobs work on; a new empty one by default.
-    ///   - scratchpad: The per-workflow scratch state; a new one by default.
-    package init(assets: AssetRegistry = AssetRegistry(), scratchpad: WorkflowScratchpad = WorkflowScratchpad()) {
+    ///   - assets: The registry the jobs work on.
+    ///   - files: Where uploads are read and artifacts written.
+    package init(assets: AssetRegistry, files: FileArea) {
         self.assets = assets
-        self.scratchpad = scratchpad
+        self.files = files
+    }
+
+    /// An empty registry and files in a new temporary folder, for tests and examples.
+    package static func temporary() throws -> TemplateEnvironment {
+        TemplateEnvironment(assets: AssetRegistry(), files: try FileArea.temporary())
     }
 }

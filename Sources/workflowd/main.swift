@@ -9,6 +9,7 @@ import Prometheus
 import WorkflowEngine
 import WorkflowService
 import WorkflowStore
+import WorkflowFiles
 import WorkflowTemplates
 
 /// `workflowd`: the WorkflowEngine gRPC server.
@@ -48,6 +49,12 @@ struct Workflowd: AsyncParsableCommand {
 
     @Flag(help: "fsync every commit of the sqlite store: survives power loss too, not only a crash of workflowd.")
     var fsync = false
+
+    @Option(help: "Largest file UploadFile accepts, in bytes.")
+    var maxUploadSize: Int64 = 1 << 30
+
+    @Option(help: "Hours an uploaded file is kept (then deleted, with or without workflows that name it).")
+    var uploadRetentionHours = 168.0
 
     @Option(help: "Largest request message accepted, in bytes.")
     var maxReceiveMessageSize = 4 << 20
@@ -100,6 +107,8 @@ struct Workflowd: AsyncParsableCommand {
             throw ValidationError("--max-header-list-size must be from 1024 to 2147483647")
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard maxUploadSize > 0 else { throw ValidationError("--max-upload-size must be positive") }
+        guard uploadRetentionHours > 0 else { throw ValidationError("--upload-retention-hours must be positive") }
         if let maxBufferedBytes, maxBufferedBytes < 1 << 20 {
             throw ValidationError("--max-buffered-bytes must be at least 1048576 (1 MiB)")
         }
@@ -121,14 +130,6 @@ struct Workflowd: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
 
-        let templateRegistry: TemplateRegistry
-        do {
-            templateRegistry = try ProductTemplates.registry(configurationFile: templates)
-        } catch {
-            FileHandle.standardError.write(Data("workflowd: bad --templates file: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        logger.info("server.templates", metadata: ["server.workflow_types": "\(templateRegistry.types.joined(separator: ","))"])
 
         var transport = GRPCServerConfiguration(
             host: host,
@@ -157,6 +158,25 @@ struct Workflowd: AsyncParsableCommand {
                 throw ExitCode(74)  // EX_IOERR
             }
         }
+        let environment: TemplateEnvironment
+        do {
+            environment = try openEnvironment(store: eventStore)
+        } catch {
+            FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
+            throw ExitCode(74)  // EX_IOERR
+        }
+        logger.info(
+            "server.files",
+            metadata: ["files.path": "\(environment.files.uploads.directory.dropLast("/uploads".count))", "assets.count": "\(environment.assets.count)"]
+        )
+        let templateRegistry: TemplateRegistry
+        do {
+            templateRegistry = try ProductTemplates.registry(environment: environment, configurationFile: templates)
+        } catch {
+            FileHandle.standardError.write(Data("workflowd: bad --templates file: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        logger.info("server.templates", metadata: ["server.workflow_types": "\(templateRegistry.types.joined(separator: ","))"])
         let server = WorkflowServer(
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
@@ -166,6 +186,7 @@ struct Workflowd: AsyncParsableCommand {
                 },
                 metrics: metrics.map(Self.emitter)
             ),
+            environment: environment,
             templates: templateRegistry,
             logger: logger
         )
@@ -203,6 +224,17 @@ struct Workflowd: AsyncParsableCommand {
         logger.info("server.stopped", metadata: [
             "server.calls_by_status": "\(counts)", "server.protocol_limit_closes": "\(violations)",
         ])
+    }
+
+    /// The asset registry (restored from `store`'s records) and the files: under `--data-dir`
+    /// with the sqlite store, in a temporary folder with the memory store.
+    func openEnvironment(store: (any EventStore)?) throws -> TemplateEnvironment {
+        let limits = UploadStore.Limits(maxBytes: maxUploadSize, retention: seconds(uploadRetentionHours * 3600))
+        guard let store else {
+            return TemplateEnvironment(assets: AssetRegistry(), files: try FileArea.temporary(uploadLimits: limits))
+        }
+        let assets = try AssetRegistry(restoring: store.records(in: AssetRegistry.collection))
+        return TemplateEnvironment(assets: assets, files: try FileArea(directory: dataDir + "/files", uploadLimits: limits))
     }
 }
 

@@ -9,6 +9,7 @@ package final class ManualStore: EventStore {
         var committed: [WorkflowModel.LogEvent] = []
         var handler: (@Sendable (UInt64) -> Void)?
         var forgotten: [String] = []
+        var records: [String: StoredRecord] = [:]
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -37,6 +38,10 @@ package final class ManualStore: EventStore {
         state.withLock { state in
             Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
+    }
+
+    package func records(in collection: String) throws -> [StoredRecord] {
+        state.withLock { state in state.records.values.filter { $0.collection == collection } }
     }
 
     package var oldestStoredSequence: UInt64? {
@@ -75,6 +80,10 @@ package final class ManualStore: EventStore {
                 case .events(let events): state.committed.append(contentsOf: events)
                 case .forget(let workflowID): state.forgotten.append(workflowID)
                 case .workflow: break
+                case .records(let records):
+                    for record in records where (state.records[record.collection + "/" + record.key]?.revision ?? 0) < record.revision {
+                        state.records[record.collection + "/" + record.key] = record
+                    }
                 }
             }
             state.queued = []

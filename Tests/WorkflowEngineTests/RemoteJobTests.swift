@@ -43,7 +43,7 @@ struct RemoteJobTests {
             counters: ["itemsCreated": 1]
         )
         try await worker.report(assignment.lease, 2, updates: [.step(message: "Created P-102", level: .warn, entity: nil, timestampMs: 0)],
-                                counters: ["itemsCreated": 2], end: .completed)
+                                counters: ["itemsCreated": 2], end: .completed(outputs: [:]))
         let events = await EngineTesting.eventsUntilTerminal(of: started.id, in: engine.events)
         let finished = try await engine.workflow(id: started.id)
         #expect(finished.status == .completed)
@@ -92,9 +92,9 @@ struct RemoteJobTests {
             #expect(error.code == .failedPrecondition)
         }
         #expect(try await engine.workflow(id: started.id).jobs[1].steps.map(\.message) == ["Created P-101"])
-        #expect(try await worker.report(lease, 2, end: .completed) == 2)
+        #expect(try await worker.report(lease, 2, end: .completed(outputs: [:])) == 2)
         // The end was applied: the same report again is acknowledged, a later one refused.
-        #expect(try await worker.report(lease, 2, end: .completed) == 2)
+        #expect(try await worker.report(lease, 2, end: .completed(outputs: [:])) == 2)
         await #expect(throws: EngineError.self) { try await worker.report(lease, 3, updates: [step]) }
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed && finished.jobs[1].steps.count == 1)
@@ -116,7 +116,7 @@ struct RemoteJobTests {
         var completed = 0
         while completed < 5 {
             let next = assignments[completed]
-            try await worker.report(next.lease, 1, end: .completed)
+            try await worker.report(next.lease, 1, end: .completed(outputs: [:]))
             completed += 1
             if completed < 4 {
                 assignments = try await worker.awaitAssignments(completed + 2)
@@ -150,12 +150,12 @@ struct RemoteJobTests {
         try await first.connect(holding: [lease])
         #expect(first.cancellations.map(\.lease) == [lease] && first.cancellations.first?.leaseEnded == true)
         do {
-            try await first.report(lease, 2, end: .completed)
+            try await first.report(lease, 2, end: .completed(outputs: [:]))
             Issue.record("a report under an expired lease was applied")
         } catch {
             #expect(error.code == .failedPrecondition)
         }
-        try await second.report(retry.lease, 1, end: .completed)
+        try await second.report(retry.lease, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed)
         let failed = try #require(finished.jobs[1].failedAttempts.first)
@@ -187,7 +187,7 @@ struct RemoteJobTests {
         #expect(silent.cancellations.map(\.lease) == [lease, lease])
         let retry = try #require(try await silent.awaitAssignments(2).last)
         #expect(retry.lease.attempt == 2)
-        try await silent.report(retry.lease, 1, end: .completed)
+        try await silent.report(retry.lease, 1, end: .completed(outputs: [:]))
         #expect(try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }.status == .completed)
     }
 
@@ -201,7 +201,7 @@ struct RemoteJobTests {
         let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
         // Three heartbeat timeouts; the worker heartbeats ten times per timeout.
         try await Task.sleep(for: .seconds(3))
-        try await worker.report(lease, 1, end: .completed)
+        try await worker.report(lease, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed && finished.jobs[1].failedAttempts.isEmpty)
     }
@@ -245,7 +245,7 @@ struct RemoteJobTests {
         try await worker.awaitCondition("a cancellation") { !$0.cancellations.isEmpty }
         #expect(worker.cancellations.first?.lease == lease && worker.cancellations.first?.leaseEnded == false)
         #expect(try await engine.workflow(id: running.id).status == .running)
-        try await worker.report(lease, 1, updates: [.step(message: "stopped early", level: .warn, entity: nil, timestampMs: 0)], end: .completed)
+        try await worker.report(lease, 1, updates: [.step(message: "stopped early", level: .warn, entity: nil, timestampMs: 0)], end: .completed(outputs: [:]))
         let cancelled = try await EngineTesting.waitUntil(running.id, in: engine) { $0.status != .running }
         #expect(cancelled.status == .cancelled && cancelled.jobs[1].status == .cancelled && cancelled.jobs[1].steps.count == 1)
 
@@ -273,7 +273,7 @@ struct RemoteJobTests {
         try await leaving.report(lease, 1, end: .released(reason: "worker stopping"))
         let next = try #require(try await staying.awaitAssignments(1).first)
         #expect(next.lease.attempt == 2)
-        try await staying.report(next.lease, 1, end: .completed)
+        try await staying.report(next.lease, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed)
         #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
@@ -313,7 +313,7 @@ struct RemoteJobTests {
         #expect(welcome.resumedLeases.map(\.lease) == [lease] && welcome.resumedLeases.first?.acceptedReports == 1)
         #expect(await engine.workers().count == 1)
         try await worker.report(lease, 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)])
-        try await worker.report(lease, 2, updates: [.step(message: "two", level: .info, entity: nil, timestampMs: 0)], end: .completed)
+        try await worker.report(lease, 2, updates: [.step(message: "two", level: .info, entity: nil, timestampMs: 0)], end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.jobs[1].steps.map(\.message) == ["one", "two"])
     }
@@ -360,7 +360,7 @@ struct RemoteJobTests {
             try await engine.report(WorkerReport(lease: lease, sequence: 3), fromSession: worker.sessionID)
         }
 
-        let end = try await engine.report(WorkerReport(lease: lease, sequence: 3, end: .completed), fromSession: worker.sessionID)
+        let end = try await engine.report(WorkerReport(lease: lease, sequence: 3, end: .completed(outputs: [:])), fromSession: worker.sessionID)
         end.whenDurable { acknowledged.update { $0.append(3) } }
         #expect(acknowledged.current == [1, 2])
         store.commitQueued()
@@ -426,7 +426,7 @@ struct RemoteJobTests {
         let second = try #require(try await worker.awaitAssignments(2).last?.lease)
         #expect(second.attempt == 2)
         #expect(try await worker.report(first, 1, end: failure) == 1)
-        try await worker.report(second, 1, end: .completed)
+        try await worker.report(second, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed && finished.jobs[1].failedAttempts.count == 1)
         #expect(finished.jobs[1].failedAttempts.first?.lease == JobLease(epoch: first.epoch, acceptedReports: 1))
@@ -443,7 +443,7 @@ struct RemoteJobTests {
         try await worker.connect(holding: [])
         let again = try #require(try await worker.awaitAssignments(2).last?.lease)
         #expect(again.workflowID == lost.workflowID && again.attempt == 2)
-        try await worker.report(again, 1, end: .completed)
+        try await worker.report(again, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed)
         #expect(finished.jobs[1].failedAttempts.map(\.outcome) == [.interrupted] && finished.jobs[1].uncountedAttempts == 1)
@@ -505,7 +505,7 @@ struct RemoteJobTests {
         let welcome = try await worker.connect(holding: [lease, lease])
         #expect(welcome.resumedLeases.map(\.lease) == [lease])
         #expect(worker.cancellations.isEmpty)
-        try await worker.report(lease, 1, end: .completed)
+        try await worker.report(lease, 1, end: .completed(outputs: [:]))
         #expect(try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }.status == .completed)
     }
 

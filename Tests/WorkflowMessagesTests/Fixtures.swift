@@ -29,7 +29,9 @@ enum Fixtures {
 
     static let jobUpdate = WorkflowV1.JobUpdate(update: .progress(progressReport))
 
-    static let jobCompletion = WorkflowV1.JobCompletion()
+    static let jobCompletion = WorkflowV1.JobCompletion(outputs: ["rows_read": "16", "ünï": unicode, "empty": ""])
+
+    static let jobOutputs = WorkflowV1.JobOutputs(jobID: "job-0", jobName: "Fetch ✓", jobPosition: .max, outputs: ["rows_read": "16"])
 
     static let jobFailure = WorkflowV1.JobFailure(error: "boom \(unicode)", stack: "at line 1\n\tat line 2", errorCode: "VALIDATION", doNotRetry: true)
 
@@ -51,7 +53,8 @@ enum Fixtures {
     static let jobAssignment = WorkflowV1.JobAssignment(
         lease: lease, queue: "import", workflowType: "IMPORT_ASSETS", jobName: "Process Data ✓", jobPosition: .max,
         params: ["file_path": "/data/assets.csv", "ключ": "значение"], idempotencyKey: "job-f",
-        heartbeatTimeoutMs: 30_000, deadlineAtMs: .min, userID: "u-\(unicode)")
+        heartbeatTimeoutMs: 30_000, deadlineAtMs: .min, userID: "u-\(unicode)",
+        inputs: [jobOutputs, WorkflowV1.JobOutputs()])
 
     static let reportAck = WorkflowV1.ReportAck(lease: lease, sequence: .max)
 
@@ -94,7 +97,12 @@ enum Fixtures {
             failedAttempt,
             WorkflowV1.JobAttempt(attempt: -1, outcome: .init(rawValue: 42)),
         ],
-        nextAttemptAtMs: .max, worker: WorkflowV1.WorkerRef(), queue: "import-\(unicode)")
+        nextAttemptAtMs: .max, worker: WorkflowV1.WorkerRef(), queue: "import-\(unicode)",
+        outputs: ["rows_read": "16", "ünï": unicode])
+
+    static let artifact = WorkflowV1.Artifact(
+        id: "wf-1.assets.xlsx", name: "assets.xlsx", contentType: "application/pdf ✓", sizeBytes: .max,
+        sha256: String(repeating: "ab", count: 32), workflowID: "wf-1", jobID: "job-f", createdAtMs: .min)
 
     /// Job `j` of ``workflow``: four steps whose entities cycle through present, absent and
     /// present-but-empty; job 1 has no stats.
@@ -120,7 +128,8 @@ enum Fixtures {
         params: ["file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""],
         jobs: [job(0), job(1), job(2), failedJob],
         stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
-        requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000, asOfSequence: .max)
+        requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000, asOfSequence: .max,
+        result: ["assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"], artifacts: [artifact, WorkflowV1.Artifact()])
 
     /// A `ListWorkflows` summary: jobs without their steps, counted in `stepCount`.
     static let workflowSummary = WorkflowV1.Workflow(
@@ -150,7 +159,8 @@ enum Fixtures {
         workflowType: "IMPORT_ASSETS", userID: "u-1", jobID: "job-f", jobName: "Process Data",
         jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
         workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
-        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min, worker: workerRef)
+        error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min, worker: workerRef,
+        outputs: ["rows_read": "16", "": unicode])
 
     static let retryWorkflowRequest = WorkflowV1.RetryWorkflowRequest(workflowID: "wf-🚀")
 
@@ -191,6 +201,33 @@ enum Fixtures {
     static let listWorkflowsResponse = WorkflowV1.ListWorkflowsResponse(
         workflows: [workflowSummary, WorkflowV1.Workflow(), workflow], nextPageToken: "page-2 ✓")
 
+    static let uploadHeader = WorkflowV1.UploadHeader(
+        name: "assets \(unicode).csv", contentType: "text/csv", sha256: String(repeating: "0f", count: 32), sizeBytes: .max)
+
+    static let uploadFileRequest = WorkflowV1.UploadFileRequest(part: .header(uploadHeader))
+
+    static let uploadedFile = WorkflowV1.UploadedFile(
+        fileID: "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", name: "assets.csv", contentType: "text/csv", sizeBytes: .max,
+        sha256: String(repeating: "0f", count: 32), createdAtMs: .min, expiresAtMs: .max)
+
+    static let downloadArtifactRequest = WorkflowV1.DownloadArtifactRequest(artifactID: "wf-1.assets.xlsx", offset: .min)
+
+    /// The first chunk: the description and bytes of every value.
+    static let artifactChunk = WorkflowV1.ArtifactChunk(artifact: artifact, data: (0...255).map { UInt8($0) })
+
+    static let asset = WorkflowV1.Asset(
+        id: "17", tag: "P-101", type: "Pump", name: unicode, attributes: ["power_kw": "15", "ünï": ""],
+        links: ["M-101", "", "M-101"], flags: ["pump-needs-motor": "no Motor ✓"], route: "/assets/17",
+        createdAtMs: .min, updatedAtMs: .max, updatedByWorkflowID: "wf-1")
+
+    static let listAssetsRequest = WorkflowV1.ListAssetsRequest(
+        type: "Pump", tagPrefix: "P-", flaggedOnly: true, linkedTo: "M-101", pageSize: -1, pageToken: "UC0xMDE=")
+
+    static let listAssetsResponse = WorkflowV1.ListAssetsResponse(
+        assets: [asset, WorkflowV1.Asset()], nextPageToken: "UC0xMDE=", totalCount: .max)
+
+    static let getAssetRequest = WorkflowV1.GetAssetRequest(assetID: "17", tag: "P-101 ✓")
+
     /// One fixture of each message, for tests that cover them all the same way (a test checks
     /// that none of `WorkflowV1.messageTypes` is missing).
     static let all: [any ProtoMessage] = [
@@ -201,6 +238,8 @@ enum Fixtures {
         progressReport, jobCompletion, jobFailure, jobRelease, serverMessage, workerWelcome, jobAssignment,
         reportAck, reportRefusal, jobCancellation, listWorkersRequest, listWorkersResponse, workerInfo,
         listStepsRequest, listStepsResponse, countWorkflowsRequest, countWorkflowsResponse, workflowCount,
+        jobOutputs, artifact, uploadHeader, uploadFileRequest, uploadedFile, downloadArtifactRequest, artifactChunk,
+        asset, listAssetsRequest, listAssetsResponse, getAssetRequest,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

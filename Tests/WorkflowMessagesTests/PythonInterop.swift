@@ -99,7 +99,22 @@ def job_assignment():
     return pb.JobAssignment(lease=lease(), queue="import", workflow_type="IMPORT_ASSETS", job_name="Process Data ✓",
                             job_position=I32_MAX, params={"file_path": "/data/assets.csv", "ключ": "значение"},
                             idempotency_key="job-f", heartbeat_timeout_ms=30_000, deadline_at_ms=I64_MIN,
-                            user_id="u-" + UNICODE)
+                            user_id="u-" + UNICODE, inputs=[job_outputs(), pb.JobOutputs()])
+
+def job_outputs():
+    return pb.JobOutputs(job_id="job-0", job_name="Fetch ✓", job_position=I32_MAX, outputs={"rows_read": "16"})
+
+def artifact():
+    return pb.Artifact(id="wf-1.assets.xlsx", name="assets.xlsx", content_type="application/pdf ✓", size_bytes=I64_MAX,
+                       sha256="ab" * 32, workflow_id="wf-1", job_id="job-f", created_at_ms=I64_MIN)
+
+def upload_header():
+    return pb.UploadHeader(name="assets " + UNICODE + ".csv", content_type="text/csv", sha256="0f" * 32, size_bytes=I64_MAX)
+
+def asset():
+    return pb.Asset(id="17", tag="P-101", type="Pump", name=UNICODE, attributes={"power_kw": "15", "ünï": ""},
+                    links=["M-101", "", "M-101"], flags={"pump-needs-motor": "no Motor ✓"}, route="/assets/17",
+                    created_at_ms=I64_MIN, updated_at_ms=I64_MAX, updated_by_workflow_id="wf-1")
 
 def worker_info():
     return pb.WorkerInfo(worker=worker_ref(), queues=["import", "export"], slots=I32_MAX, slots_in_use=-1,
@@ -126,7 +141,8 @@ def failed_job():
                   failed_attempts=[pb.JobAttempt(attempt=1, outcome=pb.JOB_ATTEMPT_OUTCOME_FAILED, error="boom",
                                                  error_code="ERROR"),
                                    failed_attempt(), pb.JobAttempt(attempt=-1, outcome=42)],
-                  next_attempt_at_ms=I64_MAX, worker=pb.WorkerRef(), queue="import-" + UNICODE)
+                  next_attempt_at_ms=I64_MAX, worker=pb.WorkerRef(), queue="import-" + UNICODE,
+                  outputs={"rows_read": "16", "ünï": UNICODE})
 
 def job(j):
     result = pb.Job(id=f"job-{j}", name=f"Job {j} ✓", position=j, status=pb.JOB_STATUS_COMPLETED,
@@ -150,7 +166,8 @@ def workflow():
                        params={"file_path": "/data/assets.csv", "mode": "full", "ünïcødé": "值 🚀", "empty": ""},
                        jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
                        failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3,
-                       deadline_at_ms=1_700_000_360_000, as_of_sequence=U64_MAX)
+                       deadline_at_ms=1_700_000_360_000, as_of_sequence=U64_MAX,
+                       result={"assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"}, artifacts=[artifact(), pb.Artifact()])
 
 def workflow_summary():
     return pb.Workflow(id="wf-2", type="EXPORT", status=pb.WORKFLOW_STATUS_RUNNING, created_at_ms=1_700_000_000_000,
@@ -166,7 +183,7 @@ def log_event():
         user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
         progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
         error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
-        retry_at_ms=I64_MIN, worker=worker_ref())
+        retry_at_ms=I64_MIN, worker=worker_ref(), outputs={"rows_read": "16", "": UNICODE})
 
 def workflow_count():
     return pb.WorkflowCount(type="IMPORT_ASSETS", status=42, count=I64_MAX)
@@ -210,7 +227,7 @@ FIXTURES = {
     "StepReport": pb.StepReport(message="Created P-101 " + UNICODE, level=42, timestamp_ms=I64_MIN),
     "ProgressReport": progress_report(),
     "JobUpdate": pb.JobUpdate(progress=progress_report()),
-    "JobCompletion": pb.JobCompletion(),
+    "JobCompletion": pb.JobCompletion(outputs={"rows_read": "16", "ünï": UNICODE, "empty": ""}),
     "JobFailure": job_failure(),
     "JobRelease": pb.JobRelease(reason="worker stopping"),
     "JobReport": pb.JobReport(
@@ -237,6 +254,19 @@ FIXTURES = {
     "WorkflowCount": workflow_count(),
     "CountWorkflowsResponse": pb.CountWorkflowsResponse(
         counts=[workflow_count(), pb.WorkflowCount(), pb.WorkflowCount(type="TEST", status=pb.WORKFLOW_STATUS_FAILED, count=-1)]),
+    "JobOutputs": job_outputs(),
+    "Artifact": artifact(),
+    "UploadHeader": upload_header(),
+    "UploadFileRequest": pb.UploadFileRequest(header=upload_header()),
+    "UploadedFile": pb.UploadedFile(file_id="f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", name="assets.csv", content_type="text/csv",
+                                    size_bytes=I64_MAX, sha256="0f" * 32, created_at_ms=I64_MIN, expires_at_ms=I64_MAX),
+    "DownloadArtifactRequest": pb.DownloadArtifactRequest(artifact_id="wf-1.assets.xlsx", offset=I64_MIN),
+    "ArtifactChunk": pb.ArtifactChunk(artifact=artifact(), data=bytes(range(256))),
+    "Asset": asset(),
+    "ListAssetsRequest": pb.ListAssetsRequest(type="Pump", tag_prefix="P-", flagged_only=True, linked_to="M-101", page_size=-1,
+                                              page_token="UC0xMDE="),
+    "ListAssetsResponse": pb.ListAssetsResponse(assets=[asset(), pb.Asset()], next_page_token="UC0xMDE=", total_count=I32_MAX),
+    "GetAssetRequest": pb.GetAssetRequest(asset_id="17", tag="P-101 ✓"),
 }
 
 def differences(expected, actual, path):

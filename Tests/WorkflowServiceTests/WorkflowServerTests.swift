@@ -13,7 +13,9 @@ import WorkflowService
 /// and the project's own gRPC client.
 private func withServer(_ body: (GRPCClient) async throws -> Void) async throws {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    let server = WorkflowServer(configuration: .init(transport: .init(host: "127.0.0.1", port: 0)), logger: logger)
+    let server = WorkflowServer(
+        configuration: .init(transport: .init(host: "127.0.0.1", port: 0)), environment: try .temporary(), logger: logger
+    )
     let port = try await server.start()
     let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     do {

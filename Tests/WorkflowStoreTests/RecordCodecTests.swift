@@ -80,20 +80,25 @@ struct RecordCodecWorkflowTests {
         // The appended part: the deadline (presence + varint 1000), then the job's counted
         // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes),
         // then the cancel reason's presence and the job's uncounted attempts (1 + 1), then the
-        // job's queue, worker and lease presence (1 + 1 + 1).
-        let legacyLength = bytes.count - 3 - 4 - 2 - 3
+        // job's queue, worker and lease presence (1 + 1 + 1), then the job's outputs, the result
+        // and the artifacts (three counts of 0: 1 + 1 + 1).
+        let legacyLength = bytes.count - 3 - 4 - 2 - 3 - 3
         // Before retry policies every attempt after the first came from a retry of the
         // workflow, which gives a job its whole budget: the budget counts from that attempt.
         var legacy = workflow
         legacy.jobs[0].firstCountedAttempt = 3
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == legacy)
+        // A snapshot from before outputs and artifacts.
+        let withoutOutputsLength = bytes.count - 3
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutOutputsLength))) == extended)
         // A snapshot from before workers: the job's queue, worker and lease presence (1 + 1 + 1).
-        let withoutWorkersLength = bytes.count - 3
+        let withoutWorkersLength = withoutOutputsLength - 3
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutWorkersLength))) == extended)
         // A snapshot of the first version with attempts, before the cancel reason.
         let withoutCancelLength = withoutWorkersLength - 2
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == extended)
-        for length in (legacyLength + 1)..<bytes.count where length != withoutCancelLength && length != withoutWorkersLength {
+        let wholeLengths: Set = [withoutCancelLength, withoutWorkersLength, withoutOutputsLength]
+        for length in (legacyLength + 1)..<bytes.count where !wholeLengths.contains(length) {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
         }
     }

@@ -102,7 +102,7 @@ struct RemoteLeaseResumeTests {
         #expect(welcome.resumedLeases.map(\.lease) == [lease] && welcome.resumedLeases.first?.acceptedReports == 1)
         let again = WorkerReport(lease: lease, sequence: 1, updates: [.step(message: "one", level: .info, entity: nil, timestampMs: 0)])
         #expect(try await engine.report(again, fromSession: welcome.sessionID).value == 1)
-        _ = try await engine.report(WorkerReport(lease: lease, sequence: 2, end: .completed), fromSession: welcome.sessionID)
+        _ = try await engine.report(WorkerReport(lease: lease, sequence: 2, end: .completed(outputs: [:])), fromSession: welcome.sessionID)
         let deadline = ContinuousClock.now + .seconds(10)
         while try await engine.workflow(id: id).status == .running, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))

@@ -1,4 +1,5 @@
 import Testing
+import WorkflowEngine
 @testable import WorkflowTemplates
 
 @Suite("Asset registry")
@@ -7,16 +8,16 @@ struct AssetRegistryTests {
     func upsert() {
         let registry = AssetRegistry()
         let pump = AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump")
-        let created = registry.upsert(pump)
+        let created = registry.upsert(pump, by: "wf-1")
         #expect(created.change == .created)
         #expect(created.asset.id == "1")
         #expect(created.asset.route == "/assets/1")
-        #expect(registry.upsert(pump).change == .unchanged)
+        #expect(registry.upsert(pump, by: "wf-1").change == .unchanged)
 
         var renamed = pump
         renamed.name = "Main feed pump"
         renamed.links = ["M-101"]
-        let updated = registry.upsert(renamed)
+        let updated = registry.upsert(renamed, by: "wf-1")
         #expect(updated.change == .updated)
         #expect(updated.addedLinks == ["M-101"])
         #expect(updated.asset.id == "1")
@@ -28,64 +29,82 @@ struct AssetRegistryTests {
     func flags() {
         let registry = AssetRegistry()
         let pump = AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump")
-        registry.upsert(pump)
-        #expect(registry.setFlag("rule", message: "bad", onTag: "P-101") != nil)
-        #expect(registry.setFlag("rule", message: "bad", onTag: "P-101") == nil)
-        #expect(registry.upsert(pump).change == .unchanged)
+        registry.upsert(pump, by: "wf-1")
+        #expect(registry.setFlag("rule", message: "bad", onTag: "P-101", by: "wf-1") != nil)
+        #expect(registry.setFlag("rule", message: "bad", onTag: "P-101", by: "wf-1") == nil)
+        #expect(registry.upsert(pump, by: "wf-1").change == .unchanged)
         #expect(registry.asset(tag: "P-101")?.flags == ["rule": "bad"])
-        #expect(registry.clearFlag("rule", onTag: "P-101") != nil)
-        #expect(registry.clearFlag("rule", onTag: "P-101") == nil)
-        #expect(registry.setFlag("rule", message: "bad", onTag: "P-999") == nil)
+        #expect(registry.clearFlag("rule", onTag: "P-101", by: "wf-1") != nil)
+        #expect(registry.clearFlag("rule", onTag: "P-101", by: "wf-1") == nil)
+        #expect(registry.setFlag("rule", message: "bad", onTag: "P-999", by: "wf-1") == nil)
     }
 
     @Test("Numbered assets take the next free tag unless one already plays the role")
     func numbered() {
         let registry = AssetRegistry()
-        registry.upsert(AssetDraft(tag: "C-001", type: "Cable", name: "existing", links: ["A-1", "B-1"]))
+        registry.upsert(AssetDraft(tag: "C-001", type: "Cable", name: "existing", links: ["A-1", "B-1"]), by: "wf-1")
         let isCableAB: (Asset) -> Bool = { Set($0.links) == ["A-1", "B-2"] }
-        let cable = registry.createNumbered(prefix: "C-", unless: isCableAB) { tag in
+        let cable = registry.createNumbered(prefix: "C-", by: "wf-1", unless: isCableAB) { tag in
             AssetDraft(tag: tag, type: "Cable", name: "new", links: ["A-1", "B-2"])
         }
-        #expect(cable?.tag == "C-002")
-        #expect(registry.createNumbered(prefix: "C-", unless: isCableAB) { AssetDraft(tag: $0, type: "Cable", name: "again") } == nil)
+        #expect(cable?.asset.tag == "C-002")
+        #expect(registry.createNumbered(prefix: "C-", by: "wf-1", unless: isCableAB) { AssetDraft(tag: $0, type: "Cable", name: "again") } == nil)
     }
 
-    @Test("Beyond capacity the scratchpad evicts entries kept for a retry, never a running workflow's")
-    func scratchpadEviction() {
-        let scratchpad = WorkflowScratchpad(capacity: 2)
-        scratchpad.update("a") { $0.rules = [] }
-        scratchpad.update("b") { $0.rules = [] }
-        scratchpad.jobEnded("b", .workflowFailed)
-        scratchpad.update("c") { $0.rules = [] }
-        #expect(scratchpad.count == 2)
-        #expect(scratchpad.read("a") { $0.rules } == [], "the oldest entry, but its workflow runs")
-        #expect(scratchpad.read("b") { $0.rules } == nil, "kept for a retry: evicted first")
+    @Test("Every change has a record with a higher revision; a registry restored from the records is the same")
+    func records() throws {
+        let registry = AssetRegistry()
+        let pump = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-1")
+        let motor = registry.upsert(AssetDraft(tag: "M-101", type: "Motor", name: "Motor", links: ["P-101"]), by: "wf-1")
+        #expect(registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-2").record == nil)
+        let flagged = try #require(registry.setFlag("rule", message: "bad", onTag: "P-101", by: "wf-3"))
+        let revisions = [pump, motor, flagged].compactMap { $0.record?.revision }
+        #expect(revisions == revisions.sorted() && Set(revisions).count == 3)
+        #expect(flagged.asset.updatedByWorkflowID == "wf-3")
 
-        scratchpad.jobEnded("a", .continuing)
-        scratchpad.update("d") { $0.rules = [] }
-        #expect(scratchpad.count == 3, "every workflow runs (a between two jobs): the scratchpad grows")
-
-        scratchpad.jobEnded("d", .workflowCompleted)
-        scratchpad.jobEnded("c", .workflowCancelled)
-        #expect(scratchpad.count == 1)
-        scratchpad.jobStarted("a")
-        scratchpad.jobEnded("a", .workflowFailed)
-        #expect(scratchpad.read("a") { $0.rules } == [], "a failed workflow keeps its entry")
+        // The store keeps the newest record of each key, whatever order they arrive in.
+        var newest: [String: StoredRecord] = [:]
+        for record in [flagged, motor, pump].compactMap(\.record) where (newest[record.key]?.revision ?? 0) < record.revision {
+            newest[record.key] = record
+        }
+        let restored = try AssetRegistry(restoring: Array(newest.values))
+        #expect(restored.all() == registry.all())
+        let next = restored.upsert(AssetDraft(tag: "V-1", type: "Valve", name: "Valve"), by: "wf-4")
+        #expect(next.asset.id == "3", "ids continue after the restored ones")
+        #expect((next.record?.revision ?? 0) > revisions.max() ?? 0)
+        #expect(throws: AssetRecordError.self) {
+            try AssetRegistry(restoring: [StoredRecord(collection: AssetRegistry.collection, key: "9", revision: 1, body: Array("{".utf8))])
+        }
     }
 
-    @Test("A failed workflow's entry is taken back by its retry; an entry long between jobs counts as abandoned")
-    func scratchpadRetryAndAbandoned() {
-        let scratchpad = WorkflowScratchpad(capacity: 1, abandonedAfter: .zero)
-        scratchpad.update("failed") { $0.rules = [] }
-        scratchpad.jobEnded("failed", .workflowFailed)
-        scratchpad.jobStarted("failed")
-        scratchpad.update("other") { $0.rules = [] }
-        #expect(scratchpad.count == 2, "the retried workflow runs again")
-
-        scratchpad.jobEnded("failed", .continuing)
-        scratchpad.update("third") { $0.rules = [] }
-        #expect(scratchpad.read("failed") { $0.rules } == nil, "between jobs for abandonedAfter (zero here)")
-        #expect(scratchpad.count == 2)
+    @Test("Listing filters by type, tag prefix, flags and links, and pages by tag")
+    func listing() {
+        let registry = AssetRegistry()
+        for number in 1...5 {
+            registry.upsert(AssetDraft(tag: "P-10\(number)", type: "Pump", name: "Pump \(number)"), by: "wf-1")
+        }
+        registry.upsert(AssetDraft(tag: "M-101", type: "Motor", name: "Motor", links: ["P-101"]), by: "wf-1")
+        registry.setFlag("rule", message: "bad", onTag: "P-103", by: "wf-1")
+        var query = AssetQuery()
+        query.type = "Pump"
+        query.pageSize = 2
+        let first = registry.list(query)
+        #expect(first.assets.map(\.tag) == ["P-101", "P-102"])
+        #expect(first.hasMore && first.totalCount == 5)
+        query.afterTag = "P-102"
+        #expect(registry.list(query).assets.map(\.tag) == ["P-103", "P-104"])
+        query.afterTag = "P-104"
+        #expect(registry.list(query).assets.map(\.tag) == ["P-105"])
+        #expect(!registry.list(query).hasMore)
+        var flagged = AssetQuery()
+        flagged.flaggedOnly = true
+        #expect(registry.list(flagged).assets.map(\.tag) == ["P-103"])
+        var linked = AssetQuery()
+        linked.linkedTo = "P-101"
+        #expect(registry.list(linked).assets.map(\.tag) == ["M-101"])
+        var prefix = AssetQuery()
+        prefix.tagPrefix = "M-"
+        #expect(registry.list(prefix).totalCount == 1)
     }
 
     @Test("CSV: quoted commas, doubled quotes, line breaks in quotes, CRLF, blank lines")

@@ -164,20 +164,19 @@ struct ExportPackageTests {
         let testing = try TemplateTesting()
         testing.environment.assets.upsert(AssetDraft(
             tag: "P-1", type: "Pump", name: "Long notes", attributes: ["notes": String(repeating: "n", count: 40_000)]
-        ))
+        ), by: "wf-test")
         let directory = try TemplateTesting.temporaryDirectory()
         let workflow = try await testing.run("EXPORT_PACKAGE", ["output_dir": directory])
 
         #expect(workflow.status == .completed)
         let warnings = workflow.jobs[1].steps.filter { $0.level == .warn }
         #expect(warnings.map(\.message) == ["Cell G2 cut to 32767 characters, the most Excel shows"])
-        #expect(warnings.first?.entity?.route == directory + "/assets.xlsx")
+        #expect(warnings.first?.entity?.route == "/api/v1/artifacts/\(workflow.id).assets.xlsx")
     }
 
-    @Test("A missing or nonexistent output directory is refused up front", arguments: [
-        ([:], "params.output_dir: is required"),
+    @Test("A nonexistent output directory or a bad package name is refused up front", arguments: [
         (["output_dir": "/nonexistent/dir"], "params.output_dir: \"/nonexistent/dir\" is not an existing directory"),
-        (["output_dir": "/tmp", "package_name": "../x"], "params.package_name: must be 1–100 letters, digits, '.', '_' or '-' not starting with '.' or '-', got \"../x\""),
+        (["output_dir": "/tmp", "package_name": "../x"], "params.package_name: must be 1–95 letters, digits, '.', '_' or '-' not starting with '.' or '-', got \"../x\""),
     ])
     func badParameters(params: [String: String], message: String) async throws {
         let testing = try TemplateTesting()

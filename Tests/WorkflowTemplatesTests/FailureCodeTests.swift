@@ -74,12 +74,11 @@ struct FailureCodeTests {
     }
 
     @Test("A product job run on parameters nobody checked fails once with VALIDATION naming the parameter", arguments: [
-        ("IMPORT_ASSETS", "params.file_path: is required"),
-        ("RULE_EXECUTION", "params.rules_path: is required"),
-        ("EXPORT_PACKAGE", "params.output_dir: is required"),
+        ("IMPORT_ASSETS", "params.file_id: is required (or file_path, a path on the server)"),
+        ("RULE_EXECUTION", "params.file_id: is required (or rules_path, a path on the server)"),
     ])
     func missingParameterIsNotRetried(type: String, message: String) async throws {
-        let environment = TemplateEnvironment()
+        let environment = try TemplateEnvironment.temporary()
         let declaration = try #require(ProductTemplates.declarations.first { $0.type == type })
         let testing = try TemplateTesting(
             environment: environment,
@@ -94,7 +93,7 @@ struct FailureCodeTests {
 
     @Test("An export file that cannot be written is retried with IO")
     func unwritableExportIsRetried() async throws {
-        let environment = TemplateEnvironment()
+        let environment = try TemplateEnvironment.temporary()
         let configuration = try TemplateConfiguration.parse("""
             [EXPORT_NOWHERE] retries=1 backoff=10ms
             Generate Excel = export.excel

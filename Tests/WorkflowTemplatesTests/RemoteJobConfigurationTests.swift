@@ -20,7 +20,7 @@ struct RemoteJobConfigurationTests {
         ])
         #expect(jobs[1].retryPolicy.maxAttempts == 4 && jobs[1].timeout == .seconds(120))
         #expect(jobs[2].retryPolicy.maxAttempts == 2 && jobs[2].timeout == .seconds(600))
-        let environment = TemplateEnvironment()
+        let environment = try TemplateEnvironment.temporary()
         let definitions = configuration.declarations[0].makeTemplate(catalog: configuration.catalog, environment: environment).makeJobs([:])
         #expect(definitions.map(\.queue) == [nil, "import", "export.v2"])
     }

@@ -5,7 +5,7 @@ import WorkflowModel
 @testable import WorkflowTemplates
 
 /// Jobs run at least once: a retry runs a job again on the scratch state its failed attempt
-/// left, and a restart after a crash runs an interrupted attempt again on an empty scratchpad.
+/// left, and a restart after a crash runs an interrupted attempt again with nothing in memory.
 @Suite("Re-running jobs")
 struct RerunSafetyTests {
     static let sampleImport = ["file_path": TemplateTesting.sample("assets.csv")]
@@ -32,7 +32,7 @@ struct RerunSafetyTests {
         #expect(Set(Self.functions) == Set(JobCatalog.builtIn.names))
     }
 
-    @Test("Every built-in function runs alone on an empty scratchpad, then again with the same result", arguments: functions)
+    @Test("Every built-in function runs alone with nothing in memory, then again with the same result", arguments: functions)
     func runsAloneAndAgain(function: String) async throws {
         let testing = try TemplateTesting(configuration: "[ALONE] retries=0\nJob = \(function)\n")
         _ = try await testing.run("IMPORT_ASSETS", Self.sampleImport)
@@ -60,7 +60,7 @@ struct RerunSafetyTests {
         // What the interrupted attempt saved: the first four assets.
         for asset in reference.environment.assets.all().prefix(4) {
             testing.environment.assets.upsert(
-                AssetDraft(tag: asset.tag, type: asset.type, name: asset.name, attributes: asset.attributes, links: asset.links)
+                AssetDraft(tag: asset.tag, type: asset.type, name: asset.name, attributes: asset.attributes, links: asset.links), by: "wf-test"
             )
         }
 
@@ -105,10 +105,10 @@ struct RerunSafetyTests {
         // What the interrupted attempt got done: the first flag and the first cable.
         for outcome in RuleEvaluation.evaluate(rules, over: registry.all()) {
             if case .violation(let rule, let tag, let message) = outcome, registry.all().allSatisfy({ $0.flags.isEmpty }) {
-                #expect(registry.setFlag(rule, message: message, onTag: tag) != nil)
+                #expect(registry.setFlag(rule, message: message, onTag: tag, by: "wf-test") != nil)
             }
             if case .missingCable(let rule, let from, let to, let prefix) = outcome, registry.asset(tag: prefix + "001") == nil {
-                _ = registry.createNumbered(prefix: prefix, unless: { _ in false }) { tag in
+                _ = registry.createNumbered(prefix: prefix, by: "wf-test", unless: { _ in false }) { tag in
                     AssetDraft(
                         tag: tag, type: "Cable", name: "Cable \(from) → \(to)",
                         attributes: ["from": from, "to": to, "generated_by": rule], links: [from, to]

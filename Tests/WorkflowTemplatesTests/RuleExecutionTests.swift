@@ -64,7 +64,7 @@ struct RuleExecutionTests {
 
         testing.environment.assets.upsert(AssetDraft(
             tag: "P-103", type: "Pump", name: "Fire water pump", attributes: ["flow_m3h": "60"]
-        ))
+        ), by: "wf-test")
         let fixed = try await testing.run("RULE_EXECUTION", params)
         #expect(fixed.jobs[2].steps.contains { $0.message == "Cleared flag pump-flow on P-103" })
         #expect(testing.environment.assets.asset(tag: "P-103")?.flags.keys.sorted() == ["pump-needs-motor"])

@@ -14,7 +14,7 @@ struct TemplatePolicyTests {
 
     @Test("The product templates' jobs get 3 attempts (1 s, 2 s ±20 %, VALIDATION never retried), 30 minutes each, no deadline")
     func productDefaults() throws {
-        let registry = ProductTemplates.standardRegistry()
+        let registry = ProductTemplates.standardRegistry(environment: try TemplateEnvironment.temporary())
         let cases: [(type: String, params: [String: String], jobs: Int)] = [
             ("IMPORT_ASSETS", ["file_path": "a.csv"], 4),
             ("RULE_EXECUTION", ["rules_path": "rules.conf"], 3),
@@ -48,8 +48,9 @@ struct TemplatePolicyTests {
             [AFTER] timeout=45s
             Pause = wait
             """, file: "t.conf")
+        let environment = try TemplateEnvironment.temporary()
         let registry = TemplateRegistry(configuration.declarations.map {
-            $0.makeTemplate(catalog: configuration.catalog, environment: TemplateEnvironment())
+            $0.makeTemplate(catalog: configuration.catalog, environment: environment)
         })
 
         let plain = try #require(registry.template(for: "PLAIN"))

@@ -15,6 +15,8 @@ struct RemoteLease {
     var acceptedReports: UInt64
     /// The counters as last reported.
     var counters: [String: Int64] = [:]
+    /// The outputs the worker's completion reported.
+    var outputs: [String: String] = [:]
     /// When the lease expires (no heartbeat) or, before a worker took it, when its
     /// schedule-to-start timeout passes, in Unix epoch milliseconds.
     var expiresAtMs: Int64

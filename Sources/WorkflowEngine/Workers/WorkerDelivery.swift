@@ -31,4 +31,6 @@ public struct JobAssignment: Sendable, Hashable {
     public var deadlineAtMs: Int64?
     /// Who started the workflow.
     public var userID: String
+    /// The outputs of the jobs before this one.
+    public var inputs: JobInputs
 }

@@ -13,8 +13,8 @@ public struct WorkerReport: Sendable, Hashable {
 
     /// How the attempt ended.
     public enum End: Sendable, Hashable {
-        /// The job's work is done.
-        case completed
+        /// The job's work is done; `outputs` is what it hands on to the jobs after it.
+        case completed(outputs: [String: String])
         /// The attempt failed; unless `doNotRetry`, the job's retry policy decides what follows.
         case failed(error: String, stack: String, code: JobErrorCode, doNotRetry: Bool)
         /// The worker hands the attempt back unfinished: it ends interrupted, not counted against

@@ -126,7 +126,8 @@ extension WorkflowEngine {
                     jobName: jobRef.name, jobPosition: position, params: record.workflow.params,
                     idempotencyKey: jobRef.id, heartbeatTimeout: lease.remote.heartbeatTimeout,
                     deadlineAtMs: timeout.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) },
-                    userID: record.workflow.userID
+                    userID: record.workflow.userID,
+                    inputs: record.inputs(before: position)
                 )
             ),
             to: session

@@ -224,6 +224,11 @@ extension WorkflowEngine {
         }
         let lease = try fence(report, at: position, of: record, session: sessionID)
         let pending = try Self.validatedUpdates(report.updates, nowMs: now)
+        var outputs: [String: String] = [:]
+        if case .completed(let completed) = report.end {
+            try JobOutputLimits.check(completed)
+            outputs = completed
+        }
         guard !pending.isEmpty || !report.counters.isEmpty || report.end != nil else {
             throw .invalidArgument(field: "report", reason: "carries no update, no counter and no end")
         }
@@ -232,6 +237,7 @@ extension WorkflowEngine {
         record.updateLease { lease in
             lease.acceptedReports = report.sequence
             lease.counters = counters
+            lease.outputs = outputs
             lease.expiresAtMs = WallClock.milliseconds(lease.remote.heartbeatTimeout, after: now)
         }
         record.workflow.jobs[position].lease?.acceptedReports = report.sequence

@@ -1011,6 +1011,10 @@ extension WorkflowV1 {
         /// the server.
         public var queue: String
 
+        /// What the job handed on to the jobs after it, set when it completes, e.g.
+        /// {"rows_read": "16"}: at most 64 KiB of names and values together (see JobContext).
+        public var outputs: [String: String]
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1032,6 +1036,7 @@ extension WorkflowV1 {
         ///   - nextAttemptAtMs: While the job waits to run again after a failed attempt: when the next attempt starts; 0 otherwise.
         ///   - worker: For a remote job: the worker that runs (or ran) the current or last attempt; absent until a worker took it, and for a job that runs in the server.
         ///   - queue: For a remote job: the queue its attempts wait in for a worker; empty for a job that runs in the server.
+        ///   - outputs: What the job handed on to the jobs after it, set when it completes, e.g. {"rows_read": "16"}: at most 64 KiB of names and values together (see JobContext).
         public init(
             id: String = "",
             name: String = "",
@@ -1050,7 +1055,8 @@ extension WorkflowV1 {
             failedAttempts: [WorkflowV1.JobAttempt] = [],
             nextAttemptAtMs: Int64 = 0,
             worker: WorkflowV1.WorkerRef? = nil,
-            queue: String = ""
+            queue: String = "",
+            outputs: [String: String] = [:]
         ) {
             self.id = id
             self.name = name
@@ -1070,6 +1076,7 @@ extension WorkflowV1 {
             self.nextAttemptAtMs = nextAttemptAtMs
             self.worker = worker
             self.queue = queue
+            self.outputs = outputs
         }
     }
 }
@@ -1109,7 +1116,8 @@ extension WorkflowV1.Job: CMessageCodec {
             failedAttempts: try WorkflowV1.JobAttempt.copy(array: UnsafeRawPointer(c.failed_attempts), count: c.n_failed_attempts),
             nextAttemptAtMs: c.next_attempt_at_ms,
             worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker)),
-            queue: try CCopy.string(c.queue, field: "workflow.v1.Job.queue")
+            queue: try CCopy.string(c.queue, field: "workflow.v1.Job.queue"),
+            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Job.outputs"), CCopy.string(entry.value, field: "workflow.v1.Job.outputs")) }
         )
     }
 
@@ -1135,6 +1143,11 @@ extension WorkflowV1.Job: CMessageCodec {
         c.pointee.next_attempt_at_ms = self.nextAttemptAtMs
         c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
         c.pointee.queue = arena.cString(self.queue)
+        c.pointee.n_outputs = self.outputs.count
+        c.pointee.outputs = arena.mapEntries(self.outputs, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Job__OutputsEntry>) in workflow__v1__job__outputs_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
     }
 }
 
@@ -1181,6 +1194,8 @@ extension WorkflowV1.Job {
         }
         writer.name("queue")
         self.queue.writeProtoJSON(to: &writer)
+        writer.name("outputs")
+        self.outputs.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -1261,6 +1276,10 @@ extension WorkflowV1.Job {
                 try ProtoJSON.markSet(18, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.queue = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "outputs":
+                try ProtoJSON.markSet(19, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.outputs = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.Job", at: path)
             }
@@ -1513,6 +1532,14 @@ extension WorkflowV1 {
         /// rather than resume after a sequence from before.
         public var asOfSequence: UInt64
 
+        /// Set when the workflow completed: the outputs its template designates, by default those of
+        /// its last job.
+        public var result: [String: String]
+
+        /// The files the workflow produced, in the order they were first made; DownloadArtifact
+        /// streams one.
+        public var artifacts: [WorkflowV1.Artifact]
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1535,6 +1562,8 @@ extension WorkflowV1 {
         ///   - attempt: 1 for the first run, plus one per retry.
         ///   - deadlineAtMs: When the workflow fails if it has not ended (its template's deadline, counted from its start or its latest retry); 0 for no deadline.
         ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow that ended, its terminal event, so it stays the same until a retry). WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
+        ///   - result: Set when the workflow completed: the outputs its template designates, by default those of its last job.
+        ///   - artifacts: The files the workflow produced, in the order they were first made; DownloadArtifact streams one.
         public init(
             id: String = "",
             type: String = "",
@@ -1554,7 +1583,9 @@ extension WorkflowV1 {
             requestID: String = "",
             attempt: Int32 = 0,
             deadlineAtMs: Int64 = 0,
-            asOfSequence: UInt64 = 0
+            asOfSequence: UInt64 = 0,
+            result: [String: String] = [:],
+            artifacts: [WorkflowV1.Artifact] = []
         ) {
             self.id = id
             self.type = type
@@ -1575,6 +1606,8 @@ extension WorkflowV1 {
             self.attempt = attempt
             self.deadlineAtMs = deadlineAtMs
             self.asOfSequence = asOfSequence
+            self.result = result
+            self.artifacts = artifacts
         }
     }
 }
@@ -1615,7 +1648,9 @@ extension WorkflowV1.Workflow: CMessageCodec {
             requestID: try CCopy.string(c.request_id, field: "workflow.v1.Workflow.request_id"),
             attempt: c.attempt,
             deadlineAtMs: c.deadline_at_ms,
-            asOfSequence: c.as_of_sequence
+            asOfSequence: c.as_of_sequence,
+            result: try CCopy.map(c.result, count: c.n_result) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Workflow.result"), CCopy.string(entry.value, field: "workflow.v1.Workflow.result")) },
+            artifacts: try WorkflowV1.Artifact.copy(array: UnsafeRawPointer(c.artifacts), count: c.n_artifacts)
         )
     }
 
@@ -1645,6 +1680,13 @@ extension WorkflowV1.Workflow: CMessageCodec {
         c.pointee.attempt = self.attempt
         c.pointee.deadline_at_ms = self.deadlineAtMs
         c.pointee.as_of_sequence = self.asOfSequence
+        c.pointee.n_result = self.result.count
+        c.pointee.result = arena.mapEntries(self.result, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Workflow__ResultEntry>) in workflow__v1__workflow__result_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.n_artifacts = self.artifacts.count
+        c.pointee.artifacts = arena.messages(self.artifacts)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__Artifact>?.self, capacity: self.artifacts.count)
     }
 }
 
@@ -1691,6 +1733,10 @@ extension WorkflowV1.Workflow {
         self.deadlineAtMs.writeProtoJSON(to: &writer)
         writer.name("as_of_sequence")
         self.asOfSequence.writeProtoJSON(to: &writer)
+        writer.name("result")
+        self.result.writeProtoJSON(to: &writer)
+        writer.name("artifacts")
+        self.artifacts.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -1775,8 +1821,187 @@ extension WorkflowV1.Workflow {
                 try ProtoJSON.markSet(19, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.asOfSequence = try UInt64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "result":
+                try ProtoJSON.markSet(20, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.result = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "artifacts":
+                try ProtoJSON.markSet(21, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.artifacts = try [WorkflowV1.Artifact](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.Workflow", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// A file a workflow produced, e.g. EXPORT_PACKAGE's spreadsheet.
+    ///
+    /// The Swift form of `workflow.v1.Artifact`.
+    public struct Artifact: ProtoMessage {
+        /// `<workflow id>.<name>`, e.g. "wf-01JD3M5ZQ8K2A.assets.xlsx": the same across the job's
+        /// attempts and retries (a new attempt replaces the file).
+        public var id: String
+
+        /// The file name, e.g. "assets.xlsx".
+        public var name: String
+
+        /// The media type, e.g. "application/pdf".
+        public var contentType: String
+
+        /// The file's size.
+        public var sizeBytes: Int64
+
+        /// The file's SHA-256, 64 lowercase hex digits.
+        public var sha256: String
+
+        /// The workflow that produced it.
+        public var workflowID: String
+
+        /// The job that produced it.
+        public var jobID: String
+
+        /// When it was stored, in Unix epoch milliseconds.
+        public var createdAtMs: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - id: `<workflow id>.<name>`, e.g. "wf-01JD3M5ZQ8K2A.assets.xlsx": the same across the job's attempts and retries (a new attempt replaces the file).
+        ///   - name: The file name, e.g. "assets.xlsx".
+        ///   - contentType: The media type, e.g. "application/pdf".
+        ///   - sizeBytes: The file's size.
+        ///   - sha256: The file's SHA-256, 64 lowercase hex digits.
+        ///   - workflowID: The workflow that produced it.
+        ///   - jobID: The job that produced it.
+        ///   - createdAtMs: When it was stored, in Unix epoch milliseconds.
+        public init(
+            id: String = "",
+            name: String = "",
+            contentType: String = "",
+            sizeBytes: Int64 = 0,
+            sha256: String = "",
+            workflowID: String = "",
+            jobID: String = "",
+            createdAtMs: Int64 = 0
+        ) {
+            self.id = id
+            self.name = name
+            self.contentType = contentType
+            self.sizeBytes = sizeBytes
+            self.sha256 = sha256
+            self.workflowID = workflowID
+            self.jobID = jobID
+            self.createdAtMs = createdAtMs
+        }
+    }
+}
+
+extension WorkflowV1.Artifact: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.Artifact" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__Artifact
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__artifact__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__artifact__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__artifact__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            id: try CCopy.string(c.id, field: "workflow.v1.Artifact.id"),
+            name: try CCopy.string(c.name, field: "workflow.v1.Artifact.name"),
+            contentType: try CCopy.string(c.content_type, field: "workflow.v1.Artifact.content_type"),
+            sizeBytes: c.size_bytes,
+            sha256: try CCopy.string(c.sha256, field: "workflow.v1.Artifact.sha256"),
+            workflowID: try CCopy.string(c.workflow_id, field: "workflow.v1.Artifact.workflow_id"),
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.Artifact.job_id"),
+            createdAtMs: c.created_at_ms
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.id = arena.cString(self.id)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.content_type = arena.cString(self.contentType)
+        c.pointee.size_bytes = self.sizeBytes
+        c.pointee.sha256 = arena.cString(self.sha256)
+        c.pointee.workflow_id = arena.cString(self.workflowID)
+        c.pointee.job_id = arena.cString(self.jobID)
+        c.pointee.created_at_ms = self.createdAtMs
+    }
+}
+
+extension WorkflowV1.Artifact {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("content_type")
+        self.contentType.writeProtoJSON(to: &writer)
+        writer.name("size_bytes")
+        self.sizeBytes.writeProtoJSON(to: &writer)
+        writer.name("sha256")
+        self.sha256.writeProtoJSON(to: &writer)
+        writer.name("workflow_id")
+        self.workflowID.writeProtoJSON(to: &writer)
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("created_at_ms")
+        self.createdAtMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Artifact") {
+            switch key {
+            case "id":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "name":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "content_type", "contentType":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.contentType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "size_bytes", "sizeBytes":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sizeBytes = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sha256":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sha256 = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "workflow_id", "workflowId":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.workflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_at_ms", "createdAtMs":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Artifact", at: path)
             }
         }
     }
@@ -2055,6 +2280,9 @@ extension WorkflowV1 {
         /// `nil` when absent.
         public var worker: WorkflowV1.WorkerRef?
 
+        /// Set for JOB_COMPLETED: the job's outputs; for WORKFLOW_COMPLETED: the workflow's result.
+        public var outputs: [String: String]
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -2082,6 +2310,7 @@ extension WorkflowV1 {
         ///   - attempt: Set for job, step and retry events: the attempt of the job (1, 2, ...).
         ///   - retryAtMs: Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
         ///   - worker: Set for JOB_ASSIGNED: the worker that took the attempt.
+        ///   - outputs: Set for JOB_COMPLETED: the job's outputs; for WORKFLOW_COMPLETED: the workflow's result.
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -2106,7 +2335,8 @@ extension WorkflowV1 {
             gapToSequence: UInt64 = 0,
             attempt: Int32 = 0,
             retryAtMs: Int64 = 0,
-            worker: WorkflowV1.WorkerRef? = nil
+            worker: WorkflowV1.WorkerRef? = nil,
+            outputs: [String: String] = [:]
         ) {
             self.sequence = sequence
             self.timestampMs = timestampMs
@@ -2132,6 +2362,7 @@ extension WorkflowV1 {
             self.attempt = attempt
             self.retryAtMs = retryAtMs
             self.worker = worker
+            self.outputs = outputs
         }
     }
 }
@@ -2177,7 +2408,8 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             gapToSequence: c.gap_to_sequence,
             attempt: c.attempt,
             retryAtMs: c.retry_at_ms,
-            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker))
+            worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker)),
+            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.LogEvent.outputs"), CCopy.string(entry.value, field: "workflow.v1.LogEvent.outputs")) }
         )
     }
 
@@ -2207,6 +2439,11 @@ extension WorkflowV1.LogEvent: CMessageCodec {
         c.pointee.attempt = self.attempt
         c.pointee.retry_at_ms = self.retryAtMs
         c.pointee.worker = arena.subMessage(self.worker)?.assumingMemoryBound(to: Workflow__V1__WorkerRef.self)
+        c.pointee.n_outputs = self.outputs.count
+        c.pointee.outputs = arena.mapEntries(self.outputs, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__LogEvent__OutputsEntry>) in workflow__v1__log_event__outputs_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
     }
 }
 
@@ -2267,6 +2504,8 @@ extension WorkflowV1.LogEvent {
             writer.name("worker")
             value.writeProtoJSON(to: &writer)
         }
+        writer.name("outputs")
+        self.outputs.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -2371,6 +2610,10 @@ extension WorkflowV1.LogEvent {
                 try ProtoJSON.markSet(24, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.worker = try WorkflowV1.WorkerRef(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "outputs":
+                try ProtoJSON.markSet(25, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.outputs = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.LogEvent", at: path)
             }
@@ -3467,6 +3710,1121 @@ extension WorkflowV1.CountWorkflowsResponse {
                 self.counts = try [WorkflowV1.WorkflowCount](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.CountWorkflowsResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One message of UploadFile: the header first, then the content.
+    ///
+    /// The Swift form of `workflow.v1.UploadFileRequest`.
+    public struct UploadFileRequest: ProtoMessage {
+        /// One of:
+        public var part: Part?
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - part: One of:
+        public init(
+            part: Part? = nil
+        ) {
+            self.part = part
+        }
+    }
+}
+
+extension WorkflowV1.UploadFileRequest {
+    /// One of:
+    public enum Part: Hashable, Sendable {
+        /// The first message, and only the first.
+        case header(WorkflowV1.UploadHeader)
+        /// The next bytes of the content, in order; chunks may have any size up to the message
+        /// limit (64 KiB to 1 MiB is usual).
+        case chunk([UInt8])
+    }
+}
+
+extension WorkflowV1.UploadFileRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.UploadFileRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__UploadFileRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_file_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__upload_file_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_file_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__upload_file_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__upload_file_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            part: try Self.copyPart(c)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        switch self.part {
+        case .header(let value)?:
+            c.pointee.part_case = WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_HEADER
+            c.pointee.header = arena.subMessage(value)?.assumingMemoryBound(to: Workflow__V1__UploadHeader.self)
+        case .chunk(let value)?:
+            c.pointee.part_case = WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_CHUNK
+            c.pointee.chunk = ProtobufCBinaryData(len: value.count, data: arena.bytes(value))
+        case nil:
+            break
+        }
+    }
+
+    private static func copyPart(_ c: CMessage) throws(CCopy.InvalidUTF8) -> Part? {
+        switch c.part_case {
+        case WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_HEADER: .header(try WorkflowV1.UploadHeader.copy(UnsafeRawPointer(c.header)) ?? WorkflowV1.UploadHeader())
+        case WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_CHUNK: .chunk(CCopy.bytes(c.chunk.data, count: c.chunk.len))
+        default: nil
+        }
+    }
+}
+
+extension WorkflowV1.UploadFileRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        switch self.part {
+        case .header(let value)?:
+            writer.name("header")
+            value.writeProtoJSON(to: &writer)
+        case .chunk(let value)?:
+            writer.name("chunk")
+            ProtoJSON.writeBytes(value, to: &writer)
+        case nil:
+            break
+        }
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.UploadFileRequest") {
+            switch key {
+            case "header":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "part", at: path) }
+                if case .null = member { continue }
+                self.part = .header(try WorkflowV1.UploadHeader(protoJSON: member, at: ProtoJSON.path(path, key)))
+            case "chunk":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                guard seen.insert(-1).inserted else { throw ProtoJSON.secondOneofMember(key, oneof: "part", at: path) }
+                if case .null = member { continue }
+                self.part = .chunk(try ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key)))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.UploadFileRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// What a file is, sent before its content.
+    ///
+    /// The Swift form of `workflow.v1.UploadHeader`.
+    public struct UploadHeader: ProtoMessage {
+        /// The file name, e.g. "assets.csv": 1 to 255 bytes of UTF-8, no '/', '\\' or control
+        /// characters. Its extension tells IMPORT_ASSETS the format unless `format` is given.
+        public var name: String
+
+        /// The media type, e.g. "text/csv"; empty means "application/octet-stream".
+        public var contentType: String
+
+        /// The SHA-256 of the whole content, 64 hex digits; the upload fails with DATA_LOSS and
+        /// nothing is kept when the content received has another.
+        public var sha256: String
+
+        /// The content's size if known (0: not given): a size over the server's limit is refused
+        /// before any content is sent, and a different size received fails the upload.
+        public var sizeBytes: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - name: The file name, e.g. "assets.csv": 1 to 255 bytes of UTF-8, no '/', '\\' or control characters. Its extension tells IMPORT_ASSETS the format unless `format` is given.
+        ///   - contentType: The media type, e.g. "text/csv"; empty means "application/octet-stream".
+        ///   - sha256: The SHA-256 of the whole content, 64 hex digits; the upload fails with DATA_LOSS and nothing is kept when the content received has another.
+        ///   - sizeBytes: The content's size if known (0: not given): a size over the server's limit is refused before any content is sent, and a different size received fails the upload.
+        public init(
+            name: String = "",
+            contentType: String = "",
+            sha256: String = "",
+            sizeBytes: Int64 = 0
+        ) {
+            self.name = name
+            self.contentType = contentType
+            self.sha256 = sha256
+            self.sizeBytes = sizeBytes
+        }
+    }
+}
+
+extension WorkflowV1.UploadHeader: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.UploadHeader" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__UploadHeader
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_header__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__upload_header__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_header__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__upload_header__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__upload_header__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            name: try CCopy.string(c.name, field: "workflow.v1.UploadHeader.name"),
+            contentType: try CCopy.string(c.content_type, field: "workflow.v1.UploadHeader.content_type"),
+            sha256: try CCopy.string(c.sha256, field: "workflow.v1.UploadHeader.sha256"),
+            sizeBytes: c.size_bytes
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.content_type = arena.cString(self.contentType)
+        c.pointee.sha256 = arena.cString(self.sha256)
+        c.pointee.size_bytes = self.sizeBytes
+    }
+}
+
+extension WorkflowV1.UploadHeader {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("content_type")
+        self.contentType.writeProtoJSON(to: &writer)
+        writer.name("sha256")
+        self.sha256.writeProtoJSON(to: &writer)
+        writer.name("size_bytes")
+        self.sizeBytes.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.UploadHeader") {
+            switch key {
+            case "name":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "content_type", "contentType":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.contentType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sha256":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sha256 = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "size_bytes", "sizeBytes":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sizeBytes = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.UploadHeader", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// A stored upload.
+    ///
+    /// The Swift form of `workflow.v1.UploadedFile`.
+    public struct UploadedFile: ProtoMessage {
+        /// Pass as the parameter `file_id` (IMPORT_ASSETS, RULE_EXECUTION), e.g.
+        /// "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE".
+        public var fileID: String
+
+        /// The file name the upload gave.
+        public var name: String
+
+        /// The media type the upload gave.
+        public var contentType: String
+
+        /// The content's size.
+        public var sizeBytes: Int64
+
+        /// The content's SHA-256, 64 lowercase hex digits.
+        public var sha256: String
+
+        /// When it was stored, in Unix epoch milliseconds.
+        public var createdAtMs: Int64
+
+        /// When the server deletes it (its upload retention), in Unix epoch milliseconds.
+        public var expiresAtMs: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - fileID: Pass as the parameter `file_id` (IMPORT_ASSETS, RULE_EXECUTION), e.g. "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE".
+        ///   - name: The file name the upload gave.
+        ///   - contentType: The media type the upload gave.
+        ///   - sizeBytes: The content's size.
+        ///   - sha256: The content's SHA-256, 64 lowercase hex digits.
+        ///   - createdAtMs: When it was stored, in Unix epoch milliseconds.
+        ///   - expiresAtMs: When the server deletes it (its upload retention), in Unix epoch milliseconds.
+        public init(
+            fileID: String = "",
+            name: String = "",
+            contentType: String = "",
+            sizeBytes: Int64 = 0,
+            sha256: String = "",
+            createdAtMs: Int64 = 0,
+            expiresAtMs: Int64 = 0
+        ) {
+            self.fileID = fileID
+            self.name = name
+            self.contentType = contentType
+            self.sizeBytes = sizeBytes
+            self.sha256 = sha256
+            self.createdAtMs = createdAtMs
+            self.expiresAtMs = expiresAtMs
+        }
+    }
+}
+
+extension WorkflowV1.UploadedFile: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.UploadedFile" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__UploadedFile
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__uploaded_file__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__uploaded_file__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__uploaded_file__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__uploaded_file__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__uploaded_file__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            fileID: try CCopy.string(c.file_id, field: "workflow.v1.UploadedFile.file_id"),
+            name: try CCopy.string(c.name, field: "workflow.v1.UploadedFile.name"),
+            contentType: try CCopy.string(c.content_type, field: "workflow.v1.UploadedFile.content_type"),
+            sizeBytes: c.size_bytes,
+            sha256: try CCopy.string(c.sha256, field: "workflow.v1.UploadedFile.sha256"),
+            createdAtMs: c.created_at_ms,
+            expiresAtMs: c.expires_at_ms
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.file_id = arena.cString(self.fileID)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.content_type = arena.cString(self.contentType)
+        c.pointee.size_bytes = self.sizeBytes
+        c.pointee.sha256 = arena.cString(self.sha256)
+        c.pointee.created_at_ms = self.createdAtMs
+        c.pointee.expires_at_ms = self.expiresAtMs
+    }
+}
+
+extension WorkflowV1.UploadedFile {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("file_id")
+        self.fileID.writeProtoJSON(to: &writer)
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("content_type")
+        self.contentType.writeProtoJSON(to: &writer)
+        writer.name("size_bytes")
+        self.sizeBytes.writeProtoJSON(to: &writer)
+        writer.name("sha256")
+        self.sha256.writeProtoJSON(to: &writer)
+        writer.name("created_at_ms")
+        self.createdAtMs.writeProtoJSON(to: &writer)
+        writer.name("expires_at_ms")
+        self.expiresAtMs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.UploadedFile") {
+            switch key {
+            case "file_id", "fileId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.fileID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "name":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "content_type", "contentType":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.contentType = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "size_bytes", "sizeBytes":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sizeBytes = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "sha256":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.sha256 = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_at_ms", "createdAtMs":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "expires_at_ms", "expiresAtMs":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.expiresAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.UploadedFile", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of DownloadArtifact.
+    ///
+    /// The Swift form of `workflow.v1.DownloadArtifactRequest`.
+    public struct DownloadArtifactRequest: ProtoMessage {
+        /// The artifact's id (`Artifact.id`).
+        public var artifactID: String
+
+        /// Start this many bytes into the file (resuming a cut-off download); 0 for all of it.
+        public var offset: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - artifactID: The artifact's id (`Artifact.id`).
+        ///   - offset: Start this many bytes into the file (resuming a cut-off download); 0 for all of it.
+        public init(
+            artifactID: String = "",
+            offset: Int64 = 0
+        ) {
+            self.artifactID = artifactID
+            self.offset = offset
+        }
+    }
+}
+
+extension WorkflowV1.DownloadArtifactRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.DownloadArtifactRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__DownloadArtifactRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__download_artifact_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__download_artifact_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__download_artifact_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__download_artifact_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__download_artifact_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            artifactID: try CCopy.string(c.artifact_id, field: "workflow.v1.DownloadArtifactRequest.artifact_id"),
+            offset: c.offset
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.artifact_id = arena.cString(self.artifactID)
+        c.pointee.offset = self.offset
+    }
+}
+
+extension WorkflowV1.DownloadArtifactRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("artifact_id")
+        self.artifactID.writeProtoJSON(to: &writer)
+        writer.name("offset")
+        self.offset.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.DownloadArtifactRequest") {
+            switch key {
+            case "artifact_id", "artifactId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.artifactID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "offset":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.offset = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.DownloadArtifactRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One message of DownloadArtifact.
+    ///
+    /// The Swift form of `workflow.v1.ArtifactChunk`.
+    public struct ArtifactChunk: ProtoMessage {
+        /// In the first message only: what is being sent.
+        ///
+        /// `nil` when absent.
+        public var artifact: WorkflowV1.Artifact?
+
+        /// The next bytes of the file (the first message may carry some too); the last message
+        /// ends the file.
+        public var data: [UInt8]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - artifact: In the first message only: what is being sent.
+        ///   - data: The next bytes of the file (the first message may carry some too); the last message ends the file.
+        public init(
+            artifact: WorkflowV1.Artifact? = nil,
+            data: [UInt8] = []
+        ) {
+            self.artifact = artifact
+            self.data = data
+        }
+    }
+}
+
+extension WorkflowV1.ArtifactChunk: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ArtifactChunk" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ArtifactChunk
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact_chunk__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__artifact_chunk__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact_chunk__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__artifact_chunk__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__artifact_chunk__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            artifact: try WorkflowV1.Artifact.copy(UnsafeRawPointer(c.artifact)),
+            data: CCopy.bytes(c.data.data, count: c.data.len)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.artifact = arena.subMessage(self.artifact)?.assumingMemoryBound(to: Workflow__V1__Artifact.self)
+        c.pointee.data = ProtobufCBinaryData(len: self.data.count, data: arena.bytes(self.data))
+    }
+}
+
+extension WorkflowV1.ArtifactChunk {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.artifact {
+            writer.name("artifact")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("data")
+        ProtoJSON.writeBytes(self.data, to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ArtifactChunk") {
+            switch key {
+            case "artifact":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.artifact = try WorkflowV1.Artifact(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "data":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.data = try ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ArtifactChunk", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// An entry of the asset registry: a piece of plant equipment such as pump P-101.
+    ///
+    /// The Swift form of `workflow.v1.Asset`.
+    public struct Asset: ProtoMessage {
+        /// The registry's id, assigned on creation and never reused, e.g. "17".
+        public var id: String
+
+        /// The plant tag, unique in the registry, e.g. "P-101".
+        public var tag: String
+
+        /// The kind of equipment, e.g. "Pump", "Motor", "Cable".
+        public var type: String
+
+        /// A human-readable name, e.g. "Cooling water pump".
+        public var name: String
+
+        /// Free-form attributes, e.g. {"power_kw": "15"}.
+        public var attributes: [String: String]
+
+        /// Tags of the assets this one is linked to, in order.
+        public var links: [String]
+
+        /// Findings of rules by rule id, e.g. {"pump-needs-motor": "no Motor is linked to P-103"}.
+        public var flags: [String: String]
+
+        /// Where a console shows it: "/assets/<id>", the route of the steps about it.
+        public var route: String
+
+        /// When it was created, in Unix epoch milliseconds.
+        public var createdAtMs: Int64
+
+        /// When it last changed, in Unix epoch milliseconds.
+        public var updatedAtMs: Int64
+
+        /// The workflow that last changed it.
+        public var updatedByWorkflowID: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - id: The registry's id, assigned on creation and never reused, e.g. "17".
+        ///   - tag: The plant tag, unique in the registry, e.g. "P-101".
+        ///   - type: The kind of equipment, e.g. "Pump", "Motor", "Cable".
+        ///   - name: A human-readable name, e.g. "Cooling water pump".
+        ///   - attributes: Free-form attributes, e.g. {"power_kw": "15"}.
+        ///   - links: Tags of the assets this one is linked to, in order.
+        ///   - flags: Findings of rules by rule id, e.g. {"pump-needs-motor": "no Motor is linked to P-103"}.
+        ///   - route: Where a console shows it: "/assets/<id>", the route of the steps about it.
+        ///   - createdAtMs: When it was created, in Unix epoch milliseconds.
+        ///   - updatedAtMs: When it last changed, in Unix epoch milliseconds.
+        ///   - updatedByWorkflowID: The workflow that last changed it.
+        public init(
+            id: String = "",
+            tag: String = "",
+            type: String = "",
+            name: String = "",
+            attributes: [String: String] = [:],
+            links: [String] = [],
+            flags: [String: String] = [:],
+            route: String = "",
+            createdAtMs: Int64 = 0,
+            updatedAtMs: Int64 = 0,
+            updatedByWorkflowID: String = ""
+        ) {
+            self.id = id
+            self.tag = tag
+            self.type = type
+            self.name = name
+            self.attributes = attributes
+            self.links = links
+            self.flags = flags
+            self.route = route
+            self.createdAtMs = createdAtMs
+            self.updatedAtMs = updatedAtMs
+            self.updatedByWorkflowID = updatedByWorkflowID
+        }
+    }
+}
+
+extension WorkflowV1.Asset: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.Asset" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__Asset
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__asset__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__asset__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__asset__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__asset__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__asset__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            id: try CCopy.string(c.id, field: "workflow.v1.Asset.id"),
+            tag: try CCopy.string(c.tag, field: "workflow.v1.Asset.tag"),
+            type: try CCopy.string(c.type, field: "workflow.v1.Asset.type"),
+            name: try CCopy.string(c.name, field: "workflow.v1.Asset.name"),
+            attributes: try CCopy.map(c.attributes, count: c.n_attributes) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Asset.attributes"), CCopy.string(entry.value, field: "workflow.v1.Asset.attributes")) },
+            links: try CCopy.array(c.links, count: c.n_links) { element throws(CCopy.InvalidUTF8) in try CCopy.string(element, field: "workflow.v1.Asset.links") },
+            flags: try CCopy.map(c.flags, count: c.n_flags) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Asset.flags"), CCopy.string(entry.value, field: "workflow.v1.Asset.flags")) },
+            route: try CCopy.string(c.route, field: "workflow.v1.Asset.route"),
+            createdAtMs: c.created_at_ms,
+            updatedAtMs: c.updated_at_ms,
+            updatedByWorkflowID: try CCopy.string(c.updated_by_workflow_id, field: "workflow.v1.Asset.updated_by_workflow_id")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.id = arena.cString(self.id)
+        c.pointee.tag = arena.cString(self.tag)
+        c.pointee.type = arena.cString(self.type)
+        c.pointee.name = arena.cString(self.name)
+        c.pointee.n_attributes = self.attributes.count
+        c.pointee.attributes = arena.mapEntries(self.attributes, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Asset__AttributesEntry>) in workflow__v1__asset__attributes_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.n_links = self.links.count
+        c.pointee.links = arena.array(self.links) { value, arena in arena.cString(value) }
+        c.pointee.n_flags = self.flags.count
+        c.pointee.flags = arena.mapEntries(self.flags, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Asset__FlagsEntry>) in workflow__v1__asset__flags_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+        c.pointee.route = arena.cString(self.route)
+        c.pointee.created_at_ms = self.createdAtMs
+        c.pointee.updated_at_ms = self.updatedAtMs
+        c.pointee.updated_by_workflow_id = arena.cString(self.updatedByWorkflowID)
+    }
+}
+
+extension WorkflowV1.Asset {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("id")
+        self.id.writeProtoJSON(to: &writer)
+        writer.name("tag")
+        self.tag.writeProtoJSON(to: &writer)
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("name")
+        self.name.writeProtoJSON(to: &writer)
+        writer.name("attributes")
+        self.attributes.writeProtoJSON(to: &writer)
+        writer.name("links")
+        self.links.writeProtoJSON(to: &writer)
+        writer.name("flags")
+        self.flags.writeProtoJSON(to: &writer)
+        writer.name("route")
+        self.route.writeProtoJSON(to: &writer)
+        writer.name("created_at_ms")
+        self.createdAtMs.writeProtoJSON(to: &writer)
+        writer.name("updated_at_ms")
+        self.updatedAtMs.writeProtoJSON(to: &writer)
+        writer.name("updated_by_workflow_id")
+        self.updatedByWorkflowID.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.Asset") {
+            switch key {
+            case "id":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.id = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "tag":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.tag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "type":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "name":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.name = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "attributes":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.attributes = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "links":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.links = try [String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "flags":
+                try ProtoJSON.markSet(7, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.flags = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "route":
+                try ProtoJSON.markSet(8, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.route = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "created_at_ms", "createdAtMs":
+                try ProtoJSON.markSet(9, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.createdAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "updated_at_ms", "updatedAtMs":
+                try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.updatedAtMs = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "updated_by_workflow_id", "updatedByWorkflowId":
+                try ProtoJSON.markSet(11, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.updatedByWorkflowID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.Asset", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of ListAssets. Filters combine.
+    ///
+    /// The Swift form of `workflow.v1.ListAssetsRequest`.
+    public struct ListAssetsRequest: ProtoMessage {
+        /// Only assets of this type, e.g. "Pump" (empty: any).
+        public var type: String
+
+        /// Only assets whose tag starts with this text (empty: any).
+        public var tagPrefix: String
+
+        /// Only assets with at least one rule flag.
+        public var flaggedOnly: Bool
+
+        /// Only assets linked to the asset with this tag (empty: any).
+        public var linkedTo: String
+
+        /// At most this many per page: 1 to 1000, 0 for the default of 100.
+        public var pageSize: Int32
+
+        /// `next_page_token` of the previous page; empty for the first page.
+        public var pageToken: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - type: Only assets of this type, e.g. "Pump" (empty: any).
+        ///   - tagPrefix: Only assets whose tag starts with this text (empty: any).
+        ///   - flaggedOnly: Only assets with at least one rule flag.
+        ///   - linkedTo: Only assets linked to the asset with this tag (empty: any).
+        ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 100.
+        ///   - pageToken: `next_page_token` of the previous page; empty for the first page.
+        public init(
+            type: String = "",
+            tagPrefix: String = "",
+            flaggedOnly: Bool = false,
+            linkedTo: String = "",
+            pageSize: Int32 = 0,
+            pageToken: String = ""
+        ) {
+            self.type = type
+            self.tagPrefix = tagPrefix
+            self.flaggedOnly = flaggedOnly
+            self.linkedTo = linkedTo
+            self.pageSize = pageSize
+            self.pageToken = pageToken
+        }
+    }
+}
+
+extension WorkflowV1.ListAssetsRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListAssetsRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListAssetsRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_assets_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_assets_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_assets_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            type: try CCopy.string(c.type, field: "workflow.v1.ListAssetsRequest.type"),
+            tagPrefix: try CCopy.string(c.tag_prefix, field: "workflow.v1.ListAssetsRequest.tag_prefix"),
+            flaggedOnly: c.flagged_only != 0,
+            linkedTo: try CCopy.string(c.linked_to, field: "workflow.v1.ListAssetsRequest.linked_to"),
+            pageSize: c.page_size,
+            pageToken: try CCopy.string(c.page_token, field: "workflow.v1.ListAssetsRequest.page_token")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.type = arena.cString(self.type)
+        c.pointee.tag_prefix = arena.cString(self.tagPrefix)
+        c.pointee.flagged_only = self.flaggedOnly ? 1 : 0
+        c.pointee.linked_to = arena.cString(self.linkedTo)
+        c.pointee.page_size = self.pageSize
+        c.pointee.page_token = arena.cString(self.pageToken)
+    }
+}
+
+extension WorkflowV1.ListAssetsRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("type")
+        self.type.writeProtoJSON(to: &writer)
+        writer.name("tag_prefix")
+        self.tagPrefix.writeProtoJSON(to: &writer)
+        writer.name("flagged_only")
+        self.flaggedOnly.writeProtoJSON(to: &writer)
+        writer.name("linked_to")
+        self.linkedTo.writeProtoJSON(to: &writer)
+        writer.name("page_size")
+        self.pageSize.writeProtoJSON(to: &writer)
+        writer.name("page_token")
+        self.pageToken.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListAssetsRequest") {
+            switch key {
+            case "type":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.type = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "tag_prefix", "tagPrefix":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.tagPrefix = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "flagged_only", "flaggedOnly":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.flaggedOnly = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "linked_to", "linkedTo":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.linkedTo = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "page_size", "pageSize":
+                try ProtoJSON.markSet(5, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.pageSize = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "page_token", "pageToken":
+                try ProtoJSON.markSet(6, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.pageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListAssetsRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One page of ListAssets.
+    ///
+    /// The Swift form of `workflow.v1.ListAssetsResponse`.
+    public struct ListAssetsResponse: ProtoMessage {
+        /// By tag.
+        public var assets: [WorkflowV1.Asset]
+
+        /// Pass as `page_token` for the next page; empty on the last page.
+        public var nextPageToken: String
+
+        /// How many assets match the filters, on every page.
+        public var totalCount: Int32
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - assets: By tag.
+        ///   - nextPageToken: Pass as `page_token` for the next page; empty on the last page.
+        ///   - totalCount: How many assets match the filters, on every page.
+        public init(
+            assets: [WorkflowV1.Asset] = [],
+            nextPageToken: String = "",
+            totalCount: Int32 = 0
+        ) {
+            self.assets = assets
+            self.nextPageToken = nextPageToken
+            self.totalCount = totalCount
+        }
+    }
+}
+
+extension WorkflowV1.ListAssetsResponse: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.ListAssetsResponse" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__ListAssetsResponse
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__list_assets_response__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_assets_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_assets_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            assets: try WorkflowV1.Asset.copy(array: UnsafeRawPointer(c.assets), count: c.n_assets),
+            nextPageToken: try CCopy.string(c.next_page_token, field: "workflow.v1.ListAssetsResponse.next_page_token"),
+            totalCount: c.total_count
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_assets = self.assets.count
+        c.pointee.assets = arena.messages(self.assets)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__Asset>?.self, capacity: self.assets.count)
+        c.pointee.next_page_token = arena.cString(self.nextPageToken)
+        c.pointee.total_count = self.totalCount
+    }
+}
+
+extension WorkflowV1.ListAssetsResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("assets")
+        self.assets.writeProtoJSON(to: &writer)
+        writer.name("next_page_token")
+        self.nextPageToken.writeProtoJSON(to: &writer)
+        writer.name("total_count")
+        self.totalCount.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.ListAssetsResponse") {
+            switch key {
+            case "assets":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.assets = try [WorkflowV1.Asset](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "next_page_token", "nextPageToken":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.nextPageToken = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "total_count", "totalCount":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.totalCount = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.ListAssetsResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The request of GetAsset: one of the two.
+    ///
+    /// The Swift form of `workflow.v1.GetAssetRequest`.
+    public struct GetAssetRequest: ProtoMessage {
+        /// The asset's id, e.g. "17".
+        public var assetID: String
+
+        /// The asset's tag, e.g. "P-101".
+        public var tag: String
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - assetID: The asset's id, e.g. "17".
+        ///   - tag: The asset's tag, e.g. "P-101".
+        public init(
+            assetID: String = "",
+            tag: String = ""
+        ) {
+            self.assetID = assetID
+            self.tag = tag
+        }
+    }
+}
+
+extension WorkflowV1.GetAssetRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.GetAssetRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__GetAssetRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__get_asset_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__get_asset_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__get_asset_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_asset_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_asset_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            assetID: try CCopy.string(c.asset_id, field: "workflow.v1.GetAssetRequest.asset_id"),
+            tag: try CCopy.string(c.tag, field: "workflow.v1.GetAssetRequest.tag")
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.asset_id = arena.cString(self.assetID)
+        c.pointee.tag = arena.cString(self.tag)
+    }
+}
+
+extension WorkflowV1.GetAssetRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("asset_id")
+        self.assetID.writeProtoJSON(to: &writer)
+        writer.name("tag")
+        self.tag.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.GetAssetRequest") {
+            switch key {
+            case "asset_id", "assetId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.assetID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "tag":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.tag = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.GetAssetRequest", at: path)
             }
         }
     }
@@ -4676,8 +6034,19 @@ extension WorkflowV1 {
     ///
     /// The Swift form of `workflow.v1.JobCompletion`.
     public struct JobCompletion: ProtoMessage {
+        /// What the job hands on to the jobs after it (see `Job.outputs`): at most 64 KiB of names
+        /// and values together; names are 1 to 128 letters, digits, '_', '.' or '-'.
+        public var outputs: [String: String]
+
         /// Creates a message; every field defaults to its proto3 default.
-        public init() {}
+        ///
+        /// - Parameters:
+        ///   - outputs: What the job hands on to the jobs after it (see `Job.outputs`): at most 64 KiB of names and values together; names are 1 to 128 letters, digits, '_', '.' or '-'.
+        public init(
+            outputs: [String: String] = [:]
+        ) {
+            self.outputs = outputs
+        }
     }
 }
 
@@ -4696,21 +6065,161 @@ extension WorkflowV1.JobCompletion: CMessageCodec {
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_completion__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_completion__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
-    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) { self.init() }
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.JobCompletion.outputs"), CCopy.string(entry.value, field: "workflow.v1.JobCompletion.outputs")) }
+        )
+    }
 
-    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.n_outputs = self.outputs.count
+        c.pointee.outputs = arena.mapEntries(self.outputs, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__JobCompletion__OutputsEntry>) in workflow__v1__job_completion__outputs_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+    }
 }
 
 extension WorkflowV1.JobCompletion {
     public func writeProtoJSON(to writer: inout JSONWriter) {
         writer.beginObject()
+        writer.name("outputs")
+        self.outputs.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
     public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
         self.init()
-        if let member = try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobCompletion").first {
-            throw ProtoJSON.unknownField(member.key, in: "workflow.v1.JobCompletion", at: path)
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobCompletion") {
+            switch key {
+            case "outputs":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.outputs = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobCompletion", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// The outputs of one earlier job of the workflow.
+    ///
+    /// The Swift form of `workflow.v1.JobOutputs`.
+    public struct JobOutputs: ProtoMessage {
+        /// The job's id.
+        public var jobID: String
+
+        /// The job's name, e.g. "Fetch External Assets".
+        public var jobName: String
+
+        /// The job's zero-based position.
+        public var jobPosition: Int32
+
+        /// Its outputs.
+        public var outputs: [String: String]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - jobID: The job's id.
+        ///   - jobName: The job's name, e.g. "Fetch External Assets".
+        ///   - jobPosition: The job's zero-based position.
+        ///   - outputs: Its outputs.
+        public init(
+            jobID: String = "",
+            jobName: String = "",
+            jobPosition: Int32 = 0,
+            outputs: [String: String] = [:]
+        ) {
+            self.jobID = jobID
+            self.jobName = jobName
+            self.jobPosition = jobPosition
+            self.outputs = outputs
+        }
+    }
+}
+
+extension WorkflowV1.JobOutputs: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.JobOutputs" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__JobOutputs
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_outputs__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__job_outputs__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_outputs__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_outputs__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_outputs__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            jobID: try CCopy.string(c.job_id, field: "workflow.v1.JobOutputs.job_id"),
+            jobName: try CCopy.string(c.job_name, field: "workflow.v1.JobOutputs.job_name"),
+            jobPosition: c.job_position,
+            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.JobOutputs.outputs"), CCopy.string(entry.value, field: "workflow.v1.JobOutputs.outputs")) }
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.job_id = arena.cString(self.jobID)
+        c.pointee.job_name = arena.cString(self.jobName)
+        c.pointee.job_position = self.jobPosition
+        c.pointee.n_outputs = self.outputs.count
+        c.pointee.outputs = arena.mapEntries(self.outputs, initialize: { (entry: UnsafeMutablePointer<Workflow__V1__JobOutputs__OutputsEntry>) in workflow__v1__job_outputs__outputs_entry__init(entry) }) { entry, key, value, arena in
+            entry.pointee.key = arena.cString(key)
+            entry.pointee.value = arena.cString(value)
+        }
+    }
+}
+
+extension WorkflowV1.JobOutputs {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("job_id")
+        self.jobID.writeProtoJSON(to: &writer)
+        writer.name("job_name")
+        self.jobName.writeProtoJSON(to: &writer)
+        writer.name("job_position")
+        self.jobPosition.writeProtoJSON(to: &writer)
+        writer.name("outputs")
+        self.outputs.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.JobOutputs") {
+            switch key {
+            case "job_id", "jobId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_name", "jobName":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobName = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "job_position", "jobPosition":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.jobPosition = try Int32(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "outputs":
+                try ProtoJSON.markSet(4, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.outputs = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.JobOutputs", at: path)
+            }
         }
     }
 }
@@ -5185,6 +6694,9 @@ extension WorkflowV1 {
         /// Who started the workflow.
         public var userID: String
 
+        /// The outputs of the jobs before this one, in order.
+        public var inputs: [WorkflowV1.JobOutputs]
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -5198,6 +6710,7 @@ extension WorkflowV1 {
         ///   - heartbeatTimeoutMs: The lease expires, and the attempt fails with TIMEOUT, when no heartbeat or report came for this long.
         ///   - deadlineAtMs: When the attempt times out (its start-to-close timeout), in Unix epoch milliseconds; 0 for none.
         ///   - userID: Who started the workflow.
+        ///   - inputs: The outputs of the jobs before this one, in order.
         public init(
             lease: WorkflowV1.LeaseToken? = nil,
             queue: String = "",
@@ -5208,7 +6721,8 @@ extension WorkflowV1 {
             idempotencyKey: String = "",
             heartbeatTimeoutMs: Int64 = 0,
             deadlineAtMs: Int64 = 0,
-            userID: String = ""
+            userID: String = "",
+            inputs: [WorkflowV1.JobOutputs] = []
         ) {
             self.lease = lease
             self.queue = queue
@@ -5220,6 +6734,7 @@ extension WorkflowV1 {
             self.heartbeatTimeoutMs = heartbeatTimeoutMs
             self.deadlineAtMs = deadlineAtMs
             self.userID = userID
+            self.inputs = inputs
         }
     }
 }
@@ -5251,7 +6766,8 @@ extension WorkflowV1.JobAssignment: CMessageCodec {
             idempotencyKey: try CCopy.string(c.idempotency_key, field: "workflow.v1.JobAssignment.idempotency_key"),
             heartbeatTimeoutMs: c.heartbeat_timeout_ms,
             deadlineAtMs: c.deadline_at_ms,
-            userID: try CCopy.string(c.user_id, field: "workflow.v1.JobAssignment.user_id")
+            userID: try CCopy.string(c.user_id, field: "workflow.v1.JobAssignment.user_id"),
+            inputs: try WorkflowV1.JobOutputs.copy(array: UnsafeRawPointer(c.inputs), count: c.n_inputs)
         )
     }
 
@@ -5271,6 +6787,8 @@ extension WorkflowV1.JobAssignment: CMessageCodec {
         c.pointee.heartbeat_timeout_ms = self.heartbeatTimeoutMs
         c.pointee.deadline_at_ms = self.deadlineAtMs
         c.pointee.user_id = arena.cString(self.userID)
+        c.pointee.n_inputs = self.inputs.count
+        c.pointee.inputs = arena.messages(self.inputs)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__JobOutputs>?.self, capacity: self.inputs.count)
     }
 }
 
@@ -5299,6 +6817,8 @@ extension WorkflowV1.JobAssignment {
         self.deadlineAtMs.writeProtoJSON(to: &writer)
         writer.name("user_id")
         self.userID.writeProtoJSON(to: &writer)
+        writer.name("inputs")
+        self.inputs.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -5347,6 +6867,10 @@ extension WorkflowV1.JobAssignment {
                 try ProtoJSON.markSet(10, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.userID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "inputs":
+                try ProtoJSON.markSet(11, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.inputs = try [WorkflowV1.JobOutputs](protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.JobAssignment", at: path)
             }
@@ -6006,6 +7530,7 @@ extension WorkflowV1 {
         WorkflowV1.Job.self,
         WorkflowV1.JobAttempt.self,
         WorkflowV1.Workflow.self,
+        WorkflowV1.Artifact.self,
         WorkflowV1.WatchLogsRequest.self,
         WorkflowV1.LogEvent.self,
         WorkflowV1.RetryWorkflowRequest.self,
@@ -6018,6 +7543,15 @@ extension WorkflowV1 {
         WorkflowV1.ListStepsResponse.self,
         WorkflowV1.CountWorkflowsRequest.self,
         WorkflowV1.CountWorkflowsResponse.self,
+        WorkflowV1.UploadFileRequest.self,
+        WorkflowV1.UploadHeader.self,
+        WorkflowV1.UploadedFile.self,
+        WorkflowV1.DownloadArtifactRequest.self,
+        WorkflowV1.ArtifactChunk.self,
+        WorkflowV1.Asset.self,
+        WorkflowV1.ListAssetsRequest.self,
+        WorkflowV1.ListAssetsResponse.self,
+        WorkflowV1.GetAssetRequest.self,
         WorkflowV1.WorkflowCount.self,
         WorkflowV1.WorkerRef.self,
         WorkflowV1.LeaseToken.self,
@@ -6029,6 +7563,7 @@ extension WorkflowV1 {
         WorkflowV1.StepReport.self,
         WorkflowV1.ProgressReport.self,
         WorkflowV1.JobCompletion.self,
+        WorkflowV1.JobOutputs.self,
         WorkflowV1.JobFailure.self,
         WorkflowV1.JobRelease.self,
         WorkflowV1.ServerMessage.self,
@@ -6123,8 +7658,45 @@ extension WorkflowV1 {
             requestType: "workflow.v1.CountWorkflowsRequest", responseType: "workflow.v1.CountWorkflowsResponse"
         )
 
+        /// Stores a file for workflows to read, so a client needs no access to the server's disk: a
+        /// header (name, content type, SHA-256), then the content in chunks. Answered once the whole
+        /// file is on disk and its checksum verified; its id goes where a template takes a path
+        /// (the parameter `file_id` of IMPORT_ASSETS and of RULE_EXECUTION). A call that fails or is
+        /// cut off leaves nothing behind.
+        ///
+        /// `UploadFile`: clientStreaming.
+        public static let uploadFile = MethodDescriptor<WorkflowV1.UploadFileRequest, WorkflowV1.UploadedFile>(
+            service: name, name: "UploadFile", kind: .clientStreaming,
+            requestType: "workflow.v1.UploadFileRequest", responseType: "workflow.v1.UploadedFile"
+        )
+
+        /// Streams a file a workflow produced (see `Workflow.artifacts`): the artifact's description,
+        /// then its content in chunks of at most 64 KiB.
+        ///
+        /// `DownloadArtifact`: serverStreaming.
+        public static let downloadArtifact = MethodDescriptor<WorkflowV1.DownloadArtifactRequest, WorkflowV1.ArtifactChunk>(
+            service: name, name: "DownloadArtifact", kind: .serverStreaming,
+            requestType: "workflow.v1.DownloadArtifactRequest", responseType: "workflow.v1.ArtifactChunk"
+        )
+
+        /// Lists the asset registry (what imports create, rules flag and exports read) by tag.
+        ///
+        /// `ListAssets`: unary.
+        public static let listAssets = MethodDescriptor<WorkflowV1.ListAssetsRequest, WorkflowV1.ListAssetsResponse>(
+            service: name, name: "ListAssets", kind: .unary,
+            requestType: "workflow.v1.ListAssetsRequest", responseType: "workflow.v1.ListAssetsResponse"
+        )
+
+        /// Returns one asset by id (a step's `entity.id`, the end of its route `/assets/<id>`) or tag.
+        ///
+        /// `GetAsset`: unary.
+        public static let getAsset = MethodDescriptor<WorkflowV1.GetAssetRequest, WorkflowV1.Asset>(
+            service: name, name: "GetAsset", kind: .unary,
+            requestType: "workflow.v1.GetAssetRequest", responseType: "workflow.v1.Asset"
+        )
+
         /// The service and its methods in declaration order.
-        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info])
+        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info, uploadFile.info, downloadArtifact.info, listAssets.info, getAsset.info])
     }
 }
 

@@ -53,7 +53,7 @@ extension WorkerReport {
         }
         let end: End? = switch report.end {
         case nil: nil
-        case .completed: .completed
+        case .completed(let completion): .completed(outputs: completion.outputs)
         case .failed(let failure):
             .failed(
                 error: failure.error, stack: failure.stack,
@@ -103,7 +103,12 @@ extension WorkflowV1.JobAssignment {
             idempotencyKey: assignment.idempotencyKey,
             heartbeatTimeoutMs: assignment.heartbeatTimeout.wholeMilliseconds,
             deadlineAtMs: assignment.deadlineAtMs ?? 0,
-            userID: assignment.userID
+            userID: assignment.userID,
+            inputs: assignment.inputs.entries.map { entry in
+                WorkflowV1.JobOutputs(
+                    jobID: entry.jobID, jobName: entry.jobName, jobPosition: Int32(clamping: entry.position), outputs: entry.outputs
+                )
+            }
         )
     }
 }

@@ -6,7 +6,7 @@ import WorkflowModel
 /// let pump = registry.asset(tag: "P-101")
 /// print(pump?.route ?? "none")  // /assets/1
 /// ```
-package struct Asset: Sendable, Hashable {
+package struct Asset: Sendable, Hashable, Codable {
     /// The registry's identifier, assigned on creation and never reused, e.g. `1`.
     package var id: String
     /// The plant tag, unique in the registry, e.g. `P-101`.
@@ -21,6 +21,12 @@ package struct Asset: Sendable, Hashable {
     package var links: [String]
     /// Findings of rules, by rule id, e.g. `["pump-needs-motor": "no Motor is linked to P-103"]`.
     package var flags: [String: String]
+    /// When the registry created it, in Unix epoch milliseconds.
+    package var createdAtMs: Int64
+    /// When it last changed, in Unix epoch milliseconds.
+    package var updatedAtMs: Int64
+    /// The workflow that last changed it; empty if none did.
+    package var updatedByWorkflowID: String
 
     /// Creates an asset.
     package init(
@@ -30,7 +36,10 @@ package struct Asset: Sendable, Hashable {
         name: String,
         attributes: [String: String] = [:],
         links: [String] = [],
-        flags: [String: String] = [:]
+        flags: [String: String] = [:],
+        createdAtMs: Int64 = 0,
+        updatedAtMs: Int64 = 0,
+        updatedByWorkflowID: String = ""
     ) {
         self.id = id
         self.tag = tag
@@ -39,6 +48,9 @@ package struct Asset: Sendable, Hashable {
         self.attributes = attributes
         self.links = links
         self.flags = flags
+        self.createdAtMs = createdAtMs
+        self.updatedAtMs = updatedAtMs
+        self.updatedByWorkflowID = updatedByWorkflowID
     }
 
     /// Where a console shows the asset, `/assets/<id>`.

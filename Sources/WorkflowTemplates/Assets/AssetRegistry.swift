@@ -1,21 +1,36 @@
+import Foundation
 import Synchronization
+import WorkflowEngine
 
-/// The service's own collection of assets, keyed by tag, with ids assigned on creation.
+/// The service's collection of assets, keyed by tag, with ids assigned on creation and never
+/// reused.
 ///
-/// In memory for now; the API is shaped like a store (upsert by natural key, lookups,
-/// snapshot, flag updates) so a durable implementation can replace it. Every method is atomic;
-/// the registry may be shared by any number of concurrently running jobs.
+/// The registry answers from memory and is durable through the engine's store: every change
+/// returns its ``AssetWrite/record``, which the job hands to `JobContext.logSteps(_:keeping:)`
+/// with the steps that report the change, so the store commits both in one transaction (a
+/// crash never leaves "Created P-101" without P-101, nor P-101 without its step). At start the
+/// registry is restored from the store's records (``init(restoring:)``). Each record carries a
+/// revision drawn from one counter, so the newest change of an asset wins in the store even
+/// when two jobs' commits reach it out of order.
+///
+/// Every method is atomic; the registry may be shared by any number of concurrently running
+/// jobs.
 ///
 /// ```swift
 /// let registry = AssetRegistry()
-/// let write = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"))
+/// let write = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-1")
 /// print(write.change, write.asset.route)  // created /assets/1
+/// context.logSteps([StepEntry("Created Pump P-101", entity: write.asset.entity)], keeping: write.records)
 /// ```
 package final class AssetRegistry: Sendable {
+    /// The store collection assets are kept in.
+    package static let collection = "asset"
+
     private struct State {
         var assetsByID: [String: Asset] = [:]
         var idsByTag: [String: String] = [:]
         var nextID = 1
+        var revision: UInt64 = 0
     }
 
     // Sendable: all mutable state lives in the Mutex.
@@ -24,34 +39,55 @@ package final class AssetRegistry: Sendable {
     /// Creates an empty registry.
     package init() {}
 
+    /// Restores a registry from the records a store kept (see ``collection``).
+    ///
+    /// - Throws: ``AssetRecordError`` naming a record that cannot be decoded.
+    package init(restoring records: [StoredRecord]) throws(AssetRecordError) {
+        var restored = State()
+        let decoder = JSONDecoder()
+        for record in records {
+            guard let asset = try? decoder.decode(Asset.self, from: Data(record.body)), asset.id == record.key else {
+                throw AssetRecordError(key: record.key)
+            }
+            restored.assetsByID[asset.id] = asset
+            restored.idsByTag[asset.tag] = asset.id
+            restored.nextID = max(restored.nextID, (Int(asset.id) ?? 0) + 1)
+            restored.revision = max(restored.revision, record.revision)
+        }
+        state.withLock { $0 = restored }
+    }
+
     /// Creates the asset with `draft.tag`, or updates its type, name, attributes and links.
     ///
     /// Flags and the id of an existing asset are kept. Writing the same draft twice creates
-    /// once and then answers ``AssetChange/unchanged``, so an import can be re-run safely.
+    /// once and then answers ``AssetChange/unchanged`` (with no record), so an import can be
+    /// re-run safely.
     ///
-    /// - Returns: the stored asset, what changed, and the links it gained.
+    /// - Parameters:
+    ///   - draft: The asset's fields.
+    ///   - workflowID: The workflow making the change.
+    /// - Returns: the stored asset, what changed, the links it gained, and its record.
     @discardableResult
-    package func upsert(_ draft: AssetDraft) -> AssetWrite {
+    package func upsert(_ draft: AssetDraft, by workflowID: String) -> AssetWrite {
         state.withLock { state in
+            let now = Self.nowMs()
             if let id = state.idsByTag[draft.tag], var asset = state.assetsByID[id] {
                 let before = asset
                 asset.type = draft.type
                 asset.name = draft.name
                 asset.attributes = draft.attributes
                 asset.links = draft.links
-                state.assetsByID[id] = asset
                 let added = draft.links.filter { !before.links.contains($0) }
-                return AssetWrite(asset: asset, change: asset == before ? .unchanged : .updated, addedLinks: added)
+                guard asset != before else {
+                    return AssetWrite(asset: asset, change: .unchanged, addedLinks: added, record: nil)
+                }
+                asset.updatedAtMs = now
+                asset.updatedByWorkflowID = workflowID
+                state.assetsByID[id] = asset
+                return AssetWrite(asset: asset, change: .updated, addedLinks: added, record: Self.record(asset, in: &state))
             }
-            let id = String(state.nextID)
-            state.nextID += 1
-            let asset = Asset(
-                id: id, tag: draft.tag, type: draft.type, name: draft.name,
-                attributes: draft.attributes, links: draft.links
-            )
-            state.assetsByID[id] = asset
-            state.idsByTag[draft.tag] = id
-            return AssetWrite(asset: asset, change: .created, addedLinks: draft.links)
+            let asset = Self.create(draft, tag: draft.tag, by: workflowID, nowMs: now, in: &state)
+            return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
 
@@ -75,12 +111,22 @@ package final class AssetRegistry: Sendable {
         state.withLock { $0.assetsByID.count }
     }
 
+    /// One page of the assets matching `query`, by tag.
+    package func list(_ query: AssetQuery) -> AssetPage {
+        let matching = state.withLock { state in
+            state.assetsByID.values.filter(query.matches)
+        }.sorted { $0.tag < $1.tag }
+        let start = query.afterTag.map { after in matching.firstIndex { $0.tag > after } ?? matching.count } ?? 0
+        let end = min(matching.count, start + query.pageSize)
+        return AssetPage(assets: Array(matching[start..<end]), hasMore: end < matching.count, totalCount: matching.count)
+    }
+
     /// Sets flag `rule` with `message` on the asset with `tag`.
     ///
-    /// - Returns: the asset after the change, or `nil` if there is no such asset or the flag
-    ///   already had this message.
-    package func setFlag(_ rule: String, message: String, onTag tag: String) -> Asset? {
-        updateAsset(tag: tag) { asset in
+    /// - Returns: the write, or `nil` if there is no such asset or the flag already had this
+    ///   message.
+    package func setFlag(_ rule: String, message: String, onTag tag: String, by workflowID: String) -> AssetWrite? {
+        updateAsset(tag: tag, by: workflowID) { asset in
             guard asset.flags[rule] != message else { return false }
             asset.flags[rule] = message
             return true
@@ -89,9 +135,9 @@ package final class AssetRegistry: Sendable {
 
     /// Removes flag `rule` from the asset with `tag`.
     ///
-    /// - Returns: the asset after the change, or `nil` if there is no such asset or flag.
-    package func clearFlag(_ rule: String, onTag tag: String) -> Asset? {
-        updateAsset(tag: tag) { asset in asset.flags.removeValue(forKey: rule) != nil }
+    /// - Returns: the write, or `nil` if there is no such asset or flag.
+    package func clearFlag(_ rule: String, onTag tag: String, by workflowID: String) -> AssetWrite? {
+        updateAsset(tag: tag, by: workflowID) { asset in asset.flags.removeValue(forKey: rule) != nil }
     }
 
     /// Creates an asset under the next free numbered tag (`C-001`, `C-002`, …), unless an
@@ -100,15 +146,17 @@ package final class AssetRegistry: Sendable {
     /// - Parameters:
     ///   - prefix: The tag prefix, e.g. `C-`.
     ///   - digits: The zero-padded width of the number.
+    ///   - workflowID: The workflow making the change.
     ///   - exists: Whether an asset already plays the role of the one to create.
     ///   - makeDraft: The draft for the chosen tag.
-    /// - Returns: the created asset, or `nil` when one matching `exists` is already there.
+    /// - Returns: the write creating the asset, or `nil` when one matching `exists` is already there.
     package func createNumbered(
         prefix: String,
         digits: Int = 3,
+        by workflowID: String,
         unless exists: (Asset) -> Bool,
         _ makeDraft: (String) -> AssetDraft
-    ) -> Asset? {
+    ) -> AssetWrite? {
         state.withLock { state in
             guard !state.assetsByID.values.contains(where: exists) else { return nil }
             var number = 1
@@ -119,24 +167,45 @@ package final class AssetRegistry: Sendable {
                 number += 1
             } while state.idsByTag[tag] != nil
             let draft = makeDraft(tag)
-            let id = String(state.nextID)
-            state.nextID += 1
-            let asset = Asset(
-                id: id, tag: tag, type: draft.type, name: draft.name,
-                attributes: draft.attributes, links: draft.links
-            )
-            state.assetsByID[id] = asset
-            state.idsByTag[tag] = id
-            return asset
+            let asset = Self.create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state)
+            return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
 
-    /// Applies `change` to the asset with `tag`; answers the asset if `change` reported a change.
-    private func updateAsset(tag: String, _ change: (inout Asset) -> Bool) -> Asset? {
+    /// Applies `change` to the asset with `tag`; answers the write if `change` reported a change.
+    private func updateAsset(tag: String, by workflowID: String, _ change: (inout Asset) -> Bool) -> AssetWrite? {
         state.withLock { state in
             guard let id = state.idsByTag[tag], var asset = state.assetsByID[id], change(&asset) else { return nil }
+            asset.updatedAtMs = Self.nowMs()
+            asset.updatedByWorkflowID = workflowID
             state.assetsByID[id] = asset
-            return asset
+            return AssetWrite(asset: asset, change: .updated, addedLinks: [], record: Self.record(asset, in: &state))
         }
+    }
+
+    private static func create(_ draft: AssetDraft, tag: String, by workflowID: String, nowMs: Int64, in state: inout State) -> Asset {
+        let id = String(state.nextID)
+        state.nextID += 1
+        let asset = Asset(
+            id: id, tag: tag, type: draft.type, name: draft.name, attributes: draft.attributes, links: draft.links,
+            createdAtMs: nowMs, updatedAtMs: nowMs, updatedByWorkflowID: workflowID
+        )
+        state.assetsByID[id] = asset
+        state.idsByTag[tag] = id
+        return asset
+    }
+
+    /// `asset` as the store keeps it, with the next revision.
+    private static func record(_ asset: Asset, in state: inout State) -> StoredRecord {
+        state.revision += 1
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding a value of strings, arrays and dictionaries cannot fail.
+        let body = (try? encoder.encode(asset)).map { [UInt8]($0) } ?? []
+        return StoredRecord(collection: collection, key: asset.id, revision: state.revision, body: body)
+    }
+
+    private static func nowMs() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 }

@@ -193,7 +193,7 @@ package struct TemplateConfiguration: Sendable {
     ) throws(EngineError) {
         do {
             try function.validate(arguments)
-        } catch where error.message.hasSuffix(": is required") {
+        } catch where error.message.hasSuffix(": is required") || error.message.contains(": is required (") {
             guard let field = error.field, arguments[String(field.dropFirst("params.".count))] == nil else {
                 throw error
             }

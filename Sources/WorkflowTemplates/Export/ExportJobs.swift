@@ -1,80 +1,108 @@
 import Foundation
 import WorkflowEngine
+import WorkflowFiles
 import WorkflowModel
 
 /// The job functions of `EXPORT_PACKAGE`: `export.gather`, `export.excel` and `export.pdf`.
 /// All take the parameters of ``ExportOptions``.
 ///
-/// Each is safe to run again: gathering only reads, and each file is replaced as a whole
-/// (``AtomicFile``), so an attempt cut off mid-write leaves the previous file, never half of
-/// one. A file that cannot be written fails the job with the code `IO`, which is retried.
+/// Gather stores the registry as it is as the artifact `<package>.json`; Excel and PDF read that
+/// snapshot (named by Gather's outputs), so both files show the same assets whatever changes
+/// meanwhile, and whichever attempt or restart runs them. Each file is an artifact of the
+/// workflow (``ArtifactFileStore``: written whole, then registered with its step in one commit),
+/// downloadable with `DownloadArtifact`; with `output_dir`, Excel and PDF also copy their file
+/// there, replacing it as a whole (``AtomicFile``). Each job is safe to run again: a new attempt
+/// replaces its artifact. A file that cannot be written fails the job with the code `IO`, which
+/// is retried. Outputs: Gather `assets`, `snapshot_artifact_id`, `snapshot_sha256`; Excel
+/// `xlsx_artifact_id`; PDF `pdf_artifact_id`. The workflow's result: `assets` and the three
+/// artifact ids.
 enum ExportJobs {
     static let all = [gather, excel, pdf]
+
+    /// The outputs that make an export's result.
+    static let resultOutputs = ["assets", "snapshot_artifact_id", "xlsx_artifact_id", "pdf_artifact_id"]
 
     private static let checkOptions: @Sendable ([String: String]) throws(EngineError) -> Void = { params throws(EngineError) in
         try ExportOptions(params: params).checkDirectory()
     }
 
-    /// `export.gather`: takes a snapshot of the registry, so both files show the same assets.
-    /// Stats: `itemsProcessed`.
+    /// `export.gather`: stores a snapshot of the registry as the artifact `<package>.json` (the
+    /// assets, by tag, as JSON). Stats: `itemsProcessed`.
     static let gather = BuiltInJobFunction(name: "export.gather", validate: checkOptions) { run in
-        _ = try run.options(ExportOptions.init(params:))
+        let options = try run.options(ExportOptions.init(params:))
         let assets = run.assets.all()
-        run.updateScratch { $0.exportedAssets = assets }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let snapshot = [UInt8](try encoder.encode(assets))
+        let name = options.fileName("json")
+        let stored = try store(run) { artifacts throws(FileStoreError) in try artifacts.store(snapshot, workflowID: run.context.workflowID, name: name) }
         let types = Dictionary(grouping: assets, by: \.type).map { "\($0.value.count) \($0.key)" }.sorted()
         run.context.logStep("Gathered \(assets.count) assets\(types.isEmpty ? "" : ": " + types.joined(separator: ", "))")
+        let artifact = run.context.recordArtifact(
+            name: name, contentType: "application/json", sizeBytes: stored.sizeBytes, sha256: stored.sha256,
+            message: "Saved the snapshot \(name): \(assets.count) assets, \(stored.sizeBytes) bytes"
+        )
         run.context.recordStat("itemsProcessed", Int64(assets.count))
+        try run.setOutputs(["assets": String(assets.count), "snapshot_artifact_id": artifact.id, "snapshot_sha256": stored.sha256])
     }
 
-    /// `export.excel`: writes `<output_dir>/<package_name>.xlsx`, sheet "Assets", one row per
-    /// asset (Tag, ID, Type, Name, Links, Flags, then one column per attribute); attribute
-    /// columns whose values are all numbers hold numbers, the rest text; a cell longer than
-    /// Excel's 32,767 characters is cut, with a WARN step naming it. Stats: `rowsWritten`,
+    /// `export.excel`: writes the artifact `<package>.xlsx`, sheet "Assets", one row per asset
+    /// (Tag, ID, Type, Name, Links, Flags, then one column per attribute); attribute columns
+    /// whose values are all numbers hold numbers, the rest text; a cell longer than Excel's
+    /// 32,767 characters is cut, with a WARN step naming it. Stats: `rowsWritten`,
     /// `bytesWritten`.
     static let excel = BuiltInJobFunction(name: "export.excel", validate: checkOptions) { run in
         let options = try run.options(ExportOptions.init(params:))
-        let assets = snapshot(run)
+        let assets = try snapshot(run, options)
         try run.checkCancellation("before writing the spreadsheet")
         let table = AssetTable(assets)
-        let path = options.path("xlsx")
+        let name = options.fileName("xlsx")
+        let temporary = run.files.artifacts.temporaryPath()
         let truncated: [String]
         do {
             truncated = try SpreadsheetWriter.write(
-                rows: [table.header] + table.rows, numericColumns: table.numericColumns, sheetName: "Assets", to: path
+                rows: [table.header] + table.rows, numericColumns: table.numericColumns, sheetName: "Assets", to: temporary
             )
         } catch {
-            throw JobError.io("Cannot write \(path): \(error.localizedDescription)")
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw JobError.io("Cannot write \(name): \(error.localizedDescription)")
         }
+        let stored = try store(run) { artifacts throws(FileStoreError) in try artifacts.store(fileAt: temporary, workflowID: run.context.workflowID, name: name) }
+        let artifact = run.context.recordArtifact(
+            name: name, contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            sizeBytes: stored.sizeBytes, sha256: stored.sha256,
+            message: "Wrote \(name): \(assets.count) assets, \(stored.sizeBytes) bytes"
+        )
         for cell in truncated {
             run.context.logStep(
-                "Cell \(cell) cut to \(SpreadsheetWriter.maxCellLength) characters, the most Excel shows", level: .warn, entity: file(path)
+                "Cell \(cell) cut to \(SpreadsheetWriter.maxCellLength) characters, the most Excel shows", level: .warn, entity: artifact.entity
             )
         }
-        let bytes = fileSize(path)
-        run.context.logStep("Wrote \(options.packageName).xlsx: \(assets.count) assets, \(bytes) bytes", entity: file(path))
+        try copy(artifact, to: options.copyPath("xlsx"), run: run)
         run.context.recordStat("rowsWritten", Int64(assets.count))
-        run.context.recordStat("bytesWritten", bytes)
+        run.context.recordStat("bytesWritten", stored.sizeBytes)
+        try run.setOutputs(["xlsx_artifact_id": artifact.id])
     }
 
-    /// `export.pdf`: writes `<output_dir>/<package_name>.pdf`, a report titled "Asset register"
-    /// with a summary and one line per asset (tag, type, name, links, flags), attributes
-    /// below it, lines wider than the page wrapped (see ``PDFReportWriter``). Stats:
-    /// `pagesWritten`, `bytesWritten`.
+    /// `export.pdf`: writes the artifact `<package>.pdf`, a report titled "Asset register" with a
+    /// summary and one line per asset (tag, type, name, links, flags), attributes below it,
+    /// lines wider than the page wrapped (see ``PDFReportWriter``). Stats: `pagesWritten`,
+    /// `bytesWritten`.
     static let pdf = BuiltInJobFunction(name: "export.pdf", validate: checkOptions) { run in
         let options = try run.options(ExportOptions.init(params:))
-        let assets = snapshot(run)
+        let assets = try snapshot(run, options)
         try run.checkCancellation("before writing the report")
-        let lines = reportLines(assets)
-        let (document, pages) = PDFReportWriter.document(title: "Asset register", lines: lines)
-        let path = options.path("pdf")
-        do {
-            try AtomicFile.replace(at: path, with: document)
-        } catch {
-            throw JobError.io("Cannot write \(path): \(error.localizedDescription)")
-        }
-        run.context.logStep("Wrote \(options.packageName).pdf: \(assets.count) assets on \(pages) pages", entity: file(path))
+        let (document, pages) = PDFReportWriter.document(title: "Asset register", lines: reportLines(assets))
+        let name = options.fileName("pdf")
+        let stored = try store(run) { artifacts throws(FileStoreError) in try artifacts.store([UInt8](document), workflowID: run.context.workflowID, name: name) }
+        let artifact = run.context.recordArtifact(
+            name: name, contentType: "application/pdf", sizeBytes: stored.sizeBytes, sha256: stored.sha256,
+            message: "Wrote \(name): \(assets.count) assets on \(pages) pages"
+        )
+        try copy(artifact, to: options.copyPath("pdf"), run: run)
         run.context.recordStat("pagesWritten", Int64(pages))
-        run.context.recordStat("bytesWritten", Int64(document.count))
+        run.context.recordStat("bytesWritten", stored.sizeBytes)
+        try run.setOutputs(["pdf_artifact_id": artifact.id])
     }
 
     /// The lines of the PDF report.
@@ -92,20 +120,46 @@ enum ExportJobs {
         return lines
     }
 
-    private static func snapshot(_ run: JobRun) -> [Asset] {
-        if let assets = run.scratch(\.exportedAssets) {
-            return assets
+    /// The assets of Gather's snapshot; the registry as it is now when the job runs without a
+    /// Gather before it (a template that declares Excel or PDF alone).
+    private static func snapshot(_ run: JobRun, _ options: ExportOptions) throws(JobError) -> [Asset] {
+        guard let sha256 = run.context.inputs["snapshot_sha256"] else {
+            return run.assets.all()
         }
-        let assets = run.assets.all()
-        run.updateScratch { $0.exportedAssets = assets }
-        return assets
+        let artifact = Artifact(
+            name: options.fileName("json"), contentType: "application/json", sizeBytes: 0, sha256: sha256,
+            workflowID: run.context.workflowID, jobID: "", createdAtMs: 0
+        )
+        let path = run.files.artifacts.path(of: artifact)
+        do {
+            return try JSONDecoder().decode([Asset].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw .io("Cannot read the snapshot \(artifact.name) that Gather Data stored: \(error.localizedDescription)")
+        }
     }
 
-    private static func file(_ path: String) -> EntityReference {
-        EntityReference(tag: URL(fileURLWithPath: path).lastPathComponent, route: path, type: "File")
+    /// Runs a write of the artifact store, its failures as retryable I/O errors.
+    private static func store(
+        _ run: JobRun,
+        _ write: (ArtifactFileStore) throws(FileStoreError) -> ArtifactFileStore.StoredFile
+    ) throws(JobError) -> ArtifactFileStore.StoredFile {
+        do {
+            return try write(run.files.artifacts)
+        } catch {
+            throw .io(error.message)
+        }
     }
 
-    private static func fileSize(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    /// Copies `artifact`'s file to `path` (the `output_dir` copy), replacing it as a whole, and
+    /// logs a step; nothing when `path` is `nil`.
+    private static func copy(_ artifact: Artifact, to path: String?, run: JobRun) throws(JobError) {
+        guard let path else { return }
+        do {
+            let contents = try Data(contentsOf: URL(fileURLWithPath: run.files.artifacts.path(of: artifact)))
+            try AtomicFile.replace(at: path, with: contents)
+        } catch {
+            throw .io("Cannot write \(path): \(error.localizedDescription)")
+        }
+        run.context.logStep("Copied \(artifact.name) to \(path)", entity: EntityReference(tag: artifact.name, route: path, type: "File"))
     }
 }

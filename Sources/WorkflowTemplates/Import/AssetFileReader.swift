@@ -17,9 +17,9 @@ package enum AssetFileReader {
 
     /// The format named by `params["format"]`, or else by the file's extension.
     ///
-    /// - Throws: ``EngineError/Code/invalidArgument`` naming `params.format` or
-    ///   `params.file_path` when neither says csv or json.
-    package static func format(params: [String: String], path: String) throws(EngineError) -> Format {
+    /// - Throws: ``EngineError/Code/invalidArgument`` naming `params.format` or `field`
+    ///   when neither says csv or json.
+    package static func format(params: [String: String], path: String, field: String = "params.file_path") throws(EngineError) -> Format {
         if let name = params["format"] {
             guard let format = Format(rawValue: name.lowercased()) else {
                 throw .invalidArgument(field: "params.format", reason: "must be csv or json, got \"\(name)\"")
@@ -29,7 +29,7 @@ package enum AssetFileReader {
         let pathExtension = URL(fileURLWithPath: path).pathExtension.lowercased()
         guard let format = Format(rawValue: pathExtension) else {
             throw .invalidArgument(
-                field: "params.file_path",
+                field: field,
                 reason: "must end in .csv or .json (or give params.format), got \"\(path)\""
             )
         }
@@ -41,13 +41,18 @@ package enum AssetFileReader {
     /// - Throws: ``JobError`` saying why the file cannot be read (code `IO`, retryable: the
     ///   file may appear) or parsed (code `VALIDATION`, not retryable: the same file fails
     ///   again), with the line for a CSV syntax error.
-    package static func rows(path: String, format: Format) throws(JobError) -> [SourceRow] {
+    /// - Parameters:
+    ///   - path: Where the file is.
+    ///   - format: How to parse it.
+    ///   - name: How errors name it; the path by default.
+    package static func rows(path: String, format: Format, name: String? = nil) throws(JobError) -> [SourceRow] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .io("Cannot read \(path): \(error.localizedDescription)")
+            throw .io("Cannot read \(name ?? path): \(error.localizedDescription)")
         }
+        let path = name ?? path
         switch format {
         case .json:
             do throws(JSONAssetReader.ReadError) {

@@ -3,14 +3,17 @@ import WorkflowEngine
 import WorkflowModel
 
 /// The job functions of `RULE_EXECUTION`: `rules.load`, `rules.execute` and `rules.apply`.
-/// All take `rules_path`, the rules file (see ``Rule``).
+/// All take the rules file (see ``Rule``): `file_id`, an upload, or `rules_path`, a path on the
+/// server's disk.
 ///
-/// Each is safe to run again, and each derives its input again when the scratch state lacks it
-/// (a restart after a crash): Execute and Apply load the rules file themselves, Apply
-/// evaluates the rules itself. Only Apply writes, and what it writes converges: a flag is set
-/// to a value, a cable is created only when none links the same two assets. A rules file that
-/// cannot be read fails with the code `IO` (retried), one with a bad line with `VALIDATION`
-/// (not retried).
+/// Each is safe to run again, and each loads the rules file itself: nothing passes between them
+/// in memory. Apply evaluates the rules over the registry as it is when it runs, so what it
+/// writes is right even if the registry changed since Execute. Only Apply writes, and what it
+/// writes converges: a flag is set to a value, a cable is created only when none links the same
+/// two assets; each change is stored in the same commit as its step. Outputs: Load
+/// `rules_loaded`; Execute `violations`, `cables_missing`; Apply `cables_generated`,
+/// `flags_changed` (the workflow's result). A rules file that cannot be read fails with the
+/// code `IO` (retried), one with a bad line with `VALIDATION` (not retried).
 enum RuleJobs {
     static let all = [load, execute, apply]
 
@@ -19,19 +22,19 @@ enum RuleJobs {
     }
 
     /// `rules.load`: reads the rules file, one step per rule; a file that cannot be read or
-    /// has a bad line fails the job with the line and reason (see ``loadRules(_:)``). Stats:
+    /// has a bad line fails the job with the line and reason (see ``loadRules(_:in:)``). Stats:
     /// `rulesLoaded`.
     static let load = BuiltInJobFunction(name: "rules.load", validate: checkOptions) { run in
         let options = try run.options(RuleOptions.init(params:))
-        let rules = try loadRules(options)
-        run.updateScratch { $0.rules = rules; $0.ruleOutcomes = nil }
+        let (file, rules) = try loadRules(options, in: run)
         for rule in rules {
             run.context.logStep(
                 "Loaded rule \(rule.id): \(rule.summary)",
-                entity: EntityReference(tag: rule.id, route: "\(options.rulesPath)#L\(rule.line)", type: "Rule")
+                entity: EntityReference(tag: rule.id, route: "\(file.entity.route)#L\(rule.line)", type: "Rule")
             )
         }
         run.context.recordStat("rulesLoaded", Int64(rules.count))
+        try run.setOutputs(["rules_loaded": String(rules.count)])
     }
 
     /// `rules.execute`: evaluates the rules over the registry; one WARN step per violation,
@@ -40,11 +43,10 @@ enum RuleJobs {
     /// `cablesMissing`.
     static let execute = BuiltInJobFunction(name: "rules.execute", validate: checkOptions) { run in
         let options = try run.options(RuleOptions.init(params:))
-        let rules = try run.scratch(\.rules) ?? loadRules(options)
+        let rules = try loadRules(options, in: run).rules
         try run.checkCancellation("before evaluating")
         let assets = run.assets.all()
         let outcomes = RuleEvaluation.evaluate(rules, over: assets)
-        run.updateScratch { $0.ruleOutcomes = outcomes }
         var problems: [RowProblem] = []
         var missingCables = 0
         for outcome in outcomes {
@@ -67,19 +69,17 @@ enum RuleJobs {
         run.context.recordStat("itemsProcessed", Int64(assets.count))
         run.context.recordStat("violations", Int64(violations))
         run.context.recordStat("cablesMissing", Int64(missingCables))
+        try run.setOutputs(["violations": String(violations), "cables_missing": String(missingCables)])
     }
 
     /// `rules.apply`: sets the flag of each violated rule on its asset, clears flags of rules
-    /// now satisfied, and generates missing cables, one step per change. Re-running changes
-    /// nothing twice. Stats: `itemsCreated` (cables), `itemsUpdated` (flags set or cleared).
+    /// now satisfied, and generates missing cables, one step per change, each change stored in
+    /// the same commit as its step. Re-running changes nothing twice. Stats: `itemsCreated`
+    /// (cables), `itemsUpdated` (flags set or cleared).
     static let apply = BuiltInJobFunction(name: "rules.apply", validate: checkOptions) { run in
         let options = try run.options(RuleOptions.init(params:))
-        let outcomes: [RuleOutcome]
-        if let stored = run.scratch(\.ruleOutcomes) {
-            outcomes = stored
-        } else {
-            outcomes = RuleEvaluation.evaluate(try run.scratch(\.rules) ?? loadRules(options), over: run.assets.all())
-        }
+        let outcomes = RuleEvaluation.evaluate(try loadRules(options, in: run).rules, over: run.assets.all())
+        let workflowID = run.context.workflowID
         var created: Int64 = 0
         var updated: Int64 = 0
         for (batchStart, batch) in outcomes.batches(of: 100) {
@@ -87,18 +87,21 @@ enum RuleJobs {
             for outcome in batch {
                 switch outcome {
                 case .violation(let rule, let tag, let message):
-                    if let asset = run.assets.setFlag(rule, message: message, onTag: tag) {
+                    if let write = run.assets.setFlag(rule, message: message, onTag: tag, by: workflowID) {
                         updated += 1
-                        run.context.logStep("Flagged \(tag) (\(rule)): \(message)", level: .warn, entity: asset.entity)
+                        run.context.logSteps(
+                            [StepEntry("Flagged \(tag) (\(rule)): \(message)", level: .warn, entity: write.asset.entity)], keeping: write.records
+                        )
                     }
                 case .satisfied(let rule, let tag):
-                    if let asset = run.assets.clearFlag(rule, onTag: tag) {
+                    if let write = run.assets.clearFlag(rule, onTag: tag, by: workflowID) {
                         updated += 1
-                        run.context.logStep("Cleared flag \(rule) on \(tag)", entity: asset.entity)
+                        run.context.logSteps([StepEntry("Cleared flag \(rule) on \(tag)", entity: write.asset.entity)], keeping: write.records)
                     }
                 case .missingCable(let rule, let from, let to, let prefix):
                     let cable = run.assets.createNumbered(
                         prefix: prefix,
+                        by: workflowID,
                         unless: { $0.type == "Cable" && Set($0.links) == [from, to] },
                         { tag in
                             AssetDraft(
@@ -109,7 +112,10 @@ enum RuleJobs {
                     )
                     if let cable {
                         created += 1
-                        run.context.logStep("Generated cable \(cable.tag) between \(from) and \(to)", entity: cable.entity)
+                        run.context.logSteps(
+                            [StepEntry("Generated cable \(cable.asset.tag) between \(from) and \(to)", entity: cable.asset.entity)],
+                            keeping: cable.records
+                        )
                     }
                 }
             }
@@ -119,17 +125,19 @@ enum RuleJobs {
         run.context.logStep("Applied results: \(created) cables generated, \(updated) flags changed")
         run.context.recordStat("itemsCreated", created)
         run.context.recordStat("itemsUpdated", updated)
+        try run.setOutputs(["cables_generated": String(created), "flags_changed": String(updated)])
     }
 
     /// The rules of the file at `rules_path`.
     ///
     /// - Throws: ``JobError``: code `IO` (retryable) when the file cannot be read; code
     ///   `VALIDATION` (not retryable) when it is not UTF-8 text or has a bad line, naming it.
-    private static func loadRules(_ options: RuleOptions) throws(JobError) -> [Rule] {
-        let path = options.rulesPath
+    private static func loadRules(_ options: RuleOptions, in run: JobRun) throws(JobError) -> (file: InputFile.Resolved, rules: [Rule]) {
+        let file = try options.input.resolve(in: run.files)
+        let path = file.label
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try Data(contentsOf: URL(fileURLWithPath: file.path))
         } catch {
             throw .io("Cannot load rules: \(path): cannot read the file: \(error.localizedDescription)")
         }
@@ -137,7 +145,7 @@ enum RuleJobs {
             throw .invalidInput("Cannot load rules: \(path): not UTF-8 text")
         }
         do throws(DeclarationError) {
-            return try RuleFile.parse(text, file: path)
+            return (file, try RuleFile.parse(text, file: path))
         } catch {
             throw .invalidInput("Cannot load rules: \(error)")
         }

@@ -23,9 +23,11 @@ struct TemplateTesting {
     /// `templates`) over `environment`.
     init(
         configuration: String? = nil,
-        environment: TemplateEnvironment = TemplateEnvironment(),
-        templates extraTemplates: [WorkflowTemplate] = []
+        environment: TemplateEnvironment? = nil,
+        templates extraTemplates: [WorkflowTemplate] = [],
+        store: (any EventStore)? = nil
     ) throws {
+        let environment = try environment ?? TemplateEnvironment.temporary()
         self.environment = environment
         var templates = try ProductTemplates.registry(environment: environment)
         if let configuration {
@@ -39,6 +41,8 @@ struct TemplateTesting {
         }
         engine = WorkflowEngine(
             templates: templates,
+            store: store,
+            artifactStorage: environment.files.artifacts,
             logger: Logger(label: "templates-tests", factory: { _ in SwiftLogNoOpLogHandler() })
         )
     }

@@ -24,11 +24,15 @@ typedef struct Workflow__V1__Stats__CountersEntry Workflow__V1__Stats__CountersE
 typedef struct Workflow__V1__EntityRef Workflow__V1__EntityRef;
 typedef struct Workflow__V1__Step Workflow__V1__Step;
 typedef struct Workflow__V1__Job Workflow__V1__Job;
+typedef struct Workflow__V1__Job__OutputsEntry Workflow__V1__Job__OutputsEntry;
 typedef struct Workflow__V1__JobAttempt Workflow__V1__JobAttempt;
 typedef struct Workflow__V1__Workflow Workflow__V1__Workflow;
 typedef struct Workflow__V1__Workflow__ParamsEntry Workflow__V1__Workflow__ParamsEntry;
+typedef struct Workflow__V1__Workflow__ResultEntry Workflow__V1__Workflow__ResultEntry;
+typedef struct Workflow__V1__Artifact Workflow__V1__Artifact;
 typedef struct Workflow__V1__WatchLogsRequest Workflow__V1__WatchLogsRequest;
 typedef struct Workflow__V1__LogEvent Workflow__V1__LogEvent;
+typedef struct Workflow__V1__LogEvent__OutputsEntry Workflow__V1__LogEvent__OutputsEntry;
 typedef struct Workflow__V1__RetryWorkflowRequest Workflow__V1__RetryWorkflowRequest;
 typedef struct Workflow__V1__RetryWorkflowResponse Workflow__V1__RetryWorkflowResponse;
 typedef struct Workflow__V1__CancelWorkflowRequest Workflow__V1__CancelWorkflowRequest;
@@ -39,6 +43,17 @@ typedef struct Workflow__V1__ListStepsRequest Workflow__V1__ListStepsRequest;
 typedef struct Workflow__V1__ListStepsResponse Workflow__V1__ListStepsResponse;
 typedef struct Workflow__V1__CountWorkflowsRequest Workflow__V1__CountWorkflowsRequest;
 typedef struct Workflow__V1__CountWorkflowsResponse Workflow__V1__CountWorkflowsResponse;
+typedef struct Workflow__V1__UploadFileRequest Workflow__V1__UploadFileRequest;
+typedef struct Workflow__V1__UploadHeader Workflow__V1__UploadHeader;
+typedef struct Workflow__V1__UploadedFile Workflow__V1__UploadedFile;
+typedef struct Workflow__V1__DownloadArtifactRequest Workflow__V1__DownloadArtifactRequest;
+typedef struct Workflow__V1__ArtifactChunk Workflow__V1__ArtifactChunk;
+typedef struct Workflow__V1__Asset Workflow__V1__Asset;
+typedef struct Workflow__V1__Asset__AttributesEntry Workflow__V1__Asset__AttributesEntry;
+typedef struct Workflow__V1__Asset__FlagsEntry Workflow__V1__Asset__FlagsEntry;
+typedef struct Workflow__V1__ListAssetsRequest Workflow__V1__ListAssetsRequest;
+typedef struct Workflow__V1__ListAssetsResponse Workflow__V1__ListAssetsResponse;
+typedef struct Workflow__V1__GetAssetRequest Workflow__V1__GetAssetRequest;
 typedef struct Workflow__V1__WorkflowCount Workflow__V1__WorkflowCount;
 typedef struct Workflow__V1__WorkerRef Workflow__V1__WorkerRef;
 typedef struct Workflow__V1__LeaseToken Workflow__V1__LeaseToken;
@@ -52,6 +67,9 @@ typedef struct Workflow__V1__JobUpdate Workflow__V1__JobUpdate;
 typedef struct Workflow__V1__StepReport Workflow__V1__StepReport;
 typedef struct Workflow__V1__ProgressReport Workflow__V1__ProgressReport;
 typedef struct Workflow__V1__JobCompletion Workflow__V1__JobCompletion;
+typedef struct Workflow__V1__JobCompletion__OutputsEntry Workflow__V1__JobCompletion__OutputsEntry;
+typedef struct Workflow__V1__JobOutputs Workflow__V1__JobOutputs;
+typedef struct Workflow__V1__JobOutputs__OutputsEntry Workflow__V1__JobOutputs__OutputsEntry;
 typedef struct Workflow__V1__JobFailure Workflow__V1__JobFailure;
 typedef struct Workflow__V1__JobRelease Workflow__V1__JobRelease;
 typedef struct Workflow__V1__ServerMessage Workflow__V1__ServerMessage;
@@ -458,6 +476,17 @@ struct  Workflow__V1__Step
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, NULL, 0, 0, 0 }
 
 
+struct  Workflow__V1__Job__OutputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__JOB__OUTPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job__outputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 /*
  * A phase of a workflow, such as "Fetch External Assets".
  */
@@ -542,10 +571,16 @@ struct  Workflow__V1__Job
    * the server.
    */
   char *queue;
+  /*
+   * What the job handed on to the jobs after it, set when it completes, e.g.
+   * {"rows_read": "16"}: at most 64 KiB of names and values together (see JobContext).
+   */
+  size_t n_outputs;
+  Workflow__V1__Job__OutputsEntry **outputs;
 };
 #define WORKFLOW__V1__JOB__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -600,6 +635,17 @@ struct  Workflow__V1__Workflow__ParamsEntry
 };
 #define WORKFLOW__V1__WORKFLOW__PARAMS_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__params_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__Workflow__ResultEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__WORKFLOW__RESULT_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__result_entry__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
@@ -694,10 +740,67 @@ struct  Workflow__V1__Workflow
    * rather than resume after a sequence from before.
    */
   uint64_t as_of_sequence;
+  /*
+   * Set when the workflow completed: the outputs its template designates, by default those of
+   * its last job.
+   */
+  size_t n_result;
+  Workflow__V1__Workflow__ResultEntry **result;
+  /*
+   * The files the workflow produced, in the order they were first made; DownloadArtifact
+   * streams one.
+   */
+  size_t n_artifacts;
+  Workflow__V1__Artifact **artifacts;
 };
 #define WORKFLOW__V1__WORKFLOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL }
+
+
+/*
+ * A file a workflow produced, e.g. EXPORT_PACKAGE's spreadsheet.
+ */
+struct  Workflow__V1__Artifact
+{
+  ProtobufCMessage base;
+  /*
+   * `<workflow id>.<name>`, e.g. "wf-01JD3M5ZQ8K2A.assets.xlsx": the same across the job's
+   * attempts and retries (a new attempt replaces the file).
+   */
+  char *id;
+  /*
+   * The file name, e.g. "assets.xlsx".
+   */
+  char *name;
+  /*
+   * The media type, e.g. "application/pdf".
+   */
+  char *content_type;
+  /*
+   * The file's size.
+   */
+  int64_t size_bytes;
+  /*
+   * The file's SHA-256, 64 lowercase hex digits.
+   */
+  char *sha256;
+  /*
+   * The workflow that produced it.
+   */
+  char *workflow_id;
+  /*
+   * The job that produced it.
+   */
+  char *job_id;
+  /*
+   * When it was stored, in Unix epoch milliseconds.
+   */
+  int64_t created_at_ms;
+};
+#define WORKFLOW__V1__ARTIFACT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__artifact__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -752,6 +855,17 @@ struct  Workflow__V1__WatchLogsRequest
 #define WORKFLOW__V1__WATCH_LOGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__watch_logs_request__descriptor) \
     , (char *)protobuf_c_empty_string, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Workflow__V1__LogEvent__OutputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__LOG_EVENT__OUTPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__outputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -856,10 +970,15 @@ struct  Workflow__V1__LogEvent
    * Set for JOB_ASSIGNED: the worker that took the attempt.
    */
   Workflow__V1__WorkerRef *worker;
+  /*
+   * Set for JOB_COMPLETED: the job's outputs; for WORKFLOW_COMPLETED: the workflow's result.
+   */
+  size_t n_outputs;
+  Workflow__V1__LogEvent__OutputsEntry **outputs;
 };
 #define WORKFLOW__V1__LOG_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__descriptor) \
-    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL }
+    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, 0,NULL }
 
 
 /*
@@ -1134,6 +1253,312 @@ struct  Workflow__V1__CountWorkflowsResponse
 #define WORKFLOW__V1__COUNT_WORKFLOWS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__count_workflows_response__descriptor) \
     , 0,NULL }
+
+
+typedef enum {
+  WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART__NOT_SET = 0,
+  WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_HEADER = 1,
+  WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART_CHUNK = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART__CASE)
+} Workflow__V1__UploadFileRequest__PartCase;
+
+/*
+ * One message of UploadFile: the header first, then the content.
+ */
+struct  Workflow__V1__UploadFileRequest
+{
+  ProtobufCMessage base;
+  Workflow__V1__UploadFileRequest__PartCase part_case;
+  union {
+    /*
+     * The first message, and only the first.
+     */
+    Workflow__V1__UploadHeader *header;
+    /*
+     * The next bytes of the content, in order; chunks may have any size up to the message
+     * limit (64 KiB to 1 MiB is usual).
+     */
+    ProtobufCBinaryData chunk;
+  };
+};
+#define WORKFLOW__V1__UPLOAD_FILE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__upload_file_request__descriptor) \
+    , WORKFLOW__V1__UPLOAD_FILE_REQUEST__PART__NOT_SET, {0} }
+
+
+/*
+ * What a file is, sent before its content.
+ */
+struct  Workflow__V1__UploadHeader
+{
+  ProtobufCMessage base;
+  /*
+   * The file name, e.g. "assets.csv": 1 to 255 bytes of UTF-8, no '/', '\\' or control
+   * characters. Its extension tells IMPORT_ASSETS the format unless `format` is given.
+   */
+  char *name;
+  /*
+   * The media type, e.g. "text/csv"; empty means "application/octet-stream".
+   */
+  char *content_type;
+  /*
+   * The SHA-256 of the whole content, 64 hex digits; the upload fails with DATA_LOSS and
+   * nothing is kept when the content received has another.
+   */
+  char *sha256;
+  /*
+   * The content's size if known (0: not given): a size over the server's limit is refused
+   * before any content is sent, and a different size received fails the upload.
+   */
+  int64_t size_bytes;
+};
+#define WORKFLOW__V1__UPLOAD_HEADER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__upload_header__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A stored upload.
+ */
+struct  Workflow__V1__UploadedFile
+{
+  ProtobufCMessage base;
+  /*
+   * Pass as the parameter `file_id` (IMPORT_ASSETS, RULE_EXECUTION), e.g.
+   * "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE".
+   */
+  char *file_id;
+  /*
+   * The file name the upload gave.
+   */
+  char *name;
+  /*
+   * The media type the upload gave.
+   */
+  char *content_type;
+  /*
+   * The content's size.
+   */
+  int64_t size_bytes;
+  /*
+   * The content's SHA-256, 64 lowercase hex digits.
+   */
+  char *sha256;
+  /*
+   * When it was stored, in Unix epoch milliseconds.
+   */
+  int64_t created_at_ms;
+  /*
+   * When the server deletes it (its upload retention), in Unix epoch milliseconds.
+   */
+  int64_t expires_at_ms;
+};
+#define WORKFLOW__V1__UPLOADED_FILE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__uploaded_file__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * The request of DownloadArtifact.
+ */
+struct  Workflow__V1__DownloadArtifactRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The artifact's id (`Artifact.id`).
+   */
+  char *artifact_id;
+  /*
+   * Start this many bytes into the file (resuming a cut-off download); 0 for all of it.
+   */
+  int64_t offset;
+};
+#define WORKFLOW__V1__DOWNLOAD_ARTIFACT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__download_artifact_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * One message of DownloadArtifact.
+ */
+struct  Workflow__V1__ArtifactChunk
+{
+  ProtobufCMessage base;
+  /*
+   * In the first message only: what is being sent.
+   */
+  Workflow__V1__Artifact *artifact;
+  /*
+   * The next bytes of the file (the first message may carry some too); the last message
+   * ends the file.
+   */
+  ProtobufCBinaryData data;
+};
+#define WORKFLOW__V1__ARTIFACT_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__artifact_chunk__descriptor) \
+    , NULL, {0,NULL} }
+
+
+struct  Workflow__V1__Asset__AttributesEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__ASSET__ATTRIBUTES_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__asset__attributes_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Workflow__V1__Asset__FlagsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__ASSET__FLAGS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__asset__flags_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * An entry of the asset registry: a piece of plant equipment such as pump P-101.
+ */
+struct  Workflow__V1__Asset
+{
+  ProtobufCMessage base;
+  /*
+   * The registry's id, assigned on creation and never reused, e.g. "17".
+   */
+  char *id;
+  /*
+   * The plant tag, unique in the registry, e.g. "P-101".
+   */
+  char *tag;
+  /*
+   * The kind of equipment, e.g. "Pump", "Motor", "Cable".
+   */
+  char *type;
+  /*
+   * A human-readable name, e.g. "Cooling water pump".
+   */
+  char *name;
+  /*
+   * Free-form attributes, e.g. {"power_kw": "15"}.
+   */
+  size_t n_attributes;
+  Workflow__V1__Asset__AttributesEntry **attributes;
+  /*
+   * Tags of the assets this one is linked to, in order.
+   */
+  size_t n_links;
+  char **links;
+  /*
+   * Findings of rules by rule id, e.g. {"pump-needs-motor": "no Motor is linked to P-103"}.
+   */
+  size_t n_flags;
+  Workflow__V1__Asset__FlagsEntry **flags;
+  /*
+   * Where a console shows it: "/assets/<id>", the route of the steps about it.
+   */
+  char *route;
+  /*
+   * When it was created, in Unix epoch milliseconds.
+   */
+  int64_t created_at_ms;
+  /*
+   * When it last changed, in Unix epoch milliseconds.
+   */
+  int64_t updated_at_ms;
+  /*
+   * The workflow that last changed it.
+   */
+  char *updated_by_workflow_id;
+};
+#define WORKFLOW__V1__ASSET__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__asset__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The request of ListAssets. Filters combine.
+ */
+struct  Workflow__V1__ListAssetsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only assets of this type, e.g. "Pump" (empty: any).
+   */
+  char *type;
+  /*
+   * Only assets whose tag starts with this text (empty: any).
+   */
+  char *tag_prefix;
+  /*
+   * Only assets with at least one rule flag.
+   */
+  protobuf_c_boolean flagged_only;
+  /*
+   * Only assets linked to the asset with this tag (empty: any).
+   */
+  char *linked_to;
+  /*
+   * At most this many per page: 1 to 1000, 0 for the default of 100.
+   */
+  int32_t page_size;
+  /*
+   * `next_page_token` of the previous page; empty for the first page.
+   */
+  char *page_token;
+};
+#define WORKFLOW__V1__LIST_ASSETS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_assets_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One page of ListAssets.
+ */
+struct  Workflow__V1__ListAssetsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * By tag.
+   */
+  size_t n_assets;
+  Workflow__V1__Asset **assets;
+  /*
+   * Pass as `page_token` for the next page; empty on the last page.
+   */
+  char *next_page_token;
+  /*
+   * How many assets match the filters, on every page.
+   */
+  int32_t total_count;
+};
+#define WORKFLOW__V1__LIST_ASSETS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__list_assets_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * The request of GetAsset: one of the two.
+ */
+struct  Workflow__V1__GetAssetRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The asset's id, e.g. "17".
+   */
+  char *asset_id;
+  /*
+   * The asset's tag, e.g. "P-101".
+   */
+  char *tag;
+};
+#define WORKFLOW__V1__GET_ASSET_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__get_asset_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -1474,16 +1899,73 @@ struct  Workflow__V1__ProgressReport
     , 0, (char *)protobuf_c_empty_string, 0 }
 
 
+struct  Workflow__V1__JobCompletion__OutputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__JOB_COMPLETION__OUTPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_completion__outputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 /*
  * A remote job's work is done.
  */
 struct  Workflow__V1__JobCompletion
 {
   ProtobufCMessage base;
+  /*
+   * What the job hands on to the jobs after it (see `Job.outputs`): at most 64 KiB of names
+   * and values together; names are 1 to 128 letters, digits, '_', '.' or '-'.
+   */
+  size_t n_outputs;
+  Workflow__V1__JobCompletion__OutputsEntry **outputs;
 };
 #define WORKFLOW__V1__JOB_COMPLETION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_completion__descriptor) \
-     }
+    , 0,NULL }
+
+
+struct  Workflow__V1__JobOutputs__OutputsEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define WORKFLOW__V1__JOB_OUTPUTS__OUTPUTS_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_outputs__outputs_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The outputs of one earlier job of the workflow.
+ */
+struct  Workflow__V1__JobOutputs
+{
+  ProtobufCMessage base;
+  /*
+   * The job's id.
+   */
+  char *job_id;
+  /*
+   * The job's name, e.g. "Fetch External Assets".
+   */
+  char *job_name;
+  /*
+   * The job's zero-based position.
+   */
+  int32_t job_position;
+  /*
+   * Its outputs.
+   */
+  size_t n_outputs;
+  Workflow__V1__JobOutputs__OutputsEntry **outputs;
+};
+#define WORKFLOW__V1__JOB_OUTPUTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_outputs__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 /*
@@ -1659,10 +2141,15 @@ struct  Workflow__V1__JobAssignment
    * Who started the workflow.
    */
   char *user_id;
+  /*
+   * The outputs of the jobs before this one, in order.
+   */
+  size_t n_inputs;
+  Workflow__V1__JobOutputs **inputs;
 };
 #define WORKFLOW__V1__JOB_ASSIGNMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__job_assignment__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -1951,6 +2438,9 @@ Workflow__V1__Step *
 void   workflow__v1__step__free_unpacked
                      (Workflow__V1__Step *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__Job__OutputsEntry methods */
+void   workflow__v1__job__outputs_entry__init
+                     (Workflow__V1__Job__OutputsEntry         *message);
 /* Workflow__V1__Job methods */
 void   workflow__v1__job__init
                      (Workflow__V1__Job         *message);
@@ -1992,6 +2482,9 @@ void   workflow__v1__job_attempt__free_unpacked
 /* Workflow__V1__Workflow__ParamsEntry methods */
 void   workflow__v1__workflow__params_entry__init
                      (Workflow__V1__Workflow__ParamsEntry         *message);
+/* Workflow__V1__Workflow__ResultEntry methods */
+void   workflow__v1__workflow__result_entry__init
+                     (Workflow__V1__Workflow__ResultEntry         *message);
 /* Workflow__V1__Workflow methods */
 void   workflow__v1__workflow__init
                      (Workflow__V1__Workflow         *message);
@@ -2010,6 +2503,25 @@ Workflow__V1__Workflow *
                       const uint8_t       *data);
 void   workflow__v1__workflow__free_unpacked
                      (Workflow__V1__Workflow *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__Artifact methods */
+void   workflow__v1__artifact__init
+                     (Workflow__V1__Artifact         *message);
+size_t workflow__v1__artifact__get_packed_size
+                     (const Workflow__V1__Artifact   *message);
+size_t workflow__v1__artifact__pack
+                     (const Workflow__V1__Artifact   *message,
+                      uint8_t             *out);
+size_t workflow__v1__artifact__pack_to_buffer
+                     (const Workflow__V1__Artifact   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__Artifact *
+       workflow__v1__artifact__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__artifact__free_unpacked
+                     (Workflow__V1__Artifact *message,
                       ProtobufCAllocator *allocator);
 /* Workflow__V1__WatchLogsRequest methods */
 void   workflow__v1__watch_logs_request__init
@@ -2030,6 +2542,9 @@ Workflow__V1__WatchLogsRequest *
 void   workflow__v1__watch_logs_request__free_unpacked
                      (Workflow__V1__WatchLogsRequest *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__LogEvent__OutputsEntry methods */
+void   workflow__v1__log_event__outputs_entry__init
+                     (Workflow__V1__LogEvent__OutputsEntry         *message);
 /* Workflow__V1__LogEvent methods */
 void   workflow__v1__log_event__init
                      (Workflow__V1__LogEvent         *message);
@@ -2239,6 +2754,183 @@ Workflow__V1__CountWorkflowsResponse *
 void   workflow__v1__count_workflows_response__free_unpacked
                      (Workflow__V1__CountWorkflowsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__UploadFileRequest methods */
+void   workflow__v1__upload_file_request__init
+                     (Workflow__V1__UploadFileRequest         *message);
+size_t workflow__v1__upload_file_request__get_packed_size
+                     (const Workflow__V1__UploadFileRequest   *message);
+size_t workflow__v1__upload_file_request__pack
+                     (const Workflow__V1__UploadFileRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__upload_file_request__pack_to_buffer
+                     (const Workflow__V1__UploadFileRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__UploadFileRequest *
+       workflow__v1__upload_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__upload_file_request__free_unpacked
+                     (Workflow__V1__UploadFileRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__UploadHeader methods */
+void   workflow__v1__upload_header__init
+                     (Workflow__V1__UploadHeader         *message);
+size_t workflow__v1__upload_header__get_packed_size
+                     (const Workflow__V1__UploadHeader   *message);
+size_t workflow__v1__upload_header__pack
+                     (const Workflow__V1__UploadHeader   *message,
+                      uint8_t             *out);
+size_t workflow__v1__upload_header__pack_to_buffer
+                     (const Workflow__V1__UploadHeader   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__UploadHeader *
+       workflow__v1__upload_header__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__upload_header__free_unpacked
+                     (Workflow__V1__UploadHeader *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__UploadedFile methods */
+void   workflow__v1__uploaded_file__init
+                     (Workflow__V1__UploadedFile         *message);
+size_t workflow__v1__uploaded_file__get_packed_size
+                     (const Workflow__V1__UploadedFile   *message);
+size_t workflow__v1__uploaded_file__pack
+                     (const Workflow__V1__UploadedFile   *message,
+                      uint8_t             *out);
+size_t workflow__v1__uploaded_file__pack_to_buffer
+                     (const Workflow__V1__UploadedFile   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__UploadedFile *
+       workflow__v1__uploaded_file__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__uploaded_file__free_unpacked
+                     (Workflow__V1__UploadedFile *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__DownloadArtifactRequest methods */
+void   workflow__v1__download_artifact_request__init
+                     (Workflow__V1__DownloadArtifactRequest         *message);
+size_t workflow__v1__download_artifact_request__get_packed_size
+                     (const Workflow__V1__DownloadArtifactRequest   *message);
+size_t workflow__v1__download_artifact_request__pack
+                     (const Workflow__V1__DownloadArtifactRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__download_artifact_request__pack_to_buffer
+                     (const Workflow__V1__DownloadArtifactRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__DownloadArtifactRequest *
+       workflow__v1__download_artifact_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__download_artifact_request__free_unpacked
+                     (Workflow__V1__DownloadArtifactRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ArtifactChunk methods */
+void   workflow__v1__artifact_chunk__init
+                     (Workflow__V1__ArtifactChunk         *message);
+size_t workflow__v1__artifact_chunk__get_packed_size
+                     (const Workflow__V1__ArtifactChunk   *message);
+size_t workflow__v1__artifact_chunk__pack
+                     (const Workflow__V1__ArtifactChunk   *message,
+                      uint8_t             *out);
+size_t workflow__v1__artifact_chunk__pack_to_buffer
+                     (const Workflow__V1__ArtifactChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ArtifactChunk *
+       workflow__v1__artifact_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__artifact_chunk__free_unpacked
+                     (Workflow__V1__ArtifactChunk *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__Asset__AttributesEntry methods */
+void   workflow__v1__asset__attributes_entry__init
+                     (Workflow__V1__Asset__AttributesEntry         *message);
+/* Workflow__V1__Asset__FlagsEntry methods */
+void   workflow__v1__asset__flags_entry__init
+                     (Workflow__V1__Asset__FlagsEntry         *message);
+/* Workflow__V1__Asset methods */
+void   workflow__v1__asset__init
+                     (Workflow__V1__Asset         *message);
+size_t workflow__v1__asset__get_packed_size
+                     (const Workflow__V1__Asset   *message);
+size_t workflow__v1__asset__pack
+                     (const Workflow__V1__Asset   *message,
+                      uint8_t             *out);
+size_t workflow__v1__asset__pack_to_buffer
+                     (const Workflow__V1__Asset   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__Asset *
+       workflow__v1__asset__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__asset__free_unpacked
+                     (Workflow__V1__Asset *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListAssetsRequest methods */
+void   workflow__v1__list_assets_request__init
+                     (Workflow__V1__ListAssetsRequest         *message);
+size_t workflow__v1__list_assets_request__get_packed_size
+                     (const Workflow__V1__ListAssetsRequest   *message);
+size_t workflow__v1__list_assets_request__pack
+                     (const Workflow__V1__ListAssetsRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_assets_request__pack_to_buffer
+                     (const Workflow__V1__ListAssetsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListAssetsRequest *
+       workflow__v1__list_assets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_assets_request__free_unpacked
+                     (Workflow__V1__ListAssetsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__ListAssetsResponse methods */
+void   workflow__v1__list_assets_response__init
+                     (Workflow__V1__ListAssetsResponse         *message);
+size_t workflow__v1__list_assets_response__get_packed_size
+                     (const Workflow__V1__ListAssetsResponse   *message);
+size_t workflow__v1__list_assets_response__pack
+                     (const Workflow__V1__ListAssetsResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__list_assets_response__pack_to_buffer
+                     (const Workflow__V1__ListAssetsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__ListAssetsResponse *
+       workflow__v1__list_assets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__list_assets_response__free_unpacked
+                     (Workflow__V1__ListAssetsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__GetAssetRequest methods */
+void   workflow__v1__get_asset_request__init
+                     (Workflow__V1__GetAssetRequest         *message);
+size_t workflow__v1__get_asset_request__get_packed_size
+                     (const Workflow__V1__GetAssetRequest   *message);
+size_t workflow__v1__get_asset_request__pack
+                     (const Workflow__V1__GetAssetRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__get_asset_request__pack_to_buffer
+                     (const Workflow__V1__GetAssetRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__GetAssetRequest *
+       workflow__v1__get_asset_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__get_asset_request__free_unpacked
+                     (Workflow__V1__GetAssetRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Workflow__V1__WorkflowCount methods */
 void   workflow__v1__workflow_count__init
                      (Workflow__V1__WorkflowCount         *message);
@@ -2435,6 +3127,9 @@ Workflow__V1__ProgressReport *
 void   workflow__v1__progress_report__free_unpacked
                      (Workflow__V1__ProgressReport *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__JobCompletion__OutputsEntry methods */
+void   workflow__v1__job_completion__outputs_entry__init
+                     (Workflow__V1__JobCompletion__OutputsEntry         *message);
 /* Workflow__V1__JobCompletion methods */
 void   workflow__v1__job_completion__init
                      (Workflow__V1__JobCompletion         *message);
@@ -2453,6 +3148,28 @@ Workflow__V1__JobCompletion *
                       const uint8_t       *data);
 void   workflow__v1__job_completion__free_unpacked
                      (Workflow__V1__JobCompletion *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__JobOutputs__OutputsEntry methods */
+void   workflow__v1__job_outputs__outputs_entry__init
+                     (Workflow__V1__JobOutputs__OutputsEntry         *message);
+/* Workflow__V1__JobOutputs methods */
+void   workflow__v1__job_outputs__init
+                     (Workflow__V1__JobOutputs         *message);
+size_t workflow__v1__job_outputs__get_packed_size
+                     (const Workflow__V1__JobOutputs   *message);
+size_t workflow__v1__job_outputs__pack
+                     (const Workflow__V1__JobOutputs   *message,
+                      uint8_t             *out);
+size_t workflow__v1__job_outputs__pack_to_buffer
+                     (const Workflow__V1__JobOutputs   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__JobOutputs *
+       workflow__v1__job_outputs__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__job_outputs__free_unpacked
+                     (Workflow__V1__JobOutputs *message,
                       ProtobufCAllocator *allocator);
 /* Workflow__V1__JobFailure methods */
 void   workflow__v1__job_failure__init
@@ -2695,6 +3412,9 @@ typedef void (*Workflow__V1__EntityRef_Closure)
 typedef void (*Workflow__V1__Step_Closure)
                  (const Workflow__V1__Step *message,
                   void *closure_data);
+typedef void (*Workflow__V1__Job__OutputsEntry_Closure)
+                 (const Workflow__V1__Job__OutputsEntry *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__Job_Closure)
                  (const Workflow__V1__Job *message,
                   void *closure_data);
@@ -2704,11 +3424,20 @@ typedef void (*Workflow__V1__JobAttempt_Closure)
 typedef void (*Workflow__V1__Workflow__ParamsEntry_Closure)
                  (const Workflow__V1__Workflow__ParamsEntry *message,
                   void *closure_data);
+typedef void (*Workflow__V1__Workflow__ResultEntry_Closure)
+                 (const Workflow__V1__Workflow__ResultEntry *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__Workflow_Closure)
                  (const Workflow__V1__Workflow *message,
                   void *closure_data);
+typedef void (*Workflow__V1__Artifact_Closure)
+                 (const Workflow__V1__Artifact *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__WatchLogsRequest_Closure)
                  (const Workflow__V1__WatchLogsRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__LogEvent__OutputsEntry_Closure)
+                 (const Workflow__V1__LogEvent__OutputsEntry *message,
                   void *closure_data);
 typedef void (*Workflow__V1__LogEvent_Closure)
                  (const Workflow__V1__LogEvent *message,
@@ -2742,6 +3471,39 @@ typedef void (*Workflow__V1__CountWorkflowsRequest_Closure)
                   void *closure_data);
 typedef void (*Workflow__V1__CountWorkflowsResponse_Closure)
                  (const Workflow__V1__CountWorkflowsResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__UploadFileRequest_Closure)
+                 (const Workflow__V1__UploadFileRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__UploadHeader_Closure)
+                 (const Workflow__V1__UploadHeader *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__UploadedFile_Closure)
+                 (const Workflow__V1__UploadedFile *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__DownloadArtifactRequest_Closure)
+                 (const Workflow__V1__DownloadArtifactRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ArtifactChunk_Closure)
+                 (const Workflow__V1__ArtifactChunk *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__Asset__AttributesEntry_Closure)
+                 (const Workflow__V1__Asset__AttributesEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__Asset__FlagsEntry_Closure)
+                 (const Workflow__V1__Asset__FlagsEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__Asset_Closure)
+                 (const Workflow__V1__Asset *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListAssetsRequest_Closure)
+                 (const Workflow__V1__ListAssetsRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__ListAssetsResponse_Closure)
+                 (const Workflow__V1__ListAssetsResponse *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__GetAssetRequest_Closure)
+                 (const Workflow__V1__GetAssetRequest *message,
                   void *closure_data);
 typedef void (*Workflow__V1__WorkflowCount_Closure)
                  (const Workflow__V1__WorkflowCount *message,
@@ -2779,8 +3541,17 @@ typedef void (*Workflow__V1__StepReport_Closure)
 typedef void (*Workflow__V1__ProgressReport_Closure)
                  (const Workflow__V1__ProgressReport *message,
                   void *closure_data);
+typedef void (*Workflow__V1__JobCompletion__OutputsEntry_Closure)
+                 (const Workflow__V1__JobCompletion__OutputsEntry *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__JobCompletion_Closure)
                  (const Workflow__V1__JobCompletion *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobOutputs__OutputsEntry_Closure)
+                 (const Workflow__V1__JobOutputs__OutputsEntry *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__JobOutputs_Closure)
+                 (const Workflow__V1__JobOutputs *message,
                   void *closure_data);
 typedef void (*Workflow__V1__JobFailure_Closure)
                  (const Workflow__V1__JobFailure *message,
@@ -2860,6 +3631,22 @@ struct Workflow__V1__WorkflowService_Service
                           const Workflow__V1__CountWorkflowsRequest *input,
                           Workflow__V1__CountWorkflowsResponse_Closure closure,
                           void *closure_data);
+  void (*upload_file)(Workflow__V1__WorkflowService_Service *service,
+                      const Workflow__V1__UploadFileRequest *input,
+                      Workflow__V1__UploadedFile_Closure closure,
+                      void *closure_data);
+  void (*download_artifact)(Workflow__V1__WorkflowService_Service *service,
+                            const Workflow__V1__DownloadArtifactRequest *input,
+                            Workflow__V1__ArtifactChunk_Closure closure,
+                            void *closure_data);
+  void (*list_assets)(Workflow__V1__WorkflowService_Service *service,
+                      const Workflow__V1__ListAssetsRequest *input,
+                      Workflow__V1__ListAssetsResponse_Closure closure,
+                      void *closure_data);
+  void (*get_asset)(Workflow__V1__WorkflowService_Service *service,
+                    const Workflow__V1__GetAssetRequest *input,
+                    Workflow__V1__Asset_Closure closure,
+                    void *closure_data);
 };
 typedef void (*Workflow__V1__WorkflowService_ServiceDestroy)(Workflow__V1__WorkflowService_Service *);
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
@@ -2875,7 +3662,11 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
       function_prefix__ ## cancel_workflow,\
       function_prefix__ ## list_workflows,\
       function_prefix__ ## list_steps,\
-      function_prefix__ ## count_workflows  }
+      function_prefix__ ## count_workflows,\
+      function_prefix__ ## upload_file,\
+      function_prefix__ ## download_artifact,\
+      function_prefix__ ## list_assets,\
+      function_prefix__ ## get_asset  }
 void workflow__v1__workflow_service__start_workflow(ProtobufCService *service,
                                                     const Workflow__V1__StartWorkflowRequest *input,
                                                     Workflow__V1__StartWorkflowResponse_Closure closure,
@@ -2908,6 +3699,22 @@ void workflow__v1__workflow_service__count_workflows(ProtobufCService *service,
                                                      const Workflow__V1__CountWorkflowsRequest *input,
                                                      Workflow__V1__CountWorkflowsResponse_Closure closure,
                                                      void *closure_data);
+void workflow__v1__workflow_service__upload_file(ProtobufCService *service,
+                                                 const Workflow__V1__UploadFileRequest *input,
+                                                 Workflow__V1__UploadedFile_Closure closure,
+                                                 void *closure_data);
+void workflow__v1__workflow_service__download_artifact(ProtobufCService *service,
+                                                       const Workflow__V1__DownloadArtifactRequest *input,
+                                                       Workflow__V1__ArtifactChunk_Closure closure,
+                                                       void *closure_data);
+void workflow__v1__workflow_service__list_assets(ProtobufCService *service,
+                                                 const Workflow__V1__ListAssetsRequest *input,
+                                                 Workflow__V1__ListAssetsResponse_Closure closure,
+                                                 void *closure_data);
+void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
+                                               const Workflow__V1__GetAssetRequest *input,
+                                               Workflow__V1__Asset_Closure closure,
+                                               void *closure_data);
 typedef struct Workflow__V1__WorkerService_Service Workflow__V1__WorkerService_Service;
 struct Workflow__V1__WorkerService_Service
 {
@@ -2955,11 +3762,15 @@ extern const ProtobufCMessageDescriptor workflow__v1__stats__counters_entry__des
 extern const ProtobufCMessageDescriptor workflow__v1__entity_ref__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__step__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job__outputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job_attempt__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow__params_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__workflow__result_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__artifact__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__watch_logs_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__log_event__outputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__retry_workflow_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__retry_workflow_response__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__cancel_workflow_request__descriptor;
@@ -2970,6 +3781,17 @@ extern const ProtobufCMessageDescriptor workflow__v1__list_steps_request__descri
 extern const ProtobufCMessageDescriptor workflow__v1__list_steps_response__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__count_workflows_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__count_workflows_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__upload_file_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__upload_header__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__uploaded_file__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__download_artifact_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__artifact_chunk__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__asset__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__asset__attributes_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__asset__flags_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_assets_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__list_assets_response__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__get_asset_request__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__workflow_count__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__worker_ref__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__lease_token__descriptor;
@@ -2983,6 +3805,9 @@ extern const ProtobufCMessageDescriptor workflow__v1__job_update__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__step_report__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__progress_report__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job_completion__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_completion__outputs_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_outputs__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__job_outputs__outputs_entry__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job_failure__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__job_release__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__server_message__descriptor;

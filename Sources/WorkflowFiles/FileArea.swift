@@ -1,0 +1,32 @@
+import Foundation
+
+/// The server's files: uploads (``UploadStore``, `uploads/`) and artifacts
+/// (``ArtifactFileStore``, `artifacts/`) under one directory, the data directory's `files/`.
+package struct FileArea: Sendable {
+    /// Files clients uploaded.
+    package let uploads: UploadStore
+    /// Files workflows produced.
+    package let artifacts: ArtifactFileStore
+
+    /// The default upload limits: 1 GiB, kept 7 days.
+    package static let defaultUploadLimits = UploadStore.Limits(maxBytes: 1 << 30, retention: .seconds(7 * 24 * 3600))
+
+    /// Opens (creating if needed) the area under `directory`.
+    ///
+    /// - Throws: ``FileStoreError`` when a folder cannot be created.
+    package init(directory: String, uploadLimits: UploadStore.Limits = FileArea.defaultUploadLimits) throws(FileStoreError) {
+        uploads = try UploadStore(directory: directory + "/uploads", limits: uploadLimits)
+        artifacts = try ArtifactFileStore(directory: directory + "/artifacts")
+    }
+
+    /// An area in a new folder under the system's temporary directory, for a server without a
+    /// data directory (its files last as long as its workflows: until it stops) and for tests.
+    package static func temporary(uploadLimits: UploadStore.Limits = FileArea.defaultUploadLimits) throws(FileStoreError) -> FileArea {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array("\(base)/workflowd-files-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw FileStoreError(.io, "cannot create a temporary directory under \(base)")
+        }
+        return try FileArea(directory: String(cString: made), uploadLimits: uploadLimits)
+    }
+}
