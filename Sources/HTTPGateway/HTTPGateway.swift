@@ -22,6 +22,10 @@ import WorkflowMessages
 /// | `POST /api/v1/workflows/{id}/retry` | RetryWorkflow |
 /// | `POST /api/v1/workflows/{id}/cancel` (body: `{"reason": …}`) | CancelWorkflow |
 /// | `GET /api/v1/workers?queue=…` | ListWorkers |
+/// | `POST /api/v1/files?name=…&sha256=…` (body: the file) | UploadFile, streamed (``FileTransfers``) |
+/// | `GET /api/v1/artifacts/{id}` (`Range: bytes=N-`) | DownloadArtifact, as the file itself |
+/// | `GET /api/v1/assets?type=…&tag_prefix=…&flagged_only=…&linked_to=…&page_size=…&page_token=…` | ListAssets |
+/// | `GET /api/v1/assets/{id}` | GetAsset |
 /// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…&kinds=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
 ///
 /// `/` serves the browser console, whose other files are under `/console/`.
@@ -208,6 +212,25 @@ package final class HTTPGateway: Sendable {
                 try RequestJSON.query(request.uri.query)
             }
         }
+        let files = FileTransfers(caller: caller)
+        router.post("/api/v1/files") { request, _ in
+            try await files.upload(request)
+        }
+        router.get("/api/v1/artifacts/{id}") { request, context in
+            try await files.download(request, artifactID: context.parameters.get("id") ?? "")
+        }
+        router.get("/api/v1/assets") { request, _ in
+            await self.unary(Methods.listAssets) { () throws(RPCStatus) in
+                try RequestJSON.query(request.uri.query)
+            }
+        }
+        router.get("/api/v1/assets/{id}") { request, context in
+            await self.unary(Methods.getAsset) { () throws(RPCStatus) in
+                var json = try RequestJSON.query(request.uri.query)
+                try json.setPathField("asset_id", to: context.parameters.get("id") ?? "")
+                return json
+            }
+        }
         router.get("/api/v1/events") { request, context in
             await self.events(request, connection: context.channel)
         }
@@ -356,7 +379,7 @@ package final class HTTPGateway: Sendable {
         }
     }
 
-    private static func decode<M: ProtoMessage>(_ type: M.Type, from json: RequestJSON) throws(RPCStatus) -> M {
+    static func decode<M: ProtoMessage>(_ type: M.Type, from json: RequestJSON) throws(RPCStatus) -> M {
         do {
             return try M(protoJSON: json.value)
         } catch {

@@ -62,6 +62,50 @@ struct RouterCaller: Sendable {
         }.get()
     }
 
+    /// Starts the client-streaming (or bidirectional) method at `path`; its request messages
+    /// then go in with ``send(_:to:)`` and ``endRequests(of:)``, its responses come out with
+    /// ``produce(_:budget:)``.
+    func openRequestStream(_ path: String, metadata: Metadata, waker: StreamWaker) async -> Result<any RequestStreamHandler, RPCStatus> {
+        guard case .bidirectionalStreaming(let start)? = router.handler(forPath: path) else {
+            return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
+        }
+        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        let opened = loop.submit { () -> Result<any RequestStreamHandler, RPCStatus> in
+            do throws(RPCStatus) {
+                return .success(try start(context, waker))
+            } catch {
+                return .failure(error)
+            }
+        }
+        do {
+            return try await opened.get()
+        } catch {
+            return .failure(RPCStatus(code: .unavailable, message: "the server is shutting down"))
+        }
+    }
+
+    /// Hands one request message to `handler`, on the loop.
+    /// - Returns: The status that ends the call, if the handler refused the message.
+    func send(_ message: [UInt8], to handler: any RequestStreamHandler) async -> RPCStatus? {
+        do {
+            return try await loop.submit { () -> RPCStatus? in
+                do throws(RPCStatus) {
+                    try handler.receive(message)
+                    return nil
+                } catch {
+                    return error
+                }
+            }.get()
+        } catch {
+            return RPCStatus(code: .unavailable, message: "the server is shutting down")
+        }
+    }
+
+    /// Tells `handler` no more request messages follow, on the loop.
+    func endRequests(of handler: any RequestStreamHandler) async {
+        try? await loop.submit { handler.requestsEnded() }.get()
+    }
+
     /// Tells `producer` its stream ended early.
     func cancel(_ producer: any ServerStreamProducer) {
         loop.execute { producer.cancel() }

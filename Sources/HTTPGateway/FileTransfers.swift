@@ -1,0 +1,202 @@
+import Hummingbird
+import HummingbirdCore
+import MessageRuntime
+import NIOCore
+import RPCCore
+import WorkflowMessages
+
+/// Uploads and artifact downloads over HTTP, through the `UploadFile` and `DownloadArtifact`
+/// handlers (the same checks, limits and statuses as gRPC), streamed both ways: the server
+/// holds one chunk of a request or response body at a time, whatever the file's size.
+///
+/// - `POST /api/v1/files?name=assets.csv&sha256=<hex>` with the file as the body (its
+///   `Content-Type` is the file's) answers the `UploadedFile` as JSON.
+/// - `GET /api/v1/artifacts/{id}` answers the file with its `Content-Type`, `Content-Length`,
+///   `Content-Disposition` and an `ETag` of its SHA-256; `Range: bytes=N-` resumes (206).
+struct FileTransfers: Sendable {
+    /// The size of the chunk messages an upload's body is cut into.
+    static let uploadChunkSize = 1 << 20
+
+    let caller: RouterCaller
+
+    private typealias Methods = WorkflowV1.WorkflowService
+
+    /// `POST /api/v1/files`: the body streamed into an `UploadFile` call.
+    func upload(_ request: Request) async throws -> Response {
+        let header: WorkflowV1.UploadHeader
+        do throws(RPCStatus) {
+            let query = try HTTPGateway.decode(WorkflowV1.UploadHeader.self, from: RequestJSON.query(request.uri.query))
+            header = WorkflowV1.UploadHeader(
+                name: query.name,
+                contentType: request.headers[.contentType] ?? query.contentType,
+                sha256: query.sha256,
+                sizeBytes: request.headers[.contentLength].flatMap { Int64($0) } ?? query.sizeBytes
+            )
+        } catch {
+            return HTTPGateway.errorResponse(error, httpStatus: error.code.httpStatus)
+        }
+        let control = EventStreamControl()
+        let handler: any RequestStreamHandler
+        switch await caller.openRequestStream(Methods.uploadFile.path, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        case .success(let opened): handler = opened
+        case .failure(let status): return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
+        }
+        var finished = false
+        defer {
+            if !finished { caller.cancel(handler) }
+        }
+        if let refused = await caller.send(WorkflowV1.UploadFileRequest(part: .header(header)).serializedBytes(), to: handler) {
+            finished = true
+            return Self.uploadError(refused)
+        }
+        var pending = ByteBuffer()
+        for try await buffer in request.body {
+            var buffer = buffer
+            pending.writeBuffer(&buffer)
+            while pending.readableBytes >= Self.uploadChunkSize {
+                let chunk = pending.readBytes(length: Self.uploadChunkSize) ?? []
+                if let refused = await caller.send(WorkflowV1.UploadFileRequest(part: .chunk(chunk)).serializedBytes(), to: handler) {
+                    finished = true
+                    return Self.uploadError(refused)
+                }
+            }
+            pending.discardReadBytes()
+        }
+        if pending.readableBytes > 0 {
+            let chunk = pending.readBytes(length: pending.readableBytes) ?? []
+            if let refused = await caller.send(WorkflowV1.UploadFileRequest(part: .chunk(chunk)).serializedBytes(), to: handler) {
+                finished = true
+                return Self.uploadError(refused)
+            }
+        }
+        await caller.endRequests(of: handler)
+        var changes = control.changes.makeAsyncIterator()
+        var answer: [UInt8] = []
+        while true {
+            let (bytes, production) = try await caller.produce(handler, budget: 1 << 16)
+            answer += bytes
+            switch production {
+            case .more:
+                continue
+            case .pending:
+                guard await changes.next() != nil else {
+                    let status = RPCStatus(code: .unavailable, message: "the upload ended without an answer")
+                    return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
+                }
+            case .finished(let status):
+                finished = true
+                guard status.code == .ok, let message = Self.messages(in: answer).first,
+                      let file = try? WorkflowV1.UploadedFile(serializedBytes: message)
+                else {
+                    return Self.uploadError(status)
+                }
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                return Response(status: .created, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.protoJSONBytes())))
+            }
+        }
+    }
+
+    /// `GET /api/v1/artifacts/{id}`: a `DownloadArtifact` call written as the response body.
+    func download(_ request: Request, artifactID: String) async throws -> Response {
+        var offset: Int64 = 0
+        if let range = request.headers[.range] {
+            guard let start = Self.rangeStart(range) else {
+                return HTTPGateway.errorResponse(
+                    RPCStatus(code: .invalidArgument, message: "Range: only \"bytes=N-\" is supported, got \"\(range.prefix(100))\""),
+                    httpStatus: .rangeNotSatisfiable
+                )
+            }
+            offset = start
+        }
+        let call = WorkflowV1.DownloadArtifactRequest(artifactID: artifactID, offset: offset)
+        let control = EventStreamControl()
+        let producer: any ServerStreamProducer
+        switch await caller.openStream(Methods.downloadArtifact.path, request: call.serializedBytes(), metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        case .success(let opened): producer = opened
+        case .failure(let status):
+            return HTTPGateway.errorResponse(status, httpStatus: status.code == .outOfRange ? .rangeNotSatisfiable : status.code.httpStatus)
+        }
+        // The first message describes the file: the headers come from it.
+        let (bytes, production) = try await caller.produce(producer, budget: 1 << 16)
+        var messages = Self.messages(in: bytes)
+        guard !messages.isEmpty, let first = try? WorkflowV1.ArtifactChunk(serializedBytes: messages.removeFirst()),
+              let artifact = first.artifact
+        else {
+            caller.cancel(producer)
+            let status = if case .finished(let status) = production { status } else { RPCStatus(code: .internalError, message: "no artifact description came first") }
+            return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = artifact.contentType
+        headers[.contentLength] = String(artifact.sizeBytes - offset)
+        headers[.contentDisposition] = "attachment; filename=\"\(artifact.name)\""
+        headers[.eTag] = "\"\(artifact.sha256)\""
+        headers[.acceptRanges] = "bytes"
+        if offset > 0 {
+            headers[.contentRange] = "bytes \(offset)-\(artifact.sizeBytes - 1)/\(artifact.sizeBytes)"
+        }
+        let caller = caller
+        let firstData = first.data + messages.flatMap { (try? WorkflowV1.ArtifactChunk(serializedBytes: $0))?.data ?? [] }
+        return Response(status: offset > 0 ? .partialContent : .ok, headers: headers, body: ResponseBody { writer in
+            var finished = false
+            defer {
+                if !finished { caller.cancel(producer) }
+            }
+            if !firstData.isEmpty {
+                try await writer.write(ByteBuffer(bytes: firstData))
+            }
+            var production = production
+            var changes = control.changes.makeAsyncIterator()
+            while true {
+                switch production {
+                case .finished(let status):
+                    finished = true
+                    guard status.code == .ok else { throw HTTPError(.internalServerError, message: status.message) }
+                    try await writer.finish(nil)
+                    return
+                case .pending:
+                    guard await changes.next() != nil else { return }
+                case .more:
+                    break
+                }
+                let (bytes, next) = try await caller.produce(producer, budget: 1 << 16)
+                production = next
+                for message in Self.messages(in: bytes) {
+                    let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: message)
+                    try await writer.write(ByteBuffer(bytes: chunk.data))
+                }
+            }
+        })
+    }
+
+    /// An upload's failure: a file over the limit is 413 and content that does not match its
+    /// checksum 422 (the client's to fix, where gRPC's mapping says 429 and 500).
+    static func uploadError(_ status: RPCStatus) -> Response {
+        let httpStatus: HTTPResponse.Status = switch status.code {
+        case .resourceExhausted: .contentTooLarge
+        case .dataLoss: .unprocessableContent
+        default: status.code.httpStatus
+        }
+        return HTTPGateway.errorResponse(status, httpStatus: httpStatus)
+    }
+
+    /// The start of a `Range: bytes=N-` header; `nil` for any other form.
+    static func rangeStart(_ range: String) -> Int64? {
+        guard range.hasPrefix("bytes="), range.hasSuffix("-") else { return nil }
+        return Int64(range.dropFirst("bytes=".count).dropLast())
+    }
+
+    /// The messages of gRPC-framed `bytes`.
+    static func messages(in framed: [UInt8]) -> [[UInt8]] {
+        var messages: [[UInt8]] = []
+        var offset = 0
+        while offset + 5 <= framed.count {
+            let length = framed[offset + 1 ..< offset + 5].reduce(0) { $0 << 8 | Int($1) }
+            guard offset + 5 + length <= framed.count else { break }
+            messages.append(Array(framed[offset + 5 ..< offset + 5 + length]))
+            offset += 5 + length
+        }
+        return messages
+    }
+}
