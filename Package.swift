@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "WorkflowCLI",
             dependencies: [
-                "HTTP2Transport", "WorkflowMessages", "RPCCore",
+                "HTTP2Transport", "WorkflowMessages", "RPCCore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -8,8 +8,11 @@ struct ClientCall: Sendable {
     let id: UInt64
     /// The request header block, pseudo-headers first.
     let headers: [HeaderField]
-    /// The request message with its 5-byte gRPC prefix.
+    /// The request message with its 5-byte gRPC prefix (for a client-streaming call, the
+    /// messages come from ``requestStream`` instead).
     let framedRequest: [UInt8]
+    /// The messages of a client-streaming call, pulled as the stream can take them.
+    var requestStream: (any ClientRequestStream)? = nil
     /// When the client gives up on the call; nil without a timeout.
     let deadline: NIODeadline?
     /// Where the response goes.

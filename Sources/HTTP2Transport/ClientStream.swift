@@ -40,10 +40,25 @@ final class ClientStream {
         self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
     }
 
-    /// Copies as much of the request as fits into `buffer`.
+    /// Whether the request stream of a client-streaming call has no more messages.
+    private var requestStreamEnded = false
+
+    /// Copies as much of the request as fits into `buffer`, pulling the next message of a
+    /// client-streaming call when the pending bytes run out.
     /// - Returns: how many bytes were copied and whether they were the last ones.
     func copyRequest(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, isLast: Bool) {
-        let count = request.take(into: buffer)
-        return (count, request.isEmpty)
+        var count = request.take(into: buffer)
+        while count < buffer.count, request.isEmpty, !requestStreamEnded, let stream = call.requestStream {
+            guard let message = stream.nextMessage() else {
+                requestStreamEnded = true
+                break
+            }
+            var framed: [UInt8] = []
+            framed.reserveCapacity(GRPCMessageFramer.prefixLength + message.count)
+            GRPCMessageFramer.frame(message, into: &framed)
+            request = PendingBytes(framed)
+            count += request.take(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
+        }
+        return (count, request.isEmpty && (call.requestStream == nil || requestStreamEnded))
     }
 }

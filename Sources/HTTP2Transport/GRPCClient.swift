@@ -121,6 +121,45 @@ package final class GRPCClient: Sendable {
         return try result.get()
     }
 
+    /// Calls a client-streaming method: the request messages `requests` gives, pulled as flow
+    /// control lets them out, then one response message.
+    ///
+    /// - Parameters:
+    ///   - path: The method path, `/package.Service/Method`.
+    ///   - requests: The request messages.
+    ///   - timeout: How long to wait for the whole call; none by default.
+    ///   - metadata: Custom metadata, as for ``unary(path:request:timeout:metadata:)``.
+    /// - Returns: The serialized response message.
+    /// - Throws: The call's ``RPCStatus`` when it is not OK.
+    package func clientStreaming(
+        path: String,
+        requests: any ClientRequestStream,
+        timeout: Duration? = nil,
+        metadata: [(String, String)] = []
+    ) async throws(RPCStatus) -> [UInt8] {
+        let callID = nextCallID.add(1, ordering: .relaxed).newValue
+        var prepared = try prepare(path: path, request: [], timeout: timeout, metadata: metadata)
+        prepared.framedRequest = []
+        try checkOpen()
+        let cancellation = ClientCallCancellation()
+        let handler = self.handler
+        let loop = channel.eventLoop
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], RPCStatus>, Never>) in
+                let call = ClientCall(
+                    id: callID, headers: prepared.headers, framedRequest: [], requestStream: requests,
+                    deadline: prepared.deadline, sink: .unary { continuation.resume(returning: $0) },
+                    cancellation: cancellation
+                )
+                loop.execute { handler.value.start(call) }
+            }
+        } onCancel: {
+            cancellation.cancel()
+            loop.execute { handler.value.cancel(callID: callID) }
+        }
+        return try result.get()
+    }
+
     /// Calls a server-streaming method: one request message, a stream of response messages.
     ///
     /// The call starts at once. Iterate the returned stream to read the messages; it ends

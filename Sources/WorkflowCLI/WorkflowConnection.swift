@@ -113,6 +113,59 @@ package final class WorkflowConnection: Sendable {
         try await unary(WorkflowV1.WorkerService.listWorkers, WorkflowV1.ListWorkersRequest(queue: queue))
     }
 
+    /// Uploads the file `source` reads, streamed in chunks (`UploadFile`).
+    ///
+    /// - Parameter source: The file and what to declare about it.
+    /// - Returns: The stored file, with the id workflows take as `file_id`.
+    /// - Throws: ``CommandFailure`` when the call fails, or the file cannot be read.
+    package func uploadFile(_ source: UploadSource) async throws(CommandFailure) -> WorkflowV1.UploadedFile {
+        let call = "\(Service.uploadFile.name) \(source.header.name)"
+        let bytes: [UInt8]
+        do {
+            bytes = try await client.clientStreaming(path: Service.uploadFile.path, requests: source)
+        } catch {
+            if let readError = source.readError {
+                throw CommandFailure(exitStatus: .usage, message: "cannot read \(source.path): \(readError)")
+            }
+            throw .rpc(error, call: call, address: address)
+        }
+        do {
+            return try WorkflowV1.UploadedFile(serializedBytes: bytes)
+        } catch {
+            throw CommandFailure(exitStatus: .serverError, message: "\(call): the server's answer is not a valid UploadedFile (\(error))")
+        }
+    }
+
+    /// Starts a `DownloadArtifact` call; iterate the result for the chunks' bytes.
+    ///
+    /// - Parameters:
+    ///   - id: The artifact's id.
+    ///   - offset: Where in the file to start.
+    /// - Returns: The serialized chunks; iteration throws the call's ``RPCStatus`` if it fails.
+    package func downloadArtifact(id: String, offset: Int64 = 0) -> GRPCResponseStream {
+        client.serverStreaming(
+            path: Service.downloadArtifact.path, request: WorkflowV1.DownloadArtifactRequest(artifactID: id, offset: offset).serializedBytes()
+        )
+    }
+
+    /// One page of the asset registry, by tag.
+    ///
+    /// - Parameter request: Filters, page size and token.
+    /// - Returns: The page, the token of the next one and the number of matches.
+    /// - Throws: ``CommandFailure`` when the call fails.
+    package func listAssets(_ request: WorkflowV1.ListAssetsRequest) async throws(CommandFailure) -> WorkflowV1.ListAssetsResponse {
+        try await unary(Service.listAssets, request)
+    }
+
+    /// One asset, by id or tag.
+    ///
+    /// - Parameter request: The id or the tag.
+    /// - Returns: The asset.
+    /// - Throws: ``CommandFailure`` when the call fails (NOT_FOUND for an unknown one).
+    package func asset(_ request: WorkflowV1.GetAssetRequest) async throws(CommandFailure) -> WorkflowV1.Asset {
+        try await unary(Service.getAsset, request, about: request.assetID.isEmpty ? request.tag : request.assetID)
+    }
+
     /// Starts a `WatchLogs` call; iterate the result for the events' bytes.
     ///
     /// - Parameter request: What to watch.

@@ -13,6 +13,9 @@ import WorkflowMessages
 ///   ⊘ Validate  CANCELLED           0 steps
 /// failed at Process: Simulated failure
 /// ```
+///
+/// A job's outputs follow its line (`      outputs rows_read=15`); a completed workflow's
+/// result and every workflow's artifacts (id, size, type) come last.
 package struct WorkflowTreeFormatter: Sendable {
     /// Whether to list every step under its job.
     package var showsSteps: Bool
@@ -67,10 +70,19 @@ package struct WorkflowTreeFormatter: Sendable {
                 let runner = job.worker.map { "worker \($0.name) (\($0.instanceID))" } ?? "waiting for a worker"
                 lines.append(dimLine("      queue \(job.queue) · " + (job.status == .pending ? "remote" : runner)))
             }
+            if !job.outputs.isEmpty {
+                lines.append(dimLine("      outputs " + Self.pairs(job.outputs)))
+            }
             lines += attemptLines(job)
             if showsSteps {
                 lines += job.steps.map(stepLine)
             }
+        }
+        if !workflow.result.isEmpty {
+            lines.append(StyledLine("  result  " + Self.pairs(workflow.result)))
+        }
+        for artifact in workflow.artifacts {
+            lines.append(StyledLine("  artifact \(artifact.id)  \(artifact.sizeBytes) bytes  \(artifact.contentType)"))
         }
         if workflow.status == .failed {
             var failed = StyledLine()
@@ -80,6 +92,11 @@ package struct WorkflowTreeFormatter: Sendable {
             lines.append(dimLine("  " + RetryHint.text(workflowID: workflow.id)))
         }
         return lines
+    }
+
+    /// `name=value` pairs by name, each value on one line.
+    private static func pairs(_ values: [String: String]) -> String {
+        values.keys.sorted().map { "\($0)=\(TerminalText.oneLine(values[$0]!))" }.joined(separator: " ")
     }
 
     /// Each failed, timed-out or interrupted attempt of `job` with its error, then the job's

@@ -15,6 +15,9 @@ struct WorkflowCtl: AsyncParsableCommand {
             3 the server answered with an error, 4 the server is not reachable or the \
             connection was lost for good, 64 usage error.
             """,
-        subcommands: [StartCommand.self, GetCommand.self, WatchCommand.self, ListCommand.self, RetryCommand.self, CancelCommand.self, WorkersCommand.self]
+        subcommands: [
+            StartCommand.self, GetCommand.self, WatchCommand.self, ListCommand.self, RetryCommand.self, CancelCommand.self, WorkersCommand.self,
+            UploadCommand.self, DownloadCommand.self, AssetsCommand.self,
+        ]
     )
 }
