@@ -230,10 +230,13 @@ let package = Package(
             name: "WorkflowTemplatesTests",
             dependencies: [
                 "WorkflowTemplates", "WorkflowEngine", "WorkflowModel", "WorkflowFiles", "WorkflowStore",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "WorkflowFilesTests", dependencies: ["WorkflowFiles", "WorkflowModel"]),
+        .testTarget(
+            name: "WorkflowFilesTests",
+            dependencies: ["WorkflowFiles", "WorkflowModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "HTTPGatewayTests",
             dependencies: ["HTTPGateway", "RPCCore", "MessageRuntime", .product(name: "Hummingbird", package: "hummingbird")]

@@ -10,6 +10,7 @@ package final class ManualStore: EventStore {
         var handler: (@Sendable (UInt64) -> Void)?
         var forgotten: [String] = []
         var records: [String: StoredRecord] = [:]
+        var groups: [[StoreWrite]] = []
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -27,11 +28,22 @@ package final class ManualStore: EventStore {
     }
 
     package func enqueue(_ write: StoreWrite) {
-        state.withLock { $0.queued.append(write) }
+        state.withLock { state in
+            state.queued.append(write)
+            state.groups.append([write])
+        }
     }
 
     package func enqueue(contentsOf writes: [StoreWrite]) {
-        state.withLock { $0.queued.append(contentsOf: writes) }
+        state.withLock { state in
+            state.queued.append(contentsOf: writes)
+            state.groups.append(writes)
+        }
+    }
+
+    /// Every call of `enqueue`, in order: the writes the real store commits together.
+    package var enqueuedGroups: [[StoreWrite]] {
+        state.withLock { $0.groups }
     }
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {

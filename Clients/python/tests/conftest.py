@@ -101,6 +101,23 @@ Process Data = remote queue=py-bad-return heartbeat=5s retries=0
 
 [PY_WITH]
 Process Data = remote queue=py-with heartbeat=5s retries=0
+
+[PY_OUTPUTS]
+Fetch   = wait wait_ms=1
+Produce = remote queue=py-outputs heartbeat=5s retries=0
+Refine  = remote queue=py-outputs heartbeat=5s retries=0
+Consume = remote queue=py-outputs heartbeat=5s retries=0
+
+[PY_OUTPUTS_LOCAL]
+Process Data = remote queue=py-outputs-local heartbeat=5s retries=0
+Save         = wait wait_ms=1
+
+[PY_OUTPUTS_RETRY]
+Process Data = remote queue=py-outputs-retry heartbeat=5s retries=1 backoff=100ms
+Report       = remote queue=py-outputs-retry heartbeat=5s retries=0
+
+[PY_OUTPUTS_LIMIT]
+Process Data = remote queue=py-outputs-limit heartbeat=5s retries=0
 """
 
 

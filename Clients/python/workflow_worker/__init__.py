@@ -10,18 +10,23 @@ serves that queue over `workflow.v1.WorkerService` and runs each assignment with
 
     @worker.job("import")
     def process(ctx: JobContext):
+        rows = int(ctx.inputs["rows_read"])          # an earlier job's output
         ctx.log_step("Created P-101", entity_tag="P-101", entity_route="/assets/1")
         ctx.update_progress(1.0, "Processed 1/1 items")
+        ctx.set_output("rows_ready", rows)           # for the jobs after this one
         return {"itemsCreated": 1}
 
     worker.run()
 
-See README.md for the guarantees (at-least-once attempts, exactly-once reports).
+`workflow_worker.files` uploads files for workflows to read and downloads the artifacts they
+produce, for clients that are not workers. See README.md for the guarantees (at-least-once
+attempts, exactly-once reports).
 """
 
 from .context import Lease, JobContext
 from .errors import JobCancelled, JobFailed
 from .levels import Level
+from .outputs import JobInputs, JobOutputs, OutputLimitError
 from .worker import DEFAULT_CHANNEL_OPTIONS, Worker, WorkerState
 
 __all__ = [
@@ -29,8 +34,11 @@ __all__ = [
     "JobCancelled",
     "JobContext",
     "JobFailed",
+    "JobInputs",
+    "JobOutputs",
     "Lease",
     "Level",
+    "OutputLimitError",
     "Worker",
     "WorkerState",
 ]

@@ -13,6 +13,7 @@ from typing import Any, Dict, Mapping, Optional, Protocol, Union
 from .errors import JobCancelled
 from .levels import Level, LevelLike
 from .ledger import End, LeaseKey, LeasePhase, lease_key
+from .outputs import JobInputs, Outputs
 from .protos import workflow_pb2 as pb
 
 MAX_MESSAGE_CHARS = 16 * 1024
@@ -48,11 +49,15 @@ class Recorder(Protocol):
 
 
 class JobContext:
-    """One attempt of a remote job: its inputs, its cancellation, and the ActionLogger calls.
+    """One attempt of a remote job: what to run, its cancellation, the ActionLogger calls and
+    the outputs it hands on.
 
     The worker makes one per assignment and passes it to the job function registered for the
     assignment's queue. Every logging call returns at once: it appends to this assignment's
     buffer, which the worker sends as numbered reports in the background (see `Worker`).
+
+    A job reads the earlier jobs' outputs from `inputs` and hands values on to the later ones
+    with `set_output`; they are sent with the completion and count only if the attempt completes.
 
     The attempt ends exactly once. A job function that returns ends it `complete`d (a returned
     mapping is merged into the counters first); one that raises `JobFailed` or any other
@@ -72,6 +77,7 @@ class JobContext:
                 ctx.log_step(f"Created {row['tag']}", entity_tag=row["tag"], entity_type="asset")
                 ctx.increment("itemsCreated")
                 ctx.update_progress(n / len(rows), f"Processing {n}/{len(rows)} items")
+            ctx.set_output("rows_ready", len(rows))  # the later jobs read ctx.inputs["rows_ready"]
             return {"itemsProcessed": len(rows)}   # completes with these counters
     """
 
@@ -80,6 +86,9 @@ class JobContext:
         self._recorder = recorder
         self._key = lease_key(assignment.lease)
         self._params = dict(assignment.params)
+        self._inputs = JobInputs.from_assignment(assignment)
+        self._outputs = Outputs()
+        self._outputs_lock = threading.Lock()
         self._cancel_reason: Optional[str] = None
         self._lease_over = False
         self._ended_here = False
@@ -159,6 +168,18 @@ class JobContext:
     def deadline_at_ms(self) -> Optional[int]:
         """When the attempt times out, in Unix epoch milliseconds; None for no timeout."""
         return self._assignment.deadline_at_ms or None
+
+    @property
+    def inputs(self) -> JobInputs:
+        """The outputs of the jobs before this one in the workflow.
+
+        A mapping from output name to the value of the latest earlier job that set it, with
+        `inputs.of_job(name)` for one job's outputs and `inputs.jobs` for all of them in order::
+
+            rows = int(ctx.inputs["rows_read"])
+            file_id = ctx.inputs.of_job("Fetch External Assets").get("file_id")
+        """
+        return self._inputs
 
     @property
     def assignment(self) -> pb.JobAssignment:
@@ -264,19 +285,71 @@ class JobContext:
         """The counters as they are now (a copy)."""
         return self._recorder.counters(self._key)
 
-    def complete(self, stats: Optional[Mapping[str, int]] = None) -> bool:
+    # ------------------------------------------------------------------ outputs
+
+    def set_output(self, name: str, value: Union[str, int]) -> None:
+        """Sets the output `name` to `value`: what this job hands on to the jobs after it (they
+        read it from their `inputs`), shown in `Job.outputs` and the `JOB_COMPLETED` event.
+
+        Outputs are sent with the completion and count only if the attempt completes; setting
+        a name again replaces its value. After the attempt ended this is a no-op (the values
+        are still checked).
+
+        Args:
+            name: 1 to 128 ASCII letters, digits, '_', '.' or '-', e.g. "rows_read".
+            value: Text; an int is written in decimal.
+
+        Raises:
+            OutputLimitError: (a ValueError) The name is invalid, or the job's outputs would
+                take more than 65,536 bytes of UTF-8 names and values together; nothing changes.
+            TypeError: The value is neither a str nor an int.
+        """
+        self.set_outputs({name: value})
+
+    def set_outputs(self, outputs: Mapping[str, Union[str, int]]) -> None:
+        """Sets several outputs at once: all of them, or (when one breaks a limit) none.
+
+        Raises:
+            OutputLimitError, TypeError: as `set_output`.
+        """
+        with self._outputs_lock:
+            if self._ended_here or self._lease_over:
+                Outputs().set_all(outputs)  # the same checks, with nothing kept
+                return
+            self._outputs.set_all(outputs)
+
+    @property
+    def outputs(self) -> Dict[str, str]:
+        """The outputs set so far (a copy)."""
+        with self._outputs_lock:
+            return self._outputs.values
+
+    # ------------------------------------------------------------------ the end
+
+    def complete(self, stats: Optional[Mapping[str, int]] = None, *,
+                 outputs: Optional[Mapping[str, Union[str, int]]] = None) -> bool:
         """Ends the attempt: the job's work is done.
 
         Args:
             stats: Counters to set first, e.g. {"itemsProcessed": 100}. The server measures the
                 duration itself; a "duration" key is just another counter.
+            outputs: Outputs to set first (as `set_outputs`); the completion carries every
+                output set.
 
         Returns:
             True if this ended the attempt; False if it had ended already (nothing changes).
+
+        Raises:
+            OutputLimitError, TypeError: `outputs` break a limit (see `set_output`); the
+                attempt has not ended.
         """
+        if outputs:
+            self.set_outputs(outputs)
         if stats:
             self.set_stats(stats)
-        return self._finish(End.completed())
+        with self._outputs_lock:
+            values = self._outputs.values
+        return self._finish(End.completed(values))
 
     def fail(self, error: Union[str, BaseException], stack: Optional[str] = None, *,
              code: Optional[str] = None, retryable: bool = True) -> bool:

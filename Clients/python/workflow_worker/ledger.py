@@ -84,9 +84,9 @@ class End:
     message: Union[pb.JobCompletion, pb.JobFailure, pb.JobRelease]
 
     @staticmethod
-    def completed() -> "End":
-        """The job's work is done."""
-        return End("completed", pb.JobCompletion())
+    def completed(outputs: Optional[Dict[str, str]] = None) -> "End":
+        """The job's work is done; `outputs` are what it hands on (checked by the caller)."""
+        return End("completed", pb.JobCompletion(outputs=outputs or {}))
 
     @staticmethod
     def failed(error: str, stack: str = "", code: str = "", do_not_retry: bool = False) -> "End":

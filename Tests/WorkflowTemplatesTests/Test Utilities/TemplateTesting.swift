@@ -16,6 +16,9 @@ struct TemplateTesting {
         packageRoot.appendingPathComponent("Samples/\(name)").path
     }
 
+    /// A logger that discards everything.
+    static let logger = Logger(label: "templates-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+
     let environment: TemplateEnvironment
     let engine: WorkflowEngine
 
@@ -43,7 +46,7 @@ struct TemplateTesting {
             templates: templates,
             store: store,
             artifactStorage: environment.files.artifacts,
-            logger: Logger(label: "templates-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Self.logger
         )
     }
 

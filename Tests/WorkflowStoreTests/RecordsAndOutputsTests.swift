@@ -1,0 +1,64 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import WorkflowStore
+
+/// Records, job outputs, results and artifacts on the real SQLite file.
+@Suite("Records and outputs in the store")
+struct RecordsAndOutputsTests {
+    @Test("a record replaces the stored one only with a higher revision, in any commit order")
+    func recordRevisions() async throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        do {
+            let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: SQLiteEventStoreTests.logger)
+            let newer = StoredRecord(collection: "asset", key: "1", revision: 5, body: Array("new".utf8))
+            let older = StoredRecord(collection: "asset", key: "1", revision: 4, body: Array("old".utf8))
+            store.enqueue(.records([newer]))
+            store.enqueue(.records([older, StoredRecord(collection: "asset", key: "2", revision: 1, body: [])]))
+            store.enqueue(.records([StoredRecord(collection: "other", key: "1", revision: 1, body: [9])]))
+            store.flush()
+            #expect(try store.records(in: "asset").sorted { $0.key < $1.key }.map(\.body) == [Array("new".utf8), []])
+        }
+        let reopened = try await RemoteLeaseResumeTests.reopen(directory)
+        #expect(try reopened.records(in: "asset").count == 2)
+        #expect(try reopened.records(in: "other").map(\.body) == [[9]])
+        #expect(try reopened.records(in: "none").isEmpty)
+    }
+
+    @Test("outputs, the result and artifacts survive a restart")
+    func outputsSurviveARestart() async throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let template = WorkflowTemplate(type: "OUT", jobs: [
+            JobDefinition(name: "First") { context in
+                try context.setOutput("rows", "16")
+                context.recordArtifact(name: "a.json", contentType: "application/json", sizeBytes: 2, sha256: String(repeating: "a", count: 64), message: "Saved a.json")
+            },
+            JobDefinition(name: "Second") { context in try context.setOutput("sum", context.inputs["rows"] ?? "-") },
+        ])
+        var templates = TemplateRegistry.builtIn
+        templates.register(template)
+        let finished: Workflow
+        do {
+            let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: SQLiteEventStoreTests.logger)
+            let engine = WorkflowEngine(templates: templates, store: store, logger: SQLiteEventStoreTests.logger)
+            try await engine.restore()
+            let id = try await engine.start(WorkflowRequest(type: "OUT")).value.id
+            while try await engine.workflow(id: id).status == .running {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            finished = try await engine.workflow(id: id)
+            await engine.shutdown()
+            store.flush()
+        }
+        #expect(finished.result == ["sum": "16"] && finished.artifacts.count == 1)
+        let store = try await RemoteLeaseResumeTests.reopen(directory)
+        let restored = WorkflowEngine(templates: templates, store: store, logger: SQLiteEventStoreTests.logger)
+        try await restored.restore()
+        let workflow = try await restored.workflow(id: finished.id)
+        #expect(workflow.jobs.map(\.outputs) == [["rows": "16"], ["sum": "16"]])
+        #expect(workflow.result == finished.result)
+        #expect(workflow.artifacts == finished.artifacts)
+        #expect(await restored.retainedArtifacts() == finished.artifacts)
+        await restored.shutdown()
+    }
+}
