@@ -1,6 +1,7 @@
 """docs/openapi.yaml against the real HTTP side port: every route it names answers (no "no such
 route"), every query parameter it names is a field the route reads, and every member of the
 answers it describes is in its schema, so the document cannot drift from the server."""
+import hashlib
 import http.client
 import json
 import time
@@ -71,7 +72,7 @@ def sample(schema: dict) -> str:
 
 @pytest.mark.parametrize("path,method,operation", list(operations()))
 def test_every_route_and_query_parameter_in_the_document_is_served(server, finished, path, method, operation):
-    concrete = path.replace("{workflow_id}", finished)
+    concrete = path.replace("{workflow_id}", finished).replace("{artifact_id}", f"{finished}.none.pdf").replace("{asset_id}", "1")
     body = {} if method == "post" else None
     if operation["operationId"] == "RetryWorkflow":
         body = None  # the workflow completed: FAILED_PRECONDITION, which proves the route
@@ -110,6 +111,21 @@ def test_the_answers_members_are_the_documented_ones(server, finished):
     members_match(request(server, "GET", f"/api/v1/workflows/{finished}/steps")[1], "ListStepsResponse", "ListSteps")
     members_match(request(server, "GET", "/api/v1/workflow-counts")[1], "CountWorkflowsResponse", "CountWorkflows")
     members_match(request(server, "GET", "/api/v1/workers")[1], "ListWorkersResponse", "ListWorkers")
+    members_match(request(server, "GET", "/api/v1/assets")[1], "ListAssetsResponse", "ListAssets")
+    content = b"tag,type,name\nP-1,Pump,Feed pump\n"
+    connection = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
+    connection.request("POST", f"/api/v1/files?{urlencode({'name': 'a.csv', 'sha256': hashlib.sha256(content).hexdigest()})}",
+                       body=content, headers={"Content-Type": "text/csv"})
+    response = connection.getresponse()
+    assert response.status == 201
+    members_match(json.loads(response.read()), "UploadedFile", "UploadFile")
+    connection.close()
+    export = request(server, "POST", "/api/v1/workflows", {"type": "EXPORT_PACKAGE"})[1]["workflow_id"]
+    while request(server, "GET", f"/api/v1/workflows/{export}")[1]["status"] == "WORKFLOW_STATUS_RUNNING":
+        time.sleep(0.01)
+    exported = request(server, "GET", f"/api/v1/workflows/{export}")[1]
+    assert len(exported["artifacts"]) == 3
+    members_match(exported, "Workflow", "GetWorkflow of an export")
     members_match(request(server, "GET", "/api/v1/workflows/wf-none")[1], "Error", "an error")
     # Every schema property exists in the proto (the document cannot name fields the server lacks).
     workflow = request(server, "GET", f"/api/v1/workflows/{finished}")[1]
