@@ -12,7 +12,8 @@ import WorkflowMessages
 /// - `POST /api/v1/files?name=assets.csv&sha256=<hex>` with the file as the body (its
 ///   `Content-Type` is the file's) answers the `UploadedFile` as JSON.
 /// - `GET /api/v1/artifacts/{id}` answers the file with its `Content-Type`, `Content-Length`,
-///   `Content-Disposition` and an `ETag` of its SHA-256; `Range: bytes=N-` resumes (206).
+///   `Content-Disposition` and an `ETag` of its SHA-256; `Range: bytes=N-` resumes (206; past
+///   the end, 416); other ranges are ignored (200, the whole file).
 struct FileTransfers: Sendable {
     /// The size of the chunk messages an upload's body is cut into.
     static let uploadChunkSize = 1 << 20
@@ -99,16 +100,9 @@ struct FileTransfers: Sendable {
 
     /// `GET /api/v1/artifacts/{id}`: a `DownloadArtifact` call written as the response body.
     func download(_ request: Request, artifactID: String) async throws -> Response {
-        var offset: Int64 = 0
-        if let range = request.headers[.range] {
-            guard let start = Self.rangeStart(range) else {
-                return HTTPGateway.errorResponse(
-                    RPCStatus(code: .invalidArgument, message: "Range: only \"bytes=N-\" is supported, got \"\(range.prefix(100))\""),
-                    httpStatus: .rangeNotSatisfiable
-                )
-            }
-            offset = start
-        }
+        // Only `bytes=N-` (resuming) is served; any other range is ignored, as RFC 9110 allows:
+        // the whole file follows.
+        let offset = request.headers[.range].flatMap(Self.rangeStart) ?? 0
         let call = WorkflowV1.DownloadArtifactRequest(artifactID: artifactID, offset: offset)
         let control = EventStreamControl()
         let producer: any ServerStreamProducer

@@ -62,7 +62,7 @@ extension CommandRunner {
                     "."
                 }
                 if directory == nil, artifactIDs.count > 1 {
-                    throw .usage("--output must be an existing directory to save \(artifactIDs.count) artifacts")
+                    throw .usage("--to must be an existing directory to save \(artifactIDs.count) artifacts")
                 }
                 for artifactID in artifactIDs {
                     let saved = try await save(artifactID, from: connection, directory: directory, file: directory == nil ? destination : nil)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import WorkflowCLI
 
-/// `workflowctl download ID... [--output PATH]`.
+/// `workflowctl download ID... [--to PATH]`.
 struct DownloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
@@ -18,7 +18,7 @@ struct DownloadCommand: AsyncParsableCommand {
     @Argument(help: "Artifact ids, or workflow ids for all their artifacts.")
     var ids: [String]
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "A directory to save into (the current one by default), or the file to save one artifact as.")
+    @Option(name: .customLong("to"), help: "A directory to save into (the current one by default), or the file to save one artifact as.")
     var destination: String?
 
     func validate() throws {

@@ -16,6 +16,9 @@ processes.
   export after the restart has every one of them.
 - ListAssets filters and paging, GetAsset by id and by tag, and their errors.
 
+Two tests are marked xfail: they show server bugs (a cancel after the last chunk keeps the
+upload; ids shown before a crash are given to other assets after it), explained in their reasons.
+
 The library must be installed from this checkout (Scripts/test.sh does `pip install
 ./Clients/python`): its generated `workflow.v1` module and Tests/Interop/generated's are then the
 same file, which protobuf's default pool holds once.
@@ -39,7 +42,7 @@ from h2_client import RawH2
 from tcp_proxy import TCPProxy
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
-from workflow_worker.files import download_artifact, upload_file, upload_requests
+from workflow_worker.files import download_artifact, upload_file
 
 SAMPLES = ROOT / "Samples"
 KiB = 1 << 10
@@ -150,6 +153,7 @@ class UploadArea:
     unfinished ones in `tmp/`."""
 
     def __init__(self, data_dir: str):
+        assert data_dir, "these tests read the server's data directory (not WORKFLOWD_STORE=memory)"
         self.root = Path(data_dir) / "files" / "uploads"
 
     def stored(self) -> set:
@@ -711,7 +715,7 @@ def test_a_100_mib_upload_keeps_the_server_memory_bounded():
 
 # ---------------------------------------------------------------------------------- (d) SIGKILL mid-Save
 
-ROWS = 4000
+ROWS = 5000
 PREFIX = {"Pump": "P", "Motor": "M", "Valve": "V"}
 
 
@@ -725,6 +729,18 @@ def generated_csv() -> tuple:
         tags.append(tag)
         lines.append(f"{tag},{kind},{kind} {n} of the generated plant")
     return ("\n".join(lines) + "\n").encode(), tags
+
+
+def save_under_way(stub, workflow_id: str) -> pb.Job:
+    """Waits until the import's Save runs and logged 100 steps (of ROWS "Created …" and more);
+    returns the job. With batch_size=1, Save then has a few hundred milliseconds to go."""
+    deadline = time.monotonic() + 60
+    while True:
+        workflow = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id, omit_steps=True), timeout=10)
+        save = workflow.jobs[3]
+        if save.status == pb.JOB_STATUS_RUNNING and save.step_count >= 100:
+            return save
+        assert workflow.status == pb.WORKFLOW_STATUS_RUNNING and time.monotonic() < deadline, workflow
 
 
 def created_by_steps(steps) -> list:
@@ -754,14 +770,7 @@ def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
             wait_for(lambda: area.part_bytes() == KiB, "the held upload's first chunk on disk")
 
             workflow_id = start(stub, "IMPORT_ASSETS", file_id=stored.file_id, detail_limit=str(ROWS), batch_size="1")
-            # Kill once Save is under way, with some "Created" steps visible.
-            deadline = time.monotonic() + 60
-            while True:
-                workflow = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id, omit_steps=True), timeout=10)
-                save = workflow.jobs[3]
-                if save.status == pb.JOB_STATUS_RUNNING and save.step_count >= 100:
-                    break
-                assert workflow.status == pb.WORKFLOW_STATUS_RUNNING and time.monotonic() < deadline, workflow
+            save = save_under_way(stub, workflow_id)
             first_steps = stub.ListSteps(pb.ListStepsRequest(workflow_id=workflow_id, job_id=save.id, oldest_first=True,
                                                              page_size=100), timeout=10).steps
             visible = created_by_steps(event.step for event in first_steps)
@@ -826,6 +835,40 @@ def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
             messages = chunks_of(stub, pdf.id)
             assert len(messages) > 1 and all(len(message.data) <= 64 * KiB for message in messages)
             assert sha256(b"".join(message.data for message in messages)) == pdf.sha256
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "server bug: ListAssets and GetAsset answer from the in-memory registry, which holds an asset "
+    "before the commit that makes it durable; after a crash the registry restarts its ids at the "
+    "largest durable id + 1, so ids clients were shown for assets lost in the crash are given to "
+    "other assets (Asset.id says 'never reused'). Timing-dependent, hence not strict. See the report."))
+def test_ids_listed_before_a_crash_are_never_given_to_other_assets(tmp_path):
+    """Kill mid-Save as above, cancel the resumed import, import other tags: no id that
+    ListAssets showed before the kill may now name another asset."""
+    data_dir = str(tmp_path / "data")
+    content, _ = generated_csv()
+    others = ("tag,type,name\n" + "".join(f"Q-{n:04d},Tank,Tank {n}\n" for n in range(1, 301))).encode()
+    server = Server(data_dir=data_dir)
+    try:
+        with connected(server) as stub:
+            first = upload_file(stub, content, name="generated.csv", timeout=10)
+            second = upload_file(stub, others, name="others.csv", timeout=10)
+            workflow_id = start(stub, "IMPORT_ASSETS", file_id=first.file_id, detail_limit=str(ROWS), batch_size="1")
+            save_under_way(stub, workflow_id)
+            shown = {asset.id: asset.tag for asset in all_assets(stub)}
+        server.kill()
+        server = Server(data_dir=data_dir)
+        with connected(server) as stub:
+            stub.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id, reason="make room"), timeout=10)
+            wait_ended(stub, workflow_id)
+            run(stub, "IMPORT_ASSETS", file_id=second.file_id)
+            now = {asset.id: asset.tag for asset in all_assets(stub)}
+        reused = {asset_id: (tag, now[asset_id]) for asset_id, tag in shown.items() if now.get(asset_id, tag) != tag}
+        assert not reused, (f"{len(reused)} ids shown before the kill now name other assets, e.g. "
+                            f"{dict(list(reused.items())[:3])} (id: (before, after))")
     finally:
         if server.process.poll() is None:
             server.stop()

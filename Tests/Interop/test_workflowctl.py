@@ -299,6 +299,7 @@ TAKES = {
     "start": SHARED_OPTIONS, "retry": SHARED_OPTIONS, "cancel": SHARED_OPTIONS,
     "watch": {"--output", "--json", "--reconnect-timeout"},
     "get": {"--output", "--json"}, "list": {"--output", "--json"},
+    "upload": {"--output", "--json"}, "assets": {"--output", "--json"}, "download": set(),
 }
 
 
@@ -313,7 +314,8 @@ def test_each_command_takes_only_its_shared_options(ctl_server):
         assert help_options(command) & SHARED_OPTIONS == taken, command
         for option in SHARED_OPTIONS - taken:
             value = [] if option in ("--follow", "--json") else ["1"]
-            args = [command, *(["wf-x"] if command in ("get", "retry", "cancel") else []), option, *value]
+            args = [command, *({"get": ["wf-x"], "retry": ["wf-x"], "cancel": ["wf-x"], "download": ["wf-x.a.pdf"], "upload": ["x"]}.get(command, [])),
+                    option, *value]
             result = ctl(ctl_server.address, *args)
             assert result.returncode == 64 and f"Unknown option '{option}'" in result.stderr, (args, result.stderr)
 
@@ -601,3 +603,58 @@ def test_no_color_turns_colour_off_on_a_terminal(ctl_server):
     assert code == 0
     assert not re.search(r"\x1b\[[0-9;]*m", raw), "no SGR colour codes with NO_COLOR"
     assert "✓ completed in" in final_frame(raw)
+
+
+# MARK: upload, download, assets
+
+
+def test_upload_import_export_and_download_with_workflowctl_alone(tmp_path):
+    """The remote walkthrough with the command line: no file path crosses to the server."""
+    server = Server("--store", "memory")
+    try:
+        address = server.address
+        uploaded = ctl(address, "upload", str(ROOT / "Samples/assets.csv"))
+        assert uploaded.returncode == 0, uploaded.stderr
+        file_id = uploaded.stdout.strip()
+        assert re.fullmatch(r"f-[0-9A-Z]{26}", file_id) and "stored assets.csv: 756 bytes" in uploaded.stderr
+        described = json.loads(ctl(address, "upload", str(ROOT / "Samples/rules.conf"), "--name", "plant.conf", "--json").stdout)
+        assert described["name"] == "plant.conf" and described["content_type"] == "text/plain" and len(described["sha256"]) == 64
+
+        imported = ctl(address, "start", "IMPORT_ASSETS", "--param", f"file_id={file_id}", "--follow")
+        assert imported.returncode == 0, imported.stderr
+        assert json_lines(imported.stdout)[-1]["kind"] == "WORKFLOW_COMPLETED"
+        rules = ctl(address, "start", "RULE_EXECUTION", "--param", f"file_id={described['file_id']}", "--follow")
+        assert rules.returncode == 0, rules.stderr
+        export = ctl(address, "start", "EXPORT_PACKAGE", "--json")
+        workflow_id = json.loads(export.stdout)["workflow_id"]
+        assert ctl(address, "watch", workflow_id, "--json").returncode == 0
+
+        tree = ctl(address, "get", workflow_id).stdout
+        assert f"artifact {workflow_id}.assets.xlsx" in tree and "result  assets=12" in tree
+        saved = ctl(address, "download", workflow_id, "--to", str(tmp_path))
+        assert saved.returncode == 0, saved.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["assets.json", "assets.pdf", "assets.xlsx"]
+        assert len(saved.stdout.splitlines()) == 3
+        single = ctl(address, "download", f"{workflow_id}.assets.pdf", "--to", str(tmp_path / "report.pdf"))
+        assert single.returncode == 0 and (tmp_path / "report.pdf").read_bytes() == (tmp_path / "assets.pdf").read_bytes()
+        snapshot = json.loads((tmp_path / "assets.json").read_text())
+
+        listed = ctl(address, "assets", "--type", "Pump")
+        assert listed.returncode == 0 and listed.stdout.splitlines()[0].split() == ["TAG", "ID", "TYPE", "NAME", "LINKS", "FLAGS"]
+        assert {line.split()[0] for line in listed.stdout.splitlines()[1:]} == {a["tag"] for a in snapshot if a["type"] == "Pump"}
+        as_json = [json.loads(line) for line in ctl(address, "assets", "--json").stdout.splitlines()]
+        assert sorted(a["tag"] for a in as_json) == sorted(a["tag"] for a in snapshot)
+        one = ctl(address, "assets", "P-103")
+        assert one.returncode == 0 and "flag pump-needs-motor" in one.stdout
+        by_id = ctl(address, "assets", next(a["id"] for a in as_json if a["tag"] == "P-103"))
+        assert by_id.stdout == one.stdout
+
+        missing = ctl(address, "download", f"{workflow_id}.nothing.pdf", "--to", str(tmp_path))
+        assert missing.returncode == 3 and "NOT_FOUND" in missing.stderr
+        assert ctl(address, "assets", "X-999").returncode == 3
+        unreadable = ctl(address, "upload", str(tmp_path / "no-such-file.csv"))
+        assert unreadable.returncode == 64 and "cannot read" in unreadable.stderr
+        several = ctl(address, "download", f"{workflow_id}.assets.pdf", f"{workflow_id}.assets.xlsx", "--to", str(tmp_path / "report.pdf"))
+        assert several.returncode == 64 and "--to must be an existing directory" in several.stderr
+    finally:
+        server.stop()
