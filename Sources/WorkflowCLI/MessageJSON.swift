@@ -68,6 +68,7 @@ package enum MessageJSON {
         if event.attempt != 0 { object.add("attempt", event.attempt) }
         if event.retryAtMs != 0 { object.add("retry_at_ms", event.retryAtMs) }
         if let worker = event.worker { object.add("worker", Self.object(for: worker)) }
+        if !event.outputs.isEmpty { object.add("outputs", event.outputs) }
         if event.kind == .gap {
             object.add("gap_from_sequence", event.gapFromSequence)
             object.add("gap_to_sequence", event.gapToSequence)
@@ -95,6 +96,18 @@ package enum MessageJSON {
         object.add("failed_job_id", workflow.failedJobID)
         object.add("failed_job_name", workflow.failedJobName)
         object.add("jobs", workflow.jobs.map(Self.object(for:)))
+        object.add("result", workflow.result)
+        object.add("artifacts", workflow.artifacts.map { artifact in
+            var object = JSONObjectWriter()
+            object.add("id", artifact.id)
+            object.add("name", artifact.name)
+            object.add("content_type", artifact.contentType)
+            object.add("size_bytes", artifact.sizeBytes)
+            object.add("sha256", artifact.sha256)
+            object.add("job_id", artifact.jobID)
+            object.add("created_at_ms", artifact.createdAtMs)
+            return object
+        })
         return object
     }
 
@@ -117,6 +130,7 @@ package enum MessageJSON {
         if job.nextAttemptAtMs != 0 { object.add("next_attempt_at_ms", job.nextAttemptAtMs) }
         if !job.queue.isEmpty { object.add("queue", job.queue) }
         if let worker = job.worker { object.add("worker", Self.object(for: worker)) }
+        object.add("outputs", job.outputs)
         object.add("steps", job.steps.map(Self.object(for:)))
         return object
     }
