@@ -5,7 +5,8 @@
 //   formatting and DOM helpers; the JSON API; LiveStream (an EventSource that resumes by
 //   sequence); the connection indicator; globalFeed (the one global stream of all the tabs);
 //   failure notices; ListView (`#/`: TypeGroups or one flat RowSet); WorkflowView and its
-//   LogPane (`#/workflows/<id>`); the router.
+//   LogPane (`#/workflows/<id>`; a step about an asset links to its page, one about an artifact
+//   to its download); AssetView (`#/assets/<id>`); the router.
 //
 // Connections are scarce (six per host for the whole browser): one tab holds the global stream
 // for every tab, and a hidden tab holds none of its own.
@@ -274,6 +275,34 @@ async function api(path, { method = 'GET', body } = {}) {
 }
 
 const workflowPath = (id) => `/workflows/${encodeURIComponent(id)}`;
+const artifactHref = (id) => `/api/v1/artifacts/${encodeURIComponent(id)}`;
+
+/** A size for people: "756 B", "12.3 KiB", "4.0 MiB". */
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Where an entity opens: an asset's page (its route `/assets/<id>`), an artifact's download;
+ * `null` for other entities (their tag still filters the log).
+ */
+function entityOpenLink(entity) {
+  if (entity.type === 'Asset' && entity.id) {
+    return h('a', {
+      class: 'log-entity-open', testid: 'entity-open', href: `#/assets/${encodeURIComponent(entity.id)}`,
+      title: `Open asset ${entity.tag}`, 'aria-label': `Open asset ${entity.tag}`,
+    }, '↗');
+  }
+  if (entity.type === 'Artifact' && entity.id) {
+    return h('a', {
+      class: 'log-entity-open', testid: 'entity-download', href: artifactHref(entity.id), download: entity.tag,
+      title: `Download ${entity.tag}`, 'aria-label': `Download ${entity.tag}`,
+    }, '⤓');
+  }
+  return null;
+}
 
 function describeError(error) {
   if (error instanceof ApiError) return error.httpStatus ? `${error.status}: ${error.message}` : error.message;
@@ -2147,6 +2176,10 @@ class WorkflowView {
     this.errorNode = h('div', { class: 'callout callout-error', testid: 'workflow-error', hidden: true });
     this.paramsNode = h('div', { class: 'kv-list', testid: 'workflow-params' });
     this.statsNode = h('div', { class: 'kv-list', testid: 'workflow-stats' });
+    this.resultNode = h('div', { class: 'kv-list', testid: 'workflow-result' });
+    this.resultBlock = h('div', { class: 'kv-block', hidden: true }, h('h3', {}, 'Result'), this.resultNode);
+    this.artifactsNode = h('ul', { class: 'artifact-list', testid: 'workflow-artifacts' });
+    this.artifactsBlock = h('div', { class: 'kv-block', hidden: true }, h('h3', {}, 'Files'), this.artifactsNode);
     this.axisNode = h('div', { class: 'timeline-axis', 'aria-hidden': 'true' });
     this.jobsNode = h('div', { class: 'jobs', testid: 'jobs' });
     this.logSlot = h('div');
@@ -2161,7 +2194,9 @@ class WorkflowView {
         this.metaNode,
         h('div', { class: 'overview-side' },
           h('div', { class: 'kv-block' }, h('h3', {}, 'Parameters'), this.paramsNode),
-          h('div', { class: 'kv-block' }, h('h3', {}, 'Stats'), this.statsNode))),
+          h('div', { class: 'kv-block' }, h('h3', {}, 'Stats'), this.statsNode),
+          this.resultBlock,
+          this.artifactsBlock)),
       h('section', { class: 'panel' },
         h('div', { class: 'panel-head' }, h('h2', {}, 'Jobs'), this.axisNode),
         this.jobsNode),
@@ -2594,6 +2629,9 @@ class WorkflowView {
     this.renderError(wf, status);
     this.renderKeyValues(this.paramsNode, wf.params, 'No parameters');
     this.renderKeyValues(this.statsNode, this.workflowCounters(wf, status), 'None yet');
+    this.resultBlock.hidden = !Object.keys(wf.result ?? {}).length;
+    this.renderKeyValues(this.resultNode, wf.result, '');
+    this.renderArtifacts(wf.artifacts ?? []);
     this.renderJobs(wf);
     this.log.renderJobOptions(wf.jobs);
     this.log.renderCount();
@@ -2643,6 +2681,20 @@ class WorkflowView {
     this.errorNode.replaceChildren(
       h('strong', {}, `Failed at ${wf.failed_job_name || 'a job'}`),
       wf.error ? h('span', {}, `: ${wf.error}`) : null);
+  }
+
+  /** The files the workflow produced, each a download link with its size. */
+  renderArtifacts(artifacts) {
+    this.artifactsBlock.hidden = !artifacts.length;
+    const key = JSON.stringify(artifacts.map((a) => [a.id, a.sha256]));
+    if (this.artifactsNode.dataset.key === key) return;
+    this.artifactsNode.dataset.key = key;
+    this.artifactsNode.replaceChildren(...artifacts.map((artifact) => h('li', { class: 'artifact' },
+      h('a', {
+        href: artifactHref(artifact.id), download: artifact.name, testid: 'artifact-link',
+        title: `${artifact.content_type}, SHA-256 ${artifact.sha256}`,
+      }, artifact.name),
+      h('span', { class: 'muted' }, ` ${formatBytes(num(artifact.size_bytes))}`))));
   }
 
   renderKeyValues(node, map, emptyText) {
@@ -2768,7 +2820,8 @@ class JobView {
     const counters = job.stats?.counters ?? {};
     // A failed job's current attempt is its error above; the list holds the ones before.
     const attempts = (job.failed_attempts ?? []).filter((a) => !(status === 'FAILED' && num(a.attempt) === num(job.attempt)));
-    const key = JSON.stringify([status, counters, attempts, job.error, job.stack, job.step_count, job.worker, job.queue]);
+    const outputs = job.outputs ?? {};
+    const key = JSON.stringify([status, counters, attempts, job.error, job.stack, job.step_count, job.worker, job.queue, outputs]);
     if (this.extraKey === key) return;
     this.extraKey = key;
     const parts = [];
@@ -2785,6 +2838,13 @@ class JobView {
     }
     if (job.queue) facts.push(h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, 'queue'), h('span', { class: 'kv-value' }, job.queue)));
     parts.push(h('div', { class: 'kv-list job-facts' }, facts));
+    const outputEntries = Object.entries(outputs).sort(([a], [b]) => a.localeCompare(b));
+    if (outputEntries.length) {
+      parts.push(h('div', { class: 'kv-list job-outputs', testid: 'job-outputs', 'aria-label': 'Outputs' },
+        h('span', { class: 'job-outputs-label' }, 'outputs'),
+        outputEntries.map(([name, value]) => h('span', { class: 'kv', data: { key: name } },
+          h('span', { class: 'kv-key' }, name), h('span', { class: 'kv-value' }, value)))));
+    }
     if (status === 'FAILED' && (job.error || job.stack)) {
       parts.push(h('div', { class: 'callout callout-error job-error', testid: 'job-error' },
         h('div', {}, h('strong', {}, 'Error: '), job.error || '(no message)'),
@@ -3049,11 +3109,13 @@ class LogPane {
     const attempt = event.attempt || step.attempt || 1;
     let entityNode = null;
     if (entity?.tag) {
-      entityNode = h('a', {
-        class: 'log-entity', testid: 'entity-link',
-        href: workflowHash(this.view.id, { ...this.filters, entity: entity.tag }),
-        title: `Show only the lines of ${entity.tag}${entity.type ? ` (${entity.type}${entity.id ? ` ${entity.id}` : ''})` : ''}`,
-      }, entity.tag);
+      entityNode = h('span', { class: 'log-entity-cell' },
+        h('a', {
+          class: 'log-entity', testid: 'entity-link',
+          href: workflowHash(this.view.id, { ...this.filters, entity: entity.tag }),
+          title: `Show only the lines of ${entity.tag}${entity.type ? ` (${entity.type}${entity.id ? ` ${entity.id}` : ''})` : ''}`,
+        }, entity.tag),
+        entityOpenLink(entity));
     }
     return h('div', { class: `log-row lvl-${level.toLowerCase()}`, testid: 'log-row', data: { sequence: String(event.sequence) } },
       h('span', { class: 'log-time', title: fullDateTime(ms) }, clockTimeMs(ms)),
@@ -3238,11 +3300,85 @@ class LogPane {
 // ---------------------------------------------------------------------------------------------
 // Router
 
+// Asset view: `#/assets/<id>`, what a step's entity route `/assets/<id>` names.
+
+class AssetView {
+  kind = 'asset';
+
+  constructor(root, route) {
+    this.id = route.id;
+    document.title = `Asset ${this.id} · WorkflowEngine`;
+    this.titleNode = h('h1', { class: 'wf-title', testid: 'asset-title', tabindex: '-1' }, `Asset ${this.id}`);
+    this.body = h('div', { class: 'asset-body', testid: 'asset-body' }, h('span', { class: 'muted' }, 'Loading…'));
+    this.node = h('div', { class: 'view view-asset', testid: 'asset-view' },
+      h('div', { class: 'crumbs' }, h('a', { href: '#/', testid: 'back-to-list' }, '← Workflows')),
+      h('div', { class: 'wf-header' }, h('div', { class: 'wf-heading' }, this.titleNode)),
+      h('section', { class: 'panel' }, this.body));
+    root.append(this.node);
+    this.load();
+  }
+
+  destroy() {
+    this.destroyed = true;
+  }
+
+  update(route) {
+    return route.view === 'asset' && route.id === this.id;
+  }
+
+  async load() {
+    let asset;
+    try {
+      asset = await api(`/assets/${encodeURIComponent(this.id)}`);
+    } catch (error) {
+      if (this.destroyed) return;
+      this.body.replaceChildren(h('div', { class: 'callout callout-error', testid: 'asset-error' }, describeError(error)));
+      return;
+    }
+    if (this.destroyed) return;
+    setText(this.titleNode, `${asset.tag} · ${asset.type}`);
+    document.title = `${asset.tag} · WorkflowEngine`;
+    const facts = [
+      ['Name', asset.name || '—', 'asset-name'],
+      ['ID', asset.id, 'asset-id'],
+      ['Created', fullDateTime(num(asset.created_at_ms)) || '—', 'asset-created'],
+      ['Changed', fullDateTime(num(asset.updated_at_ms)) || '—', 'asset-updated'],
+    ];
+    const changedBy = asset.updated_by_workflow_id
+      ? h('a', { href: `#/workflows/${encodeURIComponent(asset.updated_by_workflow_id)}`, testid: 'asset-workflow' }, asset.updated_by_workflow_id)
+      : '—';
+    const pairs = (map, testid, empty) => {
+      const entries = Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
+      return h('div', { class: 'kv-list', testid }, entries.length
+        ? entries.map(([k, v]) => h('span', { class: 'kv' }, h('span', { class: 'kv-key' }, k), h('span', { class: 'kv-value' }, v)))
+        : h('span', { class: 'muted' }, empty));
+    };
+    this.body.replaceChildren(
+      h('dl', { class: 'meta', testid: 'asset-meta' },
+        facts.map(([name, value, testid]) => h('div', { class: 'meta-item' }, h('dt', {}, name), h('dd', { testid }, value))),
+        h('div', { class: 'meta-item' }, h('dt', {}, 'Changed by'), h('dd', {}, changedBy))),
+      h('div', { class: 'kv-block' }, h('h3', {}, 'Attributes'), pairs(asset.attributes, 'asset-attributes', 'None')),
+      h('div', { class: 'kv-block' }, h('h3', {}, 'Links'),
+        h('div', { class: 'kv-list', testid: 'asset-links' }, (asset.links ?? []).length
+          ? asset.links.map((tag) => h('span', { class: 'kv' }, h('span', { class: 'kv-value' }, tag)))
+          : h('span', { class: 'muted' }, 'None'))),
+      h('div', { class: 'kv-block' }, h('h3', {}, 'Rule flags'), pairs(asset.flags, 'asset-flags', 'None')));
+  }
+}
+
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
   const mark = raw.indexOf('?');
   const path = mark < 0 ? raw : raw.slice(0, mark);
   const params = new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1));
+  const asset = path.match(/^\/assets\/([^/?]+)\/?$/);
+  if (asset) {
+    let id = asset[1];
+    try {
+      id = decodeURIComponent(id);
+    } catch { /* keep it raw */ }
+    return { view: 'asset', id, params };
+  }
   const match = path.match(/^\/workflows\/([^/?]+)\/?$/);
   if (match) {
     let id = match[1];
@@ -3271,7 +3407,9 @@ function route(navigated = false) {
   errorBar.hide();
   const main = document.getElementById('main');
   main.replaceChildren();
-  current = next.view === 'workflow' ? new WorkflowView(main, next) : new ListView(main, next);
+  current = next.view === 'workflow' ? new WorkflowView(main, next)
+    : next.view === 'asset' ? new AssetView(main, next)
+    : new ListView(main, next);
   window.scrollTo(0, 0);
   // A new page: screen readers start at its heading (not on the first page: nothing to move from).
   if (navigated) main.querySelector('h1')?.focus({ preventScroll: true });

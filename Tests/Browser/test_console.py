@@ -6,11 +6,15 @@ console is only looked at. Waits poll every 50 ms; bounds are generous (about te
 guard) except the list's one second, which is the product requirement.
 """
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
+import urllib.request
 import uuid
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from selenium.webdriver.common.by import By
@@ -725,3 +729,54 @@ def test_list_grouped_by_type_pages_collapses_and_grows_a_new_type_live(browser,
         browser.until(lambda d: [t for t, _ in browser.js(GROUPS)] == ["EXPORT_PACKAGE", "TEST"], 10, "switching back did not group")
     finally:
         server.stop()
+
+
+def upload(server, path: Path) -> str:
+    """POSTs a file to the side port; its file id."""
+    content = path.read_bytes()
+    query = f"name={path.name}&sha256={hashlib.sha256(content).hexdigest()}"
+    request = urllib.request.Request(f"{server.url}/api/v1/files?{query}", data=content, method="POST",
+                                     headers={"Content-Type": "text/csv"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["file_id"]
+
+
+def test_files_outputs_and_assets_open_from_the_workflow_pages(server, browser):
+    root = Path(__file__).resolve().parents[2]
+    imported = server.start_workflow({"file_id": upload(server, root / "Samples/assets.csv")}, type="IMPORT_ASSETS")
+    server.wait_for_status(imported, "COMPLETED")
+    exported = server.start_workflow({"package_name": "plant"}, type="EXPORT_PACKAGE")
+    export = server.wait_for_status(exported, "COMPLETED")
+
+    # The export's files are download links; each serves the artifact it names.
+    open_workflow(browser, server, exported)
+    links = browser.until(lambda d: len(found := browser.find_all("artifact-link")) == 3 and found, 10, "no file links")
+    assert [link.text for link in links] == ["plant.json", "plant.xlsx", "plant.pdf"]
+    for link, artifact in zip(links, export["artifacts"]):
+        assert link.get_attribute("download") == artifact["name"]
+        size = browser.driver.execute_async_script(
+            "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => arguments[1](b.byteLength))", link.get_attribute("href"))
+        assert size == int(artifact["size_bytes"])
+    result = browser.find("workflow-result").text
+    assert "assets" in result and "xlsx_artifact_id" in result
+    assert browser.find_all("entity-download"), "the steps that wrote the files link to them"
+    browser.screenshot("export-files")
+
+    # A step about an asset opens the asset's page; the asset's last change links back.
+    open_workflow(browser, server, imported)
+    assert "rows_read" in " ".join(o.text for o in browser.find_all("job-outputs"))
+    opener = browser.until(lambda d: (found := browser.find_all("entity-open")) and found[0], 10, "no asset link in the log")
+    asset_id = opener.get_attribute("href").rsplit("/", 1)[1]
+    asset = server.api("GET", f"/api/v1/assets/{asset_id}")
+    opener.click()
+    browser.until(lambda d: browser.find("asset-title").text == f"{asset['tag']} · {asset['type']}", 10, "the asset page did not load")
+    assert browser.find("asset-name").text == asset["name"]
+    assert browser.find("asset-id").text == asset_id
+    assert browser.find("asset-workflow").text == imported
+    browser.screenshot("asset")
+    browser.find("asset-workflow").click()
+    browser.until(lambda d: browser.find("workflow-view").get_attribute("data-loaded") == "true", 10)
+
+    # An unknown asset says so.
+    browser.open(f"{server.url}/#/assets/999999")
+    assert "no asset" in browser.until(lambda d: browser.find("asset-error").text, 10)
