@@ -8,7 +8,9 @@
 # .build/bench/results.md, then runs Benchmarks/remote_jobs.py (WorkerService throughput and
 # step latency on the SQLite store; it takes only --tiny and --runs) and writes its tables to
 # stdout and to .build/bench/remote-jobs.md, then Benchmarks/console_http.py (the console's
-# reads over HTTP at 100,000 retained workflows, and SSE fan-out) into .build/bench/console.md.
+# reads over HTTP at 100,000 retained workflows, and SSE fan-out) into .build/bench/console.md,
+# then Benchmarks/files_http.py (uploads, and the product workflows on uploaded input) into
+# .build/bench/files.md.
 # --tiny is a quick run that only checks the harnesses work (CI); it uses the debug build the
 # tests already made, so its figures mean nothing.
 set -euo pipefail
@@ -54,7 +56,13 @@ python3 Benchmarks/remote_jobs.py \
 # The console's reads with 100,000 workflows retained and SSE fan-out (--tiny: a small run).
 console_options=()
 [[ $configuration == debug ]] && console_options+=(--tiny)
-exec python3 Benchmarks/console_http.py \
+python3 Benchmarks/console_http.py \
     --workflowd "$bin/workflowd" \
     --output .build/bench/console.md \
+    "${console_options[@]}"
+
+# Uploads through the HTTP side port, and imports and exports at 20,000 assets (--tiny: small).
+exec python3 Benchmarks/files_http.py \
+    --workflowd "$bin/workflowd" \
+    --output .build/bench/files.md \
     "${console_options[@]}"
