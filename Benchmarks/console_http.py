@@ -31,9 +31,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 class Server:
-    def __init__(self, binary: str):
-        self.data_dir = tempfile.mkdtemp(prefix="console-bench-")
-        command = [binary, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--data-dir", self.data_dir]
+    """A workflowd on 127.0.0.1 with its HTTP side port, on a data directory of its own, pinned to
+    core 0 when taskset exists; `extra` are more flags."""
+
+    def __init__(self, binary: str, *extra: str, prefix: str = "console-bench-"):
+        self.data_dir = tempfile.mkdtemp(prefix=prefix)
+        command = [binary, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--data-dir", self.data_dir, *extra]
         if shutil.which("taskset") and os.cpu_count() and os.cpu_count() >= 2:
             command = ["taskset", "-c", "0", *command]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -14,39 +14,20 @@ import hashlib
 import http.client
 import json
 import os
-import re
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from urllib.parse import urlencode
 
+import console_http
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class Server:
-    def __init__(self, binary: str, *extra: str):
-        self.data_dir = tempfile.mkdtemp(prefix="files-bench-")
-        command = [binary, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--data-dir", self.data_dir,
-                   "--max-upload-size", str(8 << 30), *extra]
-        if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-            command = ["taskset", "-c", "0", *command]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.http_port = 0
-        deadline = time.monotonic() + 60
-        while not self.http_port:
-            line = self.process.stderr.readline()
-            if not line or time.monotonic() > deadline:
-                raise RuntimeError("workflowd did not report its HTTP port")
-            match = re.search(r"server\.http_port=(\d+)", line)
-            if match:
-                self.http_port = int(match.group(1))
-        threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
+class Server(console_http.Server):
+    """console_http's server, allowed uploads of up to 8 GiB, with the calls this script makes."""
 
-    def rss_kib(self) -> int:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    def __init__(self, binary: str, *extra: str):
+        super().__init__(binary, "--max-upload-size", str(8 << 30), *extra, prefix="files-bench-")
 
     def cpu_seconds(self) -> float:
         with open(f"/proc/{self.process.pid}/stat") as stat:
@@ -74,11 +55,6 @@ class Server:
                 assert workflow["status"] == "WORKFLOW_STATUS_COMPLETED", workflow.get("error")
                 return workflow
             time.sleep(0.02)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 class PeakRSS:

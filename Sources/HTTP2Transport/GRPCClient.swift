@@ -98,27 +98,8 @@ package final class GRPCClient: Sendable {
         timeout: Duration? = nil,
         metadata: [(String, String)] = []
     ) async throws(RPCStatus) -> [UInt8] {
-        let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let prepared = try prepare(path: path, request: request, timeout: timeout, metadata: metadata)
-        try checkOpen()
-        let cancellation = ClientCallCancellation()
-        let handler = self.handler
-        let loop = channel.eventLoop
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], RPCStatus>, Never>) in
-                let call = ClientCall(
-                    id: callID, headers: prepared.headers, framedRequest: prepared.framedRequest,
-                    deadline: prepared.deadline, sink: .unary { continuation.resume(returning: $0) },
-                    cancellation: cancellation
-                )
-                loop.execute { handler.value.start(call) }
-            }
-        } onCancel: {
-            // The flag covers a cancellation that reaches the loop before the call does.
-            cancellation.cancel()
-            loop.execute { handler.value.cancel(callID: callID) }
-        }
-        return try result.get()
+        return try await singleResponse(prepared, requests: nil)
     }
 
     /// Calls a client-streaming method: the request messages `requests` gives, pulled as flow
@@ -137,9 +118,15 @@ package final class GRPCClient: Sendable {
         timeout: Duration? = nil,
         metadata: [(String, String)] = []
     ) async throws(RPCStatus) -> [UInt8] {
-        let callID = nextCallID.add(1, ordering: .relaxed).newValue
         var prepared = try prepare(path: path, request: [], timeout: timeout, metadata: metadata)
         prepared.framedRequest = []
+        return try await singleResponse(prepared, requests: requests)
+    }
+
+    /// Runs a call that answers one message: a unary call (its request in `prepared`), or a
+    /// client-streaming one (its messages from `requests`).
+    private func singleResponse(_ prepared: PreparedRequest, requests: (any ClientRequestStream)?) async throws(RPCStatus) -> [UInt8] {
+        let callID = nextCallID.add(1, ordering: .relaxed).newValue
         try checkOpen()
         let cancellation = ClientCallCancellation()
         let handler = self.handler
@@ -147,13 +134,14 @@ package final class GRPCClient: Sendable {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], RPCStatus>, Never>) in
                 let call = ClientCall(
-                    id: callID, headers: prepared.headers, framedRequest: [], requestStream: requests,
+                    id: callID, headers: prepared.headers, framedRequest: prepared.framedRequest, requestStream: requests,
                     deadline: prepared.deadline, sink: .unary { continuation.resume(returning: $0) },
                     cancellation: cancellation
                 )
                 loop.execute { handler.value.start(call) }
             }
         } onCancel: {
+            // The flag covers a cancellation that reaches the loop before the call does.
             cancellation.cancel()
             loop.execute { handler.value.cancel(callID: callID) }
         }

@@ -39,18 +39,18 @@ struct RouterCaller: Sendable {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
         let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
-        let opened = loop.submit { () -> Result<any ServerStreamProducer, RPCStatus> in
-            do throws(RPCStatus) {
-                return .success(try start(request, context, waker))
-            } catch {
-                return .failure(error)
-            }
+        return await onLoop { () throws(RPCStatus) in try start(request, context, waker) }
+    }
+
+    /// Starts the client-streaming (or bidirectional) method at `path`; its request messages
+    /// then go in with ``send(_:to:)`` and ``endRequests(of:)``, its responses come out with
+    /// ``produce(_:budget:)``.
+    func openRequestStream(_ path: String, metadata: Metadata, waker: StreamWaker) async -> Result<any RequestStreamHandler, RPCStatus> {
+        guard case .bidirectionalStreaming(let start)? = router.handler(forPath: path) else {
+            return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        do {
-            return try await opened.get()
-        } catch {
-            return .failure(RPCStatus(code: .unavailable, message: "the server is shutting down"))
-        }
+        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        return await onLoop { () throws(RPCStatus) in try start(context, waker) }
     }
 
     /// Asks `producer` for about `budget` bytes of framed messages, on the loop.
@@ -62,17 +62,11 @@ struct RouterCaller: Sendable {
         }.get()
     }
 
-    /// Starts the client-streaming (or bidirectional) method at `path`; its request messages
-    /// then go in with ``send(_:to:)`` and ``endRequests(of:)``, its responses come out with
-    /// ``produce(_:budget:)``.
-    func openRequestStream(_ path: String, metadata: Metadata, waker: StreamWaker) async -> Result<any RequestStreamHandler, RPCStatus> {
-        guard case .bidirectionalStreaming(let start)? = router.handler(forPath: path) else {
-            return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
-        }
-        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
-        let opened = loop.submit { () -> Result<any RequestStreamHandler, RPCStatus> in
+    /// Runs `open` on the loop; UNAVAILABLE when the loop no longer takes work (shutdown).
+    private func onLoop<T: Sendable>(_ open: @escaping @Sendable () throws(RPCStatus) -> T) async -> Result<T, RPCStatus> {
+        let opened = loop.submit { () -> Result<T, RPCStatus> in
             do throws(RPCStatus) {
-                return .success(try start(context, waker))
+                return .success(try open())
             } catch {
                 return .failure(error)
             }

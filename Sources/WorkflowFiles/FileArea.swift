@@ -7,6 +7,11 @@ package struct FileArea: Sendable {
     package let uploads: UploadStore
     /// Files workflows produced.
     package let artifacts: ArtifactFileStore
+    /// The folder holding both.
+    package let directory: String
+    /// Whether the area is a temporary folder of its own (``temporary(uploadLimits:)``), which
+    /// ``removeIfTemporary()`` deletes.
+    package let isTemporary: Bool
 
     /// The default upload limits: 1 GiB, kept 7 days.
     package static let defaultUploadLimits = UploadStore.Limits(maxBytes: 1 << 30, retention: .seconds(7 * 24 * 3600))
@@ -15,8 +20,20 @@ package struct FileArea: Sendable {
     ///
     /// - Throws: ``FileStoreError`` when a folder cannot be created.
     package init(directory: String, uploadLimits: UploadStore.Limits = FileArea.defaultUploadLimits) throws(FileStoreError) {
+        try self.init(directory: directory, uploadLimits: uploadLimits, isTemporary: false)
+    }
+
+    private init(directory: String, uploadLimits: UploadStore.Limits, isTemporary: Bool) throws(FileStoreError) {
         uploads = try UploadStore(directory: directory + "/uploads", limits: uploadLimits)
         artifacts = try ArtifactFileStore(directory: directory + "/artifacts")
+        self.directory = directory
+        self.isTemporary = isTemporary
+    }
+
+    /// Deletes the area's folder and everything in it if it is a temporary one; nothing otherwise.
+    package func removeIfTemporary() {
+        guard isTemporary else { return }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// An area in a new folder under the system's temporary directory, for a server without a
@@ -27,6 +44,6 @@ package struct FileArea: Sendable {
         guard let made = mkdtemp(&template) else {
             throw FileStoreError(.io, "cannot create a temporary directory under \(base)")
         }
-        return try FileArea(directory: String(cString: made), uploadLimits: uploadLimits)
+        return try FileArea(directory: String(cString: made), uploadLimits: uploadLimits, isTemporary: true)
     }
 }

@@ -96,11 +96,7 @@ enum RecordCodec {
         writer.write(optional: workflow.finishedAtMs) { writer, value in writer.write(value) }
         writer.write(workflow.userID)
         writer.write(workflow.userName)
-        writer.write(UInt64(workflow.params.count))
-        for (key, value) in workflow.params.sorted(by: { $0.key < $1.key }) {
-            writer.write(key)
-            writer.write(value)
-        }
+        write(workflow.params, to: &writer)
         writer.write(UInt64(workflow.jobs.count))
         for job in workflow.jobs {
             writer.write(job.id)
@@ -204,11 +200,7 @@ enum RecordCodec {
         workflow.finishedAtMs = try reader.readOptional { reader in try reader.readInt64() }
         workflow.userID = try reader.readString()
         workflow.userName = try reader.readString()
-        let paramCount = try reader.readUInt64()
-        for _ in 0..<paramCount {
-            let key = try reader.readString()
-            workflow.params[key] = try reader.readString()
-        }
+        workflow.params = try readStrings(&reader)
         let jobCount = try reader.readUInt64()
         for _ in 0..<jobCount {
             var job = Job(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())

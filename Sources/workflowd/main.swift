@@ -167,7 +167,7 @@ struct Workflowd: AsyncParsableCommand {
         }
         logger.info(
             "server.files",
-            metadata: ["files.path": "\(environment.files.uploads.directory.dropLast("/uploads".count))", "assets.count": "\(environment.assets.count)"]
+            metadata: ["files.path": "\(environment.files.directory)", "assets.count": "\(environment.assets.count)"]
         )
         let templateRegistry: TemplateRegistry
         do {
@@ -211,6 +211,8 @@ struct Workflowd: AsyncParsableCommand {
             Foundation.exit(1)
         }
         try await server.stop(gracePeriod: seconds(shutdownGracePeriod))
+        // The memory store's files live as long as its workflows: until now.
+        environment.files.removeIfTemporary()
         impatience.cancel()
         withExtendedLifetime(termination) {}
         let counts = server.callStatistics

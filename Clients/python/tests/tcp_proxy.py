@@ -105,11 +105,13 @@ class TCPProxy:
                 connection.open = False
             self._held = []
         for connection in connections:
+            # Both ends shut down before either is closed (see `_pump`).
             for end in (connection.client, connection.upstream):
                 try:
                     end.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+            for end in (connection.client, connection.upstream):
                 end.close()
 
     def close(self) -> None:
@@ -167,11 +169,15 @@ class TCPProxy:
             first = connection.open
             connection.open = False
         for end in (source, destination):
-            if first:
-                # Wakes the other direction's pump, which closes the sockets.
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            else:
+            # Always shut down before closing: the shutdown sends the FIN and wakes the other
+            # direction's pump (which then closes the sockets). A socket closed without it while
+            # that pump is blocked in recv() on it stays open in the kernel (the blocked call
+            # holds it), so the peer never learns the connection is gone; that happened when
+            # `cut` woke this pump by shutting down the client end and this pump closed the
+            # upstream end before `cut` shut it down.
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            if not first:
                 end.close()
