@@ -29,8 +29,24 @@ struct AssetTable: Sendable {
     /// it reads: an optional `-`, no leading zeros (so `0042` stays text), an optional fraction
     /// not ending in 0 (so `1.50` stays text), no exponent, not `-0`, at most 15 digits (a
     /// double's exact precision).
+    ///
+    /// Matched by hand (`-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?`): a regex literal is parsed again each
+    /// time it is evaluated, which cost an export of 20,000 assets seconds.
     static func isNumber(_ text: String) -> Bool {
-        guard text != "-0", text.wholeMatch(of: /-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?/) != nil else { return false }
-        return text.filter(\.isNumber).count <= 15
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        var bytes = Array(text.utf8)[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let whole = bytes.prefix(while: isDigit)
+        guard !whole.isEmpty, whole.count == 1 || whole.first != UInt8(ascii: "0") else { return false }
+        var digits = whole.count
+        let rest = bytes.dropFirst(whole.count)
+        if !rest.isEmpty {
+            let fraction = rest.dropFirst()
+            guard rest.first == UInt8(ascii: "."), !fraction.isEmpty, fraction.allSatisfy(isDigit), fraction.last != UInt8(ascii: "0") else {
+                return false
+            }
+            digits += fraction.count
+        }
+        return text != "-0" && digits <= 15
     }
 }
