@@ -1213,6 +1213,96 @@ void   workflow__v1__download_artifact_request__free_unpacked
   assert(message->base.descriptor == &workflow__v1__download_artifact_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__download_file_request__init
+                     (Workflow__V1__DownloadFileRequest         *message)
+{
+  static const Workflow__V1__DownloadFileRequest init_value = WORKFLOW__V1__DOWNLOAD_FILE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__download_file_request__get_packed_size
+                     (const Workflow__V1__DownloadFileRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__download_file_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__download_file_request__pack
+                     (const Workflow__V1__DownloadFileRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__download_file_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__download_file_request__pack_to_buffer
+                     (const Workflow__V1__DownloadFileRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__download_file_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__DownloadFileRequest *
+       workflow__v1__download_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__DownloadFileRequest *)
+     protobuf_c_message_unpack (&workflow__v1__download_file_request__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__download_file_request__free_unpacked
+                     (Workflow__V1__DownloadFileRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__download_file_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__file_chunk__init
+                     (Workflow__V1__FileChunk         *message)
+{
+  static const Workflow__V1__FileChunk init_value = WORKFLOW__V1__FILE_CHUNK__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__file_chunk__get_packed_size
+                     (const Workflow__V1__FileChunk *message)
+{
+  assert(message->base.descriptor == &workflow__v1__file_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__file_chunk__pack
+                     (const Workflow__V1__FileChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__file_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__file_chunk__pack_to_buffer
+                     (const Workflow__V1__FileChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__file_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__FileChunk *
+       workflow__v1__file_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__FileChunk *)
+     protobuf_c_message_unpack (&workflow__v1__file_chunk__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__file_chunk__free_unpacked
+                     (Workflow__V1__FileChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__file_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   workflow__v1__artifact_chunk__init
                      (Workflow__V1__ArtifactChunk         *message)
 {
@@ -5609,6 +5699,108 @@ const ProtobufCMessageDescriptor workflow__v1__download_artifact_request__descri
   (ProtobufCMessageInit) workflow__v1__download_artifact_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor workflow__v1__download_file_request__field_descriptors[2] =
+{
+  {
+    "file_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__DownloadFileRequest, file_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__DownloadFileRequest, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__download_file_request__field_indices_by_name[] = {
+  0,   /* field[0] = file_id */
+  1,   /* field[1] = offset */
+};
+static const ProtobufCIntRange workflow__v1__download_file_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__download_file_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.DownloadFileRequest",
+  "DownloadFileRequest",
+  "Workflow__V1__DownloadFileRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__DownloadFileRequest),
+  2,
+  workflow__v1__download_file_request__field_descriptors,
+  workflow__v1__download_file_request__field_indices_by_name,
+  1,  workflow__v1__download_file_request__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__download_file_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__file_chunk__field_descriptors[2] =
+{
+  {
+    "file",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__FileChunk, file),
+    &workflow__v1__uploaded_file__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__FileChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__file_chunk__field_indices_by_name[] = {
+  1,   /* field[1] = data */
+  0,   /* field[0] = file */
+};
+static const ProtobufCIntRange workflow__v1__file_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor workflow__v1__file_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.FileChunk",
+  "FileChunk",
+  "Workflow__V1__FileChunk",
+  "workflow.v1",
+  sizeof(Workflow__V1__FileChunk),
+  2,
+  workflow__v1__file_chunk__field_descriptors,
+  workflow__v1__file_chunk__field_indices_by_name,
+  1,  workflow__v1__file_chunk__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__file_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor workflow__v1__artifact_chunk__field_descriptors[2] =
 {
   {
@@ -8306,7 +8498,7 @@ const ProtobufCEnumDescriptor workflow__v1__job_attempt_outcome__descriptor =
   workflow__v1__job_attempt_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[12] =
+static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[13] =
 {
   { "StartWorkflow", &workflow__v1__start_workflow_request__descriptor, &workflow__v1__start_workflow_response__descriptor },
   { "GetWorkflow", &workflow__v1__get_workflow_request__descriptor, &workflow__v1__workflow__descriptor },
@@ -8318,6 +8510,7 @@ static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_de
   { "CountWorkflows", &workflow__v1__count_workflows_request__descriptor, &workflow__v1__count_workflows_response__descriptor },
   { "UploadFile", &workflow__v1__upload_file_request__descriptor, &workflow__v1__uploaded_file__descriptor },
   { "DownloadArtifact", &workflow__v1__download_artifact_request__descriptor, &workflow__v1__artifact_chunk__descriptor },
+  { "DownloadFile", &workflow__v1__download_file_request__descriptor, &workflow__v1__file_chunk__descriptor },
   { "ListAssets", &workflow__v1__list_assets_request__descriptor, &workflow__v1__list_assets_response__descriptor },
   { "GetAsset", &workflow__v1__get_asset_request__descriptor, &workflow__v1__asset__descriptor },
 };
@@ -8325,9 +8518,10 @@ const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
   4,        /* CancelWorkflow */
   7,        /* CountWorkflows */
   9,        /* DownloadArtifact */
-  11,        /* GetAsset */
+  10,        /* DownloadFile */
+  12,        /* GetAsset */
   1,        /* GetWorkflow */
-  10,        /* ListAssets */
+  11,        /* ListAssets */
   6,        /* ListSteps */
   5,        /* ListWorkflows */
   3,        /* RetryWorkflow */
@@ -8342,7 +8536,7 @@ const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
   "WorkflowService",
   "Workflow__V1__WorkflowService",
   "workflow.v1",
-  12,
+  13,
   workflow__v1__workflow_service__method_descriptors,
   workflow__v1__workflow_service__method_indices_by_name
 };
@@ -8426,13 +8620,21 @@ void workflow__v1__workflow_service__download_artifact(ProtobufCService *service
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void workflow__v1__workflow_service__download_file(ProtobufCService *service,
+                                                   const Workflow__V1__DownloadFileRequest *input,
+                                                   Workflow__V1__FileChunk_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void workflow__v1__workflow_service__list_assets(ProtobufCService *service,
                                                  const Workflow__V1__ListAssetsRequest *input,
                                                  Workflow__V1__ListAssetsResponse_Closure closure,
                                                  void *closure_data)
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
                                                const Workflow__V1__GetAssetRequest *input,
@@ -8440,7 +8642,7 @@ void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
                                            Workflow__V1__WorkflowService_ServiceDestroy destroy)

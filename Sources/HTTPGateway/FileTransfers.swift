@@ -11,9 +11,10 @@ import WorkflowMessages
 ///
 /// - `POST /api/v1/files?name=assets.csv&sha256=<hex>` with the file as the body (its
 ///   `Content-Type` is the file's) answers the `UploadedFile` as JSON.
-/// - `GET /api/v1/artifacts/{id}` answers the file with its `Content-Type`, `Content-Length`,
-///   `Content-Disposition` and an `ETag` of its SHA-256; `Range: bytes=N-` resumes (206; past
-///   the end, 416); other ranges are ignored (200, the whole file).
+/// - `GET /api/v1/artifacts/{id}` (an artifact) and `GET /api/v1/files/{id}` (an upload, read
+///   back) answer the file with its `Content-Type`, `Content-Length`, `Content-Disposition` and
+///   an `ETag` of its SHA-256; `Range: bytes=N-` resumes (206; past the end, 416); other
+///   ranges are ignored (200, the whole file).
 struct FileTransfers: Sendable {
     /// The size of the chunk messages an upload's body is cut into.
     static let uploadChunkSize = 1 << 20
@@ -99,39 +100,76 @@ struct FileTransfers: Sendable {
     }
 
     /// `GET /api/v1/artifacts/{id}`: a `DownloadArtifact` call written as the response body.
-    func download(_ request: Request, artifactID: String) async throws -> Response {
-        // Only `bytes=N-` (resuming) is served; any other range is ignored, as RFC 9110 allows:
-        // the whole file follows.
-        let offset = request.headers[.range].flatMap(Self.rangeStart) ?? 0
-        let call = WorkflowV1.DownloadArtifactRequest(artifactID: artifactID, offset: offset)
+    func downloadArtifact(_ request: Request, id: String) async throws -> Response {
+        let offset = Self.offset(of: request)
+        let call = WorkflowV1.DownloadArtifactRequest(artifactID: id, offset: offset)
+        return try await download(Methods.downloadArtifact.path, call.serializedBytes(), offset: offset) { message in
+            let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: message)
+            let file = chunk.artifact.map { FileHead(name: $0.name, contentType: $0.contentType, sizeBytes: $0.sizeBytes, sha256: $0.sha256) }
+            return (file, chunk.data)
+        }
+    }
+
+    /// `GET /api/v1/files/{id}`: a `DownloadFile` call (an upload read back) written as the
+    /// response body.
+    func downloadUpload(_ request: Request, id: String) async throws -> Response {
+        let offset = Self.offset(of: request)
+        let call = WorkflowV1.DownloadFileRequest(fileID: id, offset: offset)
+        return try await download(Methods.downloadFile.path, call.serializedBytes(), offset: offset) { message in
+            let chunk = try WorkflowV1.FileChunk(serializedBytes: message)
+            let file = chunk.file.map { FileHead(name: $0.name, contentType: $0.contentType, sizeBytes: $0.sizeBytes, sha256: $0.sha256) }
+            return (file, chunk.data)
+        }
+    }
+
+    /// What a download's first message says about the file: its headers.
+    private struct FileHead {
+        var name: String
+        var contentType: String
+        var sizeBytes: Int64
+        var sha256: String
+    }
+
+    /// Where `Range: bytes=N-` asks to start; 0 without one. Any other range is ignored, as
+    /// RFC 9110 allows: the whole file follows.
+    private static func offset(of request: Request) -> Int64 {
+        request.headers[.range].flatMap(Self.rangeStart) ?? 0
+    }
+
+    /// A server-streaming download call written as the response body: the headers from its
+    /// first message (`unpack` gives a message's file description, if it has one, and data).
+    private func download(
+        _ path: String,
+        _ callRequest: [UInt8],
+        offset: Int64,
+        unpack: @escaping @Sendable ([UInt8]) throws -> (FileHead?, [UInt8])
+    ) async throws -> Response {
         let control = EventStreamControl()
         let producer: any ServerStreamProducer
-        switch await caller.openStream(Methods.downloadArtifact.path, request: call.serializedBytes(), metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        switch await caller.openStream(path, request: callRequest, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
         case .success(let opened): producer = opened
         case .failure(let status):
             return HTTPGateway.errorResponse(status, httpStatus: status.code == .outOfRange ? .rangeNotSatisfiable : status.code.httpStatus)
         }
         // The first message describes the file: the headers come from it.
         let (bytes, production) = try await caller.produce(producer, budget: 1 << 16)
-        var messages = Self.messages(in: bytes)
-        guard !messages.isEmpty, let first = try? WorkflowV1.ArtifactChunk(serializedBytes: messages.removeFirst()),
-              let artifact = first.artifact
-        else {
+        let messages = try Self.messages(in: bytes).map(unpack)
+        guard let head = messages.first?.0 else {
             caller.cancel(producer)
-            let status = if case .finished(let status) = production { status } else { RPCStatus(code: .internalError, message: "no artifact description came first") }
+            let status = if case .finished(let status) = production { status } else { RPCStatus(code: .internalError, message: "no file description came first") }
             return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
         }
         var headers = HTTPFields()
-        headers[.contentType] = artifact.contentType
-        headers[.contentLength] = String(artifact.sizeBytes - offset)
-        headers[.contentDisposition] = "attachment; filename=\"\(artifact.name)\""
-        headers[.eTag] = "\"\(artifact.sha256)\""
+        headers[.contentType] = head.contentType
+        headers[.contentLength] = String(head.sizeBytes - offset)
+        headers[.contentDisposition] = "attachment; filename=\"\(head.name.replacingOccurrences(of: "\"", with: "'"))\""
+        headers[.eTag] = "\"\(head.sha256)\""
         headers[.acceptRanges] = "bytes"
         if offset > 0 {
-            headers[.contentRange] = "bytes \(offset)-\(artifact.sizeBytes - 1)/\(artifact.sizeBytes)"
+            headers[.contentRange] = "bytes \(offset)-\(head.sizeBytes - 1)/\(head.sizeBytes)"
         }
         let caller = caller
-        let firstData = first.data + messages.flatMap { (try? WorkflowV1.ArtifactChunk(serializedBytes: $0))?.data ?? [] }
+        let firstData = messages.flatMap(\.1)
         return Response(status: offset > 0 ? .partialContent : .ok, headers: headers, body: ResponseBody { writer in
             var finished = false
             defer {
@@ -157,8 +195,7 @@ struct FileTransfers: Sendable {
                 let (bytes, next) = try await caller.produce(producer, budget: 1 << 16)
                 production = next
                 for message in Self.messages(in: bytes) {
-                    let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: message)
-                    try await writer.write(ByteBuffer(bytes: chunk.data))
+                    try await writer.write(ByteBuffer(bytes: try unpack(message).1))
                 }
             }
         })

@@ -24,6 +24,7 @@ import WorkflowMessages
 /// | `GET /api/v1/workers?queue=…` | ListWorkers |
 /// | `POST /api/v1/files?name=…&sha256=…` (body: the file) | UploadFile, streamed (``FileTransfers``) |
 /// | `GET /api/v1/artifacts/{id}` (`Range: bytes=N-`) | DownloadArtifact, as the file itself |
+/// | `GET /api/v1/files/{id}` (`Range: bytes=N-`) | DownloadFile, as the file itself |
 /// | `GET /api/v1/assets?type=…&tag_prefix=…&flagged_only=…&linked_to=…&page_size=…&page_token=…` | ListAssets |
 /// | `GET /api/v1/assets/{id}` | GetAsset |
 /// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…&kinds=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
@@ -216,8 +217,11 @@ package final class HTTPGateway: Sendable {
         router.post("/api/v1/files") { request, _ in
             try await files.upload(request)
         }
+        router.get("/api/v1/files/{id}") { request, context in
+            try await files.downloadUpload(request, id: context.parameters.get("id") ?? "")
+        }
         router.get("/api/v1/artifacts/{id}") { request, context in
-            try await files.download(request, artifactID: context.parameters.get("id") ?? "")
+            try await files.downloadArtifact(request, id: context.parameters.get("id") ?? "")
         }
         router.get("/api/v1/assets") { request, _ in
             await self.unary(Methods.listAssets) { () throws(RPCStatus) in

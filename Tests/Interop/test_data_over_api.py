@@ -42,7 +42,11 @@ from h2_client import RawH2
 from tcp_proxy import TCPProxy
 from workflow.v1 import workflow_pb2 as pb
 from workflow.v1 import workflow_pb2_grpc
-from workflow_worker.files import download_artifact, upload_file
+try:
+    from workflow_worker.files import download_artifact, upload_file
+except TypeError as error:  # protobuf: "duplicate file name workflow/v1/workflow.proto"
+    raise ImportError("the installed workflow_worker was generated from another workflow.proto than "
+                      "Tests/Interop/generated: install it again (pip install ./Clients/python)") from error
 
 SAMPLES = ROOT / "Samples"
 KiB = 1 << 10
@@ -769,6 +773,30 @@ def created_by_steps(steps) -> list:
     return created
 
 
+class CreatedStepWatcher:
+    """Follows one workflow's STEP_LOGGED events in a thread and keeps its "Created …" steps.
+
+    WatchLogs sends an event only once it is committed, so these steps (and the assets they
+    report, committed with them) survive a crash."""
+
+    def __init__(self, stub, workflow_id: str):
+        self.steps: list = []
+        self.ended = threading.Event()
+        self._call = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow_id, kinds=[pb.LOG_EVENT_KIND_STEP_LOGGED]),
+                                    timeout=120)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            for event in self._call:
+                if event.step.message.startswith("Created "):
+                    self.steps.append(event.step)
+        except grpc.RpcError:
+            pass                                    # the server was killed
+        finally:
+            self.ended.set()
+
+
 def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
     content, tags = generated_csv()
     data_dir = str(tmp_path / "data")
@@ -784,15 +812,16 @@ def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
             wait_for(lambda: area.part_bytes() == KiB, "the held upload's first chunk on disk")
 
             workflow_id = start(stub, "IMPORT_ASSETS", file_id=stored.file_id, detail_limit=str(ROWS), batch_size="1")
-            save = save_under_way(stub, workflow_id)
-            first_steps = stub.ListSteps(pb.ListStepsRequest(workflow_id=workflow_id, job_id=save.id, oldest_first=True,
-                                                             page_size=100), timeout=10).steps
-            visible = created_by_steps(event.step for event in first_steps)
-            seen_before_kill = {asset.tag: asset.id for asset in all_assets(stub)}
-        server.kill()
+            watcher = CreatedStepWatcher(stub, workflow_id)
+            # Kill once Save is under way, with some "Created" steps committed.
+            wait_for(lambda: len(watcher.steps) >= 50 or watcher.ended.is_set(), "50 Created steps", timeout=60)
+            listed = stub.ListAssets(pb.ListAssetsRequest(page_size=1000), timeout=10)
+            server.kill()
         held.release()
-        assert visible, "no Created step was visible before the kill"
-        assert len(seen_before_kill) < ROWS, "Save finished before the kill: nothing was interrupted"
+        assert watcher.ended.wait(10)
+        streamed = created_by_steps(watcher.steps)
+        assert listed.total_count < ROWS and len(streamed) < ROWS, "Save finished before the kill: nothing was interrupted"
+        listed_before_kill = {asset.tag: asset.id for asset in listed.assets}
 
         server = Server(data_dir=data_dir)
         assert area.unfinished() == [], "the restart left an unfinished upload in tmp/"
@@ -816,27 +845,32 @@ def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
             for (_, asset_id, tag, message), asset in zip(sorted(created, key=lambda c: c[2]), assets):
                 assert (asset.id, asset.tag, message) == (asset_id, tag, f"Created {asset.type} {tag}")
 
-            # Ids are never reused: each id names one tag, each tag one id, across the kill; the
-            # ids seen before the kill are unchanged.
-            final_ids = {asset.tag: asset.id for asset in assets}
-            changed = {tag: (before, final_ids.get(tag))
-                       for tag, before in seen_before_kill.items() if final_ids.get(tag) != before}
-            assert not changed, f"ids listed before the kill changed (before, after): {dict(list(changed.items())[:10])}"
-            pairs = registry | {(asset_id, tag) for tag, asset_id in seen_before_kill.items()}
-            assert len({asset_id for asset_id, _ in pairs}) == len(pairs) == len({tag for _, tag in pairs}), \
-                "an id names two assets, or an asset has two ids"
+            # What WatchLogs sent before the kill was committed: those steps are still there, as
+            # the first attempt's, and their assets kept their ids.
+            lost = set(streamed) - set(created)
+            assert not lost, f"{len(lost)} Created steps streamed before the kill are gone, e.g. {sorted(lost)[:3]}"
             first_attempt = {tag for attempt, _, tag, _ in created if attempt == 1}
             resumed = {tag for attempt, _, tag, _ in created if attempt > 1}
-            assert first_attempt and resumed and not first_attempt & resumed
-            assert {(asset_id, tag) for _, asset_id, tag, _ in visible} <= registry, "a step seen before the kill changed"
+            assert {tag for _, _, tag, _ in streamed} <= first_attempt and resumed and not first_attempt & resumed
+
+            # Ids are never reused: each id names one tag, each tag one id, across the kill; the
+            # ids ListAssets showed before the kill are unchanged (the resumed Save re-created
+            # the assets lost with the crash in the same order, so with the same ids).
+            final_ids = {asset.tag: asset.id for asset in assets}
+            changed = {tag: (before, final_ids.get(tag))
+                       for tag, before in listed_before_kill.items() if final_ids.get(tag) != before}
+            assert not changed, f"ids listed before the kill changed (before, after): {dict(list(changed.items())[:10])}"
+            pairs = registry | {(asset_id, tag) for tag, asset_id in listed_before_kill.items()}
+            assert len({asset_id for asset_id, _ in pairs}) == len(pairs) == len({tag for _, tag in pairs}), \
+                "an id names two assets, or an asset has two ids"
 
             # The resumed attempt found the first one's assets unchanged and created the rest.
             assert dict(workflow.result) == {"assets_created": str(len(resumed)), "assets_updated": "0",
                                              "assets_unchanged": str(len(first_attempt))}
             assert outputs_by_job(workflow)["Fetch External Assets"]["rows_read"] == str(ROWS)
             assert outputs_by_job(workflow)["Validate"] == {"assets_valid": str(ROWS), "assets_rejected": "0"}
-            print(f"\nkilled after {len(first_attempt)} durable Created steps "
-                  f"({len(seen_before_kill)} assets listed before the kill); the resumed Save created {len(resumed)}")
+            print(f"\nkilled with {len(streamed)} Created steps streamed, {len(first_attempt)} committed and "
+                  f"{listed.total_count} assets listed; the resumed Save created {len(resumed)}")
 
             # An export after the restart has every asset.
             exported = run(stub, "EXPORT_PACKAGE")

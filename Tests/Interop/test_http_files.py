@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import grpc
 import pytest
 
-from conftest import ROOT, Server
+from conftest import ROOT, Server, workflow_pb2, workflow_pb2_grpc
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,20 @@ def test_upload_import_export_and_download_over_http(server):
     assert status == 201, stored
     assert stored["size_bytes"] == str(len(content)) and stored["sha256"] == hashlib.sha256(content).hexdigest()
     assert stored["content_type"] == "text/csv" and stored["name"] == "assets.csv"
+    status, headers, read_back = get(server, f"/api/v1/files/{stored['file_id']}")
+    assert status == 200 and read_back == content and headers["ETag"] == f'"{stored["sha256"]}"'
+    assert headers["Content-Disposition"] == 'attachment; filename="assets.csv"' and headers["Content-Type"] == "text/csv"
+    assert get(server, f"/api/v1/files/{stored['file_id']}", {"Range": "bytes=700-"})[2] == content[700:]
+    assert get(server, "/api/v1/files/f-" + "0" * 26)[0] == 404
+    assert get(server, "/api/v1/files/nope")[0] == 400
+    with grpc.insecure_channel(server.address) as channel:
+        stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
+        chunks = list(stub.DownloadFile(workflow_pb2.DownloadFileRequest(file_id=stored["file_id"], offset=6)))
+        assert chunks[0].file.name == "assets.csv" and chunks[0].file.size_bytes == len(content)
+        assert b"".join(c.data for c in chunks) == content[6:] and all(not c.HasField("file") for c in chunks[1:])
+        with pytest.raises(grpc.RpcError) as refused:
+            list(stub.DownloadFile(workflow_pb2.DownloadFileRequest(file_id=stored["file_id"], offset=len(content) + 1)))
+        assert refused.value.code() == grpc.StatusCode.OUT_OF_RANGE
     imported = wait(server, start(server, "IMPORT_ASSETS", {"file_id": stored["file_id"]}))
     assert imported["status"] == "WORKFLOW_STATUS_COMPLETED", imported
     assert imported["result"] == {"assets_created": "10", "assets_updated": "0", "assets_unchanged": "0"}

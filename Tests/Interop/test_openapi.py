@@ -72,7 +72,7 @@ def sample(schema: dict) -> str:
 
 @pytest.mark.parametrize("path,method,operation", list(operations()))
 def test_every_route_and_query_parameter_in_the_document_is_served(server, finished, path, method, operation):
-    concrete = path.replace("{workflow_id}", finished).replace("{artifact_id}", f"{finished}.none.pdf").replace("{asset_id}", "1")
+    concrete = path.replace("{workflow_id}", finished).replace("{artifact_id}", f"{finished}.none.pdf").replace("{asset_id}", "1").replace("{file_id}", "f-" + "0" * 26)
     body = {} if method == "post" else None
     if operation["operationId"] == "RetryWorkflow":
         body = None  # the workflow completed: FAILED_PRECONDITION, which proves the route

@@ -210,6 +210,10 @@ enum Fixtures {
         fileID: "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", name: "assets.csv", contentType: "text/csv", sizeBytes: .max,
         sha256: String(repeating: "0f", count: 32), createdAtMs: .min, expiresAtMs: .max)
 
+    static let downloadFileRequest = WorkflowV1.DownloadFileRequest(fileID: "f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", offset: .max)
+
+    static let fileChunk = WorkflowV1.FileChunk(file: uploadedFile, data: [0, 255, 7])
+
     static let downloadArtifactRequest = WorkflowV1.DownloadArtifactRequest(artifactID: "wf-1.assets.xlsx", offset: .min)
 
     /// The first chunk: the description and bytes of every value.
@@ -239,7 +243,7 @@ enum Fixtures {
         reportAck, reportRefusal, jobCancellation, listWorkersRequest, listWorkersResponse, workerInfo,
         listStepsRequest, listStepsResponse, countWorkflowsRequest, countWorkflowsResponse, workflowCount,
         jobOutputs, artifact, uploadHeader, uploadFileRequest, uploadedFile, downloadArtifactRequest, artifactChunk,
-        asset, listAssetsRequest, listAssetsResponse, getAssetRequest,
+        asset, listAssetsRequest, listAssetsResponse, getAssetRequest, downloadFileRequest, fileChunk,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

@@ -267,6 +267,11 @@ FIXTURES = {
                                               page_token="UC0xMDE="),
     "ListAssetsResponse": pb.ListAssetsResponse(assets=[asset(), pb.Asset()], next_page_token="UC0xMDE=", total_count=I32_MAX),
     "GetAssetRequest": pb.GetAssetRequest(asset_id="17", tag="P-101 ✓"),
+    "DownloadFileRequest": pb.DownloadFileRequest(file_id="f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", offset=I64_MAX),
+    "FileChunk": pb.FileChunk(file=pb.UploadedFile(file_id="f-5N0G7M3Q2WAKX9T1D4H8C6BVRE", name="assets.csv",
+                                                   content_type="text/csv", size_bytes=I64_MAX, sha256="0f" * 32,
+                                                   created_at_ms=I64_MIN, expires_at_ms=I64_MAX),
+                              data=bytes([0, 255, 7])),
 }
 
 def differences(expected, actual, path):

@@ -4190,6 +4190,182 @@ extension WorkflowV1.DownloadArtifactRequest {
 }
 
 extension WorkflowV1 {
+    /// The request of DownloadFile.
+    ///
+    /// The Swift form of `workflow.v1.DownloadFileRequest`.
+    public struct DownloadFileRequest: ProtoMessage {
+        /// The upload's id (`UploadedFile.file_id`).
+        public var fileID: String
+
+        /// Start this many bytes into the file; 0 for all of it.
+        public var offset: Int64
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - fileID: The upload's id (`UploadedFile.file_id`).
+        ///   - offset: Start this many bytes into the file; 0 for all of it.
+        public init(
+            fileID: String = "",
+            offset: Int64 = 0
+        ) {
+            self.fileID = fileID
+            self.offset = offset
+        }
+    }
+}
+
+extension WorkflowV1.DownloadFileRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.DownloadFileRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__DownloadFileRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__download_file_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__download_file_request__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__download_file_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__download_file_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__download_file_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            fileID: try CCopy.string(c.file_id, field: "workflow.v1.DownloadFileRequest.file_id"),
+            offset: c.offset
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.file_id = arena.cString(self.fileID)
+        c.pointee.offset = self.offset
+    }
+}
+
+extension WorkflowV1.DownloadFileRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("file_id")
+        self.fileID.writeProtoJSON(to: &writer)
+        writer.name("offset")
+        self.offset.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.DownloadFileRequest") {
+            switch key {
+            case "file_id", "fileId":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.fileID = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "offset":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.offset = try Int64(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.DownloadFileRequest", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// One message of DownloadFile.
+    ///
+    /// The Swift form of `workflow.v1.FileChunk`.
+    public struct FileChunk: ProtoMessage {
+        /// In the first message only: what is being sent.
+        ///
+        /// `nil` when absent.
+        public var file: WorkflowV1.UploadedFile?
+
+        /// The next bytes of the file (the first message may carry some too).
+        public var data: [UInt8]
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - file: In the first message only: what is being sent.
+        ///   - data: The next bytes of the file (the first message may carry some too).
+        public init(
+            file: WorkflowV1.UploadedFile? = nil,
+            data: [UInt8] = []
+        ) {
+            self.file = file
+            self.data = data
+        }
+    }
+}
+
+extension WorkflowV1.FileChunk: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.FileChunk" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__FileChunk
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__file_chunk__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__file_chunk__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__file_chunk__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__file_chunk__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__file_chunk__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            file: try WorkflowV1.UploadedFile.copy(UnsafeRawPointer(c.file)),
+            data: CCopy.bytes(c.data.data, count: c.data.len)
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.file = arena.subMessage(self.file)?.assumingMemoryBound(to: Workflow__V1__UploadedFile.self)
+        c.pointee.data = ProtobufCBinaryData(len: self.data.count, data: arena.bytes(self.data))
+    }
+}
+
+extension WorkflowV1.FileChunk {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = self.file {
+            writer.name("file")
+            value.writeProtoJSON(to: &writer)
+        }
+        writer.name("data")
+        ProtoJSON.writeBytes(self.data, to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.FileChunk") {
+            switch key {
+            case "file":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.file = try WorkflowV1.UploadedFile(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "data":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.data = try ProtoJSON.readBytes(member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.FileChunk", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
     /// One message of DownloadArtifact.
     ///
     /// The Swift form of `workflow.v1.ArtifactChunk`.
@@ -7547,6 +7723,8 @@ extension WorkflowV1 {
         WorkflowV1.UploadHeader.self,
         WorkflowV1.UploadedFile.self,
         WorkflowV1.DownloadArtifactRequest.self,
+        WorkflowV1.DownloadFileRequest.self,
+        WorkflowV1.FileChunk.self,
         WorkflowV1.ArtifactChunk.self,
         WorkflowV1.Asset.self,
         WorkflowV1.ListAssetsRequest.self,
@@ -7679,6 +7857,15 @@ extension WorkflowV1 {
             requestType: "workflow.v1.DownloadArtifactRequest", responseType: "workflow.v1.ArtifactChunk"
         )
 
+        /// Streams an uploaded file back (a worker reading the `file_id` its job was given): its
+        /// description, then its content in chunks of at most 64 KiB.
+        ///
+        /// `DownloadFile`: serverStreaming.
+        public static let downloadFile = MethodDescriptor<WorkflowV1.DownloadFileRequest, WorkflowV1.FileChunk>(
+            service: name, name: "DownloadFile", kind: .serverStreaming,
+            requestType: "workflow.v1.DownloadFileRequest", responseType: "workflow.v1.FileChunk"
+        )
+
         /// Lists the asset registry (what imports create, rules flag and exports read) by tag.
         ///
         /// `ListAssets`: unary.
@@ -7696,7 +7883,7 @@ extension WorkflowV1 {
         )
 
         /// The service and its methods in declaration order.
-        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info, uploadFile.info, downloadArtifact.info, listAssets.info, getAsset.info])
+        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info, uploadFile.info, downloadArtifact.info, downloadFile.info, listAssets.info, getAsset.info])
     }
 }
 

@@ -6,8 +6,8 @@ import WorkflowMessages
 import WorkflowModel
 
 /// Serves the file methods of `workflow.v1.WorkflowService`: `UploadFile` into the
-/// ``UploadStore`` and `DownloadArtifact` from the ``ArtifactFileStore``, artifacts looked up in
-/// the engine's workflows. Like ``WorkflowRPCService``, its handlers run on the engine's loop.
+/// ``UploadStore``, `DownloadFile` back out of it, and `DownloadArtifact` from the
+/// ``ArtifactFileStore``, artifacts looked up in the engine's workflows. Like ``WorkflowRPCService``, its handlers run on the engine's loop.
 struct FileRPCService: Sendable {
     private let engine: WorkflowEngine
     private let files: FileArea
@@ -28,6 +28,7 @@ struct FileRPCService: Sendable {
             UploadFileCall(uploads: uploads, waker: waker, logger: logger)
         })
         router.register(Methods.downloadArtifact, .serverStreaming(downloadArtifact))
+        router.register(Methods.downloadFile, .serverStreaming(downloadFile))
     }
 
     private func downloadArtifact(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
@@ -51,18 +52,50 @@ struct FileRPCService: Sendable {
         guard let artifact = workflow.artifacts.first(where: { $0.id == request.artifactID }) else {
             throw RPCStatus(code: .notFound, message: "workflow \(workflowID) has no artifact \"\(request.artifactID)\"")
         }
+        let reader = try Self.open(files.artifacts.path(of: artifact), at: request.offset, name: artifact.name, gone: "the file of artifact \(artifact.id)")
+        let description = WorkflowV1.Artifact(artifact)
+        return FileDownload(reader: reader) { chunk, first in
+            WorkflowV1.ArtifactChunk(artifact: first ? description : nil, data: chunk).serializedBytes()
+        }
+    }
+
+    private func downloadFile(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+        let request = try WorkflowV1.DownloadFileRequest(request: bytes)
+        guard !request.fileID.isEmpty else {
+            throw RPCStatus(code: .invalidArgument, message: "file_id: is required")
+        }
+        guard UploadStore.isWellFormedID(request.fileID) else {
+            throw RPCStatus(code: .invalidArgument, message: "file_id: must be an id UploadFile answered, got \"\(request.fileID.prefix(200))\"")
+        }
+        guard request.offset >= 0 else {
+            throw RPCStatus(code: .invalidArgument, message: "offset: must not be negative, got \(request.offset)")
+        }
+        guard let file = files.uploads.file(id: request.fileID) else {
+            throw RPCStatus(code: .notFound, message: "no upload \"\(request.fileID)\": it expired, or never finished")
+        }
+        let reader = try Self.open(files.uploads.contentPath(id: file.id), at: request.offset, name: file.name, gone: "upload \(file.id)")
+        let description = WorkflowV1.UploadedFile(file)
+        return FileDownload(reader: reader) { chunk, first in
+            WorkflowV1.FileChunk(file: first ? description : nil, data: chunk).serializedBytes()
+        }
+    }
+
+    /// Opens `path` to read from `offset`.
+    /// - Throws: NOT_FOUND when the file is gone (`gone` names it), OUT_OF_RANGE past its end,
+    ///   INTERNAL when it cannot be read.
+    private static func open(_ path: String, at offset: Int64, name: String, gone: String) throws(RPCStatus) -> FileChunkReader {
         let reader: FileChunkReader?
         do throws(FileStoreError) {
-            reader = try FileChunkReader(path: files.artifacts.path(of: artifact), offset: request.offset)
+            reader = try FileChunkReader(path: path, offset: offset)
         } catch {
             throw RPCStatus(error)
         }
         guard let reader else {
-            throw RPCStatus(code: .notFound, message: "the file of artifact \(artifact.id) is gone from the server's disk")
+            throw RPCStatus(code: .notFound, message: "\(gone) is gone from the server's disk")
         }
-        guard request.offset <= reader.size else {
-            throw RPCStatus(code: .outOfRange, message: "offset: \(request.offset) is past the end of \(artifact.name) (\(reader.size) bytes)")
+        guard offset <= reader.size else {
+            throw RPCStatus(code: .outOfRange, message: "offset: \(offset) is past the end of \(name) (\(reader.size) bytes)")
         }
-        return ArtifactDownload(artifact: artifact, reader: reader)
+        return reader
     }
 }

@@ -47,6 +47,8 @@ typedef struct Workflow__V1__UploadFileRequest Workflow__V1__UploadFileRequest;
 typedef struct Workflow__V1__UploadHeader Workflow__V1__UploadHeader;
 typedef struct Workflow__V1__UploadedFile Workflow__V1__UploadedFile;
 typedef struct Workflow__V1__DownloadArtifactRequest Workflow__V1__DownloadArtifactRequest;
+typedef struct Workflow__V1__DownloadFileRequest Workflow__V1__DownloadFileRequest;
+typedef struct Workflow__V1__FileChunk Workflow__V1__FileChunk;
 typedef struct Workflow__V1__ArtifactChunk Workflow__V1__ArtifactChunk;
 typedef struct Workflow__V1__Asset Workflow__V1__Asset;
 typedef struct Workflow__V1__Asset__AttributesEntry Workflow__V1__Asset__AttributesEntry;
@@ -1376,6 +1378,46 @@ struct  Workflow__V1__DownloadArtifactRequest
 #define WORKFLOW__V1__DOWNLOAD_ARTIFACT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__download_artifact_request__descriptor) \
     , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * The request of DownloadFile.
+ */
+struct  Workflow__V1__DownloadFileRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The upload's id (`UploadedFile.file_id`).
+   */
+  char *file_id;
+  /*
+   * Start this many bytes into the file; 0 for all of it.
+   */
+  int64_t offset;
+};
+#define WORKFLOW__V1__DOWNLOAD_FILE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__download_file_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * One message of DownloadFile.
+ */
+struct  Workflow__V1__FileChunk
+{
+  ProtobufCMessage base;
+  /*
+   * In the first message only: what is being sent.
+   */
+  Workflow__V1__UploadedFile *file;
+  /*
+   * The next bytes of the file (the first message may carry some too).
+   */
+  ProtobufCBinaryData data;
+};
+#define WORKFLOW__V1__FILE_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__file_chunk__descriptor) \
+    , NULL, {0,NULL} }
 
 
 /*
@@ -2830,6 +2872,44 @@ Workflow__V1__DownloadArtifactRequest *
 void   workflow__v1__download_artifact_request__free_unpacked
                      (Workflow__V1__DownloadArtifactRequest *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__DownloadFileRequest methods */
+void   workflow__v1__download_file_request__init
+                     (Workflow__V1__DownloadFileRequest         *message);
+size_t workflow__v1__download_file_request__get_packed_size
+                     (const Workflow__V1__DownloadFileRequest   *message);
+size_t workflow__v1__download_file_request__pack
+                     (const Workflow__V1__DownloadFileRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__download_file_request__pack_to_buffer
+                     (const Workflow__V1__DownloadFileRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__DownloadFileRequest *
+       workflow__v1__download_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__download_file_request__free_unpacked
+                     (Workflow__V1__DownloadFileRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__FileChunk methods */
+void   workflow__v1__file_chunk__init
+                     (Workflow__V1__FileChunk         *message);
+size_t workflow__v1__file_chunk__get_packed_size
+                     (const Workflow__V1__FileChunk   *message);
+size_t workflow__v1__file_chunk__pack
+                     (const Workflow__V1__FileChunk   *message,
+                      uint8_t             *out);
+size_t workflow__v1__file_chunk__pack_to_buffer
+                     (const Workflow__V1__FileChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__FileChunk *
+       workflow__v1__file_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__file_chunk__free_unpacked
+                     (Workflow__V1__FileChunk *message,
+                      ProtobufCAllocator *allocator);
 /* Workflow__V1__ArtifactChunk methods */
 void   workflow__v1__artifact_chunk__init
                      (Workflow__V1__ArtifactChunk         *message);
@@ -3484,6 +3564,12 @@ typedef void (*Workflow__V1__UploadedFile_Closure)
 typedef void (*Workflow__V1__DownloadArtifactRequest_Closure)
                  (const Workflow__V1__DownloadArtifactRequest *message,
                   void *closure_data);
+typedef void (*Workflow__V1__DownloadFileRequest_Closure)
+                 (const Workflow__V1__DownloadFileRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__FileChunk_Closure)
+                 (const Workflow__V1__FileChunk *message,
+                  void *closure_data);
 typedef void (*Workflow__V1__ArtifactChunk_Closure)
                  (const Workflow__V1__ArtifactChunk *message,
                   void *closure_data);
@@ -3639,6 +3725,10 @@ struct Workflow__V1__WorkflowService_Service
                             const Workflow__V1__DownloadArtifactRequest *input,
                             Workflow__V1__ArtifactChunk_Closure closure,
                             void *closure_data);
+  void (*download_file)(Workflow__V1__WorkflowService_Service *service,
+                        const Workflow__V1__DownloadFileRequest *input,
+                        Workflow__V1__FileChunk_Closure closure,
+                        void *closure_data);
   void (*list_assets)(Workflow__V1__WorkflowService_Service *service,
                       const Workflow__V1__ListAssetsRequest *input,
                       Workflow__V1__ListAssetsResponse_Closure closure,
@@ -3665,6 +3755,7 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
       function_prefix__ ## count_workflows,\
       function_prefix__ ## upload_file,\
       function_prefix__ ## download_artifact,\
+      function_prefix__ ## download_file,\
       function_prefix__ ## list_assets,\
       function_prefix__ ## get_asset  }
 void workflow__v1__workflow_service__start_workflow(ProtobufCService *service,
@@ -3707,6 +3798,10 @@ void workflow__v1__workflow_service__download_artifact(ProtobufCService *service
                                                        const Workflow__V1__DownloadArtifactRequest *input,
                                                        Workflow__V1__ArtifactChunk_Closure closure,
                                                        void *closure_data);
+void workflow__v1__workflow_service__download_file(ProtobufCService *service,
+                                                   const Workflow__V1__DownloadFileRequest *input,
+                                                   Workflow__V1__FileChunk_Closure closure,
+                                                   void *closure_data);
 void workflow__v1__workflow_service__list_assets(ProtobufCService *service,
                                                  const Workflow__V1__ListAssetsRequest *input,
                                                  Workflow__V1__ListAssetsResponse_Closure closure,
@@ -3785,6 +3880,8 @@ extern const ProtobufCMessageDescriptor workflow__v1__upload_file_request__descr
 extern const ProtobufCMessageDescriptor workflow__v1__upload_header__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__uploaded_file__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__download_artifact_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__download_file_request__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__file_chunk__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__artifact_chunk__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__asset__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__asset__attributes_entry__descriptor;

@@ -1,22 +1,26 @@
 import RPCCore
 import Synchronization
 import WorkflowFiles
-import WorkflowMessages
-import WorkflowModel
 
-/// One `DownloadArtifact` stream: the artifact's description with the first chunk, then a chunk
-/// of at most 64 KiB per message, read from disk only as fast as the client takes them.
-final class ArtifactDownload: ServerStreamProducer {
+/// One download stream (`DownloadArtifact`, `DownloadFile`): the first message describes the
+/// file and carries its first chunk, each later one a chunk of at most 64 KiB, read from disk
+/// only as fast as the client takes them.
+final class FileDownload: ServerStreamProducer {
+    /// The serialized message carrying `chunk`, with the file's description when `first`.
+    typealias Encode = @Sendable (_ chunk: [UInt8], _ first: Bool) -> [UInt8]
+
     private struct State {
         var reader: FileChunkReader?
-        var description: WorkflowV1.Artifact?
+        var sentFirst = false
     }
 
-    // Sendable: the reader is only used under the Mutex.
+    private let encode: Encode
+    // Sendable: the reader and the progress live in the Mutex.
     private let state: Mutex<State>
 
-    init(artifact: Artifact, reader: FileChunkReader) {
-        self.state = Mutex(State(reader: reader, description: WorkflowV1.Artifact(artifact)))
+    init(reader: FileChunkReader, encode: @escaping Encode) {
+        self.encode = encode
+        self.state = Mutex(State(reader: reader))
     }
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
@@ -30,13 +34,13 @@ final class ArtifactDownload: ServerStreamProducer {
                     state.reader = nil
                     return .finished(RPCStatus(error))
                 }
-                let description = state.description.take()
-                guard !chunk.isEmpty || description != nil else {
+                guard !chunk.isEmpty || !state.sentFirst else {
                     state.reader = nil
                     return .finished(.ok)
                 }
-                output.append(message: WorkflowV1.ArtifactChunk(artifact: description, data: chunk).serializedBytes())
-            } while !output.isFull
+                output.append(message: encode(chunk, !state.sentFirst))
+                state.sentFirst = true
+            } while !output.isFull && !reader.isAtEnd
             if reader.isAtEnd {
                 state.reader = nil
                 return .finished(.ok)
