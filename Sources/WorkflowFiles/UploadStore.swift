@@ -76,6 +76,13 @@ package final class UploadStore: Sendable {
         "\(directory)/\(id).data"
     }
 
+    /// Deletes upload `id` (its description first, so it is never half visible).
+    package func delete(id: String) {
+        guard Self.isWellFormedID(id) else { return }
+        FileSystem.remove(descriptionPath(id))
+        FileSystem.remove(contentPath(id: id))
+    }
+
     /// Deletes expired uploads and files no upload describes (left by a crash).
     ///
     /// - Returns: How many uploads it deleted.

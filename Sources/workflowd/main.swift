@@ -235,7 +235,7 @@ struct Workflowd: AsyncParsableCommand {
         guard let store else {
             return TemplateEnvironment(assets: AssetRegistry(), files: try FileArea.temporary(uploadLimits: limits))
         }
-        let assets = try AssetRegistry(restoring: store.records(in: AssetRegistry.collection))
+        let assets = try AssetRegistry(store: store)
         return TemplateEnvironment(assets: assets, files: try FileArea(directory: dataDir + "/files", uploadLimits: limits))
     }
 }

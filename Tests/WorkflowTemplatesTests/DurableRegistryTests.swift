@@ -43,6 +43,33 @@ struct DurableRegistryTests {
         await testing.engine.shutdown()
     }
 
+    @Test("ids come only from a reserved block: ids handed out but never committed are not given again after a crash")
+    func idsNeverReused() async throws {
+        let directory = try TemplateTesting.temporaryDirectory()
+        var shown: [String] = []
+        do {
+            let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: TemplateTesting.logger)
+            let registry = try AssetRegistry(store: store)
+            // Created in memory, shown to clients, never committed: the crash loses them.
+            for number in 1...700 {
+                shown.append(registry.upsert(AssetDraft(tag: "P-\(number)", type: "Pump", name: "lost"), by: "wf-1").asset.id)
+            }
+            #expect(shown.first == "1" && shown.last == "700")
+            // Let the background reservation (asked for half way through the block) land.
+            for _ in 0..<500 where try store.records(in: AssetRegistry.reservationCollection).first?.body != Array("2000".utf8) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try store.records(in: AssetRegistry.reservationCollection).map(\.body) == [Array("2000".utf8)])
+            #expect(try store.records(in: AssetRegistry.collection).isEmpty)
+        }
+        let store = try await Self.reopen(directory)
+        let registry = try AssetRegistry(store: store)
+        #expect(registry.count == 0)
+        let next = registry.upsert(AssetDraft(tag: "Q-1", type: "Tank", name: "new"), by: "wf-2").asset.id
+        #expect(next == "2001", "after the last reserved block, never an id that was shown")
+        #expect(try store.records(in: AssetRegistry.reservationCollection).map(\.body) == [Array("3000".utf8)])
+    }
+
     /// Opens the store in `directory` again once the previous engine let go of it (its tasks
     /// may hold it for a moment after shutdown).
     static func reopen(_ directory: String) async throws -> SQLiteEventStore {

@@ -8,13 +8,17 @@ import WorkflowMessages
 /// One `UploadFile` call: the header starts an ``UploadWriter``, each chunk is written to disk as
 /// it arrives (so the server holds one message at a time, whatever the file's size), and the
 /// client's end finishes the upload off the network thread (checksum, sync, rename); the answer
-/// follows. Any failure, a cancel or a cut connection discards what was written.
+/// follows. Any failure, a cancel or a cut connection discards what was written, also once the
+/// last chunk is in: a call cancelled while its file is being finished has the file deleted as
+/// soon as it is stored (nobody learned its id).
 final class UploadFileCall: RequestStreamHandler {
-    /// Legal next phases: awaitingHeader → receiving → finishing → answered; any → ended.
+    /// Legal next phases: awaitingHeader → receiving → finishing → answered; finishing →
+    /// cancelledWhileFinishing (then ended once the finish is done); any → ended.
     private enum Phase {
         case awaitingHeader
         case receiving(UploadWriter)
         case finishing
+        case cancelledWhileFinishing
         case answered(Result<[UInt8], RPCStatus>)
         case ended
     }
@@ -69,7 +73,7 @@ final class UploadFileCall: RequestStreamHandler {
                 writer.abort()
                 phase = .ended
                 return RPCStatus(code: .invalidArgument, message: "part: only the first message is a header; the others carry chunks")
-            case (.finishing, _), (.answered, _), (.ended, _):
+            case (.finishing, _), (.cancelledWhileFinishing, _), (.answered, _), (.ended, _):
                 return nil
             }
         }
@@ -87,7 +91,7 @@ final class UploadFileCall: RequestStreamHandler {
             case .awaitingHeader:
                 phase = .answered(.failure(RPCStatus(code: .invalidArgument, message: "header: the upload ended before its header")))
                 return nil
-            case .finishing, .answered, .ended:
+            case .finishing, .cancelledWhileFinishing, .answered, .ended:
                 return nil
             }
         }
@@ -98,19 +102,34 @@ final class UploadFileCall: RequestStreamHandler {
         // Syncing a large file takes a while: never on the network thread.
         DispatchQueue.global().async { [self] in
             let answer: Result<[UInt8], RPCStatus>
+            let stored: UploadedFile?
             do throws(FileStoreError) {
                 let file = try writer.finish()
-                logger.info(
-                    "files.upload_stored",
-                    metadata: ["file.id": "\(file.id)", "file.name": "\(file.name)", "file.size_bytes": "\(file.sizeBytes)"]
-                )
+                stored = file
                 answer = .success(WorkflowV1.UploadedFile(file).serializedBytes())
             } catch {
+                stored = nil
                 logger.info("files.upload_refused", metadata: ["file.name": "\(writer.description.name)", "file.error": "\(error.message)"])
                 answer = .failure(RPCStatus(error))
             }
-            phase.withLock { phase in
-                if case .finishing = phase { phase = .answered(answer) }
+            let cancelled = phase.withLock { phase -> Bool in
+                if case .finishing = phase {
+                    phase = .answered(answer)
+                    return false
+                }
+                phase = .ended
+                return true
+            }
+            if let stored {
+                if cancelled {
+                    uploads.delete(id: stored.id)
+                    logger.info("files.upload_cancelled", metadata: ["file.id": "\(stored.id)", "file.name": "\(stored.name)"])
+                } else {
+                    logger.info(
+                        "files.upload_stored",
+                        metadata: ["file.id": "\(stored.id)", "file.name": "\(stored.name)", "file.size_bytes": "\(stored.sizeBytes)"]
+                    )
+                }
             }
             waker()
         }
@@ -126,7 +145,7 @@ final class UploadFileCall: RequestStreamHandler {
             case .answered(.failure(let status)):
                 phase = .ended
                 return .finished(status)
-            case .awaitingHeader, .receiving, .finishing:
+            case .awaitingHeader, .receiving, .finishing, .cancelledWhileFinishing:
                 return .pending
             case .ended:
                 return .finished(.ok)
@@ -138,12 +157,20 @@ final class UploadFileCall: RequestStreamHandler {
         abort()
     }
 
-    /// Discards an upload in progress.
+    /// Discards an upload in progress; one being finished is deleted once it is stored.
     private func abort() {
         let writer = phase.withLock { phase -> UploadWriter? in
-            defer { phase = .ended }
-            if case .receiving(let writer) = phase { return writer }
-            return nil
+            switch phase {
+            case .receiving(let writer):
+                phase = .ended
+                return writer
+            case .finishing:
+                phase = .cancelledWhileFinishing
+                return nil
+            case .awaitingHeader, .cancelledWhileFinishing, .answered, .ended:
+                phase = .ended
+                return nil
+            }
         }
         writer?.abort()
     }

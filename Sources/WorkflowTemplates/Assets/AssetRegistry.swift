@@ -1,9 +1,10 @@
+import Dispatch
 import Foundation
 import Synchronization
 import WorkflowEngine
 
 /// The service's collection of assets, keyed by tag, with ids assigned on creation and never
-/// reused.
+/// reused, not even after a crash.
 ///
 /// The registry answers from memory and is durable through the engine's store: every change
 /// returns its ``AssetWrite/record``, which the job hands to `JobContext.logSteps(_:keeping:)`
@@ -12,6 +13,14 @@ import WorkflowEngine
 /// registry is restored from the store's records (``init(restoring:)``). Each record carries a
 /// revision drawn from one counter, so the newest change of an asset wins in the store even
 /// when two jobs' commits reach it out of order.
+///
+/// A client may see an asset (ListAssets reads this registry) before the commit that makes it
+/// durable, so a crash could lose an id someone was shown. Ids are therefore handed out only
+/// from a block of ``idBlockSize`` reserved in the store first (``collection`` `asset-ids`):
+/// the registry reserves one when it opens, and the next one, in the background, once half of
+/// the current block is used (waiting for it only if it is not committed by the time the block
+/// runs out). After a restart ids continue after the last reserved block, so they skip what a
+/// crash or a stop left unused.
 ///
 /// Every method is atomic; the registry may be shared by any number of concurrently running
 /// jobs.
@@ -25,24 +34,50 @@ import WorkflowEngine
 package final class AssetRegistry: Sendable {
     /// The store collection assets are kept in.
     package static let collection = "asset"
+    /// The store collection of the id reservation: one record, the highest id reserved.
+    package static let reservationCollection = "asset-ids"
+    /// How many ids one reservation covers.
+    package static let idBlockSize = 1000
 
     private struct State {
         var assetsByID: [String: Asset] = [:]
         var idsByTag: [String: String] = [:]
         var nextID = 1
         var revision: UInt64 = 0
+        /// The highest id a committed reservation covers (unlimited without a store).
+        var reservedThrough = Int.max
+        /// Whether a reservation is being committed in the background.
+        var isReserving = false
     }
 
-    // Sendable: all mutable state lives in the Mutex.
+    // Sendable: all mutable state lives in the Mutex; the store is Sendable.
     private let state = Mutex(State())
+    /// Where ids are reserved; `nil` for a registry in memory only.
+    private let store: (any EventStore)?
 
-    /// Creates an empty registry.
-    package init() {}
+    /// Creates an empty registry in memory only.
+    package init() {
+        store = nil
+    }
 
-    /// Restores a registry from the records a store kept (see ``collection``).
+    /// Restores the registry from `store` (its assets and its id reservation) and reserves the
+    /// first block of ids, waiting for that commit.
+    ///
+    /// - Throws: What the store throws when it cannot be read; ``AssetRecordError`` for an
+    ///   asset record that cannot be decoded.
+    package convenience init(store: any EventStore) throws {
+        try self.init(restoring: store.records(in: Self.collection), reservations: store.records(in: Self.reservationCollection), store: store)
+    }
+
+    /// Restores a registry from the records a store kept (see ``collection``), in memory only.
     ///
     /// - Throws: ``AssetRecordError`` naming a record that cannot be decoded.
-    package init(restoring records: [StoredRecord]) throws(AssetRecordError) {
+    package convenience init(restoring records: [StoredRecord]) throws(AssetRecordError) {
+        try self.init(restoring: records, reservations: [], store: nil)
+    }
+
+    private init(restoring records: [StoredRecord], reservations: [StoredRecord], store: (any EventStore)?) throws(AssetRecordError) {
+        self.store = store
         var restored = State()
         let decoder = JSONDecoder()
         for record in records {
@@ -54,7 +89,57 @@ package final class AssetRegistry: Sendable {
             restored.nextID = max(restored.nextID, (Int(asset.id) ?? 0) + 1)
             restored.revision = max(restored.revision, record.revision)
         }
+        for reservation in reservations {
+            restored.revision = max(restored.revision, reservation.revision)
+            if let reserved = Int(String(decoding: reservation.body, as: UTF8.self)) {
+                restored.nextID = max(restored.nextID, reserved + 1)
+            }
+        }
+        if let store {
+            restored.reservedThrough = restored.nextID - 1
+            Self.reserveNow(&restored, in: store)
+        }
         state.withLock { $0 = restored }
+    }
+
+    /// The next id, reserving more in the store when the block runs low.
+    private func takeID(_ state: inout State) -> String {
+        if let store {
+            if state.nextID > state.reservedThrough {
+                // The background reservation did not commit in time (or none was asked): wait.
+                Self.reserveNow(&state, in: store)
+            } else if !state.isReserving, state.reservedThrough - state.nextID < Self.idBlockSize / 2 {
+                state.isReserving = true
+                let (record, through) = Self.reservation(&state)
+                DispatchQueue.global().async { [self] in
+                    store.enqueue(.records([record]))
+                    store.flush()
+                    self.state.withLock { state in
+                        state.reservedThrough = max(state.reservedThrough, through)
+                        state.isReserving = false
+                    }
+                }
+            }
+        }
+        let id = String(state.nextID)
+        state.nextID += 1
+        return id
+    }
+
+    /// Reserves the next block and waits until the store committed it.
+    private static func reserveNow(_ state: inout State, in store: any EventStore) {
+        let (record, through) = reservation(&state)
+        store.enqueue(.records([record]))
+        store.flush()
+        state.reservedThrough = max(state.reservedThrough, through)
+    }
+
+    /// The record reserving the ids up to a block past the highest reserved or used one.
+    private static func reservation(_ state: inout State) -> (StoredRecord, Int) {
+        let through = max(state.reservedThrough, state.nextID - 1) + idBlockSize
+        state.revision += 1
+        let record = StoredRecord(collection: reservationCollection, key: "reserved_through", revision: state.revision, body: Array(String(through).utf8))
+        return (record, through)
     }
 
     /// Creates the asset with `draft.tag`, or updates its type, name, attributes and links.
@@ -86,7 +171,7 @@ package final class AssetRegistry: Sendable {
                 state.assetsByID[id] = asset
                 return AssetWrite(asset: asset, change: .updated, addedLinks: added, record: Self.record(asset, in: &state))
             }
-            let asset = Self.create(draft, tag: draft.tag, by: workflowID, nowMs: now, in: &state)
+            let asset = create(draft, tag: draft.tag, by: workflowID, nowMs: now, in: &state)
             return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
@@ -167,7 +252,7 @@ package final class AssetRegistry: Sendable {
                 number += 1
             } while state.idsByTag[tag] != nil
             let draft = makeDraft(tag)
-            let asset = Self.create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state)
+            let asset = create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state)
             return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
@@ -183,9 +268,8 @@ package final class AssetRegistry: Sendable {
         }
     }
 
-    private static func create(_ draft: AssetDraft, tag: String, by workflowID: String, nowMs: Int64, in state: inout State) -> Asset {
-        let id = String(state.nextID)
-        state.nextID += 1
+    private func create(_ draft: AssetDraft, tag: String, by workflowID: String, nowMs: Int64, in state: inout State) -> Asset {
+        let id = takeID(&state)
         let asset = Asset(
             id: id, tag: tag, type: draft.type, name: draft.name, attributes: draft.attributes, links: draft.links,
             createdAtMs: nowMs, updatedAtMs: nowMs, updatedByWorkflowID: workflowID
