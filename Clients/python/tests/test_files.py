@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from conftest import REPOSITORY, Api, Workflowd
-from workflow_worker.files import IntegrityError, download_artifact, upload_file
+from workflow_worker.files import IntegrityError, download_artifact, download_file, upload_file
 from workflow_worker.protos import workflow_pb2 as pb
 
 ASSETS = REPOSITORY / "Samples/assets.csv"
@@ -121,6 +121,22 @@ def test_download_errors(export, tmp_path):
     with pytest.raises(grpc.RpcError) as malformed:
         download_artifact(api.workflows, "not an artifact id", tmp_path / "x", timeout=10)
     assert malformed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_an_upload_is_read_back_as_a_worker_would(export, tmp_path):
+    api, uploaded, _, _ = export
+    described = download_file(api.workflows, uploaded.file_id, tmp_path / "again.csv", timeout=10)
+    assert described == uploaded
+    assert (tmp_path / "again.csv").read_bytes() == ASSETS.read_bytes()
+    (tmp_path / "half.csv.part").write_bytes(ASSETS.read_bytes()[:100])
+    assert download_file(api.workflows, uploaded.file_id, tmp_path / "half.csv", timeout=10) == uploaded
+    assert (tmp_path / "half.csv").read_bytes() == ASSETS.read_bytes()
+    memory = io.BytesIO()
+    download_file(api.workflows, uploaded.file_id, memory, timeout=10)
+    assert memory.getvalue() == ASSETS.read_bytes()
+    with pytest.raises(grpc.RpcError) as missing:
+        download_file(api.workflows, "f-" + "0" * 26, tmp_path / "x", timeout=10)
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 class FakeStub:

@@ -1,4 +1,4 @@
-"""Files over the API, for clients that are not workers: `upload_file` and `download_artifact`.
+"""Files over the API: `upload_file`, `download_artifact` and `download_file`.
 
 A client with no access to the server's disk uploads the files a workflow reads (the
 `file_id` parameter of IMPORT_ASSETS and RULE_EXECUTION) and downloads the files a workflow
@@ -20,6 +20,7 @@ Both stream, so neither holds a whole file in memory; both check the SHA-256 end
 server refuses an upload whose content has another checksum, with DATA_LOSS, and keeps
 nothing; a download that does not match its artifact's size and checksum raises
 `IntegrityError`). A download into a path resumes where an earlier, cut-off one stopped.
+A worker whose job was given a `file_id` reads that upload back with `download_file`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,27 @@ Metadata = Optional[Sequence[Tuple[str, str]]]
 
 
 class IntegrityError(Exception):
-    """A download's bytes do not match the size or SHA-256 its artifact declares."""
+    """A download's bytes do not match the size or SHA-256 its artifact (or upload) declares."""
+
+
+class _Download:
+    """What differs between DownloadArtifact and DownloadFile: the call and the description."""
+
+    def __init__(self, method: str, request, field: str, ident: str):
+        self.method, self.request, self.field, self.ident = method, request, field, ident
+
+    def call(self, stub, offset: int, timeout, metadata):
+        return getattr(stub, self.method)(self.request(self.ident, offset), timeout=timeout, metadata=metadata)
+
+
+def _artifact(artifact_id: str) -> _Download:
+    return _Download("DownloadArtifact", lambda ident, offset: pb.DownloadArtifactRequest(artifact_id=ident, offset=offset),
+                     "artifact", artifact_id)
+
+
+def _upload(file_id: str) -> _Download:
+    return _Download("DownloadFile", lambda ident, offset: pb.DownloadFileRequest(file_id=ident, offset=offset),
+                     "file", file_id)
 
 
 def upload_file(stub, source: Source, *, name: Optional[str] = None, content_type: Optional[str] = None,
@@ -151,18 +172,38 @@ def download_artifact(stub, artifact_id: str, destination: Union[str, "os.PathLi
         IntegrityError: The bytes received from the start do not match the artifact's size or
             SHA-256 (a path's `.part` is removed: it cannot be resumed).
     """
+    return _download(stub, _artifact(artifact_id), destination, resume, timeout, metadata)
+
+
+def download_file(stub, file_id: str, destination: Union[str, "os.PathLike[str]", BinaryIO], *,
+                  resume: bool = True, timeout: Optional[float] = None,
+                  metadata: Metadata = None) -> pb.UploadedFile:
+    """Reads an upload back with `WorkflowService.DownloadFile` and checks it, as
+    `download_artifact` does: what a worker does with the `file_id` its job was given.
+
+    Returns:
+        The `UploadedFile`: name, media type, size, SHA-256, expiry.
+
+    Raises:
+        grpc.RpcError: NOT_FOUND (expired, or never stored), INVALID_ARGUMENT (not an upload id).
+        IntegrityError: The bytes do not match the upload's size or SHA-256.
+    """
+    return _download(stub, _upload(file_id), destination, resume, timeout, metadata)
+
+
+def _download(stub, download: _Download, destination, resume: bool, timeout, metadata):
     if not isinstance(destination, (str, os.PathLike)):
         digest = hashlib.sha256()
-        artifact, received = _stream(stub, artifact_id, 0, destination, digest, timeout, metadata)
-        _check(artifact, received, digest.hexdigest())
-        return artifact
+        described, received = _stream(stub, download, 0, destination, digest, timeout, metadata)
+        _check(described, received, digest.hexdigest())
+        return described
 
     path = os.fspath(destination)
     partial = path + ".part"
     offset = os.path.getsize(partial) if resume and os.path.exists(partial) else 0
     if offset:
         try:
-            return _download_into(stub, artifact_id, path, partial, offset, timeout, metadata)
+            return _download_into(stub, download, path, partial, offset, timeout, metadata)
         except grpc.RpcError as error:
             if error.code() is not grpc.StatusCode.OUT_OF_RANGE:
                 raise
@@ -172,7 +213,7 @@ def download_artifact(stub, artifact_id: str, destination: Union[str, "os.PathLi
         # from the start.
         if os.path.exists(partial):
             os.remove(partial)
-    return _download_into(stub, artifact_id, path, partial, 0, timeout, metadata)
+    return _download_into(stub, download, path, partial, 0, timeout, metadata)
 
 
 def file_sha256(path: Union[str, "os.PathLike[str]"]) -> str:
@@ -184,7 +225,7 @@ def file_sha256(path: Union[str, "os.PathLike[str]"]) -> str:
     return digest.hexdigest()
 
 
-def _download_into(stub, artifact_id: str, path: str, partial: str, offset: int, timeout, metadata) -> pb.Artifact:
+def _download_into(stub, download: _Download, path: str, partial: str, offset: int, timeout, metadata):
     """Downloads into `partial` from `offset` (its current size), checks, renames to `path`."""
     digest = hashlib.sha256()
     if offset:
@@ -192,16 +233,16 @@ def _download_into(stub, artifact_id: str, path: str, partial: str, offset: int,
             for block in iter(lambda: existing.read(_READ_SIZE), b""):
                 digest.update(block)
     with open(partial, "ab" if offset else "wb") as file:
-        artifact, received = _stream(stub, artifact_id, offset, file, digest, timeout, metadata)
+        described, received = _stream(stub, download, offset, file, digest, timeout, metadata)
         file.flush()
         os.fsync(file.fileno())
     try:
-        _check(artifact, offset + received, digest.hexdigest())
+        _check(described, offset + received, digest.hexdigest())
     except IntegrityError:
         os.remove(partial)
         raise
     os.replace(partial, path)
-    return artifact
+    return described
 
 
 def _read_chunks(path: str, chunk_size: int) -> Iterator[bytes]:
@@ -210,27 +251,27 @@ def _read_chunks(path: str, chunk_size: int) -> Iterator[bytes]:
             yield block
 
 
-def _stream(stub, artifact_id: str, offset: int, file: BinaryIO, digest, timeout, metadata) -> Tuple[pb.Artifact, int]:
-    """Writes the stream's data to `file`; returns the artifact description and the bytes written."""
-    artifact: Optional[pb.Artifact] = None
+def _stream(stub, download: _Download, offset: int, file: BinaryIO, digest, timeout, metadata):
+    """Writes the stream's data to `file`; returns the file's description and the bytes written."""
+    described = None
     received = 0
-    request = pb.DownloadArtifactRequest(artifact_id=artifact_id, offset=offset)
-    for message in stub.DownloadArtifact(request, timeout=timeout, metadata=metadata):
-        if artifact is None:
-            if not message.HasField("artifact"):
-                raise IntegrityError(f"the download of {artifact_id} did not start with the artifact's description")
-            artifact = message.artifact
+    for message in download.call(stub, offset, timeout, metadata):
+        if described is None:
+            if not message.HasField(download.field):
+                raise IntegrityError(f"the download of {download.ident} did not start with the file's description")
+            described = getattr(message, download.field)
         if message.data:
             file.write(message.data)
             digest.update(message.data)
             received += len(message.data)
-    if artifact is None:
-        raise IntegrityError(f"the download of {artifact_id} ended without the artifact's description")
-    return artifact, received
+    if described is None:
+        raise IntegrityError(f"the download of {download.ident} ended without the file's description")
+    return described, received
 
 
-def _check(artifact: pb.Artifact, size: int, sha256: str) -> None:
-    if size != artifact.size_bytes:
-        raise IntegrityError(f"{artifact.id}: received {size} bytes, the artifact has {artifact.size_bytes}")
-    if sha256 != artifact.sha256.lower():
-        raise IntegrityError(f"{artifact.id}: the content received has SHA-256 {sha256}, the artifact {artifact.sha256}")
+def _check(described, size: int, sha256: str) -> None:
+    ident = getattr(described, "id", "") or getattr(described, "file_id", "")
+    if size != described.size_bytes:
+        raise IntegrityError(f"{ident}: received {size} bytes, it has {described.size_bytes}")
+    if sha256 != described.sha256.lower():
+        raise IntegrityError(f"{ident}: the content received has SHA-256 {sha256}, not {described.sha256}")
