@@ -120,13 +120,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The product's templates (IMPORT_ASSETS, RULE_EXECUTION, EXPORT_PACKAGE), the asset
-        // registry they work on, and templates declared in a configuration file.
-        // Uploads and artifact files under the data directory; the only target that hashes.
+        // Uploads and artifact files under the data directory (SHA-256 through swift-crypto).
         .target(
             name: "WorkflowFiles",
             dependencies: ["WorkflowEngine", "WorkflowModel", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The product's templates (IMPORT_ASSETS, RULE_EXECUTION, EXPORT_PACKAGE), the asset
+        // registry they work on, and templates declared in a configuration file.
         .target(
             name: "WorkflowTemplates",
             dependencies: [

@@ -101,9 +101,9 @@ struct FileTransfers: Sendable {
 
     /// `GET /api/v1/artifacts/{id}`: a `DownloadArtifact` call written as the response body.
     func downloadArtifact(_ request: Request, id: String) async throws -> Response {
-        let offset = Self.offset(of: request)
-        let call = WorkflowV1.DownloadArtifactRequest(artifactID: id, offset: offset)
-        return try await download(Methods.downloadArtifact.path, call.serializedBytes(), offset: offset) { message in
+        try await download(request, Methods.downloadArtifact.path) { offset in
+            WorkflowV1.DownloadArtifactRequest(artifactID: id, offset: offset).serializedBytes()
+        } unpack: { message in
             let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: message)
             let file = chunk.artifact.map { FileHead(name: $0.name, contentType: $0.contentType, sizeBytes: $0.sizeBytes, sha256: $0.sha256) }
             return (file, chunk.data)
@@ -113,9 +113,9 @@ struct FileTransfers: Sendable {
     /// `GET /api/v1/files/{id}`: a `DownloadFile` call (an upload read back) written as the
     /// response body.
     func downloadUpload(_ request: Request, id: String) async throws -> Response {
-        let offset = Self.offset(of: request)
-        let call = WorkflowV1.DownloadFileRequest(fileID: id, offset: offset)
-        return try await download(Methods.downloadFile.path, call.serializedBytes(), offset: offset) { message in
+        try await download(request, Methods.downloadFile.path) { offset in
+            WorkflowV1.DownloadFileRequest(fileID: id, offset: offset).serializedBytes()
+        } unpack: { message in
             let chunk = try WorkflowV1.FileChunk(serializedBytes: message)
             let file = chunk.file.map { FileHead(name: $0.name, contentType: $0.contentType, sizeBytes: $0.sizeBytes, sha256: $0.sha256) }
             return (file, chunk.data)
@@ -130,39 +130,50 @@ struct FileTransfers: Sendable {
         var sha256: String
     }
 
-    /// Where `Range: bytes=N-` asks to start; 0 without one. Any other range is ignored, as
-    /// RFC 9110 allows: the whole file follows.
-    private static func offset(of request: Request) -> Int64 {
-        request.headers[.range].flatMap(Self.rangeStart) ?? 0
-    }
-
-    /// A server-streaming download call written as the response body: the headers from its
-    /// first message (`unpack` gives a message's file description, if it has one, and data).
+    /// A server-streaming download call (`makeRequest` for an offset) written as the response
+    /// body, with the headers from its first message (`unpack` gives a message's file
+    /// description, if it has one, and its data).
+    ///
+    /// `Range: bytes=N-` starts at N: 206, or 416 (with `Content-Range: bytes */<size>`) when N
+    /// is not inside the file; `If-Range` with another ETag than the file's (a new attempt
+    /// replaced it) sends the whole file instead. Any other range is ignored, as RFC 9110
+    /// allows.
     private func download(
+        _ request: Request,
         _ path: String,
-        _ callRequest: [UInt8],
-        offset: Int64,
+        makeRequest: @escaping @Sendable (Int64) -> [UInt8],
         unpack: @escaping @Sendable ([UInt8]) throws -> (FileHead?, [UInt8])
     ) async throws -> Response {
-        let control = EventStreamControl()
-        let producer: any ServerStreamProducer
-        switch await caller.openStream(path, request: callRequest, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
-        case .success(let opened): producer = opened
+        let requested = request.headers[.range].flatMap(Self.rangeStart) ?? 0
+        var opened = try await open(path, makeRequest(requested), offset: requested, unpack: unpack)
+        if case .success(let stream) = opened, requested > 0,
+           let ifRange = request.headers[.ifRange], ifRange != "\"\(stream.head.sha256)\"" {
+            caller.cancel(stream.producer)
+            opened = try await open(path, makeRequest(0), offset: 0, unpack: unpack)
+        }
+        let stream: OpenDownload
+        switch opened {
+        case .success(let success):
+            stream = success
         case .failure(let status):
             return HTTPGateway.errorResponse(status, httpStatus: status.code == .outOfRange ? .rangeNotSatisfiable : status.code.httpStatus)
         }
-        // The first message describes the file: the headers come from it.
-        let (bytes, production) = try await caller.produce(producer, budget: 1 << 16)
-        let messages = try Self.messages(in: bytes).map(unpack)
-        guard let head = messages.first?.0 else {
-            caller.cancel(producer)
-            let status = if case .finished(let status) = production { status } else { RPCStatus(code: .internalError, message: "no file description came first") }
-            return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
+        let offset = stream.offset
+        let head = stream.head
+        if offset > 0, offset >= head.sizeBytes {
+            caller.cancel(stream.producer)
+            var response = HTTPGateway.errorResponse(
+                RPCStatus(code: .outOfRange, message: "Range: \(offset) is not inside \(head.name) (\(head.sizeBytes) bytes)"),
+                httpStatus: .rangeNotSatisfiable
+            )
+            response.headers[.contentRange] = "bytes */\(head.sizeBytes)"
+            return response
         }
+        let (producer, production, messages, control) = (stream.producer, stream.production, stream.messages, stream.control)
         var headers = HTTPFields()
         headers[.contentType] = head.contentType
         headers[.contentLength] = String(head.sizeBytes - offset)
-        headers[.contentDisposition] = "attachment; filename=\"\(head.name.replacingOccurrences(of: "\"", with: "'"))\""
+        headers[.contentDisposition] = Self.contentDisposition(filename: head.name)
         headers[.eTag] = "\"\(head.sha256)\""
         headers[.acceptRanges] = "bytes"
         if offset > 0 {
@@ -212,10 +223,62 @@ struct FileTransfers: Sendable {
         return HTTPGateway.errorResponse(status, httpStatus: httpStatus)
     }
 
+    /// A download call opened, with what its first pull gave.
+    private struct OpenDownload {
+        var producer: any ServerStreamProducer
+        var control: EventStreamControl
+        var production: StreamProduction
+        var head: FileHead
+        var messages: [(FileHead?, [UInt8])]
+        var offset: Int64
+    }
+
+    /// Opens the download call `path` with `callRequest` (starting at `offset`) and pulls its
+    /// first messages.
+    private func open(
+        _ path: String,
+        _ callRequest: [UInt8],
+        offset: Int64,
+        unpack: @escaping @Sendable ([UInt8]) throws -> (FileHead?, [UInt8])
+    ) async throws -> Result<OpenDownload, RPCStatus> {
+        let control = EventStreamControl()
+        let producer: any ServerStreamProducer
+        switch await caller.openStream(path, request: callRequest, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        case .success(let opened): producer = opened
+        case .failure(let status): return .failure(status)
+        }
+        // The first message describes the file: the headers come from it.
+        let (bytes, production) = try await caller.produce(producer, budget: 1 << 16)
+        let messages = try Self.messages(in: bytes).map(unpack)
+        guard let head = messages.first?.0 else {
+            caller.cancel(producer)
+            if case .finished(let status) = production { return .failure(status) }
+            return .failure(RPCStatus(code: .internalError, message: "no file description came first"))
+        }
+        return .success(OpenDownload(producer: producer, control: control, production: production, head: head, messages: messages, offset: offset))
+    }
+
+    /// `attachment` with `filename` as an ASCII fallback (other characters, quotes and
+    /// backslashes as `_`) and, when it is not plain ASCII, as RFC 5987's UTF-8 `filename*`.
+    static func contentDisposition(filename: String) -> String {
+        let fallback = String(filename.unicodeScalars.map { scalar in
+            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" ? Character(scalar) : "_"
+        })
+        guard fallback != filename else { return "attachment; filename=\"\(filename)\"" }
+        let encoded = filename.utf8.map { byte -> String in
+            let isAttributeCharacter = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || Array("!#$&+-.^_`|~".utf8).contains(byte)
+            return isAttributeCharacter ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+        }.joined()
+        return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+
     /// The start of a `Range: bytes=N-` header; `nil` for any other form.
     static func rangeStart(_ range: String) -> Int64? {
         guard range.hasPrefix("bytes="), range.hasSuffix("-") else { return nil }
-        return Int64(range.dropFirst("bytes=".count).dropLast())
+        let digits = range.dropFirst("bytes=".count).dropLast()
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int64(digits)
     }
 
     /// The messages of gRPC-framed `bytes`.

@@ -108,6 +108,18 @@ extension CommandRunner {
         }
     }
 
+    /// Whether `name` is a plain file name: 1 to 100 letters, digits, `.`, `_` or `-`, not
+    /// starting with `.` or `-` (what the server allows an artifact to be named).
+    static func isSafeFileName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...100).contains(bytes.count), bytes[0] != UInt8(ascii: "."), bytes[0] != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "-")
+        }
+    }
+
     /// Downloads one artifact into `directory` (under its name) or to `file`, checking its
     /// size and SHA-256 before renaming it into place.
     /// - Returns: What to print: the path and size.
@@ -127,6 +139,10 @@ extension CommandRunner {
             while let bytes = try await iterator.next() {
                 let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: bytes)
                 if let description = chunk.artifact, artifact == nil {
+                    // The name becomes a path: only what an artifact name may be (no '/', no '..').
+                    guard Self.isSafeFileName(description.name) else {
+                        throw CommandFailure(exitStatus: .serverError, message: "DownloadArtifact \(artifactID): the server named the file \"\(description.name)\", which is not a plain file name")
+                    }
                     artifact = description
                     target = file ?? "\(directory ?? ".")/\(description.name)"
                     temporary = target + ".part"

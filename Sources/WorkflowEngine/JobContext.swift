@@ -102,7 +102,7 @@ public final class JobContext: Sendable {
     ///
     /// ```swift
     /// let write = registry.upsert(draft)
-    /// context.logSteps([StepEntry("Created Pump P-101", entity: write.asset.entity)], keeping: [write.record])
+    /// context.logSteps([StepEntry("Created Pump P-101", entity: write.asset.entity)], keeping: write.records)
     /// ```
     ///
     /// - Parameters:

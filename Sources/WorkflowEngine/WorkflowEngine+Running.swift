@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import WorkflowModel
 
@@ -57,14 +58,15 @@ extension WorkflowEngine {
         batch.reserveCapacity(pending.count)
         var kept: [StoredRecord] = []
         var artifactsChanged = false
+        var replaced: [(old: Artifact, new: Artifact)] = []
         for update in pending {
             switch update {
             case .records(let records):
                 kept += records
             case .artifact(let artifact):
-                if let replaced = record.workflow.artifacts.firstIndex(where: { $0.id == artifact.id }) {
-                    releaseArtifacts([record.workflow.artifacts[replaced]], replacedBy: [artifact])
-                    record.workflow.artifacts[replaced] = artifact
+                if let index = record.workflow.artifacts.firstIndex(where: { $0.id == artifact.id }) {
+                    replaced.append((record.workflow.artifacts[index], artifact))
+                    record.workflow.artifacts[index] = artifact
                 } else {
                     record.workflow.artifacts.append(artifact)
                 }
@@ -100,6 +102,9 @@ extension WorkflowEngine {
             persisting: persisting || artifactsChanged ? record.workflow : nil,
             firstSequence: record.firstSequence
         )
+        for (old, new) in replaced {
+            releaseArtifacts([old], replacedBy: [new])
+        }
         for (offset, event) in batch.enumerated() {
             if var step = event.step {
                 step.sequence = first + UInt64(offset)
@@ -264,14 +269,20 @@ extension WorkflowEngine {
     }
 
     /// Deletes the files of `artifacts` (nothing when `replacements` keep the same content)
-    /// once a commit after this moment shows nothing refers to them any more: the next event's.
-    /// A crash before that leaves the files for the next start's sweep.
+    /// once what stops referring to them is committed: call it after the change (a
+    /// replacement's snapshot, a forget) is queued; the store is flushed off the engine, then
+    /// the files go. A crash before that leaves them for the next start's sweep.
     func releaseArtifacts(_ artifacts: [Artifact], replacedBy replacements: [Artifact] = []) {
         guard let artifactStorage else { return }
         let kept = Set(replacements.map(\.sha256))
         let released = artifacts.filter { !kept.contains($0.sha256) }
         guard !released.isEmpty else { return }
-        events.whenCommitted(through: events.lastAppendedSequence + 1) {
+        guard let store else {
+            artifactStorage.remove(released)
+            return
+        }
+        DispatchQueue.global().async {
+            store.flush()
             artifactStorage.remove(released)
         }
     }

@@ -9,16 +9,24 @@ import WorkflowModel
 /// `<sha256 prefix>-<name>`: a file is whole or absent, and a new attempt's file never
 /// overwrites the one the workflow refers to until the engine records the new one (then it
 /// tells the store to ``remove(_:)`` the old file). ``sweep(keeping:)`` deletes what a crash
-/// left that no workflow refers to.
+/// left that no workflow refers to: only files from before the store was opened, since a
+/// workflow resumed at start may be writing a new one meanwhile.
 package final class ArtifactFileStore: ArtifactStorage {
     /// The directory artifact files live in.
     package let directory: String
+    /// A second before the store was opened: files written since are never swept (the second
+    /// covers the file system's coarse timestamps).
+    private let openedAt: timespec
 
     /// Opens (creating if needed) the artifact directory and empties its temporary folder.
     ///
     /// - Throws: ``FileStoreError`` when the directory cannot be created.
     package init(directory: String) throws(FileStoreError) {
         self.directory = directory
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        now.tv_sec -= 1
+        self.openedAt = now
         try FileSystem.createDirectory(directory + "/tmp")
         for name in FileSystem.entries(of: directory + "/tmp") {
             FileSystem.remove(directory + "/tmp/" + name)
@@ -62,11 +70,7 @@ package final class ArtifactFileStore: ArtifactStorage {
             digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             offset += Int64(count)
         }
-        let writable = Glibc.open(temporary, O_WRONLY | O_CLOEXEC)
-        if writable >= 0 {
-            fsync(writable)
-            Glibc.close(writable)
-        }
+        try file.sync()
         let sha256 = digest.hex()
         try FileSystem.createDirectory("\(directory)/\(workflowID)")
         try FileSystem.rename(temporary, to: path(workflowID: workflowID, name: name, sha256: sha256))
@@ -102,8 +106,9 @@ package final class ArtifactFileStore: ArtifactStorage {
         }
     }
 
-    /// Deletes every file no artifact in `artifacts` refers to (what a crash left behind, and the
-    /// files of workflows forgotten while the server was down).
+    /// Deletes every file from before the store was opened that no artifact in `artifacts`
+    /// refers to (what a crash left behind, and the files of workflows forgotten while the
+    /// server was down).
     ///
     /// - Returns: How many files it deleted.
     @discardableResult
@@ -114,6 +119,7 @@ package final class ArtifactFileStore: ArtifactStorage {
             let folder = "\(directory)/\(workflowID)"
             guard FileSystem.isDirectory(folder) else { continue }
             for name in FileSystem.entries(of: folder) where !kept.contains("\(folder)/\(name)") {
+                guard FileSystem.modified("\(folder)/\(name)", before: openedAt) else { continue }
                 FileSystem.remove("\(folder)/\(name)")
                 deleted += 1
             }

@@ -117,6 +117,14 @@ enum FileSystem {
         return names
     }
 
+    /// Whether the file `path` was last modified before `instant` (false when it cannot be read).
+    static func modified(_ path: String, before instant: timespec) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let modified = status.st_mtim
+        return (modified.tv_sec, modified.tv_nsec) < (instant.tv_sec, instant.tv_nsec)
+    }
+
     /// Whether `path` names a directory.
     static func isDirectory(_ path: String) -> Bool {
         var status = stat()

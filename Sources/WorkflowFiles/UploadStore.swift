@@ -7,8 +7,9 @@ import Synchronization
 /// An upload streams into `tmp/<id>.part` while its SHA-256 is computed; ``UploadWriter/finish()``
 /// checks checksum and size, syncs the file, renames it to `<id>.data`, then writes its
 /// description to `<id>.json` the same way. An upload exists once its description does: one
-/// that fails, is abandoned or is cut off by a crash is never visible, and what it left is
-/// removed (at once, or by the next ``sweep(nowMs:)``, which also deletes expired uploads).
+/// that fails or is abandoned is removed at once; what a crash left (a part file, content
+/// without a description) is removed when the store next opens. ``sweep(nowMs:)`` deletes
+/// expired uploads.
 ///
 /// ```swift
 /// let store = try UploadStore(directory: "data/uploads", limits: .init(maxBytes: 1 << 30, retention: .seconds(7 * 86_400)))
@@ -38,7 +39,7 @@ package final class UploadStore: Sendable {
     private var temporaryDirectory: String { directory + "/tmp" }
 
     /// Opens (creating if needed) the upload directory and removes what unfinished uploads of an
-    /// earlier process left.
+    /// earlier process left: part files, and content whose description was never written.
     ///
     /// - Throws: ``FileStoreError`` when the directory cannot be created.
     package init(directory: String, limits: Limits) throws(FileStoreError) {
@@ -47,6 +48,11 @@ package final class UploadStore: Sendable {
         try FileSystem.createDirectory(directory + "/tmp")
         for name in FileSystem.entries(of: directory + "/tmp") {
             FileSystem.remove(directory + "/tmp/" + name)
+        }
+        // No upload is being published yet: content without a description was cut off by a crash.
+        let names = Set(FileSystem.entries(of: directory))
+        for name in names where name.hasSuffix(".data") && !names.contains(String(name.dropLast(5)) + ".json") {
+            FileSystem.remove("\(directory)/\(name)")
         }
     }
 
@@ -83,15 +89,15 @@ package final class UploadStore: Sendable {
         FileSystem.remove(contentPath(id: id))
     }
 
-    /// Deletes expired uploads and files no upload describes (left by a crash).
+    /// Deletes expired uploads (and descriptions that cannot be read), each description first.
+    /// Safe while uploads are published: it looks only at described ones.
     ///
     /// - Returns: How many uploads it deleted.
     @discardableResult
     package func sweep(nowMs: Int64 = UploadStore.nowMs()) -> Int {
         var deleted = 0
-        let names = FileSystem.entries(of: directory)
-        let described = Set(names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
-        for id in described {
+        for name in FileSystem.entries(of: directory) where name.hasSuffix(".json") {
+            let id = String(name.dropLast(5))
             let data = FileManager.default.contents(atPath: descriptionPath(id))
             let file = data.flatMap { try? JSONDecoder().decode(UploadedFile.self, from: $0) }
             guard let file, file.expiresAtMs > nowMs else {
@@ -101,20 +107,18 @@ package final class UploadStore: Sendable {
                 continue
             }
         }
-        for name in names where name.hasSuffix(".data") && !described.contains(String(name.dropLast(5))) {
-            FileSystem.remove("\(directory)/\(name)")
-        }
         return deleted
     }
 
     /// Makes upload `id` visible: called by ``UploadWriter/finish()`` once the content checked out.
     fileprivate func publish(id: String, description: UploadDescription, sizeBytes: Int64, sha256: String) throws(FileStoreError) -> UploadedFile {
         let now = Self.nowMs()
-        let retentionMs = Int64(limits.retention.components.seconds) * 1000 + limits.retention.components.attoseconds / 1_000_000_000_000_000
+        let (seconds, attoseconds) = limits.retention.components
+        let retentionMs = seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000
         let file = UploadedFile(
             id: id, name: description.name,
             contentType: description.contentType.isEmpty ? "application/octet-stream" : description.contentType,
-            sizeBytes: sizeBytes, sha256: sha256, createdAtMs: now, expiresAtMs: now + retentionMs
+            sizeBytes: sizeBytes, sha256: sha256, createdAtMs: now, expiresAtMs: now.addingReportingOverflow(retentionMs).overflow ? .max : now + retentionMs
         )
         try FileSystem.rename("\(temporaryDirectory)/\(id).part", to: contentPath(id: id))
         let encoder = JSONEncoder()
@@ -231,11 +235,6 @@ package final class UploadWriter: Sendable {
         self.id = id
         self.description = description
         self.state = Mutex(State(file: file))
-    }
-
-    /// The content received so far, in bytes.
-    package var receivedBytes: Int64 {
-        state.withLock { $0.digest.byteCount }
     }
 
     /// Writes the next bytes of the content.

@@ -108,7 +108,9 @@ struct Workflowd: AsyncParsableCommand {
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard maxUploadSize > 0 else { throw ValidationError("--max-upload-size must be positive") }
-        guard uploadRetentionHours > 0 else { throw ValidationError("--upload-retention-hours must be positive") }
+        guard uploadRetentionHours > 0, uploadRetentionHours <= 876_000 else {
+            throw ValidationError("--upload-retention-hours must be from more than 0 to 876000 (100 years)")
+        }
         if let maxBufferedBytes, maxBufferedBytes < 1 << 20 {
             throw ValidationError("--max-buffered-bytes must be at least 1048576 (1 MiB)")
         }

@@ -5,6 +5,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -104,6 +105,12 @@ def test_upload_import_export_and_download_over_http(server):
     status, headers, tail = get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": "bytes=100-"})
     assert status == 206 and tail == body[100:] and headers["Content-Range"] == f"bytes 100-{len(body) - 1}/{len(body)}"
     assert get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": f"bytes={len(body) + 1}-"})[0] == 416
+    status, headers, _ = get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": f"bytes={len(body)}-"})
+    assert status == 416 and headers["Content-Range"] == f"bytes */{len(body)}", "a range starting at the end is not inside the file"
+    etag = f'"{pdf["sha256"]}"'
+    assert get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": "bytes=100-", "If-Range": etag})[:3:2] == (206, body[100:])
+    assert get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": "bytes=100-", "If-Range": '"other"'})[:3:2] == (200, body), \
+        "a resume of another version gets the whole file"
     assert get(server, f"/api/v1/artifacts/{pdf['id']}", {"Range": "bytes=0-10"})[:3:2] == (200, body), "other ranges are ignored"
     snapshot = json.loads(get(server, f"/api/v1/artifacts/{artifacts['plant.json']['id']}")[2])
     assert len(snapshot) == 10
@@ -145,3 +152,16 @@ def test_failed_uploads_answer_precisely_and_leave_nothing(server):
     while uploads_left(server) != before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert uploads_left(server) == before
+
+
+def test_the_memory_store_keeps_its_files_in_a_temporary_folder_it_removes_at_stop():
+    server = Server("--store", "memory")
+    try:
+        status, stored = upload(server, b"tag,type\nP-1,Pump\n")
+        assert status == 201
+        logged = "".join(server.log)
+        folder = Path(re.search(r"files\.path=(\S+)", logged).group(1))
+        assert (folder / "uploads" / f"{stored['file_id']}.data").exists()
+    finally:
+        server.stop()
+    assert not folder.exists(), "the memory store's files outlived workflowd"

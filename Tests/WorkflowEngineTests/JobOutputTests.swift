@@ -166,6 +166,10 @@ struct JobOutputTests {
         #expect(artifact.id == "\(started.id).report.pdf" && artifact.sizeBytes == 2 && artifact.jobID == workflow.jobs[0].id)
         let steps = events.of(.stepLogged)
         #expect(steps.map(\.step?.entity?.route) == Array(repeating: "/api/v1/artifacts/\(artifact.id)", count: 2))
+        // Released off the engine once a flush committed the replacement.
+        for _ in 0..<500 where storage.removed.isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(storage.removed.map(\.sizeBytes) == [1], "the first attempt's file, once the replacement was committed")
         let artifactWrites = store.enqueuedGroups.filter { group in
             group.contains { if case .workflow(let snapshot, _) = $0 { !snapshot.artifacts.isEmpty } else { false } }

@@ -56,15 +56,18 @@ struct AssetRegistryTests {
         let registry = AssetRegistry()
         let pump = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-1")
         let motor = registry.upsert(AssetDraft(tag: "M-101", type: "Motor", name: "Motor", links: ["P-101"]), by: "wf-1")
-        #expect(registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-2").record == nil)
+        // Unchanged still has a record (the same asset, a newer revision): its step stores it, in
+        // case an earlier attempt changed the registry and lost its record.
+        let unchanged = registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Feed pump"), by: "wf-2")
+        #expect(unchanged.change == .unchanged && unchanged.record?.body == pump.record?.body)
         let flagged = try #require(registry.setFlag("rule", message: "bad", onTag: "P-101", by: "wf-3"))
-        let revisions = [pump, motor, flagged].compactMap { $0.record?.revision }
-        #expect(revisions == revisions.sorted() && Set(revisions).count == 3)
+        let revisions = [pump, motor, unchanged, flagged].compactMap { $0.record?.revision }
+        #expect(revisions == revisions.sorted() && Set(revisions).count == 4)
         #expect(flagged.asset.updatedByWorkflowID == "wf-3")
 
         // The store keeps the newest record of each key, whatever order they arrive in.
         var newest: [String: StoredRecord] = [:]
-        for record in [flagged, motor, pump].compactMap(\.record) where (newest[record.key]?.revision ?? 0) < record.revision {
+        for record in [flagged, unchanged, motor, pump].compactMap(\.record) where (newest[record.key]?.revision ?? 0) < record.revision {
             newest[record.key] = record
         }
         let restored = try AssetRegistry(restoring: Array(newest.values))

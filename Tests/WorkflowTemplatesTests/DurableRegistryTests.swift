@@ -70,6 +70,24 @@ struct DurableRegistryTests {
         #expect(try store.records(in: AssetRegistry.reservationCollection).map(\.body) == [Array("3000".utf8)])
     }
 
+    @Test("an asset an abandoned attempt changed in memory, its record lost, is stored by the step that reports it unchanged")
+    func unchangedStepsStoreTheirAsset() async throws {
+        let directory = try TemplateTesting.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: TemplateTesting.logger)
+        let registry = try AssetRegistry(store: store)
+        // What an abandoned attempt did: the registry changed, the record (and step) dropped.
+        registry.upsert(AssetDraft(tag: "P-101", type: "Pump", name: "Cooling water pump 1", attributes: ["flow_m3h": "120", "location": "Area 100"]), by: "wf-lost")
+        let testing = try TemplateTesting(environment: TemplateEnvironment(assets: registry, files: try FileArea.temporary()), store: store)
+        try await testing.engine.restore()
+        let imported = try await testing.run("IMPORT_ASSETS", ["file_path": TemplateTesting.sample("assets.csv")])
+        #expect(imported.result["assets_unchanged"] == "1")
+        await testing.engine.shutdown()
+        store.flush()
+        let stored = try store.records(in: AssetRegistry.collection)
+        #expect(stored.count == 10, "every asset a step names is stored, the unchanged one too")
+        #expect(try AssetRegistry(restoring: stored).asset(tag: "P-101")?.id == registry.asset(tag: "P-101")?.id)
+    }
+
     /// Opens the store in `directory` again once the previous engine let go of it (its tasks
     /// may hold it for a moment after shutdown).
     static func reopen(_ directory: String) async throws -> SQLiteEventStore {

@@ -148,7 +148,7 @@ final class UploadFileCall: RequestStreamHandler {
             case .awaitingHeader, .receiving, .finishing, .cancelledWhileFinishing:
                 return .pending
             case .ended:
-                return .finished(.ok)
+                return .finished(RPCStatus(code: .cancelled, message: "the upload was cancelled"))
             }
         }
     }

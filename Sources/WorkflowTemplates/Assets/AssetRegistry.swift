@@ -10,17 +10,21 @@ import WorkflowEngine
 /// returns its ``AssetWrite/record``, which the job hands to `JobContext.logSteps(_:keeping:)`
 /// with the steps that report the change, so the store commits both in one transaction (a
 /// crash never leaves "Created P-101" without P-101, nor P-101 without its step). At start the
-/// registry is restored from the store's records (``init(restoring:)``). Each record carries a
+/// registry is restored from the store's records (``init(store:)``). Each record carries a
 /// revision drawn from one counter, so the newest change of an asset wins in the store even
 /// when two jobs' commits reach it out of order.
 ///
 /// A client may see an asset (ListAssets reads this registry) before the commit that makes it
 /// durable, so a crash could lose an id someone was shown. Ids are therefore handed out only
-/// from a block of ``idBlockSize`` reserved in the store first (``collection`` `asset-ids`):
-/// the registry reserves one when it opens, and the next one, in the background, once half of
-/// the current block is used (waiting for it only if it is not committed by the time the block
-/// runs out). After a restart ids continue after the last reserved block, so they skip what a
-/// crash or a stop left unused.
+/// from a block of ``idBlockSize`` reserved in the store first (``reservationCollection``): the
+/// registry reserves one when it opens, and the next one, in the background, once half of the
+/// current block is used; a change that needs an id when none is reserved waits for a
+/// reservation outside the registry's lock, so readers never wait on the disk. After a restart
+/// ids continue after the last reserved block, so they skip what a crash or a stop left unused.
+///
+/// A write that changes nothing (``AssetChange/unchanged``) still returns the asset's record:
+/// an earlier attempt may have changed the registry in memory and lost its record with the
+/// attempt (abandoned after a timeout), and the step that reports the asset now must store it.
 ///
 /// Every method is atomic; the registry may be shared by any number of concurrently running
 /// jobs.
@@ -46,6 +50,9 @@ package final class AssetRegistry: Sendable {
         var revision: UInt64 = 0
         /// The highest id a committed reservation covers (unlimited without a store).
         var reservedThrough = Int.max
+        /// The highest id any reservation asked for, committed or not: each new reservation
+        /// goes past it, so a later revision never reserves less.
+        var requestedThrough = 0
         /// Whether a reservation is being committed in the background.
         var isReserving = false
     }
@@ -95,20 +102,21 @@ package final class AssetRegistry: Sendable {
                 restored.nextID = max(restored.nextID, reserved + 1)
             }
         }
-        if let store {
+        if store != nil {
             restored.reservedThrough = restored.nextID - 1
-            Self.reserveNow(&restored, in: store)
+            restored.requestedThrough = restored.reservedThrough
         }
         state.withLock { $0 = restored }
+        reserveAndWait()
     }
 
-    /// The next id, reserving more in the store when the block runs low.
-    private func takeID(_ state: inout State) -> String {
+    /// The next id, or `nil` when no committed reservation covers it (then the caller waits
+    /// with ``reserveAndWait()``, outside the lock, and tries again); asks for the next block in
+    /// the background once half of this one is used.
+    private func takeID(_ state: inout State) -> String? {
         if let store {
-            if state.nextID > state.reservedThrough {
-                // The background reservation did not commit in time (or none was asked): wait.
-                Self.reserveNow(&state, in: store)
-            } else if !state.isReserving, state.reservedThrough - state.nextID < Self.idBlockSize / 2 {
+            guard state.nextID <= state.reservedThrough else { return nil }
+            if !state.isReserving, state.reservedThrough - state.nextID < Self.idBlockSize / 2 {
                 state.isReserving = true
                 let (record, through) = Self.reservation(&state)
                 DispatchQueue.global().async { [self] in
@@ -126,17 +134,29 @@ package final class AssetRegistry: Sendable {
         return id
     }
 
-    /// Reserves the next block and waits until the store committed it.
-    private static func reserveNow(_ state: inout State, in store: any EventStore) {
-        let (record, through) = reservation(&state)
+    /// Reserves the next block and waits, without holding the lock, until the store committed
+    /// it; nothing without a store.
+    private func reserveAndWait() {
+        guard let store else { return }
+        let (record, through) = state.withLock { Self.reservation(&$0) }
         store.enqueue(.records([record]))
         store.flush()
-        state.reservedThrough = max(state.reservedThrough, through)
+        state.withLock { $0.reservedThrough = max($0.reservedThrough, through) }
     }
 
-    /// The record reserving the ids up to a block past the highest reserved or used one.
+    /// Runs `change`, which returns `nil` when it needs an id and none is reserved: then waits
+    /// for a reservation and runs it again.
+    private func withReservedIDs<Result: Sendable>(_ change: (inout State) -> Result?) -> Result {
+        while true {
+            if let result = state.withLock({ state in change(&state) }) { return result }
+            reserveAndWait()
+        }
+    }
+
+    /// The record reserving the ids up to a block past every id reserved, asked for or used.
     private static func reservation(_ state: inout State) -> (StoredRecord, Int) {
-        let through = max(state.reservedThrough, state.nextID - 1) + idBlockSize
+        let through = max(state.reservedThrough, state.requestedThrough, state.nextID - 1) + idBlockSize
+        state.requestedThrough = through
         state.revision += 1
         let record = StoredRecord(collection: reservationCollection, key: "reserved_through", revision: state.revision, body: Array(String(through).utf8))
         return (record, through)
@@ -145,8 +165,8 @@ package final class AssetRegistry: Sendable {
     /// Creates the asset with `draft.tag`, or updates its type, name, attributes and links.
     ///
     /// Flags and the id of an existing asset are kept. Writing the same draft twice creates
-    /// once and then answers ``AssetChange/unchanged`` (with no record), so an import can be
-    /// re-run safely.
+    /// once and then answers ``AssetChange/unchanged`` (with the asset's record, to store with
+    /// the step that reports it), so an import can be re-run safely.
     ///
     /// - Parameters:
     ///   - draft: The asset's fields.
@@ -154,7 +174,7 @@ package final class AssetRegistry: Sendable {
     /// - Returns: the stored asset, what changed, the links it gained, and its record.
     @discardableResult
     package func upsert(_ draft: AssetDraft, by workflowID: String) -> AssetWrite {
-        state.withLock { state in
+        withReservedIDs { state -> AssetWrite? in
             let now = Self.nowMs()
             if let id = state.idsByTag[draft.tag], var asset = state.assetsByID[id] {
                 let before = asset
@@ -164,14 +184,14 @@ package final class AssetRegistry: Sendable {
                 asset.links = draft.links
                 let added = draft.links.filter { !before.links.contains($0) }
                 guard asset != before else {
-                    return AssetWrite(asset: asset, change: .unchanged, addedLinks: added, record: nil)
+                    return AssetWrite(asset: asset, change: .unchanged, addedLinks: added, record: Self.record(asset, in: &state))
                 }
                 asset.updatedAtMs = now
                 asset.updatedByWorkflowID = workflowID
                 state.assetsByID[id] = asset
                 return AssetWrite(asset: asset, change: .updated, addedLinks: added, record: Self.record(asset, in: &state))
             }
-            let asset = create(draft, tag: draft.tag, by: workflowID, nowMs: now, in: &state)
+            guard let asset = create(draft, tag: draft.tag, by: workflowID, nowMs: now, in: &state) else { return nil }
             return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
@@ -242,8 +262,8 @@ package final class AssetRegistry: Sendable {
         unless exists: (Asset) -> Bool,
         _ makeDraft: (String) -> AssetDraft
     ) -> AssetWrite? {
-        state.withLock { state in
-            guard !state.assetsByID.values.contains(where: exists) else { return nil }
+        withReservedIDs { state -> AssetWrite?? in
+            guard !state.assetsByID.values.contains(where: exists) else { return .some(nil) }
             var number = 1
             var tag: String
             repeat {
@@ -252,7 +272,7 @@ package final class AssetRegistry: Sendable {
                 number += 1
             } while state.idsByTag[tag] != nil
             let draft = makeDraft(tag)
-            let asset = create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state)
+            guard let asset = create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state) else { return nil }
             return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
@@ -268,8 +288,9 @@ package final class AssetRegistry: Sendable {
         }
     }
 
-    private func create(_ draft: AssetDraft, tag: String, by workflowID: String, nowMs: Int64, in state: inout State) -> Asset {
-        let id = takeID(&state)
+    /// Creates the asset under the next id; `nil` when no id is reserved.
+    private func create(_ draft: AssetDraft, tag: String, by workflowID: String, nowMs: Int64, in state: inout State) -> Asset? {
+        guard let id = takeID(&state) else { return nil }
         let asset = Asset(
             id: id, tag: tag, type: draft.type, name: draft.name, attributes: draft.attributes, links: draft.links,
             createdAtMs: nowMs, updatedAtMs: nowMs, updatedByWorkflowID: workflowID

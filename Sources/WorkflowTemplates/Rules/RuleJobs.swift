@@ -128,7 +128,7 @@ enum RuleJobs {
         try run.setOutputs(["cables_generated": String(created), "flags_changed": String(updated)])
     }
 
-    /// The rules of the file at `rules_path`.
+    /// The rules file (`file_id`, an upload, or `rules_path`) and its rules.
     ///
     /// - Throws: ``JobError``: code `IO` (retryable) when the file cannot be read; code
     ///   `VALIDATION` (not retryable) when it is not UTF-8 text or has a bad line, naming it.
