@@ -16,6 +16,11 @@ package struct AssetQuery: Sendable, Hashable {
     /// Creates a query for every asset.
     package init() {}
 
+    /// Whether no filter is set: every asset matches.
+    package var isUnfiltered: Bool {
+        type.isEmpty && tagPrefix.isEmpty && !flaggedOnly && linkedTo.isEmpty
+    }
+
     /// Whether `asset` passes the filters.
     package func matches(_ asset: Asset) -> Bool {
         (type.isEmpty || asset.type == type)

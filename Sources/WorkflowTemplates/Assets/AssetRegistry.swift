@@ -46,6 +46,11 @@ package final class AssetRegistry: Sendable {
     private struct State {
         var assetsByID: [String: Asset] = [:]
         var idsByTag: [String: String] = [:]
+        /// Every tag, sorted when ``tagsNeedSorting`` is false: listing walks it from a page's
+        /// first tag and stops at its end. New tags are appended and sorted in at the next read,
+        /// so an import of n assets costs one sort, not n insertions.
+        var sortedTags: [String] = []
+        var tagsNeedSorting = false
         var nextID = 1
         var revision: UInt64 = 0
         /// The highest id a committed reservation covers (unlimited without a store).
@@ -93,6 +98,7 @@ package final class AssetRegistry: Sendable {
             }
             restored.assetsByID[asset.id] = asset
             restored.idsByTag[asset.tag] = asset.id
+            restored.sortedTags.append(asset.tag)
             restored.nextID = max(restored.nextID, (Int(asset.id) ?? 0) + 1)
             restored.revision = max(restored.revision, record.revision)
         }
@@ -102,6 +108,7 @@ package final class AssetRegistry: Sendable {
                 restored.nextID = max(restored.nextID, reserved + 1)
             }
         }
+        restored.sortedTags.sort()
         if store != nil {
             restored.reservedThrough = restored.nextID - 1
             restored.requestedThrough = restored.reservedThrough
@@ -208,7 +215,10 @@ package final class AssetRegistry: Sendable {
 
     /// Every asset, sorted by tag.
     package func all() -> [Asset] {
-        state.withLock { $0.assetsByID.values.sorted { $0.tag < $1.tag } }
+        state.withLock { state in
+            Self.sortTags(&state)
+            return state.sortedTags.compactMap { state.idsByTag[$0].flatMap { state.assetsByID[$0] } }
+        }
     }
 
     /// The number of assets.
@@ -216,14 +226,44 @@ package final class AssetRegistry: Sendable {
         state.withLock { $0.assetsByID.count }
     }
 
-    /// One page of the assets matching `query`, by tag.
+    /// One page of the assets matching `query`, by tag: a binary search for the page's first
+    /// tag, then a walk that stops once the page is full; the total needs a look at every asset
+    /// only when the query filters.
     package func list(_ query: AssetQuery) -> AssetPage {
-        let matching = state.withLock { state in
-            state.assetsByID.values.filter(query.matches)
-        }.sorted { $0.tag < $1.tag }
-        let start = query.afterTag.map { after in matching.firstIndex { $0.tag > after } ?? matching.count } ?? 0
-        let end = min(matching.count, start + query.pageSize)
-        return AssetPage(assets: Array(matching[start..<end]), hasMore: end < matching.count, totalCount: matching.count)
+        state.withLock { state in
+            Self.sortTags(&state)
+            let tags = state.sortedTags
+            let start = query.afterTag.map { after in Self.firstIndex(in: tags) { $0 > after } } ?? 0
+            var page: [Asset] = []
+            var index = start
+            while index < tags.count, page.count < query.pageSize {
+                if let asset = state.idsByTag[tags[index]].flatMap({ state.assetsByID[$0] }), query.matches(asset) {
+                    page.append(asset)
+                }
+                index += 1
+            }
+            let hasMore = tags[index...].contains { tag in state.idsByTag[tag].flatMap { state.assetsByID[$0] }.map(query.matches) ?? false }
+            let total = query.isUnfiltered ? state.assetsByID.count : state.assetsByID.values.count(where: query.matches)
+            return AssetPage(assets: page, hasMore: hasMore, totalCount: total)
+        }
+    }
+
+    /// Sorts the tags appended since the last read.
+    private static func sortTags(_ state: inout State) {
+        guard state.tagsNeedSorting else { return }
+        state.sortedTags.sort()
+        state.tagsNeedSorting = false
+    }
+
+    /// The first index of sorted `tags` whose tag `isPast` holds for.
+    private static func firstIndex(in tags: [String], where isPast: (String) -> Bool) -> Int {
+        var low = 0
+        var high = tags.count
+        while low < high {
+            let middle = (low + high) / 2
+            if isPast(tags[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// Sets flag `rule` with `message` on the asset with `tag`.
@@ -297,6 +337,8 @@ package final class AssetRegistry: Sendable {
         )
         state.assetsByID[id] = asset
         state.idsByTag[tag] = id
+        state.sortedTags.append(tag)
+        state.tagsNeedSorting = true
         return asset
     }
 
