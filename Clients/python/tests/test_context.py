@@ -2,31 +2,12 @@
 
 import pytest
 
+from ledger_recorder import LedgerRecorder
 from workflow_worker import JobCancelled, JobContext, Level
 from workflow_worker.backoff import Backoff
 from workflow_worker.context import MAX_MESSAGE_CHARS
 from workflow_worker.ledger import LeasePhase, Ledger, lease_key
 from workflow_worker.protos import workflow_pb2 as pb
-
-
-class LedgerRecorder:
-    def __init__(self, ledger):
-        self.ledger = ledger
-
-    def log(self, key, update):
-        self.ledger.log(key, update, 0.0)
-
-    def update_counters(self, key, changes, absolute):
-        self.ledger.update_counters(key, changes, absolute=absolute, now=0.0)
-
-    def finish(self, key, end):
-        return self.ledger.finish(key, end, 0.0)
-
-    def counters(self, key):
-        return self.ledger.counters(key)
-
-    def phase(self, key):
-        return self.ledger.phase(key)
 
 
 ASSIGNMENT = pb.JobAssignment(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Watcher
+from ledger_recorder import LedgerRecorder
 from workflow_worker import JobContext, JobFailed, JobInputs, OutputLimitError
 from workflow_worker.ledger import Ledger
 from workflow_worker.outputs import MAX_NAME_BYTES, MAX_TOTAL_BYTES
@@ -17,25 +18,6 @@ WORKFLOW_COMPLETED = pb.LOG_EVENT_KIND_WORKFLOW_COMPLETED
 
 
 # ---------------------------------------------------------------------- without a server
-
-class LedgerRecorder:
-    def __init__(self, ledger):
-        self.ledger = ledger
-
-    def log(self, key, update):
-        self.ledger.log(key, update, 0.0)
-
-    def update_counters(self, key, changes, absolute):
-        self.ledger.update_counters(key, changes, absolute=absolute, now=0.0)
-
-    def finish(self, key, end):
-        return self.ledger.finish(key, end, 0.0)
-
-    def counters(self, key):
-        return self.ledger.counters(key)
-
-    def phase(self, key):
-        return self.ledger.phase(key)
 
 
 INPUTS = [
