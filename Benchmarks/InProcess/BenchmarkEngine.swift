@@ -64,6 +64,8 @@ struct BenchmarkEngine {
                 }
                 cursor = oldestRetained - 1
                 continue
+            case .unavailable(let reason):
+                throw BenchmarkFailure("the store could not be read: \(reason)")
             case .events(let events, let scanned):
                 cursor = scanned
                 for event in events {

@@ -69,13 +69,21 @@ public final class EventLog: Sendable {
     // callbacks are @Sendable and the store is Sendable.
     private let state: Mutex<State>
     private let store: (any EventStore)?
+    /// Told of each read of the store that failed: the range asked for and the error.
+    private let readFailed: @Sendable (_ after: UInt64, _ through: UInt64, _ error: any Error) -> Void
 
     /// Creates an empty log that retains the newest `retention` events (at least 1) in memory,
-    /// in front of `store` when given.
-    init(retention: Int, store: (any EventStore)? = nil) {
+    /// in front of `store` when given; `readFailed` hears of reads of the store that fail (to
+    /// log them).
+    init(
+        retention: Int,
+        store: (any EventStore)? = nil,
+        readFailed: @escaping @Sendable (_ after: UInt64, _ through: UInt64, _ error: any Error) -> Void = { _, _, _ in }
+    ) {
         let retention = max(1, retention)
         self.retention = retention
         self.store = store
+        self.readFailed = readFailed
         self.state = Mutex(State(ring: EventRing(capacity: retention)))
         store?.setCommitHandler { [weak self] sequence in
             self?.markCommitted(through: sequence)
@@ -311,6 +319,8 @@ public final class EventLog: Sendable {
             return .events(matches, scannedThrough: through)
         case .truncated(let oldestRetained):
             return .truncated(oldestRetained: oldestRetained)
+        case .unavailable(let reason):
+            return .unavailable(reason: reason)
         }
     }
 
@@ -362,6 +372,8 @@ public final class EventLog: Sendable {
             switch readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit) {
             case .truncated(let oldestRetained):
                 return .truncated(oldestRetained: oldestRetained)
+            case .unavailable(let reason):
+                return .unavailable(reason: reason)
             case .events(let events, let scannedThrough):
                 for event in events where !body(event) {
                     return .scanned(through: event.sequence)
@@ -372,7 +384,9 @@ public final class EventLog: Sendable {
     }
 
     /// Reads events older than the memory holds from the store. A range the store no longer
-    /// holds (or cannot read) is ``EventRead/truncated(oldestRetained:)``: never a silent skip.
+    /// holds is ``EventRead/truncated(oldestRetained:)``, one it cannot read (a disk error) is
+    /// ``EventRead/unavailable(reason:)``, logged: never a silent skip, and never a gap claimed
+    /// for events that are still there.
     private func readStore(
         after sequence: UInt64, through: UInt64, oldestInMemory: UInt64, matching filter: EventFilter, limit: Int
     ) -> EventRead {
@@ -381,9 +395,15 @@ public final class EventLog: Sendable {
         if sequence + 1 < oldestStored {
             return .truncated(oldestRetained: min(oldestStored, oldestInMemory))
         }
-        guard let stored = try? store.events(after: sequence, through: through, limit: Self.storeScanBudget),
-              let first = stored.first, first.sequence == sequence + 1
-        else {
+        let stored: [LogEvent]
+        do {
+            stored = try store.events(after: sequence, through: through, limit: Self.storeScanBudget)
+        } catch {
+            readFailed(sequence, through, error)
+            return .unavailable(reason: "the events after \(sequence) cannot be read from the store: \(error)")
+        }
+        guard let first = stored.first, first.sequence == sequence + 1 else {
+            // Pruned since the bounds were read.
             return .truncated(oldestRetained: oldestInMemory)
         }
         var matches: [LogEvent] = []

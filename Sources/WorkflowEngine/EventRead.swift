@@ -12,4 +12,8 @@ public enum EventRead: Sendable, Hashable {
     /// one has sequence `oldestRetained`. A service answers `OUT_OF_RANGE`, or, when the caller
     /// asked for "everything retained", reads again after `oldestRetained - 1`.
     case truncated(oldestRetained: UInt64)
+
+    /// The events after the requested sequence are in the store, which could not be read
+    /// (`reason` says why; the log logged it): try again later, nothing was skipped.
+    case unavailable(reason: String)
 }

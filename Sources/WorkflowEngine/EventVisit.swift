@@ -7,4 +7,8 @@ public enum EventVisit: Sendable, Hashable {
     /// Events right after the requested sequence are no longer retained; the oldest retained
     /// one has sequence `oldestRetained`.
     case truncated(oldestRetained: UInt64)
+
+    /// The events after the requested sequence are in the store, which could not be read
+    /// (`reason` says why; the log logged it): try again later, nothing was skipped.
+    case unavailable(reason: String)
 }

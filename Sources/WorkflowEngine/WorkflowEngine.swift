@@ -93,7 +93,12 @@ public actor WorkflowEngine {
         self.workerHeartbeatInterval = workerHeartbeatInterval
         self.templates = templates
         self.store = store
-        self.events = EventLog(retention: eventRetention, store: store)
+        self.events = EventLog(retention: eventRetention, store: store) { after, through, error in
+            logger.error(
+                "store.read_failed",
+                metadata: ["store.after_sequence": "\(after)", "store.through_sequence": "\(through)", "store.error": "\(error)"]
+            )
+        }
         self.workflowRetention = max(1, workflowRetention)
         self.workflowMaxAge = workflowMaxAge
         self.executor = executor

@@ -94,6 +94,11 @@ final class WatchLogsProducer: ServerStreamProducer {
                     return false
                 }
                 switch visit {
+                case .unavailable(let reason):
+                    // The events are there but cannot be read now: the watcher resumes later.
+                    return .finished(RPCStatus(
+                        code: .unavailable, message: "\(reason); watch again with after_sequence=\(state.cursor) to resume"
+                    ))
                 case .truncated(let oldestRetained):
                     // Never skip silently: tell the watcher what it missed, then go on.
                     let missed = (state.cursor + 1)...(oldestRetained - 1)

@@ -34,12 +34,16 @@ package final class SQLiteEventStore: EventStore {
         package var eventRetention: Int
         /// Whether each commit is fsynced (`synchronous = FULL`), surviving power loss too.
         package var fsyncEachCommit: Bool
+        /// The size the WAL file is brought back to: a checkpoint truncates it once it is larger
+        /// (SQLite's `journal_size_limit`, and a TRUNCATE checkpoint past it).
+        package var walSizeLimit: Int
 
         /// Creates a configuration.
-        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false) {
+        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false, walSizeLimit: Int = 64 << 20) {
             self.directory = directory
             self.eventRetention = max(1, eventRetention)
             self.fsyncEachCommit = fsyncEachCommit
+            self.walSizeLimit = max(0, walSizeLimit)
         }
     }
 
@@ -82,14 +86,19 @@ package final class SQLiteEventStore: EventStore {
         self.logger = logger
         var database = GRDB.Configuration()
         let synchronous = configuration.fsyncEachCommit ? "FULL" : "NORMAL"
+        let walSizeLimit = configuration.walSizeLimit
         database.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: database)
             try StoreSchema.migrator.migrate(pool)
-            checkpointer = try DatabaseQueue(path: path, configuration: database)
+            // A TRUNCATE checkpoint waits a moment for the writer and readers, then tries again later.
+            var checkpointing = database
+            checkpointing.busyMode = .timeout(0.2)
+            checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
             let (oldest, newest) = try pool.read { db in
                 let row = try Row.fetchOne(db, sql: "SELECT min(sequence), max(sequence) FROM events")
                 return (row?[0] as Int64? ?? 0, row?[1] as Int64? ?? 0)
@@ -106,13 +115,22 @@ package final class SQLiteEventStore: EventStore {
         checkpointQueue.asyncAfter(deadline: .now() + Self.checkpointInterval) { [weak self] in
             guard let self else { return }
             do {
-                // PASSIVE copies what it can without blocking the writer or the readers.
-                try checkpointer.inDatabase { db in _ = try db.checkpoint(.passive) }
+                // PASSIVE copies what it can without blocking the writer or the readers; past the
+                // size limit, TRUNCATE waits for them and brings the file back to zero bytes.
+                let truncate = walFileSize() > configuration.walSizeLimit
+                try checkpointer.inDatabase { db in _ = try db.checkpoint(truncate ? .truncate : .passive) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // Readers or the writer held on past the wait: the next round truncates.
             } catch {
                 logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
             }
             scheduleCheckpoint()
         }
+    }
+
+    /// The WAL file's size now (0 when there is none).
+    private func walFileSize() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     /// How often the WAL is copied back into the database file.

@@ -11,6 +11,7 @@ package final class ManualStore: EventStore {
         var forgotten: [String] = []
         var records: [String: StoredRecord] = [:]
         var groups: [[StoreWrite]] = []
+        var failsReads = false
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -47,9 +48,21 @@ package final class ManualStore: EventStore {
     }
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
-        state.withLock { state in
-            Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
+        try state.withLock { state in
+            if state.failsReads { throw ReadFailure() }
+            return Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
+    }
+
+    /// What a read throws while ``failsReads`` is set.
+    package struct ReadFailure: Error, CustomStringConvertible {
+        package var description: String { "disk I/O error" }
+    }
+
+    /// Whether reads of events throw, as a failing disk would.
+    package var failsReads: Bool {
+        get { state.withLock { $0.failsReads } }
+        set { state.withLock { $0.failsReads = newValue } }
     }
 
     package func records(in collection: String) throws -> [StoredRecord] {

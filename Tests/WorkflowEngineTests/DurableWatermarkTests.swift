@@ -36,6 +36,30 @@ struct DurableWatermarkTests {
         #expect(events.map(\.sequence) == [1, 2])
     }
 
+    @Test("a store that cannot be read answers unavailable and is reported, never a gap for events that are there")
+    func unreadableStoreIsNotAGap() {
+        let store = ManualStore()
+        let failures = Mutex<[String]>([])
+        let log = EventLog(retention: 2, store: store) { after, through, error in
+            failures.withLock { $0.append("\(after)...\(through): \(error)") }
+        }
+        log.append(contentsOf: (0..<5).map { _ in Self.event() })
+        store.commitQueued()
+        store.failsReads = true
+        guard case .unavailable(let reason) = log.read(after: 0, matching: .all, limit: 10) else {
+            Issue.record("expected unavailable")
+            return
+        }
+        #expect(reason.contains("disk I/O error"))
+        #expect(failures.withLock { $0 } == ["0...3: disk I/O error"])
+        store.failsReads = false
+        guard case .events(let events, _) = log.read(after: 0, matching: .all, limit: 10) else {
+            Issue.record("expected events")
+            return
+        }
+        #expect(events.map(\.sequence) == [1, 2, 3])
+    }
+
     @Test("whenCommitted fires once the sequence is committed, at once when it already is")
     func whenCommitted() {
         let store = ManualStore()

@@ -164,6 +164,9 @@ struct EventLogTests {
             case .truncated(let oldest):
                 Issue.record("truncated at \(oldest)")
                 return
+            case .unavailable(let reason):
+                Issue.record("unavailable: \(reason)")
+                return
             case .events(let events, let scannedThrough):
                 collected.append(contentsOf: events)
                 finished.formUnion(events.filter(\.isTerminalWorkflowEvent).map(\.workflowID))

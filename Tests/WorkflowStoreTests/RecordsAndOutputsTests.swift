@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WorkflowEngine
 import WorkflowModel
@@ -60,5 +61,40 @@ struct RecordsAndOutputsTests {
         #expect(workflow.artifacts == finished.artifacts)
         #expect(await restored.retainedArtifacts() == finished.artifacts)
         await restored.shutdown()
+    }
+}
+
+/// The WAL file's size on the real SQLite file.
+@Suite("Write-ahead log size")
+struct WALSizeTests {
+    @Test("the WAL is brought back under its limit once writes pause, whatever was written")
+    func walStaysBounded() async throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let limit = 256 << 10
+        let store = try SQLiteEventStore(configuration: .init(directory: directory, walSizeLimit: limit), logger: SQLiteEventStoreTests.logger)
+        let wal = directory + "/workflows.sqlite-wal"
+        func walSize() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        var sequence: UInt64 = 0
+        var largest = 0
+        for _ in 0..<40 {
+            let events = (0..<50).map { _ -> WorkflowModel.LogEvent in
+                sequence += 1
+                var event = SQLiteEventStoreTests.event(sequence)
+                event.message = String(repeating: "x", count: 2_000)
+                return event
+            }
+            store.enqueue(.events(events))
+            store.flush()
+            largest = max(largest, walSize())
+        }
+        #expect(largest > limit, "the test writes more than the limit between checkpoints (\(largest) bytes)")
+        // Checkpoints run every 500 ms: within a few, the file is back under the limit.
+        for _ in 0..<100 where walSize() > limit {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(walSize() <= limit, "the WAL stayed at \(walSize()) bytes")
+        #expect(try store.events(after: 0, through: sequence, limit: 10_000).count == Int(sequence))
     }
 }

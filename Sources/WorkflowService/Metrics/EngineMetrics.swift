@@ -72,6 +72,9 @@ final class EngineMetrics: Sendable {
             case .truncated(let oldestRetained):
                 state.withLock { $0.cursor = oldestRetained - 1 }
                 continue
+            case .unavailable:
+                // Counted once the store answers again, at the next append (the log logged it).
+                break
             case .scanned(let through):
                 count(events, through: through)
                 guard through == cursor else { continue }

@@ -78,6 +78,9 @@ enum EngineTesting {
             case .truncated(let oldest):
                 Issue.record("Events truncated before \(oldest)", sourceLocation: sourceLocation)
                 return collected
+            case .unavailable(let reason):
+                Issue.record("Events unavailable: \(reason)", sourceLocation: sourceLocation)
+                return collected
             case .events(let events, let scannedThrough):
                 collected.append(contentsOf: events)
                 cursor = scannedThrough
