@@ -297,6 +297,12 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// Whether the events after `sequence` are read from memory (else from the store, which
+    /// may block on the disk: a caller on an event loop reads them elsewhere).
+    public func holdsInMemory(after sequence: UInt64) -> Bool {
+        state.withLock { sequence >= $0.oldestRetained - 1 || store == nil }
+    }
+
     /// Reads the retained events after `sequence` that match `filter`, in order.
     ///
     /// Examines visible events from `sequence + 1` on until it has `limit` matches, reaches the

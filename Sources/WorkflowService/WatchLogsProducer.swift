@@ -12,12 +12,19 @@ import WorkflowModel
 /// but that cursor. Replay and live following are the same loop, so the seam between them can
 /// neither drop nor repeat an event: when the cursor catches up, the producer registers for the
 /// next append (which the log refuses if an event slipped in meanwhile) and answers `.pending`.
+///
+/// Events older than the log holds in memory come from the store, and a read of the store can
+/// wait on the disk: those reads run on a background queue (``storeReads``) while the stream
+/// answers `.pending`, and the events they bring are sent at the next pull. The event loop never
+/// reads the disk.
 final class WatchLogsProducer: ServerStreamProducer {
     /// Events read from the log per call into it.
     private static let readBatch = 256
     /// Reads of the log one `produce` call makes at most before yielding the event loop (each
     /// read scans a bounded number of events, so a sparse filter over a large log is paced).
     private static let readsPerProduce = 8
+    /// Where reads of the store run, off the event loop.
+    private static let storeReads = DispatchQueue(label: "workflow.watch.store-reads", qos: .userInitiated, attributes: .concurrent)
 
     /// What the producer knows of the watched workflow when the stream starts (the service looks
     /// it up on the engine before it creates the producer).
@@ -37,6 +44,10 @@ final class WatchLogsProducer: ServerStreamProducer {
         /// ends only when a later visit finds nothing new (the workflow's last events may have
         /// become visible between that visit and the look at the workflow).
         var endedAttemptSeen: Int?
+        /// What a background read of the store brought, for the cursor it read after.
+        var fetched: (after: UInt64, read: EventRead)?
+        /// Whether a background read of the store is under way.
+        var isFetching = false
     }
 
     private let log: EventLog
@@ -87,11 +98,25 @@ final class WatchLogsProducer: ServerStreamProducer {
                 // visit (the check reads the engine, which must not happen under the log's lock).
                 var terminalAttempt: Int?
                 let newest = log.lastSequence
-                let visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { event in
+                let encode = { [filter, encodedEvents] (event: borrowing LogEvent, output: inout StreamOutput) -> Bool in
                     encodedEvents.append(event, newestSequence: newest, to: &output)
                     guard filter.workflowID != nil, event.isTerminalWorkflowEvent else { return true }
                     terminalAttempt = event.attempt
                     return false
+                }
+                let visit: EventVisit
+                if let fetched = state.fetched, fetched.after == state.cursor {
+                    state.fetched = nil
+                    visit = Self.replay(fetched.read, after: state.cursor) { encode($0, &output) }
+                } else if !log.holdsInMemory(after: state.cursor) {
+                    // Older than memory: read the store elsewhere, send what it brings next time.
+                    state.fetched = nil
+                    guard !state.isFetching else { return .pending }
+                    state.isFetching = true
+                    fetchFromStore(after: state.cursor)
+                    return .pending
+                } else {
+                    visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { encode($0, &output) }
                 }
                 switch visit {
                 case .unavailable(let reason):
@@ -128,6 +153,35 @@ final class WatchLogsProducer: ServerStreamProducer {
             }
             // Still scanning: the transport asks again on the next loop turn.
             return .more
+        }
+    }
+
+    /// Reads the store after `cursor` on ``storeReads`` and wakes the stream with the result.
+    private func fetchFromStore(after cursor: UInt64) {
+        let (log, filter, waker) = (log, filter, waker)
+        Self.storeReads.async { [weak self] in
+            let read = log.read(after: cursor, matching: filter, limit: Self.readBatch)
+            self?.state.withLock { state in
+                state.fetched = (cursor, read)
+                state.isFetching = false
+            }
+            waker()
+        }
+    }
+
+    /// A read of the store as a visit of its events: each match handed to `body` until it
+    /// returns `false`.
+    private static func replay(_ read: EventRead, after cursor: UInt64, _ body: (borrowing LogEvent) -> Bool) -> EventVisit {
+        switch read {
+        case .truncated(let oldestRetained):
+            return .truncated(oldestRetained: oldestRetained)
+        case .unavailable(let reason):
+            return .unavailable(reason: reason)
+        case .events(let events, let scannedThrough):
+            for event in events where !body(event) {
+                return .scanned(through: event.sequence)
+            }
+            return .scanned(through: max(cursor, scannedThrough))
         }
     }
 

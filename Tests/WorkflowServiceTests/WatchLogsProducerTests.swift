@@ -1,3 +1,5 @@
+import Dispatch
+import EngineTestSupport
 import Logging
 import Synchronization
 import RPCCore
@@ -215,5 +217,70 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
 
         #expect(status == .ok)
         #expect(events.map(\.kind) == [.workflowCompleted])
+    }
+}
+
+/// An ``EventStore`` over a ``ManualStore`` whose reads wait until the test opens them, as a
+/// slow disk would.
+private final class SlowReadStore: EventStore {
+    let inner = ManualStore()
+    private let gate = DispatchSemaphore(value: 0)
+    private let readers = Mutex(0)
+
+    /// Lets every waiting and later read through.
+    func open() {
+        for _ in 0..<16 { gate.signal() }
+    }
+
+    /// How many reads started.
+    var readsStarted: Int { readers.withLock { $0 } }
+
+    func recover() throws -> RecoveredState { try inner.recover() }
+    func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) { inner.setCommitHandler(handler) }
+    func enqueue(_ write: StoreWrite) { inner.enqueue(write) }
+    func enqueue(contentsOf writes: [StoreWrite]) { inner.enqueue(contentsOf: writes) }
+    func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
+    var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }
+    func flush() { inner.flush() }
+
+    func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+        readers.withLock { $0 += 1 }
+        _ = gate.wait(timeout: .now() + 30)
+        gate.signal()
+        return try inner.events(after: sequence, through: through, limit: limit)
+    }
+}
+
+extension WatchLogsProducerTests {
+    @Test("events older than memory are read from the store off the caller's thread: produce never waits on the disk")
+    func storeReadsDoNotBlock() async throws {
+        let store = SlowReadStore()
+        let log = EventLog(retention: 2, store: store)
+        log.append(contentsOf: (0..<6).map { _ in
+            WorkflowModel.LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "m", workflowID: "wf-1", workflowType: "T")
+        })
+        store.inner.commitQueued()
+        let puller = Puller.make(log: log, filter: .all, cursor: 0)
+        let started = ContinuousClock.now
+        var output = StreamOutput(budget: 4096)
+        let first = puller.producer.produce(into: &output)
+        #expect(ContinuousClock.now - started < .seconds(5), "produce waited for the store")
+        guard case .pending = first else {
+            Issue.record("expected .pending while the store reads, got \(first)")
+            return
+        }
+        #expect(output.bytes.isEmpty)
+        store.open()
+        var sequences: [UInt64] = []
+        var wakes = puller.wakes.makeAsyncIterator()
+        while sequences.count < 6 {
+            var output = StreamOutput(budget: 4096)
+            let production = puller.producer.produce(into: &output)
+            sequences += try decodeFramed(output.bytes).map(\.sequence)
+            if case .pending = production, sequences.count < 6 { _ = await wakes.next() }
+        }
+        puller.producer.cancel()
+        #expect(sequences == [1, 2, 3, 4, 5, 6])
+        #expect(store.readsStarted >= 1)
     }
 }
