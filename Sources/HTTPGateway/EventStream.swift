@@ -66,10 +66,7 @@ struct EventStream: Sendable {
 
     private func events(in framed: [UInt8]) throws -> [UInt8] {
         var text: [UInt8] = []
-        var offset = 0
-        while offset + 5 <= framed.count {
-            let length = framed[offset + 1 ..< offset + 5].reduce(0) { $0 << 8 | Int($1) }
-            let message = Array(framed[offset + 5 ..< offset + 5 + length])
+        for message in FramedMessages.split(framed) {
             let (id, json) = try render(message)
             if let id {
                 text += "id: \(id)\n".utf8
@@ -77,7 +74,6 @@ struct EventStream: Sendable {
             text += "data: ".utf8
             text += json
             text += "\n\n".utf8
-            offset += 5 + length
         }
         return text
     }

@@ -87,7 +87,7 @@ struct FileTransfers: Sendable {
                 }
             case .finished(let status):
                 finished = true
-                guard status.code == .ok, let message = Self.messages(in: answer).first,
+                guard status.code == .ok, let message = FramedMessages.split(answer).first,
                       let file = try? WorkflowV1.UploadedFile(serializedBytes: message)
                 else {
                     return Self.uploadError(status)
@@ -205,7 +205,7 @@ struct FileTransfers: Sendable {
                 }
                 let (bytes, next) = try await caller.produce(producer, budget: 1 << 16)
                 production = next
-                for message in Self.messages(in: bytes) {
+                for message in FramedMessages.split(bytes) {
                     try await writer.write(ByteBuffer(bytes: try unpack(message).1))
                 }
             }
@@ -249,7 +249,7 @@ struct FileTransfers: Sendable {
         }
         // The first message describes the file: the headers come from it.
         let (bytes, production) = try await caller.produce(producer, budget: 1 << 16)
-        let messages = try Self.messages(in: bytes).map(unpack)
+        let messages = try FramedMessages.split(bytes).map(unpack)
         guard let head = messages.first?.0 else {
             caller.cancel(producer)
             if case .finished(let status) = production { return .failure(status) }
@@ -279,18 +279,5 @@ struct FileTransfers: Sendable {
         let digits = range.dropFirst("bytes=".count).dropLast()
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
         return Int64(digits)
-    }
-
-    /// The messages of gRPC-framed `bytes`.
-    static func messages(in framed: [UInt8]) -> [[UInt8]] {
-        var messages: [[UInt8]] = []
-        var offset = 0
-        while offset + 5 <= framed.count {
-            let length = framed[offset + 1 ..< offset + 5].reduce(0) { $0 << 8 | Int($1) }
-            guard offset + 5 + length <= framed.count else { break }
-            messages.append(Array(framed[offset + 5 ..< offset + 5 + length]))
-            offset += 5 + length
-        }
-        return messages
     }
 }

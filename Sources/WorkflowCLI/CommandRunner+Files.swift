@@ -166,7 +166,7 @@ extension CommandRunner {
         guard let artifact else {
             throw CommandFailure(exitStatus: .serverError, message: "DownloadArtifact \(artifactID): the server sent no artifact description")
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize().hex
         guard received == artifact.sizeBytes, digest == artifact.sha256 else {
             throw CommandFailure(
                 exitStatus: .serverError,

@@ -51,7 +51,7 @@ package final class UploadSource: ClientRequestStream {
         } catch {
             throw CommandFailure(exitStatus: .usage, message: "cannot read \(path): \(error.localizedDescription)")
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize().hex
         self.path = path
         self.header = WorkflowV1.UploadHeader(
             name: name ?? url.lastPathComponent,

@@ -154,14 +154,7 @@ public final class EventLog: Sendable {
     /// - Returns: The sequence given to the first event.
     @discardableResult
     func append(contentsOf events: [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
-        guard let store else { return append(contentsOf: events) }
-        let snapshot = Self.snapshot(of: workflow)
-        return state.withLock { state -> UInt64 in
-            let first = state.lastSequence + 1
-            let stamped = Self.stamp(events, in: &state, keeping: true)
-            store.enqueue(contentsOf: [.workflow(snapshot, firstSequence: firstSequence), .events(stamped)])
-            return first
-        }
+        append(contentsOf: events, keeping: [], persisting: workflow, firstSequence: firstSequence)
     }
 
     /// Appends `events` as ``append(contentsOf:)`` does and hands `records` and, if given,

@@ -7,9 +7,9 @@ import Darwin
 #endif
 
 /// Wall-clock and monotonic time in the units the API uses.
-enum WallClock {
+package enum WallClock {
     /// Milliseconds since the Unix epoch (UTC), for timestamps.
-    static func nowMs() -> Int64 {
+    package static func nowMs() -> Int64 {
         var now = timespec()
         // clock_gettime returns 0, or -1 with EINVAL (unknown clock) or EFAULT (bad pointer);
         // neither can happen with CLOCK_REALTIME and a local timespec, so the result is unused.

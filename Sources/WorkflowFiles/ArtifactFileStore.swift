@@ -128,7 +128,8 @@ package final class ArtifactFileStore: ArtifactStorage {
         return deleted
     }
 
-    private func path(workflowID: String, name: String, sha256: String) -> String {
+    /// The path of the file of artifact `name` of workflow `workflowID` with content `sha256`.
+    package func path(workflowID: String, name: String, sha256: String) -> String {
         "\(directory)/\(workflowID)/\(sha256.prefix(16))-\(name)"
     }
 

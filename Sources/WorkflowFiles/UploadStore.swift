@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import WorkflowEngine
 
 /// Files clients upload for workflows to read, under `<data directory>/uploads`.
 ///
@@ -72,7 +73,7 @@ package final class UploadStore: Sendable {
         guard Self.isWellFormedID(id),
               let data = FileManager.default.contents(atPath: descriptionPath(id)),
               let file = try? JSONDecoder().decode(UploadedFile.self, from: data),
-              file.expiresAtMs > Self.nowMs()
+              file.expiresAtMs > WallClock.nowMs()
         else { return nil }
         return file
     }
@@ -94,7 +95,7 @@ package final class UploadStore: Sendable {
     ///
     /// - Returns: How many uploads it deleted.
     @discardableResult
-    package func sweep(nowMs: Int64 = UploadStore.nowMs()) -> Int {
+    package func sweep(nowMs: Int64 = WallClock.nowMs()) -> Int {
         var deleted = 0
         for name in FileSystem.entries(of: directory) where name.hasSuffix(".json") {
             let id = String(name.dropLast(5))
@@ -112,7 +113,7 @@ package final class UploadStore: Sendable {
 
     /// Makes upload `id` visible: called by ``UploadWriter/finish()`` once the content checked out.
     fileprivate func publish(id: String, description: UploadDescription, sizeBytes: Int64, sha256: String) throws(FileStoreError) -> UploadedFile {
-        let now = Self.nowMs()
+        let now = WallClock.nowMs()
         let (seconds, attoseconds) = limits.retention.components
         let retentionMs = seconds.multipliedReportingOverflow(by: 1000).partialValue + attoseconds / 1_000_000_000_000_000
         let file = UploadedFile(
@@ -205,11 +206,6 @@ package final class UploadStore: Sendable {
     package static func isWellFormedID(_ id: String) -> Bool {
         let bytes = Array(id.utf8)
         return bytes.count == 28 && bytes.starts(with: Array("f-".utf8)) && bytes[2...].allSatisfy { idDigits.contains($0) }
-    }
-
-    /// Now, in Unix epoch milliseconds.
-    package static func nowMs() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 }
 

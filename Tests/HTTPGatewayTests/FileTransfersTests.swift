@@ -21,6 +21,6 @@ struct FileTransfersTests {
     @Test("framed messages are split, and a cut-off last one is left out")
     func messages() {
         let framed: [UInt8] = [0, 0, 0, 0, 2, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1]
-        #expect(FileTransfers.messages(in: framed) == [[7, 8], []])
+        #expect(FramedMessages.split(framed) == [[7, 8], []])
     }
 }

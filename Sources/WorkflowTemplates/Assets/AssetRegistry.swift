@@ -182,7 +182,7 @@ package final class AssetRegistry: Sendable {
     @discardableResult
     package func upsert(_ draft: AssetDraft, by workflowID: String) -> AssetWrite {
         withReservedIDs { state -> AssetWrite? in
-            let now = Self.nowMs()
+            let now = WallClock.nowMs()
             if let id = state.idsByTag[draft.tag], var asset = state.assetsByID[id] {
                 let before = asset
                 asset.type = draft.type
@@ -227,24 +227,28 @@ package final class AssetRegistry: Sendable {
     }
 
     /// One page of the assets matching `query`, by tag: a binary search for the page's first
-    /// tag, then a walk that stops once the page is full; the total needs a look at every asset
-    /// only when the query filters.
+    /// tag, then a walk that stops once the page is full; only a query that filters walks on to
+    /// the end, to count its matches.
     package func list(_ query: AssetQuery) -> AssetPage {
         state.withLock { state in
             Self.sortTags(&state)
             let tags = state.sortedTags
             let start = query.afterTag.map { after in Self.firstIndex(in: tags) { $0 > after } } ?? 0
-            var page: [Asset] = []
-            var index = start
-            while index < tags.count, page.count < query.pageSize {
-                if let asset = state.idsByTag[tags[index]].flatMap({ state.assetsByID[$0] }), query.matches(asset) {
-                    page.append(asset)
-                }
-                index += 1
+            let (idsByTag, assetsByID) = (state.idsByTag, state.assetsByID)
+            let asset = { (tag: String) in idsByTag[tag].flatMap { assetsByID[$0] } }
+            if query.isUnfiltered {
+                let end = min(tags.count, start + query.pageSize)
+                return AssetPage(assets: tags[start..<end].compactMap(asset), hasMore: end < tags.count, totalCount: tags.count)
             }
-            let hasMore = tags[index...].contains { tag in state.idsByTag[tag].flatMap { state.assetsByID[$0] }.map(query.matches) ?? false }
-            let total = query.isUnfiltered ? state.assetsByID.count : state.assetsByID.values.count(where: query.matches)
-            return AssetPage(assets: page, hasMore: hasMore, totalCount: total)
+            var page: [Asset] = []
+            var matchesFromStart = 0
+            for tag in tags[start...] {
+                guard let found = asset(tag), query.matches(found) else { continue }
+                matchesFromStart += 1
+                if page.count < query.pageSize { page.append(found) }
+            }
+            let matchesBefore = tags[..<start].count { tag in asset(tag).map(query.matches) ?? false }
+            return AssetPage(assets: page, hasMore: matchesFromStart > page.count, totalCount: matchesBefore + matchesFromStart)
         }
     }
 
@@ -312,7 +316,7 @@ package final class AssetRegistry: Sendable {
                 number += 1
             } while state.idsByTag[tag] != nil
             let draft = makeDraft(tag)
-            guard let asset = create(draft, tag: tag, by: workflowID, nowMs: Self.nowMs(), in: &state) else { return nil }
+            guard let asset = create(draft, tag: tag, by: workflowID, nowMs: WallClock.nowMs(), in: &state) else { return nil }
             return AssetWrite(asset: asset, change: .created, addedLinks: draft.links, record: Self.record(asset, in: &state))
         }
     }
@@ -321,7 +325,7 @@ package final class AssetRegistry: Sendable {
     private func updateAsset(tag: String, by workflowID: String, _ change: (inout Asset) -> Bool) -> AssetWrite? {
         state.withLock { state in
             guard let id = state.idsByTag[tag], var asset = state.assetsByID[id], change(&asset) else { return nil }
-            asset.updatedAtMs = Self.nowMs()
+            asset.updatedAtMs = WallClock.nowMs()
             asset.updatedByWorkflowID = workflowID
             state.assetsByID[id] = asset
             return AssetWrite(asset: asset, change: .updated, addedLinks: [], record: Self.record(asset, in: &state))
@@ -350,9 +354,5 @@ package final class AssetRegistry: Sendable {
         // Encoding a value of strings, arrays and dictionaries cannot fail.
         let body = (try? encoder.encode(asset)).map { [UInt8]($0) } ?? []
         return StoredRecord(collection: collection, key: asset.id, revision: state.revision, body: body)
-    }
-
-    private static func nowMs() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 }

@@ -126,15 +126,12 @@ enum ExportJobs {
         guard let sha256 = run.context.inputs["snapshot_sha256"] else {
             return run.assets.all()
         }
-        let artifact = Artifact(
-            name: options.fileName("json"), contentType: "application/json", sizeBytes: 0, sha256: sha256,
-            workflowID: run.context.workflowID, jobID: "", createdAtMs: 0
-        )
-        let path = run.files.artifacts.path(of: artifact)
+        let name = options.fileName("json")
+        let path = run.files.artifacts.path(workflowID: run.context.workflowID, name: name, sha256: sha256)
         do {
             return try JSONDecoder().decode([Asset].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw .io("Cannot read the snapshot \(artifact.name) that Gather Data stored: \(error.localizedDescription)")
+            throw .io("Cannot read the snapshot \(name) that Gather Data stored: \(error.localizedDescription)")
         }
     }
 
