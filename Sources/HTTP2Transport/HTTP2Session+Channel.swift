@@ -19,8 +19,9 @@ extension HTTP2Session {
     }
 
     /// Writes what the session has to send to `context`'s channel, in chunks of about
-    /// ``channelWriteChunkSize`` bytes, while the channel is writable; flushes once at the end
-    /// if anything was written.
+    /// ``channelWriteChunkSize`` bytes, while the channel is writable, flushing each chunk: a
+    /// stream that starts with a window's worth of old events (a watcher resuming deep in the
+    /// log) has its first bytes on the wire while the rest is produced, not after all of it.
     ///
     /// Stopping when the channel is not writable is what bounds the memory a slow reader costs:
     /// the rest stays in nghttp2 (and stream bodies stay unproduced) until writability returns.
@@ -30,15 +31,17 @@ extension HTTP2Session {
     /// - Returns: Whether the connection is still needed.
     /// - Throws: `HTTP2Error` when nghttp2 failed fatally; the caller closes the channel.
     func writeOutput(to context: ChannelHandlerContext) throws(HTTP2Error) -> ChannelOutputState {
-        var wrote = false
-        // Flush what was written before a failure too: it may hold the GOAWAY.
-        defer { if wrote { context.flush() } }
         while context.channel.isWritable {
             var buffer = context.channel.allocator.buffer(capacity: 0)
-            try send(maxBytes: Self.channelWriteChunkSize) { chunk in buffer.writeBytes(chunk) }
+            do {
+                try send(maxBytes: Self.channelWriteChunkSize) { chunk in buffer.writeBytes(chunk) }
+            } catch {
+                // Flush what was drained before the failure: it may hold the GOAWAY.
+                if buffer.readableBytes > 0 { context.writeAndFlush(NIOAny(buffer), promise: nil) }
+                throw error
+            }
             if buffer.readableBytes == 0 { break }
-            context.write(NIOAny(buffer), promise: nil)
-            wrote = true
+            context.writeAndFlush(NIOAny(buffer), promise: nil)
         }
         return !wantsRead && !wantsWrite ? .finished : .open
     }

@@ -11,8 +11,12 @@ import RPCCore
 /// The producer is pulled only as fast as the connection takes what it wrote: a browser that
 /// reads slowly costs a cursor, not buffered events.
 struct EventStream: Sendable {
-    /// The bytes asked of the producer per pull.
+    /// The bytes asked of the producer per pull, once the stream is under way.
     static let pullBudget = 64 << 10
+    /// The bytes asked of the first pull: a watcher resuming deep in the log gets its first
+    /// events after a few of them are rendered, not after 64 KiB of JSON; each pull after it
+    /// asks twice as much, up to ``pullBudget``.
+    static let firstPullBudget = 2 << 10
 
     let caller: RouterCaller
     let producer: any ServerStreamProducer
@@ -36,8 +40,10 @@ struct EventStream: Sendable {
         }
         var changes = control.changes.makeAsyncIterator()
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        var budget = Self.firstPullBudget
         while !control.isClosed {
-            let (bytes, production) = try await caller.produce(producer, budget: Self.pullBudget)
+            let (bytes, production) = try await caller.produce(producer, budget: budget)
+            budget = min(budget * 2, Self.pullBudget)
             let text = try events(in: bytes)
             if !text.isEmpty {
                 try await writer.write(ByteBuffer(bytes: text))
