@@ -9,6 +9,7 @@ extension EngineError {
             case failedPrecondition
             case alreadyExists
             case outOfRange
+            case unavailable
         }
 
         private let wrapped: Wrapped
@@ -30,6 +31,10 @@ extension EngineError {
 
         /// The engine is shutting down and starts no more workflows. Maps to `UNAVAILABLE`.
         public static let shuttingDown = Code(.shuttingDown)
+
+        /// What was asked is in the store, which could not be read (a disk error). Maps to
+        /// `UNAVAILABLE`: the caller may try again.
+        public static let unavailable = Code(.unavailable)
 
         /// The workflow is not in a state that allows the operation (cancelling a finished
         /// workflow, retrying one that did not fail). Maps to `FAILED_PRECONDITION`.
@@ -53,6 +58,7 @@ extension EngineError {
             case .failedPrecondition: "failedPrecondition"
             case .alreadyExists: "alreadyExists"
             case .outOfRange: "outOfRange"
+            case .unavailable: "unavailable"
             }
         }
     }

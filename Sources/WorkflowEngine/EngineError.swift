@@ -4,7 +4,7 @@
 /// The codes map onto gRPC status codes by the service: ``Code/invalidArgument`` and
 /// ``Code/unknownWorkflowType`` to `INVALID_ARGUMENT`, ``Code/workflowNotFound`` to `NOT_FOUND`,
 /// ``Code/failedPrecondition`` to `FAILED_PRECONDITION`, ``Code/alreadyExists`` to
-/// `ALREADY_EXISTS`, ``Code/shuttingDown`` to `UNAVAILABLE`.
+/// `ALREADY_EXISTS`, ``Code/shuttingDown`` and ``Code/unavailable`` to `UNAVAILABLE`.
 ///
 /// ```swift
 /// do {
@@ -76,6 +76,11 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// - Parameter reason: What is wrong, e.g. "workflow wf-1 is COMPLETED; only a RUNNING workflow can be cancelled".
     public static func failedPrecondition(_ reason: String) -> EngineError {
         EngineError(code: .failedPrecondition, message: reason, field: "workflow_id")
+    }
+
+    /// The store could not be read: `what` was being read, `error` what the store threw.
+    public static func storeUnavailable(_ what: String, _ error: any Error) -> EngineError {
+        EngineError(code: .unavailable, message: "\(what) cannot be read from the store: \(error)")
     }
 
     /// The engine is shutting down and starts no more workflows.

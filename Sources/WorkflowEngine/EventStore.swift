@@ -14,7 +14,9 @@ import WorkflowModel
 /// try await engine.restore()      // load, resolve interrupted workflows, continue sequences
 /// ```
 public protocol EventStore: AnyObject, Sendable {
-    /// Reads everything retained: the workflows (with their steps) and the sequence bounds.
+    /// Reads everything retained: the workflows and the sequence bounds. A RUNNING workflow
+    /// comes with its steps (the engine resumes it); an ended one with its jobs'
+    /// `storedStepCount` instead, its steps left in the store for ``steps(ofWorkflow:through:)``.
     ///
     /// - Throws: When the data cannot be read; the caller must not go on with an empty state.
     func recover() throws -> RecoveredState
@@ -35,6 +37,12 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [LogEvent]
 
+    /// The stored steps of workflow `id` with sequences up to `through`, oldest first, each with
+    /// its job's position.
+    ///
+    /// - Throws: When the store cannot be read.
+    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep]
+
     /// Every stored record of `collection` (see ``StoredRecord``), in no particular order.
     ///
     /// - Throws: When the store cannot be read.
@@ -45,4 +53,18 @@ public protocol EventStore: AnyObject, Sendable {
 
     /// Blocks until everything queued so far is committed (or failed to commit).
     func flush()
+}
+
+/// A step as the store keeps it: the step and the position of the job that logged it.
+public struct StoredStep: Sendable, Hashable {
+    /// The position of the step's job in its workflow.
+    public var jobPosition: Int
+    /// The step.
+    public var step: Step
+
+    /// Creates a stored step.
+    public init(jobPosition: Int, step: Step) {
+        self.jobPosition = jobPosition
+        self.step = step
+    }
 }

@@ -4,7 +4,8 @@ import WorkflowModel
 public struct RecoveredState: Sendable {
     /// A stored workflow and the sequence of its first event.
     public struct StoredWorkflow: Sendable {
-        /// The workflow with its jobs' steps, progress and stats as last committed.
+        /// The workflow with its jobs' progress and stats as last committed, and their steps
+        /// (or, for an ended workflow, their `storedStepCount`).
         public var workflow: Workflow
         /// The sequence of its `workflowStarted` event.
         public var firstSequence: UInt64

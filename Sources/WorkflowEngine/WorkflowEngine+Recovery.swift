@@ -5,7 +5,7 @@ extension WorkflowEngine {
     /// before anything else when the engine has a store (later calls do nothing).
     ///
     /// Every retained workflow becomes readable again (with its jobs, steps, progress, stats and
-    /// failed attempts), request ids are recognised again, and sequence numbers continue after
+    /// failed attempts; an ended workflow's steps are read from the store when asked for), request ids are recognised again, and sequence numbers continue after
     /// the newest stored event. A workflow that was RUNNING runs on from where it was: its
     /// completed jobs stay completed; a job whose attempt was running when the process died
     /// (a crash, a kill, a power loss) gets that attempt recorded as interrupted with a
@@ -45,6 +45,9 @@ extension WorkflowEngine {
                 resultOutputs: template?.resultOutputs
             )
             record.firstSequence = stored.firstSequence
+            if workflow.jobs.contains(where: { $0.storedStepCount > 0 }) {
+                record.stepsInStoreThrough = recovered.lastSequence
+            }
             retain(record)
             creationOrder.append(record)
             if !workflow.requestID.isEmpty {
@@ -54,6 +57,9 @@ extension WorkflowEngine {
                 running.append(record)
             } else {
                 finishedWorkflowIDs.push((workflow.id, workflow.attempt))
+                if record.stepsInStoreThrough == 0 {
+                    finishedWithSteps.push((workflow.id, workflow.attempt))
+                }
             }
         }
         creationOrder.sort()
@@ -61,6 +67,7 @@ extension WorkflowEngine {
             resume(record)
         }
         forgetFinishedWorkflowsBeyondRetention()
+        leaveStepsOfOlderFinishedWorkflowsToStore()
         logger.info(
             "engine.restored",
             metadata: [

@@ -53,7 +53,7 @@ extension WorkflowEngine {
             return
         }
         let jobRef = record.jobRefs[position]
-        var stepNumber = record.workflow.jobs[position].steps.count
+        var stepNumber = record.workflow.jobs[position].stepCount
         var batch: [WorkflowModel.LogEvent] = []
         batch.reserveCapacity(pending.count)
         var kept: [StoredRecord] = []
@@ -243,6 +243,10 @@ extension WorkflowEngine {
         record.cancelTimers()
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         forgetFinishedWorkflowsBeyondRetention()
+        if store != nil {
+            finishedWithSteps.push((record.workflow.id, record.workflow.attempt))
+            leaveStepsOfOlderFinishedWorkflowsToStore()
+        }
     }
 
     /// Forgets the oldest finished workflows while more than ``workflowRetention`` are kept or

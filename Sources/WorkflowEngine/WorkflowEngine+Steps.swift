@@ -5,38 +5,44 @@ extension WorkflowEngine {
     /// workflow with 100,000 steps loads a page at a time and never the whole tree.
     ///
     /// Each job's steps are ordered by sequence, so a window costs a binary search per job plus
-    /// the steps the filters skip.
+    /// the steps the filters skip. When some of the workflow's steps are only in the store (see
+    /// ``HistoryInMemory``), the answer is the tree to read them into instead: pass it through
+    /// ``withStoredSteps(_:)`` off the event loop, then to ``steps(_:in:)``.
     ///
     /// - Parameter query: The workflow, the filters, the range and which end of it.
-    /// - Returns: The page, oldest first, and whether more lie beyond it.
+    /// - Returns: The page, or the snapshot whose stored steps the page needs.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained;
     ///   ``EngineError/Code/invalidArgument`` for a page size out of range, an empty sequence
     ///   range or a job the workflow does not have.
-    public func steps(_ query: StepQuery) throws(EngineError) -> StepPage {
+    public func steps(_ query: StepQuery) throws(EngineError) -> StepRead {
         guard (1...StepQuery.maxPageSize).contains(query.pageSize) else {
             throw .invalidArgument(field: "page_size", reason: "must be from 1 to \(StepQuery.maxPageSize), got \(query.pageSize)")
         }
-        let lower = query.afterSequence ?? 0
-        let upper = query.beforeSequence ?? .max
-        guard lower < upper else {
+        guard (query.afterSequence ?? 0) < (query.beforeSequence ?? .max) else {
             throw .invalidArgument(field: "before_sequence", reason: "must be greater than after_sequence")
         }
-        guard let record = records[query.workflowID] else {
-            throw .workflowNotFound(query.workflowID)
+        let snapshot = try snapshot(id: query.workflowID)
+        if let jobID = query.jobID, !snapshot.workflow.jobs.contains(where: { $0.id == jobID }) {
+            throw .invalidArgument(field: "job_id", reason: "workflow \(query.workflowID) has no job \(jobID)")
         }
-        var jobs = record.workflow.jobs
-        if let jobID = query.jobID {
-            jobs.removeAll { $0.id != jobID }
-            guard !jobs.isEmpty else {
-                throw .invalidArgument(field: "job_id", reason: "workflow \(query.workflowID) has no job \(jobID)")
-            }
-        }
+        guard snapshot.holdsEveryStep else { return .inStore(snapshot) }
+        return .page(Self.steps(query, in: snapshot))
+    }
+
+    /// The window `query` asks for, from `snapshot`'s tree, which must hold every step (see
+    /// ``steps(_:)``); `query` must have passed ``steps(_:)``'s checks.
+    public nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot) -> StepPage {
+        precondition(snapshot.holdsEveryStep, "the snapshot's stored steps must be read first")
+        let workflow = snapshot.workflow
+        let lower = query.afterSequence ?? 0
+        let upper = query.beforeSequence ?? .max
+        let jobs = query.jobID.map { jobID in workflow.jobs.filter { $0.id == jobID } } ?? workflow.jobs
         // The page's steps are among each job's first (or last) `pageSize + 1` matches; one
         // more than the page tells whether more lie beyond it.
         let wanted = query.pageSize + 1
         var candidates: [(step: Step, position: Int)] = []
         for job in jobs {
-            let window = Self.indices(of: job.steps, after: lower, before: upper)
+            let window = indices(of: job.steps, after: lower, before: upper)
             var found = 0
             let order = query.oldestFirst
                 ? stride(from: window.lowerBound, to: window.upperBound, by: 1)
@@ -51,23 +57,30 @@ extension WorkflowEngine {
         let hasMore = candidates.count > query.pageSize
         let page = query.oldestFirst ? candidates.prefix(query.pageSize) : candidates.suffix(query.pageSize)
         return StepPage(
-            steps: page.map { stepEvent(record, step: $0.step, job: record.jobRefs[$0.position]) },
+            steps: page.map { stepEvent(of: workflow, step: $0.step, job: workflow.jobs[$0.position]) },
             hasMore: hasMore
         )
     }
 
     /// The `stepLogged` event that recorded `step`, as watchers received it.
-    private func stepEvent(_ record: WorkflowRecord, step: Step, job: JobRef) -> WorkflowModel.LogEvent {
-        var event = event(
-            record, .stepLogged, level: step.level, message: step.message, timestampMs: step.timestampMs, job: job, step: step
+    private nonisolated static func stepEvent(of workflow: Workflow, step: Step, job: Job) -> WorkflowModel.LogEvent {
+        WorkflowModel.LogEvent(
+            sequence: step.sequence,
+            timestampMs: step.timestampMs,
+            kind: .stepLogged,
+            level: step.level,
+            message: step.message,
+            workflowID: workflow.id,
+            workflowType: workflow.type,
+            userID: workflow.userID,
+            job: JobRef(id: job.id, name: job.name, position: job.position),
+            step: step,
+            attempt: step.attempt
         )
-        event.sequence = step.sequence
-        event.attempt = step.attempt
-        return event
     }
 
     /// The indices of the steps with a sequence in `after + 1 ..< before`.
-    private static func indices(of steps: [Step], after: UInt64, before: UInt64) -> Range<Int> {
+    private nonisolated static func indices(of steps: [Step], after: UInt64, before: UInt64) -> Range<Int> {
         let start = steps.partitioningIndex { $0.sequence > after }
         let end = steps.partitioningIndex { $0.sequence >= before }
         return start ..< max(start, end)

@@ -45,6 +45,11 @@ public actor WorkflowEngine {
     var workflowIDsByRequestID: [String: String] = [:]
     /// Ids of finished workflows, oldest first, for forgetting them.
     var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
+    /// Finished workflows whose steps are still in memory, oldest first (with a store only):
+    /// beyond ``history``'s count their steps are left to the store.
+    var finishedWithSteps = FIFOQueue<(id: String, attempt: Int)>()
+    /// How much history stays in memory with a store.
+    public nonisolated let history: HistoryInMemory
     private var workflowIDs = WorkflowIDGenerator()
     /// How many attempts of job functions run in this process now (a shutdown waits on them).
     var runningAttempts = 0
@@ -65,7 +70,8 @@ public actor WorkflowEngine {
     ///
     /// - Parameters:
     ///   - templates: The workflow types the engine can start.
-    ///   - eventRetention: How many of the newest events ``events`` keeps (at least 1).
+    ///   - eventRetention: How many of the newest events ``events`` keeps (at least 1); with a
+    ///     store, only `history.events` of them in memory.
     ///   - workflowRetention: How many finished workflows are kept (at least 1); running ones
     ///     are always kept.
     ///   - workflowMaxAge: How long after it finished a workflow is kept (checked whenever a
@@ -77,6 +83,7 @@ public actor WorkflowEngine {
     ///   - workerHeartbeatInterval: How often connected workers are asked to send a heartbeat
     ///     (keep it well under the remote jobs' heartbeat timeouts).
     ///   - artifactStorage: Where the jobs store artifact files, told which ones to delete.
+    ///   - history: With a store, how many events and finished workflows' steps stay in memory.
     ///   - logger: Where the engine logs workflow and job lifecycle.
     public init(
         templates: TemplateRegistry,
@@ -87,13 +94,15 @@ public actor WorkflowEngine {
         store: (any EventStore)? = nil,
         workerHeartbeatInterval: Duration = .seconds(1),
         artifactStorage: (any ArtifactStorage)? = nil,
+        history: HistoryInMemory = HistoryInMemory(),
         logger: Logger
     ) {
         self.artifactStorage = artifactStorage
+        self.history = history
         self.workerHeartbeatInterval = workerHeartbeatInterval
         self.templates = templates
         self.store = store
-        self.events = EventLog(retention: eventRetention, store: store) { after, through, error in
+        self.events = EventLog(retention: store == nil ? eventRetention : min(eventRetention, history.events), store: store) { after, through, error in
             logger.error(
                 "store.read_failed",
                 metadata: ["store.after_sequence": "\(after)", "store.through_sequence": "\(through)", "store.error": "\(error)"]
@@ -238,7 +247,10 @@ public actor WorkflowEngine {
         return DurableResult(workflow, recordedAt: record.firstSequence, in: events)
     }
 
-    /// The current state of a workflow: its jobs, their steps, progress and stats.
+    /// The current state of a workflow: its jobs, their steps, progress and stats. With a store,
+    /// a workflow that finished a while ago has only its jobs' step counts (`storedStepCount`),
+    /// its steps being in the store: read the whole tree with ``snapshot(id:)`` and
+    /// ``withStoredSteps(_:)``.
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
@@ -284,7 +296,10 @@ public actor WorkflowEngine {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
-        return WorkflowSnapshot(workflow: record.workflow, revision: record.revision, asOfSequence: asOfSequence(of: record))
+        return WorkflowSnapshot(
+            workflow: record.workflow, revision: record.revision, asOfSequence: asOfSequence(of: record),
+            stepsInStoreThrough: record.stepsInStoreThrough
+        )
     }
 
     /// The newest event `record`'s tree reflects. An ended workflow's is its terminal event

@@ -46,6 +46,9 @@ final class WorkflowRecord {
     /// The sequence of the workflow's latest terminal event (0 before it ever ended, or when it
     /// was restored already ended and so already durable).
     var terminalSequence: UInt64 = 0
+    /// The steps with sequences up to this one are in the store only (the jobs'
+    /// `storedStepCount` counts them); 0 while the tree holds every step.
+    var stepsInStoreThrough: UInt64 = 0
     /// Set once the engine no longer retains the workflow; the record may linger in the
     /// engine's creation order for a while.
     private(set) var isForgotten = false
@@ -77,6 +80,16 @@ final class WorkflowRecord {
         workflow.result = [:]
         workflow.artifacts = []
         request.params = [:]
+    }
+
+    /// Lets go of the steps in the tree, which the store holds through `sequence`: each job
+    /// counts them in `storedStepCount` instead.
+    func leaveStepsToStore(through sequence: UInt64) {
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].storedStepCount += workflow.jobs[index].steps.count
+            workflow.jobs[index].steps = []
+        }
+        stepsInStoreThrough = sequence
     }
 
     /// Stops the timers of the workflow's current state (the retry wait, the deadline).

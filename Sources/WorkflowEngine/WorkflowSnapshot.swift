@@ -10,4 +10,13 @@ public struct WorkflowSnapshot: Sendable {
     /// The newest event the tree reflects: every event of the workflow up to it is in the
     /// tree, none after it.
     public var asOfSequence: UInt64
+    /// The steps with sequences up to this one are in the store, not in ``workflow`` (its
+    /// jobs' `storedStepCount` counts them); 0 when the tree holds every step. Read them back
+    /// with ``WorkflowEngine/withStoredSteps(_:)``, off the network event loop.
+    public var stepsInStoreThrough: UInt64 = 0
+
+    /// Whether ``workflow`` holds every step of the workflow.
+    public var holdsEveryStep: Bool {
+        stepsInStoreThrough == 0
+    }
 }

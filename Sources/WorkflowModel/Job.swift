@@ -10,8 +10,13 @@ public struct Job: Sendable, Hashable {
     public var position: Int
     /// Lifecycle state.
     public var status: JobStatus
-    /// Steps logged so far, in the order they were logged.
+    /// Steps logged so far, in the order they were logged; with ``storedStepCount`` above 0,
+    /// only the newest of them (the older ones are in the store).
     public var steps: [Step]
+    /// How many of the job's steps, older than those in ``steps``, only the store holds: an
+    /// engine with a store lets go of a finished workflow's steps and reads them back when a
+    /// caller asks for the whole tree.
+    public var storedStepCount: Int
     /// Progress from 0 to 1 as last reported by the job (1 once it completed).
     public var progress: Double
     /// The message of the last progress update, e.g. "Processing 50/100 items".
@@ -62,6 +67,7 @@ public struct Job: Sendable, Hashable {
         position: Int,
         status: JobStatus = .pending,
         steps: [Step] = [],
+        storedStepCount: Int = 0,
         progress: Double = 0,
         progressMessage: String = "",
         stats: Stats = Stats(),
@@ -85,6 +91,7 @@ public struct Job: Sendable, Hashable {
         self.position = position
         self.status = status
         self.steps = steps
+        self.storedStepCount = storedStepCount
         self.progress = progress
         self.progressMessage = progressMessage
         self.stats = stats
@@ -102,6 +109,11 @@ public struct Job: Sendable, Hashable {
         self.worker = worker
         self.lease = lease
         self.outputs = outputs
+    }
+
+    /// How many steps the job logged: those in ``steps`` and those only the store holds.
+    public var stepCount: Int {
+        storedStepCount + steps.count
     }
 
     /// How many attempts the retry policy has counted so far, the current one included.

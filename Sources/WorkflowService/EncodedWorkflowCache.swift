@@ -28,14 +28,18 @@ final class EncodedWorkflowCache: Sendable {
         slots = Mutex(Array(repeating: Slot(), count: size))
     }
 
-    /// The encoding of workflow `id` at `revision`: the cached one, or `encode()`'s, which is
-    /// then cached unless it is larger than ``largestCachedEncoding``.
-    func bytes(of id: String, revision: UInt64, encode: () -> [UInt8]) -> [UInt8] {
-        let cached = slots.withLock { slots -> [UInt8]? in
+    /// The cached encoding of workflow `id` at `revision`, if there is one.
+    func cachedBytes(of id: String, revision: UInt64) -> [UInt8]? {
+        slots.withLock { slots -> [UInt8]? in
             let slot = slots[index(of: id, count: slots.count)]
             return slot.id == id && slot.revision == revision ? slot.bytes : nil
         }
-        if let cached { return cached }
+    }
+
+    /// The encoding of workflow `id` at `revision`: the cached one, or `encode()`'s, which is
+    /// then cached unless it is larger than ``largestCachedEncoding``.
+    func bytes(of id: String, revision: UInt64, encode: () -> [UInt8]) -> [UInt8] {
+        if let cached = cachedBytes(of: id, revision: revision) { return cached }
         let bytes = encode()
         guard bytes.count <= Self.largestCachedEncoding else { return bytes }
         slots.withLock { slots in

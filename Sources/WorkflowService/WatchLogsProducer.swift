@@ -14,7 +14,7 @@ import WorkflowModel
 /// next append (which the log refuses if an event slipped in meanwhile) and answers `.pending`.
 ///
 /// Events older than the log holds in memory come from the store, and a read of the store can
-/// wait on the disk: those reads run on a background queue (``storeReads``) while the stream
+/// wait on the disk: those reads run on a background queue (``StoreReads``) while the stream
 /// answers `.pending`, and the events they bring are sent at the next pull. The event loop never
 /// reads the disk.
 final class WatchLogsProducer: ServerStreamProducer {
@@ -23,8 +23,6 @@ final class WatchLogsProducer: ServerStreamProducer {
     /// Reads of the log one `produce` call makes at most before yielding the event loop (each
     /// read scans a bounded number of events, so a sparse filter over a large log is paced).
     private static let readsPerProduce = 8
-    /// Where reads of the store run, off the event loop.
-    private static let storeReads = DispatchQueue(label: "workflow.watch.store-reads", qos: .userInitiated, attributes: .concurrent)
 
     /// What the producer knows of the watched workflow when the stream starts (the service looks
     /// it up on the engine before it creates the producer).
@@ -159,7 +157,7 @@ final class WatchLogsProducer: ServerStreamProducer {
     /// Reads the store after `cursor` on ``storeReads`` and wakes the stream with the result.
     private func fetchFromStore(after cursor: UInt64) {
         let (log, filter, waker) = (log, filter, waker)
-        Self.storeReads.async { [weak self] in
+        StoreReads.queue.async { [weak self] in
             let read = log.read(after: cursor, matching: filter, limit: Self.readBatch)
             self?.state.withLock { state in
                 state.fetched = (cursor, read)

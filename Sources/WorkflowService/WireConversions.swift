@@ -156,7 +156,7 @@ extension WorkflowV1.Job {
             stack: job.stack ?? "",
             startedAtMs: job.startedAtMs ?? 0,
             finishedAtMs: job.finishedAtMs ?? 0,
-            stepCount: Int32(clamping: job.steps.count),
+            stepCount: Int32(clamping: job.stepCount),
             attempt: Int32(clamping: job.attempt),
             failedAttempts: job.failedAttempts.map(WorkflowV1.JobAttempt.init),
             nextAttemptAtMs: job.nextAttemptAtMs ?? 0,

@@ -69,14 +69,30 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
-        callEngine(responder) { engine throws(EngineError) in
-            let snapshot = try engine.snapshot(id: request.workflowID)
+        let snapshot: WorkflowSnapshot
+        do throws(EngineError) {
+            snapshot = try onEngine { engine throws(EngineError) in try engine.snapshot(id: request.workflowID) }
+        } catch {
+            return responder.fail(RPCStatus(error))
+        }
+        // Two encodings of a message, one after the other, decode as their merge: the cached
+        // tree plus this read's `as_of_sequence`.
+        let asOf = WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
+        if request.omitSteps || snapshot.holdsEveryStep {
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
-            // Two encodings of a message, one after the other, decode as their merge: the
-            // cached tree plus this read's `as_of_sequence`.
-            return tree + WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
+            return responder.succeed(tree + asOf)
+        }
+        if let tree = cache.cachedBytes(of: snapshot.workflow.id, revision: snapshot.revision) {
+            return responder.succeed(tree + asOf)
+        }
+        answerFromStore(responder) { [engine] () throws(EngineError) in
+            let complete = try engine.withStoredSteps(snapshot)
+            let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
+                WorkflowV1.Workflow(complete.workflow).serializedBytes()
+            }
+            return tree + asOf
         }
     }
 
@@ -146,18 +162,32 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
-            let page = try engine.steps(query)
-            let steps = page.steps.map(WorkflowV1.LogEvent.init)
-            // A page of large steps ends early on the side away from where it was read from,
-            // and says there is more.
-            let fitting = query.oldestFirst ? Self.countFitting(steps) : Self.countFitting(steps.reversed())
-            guard fitting < steps.count else {
-                return WorkflowV1.ListStepsResponse(steps: steps, hasMore: page.hasMore).serializedBytes()
-            }
-            let kept = query.oldestFirst ? steps.prefix(fitting) : steps.suffix(fitting)
-            return WorkflowV1.ListStepsResponse(steps: Array(kept), hasMore: true).serializedBytes()
+        let read: StepRead
+        do throws(EngineError) {
+            read = try onEngine { engine throws(EngineError) in try engine.steps(query) }
+        } catch {
+            return responder.fail(RPCStatus(error))
         }
+        switch read {
+        case .page(let page):
+            responder.succeed(Self.encode(page, of: query))
+        case .inStore(let snapshot):
+            answerFromStore(responder) { [engine] () throws(EngineError) in
+                Self.encode(WorkflowEngine.steps(query, in: try engine.withStoredSteps(snapshot)), of: query)
+            }
+        }
+    }
+
+    /// The ListSteps answer of `page`: a page of large steps ends early on the side away from
+    /// where it was read from, and says there is more.
+    private static func encode(_ page: StepPage, of query: StepQuery) -> [UInt8] {
+        let steps = page.steps.map(WorkflowV1.LogEvent.init)
+        let fitting = query.oldestFirst ? countFitting(steps) : countFitting(steps.reversed())
+        guard fitting < steps.count else {
+            return WorkflowV1.ListStepsResponse(steps: steps, hasMore: page.hasMore).serializedBytes()
+        }
+        let kept = query.oldestFirst ? steps.prefix(fitting) : steps.suffix(fitting)
+        return WorkflowV1.ListStepsResponse(steps: Array(kept), hasMore: true).serializedBytes()
     }
 
     private func countWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -282,6 +312,18 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
+    /// Answers the call with what `read` returns, run on ``StoreReads`` because it reads the
+    /// store: the event loop never waits on the disk.
+    private func answerFromStore(_ responder: UnaryResponder, _ read: @escaping @Sendable () throws(EngineError) -> [UInt8]) {
+        StoreReads.queue.async {
+            do throws(EngineError) {
+                responder.succeed(try read())
+            } catch {
+                responder.fail(RPCStatus(error))
+            }
+        }
+    }
+
     /// Runs a change on the engine and answers the call with `encode` of its result once the
     /// change is durable: an acknowledged change survives a crash.
     private func callEngineDurably<T: Sendable>(
@@ -314,7 +356,7 @@ extension RPCStatus {
             self.init(code: .invalidArgument, message: error.message)
         case .workflowNotFound:
             self.init(code: .notFound, message: error.message)
-        case .shuttingDown:
+        case .shuttingDown, .unavailable:
             self.init(code: .unavailable, message: error.message)
         case .failedPrecondition:
             self.init(code: .failedPrecondition, message: error.message)

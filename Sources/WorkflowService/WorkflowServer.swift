@@ -29,8 +29,11 @@ package final class WorkflowServer: Sendable {
     package struct Configuration: Sendable {
         /// The transport's settings (address, limits).
         package var transport: GRPCServerConfiguration
-        /// How many events the log retains in memory for replay.
+        /// How many events the log retains for replay (with a store, most of them in the store
+        /// only: see ``history``).
         package var eventRetention: Int
+        /// With a store, how many events and finished workflows' steps stay in memory.
+        package var history: HistoryInMemory
         /// How many finished workflows are retained.
         package var workflowRetention: Int
         /// How long finished workflows are retained; `nil` for no time limit.
@@ -51,11 +54,13 @@ package final class WorkflowServer: Sendable {
             workflowRetention: Int = 100_000,
             workflowMaxAge: Duration? = nil,
             store: (any EventStore)? = nil,
+            history: HistoryInMemory = HistoryInMemory(),
             http: HTTPGateway.Configuration? = nil,
             metrics: (@Sendable () -> [UInt8])? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
+            self.history = history
             self.workflowRetention = workflowRetention
             self.workflowMaxAge = workflowMaxAge
             self.store = store
@@ -106,6 +111,7 @@ package final class WorkflowServer: Sendable {
             executor: EventLoopEngineExecutor(loop: loop),
             store: configuration.store,
             artifactStorage: environment.files.artifacts,
+            history: configuration.history,
             logger: logger
         )
         var router = RPCRouter()

@@ -318,26 +318,57 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
+                arguments: [id, Int64(clamping: through)]
+            )
+            var steps: [StoredStep] = []
+            while let row = try rows.next() {
+                steps.append(StoredStep(jobPosition: row[0], step: try RecordCodec.decodeStep([UInt8](row[1] as Data))))
+            }
+            return steps
+        }
+    }
+
     package func recover() throws -> RecoveredState {
         do {
             return try pool.read { db in
                 var workflows: [RecoveredState.StoredWorkflow] = []
                 var indexByID: [String: Int] = [:]
+                var running: [String] = []
                 let rows = try Row.fetchCursor(db, sql: "SELECT body, first_sequence FROM workflows ORDER BY id")
                 while let row = try rows.next() {
                     let workflow = try RecordCodec.decodeWorkflow([UInt8](row[0] as Data))
                     indexByID[workflow.id] = workflows.count
                     workflows.append(.init(workflow: workflow, firstSequence: UInt64(row[1] as Int64)))
+                    if workflow.status == .running {
+                        running.append(workflow.id)
+                    }
                 }
-                var lastSequence = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
-                let steps = try Row.fetchCursor(db, sql: "SELECT workflow_id, job_position, body FROM steps ORDER BY sequence")
-                while let row = try steps.next() {
+                let newestEvent = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
+                let newestStep = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM steps") ?? 0)
+                var lastSequence = max(newestEvent, newestStep)
+                // An ended workflow's steps stay in the store, counted; a running one's are loaded.
+                let counts = try Row.fetchCursor(db, sql: "SELECT workflow_id, job_position, count(*) FROM steps GROUP BY workflow_id, job_position")
+                while let row = try counts.next() {
                     guard let index = indexByID[row[0] as String] else { continue }
                     let position = row[1] as Int
-                    guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
-                    let step = try RecordCodec.decodeStep([UInt8](row[2] as Data))
-                    lastSequence = max(lastSequence, step.sequence)
-                    workflows[index].workflow.jobs[position].steps.append(step)
+                    guard workflows[index].workflow.status != .running,
+                          workflows[index].workflow.jobs.indices.contains(position)
+                    else { continue }
+                    workflows[index].workflow.jobs[position].storedStepCount = row[2] as Int
+                }
+                for id in running {
+                    guard let index = indexByID[id] else { continue }
+                    let steps = try Row.fetchCursor(db, sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? ORDER BY sequence", arguments: [id])
+                    while let row = try steps.next() {
+                        let position = row[0] as Int
+                        guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
+                        workflows[index].workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
+                    }
                 }
                 let progress = try Row.fetchCursor(db, sql: "SELECT job_id, workflow_id, progress, message FROM progress")
                 while let row = try progress.next() {

@@ -32,8 +32,14 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Seconds an idle server-sent event stream waits before sending a keep-alive comment (for proxies that close quiet connections).")
     var httpHeartbeat = 15.0
 
-    @Option(help: "How many log events to retain for replay (in memory, and in the store).")
+    @Option(help: "How many log events to retain for replay (with the sqlite store, the newest --events-in-memory of them in memory too).")
     var eventRetention = 1_000_000
+
+    @Option(help: "With the sqlite store: how many of the newest events to keep in memory as well (older ones are read from the store).")
+    var eventsInMemory = 100_000
+
+    @Option(help: "With the sqlite store: how many of the most recently finished workflows keep their steps in memory (older ones read them from the store).")
+    var finishedWorkflowsInMemory = 1_000
 
     @Option(help: "How many finished workflows to retain (running ones are always kept).")
     var workflowRetention = 100_000
@@ -97,6 +103,8 @@ struct Workflowd: AsyncParsableCommand {
         }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
         guard workflowRetention > 0 else { throw ValidationError("--workflow-retention must be positive") }
+        guard eventsInMemory > 0 else { throw ValidationError("--events-in-memory must be positive") }
+        guard finishedWorkflowsInMemory >= 0 else { throw ValidationError("--finished-workflows-in-memory must not be negative") }
         guard workflowRetentionHours >= 0 else { throw ValidationError("--workflow-retention-hours must not be negative") }
         guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }
         guard maxReceiveMessageSize > 0 else { throw ValidationError("--max-receive-message-size must be positive") }
@@ -183,6 +191,7 @@ struct Workflowd: AsyncParsableCommand {
             configuration: .init(
                 transport: transport, eventRetention: eventRetention, workflowRetention: workflowRetention,
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
+                history: HistoryInMemory(events: eventsInMemory, finishedWorkflowsWithSteps: finishedWorkflowsInMemory),
                 http: try Int(httpPort).map {
                     HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
                 },

@@ -65,6 +65,16 @@ package final class ManualStore: EventStore {
         set { state.withLock { $0.failsReads = newValue } }
     }
 
+    package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+        try state.withLock { state in
+            if state.failsReads { throw ReadFailure() }
+            return state.committed.compactMap { event in
+                guard event.workflowID == id, event.sequence <= through, let step = event.step, let job = event.job else { return nil }
+                return StoredStep(jobPosition: job.position, step: step)
+            }
+        }
+    }
+
     package func records(in collection: String) throws -> [StoredRecord] {
         state.withLock { state in state.records.values.filter { $0.collection == collection } }
     }

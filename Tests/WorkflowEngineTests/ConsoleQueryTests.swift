@@ -24,7 +24,7 @@ struct ConsoleQueryTests {
         var pages: [[WorkflowModel.LogEvent]] = []
         var before: UInt64?
         while true {
-            let page = try await engine.steps(StepQuery(workflowID: workflow.id, beforeSequence: before, pageSize: 7))
+            let page = try await engine.page(StepQuery(workflowID: workflow.id, beforeSequence: before, pageSize: 7))
             #expect(page.steps.map(\.sequence) == page.steps.map(\.sequence).sorted(), "a page is oldest first")
             pages.insert(page.steps, at: 0)
             guard page.hasMore else { break }
@@ -44,24 +44,24 @@ struct ConsoleQueryTests {
         let workflow = try await failedWorkflow(engine)
         let sequences = workflow.jobs.flatMap(\.steps).map(\.sequence).sorted()
 
-        let head = try await engine.steps(StepQuery(workflowID: workflow.id, pageSize: 4, oldestFirst: true))
+        let head = try await engine.page(StepQuery(workflowID: workflow.id, pageSize: 4, oldestFirst: true))
         #expect(head.steps.map(\.sequence) == Array(sequences.prefix(4)))
         #expect(head.hasMore)
-        let next = try await engine.steps(StepQuery(workflowID: workflow.id, afterSequence: sequences[3], pageSize: 100, oldestFirst: true))
+        let next = try await engine.page(StepQuery(workflowID: workflow.id, afterSequence: sequences[3], pageSize: 100, oldestFirst: true))
         #expect(next.steps.map(\.sequence) == Array(sequences.dropFirst(4)))
         #expect(!next.hasMore)
 
-        let window = try await engine.steps(StepQuery(
+        let window = try await engine.page(StepQuery(
             workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[8], pageSize: 100
         ))
         #expect(window.steps.map(\.sequence) == Array(sequences[9...11]))
         #expect(!window.hasMore)
-        let newestOfWindow = try await engine.steps(StepQuery(
+        let newestOfWindow = try await engine.page(StepQuery(
             workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[2], pageSize: 2
         ))
         #expect(newestOfWindow.steps.map(\.sequence) == Array(sequences[10...11]))
         #expect(newestOfWindow.hasMore)
-        let oldestOfWindow = try await engine.steps(StepQuery(
+        let oldestOfWindow = try await engine.page(StepQuery(
             workflowID: workflow.id, beforeSequence: sequences[12], afterSequence: sequences[2], pageSize: 2, oldestFirst: true
         ))
         #expect(oldestOfWindow.steps.map(\.sequence) == Array(sequences[3...4]))
@@ -73,16 +73,16 @@ struct ConsoleQueryTests {
         let engine = EngineTesting.makeEngine()
         let workflow = try await failedWorkflow(engine)
 
-        let errors = try await engine.steps(StepQuery(workflowID: workflow.id, minimumLevel: .error))
+        let errors = try await engine.page(StepQuery(workflowID: workflow.id, minimumLevel: .error))
         #expect(errors.steps.map(\.level) == [.error])
         #expect(errors.steps.first?.job?.id == workflow.jobs[2].id)
         #expect(!errors.hasMore)
 
-        let second = try await engine.steps(StepQuery(workflowID: workflow.id, jobID: workflow.jobs[1].id, pageSize: 4))
+        let second = try await engine.page(StepQuery(workflowID: workflow.id, jobID: workflow.jobs[1].id, pageSize: 4))
         #expect(second.steps.map(\.sequence) == workflow.jobs[1].steps.suffix(4).map(\.sequence))
         #expect(second.hasMore)
 
-        let tagged = try await engine.steps(StepQuery(workflowID: workflow.id, entityTag: "ITEM-2-3"))
+        let tagged = try await engine.page(StepQuery(workflowID: workflow.id, entityTag: "ITEM-2-3"))
         #expect(tagged.steps.map { $0.step?.entity?.tag } == ["ITEM-2-3"])
     }
 
@@ -92,7 +92,7 @@ struct ConsoleQueryTests {
         let workflow = try await failedWorkflow(engine)
         func code(_ query: StepQuery) async -> EngineError.Code? {
             do {
-                _ = try await engine.steps(query)
+                _ = try await engine.page(query)
                 return nil
             } catch {
                 return error.code
@@ -240,5 +240,17 @@ struct ConsoleQueryTests {
         _ = try await EngineTesting.settled(other.id, in: engine)
         let again = try await engine.snapshot(id: started.id)
         #expect(again.asOfSequence == ended.asOfSequence && again.workflow == ended.workflow)
+    }
+}
+
+extension WorkflowEngine {
+    /// The page `query` asks for, with the steps the engine left to its store read back first.
+    fileprivate func page(_ query: StepQuery) throws(EngineError) -> StepPage {
+        switch try steps(query) {
+        case .page(let page):
+            return page
+        case .inStore(let snapshot):
+            return Self.steps(query, in: try withStoredSteps(snapshot))
+        }
     }
 }

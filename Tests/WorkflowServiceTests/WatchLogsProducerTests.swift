@@ -240,6 +240,7 @@ private final class SlowReadStore: EventStore {
     func enqueue(_ write: StoreWrite) { inner.enqueue(write) }
     func enqueue(contentsOf writes: [StoreWrite]) { inner.enqueue(contentsOf: writes) }
     func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
+    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] { try inner.steps(ofWorkflow: id, through: through) }
     var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }
     func flush() { inner.flush() }
 

@@ -1,5 +1,6 @@
 import EngineTestSupport
 import Logging
+import NIOCore
 import NIOPosix
 import RPCCore
 import Synchronization
@@ -215,5 +216,89 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         }
         let message = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
         #expect(message.contains("a handler of the workflow service ran off its engine's event loop"))
+    }
+}
+
+extension WorkflowRPCServiceTests {
+    /// Calls a unary `handler` on `loop` and waits for its answer, which may come from another thread.
+    private func call(
+        _ handler: @escaping @Sendable ([UInt8], ServerCallContext, UnaryResponder) -> Void,
+        _ request: [UInt8],
+        on loop: any EventLoop
+    ) async throws -> Result<[UInt8], RPCStatus> {
+        try await withCheckedThrowingContinuation { continuation in
+            loop.execute {
+                let context = ServerCallContext(path: "", metadata: Metadata(), deadline: nil)
+                handler(request, context, UnaryResponder { continuation.resume(returning: $0) })
+            }
+        }
+    }
+
+    @Test("GetWorkflow and ListSteps of a workflow whose steps were left to the store read them back off the loop; an unreadable store is UNAVAILABLE")
+    func stepsLeftToTheStore() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let store = ManualStore()
+        let engine = WorkflowEngine(
+            templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), store: store,
+            history: HistoryInMemory(finishedWorkflowsWithSteps: 0), logger: logger
+        )
+        _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
+        let service = WorkflowRPCService(engine: engine)
+        let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
+        let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
+        let listSteps = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
+
+        // The store commits every millisecond, as the real one commits as writes arrive.
+        let committer = Task {
+            while !Task.isCancelled {
+                store.commitQueued()
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        defer { committer.cancel() }
+
+        /// Starts a TEST workflow and waits until it has ended.
+        func run(_ params: [String: String]) async throws -> String {
+            let started = try await call(start, WorkflowV1.StartWorkflowRequest(type: "TEST", params: params).serializedBytes(), on: loop)
+            let id = try WorkflowV1.StartWorkflowResponse(serializedBytes: try started.get()).workflowID
+            while try await engine.workflow(id: id).status == .running {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            return id
+        }
+        let id = try await run(["jobs": "2", "steps": "3", "step_delay_ms": "0"])
+        let hot = try await engine.workflow(id: id)
+        while try await engine.snapshot(id: id).holdsEveryStep {
+            _ = try await run(["steps": "0"])
+        }
+
+        store.failsReads = true
+        for (handler, request) in [
+            (get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes()),
+            (listSteps, WorkflowV1.ListStepsRequest(workflowID: id).serializedBytes()),
+        ] {
+            guard case .failure(let status) = try await call(handler, request, on: loop) else {
+                Issue.record("a read of an unreadable store must fail")
+                continue
+            }
+            #expect(status.code == .unavailable)
+            #expect(status.message.contains(id))
+        }
+        store.failsReads = false
+
+        let summary = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id, omitSteps: true).serializedBytes(), on: loop).get())
+        #expect(summary.jobs.map(\.stepCount) == [3, 3])
+        let tree = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes(), on: loop).get())
+        #expect(tree.jobs.map { $0.steps.map(\.id) } == hot.jobs.map { $0.steps.map(\.id) })
+        #expect(tree.jobs.map { $0.steps.map(\.sequence) } == hot.jobs.map { $0.steps.map(\.sequence) })
+        #expect(tree.jobs.map(\.stepCount) == [3, 3])
+        let page = try WorkflowV1.ListStepsResponse(
+            serializedBytes: try await call(listSteps, WorkflowV1.ListStepsRequest(workflowID: id, pageSize: 4).serializedBytes(), on: loop).get()
+        )
+        #expect(page.steps.map(\.sequence) == Array(hot.jobs.flatMap(\.steps).map(\.sequence).suffix(4)))
+        #expect(page.hasMore)
+        await engine.shutdown()
+        try await group.shutdownGracefully()
     }
 }

@@ -1,0 +1,22 @@
+/// How much of the history an engine with a store keeps in memory: memory follows what is hot
+/// (running workflows, recently finished ones, the newest events), and older history is read
+/// from the store when asked. Without a store everything retained stays in memory.
+///
+/// ```swift
+/// let engine = WorkflowEngine(templates: .builtIn, store: store, history: HistoryInMemory(events: 50_000), logger: logger)
+/// ```
+public struct HistoryInMemory: Sendable, Hashable {
+    /// The newest events the event log keeps in memory (at least 1); watchers read older ones
+    /// from the store.
+    public var events: Int
+    /// How many of the most recently finished workflows keep their steps in memory; older
+    /// finished workflows keep their jobs (status, progress, stats, step counts) and their steps
+    /// are read from the store when a caller asks for the whole tree.
+    public var finishedWorkflowsWithSteps: Int
+
+    /// Creates a configuration.
+    public init(events: Int = 100_000, finishedWorkflowsWithSteps: Int = 1_000) {
+        self.events = max(1, events)
+        self.finishedWorkflowsWithSteps = max(0, finishedWorkflowsWithSteps)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import WorkflowEngine
+import WorkflowModel
+import WorkflowStore
+
+/// With the SQLite store, memory holds what is hot: the newest events and the steps of running
+/// and recently finished workflows; older history is read back from the file, whole and in order.
+@Suite("History left to the store")
+struct HistoryInStoreTests {
+    /// A wait that ran out.
+    struct TimedOut: Error {
+        let what: String
+    }
+
+    static let steps = ["jobs": "2", "steps": "3", "step_delay_ms": "0"]
+
+    /// Runs a TEST workflow with `params` to its end.
+    static func run(_ engine: WorkflowEngine, _ params: [String: String] = steps) async throws -> Workflow {
+        let id = try await engine.start(WorkflowRequest(type: "TEST", params: params)).value.id
+        return try await waitForEnd(engine, id)
+    }
+
+    static func waitForEnd(_ engine: WorkflowEngine, _ id: String) async throws -> Workflow {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let workflow = try await engine.workflow(id: id)
+            if workflow.status != .running { return workflow }
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: "workflow \(id) still runs") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Waits until `id`'s steps are left to the store.
+    static func waitUntilInStore(_ engine: WorkflowEngine, _ id: String) async throws -> WorkflowSnapshot {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let snapshot = try await engine.snapshot(id: id)
+            if !snapshot.holdsEveryStep { return snapshot }
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: "the steps of \(id) stay in memory") }
+            // The next finish after the terminal event's commit lets go of them.
+            _ = try await run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
+        }
+    }
+
+    static func engine(_ store: SQLiteEventStore, history: HistoryInMemory) -> WorkflowEngine {
+        WorkflowEngine(templates: .builtIn, store: store, history: history, logger: SQLiteEventStoreTests.logger)
+    }
+
+    @Test("a finished workflow beyond the newest ones keeps its jobs and step counts; its steps read back equal the tree it had")
+    func finishedStepsLeaveMemory() async throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
+        try await engine.restore()
+        let hot = try await Self.run(engine)
+        #expect(hot.jobs.map(\.steps.count) == [3, 3])
+
+        let cold = try await Self.waitUntilInStore(engine, hot.id)
+        #expect(cold.workflow.jobs.map(\.steps.count) == [0, 0])
+        #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
+        #expect(cold.workflow.jobs.map(\.stepCount) == [3, 3])
+        #expect(cold.stepsInStoreThrough >= hot.jobs[1].steps[2].sequence)
+        let complete = try engine.withStoredSteps(cold)
+        #expect(complete.holdsEveryStep)
+        #expect(complete.workflow == hot)
+
+        // A window of the log needs the stored steps first; read back, it is the same page.
+        let query = StepQuery(workflowID: hot.id, pageSize: 4, oldestFirst: true)
+        guard case .inStore(let snapshot) = try await engine.steps(query) else {
+            Issue.record("expected the steps to be in the store")
+            return
+        }
+        let page = WorkflowEngine.steps(query, in: try engine.withStoredSteps(snapshot))
+        let expected: [Step] = hot.jobs[0].steps + [hot.jobs[1].steps[0]]
+        #expect(page.steps.map(\.step) == expected)
+        #expect(page.hasMore)
+        await engine.shutdown()
+    }
+
+    @Test("a failed workflow whose steps are in the store is retried: its old and new steps read back in order, numbered on")
+    func retryAfterStepsLeftMemory() async throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
+        try await engine.restore()
+        let failed = try await Self.run(engine, Self.steps.merging(["fail_job": "2"]) { $1 })
+        #expect(failed.status == .failed)
+        _ = try await Self.waitUntilInStore(engine, failed.id)
+
+        _ = try await engine.retry(id: failed.id)
+        let retried = try await Self.waitForEnd(engine, failed.id)
+        #expect(retried.status == .failed)
+        let complete = try engine.withStoredSteps(try await engine.snapshot(id: failed.id)).workflow
+        let ids = complete.jobs.flatMap(\.steps).map(\.id)
+        #expect(Set(ids).count == ids.count, "step ids repeat: \(ids)")
+        #expect(complete.jobs[0].steps == failed.jobs[0].steps)
+        #expect(Array(complete.jobs[1].steps.prefix(failed.jobs[1].steps.count)) == failed.jobs[1].steps)
+        #expect(complete.jobs[1].steps.count > failed.jobs[1].steps.count)
+        for job in complete.jobs {
+            #expect(job.steps.map(\.sequence) == job.steps.map(\.sequence).sorted())
+            #expect(job.storedStepCount == 0)
+        }
+        await engine.shutdown()
+    }
+
+    @Test("after a restart ended workflows come back without their steps in memory, counted, and read back whole")
+    func restoredEndedWorkflowsLeaveStepsInStore() async throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let finished: Workflow
+        let runningID: String
+        do {
+            let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: SQLiteEventStoreTests.logger)
+            let engine = Self.engine(store, history: HistoryInMemory())
+            try await engine.restore()
+            finished = try await Self.run(engine)
+            runningID = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "100000", "step_delay_ms": "20"])).value.id
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await engine.workflow(id: runningID).jobs[0].steps.count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            await engine.shutdown()
+            store.flush()
+        }
+        let store = try await RemoteLeaseResumeTests.reopen(directory)
+        let restored = Self.engine(store, history: HistoryInMemory())
+        try await restored.restore()
+        let cold = try await restored.snapshot(id: finished.id)
+        #expect(!cold.holdsEveryStep)
+        #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
+        #expect(try restored.withStoredSteps(cold).workflow == finished)
+        // A running workflow comes back with its steps: it goes on numbering them.
+        let running = try await restored.snapshot(id: runningID)
+        #expect(running.holdsEveryStep)
+        #expect(running.workflow.jobs[0].steps.count >= 2)
+        _ = try await restored.cancel(id: runningID)
+        await restored.shutdown()
+    }
+
+    @Test("with a store, the log keeps only the newest events in memory and reads the older ones from the file, in order")
+    func olderEventsComeFromTheStore() async throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = Self.engine(store, history: HistoryInMemory(events: 16))
+        try await engine.restore()
+        let workflow = try await Self.run(engine, ["jobs": "2", "steps": "20", "step_delay_ms": "0"])
+        store.flush()
+        #expect(!engine.events.holdsInMemory(after: 0))
+        var cursor: UInt64 = 0
+        var read: [WorkflowModel.LogEvent] = []
+        while cursor < engine.events.lastSequence {
+            guard case .events(let events, let through) = engine.events.read(after: cursor, matching: EventFilter(workflowID: workflow.id), limit: 64) else {
+                Issue.record("the read after \(cursor) did not return events")
+                return
+            }
+            read += events
+            cursor = through
+        }
+        #expect(read.map(\.sequence) == read.map(\.sequence).sorted())
+        #expect(read.filter { $0.kind == .stepLogged }.compactMap(\.step) == workflow.jobs.flatMap(\.steps))
+        #expect(read.last?.kind == .workflowCompleted)
+        await engine.shutdown()
+    }
+}
