@@ -41,11 +41,15 @@ class Server:
             command = ["taskset", "-c", "0", *command]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.http_port = 0
+        self.port = 0  # the gRPC port
         deadline = time.monotonic() + 60
         while not self.http_port:
             line = self.process.stderr.readline()
             if not line or time.monotonic() > deadline:
                 raise RuntimeError("workflowd did not report its HTTP port")
+            grpc_port = re.search(r"server\.port=(\d+)", line)
+            if grpc_port:
+                self.port = int(grpc_port.group(1))
             match = re.search(r"server\.http_port=(\d+)", line)
             if match:
                 self.http_port = int(match.group(1))

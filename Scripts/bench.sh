@@ -10,7 +10,8 @@
 # stdout and to .build/bench/remote-jobs.md, then Benchmarks/console_http.py (the console's
 # reads over HTTP at 100,000 retained workflows, and SSE fan-out) into .build/bench/console.md,
 # then Benchmarks/files_http.py (uploads, and the product workflows on uploaded input) into
-# .build/bench/files.md.
+# .build/bench/files.md, then Benchmarks/retained_history.py (memory and reads of history with
+# 50,000 finished workflows, SQLite beside memory) into .build/bench/history.md.
 # --tiny is a quick run that only checks the harnesses work (CI); it uses the debug build the
 # tests already made, so its figures mean nothing.
 set -euo pipefail
@@ -62,7 +63,15 @@ python3 Benchmarks/console_http.py \
     "${console_options[@]}"
 
 # Uploads through the HTTP side port, and imports and exports at 20,000 assets (--tiny: small).
-exec python3 Benchmarks/files_http.py \
+python3 Benchmarks/files_http.py \
     --workflowd "$bin/workflowd" \
     --output .build/bench/files.md \
+    "${console_options[@]}"
+
+# 50,000 finished workflows (1,100,000 events): RSS, WAL, GetWorkflow and deep WatchLogs
+# starts, with the SQLite store and, for contrast, the memory store (--tiny: small).
+exec python3 Benchmarks/retained_history.py \
+    --workflowd "$bin/workflowd" \
+    --reference-dir .build/bench/reference \
+    --output .build/bench/history.md \
     "${console_options[@]}"

@@ -9,6 +9,9 @@
 //   bench_client watch TARGET ID               replays a finished workflow: events= seconds= events_per_second=
 //   bench_client fanout TARGET [--streams 1000] [--connections 10] [--steps 48]
 //   bench_client idle TARGET [--streams 10000] [--connections 100] [--hold-seconds 10]
+//   bench_client first-event TARGET AFTER_SEQUENCE [WORKFLOW_ID]
+//                                              on a connected channel, the time from opening WatchLogs
+//                                              to its first event: ms= sequence=
 //   every command also takes --timeout-seconds S (default 300): past it, the client fails.
 //
 // TARGET is host:port. Output is key=value lines on stdout; any failure (a non-OK status, a
@@ -411,6 +414,29 @@ int Watch(const Arguments& arguments) {
   return 0;
 }
 
+int FirstEvent(const Arguments& arguments) {
+  if (arguments.positional.size() != 3 && arguments.positional.size() != 4) {
+    Fail("usage: first-event TARGET AFTER_SEQUENCE [WORKFLOW_ID]");
+  }
+  auto channel = Connect(arguments.positional[1]);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) Fail("cannot connect");
+  auto stub = wf::WorkflowService::NewStub(channel);
+  wf::WatchLogsRequest request;
+  request.set_after_sequence(std::stoull(arguments.positional[2]));
+  if (arguments.positional.size() == 4) request.set_workflow_id(arguments.positional[3]);
+  grpc::ClientContext context;
+  Clock::time_point t0 = Clock::now();
+  auto reader = stub->WatchLogs(&context, request);
+  wf::LogEvent event;
+  if (!reader->Read(&event)) Fail("WatchLogs ended before its first event: " + reader->Finish().error_message());
+  double ms = SecondsBetween(t0, Clock::now()) * 1000;
+  std::printf("ms=%.3f sequence=%llu\n", ms, (unsigned long long)event.sequence());
+  std::fflush(stdout);
+  context.TryCancel();
+  reader->Finish();
+  return 0;
+}
+
 int Fanout(const Arguments& arguments) {
   if (arguments.positional.size() != 2) Fail("usage: fanout TARGET [--streams N] [--connections M] [--steps S]");
   arguments.RequireOnly({"streams", "connections", "steps"});
@@ -474,7 +500,7 @@ int main(int argc, char** argv) {
   bench::program = "bench_client";
   Arguments arguments = Arguments::Parse(argc, argv);
   if (arguments.positional.empty()) {
-    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle ... "
+    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle|first-event ... "
          "[--timeout-seconds S]");
   }
   ArmTimeout(arguments.Number("timeout-seconds", 300));
@@ -489,6 +515,7 @@ int main(int argc, char** argv) {
   else if (command == "watch") result = Watch(arguments);
   else if (command == "fanout") result = Fanout(arguments);
   else if (command == "idle") result = Idle(arguments);
+  else if (command == "first-event") result = FirstEvent(arguments);
   else Fail("unknown command " + command);
   std::fflush(stdout);
   return result;

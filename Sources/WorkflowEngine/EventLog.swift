@@ -290,6 +290,11 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// The sequence of the oldest event held in memory (`lastAppendedSequence + 1` when none is).
+    public var oldestSequenceInMemory: UInt64 {
+        state.withLock { $0.oldestRetained }
+    }
+
     /// Whether the events after `sequence` are read from memory (else from the store, which
     /// may block on the disk: a caller on an event loop reads them elsewhere).
     public func holdsInMemory(after sequence: UInt64) -> Bool {

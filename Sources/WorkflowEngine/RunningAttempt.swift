@@ -8,8 +8,9 @@ import WorkflowModel
 /// expired lease). The engine identifies the attempt by ``epoch`` in everything it schedules,
 /// so a report of an attempt that already ended is recognised and ignored.
 struct RunningAttempt {
-    /// Who runs the attempt.
-    enum Runner {
+    /// Who runs the attempt. Indirect, so that the ``WorkflowRecord`` of every retained
+    /// workflow, which holds an optional attempt inline, stays small while none runs.
+    indirect enum Runner {
         /// A job function in this process, in a task of its own, reporting through `context`.
         case local(context: JobContext, task: Task<Void, Never>)
         /// A worker of another service, under a lease.

@@ -82,6 +82,9 @@ extension WorkflowEngine {
             throw .failedPrecondition("workflow \(id) is \(record.workflow.status); only a FAILED workflow can be retried")
         }
         let now = WallClock.nowMs()
+        if record.definitions.isEmpty {
+            record.definitions = restoredDefinitions(of: record.workflow)
+        }
         setStatus(.running, of: record)
         record.workflow.attempt += 1
         record.workflow.finishedAtMs = nil

@@ -1,7 +1,7 @@
 import WorkflowModel
 
 extension WorkflowEngine {
-    /// Lets go of the steps of the finished workflows beyond the newest
+    /// Lets go of the steps (and job definitions) of the finished workflows beyond the newest
     /// ``HistoryInMemory/finishedWorkflowsWithSteps``, oldest first, once their terminal event
     /// is committed (the store then holds every step they logged). One whose terminal event is
     /// not committed yet stops the round; a later finish goes on. An entry of an earlier attempt
@@ -20,22 +20,27 @@ extension WorkflowEngine {
             _ = finishedWithSteps.pop()
             // One restored already ended has no terminal sequence: its steps predate the restore.
             let lastStep = record.terminalSequence > 0 ? record.terminalSequence : restoredThroughSequence
-            record.leaveStepsToStore(through: max(lastStep, record.stepsInStoreThrough))
+            record.leaveHistoryToStore(through: max(lastStep, record.stepsInStoreThrough))
         }
     }
 
     /// `snapshot` with the steps only the store holds read back into its jobs, in order before
-    /// the steps the tree holds; `snapshot` itself when it holds every step. Reads the store,
-    /// so call it off the network event loop.
+    /// the steps the tree holds. Reads the store, so call it off the network event loop.
     ///
-    /// - Throws: ``EngineError/Code/unavailable`` when the store cannot be read.
+    /// - Parameter snapshot: A snapshot from ``snapshot(id:)`` or ``steps(_:)``.
+    /// - Returns: The snapshot holding every step; `snapshot` itself when it already does.
+    /// - Throws: ``EngineError/Code/unavailable`` when the store cannot be read (logged as
+    ///   `store.read_failed`); ``EngineError/Code/workflowNotFound`` when the workflow was
+    ///   forgotten since the snapshot (the store no longer holds all its steps).
     public nonisolated func withStoredSteps(_ snapshot: WorkflowSnapshot) throws(EngineError) -> WorkflowSnapshot {
         guard !snapshot.holdsEveryStep, let store else { return snapshot }
+        let id = snapshot.workflow.id
         let stored: [StoredStep]
         do {
-            stored = try store.steps(ofWorkflow: snapshot.workflow.id, through: snapshot.stepsInStoreThrough)
+            stored = try store.steps(ofWorkflow: id, through: snapshot.stepsInStoreThrough)
         } catch {
-            throw .storeUnavailable("the steps of workflow \(snapshot.workflow.id)", error)
+            logger.error("store.read_failed", metadata: ["workflow.id": "\(id)", "store.error": "\(error)"])
+            throw .storeUnavailable("the steps of workflow \(id)", error)
         }
         var complete = snapshot
         var older = [[Step]](repeating: [], count: complete.workflow.jobs.count)
@@ -43,6 +48,10 @@ extension WorkflowEngine {
             older[entry.jobPosition].append(entry.step)
         }
         for index in complete.workflow.jobs.indices {
+            guard older[index].count == complete.workflow.jobs[index].storedStepCount else {
+                // Forgotten meanwhile: its steps were deleted with it.
+                throw .workflowNotFound(id)
+            }
             complete.workflow.jobs[index].steps = older[index] + complete.workflow.jobs[index].steps
             complete.workflow.jobs[index].storedStepCount = 0
         }

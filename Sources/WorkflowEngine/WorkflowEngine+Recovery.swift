@@ -4,8 +4,8 @@ extension WorkflowEngine {
     /// Loads what the store retained and resumes what a stop of the server left running; call
     /// before anything else when the engine has a store (later calls do nothing).
     ///
-    /// Every retained workflow becomes readable again (with its jobs, steps, progress, stats and
-    /// failed attempts; an ended workflow's steps are read from the store when asked for), request ids are recognised again, and sequence numbers continue after
+    /// Every retained workflow becomes readable again (with its jobs, steps, progress, stats
+    /// and failed attempts; an ended workflow's steps are read from the store when asked for), request ids are recognised again, and sequence numbers continue after
     /// the newest stored event. A workflow that was RUNNING runs on from where it was: its
     /// completed jobs stay completed; a job whose attempt was running when the process died
     /// (a crash, a kill, a power loss) gets that attempt recorded as interrupted with a
@@ -40,7 +40,8 @@ extension WorkflowEngine {
             let record = WorkflowRecord(
                 workflow: workflow,
                 request: request,
-                definitions: restoredDefinitions(of: workflow),
+                // An ended workflow needs them only for a retry, which makes them again.
+                definitions: workflow.status == .running ? restoredDefinitions(of: workflow) : [],
                 deadline: template?.deadline(workflow.params),
                 resultOutputs: template?.resultOutputs
             )
@@ -168,9 +169,10 @@ extension WorkflowEngine {
         fail(record, at: position, failure: failure, stats: jobs[position].stats)
     }
 
-    /// The jobs a restored workflow runs on a retry: its template's, or, when the type is no
-    /// longer registered (or now makes other jobs), jobs that fail saying so.
-    private func restoredDefinitions(of workflow: Workflow) -> [JobDefinition] {
+    /// The jobs of a workflow made again from its type (after a restart, or for a retry of one
+    /// that let go of them): its template's, or, when the type is no longer registered (or now
+    /// makes other jobs), jobs that fail saying so.
+    func restoredDefinitions(of workflow: Workflow) -> [JobDefinition] {
         if let template = templates.template(for: workflow.type) {
             let definitions = template.makeJobs(workflow.params)
             if definitions.map(\.name) == workflow.jobs.map(\.name) {

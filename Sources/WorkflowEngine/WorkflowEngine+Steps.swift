@@ -25,14 +25,27 @@ extension WorkflowEngine {
         if let jobID = query.jobID, !snapshot.workflow.jobs.contains(where: { $0.id == jobID }) {
             throw .invalidArgument(field: "job_id", reason: "workflow \(query.workflowID) has no job \(jobID)")
         }
-        guard snapshot.holdsEveryStep else { return .inStore(snapshot) }
-        return .page(Self.steps(query, in: snapshot))
+        // A window after the stored steps (a retried workflow's new ones) is all in memory.
+        guard snapshot.holdsEveryStep || (query.afterSequence ?? 0) >= snapshot.stepsInStoreThrough else {
+            return .inStore(snapshot)
+        }
+        return .page(Self.steps(query, in: snapshot, checked: false))
     }
 
-    /// The window `query` asks for, from `snapshot`'s tree, which must hold every step (see
-    /// ``steps(_:)``); `query` must have passed ``steps(_:)``'s checks.
+    /// The window `query` asks for, from a tree that holds every step.
+    ///
+    /// - Parameters:
+    ///   - query: A query ``steps(_:)`` accepted.
+    ///   - snapshot: The tree ``steps(_:)`` answered with, after ``withStoredSteps(_:)``; a
+    ///     snapshot still missing stored steps stops the program.
+    /// - Returns: The page.
     public nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot) -> StepPage {
-        precondition(snapshot.holdsEveryStep, "the snapshot's stored steps must be read first")
+        steps(query, in: snapshot, checked: true)
+    }
+
+    /// The window `query` asks for; `checked`: whether `snapshot` must hold every step.
+    private nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot, checked: Bool) -> StepPage {
+        precondition(!checked || snapshot.holdsEveryStep, "the snapshot's stored steps must be read first")
         let workflow = snapshot.workflow
         let lower = query.afterSequence ?? 0
         let upper = query.beforeSequence ?? .max

@@ -19,8 +19,9 @@ final class WorkflowRecord {
     }
     /// The request that started the workflow, to recognize retries with the same request id.
     private(set) var request: WorkflowRequest
-    /// The jobs to run, in order.
-    let definitions: [JobDefinition]
+    /// The jobs to run, in order; empty once the workflow left its history to the store
+    /// (see ``leaveHistoryToStore(through:)``), until a retry makes them again.
+    var definitions: [JobDefinition]
     /// How long the workflow may run from its start or retry; `nil` for no deadline.
     let deadline: Duration?
     /// The outputs that make the result (see ``WorkflowTemplate/resultOutputs``).
@@ -82,9 +83,12 @@ final class WorkflowRecord {
         request.params = [:]
     }
 
-    /// Lets go of the steps in the tree, which the store holds through `sequence`: each job
-    /// counts them in `storedStepCount` instead.
-    func leaveStepsToStore(through sequence: UInt64) {
+    /// Lets go of what only a running workflow needs or the store holds: the steps in the tree,
+    /// which the store holds through `sequence` (each job counts them in `storedStepCount`
+    /// instead), and the job definitions.
+    func leaveHistoryToStore(through sequence: UInt64) {
+        definitions = []
+        guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return }
         for index in workflow.jobs.indices {
             workflow.jobs[index].storedStepCount += workflow.jobs[index].steps.count
             workflow.jobs[index].steps = []

@@ -5,7 +5,7 @@
 /// ```swift
 /// let workflow = try engine.workflow(id: id)
 /// for job in workflow.jobs {
-///     print(job.name, job.status, job.steps.count)
+///     print(job.name, job.status, job.stepCount)
 /// }
 /// ```
 public struct Workflow: Sendable, Hashable {

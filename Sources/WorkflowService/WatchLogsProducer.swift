@@ -154,10 +154,10 @@ final class WatchLogsProducer: ServerStreamProducer {
         }
     }
 
-    /// Reads the store after `cursor` on ``storeReads`` and wakes the stream with the result.
+    /// Reads the store after `cursor` on ``StoreReads`` and wakes the stream with the result.
     private func fetchFromStore(after cursor: UInt64) {
         let (log, filter, waker) = (log, filter, waker)
-        StoreReads.queue.async { [weak self] in
+        StoreReads.run { [weak self] in
             let read = log.read(after: cursor, matching: filter, limit: Self.readBatch)
             self?.state.withLock { state in
                 state.fetched = (cursor, read)

@@ -315,7 +315,7 @@ package struct WorkflowRPCService: Sendable {
     /// Answers the call with what `read` returns, run on ``StoreReads`` because it reads the
     /// store: the event loop never waits on the disk.
     private func answerFromStore(_ responder: UnaryResponder, _ read: @escaping @Sendable () throws(EngineError) -> [UInt8]) {
-        StoreReads.queue.async {
+        StoreReads.run {
             do throws(EngineError) {
                 responder.succeed(try read())
             } catch {

@@ -35,7 +35,7 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "How many log events to retain for replay (with the sqlite store, the newest --events-in-memory of them in memory too).")
     var eventRetention = 1_000_000
 
-    @Option(help: "With the sqlite store: how many of the newest events to keep in memory as well (older ones are read from the store).")
+    @Option(help: "With the sqlite store: how many of the newest events to keep in memory as well (older ones are read from the store); at least 4096.")
     var eventsInMemory = 100_000
 
     @Option(help: "With the sqlite store: how many of the most recently finished workflows keep their steps in memory (older ones read them from the store).")
@@ -103,7 +103,7 @@ struct Workflowd: AsyncParsableCommand {
         }
         guard eventRetention > 0 else { throw ValidationError("--event-retention must be positive") }
         guard workflowRetention > 0 else { throw ValidationError("--workflow-retention must be positive") }
-        guard eventsInMemory > 0 else { throw ValidationError("--events-in-memory must be positive") }
+        guard eventsInMemory >= 4_096 else { throw ValidationError("--events-in-memory must be at least 4096") }
         guard finishedWorkflowsInMemory >= 0 else { throw ValidationError("--finished-workflows-in-memory must not be negative") }
         guard workflowRetentionHours >= 0 else { throw ValidationError("--workflow-retention-hours must not be negative") }
         guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must not be negative") }

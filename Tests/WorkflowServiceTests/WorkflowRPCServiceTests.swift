@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import WorkflowEngine
 import WorkflowMessages
+import WorkflowModel
 @testable import WorkflowService
 
 /// The handler the service registered for `method`.
@@ -238,21 +239,20 @@ extension WorkflowRPCServiceTests {
     func stepsLeftToTheStore() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let store = ManualStore()
+        let store = LoopWatchingStore(loop: loop)
         let engine = WorkflowEngine(
             templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), store: store,
-            history: HistoryInMemory(finishedWorkflowsWithSteps: 0), logger: logger
+            history: HistoryInMemory(finishedWorkflowsWithSteps: 1), logger: logger
         )
         _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
         let service = WorkflowRPCService(engine: engine)
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let listSteps = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
-
         // The store commits every millisecond, as the real one commits as writes arrive.
         let committer = Task {
             while !Task.isCancelled {
-                store.commitQueued()
+                store.inner.commitQueued()
                 try? await Task.sleep(for: .milliseconds(1))
             }
         }
@@ -262,18 +262,26 @@ extension WorkflowRPCServiceTests {
         func run(_ params: [String: String]) async throws -> String {
             let started = try await call(start, WorkflowV1.StartWorkflowRequest(type: "TEST", params: params).serializedBytes(), on: loop)
             let id = try WorkflowV1.StartWorkflowResponse(serializedBytes: try started.get()).workflowID
+            let deadline = ContinuousClock.now + .seconds(20)
             while try await engine.workflow(id: id).status == .running {
+                guard ContinuousClock.now < deadline else { throw RPCStatus(code: .deadlineExceeded, message: "\(id) still runs") }
                 try await Task.sleep(for: .milliseconds(1))
             }
             return id
         }
         let id = try await run(["jobs": "2", "steps": "3", "step_delay_ms": "0"])
         let hot = try await engine.workflow(id: id)
+        #expect(hot.jobs.map(\.steps.count) == [3, 3])
+        let deadline = ContinuousClock.now + .seconds(20)
         while try await engine.snapshot(id: id).holdsEveryStep {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the steps of \(id) stayed in memory")
+                return
+            }
             _ = try await run(["steps": "0"])
         }
 
-        store.failsReads = true
+        store.inner.failsReads = true
         for (handler, request) in [
             (get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes()),
             (listSteps, WorkflowV1.ListStepsRequest(workflowID: id).serializedBytes()),
@@ -285,7 +293,7 @@ extension WorkflowRPCServiceTests {
             #expect(status.code == .unavailable)
             #expect(status.message.contains(id))
         }
-        store.failsReads = false
+        store.inner.failsReads = false
 
         let summary = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id, omitSteps: true).serializedBytes(), on: loop).get())
         #expect(summary.jobs.map(\.stepCount) == [3, 3])
@@ -298,7 +306,49 @@ extension WorkflowRPCServiceTests {
         )
         #expect(page.steps.map(\.sequence) == Array(hot.jobs.flatMap(\.steps).map(\.sequence).suffix(4)))
         #expect(page.hasMore)
+        #expect(store.stepReads > 0)
+        #expect(store.stepReadsOnTheLoop == 0, "the store was read on the event loop")
+
+        // The whole tree read once is encoded once: the next read needs no store.
+        store.inner.failsReads = true
+        let again = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes(), on: loop).get())
+        #expect(again.jobs.map { $0.steps.map(\.id) } == tree.jobs.map { $0.steps.map(\.id) })
+        store.inner.failsReads = false
         await engine.shutdown()
         try await group.shutdownGracefully()
     }
+}
+
+/// A ``ManualStore`` that counts reads of stored steps, and those made on `loop`.
+private final class LoopWatchingStore: EventStore {
+    let inner = ManualStore()
+    private let loop: any EventLoop
+    private let reads = Mutex((all: 0, onLoop: 0))
+
+    init(loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    var stepReads: Int { reads.withLock { $0.all } }
+    var stepReadsOnTheLoop: Int { reads.withLock { $0.onLoop } }
+
+    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+        let onLoop = loop.inEventLoop
+        reads.withLock {
+            $0.all += 1
+            if onLoop { $0.onLoop += 1 }
+        }
+        return try inner.steps(ofWorkflow: id, through: through)
+    }
+
+    func recover() throws -> RecoveredState { try inner.recover() }
+    func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) { inner.setCommitHandler(handler) }
+    func enqueue(_ write: StoreWrite) { inner.enqueue(write) }
+    func enqueue(contentsOf writes: [StoreWrite]) { inner.enqueue(contentsOf: writes) }
+    func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
+        try inner.events(after: sequence, through: through, limit: limit)
+    }
+    func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
+    var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }
+    func flush() { inner.flush() }
 }

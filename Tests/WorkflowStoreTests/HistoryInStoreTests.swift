@@ -31,6 +31,15 @@ struct HistoryInStoreTests {
         }
     }
 
+    /// Waits until `condition` holds, for at most 20 seconds.
+    static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Waits until `id`'s steps are left to the store.
     static func waitUntilInStore(_ engine: WorkflowEngine, _ id: String) async throws -> WorkflowSnapshot {
         let deadline = ContinuousClock.now + .seconds(20)
@@ -80,7 +89,8 @@ struct HistoryInStoreTests {
     @Test("a failed workflow whose steps are in the store is retried: its old and new steps read back in order, numbered on")
     func retryAfterStepsLeftMemory() async throws {
         let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
-        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
+        // One finished workflow keeps its steps: the failed one, until the next one finishes.
+        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
         try await engine.restore()
         let failed = try await Self.run(engine, Self.steps.merging(["fail_job": "2"]) { $1 })
         #expect(failed.status == .failed)
@@ -113,10 +123,7 @@ struct HistoryInStoreTests {
             try await engine.restore()
             finished = try await Self.run(engine)
             runningID = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "100000", "step_delay_ms": "20"])).value.id
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try await engine.workflow(id: runningID).jobs[0].steps.count < 2, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await Self.waitUntil("two steps of \(runningID)") { try await engine.workflow(id: runningID).jobs[0].steps.count >= 2 }
             await engine.shutdown()
             store.flush()
         }
@@ -130,7 +137,11 @@ struct HistoryInStoreTests {
         // A running workflow comes back with its steps: it goes on numbering them.
         let running = try await restored.snapshot(id: runningID)
         #expect(running.holdsEveryStep)
-        #expect(running.workflow.jobs[0].steps.count >= 2)
+        let before = running.workflow.jobs[0].steps.count
+        #expect(before >= 2)
+        try await Self.waitUntil("a new step of \(runningID)") { try await restored.workflow(id: runningID).jobs[0].steps.count > before + 1 }
+        let job = try await restored.workflow(id: runningID).jobs[0]
+        #expect(job.steps.map(\.id) == (1...job.steps.count).map { "\(job.id)-s\($0)" })
         _ = try await restored.cancel(id: runningID)
         await restored.shutdown()
     }
@@ -145,7 +156,13 @@ struct HistoryInStoreTests {
         #expect(!engine.events.holdsInMemory(after: 0))
         var cursor: UInt64 = 0
         var read: [WorkflowModel.LogEvent] = []
+        var reads = 0
         while cursor < engine.events.lastSequence {
+            reads += 1
+            guard reads < 10_000 else {
+                Issue.record("the reads stopped advancing at \(cursor)")
+                return
+            }
             guard case .events(let events, let through) = engine.events.read(after: cursor, matching: EventFilter(workflowID: workflow.id), limit: 64) else {
                 Issue.record("the read after \(cursor) did not return events")
                 return
@@ -156,6 +173,40 @@ struct HistoryInStoreTests {
         #expect(read.map(\.sequence) == read.map(\.sequence).sorted())
         #expect(read.filter { $0.kind == .stepLogged }.compactMap(\.step) == workflow.jobs.flatMap(\.steps))
         #expect(read.last?.kind == .workflowCompleted)
+        await engine.shutdown()
+    }
+
+    @Test("a workflow forgotten while its steps are read back is not found, never answered with its steps missing")
+    func forgottenDuringARead() async throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = WorkflowEngine(
+            templates: .builtIn, workflowRetention: 2, store: store,
+            history: HistoryInMemory(finishedWorkflowsWithSteps: 1), logger: SQLiteEventStoreTests.logger
+        )
+        try await engine.restore()
+        let workflow = try await Self.run(engine)
+        let cold = try await Self.waitUntilInStore(engine, workflow.id)
+        try await Self.waitUntil("\(workflow.id) forgotten") {
+            _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
+            return (try? await engine.workflow(id: workflow.id)) == nil
+        }
+        store.flush()
+        #expect(throws: EngineError.workflowNotFound(workflow.id)) { try engine.withStoredSteps(cold) }
+        await engine.shutdown()
+    }
+
+    @Test("a workflow with no steps is never read from the store")
+    func workflowsWithoutStepsStayWhole() async throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
+        try await engine.restore()
+        let empty = try await Self.run(engine, ["jobs": "2", "steps": "0", "step_delay_ms": "0"])
+        for _ in 0..<3 {
+            _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
+        }
+        store.flush()
+        _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
+        #expect(try await engine.snapshot(id: empty.id).holdsEveryStep)
         await engine.shutdown()
     }
 }

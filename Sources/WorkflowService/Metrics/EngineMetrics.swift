@@ -35,6 +35,9 @@ final class EngineMetrics: Sendable {
     private let loop: any EventLoop
     private let state: Mutex<State>
     private let eventsAppended = Counter(label: "workflow_events_appended_total")
+    /// Events the metrics skipped because they fell behind what the log holds in memory (the
+    /// loop never reads the store for them).
+    private let eventsSkipped = Counter(label: "workflow_metrics_events_skipped_total")
     private let lastSequence = Gauge(label: "workflow_event_log_last_sequence")
 
     /// Counts the events appended to `log` once started, on `loop`.
@@ -67,6 +70,13 @@ final class EngineMetrics: Sendable {
         while true {
             let cursor = state.withLock { $0.isStopped ? nil : $0.cursor }
             guard let cursor else { return }
+            if !log.holdsInMemory(after: cursor) {
+                // Behind what memory holds: reading the store here would block the loop.
+                let oldest = log.oldestSequenceInMemory
+                eventsSkipped.increment(by: Int64(oldest - 1 - cursor))
+                state.withLock { $0.cursor = oldest - 1 }
+                continue
+            }
             var events: [LogEvent] = []
             switch log.visit(after: cursor, matching: .all, limit: Self.batchLimit, { events.append(copy $0); return true }) {
             case .truncated(let oldestRetained):
