@@ -117,6 +117,7 @@ def deep_watches(server: Server, client: Client, ids: list[str], samples: int, b
     _, first = first_event_ms(port, "after_sequence=0")
     oldest = int(first["sequence"])
     all_events, over_grpc, one_workflow = [], [], []
+    by_age = sorted(ids)
     rng = random.Random(11)
     for index in range(samples):
         cursor = oldest + int((newest - oldest) * (index + 0.5) / samples)
@@ -126,8 +127,9 @@ def deep_watches(server: Server, client: Client, ids: list[str], samples: int, b
         all_events.append(elapsed)
         if bench_client:
             over_grpc.append(grpc_first_event_ms(bench_client, server.port, cursor))
-        # An old workflow whose events are still retained (the oldest tenth's are pruned).
-        workflow_id = rng.choice(ids[len(ids) // 5: max(len(ids) // 5 + 1, len(ids) // 2)])
+        # An old workflow whose events are still retained (the oldest tenth's are pruned);
+        # ids sort by creation time.
+        workflow_id = rng.choice(by_age[len(by_age) // 5: max(len(by_age) // 5 + 1, len(by_age) // 2)])
         elapsed, event = first_event_ms(port, f"workflow_id={workflow_id}")
         if event["workflow_id"] != workflow_id or event["kind"] != "LOG_EVENT_KIND_WORKFLOW_STARTED":
             raise RuntimeError(f"the watch of {workflow_id} began with {event}")

@@ -40,14 +40,15 @@ struct HistoryInStoreTests {
         }
     }
 
-    /// Waits until `id`'s steps are left to the store.
-    static func waitUntilInStore(_ engine: WorkflowEngine, _ id: String) async throws -> WorkflowSnapshot {
+    /// Waits until `id`'s steps are left to the store: commits what is queued, then finishes
+    /// another workflow (the next finish after the terminal event's commit lets go of them).
+    static func waitUntilInStore(_ engine: WorkflowEngine, _ id: String, _ store: SQLiteEventStore) async throws -> WorkflowSnapshot {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             let snapshot = try await engine.snapshot(id: id)
             if !snapshot.holdsEveryStep { return snapshot }
             guard ContinuousClock.now < deadline else { throw TimedOut(what: "the steps of \(id) stay in memory") }
-            // The next finish after the terminal event's commit lets go of them.
+            store.flush()
             _ = try await run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
         }
     }
@@ -56,15 +57,21 @@ struct HistoryInStoreTests {
         WorkflowEngine(templates: .builtIn, store: store, history: history, logger: SQLiteEventStoreTests.logger)
     }
 
+    /// A restored engine on a store in a fresh directory.
+    static func freshEngine(history: HistoryInMemory) async throws -> (SQLiteEventStore, WorkflowEngine) {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
+        let engine = engine(store, history: history)
+        try await engine.restore()
+        return (store, engine)
+    }
+
     @Test("a finished workflow beyond the newest ones keeps its jobs and step counts; its steps read back equal the tree it had")
     func finishedStepsLeaveMemory() async throws {
-        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
-        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
-        try await engine.restore()
+        let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
         let hot = try await Self.run(engine)
         #expect(hot.jobs.map(\.steps.count) == [3, 3])
 
-        let cold = try await Self.waitUntilInStore(engine, hot.id)
+        let cold = try await Self.waitUntilInStore(engine, hot.id, store)
         #expect(cold.workflow.jobs.map(\.steps.count) == [0, 0])
         #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
         #expect(cold.workflow.jobs.map(\.stepCount) == [3, 3])
@@ -88,13 +95,11 @@ struct HistoryInStoreTests {
 
     @Test("a failed workflow whose steps are in the store is retried: its old and new steps read back in order, numbered on")
     func retryAfterStepsLeftMemory() async throws {
-        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
         // One finished workflow keeps its steps: the failed one, until the next one finishes.
-        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
-        try await engine.restore()
+        let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
         let failed = try await Self.run(engine, Self.steps.merging(["fail_job": "2"]) { $1 })
         #expect(failed.status == .failed)
-        _ = try await Self.waitUntilInStore(engine, failed.id)
+        _ = try await Self.waitUntilInStore(engine, failed.id, store)
 
         _ = try await engine.retry(id: failed.id)
         let retried = try await Self.waitForEnd(engine, failed.id)
@@ -148,9 +153,7 @@ struct HistoryInStoreTests {
 
     @Test("with a store, the log keeps only the newest events in memory and reads the older ones from the file, in order")
     func olderEventsComeFromTheStore() async throws {
-        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
-        let engine = Self.engine(store, history: HistoryInMemory(events: 16))
-        try await engine.restore()
+        let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(events: 16))
         let workflow = try await Self.run(engine, ["jobs": "2", "steps": "20", "step_delay_ms": "0"])
         store.flush()
         #expect(!engine.events.holdsInMemory(after: 0))
@@ -180,12 +183,12 @@ struct HistoryInStoreTests {
     func forgottenDuringARead() async throws {
         let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
         let engine = WorkflowEngine(
-            templates: .builtIn, workflowRetention: 2, store: store,
+            templates: .builtIn, workflowRetention: 3, store: store,
             history: HistoryInMemory(finishedWorkflowsWithSteps: 1), logger: SQLiteEventStoreTests.logger
         )
         try await engine.restore()
         let workflow = try await Self.run(engine)
-        let cold = try await Self.waitUntilInStore(engine, workflow.id)
+        let cold = try await Self.waitUntilInStore(engine, workflow.id, store)
         try await Self.waitUntil("\(workflow.id) forgotten") {
             _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
             return (try? await engine.workflow(id: workflow.id)) == nil
@@ -197,9 +200,7 @@ struct HistoryInStoreTests {
 
     @Test("a workflow with no steps is never read from the store")
     func workflowsWithoutStepsStayWhole() async throws {
-        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory()), logger: SQLiteEventStoreTests.logger)
-        let engine = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
-        try await engine.restore()
+        let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
         let empty = try await Self.run(engine, ["jobs": "2", "steps": "0", "step_delay_ms": "0"])
         for _ in 0..<3 {
             _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
