@@ -46,6 +46,15 @@ package final class MemoryReclaimer: Sendable {
         _ = CMallocControlSetTrimThreshold(Int32(retainedFreeMemory))
     }
 
+    /// Gives the free pages of every arena back to the system now, off the caller's thread:
+    /// after a burst of memory was freed outside any connection (an engine that restored a
+    /// store decoded every workflow's tree, then kept only summaries of the old ones).
+    package static func giveFreeMemoryBack() {
+        DispatchQueue.global(qos: .utility).async {
+            _ = CMallocControlTrim()
+        }
+    }
+
     /// A connection closed; schedules a trim when enough did.
     func connectionClosed() {
         let closes = closesSinceTrim.wrappingAdd(1, ordering: .relaxed).newValue

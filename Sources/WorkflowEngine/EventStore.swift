@@ -43,6 +43,14 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep]
 
+    /// The stored tree of workflow `id` (as last committed), or `nil` when none is stored; with
+    /// `stepsThrough`, its steps with sequences up to it are read into its jobs, else each
+    /// job's `storedStepCount` counts its stored steps. Tree and steps are read in one
+    /// transaction.
+    ///
+    /// - Throws: When the store cannot be read.
+    func workflow(id: String, stepsThrough: UInt64?) throws -> Workflow?
+
     /// Every stored record of `collection` (see ``StoredRecord``), in no particular order.
     ///
     /// - Throws: When the store cannot be read.

@@ -3,7 +3,7 @@ public enum StepRead: Sendable {
     /// The page, read from memory.
     case page(StepPage)
     /// Some of the workflow's steps are only in the store: read them into this snapshot with
-    /// ``WorkflowEngine/withStoredSteps(_:)`` (off the event loop), then take the page with
+    /// ``WorkflowEngine/withStoredHistory(_:includingSteps:)`` (off the event loop), then take the page with
     /// ``WorkflowEngine/steps(_:in:)``.
     case inStore(WorkflowSnapshot)
 }

@@ -24,24 +24,76 @@ extension WorkflowEngine {
         }
     }
 
-    /// `snapshot` with the steps only the store holds read back into its jobs, in order before
-    /// the steps the tree holds. Reads the store, so call it off the network event loop.
+    /// `snapshot` with what only the store holds read back: the tree of a workflow that keeps
+    /// only its summary in memory, and the steps left to the store (in order before those the
+    /// tree holds). Reads the store, so call it off the network event loop.
     ///
-    /// - Parameter snapshot: A snapshot from ``snapshot(id:)`` or ``steps(_:)``.
-    /// - Returns: The snapshot holding every step; `snapshot` itself when it already does.
+    /// - Parameters:
+    ///   - snapshot: A snapshot from ``snapshot(id:)`` or ``steps(_:)``.
+    ///   - includingSteps: Whether to read the steps; without them each job's `stepCount`
+    ///     still counts them.
+    /// - Returns: The snapshot with the tree (and the steps, if asked for); `snapshot` itself
+    ///   when nothing asked for is in the store.
     /// - Throws: ``EngineError/Code/unavailable`` when the store cannot be read (logged as
     ///   `store.read_failed`); ``EngineError/Code/workflowNotFound`` when the workflow was
-    ///   forgotten since the snapshot (the store no longer holds all its steps).
-    public nonisolated func withStoredSteps(_ snapshot: WorkflowSnapshot) throws(EngineError) -> WorkflowSnapshot {
-        guard !snapshot.holdsEveryStep, let store else { return snapshot }
+    ///   forgotten since the snapshot (the store no longer holds it).
+    public nonisolated func withStoredHistory(_ snapshot: WorkflowSnapshot, includingSteps: Bool = true) throws(EngineError) -> WorkflowSnapshot {
+        guard let store, snapshot.treeInStore || (includingSteps && !snapshot.isWhole) else { return snapshot }
         let id = snapshot.workflow.id
-        let stored: [StoredStep]
         do {
-            stored = try store.steps(ofWorkflow: id, through: snapshot.stepsInStoreThrough)
+            if snapshot.treeInStore {
+                guard let stored = try store.workflow(id: id, stepsThrough: includingSteps ? snapshot.stepsInStoreThrough : nil) else {
+                    throw EngineError.workflowNotFound(id)
+                }
+                var complete = snapshot
+                complete.workflow = stored
+                complete.treeInStore = false
+                complete.stepsInStoreThrough = includingSteps ? 0 : snapshot.stepsInStoreThrough
+                return complete
+            }
+            return try Self.withStoredSteps(snapshot, from: store.steps(ofWorkflow: id, through: snapshot.stepsInStoreThrough))
+        } catch let error as EngineError {
+            throw error
         } catch {
             logger.error("store.read_failed", metadata: ["workflow.id": "\(id)", "store.error": "\(error)"])
-            throw .storeUnavailable("the steps of workflow \(id)", error)
+            throw .storeUnavailable("workflow \(id)", error)
         }
+    }
+
+    /// `page` with the trees of the workflows that keep only their summary in memory read from
+    /// the store (their jobs without steps, each counting its steps); a workflow forgotten since
+    /// is left out. Reads the store, so call it off the network event loop.
+    ///
+    /// - Parameter page: A page from ``list(_:)``.
+    /// - Returns: The page with every workflow's jobs.
+    /// - Throws: ``EngineError/Code/unavailable`` when the store cannot be read (logged).
+    public nonisolated func withStoredTrees(_ page: WorkflowPage) throws(EngineError) -> WorkflowPage {
+        guard let store, !page.treesInStore.isEmpty else { return page }
+        var complete = page
+        complete.workflows = []
+        complete.treesInStore = []
+        for workflow in page.workflows {
+            guard page.treesInStore.contains(workflow.id) else {
+                complete.workflows.append(workflow)
+                continue
+            }
+            do {
+                if let stored = try store.workflow(id: workflow.id, stepsThrough: nil) {
+                    complete.workflows.append(stored)
+                }
+            } catch {
+                logger.error("store.read_failed", metadata: ["workflow.id": "\(workflow.id)", "store.error": "\(error)"])
+                throw .storeUnavailable("workflow \(workflow.id)", error)
+            }
+        }
+        return complete
+    }
+
+    /// `snapshot` with `stored`, its steps read from the store, put before those in its tree.
+    ///
+    /// - Throws: ``EngineError/Code/workflowNotFound`` when a job's stored steps are fewer than
+    ///   it counts: the workflow was forgotten meanwhile, its steps deleted with it.
+    private static func withStoredSteps(_ snapshot: WorkflowSnapshot, from stored: [StoredStep]) throws(EngineError) -> WorkflowSnapshot {
         var complete = snapshot
         var older = [[Step]](repeating: [], count: complete.workflow.jobs.count)
         for entry in stored where older.indices.contains(entry.jobPosition) {
@@ -49,8 +101,7 @@ extension WorkflowEngine {
         }
         for index in complete.workflow.jobs.indices {
             guard older[index].count == complete.workflow.jobs[index].storedStepCount else {
-                // Forgotten meanwhile: its steps were deleted with it.
-                throw .workflowNotFound(id)
+                throw .workflowNotFound(snapshot.workflow.id)
             }
             complete.workflow.jobs[index].steps = older[index] + complete.workflow.jobs[index].steps
             complete.workflow.jobs[index].storedStepCount = 0

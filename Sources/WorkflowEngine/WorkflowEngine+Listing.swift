@@ -1,7 +1,8 @@
 import WorkflowModel
 
 extension WorkflowEngine {
-    /// The retained workflows that match `query`, newest first, one page at a time.
+    /// The retained workflows that match `query`, newest first, one page at a time. With a
+    /// store, some may be only summaries (``WorkflowPage/treesInStore``).
     ///
     /// Page tokens are positions in the creation order, so pages stay stable while new
     /// workflows start: a new workflow appears on the first page, never in the middle.
@@ -25,17 +26,21 @@ extension WorkflowEngine {
             end = CreationOrder.firstIndex(in: order, notBelow: token)
         }
         var page: [Workflow] = []
+        var treesInStore: Set<String> = []
         var index = end
         while index > 0 {
             index -= 1
             let record = order[index]
             guard !record.isForgotten, query.matches(record) else { continue }
             if page.count == query.pageSize {
-                return WorkflowPage(workflows: page, nextPageToken: page.last?.id)
+                return WorkflowPage(workflows: page, nextPageToken: page.last?.id, treesInStore: treesInStore)
             }
             page.append(record.workflow)
+            if record.treeInStore {
+                treesInStore.insert(record.workflow.id)
+            }
         }
-        return WorkflowPage(workflows: page, nextPageToken: nil)
+        return WorkflowPage(workflows: page, nextPageToken: nil, treesInStore: treesInStore)
     }
 
     /// How many retained workflows match `query`, per type and status, by type then status.

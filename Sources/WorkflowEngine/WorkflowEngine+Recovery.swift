@@ -58,9 +58,7 @@ extension WorkflowEngine {
                 running.append(record)
             } else {
                 finishedWorkflowIDs.push((workflow.id, workflow.attempt))
-                if record.stepsInStoreThrough == 0 {
-                    finishedWithSteps.push((workflow.id, workflow.attempt))
-                }
+                finishedWithSteps.push((workflow.id, workflow.attempt))
             }
         }
         creationOrder.sort()

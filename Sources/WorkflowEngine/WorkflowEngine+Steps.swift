@@ -5,9 +5,10 @@ extension WorkflowEngine {
     /// workflow with 100,000 steps loads a page at a time and never the whole tree.
     ///
     /// Each job's steps are ordered by sequence, so a window costs a binary search per job plus
-    /// the steps the filters skip. When some of the workflow's steps are only in the store (see
-    /// ``HistoryInMemory``), the answer is the tree to read them into instead: pass it through
-    /// ``withStoredSteps(_:)`` off the event loop, then to ``steps(_:in:)``.
+    /// the steps the filters skip. When some of the workflow's steps (or its tree) are only in
+    /// the store (see ``HistoryInMemory``), the answer is the snapshot to read them into
+    /// instead: pass it through ``withStoredHistory(_:includingSteps:)`` off the event loop,
+    /// then to ``steps(_:in:)``.
     ///
     /// - Parameter query: The workflow, the filters, the range and which end of it.
     /// - Returns: The page, or the snapshot whose stored steps the page needs.
@@ -22,30 +23,39 @@ extension WorkflowEngine {
             throw .invalidArgument(field: "before_sequence", reason: "must be greater than after_sequence")
         }
         let snapshot = try snapshot(id: query.workflowID)
-        if let jobID = query.jobID, !snapshot.workflow.jobs.contains(where: { $0.id == jobID }) {
-            throw .invalidArgument(field: "job_id", reason: "workflow \(query.workflowID) has no job \(jobID)")
-        }
+        guard !snapshot.treeInStore else { return .inStore(snapshot) }
+        try Self.checkJob(of: query, in: snapshot.workflow)
         // A window after the stored steps (a retried workflow's new ones) is all in memory.
-        guard snapshot.holdsEveryStep || (query.afterSequence ?? 0) >= snapshot.stepsInStoreThrough else {
+        guard snapshot.isWhole || (query.afterSequence ?? 0) >= snapshot.stepsInStoreThrough else {
             return .inStore(snapshot)
         }
         return .page(Self.steps(query, in: snapshot, checked: false))
+    }
+
+    /// Refuses a query for a job `workflow` does not have.
+    private nonisolated static func checkJob(of query: StepQuery, in workflow: Workflow) throws(EngineError) {
+        if let jobID = query.jobID, !workflow.jobs.contains(where: { $0.id == jobID }) {
+            throw .invalidArgument(field: "job_id", reason: "workflow \(query.workflowID) has no job \(jobID)")
+        }
     }
 
     /// The window `query` asks for, from a tree that holds every step.
     ///
     /// - Parameters:
     ///   - query: A query ``steps(_:)`` accepted.
-    ///   - snapshot: The tree ``steps(_:)`` answered with, after ``withStoredSteps(_:)``; a
-    ///     snapshot still missing stored steps stops the program.
+    ///   - snapshot: The tree ``steps(_:)`` answered with, after
+    ///     ``withStoredHistory(_:includingSteps:)``; a snapshot still missing stored steps
+    ///     stops the program.
     /// - Returns: The page.
-    public nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot) -> StepPage {
-        steps(query, in: snapshot, checked: true)
+    /// - Throws: ``EngineError/Code/invalidArgument`` for a job the workflow does not have.
+    public nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot) throws(EngineError) -> StepPage {
+        try checkJob(of: query, in: snapshot.workflow)
+        return steps(query, in: snapshot, checked: true)
     }
 
     /// The window `query` asks for; `checked`: whether `snapshot` must hold every step.
     private nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot, checked: Bool) -> StepPage {
-        precondition(!checked || snapshot.holdsEveryStep, "the snapshot's stored steps must be read first")
+        precondition(!checked || snapshot.isWhole, "the snapshot's stored steps must be read first")
         let workflow = snapshot.workflow
         let lower = query.afterSequence ?? 0
         let upper = query.beforeSequence ?? .max

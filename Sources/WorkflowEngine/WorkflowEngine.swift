@@ -248,9 +248,9 @@ public actor WorkflowEngine {
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats. With a store,
-    /// a workflow that finished a while ago has only its jobs' step counts (`storedStepCount`),
-    /// its steps being in the store: read the whole tree with ``snapshot(id:)`` and
-    /// ``withStoredSteps(_:)``.
+    /// a workflow that ended a while ago has only its jobs' step counts (`storedStepCount`), its
+    /// steps being in the store, or, if it cannot run again, only its summary (no jobs): read
+    /// the whole tree with ``snapshot(id:)`` and ``withStoredHistory(_:includingSteps:)``.
     ///
     /// - Parameter id: The workflow's id.
     /// - Throws: ``EngineError/Code/workflowNotFound`` if no such workflow is retained.
@@ -298,7 +298,7 @@ public actor WorkflowEngine {
         }
         return WorkflowSnapshot(
             workflow: record.workflow, revision: record.revision, asOfSequence: asOfSequence(of: record),
-            stepsInStoreThrough: record.stepsInStoreThrough
+            stepsInStoreThrough: record.stepsInStoreThrough, treeInStore: record.treeInStore
         )
     }
 

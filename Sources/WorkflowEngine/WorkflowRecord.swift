@@ -26,8 +26,8 @@ final class WorkflowRecord {
     let deadline: Duration?
     /// The outputs that make the result (see ``WorkflowTemplate/resultOutputs``).
     let resultOutputs: [String]?
-    /// References to the jobs, precomputed for events.
-    let jobRefs: [JobRef]
+    /// References to the jobs, precomputed for events; empty once only the store holds the tree.
+    private(set) var jobRefs: [JobRef]
     /// The position of the job the workflow is at: running, waiting for its next attempt, or
     /// about to start.
     var position = 0
@@ -50,6 +50,9 @@ final class WorkflowRecord {
     /// The steps with sequences up to this one are in the store only (the jobs'
     /// `storedStepCount` counts them); 0 while the tree holds every step.
     var stepsInStoreThrough: UInt64 = 0
+    /// Whether only the store holds the tree: ``workflow`` is the summary of an ended workflow
+    /// that cannot run again (no jobs, result or counters), and is never stored again.
+    private(set) var treeInStore = false
     /// Set once the engine no longer retains the workflow; the record may linger in the
     /// engine's creation order for a while.
     private(set) var isForgotten = false
@@ -83,11 +86,29 @@ final class WorkflowRecord {
         request.params = [:]
     }
 
-    /// Lets go of what only a running workflow needs or the store holds: the steps in the tree,
-    /// which the store holds through `sequence` (each job counts them in `storedStepCount`
-    /// instead), and the job definitions.
+    /// Lets go of what only a running workflow needs or the store holds: the job definitions,
+    /// and the steps in the tree, which the store holds through `sequence` (each job counts
+    /// them in `storedStepCount` instead). A workflow that cannot run again (completed or
+    /// cancelled; a failed one can be retried) keeps only its summary: the store holds its tree.
     func leaveHistoryToStore(through sequence: UInt64) {
         definitions = []
+        if workflow.status != .failed {
+            var summary = workflow
+            summary.jobs = []
+            summary.result = [:]
+            summary.stats = Stats()
+            summary.error = nil
+            if workflow.requestID.isEmpty {
+                // Nothing compares a repeated request with it: its parameters can go too.
+                summary.params = [:]
+                request.params = [:]
+            }
+            workflow = summary
+            jobRefs = []
+            treeInStore = true
+            stepsInStoreThrough = sequence
+            return
+        }
         guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return }
         for index in workflow.jobs.indices {
             workflow.jobs[index].storedStepCount += workflow.jobs[index].steps.count
@@ -129,6 +150,7 @@ final class WorkflowRecord {
 
     /// Queues the workflow's current state for the store (nothing without one).
     func persist(in log: EventLog) {
+        precondition(!treeInStore, "a summary must never replace the stored tree of workflow \(workflow.id)")
         log.persist(workflow, firstSequence: firstSequence)
     }
 }

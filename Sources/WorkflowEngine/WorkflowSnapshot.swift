@@ -11,12 +11,15 @@ public struct WorkflowSnapshot: Sendable {
     /// tree, none after it.
     public var asOfSequence: UInt64
     /// The steps with sequences up to this one are in the store, not in ``workflow`` (its
-    /// jobs' `storedStepCount` counts them); 0 when the tree holds every step. Read them back
-    /// with ``WorkflowEngine/withStoredSteps(_:)``, off the network event loop.
+    /// jobs' `storedStepCount` counts them); 0 when the tree holds every step.
     public var stepsInStoreThrough: UInt64 = 0
+    /// Whether only the store holds the workflow's tree: ``workflow`` is an ended workflow's
+    /// summary (ids, type, status, times, user, attempt), with no jobs.
+    public var treeInStore = false
 
-    /// Whether ``workflow`` holds every step of the workflow.
-    public var holdsEveryStep: Bool {
-        stepsInStoreThrough == 0
+    /// Whether ``workflow`` is the whole tree with every step; if not, read the rest with
+    /// ``WorkflowEngine/withStoredHistory(_:includingSteps:)``, off the network event loop.
+    public var isWhole: Bool {
+        stepsInStoreThrough == 0 && !treeInStore
     }
 }

@@ -78,7 +78,7 @@ package struct WorkflowRPCService: Sendable {
         // Two encodings of a message, one after the other, decode as their merge: the cached
         // tree plus this read's `as_of_sequence`.
         let asOf = WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
-        if request.omitSteps || snapshot.holdsEveryStep {
+        if snapshot.isWhole || (request.omitSteps && !snapshot.treeInStore) {
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
@@ -88,9 +88,9 @@ package struct WorkflowRPCService: Sendable {
             return responder.succeed(tree + asOf)
         }
         answerFromStore(responder) { [engine] () throws(EngineError) in
-            let complete = try engine.withStoredSteps(snapshot)
+            let complete = try engine.withStoredHistory(snapshot, includingSteps: !request.omitSteps)
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
-                WorkflowV1.Workflow(complete.workflow).serializedBytes()
+                WorkflowV1.Workflow(complete.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
             return tree + asOf
         }
@@ -141,18 +141,29 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
-            let page = try engine.list(query)
-            let summaries = page.workflows.map { WorkflowV1.Workflow($0, includingSteps: false) }
-            // A page of large summaries ends early, and its token continues after the last one sent.
-            let fitting = Self.countFitting(summaries)
-            guard fitting < summaries.count else {
-                return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: page.nextPageToken ?? "").serializedBytes()
-            }
-            return WorkflowV1.ListWorkflowsResponse(
-                workflows: Array(summaries.prefix(fitting)), nextPageToken: summaries[fitting - 1].id
-            ).serializedBytes()
+        let page: WorkflowPage
+        do throws(EngineError) {
+            page = try onEngine { engine throws(EngineError) in try engine.list(query) }
+        } catch {
+            return responder.fail(RPCStatus(error))
         }
+        guard page.treesInStore.isEmpty else {
+            return answerFromStore(responder) { [engine] () throws(EngineError) in Self.encode(try engine.withStoredTrees(page)) }
+        }
+        responder.succeed(Self.encode(page))
+    }
+
+    /// The ListWorkflows answer of `page`: a page of large summaries ends early, and its token
+    /// continues after the last one sent.
+    private static func encode(_ page: WorkflowPage) -> [UInt8] {
+        let summaries = page.workflows.map { WorkflowV1.Workflow($0, includingSteps: false) }
+        let fitting = countFitting(summaries)
+        guard fitting < summaries.count else {
+            return WorkflowV1.ListWorkflowsResponse(workflows: summaries, nextPageToken: page.nextPageToken ?? "").serializedBytes()
+        }
+        return WorkflowV1.ListWorkflowsResponse(
+            workflows: Array(summaries.prefix(fitting)), nextPageToken: summaries[fitting - 1].id
+        ).serializedBytes()
     }
 
     private func listSteps(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
@@ -173,7 +184,7 @@ package struct WorkflowRPCService: Sendable {
             responder.succeed(Self.encode(page, of: query))
         case .inStore(let snapshot):
             answerFromStore(responder) { [engine] () throws(EngineError) in
-                Self.encode(WorkflowEngine.steps(query, in: try engine.withStoredSteps(snapshot)), of: query)
+                Self.encode(try WorkflowEngine.steps(query, in: try engine.withStoredHistory(snapshot)), of: query)
             }
         }
     }

@@ -165,6 +165,10 @@ package final class WorkflowServer: Sendable {
     ///   what binding threw.
     package func start() async throws -> Int {
         try await engine.restore()
+        if engine.store != nil {
+            // Restoring decoded every stored tree and kept only summaries of the old ones.
+            MemoryReclaimer.giveFreeMemoryBack()
+        }
         let files = environment.files
         let kept = await engine.retainedArtifacts()
         files.artifacts.sweep(keeping: kept)

@@ -333,6 +333,35 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func workflow(id: String, stepsThrough: UInt64?) throws -> Workflow? {
+        try pool.read { db in
+            guard let body = try Data.fetchOne(db, sql: "SELECT body FROM workflows WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            var workflow = try RecordCodec.decodeWorkflow([UInt8](body))
+            if let stepsThrough {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
+                    arguments: [id, Int64(clamping: stepsThrough)]
+                )
+                while let row = try rows.next() {
+                    let position = row[0] as Int
+                    guard workflow.jobs.indices.contains(position) else { continue }
+                    workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
+                }
+            } else {
+                let rows = try Row.fetchCursor(db, sql: "SELECT job_position, count(*) FROM steps WHERE workflow_id = ? GROUP BY job_position", arguments: [id])
+                while let row = try rows.next() {
+                    let position = row[0] as Int
+                    guard workflow.jobs.indices.contains(position) else { continue }
+                    workflow.jobs[position].storedStepCount = row[1]
+                }
+            }
+            return workflow
+        }
+    }
+
     package func recover() throws -> RecoveredState {
         do {
             return try pool.read { db in

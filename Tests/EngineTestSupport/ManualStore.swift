@@ -12,6 +12,7 @@ package final class ManualStore: EventStore {
         var records: [String: StoredRecord] = [:]
         var groups: [[StoreWrite]] = []
         var failsReads = false
+        var workflows: [String: Workflow] = [:]
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -75,6 +76,23 @@ package final class ManualStore: EventStore {
         }
     }
 
+    package func workflow(id: String, stepsThrough: UInt64?) throws -> Workflow? {
+        try state.withLock { state in
+            if state.failsReads { throw ReadFailure() }
+            guard var workflow = state.workflows[id] else { return nil }
+            let forgotten = state.forgotten.contains(id)
+            for event in state.committed where !forgotten && event.workflowID == id {
+                guard let step = event.step, let job = event.job, workflow.jobs.indices.contains(job.position) else { continue }
+                if let stepsThrough {
+                    if event.sequence <= stepsThrough { workflow.jobs[job.position].steps.append(step) }
+                } else {
+                    workflow.jobs[job.position].storedStepCount += 1
+                }
+            }
+            return workflow
+        }
+    }
+
     package func records(in collection: String) throws -> [StoredRecord] {
         state.withLock { state in state.records.values.filter { $0.collection == collection } }
     }
@@ -113,8 +131,10 @@ package final class ManualStore: EventStore {
             for write in state.queued {
                 switch write {
                 case .events(let events): state.committed.append(contentsOf: events)
-                case .forget(let workflowID): state.forgotten.append(workflowID)
-                case .workflow: break
+                case .forget(let workflowID):
+                    state.forgotten.append(workflowID)
+                    state.workflows[workflowID] = nil
+                case .workflow(let workflow, _): state.workflows[workflow.id] = workflow
                 case .records(let records):
                     for record in records where (state.records[record.collection + "/" + record.key]?.revision ?? 0) < record.revision {
                         state.records[record.collection + "/" + record.key] = record

@@ -250,7 +250,7 @@ extension WorkflowEngine {
         case .page(let page):
             return page
         case .inStore(let snapshot):
-            return Self.steps(query, in: try withStoredSteps(snapshot))
+            return try Self.steps(query, in: try withStoredHistory(snapshot))
         }
     }
 }

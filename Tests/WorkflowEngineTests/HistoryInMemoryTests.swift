@@ -18,17 +18,17 @@ struct HistoryInMemoryTests {
         let second = try await engine.start(Self.quick).value.id
         try await EngineTesting.waitUntil(second, in: engine) { $0.status == .completed }
         // Nothing is committed: the store does not hold the first one's steps yet.
-        #expect(try await engine.snapshot(id: first).holdsEveryStep)
+        #expect(try await engine.snapshot(id: first).isWhole)
         #expect(try await engine.workflow(id: first).jobs[0].steps.count == 2)
 
         store.commitQueued()
         let third = try await engine.start(Self.quick).value.id
         try await EngineTesting.waitUntil(third, in: engine) { $0.status == .completed }
         let cold = try await engine.snapshot(id: first)
-        #expect(!cold.holdsEveryStep)
-        #expect(cold.workflow.jobs[0].steps.isEmpty)
-        #expect(cold.workflow.jobs[0].stepCount == 2)
-        #expect(try engine.withStoredSteps(cold).workflow.jobs[0].steps.count == 2)
+        #expect(cold.treeInStore)
+        #expect(cold.workflow.jobs.isEmpty)
+        #expect(try engine.withStoredHistory(cold).workflow.jobs[0].steps.count == 2)
+        #expect(try engine.withStoredHistory(cold, includingSteps: false).workflow.jobs[0].stepCount == 2)
         await engine.shutdown()
     }
 
@@ -42,7 +42,7 @@ struct HistoryInMemoryTests {
             ids.append(id)
         }
         for id in ids {
-            #expect(try await engine.snapshot(id: id).holdsEveryStep)
+            #expect(try await engine.snapshot(id: id).isWhole)
             #expect(try await engine.workflow(id: id).jobs[0].steps.count == 2)
         }
     }

@@ -241,6 +241,7 @@ private final class SlowReadStore: EventStore {
     func enqueue(contentsOf writes: [StoreWrite]) { inner.enqueue(contentsOf: writes) }
     func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
     func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] { try inner.steps(ofWorkflow: id, through: through) }
+    func workflow(id: String, stepsThrough: UInt64?) throws -> WorkflowModel.Workflow? { try inner.workflow(id: id, stepsThrough: stepsThrough) }
     var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }
     func flush() { inner.flush() }
 

@@ -249,6 +249,7 @@ extension WorkflowRPCServiceTests {
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let listSteps = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
+        let list = try unaryHandler(of: service, WorkflowV1.WorkflowService.listWorkflows)
         // The store commits every millisecond, as the real one commits as writes arrive.
         let committer = Task {
             while !Task.isCancelled {
@@ -273,7 +274,7 @@ extension WorkflowRPCServiceTests {
         let hot = try await engine.workflow(id: id)
         #expect(hot.jobs.map(\.steps.count) == [3, 3])
         let deadline = ContinuousClock.now + .seconds(20)
-        while try await engine.snapshot(id: id).holdsEveryStep {
+        while try await engine.snapshot(id: id).isWhole {
             guard ContinuousClock.now < deadline else {
                 Issue.record("the steps of \(id) stayed in memory")
                 return
@@ -284,7 +285,9 @@ extension WorkflowRPCServiceTests {
         store.inner.failsReads = true
         for (handler, request) in [
             (get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes()),
+            (get, WorkflowV1.GetWorkflowRequest(workflowID: id, omitSteps: true).serializedBytes()),
             (listSteps, WorkflowV1.ListStepsRequest(workflowID: id).serializedBytes()),
+            (list, WorkflowV1.ListWorkflowsRequest(pageSize: 100).serializedBytes()),
         ] {
             guard case .failure(let status) = try await call(handler, request, on: loop) else {
                 Issue.record("a read of an unreadable store must fail")
@@ -297,6 +300,14 @@ extension WorkflowRPCServiceTests {
 
         let summary = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id, omitSteps: true).serializedBytes(), on: loop).get())
         #expect(summary.jobs.map(\.stepCount) == [3, 3])
+        #expect(summary.jobs.map(\.id) == hot.jobs.map(\.id))
+        let listed = try WorkflowV1.ListWorkflowsResponse(
+            serializedBytes: try await call(list, WorkflowV1.ListWorkflowsRequest(pageSize: 100).serializedBytes(), on: loop).get()
+        )
+        let entry = try #require(listed.workflows.first { $0.id == id })
+        #expect(entry.jobs.map(\.stepCount) == [3, 3])
+        #expect(entry.jobs.map(\.status) == [.completed, .completed])
+        #expect(entry.jobs.allSatisfy { $0.steps.isEmpty })
         let tree = try WorkflowV1.Workflow(serializedBytes: try await call(get, WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes(), on: loop).get())
         #expect(tree.jobs.map { $0.steps.map(\.id) } == hot.jobs.map { $0.steps.map(\.id) })
         #expect(tree.jobs.map { $0.steps.map(\.sequence) } == hot.jobs.map { $0.steps.map(\.sequence) })
@@ -306,8 +317,8 @@ extension WorkflowRPCServiceTests {
         )
         #expect(page.steps.map(\.sequence) == Array(hot.jobs.flatMap(\.steps).map(\.sequence).suffix(4)))
         #expect(page.hasMore)
-        #expect(store.stepReads > 0)
-        #expect(store.stepReadsOnTheLoop == 0, "the store was read on the event loop")
+        #expect(store.storeReads > 0)
+        #expect(store.storeReadsOnTheLoop == 0, "the store was read on the event loop")
 
         // The whole tree read once is encoded once: the next read needs no store.
         store.inner.failsReads = true
@@ -319,7 +330,7 @@ extension WorkflowRPCServiceTests {
     }
 }
 
-/// A ``ManualStore`` that counts reads of stored steps, and those made on `loop`.
+/// A ``ManualStore`` that counts reads of stored steps and trees, and those made on `loop`.
 private final class LoopWatchingStore: EventStore {
     let inner = ManualStore()
     private let loop: any EventLoop
@@ -329,16 +340,26 @@ private final class LoopWatchingStore: EventStore {
         self.loop = loop
     }
 
-    var stepReads: Int { reads.withLock { $0.all } }
-    var stepReadsOnTheLoop: Int { reads.withLock { $0.onLoop } }
+    /// Reads of stored steps or trees, and those made on the loop.
+    var storeReads: Int { reads.withLock { $0.all } }
+    var storeReadsOnTheLoop: Int { reads.withLock { $0.onLoop } }
 
     func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+        countRead()
+        return try inner.steps(ofWorkflow: id, through: through)
+    }
+
+    func workflow(id: String, stepsThrough: UInt64?) throws -> WorkflowModel.Workflow? {
+        countRead()
+        return try inner.workflow(id: id, stepsThrough: stepsThrough)
+    }
+
+    private func countRead() {
         let onLoop = loop.inEventLoop
         reads.withLock {
             $0.all += 1
             if onLoop { $0.onLoop += 1 }
         }
-        return try inner.steps(ofWorkflow: id, through: through)
     }
 
     func recover() throws -> RecoveredState { try inner.recover() }

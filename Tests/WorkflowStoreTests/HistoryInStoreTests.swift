@@ -46,7 +46,7 @@ struct HistoryInStoreTests {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
             let snapshot = try await engine.snapshot(id: id)
-            if !snapshot.holdsEveryStep { return snapshot }
+            if !snapshot.isWhole { return snapshot }
             guard ContinuousClock.now < deadline else { throw TimedOut(what: "the steps of \(id) stay in memory") }
             store.flush()
             _ = try await run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
@@ -65,20 +65,35 @@ struct HistoryInStoreTests {
         return (store, engine)
     }
 
-    @Test("a finished workflow beyond the newest ones keeps its jobs and step counts; its steps read back equal the tree it had")
+    @Test("a completed workflow beyond the newest ones keeps only its summary; its tree and steps read back equal the tree it had")
     func finishedStepsLeaveMemory() async throws {
         let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(finishedWorkflowsWithSteps: 1))
         let hot = try await Self.run(engine)
         #expect(hot.jobs.map(\.steps.count) == [3, 3])
 
         let cold = try await Self.waitUntilInStore(engine, hot.id, store)
-        #expect(cold.workflow.jobs.map(\.steps.count) == [0, 0])
-        #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
-        #expect(cold.workflow.jobs.map(\.stepCount) == [3, 3])
+        #expect(cold.treeInStore)
+        #expect(cold.workflow.jobs.isEmpty)
+        #expect(cold.workflow.status == .completed)
         #expect(cold.stepsInStoreThrough >= hot.jobs[1].steps[2].sequence)
-        let complete = try engine.withStoredSteps(cold)
-        #expect(complete.holdsEveryStep)
+        let complete = try engine.withStoredHistory(cold)
+        #expect(complete.isWhole)
         #expect(complete.workflow == hot)
+        let summary = try engine.withStoredHistory(cold, includingSteps: false).workflow
+        #expect(summary.jobs.map(\.steps.count) == [0, 0])
+        #expect(summary.jobs.map(\.stepCount) == [3, 3])
+        var stepless = hot
+        for index in stepless.jobs.indices {
+            stepless.jobs[index].steps = []
+            stepless.jobs[index].storedStepCount = 3
+        }
+        #expect(summary == stepless)
+        // Listing reads its tree back too.
+        let page = try await engine.list(WorkflowQuery(pageSize: 100))
+        #expect(page.treesInStore.contains(hot.id))
+        let listed = try engine.withStoredTrees(page)
+        #expect(listed.treesInStore.isEmpty)
+        #expect(listed.workflows.first { $0.id == hot.id } == stepless)
 
         // A window of the log needs the stored steps first; read back, it is the same page.
         let query = StepQuery(workflowID: hot.id, pageSize: 4, oldestFirst: true)
@@ -86,10 +101,13 @@ struct HistoryInStoreTests {
             Issue.record("expected the steps to be in the store")
             return
         }
-        let page = WorkflowEngine.steps(query, in: try engine.withStoredSteps(snapshot))
+        let window = try WorkflowEngine.steps(query, in: try engine.withStoredHistory(snapshot))
         let expected: [Step] = hot.jobs[0].steps + [hot.jobs[1].steps[0]]
-        #expect(page.steps.map(\.step) == expected)
-        #expect(page.hasMore)
+        #expect(window.steps.map(\.step) == expected)
+        #expect(window.hasMore)
+        #expect(throws: EngineError.self) {
+            try WorkflowEngine.steps(StepQuery(workflowID: hot.id, jobID: "no-such-job"), in: try engine.withStoredHistory(snapshot))
+        }
         await engine.shutdown()
     }
 
@@ -104,7 +122,7 @@ struct HistoryInStoreTests {
         _ = try await engine.retry(id: failed.id)
         let retried = try await Self.waitForEnd(engine, failed.id)
         #expect(retried.status == .failed)
-        let complete = try engine.withStoredSteps(try await engine.snapshot(id: failed.id)).workflow
+        let complete = try engine.withStoredHistory(try await engine.snapshot(id: failed.id)).workflow
         let ids = complete.jobs.flatMap(\.steps).map(\.id)
         #expect(Set(ids).count == ids.count, "step ids repeat: \(ids)")
         #expect(complete.jobs[0].steps == failed.jobs[0].steps)
@@ -136,12 +154,12 @@ struct HistoryInStoreTests {
         let restored = Self.engine(store, history: HistoryInMemory())
         try await restored.restore()
         let cold = try await restored.snapshot(id: finished.id)
-        #expect(!cold.holdsEveryStep)
+        #expect(!cold.isWhole)
         #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
-        #expect(try restored.withStoredSteps(cold).workflow == finished)
+        #expect(try restored.withStoredHistory(cold).workflow == finished)
         // A running workflow comes back with its steps: it goes on numbering them.
         let running = try await restored.snapshot(id: runningID)
-        #expect(running.holdsEveryStep)
+        #expect(running.isWhole)
         let before = running.workflow.jobs[0].steps.count
         #expect(before >= 2)
         try await Self.waitUntil("a new step of \(runningID)") { try await restored.workflow(id: runningID).jobs[0].steps.count > before + 1 }
@@ -194,20 +212,23 @@ struct HistoryInStoreTests {
             return (try? await engine.workflow(id: workflow.id)) == nil
         }
         store.flush()
-        #expect(throws: EngineError.workflowNotFound(workflow.id)) { try engine.withStoredSteps(cold) }
+        #expect(throws: EngineError.workflowNotFound(workflow.id)) { try engine.withStoredHistory(cold) }
         await engine.shutdown()
     }
 
-    @Test("a workflow with no steps is never read from the store")
+    @Test("a failed workflow (which a retry may run again) keeps its tree; with no steps it is never read from the store")
     func workflowsWithoutStepsStayWhole() async throws {
         let (store, engine) = try await Self.freshEngine(history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
-        let empty = try await Self.run(engine, ["jobs": "2", "steps": "0", "step_delay_ms": "0"])
+        let empty = try await Self.run(engine, ["jobs": "2", "steps": "0", "step_delay_ms": "0", "fail_job": "1"])
+        #expect(empty.status == .failed)
         for _ in 0..<3 {
             _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
         }
         store.flush()
         _ = try await Self.run(engine, ["jobs": "1", "steps": "0", "step_delay_ms": "0"])
-        #expect(try await engine.snapshot(id: empty.id).holdsEveryStep)
+        let snapshot = try await engine.snapshot(id: empty.id)
+        #expect(snapshot.workflow.jobs.map(\.stepCount) == [0, 0])
+        #expect(snapshot.isWhole)
         await engine.shutdown()
     }
 }

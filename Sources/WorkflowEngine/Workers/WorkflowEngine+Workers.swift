@@ -260,6 +260,9 @@ extension WorkflowEngine {
         guard let record = records[token.workflowID] else {
             throw .workflowNotFound(token.workflowID)
         }
+        guard !record.treeInStore else {
+            throw .failedPrecondition("workflow \(token.workflowID) ended long ago: no lease of it is live")
+        }
         guard let position = record.jobRefs.firstIndex(where: { $0.id == token.jobID }) else {
             throw EngineError(code: .workflowNotFound, message: "workflow \(token.workflowID) has no job \"\(token.jobID)\"", field: "lease.job_id")
         }
