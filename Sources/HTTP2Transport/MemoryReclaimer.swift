@@ -51,6 +51,7 @@ package final class MemoryReclaimer: Sendable {
     /// store decoded every workflow's tree, then kept only summaries of the old ones).
     package static func giveFreeMemoryBack() {
         DispatchQueue.global(qos: .utility).async {
+            // 1: pages went back, 0: none were free; either is fine.
             _ = CMallocControlTrim()
         }
     }

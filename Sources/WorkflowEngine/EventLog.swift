@@ -185,10 +185,11 @@ public final class EventLog: Sendable {
     }
 
     /// `workflow` as the store keeps it: its jobs without their steps (stored from the
-    /// `stepLogged` events).
+    /// `stepLogged` events), each counting them in `storedStepCount`.
     private static func snapshot(of workflow: Workflow) -> Workflow {
         var snapshot = workflow
         for index in snapshot.jobs.indices {
+            snapshot.jobs[index].storedStepCount = snapshot.jobs[index].stepCount
             snapshot.jobs[index].steps = []
         }
         return snapshot

@@ -51,6 +51,12 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func workflow(id: String, stepsThrough: UInt64?) throws -> Workflow?
 
+    /// The stored trees of the workflows `ids` names that the store holds, by id, each job
+    /// counting its stored steps, read in one transaction (a page of a listing).
+    ///
+    /// - Throws: When the store cannot be read.
+    func workflows(ids: [String]) throws -> [String: Workflow]
+
     /// Every stored record of `collection` (see ``StoredRecord``), in no particular order.
     ///
     /// - Throws: When the store cannot be read.

@@ -9,9 +9,10 @@ public struct HistoryInMemory: Sendable, Hashable {
     /// The newest events the event log keeps in memory (at least 1); watchers read older ones
     /// from the store.
     public var events: Int
-    /// How many of the most recently finished workflows keep their steps in memory (0: none);
-    /// older finished workflows keep their jobs (status, progress, stats, step counts) and their
-    /// steps are read from the store when a caller asks for the whole tree.
+    /// How many of the most recently finished workflows keep their tree and steps in memory
+    /// (0: none). An older completed or cancelled one keeps only its summary; an older failed
+    /// one keeps its jobs (a retry needs them) with step counts. What they let go of is read
+    /// from the store when a caller asks for it.
     public var finishedWorkflowsWithSteps: Int
 
     /// Creates a configuration.

@@ -1,9 +1,10 @@
 import WorkflowModel
 
 extension WorkflowEngine {
-    /// Lets go of the steps (and job definitions) of the finished workflows beyond the newest
-    /// ``HistoryInMemory/finishedWorkflowsWithSteps``, oldest first, once their terminal event
-    /// is committed (the store then holds every step they logged). One whose terminal event is
+    /// Lets the finished workflows beyond the newest
+    /// ``HistoryInMemory/finishedWorkflowsWithSteps`` leave their history to the store (see
+    /// ``WorkflowRecord/leaveHistoryToStore(through:)``), oldest first, once their terminal
+    /// event is committed (the store then holds every step they logged and their final tree). One whose terminal event is
     /// not committed yet stops the round; a later finish goes on. An entry of an earlier attempt
     /// (the workflow was retried since) or of a forgotten workflow is skipped.
     func leaveStepsOfOlderFinishedWorkflowsToStore() {
@@ -69,22 +70,18 @@ extension WorkflowEngine {
     /// - Throws: ``EngineError/Code/unavailable`` when the store cannot be read (logged).
     public nonisolated func withStoredTrees(_ page: WorkflowPage) throws(EngineError) -> WorkflowPage {
         guard let store, !page.treesInStore.isEmpty else { return page }
+        let ids = page.workflows.map(\.id).filter { page.treesInStore.contains($0) }
+        let stored: [String: Workflow]
+        do {
+            stored = try store.workflows(ids: ids)
+        } catch {
+            logger.error("store.read_failed", metadata: ["workflow.ids": "\(ids.joined(separator: ","))", "store.error": "\(error)"])
+            throw .storeUnavailable("workflows \(ids.joined(separator: ", "))", error)
+        }
         var complete = page
-        complete.workflows = []
         complete.treesInStore = []
-        for workflow in page.workflows {
-            guard page.treesInStore.contains(workflow.id) else {
-                complete.workflows.append(workflow)
-                continue
-            }
-            do {
-                if let stored = try store.workflow(id: workflow.id, stepsThrough: nil) {
-                    complete.workflows.append(stored)
-                }
-            } catch {
-                logger.error("store.read_failed", metadata: ["workflow.id": "\(workflow.id)", "store.error": "\(error)"])
-                throw .storeUnavailable("workflow \(workflow.id)", error)
-            }
+        complete.workflows = page.workflows.compactMap { workflow in
+            page.treesInStore.contains(workflow.id) ? stored[workflow.id] : workflow
         }
         return complete
     }

@@ -35,7 +35,8 @@ extension WorkflowEngine {
     /// Records the updates `context` buffered so far.
     func drainPending(of context: JobContext) {
         let pending = context.takePending()
-        // A workflow that keeps only its summary ended long ago: nothing of it changes.
+        // Defensive: a context is closed (and emptied) before its workflow ends, let alone
+        // before the workflow keeps only its summary.
         guard !pending.isEmpty, let record = records[context.workflowID], !record.treeInStore else { return }
         apply(pending, position: context.jobPosition, of: record)
     }

@@ -167,7 +167,8 @@ public actor WorkflowEngine {
     ///
     /// Appends `workflowStarted`. Starting again with the same non-empty
     /// `WorkflowRequest.requestID` and an identical request returns the workflow the first
-    /// call started (in its current state) instead of starting another.
+    /// call started (in its current state; with a store, only its summary once it ended a
+    /// while ago) instead of starting another.
     ///
     /// ```swift
     /// let started = try engine.start(request)

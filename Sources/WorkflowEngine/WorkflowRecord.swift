@@ -53,6 +53,9 @@ final class WorkflowRecord {
     /// Whether only the store holds the tree: ``workflow`` is the summary of an ended workflow
     /// that cannot run again (no jobs, result or counters), and is never stored again.
     private(set) var treeInStore = false
+    /// For a summary: the reports applied under each of its jobs' worker leases, by lease
+    /// epoch, so that a worker sending one of them again is still told it was applied.
+    private(set) var appliedReportsByLease: [UInt64: UInt64] = [:]
     /// Set once the engine no longer retains the workflow; the record may linger in the
     /// engine's creation order for a while.
     private(set) var isForgotten = false
@@ -92,28 +95,45 @@ final class WorkflowRecord {
     /// cancelled; a failed one can be retried) keeps only its summary: the store holds its tree.
     func leaveHistoryToStore(through sequence: UInt64) {
         definitions = []
-        if workflow.status != .failed {
-            var summary = workflow
-            summary.jobs = []
-            summary.result = [:]
-            summary.stats = Stats()
-            summary.error = nil
-            if workflow.requestID.isEmpty {
-                // Nothing compares a repeated request with it: its parameters can go too.
-                summary.params = [:]
-                request.params = [:]
-            }
-            workflow = summary
-            jobRefs = []
-            treeInStore = true
-            stepsInStoreThrough = sequence
+        switch workflow.status {
+        case .completed, .cancelled:
+            keepOnlySummary(stepsThrough: sequence)
             return
+        case .failed:
+            break
+        default:
+            preconditionFailure("workflow \(workflow.id) is \(workflow.status): only an ended one leaves its history to the store")
         }
         guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return }
         for index in workflow.jobs.indices {
             workflow.jobs[index].storedStepCount += workflow.jobs[index].steps.count
             workflow.jobs[index].steps = []
         }
+        stepsInStoreThrough = sequence
+    }
+
+    /// Keeps only what listing, counting and forgetting read; see ``treeInStore``.
+    private func keepOnlySummary(stepsThrough sequence: UInt64) {
+        for job in workflow.jobs {
+            for lease in [job.lease] + job.failedAttempts.map(\.lease) {
+                if let lease, lease.acceptedReports > 0 {
+                    appliedReportsByLease[lease.epoch] = lease.acceptedReports
+                }
+            }
+        }
+        var summary = workflow
+        summary.jobs = []
+        summary.result = [:]
+        summary.stats = Stats()
+        summary.error = nil
+        if workflow.requestID.isEmpty {
+            // Nothing compares a repeated request with it: its parameters can go too.
+            summary.params = [:]
+            request.params = [:]
+        }
+        workflow = summary
+        jobRefs = []
+        treeInStore = true
         stepsInStoreThrough = sequence
     }
 

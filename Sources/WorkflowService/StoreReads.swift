@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the service reads the store, off the event loop: a watcher's events older than memory,
-/// and the steps of a workflow that finished a while ago. A read may wait on the disk; the
+/// and the trees and steps of workflows that finished a while ago. A read may wait on the disk; the
 /// event loop never does, and at most ``maxConcurrentReads`` reads wait at once (a flood of
 /// reads of old history queues here instead of taking a thread each).
 enum StoreReads {

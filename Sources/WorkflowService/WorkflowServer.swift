@@ -166,7 +166,8 @@ package final class WorkflowServer: Sendable {
     package func start() async throws -> Int {
         try await engine.restore()
         if engine.store != nil {
-            // Restoring decoded every stored tree and kept only summaries of the old ones.
+            // Restoring (here or by the caller before) decoded every stored tree and kept only
+            // summaries of the old ones.
             MemoryReclaimer.giveFreeMemoryBack()
         }
         let files = environment.files

@@ -167,6 +167,9 @@ enum RecordCodec {
             writer.write(artifact.jobID)
             writer.write(artifact.createdAtMs)
         }
+        for job in workflow.jobs {
+            writer.write(UInt64(job.storedStepCount))
+        }
         return writer.bytes
     }
 
@@ -189,7 +192,8 @@ enum RecordCodec {
         return strings
     }
 
-    /// A workflow snapshot; its jobs have no steps (they are stored on their own).
+    /// A workflow snapshot; its jobs have no steps (they are stored on their own) and count
+    /// them in `storedStepCount` (a field appended later: 0 in older snapshots).
     static func decodeWorkflow(_ bytes: [UInt8]) throws -> Workflow {
         var reader = BinaryReader(bytes)
         var workflow = Workflow(
@@ -279,6 +283,10 @@ enum RecordCodec {
                     createdAtMs: try reader.readInt64()
                 )
             )
+        }
+        guard !reader.isAtEnd else { return workflow }
+        for index in workflow.jobs.indices {
+            workflow.jobs[index].storedStepCount = Int(clamping: try reader.readUInt64())
         }
         return workflow
     }

@@ -334,32 +334,49 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func workflow(id: String, stepsThrough: UInt64?) throws -> Workflow? {
+        try pool.read { db in try Self.workflow(id: id, stepsThrough: stepsThrough, in: db) }
+    }
+
+    package func workflows(ids: [String]) throws -> [String: Workflow] {
         try pool.read { db in
-            guard let body = try Data.fetchOne(db, sql: "SELECT body FROM workflows WHERE id = ?", arguments: [id]) else {
-                return nil
+            var workflows: [String: Workflow] = [:]
+            for id in ids {
+                workflows[id] = try Self.workflow(id: id, stepsThrough: nil, in: db)
             }
-            var workflow = try RecordCodec.decodeWorkflow([UInt8](body))
-            if let stepsThrough {
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
-                    arguments: [id, Int64(clamping: stepsThrough)]
-                )
-                while let row = try rows.next() {
-                    let position = row[0] as Int
-                    guard workflow.jobs.indices.contains(position) else { continue }
-                    workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
-                }
-            } else {
-                let rows = try Row.fetchCursor(db, sql: "SELECT job_position, count(*) FROM steps WHERE workflow_id = ? GROUP BY job_position", arguments: [id])
-                while let row = try rows.next() {
-                    let position = row[0] as Int
-                    guard workflow.jobs.indices.contains(position) else { continue }
-                    workflow.jobs[position].storedStepCount = row[1]
-                }
-            }
-            return workflow
+            return workflows
         }
+    }
+
+    /// ``workflow(id:stepsThrough:)`` inside a read of `db`.
+    private static func workflow(id: String, stepsThrough: UInt64?, in db: Database) throws -> Workflow? {
+        guard let body = try Data.fetchOne(db, sql: "SELECT body FROM workflows WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        var workflow = try RecordCodec.decodeWorkflow([UInt8](body))
+        if let stepsThrough {
+            for index in workflow.jobs.indices {
+                workflow.jobs[index].storedStepCount = 0
+            }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
+                arguments: [id, Int64(clamping: stepsThrough)]
+            )
+            while let row = try rows.next() {
+                let position = row[0] as Int
+                guard workflow.jobs.indices.contains(position) else { continue }
+                workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
+            }
+        } else if workflow.jobs.allSatisfy({ $0.storedStepCount == 0 }) {
+            // Written before snapshots counted their steps (or none logged any): count them.
+            let rows = try Row.fetchCursor(db, sql: "SELECT job_position, count(*) FROM steps WHERE workflow_id = ? GROUP BY job_position", arguments: [id])
+            while let row = try rows.next() {
+                let position = row[0] as Int
+                guard workflow.jobs.indices.contains(position) else { continue }
+                workflow.jobs[position].storedStepCount = row[1]
+            }
+        }
+        return workflow
     }
 
     package func recover() throws -> RecoveredState {
@@ -392,6 +409,9 @@ package final class SQLiteEventStore: EventStore {
                 }
                 for id in running {
                     guard let index = indexByID[id] else { continue }
+                    for position in workflows[index].workflow.jobs.indices {
+                        workflows[index].workflow.jobs[position].storedStepCount = 0
+                    }
                     let steps = try Row.fetchCursor(db, sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? ORDER BY sequence", arguments: [id])
                     while let row = try steps.next() {
                         let position = row[0] as Int

@@ -38,7 +38,7 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "With the sqlite store: how many of the newest events to keep in memory as well (older ones are read from the store); at least 4096.")
     var eventsInMemory = 100_000
 
-    @Option(help: "With the sqlite store: how many of the most recently finished workflows keep their steps in memory (older ones read them from the store).")
+    @Option(help: "With the sqlite store: how many of the most recently finished workflows keep their tree and steps in memory (older ones keep a summary and read the rest from the store).")
     var finishedWorkflowsInMemory = 1_000
 
     @Option(help: "How many finished workflows to retain (running ones are always kept).")

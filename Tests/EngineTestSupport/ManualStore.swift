@@ -80,6 +80,9 @@ package final class ManualStore: EventStore {
         try state.withLock { state in
             if state.failsReads { throw ReadFailure() }
             guard var workflow = state.workflows[id] else { return nil }
+            for index in workflow.jobs.indices {
+                workflow.jobs[index].storedStepCount = 0
+            }
             let forgotten = state.forgotten.contains(id)
             for event in state.committed where !forgotten && event.workflowID == id {
                 guard let step = event.step, let job = event.job, workflow.jobs.indices.contains(job.position) else { continue }
@@ -91,6 +94,14 @@ package final class ManualStore: EventStore {
             }
             return workflow
         }
+    }
+
+    package func workflows(ids: [String]) throws -> [String: Workflow] {
+        var workflows: [String: Workflow] = [:]
+        for id in ids {
+            workflows[id] = try workflow(id: id, stepsThrough: nil)
+        }
+        return workflows
     }
 
     package func records(in collection: String) throws -> [StoredRecord] {

@@ -47,3 +47,65 @@ struct HistoryInMemoryTests {
         }
     }
 }
+
+extension HistoryInMemoryTests {
+    /// Commits, then finishes quick workflows until `id` keeps only its summary.
+    private func waitForSummary(of id: String, in engine: WorkflowEngine, store: ManualStore) async throws -> WorkflowSnapshot {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let snapshot = try await engine.snapshot(id: id)
+            if snapshot.treeInStore { return snapshot }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("workflow \(id) kept its tree")
+                return snapshot
+            }
+            store.commitQueued()
+            let quick = try await engine.start(Self.quick).value.id
+            try await EngineTesting.waitUntil(quick, in: engine) { $0.status != .running }
+        }
+    }
+
+    @Test("a worker's end report sent again after its workflow kept only its summary is acknowledged; any other report is refused")
+    func resentEndAfterTheSummary() async throws {
+        let store = ManualStore()
+        var templates = TemplateRegistry.builtIn
+        templates.register(RemoteJobTests.mixedTemplate())
+        let engine = WorkflowEngine(templates: templates, store: store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0), logger: EngineTesting.logger)
+        try await engine.restore()
+        let worker = TestWorker(engine, instance: "w-1")
+        try await worker.connect()
+        let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
+        let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
+        #expect(try await worker.report(lease, 1, end: .completed(outputs: ["n": "1"])) == 1)
+        try await EngineTesting.waitUntil(started.id, in: engine) { $0.status == .completed }
+        _ = try await waitForSummary(of: started.id, in: engine, store: store)
+
+        #expect(try await worker.report(lease, 1, end: .completed(outputs: ["n": "1"])) == 1)
+        await #expect(throws: EngineError.self) {
+            try await worker.report(lease, 2, end: .completed(outputs: [:]))
+        }
+        await engine.shutdown()
+    }
+
+    @Test("a cancelled workflow keeps only its summary too, and reads back whole; a repeated request id still finds it")
+    func cancelledAndRepeatedRequests() async throws {
+        let store = ManualStore()
+        let engine = WorkflowEngine(templates: .builtIn, store: store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0), logger: EngineTesting.logger)
+        try await engine.restore()
+        let request = WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "1000", "step_delay_ms": "5"], requestID: "req-1")
+        let started = try await engine.start(request).value
+        try await EngineTesting.waitUntil(started.id, in: engine) { !$0.jobs[0].steps.isEmpty }
+        _ = try await engine.cancel(id: started.id, reason: "enough")
+        let cancelled = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status == .cancelled }
+        let summary = try await waitForSummary(of: started.id, in: engine, store: store)
+        store.commitQueued()
+        #expect(try engine.withStoredHistory(summary).workflow == cancelled)
+        #expect(summary.workflow.params == request.params, "a summary with a request id keeps its parameters")
+
+        #expect(try await engine.start(request).value.id == started.id)
+        var other = request
+        other.params["steps"] = "1"
+        await #expect(throws: EngineError.self) { try await engine.start(other) }
+        await engine.shutdown()
+    }
+}

@@ -242,6 +242,7 @@ private final class SlowReadStore: EventStore {
     func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
     func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] { try inner.steps(ofWorkflow: id, through: through) }
     func workflow(id: String, stepsThrough: UInt64?) throws -> WorkflowModel.Workflow? { try inner.workflow(id: id, stepsThrough: stepsThrough) }
+    func workflows(ids: [String]) throws -> [String: WorkflowModel.Workflow] { try inner.workflows(ids: ids) }
     var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }
     func flush() { inner.flush() }
 

@@ -354,6 +354,11 @@ private final class LoopWatchingStore: EventStore {
         return try inner.workflow(id: id, stepsThrough: stepsThrough)
     }
 
+    func workflows(ids: [String]) throws -> [String: WorkflowModel.Workflow] {
+        countRead()
+        return try inner.workflows(ids: ids)
+    }
+
     private func countRead() {
         let onLoop = loop.inEventLoop
         reads.withLock {

@@ -135,7 +135,7 @@ struct HistoryInStoreTests {
         await engine.shutdown()
     }
 
-    @Test("after a restart ended workflows come back without their steps in memory, counted, and read back whole")
+    @Test("after a restart ended workflows come back as summaries and read back whole; a running one comes back with its steps")
     func restoredEndedWorkflowsLeaveStepsInStore() async throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let finished: Workflow
@@ -151,12 +151,16 @@ struct HistoryInStoreTests {
             store.flush()
         }
         let store = try await RemoteLeaseResumeTests.reopen(directory)
-        let restored = Self.engine(store, history: HistoryInMemory())
+        // No finished workflow keeps its tree in memory: the restored one is a summary at once.
+        let restored = Self.engine(store, history: HistoryInMemory(finishedWorkflowsWithSteps: 0))
         try await restored.restore()
         let cold = try await restored.snapshot(id: finished.id)
-        #expect(!cold.isWhole)
-        #expect(cold.workflow.jobs.map(\.storedStepCount) == [3, 3])
+        #expect(cold.treeInStore)
         #expect(try restored.withStoredHistory(cold).workflow == finished)
+        #expect(try restored.withStoredHistory(cold, includingSteps: false).workflow.jobs.map(\.stepCount) == [3, 3])
+        let listed = try restored.withStoredTrees(try await restored.list(WorkflowQuery(pageSize: 10)))
+        #expect(listed.workflows.map(\.id).contains(finished.id))
+        #expect(listed.workflows.allSatisfy { !$0.jobs.isEmpty })
         // A running workflow comes back with its steps: it goes on numbering them.
         let running = try await restored.snapshot(id: runningID)
         #expect(running.isWhole)

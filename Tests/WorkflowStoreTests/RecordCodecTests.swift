@@ -73,31 +73,37 @@ struct RecordCodecWorkflowTests {
             id: "wf-1", type: "TEST", createdAtMs: 1, startedAtMs: 2,
             jobs: [Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .running, attempt: 3)], attempt: 1
         )
-        var extended = workflow
-        extended.deadlineAtMs = 500
-        extended.jobs[0].firstCountedAttempt = 2
+        var withoutCounts = workflow
+        withoutCounts.deadlineAtMs = 500
+        withoutCounts.jobs[0].firstCountedAttempt = 2
+        var extended = withoutCounts
+        extended.jobs[0].storedStepCount = 7
         let bytes = RecordCodec.encode(extended)
+        #expect(try RecordCodec.decodeWorkflow(bytes) == extended)
         // The appended part: the deadline (presence + varint 1000), then the job's counted
         // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes),
         // then the cancel reason's presence and the job's uncounted attempts (1 + 1), then the
         // job's queue, worker and lease presence (1 + 1 + 1), then the job's outputs, the result
-        // and the artifacts (three counts of 0: 1 + 1 + 1).
-        let legacyLength = bytes.count - 3 - 4 - 2 - 3 - 3
+        // and the artifacts (three counts of 0: 1 + 1 + 1), then the job's step count (1).
+        let legacyLength = bytes.count - 1 - 3 - 4 - 2 - 3 - 3
         // Before retry policies every attempt after the first came from a retry of the
         // workflow, which gives a job its whole budget: the budget counts from that attempt.
         var legacy = workflow
         legacy.jobs[0].firstCountedAttempt = 3
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == legacy)
+        // A snapshot from before step counts: its jobs count none.
+        let withoutCountsLength = bytes.count - 1
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCountsLength))) == withoutCounts)
         // A snapshot from before outputs and artifacts.
-        let withoutOutputsLength = bytes.count - 3
-        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutOutputsLength))) == extended)
+        let withoutOutputsLength = withoutCountsLength - 3
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutOutputsLength))) == withoutCounts)
         // A snapshot from before workers: the job's queue, worker and lease presence (1 + 1 + 1).
         let withoutWorkersLength = withoutOutputsLength - 3
-        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutWorkersLength))) == extended)
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutWorkersLength))) == withoutCounts)
         // A snapshot of the first version with attempts, before the cancel reason.
         let withoutCancelLength = withoutWorkersLength - 2
-        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == extended)
-        let wholeLengths: Set = [withoutCancelLength, withoutWorkersLength, withoutOutputsLength]
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == withoutCounts)
+        let wholeLengths: Set = [withoutCancelLength, withoutWorkersLength, withoutOutputsLength, withoutCountsLength]
         for length in (legacyLength + 1)..<bytes.count where !wholeLengths.contains(length) {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
         }

@@ -215,10 +215,17 @@ extension WorkflowEngine {
         }
         let now = WallClock.nowMs()
         session.heard(at: now)
-        let (record, position) = try job(of: token)
         guard report.sequence > 0 else {
             throw .invalidArgument(field: "sequence", reason: "must be 1 or more")
         }
+        if let summary = records[token.workflowID], summary.treeInStore {
+            // Ended a while ago: a report applied then is acknowledged again, nothing else is.
+            guard let applied = summary.appliedReportsByLease[token.epoch], report.sequence <= applied else {
+                throw .failedPrecondition("workflow \(token.workflowID) ended a while ago: no lease of it is live")
+            }
+            return DurableResult(applied, recordedAt: events.lastAppendedSequence, in: events)
+        }
+        let (record, position) = try job(of: token)
         if let applied = appliedBefore(report, at: position, of: record) {
             return DurableResult(applied, recordedAt: events.lastAppendedSequence, in: events)
         }
@@ -261,7 +268,7 @@ extension WorkflowEngine {
             throw .workflowNotFound(token.workflowID)
         }
         guard !record.treeInStore else {
-            throw .failedPrecondition("workflow \(token.workflowID) ended long ago: no lease of it is live")
+            throw .failedPrecondition("workflow \(token.workflowID) ended a while ago: no lease of it is live")
         }
         guard let position = record.jobRefs.firstIndex(where: { $0.id == token.jobID }) else {
             throw EngineError(code: .workflowNotFound, message: "workflow \(token.workflowID) has no job \"\(token.jobID)\"", field: "lease.job_id")
