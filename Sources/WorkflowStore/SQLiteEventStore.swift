@@ -39,7 +39,7 @@ package final class SQLiteEventStore: EventStore {
         package var walSizeLimit: Int
 
         /// Creates a configuration.
-        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false, walSizeLimit: Int = 64 << 20) {
+        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false, walSizeLimit: Int = 32 << 20) {
             self.directory = directory
             self.eventRetention = max(1, eventRetention)
             self.fsyncEachCommit = fsyncEachCommit
@@ -88,6 +88,11 @@ package final class SQLiteEventStore: EventStore {
         let synchronous = configuration.fsyncEachCommit ? "FULL" : "NORMAL"
         let walSizeLimit = configuration.walSizeLimit
         database.prepareDatabase { db in
+            if db.configuration.readonly {
+                // Readers replay old events and read old trees, each once: a small page cache
+                // (1 MiB, not 2) keeps their memory low; the OS caches the file anyway.
+                try db.execute(sql: "PRAGMA cache_size = -1024")
+            }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimit)")
