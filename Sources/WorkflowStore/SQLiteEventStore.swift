@@ -136,7 +136,7 @@ package final class SQLiteEventStore: EventStore {
                     try checkpointer.inDatabase { db in _ = try db.checkpoint(.truncate) }
                 }
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                // Readers or the writer held on past the wait: the next round truncates.
+                // Readers or the writer were in the way: the next round tries again.
             } catch {
                 logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
             }
