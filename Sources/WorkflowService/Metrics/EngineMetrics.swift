@@ -18,6 +18,32 @@ import WorkflowModel
 ///
 /// Labels are workflow types, job names and statuses: bounded by the templates, never ids.
 final class EngineMetrics: Sendable {
+    /// A finished workflow's labels.
+    private struct FinishedKey: Hashable {
+        var type: String
+        var status: String
+    }
+
+    /// An ended attempt's labels.
+    private struct AttemptKey: Hashable {
+        var type: String
+        var job: String
+        var outcome: String
+    }
+
+    /// A retried job's labels.
+    private struct JobKey: Hashable {
+        var type: String
+        var job: String
+    }
+
+    /// What one event adds: a counter to increment and, for an attempt, its duration.
+    private struct Update {
+        var counter: Counter
+        var timer: Timer?
+        var milliseconds: Int64 = 0
+    }
+
     private struct State {
         /// The last sequence counted.
         var cursor: UInt64
@@ -25,8 +51,13 @@ final class EngineMetrics: Sendable {
         var isStopped = false
         /// When each running attempt started (ms), by job id.
         var attemptStarts: [String: Int64] = [:]
-        var counters: [String: Counter] = [:]
-        var timers: [String: Timer] = [:]
+        // Each metric made once, found by labels that need no allocation to look up.
+        var started: [String: Counter] = [:]
+        var retried: [String: Counter] = [:]
+        var finished: [FinishedKey: Counter] = [:]
+        var attempts: [AttemptKey: (counter: Counter, timer: Timer)] = [:]
+        var retries: [JobKey: Counter] = [:]
+        var steps: [LogLevel: Counter] = [:]
     }
 
     private static let batchLimit = 4096
@@ -66,27 +97,55 @@ final class EngineMetrics: Sendable {
     }
 
     /// Counts every visible event after the cursor, then waits for the next append.
+    ///
+    /// Events are counted where the log lends them (no copy): the log's lock is taken inside
+    /// this one, never the other way round. The metrics are updated outside both.
     private func drain() {
+        var updates: [Update] = []
         while true {
-            let cursor = state.withLock { $0.isStopped ? nil : $0.cursor }
-            guard let cursor else { return }
-            if !log.holdsInMemory(after: cursor) {
-                // Behind what memory holds: reading the store here would block the loop.
-                let oldest = log.oldestSequenceInMemory
-                eventsSkipped.increment(by: Int64(oldest - 1 - cursor))
-                state.withLock { $0.cursor = oldest - 1 }
-                continue
+            updates.removeAll(keepingCapacity: true)
+            var counted = 0
+            let outcome = state.withLock { state -> (cursor: UInt64, visit: EventVisit)? in
+                guard !state.isStopped else { return nil }
+                let cursor = state.cursor
+                if !log.holdsInMemory(after: cursor) {
+                    // Behind what memory holds: reading the store here would block the loop.
+                    let oldest = log.oldestSequenceInMemory
+                    eventsSkipped.increment(by: Int64(oldest - 1 - cursor))
+                    state.cursor = oldest - 1
+                    return (cursor, .scanned(through: oldest - 1))
+                }
+                let visit = log.visit(after: cursor, matching: .all, limit: Self.batchLimit) { event in
+                    Self.appendUpdates(for: event, in: &state, to: &updates)
+                    counted += 1
+                    return true
+                }
+                switch visit {
+                case .truncated(let oldestRetained):
+                    state.cursor = oldestRetained - 1
+                case .scanned(let through):
+                    state.cursor = through
+                case .unavailable:
+                    break
+                }
+                return (cursor, visit)
             }
-            var events: [LogEvent] = []
-            switch log.visit(after: cursor, matching: .all, limit: Self.batchLimit, { events.append(copy $0); return true }) {
-            case .truncated(let oldestRetained):
-                state.withLock { $0.cursor = oldestRetained - 1 }
+            guard let (cursor, visit) = outcome else { return }
+            if counted > 0 {
+                eventsAppended.increment(by: counted)
+            }
+            for update in updates {
+                update.counter.increment()
+                update.timer?.recordMilliseconds(update.milliseconds)
+            }
+            switch visit {
+            case .truncated:
                 continue
             case .unavailable:
                 // Counted once the store answers again, at the next append (the log logged it).
                 break
             case .scanned(let through):
-                count(events, through: through)
+                lastSequence.record(through)
                 guard through == cursor else { continue }
             }
             let waiter = log.notifyOnAppend(after: cursor) { [loop] in loop.execute { self.drain() } }
@@ -100,39 +159,27 @@ final class EngineMetrics: Sendable {
         }
     }
 
-    private func count(_ events: [LogEvent], through: UInt64) {
-        let updates = state.withLock { state -> [(Counter?, Timer?, Int64)] in
-            state.cursor = through
-            var updates: [(Counter?, Timer?, Int64)] = []
-            for event in events {
-                updates += Self.updates(for: event, in: &state)
-            }
-            return updates
-        }
-        eventsAppended.increment(by: events.count)
-        lastSequence.record(through)
-        for (counter, timer, milliseconds) in updates {
-            counter?.increment()
-            timer?.recordMilliseconds(milliseconds)
-        }
-    }
-
-    /// The counters to increment and durations to record for one event.
-    private static func updates(for event: LogEvent, in state: inout State) -> [(Counter?, Timer?, Int64)] {
+    /// Appends to `updates` what `event` adds.
+    private static func appendUpdates(for event: borrowing LogEvent, in state: inout State, to updates: inout [Update]) {
         let type = event.workflowType
         switch event.kind {
         case .workflowStarted:
-            return [(counter("workflow_workflows_started_total", [("workflow_type", type)], &state), nil, 0)]
+            updates.append(Update(counter: cached(type, in: &state.started) {
+                Counter(label: "workflow_workflows_started_total", dimensions: [("workflow_type", type)])
+            }))
         case .workflowRetried:
-            return [(counter("workflow_workflows_retried_total", [("workflow_type", type)], &state), nil, 0)]
+            updates.append(Update(counter: cached(type, in: &state.retried) {
+                Counter(label: "workflow_workflows_retried_total", dimensions: [("workflow_type", type)])
+            }))
         case .workflowCompleted, .workflowFailed, .workflowCancelled:
             let status = event.kind == .workflowCompleted ? "COMPLETED" : event.kind == .workflowFailed ? "FAILED" : "CANCELLED"
-            return [(counter("workflow_workflows_finished_total", [("workflow_type", type), ("status", status)], &state), nil, 0)]
+            updates.append(Update(counter: cached(FinishedKey(type: type, status: status), in: &state.finished) {
+                Counter(label: "workflow_workflows_finished_total", dimensions: [("workflow_type", type), ("status", status)])
+            }))
         case .jobStarted:
             if let job = event.job { state.attemptStarts[job.id] = event.timestampMs }
-            return []
         case .jobCompleted, .jobFailed, .jobCancelled, .jobRetryScheduled, .jobInterrupted:
-            guard let job = event.job else { return [] }
+            guard let job = event.job else { return }
             let outcome: String
             switch event.kind {
             case .jobCompleted: outcome = "completed"
@@ -141,38 +188,32 @@ final class EngineMetrics: Sendable {
             case .jobInterrupted: outcome = "interrupted"
             default: outcome = "cancelled"
             }
-            let labels = [("workflow_type", type), ("job", job.name), ("outcome", outcome)]
-            var updates: [(Counter?, Timer?, Int64)] = []
             // A job cancelled before it started has no attempt to count.
             if let started = state.attemptStarts.removeValue(forKey: job.id) {
-                updates.append((counter("workflow_job_attempts_total", labels, &state), timer("workflow_job_attempt_seconds", labels, &state),
-                                max(0, event.timestampMs - started)))
+                let key = AttemptKey(type: type, job: job.name, outcome: outcome)
+                let metrics = cached(key, in: &state.attempts) {
+                    let labels = [("workflow_type", type), ("job", job.name), ("outcome", outcome)]
+                    return (Counter(label: "workflow_job_attempts_total", dimensions: labels), Timer(label: "workflow_job_attempt_seconds", dimensions: labels))
+                }
+                updates.append(Update(counter: metrics.counter, timer: metrics.timer, milliseconds: max(0, event.timestampMs - started)))
             }
             if event.kind == .jobRetryScheduled {
-                updates.append((counter("workflow_job_retries_total", [("workflow_type", type), ("job", job.name)], &state), nil, 0))
+                updates.append(Update(counter: cached(JobKey(type: type, job: job.name), in: &state.retries) {
+                    Counter(label: "workflow_job_retries_total", dimensions: [("workflow_type", type), ("job", job.name)])
+                }))
             }
-            return updates
         case .stepLogged:
             let level = event.step?.level ?? event.level
-            return [(counter("workflow_steps_logged_total", [("level", level.description)], &state), nil, 0)]
+            updates.append(Update(counter: cached(level, in: &state.steps) {
+                Counter(label: "workflow_steps_logged_total", dimensions: [("level", level.description)])
+            }))
         default:
-            return []
+            break
         }
     }
 
-    private static func counter(_ label: String, _ dimensions: [(String, String)], _ state: inout State) -> Counter {
-        cached(label, dimensions, in: &state.counters) { Counter(label: label, dimensions: dimensions) }
-    }
-
-    private static func timer(_ label: String, _ dimensions: [(String, String)], _ state: inout State) -> Timer {
-        cached(label, dimensions, in: &state.timers) { Timer(label: label, dimensions: dimensions) }
-    }
-
-    /// The metric of `label` with `dimensions`, made once (a lookup in the factory costs more).
-    private static func cached<Metric>(
-        _ label: String, _ dimensions: [(String, String)], in metrics: inout [String: Metric], make: () -> Metric
-    ) -> Metric {
-        let key = label + dimensions.map { "|\($0.1)" }.joined()
+    /// The metric for `key`, made once (a lookup in the factory costs more).
+    private static func cached<Key: Hashable, Metric>(_ key: Key, in metrics: inout [Key: Metric], make: () -> Metric) -> Metric {
         if let metric = metrics[key] { return metric }
         let metric = make()
         metrics[key] = metric
