@@ -374,17 +374,7 @@ public final class EventLog: Sendable {
         case .answer(let visit):
             return visit
         case .store(let through, let oldestInMemory):
-            switch readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit) {
-            case .truncated(let oldestRetained):
-                return .truncated(oldestRetained: oldestRetained)
-            case .unavailable(let reason):
-                return .unavailable(reason: reason)
-            case .events(let events, let scannedThrough):
-                for event in events where !body(event) {
-                    return .scanned(through: event.sequence)
-                }
-                return .scanned(through: scannedThrough)
-            }
+            return readStore(after: sequence, through: through, oldestInMemory: oldestInMemory, matching: filter, limit: limit).visit(body)
         }
     }
 

@@ -17,3 +17,21 @@ public enum EventRead: Sendable, Hashable {
     /// (`reason` says why; the log logged it): try again later, nothing was skipped.
     case unavailable(reason: String)
 }
+
+extension EventRead {
+    /// The read as a visit (see ``EventLog/visit(after:matching:limit:_:)``): each event lent
+    /// to `body` in order until it returns `false`.
+    public func visit(_ body: (borrowing LogEvent) -> Bool) -> EventVisit {
+        switch self {
+        case .truncated(let oldestRetained):
+            return .truncated(oldestRetained: oldestRetained)
+        case .unavailable(let reason):
+            return .unavailable(reason: reason)
+        case .events(let events, let scannedThrough):
+            for event in events where !body(event) {
+                return .scanned(through: event.sequence)
+            }
+            return .scanned(through: scannedThrough)
+        }
+    }
+}

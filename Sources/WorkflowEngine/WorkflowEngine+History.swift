@@ -39,7 +39,7 @@ extension WorkflowEngine {
     ///   `store.read_failed`); ``EngineError/Code/workflowNotFound`` when the workflow was
     ///   forgotten since the snapshot (the store no longer holds it).
     public nonisolated func withStoredHistory(_ snapshot: WorkflowSnapshot, includingSteps: Bool = true) throws(EngineError) -> WorkflowSnapshot {
-        guard let store, snapshot.treeInStore || (includingSteps && !snapshot.isWhole) else { return snapshot }
+        guard let store, !snapshot.suffices(includingSteps: includingSteps) else { return snapshot }
         let id = snapshot.workflow.id
         do {
             if snapshot.treeInStore {

@@ -26,10 +26,8 @@ extension WorkflowEngine {
         guard !snapshot.treeInStore else { return .inStore(snapshot) }
         try Self.checkJob(of: query, in: snapshot.workflow)
         // A window after the stored steps (a retried workflow's new ones) is all in memory.
-        guard snapshot.isWhole || (query.afterSequence ?? 0) >= snapshot.stepsInStoreThrough else {
-            return .inStore(snapshot)
-        }
-        return .page(Self.steps(query, in: snapshot, checked: false))
+        guard snapshot.holdsSteps(after: query.afterSequence ?? 0) else { return .inStore(snapshot) }
+        return .page(Self.window(query, in: snapshot))
     }
 
     /// Refuses a query for a job `workflow` does not have.
@@ -50,12 +48,12 @@ extension WorkflowEngine {
     /// - Throws: ``EngineError/Code/invalidArgument`` for a job the workflow does not have.
     public nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot) throws(EngineError) -> StepPage {
         try checkJob(of: query, in: snapshot.workflow)
-        return steps(query, in: snapshot, checked: true)
+        return window(query, in: snapshot)
     }
 
-    /// The window `query` asks for; `checked`: whether `snapshot` must hold every step.
-    private nonisolated static func steps(_ query: StepQuery, in snapshot: WorkflowSnapshot, checked: Bool) -> StepPage {
-        precondition(!checked || snapshot.isWhole, "the snapshot's stored steps must be read first")
+    /// The window `query` asks for, from a tree that holds every step after the window's start.
+    private nonisolated static func window(_ query: StepQuery, in snapshot: WorkflowSnapshot) -> StepPage {
+        precondition(snapshot.holdsSteps(after: query.afterSequence ?? 0), "the snapshot's stored steps must be read first")
         let workflow = snapshot.workflow
         let lower = query.afterSequence ?? 0
         let upper = query.beforeSequence ?? .max

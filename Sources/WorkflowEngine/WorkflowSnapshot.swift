@@ -20,6 +20,16 @@ public struct WorkflowSnapshot: Sendable {
     /// Whether ``workflow`` is the whole tree with every step; if not, read the rest with
     /// ``WorkflowEngine/withStoredHistory(_:includingSteps:)``, off the network event loop.
     public var isWhole: Bool {
-        stepsInStoreThrough == 0 && !treeInStore
+        holdsSteps(after: 0)
+    }
+
+    /// Whether ``workflow`` holds the jobs and every step with a sequence above `sequence`.
+    public func holdsSteps(after sequence: UInt64) -> Bool {
+        !treeInStore && sequence >= stepsInStoreThrough
+    }
+
+    /// Whether ``workflow`` is all a read needs: the jobs and, with `includingSteps`, every step.
+    public func suffices(includingSteps: Bool) -> Bool {
+        includingSteps ? isWhole : !treeInStore
     }
 }

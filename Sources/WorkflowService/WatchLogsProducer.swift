@@ -105,7 +105,7 @@ final class WatchLogsProducer: ServerStreamProducer {
                 let visit: EventVisit
                 if let fetched = state.fetched, fetched.after == state.cursor {
                     state.fetched = nil
-                    visit = Self.replay(fetched.read, after: state.cursor) { encode($0, &output) }
+                    visit = fetched.read.visit { encode($0, &output) }
                 } else if !log.holdsInMemory(after: state.cursor) {
                     // Older than memory: read the store elsewhere, send what it brings next time.
                     state.fetched = nil
@@ -164,22 +164,6 @@ final class WatchLogsProducer: ServerStreamProducer {
                 state.isFetching = false
             }
             waker()
-        }
-    }
-
-    /// A read of the store as a visit of its events: each match handed to `body` until it
-    /// returns `false`.
-    private static func replay(_ read: EventRead, after cursor: UInt64, _ body: (borrowing LogEvent) -> Bool) -> EventVisit {
-        switch read {
-        case .truncated(let oldestRetained):
-            return .truncated(oldestRetained: oldestRetained)
-        case .unavailable(let reason):
-            return .unavailable(reason: reason)
-        case .events(let events, let scannedThrough):
-            for event in events where !body(event) {
-                return .scanned(through: event.sequence)
-            }
-            return .scanned(through: max(cursor, scannedThrough))
         }
     }
 

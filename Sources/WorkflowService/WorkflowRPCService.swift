@@ -78,7 +78,7 @@ package struct WorkflowRPCService: Sendable {
         // Two encodings of a message, one after the other, decode as their merge: the cached
         // tree plus this read's `as_of_sequence`.
         let asOf = WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
-        if snapshot.isWhole || (request.omitSteps && !snapshot.treeInStore) {
+        if snapshot.suffices(includingSteps: !request.omitSteps) {
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
             }
