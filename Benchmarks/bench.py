@@ -8,7 +8,12 @@ median with min-max. The result is a Markdown table (stdout and --output).
 Scenarios, per server:
   unary      h2load -c 4 -m 32 of StartWorkflow and GetWorkflow: requests/s and the server's CPU
              time per call (utime + stime from /proc/<pid>/stat, before and after)
+  unpinned   the same load with nothing pinned: server and h2load may use every core (workflowd
+             with its default of one event loop per core, and again with --event-loops 1 to
+             show what more loops cost per call)
   latency    h2load -c 1 -m 1 with a per-request log: p50 and p99
+  distinct   bench_client reads 4,096 finished workflows round-robin with GetWorkflow (-c 4, 32
+             in flight each): no read finds an encoding a recent read left in a cache
   watch      bench_client reads a finished 100,000-event workflow over WatchLogs
   fanout     1,000 WatchLogs streams x 100 live events: time and the server's peak RSS
   idle       10,000 open idle WatchLogs streams: the server's RSS
@@ -46,13 +51,14 @@ class Sizes:
     fanout_steps: int = 48             # 100 events per stream
     idle_streams: int = 10_000
     idle_connections: int = 100
+    distinct_workflows: int = 4_096
     log_steps: int = 1_000_000
     latency_steps: int = 5_000
     codec_iterations: int = 200_000
 
     @staticmethod
     def tiny():
-        return Sizes(unary_requests=2_000, latency_requests=200, watch_steps=998, fanout_streams=50,
+        return Sizes(unary_requests=2_000, latency_requests=200, distinct_workflows=200, watch_steps=998, fanout_streams=50,
                      fanout_connections=2, idle_streams=200, idle_connections=2, log_steps=10_000,
                      latency_steps=200, codec_iterations=2_000)
 
@@ -62,6 +68,7 @@ class Server:
     """A server process pinned to SERVER_CORE, with its log and the calls the driver made to it."""
     name: str
     command: list
+    pinned: bool = True
     process: subprocess.Popen = None
     log_path: str = ""
     port: int = 0
@@ -70,7 +77,8 @@ class Server:
 
     def start(self, workdir):
         fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log", dir=workdir)
-        self.process = subprocess.Popen(["taskset", "-c", SERVER_CORE, *self.command],
+        pinning = ["taskset", "-c", SERVER_CORE] if self.pinned else []
+        self.process = subprocess.Popen([*pinning, *self.command],
                                         stdout=fd, stderr=subprocess.STDOUT, cwd=workdir)
         os.close(fd)
         deadline = time.monotonic() + 30
@@ -147,10 +155,10 @@ class Harness:
         }
         return [(name, commands[name]) for name in self.args.servers]
 
-    def fresh(self, name, command):
+    def fresh(self, name, command, pinned=True):
         if name == "workflowd-sqlite":
             subprocess.run(["rm", "-rf", os.path.join(self.workdir, "data")], check=True)
-        server = Server(name, command)
+        server = Server(name, command, pinned)
         self.started.append(server)
         return server.start(self.workdir)
 
@@ -175,12 +183,13 @@ class Harness:
         self.bench_client(server, "wait", server.target, workflow_id)
         return workflow_id
 
-    def h2load(self, server, method, body, requests, clients, streams, log_file=None):
-        command = ["taskset", "-c", CLIENT_CORE, "h2load", "-n", str(requests), "-c", str(clients),
+    def h2load(self, server, method, body, requests, clients, streams, log_file=None, pinned=True):
+        pinning = ["taskset", "-c", CLIENT_CORE] if pinned else []
+        command = [*pinning, "h2load", "-n", str(requests), "-c", str(clients),
                    "-m", str(streams), "-d", body, "-H", "content-type: application/grpc",
                    "-H", "te: trailers", server.url(self.paths[method])]
         if log_file:
-            command[4:4] = ["--log-file", log_file]
+            command[len(pinning) + 1:len(pinning) + 1] = ["--log-file", log_file]
         output = run(command, timeout=600)
         succeeded = int(re.search(r"(\d+) succeeded", output).group(1))
         if succeeded != requests:
@@ -214,6 +223,53 @@ class Harness:
             cpu = server.cpu_seconds() - before
             self.record(f"{method} throughput (req/s)", name, rate)
             self.record(f"{method} server CPU per call (µs)", name, cpu / self.sizes.unary_requests * 1e6)
+        server.stop()
+
+    def unpinned(self, name, command):
+        """StartWorkflow and GetWorkflow under the unary load with nothing pinned; workflowd
+        also with one event loop, for the cost per call of more loops."""
+        variants = [(name, command, "")]
+        if name == "workflowd":
+            variants.append((name, [*command, "--event-loops", "1"], ", one event loop"))
+        for server_name, server_command, label in variants:
+            server = self.fresh(server_name, server_command, pinned=False)
+            get_body = os.path.join(self.workdir, "get.grpc")
+            start_body = os.path.join(self.workdir, "start.grpc")
+            workflow_id = self.finished_workflow(server, jobs="3", steps="3")
+            run([self.client, "encode-get", get_body, workflow_id])
+            run([self.client, "encode-start", start_body, "jobs=1", "steps=1", "step_delay_ms=0"])
+            for method, body in (("GetWorkflow", get_body), ("StartWorkflow", start_body)):
+                time.sleep(0.5)
+                before = server.cpu_seconds()
+                rate = self.h2load(server, method, body, self.sizes.unary_requests, 4, 32, pinned=False)
+                time.sleep(0.5)
+                cpu = server.cpu_seconds() - before
+                scenario = f"{method} unpinned (both cores{label})"
+                if not label:
+                    self.record(f"{scenario}: throughput (req/s)", server_name, rate)
+                self.record(f"{scenario}: server CPU per call (µs)", server_name, cpu / self.sizes.unary_requests * 1e6)
+            server.stop()
+
+    def distinct(self, name, command):
+        server = self.fresh(name, command)
+        size = self.sizes
+        client = subprocess.Popen(["taskset", "-c", CLIENT_CORE, self.client, "get-distinct", server.target,
+                                   "--workflows", str(size.distinct_workflows), "--calls", str(size.unary_requests),
+                                   "--connections", "4", "--in-flight", "32"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ready = client.stdout.readline()
+        before = server.cpu_seconds()
+        rest, errors = client.communicate(timeout=600)
+        cpu = server.cpu_seconds() - before
+        if client.returncode != 0 or not ready.startswith("ready="):
+            raise RuntimeError(f"get-distinct on {name} failed: {ready}{rest}{errors.strip()[-2000:]}")
+        result = key_values(rest)
+        # Its StartWorkflows, two watches, one warm-up GetWorkflow per connection, then the reads.
+        server.expected_ok += size.distinct_workflows + 2 + 4 + size.unary_requests
+        self.record("GetWorkflow of distinct workflows (no cache hits): throughput (req/s)", name,
+                    float(result["calls_per_second"]))
+        self.record("GetWorkflow of distinct workflows (no cache hits): server CPU per call (µs)", name,
+                    cpu / size.unary_requests * 1e6)
         server.stop()
 
     def watch(self, name, command):
@@ -301,7 +357,7 @@ class Harness:
         for index in range(self.args.runs):
             # Alternate the order so neither server always runs first.
             ordered = servers if index % 2 == 0 else list(reversed(servers))
-            for scenario in (self.unary_and_latency, self.watch, self.fanout, self.idle):
+            for scenario in (self.unary_and_latency, self.unpinned, self.distinct, self.watch, self.fanout, self.idle):
                 for name, command in ordered:
                     log(f"run {index + 1}/{self.args.runs}: {scenario.__name__} on {name}")
                     scenario(name, command)
@@ -316,6 +372,8 @@ class Harness:
 # The issue's targets. Ratios are workflowd ÷ reference: (words the measure's name contains,
 # "higher" or "lower" is better, the ratio wanted).
 RATIO_TARGETS = [
+    (("unpinned", "throughput"), "higher", 1.0),
+    (("unpinned", "CPU per call"), "lower", None),
     (("throughput",), "higher", 2.0),
     (("server CPU per call",), "lower", 0.5),
     (("latency p99",), "lower", 0.5),
@@ -371,7 +429,9 @@ def report(harness, loads):
             ratio = statistics.median(ours) / statistics.median(theirs)
         if has_reference:
             row.append(f"{ratio:.2f}×" if ratio is not None else "—")
-        if target and ratio is not None:
+        if target and target[1] is None:
+            row.append("")
+        elif target and ratio is not None:
             direction, wanted = target
             met = ratio >= wanted if direction == "higher" else ratio <= wanted
             row.append(f"{'≥' if direction == 'higher' else '≤'} {wanted}× {'✅' if met else '❌'}")
@@ -391,7 +451,8 @@ def machine_notes(loads):
     uname = os.uname()
     return [
         f"- Machine: {os.cpu_count()} cores ({cpu.group(1) if cpu else 'unknown CPU'}), "
-        f"{uname.sysname} {uname.release}; servers on core {SERVER_CORE}, load generators on core {CLIENT_CORE}.",
+        f"{uname.sysname} {uname.release}; servers on core {SERVER_CORE}, load generators on core {CLIENT_CORE} "
+        "(the unpinned rows: all on every core).",
         f"- Load average before {loads[0][0]:.2f}, after {loads[1][0]:.2f} (1-minute).",
         "- Each cell: median (min–max) of the runs; ratios compare medians.",
     ]

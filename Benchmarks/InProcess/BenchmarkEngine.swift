@@ -21,14 +21,14 @@ struct BenchmarkEngine {
         switch store {
         case .memory:
             dataDirectory = nil
-            engine = WorkflowEngine(templates: templates, executor: EventLoopEngineExecutor(loop: group.next()), logger: logger)
+            engine = WorkflowEngine(templates: templates, executor: LockedEngineExecutor(loops: group), logger: logger)
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("workflow-bench-\(UUID().uuidString)")
             dataDirectory = directory
             let eventStore = try SQLiteEventStore(configuration: .init(directory: directory.path), logger: logger)
             engine = WorkflowEngine(
                 templates: templates,
-                executor: EventLoopEngineExecutor(loop: group.next()),
+                executor: LockedEngineExecutor(loops: group),
                 store: eventStore,
                 logger: logger
             )

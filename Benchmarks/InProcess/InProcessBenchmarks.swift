@@ -7,7 +7,7 @@ import WorkflowMessages
 ///
 /// Every figure is printed as one `key=value` line, e.g. `log_step.caller_ns=85.2`, for the
 /// driver (`Benchmarks/bench.py`) to collect. The engine runs as in `workflowd`: on a SwiftNIO
-/// event loop through ``EventLoopEngineExecutor``, with the in-memory log or the SQLite store.
+/// event loop through ``LockedEngineExecutor``, with the in-memory log or the SQLite store.
 @main
 struct InProcessBenchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

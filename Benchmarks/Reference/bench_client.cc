@@ -9,6 +9,12 @@
 //   bench_client watch TARGET ID               replays a finished workflow: events= seconds= events_per_second=
 //   bench_client fanout TARGET [--streams 1000] [--connections 10] [--steps 48]
 //   bench_client idle TARGET [--streams 10000] [--connections 100] [--hold-seconds 10]
+//   bench_client get-distinct TARGET [--workflows 4096] [--calls 100000] [--connections 4] [--in-flight 32]
+//                                              starts that many finished TEST workflows (3 jobs x 3
+//                                              steps), then GetWorkflow round-robin over all of them
+//                                              (no two calls in a row read the same one), each answer
+//                                              checked: ready=1 once they ended and the connections
+//                                              are open, then calls= seconds= calls_per_second=
 //   bench_client first-event TARGET AFTER_SEQUENCE [WORKFLOW_ID]
 //                                              on a connected channel, the time from opening WatchLogs
 //                                              to its first event: ms= sequence=
@@ -494,18 +500,126 @@ int Idle(const Arguments& arguments) {
   return 0;
 }
 
+/// GetWorkflow calls kept in flight on one channel with the callback API, each reading the
+/// next workflow of a shared round-robin.
+class DistinctReads {
+ public:
+  DistinctReads(const std::vector<std::string>& ids, uint64_t calls) : ids_(ids), calls_(calls) {}
+
+  /// Starts `in_flight` chains of calls on `stub`; each chain issues its next call when one ends.
+  void Begin(wf::WorkflowService::Stub& stub, int in_flight) {
+    for (int index = 0; index < in_flight; ++index) Next(stub);
+  }
+
+  /// Waits until every call ended; fails on the first wrong answer.
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return !failure_.empty() || finished_ == calls_; });
+    if (!failure_.empty()) Fail(failure_);
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    wf::GetWorkflowRequest request;
+    wf::Workflow response;
+  };
+
+  void Next(wf::WorkflowService::Stub& stub) {
+    uint64_t index = issued_.fetch_add(1);
+    if (index >= calls_) return;
+    auto call = std::make_shared<Call>();
+    call->request.set_workflow_id(ids_[index % ids_.size()]);
+    SetDeadline(call->context, 60);
+    stub.async()->GetWorkflow(&call->context, &call->request, &call->response, [this, &stub, call](grpc::Status status) {
+      std::string problem;
+      if (!status.ok()) problem = "GetWorkflow: " + Describe(status);
+      else if (call->response.id() != call->request.workflow_id() || call->response.status() != wf::WORKFLOW_STATUS_COMPLETED ||
+               call->response.jobs_size() != 3 || call->response.jobs(2).steps_size() != 3) {
+        problem = "GetWorkflow of " + call->request.workflow_id() + ": not the finished 3 x 3 workflow";
+      }
+      Next(stub);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!problem.empty() && failure_.empty()) failure_ = problem;
+      finished_ += 1;
+      if (finished_ == calls_ || !failure_.empty()) done_.notify_all();
+    });
+  }
+
+  const std::vector<std::string>& ids_;
+  const uint64_t calls_;
+  std::atomic<uint64_t> issued_{0};
+  std::mutex mu_;
+  std::condition_variable done_;
+  uint64_t finished_ = 0;
+  std::string failure_;
+};
+
+int GetDistinct(const Arguments& arguments) {
+  if (arguments.positional.size() != 2) Fail("usage: get-distinct TARGET [--workflows N] [--calls N] [--connections N] [--in-flight N]");
+  arguments.RequireOnly({"workflows", "calls", "connections", "in-flight"});
+  const std::string& target = arguments.positional[1];
+  int workflows = arguments.Count("workflows", 4096);
+  uint64_t calls = uint64_t(arguments.Count("calls", 100000));
+  int connections = arguments.Count("connections", 4);
+  int in_flight = arguments.Count("in-flight", 32);
+  auto control = wf::WorkflowService::NewStub(Connect(target));
+  google::protobuf::Map<std::string, std::string> params;
+  params["jobs"] = "3";
+  params["steps"] = "3";
+  params["step_delay_ms"] = "0";
+  std::vector<std::string> ids;
+  for (int index = 0; index < workflows; ++index) {
+    SetProgress("starting workflow " + std::to_string(index + 1) + " of " + std::to_string(workflows));
+    ids.push_back(StartWorkflow(*control, params));
+  }
+  // Each ends within milliseconds; the last one's watch ending leaves the earlier ones ended too
+  // (a reader that finds one still running fails the run).
+  for (const std::string& id : {ids.front(), ids.back()}) {
+    if (WatchToEnd(*control, id, wf::LOG_LEVEL_UNSPECIFIED).terminal_status != wf::WORKFLOW_STATUS_COMPLETED) {
+      Fail("workflow " + id + " did not complete");
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::vector<std::unique_ptr<wf::WorkflowService::Stub>> stubs;
+  for (int index = 0; index < connections; ++index) stubs.push_back(wf::WorkflowService::NewStub(Connect(target, index)));
+  for (auto& stub : stubs) {
+    // Connected before the clock starts.
+    wf::GetWorkflowRequest request;
+    request.set_workflow_id(ids.front());
+    wf::Workflow response;
+    grpc::ClientContext context;
+    SetDeadline(context, 30);
+    grpc::Status status = stub->GetWorkflow(&context, request, &response);
+    if (!status.ok()) Fail("GetWorkflow: " + Describe(status));
+  }
+  // The driver reads the server's CPU time between this line and the end.
+  std::printf("ready=1 workflows=%d\n", workflows);
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  SetProgress("reading " + std::to_string(calls) + " workflows");
+  DistinctReads reads(ids, calls);
+  Clock::time_point start = Clock::now();
+  for (auto& stub : stubs) reads.Begin(*stub, in_flight);
+  reads.Wait();
+  double seconds = SecondsBetween(start, Clock::now());
+  std::printf("workflows=%d calls=%llu seconds=%.3f calls_per_second=%.0f\n", workflows, (unsigned long long)calls, seconds,
+              double(calls) / seconds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bench::program = "bench_client";
   Arguments arguments = Arguments::Parse(argc, argv);
   if (arguments.positional.empty()) {
-    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle|first-event ... "
+    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle|first-event|get-distinct ... "
          "[--timeout-seconds S]");
   }
   ArmTimeout(arguments.Number("timeout-seconds", 300));
   const std::string& command = arguments.positional[0];
-  if (command != "fanout" && command != "idle") arguments.RequireOnly({});
+  if (command != "fanout" && command != "idle" && command != "get-distinct") arguments.RequireOnly({});
   int result;
   if (command == "encode-start") result = EncodeStart(arguments);
   else if (command == "encode-get") result = EncodeGet(arguments);
@@ -516,6 +630,7 @@ int main(int argc, char** argv) {
   else if (command == "fanout") result = Fanout(arguments);
   else if (command == "idle") result = Idle(arguments);
   else if (command == "first-event") result = FirstEvent(arguments);
+  else if (command == "get-distinct") result = GetDistinct(arguments);
   else Fail("unknown command " + command);
   std::fflush(stdout);
   return result;

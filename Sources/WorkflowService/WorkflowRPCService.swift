@@ -6,9 +6,10 @@ import WorkflowModel
 /// Serves `workflow.v1.WorkflowService` from a ``WorkflowEngine``: decodes requests, checks
 /// them, calls the engine and encodes its answers, mapping engine errors to gRPC statuses.
 ///
-/// Only ``WorkflowServer`` creates it, with the engine running on the event loop that serves
-/// every connection: a handler, already on that loop, calls the engine with a plain function
-/// call and never waits for it (a call from any other thread stops the program).
+/// Only ``WorkflowServer`` creates it, over an engine on a ``LockedEngineExecutor``: a unary
+/// handler, on whichever event loop its connection runs, submits its engine call (run at once
+/// when the engine is free, else by the thread that holds it) and encodes the answer off the
+/// engine; a watch enters the engine to look up its workflow.
 package struct WorkflowRPCService: Sendable {
     /// The most a ListWorkflows or ListSteps answer carries before its page ends early: well
     /// under the 4 MiB stock clients accept.
@@ -22,8 +23,8 @@ package struct WorkflowRPCService: Sendable {
     /// The same for workflows read without their steps.
     private let encodedSummaries = EncodedWorkflowCache()
 
-    /// Creates the service over `engine`, whose executor must be the event loop that runs the
-    /// handlers.
+    /// Creates the service over `engine`, whose executor the handlers' threads must be able to
+    /// enter (``WorkflowEngine/enter(_:)``).
     init(engine: WorkflowEngine) {
         self.engine = engine
     }
@@ -68,13 +69,17 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
-        let snapshot: WorkflowSnapshot
-        do throws(EngineError) {
-            snapshot = try onEngine { engine throws(EngineError) in try engine.snapshot(id: request.workflowID) }
-        } catch {
-            return responder.fail(RPCStatus(error))
+        onEngine(responder) { engine throws(EngineError) in
+            try engine.snapshot(id: request.workflowID)
+        } answer: { snapshot in
+            answer(request, from: snapshot, responder)
         }
+    }
+
+    /// Answers a GetWorkflow with `snapshot`'s encoding: cached while the workflow's revision is
+    /// unchanged, and completed from the store when memory does not hold what was asked for.
+    private func answer(_ request: WorkflowV1.GetWorkflowRequest, from snapshot: WorkflowSnapshot, _ responder: UnaryResponder) {
+        let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
         // Two encodings of a message, one after the other, decode as their merge: the cached
         // tree plus this read's `as_of_sequence`.
         let asOf = WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
@@ -141,16 +146,14 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let page: WorkflowPage
-        do throws(EngineError) {
-            page = try onEngine { engine throws(EngineError) in try engine.list(query) }
-        } catch {
-            return responder.fail(RPCStatus(error))
+        onEngine(responder) { engine throws(EngineError) in
+            try engine.list(query)
+        } answer: { [engine] page in
+            guard page.treesInStore.isEmpty else {
+                return answerFromStore(responder) { () throws(EngineError) in Self.encode(try engine.withStoredTrees(page)) }
+            }
+            responder.succeed(Self.encode(page))
         }
-        guard page.treesInStore.isEmpty else {
-            return answerFromStore(responder) { [engine] () throws(EngineError) in Self.encode(try engine.withStoredTrees(page)) }
-        }
-        responder.succeed(Self.encode(page))
     }
 
     /// The ListWorkflows answer of `page`: a page of large summaries ends early, and its token
@@ -173,18 +176,16 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let read: StepRead
-        do throws(EngineError) {
-            read = try onEngine { engine throws(EngineError) in try engine.steps(query) }
-        } catch {
-            return responder.fail(RPCStatus(error))
-        }
-        switch read {
-        case .page(let page):
-            responder.succeed(Self.encode(page, of: query))
-        case .inStore(let snapshot):
-            answerFromStore(responder) { [engine] () throws(EngineError) in
-                Self.encode(try WorkflowEngine.steps(query, in: try engine.withStoredHistory(snapshot)), of: query)
+        onEngine(responder) { engine throws(EngineError) in
+            try engine.steps(query)
+        } answer: { [engine] read in
+            switch read {
+            case .page(let page):
+                responder.succeed(Self.encode(page, of: query))
+            case .inStore(let snapshot):
+                answerFromStore(responder) { () throws(EngineError) in
+                    Self.encode(try WorkflowEngine.steps(query, in: try engine.withStoredHistory(snapshot)), of: query)
+                }
             }
         }
     }
@@ -208,11 +209,13 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        callEngine(responder) { engine throws(EngineError) in
-            let counts = try engine.count(query).map {
+        onEngine(responder) { engine throws(EngineError) in
+            try engine.count(query)
+        } answer: { counts in
+            let counts = counts.map {
                 WorkflowV1.WorkflowCount(type: $0.type, status: WorkflowV1.WorkflowStatus($0.status), count: Int64($0.count))
             }
-            return WorkflowV1.CountWorkflowsResponse(counts: counts).serializedBytes()
+            responder.succeed(WorkflowV1.CountWorkflowsResponse(counts: counts).serializedBytes())
         }
     }
 
@@ -311,15 +314,20 @@ package struct WorkflowRPCService: Sendable {
         return excluded || hasEnded ? .finished : .running
     }
 
-    /// Runs `operation` on the engine and answers the call with its result.
-    private func callEngine(
+    /// Runs `operation` on the engine without waiting for it (``WorkflowEngine/submit(_:then:)``),
+    /// then `answer` with its result, off the engine; an engine error fails the call.
+    private func onEngine<T: Sendable>(
         _ responder: UnaryResponder,
-        _ operation: (isolated WorkflowEngine) throws(EngineError) -> [UInt8]
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> T,
+        answer: @escaping @Sendable (T) -> Void
     ) {
-        do throws(EngineError) {
-            responder.succeed(try onEngine(operation))
-        } catch {
-            responder.fail(RPCStatus(error))
+        engine.submit(operation) { result in
+            switch result {
+            case .success(let value):
+                answer(value)
+            case .failure(let error):
+                responder.fail(RPCStatus(error))
+            }
         }
     }
 
@@ -339,23 +347,21 @@ package struct WorkflowRPCService: Sendable {
     /// change is durable: an acknowledged change survives a crash.
     private func callEngineDurably<T: Sendable>(
         _ responder: UnaryResponder,
-        _ operation: (isolated WorkflowEngine) throws(EngineError) -> DurableResult<T>,
-        encode: (T) -> [UInt8]
+        _ operation: @escaping @Sendable (isolated WorkflowEngine) throws(EngineError) -> DurableResult<T>,
+        encode: @escaping @Sendable (T) -> [UInt8]
     ) {
-        do throws(EngineError) {
-            let change = try onEngine(operation)
+        onEngine(responder, operation) { change in
             let bytes = encode(change.value)
             change.whenDurable { responder.succeed(bytes) }
-        } catch {
-            responder.fail(RPCStatus(error))
         }
     }
 
-    /// Runs `operation` on the engine with a plain function call (see ``WorkflowEngine/onItsLoop(_:)``).
+    /// Runs `operation` on the engine with a plain function call, waiting for the engine if
+    /// another thread holds it (see ``WorkflowEngine/fromHandler(_:)``).
     private func onEngine<T: Sendable, Failure: Error>(
         _ operation: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T {
-        try engine.onItsLoop(operation)
+        try engine.fromHandler(operation)
     }
 }
 

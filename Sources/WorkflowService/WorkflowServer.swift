@@ -16,8 +16,10 @@ import WorkflowTemplates
 /// The whole service: the engine, `workflow.v1.WorkflowService` on top of it, and the gRPC
 /// server that carries it.
 ///
-/// Connections and the engine share one event loop, so a request reaches the engine with a
-/// function call and no thread hop; jobs themselves run on Swift's global executor.
+/// Connections spread over ``Configuration/eventLoops`` event loops, and a handler on any of
+/// them reaches the engine with a function call under the engine's lock
+/// (``LockedEngineExecutor``) instead of an actor hop; jobs themselves run on Swift's global
+/// executor.
 ///
 /// ```swift
 /// let server = WorkflowServer(configuration: .init(transport: .init(port: 0)), logger: logger)
@@ -46,6 +48,9 @@ package final class WorkflowServer: Sendable {
         /// `workflowd` bootstrapped emits), served at the side port's `/metrics`; `nil`: none,
         /// and the engine's events are not counted.
         package var metrics: (@Sendable () -> [UInt8])?
+        /// How many event loops (threads) serve the connections, at least 1; by default one
+        /// per core this process may use (``AvailableCores``).
+        package var eventLoops: Int
 
         /// Creates a configuration.
         package init(
@@ -56,7 +61,8 @@ package final class WorkflowServer: Sendable {
             store: (any EventStore)? = nil,
             history: HistoryInMemory = HistoryInMemory(),
             http: HTTPGateway.Configuration? = nil,
-            metrics: (@Sendable () -> [UInt8])? = nil
+            metrics: (@Sendable () -> [UInt8])? = nil,
+            eventLoops: Int? = nil
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
@@ -66,6 +72,7 @@ package final class WorkflowServer: Sendable {
             self.store = store
             self.http = http
             self.metrics = metrics
+            self.eventLoops = max(1, eventLoops ?? AvailableCores.count)
         }
     }
 
@@ -101,14 +108,15 @@ package final class WorkflowServer: Sendable {
         templates: TemplateRegistry? = nil,
         logger: Logger
     ) {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoops))
+        // Where the engine's metrics follow its log and the side port calls the handlers.
         let loop = group.next()
         let engine = WorkflowEngine(
             templates: templates ?? ProductTemplates.standardRegistry(environment: environment),
             eventRetention: configuration.eventRetention,
             workflowRetention: configuration.workflowRetention,
             workflowMaxAge: configuration.workflowMaxAge,
-            executor: EventLoopEngineExecutor(loop: loop),
+            executor: LockedEngineExecutor(loops: group),
             store: configuration.store,
             artifactStorage: environment.files.artifacts,
             history: configuration.history,
@@ -215,7 +223,7 @@ package final class WorkflowServer: Sendable {
     /// (their watchers receive JOB_INTERRUPTED) and their workflows stay RUNNING, to resume when
     /// a server next starts on the same store. Then the remaining watches end with UNAVAILABLE
     /// once they sent what they have, unary calls finish, and what is still open after the rest
-    /// of `gracePeriod` (at least a second) is closed; then the event loop stops.
+    /// of `gracePeriod` (at least a second) is closed; then the event loops stop.
     /// - Parameter gracePeriod: How long running jobs and calls in flight get to end.
     package func stop(gracePeriod: Duration = .seconds(10)) async throws {
         let started = ContinuousClock.now

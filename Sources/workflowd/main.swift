@@ -71,6 +71,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Largest request header list accepted, in bytes (advertised in SETTINGS); larger ones are reset.")
     var maxHeaderListSize = 16 << 10
 
+    @Option(help: "Event loops (threads) serving the connections. Default: one per core this process may use.")
+    var eventLoops: Int?
+
     @Option(help: "Connections open at once; more are closed when accepted.")
     var maxConnections = 10_000
 
@@ -115,6 +118,9 @@ struct Workflowd: AsyncParsableCommand {
             throw ValidationError("--max-header-list-size must be from 1024 to 2147483647")
         }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        if let eventLoops, !(1...1024).contains(eventLoops) {
+            throw ValidationError("--event-loops must be from 1 to 1024")
+        }
         guard maxUploadSize > 0 else { throw ValidationError("--max-upload-size must be positive") }
         guard uploadRetentionHours > 0, uploadRetentionHours <= 876_000 else {
             throw ValidationError("--upload-retention-hours must be from more than 0 to 876000 (100 years)")
@@ -195,7 +201,8 @@ struct Workflowd: AsyncParsableCommand {
                 http: try Int(httpPort).map {
                     HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
                 },
-                metrics: metrics.map(Self.emitter)
+                metrics: metrics.map(Self.emitter),
+                eventLoops: eventLoops
             ),
             environment: environment,
             templates: templateRegistry,

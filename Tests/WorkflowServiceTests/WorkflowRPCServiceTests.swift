@@ -44,10 +44,10 @@ private func streamHandler<Request, Response>(
 private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 @Suite struct WorkflowRPCServiceTests {
-    @Test func handlersOnTheEnginesLoopAnswerBeforeTheyReturn() async throws {
+    @Test func handlersOnAFreeEngineAnswerBeforeTheyReturn() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let engine = WorkflowEngine(templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), logger: logger)
+        let engine = WorkflowEngine(templates: .builtIn, executor: LockedEngineExecutor(loops: group), logger: logger)
         let service = WorkflowRPCService(engine: engine)
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
@@ -79,8 +79,8 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let store = ManualStore()
-        let engine = WorkflowEngine(templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), store: store, logger: logger)
-        _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
+        let engine = WorkflowEngine(templates: .builtIn, executor: LockedEngineExecutor(loops: group), store: store, logger: logger)
+        _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
         let service = WorkflowRPCService(engine: engine)
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
@@ -163,7 +163,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
                 context.logStep("\(index) " + String(repeating: "x", count: 200 << 10))
             }
         }]))
-        let engine = WorkflowEngine(templates: templates, executor: EventLoopEngineExecutor(loop: loop), logger: logger)
+        let engine = WorkflowEngine(templates: templates, executor: LockedEngineExecutor(loops: group), logger: logger)
         let service = WorkflowRPCService(engine: engine)
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let list = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
@@ -204,19 +204,34 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         try await group.shutdownGracefully()
     }
 
-    @Test func aCallOffTheEnginesLoopStopsTheProgram() async {
-        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            // An engine on its default executor: no handler thread ever runs it.
-            let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
-            let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
+    @Test("over an engine on its default executor, unary calls are answered from a task")
+    func unaryCallsReachAnEngineOnItsDefaultExecutor() async throws {
+        let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
+        let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
+        let answer = await withCheckedContinuation { continuation in
             get(
                 WorkflowV1.GetWorkflowRequest(workflowID: "wf-none").serializedBytes(),
                 ServerCallContext(path: "", metadata: Metadata(), deadline: nil),
-                UnaryResponder { _ in }
+                UnaryResponder { continuation.resume(returning: $0) }
+            )
+        }
+        #expect(throws: RPCStatus(code: .notFound, message: EngineError.workflowNotFound("wf-none").message)) { try answer.get() }
+    }
+
+    @Test func aWatchOverAnEngineItsHandlersCannotEnterStopsTheProgram() async {
+        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            // An engine on its default executor: no handler thread can enter it, and a watch of
+            // one workflow must look it up before it answers.
+            let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
+            let watch = try streamHandler(of: service, WorkflowV1.WorkflowService.watchLogs)
+            _ = try? watch(
+                WorkflowV1.WatchLogsRequest(workflowID: "wf-none").serializedBytes(),
+                ServerCallContext(path: "", metadata: Metadata(), deadline: nil),
+                StreamWaker {}
             )
         }
         let message = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("a handler of the workflow service ran off its engine's event loop"))
+        #expect(message.contains("the workflow service needs an engine on an executor its handlers can enter"))
     }
 }
 
@@ -241,10 +256,10 @@ extension WorkflowRPCServiceTests {
         let loop = group.next()
         let store = LoopWatchingStore(loop: loop)
         let engine = WorkflowEngine(
-            templates: .builtIn, executor: EventLoopEngineExecutor(loop: loop), store: store,
+            templates: .builtIn, executor: LockedEngineExecutor(loops: group), store: store,
             history: HistoryInMemory(finishedWorkflowsWithSteps: 1), logger: logger
         )
-        _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
+        _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
         let service = WorkflowRPCService(engine: engine)
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)

@@ -177,6 +177,57 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
         }
     }
 
+    @Test("connections spread over four event loops start, watch and read one another's workflows")
+    func connectionsOnSeveralLoopsShareOneEngine() async throws {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let server = WorkflowServer(
+            configuration: .init(transport: .init(host: "127.0.0.1", port: 0), eventLoops: 4),
+            environment: try .temporary(), logger: logger
+        )
+        let port = try await server.start()
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var clients: [GRPCClient] = []
+        for _ in 0..<8 {
+            clients.append(try await GRPCClient.connect(host: "127.0.0.1", port: port, group: clientGroup))
+        }
+        let params = ["jobs": "2", "steps": "3", "step_delay_ms": "0"]
+        let started = try await withThrowingTaskGroup(of: [String].self) { group in
+            for client in clients {
+                group.addTask {
+                    var ids: [String] = []
+                    for _ in 0..<20 { ids.append(try await start(client, params).workflowID) }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(started.flatMap { $0 }).count == 160)
+        // Each connection follows and reads the workflows another connection started.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, client) in clients.enumerated() {
+                let others = started[(index + 1) % started.count]
+                group.addTask {
+                    for id in others {
+                        let events = try await watch(client, .init(workflowID: id))
+                        #expect(events.map(\.kind).last == .workflowCompleted)
+                        #expect(events.filter { $0.kind == .stepLogged }.count == 6)
+                        let bytes = try await client.unary(path: Method.getWorkflow.path, request: WorkflowV1.GetWorkflowRequest(workflowID: id).serializedBytes())
+                        let workflow = try WorkflowV1.Workflow(serializedBytes: bytes)
+                        #expect(workflow.status == .completed && workflow.jobs.allSatisfy { $0.steps.count == 3 })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let counted = try WorkflowV1.CountWorkflowsResponse(
+            serializedBytes: try await clients[0].unary(path: Method.countWorkflows.path, request: WorkflowV1.CountWorkflowsRequest().serializedBytes())
+        )
+        #expect(counted.counts.map(\.count).reduce(0, +) == 160)
+        for client in clients { await client.close() }
+        try await clientGroup.shutdownGracefully()
+        try await server.stop()
+    }
+
     @Test func theServerServesExactlyTheMethodsOfItsServiceDescriptors() async throws {
         try await withServer { client in
             for service in offeredServices {

@@ -7,7 +7,7 @@ import WorkflowModel
 
 /// Serves the file methods of `workflow.v1.WorkflowService`: `UploadFile` into the
 /// ``UploadStore``, `DownloadFile` back out of it, and `DownloadArtifact` from the
-/// ``ArtifactFileStore``, artifacts looked up in the engine's workflows. Like ``WorkflowRPCService``, its handlers run on the engine's loop.
+/// ``ArtifactFileStore``, artifacts looked up in the engine's workflows. Like ``WorkflowRPCService``, its handlers run on their connections' loops and enter the engine there.
 struct FileRPCService: Sendable {
     private let engine: WorkflowEngine
     private let files: FileArea
@@ -45,7 +45,7 @@ struct FileRPCService: Sendable {
         try RequestValidation.checkWorkflowID(workflowID, field: "artifact_id", required: true)
         let workflow: Workflow
         do throws(EngineError) {
-            workflow = try engine.onItsLoop { engine throws(EngineError) in try engine.workflow(id: workflowID) }
+            workflow = try engine.fromHandler { engine throws(EngineError) in try engine.workflow(id: workflowID) }
         } catch {
             throw RPCStatus(code: .notFound, message: "no artifact \"\(request.artifactID)\": \(error.message)")
         }

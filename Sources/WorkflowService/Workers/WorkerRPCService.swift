@@ -5,8 +5,8 @@ import WorkflowMessages
 /// Serves `workflow.v1.WorkerService` from a ``WorkflowEngine``: each `Connect` stream is a
 /// ``WorkerStreamCall``; `ListWorkers` reads the engine's connected workers.
 ///
-/// Like ``WorkflowRPCService``, only ``WorkflowServer`` creates it, with the engine running on
-/// the event loop that serves every connection.
+/// Like ``WorkflowRPCService``, only ``WorkflowServer`` creates it, over an engine its
+/// handlers enter from their connections' loops.
 package struct WorkerRPCService: Sendable {
     private let engine: WorkflowEngine
 
@@ -33,7 +33,11 @@ package struct WorkerRPCService: Sendable {
             return responder.fail(error)
         }
         let queue = request.queue.isEmpty ? nil : request.queue
-        let workers = engine.onItsLoop { $0.workers(servingQueue: queue) }
-        responder.succeed(WorkflowV1.ListWorkersResponse(workers: workers.map(WorkflowV1.WorkerInfo.init)).serializedBytes())
+        engine.submit { engine in
+            engine.workers(servingQueue: queue)
+        } then: { (result: Result<[WorkerStatus], Never>) in
+            let workers = result.get()
+            responder.succeed(WorkflowV1.ListWorkersResponse(workers: workers.map(WorkflowV1.WorkerInfo.init)).serializedBytes())
+        }
     }
 }

@@ -13,9 +13,10 @@ import WorkflowMessages
 /// could be given again. The outbox is bounded: a worker that stops reading while the server
 /// keeps producing is ended with RESOURCE_EXHAUSTED.
 ///
-/// The transport calls it on the event loop that runs the engine, so every engine call is a
-/// plain function call; durability wake-ups arrive from the store's committing thread, hence
-/// the lock around the outbox.
+/// The transport calls it on its connection's event loop, and every engine call is a plain
+/// function call (``WorkflowEngine/fromHandler(_:)``); the engine delivers from whichever
+/// thread holds it and durability wake-ups arrive from the store's committing thread, hence
+/// the lock around the outbox and the session.
 final class WorkerStreamCall: RequestStreamHandler {
     /// The most bytes waiting for the worker before the stream is ended.
     static let maxQueuedBytes = 16 << 20
@@ -36,17 +37,13 @@ final class WorkerStreamCall: RequestStreamHandler {
         var ending: RPCStatus?
         /// The call is over: nothing more is queued.
         var closed = false
+        /// Set by the hello, cleared on disconnect.
+        var sessionID: UInt64?
     }
 
     private let engine: WorkflowEngine
     private let waker: StreamWaker
     private let state = Mutex(State())
-    /// Set by the hello, cleared on disconnect.
-    // Safe without a lock: only `receive`, `requestsEnded`, `produce`, `cancel` and `send` touch
-    // it, all on the connection's event loop, which is the engine's (the transport calls the
-    // first four there; `send` runs in `receive` or in the engine's `deliver`, checked by
-    // `onEngine`); the store's thread only calls the waker.
-    private nonisolated(unsafe) var sessionID: UInt64?
 
     init(engine: WorkflowEngine, waker: StreamWaker) {
         self.engine = engine
@@ -55,6 +52,7 @@ final class WorkerStreamCall: RequestStreamHandler {
 
     func receive(_ bytes: [UInt8]) throws(RPCStatus) {
         let message = try WorkflowV1.WorkerMessage(request: bytes)
+        let sessionID = state.withLock { $0.sessionID }
         switch message.message {
         case .hello(let hello):
             try connect(hello)
@@ -131,7 +129,7 @@ final class WorkerStreamCall: RequestStreamHandler {
     private static let helloFirst = RPCStatus(code: .failedPrecondition, message: "the first WorkerMessage must be hello")
 
     private func connect(_ hello: WorkflowV1.WorkerHello) throws(RPCStatus) {
-        guard sessionID == nil else {
+        guard state.withLock({ $0.sessionID }) == nil else {
             throw RPCStatus(code: .failedPrecondition, message: "hello was already sent on this stream")
         }
         let registration = WorkerRegistration(hello)
@@ -145,7 +143,6 @@ final class WorkerStreamCall: RequestStreamHandler {
         } catch {
             throw RPCStatus(error)
         }
-        sessionID = welcome.value.sessionID
         let message = WorkflowV1.ServerMessage(
             message: .welcome(
                 WorkflowV1.WorkerWelcome(
@@ -159,34 +156,46 @@ final class WorkerStreamCall: RequestStreamHandler {
         // The engine may have pushed cancellations and assignments while registering: the
         // welcome goes before them (it is durable no later than they are).
         let durability = welcome.replacingValue(with: ())
+        let bytes = message.serializedBytes()
         state.withLock { state in
+            state.sessionID = welcome.value.sessionID
             guard !state.closed else { return }
-            let bytes = message.serializedBytes()
             state.outbox.insert(Outgoing(bytes: bytes, durability: durability), at: state.head)
             state.queuedBytes += bytes.count
         }
         wake(after: durability)
     }
 
+    /// Applies a report and queues its acknowledgement or refusal while still on the engine,
+    /// so it reaches the worker before anything the engine sends it afterwards (an assignment,
+    /// a cancellation) from another thread.
     private func handle(_ message: WorkflowV1.JobReport, sessionID: UInt64) {
-        let token = message.lease.map(LeaseToken.init)
+        let report: WorkerReport
         do throws(EngineError) {
-            let report = try WorkerReport(message)
-            let applied = try onEngine { engine throws(EngineError) in
-                try engine.report(report, fromSession: sessionID)
-            }
-            let ack = WorkflowV1.ReportAck(lease: WorkflowV1.LeaseToken(report.lease), sequence: applied.value)
-            send(WorkflowV1.ServerMessage(message: .ack(ack)), after: applied.replacingValue(with: ()))
+            report = try WorkerReport(message)
         } catch {
-            let status = RPCStatus(error)
-            let refusal = WorkflowV1.ReportRefusal(
-                lease: token.map(WorkflowV1.LeaseToken.init),
-                sequence: message.sequence,
-                code: Int32(status.code.rawValue),
-                message: status.message
-            )
-            send(WorkflowV1.ServerMessage(message: .refusal(refusal)), after: nil)
+            return refuse(message, RPCStatus(error))
         }
+        onEngine { engine in
+            do throws(EngineError) {
+                let applied = try engine.report(report, fromSession: sessionID)
+                let ack = WorkflowV1.ReportAck(lease: WorkflowV1.LeaseToken(report.lease), sequence: applied.value)
+                send(WorkflowV1.ServerMessage(message: .ack(ack)), after: applied.replacingValue(with: ()))
+            } catch {
+                refuse(message, RPCStatus(error))
+            }
+        }
+    }
+
+    /// Queues the refusal of `message` with `status`.
+    private func refuse(_ message: WorkflowV1.JobReport, _ status: RPCStatus) {
+        let refusal = WorkflowV1.ReportRefusal(
+            lease: message.lease,
+            sequence: message.sequence,
+            code: Int32(status.code.rawValue),
+            message: status.message
+        )
+        send(WorkflowV1.ServerMessage(message: .refusal(refusal)), after: nil)
     }
 
     /// Queues `message` for the worker, to go once `durability` is durable, and wakes the
@@ -195,9 +204,9 @@ final class WorkerStreamCall: RequestStreamHandler {
     /// engine forgets the worker at once (its leases then expire unless it reconnects), so no
     /// more work is pushed into a stream nobody reads.
     private func send(_ message: WorkflowV1.ServerMessage, after durability: DurableResult<Void>?) {
-        let outcome = state.withLock { state -> (queued: Bool, overflowed: Bool) in
-            guard !state.closed, state.ending == nil else { return (false, false) }
-            let bytes = message.serializedBytes()
+        let bytes = message.serializedBytes()
+        let outcome = state.withLock { state -> (queued: Bool, droppedSession: UInt64?) in
+            guard !state.closed, state.ending == nil else { return (false, nil) }
             guard state.queuedBytes + bytes.count <= Self.maxQueuedBytes else {
                 state.outbox.removeAll()
                 state.head = 0
@@ -206,15 +215,15 @@ final class WorkerStreamCall: RequestStreamHandler {
                     code: .resourceExhausted,
                     message: "the worker let more than \(Self.maxQueuedBytes >> 20) MiB of server messages pile up unread"
                 )
-                return (true, true)
+                defer { state.sessionID = nil }
+                return (true, state.sessionID)
             }
             state.outbox.append(Outgoing(bytes: bytes, durability: durability))
             state.queuedBytes += bytes.count
-            return (true, false)
+            return (true, nil)
         }
-        if outcome.overflowed, let sessionID {
+        if let sessionID = outcome.droppedSession {
             // Called from inside the engine (a dispatch): leave it first, then disconnect.
-            self.sessionID = nil
             let engine = self.engine
             Task { await engine.disconnectWorker(sessionID: sessionID) }
         }
@@ -240,15 +249,18 @@ final class WorkerStreamCall: RequestStreamHandler {
 
     /// Tells the engine the worker's connection is gone (once).
     private func disconnect() {
-        guard let sessionID else { return }
-        self.sessionID = nil
+        let session = state.withLock { state in
+            defer { state.sessionID = nil }
+            return state.sessionID
+        }
+        guard let sessionID = session else { return }
         onEngine { $0.disconnectWorker(sessionID: sessionID) }
     }
 
-    /// Runs `operation` on the engine with a plain function call (see ``WorkflowEngine/onItsLoop(_:)``).
+    /// Runs `operation` on the engine with a plain function call (see ``WorkflowEngine/fromHandler(_:)``).
     private func onEngine<T: Sendable, Failure: Error>(
         _ operation: (isolated WorkflowEngine) throws(Failure) -> T
     ) throws(Failure) -> T {
-        try engine.onItsLoop(operation)
+        try engine.fromHandler(operation)
     }
 }

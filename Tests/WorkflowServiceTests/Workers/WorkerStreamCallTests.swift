@@ -13,7 +13,8 @@ import WorkflowModel
 private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// Stands in for the HTTP/2 transport of one `Connect` stream: each wake-up pulls the call at
-/// once, on the engine's loop, as the transport does when a stream waits for its producer, and
+/// once, on the calling thread, as the transport does on the connection's loop when a stream
+/// waits for its producer, and
 /// keeps the messages it produced. It can commit the store in the middle of a wake-up, right
 /// after a pull that found nothing durable to send: the moment the store's thread may commit
 /// in production.
@@ -96,10 +97,10 @@ private final class InlineTransport: Sendable {
         var templates = TemplateRegistry.builtIn
         templates.register(WorkflowTemplate(type: "REMOTE", jobs: [JobDefinition(name: "Work", remote: RemoteJob(queue: "q"))]))
         let engine = WorkflowEngine(
-            templates: templates, executor: EventLoopEngineExecutor(loop: loop), store: store,
+            templates: templates, executor: LockedEngineExecutor(loops: group), store: store,
             workerHeartbeatInterval: .seconds(60), logger: logger
         )
-        _ = try await loop.submit { try engine.onItsLoop { try $0.restore() } }.get()
+        _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
         let transport = InlineTransport(store: store)
         let call = try await loop.submit {
             let call = WorkerStreamCall(engine: engine, waker: transport.waker)

@@ -1,0 +1,166 @@
+import Logging
+import NIOPosix
+import Synchronization
+import Testing
+import WorkflowEngine
+import WorkflowModel
+@testable import WorkflowService
+
+@Suite("LockedEngineExecutor", .timeLimit(.minutes(1)))
+struct LockedEngineExecutorTests {
+    /// Counts entries and catches any two that overlap.
+    private final class Occupancy: Sendable {
+        private let inside = Atomic<Bool>(false)
+        private let overlaps = Atomic<Int>(0)
+        // Touched only while `inside` is held, which the test checks: the point is to see
+        // whether the executor lets two threads in at once.
+        nonisolated(unsafe) var entries = 0
+
+        func occupy() {
+            if inside.exchange(true, ordering: .acquiring) { overlaps.add(1, ordering: .relaxed) }
+            entries += 1
+            // Stays inside a little, so that a second thread let in would overlap.
+            for _ in 0..<50 where !inside.load(ordering: .relaxed) {
+                overlaps.add(1, ordering: .relaxed)
+            }
+            inside.store(false, ordering: .releasing)
+        }
+
+        var overlapCount: Int { overlaps.load(ordering: .relaxed) }
+    }
+
+    private final class Tally: Sendable {
+        private let value = Atomic<Int>(0)
+        func add() { value.add(1, ordering: .relaxed) }
+        var count: Int { value.load(ordering: .relaxed) }
+    }
+
+    @Test("threads that enter at once, and work handed over from elsewhere, take turns")
+    func entriesAndHomeWorkNeverOverlap() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+        let executor = LockedEngineExecutor(loops: group)
+        let occupancy = Occupancy()
+        let perThread = 20_000
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for _ in 0..<3 {
+                let loop = group.next()
+                tasks.addTask {
+                    try await loop.submit {
+                        for _ in 0..<perThread { _ = executor.enter { occupancy.occupy() } }
+                    }.get()
+                }
+            }
+            tasks.addTask {
+                await withCheckedContinuation { continuation in
+                    for index in 0..<perThread {
+                        executor.execute {
+                            occupancy.occupy()
+                            if index == perThread - 1 { continuation.resume() }
+                        }
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        #expect(occupancy.overlapCount == 0)
+        #expect(occupancy.entries == 4 * perThread)
+        try await group.shutdownGracefully()
+    }
+
+    @Test("work submitted from several loops runs once each, never beside other work, and what it leaves runs off the lock")
+    func submittedWorkRunsOnceOffTheLockAfterwards() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        let executor = LockedEngineExecutor(loops: group)
+        let occupancy = Occupancy()
+        let afterwards = Tally()
+        let afterwardsUnderTheLock = Tally()
+        let perThread = 20_000
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for index in 0..<3 {
+                let loop = group.next()
+                tasks.addTask {
+                    try await loop.submit {
+                        for _ in 0..<perThread {
+                            if index == 0 {
+                                _ = executor.enter { occupancy.occupy() }
+                                continue
+                            }
+                            executor.submit {
+                                occupancy.occupy()
+                                return {
+                                    if executor.isCurrent { afterwardsUnderTheLock.add() }
+                                    afterwards.add()
+                                }
+                            }
+                        }
+                    }.get()
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        // Work left to a holder has run once that holder let go, which every loop has by now.
+        #expect(afterwards.count == 2 * perThread)
+        #expect(afterwardsUnderTheLock.count == 0)
+        #expect(occupancy.overlapCount == 0)
+        #expect(occupancy.entries == 3 * perThread)
+        try await group.shutdownGracefully()
+    }
+
+    @Test("the thread inside enters again at once; no other thread counts as inside or enters while it is")
+    func theHolderEntersAgain() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let executor = LockedEngineExecutor(loops: group)
+        #expect(!executor.isCurrent)
+        var insideFirst = false
+        var insideNested = false
+        var enteredIfFreeWhileHeld = true
+        var seenElsewhere: Result<(isCurrent: Bool, enteredIfFree: Bool), any Error>?
+        let entered = executor.enter {
+            insideFirst = executor.isCurrent
+            _ = executor.enter { insideNested = executor.isCurrent }
+            enteredIfFreeWhileHeld = executor.enterIfFree {}
+            seenElsewhere = Result {
+                try group.next().submit { (executor.isCurrent, executor.enterIfFree {}) }.wait()
+            }
+        }
+        #expect(entered && insideFirst && insideNested)
+        #expect(!enteredIfFreeWhileHeld, "the holder itself does not enter if free")
+        let elsewhere = try #require(try seenElsewhere?.get())
+        #expect(!elsewhere.isCurrent && !elsewhere.enteredIfFree)
+        #expect(!executor.isCurrent)
+        #expect(executor.enterIfFree {})
+        try await group.shutdownGracefully()
+    }
+
+    @Test("handlers on several loops and the engine's own tasks share one engine")
+    func handlersOnEveryLoopReachTheEngine() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        let engine = WorkflowEngine(
+            templates: .builtIn, executor: LockedEngineExecutor(loops: group),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let request = WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "3", "step_delay_ms": "0"])
+        let ids = try await withThrowingTaskGroup(of: [String].self) { tasks in
+            for _ in 0..<3 {
+                let loop = group.next()
+                tasks.addTask {
+                    try await loop.submit {
+                        try (0..<50).map { _ in try engine.fromHandler { engine throws(EngineError) in try engine.start(request).value.id } }
+                    }.get()
+                }
+            }
+            return try await tasks.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 150)
+        for id in ids {
+            while try await engine.workflow(id: id).status == .running {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            let workflow = try await engine.workflow(id: id)
+            #expect(workflow.status == .completed)
+            #expect(workflow.jobs.allSatisfy { $0.steps.count == 3 })
+        }
+        await engine.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
