@@ -202,14 +202,19 @@ class Harness:
     def record(self, scenario, server, value):
         self.results.setdefault((scenario, server), []).append(value)
 
-    def unary_and_latency(self, name, command):
-        server = self.fresh(name, command)
+    def unary_bodies(self, server):
+        """The h2load request bodies of the unary scenarios: GetWorkflow of a finished 3 × 3
+        workflow on `server`, and StartWorkflow of a 1 × 1 one."""
         get_body = os.path.join(self.workdir, "get.grpc")
         start_body = os.path.join(self.workdir, "start.grpc")
         workflow_id = self.finished_workflow(server, jobs="3", steps="3")
         run([self.client, "encode-get", get_body, workflow_id])
         run([self.client, "encode-start", start_body, "jobs=1", "steps=1", "step_delay_ms=0"])
-        for method, body in (("GetWorkflow", get_body), ("StartWorkflow", start_body)):
+        return (("GetWorkflow", get_body), ("StartWorkflow", start_body))
+
+    def unary_and_latency(self, name, command):
+        server = self.fresh(name, command)
+        for method, body in self.unary_bodies(server):
             # Latency first, on a server that is not still finishing the throughput run's work.
             log_file = os.path.join(self.workdir, "latency.log")
             self.h2load(server, method, body, self.sizes.latency_requests, 1, 1, log_file=log_file)
@@ -233,12 +238,7 @@ class Harness:
             variants.append((name, [*command, "--event-loops", "1"], ", one event loop"))
         for server_name, server_command, label in variants:
             server = self.fresh(server_name, server_command, pinned=False)
-            get_body = os.path.join(self.workdir, "get.grpc")
-            start_body = os.path.join(self.workdir, "start.grpc")
-            workflow_id = self.finished_workflow(server, jobs="3", steps="3")
-            run([self.client, "encode-get", get_body, workflow_id])
-            run([self.client, "encode-start", start_body, "jobs=1", "steps=1", "step_delay_ms=0"])
-            for method, body in (("GetWorkflow", get_body), ("StartWorkflow", start_body)):
+            for method, body in self.unary_bodies(server):
                 time.sleep(0.5)
                 before = server.cpu_seconds()
                 rate = self.h2load(server, method, body, self.sizes.unary_requests, 4, 32, pinned=False)
