@@ -187,7 +187,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     }
 
     /// How many times ``enter(_:)`` looks for a free lock before it sleeps until it is.
-    private static let spinLimit = 2_000
+    private static let spinLimit = 200
 
     private static var currentThread: UInt {
         UInt(bitPattern: Int(bitPattern: pthread_self()))

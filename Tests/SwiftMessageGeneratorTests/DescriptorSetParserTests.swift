@@ -235,11 +235,15 @@ struct DescriptorSetParserTests {
         Self.expectMalformed(Self.nestedMessages(depth: 200_000), "200,000 nested messages")
     }
 
-    @Test func truncatedOrCorruptedSetsThrowOrParseAndNeverCrash() throws {
+    /// Long and CPU-bound (some 50 s in the full suite): it yields between parses, or it would
+    /// hold a thread of the cooperative pool the whole time (two threads on two cores) and
+    /// starve the suite's timed tests.
+    @Test func truncatedOrCorruptedSetsThrowOrParseAndNeverCrash() async throws {
         let bytes = try ProtoCompilers.descriptorSet(
             ["workflow/v1/workflow.proto"], importPaths: [ProtoCompilers.packageRoot.appendingPathComponent("Protos")])
         var truncationsThatThrew = 0
         for length in stride(from: 0, to: bytes.count, by: 53) {
+            await Task.yield()
             do {
                 _ = try DescriptorSetParser.parse(Array(bytes[..<length]))
             } catch {
@@ -249,6 +253,7 @@ struct DescriptorSetParserTests {
         #expect(truncationsThatThrew > 0)
         for index in stride(from: 0, to: bytes.count, by: 149) {
             for replacement in [0x00, 0xFF, bytes[index] ^ 0x80] as [UInt8] {
+                await Task.yield()
                 var corrupted = bytes
                 corrupted[index] = replacement
                 if let files = try? DescriptorSetParser.parse(corrupted) {
