@@ -67,7 +67,7 @@ extension EngineExecutor {
         execute { work()() }
     }
 
-    /// Runs `body` when the calling thread runs this executor already; `nil` otherwise.
+    /// Runs `body` when the calling thread runs this executor already; false otherwise.
     public func enter(_ body: () -> Void) -> Bool {
         guard isCurrent else { return false }
         body()

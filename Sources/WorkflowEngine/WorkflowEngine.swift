@@ -196,16 +196,18 @@ public actor WorkflowEngine {
             Task { completion(await self.run(operation)) }
             return
         }
+        @Sendable func runHere() -> Result<T, Failure> {
+            assumeIsolated { engine in Result { () throws(Failure) -> T in try operation(engine) } }
+        }
         // The common case, with nothing to allocate: the engine is free. (Inlinable, so that
         // callers get it specialized: unspecialized, looking up the metadata of `Result<T, _>`
         // at run time was 5 % of a GetWorkflow's CPU.)
         var now: Result<T, Failure>?
-        if executor.enterIfFree({ now = assumeIsolated { engine in Result { () throws(Failure) -> T in try operation(engine) } } }),
-           let now {
+        if executor.enterIfFree({ now = runHere() }), let now {
             return completion(now)
         }
         executor.submit {
-            let result = self.assumeIsolated { engine in Result { () throws(Failure) -> T in try operation(engine) } }
+            let result = runHere()
             return { completion(result) }
         }
     }

@@ -60,17 +60,13 @@ package final class LockedEngineExecutor: EngineExecutor {
             body()
             return true
         }
-        var afterwards: [@Sendable () -> Void] = []
         // Engine calls are short: waiting a little for the holder is cheaper than sleeping in
         // the kernel and being woken.
-        var entered = false
-        for _ in 0..<Self.spinLimit where owner.load(ordering: .relaxed) == 0 {
-            entered = lock.withLockIfAvailable { _ in hold(body, afterwards: &afterwards) } != nil
-            if entered { break }
+        for _ in 0..<Self.spinLimit {
+            if enterIfFree(body) { return true }
         }
-        if !entered {
-            lock.withLock { _ in hold(body, afterwards: &afterwards) }
-        }
+        var afterwards: [@Sendable () -> Void] = []
+        lock.withLock { _ in hold(body, afterwards: &afterwards) }
         finish(afterwards)
         return true
     }
@@ -175,15 +171,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     /// passes it on when it lets go.
     private func runSubmittedIfFree() {
         guard submittedCount.load(ordering: .sequentiallyConsistent) > 0 else { return }
-        var afterwards: [@Sendable () -> Void] = []
-        let ran: Void? = lock.withLockIfAvailable { _ in
-            owner.store(Self.currentThread, ordering: .relaxed)
-            defer { owner.store(0, ordering: .relaxed) }
-            runSubmitted(into: &afterwards)
-        }
-        if ran != nil {
-            finish(afterwards)
-        }
+        _ = enterIfFree {}
     }
 
     /// How many times ``enter(_:)`` looks for a free lock before it sleeps until it is.

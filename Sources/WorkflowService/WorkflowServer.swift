@@ -48,8 +48,8 @@ package final class WorkflowServer: Sendable {
         /// `workflowd` bootstrapped emits), served at the side port's `/metrics`; `nil`: none,
         /// and the engine's events are not counted.
         package var metrics: (@Sendable () -> [UInt8])?
-        /// How many event loops (threads) serve the connections, at least 1; by default one
-        /// per core this process may use (``AvailableCores``).
+        /// How many event loops (threads) serve the connections (at least 1 is used); by default
+        /// one per core this process may use (``AvailableCores``).
         package var eventLoops: Int
 
         /// Creates a configuration.
@@ -72,7 +72,7 @@ package final class WorkflowServer: Sendable {
             self.store = store
             self.http = http
             self.metrics = metrics
-            self.eventLoops = max(1, eventLoops ?? AvailableCores.count)
+            self.eventLoops = eventLoops ?? AvailableCores.count
         }
     }
 

@@ -27,6 +27,12 @@ struct LockedEngineExecutorTests {
         }
 
         var overlapCount: Int { overlaps.load(ordering: .relaxed) }
+
+        /// Expects `count` entries, none of them beside another.
+        func expectOneAtATime(entries count: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(overlapCount == 0, sourceLocation: sourceLocation)
+            #expect(entries == count, sourceLocation: sourceLocation)
+        }
     }
 
     private final class Tally: Sendable {
@@ -68,8 +74,7 @@ struct LockedEngineExecutorTests {
             }
             try await tasks.waitForAll()
         }
-        #expect(occupancy.overlapCount == 0)
-        #expect(occupancy.entries == 4 * perThread)
+        occupancy.expectOneAtATime(entries: 4 * perThread)
         try await group.shutdownGracefully()
     }
 
@@ -105,8 +110,7 @@ struct LockedEngineExecutorTests {
         }
         #expect(afterwards.count == 2 * perThread)
         #expect(afterwardsUnderTheLock.count == 0)
-        #expect(occupancy.overlapCount == 0)
-        #expect(occupancy.entries == 3 * perThread)
+        occupancy.expectOneAtATime(entries: 3 * perThread)
         try await group.shutdownGracefully()
     }
 
