@@ -49,9 +49,19 @@ public protocol EngineExecutor: SerialExecutor {
     /// without running it otherwise (also when the calling thread runs it). The default:
     /// always false.
     func enterIfFree(_ body: () -> Void) -> Bool
+
+    /// Where the bodies of ``JobDefinition/Execution/inline`` jobs run: the threads that run
+    /// this executor, each job on the thread that starts it, without waking another. The
+    /// default: `nil`, and such jobs run on the global concurrent executor.
+    var inlineJobExecutor: (any TaskExecutor)? { get }
 }
 
 extension EngineExecutor {
+    /// None: every job body runs on the global concurrent executor.
+    public var inlineJobExecutor: (any TaskExecutor)? {
+        nil
+    }
+
     /// Stops the program unless the calling thread runs this executor.
     public func checkIsolated() {
         precondition(isCurrent, "Expected to run on the engine's executor")

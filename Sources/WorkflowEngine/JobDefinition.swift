@@ -26,6 +26,20 @@ public struct JobDefinition: Sendable {
         case remote(RemoteJob)
     }
 
+    /// Which threads run a function's body.
+    public enum Execution: Sendable {
+        /// Swift's global concurrent executor: the body may compute for long or block without
+        /// delaying the engine or the server's network I/O, and each attempt wakes a pool
+        /// thread to start.
+        case pooled
+        /// The threads that run the engine (a server's network event loops, when the engine's
+        /// ``EngineExecutor`` offers them through ``EngineExecutor/inlineJobExecutor``): the
+        /// body runs between network events with no thread hop, so it must only log, await and
+        /// compute briefly between awaits; anything longer delays every connection on its
+        /// thread. Pooled when the executor offers none.
+        case inline
+    }
+
     /// The job's human-readable name, e.g. "Process Data".
     public var name: String
     /// When a failed attempt runs again; one attempt, no retry, by default.
@@ -40,6 +54,9 @@ public struct JobDefinition: Sendable {
     public var cancellationGrace: Duration
     /// What does the work.
     public var work: Work
+    /// Which threads run a function's body; ``Execution/pooled`` unless a body is known to be
+    /// brief between awaits.
+    public var execution: Execution
 
     /// Creates a job definition.
     ///
@@ -48,18 +65,21 @@ public struct JobDefinition: Sendable {
     ///   - retryPolicy: When a failed attempt runs again.
     ///   - timeout: The start-to-close timeout of each attempt; `nil` for none.
     ///   - cancellationGrace: How long a cancelled attempt may take to return.
+    ///   - execution: Which threads run `run`.
     ///   - run: The work; runs off the engine actor.
     public init(
         name: String,
         retryPolicy: RetryPolicy = .noRetries,
         timeout: Duration? = nil,
         cancellationGrace: Duration = .seconds(5),
+        execution: Execution = .pooled,
         run: @escaping @Sendable (JobContext) async throws -> Void
     ) {
         self.name = name
         self.retryPolicy = retryPolicy
         self.timeout = timeout
         self.cancellationGrace = cancellationGrace
+        self.execution = execution
         self.work = .function(run)
     }
 
@@ -83,6 +103,7 @@ public struct JobDefinition: Sendable {
         self.retryPolicy = retryPolicy
         self.timeout = timeout
         self.cancellationGrace = cancellationGrace
+        self.execution = .pooled
         self.work = .remote(remote)
     }
 

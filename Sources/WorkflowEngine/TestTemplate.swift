@@ -59,7 +59,8 @@ public enum TestTemplate {
                         name: jobName(position: position),
                         retryPolicy: configuration.retryPolicy,
                         timeout: configuration.timeout,
-                        cancellationGrace: configuration.cancellationGrace
+                        cancellationGrace: configuration.cancellationGrace,
+                        execution: .inline
                     ) { context in
                         try await run(configuration, position: position, context: context)
                     }
@@ -89,6 +90,9 @@ public enum TestTemplate {
         for item in stride(from: 1, through: processed, by: 1) {
             if configuration.stepDelayMs > 0 {
                 try await Task.sleep(for: .milliseconds(configuration.stepDelayMs))
+            } else if item % stepsBetweenYields == 0 {
+                // Inline, a long run of steps would hold its event loop's other connections.
+                await Task.yield()
             }
             context.logStep("Processed item \(item) of \(total)", entity: entity(item))
             context.incrementStat("itemsProcessed")
@@ -101,6 +105,9 @@ public enum TestTemplate {
         context.incrementStat("itemsFailed")
         throw JobError(configuration.failMessage, code: "SIMULATED", isRetryable: configuration.failRetryable)
     }
+
+    /// How many steps a job with no step delay logs before it lets other work run.
+    private static let stepsBetweenYields = 64
 
     /// Waits `duration` even when the task is cancelled: a job that does not cooperate.
     private static func sleepIgnoringCancellation(_ duration: Duration) async {

@@ -75,14 +75,19 @@ extension WorkflowEngine {
         )
         switch definition.work {
         case .function(let work):
-            runLocally(record, work: work, epoch: epoch)
+            runLocally(record, work: work, execution: definition.execution, epoch: epoch)
         case .remote(let remote):
             queueForWorker(record, remote: remote, epoch: epoch)
         }
     }
 
     /// Runs the attempt `epoch` of `record`'s current job as a task of this process.
-    private func runLocally(_ record: WorkflowRecord, work: @escaping @Sendable (JobContext) async throws -> Void, epoch: UInt64) {
+    private func runLocally(
+        _ record: WorkflowRecord,
+        work: @escaping @Sendable (JobContext) async throws -> Void,
+        execution: JobDefinition.Execution,
+        epoch: UInt64
+    ) {
         let position = record.position
         let jobRef = record.jobRefs[position]
         let context = JobContext(
@@ -96,18 +101,19 @@ extension WorkflowEngine {
             attempt: record.workflow.jobs[position].attempt,
             inputs: record.inputs(before: position)
         )
-        // Isolated to the engine like the code that creates it: the task starts on the engine's
-        // executor without waking a thread, hops off it for the job function, and comes back
-        // to report the end. (A task started off the engine woke a pool thread in the middle of
-        // each StartWorkflow: 29 % more server CPU per call, measured.)
-        let task = Task {
+        // An inline job runs on the thread that starts it (the task executor takes it at that
+        // thread's next turn) and wakes no other; a pooled one wakes a pool thread. Either way
+        // the task comes back to the engine to report the end.
+        let preferred = execution == .inline ? executor?.inlineJobExecutor : nil
+        let workflowID = record.workflow.id
+        let task = Task(executorPreference: preferred) {
             var failure: JobFailureDescription?
             do {
                 try await work(context)
             } catch {
                 failure = JobFailureDescription(error)
             }
-            self.attemptReturned(record, epoch: epoch, failure: failure)
+            await self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
         }
         var attempt = RunningAttempt(epoch: epoch, runner: .local(context: context, task: task))
         attempt.timer = timeoutTimer(of: record, epoch: epoch)
@@ -151,9 +157,9 @@ extension WorkflowEngine {
         endLease(lease, workerToldBy: returned ? nil : reason)
     }
 
-    /// The job function of attempt `epoch` of `record` returned (or threw `failure`).
-    private func attemptReturned(_ record: WorkflowRecord, epoch: UInt64, failure: JobFailureDescription?) {
-        guard let attempt = record.attempt, attempt.epoch == epoch else {
+    /// The job function of attempt `epoch` of the workflow `workflowID` returned (or threw `failure`).
+    private func attemptReturned(workflowID: String, epoch: UInt64, failure: JobFailureDescription?) {
+        guard let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch else {
             return  // abandoned earlier: the workflow went on without it
         }
         if let stop = attempt.stopFailure {

@@ -34,8 +34,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     /// lock is released.
     package typealias Submitted = @Sendable () -> @Sendable () -> Void
 
-    private let loops: [any EventLoop]
-    private let loopIDs: Set<ObjectIdentifier>
+    private let loops: ServerEventLoops
     private let lock = Mutex<Void>(())
     /// The thread that holds `lock`, as its `pthread_self()`; 0 when none does.
     private let owner = Atomic<UInt>(0)
@@ -45,9 +44,11 @@ package final class LockedEngineExecutor: EngineExecutor {
 
     /// Creates an executor whose enqueued jobs run on the event loops of `loops`.
     package init(loops: any EventLoopGroup) {
-        self.loops = Array(loops.makeIterator())
-        self.loopIDs = Set(self.loops.map { ObjectIdentifier($0) })
+        self.loops = ServerEventLoops(loops)
+        self.inlineJobExecutor = EventLoopTaskExecutor(loops: self.loops)
     }
+
+    package let inlineJobExecutor: (any TaskExecutor)?
 
     /// Whether the calling thread holds the engine (another thread's id or 0 is all it can read
     /// otherwise: only the holder writes its own id, and clears it before releasing).
@@ -93,7 +94,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedSerialExecutor()
-        loopForEnqueuedWork.execute { [self] in
+        loops.forEnqueuedWork.execute { [self] in
             // What this thread submitted before runs first, under the same hold.
             guard !enterIfFree({ job.runSynchronously(on: executor) }) else { return }
             submit {
@@ -104,7 +105,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     }
 
     package func execute(_ work: @escaping @Sendable () -> Void) {
-        loopForEnqueuedWork.execute { [self] in
+        loops.forEnqueuedWork.execute { [self] in
             guard !enterIfFree(work) else { return }
             submit {
                 work()
@@ -115,18 +116,6 @@ package final class LockedEngineExecutor: EngineExecutor {
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
-    }
-
-    /// Where enqueued work goes: the calling thread's loop when it is one of ours, else the
-    /// first, so work enqueued from any one thread runs in the order it was enqueued.
-    private var loopForEnqueuedWork: any EventLoop {
-        if loops.count == 1 {
-            return loops[0]
-        }
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop, loopIDs.contains(ObjectIdentifier(current)) {
-            return current
-        }
-        return loops[0]
     }
 
     /// Under the lock: runs the work submitted before, then `body`, with the calling thread
@@ -163,7 +152,7 @@ package final class LockedEngineExecutor: EngineExecutor {
         // the release has its count seen here.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if submittedCount.load(ordering: .sequentiallyConsistent) > 0 {
-            loopForEnqueuedWork.execute { [self] in runSubmittedIfFree() }
+            loops.forEnqueuedWork.execute { [self] in runSubmittedIfFree() }
         }
     }
 

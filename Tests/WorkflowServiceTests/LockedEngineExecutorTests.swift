@@ -171,4 +171,35 @@ struct LockedEngineExecutorTests {
         await engine.shutdown()
         try await group.shutdownGracefully()
     }
+
+    @Test("an inline job's body runs on the event loop that started it, a pooled job's on no event loop")
+    func inlineJobsRunOnTheLoops() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let onLoop = Mutex<[String: Bool]>([:])
+        func recordingJob(_ name: String, _ execution: JobDefinition.Execution) -> JobDefinition {
+            JobDefinition(name: name, execution: execution) { context in
+                onLoop.withLock { $0[name] = MultiThreadedEventLoopGroup.currentEventLoop != nil }
+                await Task.yield()
+                context.logStep("\(name) ran")
+                onLoop.withLock { $0[name]! = $0[name]! && MultiThreadedEventLoopGroup.currentEventLoop != nil }
+            }
+        }
+        let template = WorkflowTemplate(type: "PLACES", jobs: [recordingJob("Inline", .inline), recordingJob("Pooled", .pooled)])
+        let engine = WorkflowEngine(
+            templates: TemplateRegistry([template]), executor: LockedEngineExecutor(loops: group),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let id = try await group.next().submit {
+            try engine.fromHandler { engine throws(EngineError) in try engine.start(WorkflowRequest(type: "PLACES")).value.id }
+        }.get()
+        while try await engine.workflow(id: id).status == .running {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let workflow = try await engine.workflow(id: id)
+        #expect(workflow.status == .completed)
+        #expect(workflow.jobs.map { $0.steps.map(\.message) } == [["Inline ran"], ["Pooled ran"]])
+        #expect(onLoop.withLock { $0 } == ["Inline": true, "Pooled": false])
+        await engine.shutdown()
+        try await group.shutdownGracefully()
+    }
 }
