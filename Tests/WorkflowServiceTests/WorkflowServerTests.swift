@@ -102,7 +102,9 @@ private func watch(_ client: GRPCClient, _ request: WorkflowV1.WatchLogsRequest)
 
     @Test func getWorkflowAnswersFollowTheWorkflowAsItChanges() async throws {
         try await withServer { client in
-            let started = try await start(client, ["jobs": "1", "steps": "5", "step_delay_ms": "30"])
+            // A second in all, so that the first read comes before the end even on a loaded
+            // machine (150 ms was not: the whole suite in parallel on 2 cores).
+            let started = try await start(client, ["jobs": "1", "steps": "5", "step_delay_ms": "200"])
             let request = WorkflowV1.GetWorkflowRequest(workflowID: started.workflowID).serializedBytes()
             let early = try WorkflowV1.Workflow(serializedBytes: try await client.unary(path: Method.getWorkflow.path, request: request))
             #expect(early.status == .running)
