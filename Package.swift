@@ -38,6 +38,8 @@ let package = Package(
         // Metrics: the swift-metrics API where they are measured, Prometheus's text format at /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // TLS on both ports (its BoringSSL is the one swift-crypto builds anyway).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
@@ -72,6 +74,14 @@ let package = Package(
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
         .target(name: "CMallocControl"),
+        // TLS for a server's connections: credentials from PEM files, reloadable.
+        .target(
+            name: "TransportTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "HTTP2Transport",
             dependencies: [
@@ -79,6 +89,7 @@ let package = Package(
                 "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",
+                "TransportTLS",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,7 +105,7 @@ let package = Package(
         .target(
             name: "HTTPGateway",
             dependencies: [
-                "RPCCore", "MessageRuntime", "WorkflowMessages", "ConsoleAssets",
+                "RPCCore", "MessageRuntime", "WorkflowMessages", "ConsoleAssets", "TransportTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,6 +169,7 @@ let package = Package(
                 "WorkflowTemplates",
                 "WorkflowFiles",
                 "HTTP2Transport",
+                "TransportTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -167,7 +179,7 @@ let package = Package(
         .target(
             name: "WorkflowCLI",
             dependencies: [
-                "HTTP2Transport", "WorkflowMessages", "RPCCore", .product(name: "Crypto", package: "swift-crypto"),
+                "HTTP2Transport", "TransportTLS", "WorkflowMessages", "RPCCore", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -209,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "HTTP2TransportTests",
             dependencies: [
-                "HTTP2Transport", "HeaderFields", "NGHTTP2", "RPCCore",
+                "HTTP2Transport", "HeaderFields", "NGHTTP2", "RPCCore", "TransportTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

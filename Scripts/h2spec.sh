@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the HTTP/2 conformance suite h2spec against workflowd: the default suite and the strict one
 # (--strict adds one case), N times each, against one server (memory store, a free port).
-# Usage: Scripts/h2spec.sh [--runs N] [--workflowd PATH] [--h2spec PATH] [--timeout SECONDS]
+# Usage: Scripts/h2spec.sh [--runs N] [--tls] [--workflowd PATH] [--h2spec PATH] [--timeout SECONDS]
 #                          [--verbose] [-- H2SPEC_SECTION...]
 #   --runs N        default and strict runs each (default 1)
+#   --tls           serve over TLS (a throwaway self-signed certificate made with openssl); h2spec
+#                   then connects with TLS and ALPN h2
 #   --workflowd     the server binary (default .build/release/workflowd)
 #   --h2spec        the h2spec binary (default .build/h2spec/h2spec, built by Scripts/build-h2spec.sh
 #                   when missing)
@@ -17,6 +19,7 @@
 set -euo pipefail
 
 runs=1
+tls=false
 workflowd=""
 h2spec=""
 timeout=2
@@ -25,12 +28,13 @@ sections=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
+        --tls) tls=true; shift ;;
         --workflowd) workflowd=$2; shift 2 ;;
         --h2spec) h2spec=$2; shift 2 ;;
         --timeout) timeout=$2; shift 2 ;;
         --verbose) verbose=(-v); shift ;;
         --) shift; sections=("$@"); break ;;
-        *) echo "usage: $0 [--runs N] [--workflowd PATH] [--h2spec PATH] [--timeout SECONDS] [--verbose] [-- SECTION...]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--runs N] [--tls] [--workflowd PATH] [--h2spec PATH] [--timeout SECONDS] [--verbose] [-- SECTION...]" >&2; exit 2 ;;
     esac
 done
 # Paths given are relative to the caller's directory, the defaults to the repository root.
@@ -51,7 +55,16 @@ rm -rf "$out"
 mkdir -p "$out"
 server_log=$out/workflowd.log
 
-"$workflowd" --host 127.0.0.1 --port 0 --http-port 0 --store memory >"$server_log" 2>&1 &
+server_tls=()
+client_tls=()
+if $tls; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$out/server.key" -out "$out/server.crt" 2>/dev/null
+    server_tls=(--tls-cert "$out/server.crt" --tls-key "$out/server.key")
+    client_tls=(-t -k)
+fi
+
+"$workflowd" --host 127.0.0.1 --port 0 --http-port 0 --store memory "${server_tls[@]}" >"$server_log" 2>&1 &
 server_pid=$!
 stop_server() {
     kill -TERM "$server_pid" 2>/dev/null || return 0
@@ -76,7 +89,7 @@ if [[ -z $port ]]; then
     cat "$server_log" >&2
     exit 1
 fi
-echo "h2spec: $($h2spec --version | head -n 1) against $workflowd (pid $server_pid, port $port), $runs run(s) each"
+echo "h2spec: $($h2spec --version | head -n 1) against $workflowd (pid $server_pid, port $port$($tls && echo ', TLS')), $runs run(s) each"
 
 # Prints the failed cases of h2spec output $1: "id  description", then h2spec's indented lines
 # (the requirement, Expected:, Actual: or Error:).
@@ -118,7 +131,7 @@ tally=$out/failed-cases.txt
 : >"$tally"
 for run in $(seq "$runs"); do
     for mode in default strict; do
-        options=(-h 127.0.0.1 -p "$port" -o "$timeout" "${verbose[@]}")
+        options=(-h 127.0.0.1 -p "$port" -o "$timeout" "${client_tls[@]}" "${verbose[@]}")
         expected=$expected_default
         if [[ $mode == strict ]]; then
             options+=(--strict)

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev libsqlite3-dev)
 if [[ "${1:-}" == "--tests" ]]; then
     # chromium + chromium-driver: the browser tests (Tests/Browser) drive the console in them.
-    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils chromium chromium-driver)
+    # openssl: the TLS tests make their certificates with it.
+    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils chromium chromium-driver openssl)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(protobuf-compiler protobuf-compiler-grpc libgrpc++-dev g++ nghttp2-client python3)

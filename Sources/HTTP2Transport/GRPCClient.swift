@@ -5,11 +5,12 @@ import NIOCore
 import NIOPosix
 import RPCCore
 import Synchronization
+import TransportTLS
 
 /// A gRPC client over one HTTP/2 connection (libnghttp2, client role) on SwiftNIO sockets.
 ///
 /// Calls are multiplexed on the connection and may run concurrently from any task. Requests
-/// carry `:method POST`, `:scheme http`, `:authority host:port`, `content-type
+/// carry `:method POST`, `:scheme http` (`https` over TLS), `:authority host:port`, `content-type
 /// application/grpc`, `te trailers`, `grpc-timeout` when a timeout is given, and the configured
 /// `user-agent`. Every failure is an ``RPCStatus``: the status the server sent (its
 /// `grpc-message` percent-decoded), INTERNAL for a response without `grpc-status`,
@@ -70,6 +71,9 @@ package final class GRPCClient: Sendable {
         do {
             let (channel, handler) = try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler(serverName: host))
+                    }
                     let handler = GRPCClientConnectionHandler(configuration: configuration, logger: logger)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
@@ -226,7 +230,7 @@ package final class GRPCClient: Sendable {
         }
         var headers = [
             HeaderField(name: ":method", value: "POST"),
-            HeaderField(name: ":scheme", value: "http"),
+            HeaderField(name: ":scheme", value: configuration.tls == nil ? "http" : "https"),
             HeaderField(name: ":path", value: path),
             HeaderField(name: ":authority", value: authority),
             HeaderField(name: "content-type", value: GRPCContentType.standard),

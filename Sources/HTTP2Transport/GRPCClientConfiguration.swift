@@ -1,4 +1,5 @@
 import NGHTTP2
+import TransportTLS
 
 /// How a ``GRPCClient`` connects and the limits it enforces.
 package struct GRPCClientConfiguration: Sendable {
@@ -19,6 +20,8 @@ package struct GRPCClientConfiguration: Sendable {
     package var connectTimeout: Duration
     /// The `user-agent` sent with every call.
     package var userAgent: String
+    /// TLS for the connection (`:scheme https`); `nil`: plaintext HTTP/2.
+    package var tls: ClientTLSContext?
 
     /// Creates a configuration with gRPC's usual defaults.
     package init(
@@ -26,12 +29,14 @@ package struct GRPCClientConfiguration: Sendable {
         http2: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
         maxBufferedResponseBytes: Int = 256 << 10,
         connectTimeout: Duration = .seconds(10),
-        userAgent: String = "workflowengine-swift/0.1"
+        userAgent: String = "workflowengine-swift/0.1",
+        tls: ClientTLSContext? = nil
     ) {
         self.maxReceiveMessageSize = maxReceiveMessageSize
         self.http2 = http2
         self.maxBufferedResponseBytes = maxBufferedResponseBytes
         self.connectTimeout = connectTimeout
         self.userAgent = userAgent
+        self.tls = tls
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RPCCore
+import TransportTLS
 import Synchronization
 
 /// A gRPC server over HTTP/2 (libnghttp2) on SwiftNIO sockets.
@@ -74,6 +75,9 @@ package final class GRPCServer: Sendable {
                 }
                 channel.closeFuture.whenComplete { _ in reclaimer.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls {
+                        try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers())
+                    }
                     let handler = GRPCServerConnectionHandler(
                         router: router, configuration: configuration, statistics: statistics, budget: budget, logger: logger
                     )
@@ -84,8 +88,16 @@ package final class GRPCServer: Sendable {
             .get()
         listener.withLock { $0 = channel }
         let port = channel.localAddress?.port ?? configuration.port
-        logger.info("server.listening", metadata: ["server.host": "\(configuration.host)", "server.port": "\(port)"])
+        logger.info("server.listening", metadata: [
+            "server.host": "\(configuration.host)", "server.port": "\(port)", "server.tls": "\(Self.tlsMode(configuration.tls))",
+        ])
         return port
+    }
+
+    /// How connections are secured, for the log: `off`, `server` or `mutual`.
+    static func tlsMode(_ tls: ServerTLSContext?) -> String {
+        guard let tls else { return "off" }
+        return tls.requiresClientCertificates ? "mutual" : "server"
     }
 
     /// The number of open connections.

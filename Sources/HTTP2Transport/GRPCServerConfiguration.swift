@@ -1,4 +1,5 @@
 import NGHTTP2
+import TransportTLS
 
 /// Where a `GRPCServer` listens and the limits it enforces.
 package struct GRPCServerConfiguration: Sendable {
@@ -25,6 +26,8 @@ package struct GRPCServerConfiguration: Sendable {
     /// The request and response bytes all connections together may buffer (``BufferBudget``);
     /// a stream whose request does not fit ends with RESOURCE_EXHAUSTED.
     package var maxBufferedBytes: Int
+    /// TLS for every connection (ALPN `h2`); `nil`: plaintext HTTP/2 (h2c).
+    package var tls: ServerTLSContext?
 
     /// Creates a configuration with gRPC's usual defaults.
     package init(

@@ -4,6 +4,7 @@ import Logging
 import MessageRuntime
 import NIOCore
 import RPCCore
+import TransportTLS
 import ServiceLifecycle
 import Synchronization
 import WorkflowMessages
@@ -57,6 +58,8 @@ package final class HTTPGateway: Sendable {
         package var heartbeatInterval: Duration
         /// Where the console's files come from.
         package var console: ConsoleFiles
+        /// TLS for every connection (ALPN `http/1.1`); `nil`: plain HTTP.
+        package var tls: ServerTLSContext?
 
         package init(
             host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 4 << 20,
@@ -122,10 +125,7 @@ package final class HTTPGateway: Sendable {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
             router: makeRouter(),
-            server: .http1(configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ClientHangUpHandler()],
-                idleTimeout: .seconds(300)
-            )),
+            server: Self.serverBuilder(tls: configuration.tls),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -369,6 +369,15 @@ package final class HTTPGateway: Sendable {
             try await stream.write(to: &writer)
             try await writer.finish(nil)
         })
+    }
+
+    /// HTTP/1.1 connections, behind `tls` when given.
+    private static func serverBuilder(tls: ServerTLSContext?) -> HTTPServerBuilder {
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ClientHangUpHandler()], idleTimeout: .seconds(300))
+        guard let tls else { return .http1(configuration: configuration) }
+        return HTTPServerBuilder { responder in
+            TLSChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), tls: tls)
+        }
     }
 
     /// Hummingbird's basic context plus the request's connection, whose closing ends an event

@@ -1,4 +1,5 @@
 import RPCCore
+import TransportTLS
 import WorkflowMessages
 
 /// Runs one watch to its end: calls `WatchLogs`, hands each new event to the caller, and
@@ -27,6 +28,8 @@ package struct WatchSession: Sendable {
     package var backoff: ReconnectBackoff
     /// The deadline of the TCP connect.
     package var connectTimeout: Duration
+    /// TLS for every connection; `nil` for plaintext.
+    package var tls: ClientTLSContext?
 
     /// Creates a session.
     ///
@@ -34,8 +37,10 @@ package struct WatchSession: Sendable {
     ///   - address: Where the server listens.
     ///   - backoff: How reconnection attempts are spaced, and when to give up.
     ///   - connectTimeout: The deadline of each TCP connect.
-    package init(address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10)) {
+    ///   - tls: TLS for every connection; `nil` for plaintext.
+    package init(address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10), tls: ClientTLSContext? = nil) {
         self.address = address
+        self.tls = tls
         self.backoff = backoff
         self.connectTimeout = connectTimeout
     }
@@ -74,7 +79,7 @@ package struct WatchSession: Sendable {
     /// - Returns: The workflow, or `nil` when the call fails.
     /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
     func record(of workflowID: String) async throws(CommandFailure) -> WorkflowV1.Workflow? {
-        try await WorkflowConnection.withConnection(to: address, callTimeout: connectTimeout) { connection in
+        try await WorkflowConnection.withConnection(to: address, callTimeout: connectTimeout, tls: tls) { connection in
             try? await connection.workflow(id: workflowID)
         }
     }
@@ -97,7 +102,7 @@ package struct WatchSession: Sendable {
                     do { try await Task.sleep(for: wait) } catch { return .cancelled }
                 }
                 do {
-                    current = try await WorkflowConnection.connect(to: address, callTimeout: connectTimeout)
+                    current = try await WorkflowConnection.connect(to: address, callTimeout: connectTimeout, tls: tls)
                 } catch {
                     guard let lostAt else { throw error }
                     failedAttempts += 1

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import TransportTLS
 
 extension WorkflowConnection: ClosableConnection {
     /// Connects to the server, runs `body` with the connection, and closes it however `body`
@@ -22,11 +23,12 @@ extension WorkflowConnection: ClosableConnection {
     package static func withConnection<Result>(
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
+        tls: ClientTLSContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (WorkflowConnection) async throws(CommandFailure) -> Result
     ) async throws(CommandFailure) -> Result {
         try await withConnection(opening: { () async throws(CommandFailure) in
-            try await connect(to: address, callTimeout: callTimeout, group: group)
+            try await connect(to: address, callTimeout: callTimeout, tls: tls, group: group)
         }, body)
     }
 }

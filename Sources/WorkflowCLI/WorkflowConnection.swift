@@ -2,6 +2,7 @@ import HTTP2Transport
 import NIOCore
 import NIOPosix
 import RPCCore
+import TransportTLS
 import WorkflowMessages
 
 /// One connection to `workflowd`: the `workflow.v1.WorkflowService` calls (and WorkerService's
@@ -35,19 +36,22 @@ package final class WorkflowConnection: Sendable {
     /// - Parameters:
     ///   - address: Where the server listens.
     ///   - callTimeout: The deadline of each unary call (and of the TCP connect).
+    ///   - tls: TLS for the connection; `nil` for plaintext.
     ///   - group: The event loops; the shared singleton by default.
     /// - Returns: The connection.
     /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
     package static func connect(
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
+        tls: ClientTLSContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(CommandFailure) -> WorkflowConnection {
         // GetWorkflow answers for very large workflows exceed gRPC's usual 4 MiB.
         let configuration = GRPCClientConfiguration(
             maxReceiveMessageSize: 256 << 20,
             connectTimeout: min(callTimeout, .seconds(10)),
-            userAgent: "workflowctl/0.1"
+            userAgent: "workflowctl/0.1",
+            tls: tls
         )
         do {
             let client = try await GRPCClient.connect(host: address.host, port: address.port, group: group, configuration: configuration)

@@ -13,6 +13,18 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for a connection or an answer.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Flag(help: "Connect with TLS, checking the server's certificate against the system's certificate authorities (or --tls-ca's).")
+    var tls = false
+
+    @Option(help: ArgumentHelp("Certificate authorities (PEM) the server's certificate must chain to; implies --tls.", valueName: "file"))
+    var tlsCa: String?
+
+    @Option(help: ArgumentHelp("This client's certificate chain (PEM) for a server that asks for one (mutual TLS); needs --tls-key, implies --tls.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "file"))
+    var tlsKey: String?
+
     func validate() throws {
         _ = try clientOptions()
     }
@@ -26,7 +38,10 @@ struct ConnectionOptions: ParsableArguments {
             ClientOptions(
                 address: try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current()),
                 callTimeout: try Duration(commandLineSeconds: timeout, option: "--timeout", allowingZero: false),
-                reconnect: reconnect
+                reconnect: reconnect,
+                tls: tls || tlsCa != nil || tlsCert != nil || tlsKey != nil
+                    ? try ClientOptions.tls(trustedAuthorities: tlsCa, certificateChain: tlsCert, privateKey: tlsKey)
+                    : nil
             )
         }
     }

@@ -6,6 +6,7 @@ import HTTPGateway
 import CoreMetrics
 import Logging
 import Prometheus
+import TransportTLS
 import WorkflowEngine
 import WorkflowService
 import WorkflowStore
@@ -95,6 +96,18 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "A templates configuration file declaring more workflow types (README: \"Templates as data\"); a bad one stops the server at start with the line and reason.")
     var templates: String?
 
+    @Option(help: "The server's TLS certificate chain (PEM, leaf first): both ports then speak TLS 1.2 or later only (gRPC with ALPN h2). Needs --tls-key; reread on SIGHUP.")
+    var tlsCert: String?
+
+    @Option(help: "The private key of --tls-cert (PEM); reread on SIGHUP.")
+    var tlsKey: String?
+
+    @Option(help: "Certificate authorities (PEM) that must have signed a client's certificate (mutual TLS): clients without one fail the handshake. Needs --tls-cert; reread on SIGHUP.")
+    var tlsClientCa: String?
+
+    @Flag(help: "Serve plaintext on a --host that is not loopback (anyone who can reach the port can read and change every workflow).")
+    var insecure = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -130,6 +143,28 @@ struct Workflowd: AsyncParsableCommand {
         }
         guard idleTimeout >= 0, keepaliveInterval >= 0 else { throw ValidationError("timeouts must not be negative") }
         guard keepaliveTimeout > 0 else { throw ValidationError("--keepalive-timeout must be positive") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tlsClientCa != nil, tlsCert == nil {
+            throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)")
+        }
+        if tlsCert == nil, !insecure, !Self.isLoopback(host) {
+            throw ValidationError(
+                "--host \(host) is reachable beyond this machine: serve it with --tls-cert and --tls-key, or pass --insecure to serve plaintext"
+            )
+        }
+    }
+
+    /// Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8, `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The TLS files the flags name, if any.
+    var tlsFiles: TLSFiles? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return TLSFiles(certificateChain: tlsCert, privateKey: tlsKey, clientCertificateAuthorities: tlsClientCa)
     }
 
     func run() async throws {
@@ -147,6 +182,21 @@ struct Workflowd: AsyncParsableCommand {
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
 
 
+        var grpcTLS: ServerTLSContext?
+        var httpTLS: ServerTLSContext?
+        if let tlsFiles {
+            do {
+                grpcTLS = try ServerTLSContext(files: tlsFiles, applicationProtocols: ["h2"])
+                httpTLS = try ServerTLSContext(files: tlsFiles, applicationProtocols: ["http/1.1"])
+            } catch {
+                FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
+                throw ExitCode(78)  // EX_CONFIG
+            }
+        } else if !Self.isLoopback(host) {
+            logger.warning("server.plaintext_beyond_loopback", metadata: [
+                "server.host": "\(host)", "server.hint": "anyone who reaches the port can read and change every workflow: use --tls-cert and --tls-key",
+            ])
+        }
         var transport = GRPCServerConfiguration(
             host: host,
             port: port,
@@ -159,6 +209,7 @@ struct Workflowd: AsyncParsableCommand {
         transport.maxConcurrentStreams = UInt32(maxConcurrentStreams)
         transport.maxHeaderListSize = UInt32(maxHeaderListSize)
         if let maxBufferedBytes { transport.maxBufferedBytes = maxBufferedBytes }
+        transport.tls = grpcTLS
         logger.info("server.buffer_budget", metadata: ["server.max_buffered_bytes": "\(transport.maxBufferedBytes)"])
         var eventStore: (any EventStore)?
         if store == .sqlite {
@@ -199,7 +250,9 @@ struct Workflowd: AsyncParsableCommand {
                 workflowMaxAge: workflowRetentionHours > 0 ? seconds(workflowRetentionHours * 3600) : nil, store: eventStore,
                 history: HistoryInMemory(events: eventsInMemory, finishedWorkflowsWithSteps: finishedWorkflowsInMemory),
                 http: try Int(httpPort).map {
-                    HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
+                    var http = HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
+                    http.tls = httpTLS
+                    return http
                 },
                 metrics: metrics.map(Self.emitter),
                 eventLoops: eventLoops
@@ -210,6 +263,7 @@ struct Workflowd: AsyncParsableCommand {
         )
         // Catch signals before the port is announced: a signal right after it must not kill.
         let termination = TerminationSignals()
+        let reloads = CredentialReloads(contexts: [grpcTLS, httpTLS].compactMap { $0 }, logger: logger)
         do {
             try await server.engine.restore()
         } catch {
@@ -232,7 +286,7 @@ struct Workflowd: AsyncParsableCommand {
         // The memory store's files live as long as its workflows: until now.
         environment.files.removeIfTemporary()
         impatience.cancel()
-        withExtendedLifetime(termination) {}
+        withExtendedLifetime((termination, reloads)) {}
         let counts = server.callStatistics
             .sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key)=\($0.value)" }
@@ -340,5 +394,38 @@ private final class TerminationSignals {
 
     deinit {
         for source in sources { source.cancel() }
+    }
+}
+
+/// Rereads the TLS credentials on SIGHUP, for the connections accepted afterwards (open ones
+/// keep theirs); a file that cannot be used is logged and the previous credentials stay.
+///
+/// Keep the object alive for as long as SIGHUP should reload: it owns the dispatch source.
+private final class CredentialReloads {
+    private let source: (any DispatchSourceSignal)?
+
+    init(contexts: [ServerTLSContext], logger: Logger) {
+        guard !contexts.isEmpty else {
+            source = nil
+            return
+        }
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "workflowd.reload"))
+        source.setEventHandler {
+            do {
+                for context in contexts {
+                    try context.reload()
+                }
+                logger.info("server.tls_reloaded", metadata: ["tls.certificate": "\(contexts[0].files.certificateChain)"])
+            } catch {
+                logger.error("server.tls_reload_failed", metadata: ["tls.error": "\(error)"])
+            }
+        }
+        source.resume()
+        self.source = source
+    }
+
+    deinit {
+        source?.cancel()
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RPCCore
+import TransportTLS
 
 /// A running test server: the port it listens on, its probes, and its event loop group.
 struct TestServer {
@@ -21,12 +22,16 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
 
 /// Starts a server with the test router on 127.0.0.1, port 0, one event loop; runs `body`;
 /// stops the server and shuts the group down whatever happens.
-func withTestServer<Result>(maxConnections: Int = 10_000, _ body: (TestServer) async throws -> Result) async throws -> Result {
+func withTestServer<Result>(
+    maxConnections: Int = 10_000, tls: ServerTLSContext? = nil, _ body: (TestServer) async throws -> Result
+) async throws -> Result {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let probes = TestProbes()
+    var configuration = GRPCServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: maxConnections)
+    configuration.tls = tls
     let server = GRPCServer(
         router: makeTestRouter(probes: probes),
-        configuration: GRPCServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: maxConnections),
+        configuration: configuration,
         group: group,
         logger: quietLogger
     )

@@ -1,0 +1,48 @@
+import NIOCore
+import NIOSSL
+
+/// TLS for a client's connections: TLS 1.2 or later with ALPN `h2`, the server's certificate
+/// verified against the given authorities (or the system's) and its name or IP address, and,
+/// for mutual TLS, the client's own certificate.
+///
+/// ```swift
+/// let tls = try ClientTLSContext(trustedAuthorities: "ca.crt")
+/// try channel.pipeline.syncOperations.addHandler(tls.makeHandler(serverName: "localhost"))
+/// ```
+package final class ClientTLSContext: Sendable {
+    private let context: NIOSSLContext
+
+    /// Reads the credentials.
+    /// - Parameters:
+    ///   - trustedAuthorities: PEM certificates of the authorities the server's certificate
+    ///     must chain to; `nil` for the system's.
+    ///   - certificateChain: The client's certificate chain (PEM) for mutual TLS, with
+    ///     `privateKey`; `nil` for none.
+    ///   - privateKey: The key of `certificateChain` (PEM).
+    /// - Throws: ``TLSSetupError`` naming the file that is missing or unreadable.
+    package init(trustedAuthorities: String? = nil, certificateChain: String? = nil, privateKey: String? = nil) throws(TLSSetupError) {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.applicationProtocols = ["h2"]
+        if let trustedAuthorities {
+            configuration.trustRoots = .certificates(try TLSFiles.certificates(at: trustedAuthorities, role: "certificate authorities"))
+        }
+        if let certificateChain, let privateKey {
+            configuration.certificateChain = try TLSFiles.certificates(at: certificateChain, role: "certificate chain").map { .certificate($0) }
+            configuration.privateKey = .privateKey(try TLSFiles.privateKey(at: privateKey))
+        }
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw TLSSetupError("cannot use the client's TLS credentials: \(error)")
+        }
+    }
+
+    /// The handler that puts a new connection to `serverName` behind TLS, first in its
+    /// pipeline. A name is sent as SNI and must match the server's certificate; an IP address
+    /// must be among its IP address names.
+    package func makeHandler(serverName: String) throws -> NIOSSLClientHandler {
+        let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil
+        return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverName)
+    }
+}
