@@ -2,6 +2,7 @@
 non-gRPC requests, and readers that stop reading so flow control can be observed."""
 
 import socket
+import ssl
 import struct
 
 import h2.config
@@ -11,8 +12,10 @@ import h2.settings
 
 
 class RawH2:
-    def __init__(self, port: int, initial_window: int = 65535):
+    def __init__(self, port: int, initial_window: int = 65535, tls: ssl.SSLContext | None = None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.conn.local_settings = h2.settings.Settings(client=True, initial_values={
             h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: initial_window,
