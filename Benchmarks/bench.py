@@ -12,12 +12,17 @@ Scenarios, per server:
              with its default of one event loop per core, and again with --event-loops 1 to
              show what more loops cost per call)
   latency    h2load -c 1 -m 1 with a per-request log: p50 and p99
+  tls        the unary load over TLS (both servers with the same P-256 certificate; h2load over
+             TLS 1.3 with ALPN h2), and 500 new TLS connections with one GetWorkflow each: the
+             handshakes' server CPU
   distinct   bench_client reads 4,096 finished workflows round-robin with GetWorkflow (-c 4, 32
              in flight each): no read finds an encoding a recent read left in a cache
   watch      bench_client reads a finished 100,000-event workflow over WatchLogs
   fanout     1,000 WatchLogs streams x 100 live events: time and the server's peak RSS
   idle       10,000 open idle WatchLogs streams: the server's RSS
 and in process (workflowd's engine only): log_step cost and log_step -> watcher latency.
+--scenarios picks some of them by name (unary_and_latency, unpinned, tls, distinct, watch, fanout,
+idle, in_process).
 
 Every call's grpc-status is checked: h2load checks only HTTP 200, so each server counts the
 status it gave every call and logs the counts at shutdown (server.calls_by_status=...); the
@@ -55,12 +60,13 @@ class Sizes:
     log_steps: int = 1_000_000
     latency_steps: int = 5_000
     codec_iterations: int = 200_000
+    tls_connections: int = 500
 
     @staticmethod
     def tiny():
         return Sizes(unary_requests=2_000, latency_requests=200, distinct_workflows=200, watch_steps=998, fanout_streams=50,
                      fanout_connections=2, idle_streams=200, idle_connections=2, log_steps=10_000,
-                     latency_steps=200, codec_iterations=2_000)
+                     latency_steps=200, codec_iterations=2_000, tls_connections=20)
 
 
 @dataclass
@@ -74,6 +80,7 @@ class Server:
     port: int = 0
     expected_ok: int = 0
     max_cancelled: int = 0
+    tls_authorities: str = ""  # the CA file clients trust when the server speaks TLS
 
     def start(self, workdir):
         fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log", dir=workdir)
@@ -97,7 +104,7 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
     def url(self, path):
-        return f"http://{self.target}{path}"
+        return f"{'https' if self.tls_authorities else 'http'}://{self.target}{path}"
 
     def cpu_seconds(self):
         fields = read(f"/proc/{self.process.pid}/stat").rsplit(")", 1)[1].split()
@@ -155,10 +162,13 @@ class Harness:
         }
         return [(name, commands[name]) for name in self.args.servers]
 
-    def fresh(self, name, command, pinned=True):
+    def fresh(self, name, command, pinned=True, tls=False):
         if name == "workflowd-sqlite":
             subprocess.run(["rm", "-rf", os.path.join(self.workdir, "data")], check=True)
         server = Server(name, command, pinned)
+        if tls:
+            certificate, key, server.tls_authorities = self.tls_files()
+            server.command = [*command, "--tls-cert", certificate, "--tls-key", key]
         self.started.append(server)
         return server.start(self.workdir)
 
@@ -171,8 +181,27 @@ class Harness:
 
     # MARK: clients
 
+    def tls_files(self):
+        """A certificate authority and a server certificate for 127.0.0.1 (P-256), made once per
+        run: (certificate, key, authority)."""
+        folder = os.path.join(self.workdir, "tls")
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            def openssl(*arguments):
+                subprocess.run(["openssl", *arguments], cwd=folder, check=True, capture_output=True)
+            openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=bench CA", "-keyout", "ca.key", "-out", "ca.crt")
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", "server.key", "-out", "server.csr")
+            with open(os.path.join(folder, "server.ext"), "w") as extensions:
+                extensions.write("subjectAltName=IP:127.0.0.1\n")
+            openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-days", "2", "-extfile", "server.ext", "-out", "server.crt")
+        return tuple(os.path.join(folder, name) for name in ("server.crt", "server.key", "ca.crt"))
+
     def bench_client(self, server, *arguments, calls=1):
-        output = run(["taskset", "-c", CLIENT_CORE, self.client, *arguments], timeout=600)
+        output = run(["taskset", "-c", CLIENT_CORE, self.client, *arguments], timeout=600,
+                     environment={"BENCH_TLS_CA": server.tls_authorities})
         server.expected_ok += calls
         return key_values(output)
 
@@ -228,6 +257,27 @@ class Harness:
             cpu = server.cpu_seconds() - before
             self.record(f"{method} throughput (req/s)", name, rate)
             self.record(f"{method} server CPU per call (µs)", name, cpu / self.sizes.unary_requests * 1e6)
+        server.stop()
+
+    def tls(self, name, command):
+        """The unary load over TLS, and the CPU of new TLS connections."""
+        server = self.fresh(name, command, tls=True)
+        for method, body in self.unary_bodies(server):
+            time.sleep(0.5)
+            before = server.cpu_seconds()
+            rate = self.h2load(server, method, body, self.sizes.unary_requests, 4, 32)
+            time.sleep(0.5)
+            cpu = server.cpu_seconds() - before
+            self.record(f"{method} over TLS: throughput (req/s)", name, rate)
+            self.record(f"{method} over TLS: server CPU per call (µs)", name, cpu / self.sizes.unary_requests * 1e6)
+            if method == "GetWorkflow":
+                connections = self.sizes.tls_connections
+                before = server.cpu_seconds()
+                self.h2load(server, method, body, connections, connections, 1)
+                time.sleep(0.5)
+                cpu = server.cpu_seconds() - before
+                self.record(f"new TLS connection with one GetWorkflow ({connections:,} at once): server CPU per connection (µs)",
+                            name, cpu / connections * 1e6)
         server.stop()
 
     def unpinned(self, name, command):
@@ -351,17 +401,26 @@ class Harness:
                         self.record(f"{label} {operation} (ns)", name, float(values[f"{key}_ns"]))
                         self.record(f"{label} {operation}: allocations", name, float(values[f"{key}_allocations"]))
 
+    SCENARIOS = ("unary_and_latency", "unpinned", "tls", "distinct", "watch", "fanout", "idle", "in_process")
+
+    def scenarios(self):
+        """The server scenarios --scenarios names, in the table's order."""
+        unknown = set(self.args.scenarios) - set(self.SCENARIOS)
+        if unknown:
+            raise SystemExit(f"bench: unknown scenarios {sorted(unknown)}; known: {', '.join(self.SCENARIOS)}")
+        return [getattr(self, name) for name in self.SCENARIOS if name in self.args.scenarios and name != "in_process"]
+
     def run(self):
         load_before = self.load_before
         servers = self.servers()
         for index in range(self.args.runs):
             # Alternate the order so neither server always runs first.
             ordered = servers if index % 2 == 0 else list(reversed(servers))
-            for scenario in (self.unary_and_latency, self.unpinned, self.distinct, self.watch, self.fanout, self.idle):
+            for scenario in self.scenarios():
                 for name, command in ordered:
                     log(f"run {index + 1}/{self.args.runs}: {scenario.__name__} on {name}")
                     scenario(name, command)
-            if "workflowd" in self.args.servers:
+            if "workflowd" in self.args.servers and "in_process" in self.args.scenarios:
                 log(f"run {index + 1}/{self.args.runs}: in process")
                 self.in_process()
         return load_before, os.getloadavg()
@@ -479,8 +538,9 @@ def key_values(output):
     return dict(word.split("=", 1) for word in output.split() if "=" in word)
 
 
-def run(command, timeout=60):
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+def run(command, timeout=60, environment=None):
+    env = {**os.environ, **environment} if environment else None
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()[-2000:]}")
     return result.stdout
@@ -496,6 +556,8 @@ def main():
     parser.add_argument("--workflow-bench", required=True)
     parser.add_argument("--reference-dir", required=True, help="where bench_client and reference_server are")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scenarios", default=",".join(Harness.SCENARIOS), type=lambda text: text.split(","),
+                        help="comma-separated subset of: " + ", ".join(Harness.SCENARIOS))
     parser.add_argument("--servers", default="workflowd,reference",
                         help="comma-separated: workflowd, workflowd-sqlite, reference")
     parser.add_argument("--tiny", action="store_true", help="a small run that only checks everything works")

@@ -40,6 +40,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,21 @@ google::protobuf::Map<std::string, std::string> Params(const std::vector<std::st
 
 // MARK: - Channels and plain calls
 
+// With BENCH_TLS_CA naming a PEM file of certificate authorities, channels speak TLS (the server
+// certificate must name 127.0.0.1); plaintext otherwise.
+std::shared_ptr<grpc::ChannelCredentials> Credentials() {
+  const char* authorities_path = std::getenv("BENCH_TLS_CA");
+  if (authorities_path == nullptr || *authorities_path == 0) return grpc::InsecureChannelCredentials();
+  std::ifstream file(authorities_path, std::ios::binary);
+  if (!file) {
+    std::fprintf(stderr, "bench_client: cannot read BENCH_TLS_CA=%s\n", authorities_path);
+    std::exit(66);  // EX_NOINPUT
+  }
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  return grpc::SslCredentials(options);
+}
+
 std::shared_ptr<grpc::Channel> Connect(const std::string& target, int connection_index = -1) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(-1);
@@ -87,7 +103,7 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& target, int connection
     arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     arguments.SetInt("bench_client.connection", connection_index);
   }
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+  return grpc::CreateCustomChannel(target, Credentials(), arguments);
 }
 
 void SetDeadline(grpc::ClientContext& context, double seconds) {

@@ -7,7 +7,9 @@
 // WorkflowEngine+Running.swift); RetryWorkflow, CancelWorkflow and ListWorkflows answer
 // UNIMPLEMENTED.
 //
-//   reference_server --port N      # 0 picks a free port; listens on 127.0.0.1 only
+//   reference_server --port N [--tls-cert PEM --tls-key PEM]
+//                                  # 0 picks a free port; listens on 127.0.0.1 only; with the
+//                                  # certificate and key, over TLS (gRPC's SslServerCredentials)
 //
 // Prints `server.port=<port>` once listening. On SIGTERM/SIGINT it stops like workflowd (new
 // starts are refused, running workflows fail as interrupted, caught-up watchers end with
@@ -32,6 +34,8 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -1094,25 +1098,50 @@ class WorkflowService final : public wf::WorkflowService::CallbackService {
 };
 
 int Usage() {
-  std::fprintf(stderr, "usage: reference_server --port N   (0 picks a free port)\n");
+  std::fprintf(stderr, "usage: reference_server --port N [--tls-cert PEM --tls-key PEM]   (0 picks a free port)\n");
   return 64;  // EX_USAGE
+}
+
+// The whole file at `path`, or nothing if it cannot be read.
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int port = -1;
+  std::string certificate_path;
+  std::string key_path;
   for (int index = 1; index < argc; ++index) {
     std::string argument = argv[index];
     if (argument == "--port" && index + 1 < argc) {
       auto parsed = TestConfiguration::ParseInteger(argv[++index]);
       if (!parsed || *parsed < 0 || *parsed > 65535) return Usage();
       port = int(*parsed);
+    } else if (argument == "--tls-cert" && index + 1 < argc) {
+      certificate_path = argv[++index];
+    } else if (argument == "--tls-key" && index + 1 < argc) {
+      key_path = argv[++index];
     } else {
       return Usage();
     }
   }
-  if (port < 0) return Usage();
+  if (port < 0 || certificate_path.empty() != key_path.empty()) return Usage();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!certificate_path.empty()) {
+    auto certificate = ReadWholeFile(certificate_path);
+    auto key = ReadWholeFile(key_path);
+    if (!certificate || !key) {
+      std::fprintf(stderr, "reference_server: cannot read %s or %s\n", certificate_path.c_str(), key_path.c_str());
+      return 66;  // EX_NOINPUT
+    }
+    grpc::SslServerCredentialsOptions options;
+    options.pem_key_cert_pairs.push_back({*key, *certificate});
+    credentials = grpc::SslServerCredentials(options);
+  }
 
   // Block the stop signals in every thread (gRPC's inherit the mask) and take them with sigwait.
   sigset_t stop_signals;
@@ -1126,7 +1155,7 @@ int main(int argc, char** argv) {
   WorkflowService service(engine);
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(), &selected_port);
+  builder.AddListeningPort("127.0.0.1:" + std::to_string(port), credentials, &selected_port);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
