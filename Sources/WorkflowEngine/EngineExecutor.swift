@@ -50,9 +50,10 @@ public protocol EngineExecutor: SerialExecutor {
     /// always false.
     func enterIfFree(_ body: () -> Void) -> Bool
 
-    /// Where the bodies of ``JobDefinition/Execution/inline`` jobs run: the threads that run
-    /// this executor, each job on the thread that starts it, without waking another. The
-    /// default: `nil`, and such jobs run on the global concurrent executor.
+    /// Where the body of a ``JobDefinition/Execution/inline`` job that the calling thread
+    /// starts runs (read as each attempt starts): one of the threads that run this executor,
+    /// the calling one when it can, so no other thread is woken. The default: `nil`, and such
+    /// jobs run on the global concurrent executor.
     var inlineJobExecutor: (any TaskExecutor)? { get }
 }
 

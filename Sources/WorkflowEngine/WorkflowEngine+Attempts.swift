@@ -101,24 +101,41 @@ extension WorkflowEngine {
             attempt: record.workflow.jobs[position].attempt,
             inputs: record.inputs(before: position)
         )
-        // An inline job runs on the thread that starts it (the task executor takes it at that
-        // thread's next turn) and wakes no other; a pooled one wakes a pool thread. Either way
-        // the task comes back to the engine to report the end.
-        let preferred = execution == .inline ? executor?.inlineJobExecutor : nil
         let workflowID = record.workflow.id
-        let task = Task(executorPreference: preferred) {
-            var failure: JobFailureDescription?
-            do {
-                try await work(context)
-            } catch {
-                failure = JobFailureDescription(error)
+        let task: Task<Void, Never>
+        if execution == .inline, let inline = executor?.inlineJobExecutor {
+            // On the task executor of the thread that starts it (taken at that thread's next
+            // turn, and back there after every suspension): no other thread woken.
+            task = Task(executorPreference: inline) {
+                let failure = await Self.failure(of: work, with: context)
+                await self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
             }
-            await self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
+        } else {
+            // Isolated to the engine like the code that creates it: the task starts on the
+            // engine's executor without waking a thread, hops off it for the job function, and
+            // comes back to report the end. (A task started off the engine woke a pool thread
+            // in the middle of each StartWorkflow: 29 % more server CPU per call, measured.)
+            task = Task {
+                let failure = await Self.failure(of: work, with: context)
+                self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
+            }
         }
         var attempt = RunningAttempt(epoch: epoch, runner: .local(context: context, task: task))
         attempt.timer = timeoutTimer(of: record, epoch: epoch)
         record.attempt = attempt
         runningAttempts += 1
+    }
+
+    /// Runs a job function; how it failed, or `nil` when it returned.
+    private nonisolated static func failure(
+        of work: @Sendable (JobContext) async throws -> Void, with context: JobContext
+    ) async -> JobFailureDescription? {
+        do {
+            try await work(context)
+            return nil
+        } catch {
+            return JobFailureDescription(error)
+        }
     }
 
     /// The start-to-close timer of attempt `epoch` of `record`'s current job, if the job has a

@@ -34,7 +34,9 @@ package final class LockedEngineExecutor: EngineExecutor {
     /// lock is released.
     package typealias Submitted = @Sendable () -> @Sendable () -> Void
 
-    private let loops: ServerEventLoops
+    private let loops: ConnectionLoops
+    /// One task executor per loop, by the loop's identity, for inline jobs.
+    private let taskExecutors: [ObjectIdentifier: EventLoopTaskExecutor]
     private let lock = Mutex<Void>(())
     /// The thread that holds `lock`, as its `pthread_self()`; 0 when none does.
     private let owner = Atomic<UInt>(0)
@@ -44,11 +46,15 @@ package final class LockedEngineExecutor: EngineExecutor {
 
     /// Creates an executor whose enqueued jobs run on the event loops of `loops`.
     package init(loops: any EventLoopGroup) {
-        self.loops = ServerEventLoops(loops)
-        self.inlineJobExecutor = EventLoopTaskExecutor(loops: self.loops)
+        self.loops = ConnectionLoops(loops)
+        self.taskExecutors = Dictionary(uniqueKeysWithValues: self.loops.all.map { (ObjectIdentifier($0), EventLoopTaskExecutor(loop: $0)) })
     }
 
-    package let inlineJobExecutor: (any TaskExecutor)?
+    /// The task executor of the calling thread's loop (the first loop's when the thread is none
+    /// of them): an inline job started here stays on this loop.
+    package var inlineJobExecutor: (any TaskExecutor)? {
+        taskExecutors[ObjectIdentifier(loops.currentOrFirst)]
+    }
 
     /// Whether the calling thread holds the engine (another thread's id or 0 is all it can read
     /// otherwise: only the holder writes its own id, and clears it before releasing).
@@ -94,7 +100,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedSerialExecutor()
-        loops.forEnqueuedWork.execute { [self] in
+        loops.currentOrFirst.execute { [self] in
             // What this thread submitted before runs first, under the same hold.
             guard !enterIfFree({ job.runSynchronously(on: executor) }) else { return }
             submit {
@@ -105,7 +111,7 @@ package final class LockedEngineExecutor: EngineExecutor {
     }
 
     package func execute(_ work: @escaping @Sendable () -> Void) {
-        loops.forEnqueuedWork.execute { [self] in
+        loops.currentOrFirst.execute { [self] in
             guard !enterIfFree(work) else { return }
             submit {
                 work()
@@ -152,7 +158,7 @@ package final class LockedEngineExecutor: EngineExecutor {
         // the release has its count seen here.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if submittedCount.load(ordering: .sequentiallyConsistent) > 0 {
-            loops.forEnqueuedWork.execute { [self] in runSubmittedIfFree() }
+            loops.currentOrFirst.execute { [self] in runSubmittedIfFree() }
         }
     }
 

@@ -174,6 +174,7 @@ struct ConsoleQueryTests {
         }
         let counts = try await engine.count(WorkflowQuery())
         #expect(counts.reduce(0) { $0 + $1.count } == 1_000)
+        #expect(Set(counts.map(\.type)) == ["TEST", "OTHER"], "both types retained, so both listings have pages to walk")
         for type in ["TEST", "OTHER"] {
             var seen: [String] = []
             var token: String?

@@ -172,16 +172,21 @@ struct LockedEngineExecutorTests {
         try await group.shutdownGracefully()
     }
 
-    @Test("an inline job's body runs on the event loop that started it, a pooled job's on no event loop")
+    @Test("an inline job runs on the loop that started it, also after a sleep; a pooled job on no loop")
     func inlineJobsRunOnTheLoops() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let onLoop = Mutex<[String: Bool]>([:])
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
+        // Where each job ran: the loops it was on before and after its sleep.
+        let places = Mutex<[String: [ObjectIdentifier?]]>([:])
         func recordingJob(_ name: String, _ execution: JobDefinition.Execution) -> JobDefinition {
             JobDefinition(name: name, execution: execution) { context in
-                onLoop.withLock { $0[name] = MultiThreadedEventLoopGroup.currentEventLoop != nil }
-                await Task.yield()
+                func record() {
+                    let loop = MultiThreadedEventLoopGroup.currentEventLoop.map { ObjectIdentifier($0) }
+                    places.withLock { $0[name, default: []].append(loop) }
+                }
+                record()
+                try await Task.sleep(for: .milliseconds(20))
+                record()
                 context.logStep("\(name) ran")
-                onLoop.withLock { $0[name]! = $0[name]! && MultiThreadedEventLoopGroup.currentEventLoop != nil }
             }
         }
         let template = WorkflowTemplate(type: "PLACES", jobs: [recordingJob("Inline", .inline), recordingJob("Pooled", .pooled)])
@@ -189,7 +194,10 @@ struct LockedEngineExecutorTests {
             templates: TemplateRegistry([template]), executor: LockedEngineExecutor(loops: group),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-        let id = try await group.next().submit {
+        // Not the first loop: the one work from elsewhere falls back to.
+        let loops = Array(group.makeIterator())
+        let starter = loops[2]
+        let id = try await starter.submit {
             try engine.fromHandler { engine throws(EngineError) in try engine.start(WorkflowRequest(type: "PLACES")).value.id }
         }.get()
         while try await engine.workflow(id: id).status == .running {
@@ -198,7 +206,9 @@ struct LockedEngineExecutorTests {
         let workflow = try await engine.workflow(id: id)
         #expect(workflow.status == .completed)
         #expect(workflow.jobs.map { $0.steps.map(\.message) } == [["Inline ran"], ["Pooled ran"]])
-        #expect(onLoop.withLock { $0 } == ["Inline": true, "Pooled": false])
+        let recorded = places.withLock { $0 }
+        #expect(recorded["Inline"] == [ObjectIdentifier(starter), ObjectIdentifier(starter)])
+        #expect(recorded["Pooled"] == [nil, nil])
         await engine.shutdown()
         try await group.shutdownGracefully()
     }
