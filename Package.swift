@@ -38,7 +38,7 @@ let package = Package(
         // Metrics: the swift-metrics API where they are measured, Prometheus's text format at /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // TLS on both ports (its BoringSSL is the one swift-crypto builds anyway).
+        // TLS on both ports and for workflowctl (its own copy of BoringSSL, beside swift-crypto's).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
@@ -79,6 +79,7 @@ let package = Package(
             name: "TransportTLS",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
@@ -172,6 +173,7 @@ let package = Package(
                 "TransportTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 

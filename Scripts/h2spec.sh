@@ -59,7 +59,8 @@ server_tls=()
 client_tls=()
 if $tls; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
-        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$out/server.key" -out "$out/server.crt" 2>/dev/null
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$out/server.key" -out "$out/server.crt" 2>"$out/openssl.log" \
+        || { echo "h2spec: openssl could not make a certificate:" >&2; cat "$out/openssl.log" >&2; exit 1; }
     server_tls=(--tls-cert "$out/server.crt" --tls-key "$out/server.key")
     client_tls=(-t -k)
 fi

@@ -76,7 +76,7 @@ package final class GRPCServer: Sendable {
                 channel.closeFuture.whenComplete { _ in reclaimer.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls = configuration.tls {
-                        try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers())
+                        try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers(for: .http2))
                     }
                     let handler = GRPCServerConnectionHandler(
                         router: router, configuration: configuration, statistics: statistics, budget: budget, logger: logger

@@ -13,7 +13,7 @@ struct TLSChildChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers())
+            try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers(for: .http1))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }

@@ -22,7 +22,8 @@ package final class ClientTLSContext: Sendable {
     /// - Throws: ``TLSSetupError`` naming the file that is missing or unreadable.
     package init(trustedAuthorities: String? = nil, certificateChain: String? = nil, privateKey: String? = nil) throws(TLSSetupError) {
         var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv12
+        configuration.minimumTLSVersion = TLSPolicy.minimumVersion
+        configuration.cipherSuites = TLSPolicy.cipherSuites
         configuration.applicationProtocols = ["h2"]
         if let trustedAuthorities {
             configuration.trustRoots = .certificates(try TLSFiles.certificates(at: trustedAuthorities, role: "certificate authorities"))
@@ -41,7 +42,7 @@ package final class ClientTLSContext: Sendable {
     /// The handler that puts a new connection to `serverName` behind TLS, first in its
     /// pipeline. A name is sent as SNI and must match the server's certificate; an IP address
     /// must be among its IP address names.
-    package func makeHandler(serverName: String) throws -> NIOSSLClientHandler {
+    package func makeHandler(serverName: String) throws -> any ChannelHandler {
         let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil
         return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverName)
     }

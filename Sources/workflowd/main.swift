@@ -5,6 +5,7 @@ import HTTP2Transport
 import HTTPGateway
 import CoreMetrics
 import Logging
+import NIOCore
 import Prometheus
 import TransportTLS
 import WorkflowEngine
@@ -105,6 +106,9 @@ struct Workflowd: AsyncParsableCommand {
     @Option(help: "Certificate authorities (PEM) that must have signed a client's certificate (mutual TLS): clients without one fail the handshake. Needs --tls-cert; reread on SIGHUP.")
     var tlsClientCa: String?
 
+    @Option(help: "Seconds a new connection may take to finish its TLS handshake before it is closed.")
+    var tlsHandshakeTimeout = 10.0
+
     @Flag(help: "Serve plaintext on a --host that is not loopback (anyone who can reach the port can read and change every workflow).")
     var insecure = false
 
@@ -144,6 +148,7 @@ struct Workflowd: AsyncParsableCommand {
         guard idleTimeout >= 0, keepaliveInterval >= 0 else { throw ValidationError("timeouts must not be negative") }
         guard keepaliveTimeout > 0 else { throw ValidationError("--keepalive-timeout must be positive") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tlsHandshakeTimeout > 0 else { throw ValidationError("--tls-handshake-timeout must be positive") }
         if tlsClientCa != nil, tlsCert == nil {
             throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)")
         }
@@ -154,11 +159,23 @@ struct Workflowd: AsyncParsableCommand {
         }
     }
 
-    /// Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8, `::1`.
+    /// Whether `host` only accepts connections from this machine: `localhost`, an address in
+    /// 127.0.0.0/8, `::1`, or an IPv4-mapped 127.0.0.0/8 address. Any other name counts as
+    /// reachable from elsewhere (it may resolve to anything).
     static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        if host == "localhost" { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
+        switch address {
+        case .v4(let v4):
+            return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
+        case .v6(let v6):
+            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            let isLoopback = bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+            let isMappedLoopback = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+            return isLoopback || isMappedLoopback
+        case .unixDomainSocket:
+            return false
+        }
     }
 
     /// The TLS files the flags name, if any.
@@ -182,12 +199,10 @@ struct Workflowd: AsyncParsableCommand {
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
 
 
-        var grpcTLS: ServerTLSContext?
-        var httpTLS: ServerTLSContext?
+        var tls: ServerTLSContext?
         if let tlsFiles {
             do {
-                grpcTLS = try ServerTLSContext(files: tlsFiles, applicationProtocols: ["h2"])
-                httpTLS = try ServerTLSContext(files: tlsFiles, applicationProtocols: ["http/1.1"])
+                tls = try ServerTLSContext(files: tlsFiles, handshakeTimeout: seconds(tlsHandshakeTimeout))
             } catch {
                 FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
                 throw ExitCode(78)  // EX_CONFIG
@@ -209,7 +224,7 @@ struct Workflowd: AsyncParsableCommand {
         transport.maxConcurrentStreams = UInt32(maxConcurrentStreams)
         transport.maxHeaderListSize = UInt32(maxHeaderListSize)
         if let maxBufferedBytes { transport.maxBufferedBytes = maxBufferedBytes }
-        transport.tls = grpcTLS
+        transport.tls = tls
         logger.info("server.buffer_budget", metadata: ["server.max_buffered_bytes": "\(transport.maxBufferedBytes)"])
         var eventStore: (any EventStore)?
         if store == .sqlite {
@@ -251,7 +266,7 @@ struct Workflowd: AsyncParsableCommand {
                 history: HistoryInMemory(events: eventsInMemory, finishedWorkflowsWithSteps: finishedWorkflowsInMemory),
                 http: try Int(httpPort).map {
                     var http = HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
-                    http.tls = httpTLS
+                    http.tls = tls
                     return http
                 },
                 metrics: metrics.map(Self.emitter),
@@ -263,7 +278,7 @@ struct Workflowd: AsyncParsableCommand {
         )
         // Catch signals before the port is announced: a signal right after it must not kill.
         let termination = TerminationSignals()
-        let reloads = CredentialReloads(contexts: [grpcTLS, httpTLS].compactMap { $0 }, logger: logger)
+        let reloads = CredentialReloads(tls: tls, logger: logger)
         do {
             try await server.engine.restore()
         } catch {
@@ -398,34 +413,32 @@ private final class TerminationSignals {
 }
 
 /// Rereads the TLS credentials on SIGHUP, for the connections accepted afterwards (open ones
-/// keep theirs); a file that cannot be used is logged and the previous credentials stay.
+/// keep theirs); files that cannot be used are logged and the previous credentials stay. Without
+/// TLS a SIGHUP is logged and changes nothing (it never stops the server).
 ///
 /// Keep the object alive for as long as SIGHUP should reload: it owns the dispatch source.
 private final class CredentialReloads {
-    private let source: (any DispatchSourceSignal)?
+    private let source: any DispatchSourceSignal
 
-    init(contexts: [ServerTLSContext], logger: Logger) {
-        guard !contexts.isEmpty else {
-            source = nil
-            return
-        }
+    init(tls: ServerTLSContext?, logger: Logger) {
         signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "workflowd.reload"))
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "workflowd.reload"))
         source.setEventHandler {
+            guard let tls else {
+                logger.info("server.reload_skipped", metadata: ["server.reason": "no TLS credentials to reread"])
+                return
+            }
             do {
-                for context in contexts {
-                    try context.reload()
-                }
-                logger.info("server.tls_reloaded", metadata: ["tls.certificate": "\(contexts[0].files.certificateChain)"])
+                try tls.reload()
+                logger.info("server.tls_reloaded", metadata: ["tls.certificate": "\(tls.files.certificateChain)"])
             } catch {
                 logger.error("server.tls_reload_failed", metadata: ["tls.error": "\(error)"])
             }
         }
         source.resume()
-        self.source = source
     }
 
     deinit {
-        source?.cancel()
+        source.cancel()
     }
 }

@@ -17,6 +17,7 @@ private struct TestPKI {
         try leaf("server", signedBy: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1")
         try leaf("client", signedBy: "ca", extensions: "extendedKeyUsage=clientAuth")
         try leaf("stranger", signedBy: "other-ca", extensions: "extendedKeyUsage=clientAuth")
+        try leaf("other-server", signedBy: "other-ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1")
     }
 
     func path(_ name: String) -> String {
@@ -57,32 +58,30 @@ private struct TestPKI {
 
 @Suite("gRPC over TLS, real sockets", .timeLimit(.minutes(1)))
 struct GRPCOverTLSTests {
-    @Test("a client over TLS calls a server over TLS; the request says https; a plaintext client gets no answer")
+    /// How one unary call from a new client with `tls` (plaintext when `nil`) fails; `nil` if it
+    /// succeeds.
+    private static func status(ofACallTo server: TestServer, tls: ClientTLSContext?) async -> RPCStatus? {
+        await failure {
+            try await withClient(server, configuration: GRPCClientConfiguration(connectTimeout: .seconds(2), tls: tls)) { client in
+                _ = try await client.unary(path: "/test.Echo/Unary", request: [], timeout: .seconds(5))
+            }
+        }
+    }
+
+    @Test("a client over TLS calls a server over TLS; a plaintext client and one that trusts another authority get no answer")
     func serverOnlyTLS() async throws {
         let pki = try TestPKI()
         defer { pki.remove() }
-        let tls = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: pki.path("server.key")),
-                                       applicationProtocols: ["h2"])
+        let tls = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: pki.path("server.key")))
         try await withTestServer(tls: tls) { server in
             let clientTLS = try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"))
             try await withClient(server, configuration: GRPCClientConfiguration(tls: clientTLS)) { client in
                 let reply = try await client.unary(path: "/test.Echo/Unary", request: Array("hello".utf8))
                 #expect(reply == Array("hello".utf8))
             }
-            let plaintext = await failure {
-                let client = try await server.connect(configuration: GRPCClientConfiguration(connectTimeout: .seconds(2)))
-                defer { Task { await client.close() } }
-                _ = try await client.unary(path: "/test.Echo/Unary", request: [], timeout: .seconds(2))
-            }
-            #expect(plaintext != nil)
-            // A client that trusts another authority refuses the server's certificate.
-            let distrustful = await failure {
-                let other = try ClientTLSContext(trustedAuthorities: pki.path("other-ca.crt"))
-                let client = try await server.connect(configuration: GRPCClientConfiguration(tls: other))
-                defer { Task { await client.close() } }
-                _ = try await client.unary(path: "/test.Echo/Unary", request: [], timeout: .seconds(5))
-            }
-            #expect(distrustful?.code == .unavailable)
+            #expect(await Self.status(ofACallTo: server, tls: nil) != nil, "plaintext")
+            let other = try ClientTLSContext(trustedAuthorities: pki.path("other-ca.crt"))
+            #expect(await Self.status(ofACallTo: server, tls: other)?.code == .unavailable)
         }
     }
 
@@ -92,7 +91,7 @@ struct GRPCOverTLSTests {
         defer { pki.remove() }
         let files = TLSFiles(certificateChain: pki.path("server.crt"), privateKey: pki.path("server.key"),
                              clientCertificateAuthorities: pki.path("ca.crt"))
-        let tls = try ServerTLSContext(files: files, applicationProtocols: ["h2"])
+        let tls = try ServerTLSContext(files: files)
         #expect(tls.requiresClientCertificates)
         try await withTestServer(tls: tls) { server in
             let member = try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), certificateChain: pki.path("client.crt"),
@@ -106,26 +105,21 @@ struct GRPCOverTLSTests {
                 try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), certificateChain: pki.path("stranger.crt"),
                                      privateKey: pki.path("stranger.key")),
             ] {
-                let status = await failure {
-                    let client = try await server.connect(configuration: GRPCClientConfiguration(tls: refused))
-                    defer { Task { await client.close() } }
-                    _ = try await client.unary(path: "/test.Echo/Unary", request: [], timeout: .seconds(5))
-                }
-                #expect(status?.code == .unavailable)
+                #expect(await Self.status(ofACallTo: server, tls: refused)?.code == .unavailable)
             }
         }
     }
 
     @Test("unusable files are refused naming the file; a failed reload keeps the credentials in use")
-    func unusableFiles() throws {
+    func unusableFiles() async throws {
         let pki = try TestPKI()
         defer { pki.remove() }
         let missing = pki.path("missing.key")
         #expect(throws: TLSSetupError.self) {
-            _ = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: missing), applicationProtocols: ["h2"])
+            _ = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: missing))
         }
         do {
-            _ = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: missing), applicationProtocols: ["h2"])
+            _ = try ServerTLSContext(files: TLSFiles(certificateChain: pki.path("server.crt"), privateKey: missing))
         } catch {
             #expect(error.description.contains(missing))
         }
@@ -140,13 +134,30 @@ struct GRPCOverTLSTests {
             }
         }
         let mismatched = TLSFiles(certificateChain: pki.path("server.crt"), privateKey: pki.path("client.key"))
-        #expect(throws: TLSSetupError.self) { _ = try ServerTLSContext(files: mismatched, applicationProtocols: ["h2"]) }
+        #expect(throws: TLSSetupError.self) { _ = try ServerTLSContext(files: mismatched) }
 
-        let replaceable = pki.path("live.crt")
-        try FileManager.default.copyItem(atPath: pki.path("server.crt"), toPath: replaceable)
-        let tls = try ServerTLSContext(files: TLSFiles(certificateChain: replaceable, privateKey: pki.path("server.key")), applicationProtocols: ["h2"])
-        try FileManager.default.removeItem(atPath: replaceable)
+        // Renewed to another authority's certificate, then a reload that fails: clients that
+        // trust only the renewed certificate's authority are still served.
+        let certificate = pki.path("live.crt")
+        let key = pki.path("live.key")
+        try FileManager.default.copyItem(atPath: pki.path("server.crt"), toPath: certificate)
+        try FileManager.default.copyItem(atPath: pki.path("server.key"), toPath: key)
+        let tls = try ServerTLSContext(files: TLSFiles(certificateChain: certificate, privateKey: key))
+        try FileManager.default.removeItem(atPath: certificate)
+        try FileManager.default.removeItem(atPath: key)
+        try FileManager.default.copyItem(atPath: pki.path("other-server.crt"), toPath: certificate)
+        try FileManager.default.copyItem(atPath: pki.path("other-server.key"), toPath: key)
+        try tls.reload()
+        try Data("-----BEGIN PRIVATE KEY-----\ntruncated".utf8).write(to: URL(fileURLWithPath: key))
         #expect(throws: TLSSetupError.self) { try tls.reload() }
-        #expect(tls.makeHandlers().count == 1, "still hands out the credentials it had")
+        try await withTestServer(tls: tls) { server in
+            let renewed = try ClientTLSContext(trustedAuthorities: pki.path("other-ca.crt"))
+            try await withClient(server, configuration: GRPCClientConfiguration(tls: renewed)) { client in
+                let reply = try await client.unary(path: "/test.Echo/Unary", request: [1])
+                #expect(reply == [1])
+            }
+            let trustsTheFirst = try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"))
+            #expect(await Self.status(ofACallTo: server, tls: trustsTheFirst)?.code == .unavailable, "the first certificate is no longer served")
+        }
     }
 }

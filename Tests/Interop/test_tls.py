@@ -169,8 +169,8 @@ def test_sighup_rereads_the_certificate_for_new_connections_and_keeps_open_ones(
         with secure_channel(server, pki) as channel:
             stub = pb_grpc.WorkflowServiceStub(channel)
             started = stub.StartWorkflow(pb.StartWorkflowRequest(
-                type="TEST", params={"jobs": "1", "steps": "20", "step_delay_ms": "50"}), timeout=10)
-            watch = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=started.workflow_id), timeout=30)
+                type="TEST", params={"jobs": "1", "steps": "20", "step_delay_ms": "250"}), timeout=10)
+            watch = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=started.workflow_id), timeout=60)
             first = next(watch)
             with handshake(server.port, pki) as before:
                 assert peer_common_name(before) == "workflowd"
@@ -183,11 +183,14 @@ def test_sighup_rereads_the_certificate_for_new_connections_and_keeps_open_ones(
                 assert peer_common_name(after) == "workflowd renewed"
             with handshake(server.http_port, pki, alpn=("http/1.1",)) as after:
                 assert peer_common_name(after) == "workflowd renewed"
+            running = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10)
+            assert running.status == pb.WORKFLOW_STATUS_RUNNING, "the reload came too late to test an open stream"
+            logged_before = len(running.jobs[0].steps)
 
             # The watch opened before the reload runs to the end on its connection.
             kinds = [first.kind] + [event.kind for event in watch]
             assert kinds[-1] == pb.LOG_EVENT_KIND_WORKFLOW_COMPLETED
-            assert kinds.count(pb.LOG_EVENT_KIND_STEP_LOGGED) == 20
+            assert kinds.count(pb.LOG_EVENT_KIND_STEP_LOGGED) == 20 > logged_before
 
         # A key that does not match: logged, and the renewed credentials stay in use.
         key.write_bytes(pki.client[1].read_bytes())
@@ -228,8 +231,9 @@ def test_unusable_credentials_stop_the_server_at_start_naming_the_file(pki, tmp_
     assert str(named) in result.stderr, result.stderr
 
 
-def test_a_host_beyond_loopback_needs_tls_or_insecure(pki):
-    result = subprocess.run([str(workflowd_binary()), "--host", "0.0.0.0", "--port", "0", "--store", "memory"],
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "::ffff:10.0.0.1", "workflowd.example"])
+def test_a_host_beyond_loopback_needs_tls_or_insecure(pki, host):
+    result = subprocess.run([str(workflowd_binary()), "--host", host, "--port", "0", "--store", "memory"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 64, result
     assert "--insecure" in result.stderr and "--tls-cert" in result.stderr, result.stderr
@@ -238,20 +242,23 @@ def test_a_host_beyond_loopback_needs_tls_or_insecure(pki):
     assert result.returncode == 64 and "--tls-client-ca needs --tls-cert" in result.stderr, result.stderr
 
 
-def test_garbage_and_a_flood_of_unfinished_handshakes_leave_others_served(pki):
-    server = Server(*tls_arguments(pki), "--idle-timeout", "2")
+@pytest.mark.parametrize("port", ["grpc", "http"])
+def test_garbage_and_a_flood_of_unfinished_handshakes_leave_others_served(pki, port):
+    # The idle timeout stays at its default (300 s): the handshake timeout must close them.
+    server = Server(*tls_arguments(pki), "--tls-handshake-timeout", "2")
+    port_number = server.port if port == "grpc" else server.http_port
     sockets: list[socket.socket] = []
     try:
         hello_start = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03])
         for index in range(300):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            connection = socket.create_connection(("127.0.0.1", port_number), timeout=10)
             # Half send bytes that are no TLS record, half the start of a ClientHello and then nothing.
             connection.sendall(b"GET / HTTP/1.1\r\n\r\n" if index % 2 else hello_start)
             sockets.append(connection)
         with secure_channel(server, pki) as channel:
             for _ in range(3):
                 assert start_and_watch(channel).status == pb.WORKFLOW_STATUS_COMPLETED
-        # The garbage was answered by closing; the unfinished handshakes end at the idle timeout.
+        # The garbage was answered by closing; the unfinished handshakes end at the handshake timeout.
         deadline = time.monotonic() + 15
         open_ones = sockets
         while open_ones and time.monotonic() < deadline:
@@ -270,6 +277,9 @@ def test_garbage_and_a_flood_of_unfinished_handshakes_leave_others_served(pki):
         assert not open_ones, f"{len(open_ones)} of 300 hostile connections still open"
         with secure_channel(server, pki) as channel:
             assert start_and_watch(channel).status == pb.WORKFLOW_STATUS_COMPLETED
+        context = ssl.create_default_context(cafile=str(pki.ca[0]))
+        with urllib.request.urlopen(f"https://localhost:{server.http_port}/healthz", context=context, timeout=10) as response:
+            assert response.status == 200
     finally:
         for connection in sockets:
             connection.close()
