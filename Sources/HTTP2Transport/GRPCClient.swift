@@ -72,7 +72,7 @@ package final class GRPCClient: Sendable {
             let (channel, handler) = try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls = configuration.tls {
-                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler(serverName: host))
+                        try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers(serverName: host))
                     }
                     let handler = GRPCClientConnectionHandler(configuration: configuration, logger: logger)
                     try channel.pipeline.syncOperations.addHandler(handler)

@@ -7,7 +7,7 @@ import NIOSSL
 ///
 /// ```swift
 /// let tls = try ClientTLSContext(trustedAuthorities: "ca.crt")
-/// try channel.pipeline.syncOperations.addHandler(tls.makeHandler(serverName: "localhost"))
+/// try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers(serverName: "localhost"))
 /// ```
 package final class ClientTLSContext: Sendable {
     private let context: NIOSSLContext
@@ -39,11 +39,15 @@ package final class ClientTLSContext: Sendable {
         }
     }
 
-    /// The handler that puts a new connection to `serverName` behind TLS, first in its
+    /// The handlers that put a new connection to `serverName` behind TLS, first in its
     /// pipeline. A name is sent as SNI and must match the server's certificate; an IP address
-    /// must be among its IP address names.
-    package func makeHandler(serverName: String) throws -> any ChannelHandler {
+    /// must be among its IP address names. A server that does not choose `h2` in ALPN fails the
+    /// connection with ``ProtocolNotNegotiated``.
+    package func makeHandlers(serverName: String) throws -> [any ChannelHandler] {
         let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil
-        return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverName)
+        return [
+            try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : serverName),
+            NegotiatedProtocolCheck(required: "h2"),
+        ]
     }
 }

@@ -29,16 +29,34 @@ package struct ClientOptions: Sendable {
         self.tls = tls
     }
 
-    /// TLS from the command line's files: the server's certificate checked against
-    /// `trustedAuthorities` (the system's when `nil`), and the client's own certificate for
-    /// mutual TLS.
+    /// The environment variables that stand in for `--tls-ca`, `--tls-cert` and `--tls-key`
+    /// (each file also turns TLS on); `WORKFLOWCTL_TLS=1` stands in for `--tls`.
+    package static let tlsEnvironmentVariables = (
+        enabled: "WORKFLOWCTL_TLS", authorities: "WORKFLOWCTL_TLS_CA", certificate: "WORKFLOWCTL_TLS_CERT", key: "WORKFLOWCTL_TLS_KEY"
+    )
+
+    /// TLS as the command line asks for it, the environment filling in what the options leave
+    /// out: the server's certificate checked against the authorities given (the system's
+    /// without), and the client's own certificate for mutual TLS; `nil` for plaintext.
     /// - Throws: ``CommandFailure`` (a usage error) naming a file that cannot be used.
-    package static func tls(trustedAuthorities: String?, certificateChain: String?, privateKey: String?) throws(CommandFailure) -> ClientTLSContext {
-        guard (certificateChain == nil) == (privateKey == nil) else {
-            throw .usage("--tls-cert and --tls-key go together")
+    package static func tls(
+        requested: Bool, trustedAuthorities: String?, certificateChain: String?, privateKey: String?,
+        environment: [String: String]
+    ) throws(CommandFailure) -> ClientTLSContext? {
+        let names = tlsEnvironmentVariables
+        func fromEnvironment(_ name: String) -> String? {
+            environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let authorities = trustedAuthorities ?? fromEnvironment(names.authorities)
+        let certificate = certificateChain ?? fromEnvironment(names.certificate)
+        let key = privateKey ?? fromEnvironment(names.key)
+        let enabled = requested || fromEnvironment(names.enabled) == "1"
+        guard enabled || authorities != nil || certificate != nil || key != nil else { return nil }
+        guard (certificate == nil) == (key == nil) else {
+            throw .usage("--tls-cert and --tls-key go together (or \(names.certificate) and \(names.key))")
         }
         do {
-            return try ClientTLSContext(trustedAuthorities: trustedAuthorities, certificateChain: certificateChain, privateKey: privateKey)
+            return try ClientTLSContext(trustedAuthorities: authorities, certificateChain: certificate, privateKey: key)
         } catch {
             throw .usage(error.description)
         }

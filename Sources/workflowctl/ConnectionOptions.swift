@@ -13,16 +13,16 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for a connection or an answer.", valueName: "seconds"))
     var timeout: Double = 10
 
-    @Flag(help: "Connect with TLS, checking the server's certificate against the system's certificate authorities (or --tls-ca's).")
+    @Flag(help: "Connect with TLS, checking the server's certificate against the system's certificate authorities (or --tls-ca's). Default: $WORKFLOWCTL_TLS=1.")
     var tls = false
 
-    @Option(help: ArgumentHelp("Certificate authorities (PEM) the server's certificate must chain to; implies --tls.", valueName: "file"))
+    @Option(help: ArgumentHelp("Certificate authorities (PEM) the server's certificate must chain to; implies --tls. Default: $WORKFLOWCTL_TLS_CA.", valueName: "file"))
     var tlsCa: String?
 
-    @Option(help: ArgumentHelp("This client's certificate chain (PEM) for a server that asks for one (mutual TLS); needs --tls-key, implies --tls.", valueName: "file"))
+    @Option(help: ArgumentHelp("This client's certificate chain (PEM) for a server that asks for one (mutual TLS); needs --tls-key, implies --tls. Default: $WORKFLOWCTL_TLS_CERT.", valueName: "file"))
     var tlsCert: String?
 
-    @Option(help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "file"))
+    @Option(help: ArgumentHelp("The private key of --tls-cert (PEM). Default: $WORKFLOWCTL_TLS_KEY.", valueName: "file"))
     var tlsKey: String?
 
     func validate() throws {
@@ -39,9 +39,10 @@ struct ConnectionOptions: ParsableArguments {
                 address: try ServerAddress.resolve(option: address, environment: ProcessEnvironment.current()),
                 callTimeout: try Duration(commandLineSeconds: timeout, option: "--timeout", allowingZero: false),
                 reconnect: reconnect,
-                tls: tls || tlsCa != nil || tlsCert != nil || tlsKey != nil
-                    ? try ClientOptions.tls(trustedAuthorities: tlsCa, certificateChain: tlsCert, privateKey: tlsKey)
-                    : nil
+                tls: try ClientOptions.tls(
+                    requested: tls, trustedAuthorities: tlsCa, certificateChain: tlsCert, privateKey: tlsKey,
+                    environment: ProcessEnvironment.current()
+                )
             )
         }
     }

@@ -286,10 +286,11 @@ def test_garbage_and_a_flood_of_unfinished_handshakes_leave_others_served(pki, p
         server.stop()
 
 
-def workflowctl(server: Server, *arguments: str) -> subprocess.CompletedProcess:
+def workflowctl(server: Server, *arguments: str, port: int | None = None) -> subprocess.CompletedProcess:
+    """workflowctl with `arguments` against `server`'s gRPC port (or `port`)."""
     from test_workflowctl import clean_env, workflowctl_binary
 
-    return subprocess.run([str(workflowctl_binary()), *arguments, "--address", f"localhost:{server.port}"],
+    return subprocess.run([str(workflowctl_binary()), *arguments, "--address", f"localhost:{port or server.port}"],
                           capture_output=True, text=True, timeout=60, env=clean_env())
 
 
@@ -312,6 +313,10 @@ def test_workflowctl_speaks_tls_and_mutual_tls(pki):
         for refused in (no_certificate, unknown_authority, plaintext):
             assert refused.returncode == 4, refused
         assert "certificate" in unknown_authority.stderr.lower(), unknown_authority.stderr
+
+        # The HTTP port speaks TLS too, but not HTTP/2: the reason names the protocol.
+        wrong_port = workflowctl(server, "list", *client, port=server.http_port)
+        assert wrong_port.returncode == 4 and "did not choose h2" in wrong_port.stderr, wrong_port
 
         unreadable = workflowctl(server, "list", "--tls-ca", "/nonexistent/ca.crt")
         assert unreadable.returncode == 64 and "/nonexistent/ca.crt" in unreadable.stderr, unreadable
