@@ -27,17 +27,33 @@ public struct JobDefinition: Sendable {
     }
 
     /// Which threads run a function's body.
-    public enum Execution: Sendable {
+    public struct Execution: Sendable, Hashable, CustomStringConvertible {
+        private enum Kind: Hashable {
+            case pooled
+            case inline
+        }
+
+        private let kind: Kind
+
         /// Swift's global concurrent executor: the body may compute for long or block without
         /// delaying the engine or the server's network I/O, and each attempt wakes a pool
-        /// thread to start.
-        case pooled
+        /// thread to start. The default.
+        public static let pooled = Execution(kind: .pooled)
+
         /// The threads that run the engine (a server's network event loops, when the engine's
         /// ``EngineExecutor`` offers them through ``EngineExecutor/inlineJobExecutor``): the
-        /// body runs between network events with no thread hop, so it must only log, await and
-        /// compute briefly between awaits; anything longer delays every connection on its
-        /// thread. Pooled when the executor offers none.
-        case inline
+        /// body runs on the loop that started it, between network events, with no thread hop,
+        /// so it must only log, await and compute briefly between awaits; anything longer
+        /// delays every connection on its loop. Pooled when the executor offers none.
+        public static let inline = Execution(kind: .inline)
+
+        /// `pooled` or `inline`.
+        public var description: String {
+            switch kind {
+            case .pooled: "pooled"
+            case .inline: "inline"
+            }
+        }
     }
 
     /// The job's human-readable name, e.g. "Process Data".
@@ -55,7 +71,7 @@ public struct JobDefinition: Sendable {
     /// What does the work.
     public var work: Work
     /// Which threads run a function's body; ``Execution/pooled`` unless a body is known to be
-    /// brief between awaits.
+    /// brief between awaits. (A remote job's body runs in its worker: this does not apply.)
     public var execution: Execution
 
     /// Creates a job definition.
