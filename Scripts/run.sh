@@ -9,6 +9,7 @@ swift build -c release --product workflowd
 
 host=127.0.0.1
 http_port=8080
+scheme=http
 arguments=("$@")
 for ((index = 0; index < ${#arguments[@]}; index++)); do
     case "${arguments[index]}" in
@@ -16,11 +17,12 @@ for ((index = 0; index < ${#arguments[@]}; index++)); do
         --host=*) host=${arguments[index]#--host=} ;;
         --http-port) http_port=${arguments[index + 1]:-$http_port} ;;
         --http-port=*) http_port=${arguments[index]#--http-port=} ;;
+        --tls-cert | --tls-cert=*) scheme=https ;;
     esac
 done
 case "$http_port" in
     off) echo "The console is off (--http-port off)." ;;
     0) echo "The console's port is picked at start: see server.console_url in the log below." ;;
-    *) echo "The console: http://$host:$http_port/" ;;
+    *) echo "The console: $scheme://$host:$http_port/" ;;
 esac
 exec .build/release/workflowd "$@"

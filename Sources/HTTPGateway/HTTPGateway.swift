@@ -149,7 +149,7 @@ package final class HTTPGateway: Sendable {
         let urlHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         logger.info("server.http_listening", metadata: [
             "server.host": "\(configuration.host)", "server.http_port": "\(port)",
-            "server.console_url": "http://\(urlHost):\(port)/",
+            "server.console_url": "\(configuration.tls == nil ? "http" : "https")://\(urlHost):\(port)/",
         ])
         return port
     }

@@ -76,6 +76,8 @@ def test_stock_grpcio_over_tls_starts_watches_and_reads(pki):
     server = Server(*tls_arguments(pki))
     try:
         assert any("server.tls=server" in line for line in server.log), "".join(server.log)
+        server.http_port  # waits for the HTTP port's line
+        assert any(f"server.console_url=https://127.0.0.1:{server.http_port}/" in line for line in server.log), "".join(server.log)
         with secure_channel(server, pki) as channel:
             workflow = start_and_watch(channel)
         assert workflow.status == pb.WORKFLOW_STATUS_COMPLETED
