@@ -16,11 +16,10 @@ package final class ClientTLSContext: Sendable {
     /// - Parameters:
     ///   - trustedAuthorities: PEM certificates of the authorities the server's certificate
     ///     must chain to; `nil` for the system's.
-    ///   - certificateChain: The client's certificate chain (PEM) for mutual TLS, with
-    ///     `privateKey`; `nil` for none.
-    ///   - privateKey: The key of `certificateChain` (PEM).
+    ///   - clientCertificate: The client's certificate chain and its private key (PEM files) for
+    ///     mutual TLS; `nil` for none.
     /// - Throws: ``TLSSetupError`` naming the file that is missing or unreadable.
-    package init(trustedAuthorities: String? = nil, certificateChain: String? = nil, privateKey: String? = nil) throws(TLSSetupError) {
+    package init(trustedAuthorities: String? = nil, clientCertificate: (chain: String, key: String)? = nil) throws(TLSSetupError) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = TLSPolicy.minimumVersion
         configuration.cipherSuites = TLSPolicy.cipherSuites
@@ -28,9 +27,9 @@ package final class ClientTLSContext: Sendable {
         if let trustedAuthorities {
             configuration.trustRoots = .certificates(try TLSFiles.certificates(at: trustedAuthorities, role: "certificate authorities"))
         }
-        if let certificateChain, let privateKey {
-            configuration.certificateChain = try TLSFiles.certificates(at: certificateChain, role: "certificate chain").map { .certificate($0) }
-            configuration.privateKey = .privateKey(try TLSFiles.privateKey(at: privateKey))
+        if let clientCertificate {
+            configuration.certificateChain = try TLSFiles.certificates(at: clientCertificate.chain, role: "certificate chain").map { .certificate($0) }
+            configuration.privateKey = .privateKey(try TLSFiles.privateKey(at: clientCertificate.key))
         }
         do {
             context = try NIOSSLContext(configuration: configuration)

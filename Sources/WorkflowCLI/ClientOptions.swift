@@ -52,11 +52,14 @@ package struct ClientOptions: Sendable {
         let key = privateKey ?? fromEnvironment(names.key)
         let enabled = requested || fromEnvironment(names.enabled) == "1"
         guard enabled || authorities != nil || certificate != nil || key != nil else { return nil }
-        guard (certificate == nil) == (key == nil) else {
-            throw .usage("--tls-cert and --tls-key go together (or \(names.certificate) and \(names.key))")
+        let clientCertificate: (chain: String, key: String)?
+        switch (certificate, key) {
+        case (nil, nil): clientCertificate = nil
+        case let (chain?, key?): clientCertificate = (chain, key)
+        default: throw .usage("--tls-cert and --tls-key go together (or \(names.certificate) and \(names.key))")
         }
         do {
-            return try ClientTLSContext(trustedAuthorities: authorities, certificateChain: certificate, privateKey: key)
+            return try ClientTLSContext(trustedAuthorities: authorities, clientCertificate: clientCertificate)
         } catch {
             throw .usage(error.description)
         }

@@ -164,18 +164,10 @@ struct Workflowd: AsyncParsableCommand {
     /// reachable from elsewhere (it may resolve to anything).
     static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" { return true }
-        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
-        switch address {
-        case .v4(let v4):
-            return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
-        case .v6(let v6):
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            let isLoopback = bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
-            let isMappedLoopback = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
-            return isLoopback || isMappedLoopback
-        case .unixDomainSocket:
-            return false
-        }
+        // The address as the system writes it back: `::1` for any spelling of it, an
+        // IPv4-mapped one as `::ffff:` and dotted decimal.
+        guard let address = (try? SocketAddress(ipAddress: host, port: 0))?.ipAddress else { return false }
+        return address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
     }
 
     /// The TLS files the flags name, if any.

@@ -94,16 +94,14 @@ struct GRPCOverTLSTests {
         let tls = try ServerTLSContext(files: files)
         #expect(tls.requiresClientCertificates)
         try await withTestServer(tls: tls) { server in
-            let member = try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), certificateChain: pki.path("client.crt"),
-                                              privateKey: pki.path("client.key"))
+            let member = try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), clientCertificate: (pki.path("client.crt"), pki.path("client.key")))
             try await withClient(server, configuration: GRPCClientConfiguration(tls: member)) { client in
                 let reply = try await client.unary(path: "/test.Echo/Unary", request: [7])
                 #expect(reply == [7])
             }
             for refused in [
                 try ClientTLSContext(trustedAuthorities: pki.path("ca.crt")),
-                try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), certificateChain: pki.path("stranger.crt"),
-                                     privateKey: pki.path("stranger.key")),
+                try ClientTLSContext(trustedAuthorities: pki.path("ca.crt"), clientCertificate: (pki.path("stranger.crt"), pki.path("stranger.key"))),
             ] {
                 #expect(await Self.status(ofACallTo: server, tls: refused)?.code == .unavailable)
             }
