@@ -40,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // TLS on both ports and for workflowctl (its own copy of BoringSSL, beside swift-crypto's).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Callers' bearer tokens: JWT signatures (HS256, ES256, RS256) and claims.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // MARK: The header field type that the HTTP/2 wrapper and the RPC core both speak
@@ -81,6 +84,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The client certificate's subject (swift-certificates comes with jwt-kit).
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .target(
@@ -146,12 +151,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: Who a caller is and what it may do: bearer tokens (static or JWT), roles.
+        .target(
+            name: "AccessControl",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // MARK: Glue from RPCs to the engine, and the executables
         .target(
             name: "WorkflowService",
             dependencies: [
                 "WorkflowEngine", "WorkflowTemplates", "WorkflowFiles", "WorkflowMessages", "RPCCore", "HTTP2Transport",
-                "GRPCHealth", "GRPCReflection", "HTTPGateway",
+                "GRPCHealth", "GRPCReflection", "HTTPGateway", "AccessControl",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -161,6 +175,7 @@ let package = Package(
         .executableTarget(
             name: "workflowd",
             dependencies: [
+                "AccessControl",
                 "WorkflowService",
                 "HTTPGateway",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -256,11 +271,12 @@ let package = Package(
             dependencies: ["HTTPGateway", "RPCCore", "MessageRuntime", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "WorkflowCLITests", dependencies: ["WorkflowCLI", "WorkflowMessages", "RPCCore"]),
+        .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", .product(name: "JWTKit", package: "jwt-kit")]),
         .testTarget(
             name: "WorkflowServiceTests",
             dependencies: [
                 "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
-                "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport",
+                "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport", "AccessControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,86 @@
+/// Who made a request, and what its roles let it do.
+///
+/// Every question the services ask before they act is a property or method here, so what each
+/// role may do is decided in one place:
+///
+/// ```swift
+/// guard caller.mayStart else { throw RPCStatus(code: .permissionDenied, ...) }
+/// let owner = caller.mayActForOthers && !request.userID.isEmpty ? request.userID : caller.subject
+/// ```
+package struct Caller: Sendable, Hashable {
+    /// The caller's identity: a token's subject or a client certificate's; empty for an
+    /// anonymous caller.
+    package let subject: String
+    /// What the caller may do.
+    package let roles: Set<Role>
+    /// False when authentication is off (`--auth off`): the caller holds every power and
+    /// requests name their own `user_id`, as before there were identities.
+    package let isAuthenticated: Bool
+
+    /// An authenticated caller.
+    package init(subject: String, roles: Set<Role>) {
+        self.subject = subject
+        self.roles = roles
+        self.isAuthenticated = true
+    }
+
+    private init(anonymousWith identity: String) {
+        self.subject = identity
+        self.roles = [.admin]
+        self.isAuthenticated = false
+    }
+
+    /// The caller of a server without authentication: every power; its subject is the client
+    /// certificate's identity if it presented one (for the audit trail), else empty.
+    package static func unauthenticated(certificateIdentity: String?) -> Caller {
+        Caller(anonymousWith: certificateIdentity ?? "")
+    }
+
+    /// Whether the caller reads every workflow (admin, operator, viewer) rather than only its own.
+    package var seesEveryWorkflow: Bool {
+        roles.contains(.admin) || roles.contains(.operator) || roles.contains(.viewer)
+    }
+
+    /// Whether the caller may read workflows, their steps, events, files and assets at all.
+    package var mayRead: Bool { seesEveryWorkflow || roles.contains(.user) }
+
+    /// Whether the caller may start workflows and upload their input files.
+    package var mayStart: Bool {
+        roles.contains(.admin) || roles.contains(.operator) || roles.contains(.user)
+    }
+
+    /// Whether the caller may start a workflow for another user (name its `user_id`).
+    package var mayActForOthers: Bool { roles.contains(.admin) }
+
+    /// Whether the caller may retry or cancel workflows: any (admin, operator) or its own (user).
+    package var mayControl: Bool { mayStart }
+
+    /// The one user whose workflows the caller may see, or nil when it sees all of them.
+    package var visibleOwner: String? { seesEveryWorkflow ? nil : subject }
+
+    /// Whether the caller may see a workflow that `ownerID` started.
+    package func sees(ownerID: String) -> Bool {
+        seesEveryWorkflow || (roles.contains(.user) && ownerID == subject)
+    }
+
+    /// Whether the caller may retry or cancel a workflow that `ownerID` started.
+    package func controls(ownerID: String) -> Bool {
+        roles.contains(.admin) || roles.contains(.operator) || (roles.contains(.user) && ownerID == subject)
+    }
+
+    /// Whether the caller may serve `queue`'s jobs as a worker.
+    package func mayServe(queue: String) -> Bool {
+        roles.contains(.admin) || roles.contains(.worker(queue: queue))
+    }
+
+    /// Whether the caller holds a worker role (for any queue).
+    package var isWorker: Bool {
+        roles.contains { if case .worker = $0 { true } else { false } }
+    }
+
+    /// Whether the caller may list the connected workers.
+    package var mayListWorkers: Bool { seesEveryWorkflow }
+
+    /// The roles' names, sorted: for answers and logs.
+    package var roleNames: [String] { roles.map(\.description).sorted() }
+}

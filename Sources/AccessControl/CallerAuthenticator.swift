@@ -1,0 +1,114 @@
+import Synchronization
+
+/// Turns a request's credentials into its ``Caller``: a bearer token (`--auth tokens` or
+/// `--auth jwt`), else a client certificate listed in `--certificate-roles`; with
+/// `--auth off`, every caller holds every power.
+///
+/// ```swift
+/// let access = try await CallerAuthenticator.load(.tokens(path: "tokens.txt"))
+/// switch access.authenticate(authorization: "Bearer s3cret", certificateIdentity: nil) { ... }
+/// ```
+///
+/// ``reload()`` rereads the files (SIGHUP): tokens removed from them stop working at once.
+package final class CallerAuthenticator: Sendable {
+    /// How bearer tokens are checked.
+    package enum Scheme: Sendable {
+        /// No authentication: every caller may do everything (loopback development).
+        case off
+        /// SHA-256 digests of static tokens in a file (``StaticTokens``).
+        case tokens(path: String)
+        /// Signed JWTs.
+        case jwt(JWTSettings)
+    }
+
+    private enum TokenCheck: Sendable {
+        case off
+        case tokens(StaticTokens)
+        case jwt(JWTVerifier)
+    }
+
+    private struct Credentials: Sendable {
+        var tokens: TokenCheck
+        var certificates: CertificateRoles
+    }
+
+    /// The scheme the server runs with.
+    package let scheme: Scheme
+    private let certificateRolesPath: String?
+    private let credentials: Mutex<Credentials>
+
+    private init(scheme: Scheme, certificateRolesPath: String?, credentials: Credentials) {
+        self.scheme = scheme
+        self.certificateRolesPath = certificateRolesPath
+        self.credentials = Mutex(credentials)
+    }
+
+    /// Reads the files `scheme` and `certificateRolesPath` name.
+    package static func load(_ scheme: Scheme, certificateRolesPath: String? = nil) async throws(AccessSetupError) -> CallerAuthenticator {
+        let credentials = try await readCredentials(scheme, certificateRolesPath: certificateRolesPath)
+        return CallerAuthenticator(scheme: scheme, certificateRolesPath: certificateRolesPath, credentials: credentials)
+    }
+
+    /// A server without authentication.
+    package static let off = CallerAuthenticator(
+        scheme: .off, certificateRolesPath: nil, credentials: Credentials(tokens: .off, certificates: CertificateRoles())
+    )
+
+    /// Whether callers must authenticate.
+    package var isEnabled: Bool {
+        if case .off = scheme { return false }
+        return true
+    }
+
+    /// Rereads the files; on an error the previous credentials stay.
+    package func reload() async throws(AccessSetupError) {
+        let fresh = try await Self.readCredentials(scheme, certificateRolesPath: certificateRolesPath)
+        credentials.withLock { $0 = fresh }
+    }
+
+    /// The caller of a request with this `authorization` metadata (or header) and, under mutual
+    /// TLS, this client certificate identity.
+    package func authenticate(authorization: String?, certificateIdentity: String?) -> Result<Caller, AuthenticationFailure> {
+        let current = credentials.withLock { $0 }
+        let check: TokenCheck = current.tokens
+        if case .off = check {
+            return .success(.unauthenticated(certificateIdentity: certificateIdentity))
+        }
+        guard let authorization else {
+            guard let certificateIdentity else { return .failure(.missing) }
+            return current.certificates.caller(forIdentity: certificateIdentity)
+        }
+        guard let token = Self.bearerToken(authorization) else { return .failure(.notBearer) }
+        switch check {
+        case .off:
+            return .success(.unauthenticated(certificateIdentity: certificateIdentity))
+        case .tokens(let tokens):
+            return tokens.caller(forToken: token)
+        case .jwt(let verifier):
+            return verifier.caller(forToken: token)
+        }
+    }
+
+    /// The token of `Bearer <token>` (the scheme's case ignored), or nil.
+    static func bearerToken(_ authorization: String) -> Substring? {
+        let scheme = "bearer "
+        guard authorization.utf8.count > scheme.utf8.count,
+              authorization.prefix(scheme.count).lowercased() == scheme
+        else { return nil }
+        let token = authorization.dropFirst(scheme.count)
+        guard !token.contains(where: \.isWhitespace) else { return nil }
+        return token
+    }
+
+    private static func readCredentials(_ scheme: Scheme, certificateRolesPath: String?) async throws(AccessSetupError) -> Credentials {
+        let certificates = try certificateRolesPath.map { path throws(AccessSetupError) in try CertificateRoles(path: path) } ?? CertificateRoles()
+        switch scheme {
+        case .off:
+            return Credentials(tokens: .off, certificates: certificates)
+        case .tokens(let path):
+            return Credentials(tokens: .tokens(try StaticTokens(path: path)), certificates: certificates)
+        case .jwt(let settings):
+            return Credentials(tokens: .jwt(try await JWTVerifier.load(settings)), certificates: certificates)
+        }
+    }
+}
