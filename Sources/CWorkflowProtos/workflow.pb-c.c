@@ -2611,6 +2611,96 @@ void   workflow__v1__worker_info__free_unpacked
   assert(message->base.descriptor == &workflow__v1__worker_info__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   workflow__v1__who_am_irequest__init
+                     (Workflow__V1__WhoAmIRequest         *message)
+{
+  static const Workflow__V1__WhoAmIRequest init_value = WORKFLOW__V1__WHO_AM_IREQUEST__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__who_am_irequest__get_packed_size
+                     (const Workflow__V1__WhoAmIRequest *message)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_irequest__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__who_am_irequest__pack
+                     (const Workflow__V1__WhoAmIRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_irequest__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__who_am_irequest__pack_to_buffer
+                     (const Workflow__V1__WhoAmIRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_irequest__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WhoAmIRequest *
+       workflow__v1__who_am_irequest__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WhoAmIRequest *)
+     protobuf_c_message_unpack (&workflow__v1__who_am_irequest__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__who_am_irequest__free_unpacked
+                     (Workflow__V1__WhoAmIRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__who_am_irequest__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   workflow__v1__who_am_iresponse__init
+                     (Workflow__V1__WhoAmIResponse         *message)
+{
+  static const Workflow__V1__WhoAmIResponse init_value = WORKFLOW__V1__WHO_AM_IRESPONSE__INIT;
+  *message = init_value;
+}
+size_t workflow__v1__who_am_iresponse__get_packed_size
+                     (const Workflow__V1__WhoAmIResponse *message)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_iresponse__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t workflow__v1__who_am_iresponse__pack
+                     (const Workflow__V1__WhoAmIResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_iresponse__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t workflow__v1__who_am_iresponse__pack_to_buffer
+                     (const Workflow__V1__WhoAmIResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &workflow__v1__who_am_iresponse__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Workflow__V1__WhoAmIResponse *
+       workflow__v1__who_am_iresponse__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Workflow__V1__WhoAmIResponse *)
+     protobuf_c_message_unpack (&workflow__v1__who_am_iresponse__descriptor,
+                                allocator, len, data);
+}
+void   workflow__v1__who_am_iresponse__free_unpacked
+                     (Workflow__V1__WhoAmIResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &workflow__v1__who_am_iresponse__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor workflow__v1__start_workflow_request__params_entry__field_descriptors[2] =
 {
   {
@@ -3716,7 +3806,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__result_entry__descripto
   (ProtobufCMessageInit) workflow__v1__workflow__result_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[21] =
+static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[24] =
 {
   {
     "id",
@@ -3970,11 +4060,48 @@ static const ProtobufCFieldDescriptor workflow__v1__workflow__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "started_by",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, started_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retried_by",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, retried_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancelled_by",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__Workflow, cancelled_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
   20,   /* field[20] = artifacts */
   18,   /* field[18] = as_of_sequence */
   16,   /* field[16] = attempt */
+  23,   /* field[23] = cancelled_by */
   4,   /* field[4] = created_at_ms */
   17,   /* field[17] = deadline_at_ms */
   12,   /* field[12] = error */
@@ -3986,7 +4113,9 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
   9,   /* field[9] = params */
   15,   /* field[15] = request_id */
   19,   /* field[19] = result */
+  22,   /* field[22] = retried_by */
   5,   /* field[5] = started_at_ms */
+  21,   /* field[21] = started_by */
   11,   /* field[11] = stats */
   3,   /* field[3] = status */
   2,   /* field[2] = summary */
@@ -3997,7 +4126,7 @@ static const unsigned workflow__v1__workflow__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__workflow__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
 {
@@ -4007,7 +4136,7 @@ const ProtobufCMessageDescriptor workflow__v1__workflow__descriptor =
   "Workflow__V1__Workflow",
   "workflow.v1",
   sizeof(Workflow__V1__Workflow),
-  21,
+  24,
   workflow__v1__workflow__field_descriptors,
   workflow__v1__workflow__field_indices_by_name,
   1,  workflow__v1__workflow__number_ranges,
@@ -4336,7 +4465,7 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__outputs_entry__descrip
   (ProtobufCMessageInit) workflow__v1__log_event__outputs_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[25] =
+static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors[26] =
 {
   {
     "sequence",
@@ -4638,8 +4767,21 @@ static const ProtobufCFieldDescriptor workflow__v1__log_event__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "actor",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__LogEvent, actor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
+  25,   /* field[25] = actor */
   21,   /* field[21] = attempt */
   17,   /* field[17] = error */
   19,   /* field[19] = gap_from_sequence */
@@ -4669,7 +4811,7 @@ static const unsigned workflow__v1__log_event__field_indices_by_name[] = {
 static const ProtobufCIntRange workflow__v1__log_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 25 }
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
 {
@@ -4679,7 +4821,7 @@ const ProtobufCMessageDescriptor workflow__v1__log_event__descriptor =
   "Workflow__V1__LogEvent",
   "workflow.v1",
   sizeof(Workflow__V1__LogEvent),
-  25,
+  26,
   workflow__v1__log_event__field_descriptors,
   workflow__v1__log_event__field_indices_by_name,
   1,  workflow__v1__log_event__number_ranges,
@@ -8300,6 +8442,88 @@ const ProtobufCMessageDescriptor workflow__v1__worker_info__descriptor =
   (ProtobufCMessageInit) workflow__v1__worker_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define workflow__v1__who_am_irequest__field_descriptors NULL
+#define workflow__v1__who_am_irequest__field_indices_by_name NULL
+#define workflow__v1__who_am_irequest__number_ranges NULL
+const ProtobufCMessageDescriptor workflow__v1__who_am_irequest__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WhoAmIRequest",
+  "WhoAmIRequest",
+  "Workflow__V1__WhoAmIRequest",
+  "workflow.v1",
+  sizeof(Workflow__V1__WhoAmIRequest),
+  0,
+  workflow__v1__who_am_irequest__field_descriptors,
+  workflow__v1__who_am_irequest__field_indices_by_name,
+  0,  workflow__v1__who_am_irequest__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__who_am_irequest__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor workflow__v1__who_am_iresponse__field_descriptors[3] =
+{
+  {
+    "subject",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WhoAmIResponse, subject),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "roles",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Workflow__V1__WhoAmIResponse, n_roles),
+    offsetof(Workflow__V1__WhoAmIResponse, roles),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "authenticated",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Workflow__V1__WhoAmIResponse, authenticated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned workflow__v1__who_am_iresponse__field_indices_by_name[] = {
+  2,   /* field[2] = authenticated */
+  1,   /* field[1] = roles */
+  0,   /* field[0] = subject */
+};
+static const ProtobufCIntRange workflow__v1__who_am_iresponse__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor workflow__v1__who_am_iresponse__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "workflow.v1.WhoAmIResponse",
+  "WhoAmIResponse",
+  "Workflow__V1__WhoAmIResponse",
+  "workflow.v1",
+  sizeof(Workflow__V1__WhoAmIResponse),
+  3,
+  workflow__v1__who_am_iresponse__field_descriptors,
+  workflow__v1__who_am_iresponse__field_indices_by_name,
+  1,  workflow__v1__who_am_iresponse__number_ranges,
+  (ProtobufCMessageInit) workflow__v1__who_am_iresponse__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue workflow__v1__workflow_status__enum_values_by_number[5] =
 {
   { "WORKFLOW_STATUS_UNSPECIFIED", "WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED", 0 },
@@ -8498,7 +8722,7 @@ const ProtobufCEnumDescriptor workflow__v1__job_attempt_outcome__descriptor =
   workflow__v1__job_attempt_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[13] =
+static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_descriptors[14] =
 {
   { "StartWorkflow", &workflow__v1__start_workflow_request__descriptor, &workflow__v1__start_workflow_response__descriptor },
   { "GetWorkflow", &workflow__v1__get_workflow_request__descriptor, &workflow__v1__workflow__descriptor },
@@ -8513,6 +8737,7 @@ static const ProtobufCMethodDescriptor workflow__v1__workflow_service__method_de
   { "DownloadFile", &workflow__v1__download_file_request__descriptor, &workflow__v1__file_chunk__descriptor },
   { "ListAssets", &workflow__v1__list_assets_request__descriptor, &workflow__v1__list_assets_response__descriptor },
   { "GetAsset", &workflow__v1__get_asset_request__descriptor, &workflow__v1__asset__descriptor },
+  { "WhoAmI", &workflow__v1__who_am_irequest__descriptor, &workflow__v1__who_am_iresponse__descriptor },
 };
 const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
   4,        /* CancelWorkflow */
@@ -8527,7 +8752,8 @@ const unsigned workflow__v1__workflow_service__method_indices_by_name[] = {
   3,        /* RetryWorkflow */
   0,        /* StartWorkflow */
   8,        /* UploadFile */
-  2         /* WatchLogs */
+  2,        /* WatchLogs */
+  13         /* WhoAmI */
 };
 const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
 {
@@ -8536,7 +8762,7 @@ const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor =
   "WorkflowService",
   "Workflow__V1__WorkflowService",
   "workflow.v1",
-  13,
+  14,
   workflow__v1__workflow_service__method_descriptors,
   workflow__v1__workflow_service__method_indices_by_name
 };
@@ -8643,6 +8869,14 @@ void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
 {
   assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void workflow__v1__workflow_service__who_am_i(ProtobufCService *service,
+                                              const Workflow__V1__WhoAmIRequest *input,
+                                              Workflow__V1__WhoAmIResponse_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &workflow__v1__workflow_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
                                            Workflow__V1__WorkflowService_ServiceDestroy destroy)

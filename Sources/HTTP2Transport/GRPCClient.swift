@@ -241,7 +241,7 @@ package final class GRPCClient: Sendable {
         }
         var userAgent = configuration.userAgent
         var custom = Metadata()
-        for (name, value) in metadata {
+        for (name, value) in configuration.callMetadata + metadata {
             try Self.validateMetadata(name: name, value: value)
             if name.lowercased() == "user-agent" {
                 userAgent = "\(value) \(userAgent)"

@@ -22,6 +22,9 @@ package struct GRPCClientConfiguration: Sendable {
     package var userAgent: String
     /// TLS for the connection (`:scheme https`); `nil`: plaintext HTTP/2.
     package var tls: ClientTLSContext?
+    /// Metadata sent with every call before the call's own, such as
+    /// `("authorization", "Bearer <token>")`.
+    package var callMetadata: [(String, String)] = []
 
     /// Creates a configuration with gRPC's usual defaults.
     package init(

@@ -3,6 +3,7 @@ import Logging
 import NGHTTP2
 import NIOCore
 import RPCCore
+import TransportTLS
 
 /// Serves gRPC on one HTTP/2 connection: a thin driver of an `HTTP2Session` (libnghttp2), a
 /// ``ServerConnectionStateMachine`` for the connection and a ``ServerStreamStateMachine`` per
@@ -41,6 +42,12 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private var isFlushing = false
     private var isFlushAgainRequested = false
     private var livenessTimer: RepeatedTask?
+    /// Under mutual TLS, the client certificate's identity, read once at the first call (the
+    /// handshake is done by then) for every call's context.
+    private lazy var peerIdentity: String? = {
+        guard configuration.tls?.requiresClientCertificates == true, let channel = context?.channel else { return nil }
+        return PeerIdentity.of(channel)
+    }()
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, budget: BufferBudget, logger: Logger) {
         self.router = router
@@ -256,7 +263,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         let deadline = head.timeout.map { ContinuousClock.now.advanced(by: $0) }
         let entry: ServerStreams.Entry
         if case .bidirectionalStreaming(let start) = handler {
-            let context = ServerCallContext(path: head.path, metadata: head.metadata, deadline: deadline)
+            let context = ServerCallContext(path: head.path, metadata: head.metadata, deadline: deadline, peerIdentity: peerIdentity)
             let maxMessageSize = configuration.maxReceiveMessageSize
             do {
                 let requestHandler = try start(context, waker(for: streamID))
@@ -285,7 +292,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             guard let entry = streams[id], let head = entry.head, let handler = entry.handler,
                   let request = streams.takeRequest(of: entry), let loop = context?.eventLoop
             else { continue }
-            let callContext = ServerCallContext(path: head.path, metadata: head.metadata, deadline: entry.deadline)
+            let callContext = ServerCallContext(
+                path: head.path, metadata: head.metadata, deadline: entry.deadline, peerIdentity: peerIdentity
+            )
             switch handler {
             case .unary(let call):
                 let handler = NIOLoopBound(self, eventLoop: loop)

@@ -24,7 +24,7 @@ struct FileTransfers: Sendable {
     private typealias Methods = WorkflowV1.WorkflowService
 
     /// `POST /api/v1/files`: the body streamed into an `UploadFile` call.
-    func upload(_ request: Request) async throws -> Response {
+    func upload(_ request: Request, credentials: CallCredentials) async throws -> Response {
         let header: WorkflowV1.UploadHeader
         do throws(RPCStatus) {
             let query = try HTTPGateway.decode(WorkflowV1.UploadHeader.self, from: RequestJSON.query(request.uri.query))
@@ -39,7 +39,7 @@ struct FileTransfers: Sendable {
         }
         let control = EventStreamControl()
         let handler: any RequestStreamHandler
-        switch await caller.openRequestStream(Methods.uploadFile.path, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        switch await caller.openRequestStream(Methods.uploadFile.path, credentials: credentials, waker: StreamWaker { control.wake() }) {
         case .success(let opened): handler = opened
         case .failure(let status): return HTTPGateway.errorResponse(status, httpStatus: status.code.httpStatus)
         }
@@ -100,8 +100,8 @@ struct FileTransfers: Sendable {
     }
 
     /// `GET /api/v1/artifacts/{id}`: a `DownloadArtifact` call written as the response body.
-    func downloadArtifact(_ request: Request, id: String) async throws -> Response {
-        try await download(request, Methods.downloadArtifact.path) { offset in
+    func downloadArtifact(_ request: Request, id: String, credentials: CallCredentials) async throws -> Response {
+        try await download(request, Methods.downloadArtifact.path, credentials: credentials) { offset in
             WorkflowV1.DownloadArtifactRequest(artifactID: id, offset: offset).serializedBytes()
         } unpack: { message in
             let chunk = try WorkflowV1.ArtifactChunk(serializedBytes: message)
@@ -112,8 +112,8 @@ struct FileTransfers: Sendable {
 
     /// `GET /api/v1/files/{id}`: a `DownloadFile` call (an upload read back) written as the
     /// response body.
-    func downloadUpload(_ request: Request, id: String) async throws -> Response {
-        try await download(request, Methods.downloadFile.path) { offset in
+    func downloadUpload(_ request: Request, id: String, credentials: CallCredentials) async throws -> Response {
+        try await download(request, Methods.downloadFile.path, credentials: credentials) { offset in
             WorkflowV1.DownloadFileRequest(fileID: id, offset: offset).serializedBytes()
         } unpack: { message in
             let chunk = try WorkflowV1.FileChunk(serializedBytes: message)
@@ -141,15 +141,16 @@ struct FileTransfers: Sendable {
     private func download(
         _ request: Request,
         _ path: String,
+        credentials: CallCredentials,
         makeRequest: @escaping @Sendable (Int64) -> [UInt8],
         unpack: @escaping @Sendable ([UInt8]) throws -> (FileHead?, [UInt8])
     ) async throws -> Response {
         let requested = request.headers[.range].flatMap(Self.rangeStart) ?? 0
-        var opened = try await open(path, makeRequest(requested), offset: requested, unpack: unpack)
+        var opened = try await open(path, makeRequest(requested), credentials: credentials, offset: requested, unpack: unpack)
         if case .success(let stream) = opened, requested > 0,
            let ifRange = request.headers[.ifRange], ifRange != "\"\(stream.head.sha256)\"" {
             caller.cancel(stream.producer)
-            opened = try await open(path, makeRequest(0), offset: 0, unpack: unpack)
+            opened = try await open(path, makeRequest(0), credentials: credentials, offset: 0, unpack: unpack)
         }
         let stream: OpenDownload
         switch opened {
@@ -238,12 +239,13 @@ struct FileTransfers: Sendable {
     private func open(
         _ path: String,
         _ callRequest: [UInt8],
+        credentials: CallCredentials,
         offset: Int64,
         unpack: @escaping @Sendable ([UInt8]) throws -> (FileHead?, [UInt8])
     ) async throws -> Result<OpenDownload, RPCStatus> {
         let control = EventStreamControl()
         let producer: any ServerStreamProducer
-        switch await caller.openStream(path, request: callRequest, metadata: Metadata(), waker: StreamWaker { control.wake() }) {
+        switch await caller.openStream(path, request: callRequest, credentials: credentials, waker: StreamWaker { control.wake() }) {
         case .success(let opened): producer = opened
         case .failure(let status): return .failure(status)
         }

@@ -29,6 +29,12 @@ import WorkflowMessages
 /// | `GET /api/v1/assets?type=…&tag_prefix=…&flagged_only=…&linked_to=…&page_size=…&page_token=…` | ListAssets |
 /// | `GET /api/v1/assets/{id}` | GetAsset |
 /// | `GET /api/v1/events?workflow_id=…&after_sequence=…&min_level=…&kinds=…` (`Last-Event-ID`) | WatchLogs, as server-sent events |
+/// | `GET /api/v1/session`, `POST /api/v1/session` (body: `{"token": …}`), `DELETE /api/v1/session` | WhoAmI; the console's login and logout (``ConsoleSession``) |
+///
+/// Every call carries the request's credentials (``CallCredentials``: the `Authorization`
+/// header or the console's session cookie, with CSRF checks, and the client certificate);
+/// `/metrics` needs a caller that sees every workflow; `/healthz`, `/readyz` and the console's
+/// files are open.
 ///
 /// `/` serves the browser console, whose other files are under `/console/`.
 ///
@@ -182,61 +188,105 @@ package final class HTTPGateway: Sendable {
     private func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        router.get("/api/v1/workflows") { request, _ in
-            await self.unary(Methods.listWorkflows) { () throws(RPCStatus) in
-                try RequestJSON.query(request.uri.query, repeatedFields: ["statuses"])
+        router.get("/api/v1/workflows") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.listWorkflows, credentials) { () throws(RPCStatus) in
+                    try RequestJSON.query(request.uri.query, repeatedFields: ["statuses"])
+                }
             }
         }
-        router.post("/api/v1/workflows") { request, _ in
-            let body = try await self.body(of: request)
-            return await self.unary(Methods.startWorkflow) { () throws(RPCStatus) in try RequestJSON.body(body) }
+        router.post("/api/v1/workflows") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                let body = try await self.body(of: request)
+                return await self.unary(Methods.startWorkflow, credentials) { () throws(RPCStatus) in try RequestJSON.body(body) }
+            }
         }
         router.get("/api/v1/workflows/{id}") { request, context in
-            await self.unary(Methods.getWorkflow) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.getWorkflow, credentials) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
+            }
         }
         router.get("/api/v1/workflows/{id}/steps") { request, context in
-            await self.unary(Methods.listSteps) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.listSteps, credentials) { () throws(RPCStatus) in try Self.queryOfWorkflow(request, context) }
+            }
         }
-        router.get("/api/v1/workflow-counts") { request, _ in
-            await self.unary(Methods.countWorkflows) { () throws(RPCStatus) in
-                try RequestJSON.query(request.uri.query)
+        router.get("/api/v1/workflow-counts") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.countWorkflows, credentials) { () throws(RPCStatus) in
+                    try RequestJSON.query(request.uri.query)
+                }
             }
         }
         router.post("/api/v1/workflows/{id}/retry") { request, context in
-            try await self.workflowAction(Methods.retryWorkflow, request, context)
+            try await self.withCredentials(request, context) { credentials in
+                try await self.workflowAction(Methods.retryWorkflow, request, context, credentials)
+            }
         }
         router.post("/api/v1/workflows/{id}/cancel") { request, context in
-            try await self.workflowAction(Methods.cancelWorkflow, request, context)
+            try await self.withCredentials(request, context) { credentials in
+                try await self.workflowAction(Methods.cancelWorkflow, request, context, credentials)
+            }
         }
-        router.get("/api/v1/workers") { request, _ in
-            await self.unary(WorkflowV1.WorkerService.listWorkers) { () throws(RPCStatus) in
-                try RequestJSON.query(request.uri.query)
+        router.get("/api/v1/workers") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(WorkflowV1.WorkerService.listWorkers, credentials) { () throws(RPCStatus) in
+                    try RequestJSON.query(request.uri.query)
+                }
             }
         }
         let files = FileTransfers(caller: caller)
-        router.post("/api/v1/files") { request, _ in
-            try await files.upload(request)
+        router.post("/api/v1/files") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                try await files.upload(request, credentials: credentials)
+            }
         }
         router.get("/api/v1/files/{id}") { request, context in
-            try await files.downloadUpload(request, id: context.parameters.get("id") ?? "")
+            try await self.withCredentials(request, context) { credentials in
+                try await files.downloadUpload(request, id: context.parameters.get("id") ?? "", credentials: credentials)
+            }
         }
         router.get("/api/v1/artifacts/{id}") { request, context in
-            try await files.downloadArtifact(request, id: context.parameters.get("id") ?? "")
+            try await self.withCredentials(request, context) { credentials in
+                try await files.downloadArtifact(request, id: context.parameters.get("id") ?? "", credentials: credentials)
+            }
         }
-        router.get("/api/v1/assets") { request, _ in
-            await self.unary(Methods.listAssets) { () throws(RPCStatus) in
-                try RequestJSON.query(request.uri.query)
+        router.get("/api/v1/assets") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.listAssets, credentials) { () throws(RPCStatus) in
+                    try RequestJSON.query(request.uri.query)
+                }
             }
         }
         router.get("/api/v1/assets/{id}") { request, context in
-            await self.unary(Methods.getAsset) { () throws(RPCStatus) in
-                var json = try RequestJSON.query(request.uri.query)
-                try json.setPathField("asset_id", to: context.parameters.get("id") ?? "")
-                return json
+            try await self.withCredentials(request, context) { credentials in
+                await self.unary(Methods.getAsset, credentials) { () throws(RPCStatus) in
+                    var json = try RequestJSON.query(request.uri.query)
+                    try json.setPathField("asset_id", to: context.parameters.get("id") ?? "")
+                    return json
+                }
             }
         }
         router.get("/api/v1/events") { request, context in
-            await self.events(request, connection: context.channel)
+            try await self.withCredentials(request, context) { credentials in
+                await self.events(request, connection: context.channel, credentials: credentials)
+            }
+        }
+        let session = ConsoleSession(caller: caller, isTLS: configuration.tls != nil)
+        router.get("/api/v1/session") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await session.whoAmI(credentials)
+            }
+        }
+        router.post("/api/v1/session") { request, context in
+            try await self.withCredentials(request, context) { credentials in
+                await session.logIn(body: try await self.body(of: request), peerIdentity: credentials.peerIdentity)
+            }
+        }
+        router.delete("/api/v1/session") { request, context in
+            try await self.withCredentials(request, context) { _ in
+                session.logOut()
+            }
         }
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/", method: method) { request, _ in
@@ -253,9 +303,16 @@ package final class HTTPGateway: Sendable {
             let serving = self.probes.isServing()
             return Self.json(Self.servingBody(serving), status: serving ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, context in
             guard let metrics = self.probes.metrics else {
                 return Self.error(RPCStatus(code: .notFound, message: "this server collects no metrics"))
+            }
+            let credentials: CallCredentials
+            do throws(RPCStatus) {
+                credentials = try await CallCredentials.of(request, channel: context.channel, tls: self.configuration.tls)
+                try await session.requireMetricsReader(credentials)
+            } catch {
+                return Self.error(error)
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
@@ -265,6 +322,20 @@ package final class HTTPGateway: Sendable {
     }
 
     // MARK: Calls
+
+    /// Answers with `respond` given the request's credentials, or with why they were refused
+    /// (a cross-site request).
+    private func withCredentials(
+        _ request: Request, _ context: GatewayRequestContext, _ respond: (CallCredentials) async throws -> Response
+    ) async throws -> Response {
+        let credentials: CallCredentials
+        do throws(RPCStatus) {
+            credentials = try await CallCredentials.of(request, channel: context.channel, tls: configuration.tls)
+        } catch {
+            return Self.error(error)
+        }
+        return try await respond(credentials)
+    }
 
     /// The request body, refused past the size limit.
     private func body(of request: Request) async throws -> [UInt8] {
@@ -290,11 +361,12 @@ package final class HTTPGateway: Sendable {
     private func workflowAction<RequestMessage: ProtoMessage, ResponseMessage: ProtoMessage>(
         _ method: MethodDescriptor<RequestMessage, ResponseMessage>,
         _ request: Request,
-        _ context: GatewayRequestContext
+        _ context: GatewayRequestContext,
+        _ credentials: CallCredentials
     ) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         let body = try await body(of: request)
-        return await unary(method) { () throws(RPCStatus) in
+        return await unary(method, credentials) { () throws(RPCStatus) in
             var json = try RequestJSON.body(body)
             try json.setPathField("workflow_id", to: id)
             return json
@@ -305,6 +377,7 @@ package final class HTTPGateway: Sendable {
     /// JSON or its status as an error.
     private func unary<RequestMessage: ProtoMessage, ResponseMessage: ProtoMessage>(
         _ method: MethodDescriptor<RequestMessage, ResponseMessage>,
+        _ credentials: CallCredentials,
         _ json: () throws(RPCStatus) -> RequestJSON
     ) async -> Response {
         let request: RequestMessage
@@ -313,7 +386,7 @@ package final class HTTPGateway: Sendable {
         } catch {
             return Self.error(error)
         }
-        switch await caller.unary(method.path, request: request.serializedBytes(), metadata: Metadata()) {
+        switch await caller.unary(method.path, request: request.serializedBytes(), credentials: credentials) {
         case .success(let bytes):
             do {
                 return Self.json(try ResponseMessage(serializedBytes: bytes).protoJSONBytes())
@@ -327,7 +400,7 @@ package final class HTTPGateway: Sendable {
 
     /// WatchLogs as server-sent events; `Last-Event-ID` (what a reconnecting `EventSource`
     /// sends) takes the place of `after_sequence`.
-    private func events(_ request: Request, connection: any Channel) async -> Response {
+    private func events(_ request: Request, connection: any Channel, credentials: CallCredentials) async -> Response {
         let watch: WorkflowV1.WatchLogsRequest
         do {
             var json = try RequestJSON.query(request.uri.query, repeatedFields: ["kinds"])
@@ -343,7 +416,7 @@ package final class HTTPGateway: Sendable {
         let control = EventStreamControl()
         let waker = StreamWaker { control.wake() }
         let producer: any ServerStreamProducer
-        switch await caller.openStream(Methods.watchLogs.path, request: watch.serializedBytes(), metadata: Metadata(), waker: waker) {
+        switch await caller.openStream(Methods.watchLogs.path, request: watch.serializedBytes(), credentials: credentials, waker: waker) {
         case .success(let opened):
             producer = opened
         case .failure(let status):
@@ -405,8 +478,8 @@ package final class HTTPGateway: Sendable {
         Array(#"{"status":"\#(serving ? "SERVING" : "NOT_SERVING")"}"#.utf8)
     }
 
-    private static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = HTTPFields()) -> Response {
+        var headers = extra
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -10,11 +10,13 @@ struct RouterCaller: Sendable {
     let loop: any EventLoop
 
     /// Calls the unary method at `path` with a serialized request.
-    func unary(_ path: String, request: [UInt8], metadata: Metadata) async -> Result<[UInt8], RPCStatus> {
+    func unary(_ path: String, request: [UInt8], credentials: CallCredentials) async -> Result<[UInt8], RPCStatus> {
         guard case .unary(let call)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        let context = ServerCallContext(
+            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
+        )
         return await withCheckedContinuation { continuation in
             // Resumed once: a second answer is ignored, as the transport ignores it.
             let answered = Mutex(false)
@@ -34,22 +36,26 @@ struct RouterCaller: Sendable {
 
     /// Starts the server-streaming method at `path`; its producer is then pulled with
     /// ``produce(_:budget:)`` and wakes `waker` when it has more.
-    func openStream(_ path: String, request: [UInt8], metadata: Metadata, waker: StreamWaker) async -> Result<any ServerStreamProducer, RPCStatus> {
+    func openStream(_ path: String, request: [UInt8], credentials: CallCredentials, waker: StreamWaker) async -> Result<any ServerStreamProducer, RPCStatus> {
         guard case .serverStreaming(let start)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        let context = ServerCallContext(
+            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
+        )
         return await onLoop { () throws(RPCStatus) in try start(request, context, waker) }
     }
 
     /// Starts the client-streaming (or bidirectional) method at `path`; its request messages
     /// then go in with ``send(_:to:)`` and ``endRequests(of:)``, its responses come out with
     /// ``produce(_:budget:)``.
-    func openRequestStream(_ path: String, metadata: Metadata, waker: StreamWaker) async -> Result<any RequestStreamHandler, RPCStatus> {
+    func openRequestStream(_ path: String, credentials: CallCredentials, waker: StreamWaker) async -> Result<any RequestStreamHandler, RPCStatus> {
         guard case .bidirectionalStreaming(let start)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(path: path, metadata: metadata, deadline: nil)
+        let context = ServerCallContext(
+            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
+        )
         return await onLoop { () throws(RPCStatus) in try start(context, waker) }
     }
 

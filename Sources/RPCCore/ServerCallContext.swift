@@ -6,11 +6,15 @@ package struct ServerCallContext: Sendable {
     package let metadata: Metadata
     /// When the client stops waiting, from its `grpc-timeout`; nil without one.
     package let deadline: ContinuousClock.Instant?
+    /// Under mutual TLS, the identity of the client certificate the handshake verified (its
+    /// subject's common name, else the whole subject); nil otherwise.
+    package let peerIdentity: String?
 
     /// Creates a call context.
-    package init(path: String, metadata: Metadata, deadline: ContinuousClock.Instant?) {
+    package init(path: String, metadata: Metadata, deadline: ContinuousClock.Instant?, peerIdentity: String? = nil) {
         self.path = path
         self.metadata = metadata
         self.deadline = deadline
+        self.peerIdentity = peerIdentity
     }
 }

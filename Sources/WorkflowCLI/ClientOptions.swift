@@ -11,6 +11,8 @@ package struct ClientOptions: Sendable {
     package var reconnect: ReconnectBackoff
     /// TLS for every connection; `nil` for plaintext.
     package var tls: ClientTLSContext?
+    /// The bearer token sent with every call (`authorization: Bearer <token>`); `nil`: none.
+    package var token: String?
 
     /// Creates the options.
     ///
@@ -21,12 +23,28 @@ package struct ClientOptions: Sendable {
     ///   - tls: TLS for every connection; `nil` for plaintext.
     package init(
         address: ServerAddress, callTimeout: Duration = .seconds(10), reconnect: ReconnectBackoff = ReconnectBackoff(),
-        tls: ClientTLSContext? = nil
+        tls: ClientTLSContext? = nil,
+        token: String? = nil
     ) {
         self.address = address
         self.callTimeout = callTimeout
         self.reconnect = reconnect
         self.tls = tls
+        self.token = token
+    }
+
+    /// The environment variable that stands in for `--token`.
+    package static let tokenEnvironmentVariable = "WORKFLOWCTL_TOKEN"
+
+    /// The bearer token from `--token`, else `$WORKFLOWCTL_TOKEN`; `nil` for none.
+    /// - Throws: ``CommandFailure`` (a usage error) for a token no server could take: empty
+    ///   or with whitespace or control characters in it.
+    package static func token(option: String?, environment: [String: String]) throws(CommandFailure) -> String? {
+        guard let token = option ?? environment[tokenEnvironmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw .usage("--token (or \(tokenEnvironmentVariable)) must be a bearer token: visible ASCII characters, no spaces")
+        }
+        return token
     }
 
     /// The environment variables that stand in for `--tls-ca`, `--tls-cert` and `--tls-key`

@@ -81,6 +81,11 @@ package struct CommandFailure: Error, Hashable, Sendable, CustomStringConvertibl
                 exitStatus: .serverError,
                 message: "\(call) failed: \(detail): pass a smaller --after, or --live to follow new events only"
             )
+        case .unauthenticated:
+            return CommandFailure(
+                exitStatus: .serverError,
+                message: "\(call) failed: \(detail): pass a token the server takes with --token (or $\(ClientOptions.tokenEnvironmentVariable))"
+            )
         case .unimplemented:
             return CommandFailure(
                 exitStatus: .serverError,

@@ -112,11 +112,11 @@ package struct CommandRunner: Sendable {
     /// - Throws: ``CommandFailure``: exit 4 when the server cannot be reached, else what `body`
     ///   throws.
     func withConnection<Result>(_ body: (WorkflowConnection) async throws(CommandFailure) -> Result) async throws(CommandFailure) -> Result {
-        try await WorkflowConnection.withConnection(to: client.address, callTimeout: client.callTimeout, tls: client.tls, body)
+        try await WorkflowConnection.withConnection(to: client.address, callTimeout: client.callTimeout, tls: client.tls, token: client.token, body)
     }
 
     private var watchSession: WatchSession {
-        WatchSession(address: client.address, backoff: client.reconnect, connectTimeout: client.callTimeout, tls: client.tls)
+        WatchSession(address: client.address, backoff: client.reconnect, connectTimeout: client.callTimeout, tls: client.tls, token: client.token)
     }
 
     /// Watches `request` in `mode`; for one workflow, returns its outcome.

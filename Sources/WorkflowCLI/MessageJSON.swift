@@ -13,7 +13,8 @@ import WorkflowMessages
 /// `progress_message`; lifecycle events add `workflow_status` or `job_status`; completion and
 /// failure events add `stats`; failures add `error` and `stack`; job, step and retry events
 /// add `attempt`; JOB_RETRY_SCHEDULED adds `retry_at_ms`; GAP adds `gap_from_sequence` and
-/// `gap_to_sequence`.
+/// `gap_to_sequence`; WORKFLOW_STARTED, WORKFLOW_RETRIED and WORKFLOW_CANCEL_REQUESTED add `actor`
+/// when the server names who did it.
 package enum MessageJSON {
     /// One log event as a single line of JSON.
     ///
@@ -69,6 +70,7 @@ package enum MessageJSON {
         if event.retryAtMs != 0 { object.add("retry_at_ms", event.retryAtMs) }
         if let worker = event.worker { object.add("worker", Self.object(for: worker)) }
         if !event.outputs.isEmpty { object.add("outputs", event.outputs) }
+        if !event.actor.isEmpty { object.add("actor", event.actor) }
         if event.kind == .gap {
             object.add("gap_from_sequence", event.gapFromSequence)
             object.add("gap_to_sequence", event.gapToSequence)
@@ -87,6 +89,9 @@ package enum MessageJSON {
         object.add("finished_at_ms", workflow.finishedAtMs)
         object.add("user_id", workflow.userID)
         object.add("user_name", workflow.userName)
+        if !workflow.startedBy.isEmpty { object.add("started_by", workflow.startedBy) }
+        if !workflow.retriedBy.isEmpty { object.add("retried_by", workflow.retriedBy) }
+        if !workflow.cancelledBy.isEmpty { object.add("cancelled_by", workflow.cancelledBy) }
         object.add("params", workflow.params)
         object.add("request_id", workflow.requestID)
         object.add("attempt", workflow.attempt)
@@ -177,6 +182,18 @@ package enum MessageJSON {
             object.add("epoch", lease.epoch)
             return object
         })
+        return object.text
+    }
+
+    /// Who the server takes the caller to be (`workflowctl whoami --output json`).
+    ///
+    /// - Parameter caller: The WhoAmI answer.
+    /// - Returns: The JSON object, without a line break.
+    package static func line(for caller: WorkflowV1.WhoAmIResponse) -> String {
+        var object = JSONObjectWriter()
+        object.add("subject", caller.subject)
+        object.add("roles", caller.roles)
+        object.add("authenticated", caller.authenticated)
         return object.text
     }
 

@@ -30,6 +30,8 @@ package struct WatchSession: Sendable {
     package var connectTimeout: Duration
     /// TLS for every connection; `nil` for plaintext.
     package var tls: ClientTLSContext?
+    /// The bearer token sent with every call; `nil` for none.
+    package var token: String?
 
     /// Creates a session.
     ///
@@ -38,9 +40,14 @@ package struct WatchSession: Sendable {
     ///   - backoff: How reconnection attempts are spaced, and when to give up.
     ///   - connectTimeout: The deadline of each TCP connect.
     ///   - tls: TLS for every connection; `nil` for plaintext.
-    package init(address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10), tls: ClientTLSContext? = nil) {
+    ///   - token: The bearer token sent with every call; `nil` for none.
+    package init(
+        address: ServerAddress, backoff: ReconnectBackoff, connectTimeout: Duration = .seconds(10), tls: ClientTLSContext? = nil,
+        token: String? = nil
+    ) {
         self.address = address
         self.tls = tls
+        self.token = token
         self.backoff = backoff
         self.connectTimeout = connectTimeout
     }
@@ -79,7 +86,7 @@ package struct WatchSession: Sendable {
     /// - Returns: The workflow, or `nil` when the call fails.
     /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
     func record(of workflowID: String) async throws(CommandFailure) -> WorkflowV1.Workflow? {
-        try await WorkflowConnection.withConnection(to: address, callTimeout: connectTimeout, tls: tls) { connection in
+        try await WorkflowConnection.withConnection(to: address, callTimeout: connectTimeout, tls: tls, token: token) { connection in
             try? await connection.workflow(id: workflowID)
         }
     }
@@ -102,7 +109,7 @@ package struct WatchSession: Sendable {
                     do { try await Task.sleep(for: wait) } catch { return .cancelled }
                 }
                 do {
-                    current = try await WorkflowConnection.connect(to: address, callTimeout: connectTimeout, tls: tls)
+                    current = try await WorkflowConnection.connect(to: address, callTimeout: connectTimeout, tls: tls, token: token)
                 } catch {
                     guard let lostAt else { throw error }
                     failedAttempts += 1

@@ -15,6 +15,8 @@ extension WorkflowConnection: ClosableConnection {
     /// - Parameters:
     ///   - address: Where the server listens.
     ///   - callTimeout: The deadline of each unary call (and of the TCP connect).
+    ///   - tls: TLS for the connection; `nil` for plaintext.
+    ///   - token: The bearer token sent with every call; `nil` for none.
     ///   - group: The event loops; the shared singleton by default.
     ///   - body: The calls to make; it may hand the connection on to a watch, which closes it.
     /// - Returns: What `body` returns.
@@ -24,11 +26,12 @@ extension WorkflowConnection: ClosableConnection {
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
         tls: ClientTLSContext? = nil,
+        token: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (WorkflowConnection) async throws(CommandFailure) -> Result
     ) async throws(CommandFailure) -> Result {
         try await withConnection(opening: { () async throws(CommandFailure) in
-            try await connect(to: address, callTimeout: callTimeout, tls: tls, group: group)
+            try await connect(to: address, callTimeout: callTimeout, tls: tls, token: token, group: group)
         }, body)
     }
 }

@@ -37,6 +37,8 @@ package final class WorkflowConnection: Sendable {
     ///   - address: Where the server listens.
     ///   - callTimeout: The deadline of each unary call (and of the TCP connect).
     ///   - tls: TLS for the connection; `nil` for plaintext.
+    ///   - token: The bearer token sent with every call (`authorization: Bearer <token>`);
+    ///     `nil` for none.
     ///   - group: The event loops; the shared singleton by default.
     /// - Returns: The connection.
     /// - Throws: ``CommandFailure`` (exit 4) when the server cannot be reached.
@@ -44,15 +46,19 @@ package final class WorkflowConnection: Sendable {
         to address: ServerAddress,
         callTimeout: Duration = .seconds(10),
         tls: ClientTLSContext? = nil,
+        token: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(CommandFailure) -> WorkflowConnection {
         // GetWorkflow answers for very large workflows exceed gRPC's usual 4 MiB.
-        let configuration = GRPCClientConfiguration(
+        var configuration = GRPCClientConfiguration(
             maxReceiveMessageSize: 256 << 20,
             connectTimeout: min(callTimeout, .seconds(10)),
             userAgent: "workflowctl/0.1",
             tls: tls
         )
+        if let token {
+            configuration.callMetadata = [("authorization", "Bearer \(token)")]
+        }
         do {
             let client = try await GRPCClient.connect(host: address.host, port: address.port, group: group, configuration: configuration)
             return WorkflowConnection(address: address, client: client, callTimeout: callTimeout)
@@ -176,6 +182,14 @@ package final class WorkflowConnection: Sendable {
     /// - Returns: The serialized events; iteration throws the call's ``RPCStatus`` if it fails.
     package func watchLogs(_ request: WorkflowV1.WatchLogsRequest) -> GRPCResponseStream {
         client.serverStreaming(path: Service.watchLogs.path, request: request.serializedBytes())
+    }
+
+    /// Who the server takes this client to be, and its roles.
+    ///
+    /// - Returns: The caller's subject, roles, and whether the server authenticates at all.
+    /// - Throws: ``CommandFailure`` when the call fails (UNAUTHENTICATED for a refused token).
+    package func whoAmI() async throws(CommandFailure) -> WorkflowV1.WhoAmIResponse {
+        try await unary(Service.whoAmI, WorkflowV1.WhoAmIRequest())
     }
 
     /// Closes the connection.

@@ -15,11 +15,13 @@ extension WorkflowEngine {
     /// - Parameters:
     ///   - id: The workflow's id.
     ///   - reason: Why, recorded in the cancellation events; empty for "cancelled by request".
+    ///   - actor: Who asks (the caller's identity), recorded as ``Workflow/cancelledBy`` and
+    ///     in the `workflowCancelRequested` event.
     /// - Returns: The workflow as it is now (still running until its job stops), durable once
     ///   the `workflowCancelRequested` event is committed.
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow is not running.
-    public func cancel(id: String, reason: String = "") throws(EngineError) -> DurableResult<Workflow> {
+    public func cancel(id: String, reason: String = "", by actor: String = "") throws(EngineError) -> DurableResult<Workflow> {
         guard let record = records[id] else {
             throw .workflowNotFound(id)
         }
@@ -29,12 +31,13 @@ extension WorkflowEngine {
         if record.workflow.cancelReason == nil {
             let reason = reason.isEmpty ? "cancelled by request" : reason
             record.workflow.cancelReason = reason
+            record.workflow.cancelledBy = actor
             record.persist(in: events)
             record.cancelRequestSequence = events.append(
                 event(
                     record, .workflowCancelRequested, level: .warn,
-                    message: "Workflow \(record.workflow.type) cancel requested: \(reason)",
-                    timestampMs: WallClock.nowMs(), error: reason
+                    message: "Workflow \(record.workflow.type) cancel requested\(Self.byline(actor)): \(reason)",
+                    timestampMs: WallClock.nowMs(), error: reason, actor: actor
                 )
             )
             if var attempt = record.attempt {
@@ -64,12 +67,15 @@ extension WorkflowEngine {
     /// new attempt. The workflow's deadline, if its template has one, counts from now. Appends
     /// `workflowRetried`, then the jobs run as usual.
     ///
-    /// - Parameter id: The workflow's id.
+    /// - Parameters:
+    ///   - id: The workflow's id.
+    ///   - actor: Who retries it (the caller's identity), recorded as ``Workflow/retriedBy``
+    ///     and in the `workflowRetried` event.
     /// - Returns: The workflow, running again, and the job it resumes from; durable once the
     ///   `workflowRetried` event is committed.
     /// - Throws: ``EngineError/Code/workflowNotFound``; ``EngineError/Code/failedPrecondition``
     ///   when the workflow did not fail; ``EngineError/Code/shuttingDown``.
-    public func retry(id: String) throws(EngineError) -> DurableResult<(workflow: Workflow, resumedJob: JobRef)> {
+    public func retry(id: String, by actor: String = "") throws(EngineError) -> DurableResult<(workflow: Workflow, resumedJob: JobRef)> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -92,6 +98,8 @@ extension WorkflowEngine {
         record.workflow.failedJobID = nil
         record.workflow.failedJobName = nil
         record.workflow.cancelReason = nil
+        record.workflow.cancelledBy = ""
+        record.workflow.retriedBy = actor
         record.workflow.result = [:]
         record.workflow.deadlineAtMs = record.deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
         for later in position..<record.workflow.jobs.count {
@@ -115,8 +123,8 @@ extension WorkflowEngine {
         let retried = events.append(
             event(
                 record, .workflowRetried, level: .info,
-                message: "Workflow \(record.workflow.type) retried from \(jobRef.name) (attempt \(record.workflow.attempt))",
-                timestampMs: now, job: jobRef, workflowStatus: .running
+                message: "Workflow \(record.workflow.type) retried from \(jobRef.name) (attempt \(record.workflow.attempt))\(Self.byline(actor))",
+                timestampMs: now, job: jobRef, workflowStatus: .running, actor: actor
             )
         )
         logger.debug("engine.workflow_retried", metadata: ["workflow.id": "\(id)", "job.id": "\(jobRef.id)"])

@@ -306,7 +306,8 @@ extension WorkflowEngine {
         jobStatus: JobStatus? = nil,
         stats: Stats? = nil,
         error: String? = nil,
-        stack: String? = nil
+        stack: String? = nil,
+        actor: String = ""
     ) -> WorkflowModel.LogEvent {
         WorkflowModel.LogEvent(
             timestampMs: timestampMs,
@@ -323,7 +324,13 @@ extension WorkflowEngine {
             stats: stats,
             error: error,
             stack: stack,
-            attempt: job.map { record.workflow.jobs[$0.position].attempt } ?? record.workflow.attempt
+            attempt: job.map { record.workflow.jobs[$0.position].attempt } ?? record.workflow.attempt,
+            actor: actor
         )
+    }
+
+    /// " by <actor>" for an event's message, or nothing when nobody is named.
+    static func byline(_ actor: String) -> String {
+        actor.isEmpty ? "" : " by \(actor)"
     }
 }

@@ -238,7 +238,10 @@ public actor WorkflowEngine {
     /// started.whenDurable { respond(started.value) }
     /// ```
     ///
-    /// - Parameter request: What to start.
+    /// - Parameters:
+    ///   - request: What to start.
+    ///   - actor: Who starts it (the caller's identity), for the audit trail: the workflow's
+    ///     ``Workflow/startedBy`` and its `workflowStarted` event's ``LogEvent/actor``.
     /// - Returns: The new workflow (or the one a repeated request id started), durable once its
     ///   `workflowStarted` event is committed.
     /// - Throws: ``EngineError/Code/unknownWorkflowType`` for an unregistered type;
@@ -246,7 +249,7 @@ public actor WorkflowEngine {
     ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained.
-    public func start(_ request: WorkflowRequest) throws(EngineError) -> DurableResult<Workflow> {
+    public func start(_ request: WorkflowRequest, by actor: String = "") throws(EngineError) -> DurableResult<Workflow> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -280,7 +283,8 @@ public actor WorkflowEngine {
             userName: request.userName,
             params: request.params,
             jobs: jobs,
-            requestID: request.requestID
+            requestID: request.requestID,
+            startedBy: actor
         )
         let deadline = template.deadline(request.params)
         workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
@@ -299,8 +303,8 @@ public actor WorkflowEngine {
         events.append(
             event(
                 record, .workflowStarted, level: .info,
-                message: "Workflow \(request.type) started with \(jobs.count) jobs",
-                timestampMs: now, workflowStatus: .running
+                message: "Workflow \(request.type) started with \(jobs.count) jobs" + Self.byline(actor),
+                timestampMs: now, workflowStatus: .running, actor: actor
             )
         )
         logger.debug(

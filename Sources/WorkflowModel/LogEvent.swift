@@ -15,6 +15,7 @@
 /// | `jobInterrupted` | ``job``, ``error`` |
 /// | `jobAssigned` | ``job``, ``worker`` |
 /// | `statsUpdated` | ``job``, ``stats`` (counters so far) |
+/// | `workflowStarted`, `workflowRetried`, `workflowCancelRequested` | ``actor`` too |
 ///
 /// ```swift
 /// if event.kind == .stepLogged, let step = event.step {
@@ -69,6 +70,10 @@ public struct LogEvent: Sendable, Hashable {
     /// For ``LogEventKind/jobCompleted``: the job's outputs; for
     /// ``LogEventKind/workflowCompleted``: the workflow's result.
     public var outputs: [String: String]
+    /// For ``LogEventKind/workflowStarted``, ``LogEventKind/workflowRetried`` and
+    /// ``LogEventKind/workflowCancelRequested``: who did it (the caller's identity); empty when
+    /// the server runs without authentication.
+    public var actor: String
 
     /// Creates an event.
     public init(
@@ -93,7 +98,8 @@ public struct LogEvent: Sendable, Hashable {
         attempt: Int = 0,
         retryAtMs: Int64? = nil,
         worker: WorkerRef? = nil,
-        outputs: [String: String] = [:]
+        outputs: [String: String] = [:],
+        actor: String = ""
     ) {
         self.sequence = sequence
         self.timestampMs = timestampMs
@@ -117,6 +123,7 @@ public struct LogEvent: Sendable, Hashable {
         self.retryAtMs = retryAtMs
         self.worker = worker
         self.outputs = outputs
+        self.actor = actor
     }
 
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.

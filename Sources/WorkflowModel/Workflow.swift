@@ -55,6 +55,13 @@ public struct Workflow: Sendable, Hashable {
     public var result: [String: String]
     /// The files the workflow produced, in the order they were first made.
     public var artifacts: [Artifact]
+    /// Who started the workflow (the caller's identity), which differs from ``userID`` when an
+    /// admin started it for a user; empty when the server runs without authentication.
+    public var startedBy: String
+    /// Who retried the workflow last; empty if nobody did.
+    public var retriedBy: String
+    /// Who asked the workflow to stop; empty if nobody did.
+    public var cancelledBy: String
 
     /// Creates a workflow.
     public init(
@@ -78,7 +85,10 @@ public struct Workflow: Sendable, Hashable {
         deadlineAtMs: Int64? = nil,
         cancelReason: String? = nil,
         result: [String: String] = [:],
-        artifacts: [Artifact] = []
+        artifacts: [Artifact] = [],
+        startedBy: String = "",
+        retriedBy: String = "",
+        cancelledBy: String = ""
     ) {
         self.id = id
         self.type = type
@@ -101,5 +111,8 @@ public struct Workflow: Sendable, Hashable {
         self.cancelReason = cancelReason
         self.result = result
         self.artifacts = artifacts
+        self.startedBy = startedBy
+        self.retriedBy = retriedBy
+        self.cancelledBy = cancelledBy
     }
 }

@@ -190,7 +190,10 @@ extension WorkflowV1.Workflow {
             attempt: Int32(clamping: workflow.attempt),
             deadlineAtMs: workflow.deadlineAtMs ?? 0,
             result: workflow.result,
-            artifacts: workflow.artifacts.map(WorkflowV1.Artifact.init)
+            artifacts: workflow.artifacts.map(WorkflowV1.Artifact.init),
+            startedBy: workflow.startedBy,
+            retriedBy: workflow.retriedBy,
+            cancelledBy: workflow.cancelledBy
         )
     }
 }
@@ -237,7 +240,8 @@ extension WorkflowV1.LogEvent {
             attempt: Int32(clamping: event.attempt),
             retryAtMs: event.retryAtMs ?? 0,
             worker: event.worker.map(WorkflowV1.WorkerRef.init),
-            outputs: event.outputs
+            outputs: event.outputs,
+            actor: event.actor
         )
     }
 }

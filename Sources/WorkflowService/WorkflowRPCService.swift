@@ -1,3 +1,4 @@
+import AccessControl
 import RPCCore
 import WorkflowEngine
 import WorkflowMessages
@@ -10,12 +11,17 @@ import WorkflowModel
 /// handler, on whichever event loop its connection runs, submits its engine call (run at once
 /// when the engine is free, else by the thread that holds it) and encodes the answer off the
 /// engine; a watch enters the engine to look up its workflow.
+///
+/// Every method runs behind the ``AccessGuard``; inside, a caller that sees only its own
+/// workflows (a `user`) finds another user's workflow NOT_FOUND, and its lists, counts and
+/// watches are those of its own workflows.
 package struct WorkflowRPCService: Sendable {
     /// The most a ListWorkflows or ListSteps answer carries before its page ends early: well
     /// under the 4 MiB stock clients accept.
     static let maxListResponseBytes = 3 << 20
 
     private let engine: WorkflowEngine
+    private let access: AccessGuard
     /// The newest events' encodings, shared by every WatchLogs stream.
     private let encodedEvents = EncodedEventCache()
     /// Encodings of recently read workflows, reused while a workflow does not change.
@@ -25,26 +31,28 @@ package struct WorkflowRPCService: Sendable {
 
     /// Creates the service over `engine`, whose executor the handlers' threads must be able to
     /// enter (``WorkflowEngine/enter(_:)``).
-    init(engine: WorkflowEngine) {
+    init(engine: WorkflowEngine, access: AccessGuard) {
         self.engine = engine
+        self.access = access
     }
 
     /// Adds the service's methods to `router`.
     func register(in router: inout RPCRouter) {
         typealias Methods = WorkflowV1.WorkflowService
-        router.register(Methods.startWorkflow, .unary(startWorkflow))
-        router.register(Methods.getWorkflow, .unary(getWorkflow))
-        router.register(Methods.watchLogs, .serverStreaming(watchLogs))
-        router.register(Methods.retryWorkflow, .unary(retryWorkflow))
-        router.register(Methods.cancelWorkflow, .unary(cancelWorkflow))
-        router.register(Methods.listWorkflows, .unary(listWorkflows))
-        router.register(Methods.listSteps, .unary(listSteps))
-        router.register(Methods.countWorkflows, .unary(countWorkflows))
+        router.register(Methods.startWorkflow, access.unary(.start, startWorkflow))
+        router.register(Methods.getWorkflow, access.unary(.read, getWorkflow))
+        router.register(Methods.watchLogs, access.serverStreaming(.read, watchLogs))
+        router.register(Methods.retryWorkflow, access.unary(.control, retryWorkflow))
+        router.register(Methods.cancelWorkflow, access.unary(.control, cancelWorkflow))
+        router.register(Methods.listWorkflows, access.unary(.read, listWorkflows))
+        router.register(Methods.listSteps, access.unary(.read, listSteps))
+        router.register(Methods.countWorkflows, access.unary(.read, countWorkflows))
+        router.register(Methods.whoAmI, access.unary(.authenticated, whoAmI))
     }
 
     // MARK: Methods
 
-    private func startWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func startWorkflow(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let request: WorkflowV1.StartWorkflowRequest
         do {
             request = try .init(request: bytes)
@@ -52,16 +60,21 @@ package struct WorkflowRPCService: Sendable {
         } catch {
             return responder.fail(error)
         }
-        let workflowRequest = WorkflowRequest(request)
+        var workflowRequest = WorkflowRequest(request)
+        // The workflow is the caller's: a request's own user_id counts only from an admin (or
+        // when nobody authenticates).
+        if caller.isAuthenticated, !(caller.mayActForOthers && !request.userID.isEmpty) {
+            workflowRequest.userID = caller.subject
+        }
         // A repeated request id answers with the existing workflow, in whatever state it is now.
-        callEngineDurably(responder) { engine throws(EngineError) in
-            try engine.start(workflowRequest)
+        callEngineDurably(responder) { [workflowRequest] engine throws(EngineError) in
+            try engine.start(workflowRequest, by: caller.subject)
         } encode: { workflow in
             WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
         }
     }
 
-    private func getWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func getWorkflow(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let request: WorkflowV1.GetWorkflowRequest
         do {
             request = try .init(request: bytes)
@@ -70,7 +83,8 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         onEngine(responder) { engine throws(EngineError) in
-            try engine.snapshot(id: request.workflowID)
+            _ = try engine.workflow(id: request.workflowID, visibleTo: caller)
+            return try engine.snapshot(id: request.workflowID)
         } answer: { snapshot in
             answer(request, from: snapshot, responder)
         }
@@ -101,7 +115,7 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
-    private func retryWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func retryWorkflow(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let request: WorkflowV1.RetryWorkflowRequest
         do {
             request = try .init(request: bytes)
@@ -110,7 +124,8 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         callEngineDurably(responder) { engine throws(EngineError) in
-            try engine.retry(id: request.workflowID)
+            try engine.requireControl(of: request.workflowID, by: caller)
+            return try engine.retry(id: request.workflowID, by: caller.subject)
         } encode: { retried in
             WorkflowV1.RetryWorkflowResponse(
                 workflowID: retried.workflow.id,
@@ -122,7 +137,7 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
-    private func cancelWorkflow(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func cancelWorkflow(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let request: WorkflowV1.CancelWorkflowRequest
         do {
             request = try .init(request: bytes)
@@ -131,7 +146,8 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         callEngineDurably(responder) { engine throws(EngineError) in
-            try engine.cancel(id: request.workflowID, reason: request.reason)
+            try engine.requireControl(of: request.workflowID, by: caller)
+            return try engine.cancel(id: request.workflowID, reason: request.reason, by: caller.subject)
         } encode: { workflow in
             WorkflowV1.CancelWorkflowResponse(
                 workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)
@@ -139,10 +155,10 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
-    private func listWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func listWorkflows(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let query: WorkflowQuery
         do {
-            query = try RequestValidation.query(from: WorkflowV1.ListWorkflowsRequest(request: bytes))
+            query = try Self.restrict(RequestValidation.query(from: WorkflowV1.ListWorkflowsRequest(request: bytes)), to: caller)
         } catch {
             return responder.fail(error)
         }
@@ -169,7 +185,7 @@ package struct WorkflowRPCService: Sendable {
         ).serializedBytes()
     }
 
-    private func listSteps(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func listSteps(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let query: StepQuery
         do {
             query = try RequestValidation.query(from: WorkflowV1.ListStepsRequest(request: bytes))
@@ -177,7 +193,8 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         onEngine(responder) { engine throws(EngineError) in
-            try engine.steps(query)
+            _ = try engine.workflow(id: query.workflowID, visibleTo: caller)
+            return try engine.steps(query)
         } answer: { [engine] read in
             switch read {
             case .page(let page):
@@ -202,10 +219,10 @@ package struct WorkflowRPCService: Sendable {
         return WorkflowV1.ListStepsResponse(steps: Array(kept), hasMore: true).serializedBytes()
     }
 
-    private func countWorkflows(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func countWorkflows(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let query: WorkflowQuery
         do {
-            query = try RequestValidation.query(from: WorkflowV1.CountWorkflowsRequest(request: bytes))
+            query = try Self.restrict(RequestValidation.query(from: WorkflowV1.CountWorkflowsRequest(request: bytes)), to: caller)
         } catch {
             return responder.fail(error)
         }
@@ -219,9 +236,21 @@ package struct WorkflowRPCService: Sendable {
         }
     }
 
-    private func watchLogs(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
-        let request = try WorkflowV1.WatchLogsRequest(request: bytes)
+    private func whoAmI(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
+        do {
+            _ = try WorkflowV1.WhoAmIRequest(request: bytes)
+        } catch {
+            return responder.fail(error)
+        }
+        responder.succeed(
+            WorkflowV1.WhoAmIResponse(subject: caller.subject, roles: caller.roleNames, authenticated: caller.isAuthenticated).serializedBytes()
+        )
+    }
+
+    private func watchLogs(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+        var request = try WorkflowV1.WatchLogsRequest(request: bytes)
         try RequestValidation.check(request)
+        request.userID = try Self.restrict(userID: request.userID, to: caller)
         guard let minimumLevel = LogLevel(minimum: request.minLevel) else {
             throw RPCStatus(code: .invalidArgument, message: "min_level: unknown log level \(request.minLevel.rawValue)")
         }
@@ -241,7 +270,7 @@ package struct WorkflowRPCService: Sendable {
             do throws(EngineError) {
                 let (workflow, firstSequence, hasEnded) = try onEngine { engine throws(EngineError) in
                     (
-                        try engine.workflow(id: request.workflowID),
+                        try engine.workflow(id: request.workflowID, visibleTo: caller),
                         try engine.firstEventSequence(ofWorkflow: request.workflowID),
                         engine.hasVisiblyEnded(workflowID: request.workflowID) ?? true
                     )
@@ -277,6 +306,29 @@ package struct WorkflowRPCService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// `query` limited to what `caller` may see: a caller that sees only its own workflows
+    /// lists and counts those.
+    private static func restrict(_ query: WorkflowQuery, to caller: Caller) throws(RPCStatus) -> WorkflowQuery {
+        var query = query
+        let userID = try restrict(userID: query.userID ?? "", to: caller)
+        query.userID = userID.isEmpty ? nil : userID
+        return query
+    }
+
+    /// The user filter of a request from `caller`: its own subject for a caller that sees only
+    /// its own workflows (PERMISSION_DENIED if the request names another user), else the
+    /// request's.
+    private static func restrict(userID: String, to caller: Caller) throws(RPCStatus) -> String {
+        guard let owner = caller.visibleOwner else { return userID }
+        guard userID.isEmpty || userID == owner else {
+            throw RPCStatus(
+                code: .permissionDenied,
+                message: "user_id: \(owner) sees only its own workflows; leave user_id empty or set it to \(owner)"
+            )
+        }
+        return owner
+    }
 
     /// How many of `messages`, taken in order, fit in one answer of at most
     /// ``maxListResponseBytes`` (at least one, however large).

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import GRPCHealth
 import GRPCReflection
@@ -51,6 +52,9 @@ package final class WorkflowServer: Sendable {
         /// How many event loops (threads) serve the connections (at least 1 is used); by default
         /// one per core this process may use (``AvailableCores``).
         package var eventLoops: Int
+        /// Who callers are and what they may do; by default nobody authenticates and every
+        /// caller may do everything.
+        package var authenticator: CallerAuthenticator
 
         /// Creates a configuration.
         package init(
@@ -62,7 +66,8 @@ package final class WorkflowServer: Sendable {
             history: HistoryInMemory = HistoryInMemory(),
             http: HTTPGateway.Configuration? = nil,
             metrics: (@Sendable () -> [UInt8])? = nil,
-            eventLoops: Int? = nil
+            eventLoops: Int? = nil,
+            authenticator: CallerAuthenticator = .off
         ) {
             self.transport = transport
             self.eventRetention = eventRetention
@@ -73,6 +78,7 @@ package final class WorkflowServer: Sendable {
             self.http = http
             self.metrics = metrics
             self.eventLoops = eventLoops ?? AvailableCores.count
+            self.authenticator = authenticator
         }
     }
 
@@ -123,10 +129,11 @@ package final class WorkflowServer: Sendable {
             logger: logger
         )
         var router = RPCRouter()
-        WorkflowRPCService(engine: engine).register(in: &router)
-        FileRPCService(engine: engine, files: environment.files, logger: logger).register(in: &router)
-        AssetRPCService(assets: environment.assets).register(in: &router)
-        WorkerRPCService(engine: engine).register(in: &router)
+        let access = AccessGuard(authenticator: configuration.authenticator)
+        WorkflowRPCService(engine: engine, access: access).register(in: &router)
+        FileRPCService(engine: engine, files: environment.files, access: access, logger: logger).register(in: &router)
+        AssetRPCService(assets: environment.assets, access: access).register(in: &router)
+        WorkerRPCService(engine: engine, access: access).register(in: &router)
         let health = HealthService()
         health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)
         health.setStatus(.serving, forService: WorkflowV1.WorkerService.name)

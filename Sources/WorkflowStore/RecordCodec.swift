@@ -38,8 +38,12 @@ enum RecordCodec {
         // Appended fields; a record written before them ends here.
         writer.write(optional: event.retryAtMs) { writer, value in writer.write(value) }
         writer.write(optional: event.worker) { writer, worker in write(worker, to: &writer) }
-        if !event.outputs.isEmpty {
+        // Written only when set (most events have neither); the actor follows the outputs.
+        if !event.outputs.isEmpty || !event.actor.isEmpty {
             write(event.outputs, to: &writer)
+        }
+        if !event.actor.isEmpty {
+            writer.write(event.actor)
         }
         return writer.bytes
     }
@@ -81,6 +85,9 @@ enum RecordCodec {
         }
         if !reader.isAtEnd {
             event.outputs = try readStrings(&reader)
+        }
+        if !reader.isAtEnd {
+            event.actor = try reader.readString()
         }
         return event
     }
@@ -170,6 +177,9 @@ enum RecordCodec {
         for job in workflow.jobs {
             writer.write(UInt64(job.storedStepCount))
         }
+        writer.write(workflow.startedBy)
+        writer.write(workflow.retriedBy)
+        writer.write(workflow.cancelledBy)
         return writer.bytes
     }
 
@@ -288,6 +298,10 @@ enum RecordCodec {
         for index in workflow.jobs.indices {
             workflow.jobs[index].storedStepCount = Int(clamping: try reader.readUInt64())
         }
+        guard !reader.isAtEnd else { return workflow }
+        workflow.startedBy = try reader.readString()
+        workflow.retriedBy = try reader.readString()
+        workflow.cancelledBy = try reader.readString()
         return workflow
     }
 

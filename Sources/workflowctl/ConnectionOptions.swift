@@ -25,6 +25,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The private key of --tls-cert (PEM). Default: $WORKFLOWCTL_TLS_KEY.", valueName: "file"))
     var tlsKey: String?
 
+    @Option(help: ArgumentHelp("The bearer token to send with every call, for a server that authenticates callers (--auth tokens or jwt). Default: $WORKFLOWCTL_TOKEN (safer: a command line is visible to other users of the machine).", valueName: "token"))
+    var token: String?
+
     func validate() throws {
         _ = try clientOptions()
     }
@@ -42,7 +45,8 @@ struct ConnectionOptions: ParsableArguments {
                 tls: try ClientOptions.tls(
                     requested: tls, trustedAuthorities: tlsCa, certificateChain: tlsCert, privateKey: tlsKey,
                     environment: ProcessEnvironment.current()
-                )
+                ),
+                token: try ClientOptions.token(option: token, environment: ProcessEnvironment.current())
             )
         }
     }

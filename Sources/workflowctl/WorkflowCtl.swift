@@ -17,7 +17,7 @@ struct WorkflowCtl: AsyncParsableCommand {
             """,
         subcommands: [
             StartCommand.self, GetCommand.self, WatchCommand.self, ListCommand.self, RetryCommand.self, CancelCommand.self, WorkersCommand.self,
-            UploadCommand.self, DownloadCommand.self, AssetsCommand.self,
+            UploadCommand.self, DownloadCommand.self, AssetsCommand.self, WhoAmICommand.self,
         ]
     )
 }

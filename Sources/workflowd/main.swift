@@ -1,3 +1,4 @@
+import AccessControl
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -112,6 +113,24 @@ struct Workflowd: AsyncParsableCommand {
     @Flag(help: "Serve plaintext on a --host that is not loopback (anyone who can reach the port can read and change every workflow).")
     var insecure = false
 
+    @Option(help: "How callers authenticate: off (anyone may do anything; the default only on a loopback --host), tokens (--auth-tokens), jwt (--jwt-secret-file and/or --jwt-public-keys). The files are reread on SIGHUP.")
+    var auth: AuthScheme?
+
+    @Option(help: "With --auth tokens: lines of `<sha256 of the token, hex> <subject> <role,...>` (roles: admin, operator, user, viewer, worker:<queue>).")
+    var authTokens: String?
+
+    @Option(help: "With --auth jwt: a file holding the HS256 secret (at least 32 bytes).")
+    var jwtSecretFile: String?
+
+    @Option(help: "With --auth jwt: a PEM file of public keys or certificates (P-256 for ES256, RSA for RS256).")
+    var jwtPublicKeys: String?
+
+    @Option(help: "With --auth jwt: the audience (aud) a token must name.")
+    var jwtAudience = "workflowd"
+
+    @Option(help: "With mutual TLS and --auth tokens or jwt: lines of `<certificate identity> <role,...>` for callers that present a client certificate and no token (identity: the subject's common name, else the whole subject).")
+    var certificateRoles: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -156,6 +175,38 @@ struct Workflowd: AsyncParsableCommand {
             throw ValidationError(
                 "--host \(host) is reachable beyond this machine: serve it with --tls-cert and --tls-key, or pass --insecure to serve plaintext"
             )
+        }
+        if auth == nil, !Self.isLoopback(host) {
+            throw ValidationError(
+                "--host \(host) is reachable beyond this machine: choose how callers authenticate with --auth tokens or --auth jwt (or --auth off to let anyone do anything)"
+            )
+        }
+        switch auth ?? .off {
+        case .off:
+            guard authTokens == nil, jwtSecretFile == nil, jwtPublicKeys == nil, certificateRoles == nil else {
+                throw ValidationError("--auth-tokens, --jwt-secret-file, --jwt-public-keys and --certificate-roles need --auth tokens or --auth jwt")
+            }
+        case .tokens:
+            guard authTokens != nil else { throw ValidationError("--auth tokens needs --auth-tokens FILE") }
+            guard jwtSecretFile == nil, jwtPublicKeys == nil else { throw ValidationError("--jwt-secret-file and --jwt-public-keys need --auth jwt") }
+        case .jwt:
+            guard jwtSecretFile != nil || jwtPublicKeys != nil else {
+                throw ValidationError("--auth jwt needs --jwt-secret-file FILE or --jwt-public-keys FILE")
+            }
+            guard authTokens == nil else { throw ValidationError("--auth-tokens needs --auth tokens") }
+            guard !jwtAudience.isEmpty else { throw ValidationError("--jwt-audience must not be empty") }
+        }
+        if certificateRoles != nil, tlsClientCa == nil {
+            throw ValidationError("--certificate-roles needs mutual TLS (--tls-client-ca)")
+        }
+    }
+
+    /// How the flags say callers authenticate.
+    var authenticationScheme: CallerAuthenticator.Scheme {
+        switch auth ?? .off {
+        case .off: .off
+        case .tokens: .tokens(path: authTokens ?? "")
+        case .jwt: .jwt(JWTSettings(secretFile: jwtSecretFile, publicKeysFile: jwtPublicKeys, audience: jwtAudience))
         }
     }
 
@@ -204,6 +255,19 @@ struct Workflowd: AsyncParsableCommand {
                 "server.host": "\(host)", "server.hint": "anyone who reaches the port can read and change every workflow: use --tls-cert and --tls-key",
             ])
         }
+        let authenticator: CallerAuthenticator
+        do {
+            authenticator = try await CallerAuthenticator.load(authenticationScheme, certificateRolesPath: certificateRoles)
+        } catch {
+            FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if !authenticator.isEnabled, !Self.isLoopback(host) {
+            logger.warning("server.unauthenticated_beyond_loopback", metadata: [
+                "server.host": "\(host)", "server.hint": "--auth off: anyone who reaches the port may do anything; use --auth tokens or --auth jwt",
+            ])
+        }
+        logger.info("server.auth", metadata: ["server.auth": "\((auth ?? .off).rawValue)"])
         var transport = GRPCServerConfiguration(
             host: host,
             port: port,
@@ -262,7 +326,8 @@ struct Workflowd: AsyncParsableCommand {
                     return http
                 },
                 metrics: metrics.map(Self.emitter),
-                eventLoops: eventLoops
+                eventLoops: eventLoops,
+                authenticator: authenticator
             ),
             environment: environment,
             templates: templateRegistry,
@@ -270,7 +335,7 @@ struct Workflowd: AsyncParsableCommand {
         )
         // Catch signals before the port is announced: a signal right after it must not kill.
         let termination = TerminationSignals()
-        let reloads = CredentialReloads(tls: tls, logger: logger)
+        let reloads = CredentialReloads(tls: tls, authenticator: authenticator, logger: logger)
         do {
             try await server.engine.restore()
         } catch {
@@ -362,6 +427,16 @@ extension Workflowd {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// The values of `--store`.
+/// How callers authenticate (`--auth`).
+enum AuthScheme: String, ExpressibleByArgument {
+    /// Nobody authenticates; every caller may do everything.
+    case off
+    /// Static tokens listed by their SHA-256 in `--auth-tokens`.
+    case tokens
+    /// Signed JWTs.
+    case jwt
+}
+
 enum StoreKind: String, ExpressibleByArgument {
     /// SQLite in `--data-dir`: durable across restarts and crashes.
     case sqlite
@@ -404,27 +479,45 @@ private final class TerminationSignals {
     }
 }
 
-/// Rereads the TLS credentials on SIGHUP, for the connections accepted afterwards (open ones
-/// keep theirs); files that cannot be used are logged and the previous credentials stay. Without
-/// TLS a SIGHUP is logged and changes nothing (it never stops the server).
+/// Rereads the TLS credentials and the callers' credentials (tokens, JWT keys, certificate
+/// roles) on SIGHUP. New TLS credentials serve the connections accepted afterwards (open ones
+/// keep theirs); new callers' credentials every call from then on (a removed token stops
+/// working at once). Files that cannot be used are logged and the previous ones stay. With
+/// nothing to reread a SIGHUP is logged and changes nothing (it never stops the server).
 ///
 /// Keep the object alive for as long as SIGHUP should reload: it owns the dispatch source.
 private final class CredentialReloads {
     private let source: any DispatchSourceSignal
 
-    init(tls: ServerTLSContext?, logger: Logger) {
+    init(tls: ServerTLSContext?, authenticator: CallerAuthenticator, logger: Logger) {
         signal(SIGHUP, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "workflowd.reload"))
         source.setEventHandler {
-            guard let tls else {
-                logger.info("server.reload_skipped", metadata: ["server.reason": "no TLS credentials to reread"])
+            guard tls != nil || authenticator.isEnabled else {
+                logger.info("server.reload_skipped", metadata: ["server.reason": "no TLS or caller credentials to reread"])
                 return
             }
-            do {
-                try tls.reload()
-                logger.info("server.tls_reloaded", metadata: ["tls.certificate": "\(tls.files.certificateChain)"])
-            } catch {
-                logger.error("server.tls_reload_failed", metadata: ["tls.error": "\(error)"])
+            if let tls {
+                do {
+                    try tls.reload()
+                    logger.info("server.tls_reloaded", metadata: ["tls.certificate": "\(tls.files.certificateChain)"])
+                } catch {
+                    logger.error("server.tls_reload_failed", metadata: ["tls.error": "\(error)"])
+                }
+            }
+            if authenticator.isEnabled {
+                let reloaded = DispatchSemaphore(value: 0)
+                Task {
+                    do {
+                        try await authenticator.reload()
+                        logger.info("server.auth_reloaded")
+                    } catch {
+                        logger.error("server.auth_reload_failed", metadata: ["auth.error": "\(error)"])
+                    }
+                    reloaded.signal()
+                }
+                // One reload at a time: the next SIGHUP waits for this one.
+                reloaded.wait()
             }
         }
         source.resume()

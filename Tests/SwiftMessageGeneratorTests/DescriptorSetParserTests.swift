@@ -103,7 +103,7 @@ struct DescriptorSetParserTests {
         #expect(files.count == 1)
         #expect(file.package == "workflow.v1")
         #expect(file.enums.map(\.name) == ["WorkflowStatus", "JobStatus", "LogLevel", "LogEventKind", "JobAttemptOutcome"])
-        #expect(file.messages.count == 56)
+        #expect(file.messages.count == 58)
 
         #expect(file.services.map(\.name) == ["WorkflowService", "WorkerService"])
         let connect = try #require(file.services.last?.methods.first)
@@ -112,10 +112,10 @@ struct DescriptorSetParserTests {
         #expect(service.comment == "Runs multi-step operations as observable workflows.")
         #expect(service.methods.map(\.name) == [
             "StartWorkflow", "GetWorkflow", "WatchLogs", "RetryWorkflow", "CancelWorkflow", "ListWorkflows", "ListSteps", "CountWorkflows",
-            "UploadFile", "DownloadArtifact", "DownloadFile", "ListAssets", "GetAsset",
+            "UploadFile", "DownloadArtifact", "DownloadFile", "ListAssets", "GetAsset", "WhoAmI",
         ])
-        #expect(service.methods.map(\.serverStreaming) == [false, false, true, false, false, false, false, false, false, true, true, false, false])
-        #expect(service.methods.map(\.clientStreaming) == [false, false, false, false, false, false, false, false, true, false, false, false, false])
+        #expect(service.methods.map(\.serverStreaming) == [false, false, true, false, false, false, false, false, false, true, true, false, false, false])
+        #expect(service.methods.map(\.clientStreaming) == [false, false, false, false, false, false, false, false, true, false, false, false, false, false])
         #expect(service.methods[1].outputType == ".workflow.v1.Workflow")
         #expect(service.methods[0].comment == """
             Starts a workflow of a registered type. Answers at once with the new workflow's id and
@@ -135,7 +135,7 @@ struct DescriptorSetParserTests {
         #expect(statuses.isRepeated && statuses.kind == .enumeration && statuses.typeName == ".workflow.v1.WorkflowStatus")
 
         let event = try #require(file.messages.first { $0.name == "LogEvent" })
-        #expect(event.fields.map(\.number) == Array(1...25))
+        #expect(event.fields.map(\.number) == Array(1...26))
         #expect(try Self.field("step", of: event).typeName == ".workflow.v1.Step")
         #expect(try Self.field("gap_to_sequence", of: event).kind == .uint64)
 

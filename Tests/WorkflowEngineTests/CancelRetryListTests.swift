@@ -85,6 +85,34 @@ struct CancelRetryListTests {
         #expect(kinds.filter { $0 == .workflowFailed }.count == 2)
     }
 
+    @Test("who started, retried and cancelled a workflow is on the workflow and on the events that record it")
+    func auditTrail() async throws {
+        let engine = EngineTesting.makeEngine()
+        let failing = try await engine.start(
+            WorkflowRequest(type: "TEST", params: ["jobs": "2", "steps": "1", "step_delay_ms": "0", "fail_job": "1"], userID: "alice"),
+            by: "root"
+        ).value
+        #expect(failing.startedBy == "root" && failing.userID == "alice")
+        _ = try await EngineTesting.settled(failing.id, in: engine)
+        let retried = try await engine.retry(id: failing.id, by: "ops").value.workflow
+        #expect(retried.startedBy == "root" && retried.retriedBy == "ops" && retried.cancelledBy.isEmpty)
+
+        let slow = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1000", "step_delay_ms": "20"]), by: "alice").value
+        let cancelling = try await engine.cancel(id: slow.id, reason: "wrong file", by: "bob").value
+        #expect(cancelling.cancelledBy == "bob")
+        #expect(try await EngineTesting.settled(slow.id, in: engine).cancelledBy == "bob")
+
+        let events = allEvents(of: failing.id, in: engine.events) + allEvents(of: slow.id, in: engine.events)
+        let audited = events.filter { !$0.actor.isEmpty }
+        #expect(audited.map(\.kind) == [.workflowStarted, .workflowRetried, .workflowStarted, .workflowCancelRequested])
+        #expect(audited.map(\.actor) == ["root", "ops", "alice", "bob"])
+        #expect(audited.map { $0.message.hasSuffix(" by \($0.actor)") || $0.message.contains(" by \($0.actor):") } == [true, true, true, true])
+
+        let anonymous = try await engine.start(WorkflowRequest(type: "TEST", params: ["steps": "1", "step_delay_ms": "0"])).value
+        #expect(anonymous.startedBy.isEmpty)
+        #expect(allEvents(of: anonymous.id, in: engine.events).first?.message == "Workflow TEST started with 3 jobs")
+    }
+
     @Test("retry of a workflow that did not fail is a failed precondition; twice at once starts one run")
     func retryPreconditions() async throws {
         let engine = EngineTesting.makeEngine()

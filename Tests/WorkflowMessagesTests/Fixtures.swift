@@ -129,7 +129,8 @@ enum Fixtures {
         jobs: [job(0), job(1), job(2), failedJob],
         stats: stats, error: "boom: disk full", failedJobID: "job-f", failedJobName: "Process Data",
         requestID: "req-42", attempt: 3, deadlineAtMs: 1_700_000_360_000, asOfSequence: .max,
-        result: ["assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"], artifacts: [artifact, WorkflowV1.Artifact()])
+        result: ["assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"], artifacts: [artifact, WorkflowV1.Artifact()],
+        startedBy: "root ✓", retriedBy: "ops", cancelledBy: unicode)
 
     /// A `ListWorkflows` summary: jobs without their steps, counted in `stepCount`.
     static let workflowSummary = WorkflowV1.Workflow(
@@ -160,7 +161,7 @@ enum Fixtures {
         jobPosition: .min, step: step, progress: 0.5, progressMessage: "half way",
         workflowStatus: .cancelled, jobStatus: .init(rawValue: -7), stats: stats,
         error: "boom", stack: "trace ✓", gapFromSequence: 17, gapToSequence: .max, attempt: -2, retryAtMs: .min, worker: workerRef,
-        outputs: ["rows_read": "16", "": unicode])
+        outputs: ["rows_read": "16", "": unicode], actor: "alice ✓")
 
     static let retryWorkflowRequest = WorkflowV1.RetryWorkflowRequest(workflowID: "wf-🚀")
 
@@ -232,6 +233,10 @@ enum Fixtures {
 
     static let getAssetRequest = WorkflowV1.GetAssetRequest(assetID: "17", tag: "P-101 ✓")
 
+    static let whoAmIRequest = WorkflowV1.WhoAmIRequest()
+
+    static let whoAmIResponse = WorkflowV1.WhoAmIResponse(subject: "alice ✓", roles: ["user", "worker:imports", ""], authenticated: true)
+
     /// One fixture of each message, for tests that cover them all the same way (a test checks
     /// that none of `WorkflowV1.messageTypes` is missing).
     static let all: [any ProtoMessage] = [
@@ -244,6 +249,7 @@ enum Fixtures {
         listStepsRequest, listStepsResponse, countWorkflowsRequest, countWorkflowsResponse, workflowCount,
         jobOutputs, artifact, uploadHeader, uploadFileRequest, uploadedFile, downloadArtifactRequest, artifactChunk,
         asset, listAssetsRequest, listAssetsResponse, getAssetRequest, downloadFileRequest, fileChunk,
+        whoAmIRequest, whoAmIResponse,
     ]
 
     /// Every message type, for tests that feed the same bytes to each decoder.

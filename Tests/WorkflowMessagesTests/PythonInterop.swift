@@ -167,7 +167,8 @@ def workflow():
                        jobs=[job(0), job(1), job(2), failed_job()], stats=stats(), error="boom: disk full",
                        failed_job_id="job-f", failed_job_name="Process Data", request_id="req-42", attempt=3,
                        deadline_at_ms=1_700_000_360_000, as_of_sequence=U64_MAX,
-                       result={"assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"}, artifacts=[artifact(), pb.Artifact()])
+                       result={"assets": "16", "xlsx_artifact_id": "wf-1.assets.xlsx"}, artifacts=[artifact(), pb.Artifact()],
+                       started_by="root ✓", retried_by="ops", cancelled_by=UNICODE)
 
 def workflow_summary():
     return pb.Workflow(id="wf-2", type="EXPORT", status=pb.WORKFLOW_STATUS_RUNNING, created_at_ms=1_700_000_000_000,
@@ -183,7 +184,7 @@ def log_event():
         user_id="u-1", job_id="job-f", job_name="Process Data", job_position=I32_MIN, step=step(), progress=0.5,
         progress_message="half way", workflow_status=pb.WORKFLOW_STATUS_CANCELLED, job_status=-7, stats=stats(),
         error="boom", stack="trace ✓", gap_from_sequence=17, gap_to_sequence=U64_MAX, attempt=-2,
-        retry_at_ms=I64_MIN, worker=worker_ref(), outputs={"rows_read": "16", "": UNICODE})
+        retry_at_ms=I64_MIN, worker=worker_ref(), outputs={"rows_read": "16", "": UNICODE}, actor="alice ✓")
 
 def workflow_count():
     return pb.WorkflowCount(type="IMPORT_ASSETS", status=42, count=I64_MAX)
@@ -272,6 +273,8 @@ FIXTURES = {
                                                    content_type="text/csv", size_bytes=I64_MAX, sha256="0f" * 32,
                                                    created_at_ms=I64_MIN, expires_at_ms=I64_MAX),
                               data=bytes([0, 255, 7])),
+    "WhoAmIRequest": pb.WhoAmIRequest(),
+    "WhoAmIResponse": pb.WhoAmIResponse(subject="alice ✓", roles=["user", "worker:imports", ""], authenticated=True),
 }
 
 def differences(expected, actual, path):

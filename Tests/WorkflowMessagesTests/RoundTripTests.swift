@@ -28,7 +28,8 @@ struct RoundTripTests {
     @Test("Every message with every field set", arguments: Fixtures.all)
     func everyFieldSet(_ value: any ProtoMessage) throws {
         try expectRoundTrip(value)
-        #expect(!value.serializedBytes().isEmpty)
+        // WhoAmIRequest has no fields: its one encoding is empty.
+        #expect(!value.serializedBytes().isEmpty || value is WorkflowV1.WhoAmIRequest)
     }
 
     @Test("Default values encode to nothing and decode from nothing", arguments: Fixtures.types)

@@ -1,3 +1,4 @@
+import AccessControl
 import EngineTestSupport
 import Logging
 import NIOCore
@@ -48,7 +49,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let engine = WorkflowEngine(templates: .builtIn, executor: LockedEngineExecutor(loops: group), logger: logger)
-        let service = WorkflowRPCService(engine: engine)
+        let service = WorkflowRPCService(engine: engine, access: AccessGuard(authenticator: .off))
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let request = WorkflowV1.StartWorkflowRequest(type: "TEST", params: ["steps": "0"]).serializedBytes()
@@ -81,7 +82,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let store = ManualStore()
         let engine = WorkflowEngine(templates: .builtIn, executor: LockedEngineExecutor(loops: group), store: store, logger: logger)
         _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
-        let service = WorkflowRPCService(engine: engine)
+        let service = WorkflowRPCService(engine: engine, access: AccessGuard(authenticator: .off))
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let watch = try streamHandler(of: service, WorkflowV1.WorkflowService.watchLogs)
@@ -164,7 +165,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
             }
         }]))
         let engine = WorkflowEngine(templates: templates, executor: LockedEngineExecutor(loops: group), logger: logger)
-        let service = WorkflowRPCService(engine: engine)
+        let service = WorkflowRPCService(engine: engine, access: AccessGuard(authenticator: .off))
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let list = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)
         let context = ServerCallContext(path: "", metadata: Metadata(), deadline: nil)
@@ -206,7 +207,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
 
     @Test("over an engine on its default executor, unary calls are answered from a task")
     func unaryCallsReachAnEngineOnItsDefaultExecutor() async throws {
-        let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
+        let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger), access: AccessGuard(authenticator: .off))
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let answer = await withCheckedContinuation { continuation in
             get(
@@ -222,7 +223,7 @@ private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandle
         let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             // An engine on its default executor: no handler thread can enter it, and a watch of
             // one workflow must look it up before it answers.
-            let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger))
+            let service = WorkflowRPCService(engine: WorkflowEngine(templates: .builtIn, logger: logger), access: AccessGuard(authenticator: .off))
             let watch = try streamHandler(of: service, WorkflowV1.WorkflowService.watchLogs)
             _ = try? watch(
                 WorkflowV1.WatchLogsRequest(workflowID: "wf-none").serializedBytes(),
@@ -260,7 +261,7 @@ extension WorkflowRPCServiceTests {
             history: HistoryInMemory(finishedWorkflowsWithSteps: 1), logger: logger
         )
         _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
-        let service = WorkflowRPCService(engine: engine)
+        let service = WorkflowRPCService(engine: engine, access: AccessGuard(authenticator: .off))
         let start = try unaryHandler(of: service, WorkflowV1.WorkflowService.startWorkflow)
         let get = try unaryHandler(of: service, WorkflowV1.WorkflowService.getWorkflow)
         let listSteps = try unaryHandler(of: service, WorkflowV1.WorkflowService.listSteps)

@@ -18,6 +18,11 @@ struct RecordCodecTests {
             worker: WorkerRef(name: "python-importer ✓", instanceID: "host-1")
         )
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(full)) == full)
+        var started = LogEvent(timestampMs: 3, kind: .workflowStarted, level: .info, message: "by ada", workflowID: "wf-2", workflowType: "TEST")
+        started.actor = "ada ✓"
+        #expect(try RecordCodec.decodeEvent(RecordCodec.encode(started)) == started)
+        started.outputs = ["file": "a.pdf"]
+        #expect(try RecordCodec.decodeEvent(RecordCodec.encode(started)) == started)
         let bare = LogEvent(timestampMs: 0, kind: .workflowStarted, level: .info, message: "", workflowID: "", workflowType: "")
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(bare)) == bare)
     }
@@ -62,7 +67,8 @@ struct RecordCodecWorkflowTests {
             userID: "u", userName: "ada", params: ["jobs": "2", "steps": "5"],
             jobs: [job, Job(id: "wf-1-j2", name: "Process", position: 1, status: .cancelled)],
             stats: Stats(durationMs: 29, counters: ["itemsProcessed": 2]), error: "e", failedJobID: "wf-1-j1",
-            failedJobName: "Fetch", requestID: "r", attempt: 2, deadlineAtMs: 3_600_002, cancelReason: "pressed Cancel ✓"
+            failedJobName: "Fetch", requestID: "r", attempt: 2, deadlineAtMs: 3_600_002, cancelReason: "pressed Cancel ✓",
+            startedBy: "admin ✓", retriedBy: "ops", cancelledBy: "ada"
         )
         #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
     }
@@ -80,19 +86,23 @@ struct RecordCodecWorkflowTests {
         extended.jobs[0].storedStepCount = 7
         let bytes = RecordCodec.encode(extended)
         #expect(try RecordCodec.decodeWorkflow(bytes) == extended)
+        // A snapshot from before the audit fields (three empty strings, 1 byte each) names
+        // nobody.
+        let beforeAudit = bytes.count - 3
+        #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(beforeAudit))) == extended)
         // The appended part: the deadline (presence + varint 1000), then the job's counted
         // attempt, attempt start, next attempt and failed-attempt count (1 + 1 + 1 + 1 bytes),
         // then the cancel reason's presence and the job's uncounted attempts (1 + 1), then the
         // job's queue, worker and lease presence (1 + 1 + 1), then the job's outputs, the result
         // and the artifacts (three counts of 0: 1 + 1 + 1), then the job's step count (1).
-        let legacyLength = bytes.count - 1 - 3 - 4 - 2 - 3 - 3
+        let legacyLength = beforeAudit - 1 - 3 - 4 - 2 - 3 - 3
         // Before retry policies every attempt after the first came from a retry of the
         // workflow, which gives a job its whole budget: the budget counts from that attempt.
         var legacy = workflow
         legacy.jobs[0].firstCountedAttempt = 3
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(legacyLength))) == legacy)
         // A snapshot from before step counts: its jobs count none.
-        let withoutCountsLength = bytes.count - 1
+        let withoutCountsLength = beforeAudit - 1
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCountsLength))) == withoutCounts)
         // A snapshot from before outputs and artifacts.
         let withoutOutputsLength = withoutCountsLength - 3
@@ -103,7 +113,7 @@ struct RecordCodecWorkflowTests {
         // A snapshot of the first version with attempts, before the cancel reason.
         let withoutCancelLength = withoutWorkersLength - 2
         #expect(try RecordCodec.decodeWorkflow(Array(bytes.prefix(withoutCancelLength))) == withoutCounts)
-        let wholeLengths: Set = [withoutCancelLength, withoutWorkersLength, withoutOutputsLength, withoutCountsLength]
+        let wholeLengths: Set = [withoutCancelLength, withoutWorkersLength, withoutOutputsLength, withoutCountsLength, beforeAudit]
         for length in (legacyLength + 1)..<bytes.count where !wholeLengths.contains(length) {
             #expect(throws: (any Error).self, "length \(length)") { try RecordCodec.decodeWorkflow(Array(bytes.prefix(length))) }
         }

@@ -48,8 +48,10 @@ extension WorkflowEngine {
             if liveLease(token)?.sessionID == session.id {
                 continue  // listed twice: resumed already
             }
+            // A lease comes back only to the instance that held it, and only if it still serves
+            // the lease's queue (a worker may not keep a job of a queue it no longer may serve).
             guard let record = records[token.workflowID], let lease = liveLease(token),
-                  lease.worker?.instanceID == instance, lease.sessionID == nil
+                  lease.worker?.instanceID == instance, lease.sessionID == nil, registration.queues.contains(lease.remote.queue)
             else {
                 send(.cancellation(token, reason: "\(token) is no longer live: its attempt ended or another worker holds it", leaseEnded: true), to: session)
                 continue

@@ -1540,6 +1540,17 @@ extension WorkflowV1 {
         /// streams one.
         public var artifacts: [WorkflowV1.Artifact]
 
+        /// Who started the workflow: the caller's identity (token subject or client certificate),
+        /// which differs from `user_id` when an admin started it for a user; empty without
+        /// authentication.
+        public var startedBy: String
+
+        /// Who retried it last; empty if nobody did.
+        public var retriedBy: String
+
+        /// Who asked it to stop; empty if nobody did.
+        public var cancelledBy: String
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -1564,6 +1575,9 @@ extension WorkflowV1 {
         ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow that ended, its terminal event, so it stays the same until a retry). WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
         ///   - result: Set when the workflow completed: the outputs its template designates, by default those of its last job.
         ///   - artifacts: The files the workflow produced, in the order they were first made; DownloadArtifact streams one.
+        ///   - startedBy: Who started the workflow: the caller's identity (token subject or client certificate), which differs from `user_id` when an admin started it for a user; empty without authentication.
+        ///   - retriedBy: Who retried it last; empty if nobody did.
+        ///   - cancelledBy: Who asked it to stop; empty if nobody did.
         public init(
             id: String = "",
             type: String = "",
@@ -1585,7 +1599,10 @@ extension WorkflowV1 {
             deadlineAtMs: Int64 = 0,
             asOfSequence: UInt64 = 0,
             result: [String: String] = [:],
-            artifacts: [WorkflowV1.Artifact] = []
+            artifacts: [WorkflowV1.Artifact] = [],
+            startedBy: String = "",
+            retriedBy: String = "",
+            cancelledBy: String = ""
         ) {
             self.id = id
             self.type = type
@@ -1608,6 +1625,9 @@ extension WorkflowV1 {
             self.asOfSequence = asOfSequence
             self.result = result
             self.artifacts = artifacts
+            self.startedBy = startedBy
+            self.retriedBy = retriedBy
+            self.cancelledBy = cancelledBy
         }
     }
 }
@@ -1650,7 +1670,10 @@ extension WorkflowV1.Workflow: CMessageCodec {
             deadlineAtMs: c.deadline_at_ms,
             asOfSequence: c.as_of_sequence,
             result: try CCopy.map(c.result, count: c.n_result) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.Workflow.result"), CCopy.string(entry.value, field: "workflow.v1.Workflow.result")) },
-            artifacts: try WorkflowV1.Artifact.copy(array: UnsafeRawPointer(c.artifacts), count: c.n_artifacts)
+            artifacts: try WorkflowV1.Artifact.copy(array: UnsafeRawPointer(c.artifacts), count: c.n_artifacts),
+            startedBy: try CCopy.string(c.started_by, field: "workflow.v1.Workflow.started_by"),
+            retriedBy: try CCopy.string(c.retried_by, field: "workflow.v1.Workflow.retried_by"),
+            cancelledBy: try CCopy.string(c.cancelled_by, field: "workflow.v1.Workflow.cancelled_by")
         )
     }
 
@@ -1687,6 +1710,9 @@ extension WorkflowV1.Workflow: CMessageCodec {
         }
         c.pointee.n_artifacts = self.artifacts.count
         c.pointee.artifacts = arena.messages(self.artifacts)?.bindMemory(to: UnsafeMutablePointer<Workflow__V1__Artifact>?.self, capacity: self.artifacts.count)
+        c.pointee.started_by = arena.cString(self.startedBy)
+        c.pointee.retried_by = arena.cString(self.retriedBy)
+        c.pointee.cancelled_by = arena.cString(self.cancelledBy)
     }
 }
 
@@ -1737,6 +1763,12 @@ extension WorkflowV1.Workflow {
         self.result.writeProtoJSON(to: &writer)
         writer.name("artifacts")
         self.artifacts.writeProtoJSON(to: &writer)
+        writer.name("started_by")
+        self.startedBy.writeProtoJSON(to: &writer)
+        writer.name("retried_by")
+        self.retriedBy.writeProtoJSON(to: &writer)
+        writer.name("cancelled_by")
+        self.cancelledBy.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -1829,6 +1861,18 @@ extension WorkflowV1.Workflow {
                 try ProtoJSON.markSet(21, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.artifacts = try [WorkflowV1.Artifact](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "started_by", "startedBy":
+                try ProtoJSON.markSet(22, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.startedBy = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "retried_by", "retriedBy":
+                try ProtoJSON.markSet(23, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.retriedBy = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "cancelled_by", "cancelledBy":
+                try ProtoJSON.markSet(24, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.cancelledBy = try String(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.Workflow", at: path)
             }
@@ -2283,6 +2327,10 @@ extension WorkflowV1 {
         /// Set for JOB_COMPLETED: the job's outputs; for WORKFLOW_COMPLETED: the workflow's result.
         public var outputs: [String: String]
 
+        /// For WORKFLOW_STARTED, WORKFLOW_RETRIED and WORKFLOW_CANCEL_REQUESTED: who did it (the
+        /// caller's identity); empty without authentication.
+        public var actor: String
+
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
@@ -2311,6 +2359,7 @@ extension WorkflowV1 {
         ///   - retryAtMs: Set for JOB_RETRY_SCHEDULED: when the next attempt starts.
         ///   - worker: Set for JOB_ASSIGNED: the worker that took the attempt.
         ///   - outputs: Set for JOB_COMPLETED: the job's outputs; for WORKFLOW_COMPLETED: the workflow's result.
+        ///   - actor: For WORKFLOW_STARTED, WORKFLOW_RETRIED and WORKFLOW_CANCEL_REQUESTED: who did it (the caller's identity); empty without authentication.
         public init(
             sequence: UInt64 = 0,
             timestampMs: Int64 = 0,
@@ -2336,7 +2385,8 @@ extension WorkflowV1 {
             attempt: Int32 = 0,
             retryAtMs: Int64 = 0,
             worker: WorkflowV1.WorkerRef? = nil,
-            outputs: [String: String] = [:]
+            outputs: [String: String] = [:],
+            actor: String = ""
         ) {
             self.sequence = sequence
             self.timestampMs = timestampMs
@@ -2363,6 +2413,7 @@ extension WorkflowV1 {
             self.retryAtMs = retryAtMs
             self.worker = worker
             self.outputs = outputs
+            self.actor = actor
         }
     }
 }
@@ -2409,7 +2460,8 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             attempt: c.attempt,
             retryAtMs: c.retry_at_ms,
             worker: try WorkflowV1.WorkerRef.copy(UnsafeRawPointer(c.worker)),
-            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.LogEvent.outputs"), CCopy.string(entry.value, field: "workflow.v1.LogEvent.outputs")) }
+            outputs: try CCopy.map(c.outputs, count: c.n_outputs) { entry throws(CCopy.InvalidUTF8) in try (CCopy.string(entry.key, field: "workflow.v1.LogEvent.outputs"), CCopy.string(entry.value, field: "workflow.v1.LogEvent.outputs")) },
+            actor: try CCopy.string(c.actor, field: "workflow.v1.LogEvent.actor")
         )
     }
 
@@ -2444,6 +2496,7 @@ extension WorkflowV1.LogEvent: CMessageCodec {
             entry.pointee.key = arena.cString(key)
             entry.pointee.value = arena.cString(value)
         }
+        c.pointee.actor = arena.cString(self.actor)
     }
 }
 
@@ -2506,6 +2559,8 @@ extension WorkflowV1.LogEvent {
         }
         writer.name("outputs")
         self.outputs.writeProtoJSON(to: &writer)
+        writer.name("actor")
+        self.actor.writeProtoJSON(to: &writer)
         writer.endObject()
     }
 
@@ -2614,6 +2669,10 @@ extension WorkflowV1.LogEvent {
                 try ProtoJSON.markSet(25, in: &seen, key: key, at: path)
                 if case .null = member { continue }
                 self.outputs = try [String: String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "actor":
+                try ProtoJSON.markSet(26, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.actor = try String(protoJSON: member, at: ProtoJSON.path(path, key))
             default:
                 throw ProtoJSON.unknownField(key, in: "workflow.v1.LogEvent", at: path)
             }
@@ -7695,6 +7754,149 @@ extension WorkflowV1.WorkerInfo {
 }
 
 extension WorkflowV1 {
+    /// `workflow.v1.WhoAmIRequest`.
+    public struct WhoAmIRequest: ProtoMessage {
+        /// Creates a message; every field defaults to its proto3 default.
+        public init() {}
+    }
+}
+
+extension WorkflowV1.WhoAmIRequest: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WhoAmIRequest" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WhoAmIRequest
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_irequest__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__who_am_irequest__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_irequest__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__who_am_irequest__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__who_am_irequest__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) { self.init() }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {}
+}
+
+extension WorkflowV1.WhoAmIRequest {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        if let member = try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WhoAmIRequest").first {
+            throw ProtoJSON.unknownField(member.key, in: "workflow.v1.WhoAmIRequest", at: path)
+        }
+    }
+}
+
+extension WorkflowV1 {
+    /// `workflow.v1.WhoAmIResponse`.
+    public struct WhoAmIResponse: ProtoMessage {
+        /// The caller's identity: its token's subject or its client certificate's; empty when the
+        /// server runs without authentication.
+        public var subject: String
+
+        /// Its roles: admin, operator, user, viewer, worker:<queue>.
+        public var roles: [String]
+
+        /// False when the server runs without authentication (`--auth off`): every caller may do
+        /// everything.
+        public var authenticated: Bool
+
+        /// Creates a message; every field defaults to its proto3 default.
+        ///
+        /// - Parameters:
+        ///   - subject: The caller's identity: its token's subject or its client certificate's; empty when the server runs without authentication.
+        ///   - roles: Its roles: admin, operator, user, viewer, worker:<queue>.
+        ///   - authenticated: False when the server runs without authentication (`--auth off`): every caller may do everything.
+        public init(
+            subject: String = "",
+            roles: [String] = [],
+            authenticated: Bool = false
+        ) {
+            self.subject = subject
+            self.roles = roles
+            self.authenticated = authenticated
+        }
+    }
+}
+
+extension WorkflowV1.WhoAmIResponse: CMessageCodec {
+    public static var protoMessageName: String { "workflow.v1.WhoAmIResponse" }
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) { self = try Self.unpack(bytes) }
+    public func serializedBytes() -> [UInt8] { packedBytes() }
+    public func serialize(appendingTo bytes: inout [UInt8]) { pack(appendingTo: &bytes) }
+
+    typealias CMessage = Workflow__V1__WhoAmIResponse
+    @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
+    @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
+    @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_iresponse__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(workflow__v1__who_am_iresponse__unpack(nil, length, data)) }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_iresponse__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__who_am_iresponse__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
+    @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__who_am_iresponse__pack(message.assumingMemoryBound(to: CMessage.self), out) }
+
+    @_spi(MessageRuntime) public init(copying cMessage: UnsafeRawPointer) throws(CCopy.InvalidUTF8) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self).pointee
+        self.init(
+            subject: try CCopy.string(c.subject, field: "workflow.v1.WhoAmIResponse.subject"),
+            roles: try CCopy.array(c.roles, count: c.n_roles) { element throws(CCopy.InvalidUTF8) in try CCopy.string(element, field: "workflow.v1.WhoAmIResponse.roles") },
+            authenticated: c.authenticated != 0
+        )
+    }
+
+    @_spi(MessageRuntime) public func fill(_ cMessage: UnsafeMutableRawPointer, arena: inout PackArena) {
+        let c = cMessage.assumingMemoryBound(to: CMessage.self)
+        c.pointee.subject = arena.cString(self.subject)
+        c.pointee.n_roles = self.roles.count
+        c.pointee.roles = arena.array(self.roles) { value, arena in arena.cString(value) }
+        c.pointee.authenticated = self.authenticated ? 1 : 0
+    }
+}
+
+extension WorkflowV1.WhoAmIResponse {
+    public func writeProtoJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.name("subject")
+        self.subject.writeProtoJSON(to: &writer)
+        writer.name("roles")
+        self.roles.writeProtoJSON(to: &writer)
+        writer.name("authenticated")
+        self.authenticated.writeProtoJSON(to: &writer)
+        writer.endObject()
+    }
+
+    public init(protoJSON value: JSONValue, at path: String) throws(JSONDecodingError) {
+        self.init()
+        var seen: Set<Int32> = []
+        for (key, member) in try ProtoJSON.members(of: value, at: path, message: "workflow.v1.WhoAmIResponse") {
+            switch key {
+            case "subject":
+                try ProtoJSON.markSet(1, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.subject = try String(protoJSON: member, at: ProtoJSON.path(path, key))
+            case "roles":
+                try ProtoJSON.markSet(2, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.roles = try [String](protoJSON: member, at: ProtoJSON.path(path, key))
+            case "authenticated":
+                try ProtoJSON.markSet(3, in: &seen, key: key, at: path)
+                if case .null = member { continue }
+                self.authenticated = try Bool(protoJSON: member, at: ProtoJSON.path(path, key))
+            default:
+                throw ProtoJSON.unknownField(key, in: "workflow.v1.WhoAmIResponse", at: path)
+            }
+        }
+    }
+}
+
+extension WorkflowV1 {
     /// Every message type of `workflow/v1/workflow.proto`, nested ones included, in declaration order.
     public static let messageTypes: [any ProtoMessage.Type] = [
         WorkflowV1.StartWorkflowRequest.self,
@@ -7753,6 +7955,8 @@ extension WorkflowV1 {
         WorkflowV1.ListWorkersRequest.self,
         WorkflowV1.ListWorkersResponse.self,
         WorkflowV1.WorkerInfo.self,
+        WorkflowV1.WhoAmIRequest.self,
+        WorkflowV1.WhoAmIResponse.self,
     ]
 }
 
@@ -7882,8 +8086,17 @@ extension WorkflowV1 {
             requestType: "workflow.v1.GetAssetRequest", responseType: "workflow.v1.Asset"
         )
 
+        /// Says who the server takes the caller to be (from its `authorization: Bearer` token or its
+        /// client certificate) and what its roles let it do: a console's login check, a token's test.
+        ///
+        /// `WhoAmI`: unary.
+        public static let whoAmI = MethodDescriptor<WorkflowV1.WhoAmIRequest, WorkflowV1.WhoAmIResponse>(
+            service: name, name: "WhoAmI", kind: .unary,
+            requestType: "workflow.v1.WhoAmIRequest", responseType: "workflow.v1.WhoAmIResponse"
+        )
+
         /// The service and its methods in declaration order.
-        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info, uploadFile.info, downloadArtifact.info, downloadFile.info, listAssets.info, getAsset.info])
+        public static let descriptor = ServiceDescriptor(fullName: name, methods: [startWorkflow.info, getWorkflow.info, watchLogs.info, retryWorkflow.info, cancelWorkflow.info, listWorkflows.info, listSteps.info, countWorkflows.info, uploadFile.info, downloadArtifact.info, downloadFile.info, listAssets.info, getAsset.info, whoAmI.info])
     }
 }
 

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import RPCCore
 import WorkflowMessages
@@ -5,22 +6,24 @@ import WorkflowTemplates
 
 /// Serves `ListAssets` and `GetAsset` of `workflow.v1.WorkflowService` from the
 /// ``AssetRegistry`` (in memory, restored from the store at start), so a step's entity route
-/// `/assets/<id>` resolves.
+/// `/assets/<id>` resolves. The registry is shared: every role that reads may read it.
 struct AssetRPCService: Sendable {
     private let assets: AssetRegistry
+    private let access: AccessGuard
 
-    init(assets: AssetRegistry) {
+    init(assets: AssetRegistry, access: AccessGuard) {
         self.assets = assets
+        self.access = access
     }
 
     /// Adds the methods to `router`.
     func register(in router: inout RPCRouter) {
         typealias Methods = WorkflowV1.WorkflowService
-        router.register(Methods.listAssets, .unary(listAssets))
-        router.register(Methods.getAsset, .unary(getAsset))
+        router.register(Methods.listAssets, access.unary(.read, listAssets))
+        router.register(Methods.getAsset, access.unary(.read, getAsset))
     }
 
-    private func listAssets(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func listAssets(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         do throws(RPCStatus) {
             let request = try WorkflowV1.ListAssetsRequest(request: bytes)
             var query = AssetQuery()
@@ -50,7 +53,7 @@ struct AssetRPCService: Sendable {
         }
     }
 
-    private func getAsset(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func getAsset(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         do throws(RPCStatus) {
             let request = try WorkflowV1.GetAssetRequest(request: bytes)
             let asset: Asset?

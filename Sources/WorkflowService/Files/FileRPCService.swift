@@ -1,4 +1,5 @@
 import Logging
+import AccessControl
 import RPCCore
 import WorkflowEngine
 import WorkflowFiles
@@ -8,14 +9,21 @@ import WorkflowModel
 /// Serves the file methods of `workflow.v1.WorkflowService`: `UploadFile` into the
 /// ``UploadStore``, `DownloadFile` back out of it, and `DownloadArtifact` from the
 /// ``ArtifactFileStore``, artifacts looked up in the engine's workflows. Like ``WorkflowRPCService``, its handlers run on their connections' loops and enter the engine there.
+///
+/// Uploading takes a role that may start workflows. An artifact is read by those who may see
+/// its workflow, and by workers (whose jobs read what earlier jobs made); an upload by anyone
+/// who may read or serve jobs and knows its id, which is unguessable (130 random bits) and
+/// given only to the uploader and, through a workflow's parameters, to those who see it.
 struct FileRPCService: Sendable {
     private let engine: WorkflowEngine
     private let files: FileArea
+    private let access: AccessGuard
     private let logger: Logger
 
-    init(engine: WorkflowEngine, files: FileArea, logger: Logger) {
+    init(engine: WorkflowEngine, files: FileArea, access: AccessGuard, logger: Logger) {
         self.engine = engine
         self.files = files
+        self.access = access
         self.logger = logger
     }
 
@@ -24,14 +32,14 @@ struct FileRPCService: Sendable {
         typealias Methods = WorkflowV1.WorkflowService
         let uploads = files.uploads
         let logger = logger
-        router.register(Methods.uploadFile, .bidirectionalStreaming { _, waker in
+        router.register(Methods.uploadFile, access.requestStreaming(.start) { _, waker in
             UploadFileCall(uploads: uploads, waker: waker, logger: logger)
         })
-        router.register(Methods.downloadArtifact, .serverStreaming(downloadArtifact))
-        router.register(Methods.downloadFile, .serverStreaming(downloadFile))
+        router.register(Methods.downloadArtifact, access.serverStreaming(.readFiles, downloadArtifact))
+        router.register(Methods.downloadFile, access.serverStreaming(.readFiles, downloadFile))
     }
 
-    private func downloadArtifact(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    private func downloadArtifact(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
         let request = try WorkflowV1.DownloadArtifactRequest(request: bytes)
         guard !request.artifactID.isEmpty else {
             throw RPCStatus(code: .invalidArgument, message: "artifact_id: is required")
@@ -45,7 +53,9 @@ struct FileRPCService: Sendable {
         try RequestValidation.checkWorkflowID(workflowID, field: "artifact_id", required: true)
         let workflow: Workflow
         do throws(EngineError) {
-            workflow = try engine.fromHandler { engine throws(EngineError) in try engine.workflow(id: workflowID) }
+            workflow = try engine.fromHandler { engine throws(EngineError) in
+                caller.isWorker ? try engine.workflow(id: workflowID) : try engine.workflow(id: workflowID, visibleTo: caller)
+            }
         } catch {
             throw RPCStatus(code: .notFound, message: "no artifact \"\(request.artifactID)\": \(error.message)")
         }
@@ -59,7 +69,7 @@ struct FileRPCService: Sendable {
         }
     }
 
-    private func downloadFile(_ bytes: [UInt8], _ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    private func downloadFile(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
         let request = try WorkflowV1.DownloadFileRequest(request: bytes)
         guard !request.fileID.isEmpty else {
             throw RPCStatus(code: .invalidArgument, message: "file_id: is required")

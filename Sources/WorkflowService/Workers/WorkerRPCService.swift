@@ -1,3 +1,4 @@
+import AccessControl
 import RPCCore
 import WorkflowEngine
 import WorkflowMessages
@@ -6,26 +7,29 @@ import WorkflowMessages
 /// ``WorkerStreamCall``; `ListWorkers` reads the engine's connected workers.
 ///
 /// Like ``WorkflowRPCService``, only ``WorkflowServer`` creates it, over an engine its
-/// handlers enter from their connections' loops.
+/// handlers enter from their connections' loops. A worker may serve only the queues its roles
+/// name (`worker:<queue>`; an admin any).
 package struct WorkerRPCService: Sendable {
     private let engine: WorkflowEngine
+    private let access: AccessGuard
 
-    init(engine: WorkflowEngine) {
+    init(engine: WorkflowEngine, access: AccessGuard) {
         self.engine = engine
+        self.access = access
     }
 
     /// Adds the service's methods to `router`.
     func register(in router: inout RPCRouter) {
         typealias Methods = WorkflowV1.WorkerService
-        router.register(Methods.connect, .bidirectionalStreaming(connect))
-        router.register(Methods.listWorkers, .unary(listWorkers))
+        router.register(Methods.connect, access.requestStreaming(.serveQueues, connect))
+        router.register(Methods.listWorkers, access.unary(.listWorkers, listWorkers))
     }
 
-    private func connect(_ context: ServerCallContext, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler {
-        WorkerStreamCall(engine: engine, waker: waker)
+    private func connect(_ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler {
+        WorkerStreamCall(engine: engine, caller: caller, waker: waker)
     }
 
-    private func listWorkers(_ bytes: [UInt8], _ context: ServerCallContext, _ responder: UnaryResponder) {
+    private func listWorkers(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {
         let request: WorkflowV1.ListWorkersRequest
         do {
             request = try .init(request: bytes)

@@ -1,3 +1,4 @@
+import AccessControl
 import RPCCore
 import Synchronization
 import WorkflowEngine
@@ -42,11 +43,14 @@ final class WorkerStreamCall: RequestStreamHandler {
     }
 
     private let engine: WorkflowEngine
+    /// Who connected: the queues of its hello must be ones it may serve.
+    private let caller: Caller
     private let waker: StreamWaker
     private let state = Mutex(State())
 
-    init(engine: WorkflowEngine, waker: StreamWaker) {
+    init(engine: WorkflowEngine, caller: Caller, waker: StreamWaker) {
         self.engine = engine
+        self.caller = caller
         self.waker = waker
     }
 
@@ -131,6 +135,12 @@ final class WorkerStreamCall: RequestStreamHandler {
     private func connect(_ hello: WorkflowV1.WorkerHello) throws(RPCStatus) {
         guard state.withLock({ $0.sessionID }) == nil else {
             throw RPCStatus(code: .failedPrecondition, message: "hello was already sent on this stream")
+        }
+        if let refused = hello.queues.first(where: { !caller.mayServe(queue: $0) }) {
+            throw RPCStatus(
+                code: .permissionDenied,
+                message: "queues: \(caller.subject) may not serve queue \"\(refused)\" (its roles: \(caller.roleNames.joined(separator: ", ")))"
+            )
         }
         let registration = WorkerRegistration(hello)
         let welcome: DurableResult<WorkerWelcome>

@@ -85,6 +85,8 @@ typedef struct Workflow__V1__ListWorkersRequest Workflow__V1__ListWorkersRequest
 typedef struct Workflow__V1__ListWorkersResponse Workflow__V1__ListWorkersResponse;
 typedef struct Workflow__V1__WorkerInfo Workflow__V1__WorkerInfo;
 typedef struct Workflow__V1__WorkerInfo__LabelsEntry Workflow__V1__WorkerInfo__LabelsEntry;
+typedef struct Workflow__V1__WhoAmIRequest Workflow__V1__WhoAmIRequest;
+typedef struct Workflow__V1__WhoAmIResponse Workflow__V1__WhoAmIResponse;
 
 
 /* --- enums --- */
@@ -754,10 +756,24 @@ struct  Workflow__V1__Workflow
    */
   size_t n_artifacts;
   Workflow__V1__Artifact **artifacts;
+  /*
+   * Who started the workflow: the caller's identity (token subject or client certificate),
+   * which differs from `user_id` when an admin started it for a user; empty without
+   * authentication.
+   */
+  char *started_by;
+  /*
+   * Who retried it last; empty if nobody did.
+   */
+  char *retried_by;
+  /*
+   * Who asked it to stop; empty if nobody did.
+   */
+  char *cancelled_by;
 };
 #define WORKFLOW__V1__WORKFLOW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__workflow__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -977,10 +993,15 @@ struct  Workflow__V1__LogEvent
    */
   size_t n_outputs;
   Workflow__V1__LogEvent__OutputsEntry **outputs;
+  /*
+   * For WORKFLOW_STARTED, WORKFLOW_RETRIED and WORKFLOW_CANCEL_REQUESTED: who did it (the
+   * caller's identity); empty without authentication.
+   */
+  char *actor;
 };
 #define WORKFLOW__V1__LOG_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__log_event__descriptor) \
-    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, 0,NULL }
+    , 0, 0, WORKFLOW__V1__LOG_EVENT_KIND__LOG_EVENT_KIND_UNSPECIFIED, WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string, WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_UNSPECIFIED, WORKFLOW__V1__JOB_STATUS__JOB_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -2360,6 +2381,39 @@ struct  Workflow__V1__WorkerInfo
     , NULL, 0,NULL, 0, 0, 0,NULL, 0, 0, 0,NULL }
 
 
+struct  Workflow__V1__WhoAmIRequest
+{
+  ProtobufCMessage base;
+};
+#define WORKFLOW__V1__WHO_AM_IREQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__who_am_irequest__descriptor) \
+     }
+
+
+struct  Workflow__V1__WhoAmIResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The caller's identity: its token's subject or its client certificate's; empty when the
+   * server runs without authentication.
+   */
+  char *subject;
+  /*
+   * Its roles: admin, operator, user, viewer, worker:<queue>.
+   */
+  size_t n_roles;
+  char **roles;
+  /*
+   * False when the server runs without authentication (`--auth off`): every caller may do
+   * everything.
+   */
+  protobuf_c_boolean authenticated;
+};
+#define WORKFLOW__V1__WHO_AM_IRESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&workflow__v1__who_am_iresponse__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
+
+
 /* Workflow__V1__StartWorkflowRequest__ParamsEntry methods */
 void   workflow__v1__start_workflow_request__params_entry__init
                      (Workflow__V1__StartWorkflowRequest__ParamsEntry         *message);
@@ -3466,6 +3520,44 @@ Workflow__V1__WorkerInfo *
 void   workflow__v1__worker_info__free_unpacked
                      (Workflow__V1__WorkerInfo *message,
                       ProtobufCAllocator *allocator);
+/* Workflow__V1__WhoAmIRequest methods */
+void   workflow__v1__who_am_irequest__init
+                     (Workflow__V1__WhoAmIRequest         *message);
+size_t workflow__v1__who_am_irequest__get_packed_size
+                     (const Workflow__V1__WhoAmIRequest   *message);
+size_t workflow__v1__who_am_irequest__pack
+                     (const Workflow__V1__WhoAmIRequest   *message,
+                      uint8_t             *out);
+size_t workflow__v1__who_am_irequest__pack_to_buffer
+                     (const Workflow__V1__WhoAmIRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WhoAmIRequest *
+       workflow__v1__who_am_irequest__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__who_am_irequest__free_unpacked
+                     (Workflow__V1__WhoAmIRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Workflow__V1__WhoAmIResponse methods */
+void   workflow__v1__who_am_iresponse__init
+                     (Workflow__V1__WhoAmIResponse         *message);
+size_t workflow__v1__who_am_iresponse__get_packed_size
+                     (const Workflow__V1__WhoAmIResponse   *message);
+size_t workflow__v1__who_am_iresponse__pack
+                     (const Workflow__V1__WhoAmIResponse   *message,
+                      uint8_t             *out);
+size_t workflow__v1__who_am_iresponse__pack_to_buffer
+                     (const Workflow__V1__WhoAmIResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Workflow__V1__WhoAmIResponse *
+       workflow__v1__who_am_iresponse__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   workflow__v1__who_am_iresponse__free_unpacked
+                     (Workflow__V1__WhoAmIResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Workflow__V1__StartWorkflowRequest__ParamsEntry_Closure)
@@ -3678,6 +3770,12 @@ typedef void (*Workflow__V1__WorkerInfo__LabelsEntry_Closure)
 typedef void (*Workflow__V1__WorkerInfo_Closure)
                  (const Workflow__V1__WorkerInfo *message,
                   void *closure_data);
+typedef void (*Workflow__V1__WhoAmIRequest_Closure)
+                 (const Workflow__V1__WhoAmIRequest *message,
+                  void *closure_data);
+typedef void (*Workflow__V1__WhoAmIResponse_Closure)
+                 (const Workflow__V1__WhoAmIResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -3737,6 +3835,10 @@ struct Workflow__V1__WorkflowService_Service
                     const Workflow__V1__GetAssetRequest *input,
                     Workflow__V1__Asset_Closure closure,
                     void *closure_data);
+  void (*who_am_i)(Workflow__V1__WorkflowService_Service *service,
+                   const Workflow__V1__WhoAmIRequest *input,
+                   Workflow__V1__WhoAmIResponse_Closure closure,
+                   void *closure_data);
 };
 typedef void (*Workflow__V1__WorkflowService_ServiceDestroy)(Workflow__V1__WorkflowService_Service *);
 void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service *service,
@@ -3757,7 +3859,8 @@ void workflow__v1__workflow_service__init (Workflow__V1__WorkflowService_Service
       function_prefix__ ## download_artifact,\
       function_prefix__ ## download_file,\
       function_prefix__ ## list_assets,\
-      function_prefix__ ## get_asset  }
+      function_prefix__ ## get_asset,\
+      function_prefix__ ## who_am_i  }
 void workflow__v1__workflow_service__start_workflow(ProtobufCService *service,
                                                     const Workflow__V1__StartWorkflowRequest *input,
                                                     Workflow__V1__StartWorkflowResponse_Closure closure,
@@ -3810,6 +3913,10 @@ void workflow__v1__workflow_service__get_asset(ProtobufCService *service,
                                                const Workflow__V1__GetAssetRequest *input,
                                                Workflow__V1__Asset_Closure closure,
                                                void *closure_data);
+void workflow__v1__workflow_service__who_am_i(ProtobufCService *service,
+                                              const Workflow__V1__WhoAmIRequest *input,
+                                              Workflow__V1__WhoAmIResponse_Closure closure,
+                                              void *closure_data);
 typedef struct Workflow__V1__WorkerService_Service Workflow__V1__WorkerService_Service;
 struct Workflow__V1__WorkerService_Service
 {
@@ -3918,6 +4025,8 @@ extern const ProtobufCMessageDescriptor workflow__v1__list_workers_request__desc
 extern const ProtobufCMessageDescriptor workflow__v1__list_workers_response__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__worker_info__descriptor;
 extern const ProtobufCMessageDescriptor workflow__v1__worker_info__labels_entry__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__who_am_irequest__descriptor;
+extern const ProtobufCMessageDescriptor workflow__v1__who_am_iresponse__descriptor;
 extern const ProtobufCServiceDescriptor workflow__v1__workflow_service__descriptor;
 extern const ProtobufCServiceDescriptor workflow__v1__worker_service__descriptor;
 
