@@ -14,6 +14,7 @@ the grace period, then go back to the server for another worker.
 """
 
 import argparse
+import os
 import csv
 import logging
 import time
@@ -63,12 +64,15 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=4, help="jobs run at once")
     parser.add_argument("--grace", type=float, default=30.0, help="seconds running jobs get when stopping")
     parser.add_argument("--verbose", action="store_true", help="log the worker's protocol at DEBUG")
+    parser.add_argument("--token-env", default="WORKFLOW_TOKEN",
+                        help="the environment variable holding the bearer token, for a server with --auth "
+                             "(a role worker:<queue>); unset: no token")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if arguments.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     worker = Worker(arguments.server, name=arguments.name, slots=arguments.slots, labels={"sample": "worker.py"},
-                    grace_period=arguments.grace)
+                    grace_period=arguments.grace, token=os.environ.get(arguments.token_env) or None)
     worker.job(arguments.queue, process_data)
     settled = worker.run(handle_signals=True)
     raise SystemExit(0 if settled else 1)

@@ -14,12 +14,14 @@ _END = object()
 
 class RawWorker:
     """One Connect stream. `send` queues a WorkerMessage; `next` returns the next ServerMessage
-    (or raises the stream's RpcError); `close` half-closes the stream."""
+    (or raises the stream's RpcError); `close` half-closes the stream. `metadata` goes with the
+    call (e.g. an `authorization` value)."""
 
-    def __init__(self, channel, timeout=30):
+    def __init__(self, channel, timeout=30, metadata=()):
         self._outbox = queue.Queue()
         self._inbox = queue.Queue()
-        self._call = workflow_pb2_grpc.WorkerServiceStub(channel).Connect(self._requests(), timeout=timeout)
+        self._call = workflow_pb2_grpc.WorkerServiceStub(channel).Connect(self._requests(), timeout=timeout,
+                                                                             metadata=metadata)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 

@@ -288,12 +288,14 @@ def test_garbage_and_a_flood_of_unfinished_handshakes_leave_others_served(pki, p
         server.stop()
 
 
-def workflowctl(server: Server, *arguments: str, port: int | None = None) -> subprocess.CompletedProcess:
-    """workflowctl with `arguments` against `server`'s gRPC port (or `port`)."""
+def workflowctl(server: Server, *arguments: str, port: int | None = None,
+                environment: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """workflowctl with `arguments` against `server`'s gRPC port (or `port`), with `environment`
+    added to a clean one."""
     from test_workflowctl import clean_env, workflowctl_binary
 
     return subprocess.run([str(workflowctl_binary()), *arguments, "--address", f"localhost:{port or server.port}"],
-                          capture_output=True, text=True, timeout=60, env=clean_env())
+                          capture_output=True, text=True, timeout=60, env={**clean_env(), **(environment or {})})
 
 
 def test_workflowctl_speaks_tls_and_mutual_tls(pki):
@@ -305,6 +307,12 @@ def test_workflowctl_speaks_tls_and_mutual_tls(pki):
         assert "COMPLETED" in started.stdout, started.stdout
         listed = workflowctl(server, "list", "--json", *client)
         assert listed.returncode == 0 and '"TEST"' in listed.stdout, listed
+        # The same from the environment alone (each variable must reach the tool).
+        from_environment = workflowctl(server, "list", "--json", environment={
+            "WORKFLOWCTL_TLS_CA": str(pki.ca[0]), "WORKFLOWCTL_TLS_CERT": str(pki.client[0]),
+            "WORKFLOWCTL_TLS_KEY": str(pki.client[1]),
+        })
+        assert from_environment.returncode == 0 and '"TEST"' in from_environment.stdout, from_environment
 
         # No client certificate, a server certificate from an unknown authority, plaintext:
         # the server cannot be reached (exit 4), and the reason says which.

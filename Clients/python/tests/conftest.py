@@ -18,13 +18,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import grpc
 import pytest
 
 from grpc_wire import protocol_violations
 from tcp_proxy import TCPProxy
+from workflow_worker import bearer
 from workflow_worker.protos import workflow_pb2 as pb
 from workflow_worker.protos import workflow_pb2_grpc as pb_grpc
 
@@ -118,6 +119,9 @@ Report       = remote queue=py-outputs-retry heartbeat=5s retries=0
 
 [PY_OUTPUTS_LIMIT]
 Process Data = remote queue=py-outputs-limit heartbeat=5s retries=0
+
+[PY_AUTH]
+Process Data = remote queue=import heartbeat=20s timeout=120s retries=0
 """
 
 
@@ -136,11 +140,13 @@ def free_port() -> int:
 class Workflowd:
     """A workflowd process on 127.0.0.1 with the test templates and a data directory of its own.
 
-    `kill` (SIGKILL) keeps the data directory; `start` again listens on the same port.
+    `kill` (SIGKILL) keeps the data directory; `start` again listens on the same port, with the
+    same `args` (more options, e.g. `["--auth", "tokens", "--auth-tokens", path]`).
     """
 
-    def __init__(self, templates: Path):
+    def __init__(self, templates: Path, args: Sequence[str] = ()):
         self.templates = templates
+        self.args = list(args)
         self.data_dir = tempfile.mkdtemp(prefix="pyworker-workflowd-")
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -152,7 +158,7 @@ class Workflowd:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.process = subprocess.Popen(
             [str(workflowd_binary()), "--host", "127.0.0.1", "--port", str(self.port), "--http-port", "0",
-             "--data-dir", self.data_dir, "--templates", str(self.templates)],
+             "--data-dir", self.data_dir, "--templates", str(self.templates), *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         listening = threading.Event()
         process = self.process
@@ -198,9 +204,11 @@ class Workflowd:
 
 class Api:
     """WorkflowService and WorkerService stubs on one channel (answers up to 64 MiB: a
-    workflow with 10,000 long steps is bigger than gRPC's default 4 MiB)."""
+    workflow with 10,000 long steps is bigger than gRPC's default 4 MiB). With `token`, its
+    methods send it as a bearer token (`metadata`); calls on the stubs pass it themselves."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, token: Optional[str] = None):
+        self.metadata = bearer(token) if token is not None else None
         self.channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 << 20)])
         grpc.channel_ready_future(self.channel).result(timeout=10)
         self.workflows = pb_grpc.WorkflowServiceStub(self.channel)
@@ -209,18 +217,21 @@ class Api:
     def start(self, workflow_type: str, **params: str) -> str:
         answer = self.workflows.StartWorkflow(
             pb.StartWorkflowRequest(type=workflow_type, params=params, user_id="tester", user_name="Tester",
-                                    summary=f"pytest {workflow_type}"), timeout=10)
+                                    summary=f"pytest {workflow_type}"), timeout=10, metadata=self.metadata)
         assert answer.status == pb.WORKFLOW_STATUS_RUNNING
         return answer.workflow_id
 
     def get(self, workflow_id: str) -> pb.Workflow:
-        return self.workflows.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10)
+        return self.workflows.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=10,
+                                          metadata=self.metadata)
 
     def cancel(self, workflow_id: str, reason: str = "") -> None:
-        self.workflows.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id, reason=reason), timeout=10)
+        self.workflows.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id, reason=reason), timeout=10,
+                                      metadata=self.metadata)
 
     def list_workers(self, queue: str) -> List[pb.WorkerInfo]:
-        return list(self.workers.ListWorkers(pb.ListWorkersRequest(queue=queue), timeout=10).workers)
+        return list(self.workers.ListWorkers(pb.ListWorkersRequest(queue=queue), timeout=10,
+                                             metadata=self.metadata).workers)
 
     def wait_ended(self, workflow_id: str, timeout: float = 30.0) -> pb.Workflow:
         deadline = time.monotonic() + timeout

@@ -19,12 +19,15 @@ serves that queue over `workflow.v1.WorkerService` and runs each assignment with
     worker.run()
 
 `workflow_worker.files` uploads files for workflows to read and downloads the artifacts they
-produce, for clients that are not workers. See README.md for the guarantees (at-least-once
-attempts, exactly-once reports).
+produce, for clients that are not workers. Against a server with `--auth`, give the worker a
+`token` (a role `worker:<queue>` per queue) and pass `metadata=bearer(token)` to other calls.
+See README.md for the guarantees (at-least-once attempts, exactly-once reports) and what a
+worker does when the server refuses its token (`WorkerRefused`).
 """
 
+from .auth import bearer
 from .context import Lease, JobContext
-from .errors import JobCancelled, JobFailed
+from .errors import JobCancelled, JobFailed, WorkerRefused
 from .levels import Level
 from .outputs import JobInputs, JobOutputs, OutputLimitError
 from .worker import DEFAULT_CHANNEL_OPTIONS, Worker, WorkerState
@@ -40,7 +43,9 @@ __all__ = [
     "Level",
     "OutputLimitError",
     "Worker",
+    "WorkerRefused",
     "WorkerState",
+    "bearer",
 ]
 
 __version__ = "0.1.0"

@@ -34,6 +34,11 @@ class Backoff:
         self._step = min(step * self.multiplier, self.maximum)
         return step / 2 + step / 2 * self._random()
 
+    def exhaust(self) -> None:
+        """Jumps to the maximum step (after an error that only someone's fix will end, so
+        there is no point in retrying soon)."""
+        self._step = self.maximum
+
     def reset(self) -> None:
         """Starts over from the initial step (after a connection that worked)."""
         self._step = self.initial

@@ -1,8 +1,11 @@
-"""Exceptions a job raises to end its attempt in a chosen way."""
+"""Exceptions a job raises to end its attempt in a chosen way, and the one a worker raises
+when the server refuses it."""
 
 from __future__ import annotations
 
 from typing import Optional
+
+import grpc
 
 
 class JobFailed(Exception):
@@ -42,3 +45,24 @@ class JobCancelled(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class WorkerRefused(Exception):
+    """The server refused the worker's first connection: its credentials, not the network.
+
+    Raised by `Worker.run` and `Worker.wait_connected` when the Connect stream ended
+    UNAUTHENTICATED (no token, a malformed, unknown, revoked or expired one) or
+    PERMISSION_DENIED (the token's roles do not allow serving one of the worker's queues)
+    before the server ever welcomed this worker. Reconnecting cannot fix that, so the worker
+    stopped instead of retrying; fix the token or the queues and start it again.
+
+    Attributes:
+        code: `grpc.StatusCode.UNAUTHENTICATED` or `grpc.StatusCode.PERMISSION_DENIED`.
+        details: The server's message, e.g. 'unknown or revoked token' or
+            'queues: importer may not serve queue "export" (its roles: worker:import)'.
+    """
+
+    def __init__(self, code: grpc.StatusCode, details: str):
+        super().__init__(f"the server refused the worker ({code.name}): {details}")
+        self.code = code
+        self.details = details

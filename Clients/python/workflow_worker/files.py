@@ -16,6 +16,10 @@ produced (`Workflow.artifacts`, e.g. EXPORT_PACKAGE's spreadsheet)::
     export = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=export_id))
     download_artifact(stub, export.result["xlsx_artifact_id"], "assets.xlsx")
 
+Against a server with `--auth tokens|jwt`, every call takes `metadata=bearer(token)` (no
+token: UNAUTHENTICATED; a role that may not: PERMISSION_DENIED). Uploads need the role
+admin, operator or user; a worker's `worker:<queue>` token may download files and artifacts.
+
 Both stream, so neither holds a whole file in memory; both check the SHA-256 end to end (the
 server refuses an upload whose content has another checksum, with DATA_LOSS, and keeps
 nothing; a download that does not match its artifact's size and checksum raises
@@ -32,6 +36,7 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Sequence, Tuple, Unio
 
 import grpc
 
+from .auth import bearer  # noqa: F401 - here too, for the callers of these helpers: metadata=bearer(token)
 from .protos import workflow_pb2 as pb
 
 DEFAULT_CHUNK_SIZE = 1 << 20
@@ -89,7 +94,7 @@ def upload_file(stub, source: Source, *, name: Optional[str] = None, content_typ
             file over its limit before any content is sent; known for paths and bytes.
         chunk_size: The most bytes per message (larger chunks of an iterable are split).
         timeout: Seconds for the whole call; None for no deadline.
-        metadata: gRPC metadata for the call.
+        metadata: gRPC metadata for the call, e.g. `bearer(token)`.
 
     Returns:
         The `UploadedFile`: `file_id`, name, size, SHA-256 and when it expires.
@@ -97,7 +102,9 @@ def upload_file(stub, source: Source, *, name: Optional[str] = None, content_typ
     Raises:
         grpc.RpcError: The server refused the upload: DATA_LOSS (the content does not match
             `sha256` or `size_bytes`), RESOURCE_EXHAUSTED (larger than its `--max-upload-size`),
-            INVALID_ARGUMENT (a bad name or checksum text). It keeps nothing of it.
+            INVALID_ARGUMENT (a bad name or checksum text), UNAUTHENTICATED (no or a bad token,
+            with `--auth`), PERMISSION_DENIED (the token's roles may not upload). It keeps
+            nothing of it.
         ValueError: A missing name or checksum, or a chunk size below 1.
     """
     if chunk_size < 1:
@@ -161,14 +168,16 @@ def download_artifact(stub, artifact_id: str, destination: Union[str, "os.PathLi
         destination: A path, or a writable binary file object.
         resume: Continue a `.part` file left by an earlier download into the same path.
         timeout: Seconds for the whole call; None for no deadline.
-        metadata: gRPC metadata for the call.
+        metadata: gRPC metadata for the call, e.g. `bearer(token)`.
 
     Returns:
         The `Artifact`: name, media type, size, SHA-256, the workflow and job that made it.
 
     Raises:
-        grpc.RpcError: NOT_FOUND (no such artifact), INVALID_ARGUMENT (not an artifact id),
-            or the stream broke (a path's `.part` stays for a resume).
+        grpc.RpcError: NOT_FOUND (no such artifact, or one of another user's workflows),
+            INVALID_ARGUMENT (not an artifact id), UNAUTHENTICATED (no or a bad token, with
+            `--auth`), or the stream broke (a path's `.part` stays for a resume, unless it is
+            empty).
         IntegrityError: The bytes received from the start do not match the artifact's size or
             SHA-256 (a path's `.part` is removed: it cannot be resumed).
     """
@@ -185,7 +194,8 @@ def download_file(stub, file_id: str, destination: Union[str, "os.PathLike[str]"
         The `UploadedFile`: name, media type, size, SHA-256, expiry.
 
     Raises:
-        grpc.RpcError: NOT_FOUND (expired, or never stored), INVALID_ARGUMENT (not an upload id).
+        grpc.RpcError: NOT_FOUND (expired, or never stored), INVALID_ARGUMENT (not an upload id),
+            UNAUTHENTICATED (no or a bad token, with `--auth`).
         IntegrityError: The bytes do not match the upload's size or SHA-256.
     """
     return _download(stub, _upload(file_id), destination, resume, timeout, metadata)
@@ -232,10 +242,15 @@ def _download_into(stub, download: _Download, path: str, partial: str, offset: i
         with open(partial, "rb") as existing:
             for block in iter(lambda: existing.read(_READ_SIZE), b""):
                 digest.update(block)
-    with open(partial, "ab" if offset else "wb") as file:
-        described, received = _stream(stub, download, offset, file, digest, timeout, metadata)
-        file.flush()
-        os.fsync(file.fileno())
+    try:
+        with open(partial, "ab" if offset else "wb") as file:
+            described, received = _stream(stub, download, offset, file, digest, timeout, metadata)
+            file.flush()
+            os.fsync(file.fileno())
+    except grpc.RpcError:
+        if not offset and os.path.getsize(partial) == 0:
+            os.remove(partial)              # nothing to resume (e.g. a refused call): no empty .part left
+        raise
     try:
         _check(described, offset + received, digest.hexdigest())
     except IntegrityError:

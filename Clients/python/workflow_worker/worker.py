@@ -12,13 +12,14 @@ import socket
 import threading
 import time
 import traceback
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import grpc
 
+from .auth import Token, bearer
 from .backoff import Backoff
 from .context import JobContext, describe
-from .errors import JobCancelled, JobFailed
+from .errors import JobCancelled, JobFailed, WorkerRefused
 from .ledger import Action, CancelJob, End, LeaseKey, LeasePhase, Ledger, Resync, RunJob, StreamPhase
 from .protos import workflow_pb2 as pb
 from .protos import workflow_pb2_grpc as pb_grpc
@@ -26,11 +27,15 @@ from .protos import workflow_pb2_grpc as pb_grpc
 JobFunction = Callable[[JobContext], Optional[Mapping[str, int]]]
 Target = Union[str, Callable[[], str]]
 
-# Stream errors that reconnecting cannot fix (logged as errors on every attempt).
+# Stream errors that reconnecting cannot fix (logged as errors on every attempt, which waits
+# `reconnect_max`).
 _CONFIGURATION_ERRORS = frozenset({
     grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.PERMISSION_DENIED,
     grpc.StatusCode.UNAUTHENTICATED,
 })
+
+# The server refused the worker's credentials: fatal until the first welcome (`WorkerRefused`).
+_REFUSALS = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
 
 DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, int], ...] = (
     # Notice a server that vanished without closing the connection.
@@ -55,6 +60,15 @@ class WorkerState(enum.Enum):
     """The stream is being closed; no reconnect. Next: STOPPED."""
     STOPPED = "stopped"
     """Terminal."""
+
+
+class _Ended(NamedTuple):
+    """How one Connect call ended."""
+
+    welcomed: bool                      # the server welcomed the worker on it
+    why: str                            # for the log
+    code: Optional[grpc.StatusCode]     # None when the worker ended it, or it ended without an error
+    details: str = ""                   # the server's message with `code`
 
 
 class _Stream:
@@ -91,6 +105,17 @@ class Worker:
     - Attempts run at least once, and may run more than once (a worker that dies mid-way, a
       lease that expires): use `JobContext.idempotency_key`.
 
+    Authentication: with `token`, every Connect call sends the metadata
+    `authorization: Bearer <token>` (a workflowd with `--auth tokens|jwt` needs it: a role
+    `worker:<queue>` for each queue served, or `admin`). If the server refuses the worker
+    (the stream ends UNAUTHENTICATED or PERMISSION_DENIED) before it ever welcomed it, the
+    credentials or the queues are wrong and reconnecting cannot help: the worker stops at once
+    and `run` (or `wait_connected`) raises `WorkerRefused` with the server's message. Once
+    welcomed, the same refusal on a later reconnect (a revoked or expired token, a server
+    restarted with other tokens) is logged as an error and retried every `reconnect_max`
+    seconds: running jobs and unacknowledged reports are kept for when the credentials are
+    accepted again (a token function may return a new token).
+
     Stopping (`stop`, or SIGTERM/SIGINT under `run`) is graceful: assignments that arrive
     afterwards are handed back unrun; running jobs get `grace_period` seconds to finish and
     have their reports acknowledged; those still running are released (the server assigns them
@@ -125,6 +150,10 @@ class Worker:
         reconnect_max: The longest reconnect delay, in seconds.
         welcome_timeout: Seconds to wait for the server's welcome before trying again.
         credentials: TLS channel credentials; None for plaintext.
+        token: A bearer token sent with every Connect call, or a function returning the
+            current one, called before each connection attempt (e.g. to refresh a JWT); None
+            sends no authorization. A token is sent as it is: over plaintext anyone on the path
+            can read it, so beyond loopback use `credentials`.
         channel_options: gRPC channel options; None for `DEFAULT_CHANNEL_OPTIONS`.
         logger: Where the worker logs; by default `logging.getLogger("workflow_worker")`.
     """
@@ -133,11 +162,13 @@ class Worker:
                  instance_id: Optional[str] = None, grace_period: float = 30.0, release_timeout: float = 10.0,
                  flush_interval: float = 0.02, max_updates_per_report: int = 256,
                  reconnect_initial: float = 0.1, reconnect_max: float = 5.0, welcome_timeout: float = 10.0,
-                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 credentials: Optional[grpc.ChannelCredentials] = None, token: Optional[Token] = None,
                  channel_options: Optional[Sequence[Tuple[str, object]]] = None,
                  logger: Optional[logging.Logger] = None):
         if not name:
             raise ValueError("a worker needs a name")
+        if isinstance(token, str):
+            bearer(token)                   # a malformed token raises here, not on every attempt
         if slots < 1:
             raise ValueError("a worker needs at least one slot")
         self.name = name
@@ -149,6 +180,7 @@ class Worker:
         self.welcome_timeout = welcome_timeout
         self._target = target
         self._credentials = credentials
+        self._token = token
         self._channel_options = list(DEFAULT_CHANNEL_OPTIONS if channel_options is None else channel_options)
         self._log = logger or logging.getLogger("workflow_worker")
         self._backoff = Backoff(initial=reconnect_initial, maximum=reconnect_max)
@@ -172,6 +204,8 @@ class Worker:
         self._stopped = threading.Event()
         self._stop_result = True
         self._connected = threading.Event()
+        self._welcomed_once = False               # the server accepted this worker's credentials once
+        self._refusal: Optional[WorkerRefused] = None  # why the server refused it before that
 
     # ------------------------------------------------------------------ registration
 
@@ -213,8 +247,22 @@ class Worker:
         return self._connected.is_set()
 
     def wait_connected(self, timeout: Optional[float] = None) -> bool:
-        """Waits until the server welcomed the worker; returns whether it did in time."""
-        return self._connected.wait(timeout)
+        """Waits until the server welcomed the worker; returns whether it did in time.
+
+        Raises:
+            WorkerRefused: The server refused the worker's credentials before ever welcoming
+                it; the worker stopped.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._connected.is_set():
+                if self._refusal is not None:
+                    raise WorkerRefused(self._refusal.code, self._refusal.details)
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
 
     @property
     def jobs_running(self) -> int:
@@ -254,6 +302,10 @@ class Worker:
 
         Returns:
             What `stop` returned: whether every report was acknowledged.
+
+        Raises:
+            WorkerRefused: The server refused the worker's credentials before ever welcoming
+                it (UNAUTHENTICATED or PERMISSION_DENIED); the worker stopped.
         """
         self.start()
         previous = self._install_signal_handlers() if handle_signals else {}
@@ -264,6 +316,10 @@ class Worker:
             result = self.stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+        with self._lock:
+            refusal = self._refusal
+        if refusal is not None:
+            raise WorkerRefused(refusal.code, refusal.details)
         return result
 
     def stop(self, timeout: Optional[float] = None) -> bool:
@@ -452,32 +508,49 @@ class Worker:
         failures = 0
         while not self._closing.is_set():
             try:
-                welcomed, error, code = self._serve_stream()
+                ended = self._serve_stream()
             except Exception as unexpected:  # a bug: keep the worker alive, but say so loudly
                 self._log.exception("worker.stream_crashed")
-                welcomed, error, code = False, describe(unexpected), None
+                ended = _Ended(False, describe(unexpected), None)
             if self._closing.is_set():
                 return
-            if welcomed:
+            if ended.welcomed:
+                self._welcomed_once = True
                 self._backoff.reset()
                 failures = 0
+            elif ended.code in _REFUSALS and not self._welcomed_once:
+                self._refused(WorkerRefused(ended.code, ended.details))
+                return
             failures += 1
-            delay = self._backoff.next()
-            if code in _CONFIGURATION_ERRORS:
-                log = self._log.error       # retrying will not help until someone fixes something
+            if ended.code in _CONFIGURATION_ERRORS:
+                log = self._log.error       # retrying will not help until someone fixes something,
+                self._backoff.exhaust()     # so it need not be soon
             else:
                 log = self._log.warning if failures == 1 else self._log.debug
-            log("worker.disconnected error=%s reconnect_in_s=%.2f attempt=%d", error, delay, failures)
+            delay = self._backoff.next()
+            log("worker.disconnected error=%s reconnect_in_s=%.2f attempt=%d", ended.why, delay, failures)
             self._closing.wait(delay)
 
-    def _serve_stream(self) -> Tuple[bool, str, Optional[grpc.StatusCode]]:
-        """Opens one Connect stream and reads it until it ends.
+    def _refused(self, refusal: WorkerRefused) -> None:
+        """The server refused credentials it never accepted: stops the worker (in a thread of
+        its own, since `stop` joins this one) for `run` and `wait_connected` to raise."""
+        self._log.error("worker.refused code=%s error=%s (not reconnecting: fix the token or the queues)",
+                        refusal.code.name, refusal.details)
+        with self._lock:
+            self._refusal = refusal
+            self._changed.notify_all()
+        self._stop_requested.set()
+        threading.Thread(target=self.stop, name="workflow-worker-refused", daemon=True).start()
 
-        Returns:
-            Whether the server welcomed the worker, why the stream ended, and its status code
-            (None when the worker ended it or it ended without an error).
-        """
+    def _serve_stream(self) -> _Ended:
+        """Opens one Connect stream and reads it until it ends; returns how it ended."""
         target = self._target() if callable(self._target) else self._target
+        metadata = None
+        if self._token is not None:
+            try:
+                metadata = bearer(self._token() if callable(self._token) else self._token)
+            except Exception as error:  # the caller's token function: retried like a network error
+                return _Ended(False, f"no token: {describe(error)}", None)
         stream = _Stream(target)
         if self._credentials is not None:
             channel = grpc.secure_channel(target, self._credentials, options=self._channel_options)
@@ -486,14 +559,15 @@ class Worker:
         with self._lock:
             if self._state in (WorkerState.CLOSING, WorkerState.STOPPED):
                 channel.close()
-                return False, "closing", None
+                return _Ended(False, "closing", None)
             hello = self._ledger.open_stream(self._hello())
             self._stream = stream
         watchdog: Optional[threading.Timer] = None
         why = "the server ended the stream"
         code: Optional[grpc.StatusCode] = None
+        details = ""
         try:
-            call = pb_grpc.WorkerServiceStub(channel).Connect(self._outgoing(stream, hello))
+            call = pb_grpc.WorkerServiceStub(channel).Connect(self._outgoing(stream, hello), metadata=metadata)
             stream.call = call
             watchdog = threading.Timer(self.welcome_timeout, call.cancel)
             watchdog.daemon = True
@@ -507,7 +581,8 @@ class Worker:
                     break
         except grpc.RpcError as error:
             code = error.code() if hasattr(error, "code") else None
-            why = f"{code.name if code else 'error'}: {error.details() if hasattr(error, 'details') else error}"
+            details = error.details() if hasattr(error, "details") else str(error)
+            why = f"{code.name if code else 'error'}: {details}"
             if not stream.welcomed and code is grpc.StatusCode.CANCELLED and not self._closing.is_set():
                 why = f"no welcome within {self.welcome_timeout:.1f} s"
         finally:
@@ -523,7 +598,7 @@ class Worker:
             if stream.call is not None:
                 stream.call.cancel()
             channel.close()
-        return stream.welcomed, why, code
+        return _Ended(stream.welcomed, why, code, details or "")
 
     def _receive(self, stream: _Stream, message: pb.ServerMessage) -> Optional[Resync]:
         """Applies one server message; returns a Resync if the stream must be reopened."""
@@ -533,10 +608,10 @@ class Worker:
             first_welcome = welcome and not stream.welcomed and self._ledger.stream is StreamPhase.READY
             if first_welcome:
                 stream.welcomed = True
+                self._connected.set()       # under the lock: `wait_connected` waits on _changed
             resync = self._perform_locked(actions)
             self._changed.notify_all()
         if first_welcome:
-            self._connected.set()
             self._log.info("worker.connected target=%s heartbeat_interval_ms=%d resumed_leases=%d",
                            stream.target, message.welcome.heartbeat_interval_ms, len(message.welcome.resumed_leases))
         return resync
