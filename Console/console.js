@@ -2,11 +2,12 @@
 // events. Plain ES2022, no build step, no dependencies: served as is by workflowd.
 //
 // Layout of this file, top to bottom:
-//   formatting and DOM helpers; the JSON API; LiveStream (an EventSource that resumes by
-//   sequence); the connection indicator; globalFeed (the one global stream of all the tabs);
-//   failure notices; ListView (`#/`: TypeGroups or one flat RowSet); WorkflowView and its
-//   LogPane (`#/workflows/<id>`; a step about an asset links to its page, one about an artifact
-//   to its download); AssetView (`#/assets/<id>`); the router.
+//   formatting and DOM helpers; the JSON API (with the CSRF token); LiveStream (an EventSource
+//   that resumes by sequence); the connection indicator; globalFeed (the one global stream of all
+//   the tabs); the session (the login view, who is signed in, sign-out); failure notices;
+//   ListView (`#/`: TypeGroups or one flat RowSet); WorkflowView and its LogPane
+//   (`#/workflows/<id>`; a step about an asset links to its page, one about an artifact to its
+//   download); AssetView (`#/assets/<id>`); the router.
 //
 // Connections are scarce (six per host for the whole browser): one tab holds the global stream
 // for every tab, and a hidden tab holds none of its own.
@@ -243,9 +244,39 @@ function query(params) {
   return text ? `?${text}` : '';
 }
 
+/** The login's path under API: `GET` who is signed in, `POST` sign in, `DELETE` sign out. */
+const SESSION_PATH = '/session';
+/** The cookie, set by the login next to the HTTP-only session cookie, that scripts of this origin can read. */
+const CSRF_COOKIE = 'workflow_csrf';
+/** Where a request that changes something repeats CSRF_COOKIE (a page of another origin cannot read it). */
+const CSRF_HEADER = 'X-CSRF-Token';
+
+/** The value of this page's cookie `name`, or '' without one. */
+function readCookie(name) {
+  for (const pair of document.cookie.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals > 0 && pair.slice(0, equals).trim() === name) return pair.slice(equals + 1).trim();
+  }
+  return '';
+}
+
+/**
+ * The headers of an API request: its body's type, and on every method but GET and HEAD the CSRF
+ * token (without it the server refuses a request its session cookie authenticates).
+ */
+function requestHeaders(method, hasBody) {
+  const headers = {};
+  if (hasBody) headers['Content-Type'] = 'application/json';
+  const csrf = method === 'GET' || method === 'HEAD' ? '' : readCookie(CSRF_COOKIE);
+  if (csrf) headers[CSRF_HEADER] = csrf;
+  return headers;
+}
+
 /**
  * Calls the JSON API. Resolves with the parsed answer; rejects with an ApiError carrying the
  * message of the server's JSON error body (or a sentence saying the server cannot be reached).
+ * A 401 (the session's token expired or was revoked) also ends the session: the login view
+ * replaces the app (but not for the login's own requests, which say so themselves).
  */
 async function api(path, { method = 'GET', body } = {}) {
   let response;
@@ -253,7 +284,7 @@ async function api(path, { method = 'GET', body } = {}) {
     response = await fetch(API + path, {
       method,
       cache: 'no-store',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers: requestHeaders(method, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -268,6 +299,7 @@ async function api(path, { method = 'GET', body } = {}) {
   }
   if (!response.ok) {
     const message = json?.message || text.trim() || response.statusText || 'request failed';
+    if (response.status === 401 && path !== SESSION_PATH) session.expired(message);
     throw new ApiError(response.status, json?.status ?? `HTTP ${response.status}`, message);
   }
   if (json === null) throw new ApiError(response.status, 'BAD_RESPONSE', 'The server answered with something other than JSON.');
@@ -359,6 +391,8 @@ const STATUS = Object.freeze({
   OUT_OF_RANGE: 11,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  /** The session's token expired or was revoked: the login view replaces the app. */
+  UNAUTHENTICATED: 16,
 });
 
 /** Status codes after which a stream is opened again (the server restarts, a transient error). */
@@ -382,7 +416,10 @@ function fingerprint(event) {
  *
  * When a connection fails before it opened, the same request is made once with fetch to tell
  * a server that is away (retry) from one that refuses the request (a 4xx JSON error, e.g.
- * OUT_OF_RANGE after the server's data was replaced): that goes to `onRejected`.
+ * OUT_OF_RANGE after the server's data was replaced): that goes to `onRejected`, except a 401
+ * (the session cookie no longer stands for a valid token), which ends the session
+ * (`session.expired`) and the stream. EventSource cannot send headers: streams authenticate by
+ * the session cookie alone, which the browser sends to the same origin.
  *
  * After a dropped connection (or when started from a `resumePoint()` of an earlier stream) the
  * next connection starts one event early and checks that the event at the last sequence is the
@@ -537,6 +574,11 @@ class LiveStream {
       }
       source.close();
       this.source = null;
+      if (status.code === STATUS.UNAUTHENTICATED) {
+        this.close();
+        session.expired(status.message);
+        return;
+      }
       if (status.code !== STATUS.OK && this.handlers.onRejected) {
         this.reject(status);
         return;
@@ -561,16 +603,23 @@ class LiveStream {
     const generation = this.generation;
     const controller = new AbortController();
     let refusal = null;
+    let unauthenticated = false;
     try {
       const response = await fetch(API + this.makePath(this.lastSequence), { signal: controller.signal, cache: 'no-store' });
       if (response.status >= 400 && response.status < 500) {
         const fallback = { code: STATUS.UNKNOWN, status: `HTTP ${response.status}`, message: response.statusText };
         refusal = await response.json().catch(() => fallback);
+        unauthenticated = response.status === 401;
       }
     } catch { /* away: retry */ } finally {
       controller.abort();
     }
     if (this.closed || generation !== this.generation) return;
+    if (unauthenticated) {
+      this.close();
+      session.expired(refusal.message || 'the server no longer knows this session');
+      return;
+    }
     if (refusal && this.handlers.onRejected) this.reject(refusal);
     else this.retry();
   }
@@ -654,6 +703,7 @@ const globalFeed = {
   quiet: false, // leader: the next reopening only changes the kinds
   release: null, // leader: lets the lock go
   abort: null, // follower: withdraws its request for the lock
+  stopped: false, // signed out: no stream, no place in line for the lock
 
   start() {
     if (!navigator.locks || typeof BroadcastChannel !== 'function') {
@@ -669,9 +719,9 @@ const globalFeed = {
     this.follow();
   },
 
-  /** Listens to the leader and waits in line for the lock. */
+  /** Listens to the leader and waits in line for the lock (not while signed out: `stop()`). */
   follow() {
-    if (this.role === 'follower' || this.role === 'leader') return;
+    if (this.stopped || this.role === 'follower' || this.role === 'leader') return;
     this.setRole('follower');
     connection.set(this, 'connecting');
     this.post({ type: 'hello' });
@@ -694,6 +744,26 @@ const globalFeed = {
     this.release?.();
     this.release = null;
     this.setRole('');
+  },
+
+  /** Signed out (the session's views are gone): closes the stream, or leaves the line for the lock. */
+  stop() {
+    this.stopped = true;
+    if (this.role === 'alone') {
+      this.stream?.close();
+      this.stream = null;
+    } else {
+      this.stepDown();
+    }
+    connection.remove(this);
+  },
+
+  /** Signed in again after `stop()`: resumes after the last event this tab saw. */
+  resume() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    if (this.role === 'alone') this.openStream();
+    else this.follow();
   },
 
   lead(role) {
@@ -855,12 +925,212 @@ const globalFeed = {
 const errorBar = {
   node: null,
   show(text) {
+    // A request of the app that failed because the session ended: the login view says so.
+    if (session.state !== 'app') return;
     const node = this.node;
     setText(node.querySelector('.api-error-text'), text);
     node.hidden = false;
   },
   hide() {
     this.node.hidden = true;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The session: the login view, who is signed in, sign-out
+
+/** Where the tabs of this origin, which share the session cookie, tell each other it changed. */
+const SESSION_CHANNEL = 'workflow-console-session';
+
+/**
+ * Who uses the console, and whether the app or the login view shows.
+ *
+ * At start the page asks `GET /api/v1/session`. A server that does not authenticate answers
+ * `authenticated: false`: the app starts as it always did, with no login and no user in the
+ * header (so does a server that cannot be reached: the app shows what fails, and a later 401
+ * still leads here). A 401 shows the login view instead of the app: the token, posted to
+ * `/api/v1/session`, becomes an HTTP-only session cookie (the page never holds the token after
+ * that) and a `workflow_csrf` cookie that `api()` repeats in `X-CSRF-Token`.
+ *
+ * Any later 401 (the token expired or was revoked) ends the app (`expired`): its page, its
+ * streams and its notices go, and the login view says why. Signing out (`DELETE
+ * /api/v1/session`) does the same. The other tabs hear of both on SESSION_CHANNEL
+ * (`{type: 'signed-out'}`, `{type: 'signed-in'}`) and follow.
+ *
+ * States: '' (asking, or between the two) → 'app' | 'login'; 'app' → '' → 'login' on a 401 or a
+ * sign-out; 'login' → 'app' on a sign-in. `document.documentElement.dataset.session` mirrors it
+ * (for the browser tests).
+ */
+const session = {
+  state: '',
+  who: null, // the WhoAmI answer the app runs as ({subject, roles, authenticated}); null: not known
+  started: false, // the global feed ran once (later sign-ins resume it)
+  channel: null,
+  badge: null,
+
+  start() {
+    this.badge = document.querySelector('[data-testid="session-badge"]');
+    this.badge.querySelector('[data-testid="sign-out"]').addEventListener('click', () => this.signOut());
+    if (typeof BroadcastChannel === 'function') {
+      this.channel = new BroadcastChannel(SESSION_CHANNEL);
+      this.channel.onmessage = (message) => this.onMessage(message.data);
+    }
+    this.check();
+  },
+
+  setState(state) {
+    this.state = state;
+    document.documentElement.dataset.session = state;
+    // The app's navigation and live indicator mean nothing to someone not signed in.
+    document.querySelector('.topnav').hidden = state === 'login';
+    connection.node.hidden = state === 'login';
+    this.renderBadge();
+  },
+
+  /** Asks who the session cookie stands for; shows the app, or the login view on a 401. */
+  async check() {
+    let who = null;
+    try {
+      who = await api(SESSION_PATH);
+    } catch (error) {
+      if (error.httpStatus === 401) {
+        if (this.state === 'app') this.leave();
+        if (this.state !== 'login') this.showLogin();
+        return;
+      }
+      // Away, or a server without sessions: the app starts; a later 401 leads to the login.
+    }
+    // Another user signed in in another tab: the page starts over as that user.
+    if (this.state === 'app' && who?.subject !== this.who?.subject) this.leave();
+    this.enter(who);
+  },
+
+  /** Shows the app as `who` (null: not known). */
+  enter(who) {
+    this.who = who;
+    if (this.state === 'app') {
+      this.renderBadge();
+      return;
+    }
+    this.setState('app');
+    document.getElementById('main').replaceChildren();
+    if (this.started) {
+      globalFeed.resume();
+    } else {
+      this.started = true;
+      globalFeed.start();
+    }
+    route();
+  },
+
+  /** Ends the app: its page (and that page's streams), the global stream, the notices. */
+  leave() {
+    current?.destroy();
+    current = null;
+    globalFeed.stop();
+    notices.clear();
+    errorBar.hide();
+    this.who = null;
+    this.setState('');
+  },
+
+  /** A request of the app was answered 401: back to the login, saying why. */
+  expired(message) {
+    if (this.state !== 'app') return;
+    this.leave();
+    this.showLogin(`Your session has ended: ${message}. Sign in again.`, true);
+  },
+
+  showLogin(message = '', isError = false) {
+    this.setState('login');
+    document.title = 'Sign in · WorkflowEngine';
+    const input = h('input', {
+      id: 'login-token', class: 'login-token', type: 'password', testid: 'login-token',
+      autocomplete: 'current-password', spellcheck: 'false', required: true,
+    });
+    const button = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'login-submit' }, 'Sign in');
+    const line = h('p', { class: 'login-line', role: 'status', 'aria-live': 'polite', hidden: true });
+    const form = h('form', { class: 'panel login', testid: 'login-view', novalidate: true },
+      h('h1', { tabindex: '-1' }, 'Sign in'),
+      h('p', { class: 'muted' }, 'Paste your access token (what workflowctl takes as ', h('code', {}, '--token'), '). '
+        + 'The console keeps it in a cookie that no script can read, until you sign out.'),
+      h('label', { class: 'field', for: 'login-token' }, h('span', {}, 'Token'), input),
+      h('div', { class: 'login-actions' }, button),
+      line);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.signIn(input, button, line);
+    });
+    document.getElementById('main').replaceChildren(form);
+    this.showLine(line, message, isError);
+    input.focus();
+  },
+
+  showLine(line, text, isError = false) {
+    setText(line, text);
+    line.hidden = !text;
+    line.classList.toggle('is-error', isError);
+    line.dataset.testid = isError ? 'login-error' : 'login-message';
+  },
+
+  async signIn(input, button, line) {
+    const token = input.value.trim();
+    if (!token) {
+      this.showLine(line, 'Paste a token first.', true);
+      input.focus();
+      return;
+    }
+    button.disabled = true;
+    this.showLine(line, 'Signing in…');
+    let who;
+    try {
+      who = await api(SESSION_PATH, { method: 'POST', body: { token } });
+    } catch (error) {
+      button.disabled = false;
+      // 401: the server's own words ("unknown or revoked token", "the token has expired", …).
+      this.showLine(line, error.httpStatus === 401 ? error.message : describeError(error), true);
+      input.select();
+      return;
+    }
+    input.value = '';
+    this.channel?.postMessage({ type: 'signed-in' });
+    if (this.state === 'login') this.enter(who);
+  },
+
+  async signOut() {
+    const button = this.badge.querySelector('[data-testid="sign-out"]');
+    button.disabled = true;
+    try {
+      await api(SESSION_PATH, { method: 'DELETE' });
+    } catch (error) {
+      errorBar.show(`Could not sign out: ${describeError(error)}`);
+      return;
+    } finally {
+      button.disabled = false;
+    }
+    this.channel?.postMessage({ type: 'signed-out' });
+    if (this.state === 'app') this.leave();
+    this.showLogin('You signed out.');
+  },
+
+  onMessage(message) {
+    if (message?.type === 'signed-out' && this.state === 'app' && this.who?.authenticated) {
+      this.leave();
+      this.showLogin('You signed out in another tab.');
+    } else if (message?.type === 'signed-in') {
+      this.check();
+    }
+  },
+
+  /** The header's "who": shown while the app runs for an authenticated caller. */
+  renderBadge() {
+    const who = this.state === 'app' && this.who?.authenticated ? this.who : null;
+    this.badge.hidden = !who;
+    if (!who) return;
+    const roles = (who.roles ?? []).join(', ');
+    setText(this.badge.querySelector('[data-testid="session-subject"]'), who.subject);
+    setText(this.badge.querySelector('[data-testid="session-roles"]'), roles);
+    this.badge.title = `Signed in as ${who.subject}${roles ? ` (roles: ${roles})` : ''}`;
   },
 };
 
@@ -985,6 +1255,11 @@ const notices = {
 
   dismissAll() {
     document.querySelector('#main h1')?.focus({ preventScroll: true });
+    this.clear();
+  },
+
+  /** Removes every notice (signed out: they were about the signed-in caller's workflows). */
+  clear() {
     for (const notice of [...this.byWorkflow.values()]) this.remove(notice);
     this.trim();
   },
@@ -3401,6 +3676,8 @@ function reloadView() {
 
 /** Shows the page the hash names; `navigated`: after the user went there (focus moves to it). */
 function route(navigated = false) {
+  // Signed out: the login view shows; the hash is kept for after the sign-in.
+  if (session.state !== 'app') return;
   const next = parseHash();
   if (current && current.kind === next.view && current.update(next)) return;
   current?.destroy();
@@ -3421,11 +3698,11 @@ function start() {
   errorBar.node.querySelector('.api-error-close').addEventListener('click', () => errorBar.hide());
   notices.container = document.getElementById('notices');
   globalFeed.listeners.add(notices);
-  connection.render();
+  // The indicator keeps the page's "Connecting…" while the session is asked for.
   ticker.start();
-  globalFeed.start();
   window.addEventListener('hashchange', () => route(true));
-  route();
+  // The app (the global feed, the page the hash names) once the session says who is there.
+  session.start();
 }
 
 start();

@@ -58,10 +58,12 @@ class Server:
 
     The gRPC port is picked by the kernel (`--port 0`); the HTTP port too unless `http_port` is
     given (a restarted server keeps the page's origin that way). The data directory is fresh
-    unless `data_dir` is given; `stop(remove_data=False)` keeps it for a restart.
+    unless `data_dir` is given; `stop(remove_data=False)` keeps it for a restart. `token`: the
+    bearer token the JSON API helpers send (for a server started with `--auth`).
     """
 
-    def __init__(self, *extra_args: str, data_dir: str | None = None, http_port: int = 0):
+    def __init__(self, *extra_args: str, data_dir: str | None = None, http_port: int = 0, token: str | None = None):
+        self.token = token
         self.owned_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="workflowd-browser-")
         self.args = [
@@ -110,29 +112,32 @@ class Server:
 
     # The JSON API -----------------------------------------------------------------------------
 
-    def call(self, method: str, path: str, body=None, timeout: float = 30):
-        """One request to the JSON API; returns (HTTP status, parsed JSON)."""
+    def call(self, method: str, path: str, body=None, timeout: float = 30, token: str | None = None):
+        """One request to the JSON API; returns (HTTP status, parsed JSON). `token` (default: the
+        server's) goes in `Authorization: Bearer`."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
+        if token or self.token:
+            request.add_header("Authorization", f"Bearer {token or self.token}")
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
 
-    def api(self, method: str, path: str, body=None):
-        status, answer = self.call(method, path, body)
+    def api(self, method: str, path: str, body=None, token: str | None = None):
+        status, answer = self.call(method, path, body, token=token)
         assert status == 200, f"{method} {path} answered {status}: {answer}"
         return answer
 
     def start_workflow(self, params: dict, *, type: str = "TEST", user_id: str = "u1",
-                       user_name: str = "Ada", summary: str = "Import Gold Mine") -> str:
+                       user_name: str = "Ada", summary: str = "Import Gold Mine", token: str | None = None) -> str:
         answer = self.api("POST", "/api/v1/workflows", {
             "type": type, "params": {k: str(v) for k, v in params.items()},
             "user_id": user_id, "user_name": user_name, "summary": summary,
-        })
+        }, token=token)
         return answer["workflow_id"]
 
     def workflow(self, workflow_id: str, omit_steps: bool = True) -> dict:
