@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Targets from the bottom up; imports only ever point down this list:
 /// header fields | C shims → message runtime and generated messages → RPC core → transport |
-/// model → engine → service glue → executables. The code generator stands apart: only
+/// model → engine | access control → service glue → executables. The code generator stands apart: only
 /// Scripts/generate-protos.sh runs it.
 let package = Package(
     name: "WorkflowEngine",

@@ -130,7 +130,7 @@ def fan_out(port: int, clients: int, workflows: int, server: Server) -> dict:
     """`clients` streams of every workflow's start; the time from each start's answer to its
     event on every stream."""
     kinds = "&".join(f"kinds=LOG_EVENT_KIND_{kind}" for kind in ["WORKFLOW_STARTED", "WORKFLOW_COMPLETED", "WORKFLOW_FAILED", "FAILURE_NOTICE"])
-    request = f"GET /api/v1/events?live_only=true&{kinds} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n".encode()
+    request = f"GET /api/v1/events?live_only=true&{kinds} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
     rss_before = server.rss_kib()
     selector = selectors.DefaultSelector()
     sockets = []

@@ -78,6 +78,13 @@ package struct Caller: Sendable, Hashable {
         roles.contains { if case .worker = $0 { true } else { false } }
     }
 
+    /// Whether the caller may download any workflow's artifacts: those who see every workflow,
+    /// and workers (whose jobs read what earlier jobs made) unless they are also a `user`,
+    /// who sees only its own.
+    package var readsEveryArtifact: Bool {
+        seesEveryWorkflow || (isWorker && !roles.contains(.user))
+    }
+
     /// Whether the caller may list the connected workers.
     package var mayListWorkers: Bool { seesEveryWorkflow }
 

@@ -1,11 +1,11 @@
 /// The roles of callers that present a client certificate and no token (mutual TLS with
 /// `--certificate-roles`): one line per certificate identity (its subject's common name, else
-/// the whole subject):
+/// the whole subject, which may hold spaces: the roles are the line's last field):
 ///
 /// ```
 /// # certificate identity   roles
 /// billing-service          operator
-/// import-worker            worker:imports,worker:exports
+/// Import Worker            worker:imports,worker:exports
 /// ```
 struct CertificateRoles: Sendable {
     private let roles: [String: Set<Role>]
@@ -17,10 +17,14 @@ struct CertificateRoles: Sendable {
     init(path: String) throws(AccessSetupError) {
         var roles: [String: Set<Role>] = [:]
         for (number, fields) in try CredentialLines.read(path) {
-            guard fields.count == 2 else {
+            guard fields.count >= 2, let last = fields.last else {
                 throw AccessSetupError(path: path, reason: "line \(number): expected `<certificate identity> <role,...>`")
             }
-            roles[String(fields[0])] = try CredentialLines.roles(fields[1], path: path, line: number)
+            let identity = fields.dropLast().joined(separator: " ")
+            _ = try CredentialLines.subject(Substring(identity), path: path, line: number)
+            guard roles.updateValue(try CredentialLines.roles(last, path: path, line: number), forKey: identity) == nil else {
+                throw AccessSetupError(path: path, reason: "line \(number): \(identity) is listed twice")
+            }
         }
         self.roles = roles
     }

@@ -11,7 +11,8 @@ enum CredentialLines {
             throw AccessSetupError(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
         var lines: [(number: Int, fields: [Substring])] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `\r\n` is one Character in Swift: split on any line break, so CRLF files read alike.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let content = line.prefix { $0 != "#" }
             let fields = content.split(whereSeparator: \.isWhitespace)
             if !fields.isEmpty {
@@ -19,6 +20,15 @@ enum CredentialLines {
             }
         }
         return lines
+    }
+
+    /// `field` as a caller's subject: printable, at most 256 bytes (it is written into events
+    /// and messages), or an error naming the line.
+    static func subject(_ field: Substring, path: String, line: Int) throws(AccessSetupError) -> String {
+        guard Subject.isAcceptable(field) else {
+            throw AccessSetupError(path: path, reason: "line \(line): a subject must be 1 to 256 bytes of printable characters")
+        }
+        return String(field)
     }
 
     /// The roles in `field`, or an error naming the line.

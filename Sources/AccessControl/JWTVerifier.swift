@@ -44,8 +44,8 @@ final class JWTVerifier: Sendable {
                 kids.append(kid)
             }
         }
-        guard !kids.isEmpty else {
-            throw AccessSetupError(path: "--auth jwt", reason: "needs --jwt-secret-file or --jwt-public-keys")
+        guard let firstKid = kids.first else {
+            throw AccessSetupError(path: "(no file)", reason: "--auth jwt needs --jwt-secret-file or --jwt-public-keys")
         }
         var keys: [(name: String, algorithm: any JWTAlgorithm)] = []
         for kid in kids {
@@ -53,7 +53,8 @@ final class JWTVerifier: Sendable {
                 let algorithm = try await collection.getKey(for: JWKIdentifier(string: kid))
                 keys.append((algorithm.name, algorithm))
             } catch {
-                throw AccessSetupError(path: kid, reason: "jwt-kit refused the key: \(error)")
+                let path = kid == firstKid && settings.secretFile != nil ? settings.secretFile : settings.publicKeysFile
+                throw AccessSetupError(path: path ?? kid, reason: "jwt-kit refused the key \(kid): \(error)")
             }
         }
         return JWTVerifier(keys: keys, settings: settings)
@@ -93,7 +94,8 @@ final class JWTVerifier: Sendable {
         }
         let candidates = keys.filter { $0.name == algorithmName }
         guard !candidates.isEmpty else {
-            return .failure(AuthenticationFailure("the token is signed with \(algorithmName), for which this server has no key"))
+            let shown = Subject.isAcceptable(algorithmName) && algorithmName.count <= 16 ? algorithmName : "an unknown algorithm"
+            return .failure(AuthenticationFailure("the token is signed with \(shown), for which this server has no key"))
         }
         let signingInput = token[..<lastPeriod(token)]
         guard candidates.contains(where: { (try? $0.algorithm.verify(parsed.signature, signs: signingInput)) == true }) else {
@@ -114,6 +116,9 @@ final class JWTVerifier: Sendable {
         }
         guard let subject = claims.sub?.value, !subject.isEmpty else {
             return .failure(AuthenticationFailure("the token has no subject (sub)"))
+        }
+        guard Subject.isAcceptable(subject) else {
+            return .failure(AuthenticationFailure("the token's subject (sub) must be at most 256 bytes of printable characters"))
         }
         var roles: Set<Role> = []
         for name in claims.roles ?? [] {
@@ -152,7 +157,7 @@ final class JWTVerifier: Sendable {
         }
         var blocks: [String] = []
         var current: [Substring]?
-        for line in text.split(separator: "\n") {
+        for line in text.split(whereSeparator: \.isNewline) {
             let line = line.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("-----BEGIN ") {
                 current = [Substring(line)]

@@ -23,7 +23,8 @@ struct StaticTokens: Sendable {
                 throw AccessSetupError(path: path, reason: "line \(number): the first field must be a token's SHA-256 as 64 hex digits")
             }
             let roles = try CredentialLines.roles(fields[2], path: path, line: number)
-            guard callers.updateValue(Caller(subject: String(fields[1]), roles: roles), forKey: digest) == nil else {
+            let subject = try CredentialLines.subject(fields[1], path: path, line: number)
+            guard callers.updateValue(Caller(subject: subject, roles: roles), forKey: digest) == nil else {
                 throw AccessSetupError(path: path, reason: "line \(number): the same token is listed twice")
             }
         }

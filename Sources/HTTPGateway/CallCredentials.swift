@@ -11,8 +11,10 @@ import TransportTLS
 /// A request that changes something (any method but GET and HEAD) is refused as cross-site
 /// (PERMISSION_DENIED) when its `Origin` is another origin, or when the session cookie
 /// authenticates it without the CSRF token: the `X-CSRF-Token` header must repeat the
-/// `workflow_csrf` cookie, which a page of another origin cannot read. (`SameSite=Strict`
-/// alone is not enough: another port of the same host is the same site.)
+/// `workflow_csrf` cookie. The Origin check is what stops another origin's page (cookies are
+/// shared across a host's ports, so `SameSite=Strict` alone is not enough, and a page on
+/// another port could read the CSRF cookie); the CSRF token also stops a request that carries
+/// no `Origin` at all.
 struct CallCredentials: Sendable {
     /// The cookie that holds the console's bearer token (HTTP-only, `SameSite=Strict`).
     static let sessionCookie = "workflow_session"
@@ -28,10 +30,8 @@ struct CallCredentials: Sendable {
     /// The credentials of `request`, which arrived on `channel`.
     /// - Throws: PERMISSION_DENIED for a cross-site state-changing request.
     static func of(_ request: Request, channel: any Channel, tls: ServerTLSContext?) async throws(RPCStatus) -> CallCredentials {
+        try checkOrigin(of: request, isTLS: tls != nil)
         let changesState = request.method != .get && request.method != .head
-        if changesState, let origin = request.headers[.origin], origin != ownOrigin(of: request, isTLS: tls != nil) {
-            throw RPCStatus(code: .permissionDenied, message: "cross-site request refused: Origin \(origin) is not this server's")
-        }
         var metadata = Metadata()
         if let authorization = request.headers[.authorization] {
             metadata.addString(authorization, forKey: "authorization")
@@ -48,11 +48,50 @@ struct CallCredentials: Sendable {
             }
             metadata.addString("Bearer \(token)", forKey: "authorization")
         }
-        var peerIdentity: String?
-        if tls?.requiresClientCertificates == true {
-            peerIdentity = try? await channel.eventLoop.submit { PeerIdentity.of(channel) }.get()
+        return CallCredentials(metadata: metadata, peerIdentity: await peerIdentity(of: channel, tls: tls))
+    }
+
+    /// The credentials of a login or logout (`/api/v1/session`): only the client certificate,
+    /// since the session cookie is what they replace (a stale one must not stand in the way),
+    /// and only from this server's own pages.
+    /// - Throws: PERMISSION_DENIED for a cross-site request.
+    static func ofSessionChange(_ request: Request, channel: any Channel, tls: ServerTLSContext?) async throws(RPCStatus) -> CallCredentials {
+        try checkOrigin(of: request, isTLS: tls != nil)
+        return CallCredentials(metadata: Metadata(), peerIdentity: await peerIdentity(of: channel, tls: tls))
+    }
+
+    /// Refuses a state-changing request whose `Origin` is another origin than this server's.
+    private static func checkOrigin(of request: Request, isTLS: Bool) throws(RPCStatus) {
+        guard request.method != .get, request.method != .head, let origin = request.headers[.origin],
+              origin.lowercased() != ownOrigin(of: request, isTLS: isTLS).lowercased()
+        else { return }
+        throw RPCStatus(code: .permissionDenied, message: "cross-site request refused: Origin \(origin) is not this server's")
+    }
+
+    /// Refuses a request addressed to a name that is not loopback (`localhost`, 127.0.0.0/8,
+    /// `::1`): behind such a name is a page whose DNS was rebound to this machine.
+    static func checkLoopbackHost(of request: Request) throws(RPCStatus) {
+        let authority = request.head.authority ?? ""
+        var host = Substring(authority)
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            host = host[host.index(after: host.startIndex)..<end]
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
         }
-        return CallCredentials(metadata: metadata, peerIdentity: peerIdentity)
+        let name = host.lowercased()
+        let isLoopback = name == "localhost" || name == "::1" || (name.hasPrefix("127.") && name.split(separator: ".").count == 4
+            && name.split(separator: ".").allSatisfy { UInt8($0) != nil })
+        guard !isLoopback else { return }
+        throw RPCStatus(
+            code: .permissionDenied,
+            message: "this server does not authenticate callers, so it answers only requests addressed to localhost or 127.0.0.1, not \(authority.prefix(100))"
+        )
+    }
+
+    /// Under mutual TLS, the identity of the client certificate `channel`'s handshake verified.
+    private static func peerIdentity(of channel: any Channel, tls: ServerTLSContext?) async -> String? {
+        guard tls?.requiresClientCertificates == true else { return nil }
+        return try? await channel.eventLoop.submit { PeerIdentity.of(channel) }.get()
     }
 
     /// Credentials of a bearer token alone (a login checking the token it was given).

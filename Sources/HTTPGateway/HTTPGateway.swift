@@ -66,6 +66,10 @@ package final class HTTPGateway: Sendable {
         package var console: ConsoleFiles
         /// TLS for every connection (ALPN `http/1.1`); `nil`: plain HTTP.
         package var tls: ServerTLSContext?
+        /// Whether API requests must be addressed (`Host`) to a loopback name or address: for a
+        /// loopback server without authentication, so a web page whose name was rebound to
+        /// 127.0.0.1 (DNS rebinding) cannot read or drive it.
+        package var requiresLoopbackHost = false
 
         package init(
             host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 4 << 20,
@@ -279,12 +283,12 @@ package final class HTTPGateway: Sendable {
             }
         }
         router.post("/api/v1/session") { request, context in
-            try await self.withCredentials(request, context) { credentials in
+            try await self.withCredentials(request, context, forSessionChange: true) { credentials in
                 await session.logIn(body: try await self.body(of: request), peerIdentity: credentials.peerIdentity)
             }
         }
         router.delete("/api/v1/session") { request, context in
-            try await self.withCredentials(request, context) { _ in
+            try await self.withCredentials(request, context, forSessionChange: true) { _ in
                 session.logOut()
             }
         }
@@ -309,6 +313,7 @@ package final class HTTPGateway: Sendable {
             }
             let credentials: CallCredentials
             do throws(RPCStatus) {
+                if self.configuration.requiresLoopbackHost { try CallCredentials.checkLoopbackHost(of: request) }
                 credentials = try await CallCredentials.of(request, channel: context.channel, tls: self.configuration.tls)
                 try await session.requireMetricsReader(credentials)
             } catch {
@@ -323,14 +328,18 @@ package final class HTTPGateway: Sendable {
 
     // MARK: Calls
 
-    /// Answers with `respond` given the request's credentials, or with why they were refused
-    /// (a cross-site request).
+    /// Answers with `respond` given the request's credentials (for a login or logout, only its
+    /// client certificate), or with why they were refused (a cross-site request).
     private func withCredentials(
-        _ request: Request, _ context: GatewayRequestContext, _ respond: (CallCredentials) async throws -> Response
+        _ request: Request, _ context: GatewayRequestContext, forSessionChange: Bool = false,
+        _ respond: (CallCredentials) async throws -> Response
     ) async throws -> Response {
         let credentials: CallCredentials
         do throws(RPCStatus) {
-            credentials = try await CallCredentials.of(request, channel: context.channel, tls: configuration.tls)
+            if configuration.requiresLoopbackHost { try CallCredentials.checkLoopbackHost(of: request) }
+            credentials = forSessionChange
+                ? try await CallCredentials.ofSessionChange(request, channel: context.channel, tls: configuration.tls)
+                : try await CallCredentials.of(request, channel: context.channel, tls: configuration.tls)
         } catch {
             return Self.error(error)
         }

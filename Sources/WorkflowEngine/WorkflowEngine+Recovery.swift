@@ -52,7 +52,7 @@ extension WorkflowEngine {
             retain(record)
             creationOrder.append(record)
             if !workflow.requestID.isEmpty {
-                workflowIDsByRequestID[workflow.requestID] = workflow.id
+                workflowIDsByRequestID[RequestKey(userID: workflow.userID, requestID: workflow.requestID)] = workflow.id
             }
             if workflow.status == .running {
                 running.append(record)

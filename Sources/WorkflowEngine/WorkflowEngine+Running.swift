@@ -266,9 +266,9 @@ extension WorkflowEngine {
             guard let forgotten = forget(oldest.id) else { continue }
             events.forget(workflowID: oldest.id)
             releaseArtifacts(artifacts)
-            let requestID = forgotten.workflow.requestID
-            if !requestID.isEmpty, workflowIDsByRequestID[requestID] == oldest.id {
-                workflowIDsByRequestID[requestID] = nil
+            let key = RequestKey(userID: forgotten.workflow.userID, requestID: forgotten.workflow.requestID)
+            if !key.requestID.isEmpty, workflowIDsByRequestID[key] == oldest.id {
+                workflowIDsByRequestID[key] = nil
             }
         }
         compactCreationOrderIfSparse()

@@ -44,8 +44,9 @@ public actor WorkflowEngine {
     var records: [String: WorkflowRecord] = [:]
     /// Retained workflows per type and status; a status changes through ``setStatus(_:of:)``.
     var statusTally = WorkflowStatusTally()
-    /// Workflow ids by the request id that started them.
-    var workflowIDsByRequestID: [String: String] = [:]
+    /// Workflow ids by the user and request id that started them: request ids are per user, so
+    /// one user's request id never finds (or names) another user's workflow.
+    var workflowIDsByRequestID: [RequestKey: String] = [:]
     /// Ids of finished workflows, oldest first, for forgetting them.
     var finishedWorkflowIDs = FIFOQueue<(id: String, attempt: Int)>()
     /// Finished workflows whose steps are still in memory, oldest first (with a store only):
@@ -248,13 +249,13 @@ public actor WorkflowEngine {
     ///   ``EngineError/Code/invalidArgument`` when the template refuses the parameters (field
     ///   `params.<name>`); ``EngineError/Code/alreadyExists`` when the request id started a
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
-    ///   its workflow is retained.
+    ///   its workflow is retained, per user: another user's same request id starts its own.
     public func start(_ request: WorkflowRequest, by actor: String = "") throws(EngineError) -> DurableResult<Workflow> {
         if isShuttingDown {
             throw .shuttingDown
         }
         if !request.requestID.isEmpty,
-           let existingID = workflowIDsByRequestID[request.requestID],
+           let existingID = workflowIDsByRequestID[RequestKey(request)],
            let existing = records[existingID] {
             guard existing.request == request else {
                 throw .requestIDReused(request.requestID, existingID: existingID)
@@ -294,7 +295,7 @@ public actor WorkflowEngine {
         retain(record)
         creationOrder.append(record)
         if !request.requestID.isEmpty {
-            workflowIDsByRequestID[request.requestID] = id
+            workflowIDsByRequestID[RequestKey(request)] = id
         }
         // Only the engine appends, so the next sequence is this workflow's first; the workflow is
         // queued for the store before its first event, and so committed no later than it.

@@ -53,6 +53,9 @@ final class WatchLogsProducer: ServerStreamProducer {
     private let workflow: WorkflowState
     private let workflowProgress: (@Sendable () -> WorkflowProgress)?
     private let encodedEvents: EncodedEventCache
+    /// Checked at every pull: a revoked or expired token ends the watch before anything more
+    /// is sent.
+    private let credentials: CallerCheck?
     private let waker: StreamWaker
     private let state: Mutex<State>
 
@@ -64,10 +67,12 @@ final class WatchLogsProducer: ServerStreamProducer {
     ///     has caught up with a workflow that has ended.
     ///   - encodedEvents: encodings shared with the server's other streams (one cache per
     ///     server; events older than its window are encoded for this stream alone).
+    ///   - credentials: the caller's, checked before every pull sends anything; nil: none.
     init(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
         workflowProgress: (@Sendable () -> WorkflowProgress)? = nil,
         encodedEvents: EncodedEventCache,
+        credentials: CallerCheck? = nil,
         waker: StreamWaker
     ) {
         self.log = log
@@ -75,6 +80,7 @@ final class WatchLogsProducer: ServerStreamProducer {
         self.workflow = workflow
         self.workflowProgress = workflowProgress
         self.encodedEvents = encodedEvents
+        self.credentials = credentials
         self.waker = waker
         self.state = Mutex(State(cursor: cursor))
         Self.openWatches.opened()
@@ -88,7 +94,10 @@ final class WatchLogsProducer: ServerStreamProducer {
     private static let openWatches = OpenStreamGauge(label: "workflow_watchlogs_streams")
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
-        state.withLock { state in
+        if let revoked = credentials?.revocation() {
+            return .finished(revoked)
+        }
+        return state.withLock { state in
             guard !state.isCancelled else { return .finished(RPCStatus(code: .cancelled, message: "watch cancelled")) }
             for _ in 0..<Self.readsPerProduce {
                 // Events are encoded straight from the log (no copy); a single-workflow watch

@@ -61,10 +61,11 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         var workflowRequest = WorkflowRequest(request)
-        // The workflow is the caller's: a request's own user_id counts only from an admin (or
-        // when nobody authenticates).
+        // The workflow is the caller's: a request's own user_id and user_name count only from
+        // an admin (or when nobody authenticates), so nobody starts workflows in another's name.
         if caller.isAuthenticated, !(caller.mayActForOthers && !request.userID.isEmpty) {
             workflowRequest.userID = caller.subject
+            if !caller.mayActForOthers { workflowRequest.userName = caller.subject }
         }
         // A repeated request id answers with the existing workflow, in whatever state it is now.
         callEngineDurably(responder) { [workflowRequest] engine throws(EngineError) in
@@ -247,7 +248,8 @@ package struct WorkflowRPCService: Sendable {
         )
     }
 
-    private func watchLogs(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    private func watchLogs(_ bytes: [UInt8], _ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+        let caller = check.caller
         var request = try WorkflowV1.WatchLogsRequest(request: bytes)
         try RequestValidation.check(request)
         request.userID = try Self.restrict(userID: request.userID, to: caller)
@@ -301,6 +303,7 @@ package struct WorkflowRPCService: Sendable {
             workflow: workflowState,
             workflowProgress: request.workflowID.isEmpty ? nil : progressCheck(request.workflowID),
             encodedEvents: encodedEvents,
+            credentials: check,
             waker: waker
         )
     }

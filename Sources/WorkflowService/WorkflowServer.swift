@@ -132,7 +132,7 @@ package final class WorkflowServer: Sendable {
         let access = AccessGuard(authenticator: configuration.authenticator)
         WorkflowRPCService(engine: engine, access: access).register(in: &router)
         FileRPCService(engine: engine, files: environment.files, access: access, logger: logger).register(in: &router)
-        AssetRPCService(assets: environment.assets, access: access).register(in: &router)
+        AssetRPCService(assets: environment.assets, engine: engine, access: access).register(in: &router)
         WorkerRPCService(engine: engine, access: access).register(in: &router)
         let health = HealthService()
         health.setStatus(.serving, forService: WorkflowV1.WorkflowService.name)

@@ -323,6 +323,7 @@ struct Workflowd: AsyncParsableCommand {
                 http: try Int(httpPort).map {
                     var http = HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
                     http.tls = tls
+                    http.requiresLoopbackHost = !authenticator.isEnabled && Self.isLoopback(host)
                     return http
                 },
                 metrics: metrics.map(Self.emitter),
@@ -426,7 +427,6 @@ extension Workflowd {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// The values of `--store`.
 /// How callers authenticate (`--auth`).
 enum AuthScheme: String, ExpressibleByArgument {
     /// Nobody authenticates; every caller may do everything.
@@ -437,6 +437,7 @@ enum AuthScheme: String, ExpressibleByArgument {
     case jwt
 }
 
+/// The values of `--store`.
 enum StoreKind: String, ExpressibleByArgument {
     /// SQLite in `--data-dir`: durable across restarts and crashes.
     case sqlite

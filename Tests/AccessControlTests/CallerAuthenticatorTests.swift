@@ -52,6 +52,7 @@ struct CallerAuthenticatorTests {
             ("# ok\n\nabc alice user\n", "line 3: the first field must be a token's SHA-256 as 64 hex digits"),
             ("\(digest) alice user,root\n", "line 1: unknown role 'root' (admin, operator, user, viewer or worker:<queue>)"),
             ("\(digest) alice user\n\(digest) bob user\n", "line 2: the same token is listed twice"),
+            ("\(digest) al\u{7}ice user\n", "line 1: a subject must be 1 to 256 bytes of printable characters"),
         ] {
             let path = try Self.file(text)
             do {
@@ -67,10 +68,11 @@ struct CallerAuthenticatorTests {
     @Test("a client certificate without a token is the identity its line gives roles to; a token always decides")
     func certificates() async throws {
         let tokens = try Self.file("\(StaticTokens.digest(of: "t")) alice user\n")
-        let certificates = try Self.file("svc-orders operator\nimporter worker:imports,worker:exports\n")
+        let certificates = try Self.file("svc-orders operator\r\nImport Worker  worker:imports,worker:exports\r\n")
         let access = try await CallerAuthenticator.load(.tokens(path: tokens), certificateRolesPath: certificates)
         #expect(try Self.caller(access, nil, certificate: "svc-orders").get() == Caller(subject: "svc-orders", roles: [.operator]))
         #expect(try Self.caller(access, "Bearer t", certificate: "svc-orders").get().subject == "alice")
+        #expect(try Self.caller(access, nil, certificate: "Import Worker").get().roles == [.worker(queue: "imports"), .worker(queue: "exports")])
         #expect(Self.caller(access, "Bearer nope", certificate: "svc-orders") == .failure(AuthenticationFailure("unknown or revoked token")))
         guard case .failure(let failure) = Self.caller(access, nil, certificate: "svc-intruder") else {
             Issue.record("an unlisted certificate was accepted")

@@ -82,7 +82,7 @@ struct JWTVerifierTests {
         let access = try await CallerAuthenticator.load(.jwt(JWTSettings(secretFile: try Self.file(Self.secret))))
         let payload = Data(#"{"sub":"alice","exp":4102444800,"aud":"workflowd","roles":["admin"]}"#.utf8).base64URLEncodedString()
         let none = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64URLEncodedString()
-        #expect(Self.refusal(access, "\(none).\(payload).") != nil)
+        #expect(Self.refusal(access, "\(none).\(payload).") == "the token is signed with none, for which this server has no key")
         let es256 = try await Self.es256(Claims(), key: ES256PrivateKey())
         #expect(Self.refusal(access, es256) == "the token is signed with ES256, for which this server has no key")
     }
@@ -98,6 +98,25 @@ struct JWTVerifierTests {
         try ES256PrivateKey().publicKey.pemRepresentation.write(toFile: path, atomically: true, encoding: .utf8)
         try await access.reload()
         #expect(Self.refusal(access, token) == "the token's signature does not verify")
+    }
+
+    @Test("a verified token is remembered only until it expires")
+    func cacheEndsAtExpiry() async throws {
+        let verifier = try await JWTVerifier.load(JWTSettings(secretFile: try Self.file(Self.secret), clockSkew: .seconds(30)))
+        let token = try await Self.hs256(Claims(expiresIn: 60))
+        #expect((try? verifier.caller(forToken: Substring(token)).get()) != nil)
+        #expect((try? verifier.caller(forToken: Substring(token), now: Date().addingTimeInterval(80)).get()) != nil, "within the skew")
+        let later = verifier.caller(forToken: Substring(token), now: Date().addingTimeInterval(120))
+        #expect(later == .failure(AuthenticationFailure("the token has expired")))
+    }
+
+    @Test("subjects that would garble events and messages are refused")
+    func subjects() async throws {
+        let access = try await CallerAuthenticator.load(.jwt(JWTSettings(secretFile: try Self.file(Self.secret))))
+        let message = "the token's subject (sub) must be at most 256 bytes of printable characters"
+        #expect(Self.refusal(access, try await Self.hs256(Claims(sub: "alice\nWorkflow TEST started by root"))) == message)
+        #expect(Self.refusal(access, try await Self.hs256(Claims(sub: String(repeating: "a", count: 257)))) == message)
+        #expect((try? Self.authenticate(access, try await Self.hs256(Claims(sub: "Zoë ✓"))).get())?.subject == "Zoë ✓")
     }
 
     @Test("unusable key files are refused at load")

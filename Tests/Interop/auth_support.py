@@ -1,14 +1,17 @@
 """Credentials for the authentication tests: static token files (`--auth tokens`), JWT signing
-keys and tokens (`--auth jwt`, minted with PyJWT and cryptography), and grpcio calls that carry
-an `authorization` value."""
+keys and tokens (`--auth jwt`, minted with PyJWT and cryptography), grpcio calls that carry
+an `authorization` value, and requests to the HTTP side port that carry one (or a cookie)."""
 
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
+import ssl
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import grpc
 import jwt
@@ -16,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from conftest import WORKER_SERVICE
+from conftest import WORKER_SERVICE, Server
 from tls_pki import PKI
 from workflow.v1 import workflow_pb2_grpc as pb_grpc
 
@@ -176,3 +179,66 @@ def rpc_error(call, *arguments, **options) -> grpc.RpcError:
 
 def status(error: grpc.RpcError) -> tuple[grpc.StatusCode, str]:
     return error.code(), error.details()
+
+
+# --- the HTTP side port ----------------------------------------------------------------------
+
+class Answer(NamedTuple):
+    """An HTTP answer: its status, its body (JSON parsed; text that is not JSON as a string; None
+    when empty), every header in order (Set-Cookie comes more than once) and the body's bytes."""
+
+    status: int
+    body: object
+    headers: list[tuple[str, str]]
+    data: bytes
+
+    def values(self, name: str) -> list[str]:
+        return [value for header, value in self.headers if header.lower() == name.lower()]
+
+
+class HTTPPort:
+    """The HTTP side port of `server`: plain HTTP, or HTTPS trusting the authority `ca` (a PEM
+    file) when given. `send` makes one request on a connection of its own."""
+
+    def __init__(self, server: Server, ca: Path | None = None):
+        self.port = server.http_port
+        self._context = ssl.create_default_context(cafile=str(ca)) if ca is not None else None
+        # The server's own origin as these requests address it (`Host: 127.0.0.1:<port>`).
+        self.origin = f"{'https' if ca is not None else 'http'}://127.0.0.1:{self.port}"
+
+    def send(self, method: str, path: str, body=None, token: str | None = None, headers: dict | None = None) -> Answer:
+        """`body`: a dict (sent as JSON), bytes or None; `token`: sent as `Authorization: Bearer`."""
+        if self._context is not None:
+            connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=self._context)
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        payload = json.dumps(body).encode() if isinstance(body, dict) else body
+        sent = {"Content-Type": "application/json", **({"Authorization": bearer(token)} if token else {}), **(headers or {})}
+        try:
+            connection.request(method, path, body=payload, headers=sent)
+            response = connection.getresponse()
+            data = response.read()
+            try:
+                parsed = json.loads(data) if data else None
+            except ValueError:
+                parsed = data.decode(errors="replace")
+            return Answer(response.status, parsed, response.getheaders(), data)
+        finally:
+            connection.close()
+
+    def log_in(self, token: str) -> dict[str, str]:
+        """POST /api/v1/session with `token`: the cookies it sets, by name (fails unless 200)."""
+        answer = self.send("POST", "/api/v1/session", {"token": token})
+        assert answer.status == 200, answer
+        return set_cookies(answer)
+
+
+def set_cookies(answer: Answer) -> dict[str, str]:
+    """The cookies an answer sets: name -> value (the attributes left out)."""
+    pairs = (header.split(";", 1)[0].split("=", 1) for header in answer.values("Set-Cookie"))
+    return {name: value for name, value in pairs}
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """The `Cookie` header a browser sends back with `cookies`."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}

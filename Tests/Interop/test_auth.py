@@ -3,10 +3,14 @@ real workflowd processes: static tokens and their revocation on SIGHUP, JWTs (HS
 and what is refused, per-user visibility and the roles, the audit trail across a restart, client
 certificates with --certificate-roles, and workflowctl's --token.
 
-One server per group of cases: `site` (--auth tokens, six callers, a remote queue) serves most of
-them; reloads, JWTs, the audit's restart and mutual TLS start their own."""
+Also: tokens and JWTs over TLS and a JWT under mutual TLS, request ids per user, no credential in
+the log, and a held lease resumed only for a queue the worker still serves.
+
+One server per group of cases: `site` (--auth tokens, seven callers, remote queues) serves most of
+them; reloads, JWTs, the audit's restart, TLS and the log's check start their own."""
 
 import hashlib
+import secrets
 import signal
 import subprocess
 import threading
@@ -18,8 +22,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from auth_support import (AuthPKI, Client, SigningKeys, TokenFile, bearer, claims, hmac_token, public_pem, rpc_error,
-                          status, token_line, unsigned_token, write_public_keys)
+from auth_support import (AuthPKI, Client, HTTPPort, SigningKeys, TokenFile, bearer, claims, cookie_header, hmac_token,
+                          public_pem, rpc_error, status, token_line, unsigned_token, write_public_keys)
 from conftest import WORKFLOW_SERVICE, Server, workflowd_binary
 from raw_worker import RawWorker
 from test_tls import secure_channel, tls_arguments
@@ -34,11 +38,15 @@ MISSING = "no credentials: send the metadata `authorization: Bearer <token>`"
 NOT_BEARER = "the authorization metadata must be `Bearer <token>`"
 UNKNOWN = "unknown or revoked token"
 
-ROLES = {"alice": "user", "bob": "user", "ops": "operator", "view": "viewer", "root": "admin", "w-imp": "worker:imports"}
+ROLES = {"alice": "user", "bob": "user", "ops": "operator", "view": "viewer", "root": "admin", "w-imp": "worker:imports",
+         "w-ab": "worker:a,worker:b"}
 
 TEMPLATES = """
 [REMOTE_IMPORT] retries=0 timeout=1m
 Process = remote queue=imports heartbeat=5s
+
+[REMOTE_A] retries=0 timeout=1m
+Process = remote queue=a heartbeat=5s
 """
 
 # TEST parameters: one that runs until cancelled (a job of 300 s), one that fails at once, a quick one.
@@ -196,7 +204,7 @@ def test_each_token_is_its_caller_whatever_the_case_of_the_scheme(site):
     for subject, roles in ROLES.items():
         token = site.tokens.tokens[subject]
         for scheme in ("Bearer", "bearer", "BEARER"):
-            assert who(site.sending(f"{scheme} {token}")) == (subject, [roles], True), (subject, scheme)
+            assert who(site.sending(f"{scheme} {token}")) == (subject, sorted(roles.split(",")), True), (subject, scheme)
 
 
 def test_health_and_reflection_need_no_token(site):
@@ -245,6 +253,46 @@ def test_sighup_revokes_and_adds_tokens_and_a_broken_file_keeps_the_old_ones(tmp
     finally:
         server.stop()
     assert server.process.returncode == 0
+
+
+def test_a_revoked_token_ends_the_streams_it_opened(tmp_path):
+    """Streams check their credentials as they go: a watch ends UNAUTHENTICATED before it sends
+    anything more, a worker's stream at its next message (the engine then forgets the worker)."""
+    tokens = TokenFile(tmp_path / "tokens.txt", {"carol": "user", "root": "admin", "w": "worker:imports"})
+    templates = tmp_path / "templates.conf"
+    templates.write_text(TEMPLATES)
+    server = Server("--auth", "tokens", "--auth-tokens", str(tokens.path), "--templates", str(templates), "--store", "memory")
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            carol, root = Client(channel, bearer(tokens.tokens["carol"])), Client(channel, bearer(tokens.tokens["root"]))
+            first = start(carol, **LONG)
+            watch = carol.WatchLogs(pb.WatchLogsRequest(workflow_id=first), timeout=60)
+            assert next(watch).kind == pb.LOG_EVENT_KIND_WORKFLOW_STARTED
+            worker = RawWorker(channel, metadata=Client(channel, bearer(tokens.tokens["w"])).metadata)
+            worker.hello(name="w", instance_id="w-1", queues=("imports",))
+            assert [w.worker.name for w in root.ListWorkers(pb.ListWorkersRequest()).workers] == ["w"]
+
+            tokens.remove("carol")
+            tokens.remove("w")
+            reload(server, "server.auth_reloaded")
+            # The watch was following carol's running workflow: its next step ends it.
+            with pytest.raises(grpc.RpcError) as ended:
+                for event in watch:
+                    assert event.workflow_id == first
+            assert ended.value.code() == UNAUTHENTICATED, status(ended.value)
+            assert ended.value.details() == UNKNOWN, "the words a new call gets"
+
+            worker.send(heartbeat=pb.WorkerHeartbeat())
+            with pytest.raises(grpc.RpcError) as refused:
+                worker.next(timeout=10)
+            assert refused.value.code() == UNAUTHENTICATED, status(refused.value)
+            deadline = time.monotonic() + 10
+            while root.ListWorkers(pb.ListWorkersRequest()).workers:
+                assert time.monotonic() < deadline, "the revoked worker is still connected"
+                time.sleep(0.05)
+            root.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=first))
+    finally:
+        server.stop()
 
 
 GOOD_LINE = token_line("good-token", "alice", "user")
@@ -479,6 +527,51 @@ def test_a_user_lists_and_counts_only_its_own(site, workflows):
     assert hers and {workflow.user_id for workflow in hers} == {"alice"}
 
 
+def test_request_ids_are_per_user(site):
+    """bob's start with alice's request id is a workflow of his own, and nothing bob gets back
+    names hers; each of them repeating a request gets their own workflow again."""
+    alice, bob, root = site.client("alice"), site.client("bob"), site.client("root")
+    request = pb.StartWorkflowRequest(type="TEST", params=LONG, request_id="r-1")
+    other_request = pb.StartWorkflowRequest(type="TEST", params=QUICK, request_id="r-1")
+    hers = alice.StartWorkflow(request)
+    assert hers.status == pb.WORKFLOW_STATUS_RUNNING
+    to_bob: list[str] = []  # every answer and error bob receives, as text
+    try:
+        refusal = None
+        try:
+            his = bob.StartWorkflow(request)
+        except grpc.RpcError as error:
+            refusal = status(error)
+        if refusal is not None:
+            leak = " naming alice's workflow" if hers.workflow_id in refusal[1] else ""
+            pytest.fail(f"bob's start with alice's request id was refused{leak}: {refusal}")
+        to_bob.append(str(his))
+        assert his.status == pb.WORKFLOW_STATUS_RUNNING and his.workflow_id != hers.workflow_id, (his, hers)
+        repeated = bob.StartWorkflow(request)
+        to_bob.append(str(repeated))
+        assert repeated.workflow_id == his.workflow_id
+        differing = rpc_error(bob.StartWorkflow, other_request)
+        to_bob.append(error_text := f"{differing.code()} {differing.details()}")
+        assert differing.code() == grpc.StatusCode.ALREADY_EXISTS and his.workflow_id in differing.details(), error_text
+        workflow = bob.GetWorkflow(pb.GetWorkflowRequest(workflow_id=his.workflow_id, omit_steps=True))
+        to_bob.append(str(workflow))
+        assert (workflow.user_id, workflow.started_by, workflow.request_id) == ("bob", "bob", "r-1")
+        to_bob.append(str(bob.ListWorkflows(pb.ListWorkflowsRequest(page_size=1000))))
+
+        again = alice.StartWorkflow(request)
+        assert again.workflow_id == hers.workflow_id
+        differing = rpc_error(alice.StartWorkflow, other_request)
+        assert differing.code() == grpc.StatusCode.ALREADY_EXISTS and hers.workflow_id in differing.details(), status(differing)
+        theirs = root.GetWorkflow(pb.GetWorkflowRequest(workflow_id=hers.workflow_id, omit_steps=True))
+        assert (theirs.user_id, theirs.request_id) == ("alice", "r-1")
+        assert not [text for text in to_bob if hers.workflow_id in text], "bob was told alice's workflow id"
+    finally:
+        root.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=hers.workflow_id))
+        for workflow in root.ListWorkflows(pb.ListWorkflowsRequest(page_size=1000, user_id="bob")).workflows:
+            if workflow.request_id == "r-1" and workflow.status == pb.WORKFLOW_STATUS_RUNNING:
+                root.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow.id))
+
+
 class Collector:
     """A WatchLogs call read in a thread until `stop`."""
 
@@ -651,6 +744,45 @@ def test_a_worker_token_serves_its_queue_and_reads_files_and_nothing_else(site, 
     assert_denied(refused.value, "alice")
 
 
+def test_a_held_lease_comes_back_only_while_the_hello_lists_its_queue(site):
+    """A worker that may serve queues a and b takes a lease of queue a; reconnecting with that
+    lease held and queue a, it gets it back; reconnecting with queue b only, it does not (the
+    lease is cancelled as ended, and a report under it is refused)."""
+    worker, alice, root = site.client("w-ab"), site.client("alice"), site.client("root")
+    first = RawWorker(site.channel, metadata=worker.metadata)
+    first.hello(name="ab", instance_id="ab-1", queues=("a",))
+    workflow_id = start(alice, type="REMOTE_A")
+    try:
+        assignment = first.next_of("assignment")
+        lease = assignment.lease
+        assert (lease.workflow_id, assignment.queue) == (workflow_id, "a")
+        first.report(lease, 1, steps=["first half"])
+        assert first.next_of("ack").sequence == 1
+        first.cancel()
+
+        # With queue a in its hello, the same instance gets its lease back.
+        again = RawWorker(site.channel, metadata=worker.metadata)
+        welcome = again.hello(name="ab", instance_id="ab-1", queues=("a",), held_leases=[lease])
+        assert [(resumed.lease, resumed.sequence) for resumed in welcome.resumed_leases] == [(lease, 1)]
+        again.cancel()
+
+        # Without it (queue b only, which it may serve), the lease is not its again.
+        serving_b = RawWorker(site.channel, metadata=worker.metadata)
+        welcome = serving_b.hello(name="ab", instance_id="ab-1", queues=("b",), held_leases=[lease])
+        assert list(welcome.resumed_leases) == [], welcome
+        cancellation = serving_b.next_of("cancellation")
+        assert (cancellation.lease, cancellation.lease_ended) == (lease, True), cancellation
+        serving_b.report(lease, 2, steps=["second half"], end="completed")
+        refusal = serving_b.next_of("refusal")
+        assert (refusal.sequence, refusal.code) == (2, grpc.StatusCode.FAILED_PRECONDITION.value[0]), refusal
+        workflow = root.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id))
+        assert workflow.status == pb.WORKFLOW_STATUS_RUNNING, pb.WorkflowStatus.Name(workflow.status)
+        assert [step.message for job in workflow.jobs for step in job.steps] == ["first half"]
+        serving_b.cancel()
+    finally:
+        root.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id))
+
+
 # MARK: 4. audit
 
 
@@ -804,3 +936,135 @@ def test_workflowctl_without_a_good_token_exits_3_naming_the_option(site):
     for refused in (workflowctl(site, "list"), workflowctl(site, "list", "--token", "not-a-token")):
         assert refused.returncode == 3, refused
         assert "--token" in refused.stderr, refused.stderr
+
+
+# MARK: 7. tokens over TLS
+
+
+def test_static_tokens_over_tls_are_checked_and_revoked(pki, tmp_path):
+    tokens = TokenFile(tmp_path / "tokens.txt", {"alice": "user", "carol": "user"})
+    server = Server(*tls_arguments(pki), "--auth", "tokens", "--auth-tokens", str(tokens.path), "--store", "memory")
+    try:
+        with secure_channel(server, pki) as channel:
+            refused = {None: MISSING, "Bearer": NOT_BEARER, "Basic eDp5": NOT_BEARER, "Bearer two tokens": NOT_BEARER,
+                       "Bearer forged-token-of-nobody": UNKNOWN}
+            for authorization, message in refused.items():
+                client = Client(channel, authorization)
+                calls = ((client.WhoAmI, pb.WhoAmIRequest()), (client.StartWorkflow, pb.StartWorkflowRequest(type="TEST")))
+                for call, request in calls:
+                    assert status(rpc_error(call, request)) == (UNAUTHENTICATED, message), authorization
+
+            alice, carol = Client(channel, bearer(tokens.tokens["alice"])), Client(channel, bearer(tokens.tokens["carol"]))
+            assert who(alice) == ("alice", ["user"], True)
+            workflow = alice.GetWorkflow(pb.GetWorkflowRequest(workflow_id=start(alice, **QUICK), omit_steps=True))
+            assert (workflow.user_id, workflow.started_by) == ("alice", "alice")
+            assert who(carol) == ("carol", ["user"], True)
+            tokens.remove("carol")
+            reload(server, "server.auth_reloaded")
+            assert status(rpc_error(carol.WhoAmI, pb.WhoAmIRequest())) == (UNAUTHENTICATED, UNKNOWN)
+            assert status(rpc_error(carol.ListWorkflows, pb.ListWorkflowsRequest())) == (UNAUTHENTICATED, UNKNOWN)
+            assert who(alice) == ("alice", ["user"], True)
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+
+
+def test_jwts_over_tls_are_checked(pki, tmp_path):
+    server = Server(*tls_arguments(pki), "--auth", "jwt", "--jwt-secret-file", str(KEYS.write_secret(tmp_path / "secret")),
+                    "--store", "memory")
+    try:
+        with secure_channel(server, pki) as channel:
+            refused = {
+                "missing": (None, MISSING),
+                "not bearer": (f"Basic {KEYS.sign(claims(), 'HS256')}", NOT_BEARER),
+                "malformed": (bearer("not-a-jwt"), "the token is not a well-formed JWT"),
+                "expired": (bearer(KEYS.sign(claims(lifetime=-120), "HS256")), "the token has expired"),
+                "wrong audience": (bearer(KEYS.sign(claims(audience="billing"), "HS256")),
+                                   "the token's audience (aud) does not include workflowd"),
+                "another secret": (bearer(OTHER_KEYS.sign(claims(), "HS256")), "the token's signature does not verify"),
+            }
+            for case, (authorization, message) in refused.items():
+                client = Client(channel, authorization)
+                for call, request in ((client.WhoAmI, pb.WhoAmIRequest()), (client.ListWorkflows, pb.ListWorkflowsRequest())):
+                    assert status(rpc_error(call, request)) == (UNAUTHENTICATED, message), case
+
+            client = Client(channel, bearer(KEYS.sign(claims("tls-alice", roles=["user"]), "HS256")))
+            assert who(client) == ("tls-alice", ["user"], True)
+            workflow = client.GetWorkflow(pb.GetWorkflowRequest(workflow_id=start(client, **QUICK), omit_steps=True))
+            assert (workflow.user_id, workflow.started_by) == ("tls-alice", "tls-alice")
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+
+
+def test_a_jwt_under_mutual_tls_is_the_caller(pki, tmp_path):
+    """With a client certificate and no --certificate-roles, the token alone is the caller."""
+    server = Server(*tls_arguments(pki, mutual=True), "--auth", "jwt",
+                    "--jwt-secret-file", str(KEYS.write_secret(tmp_path / "secret")), "--store", "memory")
+    try:
+        with secure_channel(server, pki, client=pki.client) as channel:
+            client = Client(channel, bearer(KEYS.sign(claims("mtls-alice", roles=["operator"]), "HS256")))
+            assert who(client) == ("mtls-alice", ["operator"], True)
+            workflow = client.GetWorkflow(pb.GetWorkflowRequest(workflow_id=start(client, **QUICK), omit_steps=True))
+            assert (workflow.user_id, workflow.started_by) == ("mtls-alice", "mtls-alice")
+            assert rpc_error(Client(channel, None).WhoAmI, pb.WhoAmIRequest()).code() == UNAUTHENTICATED
+            expired = Client(channel, bearer(KEYS.sign(claims("mtls-alice", lifetime=-120), "HS256")))
+            assert status(rpc_error(expired.WhoAmI, pb.WhoAmIRequest())) == (UNAUTHENTICATED, "the token has expired")
+    finally:
+        server.stop()
+
+
+# MARK: 8. the log
+
+
+def fragments(secret: str, width: int = 12) -> set[str]:
+    """Every `width`-character piece of `secret`: found in a log, a piece says part of it leaked."""
+    return {secret[start:start + width] for start in range(len(secret) - width + 1)}
+
+
+def test_no_token_or_cookie_reaches_the_log_even_at_trace_level(tmp_path):
+    tokens = TokenFile(tmp_path / "tokens.txt", {"alice": "user", "carol": "user", "root": "admin", "w-imp": "worker:imports"})
+    templates = tmp_path / "templates.conf"
+    templates.write_text(TEMPLATES)
+    server = Server("--log-level", "trace", "--auth", "tokens", "--auth-tokens", str(tokens.path), "--templates", str(templates),
+                    "--store", "memory")
+    forged = [f"forged-{secrets.token_urlsafe(24)}" for _ in range(4)]
+    cookies: dict[str, str] = {}
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            alice, carol, root, imp = (Client(channel, bearer(tokens.tokens[name])) for name in ("alice", "carol", "root", "w-imp"))
+            assert who(alice)[0] == "alice"
+            workflow_id = start(alice, **LONG)
+            assert status(rpc_error(Client(channel, bearer(forged[0])).WhoAmI, pb.WhoAmIRequest())) == (UNAUTHENTICATED, UNKNOWN)
+            malformed = Client(channel, f"Bearer {forged[1]} more")
+            assert status(rpc_error(malformed.ListWorkflows, pb.ListWorkflowsRequest())) == (UNAUTHENTICATED, NOT_BEARER)
+            assert rpc_error(imp.ListWorkflows, pb.ListWorkflowsRequest()).code() == PERMISSION_DENIED
+            refused_worker = RawWorker(channel, metadata=imp.metadata)
+            refused_worker.send(hello=pb.WorkerHello(name="w", instance_id="w-1", queues=["exports"], slots=1))
+            with pytest.raises(grpc.RpcError):
+                refused_worker.next()
+            assert who(carol)[0] == "carol"
+            tokens.remove("carol")
+            reload(server, "server.auth_reloaded")
+            assert status(rpc_error(carol.WhoAmI, pb.WhoAmIRequest())) == (UNAUTHENTICATED, UNKNOWN)
+
+            port = HTTPPort(server)
+            cookies = port.log_in(tokens.tokens["alice"])
+            with_csrf = {**cookie_header(cookies), "X-CSRF-Token": cookies["workflow_csrf"]}
+            assert port.send("GET", "/api/v1/workflows", headers=cookie_header(cookies)).status == 200
+            cancel = f"/api/v1/workflows/{workflow_id}/cancel"
+            assert port.send("POST", cancel, headers=cookie_header(cookies)).status == 403
+            assert port.send("POST", cancel, headers=with_csrf).status == 200
+            assert port.send("POST", "/api/v1/session", {"token": forged[2]}).status == 401
+            assert port.send("GET", "/api/v1/workflows", token=forged[3]).status == 401
+            assert port.send("GET", "/api/v1/session", token=tokens.tokens["carol"]).status == 401
+            assert port.send("GET", "/metrics", token=tokens.tokens["root"]).status == 200
+            assert port.send("DELETE", "/api/v1/session", headers=with_csrf).status == 200
+            assert wait_until_ended(root, workflow_id).cancelled_by == "alice"
+    finally:
+        log = server.stop()
+    assert " trace " in log and "server.auth_reloaded" in log, "the log is not the trace-level log of these calls"
+    secrets_sent = [*tokens.tokens.values(), *forged, *cookies.values()]
+    assert len(cookies) == 2 and all(secrets_sent)
+    leaked = [piece for secret in secrets_sent for piece in fragments(secret) if piece in log]
+    assert not leaked, f"credentials in the log: {leaked[:5]}"

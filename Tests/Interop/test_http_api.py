@@ -68,14 +68,17 @@ def wait_for(server: Server, workflow_id: str, status: str, timeout: float = 30)
 
 
 class EventStreamReader:
-    """A server-sent event stream over a raw socket: (fields) per event, in order."""
+    """A server-sent event stream over a raw socket: (fields) per event, in order. `query` is a
+    dict or a list of (name, value) pairs (a repeated field); `headers` are sent too (e.g.
+    `Authorization`)."""
 
-    def __init__(self, server: Server, query: dict, last_event_id: str | None = None):
+    def __init__(self, server: Server, query, last_event_id: str | None = None, headers: dict | None = None):
         self.socket = socket.create_connection(("127.0.0.1", server.http_port), timeout=30)
-        headers = f"GET /api/v1/events?{urlencode(query)} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+        request = f"GET /api/v1/events?{urlencode(query)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        request += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         if last_event_id is not None:
-            headers += f"Last-Event-ID: {last_event_id}\r\n"
-        self.socket.sendall((headers + "\r\n").encode())
+            request += f"Last-Event-ID: {last_event_id}\r\n"
+        self.socket.sendall((request + "\r\n").encode())
         self.buffer = b""
         head = self._until(b"\r\n\r\n")
         self.status_line = head.split(b"\r\n")[0].decode()
@@ -224,6 +227,20 @@ def test_bad_input_gets_the_rpcs_status_as_an_http_status_and_a_json_error(http_
     assert headers["Content-Type"] == "application/json"
     assert error["status"] == grpc_status and isinstance(error["code"], int), error
     assert message in error["message"], error
+
+
+def test_without_authentication_the_api_answers_only_requests_addressed_to_loopback(http_server):
+    # A page whose name was rebound to 127.0.0.1 (DNS rebinding) addresses it by that name.
+    for host in ("evil.example", "evil.example:8080", "10.0.0.1", "127.0.0.1.evil.example"):
+        for method, path, body in (("GET", "/api/v1/workflows", None), ("POST", "/api/v1/workflows", {"type": "TEST"}),
+                                   ("GET", "/api/v1/events?live_only=true", None)):
+            status, answer, _ = call(http_server, method, path, body, headers={"Host": host})
+            assert status == 403 and "addressed to localhost or 127.0.0.1" in answer["message"], (host, path, answer)
+    for host in ("localhost", f"localhost:{http_server.http_port}", f"127.0.0.1:{http_server.http_port}", "127.1.2.3", "[::1]:80"):
+        status, answer, _ = call(http_server, "GET", "/api/v1/workflows?page_size=1", headers={"Host": host})
+        assert status == 200, (host, answer)
+    status, _, _ = call(http_server, "GET", "/healthz", headers={"Host": "evil.example"})
+    assert status == 200, "probes and the console's files are not the API"
 
 
 def test_a_body_over_the_limit_and_an_unknown_route_get_json_errors(http_server):
@@ -491,7 +508,7 @@ def test_a_thousand_streams_and_one_that_never_reads_keep_memory_bounded():
 
         async def one_stream(opened: asyncio.Event, counter: list[int]):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /api/v1/events?live_only=true&min_level=LOG_LEVEL_INFO HTTP/1.1\r\nHost: x\r\n\r\n")
+            writer.write(b"GET /api/v1/events?live_only=true&min_level=LOG_LEVEL_INFO HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             await writer.drain()
             await reader.readuntil(b"\r\n\r\n")
             counter[0] += 1
@@ -535,7 +552,7 @@ def test_a_thousand_streams_and_one_that_never_reads_keep_memory_bounded():
         # One client asks for everything and never reads its socket.
         stalled = socket.create_connection(("127.0.0.1", port))
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: x\r\n\r\n")
+        stalled.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         head = b""
         while b"\r\n\r\n" not in head:  # its stream is open (live from here) before the events
             head += stalled.recv(1)

@@ -146,7 +146,7 @@ def test_failed_uploads_answer_precisely_and_leave_nothing(server):
     # A client that goes away halfway through its body.
     with socket.create_connection(("127.0.0.1", server.http_port)) as raw:
         query = urlencode({"name": "cut.csv", "sha256": "a" * 64})
-        raw.sendall(f"POST /api/v1/files?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n".encode() + b"a" * 300_000)
+        raw.sendall(f"POST /api/v1/files?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n".encode() + b"a" * 300_000)
         time.sleep(0.3)
     deadline = time.monotonic() + 10
     while uploads_left(server) != before and time.monotonic() < deadline:

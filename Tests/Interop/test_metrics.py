@@ -66,7 +66,7 @@ def test_metrics_parse_and_move_as_workflows_run():
                  "max_attempts": "2", "backoff_ms": "0"}, pb.WORKFLOW_STATUS_COMPLETED)
             last = run({"jobs": "2", "steps": "1", "step_delay_ms": "0", "fail_job": "1"}, pb.WORKFLOW_STATUS_FAILED)
             with socket.create_connection(("127.0.0.1", server.http_port)) as stream:
-                stream.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: x\r\n\r\n")
+                stream.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 wait_until(lambda: value(scrape(server), "workflow_http_event_streams") == 1, what="the event stream gauge")
 
             def moved():

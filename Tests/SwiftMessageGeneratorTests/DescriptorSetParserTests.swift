@@ -109,7 +109,7 @@ struct DescriptorSetParserTests {
         let connect = try #require(file.services.last?.methods.first)
         #expect(connect.name == "Connect" && connect.clientStreaming && connect.serverStreaming)
         let service = try #require(file.services.first)
-        #expect(service.comment == "Runs multi-step operations as observable workflows.")
+        #expect(service.comment.hasPrefix("Runs multi-step operations as observable workflows.\n\nWhen the server authenticates callers"))
         #expect(service.methods.map(\.name) == [
             "StartWorkflow", "GetWorkflow", "WatchLogs", "RetryWorkflow", "CancelWorkflow", "ListWorkflows", "ListSteps", "CountWorkflows",
             "UploadFile", "DownloadArtifact", "DownloadFile", "ListAssets", "GetAsset", "WhoAmI",
@@ -128,7 +128,7 @@ struct DescriptorSetParserTests {
         #expect(params.typeName == ".workflow.v1.StartWorkflowRequest.ParamsEntry")
         #expect(start.nestedMessages.map(\.fullName) == ["workflow.v1.StartWorkflowRequest.ParamsEntry"])
         #expect(start.nestedMessages.map(\.isMapEntry) == [true])
-        #expect(try Self.field("request_id", of: start).comment.hasSuffix("Recognised while the workflow is retained."))
+        #expect(try Self.field("request_id", of: start).comment.hasSuffix("another user's same id starts its own workflow."))
 
         let list = try #require(file.messages.first { $0.name == "ListWorkflowsRequest" })
         let statuses = try Self.field("statuses", of: list)

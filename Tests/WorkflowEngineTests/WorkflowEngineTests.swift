@@ -324,8 +324,15 @@ struct WorkflowEngineTests {
         #expect(error?.field == "request_id")
         #expect(error?.code == .alreadyExists)
         #expect(error?.message.contains(first.id) == true, "the error names the existing workflow")
+        // Request ids are per user: another user's same id starts a workflow of its own and
+        // learns nothing of the first.
+        var otherUser = other
+        otherUser.userID = "bob"
+        let bobs = try await engine.start(otherUser).value
+        #expect(bobs.id != first.id && bobs.requestID == "req-1")
+        #expect(try await engine.start(otherUser).value.id == bobs.id)
         _ = await EngineTesting.eventsUntilTerminal(of: first.id, in: engine.events)
-        #expect(engine.events.read(after: 0, matching: .all, limit: 100).startedCount == 1)
+        #expect(engine.events.read(after: 0, matching: .all, limit: 100).startedCount == 2, "one workflow per user, however often asked")
     }
 
     @Test("finished workflows beyond the retention are forgotten")

@@ -269,10 +269,13 @@ extension WorkflowV1 {
         /// Parameters for the workflow's jobs, e.g. {"file_path": "/data/assets.csv"}.
         public var params: [String: String]
 
-        /// The id of the user starting the workflow.
+        /// The user the workflow is for. When the server authenticates callers (`--auth`), only an
+        /// admin may set it (empty: the admin itself); anyone else's workflow is its own, whatever
+        /// this says.
         public var userID: String
 
-        /// The display name of the user starting the workflow.
+        /// The display name of that user; likewise only an admin's counts (others' workflows show
+        /// their subject).
         public var userName: String
 
         /// A human-readable summary such as "Import Gold Mine".
@@ -281,6 +284,7 @@ extension WorkflowV1 {
         /// Optional caller-chosen id that makes retries of this call safe: the same id with the same
         /// request answers with the workflow it started (in its current state); with a different
         /// request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained.
+        /// Request ids are per user (`user_id`): another user's same id starts its own workflow.
         public var requestID: String
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -288,10 +292,10 @@ extension WorkflowV1 {
         /// - Parameters:
         ///   - type: A registered workflow type such as "IMPORT_ASSETS" or "TEST".
         ///   - params: Parameters for the workflow's jobs, e.g. {"file_path": "/data/assets.csv"}.
-        ///   - userID: The id of the user starting the workflow.
-        ///   - userName: The display name of the user starting the workflow.
+        ///   - userID: The user the workflow is for. When the server authenticates callers (`--auth`), only an admin may set it (empty: the admin itself); anyone else's workflow is its own, whatever this says.
+        ///   - userName: The display name of that user; likewise only an admin's counts (others' workflows show their subject).
         ///   - summary: A human-readable summary such as "Import Gold Mine".
-        ///   - requestID: Optional caller-chosen id that makes retries of this call safe: the same id with the same request answers with the workflow it started (in its current state); with a different request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained.
+        ///   - requestID: Optional caller-chosen id that makes retries of this call safe: the same id with the same request answers with the workflow it started (in its current state); with a different request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained. Request ids are per user (`user_id`): another user's same id starts its own workflow.
         public init(
             type: String = "",
             params: [String: String] = [:],
@@ -1487,10 +1491,11 @@ extension WorkflowV1 {
         /// When the workflow finished, in Unix epoch milliseconds; 0 if it has not.
         public var finishedAtMs: Int64
 
-        /// The id of the user who started the workflow.
+        /// The user the workflow belongs to (who may see, retry and cancel it when callers are
+        /// authenticated with the `user` role).
         public var userID: String
 
-        /// The display name of the user who started the workflow.
+        /// The display name of that user.
         public var userName: String
 
         /// The parameters the workflow was started with.
@@ -1541,8 +1546,8 @@ extension WorkflowV1 {
         public var artifacts: [WorkflowV1.Artifact]
 
         /// Who started the workflow: the caller's identity (token subject or client certificate),
-        /// which differs from `user_id` when an admin started it for a user; empty without
-        /// authentication.
+        /// which differs from `user_id` when an admin started it for a user; empty when nobody
+        /// authenticates and the caller presented no client certificate.
         public var startedBy: String
 
         /// Who retried it last; empty if nobody did.
@@ -1561,8 +1566,8 @@ extension WorkflowV1 {
         ///   - createdAtMs: When the workflow was created, in Unix epoch milliseconds.
         ///   - startedAtMs: When the workflow started, in Unix epoch milliseconds; 0 if it has not.
         ///   - finishedAtMs: When the workflow finished, in Unix epoch milliseconds; 0 if it has not.
-        ///   - userID: The id of the user who started the workflow.
-        ///   - userName: The display name of the user who started the workflow.
+        ///   - userID: The user the workflow belongs to (who may see, retry and cancel it when callers are authenticated with the `user` role).
+        ///   - userName: The display name of that user.
         ///   - params: The parameters the workflow was started with.
         ///   - jobs: The workflow's jobs in order.
         ///   - stats: Duration of the whole workflow and the sum of its jobs' counters.
@@ -1575,7 +1580,7 @@ extension WorkflowV1 {
         ///   - asOfSequence: Set by GetWorkflow: the sequence of the newest event this tree reflects (for a workflow that ended, its terminal event, so it stays the same until a retry). WatchLogs of the workflow with `after_sequence` set to it follows on from this state with no gap and no duplicate (events still being committed come once they are). 0 in ListWorkflows. After a crash the events not yet committed are lost and their sequences are given to new events: a client that lost its stream without an `UNAVAILABLE` end should read the tree again rather than resume after a sequence from before.
         ///   - result: Set when the workflow completed: the outputs its template designates, by default those of its last job.
         ///   - artifacts: The files the workflow produced, in the order they were first made; DownloadArtifact streams one.
-        ///   - startedBy: Who started the workflow: the caller's identity (token subject or client certificate), which differs from `user_id` when an admin started it for a user; empty without authentication.
+        ///   - startedBy: Who started the workflow: the caller's identity (token subject or client certificate), which differs from `user_id` when an admin started it for a user; empty when nobody authenticates and the caller presented no client certificate.
         ///   - retriedBy: Who retried it last; empty if nobody did.
         ///   - cancelledBy: Who asked it to stop; empty if nobody did.
         public init(
@@ -2073,7 +2078,8 @@ extension WorkflowV1 {
         /// Only workflows of this type (empty: any).
         public var workflowType: String
 
-        /// Only workflows started by this user (empty: any).
+        /// Only workflows of this user (empty: any). A caller with the `user` role sees only its
+        /// own: empty means its own, another user is PERMISSION_DENIED.
         public var userID: String
 
         /// Only events of this job (empty: any); terminal workflow events of the matching workflows
@@ -2096,7 +2102,7 @@ extension WorkflowV1 {
         ///   - afterSequence: Replay retained events with a greater sequence first; 0 replays everything retained.
         ///   - liveOnly: Skip the replay and send only events appended after the call arrives.
         ///   - workflowType: Only workflows of this type (empty: any).
-        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - userID: Only workflows of this user (empty: any). A caller with the `user` role sees only its own: empty means its own, another user is PERMISSION_DENIED.
         ///   - jobID: Only events of this job (empty: any); terminal workflow events of the matching workflows are always sent.
         ///   - entityTag: Only steps naming this entity tag (empty: any); terminal workflow events of the matching workflows are always sent.
         ///   - kinds: Only events of these kinds (empty: any); terminal workflow events of the matching workflows and gap markers are always sent.
@@ -3063,7 +3069,8 @@ extension WorkflowV1 {
         /// Only workflows of this type (empty: any).
         public var type: String
 
-        /// Only workflows started by this user (empty: any).
+        /// Only workflows of this user (empty: any). A caller with the `user` role sees only its
+        /// own: empty means its own, another user is PERMISSION_DENIED.
         public var userID: String
 
         /// Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
@@ -3087,7 +3094,7 @@ extension WorkflowV1 {
         /// - Parameters:
         ///   - statuses: Only workflows in one of these states (empty: any).
         ///   - type: Only workflows of this type (empty: any).
-        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - userID: Only workflows of this user (empty: any). A caller with the `user` role sees only its own: empty means its own, another user is PERMISSION_DENIED.
         ///   - createdAfterMs: Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
         ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
         ///   - pageSize: At most this many per page: 1 to 1000, 0 for the default of 50.
@@ -3581,7 +3588,8 @@ extension WorkflowV1 {
         /// Only workflows of this type (empty: any).
         public var type: String
 
-        /// Only workflows started by this user (empty: any).
+        /// Only workflows of this user (empty: any). A caller with the `user` role sees only its
+        /// own: empty means its own, another user is PERMISSION_DENIED.
         public var userID: String
 
         /// Only workflows whose summary contains this text, ignoring case (empty: any).
@@ -3597,7 +3605,7 @@ extension WorkflowV1 {
         ///
         /// - Parameters:
         ///   - type: Only workflows of this type (empty: any).
-        ///   - userID: Only workflows started by this user (empty: any).
+        ///   - userID: Only workflows of this user (empty: any). A caller with the `user` role sees only its own: empty means its own, another user is PERMISSION_DENIED.
         ///   - summaryContains: Only workflows whose summary contains this text, ignoring case (empty: any).
         ///   - createdAfterMs: Only workflows created at or after this time, in Unix epoch milliseconds (0: no bound).
         ///   - createdBeforeMs: Only workflows created before this time, in Unix epoch milliseconds (0: no bound).
@@ -7754,7 +7762,9 @@ extension WorkflowV1.WorkerInfo {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.WhoAmIRequest`.
+    /// The request of WhoAmI: nothing but the call's credentials.
+    ///
+    /// The Swift form of `workflow.v1.WhoAmIRequest`.
     public struct WhoAmIRequest: ProtoMessage {
         /// Creates a message; every field defaults to its proto3 default.
         public init() {}
@@ -7796,10 +7806,12 @@ extension WorkflowV1.WhoAmIRequest {
 }
 
 extension WorkflowV1 {
-    /// `workflow.v1.WhoAmIResponse`.
+    /// Who the server takes the caller to be.
+    ///
+    /// The Swift form of `workflow.v1.WhoAmIResponse`.
     public struct WhoAmIResponse: ProtoMessage {
         /// The caller's identity: its token's subject or its client certificate's; empty when the
-        /// server runs without authentication.
+        /// server runs without authentication and the caller presented no client certificate.
         public var subject: String
 
         /// Its roles: admin, operator, user, viewer, worker:<queue>.
@@ -7812,7 +7824,7 @@ extension WorkflowV1 {
         /// Creates a message; every field defaults to its proto3 default.
         ///
         /// - Parameters:
-        ///   - subject: The caller's identity: its token's subject or its client certificate's; empty when the server runs without authentication.
+        ///   - subject: The caller's identity: its token's subject or its client certificate's; empty when the server runs without authentication and the caller presented no client certificate.
         ///   - roles: Its roles: admin, operator, user, viewer, worker:<queue>.
         ///   - authenticated: False when the server runs without authentication (`--auth off`): every caller may do everything.
         public init(
@@ -7962,6 +7974,11 @@ extension WorkflowV1 {
 
 extension WorkflowV1 {
     /// Runs multi-step operations as observable workflows.
+    ///
+    /// When the server authenticates callers (`--auth tokens` or `jwt`), every call needs the
+    /// metadata `authorization: Bearer <token>` (else UNAUTHENTICATED), and the token's roles decide
+    /// what it may do (else PERMISSION_DENIED). A caller with the `user` role sees only its own
+    /// workflows: another user's is NOT_FOUND, exactly as an id that does not exist.
     ///
     /// The methods of `workflow.v1.WorkflowService`.
     public enum WorkflowService {

@@ -17,6 +17,12 @@ struct AccessGuard: Sendable {
 
     /// The authenticated caller of a call, if its roles allow `permission`.
     func caller(of context: ServerCallContext, needing permission: Permission) throws(RPCStatus) -> Caller {
+        try check(of: context, needing: permission).caller
+    }
+
+    /// The authenticated caller of a call, if its roles allow `permission`, with the means to
+    /// check later that its credentials still stand.
+    func check(of context: ServerCallContext, needing permission: Permission) throws(RPCStatus) -> CallerCheck {
         let authorization = context.metadata.firstString(forKey: "authorization")
         switch authenticator.authenticate(authorization: authorization, certificateIdentity: context.peerIdentity) {
         case .failure(let failure):
@@ -29,7 +35,9 @@ struct AccessGuard: Sendable {
                     message: "\(caller.subject) (\(roles)) may not \(permission.action): that needs \(permission.roles)"
                 )
             }
-            return caller
+            return CallerCheck(
+                caller: caller, authenticator: authenticator, authorization: authorization, certificateIdentity: context.peerIdentity
+            )
         }
     }
 
@@ -49,23 +57,25 @@ struct AccessGuard: Sendable {
         }
     }
 
-    /// A server-streaming handler that starts only for a caller allowed `permission`.
+    /// A server-streaming handler that starts only for a caller allowed `permission`; a
+    /// stream that lasts checks its ``CallerCheck`` as it goes.
     func serverStreaming(
         _ permission: Permission,
-        _ start: @escaping @Sendable (_ request: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer
+        _ start: @escaping @Sendable (_ request: [UInt8], _ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer
     ) -> RPCHandler {
         .serverStreaming { request, context, waker throws(RPCStatus) in
-            try start(request, try self.caller(of: context, needing: permission), waker)
+            try start(request, try self.check(of: context, needing: permission), waker)
         }
     }
 
-    /// A request-streaming handler that starts only for a caller allowed `permission`.
+    /// A request-streaming handler that starts only for a caller allowed `permission`; a
+    /// stream that lasts checks its ``CallerCheck`` as it goes.
     func requestStreaming(
         _ permission: Permission,
-        _ start: @escaping @Sendable (_ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler
+        _ start: @escaping @Sendable (_ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler
     ) -> RPCHandler {
         .bidirectionalStreaming { context, waker throws(RPCStatus) in
-            try start(try self.caller(of: context, needing: permission), waker)
+            try start(try self.check(of: context, needing: permission), waker)
         }
     }
 }

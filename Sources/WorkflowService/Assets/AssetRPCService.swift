@@ -1,18 +1,23 @@
 import AccessControl
 import Foundation
 import RPCCore
+import WorkflowEngine
 import WorkflowMessages
 import WorkflowTemplates
 
 /// Serves `ListAssets` and `GetAsset` of `workflow.v1.WorkflowService` from the
 /// ``AssetRegistry`` (in memory, restored from the store at start), so a step's entity route
-/// `/assets/<id>` resolves. The registry is shared: every role that reads may read it.
+/// `/assets/<id>` resolves. The registry is shared: every role that reads may read it, but
+/// an asset's `updated_by_workflow_id` reaches a caller that sees only its own workflows only
+/// when it names one of them.
 struct AssetRPCService: Sendable {
     private let assets: AssetRegistry
+    private let engine: WorkflowEngine
     private let access: AccessGuard
 
-    init(assets: AssetRegistry, access: AccessGuard) {
+    init(assets: AssetRegistry, engine: WorkflowEngine, access: AccessGuard) {
         self.assets = assets
+        self.engine = engine
         self.access = access
     }
 
@@ -42,12 +47,12 @@ struct AssetRPCService: Sendable {
                 query.afterTag = tag
             }
             let page = assets.list(query)
-            let response = WorkflowV1.ListAssetsResponse(
-                assets: page.assets.map(WorkflowV1.Asset.init),
-                nextPageToken: page.hasMore ? Data((page.assets.last?.tag ?? "").utf8).base64EncodedString() : "",
-                totalCount: Int32(clamping: page.totalCount)
-            )
-            responder.succeed(response.serializedBytes())
+            let nextPageToken = page.hasMore ? Data((page.assets.last?.tag ?? "").utf8).base64EncodedString() : ""
+            answer(page.assets, to: caller, responder) { assets in
+                WorkflowV1.ListAssetsResponse(
+                    assets: assets, nextPageToken: nextPageToken, totalCount: Int32(clamping: page.totalCount)
+                ).serializedBytes()
+            }
         } catch {
             responder.fail(error)
         }
@@ -71,9 +76,29 @@ struct AssetRPCService: Sendable {
                 let key = request.assetID.isEmpty ? "tag \"\(request.tag.prefix(200))\"" : "id \"\(request.assetID.prefix(200))\""
                 throw RPCStatus(code: .notFound, message: "no asset with \(key)")
             }
-            responder.succeed(WorkflowV1.Asset(asset).serializedBytes())
+            answer([asset], to: caller, responder) { assets in assets[0].serializedBytes() }
         } catch {
             responder.fail(error)
+        }
+    }
+
+    /// Answers with `encode` of `assets`, each naming the workflow that last changed it only if
+    /// `caller` may see that workflow (asked of the engine for a caller limited to its own).
+    private func answer(
+        _ assets: [Asset], to caller: Caller, _ responder: UnaryResponder, encode: @escaping @Sendable ([WorkflowV1.Asset]) -> [UInt8]
+    ) {
+        let messages = assets.map(WorkflowV1.Asset.init)
+        guard caller.visibleOwner != nil else { return responder.succeed(encode(messages)) }
+        let named = Set(messages.map(\.updatedByWorkflowID).filter { !$0.isEmpty })
+        engine.submit { engine in
+            named.filter { (try? engine.workflow(id: $0, visibleTo: caller)) != nil }
+        } then: { (result: Result<Set<String>, Never>) in
+            let visible = result.get()
+            responder.succeed(encode(messages.map { message in
+                var message = message
+                if !visible.contains(message.updatedByWorkflowID) { message.updatedByWorkflowID = "" }
+                return message
+            }))
         }
     }
 }

@@ -1,5 +1,5 @@
-import Logging
 import AccessControl
+import Logging
 import RPCCore
 import WorkflowEngine
 import WorkflowFiles
@@ -39,7 +39,8 @@ struct FileRPCService: Sendable {
         router.register(Methods.downloadFile, access.serverStreaming(.readFiles, downloadFile))
     }
 
-    private func downloadArtifact(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    private func downloadArtifact(_ bytes: [UInt8], _ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+        let caller = check.caller
         let request = try WorkflowV1.DownloadArtifactRequest(request: bytes)
         guard !request.artifactID.isEmpty else {
             throw RPCStatus(code: .invalidArgument, message: "artifact_id: is required")
@@ -54,7 +55,7 @@ struct FileRPCService: Sendable {
         let workflow: Workflow
         do throws(EngineError) {
             workflow = try engine.fromHandler { engine throws(EngineError) in
-                caller.isWorker ? try engine.workflow(id: workflowID) : try engine.workflow(id: workflowID, visibleTo: caller)
+                caller.readsEveryArtifact ? try engine.workflow(id: workflowID) : try engine.workflow(id: workflowID, visibleTo: caller)
             }
         } catch {
             throw RPCStatus(code: .notFound, message: "no artifact \"\(request.artifactID)\": \(error.message)")
@@ -69,7 +70,7 @@ struct FileRPCService: Sendable {
         }
     }
 
-    private func downloadFile(_ bytes: [UInt8], _ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
+    private func downloadFile(_ bytes: [UInt8], _ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any ServerStreamProducer {
         let request = try WorkflowV1.DownloadFileRequest(request: bytes)
         guard !request.fileID.isEmpty else {
             throw RPCStatus(code: .invalidArgument, message: "file_id: is required")

@@ -25,8 +25,8 @@ package struct WorkerRPCService: Sendable {
         router.register(Methods.listWorkers, access.unary(.listWorkers, listWorkers))
     }
 
-    private func connect(_ caller: Caller, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler {
-        WorkerStreamCall(engine: engine, caller: caller, waker: waker)
+    private func connect(_ check: CallerCheck, _ waker: StreamWaker) throws(RPCStatus) -> any RequestStreamHandler {
+        WorkerStreamCall(engine: engine, credentials: check, waker: waker)
     }
 
     private func listWorkers(_ bytes: [UInt8], _ caller: Caller, _ responder: UnaryResponder) {

@@ -43,18 +43,23 @@ final class WorkerStreamCall: RequestStreamHandler {
     }
 
     private let engine: WorkflowEngine
-    /// Who connected: the queues of its hello must be ones it may serve.
-    private let caller: Caller
+    /// Who connected: the queues of its hello must be ones it may serve, and its credentials
+    /// must still stand at every message (a revoked token ends the stream, and the engine then
+    /// forgets the worker).
+    private let credentials: CallerCheck
     private let waker: StreamWaker
     private let state = Mutex(State())
 
-    init(engine: WorkflowEngine, caller: Caller, waker: StreamWaker) {
+    init(engine: WorkflowEngine, credentials: CallerCheck, waker: StreamWaker) {
         self.engine = engine
-        self.caller = caller
+        self.credentials = credentials
         self.waker = waker
     }
 
     func receive(_ bytes: [UInt8]) throws(RPCStatus) {
+        if let revoked = credentials.revocation() {
+            throw revoked
+        }
         let message = try WorkflowV1.WorkerMessage(request: bytes)
         let sessionID = state.withLock { $0.sessionID }
         switch message.message {
@@ -136,6 +141,7 @@ final class WorkerStreamCall: RequestStreamHandler {
         guard state.withLock({ $0.sessionID }) == nil else {
             throw RPCStatus(code: .failedPrecondition, message: "hello was already sent on this stream")
         }
+        let caller = credentials.caller
         if let refused = hello.queues.first(where: { !caller.mayServe(queue: $0) }) {
             throw RPCStatus(
                 code: .permissionDenied,

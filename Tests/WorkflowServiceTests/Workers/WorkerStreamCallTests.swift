@@ -104,7 +104,7 @@ private final class InlineTransport: Sendable {
         _ = try await loop.submit { try engine.fromHandler { try $0.restore() } }.get()
         let transport = InlineTransport(store: store)
         let call = try await loop.submit {
-            let call = WorkerStreamCall(engine: engine, caller: .unauthenticated(certificateIdentity: nil), waker: transport.waker)
+            let call = WorkerStreamCall(engine: engine, credentials: .unchecked(.unauthenticated(certificateIdentity: nil)), waker: transport.waker)
             transport.attach(call)
             let hello = WorkflowV1.WorkerHello(name: "w", instanceID: "w-1", queues: ["q"], slots: 1)
             try call.receive(WorkflowV1.WorkerMessage(message: .hello(hello)).serializedBytes())

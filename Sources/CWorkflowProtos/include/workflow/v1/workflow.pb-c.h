@@ -315,11 +315,14 @@ struct  Workflow__V1__StartWorkflowRequest
   size_t n_params;
   Workflow__V1__StartWorkflowRequest__ParamsEntry **params;
   /*
-   * The id of the user starting the workflow.
+   * The user the workflow is for. When the server authenticates callers (`--auth`), only an
+   * admin may set it (empty: the admin itself); anyone else's workflow is its own, whatever
+   * this says.
    */
   char *user_id;
   /*
-   * The display name of the user starting the workflow.
+   * The display name of that user; likewise only an admin's counts (others' workflows show
+   * their subject).
    */
   char *user_name;
   /*
@@ -330,6 +333,7 @@ struct  Workflow__V1__StartWorkflowRequest
    * Optional caller-chosen id that makes retries of this call safe: the same id with the same
    * request answers with the workflow it started (in its current state); with a different
    * request it is ALREADY_EXISTS naming that workflow. Recognised while the workflow is retained.
+   * Request ids are per user (`user_id`): another user's same id starts its own workflow.
    */
   char *request_id;
 };
@@ -688,11 +692,12 @@ struct  Workflow__V1__Workflow
    */
   int64_t finished_at_ms;
   /*
-   * The id of the user who started the workflow.
+   * The user the workflow belongs to (who may see, retry and cancel it when callers are
+   * authenticated with the `user` role).
    */
   char *user_id;
   /*
-   * The display name of the user who started the workflow.
+   * The display name of that user.
    */
   char *user_name;
   /*
@@ -758,8 +763,8 @@ struct  Workflow__V1__Workflow
   Workflow__V1__Artifact **artifacts;
   /*
    * Who started the workflow: the caller's identity (token subject or client certificate),
-   * which differs from `user_id` when an admin started it for a user; empty without
-   * authentication.
+   * which differs from `user_id` when an admin started it for a user; empty when nobody
+   * authenticates and the caller presented no client certificate.
    */
   char *started_by;
   /*
@@ -850,7 +855,8 @@ struct  Workflow__V1__WatchLogsRequest
    */
   char *workflow_type;
   /*
-   * Only workflows started by this user (empty: any).
+   * Only workflows of this user (empty: any). A caller with the `user` role sees only its
+   * own: empty means its own, another user is PERMISSION_DENIED.
    */
   char *user_id;
   /*
@@ -1108,7 +1114,8 @@ struct  Workflow__V1__ListWorkflowsRequest
    */
   char *type;
   /*
-   * Only workflows started by this user (empty: any).
+   * Only workflows of this user (empty: any). A caller with the `user` role sees only its
+   * own: empty means its own, another user is PERMISSION_DENIED.
    */
   char *user_id;
   /*
@@ -1240,7 +1247,8 @@ struct  Workflow__V1__CountWorkflowsRequest
    */
   char *type;
   /*
-   * Only workflows started by this user (empty: any).
+   * Only workflows of this user (empty: any). A caller with the `user` role sees only its
+   * own: empty means its own, another user is PERMISSION_DENIED.
    */
   char *user_id;
   /*
@@ -2381,6 +2389,9 @@ struct  Workflow__V1__WorkerInfo
     , NULL, 0,NULL, 0, 0, 0,NULL, 0, 0, 0,NULL }
 
 
+/*
+ * The request of WhoAmI: nothing but the call's credentials.
+ */
 struct  Workflow__V1__WhoAmIRequest
 {
   ProtobufCMessage base;
@@ -2390,12 +2401,15 @@ struct  Workflow__V1__WhoAmIRequest
      }
 
 
+/*
+ * Who the server takes the caller to be.
+ */
 struct  Workflow__V1__WhoAmIResponse
 {
   ProtobufCMessage base;
   /*
    * The caller's identity: its token's subject or its client certificate's; empty when the
-   * server runs without authentication.
+   * server runs without authentication and the caller presented no client certificate.
    */
   char *subject;
   /*
