@@ -16,41 +16,44 @@ package struct Caller: Sendable, Hashable {
     /// False when authentication is off (`--auth off`): the caller holds every power and
     /// requests name their own `user_id`, as before there were identities.
     package let isAuthenticated: Bool
+    /// Read from `roles` once: every call asks.
+    private let isAdmin: Bool
+    private let isOperator: Bool
+    private let isUser: Bool
+    private let isViewer: Bool
 
     /// An authenticated caller.
     package init(subject: String, roles: Set<Role>) {
-        self.subject = subject
-        self.roles = roles
-        self.isAuthenticated = true
+        self.init(subject: subject, roles: roles, isAuthenticated: true)
     }
 
-    private init(anonymousWith identity: String) {
-        self.subject = identity
-        self.roles = [.admin]
-        self.isAuthenticated = false
+    private init(subject: String, roles: Set<Role>, isAuthenticated: Bool) {
+        self.subject = subject
+        self.roles = roles
+        self.isAuthenticated = isAuthenticated
+        self.isAdmin = roles.contains(.admin)
+        self.isOperator = roles.contains(.operator)
+        self.isUser = roles.contains(.user)
+        self.isViewer = roles.contains(.viewer)
     }
 
     /// The caller of a server without authentication: every power; its subject is the client
     /// certificate's identity if it presented one (for the audit trail), else empty.
     package static func unauthenticated(certificateIdentity: String?) -> Caller {
-        Caller(anonymousWith: certificateIdentity ?? "")
+        Caller(subject: certificateIdentity ?? "", roles: [.admin], isAuthenticated: false)
     }
 
     /// Whether the caller reads every workflow (admin, operator, viewer) rather than only its own.
-    package var seesEveryWorkflow: Bool {
-        roles.contains(.admin) || roles.contains(.operator) || roles.contains(.viewer)
-    }
+    package var seesEveryWorkflow: Bool { isAdmin || isOperator || isViewer }
 
     /// Whether the caller may read workflows, their steps, events, files and assets at all.
-    package var mayRead: Bool { seesEveryWorkflow || roles.contains(.user) }
+    package var mayRead: Bool { seesEveryWorkflow || isUser }
 
     /// Whether the caller may start workflows and upload their input files.
-    package var mayStart: Bool {
-        roles.contains(.admin) || roles.contains(.operator) || roles.contains(.user)
-    }
+    package var mayStart: Bool { isAdmin || isOperator || isUser }
 
     /// Whether the caller may start a workflow for another user (name its `user_id`).
-    package var mayActForOthers: Bool { roles.contains(.admin) }
+    package var mayActForOthers: Bool { isAdmin }
 
     /// Whether the caller may retry or cancel workflows: any (admin, operator) or its own (user).
     package var mayControl: Bool { mayStart }
@@ -60,17 +63,17 @@ package struct Caller: Sendable, Hashable {
 
     /// Whether the caller may see a workflow that `ownerID` started.
     package func sees(ownerID: String) -> Bool {
-        seesEveryWorkflow || (roles.contains(.user) && ownerID == subject)
+        seesEveryWorkflow || (isUser && ownerID == subject)
     }
 
     /// Whether the caller may retry or cancel a workflow that `ownerID` started.
     package func controls(ownerID: String) -> Bool {
-        roles.contains(.admin) || roles.contains(.operator) || (roles.contains(.user) && ownerID == subject)
+        isAdmin || isOperator || (isUser && ownerID == subject)
     }
 
     /// Whether the caller may serve `queue`'s jobs as a worker.
     package func mayServe(queue: String) -> Bool {
-        roles.contains(.admin) || roles.contains(.worker(queue: queue))
+        isAdmin || roles.contains(.worker(queue: queue))
     }
 
     /// Whether the caller holds a worker role (for any queue).
@@ -82,7 +85,7 @@ package struct Caller: Sendable, Hashable {
     /// and workers (whose jobs read what earlier jobs made) unless they are also a `user`,
     /// who sees only its own.
     package var readsEveryArtifact: Bool {
-        seesEveryWorkflow || (isWorker && !roles.contains(.user))
+        seesEveryWorkflow || (isWorker && !isUser)
     }
 
     /// Whether the caller may list the connected workers.

@@ -87,15 +87,21 @@ package final class CallerAuthenticator: Sendable {
         return verify(token)
     }
 
-    /// The token of `Bearer <token>` (the scheme's case ignored), or nil.
+    /// The token of `Bearer <token>` (the scheme's case ignored), or nil: a token is visible
+    /// ASCII (what every JWT and hex or base64url token is made of).
+    ///
+    /// Read as bytes: it runs on every call, and Character-wise checks (grapheme breaking,
+    /// Unicode properties) cost more than the rest of a cached GetWorkflow.
     static func bearerToken(_ authorization: String) -> Substring? {
-        let scheme = "bearer "
-        guard authorization.utf8.count > scheme.utf8.count,
-              authorization.prefix(scheme.count).lowercased() == scheme
+        let bytes = authorization.utf8
+        let scheme = "bearer ".utf8
+        // Each byte the scheme's, or the upper case of one of its letters.
+        guard bytes.count > scheme.count,
+              zip(bytes, scheme).allSatisfy({ byte, expected in byte == expected || (expected >= 0x61 && byte == expected - 0x20) })
         else { return nil }
-        let token = authorization.dropFirst(scheme.count)
-        guard !token.contains(where: \.isWhitespace) else { return nil }
-        return token
+        let start = bytes.index(bytes.startIndex, offsetBy: scheme.count)
+        guard bytes[start...].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        return authorization[start...]
     }
 
     private static func readCredentials(_ scheme: Scheme, certificateRolesPath: String?) async throws(AccessSetupError) -> Credentials {

@@ -40,14 +40,14 @@ struct StaticTokens: Sendable {
     }
 
     /// The token's SHA-256 in lowercase hex, as the file lists it.
-    static func digest(of token: some StringProtocol) -> String {
-        let hex: [Character] = Array("0123456789abcdef")
-        var text = ""
+    static func digest(of token: Substring) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
         text.reserveCapacity(64)
         for byte in SHA256.hash(data: Array(token.utf8)) {
             text.append(hex[Int(byte >> 4)])
             text.append(hex[Int(byte & 0x0F)])
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -28,6 +28,10 @@ struct CallerAuthenticatorTests {
         #expect(Self.caller(access, "Basic YWxpY2U=") == .failure(.notBearer))
         #expect(Self.caller(access, "Bearer ") == .failure(.notBearer))
         #expect(Self.caller(access, "Bearer alice-secret extra") == .failure(.notBearer))
+        #expect(Self.caller(access, "BEARER alice-secret").map(\.subject) == .success("alice"))
+        #expect(Self.caller(access, "Bearer\u{0}alice-secret") == .failure(.notBearer))
+        #expect(Self.caller(access, "Bearer alice-secrët") == .failure(.notBearer))
+        #expect(Self.caller(access, "Bearer\talice-secret") == .failure(.notBearer))
         #expect(Self.caller(access, "Bearer alice-secreT") == .failure(AuthenticationFailure("unknown or revoked token")))
     }
 
