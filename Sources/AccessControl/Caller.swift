@@ -38,9 +38,11 @@ package struct Caller: Sendable, Hashable {
     }
 
     /// The caller of a server without authentication: every power; its subject is the client
-    /// certificate's identity if it presented one (for the audit trail), else empty.
+    /// certificate's identity if it presented one that makes an acceptable subject (for the
+    /// audit trail), else empty.
     package static func unauthenticated(certificateIdentity: String?) -> Caller {
-        Caller(subject: certificateIdentity ?? "", roles: [.admin], isAuthenticated: false)
+        let certificateIdentity = certificateIdentity.flatMap { Subject.isAcceptable($0) ? $0 : nil }
+        return Caller(subject: certificateIdentity ?? "", roles: [.admin], isAuthenticated: false)
     }
 
     /// Whether the caller reads every workflow (admin, operator, viewer) rather than only its own.

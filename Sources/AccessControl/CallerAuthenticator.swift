@@ -70,21 +70,22 @@ package final class CallerAuthenticator: Sendable {
     /// TLS, this client certificate identity.
     package func authenticate(authorization: String?, certificateIdentity: String?) -> Result<Caller, AuthenticationFailure> {
         let current = credentials.withLock { $0 }
-        let verify: (Substring) -> Result<Caller, AuthenticationFailure>
-        switch current.tokens {
-        case .off:
+        if case .off = current.tokens {
             return .success(.unauthenticated(certificateIdentity: certificateIdentity))
-        case .tokens(let tokens):
-            verify = tokens.caller(forToken:)
-        case .jwt(let verifier):
-            verify = { verifier.caller(forToken: $0) }
         }
         guard let authorization else {
             guard let certificateIdentity else { return .failure(.missing) }
             return current.certificates.caller(forIdentity: certificateIdentity)
         }
         guard let token = Self.bearerToken(authorization) else { return .failure(.notBearer) }
-        return verify(token)
+        switch current.tokens {
+        case .off:
+            return .success(.unauthenticated(certificateIdentity: certificateIdentity))
+        case .tokens(let tokens):
+            return tokens.caller(forToken: token)
+        case .jwt(let verifier):
+            return verifier.caller(forToken: token)
+        }
     }
 
     /// The token of `Bearer <token>` (the scheme's case ignored), or nil: a token is visible

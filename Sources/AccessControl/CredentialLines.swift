@@ -26,7 +26,7 @@ enum CredentialLines {
     /// and messages), or an error naming the line.
     static func subject(_ field: Substring, path: String, line: Int) throws(AccessSetupError) -> String {
         guard Subject.isAcceptable(field) else {
-            throw AccessSetupError(path: path, reason: "line \(line): a subject must be 1 to 256 bytes of printable characters")
+            throw AccessSetupError(path: path, reason: "line \(line): a subject must be \(Subject.requirement)")
         }
         return String(field)
     }

@@ -44,7 +44,7 @@ final class JWTVerifier: Sendable {
                 kids.append(kid)
             }
         }
-        guard let firstKid = kids.first else {
+        guard !kids.isEmpty else {
             throw AccessSetupError(path: "(no file)", reason: "--auth jwt needs --jwt-secret-file or --jwt-public-keys")
         }
         var keys: [(name: String, algorithm: any JWTAlgorithm)] = []
@@ -53,7 +53,7 @@ final class JWTVerifier: Sendable {
                 let algorithm = try await collection.getKey(for: JWKIdentifier(string: kid))
                 keys.append((algorithm.name, algorithm))
             } catch {
-                let path = kid == firstKid && settings.secretFile != nil ? settings.secretFile : settings.publicKeysFile
+                let path = kid == "secret" ? settings.secretFile : settings.publicKeysFile
                 throw AccessSetupError(path: path ?? kid, reason: "jwt-kit refused the key \(kid): \(error)")
             }
         }
@@ -118,7 +118,7 @@ final class JWTVerifier: Sendable {
             return .failure(AuthenticationFailure("the token has no subject (sub)"))
         }
         guard Subject.isAcceptable(subject) else {
-            return .failure(AuthenticationFailure("the token's subject (sub) must be at most 256 bytes of printable characters"))
+            return .failure(AuthenticationFailure("the token's subject (sub) must be \(Subject.requirement)"))
         }
         var roles: Set<Role> = []
         for name in claims.roles ?? [] {

@@ -7,6 +7,16 @@ enum Subject {
     /// Whether `text` may be a subject: 1 to ``maxBytes`` bytes, no control characters.
     static func isAcceptable(_ text: some StringProtocol) -> Bool {
         !text.isEmpty && text.utf8.count <= maxBytes
-            && !text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+            && !text.unicodeScalars.contains { scalar in
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator: true
+                default: false
+                }
+            }
+    }
+
+    /// What ``isAcceptable(_:)`` requires, for messages.
+    static var requirement: String {
+        "1 to \(maxBytes) bytes of printable characters on one line"
     }
 }

@@ -78,15 +78,13 @@ struct CallCredentials: Sendable {
         } else if let colon = host.lastIndex(of: ":") {
             host = host[..<colon]
         }
-        let name = host.lowercased()
-        let isLoopback = name == "localhost" || name == "::1" || (name.hasPrefix("127.") && name.split(separator: ".").count == 4
-            && name.split(separator: ".").allSatisfy { UInt8($0) != nil })
-        guard !isLoopback else { return }
+        guard !LoopbackHost.contains(String(host)) else { return }
         throw RPCStatus(
             code: .permissionDenied,
-            message: "this server does not authenticate callers, so it answers only requests addressed to localhost or 127.0.0.1, not \(authority.prefix(100))"
+            message: "this server does not authenticate callers, so it answers only requests addressed to localhost, 127.0.0.1 or ::1, not \(authority.prefix(100))"
         )
     }
+
 
     /// Under mutual TLS, the identity of the client certificate `channel`'s handshake verified.
     private static func peerIdentity(of channel: any Channel, tls: ServerTLSContext?) async -> String? {

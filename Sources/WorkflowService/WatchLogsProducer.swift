@@ -55,7 +55,7 @@ final class WatchLogsProducer: ServerStreamProducer {
     private let encodedEvents: EncodedEventCache
     /// Checked at every pull: a revoked or expired token ends the watch before anything more
     /// is sent.
-    private let credentials: CallerCheck?
+    private let credentials: CallerCheck
     private let waker: StreamWaker
     private let state: Mutex<State>
 
@@ -67,12 +67,12 @@ final class WatchLogsProducer: ServerStreamProducer {
     ///     has caught up with a workflow that has ended.
     ///   - encodedEvents: encodings shared with the server's other streams (one cache per
     ///     server; events older than its window are encoded for this stream alone).
-    ///   - credentials: the caller's, checked before every pull sends anything; nil: none.
+    ///   - credentials: the caller's, checked before every pull sends anything.
     init(
         log: EventLog, filter: EventFilter, cursor: UInt64, workflow: WorkflowState,
         workflowProgress: (@Sendable () -> WorkflowProgress)? = nil,
         encodedEvents: EncodedEventCache,
-        credentials: CallerCheck? = nil,
+        credentials: CallerCheck,
         waker: StreamWaker
     ) {
         self.log = log
@@ -94,7 +94,7 @@ final class WatchLogsProducer: ServerStreamProducer {
     private static let openWatches = OpenStreamGauge(label: "workflow_watchlogs_streams")
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
-        if let revoked = credentials?.revocation() {
+        if let revoked = credentials.revocation() {
             return .finished(revoked)
         }
         return state.withLock { state in

@@ -171,12 +171,12 @@ struct Workflowd: AsyncParsableCommand {
         if tlsClientCa != nil, tlsCert == nil {
             throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)")
         }
-        if tlsCert == nil, !insecure, !Self.isLoopback(host) {
+        if tlsCert == nil, !insecure, !LoopbackHost.contains(host) {
             throw ValidationError(
                 "--host \(host) is reachable beyond this machine: serve it with --tls-cert and --tls-key, or pass --insecure to serve plaintext"
             )
         }
-        if auth == nil, !Self.isLoopback(host) {
+        if auth == nil, !LoopbackHost.contains(host) {
             throw ValidationError(
                 "--host \(host) is reachable beyond this machine: choose how callers authenticate with --auth tokens or --auth jwt (or --auth off to let anyone do anything)"
             )
@@ -210,17 +210,6 @@ struct Workflowd: AsyncParsableCommand {
         }
     }
 
-    /// Whether `host` only accepts connections from this machine: `localhost`, an address in
-    /// 127.0.0.0/8, `::1`, or an IPv4-mapped 127.0.0.0/8 address. Any other name counts as
-    /// reachable from elsewhere (it may resolve to anything).
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" { return true }
-        // The address as the system writes it back: `::1` for any spelling of it, an
-        // IPv4-mapped one as `::ffff:` and dotted decimal.
-        guard let address = (try? SocketAddress(ipAddress: host, port: 0))?.ipAddress else { return false }
-        return address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
-    }
-
     /// The TLS files the flags name, if any.
     var tlsFiles: TLSFiles? {
         guard let tlsCert, let tlsKey else { return nil }
@@ -250,7 +239,7 @@ struct Workflowd: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
                 throw ExitCode(78)  // EX_CONFIG
             }
-        } else if !Self.isLoopback(host) {
+        } else if !LoopbackHost.contains(host) {
             logger.warning("server.plaintext_beyond_loopback", metadata: [
                 "server.host": "\(host)", "server.hint": "anyone who reaches the port can read and change every workflow: use --tls-cert and --tls-key",
             ])
@@ -262,7 +251,7 @@ struct Workflowd: AsyncParsableCommand {
             FileHandle.standardError.write(Data("workflowd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        if !authenticator.isEnabled, !Self.isLoopback(host) {
+        if !authenticator.isEnabled, !LoopbackHost.contains(host) {
             logger.warning("server.unauthenticated_beyond_loopback", metadata: [
                 "server.host": "\(host)", "server.hint": "--auth off: anyone who reaches the port may do anything; use --auth tokens or --auth jwt",
             ])
@@ -323,7 +312,7 @@ struct Workflowd: AsyncParsableCommand {
                 http: try Int(httpPort).map {
                     var http = HTTPGateway.Configuration(host: host, port: $0, heartbeatInterval: seconds(httpHeartbeat), console: try Self.consoleFiles())
                     http.tls = tls
-                    http.requiresLoopbackHost = !authenticator.isEnabled && Self.isLoopback(host)
+                    http.requiresLoopbackHost = !authenticator.isEnabled && LoopbackHost.contains(host)
                     return http
                 },
                 metrics: metrics.map(Self.emitter),

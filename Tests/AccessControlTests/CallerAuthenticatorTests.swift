@@ -56,7 +56,7 @@ struct CallerAuthenticatorTests {
             ("# ok\n\nabc alice user\n", "line 3: the first field must be a token's SHA-256 as 64 hex digits"),
             ("\(digest) alice user,root\n", "line 1: unknown role 'root' (admin, operator, user, viewer or worker:<queue>)"),
             ("\(digest) alice user\n\(digest) bob user\n", "line 2: the same token is listed twice"),
-            ("\(digest) al\u{7}ice user\n", "line 1: a subject must be 1 to 256 bytes of printable characters"),
+            ("\(digest) al\u{7}ice user\n", "line 1: a subject must be 1 to 256 bytes of printable characters on one line"),
         ] {
             let path = try Self.file(text)
             do {

@@ -271,6 +271,7 @@ def test_a_revoked_token_ends_the_streams_it_opened(tmp_path):
             worker = RawWorker(channel, metadata=Client(channel, bearer(tokens.tokens["w"])).metadata)
             worker.hello(name="w", instance_id="w-1", queues=("imports",))
             assert [w.worker.name for w in root.ListWorkers(pb.ListWorkersRequest()).workers] == ["w"]
+            everything = Collector(root, pb.WatchLogsRequest(live_only=True))
 
             tokens.remove("carol")
             tokens.remove("w")
@@ -291,6 +292,14 @@ def test_a_revoked_token_ends_the_streams_it_opened(tmp_path):
                 assert time.monotonic() < deadline, "the revoked worker is still connected"
                 time.sleep(0.05)
             root.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=first))
+
+            # A token the reload left as it was keeps its stream.
+            quick = start(root, **QUICK)
+            deadline = time.monotonic() + 10
+            while not everything.saw_end_of(quick):
+                assert time.monotonic() < deadline and everything.error is None, status(everything.error)
+                time.sleep(0.05)
+            everything.stop()
     finally:
         server.stop()
 

@@ -235,7 +235,7 @@ def test_without_authentication_the_api_answers_only_requests_addressed_to_loopb
         for method, path, body in (("GET", "/api/v1/workflows", None), ("POST", "/api/v1/workflows", {"type": "TEST"}),
                                    ("GET", "/api/v1/events?live_only=true", None)):
             status, answer, _ = call(http_server, method, path, body, headers={"Host": host})
-            assert status == 403 and "addressed to localhost or 127.0.0.1" in answer["message"], (host, path, answer)
+            assert status == 403 and "addressed to localhost, 127.0.0.1 or ::1" in answer["message"], (host, path, answer)
     for host in ("localhost", f"localhost:{http_server.http_port}", f"127.0.0.1:{http_server.http_port}", "127.1.2.3", "[::1]:80"):
         status, answer, _ = call(http_server, "GET", "/api/v1/workflows?page_size=1", headers={"Host": host})
         assert status == 200, (host, answer)

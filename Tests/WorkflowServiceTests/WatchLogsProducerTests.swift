@@ -1,3 +1,4 @@
+import AccessControl
 import Dispatch
 import EngineTestSupport
 import Logging
@@ -23,6 +24,7 @@ private struct Puller {
         let producer = WatchLogsProducer(
             log: log, filter: filter, cursor: cursor, workflow: workflow,
             workflowProgress: workflowProgress, encodedEvents: encodedEvents,
+            credentials: .unchecked(.unauthenticated(certificateIdentity: nil)),
             waker: StreamWaker { continuation.yield() }
         )
         return Puller(producer: producer, wakes: wakes)

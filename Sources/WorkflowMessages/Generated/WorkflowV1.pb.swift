@@ -4558,7 +4558,7 @@ extension WorkflowV1 {
         /// When it last changed, in Unix epoch milliseconds.
         public var updatedAtMs: Int64
 
-        /// The workflow that last changed it.
+        /// The workflow that last changed it; empty for a caller that may not see that workflow.
         public var updatedByWorkflowID: String
 
         /// Creates a message; every field defaults to its proto3 default.
@@ -4574,7 +4574,7 @@ extension WorkflowV1 {
         ///   - route: Where a console shows it: "/assets/<id>", the route of the steps about it.
         ///   - createdAtMs: When it was created, in Unix epoch milliseconds.
         ///   - updatedAtMs: When it last changed, in Unix epoch milliseconds.
-        ///   - updatedByWorkflowID: The workflow that last changed it.
+        ///   - updatedByWorkflowID: The workflow that last changed it; empty for a caller that may not see that workflow.
         public init(
             id: String = "",
             tag: String = "",
@@ -8004,7 +8004,8 @@ extension WorkflowV1 {
 
         /// Streams log events. Replays every retained event after `after_sequence`, then follows
         /// live with no gap and no duplicate. Watching one workflow ends with OK after its terminal
-        /// event; watching all workflows follows until the client cancels.
+        /// event; watching all workflows follows until the client cancels. A token revoked or
+        /// expired meanwhile ends the stream UNAUTHENTICATED before it sends anything more.
         ///
         /// `WatchLogs`: serverStreaming.
         public static let watchLogs = MethodDescriptor<WorkflowV1.WatchLogsRequest, WorkflowV1.LogEvent>(
@@ -8136,7 +8137,9 @@ extension WorkflowV1 {
         /// per lease) and heartbeats. A report under a lease that ended is refused and changes
         /// nothing; a report sent again after a reconnect is applied once. The stream ends when
         /// either side ends it; the worker's leases live on until their heartbeat timeout, so a
-        /// worker that reconnects in time goes on reporting.
+        /// worker that reconnects in time goes on reporting. With authentication, the caller needs a
+        /// `worker:<queue>` role for every queue of its hello (else PERMISSION_DENIED), and a token
+        /// revoked or expired meanwhile ends the stream UNAUTHENTICATED.
         ///
         /// `Connect`: bidirectionalStreaming.
         public static let connect = MethodDescriptor<WorkflowV1.WorkerMessage, WorkflowV1.ServerMessage>(
@@ -8144,7 +8147,8 @@ extension WorkflowV1 {
             requestType: "workflow.v1.WorkerMessage", responseType: "workflow.v1.ServerMessage"
         )
 
-        /// Lists the connected workers with their queues, slots and leases.
+        /// Lists the connected workers with their queues, slots and leases (with authentication:
+        /// for admin, operator and viewer).
         ///
         /// `ListWorkers`: unary.
         public static let listWorkers = MethodDescriptor<WorkflowV1.ListWorkersRequest, WorkflowV1.ListWorkersResponse>(

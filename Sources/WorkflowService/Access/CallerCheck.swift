@@ -29,7 +29,8 @@ struct CallerCheck: Sendable {
     }
 
     /// The status that ends the call if its credentials no longer stand as they did when it
-    /// opened; nil while they do. Costs what authenticating a unary call costs (a SHA-256 of a
+    /// opened (revoked, expired, another subject, a role taken away); nil while they do, also
+    /// when roles were only added. Costs what authenticating a unary call costs (a SHA-256 of a
     /// static token, a cache lookup for a verified JWT).
     func revocation() -> RPCStatus? {
         guard authenticator.isEnabled else { return nil }
@@ -37,8 +38,11 @@ struct CallerCheck: Sendable {
         case .failure(let failure):
             // The words a new call would get, so a client handles both alike.
             return RPCStatus(code: .unauthenticated, message: failure.message)
-        case .success(let current) where current != caller:
-            return RPCStatus(code: .unauthenticated, message: "the caller's roles changed since the call began: call again")
+        case .success(let current) where current.subject != caller.subject || !current.roles.isSuperset(of: caller.roles):
+            return RPCStatus(
+                code: .unauthenticated,
+                message: "the credentials now stand for \(current.subject) with roles \(current.roleNames.joined(separator: ",")), not what this call began with: call again"
+            )
         case .success:
             return nil
         }

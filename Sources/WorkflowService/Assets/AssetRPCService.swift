@@ -90,6 +90,7 @@ struct AssetRPCService: Sendable {
         let messages = assets.map(WorkflowV1.Asset.init)
         guard caller.visibleOwner != nil else { return responder.succeed(encode(messages)) }
         let named = Set(messages.map(\.updatedByWorkflowID).filter { !$0.isEmpty })
+        guard !named.isEmpty else { return responder.succeed(encode(messages)) }
         engine.submit { engine in
             named.filter { (try? engine.workflow(id: $0, visibleTo: caller)) != nil }
         } then: { (result: Result<Set<String>, Never>) in

@@ -44,8 +44,8 @@ final class WorkerStreamCall: RequestStreamHandler {
 
     private let engine: WorkflowEngine
     /// Who connected: the queues of its hello must be ones it may serve, and its credentials
-    /// must still stand at every message (a revoked token ends the stream, and the engine then
-    /// forgets the worker).
+    /// must still stand at every message in and out (a revoked token ends the stream, and the
+    /// engine then forgets the worker).
     private let credentials: CallerCheck
     private let waker: StreamWaker
     private let state = Mutex(State())
@@ -91,6 +91,12 @@ final class WorkerStreamCall: RequestStreamHandler {
     }
 
     func produce(into output: inout StreamOutput) -> StreamProduction {
+        // A silent worker is checked too before anything (an assignment) is sent to it.
+        if let revoked = credentials.revocation() {
+            state.withLock { $0.closed = true }
+            disconnect()
+            return .finished(revoked)
+        }
         let production = state.withLock { state -> StreamProduction in
             while state.head < state.outbox.count, !output.isFull {
                 let next = state.outbox[state.head]

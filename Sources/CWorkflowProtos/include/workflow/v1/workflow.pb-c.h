@@ -1542,7 +1542,7 @@ struct  Workflow__V1__Asset
    */
   int64_t updated_at_ms;
   /*
-   * The workflow that last changed it.
+   * The workflow that last changed it; empty for a caller that may not see that workflow.
    */
   char *updated_by_workflow_id;
 };
