@@ -77,17 +77,6 @@ let package = Package(
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
         .target(name: "CMallocControl"),
-        // TLS for a server's connections: credentials from PEM files, reloadable.
-        .target(
-            name: "TransportTLS",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                // The client certificate's subject (swift-certificates comes with jwt-kit).
-                .product(name: "X509", package: "swift-certificates"),
-            ]
-        ),
         .target(
             name: "HTTP2Transport",
             dependencies: [
@@ -95,11 +84,24 @@ let package = Package(
                 "HeaderFields",
                 "NGHTTP2",
                 "RPCCore",
-                "TransportTLS",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // TLS for connections (both ports, workflowctl): credentials from PEM files, reloadable; it
+        // secures the HTTP/2 transport through the transport's own protocols, so the transport (and
+        // the fuzz targets built on it) links no TLS library.
+        .target(
+            name: "TransportTLS",
+            dependencies: [
+                "HTTP2Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The client certificate's subject (swift-certificates comes with jwt-kit).
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
 

@@ -5,7 +5,6 @@ import NIOCore
 import NIOPosix
 import RPCCore
 import Synchronization
-import TransportTLS
 
 /// A gRPC client over one HTTP/2 connection (libnghttp2, client role) on SwiftNIO sockets.
 ///

@@ -1,5 +1,4 @@
 import NGHTTP2
-import TransportTLS
 
 /// How a ``GRPCClient`` connects and the limits it enforces.
 package struct GRPCClientConfiguration: Sendable {
@@ -21,7 +20,7 @@ package struct GRPCClientConfiguration: Sendable {
     /// The `user-agent` sent with every call.
     package var userAgent: String
     /// TLS for the connection (`:scheme https`); `nil`: plaintext HTTP/2.
-    package var tls: ClientTLSContext?
+    package var tls: (any ClientConnectionSecurity)?
     /// Metadata sent with every call before the call's own, such as
     /// `("authorization", "Bearer <token>")`.
     package var callMetadata: [(String, String)] = []
@@ -33,7 +32,7 @@ package struct GRPCClientConfiguration: Sendable {
         maxBufferedResponseBytes: Int = 256 << 10,
         connectTimeout: Duration = .seconds(10),
         userAgent: String = "workflowengine-swift/0.1",
-        tls: ClientTLSContext? = nil
+        tls: (any ClientConnectionSecurity)? = nil
     ) {
         self.maxReceiveMessageSize = maxReceiveMessageSize
         self.http2 = http2

@@ -2,7 +2,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import RPCCore
-import TransportTLS
 import Synchronization
 
 /// A gRPC server over HTTP/2 (libnghttp2) on SwiftNIO sockets.
@@ -76,7 +75,7 @@ package final class GRPCServer: Sendable {
                 channel.closeFuture.whenComplete { _ in reclaimer.connectionClosed() }
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls = configuration.tls {
-                        try channel.pipeline.syncOperations.addHandlers(tls.makeHandlers(for: .http2))
+                        try channel.pipeline.syncOperations.addHandlers(tls.makeHTTP2Handlers())
                     }
                     let handler = GRPCServerConnectionHandler(
                         router: router, configuration: configuration, statistics: statistics, budget: budget, logger: logger
@@ -95,7 +94,7 @@ package final class GRPCServer: Sendable {
     }
 
     /// How connections are secured, for the log: `off`, `server` or `mutual`.
-    static func tlsMode(_ tls: ServerTLSContext?) -> String {
+    static func tlsMode(_ tls: (any ServerConnectionSecurity)?) -> String {
         guard let tls else { return "off" }
         return tls.requiresClientCertificates ? "mutual" : "server"
     }

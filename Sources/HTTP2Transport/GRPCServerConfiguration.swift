@@ -1,5 +1,4 @@
 import NGHTTP2
-import TransportTLS
 
 /// Where a `GRPCServer` listens and the limits it enforces.
 package struct GRPCServerConfiguration: Sendable {
@@ -26,8 +25,9 @@ package struct GRPCServerConfiguration: Sendable {
     /// The request and response bytes all connections together may buffer (``BufferBudget``);
     /// a stream whose request does not fit ends with RESOURCE_EXHAUSTED.
     package var maxBufferedBytes: Int
-    /// TLS for every connection (ALPN `h2`); `nil`: plaintext HTTP/2 (h2c).
-    package var tls: ServerTLSContext?
+    /// TLS for every connection (ALPN `h2`: `TransportTLS`'s `ServerTLSContext`); `nil`:
+    /// plaintext HTTP/2 (h2c).
+    package var tls: (any ServerConnectionSecurity)?
 
     /// Creates a configuration with gRPC's usual defaults.
     package init(

@@ -3,7 +3,6 @@ import Logging
 import NGHTTP2
 import NIOCore
 import RPCCore
-import TransportTLS
 
 /// Serves gRPC on one HTTP/2 connection: a thin driver of an `HTTP2Session` (libnghttp2), a
 /// ``ServerConnectionStateMachine`` for the connection and a ``ServerStreamStateMachine`` per
@@ -45,8 +44,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     /// Under mutual TLS, the client certificate's identity, read once at the first call (the
     /// handshake is done by then) for every call's context.
     private lazy var peerIdentity: String? = {
-        guard configuration.tls?.requiresClientCertificates == true, let channel = context?.channel else { return nil }
-        return PeerIdentity.of(channel)
+        guard let tls = configuration.tls, tls.requiresClientCertificates, let channel = context?.channel else { return nil }
+        return tls.peerIdentity(of: channel)
     }()
 
     init(router: RPCRouter, configuration: GRPCServerConfiguration, statistics: CallStatistics, budget: BufferBudget, logger: Logger) {
