@@ -21,6 +21,8 @@ package struct Caller: Sendable, Hashable {
     private let isOperator: Bool
     private let isUser: Bool
     private let isViewer: Bool
+    /// Whether the caller holds a worker role (for any queue).
+    package let isWorker: Bool
 
     /// An authenticated caller.
     package init(subject: String, roles: Set<Role>) {
@@ -35,6 +37,7 @@ package struct Caller: Sendable, Hashable {
         self.isOperator = roles.contains(.operator)
         self.isUser = roles.contains(.user)
         self.isViewer = roles.contains(.viewer)
+        self.isWorker = roles.contains { if case .worker = $0 { true } else { false } }
     }
 
     /// The caller of a server without authentication: every power; its subject is the client
@@ -76,11 +79,6 @@ package struct Caller: Sendable, Hashable {
     /// Whether the caller may serve `queue`'s jobs as a worker.
     package func mayServe(queue: String) -> Bool {
         isAdmin || roles.contains(.worker(queue: queue))
-    }
-
-    /// Whether the caller holds a worker role (for any queue).
-    package var isWorker: Bool {
-        roles.contains { if case .worker = $0 { true } else { false } }
     }
 
     /// Whether the caller may download any workflow's artifacts: those who see every workflow,

@@ -22,13 +22,13 @@ package final class CallerAuthenticator: Sendable {
     }
 
     private enum TokenCheck: Sendable {
-        case off
         case tokens(StaticTokens)
         case jwt(JWTVerifier)
     }
 
     private struct Credentials: Sendable {
-        var tokens: TokenCheck
+        /// nil with authentication off.
+        var tokens: TokenCheck?
         var certificates: CertificateRoles
     }
 
@@ -51,7 +51,7 @@ package final class CallerAuthenticator: Sendable {
 
     /// A server without authentication.
     package static let off = CallerAuthenticator(
-        scheme: .off, certificateRolesPath: nil, credentials: Credentials(tokens: .off, certificates: CertificateRoles())
+        scheme: .off, certificateRolesPath: nil, credentials: Credentials(tokens: nil, certificates: CertificateRoles())
     )
 
     /// Whether callers must authenticate.
@@ -70,7 +70,7 @@ package final class CallerAuthenticator: Sendable {
     /// TLS, this client certificate identity.
     package func authenticate(authorization: String?, certificateIdentity: String?) -> Result<Caller, AuthenticationFailure> {
         let current = credentials.withLock { $0 }
-        if case .off = current.tokens {
+        guard let check = current.tokens else {
             return .success(.unauthenticated(certificateIdentity: certificateIdentity))
         }
         guard let authorization else {
@@ -78,9 +78,7 @@ package final class CallerAuthenticator: Sendable {
             return current.certificates.caller(forIdentity: certificateIdentity)
         }
         guard let token = Self.bearerToken(authorization) else { return .failure(.notBearer) }
-        switch current.tokens {
-        case .off:
-            return .success(.unauthenticated(certificateIdentity: certificateIdentity))
+        switch check {
         case .tokens(let tokens):
             return tokens.caller(forToken: token)
         case .jwt(let verifier):
@@ -109,7 +107,7 @@ package final class CallerAuthenticator: Sendable {
         let certificates = try certificateRolesPath.map { path throws(AccessSetupError) in try CertificateRoles(path: path) } ?? CertificateRoles()
         switch scheme {
         case .off:
-            return Credentials(tokens: .off, certificates: certificates)
+            return Credentials(tokens: nil, certificates: certificates)
         case .tokens(let path):
             return Credentials(tokens: .tokens(try StaticTokens(path: path)), certificates: certificates)
         case .jwt(let settings):

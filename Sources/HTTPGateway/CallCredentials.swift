@@ -27,6 +27,11 @@ struct CallCredentials: Sendable {
     var metadata: Metadata
     var peerIdentity: String?
 
+    /// The context of a call of `path` made with these credentials.
+    func context(path: String) -> ServerCallContext {
+        ServerCallContext(path: path, metadata: metadata, deadline: nil, peerIdentity: peerIdentity)
+    }
+
     /// The credentials of `request`, which arrived on `channel`.
     /// - Throws: PERMISSION_DENIED for a cross-site state-changing request.
     static func of(_ request: Request, channel: any Channel, tls: ServerTLSContext?) async throws(RPCStatus) -> CallCredentials {

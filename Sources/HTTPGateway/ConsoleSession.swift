@@ -98,10 +98,12 @@ struct ConsoleSession: Sendable {
 
     /// 32 random bytes in hex: the CSRF cookie.
     private static func randomToken() -> String {
+        let digits = Array("0123456789abcdef".utf8)
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in
+        let hex = (0..<32).flatMap { _ in
             let byte = UInt8.random(in: 0...255, using: &generator)
-            return String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
+            return [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

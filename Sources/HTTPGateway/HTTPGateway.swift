@@ -311,17 +311,16 @@ package final class HTTPGateway: Sendable {
             guard let metrics = self.probes.metrics else {
                 return Self.error(RPCStatus(code: .notFound, message: "this server collects no metrics"))
             }
-            let credentials: CallCredentials
-            do throws(RPCStatus) {
-                if self.configuration.requiresLoopbackHost { try CallCredentials.checkLoopbackHost(of: request) }
-                credentials = try await CallCredentials.of(request, channel: context.channel, tls: self.configuration.tls)
-                try await session.requireMetricsReader(credentials)
-            } catch {
-                return Self.error(error)
+            return try await self.withCredentials(request, context) { credentials in
+                do throws(RPCStatus) {
+                    try await session.requireMetricsReader(credentials)
+                } catch {
+                    return Self.error(error)
+                }
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics())))
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics())))
         }
         return router
     }

@@ -14,9 +14,7 @@ struct RouterCaller: Sendable {
         guard case .unary(let call)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(
-            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
-        )
+        let context = credentials.context(path: path)
         return await withCheckedContinuation { continuation in
             // Resumed once: a second answer is ignored, as the transport ignores it.
             let answered = Mutex(false)
@@ -40,9 +38,7 @@ struct RouterCaller: Sendable {
         guard case .serverStreaming(let start)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(
-            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
-        )
+        let context = credentials.context(path: path)
         return await onLoop { () throws(RPCStatus) in try start(request, context, waker) }
     }
 
@@ -53,9 +49,7 @@ struct RouterCaller: Sendable {
         guard case .bidirectionalStreaming(let start)? = router.handler(forPath: path) else {
             return .failure(RPCStatus(code: .unimplemented, message: "Method not found: \(path)"))
         }
-        let context = ServerCallContext(
-            path: path, metadata: credentials.metadata, deadline: nil, peerIdentity: credentials.peerIdentity
-        )
+        let context = credentials.context(path: path)
         return await onLoop { () throws(RPCStatus) in try start(context, waker) }
     }
 

@@ -84,8 +84,7 @@ package struct WorkflowRPCService: Sendable {
             return responder.fail(error)
         }
         onEngine(responder) { engine throws(EngineError) in
-            _ = try engine.workflow(id: request.workflowID, visibleTo: caller)
-            return try engine.snapshot(id: request.workflowID)
+            try engine.snapshot(id: request.workflowID, visibleTo: caller)
         } answer: { snapshot in
             answer(request, from: snapshot, responder)
         }
