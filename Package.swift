@@ -129,11 +129,16 @@ let package = Package(
             name: "WorkflowEngine",
             dependencies: ["WorkflowModel", .product(name: "Logging", package: "swift-log")]
         ),
+        // GRDB's prepared statements run with values bound through SQLite's C API (the store's hot inserts).
+        .target(
+            name: "SQLiteRows",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
         // The durable store behind the engine's event log: SQLite through GRDB, group commit.
         .target(
             name: "WorkflowStore",
             dependencies: [
-                "WorkflowEngine", "WorkflowModel",
+                "SQLiteRows", "WorkflowEngine", "WorkflowModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -252,7 +257,7 @@ let package = Package(
         .testTarget(name: "WorkflowEngineTests", dependencies: ["WorkflowEngine", "EngineTestSupport"]),
         .testTarget(
             name: "WorkflowStoreTests",
-            dependencies: ["WorkflowStore", "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SQLiteRows", "WorkflowStore", .product(name: "GRDB", package: "GRDB.swift"), "WorkflowEngine", "WorkflowModel", .product(name: "Logging", package: "swift-log")],
             // A database written by the store of 040abb2, and the script that made it.
             exclude: ["Fixtures/make-v1-database.sh"],
             resources: [.copy("Fixtures/v1-workflows.sqlite")]

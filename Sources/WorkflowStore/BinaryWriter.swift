@@ -8,6 +8,11 @@ struct BinaryWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Forgets what was written and keeps the capacity, to write the next record in place.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     mutating func write(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

@@ -9,6 +9,12 @@ import WorkflowModel
 enum RecordCodec {
     static func encode(_ event: LogEvent) -> [UInt8] {
         var writer = BinaryWriter(capacity: 96 + event.message.utf8.count)
+        encode(event, into: &writer)
+        return writer.bytes
+    }
+
+    /// Appends `event` to `writer`: a writer reused from event to event allocates nothing.
+    static func encode(_ event: LogEvent, into writer: inout BinaryWriter) {
         writer.write(event.sequence)
         writer.write(event.timestampMs)
         writer.write(event.kind.storeCode)
@@ -45,7 +51,6 @@ enum RecordCodec {
         if !event.actor.isEmpty {
             writer.write(event.actor)
         }
-        return writer.bytes
     }
 
     static func decodeEvent(_ bytes: [UInt8]) throws -> LogEvent {
@@ -335,8 +340,13 @@ enum RecordCodec {
 
     static func encode(_ step: Step) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64 + step.message.utf8.count)
-        write(step, to: &writer)
+        encode(step, into: &writer)
         return writer.bytes
+    }
+
+    /// Appends `step` to `writer`.
+    static func encode(_ step: Step, into writer: inout BinaryWriter) {
+        write(step, to: &writer)
     }
 
     static func decodeStep(_ bytes: [UInt8]) throws -> Step {

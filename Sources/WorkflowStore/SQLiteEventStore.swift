@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import Logging
+import SQLiteRows
 import Synchronization
 import WorkflowEngine
 import WorkflowModel
@@ -240,15 +241,15 @@ package final class SQLiteEventStore: EventStore {
         let retention = UInt64(configuration.eventRetention)
         var (oldest, newest) = bounds.withLock { $0 }
         try pool.write { db in
-            let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, body) VALUES (?, ?, ?, ?)")
-            let insertStep = try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)")
-            let upsertProgress = try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)")
-            let upsertWorkflow = try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)")
-            let upsertRecord = try db.cachedStatement(sql: """
+            let insertEvent = BoundStatement(try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, body) VALUES (?, ?, ?, ?)"))
+            let insertStep = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)"))
+            let upsertProgress = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)"))
+            let upsertWorkflow = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)"))
+            let upsertRecord = BoundStatement(try db.cachedStatement(sql: """
                 INSERT INTO records (collection, key, revision, body) VALUES (?, ?, ?, ?)
                 ON CONFLICT (collection, key) DO UPDATE SET revision = excluded.revision, body = excluded.body
                 WHERE excluded.revision > records.revision
-                """)
+                """))
             // Within one batch only a workflow's last snapshot and a job's last progress matter.
             var lastSnapshot: [String: Int] = [:]
             for (index, write) in writes.enumerated() {
@@ -257,13 +258,25 @@ package final class SQLiteEventStore: EventStore {
                 }
             }
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
+            // One buffer for every body of the batch: each is bound in place, then overwritten.
+            var body = BinaryWriter(capacity: 1024)
             for (index, write) in writes.enumerated() {
                 switch write {
                 case .events(let events):
                     for event in events {
-                        try insertEvent.execute(arguments: [Int64(event.sequence), event.workflowID, event.timestampMs, Data(RecordCodec.encode(event))])
+                        body.removeAll()
+                        RecordCodec.encode(event, into: &body)
+                        insertEvent.bind(Int64(event.sequence), at: 1)
+                        insertEvent.bind(event.workflowID, at: 2)
+                        insertEvent.bind(event.timestampMs, at: 3)
+                        try insertEvent.run(binding: body.bytes, at: 4)
                         if let step = event.step, let job = event.job {
-                            try insertStep.execute(arguments: [Int64(event.sequence), event.workflowID, job.position, Data(RecordCodec.encode(step))])
+                            body.removeAll()
+                            RecordCodec.encode(step, into: &body)
+                            insertStep.bind(Int64(event.sequence), at: 1)
+                            insertStep.bind(event.workflowID, at: 2)
+                            insertStep.bind(Int64(job.position), at: 3)
+                            try insertStep.run(binding: body.bytes, at: 4)
                         }
                         if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
                             progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
@@ -273,12 +286,17 @@ package final class SQLiteEventStore: EventStore {
                     }
                 case .workflow(let workflow, let firstSequence):
                     guard lastSnapshot[workflow.id] == index else { continue }
-                    try upsertWorkflow.execute(arguments: [
-                        workflow.id, Int64(firstSequence), workflow.status.description, workflow.finishedAtMs, Data(RecordCodec.encode(workflow)),
-                    ])
+                    upsertWorkflow.bind(workflow.id, at: 1)
+                    upsertWorkflow.bind(Int64(firstSequence), at: 2)
+                    upsertWorkflow.bind(workflow.status.description, at: 3)
+                    upsertWorkflow.bind(workflow.finishedAtMs, at: 4)
+                    try upsertWorkflow.run(binding: RecordCodec.encode(workflow), at: 5)
                 case .records(let records):
                     for record in records {
-                        try upsertRecord.execute(arguments: [record.collection, record.key, Int64(bitPattern: record.revision), Data(record.body)])
+                        upsertRecord.bind(record.collection, at: 1)
+                        upsertRecord.bind(record.key, at: 2)
+                        upsertRecord.bind(Int64(bitPattern: record.revision), at: 3)
+                        try upsertRecord.run(binding: record.body, at: 4)
                     }
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
@@ -288,7 +306,11 @@ package final class SQLiteEventStore: EventStore {
                 }
             }
             for (jobID, progress) in progressByJob {
-                try upsertProgress.execute(arguments: [jobID, progress.workflowID, progress.progress, progress.message])
+                upsertProgress.bind(jobID, at: 1)
+                upsertProgress.bind(progress.workflowID, at: 2)
+                upsertProgress.bind(progress.progress, at: 3)
+                upsertProgress.bind(progress.message, at: 4)
+                try upsertProgress.run()
             }
             // Prune in order, and in batches (a tenth of the retention) to keep commits short.
             if newest >= oldest + retention + max(1, retention / 10) {
