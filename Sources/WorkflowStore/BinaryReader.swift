@@ -63,6 +63,13 @@ struct BinaryReader {
         return String(decoding: bytes[offset..<end], as: UTF8.self)
     }
 
+    /// Moves past a string without reading it into one.
+    mutating func skipString() throws {
+        let count = try readUInt64()
+        guard count <= UInt64(bytes.count - offset) else { throw Malformed() }
+        offset += Int(count)
+    }
+
     /// Reads a presence flag, then the value with `body` when present.
     mutating func readOptional<T>(_ body: (inout BinaryReader) throws -> T) throws -> T? {
         try readBool() ? try body(&self) : nil

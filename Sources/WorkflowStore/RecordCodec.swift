@@ -340,17 +340,33 @@ enum RecordCodec {
 
     static func encode(_ step: Step) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64 + step.message.utf8.count)
-        encode(step, into: &writer)
-        return writer.bytes
-    }
-
-    /// Appends `step` to `writer`.
-    static func encode(_ step: Step, into writer: inout BinaryWriter) {
         write(step, to: &writer)
+        return writer.bytes
     }
 
     static func decodeStep(_ bytes: [UInt8]) throws -> Step {
         var reader = BinaryReader(bytes)
+        return try readStep(&reader)
+    }
+
+    /// The step of a `stepLogged` event's record, read without decoding the rest of the event.
+    ///
+    /// - Throws: ``BinaryReader/Malformed`` when the record is malformed or holds no step.
+    static func decodeStep(ofEvent bytes: [UInt8]) throws -> Step {
+        var reader = BinaryReader(bytes)
+        _ = try reader.readUInt64()
+        _ = try reader.readInt64()
+        _ = try reader.read(LogEventKind.self)
+        _ = try reader.read(LogLevel.self)
+        for _ in 0..<4 {
+            try reader.skipString()
+        }
+        if try reader.readBool() {
+            try reader.skipString()
+            try reader.skipString()
+            _ = try reader.readInt()
+        }
+        guard try reader.readBool() else { throw BinaryReader.Malformed() }
         return try readStep(&reader)
     }
 

@@ -109,7 +109,9 @@ package final class SQLiteEventStore: EventStore {
             checkpointing.busyMode = .immediateError
             checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
             let (oldest, newest) = try pool.read { db in
-                let row = try Row.fetchOne(db, sql: "SELECT min(sequence), max(sequence) FROM events")
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), min(sequence)), max(sequence) FROM events
+                    """)
                 return (row?[0] as Int64? ?? 0, row?[1] as Int64? ?? 0)
             }
             bounds = Mutex((UInt64(oldest), UInt64(newest)))
@@ -241,8 +243,7 @@ package final class SQLiteEventStore: EventStore {
         let retention = UInt64(configuration.eventRetention)
         var (oldest, newest) = bounds.withLock { $0 }
         try pool.write { db in
-            let insertEvent = BoundStatement(try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, body) VALUES (?, ?, ?, ?)"))
-            let insertStep = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO steps (sequence, workflow_id, job_position, body) VALUES (?, ?, ?, ?)"))
+            let insertEvent = BoundStatement(try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, job_position, body) VALUES (?, ?, ?, ?, ?)"))
             let upsertProgress = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)"))
             let upsertWorkflow = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)"))
             let upsertRecord = BoundStatement(try db.cachedStatement(sql: """
@@ -269,15 +270,9 @@ package final class SQLiteEventStore: EventStore {
                         insertEvent.bind(Int64(event.sequence), at: 1)
                         insertEvent.bind(event.workflowID, at: 2)
                         insertEvent.bind(event.timestampMs, at: 3)
-                        try insertEvent.run(binding: body.bytes, at: 4)
-                        if let step = event.step, let job = event.job {
-                            body.removeAll()
-                            RecordCodec.encode(step, into: &body)
-                            insertStep.bind(Int64(event.sequence), at: 1)
-                            insertStep.bind(event.workflowID, at: 2)
-                            insertStep.bind(Int64(job.position), at: 3)
-                            try insertStep.run(binding: body.bytes, at: 4)
-                        }
+                        // A step event is also its workflow's step: one row for both.
+                        insertEvent.bind(event.step == nil ? nil : event.job.map { Int64($0.position) }, at: 4)
+                        try insertEvent.run(binding: body.bytes, at: 5)
                         if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
                             progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
                         }
@@ -301,7 +296,7 @@ package final class SQLiteEventStore: EventStore {
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                     try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
-                    try db.execute(sql: "DELETE FROM steps WHERE workflow_id = ?", arguments: [workflowID])
+                    try db.execute(sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL", arguments: [workflowID])
                     try db.execute(sql: "DELETE FROM progress WHERE workflow_id = ?", arguments: [workflowID])
                 }
             }
@@ -312,10 +307,15 @@ package final class SQLiteEventStore: EventStore {
                 upsertProgress.bind(progress.message, at: 4)
                 try upsertProgress.run()
             }
-            // Prune in order, and in batches (a tenth of the retention) to keep commits short.
+            // Prune in order, and in batches (a tenth of the retention) to keep commits short;
+            // the steps of retained workflows stay until their workflow is forgotten.
             if newest >= oldest + retention + max(1, retention / 10) {
                 let firstKept = newest - retention + 1
-                try db.execute(sql: "DELETE FROM events WHERE sequence < ?", arguments: [Int64(firstKept)])
+                try db.execute(
+                    sql: "DELETE FROM events WHERE sequence >= ? AND sequence < ? AND job_position IS NULL",
+                    arguments: [Int64(oldest), Int64(firstKept)]
+                )
+                try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
                 metrics.prunedEvents.increment(by: firstKept - oldest)
                 oldest = firstKept
             }
@@ -326,11 +326,13 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
-        try pool.read { db in
+        // Below the oldest whole sequence only kept steps remain: never part of a replay.
+        let after = max(sequence, (oldestStoredSequence ?? 1) - 1)
+        return try pool.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
-                arguments: [Int64(sequence), Int64(through), limit]
+                arguments: [Int64(after), Int64(through), limit]
             )
             var events: [WorkflowModel.LogEvent] = []
             while let row = try rows.next() {
@@ -361,12 +363,12 @@ package final class SQLiteEventStore: EventStore {
         try pool.read { db in
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
+                sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence",
                 arguments: [id, Int64(clamping: through)]
             )
             var steps: [StoredStep] = []
             while let row = try rows.next() {
-                steps.append(StoredStep(jobPosition: row[0], step: try RecordCodec.decodeStep([UInt8](row[1] as Data))))
+                steps.append(StoredStep(jobPosition: row[0], step: try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data))))
             }
             return steps
         }
@@ -398,17 +400,21 @@ package final class SQLiteEventStore: EventStore {
             }
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? AND sequence <= ? ORDER BY sequence",
+                sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence",
                 arguments: [id, Int64(clamping: stepsThrough)]
             )
             while let row = try rows.next() {
                 let position = row[0] as Int
                 guard workflow.jobs.indices.contains(position) else { continue }
-                workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
+                workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
             }
         } else if workflow.jobs.allSatisfy({ $0.storedStepCount == 0 }) {
             // Written before snapshots counted their steps (or none logged any): count them.
-            let rows = try Row.fetchCursor(db, sql: "SELECT job_position, count(*) FROM steps WHERE workflow_id = ? GROUP BY job_position", arguments: [id])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT job_position, count(*) FROM events WHERE workflow_id = ? AND job_position IS NOT NULL GROUP BY job_position",
+                arguments: [id]
+            )
             while let row = try rows.next() {
                 let position = row[0] as Int
                 guard workflow.jobs.indices.contains(position) else { continue }
@@ -433,11 +439,12 @@ package final class SQLiteEventStore: EventStore {
                         running.append(workflow.id)
                     }
                 }
-                let newestEvent = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
-                let newestStep = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM steps") ?? 0)
-                var lastSequence = max(newestEvent, newestStep)
+                var lastSequence = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
                 // An ended workflow's steps stay in the store, counted; a running one's are loaded.
-                let counts = try Row.fetchCursor(db, sql: "SELECT workflow_id, job_position, count(*) FROM steps GROUP BY workflow_id, job_position")
+                let counts = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT workflow_id, job_position, count(*) FROM events WHERE job_position IS NOT NULL GROUP BY workflow_id, job_position"
+                )
                 while let row = try counts.next() {
                     guard let index = indexByID[row[0] as String] else { continue }
                     let position = row[1] as Int
@@ -451,11 +458,15 @@ package final class SQLiteEventStore: EventStore {
                     for position in workflows[index].workflow.jobs.indices {
                         workflows[index].workflow.jobs[position].storedStepCount = 0
                     }
-                    let steps = try Row.fetchCursor(db, sql: "SELECT job_position, body FROM steps WHERE workflow_id = ? ORDER BY sequence", arguments: [id])
+                    let steps = try Row.fetchCursor(
+                        db,
+                        sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL ORDER BY sequence",
+                        arguments: [id]
+                    )
                     while let row = try steps.next() {
                         let position = row[0] as Int
                         guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
-                        workflows[index].workflow.jobs[position].steps.append(try RecordCodec.decodeStep([UInt8](row[1] as Data)))
+                        workflows[index].workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
                     }
                 }
                 let progress = try Row.fetchCursor(db, sql: "SELECT job_id, workflow_id, progress, message FROM progress")

@@ -1,12 +1,20 @@
+import Foundation
 import GRDB
+import WorkflowModel
 
 /// The store's tables, created and evolved by numbered migrations.
 ///
 /// - `events`: the log, one row per event (`body` is the event in `RecordCodec`'s binary format), by sequence.
+///   A step event (v3) also names its job's `job_position` and is a step of its workflow: it
+///   stays, past the event retention, as long as its workflow does (`events_steps_by_workflow`
+///   finds a workflow's steps).
+/// - `bounds` (v3): `oldest_event`, the oldest sequence the log still holds whole (older rows are
+///   kept steps only); absent until the first prune.
 /// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first
 ///   sequence; `status` holds the API's name (`RUNNING`, …) for people reading the file, and the
 ///   store never reads it back.
-/// - `steps`: every step of a retained workflow (`body`, binary), by sequence.
+/// - `steps` (v1, v2): every step of a retained workflow, a second row beside its event; v3 moved
+///   them into `events`.
 /// - `progress`: the newest progress of each job, for jobs interrupted between lifecycle events.
 /// - `records` (v2): what jobs keep next to the steps that report them (the asset registry),
 ///   one row per collection and key, the highest revision winning.
@@ -59,6 +67,56 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN job_position INTEGER;
+                CREATE TABLE bounds (name TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO bounds (name, sequence) SELECT 'oldest_event', sequence FROM events ORDER BY sequence LIMIT 1;
+                UPDATE events SET job_position = (SELECT job_position FROM steps WHERE steps.sequence = events.sequence)
+                    WHERE sequence IN (SELECT sequence FROM steps);
+                """)
+            try moveStepsPrunedFromEvents(db)
+            try db.execute(sql: """
+                DROP TABLE steps;
+                CREATE INDEX events_steps_by_workflow ON events(workflow_id, sequence) WHERE job_position IS NOT NULL;
+                """)
+        }
         return migrator
+    }
+
+    /// Writes the `stepLogged` event of each step whose event was pruned from `events` (v2 kept
+    /// steps of retained workflows in `steps` past the retention), made from the step and its
+    /// workflow's stored tree, as the engine made it. A step whose workflow is not stored
+    /// belonged to no readable tree and is dropped.
+    private static func moveStepsPrunedFromEvents(_ db: Database) throws {
+        let insert = try db.makeStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, body, job_position) VALUES (?, ?, ?, ?, ?)")
+        var workflows: [String: Workflow] = [:]
+        var after: Int64 = 0
+        while true {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT sequence, workflow_id, job_position, body FROM steps
+                WHERE sequence > ? AND NOT EXISTS (SELECT 1 FROM events WHERE events.sequence = steps.sequence)
+                ORDER BY sequence LIMIT 10000
+                """, arguments: [after])
+            guard let last = rows.last else { return }
+            after = last[0]
+            for row in rows {
+                let workflowID: String = row[1]
+                let position: Int = row[2]
+                if workflows[workflowID] == nil,
+                   let body = try Data.fetchOne(db, sql: "SELECT body FROM workflows WHERE id = ?", arguments: [workflowID]) {
+                    workflows[workflowID] = try RecordCodec.decodeWorkflow([UInt8](body))
+                }
+                guard let workflow = workflows[workflowID], workflow.jobs.indices.contains(position) else { continue }
+                let step = try RecordCodec.decodeStep([UInt8](row[3] as Data))
+                let job = workflow.jobs[position]
+                let event = LogEvent(
+                    sequence: UInt64(row[0] as Int64), timestampMs: step.timestampMs, kind: .stepLogged, level: step.level,
+                    message: step.message, workflowID: workflowID, workflowType: workflow.type, userID: workflow.userID,
+                    job: JobRef(id: job.id, name: job.name, position: position), step: step, attempt: step.attempt
+                )
+                try insert.execute(arguments: [row[0] as Int64, workflowID, step.timestampMs, Data(RecordCodec.encode(event)), position])
+            }
+        }
     }
 }
