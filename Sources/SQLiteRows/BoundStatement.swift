@@ -13,15 +13,13 @@ import GRDBSQLite
 /// try insert.run(binding: body, at: 2)
 /// ```
 package struct BoundStatement {
+    private let statement: Statement
     private let handle: SQLiteStatement
-    private let connection: SQLiteConnection?
-    private let sql: String
 
     /// Wraps `statement`; its connection must be the one GRDB writes with.
     package init(_ statement: Statement) {
+        self.statement = statement
         handle = statement.sqliteStatement
-        connection = sqlite3_db_handle(statement.sqliteStatement)
-        sql = statement.sql
     }
 
     /// Binds `value` to the parameter at `index` (1-based).
@@ -82,9 +80,14 @@ package struct BoundStatement {
     /// - Returns: The error, with SQLite's message read before the reset, when it failed.
     private func step() -> DatabaseError? {
         let code = sqlite3_step(handle)
+        // GRDB's `Statement.sql` trims the text each time it is read: only for an error.
         let failure = code == SQLITE_DONE
             ? nil
-            : DatabaseError(resultCode: ResultCode(rawValue: code), message: connection.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
+            : DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: sqlite3_db_handle(handle).map { String(cString: sqlite3_errmsg($0)) },
+                sql: statement.sql
+            )
         sqlite3_reset(handle)
         return failure
     }

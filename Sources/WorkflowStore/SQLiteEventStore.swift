@@ -50,7 +50,10 @@ package final class SQLiteEventStore: EventStore {
 
     private struct Queue {
         var writes: [StoreWrite] = []
+        /// Whether the writer was woken and has not yet found the queue empty.
         var isDraining = false
+        /// ``flush()`` calls waiting for the writer to find the queue empty.
+        var flushWaiters: [DispatchSemaphore] = []
     }
 
     /// The database file inside the data directory.
@@ -62,7 +65,8 @@ package final class SQLiteEventStore: EventStore {
     private let checkpointer: DatabaseQueue
     private let checkpointQueue = DispatchQueue(label: "workflow.store.checkpoint", qos: .utility)
     private let lock: DirectoryLock
-    private let writer = DispatchQueue(label: "workflow.store.writer")
+    /// Commits what is queued; started in `init`, stopped when the store goes away.
+    private let writer = BatchThread(name: "workflow.store.writer")
     private let metrics = StoreMetrics()
     private let queue = Mutex(Queue())
     /// Commits since the last checkpoint round: none means the store is idle.
@@ -118,7 +122,19 @@ package final class SQLiteEventStore: EventStore {
         } catch {
             throw StoreError("cannot open the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
         }
+        writer.start { [weak self] in
+            // The flushes are released only once the writer let go of the store, so a store
+            // dropped after its flush goes away there and then, with its directory's lock.
+            let flushed = self?.drain() ?? []
+            for waiter in flushed {
+                waiter.signal()
+            }
+        }
         scheduleCheckpoint()
+    }
+
+    deinit {
+        writer.stop()
     }
 
     /// Checkpoints the WAL after ``checkpointInterval``, and again after that while the store exists.
@@ -177,7 +193,7 @@ package final class SQLiteEventStore: EventStore {
             return true
         }
         if startDrain {
-            writer.async { self.drain() }
+            writer.wake()
         }
     }
 
@@ -190,26 +206,35 @@ package final class SQLiteEventStore: EventStore {
             return true
         }
         if startDrain {
-            writer.async { self.drain() }
+            writer.wake()
         }
     }
 
     package func flush() {
-        writer.sync {}
+        let done = DispatchSemaphore(value: 0)
+        let mustWait = queue.withLock { queue -> Bool in
+            guard queue.isDraining else { return false }
+            queue.flushWaiters.append(done)
+            return true
+        }
+        if mustWait {
+            done.wait()
+        }
     }
 
     /// Commits batches until nothing is queued; runs on ``writer`` only.
-    private func drain() {
+    /// - Returns: The ``flush()`` calls waiting for this, to release.
+    private func drain() -> [DispatchSemaphore] {
         while true {
-            let writes = queue.withLock { queue -> [StoreWrite] in
+            let (writes, flushed) = queue.withLock { queue -> ([StoreWrite], [DispatchSemaphore]) in
                 let writes = queue.writes
                 queue.writes = []
-                if writes.isEmpty {
-                    queue.isDraining = false
-                }
-                return writes
+                guard writes.isEmpty else { return (writes, []) }
+                queue.isDraining = false
+                defer { queue.flushWaiters = [] }
+                return ([], queue.flushWaiters)
             }
-            if writes.isEmpty { return }
+            guard !writes.isEmpty else { return flushed }
             commitRetrying(writes)
         }
     }
