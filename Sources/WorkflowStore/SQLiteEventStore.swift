@@ -48,13 +48,6 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    private struct Queue {
-        var writes: [StoreWrite] = []
-        /// Whether the writer was woken and has not yet found the queue empty.
-        var isDraining = false
-        /// ``flush()`` calls waiting for the writer to find the queue empty.
-        var flushWaiters: [DispatchSemaphore] = []
-    }
 
     /// The database file inside the data directory.
     package let path: String
@@ -68,7 +61,7 @@ package final class SQLiteEventStore: EventStore {
     /// Commits what is queued; started in `init`, stopped when the store goes away.
     private let writer = BatchThread(name: "workflow.store.writer")
     private let metrics = StoreMetrics()
-    private let queue = Mutex(Queue())
+    private let queue = Mutex(CommitQueue())
     /// Commits since the last checkpoint round: none means the store is idle.
     private let commitsSinceCheckpoint = Atomic<Int>(0)
     private let commitHandler = Mutex<CommitHandler?>(nil)
@@ -186,25 +179,15 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func enqueue(_ write: StoreWrite) {
-        let startDrain = queue.withLock { queue -> Bool in
-            queue.writes.append(write)
-            if queue.isDraining { return false }
-            queue.isDraining = true
-            return true
-        }
+        let startDrain = queue.withLock { queue in queue.append(CollectionOfOne(write)) }
         if startDrain {
             writer.wake()
         }
     }
 
     package func enqueue(contentsOf writes: [StoreWrite]) {
-        let startDrain = queue.withLock { queue -> Bool in
-            // Under one lock: the writer takes all of them or none into its next commit.
-            queue.writes.append(contentsOf: writes)
-            if queue.isDraining { return false }
-            queue.isDraining = true
-            return true
-        }
+        // Under one lock: the writer takes all of them or none into its next commit.
+        let startDrain = queue.withLock { queue in queue.append(writes) }
         if startDrain {
             writer.wake()
         }
@@ -227,8 +210,7 @@ package final class SQLiteEventStore: EventStore {
     private func drain() -> [DispatchSemaphore] {
         while true {
             let (writes, flushed) = queue.withLock { queue -> ([StoreWrite], [DispatchSemaphore]) in
-                let writes = queue.writes
-                queue.writes = []
+                let writes = queue.takeNextCommit()
                 guard writes.isEmpty else { return (writes, []) }
                 queue.isDraining = false
                 defer { queue.flushWaiters = [] }
@@ -289,7 +271,9 @@ package final class SQLiteEventStore: EventStore {
             for (index, write) in writes.enumerated() {
                 switch write {
                 case .events(let events):
-                    for event in events {
+                    // By index: the events are read in place, not copied field by field.
+                    for index in events.indices {
+                        let event = events[index]
                         body.removeAll()
                         RecordCodec.encode(event, into: &body)
                         insertEvent.bind(Int64(event.sequence), at: 1)

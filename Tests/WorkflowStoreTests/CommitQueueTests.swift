@@ -1,0 +1,49 @@
+import Testing
+import WorkflowEngine
+import WorkflowModel
+@testable import WorkflowStore
+
+@Suite("CommitQueue")
+struct CommitQueueTests {
+    private static func events(_ sequences: ClosedRange<UInt64>) -> StoreWrite {
+        .events(sequences.map { SQLiteEventStoreTests.event($0) })
+    }
+
+    private static func sequences(_ writes: [StoreWrite]) -> [UInt64] {
+        writes.flatMap { write -> [UInt64] in
+            if case .events(let events) = write { events.map(\.sequence) } else { [] }
+        }
+    }
+
+    @Test("a commit ends after the enqueue call that reached the limit, never inside one call's writes; the first append wakes the writer, later ones do not")
+    func cutsBetweenCalls() {
+        var queue = CommitQueue(maxEventsPerCommit: 4)
+        let wakes = [
+            queue.append([Self.events(1...3)]),
+            queue.append([.forget(workflowID: "wf-a"), Self.events(4...6)]),
+            queue.append([Self.events(7...7)]),
+            queue.append([Self.events(8...9)]),
+            queue.append([Self.events(10...10)]),
+        ]
+        #expect(wakes == [true, false, false, false, false])
+
+        let first = queue.takeNextCommit()
+        #expect(Self.sequences(first) == [1, 2, 3, 4, 5, 6])
+        #expect(first.count == 3)
+        #expect(Self.sequences(queue.takeNextCommit()) == [7, 8, 9, 10])
+        #expect(queue.takeNextCommit().isEmpty)
+    }
+
+    @Test("without a cut a commit takes everything queued, and a later limit counts afresh")
+    func everythingBelowTheLimit() {
+        var queue = CommitQueue(maxEventsPerCommit: 4)
+        _ = queue.append([Self.events(1...2)])
+        _ = queue.append([Self.events(3...3)])
+        #expect(Self.sequences(queue.takeNextCommit()) == [1, 2, 3])
+        _ = queue.append([Self.events(4...4)])
+        _ = queue.append([Self.events(5...8)])
+        _ = queue.append([Self.events(9...9)])
+        #expect(Self.sequences(queue.takeNextCommit()) == [4, 5, 6, 7, 8])
+        #expect(Self.sequences(queue.takeNextCommit()) == [9])
+    }
+}
