@@ -33,6 +33,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private var context: ChannelHandlerContext?
     private var connection: ServerConnectionStateMachine
     private let streams: ServerStreams
+    /// Answers of unary calls completed on other threads, waiting for this loop.
+    private let completions = CompletionInbox()
     /// True inside `channelRead`..`channelReadComplete`, which flushes once at the end.
     private var isReading = false
     /// The output side is closed; nothing more is written.
@@ -297,8 +299,13 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             switch handler {
             case .unary(let call):
                 let handler = NIOLoopBound(self, eventLoop: loop)
+                let completions = self.completions
                 call(request, callContext, UnaryResponder { result in
-                    loop.runOnLoop { handler.value.unaryCompleted(streamID: id, result: result) }
+                    if loop.inEventLoop {
+                        handler.value.unaryCompleted(streamID: id, result: result)
+                    } else if completions.post((id, result)) {
+                        loop.execute { handler.value.deliverCompletions() }
+                    }
                 })
             case .serverStreaming(let start):
                 do {
@@ -317,6 +324,16 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private func unaryCompleted(streamID: Int32, result: Result<[UInt8], RPCStatus>) {
         guard let entry = streams[streamID] else { return }
         streams.update(entry) { $0.unaryCompleted(result) }
+        flushUnlessReading()
+    }
+
+    /// Completes the unary calls answered on other threads since the last delivery, then
+    /// writes all their answers at once.
+    private func deliverCompletions() {
+        for (streamID, result) in completions.takeAll() {
+            guard let entry = streams[streamID] else { continue }
+            streams.update(entry) { $0.unaryCompleted(result) }
+        }
         flushUnlessReading()
     }
 
