@@ -339,8 +339,7 @@ package final class SQLiteEventStore: EventStore {
         let after = max(sequence, (oldestStoredSequence ?? 1) - 1)
         return try pool.read { db in
             let rows = try Row.fetchCursor(
-                db,
-                sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
+                db.cachedStatement(sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?"),
                 arguments: [Int64(after), Int64(through), limit]
             )
             var events: [WorkflowModel.LogEvent] = []
@@ -370,11 +369,7 @@ package final class SQLiteEventStore: EventStore {
 
     package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
         try pool.read { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence",
-                arguments: [id, Int64(clamping: through)]
-            )
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.stepsOfWorkflow), arguments: [id, Int64(clamping: through)])
             var steps: [StoredStep] = []
             while let row = try rows.next() {
                 steps.append(StoredStep(jobPosition: row[0], step: try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data))))
@@ -397,9 +392,14 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// ``workflow(id:stepsThrough:)`` inside a read of `db`.
+    /// A workflow's steps through a sequence, oldest first, with their jobs' positions.
+    private static let stepsOfWorkflow =
+        "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence"
+
+    /// ``workflow(id:stepsThrough:)`` inside a read of `db`. Its statements are cached: a
+    /// statement GRDB prepares afresh asks its authorizer about every column it reads.
     private static func workflow(id: String, stepsThrough: UInt64?, in db: Database) throws -> Workflow? {
-        guard let body = try Data.fetchOne(db, sql: "SELECT body FROM workflows WHERE id = ?", arguments: [id]) else {
+        guard let body = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM workflows WHERE id = ?"), arguments: [id]) else {
             return nil
         }
         var workflow = try RecordCodec.decodeWorkflow([UInt8](body))
@@ -407,11 +407,7 @@ package final class SQLiteEventStore: EventStore {
             for index in workflow.jobs.indices {
                 workflow.jobs[index].storedStepCount = 0
             }
-            let rows = try Row.fetchCursor(
-                db,
-                sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence",
-                arguments: [id, Int64(clamping: stepsThrough)]
-            )
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.stepsOfWorkflow), arguments: [id, Int64(clamping: stepsThrough)])
             while let row = try rows.next() {
                 let position = row[0] as Int
                 guard workflow.jobs.indices.contains(position) else { continue }
