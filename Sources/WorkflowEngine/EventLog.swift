@@ -187,6 +187,8 @@ public final class EventLog: Sendable {
     /// `workflow` as the store keeps it: its jobs without their steps (stored from the
     /// `stepLogged` events), each counting them in `storedStepCount`.
     private static func snapshot(of workflow: Workflow) -> Workflow {
+        // Without steps in memory every job already counts its stored ones: no copy to make.
+        guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return workflow }
         var snapshot = workflow
         for index in snapshot.jobs.indices {
             snapshot.jobs[index].storedStepCount = snapshot.jobs[index].stepCount
