@@ -1,5 +1,5 @@
 import GRDB
-import GRDBSQLite
+internal import GRDBSQLite
 
 /// A statement GRDB prepared, run row after row with its values bound through SQLite's C API:
 /// no argument array, no boxed values, and a blob read where it lies instead of copied.
@@ -12,6 +12,10 @@ import GRDBSQLite
 /// insert.bind(Int64(event.sequence), at: 1)
 /// try insert.run(binding: body, at: 2)
 /// ```
+///
+/// The `sqlite3_bind_*` calls' results are not checked: with the statement's SQL fixed by the
+/// caller they fail only for a parameter index out of range (a programming error) or for want
+/// of memory, which the step then reports.
 package struct BoundStatement {
     private let statement: Statement
     private let handle: SQLiteStatement
@@ -46,12 +50,13 @@ package struct BoundStatement {
         sqlite3_bind_null(handle, index)
     }
 
-    /// Binds `text` to the parameter at `index` (1-based); SQLite keeps a copy.
+    /// Binds `text` to the parameter at `index` (1-based); SQLite keeps a copy. Texts are
+    /// identifiers and messages, far below SQLite's 2 GiB limit (requests are at most 4 MiB).
     package func bind(_ text: String, at index: Int32) {
         var text = text
         text.withUTF8 { utf8 in
             // An empty buffer may have no address, and a NULL pointer would bind NULL, not "".
-            let bytes = utf8.baseAddress.map { UnsafeRawPointer($0) } ?? Self.emptyText
+            let bytes = utf8.baseAddress.map { UnsafeRawPointer($0) } ?? Self.emptyValue
             sqlite3_bind_text(handle, index, bytes.assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
         }
     }
@@ -61,8 +66,11 @@ package struct BoundStatement {
     ///
     /// - Throws: `DatabaseError` with SQLite's code and message when the statement fails.
     package func run(binding blob: [UInt8], at index: Int32) throws {
+        guard let count = Int32(exactly: blob.count) else {
+            throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "a blob of \(blob.count) bytes", sql: statement.sql)
+        }
         let failure = blob.withUnsafeBytes { bytes -> DatabaseError? in
-            sqlite3_bind_blob(handle, index, bytes.baseAddress ?? Self.emptyText, Int32(bytes.count), nil)
+            sqlite3_bind_blob(handle, index, bytes.baseAddress ?? Self.emptyValue, count, nil)
             defer { sqlite3_bind_null(handle, index) }
             return step()
         }
@@ -97,8 +105,8 @@ package struct BoundStatement {
         unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     }
 
-    /// A valid address for an empty value.
-    private static var emptyText: UnsafeRawPointer {
+    /// A valid address for an empty text or blob.
+    private static var emptyValue: UnsafeRawPointer {
         UnsafeRawPointer(("" as StaticString).utf8Start)
     }
 }

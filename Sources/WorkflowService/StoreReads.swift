@@ -11,8 +11,8 @@ enum StoreReads {
     static let maxConcurrentReads = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     private struct State {
-        /// Reads not yet started, oldest first from `head`.
-        var pending: [@Sendable () -> Void] = []
+        /// Reads not yet started from `head` on; those before it were taken (and let go of).
+        var pending: [(@Sendable () -> Void)?] = []
         var head = 0
         /// Workers taking reads from `pending`.
         var workers = 0
@@ -23,8 +23,15 @@ enum StoreReads {
                 head = 0
                 return nil
             }
-            defer { head += 1 }
-            return pending[head]
+            let read = pending[head]
+            pending[head] = nil
+            head += 1
+            // Under a steady flow the queue never empties: drop the taken half now and then.
+            if head >= 64, head * 2 >= pending.count {
+                pending.removeFirst(head)
+                head = 0
+            }
+            return read
         }
     }
 

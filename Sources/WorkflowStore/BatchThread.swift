@@ -14,6 +14,8 @@ import Glibc
 final class BatchThread: Sendable {
     private let wakeups = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
+    /// The thread's `pthread_t`, once it runs (0 before).
+    private let threadID = Atomic<UInt>(0)
 
     private let name: String
 
@@ -26,6 +28,7 @@ final class BatchThread: Sendable {
     /// Call it once.
     func start(_ work: @escaping @Sendable () -> Void) {
         let thread = Thread {
+            self.threadID.store(UInt(bitPattern: Self.currentThreadID), ordering: .releasing)
             Self.becomeBatchThread()
             while true {
                 self.wakeups.wait()
@@ -48,13 +51,31 @@ final class BatchThread: Sendable {
         wakeups.signal()
     }
 
-    /// Marks the calling thread `SCHED_BATCH` (3 in Linux's ABI; Glibc's module does not export
-    /// the macro): CPU-bound, never preempting on wake-up. Lowering a thread's own policy
-    /// needs no privilege; where it fails the thread simply stays a normal one.
+    /// Whether the caller runs on this thread.
+    var isCurrentThread: Bool {
+        threadID.load(ordering: .acquiring) == UInt(bitPattern: Self.currentThreadID)
+    }
+
+    private static var currentThreadID: Int {
+        #if canImport(Glibc)
+        Int(bitPattern: UInt(pthread_self()))
+        #else
+        0
+        #endif
+    }
+
+    #if canImport(Glibc)
+    /// Linux's `SCHED_BATCH` policy; Glibc's module does not export the macro.
+    private static let batchPolicy: Int32 = 3
+    #endif
+
+    /// Marks the calling thread `SCHED_BATCH`: CPU-bound, never preempting on wake-up.
+    /// Lowering a thread's own policy needs no privilege; where it fails the thread simply
+    /// stays a normal one.
     private static func becomeBatchThread() {
-        #if os(Linux)
+        #if canImport(Glibc)
         var parameters = sched_param()
-        _ = sched_setscheduler(0, 3, &parameters)
+        _ = sched_setscheduler(0, batchPolicy, &parameters)
         #endif
     }
 }

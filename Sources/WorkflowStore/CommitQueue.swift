@@ -3,6 +3,9 @@ import WorkflowEngine
 
 /// What the store's writer has yet to commit, in order, and where a commit may end early;
 /// the writes of one enqueue call always go into the same commit.
+///
+/// While the writer has work the queue holds its store (`owner`), so a store dropped with
+/// writes still queued commits them before it goes.
 struct CommitQueue {
     /// The most events a commit takes while more are queued: a transaction larger than
     /// SQLite's page cache spills pages to the WAL and reads them back before it commits, and
@@ -17,18 +20,21 @@ struct CommitQueue {
     private var cuts: [Int] = []
     /// Events queued since the last cut.
     private var eventsSinceCut = 0
-    /// Whether the writer was woken and has not yet found the queue empty.
-    var isDraining = false
-    /// ``SQLiteEventStore/flush()`` calls waiting for the writer to find the queue empty.
-    var flushWaiters: [DispatchSemaphore] = []
+    /// The store, held from the first write queued until the writer finds the queue empty.
+    private var owner: AnyObject?
+    /// Flushes waiting for the writer to find the queue empty.
+    private var flushWaiters: [DispatchSemaphore] = []
 
     init(maxEventsPerCommit: Int = Self.defaultMaxEventsPerCommit) {
         self.maxEventsPerCommit = max(1, maxEventsPerCommit)
     }
 
-    /// Queues `added`, writes one transaction must hold together.
-    /// - Returns: Whether the writer must be woken (it was not draining).
-    mutating func append(_ added: some Collection<StoreWrite>) -> Bool {
+    /// Whether the writer has work: writes queued or a commit under way.
+    var isDraining: Bool { owner != nil }
+
+    /// Queues `added`, writes one transaction must hold together, for `store`.
+    /// - Returns: Whether the writer must be woken (it had no work).
+    mutating func append(_ added: some Collection<StoreWrite>, for store: AnyObject) -> Bool {
         writes.append(contentsOf: added)
         for write in added {
             if case .events(let events) = write {
@@ -39,12 +45,21 @@ struct CommitQueue {
             cuts.append(writes.count)
             eventsSinceCut = 0
         }
-        if isDraining { return false }
-        isDraining = true
+        guard owner == nil else { return false }
+        owner = store
         return true
     }
 
-    /// Takes the writes of the next commit: those before the first cut, else all of them.
+    /// Registers `done` to be signalled once the writer has no work.
+    /// - Returns: False, registering nothing, when it has none now.
+    mutating func waitUntilIdle(_ done: DispatchSemaphore) -> Bool {
+        guard isDraining else { return false }
+        flushWaiters.append(done)
+        return true
+    }
+
+    /// The writes of the next commit: those before the first cut, else all of them; none when
+    /// the queue is empty, and then the writer has no work left: ``idle()``.
     mutating func takeNextCommit() -> [StoreWrite] {
         guard let cut = cuts.first, cut < writes.count else {
             cuts = []
@@ -56,5 +71,16 @@ struct CommitQueue {
         writes.removeFirst(cut)
         cuts = cuts.dropFirst().map { $0 - cut }
         return taken
+    }
+
+    /// Records that the writer found the queue empty.
+    /// - Returns: The store it held, to release outside the lock, and the flushes to signal
+    ///   after that.
+    mutating func idle() -> (owner: AnyObject?, flushed: [DispatchSemaphore]) {
+        defer {
+            owner = nil
+            flushWaiters = []
+        }
+        return (owner, flushWaiters)
     }
 }

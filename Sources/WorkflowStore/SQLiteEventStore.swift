@@ -10,11 +10,12 @@ import WorkflowModel
 /// The embedded durable store: one SQLite database in WAL mode (through GRDB) in a data
 /// directory, written with group commit.
 ///
-/// Writes queue up in memory (``enqueue(_:)`` never touches the disk) and one serial writer
-/// commits everything queued in one transaction, then reports the newest committed sequence;
-/// whatever arrives during a commit goes into the next one, so the batch grows with the load
-/// and an idle store commits a lone event at once. Readers (replays of old events) use WAL
-/// reader connections and never wait for the writer.
+/// Writes queue up in memory (``enqueue(_:)`` never touches the disk) and one writer thread
+/// (``BatchThread``) commits what is queued in one transaction (up to about
+/// ``CommitQueue/defaultMaxEventsPerCommit`` events while more wait), then reports the newest
+/// committed sequence; whatever arrives during a commit goes into the next one, so the batch
+/// grows with the load and an idle store commits a lone event at once. Readers (replays of old
+/// events) use WAL reader connections and never wait for the writer.
 ///
 /// With `synchronous = NORMAL` (the default) a commit survives the process being killed; with
 /// ``Configuration/fsyncEachCommit`` it also survives power loss, at the cost of an fsync per
@@ -47,7 +48,6 @@ package final class SQLiteEventStore: EventStore {
             self.walSizeLimit = max(0, walSizeLimit)
         }
     }
-
 
     /// The database file inside the data directory.
     package let path: String
@@ -116,9 +116,16 @@ package final class SQLiteEventStore: EventStore {
             throw StoreError("cannot open the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
         }
         writer.start { [weak self] in
-            // The flushes are released only once the writer let go of the store, so a store
-            // dropped after its flush goes away there and then, with its directory's lock.
-            let flushed = self?.drain() ?? []
+            let flushed: [DispatchSemaphore]
+            do {
+                // The queue holds the store while writes are queued, so it is here.
+                guard let store = self else { return }
+                let idle = store.drain()
+                flushed = idle.flushed
+                withExtendedLifetime(idle.owner) {}
+            }
+            // Signalled once the writer let go of the store: a store dropped after its flush
+            // goes away there and then, with its directory's lock.
             for waiter in flushed {
                 waiter.signal()
             }
@@ -179,7 +186,7 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func enqueue(_ write: StoreWrite) {
-        let startDrain = queue.withLock { queue in queue.append(CollectionOfOne(write)) }
+        let startDrain = queue.withLock { queue in queue.append(CollectionOfOne(write), for: self) }
         if startDrain {
             writer.wake()
         }
@@ -187,37 +194,33 @@ package final class SQLiteEventStore: EventStore {
 
     package func enqueue(contentsOf writes: [StoreWrite]) {
         // Under one lock: the writer takes all of them or none into its next commit.
-        let startDrain = queue.withLock { queue in queue.append(writes) }
+        let startDrain = queue.withLock { queue in queue.append(writes, for: self) }
         if startDrain {
             writer.wake()
         }
     }
 
+    /// Blocks until the writer has nothing left to commit: everything queued before the call,
+    /// and whatever was queued while it waited.
     package func flush() {
+        precondition(!writer.isCurrentThread, "flush() on the store's writer thread would wait for itself")
         let done = DispatchSemaphore(value: 0)
-        let mustWait = queue.withLock { queue -> Bool in
-            guard queue.isDraining else { return false }
-            queue.flushWaiters.append(done)
-            return true
-        }
-        if mustWait {
+        if queue.withLock({ $0.waitUntilIdle(done) }) {
             done.wait()
         }
     }
 
     /// Commits batches until nothing is queued; runs on ``writer`` only.
-    /// - Returns: The ``flush()`` calls waiting for this, to release.
-    private func drain() -> [DispatchSemaphore] {
+    /// - Returns: The store the queue held while there was work, and the ``flush()`` calls to
+    ///   release once it is let go of.
+    private func drain() -> (owner: AnyObject?, flushed: [DispatchSemaphore]) {
         while true {
-            let (writes, flushed) = queue.withLock { queue -> ([StoreWrite], [DispatchSemaphore]) in
+            let next = queue.withLock { queue -> (writes: [StoreWrite], idle: (owner: AnyObject?, flushed: [DispatchSemaphore])?) in
                 let writes = queue.takeNextCommit()
-                guard writes.isEmpty else { return (writes, []) }
-                queue.isDraining = false
-                defer { queue.flushWaiters = [] }
-                return ([], queue.flushWaiters)
+                return writes.isEmpty ? ([], queue.idle()) : (writes, nil)
             }
-            guard !writes.isEmpty else { return flushed }
-            commitRetrying(writes)
+            if let idle = next.idle { return idle }
+            commitRetrying(next.writes)
         }
     }
 
@@ -305,7 +308,16 @@ package final class SQLiteEventStore: EventStore {
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                     try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
-                    try db.execute(sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL", arguments: [workflowID])
+                    // Its kept steps below the whole log go; those within it become plain events,
+                    // pruned in order with the rest (deleting them would punch holes in the log).
+                    try db.execute(
+                        sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence < ?",
+                        arguments: [workflowID, Int64(oldest)]
+                    )
+                    try db.execute(
+                        sql: "UPDATE events SET job_position = NULL WHERE workflow_id = ? AND job_position IS NOT NULL",
+                        arguments: [workflowID]
+                    )
                     try db.execute(sql: "DELETE FROM progress WHERE workflow_id = ?", arguments: [workflowID])
                 }
             }
@@ -324,8 +336,8 @@ package final class SQLiteEventStore: EventStore {
                     sql: "DELETE FROM events WHERE sequence >= ? AND sequence < ? AND job_position IS NULL",
                     arguments: [Int64(oldest), Int64(firstKept)]
                 )
+                metrics.prunedEvents.increment(by: UInt64(db.changesCount))
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
-                metrics.prunedEvents.increment(by: firstKept - oldest)
                 oldest = firstKept
             }
         }
@@ -335,12 +347,16 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
-        // Below the oldest whole sequence only kept steps remain: never part of a replay.
-        let after = max(sequence, (oldestStoredSequence ?? 1) - 1)
-        return try pool.read { db in
+        try pool.read { db in
+            // Below the oldest whole sequence (read in the same snapshot) only kept steps
+            // remain: never part of a replay.
             let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT body FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?"),
-                arguments: [Int64(after), Int64(through), limit]
+                db.cachedStatement(sql: """
+                    SELECT body FROM events
+                    WHERE sequence > max(?, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
+                    AND sequence <= ? ORDER BY sequence LIMIT ?
+                    """),
+                arguments: [Int64(sequence), Int64(through), limit]
             )
             var events: [WorkflowModel.LogEvent] = []
             while let row = try rows.next() {

@@ -73,7 +73,7 @@ enum StoreSchema {
                 CREATE TABLE bounds (name TEXT PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO bounds (name, sequence) SELECT 'oldest_event', sequence FROM events ORDER BY sequence LIMIT 1;
                 UPDATE events SET job_position = (SELECT job_position FROM steps WHERE steps.sequence = events.sequence)
-                    WHERE sequence IN (SELECT sequence FROM steps);
+                    WHERE sequence IN (SELECT sequence FROM steps WHERE workflow_id IN (SELECT id FROM workflows));
                 """)
             try moveStepsPrunedFromEvents(db)
             try db.execute(sql: """
@@ -84,6 +84,10 @@ enum StoreSchema {
         return migrator
     }
 
+    /// Unlike the SQL-only migrations before it, v3 reads and writes bodies with today's
+    /// `RecordCodec` and model types: a later change to them must keep decoding what v2 wrote
+    /// (the codec only ever appends fields, so it does).
+    ///
     /// Writes the `stepLogged` event of each step whose event was pruned from `events` (v2 kept
     /// steps of retained workflows in `steps` past the retention), made from the step and its
     /// workflow's stored tree, as the engine made it. A step whose workflow is not stored

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("StoreReads")
 struct StoreReadsTests {
-    @Test("every read runs, however many arrive at once, and never more than maxConcurrentReads at a time")
+    @Test("every read runs, however many arrive at once, and never more than maxConcurrentReads at a time", .timeLimit(.minutes(1)))
     func boundedAndComplete() async {
         let reads = 500
         let counts = Mutex((running: 0, most: 0, done: 0))

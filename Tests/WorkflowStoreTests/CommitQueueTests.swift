@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import WorkflowEngine
 import WorkflowModel
@@ -5,6 +6,9 @@ import WorkflowModel
 
 @Suite("CommitQueue")
 struct CommitQueueTests {
+    private final class Owner: Sendable {}
+    private static let owner = Owner()
+
     private static func events(_ sequences: ClosedRange<UInt64>) -> StoreWrite {
         .events(sequences.map { SQLiteEventStoreTests.event($0) })
     }
@@ -19,11 +23,11 @@ struct CommitQueueTests {
     func cutsBetweenCalls() {
         var queue = CommitQueue(maxEventsPerCommit: 4)
         let wakes = [
-            queue.append([Self.events(1...3)]),
-            queue.append([.forget(workflowID: "wf-a"), Self.events(4...6)]),
-            queue.append([Self.events(7...7)]),
-            queue.append([Self.events(8...9)]),
-            queue.append([Self.events(10...10)]),
+            queue.append([Self.events(1...3)], for: Self.owner),
+            queue.append([.forget(workflowID: "wf-a"), Self.events(4...6)], for: Self.owner),
+            queue.append([Self.events(7...7)], for: Self.owner),
+            queue.append([Self.events(8...9)], for: Self.owner),
+            queue.append([Self.events(10...10)], for: Self.owner),
         ]
         #expect(wakes == [true, false, false, false, false])
 
@@ -31,18 +35,43 @@ struct CommitQueueTests {
         #expect(Self.sequences(first) == [1, 2, 3, 4, 5, 6])
         #expect(first.count == 3)
         #expect(Self.sequences(queue.takeNextCommit()) == [7, 8, 9, 10])
-        #expect(queue.takeNextCommit().isEmpty)
+        let last = queue.takeNextCommit()
+        #expect(last.isEmpty)
+    }
+
+    @Test("the queue holds its store from the first write until the writer goes idle; a flush waits only while there is work")
+    func ownerAndFlushes() {
+        var queue = CommitQueue(maxEventsPerCommit: 4)
+        let early = DispatchSemaphore(value: 0)
+        let waitedWhileIdle = queue.waitUntilIdle(early)
+        #expect(!waitedWhileIdle)
+        let firstWakes = queue.append([Self.events(1...2)], for: Self.owner)
+        #expect(firstWakes)
+        #expect(queue.isDraining)
+        let waiting = DispatchSemaphore(value: 0)
+        let waits = queue.waitUntilIdle(waiting)
+        #expect(waits)
+        _ = queue.takeNextCommit()
+        #expect(queue.isDraining)
+        let nothingLeft = queue.takeNextCommit()
+        #expect(nothingLeft.isEmpty)
+        let idle = queue.idle()
+        #expect(idle.owner === Self.owner)
+        #expect(idle.flushed.count == 1 && idle.flushed.first === waiting)
+        #expect(!queue.isDraining)
+        let wakesAgain = queue.append([Self.events(3...3)], for: Self.owner)
+        #expect(wakesAgain)
     }
 
     @Test("without a cut a commit takes everything queued, and a later limit counts afresh")
     func everythingBelowTheLimit() {
         var queue = CommitQueue(maxEventsPerCommit: 4)
-        _ = queue.append([Self.events(1...2)])
-        _ = queue.append([Self.events(3...3)])
+        _ = queue.append([Self.events(1...2)], for: Self.owner)
+        _ = queue.append([Self.events(3...3)], for: Self.owner)
         #expect(Self.sequences(queue.takeNextCommit()) == [1, 2, 3])
-        _ = queue.append([Self.events(4...4)])
-        _ = queue.append([Self.events(5...8)])
-        _ = queue.append([Self.events(9...9)])
+        _ = queue.append([Self.events(4...4)], for: Self.owner)
+        _ = queue.append([Self.events(5...8)], for: Self.owner)
+        _ = queue.append([Self.events(9...9)], for: Self.owner)
         #expect(Self.sequences(queue.takeNextCommit()) == [4, 5, 6, 7, 8])
         #expect(Self.sequences(queue.takeNextCommit()) == [9])
     }

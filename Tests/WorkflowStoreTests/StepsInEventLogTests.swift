@@ -16,7 +16,10 @@ struct StepsInEventLogTests {
     func stepsOutliveTheRetention() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         var store: SQLiteEventStore? = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
-        store!.enqueue(.events((1...5).map { SQLiteEventStoreTests.event($0, workflowID: "wf-keep", job: Self.job) }))
+        store!.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-keep"), firstSequence: 1),
+            .events((1...5).map { SQLiteEventStoreTests.event($0, workflowID: "wf-keep", job: Self.job) }),
+        ])
         for sequence in UInt64(6)...100 {
             store!.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
             if sequence % 7 == 0 { store!.flush() }
@@ -37,6 +40,44 @@ struct StepsInEventLogTests {
         reopened.enqueue(.forget(workflowID: "wf-keep"))
         reopened.flush()
         #expect(try reopened.steps(ofWorkflow: "wf-keep", through: .max).isEmpty)
+    }
+
+    @Test("forgetting a workflow whose steps are within the retained log leaves the log whole: they become plain events, pruned in order later")
+    func forgetWithinTheRetention() throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: SQLiteEventStoreTests.temporaryDirectory(), eventRetention: 30), logger: Self.logger)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-keep"), firstSequence: 1),
+            .events((1...5).map { SQLiteEventStoreTests.event($0, workflowID: "wf-keep", job: Self.job) }),
+        ])
+        store.enqueue(.events((6...20).map { SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other") }))
+        store.enqueue(.forget(workflowID: "wf-keep"))
+        store.flush()
+        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).isEmpty)
+        #expect(try store.events(after: 0, through: 20, limit: 100).map(\.sequence) == Array(1...20))
+
+        for sequence in UInt64(21)...60 {
+            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
+        }
+        store.flush()
+        let oldest = try #require(store.oldestStoredSequence)
+        #expect(oldest > 5)
+        #expect(try store.events(after: oldest - 1, through: 60, limit: 100).map(\.sequence) == Array(oldest...60))
+    }
+
+    @Test("a store let go of without a flush commits what was queued before it goes")
+    func droppedWithoutFlush() async throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        var store: SQLiteEventStore? = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        store!.enqueue(.events((1...500).map { SQLiteEventStoreTests.event($0, .progressUpdated) }))
+        store = nil
+        // The writer holds the store until the queue is committed; then the lock is free.
+        var reopened: SQLiteEventStore?
+        for _ in 0..<500 where reopened == nil {
+            reopened = try? SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+            if reopened == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let events = try #require(reopened).events(after: 0, through: 500, limit: 1_000)
+        #expect(events.map(\.sequence) == Array(1...500))
     }
 
     @Test("a v2 file's steps move into events: those whose events were pruned get their stepLogged event back from the step and its workflow; the oldest whole sequence is kept")
