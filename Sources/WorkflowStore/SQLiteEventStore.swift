@@ -247,6 +247,28 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Deletes workflow `id`'s tree and progress, and its kept steps older than `oldest` (the
+    /// oldest whole sequence); its steps from `oldest` on become plain events, pruned in order
+    /// with the rest (deleting them would punch holes in the log).
+    private func forget(_ id: String, keepingStepsFrom oldest: UInt64, in db: Database) throws {
+        for sql in ["DELETE FROM workflows WHERE id = ?", "DELETE FROM progress WHERE workflow_id = ?"] {
+            let delete = BoundStatement(try db.cachedStatement(sql: sql))
+            delete.bind(id, at: 1)
+            try delete.run()
+        }
+        let deleteOldSteps = BoundStatement(
+            try db.cachedStatement(sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence < ?")
+        )
+        deleteOldSteps.bind(id, at: 1)
+        deleteOldSteps.bind(Int64(oldest), at: 2)
+        try deleteOldSteps.run()
+        let unmarkSteps = BoundStatement(
+            try db.cachedStatement(sql: "UPDATE events SET job_position = NULL WHERE workflow_id = ? AND job_position IS NOT NULL")
+        )
+        unmarkSteps.bind(id, at: 1)
+        try unmarkSteps.run()
+    }
+
     /// Writes one batch and prunes the oldest events beyond the retention.
     /// - Returns: The newest committed sequence.
     private func commit(_ writes: [StoreWrite]) throws -> UInt64 {
@@ -307,18 +329,7 @@ package final class SQLiteEventStore: EventStore {
                     }
                 case .forget(let workflowID):
                     progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
-                    try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [workflowID])
-                    // Its kept steps below the whole log go; those within it become plain events,
-                    // pruned in order with the rest (deleting them would punch holes in the log).
-                    try db.execute(
-                        sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence < ?",
-                        arguments: [workflowID, Int64(oldest)]
-                    )
-                    try db.execute(
-                        sql: "UPDATE events SET job_position = NULL WHERE workflow_id = ? AND job_position IS NOT NULL",
-                        arguments: [workflowID]
-                    )
-                    try db.execute(sql: "DELETE FROM progress WHERE workflow_id = ?", arguments: [workflowID])
+                    try forget(workflowID, keepingStepsFrom: oldest, in: db)
                 }
             }
             for (jobID, progress) in progressByJob {
