@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "WorkflowStore",
             dependencies: [
-                "SQLiteRows", "WorkflowEngine", "WorkflowModel",
+                "CMallocControl", "SQLiteRows", "WorkflowEngine", "WorkflowModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
