@@ -213,12 +213,31 @@ package final class SQLiteEventStore: EventStore {
 
     /// Events committed since the writer last gave free memory back.
     private let eventsSinceTrim = Atomic<Int>(0)
+    /// Commits so far; a trim waits for a second without one.
+    private let commits = Atomic<Int>(0)
+    private let isTrimScheduled = Atomic<Bool>(false)
 
-    /// How many committed events make it worth giving free memory back once the writer is idle:
-    /// the events of a burst are allocated on the event loops and freed here, interleaved with
-    /// what the loops go on allocating, so glibc keeps most of them as free holes in its arenas
-    /// (a 100,000-step workflow left 25–45 MiB held, which a trim gave back).
+    /// How many committed events make it worth giving free memory back once writes pause: the
+    /// events of a burst are allocated on the event loops and freed here, interleaved with what
+    /// the loops go on allocating, so glibc keeps most of them as free holes in its arenas (a
+    /// 100,000-step workflow left 25–45 MiB held, which a trim gave back). Under steady load the
+    /// memory is reused instead, and a trim would only make the next allocations fault it in.
     static let eventsPerTrim = 65_536
+
+    /// Gives free memory back a second from now unless a commit comes meanwhile (the writer's
+    /// next pause then tries again).
+    private func trimOncePaused() {
+        guard isTrimScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let before = commits.load(ordering: .relaxed)
+        checkpointQueue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in
+            guard let self else { return }
+            isTrimScheduled.store(false, ordering: .relaxed)
+            guard commits.load(ordering: .relaxed) == before else { return }
+            eventsSinceTrim.store(0, ordering: .relaxed)
+            // 1: pages went back, 0: none were free; either is fine.
+            _ = CMallocControlTrim()
+        }
+    }
 
     /// Commits batches until nothing is queued; runs on ``writer`` only.
     /// - Returns: The store the queue held while there was work, and the ``flush()`` calls to
@@ -231,9 +250,7 @@ package final class SQLiteEventStore: EventStore {
             }
             if let idle = next.idle {
                 if eventsSinceTrim.load(ordering: .relaxed) >= Self.eventsPerTrim {
-                    eventsSinceTrim.store(0, ordering: .relaxed)
-                    // 1: pages went back, 0: none were free; either is fine.
-                    _ = CMallocControlTrim()
+                    trimOncePaused()
                 }
                 return idle
             }
@@ -256,6 +273,7 @@ package final class SQLiteEventStore: EventStore {
                 }
                 metrics.commitEvents.record(events)
                 eventsSinceTrim.add(events, ordering: .relaxed)
+                commits.add(1, ordering: .relaxed)
                 currentCommitHandler()?.notify(newest)
                 return
             } catch {
