@@ -1,27 +1,34 @@
-/// A first-in first-out queue with amortized O(1) push and pop.
-struct FIFOQueue<Element> {
+/// A first-in first-out queue with amortized O(1) push and pop; popped elements are let go of
+/// when the queue empties, and by half when a steady flow never empties it.
+package struct FIFOQueue<Element> {
     private var storage: [Element] = []
     private var head = 0
 
+    /// Creates an empty queue.
+    package init() {}
+
     /// The number of queued elements.
-    var count: Int { storage.count - head }
+    package var count: Int { storage.count - head }
 
     /// The front element, if any, left in place.
-    var first: Element? {
+    package var first: Element? {
         head < storage.count ? storage[head] : nil
     }
 
     /// Adds `element` at the back.
-    mutating func push(_ element: Element) {
+    package mutating func push(_ element: Element) {
         storage.append(element)
     }
 
     /// Removes and returns the front element, if any.
-    mutating func pop() -> Element? {
+    package mutating func pop() -> Element? {
         guard head < storage.count else { return nil }
         let element = storage[head]
         head += 1
-        if head >= 1_024 && head * 2 >= storage.count {
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: storage.count <= 1_024)
+            head = 0
+        } else if head >= 1_024 && head * 2 >= storage.count {
             storage.removeFirst(head)
             head = 0
         }

@@ -78,25 +78,8 @@ extension WorkflowEngine {
         let hasMore = candidates.count > query.pageSize
         let page = query.oldestFirst ? candidates.prefix(query.pageSize) : candidates.suffix(query.pageSize)
         return StepPage(
-            steps: page.map { stepEvent(of: workflow, step: $0.step, job: workflow.jobs[$0.position]) },
+            steps: page.map { .stepLogged($0.step, of: workflow.jobs[$0.position], in: workflow) },
             hasMore: hasMore
-        )
-    }
-
-    /// The `stepLogged` event that recorded `step`, as watchers received it.
-    private nonisolated static func stepEvent(of workflow: Workflow, step: Step, job: Job) -> WorkflowModel.LogEvent {
-        WorkflowModel.LogEvent(
-            sequence: step.sequence,
-            timestampMs: step.timestampMs,
-            kind: .stepLogged,
-            level: step.level,
-            message: step.message,
-            workflowID: workflow.id,
-            workflowType: workflow.type,
-            userID: workflow.userID,
-            job: JobRef(id: job.id, name: job.name, position: job.position),
-            step: step,
-            attempt: step.attempt
         )
     }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import WorkflowEngine
 
 /// Where the service reads the store, off the event loop: a watcher's events older than memory,
 /// and the trees and steps of workflows that finished a while ago. A read may wait on the disk; the
@@ -11,28 +12,10 @@ enum StoreReads {
     static let maxConcurrentReads = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     private struct State {
-        /// Reads not yet started from `head` on; those before it were taken (and let go of).
-        var pending: [(@Sendable () -> Void)?] = []
-        var head = 0
+        /// Reads not yet started.
+        var pending = FIFOQueue<@Sendable () -> Void>()
         /// Workers taking reads from `pending`.
         var workers = 0
-
-        mutating func next() -> (@Sendable () -> Void)? {
-            guard head < pending.count else {
-                pending.removeAll(keepingCapacity: pending.count <= 64)
-                head = 0
-                return nil
-            }
-            let read = pending[head]
-            pending[head] = nil
-            head += 1
-            // Under a steady flow the queue never empties: drop the taken half now and then.
-            if head >= 64, head * 2 >= pending.count {
-                pending.removeFirst(head)
-                head = 0
-            }
-            return read
-        }
     }
 
     private static let state = Mutex(State())
@@ -40,7 +23,7 @@ enum StoreReads {
     /// Runs `read` on a thread of the store reads, in turn with the others.
     static func run(_ read: @escaping @Sendable () -> Void) {
         let startsWorker = state.withLock { state -> Bool in
-            state.pending.append(read)
+            state.pending.push(read)
             guard state.workers < maxConcurrentReads else { return false }
             state.workers += 1
             return true
@@ -55,7 +38,7 @@ enum StoreReads {
     /// Runs queued reads until none is left.
     private static func work() {
         while let read = state.withLock({ state -> (@Sendable () -> Void)? in
-            guard let read = state.next() else {
+            guard let read = state.pending.pop() else {
                 state.workers -= 1
                 return nil
             }

@@ -213,8 +213,6 @@ package final class SQLiteEventStore: EventStore {
 
     /// Events committed since the writer last gave free memory back.
     private let eventsSinceTrim = Atomic<Int>(0)
-    /// Commits so far; a trim waits for a second without one.
-    private let commits = Atomic<Int>(0)
     private let isTrimScheduled = Atomic<Bool>(false)
 
     /// How many committed events make it worth giving free memory back once writes pause: the
@@ -224,15 +222,15 @@ package final class SQLiteEventStore: EventStore {
     /// memory is reused instead, and a trim would only make the next allocations fault it in.
     static let eventsPerTrim = 65_536
 
-    /// Gives free memory back a second from now unless a commit comes meanwhile (the writer's
-    /// next pause then tries again).
+    /// Gives free memory back a second from now unless events are committed meanwhile (the
+    /// writer's next pause then tries again).
     private func trimOncePaused() {
         guard isTrimScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let before = commits.load(ordering: .relaxed)
+        let newest = bounds.withLock { $0.newest }
         checkpointQueue.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in
             guard let self else { return }
             isTrimScheduled.store(false, ordering: .relaxed)
-            guard commits.load(ordering: .relaxed) == before else { return }
+            guard bounds.withLock({ $0.newest }) == newest else { return }
             eventsSinceTrim.store(0, ordering: .relaxed)
             // 1: pages went back, 0: none were free; either is fine.
             _ = CMallocControlTrim()
@@ -273,7 +271,6 @@ package final class SQLiteEventStore: EventStore {
                 }
                 metrics.commitEvents.record(events)
                 eventsSinceTrim.add(events, ordering: .relaxed)
-                commits.add(1, ordering: .relaxed)
                 currentCommitHandler()?.notify(newest)
                 return
             } catch {
@@ -460,6 +457,16 @@ package final class SQLiteEventStore: EventStore {
     private static let stepsOfWorkflow =
         "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence"
 
+    /// Appends `workflow`'s stored steps with sequences up to `sequence` to its jobs, in order.
+    private static func readSteps(through sequence: UInt64, into workflow: inout Workflow, in db: Database) throws {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: stepsOfWorkflow), arguments: [workflow.id, Int64(clamping: sequence)])
+        while let row = try rows.next() {
+            let position = row[0] as Int
+            guard workflow.jobs.indices.contains(position) else { continue }
+            workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
+        }
+    }
+
     /// ``workflow(id:stepsThrough:)`` inside a read of `db`. Its statements are cached: a
     /// statement GRDB prepares afresh asks its authorizer about every column it reads.
     private static func workflow(id: String, stepsThrough: UInt64?, in db: Database) throws -> Workflow? {
@@ -471,12 +478,7 @@ package final class SQLiteEventStore: EventStore {
             for index in workflow.jobs.indices {
                 workflow.jobs[index].storedStepCount = 0
             }
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.stepsOfWorkflow), arguments: [id, Int64(clamping: stepsThrough)])
-            while let row = try rows.next() {
-                let position = row[0] as Int
-                guard workflow.jobs.indices.contains(position) else { continue }
-                workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
-            }
+            try readSteps(through: stepsThrough, into: &workflow, in: db)
         } else if workflow.jobs.allSatisfy({ $0.storedStepCount == 0 }) {
             // Written before snapshots counted their steps (or none logged any): count them.
             let rows = try Row.fetchCursor(
@@ -527,16 +529,7 @@ package final class SQLiteEventStore: EventStore {
                     for position in workflows[index].workflow.jobs.indices {
                         workflows[index].workflow.jobs[position].storedStepCount = 0
                     }
-                    let steps = try Row.fetchCursor(
-                        db,
-                        sql: "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL ORDER BY sequence",
-                        arguments: [id]
-                    )
-                    while let row = try steps.next() {
-                        let position = row[0] as Int
-                        guard workflows[index].workflow.jobs.indices.contains(position) else { continue }
-                        workflows[index].workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
-                    }
+                    try Self.readSteps(through: .max, into: &workflows[index].workflow, in: db)
                 }
                 let progress = try Row.fetchCursor(db, sql: "SELECT job_id, workflow_id, progress, message FROM progress")
                 while let row = try progress.next() {

@@ -113,12 +113,7 @@ enum StoreSchema {
                 }
                 guard let workflow = workflows[workflowID], workflow.jobs.indices.contains(position) else { continue }
                 let step = try RecordCodec.decodeStep([UInt8](row[3] as Data))
-                let job = workflow.jobs[position]
-                let event = LogEvent(
-                    sequence: UInt64(row[0] as Int64), timestampMs: step.timestampMs, kind: .stepLogged, level: step.level,
-                    message: step.message, workflowID: workflowID, workflowType: workflow.type, userID: workflow.userID,
-                    job: JobRef(id: job.id, name: job.name, position: position), step: step, attempt: step.attempt
-                )
+                let event = LogEvent.stepLogged(step, of: workflow.jobs[position], in: workflow)
                 try insert.execute(arguments: [row[0] as Int64, workflowID, step.timestampMs, Data(RecordCodec.encode(event)), position])
             }
         }
