@@ -208,9 +208,6 @@ public final class EventLog: Sendable {
         for var event in events {
             state.lastSequence += 1
             event.sequence = state.lastSequence
-            if event.step != nil {
-                event.step!.sequence = state.lastSequence
-            }
             state.ring.append(event)
             if keeping {
                 stamped.append(event)
