@@ -35,41 +35,42 @@ public struct LogEvent: Sendable, Hashable {
     public var attempt: Int
     /// Everything else, shared by copies until one of them changes it: an event is copied
     /// several times on its way to the log, the store and watchers, and a copy costs one
-    /// reference instead of some twenty fields.
-    private var details: DetailsBox
+    /// reference instead of eighteen more fields. (Inlinable, like the accessors below, so that
+    /// other modules read a field straight from the box.)
+    @usableFromInline var details: DetailsBox
 
     /// Human-readable description, e.g. "Job Process Data started".
-    public var message: String {
+    @inlinable public var message: String {
         get { details.fields.message }
         set { uniqueDetails().fields.message = newValue }
     }
 
     /// The workflow the event belongs to.
-    public var workflowID: String {
+    @inlinable public var workflowID: String {
         get { details.fields.workflowID }
         set { uniqueDetails().fields.workflowID = newValue }
     }
 
     /// The type of that workflow, e.g. `IMPORT_ASSETS`.
-    public var workflowType: String {
+    @inlinable public var workflowType: String {
         get { details.fields.workflowType }
         set { uniqueDetails().fields.workflowType = newValue }
     }
 
     /// Who started that workflow.
-    public var userID: String {
+    @inlinable public var userID: String {
         get { details.fields.userID }
         set { uniqueDetails().fields.userID = newValue }
     }
 
     /// The job the event is about; set for job, step, progress and failure-notice events.
-    public var job: JobRef? {
+    @inlinable public var job: JobRef? {
         get { details.fields.job }
         set { uniqueDetails().fields.job = newValue }
     }
 
     /// The step; set for `stepLogged`. Its ``Step/sequence`` is always the event's.
-    public var step: Step? {
+    @inlinable public var step: Step? {
         get {
             guard var step = details.fields.step else { return nil }
             step.sequence = sequence
@@ -83,69 +84,69 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// The progress from 0 to 1; set for `progressUpdated`.
-    public var progress: Double? {
+    @inlinable public var progress: Double? {
         get { details.fields.progress }
         set { uniqueDetails().fields.progress = newValue }
     }
 
     /// The progress message; set for `progressUpdated` (empty otherwise).
-    public var progressMessage: String {
+    @inlinable public var progressMessage: String {
         get { details.fields.progressMessage }
         set { uniqueDetails().fields.progressMessage = newValue }
     }
 
     /// The status the workflow moved to; set for workflow lifecycle events.
-    public var workflowStatus: WorkflowStatus? {
+    @inlinable public var workflowStatus: WorkflowStatus? {
         get { details.fields.workflowStatus }
         set { uniqueDetails().fields.workflowStatus = newValue }
     }
 
     /// The status the job moved to; set for job lifecycle events.
-    public var jobStatus: JobStatus? {
+    @inlinable public var jobStatus: JobStatus? {
         get { details.fields.jobStatus }
         set { uniqueDetails().fields.jobStatus = newValue }
     }
 
     /// Duration and counters; set for completion and failure events.
-    public var stats: Stats? {
+    @inlinable public var stats: Stats? {
         get { details.fields.stats }
         set { uniqueDetails().fields.stats = newValue }
     }
 
     /// The error; set for failure events and the failure notice.
-    public var error: String? {
+    @inlinable public var error: String? {
         get { details.fields.error }
         set { uniqueDetails().fields.error = newValue }
     }
 
     /// Where the error happened; set for `jobFailed`.
-    public var stack: String? {
+    @inlinable public var stack: String? {
         get { details.fields.stack }
         set { uniqueDetails().fields.stack = newValue }
     }
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
-    public var gap: ClosedRange<UInt64>? {
+    @inlinable public var gap: ClosedRange<UInt64>? {
         get { details.fields.gap }
         set { uniqueDetails().fields.gap = newValue }
     }
 
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
-    public var retryAtMs: Int64? {
+    @inlinable public var retryAtMs: Int64? {
         get { details.fields.retryAtMs }
         set { uniqueDetails().fields.retryAtMs = newValue }
     }
 
     /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
-    public var worker: WorkerRef? {
+    @inlinable public var worker: WorkerRef? {
         get { details.fields.worker }
         set { uniqueDetails().fields.worker = newValue }
     }
 
     /// For ``LogEventKind/jobCompleted``: the job's outputs; for
     /// ``LogEventKind/workflowCompleted``: the workflow's result.
-    public var outputs: [String: String] {
+    @inlinable public var outputs: [String: String] {
         get { details.fields.outputs }
         set { uniqueDetails().fields.outputs = newValue }
     }
@@ -153,12 +154,12 @@ public struct LogEvent: Sendable, Hashable {
     /// For ``LogEventKind/workflowStarted``, ``LogEventKind/workflowRetried`` and
     /// ``LogEventKind/workflowCancelRequested``: who did it (the caller's identity); empty when
     /// the server runs without authentication.
-    public var actor: String {
+    @inlinable public var actor: String {
         get { details.fields.actor }
         set { uniqueDetails().fields.actor = newValue }
     }
 
-    /// Creates an event.
+    /// Creates an event. A `step`'s own ``Step/sequence`` is not kept: the event's is the step's.
     public init(
         sequence: UInt64 = 0,
         timestampMs: Int64,
@@ -218,6 +219,7 @@ public struct LogEvent: Sendable, Hashable {
     /// Whether the event ends its workflow; see ``LogEventKind/isTerminalWorkflowEvent``.
     public var isTerminalWorkflowEvent: Bool { kind.isTerminalWorkflowEvent }
 
+    /// Equal when every public field is (a step's sequence being always its event's).
     public static func == (lhs: LogEvent, rhs: LogEvent) -> Bool {
         lhs.sequence == rhs.sequence && lhs.timestampMs == rhs.timestampMs && lhs.kind == rhs.kind
             && lhs.level == rhs.level && lhs.attempt == rhs.attempt
@@ -234,7 +236,7 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// The details box, copied first if another event shares it.
-    private mutating func uniqueDetails() -> DetailsBox {
+    @inlinable mutating func uniqueDetails() -> DetailsBox {
         if !isKnownUniquelyReferenced(&details) {
             details = DetailsBox(details.fields)
         }
@@ -244,39 +246,45 @@ public struct LogEvent: Sendable, Hashable {
 
 /// The fields of a ``LogEvent`` kept out of line (the step with its sequence zeroed: the
 /// event's own is the step's).
-private struct DetailFields: Sendable, Hashable {
-    var message: String
-    var workflowID: String
-    var workflowType: String
-    var userID: String
-    var job: JobRef?
-    var step: Step?
-    var progress: Double?
-    var progressMessage: String
-    var workflowStatus: WorkflowStatus?
-    var jobStatus: JobStatus?
-    var stats: Stats?
-    var error: String?
-    var stack: String?
-    var gap: ClosedRange<UInt64>?
-    var retryAtMs: Int64?
-    var worker: WorkerRef?
-    var outputs: [String: String]
-    var actor: String
+@usableFromInline struct DetailFields: Sendable, Hashable {
+    @usableFromInline var message: String
+    @usableFromInline var workflowID: String
+    @usableFromInline var workflowType: String
+    @usableFromInline var userID: String
+    @usableFromInline var job: JobRef?
+    @usableFromInline var step: Step?
+    @usableFromInline var progress: Double?
+    @usableFromInline var progressMessage: String
+    @usableFromInline var workflowStatus: WorkflowStatus?
+    @usableFromInline var jobStatus: JobStatus?
+    @usableFromInline var stats: Stats?
+    @usableFromInline var error: String?
+    @usableFromInline var stack: String?
+    @usableFromInline var gap: ClosedRange<UInt64>?
+    @usableFromInline var retryAtMs: Int64?
+    @usableFromInline var worker: WorkerRef?
+    @usableFromInline var outputs: [String: String]
+    @usableFromInline var actor: String
 }
 
 /// The shared storage of a ``LogEvent``'s details.
 ///
-/// `@unchecked Sendable` is safe: ``LogEvent`` writes `fields` only after
-/// `isKnownUniquelyReferenced` proved that event the box's sole owner (it copies the box
-/// otherwise), so a box reachable from two events — the only way one crosses threads — is never
-/// written, only read. Every access to `fields` begins and ends inside one of `LogEvent`'s
-/// getters and setters (there is no `_modify` to hold one open), so no two can overlap: its
-/// dynamic exclusivity checks, a cost on every read of an event, are turned off.
-private final class DetailsBox: @unchecked Sendable {
-    @exclusivity(unchecked) var fields: DetailFields
+/// `@unchecked Sendable` is safe for the reason `Array`'s storage is: `fields` is written only
+/// by a `LogEvent` setter, after `isKnownUniquelyReferenced` showed that event the box's only
+/// holder (the setter copies the box otherwise). A thread that read the box through another
+/// event had released that reference before the check could succeed, and the release orders
+/// its reads before the write; a box handed whole to another thread is handed over by the
+/// synchronisation that moves the event. Nothing keeps a weak, unowned or unmanaged reference
+/// to a box, which the check would not count.
+///
+/// Dynamic exclusivity checks only catch overlapping accesses on one thread, and cost a call on
+/// every read of an event: they are off for `fields`. The only write is a setter's single
+/// assignment, during which nothing runs that can reach an event; reads (in `==` and `hash`,
+/// possibly nested) overlap only other reads.
+@usableFromInline final class DetailsBox: @unchecked Sendable {
+    @usableFromInline @exclusivity(unchecked) var fields: DetailFields
 
-    init(_ fields: DetailFields) {
+    @usableFromInline init(_ fields: DetailFields) {
         self.fields = fields
     }
 }

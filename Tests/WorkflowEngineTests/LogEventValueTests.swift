@@ -44,6 +44,7 @@ struct LogEventValueTests {
         let shared = first
         let rebuilt = Self.event()
         #expect(first == shared && first == rebuilt)
+        #expect(first.hashValue == rebuilt.hashValue)
         #expect(Set([first, shared, rebuilt]).count == 1)
 
         var otherActor = first
@@ -53,9 +54,10 @@ struct LogEventValueTests {
         var otherStack = first
         otherStack.stack = nil
         #expect(Set([first, otherActor, otherAttempt, otherStack]).count == 4)
+        #expect(Set([first, otherActor, otherAttempt, otherStack].map(\.hashValue)).count == 4, "the box's fields are hashed too")
     }
 
-    @Test("an event's step always carries the event's sequence, before and after stamping")
+    @Test("an event's step carries the event's sequence, whatever sequence the step was given")
     func stepFollowsTheEventSequence() {
         var event = LogEvent(
             timestampMs: 5, kind: .stepLogged, level: .info, message: "Created P-101",

@@ -11,7 +11,7 @@ struct RecordCodecTests {
             workflowID: "wf-1", workflowType: "TEST", userID: "u-1",
             job: JobRef(id: "wf-1-j2", name: "Process", position: 1),
             step: Step(id: "s", message: "m", level: .warn, entity: EntityReference(tag: "P-101", route: "/assets/1", id: "1", type: "Asset"),
-                       timestampMs: 7, sequence: 9, attempt: 3),
+                       timestampMs: 7, sequence: 1 << 40, attempt: 3),
             progress: 0.25, progressMessage: "a quarter", workflowStatus: .failed, jobStatus: .cancelled,
             stats: Stats(durationMs: 12, counters: ["itemsProcessed": 3, "itemsFailed": -1]),
             error: "boom", stack: "here", gap: 3...8, attempt: 2, retryAtMs: 1_700_000_000_000,
