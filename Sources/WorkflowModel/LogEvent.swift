@@ -35,42 +35,41 @@ public struct LogEvent: Sendable, Hashable {
     public var attempt: Int
     /// Everything else, shared by copies until one of them changes it: an event is copied
     /// several times on its way to the log, the store and watchers, and a copy costs one
-    /// reference instead of eighteen more fields. (Inlinable, like the accessors below, so that
-    /// other modules read a field straight from the box.)
-    @usableFromInline var details: DetailsBox
+    /// reference instead of eighteen more fields.
+    private var details: DetailsBox
 
     /// Human-readable description, e.g. "Job Process Data started".
-    @inlinable public var message: String {
+    public var message: String {
         get { details.fields.message }
         set { uniqueDetails().fields.message = newValue }
     }
 
     /// The workflow the event belongs to.
-    @inlinable public var workflowID: String {
+    public var workflowID: String {
         get { details.fields.workflowID }
         set { uniqueDetails().fields.workflowID = newValue }
     }
 
     /// The type of that workflow, e.g. `IMPORT_ASSETS`.
-    @inlinable public var workflowType: String {
+    public var workflowType: String {
         get { details.fields.workflowType }
         set { uniqueDetails().fields.workflowType = newValue }
     }
 
     /// Who started that workflow.
-    @inlinable public var userID: String {
+    public var userID: String {
         get { details.fields.userID }
         set { uniqueDetails().fields.userID = newValue }
     }
 
     /// The job the event is about; set for job, step, progress and failure-notice events.
-    @inlinable public var job: JobRef? {
+    public var job: JobRef? {
         get { details.fields.job }
         set { uniqueDetails().fields.job = newValue }
     }
 
     /// The step; set for `stepLogged`. Its ``Step/sequence`` is always the event's.
-    @inlinable public var step: Step? {
+    public var step: Step? {
         get {
             guard var step = details.fields.step else { return nil }
             step.sequence = sequence
@@ -84,79 +83,79 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// The progress from 0 to 1; set for `progressUpdated`.
-    @inlinable public var progress: Double? {
-        get { details.fields.progress }
-        set { uniqueDetails().fields.progress = newValue }
+    public var progress: Double? {
+        get { details.fields.extra?.fields.progress }
+        set { uniqueDetails().uniqueExtra().fields.progress = newValue }
     }
 
     /// The progress message; set for `progressUpdated` (empty otherwise).
-    @inlinable public var progressMessage: String {
-        get { details.fields.progressMessage }
-        set { uniqueDetails().fields.progressMessage = newValue }
+    public var progressMessage: String {
+        get { details.fields.extra?.fields.progressMessage ?? "" }
+        set { uniqueDetails().uniqueExtra().fields.progressMessage = newValue }
     }
 
     /// The status the workflow moved to; set for workflow lifecycle events.
-    @inlinable public var workflowStatus: WorkflowStatus? {
+    public var workflowStatus: WorkflowStatus? {
         get { details.fields.workflowStatus }
         set { uniqueDetails().fields.workflowStatus = newValue }
     }
 
     /// The status the job moved to; set for job lifecycle events.
-    @inlinable public var jobStatus: JobStatus? {
+    public var jobStatus: JobStatus? {
         get { details.fields.jobStatus }
         set { uniqueDetails().fields.jobStatus = newValue }
     }
 
     /// Duration and counters; set for completion and failure events.
-    @inlinable public var stats: Stats? {
+    public var stats: Stats? {
         get { details.fields.stats }
         set { uniqueDetails().fields.stats = newValue }
     }
 
     /// The error; set for failure events and the failure notice.
-    @inlinable public var error: String? {
-        get { details.fields.error }
-        set { uniqueDetails().fields.error = newValue }
+    public var error: String? {
+        get { details.fields.extra?.fields.error }
+        set { uniqueDetails().uniqueExtra().fields.error = newValue }
     }
 
     /// Where the error happened; set for `jobFailed`.
-    @inlinable public var stack: String? {
-        get { details.fields.stack }
-        set { uniqueDetails().fields.stack = newValue }
+    public var stack: String? {
+        get { details.fields.extra?.fields.stack }
+        set { uniqueDetails().uniqueExtra().fields.stack = newValue }
     }
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
-    @inlinable public var gap: ClosedRange<UInt64>? {
-        get { details.fields.gap }
-        set { uniqueDetails().fields.gap = newValue }
+    public var gap: ClosedRange<UInt64>? {
+        get { details.fields.extra?.fields.gap }
+        set { uniqueDetails().uniqueExtra().fields.gap = newValue }
     }
 
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
-    @inlinable public var retryAtMs: Int64? {
-        get { details.fields.retryAtMs }
-        set { uniqueDetails().fields.retryAtMs = newValue }
+    public var retryAtMs: Int64? {
+        get { details.fields.extra?.fields.retryAtMs }
+        set { uniqueDetails().uniqueExtra().fields.retryAtMs = newValue }
     }
 
     /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
-    @inlinable public var worker: WorkerRef? {
-        get { details.fields.worker }
-        set { uniqueDetails().fields.worker = newValue }
+    public var worker: WorkerRef? {
+        get { details.fields.extra?.fields.worker }
+        set { uniqueDetails().uniqueExtra().fields.worker = newValue }
     }
 
     /// For ``LogEventKind/jobCompleted``: the job's outputs; for
     /// ``LogEventKind/workflowCompleted``: the workflow's result.
-    @inlinable public var outputs: [String: String] {
-        get { details.fields.outputs }
-        set { uniqueDetails().fields.outputs = newValue }
+    public var outputs: [String: String] {
+        get { details.fields.extra?.fields.outputs ?? [:] }
+        set { uniqueDetails().uniqueExtra().fields.outputs = newValue }
     }
 
     /// For ``LogEventKind/workflowStarted``, ``LogEventKind/workflowRetried`` and
     /// ``LogEventKind/workflowCancelRequested``: who did it (the caller's identity); empty when
     /// the server runs without authentication.
-    @inlinable public var actor: String {
-        get { details.fields.actor }
-        set { uniqueDetails().fields.actor = newValue }
+    public var actor: String {
+        get { details.fields.extra?.fields.actor ?? "" }
+        set { uniqueDetails().uniqueExtra().fields.actor = newValue }
     }
 
     /// Creates an event. A `step`'s own ``Step/sequence`` is not kept: the event's is the step's.
@@ -192,6 +191,17 @@ public struct LogEvent: Sendable, Hashable {
         self.attempt = attempt
         var storedStep = step
         storedStep?.sequence = 0
+        let extra = ExtraFields(
+            progress: progress,
+            progressMessage: progressMessage,
+            error: error,
+            stack: stack,
+            gap: gap,
+            retryAtMs: retryAtMs,
+            worker: worker,
+            outputs: outputs,
+            actor: actor
+        )
         details = DetailsBox(
             DetailFields(
                 message: message,
@@ -200,18 +210,10 @@ public struct LogEvent: Sendable, Hashable {
                 userID: userID,
                 job: job,
                 step: storedStep,
-                progress: progress,
-                progressMessage: progressMessage,
                 workflowStatus: workflowStatus,
                 jobStatus: jobStatus,
                 stats: stats,
-                error: error,
-                stack: stack,
-                gap: gap,
-                retryAtMs: retryAtMs,
-                worker: worker,
-                outputs: outputs,
-                actor: actor
+                extra: extra.isEmpty ? nil : ExtraBox(extra)
             )
         )
     }
@@ -236,7 +238,7 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// The details box, copied first if another event shares it.
-    @inlinable mutating func uniqueDetails() -> DetailsBox {
+    private mutating func uniqueDetails() -> DetailsBox {
         if !isKnownUniquelyReferenced(&details) {
             details = DetailsBox(details.fields)
         }
@@ -244,27 +246,70 @@ public struct LogEvent: Sendable, Hashable {
     }
 }
 
-/// The fields of a ``LogEvent`` kept out of line (the step with its sequence zeroed: the
-/// event's own is the step's).
-@usableFromInline struct DetailFields: Sendable, Hashable {
-    @usableFromInline var message: String
-    @usableFromInline var workflowID: String
-    @usableFromInline var workflowType: String
-    @usableFromInline var userID: String
-    @usableFromInline var job: JobRef?
-    @usableFromInline var step: Step?
-    @usableFromInline var progress: Double?
-    @usableFromInline var progressMessage: String
-    @usableFromInline var workflowStatus: WorkflowStatus?
-    @usableFromInline var jobStatus: JobStatus?
-    @usableFromInline var stats: Stats?
-    @usableFromInline var error: String?
-    @usableFromInline var stack: String?
-    @usableFromInline var gap: ClosedRange<UInt64>?
-    @usableFromInline var retryAtMs: Int64?
-    @usableFromInline var worker: WorkerRef?
-    @usableFromInline var outputs: [String: String]
-    @usableFromInline var actor: String
+/// The fields of a ``LogEvent`` kept out of line: those of step and lifecycle events, the most
+/// common kinds, inline (the step with its sequence zeroed: the event's own is the step's), the
+/// rest in a second box that those events do without.
+private struct DetailFields: Sendable, Hashable {
+    var message: String
+    var workflowID: String
+    var workflowType: String
+    var userID: String
+    var job: JobRef?
+    var step: Step?
+    var workflowStatus: WorkflowStatus?
+    var jobStatus: JobStatus?
+    var stats: Stats?
+    /// `nil` while every field of ``ExtraFields`` has its default.
+    var extra: ExtraBox?
+
+    static func == (lhs: DetailFields, rhs: DetailFields) -> Bool {
+        lhs.message == rhs.message && lhs.workflowID == rhs.workflowID && lhs.workflowType == rhs.workflowType
+            && lhs.userID == rhs.userID && lhs.job == rhs.job && lhs.step == rhs.step
+            && lhs.workflowStatus == rhs.workflowStatus && lhs.jobStatus == rhs.jobStatus && lhs.stats == rhs.stats
+            && (lhs.extra === rhs.extra || lhs.extraFields == rhs.extraFields)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(message)
+        hasher.combine(workflowID)
+        hasher.combine(workflowType)
+        hasher.combine(userID)
+        hasher.combine(job)
+        hasher.combine(step)
+        hasher.combine(workflowStatus)
+        hasher.combine(jobStatus)
+        hasher.combine(stats)
+        hasher.combine(extraFields)
+    }
+
+    /// The extra fields, their defaults without a box.
+    private var extraFields: ExtraFields { extra?.fields ?? ExtraFields() }
+}
+
+/// The fields of a ``LogEvent`` that only some kinds of event set.
+private struct ExtraFields: Sendable, Hashable {
+    var progress: Double? = nil
+    var progressMessage: String = ""
+    var error: String? = nil
+    var stack: String? = nil
+    var gap: ClosedRange<UInt64>? = nil
+    var retryAtMs: Int64? = nil
+    var worker: WorkerRef? = nil
+    var outputs: [String: String] = [:]
+    var actor: String = ""
+
+    /// Whether every field has its default.
+    var isEmpty: Bool {
+        progress == nil
+            && progressMessage.isEmpty
+            && error == nil
+            && stack == nil
+            && gap == nil
+            && retryAtMs == nil
+            && worker == nil
+            && outputs.isEmpty
+            && actor.isEmpty
+    }
 }
 
 /// The shared storage of a ``LogEvent``'s details.
@@ -278,13 +323,38 @@ public struct LogEvent: Sendable, Hashable {
 /// to a box, which the check would not count.
 ///
 /// Dynamic exclusivity checks only catch overlapping accesses on one thread, and cost a call on
-/// every read of an event: they are off for `fields`. The only write is a setter's single
-/// assignment, during which nothing runs that can reach an event; reads (in `==` and `hash`,
-/// possibly nested) overlap only other reads.
-@usableFromInline final class DetailsBox: @unchecked Sendable {
-    @usableFromInline @exclusivity(unchecked) var fields: DetailFields
+/// every read of an event: they are off for `fields`. The only writes are a setter's single
+/// assignment and ``uniqueExtra()``'s, during which nothing runs that can reach an event;
+/// reads (in `==` and `hash`, possibly nested) overlap only other reads.
+private final class DetailsBox: @unchecked Sendable {
+    @exclusivity(unchecked) var fields: DetailFields
 
-    @usableFromInline init(_ fields: DetailFields) {
+    init(_ fields: DetailFields) {
+        self.fields = fields
+    }
+
+    /// The extra fields' box, made (or copied, if another details box shares it) first. Called
+    /// only on a box its event holds alone.
+    func uniqueExtra() -> ExtraBox {
+        if fields.extra == nil {
+            fields.extra = ExtraBox(ExtraFields())
+        } else if !isKnownUniquelyReferenced(&fields.extra!) {
+            fields.extra = ExtraBox(fields.extra!.fields)
+        }
+        return fields.extra!
+    }
+}
+
+/// The shared storage of a ``LogEvent``'s ``ExtraFields``, reachable only from
+/// ``DetailsBox``es.
+///
+/// `@unchecked Sendable` for the reason ``DetailsBox`` is: `fields` is written only through
+/// ``DetailsBox/uniqueExtra()``, when its event holds the details box alone and that box holds
+/// this one alone; its exclusivity checks are off for the same reason.
+private final class ExtraBox: @unchecked Sendable {
+    @exclusivity(unchecked) var fields: ExtraFields
+
+    init(_ fields: ExtraFields) {
         self.fields = fields
     }
 }

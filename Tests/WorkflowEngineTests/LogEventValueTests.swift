@@ -57,6 +57,19 @@ struct LogEventValueTests {
         #expect(Set([first, otherActor, otherAttempt, otherStack].map(\.hashValue)).count == 4, "the box's fields are hashed too")
     }
 
+    @Test("an event whose rarer fields were set and put back to their defaults equals one that never had them")
+    func defaultsAreDefaults() {
+        let plain = LogEvent(timestampMs: 1, kind: .stepLogged, level: .info, message: "m", workflowID: "wf-1", workflowType: "T")
+        var restored = plain
+        restored.actor = "alice"
+        restored.outputs = ["k": "v"]
+        #expect(restored != plain)
+        restored.actor = ""
+        restored.outputs = [:]
+        #expect(restored == plain)
+        #expect(restored.hashValue == plain.hashValue)
+    }
+
     @Test("an event's step carries the event's sequence, whatever sequence the step was given")
     func stepFollowsTheEventSequence() {
         var event = LogEvent(
