@@ -124,8 +124,8 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Appends `events` in order, stamping each (and its step, if any) with the next sequence
-    /// numbers; without a store, wakes every waiter (with one, the commit does).
+    /// Appends `events` in order, stamping each with the next sequence number (a step's is its
+    /// event's); without a store, wakes every waiter (with one, the commit does).
     ///
     /// - Returns: The sequence given to the first event (`lastSequence + 1` if `events` is empty).
     @discardableResult
@@ -197,7 +197,7 @@ public final class EventLog: Sendable {
         return snapshot
     }
 
-    /// Gives `events` (and their steps) the next sequence numbers and adds them to the ring.
+    /// Gives `events` the next sequence numbers and adds them to the ring.
     ///
     /// - Returns: The stamped events when `keeping` (for the store), else nothing.
     private static func stamp(_ events: [LogEvent], in state: inout State, keeping: Bool) -> [LogEvent] {

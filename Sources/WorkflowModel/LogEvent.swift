@@ -85,13 +85,13 @@ public struct LogEvent: Sendable, Hashable {
     /// The progress from 0 to 1; set for `progressUpdated`.
     public var progress: Double? {
         get { details.fields.extra?.fields.progress }
-        set { uniqueDetails().uniqueExtra().fields.progress = newValue }
+        set { setExtra(\.progress, to: newValue, isDefault: newValue == nil) }
     }
 
     /// The progress message; set for `progressUpdated` (empty otherwise).
     public var progressMessage: String {
         get { details.fields.extra?.fields.progressMessage ?? "" }
-        set { uniqueDetails().uniqueExtra().fields.progressMessage = newValue }
+        set { setExtra(\.progressMessage, to: newValue, isDefault: newValue.isEmpty) }
     }
 
     /// The status the workflow moved to; set for workflow lifecycle events.
@@ -115,39 +115,39 @@ public struct LogEvent: Sendable, Hashable {
     /// The error; set for failure events and the failure notice.
     public var error: String? {
         get { details.fields.extra?.fields.error }
-        set { uniqueDetails().uniqueExtra().fields.error = newValue }
+        set { setExtra(\.error, to: newValue, isDefault: newValue == nil) }
     }
 
     /// Where the error happened; set for `jobFailed`.
     public var stack: String? {
         get { details.fields.extra?.fields.stack }
-        set { uniqueDetails().uniqueExtra().fields.stack = newValue }
+        set { setExtra(\.stack, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
     public var gap: ClosedRange<UInt64>? {
         get { details.fields.extra?.fields.gap }
-        set { uniqueDetails().uniqueExtra().fields.gap = newValue }
+        set { setExtra(\.gap, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
     public var retryAtMs: Int64? {
         get { details.fields.extra?.fields.retryAtMs }
-        set { uniqueDetails().uniqueExtra().fields.retryAtMs = newValue }
+        set { setExtra(\.retryAtMs, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
     public var worker: WorkerRef? {
         get { details.fields.extra?.fields.worker }
-        set { uniqueDetails().uniqueExtra().fields.worker = newValue }
+        set { setExtra(\.worker, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobCompleted``: the job's outputs; for
     /// ``LogEventKind/workflowCompleted``: the workflow's result.
     public var outputs: [String: String] {
         get { details.fields.extra?.fields.outputs ?? [:] }
-        set { uniqueDetails().uniqueExtra().fields.outputs = newValue }
+        set { setExtra(\.outputs, to: newValue, isDefault: newValue.isEmpty) }
     }
 
     /// For ``LogEventKind/workflowStarted``, ``LogEventKind/workflowRetried`` and
@@ -155,7 +155,7 @@ public struct LogEvent: Sendable, Hashable {
     /// the server runs without authentication.
     public var actor: String {
         get { details.fields.extra?.fields.actor ?? "" }
-        set { uniqueDetails().uniqueExtra().fields.actor = newValue }
+        set { setExtra(\.actor, to: newValue, isDefault: newValue.isEmpty) }
     }
 
     /// Creates an event. A `step`'s own ``Step/sequence`` is not kept: the event's is the step's.
@@ -244,11 +244,20 @@ public struct LogEvent: Sendable, Hashable {
         }
         return details
     }
+
+    /// Sets one of the rarer fields; a default on an event without their box leaves it without.
+    private mutating func setExtra<Value>(_ field: WritableKeyPath<ExtraFields, Value>, to value: Value, isDefault: Bool) {
+        if isDefault, details.fields.extra == nil {
+            return
+        }
+        uniqueDetails().uniqueExtra().fields[keyPath: field] = value
+    }
 }
 
-/// The fields of a ``LogEvent`` kept out of line: those of step and lifecycle events, the most
-/// common kinds, inline (the step with its sequence zeroed: the event's own is the step's), the
-/// rest in a second box that those events do without.
+/// The fields of a ``LogEvent`` in its details box: those step and lifecycle events carry (the
+/// step with its sequence zeroed: the event's own is the step's), and a reference to the rarer
+/// ones, which a step event or a plain lifecycle event does without (a failure's error, an
+/// actor or a job's outputs bring that second box).
 private struct DetailFields: Sendable, Hashable {
     var message: String
     var workflowID: String
@@ -259,7 +268,7 @@ private struct DetailFields: Sendable, Hashable {
     var workflowStatus: WorkflowStatus?
     var jobStatus: JobStatus?
     var stats: Stats?
-    /// `nil` while every field of ``ExtraFields`` has its default.
+    /// `nil` when every field of ``ExtraFields`` has its default (a box of defaults is equal).
     var extra: ExtraBox?
 
     static func == (lhs: DetailFields, rhs: DetailFields) -> Bool {
@@ -288,13 +297,13 @@ private struct DetailFields: Sendable, Hashable {
 
 /// The fields of a ``LogEvent`` that only some kinds of event set.
 private struct ExtraFields: Sendable, Hashable {
-    var progress: Double? = nil
+    var progress: Double?
     var progressMessage: String = ""
-    var error: String? = nil
-    var stack: String? = nil
-    var gap: ClosedRange<UInt64>? = nil
-    var retryAtMs: Int64? = nil
-    var worker: WorkerRef? = nil
+    var error: String?
+    var stack: String?
+    var gap: ClosedRange<UInt64>?
+    var retryAtMs: Int64?
+    var worker: WorkerRef?
     var outputs: [String: String] = [:]
     var actor: String = ""
 
@@ -336,10 +345,8 @@ private final class DetailsBox: @unchecked Sendable {
     /// The extra fields' box, made (or copied, if another details box shares it) first. Called
     /// only on a box its event holds alone.
     func uniqueExtra() -> ExtraBox {
-        if fields.extra == nil {
-            fields.extra = ExtraBox(ExtraFields())
-        } else if !isKnownUniquelyReferenced(&fields.extra!) {
-            fields.extra = ExtraBox(fields.extra!.fields)
+        if !isKnownUniquelyReferenced(&fields.extra) {
+            fields.extra = ExtraBox(fields.extra?.fields ?? ExtraFields())
         }
         return fields.extra!
     }
@@ -348,9 +355,10 @@ private final class DetailsBox: @unchecked Sendable {
 /// The shared storage of a ``LogEvent``'s ``ExtraFields``, reachable only from
 /// ``DetailsBox``es.
 ///
-/// `@unchecked Sendable` for the reason ``DetailsBox`` is: `fields` is written only through
-/// ``DetailsBox/uniqueExtra()``, when its event holds the details box alone and that box holds
-/// this one alone; its exclusivity checks are off for the same reason.
+/// `@unchecked Sendable` for the reason ``DetailsBox`` is: `fields` is written only by a
+/// `LogEvent` setter, on the box ``DetailsBox/uniqueExtra()`` returned — the event holding its
+/// details box alone, and that box holding this one alone; its exclusivity checks are off for
+/// the same reason.
 private final class ExtraBox: @unchecked Sendable {
     @exclusivity(unchecked) var fields: ExtraFields
 

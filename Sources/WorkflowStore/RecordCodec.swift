@@ -59,42 +59,41 @@ enum RecordCodec {
         let timestampMs = try reader.readInt64()
         let kind = try reader.read(LogEventKind.self)
         let level = try reader.read(LogLevel.self)
-        var event = LogEvent(
-            sequence: sequence, timestampMs: timestampMs, kind: kind, level: level,
-            message: try reader.readString(), workflowID: try reader.readString(),
-            workflowType: try reader.readString(), userID: try reader.readString()
-        )
-        event.job = try reader.readOptional { reader in
+        let message = try reader.readString()
+        let workflowID = try reader.readString()
+        let workflowType = try reader.readString()
+        let userID = try reader.readString()
+        let job = try reader.readOptional { reader in
             JobRef(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
         }
-        event.step = try reader.readOptional { reader in try readStep(&reader) }
-        event.progress = try reader.readOptional { reader in try reader.readDouble() }
-        event.progressMessage = try reader.readString()
-        event.workflowStatus = try reader.readOptional { reader in try reader.read(WorkflowStatus.self) }
-        event.jobStatus = try reader.readOptional { reader in try reader.read(JobStatus.self) }
-        event.stats = try reader.readOptional { reader in try readStats(&reader) }
-        event.error = try reader.readOptional { reader in try reader.readString() }
-        event.stack = try reader.readOptional { reader in try reader.readString() }
-        event.gap = try reader.readOptional { reader in
+        let step = try reader.readOptional { reader in try readStep(&reader) }
+        let progress = try reader.readOptional { reader in try reader.readDouble() }
+        let progressMessage = try reader.readString()
+        let workflowStatus = try reader.readOptional { reader in try reader.read(WorkflowStatus.self) }
+        let jobStatus = try reader.readOptional { reader in try reader.read(JobStatus.self) }
+        let stats = try reader.readOptional { reader in try readStats(&reader) }
+        let error = try reader.readOptional { reader in try reader.readString() }
+        let stack = try reader.readOptional { reader in try reader.readString() }
+        let gap = try reader.readOptional { reader in
             let lower = try reader.readUInt64()
             let upper = try reader.readUInt64()
             guard lower <= upper else { throw BinaryReader.Malformed() }
             return lower...upper
         }
-        event.attempt = try reader.readInt()
-        if !reader.isAtEnd {
-            event.retryAtMs = try reader.readOptional { reader in try reader.readInt64() }
-        }
-        if !reader.isAtEnd {
-            event.worker = try reader.readOptional { reader in try readWorker(&reader) }
-        }
-        if !reader.isAtEnd {
-            event.outputs = try readStrings(&reader)
-        }
-        if !reader.isAtEnd {
-            event.actor = try reader.readString()
-        }
-        return event
+        let attempt = try reader.readInt()
+        // Fields appended to the layout later: a record that ends before them is an older one.
+        let retryAtMs = reader.isAtEnd ? nil : try reader.readOptional { reader in try reader.readInt64() }
+        let worker = reader.isAtEnd ? nil : try reader.readOptional { reader in try readWorker(&reader) }
+        let outputs = reader.isAtEnd ? [:] : try readStrings(&reader)
+        let actor = reader.isAtEnd ? "" : try reader.readString()
+        // One initializer call: the event's boxes are made once, not once per field set.
+        return LogEvent(
+            sequence: sequence, timestampMs: timestampMs, kind: kind, level: level, message: message,
+            workflowID: workflowID, workflowType: workflowType, userID: userID, job: job, step: step,
+            progress: progress, progressMessage: progressMessage, workflowStatus: workflowStatus,
+            jobStatus: jobStatus, stats: stats, error: error, stack: stack, gap: gap, attempt: attempt,
+            retryAtMs: retryAtMs, worker: worker, outputs: outputs, actor: actor
+        )
     }
 
     static func encode(_ workflow: Workflow) -> [UInt8] {

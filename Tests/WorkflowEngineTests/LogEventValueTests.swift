@@ -34,6 +34,7 @@ struct LogEventValueTests {
         #expect(original.progress == nil)
         #expect(copy.message == "changed" && copy.error == nil && copy.outputs == ["k": "w"])
         #expect(copy.job?.name == "Fetch" && copy.sequence == 8 && copy.progress == 0.5)
+        #expect(copy.stack == "at save()" && copy.actor == "alice", "the fields a copy did not change are kept")
         #expect(original == Self.event())
         #expect(copy != original)
     }
@@ -68,6 +69,37 @@ struct LogEventValueTests {
         restored.outputs = [:]
         #expect(restored == plain)
         #expect(restored.hashValue == plain.hashValue)
+    }
+
+    @Test("each rarer field given to the initializer alone is kept")
+    func eachRareFieldIsKept() {
+        func event(
+            progress: Double? = nil, progressMessage: String = "", error: String? = nil, stack: String? = nil,
+            gap: ClosedRange<UInt64>? = nil, retryAtMs: Int64? = nil, worker: WorkerRef? = nil,
+            outputs: [String: String] = [:], actor: String = ""
+        ) -> LogEvent {
+            LogEvent(
+                timestampMs: 1, kind: .jobRetryScheduled, level: .warn, message: "m", workflowID: "wf-1", workflowType: "T",
+                progress: progress, progressMessage: progressMessage, error: error, stack: stack, gap: gap,
+                retryAtMs: retryAtMs, worker: worker, outputs: outputs, actor: actor
+            )
+        }
+        let plain = event()
+        let worker = WorkerRef(name: "importer", instanceID: "host-1")
+        let single = [
+            event(progress: 0.5), event(progressMessage: "half"), event(error: "e"), event(stack: "s"),
+            event(gap: 2...4), event(retryAtMs: 9), event(worker: worker), event(outputs: ["k": "v"]), event(actor: "a"),
+        ]
+        #expect(single[0].progress == 0.5)
+        #expect(single[1].progressMessage == "half")
+        #expect(single[2].error == "e")
+        #expect(single[3].stack == "s")
+        #expect(single[4].gap == 2...4)
+        #expect(single[5].retryAtMs == 9)
+        #expect(single[6].worker == worker)
+        #expect(single[7].outputs == ["k": "v"])
+        #expect(single[8].actor == "a")
+        #expect(Set(single + [plain]).count == single.count + 1)
     }
 
     @Test("an event's step carries the event's sequence, whatever sequence the step was given")
