@@ -457,8 +457,12 @@ package final class SQLiteEventStore: EventStore {
     private static let stepsOfWorkflow =
         "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence"
 
-    /// Appends `workflow`'s stored steps with sequences up to `sequence` to its jobs, in order.
+    /// Appends `workflow`'s stored steps with sequences up to `sequence` to its jobs, in order, in
+    /// place of their counts of stored steps.
     private static func readSteps(through sequence: UInt64, into workflow: inout Workflow, in db: Database) throws {
+        for position in workflow.jobs.indices {
+            workflow.jobs[position].storedStepCount = 0
+        }
         let rows = try Row.fetchCursor(db.cachedStatement(sql: stepsOfWorkflow), arguments: [workflow.id, Int64(clamping: sequence)])
         while let row = try rows.next() {
             let position = row[0] as Int
@@ -475,9 +479,6 @@ package final class SQLiteEventStore: EventStore {
         }
         var workflow = try RecordCodec.decodeWorkflow([UInt8](body))
         if let stepsThrough {
-            for index in workflow.jobs.indices {
-                workflow.jobs[index].storedStepCount = 0
-            }
             try readSteps(through: stepsThrough, into: &workflow, in: db)
         } else if workflow.jobs.allSatisfy({ $0.storedStepCount == 0 }) {
             // Written before snapshots counted their steps (or none logged any): count them.
@@ -526,9 +527,6 @@ package final class SQLiteEventStore: EventStore {
                 }
                 for id in running {
                     guard let index = indexByID[id] else { continue }
-                    for position in workflows[index].workflow.jobs.indices {
-                        workflows[index].workflow.jobs[position].storedStepCount = 0
-                    }
                     try Self.readSteps(through: .max, into: &workflows[index].workflow, in: db)
                 }
                 let progress = try Row.fetchCursor(db, sql: "SELECT job_id, workflow_id, progress, message FROM progress")
