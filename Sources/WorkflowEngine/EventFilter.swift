@@ -49,6 +49,9 @@ public struct EventFilter: Sendable, Hashable {
     /// Every event.
     public static let all = EventFilter()
 
+    /// Whether every event passes (no criterion is set).
+    public var selectsEverything: Bool { self == .all }
+
     /// Whether `event` passes every criterion.
     public func matches(_ event: LogEvent) -> Bool {
         if let workflowID, event.workflowID != workflowID { return false }

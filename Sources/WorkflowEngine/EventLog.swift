@@ -391,7 +391,9 @@ public final class EventLog: Sendable {
         }
         let stored: [LogEvent]
         do {
-            stored = try store.events(after: sequence, through: through, limit: Self.storeScanBudget)
+            // Every row is a match when nothing is filtered out: read no more than are wanted.
+            let rows = filter.selectsEverything ? min(limit, Self.storeScanBudget) : Self.storeScanBudget
+            stored = try store.events(after: sequence, through: through, limit: rows)
         } catch {
             readFailed(sequence, through, error)
             return .unavailable(reason: "the events after \(sequence) cannot be read from the store: \(error)")

@@ -20,6 +20,10 @@ import WorkflowModel
 final class WatchLogsProducer: ServerStreamProducer {
     /// Events read from the log per call into it.
     private static let readBatch = 256
+    /// Events the first read of the store brings: a watch from a deep cursor sends its first
+    /// event after reading and decoding these few rows, not a whole batch; each later read
+    /// brings four times as many, up to ``readBatch``.
+    private static let firstStoreBatch = 16
     /// Reads of the log one `produce` call makes at most before yielding the event loop (each
     /// read scans a bounded number of events, so a sparse filter over a large log is paced).
     private static let readsPerProduce = 8
@@ -46,6 +50,8 @@ final class WatchLogsProducer: ServerStreamProducer {
         var fetched: (after: UInt64, read: EventRead)?
         /// Whether a background read of the store is under way.
         var isFetching = false
+        /// The most events the next read of the store brings.
+        var storeBatch = firstStoreBatch
     }
 
     private let log: EventLog
@@ -120,7 +126,8 @@ final class WatchLogsProducer: ServerStreamProducer {
                     state.fetched = nil
                     guard !state.isFetching else { return .pending }
                     state.isFetching = true
-                    fetchFromStore(after: state.cursor)
+                    fetchFromStore(after: state.cursor, limit: state.storeBatch)
+                    state.storeBatch = min(Self.readBatch, state.storeBatch * 4)
                     return .pending
                 } else {
                     visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { encode($0, &output) }
@@ -163,11 +170,12 @@ final class WatchLogsProducer: ServerStreamProducer {
         }
     }
 
-    /// Reads the store after `cursor` on ``StoreReads`` and wakes the stream with the result.
-    private func fetchFromStore(after cursor: UInt64) {
+    /// Reads up to `limit` events after `cursor` from the store on ``StoreReads`` and wakes the
+    /// stream with the result.
+    private func fetchFromStore(after cursor: UInt64, limit: Int) {
         let (log, filter, waker) = (log, filter, waker)
         StoreReads.run { [weak self] in
-            let read = log.read(after: cursor, matching: filter, limit: Self.readBatch)
+            let read = log.read(after: cursor, matching: filter, limit: limit)
             self?.state.withLock { state in
                 state.fetched = (cursor, read)
                 state.isFetching = false

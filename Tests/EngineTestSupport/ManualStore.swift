@@ -13,6 +13,7 @@ package final class ManualStore: EventStore {
         var groups: [[StoreWrite]] = []
         var failsReads = false
         var workflows: [String: Workflow] = [:]
+        var eventReadLimits: [Int] = []
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -50,9 +51,15 @@ package final class ManualStore: EventStore {
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
         try state.withLock { state in
+            state.eventReadLimits.append(limit)
             if state.failsReads { throw ReadFailure() }
             return Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
+    }
+
+    /// The `limit` of every read of events, in order: how many rows each asked for.
+    package var eventReadLimits: [Int] {
+        state.withLock { $0.eventReadLimits }
     }
 
     /// What a read throws while ``failsReads`` is set.

@@ -95,6 +95,28 @@ struct DurableWatermarkTests {
         #expect(log.oldestRetainedSequence == 1)
     }
 
+    @Test("a read of the store fetches only the rows it returns when every event matches; a filtered one scans a whole budget")
+    func storeReadsFetchWhatTheyNeed() {
+        let store = ManualStore()
+        let log = EventLog(retention: 3, store: store)
+        for index in 0..<10 {
+            log.append(Self.event(index.isMultiple(of: 2) ? "wf-a" : "wf-b"))
+        }
+        store.commitQueued()
+
+        guard case .events(let first, let firstScanned) = log.read(after: 0, matching: .all, limit: 2),
+              case .events(let filtered, let filteredScanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 2)
+        else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(first.map(\.sequence) == [1, 2])
+        #expect(firstScanned == 2)
+        #expect(filtered.map(\.sequence) == [2, 4])
+        #expect(filteredScanned == 4)
+        #expect(store.eventReadLimits == [2, EventLog.storeScanBudget])
+    }
+
     @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
     func prunedRangeIsTruncated() {
         let store = ManualStore()

@@ -288,4 +288,21 @@ extension WatchLogsProducerTests {
         #expect(sequences == [1, 2, 3, 4, 5, 6])
         #expect(store.readsStarted >= 1)
     }
+
+    @Test("a watch from deep in the store reads a few events first, to send one soon, and more with each read after")
+    func storeReadsStartSmallAndGrow() async throws {
+        let store = SlowReadStore()
+        store.open()
+        let log = EventLog(retention: 2, store: store)
+        log.append(contentsOf: (0..<400).map { _ in
+            WorkflowModel.LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "m", workflowID: "wf-1", workflowType: "T")
+        })
+        store.inner.commitQueued()
+
+        let (events, status) = try await Puller.make(log: log, filter: .all, cursor: 0, workflow: .finished).pullToEnd(budget: 1 << 20)
+
+        #expect(status == .ok)
+        #expect(events.map(\.sequence) == Array(1...400))
+        #expect(store.inner.eventReadLimits == [16, 64, 256, 256])
+    }
 }
