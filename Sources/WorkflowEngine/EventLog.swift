@@ -391,6 +391,17 @@ public final class EventLog: Sendable {
         }
         let stored: [LogEvent]
         do {
+            if let workflowID = filter.workflowID {
+                // The store decodes only that workflow's events, not every one it examines.
+                let scan = try store.events(
+                    ofWorkflow: workflowID, after: sequence, through: through, scanLimit: Self.storeScanBudget, limit: limit
+                )
+                guard let scanned = scan.scanned, scanned.lowerBound == sequence + 1 else {
+                    // Pruned since the bounds were read.
+                    return .truncated(oldestRetained: oldestInMemory)
+                }
+                return .events(scan.events.filter { filter.matches($0) }, scannedThrough: scanned.upperBound)
+            }
             // Every row is a match when nothing is filtered out: read no more than are wanted.
             let rows = filter.selectsEverything ? min(limit, Self.storeScanBudget) : Self.storeScanBudget
             stored = try store.events(after: sequence, through: through, limit: rows)

@@ -37,6 +37,16 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [LogEvent]
 
+    /// The events of workflow `workflowID` among the committed events after `sequence`: the
+    /// store examines events in `(sequence, through]` in order, at most `scanLimit` of them,
+    /// and stops after the `limit`th of that workflow.
+    ///
+    /// A store that can tell an event's workflow without decoding it (the SQLite store: a
+    /// column) decodes only that workflow's events; the default reads every event examined.
+    ///
+    /// - Throws: When the store cannot be read.
+    func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan
+
     /// The stored steps of workflow `id` with sequences up to `through`, oldest first, each with
     /// its job's position.
     ///
@@ -67,4 +77,44 @@ public protocol EventStore: AnyObject, Sendable {
 
     /// Blocks until everything queued so far is committed (or failed to commit).
     func flush()
+}
+
+/// What ``EventStore/events(ofWorkflow:after:through:scanLimit:limit:)`` found.
+public struct StoredEventScan: Sendable, Equatable {
+    /// The workflow's events among those examined, oldest first.
+    public var events: [LogEvent]
+    /// The sequences of the first and the last event examined; `nil` when none was (nothing
+    /// stored in the range).
+    public var scanned: ClosedRange<UInt64>?
+
+    /// Creates a scan result.
+    public init(events: [LogEvent], scanned: ClosedRange<UInt64>?) {
+        self.events = events
+        self.scanned = scanned
+    }
+
+    /// The scan of `examined`, events read in order, for workflow `workflowID`: it stops after
+    /// the `limit`th of that workflow's events.
+    public init(of workflowID: String, in examined: [LogEvent], limit: Int) {
+        guard let first = examined.first?.sequence else {
+            self.init(events: [], scanned: nil)
+            return
+        }
+        var matches: [LogEvent] = []
+        var last = first
+        for event in examined {
+            last = event.sequence
+            guard event.workflowID == workflowID else { continue }
+            matches.append(event)
+            if matches.count >= limit { break }
+        }
+        self.init(events: matches, scanned: first...last)
+    }
+}
+
+extension EventStore {
+    /// Reads the events examined with ``events(after:through:limit:)`` and keeps the workflow's.
+    public func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
+        StoredEventScan(of: workflowID, in: try events(after: sequence, through: through, limit: scanLimit), limit: limit)
+    }
 }

@@ -411,6 +411,30 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
+        try pool.read { db in
+            // Other workflows' rows are examined by their column: their bodies are not read.
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: """
+                    SELECT sequence, CASE WHEN workflow_id = ? THEN body END FROM events
+                    WHERE sequence > max(?, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
+                    AND sequence <= ? ORDER BY sequence LIMIT ?
+                    """),
+                arguments: [workflowID, Int64(sequence), Int64(through), scanLimit]
+            )
+            var events: [WorkflowModel.LogEvent] = []
+            var scanned: ClosedRange<UInt64>?
+            while let row = try rows.next() {
+                let rowSequence = UInt64(row[0] as Int64)
+                scanned = (scanned?.lowerBound ?? rowSequence)...rowSequence
+                guard let body = row[1] as Data? else { continue }
+                events.append(try RecordCodec.decodeEvent([UInt8](body)))
+                if events.count >= limit { break }
+            }
+            return StoredEventScan(events: events, scanned: scanned)
+        }
+    }
+
     package func records(in collection: String) throws -> [StoredRecord] {
         do {
             return try pool.read { db in

@@ -14,6 +14,7 @@ package final class ManualStore: EventStore {
         var failsReads = false
         var workflows: [String: Workflow] = [:]
         var eventReadLimits: [Int] = []
+        var workflowScans: [String] = []
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -55,6 +56,16 @@ package final class ManualStore: EventStore {
             if state.failsReads { throw ReadFailure() }
             return Array(state.committed.filter { $0.sequence > sequence && $0.sequence <= through }.prefix(limit))
         }
+    }
+
+    package func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
+        state.withLock { $0.workflowScans.append(workflowID) }
+        return StoredEventScan(of: workflowID, in: try events(after: sequence, through: through, limit: scanLimit), limit: limit)
+    }
+
+    /// The workflow of every read of one workflow's events, in order.
+    package var workflowScans: [String] {
+        state.withLock { $0.workflowScans }
     }
 
     /// The `limit` of every read of events, in order: how many rows each asked for.

@@ -117,6 +117,36 @@ struct DurableWatermarkTests {
         #expect(store.eventReadLimits == [2, EventLog.storeScanBudget])
     }
 
+    @Test("a read of one workflow's events from the store returns its matches and scans on past the others")
+    func storeReadOfOneWorkflow() {
+        let store = ManualStore()
+        let log = EventLog(retention: 2, store: store)
+        for index in 0..<10 {
+            var event = Self.event(index < 8 ? "wf-a" : "wf-b")
+            event.level = index == 1 ? .debug : .info
+            log.append(event)
+        }
+        store.commitQueued()
+
+        guard case .events(let events, let scanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 10) else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(events.isEmpty)
+        #expect(scanned == 8)
+        guard case .events(let infoEvents, let infoScanned) = log.read(
+            after: 0, matching: EventFilter(workflowID: "wf-a", minimumLevel: .info), limit: 3
+        ) else {
+            Issue.record("expected events from the store")
+            return
+        }
+        #expect(infoEvents.map(\.sequence) == [1, 3])
+        #expect(infoScanned == 3)
+        #expect(store.workflowScans == ["wf-b", "wf-a"], "a workflow's read asks the store for that workflow's events")
+        store.prune(before: 5)
+        #expect(log.read(after: 3, matching: EventFilter(workflowID: "wf-a"), limit: 3) == .truncated(oldestRetained: 5))
+    }
+
     @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
     func prunedRangeIsTruncated() {
         let store = ManualStore()

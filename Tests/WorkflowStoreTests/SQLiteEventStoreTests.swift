@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Testing
 import WorkflowEngine
@@ -111,6 +112,53 @@ struct SQLiteEventStoreTests {
         let oldest = try #require(store.oldestStoredSequence)
         #expect(oldest > 1 && oldest <= 91)
         #expect(try store.events(after: oldest - 1, through: 100, limit: 1_000).map(\.sequence) == Array(oldest...100))
+    }
+
+    @Test("a workflow's events are read among those examined: the scan stops at its limit or at the workflow's limit, and says what it examined")
+    func eventsOfOneWorkflow() throws {
+        let store = try SQLiteEventStore(configuration: .init(directory: Self.temporaryDirectory(), eventRetention: 10), logger: Self.logger)
+        // Three workflows interleaved: wf-a at 1, 4, 7, …; wf-b at 2, 5, …; wf-c at 3, 6, ….
+        let workflows = ["wf-c", "wf-a", "wf-b"]
+        store.enqueue(.events((UInt64(1)...30).map { Self.event($0, workflowID: workflows[Int($0 % 3)]) }))
+        store.flush()
+        let oldest: UInt64 = try #require(store.oldestStoredSequence)
+        let storedOfB: [UInt64] = (oldest...30).filter { $0 % 3 == 2 }
+
+        let scan = try store.events(ofWorkflow: "wf-b", after: oldest - 1, through: 30, scanLimit: 7, limit: 100)
+        let seventh: UInt64 = oldest + 6
+        #expect(scan.scanned == oldest...seventh)
+        #expect(scan.events.map(\.sequence) == storedOfB.filter { $0 <= seventh })
+        #expect(scan.events.allSatisfy { $0.workflowID == "wf-b" && $0.message == "event \($0.sequence)" })
+
+        let limited = try store.events(ofWorkflow: "wf-b", after: oldest - 1, through: 30, scanLimit: 100, limit: 2)
+        #expect(limited.events.map(\.sequence) == Array(storedOfB.prefix(2)))
+        #expect(limited.scanned == oldest...storedOfB[1])
+
+        let third: UInt64 = oldest + 2
+        let none = try store.events(ofWorkflow: "wf-x", after: oldest - 1, through: third, scanLimit: 100, limit: 10)
+        #expect(none == StoredEventScan(events: [], scanned: oldest...third))
+        let beyond = try store.events(ofWorkflow: "wf-a", after: 30, through: 40, scanLimit: 100, limit: 10)
+        #expect(beyond == StoredEventScan(events: [], scanned: nil))
+        // Below the oldest whole sequence nothing is examined: the scan starts at it.
+        let fromZero = try store.events(ofWorkflow: "wf-a", after: 0, through: 30, scanLimit: 1, limit: 10)
+        #expect(fromZero.scanned == oldest...oldest)
+    }
+
+    @Test("a scan for one workflow never decodes another's events: a body no decoder accepts in another workflow's row is passed over")
+    func eventsOfOneWorkflowSkipOtherBodies() throws {
+        let directory = Self.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        store.enqueue(.events((UInt64(1)...6).map { Self.event($0, workflowID: $0.isMultiple(of: 2) ? "wf-b" : "wf-a") }))
+        store.flush()
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        try queue.write { db in
+            try db.execute(sql: "UPDATE events SET body = x'FF' WHERE workflow_id = 'wf-a'")
+        }
+
+        let scan = try store.events(ofWorkflow: "wf-b", after: 0, through: 6, scanLimit: 100, limit: 100)
+        #expect(scan.events.map(\.sequence) == [2, 4, 6])
+        #expect(scan.scanned == 1...6)
+        #expect(throws: (any Error).self) { try store.events(after: 0, through: 6, limit: 100) }
     }
 
     @Test("a file that is not a database is refused with its path, never reset")
