@@ -50,7 +50,7 @@ public struct EventFilter: Sendable, Hashable {
     public static let all = EventFilter()
 
     /// Whether every event passes (no criterion is set).
-    public var selectsEverything: Bool { self == .all }
+    var selectsEverything: Bool { self == .all }
 
     /// Whether `event` passes every criterion.
     public func matches(_ event: LogEvent) -> Bool {

@@ -389,41 +389,20 @@ public final class EventLog: Sendable {
         if sequence + 1 < oldestStored {
             return .truncated(oldestRetained: min(oldestStored, oldestInMemory))
         }
-        let stored: [LogEvent]
+        let scan: StoredEventScan
         do {
-            if let workflowID = filter.workflowID {
-                // The store decodes only that workflow's events, not every one it examines.
-                let scan = try store.events(
-                    ofWorkflow: workflowID, after: sequence, through: through, scanLimit: Self.storeScanBudget, limit: limit
-                )
-                guard let scanned = scan.scanned, scanned.lowerBound == sequence + 1 else {
-                    // Pruned since the bounds were read.
-                    return .truncated(oldestRetained: oldestInMemory)
-                }
-                return .events(scan.events.filter { filter.matches($0) }, scannedThrough: scanned.upperBound)
-            }
-            // Every row is a match when nothing is filtered out: read no more than are wanted.
-            let rows = filter.selectsEverything ? min(limit, Self.storeScanBudget) : Self.storeScanBudget
-            stored = try store.events(after: sequence, through: through, limit: rows)
+            // Every event is a match when nothing is filtered out: examine no more than are wanted.
+            let scanLimit = filter.selectsEverything ? min(limit, Self.storeScanBudget) : Self.storeScanBudget
+            scan = try store.events(after: sequence, through: through, matching: filter, scanLimit: scanLimit, limit: limit)
         } catch {
             readFailed(sequence, through, error)
             return .unavailable(reason: "the events after \(sequence) cannot be read from the store: \(error)")
         }
-        guard let first = stored.first, first.sequence == sequence + 1 else {
-            // Pruned since the bounds were read.
-            return .truncated(oldestRetained: oldestInMemory)
+        guard let scanned = scan.scanned, scanned.lowerBound == sequence + 1 else {
+            // Pruned since the bounds were read: the oldest event left is the first examined.
+            return .truncated(oldestRetained: scan.scanned?.lowerBound ?? oldestInMemory)
         }
-        var matches: [LogEvent] = []
-        var current = sequence
-        for event in stored {
-            guard event.sequence == current + 1 else { break }
-            current = event.sequence
-            if filter.matches(event) {
-                matches.append(event)
-                if matches.count >= limit { break }
-            }
-        }
-        return .events(matches, scannedThrough: current)
+        return .events(scan.events, scannedThrough: scanned.upperBound)
     }
 
     /// Registers a one-shot `callback` for the next visible append, unless a visible event newer

@@ -37,15 +37,27 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [LogEvent]
 
-    /// The events of workflow `workflowID` among the committed events after `sequence`: the
-    /// store examines events in `(sequence, through]` in order, at most `scanLimit` of them,
-    /// and stops after the `limit`th of that workflow.
+    /// The committed events after `sequence` that `filter` matches.
+    ///
+    /// The store examines the events in `(sequence, through]` in order, from the first one it
+    /// holds after `sequence` and without skipping any (a gap in the sequences ends the scan),
+    /// at most `scanLimit` of them, and stops after the `limit`th match. The log tells from the
+    /// first sequence examined whether the events after `sequence` were pruned meanwhile.
     ///
     /// A store that can tell an event's workflow without decoding it (the SQLite store: a
-    /// column) decodes only that workflow's events; the default reads every event examined.
+    /// column) decodes, for a filter naming a workflow, only that workflow's events; the
+    /// default implementation decodes every event examined, read with
+    /// ``events(after:through:limit:)``.
     ///
+    /// - Parameters:
+    ///   - sequence: The last sequence the reader has seen.
+    ///   - through: The newest sequence to examine.
+    ///   - filter: Which events to return.
+    ///   - scanLimit: The most events to examine.
+    ///   - limit: The most events to return.
+    /// - Returns: The matches, oldest first, and the sequences examined.
     /// - Throws: When the store cannot be read.
-    func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan
+    func events(after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int) throws -> StoredEventScan
 
     /// The stored steps of workflow `id` with sequences up to `through`, oldest first, each with
     /// its job's position.
@@ -79,42 +91,10 @@ public protocol EventStore: AnyObject, Sendable {
     func flush()
 }
 
-/// What ``EventStore/events(ofWorkflow:after:through:scanLimit:limit:)`` found.
-public struct StoredEventScan: Sendable, Equatable {
-    /// The workflow's events among those examined, oldest first.
-    public var events: [LogEvent]
-    /// The sequences of the first and the last event examined; `nil` when none was (nothing
-    /// stored in the range).
-    public var scanned: ClosedRange<UInt64>?
-
-    /// Creates a scan result.
-    public init(events: [LogEvent], scanned: ClosedRange<UInt64>?) {
-        self.events = events
-        self.scanned = scanned
-    }
-
-    /// The scan of `examined`, events read in order, for workflow `workflowID`: it stops after
-    /// the `limit`th of that workflow's events.
-    public init(of workflowID: String, in examined: [LogEvent], limit: Int) {
-        guard let first = examined.first?.sequence else {
-            self.init(events: [], scanned: nil)
-            return
-        }
-        var matches: [LogEvent] = []
-        var last = first
-        for event in examined {
-            last = event.sequence
-            guard event.workflowID == workflowID else { continue }
-            matches.append(event)
-            if matches.count >= limit { break }
-        }
-        self.init(events: matches, scanned: first...last)
-    }
-}
 
 extension EventStore {
-    /// Reads the events examined with ``events(after:through:limit:)`` and keeps the workflow's.
-    public func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
-        StoredEventScan(of: workflowID, in: try events(after: sequence, through: through, limit: scanLimit), limit: limit)
+    /// Reads the events examined with ``events(after:through:limit:)`` and keeps the matches.
+    public func events(after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int) throws -> StoredEventScan {
+        StoredEventScan(scanning: try events(after: sequence, through: through, limit: scanLimit), matching: filter, limit: limit)
     }
 }

@@ -20,9 +20,9 @@ import WorkflowModel
 final class WatchLogsProducer: ServerStreamProducer {
     /// Events read from the log per call into it.
     private static let readBatch = 256
-    /// Events the first read of the store brings: a watch from a deep cursor sends its first
-    /// event after reading and decoding these few rows, not a whole batch; each later read
-    /// brings four times as many, up to ``readBatch``.
+    /// The most events the first read of the store brings: a watch from a deep cursor sends its
+    /// first events once the store found these few, not a whole batch; each later read may
+    /// bring four times as many, up to ``readBatch``.
     private static let firstStoreBatch = 16
     /// Reads of the log one `produce` call makes at most before yielding the event loop (each
     /// read scans a bounded number of events, so a sparse filter over a large log is paced).

@@ -411,27 +411,33 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    package func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
+    package func events(
+        after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int
+    ) throws -> StoredEventScan {
         try pool.read { db in
-            // Other workflows' rows are examined by their column: their bodies are not read.
+            // With a workflow named, other workflows' rows are examined by their column: their
+            // bodies are neither read nor decoded.
             let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: """
-                    SELECT sequence, CASE WHEN workflow_id = ? THEN body END FROM events
-                    WHERE sequence > max(?, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
-                    AND sequence <= ? ORDER BY sequence LIMIT ?
+                    SELECT sequence, CASE WHEN ?1 IS NULL OR workflow_id = ?1 THEN body END FROM events
+                    WHERE sequence > max(?2, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
+                    AND sequence <= ?3 ORDER BY sequence LIMIT ?4
                     """),
-                arguments: [workflowID, Int64(sequence), Int64(through), scanLimit]
+                arguments: [filter.workflowID, Int64(sequence), Int64(through), scanLimit]
             )
-            var events: [WorkflowModel.LogEvent] = []
+            var matches: [WorkflowModel.LogEvent] = []
             var scanned: ClosedRange<UInt64>?
             while let row = try rows.next() {
                 let rowSequence = UInt64(row[0] as Int64)
+                if let scanned, rowSequence != scanned.upperBound + 1 { break }
                 scanned = (scanned?.lowerBound ?? rowSequence)...rowSequence
                 guard let body = row[1] as Data? else { continue }
-                events.append(try RecordCodec.decodeEvent([UInt8](body)))
-                if events.count >= limit { break }
+                let event = try RecordCodec.decodeEvent([UInt8](body))
+                guard filter.matches(event) else { continue }
+                matches.append(event)
+                if matches.count >= limit { break }
             }
-            return StoredEventScan(events: events, scanned: scanned)
+            return StoredEventScan(events: matches, scanned: scanned)
         }
     }
 

@@ -14,7 +14,8 @@ package final class ManualStore: EventStore {
         var failsReads = false
         var workflows: [String: Workflow] = [:]
         var eventReadLimits: [Int] = []
-        var workflowScans: [String] = []
+        var scanFilters: [EventFilter] = []
+        var reportedOldestSequence: UInt64?
     }
 
     // Sendable: every mutable field is in the Mutex.
@@ -58,14 +59,16 @@ package final class ManualStore: EventStore {
         }
     }
 
-    package func events(ofWorkflow workflowID: String, after sequence: UInt64, through: UInt64, scanLimit: Int, limit: Int) throws -> StoredEventScan {
-        state.withLock { $0.workflowScans.append(workflowID) }
-        return StoredEventScan(of: workflowID, in: try events(after: sequence, through: through, limit: scanLimit), limit: limit)
+    package func events(
+        after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int
+    ) throws -> StoredEventScan {
+        state.withLock { $0.scanFilters.append(filter) }
+        return StoredEventScan(scanning: try events(after: sequence, through: through, limit: scanLimit), matching: filter, limit: limit)
     }
 
-    /// The workflow of every read of one workflow's events, in order.
-    package var workflowScans: [String] {
-        state.withLock { $0.workflowScans }
+    /// The filter of every filtered read of events, in order.
+    package var scanFilters: [EventFilter] {
+        state.withLock { $0.scanFilters }
     }
 
     /// The `limit` of every read of events, in order: how many rows each asked for.
@@ -127,7 +130,14 @@ package final class ManualStore: EventStore {
     }
 
     package var oldestStoredSequence: UInt64? {
-        state.withLock { $0.committed.first?.sequence }
+        state.withLock { $0.reportedOldestSequence ?? $0.committed.first?.sequence }
+    }
+
+    /// What ``oldestStoredSequence`` reports instead of the truth while set: the bounds a
+    /// reader saw just before a prune.
+    package var reportedOldestSequence: UInt64? {
+        get { state.withLock { $0.reportedOldestSequence } }
+        set { state.withLock { $0.reportedOldestSequence = newValue } }
     }
 
     package func flush() {

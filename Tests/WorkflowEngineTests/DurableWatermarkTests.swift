@@ -95,7 +95,7 @@ struct DurableWatermarkTests {
         #expect(log.oldestRetainedSequence == 1)
     }
 
-    @Test("a read of the store fetches only the rows it returns when every event matches; a filtered one scans a whole budget")
+    @Test("a read of the store examines only the events it returns when every event matches; a filtered one examines a whole budget")
     func storeReadsFetchWhatTheyNeed() {
         let store = ManualStore()
         let log = EventLog(retention: 3, store: store)
@@ -105,20 +105,20 @@ struct DurableWatermarkTests {
         store.commitQueued()
 
         guard case .events(let first, let firstScanned) = log.read(after: 0, matching: .all, limit: 2),
-              case .events(let filtered, let filteredScanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 2)
+              case .events(let filtered, let filteredScanned) = log.read(after: 0, matching: EventFilter(minimumLevel: .info), limit: 2)
         else {
             Issue.record("expected events from the store")
             return
         }
         #expect(first.map(\.sequence) == [1, 2])
         #expect(firstScanned == 2)
-        #expect(filtered.map(\.sequence) == [2, 4])
-        #expect(filteredScanned == 4)
+        #expect(filtered.map(\.sequence) == [1, 2])
+        #expect(filteredScanned == 2)
         #expect(store.eventReadLimits == [2, EventLog.storeScanBudget])
     }
 
-    @Test("a read of one workflow's events from the store returns its matches and scans on past the others")
-    func storeReadOfOneWorkflow() {
+    @Test("a filtered read of the store hands the store the filter, counts only events that pass all of it, and scans on past the others")
+    func filteredStoreReads() {
         let store = ManualStore()
         let log = EventLog(retention: 2, store: store)
         for index in 0..<10 {
@@ -128,23 +128,35 @@ struct DurableWatermarkTests {
         }
         store.commitQueued()
 
-        guard case .events(let events, let scanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 10) else {
+        guard case .events(let others, let othersScanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 10),
+              case .events(let infoEvents, let infoScanned) = log.read(
+                  after: 0, matching: EventFilter(workflowID: "wf-a", minimumLevel: .info), limit: 3
+              )
+        else {
             Issue.record("expected events from the store")
             return
         }
-        #expect(events.isEmpty)
-        #expect(scanned == 8)
-        guard case .events(let infoEvents, let infoScanned) = log.read(
-            after: 0, matching: EventFilter(workflowID: "wf-a", minimumLevel: .info), limit: 3
-        ) else {
-            Issue.record("expected events from the store")
-            return
+        #expect(others.isEmpty)
+        #expect(othersScanned == 8)
+        #expect(infoEvents.map(\.sequence) == [1, 3, 4])
+        #expect(infoScanned == 4)
+        #expect(store.scanFilters == [EventFilter(workflowID: "wf-b"), EventFilter(workflowID: "wf-a", minimumLevel: .info)])
+    }
+
+    @Test("events pruned between the read of the store's bounds and the read of its events read as truncated at the oldest left")
+    func prunedDuringTheRead() {
+        let store = ManualStore()
+        let log = EventLog(retention: 2, store: store)
+        for _ in 0..<10 {
+            log.append(Self.event())
         }
-        #expect(infoEvents.map(\.sequence) == [1, 3])
-        #expect(infoScanned == 3)
-        #expect(store.workflowScans == ["wf-b", "wf-a"], "a workflow's read asks the store for that workflow's events")
+        store.commitQueued()
+        store.reportedOldestSequence = 1
         store.prune(before: 5)
-        #expect(log.read(after: 3, matching: EventFilter(workflowID: "wf-a"), limit: 3) == .truncated(oldestRetained: 5))
+
+        #expect(log.read(after: 1, matching: .all, limit: 3) == .truncated(oldestRetained: 5))
+        #expect(log.read(after: 1, matching: EventFilter(workflowID: "wf-a"), limit: 3) == .truncated(oldestRetained: 5))
+        #expect(log.read(after: 4, matching: EventFilter(workflowID: "wf-a"), limit: 3) == .events(Array(store.committedEvents[0..<3]), scannedThrough: 7))
     }
 
     @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")

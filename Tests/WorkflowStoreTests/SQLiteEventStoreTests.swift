@@ -114,7 +114,7 @@ struct SQLiteEventStoreTests {
         #expect(try store.events(after: oldest - 1, through: 100, limit: 1_000).map(\.sequence) == Array(oldest...100))
     }
 
-    @Test("a workflow's events are read among those examined: the scan stops at its limit or at the workflow's limit, and says what it examined")
+    @Test("a filtered read examines events in order and stops at its scan limit or after its limit of matches, saying what it examined")
     func eventsOfOneWorkflow() throws {
         let store = try SQLiteEventStore(configuration: .init(directory: Self.temporaryDirectory(), eventRetention: 10), logger: Self.logger)
         // Three workflows interleaved: wf-a at 1, 4, 7, …; wf-b at 2, 5, …; wf-c at 3, 6, ….
@@ -124,23 +124,29 @@ struct SQLiteEventStoreTests {
         let oldest: UInt64 = try #require(store.oldestStoredSequence)
         let storedOfB: [UInt64] = (oldest...30).filter { $0 % 3 == 2 }
 
-        let scan = try store.events(ofWorkflow: "wf-b", after: oldest - 1, through: 30, scanLimit: 7, limit: 100)
+        let scan = try store.events(after: oldest - 1, through: 30, matching: EventFilter(workflowID: "wf-b"), scanLimit: 7, limit: 100)
         let seventh: UInt64 = oldest + 6
         #expect(scan.scanned == oldest...seventh)
         #expect(scan.events.map(\.sequence) == storedOfB.filter { $0 <= seventh })
         #expect(scan.events.allSatisfy { $0.workflowID == "wf-b" && $0.message == "event \($0.sequence)" })
 
-        let limited = try store.events(ofWorkflow: "wf-b", after: oldest - 1, through: 30, scanLimit: 100, limit: 2)
+        let limited = try store.events(after: oldest - 1, through: 30, matching: EventFilter(workflowID: "wf-b"), scanLimit: 100, limit: 2)
         #expect(limited.events.map(\.sequence) == Array(storedOfB.prefix(2)))
         #expect(limited.scanned == oldest...storedOfB[1])
 
         let third: UInt64 = oldest + 2
-        let none = try store.events(ofWorkflow: "wf-x", after: oldest - 1, through: third, scanLimit: 100, limit: 10)
+        let none = try store.events(after: oldest - 1, through: third, matching: EventFilter(workflowID: "wf-x"), scanLimit: 100, limit: 10)
         #expect(none == StoredEventScan(events: [], scanned: oldest...third))
-        let beyond = try store.events(ofWorkflow: "wf-a", after: 30, through: 40, scanLimit: 100, limit: 10)
+        let beyond = try store.events(after: 30, through: 40, matching: EventFilter(workflowID: "wf-a"), scanLimit: 100, limit: 10)
         #expect(beyond == StoredEventScan(events: [], scanned: nil))
+        let everything = try store.events(after: oldest - 1, through: 30, matching: .all, scanLimit: 3, limit: 100)
+        #expect(everything.events.map(\.sequence) == [oldest, oldest + 1, oldest + 2])
+        let otherKinds = try store.events(
+            after: oldest - 1, through: 30, matching: EventFilter(workflowID: "wf-b", kinds: [.jobStarted]), scanLimit: 100, limit: 1
+        )
+        #expect(otherKinds == StoredEventScan(events: [], scanned: oldest...30), "the limit counts events that pass the whole filter")
         // Below the oldest whole sequence nothing is examined: the scan starts at it.
-        let fromZero = try store.events(ofWorkflow: "wf-a", after: 0, through: 30, scanLimit: 1, limit: 10)
+        let fromZero = try store.events(after: 0, through: 30, matching: EventFilter(workflowID: "wf-a"), scanLimit: 1, limit: 10)
         #expect(fromZero.scanned == oldest...oldest)
     }
 
@@ -155,7 +161,7 @@ struct SQLiteEventStoreTests {
             try db.execute(sql: "UPDATE events SET body = x'FF' WHERE workflow_id = 'wf-a'")
         }
 
-        let scan = try store.events(ofWorkflow: "wf-b", after: 0, through: 6, scanLimit: 100, limit: 100)
+        let scan = try store.events(after: 0, through: 6, matching: EventFilter(workflowID: "wf-b"), scanLimit: 100, limit: 100)
         #expect(scan.events.map(\.sequence) == [2, 4, 6])
         #expect(scan.scanned == 1...6)
         #expect(throws: (any Error).self) { try store.events(after: 0, through: 6, limit: 100) }
