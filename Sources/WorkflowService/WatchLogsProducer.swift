@@ -130,7 +130,11 @@ final class WatchLogsProducer: ServerStreamProducer {
                     state.storeBatch = min(Self.readBatch, state.storeBatch * 4)
                     return .pending
                 } else {
-                    visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { encode($0, &output) }
+                    // No further than the output's budget: the transport asked for that much,
+                    // and a deep cursor's first events go out without a whole batch before them.
+                    visit = log.visit(after: state.cursor, matching: filter, limit: Self.readBatch) { event in
+                        encode(event, &output) && !output.isFull
+                    }
                 }
                 switch visit {
                 case .unavailable(let reason):

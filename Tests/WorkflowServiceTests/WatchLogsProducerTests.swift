@@ -147,6 +147,27 @@ private func allEvents(in log: EventLog, matching filter: EventFilter) -> [UInt6
         #expect(status == .ok)
     }
 
+    @Test("a pull from memory stops once the output holds its budget: the rest follows at the next pulls, nothing lost or repeated")
+    func aPullFromMemoryStopsAtItsBudget() async throws {
+        let log = EventLog(retention: 1_000)
+        log.append(contentsOf: (0..<100).map { index in
+            WorkflowModel.LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "step \(index)", workflowID: "wf-1", workflowType: "T")
+        })
+        let puller = Puller.make(log: log, filter: .all, cursor: 0, workflow: .finished)
+        var output = StreamOutput(budget: 200)
+        let production = puller.producer.produce(into: &output)
+        let first = try decodeFramed(output.bytes)
+
+        guard case .more = production else {
+            Issue.record("expected .more after a full output, got \(production)")
+            return
+        }
+        #expect(!first.isEmpty && first.count < 10, "a 200-byte pull sent \(first.count) events")
+        let (rest, status) = try await puller.pullToEnd(budget: 200)
+        #expect(status == .ok)
+        #expect((first + rest).map(\.sequence) == Array(1...100))
+    }
+
     @Test func aWorkflowWhoseLastEventsBecomeVisibleBetweenAReadAndTheLookAtItsStateStillSendsThem() async throws {
         let log = EventLog(retention: 100)
         @Sendable func event(_ kind: LogEventKind) -> WorkflowModel.LogEvent {
