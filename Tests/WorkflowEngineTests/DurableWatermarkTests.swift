@@ -10,6 +10,16 @@ struct DurableWatermarkTests {
         WorkflowModel.LogEvent(timestampMs: 0, kind: .stepLogged, level: .info, message: "m", workflowID: workflowID, workflowType: "T")
     }
 
+    /// A log retaining `retention` events in memory in front of a store that committed
+    /// `events`, appended in order (sequences 1, 2, …).
+    private static func committedLog(retention: Int, _ events: [WorkflowModel.LogEvent]) -> (ManualStore, EventLog) {
+        let store = ManualStore()
+        let log = EventLog(retention: retention, store: store)
+        log.append(contentsOf: events)
+        store.commitQueued()
+        return (store, log)
+    }
+
     @Test("appended events stay invisible to reads and waiters until the store committed them")
     func invisibleUntilCommitted() {
         let store = ManualStore()
@@ -79,12 +89,7 @@ struct DurableWatermarkTests {
 
     @Test("events older than memory holds are read from the store; a range it lost is truncated")
     func olderEventsComeFromTheStore() {
-        let store = ManualStore()
-        let log = EventLog(retention: 3, store: store)
-        for _ in 0..<10 {
-            log.append(Self.event())
-        }
-        store.commitQueued()
+        let (_, log) = Self.committedLog(retention: 3, (0..<10).map { _ in Self.event() })
 
         guard case .events(let events, let scanned) = log.read(after: 2, matching: .all, limit: 100) else {
             Issue.record("expected events from the store")
@@ -97,12 +102,7 @@ struct DurableWatermarkTests {
 
     @Test("a read of the store examines only the events it returns when every event matches; a filtered one examines a whole budget")
     func storeReadsFetchWhatTheyNeed() {
-        let store = ManualStore()
-        let log = EventLog(retention: 3, store: store)
-        for index in 0..<10 {
-            log.append(Self.event(index.isMultiple(of: 2) ? "wf-a" : "wf-b"))
-        }
-        store.commitQueued()
+        let (store, log) = Self.committedLog(retention: 3, (0..<10).map { Self.event($0.isMultiple(of: 2) ? "wf-a" : "wf-b") })
 
         guard case .events(let first, let firstScanned) = log.read(after: 0, matching: .all, limit: 2),
               case .events(let filtered, let filteredScanned) = log.read(after: 0, matching: EventFilter(minimumLevel: .info), limit: 2)
@@ -119,14 +119,11 @@ struct DurableWatermarkTests {
 
     @Test("a filtered read of the store hands the store the filter, counts only events that pass all of it, and scans on past the others")
     func filteredStoreReads() {
-        let store = ManualStore()
-        let log = EventLog(retention: 2, store: store)
-        for index in 0..<10 {
+        let (store, log) = Self.committedLog(retention: 2, (0..<10).map { index in
             var event = Self.event(index < 8 ? "wf-a" : "wf-b")
             event.level = index == 1 ? .debug : .info
-            log.append(event)
-        }
-        store.commitQueued()
+            return event
+        })
 
         guard case .events(let others, let othersScanned) = log.read(after: 0, matching: EventFilter(workflowID: "wf-b"), limit: 10),
               case .events(let infoEvents, let infoScanned) = log.read(
@@ -145,12 +142,7 @@ struct DurableWatermarkTests {
 
     @Test("events pruned between the read of the store's bounds and the read of its events read as truncated at the oldest left")
     func prunedDuringTheRead() {
-        let store = ManualStore()
-        let log = EventLog(retention: 2, store: store)
-        for _ in 0..<10 {
-            log.append(Self.event())
-        }
-        store.commitQueued()
+        let (store, log) = Self.committedLog(retention: 2, (0..<10).map { _ in Self.event() })
         store.reportedOldestSequence = 1
         store.prune(before: 5)
 
@@ -161,12 +153,7 @@ struct DurableWatermarkTests {
 
     @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
     func prunedRangeIsTruncated() {
-        let store = ManualStore()
-        let log = EventLog(retention: 3, store: store)
-        for _ in 0..<10 {
-            log.append(Self.event())
-        }
-        store.commitQueued()
+        let (store, log) = Self.committedLog(retention: 3, (0..<10).map { _ in Self.event() })
         store.prune(before: 5)
 
         #expect(log.read(after: 1, matching: .all, limit: 100) == .truncated(oldestRetained: 5))
