@@ -14,7 +14,7 @@ import WorkflowModel
 /// let newest = log.lastSequence
 /// log.visit(after: cursor, matching: filter, limit: 256) { event in
 ///     cache.append(event, newestSequence: newest, to: &output)
-///     return true
+///     return !output.isFull
 /// }
 /// ```
 final class EncodedEventCache: Sendable {

@@ -18,7 +18,8 @@ import WorkflowModel
 /// answers `.pending`, and the events they bring are sent at the next pull. The event loop never
 /// reads the disk.
 final class WatchLogsProducer: ServerStreamProducer {
-    /// Events read from the log per call into it.
+    /// The most events read from the log per call into it (a read from memory stops sooner
+    /// once the output holds its budget).
     private static let readBatch = 256
     /// The most events the first read of the store brings: a watch from a deep cursor sends its
     /// first events once the store found these few, not a whole batch; each later read may

@@ -12,7 +12,7 @@ struct DurableWatermarkTests {
 
     /// A log retaining `retention` events in memory in front of a store that committed
     /// `events`, appended in order (sequences 1, 2, …).
-    private static func committedLog(retention: Int, _ events: [WorkflowModel.LogEvent]) -> (ManualStore, EventLog) {
+    private static func committedLog(retention: Int, committing events: [WorkflowModel.LogEvent]) -> (ManualStore, EventLog) {
         let store = ManualStore()
         let log = EventLog(retention: retention, store: store)
         log.append(contentsOf: events)
@@ -89,7 +89,7 @@ struct DurableWatermarkTests {
 
     @Test("events older than memory holds are read from the store; a range it lost is truncated")
     func olderEventsComeFromTheStore() {
-        let (_, log) = Self.committedLog(retention: 3, (0..<10).map { _ in Self.event() })
+        let (_, log) = Self.committedLog(retention: 3, committing: (0..<10).map { _ in Self.event() })
 
         guard case .events(let events, let scanned) = log.read(after: 2, matching: .all, limit: 100) else {
             Issue.record("expected events from the store")
@@ -102,7 +102,7 @@ struct DurableWatermarkTests {
 
     @Test("a read of the store examines only the events it returns when every event matches; a filtered one examines a whole budget")
     func storeReadsFetchWhatTheyNeed() {
-        let (store, log) = Self.committedLog(retention: 3, (0..<10).map { Self.event($0.isMultiple(of: 2) ? "wf-a" : "wf-b") })
+        let (store, log) = Self.committedLog(retention: 3, committing: (0..<10).map { Self.event($0.isMultiple(of: 2) ? "wf-a" : "wf-b") })
 
         guard case .events(let first, let firstScanned) = log.read(after: 0, matching: .all, limit: 2),
               case .events(let filtered, let filteredScanned) = log.read(after: 0, matching: EventFilter(minimumLevel: .info), limit: 2)
@@ -119,7 +119,7 @@ struct DurableWatermarkTests {
 
     @Test("a filtered read of the store hands the store the filter, counts only events that pass all of it, and scans on past the others")
     func filteredStoreReads() {
-        let (store, log) = Self.committedLog(retention: 2, (0..<10).map { index in
+        let (store, log) = Self.committedLog(retention: 2, committing: (0..<10).map { index in
             var event = Self.event(index < 8 ? "wf-a" : "wf-b")
             event.level = index == 1 ? .debug : .info
             return event
@@ -142,7 +142,7 @@ struct DurableWatermarkTests {
 
     @Test("events pruned between the read of the store's bounds and the read of its events read as truncated at the oldest left")
     func prunedDuringTheRead() {
-        let (store, log) = Self.committedLog(retention: 2, (0..<10).map { _ in Self.event() })
+        let (store, log) = Self.committedLog(retention: 2, committing: (0..<10).map { _ in Self.event() })
         store.reportedOldestSequence = 1
         store.prune(before: 5)
 
@@ -153,7 +153,7 @@ struct DurableWatermarkTests {
 
     @Test("a range pruned from the store and gone from memory reads as truncated at the oldest stored event")
     func prunedRangeIsTruncated() {
-        let (store, log) = Self.committedLog(retention: 3, (0..<10).map { _ in Self.event() })
+        let (store, log) = Self.committedLog(retention: 3, committing: (0..<10).map { _ in Self.event() })
         store.prune(before: 5)
 
         #expect(log.read(after: 1, matching: .all, limit: 100) == .truncated(oldestRetained: 5))
