@@ -91,7 +91,6 @@ public protocol EventStore: AnyObject, Sendable {
     func flush()
 }
 
-
 extension EventStore {
     /// Reads the events examined with ``events(after:through:limit:)`` and keeps the matches.
     public func events(after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int) throws -> StoredEventScan {

@@ -19,15 +19,43 @@ public struct StoredEventScan: Sendable, Equatable {
     /// reader's cursor: it ends at a gap in their sequences and after the `limit`th event that
     /// `filter` matches.
     public init(scanning examined: [LogEvent], matching filter: EventFilter, limit: Int) {
-        var matches: [LogEvent] = []
-        var scanned: ClosedRange<UInt64>?
+        var builder = Builder(matching: filter, limit: limit)
         for event in examined {
-            if let scanned, event.sequence != scanned.upperBound + 1 { break }
-            scanned = (scanned?.lowerBound ?? event.sequence)...event.sequence
-            guard filter.matches(event) else { continue }
-            matches.append(event)
-            if matches.count >= limit { break }
+            guard builder.examine(event.sequence, { event }) else { break }
         }
-        self.init(events: matches, scanned: scanned)
+        self = builder.scan
+    }
+
+    /// Builds a scan from events examined one at a time, in order: the rules of a store's
+    /// filtered read (see ``EventStore/events(after:through:matching:scanLimit:limit:)``) in one
+    /// place for every store.
+    package struct Builder {
+        private let filter: EventFilter
+        private let limit: Int
+        /// The scan so far.
+        package private(set) var scan = StoredEventScan(events: [], scanned: nil)
+
+        /// Starts a scan for the events `filter` matches, at most `limit` of them.
+        package init(matching filter: EventFilter, limit: Int) {
+            self.filter = filter
+            self.limit = limit
+        }
+
+        /// Examines the event with `sequence`, the next one read; `event` gives it, or `nil`
+        /// when the store knows without decoding it that it cannot match.
+        ///
+        /// - Returns: Whether the scan goes on: not at a gap before `sequence` (the event is not
+        ///   examined then), nor once `limit` events matched.
+        package mutating func examine(_ sequence: UInt64, _ event: () throws -> LogEvent?) rethrows -> Bool {
+            if let scanned = scan.scanned {
+                guard sequence == scanned.upperBound + 1 else { return false }
+                scan.scanned = scanned.lowerBound...sequence
+            } else {
+                scan.scanned = sequence...sequence
+            }
+            guard let event = try event(), filter.matches(event) else { return true }
+            scan.events.append(event)
+            return scan.events.count < limit
+        }
     }
 }

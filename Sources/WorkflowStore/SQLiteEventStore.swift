@@ -392,31 +392,16 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func events(after sequence: UInt64, through: UInt64, limit: Int) throws -> [WorkflowModel.LogEvent] {
-        try pool.read { db in
-            // Below the oldest whole sequence (read in the same snapshot) only kept steps
-            // remain: never part of a replay.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: """
-                    SELECT body FROM events
-                    WHERE sequence > max(?, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
-                    AND sequence <= ? ORDER BY sequence LIMIT ?
-                    """),
-                arguments: [Int64(sequence), Int64(through), limit]
-            )
-            var events: [WorkflowModel.LogEvent] = []
-            while let row = try rows.next() {
-                events.append(try RecordCodec.decodeEvent([UInt8](row[0] as Data)))
-            }
-            return events
-        }
+        try events(after: sequence, through: through, matching: .all, scanLimit: limit, limit: limit).events
     }
 
     package func events(
         after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int
     ) throws -> StoredEventScan {
         try pool.read { db in
-            // With a workflow named, other workflows' rows are examined by their column: their
-            // bodies are neither read nor decoded.
+            // Below the oldest whole sequence (read in the same snapshot) only kept steps
+            // remain: never part of a replay. With a workflow named, other workflows' rows are
+            // examined by their column: their bodies are neither copied out nor decoded.
             let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: """
                     SELECT sequence, CASE WHEN ?1 IS NULL OR workflow_id = ?1 THEN body END FROM events
@@ -425,19 +410,14 @@ package final class SQLiteEventStore: EventStore {
                     """),
                 arguments: [filter.workflowID, Int64(sequence), Int64(through), scanLimit]
             )
-            var matches: [WorkflowModel.LogEvent] = []
-            var scanned: ClosedRange<UInt64>?
+            var scan = StoredEventScan.Builder(matching: filter, limit: limit)
             while let row = try rows.next() {
-                let rowSequence = UInt64(row[0] as Int64)
-                if let scanned, rowSequence != scanned.upperBound + 1 { break }
-                scanned = (scanned?.lowerBound ?? rowSequence)...rowSequence
-                guard let body = row[1] as Data? else { continue }
-                let event = try RecordCodec.decodeEvent([UInt8](body))
-                guard filter.matches(event) else { continue }
-                matches.append(event)
-                if matches.count >= limit { break }
+                let goesOn = try scan.examine(UInt64(row[0] as Int64)) {
+                    try (row[1] as Data?).map { try RecordCodec.decodeEvent([UInt8]($0)) }
+                }
+                if !goesOn { break }
             }
-            return StoredEventScan(events: matches, scanned: scanned)
+            return scan.scan
         }
     }
 

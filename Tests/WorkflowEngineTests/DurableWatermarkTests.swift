@@ -140,6 +140,22 @@ struct DurableWatermarkTests {
         #expect(store.scanFilters == [EventFilter(workflowID: "wf-b"), EventFilter(workflowID: "wf-a", minimumLevel: .info)])
     }
 
+    @Test("a scan of stored events ends at a gap in their sequences and after its limit of matches")
+    func scanRules() {
+        let examined = [1, 2, 4, 5].map { sequence in
+            var event = Self.event(sequence == 2 ? "wf-b" : "wf-a")
+            event.sequence = UInt64(sequence)
+            return event
+        }
+
+        let all = StoredEventScan(scanning: examined, matching: .all, limit: 10)
+        #expect(all.events.map(\.sequence) == [1, 2])
+        #expect(all.scanned == 1...2)
+        let limited = StoredEventScan(scanning: examined, matching: EventFilter(workflowID: "wf-b"), limit: 1)
+        #expect(limited == StoredEventScan(events: [examined[1]], scanned: 1...2))
+        #expect(StoredEventScan(scanning: [], matching: .all, limit: 10) == StoredEventScan(events: [], scanned: nil))
+    }
+
     @Test("events pruned between the read of the store's bounds and the read of its events read as truncated at the oldest left")
     func prunedDuringTheRead() {
         let (store, log) = Self.committedLog(retention: 2, committing: (0..<10).map { _ in Self.event() })
