@@ -81,10 +81,11 @@ class Server:
 
     Each server gets a fresh temporary data directory (removed by `stop`) unless `data_dir` is
     given (kept: a test restarts on it) or the arguments choose a store. WORKFLOWD_STORE=memory
-    in the environment runs every such server with the in-memory store instead.
+    in the environment runs every such server with the in-memory store instead. `env` adds to
+    (or overrides) the test's environment for this server.
     """
 
-    def __init__(self, *extra_args: str, data_dir: str | None = None):
+    def __init__(self, *extra_args: str, data_dir: str | None = None, env: dict[str, str] | None = None):
         self.owned_data_dir = None
         store_args: list[str] = []
         if data_dir is not None:
@@ -101,6 +102,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=None if env is None else {**os.environ, **env},
         )
         self.log: list[str] = []
         self.port = self._wait_for_port()
