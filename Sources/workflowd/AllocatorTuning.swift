@@ -21,7 +21,8 @@ enum AllocatorTuning {
     /// ``tunable`` added to `GLIBC_TUNABLES`. Returns, having changed nothing, when the variable
     /// names the tunable already (an operator's own value wins, and the restarted process
     /// finds ours), when the process runs set-user-ID or set-group-ID (glibc ignores the
-    /// variable there, so it would restart again and again), or when the restart fails.
+    /// variable there, so it would restart again and again), or when the restart fails (the
+    /// program's file was replaced or removed since it started, say).
     ///
     /// Call first thing, before any thread of the program's own starts or any file opens.
     static func restartTunedIfNeeded() {
@@ -29,9 +30,12 @@ enum AllocatorTuning {
         let current = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
         let named = current.split(separator: ":").contains { $0.split(separator: "=").first == Substring(tunable) }
         guard !named, getuid() == geteuid(), getgid() == getegid() else { return }
+        // The program's own path rather than `/proc/self/exe`: the kernel names the process
+        // after the file it executes, and `ps`, `pgrep` and `top` should still say `workflowd`.
+        guard let program = ownPath() else { return }
         let setting = "\(tunable)=\(cachedBlocksPerSize)"
         setenv("GLIBC_TUNABLES", current.isEmpty ? setting : "\(current):\(setting)", 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        execv(program, CommandLine.unsafeArgv)
         // Only when the exec failed: run untuned, as the operator's environment had it.
         if current.isEmpty {
             unsetenv("GLIBC_TUNABLES")
@@ -40,6 +44,16 @@ enum AllocatorTuning {
         }
         #endif
     }
+
+    #if os(Linux) && canImport(Glibc)
+    /// The path of the running program's file, nil when it cannot be read.
+    private static func ownPath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    #endif
 
     /// `GLIBC_TUNABLES` as the process runs with it, for the start-up log; nil when unset.
     static var effectiveTunables: String? {

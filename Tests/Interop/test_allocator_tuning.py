@@ -46,6 +46,9 @@ def test_restarts_once_with_the_cache_enlarged(given, expected, tmp_path):
         entries = initial_environment_entries(server)
         # The process Popen started is the one serving: the restart kept its ID.
         assert OURS in entries or "GLIBC_TUNABLES=" + OURS in entries, entries
+        # Its name too (`ps`, `pgrep`): the restart executed the program's file, not /proc/self/exe.
+        with open(f"/proc/{server.process.pid}/comm") as comm:
+            assert comm.read().strip() == "workflowd"
         # Its arguments too: the data directory is the one given.
         assert any(f"store.path={tmp_path}/workflows.sqlite" in line for line in server.log), server.log
         # Once: the start-up lines are not repeated by a second restart.
