@@ -214,11 +214,15 @@ extension PackArena {
         let structs = allocate(byteCount: T.cMessageSize * values.count, alignment: T.cMessageAlignment)
         let pointerStride = MemoryLayout<UnsafeMutableRawPointer?>.stride
         let pointers = allocate(byteCount: pointerStride * values.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
-        for (index, value) in values.enumerated() {
-            let message = structs + index * T.cMessageSize
-            T.cInit(message)
-            value.fill(message, arena: &self)
-            pointers.storeBytes(of: message, toByteOffset: index * pointerStride, as: UnsafeMutableRawPointer?.self)
+        // Through the buffer: each value is lent in place, where a `for` loop would copy it
+        // out first, retaining every reference it holds.
+        values.withUnsafeBufferPointer { values in
+            for index in values.indices {
+                let message = structs + index * T.cMessageSize
+                T.cInit(message)
+                values[index].fill(message, arena: &self)
+                pointers.storeBytes(of: message, toByteOffset: index * pointerStride, as: UnsafeMutableRawPointer?.self)
+            }
         }
         return pointers
     }

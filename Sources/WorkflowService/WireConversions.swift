@@ -89,7 +89,7 @@ extension LogEventKind {
 }
 
 extension WorkflowV1.JobAttempt {
-    init(_ attempt: JobAttempt) {
+    init(_ attempt: borrowing JobAttempt) {
         let outcome: WorkflowV1.JobAttemptOutcome = switch attempt.outcome {
         case .failed: .failed
         case .timedOut: .timedOut
@@ -127,7 +127,7 @@ extension WorkflowV1.EntityRef {
 }
 
 extension WorkflowV1.Step {
-    init(_ step: Step) {
+    init(_ step: borrowing Step) {
         self.init(
             id: step.id,
             message: step.message,
@@ -142,13 +142,13 @@ extension WorkflowV1.Step {
 
 extension WorkflowV1.Job {
     /// The wire form of `job`; without its steps (but with their count) for summaries.
-    init(_ job: Job, includingSteps: Bool = true) {
+    init(_ job: borrowing Job, includingSteps: Bool = true) {
         self.init(
             id: job.id,
             name: job.name,
             position: Int32(clamping: job.position),
             status: WorkflowV1.JobStatus(job.status),
-            steps: includingSteps ? job.steps.map { WorkflowV1.Step($0) } : [],
+            steps: includingSteps ? job.steps.mapInPlace { WorkflowV1.Step($0) } : [],
             progress: job.progress,
             progressMessage: job.progressMessage,
             stats: WorkflowV1.Stats(job.stats),
@@ -158,7 +158,7 @@ extension WorkflowV1.Job {
             finishedAtMs: job.finishedAtMs ?? 0,
             stepCount: Int32(clamping: job.stepCount),
             attempt: Int32(clamping: job.attempt),
-            failedAttempts: job.failedAttempts.map(WorkflowV1.JobAttempt.init),
+            failedAttempts: job.failedAttempts.mapInPlace { WorkflowV1.JobAttempt($0) },
             nextAttemptAtMs: job.nextAttemptAtMs ?? 0,
             worker: job.worker.map(WorkflowV1.WorkerRef.init),
             queue: job.queue ?? "",
@@ -181,7 +181,7 @@ extension WorkflowV1.Workflow {
             userID: workflow.userID,
             userName: workflow.userName,
             params: workflow.params,
-            jobs: workflow.jobs.map { WorkflowV1.Job($0, includingSteps: includingSteps) },
+            jobs: workflow.jobs.mapInPlace { WorkflowV1.Job($0, includingSteps: includingSteps) },
             stats: WorkflowV1.Stats(workflow.stats),
             error: workflow.error ?? "",
             failedJobID: workflow.failedJobID ?? "",
@@ -256,5 +256,21 @@ extension WorkflowRequest {
             summary: request.summary,
             requestID: request.requestID
         )
+    }
+}
+
+extension Array {
+    /// `map` that lends each element where it lies: `map` copies every element out first, and
+    /// a copy of a struct retains each reference it holds (a step holds up to six) only for
+    /// the conversion to copy them again.
+    fileprivate func mapInPlace<T>(_ transform: (borrowing Element) -> T) -> [T] {
+        withUnsafeBufferPointer { elements in
+            var result: [T] = []
+            result.reserveCapacity(elements.count)
+            for index in elements.indices {
+                result.append(transform(elements[index]))
+            }
+            return result
+        }
     }
 }
