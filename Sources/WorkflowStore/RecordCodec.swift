@@ -109,7 +109,7 @@ enum RecordCodec {
         writer.write(workflow.userName)
         write(workflow.params, to: &writer)
         writer.write(UInt64(workflow.jobs.count))
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             writer.write(job.id)
             writer.write(job.name)
             writer.write(job.position)
@@ -131,12 +131,12 @@ enum RecordCodec {
         writer.write(workflow.attempt)
         // Appended fields; a record written before them ends here.
         writer.write(optional: workflow.deadlineAtMs) { writer, value in writer.write(value) }
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             writer.write(job.firstCountedAttempt)
             writer.write(optional: job.attemptStartedAtMs) { writer, value in writer.write(value) }
             writer.write(optional: job.nextAttemptAtMs) { writer, value in writer.write(value) }
             writer.write(UInt64(job.failedAttempts.count))
-            for attempt in job.failedAttempts {
+            job.failedAttempts.forEachInPlace { attempt in
                 writer.write(attempt.number)
                 writer.write(attempt.outcome.storeCode)
                 writer.write(attempt.startedAtMs)
@@ -147,17 +147,17 @@ enum RecordCodec {
             }
         }
         writer.write(optional: workflow.cancelReason) { writer, value in writer.write(value) }
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             writer.write(job.uncountedAttempts)
         }
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             writer.write(optional: job.queue) { writer, value in writer.write(value) }
             writer.write(optional: job.worker) { writer, worker in write(worker, to: &writer) }
             writer.write(optional: job.lease) { writer, lease in
                 writer.write(lease.epoch)
                 writer.write(lease.acceptedReports)
             }
-            for attempt in job.failedAttempts {
+            job.failedAttempts.forEachInPlace { attempt in
                 writer.write(optional: attempt.worker) { writer, worker in write(worker, to: &writer) }
                 writer.write(optional: attempt.lease) { writer, lease in
                     writer.write(lease.epoch)
@@ -165,12 +165,12 @@ enum RecordCodec {
                 }
             }
         }
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             write(job.outputs, to: &writer)
         }
         write(workflow.result, to: &writer)
         writer.write(UInt64(workflow.artifacts.count))
-        for artifact in workflow.artifacts {
+        workflow.artifacts.forEachInPlace { artifact in
             writer.write(artifact.name)
             writer.write(artifact.contentType)
             writer.write(artifact.sizeBytes)
@@ -178,7 +178,7 @@ enum RecordCodec {
             writer.write(artifact.jobID)
             writer.write(artifact.createdAtMs)
         }
-        for job in workflow.jobs {
+        workflow.jobs.forEachInPlace { job in
             writer.write(UInt64(job.storedStepCount))
         }
         writer.write(workflow.startedBy)
@@ -395,5 +395,17 @@ enum RecordCodec {
             id: id, message: message, level: level, entity: entity,
             timestampMs: try reader.readInt64(), sequence: try reader.readUInt64(), attempt: try reader.readInt()
         )
+    }
+}
+
+extension Array {
+    /// Calls `body` with each element where it lies: a `for` loop copies each element out
+    /// first, and a copy of a job retains every reference it holds, to encode a few of them.
+    fileprivate func forEachInPlace(_ body: (borrowing Element) -> Void) {
+        withUnsafeBufferPointer { elements in
+            for index in elements.indices {
+                body(elements[index])
+            }
+        }
     }
 }

@@ -319,51 +319,55 @@ package final class SQLiteEventStore: EventStore {
                 """))
             // Within one batch only a workflow's last snapshot and a job's last progress matter.
             var lastSnapshot: [String: Int] = [:]
-            for (index, write) in writes.enumerated() {
-                if case .workflow(let workflow, _) = write {
-                    lastSnapshot[workflow.id] = index
+            for index in writes.indices {
+                if let id = writes[index].snapshotWorkflowID {
+                    lastSnapshot[id] = index
                 }
             }
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
             // One buffer for every body of the batch: each is bound in place, then overwritten.
             var body = BinaryWriter(capacity: 1024)
-            for (index, write) in writes.enumerated() {
-                switch write {
-                case .events(let events):
-                    // By index: the events are read in place, not copied field by field.
-                    for index in events.indices {
-                        let event = events[index]
-                        body.removeAll()
-                        RecordCodec.encode(event, into: &body)
-                        insertEvent.bind(Int64(event.sequence), at: 1)
-                        insertEvent.bind(event.workflowID, at: 2)
-                        insertEvent.bind(event.timestampMs, at: 3)
-                        // A step event is also its workflow's step: one row for both.
-                        insertEvent.bind(event.step == nil ? nil : event.job.map { Int64($0.position) }, at: 4)
-                        try insertEvent.run(binding: body.bytes, at: 5)
-                        if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
-                            progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
+            // Through the buffer: each write is lent in place, where a `for` loop would copy it
+            // out first (a workflow snapshot's copy retains every reference it holds).
+            try writes.withUnsafeBufferPointer { writes in
+                for index in writes.indices {
+                    switch writes[index] {
+                    case .events(let events):
+                        // By index: the events are read in place, not copied field by field.
+                        for index in events.indices {
+                            let event = events[index]
+                            body.removeAll()
+                            RecordCodec.encode(event, into: &body)
+                            insertEvent.bind(Int64(event.sequence), at: 1)
+                            insertEvent.bind(event.workflowID, at: 2)
+                            insertEvent.bind(event.timestampMs, at: 3)
+                            // A step event is also its workflow's step: one row for both.
+                            insertEvent.bind(event.step == nil ? nil : event.job.map { Int64($0.position) }, at: 4)
+                            try insertEvent.run(binding: body.bytes, at: 5)
+                            if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
+                                progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
+                            }
+                            newest = max(newest, event.sequence)
+                            if oldest == 0 { oldest = event.sequence }
                         }
-                        newest = max(newest, event.sequence)
-                        if oldest == 0 { oldest = event.sequence }
+                    case .workflow(let workflow, let firstSequence):
+                        guard lastSnapshot[workflow.id] == index else { continue }
+                        upsertWorkflow.bind(workflow.id, at: 1)
+                        upsertWorkflow.bind(Int64(firstSequence), at: 2)
+                        upsertWorkflow.bind(workflow.status.description, at: 3)
+                        upsertWorkflow.bind(workflow.finishedAtMs, at: 4)
+                        try upsertWorkflow.run(binding: RecordCodec.encode(workflow), at: 5)
+                    case .records(let records):
+                        for record in records {
+                            upsertRecord.bind(record.collection, at: 1)
+                            upsertRecord.bind(record.key, at: 2)
+                            upsertRecord.bind(Int64(bitPattern: record.revision), at: 3)
+                            try upsertRecord.run(binding: record.body, at: 4)
+                        }
+                    case .forget(let workflowID):
+                        progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
+                        try forget(workflowID, keepingStepsFrom: oldest, in: db)
                     }
-                case .workflow(let workflow, let firstSequence):
-                    guard lastSnapshot[workflow.id] == index else { continue }
-                    upsertWorkflow.bind(workflow.id, at: 1)
-                    upsertWorkflow.bind(Int64(firstSequence), at: 2)
-                    upsertWorkflow.bind(workflow.status.description, at: 3)
-                    upsertWorkflow.bind(workflow.finishedAtMs, at: 4)
-                    try upsertWorkflow.run(binding: RecordCodec.encode(workflow), at: 5)
-                case .records(let records):
-                    for record in records {
-                        upsertRecord.bind(record.collection, at: 1)
-                        upsertRecord.bind(record.key, at: 2)
-                        upsertRecord.bind(Int64(bitPattern: record.revision), at: 3)
-                        try upsertRecord.run(binding: record.body, at: 4)
-                    }
-                case .forget(let workflowID):
-                    progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
-                    try forget(workflowID, keepingStepsFrom: oldest, in: db)
                 }
             }
             for (jobID, progress) in progressByJob {
@@ -556,5 +560,12 @@ package final class SQLiteEventStore: EventStore {
         } catch {
             throw StoreError("cannot read the data store \(path): \(error); move the file away to start empty, or restore it from a backup")
         }
+    }
+}
+
+extension StoreWrite {
+    /// The workflow's ID when this is a snapshot, read without copying the snapshot out.
+    fileprivate var snapshotWorkflowID: String? {
+        if case .workflow(let workflow, _) = self { workflow.id } else { nil }
     }
 }
