@@ -214,8 +214,8 @@ extension PackArena {
         let structs = allocate(byteCount: T.cMessageSize * values.count, alignment: T.cMessageAlignment)
         let pointerStride = MemoryLayout<UnsafeMutableRawPointer?>.stride
         let pointers = allocate(byteCount: pointerStride * values.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
-        // Through the buffer: each value is lent in place, where a `for` loop would copy it
-        // out first, retaining every reference it holds.
+        // Through the buffer, each value is borrowed where it lies; a `for` loop would copy
+        // it out first, retaining every reference it holds.
         values.withUnsafeBufferPointer { values in
             for index in values.indices {
                 let message = structs + index * T.cMessageSize

@@ -148,7 +148,7 @@ extension WorkflowV1.Job {
             name: job.name,
             position: Int32(clamping: job.position),
             status: WorkflowV1.JobStatus(job.status),
-            steps: includingSteps ? job.steps.mapInPlace { WorkflowV1.Step($0) } : [],
+            steps: includingSteps ? job.steps.mapBorrowing { WorkflowV1.Step($0) } : [],
             progress: job.progress,
             progressMessage: job.progressMessage,
             stats: WorkflowV1.Stats(job.stats),
@@ -158,7 +158,7 @@ extension WorkflowV1.Job {
             finishedAtMs: job.finishedAtMs ?? 0,
             stepCount: Int32(clamping: job.stepCount),
             attempt: Int32(clamping: job.attempt),
-            failedAttempts: job.failedAttempts.mapInPlace { WorkflowV1.JobAttempt($0) },
+            failedAttempts: job.failedAttempts.mapBorrowing { WorkflowV1.JobAttempt($0) },
             nextAttemptAtMs: job.nextAttemptAtMs ?? 0,
             worker: job.worker.map(WorkflowV1.WorkerRef.init),
             queue: job.queue ?? "",
@@ -181,7 +181,7 @@ extension WorkflowV1.Workflow {
             userID: workflow.userID,
             userName: workflow.userName,
             params: workflow.params,
-            jobs: workflow.jobs.mapInPlace { WorkflowV1.Job($0, includingSteps: includingSteps) },
+            jobs: workflow.jobs.mapBorrowing { WorkflowV1.Job($0, includingSteps: includingSteps) },
             stats: WorkflowV1.Stats(workflow.stats),
             error: workflow.error ?? "",
             failedJobID: workflow.failedJobID ?? "",
@@ -260,10 +260,10 @@ extension WorkflowRequest {
 }
 
 extension Array {
-    /// `map` that lends each element where it lies: `map` copies every element out first, and
-    /// a copy of a struct retains each reference it holds (a step holds up to six) only for
-    /// the conversion to copy them again.
-    fileprivate func mapInPlace<T>(_ transform: (borrowing Element) -> T) -> [T] {
+    /// `map` whose transform borrows each element where it lies, so the compiler may skip
+    /// copying it out: `map` copies every element first, and a copy of a struct retains each
+    /// reference it holds (a step holds up to six) only for the conversion to copy them again.
+    fileprivate func mapBorrowing<T>(_ transform: (borrowing Element) -> T) -> [T] {
         withUnsafeBufferPointer { elements in
             var result: [T] = []
             result.reserveCapacity(elements.count)

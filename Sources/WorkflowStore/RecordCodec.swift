@@ -109,7 +109,7 @@ enum RecordCodec {
         writer.write(workflow.userName)
         write(workflow.params, to: &writer)
         writer.write(UInt64(workflow.jobs.count))
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             writer.write(job.id)
             writer.write(job.name)
             writer.write(job.position)
@@ -131,12 +131,12 @@ enum RecordCodec {
         writer.write(workflow.attempt)
         // Appended fields; a record written before them ends here.
         writer.write(optional: workflow.deadlineAtMs) { writer, value in writer.write(value) }
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             writer.write(job.firstCountedAttempt)
             writer.write(optional: job.attemptStartedAtMs) { writer, value in writer.write(value) }
             writer.write(optional: job.nextAttemptAtMs) { writer, value in writer.write(value) }
             writer.write(UInt64(job.failedAttempts.count))
-            job.failedAttempts.forEachInPlace { attempt in
+            job.failedAttempts.forEachBorrowing { attempt in
                 writer.write(attempt.number)
                 writer.write(attempt.outcome.storeCode)
                 writer.write(attempt.startedAtMs)
@@ -147,17 +147,17 @@ enum RecordCodec {
             }
         }
         writer.write(optional: workflow.cancelReason) { writer, value in writer.write(value) }
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             writer.write(job.uncountedAttempts)
         }
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             writer.write(optional: job.queue) { writer, value in writer.write(value) }
             writer.write(optional: job.worker) { writer, worker in write(worker, to: &writer) }
             writer.write(optional: job.lease) { writer, lease in
                 writer.write(lease.epoch)
                 writer.write(lease.acceptedReports)
             }
-            job.failedAttempts.forEachInPlace { attempt in
+            job.failedAttempts.forEachBorrowing { attempt in
                 writer.write(optional: attempt.worker) { writer, worker in write(worker, to: &writer) }
                 writer.write(optional: attempt.lease) { writer, lease in
                     writer.write(lease.epoch)
@@ -165,12 +165,12 @@ enum RecordCodec {
                 }
             }
         }
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             write(job.outputs, to: &writer)
         }
         write(workflow.result, to: &writer)
         writer.write(UInt64(workflow.artifacts.count))
-        workflow.artifacts.forEachInPlace { artifact in
+        workflow.artifacts.forEachBorrowing { artifact in
             writer.write(artifact.name)
             writer.write(artifact.contentType)
             writer.write(artifact.sizeBytes)
@@ -178,7 +178,7 @@ enum RecordCodec {
             writer.write(artifact.jobID)
             writer.write(artifact.createdAtMs)
         }
-        workflow.jobs.forEachInPlace { job in
+        workflow.jobs.forEachBorrowing { job in
             writer.write(UInt64(job.storedStepCount))
         }
         writer.write(workflow.startedBy)
@@ -399,9 +399,10 @@ enum RecordCodec {
 }
 
 extension Array {
-    /// Calls `body` with each element where it lies: a `for` loop copies each element out
-    /// first, and a copy of a job retains every reference it holds, to encode a few of them.
-    fileprivate func forEachInPlace(_ body: (borrowing Element) -> Void) {
+    /// Calls `body` with each element borrowed where it lies, so the compiler may skip copying
+    /// it out: a `for` loop copies each element first, and a copy of a job retains every
+    /// reference it holds, to encode a few of them.
+    fileprivate func forEachBorrowing(_ body: (borrowing Element) -> Void) {
         withUnsafeBufferPointer { elements in
             for index in elements.indices {
                 body(elements[index])

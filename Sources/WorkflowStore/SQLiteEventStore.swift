@@ -317,19 +317,19 @@ package final class SQLiteEventStore: EventStore {
                 ON CONFLICT (collection, key) DO UPDATE SET revision = excluded.revision, body = excluded.body
                 WHERE excluded.revision > records.revision
                 """))
-            // Within one batch only a workflow's last snapshot and a job's last progress matter.
-            var lastSnapshot: [String: Int] = [:]
-            for index in writes.indices {
-                if let id = writes[index].snapshotWorkflowID {
-                    lastSnapshot[id] = index
-                }
-            }
+            // Within one batch only a job's last progress matters (and a workflow's last snapshot).
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
             // One buffer for every body of the batch: each is bound in place, then overwritten.
             var body = BinaryWriter(capacity: 1024)
-            // Through the buffer: each write is lent in place, where a `for` loop would copy it
-            // out first (a workflow snapshot's copy retains every reference it holds).
+            // Through the buffer, each write is borrowed where it lies; a `for` loop would copy
+            // it out first (a workflow snapshot's copy retains every reference it holds).
             try writes.withUnsafeBufferPointer { writes in
+                var lastSnapshot: [String: Int] = [:]
+                for index in writes.indices {
+                    if let id = writes[index].snapshotWorkflowID {
+                        lastSnapshot[id] = index
+                    }
+                }
                 for index in writes.indices {
                     switch writes[index] {
                     case .events(let events):
@@ -564,7 +564,8 @@ package final class SQLiteEventStore: EventStore {
 }
 
 extension StoreWrite {
-    /// The workflow's ID when this is a snapshot, read without copying the snapshot out.
+    /// The workflow's ID when this is a snapshot (a pattern in a getter borrows the payload;
+    /// one in a loop over a copy of the write copied the whole snapshot).
     fileprivate var snapshotWorkflowID: String? {
         if case .workflow(let workflow, _) = self { workflow.id } else { nil }
     }

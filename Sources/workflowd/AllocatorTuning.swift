@@ -7,51 +7,102 @@ import Glibc
 /// glibc keeps at most 7 freed blocks of each size in a thread's cache (`tcache`); a burst of
 /// requests allocates and frees many more than that, and every allocation past the cache takes
 /// the arena's slow path (`_int_malloc` was 10.5 % of the server's CPU under a pinned
-/// StartWorkflow load). With 64 blocks per size that load cost about 13 % less CPU per call and
-/// the retained-history scenario's RSS rose by 2 MiB (`BENCHMARKS.md`). glibc reads the setting
-/// only from `GLIBC_TUNABLES` as a process starts, so ``restartTunedIfNeeded()`` adds it and
-/// replaces the process with itself.
+/// StartWorkflow load). With 64 blocks per size that load cost about 11 % less CPU per call
+/// (`BENCHMARKS.md`, "glibc's allocation cache"). glibc reads the setting only from
+/// `GLIBC_TUNABLES` as a process starts, so ``restartTunedIfNeeded()`` adds it and replaces the
+/// process with itself.
 enum AllocatorTuning {
     /// The glibc tunable this sets.
     static let tunable = "glibc.malloc.tcache_count"
     /// Freed blocks of each size a thread keeps for reuse (at most 64 sizes, up to 1 KiB each).
     static let cachedBlocksPerSize = 64
+    /// Set across the restart, so the restarted process never restarts again whatever glibc
+    /// did with the tunable.
+    private static let restartMarker = "WORKFLOWD_ALLOCATOR_RESTARTED"
+
+    /// What ``restartTunedIfNeeded()`` did, for the start-up log.
+    enum Outcome: String {
+        /// This process is the restarted one.
+        case restarted
+        /// `GLIBC_TUNABLES` already set the tunable: the operator's value stands.
+        case operatorSetting = "operator"
+        /// glibc runs this process in secure mode (set-user-ID, file capabilities, …), where it
+        /// drops or ignores the tunable.
+        case secureMode = "secure"
+        /// The program's own file could not be found (no `/proc`, or started through the
+        /// dynamic loader, whose file is not this program).
+        case programUnknown = "program_unknown"
+        /// `execv` failed (the program's file was replaced or removed since it started, say).
+        case restartFailed = "restart_failed"
+        /// Not Linux with glibc.
+        case unsupported
+    }
 
     /// Replaces the process with the same program, arguments, process ID and open files, with
-    /// ``tunable`` added to `GLIBC_TUNABLES`. Returns, having changed nothing, when the variable
-    /// names the tunable already (an operator's own value wins, and the restarted process
-    /// finds ours), when the process runs set-user-ID or set-group-ID (glibc ignores the
-    /// variable there, so it would restart again and again), or when the restart fails (the
-    /// program's file was replaced or removed since it started, say).
+    /// ``tunable`` added to `GLIBC_TUNABLES`; returns only when it does not, saying why, with the
+    /// environment as it was. In the restarted process it returns ``Outcome/restarted``.
     ///
     /// Call first thing, before any thread of the program's own starts or any file opens.
-    static func restartTunedIfNeeded() {
+    static func restartTunedIfNeeded() -> Outcome {
         #if os(Linux) && canImport(Glibc)
-        let current = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
-        let named = current.split(separator: ":").contains { $0.split(separator: "=").first == Substring(tunable) }
-        guard !named, getuid() == geteuid(), getgid() == getegid() else { return }
-        // The program's own path rather than `/proc/self/exe`: the kernel names the process
-        // after the file it executes, and `ps`, `pgrep` and `top` should still say `workflowd`.
-        guard let program = ownPath() else { return }
-        let setting = "\(tunable)=\(cachedBlocksPerSize)"
-        setenv("GLIBC_TUNABLES", current.isEmpty ? setting : "\(current):\(setting)", 1)
-        execv(program, CommandLine.unsafeArgv)
-        // Only when the exec failed: run untuned, as the operator's environment had it.
-        if current.isEmpty {
-            unsetenv("GLIBC_TUNABLES")
-        } else {
-            setenv("GLIBC_TUNABLES", current, 1)
+        if getenv(restartMarker) != nil {
+            unsetenv(restartMarker)
+            return .restarted
         }
+        let current = getenv("GLIBC_TUNABLES").map { String(cString: $0) }
+        let named = (current ?? "").split(separator: ":").contains { $0.hasPrefix("\(tunable)=") }
+        if named { return .operatorSetting }
+        if isSecureMode() { return .secureMode }
+        guard var program = ownPath() else { return .programUnknown }
+        let setting = "\(tunable)=\(cachedBlocksPerSize)"
+        setenv("GLIBC_TUNABLES", current.map { $0.isEmpty ? setting : "\($0):\(setting)" } ?? setting, 1)
+        setenv(restartMarker, "1", 1)
+        // A new program keeps the signal mask of the thread that executed it, and Dispatch's
+        // workers block most signals: were this ever called on one, the restarted process
+        // would start with SIGTERM and SIGINT blocked.
+        var everything = sigset_t()
+        var workerMask = sigset_t()
+        sigemptyset(&everything)
+        pthread_sigmask(SIG_SETMASK, &everything, &workerMask)
+        program.withUnsafeMutableBufferPointer { path in
+            _ = execv(path.baseAddress!, CommandLine.unsafeArgv)
+        }
+        pthread_sigmask(SIG_SETMASK, &workerMask, nil)
+        unsetenv(restartMarker)
+        if let current {
+            setenv("GLIBC_TUNABLES", current, 1)
+        } else {
+            unsetenv("GLIBC_TUNABLES")
+        }
+        return .restartFailed
+        #else
+        return .unsupported
         #endif
     }
 
     #if os(Linux) && canImport(Glibc)
-    /// The path of the running program's file, nil when it cannot be read.
-    private static func ownPath() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    /// The path of the running program's file as the kernel has it (bytes, NUL-terminated);
+    /// nil when it cannot be read or is the dynamic loader's (`ld-linux-x86-64.so.2 workflowd`).
+    private static func ownPath() -> [CChar]? {
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
         guard length > 0 else { return nil }
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let name = path[..<length].split(separator: CChar(UInt8(ascii: "/"))).last ?? []
+        if name.starts(with: "ld-".utf8.map { CChar(bitPattern: $0) }) { return nil }
+        return Array(path[...length])
+    }
+
+    /// Whether the kernel told glibc to run this process in secure mode (`AT_SECURE` in the
+    /// auxiliary vector, which Swift's Glibc module does not export `getauxval` for).
+    private static func isSecureMode() -> Bool {
+        let atSecure: UInt64 = 23
+        guard let auxv = fopen("/proc/self/auxv", "rb") else { return false }
+        defer { fclose(auxv) }
+        var entry: (type: UInt64, value: UInt64) = (0, 0)
+        while fread(&entry, MemoryLayout<(UInt64, UInt64)>.size, 1, auxv) == 1, entry.type != 0 {
+            if entry.type == atSecure { return entry.value != 0 }
+        }
+        return false
     }
     #endif
 

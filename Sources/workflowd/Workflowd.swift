@@ -217,7 +217,7 @@ struct Workflowd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        AllocatorTuning.restartTunedIfNeeded()
+        let allocatorTuning = AllocatorTuning.restartTunedIfNeeded()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -230,7 +230,9 @@ struct Workflowd: AsyncParsableCommand {
         // A client that disconnects mid-write must not kill the server.
         signal(SIGPIPE, SIG_IGN)
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
-        logger.info("server.allocator", metadata: ["server.glibc_tunables": "\(AllocatorTuning.effectiveTunables ?? "")"])
+        logger.info("server.allocator", metadata: [
+            "server.glibc_tunables": "\(AllocatorTuning.effectiveTunables ?? "")", "server.allocator_tuning": "\(allocatorTuning.rawValue)",
+        ])
         var tls: ServerTLSContext?
         if let tlsFiles {
             do {
