@@ -7,7 +7,7 @@ import Glibc
 /// glibc keeps at most 7 freed blocks of each size in a thread's cache (`tcache`); a burst of
 /// requests allocates and frees many more than that, and every allocation past the cache takes
 /// the arena's slow path (`_int_malloc` was 10.5 % of the server's CPU under a pinned
-/// StartWorkflow load). With 64 blocks per size that load cost about 11 % less CPU per call
+/// StartWorkflow load). With 64 blocks per size that load cost about 12 % less CPU per call
 /// (`BENCHMARKS.md`, "glibc's allocation cache"). glibc reads the setting only from
 /// `GLIBC_TUNABLES` as a process starts, so ``restartTunedIfNeeded()`` adds it and replaces the
 /// process with itself.
@@ -39,10 +39,13 @@ enum AllocatorTuning {
     }
 
     /// Replaces the process with the same program, arguments, process ID and open files, with
-    /// ``tunable`` added to `GLIBC_TUNABLES`; returns only when it does not, saying why, with the
-    /// environment as it was. In the restarted process it returns ``Outcome/restarted``.
+    /// ``tunable`` added to `GLIBC_TUNABLES`; returns only when it does not, with the
+    /// environment as it was.
     ///
     /// Call first thing, before any thread of the program's own starts or any file opens.
+    ///
+    /// - Returns: Why the process was not restarted, or ``Outcome/restarted`` in the restarted
+    ///   process (the marker an operator's environment might carry reads the same way).
     static func restartTunedIfNeeded() -> Outcome {
         #if os(Linux) && canImport(Glibc)
         if getenv(restartMarker) != nil {
@@ -53,21 +56,20 @@ enum AllocatorTuning {
         let named = (current ?? "").split(separator: ":").contains { $0.hasPrefix("\(tunable)=") }
         if named { return .operatorSetting }
         if isSecureMode() { return .secureMode }
-        guard var program = ownPath() else { return .programUnknown }
+        guard let program = ownPath() else { return .programUnknown }
         let setting = "\(tunable)=\(cachedBlocksPerSize)"
         setenv("GLIBC_TUNABLES", current.map { $0.isEmpty ? setting : "\($0):\(setting)" } ?? setting, 1)
         setenv(restartMarker, "1", 1)
         // A new program keeps the signal mask of the thread that executed it, and Dispatch's
-        // workers block most signals: were this ever called on one, the restarted process
-        // would start with SIGTERM and SIGINT blocked.
-        var everything = sigset_t()
-        var workerMask = sigset_t()
-        sigemptyset(&everything)
-        pthread_sigmask(SIG_SETMASK, &everything, &workerMask)
-        program.withUnsafeMutableBufferPointer { path in
-            _ = execv(path.baseAddress!, CommandLine.unsafeArgv)
-        }
-        pthread_sigmask(SIG_SETMASK, &workerMask, nil)
+        // workers, where `run()` may run, block most signals. (No test sees the difference:
+        // workflowd's signal handling blocks its signals itself.) The calls' results go
+        // unchecked: a failure leaves a process that still restarts at most once (the marker).
+        var noSignals = sigset_t()
+        var previousMask = sigset_t()
+        sigemptyset(&noSignals)
+        pthread_sigmask(SIG_SETMASK, &noSignals, &previousMask)
+        execv(program, CommandLine.unsafeArgv)
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
         unsetenv(restartMarker)
         if let current {
             setenv("GLIBC_TUNABLES", current, 1)
@@ -81,12 +83,13 @@ enum AllocatorTuning {
     }
 
     #if os(Linux) && canImport(Glibc)
-    /// The path of the running program's file as the kernel has it (bytes, NUL-terminated);
-    /// nil when it cannot be read or is the dynamic loader's (`ld-linux-x86-64.so.2 workflowd`).
+    /// The path of the running program's file as the kernel has it (bytes, NUL-terminated; a
+    /// symbolic link's target, whose name the restarted process then bears); nil when it
+    /// cannot be read whole or is the dynamic loader's (`ld-linux-x86-64.so.2 workflowd`).
     private static func ownPath() -> [CChar]? {
         var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &path, path.count - 1)
-        guard length > 0 else { return nil }
+        guard length > 0, length < path.count - 1 else { return nil }
         let name = path[..<length].split(separator: CChar(UInt8(ascii: "/"))).last ?? []
         if name.starts(with: "ld-".utf8.map { CChar(bitPattern: $0) }) { return nil }
         return Array(path[...length])
@@ -95,11 +98,12 @@ enum AllocatorTuning {
     /// Whether the kernel told glibc to run this process in secure mode (`AT_SECURE` in the
     /// auxiliary vector, which Swift's Glibc module does not export `getauxval` for).
     private static func isSecureMode() -> Bool {
-        let atSecure: UInt64 = 23
+        let atSecure: UInt = 23
         guard let auxv = fopen("/proc/self/auxv", "rb") else { return false }
         defer { fclose(auxv) }
-        var entry: (type: UInt64, value: UInt64) = (0, 0)
-        while fread(&entry, MemoryLayout<(UInt64, UInt64)>.size, 1, auxv) == 1, entry.type != 0 {
+        // Entries are pairs of machine words; type 0 ends the vector.
+        var entry: (type: UInt, value: UInt) = (0, 0)
+        while fread(&entry, MemoryLayout.size(ofValue: entry), 1, auxv) == 1, entry.type != 0 {
             if entry.type == atSecure { return entry.value != 0 }
         }
         return false

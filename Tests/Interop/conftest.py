@@ -82,10 +82,12 @@ class Server:
     Each server gets a fresh temporary data directory (removed by `stop`) unless `data_dir` is
     given (kept: a test restarts on it) or the arguments choose a store. WORKFLOWD_STORE=memory
     in the environment runs every such server with the in-memory store instead. `env` adds to
-    (or overrides) the test's environment for this server.
+    (or overrides) the test's environment for this server; `launcher` goes before the program
+    (a dynamic loader, say).
     """
 
-    def __init__(self, *extra_args: str, data_dir: str | None = None, env: dict[str, str] | None = None):
+    def __init__(self, *extra_args: str, data_dir: str | None = None, env: dict[str, str] | None = None,
+                 launcher: tuple[str, ...] = ()):
         self.owned_data_dir = None
         store_args: list[str] = []
         if data_dir is not None:
@@ -98,7 +100,7 @@ class Server:
                 store_args = ["--data-dir", self.owned_data_dir]
         self.data_dir = data_dir or self.owned_data_dir
         self.process = subprocess.Popen(
-            [str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", *store_args, *extra_args],
+            [*launcher, str(workflowd_binary()), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", *store_args, *extra_args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -2,6 +2,7 @@
 process ID, name, arguments and output, leaves an operator's own setting alone, and never
 restarts twice."""
 
+import glob
 import re
 
 import grpc
@@ -57,7 +58,7 @@ def test_restarts_once_with_the_cache_enlarged(given, expected, tmp_path):
         assert any(f"store.path={tmp_path}/workflows.sqlite" in line for line in server.log), server.log
         serves_a_workflow(server)
     finally:
-        # SIGTERM still stops it gracefully: the restart kept no signal blocked.
+        # And it stops gracefully on SIGTERM, as any workflowd does.
         assert "server.stopped" in server.stop()
 
 
@@ -73,11 +74,25 @@ def test_an_operators_own_cache_size_wins(tmp_path):
 
 
 def test_a_restarted_process_never_restarts_again(tmp_path):
-    """As when glibc drops the tunable before the restarted process reads it (secure mode):
-    the marker the restart sets, not the tunable, ends it."""
+    """As when glibc drops or rewrites the tunable before the restarted process reads it: the
+    marker the restart sets, not the tunable, ends the restarts."""
     server = Server(data_dir=str(tmp_path), env={"GLIBC_TUNABLES": "", "WORKFLOWD_ALLOCATOR_RESTARTED": "1"})
     try:
         assert logged(server, "allocator_tuning") == "restarted"
+        assert logged(server, "glibc_tunables") == ""
+        serves_a_workflow(server)
+    finally:
+        server.stop()
+
+
+def test_started_through_the_dynamic_loader_it_runs_untuned(tmp_path):
+    """/proc/self/exe is then the loader: executing it with workflowd's arguments would fail."""
+    loaders = sorted(glob.glob("/lib64/ld-linux-*.so.*") + glob.glob("/lib/ld-linux-*.so.*"))
+    if not loaders:
+        pytest.skip("no dynamic loader at /lib64 or /lib")
+    server = Server(data_dir=str(tmp_path), env={"GLIBC_TUNABLES": ""}, launcher=(loaders[0],))
+    try:
+        assert logged(server, "allocator_tuning") == "program_unknown"
         assert logged(server, "glibc_tunables") == ""
         serves_a_workflow(server)
     finally:

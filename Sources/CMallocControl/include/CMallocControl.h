@@ -1,5 +1,5 @@
 // glibc's allocator controls (<malloc.h>), which Swift's Glibc module does not export.
-// Imported only by HTTP2Transport (MemoryReclaimer).
+// Imported only by HTTP2Transport (MemoryReclaimer) and WorkflowStore (the writer's trim).
 #ifndef C_MALLOC_CONTROL_H
 #define C_MALLOC_CONTROL_H
 
