@@ -13,9 +13,9 @@ import Glibc
 /// process with itself.
 enum AllocatorTuning {
     /// The glibc tunable this sets.
-    static let tunable = "glibc.malloc.tcache_count"
+    private static let tunable = "glibc.malloc.tcache_count"
     /// Freed blocks of each size a thread keeps for reuse (at most 64 sizes, up to 1 KiB each).
-    static let cachedBlocksPerSize = 64
+    private static let cachedBlocksPerSize = 64
     /// Set across the restart, so the restarted process never restarts again whatever glibc
     /// did with the tunable.
     private static let restartMarker = "WORKFLOWD_ALLOCATOR_RESTARTED"
