@@ -6,7 +6,11 @@ public enum StoreWrite: Sendable {
     case events([LogEvent])
     /// A workflow's current state (its jobs without their steps, which are stored from the
     /// `stepLogged` events) and the sequence of its first event; inserts or replaces.
-    case workflow(Workflow, firstSequence: UInt64)
+    ///
+    /// Indirect: the snapshot lives in one box, so a write is two words, not a whole
+    /// `Workflow` inline, and a copy of it on its way to the writer retains one reference
+    /// instead of every one the workflow holds.
+    indirect case workflow(Workflow, firstSequence: UInt64)
     /// The engine forgot a finished workflow: remove it, its steps and progress.
     case forget(workflowID: String)
     /// Records a job keeps next to the events that report them; each replaces the stored record

@@ -114,27 +114,33 @@ final class WorkflowRecord {
 
     /// Keeps only what listing, counting and forgetting read; see ``treeInStore``.
     private func keepOnlySummary(stepsThrough sequence: UInt64) {
-        for job in workflow.jobs {
-            for lease in [job.lease] + job.failedAttempts.map(\.lease) {
-                if let lease, lease.acceptedReports > 0 {
-                    appliedReportsByLease[lease.epoch] = lease.acceptedReports
-                }
+        // By index: only the leases are read, no job is copied out.
+        for index in workflow.jobs.indices {
+            keepAppliedReports(of: workflow.jobs[index].lease)
+            for attempt in workflow.jobs[index].failedAttempts.indices {
+                keepAppliedReports(of: workflow.jobs[index].failedAttempts[attempt].lease)
             }
         }
-        var summary = workflow
-        summary.jobs = []
-        summary.result = [:]
-        summary.stats = Stats()
-        summary.error = nil
+        // In place: a copy of the workflow to trim would retain everything it holds first.
+        workflow.jobs = []
+        workflow.result = [:]
+        workflow.stats = Stats()
+        workflow.error = nil
         if workflow.requestID.isEmpty {
             // Nothing compares a repeated request with it: its parameters can go too.
-            summary.params = [:]
+            workflow.params = [:]
             request.params = [:]
         }
-        workflow = summary
         jobRefs = []
         treeInStore = true
         stepsInStoreThrough = sequence
+    }
+
+    /// Remembers how many reports a worker's lease had applied, for a late repeat to find.
+    private func keepAppliedReports(of lease: JobLease?) {
+        if let lease, lease.acceptedReports > 0 {
+            appliedReportsByLease[lease.epoch] = lease.acceptedReports
+        }
     }
 
     /// Stops the timers of the workflow's current state (the retry wait, the deadline).

@@ -82,6 +82,11 @@ public struct LogEvent: Sendable, Hashable {
         }
     }
 
+    /// Whether ``step`` is set, without copying the step out.
+    public var hasStep: Bool {
+        details.fields.step != nil
+    }
+
     /// The progress from 0 to 1; set for `progressUpdated`.
     public var progress: Double? {
         get { details.fields.extra?.fields.progress }

@@ -16,6 +16,9 @@ struct CommitQueue {
     /// writes may exceed it).
     let maxEventsPerCommit: Int
     private var writes: [StoreWrite] = []
+    /// An emptied array of an earlier commit, whose capacity the next ``takeNextCommit()``
+    /// hands to `writes`: the queue fills without growing (each growth copies what it holds).
+    private var spare: [StoreWrite] = []
     /// Counts of `writes` at which a commit ends early, one per `maxEventsPerCommit` events.
     private var cuts: [Int] = []
     /// Events queued since the last cut.
@@ -64,13 +67,23 @@ struct CommitQueue {
         guard let cut = cuts.first, cut < writes.count else {
             cuts = []
             eventsSinceCut = 0
-            defer { writes = [] }
+            defer {
+                writes = spare
+                spare = []
+            }
             return writes
         }
         let taken = Array(writes[..<cut])
         writes.removeFirst(cut)
         cuts = cuts.dropFirst().map { $0 - cut }
         return taken
+    }
+
+    /// Keeps `committed`, emptied, for a later commit to fill, unless an array at least as
+    /// large is kept already.
+    mutating func recycle(_ committed: consuming [StoreWrite]) {
+        guard committed.isEmpty, committed.capacity > spare.capacity else { return }
+        spare = committed
     }
 
     /// Records that the writer found the queue empty.

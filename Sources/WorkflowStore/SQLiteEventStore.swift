@@ -242,17 +242,21 @@ package final class SQLiteEventStore: EventStore {
     ///   release once it is let go of.
     private func drain() -> (owner: AnyObject?, flushed: [DispatchSemaphore]) {
         while true {
-            let next = queue.withLock { queue -> (writes: [StoreWrite], idle: (owner: AnyObject?, flushed: [DispatchSemaphore])?) in
+            let (writes, idle) = queue.withLock { queue -> ([StoreWrite], (owner: AnyObject?, flushed: [DispatchSemaphore])?) in
                 let writes = queue.takeNextCommit()
                 return writes.isEmpty ? ([], queue.idle()) : (writes, nil)
             }
-            if let idle = next.idle {
+            if let idle {
                 if eventsSinceTrim.load(ordering: .relaxed) >= Self.eventsPerTrim {
                     trimOncePaused()
                 }
                 return idle
             }
-            commitRetrying(next.writes)
+            var committed = consume writes
+            commitRetrying(committed)
+            // Emptied here, outside the lock: releasing what the writes hold takes a while.
+            committed.removeAll(keepingCapacity: true)
+            queue.withLock { $0.recycle(committed) }
         }
     }
 
@@ -342,7 +346,7 @@ package final class SQLiteEventStore: EventStore {
                             insertEvent.bind(event.workflowID, at: 2)
                             insertEvent.bind(event.timestampMs, at: 3)
                             // A step event is also its workflow's step: one row for both.
-                            insertEvent.bind(event.step == nil ? nil : event.job.map { Int64($0.position) }, at: 4)
+                            insertEvent.bind(event.hasStep ? event.job.map { Int64($0.position) } : nil, at: 4)
                             try insertEvent.run(binding: body.bytes, at: 5)
                             if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
                                 progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)

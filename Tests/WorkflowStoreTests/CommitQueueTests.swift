@@ -75,4 +75,29 @@ struct CommitQueueTests {
         #expect(Self.sequences(queue.takeNextCommit()) == [4, 5, 6, 7, 8])
         #expect(Self.sequences(queue.takeNextCommit()) == [9])
     }
+
+    @Test("an emptied commit's array is what the commit after next fills, without growing; one still holding writes, or smaller than the one kept, is not kept")
+    func recyclesCommittedArrays() {
+        var queue = CommitQueue(maxEventsPerCommit: 1_000)
+        for sequence in UInt64(1)...100 {
+            _ = queue.append([Self.events(sequence...sequence)], for: Self.owner)
+        }
+        var committed = queue.takeNextCommit()
+        let capacity = committed.capacity
+        #expect(capacity >= 100)
+        // While the writer commits, the loops fill the array the take left in the queue.
+        _ = queue.append([Self.events(101...101)], for: Self.owner)
+        queue.recycle(committed)  // still holds its writes: not kept
+        committed.removeAll(keepingCapacity: true)
+        queue.recycle(committed)
+        queue.recycle([StoreWrite]())  // smaller: the larger one stays
+
+        let next = queue.takeNextCommit()
+        #expect(Self.sequences(next) == [101])
+        #expect(next.capacity < capacity)
+        _ = queue.append([Self.events(102...102)], for: Self.owner)
+        let afterNext = queue.takeNextCommit()
+        #expect(Self.sequences(afterNext) == [102])
+        #expect(afterNext.capacity == capacity)
+    }
 }
