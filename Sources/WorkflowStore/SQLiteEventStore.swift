@@ -65,6 +65,11 @@ package final class SQLiteEventStore: EventStore {
     private let queue = Mutex(CommitQueue())
     /// Commits since the last checkpoint round: none means the store is idle.
     private let commitsSinceCheckpoint = Atomic<Int>(0)
+    /// Held by the writer around each commit, and by a checkpoint that must copy the WAL to
+    /// its end with no commit adding to it meanwhile.
+    private let commitGate = Mutex<Void>(())
+    /// The database's page size in bytes.
+    private let pageSize: Int
     private let commitHandler = Mutex<CommitHandler?>(nil)
     /// The oldest and newest stored sequences (0 when none), kept by the writer.
     private let bounds: Mutex<(oldest: UInt64, newest: UInt64)>
@@ -106,6 +111,7 @@ package final class SQLiteEventStore: EventStore {
             var checkpointing = database
             checkpointing.busyMode = .immediateError
             checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
+            pageSize = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
             let (oldest, newest) = try pool.read { db in
                 let row = try Row.fetchOne(db, sql: """
                     SELECT coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), min(sequence)), max(sequence) FROM events
@@ -144,14 +150,27 @@ package final class SQLiteEventStore: EventStore {
             guard let self else { return }
             do {
                 // PASSIVE copies what it can (and syncs the database file) without blocking the
-                // writer or the readers; once it copied everything, the writer's next commit
-                // starts the WAL over and cuts it to `journal_size_limit`. Past the limit, when
-                // readers kept PASSIVE from copying everything or no commit comes to cut it (the
-                // store is idle), TRUNCATE brings the file back to zero bytes if no one is in
-                // its way: it blocks the writer while it runs (30 ms for a 32 MiB WAL, measured
-                // with workflow-bench), so it never runs while commits flow and PASSIVE keeps up.
+                // writer or the readers. SQLite starts the WAL over (and cuts it to
+                // `journal_size_limit`) at the first commit after everything in it was copied,
+                // so under steady load, commits landing during every copy, it never would: the
+                // file grew by every commit (150 MB in 3 s of StartWorkflow calls), each write
+                // on new blocks the kernel zeroes first. Once the WAL holds a quarter of the
+                // limit, what came in during the copy is copied again with commits held off for
+                // that moment (a fraction of the round's frames), and the next commit writes
+                // from the WAL's start, over blocks the file already has.
+                //
+                // Past the limit, when readers kept PASSIVE from copying everything or no commit
+                // comes to cut it (the store is idle), TRUNCATE brings the file back to zero
+                // bytes if no one is in its way: it blocks the writer while it runs (30 ms for a
+                // 32 MiB WAL, measured with workflow-bench), so it never runs while commits flow.
                 let isIdle = commitsSinceCheckpoint.exchange(0, ordering: .relaxed) == 0
-                let (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
+                var (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
+                let walBytes = frames * (pageSize + Self.walFrameHeaderSize)
+                if commitsSinceCheckpoint.load(ordering: .relaxed) > 0, walBytes >= configuration.walSizeLimit / 4 {
+                    (frames, copied) = try commitGate.withLock { _ in
+                        try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
+                    }
+                }
                 if copied < frames || isIdle, walFileSize() > configuration.walSizeLimit {
                     try checkpointer.inDatabase { db in _ = try db.checkpoint(.truncate) }
                 }
@@ -168,6 +187,9 @@ package final class SQLiteEventStore: EventStore {
     private func walFileSize() -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
     }
+
+    /// The bytes each WAL frame adds to a page.
+    private static let walFrameHeaderSize = 24
 
     /// How often the WAL is copied back into the database file.
     private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
@@ -267,7 +289,7 @@ package final class SQLiteEventStore: EventStore {
         while true {
             do {
                 let started = ContinuousClock.now
-                let newest = try commit(writes)
+                let newest = try commitGate.withLock { _ in try commit(writes) }
                 let elapsed = started.duration(to: .now).components
                 metrics.commitDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                 let events = writes.reduce(0) { count, write in
