@@ -372,6 +372,10 @@ package final class SQLiteEventStore: EventStore {
                             try insertEvent.run(binding: body.bytes, at: 5)
                             if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
                                 progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
+                            } else if !progressByJob.isEmpty, event.jobStatus?.isTerminal == true, let job = event.job {
+                                // Ended in the same batch: its snapshot holds its last progress,
+                                // and recovery reads the table for running jobs only.
+                                progressByJob[job.id] = nil
                             }
                             newest = max(newest, event.sequence)
                             if oldest == 0 { oldest = event.sequence }

@@ -191,4 +191,31 @@ struct SQLiteEventStoreTests {
         }
         withExtendedLifetime(first) {}
     }
+
+    @Test("a job's progress is kept for recovery while it runs: one that ends in the same commit leaves no row, one that goes on keeps its newest")
+    func progressOfEndedJobsIsNotKept() throws {
+        let directory = Self.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        let ending = JobRef(id: "wf-a-j1", name: "Fetch", position: 0)
+        let running = JobRef(id: "wf-a-j2", name: "Process", position: 1)
+        func progress(_ sequence: UInt64, _ job: JobRef, _ value: Double) -> WorkflowModel.LogEvent {
+            var event = Self.event(sequence, .progressUpdated, job: job)
+            event.progress = value
+            event.progressMessage = "at \(value)"
+            return event
+        }
+        var completed = Self.event(3, .jobCompleted, job: ending)
+        completed.jobStatus = .completed
+        store.enqueue(.events([progress(1, ending, 0.5), progress(2, running, 0.25), completed, progress(4, running, 0.75)]))
+        store.flush()
+
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        let rows = try queue.read { db in try Row.fetchAll(db, sql: "SELECT job_id, progress, message FROM progress") }
+        #expect(rows.count == 1)
+        #expect(rows.first?["job_id"] == running.id)
+        #expect(rows.first?["progress"] == 0.75)
+        #expect(rows.first?["message"] == "at 0.75")
+        withExtendedLifetime(store) {}
+    }
 }
+
