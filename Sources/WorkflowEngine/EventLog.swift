@@ -165,7 +165,6 @@ public final class EventLog: Sendable {
     @discardableResult
     func append(contentsOf events: [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64) -> UInt64 {
         guard let store, !records.isEmpty || workflow != nil else { return append(contentsOf: events) }
-        let snapshot = workflow.map(Self.snapshot(of:))
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
             let stamped = Self.stamp(events, in: &state, keeping: true)
@@ -173,8 +172,8 @@ public final class EventLog: Sendable {
             if !records.isEmpty {
                 writes.append(.records(records))
             }
-            if let snapshot {
-                writes.append(.workflow(snapshot, firstSequence: firstSequence))
+            if let workflow {
+                writes.append(.workflow(workflow, firstSequence: firstSequence))
             }
             if !stamped.isEmpty {
                 writes.append(.events(stamped))
@@ -182,19 +181,6 @@ public final class EventLog: Sendable {
             store.enqueue(contentsOf: writes)
             return first
         }
-    }
-
-    /// `workflow` as the store keeps it: its jobs without their steps (stored from the
-    /// `stepLogged` events), each counting them in `storedStepCount`.
-    private static func snapshot(of workflow: Workflow) -> Workflow {
-        // Without steps in memory every job already counts its stored ones: no copy to make.
-        guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return workflow }
-        var snapshot = workflow
-        for index in snapshot.jobs.indices {
-            snapshot.jobs[index].storedStepCount = snapshot.jobs[index].stepCount
-            snapshot.jobs[index].steps = []
-        }
-        return snapshot
     }
 
     /// Gives `events` the next sequence numbers and adds them to the ring.
@@ -228,8 +214,7 @@ public final class EventLog: Sendable {
     /// appends around it.
     func persist(_ workflow: Workflow, firstSequence: UInt64) {
         guard let store else { return }
-        let snapshot = Self.snapshot(of: workflow)
-        state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
+        state.withLock { _ in store.enqueue(.workflow(workflow, firstSequence: firstSequence)) }
     }
 
     /// Tells the store that a finished workflow was forgotten.

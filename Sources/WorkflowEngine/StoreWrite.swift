@@ -4,8 +4,10 @@ import WorkflowModel
 public enum StoreWrite: Sendable {
     /// Sequenced events to append to the stored log.
     case events([LogEvent])
-    /// A workflow's current state (its jobs without their steps, which are stored from the
-    /// `stepLogged` events) and the sequence of its first event; inserts or replaces.
+    /// A workflow's current state and the sequence of its first event; inserts or replaces.
+    /// The store keeps its jobs without their steps (stored from the `stepLogged` events),
+    /// each counting them (``Job/stepCount``) in `storedStepCount`; the engine hands over its
+    /// tree as it is, no trimmed copy made.
     ///
     /// Indirect: the snapshot lives in one box, so a write is two words, not a whole
     /// `Workflow` inline, and a copy of it on its way to the writer retains one reference

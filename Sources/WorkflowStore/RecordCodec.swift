@@ -96,6 +96,8 @@ enum RecordCodec {
         )
     }
 
+    /// A workflow snapshot: everything but its jobs' steps, which each job counts instead
+    /// (read back as its `storedStepCount`).
     static func encode(_ workflow: Workflow) -> [UInt8] {
         var writer = BinaryWriter(capacity: 256)
         writer.write(workflow.id)
@@ -178,8 +180,9 @@ enum RecordCodec {
             writer.write(artifact.jobID)
             writer.write(artifact.createdAtMs)
         }
+        // The steps themselves are stored from their events: in memory or not, each is counted.
         workflow.jobs.forEachBorrowing { job in
-            writer.write(UInt64(job.storedStepCount))
+            writer.write(UInt64(job.stepCount))
         }
         writer.write(workflow.startedBy)
         writer.write(workflow.retriedBy)

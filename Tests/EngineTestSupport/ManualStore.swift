@@ -173,7 +173,13 @@ package final class ManualStore: EventStore {
                 case .forget(let workflowID):
                     state.forgotten.append(workflowID)
                     state.workflows[workflowID] = nil
-                case .workflow(let workflow, _): state.workflows[workflow.id] = workflow
+                case .workflow(var workflow, _):
+                    // As the real store keeps it: the steps are counted, not kept.
+                    for index in workflow.jobs.indices {
+                        workflow.jobs[index].storedStepCount = workflow.jobs[index].stepCount
+                        workflow.jobs[index].steps = []
+                    }
+                    state.workflows[workflow.id] = workflow
                 case .records(let records):
                     for record in records where (state.records[record.collection + "/" + record.key]?.revision ?? 0) < record.revision {
                         state.records[record.collection + "/" + record.key] = record

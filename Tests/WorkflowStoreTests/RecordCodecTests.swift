@@ -73,6 +73,29 @@ struct RecordCodecWorkflowTests {
         #expect(try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow)) == workflow)
     }
 
+    @Test("a snapshot leaves the steps in memory out and counts them with the stored ones")
+    func snapshotCountsStepsInMemory() throws {
+        var workflow = Workflow(
+            id: "wf-1", type: "TEST", createdAtMs: 1, startedAtMs: 2,
+            jobs: [Job(id: "wf-1-j1", name: "Fetch", position: 0, status: .completed), Job(id: "wf-1-j2", name: "Process", position: 1)]
+        )
+        workflow.jobs[0].storedStepCount = 2
+        workflow.jobs[0].steps = [
+            Step(id: "wf-1-j1-s3", message: "third", timestampMs: 5, sequence: 9),
+            Step(id: "wf-1-j1-s4", message: "fourth", timestampMs: 6, sequence: 10),
+        ]
+        workflow.jobs[1].steps = [Step(id: "wf-1-j2-s1", message: "first", timestampMs: 7, sequence: 11)]
+        let decoded = try RecordCodec.decodeWorkflow(RecordCodec.encode(workflow))
+        #expect(decoded.jobs.map(\.steps) == [[], []])
+        #expect(decoded.jobs.map(\.storedStepCount) == [4, 1])
+        var trimmed = workflow
+        for index in trimmed.jobs.indices {
+            trimmed.jobs[index].storedStepCount = trimmed.jobs[index].stepCount
+            trimmed.jobs[index].steps = []
+        }
+        #expect(decoded == trimmed)
+    }
+
     @Test("a snapshot written before the attempt fields decodes with their defaults; one cut inside them throws")
     func legacySnapshot() throws {
         let workflow = Workflow(
