@@ -165,6 +165,7 @@ public final class EventLog: Sendable {
     @discardableResult
     func append(contentsOf events: [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64) -> UInt64 {
         guard let store, !records.isEmpty || workflow != nil else { return append(contentsOf: events) }
+        let snapshot = workflow.map(Self.snapshot(of:))
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
             let stamped = Self.stamp(events, in: &state, keeping: true)
@@ -172,8 +173,8 @@ public final class EventLog: Sendable {
             if !records.isEmpty {
                 writes.append(.records(records))
             }
-            if let workflow {
-                writes.append(.workflow(workflow, firstSequence: firstSequence))
+            if let snapshot {
+                writes.append(.workflow(snapshot, firstSequence: firstSequence))
             }
             if !stamped.isEmpty {
                 writes.append(.events(stamped))
@@ -181,6 +182,20 @@ public final class EventLog: Sendable {
             store.enqueue(contentsOf: writes)
             return first
         }
+    }
+
+    /// `workflow` to hand to the store: as it is (the store counts each job's steps, in memory
+    /// or not, and keeps none of them), except that a running job's steps in memory are left out,
+    /// counted in `storedStepCount`. The engine goes on appending to those, and every append
+    /// while the snapshot shared them would copy them all; a finished job's steps it only reads.
+    private static func snapshot(of workflow: Workflow) -> Workflow {
+        guard workflow.jobs.contains(where: { $0.status == .running && !$0.steps.isEmpty }) else { return workflow }
+        var snapshot = workflow
+        for index in snapshot.jobs.indices where snapshot.jobs[index].status == .running {
+            snapshot.jobs[index].storedStepCount = snapshot.jobs[index].stepCount
+            snapshot.jobs[index].steps = []
+        }
+        return snapshot
     }
 
     /// Gives `events` the next sequence numbers and adds them to the ring.
@@ -214,7 +229,8 @@ public final class EventLog: Sendable {
     /// appends around it.
     func persist(_ workflow: Workflow, firstSequence: UInt64) {
         guard let store else { return }
-        state.withLock { _ in store.enqueue(.workflow(workflow, firstSequence: firstSequence)) }
+        let snapshot = Self.snapshot(of: workflow)
+        state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
     }
 
     /// Tells the store that a finished workflow was forgotten.

@@ -25,7 +25,8 @@ public protocol EventStore: AnyObject, Sendable {
     /// committed sequence. Set it once, before the first ``enqueue(_:)``.
     func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void)
 
-    /// Queues writes for the next commit, in order; returns at once.
+    /// Queues writes for the next commit, in order; returns at once. A snapshot's jobs may hold
+    /// steps: a store keeps their count, never the steps (see ``StoreWrite/workflow(_:firstSequence:)``).
     func enqueue(_ write: StoreWrite)
 
     /// Queues writes for the next commit, in order, all in the same transaction: a crash keeps

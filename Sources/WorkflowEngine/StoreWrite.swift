@@ -7,7 +7,7 @@ public enum StoreWrite: Sendable {
     /// A workflow's current state and the sequence of its first event; inserts or replaces.
     /// The store keeps its jobs without their steps (stored from the `stepLogged` events),
     /// each counting them (``Job/stepCount``) in `storedStepCount`; the engine hands over its
-    /// tree as it is, no trimmed copy made.
+    /// tree as it is, save for running jobs, whose steps in memory it leaves out and counts.
     ///
     /// Indirect: the snapshot lives in one box, so a write is two words, not a whole
     /// `Workflow` inline, and a copy of it on its way to the writer retains one reference

@@ -179,6 +179,45 @@ struct JobOutputTests {
         #expect(await engine.retainedArtifacts() == [artifact])
     }
 
+    @Test("a snapshot queued while a job runs leaves that job's steps in memory out, counted; a finished job's go as they are")
+    func runningJobsStepsStayOutOfSnapshots() async throws {
+        let store = ManualStore()
+        let engineOnceMade = Mutex<WorkflowEngine?>(nil)
+        let template = WorkflowTemplate(type: "STEPS_THEN_FILE", jobs: [
+            JobDefinition(name: "Log") { context in
+                context.logStep("one")
+            },
+            JobDefinition(name: "Write") { context in
+                context.logStep("two")
+                context.logStep("three")
+                // The engine has both steps in the job's tree before the artifact's snapshot.
+                let engine = try #require(engineOnceMade.withLock { $0 })
+                while try await engine.workflow(id: context.workflowID).jobs[1].steps.count < 2 {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                context.recordArtifact(name: "a.json", contentType: "application/json", sizeBytes: 2, sha256: String(repeating: "a", count: 64), message: "Wrote a.json")
+            },
+        ])
+        var templates = TemplateRegistry.builtIn
+        templates.register(template)
+        let engine = WorkflowEngine(templates: templates, store: store, artifactStorage: RecordingStorage(), logger: EngineTesting.logger)
+        engineOnceMade.withLock { $0 = engine }
+        try await engine.restore()
+        let started = try await engine.start(WorkflowRequest(type: "STEPS_THEN_FILE")).value
+        _ = await EngineTesting.eventsUntilTerminalCommitting(of: started.id, in: engine.events, store: store)
+
+        let snapshots = store.enqueuedGroups.joined().compactMap { write -> Workflow? in
+            if case .workflow(let snapshot, _) = write, !snapshot.artifacts.isEmpty { snapshot } else { nil }
+        }
+        let withArtifact = try #require(snapshots.first)
+        #expect(withArtifact.jobs[1].status == .running)
+        #expect(withArtifact.jobs[1].steps.isEmpty && withArtifact.jobs[1].storedStepCount == 2)
+        #expect(withArtifact.jobs[0].status == .completed)
+        #expect(withArtifact.jobs[0].steps.map(\.message) == ["one"])
+        let workflow = try await engine.workflow(id: started.id)
+        #expect(workflow.jobs.map(\.stepCount) == [1, 3])
+    }
+
     @Test("a forgotten workflow's artifacts are released once the forget is committed")
     func forgettingReleasesArtifacts() async throws {
         let storage = RecordingStorage()
