@@ -16,8 +16,9 @@ struct CommitQueue {
     /// writes may exceed it).
     let maxEventsPerCommit: Int
     private var writes: [StoreWrite] = []
-    /// An emptied array of an earlier commit, whose capacity the next ``takeNextCommit()``
-    /// hands to `writes`: the queue fills without growing (each growth copies what it holds).
+    /// An emptied array of an earlier commit, which the next ``takeNextCommit()`` that takes
+    /// everything (no cut) hands to `writes`: the queue fills without growing (each growth
+    /// copies what it holds).
     private var spare: [StoreWrite] = []
     /// Counts of `writes` at which a commit ends early, one per `maxEventsPerCommit` events.
     private var cuts: [Int] = []

@@ -38,15 +38,22 @@ package final class SQLiteEventStore: EventStore {
         /// Whether each commit is fsynced (`synchronous = FULL`), surviving power loss too.
         package var fsyncEachCommit: Bool
         /// The size the WAL file is brought back to: a checkpoint truncates it once it is larger
-        /// (SQLite's `journal_size_limit`, and a TRUNCATE checkpoint past it).
+        /// (SQLite's `journal_size_limit`, and a TRUNCATE checkpoint past it); once the WAL holds
+        /// a quarter of it, a checkpoint under load makes the next commit start it over.
         package var walSizeLimit: Int
+        /// How often the WAL is copied back into the database file.
+        package var checkpointInterval: Duration
 
         /// Creates a configuration.
-        package init(directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false, walSizeLimit: Int = 32 << 20) {
+        package init(
+            directory: String, eventRetention: Int = 1_000_000, fsyncEachCommit: Bool = false,
+            walSizeLimit: Int = 32 << 20, checkpointInterval: Duration = .milliseconds(500)
+        ) {
             self.directory = directory
             self.eventRetention = max(1, eventRetention)
             self.fsyncEachCommit = fsyncEachCommit
             self.walSizeLimit = max(0, walSizeLimit)
+            self.checkpointInterval = max(.milliseconds(1), checkpointInterval)
         }
     }
 
@@ -144,42 +151,53 @@ package final class SQLiteEventStore: EventStore {
         writer.stop()
     }
 
-    /// Checkpoints the WAL after ``checkpointInterval``, and again after that while the store exists.
+    /// Checkpoints the WAL after the configured interval, and again after that while the store
+    /// exists.
     private func scheduleCheckpoint() {
-        checkpointQueue.asyncAfter(deadline: .now() + Self.checkpointInterval) { [weak self] in
+        let interval = configuration.checkpointInterval.components
+        let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+        checkpointQueue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
             guard let self else { return }
             do {
-                // PASSIVE copies what it can (and syncs the database file) without blocking the
-                // writer or the readers. SQLite starts the WAL over (and cuts it to
-                // `journal_size_limit`) at the first commit after everything in it was copied,
-                // so under steady load, commits landing during every copy, it never would: the
-                // file grew by every commit (150 MB in 3 s of StartWorkflow calls), each write
-                // on new blocks the kernel zeroes first. Once the WAL holds a quarter of the
-                // limit, what came in during the copy is copied again with commits held off for
-                // that moment (a fraction of the round's frames), and the next commit writes
-                // from the WAL's start, over blocks the file already has.
-                //
-                // Past the limit, when readers kept PASSIVE from copying everything or no commit
-                // comes to cut it (the store is idle), TRUNCATE brings the file back to zero
-                // bytes if no one is in its way: it blocks the writer while it runs (30 ms for a
-                // 32 MiB WAL, measured with workflow-bench), so it never runs while commits flow.
-                let isIdle = commitsSinceCheckpoint.exchange(0, ordering: .relaxed) == 0
-                var (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
-                let walBytes = frames * (pageSize + Self.walFrameHeaderSize)
-                if commitsSinceCheckpoint.load(ordering: .relaxed) > 0, walBytes >= configuration.walSizeLimit / 4 {
-                    (frames, copied) = try commitGate.withLock { _ in
-                        try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
-                    }
-                }
-                if copied < frames || isIdle, walFileSize() > configuration.walSizeLimit {
-                    try checkpointer.inDatabase { db in _ = try db.checkpoint(.truncate) }
-                }
+                try checkpoint()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
                 // Readers or the writer were in the way: the next round tries again.
             } catch {
                 logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
             }
             scheduleCheckpoint()
+        }
+    }
+
+    /// One round of copying the WAL back into the database file.
+    ///
+    /// PASSIVE copies what it can (and syncs the database file) without blocking the writer or
+    /// the readers. SQLite starts the WAL over (and cuts it to `journal_size_limit`) at the first
+    /// commit after everything in it was copied, and only if no reader is still reading from
+    /// it; under steady load commits land during every copy, so it never would: the file grew
+    /// by every commit (150 MB in 3.5 s of StartWorkflow calls), each write on new blocks the
+    /// kernel zeroes first. So once the WAL holds a quarter of the limit, what came in during
+    /// the copy is copied again with commits held off (``commitGate``) for that copy and its
+    /// two fsyncs, of the WAL and of the database file; the next commit then writes from the
+    /// WAL's start, over blocks the file already has.
+    ///
+    /// Past the limit, when readers kept PASSIVE from copying everything or the store is idle,
+    /// TRUNCATE brings the file back to zero bytes if no reader is in its way, also holding
+    /// commits off while it runs (30 ms for a 32 MiB WAL, measured with workflow-bench): without
+    /// the gate a commit would fail on the write lock it holds and try again.
+    private func checkpoint() throws {
+        let isIdle = commitsSinceCheckpoint.exchange(0, ordering: .relaxed) == 0
+        var (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
+        let walBytes = frames * (pageSize + Self.walFrameHeaderSize)
+        if copied == frames, commitsSinceCheckpoint.load(ordering: .relaxed) > 0, walBytes >= configuration.walSizeLimit / 4 {
+            (frames, copied) = try commitGate.withLock { _ in
+                try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
+            }
+        }
+        if copied < frames || isIdle, walFileSize() > configuration.walSizeLimit {
+            try commitGate.withLock { _ in
+                _ = try checkpointer.inDatabase { db in try db.checkpoint(.truncate) }
+            }
         }
     }
 
@@ -191,8 +209,6 @@ package final class SQLiteEventStore: EventStore {
     /// The bytes each WAL frame adds to a page.
     private static let walFrameHeaderSize = 24
 
-    /// How often the WAL is copied back into the database file.
-    private static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
 
     package func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         commitHandler.withLock { $0 = CommitHandler(notify: handler) }
@@ -288,9 +304,13 @@ package final class SQLiteEventStore: EventStore {
         var delayMs = 10
         while true {
             do {
-                let started = ContinuousClock.now
-                let newest = try commitGate.withLock { _ in try commit(writes) }
-                let elapsed = started.duration(to: .now).components
+                // Timed inside the gate: a checkpoint holding commits off is not the commit's own time.
+                let (newest, duration) = try commitGate.withLock { _ in
+                    let started = ContinuousClock.now
+                    let newest = try commit(writes)
+                    return (newest, started.duration(to: .now))
+                }
+                let elapsed = duration.components
                 metrics.commitDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                 let events = writes.reduce(0) { count, write in
                     if case .events(let events) = write { count + events.count } else { count }
@@ -345,10 +365,12 @@ package final class SQLiteEventStore: EventStore {
                 """))
             // Within one batch only a job's last progress matters (and a workflow's last snapshot).
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
+            // Jobs whose new attempt started: a row an earlier attempt left is stale.
+            var restartedJobs: [String] = []
             // One buffer for every body of the batch: each is bound in place, then overwritten.
             var body = BinaryWriter(capacity: 1024)
             // Through the buffer, each write is borrowed where it lies; a `for` loop would copy
-            // it out first (a workflow snapshot's copy retains every reference it holds).
+            // it out first (a retain and a release of each write's payload).
             try writes.withUnsafeBufferPointer { writes in
                 var lastSnapshot: [String: Int] = [:]
                 for index in writes.indices {
@@ -376,6 +398,11 @@ package final class SQLiteEventStore: EventStore {
                                 // Ended in the same batch: its snapshot holds its last progress,
                                 // and recovery reads the table for running jobs only.
                                 progressByJob[job.id] = nil
+                            } else if event.kind == .jobStarted, event.attempt > 1, let job = event.job {
+                                // A later attempt (or a retried workflow's run) starts from no
+                                // progress, as its snapshot says; a first one has no row yet.
+                                progressByJob[job.id] = nil
+                                restartedJobs.append(job.id)
                             }
                             newest = max(newest, event.sequence)
                             if oldest == 0 { oldest = event.sequence }
@@ -398,6 +425,13 @@ package final class SQLiteEventStore: EventStore {
                         progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                         try forget(workflowID, keepingStepsFrom: oldest, in: db)
                     }
+                }
+            }
+            if !restartedJobs.isEmpty {
+                let deleteProgress = BoundStatement(try db.cachedStatement(sql: "DELETE FROM progress WHERE job_id = ?"))
+                for jobID in restartedJobs {
+                    deleteProgress.bind(jobID, at: 1)
+                    try deleteProgress.run()
                 }
             }
             for (jobID, progress) in progressByJob {
@@ -594,8 +628,7 @@ package final class SQLiteEventStore: EventStore {
 }
 
 extension StoreWrite {
-    /// The workflow's ID when this is a snapshot (a pattern in a getter borrows the payload;
-    /// one in a loop over a copy of the write copied the whole snapshot).
+    /// The workflow's ID when this is a snapshot (a pattern in a getter borrows the payload).
     fileprivate var snapshotWorkflowID: String? {
         if case .workflow(let workflow, _) = self { workflow.id } else { nil }
     }

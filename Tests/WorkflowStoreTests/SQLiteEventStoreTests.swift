@@ -217,5 +217,38 @@ struct SQLiteEventStoreTests {
         #expect(rows.first?["message"] == "at 0.75")
         withExtendedLifetime(store) {}
     }
+
+    @Test("a job's new attempt leaves no earlier attempt's progress for recovery: it restarts from its snapshot's, then its own")
+    func newAttemptDropsEarlierProgress() throws {
+        let directory = Self.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        var workflow = Self.runningWorkflow()
+        let job = JobRef(id: workflow.jobs[0].id, name: workflow.jobs[0].name, position: 0)
+        func progress(_ sequence: UInt64, _ value: Double) -> WorkflowModel.LogEvent {
+            var event = Self.event(sequence, .progressUpdated, workflowID: workflow.id, job: job)
+            event.progress = value
+            event.progressMessage = "at \(value)"
+            return event
+        }
+        func recoveredJob() throws -> Job {
+            try #require(store.recover().workflows.first { $0.workflow.id == workflow.id }).workflow.jobs[0]
+        }
+        store.enqueue(contentsOf: [.workflow(workflow, firstSequence: 1), .events([progress(1, 0.5)])])
+        store.flush()
+        #expect(try recoveredJob().progress == 0.5)
+
+        workflow.jobs[0].attempt = 2
+        var started = Self.event(2, .jobStarted, workflowID: workflow.id, job: job)
+        started.jobStatus = .running
+        started.attempt = 2
+        store.enqueue(contentsOf: [.workflow(workflow, firstSequence: 1), .events([started])])
+        store.flush()
+        let restarted = try recoveredJob()
+        #expect(restarted.progress == 0 && restarted.progressMessage == "")
+
+        store.enqueue(.events([progress(3, 0.25)]))
+        store.flush()
+        #expect(try recoveredJob().progress == 0.25)
+    }
 }
 
