@@ -67,25 +67,31 @@ struct RecordsAndOutputsTests {
 /// The WAL file's size on the real SQLite file.
 @Suite("Write-ahead log size")
 struct WALSizeTests {
+    /// The size of the WAL file of the store in `directory` (0 when there is none).
+    private static func walSize(in directory: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: directory + "/workflows.sqlite-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// `count` events after `sequence`, each with a message of `bytes` bytes; advances `sequence`.
+    private static func events(_ count: Int, of bytes: Int, after sequence: inout UInt64) -> [WorkflowModel.LogEvent] {
+        (0..<count).map { _ in
+            sequence += 1
+            var event = SQLiteEventStoreTests.event(sequence)
+            event.message = String(repeating: "x", count: bytes)
+            return event
+        }
+    }
+
     @Test("the WAL is brought back under its limit once writes pause, whatever was written")
     func walStaysBounded() async throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let limit = 256 << 10
         let store = try SQLiteEventStore(configuration: .init(directory: directory, walSizeLimit: limit), logger: SQLiteEventStoreTests.logger)
-        let wal = directory + "/workflows.sqlite-wal"
-        func walSize() -> Int {
-            ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0
-        }
+        func walSize() -> Int { Self.walSize(in: directory) }
         var sequence: UInt64 = 0
         var largest = 0
         for _ in 0..<40 {
-            let events = (0..<50).map { _ -> WorkflowModel.LogEvent in
-                sequence += 1
-                var event = SQLiteEventStoreTests.event(sequence)
-                event.message = String(repeating: "x", count: 2_000)
-                return event
-            }
-            store.enqueue(.events(events))
+            store.enqueue(.events(Self.events(50, of: 2_000, after: &sequence)))
             store.flush()
             largest = max(largest, walSize())
         }
@@ -106,10 +112,6 @@ struct WALSizeTests {
             configuration: .init(directory: directory, walSizeLimit: 256 << 10, checkpointInterval: .milliseconds(100)),
             logger: SQLiteEventStoreTests.logger
         )
-        let wal = directory + "/workflows.sqlite-wal"
-        func walSize() -> Int {
-            ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0
-        }
         // Commit after commit with no pause, so that commits land during every checkpoint's copy.
         var sequence: UInt64 = 0
         var previous = 0
@@ -117,16 +119,10 @@ struct WALSizeTests {
         let clock = ContinuousClock()
         let end = clock.now + .milliseconds(1_500)  // fifteen checkpoint rounds
         while clock.now < end {
-            let events = (0..<20).map { _ -> WorkflowModel.LogEvent in
-                sequence += 1
-                var event = SQLiteEventStoreTests.event(sequence)
-                event.message = String(repeating: "x", count: 500)
-                return event
-            }
-            store.enqueue(.events(events))
+            store.enqueue(.events(Self.events(20, of: 500, after: &sequence)))
             store.flush()
             // Starting over cuts the file to the limit; a WAL that never does only grows.
-            let size = walSize()
+            let size = Self.walSize(in: directory)
             if size < previous {
                 startsOver += 1
             }
