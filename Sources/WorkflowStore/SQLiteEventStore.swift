@@ -209,7 +209,6 @@ package final class SQLiteEventStore: EventStore {
     /// The bytes each WAL frame adds to a page.
     private static let walFrameHeaderSize = 24
 
-
     package func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void) {
         commitHandler.withLock { $0 = CommitHandler(notify: handler) }
     }

@@ -251,4 +251,3 @@ struct SQLiteEventStoreTests {
         #expect(try recoveredJob().progress == 0.25)
     }
 }
-
