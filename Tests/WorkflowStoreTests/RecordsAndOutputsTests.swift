@@ -104,31 +104,51 @@ struct WALSizeTests {
         #expect(try store.events(after: 0, through: sequence, limit: 10_000).count == Int(sequence))
     }
 
+    /// Commits small batches of events, one after another with no pause (so that commits land
+    /// during every checkpoint's copy), for `duration`.
+    /// - Returns: How many times the WAL started over meanwhile (its file shrank: starting over
+    ///   cuts it to the limit, and a WAL that never does only grows), and the last sequence.
+    private static func writeSteadily(to store: SQLiteEventStore, in directory: String, for duration: Duration) -> (startsOver: Int, sequence: UInt64) {
+        var sequence: UInt64 = 0
+        var previous = 0
+        var startsOver = 0
+        let clock = ContinuousClock()
+        let end = clock.now + duration
+        while clock.now < end {
+            store.enqueue(.events(events(20, of: 500, after: &sequence)))
+            store.flush()
+            let size = walSize(in: directory)
+            if size < previous {
+                startsOver += 1
+            }
+            previous = size
+        }
+        return (startsOver, sequence)
+    }
+
     @Test("under steady writes the WAL starts over at checkpoints instead of growing with everything written")
-    func walStartsOverUnderSteadyWrites() async throws {
+    func walStartsOverUnderSteadyWrites() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteEventStore(
             configuration: .init(directory: directory, walSizeLimit: 256 << 10, checkpointInterval: .milliseconds(100)),
             logger: SQLiteEventStoreTests.logger
         )
-        // Commit after commit with no pause, so that commits land during every checkpoint's copy.
-        var sequence: UInt64 = 0
-        var previous = 0
-        var startsOver = 0
-        let clock = ContinuousClock()
-        let end = clock.now + .milliseconds(1_500)  // fifteen checkpoint rounds
-        while clock.now < end {
-            store.enqueue(.events(Self.events(20, of: 500, after: &sequence)))
-            store.flush()
-            // Starting over cuts the file to the limit; a WAL that never does only grows.
-            let size = Self.walSize(in: directory)
-            if size < previous {
-                startsOver += 1
-            }
-            previous = size
-        }
-        #expect(startsOver >= 3, "the WAL started over \(startsOver) times in \(sequence) events; it is \(previous) bytes")
+        let (startsOver, sequence) = Self.writeSteadily(to: store, in: directory, for: .milliseconds(1_500))  // fifteen rounds or more
+        #expect(startsOver >= 3, "the WAL started over \(startsOver) times in \(sequence) events")
         #expect(try store.events(after: sequence - 100, through: sequence, limit: 100).count == 100)
+    }
+
+    @Test("a WAL that fills half its limit between checkpoints is checkpointed four times as often")
+    func fastWritesCheckpointSooner() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteEventStore(
+            configuration: .init(directory: directory, walSizeLimit: 256 << 10, checkpointInterval: .seconds(1)),
+            logger: SQLiteEventStoreTests.logger
+        )
+        // Rounds at 1 s, then every 250 ms: about nine by 3.2 s, where the interval alone gives three.
+        let (startsOver, sequence) = Self.writeSteadily(to: store, in: directory, for: .milliseconds(3_200))
+        #expect(startsOver >= 6, "the WAL started over \(startsOver) times in \(sequence) events")
     }
 }
