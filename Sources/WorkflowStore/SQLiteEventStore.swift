@@ -189,7 +189,8 @@ package final class SQLiteEventStore: EventStore {
     /// TRUNCATE brings the file back to zero bytes if no reader is in its way, also holding
     /// commits off while it runs (30 ms for a 32 MiB WAL, measured with workflow-bench): without
     /// the gate a commit would fail on the write lock it holds and try again.
-    /// - Returns: The bytes the WAL held when the round began.
+    /// - Returns: The bytes the WAL held when the round began, or 0 when no commit came since
+    ///   the last round (an idle WAL keeps its frames until the next commit starts it over).
     private func checkpoint() throws -> Int {
         let isIdle = commitsSinceCheckpoint.exchange(0, ordering: .relaxed) == 0
         var (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
@@ -204,7 +205,7 @@ package final class SQLiteEventStore: EventStore {
                 _ = try checkpointer.inDatabase { db in try db.checkpoint(.truncate) }
             }
         }
-        return walBytes
+        return isIdle ? 0 : walBytes
     }
 
     /// The WAL file's size now (0 when there is none).
