@@ -41,7 +41,8 @@ package final class SQLiteEventStore: EventStore {
         /// (SQLite's `journal_size_limit`, and a TRUNCATE checkpoint past it); once the WAL holds
         /// a quarter of it, a checkpoint under load makes the next commit start it over.
         package var walSizeLimit: Int
-        /// How often the WAL is copied back into the database file.
+        /// How often the WAL is copied back into the database file (a quarter of it while
+        /// commits fill the WAL fast: ``CheckpointPace``).
         package var checkpointInterval: Duration
 
         /// Creates a configuration.
@@ -144,32 +145,30 @@ package final class SQLiteEventStore: EventStore {
                 waiter.signal()
             }
         }
-        scheduleCheckpoint()
+        let pace = CheckpointPace(interval: configuration.checkpointInterval, walSizeLimit: configuration.walSizeLimit)
+        scheduleCheckpoint(after: pace.interval, pace: pace)
     }
 
     deinit {
         writer.stop()
     }
 
-    /// Checkpoints the WAL after `delay` (the configured interval when nil), and again while
-    /// the store exists: after a quarter of the interval when the round found the WAL over half
-    /// its limit.
-    private func scheduleCheckpoint(after delay: Duration? = nil) {
-        let interval = (delay ?? configuration.checkpointInterval).components
-        let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+    /// Runs checkpoint rounds while the store exists, the next one as `pace` says.
+    private func scheduleCheckpoint(after delay: Duration, pace: CheckpointPace) {
+        let components = delay.components
+        let nanoseconds = Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
         checkpointQueue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
             guard let self else { return }
-            var walBytes = 0
+            var pace = pace
+            var round = (walBytes: 0, sawCommits: false)
             do {
-                walBytes = try checkpoint()
+                round = try checkpoint()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
                 // Readers or the writer were in the way: the next round tries again.
             } catch {
                 logger.warning("store.checkpoint_failed", metadata: ["store.path": "\(path)", "store.error": "\(error)"])
             }
-            // A WAL that filled half its limit in one round would outgrow it by the next, each
-            // write past the file's end on blocks the kernel zeroes first: come back sooner.
-            scheduleCheckpoint(after: walBytes > configuration.walSizeLimit / 2 ? configuration.checkpointInterval / 4 : nil)
+            scheduleCheckpoint(after: pace.next(walBytes: round.walBytes, sawCommits: round.sawCommits), pace: pace)
         }
     }
 
@@ -189,9 +188,9 @@ package final class SQLiteEventStore: EventStore {
     /// TRUNCATE brings the file back to zero bytes if no reader is in its way, also holding
     /// commits off while it runs (30 ms for a 32 MiB WAL, measured with workflow-bench): without
     /// the gate a commit would fail on the write lock it holds and try again.
-    /// - Returns: The bytes the WAL held when the round began, or 0 when no commit came since
-    ///   the last round (an idle WAL keeps its frames until the next commit starts it over).
-    private func checkpoint() throws -> Int {
+    /// - Returns: The bytes written to the WAL since it last started over, as the round found
+    ///   them, and whether anything was committed since the round before.
+    private func checkpoint() throws -> (walBytes: Int, sawCommits: Bool) {
         let isIdle = commitsSinceCheckpoint.exchange(0, ordering: .relaxed) == 0
         var (frames, copied) = try checkpointer.inDatabase { db in try db.checkpoint(.passive) }
         let walBytes = frames * (pageSize + Self.walFrameHeaderSize)
@@ -201,11 +200,15 @@ package final class SQLiteEventStore: EventStore {
             }
         }
         if copied < frames || isIdle, walFileSize() > configuration.walSizeLimit {
-            try commitGate.withLock { _ in
-                _ = try checkpointer.inDatabase { db in try db.checkpoint(.truncate) }
+            do {
+                try commitGate.withLock { _ in
+                    _ = try checkpointer.inDatabase { db in try db.checkpoint(.truncate) }
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // A reader is in the way: the next round tries again, paced by what this one found.
             }
         }
-        return isIdle ? 0 : walBytes
+        return (walBytes, !isIdle)
     }
 
     /// The WAL file's size now (0 when there is none).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WorkflowEngine
 import WorkflowModel
@@ -65,21 +66,31 @@ struct RecordsAndOutputsTests {
 }
 
 /// The WAL file's size on the real SQLite file.
-@Suite("Write-ahead log size")
+@Suite("Write-ahead log size", .serialized)
 struct WALSizeTests {
     /// The size of the WAL file of the store in `directory` (0 when there is none).
     private static func walSize(in directory: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: directory + "/workflows.sqlite-wal"))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
-    /// `count` events after `sequence`, each with a message of `bytes` bytes; advances `sequence`.
-    private static func events(_ count: Int, of bytes: Int, after sequence: inout UInt64) -> [WorkflowModel.LogEvent] {
+    /// `count` events after `sequence`, each with a message of `messageBytes` bytes; advances
+    /// `sequence`.
+    private static func events(_ count: Int, messageBytes: Int, after sequence: inout UInt64) -> [WorkflowModel.LogEvent] {
         (0..<count).map { _ in
             sequence += 1
             var event = SQLiteEventStoreTests.event(sequence)
-            event.message = String(repeating: "x", count: bytes)
+            event.message = String(repeating: "x", count: messageBytes)
             return event
         }
+    }
+
+    /// The WAL's checkpoint sequence number (its header's bytes 12–15, big-endian), which SQLite
+    /// raises each time the WAL starts over; nil while the file has no header.
+    private static func walCheckpointSequence(in directory: String) -> UInt32? {
+        guard let header = FileManager.default.contents(atPath: directory + "/workflows.sqlite-wal")?.prefix(16), header.count == 16 else {
+            return nil
+        }
+        return header.dropFirst(12).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     @Test("the WAL is brought back under its limit once writes pause, whatever was written")
@@ -91,7 +102,7 @@ struct WALSizeTests {
         var sequence: UInt64 = 0
         var largest = 0
         for _ in 0..<40 {
-            store.enqueue(.events(Self.events(50, of: 2_000, after: &sequence)))
+            store.enqueue(.events(Self.events(50, messageBytes: 2_000, after: &sequence)))
             store.flush()
             largest = max(largest, walSize())
         }
@@ -104,51 +115,32 @@ struct WALSizeTests {
         #expect(try store.events(after: 0, through: sequence, limit: 10_000).count == Int(sequence))
     }
 
-    /// Commits small batches of events, one after another with no pause (so that commits land
-    /// during every checkpoint's copy), for `duration`.
-    /// - Returns: How many times the WAL started over meanwhile (its file shrank: starting over
-    ///   cuts it to the limit, and a WAL that never does only grows), and the last sequence.
-    private static func writeSteadily(to store: SQLiteEventStore, in directory: String, for duration: Duration) -> (startsOver: Int, sequence: UInt64) {
-        var sequence: UInt64 = 0
-        var previous = 0
-        var startsOver = 0
-        let clock = ContinuousClock()
-        let end = clock.now + duration
-        while clock.now < end {
-            store.enqueue(.events(events(20, of: 500, after: &sequence)))
-            store.flush()
-            let size = walSize(in: directory)
-            if size < previous {
-                startsOver += 1
-            }
-            previous = size
-        }
-        return (startsOver, sequence)
-    }
-
     @Test("under steady writes the WAL starts over at checkpoints instead of growing with everything written")
     func walStartsOverUnderSteadyWrites() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteEventStore(
-            configuration: .init(directory: directory, walSizeLimit: 256 << 10, checkpointInterval: .milliseconds(100)),
-            logger: SQLiteEventStoreTests.logger
-        )
-        let (startsOver, sequence) = Self.writeSteadily(to: store, in: directory, for: .milliseconds(1_500))  // fifteen rounds or more
-        #expect(startsOver >= 3, "the WAL started over \(startsOver) times in \(sequence) events")
+        let store = try SQLiteEventStore(configuration: .init(directory: directory, walSizeLimit: 256 << 10), logger: SQLiteEventStoreTests.logger)
+        // Two writers, so that one's batch is queued while the other waits for its commit: the
+        // writer commits back to back, and commits land during every checkpoint's copy.
+        let written = Atomic<UInt64>(0)
+        let checkpointSequences = Mutex<Set<UInt32>>([])
+        let end = ContinuousClock.now + .milliseconds(2_600)  // five rounds, ten and more at the fast pace
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            while ContinuousClock.now < end {
+                var sequence = written.add(50, ordering: .relaxed).oldValue
+                store.enqueue(.events(Self.events(50, messageBytes: 2_000, after: &sequence)))
+                store.flush()
+                if let number = Self.walCheckpointSequence(in: directory) {
+                    checkpointSequences.withLock { _ = $0.insert(number) }
+                }
+            }
+        }
+        // Each start over gives the WAL a new header. Without the commit gate, commits landing
+        // during every copy let it start over now and then only: three headers at most in runs
+        // of this test, against twelve and more with it.
+        let headers = checkpointSequences.withLock { $0.count }
+        let sequence = written.load(ordering: .relaxed)
+        #expect(headers >= 6, "the WAL had \(headers) headers in \(sequence) events")
         #expect(try store.events(after: sequence - 100, through: sequence, limit: 100).count == 100)
-    }
-
-    @Test("a WAL that fills half its limit between checkpoints is checkpointed four times as often")
-    func fastWritesCheckpointSooner() throws {
-        let directory = SQLiteEventStoreTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteEventStore(
-            configuration: .init(directory: directory, walSizeLimit: 256 << 10, checkpointInterval: .seconds(1)),
-            logger: SQLiteEventStoreTests.logger
-        )
-        // Rounds at 1 s, then every 250 ms: about nine by 3.2 s, where the interval alone gives three.
-        let (startsOver, sequence) = Self.writeSteadily(to: store, in: directory, for: .milliseconds(3_200))
-        #expect(startsOver >= 6, "the WAL started over \(startsOver) times in \(sequence) events")
     }
 }
