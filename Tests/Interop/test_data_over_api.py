@@ -770,16 +770,18 @@ def created_by_steps(steps) -> list:
 
 
 class CreatedStepWatcher:
-    """Follows one workflow's STEP_LOGGED events in a thread and keeps its "Created …" steps.
+    """Follows one job's STEP_LOGGED events in a thread and keeps its "Created …" steps.
 
     WatchLogs sends an event only once it is committed, so these steps (and the assets they
-    report, committed with them) survive a crash."""
+    report, committed with them) survive a crash. Only that job's steps are sent: a watch of
+    the whole workflow first reads the earlier jobs' thousands of steps, and a slow client
+    could still be reading them when the job it waits for has finished."""
 
-    def __init__(self, stub, workflow_id: str):
+    def __init__(self, stub, workflow_id: str, job_id: str):
         self.steps: list = []
         self.ended = threading.Event()
-        self._call = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow_id, kinds=[pb.LOG_EVENT_KIND_STEP_LOGGED]),
-                                    timeout=120)
+        self._call = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=workflow_id, job_id=job_id,
+                                                        kinds=[pb.LOG_EVENT_KIND_STEP_LOGGED]), timeout=120)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -808,7 +810,9 @@ def test_sigkill_mid_save_keeps_assets_and_their_steps_together(tmp_path):
             wait_for(lambda: area.part_bytes() == KiB, "the held upload's first chunk on disk")
 
             workflow_id = start(stub, "IMPORT_ASSETS", file_id=stored.file_id, detail_limit=str(ROWS), batch_size="1")
-            watcher = CreatedStepWatcher(stub, workflow_id)
+            save_job = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id, omit_steps=True), timeout=10).jobs[3]
+            assert save_job.name.startswith("Save"), save_job
+            watcher = CreatedStepWatcher(stub, workflow_id, save_job.id)
             # Kill once Save is under way, with some "Created" steps committed.
             wait_for(lambda: len(watcher.steps) >= 50 or watcher.ended.is_set(), "50 Created steps", timeout=60)
             listed = stub.ListAssets(pb.ListAssetsRequest(page_size=1000), timeout=10)
