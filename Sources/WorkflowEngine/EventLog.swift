@@ -192,8 +192,7 @@ public final class EventLog: Sendable {
         guard workflow.jobs.contains(where: { $0.status == .running && !$0.steps.isEmpty }) else { return workflow }
         var snapshot = workflow
         for index in snapshot.jobs.indices where snapshot.jobs[index].status == .running {
-            snapshot.jobs[index].storedStepCount = snapshot.jobs[index].stepCount
-            snapshot.jobs[index].steps = []
+            snapshot.jobs[index].leaveStepsToStore()
         }
         return snapshot
     }

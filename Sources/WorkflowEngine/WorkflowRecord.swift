@@ -106,8 +106,7 @@ final class WorkflowRecord {
         }
         guard workflow.jobs.contains(where: { !$0.steps.isEmpty }) else { return }
         for index in workflow.jobs.indices {
-            workflow.jobs[index].storedStepCount += workflow.jobs[index].steps.count
-            workflow.jobs[index].steps = []
+            workflow.jobs[index].leaveStepsToStore()
         }
         stepsInStoreThrough = sequence
     }

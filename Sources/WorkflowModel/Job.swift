@@ -116,6 +116,13 @@ public struct Job: Sendable, Hashable {
         storedStepCount + steps.count
     }
 
+    /// Lets go of the steps in ``steps``, counting them in ``storedStepCount``: for a job whose
+    /// steps the store holds.
+    public mutating func leaveStepsToStore() {
+        storedStepCount = stepCount
+        steps = []
+    }
+
     /// How many attempts the retry policy has counted so far, the current one included.
     public var countedAttempts: Int {
         attempt - firstCountedAttempt + 1 - uncountedAttempts

@@ -176,8 +176,7 @@ package final class ManualStore: EventStore {
                 case .workflow(var workflow, _):
                     // As the real store keeps it: the steps are counted, not kept.
                     for index in workflow.jobs.indices {
-                        workflow.jobs[index].storedStepCount = workflow.jobs[index].stepCount
-                        workflow.jobs[index].steps = []
+                        workflow.jobs[index].leaveStepsToStore()
                     }
                     state.workflows[workflow.id] = workflow
                 case .records(let records):

@@ -38,6 +38,16 @@ def serves_a_workflow(server: Server) -> None:
         assert stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=started.workflow_id), timeout=10).id == started.workflow_id
 
 
+def logs_and_serves(server: Server, tuning: str, tunables: str) -> None:
+    """Checks the allocator tuning `server` logged and that it serves, then stops it."""
+    try:
+        assert logged(server, "allocator_tuning") == tuning
+        assert logged(server, "glibc_tunables") == tunables
+        serves_a_workflow(server)
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("given, expected", [
     ("", OURS),
     ("glibc.malloc.arena_max=2", "glibc.malloc.arena_max=2:" + OURS),
@@ -64,25 +74,16 @@ def test_restarts_once_with_the_cache_enlarged(given, expected, tmp_path):
 
 def test_an_operators_own_cache_size_wins(tmp_path):
     server = Server(data_dir=str(tmp_path), env={"GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"})
-    try:
-        assert logged(server, "allocator_tuning") == "operator"
-        assert logged(server, "glibc_tunables") == "glibc.malloc.tcache_count=7"
-        assert OURS not in initial_environment(server)
-        serves_a_workflow(server)
-    finally:
-        server.stop()
+    environment = initial_environment(server)
+    logs_and_serves(server, "operator", "glibc.malloc.tcache_count=7")
+    assert OURS not in environment
 
 
 def test_a_restarted_process_never_restarts_again(tmp_path):
     """As when glibc drops or rewrites the tunable before the restarted process reads it: the
     marker the restart sets, not the tunable, ends the restarts."""
     server = Server(data_dir=str(tmp_path), env={"GLIBC_TUNABLES": "", "WORKFLOWD_ALLOCATOR_RESTARTED": "1"})
-    try:
-        assert logged(server, "allocator_tuning") == "restarted"
-        assert logged(server, "glibc_tunables") == ""
-        serves_a_workflow(server)
-    finally:
-        server.stop()
+    logs_and_serves(server, "restarted", "")
 
 
 def test_started_through_the_dynamic_loader_it_runs_untuned(tmp_path):
@@ -91,9 +92,4 @@ def test_started_through_the_dynamic_loader_it_runs_untuned(tmp_path):
     if not loaders:
         pytest.skip("no dynamic loader at /lib64 or /lib")
     server = Server(data_dir=str(tmp_path), env={"GLIBC_TUNABLES": ""}, launcher=(loaders[0],))
-    try:
-        assert logged(server, "allocator_tuning") == "program_unknown"
-        assert logged(server, "glibc_tunables") == ""
-        serves_a_workflow(server)
-    finally:
-        server.stop()
+    logs_and_serves(server, "program_unknown", "")
