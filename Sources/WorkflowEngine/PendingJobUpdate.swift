@@ -6,6 +6,7 @@ enum PendingJobUpdate: Sendable {
     case progress(Double, message: String, timestampMs: Int64)
     /// Records to keep in the same commit as the updates drained with them.
     case records([StoredRecord])
-    /// A file to add to the workflow's artifacts.
-    case artifact(Artifact)
+    /// A file to add to the workflow's artifacts; boxed, so that an update takes the room of a
+    /// step, not of an artifact.
+    indirect case artifact(Artifact)
 }
