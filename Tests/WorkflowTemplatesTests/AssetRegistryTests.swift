@@ -87,7 +87,7 @@ struct AssetRegistryTests {
             registry.upsert(AssetDraft(tag: "P-10\(number)", type: "Pump", name: "Pump \(number)"), by: "wf-1")
         }
         registry.upsert(AssetDraft(tag: "M-101", type: "Motor", name: "Motor", links: ["P-101"]), by: "wf-1")
-        registry.setFlag("rule", message: "bad", onTag: "P-103", by: "wf-1")
+        #expect(registry.setFlag("rule", message: "bad", onTag: "P-103", by: "wf-1") != nil)
         var query = AssetQuery()
         query.type = "Pump"
         query.pageSize = 2
