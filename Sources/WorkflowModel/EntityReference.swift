@@ -6,10 +6,6 @@
 /// ```swift
 /// let asset = EntityReference(tag: "P-101", route: "/assets/123", id: "123", type: "Asset")
 /// ```
-///
-/// The four strings live in one shared box, so a reference is one word: a step that carries
-/// one is copied into the job's buffer, its event and the job's steps with one retain, and
-/// the job's array of steps grows by 72 bytes a step instead of 128.
 public struct EntityReference: Sendable, Hashable {
     /// The fields, never mutated: a setter puts a new box in place.
     private final class Fields: Sendable {
@@ -26,6 +22,8 @@ public struct EntityReference: Sendable, Hashable {
         }
     }
 
+    /// The four strings in one box that copies share: a reference is one word, which keeps the
+    /// steps that carry one small (a job's steps are an array that a burst of them grows).
     private var fields: Fields
 
     /// A short human-readable label, e.g. `P-101`.
@@ -62,6 +60,7 @@ public struct EntityReference: Sendable, Hashable {
         tag.isEmpty && route.isEmpty && id.isEmpty && type.isEmpty
     }
 
+    /// Equal when all four strings are; copies that share a box are equal without comparing them.
     public static func == (lhs: EntityReference, rhs: EntityReference) -> Bool {
         lhs.fields === rhs.fields
             || (lhs.tag == rhs.tag && lhs.route == rhs.route && lhs.id == rhs.id && lhs.type == rhs.type)
@@ -72,5 +71,12 @@ public struct EntityReference: Sendable, Hashable {
         hasher.combine(route)
         hasher.combine(id)
         hasher.combine(type)
+    }
+}
+
+extension EntityReference: CustomReflectable {
+    /// The four strings, as `print`, `dump` and test failures show them, not the box.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["tag": tag, "route": route, "id": id, "type": type], displayStyle: .struct)
     }
 }
