@@ -30,6 +30,9 @@ struct InProcessBenchmarks: AsyncParsableCommand {
     @Option(help: "Calls per round of each message encode and decode.")
     var codecIterations = 200_000
 
+    @Flag(help: "For the log_step cost: make a new entity for every step, as a template that logs one per item does, instead of one for all.")
+    var entityPerStep = false
+
     @Flag(help: "Print the path of each WorkflowService method (path.NAME=PATH) and exit.")
     var methodPaths = false
 
@@ -58,8 +61,9 @@ struct InProcessBenchmarks: AsyncParsableCommand {
         print("step_to_watcher.p99_us=\(latency.percentile(99).twoDecimals)")
         print("step_to_watcher.max_us=\(latency.percentile(100).twoDecimals)")
 
-        let cost = try await LogStepCostBenchmark(steps: steps, store: store).run()
+        let cost = try await LogStepCostBenchmark(steps: steps, store: store, entityPerStep: entityPerStep).run()
         print("log_step.store=\(store.rawValue)")
+        print("log_step.entity=\(entityPerStep ? "per_step" : "shared")")
         print("log_step.steps=\(steps)")
         print("log_step.caller_ns=\(cost.callerNanoseconds.twoDecimals)")
         print("log_step.recorded_ns=\(cost.recordedNanoseconds.twoDecimals)")

@@ -4,7 +4,7 @@ import WorkflowEngine
 import WorkflowModel
 
 /// The cost of `JobContext.logStep`: a job logs `steps` steps back to back, each with an
-/// entity, as a template's loop would. The workflow runs twice and the second run is measured,
+/// entity (the same one, or a new one per step with `entityPerStep`), as a template's loop would. The workflow runs twice and the second run is measured,
 /// so the event log's memory is already in use (a server that has been running a while).
 ///
 /// - The caller's cost is the loop's time divided by the steps: what a job pays per call.
@@ -14,6 +14,7 @@ import WorkflowModel
 struct LogStepCostBenchmark {
     let steps: Int
     let store: BenchmarkStore
+    let entityPerStep: Bool
 
     struct Result {
         var callerNanoseconds: Double
@@ -21,15 +22,21 @@ struct LogStepCostBenchmark {
         var allocationsPerCall: Double
     }
 
+    /// The entity each step refers to.
+    private static func entity() -> EntityReference {
+        EntityReference(tag: "P-101", route: "/products/P-101", id: "101", type: "Product")
+    }
+
     func run() async throws -> Result {
         let steps = self.steps
+        let entityPerStep = self.entityPerStep
         let callerTime = Mutex<Duration>(.zero)
         let template = WorkflowTemplate(type: "BENCH_LOG_STEP", jobs: [
             JobDefinition(name: "Log") { context in
-                let entity = EntityReference(tag: "P-101", route: "/products/P-101", id: "101", type: "Product")
+                let shared = Self.entity()
                 let start = ContinuousClock.now
                 for _ in 0..<steps {
-                    context.logStep("Created P-101", entity: entity)
+                    context.logStep("Created P-101", entity: entityPerStep ? Self.entity() : shared)
                 }
                 let elapsed = ContinuousClock.now - start
                 callerTime.withLock { $0 = elapsed }
