@@ -4,8 +4,9 @@ import WorkflowEngine
 import WorkflowModel
 
 /// The cost of `JobContext.logStep`: a job logs `steps` steps back to back, each with an
-/// entity (the same one, or a new one per step with `entityPerStep`), as a template's loop would. The workflow runs twice and the second run is measured,
-/// so the event log's memory is already in use (a server that has been running a while).
+/// entity (the same one, or a new one per step with `entityPerStep`), as a template's loop
+/// would. The workflow runs twice and the second run is measured, so the event log's memory is
+/// already in use (a server that has been running a while).
 ///
 /// - The caller's cost is the loop's time divided by the steps: what a job pays per call.
 /// - The recorded cost runs until the engine has appended every step to the log and the
