@@ -9,11 +9,14 @@ struct WorkflowIDGenerator {
     private static let timeMask: UInt64 = (1 << 42) - 1
 
     private var last: UInt64 = 0
+    /// The state of a SplitMix64 sequence for the random bits, seeded once from the system's
+    /// generator, which costs a system call (`getrandom`) on every use.
+    private var randomState = UInt64.random(in: .min ... .max)
 
     /// The next id, for a workflow created at `nowMs`.
     mutating func next(nowMs: Int64) -> String {
         let time = UInt64(max(0, nowMs)) & Self.timeMask
-        let candidate = time << UInt64(Self.randomBits) | UInt64.random(in: 0..<(1 << UInt64(Self.randomBits)))
+        let candidate = time << UInt64(Self.randomBits) | nextRandom() >> UInt64(64 - Self.randomBits)
         let value = max(candidate, last &+ 1)
         last = value
         return String(unsafeUninitializedCapacity: 15) { buffer in
@@ -26,6 +29,15 @@ struct WorkflowIDGenerator {
             }
             return 15
         }
+    }
+
+    /// The next 64 bits of SplitMix64 (Steele, Lea and Flood, 2014): a Weyl sequence, mixed.
+    private mutating func nextRandom() -> UInt64 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = randomState
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
     }
 
     /// Whether `id` has the shape of an id this generator makes ("wf-" and 12 base-32 digits).
