@@ -30,7 +30,7 @@ struct WorkflowIDGeneratorTests {
         var second = WorkflowIDGenerator()
         let times = (0..<8).map { 1_733_300_000_000 + Int64($0) * 1_000 }
         let randomBits: (inout WorkflowIDGenerator) -> [UInt64] = { generator in
-            times.map { Self.value(of: generator.next(nowMs: $0)) & (1 << 18 - 1) }
+            times.map { Self.value(of: generator.next(nowMs: $0)) & ((1 << 18) - 1) }
         }
 
         let drawnByFirst = randomBits(&first)
