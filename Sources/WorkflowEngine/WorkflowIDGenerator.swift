@@ -1,17 +1,25 @@
 /// Makes workflow ids that sort by creation time: `wf-` and 12 Crockford base32 digits of
 /// 42 bits of epoch milliseconds and 18 random bits, strictly increasing within one engine.
+/// The random bits keep the ids of two engines apart; they come from a SplitMix64 sequence
+/// seeded once per generator, not from a cryptographic source: an id is a name, not a secret
+/// (every read checks the caller's access).
 ///
 /// At 15 ASCII characters an id is a small string: copying one (into every event) allocates
 /// and retains nothing.
 struct WorkflowIDGenerator {
-    private static let digits = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-    private static let randomBits = 18
+    static let digits = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    static let randomBits = 18
     private static let timeMask: UInt64 = (1 << 42) - 1
 
     private var last: UInt64 = 0
-    /// The state of a SplitMix64 sequence for the random bits, seeded once from the system's
-    /// generator, which costs a system call (`getrandom`) on every use.
-    private var randomState = UInt64.random(in: .min ... .max)
+    /// The state of a SplitMix64 sequence for the random bits.
+    private var randomState: UInt64
+
+    /// A generator whose random bits start from `seed`; by default a seed drawn once from the
+    /// system's generator, which costs a system call (`getrandom`) on every use.
+    init(seed: UInt64 = .random(in: .min ... .max)) {
+        randomState = seed
+    }
 
     /// The next id, for a workflow created at `nowMs`.
     mutating func next(nowMs: Int64) -> String {
