@@ -18,4 +18,10 @@ extension Duration {
     package var wholeMilliseconds: Int64 {
         WallClock.milliseconds(self)
     }
+
+    /// The duration in whole nanoseconds, saturating at `Int64`'s bounds (292 years): for
+    /// timers and metrics.
+    package var wholeNanoseconds: Int64 {
+        WallClock.nanoseconds(self)
+    }
 }

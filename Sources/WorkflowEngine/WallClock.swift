@@ -20,10 +20,20 @@ package enum WallClock {
     /// Whole milliseconds in `duration`, for measured durations; saturated at the bounds of
     /// `Int64` for absurd durations instead of trapping.
     static func milliseconds(_ duration: Duration) -> Int64 {
+        whole(duration, unitsPerSecond: 1_000)
+    }
+
+    /// Whole nanoseconds in `duration`, saturated like ``milliseconds(_:)``.
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        whole(duration, unitsPerSecond: 1_000_000_000)
+    }
+
+    /// Whole units of `duration`, `unitsPerSecond` of them to a second (a divisor of 10^18).
+    private static func whole(_ duration: Duration, unitsPerSecond: Int64) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000)
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: unitsPerSecond)
         guard !overflow else { return seconds < 0 ? .min : .max }
-        return whole.addingSaturated(attoseconds / 1_000_000_000_000_000)
+        return whole.addingSaturated(attoseconds / (1_000_000_000_000_000_000 / unitsPerSecond))
     }
 
     /// The time `duration` after `milliseconds`, saturated at the bounds of `Int64`: a deadline

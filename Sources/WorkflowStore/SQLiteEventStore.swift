@@ -155,9 +155,7 @@ package final class SQLiteEventStore: EventStore {
 
     /// Runs checkpoint rounds while the store exists, the next one as `pace` says.
     private func scheduleCheckpoint(after delay: Duration, pace: CheckpointPace) {
-        let components = delay.components
-        let nanoseconds = Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
-        checkpointQueue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+        checkpointQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay.wholeNanoseconds))) { [weak self] in
             guard let self else { return }
             var pace = pace
             var round = (walBytes: 0, sawCommits: false)
@@ -319,8 +317,7 @@ package final class SQLiteEventStore: EventStore {
                     let newest = try commit(writes)
                     return (newest, started.duration(to: .now))
                 }
-                let elapsed = duration.components
-                metrics.commitDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+                metrics.commitDuration.recordNanoseconds(duration.wholeNanoseconds)
                 let events = writes.reduce(0) { count, write in
                     if case .events(let events) = write { count + events.count } else { count }
                 }
