@@ -1,10 +1,20 @@
 /// Reads what ``BinaryWriter`` wrote; every read checks the bounds and throws on malformed input.
 struct BinaryReader {
     private let bytes: [UInt8]
-    private var offset = 0
+    private var offset: Int
+    /// Where the record read ends: the end of `bytes`, or of one record among several.
+    private let end: Int
 
     init(_ bytes: [UInt8]) {
+        self.init(bytes, in: 0..<bytes.count)
+    }
+
+    /// Reads the record `range` of `bytes` holds (a range of a chunk of records).
+    init(_ bytes: [UInt8], in range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a record's range lies within its bytes")
         self.bytes = bytes
+        offset = range.lowerBound
+        end = range.upperBound
     }
 
     /// Thrown for truncated or malformed data.
@@ -14,14 +24,14 @@ struct BinaryReader {
 
     /// Whether every byte was read: a record written before a field was appended ends there.
     var isAtEnd: Bool {
-        offset == bytes.count
+        offset == end
     }
 
     mutating func readUInt64() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard offset < bytes.count, shift < 64 else { throw Malformed() }
+            guard offset < end, shift < 64 else { throw Malformed() }
             let byte = bytes[offset]
             offset += 1
             result |= UInt64(byte & 0x7F) << shift
@@ -40,13 +50,13 @@ struct BinaryReader {
     }
 
     mutating func readBool() throws -> Bool {
-        guard offset < bytes.count else { throw Malformed() }
+        guard offset < end else { throw Malformed() }
         defer { offset += 1 }
         return bytes[offset] != 0
     }
 
     mutating func readDouble() throws -> Double {
-        guard offset + 8 <= bytes.count else { throw Malformed() }
+        guard offset + 8 <= end else { throw Malformed() }
         var bits: UInt64 = 0
         for index in 0..<8 {
             bits |= UInt64(bytes[offset + index]) << UInt64(8 * index)
@@ -57,16 +67,41 @@ struct BinaryReader {
 
     mutating func readString() throws -> String {
         let count = try readUInt64()
-        guard count <= UInt64(bytes.count - offset) else { throw Malformed() }
-        let end = offset + Int(count)
-        defer { offset = end }
-        return String(decoding: bytes[offset..<end], as: UTF8.self)
+        guard count <= UInt64(end - offset) else { throw Malformed() }
+        let stringEnd = offset + Int(count)
+        defer { offset = stringEnd }
+        return String(decoding: bytes[offset..<stringEnd], as: UTF8.self)
+    }
+
+    /// Reads a string and tells whether its UTF-8 is `utf8`, without making a `String` of it.
+    mutating func readString(equals utf8: [UInt8]) throws -> Bool {
+        let count = try readUInt64()
+        guard count <= UInt64(end - offset) else { throw Malformed() }
+        let start = offset
+        offset += Int(count)
+        return bytes[start..<offset].elementsEqual(utf8)
+    }
+
+    /// Reads 4 bytes written by ``BinaryWriter/writeFixedUInt32(_:at:)``, little-endian.
+    mutating func readFixedUInt32() throws -> UInt32 {
+        guard end - offset >= 4 else { throw Malformed() }
+        defer { offset += 4 }
+        return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    }
+
+    /// The offset of the next byte to read in the bytes given.
+    var position: Int { offset }
+
+    /// Moves past `count` bytes.
+    mutating func skip(_ count: Int) throws {
+        guard count >= 0, count <= end - offset else { throw Malformed() }
+        offset += count
     }
 
     /// Moves past a string without reading it into one.
     mutating func skipString() throws {
         let count = try readUInt64()
-        guard count <= UInt64(bytes.count - offset) else { throw Malformed() }
+        guard count <= UInt64(end - offset) else { throw Malformed() }
         offset += Int(count)
     }
 

@@ -13,6 +13,29 @@ struct BinaryWriter {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    /// The number of bytes written so far.
+    var count: Int { bytes.count }
+
+    /// Appends 4 bytes for a length not known yet, to set with ``writeFixedUInt32(_:at:)``.
+    /// - Returns: Where they are.
+    mutating func reserveFixedUInt32() -> Int {
+        let offset = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 4))
+        return offset
+    }
+
+    /// Sets the 4 bytes at `offset` (from ``reserveFixedUInt32()``) to `value`, little-endian.
+    mutating func writeFixedUInt32(_ value: UInt32, at offset: Int) {
+        for index in 0..<4 {
+            bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index))
+        }
+    }
+
+    /// Appends bytes as they are: a record encoded before.
+    mutating func write(raw: some Collection<UInt8>) {
+        bytes.append(contentsOf: raw)
+    }
+
     mutating func write(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

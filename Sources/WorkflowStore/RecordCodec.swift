@@ -1,3 +1,4 @@
+import WorkflowEngine
 import WorkflowModel
 
 /// The binary encoding of the records the store writes: events, steps and workflow snapshots;
@@ -54,7 +55,12 @@ enum RecordCodec {
     }
 
     static func decodeEvent(_ bytes: [UInt8]) throws -> LogEvent {
-        var reader = BinaryReader(bytes)
+        try decodeEvent(bytes, in: 0..<bytes.count)
+    }
+
+    /// The event whose record `range` of `bytes` holds.
+    static func decodeEvent(_ bytes: [UInt8], in range: Range<Int>) throws -> LogEvent {
+        var reader = BinaryReader(bytes, in: range)
         let sequence = try reader.readUInt64()
         let timestampMs = try reader.readInt64()
         let kind = try reader.read(LogEventKind.self)
@@ -354,22 +360,38 @@ enum RecordCodec {
     /// The step of a `stepLogged` event's record, read without decoding the rest of the event.
     ///
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed or holds no step.
-    static func decodeStep(ofEvent bytes: [UInt8]) throws -> Step {
-        var reader = BinaryReader(bytes)
+    /// The step of the event whose record `range` of `bytes` holds, with its job's position,
+    /// when it is a step of the workflow whose ID's UTF-8 is `workflowID` (else `nil`); read
+    /// without decoding the rest of the event, nor anything of another workflow's.
+    static func storedStep(ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> StoredStep? {
+        var reader = BinaryReader(bytes, in: range)
         _ = try reader.readUInt64()
         _ = try reader.readInt64()
-        _ = try reader.read(LogEventKind.self)
-        _ = try reader.read(LogLevel.self)
-        for _ in 0..<4 {
-            try reader.skipString()
-        }
-        if try reader.readBool() {
-            try reader.skipString()
-            try reader.skipString()
-            _ = try reader.readInt()
-        }
-        guard try reader.readBool() else { throw BinaryReader.Malformed() }
-        return try readStep(&reader)
+        _ = try reader.readUInt64()
+        _ = try reader.readUInt64()
+        try reader.skipString()
+        guard try reader.readString(equals: workflowID) else { return nil }
+        try reader.skipString()
+        try reader.skipString()
+        guard try reader.readBool() else { return nil }
+        try reader.skipString()
+        try reader.skipString()
+        let position = try reader.readInt()
+        guard try reader.readBool() else { return nil }
+        return StoredStep(jobPosition: position, step: try readStep(&reader))
+    }
+
+    /// Whether the event whose record `range` of `bytes` holds belongs to the workflow whose
+    /// ID's UTF-8 is `workflowID`, read from the record's first fields (whose order never
+    /// changes) without decoding it.
+    static func event(_ bytes: [UInt8], in range: Range<Int>, isOfWorkflow workflowID: [UInt8]) throws -> Bool {
+        var reader = BinaryReader(bytes, in: range)
+        _ = try reader.readUInt64()
+        _ = try reader.readInt64()
+        _ = try reader.readUInt64()
+        _ = try reader.readUInt64()
+        try reader.skipString()
+        return try reader.readString(equals: workflowID)
     }
 
     private static func write(_ step: Step, to writer: inout BinaryWriter) {

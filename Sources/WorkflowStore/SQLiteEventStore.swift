@@ -122,7 +122,8 @@ package final class SQLiteEventStore: EventStore {
             pageSize = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4096
             let (oldest, newest) = try pool.read { db in
                 let row = try Row.fetchOne(db, sql: """
-                    SELECT coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), min(sequence)), max(sequence) FROM events
+                    SELECT coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), (SELECT min(first_sequence) FROM event_chunks)),
+                    (SELECT last_sequence FROM event_chunks ORDER BY first_sequence DESC LIMIT 1)
                     """)
                 return (row?[0] as Int64? ?? 0, row?[1] as Int64? ?? 0)
             }
@@ -333,26 +334,62 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Deletes workflow `id`'s tree and progress, and its kept steps older than `oldest` (the
-    /// oldest whole sequence); its steps from `oldest` on become plain events, pruned in order
-    /// with the rest (deleting them would punch holes in the log).
+    /// Deletes workflow `id`'s tree and progress, and its claim on the chunks that hold its
+    /// steps: a chunk wholly older than `oldest` (the oldest whole sequence) goes once no
+    /// retained workflow's steps are in it; a newer one stays part of the log, pruned in order
+    /// with the rest (deleting it would punch a hole in the log).
     private func forget(_ id: String, keepingStepsFrom oldest: UInt64, in db: Database) throws {
-        for sql in ["DELETE FROM workflows WHERE id = ?", "DELETE FROM progress WHERE workflow_id = ?"] {
+        let olderChunks = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT DISTINCT chunk FROM chunk_steps WHERE workflow_id = ? AND chunk < ?"),
+            arguments: [id, Int64(oldest)]
+        )
+        for sql in ["DELETE FROM workflows WHERE id = ?", "DELETE FROM progress WHERE workflow_id = ?", "DELETE FROM chunk_steps WHERE workflow_id = ?"] {
             let delete = BoundStatement(try db.cachedStatement(sql: sql))
             delete.bind(id, at: 1)
             try delete.run()
         }
-        let deleteOldSteps = BoundStatement(
-            try db.cachedStatement(sql: "DELETE FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence < ?")
-        )
-        deleteOldSteps.bind(id, at: 1)
-        deleteOldSteps.bind(Int64(oldest), at: 2)
-        try deleteOldSteps.run()
-        let unmarkSteps = BoundStatement(
-            try db.cachedStatement(sql: "UPDATE events SET job_position = NULL WHERE workflow_id = ? AND job_position IS NOT NULL")
-        )
-        unmarkSteps.bind(id, at: 1)
-        try unmarkSteps.run()
+        let deleteChunk = BoundStatement(try db.cachedStatement(sql: """
+            DELETE FROM event_chunks WHERE first_sequence = ?1 AND last_sequence < ?2
+            AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = ?1)
+            """))
+        for chunk in olderChunks {
+            deleteChunk.bind(chunk, at: 1)
+            deleteChunk.bind(Int64(oldest), at: 2)
+            try deleteChunk.run()
+        }
+    }
+
+    /// Inserts `chunk` (unless empty) and the counts of the steps it holds, then empties it.
+    private static func write(_ chunk: inout EventChunk, with statements: ChunkStatements) throws {
+        guard !chunk.isEmpty else { return }
+        let first = Int64(chunk.firstSequence)
+        statements.insertChunk.bind(first, at: 1)
+        statements.insertChunk.bind(Int64(chunk.lastSequence), at: 2)
+        statements.insertChunk.bind(Int64(chunk.eventCount), at: 3)
+        try statements.insertChunk.run(binding: chunk.body.bytes, at: 4)
+        for (job, count) in chunk.stepCounts {
+            statements.insertSteps.bind(job.workflowID, at: 1)
+            statements.insertSteps.bind(first, at: 2)
+            statements.insertSteps.bind(Int64(job.jobPosition), at: 3)
+            statements.insertSteps.bind(Int64(count), at: 4)
+            try statements.insertSteps.run()
+        }
+        chunk.removeAll()
+    }
+
+    /// The inserts of a chunk and of its step counts, prepared once per commit.
+    private struct ChunkStatements {
+        let insertChunk: BoundStatement
+        let insertSteps: BoundStatement
+
+        init(_ db: Database) throws {
+            insertChunk = BoundStatement(
+                try db.cachedStatement(sql: "INSERT INTO event_chunks (first_sequence, last_sequence, event_count, body) VALUES (?, ?, ?, ?)")
+            )
+            insertSteps = BoundStatement(
+                try db.cachedStatement(sql: "INSERT INTO chunk_steps (workflow_id, chunk, job_position, steps) VALUES (?, ?, ?, ?)")
+            )
+        }
     }
 
     /// Writes one batch and prunes the oldest events beyond the retention.
@@ -361,7 +398,7 @@ package final class SQLiteEventStore: EventStore {
         let retention = UInt64(configuration.eventRetention)
         var (oldest, newest) = bounds.withLock { $0 }
         try pool.write { db in
-            let insertEvent = BoundStatement(try db.cachedStatement(sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, job_position, body) VALUES (?, ?, ?, ?, ?)"))
+            let chunkStatements = try ChunkStatements(db)
             let upsertProgress = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)"))
             let upsertWorkflow = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, ?, ?, ?, ?)"))
             let upsertRecord = BoundStatement(try db.cachedStatement(sql: """
@@ -373,8 +410,8 @@ package final class SQLiteEventStore: EventStore {
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
             // Jobs whose new attempt started: a row an earlier attempt left is stale.
             var restartedJobs: [String] = []
-            // One buffer for every body of the batch: each is bound in place, then overwritten.
-            var body = BinaryWriter(capacity: 1024)
+            // The batch's events, a chunk at a time: each is bound in place, then emptied.
+            var chunk = EventChunk()
             // Through the buffer, each write is borrowed where it lies; a `for` loop would copy
             // it out first (a retain and a release of each write's payload).
             try writes.withUnsafeBufferPointer { writes in
@@ -390,14 +427,10 @@ package final class SQLiteEventStore: EventStore {
                         // By index: the events are read in place, not copied field by field.
                         for index in events.indices {
                             let event = events[index]
-                            body.removeAll()
-                            RecordCodec.encode(event, into: &body)
-                            insertEvent.bind(Int64(event.sequence), at: 1)
-                            insertEvent.bind(event.workflowID, at: 2)
-                            insertEvent.bind(event.timestampMs, at: 3)
-                            // A step event is also its workflow's step: one row for both.
-                            insertEvent.bind(event.hasStep ? event.job.map { Int64($0.position) } : nil, at: 4)
-                            try insertEvent.run(binding: body.bytes, at: 5)
+                            chunk.append(event)
+                            if chunk.isFull {
+                                try Self.write(&chunk, with: chunkStatements)
+                            }
                             if event.kind == .progressUpdated, let job = event.job, let progress = event.progress {
                                 progressByJob[job.id] = (event.workflowID, progress, event.progressMessage)
                             } else if !progressByJob.isEmpty, event.jobStatus?.isTerminal == true, let job = event.job {
@@ -428,11 +461,14 @@ package final class SQLiteEventStore: EventStore {
                             try upsertRecord.run(binding: record.body, at: 4)
                         }
                     case .forget(let workflowID):
+                        // Its steps queued before are stored (and counted) first.
+                        try Self.write(&chunk, with: chunkStatements)
                         progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                         try forget(workflowID, keepingStepsFrom: oldest, in: db)
                     }
                 }
             }
+            try Self.write(&chunk, with: chunkStatements)
             if !restartedJobs.isEmpty {
                 let deleteProgress = BoundStatement(try db.cachedStatement(sql: "DELETE FROM progress WHERE job_id = ?"))
                 for jobID in restartedJobs {
@@ -447,15 +483,20 @@ package final class SQLiteEventStore: EventStore {
                 upsertProgress.bind(progress.message, at: 4)
                 try upsertProgress.run()
             }
-            // Prune in order, and in batches (a tenth of the retention) to keep commits short;
-            // the steps of retained workflows stay until their workflow is forgotten.
+            // Prune in order, and in batches (a tenth of the retention) to keep commits short,
+            // the chunks wholly older than the retention from the one holding `oldest` on; a
+            // chunk with steps of a retained workflow stays until they are all forgotten.
             if newest >= oldest + retention + max(1, retention / 10) {
                 let firstKept = newest - retention + 1
-                try db.execute(
-                    sql: "DELETE FROM events WHERE sequence >= ? AND sequence < ? AND job_position IS NULL",
-                    arguments: [Int64(oldest), Int64(firstKept)]
-                )
-                metrics.prunedEvents.increment(by: UInt64(db.changesCount))
+                let from = try Int64.fetchOne(db, sql: "SELECT max(first_sequence) FROM event_chunks WHERE first_sequence <= ?", arguments: [Int64(oldest)]) ?? 0
+                let prunable = """
+                    FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2
+                    AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = event_chunks.first_sequence)
+                    """
+                let arguments: StatementArguments = [from, Int64(firstKept)]
+                let pruned = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) \(prunable)", arguments: arguments) ?? 0
+                try db.execute(sql: "DELETE \(prunable)", arguments: arguments)
+                metrics.prunedEvents.increment(by: UInt64(pruned))
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
                 oldest = firstKept
             }
@@ -474,22 +515,40 @@ package final class SQLiteEventStore: EventStore {
     ) throws -> StoredEventScan {
         try pool.read { db in
             // Below the oldest whole sequence (read in the same snapshot) only kept steps
-            // remain: never part of a replay. With a workflow named, other workflows' rows are
-            // examined by their column: their bodies are neither copied out nor decoded.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: """
-                    SELECT sequence, CASE WHEN ?1 IS NULL OR workflow_id = ?1 THEN body END FROM events
-                    WHERE sequence > max(?2, coalesce((SELECT sequence FROM bounds WHERE name = 'oldest_event'), 1) - 1)
-                    AND sequence <= ?3 ORDER BY sequence LIMIT ?4
-                    """),
-                arguments: [filter.workflowID, Int64(sequence), Int64(through), scanLimit]
-            )
+            // remain: never part of a replay.
+            let oldestWhole = try Int64.fetchOne(db.cachedStatement(sql: "SELECT sequence FROM bounds WHERE name = 'oldest_event'")) ?? 1
+            let after = max(sequence, UInt64(max(1, oldestWhole)) - 1)
             var scan = StoredEventScan.Builder(matching: filter, limit: limit)
-            while let row = try rows.next() {
-                let goesOn = try scan.examine(UInt64(row[0] as Int64)) {
-                    try (row[1] as Data?).map { try RecordCodec.decodeEvent([UInt8]($0)) }
+            guard after < through, scanLimit > 0 else { return scan.scan }
+            // From the chunk that holds the event after `after` (or the first one after it).
+            let chunks = try Row.fetchCursor(
+                db.cachedStatement(sql: """
+                    SELECT body FROM event_chunks
+                    WHERE first_sequence >= coalesce((SELECT first_sequence FROM event_chunks WHERE first_sequence <= ?1 ORDER BY first_sequence DESC LIMIT 1), 0)
+                    AND first_sequence <= ?2 ORDER BY first_sequence
+                    """),
+                arguments: [Int64(after + 1), Int64(clamping: through)]
+            )
+            // With a workflow named, another workflow's event is told by its record's first
+            // fields: it is neither decoded nor copied out.
+            let workflowID = filter.workflowID.map { Array($0.utf8) }
+            var examined = 0
+            var goesOn = true
+            while goesOn, let row = try chunks.next() {
+                let body = [UInt8](row[0] as Data)
+                try EventChunk.forEachRecord(in: body) { sequence, record in
+                    guard sequence > after else { return true }
+                    guard sequence <= through, examined < scanLimit else {
+                        goesOn = false
+                        return false
+                    }
+                    examined += 1
+                    goesOn = try scan.examine(sequence) {
+                        if let workflowID, try !RecordCodec.event(body, in: record, isOfWorkflow: workflowID) { return nil }
+                        return try RecordCodec.decodeEvent(body, in: record)
+                    }
+                    return goesOn
                 }
-                if !goesOn { break }
             }
             return scan.scan
         }
@@ -514,11 +573,8 @@ package final class SQLiteEventStore: EventStore {
 
     package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
         try pool.read { db in
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.stepsOfWorkflow), arguments: [id, Int64(clamping: through)])
             var steps: [StoredStep] = []
-            while let row = try rows.next() {
-                steps.append(StoredStep(jobPosition: row[0], step: try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data))))
-            }
+            try Self.forEachStep(ofWorkflow: id, through: through, in: db) { steps.append($0) }
             return steps
         }
     }
@@ -537,9 +593,29 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// A workflow's steps through a sequence, oldest first, with their jobs' positions.
-    private static let stepsOfWorkflow =
-        "SELECT job_position, body FROM events WHERE workflow_id = ? AND job_position IS NOT NULL AND sequence <= ? ORDER BY sequence"
+    /// Calls `body` with each of workflow `id`'s stored steps through `sequence`, oldest first,
+    /// read from the chunks that count them; the chunks' other events are told apart by their
+    /// records' first fields, never decoded.
+    private static func forEachStep(ofWorkflow id: String, through sequence: UInt64, in db: Database, _ body: (StoredStep) -> Void) throws {
+        let chunks = try Row.fetchCursor(
+            db.cachedStatement(sql: """
+                SELECT body FROM event_chunks
+                WHERE first_sequence IN (SELECT chunk FROM chunk_steps WHERE workflow_id = ?1 AND chunk <= ?2) ORDER BY first_sequence
+                """),
+            arguments: [id, Int64(clamping: sequence)]
+        )
+        let workflowID = Array(id.utf8)
+        while let row = try chunks.next() {
+            let chunk = [UInt8](row[0] as Data)
+            try EventChunk.forEachRecord(in: chunk) { recordSequence, record in
+                guard recordSequence <= sequence else { return false }
+                if let step = try RecordCodec.storedStep(ofEvent: chunk, in: record, ofWorkflow: workflowID) {
+                    body(step)
+                }
+                return true
+            }
+        }
+    }
 
     /// Appends `workflow`'s stored steps with sequences up to `sequence` to its jobs, in order, in
     /// place of their counts of stored steps.
@@ -547,11 +623,9 @@ package final class SQLiteEventStore: EventStore {
         for position in workflow.jobs.indices {
             workflow.jobs[position].storedStepCount = 0
         }
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: stepsOfWorkflow), arguments: [workflow.id, Int64(clamping: sequence)])
-        while let row = try rows.next() {
-            let position = row[0] as Int
-            guard workflow.jobs.indices.contains(position) else { continue }
-            workflow.jobs[position].steps.append(try RecordCodec.decodeStep(ofEvent: [UInt8](row[1] as Data)))
+        try forEachStep(ofWorkflow: workflow.id, through: sequence, in: db) { stored in
+            guard workflow.jobs.indices.contains(stored.jobPosition) else { return }
+            workflow.jobs[stored.jobPosition].steps.append(stored.step)
         }
     }
 
@@ -568,7 +642,7 @@ package final class SQLiteEventStore: EventStore {
             // Written before snapshots counted their steps (or none logged any): count them.
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT job_position, count(*) FROM events WHERE workflow_id = ? AND job_position IS NOT NULL GROUP BY job_position",
+                sql: "SELECT job_position, sum(steps) FROM chunk_steps WHERE workflow_id = ? GROUP BY job_position",
                 arguments: [id]
             )
             while let row = try rows.next() {
@@ -595,11 +669,11 @@ package final class SQLiteEventStore: EventStore {
                         running.append(workflow.id)
                     }
                 }
-                var lastSequence = UInt64(try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM events") ?? 0)
+                var lastSequence = UInt64(try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_chunks ORDER BY first_sequence DESC LIMIT 1") ?? 0)
                 // An ended workflow's steps stay in the store, counted; a running one's are loaded.
                 let counts = try Row.fetchCursor(
                     db,
-                    sql: "SELECT workflow_id, job_position, count(*) FROM events WHERE job_position IS NOT NULL GROUP BY workflow_id, job_position"
+                    sql: "SELECT workflow_id, job_position, sum(steps) FROM chunk_steps GROUP BY workflow_id, job_position"
                 )
                 while let row = try counts.next() {
                     guard let index = indexByID[row[0] as String] else { continue }

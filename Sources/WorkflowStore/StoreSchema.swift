@@ -4,12 +4,16 @@ import WorkflowModel
 
 /// The store's tables, created and evolved by numbered migrations.
 ///
-/// - `events`: the log, one row per event (`body` is the event in `RecordCodec`'s binary format), by sequence.
-///   A step event (v3) also names its job's `job_position` and is a step of its workflow: it
-///   stays, past the event retention, as long as its workflow does (`events_steps_by_workflow`
-///   finds a workflow's steps).
-/// - `bounds` (v3): `oldest_event`, the oldest sequence the log still holds whole (older rows are
-///   kept steps only); absent until the first prune.
+/// - `event_chunks` (v4): the log, consecutive events of a commit per row (``EventChunk``: each
+///   event in `RecordCodec`'s binary format), by the first and last sequence a row holds; rows
+///   never overlap. A row holding steps of a retained workflow stays, past the event retention,
+///   as long as one of them does.
+/// - `chunk_steps` (v4): how many steps of each job of a workflow each chunk holds: how a
+///   workflow's steps are found and counted, and what keeps their chunks.
+/// - `events` (v1–v3): the log, one row per event; a step event (v3) also named its job's
+///   `job_position`. v4 moved the rows into chunks.
+/// - `bounds` (v3): `oldest_event`, the oldest sequence the log still holds whole (older chunks
+///   are kept for their steps only); absent until the first prune.
 /// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first
 ///   sequence; `status` holds the API's name (`RUNNING`, …) for people reading the file, and the
 ///   store never reads it back.
@@ -81,7 +85,57 @@ enum StoreSchema {
                 CREATE INDEX events_steps_by_workflow ON events(workflow_id, sequence) WHERE job_position IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE event_chunks (
+                    first_sequence INTEGER PRIMARY KEY,
+                    last_sequence INTEGER NOT NULL,
+                    event_count INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE TABLE chunk_steps (
+                    workflow_id TEXT NOT NULL,
+                    chunk INTEGER NOT NULL,
+                    job_position INTEGER NOT NULL,
+                    steps INTEGER NOT NULL,
+                    PRIMARY KEY (workflow_id, chunk, job_position)
+                ) WITHOUT ROWID;
+                CREATE INDEX chunk_steps_by_chunk ON chunk_steps(chunk);
+                """)
+            try moveEventsIntoChunks(db)
+            try db.execute(sql: "DROP TABLE events")
+        }
         return migrator
+    }
+
+    /// v4: every row of `events`, in order, into chunks of up to ``EventChunk/maxEvents``
+    /// events; bodies are copied as they are, and a row with a `job_position` is counted as its
+    /// workflow's step.
+    private static func moveEventsIntoChunks(_ db: Database) throws {
+        let insertChunk = try db.makeStatement(sql: "INSERT INTO event_chunks (first_sequence, last_sequence, event_count, body) VALUES (?, ?, ?, ?)")
+        let insertSteps = try db.makeStatement(sql: "INSERT INTO chunk_steps (workflow_id, chunk, job_position, steps) VALUES (?, ?, ?, ?)")
+        var chunk = EventChunk()
+        func write() throws {
+            guard !chunk.isEmpty else { return }
+            let first = Int64(chunk.firstSequence)
+            try insertChunk.execute(arguments: [first, Int64(chunk.lastSequence), chunk.eventCount, Data(chunk.body.bytes)])
+            for (job, count) in chunk.stepCounts {
+                try insertSteps.execute(arguments: [job.workflowID, first, job.jobPosition, count])
+            }
+            chunk.removeAll()
+        }
+        let rows = try Row.fetchCursor(db, sql: "SELECT sequence, workflow_id, job_position, body FROM events ORDER BY sequence")
+        while let row = try rows.next() {
+            let position: Int? = row[2]
+            chunk.append(
+                record: [UInt8](row[3] as Data), sequence: UInt64(row[0] as Int64),
+                stepOf: position.map { EventChunk.StepsOfJob(workflowID: row[1], jobPosition: $0) }
+            )
+            if chunk.isFull {
+                try write()
+            }
+        }
+        try write()
     }
 
     /// Unlike the SQL-only migrations before it, v3 reads and writes bodies with today's

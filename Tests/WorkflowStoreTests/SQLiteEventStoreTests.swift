@@ -4,13 +4,28 @@ import Logging
 import Testing
 import WorkflowEngine
 import WorkflowModel
-import WorkflowStore
+@testable import WorkflowStore
 
 @Suite("SQLiteEventStore")
 struct SQLiteEventStoreTests {
     static let logger = Logger(label: "workflow-store-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// A fresh data directory under the system's temporary directory.
+    /// Every event the file's chunks hold, in order, read with no store open.
+    static func storedEvents(in queue: DatabaseQueue) throws -> [WorkflowModel.LogEvent] {
+        try queue.read { db in
+            var events: [WorkflowModel.LogEvent] = []
+            for body in try Data.fetchAll(db, sql: "SELECT body FROM event_chunks ORDER BY first_sequence") {
+                let bytes = [UInt8](body)
+                try EventChunk.forEachRecord(in: bytes) { _, record in
+                    events.append(try RecordCodec.decodeEvent(bytes, in: record))
+                    return true
+                }
+            }
+            return events
+        }
+    }
+
     static func temporaryDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("workflow-store-\(UUID().uuidString)").path
     }
@@ -150,15 +165,28 @@ struct SQLiteEventStoreTests {
         #expect(fromZero.scanned == oldest...oldest)
     }
 
-    @Test("a scan for one workflow never decodes another's events: a body no decoder accepts in another workflow's row is passed over")
+    @Test("a scan for one workflow never decodes another's events: a record no decoder accepts past another workflow's ID is passed over")
     func eventsOfOneWorkflowSkipOtherBodies() throws {
         let directory = Self.temporaryDirectory()
         let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
         store.enqueue(.events((UInt64(1)...6).map { Self.event($0, workflowID: $0.isMultiple(of: 2) ? "wf-b" : "wf-a") }))
         store.flush()
+        // Every field of wf-a's records after its workflow's ID becomes bytes no decoder accepts.
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
         try queue.write { db in
-            try db.execute(sql: "UPDATE events SET body = x'FF' WHERE workflow_id = 'wf-a'")
+            for row in try Row.fetchAll(db, sql: "SELECT first_sequence, body FROM event_chunks") {
+                var body = [UInt8](row[1] as Data)
+                try EventChunk.forEachRecord(in: body) { _, record in
+                    guard try RecordCodec.event(body, in: record, isOfWorkflow: Array("wf-a".utf8)) else { return true }
+                    var header = BinaryReader(body, in: record)
+                    for _ in 0..<4 { _ = try header.readUInt64() }
+                    try header.skipString()
+                    try header.skipString()
+                    for index in header.position..<record.upperBound { body[index] = 0xFF }
+                    return true
+                }
+                try db.execute(sql: "UPDATE event_chunks SET body = ? WHERE first_sequence = ?", arguments: [Data(body), row[0] as Int64])
+            }
         }
 
         let scan = try store.events(after: 0, through: 6, matching: EventFilter(workflowID: "wf-b"), scanLimit: 100, limit: 100)

@@ -5,8 +5,9 @@ import WorkflowEngine
 import WorkflowModel
 @testable import WorkflowStore
 
-/// A step is one row of `events` (schema v3): kept past the event retention while its workflow
-/// is, gone when the workflow is forgotten, and moved there from v2's `steps` table.
+/// A step is stored once, as its event in the log (schema v3, in chunks since v4): kept past the
+/// event retention while its workflow is, gone when the workflow is forgotten, and moved there
+/// from v2's `steps` table.
 @Suite("Steps in the event log")
 struct StepsInEventLogTests {
     private static let logger = SQLiteEventStoreTests.logger
@@ -132,9 +133,7 @@ struct StepsInEventLogTests {
         #expect(recovered.lastSequence == 5)
         #expect(recovered.workflows.first?.workflow.jobs[0].steps == stepEvents.map { $0.step! })
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
-        let restored = try queue.read { db in
-            try Data.fetchAll(db, sql: "SELECT body FROM events WHERE sequence < 3 ORDER BY sequence").map { try RecordCodec.decodeEvent([UInt8]($0)) }
-        }
+        let restored = try SQLiteEventStoreTests.storedEvents(in: queue).filter { $0.sequence < 3 }
         #expect(restored == Array(stepEvents.prefix(2)))
         #expect(try queue.read { db in try Bool.fetchOne(db, sql: "SELECT count(*) = 0 FROM sqlite_master WHERE name = 'steps'") } == true)
     }

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Testing
+import WorkflowEngine
+import WorkflowModel
+@testable import WorkflowStore
+
+/// The log in chunks (schema v4): many events per row, read from any cursor, kept for the steps
+/// of retained workflows, and moved there from v3's row per event.
+@Suite("The log in chunks")
+struct ChunkedLogTests {
+    private static let logger = SQLiteEventStoreTests.logger
+
+    private static func step(_ sequence: UInt64, of workflowID: String, position: Int = 0) -> WorkflowModel.LogEvent {
+        SQLiteEventStoreTests.event(sequence, workflowID: workflowID, job: JobRef(id: "\(workflowID)-j\(position + 1)", name: "Fetch", position: position))
+    }
+
+    private static func chunkRanges(in directory: String) throws -> [ClosedRange<Int64>] {
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT first_sequence, last_sequence FROM event_chunks ORDER BY first_sequence").map { $0[0]...$0[1] }
+        }
+    }
+
+    @Test("a commit larger than a chunk is stored in several, and reads from any cursor go across their edges")
+    func readsAcrossChunks() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        let count = UInt64(2 * EventChunk.maxEvents + 88)
+        store.enqueue(.events((1...count).map { SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: $0.isMultiple(of: 3) ? "wf-b" : "wf-a") }))
+        store.flush()
+
+        let edge = Int64(EventChunk.maxEvents)
+        #expect(try Self.chunkRanges(in: directory) == [1...edge, edge + 1...2 * edge, 2 * edge + 1...Int64(count)])
+        for cursor in [0, edge - 1, edge, edge + 1, 2 * edge - 2, Int64(count) - 2] {
+            let after = UInt64(cursor)
+            #expect(try store.events(after: after, through: count, limit: 3).map(\.sequence) == Array(after + 1...min(after + 3, count)))
+        }
+        let after = UInt64(edge - 2)
+        let ofB = try store.events(after: after, through: count, matching: EventFilter(workflowID: "wf-b"), scanLimit: 10, limit: 3)
+        let expected = Array((after + 1...count).filter { $0.isMultiple(of: 3) }.prefix(3))
+        #expect(ofB.events.map(\.sequence) == expected)
+        #expect(ofB.scanned == after + 1...expected[2])
+        #expect(try store.events(after: count, through: count + 10, limit: 3).isEmpty)
+    }
+
+    @Test("pruning keeps a chunk while it holds steps of a retained workflow; forgetting the last of them deletes it once the log is past it")
+    func chunksKeptForSteps() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-b"), firstSequence: 3),
+            .events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a"), Self.step(3, of: "wf-b"), Self.step(4, of: "wf-b", position: 1)]),
+        ])
+        // A commit of its own, so that its chunk holds these four events only.
+        store.flush()
+        for sequence in UInt64(5)...60 {
+            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
+        }
+        store.flush()
+        let oldest = try #require(store.oldestStoredSequence)
+        #expect(oldest > 40)
+        #expect(try Self.chunkRanges(in: directory).first == 1...4)
+        #expect(try Self.chunkRanges(in: directory).dropFirst().allSatisfy { UInt64($0.upperBound) >= oldest })
+        #expect(try store.events(after: 0, through: 60, limit: 100).map(\.sequence) == Array(oldest...60))
+
+        store.enqueue(.forget(workflowID: "wf-a"))
+        store.flush()
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[3, 0], [4, 1]])
+        #expect(try Self.chunkRanges(in: directory).first == 1...4)
+
+        store.enqueue(.forget(workflowID: "wf-b"))
+        store.flush()
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).isEmpty)
+        #expect(try Self.chunkRanges(in: directory).allSatisfy { UInt64($0.upperBound) >= oldest })
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
+    }
+
+    @Test("a v3 file's rows move into chunks: replays, steps below the oldest whole sequence, their counts and the bounds read as before")
+    func migrationFromV3() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var workflow = SQLiteEventStoreTests.runningWorkflow(id: "wf-keep")
+        workflow.jobs[0].status = .completed
+        workflow.jobs[1].status = .running
+        let rows: [(event: WorkflowModel.LogEvent, position: Int?)] = [
+            (Self.step(1, of: "wf-keep"), 0),
+            (Self.step(2, of: "wf-keep"), 0),
+            (Self.step(5, of: "wf-keep"), 0),
+            (SQLiteEventStoreTests.event(6, .progressUpdated, workflowID: "wf-other"), nil),
+            (SQLiteEventStoreTests.event(7, .jobStarted, workflowID: "wf-keep"), nil),
+            (Self.step(8, of: "wf-keep", position: 1), 1),
+        ]
+        do {
+            let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+            try StoreSchema.migrator.migrate(queue, upTo: "v3")
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO workflows (id, first_sequence, status, finished_at_ms, body) VALUES (?, 1, 'RUNNING', NULL, ?)",
+                    arguments: [workflow.id, Data(RecordCodec.encode(workflow))]
+                )
+                for row in rows {
+                    try db.execute(
+                        sql: "INSERT INTO events (sequence, workflow_id, timestamp_ms, job_position, body) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [Int64(row.event.sequence), row.event.workflowID, row.event.timestampMs, row.position, Data(RecordCodec.encode(row.event))]
+                    )
+                }
+                // Pruned by v3: events 3 and 4, not the kept steps 1 and 2.
+                try db.execute(sql: "INSERT INTO bounds (name, sequence) VALUES ('oldest_event', 5)")
+            }
+        }
+
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        #expect(store.oldestStoredSequence == 5)
+        #expect(try store.events(after: 0, through: 8, limit: 10) == rows.suffix(4).map(\.event))
+        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[1, 0], [2, 0], [5, 0], [8, 1]])
+        let recovered = try store.recover()
+        #expect(recovered.lastSequence == 8)
+        #expect(recovered.workflows.first?.workflow.jobs.map { $0.steps.map(\.sequence) } == [[1, 2, 5], [8], []])
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        #expect(try SQLiteEventStoreTests.storedEvents(in: queue) == rows.map(\.event))
+        #expect(try queue.read { db in try Bool.fetchOne(db, sql: "SELECT count(*) = 0 FROM sqlite_master WHERE name = 'events'") } == true)
+        let counts = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT job_position, sum(steps) FROM chunk_steps WHERE workflow_id = 'wf-keep' GROUP BY job_position ORDER BY job_position")
+                .map { [$0[0] as Int, $0[1] as Int] }
+        }
+        #expect(counts == [[0, 3], [1, 1]])
+    }
+}
