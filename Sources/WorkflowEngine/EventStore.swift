@@ -25,8 +25,9 @@ public protocol EventStore: AnyObject, Sendable {
     /// committed sequence. Set it once, before the first ``enqueue(_:)``.
     func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void)
 
-    /// Queues writes for the next commit, in order; returns at once. A snapshot's jobs may hold
-    /// steps: a store keeps their count, never the steps (see ``StoreWrite/workflow(_:firstSequence:)``).
+    /// Queues writes for the next commit, in order; returns at once. Events come in sequence
+    /// order, each once (the log queues them under its lock). A snapshot's jobs may hold steps:
+    /// a store keeps their count, never the steps (see ``StoreWrite/workflow(_:firstSequence:)``).
     func enqueue(_ write: StoreWrite)
 
     /// Queues writes for the next commit, in order, all in the same transaction: a crash keeps
@@ -45,8 +46,8 @@ public protocol EventStore: AnyObject, Sendable {
     /// at most `scanLimit` of them, and stops after the `limit`th match. The log tells from the
     /// first sequence examined whether the events after `sequence` were pruned meanwhile.
     ///
-    /// A store that can tell an event's workflow without decoding it (the SQLite store: a
-    /// column) decodes, for a filter naming a workflow, only that workflow's events; the
+    /// A store that can tell an event's workflow without decoding it (the SQLite store: its
+    /// records' first fields) decodes, for a filter naming a workflow, only that workflow's events; the
     /// default implementation decodes every event examined, read with
     /// ``events(after:through:limit:)``.
     ///

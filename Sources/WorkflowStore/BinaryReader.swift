@@ -82,7 +82,7 @@ struct BinaryReader {
         return bytes[start..<offset].elementsEqual(utf8)
     }
 
-    /// Reads 4 bytes written by ``BinaryWriter/writeFixedUInt32(_:at:)``, little-endian.
+    /// Reads 4 bytes written by ``BinaryWriter/setFixedUInt32(_:at:)``, little-endian.
     mutating func readFixedUInt32() throws -> UInt32 {
         guard end - offset >= 4 else { throw Malformed() }
         defer { offset += 4 }

@@ -16,7 +16,7 @@ struct BinaryWriter {
     /// The number of bytes written so far.
     var count: Int { bytes.count }
 
-    /// Appends 4 bytes for a length not known yet, to set with ``writeFixedUInt32(_:at:)``.
+    /// Appends 4 bytes for a length not known yet, to set with ``setFixedUInt32(_:at:)``.
     /// - Returns: Where they are.
     mutating func reserveFixedUInt32() -> Int {
         let offset = bytes.count
@@ -25,7 +25,7 @@ struct BinaryWriter {
     }
 
     /// Sets the 4 bytes at `offset` (from ``reserveFixedUInt32()``) to `value`, little-endian.
-    mutating func writeFixedUInt32(_ value: UInt32, at offset: Int) {
+    mutating func setFixedUInt32(_ value: UInt32, at offset: Int) {
         for index in 0..<4 {
             bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index))
         }

@@ -1,9 +1,11 @@
 import WorkflowModel
 
-/// Consecutive events of one commit stored together, one row of `event_chunks` (schema v4):
-/// each event a record in ``RecordCodec``'s event format behind its length (4 bytes,
-/// little-endian). A commit costs SQLite a row per chunk instead of a row per event, and
-/// SQLite's cost is per row far more than per byte.
+/// Events stored together in sequence order, one row of `event_chunks` (schema v4): each
+/// event a record in ``RecordCodec``'s event format behind its length (4 bytes,
+/// little-endian). A commit stores its consecutive events in chunks, a row per chunk instead of
+/// a row per event, and SQLite's cost is per row far more than per byte. (v4 packed v3's rows,
+/// gaps below the oldest whole sequence included; pruning leaves a chunk it keeps for its
+/// workflows' steps with those steps only.)
 ///
 /// ```swift
 /// var chunk = EventChunk()
@@ -42,19 +44,20 @@ struct EventChunk {
     mutating func append(_ event: borrowing LogEvent) {
         let lengthOffset = body.reserveFixedUInt32()
         RecordCodec.encode(event, into: &body)
-        body.writeFixedUInt32(UInt32(body.count - lengthOffset - 4), at: lengthOffset)
+        body.setFixedUInt32(UInt32(body.count - lengthOffset - 4), at: lengthOffset)
         let job = event.hasStep ? event.job : nil
         added(event.sequence, stepOf: job.map { StepsOfJob(workflowID: event.workflowID, jobPosition: $0.position) })
     }
 
     /// Appends the record of an event stored before, as it is (the v4 migration).
     mutating func append(record: [UInt8], sequence: UInt64, stepOf job: StepsOfJob?) {
-        body.writeFixedUInt32(UInt32(record.count), at: body.reserveFixedUInt32())
+        body.setFixedUInt32(UInt32(record.count), at: body.reserveFixedUInt32())
         body.write(raw: record)
         added(sequence, stepOf: job)
     }
 
     private mutating func added(_ sequence: UInt64, stepOf job: StepsOfJob?) {
+        assert(eventCount == 0 || sequence > lastSequence, "a chunk's events are in sequence order")
         if eventCount == 0 { firstSequence = sequence }
         lastSequence = sequence
         eventCount += 1

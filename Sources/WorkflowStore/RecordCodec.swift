@@ -357,12 +357,11 @@ enum RecordCodec {
         return try readStep(&reader)
     }
 
-    /// The step of a `stepLogged` event's record, read without decoding the rest of the event.
-    ///
-    /// - Throws: ``BinaryReader/Malformed`` when the record is malformed or holds no step.
     /// The step of the event whose record `range` of `bytes` holds, with its job's position,
     /// when it is a step of the workflow whose ID's UTF-8 is `workflowID` (else `nil`); read
     /// without decoding the rest of the event, nor anything of another workflow's.
+    ///
+    /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func storedStep(ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> StoredStep? {
         var reader = BinaryReader(bytes, in: range)
         _ = try reader.readUInt64()
@@ -381,10 +380,33 @@ enum RecordCodec {
         return StoredStep(jobPosition: position, step: try readStep(&reader))
     }
 
+    /// The workflow whose step the event whose record `range` of `bytes` holds is, or `nil`
+    /// when it holds no step, read without decoding the step.
+    ///
+    /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
+    static func workflowID(ofStepEvent bytes: [UInt8], in range: Range<Int>) throws -> String? {
+        var reader = BinaryReader(bytes, in: range)
+        _ = try reader.readUInt64()
+        _ = try reader.readInt64()
+        _ = try reader.readUInt64()
+        _ = try reader.readUInt64()
+        try reader.skipString()
+        let workflowID = try reader.readString()
+        try reader.skipString()
+        try reader.skipString()
+        guard try reader.readBool() else { return nil }
+        try reader.skipString()
+        try reader.skipString()
+        _ = try reader.readInt()
+        return try reader.readBool() ? workflowID : nil
+    }
+
     /// Whether the event whose record `range` of `bytes` holds belongs to the workflow whose
     /// ID's UTF-8 is `workflowID`, read from the record's first fields (whose order never
     /// changes) without decoding it.
-    static func event(_ bytes: [UInt8], in range: Range<Int>, isOfWorkflow workflowID: [UInt8]) throws -> Bool {
+    ///
+    /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
+    static func isEvent(_ bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> Bool {
         var reader = BinaryReader(bytes, in: range)
         _ = try reader.readUInt64()
         _ = try reader.readInt64()

@@ -334,29 +334,62 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Deletes workflow `id`'s tree and progress, and its claim on the chunks that hold its
-    /// steps: a chunk wholly older than `oldest` (the oldest whole sequence) goes once no
-    /// retained workflow's steps are in it; a newer one stays part of the log, pruned in order
-    /// with the rest (deleting it would punch a hole in the log).
-    private func forget(_ id: String, keepingStepsFrom oldest: UInt64, in db: Database) throws {
+    /// Deletes workflow `id`'s tree and progress, and its claims on the chunks that hold its
+    /// steps. A chunk wholly older than `oldestWhole` (the oldest whole sequence) loses the
+    /// workflow's steps (and goes with the last claim on it); a newer one stays part of the log,
+    /// pruned in order with the rest (deleting it would punch a hole in the log).
+    /// - Returns: How many events it deleted.
+    private static func forget(_ id: String, oldestWhole: UInt64, in db: Database) throws -> Int {
         let olderChunks = try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT DISTINCT chunk FROM chunk_steps WHERE workflow_id = ? AND chunk < ?"),
-            arguments: [id, Int64(oldest)]
+            db.cachedStatement(sql: """
+                SELECT first_sequence FROM event_chunks
+                WHERE first_sequence IN (SELECT chunk FROM chunk_steps WHERE workflow_id = ?1 AND chunk < ?2) AND last_sequence < ?2
+                """),
+            arguments: [id, Int64(oldestWhole)]
         )
         for sql in ["DELETE FROM workflows WHERE id = ?", "DELETE FROM progress WHERE workflow_id = ?", "DELETE FROM chunk_steps WHERE workflow_id = ?"] {
             let delete = BoundStatement(try db.cachedStatement(sql: sql))
             delete.bind(id, at: 1)
             try delete.run()
         }
-        let deleteChunk = BoundStatement(try db.cachedStatement(sql: """
-            DELETE FROM event_chunks WHERE first_sequence = ?1 AND last_sequence < ?2
-            AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = ?1)
-            """))
+        var deleted = 0
         for chunk in olderChunks {
-            deleteChunk.bind(chunk, at: 1)
-            deleteChunk.bind(Int64(oldest), at: 2)
-            try deleteChunk.run()
+            deleted += try keepOnlyClaimedSteps(inChunk: chunk, in: db)
         }
+        return deleted
+    }
+
+    /// Reduces chunk `first`, which the log no longer holds whole, to the steps of the
+    /// workflows that claim it (`chunk_steps`), or deletes it when none does: a kept chunk
+    /// holds only what a retained workflow reads back, not the other events of its commit.
+    /// - Returns: How many events it deleted.
+    private static func keepOnlyClaimedSteps(inChunk first: Int64, in db: Database) throws -> Int {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT event_count, body FROM event_chunks WHERE first_sequence = ?"), arguments: [first]
+        ) else { return 0 }
+        let eventCount: Int = row[0]
+        let claimants = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT workflow_id FROM chunk_steps WHERE chunk = ?"), arguments: [first]))
+        guard !claimants.isEmpty else {
+            try db.execute(sql: "DELETE FROM event_chunks WHERE first_sequence = ?", arguments: [first])
+            return eventCount
+        }
+        let body = [UInt8](row[1] as Data)
+        var kept = BinaryWriter(capacity: body.count)
+        var keptCount = 0
+        try EventChunk.forEachRecord(in: body) { _, record in
+            if let owner = try RecordCodec.workflowID(ofStepEvent: body, in: record), claimants.contains(owner) {
+                kept.setFixedUInt32(UInt32(record.count), at: kept.reserveFixedUInt32())
+                kept.write(raw: body[record])
+                keptCount += 1
+            }
+            return true
+        }
+        if keptCount < eventCount {
+            try db.execute(
+                sql: "UPDATE event_chunks SET event_count = ?, body = ? WHERE first_sequence = ?", arguments: [keptCount, Data(kept.bytes), first]
+            )
+        }
+        return eventCount - keptCount
     }
 
     /// Inserts `chunk` (unless empty) and the counts of the steps it holds, then empties it.
@@ -464,7 +497,8 @@ package final class SQLiteEventStore: EventStore {
                         // Its steps queued before are stored (and counted) first.
                         try Self.write(&chunk, with: chunkStatements)
                         progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
-                        try forget(workflowID, keepingStepsFrom: oldest, in: db)
+                        let deleted = try Self.forget(workflowID, oldestWhole: oldest, in: db)
+                        metrics.prunedEvents.increment(by: UInt64(deleted))
                     }
                 }
             }
@@ -484,18 +518,19 @@ package final class SQLiteEventStore: EventStore {
                 try upsertProgress.run()
             }
             // Prune in order, and in batches (a tenth of the retention) to keep commits short,
-            // the chunks wholly older than the retention from the one holding `oldest` on; a
-            // chunk with steps of a retained workflow stays until they are all forgotten.
+            // the chunks wholly older than the retention from the one holding `oldest` on; one
+            // with steps of a retained workflow keeps them until they are all forgotten.
             if newest >= oldest + retention + max(1, retention / 10) {
                 let firstKept = newest - retention + 1
                 let from = try Int64.fetchOne(db, sql: "SELECT max(first_sequence) FROM event_chunks WHERE first_sequence <= ?", arguments: [Int64(oldest)]) ?? 0
-                let prunable = """
-                    FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2
-                    AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = event_chunks.first_sequence)
-                    """
+                let older = "FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2"
+                let unclaimed = "\(older) AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = event_chunks.first_sequence)"
                 let arguments: StatementArguments = [from, Int64(firstKept)]
-                let pruned = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) \(prunable)", arguments: arguments) ?? 0
-                try db.execute(sql: "DELETE \(prunable)", arguments: arguments)
+                var pruned = Int(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) \(unclaimed)", arguments: arguments) ?? 0)
+                try db.execute(sql: "DELETE \(unclaimed)", arguments: arguments)
+                for chunk in try Int64.fetchAll(db, sql: "SELECT first_sequence \(older)", arguments: arguments) {
+                    pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
+                }
                 metrics.prunedEvents.increment(by: UInt64(pruned))
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
                 oldest = firstKept
@@ -514,8 +549,9 @@ package final class SQLiteEventStore: EventStore {
         after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int
     ) throws -> StoredEventScan {
         try pool.read { db in
-            // Below the oldest whole sequence (read in the same snapshot) only kept steps
-            // remain: never part of a replay.
+            // Below the oldest whole sequence (read in the same snapshot) are what pruning left,
+            // steps kept for their workflows and the head of the chunk holding it: never part
+            // of a replay.
             let oldestWhole = try Int64.fetchOne(db.cachedStatement(sql: "SELECT sequence FROM bounds WHERE name = 'oldest_event'")) ?? 1
             let after = max(sequence, UInt64(max(1, oldestWhole)) - 1)
             var scan = StoredEventScan.Builder(matching: filter, limit: limit)
@@ -544,7 +580,7 @@ package final class SQLiteEventStore: EventStore {
                     }
                     examined += 1
                     goesOn = try scan.examine(sequence) {
-                        if let workflowID, try !RecordCodec.event(body, in: record, isOfWorkflow: workflowID) { return nil }
+                        if let workflowID, try !RecordCodec.isEvent(body, in: record, ofWorkflow: workflowID) { return nil }
                         return try RecordCodec.decodeEvent(body, in: record)
                     }
                     return goesOn

@@ -6,14 +6,15 @@ import WorkflowModel
 ///
 /// - `event_chunks` (v4): the log, consecutive events of a commit per row (``EventChunk``: each
 ///   event in `RecordCodec`'s binary format), by the first and last sequence a row holds; rows
-///   never overlap. A row holding steps of a retained workflow stays, past the event retention,
-///   as long as one of them does.
+///   never overlap. Once the log no longer holds a row whole, it keeps only the steps of the
+///   retained workflows that claim it, and goes with the last of them.
 /// - `chunk_steps` (v4): how many steps of each job of a workflow each chunk holds: how a
-///   workflow's steps are found and counted, and what keeps their chunks.
+///   workflow's steps are found and counted, and the claims that keep their chunks.
 /// - `events` (v1–v3): the log, one row per event; a step event (v3) also named its job's
-///   `job_position`. v4 moved the rows into chunks.
-/// - `bounds` (v3): `oldest_event`, the oldest sequence the log still holds whole (older chunks
-///   are kept for their steps only); absent until the first prune.
+///   `job_position`. v4 packed the rows, in order, into chunks, in the migration's one
+///   transaction (the WAL grows to about the log's size once).
+/// - `bounds` (v3): `oldest_event`, the oldest sequence the log still holds whole (below it:
+///   kept steps, and the head of the chunk that holds it); absent until the first prune.
 /// - `workflows`: each retained workflow's state without steps (`body`, binary) and its first
 ///   sequence; `status` holds the API's name (`RUNNING`, …) for people reading the file, and the
 ///   store never reads it back.

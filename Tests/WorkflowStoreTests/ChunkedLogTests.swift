@@ -44,32 +44,54 @@ struct ChunkedLogTests {
         #expect(try store.events(after: count, through: count + 10, limit: 3).isEmpty)
     }
 
-    @Test("pruning keeps a chunk while it holds steps of a retained workflow; forgetting the last of them deletes it once the log is past it")
+    /// The sequences of the events chunk `first` holds, in order.
+    private static func sequences(inChunk first: Int64, in directory: String) throws -> [UInt64] {
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        let body = try queue.read { db in try Data.fetchOne(db, sql: "SELECT body FROM event_chunks WHERE first_sequence = ?", arguments: [first]) }
+        guard let body else { return [] }
+        var sequences: [UInt64] = []
+        try EventChunk.forEachRecord(in: [UInt8](body)) { sequence, _ in
+            sequences.append(sequence)
+            return true
+        }
+        return sequences
+    }
+
+    @Test("once pruned past, a chunk keeps only the steps of the retained workflows that claim it; forgetting one takes its steps out, the last one the chunk")
     func chunksKeptForSteps() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
         store.enqueue(contentsOf: [
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-b"), firstSequence: 3),
-            .events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a"), Self.step(3, of: "wf-b"), Self.step(4, of: "wf-b", position: 1)]),
+            .events([
+                Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a"),
+                SQLiteEventStoreTests.event(3, .jobStarted, workflowID: "wf-b", job: JobRef(id: "wf-b-j2", name: "Process", position: 1)),
+                Self.step(4, of: "wf-b", position: 1),
+                SQLiteEventStoreTests.event(5, .progressUpdated, workflowID: "wf-other"),
+                Self.step(6, of: "wf-b"),
+            ]),
         ])
-        // A commit of its own, so that its chunk holds these four events only.
+        // A commit of its own, so that its chunk holds these six events only.
         store.flush()
-        for sequence in UInt64(5)...60 {
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4, 5, 6])
+        for sequence in UInt64(7)...60 {
             store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
         }
         store.flush()
         let oldest = try #require(store.oldestStoredSequence)
         #expect(oldest > 40)
-        #expect(try Self.chunkRanges(in: directory).first == 1...4)
+        #expect(try Self.chunkRanges(in: directory).first == 1...6)
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 4, 6])
         #expect(try Self.chunkRanges(in: directory).dropFirst().allSatisfy { UInt64($0.upperBound) >= oldest })
         #expect(try store.events(after: 0, through: 60, limit: 100).map(\.sequence) == Array(oldest...60))
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).map(\.step.sequence) == [1, 2])
 
         store.enqueue(.forget(workflowID: "wf-a"))
         store.flush()
         #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
-        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[3, 0], [4, 1]])
-        #expect(try Self.chunkRanges(in: directory).first == 1...4)
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[4, 1], [6, 0]])
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [4, 6])
 
         store.enqueue(.forget(workflowID: "wf-b"))
         store.flush()
@@ -79,7 +101,49 @@ struct ChunkedLogTests {
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
     }
 
-    @Test("a v3 file's rows move into chunks: replays, steps below the oldest whole sequence, their counts and the bounds read as before")
+    @Test("a chunk that holds the oldest whole sequence stays whole, claimed or not, and is pruned once the log is past it")
+    func chunkAcrossTheOldestWholeSequence() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .events([Self.step(1, of: "wf-a")] + (2...12).map { SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other") }),
+        ])
+        store.flush()
+        let oldest = try #require(store.oldestStoredSequence)
+        #expect(oldest > 1 && oldest <= 12)
+        #expect(try store.events(after: 0, through: 12, limit: 100).map(\.sequence) == Array(oldest...12))
+
+        store.enqueue(.forget(workflowID: "wf-a"))
+        store.flush()
+        #expect(try Self.sequences(inChunk: 1, in: directory) == Array(1...12), "the log still holds part of it")
+        #expect(try store.events(after: 0, through: 12, limit: 100).map(\.sequence) == Array(oldest...12))
+
+        for sequence in UInt64(13)...30 {
+            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
+            store.flush()
+        }
+        #expect(try #require(store.oldestStoredSequence) > 12)
+        #expect(try Self.chunkRanges(in: directory).first.map { $0.lowerBound > 1 } == true)
+    }
+
+    @Test("a workflow forgotten in the commit that stores its steps leaves no claim on their chunk")
+    func forgottenInTheSameCommit() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a")]),
+            .forget(workflowID: "wf-a"),
+        ])
+        store.flush()
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
+        #expect(try store.events(after: 0, through: 2, limit: 10).map(\.sequence) == [1, 2])
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
+    }
+
+    @Test("a v3 file's rows move into chunks of the most events a chunk holds: replays, steps below the oldest whole sequence, their counts and the bounds read as before")
     func migrationFromV3() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -93,7 +157,7 @@ struct ChunkedLogTests {
             (SQLiteEventStoreTests.event(6, .progressUpdated, workflowID: "wf-other"), nil),
             (SQLiteEventStoreTests.event(7, .jobStarted, workflowID: "wf-keep"), nil),
             (Self.step(8, of: "wf-keep", position: 1), 1),
-        ]
+        ] + (UInt64(9)...UInt64(EventChunk.maxEvents + 50)).map { (SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other"), nil) }
         do {
             let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
             try StoreSchema.migrator.migrate(queue, upTo: "v3")
@@ -114,11 +178,13 @@ struct ChunkedLogTests {
         }
 
         let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        let newest = UInt64(EventChunk.maxEvents + 50)
         #expect(store.oldestStoredSequence == 5)
-        #expect(try store.events(after: 0, through: 8, limit: 10) == rows.suffix(4).map(\.event))
+        #expect(try store.events(after: 0, through: newest, limit: 1_000) == rows.dropFirst(2).map(\.event))
+        #expect(try Self.chunkRanges(in: directory) == [1...Int64(EventChunk.maxEvents + 2), Int64(EventChunk.maxEvents + 3)...Int64(newest)])
         #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[1, 0], [2, 0], [5, 0], [8, 1]])
         let recovered = try store.recover()
-        #expect(recovered.lastSequence == 8)
+        #expect(recovered.lastSequence == newest)
         #expect(recovered.workflows.first?.workflow.jobs.map { $0.steps.map(\.sequence) } == [[1, 2, 5], [8], []])
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
         #expect(try SQLiteEventStoreTests.storedEvents(in: queue) == rows.map(\.event))

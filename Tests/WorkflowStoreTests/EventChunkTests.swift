@@ -51,7 +51,7 @@ struct EventChunkTests {
     }
 
     @Test("a record stored before is copied as it is, and counted as a step when it is one")
-    func records() throws {
+    func storedRecordIsCopiedAsItIs() throws {
         let step = SQLiteEventStoreTests.event(3, workflowID: "wf-a", job: Self.fetch)
         var chunk = EventChunk()
         chunk.append(record: RecordCodec.encode(step), sequence: 3, stepOf: .init(workflowID: "wf-a", jobPosition: 0))
@@ -92,8 +92,8 @@ struct EventChunkTests {
         }
         let record = try #require(records.first)
         #expect(records.count == 1)
-        #expect(try RecordCodec.event(body, in: record, isOfWorkflow: Array("wf-a".utf8)))
-        #expect(try !RecordCodec.event(body, in: record, isOfWorkflow: Array("wf-ab".utf8)))
+        #expect(try RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-a".utf8)))
+        #expect(try !RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-ab".utf8)))
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8))?.jobPosition == 0)
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-b".utf8)) == nil)
     }

@@ -122,13 +122,15 @@ struct WALSizeTests {
         let store = try SQLiteEventStore(configuration: .init(directory: directory, walSizeLimit: 256 << 10), logger: SQLiteEventStoreTests.logger)
         // Two writers, so that one's batch is queued while the other waits for its commit: the
         // writer commits back to back, and commits land during every checkpoint's copy.
-        let written = Atomic<UInt64>(0)
+        // Their batches are queued in sequence order, as the event log queues them.
+        let written = Mutex<UInt64>(0)
         let checkpointSequences = Mutex<Set<UInt32>>([])
         let end = ContinuousClock.now + .milliseconds(2_600)  // five rounds, ten and more at the fast pace
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             while ContinuousClock.now < end {
-                var sequence = written.add(50, ordering: .relaxed).oldValue
-                store.enqueue(.events(Self.events(50, messageBytes: 2_000, after: &sequence)))
+                written.withLock { sequence in
+                    store.enqueue(.events(Self.events(50, messageBytes: 2_000, after: &sequence)))
+                }
                 store.flush()
                 if let number = Self.walCheckpointSequence(in: directory) {
                     checkpointSequences.withLock { _ = $0.insert(number) }
@@ -139,7 +141,7 @@ struct WALSizeTests {
         // during every copy let it start over now and then only: three headers at most in runs
         // of this test, against twelve and more with it.
         let headers = checkpointSequences.withLock { $0.count }
-        let sequence = written.load(ordering: .relaxed)
+        let sequence = written.withLock { $0 }
         #expect(headers >= 6, "the WAL had \(headers) headers in \(sequence) events")
         #expect(try store.events(after: sequence - 100, through: sequence, limit: 100).count == 100)
     }

@@ -10,7 +10,6 @@ import WorkflowModel
 struct SQLiteEventStoreTests {
     static let logger = Logger(label: "workflow-store-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// A fresh data directory under the system's temporary directory.
     /// Every event the file's chunks hold, in order, read with no store open.
     static func storedEvents(in queue: DatabaseQueue) throws -> [WorkflowModel.LogEvent] {
         try queue.read { db in
@@ -26,6 +25,7 @@ struct SQLiteEventStoreTests {
         }
     }
 
+    /// A fresh data directory under the system's temporary directory.
     static func temporaryDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("workflow-store-\(UUID().uuidString)").path
     }
@@ -177,7 +177,7 @@ struct SQLiteEventStoreTests {
             for row in try Row.fetchAll(db, sql: "SELECT first_sequence, body FROM event_chunks") {
                 var body = [UInt8](row[1] as Data)
                 try EventChunk.forEachRecord(in: body) { _, record in
-                    guard try RecordCodec.event(body, in: record, isOfWorkflow: Array("wf-a".utf8)) else { return true }
+                    guard try RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-a".utf8)) else { return true }
                     var header = BinaryReader(body, in: record)
                     for _ in 0..<4 { _ = try header.readUInt64() }
                     try header.skipString()
