@@ -368,21 +368,30 @@ package final class SQLiteEventStore: EventStore {
             db.cachedStatement(sql: "SELECT event_count, body FROM event_chunks WHERE first_sequence = ?"), arguments: [first]
         ) else { return 0 }
         let eventCount: Int = row[0]
-        let claimants = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT workflow_id FROM chunk_steps WHERE chunk = ?"), arguments: [first]))
+        let body = [UInt8](row[1] as Data)
+        // The claimants are among the workflows whose steps the chunk holds.
+        var owners: [(workflowID: String, record: Range<Int>)] = []
+        try EventChunk.forEachRecord(in: body) { _, record in
+            if let owner = try RecordCodec.workflowID(ofStepEvent: body, in: record) {
+                owners.append((owner, record))
+            }
+            return true
+        }
+        let claim = try db.cachedStatement(sql: "SELECT 1 FROM chunk_steps WHERE workflow_id = ? AND chunk = ? LIMIT 1")
+        var claimants: Set<String> = []
+        for workflowID in Set(owners.map(\.workflowID)) where try Bool.fetchOne(claim, arguments: [workflowID, first]) != nil {
+            claimants.insert(workflowID)
+        }
         guard !claimants.isEmpty else {
             try db.execute(sql: "DELETE FROM event_chunks WHERE first_sequence = ?", arguments: [first])
             return eventCount
         }
-        let body = [UInt8](row[1] as Data)
         var kept = BinaryWriter(capacity: body.count)
         var keptCount = 0
-        try EventChunk.forEachRecord(in: body) { _, record in
-            if let owner = try RecordCodec.workflowID(ofStepEvent: body, in: record), claimants.contains(owner) {
-                kept.setFixedUInt32(UInt32(record.count), at: kept.reserveFixedUInt32())
-                kept.write(raw: body[record])
-                keptCount += 1
-            }
-            return true
+        for (workflowID, record) in owners where claimants.contains(workflowID) {
+            kept.setFixedUInt32(UInt32(record.count), at: kept.reserveFixedUInt32())
+            kept.write(raw: body[record])
+            keptCount += 1
         }
         if keptCount < eventCount {
             try db.execute(
@@ -523,13 +532,23 @@ package final class SQLiteEventStore: EventStore {
             if newest >= oldest + retention + max(1, retention / 10) {
                 let firstKept = newest - retention + 1
                 let from = try Int64.fetchOne(db, sql: "SELECT max(first_sequence) FROM event_chunks WHERE first_sequence <= ?", arguments: [Int64(oldest)]) ?? 0
-                let older = "FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2"
-                let unclaimed = "\(older) AND NOT EXISTS (SELECT 1 FROM chunk_steps WHERE chunk = event_chunks.first_sequence)"
                 let arguments: StatementArguments = [from, Int64(firstKept)]
-                var pruned = Int(try Int64.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) \(unclaimed)", arguments: arguments) ?? 0)
-                try db.execute(sql: "DELETE \(unclaimed)", arguments: arguments)
-                for chunk in try Int64.fetchAll(db, sql: "SELECT first_sequence \(older)", arguments: arguments) {
-                    pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
+                let claimed = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT chunk FROM chunk_steps WHERE chunk >= ?1 AND chunk < ?2", arguments: arguments))
+                let older = try Row.fetchAll(
+                    db, sql: "SELECT first_sequence, event_count FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2",
+                    arguments: arguments
+                )
+                var pruned = 0
+                let deleteChunk = BoundStatement(try db.cachedStatement(sql: "DELETE FROM event_chunks WHERE first_sequence = ?"))
+                for row in older {
+                    let chunk: Int64 = row[0]
+                    if claimed.contains(chunk) {
+                        pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
+                    } else {
+                        deleteChunk.bind(chunk, at: 1)
+                        try deleteChunk.run()
+                        pruned += row[1] as Int
+                    }
                 }
                 metrics.prunedEvents.increment(by: UInt64(pruned))
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
