@@ -364,19 +364,8 @@ enum RecordCodec {
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func storedStep(ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> StoredStep? {
         var reader = BinaryReader(bytes, in: range)
-        _ = try reader.readUInt64()
-        _ = try reader.readInt64()
-        _ = try reader.readUInt64()
-        _ = try reader.readUInt64()
-        try reader.skipString()
-        guard try reader.readString(equals: workflowID) else { return nil }
-        try reader.skipString()
-        try reader.skipString()
-        guard try reader.readBool() else { return nil }
-        try reader.skipString()
-        try reader.skipString()
-        let position = try reader.readInt()
-        guard try reader.readBool() else { return nil }
+        try skipToWorkflowID(&reader)
+        guard try reader.readString(equals: workflowID), let position = try readStepJobPosition(&reader) else { return nil }
         return StoredStep(jobPosition: position, step: try readStep(&reader))
     }
 
@@ -386,19 +375,9 @@ enum RecordCodec {
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func workflowID(ofStepEvent bytes: [UInt8], in range: Range<Int>) throws -> String? {
         var reader = BinaryReader(bytes, in: range)
-        _ = try reader.readUInt64()
-        _ = try reader.readInt64()
-        _ = try reader.readUInt64()
-        _ = try reader.readUInt64()
-        try reader.skipString()
+        try skipToWorkflowID(&reader)
         let workflowID = try reader.readString()
-        try reader.skipString()
-        try reader.skipString()
-        guard try reader.readBool() else { return nil }
-        try reader.skipString()
-        try reader.skipString()
-        _ = try reader.readInt()
-        return try reader.readBool() ? workflowID : nil
+        return try readStepJobPosition(&reader) == nil ? nil : workflowID
     }
 
     /// Whether the event whose record `range` of `bytes` holds belongs to the workflow whose
@@ -408,12 +387,31 @@ enum RecordCodec {
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func isEvent(_ bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> Bool {
         var reader = BinaryReader(bytes, in: range)
+        try skipToWorkflowID(&reader)
+        return try reader.readString(equals: workflowID)
+    }
+
+    /// Moves `reader`, at the start of an event's record, past the fields before its
+    /// workflow's ID: sequence, timestamp, kind, level and message.
+    private static func skipToWorkflowID(_ reader: inout BinaryReader) throws {
         _ = try reader.readUInt64()
         _ = try reader.readInt64()
         _ = try reader.readUInt64()
         _ = try reader.readUInt64()
         try reader.skipString()
-        return try reader.readString(equals: workflowID)
+    }
+
+    /// Moves `reader`, just past an event's workflow ID, past its workflow's type and user and
+    /// its job, up to its step.
+    /// - Returns: The job's position when the event has a job and a step, else `nil`.
+    private static func readStepJobPosition(_ reader: inout BinaryReader) throws -> Int? {
+        try reader.skipString()
+        try reader.skipString()
+        guard try reader.readBool() else { return nil }
+        try reader.skipString()
+        try reader.skipString()
+        let position = try reader.readInt()
+        return try reader.readBool() ? position : nil
     }
 
     private static func write(_ step: Step, to writer: inout BinaryWriter) {

@@ -77,7 +77,7 @@ struct EventChunkTests {
         #expect(chunk.eventCount == 1)
     }
 
-    @Test("a body that does not divide into records throws; a record's workflow is told from its first fields")
+    @Test("a body that does not divide into records throws; a record's workflow, and whether it is a step, are told from its first fields")
     func malformedAndPeeked() throws {
         var chunk = EventChunk()
         chunk.append(SQLiteEventStoreTests.event(1, workflowID: "wf-a", job: Self.fetch))
@@ -96,5 +96,14 @@ struct EventChunkTests {
         #expect(try !RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-ab".utf8)))
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8))?.jobPosition == 0)
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-b".utf8)) == nil)
+        #expect(try RecordCodec.workflowID(ofStepEvent: body, in: record) == "wf-a")
+
+        var notStep = EventChunk()
+        notStep.append(SQLiteEventStoreTests.event(2, .jobStarted, workflowID: "wf-a", job: Self.fetch))
+        let other = notStep.body.bytes
+        let otherRecord = 4..<other.count
+        #expect(try RecordCodec.workflowID(ofStepEvent: other, in: otherRecord) == nil)
+        #expect(try RecordCodec.storedStep(ofEvent: other, in: otherRecord, ofWorkflow: Array("wf-a".utf8)) == nil)
+        #expect(try RecordCodec.isEvent(other, in: otherRecord, ofWorkflow: Array("wf-a".utf8)))
     }
 }
