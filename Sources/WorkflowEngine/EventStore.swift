@@ -25,9 +25,9 @@ public protocol EventStore: AnyObject, Sendable {
     /// committed sequence. Set it once, before the first ``enqueue(_:)``.
     func setCommitHandler(_ handler: @escaping @Sendable (UInt64) -> Void)
 
-    /// Queues writes for the next commit, in order; returns at once. Events come in sequence
-    /// order, each once (the log queues them under its lock). A snapshot's jobs may hold steps:
-    /// a store keeps their count, never the steps (see ``StoreWrite/workflow(_:firstSequence:)``).
+    /// Queues writes for the next commit, in order; returns at once. Callers queue events in
+    /// sequence order, each once (``EventLog`` does, under its lock). A snapshot's jobs may hold
+    /// steps: a store keeps their count, never the steps (see ``StoreWrite/workflow(_:firstSequence:)``).
     func enqueue(_ write: StoreWrite)
 
     /// Queues writes for the next commit, in order, all in the same transaction: a crash keeps
@@ -46,9 +46,9 @@ public protocol EventStore: AnyObject, Sendable {
     /// at most `scanLimit` of them, and stops after the `limit`th match. The log tells from the
     /// first sequence examined whether the events after `sequence` were pruned meanwhile.
     ///
-    /// A store that can tell an event's workflow without decoding it (the SQLite store: its
-    /// records' first fields) decodes, for a filter naming a workflow, only that workflow's events; the
-    /// default implementation decodes every event examined, read with
+    /// A store that can tell an event's workflow without decoding it (the SQLite store: from
+    /// its records' first fields) decodes, for a filter naming a workflow, only that workflow's
+    /// events; the default implementation decodes every event examined, read with
     /// ``events(after:through:limit:)``.
     ///
     /// - Parameters:
@@ -86,7 +86,8 @@ public protocol EventStore: AnyObject, Sendable {
     /// - Throws: When the store cannot be read.
     func records(in collection: String) throws -> [StoredRecord]
 
-    /// The sequence of the oldest stored event, or `nil` when none is stored.
+    /// The oldest sequence the store holds whole, from which on a replay reads every event
+    /// (steps kept for their workflows may be older), or `nil` when none is stored.
     var oldestStoredSequence: UInt64? { get }
 
     /// Blocks until everything queued so far is committed (or failed to commit).

@@ -369,8 +369,8 @@ enum RecordCodec {
         return StoredStep(jobPosition: position, step: try readStep(&reader))
     }
 
-    /// The workflow whose step the event whose record `range` of `bytes` holds is, or `nil`
-    /// when it holds no step, read without decoding the step.
+    /// The ID of the workflow whose step the record at `range` of `bytes` holds; `nil` when it
+    /// holds no job or no step. The step is not decoded.
     ///
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func workflowID(ofStepEvent bytes: [UInt8], in range: Range<Int>) throws -> String? {
@@ -393,7 +393,7 @@ enum RecordCodec {
 
     /// Moves `reader`, at the start of an event's record, past the fields before its
     /// workflow's ID: sequence, timestamp, kind, level and message.
-    private static func skipToWorkflowID(_ reader: inout BinaryReader) throws {
+    static func skipToWorkflowID(_ reader: inout BinaryReader) throws {
         _ = try reader.readUInt64()
         _ = try reader.readInt64()
         _ = try reader.readUInt64()

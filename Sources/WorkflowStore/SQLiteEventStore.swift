@@ -439,6 +439,8 @@ package final class SQLiteEventStore: EventStore {
     private func commit(_ writes: [StoreWrite]) throws -> UInt64 {
         let retention = UInt64(configuration.eventRetention)
         var (oldest, newest) = bounds.withLock { $0 }
+        // Counted once the transaction is committed: one that fails is tried again.
+        var pruned = 0
         try pool.write { db in
             let chunkStatements = try ChunkStatements(db)
             let upsertProgress = BoundStatement(try db.cachedStatement(sql: "INSERT OR REPLACE INTO progress (job_id, workflow_id, progress, message) VALUES (?, ?, ?, ?)"))
@@ -506,8 +508,7 @@ package final class SQLiteEventStore: EventStore {
                         // Its steps queued before are stored (and counted) first.
                         try Self.write(&chunk, with: chunkStatements)
                         progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
-                        let deleted = try Self.forget(workflowID, oldestWhole: oldest, in: db)
-                        metrics.prunedEvents.increment(by: UInt64(deleted))
+                        pruned += try Self.forget(workflowID, oldestWhole: oldest, in: db)
                     }
                 }
             }
@@ -538,7 +539,6 @@ package final class SQLiteEventStore: EventStore {
                     db, sql: "SELECT first_sequence, event_count FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2",
                     arguments: arguments
                 )
-                var pruned = 0
                 let deleteChunk = BoundStatement(try db.cachedStatement(sql: "DELETE FROM event_chunks WHERE first_sequence = ?"))
                 for row in older {
                     let chunk: Int64 = row[0]
@@ -550,12 +550,14 @@ package final class SQLiteEventStore: EventStore {
                         pruned += row[1] as Int
                     }
                 }
-                metrics.prunedEvents.increment(by: UInt64(pruned))
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
                 oldest = firstKept
             }
         }
         bounds.withLock { $0 = (oldest, newest) }
+        if pruned > 0 {
+            metrics.prunedEvents.increment(by: UInt64(pruned))
+        }
         commitsSinceCheckpoint.add(1, ordering: .relaxed)
         return newest
     }

@@ -6,6 +6,7 @@ struct StoreMetrics: Sendable {
     let commitDuration = Timer(label: "workflow_store_commit_seconds")
     /// `workflow_store_commit_events`: how many events each commit wrote (group commit's batch).
     let commitEvents = Recorder(label: "workflow_store_commit_events")
-    /// `workflow_store_pruned_events_total`: events deleted by retention.
+    /// `workflow_store_pruned_events_total`: events deleted by retention, and the steps of
+    /// forgotten workflows that the log no longer held whole.
     let prunedEvents = Counter(label: "workflow_store_pruned_events_total")
 }

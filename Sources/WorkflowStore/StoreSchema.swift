@@ -9,9 +9,9 @@ import WorkflowModel
 ///   never overlap. Once the log no longer holds a row whole, it keeps only the steps of the
 ///   retained workflows that claim it, and goes with the last of them.
 /// - `chunk_steps` (v4): how many steps of each job of a workflow each chunk holds: how a
-///   workflow's steps are found and counted, and the claims that keep their chunks. Keyed by
-///   workflow only: an index by chunk would cost every commit a third b-tree, for the pruning
-///   that reads the claims once per tenth of the retention.
+///   workflow's steps are found and counted, and the claims that keep their chunks. It has no
+///   index by chunk: that would cost every commit a third b-tree, for the pruning that reads
+///   the claims once per tenth of the retention.
 /// - `events` (v1–v3): the log, one row per event; a step event (v3) also named its job's
 ///   `job_position`. v4 packed the rows, in order, into chunks, in the migration's one
 ///   transaction (the WAL grows to about the log's size once).

@@ -92,6 +92,8 @@ struct ChunkedLogTests {
         #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
         #expect(try store.steps(ofWorkflow: "wf-b", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[4, 1], [6, 0]])
         #expect(try Self.sequences(inChunk: 1, in: directory) == [4, 6])
+        let recovered = try store.recover().workflows.first { $0.workflow.id == "wf-b" }
+        #expect(recovered?.workflow.jobs.map { $0.steps.map(\.sequence) } == [[6], [4], []], "a running workflow comes back with its steps")
 
         store.enqueue(.forget(workflowID: "wf-b"))
         store.flush()
@@ -122,6 +124,8 @@ struct ChunkedLogTests {
         for sequence in UInt64(13)...30 {
             store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
             store.flush()
+            let oldest = try #require(store.oldestStoredSequence)
+            #expect(try store.events(after: 0, through: sequence, limit: 100).map(\.sequence) == Array(oldest...sequence))
         }
         #expect(try #require(store.oldestStoredSequence) > 12)
         #expect(try Self.chunkRanges(in: directory).first.map { $0.lowerBound > 1 } == true)

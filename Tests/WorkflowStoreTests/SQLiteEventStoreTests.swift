@@ -179,8 +179,7 @@ struct SQLiteEventStoreTests {
                 try EventChunk.forEachRecord(in: body) { _, record in
                     guard try RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-a".utf8)) else { return true }
                     var header = BinaryReader(body, in: record)
-                    for _ in 0..<4 { _ = try header.readUInt64() }
-                    try header.skipString()
+                    try RecordCodec.skipToWorkflowID(&header)
                     try header.skipString()
                     for index in header.position..<record.upperBound { body[index] = 0xFF }
                     return true
