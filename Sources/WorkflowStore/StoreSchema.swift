@@ -112,7 +112,8 @@ enum StoreSchema {
 
     /// v4: every row of `events`, in order, into chunks of up to ``EventChunk/maxEvents``
     /// events; bodies are copied as they are, and a row with a `job_position` is counted as its
-    /// workflow's step.
+    /// workflow's step. It writes with today's `EventChunk`, as v3 does with today's codec: a
+    /// later change to the chunk's layout must keep reading what v4 wrote.
     private static func moveEventsIntoChunks(_ db: Database) throws {
         let insertChunk = try db.makeStatement(sql: "INSERT INTO event_chunks (first_sequence, last_sequence, event_count, body) VALUES (?, ?, ?, ?)")
         let insertSteps = try db.makeStatement(sql: "INSERT INTO chunk_steps (workflow_id, chunk, job_position, steps) VALUES (?, ?, ?, ?)")
