@@ -383,7 +383,7 @@ package final class SQLiteEventStore: EventStore {
             claimants.insert(workflowID)
         }
         guard !claimants.isEmpty else {
-            try db.execute(sql: "DELETE FROM event_chunks WHERE first_sequence = ?", arguments: [first])
+            try deleteChunk(first, in: db)
             return eventCount
         }
         var kept = BinaryWriter(capacity: body.count)
@@ -394,11 +394,19 @@ package final class SQLiteEventStore: EventStore {
             keptCount += 1
         }
         if keptCount < eventCount {
-            try db.execute(
-                sql: "UPDATE event_chunks SET event_count = ?, body = ? WHERE first_sequence = ?", arguments: [keptCount, Data(kept.bytes), first]
-            )
+            let update = BoundStatement(try db.cachedStatement(sql: "UPDATE event_chunks SET event_count = ?1, body = ?3 WHERE first_sequence = ?2"))
+            update.bind(Int64(keptCount), at: 1)
+            update.bind(first, at: 2)
+            try update.run(binding: kept.bytes, at: 3)
         }
         return eventCount - keptCount
+    }
+
+    /// Deletes chunk `first`, one statement for pruning and forgetting.
+    private static func deleteChunk(_ first: Int64, in db: Database) throws {
+        let delete = BoundStatement(try db.cachedStatement(sql: "DELETE FROM event_chunks WHERE first_sequence = ?"))
+        delete.bind(first, at: 1)
+        try delete.run()
     }
 
     /// Inserts `chunk` (unless empty) and the counts of the steps it holds, then empties it.
@@ -539,14 +547,12 @@ package final class SQLiteEventStore: EventStore {
                     db, sql: "SELECT first_sequence, event_count FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2",
                     arguments: arguments
                 )
-                let deleteChunk = BoundStatement(try db.cachedStatement(sql: "DELETE FROM event_chunks WHERE first_sequence = ?"))
                 for row in older {
                     let chunk: Int64 = row[0]
                     if claimed.contains(chunk) {
                         pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
                     } else {
-                        deleteChunk.bind(chunk, at: 1)
-                        try deleteChunk.run()
+                        try Self.deleteChunk(chunk, in: db)
                         pruned += row[1] as Int
                     }
                 }
