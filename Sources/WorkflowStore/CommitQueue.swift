@@ -15,13 +15,21 @@ struct CommitQueue {
     /// How many events a commit takes at most while more are queued (a whole enqueue call's
     /// writes may exceed it).
     let maxEventsPerCommit: Int
+    /// The queued writes from `taken` on; those before it went into commits already.
     private var writes: [StoreWrite] = []
+    /// How many of `writes` went into commits: taking a commit moves it on instead of shifting
+    /// every write still queued (a backlog of thousands of writes, one per drain, would be
+    /// shifted once per commit). They are let go of when the queue empties, or once they are
+    /// half of it.
+    private var taken = 0
     /// An emptied array of an earlier commit, which the next ``takeNextCommit()`` that takes
     /// everything (no cut) hands to `writes`: the queue fills without growing (each growth
     /// copies what it holds).
     private var spare: [StoreWrite] = []
-    /// Counts of `writes` at which a commit ends early, one per `maxEventsPerCommit` events.
+    /// Indices in `writes` at which a commit ends early, one per `maxEventsPerCommit` events,
+    /// from `nextCut` on.
     private var cuts: [Int] = []
+    private var nextCut = 0
     /// Events queued since the last cut.
     private var eventsSinceCut = 0
     /// The store, held from the first write queued until the writer finds the queue empty.
@@ -65,19 +73,36 @@ struct CommitQueue {
     /// The writes of the next commit: those before the first cut, else all of them; none when
     /// the queue is empty, and then the writer has no work left: ``idle()``.
     mutating func takeNextCommit() -> [StoreWrite] {
-        guard let cut = cuts.first, cut < writes.count else {
-            cuts = []
+        guard nextCut < cuts.count, cuts[nextCut] < writes.count else {
+            cuts.removeAll(keepingCapacity: true)
+            nextCut = 0
             eventsSinceCut = 0
+            guard taken == 0 else {
+                let rest = Array(writes[taken...])
+                writes.removeAll(keepingCapacity: true)
+                taken = 0
+                return rest
+            }
             defer {
                 writes = spare
                 spare = []
             }
             return writes
         }
-        let taken = Array(writes[..<cut])
-        writes.removeFirst(cut)
-        cuts = cuts.dropFirst().map { $0 - cut }
-        return taken
+        let cut = cuts[nextCut]
+        let commit = Array(writes[taken..<cut])
+        taken = cut
+        nextCut += 1
+        if taken >= 1_024 && taken * 2 >= writes.count {
+            writes.removeFirst(taken)
+            cuts.removeFirst(nextCut)
+            for index in cuts.indices {
+                cuts[index] -= taken
+            }
+            taken = 0
+            nextCut = 0
+        }
+        return commit
     }
 
     /// Keeps `committed`, emptied, for a later commit to fill, unless an array at least as

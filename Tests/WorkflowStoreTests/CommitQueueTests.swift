@@ -100,4 +100,32 @@ struct CommitQueueTests {
         #expect(Self.sequences(afterNext) == [102])
         #expect(afterNext.capacity == capacity)
     }
+
+    @Test("a long backlog is taken commit by commit, in order, while more is queued, across the queue letting go of what it took")
+    func longBacklogInOrder() {
+        var queue = CommitQueue(maxEventsPerCommit: 3)
+        var next: UInt64 = 1
+        func enqueue(_ count: Int) {
+            for _ in 0..<count {
+                _ = queue.append([Self.events(next...next)], for: Self.owner)
+                next += 1
+            }
+        }
+        enqueue(5_000)
+        var read: [UInt64] = []
+        var commits = 0
+        while true {
+            let commit = queue.takeNextCommit()
+            if commit.isEmpty { break }
+            commits += 1
+            read += Self.sequences(commit)
+            // Every commit but the last (which takes what is left) ends at a cut.
+            if commits % 500 == 0 && next <= 8_000 {
+                enqueue(1_000)
+            }
+        }
+        #expect(read == Array(1..<next))
+        #expect(next == 8_001)
+        #expect(commits == 2_667)
+    }
 }
