@@ -542,18 +542,30 @@ package final class SQLiteEventStore: EventStore {
                 let firstKept = newest - retention + 1
                 let from = try Int64.fetchOne(db, sql: "SELECT max(first_sequence) FROM event_chunks WHERE first_sequence <= ?", arguments: [Int64(oldest)]) ?? 0
                 let arguments: StatementArguments = [from, Int64(firstKept)]
-                let claimed = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT chunk FROM chunk_steps WHERE chunk >= ?1 AND chunk < ?2", arguments: arguments))
+                // The steps each chunk holds for workflows still retained: a chunk all of whose
+                // events they are stays as it is, unread.
+                var claimedSteps: [Int64: Int] = [:]
+                let claims = try Row.fetchCursor(
+                    db, sql: "SELECT chunk, sum(steps) FROM chunk_steps WHERE chunk >= ?1 AND chunk < ?2 GROUP BY chunk", arguments: arguments
+                )
+                while let claim = try claims.next() {
+                    claimedSteps[claim[0]] = claim[1]
+                }
                 let older = try Row.fetchAll(
                     db, sql: "SELECT first_sequence, event_count FROM event_chunks WHERE first_sequence >= ?1 AND first_sequence < ?2 AND last_sequence < ?2",
                     arguments: arguments
                 )
                 for row in older {
                     let chunk: Int64 = row[0]
-                    if claimed.contains(chunk) {
-                        pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
-                    } else {
+                    let eventCount: Int = row[1]
+                    switch claimedSteps[chunk] {
+                    case nil:
                         try Self.deleteChunk(chunk, in: db)
-                        pruned += row[1] as Int
+                        pruned += eventCount
+                    case let steps? where steps < eventCount:
+                        pruned += try Self.keepOnlyClaimedSteps(inChunk: chunk, in: db)
+                    case .some:
+                        break
                     }
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO bounds (name, sequence) VALUES ('oldest_event', ?)", arguments: [Int64(firstKept)])
