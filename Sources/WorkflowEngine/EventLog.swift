@@ -290,6 +290,17 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// Where the store must have committed through for no more than half of `limit` appended
+    /// events to wait for their commit, when more than `limit` do; `nil` when no more do
+    /// (always, without a store).
+    func commitToAwait(ifUncommittedExceed limit: Int) -> UInt64? {
+        guard store != nil else { return nil }
+        return state.withLock { state in
+            guard state.lastSequence - state.visibleSequence > UInt64(limit) else { return nil }
+            return state.lastSequence - UInt64(limit / 2)
+        }
+    }
+
     /// The sequence of the oldest event held in memory (`lastAppendedSequence + 1` when none is).
     public var oldestSequenceInMemory: UInt64 {
         state.withLock { $0.oldestRetained }

@@ -20,11 +20,43 @@ package struct FIFOQueue<Element> {
         storage.append(element)
     }
 
+    /// Whether nothing is queued.
+    package var isEmpty: Bool { head == storage.count }
+
     /// Removes and returns the front element, if any.
     package mutating func pop() -> Element? {
         guard head < storage.count else { return nil }
         let element = storage[head]
         head += 1
+        letGoOfPopped()
+        return element
+    }
+
+    /// Removes and returns the front `maxCount` elements (all of them when fewer are queued),
+    /// in order.
+    package mutating func pop(upTo maxCount: Int) -> [Element] {
+        guard head > 0 || maxCount < storage.count else { return popAll() }
+        let end = head + min(maxCount, count)
+        let popped = Array(storage[head..<end])
+        head = end
+        letGoOfPopped()
+        return popped
+    }
+
+    /// Removes and returns every element, in order.
+    package mutating func popAll() -> [Element] {
+        guard head > 0 else {
+            defer { storage = [] }
+            return storage
+        }
+        let popped = Array(storage[head...])
+        storage.removeAll(keepingCapacity: storage.count <= 1_024)
+        head = 0
+        return popped
+    }
+
+    /// Drops the popped elements once the queue is empty, or once they are half of it.
+    private mutating func letGoOfPopped() {
         if head == storage.count {
             storage.removeAll(keepingCapacity: storage.count <= 1_024)
             head = 0
@@ -32,6 +64,5 @@ package struct FIFOQueue<Element> {
             storage.removeFirst(head)
             head = 0
         }
-        return element
     }
 }

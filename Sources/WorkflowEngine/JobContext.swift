@@ -45,12 +45,21 @@ public final class JobContext: Sendable {
     public var idempotencyKey: String { jobID }
 
     private struct State {
-        var pending: [PendingJobUpdate] = []
+        var pending = FIFOQueue<PendingJobUpdate>()
+        /// How many updates the engine took so far: where `pending` starts, counting every
+        /// update ever buffered.
+        var taken = 0
+        /// The updates one call buffered together, which one drain must take together (records
+        /// with their steps, an artifact with its step), by their place in that count.
+        var groups = FIFOQueue<Range<Int>>()
         var counters: [String: Int64] = [:]
         var outputs: [String: String] = [:]
         var outputBytes = 0
-        /// Set once the engine took the final updates; later calls are ignored.
+        /// Set once the job function returned or the engine took the final updates; later
+        /// calls are ignored.
         var closed = false
+        /// The returned job function, waiting until at most `limit` updates are left buffered.
+        var finishWaiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
         var cancelled = false
     }
 
@@ -221,7 +230,13 @@ public final class JobContext: Sendable {
         let scheduleDrain = state.withLock { state -> Bool in
             guard !state.closed, !updates.isEmpty else { return false }
             let wasEmpty = state.pending.isEmpty
-            state.pending.append(contentsOf: updates)
+            if updates.count > 1 {
+                let start = state.taken + state.pending.count
+                state.groups.push(start..<(start + updates.count))
+            }
+            for update in updates {
+                state.pending.push(update)
+            }
             return wasEmpty
         }
         if scheduleDrain {
@@ -229,25 +244,74 @@ public final class JobContext: Sendable {
         }
     }
 
-    /// Takes the buffered updates, oldest first.
-    func takePending() -> [PendingJobUpdate] {
-        state.withLock { state in
-            guard !state.pending.isEmpty else { return [] }
-            let pending = state.pending
-            state.pending = []
-            return pending
+    /// Takes the oldest buffered updates: `maxCount` of them, or more so as not to part updates
+    /// buffered together, or all of them when fewer are left.
+    ///
+    /// - Returns: The updates, oldest first, and whether more are left.
+    func takePending(upTo maxCount: Int) -> (updates: [PendingJobUpdate], more: Bool) {
+        let (updates, more, finished) = state.withLock { state in
+            var end = state.taken + min(maxCount, state.pending.count)
+            while let group = state.groups.first, group.lowerBound < end {
+                end = max(end, group.upperBound)
+                _ = state.groups.pop()
+            }
+            let updates = state.pending.pop(upTo: end - state.taken)
+            state.taken = end
+            var finished: CheckedContinuation<Void, Never>?
+            if let waiter = state.finishWaiter, state.pending.count <= waiter.limit {
+                finished = waiter.continuation
+                state.finishWaiter = nil
+            }
+            return (updates, !state.pending.isEmpty, finished)
         }
+        finished?.resume()
+        return (updates, more)
+    }
+
+    /// Ignores every later call, the job function having returned, and waits until the engine
+    /// has taken all but `limit` of the buffered updates (at once when no more are left), or
+    /// the attempt ended: a job that logged faster than the store commits ends once its steps
+    /// are recorded, not in one enormous commit.
+    func finishLogging(leavingAtMost limit: Int) async {
+        let mustWait = state.withLock { state in
+            state.closed = true
+            return state.pending.count > limit
+        }
+        guard mustWait else { return }
+        await withCheckedContinuation { continuation in
+            let waits = state.withLock { state in
+                guard state.pending.count > limit else { return false }
+                state.finishWaiter = (limit, continuation)
+                return true
+            }
+            if !waits {
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Whether the job function returned (see ``finishLogging(leavingAtMost:)``) or the
+    /// attempt ended.
+    var hasReturned: Bool {
+        state.withLock { $0.closed }
     }
 
     /// Takes the last buffered updates, the counters and the outputs, and ignores every later
     /// call.
     func close() -> AttemptReport {
-        state.withLock { state in
+        let (report, finished) = state.withLock { state in
             state.closed = true
-            let pending = state.pending
-            state.pending = []
-            return AttemptReport(pending: pending, counters: state.counters, outputs: state.outputs)
+            let pending = state.pending.popAll()
+            state.taken += pending.count
+            state.groups = FIFOQueue()
+            defer { state.finishWaiter = nil }
+            return (
+                AttemptReport(pending: pending, counters: state.counters, outputs: state.outputs),
+                state.finishWaiter?.continuation
+            )
         }
+        finished?.resume()
+        return report
     }
 
     /// Asks the job to stop; see ``isCancelled``.

@@ -32,12 +32,35 @@ extension WorkflowEngine {
         }
     }
 
-    /// Records the updates `context` buffered so far.
+    /// The most updates one drain records. A job that logs faster than the engine records
+    /// is recorded a batch per turn of the engine's executor, with other work in between.
+    static let drainBatch = 2_048
+
+    /// How many appended events may wait for the store's commit before drains wait too: a
+    /// job that logs faster than the store commits then buffers its updates (a fraction of an
+    /// event's size) instead of the store's queue holding ever more events, and watchers read
+    /// them from memory, not from the store after memory let them go.
+    var drainBacklogLimit: Int {
+        max(Self.drainBatch, min(4 * Self.drainBatch, events.retention / 2))
+    }
+
+    /// Records the oldest updates `context` buffered, a batch at most, and schedules the next
+    /// drain while more are left; waits for the store's commits first when it lags behind.
     func drainPending(of context: JobContext) {
-        let pending = context.takePending()
         // Defensive: a context is closed (and emptied) before its workflow ends, let alone
         // before the workflow keeps only its summary.
-        guard !pending.isEmpty, let record = records[context.workflowID], !record.treeInStore else { return }
+        guard let record = records[context.workflowID], !record.treeInStore else { return }
+        if let sequence = events.commitToAwait(ifUncommittedExceed: drainBacklogLimit) {
+            events.whenCommitted(through: sequence) {
+                self.scheduleDrain(of: context)
+            }
+            return
+        }
+        let (pending, more) = context.takePending(upTo: Self.drainBatch)
+        if more {
+            scheduleDrain(of: context)
+        }
+        guard !pending.isEmpty else { return }
         apply(pending, position: context.jobPosition, of: record)
     }
 

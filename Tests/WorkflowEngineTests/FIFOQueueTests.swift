@@ -38,4 +38,29 @@ struct FIFOQueueTests {
         #expect(queue.count == 1)
         #expect(early == nil, "a queue that never empties drops what it handed out now and then")
     }
+
+    @Test("popping up to a count takes the front ones in order, all of them when fewer are queued, across a queue that lets go of what it popped")
+    func popsInBatches() {
+        var queue = FIFOQueue<Int>()
+        for value in 0..<5 {
+            queue.push(value)
+        }
+        #expect(queue.pop(upTo: 2) == [0, 1])
+        #expect(queue.pop(upTo: 10) == [2, 3, 4])
+        #expect(queue.isEmpty && queue.pop(upTo: 3).isEmpty)
+
+        var popped: [Int] = []
+        var next = 0
+        for _ in 0..<40 {
+            for value in next..<(next + 300) {
+                queue.push(value)
+            }
+            next += 300
+            popped += queue.pop(upTo: 250)
+        }
+        #expect(queue.count == 40 * 50)
+        popped += queue.popAll()
+        #expect(popped == Array(0..<next))
+        #expect(queue.isEmpty && queue.popAll().isEmpty)
+    }
 }

@@ -1,0 +1,134 @@
+import EngineTestSupport
+import Synchronization
+import Testing
+import WorkflowModel
+@testable import WorkflowEngine
+
+/// A job that logs faster than the store commits: the engine records its steps a batch at a
+/// time, only while the store keeps up, and ends the job once they are all recorded.
+@Suite("Drains behind a slow store")
+struct DrainBackpressureTests {
+    private static let steps = 20_000
+
+    /// An engine in front of `store` whose template `FAST_LOGGER` has one job that logs
+    /// ``steps`` steps back to back, then sets `returned`.
+    private static func engine(store: ManualStore, timeout: Duration? = nil, returned: Box<Bool>) -> WorkflowEngine {
+        var templates = TemplateRegistry.builtIn
+        templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: [
+            JobDefinition(name: "Log", timeout: timeout) { context in
+                for index in 1...steps {
+                    context.logStep("Created P-\(index)")
+                }
+                returned.update { $0 = true }
+            },
+        ]))
+        return WorkflowEngine(templates: templates, store: store, logger: EngineTesting.logger)
+    }
+
+    /// Waits until the job function returned.
+    private static func waitUntilReturned(_ returned: Box<Bool>) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !returned.current {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the job did not return in time")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The number of events in each `enqueue` call of `store` (one commit each in the real store).
+    private static func eventCounts(of store: ManualStore) -> [Int] {
+        store.enqueuedGroups.map { group in
+            group.reduce(0) { count, write in
+                if case .events(let events) = write { count + events.count } else { count }
+            }
+        }
+    }
+
+    @Test("while the store commits nothing, the engine stops recording once the backlog limit waits for it, and the job does not end; once it commits, every step is recorded in order, in commits of a batch at most, before the job completes")
+    func recordsOnlyWhileTheStoreKeepsUp() async throws {
+        let returned = Box(false)
+        let store = ManualStore()
+        let engine = Self.engine(store: store, returned: returned)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
+        try await Self.waitUntilReturned(returned)
+        let limit = await engine.drainBacklogLimit
+        var backlog: UInt64 { engine.events.lastAppendedSequence - engine.events.lastSequence }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while backlog <= UInt64(limit), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+
+        #expect(backlog > UInt64(limit))
+        #expect(backlog <= UInt64(limit + WorkflowEngine.drainBatch + 4))
+        #expect(try await engine.workflow(id: id).status == .running)
+
+        let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
+        let steps = events.of(.stepLogged)
+        #expect(steps.map(\.message) == (1...Self.steps).map { "Created P-\($0)" })
+        #expect(events.last?.kind == .workflowCompleted)
+        #expect(events.firstIndex { $0.kind == .jobCompleted }! > events.lastIndex { $0.kind == .stepLogged }!)
+        #expect(Self.eventCounts(of: store).allSatisfy { $0 <= WorkflowEngine.drainBatch + 4 })
+    }
+
+    @Test("a job that returned within its timeout is not timed out while the engine still records its steps")
+    func noTimeoutWhileRecording() async throws {
+        let returned = Box(false)
+        let store = ManualStore()
+        let engine = Self.engine(store: store, timeout: .seconds(1), returned: returned)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
+        try await Self.waitUntilReturned(returned)
+        try await Task.sleep(for: .milliseconds(1_500))
+
+        let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
+        #expect(events.of(.jobFailed).isEmpty && events.of(.jobRetryScheduled).isEmpty)
+        #expect(events.last?.kind == .workflowCompleted)
+        #expect(events.of(.stepLogged).count == Self.steps)
+    }
+
+    @Test("a cancel request while the engine records a returned job's steps cancels the workflow, with every step recorded")
+    func cancelWhileRecording() async throws {
+        let returned = Box(false)
+        let store = ManualStore()
+        let engine = Self.engine(store: store, returned: returned)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
+        try await Self.waitUntilReturned(returned)
+        _ = try await engine.cancel(id: id, reason: "enough")
+
+        let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
+        #expect(events.last?.kind == .workflowCancelled)
+        #expect(events.of(.stepLogged).count == Self.steps)
+    }
+
+    @Test("a drain takes a batch, or more so as not to part the records and steps of one call, which it takes together")
+    func batchesKeepCallsTogether() {
+        let engine = EngineTesting.makeEngine()
+        let context = JobContext(
+            engine: engine, workflowID: "wf-none", workflowType: "TEST", jobID: "wf-none-j1", jobName: "Job",
+            jobPosition: 0, params: [:], attempt: 1
+        )
+        let record = StoredRecord(collection: "asset", key: "P-1", revision: 1, body: [])
+        for index in 1...3 {
+            context.logStep("single \(index)")
+        }
+        context.logSteps((1...5).map { StepEntry("grouped \($0)") }, keeping: [record])
+        context.logStep("after")
+
+        let first = context.takePending(upTo: 4)
+        #expect(first.updates.count == 9)
+        #expect(first.more)
+        let second = context.takePending(upTo: 4)
+        #expect(second.updates.count == 1)
+        #expect(!second.more)
+        guard case .step(let message, _, _, _) = second.updates[0] else {
+            Issue.record("expected a step")
+            return
+        }
+        #expect(message == "after")
+    }
+}
