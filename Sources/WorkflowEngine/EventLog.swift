@@ -290,10 +290,12 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Where the store must have committed through for no more than half of `limit` appended
-    /// events to wait for their commit, when more than `limit` do; `nil` when no more do
-    /// (always, without a store).
-    func commitToAwait(ifUncommittedExceed limit: Int) -> UInt64? {
+    /// How far the store must commit before more is appended, when it lags behind.
+    ///
+    /// - Parameter limit: How many appended events may wait for their commit.
+    /// - Returns: `nil` when no more than `limit` wait (always, without a store); else the
+    ///   sequence through which the store must commit for half of `limit` to be left waiting.
+    func commitToAwait(whenMoreUncommittedThan limit: Int) -> UInt64? {
         guard store != nil else { return nil }
         return state.withLock { state in
             guard state.lastSequence - state.visibleSequence > UInt64(limit) else { return nil }

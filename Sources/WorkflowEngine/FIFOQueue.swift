@@ -43,7 +43,8 @@ package struct FIFOQueue<Element> {
         return popped
     }
 
-    /// Removes and returns every element, in order.
+    /// Removes and returns every element, in order: a queue that never popped hands over its
+    /// storage, uncopied.
     package mutating func popAll() -> [Element] {
         guard head > 0 else {
             defer { storage = [] }

@@ -58,7 +58,9 @@ public final class JobContext: Sendable {
         /// Set once the job function returned or the engine took the final updates; later
         /// calls are ignored.
         var closed = false
-        /// The returned job function, waiting until at most `limit` updates are left buffered.
+        /// How the job function ended, once it did.
+        var functionOutcome: JobFunctionOutcome?
+        /// The ended job function, waiting until at most `limit` updates are left buffered.
         var finishWaiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
         var cancelled = false
     }
@@ -247,8 +249,10 @@ public final class JobContext: Sendable {
     /// Takes the oldest buffered updates: `maxCount` of them, or more so as not to part updates
     /// buffered together, or all of them when fewer are left.
     ///
+    /// - Parameter maxCount: How many to take at most (at least 1), short of a group's end.
     /// - Returns: The updates, oldest first, and whether more are left.
     func takePending(upTo maxCount: Int) -> (updates: [PendingJobUpdate], more: Bool) {
+        precondition(maxCount > 0, "a drain takes at least one update")
         let (updates, more, finished) = state.withLock { state in
             var end = state.taken + min(maxCount, state.pending.count)
             while let group = state.groups.first, group.lowerBound < end {
@@ -268,13 +272,18 @@ public final class JobContext: Sendable {
         return (updates, more)
     }
 
-    /// Ignores every later call, the job function having returned, and waits until the engine
-    /// has taken all but `limit` of the buffered updates (at once when no more are left), or
-    /// the attempt ended: a job that logged faster than the store commits ends once its steps
-    /// are recorded, not in one enormous commit.
-    func finishLogging(leavingAtMost limit: Int) async {
+    /// Records how the job function ended, ignores every later call, and waits until the
+    /// engine has taken all but `limit` of the buffered updates, or the attempt ended. A job
+    /// that logged faster than the store commits thus ends once its steps are recorded, not in
+    /// one enormous commit.
+    ///
+    /// - Parameters:
+    ///   - failure: What the function threw; `nil` when it returned.
+    ///   - limit: How many updates may be left for the engine to take with the attempt's end.
+    func finishLogging(endedWith failure: JobFailureDescription?, leavingAtMost limit: Int) async {
         let mustWait = state.withLock { state in
             state.closed = true
+            state.functionOutcome = JobFunctionOutcome(failure: failure)
             return state.pending.count > limit
         }
         guard mustWait else { return }
@@ -290,10 +299,10 @@ public final class JobContext: Sendable {
         }
     }
 
-    /// Whether the job function returned (see ``finishLogging(leavingAtMost:)``) or the
-    /// attempt ended.
-    var hasReturned: Bool {
-        state.withLock { $0.closed }
+    /// How the job function ended, once it did (see
+    /// ``finishLogging(endedWith:leavingAtMost:)``); `nil` while it runs.
+    var functionOutcome: JobFunctionOutcome? {
+        state.withLock { $0.functionOutcome }
     }
 
     /// Takes the last buffered updates, the counters and the outputs, and ignores every later
@@ -304,11 +313,9 @@ public final class JobContext: Sendable {
             let pending = state.pending.popAll()
             state.taken += pending.count
             state.groups = FIFOQueue()
-            defer { state.finishWaiter = nil }
-            return (
-                AttemptReport(pending: pending, counters: state.counters, outputs: state.outputs),
-                state.finishWaiter?.continuation
-            )
+            let waiter = state.finishWaiter
+            state.finishWaiter = nil
+            return (AttemptReport(pending: pending, counters: state.counters, outputs: state.outputs), waiter?.continuation)
         }
         finished?.resume()
         return report
@@ -318,4 +325,9 @@ public final class JobContext: Sendable {
     func cancel() {
         state.withLock { $0.cancelled = true }
     }
+}
+
+/// How a job function ended: `failure` is what it threw, `nil` when it returned.
+struct JobFunctionOutcome: Sendable {
+    let failure: JobFailureDescription?
 }

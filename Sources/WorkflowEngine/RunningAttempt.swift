@@ -35,6 +35,12 @@ struct RunningAttempt {
         if case .remote(let lease) = runner { lease } else { nil }
     }
 
+    /// How a local job function ended, once it did while the engine still records what it
+    /// logged; `nil` while it runs, and for an attempt a worker runs.
+    var functionOutcome: JobFunctionOutcome? {
+        if case .local(let context, _) = runner { context.functionOutcome } else { nil }
+    }
+
     /// Changes the lease of an attempt a worker runs; nothing for a local one.
     mutating func updateLease(_ change: (inout RemoteLease) -> Void) {
         guard case .remote(var lease) = runner else { return }

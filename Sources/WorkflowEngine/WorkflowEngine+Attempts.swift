@@ -108,7 +108,7 @@ extension WorkflowEngine {
             // turn, and back there after every suspension): no other thread woken.
             task = Task(executorPreference: inline) {
                 let failure = await Self.failure(of: work, with: context)
-                await context.finishLogging(leavingAtMost: Self.drainBatch)
+                await context.finishLogging(endedWith: failure, leavingAtMost: Self.drainBatch)
                 await self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
             }
         } else {
@@ -118,7 +118,7 @@ extension WorkflowEngine {
             // in the middle of each StartWorkflow: 29 % more server CPU per call, measured.)
             task = Task {
                 let failure = await Self.failure(of: work, with: context)
-                await context.finishLogging(leavingAtMost: Self.drainBatch)
+                await context.finishLogging(endedWith: failure, leavingAtMost: Self.drainBatch)
                 self.attemptReturned(workflowID: workflowID, epoch: epoch, failure: failure)
             }
         }
@@ -176,6 +176,17 @@ extension WorkflowEngine {
         endLease(lease, workerToldBy: returned ? nil : reason)
     }
 
+    /// Ends `record`'s attempt as its job function ended, if it did and the engine is still
+    /// recording what it logged: a deadline, a shutdown or a cancel's grace does not undo a job
+    /// that ended in time.
+    ///
+    /// - Returns: Whether it ended the attempt.
+    func endAttemptAsItsFunctionEnded(_ record: WorkflowRecord) -> Bool {
+        guard let attempt = record.attempt, let outcome = attempt.functionOutcome else { return false }
+        attemptReturned(workflowID: record.workflow.id, epoch: attempt.epoch, failure: outcome.failure)
+        return true
+    }
+
     /// The job function of attempt `epoch` of the workflow `workflowID` returned (or threw `failure`).
     private func attemptReturned(workflowID: String, epoch: UInt64, failure: JobFailureDescription?) {
         guard let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch else {
@@ -189,12 +200,13 @@ extension WorkflowEngine {
     }
 
     /// Attempt `epoch` ran longer than its job's timeout: asks it to stop and gives it its
-    /// job's cancellation grace to return.
+    /// job's cancellation grace to return. One whose function returned in time, the engine
+    /// still recording what it logged, is left alone.
     func attemptTimedOut(workflowID: String, epoch: UInt64, timeout: Duration) {
         guard let record = records[workflowID], var attempt = record.attempt, attempt.epoch == epoch, !attempt.isStopping else {
             return
         }
-        if case .local(let context, _) = attempt.runner, context.hasReturned {
+        if attempt.functionOutcome != nil {
             // Returned in time; the engine is still recording what it logged.
             return
         }
@@ -231,6 +243,7 @@ extension WorkflowEngine {
     /// without it, and what it reports from now on is ignored.
     private func graceExpired(workflowID: String, epoch: UInt64, grace: Duration) {
         guard let record = records[workflowID], let attempt = record.attempt, attempt.epoch == epoch else { return }
+        guard !endAttemptAsItsFunctionEnded(record) else { return }
         let job = record.workflow.jobs[record.position]
         logger.warning(
             "engine.job_abandoned",

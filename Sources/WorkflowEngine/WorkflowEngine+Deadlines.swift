@@ -33,8 +33,13 @@ extension WorkflowEngine {
         failAtDeadline(record)
     }
 
-    /// Fails `record` at its current job for passing its deadline.
+    /// Fails `record` at its current job for passing its deadline. A job function that ended
+    /// in time, the engine still recording what it logged, ends as it did first; the deadline
+    /// fails what follows, if anything does.
     func failAtDeadline(_ record: WorkflowRecord) {
+        if endAttemptAsItsFunctionEnded(record), record.workflow.status != .running {
+            return
+        }
         let position = record.position
         let job = record.workflow.jobs[position]
         let failure = JobFailureDescription(

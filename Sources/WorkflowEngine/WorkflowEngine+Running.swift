@@ -36,9 +36,10 @@ extension WorkflowEngine {
     /// is recorded a batch per turn of the engine's executor, with other work in between.
     static let drainBatch = 2_048
 
-    /// How many appended events may wait for the store's commit before drains wait too: a
-    /// job that logs faster than the store commits then buffers its updates (a fraction of an
-    /// event's size) instead of the store's queue holding ever more events, and watchers read
+    /// How many appended events may wait for the store's commit before drains wait too:
+    /// 8,192, or half the events memory holds if fewer, but at least a batch. A job that logs
+    /// faster than the store commits then buffers its updates (a fraction of an event's size)
+    /// instead of the store's queue holding ever more events, and watchers that keep up read
     /// them from memory, not from the store after memory let them go.
     var drainBacklogLimit: Int {
         max(Self.drainBatch, min(4 * Self.drainBatch, events.retention / 2))
@@ -50,7 +51,7 @@ extension WorkflowEngine {
         // Defensive: a context is closed (and emptied) before its workflow ends, let alone
         // before the workflow keeps only its summary.
         guard let record = records[context.workflowID], !record.treeInStore else { return }
-        if let sequence = events.commitToAwait(ifUncommittedExceed: drainBacklogLimit) {
+        if let sequence = events.commitToAwait(whenMoreUncommittedThan: drainBacklogLimit) {
             events.whenCommitted(through: sequence) {
                 self.scheduleDrain(of: context)
             }

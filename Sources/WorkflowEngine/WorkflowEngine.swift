@@ -413,7 +413,7 @@ public actor WorkflowEngine {
         workerDispatch.sweeper = nil
         for record in records.values where record.workflow.status == .running {
             record.cancelTimers()
-            guard let attempt = record.attempt else { continue }
+            guard let attempt = record.attempt, !endAttemptAsItsFunctionEnded(record) else { continue }
             if attempt.lease != nil, record.workflow.cancelReason == nil, attempt.stopFailure == nil {
                 // A worker runs it: its lease is stored, and the worker goes on reporting to the
                 // next process.

@@ -15,13 +15,19 @@ struct CommitQueue {
     /// How many events a commit takes at most while more are queued (a whole enqueue call's
     /// writes may exceed it).
     let maxEventsPerCommit: Int
-    /// The queued writes from `taken` on; those before it went into commits already.
+    /// The queued writes from `taken` on; those before it went into commits already, each
+    /// replaced by ``placeholder`` so that the commit holds the only reference to its writes
+    /// (and the writer lets go of them outside the lock).
     private var writes: [StoreWrite] = []
     /// How many of `writes` went into commits: taking a commit moves it on instead of shifting
     /// every write still queued (a backlog of thousands of writes, one per drain, would be
-    /// shifted once per commit). They are let go of when the queue empties, or once they are
-    /// half of it.
+    /// shifted once per commit). Their placeholders go when the queue empties, or once they
+    /// are ``compactionThreshold`` and half of it.
     private var taken = 0
+    /// What a taken write leaves in `writes`: nothing to release.
+    private static let placeholder = StoreWrite.records([])
+    /// How many taken writes the queue keeps at least before it drops them.
+    private static let compactionThreshold = 1_024
     /// An emptied array of an earlier commit, which the next ``takeNextCommit()`` that takes
     /// everything (no cut) hands to `writes`: the queue fills without growing (each growth
     /// copies what it holds).
@@ -29,6 +35,7 @@ struct CommitQueue {
     /// Indices in `writes` at which a commit ends early, one per `maxEventsPerCommit` events,
     /// from `nextCut` on.
     private var cuts: [Int] = []
+    /// The first of `cuts` still ahead of `taken`.
     private var nextCut = 0
     /// Events queued since the last cut.
     private var eventsSinceCut = 0
@@ -78,7 +85,7 @@ struct CommitQueue {
             nextCut = 0
             eventsSinceCut = 0
             guard taken == 0 else {
-                let rest = Array(writes[taken...])
+                let rest = take(upTo: writes.count)
                 writes.removeAll(keepingCapacity: true)
                 taken = 0
                 return rest
@@ -89,11 +96,9 @@ struct CommitQueue {
             }
             return writes
         }
-        let cut = cuts[nextCut]
-        let commit = Array(writes[taken..<cut])
-        taken = cut
+        let commit = take(upTo: cuts[nextCut])
         nextCut += 1
-        if taken >= 1_024 && taken * 2 >= writes.count {
+        if taken >= Self.compactionThreshold && taken * 2 >= writes.count {
             writes.removeFirst(taken)
             cuts.removeFirst(nextCut)
             for index in cuts.indices {
@@ -103,6 +108,19 @@ struct CommitQueue {
             nextCut = 0
         }
         return commit
+    }
+
+    /// Moves the writes from `taken` to `end` out, leaving placeholders, and moves `taken` on.
+    private mutating func take(upTo end: Int) -> [StoreWrite] {
+        var taken: [StoreWrite] = []
+        taken.reserveCapacity(end - self.taken)
+        for index in self.taken..<end {
+            var write = Self.placeholder
+            swap(&write, &writes[index])
+            taken.append(consume write)
+        }
+        self.taken = end
+        return taken
     }
 
     /// Keeps `committed`, emptied, for a later commit to fill, unless an array at least as

@@ -542,8 +542,8 @@ package final class SQLiteEventStore: EventStore {
                 let firstKept = newest - retention + 1
                 let from = try Int64.fetchOne(db, sql: "SELECT max(first_sequence) FROM event_chunks WHERE first_sequence <= ?", arguments: [Int64(oldest)]) ?? 0
                 let arguments: StatementArguments = [from, Int64(firstKept)]
-                // The steps each chunk holds for workflows still retained: a chunk all of whose
-                // events they are stays as it is, unread.
+                // How many steps of retained workflows each chunk holds: a chunk that holds
+                // nothing else stays as it is, unread.
                 var claimedSteps: [Int64: Int] = [:]
                 let claims = try Row.fetchCursor(
                     db, sql: "SELECT chunk, sum(steps) FROM chunk_steps WHERE chunk >= ?1 AND chunk < ?2 GROUP BY chunk", arguments: arguments

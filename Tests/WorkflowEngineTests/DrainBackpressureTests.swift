@@ -11,18 +11,25 @@ struct DrainBackpressureTests {
     private static let steps = 20_000
 
     /// An engine in front of `store` whose template `FAST_LOGGER` has one job that logs
-    /// ``steps`` steps back to back, then sets `returned`.
-    private static func engine(store: ManualStore, timeout: Duration? = nil, returned: Box<Bool>) -> WorkflowEngine {
+    /// `steps` steps back to back, then sets `returned`.
+    private static func engine(
+        store: ManualStore,
+        steps: Int = Self.steps,
+        timeout: Duration? = nil,
+        deadline: Duration? = nil,
+        executor: (any EngineExecutor)? = nil,
+        history: HistoryInMemory = HistoryInMemory(),
+        returned: Box<Bool>
+    ) -> WorkflowEngine {
         var templates = TemplateRegistry.builtIn
-        templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: [
-            JobDefinition(name: "Log", timeout: timeout) { context in
-                for index in 1...steps {
-                    context.logStep("Created P-\(index)")
-                }
-                returned.update { $0 = true }
-            },
-        ]))
-        return WorkflowEngine(templates: templates, store: store, logger: EngineTesting.logger)
+        let job = JobDefinition(name: "Log", timeout: timeout) { context in
+            for index in 1...steps {
+                context.logStep("Created P-\(index)")
+            }
+            returned.update { $0 = true }
+        }
+        templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: [job], deadline: deadline))
+        return WorkflowEngine(templates: templates, executor: executor, store: store, history: history, logger: EngineTesting.logger)
     }
 
     /// Waits until the job function returned.
@@ -46,11 +53,14 @@ struct DrainBackpressureTests {
         }
     }
 
-    @Test("while the store commits nothing, the engine stops recording once the backlog limit waits for it, and the job does not end; once it commits, every step is recorded in order, in commits of a batch at most, before the job completes")
-    func recordsOnlyWhileTheStoreKeepsUp() async throws {
+    @Test(
+        "while the store commits nothing, the engine stops recording once the backlog limit waits for it, and the job does not end; once it commits, every step is recorded in order, in commits of a batch at most, before the job completes",
+        arguments: [false, true]
+    )
+    func recordsOnlyWhileTheStoreKeepsUp(onEngineExecutor: Bool) async throws {
         let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, returned: returned)
+        let engine = Self.engine(store: store, executor: onEngineExecutor ? LoopExecutor() : nil, returned: returned)
         try await engine.restore()
         let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
         try await Self.waitUntilReturned(returned)
@@ -70,7 +80,9 @@ struct DrainBackpressureTests {
         let steps = events.of(.stepLogged)
         #expect(steps.map(\.message) == (1...Self.steps).map { "Created P-\($0)" })
         #expect(events.last?.kind == .workflowCompleted)
-        #expect(events.firstIndex { $0.kind == .jobCompleted }! > events.lastIndex { $0.kind == .stepLogged }!)
+        let completed = try #require(events.firstIndex { $0.kind == .jobCompleted })
+        let lastStep = try #require(events.lastIndex { $0.kind == .stepLogged })
+        #expect(completed > lastStep)
         #expect(Self.eventCounts(of: store).allSatisfy { $0 <= WorkflowEngine.drainBatch + 4 })
     }
 
@@ -78,14 +90,46 @@ struct DrainBackpressureTests {
     func noTimeoutWhileRecording() async throws {
         let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, timeout: .seconds(1), returned: returned)
+        // Half of 4,096 events in memory: drains wait once 2,048 await their commit.
+        let engine = Self.engine(store: store, steps: 6_000, timeout: .seconds(2), history: HistoryInMemory(events: 4_096), returned: returned)
         try await engine.restore()
         let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
         try await Self.waitUntilReturned(returned)
-        try await Task.sleep(for: .milliseconds(1_500))
+        try await Task.sleep(for: .milliseconds(2_500))
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
         #expect(events.of(.jobFailed).isEmpty && events.of(.jobRetryScheduled).isEmpty)
+        #expect(events.last?.kind == .workflowCompleted)
+        #expect(events.of(.stepLogged).count == 6_000)
+    }
+
+    @Test("a shutdown while the engine records a returned job's steps records the job as it ended, not as interrupted")
+    func shutdownWhileRecording() async throws {
+        let returned = Box(false)
+        let store = ManualStore()
+        let engine = Self.engine(store: store, returned: returned)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
+        try await Self.waitUntilReturned(returned)
+        await engine.shutdown()
+
+        let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
+        #expect(events.of(.jobInterrupted).isEmpty)
+        #expect(events.last?.kind == .workflowCompleted)
+        #expect(events.of(.stepLogged).count == Self.steps)
+    }
+
+    @Test("a deadline passing while the engine records the steps of a job that returned in time does not fail it")
+    func deadlineWhileRecording() async throws {
+        let returned = Box(false)
+        let store = ManualStore()
+        let engine = Self.engine(store: store, deadline: .milliseconds(500), returned: returned)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
+        try await Self.waitUntilReturned(returned)
+        try await Task.sleep(for: .milliseconds(1_000))
+
+        let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
         #expect(events.last?.kind == .workflowCompleted)
         #expect(events.of(.stepLogged).count == Self.steps)
     }
@@ -106,7 +150,7 @@ struct DrainBackpressureTests {
     }
 
     @Test("a drain takes a batch, or more so as not to part the records and steps of one call, which it takes together")
-    func batchesKeepCallsTogether() {
+    func batchesKeepCallsTogether() throws {
         let engine = EngineTesting.makeEngine()
         let context = JobContext(
             engine: engine, workflowID: "wf-none", workflowType: "TEST", jobID: "wf-none-j1", jobName: "Job",
@@ -125,7 +169,7 @@ struct DrainBackpressureTests {
         let second = context.takePending(upTo: 4)
         #expect(second.updates.count == 1)
         #expect(!second.more)
-        guard case .step(let message, _, _, _) = second.updates[0] else {
+        guard case .step(let message, _, _, _) = try #require(second.updates.first) else {
             Issue.record("expected a step")
             return
         }

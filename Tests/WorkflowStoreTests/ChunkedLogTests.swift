@@ -57,6 +57,33 @@ struct ChunkedLogTests {
         return sequences
     }
 
+    @Test("once pruned past, a chunk of nothing but retained workflows' steps stays as it is, and one whose workflow was forgotten while the log held it whole is reduced to the others' steps")
+    func wholeClaimedChunksStay() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        for id in ["wf-a", "wf-b", "wf-c"] {
+            store.enqueue(.workflow(SQLiteEventStoreTests.runningWorkflow(id: id), firstSequence: 1))
+        }
+        store.enqueue(.events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a"), Self.step(3, of: "wf-b"), Self.step(4, of: "wf-b")]))
+        store.flush()
+        store.enqueue(.events([Self.step(5, of: "wf-c"), Self.step(6, of: "wf-c", position: 1)]))
+        store.flush()
+        store.enqueue(.forget(workflowID: "wf-b"))
+        store.flush()
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4], "forgotten within the log: still whole")
+
+        for sequence in UInt64(7)...60 {
+            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
+        }
+        store.flush()
+        #expect(try #require(store.oldestStoredSequence) > 40)
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2])
+        #expect(try Self.sequences(inChunk: 5, in: directory) == [5, 6])
+        #expect(try Self.chunkRanges(in: directory).prefix(2) == [1...4, 5...6])
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).map(\.step.sequence) == [1, 2])
+        #expect(try store.steps(ofWorkflow: "wf-c", through: .max).map(\.step.sequence) == [5, 6])
+    }
+
     @Test("once pruned past, a chunk keeps only the steps of the retained workflows that claim it; forgetting one takes its steps out, the last one the chunk")
     func chunksKeptForSteps() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
