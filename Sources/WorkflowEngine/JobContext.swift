@@ -272,21 +272,25 @@ public final class JobContext: Sendable {
         return (updates, more)
     }
 
-    /// Records how the job function ended, ignores every later call, and waits until the
-    /// engine has taken all but `limit` of the buffered updates, or the attempt ended. A job
-    /// that logged faster than the store commits thus ends once its steps are recorded, not in
-    /// one enormous commit.
+    /// Records how the job function ended and ignores every later call.
     ///
     /// - Parameters:
     ///   - failure: What the function threw; `nil` when it returned.
     ///   - limit: How many updates may be left for the engine to take with the attempt's end.
-    func finishLogging(endedWith failure: JobFailureDescription?, leavingAtMost limit: Int) async {
-        let mustWait = state.withLock { state in
+    /// - Returns: Whether more than `limit` are still buffered: the caller then waits with
+    ///   ``waitUntilTaken(leavingAtMost:)`` before it ends the attempt. A job that logged faster
+    ///   than the store commits thus ends once its steps are recorded, not in one enormous commit.
+    func finishLogging(endedWith failure: JobFailureDescription?, leavingAtMost limit: Int) -> Bool {
+        state.withLock { state in
             state.closed = true
             state.functionOutcome = JobFunctionOutcome(failure: failure)
             return state.pending.count > limit
         }
-        guard mustWait else { return }
+    }
+
+    /// Waits until the engine has taken all but `limit` of the buffered updates, or the attempt
+    /// ended.
+    func waitUntilTaken(leavingAtMost limit: Int) async {
         await withCheckedContinuation { continuation in
             let waits = state.withLock { state in
                 guard state.pending.count > limit else { return false }
