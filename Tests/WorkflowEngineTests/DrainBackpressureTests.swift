@@ -10,17 +10,17 @@ import WorkflowModel
 struct DrainBackpressureTests {
     private static let steps = 20_000
 
-    /// An engine in front of `store` whose template `FAST_LOGGER` has one job that logs
-    /// `steps` steps back to back, then sets `returned`.
-    private static func engine(
+    /// Starts a `FAST_LOGGER` workflow, whose one job logs `steps` steps back to back, on a new
+    /// engine in front of `store`, and waits until the job function returned.
+    private static func startedUntilReturned(
         store: ManualStore,
         steps: Int = Self.steps,
         timeout: Duration? = nil,
         deadline: Duration? = nil,
         executor: (any EngineExecutor)? = nil,
-        history: HistoryInMemory = HistoryInMemory(),
-        returned: Box<Bool>
-    ) -> WorkflowEngine {
+        history: HistoryInMemory = HistoryInMemory()
+    ) async throws -> (engine: WorkflowEngine, id: String) {
+        let returned = Box(false)
         var templates = TemplateRegistry.builtIn
         let job = JobDefinition(name: "Log", timeout: timeout) { context in
             for index in 1...steps {
@@ -29,19 +29,18 @@ struct DrainBackpressureTests {
             returned.update { $0 = true }
         }
         templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: [job], deadline: deadline))
-        return WorkflowEngine(templates: templates, executor: executor, store: store, history: history, logger: EngineTesting.logger)
-    }
-
-    /// Waits until the job function returned.
-    private static func waitUntilReturned(_ returned: Box<Bool>) async throws {
+        let engine = WorkflowEngine(templates: templates, executor: executor, store: store, history: history, logger: EngineTesting.logger)
+        try await engine.restore()
+        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
         let deadline = ContinuousClock.now + .seconds(30)
         while !returned.current {
             guard ContinuousClock.now < deadline else {
                 Issue.record("the job did not return in time")
-                return
+                break
             }
             try await Task.sleep(for: .milliseconds(5))
         }
+        return (engine, id)
     }
 
     /// The number of events in each `enqueue` call of `store` (one commit each in the real store).
@@ -58,12 +57,8 @@ struct DrainBackpressureTests {
         arguments: [false, true]
     )
     func recordsOnlyWhileTheStoreKeepsUp(onEngineExecutor: Bool) async throws {
-        let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, executor: onEngineExecutor ? LoopExecutor() : nil, returned: returned)
-        try await engine.restore()
-        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
-        try await Self.waitUntilReturned(returned)
+        let (engine, id) = try await Self.startedUntilReturned(store: store, executor: onEngineExecutor ? LoopExecutor() : nil)
         let limit = await engine.drainBacklogLimit
         var backlog: UInt64 { engine.events.lastAppendedSequence - engine.events.lastSequence }
         let deadline = ContinuousClock.now + .seconds(30)
@@ -88,13 +83,11 @@ struct DrainBackpressureTests {
 
     @Test("a job that returned within its timeout is not timed out while the engine still records its steps")
     func noTimeoutWhileRecording() async throws {
-        let returned = Box(false)
         let store = ManualStore()
         // Half of 4,096 events in memory: drains wait once 2,048 await their commit.
-        let engine = Self.engine(store: store, steps: 6_000, timeout: .seconds(2), history: HistoryInMemory(events: 4_096), returned: returned)
-        try await engine.restore()
-        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
-        try await Self.waitUntilReturned(returned)
+        let (engine, id) = try await Self.startedUntilReturned(
+            store: store, steps: 6_000, timeout: .seconds(2), history: HistoryInMemory(events: 4_096)
+        )
         try await Task.sleep(for: .milliseconds(2_500))
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
@@ -105,12 +98,8 @@ struct DrainBackpressureTests {
 
     @Test("a shutdown while the engine records a returned job's steps records the job as it ended, not as interrupted")
     func shutdownWhileRecording() async throws {
-        let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, returned: returned)
-        try await engine.restore()
-        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
-        try await Self.waitUntilReturned(returned)
+        let (engine, id) = try await Self.startedUntilReturned(store: store)
         await engine.shutdown()
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
@@ -121,12 +110,8 @@ struct DrainBackpressureTests {
 
     @Test("a deadline passing while the engine records the steps of a job that returned in time does not fail it")
     func deadlineWhileRecording() async throws {
-        let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, deadline: .milliseconds(500), returned: returned)
-        try await engine.restore()
-        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
-        try await Self.waitUntilReturned(returned)
+        let (engine, id) = try await Self.startedUntilReturned(store: store, deadline: .milliseconds(500))
         try await Task.sleep(for: .milliseconds(1_000))
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
@@ -136,12 +121,8 @@ struct DrainBackpressureTests {
 
     @Test("a cancel request while the engine records a returned job's steps cancels the workflow, with every step recorded")
     func cancelWhileRecording() async throws {
-        let returned = Box(false)
         let store = ManualStore()
-        let engine = Self.engine(store: store, returned: returned)
-        try await engine.restore()
-        let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
-        try await Self.waitUntilReturned(returned)
+        let (engine, id) = try await Self.startedUntilReturned(store: store)
         _ = try await engine.cancel(id: id, reason: "enough")
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
