@@ -6,7 +6,9 @@ import WorkflowModel
 /// The engine creates one context per job run and passes it to the job's function. Logging a
 /// step is cheap and never waits for the engine: calls are buffered and recorded by the engine
 /// in batches, in the order they were made. Everything logged before the function returns or
-/// throws is recorded before the job's completion or failure.
+/// throws is recorded before the job's completion or failure: a job that logs faster than the
+/// store commits ends once its steps are recorded (its timeout stops counting when the function
+/// returns).
 ///
 /// ```swift
 /// JobDefinition(name: "Fetch External Assets") { context in
