@@ -10,6 +10,9 @@ package struct FIFOQueue<Element> {
     /// The number of queued elements.
     package var count: Int { storage.count - head }
 
+    /// Whether nothing is queued.
+    package var isEmpty: Bool { head == storage.count }
+
     /// The front element, if any, left in place.
     package var first: Element? {
         head < storage.count ? storage[head] : nil
@@ -19,9 +22,6 @@ package struct FIFOQueue<Element> {
     package mutating func push(_ element: Element) {
         storage.append(element)
     }
-
-    /// Whether nothing is queued.
-    package var isEmpty: Bool { head == storage.count }
 
     /// Removes and returns the front element, if any.
     package mutating func pop() -> Element? {

@@ -46,6 +46,11 @@ public final class JobContext: Sendable {
     /// a lock or a deduplication key, not only as a marker of work done.
     public var idempotencyKey: String { jobID }
 
+    /// How a job function ended: `failure` is what it threw, `nil` when it returned.
+    struct FunctionOutcome: Sendable {
+        let failure: JobFailureDescription?
+    }
+
     private struct State {
         var pending = FIFOQueue<PendingJobUpdate>()
         /// How many updates the engine took so far: where `pending` starts, counting every
@@ -61,7 +66,7 @@ public final class JobContext: Sendable {
         /// calls are ignored.
         var closed = false
         /// How the job function ended, once it did.
-        var functionOutcome: JobFunctionOutcome?
+        var functionOutcome: FunctionOutcome?
         /// The ended job function, waiting until at most `limit` updates are left buffered.
         var finishWaiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
         var cancelled = false
@@ -281,11 +286,13 @@ public final class JobContext: Sendable {
     ///   - limit: How many updates may be left for the engine to take with the attempt's end.
     /// - Returns: Whether more than `limit` are still buffered: the caller then waits with
     ///   ``waitUntilTaken(leavingAtMost:)`` before it ends the attempt. A job that logged faster
-    ///   than the store commits thus ends once its steps are recorded, not in one enormous commit.
+    ///   than the store commits thus ends once its steps are recorded, not in one enormous commit
+    ///   (unless a shutdown, a deadline or a grace's end ends the attempt first, and with it
+    ///   takes all that is left).
     func finishLogging(endedWith failure: JobFailureDescription?, leavingAtMost limit: Int) -> Bool {
         state.withLock { state in
             state.closed = true
-            state.functionOutcome = JobFunctionOutcome(failure: failure)
+            state.functionOutcome = FunctionOutcome(failure: failure)
             return state.pending.count > limit
         }
     }
@@ -307,7 +314,7 @@ public final class JobContext: Sendable {
 
     /// How the job function ended, once it did (see
     /// ``finishLogging(endedWith:leavingAtMost:)``); `nil` while it runs.
-    var functionOutcome: JobFunctionOutcome? {
+    var functionOutcome: FunctionOutcome? {
         state.withLock { $0.functionOutcome }
     }
 
@@ -331,9 +338,4 @@ public final class JobContext: Sendable {
     func cancel() {
         state.withLock { $0.cancelled = true }
     }
-}
-
-/// How a job function ended: `failure` is what it threw, `nil` when it returned.
-struct JobFunctionOutcome: Sendable {
-    let failure: JobFailureDescription?
 }

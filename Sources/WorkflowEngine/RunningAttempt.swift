@@ -5,8 +5,11 @@ import WorkflowModel
 /// Legal next states: running → stopping (the engine asked it to stop: a timeout or a cancel
 /// request; a timer bounds how long it may take) → ended; or running → ended (it returned or
 /// its worker reported its end, or the engine abandoned it on a deadline, a shutdown or an
-/// expired lease). The engine identifies the attempt by ``epoch`` in everything it schedules,
-/// so a report of an attempt that already ended is recognised and ignored.
+/// expired lease). A local attempt may also be between its function's end and its own: the
+/// engine still records what the function logged (``functionOutcome`` is set), a timeout is
+/// ignored, and a grace's end, a deadline or a shutdown ends it as its function ended. The
+/// engine identifies the attempt by ``epoch`` in everything it schedules, so a report of an
+/// attempt that already ended is recognised and ignored.
 struct RunningAttempt {
     /// Who runs the attempt. Indirect, so that the ``WorkflowRecord`` of every retained
     /// workflow, which holds an optional attempt inline, stays small while none runs.
@@ -37,7 +40,7 @@ struct RunningAttempt {
 
     /// How a local job function ended, once it did while the engine still records what it
     /// logged; `nil` while it runs, and for an attempt a worker runs.
-    var functionOutcome: JobFunctionOutcome? {
+    var functionOutcome: JobContext.FunctionOutcome? {
         if case .local(let context, _) = runner { context.functionOutcome } else { nil }
     }
 

@@ -108,6 +108,8 @@ extension WorkflowEngine {
             // turn, and back there after every suspension): no other thread woken.
             task = Task(executorPreference: inline) {
                 let failure = await Self.failure(of: work, with: context)
+                // Checked synchronously: only a long backlog awaits (a nonisolated async call
+                // would leave the task's executor).
                 if context.finishLogging(endedWith: failure, leavingAtMost: Self.drainBatch) {
                     await context.waitUntilTaken(leavingAtMost: Self.drainBatch)
                 }

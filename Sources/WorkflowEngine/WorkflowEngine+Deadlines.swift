@@ -20,7 +20,8 @@ extension WorkflowEngine {
     }
 
     /// The deadline of a workflow passed: it fails at once at the job it is at, without waiting
-    /// for that job's attempt (which is asked to stop and then ignored).
+    /// for that job's attempt (which is asked to stop and then ignored); an attempt whose
+    /// function ended in time ends as it did first (see ``failAtDeadline(_:)``).
     private func deadlineReached(workflowID: String, workflowAttempt: Int) {
         guard let record = records[workflowID], record.workflow.attempt == workflowAttempt,
               record.workflow.status == .running, let deadlineAtMs = record.workflow.deadlineAtMs

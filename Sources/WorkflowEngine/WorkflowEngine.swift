@@ -412,8 +412,12 @@ public actor WorkflowEngine {
         workerDispatch.sweeper?.cancel()
         workerDispatch.sweeper = nil
         for record in records.values where record.workflow.status == .running {
+            // Ending a returned attempt may schedule a retry: timers are cancelled after it.
+            guard let attempt = record.attempt, !endAttemptAsItsFunctionEnded(record) else {
+                record.cancelTimers()
+                continue
+            }
             record.cancelTimers()
-            guard let attempt = record.attempt, !endAttemptAsItsFunctionEnded(record) else { continue }
             if attempt.lease != nil, record.workflow.cancelReason == nil, attempt.stopFailure == nil {
                 // A worker runs it: its lease is stored, and the worker goes on reporting to the
                 // next process.

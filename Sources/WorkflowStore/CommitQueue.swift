@@ -77,7 +77,7 @@ struct CommitQueue {
         return true
     }
 
-    /// The writes of the next commit: those before the first cut, else all of them; none when
+    /// The writes of the next commit: those before the next cut, else all of them; none when
     /// the queue is empty, and then the writer has no work left: ``idle()``.
     mutating func takeNextCommit() -> [StoreWrite] {
         guard nextCut < cuts.count, cuts[nextCut] < writes.count else {
@@ -112,15 +112,15 @@ struct CommitQueue {
 
     /// Moves the writes from `taken` to `end` out, leaving placeholders, and moves `taken` on.
     private mutating func take(upTo end: Int) -> [StoreWrite] {
-        var taken: [StoreWrite] = []
-        taken.reserveCapacity(end - self.taken)
-        for index in self.taken..<end {
+        var moved: [StoreWrite] = []
+        moved.reserveCapacity(end - taken)
+        for index in taken..<end {
             var write = Self.placeholder
             swap(&write, &writes[index])
-            taken.append(consume write)
+            moved.append(consume write)
         }
-        self.taken = end
-        return taken
+        taken = end
+        return moved
     }
 
     /// Keeps `committed`, emptied, for a later commit to fill, unless an array at least as

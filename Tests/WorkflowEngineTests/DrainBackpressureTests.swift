@@ -10,15 +10,17 @@ import WorkflowModel
 struct DrainBackpressureTests {
     private static let steps = 20_000
 
-    /// Starts a `FAST_LOGGER` workflow, whose one job logs `steps` steps back to back, on a new
-    /// engine in front of `store`, and waits until the job function returned.
+    /// Starts a `FAST_LOGGER` workflow, whose job logs `steps` steps back to back (followed by a
+    /// job `Next` when `thenJob`), on a new engine in front of `store`, and waits until the
+    /// first job's function returned.
     private static func startedUntilReturned(
         store: ManualStore,
         steps: Int = Self.steps,
         timeout: Duration? = nil,
         deadline: Duration? = nil,
         executor: (any EngineExecutor)? = nil,
-        history: HistoryInMemory = HistoryInMemory()
+        history: HistoryInMemory = HistoryInMemory(),
+        thenJob: Bool = false
     ) async throws -> (engine: WorkflowEngine, id: String) {
         let returned = Box(false)
         var templates = TemplateRegistry.builtIn
@@ -28,7 +30,8 @@ struct DrainBackpressureTests {
             }
             returned.update { $0 = true }
         }
-        templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: [job], deadline: deadline))
+        let next = JobDefinition(name: "Next") { context in context.logStep("Next") }
+        templates.register(WorkflowTemplate(type: "FAST_LOGGER", jobs: thenJob ? [job, next] : [job], deadline: deadline))
         let engine = WorkflowEngine(templates: templates, executor: executor, store: store, history: history, logger: EngineTesting.logger)
         try await engine.restore()
         let id = try await engine.start(WorkflowRequest(type: "FAST_LOGGER")).value.id
@@ -108,15 +111,26 @@ struct DrainBackpressureTests {
         #expect(events.of(.stepLogged).count == Self.steps)
     }
 
-    @Test("a deadline passing while the engine records the steps of a job that returned in time does not fail it")
-    func deadlineWhileRecording() async throws {
+    @Test(
+        "a deadline passing while the engine records the steps of a job that returned in time does not fail that job; the job after it fails",
+        arguments: [false, true]
+    )
+    func deadlineWhileRecording(thenJob: Bool) async throws {
         let store = ManualStore()
-        let (engine, id) = try await Self.startedUntilReturned(store: store, deadline: .milliseconds(500))
-        try await Task.sleep(for: .milliseconds(1_000))
+        let (engine, id) = try await Self.startedUntilReturned(
+            store: store, steps: 6_000, deadline: .seconds(3), history: HistoryInMemory(events: 4_096), thenJob: thenJob
+        )
+        try await Task.sleep(for: .milliseconds(3_500))
 
         let events = await EngineTesting.eventsUntilTerminalCommitting(of: id, in: engine.events, store: store)
-        #expect(events.last?.kind == .workflowCompleted)
-        #expect(events.of(.stepLogged).count == Self.steps)
+        #expect(events.of(.stepLogged).filter { $0.job?.position == 0 }.count == 6_000)
+        #expect(events.first(.jobCompleted, position: 0) != nil)
+        if thenJob {
+            #expect(events.last?.kind == .workflowFailed)
+            #expect(try await engine.workflow(id: id).failedJobName == "Next")
+        } else {
+            #expect(events.last?.kind == .workflowCompleted)
+        }
     }
 
     @Test("a cancel request while the engine records a returned job's steps cancels the workflow, with every step recorded")
