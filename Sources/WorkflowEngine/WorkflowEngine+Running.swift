@@ -267,6 +267,9 @@ extension WorkflowEngine {
         // Called right after the terminal event was appended.
         record.terminalSequence = events.nextSequence - 1
         record.cancelTimers()
+        // Nothing runs again without making them anew (a retry does): let go of them now,
+        // while they are warm, not when the workflow keeps only its summary.
+        record.definitions = []
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         forgetFinishedWorkflowsBeyondRetention()
         if store != nil {

@@ -19,8 +19,8 @@ final class WorkflowRecord {
     }
     /// The request that started the workflow, to recognize retries with the same request id.
     private(set) var request: WorkflowRequest
-    /// The jobs to run, in order; empty once the workflow left its history to the store
-    /// (see ``leaveHistoryToStore(through:)``), until a retry makes them again.
+    /// The jobs to run, in order; empty once the workflow ended (or was restored ended), until
+    /// a retry makes them again.
     var definitions: [JobDefinition]
     /// How long the workflow may run from its start or retry; `nil` for no deadline.
     let deadline: Duration?
@@ -89,12 +89,11 @@ final class WorkflowRecord {
         request.params = [:]
     }
 
-    /// Lets go of what only a running workflow needs or the store holds: the job definitions,
-    /// and the steps in the tree, which the store holds through `sequence` (each job counts
-    /// them in `storedStepCount` instead). A workflow that cannot run again (completed or
-    /// cancelled; a failed one can be retried) keeps only its summary: the store holds its tree.
+    /// Lets go of what the store holds: the steps in the tree, which the store holds through
+    /// `sequence` (each job counts them in `storedStepCount` instead). A workflow that cannot
+    /// run again (completed or cancelled; a failed one can be retried) keeps only its summary:
+    /// the store holds its tree.
     func leaveHistoryToStore(through sequence: UInt64) {
-        definitions = []
         switch workflow.status {
         case .completed, .cancelled:
             keepOnlySummary(stepsThrough: sequence)

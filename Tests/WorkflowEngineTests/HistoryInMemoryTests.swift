@@ -32,6 +32,45 @@ struct HistoryInMemoryTests {
         await engine.shutdown()
     }
 
+    @Test("a finished workflow lets go of its job definitions when it ends, store or not, and a retry makes them anew")
+    func definitionsGoAtTheEnd() async throws {
+        final class Captured: Sendable {}
+        let weakly = Box<[WeakCaptured]>([])
+        let template = WorkflowTemplate(type: "FLAKY_ONCE") { _ in
+            let captured = Captured()
+            let made = weakly.update { made -> Int in
+                made.append(WeakCaptured(captured))
+                return made.count
+            }
+            return [JobDefinition(name: "Job") { _ in
+                withExtendedLifetime(captured) {}
+                if made == 1 { throw JobError("the first run fails") }
+            }]
+        }
+        var templates = TemplateRegistry.builtIn
+        templates.register(template)
+        let engine = WorkflowEngine(templates: templates, logger: EngineTesting.logger)
+        let id = try await engine.start(WorkflowRequest(type: "FLAKY_ONCE")).value.id
+        try await EngineTesting.waitUntil(id, in: engine) { $0.status == .failed }
+        // The attempt's task lets go of the job function a moment after the workflow ended.
+        #expect(await Self.letGo(weakly), "a failed workflow keeps no definitions")
+
+        _ = try await engine.retry(id: id)
+        try await EngineTesting.waitUntil(id, in: engine) { $0.status == .completed }
+        #expect(weakly.current.count == 2, "the retry made its definitions anew")
+        #expect(await Self.letGo(weakly), "a completed workflow keeps no definitions")
+    }
+
+    /// Whether everything `weakly` refers to is let go of within a second.
+    private static func letGo(_ weakly: Box<[WeakCaptured]>) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while weakly.current.contains(where: { $0.value != nil }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
     @Test("without a store every finished workflow keeps its steps")
     func withoutAStoreNothingLeaves() async throws {
         let engine = WorkflowEngine(templates: .builtIn, history: HistoryInMemory(finishedWorkflowsWithSteps: 0), logger: EngineTesting.logger)
@@ -107,5 +146,14 @@ extension HistoryInMemoryTests {
         other.params["steps"] = "1"
         await #expect(throws: EngineError.self) { try await engine.start(other) }
         await engine.shutdown()
+    }
+}
+
+/// A weak reference, for checking that something was let go of.
+private final class WeakCaptured: Sendable {
+    weak let value: (AnyObject & Sendable)?
+
+    init(_ value: AnyObject & Sendable) {
+        self.value = value
     }
 }
