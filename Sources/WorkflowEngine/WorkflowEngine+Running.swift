@@ -260,15 +260,15 @@ extension WorkflowEngine {
         return stats
     }
 
-    /// Queues a finished workflow for forgetting and forgets the oldest beyond the retention.
-    /// An entry of an earlier attempt (the workflow was retried since) is stale and skipped: the
-    /// workflow was queued anew when its latest attempt ended.
+    /// Lets go of a finished workflow's job definitions, queues it for forgetting and forgets
+    /// the oldest beyond the retention. An entry of an earlier attempt (the workflow was retried
+    /// since) is stale and skipped: the workflow was queued anew when its latest attempt ended.
     func finish(_ record: WorkflowRecord) {
         // Called right after the terminal event was appended.
         record.terminalSequence = events.nextSequence - 1
         record.cancelTimers()
         // Nothing runs again without making them anew (a retry does): let go of them now,
-        // while they are warm, not when the workflow keeps only its summary.
+        // while they are warm.
         record.definitions = []
         finishedWorkflowIDs.push((record.workflow.id, record.workflow.attempt))
         forgetFinishedWorkflowsBeyondRetention()

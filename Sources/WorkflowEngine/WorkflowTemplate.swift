@@ -24,7 +24,9 @@ public struct WorkflowTemplate: Sendable {
     /// Checks the start parameters; throws ``EngineError/Code/invalidArgument`` with a field
     /// such as `params.jobs` for a bad one.
     public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
-    /// The jobs to run for validated parameters, in order.
+    /// The jobs to run for validated parameters, in order. Called again, with the same
+    /// parameters, for a retry and for a workflow resumed after a restart: it must give the
+    /// same job names each time.
     public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
     /// How long a workflow may run, from its start (or its retry), before it fails at the job it
     /// is at with the code `DEADLINE_EXCEEDED`, for validated parameters; `nil` for no deadline.

@@ -3,7 +3,7 @@ import Testing
 import WorkflowModel
 @testable import WorkflowEngine
 
-/// Which finished workflows let go of their steps, and when.
+/// Which finished workflows let go of their steps and job definitions, and when.
 @Suite("History in memory")
 struct HistoryInMemoryTests {
     static let quick = WorkflowRequest(type: "TEST", params: ["jobs": "1", "steps": "2", "step_delay_ms": "0"])
@@ -32,8 +32,8 @@ struct HistoryInMemoryTests {
         await engine.shutdown()
     }
 
-    @Test("a finished workflow lets go of its job definitions when it ends, store or not, and a retry makes them anew")
-    func definitionsGoAtTheEnd() async throws {
+    @Test("a finished workflow lets go of its job definitions when it ends, store or not, and a retry makes them anew", arguments: [false, true])
+    func definitionsGoAtTheEnd(withStore: Bool) async throws {
         final class Captured: Sendable {}
         let weakly = Box<[WeakCaptured]>([])
         let template = WorkflowTemplate(type: "FLAKY_ONCE") { _ in
@@ -49,7 +49,10 @@ struct HistoryInMemoryTests {
         }
         var templates = TemplateRegistry.builtIn
         templates.register(template)
-        let engine = WorkflowEngine(templates: templates, logger: EngineTesting.logger)
+        let engine = WorkflowEngine(templates: templates, store: withStore ? ManualStore() : nil, logger: EngineTesting.logger)
+        if withStore {
+            try await engine.restore()
+        }
         let id = try await engine.start(WorkflowRequest(type: "FLAKY_ONCE")).value.id
         try await EngineTesting.waitUntil(id, in: engine) { $0.status == .failed }
         // The attempt's task lets go of the job function a moment after the workflow ended.
@@ -59,16 +62,7 @@ struct HistoryInMemoryTests {
         try await EngineTesting.waitUntil(id, in: engine) { $0.status == .completed }
         #expect(weakly.current.count == 2, "the retry made its definitions anew")
         #expect(await Self.letGo(weakly), "a completed workflow keeps no definitions")
-    }
-
-    /// Whether everything `weakly` refers to is let go of within a second.
-    private static func letGo(_ weakly: Box<[WeakCaptured]>) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(1)
-        while weakly.current.contains(where: { $0.value != nil }) {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-        return true
+        await engine.shutdown()
     }
 
     @Test("without a store every finished workflow keeps its steps")
@@ -88,6 +82,16 @@ struct HistoryInMemoryTests {
 }
 
 extension HistoryInMemoryTests {
+    /// Whether everything `weakly` refers to is let go of within 10 seconds.
+    private static func letGo(_ weakly: Box<[WeakCaptured]>) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while weakly.current.contains(where: { $0.value != nil }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
     /// Commits, then finishes quick workflows until `id` keeps only its summary.
     private func waitForSummary(of id: String, in engine: WorkflowEngine, store: ManualStore) async throws -> WorkflowSnapshot {
         let deadline = ContinuousClock.now + .seconds(20)
