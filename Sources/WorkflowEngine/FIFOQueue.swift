@@ -51,8 +51,8 @@ package struct FIFOQueue<Element> {
             return storage
         }
         let popped = Array(storage[head...])
-        storage.removeAll(keepingCapacity: storage.count <= 1_024)
-        head = 0
+        head = storage.count
+        letGoOfPopped()
         return popped
     }
 

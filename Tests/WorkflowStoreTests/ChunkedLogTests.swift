@@ -15,6 +15,20 @@ struct ChunkedLogTests {
         SQLiteEventStoreTests.event(sequence, workflowID: workflowID, job: JobRef(id: "\(workflowID)-j\(position + 1)", name: "Fetch", position: position))
     }
 
+    /// A store in `directory` that retains the newest 10 events.
+    private static func storeKeepingTenEvents(in directory: String) throws -> SQLiteEventStore {
+        try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+    }
+
+    /// Queues a progress event of another workflow for each of `sequences`, an enqueue call
+    /// each, and commits them: the log moves past what came before.
+    private static func appendOtherEvents(_ sequences: ClosedRange<UInt64>, to store: SQLiteEventStore) {
+        for sequence in sequences {
+            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
+        }
+        store.flush()
+    }
+
     private static func chunkRanges(in directory: String) throws -> [ClosedRange<Int64>] {
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
         return try queue.read { db in
@@ -60,7 +74,7 @@ struct ChunkedLogTests {
     @Test("once pruned past, a chunk of nothing but retained workflows' steps stays as it is, and one whose workflow was forgotten while the log held it whole is reduced to the others' steps")
     func wholeClaimedChunksStay() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
-        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        let store = try Self.storeKeepingTenEvents(in: directory)
         for id in ["wf-a", "wf-b", "wf-c"] {
             store.enqueue(.workflow(SQLiteEventStoreTests.runningWorkflow(id: id), firstSequence: 1))
         }
@@ -72,10 +86,7 @@ struct ChunkedLogTests {
         store.flush()
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4], "forgotten within the log: still whole")
 
-        for sequence in UInt64(7)...60 {
-            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
-        }
-        store.flush()
+        Self.appendOtherEvents(7...60, to: store)
         #expect(try #require(store.oldestStoredSequence) > 40)
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2])
         #expect(try Self.sequences(inChunk: 5, in: directory) == [5, 6])
@@ -87,7 +98,7 @@ struct ChunkedLogTests {
     @Test("once pruned past, a chunk keeps only the steps of the retained workflows that claim it; forgetting one takes its steps out, the last one the chunk")
     func chunksKeptForSteps() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
-        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        let store = try Self.storeKeepingTenEvents(in: directory)
         store.enqueue(contentsOf: [
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-b"), firstSequence: 3),
@@ -102,10 +113,7 @@ struct ChunkedLogTests {
         // A commit of its own, so that its chunk holds these six events only.
         store.flush()
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4, 5, 6])
-        for sequence in UInt64(7)...60 {
-            store.enqueue(.events([SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: "wf-other")]))
-        }
-        store.flush()
+        Self.appendOtherEvents(7...60, to: store)
         let oldest = try #require(store.oldestStoredSequence)
         #expect(oldest > 40)
         #expect(try Self.chunkRanges(in: directory).first == 1...6)
@@ -133,7 +141,7 @@ struct ChunkedLogTests {
     @Test("a chunk that holds the oldest whole sequence stays whole, claimed or not, and is pruned once the log is past it")
     func chunkAcrossTheOldestWholeSequence() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
-        let store = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
+        let store = try Self.storeKeepingTenEvents(in: directory)
         store.enqueue(contentsOf: [
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
             .events([Self.step(1, of: "wf-a")] + (2...12).map { SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other") }),
