@@ -193,14 +193,16 @@ struct RemoteJobTests {
 
     @Test("heartbeats keep a lease alive past its timeout")
     func heartbeatsExtendLeases() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(1))
+        // A timeout of 3 s: the worker heartbeats every 100 ms, and a loaded CI machine once
+        // starved it for a whole second (the timeout was 1 s then).
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(3))
         let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote)])
         let worker = TestWorker(engine, instance: "w-1")
         try await worker.connect()
         let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
         let lease = try #require(try await worker.awaitAssignments(1).first?.lease)
-        // Three heartbeat timeouts; the worker heartbeats ten times per timeout.
-        try await Task.sleep(for: .seconds(3))
+        // Past the heartbeat timeout by a third of it.
+        try await Task.sleep(for: .seconds(4))
         try await worker.report(lease, 1, end: .completed(outputs: [:]))
         let finished = try await EngineTesting.waitUntil(started.id, in: engine) { $0.status != .running }
         #expect(finished.status == .completed && finished.jobs[1].failedAttempts.isEmpty)
