@@ -3,7 +3,7 @@
 # to end (BENCHMARKS.md).
 # Usage: Scripts/bench.sh [--tiny] [--runs N] [--servers workflowd,workflowd-sqlite,reference]
 # Builds workflowd and workflow-bench (release) and the reference server, client and load
-# worker (Benchmarks/Reference, C++ gRPC callback API), runs Benchmarks/bench.py with the server
+# worker (Benchmarks/Reference, C++ gRPC callback API) and unary_load (libnghttp2), runs Benchmarks/bench.py with the server
 # on core 0 and the load generators on core 1 and writes its Markdown table to stdout and to
 # .build/bench/results.md, then runs Benchmarks/remote_jobs.py (WorkerService throughput and
 # step latency on the SQLite store; it takes only --tiny and --runs) and writes its tables to

@@ -15,6 +15,10 @@
 //                                              (no two calls in a row read the same one), each answer
 //                                              checked: ready=1 once they ended and the connections
 //                                              are open, then calls= seconds= calls_per_second=
+//   bench_client prepare-distinct TARGET OUT [--workflows 4096]
+//                                              starts the same workflows as get-distinct and writes
+//                                              their gRPC-framed GetWorkflowRequests to OUT, back to
+//                                              back, for unary_load: path= workflows=
 //   bench_client first-event TARGET AFTER_SEQUENCE [WORKFLOW_ID]
 //                                              on a connected channel, the time from opening WatchLogs
 //                                              to its first event: ms= sequence=
@@ -357,16 +361,21 @@ class StreamSet {
 
 // MARK: - Commands
 
-void WriteFramed(const std::string& path, const google::protobuf::Message& message) {
+/// `message` behind gRPC's 5-byte prefix (uncompressed, its length).
+std::string Framed(const google::protobuf::Message& message) {
   std::string bytes = message.SerializeAsString();
   uint32_t length = uint32_t(bytes.size());
   char header[5] = {0, char(length >> 24), char(length >> 16), char(length >> 8), char(length)};
+  return std::string(header, 5) + bytes;
+}
+
+void WriteFramed(const std::string& path, const google::protobuf::Message& message) {
+  std::string framed = Framed(message);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(header, 5);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
+  out << framed;
   out.close();
   if (!out) Fail("cannot write " + path);
-  std::printf("path=%s bytes=%zu\n", path.c_str(), bytes.size() + 5);
+  std::printf("path=%s bytes=%zu\n", path.c_str(), framed.size());
 }
 
 int EncodeStart(const Arguments& arguments) {
@@ -575,14 +584,8 @@ class DistinctReads {
   std::string failure_;
 };
 
-int GetDistinct(const Arguments& arguments) {
-  if (arguments.positional.size() != 2) Fail("usage: get-distinct TARGET [--workflows N] [--calls N] [--connections N] [--in-flight N]");
-  arguments.RequireOnly({"workflows", "calls", "connections", "in-flight"});
-  const std::string& target = arguments.positional[1];
-  int workflows = arguments.Count("workflows", 4096);
-  uint64_t calls = uint64_t(arguments.Count("calls", 100000));
-  int connections = arguments.Count("connections", 4);
-  int in_flight = arguments.Count("in-flight", 32);
+/// Starts `workflows` finished TEST workflows of 3 jobs x 3 steps and waits until they ended.
+std::vector<std::string> StartDistinctWorkflows(const std::string& target, int workflows) {
   auto control = wf::WorkflowService::NewStub(Connect(target));
   google::protobuf::Map<std::string, std::string> params;
   params["jobs"] = "3";
@@ -600,6 +603,36 @@ int GetDistinct(const Arguments& arguments) {
       Fail("workflow " + id + " did not complete");
     }
   }
+  return ids;
+}
+
+int PrepareDistinct(const Arguments& arguments) {
+  if (arguments.positional.size() != 3) Fail("usage: prepare-distinct TARGET OUT [--workflows N]");
+  arguments.RequireOnly({"workflows"});
+  int workflows = arguments.Count("workflows", 4096);
+  std::vector<std::string> ids = StartDistinctWorkflows(arguments.positional[1], workflows);
+  const std::string& path = arguments.positional[2];
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  for (const std::string& id : ids) {
+    wf::GetWorkflowRequest request;
+    request.set_workflow_id(id);
+    out << Framed(request);
+  }
+  out.close();
+  if (!out) Fail("cannot write " + path);
+  std::printf("path=%s workflows=%d\n", path.c_str(), workflows);
+  return 0;
+}
+
+int GetDistinct(const Arguments& arguments) {
+  if (arguments.positional.size() != 2) Fail("usage: get-distinct TARGET [--workflows N] [--calls N] [--connections N] [--in-flight N]");
+  arguments.RequireOnly({"workflows", "calls", "connections", "in-flight"});
+  const std::string& target = arguments.positional[1];
+  int workflows = arguments.Count("workflows", 4096);
+  uint64_t calls = uint64_t(arguments.Count("calls", 100000));
+  int connections = arguments.Count("connections", 4);
+  int in_flight = arguments.Count("in-flight", 32);
+  std::vector<std::string> ids = StartDistinctWorkflows(target, workflows);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::vector<std::unique_ptr<wf::WorkflowService::Stub>> stubs;
   for (int index = 0; index < connections; ++index) stubs.push_back(wf::WorkflowService::NewStub(Connect(target, index)));
@@ -634,12 +667,12 @@ int main(int argc, char** argv) {
   bench::program = "bench_client";
   Arguments arguments = Arguments::Parse(argc, argv);
   if (arguments.positional.empty()) {
-    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle|first-event|get-distinct ... "
+    Fail("usage: bench_client encode-start|encode-get|encode-watch|start|wait|watch|fanout|idle|first-event|get-distinct|prepare-distinct ... "
          "[--timeout-seconds S]");
   }
   ArmTimeout(arguments.Number("timeout-seconds", 300));
   const std::string& command = arguments.positional[0];
-  if (command != "fanout" && command != "idle" && command != "get-distinct") arguments.RequireOnly({});
+  if (command != "fanout" && command != "idle" && command != "get-distinct" && command != "prepare-distinct") arguments.RequireOnly({});
   int result;
   if (command == "encode-start") result = EncodeStart(arguments);
   else if (command == "encode-get") result = EncodeGet(arguments);
@@ -651,6 +684,7 @@ int main(int argc, char** argv) {
   else if (command == "idle") result = Idle(arguments);
   else if (command == "first-event") result = FirstEvent(arguments);
   else if (command == "get-distinct") result = GetDistinct(arguments);
+  else if (command == "prepare-distinct") result = PrepareDistinct(arguments);
   else Fail("unknown command " + command);
   std::fflush(stdout);
   // Without static destructors: gRPC's threads may still be releasing a finished call, and

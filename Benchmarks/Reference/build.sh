@@ -4,9 +4,10 @@
 #   OUTDIR/reference_server     Benchmarks/Reference/reference_server.cc
 #   OUTDIR/bench_client         Benchmarks/Reference/bench_client.cc
 #   OUTDIR/load_worker          Benchmarks/Reference/load_worker.cc (WorkerService load, remote_jobs.py)
+#   OUTDIR/unary_load           Benchmarks/Reference/unary_load.cc (unary calls of differing bodies on libnghttp2)
 # Each step runs only when its inputs are newer than its output, so repeated runs are quick.
 # Needs: g++, protoc, grpc_cpp_plugin, pkg-config grpc++ protobuf (Debian libgrpc++-dev,
-# protobuf-compiler-grpc, libprotobuf-dev).
+# protobuf-compiler-grpc, libprotobuf-dev, libnghttp2-dev).
 # Usage: Benchmarks/Reference/build.sh OUTDIR     (e.g. .build/reference)
 set -euo pipefail
 
@@ -59,3 +60,8 @@ for program in reference_server bench_client load_worker; do
       "${PKG_LIBS[@]}" -lgrpc++ -o "$OUT/$program"
   fi
 done
+
+# No gRPC in it, only its header for the shared command-line helpers.
+if stale "$OUT/unary_load" "$HERE/unary_load.cc" "$HERE/bench_support.h" "$HERE/build.sh"; then
+  g++ "${CXXFLAGS[@]}" "${PKG_CFLAGS[@]}" "$HERE/unary_load.cc" -lnghttp2 -o "$OUT/unary_load"
+fi
