@@ -168,11 +168,14 @@ let package = Package(
         ),
 
         // MARK: Glue from RPCs to the engine, and the executables
+        // Workflow trees packed by protoc-c straight from the model, for GetWorkflow: the one
+        // target besides WorkflowMessages that imports CWorkflowProtos (its doc comment says why).
+        .target(name: "WorkflowTreePacking", dependencies: ["CWorkflowProtos", "MessageRuntime", "WorkflowModel"]),
         .target(
             name: "WorkflowService",
             dependencies: [
-                "WorkflowEngine", "WorkflowTemplates", "WorkflowFiles", "WorkflowMessages", "RPCCore", "HTTP2Transport",
-                "GRPCHealth", "GRPCReflection", "HTTPGateway", "AccessControl",
+                "WorkflowEngine", "WorkflowTemplates", "WorkflowFiles", "WorkflowMessages", "WorkflowTreePacking", "RPCCore",
+                "HTTP2Transport", "GRPCHealth", "GRPCReflection", "HTTPGateway", "AccessControl",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -282,8 +285,8 @@ let package = Package(
         .testTarget(
             name: "WorkflowServiceTests",
             dependencies: [
-                "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "HTTP2Transport", "RPCCore",
-                "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport", "AccessControl",
+                "WorkflowService", "WorkflowEngine", "WorkflowModel", "WorkflowMessages", "WorkflowTreePacking", "HTTP2Transport",
+                "RPCCore", "MessageRuntime", "GRPCHealth", "GRPCReflection", "EngineTestSupport", "AccessControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import RPCCore
 import WorkflowEngine
 import WorkflowMessages
 import WorkflowModel
+import WorkflowTreePacking
 
 /// Serves `workflow.v1.WorkflowService` from a ``WorkflowEngine``: decodes requests, checks
 /// them, calls the engine and encodes its answers, mapping engine errors to gRPC statuses.
@@ -99,7 +100,7 @@ package struct WorkflowRPCService: Sendable {
         let asOf = WorkflowV1.Workflow(asOfSequence: snapshot.asOfSequence).serializedBytes()
         if snapshot.suffices(includingSteps: !request.omitSteps) {
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
-                WorkflowV1.Workflow(snapshot.workflow, includingSteps: !request.omitSteps).serializedBytes()
+                WorkflowTreePacking.bytes(of: snapshot.workflow, includingSteps: !request.omitSteps)
             }
             return responder.succeed(tree + asOf)
         }
@@ -109,7 +110,7 @@ package struct WorkflowRPCService: Sendable {
         answerFromStore(responder) { [engine] () throws(EngineError) in
             let complete = try engine.withStoredHistory(snapshot, includingSteps: !request.omitSteps)
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
-                WorkflowV1.Workflow(complete.workflow, includingSteps: !request.omitSteps).serializedBytes()
+                WorkflowTreePacking.bytes(of: complete.workflow, includingSteps: !request.omitSteps)
             }
             return tree + asOf
         }
