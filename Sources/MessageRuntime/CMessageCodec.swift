@@ -272,15 +272,22 @@ extension PackArena {
         initialize: (UnsafeMutablePointer<Entry>) -> Void,
         fill: (UnsafeMutablePointer<Entry>, Key, Value, inout PackArena) -> Void
     ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
-        guard !map.isEmpty else { return nil }
+        guard let first = map.first else { return nil }
         let entries = allocate(Entry.self, count: map.count)
         let pointers = allocate(UnsafeMutablePointer<Entry>?.self, count: map.count)
-        let sorted = map.count == 1 ? Array(map) : map.sorted { keyOrder($0.key, $1.key) }
-        for (index, element) in sorted.enumerated() {
+        func store(_ key: Key, _ value: Value, at index: Int) {
             let entry = entries + index
             initialize(entry)
-            fill(entry, element.key, element.value, &self)
+            fill(entry, key, value, &self)
             pointers[index] = entry
+        }
+        // One entry (a job's only counter, say) is stored without a sorted copy of the map.
+        if map.count == 1 {
+            store(first.key, first.value, at: 0)
+        } else {
+            for (index, element) in map.sorted(by: { keyOrder($0.key, $1.key) }).enumerated() {
+                store(element.key, element.value, at: index)
+            }
         }
         return pointers
     }
