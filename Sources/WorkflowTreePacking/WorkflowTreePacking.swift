@@ -39,6 +39,27 @@ package enum WorkflowTreePacking {
         }
     }
 
+    /// A tree's encoding followed by the encoding of a `workflow.v1.Workflow` holding only
+    /// `as_of_sequence`: two encodings of a message, one after the other, decode as their
+    /// merge, so a cached tree answers each read with the sequence it was read at.
+    ///
+    /// - Parameters:
+    ///   - tree: What ``bytes(of:includingSteps:)`` returned.
+    ///   - asOfSequence: The read's `as_of_sequence`.
+    /// - Returns: The answer's bytes, in one allocation.
+    package static func bytes(of tree: [UInt8], asOfSequence: UInt64) -> [UInt8] {
+        var sequence = Workflow__V1__Workflow()
+        workflow__v1__workflow__init(&sequence)
+        sequence.as_of_sequence = asOfSequence
+        let size = workflow__v1__workflow__get_packed_size(&sequence)
+        return [UInt8](unsafeUninitializedCapacity: tree.count + size) { buffer, initialized in
+            _ = buffer.initialize(from: tree)
+            let written = workflow__v1__workflow__pack(&sequence, buffer.baseAddress! + tree.count)
+            precondition(written == size, "protoc-c packed \(written) bytes of workflow.v1.Workflow, expected \(size)")
+            initialized = tree.count + size
+        }
+    }
+
     private static func fill(
         _ c: UnsafeMutablePointer<Workflow__V1__Workflow>,
         from workflow: borrowing Workflow,

@@ -61,6 +61,16 @@ struct WorkflowTreePackingTests {
         try expectTheSamePacking(of: bare, includingSteps: true)
     }
 
+    @Test(arguments: [0, 1, 1 << 40] as [UInt64])
+    func anAnswerIsTheTreeWithTheReadsSequence(asOfSequence: UInt64) throws {
+        let tree = WorkflowTreePacking.bytes(of: Self.everyField, includingSteps: true)
+        var expected = try WorkflowV1.Workflow(serializedBytes: tree)
+        expected.asOfSequence = asOfSequence
+        let answer = WorkflowTreePacking.bytes(of: tree, asOfSequence: asOfSequence)
+        #expect(answer.starts(with: tree))
+        #expect(try WorkflowV1.Workflow(serializedBytes: answer) == expected)
+    }
+
     /// Compares the decoded messages first, whose difference reads better than the bytes'.
     private func expectTheSamePacking(of workflow: Workflow, includingSteps: Bool) throws {
         let packed = WorkflowTreePacking.bytes(of: workflow, includingSteps: includingSteps)
