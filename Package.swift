@@ -167,10 +167,12 @@ let package = Package(
             ]
         ),
 
-        // MARK: Glue from RPCs to the engine, and the executables
+        // MARK: The model on the wire
         // Workflow trees packed by protoc-c straight from the model, for GetWorkflow: the one
         // target besides WorkflowMessages that imports CWorkflowProtos (its doc comment says why).
         .target(name: "WorkflowTreePacking", dependencies: ["CWorkflowProtos", "MessageRuntime", "WorkflowModel"]),
+
+        // MARK: Glue from RPCs to the engine, and the executables
         .target(
             name: "WorkflowService",
             dependencies: [

@@ -310,9 +310,10 @@ class Harness:
         self.bench_client(server, "prepare-distinct", server.target, bodies, "--workflows", str(size.distinct_workflows),
                           calls=0)
         time.sleep(0.5)
+        connections = 4
         client = subprocess.Popen(["taskset", "-c", CLIENT_CORE, self.unary_load, server.target,
                                    self.paths["GetWorkflow"], bodies, "--calls", str(size.unary_requests),
-                                   "--connections", "4", "--in-flight", "32"],
+                                   "--connections", str(connections), "--in-flight", "32"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready = client.stdout.readline()
         before = server.cpu_seconds()
@@ -322,7 +323,7 @@ class Harness:
             raise RuntimeError(f"unary_load GetWorkflow on {name} failed: {ready}{rest}{errors.strip()[-2000:]}")
         result = key_values(rest)
         # Its StartWorkflows, two watches, one warm-up GetWorkflow per connection, then the reads.
-        server.expected_ok += size.distinct_workflows + 2 + 4 + size.unary_requests
+        server.expected_ok += size.distinct_workflows + 2 + connections + size.unary_requests
         self.record("GetWorkflow of distinct workflows (no cache hits): throughput (req/s)", name,
                     float(result["calls_per_second"]))
         self.record("GetWorkflow of distinct workflows (no cache hits): server CPU per call (µs)", name,

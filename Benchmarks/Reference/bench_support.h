@@ -1,5 +1,5 @@
-// What the C++ benchmark programs (bench_client.cc, load_worker.cc) share: failing the run,
-// naming a gRPC status, a timeout that fails a run that hangs, and durations.
+// What the C++ benchmark programs (bench_client.cc, load_worker.cc, unary_load.cc) share:
+// failing the run, naming a gRPC status, a timeout that fails a run that hangs, and durations.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

@@ -1,6 +1,7 @@
 /// The bridge between a generated message's Swift value type and its protoc-c struct.
 ///
-/// For generated code only: its requirements and the helpers below are SPI
+/// For generated code (and `WorkflowTreePacking`'s `PackArena` calls) only: its requirements and
+/// the helpers below are SPI
 /// (`@_spi(MessageRuntime) import MessageRuntime`), public and `@inlinable` so that each
 /// message's calls specialize in its own module (Swift does not specialize `package` generics
 /// across modules).

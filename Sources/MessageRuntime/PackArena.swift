@@ -6,8 +6,9 @@ import Musl
 import Darwin
 #endif
 
-/// For generated code only (SPI, see ``CMessageCodec``): memory for one C message tree while protoc-c packs it: every string, array and sub-message
-/// that the tree points to.
+/// For generated code, and `WorkflowTreePacking`, which fills the same C structs by hand (SPI,
+/// see ``CMessageCodec``): memory for one C message tree while protoc-c packs it: every string,
+/// array and sub-message that the tree points to.
 ///
 /// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
 /// small messages pack without touching the heap; larger trees spill into `malloc`ed chunks

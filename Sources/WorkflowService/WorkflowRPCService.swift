@@ -95,23 +95,22 @@ package struct WorkflowRPCService: Sendable {
     /// unchanged, and completed from the store when memory does not hold what was asked for.
     private func answer(_ request: WorkflowV1.GetWorkflowRequest, from snapshot: WorkflowSnapshot, _ responder: UnaryResponder) {
         let cache = request.omitSteps ? encodedSummaries : encodedWorkflows
-        // The cached tree, then this read's `as_of_sequence`.
         let asOf = snapshot.asOfSequence
         if snapshot.suffices(includingSteps: !request.omitSteps) {
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowTreePacking.bytes(of: snapshot.workflow, includingSteps: !request.omitSteps)
             }
-            return responder.succeed(WorkflowTreePacking.bytes(of: tree, asOfSequence: asOf))
+            return responder.succeed(WorkflowTreePacking.answer(tree: tree, asOfSequence: asOf))
         }
         if let tree = cache.cachedBytes(of: snapshot.workflow.id, revision: snapshot.revision) {
-            return responder.succeed(WorkflowTreePacking.bytes(of: tree, asOfSequence: asOf))
+            return responder.succeed(WorkflowTreePacking.answer(tree: tree, asOfSequence: asOf))
         }
         answerFromStore(responder) { [engine] () throws(EngineError) in
             let complete = try engine.withStoredHistory(snapshot, includingSteps: !request.omitSteps)
             let tree = cache.bytes(of: snapshot.workflow.id, revision: snapshot.revision) {
                 WorkflowTreePacking.bytes(of: complete.workflow, includingSteps: !request.omitSteps)
             }
-            return WorkflowTreePacking.bytes(of: tree, asOfSequence: asOf)
+            return WorkflowTreePacking.answer(tree: tree, asOfSequence: asOf)
         }
     }
 

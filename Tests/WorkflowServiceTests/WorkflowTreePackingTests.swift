@@ -66,7 +66,7 @@ struct WorkflowTreePackingTests {
         let tree = WorkflowTreePacking.bytes(of: Self.everyField, includingSteps: true)
         var expected = try WorkflowV1.Workflow(serializedBytes: tree)
         expected.asOfSequence = asOfSequence
-        let answer = WorkflowTreePacking.bytes(of: tree, asOfSequence: asOfSequence)
+        let answer = WorkflowTreePacking.answer(tree: tree, asOfSequence: asOfSequence)
         #expect(answer.starts(with: tree))
         #expect(try WorkflowV1.Workflow(serializedBytes: answer) == expected)
     }
@@ -91,15 +91,16 @@ struct WorkflowTreePackingTests {
     }
 
     /// The paths of `value`'s fields, recursively, that hold their proto3 default: an empty
-    /// string, list or map, a zero, an absent message, an enum's 0.
+    /// string, bytes, list or map, a zero, `false`, an absent message, an enum's 0.
     private static func defaultFields(of value: Any, path: String) -> [String] {
         let mirror = Mirror(reflecting: value)
         switch value {
         case let text as String: return text.isEmpty ? [path] : []
-        case let number as Int32: return number == 0 ? [path] : []
-        case let number as Int64: return number == 0 ? [path] : []
-        case let number as UInt64: return number == 0 ? [path] : []
-        case let number as Double: return number == 0 ? [path] : []
+        case let flag as Bool: return flag ? [] : [path]
+        // Zero has as many trailing zero bits as the type has bits.
+        case let number as any BinaryInteger: return number.trailingZeroBitCount == number.bitWidth ? [path] : []
+        case let number as any BinaryFloatingPoint: return number.isZero ? [path] : []
+        case let bytes as [UInt8]: return bytes.isEmpty ? [path] : []
         default: break
         }
         switch mirror.displayStyle {
