@@ -78,15 +78,9 @@ package enum WorkflowTreePacking {
         setText(&c.pointee.user_id, workflow.userID, arena: &arena)
         setText(&c.pointee.user_name, workflow.userName, arena: &arena)
         c.pointee.n_params = workflow.params.count
-        c.pointee.params = arena.mapEntries(
-            workflow.params,
-            initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Workflow__ParamsEntry>) in
-                workflow__v1__workflow__params_entry__init(entry)
-            }
-        ) { entry, key, value, arena in
-            setText(&entry.pointee.key, key, arena: &arena)
-            setText(&entry.pointee.value, value, arena: &arena)
-        }
+        c.pointee.params = textMap(
+            workflow.params, initialize: workflow__v1__workflow__params_entry__init, arena: &arena
+        )
         c.pointee.n_jobs = workflow.jobs.count
         c.pointee.jobs = workflow.jobs.withUnsafeBufferPointer { jobs in
             messages(of: jobs, arena: &arena, initialize: workflow__v1__job__init) { c, job, arena in
@@ -101,15 +95,9 @@ package enum WorkflowTreePacking {
         c.pointee.attempt = Int32(clamping: workflow.attempt)
         c.pointee.deadline_at_ms = workflow.deadlineAtMs ?? 0
         c.pointee.n_result = workflow.result.count
-        c.pointee.result = arena.mapEntries(
-            workflow.result,
-            initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Workflow__ResultEntry>) in
-                workflow__v1__workflow__result_entry__init(entry)
-            }
-        ) { entry, key, value, arena in
-            setText(&entry.pointee.key, key, arena: &arena)
-            setText(&entry.pointee.value, value, arena: &arena)
-        }
+        c.pointee.result = textMap(
+            workflow.result, initialize: workflow__v1__workflow__result_entry__init, arena: &arena
+        )
         c.pointee.n_artifacts = workflow.artifacts.count
         c.pointee.artifacts = workflow.artifacts.withUnsafeBufferPointer { artifacts in
             messages(of: artifacts, arena: &arena, initialize: workflow__v1__artifact__init) { c, artifact, arena in
@@ -172,15 +160,9 @@ package enum WorkflowTreePacking {
         c.pointee.worker = job.pointee.worker.map { worker(of: $0, arena: &arena) }
         setText(&c.pointee.queue, job.pointee.queue, arena: &arena)
         c.pointee.n_outputs = job.pointee.outputs.count
-        c.pointee.outputs = arena.mapEntries(
-            job.pointee.outputs,
-            initialize: { (entry: UnsafeMutablePointer<Workflow__V1__Job__OutputsEntry>) in
-                workflow__v1__job__outputs_entry__init(entry)
-            }
-        ) { entry, key, value, arena in
-            setText(&entry.pointee.key, key, arena: &arena)
-            setText(&entry.pointee.value, value, arena: &arena)
-        }
+        c.pointee.outputs = textMap(
+            job.pointee.outputs, initialize: workflow__v1__job__outputs_entry__init, arena: &arena
+        )
     }
 
     private static func fill(_ c: UnsafeMutablePointer<Workflow__V1__Step>, from step: UnsafePointer<Step>, arena: inout PackArena) {
@@ -207,6 +189,19 @@ package enum WorkflowTreePacking {
     private static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ text: String?, arena: inout PackArena) {
         guard let text, !text.isEmpty else { return }
         field = arena.cString(text)
+    }
+
+    /// A `*Entry **` array for a `map<string, string>` field (NULL when empty), entries in key
+    /// order as the generated code sorts them.
+    private static func textMap<Entry: TextMapEntry>(
+        _ map: [String: String],
+        initialize: (UnsafeMutablePointer<Entry>?) -> Void,
+        arena: inout PackArena
+    ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>? {
+        arena.mapEntries(map, initialize: { (entry: UnsafeMutablePointer<Entry>) in initialize(entry) }) { entry, key, value, arena in
+            setText(&entry.pointee.key, key, arena: &arena)
+            setText(&entry.pointee.value, value, arena: &arena)
+        }
     }
 
     /// A present `Stats` message: the model always has one, so the wire always carries it.
@@ -292,3 +287,13 @@ package enum WorkflowTreePacking {
         }
     }
 }
+
+/// The entry of a `map<string, string>` field, as protoc-c declares each.
+private protocol TextMapEntry {
+    var key: UnsafeMutablePointer<CChar>! { get set }
+    var value: UnsafeMutablePointer<CChar>! { get set }
+}
+
+extension Workflow__V1__Workflow__ParamsEntry: TextMapEntry {}
+extension Workflow__V1__Workflow__ResultEntry: TextMapEntry {}
+extension Workflow__V1__Job__OutputsEntry: TextMapEntry {}
