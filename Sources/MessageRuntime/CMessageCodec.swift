@@ -1,10 +1,9 @@
 /// The bridge between a generated message's Swift value type and its protoc-c struct.
 ///
-/// For generated code (and `WorkflowTreePacking`'s `PackArena` calls) only: its requirements and
-/// the helpers below are SPI
-/// (`@_spi(MessageRuntime) import MessageRuntime`), public and `@inlinable` so that each
-/// message's calls specialize in its own module (Swift does not specialize `package` generics
-/// across modules).
+/// For generated code (and `WorkflowTreePacking`'s `PackArena` calls) only: its requirements
+/// and the helpers below are SPI (`@_spi(MessageRuntime) import MessageRuntime`), public and
+/// `@inlinable` so that each message's calls specialize in its own module (Swift does not
+/// specialize `package` generics across modules).
 ///
 /// Each generated message supplies its protoc-c functions and the two field-by-field copies; the
 /// generic code below owns the C memory: unpacked trees are freed in exactly one place
