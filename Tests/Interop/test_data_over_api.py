@@ -729,7 +729,11 @@ def test_a_100_mib_upload_keeps_the_server_memory_bounded():
 
 # ---------------------------------------------------------------------------------- (d) SIGKILL mid-Save
 
-ROWS = 5000
+# Enough that Save cannot finish before its first steps are committed and streamed: the job
+# upserts ahead of the commits (ListAssets shows what is not committed yet), and one commit can
+# hold a whole 2,048-event drain, about 1,000 rows. With 5,000 rows a fresh-clone CI
+# once saw Save create all of them before the watcher had 50 Created steps.
+ROWS = 20_000
 PREFIX = {"Pump": "P", "Motor": "M", "Valve": "V"}
 
 
@@ -747,7 +751,7 @@ def generated_csv() -> tuple:
 
 def save_under_way(stub, workflow_id: str) -> pb.Job:
     """Waits until the import's Save runs and logged 100 steps (of ROWS "Created …" and more);
-    returns the job. With batch_size=1, Save then has a few hundred milliseconds to go."""
+    returns the job. With batch_size=1, Save then has a second or more to go."""
     deadline = time.monotonic() + 60
     while True:
         workflow = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id, omit_steps=True), timeout=10)
