@@ -20,7 +20,11 @@ import WorkflowModel
 /// // workflow.status == .running, every job pending
 /// let read = engine.events.read(after: 0, matching: EventFilter(workflowID: workflow.id), limit: 100)
 /// ```
-public actor WorkflowEngine {
+///
+/// `final`, though no actor can be subclassed: without it, other modules called its public
+/// methods through the class's method table, so ``submit(_:then:)``, `@inlinable` for them, was
+/// never specialized and looked up `Result<T, _>`'s metadata at run time on every call.
+public final actor WorkflowEngine {
     /// The log of every event, for watchers; readable from any thread without waiting.
     public nonisolated let events: EventLog
     /// The workflow types this engine can start.
