@@ -107,7 +107,6 @@ struct Connection {
   nghttp2_session* session = nullptr;
   std::string authority;
   int inFlight = 0;
-  bool answeredOnce = false;
   /// What one flush writes.
   std::string output;
 };
@@ -133,7 +132,7 @@ class Load {
       if (epoll_ctl(epoll_, EPOLL_CTL_ADD, connection->fd, &event) != 0) Fail(std::string("epoll_ctl: ") + std::strerror(errno));
       connections_.push_back(std::move(connection));
     }
-    // Warm-up: one call per connection, not counted.
+    // Warm-up: one call per connection, not counted; each connection answers its own.
     warming_ = true;
     for (auto& connection : connections_) {
       Submit(*connection);
@@ -319,11 +318,10 @@ class Load {
     const std::string& expected = bodies_.firstFields[call.body];
     if (response.compare(5, expected.size(), expected) != 0) Fail("an answer is not about the workflow asked for");
     connection.inFlight -= 1;
-    if (!connection.answeredOnce) {
-      connection.answeredOnce = true;
+    if (warming_) {
       warmedUp_ += 1;
+      return;
     }
-    if (warming_) return;
     answered_ += 1;
     if (issued_ < calls_) Submit(connection);
   }
