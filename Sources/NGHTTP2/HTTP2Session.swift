@@ -37,8 +37,14 @@ package final class HTTP2Session {
         var listSize = 0
     }
 
-    /// Header blocks being received, by stream; each is at most `maxHeaderListSize` bytes.
-    private var headerBlocks: [Int32: HeaderBlock] = [:]
+    /// The header block being received, at most `maxHeaderListSize` bytes: a block's HEADERS
+    /// and CONTINUATION frames arrive back to back (RFC 9113 §6.10; libnghttp2 ends the
+    /// connection otherwise), so a connection receives one block at a time.
+    private var openBlock: (streamID: Int32, block: HeaderBlock)?
+    /// The fields of the last complete header block. A peer sends most fields again with every
+    /// request (`content-type`, `user-agent`, often `:path`): a field whose bytes match one of
+    /// these is shared instead of decoded into new strings.
+    private var previousFields: [HeaderField] = []
     /// The largest header list this side accepts, as advertised in its SETTINGS.
     private let maxHeaderListSize: Int
     /// Which end of the connection this session is.
@@ -254,7 +260,7 @@ package final class HTTP2Session {
     /// The bytes of header blocks received but not yet complete, over all streams (for tests:
     /// never more than `maxHeaderListSize` per stream).
     var bufferedHeaderListSize: Int {
-        headerBlocks.values.reduce(0) { $0 + $1.listSize }
+        openBlock?.block.listSize ?? 0
     }
 
     // MARK: Callbacks, forwarded from the C trampolines below
@@ -285,8 +291,13 @@ package final class HTTP2Session {
     }
 
     fileprivate func beginHeaders(streamID: Int32) {
-        headerBlocks[streamID] = HeaderBlock()
+        var block = HeaderBlock()
+        block.fields.reserveCapacity(max(previousFields.count, Self.usualFieldCount))
+        openBlock = (streamID, block)
     }
+
+    /// Room for the fields of a typical gRPC request head, reserved before the first block.
+    private static let usualFieldCount = 8
 
     /// Adds a decoded field to the stream's header block.
     ///
@@ -303,8 +314,10 @@ package final class HTTP2Session {
     ///   that RST_STREAM because this method already queued one: a stream with a reset queued
     ///   is in its closing state, and `nghttp2_session_add_rst_stream` ignores such streams.
     fileprivate func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Every block starts with `beginHeaders`; a missing one was already dropped.
-        guard var block = headerBlocks.removeValue(forKey: streamID) else { return false }
+        // Every block starts with `beginHeaders`; a missing one was already dropped. Taken out
+        // while it grows, so its array is not shared.
+        guard var block = openBlock?.block, openBlock?.streamID == streamID else { return false }
+        openBlock = nil
         block.listSize += name.count + value.count + 32
         guard block.listSize <= maxHeaderListSize else {
             resetStream(streamID: streamID, errorCode: UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
@@ -312,17 +325,46 @@ package final class HTTP2Session {
             return false
         }
         block.fields.append(
-            HeaderField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            previousField(matching: name, value, near: block.fields.count)
+                ?? HeaderField(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         )
-        headerBlocks[streamID] = block
+        openBlock = (streamID, block)
         return true
+    }
+
+    /// The field of the previous block with exactly these bytes, looked for where it was in that
+    /// block (peers send their fields in the same order each time), then among its first
+    /// ``searchedFieldCount`` fields, so a block of many fields costs at most that many
+    /// comparisons per field more.
+    private func previousField(matching name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, near position: Int) -> HeaderField? {
+        if position < previousFields.count, Self.field(previousFields[position], is: name, value) {
+            return previousFields[position]
+        }
+        return previousFields.prefix(Self.searchedFieldCount).first { Self.field($0, is: name, value) }
+    }
+
+    /// How many of the previous block's fields a field that moved is looked for among.
+    private static let searchedFieldCount = 16
+
+    private static func field(_ field: HeaderField, is name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        text(field.value, is: value) && text(field.name, is: name)
+    }
+
+    private static func text(_ text: String, is bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.utf8.count == bytes.count else { return false }
+        return text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? text.utf8.elementsEqual(bytes)
     }
 
     fileprivate func frameReceived(type: UInt8, flags: UInt8, streamID: Int32) {
         let endStream = flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(type) {
         case NGHTTP2_HEADERS.rawValue:
-            let headers = headerBlocks.removeValue(forKey: streamID)?.fields ?? []
+            var headers: [HeaderField] = []
+            if let open = openBlock, open.streamID == streamID {
+                headers = open.block.fields
+                openBlock = nil
+                previousFields = headers
+            }
             delegate.session(self, didReceiveHeaders: headers, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue where endStream:
             delegate.session(self, didReceiveEndOfStream: streamID)
@@ -354,7 +396,9 @@ package final class HTTP2Session {
     }
 
     fileprivate func streamClosed(streamID: Int32, errorCode: UInt32) {
-        headerBlocks.removeValue(forKey: streamID)
+        if openBlock?.streamID == streamID {
+            openBlock = nil
+        }
         delegate.session(self, didCloseStream: streamID, errorCode: errorCode)
     }
 

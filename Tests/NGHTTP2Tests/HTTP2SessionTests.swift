@@ -181,6 +181,28 @@ private let requestHeaders = [
         #expect(pair.server.headers.first?.fields == custom)
         #expect(pair.server.headers.first?.endStream == true)
     }
+
+    /// A block's fields are shared with the previous block's where the bytes are the same: each
+    /// block must still decode to exactly what was sent, whether a field repeats in place,
+    /// changes to a value of the same length, moves, or is new.
+    @Test func consecutiveBlocksDecodeToWhatWasSentWhateverTheyShare() throws {
+        let pair = try Pair()
+        let blocks = [
+            requestHeaders + [HeaderField(name: "user-agent", value: "grpc-python/1.71"), HeaderField(name: "x-a", value: "1")],
+            requestHeaders + [HeaderField(name: "user-agent", value: "grpc-python/1.71"), HeaderField(name: "x-a", value: "1")],
+            requestHeaders.map { $0.name == ":path" ? HeaderField(name: ":path", value: "/ohce") : $0 }
+                + [HeaderField(name: "user-agent", value: "grpc-python/1.72"), HeaderField(name: "x-a", value: "2")],
+            requestHeaders.prefix(4).reversed() + [HeaderField(name: "x-a", value: "2")] + requestHeaders.suffix(1)
+                + [HeaderField(name: "x-b", value: "grpc-python/1.72"), HeaderField(name: "x-a", value: "1")],
+            Array(requestHeaders.prefix(4)),
+        ]
+        for fields in blocks {
+            _ = try pair.clientSession.submitRequest(headers: fields, hasBody: false)
+            try pair.pump()
+        }
+        #expect(pair.server.headers.map(\.fields) == blocks)
+        #expect(pair.serverSession.bufferedHeaderListSize == 0)
+    }
 }
 
 /// Hand-made HTTP/2 frames and HPACK, for input a well-behaved libnghttp2 peer never sends.
