@@ -44,9 +44,13 @@ package struct Caller: Sendable, Hashable {
     /// certificate's identity if it presented one that makes an acceptable subject (for the
     /// audit trail), else empty.
     package static func unauthenticated(certificateIdentity: String?) -> Caller {
-        let certificateIdentity = certificateIdentity.flatMap { Subject.isAcceptable($0) ? $0 : nil }
-        return Caller(subject: certificateIdentity ?? "", roles: [.admin], isAuthenticated: false)
+        guard let certificateIdentity, Subject.isAcceptable(certificateIdentity) else { return anonymous }
+        return Caller(subject: certificateIdentity, roles: [.admin], isAuthenticated: false)
     }
+
+    /// The caller of a server without authentication that knows no identity: made once, as
+    /// every call of such a server asks for it.
+    private static let anonymous = Caller(subject: "", roles: [.admin], isAuthenticated: false)
 
     /// Whether the caller reads every workflow (admin, operator, viewer) rather than only its own.
     package var seesEveryWorkflow: Bool { isAdmin || isOperator || isViewer }

@@ -48,5 +48,7 @@ struct CallerTests {
         #expect(!anonymous.isAuthenticated && anonymous.subject.isEmpty)
         #expect(anonymous.seesEveryWorkflow && anonymous.controls(ownerID: "x") && anonymous.mayServe(queue: "any"))
         #expect(Caller.unauthenticated(certificateIdentity: "svc-orders").subject == "svc-orders")
+        #expect(Caller.unauthenticated(certificateIdentity: "svc\u{7}orders") == anonymous)
+        #expect(Caller.unauthenticated(certificateIdentity: "") == anonymous)
     }
 }
