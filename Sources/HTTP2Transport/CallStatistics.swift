@@ -34,20 +34,28 @@ package final class CallStatistics: Sendable {
     func record(_ code: RPCStatus.Code, head: GRPCRequestHead? = nil, openedAt: ContinuousClock.Instant? = nil) {
         counts.withLock { $0[code.rawValue, default: 0] += 1 }
         let path = head?.path ?? "unknown"
-        let (counter, timer) = methods.withLock { methods -> (Counter, Timer) in
-            var metrics = methods[path] ?? MethodMetrics(handling: Timer(label: "grpc_server_handling_seconds", dimensions: Self.dimensions(head)))
-            let counter = metrics.handled[code.rawValue] ?? Counter(
-                label: "grpc_server_handled_total", dimensions: Self.dimensions(head) + [("grpc_code", code.description)]
+        // Changed in place, so that a known method's metrics are looked up once and not copied.
+        let (counter, timer) = methods.withLock { methods in
+            Self.metrics(
+                of: code, head: head,
+                in: &methods[path, default: MethodMetrics(handling: Timer(label: "grpc_server_handling_seconds", dimensions: Self.dimensions(head)))]
             )
-            metrics.handled[code.rawValue] = counter
-            methods[path] = metrics
-            return (counter, metrics.handling)
         }
         counter.increment()
         if let openedAt {
             let elapsed = openedAt.duration(to: .now).components
             timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         }
+    }
+
+    /// The counter of calls that ended with `code`, made on its first use, and the method's timer.
+    private static func metrics(of code: RPCStatus.Code, head: GRPCRequestHead?, in metrics: inout MethodMetrics) -> (Counter, Timer) {
+        if let counter = metrics.handled[code.rawValue] {
+            return (counter, metrics.handling)
+        }
+        let counter = Counter(label: "grpc_server_handled_total", dimensions: dimensions(head) + [("grpc_code", code.description)])
+        metrics.handled[code.rawValue] = counter
+        return (counter, metrics.handling)
     }
 
     private static func dimensions(_ head: GRPCRequestHead?) -> [(String, String)] {

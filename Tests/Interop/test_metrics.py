@@ -65,6 +65,14 @@ def test_metrics_parse_and_move_as_workflows_run():
             run({"jobs": "1", "steps": "1", "step_delay_ms": "0", "fail_job": "1", "fail_attempts": "1",
                  "max_attempts": "2", "backoff_ms": "0"}, pb.WORKFLOW_STATUS_COMPLETED)
             last = run({"jobs": "2", "steps": "1", "step_delay_ms": "0", "fail_job": "1"}, pb.WORKFLOW_STATUS_FAILED)
+            # A second status of a method already counted gets its own series; OK's goes on.
+            for _ in range(2):
+                try:
+                    stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id="wf-no-such"))
+                    raise AssertionError("a workflow that does not exist was found")
+                except grpc.RpcError as error:
+                    assert error.code() == grpc.StatusCode.NOT_FOUND
+            stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=last.id))
             with socket.create_connection(("127.0.0.1", server.http_port)) as stream:
                 stream.sendall(b"GET /api/v1/events?live_only=true HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 wait_until(lambda: value(scrape(server), "workflow_http_event_streams") == 1, what="the event stream gauge")
@@ -94,6 +102,8 @@ def test_metrics_parse_and_move_as_workflows_run():
         assert value(after, "workflow_event_log_last_sequence") >= last.jobs[0].steps[-1].sequence
         assert delta("workflow_events_appended_total") > 0
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="StartWorkflow", grpc_code="OK") == 3
+        assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="OK") == 4
+        assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="NOT_FOUND") == 2
         assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="WatchLogs") == 3
         assert delta("workflow_store_commit_seconds_count") > 0
         assert delta("workflow_store_commit_events_sum") > 0
