@@ -137,6 +137,9 @@ package struct Metadata: Sendable, Hashable {
     /// - Throws: INTERNAL for a `-bin` value that is not valid base64, as grpc-go answers.
     mutating func addReceivedHeader(name: String, value: String) throws(RPCStatus) {
         let name = ASCII.lowercased(name)
+        if entries.capacity == 0 {
+            entries.reserveCapacity(Self.usualReceivedCount)
+        }
         guard ASCII.hasSuffix(name, "-bin") else {
             entries.append(Entry(name: name, value: .string(value)))
             return
@@ -159,6 +162,10 @@ package struct Metadata: Sendable, Hashable {
             throw RPCStatus(code: .internalError, message: "malformed binary metadata in header '\(name)': invalid base64")
         }
     }
+
+    /// Room for the metadata a client usually sends (`user-agent`, `accept-encoding`,
+    /// `authorization`), reserved with the first of it rather than grown into.
+    private static let usualReceivedCount = 4
 
     /// Whether a header name is used by gRPC or HTTP/2 itself and so is never metadata.
     ///
