@@ -63,7 +63,9 @@ extension WorkflowEngine {
             contentsOf: [
                 event(
                     record, .jobStarted, level: .info,
-                    message: attemptNumber == 1 ? "Job \(jobRef.name) started" : "Job \(jobRef.name) started (attempt \(attemptNumber))",
+                    message: attemptNumber == 1
+                        ? Text.concatenated("Job ", jobRef.name, " started")
+                        : "Job \(jobRef.name) started (attempt \(attemptNumber))",
                     timestampMs: now, job: jobRef, jobStatus: .running
                 ),
             ],

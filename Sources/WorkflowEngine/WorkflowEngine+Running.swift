@@ -100,7 +100,7 @@ extension WorkflowEngine {
             case let .step(message, level, entity, timestampMs):
                 stepNumber += 1
                 let step = Step(
-                    id: "\(jobRef.id)-s\(stepNumber)",
+                    id: Text.concatenated(jobRef.id, "-s", String(stepNumber)),
                     message: message,
                     level: level,
                     entity: entity,
@@ -153,7 +153,7 @@ extension WorkflowEngine {
         record.workflow.jobs[position].outputs = outputs
         var completed = event(
             record, .jobCompleted, level: .info,
-            message: "Job \(jobRef.name) completed in \(stats.durationMs) ms",
+            message: Text.concatenated("Job ", jobRef.name, " completed in ", String(stats.durationMs), " ms"),
             timestampMs: now, job: jobRef, jobStatus: .completed, stats: stats
         )
         completed.outputs = outputs
@@ -239,7 +239,7 @@ extension WorkflowEngine {
         record.workflow.result = record.result()
         var completed = event(
             record, .workflowCompleted, level: .info,
-            message: "Workflow \(record.workflow.type) completed in \(stats.durationMs) ms",
+            message: Text.concatenated("Workflow ", record.workflow.type, " completed in ", String(stats.durationMs), " ms"),
             timestampMs: now, workflowStatus: .completed, stats: stats
         )
         completed.outputs = record.workflow.result

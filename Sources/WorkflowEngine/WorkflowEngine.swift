@@ -275,7 +275,7 @@ public final actor WorkflowEngine {
         let now = WallClock.nowMs()
         let id = workflowIDs.next(nowMs: now)
         let jobs = definitions.enumerated().map { position, definition in
-            Job(id: "\(id)-j\(position + 1)", name: definition.name, position: position, queue: definition.queue)
+            Job(id: Text.concatenated(id, "-j", String(position + 1)), name: definition.name, position: position, queue: definition.queue)
         }
         var workflow = Workflow(
             id: id,
@@ -308,7 +308,7 @@ public final actor WorkflowEngine {
         events.append(
             event(
                 record, .workflowStarted, level: .info,
-                message: "Workflow \(request.type) started with \(jobs.count) jobs" + Self.byline(actor),
+                message: Text.concatenated("Workflow ", request.type, " started with ", String(jobs.count), " jobs", Self.byline(actor)),
                 timestampMs: now, workflowStatus: .running, actor: actor
             )
         )

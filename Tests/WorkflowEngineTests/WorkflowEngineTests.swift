@@ -107,6 +107,9 @@ struct WorkflowEngineTests {
         // Every event of the workflow, in one strictly increasing order.
         #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
         #expect(events.of(.jobStarted).allSatisfy { $0.message == "Job \($0.job!.name) started" && $0.level == .info })
+        #expect(events.of(.jobCompleted).allSatisfy { $0.message == "Job \($0.job!.name) completed in \($0.stats!.durationMs) ms" })
+        #expect(events.last?.message == "Workflow \(workflow.type) completed in \(workflow.stats.durationMs) ms")
+        #expect(workflow.jobs.map(\.id) == (1...5).map { "\(workflow.id)-j\($0)" })
     }
 
     @Test("the first failing job fails the workflow and cancels the later jobs")

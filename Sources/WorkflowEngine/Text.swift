@@ -1,0 +1,21 @@
+/// Strings built in one allocation at their final size.
+///
+/// String interpolation reserves room for its literal parts and two bytes per value, then grows:
+/// a message such as `Workflow IMPORT_ASSETS started with 4 jobs` cost two or three allocations
+/// where it needs one. Every workflow's ids and lifecycle messages are built here.
+enum Text {
+    /// `parts` one after another.
+    @inline(__always)
+    static func concatenated(_ parts: String...) -> String {
+        var count = 0
+        for part in parts {
+            count += part.utf8.count
+        }
+        var text = ""
+        text.reserveCapacity(count)
+        for part in parts {
+            text.append(part)
+        }
+        return text
+    }
+}
