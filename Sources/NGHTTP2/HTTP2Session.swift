@@ -1,4 +1,11 @@
 internal import CNGHTTP2
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HeaderFields
 
 /// An HTTP/2 connection's protocol state, driven without sockets.
@@ -352,7 +359,9 @@ package final class HTTP2Session {
 
     private static func text(_ text: String, is bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.utf8.count == bytes.count else { return false }
-        return text.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? text.utf8.elementsEqual(bytes)
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+            ?? text.utf8.elementsEqual(bytes)
     }
 
     fileprivate func frameReceived(type: UInt8, flags: UInt8, streamID: Int32) {
