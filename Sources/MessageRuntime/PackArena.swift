@@ -7,8 +7,8 @@ import Darwin
 #endif
 
 /// For generated code, and `WorkflowTreePacking`, which fills the same C structs by hand (SPI,
-/// see ``CMessageCodec``): memory for one C message tree while protoc-c packs it: every string,
-/// array and sub-message that the tree points to.
+/// see ``CMessageCodec``): memory for one C message tree while protoc-c packs or unpacks it:
+/// every string, array and sub-message that the tree points to.
 ///
 /// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
 /// small messages pack without touching the heap; larger trees spill into `malloc`ed chunks
@@ -113,6 +113,19 @@ import Darwin
         }
         raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+
+    /// protoc-c's `ProtobufCAllocator.alloc` over the arena `arena` points to, for unpacking
+    /// into it: never NULL. Its `free` does nothing, as everything goes with the arena.
+    ///
+    /// ```swift
+    /// var allocator = ProtobufCAllocator(
+    ///     alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena
+    /// )
+    /// ```
+    @inlinable
+    @_spi(MessageRuntime) public static func allocate(byteCount: Int, in arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        arena!.assumingMemoryBound(to: PackArena.self).pointee.allocate(byteCount: byteCount, alignment: chunkAlignment)
     }
 
     /// Copies the bytes of a `bytes` field; NULL when empty (protoc-c then reads no byte).

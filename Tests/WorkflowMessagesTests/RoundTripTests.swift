@@ -68,6 +68,23 @@ struct RoundTripTests {
         #expect(decoded.stats?.counters["min"] == .min)
     }
 
+    /// Decoding unpacks into an arena whose first kilobyte is on the stack: trees and fields far
+    /// larger than that spill into heap chunks, and must come back whole.
+    @Test func messagesLargerThanTheArenasFirstChunkDecodeIntact() throws {
+        let jobs = (0..<40).map { job in
+            WorkflowV1.Job(
+                id: "wf-big-j\(job)", name: "Job \(job)",
+                steps: (0..<25).map { WorkflowV1.Step(id: "wf-big-j\(job)-s\($0)", message: String(repeating: "m", count: $0 * 7)) },
+                outputs: Dictionary(uniqueKeysWithValues: (0..<5).map { ("key\($0)", "value \(job) \($0)") })
+            )
+        }
+        try expectRoundTrip(WorkflowV1.Workflow(id: "wf-big", params: ["p": String(repeating: "x", count: 5_000)], jobs: jobs))
+        try expectRoundTrip(WorkflowV1.StartWorkflowRequest(
+            type: "TEST", params: Dictionary(uniqueKeysWithValues: (0..<300).map { ("param\($0)", String($0)) })
+        ))
+        try expectRoundTrip(WorkflowV1.FileChunk(data: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+    }
+
     @Test func absentAndEmptySubMessagesStayDistinct() throws {
         let absent = WorkflowV1.Step(id: "a")
         let empty = WorkflowV1.Step(id: "a", entity: WorkflowV1.EntityRef())

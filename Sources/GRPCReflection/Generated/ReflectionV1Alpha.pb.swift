@@ -71,8 +71,10 @@ extension ReflectionV1Alpha.ServerReflectionRequest: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_request__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -225,8 +227,10 @@ extension ReflectionV1Alpha.ExtensionRequest: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_request__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_request__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -340,8 +344,10 @@ extension ReflectionV1Alpha.ServerReflectionResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -489,8 +495,10 @@ extension ReflectionV1Alpha.FileDescriptorResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__file_descriptor_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__file_descriptor_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__file_descriptor_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__file_descriptor_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__file_descriptor_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__file_descriptor_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -570,8 +578,10 @@ extension ReflectionV1Alpha.ExtensionNumberResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_number_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_number_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_number_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_number_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_number_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_number_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -652,8 +662,10 @@ extension ReflectionV1Alpha.ListServiceResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__list_service_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__list_service_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__list_service_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__list_service_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__list_service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__list_service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -727,8 +739,10 @@ extension ReflectionV1Alpha.ServiceResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__service_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__service_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__service_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__service_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -805,8 +819,10 @@ extension ReflectionV1Alpha.ErrorResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__error_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(grpc__reflection__v1alpha__error_response__unpack(nil, length, data)) }
-    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__error_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+        return UnsafeMutableRawPointer(grpc__reflection__v1alpha__error_response__unpack(&allocator, length, data))
+    }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__error_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__error_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
