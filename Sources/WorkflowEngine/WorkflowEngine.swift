@@ -255,6 +255,25 @@ public final actor WorkflowEngine {
     ///   different request; ``EngineError/Code/shuttingDown``. A request id is recognised while
     ///   its workflow is retained, per user: another user's same request id starts its own.
     public func start(_ request: WorkflowRequest, by actor: String = "") throws(EngineError) -> DurableResult<Workflow> {
+        try start(request, by: actor) { $0 }
+    }
+
+    /// Starts a workflow as ``start(_:by:)`` does, and returns only what `answer` takes from it
+    /// (say its id and status): the tree it is given is the one ``start(_:by:)`` returns.
+    ///
+    /// The workflow's first job starts before this returns, and starting it changes the jobs:
+    /// while the caller holds the whole tree, that change copies them first.
+    ///
+    /// - Parameters:
+    ///   - request: What to start.
+    ///   - actor: Who starts it, as for ``start(_:by:)``.
+    ///   - answer: What to return of the new workflow (or of the one a repeated request id
+    ///     started).
+    /// - Returns: `answer`'s value, durable once the `workflowStarted` event is committed.
+    /// - Throws: As ``start(_:by:)``.
+    public func start<Answer: Sendable>(
+        _ request: WorkflowRequest, by actor: String = "", answer: (Workflow) -> Answer
+    ) throws(EngineError) -> DurableResult<Answer> {
         if isShuttingDown {
             throw .shuttingDown
         }
@@ -264,8 +283,18 @@ public final actor WorkflowEngine {
             guard existing.request == request else {
                 throw .requestIDReused(request.requestID, existingID: existingID)
             }
-            return DurableResult(existing.workflow, recordedAt: existing.firstSequence, in: events)
+            return DurableResult(answer(existing.workflow), recordedAt: existing.firstSequence, in: events)
         }
+        let record = try newRecord(request, by: actor)
+        let answered = answer(record.workflow)
+        launch(record, from: 0)
+        return DurableResult(answered, recordedAt: record.firstSequence, in: events)
+    }
+
+    /// The record of a new workflow, retained, with its `workflowStarted` event appended; its
+    /// first job not yet started. (A function of its own, so that nothing but the record holds
+    /// the new tree once it returns.)
+    private func newRecord(_ request: WorkflowRequest, by actor: String) throws(EngineError) -> WorkflowRecord {
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)
         }
@@ -316,8 +345,7 @@ public final actor WorkflowEngine {
             "engine.workflow_started",
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
-        launch(record, from: 0)
-        return DurableResult(workflow, recordedAt: record.firstSequence, in: events)
+        return record
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats. With a store,

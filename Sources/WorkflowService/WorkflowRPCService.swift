@@ -70,9 +70,9 @@ package struct WorkflowRPCService: Sendable {
         }
         // A repeated request id answers with the existing workflow, in whatever state it is now.
         callEngineDurably(responder) { [workflowRequest] engine throws(EngineError) in
-            try engine.start(workflowRequest, by: caller.subject)
-        } encode: { workflow in
-            WorkflowV1.StartWorkflowResponse(workflowID: workflow.id, status: WorkflowV1.WorkflowStatus(workflow.status)).serializedBytes()
+            try engine.start(workflowRequest, by: caller.subject) { (id: $0.id, status: $0.status) }
+        } encode: { started in
+            WorkflowV1.StartWorkflowResponse(workflowID: started.id, status: WorkflowV1.WorkflowStatus(started.status)).serializedBytes()
         }
     }
 

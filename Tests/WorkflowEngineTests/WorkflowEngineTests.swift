@@ -338,6 +338,23 @@ struct WorkflowEngineTests {
         #expect(engine.events.read(after: 0, matching: .all, limit: 100).startedCount == 2, "one workflow per user, however often asked")
     }
 
+    @Test("a start that answers with part of the workflow sees it running with every job pending, as the whole-tree start does")
+    func startAnsweringWithPartOfTheWorkflow() async throws {
+        let engine = EngineTesting.makeEngine()
+        let request = WorkflowRequest(type: "TEST", params: ["jobs": "3", "steps": "0"], requestID: "req-2")
+        func summary(_ workflow: Workflow) -> [String] {
+            [workflow.id, "\(workflow.status)"] + workflow.jobs.map { "\($0.id) \($0.status)" }
+        }
+        let started = try await engine.start(request, answer: summary).value
+        #expect(started.count == 5 && started[1] == "\(WorkflowStatus.running)")
+        #expect(started[2...] == ["\(started[0])-j1 \(JobStatus.pending)", "\(started[0])-j2 \(JobStatus.pending)", "\(started[0])-j3 \(JobStatus.pending)"])
+        _ = await EngineTesting.eventsUntilTerminal(of: started[0], in: engine.events)
+        // A repeated request id answers from the workflow it started, as it is now.
+        let again = try await engine.start(request, answer: summary).value
+        #expect(again == summary(try await engine.workflow(id: started[0])))
+        #expect(again[1] == "\(WorkflowStatus.completed)")
+    }
+
     @Test("finished workflows beyond the retention are forgotten")
     func workflowRetention() async throws {
         let engine = EngineTesting.makeEngine(workflowRetention: 2)
