@@ -6,8 +6,9 @@
 /// specialize `package` generics across modules).
 ///
 /// Each generated message supplies its protoc-c functions and the two field-by-field copies; the
-/// generic code below owns the C memory: every C tree, packed or unpacked, lives in a
-/// ``PackArena`` for the duration of one pack or unpack.
+/// generic code below owns the C memory: a C tree lives in a ``PackArena`` for the duration of
+/// one pack or unpack (an unpack the arena refuses, ``ArenaUnpack``, is made with `malloc` and
+/// freed in exactly one place, ``unpack(_:)``).
 public protocol CMessageCodec: ProtoMessage {
     /// `MemoryLayout.stride` of the protoc-c struct, e.g. `Workflow__V1__Workflow`.
     @_spi(MessageRuntime) static var cMessageSize: Int { get }
@@ -17,9 +18,11 @@ public protocol CMessageCodec: ProtoMessage {
     /// `*__init` on uninitialized memory for one struct, which it binds to the struct's type;
     /// sets every field to its default (the `*__INIT` macros do not import).
     @_spi(MessageRuntime) static func cInit(_ message: UnsafeMutableRawPointer)
-    /// `*__unpack` with an allocator that allocates in the ``PackArena`` `arena` points to
-    /// (``PackArena/allocate(byteCount:in:)``) and frees nothing: the tree goes with the arena.
-    @_spi(MessageRuntime) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
+    /// `*__unpack`: with an allocator that allocates through the ``ArenaUnpack`` `arena` points
+    /// to and frees nothing, or with the default one (`malloc`) when `arena` is nil.
+    @_spi(MessageRuntime) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?
+    /// `*__free_unpacked` with the default allocator.
+    @_spi(MessageRuntime) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer)
     /// `*__get_packed_size`.
     @_spi(MessageRuntime) static func cPackedSize(_ message: UnsafeRawPointer) -> Int
     /// `*__pack`.
@@ -34,38 +37,60 @@ public protocol CMessageCodec: ProtoMessage {
 }
 
 extension CMessageCodec {
-    /// Decodes `bytes` with protoc-c into an arena and copies the result out.
+    /// Decodes `bytes` with protoc-c into an arena and copies the result out; when the arena
+    /// refuses (``ArenaUnpack``), decodes them again with `malloc` and frees the C tree.
     ///
     /// In an arena, a request's C tree (the message, each string, each map entry) costs no
     /// `malloc` and no `free`: a StartWorkflowRequest with three parameters made ten of each.
     @inlinable
     @_spi(MessageRuntime) public static func unpack(_ bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) -> Self {
-        let decoded = PackArena.with { arena -> Result<Self, MessageDecodingError> in
+        let inArena = PackArena.with { arena -> Result<Self, MessageDecodingError>? in
             withUnsafeMutablePointer(to: &arena) { arena in
-                // protoc-c reads `length` bytes from `data` even when length is 0, so it needs a
-                // valid pointer; an empty buffer may have none.
-                var empty: UInt8 = 0
-                let unpacked: UnsafeMutableRawPointer?
-                if let base = bytes.baseAddress, bytes.count > 0 {
-                    unpacked = cUnpack(bytes.count, base.assumingMemoryBound(to: UInt8.self), arena: UnsafeMutableRawPointer(arena))
-                } else {
-                    unpacked = cUnpack(0, &empty, arena: UnsafeMutableRawPointer(arena))
-                }
-                // `*__unpack` returns the message, or NULL when the bytes are malformed (bad
-                // varint, wrong wire type, length past the end); protoc-c does not say which.
-                guard let unpacked else {
-                    return .failure(MessageDecodingError(messageName: protoMessageName, byteCount: bytes.count))
-                }
-                do throws(CCopy.InvalidUTF8) {
-                    return .success(try Self(copying: unpacked))
-                } catch {
-                    return .failure(
-                        MessageDecodingError(messageName: protoMessageName, byteCount: bytes.count, invalidUTF8Field: error.field)
-                    )
+                var unpack = ArenaUnpack(into: arena, inputBytes: bytes.count)
+                return withUnsafeMutablePointer(to: &unpack) { unpack in
+                    let unpacked = withInput(bytes) { cUnpack(bytes.count, $0, arena: UnsafeMutableRawPointer(unpack)) }
+                    guard let unpacked else {
+                        return unpack.pointee.refused ? nil : .failure(malformed(bytes.count))
+                    }
+                    return copy(unpacked, inputBytes: bytes.count)
                 }
             }
         }
-        return try decoded.get()
+        if let inArena {
+            return try inArena.get()
+        }
+        guard let unpacked = withInput(bytes, { cUnpack(bytes.count, $0, arena: nil) }) else {
+            throw malformed(bytes.count)
+        }
+        defer { cFreeUnpacked(unpacked) }
+        return try copy(unpacked, inputBytes: bytes.count).get()
+    }
+
+    /// Calls `body` with a pointer to `bytes`: protoc-c reads `length` bytes from `data` even
+    /// when length is 0, so it needs a valid pointer, which an empty buffer may not have.
+    @inlinable
+    @_spi(MessageRuntime) public static func withInput<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafePointer<UInt8>) -> R) -> R {
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            return body(base.assumingMemoryBound(to: UInt8.self))
+        }
+        return withUnsafePointer(to: UInt8(0)) { body($0) }
+    }
+
+    /// `*__unpack` returns the message, or NULL when the bytes are malformed (bad varint, wrong
+    /// wire type, length past the end) or an allocation failed; protoc-c does not say which.
+    @inlinable
+    @_spi(MessageRuntime) public static func malformed(_ inputBytes: Int) -> MessageDecodingError {
+        MessageDecodingError(messageName: protoMessageName, byteCount: inputBytes)
+    }
+
+    /// The value of an unpacked C message, or the string field that is not UTF-8.
+    @inlinable
+    @_spi(MessageRuntime) public static func copy(_ unpacked: UnsafeMutableRawPointer, inputBytes: Int) -> Result<Self, MessageDecodingError> {
+        do throws(CCopy.InvalidUTF8) {
+            return .success(try Self(copying: unpacked))
+        } catch {
+            return .failure(MessageDecodingError(messageName: protoMessageName, byteCount: inputBytes, invalidUTF8Field: error.field))
+        }
     }
 
     /// Builds this value's C tree in an arena and hands it to `body` with its packed size.

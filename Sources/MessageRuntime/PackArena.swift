@@ -11,7 +11,7 @@ import Darwin
 /// every string, array and sub-message that the tree points to.
 ///
 /// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
-/// small messages pack without touching the heap; larger trees spill into `malloc`ed chunks
+/// small messages pack and unpack without touching the heap; larger trees spill into `malloc`ed chunks
 /// that grow geometrically. Everything is released together: the arena's `deinit` frees the
 /// heap chunks, and the stack chunk ends with the scope that created it. Nothing allocated here
 /// may outlive the `with(_:)` call.
@@ -64,6 +64,15 @@ import Darwin
     /// Returns `byteCount` uninitialized bytes aligned to `alignment` (a power of two ≤ 16).
     @inlinable
     @_spi(MessageRuntime) public mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        guard let bytes = allocateUnlessOutOfMemory(byteCount: byteCount, alignment: alignment) else {
+            fatalError("out of memory packing a protobuf message (\(byteCount) bytes)")
+        }
+        return bytes
+    }
+
+    /// ``allocate(byteCount:alignment:)``, or `nil` when `malloc` fails for a new chunk.
+    @inlinable
+    @usableFromInline mutating func allocateUnlessOutOfMemory(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer? {
         let mask = UInt(alignment - 1)
         let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: cursor) + mask) & ~mask)!
         if byteCount <= end - aligned {
@@ -72,10 +81,8 @@ import Darwin
         }
         // A new chunk large enough for this request; Self.headerBytes keeps 16-byte alignment.
         let usable = max(nextChunkBytes, byteCount)
+        guard let chunk = malloc(Self.headerBytes + usable) else { return nil }
         nextChunkBytes = min(2 * nextChunkBytes, 1 << 24)
-        guard let chunk = malloc(Self.headerBytes + usable) else {
-            fatalError("out of memory packing a protobuf message (\(usable) bytes)")
-        }
         chunk.storeBytes(of: heapChunks, as: UnsafeMutableRawPointer?.self)
         heapChunks = chunk
         let start = chunk + Self.headerBytes
@@ -115,19 +122,6 @@ import Darwin
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
     }
 
-    /// protoc-c's `ProtobufCAllocator.alloc` over the arena `arena` points to, for unpacking
-    /// into it: never NULL. Its `free` does nothing, as everything goes with the arena.
-    ///
-    /// ```swift
-    /// var allocator = ProtobufCAllocator(
-    ///     alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena
-    /// )
-    /// ```
-    @inlinable
-    @_spi(MessageRuntime) public static func allocate(byteCount: Int, in arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-        arena!.assumingMemoryBound(to: PackArena.self).pointee.allocate(byteCount: byteCount, alignment: chunkAlignment)
-    }
-
     /// Copies the bytes of a `bytes` field; NULL when empty (protoc-c then reads no byte).
     @inlinable
     @_spi(MessageRuntime) public mutating func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8>? {
@@ -135,5 +129,55 @@ import Darwin
         let copy = allocate(UInt8.self, count: bytes.count)
         copy.initialize(from: bytes, count: bytes.count)
         return copy
+    }
+}
+
+/// For generated code (SPI, see ``CMessageCodec``): an unpack into a ``PackArena``, the
+/// `allocator_data` of the `ProtobufCAllocator` that ``allocate(byteCount:in:)`` serves.
+///
+/// protoc-c frees what it replaces as it decodes (a sub-message that appears twice is merged
+/// into new arrays), and an arena frees nothing until it goes: so that such input cannot make
+/// an arena hold far more than a decode needs, an unpack has a budget, and past it (or when
+/// `malloc` fails) the allocator returns NULL, protoc-c gives up, and the caller decodes again
+/// with `malloc` and `free`.
+@_spi(MessageRuntime) public struct ArenaUnpack: ~Copyable {
+    @usableFromInline let arena: UnsafeMutablePointer<PackArena>
+    @usableFromInline var remainingBytes: Int
+    /// Whether an allocation was refused for the budget or `malloc`.
+    @usableFromInline var refused = false
+
+    /// The bytes an unpack of `inputBytes` may take: more than C structs, strings and arrays
+    /// take for any usual message (a few times the input), less than merges of repeated
+    /// sub-messages would make an arena hold.
+    @inlinable
+    @usableFromInline static func budget(forInputBytes inputBytes: Int) -> Int {
+        64 << 10 + 16 * inputBytes
+    }
+
+    @inlinable
+    @usableFromInline init(into arena: UnsafeMutablePointer<PackArena>, inputBytes: Int) {
+        self.arena = arena
+        remainingBytes = Self.budget(forInputBytes: inputBytes)
+    }
+
+    /// protoc-c's `ProtobufCAllocator.alloc` for the unpack that `unpack` points to; its `free`
+    /// does nothing, as the tree goes with the arena.
+    ///
+    /// ```swift
+    /// var allocator = ProtobufCAllocator(
+    ///     alloc: { ArenaUnpack.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: unpack
+    /// )
+    /// ```
+    @inlinable
+    @_spi(MessageRuntime) public static func allocate(byteCount: Int, in unpack: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        let unpack = unpack!.assumingMemoryBound(to: ArenaUnpack.self)
+        guard byteCount <= unpack.pointee.remainingBytes,
+              let bytes = unpack.pointee.arena.pointee.allocateUnlessOutOfMemory(byteCount: byteCount, alignment: PackArena.chunkAlignment)
+        else {
+            unpack.pointee.refused = true
+            return nil
+        }
+        unpack.pointee.remainingBytes -= byteCount
+        return bytes
     }
 }

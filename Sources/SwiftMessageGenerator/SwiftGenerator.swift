@@ -209,10 +209,23 @@ struct FileWriter {
         for message in file.messages {
             try writeMessage(message, scope: options.namespace)
         }
+        if !file.messages.isEmpty {
+            writeArenaAllocator()
+        }
         writeMessageTypes()
         if !file.services.isEmpty {
             try writeServices(of: file, namespace: options.namespace)
         }
+    }
+
+    /// The protoc-c allocator every `cUnpack` of the file uses for an unpack into an arena.
+    private mutating func writeArenaAllocator() {
+        line()
+        doc("protoc-c's allocator for an unpack into an arena: `unpack` points to the `ArenaUnpack` that")
+        doc("`CMessageCodec.unpack` keeps alive until the C tree is copied out; `free` does nothing.")
+        line("private func arenaAllocator(_ unpack: UnsafeMutableRawPointer) -> ProtobufCAllocator {")
+        line("    ProtobufCAllocator(alloc: { ArenaUnpack.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: unpack)")
+        line("}")
     }
 
     /// `messageTypes`: every message of the file, nested ones included, map entries not, in
@@ -369,19 +382,23 @@ struct FileWriter {
             writer.line("\(codec) static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }")
             writer.line("\(codec) static func cInit(_ message: UnsafeMutableRawPointer) { \(function)__init(message.bindMemory(to: CMessage.self, capacity: 1)) }")
             if isNested {
-                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {")
+                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {")
                 writer.line("    var blank = CMessage()")
                 writer.line("    \(function)__init(&blank)")
-                writer.line("    var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)")
+                writer.line("    guard let arena else { return UnsafeMutableRawPointer(protobuf_c_message_unpack(blank.base.descriptor, nil, length, data)) }")
+                writer.line("    var allocator = arenaAllocator(arena)")
                 writer.line("    return UnsafeMutableRawPointer(protobuf_c_message_unpack(blank.base.descriptor, &allocator, length, data))")
                 writer.line("}")
+                writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { protobuf_c_message_free_unpacked(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), nil) }")
                 writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { protobuf_c_message_get_packed_size(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base)) }")
                 writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { protobuf_c_message_pack(message.assumingMemoryBound(to: CMessage.self).pointer(to: \\.base), out) }")
             } else {
-                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {")
-                writer.line("    var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)")
+                writer.line("\(codec) static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {")
+                writer.line("    guard let arena else { return UnsafeMutableRawPointer(\(function)__unpack(nil, length, data)) }")
+                writer.line("    var allocator = arenaAllocator(arena)")
                 writer.line("    return UnsafeMutableRawPointer(\(function)__unpack(&allocator, length, data))")
                 writer.line("}")
+                writer.line("\(codec) static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { \(function)__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }")
                 writer.line("\(codec) static func cPackedSize(_ message: UnsafeRawPointer) -> Int { \(function)__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }")
                 writer.line("\(codec) static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { \(function)__pack(message.assumingMemoryBound(to: CMessage.self), out) }")
             }

@@ -85,6 +85,29 @@ struct RoundTripTests {
         try expectRoundTrip(WorkflowV1.FileChunk(data: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
     }
 
+    /// A sub-message that appears more than once is merged, as protobuf requires: protoc-c
+    /// replaces the earlier arrays with longer ones each time. The arena frees nothing, so past
+    /// its budget the decode is refused and made again with malloc; both must merge the same.
+    @Test func repeatedSubMessagesMergeInTheArenaAndPastItsBudget() throws {
+        // (protoc-c takes a merged scalar from the last occurrence even when it is 0 there.)
+        let twice = WorkflowV1.Job(id: "j", stats: WorkflowV1.Stats(counters: ["a": 1])).serializedBytes()
+            + WorkflowV1.Job(stats: WorkflowV1.Stats(durationMs: 5, counters: ["b": 2])).serializedBytes()
+        let job = try WorkflowV1.Job(serializedBytes: twice)
+        #expect(job.id == "j")
+        #expect(job.stats == WorkflowV1.Stats(durationMs: 5, counters: ["a": 1, "b": 2]))
+
+        let count = 3_000
+        var many: [UInt8] = []
+        for index in 0..<count {
+            many += WorkflowV1.LogEvent(stats: WorkflowV1.Stats(counters: ["k\(index)": Int64(index)])).serializedBytes()
+        }
+        let merged = try WorkflowV1.LogEvent(serializedBytes: many)
+        #expect(merged.stats?.counters.count == count)
+        #expect(merged.stats?.counters["k2999"] == 2_999)
+        // Malformed input is refused as before, not decoded again.
+        #expect(throws: MessageDecodingError.self) { try WorkflowV1.LogEvent(serializedBytes: many.dropLast()) }
+    }
+
     @Test func absentAndEmptySubMessagesStayDistinct() throws {
         let absent = WorkflowV1.Step(id: "a")
         let empty = WorkflowV1.Step(id: "a", entity: WorkflowV1.EntityRef())

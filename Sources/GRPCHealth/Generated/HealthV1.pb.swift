@@ -32,10 +32,12 @@ extension HealthV1.HealthCheckRequest: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__health__v1__health_check_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__health__v1__health_check_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__health__v1__health_check_request__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__health__v1__health_check_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__health__v1__health_check_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__health__v1__health_check_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -131,10 +133,12 @@ extension HealthV1.HealthCheckResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__health__v1__health_check_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__health__v1__health_check_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__health__v1__health_check_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__health__v1__health_check_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__health__v1__health_check_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__health__v1__health_check_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -178,6 +182,12 @@ extension HealthV1.HealthCheckResponse {
 extension HealthV1.HealthCheckResponse.ServingStatus {
     init(_ value: Grpc__Health__V1__HealthCheckResponse__ServingStatus) { self.init(rawValue: Int32(truncatingIfNeeded: value.rawValue)) }
     var cValue: Grpc__Health__V1__HealthCheckResponse__ServingStatus { Grpc__Health__V1__HealthCheckResponse__ServingStatus(rawValue: .init(truncatingIfNeeded: rawValue)) }
+}
+
+/// protoc-c's allocator for an unpack into an arena: `unpack` points to the `ArenaUnpack` that
+/// `CMessageCodec.unpack` keeps alive until the C tree is copied out; `free` does nothing.
+private func arenaAllocator(_ unpack: UnsafeMutableRawPointer) -> ProtobufCAllocator {
+    ProtobufCAllocator(alloc: { ArenaUnpack.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: unpack)
 }
 
 extension HealthV1 {

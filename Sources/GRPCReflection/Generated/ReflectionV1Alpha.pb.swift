@@ -71,10 +71,12 @@ extension ReflectionV1Alpha.ServerReflectionRequest: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_request__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -227,10 +229,12 @@ extension ReflectionV1Alpha.ExtensionRequest: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_request__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -344,10 +348,12 @@ extension ReflectionV1Alpha.ServerReflectionResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__server_reflection_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__server_reflection_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__server_reflection_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__server_reflection_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -495,10 +501,12 @@ extension ReflectionV1Alpha.FileDescriptorResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__file_descriptor_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__file_descriptor_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__file_descriptor_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__file_descriptor_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__file_descriptor_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__file_descriptor_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -578,10 +586,12 @@ extension ReflectionV1Alpha.ExtensionNumberResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_number_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_number_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__extension_number_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__extension_number_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__extension_number_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__extension_number_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -662,10 +672,12 @@ extension ReflectionV1Alpha.ListServiceResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__list_service_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__list_service_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__list_service_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__list_service_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__list_service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__list_service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -739,10 +751,12 @@ extension ReflectionV1Alpha.ServiceResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__service_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__service_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__service_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__service_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__service_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__service_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -819,10 +833,12 @@ extension ReflectionV1Alpha.ErrorResponse: CMessageCodec {
     package static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     package static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     package static func cInit(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__error_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    package static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(grpc__reflection__v1alpha__error_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(grpc__reflection__v1alpha__error_response__unpack(&allocator, length, data))
     }
+    package static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { grpc__reflection__v1alpha__error_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     package static func cPackedSize(_ message: UnsafeRawPointer) -> Int { grpc__reflection__v1alpha__error_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     package static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { grpc__reflection__v1alpha__error_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -869,6 +885,12 @@ extension ReflectionV1Alpha.ErrorResponse {
             }
         }
     }
+}
+
+/// protoc-c's allocator for an unpack into an arena: `unpack` points to the `ArenaUnpack` that
+/// `CMessageCodec.unpack` keeps alive until the C tree is copied out; `free` does nothing.
+private func arenaAllocator(_ unpack: UnsafeMutableRawPointer) -> ProtobufCAllocator {
+    ProtobufCAllocator(alloc: { ArenaUnpack.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: unpack)
 }
 
 extension ReflectionV1Alpha {

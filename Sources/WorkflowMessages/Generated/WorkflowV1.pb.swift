@@ -324,10 +324,12 @@ extension WorkflowV1.StartWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__start_workflow_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__start_workflow_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -449,10 +451,12 @@ extension WorkflowV1.StartWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__start_workflow_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__start_workflow_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__start_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__start_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__start_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -538,10 +542,12 @@ extension WorkflowV1.GetWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__get_workflow_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__get_workflow_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__get_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -626,10 +632,12 @@ extension WorkflowV1.Stats: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__stats__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__stats__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__stats__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__stats__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__stats__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -730,10 +738,12 @@ extension WorkflowV1.EntityRef: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__entity_ref__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__entity_ref__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__entity_ref__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__entity_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__entity_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -866,10 +876,12 @@ extension WorkflowV1.Step: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__step__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__step__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__step__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__step__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -1107,10 +1119,12 @@ extension WorkflowV1.Job: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -1379,10 +1393,12 @@ extension WorkflowV1.JobAttempt: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_attempt__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_attempt__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_attempt__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_attempt__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_attempt__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_attempt__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -1663,10 +1679,12 @@ extension WorkflowV1.Workflow: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__workflow__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__workflow__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -1976,10 +1994,12 @@ extension WorkflowV1.Artifact: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__artifact__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__artifact__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__artifact__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__artifact__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -2160,10 +2180,12 @@ extension WorkflowV1.WatchLogsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__watch_logs_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__watch_logs_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__watch_logs_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__watch_logs_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__watch_logs_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -2456,10 +2478,12 @@ extension WorkflowV1.LogEvent: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__log_event__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__log_event__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__log_event__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__log_event__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__log_event__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -2740,10 +2764,12 @@ extension WorkflowV1.RetryWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__retry_workflow_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__retry_workflow_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -2838,10 +2864,12 @@ extension WorkflowV1.RetryWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__retry_workflow_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__retry_workflow_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__retry_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__retry_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__retry_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -2950,10 +2978,12 @@ extension WorkflowV1.CancelWorkflowRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__cancel_workflow_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__cancel_workflow_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3038,10 +3068,12 @@ extension WorkflowV1.CancelWorkflowResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__cancel_workflow_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__cancel_workflow_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__cancel_workflow_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__cancel_workflow_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__cancel_workflow_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3164,10 +3196,12 @@ extension WorkflowV1.ListWorkflowsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_workflows_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_workflows_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3301,10 +3335,12 @@ extension WorkflowV1.ListWorkflowsResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_workflows_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_workflows_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workflows_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3428,10 +3464,12 @@ extension WorkflowV1.ListStepsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_steps_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_steps_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_steps_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_steps_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3567,10 +3605,12 @@ extension WorkflowV1.ListStepsResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_steps_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_steps_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_steps_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_steps_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_steps_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3675,10 +3715,12 @@ extension WorkflowV1.CountWorkflowsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__count_workflows_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__count_workflows_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__count_workflows_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__count_workflows_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3781,10 +3823,12 @@ extension WorkflowV1.CountWorkflowsResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__count_workflows_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__count_workflows_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__count_workflows_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__count_workflows_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__count_workflows_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3867,10 +3911,12 @@ extension WorkflowV1.UploadFileRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_file_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__upload_file_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__upload_file_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_file_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__upload_file_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__upload_file_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -3993,10 +4039,12 @@ extension WorkflowV1.UploadHeader: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_header__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__upload_header__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__upload_header__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__upload_header__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__upload_header__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__upload_header__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4128,10 +4176,12 @@ extension WorkflowV1.UploadedFile: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__uploaded_file__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__uploaded_file__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__uploaded_file__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__uploaded_file__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__uploaded_file__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__uploaded_file__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4256,10 +4306,12 @@ extension WorkflowV1.DownloadArtifactRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__download_artifact_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__download_artifact_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__download_artifact_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__download_artifact_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__download_artifact_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__download_artifact_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4344,10 +4396,12 @@ extension WorkflowV1.DownloadFileRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__download_file_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__download_file_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__download_file_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__download_file_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__download_file_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__download_file_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4434,10 +4488,12 @@ extension WorkflowV1.FileChunk: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__file_chunk__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__file_chunk__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__file_chunk__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__file_chunk__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__file_chunk__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__file_chunk__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4527,10 +4583,12 @@ extension WorkflowV1.ArtifactChunk: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact_chunk__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__artifact_chunk__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__artifact_chunk__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__artifact_chunk__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__artifact_chunk__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__artifact_chunk__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4671,10 +4729,12 @@ extension WorkflowV1.Asset: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__asset__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__asset__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__asset__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__asset__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__asset__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__asset__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4864,10 +4924,12 @@ extension WorkflowV1.ListAssetsRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_assets_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_assets_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_assets_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_assets_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -4990,10 +5052,12 @@ extension WorkflowV1.ListAssetsResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_assets_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_assets_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_assets_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_assets_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_assets_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5087,10 +5151,12 @@ extension WorkflowV1.GetAssetRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__get_asset_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__get_asset_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__get_asset_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__get_asset_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__get_asset_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__get_asset_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5181,10 +5247,12 @@ extension WorkflowV1.WorkflowCount: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow_count__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__workflow_count__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__workflow_count__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__workflow_count__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__workflow_count__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__workflow_count__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5277,10 +5345,12 @@ extension WorkflowV1.WorkerRef: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_ref__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_ref__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_ref__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_ref__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_ref__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_ref__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5378,10 +5448,12 @@ extension WorkflowV1.LeaseToken: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__lease_token__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__lease_token__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__lease_token__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__lease_token__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__lease_token__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__lease_token__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5488,10 +5560,12 @@ extension WorkflowV1.WorkerMessage: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_message__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_message__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_message__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_message__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_message__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_message__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5637,10 +5711,12 @@ extension WorkflowV1.WorkerHello: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_hello__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_hello__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_hello__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_hello__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_hello__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_hello__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5767,10 +5843,12 @@ extension WorkflowV1.WorkerHeartbeat: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_heartbeat__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_heartbeat__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_heartbeat__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_heartbeat__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_heartbeat__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_heartbeat__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -5895,10 +5973,12 @@ extension WorkflowV1.JobReport: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_report__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_report__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6061,10 +6141,12 @@ extension WorkflowV1.JobUpdate: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_update__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_update__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_update__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_update__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_update__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_update__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6186,10 +6268,12 @@ extension WorkflowV1.StepReport: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__step_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__step_report__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__step_report__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__step_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__step_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__step_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6298,10 +6382,12 @@ extension WorkflowV1.ProgressReport: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__progress_report__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__progress_report__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__progress_report__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__progress_report__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__progress_report__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__progress_report__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6389,10 +6475,12 @@ extension WorkflowV1.JobCompletion: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_completion__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_completion__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_completion__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_completion__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_completion__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_completion__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6485,10 +6573,12 @@ extension WorkflowV1.JobOutputs: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_outputs__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_outputs__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_outputs__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_outputs__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_outputs__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_outputs__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6606,10 +6696,12 @@ extension WorkflowV1.JobFailure: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_failure__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_failure__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_failure__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_failure__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_failure__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_failure__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6704,10 +6796,12 @@ extension WorkflowV1.JobRelease: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_release__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_release__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_release__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_release__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_release__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_release__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6794,10 +6888,12 @@ extension WorkflowV1.ServerMessage: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__server_message__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__server_message__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__server_message__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__server_message__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__server_message__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__server_message__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -6942,10 +7038,12 @@ extension WorkflowV1.WorkerWelcome: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_welcome__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_welcome__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_welcome__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_welcome__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_welcome__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_welcome__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7090,10 +7188,12 @@ extension WorkflowV1.JobAssignment: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_assignment__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_assignment__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_assignment__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_assignment__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_assignment__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_assignment__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7259,10 +7359,12 @@ extension WorkflowV1.ReportAck: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__report_ack__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__report_ack__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__report_ack__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__report_ack__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__report_ack__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__report_ack__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7365,10 +7467,12 @@ extension WorkflowV1.ReportRefusal: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__report_refusal__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__report_refusal__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__report_refusal__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__report_refusal__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__report_refusal__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__report_refusal__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7480,10 +7584,12 @@ extension WorkflowV1.JobCancellation: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__job_cancellation__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__job_cancellation__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__job_cancellation__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__job_cancellation__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__job_cancellation__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__job_cancellation__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7572,10 +7678,12 @@ extension WorkflowV1.ListWorkersRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_request__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_workers_request__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_workers_request__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_request__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workers_request__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workers_request__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7646,10 +7754,12 @@ extension WorkflowV1.ListWorkersResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_response__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__list_workers_response__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__list_workers_response__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__list_workers_response__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__list_workers_response__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__list_workers_response__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7765,10 +7875,12 @@ extension WorkflowV1.WorkerInfo: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_info__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__worker_info__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__worker_info__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__worker_info__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__worker_info__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__worker_info__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7893,10 +8005,12 @@ extension WorkflowV1.WhoAmIRequest: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_irequest__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__who_am_irequest__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__who_am_irequest__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_irequest__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__who_am_irequest__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__who_am_irequest__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -7963,10 +8077,12 @@ extension WorkflowV1.WhoAmIResponse: CMessageCodec {
     @_spi(MessageRuntime) public static var cMessageSize: Int { MemoryLayout<CMessage>.stride }
     @_spi(MessageRuntime) public static var cMessageAlignment: Int { MemoryLayout<CMessage>.alignment }
     @_spi(MessageRuntime) public static func cInit(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_iresponse__init(message.bindMemory(to: CMessage.self, capacity: 1)) }
-    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        var allocator = ProtobufCAllocator(alloc: { PackArena.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: arena)
+    @_spi(MessageRuntime) public static func cUnpack(_ length: Int, _ data: UnsafePointer<UInt8>, arena: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+        guard let arena else { return UnsafeMutableRawPointer(workflow__v1__who_am_iresponse__unpack(nil, length, data)) }
+        var allocator = arenaAllocator(arena)
         return UnsafeMutableRawPointer(workflow__v1__who_am_iresponse__unpack(&allocator, length, data))
     }
+    @_spi(MessageRuntime) public static func cFreeUnpacked(_ message: UnsafeMutableRawPointer) { workflow__v1__who_am_iresponse__free_unpacked(message.assumingMemoryBound(to: CMessage.self), nil) }
     @_spi(MessageRuntime) public static func cPackedSize(_ message: UnsafeRawPointer) -> Int { workflow__v1__who_am_iresponse__get_packed_size(message.assumingMemoryBound(to: CMessage.self)) }
     @_spi(MessageRuntime) public static func cPack(_ message: UnsafeRawPointer, _ out: UnsafeMutablePointer<UInt8>) -> Int { workflow__v1__who_am_iresponse__pack(message.assumingMemoryBound(to: CMessage.self), out) }
 
@@ -8022,6 +8138,12 @@ extension WorkflowV1.WhoAmIResponse {
             }
         }
     }
+}
+
+/// protoc-c's allocator for an unpack into an arena: `unpack` points to the `ArenaUnpack` that
+/// `CMessageCodec.unpack` keeps alive until the C tree is copied out; `free` does nothing.
+private func arenaAllocator(_ unpack: UnsafeMutableRawPointer) -> ProtobufCAllocator {
+    ProtobufCAllocator(alloc: { ArenaUnpack.allocate(byteCount: $1, in: $0) }, free: { _, _ in }, allocator_data: unpack)
 }
 
 extension WorkflowV1 {
