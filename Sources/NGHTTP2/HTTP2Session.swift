@@ -48,10 +48,15 @@ package final class HTTP2Session {
     /// and CONTINUATION frames arrive back to back (RFC 9113 §6.10; libnghttp2 ends the
     /// connection otherwise), so a connection receives one block at a time.
     private var openBlock: (streamID: Int32, block: HeaderBlock)?
-    /// The fields of the last complete header block. A peer sends most fields again with every
-    /// request (`content-type`, `user-agent`, often `:path`): a field whose bytes match one of
-    /// these is shared instead of decoded into new strings.
+    /// The fields of the last complete header block, if its list was at most
+    /// ``largestRememberedListSize`` bytes. A peer sends most fields again with every request
+    /// (`content-type`, `user-agent`, often `:path`): a field whose bytes match the one at the
+    /// same place in this block, or one of its first ``searchedFieldCount``, is shared instead of
+    /// decoded into new strings.
     private var previousFields: [HeaderField] = []
+    /// The largest header list kept as ``previousFields``: a request head is a few hundred bytes,
+    /// and an idle connection should not hold a 16 KiB one until it closes.
+    private static let largestRememberedListSize = 2048
     /// The largest header list this side accepts, as advertised in its SETTINGS.
     private let maxHeaderListSize: Int
     /// Which end of the connection this session is.
@@ -264,8 +269,8 @@ package final class HTTP2Session {
         return Int(min(stream, nghttp2_session_get_remote_window_size(session)))
     }
 
-    /// The bytes of header blocks received but not yet complete, over all streams (for tests:
-    /// never more than `maxHeaderListSize` per stream).
+    /// The bytes of the header block received but not yet complete (for tests: never more than
+    /// `maxHeaderListSize`).
     var bufferedHeaderListSize: Int {
         openBlock?.block.listSize ?? 0
     }
@@ -344,20 +349,21 @@ package final class HTTP2Session {
     /// ``searchedFieldCount`` fields, so a block of many fields costs at most that many
     /// comparisons per field more.
     private func previousField(matching name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, near position: Int) -> HeaderField? {
-        if position < previousFields.count, Self.field(previousFields[position], is: name, value) {
+        if position < previousFields.count, Self.matches(previousFields[position], name: name, value: value) {
             return previousFields[position]
         }
-        return previousFields.prefix(Self.searchedFieldCount).first { Self.field($0, is: name, value) }
+        return previousFields.prefix(Self.searchedFieldCount).first { Self.matches($0, name: name, value: value) }
     }
 
     /// How many of the previous block's fields a field that moved is looked for among.
     private static let searchedFieldCount = 16
 
-    private static func field(_ field: HeaderField, is name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        text(field.value, is: value) && text(field.name, is: name)
+    private static func matches(_ field: HeaderField, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        equals(field.value, value) && equals(field.name, name)
     }
 
-    private static func text(_ text: String, is bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `text`'s UTF-8 is exactly `bytes`.
+    private static func equals(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.utf8.count == bytes.count else { return false }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
         return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 }
@@ -372,7 +378,7 @@ package final class HTTP2Session {
             if let open = openBlock, open.streamID == streamID {
                 headers = open.block.fields
                 openBlock = nil
-                previousFields = headers
+                previousFields = open.block.listSize <= Self.largestRememberedListSize ? headers : []
             }
             delegate.session(self, didReceiveHeaders: headers, streamID: streamID, endStream: endStream)
         case NGHTTP2_DATA.rawValue where endStream:

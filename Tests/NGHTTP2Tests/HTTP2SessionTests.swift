@@ -195,6 +195,9 @@ private let requestHeaders = [
             requestHeaders.prefix(4).reversed() + [HeaderField(name: "x-a", value: "2")] + requestHeaders.suffix(1)
                 + [HeaderField(name: "x-b", value: "grpc-python/1.72"), HeaderField(name: "x-a", value: "1")],
             Array(requestHeaders.prefix(4)),
+            requestHeaders + [HeaderField(name: "x-empty", value: ""), HeaderField(name: "x-long", value: String(repeating: "v", count: 3_000))],
+            requestHeaders + [HeaderField(name: "x-empty", value: ""), HeaderField(name: "x-long", value: String(repeating: "v", count: 3_000))],
+            requestHeaders + [HeaderField(name: "x-empty", value: "")],
         ]
         for fields in blocks {
             _ = try pair.clientSession.submitRequest(headers: fields, hasBody: false)
