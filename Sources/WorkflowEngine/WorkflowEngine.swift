@@ -292,8 +292,8 @@ public final actor WorkflowEngine {
     }
 
     /// The record of a new workflow, retained, with its `workflowStarted` event appended; its
-    /// first job not yet started. (A function of its own, so that nothing but the record holds
-    /// the new tree once it returns.)
+    /// first job not yet started. (A function of its own, so that once it returns nothing but
+    /// the record holds the new tree; with a store, the snapshot queued for it holds it too.)
     private func newRecord(_ request: WorkflowRequest, by actor: String) throws(EngineError) -> WorkflowRecord {
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)

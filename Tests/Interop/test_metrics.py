@@ -104,6 +104,8 @@ def test_metrics_parse_and_move_as_workflows_run():
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="StartWorkflow", grpc_code="OK") == 3
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="OK") == 4
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="NOT_FOUND") == 2
+        # One duration histogram per method, whatever the status.
+        assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow") == 6
         assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="WatchLogs") == 3
         assert delta("workflow_store_commit_seconds_count") > 0
         assert delta("workflow_store_commit_events_sum") > 0
