@@ -11,10 +11,10 @@ import Darwin
 /// every string, array and sub-message that the tree points to.
 ///
 /// A bump allocator. The first chunk is caller-provided stack memory (see ``with(_:)``), so
-/// small messages pack and unpack without touching the heap; larger trees spill into `malloc`ed chunks
-/// that grow geometrically. Everything is released together: the arena's `deinit` frees the
-/// heap chunks, and the stack chunk ends with the scope that created it. Nothing allocated here
-/// may outlive the `with(_:)` call.
+/// small messages pack and unpack without touching the heap; larger trees spill into
+/// `malloc`ed chunks that grow geometrically. Everything is released together: the arena's
+/// `deinit` frees the heap chunks, and the stack chunk ends with the scope that created it.
+/// Nothing allocated here may outlive the `with(_:)` call.
 @_spi(MessageRuntime) public struct PackArena: ~Copyable {
     /// Stack space for the first chunk: fits a typical `LogEvent` or a small `Workflow`.
     @usableFromInline static let stackBytes = 1024
