@@ -44,17 +44,11 @@ extension CMessageCodec {
     /// `malloc` and no `free`: a StartWorkflowRequest with three parameters made ten of each.
     @inlinable
     @_spi(MessageRuntime) public static func unpack(_ bytes: UnsafeRawBufferPointer) throws(MessageDecodingError) -> Self {
-        let inArena = PackArena.with { arena -> Result<Self, MessageDecodingError>? in
-            withUnsafeMutablePointer(to: &arena) { arena in
-                var unpack = ArenaUnpack(into: arena, inputBytes: bytes.count)
-                return withUnsafeMutablePointer(to: &unpack) { unpack in
-                    let unpacked = withInput(bytes) { cUnpack(bytes.count, $0, arena: UnsafeMutableRawPointer(unpack)) }
-                    guard let unpacked else {
-                        return unpack.pointee.refused ? nil : .failure(malformed(bytes.count))
-                    }
-                    return copy(unpacked, inputBytes: bytes.count)
-                }
+        let inArena = ArenaUnpack.with(inputBytes: bytes.count) { unpack -> Result<Self, MessageDecodingError>? in
+            guard let unpacked = withInput(bytes, { cUnpack(bytes.count, $0, arena: UnsafeMutableRawPointer(unpack)) }) else {
+                return unpack.pointee.refused ? nil : .failure(malformed(bytes.count))
             }
+            return copy(unpacked, inputBytes: bytes.count)
         }
         if let inArena {
             return try inArena.get()

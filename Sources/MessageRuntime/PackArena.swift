@@ -160,6 +160,17 @@ import Darwin
         remainingBytes = Self.budget(forInputBytes: inputBytes)
     }
 
+    /// Runs `body` with an unpack of `inputBytes` into a new arena, both alive until it returns.
+    @inlinable
+    @_spi(MessageRuntime) public static func with<R>(inputBytes: Int, _ body: (UnsafeMutablePointer<ArenaUnpack>) -> R) -> R {
+        PackArena.with { arena in
+            withUnsafeMutablePointer(to: &arena) { arena in
+                var unpack = ArenaUnpack(into: arena, inputBytes: inputBytes)
+                return withUnsafeMutablePointer(to: &unpack, body)
+            }
+        }
+    }
+
     /// protoc-c's `ProtobufCAllocator.alloc` for the unpack that `unpack` points to; its `free`
     /// does nothing, as the tree goes with the arena.
     ///
