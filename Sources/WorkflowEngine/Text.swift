@@ -2,7 +2,7 @@
 ///
 /// String interpolation reserves room for its literal parts and two bytes per value, then grows:
 /// a message such as `Workflow IMPORT_ASSETS started with 4 jobs` cost two or three allocations
-/// where it needs one. What every workflow makes is built here: its jobs' and steps' ids, and
+/// where it needs one. What every workflow makes is built here: its jobs' ids, and
 /// the messages of its start, its jobs' first attempts and their completion, and its own.
 enum Text {
     /// `parts` one after another.

@@ -100,7 +100,7 @@ extension WorkflowEngine {
             case let .step(message, level, entity, timestampMs):
                 stepNumber += 1
                 let step = Step(
-                    id: Text.concatenated(jobRef.id, "-s", String(stepNumber)),
+                    id: StepID(number: stepNumber, ofJob: jobRef.id),
                     message: message,
                     level: level,
                     entity: entity,

@@ -73,6 +73,15 @@ struct BinaryReader {
         return String(decoding: bytes[offset..<stringEnd], as: UTF8.self)
     }
 
+    /// Reads a string's UTF-8 without making a `String` of it.
+    mutating func readStringUTF8() throws -> ArraySlice<UInt8> {
+        let count = try readUInt64()
+        guard count <= UInt64(end - offset) else { throw Malformed() }
+        let start = offset
+        offset += Int(count)
+        return bytes[start..<offset]
+    }
+
     /// Reads a string and tells whether its UTF-8 is `utf8`, without making a `String` of it.
     mutating func readString(equals utf8: [UInt8]) throws -> Bool {
         let count = try readUInt64()

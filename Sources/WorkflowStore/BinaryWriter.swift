@@ -73,6 +73,15 @@ struct BinaryWriter {
         }
     }
 
+    /// Writes a string of `count` UTF-8 bytes that `write` puts at the address it is given,
+    /// for a string kept in parts (see `StepID.copyUTF8(to:)`).
+    mutating func writeString(utf8Count count: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
+        self.write(UInt64(count))
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBytes { write($0.baseAddress! + start) }
+    }
+
     /// Writes a presence flag, then `value` with `body` when present.
     mutating func write<T>(optional value: T?, _ body: (inout BinaryWriter, T) -> Void) {
         write(value != nil)

@@ -72,7 +72,7 @@ enum RecordCodec {
         let job = try reader.readOptional { reader in
             JobRef(id: try reader.readString(), name: try reader.readString(), position: try reader.readInt())
         }
-        let step = try reader.readOptional { reader in try readStep(&reader) }
+        let step = try reader.readOptional { reader in try readStep(&reader, ofJob: job?.id) }
         let progress = try reader.readOptional { reader in try reader.readDouble() }
         let progressMessage = try reader.readString()
         let workflowStatus = try reader.readOptional { reader in try reader.read(WorkflowStatus.self) }
@@ -354,7 +354,7 @@ enum RecordCodec {
 
     static func decodeStep(_ bytes: [UInt8]) throws -> Step {
         var reader = BinaryReader(bytes)
-        return try readStep(&reader)
+        return try readStep(&reader, ofJob: nil)
     }
 
     /// The step of the event whose record `range` of `bytes` holds, with its job's position,
@@ -366,7 +366,7 @@ enum RecordCodec {
         var reader = BinaryReader(bytes, in: range)
         try skipToWorkflowID(&reader)
         guard try reader.readString(equals: workflowID), let position = try readStepJobPosition(&reader) else { return nil }
-        return StoredStep(jobPosition: position, step: try readStep(&reader))
+        return StoredStep(jobPosition: position, step: try readStep(&reader, ofJob: nil))
     }
 
     /// The ID of the workflow whose step the record at `range` of `bytes` holds; `nil` when it
@@ -415,7 +415,8 @@ enum RecordCodec {
     }
 
     private static func write(_ step: Step, to writer: inout BinaryWriter) {
-        writer.write(step.id)
+        let id = step.idParts
+        writer.writeString(utf8Count: id.utf8Count, id.copyUTF8(to:))
         writer.write(step.message)
         writer.write(step.level.storeCode)
         writer.write(optional: step.entity) { writer, entity in
@@ -429,8 +430,9 @@ enum RecordCodec {
         writer.write(step.attempt)
     }
 
-    private static func readStep(_ reader: inout BinaryReader) throws -> Step {
-        let id = try reader.readString()
+    /// A step; one whose id is `<jobID>-s<n>` shares `jobID`'s string, as the engine's steps do.
+    private static func readStep(_ reader: inout BinaryReader, ofJob jobID: String?) throws -> Step {
+        let id = StepID(utf8: try reader.readStringUTF8(), sharingPrefixWith: jobID)
         let message = try reader.readString()
         let level = try reader.read(LogLevel.self)
         let entity = try reader.readOptional { reader in

@@ -166,7 +166,14 @@ package enum WorkflowTreePacking {
     }
 
     private static func fill(_ c: UnsafeMutablePointer<Workflow__V1__Step>, from step: UnsafePointer<Step>, arena: inout PackArena) {
-        setText(&c.pointee.id, step.pointee.id, arena: &arena)
+        let id = step.pointee.idParts
+        let idCount = id.utf8Count
+        if idCount > 0 {
+            let text = arena.allocate(byteCount: idCount + 1, alignment: 1)
+            id.copyUTF8(to: text)
+            text.storeBytes(of: 0, toByteOffset: idCount, as: UInt8.self)
+            c.pointee.id = text.bindMemory(to: CChar.self, capacity: idCount + 1)
+        }
         setText(&c.pointee.message, step.pointee.message, arena: &arena)
         c.pointee.level = cLevel(step.pointee.level)
         if let entity = step.pointee.entity {

@@ -27,6 +27,23 @@ struct RecordCodecTests {
         #expect(try RecordCodec.decodeEvent(RecordCodec.encode(bare)) == bare)
     }
 
+    @Test("a step's id round-trips whatever its shape, with its event's job or not")
+    func stepIDsRoundTrip() throws {
+        for id in ["wf-1-j2-s1", "wf-1-j2-s4294967295", "wf-1-j2-s4294967296", "wf-1-j2-s01", "wf-1-j1-s3", "imported ✓", ""] {
+            for job in [JobRef(id: "wf-1-j2", name: "Process", position: 1), nil] {
+                let event = LogEvent(
+                    timestampMs: 1, kind: .stepLogged, level: .info, message: "m", workflowID: "wf-1", workflowType: "TEST",
+                    job: job, step: Step(id: id, message: "m", timestampMs: 1)
+                )
+                let decoded = try RecordCodec.decodeEvent(RecordCodec.encode(event))
+                #expect(decoded == event)
+                #expect(decoded.step?.id == id)
+            }
+            let numbered = Step(id: StepID(number: 7, ofJob: id), message: "m", timestampMs: 1)
+            #expect(try RecordCodec.decodeStep(RecordCodec.encode(numbered)) == numbered)
+        }
+    }
+
     @Test("truncated or garbage bytes throw instead of decoding something; a record that ends before the appended fields is one written before them")
     func malformed() throws {
         var event = LogEvent(timestampMs: 0, kind: .jobRetryScheduled, level: .warn, message: "hello", workflowID: "w", workflowType: "T")
