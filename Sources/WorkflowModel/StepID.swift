@@ -39,7 +39,10 @@ package struct StepID: Sendable, Hashable {
 
     /// The id whose UTF-8 is `utf8`, sharing `jobID`'s string when it is `<jobID>-s<n>`: for
     /// decoders, which know the step's job.
-    package init(utf8: some BidirectionalCollection<UInt8>, sharingPrefixWith jobID: String?) {
+    ///
+    /// (Of a concrete type, not generic: unspecialized across modules, decoding one id
+    /// allocated dozens of times.)
+    package init(utf8: UnsafeRawBufferPointer, sharingPrefixWith jobID: String?) {
         if let jobID, let (prefixEnd, number) = Self.numberedSuffix(of: utf8), utf8[..<prefixEnd].elementsEqual(jobID.utf8) {
             prefix = jobID
             self.number = number

@@ -432,7 +432,7 @@ enum RecordCodec {
 
     /// A step; one whose id is `<jobID>-s<n>` shares `jobID`'s string, as the engine's steps do.
     private static func readStep(_ reader: inout BinaryReader, ofJob jobID: String?) throws -> Step {
-        let id = StepID(utf8: try reader.readStringUTF8(), sharingPrefixWith: jobID)
+        let id = try reader.readStringUTF8().withUnsafeBytes { StepID(utf8: $0, sharingPrefixWith: jobID) }
         let message = try reader.readString()
         let level = try reader.read(LogLevel.self)
         let entity = try reader.readOptional { reader in

@@ -72,7 +72,7 @@ struct StepIDTests {
     @Test("a decoder's id shares the job's string only when the id is that job's numbered id")
     func decodedIDs() {
         for (id, jobID) in [("wf-1-j1-s2", "wf-1-j1"), ("wf-1-j1-s2", "wf-1-j2"), ("wf-1-j1-s02", "wf-1-j1"), ("other", "wf-1-j1"), ("wf-1-j1-s2", nil)] {
-            let decoded = StepID(utf8: Array(id.utf8)[...], sharingPrefixWith: jobID)
+            let decoded = Array(id.utf8).withUnsafeBytes { StepID(utf8: $0, sharingPrefixWith: jobID) }
             #expect(decoded.text == id)
             #expect(decoded == StepID(id))
         }
