@@ -43,12 +43,18 @@ package struct StepID: Sendable, Hashable {
     /// (Of a concrete type, not generic: unspecialized across modules, decoding one id
     /// allocated dozens of times.)
     package init(utf8: UnsafeRawBufferPointer, sharingPrefixWith jobID: String?) {
-        if let jobID, let (prefixEnd, number) = Self.numberedSuffix(of: utf8), utf8[..<prefixEnd].elementsEqual(jobID.utf8) {
-            prefix = jobID
-            self.number = number
-        } else {
-            self = StepID(String(decoding: utf8, as: UTF8.self))
+        guard let (prefixEnd, number) = Self.numberedSuffix(of: utf8) else {
+            prefix = String(decoding: utf8, as: UTF8.self)
+            self.number = 0
+            return
         }
+        let prefixUTF8 = UnsafeRawBufferPointer(rebasing: utf8[..<prefixEnd])
+        if let jobID, prefixUTF8.elementsEqual(jobID.utf8) {
+            prefix = jobID
+        } else {
+            prefix = String(decoding: prefixUTF8, as: UTF8.self)
+        }
+        self.number = number
     }
 
     /// The id as one string, built when it is numbered.

@@ -359,14 +359,18 @@ enum RecordCodec {
 
     /// The step of the event whose record `range` of `bytes` holds, with its job's position,
     /// when it is a step of the workflow whose ID's UTF-8 is `workflowID` (else `nil`); read
-    /// without decoding the rest of the event, nor anything of another workflow's.
+    /// without decoding the rest of the event, nor anything of another workflow's. A step of
+    /// the job at position `p` shares the string `jobIDs[p]` for its id when it can.
     ///
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
-    static func storedStep(ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8]) throws -> StoredStep? {
+    static func storedStep(
+        ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8], jobIDs: [String] = []
+    ) throws -> StoredStep? {
         var reader = BinaryReader(bytes, in: range)
         try skipToWorkflowID(&reader)
         guard try reader.readString(equals: workflowID), let position = try readStepJobPosition(&reader) else { return nil }
-        return StoredStep(jobPosition: position, step: try readStep(&reader, ofJob: nil))
+        let jobID = jobIDs.indices.contains(position) ? jobIDs[position] : nil
+        return StoredStep(jobPosition: position, step: try readStep(&reader, ofJob: jobID))
     }
 
     /// The ID of the workflow whose step the record at `range` of `bytes` holds; `nil` when it

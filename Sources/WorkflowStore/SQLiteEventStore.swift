@@ -670,8 +670,11 @@ package final class SQLiteEventStore: EventStore {
 
     /// Calls `body` with each of workflow `id`'s stored steps through `sequence`, oldest first,
     /// read from the chunks that count them; the chunks' other events are told apart by their
-    /// records' first fields, never decoded.
-    private static func forEachStep(ofWorkflow id: String, through sequence: UInt64, in db: Database, _ body: (StoredStep) -> Void) throws {
+    /// records' first fields, never decoded. Steps share their ids' prefixes with `jobIDs`
+    /// (the workflow's job ids by position, when known).
+    private static func forEachStep(
+        ofWorkflow id: String, through sequence: UInt64, jobIDs: [String] = [], in db: Database, _ body: (StoredStep) -> Void
+    ) throws {
         let chunks = try Row.fetchCursor(
             db.cachedStatement(sql: """
                 SELECT body FROM event_chunks
@@ -684,7 +687,7 @@ package final class SQLiteEventStore: EventStore {
             let chunk = [UInt8](row[0] as Data)
             try EventChunk.forEachRecord(in: chunk) { recordSequence, record in
                 guard recordSequence <= sequence else { return false }
-                if let step = try RecordCodec.storedStep(ofEvent: chunk, in: record, ofWorkflow: workflowID) {
+                if let step = try RecordCodec.storedStep(ofEvent: chunk, in: record, ofWorkflow: workflowID, jobIDs: jobIDs) {
                     body(step)
                 }
                 return true
@@ -698,7 +701,7 @@ package final class SQLiteEventStore: EventStore {
         for position in workflow.jobs.indices {
             workflow.jobs[position].storedStepCount = 0
         }
-        try forEachStep(ofWorkflow: workflow.id, through: sequence, in: db) { stored in
+        try forEachStep(ofWorkflow: workflow.id, through: sequence, jobIDs: workflow.jobs.map(\.id), in: db) { stored in
             guard workflow.jobs.indices.contains(stored.jobPosition) else { return }
             workflow.jobs[stored.jobPosition].steps.append(stored.step)
         }

@@ -96,6 +96,11 @@ struct EventChunkTests {
         #expect(try !RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-ab".utf8)))
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8))?.jobPosition == 0)
         #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-b".utf8)) == nil)
+        let stepID = try #require(try RecordCodec.decodeEvent(body, in: record).step?.id)
+        for jobIDs in [[], ["wf-a-j1"], ["wf-a-j9"]] {
+            let stored = try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8), jobIDs: jobIDs)
+            #expect(stored?.step.id == stepID, "the step's id whatever the job ids given: \(jobIDs)")
+        }
         #expect(try RecordCodec.workflowID(ofStepEvent: body, in: record) == "wf-a")
 
         var notStep = EventChunk()
