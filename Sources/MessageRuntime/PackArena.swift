@@ -111,13 +111,24 @@ import Darwin
         }
         let utf8 = string.utf8
         let count = utf8.count
+        return cString(utf8Count: count) { raw in
+            let copied: Void? = utf8.withContiguousStorageIfAvailable { source in
+                raw.copyMemory(from: source.baseAddress!, byteCount: count)
+            }
+            if copied == nil {
+                _ = UnsafeMutableRawBufferPointer(start: raw, count: count).initializeMemory(as: UInt8.self, from: utf8)
+            }
+        }
+    }
+
+    /// A NUL-terminated C string of `count` UTF-8 bytes that `initializeUTF8` writes at the
+    /// address it is given: for a string kept in parts, copied without being built first.
+    @inlinable
+    @_spi(MessageRuntime) public mutating func cString(
+        utf8Count count: Int, _ initializeUTF8: (UnsafeMutableRawPointer) -> Void
+    ) -> UnsafeMutablePointer<CChar> {
         let raw = allocate(byteCount: count + 1, alignment: 1)
-        let copied: Void? = utf8.withContiguousStorageIfAvailable { source in
-            raw.copyMemory(from: source.baseAddress!, byteCount: count)
-        }
-        if copied == nil {
-            _ = UnsafeMutableRawBufferPointer(start: raw, count: count).initializeMemory(as: UInt8.self, from: utf8)
-        }
+        initializeUTF8(raw)
         raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
     }

@@ -62,10 +62,11 @@ public protocol EventStore: AnyObject, Sendable {
     func events(after sequence: UInt64, through: UInt64, matching filter: EventFilter, scanLimit: Int, limit: Int) throws -> StoredEventScan
 
     /// The stored steps of workflow `id` with sequences up to `through`, oldest first, each with
-    /// its job's position.
+    /// its job's position. A step whose id is its job's numbered id shares `jobIDs[position]`
+    /// (the workflow's job ids by position, as far as known) for it.
     ///
     /// - Throws: When the store cannot be read.
-    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep]
+    func steps(ofWorkflow id: String, through: UInt64, jobIDs: [String]) throws -> [StoredStep]
 
     /// The stored tree of workflow `id` (as last committed), or `nil` when none is stored; with
     /// `stepsThrough`, its steps with sequences up to it are read into its jobs, else each

@@ -52,7 +52,7 @@ extension WorkflowEngine {
                 complete.stepsInStoreThrough = includingSteps ? 0 : snapshot.stepsInStoreThrough
                 return complete
             }
-            return try Self.withStoredSteps(snapshot, from: store.steps(ofWorkflow: id, through: snapshot.stepsInStoreThrough))
+            return try Self.withStoredSteps(snapshot, from: store.steps(ofWorkflow: id, through: snapshot.stepsInStoreThrough, jobIDs: snapshot.workflow.jobs.map(\.id)))
         } catch let error as EngineError {
             throw error
         } catch {

@@ -60,11 +60,10 @@ public struct Step: Sendable, Hashable {
 
     /// ``id`` in its parts. Inlinable so that an encoder reading a step where it lies (through
     /// a pointer) loads this one field: a call across modules copied the whole step first,
-    /// retaining each string it holds (9 % of the samples of a read of a tree not in the
+    /// retaining each string it holds (9–11 % of the samples of a read of a tree not in the
     /// encoding cache).
     @inlinable
     package var idParts: StepID {
-        get { storedID }
-        set { storedID = newValue }
+        storedID
     }
 }

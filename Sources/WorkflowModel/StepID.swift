@@ -78,11 +78,13 @@ package struct StepID: Sendable, Hashable {
     @inlinable
     package func copyUTF8(to destination: UnsafeMutableRawPointer) {
         let prefixCount = prefix.utf8.count
-        let copied: Void? = prefix.utf8.withContiguousStorageIfAvailable { utf8 in
-            destination.copyMemory(from: utf8.baseAddress!, byteCount: prefixCount)
-        }
-        if copied == nil {
-            _ = UnsafeMutableRawBufferPointer(start: destination, count: prefixCount).initializeMemory(as: UInt8.self, from: prefix.utf8)
+        if prefixCount > 0 {
+            let copied: Void? = prefix.utf8.withContiguousStorageIfAvailable { utf8 in
+                destination.copyMemory(from: utf8.baseAddress!, byteCount: prefixCount)
+            }
+            if copied == nil {
+                _ = UnsafeMutableRawBufferPointer(start: destination, count: prefixCount).initializeMemory(as: UInt8.self, from: prefix.utf8)
+            }
         }
         guard number > 0 else { return }
         destination.storeBytes(of: UInt8(ascii: "-"), toByteOffset: prefixCount, as: UInt8.self)
@@ -101,7 +103,7 @@ package struct StepID: Sendable, Hashable {
     /// any other id.
     ///
     /// The number is the longest run of digits that ends the id, so an id splits one way only.
-    static func numberedSuffix<UTF8: BidirectionalCollection<UInt8>>(of utf8: UTF8) -> (prefixEnd: UTF8.Index, number: UInt32)? {
+    static func numberedSuffix<Bytes: BidirectionalCollection<UInt8>>(of utf8: Bytes) -> (prefixEnd: Bytes.Index, number: UInt32)? {
         var digitsStart = utf8.endIndex
         var digitCount = 0
         while digitsStart > utf8.startIndex {
@@ -117,10 +119,12 @@ package struct StepID: Sendable, Hashable {
         for digit in utf8[digitsStart...] {
             value = value * 10 + UInt64(digit - UInt8(ascii: "0"))
         }
-        let s = utf8.index(before: digitsStart)
-        let dash = utf8.index(before: s)
-        guard let number = UInt32(exactly: value), utf8[s] == UInt8(ascii: "s"), utf8[dash] == UInt8(ascii: "-") else { return nil }
-        return (dash, number)
+        let sIndex = utf8.index(before: digitsStart)
+        let dashIndex = utf8.index(before: sIndex)
+        guard let number = UInt32(exactly: value), utf8[sIndex] == UInt8(ascii: "s"), utf8[dashIndex] == UInt8(ascii: "-") else {
+            return nil
+        }
+        return (dashIndex, number)
     }
 
     @inlinable

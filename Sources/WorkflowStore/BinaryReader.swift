@@ -84,11 +84,7 @@ struct BinaryReader {
 
     /// Reads a string and tells whether its UTF-8 is `utf8`, without making a `String` of it.
     mutating func readString(equals utf8: [UInt8]) throws -> Bool {
-        let count = try readUInt64()
-        guard count <= UInt64(end - offset) else { throw Malformed() }
-        let start = offset
-        offset += Int(count)
-        return bytes[start..<offset].elementsEqual(utf8)
+        try readStringUTF8().elementsEqual(utf8)
     }
 
     /// Reads 4 bytes written by ``BinaryWriter/setFixedUInt32(_:at:)``, little-endian.

@@ -73,13 +73,13 @@ struct BinaryWriter {
         }
     }
 
-    /// Writes a string of `count` UTF-8 bytes that `write` puts at the address it is given,
-    /// for a string kept in parts (see `StepID.copyUTF8(to:)`).
-    mutating func writeString(utf8Count count: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
-        self.write(UInt64(count))
+    /// Writes a string of `count` UTF-8 bytes that `initializeUTF8` puts at the address it is
+    /// given, for a string kept in parts (see `StepID.copyUTF8(to:)`).
+    mutating func writeString(utf8Count count: Int, _ initializeUTF8: (UnsafeMutableRawPointer) -> Void) {
+        write(UInt64(count))
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: count))
-        bytes.withUnsafeMutableBytes { write($0.baseAddress! + start) }
+        bytes.withUnsafeMutableBytes { initializeUTF8($0.baseAddress! + start) }
     }
 
     /// Writes a presence flag, then `value` with `body` when present.

@@ -364,7 +364,7 @@ enum RecordCodec {
     ///
     /// - Throws: ``BinaryReader/Malformed`` when the record is malformed.
     static func storedStep(
-        ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8], jobIDs: [String] = []
+        ofEvent bytes: [UInt8], in range: Range<Int>, ofWorkflow workflowID: [UInt8], jobIDs: [String]
     ) throws -> StoredStep? {
         var reader = BinaryReader(bytes, in: range)
         try skipToWorkflowID(&reader)

@@ -646,10 +646,10 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+    package func steps(ofWorkflow id: String, through: UInt64, jobIDs: [String]) throws -> [StoredStep] {
         try pool.read { db in
             var steps: [StoredStep] = []
-            try Self.forEachStep(ofWorkflow: id, through: through, in: db) { steps.append($0) }
+            try Self.forEachStep(ofWorkflow: id, through: through, jobIDs: jobIDs, in: db) { steps.append($0) }
             return steps
         }
     }
@@ -673,7 +673,7 @@ package final class SQLiteEventStore: EventStore {
     /// records' first fields, never decoded. Steps share their ids' prefixes with `jobIDs`
     /// (the workflow's job ids by position, when known).
     private static func forEachStep(
-        ofWorkflow id: String, through sequence: UInt64, jobIDs: [String] = [], in db: Database, _ body: (StoredStep) -> Void
+        ofWorkflow id: String, through sequence: UInt64, jobIDs: [String], in db: Database, _ body: (StoredStep) -> Void
     ) throws {
         let chunks = try Row.fetchCursor(
             db.cachedStatement(sql: """

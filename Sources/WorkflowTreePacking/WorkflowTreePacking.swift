@@ -166,14 +166,7 @@ package enum WorkflowTreePacking {
     }
 
     private static func fill(_ c: UnsafeMutablePointer<Workflow__V1__Step>, from step: UnsafePointer<Step>, arena: inout PackArena) {
-        let id = step.pointee.idParts
-        let idCount = id.utf8Count
-        if idCount > 0 {
-            let text = arena.allocate(byteCount: idCount + 1, alignment: 1)
-            id.copyUTF8(to: text)
-            text.storeBytes(of: 0, toByteOffset: idCount, as: UInt8.self)
-            c.pointee.id = text.bindMemory(to: CChar.self, capacity: idCount + 1)
-        }
+        setText(&c.pointee.id, step.pointee.idParts, arena: &arena)
         setText(&c.pointee.message, step.pointee.message, arena: &arena)
         c.pointee.level = cLevel(step.pointee.level)
         if let entity = step.pointee.entity {
@@ -196,6 +189,14 @@ package enum WorkflowTreePacking {
     private static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ text: String?, arena: inout PackArena) {
         guard let text, !text.isEmpty else { return }
         field = arena.cString(text)
+    }
+
+    /// Points a string field at a C copy of a step's id, written from its parts without building
+    /// it; an empty id leaves the field at protoc-c's shared empty string, as for a text.
+    private static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ id: StepID, arena: inout PackArena) {
+        let count = id.utf8Count
+        guard count > 0 else { return }
+        field = arena.cString(utf8Count: count, id.copyUTF8(to:))
     }
 
     /// A `*Entry **` array for a `map<string, string>` field (NULL when empty), entries in key

@@ -87,7 +87,7 @@ package final class ManualStore: EventStore {
         set { state.withLock { $0.failsReads = newValue } }
     }
 
-    package func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+    package func steps(ofWorkflow id: String, through: UInt64, jobIDs: [String]) throws -> [StoredStep] {
         try state.withLock { state in
             if state.failsReads { throw ReadFailure() }
             return state.committed.compactMap { event in

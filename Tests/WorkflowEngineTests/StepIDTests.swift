@@ -1,5 +1,6 @@
 import Testing
-import WorkflowModel
+import WorkflowEngine
+@testable import WorkflowModel
 
 /// A step keeps its id as its job's id and a number when it is `<job id>-s<n>`, and whole
 /// otherwise: either way it must read, compare and hash as the id it was given.
@@ -17,7 +18,7 @@ struct StepIDTests {
     static let ids = [
         "wf-01JD8Q2M4N5P-j1-s1", "wf-1-j1-s4294967295", "wf-1-j1-s4294967296", "wf-1-j1-s0", "wf-1-j1-s01",
         "wf-1-j1-s", "wf-1-j1-S1", "wf-1-j1s1", "-s7", "s7", "7", "", "a-s1-s2", "a-s-s3", "a--s12", "ü-s9 ✓", "ü-s9",
-        "imported step", "wf-1-j1-s12345678901",
+        "imported step", "wf-1-j1-s12345678901", "wf-1-j1-s" + String(repeating: "9", count: 20),
     ]
 
     @Test("an id reads back as given, and its UTF-8 is written as it reads", arguments: ids)
@@ -41,6 +42,39 @@ struct StepIDTests {
             #expect(numbered.hashValue == given.hashValue)
             #expect(Set([numbered, given]).count == 1)
         }
+    }
+
+    @Test("ids Swift holds equal (canonically equivalent) are equal steps with equal hashes")
+    func canonicalEquivalence() {
+        let precomposed = Self.step(id: "\u{E9}-s5")
+        let decomposed = Self.step(id: "e\u{301}-s5")
+        #expect(precomposed == decomposed)
+        #expect(precomposed.hashValue == decomposed.hashValue)
+        #expect(Self.step(number: 5, ofJob: "\u{E9}") == decomposed)
+    }
+
+    @Test("the engine's steps share their job's id string instead of holding ids of their own")
+    func engineStepsShareTheJobID() async throws {
+        let template = WorkflowTemplate(type: "SHARED_IDS", jobs: [
+            JobDefinition(name: "Log") { context in
+                for index in 1...3 {
+                    context.logStep("Step \(index)")
+                }
+            },
+        ])
+        let engine = EngineTesting.makeEngine([template])
+        let (workflow, events) = try await EngineTesting.run(WorkflowRequest(type: "SHARED_IDS"), on: engine)
+        let job = workflow.jobs[0]
+        #expect(job.steps.map(\.id) == (1...3).map { "\(job.id)-s\($0)" })
+        let jobStorage = Self.storage(of: job.id)
+        #expect(jobStorage != nil, "a job id is too long to be held inline")
+        #expect(job.steps.allSatisfy { Self.storage(of: $0.idParts.prefix) == jobStorage })
+        #expect(events.of(.stepLogged).allSatisfy { Self.storage(of: $0.step!.idParts.prefix) == jobStorage })
+    }
+
+    /// Where a string's UTF-8 lies: the same address for two strings that share one buffer.
+    static func storage(of text: String) -> UnsafeRawPointer? {
+        text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
     }
 
     @Test("a number out of the compact range still makes the id asked for")

@@ -264,7 +264,9 @@ private final class SlowReadStore: EventStore {
     func enqueue(_ write: StoreWrite) { inner.enqueue(write) }
     func enqueue(contentsOf writes: [StoreWrite]) { inner.enqueue(contentsOf: writes) }
     func records(in collection: String) throws -> [StoredRecord] { try inner.records(in: collection) }
-    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] { try inner.steps(ofWorkflow: id, through: through) }
+    func steps(ofWorkflow id: String, through: UInt64, jobIDs: [String]) throws -> [StoredStep] {
+        try inner.steps(ofWorkflow: id, through: through, jobIDs: jobIDs)
+    }
     func workflow(id: String, stepsThrough: UInt64?) throws -> WorkflowModel.Workflow? { try inner.workflow(id: id, stepsThrough: stepsThrough) }
     func workflows(ids: [String]) throws -> [String: WorkflowModel.Workflow] { try inner.workflows(ids: ids) }
     var oldestStoredSequence: UInt64? { inner.oldestStoredSequence }

@@ -360,9 +360,9 @@ private final class LoopWatchingStore: EventStore {
     var storeReads: Int { reads.withLock { $0.all } }
     var storeReadsOnTheLoop: Int { reads.withLock { $0.onLoop } }
 
-    func steps(ofWorkflow id: String, through: UInt64) throws -> [StoredStep] {
+    func steps(ofWorkflow id: String, through: UInt64, jobIDs: [String]) throws -> [StoredStep] {
         countRead()
-        return try inner.steps(ofWorkflow: id, through: through)
+        return try inner.steps(ofWorkflow: id, through: through, jobIDs: jobIDs)
     }
 
     func workflow(id: String, stepsThrough: UInt64?) throws -> WorkflowModel.Workflow? {

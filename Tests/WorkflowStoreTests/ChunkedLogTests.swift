@@ -91,8 +91,8 @@ struct ChunkedLogTests {
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2])
         #expect(try Self.sequences(inChunk: 5, in: directory) == [5, 6])
         #expect(try Self.chunkRanges(in: directory).prefix(2) == [1...4, 5...6])
-        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).map(\.step.sequence) == [1, 2])
-        #expect(try store.steps(ofWorkflow: "wf-c", through: .max).map(\.step.sequence) == [5, 6])
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max, jobIDs: []).map(\.step.sequence) == [1, 2])
+        #expect(try store.steps(ofWorkflow: "wf-c", through: .max, jobIDs: []).map(\.step.sequence) == [5, 6])
     }
 
     @Test("once pruned past, a chunk keeps only the steps of the retained workflows that claim it; forgetting one takes its steps out, the last one the chunk")
@@ -120,19 +120,19 @@ struct ChunkedLogTests {
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 4, 6])
         #expect(try Self.chunkRanges(in: directory).dropFirst().allSatisfy { UInt64($0.upperBound) >= oldest })
         #expect(try store.events(after: 0, through: 60, limit: 100).map(\.sequence) == Array(oldest...60))
-        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).map(\.step.sequence) == [1, 2])
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max, jobIDs: []).map(\.step.sequence) == [1, 2])
 
         store.enqueue(.forget(workflowID: "wf-a"))
         store.flush()
-        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
-        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[4, 1], [6, 0]])
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max, jobIDs: []).isEmpty)
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max, jobIDs: []).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[4, 1], [6, 0]])
         #expect(try Self.sequences(inChunk: 1, in: directory) == [4, 6])
         let recovered = try store.recover().workflows.first { $0.workflow.id == "wf-b" }
         #expect(recovered?.workflow.jobs.map { $0.steps.map(\.sequence) } == [[6], [4], []], "a running workflow comes back with its steps")
 
         store.enqueue(.forget(workflowID: "wf-b"))
         store.flush()
-        #expect(try store.steps(ofWorkflow: "wf-b", through: .max).isEmpty)
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max, jobIDs: []).isEmpty)
         #expect(try Self.chunkRanges(in: directory).allSatisfy { UInt64($0.upperBound) >= oldest })
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
@@ -176,7 +176,7 @@ struct ChunkedLogTests {
             .forget(workflowID: "wf-a"),
         ])
         store.flush()
-        #expect(try store.steps(ofWorkflow: "wf-a", through: .max).isEmpty)
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max, jobIDs: []).isEmpty)
         #expect(try store.events(after: 0, through: 2, limit: 10).map(\.sequence) == [1, 2])
         let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
@@ -221,7 +221,7 @@ struct ChunkedLogTests {
         #expect(store.oldestStoredSequence == 5)
         #expect(try store.events(after: 0, through: newest, limit: 1_000) == rows.dropFirst(2).map(\.event))
         #expect(try Self.chunkRanges(in: directory) == [1...Int64(EventChunk.maxEvents + 2), Int64(EventChunk.maxEvents + 3)...Int64(newest)])
-        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[1, 0], [2, 0], [5, 0], [8, 1]])
+        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).map { [$0.step.sequence, UInt64($0.jobPosition)] } == [[1, 0], [2, 0], [5, 0], [8, 1]])
         let recovered = try store.recover()
         #expect(recovered.lastSequence == newest)
         #expect(recovered.workflows.first?.workflow.jobs.map { $0.steps.map(\.sequence) } == [[1, 2, 5], [8], []])

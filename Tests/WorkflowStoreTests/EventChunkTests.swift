@@ -94,8 +94,8 @@ struct EventChunkTests {
         #expect(records.count == 1)
         #expect(try RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-a".utf8)))
         #expect(try !RecordCodec.isEvent(body, in: record, ofWorkflow: Array("wf-ab".utf8)))
-        #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8))?.jobPosition == 0)
-        #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-b".utf8)) == nil)
+        #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8), jobIDs: [])?.jobPosition == 0)
+        #expect(try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-b".utf8), jobIDs: []) == nil)
         let stepID = try #require(try RecordCodec.decodeEvent(body, in: record).step?.id)
         for jobIDs in [[], ["wf-a-j1"], ["wf-a-j9"]] {
             let stored = try RecordCodec.storedStep(ofEvent: body, in: record, ofWorkflow: Array("wf-a".utf8), jobIDs: jobIDs)
@@ -108,7 +108,7 @@ struct EventChunkTests {
         let other = notStep.body.bytes
         let otherRecord = 4..<other.count
         #expect(try RecordCodec.workflowID(ofStepEvent: other, in: otherRecord) == nil)
-        #expect(try RecordCodec.storedStep(ofEvent: other, in: otherRecord, ofWorkflow: Array("wf-a".utf8)) == nil)
+        #expect(try RecordCodec.storedStep(ofEvent: other, in: otherRecord, ofWorkflow: Array("wf-a".utf8), jobIDs: []) == nil)
         #expect(try RecordCodec.isEvent(other, in: otherRecord, ofWorkflow: Array("wf-a".utf8)))
     }
 }

@@ -1,5 +1,5 @@
 import Testing
-import WorkflowModel
+@testable import WorkflowModel
 @testable import WorkflowStore
 
 @Suite("RecordCodec")
@@ -41,7 +41,24 @@ struct RecordCodecTests {
             }
             let numbered = Step(id: StepID(number: 7, ofJob: id), message: "m", timestampMs: 1)
             #expect(try RecordCodec.decodeStep(RecordCodec.encode(numbered)) == numbered)
+            // The format is a string's, as it was when steps held their ids whole.
+            var whole = BinaryWriter()
+            whole.write("\(id)-s7")
+            #expect(RecordCodec.encode(numbered).starts(with: whole.bytes))
         }
+    }
+
+    @Test("a step decoded with its event shares the event's job id string")
+    func decodedStepsShareTheJobID() throws {
+        let job = JobRef(id: "wf-01JD8Q2M4N5P-j2", name: "Process", position: 1)
+        let event = LogEvent(
+            timestampMs: 1, kind: .stepLogged, level: .info, message: "m", workflowID: "wf-01JD8Q2M4N5P", workflowType: "TEST",
+            job: job, step: Step(id: "\(job.id)-s3", message: "m", timestampMs: 1)
+        )
+        let decoded = try RecordCodec.decodeEvent(RecordCodec.encode(event))
+        let storage = { (text: String) in text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil }
+        #expect(storage(decoded.job!.id) != nil)
+        #expect(storage(decoded.step!.idParts.prefix) == storage(decoded.job!.id))
     }
 
     @Test("truncated or garbage bytes throw instead of decoding something; a record that ends before the appended fields is one written before them")

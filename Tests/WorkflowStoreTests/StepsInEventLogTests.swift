@@ -30,17 +30,17 @@ struct StepsInEventLogTests {
         #expect(oldest > 5)
         #expect(try store!.events(after: 0, through: 100, limit: 1_000).first?.sequence == oldest)
         #expect(try store!.events(after: 2, through: 100, limit: 1_000).first?.sequence == oldest)
-        #expect(try store!.steps(ofWorkflow: "wf-keep", through: .max).map(\.step.sequence) == Array(1...5))
+        #expect(try store!.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).map(\.step.sequence) == Array(1...5))
 
         store = nil
         let reopened = try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
         #expect(reopened.oldestStoredSequence == oldest)
         #expect(try reopened.events(after: 0, through: 100, limit: 1_000).map(\.sequence) == Array(oldest...100))
-        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: .max).map(\.step.sequence) == Array(1...5))
-        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: 3).map(\.step.sequence) == Array(1...3))
+        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).map(\.step.sequence) == Array(1...5))
+        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: 3, jobIDs: []).map(\.step.sequence) == Array(1...3))
         reopened.enqueue(.forget(workflowID: "wf-keep"))
         reopened.flush()
-        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: .max).isEmpty)
+        #expect(try reopened.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).isEmpty)
     }
 
     @Test("forgetting a workflow whose steps are within the retained log leaves the log whole: they become plain events, pruned in order later")
@@ -53,7 +53,7 @@ struct StepsInEventLogTests {
         store.enqueue(.events((6...20).map { SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other") }))
         store.enqueue(.forget(workflowID: "wf-keep"))
         store.flush()
-        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).isEmpty)
+        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).isEmpty)
         #expect(try store.events(after: 0, through: 20, limit: 100).map(\.sequence) == Array(1...20))
 
         for sequence in UInt64(21)...60 {
@@ -128,7 +128,7 @@ struct StepsInEventLogTests {
         let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
         #expect(store.oldestStoredSequence == 3)
         #expect(try store.events(after: 0, through: 5, limit: 10).map(\.sequence) == [3, 4, 5])
-        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max).map(\.step) == stepEvents.map { $0.step! })
+        #expect(try store.steps(ofWorkflow: "wf-keep", through: .max, jobIDs: []).map(\.step) == stepEvents.map { $0.step! })
         let recovered = try store.recover()
         #expect(recovered.lastSequence == 5)
         #expect(recovered.workflows.first?.workflow.jobs[0].steps == stepEvents.map { $0.step! })

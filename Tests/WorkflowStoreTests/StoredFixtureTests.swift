@@ -33,7 +33,7 @@ struct StoredFixtureTests {
         var recovered = try store.recover()
         for index in recovered.workflows.indices where recovered.workflows[index].workflow.status != .running {
             let id = recovered.workflows[index].workflow.id
-            for entry in try store.steps(ofWorkflow: id, through: recovered.lastSequence) {
+            for entry in try store.steps(ofWorkflow: id, through: recovered.lastSequence, jobIDs: []) {
                 recovered.workflows[index].workflow.jobs[entry.jobPosition].steps.append(entry.step)
             }
             for position in recovered.workflows[index].workflow.jobs.indices {
