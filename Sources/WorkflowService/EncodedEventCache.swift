@@ -1,7 +1,7 @@
 import RPCCore
 import Synchronization
-import WorkflowMessages
 import WorkflowModel
+import WorkflowTreePacking
 
 /// The wire encoding of the newest events, shared by every WatchLogs stream of a server.
 ///
@@ -39,7 +39,7 @@ final class EncodedEventCache: Sendable {
     func append(_ event: LogEvent, newestSequence: UInt64, to output: inout StreamOutput) {
         let sequence = event.sequence
         guard sequence > 0, sequence + UInt64(capacity) > newestSequence else {
-            output.appendMessage { WorkflowV1.LogEvent(event).serialize(appendingTo: &$0) }
+            output.appendMessage { WorkflowTreePacking.append(event, to: &$0) }
             return
         }
         let index = Int(sequence % UInt64(capacity))
@@ -50,7 +50,7 @@ final class EncodedEventCache: Sendable {
             output.append(message: cached)
             return
         }
-        let bytes = WorkflowV1.LogEvent(event).serializedBytes()
+        let bytes = WorkflowTreePacking.bytes(of: event)
         slots.withLock { slots in
             slots[index] = Slot(sequence: sequence, bytes: bytes)
         }

@@ -3,7 +3,8 @@ internal import CWorkflowProtos
 import WorkflowModel
 
 /// Packs a workflow tree into its `workflow.v1.Workflow` encoding with protoc-c, filling the C
-/// structs straight from the domain model.
+/// structs straight from the domain model; and a log event into its `workflow.v1.LogEvent`
+/// (`WorkflowTreePacking+LogEvent.swift`).
 ///
 /// The general path builds the `WorkflowV1` message values first (`WorkflowService`'s wire
 /// conversions) and fills the C structs from them. For a GetWorkflow that misses the encoding
@@ -165,7 +166,7 @@ package enum WorkflowTreePacking {
         )
     }
 
-    private static func fill(_ c: UnsafeMutablePointer<Workflow__V1__Step>, from step: UnsafePointer<Step>, arena: inout PackArena) {
+    static func fill(_ c: UnsafeMutablePointer<Workflow__V1__Step>, from step: UnsafePointer<Step>, arena: inout PackArena) {
         setText(&c.pointee.id, step.pointee.idParts, arena: &arena)
         setText(&c.pointee.message, step.pointee.message, arena: &arena)
         c.pointee.level = cLevel(step.pointee.level)
@@ -186,14 +187,14 @@ package enum WorkflowTreePacking {
     /// Points a string field at a C copy of `text`; an absent or empty text leaves the field at
     /// protoc-c's shared empty string, which packs the same (nothing: every field of
     /// workflow.proto is proto3 without presence, skipped when its string is empty).
-    private static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ text: String?, arena: inout PackArena) {
+    static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ text: String?, arena: inout PackArena) {
         guard let text, !text.isEmpty else { return }
         field = arena.cString(text)
     }
 
     /// Points a string field at a C copy of a step's id, written from its parts without building
     /// it; an empty id leaves the field at protoc-c's shared empty string, as for a text.
-    private static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ id: StepID, arena: inout PackArena) {
+    static func setText(_ field: inout UnsafeMutablePointer<CChar>?, _ id: StepID, arena: inout PackArena) {
         let count = id.utf8Count
         guard count > 0 else { return }
         field = arena.cString(utf8Count: count, id.copyUTF8(to:))
@@ -201,7 +202,7 @@ package enum WorkflowTreePacking {
 
     /// A `*Entry **` array for a `map<string, string>` field (NULL when empty), entries in key
     /// order as the generated code sorts them.
-    private static func textMap<Entry: TextMapEntry>(
+    static func textMap<Entry: TextMapEntry>(
         _ map: [String: String],
         initialize: (UnsafeMutablePointer<Entry>?) -> Void,
         arena: inout PackArena
@@ -213,7 +214,7 @@ package enum WorkflowTreePacking {
     }
 
     /// A present `Stats` message: the model always has one, so the wire always carries it.
-    private static func stats(_ stats: Stats, arena: inout PackArena) -> UnsafeMutablePointer<Workflow__V1__Stats> {
+    static func stats(_ stats: Stats, arena: inout PackArena) -> UnsafeMutablePointer<Workflow__V1__Stats> {
         let c = arena.allocate(Workflow__V1__Stats.self)
         workflow__v1__stats__init(c)
         c.pointee.duration_ms = stats.durationMs
@@ -230,7 +231,7 @@ package enum WorkflowTreePacking {
         return c
     }
 
-    private static func worker(of worker: WorkerRef, arena: inout PackArena) -> UnsafeMutablePointer<Workflow__V1__WorkerRef> {
+    static func worker(of worker: WorkerRef, arena: inout PackArena) -> UnsafeMutablePointer<Workflow__V1__WorkerRef> {
         let c = arena.allocate(Workflow__V1__WorkerRef.self)
         workflow__v1__worker_ref__init(c)
         setText(&c.pointee.name, worker.name, arena: &arena)
@@ -259,7 +260,7 @@ package enum WorkflowTreePacking {
         return pointers
     }
 
-    private static func cStatus(_ status: WorkflowStatus) -> Workflow__V1__WorkflowStatus {
+    static func cStatus(_ status: WorkflowStatus) -> Workflow__V1__WorkflowStatus {
         switch status {
         case .running: WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_RUNNING
         case .completed: WORKFLOW__V1__WORKFLOW_STATUS__WORKFLOW_STATUS_COMPLETED
@@ -268,7 +269,7 @@ package enum WorkflowTreePacking {
         }
     }
 
-    private static func cStatus(_ status: JobStatus) -> Workflow__V1__JobStatus {
+    static func cStatus(_ status: JobStatus) -> Workflow__V1__JobStatus {
         switch status {
         case .pending: WORKFLOW__V1__JOB_STATUS__JOB_STATUS_PENDING
         case .running: WORKFLOW__V1__JOB_STATUS__JOB_STATUS_RUNNING
@@ -278,7 +279,7 @@ package enum WorkflowTreePacking {
         }
     }
 
-    private static func cLevel(_ level: LogLevel) -> Workflow__V1__LogLevel {
+    static func cLevel(_ level: LogLevel) -> Workflow__V1__LogLevel {
         switch level {
         case .debug: WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_DEBUG
         case .info: WORKFLOW__V1__LOG_LEVEL__LOG_LEVEL_INFO
@@ -297,7 +298,7 @@ package enum WorkflowTreePacking {
 }
 
 /// The entry of a `map<string, string>` field, as protoc-c declares each.
-private protocol TextMapEntry {
+protocol TextMapEntry {
     var key: UnsafeMutablePointer<CChar>! { get set }
     var value: UnsafeMutablePointer<CChar>! { get set }
 }
@@ -305,3 +306,4 @@ private protocol TextMapEntry {
 extension Workflow__V1__Workflow__ParamsEntry: TextMapEntry {}
 extension Workflow__V1__Workflow__ResultEntry: TextMapEntry {}
 extension Workflow__V1__Job__OutputsEntry: TextMapEntry {}
+extension Workflow__V1__LogEvent__OutputsEntry: TextMapEntry {}

@@ -105,7 +105,7 @@ struct WorkflowTreePackingTests {
 
     /// The paths of `value`'s fields, recursively, that hold their proto3 default: an empty
     /// string, bytes, list or map, a zero, `false`, an absent message, an enum's 0.
-    private static func defaultFields(of value: Any, path: String) -> [String] {
+    static func defaultFields(of value: Any, path: String) -> [String] {
         let mirror = Mirror(reflecting: value)
         switch value {
         case let text as String: return text.isEmpty ? [path] : []
