@@ -129,14 +129,15 @@ public final class EventLog: Sendable {
     ///
     /// - Returns: The sequence given to the first event (`lastSequence + 1` if `events` is empty).
     @discardableResult
-    func append(contentsOf events: [LogEvent]) -> UInt64 {
+    func append(contentsOf events: consuming [LogEvent]) -> UInt64 {
         guard !events.isEmpty else { return nextSequence }
+        var events = events
         let (first, fired) = state.withLock { state -> (UInt64, [@Sendable () -> Void]) in
             let first = state.lastSequence + 1
-            let stamped = Self.stamp(events, in: &state, keeping: store != nil)
+            Self.stamp(&events, in: &state, inPlace: store != nil)
             if let store {
                 // Under the lock, so the store receives batches in sequence order.
-                store.enqueue(.events(stamped))
+                store.enqueue(.events(events))
                 return (first, [])
             }
             return (first, Self.advanceVisible(&state, to: state.lastSequence))
@@ -153,7 +154,7 @@ public final class EventLog: Sendable {
     ///
     /// - Returns: The sequence given to the first event.
     @discardableResult
-    func append(contentsOf events: [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
+    func append(contentsOf events: consuming [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
         append(contentsOf: events, keeping: [], persisting: workflow, firstSequence: firstSequence)
     }
 
@@ -163,21 +164,25 @@ public final class EventLog: Sendable {
     ///
     /// - Returns: The sequence given to the first event.
     @discardableResult
-    func append(contentsOf events: [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64) -> UInt64 {
+    func append(
+        contentsOf events: consuming [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64
+    ) -> UInt64 {
         guard let store, !records.isEmpty || workflow != nil else { return append(contentsOf: events) }
         let snapshot = workflow.map(Self.snapshot(of:))
+        var events = events
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
-            let stamped = Self.stamp(events, in: &state, keeping: true)
+            Self.stamp(&events, in: &state, inPlace: true)
             var writes: [StoreWrite] = []
+            writes.reserveCapacity(3)
             if !records.isEmpty {
                 writes.append(.records(records))
             }
             if let snapshot {
                 writes.append(.workflow(snapshot, firstSequence: firstSequence))
             }
-            if !stamped.isEmpty {
-                writes.append(.events(stamped))
+            if !events.isEmpty {
+                writes.append(.events(events))
             }
             store.enqueue(contentsOf: writes)
             return first
@@ -197,23 +202,27 @@ public final class EventLog: Sendable {
         return snapshot
     }
 
-    /// Gives `events` the next sequence numbers and adds them to the ring.
+    /// Gives the events the next sequence numbers and adds them to the ring. `inPlace` (with a
+    /// store, which then gets `events`) stamps the array the caller gave up instead of a stamped
+    /// copy: one allocation less per append. Without it `events` is left as it is, so an array
+    /// its caller still holds is not copied for nothing.
     ///
-    /// - Returns: The stamped events when `keeping` (for the store), else nothing.
-    private static func stamp(_ events: [LogEvent], in state: inout State, keeping: Bool) -> [LogEvent] {
-        var stamped: [LogEvent] = []
-        if keeping {
-            stamped.reserveCapacity(events.count)
-        }
-        for var event in events {
-            state.lastSequence += 1
-            event.sequence = state.lastSequence
-            state.ring.append(event)
-            if keeping {
-                stamped.append(event)
+    /// (Two loops: with the branch inside one, the optimizer made `events` unique before the
+    /// loop whichever way it went, copying an array the caller still held.)
+    private static func stamp(_ events: inout [LogEvent], in state: inout State, inPlace: Bool) {
+        guard inPlace else {
+            for var event in events {
+                state.lastSequence += 1
+                event.sequence = state.lastSequence
+                state.ring.append(event)
             }
+            return
         }
-        return stamped
+        for index in events.indices {
+            state.lastSequence += 1
+            events[index].sequence = state.lastSequence
+            state.ring.append(events[index])
+        }
     }
 
     /// Appends one event; see ``append(contentsOf:)``.

@@ -105,7 +105,9 @@ enum RecordCodec {
     /// A workflow snapshot: everything but its jobs' steps, which each job counts instead
     /// (read back as its `storedStepCount`).
     static func encode(_ workflow: Workflow) -> [UInt8] {
-        var writer = BinaryWriter(capacity: 256)
+        // Room for a small tree's fields and its jobs' without growing (a 1-job TEST snapshot
+        // grew twice from 256).
+        var writer = BinaryWriter(capacity: 384 + 192 * workflow.jobs.count)
         writer.write(workflow.id)
         writer.write(workflow.type)
         writer.write(workflow.summary)
@@ -199,9 +201,29 @@ enum RecordCodec {
     /// A string map, sorted by key so equal maps encode equally.
     private static func write(_ strings: [String: String], to writer: inout BinaryWriter) {
         writer.write(UInt64(strings.count))
-        for (key, value) in strings.sorted(by: { $0.key < $1.key }) {
+        forEachInKeyOrder(strings) { key, value in
             writer.write(key)
             writer.write(value)
+        }
+    }
+
+    /// Calls `body` with `map`'s entries in key order, sorted in temporary storage (on the stack
+    /// when small): `sorted(by:)` made an array for every map of every record written.
+    private static func forEachInKeyOrder<Value>(_ map: [String: Value], _ body: (String, Value) -> Void) {
+        guard map.count > 1 else {
+            if let (key, value) = map.first {
+                body(key, value)
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: (key: String, value: Value).self, capacity: map.count) { entries in
+            var entries = entries
+            _ = entries.initialize(fromContentsOf: map)
+            entries.sort { $0.key < $1.key }
+            for entry in entries {
+                body(entry.key, entry.value)
+            }
+            entries.deinitialize()
         }
     }
 
@@ -330,7 +352,7 @@ enum RecordCodec {
     private static func write(_ stats: Stats, to writer: inout BinaryWriter) {
         writer.write(stats.durationMs)
         writer.write(UInt64(stats.counters.count))
-        for (name, value) in stats.counters.sorted(by: { $0.key < $1.key }) {
+        forEachInKeyOrder(stats.counters) { name, value in
             writer.write(name)
             writer.write(value)
         }

@@ -48,6 +48,33 @@ struct RecordCodecTests {
         }
     }
 
+    @Test("maps encode in key order, whatever order they were built in, and decode back", arguments: [0, 1, 2, 30, 500])
+    func mapsEncodeInKeyOrder(entries: Int) throws {
+        let keys = (0..<entries).map { "key-\(String($0, radix: 7))-✓" }
+        var forward = LogEvent(timestampMs: 1, kind: .jobCompleted, level: .info, message: "m", workflowID: "wf-1", workflowType: "TEST")
+        var backward = forward
+        forward.stats = Stats(durationMs: 5)
+        backward.stats = Stats(durationMs: 5)
+        for (index, key) in keys.enumerated() {
+            forward.outputs[key] = "v\(index)"
+            forward.stats?.counters[key] = Int64(index)
+        }
+        for (index, key) in keys.enumerated().reversed() {
+            backward.outputs[key] = "v\(index)"
+            backward.stats?.counters[key] = Int64(index)
+        }
+        let bytes = RecordCodec.encode(forward)
+        #expect(bytes == RecordCodec.encode(backward))
+        #expect(try RecordCodec.decodeEvent(bytes) == forward)
+        // In key order on the wire: each key's bytes come after the previous key's.
+        let sortedKeys = keys.sorted()
+        var searchFrom = bytes.startIndex
+        for key in sortedKeys {
+            let found = try #require(bytes[searchFrom...].firstRange(of: Array(key.utf8)), "\(key) after the keys before it")
+            searchFrom = found.upperBound
+        }
+    }
+
     @Test("a step decoded with its event shares the event's job id string")
     func decodedStepsShareTheJobID() throws {
         let job = JobRef(id: "wf-01JD8Q2M4N5P-j2", name: "Process", position: 1)
