@@ -207,8 +207,8 @@ public final class EventLog: Sendable {
     /// copy: one allocation less per append. Without it `events` is left as it is, so an array
     /// its caller still holds is not copied for nothing.
     ///
-    /// (Two loops: with the branch inside one, the optimizer made `events` unique before the
-    /// loop whichever way it went, copying an array the caller still held.)
+    /// (Two loops: with the branch inside one, Swift 6.3.1's optimizer made `events` unique
+    /// before the loop whichever way it went, copying an array the caller still held.)
     private static func stamp(_ events: inout [LogEvent], in state: inout State, inPlace: Bool) {
         guard inPlace else {
             for var event in events {

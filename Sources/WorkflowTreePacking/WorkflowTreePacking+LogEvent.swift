@@ -5,7 +5,8 @@ import WorkflowModel
 extension WorkflowTreePacking {
     /// Appends `event`'s `workflow.v1.LogEvent` encoding to `bytes`, packed by protoc-c from the
     /// model: what WatchLogs sends, without building `WorkflowV1` values first (a retain and a
-    /// release of every string, and a step's id built as a string of its own).
+    /// release of every string, and a step's id built as a string of its own). The step is still
+    /// copied out of the event (its getter sets its sequence), its strings retained, not copied.
     ///
     /// The bytes are `WireConversions`' general path's: `LogEventPackingTests` packs events with
     /// every field set both ways and compares them.
@@ -32,6 +33,9 @@ extension WorkflowTreePacking {
     }
 
     /// `event` encoded as a `workflow.v1.LogEvent` (see ``append(_:to:)``).
+    ///
+    /// - Parameter event: The event to encode.
+    /// - Returns: The protobuf encoding.
     package static func bytes(of event: LogEvent) -> [UInt8] {
         var bytes: [UInt8] = []
         append(event, to: &bytes)

@@ -213,7 +213,7 @@ package enum WorkflowTreePacking {
         }
     }
 
-    /// A present `Stats` message: the model always has one, so the wire always carries it.
+    /// A present `Stats` message (a tree's always carries one; an event's when it has stats).
     static func stats(_ stats: Stats, arena: inout PackArena) -> UnsafeMutablePointer<Workflow__V1__Stats> {
         let c = arena.allocate(Workflow__V1__Stats.self)
         workflow__v1__stats__init(c)

@@ -56,6 +56,35 @@ struct LogEventPackingTests {
         try expectTheSamePacking(of: event)
     }
 
+    /// Each enum value maps to its own wire value: a swapped pair would pass the tests above.
+    @Test(arguments: LogEventKind.allCases)
+    func everyKindPacksAsTheGeneralPathDoes(kind: LogEventKind) throws {
+        var event = Self.everyField
+        event.kind = kind
+        try expectTheSamePacking(of: event)
+    }
+
+    @Test(arguments: LogLevel.allCases)
+    func everyLevelPacksAsTheGeneralPathDoes(level: LogLevel) throws {
+        var event = Self.everyField
+        event.level = level
+        try expectTheSamePacking(of: event)
+    }
+
+    @Test(arguments: WorkflowStatus.allCases)
+    func everyWorkflowStatusPacksAsTheGeneralPathDoes(status: WorkflowStatus) throws {
+        var event = Self.everyField
+        event.workflowStatus = status
+        try expectTheSamePacking(of: event)
+    }
+
+    @Test(arguments: JobStatus.allCases)
+    func everyJobStatusPacksAsTheGeneralPathDoes(status: JobStatus) throws {
+        var event = Self.everyField
+        event.jobStatus = status
+        try expectTheSamePacking(of: event)
+    }
+
     @Test("appending leaves what was there and adds the event's encoding")
     func appends() {
         var bytes: [UInt8] = [1, 2, 3]

@@ -66,10 +66,11 @@ struct RecordCodecTests {
         let bytes = RecordCodec.encode(forward)
         #expect(bytes == RecordCodec.encode(backward))
         #expect(try RecordCodec.decodeEvent(bytes) == forward)
-        // In key order on the wire: each key's bytes come after the previous key's.
+        // In key order on the wire, the counters' map and then the outputs': each key's bytes come
+        // after the previous key's.
         let sortedKeys = keys.sorted()
         var searchFrom = bytes.startIndex
-        for key in sortedKeys {
+        for key in sortedKeys + sortedKeys {
             let found = try #require(bytes[searchFrom...].firstRange(of: Array(key.utf8)), "\(key) after the keys before it")
             searchFrom = found.upperBound
         }
