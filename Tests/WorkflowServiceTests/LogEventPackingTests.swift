@@ -57,32 +57,23 @@ struct LogEventPackingTests {
     }
 
     /// Each enum value maps to its own wire value: a swapped pair would pass the tests above.
-    @Test(arguments: LogEventKind.allCases)
-    func everyKindPacksAsTheGeneralPathDoes(kind: LogEventKind) throws {
-        var event = Self.everyField
-        event.kind = kind
-        try expectTheSamePacking(of: event)
+    @Test func everyKindLevelAndStatusPacksAsTheGeneralPathDoes() throws {
+        let events = Self.variants(LogEventKind.allCases) { $0.kind = $1 }
+            + Self.variants(LogLevel.allCases) { $0.level = $1 }
+            + Self.variants(WorkflowStatus.allCases) { $0.workflowStatus = $1 }
+            + Self.variants(JobStatus.allCases) { $0.jobStatus = $1 }
+        for event in events {
+            try expectTheSamePacking(of: event)
+        }
     }
 
-    @Test(arguments: LogLevel.allCases)
-    func everyLevelPacksAsTheGeneralPathDoes(level: LogLevel) throws {
-        var event = Self.everyField
-        event.level = level
-        try expectTheSamePacking(of: event)
-    }
-
-    @Test(arguments: WorkflowStatus.allCases)
-    func everyWorkflowStatusPacksAsTheGeneralPathDoes(status: WorkflowStatus) throws {
-        var event = Self.everyField
-        event.workflowStatus = status
-        try expectTheSamePacking(of: event)
-    }
-
-    @Test(arguments: JobStatus.allCases)
-    func everyJobStatusPacksAsTheGeneralPathDoes(status: JobStatus) throws {
-        var event = Self.everyField
-        event.jobStatus = status
-        try expectTheSamePacking(of: event)
+    /// ``everyField`` once per value, set by `set`.
+    private static func variants<Value>(_ values: [Value], _ set: (inout LogEvent, Value) -> Void) -> [LogEvent] {
+        values.map { value in
+            var event = everyField
+            set(&event, value)
+            return event
+        }
     }
 
     @Test("appending leaves what was there and adds the event's encoding")
