@@ -105,9 +105,7 @@ enum RecordCodec {
     /// A workflow snapshot: everything but its jobs' steps, which each job counts instead
     /// (read back as its `storedStepCount`).
     static func encode(_ workflow: Workflow) -> [UInt8] {
-        // Room for a small tree's fields and its jobs' without growing (a 1-job TEST snapshot
-        // grew twice from 256).
-        var writer = BinaryWriter(capacity: 384 + 192 * workflow.jobs.count)
+        var writer = BinaryWriter(capacity: 256)
         writer.write(workflow.id)
         writer.write(workflow.type)
         writer.write(workflow.summary)
