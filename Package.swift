@@ -77,6 +77,8 @@ let package = Package(
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
         .target(name: "CMallocControl"),
+        // jemalloc's options, linked into workflowd only.
+        .target(name: "CJemallocSettings"),
         .target(
             name: "HTTP2Transport",
             dependencies: [
@@ -188,6 +190,7 @@ let package = Package(
             name: "workflowd",
             dependencies: [
                 "AccessControl",
+                "CJemallocSettings",
                 "WorkflowService",
                 "HTTPGateway",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -201,7 +204,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // jemalloc serves every allocation of the server (BENCHMARKS.md, "jemalloc").
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
 
         // MARK: The command-line client (links the transport and messages, never the server)
@@ -227,8 +232,13 @@ let package = Package(
         .executableTarget(name: "generate-swift-messages", dependencies: ["SwiftMessageGenerator"]),
 
         // MARK: Benchmarks (run by Scripts/bench.sh; see BENCHMARKS.md)
-        // Counts the process's heap allocations by standing in for libc's malloc family.
-        .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
+        // Counts the process's heap allocations by standing in for the malloc family, which it
+        // forwards to jemalloc, the allocator workflowd links.
+        .target(
+            name: "CAllocationCounter",
+            path: "Benchmarks/CAllocationCounter",
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+        ),
         .executableTarget(
             name: "workflow-bench",
             dependencies: [

@@ -4,7 +4,7 @@
 #   --tests adds the tools the test suite drives (a headless browser among them); --bench adds those Scripts/bench.sh needs.
 set -euo pipefail
 
-packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev libsqlite3-dev)
+packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g-dev libsqlite3-dev libjemalloc-dev)
 if [[ "${1:-}" == "--tests" ]]; then
     # chromium + chromium-driver: the browser tests (Tests/Browser) drive the console in them.
     # openssl: the TLS tests make their certificates with it.

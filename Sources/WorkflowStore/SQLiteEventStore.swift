@@ -278,7 +278,7 @@ package final class SQLiteEventStore: EventStore {
             isTrimScheduled.store(false, ordering: .relaxed)
             guard bounds.withLock({ $0.newest }) == newest else { return }
             eventsSinceTrim.store(0, ordering: .relaxed)
-            // 1: pages went back, 0: none were free; either is fine.
+            // The result (whether pages went back) changes nothing here.
             _ = CMallocControlTrim()
         }
     }

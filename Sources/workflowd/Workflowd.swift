@@ -217,7 +217,6 @@ struct Workflowd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let allocatorTuning = AllocatorTuning.restartTunedIfNeeded()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -231,7 +230,8 @@ struct Workflowd: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
         logger.info("server.allocator", metadata: [
-            "server.glibc_tunables": "\(AllocatorTuning.effectiveTunables ?? "")", "server.allocator_tuning": "\(allocatorTuning.rawValue)",
+            "server.allocator": "\(MemoryReclaimer.allocator)",
+            "server.allocator_returns_blocks_from": "\(MemoryReclaimer.largeBlocksReturnedFrom)",
         ])
         var tls: ServerTLSContext?
         if let tlsFiles {
