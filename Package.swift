@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "GRPCHealth", dependencies: ["CGRPCHealth", "MessageRuntime", "RPCCore"]),
         .target(name: "GRPCReflection", dependencies: ["CGRPCReflection", "MessageRuntime", "RPCCore"]),
         .target(name: "CMallocControl"),
-        // jemalloc's options, linked into workflowd only.
+        // jemalloc's options, linked into workflowd (and workflow-bench, to match it).
         .target(name: "CJemallocSettings"),
         .target(
             name: "HTTP2Transport",
@@ -242,7 +242,7 @@ let package = Package(
         .executableTarget(
             name: "workflow-bench",
             dependencies: [
-                "CAllocationCounter", "WorkflowEngine", "WorkflowMessages", "WorkflowModel", "WorkflowService", "WorkflowStore",
+                "CAllocationCounter", "CJemallocSettings", "WorkflowEngine", "WorkflowMessages", "WorkflowModel", "WorkflowService", "WorkflowStore",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,19 +1,10 @@
 #include "CAllocationCounter.h"
 
 #include <errno.h>
+#include <jemalloc/jemalloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
-#include <strings.h>
-
-// jemalloc's own entry points (linked with the target), which stay callable under these names
-// while this file defines the standard ones.
-extern void *mallocx(size_t size, int flags);
-extern void *rallocx(void *pointer, size_t size, int flags);
-extern void dallocx(void *pointer, int flags);
-
-// jemalloc's flags (<jemalloc/jemalloc.h>): zeroed memory, and the alignment as its log2.
-#define ALLOCATION_ZEROED 0x40
-#define ALLOCATION_ALIGNED(alignment) (ffsl((long)(alignment)) - 1)
+#include <unistd.h>
 
 static _Atomic uint64_t allocations;
 
@@ -25,22 +16,30 @@ uint64_t c_allocation_counter_allocations(void) {
     return atomic_load_explicit(&allocations, memory_order_relaxed);
 }
 
-/// `mallocx`, which must not get a size of 0, as `malloc` may; sets errno when out of memory.
+/// `mallocx`, which must not get a size of 0, as `malloc` may; null when out of memory.
 static void *allocate(size_t size, int flags) {
-    void *pointer = mallocx(size == 0 ? 1 : size, flags);
+    return mallocx(size == 0 ? 1 : size, flags);
+}
+
+/// As jemalloc's own `memalign`: null for an alignment that is not a power of two.
+static void *allocate_aligned(size_t alignment, size_t size) {
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+        return NULL;
+    }
+    return allocate(size, MALLOCX_ALIGN(alignment));
+}
+
+/// Sets errno when `pointer` is null, as the standard functions do.
+static void *checked(void *pointer, int error) {
     if (pointer == NULL) {
-        errno = ENOMEM;
+        errno = error;
     }
     return pointer;
 }
 
-static inline int is_power_of_two(size_t value) {
-    return value != 0 && (value & (value - 1)) == 0;
-}
-
 void *malloc(size_t size) {
     count_allocation();
-    return allocate(size, 0);
+    return checked(allocate(size, 0), ENOMEM);
 }
 
 void *calloc(size_t count, size_t size) {
@@ -50,32 +49,24 @@ void *calloc(size_t count, size_t size) {
         errno = ENOMEM;
         return NULL;
     }
-    return allocate(total, ALLOCATION_ZEROED);
+    return checked(allocate(total, MALLOCX_ZERO), ENOMEM);
 }
 
 void *realloc(void *pointer, size_t size) {
     count_allocation();
     if (pointer == NULL) {
-        return allocate(size, 0);
+        return checked(allocate(size, 0), ENOMEM);
     }
     if (size == 0) {
         dallocx(pointer, 0);
         return NULL;
     }
-    void *moved = rallocx(pointer, size, 0);
-    if (moved == NULL) {
-        errno = ENOMEM;
-    }
-    return moved;
+    return checked(rallocx(pointer, size, 0), ENOMEM);
 }
 
 void *memalign(size_t alignment, size_t size) {
     count_allocation();
-    if (!is_power_of_two(alignment)) {
-        errno = EINVAL;
-        return NULL;
-    }
-    return allocate(size, ALLOCATION_ALIGNED(alignment));
+    return checked(allocate_aligned(alignment, size), alignment == 0 || (alignment & (alignment - 1)) != 0 ? EINVAL : ENOMEM);
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
@@ -83,15 +74,25 @@ void *aligned_alloc(size_t alignment, size_t size) {
 }
 
 int posix_memalign(void **result, size_t alignment, size_t size) {
-    if (!is_power_of_two(alignment) || alignment % sizeof(void *) != 0) {
+    if (alignment % sizeof(void *) != 0) {
         return EINVAL;
     }
-    void *pointer = memalign(alignment, size);
+    count_allocation();
+    void *pointer = allocate_aligned(alignment, size);
     if (pointer == NULL) {
-        return ENOMEM;
+        return alignment == 0 || (alignment & (alignment - 1)) != 0 ? EINVAL : ENOMEM;
     }
     *result = pointer;
     return 0;
+}
+
+// jemalloc exports no pvalloc: glibc's would allocate from glibc's heap a block that free()
+// then hands to jemalloc.
+void *pvalloc(size_t size) {
+    count_allocation();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t rounded = (size + page - 1) / page * page;
+    return checked(allocate(rounded, MALLOCX_ALIGN(page)), ENOMEM);
 }
 
 void free(void *pointer) {

@@ -8,17 +8,19 @@ import Synchronization
 /// Allocators keep freed memory for reuse (jemalloc, which `workflowd` links, gives it back
 /// only over seconds of later activity; glibc's arenas keep it), so a crowd of peers that
 /// connect, buffer partial messages and leave would otherwise leave the process's RSS at its
-/// peak. Measured in `BENCHMARKS.md` ("Memory under hostile peers"):
+/// peak. Two measures, measured in `BENCHMARKS.md` ("Memory under hostile peers", "jemalloc"):
+/// - blocks of ``largeBlockSize`` bytes and more (partial messages, large responses) give their
+///   pages back the moment they are freed: jemalloc's `oversize_threshold`, which `workflowd`
+///   sets as it links jemalloc (`CJemallocSettings`), or glibc's mmap threshold, which
+///   ``returnLargeBlocksAtOnce()`` sets;
 /// - after ``closesPerTrim`` connections closed, a trim ``trimDelay`` later gives the free pages
 ///   of every arena back, off the event loops. Closes during that delay count towards the trim
 ///   that is already scheduled; a server whose connections rarely close trims rarely, and has
-///   little to give back;
-/// - under glibc, ``keepLargeBlocksOutOfTheHeap()``: blocks of ``largeBlockSize`` bytes and
-///   more (partial messages, large responses) get a mapping of their own, unmapped the moment
-///   they are freed (jemalloc gives every large block its own extent anyway).
+///   little to give back.
 package final class MemoryReclaimer: Sendable {
-    /// The size from which a block is mapped on its own: the size a large partial request
-    /// message jumps to (`GRPCMessageDeframer.largeBodySize`), so it never lives in the heap.
+    /// The size from which a freed block gives its pages back at once: the size a large partial
+    /// request message jumps to (`GRPCMessageDeframer.largeBodySize`), so it never stays
+    /// resident once freed.
     package static let largeBlockSize = GRPCMessageDeframer.largeBodySize
     /// How many closed connections make a trim worthwhile.
     let closesPerTrim: Int
@@ -36,31 +38,47 @@ package final class MemoryReclaimer: Sendable {
     /// goes back with the trims after connections close.
     package static let retainedFreeMemory = 4 << 20
 
-    /// The allocator that serves the process: `jemalloc` when the program links it, as
-    /// `workflowd` does, else `glibc`.
-    package static var allocator: String {
-        CMallocControlIsJemalloc() != 0 ? "jemalloc" : "glibc"
+    /// An allocator the process may run on.
+    package enum Allocator: String, Sendable {
+        /// jemalloc, linked into the program.
+        case jemalloc
+        /// glibc's malloc (or an allocator preloaded ahead of jemalloc, which then receives
+        /// glibc's controls and may ignore them).
+        case glibc
     }
 
-    /// The size from which a freed block's pages go back to the system at once: jemalloc's
-    /// `oversize_threshold` (``largeBlockSize``, which `workflowd` sets, unless an operator's
-    /// `MALLOC_CONF` changed it), or under glibc the threshold
-    /// ``keepLargeBlocksOutOfTheHeap()`` sets.
-    package static var largeBlocksReturnedFrom: Int {
-        CMallocControlIsJemalloc() != 0 ? Int(CMallocControlJemallocOversizeThreshold()) : largeBlockSize
-    }
+    /// The allocator that serves the process: jemalloc when the program links it, as
+    /// `workflowd` does, and nothing preloaded ahead of it serves instead; else glibc.
+    package static let allocator: Allocator = CMallocControlIsJemalloc() ? .jemalloc : .glibc
 
-    /// Under glibc, makes it map blocks of ``largeBlockSize`` bytes and more on their own, and
-    /// stop raising that threshold as it otherwise does each time such a block is freed. Fixing
+    /// Makes blocks of ``largeBlockSize`` bytes and more give their pages back the moment they
+    /// are freed, where that takes a call. Under glibc: maps them on their own and stops glibc
+    /// from raising that threshold as it otherwise does each time such a block is freed; fixing
     /// the threshold also fixes when free() shrinks the heap (by default at 128 KiB free, which
     /// made the next allocations fault their pages in again: a WatchLogs replay spent 7 % more
-    /// CPU in the kernel), so that is set to ``retainedFreeMemory``. Does nothing under
-    /// jemalloc. Process-wide: call once at start, before serving.
-    package static func keepLargeBlocksOutOfTheHeap() {
-        guard CMallocControlIsJemalloc() == 0 else { return }
-        // Nonzero on success; a failure leaves glibc's defaults, which only cost memory.
-        _ = CMallocControlSetMmapThreshold(Int32(largeBlockSize))
-        _ = CMallocControlSetTrimThreshold(Int32(retainedFreeMemory))
+    /// CPU in the kernel), so that is set to ``retainedFreeMemory``. Under jemalloc: only reads
+    /// its `oversize_threshold`, set as the program starts. Process-wide: call once at start,
+    /// before serving.
+    ///
+    /// - Returns: The size from which freed blocks go back at once, for the start-up log; nil
+    ///   when it could not be set or read.
+    package static func returnLargeBlocksAtOnce() -> Int? {
+        switch allocator {
+        case .jemalloc:
+            var threshold = 0
+            return CMallocControlJemallocOversizeThreshold(&threshold) ? threshold : nil
+        case .glibc:
+            let mapped = CMallocControlSetMmapThreshold(Int32(largeBlockSize)) != 0
+            // A failure only costs memory: glibc's default keeps more of the heap.
+            _ = CMallocControlSetTrimThreshold(Int32(retainedFreeMemory))
+            return mapped ? largeBlockSize : nil
+        }
+    }
+
+    /// Gives the free pages of every arena back to the system on the calling thread.
+    /// - Returns: Whether the allocator did (glibc: whether any pages were free to give).
+    package static func giveFreeMemoryBackNow() -> Bool {
+        CMallocControlTrim()
     }
 
     /// Gives the free pages of every arena back to the system now, off the caller's thread:

@@ -194,8 +194,8 @@ package struct GRPCMessageDeframer: Sendable {
     ///
     /// A body of ``largeBodySize`` bytes or more that has grown past ``smallBodySize`` jumps to
     /// ``largeBodySize`` at once instead of passing through 32 and 64 KiB blocks, which a
-    /// memory allocator tends to keep in its heap once they are freed (the transport has blocks
-    /// of ``largeBodySize`` and more mapped on their own). The jump needs a full DATA frame of
+    /// memory allocator tends to keep resident once they are freed (blocks of ``largeBodySize``
+    /// and more give their pages back as they are freed: `MemoryReclaimer` in the transport). The jump needs a full DATA frame of
     /// evidence, so a peer gets at most eight times what it sent allocated, and only a few bytes
     /// for a bare prefix.
     private mutating func appendToBody(_ piece: UnsafeRawBufferPointer) {

@@ -210,6 +210,25 @@ struct Workflowd: AsyncParsableCommand {
         }
     }
 
+    /// Logs the allocator and what it was set to give back, and warns when large blocks would
+    /// stay resident once freed (an operator's `MALLOC_CONF`, or an allocator preloaded ahead
+    /// of jemalloc).
+    private static func logAllocator(largeBlockBytes: Int?, logger: Logger) {
+        // Also checks that the allocator's controls work; there is little to give back yet.
+        let purged = MemoryReclaimer.giveFreeMemoryBackNow()
+        logger.info("server.allocator", metadata: [
+            "server.allocator": "\(MemoryReclaimer.allocator.rawValue)",
+            "server.allocator_large_block_bytes": "\(largeBlockBytes.map(String.init) ?? "unknown")",
+            "server.allocator_purge": "\(purged ? "ok" : MemoryReclaimer.allocator == .jemalloc ? "failed" : "nothing_free")",
+        ])
+        if largeBlockBytes != MemoryReclaimer.largeBlockSize {
+            logger.warning("server.allocator_keeps_large_blocks", metadata: [
+                "server.allocator_large_block_bytes": "\(largeBlockBytes.map(String.init) ?? "unknown")",
+                "server.hint": "blocks of \(MemoryReclaimer.largeBlockSize) bytes and more stay resident once freed: peers that buffer large messages leave RSS behind",
+            ])
+        }
+    }
+
     /// The TLS files the flags name, if any.
     var tlsFiles: TLSFiles? {
         guard let tlsCert, let tlsKey else { return nil }
@@ -228,11 +247,7 @@ struct Workflowd: AsyncParsableCommand {
         let metrics = Int(httpPort) == nil ? nil : Self.bootstrapMetrics()
         // A client that disconnects mid-write must not kill the server.
         signal(SIGPIPE, SIG_IGN)
-        MemoryReclaimer.keepLargeBlocksOutOfTheHeap()
-        logger.info("server.allocator", metadata: [
-            "server.allocator": "\(MemoryReclaimer.allocator)",
-            "server.allocator_returns_blocks_from": "\(MemoryReclaimer.largeBlocksReturnedFrom)",
-        ])
+        Self.logAllocator(largeBlockBytes: MemoryReclaimer.returnLargeBlocksAtOnce(), logger: logger)
         var tls: ServerTLSContext?
         if let tlsFiles {
             do {
