@@ -263,8 +263,9 @@ package final class SQLiteEventStore: EventStore {
 
     /// How many committed events make it worth giving free memory back once writes pause: the
     /// events of a burst are allocated on the event loops and freed here, interleaved with what
-    /// the loops go on allocating, so glibc keeps most of them as free holes in its arenas (a
-    /// 100,000-step workflow left 25–45 MiB held, which a trim gave back). Under steady load the
+    /// the loops go on allocating, so the allocator keeps most of them as free holes in its
+    /// arenas (under glibc a 100,000-step workflow left 25–45 MiB held, which a trim gave back;
+    /// jemalloc gives them back only over seconds of later activity). Under steady load the
     /// memory is reused instead, and a trim would only make the next allocations fault it in.
     static let eventsPerTrim = 65_536
 
@@ -513,8 +514,9 @@ package final class SQLiteEventStore: EventStore {
                             try upsertRecord.run(binding: record.body, at: 4)
                         }
                     case .forget(let workflowID):
-                        // Its steps queued before are stored (and counted) first.
-                        try Self.write(&chunk, with: chunkStatements)
+                        // Its steps still in the chunk are not claimed for it (writing the chunk
+                        // here instead cut chunks to the few events between two forgets).
+                        chunk.dropStepCounts(ofWorkflow: workflowID)
                         progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
                         pruned += try Self.forget(workflowID, oldestWhole: oldest, in: db)
                     }

@@ -182,6 +182,27 @@ struct ChunkedLogTests {
         #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_steps") } == 0)
     }
 
+    @Test("a forget between a commit's events leaves them in one chunk, and only the forgotten workflow's steps unclaimed")
+    func forgetDoesNotCutTheChunk() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-b"), firstSequence: 2),
+            .events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-b"), Self.step(3, of: "wf-a", position: 1)]),
+            .forget(workflowID: "wf-a"),
+            .events([Self.step(4, of: "wf-b")]),
+        ])
+        store.flush()
+        #expect(try Self.chunkRanges(in: directory) == [1...4])
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        let claims = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT workflow_id, chunk, job_position, steps FROM chunk_steps").map { "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int)" }
+        }
+        #expect(claims == ["wf-b 1 0 2"])
+        #expect(try store.steps(ofWorkflow: "wf-b", through: .max, jobIDs: []).map(\.step.sequence) == [2, 4])
+    }
+
     @Test("a v3 file's rows move into chunks of the most events a chunk holds: replays, steps below the oldest whole sequence, their counts and the bounds read as before")
     func migrationFromV3() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
