@@ -335,22 +335,31 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Deletes workflow `id`'s tree and progress, and its claims on the chunks that hold its
-    /// steps. A chunk wholly older than `oldestWhole` (the oldest whole sequence) loses the
-    /// workflow's steps (and goes with the last claim on it); a newer one stays part of the log,
+    /// Deletes the trees and progress of the workflows `ids` (a commit's forgets, together: a
+    /// statement per table, not four per workflow), and their claims on the chunks that hold
+    /// their steps. A chunk wholly older than `oldestWhole` (the oldest whole sequence) loses
+    /// their steps (and goes with the last claim on it); a newer one stays part of the log,
     /// pruned in order with the rest (deleting it would punch a hole in the log).
     /// - Returns: How many events it deleted.
-    private static func forget(_ id: String, oldestWhole: UInt64, in db: Database) throws -> Int {
+    private static func forget(_ ids: [String], oldestWhole: UInt64, in db: Database) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let list = jsonArray(of: ids)
         let olderChunks = try Int64.fetchAll(
             db.cachedStatement(sql: """
                 SELECT first_sequence FROM event_chunks
-                WHERE first_sequence IN (SELECT chunk FROM chunk_steps WHERE workflow_id = ?1 AND chunk < ?2) AND last_sequence < ?2
+                WHERE first_sequence IN (
+                    SELECT chunk FROM chunk_steps WHERE workflow_id IN (SELECT value FROM json_each(?1)) AND chunk < ?2
+                ) AND last_sequence < ?2
                 """),
-            arguments: [id, Int64(oldestWhole)]
+            arguments: [list, Int64(oldestWhole)]
         )
-        for sql in ["DELETE FROM workflows WHERE id = ?", "DELETE FROM progress WHERE workflow_id = ?", "DELETE FROM chunk_steps WHERE workflow_id = ?"] {
+        for sql in [
+            "DELETE FROM workflows WHERE id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM progress WHERE workflow_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM chunk_steps WHERE workflow_id IN (SELECT value FROM json_each(?))",
+        ] {
             let delete = BoundStatement(try db.cachedStatement(sql: sql))
-            delete.bind(id, at: 1)
+            delete.bind(list, at: 1)
             try delete.run()
         }
         var deleted = 0
@@ -358,6 +367,27 @@ package final class SQLiteEventStore: EventStore {
             deleted += try keepOnlyClaimedSteps(inChunk: chunk, in: db)
         }
         return deleted
+    }
+
+    /// `strings` as a JSON array, for SQLite's `json_each`.
+    static func jsonArray(of strings: [String]) -> String {
+        var json = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
     }
 
     /// Reduces chunk `first`, which the log no longer holds whole, to the steps of the
@@ -463,6 +493,8 @@ package final class SQLiteEventStore: EventStore {
             var progressByJob: [String: (workflowID: String, progress: Double, message: String)] = [:]
             // Jobs whose new attempt started: a row an earlier attempt left is stale.
             var restartedJobs: [String] = []
+            // Workflows forgotten, forgotten together once the writes are done.
+            var forgotten: [String] = []
             // The batch's events, a chunk at a time: each is bound in place, then emptied.
             var chunk = EventChunk()
             // Through the buffer, each write is borrowed where it lies; a `for` loop would copy
@@ -517,12 +549,17 @@ package final class SQLiteEventStore: EventStore {
                         // Its steps still in the chunk are not claimed for it (writing the chunk
                         // here instead cut chunks to the few events between two forgets).
                         chunk.dropStepCounts(ofWorkflow: workflowID)
-                        progressByJob = progressByJob.filter { $0.value.workflowID != workflowID }
-                        pruned += try Self.forget(workflowID, oldestWhole: oldest, in: db)
+                        forgotten.append(workflowID)
                     }
                 }
             }
             try Self.write(&chunk, with: chunkStatements)
+            // After the commit's writes: nothing of the engine's writes a forgotten workflow again.
+            if !forgotten.isEmpty {
+                let ids = Set(forgotten)
+                progressByJob = progressByJob.filter { !ids.contains($0.value.workflowID) }
+                pruned += try Self.forget(forgotten, oldestWhole: oldest, in: db)
+            }
             if !restartedJobs.isEmpty {
                 let deleteProgress = BoundStatement(try db.cachedStatement(sql: "DELETE FROM progress WHERE job_id = ?"))
                 for jobID in restartedJobs {

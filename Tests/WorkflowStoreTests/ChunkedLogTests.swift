@@ -203,6 +203,53 @@ struct ChunkedLogTests {
         #expect(try store.steps(ofWorkflow: "wf-b", through: .max, jobIDs: []).map(\.step.sequence) == [2, 4])
     }
 
+    @Test("workflows forgotten in one commit lose their trees, progress, claims and the chunks only they claimed, together")
+    func forgottenTogether() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try Self.storeKeepingTenEvents(in: directory)
+        let ids = ["wf-a", "wf-\"quoted\"", "wf-c\\d", "wf-e"]
+        store.enqueue(contentsOf: ids.enumerated().map { index, id in
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: id), firstSequence: UInt64(index + 1))
+        })
+        store.enqueue(.events(ids.enumerated().map { index, id in Self.step(UInt64(index + 1), of: id) }))
+        var progress = SQLiteEventStoreTests.event(5, .progressUpdated, workflowID: "wf-a", job: JobRef(id: "wf-a-j1", name: "Fetch", position: 0))
+        progress.progress = 0.5
+        store.enqueue(.events([progress]))
+        store.flush()
+        Self.appendOtherEvents(6...60, to: store)
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4], "kept for the steps of all four")
+        let progressRows = try DatabaseQueue(path: directory + "/workflows.sqlite").read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM progress")
+        }
+        #expect(progressRows == 1)
+
+        store.enqueue(contentsOf: ids.dropLast().map { .forget(workflowID: $0) })
+        store.flush()
+        #expect(try Self.sequences(inChunk: 1, in: directory) == [4], "only wf-e's step is still claimed")
+        for id in ids.dropLast() {
+            #expect(try store.steps(ofWorkflow: id, through: .max, jobIDs: []).isEmpty)
+        }
+        let queue = try DatabaseQueue(path: directory + "/workflows.sqlite")
+        let left = try queue.read { db in
+            (try String.fetchAll(db, sql: "SELECT id FROM workflows ORDER BY id"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM progress"),
+             try String.fetchAll(db, sql: "SELECT DISTINCT workflow_id FROM chunk_steps"))
+        }
+        #expect(left.0 == ["wf-e"])
+        #expect(left.1 == 0)
+        #expect(left.2 == ["wf-e"])
+    }
+
+    @Test("a list of ids reaches SQLite's json_each as it is, quotes, backslashes and control characters included")
+    func idsAsJSON() throws {
+        let ids = ["plain", "a\"b", "c\\d", "e\nf\u{1}", "ü-𝄞", ""]
+        let queue = try DatabaseQueue()
+        let read = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key", arguments: [SQLiteEventStore.jsonArray(of: ids)])
+        }
+        #expect(read == ids)
+    }
+
     @Test("a v3 file's rows move into chunks of the most events a chunk holds: replays, steps below the oldest whole sequence, their counts and the bounds read as before")
     func migrationFromV3() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
