@@ -8,7 +8,8 @@ packages=(libnghttp2-dev libprotobuf-c-dev pkg-config protobuf-c-compiler zlib1g
 if [[ "${1:-}" == "--tests" ]]; then
     # chromium + chromium-driver: the browser tests (Tests/Browser) drive the console in them.
     # openssl: the TLS tests make their certificates with it.
-    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils chromium chromium-driver openssl)
+    # libtcmalloc-minimal4: preloaded ahead of jemalloc, the allocator test checks what workflowd then says.
+    packages+=(protobuf-compiler grpc-proto nghttp2-client python3-venv poppler-utils chromium chromium-driver openssl libtcmalloc-minimal4)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(protobuf-compiler protobuf-compiler-grpc libgrpc++-dev g++ nghttp2-client python3)

@@ -4,6 +4,7 @@
 #include <jemalloc/jemalloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static _Atomic uint64_t allocations;
@@ -21,9 +22,13 @@ static void *allocate(size_t size, int flags) {
     return mallocx(size == 0 ? 1 : size, flags);
 }
 
+static inline int is_power_of_two(size_t value) {
+    return value != 0 && (value & (value - 1)) == 0;
+}
+
 /// As jemalloc's own `memalign`: null for an alignment that is not a power of two.
 static void *allocate_aligned(size_t alignment, size_t size) {
-    if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    if (!is_power_of_two(alignment)) {
         return NULL;
     }
     return allocate(size, MALLOCX_ALIGN(alignment));
@@ -66,7 +71,7 @@ void *realloc(void *pointer, size_t size) {
 
 void *memalign(size_t alignment, size_t size) {
     count_allocation();
-    return checked(allocate_aligned(alignment, size), alignment == 0 || (alignment & (alignment - 1)) != 0 ? EINVAL : ENOMEM);
+    return checked(allocate_aligned(alignment, size), is_power_of_two(alignment) ? ENOMEM : EINVAL);
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
@@ -80,7 +85,7 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
     count_allocation();
     void *pointer = allocate_aligned(alignment, size);
     if (pointer == NULL) {
-        return alignment == 0 || (alignment & (alignment - 1)) != 0 ? EINVAL : ENOMEM;
+        return is_power_of_two(alignment) ? ENOMEM : EINVAL;
     }
     *result = pointer;
     return 0;
@@ -91,6 +96,10 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 void *pvalloc(size_t size) {
     count_allocation();
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (size > SIZE_MAX - page + 1) {
+        errno = ENOMEM;
+        return NULL;
+    }
     size_t rounded = (size + page - 1) / page * page;
     return checked(allocate(rounded, MALLOCX_ALIGN(page)), ENOMEM);
 }

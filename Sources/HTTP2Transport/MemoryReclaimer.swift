@@ -11,8 +11,8 @@ import Synchronization
 /// peak. Two measures, measured in `BENCHMARKS.md` ("Memory under hostile peers", "jemalloc"):
 /// - blocks of ``largeBlockSize`` bytes and more (partial messages, large responses) give their
 ///   pages back the moment they are freed: jemalloc's `oversize_threshold`, which `workflowd`
-///   sets as it links jemalloc (`CJemallocSettings`), or glibc's mmap threshold, which
-///   ``returnLargeBlocksAtOnce()`` sets;
+///   sets as it links jemalloc (`CJemallocSettings`), or (in a program without jemalloc)
+///   glibc's mmap threshold, which ``returnLargeBlocksAtOnce()`` sets;
 /// - after ``closesPerTrim`` connections closed, a trim ``trimDelay`` later gives the free pages
 ///   of every arena back, off the event loops. Closes during that delay count towards the trim
 ///   that is already scheduled; a server whose connections rarely close trims rarely, and has
@@ -38,41 +38,48 @@ package final class MemoryReclaimer: Sendable {
     /// goes back with the trims after connections close.
     package static let retainedFreeMemory = 4 << 20
 
-    /// An allocator the process may run on.
+    /// The allocator that serves the process.
     package enum Allocator: String, Sendable {
-        /// jemalloc, linked into the program.
+        /// jemalloc, linked into the program, as `workflowd` does.
         case jemalloc
-        /// glibc's malloc (or an allocator preloaded ahead of jemalloc, which then receives
-        /// glibc's controls and may ignore them).
-        case glibc
+        /// Another: glibc's malloc in a program without jemalloc (the test runners), or an
+        /// allocator preloaded ahead of jemalloc. It gets glibc's controls, which it may ignore.
+        case other
     }
 
-    /// The allocator that serves the process: jemalloc when the program links it, as
-    /// `workflowd` does, and nothing preloaded ahead of it serves instead; else glibc.
-    package static let allocator: Allocator = CMallocControlIsJemalloc() ? .jemalloc : .glibc
+    /// The allocator that serves the process.
+    package static let allocator: Allocator = CMallocControlIsJemalloc() ? .jemalloc : .other
 
     /// Makes blocks of ``largeBlockSize`` bytes and more give their pages back the moment they
-    /// are freed, where that takes a call. Under glibc: maps them on their own and stops glibc
+    /// are freed, where that takes a call. Under jemalloc: only reads its `oversize_threshold`,
+    /// set as the program starts. Otherwise, for glibc: maps them on their own and stops glibc
     /// from raising that threshold as it otherwise does each time such a block is freed; fixing
     /// the threshold also fixes when free() shrinks the heap (by default at 128 KiB free, which
     /// made the next allocations fault their pages in again: a WatchLogs replay spent 7 % more
-    /// CPU in the kernel), so that is set to ``retainedFreeMemory``. Under jemalloc: only reads
-    /// its `oversize_threshold`, set as the program starts. Process-wide: call once at start,
-    /// before serving.
+    /// CPU in the kernel), so that is set to ``retainedFreeMemory``. Process-wide: call once at
+    /// start, before serving.
     ///
-    /// - Returns: The size from which freed blocks go back at once, for the start-up log; nil
-    ///   when it could not be set or read.
+    /// - Returns: jemalloc's size from which freed blocks go back at once, for the start-up log;
+    ///   nil under another allocator, which cannot be asked (glibc's settings may or may not
+    ///   reach it).
     package static func returnLargeBlocksAtOnce() -> Int? {
         switch allocator {
         case .jemalloc:
             var threshold = 0
             return CMallocControlJemallocOversizeThreshold(&threshold) ? threshold : nil
-        case .glibc:
-            let mapped = CMallocControlSetMmapThreshold(Int32(largeBlockSize)) != 0
-            // A failure only costs memory: glibc's default keeps more of the heap.
+        case .other:
+            // Failures only cost memory: glibc's defaults keep more of the heap.
+            _ = CMallocControlSetMmapThreshold(Int32(largeBlockSize))
             _ = CMallocControlSetTrimThreshold(Int32(retainedFreeMemory))
-            return mapped ? largeBlockSize : nil
+            return nil
         }
+    }
+
+    /// Whether freed blocks of ``largeBlockSize`` bytes and more go back at once with jemalloc's
+    /// `oversize_threshold` at `threshold` (0 turns that arena off).
+    package static func returnsLargeBlocks(threshold: Int?) -> Bool {
+        guard let threshold else { return false }
+        return threshold > 0 && threshold <= largeBlockSize
     }
 
     /// Gives the free pages of every arena back to the system on the calling thread.

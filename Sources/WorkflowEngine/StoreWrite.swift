@@ -13,7 +13,9 @@ public enum StoreWrite: Sendable {
     /// `Workflow` inline, and a copy of it on its way to the writer retains one reference
     /// instead of every one the workflow holds.
     indirect case workflow(Workflow, firstSequence: UInt64)
-    /// The engine forgot a finished workflow: remove it, its steps and progress.
+    /// The engine forgot a finished workflow: remove it, its steps and progress. A store may
+    /// apply a commit's forgets after its other writes: the engine writes nothing of a
+    /// workflow once it forgot it.
     case forget(workflowID: String)
     /// Records a job keeps next to the events that report them; each replaces the stored record
     /// of its collection and key unless that one has a higher revision.

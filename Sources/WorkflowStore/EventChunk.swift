@@ -72,18 +72,6 @@ struct EventChunk {
         }
     }
 
-    /// Stops counting the steps of workflow `id` (forgotten while its events wait in the
-    /// chunk): the events stay, part of the log, but the chunk is not kept for them once the
-    /// log no longer holds it whole.
-    mutating func dropStepCounts(ofWorkflow id: String) {
-        guard stepCounts.contains(where: { $0.job.workflowID == id }) else { return }
-        stepCounts.removeAll { $0.job.workflowID == id }
-        stepIndex.removeAll(keepingCapacity: true)
-        for (index, entry) in stepCounts.enumerated() {
-            stepIndex[entry.job] = index
-        }
-    }
-
     /// Empties the chunk for the next one, keeping its buffers.
     mutating func removeAll() {
         body.removeAll()

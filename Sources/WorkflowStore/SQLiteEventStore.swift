@@ -337,9 +337,13 @@ package final class SQLiteEventStore: EventStore {
 
     /// Deletes the trees and progress of the workflows `ids` (a commit's forgets, together: a
     /// statement per table, not four per workflow), and their claims on the chunks that hold
-    /// their steps. A chunk wholly older than `oldestWhole` (the oldest whole sequence) loses
-    /// their steps (and goes with the last claim on it); a newer one stays part of the log,
-    /// pruned in order with the rest (deleting it would punch a hole in the log).
+    /// their steps. A chunk wholly older than `oldestWhole` loses their steps (and goes with the
+    /// last claim on it); a newer one stays part of the log, pruned in order with the rest
+    /// (deleting it would punch a hole in the log).
+    /// - Parameters:
+    ///   - ids: The workflows forgotten, after every other write of the commit.
+    ///   - oldestWhole: The oldest sequence the log holds whole.
+    ///   - db: The commit's connection.
     /// - Returns: How many events it deleted.
     private static func forget(_ ids: [String], oldestWhole: UInt64, in db: Database) throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -370,6 +374,7 @@ package final class SQLiteEventStore: EventStore {
     }
 
     /// `strings` as a JSON array, for SQLite's `json_each`.
+    /// - Parameter strings: Workflow ids; none holds a NUL, at which `json_each` would cut it.
     static func jsonArray(of strings: [String]) -> String {
         var json = "["
         for (index, string) in strings.enumerated() {
@@ -532,6 +537,7 @@ package final class SQLiteEventStore: EventStore {
                             if oldest == 0 { oldest = event.sequence }
                         }
                     case .workflow(let workflow, let firstSequence):
+                        assert(!forgotten.contains(workflow.id), "a snapshot of \(workflow.id) after its forget")
                         guard lastSnapshot[workflow.id] == index else { continue }
                         upsertWorkflow.bind(workflow.id, at: 1)
                         upsertWorkflow.bind(Int64(firstSequence), at: 2)
@@ -546,9 +552,8 @@ package final class SQLiteEventStore: EventStore {
                             try upsertRecord.run(binding: record.body, at: 4)
                         }
                     case .forget(let workflowID):
-                        // Its steps still in the chunk are not claimed for it (writing the chunk
-                        // here instead cut chunks to the few events between two forgets).
-                        chunk.dropStepCounts(ofWorkflow: workflowID)
+                        // Applied once the commit's chunks are written, claims included (writing
+                        // the chunk being filled here cut chunks to the events between two forgets).
                         forgotten.append(workflowID)
                     }
                 }

@@ -211,20 +211,22 @@ struct Workflowd: AsyncParsableCommand {
     }
 
     /// Logs the allocator and what it was set to give back, and warns when large blocks would
-    /// stay resident once freed (an operator's `MALLOC_CONF`, or an allocator preloaded ahead
-    /// of jemalloc).
+    /// stay resident once freed (an operator's `MALLOC_CONF` that raised or turned off
+    /// jemalloc's threshold, or an allocator preloaded ahead of jemalloc).
     private static func logAllocator(largeBlockBytes: Int?, logger: Logger) {
         // Also checks that the allocator's controls work; there is little to give back yet.
         let purged = MemoryReclaimer.giveFreeMemoryBackNow()
+        let jemalloc = MemoryReclaimer.allocator == .jemalloc
+        let largeBlocks = largeBlockBytes.map(String.init) ?? "unknown"
         logger.info("server.allocator", metadata: [
             "server.allocator": "\(MemoryReclaimer.allocator.rawValue)",
-            "server.allocator_large_block_bytes": "\(largeBlockBytes.map(String.init) ?? "unknown")",
-            "server.allocator_purge": "\(purged ? "ok" : MemoryReclaimer.allocator == .jemalloc ? "failed" : "nothing_free")",
+            "server.allocator_large_block_bytes": "\(largeBlocks)",
+            "server.allocator_purge": "\(purged ? "ok" : (jemalloc ? "failed" : "nothing_free"))",
         ])
-        if largeBlockBytes != MemoryReclaimer.largeBlockSize {
+        if !MemoryReclaimer.returnsLargeBlocks(threshold: largeBlockBytes) {
             logger.warning("server.allocator_keeps_large_blocks", metadata: [
-                "server.allocator_large_block_bytes": "\(largeBlockBytes.map(String.init) ?? "unknown")",
-                "server.hint": "blocks of \(MemoryReclaimer.largeBlockSize) bytes and more stay resident once freed: peers that buffer large messages leave RSS behind",
+                "server.allocator_large_block_bytes": "\(largeBlocks)",
+                "server.hint": "freed blocks of \(MemoryReclaimer.largeBlockSize) bytes and more may stay resident: peers that buffer large messages can leave RSS behind",
             ])
         }
     }

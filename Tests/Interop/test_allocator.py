@@ -1,9 +1,11 @@
 """workflowd allocates with jemalloc, which it links (BENCHMARKS.md, "jemalloc"), set to give
 the pages of blocks of 128 KiB and more back the moment they are freed, and says so."""
 
+import os
 import re
 
 import grpc
+import pytest
 
 from conftest import Server
 from workflow.v1 import workflow_pb2 as pb
@@ -34,10 +36,27 @@ def test_the_server_runs_on_jemalloc_and_logs_it(tmp_path):
         assert "server.stopped" in server.stop()
 
 
-def test_an_operators_malloc_conf_wins_with_a_warning(tmp_path):
-    server = Server(data_dir=str(tmp_path), env={"MALLOC_CONF": "oversize_threshold:1048576"})
+@pytest.mark.parametrize("threshold, warned", [(1 << 20, True), (0, True), (64 << 10, False)])
+def test_an_operators_malloc_conf_wins_with_a_warning_when_large_blocks_would_stay(threshold, warned, tmp_path):
+    server = Server(data_dir=str(tmp_path), env={"MALLOC_CONF": f"oversize_threshold:{threshold}"})
     try:
-        assert logged(server, "allocator_large_block_bytes") == [str(1 << 20)] * 2, server.log
+        assert logged(server, "allocator_large_block_bytes")[0] == str(threshold), server.log
+        assert any("server.allocator_keeps_large_blocks" in line for line in server.log) == warned, server.log
+    finally:
+        assert "server.stopped" in server.stop()
+
+
+TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
+
+
+@pytest.mark.skipif(not os.path.exists(TCMALLOC), reason="libtcmalloc-minimal4 is not installed (Scripts/install-deps.sh --tests installs it)")
+def test_an_allocator_preloaded_ahead_of_jemalloc_is_named_other_with_a_warning(tmp_path):
+    """jemalloc is linked and answers its controls, but does not serve: the server must not
+    claim it does."""
+    server = Server(data_dir=str(tmp_path), env={"LD_PRELOAD": TCMALLOC})
+    try:
+        assert logged(server, "allocator") == ["other"], server.log
+        assert logged(server, "allocator_large_block_bytes")[0] == "unknown", server.log
         assert any("server.allocator_keeps_large_blocks" in line for line in server.log), server.log
     finally:
         assert "server.stopped" in server.stop()

@@ -240,7 +240,43 @@ struct ChunkedLogTests {
         #expect(left.2 == ["wf-e"])
     }
 
-    @Test("a list of ids reaches SQLite's json_each as it is, quotes, backslashes and control characters included")
+    @Test("a workflow's progress and its forget in one commit leave no progress row")
+    func progressAndForgetInOneCommit() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
+        var progress = SQLiteEventStoreTests.event(1, .progressUpdated, workflowID: "wf-a", job: JobRef(id: "wf-a-j1", name: "Fetch", position: 0))
+        progress.progress = 0.5
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .events([progress]),
+            .forget(workflowID: "wf-a"),
+        ])
+        store.flush()
+        let rows = try DatabaseQueue(path: directory + "/workflows.sqlite").read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM progress"), try Int.fetchOne(db, sql: "SELECT count(*) FROM workflows"))
+        }
+        #expect(rows.0 == 0)
+        #expect(rows.1 == 0)
+    }
+
+    @Test("a forget and the pruning past its steps in one commit leave nothing of them")
+    func forgetAndPruneInOneCommit() throws {
+        let directory = SQLiteEventStoreTests.temporaryDirectory()
+        let store = try Self.storeKeepingTenEvents(in: directory)
+        store.enqueue(contentsOf: [
+            .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
+            .events([Self.step(1, of: "wf-a"), Self.step(2, of: "wf-a")]),
+        ])
+        store.flush()
+        store.enqueue(contentsOf: [.forget(workflowID: "wf-a")]
+            + (UInt64(3)...60).map { .events([SQLiteEventStoreTests.event($0, .progressUpdated, workflowID: "wf-other")]) })
+        store.flush()
+        #expect(try #require(store.oldestStoredSequence) > 40)
+        #expect(try Self.chunkRanges(in: directory).first.map { $0.lowerBound > 2 } == true, "the chunk of its steps is gone")
+        #expect(try store.steps(ofWorkflow: "wf-a", through: .max, jobIDs: []).isEmpty)
+    }
+
+    @Test("a list of ids reaches SQLite's json_each unchanged: quotes, backslashes, control characters (NUL aside, which ids never hold) and non-ASCII")
     func idsAsJSON() throws {
         let ids = ["plain", "a\"b", "c\\d", "e\nf\u{1}", "ü-𝄞", ""]
         let queue = try DatabaseQueue()
