@@ -35,42 +35,44 @@ public struct LogEvent: Sendable, Hashable {
     public var attempt: Int
     /// Everything else, shared by copies until one of them changes it: an event is copied
     /// several times on its way to the log, the store and watchers, and a copy costs one
-    /// reference instead of eighteen more fields.
-    private var details: DetailsBox
+    /// reference instead of eighteen more fields. Visible to inlined code only, so that the
+    /// getters inline into other modules (a call returning a copy per field read was 7 % of the
+    /// store writer's samples, encoding events); only this file's setters write it.
+    @usableFromInline var details: DetailsBox
 
     /// Human-readable description, e.g. "Job Process Data started".
     public var message: String {
-        get { details.fields.message }
+        @inlinable get { details.fields.message }
         set { uniqueDetails().fields.message = newValue }
     }
 
     /// The workflow the event belongs to.
     public var workflowID: String {
-        get { details.fields.workflowID }
+        @inlinable get { details.fields.workflowID }
         set { uniqueDetails().fields.workflowID = newValue }
     }
 
     /// The type of that workflow, e.g. `IMPORT_ASSETS`.
     public var workflowType: String {
-        get { details.fields.workflowType }
+        @inlinable get { details.fields.workflowType }
         set { uniqueDetails().fields.workflowType = newValue }
     }
 
     /// Who started that workflow.
     public var userID: String {
-        get { details.fields.userID }
+        @inlinable get { details.fields.userID }
         set { uniqueDetails().fields.userID = newValue }
     }
 
     /// The job the event is about; set for job, step, progress and failure-notice events.
     public var job: JobRef? {
-        get { details.fields.job }
+        @inlinable get { details.fields.job }
         set { uniqueDetails().fields.job = newValue }
     }
 
     /// The step; set for `stepLogged`. Its ``Step/sequence`` is always the event's.
     public var step: Step? {
-        get {
+        @inlinable get {
             guard var step = details.fields.step else { return nil }
             step.sequence = sequence
             return step
@@ -83,75 +85,75 @@ public struct LogEvent: Sendable, Hashable {
     }
 
     /// Whether ``step`` is set, without copying the step out.
-    public var hasStep: Bool {
+    @inlinable public var hasStep: Bool {
         details.fields.step != nil
     }
 
     /// The progress from 0 to 1; set for `progressUpdated`.
     public var progress: Double? {
-        get { details.fields.extra?.fields.progress }
+        @inlinable get { details.fields.extra?.fields.progress }
         set { setExtra(\.progress, to: newValue, isDefault: newValue == nil) }
     }
 
     /// The progress message; set for `progressUpdated` (empty otherwise).
     public var progressMessage: String {
-        get { details.fields.extra?.fields.progressMessage ?? "" }
+        @inlinable get { details.fields.extra?.fields.progressMessage ?? "" }
         set { setExtra(\.progressMessage, to: newValue, isDefault: newValue.isEmpty) }
     }
 
     /// The status the workflow moved to; set for workflow lifecycle events.
     public var workflowStatus: WorkflowStatus? {
-        get { details.fields.workflowStatus }
+        @inlinable get { details.fields.workflowStatus }
         set { uniqueDetails().fields.workflowStatus = newValue }
     }
 
     /// The status the job moved to; set for job lifecycle events.
     public var jobStatus: JobStatus? {
-        get { details.fields.jobStatus }
+        @inlinable get { details.fields.jobStatus }
         set { uniqueDetails().fields.jobStatus = newValue }
     }
 
     /// Duration and counters; set for completion and failure events.
     public var stats: Stats? {
-        get { details.fields.stats }
+        @inlinable get { details.fields.stats }
         set { uniqueDetails().fields.stats = newValue }
     }
 
     /// The error; set for failure events and the failure notice.
     public var error: String? {
-        get { details.fields.extra?.fields.error }
+        @inlinable get { details.fields.extra?.fields.error }
         set { setExtra(\.error, to: newValue, isDefault: newValue == nil) }
     }
 
     /// Where the error happened; set for `jobFailed`.
     public var stack: String? {
-        get { details.fields.extra?.fields.stack }
+        @inlinable get { details.fields.extra?.fields.stack }
         set { setExtra(\.stack, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/gap``: the sequences the watcher missed.
     public var gap: ClosedRange<UInt64>? {
-        get { details.fields.extra?.fields.gap }
+        @inlinable get { details.fields.extra?.fields.gap }
         set { setExtra(\.gap, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobRetryScheduled``: when the next attempt starts, in Unix epoch
     /// milliseconds.
     public var retryAtMs: Int64? {
-        get { details.fields.extra?.fields.retryAtMs }
+        @inlinable get { details.fields.extra?.fields.retryAtMs }
         set { setExtra(\.retryAtMs, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobAssigned``: the worker that took the attempt.
     public var worker: WorkerRef? {
-        get { details.fields.extra?.fields.worker }
+        @inlinable get { details.fields.extra?.fields.worker }
         set { setExtra(\.worker, to: newValue, isDefault: newValue == nil) }
     }
 
     /// For ``LogEventKind/jobCompleted``: the job's outputs; for
     /// ``LogEventKind/workflowCompleted``: the workflow's result.
     public var outputs: [String: String] {
-        get { details.fields.extra?.fields.outputs ?? [:] }
+        @inlinable get { details.fields.extra?.fields.outputs ?? [:] }
         set { setExtra(\.outputs, to: newValue, isDefault: newValue.isEmpty) }
     }
 
@@ -159,7 +161,7 @@ public struct LogEvent: Sendable, Hashable {
     /// ``LogEventKind/workflowCancelRequested``: who did it (the caller's identity); empty when
     /// the server runs without authentication.
     public var actor: String {
-        get { details.fields.extra?.fields.actor ?? "" }
+        @inlinable get { details.fields.extra?.fields.actor ?? "" }
         set { setExtra(\.actor, to: newValue, isDefault: newValue.isEmpty) }
     }
 
@@ -263,19 +265,21 @@ public struct LogEvent: Sendable, Hashable {
 /// step with its sequence zeroed: the event's own is the step's), and a reference to the rarer
 /// ones, which a step event or a plain lifecycle event does without (a failure's error, an
 /// actor or a job's outputs bring that second box).
-private struct DetailFields: Sendable, Hashable {
-    var message: String
-    var workflowID: String
-    var workflowType: String
-    var userID: String
-    var job: JobRef?
-    var step: Step?
-    var workflowStatus: WorkflowStatus?
-    var jobStatus: JobStatus?
-    var stats: Stats?
+@usableFromInline
+struct DetailFields: Sendable, Hashable {
+    @usableFromInline var message: String
+    @usableFromInline var workflowID: String
+    @usableFromInline var workflowType: String
+    @usableFromInline var userID: String
+    @usableFromInline var job: JobRef?
+    @usableFromInline var step: Step?
+    @usableFromInline var workflowStatus: WorkflowStatus?
+    @usableFromInline var jobStatus: JobStatus?
+    @usableFromInline var stats: Stats?
     /// `nil` when every field of ``ExtraFields`` has its default (a box of defaults is equal).
-    var extra: ExtraBox?
+    @usableFromInline var extra: ExtraBox?
 
+    @usableFromInline
     static func == (lhs: DetailFields, rhs: DetailFields) -> Bool {
         lhs.message == rhs.message && lhs.workflowID == rhs.workflowID && lhs.workflowType == rhs.workflowType
             && lhs.userID == rhs.userID && lhs.job == rhs.job && lhs.step == rhs.step
@@ -283,6 +287,7 @@ private struct DetailFields: Sendable, Hashable {
             && (lhs.extra === rhs.extra || lhs.extraFields == rhs.extraFields)
     }
 
+    @usableFromInline
     func hash(into hasher: inout Hasher) {
         hasher.combine(message)
         hasher.combine(workflowID)
@@ -301,16 +306,17 @@ private struct DetailFields: Sendable, Hashable {
 }
 
 /// The fields of a ``LogEvent`` that only some kinds of event set.
-private struct ExtraFields: Sendable, Hashable {
-    var progress: Double?
-    var progressMessage: String = ""
-    var error: String?
-    var stack: String?
-    var gap: ClosedRange<UInt64>?
-    var retryAtMs: Int64?
-    var worker: WorkerRef?
-    var outputs: [String: String] = [:]
-    var actor: String = ""
+@usableFromInline
+struct ExtraFields: Sendable, Hashable {
+    @usableFromInline var progress: Double?
+    @usableFromInline var progressMessage: String = ""
+    @usableFromInline var error: String?
+    @usableFromInline var stack: String?
+    @usableFromInline var gap: ClosedRange<UInt64>?
+    @usableFromInline var retryAtMs: Int64?
+    @usableFromInline var worker: WorkerRef?
+    @usableFromInline var outputs: [String: String] = [:]
+    @usableFromInline var actor: String = ""
 
     /// Whether every field has its default.
     var isEmpty: Bool {
@@ -340,8 +346,9 @@ private struct ExtraFields: Sendable, Hashable {
 /// every read of an event: they are off for `fields`. The only writes are a setter's single
 /// assignment and ``uniqueExtra()``'s, during which nothing runs that can reach an event;
 /// reads (in `==` and `hash`, possibly nested) overlap only other reads.
-private final class DetailsBox: @unchecked Sendable {
-    @exclusivity(unchecked) var fields: DetailFields
+@usableFromInline
+final class DetailsBox: @unchecked Sendable {
+    @usableFromInline @exclusivity(unchecked) var fields: DetailFields
 
     init(_ fields: DetailFields) {
         self.fields = fields
@@ -364,8 +371,9 @@ private final class DetailsBox: @unchecked Sendable {
 /// `LogEvent` setter, on the box ``DetailsBox/uniqueExtra()`` returned — the event holding its
 /// details box alone, and that box holding this one alone; its exclusivity checks are off for
 /// the same reason.
-private final class ExtraBox: @unchecked Sendable {
-    @exclusivity(unchecked) var fields: ExtraFields
+@usableFromInline
+final class ExtraBox: @unchecked Sendable {
+    @usableFromInline @exclusivity(unchecked) var fields: ExtraFields
 
     init(_ fields: ExtraFields) {
         self.fields = fields
