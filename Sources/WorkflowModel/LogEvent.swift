@@ -35,10 +35,9 @@ public struct LogEvent: Sendable, Hashable {
     public var attempt: Int
     /// Everything else, shared by copies until one of them changes it: an event is copied
     /// several times on its way to the log, the store and watchers, and a copy costs one
-    /// reference instead of eighteen more fields. Visible to inlined code only, so that the
-    /// getters inline into other modules (a call returning a copy per field read was 7 % of the
-    /// store writer's samples, encoding events); only this file's setters write it.
-    @usableFromInline var details: DetailsBox
+    /// reference instead of eighteen more fields. Internal so that the getters can inline into
+    /// other modules (`BENCHMARKS.md`, "`LogEvent`'s getters"); only this file's setters write it.
+    @usableFromInline private(set) var details: DetailsBox
 
     /// Human-readable description, e.g. "Job Process Data started".
     public var message: String {
@@ -340,15 +339,16 @@ struct ExtraFields: Sendable, Hashable {
 /// event had released that reference before the check could succeed, and the release orders
 /// its reads before the write; a box handed whole to another thread is handed over by the
 /// synchronisation that moves the event. Nothing keeps a weak, unowned or unmanaged reference
-/// to a box, which the check would not count.
+/// to a box, which the check would not count (the box is internal only so that `LogEvent`'s
+/// inlined getters can read it; `fields` and the event's `details` are set in this file only).
 ///
 /// Dynamic exclusivity checks only catch overlapping accesses on one thread, and cost a call on
 /// every read of an event: they are off for `fields`. The only writes are a setter's single
 /// assignment and ``uniqueExtra()``'s, during which nothing runs that can reach an event;
-/// reads (in `==` and `hash`, possibly nested) overlap only other reads.
+/// reads (in `==` and `hash`, possibly nested, and the getters) overlap only other reads.
 @usableFromInline
 final class DetailsBox: @unchecked Sendable {
-    @usableFromInline @exclusivity(unchecked) var fields: DetailFields
+    @usableFromInline @exclusivity(unchecked) fileprivate(set) var fields: DetailFields
 
     init(_ fields: DetailFields) {
         self.fields = fields
@@ -373,7 +373,7 @@ final class DetailsBox: @unchecked Sendable {
 /// the same reason.
 @usableFromInline
 final class ExtraBox: @unchecked Sendable {
-    @usableFromInline @exclusivity(unchecked) var fields: ExtraFields
+    @usableFromInline @exclusivity(unchecked) fileprivate(set) var fields: ExtraFields
 
     init(_ fields: ExtraFields) {
         self.fields = fields
