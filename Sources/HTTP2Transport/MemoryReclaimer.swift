@@ -94,7 +94,7 @@ package final class MemoryReclaimer: Sendable {
     package static func giveFreeMemoryBack() {
         DispatchQueue.global(qos: .utility).async {
             // The result (whether pages went back) changes nothing here.
-            _ = CMallocControlTrim()
+            _ = giveFreeMemoryBackNow()
         }
     }
 
@@ -107,7 +107,7 @@ package final class MemoryReclaimer: Sendable {
         DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + trimDelay) { [self] in
             closesSinceTrim.store(0, ordering: .relaxed)
             isTrimScheduled.store(false, ordering: .relaxed)
-            _ = CMallocControlTrim()
+            _ = Self.giveFreeMemoryBackNow()
         }
     }
 }

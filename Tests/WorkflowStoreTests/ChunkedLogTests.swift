@@ -15,6 +15,14 @@ struct ChunkedLogTests {
         SQLiteEventStoreTests.event(sequence, workflowID: workflowID, job: JobRef(id: "\(workflowID)-j\(position + 1)", name: "Fetch", position: position))
     }
 
+    /// A progress event (half done) of `workflowID`'s first job: with it, a commit stores a
+    /// `progress` row for that job.
+    private static func progress(_ sequence: UInt64, of workflowID: String) -> WorkflowModel.LogEvent {
+        var event = SQLiteEventStoreTests.event(sequence, .progressUpdated, workflowID: workflowID, job: JobRef(id: "\(workflowID)-j1", name: "Fetch", position: 0))
+        event.progress = 0.5
+        return event
+    }
+
     /// A store in `directory` that retains the newest 10 events.
     private static func storeKeepingTenEvents(in directory: String) throws -> SQLiteEventStore {
         try SQLiteEventStore(configuration: .init(directory: directory, eventRetention: 10), logger: Self.logger)
@@ -212,9 +220,7 @@ struct ChunkedLogTests {
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: id), firstSequence: UInt64(index + 1))
         })
         store.enqueue(.events(ids.enumerated().map { index, id in Self.step(UInt64(index + 1), of: id) }))
-        var progress = SQLiteEventStoreTests.event(5, .progressUpdated, workflowID: "wf-a", job: JobRef(id: "wf-a-j1", name: "Fetch", position: 0))
-        progress.progress = 0.5
-        store.enqueue(.events([progress]))
+        store.enqueue(.events([Self.progress(5, of: "wf-a")]))
         store.flush()
         Self.appendOtherEvents(6...60, to: store)
         #expect(try Self.sequences(inChunk: 1, in: directory) == [1, 2, 3, 4], "kept for the steps of all four")
@@ -244,11 +250,9 @@ struct ChunkedLogTests {
     func progressAndForgetInOneCommit() throws {
         let directory = SQLiteEventStoreTests.temporaryDirectory()
         let store = try SQLiteEventStore(configuration: .init(directory: directory), logger: Self.logger)
-        var progress = SQLiteEventStoreTests.event(1, .progressUpdated, workflowID: "wf-a", job: JobRef(id: "wf-a-j1", name: "Fetch", position: 0))
-        progress.progress = 0.5
         store.enqueue(contentsOf: [
             .workflow(SQLiteEventStoreTests.runningWorkflow(id: "wf-a"), firstSequence: 1),
-            .events([progress]),
+            .events([Self.progress(1, of: "wf-a")]),
             .forget(workflowID: "wf-a"),
         ])
         store.flush()
