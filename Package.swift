@@ -1,12 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// How the executables link on Linux (BENCHMARKS.md, "A static Swift runtime"): the Swift runtime
-/// and Foundation linked in (`-static-stdlib`; the static Foundation also needs the four libraries
-/// below, which the dynamic one it was compiled against does not name), by the toolchain's lld,
-/// with the relative relocations packed (`-z pack-relative-relocs`, which glibc 2.36 and later
-/// read). `workflowd` holds 2–3.5 MiB less (fewer pages of shared libraries and relocations
-/// touched), and its calls into the runtime (retain, release) no longer go through the PLT.
+/// How `workflowd`, `workflowctl` and `workflow-bench` link on Linux: with the Swift runtime and
+/// Foundation inside them (BENCHMARKS.md, "A static Swift runtime").
+///
+/// `-static-stdlib` links the runtime's static libraries; the four named below are what the
+/// static Foundation needs and the dynamic module it was compiled against does not name (they
+/// are the toolchain's own: a toolchain that renames them fails this link loudly). SwiftPM's
+/// `--static-swift-stdlib` would find them itself but must be given by every command that
+/// builds. lld, which the toolchain ships, packs the relative relocations (`-z
+/// pack-relative-relocs`, read by glibc 2.36 and later). `workflowd` holds 2–6 MiB less
+/// (fewer pages of shared libraries and relocations touched). The code generator, a build-time
+/// tool, links the runtime dynamically, as SwiftPM does by default.
 let staticSwiftRuntime: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux])),
     .linkedLibrary("CoreFoundation", .when(platforms: [.linux])),
