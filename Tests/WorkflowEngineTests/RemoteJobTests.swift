@@ -133,7 +133,10 @@ struct RemoteJobTests {
 
     @Test("a lease whose worker stops heartbeating expires: the attempt fails with TIMEOUT and runs again on another worker; the first worker's late report is refused and its job cancelled when it comes back")
     func expiredLeaseRunsElsewhere() async throws {
-        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(2))
+        // A timeout of 5 s: the second worker's lease must outlive its heartbeats being starved
+        // on a loaded machine, which once held them for over 2 s (the timeout then), so the
+        // retry's lease expired too and its end was refused.
+        let remote = RemoteJob(queue: "q", heartbeatTimeout: .seconds(5))
         let engine = EngineTesting.makeEngine([Self.mixedTemplate(remote: remote, retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1)))])
         let first = TestWorker(engine, instance: "w-1")
         try await first.connect()
@@ -143,7 +146,7 @@ struct RemoteJobTests {
         await first.disconnect()
         let second = TestWorker(engine, instance: "w-2")
         try await second.connect()
-        let retry = try #require(try await second.awaitAssignments(1).first)
+        let retry = try #require(try await second.awaitAssignments(1, timeout: .seconds(30)).first)
         #expect(retry.lease.attempt == 2 && retry.lease.epoch > lease.epoch)
 
         // The first worker comes back still running its job: the lease is gone.
