@@ -20,8 +20,6 @@ extension TestTemplate {
         var cancellationGrace = Duration.seconds(5)
         var deadline: Duration?
 
-        init() {}
-
         /// Parses and checks `params`.
         ///
         /// - Throws: ``EngineError/Code/invalidArgument`` naming the first bad parameter.

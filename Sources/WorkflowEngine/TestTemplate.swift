@@ -42,31 +42,21 @@ public enum TestTemplate {
 
     /// Creates the `TEST` template.
     public static func make() -> WorkflowTemplate {
-        WorkflowTemplate(
-            type: type,
-            validate: { params throws(EngineError) in
-                _ = try Configuration(params: params)
-            },
-            deadline: { params in
-                // Most workflows have none: spare them a third parse of their parameters.
-                params["workflow_timeout_ms"] == nil ? nil : (try? Configuration(params: params))?.deadline
-            },
-            makeJobs: { params in
-                // Parameters were validated; fall back to defaults only to stay total.
-                let configuration = (try? Configuration(params: params)) ?? Configuration()
-                return (0..<configuration.jobs).map { position in
-                    JobDefinition(
-                        name: jobName(position: position),
-                        retryPolicy: configuration.retryPolicy,
-                        timeout: configuration.timeout,
-                        cancellationGrace: configuration.cancellationGrace,
-                        execution: .inline
-                    ) { context in
-                        try await run(configuration, position: position, context: context)
-                    }
+        WorkflowTemplate(type: type) { params throws(EngineError) in
+            let configuration = try Configuration(params: params)
+            let jobs = (0..<configuration.jobs).map { position in
+                JobDefinition(
+                    name: jobName(position: position),
+                    retryPolicy: configuration.retryPolicy,
+                    timeout: configuration.timeout,
+                    cancellationGrace: configuration.cancellationGrace,
+                    execution: .inline
+                ) { context in
+                    try await run(configuration, position: position, context: context)
                 }
             }
-        )
+            return WorkflowPlan(jobs: jobs, deadline: configuration.deadline)
+        }
     }
 
     /// The name of the job at zero-based `position`.

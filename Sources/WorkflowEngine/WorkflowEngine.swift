@@ -285,28 +285,32 @@ public final actor WorkflowEngine {
             }
             return DurableResult(answer(existing.workflow), recordedAt: existing.firstSequence, in: events)
         }
-        let record = try newRecord(request, by: actor)
-        let answered = answer(record.workflow)
+        let (record, answered) = try newRecord(request, by: actor, answer: answer)
         launch(record, from: 0)
         return DurableResult(answered, recordedAt: record.firstSequence, in: events)
     }
 
     /// The record of a new workflow, retained, with its `workflowStarted` event appended; its
-    /// first job not yet started. (A function of its own, so that once it returns nothing but
-    /// the record holds the new tree; with a store, the snapshot queued for it holds it too.)
-    private func newRecord(_ request: WorkflowRequest, by actor: String) throws(EngineError) -> WorkflowRecord {
+    /// first job not yet started; and `answer`'s value of the new tree, taken before the record
+    /// holds it (reading the record's tree as an argument would copy it whole). (A function of
+    /// its own, so that once it returns nothing but the record holds the new tree; with a store,
+    /// the snapshot queued for it holds it too.)
+    private func newRecord<Answer>(
+        _ request: WorkflowRequest, by actor: String, answer: (Workflow) -> Answer
+    ) throws(EngineError) -> (record: WorkflowRecord, answer: Answer) {
         guard let template = templates.template(for: request.type) else {
             throw .unknownWorkflowType(request.type, known: templates.types)
         }
-        try template.validate(request.params)
-        let definitions = template.makeJobs(request.params)
+        let plan = try template.plan(request.params)
+        let definitions = plan.jobs
 
         let now = WallClock.nowMs()
         let id = workflowIDs.next(nowMs: now)
         let jobs = definitions.enumerated().map { position, definition in
             Job(id: Text.concatenated(id, "-j", String(position + 1)), name: definition.name, position: position, queue: definition.queue)
         }
-        var workflow = Workflow(
+        let deadline = plan.deadline
+        let workflow = Workflow(
             id: id,
             type: request.type,
             summary: request.summary,
@@ -318,12 +322,12 @@ public final actor WorkflowEngine {
             params: request.params,
             jobs: jobs,
             requestID: request.requestID,
+            deadlineAtMs: deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) },
             startedBy: actor
         )
-        let deadline = template.deadline(request.params)
-        workflow.deadlineAtMs = deadline.map { WallClock.milliseconds($0.clampedToLongestWait, after: now) }
+        let answered = answer(workflow)
         let record = WorkflowRecord(
-            workflow: workflow, request: request, definitions: definitions, deadline: deadline, resultOutputs: template.resultOutputs
+            workflow: consume workflow, request: request, definitions: definitions, deadline: deadline, resultOutputs: template.resultOutputs
         )
         retain(record)
         creationOrder.append(record)
@@ -345,7 +349,7 @@ public final actor WorkflowEngine {
             "engine.workflow_started",
             metadata: ["workflow.id": "\(id)", "workflow.type": "\(request.type)", "workflow.jobs": "\(jobs.count)"]
         )
-        return record
+        return (record, answered)
     }
 
     /// The current state of a workflow: its jobs, their steps, progress and stats. With a store,

@@ -1,8 +1,8 @@
 /// A registered workflow type: how to check its parameters and which jobs it runs.
 ///
 /// A template either has a fixed job list or derives it from the parameters (the `TEST`
-/// template's job count is a parameter). ``validate`` runs before the workflow is created;
-/// ``makeJobs`` runs only on parameters that passed it.
+/// template's job count is a parameter). ``plan`` checks the parameters and makes the jobs when a
+/// workflow starts; ``makeJobs`` and ``deadline`` make them again, for parameters that passed.
 ///
 /// ```swift
 /// let importAssets = WorkflowTemplate(
@@ -21,16 +21,17 @@
 public struct WorkflowTemplate: Sendable {
     /// The workflow type, e.g. `IMPORT_ASSETS`.
     public var type: String
-    /// Checks the start parameters; throws ``EngineError/Code/invalidArgument`` with a field
-    /// such as `params.jobs` for a bad one.
-    public var validate: @Sendable ([String: String]) throws(EngineError) -> Void
+    /// Checks the start parameters and makes the new workflow's jobs and deadline from them;
+    /// throws ``EngineError/Code/invalidArgument`` with a field such as `params.jobs` for a bad
+    /// one.
+    public let plan: @Sendable ([String: String]) throws(EngineError) -> WorkflowPlan
     /// The jobs to run for validated parameters, in order. Called again, with the same
     /// parameters, for a retry and for a workflow resumed after a restart: it must give the
     /// same job names each time.
-    public var makeJobs: @Sendable ([String: String]) -> [JobDefinition]
+    public let makeJobs: @Sendable ([String: String]) -> [JobDefinition]
     /// How long a workflow may run, from its start (or its retry), before it fails at the job it
     /// is at with the code `DEADLINE_EXCEEDED`, for validated parameters; `nil` for no deadline.
-    public var deadline: @Sendable ([String: String]) -> Duration?
+    public let deadline: @Sendable ([String: String]) -> Duration?
     /// The outputs that make a completed workflow's result, each taken from the latest job that
     /// set it; `nil` (the default) for every output of the last job.
     public var resultOutputs: [String]?
@@ -49,9 +50,30 @@ public struct WorkflowTemplate: Sendable {
         makeJobs: @escaping @Sendable ([String: String]) -> [JobDefinition]
     ) {
         self.type = type
-        self.validate = validate
+        self.plan = { params throws(EngineError) in
+            try validate(params)
+            return WorkflowPlan(jobs: makeJobs(params), deadline: deadline(params))
+        }
         self.deadline = deadline
         self.makeJobs = makeJobs
+    }
+
+    /// Creates a template that checks its parameters and makes its jobs in one pass, for
+    /// parameters that are costly to read twice.
+    ///
+    /// A retry or a resumed workflow calls `plan` again, so its parameters must still pass it
+    /// then (a workflow whose parameters no longer do resumes with jobs that fail saying so);
+    /// a template whose check depends on anything but the parameters, such as a stored upload,
+    /// uses ``init(type:validate:deadline:makeJobs:)``.
+    ///
+    /// - Parameters:
+    ///   - type: The workflow type.
+    ///   - plan: Checks the parameters and makes the workflow's jobs and deadline.
+    public init(type: String, plan: @escaping @Sendable ([String: String]) throws(EngineError) -> WorkflowPlan) {
+        self.type = type
+        self.plan = plan
+        self.makeJobs = { params in (try? plan(params))?.jobs ?? [] }
+        self.deadline = { params in (try? plan(params))?.deadline }
     }
 
     /// Creates a template with a fixed job list.

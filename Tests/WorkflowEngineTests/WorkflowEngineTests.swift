@@ -297,6 +297,35 @@ struct WorkflowEngineTests {
         #expect(engine.events.lastSequence == 0)
     }
 
+    @Test("a planned template is planned once per start, and makes the same jobs and deadline again for valid parameters only")
+    func plannedTemplate() async throws {
+        let plans = Box(0)
+        let planned = WorkflowTemplate(type: "PLANNED") { params throws(EngineError) in
+            plans.update { $0 += 1 }
+            guard let count = params["count"].flatMap({ Int($0) }), count > 0 else {
+                throw .invalidArgument(field: "params.count", reason: "must be a positive integer")
+            }
+            let jobs = (1...count).map { number in JobDefinition(name: "Job \(number)") { _ in } }
+            return WorkflowPlan(jobs: jobs, deadline: .seconds(60))
+        }
+        let engine = EngineTesting.makeEngine([planned])
+
+        let started = try await engine.start(WorkflowRequest(type: "PLANNED", params: ["count": "2"])).value
+
+        #expect(plans.current == 1)
+        #expect(started.jobs.map(\.name) == ["Job 1", "Job 2"])
+        #expect(started.deadlineAtMs == started.startedAtMs + 60_000)
+        let error = await #expect(throws: EngineError.self) {
+            try await engine.start(WorkflowRequest(type: "PLANNED", params: ["count": "none"])).value
+        }
+        #expect(error?.field == "params.count")
+        #expect(plans.current == 2)
+        #expect(planned.makeJobs(["count": "3"]).map(\.name) == ["Job 1", "Job 2", "Job 3"])
+        #expect(planned.deadline(["count": "1"]) == .seconds(60))
+        #expect(planned.makeJobs(["count": "0"]).isEmpty)
+        #expect(planned.deadline(["count": "0"]) == nil)
+    }
+
     @Test("an unknown workflow id is not found")
     func unknownID() async throws {
         let engine = EngineTesting.makeEngine()

@@ -1,0 +1,13 @@
+/// What a template makes of one workflow's parameters: the jobs to run and the deadline.
+public struct WorkflowPlan: Sendable {
+    /// The jobs to run, in order.
+    public var jobs: [JobDefinition]
+    /// How long the workflow may run from its start (or its retry); `nil` for no deadline.
+    public var deadline: Duration?
+
+    /// Creates a plan of `jobs`, with no deadline unless one is given.
+    public init(jobs: [JobDefinition], deadline: Duration? = nil) {
+        self.jobs = jobs
+        self.deadline = deadline
+    }
+}
