@@ -152,23 +152,35 @@ public final class EventLog: Sendable {
     /// Appends `events` as ``append(contentsOf:)`` does and hands `workflow`'s current state to
     /// the store in the same commit, so a crash keeps both or neither.
     ///
-    /// - Returns: The sequence given to the first event.
-    @discardableResult
-    func append(contentsOf events: consuming [LogEvent], persisting workflow: Workflow, firstSequence: UInt64) -> UInt64 {
-        append(contentsOf: events, keeping: [], persisting: workflow, firstSequence: firstSequence)
-    }
-
-    /// Appends `events` as ``append(contentsOf:)`` does and hands `records` and, if given,
-    /// `workflow`'s current state to the store in the same commit, so a crash keeps all or
-    /// none. Without a store the records and the state are dropped.
+    /// `workflow` is an autoclosure, read only with a store: a caller passes a record's
+    /// workflow, and reading a class's stored property as an argument copies it whole.
     ///
     /// - Returns: The sequence given to the first event.
     @discardableResult
     func append(
-        contentsOf events: consuming [LogEvent], keeping records: [StoredRecord], persisting workflow: Workflow?, firstSequence: UInt64
+        contentsOf events: consuming [LogEvent], persisting workflow: @autoclosure () -> Workflow, firstSequence: UInt64
     ) -> UInt64 {
-        guard let store, !records.isEmpty || workflow != nil else { return append(contentsOf: events) }
-        let snapshot = workflow.map(Self.snapshot(of:))
+        append(contentsOf: events, keeping: [], persisting: workflow(), firstSequence: firstSequence)
+    }
+
+    /// Appends `events` as ``append(contentsOf:)`` does and hands `records` and, if given,
+    /// `workflow`'s current state to the store in the same commit, so a crash keeps all or
+    /// none. Without a store the records and the state are dropped (and `workflow` not read).
+    ///
+    /// - Returns: The sequence given to the first event.
+    @discardableResult
+    func append(
+        contentsOf events: consuming [LogEvent],
+        keeping records: [StoredRecord],
+        persisting workflow: @autoclosure () -> Workflow?,
+        firstSequence: UInt64
+    ) -> UInt64 {
+        guard let store else { return append(contentsOf: events) }
+        var snapshot: Workflow?
+        if let workflow = workflow() {
+            snapshot = Self.snapshot(of: workflow)
+        }
+        guard !records.isEmpty || snapshot != nil else { return append(contentsOf: events) }
         var events = events
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
@@ -193,13 +205,12 @@ public final class EventLog: Sendable {
     /// or not, and keeps none of them), except that a running job's steps in memory are left out,
     /// counted in `storedStepCount`. The engine goes on appending to those, and every append
     /// while the snapshot shared them would copy them all; a finished job's steps it only reads.
-    private static func snapshot(of workflow: Workflow) -> Workflow {
+    private static func snapshot(of workflow: consuming Workflow) -> Workflow {
         guard workflow.jobs.contains(where: { $0.status == .running && !$0.steps.isEmpty }) else { return workflow }
-        var snapshot = workflow
-        for index in snapshot.jobs.indices where snapshot.jobs[index].status == .running {
-            snapshot.jobs[index].leaveStepsToStore()
+        for index in workflow.jobs.indices where workflow.jobs[index].status == .running {
+            workflow.jobs[index].leaveStepsToStore()
         }
-        return snapshot
+        return workflow
     }
 
     /// Gives the events the next sequence numbers and adds them to the ring. `inPlace` (with a
@@ -233,11 +244,11 @@ public final class EventLog: Sendable {
         append(contentsOf: [event])
     }
 
-    /// Hands a workflow's current state to the store (nothing without one), ordered with the
-    /// appends around it.
-    func persist(_ workflow: Workflow, firstSequence: UInt64) {
+    /// Hands a workflow's current state to the store (nothing without one, and `workflow` not
+    /// read), ordered with the appends around it.
+    func persist(_ workflow: @autoclosure () -> Workflow, firstSequence: UInt64) {
         guard let store else { return }
-        let snapshot = Self.snapshot(of: workflow)
+        let snapshot = Self.snapshot(of: workflow())
         state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
     }
 

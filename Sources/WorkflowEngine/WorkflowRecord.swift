@@ -61,19 +61,19 @@ final class WorkflowRecord {
     private(set) var isForgotten = false
 
     init(
-        workflow: Workflow,
+        workflow: consuming Workflow,
         request: WorkflowRequest,
         definitions: [JobDefinition],
         deadline: Duration? = nil,
         resultOutputs: [String]? = nil
     ) {
-        self.workflow = workflow
+        self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
+        self.workflow = consume workflow
         self.revision = Self.nextRevision()
         self.request = request
         self.definitions = definitions
         self.deadline = deadline
         self.resultOutputs = resultOutputs
-        self.jobRefs = workflow.jobs.map { JobRef(id: $0.id, name: $0.name, position: $0.position) }
     }
 
     /// Marks the workflow forgotten and lets go of what can be large (its jobs and their
