@@ -47,9 +47,14 @@ extension ProtoMessage {
                 try Self(serializedBytes: UnsafeRawBufferPointer(buffer))
             }
         }
-        if let decoded {
-            self = try decoded.get()
-        } else {
+        // Consumed, so the message moves out; `decoded?.get()` would copy it (each of its
+        // references retained) and then destroy the original.
+        switch consume decoded {
+        case .some(.success(let message)):
+            self = message
+        case .some(.failure(let error)):
+            throw error
+        case .none:
             self = try Array(bytes).withUnsafeBytes { buffer in
                 Result { () throws(MessageDecodingError) -> Self in try Self(serializedBytes: buffer) }
             }.get()
