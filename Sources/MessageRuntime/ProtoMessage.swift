@@ -47,8 +47,8 @@ extension ProtoMessage {
                 try Self(serializedBytes: UnsafeRawBufferPointer(buffer))
             }
         }
-        // Consumed, so the message moves out; `decoded?.get()` would copy it (each of its
-        // references retained) and then destroy the original.
+        // Consumed, so the message moves out; binding `decoded` and calling `get()` copied it
+        // (each of its references retained), then destroyed the original.
         switch consume decoded {
         case .some(.success(let message)):
             self = message

@@ -42,7 +42,13 @@ public enum TestTemplate {
 
     /// Creates the `TEST` template.
     public static func make() -> WorkflowTemplate {
-        WorkflowTemplate(type: type) { params throws(EngineError) in
+        WorkflowTemplate(
+            type: type,
+            deadline: { params in
+                // A restart asks every stored workflow's: most have none, spared a parse.
+                params["workflow_timeout_ms"] == nil ? nil : (try? Configuration(params: params))?.deadline
+            }
+        ) { params throws(EngineError) in
             let configuration = try Configuration(params: params)
             let jobs = (0..<configuration.jobs).map { position in
                 JobDefinition(

@@ -169,7 +169,7 @@ extension WorkflowEngine {
 
     /// The jobs of a workflow made again from its type (after a restart, or for a retry of one
     /// that let go of them): its template's, or, when the type is no longer registered (or now
-    /// makes other jobs), jobs that fail saying so.
+    /// makes other jobs, or refuses the parameters), jobs that fail saying so.
     func restoredDefinitions(of workflow: Workflow) -> [JobDefinition] {
         if let template = templates.template(for: workflow.type) {
             let definitions = template.makeJobs(workflow.params)

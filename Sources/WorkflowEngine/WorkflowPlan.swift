@@ -5,7 +5,11 @@ public struct WorkflowPlan: Sendable {
     /// How long the workflow may run from its start (or its retry); `nil` for no deadline.
     public var deadline: Duration?
 
-    /// Creates a plan of `jobs`, with no deadline unless one is given.
+    /// Creates a plan.
+    ///
+    /// - Parameters:
+    ///   - jobs: The jobs to run, in order.
+    ///   - deadline: How long the workflow may run; `nil` (the default) for no deadline.
     public init(jobs: [JobDefinition], deadline: Duration? = nil) {
         self.jobs = jobs
         self.deadline = deadline

@@ -17,6 +17,15 @@
 ///         }
 ///     }
 /// )
+///
+/// // Parameters read once per start, into the jobs and the deadline they describe:
+/// let batch = WorkflowTemplate(type: "BATCH") { params throws(EngineError) in
+///     guard let count = params["count"].flatMap({ Int($0) }), (1...20).contains(count) else {
+///         throw .invalidArgument(field: "params.count", reason: "must be from 1 to 20")
+///     }
+///     let jobs = (1...count).map { number in JobDefinition(name: "Batch \(number)") { context in /* … */ } }
+///     return WorkflowPlan(jobs: jobs, deadline: .seconds(600))
+/// }
 /// ```
 public struct WorkflowTemplate: Sendable {
     /// The workflow type, e.g. `IMPORT_ASSETS`.
@@ -27,7 +36,8 @@ public struct WorkflowTemplate: Sendable {
     public let plan: @Sendable ([String: String]) throws(EngineError) -> WorkflowPlan
     /// The jobs to run for validated parameters, in order. Called again, with the same
     /// parameters, for a retry and for a workflow resumed after a restart: it must give the
-    /// same job names each time.
+    /// same job names each time. A template made by ``init(type:deadline:plan:)`` makes none
+    /// for parameters its plan now refuses.
     public let makeJobs: @Sendable ([String: String]) -> [JobDefinition]
     /// How long a workflow may run, from its start (or its retry), before it fails at the job it
     /// is at with the code `DEADLINE_EXCEEDED`, for validated parameters; `nil` for no deadline.
@@ -68,12 +78,18 @@ public struct WorkflowTemplate: Sendable {
     ///
     /// - Parameters:
     ///   - type: The workflow type.
+    ///   - deadline: The deadline alone, for a restart, which asks it of every stored workflow
+    ///     of the type; by default the plan's (the whole plan made for it).
     ///   - plan: Checks the parameters and makes the workflow's jobs and deadline.
-    public init(type: String, plan: @escaping @Sendable ([String: String]) throws(EngineError) -> WorkflowPlan) {
+    public init(
+        type: String,
+        deadline: (@Sendable ([String: String]) -> Duration?)? = nil,
+        plan: @escaping @Sendable ([String: String]) throws(EngineError) -> WorkflowPlan
+    ) {
         self.type = type
         self.plan = plan
         self.makeJobs = { params in (try? plan(params))?.jobs ?? [] }
-        self.deadline = { params in (try? plan(params))?.deadline }
+        self.deadline = deadline ?? { params in (try? plan(params))?.deadline }
     }
 
     /// Creates a template with a fixed job list.

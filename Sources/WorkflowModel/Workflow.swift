@@ -64,7 +64,6 @@ public struct Workflow: Sendable, Hashable {
     public var cancelledBy: String
 
     /// Creates a workflow.
-    @inlinable
     public init(
         id: String,
         type: String,

@@ -326,6 +326,33 @@ struct WorkflowEngineTests {
         #expect(planned.deadline(["count": "0"]) == nil)
     }
 
+    @Test("a failed planned workflow's retry plans its jobs again from its parameters, once")
+    func plannedTemplateRetry() async throws {
+        let plans = Box(0)
+        let runs = Box(0)
+        let planned = WorkflowTemplate(type: "PLANNED") { _ throws(EngineError) in
+            plans.update { $0 += 1 }
+            return WorkflowPlan(jobs: [
+                JobDefinition(name: "Once") { _ in },
+                JobDefinition(name: "Flaky") { _ in
+                    if runs.update({ $0 += 1; return $0 }) == 1 { throw JobError("first run fails") }
+                },
+            ])
+        }
+        let engine = EngineTesting.makeEngine([planned])
+        let workflow = try await engine.start(WorkflowRequest(type: "PLANNED")).value
+        #expect(try await EngineTesting.settled(workflow.id, in: engine).status == .failed)
+
+        _ = try await engine.retry(id: workflow.id).value
+        let retried = try await EngineTesting.settled(workflow.id, in: engine)
+
+        #expect(retried.status == .completed)
+        #expect(retried.jobs.map(\.name) == ["Once", "Flaky"])
+        #expect(runs.current == 2)
+        // The ended workflow let go of its jobs; the retry made them again.
+        #expect(plans.current == 2)
+    }
+
     @Test("an unknown workflow id is not found")
     func unknownID() async throws {
         let engine = EngineTesting.makeEngine()
