@@ -176,23 +176,22 @@ public final class EventLog: Sendable {
         firstSequence: UInt64
     ) -> UInt64 {
         guard let store else { return append(contentsOf: events) }
-        var snapshot: Workflow?
-        if let workflow = workflow() {
-            snapshot = Self.snapshot(of: workflow)
+        // The writes are made before the lock: a closure reads what it captures by copying
+        // it, and a snapshot is a whole tree (a reference per string and array it holds).
+        var writes: [StoreWrite] = []
+        writes.reserveCapacity(3)
+        if !records.isEmpty {
+            writes.append(.records(records))
         }
-        guard !records.isEmpty || snapshot != nil else { return append(contentsOf: events) }
+        if var snapshot = workflow() {
+            Self.leaveRunningJobsStepsToStore(in: &snapshot)
+            writes.append(.workflow(snapshot, firstSequence: firstSequence))
+        }
+        guard !writes.isEmpty else { return append(contentsOf: events) }
         var events = events
         return state.withLock { state -> UInt64 in
             let first = state.lastSequence + 1
             Self.stamp(&events, in: &state, inPlace: true)
-            var writes: [StoreWrite] = []
-            writes.reserveCapacity(3)
-            if !records.isEmpty {
-                writes.append(.records(records))
-            }
-            if let snapshot {
-                writes.append(.workflow(snapshot, firstSequence: firstSequence))
-            }
             if !events.isEmpty {
                 writes.append(.events(events))
             }
@@ -201,16 +200,15 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// `workflow` to hand to the store: as it is (the store counts each job's steps, in memory
-    /// or not, and keeps none of them), except that a running job's steps in memory are left out,
-    /// counted in `storedStepCount`. The engine goes on appending to those, and every append
-    /// while the snapshot shared them would copy them all; a finished job's steps it only reads.
-    private static func snapshot(of workflow: consuming Workflow) -> Workflow {
-        guard workflow.jobs.contains(where: { $0.status == .running && !$0.steps.isEmpty }) else { return workflow }
-        for index in workflow.jobs.indices where workflow.jobs[index].status == .running {
-            workflow.jobs[index].leaveStepsToStore()
+    /// Makes a copy of a workflow the snapshot to hand to the store: the store counts each job's
+    /// steps, in memory or not, and keeps none of them, so a running job's steps in memory are
+    /// left out, counted in `storedStepCount`. The engine goes on appending to those, and every
+    /// append while the snapshot shared them would copy them all; a finished job's steps it only
+    /// reads.
+    private static func leaveRunningJobsStepsToStore(in snapshot: inout Workflow) {
+        for index in snapshot.jobs.indices where snapshot.jobs[index].status == .running && !snapshot.jobs[index].steps.isEmpty {
+            snapshot.jobs[index].leaveStepsToStore()
         }
-        return workflow
     }
 
     /// Gives the events the next sequence numbers and adds them to the ring. `inPlace` (with a
@@ -248,8 +246,11 @@ public final class EventLog: Sendable {
     /// read), ordered with the appends around it.
     func persist(_ workflow: @autoclosure () -> Workflow, firstSequence: UInt64) {
         guard let store else { return }
-        let snapshot = Self.snapshot(of: workflow())
-        state.withLock { _ in store.enqueue(.workflow(snapshot, firstSequence: firstSequence)) }
+        var snapshot = workflow()
+        Self.leaveRunningJobsStepsToStore(in: &snapshot)
+        // Boxed before the lock: the closure copies what it captures, and a box is one reference.
+        let write = StoreWrite.workflow(snapshot, firstSequence: firstSequence)
+        state.withLock { _ in store.enqueue(write) }
     }
 
     /// Tells the store that a finished workflow was forgotten.
