@@ -117,19 +117,19 @@ enum RecordCodec {
         writer.write(workflow.userName)
         write(workflow.params, to: &writer)
         writer.write(UInt64(workflow.jobs.count))
-        workflow.jobs.forEachBorrowing { job in
-            writer.write(job.id)
-            writer.write(job.name)
-            writer.write(job.position)
-            writer.write(job.status.storeCode)
-            writer.write(job.progress)
-            writer.write(job.progressMessage)
-            write(job.stats, to: &writer)
-            writer.write(optional: job.error) { writer, value in writer.write(value) }
-            writer.write(optional: job.stack) { writer, value in writer.write(value) }
-            writer.write(optional: job.startedAtMs) { writer, value in writer.write(value) }
-            writer.write(optional: job.finishedAtMs) { writer, value in writer.write(value) }
-            writer.write(job.attempt)
+        workflow.jobs.forEachInPlace { job in
+            writer.write(job.pointee.id)
+            writer.write(job.pointee.name)
+            writer.write(job.pointee.position)
+            writer.write(job.pointee.status.storeCode)
+            writer.write(job.pointee.progress)
+            writer.write(job.pointee.progressMessage)
+            write(job.pointee.stats, to: &writer)
+            writer.write(optional: job.pointee.error) { writer, value in writer.write(value) }
+            writer.write(optional: job.pointee.stack) { writer, value in writer.write(value) }
+            writer.write(optional: job.pointee.startedAtMs) { writer, value in writer.write(value) }
+            writer.write(optional: job.pointee.finishedAtMs) { writer, value in writer.write(value) }
+            writer.write(job.pointee.attempt)
         }
         write(workflow.stats, to: &writer)
         writer.write(optional: workflow.error) { writer, value in writer.write(value) }
@@ -139,56 +139,56 @@ enum RecordCodec {
         writer.write(workflow.attempt)
         // Appended fields; a record written before them ends here.
         writer.write(optional: workflow.deadlineAtMs) { writer, value in writer.write(value) }
-        workflow.jobs.forEachBorrowing { job in
-            writer.write(job.firstCountedAttempt)
-            writer.write(optional: job.attemptStartedAtMs) { writer, value in writer.write(value) }
-            writer.write(optional: job.nextAttemptAtMs) { writer, value in writer.write(value) }
-            writer.write(UInt64(job.failedAttempts.count))
-            job.failedAttempts.forEachBorrowing { attempt in
-                writer.write(attempt.number)
-                writer.write(attempt.outcome.storeCode)
-                writer.write(attempt.startedAtMs)
-                writer.write(attempt.finishedAtMs)
-                writer.write(attempt.error)
-                writer.write(attempt.errorCode)
-                writer.write(attempt.stack)
+        workflow.jobs.forEachInPlace { job in
+            writer.write(job.pointee.firstCountedAttempt)
+            writer.write(optional: job.pointee.attemptStartedAtMs) { writer, value in writer.write(value) }
+            writer.write(optional: job.pointee.nextAttemptAtMs) { writer, value in writer.write(value) }
+            writer.write(UInt64(job.pointee.failedAttempts.count))
+            job.pointee.failedAttempts.forEachInPlace { attempt in
+                writer.write(attempt.pointee.number)
+                writer.write(attempt.pointee.outcome.storeCode)
+                writer.write(attempt.pointee.startedAtMs)
+                writer.write(attempt.pointee.finishedAtMs)
+                writer.write(attempt.pointee.error)
+                writer.write(attempt.pointee.errorCode)
+                writer.write(attempt.pointee.stack)
             }
         }
         writer.write(optional: workflow.cancelReason) { writer, value in writer.write(value) }
-        workflow.jobs.forEachBorrowing { job in
-            writer.write(job.uncountedAttempts)
+        workflow.jobs.forEachInPlace { job in
+            writer.write(job.pointee.uncountedAttempts)
         }
-        workflow.jobs.forEachBorrowing { job in
-            writer.write(optional: job.queue) { writer, value in writer.write(value) }
-            writer.write(optional: job.worker) { writer, worker in write(worker, to: &writer) }
-            writer.write(optional: job.lease) { writer, lease in
+        workflow.jobs.forEachInPlace { job in
+            writer.write(optional: job.pointee.queue) { writer, value in writer.write(value) }
+            writer.write(optional: job.pointee.worker) { writer, worker in write(worker, to: &writer) }
+            writer.write(optional: job.pointee.lease) { writer, lease in
                 writer.write(lease.epoch)
                 writer.write(lease.acceptedReports)
             }
-            job.failedAttempts.forEachBorrowing { attempt in
-                writer.write(optional: attempt.worker) { writer, worker in write(worker, to: &writer) }
-                writer.write(optional: attempt.lease) { writer, lease in
+            job.pointee.failedAttempts.forEachInPlace { attempt in
+                writer.write(optional: attempt.pointee.worker) { writer, worker in write(worker, to: &writer) }
+                writer.write(optional: attempt.pointee.lease) { writer, lease in
                     writer.write(lease.epoch)
                     writer.write(lease.acceptedReports)
                 }
             }
         }
-        workflow.jobs.forEachBorrowing { job in
-            write(job.outputs, to: &writer)
+        workflow.jobs.forEachInPlace { job in
+            write(job.pointee.outputs, to: &writer)
         }
         write(workflow.result, to: &writer)
         writer.write(UInt64(workflow.artifacts.count))
-        workflow.artifacts.forEachBorrowing { artifact in
-            writer.write(artifact.name)
-            writer.write(artifact.contentType)
-            writer.write(artifact.sizeBytes)
-            writer.write(artifact.sha256)
-            writer.write(artifact.jobID)
-            writer.write(artifact.createdAtMs)
+        workflow.artifacts.forEachInPlace { artifact in
+            writer.write(artifact.pointee.name)
+            writer.write(artifact.pointee.contentType)
+            writer.write(artifact.pointee.sizeBytes)
+            writer.write(artifact.pointee.sha256)
+            writer.write(artifact.pointee.jobID)
+            writer.write(artifact.pointee.createdAtMs)
         }
         // The steps themselves are stored from their events: in memory or not, each is counted.
-        workflow.jobs.forEachBorrowing { job in
-            writer.write(UInt64(job.stepCount))
+        workflow.jobs.forEachInPlace { job in
+            writer.write(UInt64(job.pointee.stepCount))
         }
         writer.write(workflow.startedBy)
         writer.write(workflow.retriedBy)
@@ -470,13 +470,15 @@ enum RecordCodec {
 }
 
 extension Array {
-    /// Calls `body` with each element borrowed where it lies, so the compiler may skip copying
-    /// it out: a `for` loop copies each element first, and a copy of a job retains every
-    /// reference it holds, to encode a few of them.
-    fileprivate func forEachBorrowing(_ body: (borrowing Element) -> Void) {
+    /// Calls `body` with a pointer to each element where it lies, for reading a few of its fields:
+    /// an element passed by value (a `for` loop's, or a borrowed argument the compiler cannot
+    /// prove unchanged across the calls that write it out) is copied whole first, and a copy of a
+    /// job retains every reference it holds.
+    fileprivate func forEachInPlace(_ body: (UnsafePointer<Element>) -> Void) {
         withUnsafeBufferPointer { elements in
+            guard let first = elements.baseAddress else { return }
             for index in elements.indices {
-                body(elements[index])
+                body(first + index)
             }
         }
     }
