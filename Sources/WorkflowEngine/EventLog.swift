@@ -200,13 +200,15 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Makes a copy of a workflow the snapshot to hand to the store: the store counts each job's
-    /// steps, in memory or not, and keeps none of them, so a running job's steps in memory are
-    /// left out, counted in `storedStepCount`. The engine goes on appending to those, and every
-    /// append while the snapshot shared them would copy them all; a finished job's steps it only
-    /// reads.
+    /// Trims `snapshot`, a copy of a workflow, for the store: the store counts each job's steps,
+    /// in memory or not, and keeps none of them, so a running job's steps in memory are left out,
+    /// counted in `storedStepCount`. The engine goes on appending to those, and every append
+    /// while the snapshot shared them would copy them all; a finished job's steps it only reads.
+    /// (A job with no steps in memory is left alone: the jobs stay shared with the engine's tree
+    /// unless there is something to trim.)
     private static func leaveRunningJobsStepsToStore(in snapshot: inout Workflow) {
-        for index in snapshot.jobs.indices where snapshot.jobs[index].status == .running && !snapshot.jobs[index].steps.isEmpty {
+        for index in snapshot.jobs.indices
+        where snapshot.jobs[index].status == .running && !snapshot.jobs[index].steps.isEmpty {
             snapshot.jobs[index].leaveStepsToStore()
         }
     }
