@@ -79,7 +79,8 @@ public struct WorkflowTemplate: Sendable {
     /// - Parameters:
     ///   - type: The workflow type.
     ///   - deadline: The deadline alone, for a restart, which asks it of every stored workflow
-    ///     of the type; by default the plan's (the whole plan made for it).
+    ///     of the type; it must give what `plan` gives. By default the plan's (the whole plan
+    ///     made for it).
     ///   - plan: Checks the parameters and makes the workflow's jobs and deadline.
     public init(
         type: String,
