@@ -302,6 +302,39 @@ def test_workflowd_killed_while_workers_hold_leases_keeps_every_step_and_the_job
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+class SlotSampler:
+    """Reads ListWorkers over and over on a thread of its own while the load runs: the most slots
+    in use at once, and every listing where a worker exceeded its slots or its leases disagreed."""
+
+    def __init__(self, address: str, queue: str):
+        self.most_in_use = 0
+        self.samples = 0
+        self.violations: list[str] = []
+        self._address = address
+        self._queue = queue
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        with grpc.insecure_channel(self._address) as channel:
+            workers = workflow_pb2_grpc.WorkerServiceStub(channel)
+            while not self._stopped.is_set():
+                listed = workers.ListWorkers(pb.ListWorkersRequest(queue=self._queue), timeout=10).workers
+                for info in listed:
+                    if not info.slots_in_use <= info.slots == 4 or len(info.leases) != info.slots_in_use:
+                        self.violations.append(f"{info.worker.instance_id}: {info.slots_in_use}/{info.slots} in use, "
+                                               f"{len(info.leases)} leases")
+                self.most_in_use = max(self.most_in_use, sum(info.slots_in_use for info in listed))
+                self.samples += 1
+                self._stopped.wait(0.01)
+
+    def stop(self):
+        self._stopped.set()
+        self._thread.join(timeout=30)
+        assert not self._thread.is_alive(), "the slot sampler never stopped"
+
+
 def test_fifty_workers_of_four_slots_run_two_thousand_jobs_without_exceeding_or_leaking_a_slot(server):
     processes = []
     try:
@@ -311,22 +344,21 @@ def test_fifty_workers_of_four_slots_run_two_thousand_jobs_without_exceeding_or_
             api = workflow_pb2_grpc.WorkflowServiceStub(channel)
             workers = workflow_pb2_grpc.WorkerServiceStub(channel)
             assert len(workers.ListWorkers(pb.ListWorkersRequest(queue="load"), timeout=10).workers) == 50
-            futures = [api.StartWorkflow.future(pb.StartWorkflowRequest(type="ONE_REMOTE", params={"remote_job_ms": str(5 + n % 20)}),
-                                                timeout=60) for n in range(2000)]
-            ids = [future.result().workflow_id for future in futures]
-            most_in_use = 0
-            deadline = time.monotonic() + 300
-            while True:
-                listed = workers.ListWorkers(pb.ListWorkersRequest(queue="load"), timeout=10).workers
-                for info in listed:
-                    assert info.slots_in_use <= info.slots == 4
-                    assert len(info.leases) == info.slots_in_use
-                most_in_use = max(most_in_use, sum(info.slots_in_use for info in listed))
-                running = api.ListWorkflows(pb.ListWorkflowsRequest(statuses=[pb.WORKFLOW_STATUS_RUNNING], type="ONE_REMOTE"), timeout=10)
-                if not running.workflows:
-                    break
-                assert time.monotonic() < deadline, f"{len(running.workflows)} workflows still running"
-                time.sleep(0.2)
+            sampler = SlotSampler(server.address, "load")
+            try:
+                futures = [api.StartWorkflow.future(pb.StartWorkflowRequest(type="ONE_REMOTE", params={"remote_job_ms": str(5 + n % 20)}),
+                                                    timeout=60) for n in range(2000)]
+                ids = [future.result().workflow_id for future in futures]
+                deadline = time.monotonic() + 300
+                while True:
+                    running = api.ListWorkflows(pb.ListWorkflowsRequest(statuses=[pb.WORKFLOW_STATUS_RUNNING], type="ONE_REMOTE"), timeout=10)
+                    if not running.workflows:
+                        break
+                    assert time.monotonic() < deadline, f"{len(running.workflows)} workflows still running"
+                    time.sleep(0.2)
+            finally:
+                sampler.stop()
+            assert not sampler.violations, f"slots exceeded or leases out of step: {sampler.violations[:10]}"
             failed = api.ListWorkflows(pb.ListWorkflowsRequest(statuses=[pb.WORKFLOW_STATUS_FAILED], type="ONE_REMOTE", page_size=10), timeout=10)
             assert not failed.workflows, f"failed: {[(w.id, w.error) for w in failed.workflows]}"
             completed = 0
@@ -341,7 +373,7 @@ def test_fifty_workers_of_four_slots_run_two_thousand_jobs_without_exceeding_or_
             assert completed == len(ids) == 2000
             listed = workers.ListWorkers(pb.ListWorkersRequest(queue="load"), timeout=10).workers
             assert [(info.slots_in_use, list(info.leases)) for info in listed] == [(0, [])] * 50
-            assert most_in_use > 50, "the load never spread over the workers"
+            assert sampler.most_in_use > 50, f"the load never spread over the workers ({sampler.samples} listings)"
     finally:
         for process in processes:
             process.stop()

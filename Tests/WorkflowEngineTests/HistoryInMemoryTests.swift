@@ -82,9 +82,9 @@ struct HistoryInMemoryTests {
 }
 
 extension HistoryInMemoryTests {
-    /// Whether everything `weakly` refers to is let go of within 10 seconds.
+    /// Whether everything `weakly` refers to is let go of within 30 seconds.
     private static func letGo(_ weakly: Box<[WeakCaptured]>) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while weakly.current.contains(where: { $0.value != nil }) {
             guard ContinuousClock.now < deadline else { return false }
             try? await Task.sleep(for: .milliseconds(2))

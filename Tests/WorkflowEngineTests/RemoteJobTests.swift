@@ -389,7 +389,7 @@ struct RemoteJobTests {
         }
         #expect(welcome.isDurable)
         _ = try await engine.start(WorkflowRequest(type: "MIXED"))
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while handed.current.isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -467,7 +467,7 @@ struct RemoteJobTests {
             handed.update { $0.append((delivery, durability)) }
         }
         let started = try await engine.start(WorkflowRequest(type: "MIXED")).value
-        let assignedBy = ContinuousClock.now + .seconds(10)
+        let assignedBy = ContinuousClock.now + .seconds(30)
         while handed.current.isEmpty, ContinuousClock.now < assignedBy {
             try await Task.sleep(for: .milliseconds(2))
         }

@@ -79,13 +79,13 @@ final class TestWorker: Sendable {
 
     /// Waits until it holds `count` assignments in all; records an issue after `timeout`.
     @discardableResult
-    func awaitAssignments(_ count: Int, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) async throws -> [JobAssignment] {
+    func awaitAssignments(_ count: Int, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws -> [JobAssignment] {
         try await awaitCondition("\(count) assignments", timeout: timeout, sourceLocation: sourceLocation) { $0.assignments.count >= count }
         return assignments
     }
 
     /// Polls until `condition` holds of this worker; records an issue after `timeout`.
-    func awaitCondition(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: (TestWorker) -> Bool) async throws {
+    func awaitCondition(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation, _ condition: (TestWorker) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition(self) {
             guard ContinuousClock.now < deadline else {
