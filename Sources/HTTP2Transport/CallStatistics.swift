@@ -8,19 +8,22 @@ import Synchronization
 ///
 /// Load tools such as h2load only see HTTP 200; these counts say what the calls really ended with.
 package final class CallStatistics: Sendable {
-    private let counts = Mutex<[Int: Int]>([:])
-    private let violations = Mutex<[String: Int]>([:])
-
-    /// Creates empty statistics.
-    package init() {}
-
     /// The metrics of one routed method: calls by status, and their durations.
     private struct MethodMetrics {
         var handled: [Int: Counter] = [:]
         var handling: Timer
     }
 
-    private let methods = Mutex<[String: MethodMetrics]>([:])
+    private struct Calls {
+        var counts: [Int: Int] = [:]
+        var methods: [String: MethodMetrics] = [:]
+    }
+
+    private let calls = Mutex(Calls())
+    private let violations = Mutex<[String: Int]>([:])
+
+    /// Creates empty statistics.
+    package init() {}
 
     /// Records one finished call: in the counts by status, and, through swift-metrics, in
     /// `grpc_server_handled_total` (by service, method and code) and the
@@ -28,17 +31,18 @@ package final class CallStatistics: Sendable {
     ///
     /// - Parameters:
     ///   - code: The status the call ended with.
-    ///   - head: The call's request head when it was routed to a handler; `nil` for a request
-    ///     no registered method serves, counted under `unknown` (a client cannot create labels).
+    ///   - path: The method path (`/<service>/<method>`) of a call routed to a handler; `nil`
+    ///     for a request no registered method serves, counted under `unknown` (a client cannot
+    ///     create labels).
     ///   - openedAt: When the stream opened.
-    func record(_ code: RPCStatus.Code, head: GRPCRequestHead? = nil, openedAt: ContinuousClock.Instant? = nil) {
-        counts.withLock { $0[code.rawValue, default: 0] += 1 }
-        let path = head?.path ?? "unknown"
+    func record(_ code: RPCStatus.Code, path: String? = nil, openedAt: ContinuousClock.Instant? = nil) {
+        let path = path ?? "unknown"
         // Changed in place, so that a known method's metrics are looked up once and not copied.
-        let (counter, timer) = methods.withLock { methods in
-            Self.metrics(
-                of: code, head: head,
-                in: &methods[path, default: MethodMetrics(handling: Timer(label: "grpc_server_handling_seconds", dimensions: Self.dimensions(head)))]
+        let (counter, timer) = calls.withLock { calls in
+            calls.counts[code.rawValue, default: 0] += 1
+            return Self.metrics(
+                of: code, path: path,
+                in: &calls.methods[path, default: MethodMetrics(handling: Timer(label: "grpc_server_handling_seconds", dimensions: Self.dimensions(path)))]
             )
         }
         counter.increment()
@@ -49,18 +53,22 @@ package final class CallStatistics: Sendable {
     }
 
     /// The counter of calls that ended with `code`, made on its first use, and the method's timer.
-    private static func metrics(of code: RPCStatus.Code, head: GRPCRequestHead?, in metrics: inout MethodMetrics) -> (Counter, Timer) {
+    private static func metrics(of code: RPCStatus.Code, path: String, in metrics: inout MethodMetrics) -> (Counter, Timer) {
         if let counter = metrics.handled[code.rawValue] {
             return (counter, metrics.handling)
         }
-        let counter = Counter(label: "grpc_server_handled_total", dimensions: dimensions(head) + [("grpc_code", code.description)])
+        let counter = Counter(label: "grpc_server_handled_total", dimensions: dimensions(path) + [("grpc_code", code.description)])
         metrics.handled[code.rawValue] = counter
         return (counter, metrics.handling)
     }
 
-    private static func dimensions(_ head: GRPCRequestHead?) -> [(String, String)] {
-        guard let head else { return [("grpc_service", "unknown"), ("grpc_method", "unknown")] }
-        return [("grpc_service", String(head.service)), ("grpc_method", String(head.method))]
+    /// The service and method of a routed method's path (`/<service>/<method>`, as the router
+    /// registered it); `unknown` for anything else.
+    private static func dimensions(_ path: String) -> [(String, String)] {
+        guard path.hasPrefix("/"), let separator = path.lastIndex(of: "/"), separator != path.startIndex else {
+            return [("grpc_service", "unknown"), ("grpc_method", "unknown")]
+        }
+        return [("grpc_service", String(path[path.index(after: path.startIndex)..<separator])), ("grpc_method", String(path[path.index(after: separator)...]))]
     }
 
     /// Records one connection closed for a protocol violation.
@@ -76,9 +84,9 @@ package final class CallStatistics: Sendable {
 
     /// How many calls ended with each status code so far.
     package var snapshot: [RPCStatus.Code: Int] {
-        counts.withLock { counts in
+        calls.withLock { calls in
             var result: [RPCStatus.Code: Int] = [:]
-            for (raw, count) in counts {
+            for (raw, count) in calls.counts {
                 if let code = RPCStatus.Code(rawValue: raw) { result[code] = count }
             }
             return result

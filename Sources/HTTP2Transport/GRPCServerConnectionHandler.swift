@@ -250,7 +250,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             }
             return .deferred
         case .end(let count, let status?):
-            statistics.record(status.code, head: entry.routedHead, openedAt: entry.openedAt)
+            statistics.record(status.code, path: entry.routedPath, openedAt: entry.openedAt)
             return .end(bytes: count, trailers: GRPCResponseHeaders.trailers(status))
         case .end(let count, nil):
             return .end(bytes: count, trailers: nil)

@@ -31,9 +31,9 @@ final class ServerStreams {
         /// When the stream opened, for the call's duration.
         let openedAt = ContinuousClock.now
 
-        /// The request head of a call routed to a handler (what metrics may label).
-        var routedHead: GRPCRequestHead? {
-            handler == nil ? nil : head
+        /// The method path of a call routed to a handler (what metrics may label).
+        var routedPath: String? {
+            handler == nil ? nil : head?.path
         }
 
         init(_ machine: consuming ServerStreamStateMachine, head: GRPCRequestHead?, handler: RPCHandler?) {
@@ -194,14 +194,14 @@ final class ServerStreams {
         case .submitResponse(let headers):
             submit(entry) { () throws(HTTP2Error) in try session.submitResponse(streamID: id, headers: headers, hasBody: true) }
         case .submitTrailersOnly(let status):
-            statistics.record(status.code, head: entry.routedHead, openedAt: entry.openedAt)
+            statistics.record(status.code, path: entry.routedPath, openedAt: entry.openedAt)
             submit(entry) { () throws(HTTP2Error) in
                 try session.submitHeaders(streamID: id, headers: GRPCResponseHeaders.trailersOnly(status), endStream: true)
             }
         case .resumeBody:
             session.resumeData(streamID: id)
         case .reset(let errorCode, let status):
-            if let status { statistics.record(status.code, head: entry.routedHead, openedAt: entry.openedAt) }
+            if let status { statistics.record(status.code, path: entry.routedPath, openedAt: entry.openedAt) }
             if errorCode != HTTP2ErrorCodes.noError {
                 logger.debug("h2.stream_reset", metadata: ["h2.stream_id": "\(id)", "h2.error_code": "\(errorCode)"])
             }
@@ -238,7 +238,7 @@ final class ServerStreams {
         case .receiving, .dispatchable, .awaitingAnswer, .responding:
             // Closed before it sent a status (the client reset it, the connection went): the
             // call ends CANCELLED, as the client sees it.
-            statistics.record(.cancelled, head: entry.routedHead, openedAt: entry.openedAt)
+            statistics.record(.cancelled, path: entry.routedPath, openedAt: entry.openedAt)
         case .discarding, .finished, .closed:
             break
         }
