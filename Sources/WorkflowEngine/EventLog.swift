@@ -396,10 +396,12 @@ public final class EventLog: Sendable {
             var visited = 0
             var current = sequence
             let end = min(state.visibleSequence, sequence + UInt64(Self.scanBudget))
+            // An unfiltered visit reads each event once (each read copies the event).
+            let selectsEverything = filter.selectsEverything
             while current < end && visited < limit {
                 current += 1
                 let offset = Int(current - oldest)
-                guard filter.matches(state.ring[offset]) else { continue }
+                guard selectsEverything || filter.matches(state.ring[offset]) else { continue }
                 visited += 1
                 guard body(state.ring[offset]) else { break }
             }

@@ -88,6 +88,11 @@ public struct LogEvent: Sendable, Hashable {
         details.fields.step != nil
     }
 
+    /// The level of ``step``, without copying the step out; `nil` when no step is set.
+    @inlinable public var stepLevel: LogLevel? {
+        details.fields.step?.level
+    }
+
     /// The progress from 0 to 1; set for `progressUpdated`.
     public var progress: Double? {
         @inlinable get { details.fields.extra?.fields.progress }

@@ -65,6 +65,16 @@ def test_metrics_parse_and_move_as_workflows_run():
             run({"jobs": "1", "steps": "1", "step_delay_ms": "0", "fail_job": "1", "fail_attempts": "1",
                  "max_attempts": "2", "backoff_ms": "0"}, pb.WORKFLOW_STATUS_COMPLETED)
             last = run({"jobs": "2", "steps": "1", "step_delay_ms": "0", "fail_job": "1"}, pb.WORKFLOW_STATUS_FAILED)
+            # Cancelled while its first job runs: that attempt ends cancelled; the second job,
+            # cancelled before it started, had no attempt.
+            cancelled = stub.StartWorkflow(pb.StartWorkflowRequest(type="TEST", params={"jobs": "2", "steps": "1000", "step_delay_ms": "20"}))
+            watch = stub.WatchLogs(pb.WatchLogsRequest(workflow_id=cancelled.workflow_id))
+            kinds = []
+            for event in watch:
+                if event.kind == pb.LOG_EVENT_KIND_STEP_LOGGED and pb.LOG_EVENT_KIND_STEP_LOGGED not in kinds:
+                    stub.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=cancelled.workflow_id, reason="metrics"))
+                kinds.append(event.kind)
+            assert kinds[-1] == pb.LOG_EVENT_KIND_WORKFLOW_CANCELLED, kinds[-5:]
             # A second status of a method already counted gets its own series; OK's goes on.
             for _ in range(2):
                 try:
@@ -79,7 +89,9 @@ def test_metrics_parse_and_move_as_workflows_run():
 
             def moved():
                 after = scrape(server)
-                return after if value(after, "workflow_workflows_finished_total", workflow_type="TEST", status="FAILED") == 1 else None
+                counted = (value(after, "workflow_workflows_finished_total", workflow_type="TEST", status="FAILED") == 1
+                           and value(after, "workflow_workflows_finished_total", workflow_type="TEST", status="CANCELLED") == 1)
+                return after if counted else None
             wait_until(moved, what="the engine metrics to count the failed workflow")
             after = moved()
 
@@ -91,22 +103,26 @@ def test_metrics_parse_and_move_as_workflows_run():
         def delta(name, **labels):
             return value(after, name, **labels) - value(before, name, **labels)
 
-        assert delta("workflow_workflows_started_total", workflow_type="TEST") == 3
+        assert delta("workflow_workflows_started_total", workflow_type="TEST") == 4
         assert delta("workflow_workflows_finished_total", workflow_type="TEST", status="COMPLETED") == 2
+        assert delta("workflow_workflows_finished_total", workflow_type="TEST", status="CANCELLED") == 1
         assert delta("workflow_job_attempts_total", workflow_type="TEST", job="Fetch", outcome="completed") == 2
         assert delta("workflow_job_attempts_total", workflow_type="TEST", job="Fetch", outcome="retried") == 1
         assert delta("workflow_job_attempts_total", workflow_type="TEST", job="Fetch", outcome="failed") == 1
+        assert delta("workflow_job_attempts_total", workflow_type="TEST", job="Fetch", outcome="cancelled") == 1
+        assert delta("workflow_job_attempt_seconds_count", workflow_type="TEST", job="Fetch", outcome="cancelled") == 1
+        assert ("workflow_job_attempts_total", (("job", "Process"), ("outcome", "cancelled"), ("workflow_type", "TEST"))) not in after
         assert delta("workflow_job_retries_total", workflow_type="TEST", job="Fetch") == 1
         assert delta("workflow_job_attempt_seconds_count", workflow_type="TEST", job="Fetch", outcome="completed") == 2
         assert delta("workflow_steps_logged_total", level="INFO") >= 3 + 3 + 1
         assert value(after, "workflow_event_log_last_sequence") >= last.jobs[0].steps[-1].sequence
         assert delta("workflow_events_appended_total") > 0
-        assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="StartWorkflow", grpc_code="OK") == 3
+        assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="StartWorkflow", grpc_code="OK") == 4
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="OK") == 4
         assert delta("grpc_server_handled_total", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow", grpc_code="NOT_FOUND") == 2
         # One duration histogram per method, whatever the status.
         assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="GetWorkflow") == 6
-        assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="WatchLogs") == 3
+        assert delta("grpc_server_handling_seconds_count", grpc_service="workflow.v1.WorkflowService", grpc_method="WatchLogs") == 4
         assert delta("workflow_store_commit_seconds_count") > 0
         assert delta("workflow_store_commit_events_sum") > 0
         assert after[("workflow_workers_connected", ())] == 0 and after[("workflow_worker_leases", ())] == 0

@@ -18,32 +18,97 @@ import WorkflowModel
 ///
 /// Labels are workflow types, job names and statuses: bounded by the templates, never ids.
 final class EngineMetrics: Sendable {
-    /// A finished workflow's labels.
-    private struct FinishedKey: Hashable {
-        var type: String
-        var status: String
+    /// How an attempt ended: the `outcome` label.
+    private enum Outcome: Int, CaseIterable {
+        case completed, failed, retried, cancelled, interrupted
+
+        /// The outcome a job event reports, if it ends an attempt.
+        init?(_ kind: LogEventKind) {
+            switch kind {
+            case .jobCompleted: self = .completed
+            case .jobFailed: self = .failed
+            case .jobRetryScheduled: self = .retried
+            case .jobCancelled: self = .cancelled
+            case .jobInterrupted: self = .interrupted
+            default: return nil
+            }
+        }
+
+        var label: String {
+            switch self {
+            case .completed: "completed"
+            case .failed: "failed"
+            case .retried: "retried"
+            case .cancelled: "cancelled"
+            case .interrupted: "interrupted"
+            }
+        }
     }
 
-    /// An ended attempt's labels.
-    private struct AttemptKey: Hashable {
-        var type: String
-        var job: String
-        var outcome: String
+    /// The statuses of `workflow_workflows_finished_total`, by the event that ends a workflow.
+    private static func finishedStatus(_ kind: LogEventKind) -> Int? {
+        switch kind {
+        case .workflowCompleted: 0
+        case .workflowFailed: 1
+        case .workflowCancelled: 2
+        default: nil
+        }
     }
 
-    /// A retried job's labels.
+    private static let finishedStatusLabels = ["COMPLETED", "FAILED", "CANCELLED"]
+
+    /// One counter's increments since the last flush, and the counter, made at its first flush
+    /// (so a series appears once something was counted in it).
+    private struct Tally {
+        var pending: Int64 = 0
+        var counter: Counter?
+
+        /// Adds what was counted to the counter, making it with `make` the first time.
+        mutating func flush(_ make: () -> Counter) {
+            guard pending > 0 else { return }
+            let counter = self.counter ?? make()
+            self.counter = counter
+            counter.increment(by: pending)
+            pending = 0
+        }
+    }
+
+    /// The metrics of one job of one workflow type, by outcome.
+    private struct JobMetrics {
+        let name: String
+        var attempts = Array(repeating: Tally(), count: Outcome.allCases.count)
+        var timers = [Timer?](repeating: nil, count: Outcome.allCases.count)
+        var retries = Tally()
+    }
+
+    /// The metrics of one workflow type.
+    private struct TypeMetrics {
+        let type: String
+        var started = Tally()
+        var retried = Tally()
+        var finished = Array(repeating: Tally(), count: EngineMetrics.finishedStatusLabels.count)
+        var jobs: [JobMetrics] = []
+        /// Whether it counted anything since the last flush.
+        var isDirty = false
+    }
+
+    /// A job by its type's position in `State.types` and its name.
     private struct JobKey: Hashable {
-        var type: String
-        var job: String
+        var type: Int
+        var name: String
     }
 
-    /// What one event adds: a counter to increment and, for an attempt, its duration.
-    private struct Update {
-        var counter: Counter
-        var timer: Timer?
-        var milliseconds: Int64 = 0
+    /// An attempt's duration, recorded into its timer at the next flush.
+    private struct AttemptDuration {
+        var type: Int
+        var job: Int
+        var outcome: Outcome
+        var milliseconds: Int64
     }
 
+    /// What the events counted so far add up to. Events are counted here, in plain integers
+    /// found by position (a type once per run of events of the same type, a job by its name
+    /// within its type), and reach swift-metrics once per batch of events (`flush`).
     private struct State {
         /// The last sequence counted.
         var cursor: UInt64
@@ -51,13 +116,18 @@ final class EngineMetrics: Sendable {
         var isStopped = false
         /// When each running attempt started (ms), by job id.
         var attemptStarts: [String: Int64] = [:]
-        // Each metric made once, found by labels that need no allocation to look up.
-        var started: [String: Counter] = [:]
-        var retried: [String: Counter] = [:]
-        var finished: [FinishedKey: Counter] = [:]
-        var attempts: [AttemptKey: (counter: Counter, timer: Timer)] = [:]
-        var retries: [JobKey: Counter] = [:]
-        var steps: [LogLevel: Counter] = [:]
+        var typePositions: [String: Int] = [:]
+        var types: [TypeMetrics] = []
+        /// Where each job's metrics are in its type's `jobs`. (In a type's own dictionary, a
+        /// lookup copied the type's metrics out of `types` first.)
+        var jobPositions: [JobKey: Int] = [:]
+        /// The type the last event counted was of, and its position in `types`.
+        var lastType: (name: String, position: Int)?
+        /// The types counted since the last flush (each marked `isDirty`).
+        var dirtyTypes: [Int] = []
+        var steps = Array(repeating: Tally(), count: LogLevel.allCases.count)
+        var durations: [AttemptDuration] = []
+        var eventsCounted: Int64 = 0
     }
 
     private static let batchLimit = 4096
@@ -99,12 +169,10 @@ final class EngineMetrics: Sendable {
     /// Counts every visible event after the cursor, then waits for the next append.
     ///
     /// Events are counted where the log lends them (no copy): the log's lock is taken inside
-    /// this one, never the other way round. The metrics are updated outside both.
+    /// this one, never the other way round. What they add reaches swift-metrics after the log's
+    /// lock is released, one increment per counter and batch of events, not one per event.
     private func drain() {
-        var updates: [Update] = []
         while true {
-            updates.removeAll(keepingCapacity: true)
-            var counted = 0
             let outcome = state.withLock { state -> (cursor: UInt64, visit: EventVisit)? in
                 guard !state.isStopped else { return nil }
                 let cursor = state.cursor
@@ -116,8 +184,7 @@ final class EngineMetrics: Sendable {
                     return (cursor, .scanned(through: oldest - 1))
                 }
                 let visit = log.visit(after: cursor, matching: .all, limit: Self.batchLimit) { event in
-                    Self.appendUpdates(for: event, in: &state, to: &updates)
-                    counted += 1
+                    Self.count(event, in: &state)
                     return true
                 }
                 switch visit {
@@ -128,16 +195,10 @@ final class EngineMetrics: Sendable {
                 case .unavailable:
                     break
                 }
+                flush(&state)
                 return (cursor, visit)
             }
             guard let (cursor, visit) = outcome else { return }
-            if counted > 0 {
-                eventsAppended.increment(by: counted)
-            }
-            for update in updates {
-                update.counter.increment()
-                update.timer?.recordMilliseconds(update.milliseconds)
-            }
             switch visit {
             case .truncated:
                 continue
@@ -159,64 +220,150 @@ final class EngineMetrics: Sendable {
         }
     }
 
-    /// Appends to `updates` what `event` adds.
-    private static func appendUpdates(for event: borrowing LogEvent, in state: inout State, to updates: inout [Update]) {
-        let type = event.workflowType
-        switch event.kind {
+    /// Counts what `event` adds.
+    private static func count(_ event: borrowing LogEvent, in state: inout State) {
+        state.eventsCounted += 1
+        let kind = event.kind
+        switch kind {
         case .workflowStarted:
-            updates.append(Update(counter: cached(type, in: &state.started) {
-                Counter(label: "workflow_workflows_started_total", dimensions: [("workflow_type", type)])
-            }))
+            let type = typePosition(of: event, in: &state)
+            state.types[type].started.pending += 1
         case .workflowRetried:
-            updates.append(Update(counter: cached(type, in: &state.retried) {
-                Counter(label: "workflow_workflows_retried_total", dimensions: [("workflow_type", type)])
-            }))
+            let type = typePosition(of: event, in: &state)
+            state.types[type].retried.pending += 1
         case .workflowCompleted, .workflowFailed, .workflowCancelled:
-            let status = event.kind == .workflowCompleted ? "COMPLETED" : event.kind == .workflowFailed ? "FAILED" : "CANCELLED"
-            updates.append(Update(counter: cached(FinishedKey(type: type, status: status), in: &state.finished) {
-                Counter(label: "workflow_workflows_finished_total", dimensions: [("workflow_type", type), ("status", status)])
-            }))
+            guard let status = finishedStatus(kind) else { return }
+            let type = typePosition(of: event, in: &state)
+            state.types[type].finished[status].pending += 1
         case .jobStarted:
             if let job = event.job { state.attemptStarts[job.id] = event.timestampMs }
         case .jobCompleted, .jobFailed, .jobCancelled, .jobRetryScheduled, .jobInterrupted:
-            guard let job = event.job else { return }
-            let outcome: String
-            switch event.kind {
-            case .jobCompleted: outcome = "completed"
-            case .jobFailed: outcome = "failed"
-            case .jobRetryScheduled: outcome = "retried"
-            case .jobInterrupted: outcome = "interrupted"
-            default: outcome = "cancelled"
-            }
+            guard let job = event.job, let outcome = Outcome(kind) else { return }
             // A job cancelled before it started has no attempt to count.
-            if let started = state.attemptStarts.removeValue(forKey: job.id) {
-                let key = AttemptKey(type: type, job: job.name, outcome: outcome)
-                let metrics = cached(key, in: &state.attempts) {
-                    let labels = [("workflow_type", type), ("job", job.name), ("outcome", outcome)]
-                    return (Counter(label: "workflow_job_attempts_total", dimensions: labels), Timer(label: "workflow_job_attempt_seconds", dimensions: labels))
-                }
-                updates.append(Update(counter: metrics.counter, timer: metrics.timer, milliseconds: max(0, event.timestampMs - started)))
+            let started = state.attemptStarts.removeValue(forKey: job.id)
+            guard started != nil || kind == .jobRetryScheduled else { return }
+            let type = typePosition(of: event, in: &state)
+            let position = jobPosition(named: job.name, inType: type, in: &state)
+            if let started {
+                state.types[type].jobs[position].attempts[outcome.rawValue].pending += 1
+                state.durations.append(
+                    AttemptDuration(type: type, job: position, outcome: outcome, milliseconds: max(0, event.timestampMs - started))
+                )
             }
-            if event.kind == .jobRetryScheduled {
-                updates.append(Update(counter: cached(JobKey(type: type, job: job.name), in: &state.retries) {
-                    Counter(label: "workflow_job_retries_total", dimensions: [("workflow_type", type), ("job", job.name)])
-                }))
+            if kind == .jobRetryScheduled {
+                state.types[type].jobs[position].retries.pending += 1
             }
         case .stepLogged:
-            let level = event.step?.level ?? event.level
-            updates.append(Update(counter: cached(level, in: &state.steps) {
-                Counter(label: "workflow_steps_logged_total", dimensions: [("level", level.description)])
-            }))
+            let level = event.stepLevel ?? event.level
+            state.steps[level.position].pending += 1
         default:
             break
         }
     }
 
-    /// The metric for `key`, made once (a lookup in the factory costs more).
-    private static func cached<Key: Hashable, Metric>(_ key: Key, in metrics: inout [Key: Metric], make: () -> Metric) -> Metric {
-        if let metric = metrics[key] { return metric }
-        let metric = make()
-        metrics[key] = metric
-        return metric
+    /// The position in `state.types` of the type of `event`, added at its first event and
+    /// marked as counted since the last flush.
+    private static func typePosition(of event: borrowing LogEvent, in state: inout State) -> Int {
+        let type = event.workflowType
+        let position: Int
+        if let last = state.lastType, last.name == type {
+            position = last.position
+        } else if let known = state.typePositions[type] {
+            position = known
+            state.lastType = (type, known)
+        } else {
+            position = state.types.count
+            state.types.append(TypeMetrics(type: type))
+            state.typePositions[type] = position
+            state.lastType = (type, position)
+        }
+        if !state.types[position].isDirty {
+            state.types[position].isDirty = true
+            state.dirtyTypes.append(position)
+        }
+        return position
+    }
+
+    /// The position of the job `name` among the jobs of type `type`, added at its first count.
+    private static func jobPosition(named name: String, inType type: Int, in state: inout State) -> Int {
+        let key = JobKey(type: type, name: name)
+        if let known = state.jobPositions[key] {
+            return known
+        }
+        let position = state.types[type].jobs.count
+        state.types[type].jobs.append(JobMetrics(name: name))
+        state.jobPositions[key] = position
+        return position
+    }
+
+    /// Hands what was counted since the last flush to swift-metrics, making each metric at its
+    /// first count.
+    private func flush(_ state: inout State) {
+        if state.eventsCounted > 0 {
+            eventsAppended.increment(by: state.eventsCounted)
+            state.eventsCounted = 0
+        }
+        for level in LogLevel.allCases {
+            state.steps[level.position].flush {
+                Counter(label: "workflow_steps_logged_total", dimensions: [("level", level.description)])
+            }
+        }
+        for position in state.dirtyTypes {
+            Self.flushCounts(of: &state.types[position])
+        }
+        state.dirtyTypes.removeAll(keepingCapacity: true)
+        for duration in state.durations {
+            if let timer = state.types[duration.type].jobs[duration.job].timers[duration.outcome.rawValue] {
+                timer.recordMilliseconds(duration.milliseconds)
+                continue
+            }
+            let labels = Self.attemptLabels(
+                type: state.types[duration.type].type, job: state.types[duration.type].jobs[duration.job].name, outcome: duration.outcome
+            )
+            let timer = Timer(label: "workflow_job_attempt_seconds", dimensions: labels)
+            state.types[duration.type].jobs[duration.job].timers[duration.outcome.rawValue] = timer
+            timer.recordMilliseconds(duration.milliseconds)
+        }
+        state.durations.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands one type's counts to swift-metrics.
+    private static func flushCounts(of metrics: inout TypeMetrics) {
+        let type = metrics.type
+        metrics.isDirty = false
+        metrics.started.flush { Counter(label: "workflow_workflows_started_total", dimensions: [("workflow_type", type)]) }
+        metrics.retried.flush { Counter(label: "workflow_workflows_retried_total", dimensions: [("workflow_type", type)]) }
+        for (status, label) in finishedStatusLabels.enumerated() {
+            metrics.finished[status].flush {
+                Counter(label: "workflow_workflows_finished_total", dimensions: [("workflow_type", type), ("status", label)])
+            }
+        }
+        for position in metrics.jobs.indices {
+            let job = metrics.jobs[position].name
+            for outcome in Outcome.allCases {
+                metrics.jobs[position].attempts[outcome.rawValue].flush {
+                    Counter(label: "workflow_job_attempts_total", dimensions: attemptLabels(type: type, job: job, outcome: outcome))
+                }
+            }
+            metrics.jobs[position].retries.flush {
+                Counter(label: "workflow_job_retries_total", dimensions: [("workflow_type", type), ("job", job)])
+            }
+        }
+    }
+
+    private static func attemptLabels(type: String, job: String, outcome: Outcome) -> [(String, String)] {
+        [("workflow_type", type), ("job", job), ("outcome", outcome.label)]
+    }
+}
+
+extension LogLevel {
+    /// The level's position in `allCases`, for tallies kept in an array.
+    fileprivate var position: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .warn: 2
+        case .error: 3
+        }
     }
 }
