@@ -14,11 +14,15 @@ package final class CallStatistics: Sendable {
         var handling: Timer
     }
 
+    /// What finished calls add up to.
     private struct Calls {
+        /// Calls by the raw value of their status code.
         var counts: [Int: Int] = [:]
+        /// Each routed method's metrics, by path (`unknown` for calls no method serves).
         var methods: [String: MethodMetrics] = [:]
     }
 
+    /// The calls' counts and metrics, under one lock: a finished call takes it once.
     private let calls = Mutex(Calls())
     private let violations = Mutex<[String: Int]>([:])
 
@@ -62,13 +66,13 @@ package final class CallStatistics: Sendable {
         return (counter, metrics.handling)
     }
 
-    /// The service and method of a routed method's path (`/<service>/<method>`, as the router
-    /// registered it); `unknown` for anything else.
+    /// The service and method of a routed method's path, parsed as the request head parses it;
+    /// `unknown` for anything else.
     private static func dimensions(_ path: String) -> [(String, String)] {
-        guard path.hasPrefix("/"), let separator = path.lastIndex(of: "/"), separator != path.startIndex else {
+        guard let head = GRPCRequestHead(path: path) else {
             return [("grpc_service", "unknown"), ("grpc_method", "unknown")]
         }
-        return [("grpc_service", String(path[path.index(after: path.startIndex)..<separator])), ("grpc_method", String(path[path.index(after: separator)...]))]
+        return [("grpc_service", String(head.service)), ("grpc_method", String(head.method))]
     }
 
     /// Records one connection closed for a protocol violation.

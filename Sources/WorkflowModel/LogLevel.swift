@@ -15,8 +15,8 @@ public enum LogLevel: Sendable, Hashable, CaseIterable, Comparable, CustomString
     /// A failure.
     case error
 
-    /// The position of the level in the severity order.
-    private var rank: Int {
+    /// The position of the level in the severity order, from 1 for `debug` to 4 for `error`.
+    package var rank: Int {
         switch self {
         case .debug: 1
         case .info: 2

@@ -5,7 +5,8 @@ import WorkflowEngine
 import WorkflowModel
 
 /// Measures what the engine does by reading its event log, as a watcher would: the engine
-/// itself knows nothing of metrics. Every visible event updates, through swift-metrics:
+/// itself knows nothing of metrics. Every visible event is counted, and after each batch of
+/// events the counts reach swift-metrics:
 ///
 /// - `workflow_workflows_started_total{workflow_type}`, `workflow_workflows_retried_total`,
 ///   `workflow_workflows_finished_total{workflow_type,status}`;
@@ -34,6 +35,7 @@ final class EngineMetrics: Sendable {
             }
         }
 
+        /// The `outcome` label's value.
         var label: String {
             switch self {
             case .completed: "completed"
@@ -45,17 +47,29 @@ final class EngineMetrics: Sendable {
         }
     }
 
-    /// The statuses of `workflow_workflows_finished_total`, by the event that ends a workflow.
-    private static func finishedStatus(_ kind: LogEventKind) -> Int? {
-        switch kind {
-        case .workflowCompleted: 0
-        case .workflowFailed: 1
-        case .workflowCancelled: 2
-        default: nil
+    /// How a workflow ended: the `status` label of `workflow_workflows_finished_total`.
+    private enum FinishedStatus: Int, CaseIterable {
+        case completed, failed, cancelled
+
+        /// The status the event that ends a workflow reports; nil for any other event.
+        init?(_ kind: LogEventKind) {
+            switch kind {
+            case .workflowCompleted: self = .completed
+            case .workflowFailed: self = .failed
+            case .workflowCancelled: self = .cancelled
+            default: return nil
+            }
+        }
+
+        /// The `status` label's value.
+        var label: String {
+            switch self {
+            case .completed: "COMPLETED"
+            case .failed: "FAILED"
+            case .cancelled: "CANCELLED"
+            }
         }
     }
-
-    private static let finishedStatusLabels = ["COMPLETED", "FAILED", "CANCELLED"]
 
     /// One counter's increments since the last flush, and the counter, made at its first flush
     /// (so a series appears once something was counted in it).
@@ -75,18 +89,24 @@ final class EngineMetrics: Sendable {
 
     /// The metrics of one job of one workflow type, by outcome.
     private struct JobMetrics {
+        /// The job's name: the `job` label.
         let name: String
+        /// Its attempts, by `Outcome`.
         var attempts = Array(repeating: Tally(), count: Outcome.allCases.count)
+        /// Its attempts' durations, by `Outcome`; each made at its first recorded duration.
         var timers = [Timer?](repeating: nil, count: Outcome.allCases.count)
+        /// Its retries.
         var retries = Tally()
     }
 
     /// The metrics of one workflow type.
     private struct TypeMetrics {
+        /// The workflow type: the `workflow_type` label.
         let type: String
         var started = Tally()
         var retried = Tally()
-        var finished = Array(repeating: Tally(), count: EngineMetrics.finishedStatusLabels.count)
+        /// Its workflows that ended, by `FinishedStatus`.
+        var finished = Array(repeating: Tally(), count: FinishedStatus.allCases.count)
         var jobs: [JobMetrics] = []
         /// Whether it counted anything since the last flush.
         var isDirty = false
@@ -107,8 +127,9 @@ final class EngineMetrics: Sendable {
     }
 
     /// What the events counted so far add up to. Events are counted here, in plain integers
-    /// found by position (a type once per run of events of the same type, a job by its name
-    /// within its type), and reach swift-metrics once per batch of events (`flush`).
+    /// found by position (the type looked up once per run of consecutive events of the same
+    /// type, a job by its type and name), and reach swift-metrics once per batch of events
+    /// (`flush`).
     private struct State {
         /// The last sequence counted.
         var cursor: UInt64
@@ -116,17 +137,22 @@ final class EngineMetrics: Sendable {
         var isStopped = false
         /// When each running attempt started (ms), by job id.
         var attemptStarts: [String: Int64] = [:]
+        /// Where each type's metrics are in `types`.
         var typePositions: [String: Int] = [:]
+        /// Each type's metrics, in the order of their first events.
         var types: [TypeMetrics] = []
-        /// Where each job's metrics are in its type's `jobs`. (In a type's own dictionary, a
-        /// lookup copied the type's metrics out of `types` first.)
+        /// Where each job's metrics are in its type's `jobs`; kept here, not in `TypeMetrics`,
+        /// so that a lookup does not copy the type's metrics out of `types`.
         var jobPositions: [JobKey: Int] = [:]
         /// The type the last event counted was of, and its position in `types`.
         var lastType: (name: String, position: Int)?
         /// The types counted since the last flush (each marked `isDirty`).
         var dirtyTypes: [Int] = []
+        /// Steps logged, by level (`LogLevel.rank`).
         var steps = Array(repeating: Tally(), count: LogLevel.allCases.count)
+        /// The attempts that ended since the last flush, with their durations.
         var durations: [AttemptDuration] = []
+        /// The events counted since the last flush.
         var eventsCounted: Int64 = 0
     }
 
@@ -168,9 +194,10 @@ final class EngineMetrics: Sendable {
 
     /// Counts every visible event after the cursor, then waits for the next append.
     ///
-    /// Events are counted where the log lends them (no copy): the log's lock is taken inside
-    /// this one, never the other way round. What they add reaches swift-metrics after the log's
-    /// lock is released, one increment per counter and batch of events, not one per event.
+    /// Events are counted where the log lends them: the log's lock is taken inside this one,
+    /// never the other way round. What they add reaches swift-metrics after the log's lock is
+    /// released but under this one, one increment per counter and batch of events, not one per
+    /// event: no metrics backend may call back into `EngineMetrics`.
     private func drain() {
         while true {
             let outcome = state.withLock { state -> (cursor: UInt64, visit: EventVisit)? in
@@ -232,9 +259,9 @@ final class EngineMetrics: Sendable {
             let type = typePosition(of: event, in: &state)
             state.types[type].retried.pending += 1
         case .workflowCompleted, .workflowFailed, .workflowCancelled:
-            guard let status = finishedStatus(kind) else { return }
+            guard let status = FinishedStatus(kind) else { return }
             let type = typePosition(of: event, in: &state)
-            state.types[type].finished[status].pending += 1
+            state.types[type].finished[status.rawValue].pending += 1
         case .jobStarted:
             if let job = event.job { state.attemptStarts[job.id] = event.timestampMs }
         case .jobCompleted, .jobFailed, .jobCancelled, .jobRetryScheduled, .jobInterrupted:
@@ -255,7 +282,7 @@ final class EngineMetrics: Sendable {
             }
         case .stepLogged:
             let level = event.stepLevel ?? event.level
-            state.steps[level.position].pending += 1
+            state.steps[level.rank - 1].pending += 1
         default:
             break
         }
@@ -304,7 +331,7 @@ final class EngineMetrics: Sendable {
             state.eventsCounted = 0
         }
         for level in LogLevel.allCases {
-            state.steps[level.position].flush {
+            state.steps[level.rank - 1].flush {
                 Counter(label: "workflow_steps_logged_total", dimensions: [("level", level.description)])
             }
         }
@@ -333,9 +360,9 @@ final class EngineMetrics: Sendable {
         metrics.isDirty = false
         metrics.started.flush { Counter(label: "workflow_workflows_started_total", dimensions: [("workflow_type", type)]) }
         metrics.retried.flush { Counter(label: "workflow_workflows_retried_total", dimensions: [("workflow_type", type)]) }
-        for (status, label) in finishedStatusLabels.enumerated() {
-            metrics.finished[status].flush {
-                Counter(label: "workflow_workflows_finished_total", dimensions: [("workflow_type", type), ("status", label)])
+        for status in FinishedStatus.allCases {
+            metrics.finished[status.rawValue].flush {
+                Counter(label: "workflow_workflows_finished_total", dimensions: [("workflow_type", type), ("status", status.label)])
             }
         }
         for position in metrics.jobs.indices {
@@ -351,19 +378,8 @@ final class EngineMetrics: Sendable {
         }
     }
 
+    /// The labels of an attempt's counter and timer.
     private static func attemptLabels(type: String, job: String, outcome: Outcome) -> [(String, String)] {
         [("workflow_type", type), ("job", job), ("outcome", outcome.label)]
-    }
-}
-
-extension LogLevel {
-    /// The level's position in `allCases`, for tallies kept in an array.
-    fileprivate var position: Int {
-        switch self {
-        case .debug: 0
-        case .info: 1
-        case .warn: 2
-        case .error: 3
-        }
     }
 }
